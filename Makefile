@@ -1,0 +1,40 @@
+# Two commands: `make demo` (set up, run the flow on the sample scans) and `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+OCR := $(VENV)/bin/ocr
+OUT ?= out
+export OMP_THREAD_LIMIT := 1
+export PREFECT_HOME ?= $(CURDIR)/.prefect
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+
+.PHONY: setup demo run test test-unit lint sample server clean
+
+setup:
+	bash scripts/install.sh
+
+demo: setup
+	$(OCR) flow scans --gt ground_truth --out $(OUT)
+	@echo "Reports: $(OUT)/<document>/report.json   Database: $(OUT)/ocr.db"
+
+run: setup
+	$(OCR) run scans --gt ground_truth --out $(OUT)
+
+test: setup
+	$(PY) -m pytest -q
+
+test-unit: setup
+	$(PY) -m pytest -q -m unit
+
+lint: setup
+	$(VENV)/bin/ruff check ocr flows tests scripts
+
+sample: setup
+	$(PY) scripts/make_sample.py
+
+server: setup
+	$(VENV)/bin/prefect server start --host 127.0.0.1 --port 4200
+
+clean:
+	rm -rf $(OUT) .pytest_cache

@@ -1,0 +1,129 @@
+"""One exception hierarchy for the library; exit codes are applied only at the CLI edge."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from pathlib import Path
+
+
+class ExitCode(IntEnum):
+    """Process exit codes of the `ocr` command."""
+
+    ok = 0
+    bad_args = 1
+    input_file = 2
+    missing_dependency = 3
+    some_pages_failed = 4
+    reference = 5
+    ocr_engine = 6
+    config = 7
+    other_error = 15
+
+
+class OcrError(Exception):
+    """Base of every error the library raises on purpose."""
+
+    exit_code = ExitCode.other_error
+    message = "unexpected error"
+
+    def __init__(self, message: str | None = None, *, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        if message is not None:
+            self.message = message
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+    @property
+    def kind(self) -> str:
+        """The error's class name, stored in failure records."""
+        return type(self).__name__
+
+
+class ConfigError(OcrError):
+    exit_code = ExitCode.config
+    message = "invalid configuration; check the TOML file, OCR_* variables and options (`ocr config`)"
+
+
+class InputFileError(OcrError):
+    exit_code = ExitCode.input_file
+    message = "cannot read this input file"
+
+
+class EmptyFileError(InputFileError):
+    message = "the file is empty (0 bytes); re-export or re-download the scan"
+
+
+class UnsupportedFormatError(InputFileError):
+    message = "not a PDF, TIFF, PNG or JPEG image; convert it or remove it from the batch"
+
+
+class CorruptImageError(InputFileError):
+    message = "the image is corrupt or truncated; re-scan or re-download it"
+
+
+class CorruptPdfError(InputFileError):
+    message = "the PDF is damaged and cannot be rendered; repair it (e.g. `qpdf --repair`) or re-export it"
+
+
+class EncryptedPdfError(InputFileError):
+    message = "the PDF is encrypted; remove the password (e.g. `qpdf --decrypt`) and run again"
+
+
+class ImageTooLargeError(InputFileError):
+    message = "the page exceeds the pixel limit (decompression-bomb guard); lower --dpi or raise max_pixels"
+
+
+class BlankPageError(InputFileError):
+    message = "the page is blank (no ink found); nothing to OCR, check the scan if this is unexpected"
+
+
+class ReferenceError_(OcrError):
+    exit_code = ExitCode.reference
+    message = "cannot use the reference transcription"
+
+
+class ReferenceDecodeError(ReferenceError_):
+    message = "the reference is not UTF-8, UTF-16, cp1251 or KOI8-R text; re-save it as UTF-8"
+
+
+class OcrEngineError(OcrError):
+    exit_code = ExitCode.ocr_engine
+    message = "tesseract failed on this page"
+
+
+class MissingDependencyError(OcrError):
+    exit_code = ExitCode.missing_dependency
+    message = "a required program is missing; run `make demo` (it installs everything)"
+
+
+class TesseractNotFoundError(MissingDependencyError):
+    message = "tesseract is not installed or not on PATH; run `make demo` or `apt-get install tesseract-ocr`"
+
+
+class PopplerNotFoundError(MissingDependencyError):
+    message = "poppler (pdftoppm) is not installed; run `make demo` or `apt-get install poppler-utils`"
+
+
+class LanguageNotInstalledError(MissingDependencyError):
+    message = "a tesseract language is not installed; install e.g. tesseract-ocr-rus or change `languages`"
+
+
+class TesseractTimeoutError(OcrEngineError):
+    message = "tesseract timed out on this page; raise `ocr_timeout` or check the image"
+
+
+class TesseractCrashError(OcrEngineError):
+    """Tesseract died (killed by the OS, out of memory): may succeed on a retry."""
+
+    message = "tesseract crashed or was killed on this page; it may succeed on a retry"
+
+
+class SomePagesFailed(OcrError):
+    exit_code = ExitCode.some_pages_failed
+    message = "some pages failed; see the failure list above and in the database"
+
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (TesseractCrashError, OSError)
+"""Errors worth a retry; everything else is deterministic and quarantined at once."""

@@ -1,0 +1,229 @@
+"""Find scans and load their pages (PDF via pdf2image, multi-page TIFF, PNG, JPEG) with provenance."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ocr.exceptions import (
+    CorruptImageError,
+    CorruptPdfError,
+    EmptyFileError,
+    EncryptedPdfError,
+    ImageTooLargeError,
+    InputFileError,
+    PopplerNotFoundError,
+    UnsupportedFormatError,
+)
+from ocr.fsutil import sha256_file
+
+logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings duplicate our typed errors
+
+SCAN_SUFFIXES = frozenset({".pdf", ".tif", ".tiff", ".png", ".jpg", ".jpeg"})
+_MAGIC = (
+    (b"%PDF-", "pdf"),
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"II*\x00", "tiff"),
+    (b"MM\x00*", "tiff"),
+)
+
+
+@dataclass(frozen=True)
+class ScanInfo:
+    """One scan file, checked and counted before any page is rendered."""
+
+    path: Path
+    document: str
+    kind: str
+    page_count: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class LoadedPage:
+    """A rendered page: the image array plus where it came from."""
+
+    scan: ScanInfo
+    page_number: int
+    dpi: int
+    image: np.ndarray
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(rows, cols)."""
+        return self.image.shape[0], self.image.shape[1]
+
+
+def discover_scans(paths: Iterable[Path]) -> list[Path]:
+    """Expand folders to the scan files in them (sorted); files are kept whatever their suffix."""
+    found: list[Path] = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*")
+                                if p.is_file() and p.suffix.lower() in SCAN_SUFFIXES
+                                and not p.name.startswith(".")))
+        else:
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+def document_names(scans: list[Path]) -> dict[Path, str]:
+    """A unique document name per scan: its stem, or stem plus suffix where stems collide."""
+    stems: dict[str, int] = {}
+    for scan in scans:
+        stems[scan.stem] = stems.get(scan.stem, 0) + 1
+    return {s: s.stem if stems[s.stem] == 1 else f"{s.stem}-{s.suffix.lstrip('.').lower()}"
+            for s in scans}
+
+
+def sniff_kind(path: Path) -> str:
+    """The file type from its first bytes (never from its name)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except FileNotFoundError as e:
+        raise InputFileError("file not found; check the path", path=path) from e
+    except OSError as e:
+        raise InputFileError(f"cannot read the file: {e.strerror}", path=path) from e
+    if not head:
+        raise EmptyFileError(path=path)
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            return kind
+    raise UnsupportedFormatError(path=path)
+
+
+def inspect_scan(path: Path, *, document: str | None = None, dpi: int, max_pixels: int) -> ScanInfo:
+    """Check a scan (type, encryption, damage, size) and count its pages, without rendering."""
+    path = Path(path)
+    kind = sniff_kind(path)
+    count = _pdf_page_count(path, dpi=dpi, max_pixels=max_pixels) if kind == "pdf" \
+        else _image_page_count(path, max_pixels=max_pixels)
+    return ScanInfo(path=path, document=document or path.stem, kind=kind,
+                    page_count=count, sha256=sha256_file(path))
+
+
+def load_page(scan: ScanInfo, page_number: int, *, dpi: int, max_pixels: int) -> LoadedPage:
+    """Render one page (1-based) as a BGR or grayscale uint8 array."""
+    if not 1 <= page_number <= scan.page_count:
+        raise InputFileError(f"page {page_number} out of range 1..{scan.page_count}", path=scan.path)
+    if scan.kind == "pdf":
+        pil, page_dpi = _render_pdf_page(scan.path, page_number, dpi=dpi, max_pixels=max_pixels), dpi
+    else:
+        pil, page_dpi = _read_image_frame(scan.path, page_number, dpi=dpi, max_pixels=max_pixels)
+    return LoadedPage(scan=scan, page_number=page_number, dpi=page_dpi, image=pil_to_array(pil))
+
+
+def iter_pages(scan: ScanInfo, *, dpi: int, max_pixels: int) -> Iterator[LoadedPage]:
+    """Every page of a scan, one at a time (a large PDF is never rendered whole)."""
+    for number in range(1, scan.page_count + 1):
+        yield load_page(scan, number, dpi=dpi, max_pixels=max_pixels)
+
+
+def pil_to_array(pil: Image.Image) -> np.ndarray:
+    """PIL image to uint8 array: grayscale (rows, cols) or BGR (rows, cols, 3)."""
+    if pil.mode in ("1", "L", "LA", "I", "I;16", "F"):
+        if pil.mode in ("I", "I;16", "F"):
+            arr = np.asarray(pil, dtype=np.float64)
+            top = arr.max() or 1.0
+            return (arr * (255.0 / top)).clip(0, 255).astype(np.uint8)
+        return np.asarray(pil.convert("L"), dtype=np.uint8).copy()
+    rgb = np.asarray(pil.convert("RGB"), dtype=np.uint8)
+    return np.ascontiguousarray(rgb[:, :, ::-1])
+
+
+def _check_pixels(path: Path, rows: int, cols: int, max_pixels: int) -> None:
+    if rows * cols > max_pixels:
+        raise ImageTooLargeError(
+            f"page of {cols}x{rows} pixels exceeds the limit of {max_pixels:,} "
+            "(decompression-bomb guard); lower --dpi or raise max_pixels", path=path)
+    if rows < 16 or cols < 16:
+        raise CorruptImageError(f"page of {cols}x{rows} pixels is too small to be a scan", path=path)
+
+
+def _open_image(path: Path, *, max_pixels: int) -> Image.Image:
+    Image.MAX_IMAGE_PIXELS = None  # we apply our own limit before decoding any pixel
+    try:
+        img = Image.open(path)
+    except UnidentifiedImageError as e:
+        raise CorruptImageError(path=path) from e
+    except OSError as e:
+        raise CorruptImageError(f"the image cannot be opened ({e}); re-scan or re-download it",
+                                path=path) from e
+    _check_pixels(path, img.height, img.width, max_pixels)
+    return img
+
+
+def _image_page_count(path: Path, *, max_pixels: int) -> int:
+    with _open_image(path, max_pixels=max_pixels) as img:
+        return int(getattr(img, "n_frames", 1))
+
+
+def _read_image_frame(path: Path, page: int, *, dpi: int, max_pixels: int) -> tuple[Image.Image, int]:
+    img = _open_image(path, max_pixels=max_pixels)
+    try:
+        img.seek(page - 1)
+        _check_pixels(path, img.height, img.width, max_pixels)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img.load()
+        frame = ImageOps.exif_transpose(img) or img
+        frame.load()
+    except (OSError, EOFError, SyntaxError, ValueError) as e:
+        raise CorruptImageError(f"the image is corrupt or truncated ({e}); re-scan or re-download it",
+                                path=path) from e
+    file_dpi = img.info.get("dpi")
+    page_dpi = int(round(float(file_dpi[0]))) if file_dpi and float(file_dpi[0]) >= 50 else dpi
+    return frame, page_dpi
+
+
+def _pdf_page_count(path: Path, *, dpi: int, max_pixels: int) -> int:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(path, strict=False)
+        if reader.is_encrypted:
+            raise EncryptedPdfError(path=path)
+        pages = list(reader.pages)
+        if not pages:
+            raise CorruptPdfError("the PDF has no pages; re-export it", path=path)
+        for number, page in enumerate(pages, start=1):
+            cols = float(page.mediabox.width) * dpi / 72.0
+            rows = float(page.mediabox.height) * dpi / 72.0
+            if rows * cols > max_pixels:
+                raise ImageTooLargeError(
+                    f"page {number} would render to {int(cols)}x{int(rows)} pixels at {dpi} dpi, "
+                    f"over the limit of {max_pixels:,}; lower --dpi or raise max_pixels", path=path)
+        return len(pages)
+    except InputFileError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as e:
+        raise CorruptPdfError(f"the PDF is damaged ({e}); repair it (e.g. `qpdf --repair`) "
+                              "or re-export it", path=path) from e
+
+
+def _render_pdf_page(path: Path, page: int, *, dpi: int, max_pixels: int) -> Image.Image:
+    from pdf2image import convert_from_path
+    from pdf2image.exceptions import PDFInfoNotInstalledError, PDFPageCountError, PDFSyntaxError
+
+    try:
+        images = convert_from_path(path, dpi=dpi, first_page=page, last_page=page)
+    except PDFInfoNotInstalledError as e:
+        raise PopplerNotFoundError from e
+    except (PDFPageCountError, PDFSyntaxError, OSError, ValueError) as e:
+        raise CorruptPdfError(f"page {page} cannot be rendered ({e}); repair the PDF "
+                              "(e.g. `qpdf --repair`) or re-export it", path=path) from e
+    if not images:
+        raise CorruptPdfError(f"page {page} rendered to nothing; repair or re-export the PDF",
+                              path=path)
+    _check_pixels(path, images[0].height, images[0].width, max_pixels)
+    return images[0]

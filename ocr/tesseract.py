@@ -1,0 +1,223 @@
+"""The only module that runs tesseract (through pytesseract): one call per page, all formats at once."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytesseract
+
+from ocr.exceptions import (
+    LanguageNotInstalledError,
+    OcrEngineError,
+    TesseractCrashError,
+    TesseractNotFoundError,
+    TesseractTimeoutError,
+)
+from ocr.records import Box
+
+# Tesseract writes these itself; PAGE-XML is written by ocr.pagexml from the TSV words.
+_TESS_FORMATS = {"txt": "txt", "tsv": "tsv", "hocr": "hocr", "alto": "xml", "pdf": "pdf"}
+_FINAL_SUFFIX = {"txt": ".txt", "tsv": ".tsv", "hocr": ".hocr", "alto": ".alto.xml", "pdf": ".pdf"}
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognised word from tesseract's TSV."""
+
+    block: int
+    par: int
+    line: int
+    word: int
+    box: Box
+    conf: float
+    text: str
+
+    @property
+    def line_key(self) -> tuple[int, int, int]:
+        return (self.block, self.par, self.line)
+
+
+@dataclass(frozen=True)
+class OcrOutput:
+    """Paths of one page's OCR outputs, and how they were made."""
+
+    outputs: dict[str, Path]
+    languages: str
+    psm: int
+    oem: int
+    tesseract_version: str
+    traineddata: dict[str, str]
+
+    @property
+    def tsv(self) -> Path:
+        return self.outputs["tsv"]
+
+
+@dataclass(frozen=True)
+class OcrText:
+    """Page text rebuilt from words (lines by newline, words by space) with each word's offsets."""
+
+    text: str
+    spans: tuple[tuple[int, int], ...]  # (start, end) in text for words[i]
+    words: tuple[Word, ...]
+
+    def words_in(self, start: int, end: int) -> list[int]:
+        """Indexes of the words overlapping text[start:end] (touching for an empty range)."""
+        if start == end:
+            return [i for i, (s, e) in enumerate(self.spans) if s <= start <= e][:1]
+        return [i for i, (s, e) in enumerate(self.spans) if s < end and e > start]
+
+
+def _env() -> None:
+    # One single-threaded tesseract per core: its own OpenMP threads only add contention.
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+
+
+@functools.cache
+def tesseract_version() -> str:
+    """The tesseract version string, e.g. '5.3.0'."""
+    try:
+        return str(pytesseract.get_tesseract_version())
+    except pytesseract.TesseractNotFoundError as e:
+        raise TesseractNotFoundError from e
+
+
+@functools.cache
+def _tessdata_and_languages() -> tuple[Path | None, tuple[str, ...]]:
+    exe = shutil.which(pytesseract.pytesseract.tesseract_cmd)
+    if exe is None:
+        raise TesseractNotFoundError
+    proc = subprocess.run([exe, "--list-langs"], capture_output=True, text=True, check=False)
+    out = proc.stdout + proc.stderr
+    m = re.search(r'in "([^"]+)"', out)
+    langs = tuple(line.strip() for line in proc.stdout.splitlines()[1:] if line.strip())
+    return (Path(m.group(1)) if m else None), langs
+
+
+def available_languages() -> tuple[str, ...]:
+    """Languages tesseract can load (e.g. 'rus', 'eng', 'script/Cyrillic')."""
+    return _tessdata_and_languages()[1]
+
+
+def check_languages(languages: str) -> None:
+    """Raise LanguageNotInstalledError naming what is missing."""
+    have = set(available_languages())
+    missing = [lang for lang in languages.split("+") if lang not in have]
+    if missing:
+        raise LanguageNotInstalledError(
+            f"tesseract language(s) {', '.join(missing)} not installed (have: {', '.join(sorted(have))}); "
+            "install tesseract-ocr-<lang> or change `languages`")
+
+
+@functools.cache
+def traineddata_info(languages: str) -> dict[str, str]:
+    """sha256 (first 16 hex) of each language's traineddata file: provenance and cache keys."""
+    tessdata, _ = _tessdata_and_languages()
+    info: dict[str, str] = {}
+    for lang in languages.split("+"):
+        path = (tessdata / f"{lang}.traineddata") if tessdata else None
+        if path is not None and path.is_file():
+            info[lang] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        else:
+            info[lang] = "unknown"
+    return info
+
+
+def run_ocr(image_path: Path, out_stem: Path, *, languages: str, psm: int, oem: int, dpi: int,
+            timeout: float, formats: Sequence[str]) -> OcrOutput:
+    """OCR one page image file in a single tesseract run; outputs land atomically at out_stem.*."""
+    _env()
+    wanted = [f for f in dict.fromkeys(["tsv", *formats]) if f in _TESS_FORMATS]
+    out_stem.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".tess-", dir=out_stem.parent) as tmp:
+        base = Path(tmp) / "page"
+        _call(image_path, base, wanted=wanted, languages=languages, psm=psm, oem=oem, dpi=dpi,
+              timeout=timeout)
+        outputs: dict[str, Path] = {}
+        for fmt in wanted:
+            produced = base.with_suffix("." + _TESS_FORMATS[fmt])
+            if not produced.is_file():
+                raise OcrEngineError(f"tesseract wrote no {fmt} output", path=image_path)
+            final = out_stem.with_name(out_stem.name + _FINAL_SUFFIX[fmt])
+            produced.replace(final)
+            outputs[fmt] = final
+    return OcrOutput(outputs=outputs, languages=languages, psm=psm, oem=oem,
+                     tesseract_version=tesseract_version(),
+                     traineddata=traineddata_info(languages))
+
+
+def _call(image_path: Path, base: Path, *, wanted: list[str], languages: str, psm: int, oem: int,
+          dpi: int, timeout: float) -> None:
+    config = f"--psm {psm} --oem {oem} --dpi {dpi}"
+    if "tsv" in wanted:
+        config += " -c tessedit_create_tsv=1"
+    if "alto" in wanted:
+        config += " -c tessedit_create_alto=1"
+    # Config files named as "extensions" become positional args; tsv/xml are skipped by
+    # pytesseract and enabled by the -c flags above instead.
+    extension = " ".join(_TESS_FORMATS[f] for f in wanted if f in ("txt", "hocr", "pdf"))
+    try:
+        pytesseract.pytesseract.run_tesseract(str(image_path), str(base), extension=extension or "txt",
+                                  lang=languages, config=config, timeout=timeout)
+    except pytesseract.TesseractNotFoundError as e:
+        raise TesseractNotFoundError from e
+    except pytesseract.TesseractError as e:
+        raise _translate(e, image_path) from e
+    except RuntimeError as e:  # pytesseract's timeout is a bare RuntimeError
+        if "timeout" in str(e).lower():
+            raise TesseractTimeoutError(
+                f"tesseract took longer than {timeout:g} s; raise `ocr_timeout` or check the image",
+                path=image_path) from e
+        raise OcrEngineError(str(e), path=image_path) from e
+
+
+def _translate(error: pytesseract.TesseractError, image_path: Path) -> OcrEngineError:
+    text = str(error.message)
+    if "Failed loading language" in text or "Could not initialize tesseract" in text:
+        return LanguageNotInstalledError(path=image_path)
+    if error.status is not None and error.status < 0:
+        return TesseractCrashError(f"tesseract was killed by signal {-error.status}; "
+                                   "it may succeed on a retry", path=image_path)
+    return OcrEngineError(f"tesseract failed (exit {error.status}): {text.strip()[:300]}",
+                          path=image_path)
+
+
+def read_words(tsv_path: Path) -> list[Word]:
+    """Words (level 5 rows with text) from a tesseract TSV file, in reading order."""
+    words: list[Word] = []
+    with Path(tsv_path).open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
+            if row.get("level") != "5" or not (row.get("text") or "").strip():
+                continue
+            box = Box(int(row["left"]), int(row["top"]), int(row["width"]), int(row["height"]))
+            words.append(Word(int(row["block_num"]), int(row["par_num"]), int(row["line_num"]),
+                              int(row["word_num"]), box, float(row["conf"]), row["text"].strip()))
+    return words
+
+
+def words_to_text(words: Sequence[Word]) -> OcrText:
+    """Join words into page text, keeping each word's character span."""
+    parts: list[str] = []
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    prev_line: tuple[int, int, int] | None = None
+    for w in words:
+        if prev_line is not None:
+            sep = " " if w.line_key == prev_line else "\n"
+            parts.append(sep)
+            pos += 1
+        spans.append((pos, pos + len(w.text)))
+        parts.append(w.text)
+        pos += len(w.text)
+        prev_line = w.line_key
+    return OcrText(text="".join(parts), spans=tuple(spans), words=tuple(words))

@@ -1,0 +1,38 @@
+"""Settings come from defaults, a TOML file, OCR_* variables and options, in that order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ocr.exceptions import ConfigError
+from ocr.settings import load_settings, settings_as_toml
+
+pytestmark = pytest.mark.unit
+
+
+def test_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = tmp_path / "ocr.toml"
+    cfg.write_text('[ocr]\nlanguages = "rus+eng"\ndpi = 200\npsm = 6\n', encoding="utf-8")
+    monkeypatch.setenv("OCR_DPI", "250")
+    s = load_settings(cfg, psm=4)
+    assert (s.languages, s.dpi, s.psm) == ("rus+eng", 250, 4)
+
+
+def test_round_trip_and_patterns(tmp_path: Path) -> None:
+    s = load_settings(None, languages_by_pattern={"EHRI-*": "eng"}, output_dir=tmp_path)
+    assert s.languages_for("EHRI-DR-1.jpg") == "eng"
+    assert s.languages_for("journal.pdf") == "rus"
+    cfg = tmp_path / "again.toml"
+    cfg.write_text(settings_as_toml(s), encoding="utf-8")
+    assert load_settings(cfg) == s
+    assert s.db_url.startswith("sqlite:///") and s.db_url.endswith("ocr.db")
+
+
+@pytest.mark.parametrize("bad", ['dpi = "high"', 'languages = ""', "unknown_key = 1", "dpi = [1"])
+def test_bad_settings_are_config_errors(tmp_path: Path, bad: str) -> None:
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text(bad + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError):
+        load_settings(cfg)

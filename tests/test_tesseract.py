@@ -1,0 +1,95 @@
+"""The tesseract wrapper: one call per page, all formats, typed errors for every failure mode."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytesseract
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from ocr import exceptions as ex
+from ocr.pagexml import GraphicRegion, build_page_xml
+from ocr.records import Box
+from ocr.tesseract import available_languages, check_languages, read_words, run_ocr, words_to_text
+from tests.conftest import needs_tesseract
+
+pytestmark = [pytest.mark.integration, needs_tesseract]
+FONT = "/usr/share/fonts/truetype/freefont/FreeMono.ttf"
+
+
+@pytest.fixture(scope="module")
+def line_image(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    img = Image.new("L", (1400, 260), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(FONT, 44)
+    draw.text((60, 40), "Посетил Нам Ира. Советник Петров.", font=font, fill=0)
+    draw.text((60, 140), "г. Пхеньян, 24 декабря 1955 года", font=font, fill=0)
+    path = tmp_path_factory.mktemp("img") / "line.png"
+    img.save(path)
+    return path
+
+
+def _ocr(image: Path, out: Path, **kw: object):
+    args = dict(languages="rus", psm=3, oem=1, dpi=300, timeout=60,
+                formats=["txt", "tsv", "hocr", "alto", "pdf"])
+    args.update(kw)
+    return run_ocr(image, out, **args)  # type: ignore[arg-type]
+
+
+def test_one_call_writes_every_format(line_image: Path, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real = pytesseract.pytesseract.run_tesseract
+    monkeypatch.setattr(pytesseract.pytesseract, "run_tesseract",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    out = _ocr(line_image, tmp_path / "p001")
+    assert len(calls) == 1
+    assert sorted(out.outputs) == ["alto", "hocr", "pdf", "tsv", "txt"]
+    assert (tmp_path / "p001.alto.xml").read_text(encoding="utf-8").count("<String") >= 8
+    assert (tmp_path / "p001.pdf").read_bytes().startswith(b"%PDF")
+    assert not list(tmp_path.glob(".tess-*"))  # no temp folder left behind
+    assert out.tesseract_version.startswith("5.") and out.traineddata["rus"] != "unknown"
+    text = words_to_text(read_words(out.tsv))
+    assert "Петров" in text.text and "Пхеньян" in text.text
+    for (start, end), word in zip(text.spans, text.words, strict=True):
+        assert text.text[start:end] == word.text
+
+
+def test_page_xml_has_words_and_graphic_regions(line_image: Path, tmp_path: Path) -> None:
+    words = read_words(_ocr(line_image, tmp_path / "p001").tsv)
+    xml = build_page_xml(words, image_filename="line.png", rows=260, cols=1400,
+                         graphics=[GraphicRegion("stamp", Box(10, 10, 50, 50))]).decode()
+    assert xml.count("<TextLine") == 2 and 'type="stamp"' in xml and "Петров" in xml
+
+
+def test_timeout_is_typed(line_image: Path, tmp_path: Path) -> None:
+    with pytest.raises(ex.TesseractTimeoutError):
+        _ocr(line_image, tmp_path / "p001", timeout=0.01)
+    assert not list(tmp_path.glob("p001*"))  # nothing half-written
+
+
+def test_missing_language(line_image: Path, tmp_path: Path) -> None:
+    with pytest.raises(ex.LanguageNotInstalledError):
+        check_languages("rus+xyz")
+    with pytest.raises(ex.LanguageNotInstalledError):
+        _ocr(line_image, tmp_path / "p001", languages="xyz")
+    assert "rus" in available_languages()
+
+
+def test_killed_tesseract_is_transient(line_image: Path, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "tesseract"
+    fake.write_text("#!/bin/sh\nkill -9 $$\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", str(fake))
+    with pytest.raises(ex.TesseractCrashError) as info:
+        _ocr(line_image, tmp_path / "p001")
+    assert isinstance(info.value, ex.TRANSIENT_ERRORS)
+
+
+def test_missing_tesseract(line_image: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", str(tmp_path / "nope"))
+    with pytest.raises(ex.TesseractNotFoundError) as info:
+        _ocr(line_image, tmp_path / "p001")
+    assert info.value.exit_code == ex.ExitCode.missing_dependency
