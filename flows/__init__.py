@@ -1,0 +1,1 @@
+"""Prefect flows: thin task wrappers around the ocr library."""

@@ -1,0 +1,131 @@
+"""The `ocr` command; library exceptions become exit codes here and only here."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ocr.exceptions import ExitCode, OcrError
+from ocr.settings import Settings, load_settings, settings_as_toml
+
+app = typer.Typer(help="OCR and transcription correction for archival typewritten Cyrillic scans.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="settings TOML file")]
+LangOpt = Annotated[str | None, typer.Option("--lang", "-l", help="tesseract languages, e.g. rus+eng")]
+DpiOpt = Annotated[int | None, typer.Option(help="PDF rendering dpi")]
+PsmOpt = Annotated[int | None, typer.Option(help="tesseract page segmentation mode")]
+OemOpt = Annotated[int | None, typer.Option(help="tesseract engine mode")]
+WorkersOpt = Annotated[int | None, typer.Option("--workers", "-j", help="pages in parallel")]
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="output folder")]
+DbOpt = Annotated[str | None, typer.Option("--db", help="SQLAlchemy database URL")]
+GtOpt = Annotated[Path | None, typer.Option("--gt", help="folder of reference transcriptions")]
+ScansArg = Annotated[list[Path], typer.Argument(help="scan files or folders (PDF, TIFF, PNG, JPEG)")]
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _settings(config: Path | None, **overrides: Any) -> Settings:
+    mapping = {"lang": "languages", "out": "output_dir", "db": "database_url"}
+    return load_settings(config, **{mapping.get(k, k): v for k, v in overrides.items()})
+
+
+def _guard(fn: Any) -> Any:
+    """Turn library errors into a one-line message and the error's exit code."""
+    try:
+        return fn()
+    except OcrError as e:
+        _err(f"error: {e}")
+        raise typer.Exit(int(e.exit_code)) from e
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return "inf" if math.isinf(value) else f"{value:.2%}"
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    """The batch summary on stdout: CER/WER per document and where the outputs are."""
+    typer.echo(f"{'document':<40} {'pages':>5} {'CER':>8} {'WER':>8} {'flags':>5}  report")
+    for d in summary["documents"]:
+        typer.echo(f"{d['document']:<40} {d['pages']:>5} {_fmt(d['cer']):>8} {_fmt(d['wer']):>8} "
+                   f"{d['flags']:>5}  {d['report']}")
+    typer.echo(f"batch: {summary['pages_done']} pages done, {summary['pages_failed']} failed, "
+               f"CER {_fmt(summary['cer'])}, WER {_fmt(summary['wer'])} "
+               f"(character-weighted), {summary['seconds']:.1f} s")
+    for f in summary["failures"]:
+        typer.echo(f"failed: [{f['kind']}] {f['message']}")
+
+
+@app.command()
+def run(scans: ScansArg, gt: GtOpt = None, out: OutOpt = None, config: ConfigOpt = None,
+        lang: LangOpt = None, dpi: DpiOpt = None, psm: PsmOpt = None, oem: OemOpt = None,
+        workers: WorkersOpt = None, db: DbOpt = None) -> None:
+    """Run the pipeline on scans directly (no Prefect): OCR, score against --gt, flag, store."""
+    from ocr.batch import batch_summary, run_batch
+
+    settings = _guard(lambda: _settings(config, lang=lang, dpi=dpi, psm=psm, oem=oem,
+                                        workers=workers, out=out, db=db))
+    result = _guard(lambda: run_batch(scans, gt_dir=gt, settings=settings, progress=_err))
+    summary = batch_summary(result)
+    print_summary(summary)
+    typer.echo(f"outputs: {settings.output_dir}  database: {settings.db_url}")
+    if result.failures:
+        raise typer.Exit(int(ExitCode.some_pages_failed))
+
+
+@app.command()
+def flow(scans: ScansArg, gt: GtOpt = None, out: OutOpt = None, config: ConfigOpt = None,
+         lang: LangOpt = None, dpi: DpiOpt = None, psm: PsmOpt = None, oem: OemOpt = None,
+         workers: WorkersOpt = None, db: DbOpt = None) -> None:
+    """Run the same batch through the Prefect flow `ocr_batch` (ephemeral server unless
+    PREFECT_API_URL points at one)."""
+    settings = _guard(lambda: _settings(config, lang=lang, dpi=dpi, psm=psm, oem=oem,
+                                        workers=workers, out=out, db=db))
+    from flows.batch import run_flow
+
+    summary = run_flow([str(s) for s in scans], ground_truth=str(gt) if gt else None,
+                       settings=settings)
+    print_summary(summary)
+    typer.echo(f"outputs: {settings.output_dir}  database: {settings.db_url}")
+    if summary["failures"]:
+        raise typer.Exit(int(ExitCode.some_pages_failed))
+
+
+@app.command("config")
+def show_config(config: ConfigOpt = None, lang: LangOpt = None, dpi: DpiOpt = None,
+                out: OutOpt = None, db: DbOpt = None) -> None:
+    """Print the effective settings as TOML (defaults < file < OCR_* environment < options)."""
+    settings = _guard(lambda: _settings(config, lang=lang, dpi=dpi, out=out, db=db))
+    typer.echo(settings_as_toml(settings), nl=False)
+
+
+@app.command()
+def score(reference: Annotated[Path, typer.Argument(help="reference text file")],
+          ocr_text: Annotated[Path, typer.Argument(metavar="OCR", help="OCR text file")]) -> None:
+    """Compare two text files: CER and WER (dinglehopper-exact) and the differing spans."""
+    from ocr.score import normalise, score_text
+    from ocr.textio import read_reference
+
+    ref = _guard(lambda: read_reference(reference))
+    hyp = _guard(lambda: read_reference(ocr_text))
+    result = score_text(normalise(ref.text), normalise(hyp.text))
+    typer.echo(f"CER {_fmt(result.cer)} ({result.char_errors}/{result.char_total})  "
+               f"WER {_fmt(result.wer)} ({result.word_errors}/{result.word_total})")
+    for span in result.spans:
+        typer.echo(f"  ref {span.ref_text!r} -> ocr {span.ocr_text!r}")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

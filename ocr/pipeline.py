@@ -1,0 +1,390 @@
+"""The pipeline's stages as plain functions over small records: plan, prepare, recognise, finish."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+import traceback
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from ocr import __version__
+from ocr.exceptions import BlankPageError, ExitCode, OcrError
+from ocr.flag import Flag, disagreement_flags, low_confidence_flags, write_crops
+from ocr.fsutil import atomic_write_bytes, atomic_write_text
+from ocr.load import ScanInfo, discover_scans, document_names, inspect_scan, load_page
+from ocr.pagexml import build_page_xml
+from ocr.preprocess import preprocess
+from ocr.records import ProcessingStep
+from ocr.score import TextScore, normalise, score_text, split_reference_by_pages
+from ocr.settings import Settings
+from ocr.tesseract import OcrOutput, read_words, run_ocr, words_to_text
+from ocr.textio import ReferenceText, read_reference
+
+PREPROCESS_SETTINGS = ("deskew", "denoise", "remove_colour_ink", "dpi", "max_pixels")
+OCR_SETTINGS = ("psm", "oem", "ocr_timeout", "formats")
+
+
+@dataclass(frozen=True)
+class PageJob:
+    """One page to process: which scan, which page, which languages, where outputs go."""
+
+    scan: ScanInfo
+    page_number: int
+    languages: str
+    out_dir: Path
+
+    @property
+    def stem(self) -> str:
+        return f"p{self.page_number:03d}"
+
+    @property
+    def label(self) -> str:
+        return f"page {self.page_number} of {self.scan.document}"
+
+
+@dataclass(frozen=True)
+class PreparedPage:
+    """A loaded and preprocessed page, written to disk (view image for review, binary for OCR)."""
+
+    job: PageJob
+    image_sha256: str
+    rows: int
+    cols: int
+    dpi: int
+    view_path: Path
+    ocr_input_path: Path
+    skew_degrees: float
+    ink_fraction: float
+    steps: tuple[ProcessingStep, ...]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RecognisedPage:
+    """A page after OCR: output paths, text and confidence summary."""
+
+    prepared: PreparedPage
+    ocr: OcrOutput
+    page_xml: Path | None
+    mean_confidence: float | None
+    word_count: int
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def job(self) -> PageJob:
+        return self.prepared.job
+
+
+@dataclass(frozen=True)
+class PageFailure:
+    """Why a page (or a whole file, page 0) was not processed; the batch goes on."""
+
+    document: str
+    source: Path
+    page_number: int
+    stage: str
+    kind: str
+    message: str
+    exit_code: int
+
+    @classmethod
+    def from_error(cls, error: BaseException, *, document: str, source: Path, page_number: int,
+                   stage: str) -> PageFailure:
+        if isinstance(error, OcrError):
+            return cls(document, source, page_number, stage, error.kind, str(error),
+                       int(error.exit_code))
+        detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+        return cls(document, source, page_number, stage, type(error).__name__,
+                   f"{source}: unexpected error: {detail}", int(ExitCode.other_error))
+
+
+@dataclass(frozen=True)
+class PageScore:
+    """A page's score against its share of the reference."""
+
+    page_number: int
+    reference: str
+    ocr: str
+    score: TextScore
+
+
+@dataclass(frozen=True)
+class DocumentResult:
+    """Everything a finished document produced."""
+
+    scan: ScanInfo
+    languages: str
+    pages: tuple[RecognisedPage, ...]
+    failures: tuple[PageFailure, ...]
+    reference: ReferenceText | None
+    score: TextScore | None
+    page_scores: tuple[PageScore, ...]
+    flags: tuple[Flag, ...]
+    text_path: Path
+    report_path: Path
+    warnings: tuple[str, ...] = ()
+
+
+def versions() -> dict[str, str]:
+    """Versions that shape results, for provenance."""
+    from ocr.tesseract import tesseract_version
+
+    return {"archival-ocr": __version__, "tesseract": tesseract_version(),
+            "opencv": cv2.__version__, "numpy": np.__version__}
+
+
+# --- plan -------------------------------------------------------------------------------------
+
+def plan_batch(paths: Sequence[Path], *, settings: Settings
+               ) -> tuple[list[PageJob], list[ScanInfo], list[PageFailure]]:
+    """Inspect every scan; bad files become failures, good ones become page jobs."""
+    scans = discover_scans(paths)
+    names = document_names(scans)
+    jobs: list[PageJob] = []
+    infos: list[ScanInfo] = []
+    failures: list[PageFailure] = []
+    for path in scans:
+        try:
+            info = inspect_scan(path, document=names[path], dpi=settings.dpi,
+                                max_pixels=settings.max_pixels)
+        except Exception as e:  # noqa: BLE001 - any bad file is a result, not a crash
+            failures.append(PageFailure.from_error(e, document=names[path], source=path,
+                                                   page_number=0, stage="load"))
+            continue
+        infos.append(info)
+        langs = settings.languages_for(path.name)
+        out_dir = settings.output_dir / info.document
+        jobs.extend(PageJob(info, n, langs, out_dir) for n in range(1, info.page_count + 1))
+    return jobs, infos, failures
+
+
+# --- prepare ----------------------------------------------------------------------------------
+
+def prepare_page(job: PageJob, *, settings: Settings) -> PreparedPage:
+    """Load and preprocess one page; writes <stem>.view.jpg and <stem>.ocr.png atomically."""
+    t0 = time.perf_counter()
+    page = load_page(job.scan, job.page_number, dpi=settings.dpi, max_pixels=settings.max_pixels)
+    t1 = time.perf_counter()
+    pre = preprocess(page.image, deskew=settings.deskew, denoise=settings.denoise,
+                     remove_colour_ink=settings.remove_colour_ink)
+    if pre.blank:
+        raise BlankPageError(f"page {job.page_number} is blank (ink {pre.ink_fraction:.2%}); "
+                             "nothing to OCR, check the scan if unexpected", path=job.scan.path)
+    view_path = job.out_dir / f"{job.stem}.view.jpg"
+    ocr_path = job.out_dir / f"{job.stem}.ocr.png"
+    _write_image(view_path, pre.view_image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    _write_image(ocr_path, pre.ocr_image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    t2 = time.perf_counter()
+    rows, cols = pre.ocr_image.shape[:2]
+    return PreparedPage(job=job, image_sha256=_array_sha256(page.image), rows=rows, cols=cols,
+                        dpi=page.dpi, view_path=view_path, ocr_input_path=ocr_path,
+                        skew_degrees=pre.skew_degrees, ink_fraction=pre.ink_fraction,
+                        steps=tuple(pre.steps),
+                        seconds={"load": t1 - t0, "preprocess": t2 - t1})
+
+
+def _write_image(path: Path, image: np.ndarray, params: list[int]) -> None:
+    ok, data = cv2.imencode(path.suffix, image, params)
+    if not ok:
+        raise OcrError(f"could not encode {path.name}", path=path)
+    atomic_write_bytes(path, data.tobytes())
+
+
+def _array_sha256(image: np.ndarray) -> str:
+    h = hashlib.sha256(str(image.shape).encode())
+    h.update(np.ascontiguousarray(image).data)
+    return h.hexdigest()
+
+
+# --- recognise --------------------------------------------------------------------------------
+
+def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedPage:
+    """One tesseract call for all formats, then PAGE-XML from its words."""
+    job = prepared.job
+    t0 = time.perf_counter()
+    out = run_ocr(prepared.ocr_input_path, job.out_dir / job.stem, languages=job.languages,
+                  psm=settings.psm, oem=settings.oem, dpi=prepared.dpi,
+                  timeout=settings.ocr_timeout, formats=settings.formats)
+    words = read_words(out.tsv)
+    page_xml = None
+    if "page" in settings.formats:
+        page_xml = job.out_dir / f"{job.stem}.page.xml"
+        atomic_write_bytes(page_xml, build_page_xml(words, image_filename=prepared.view_path.name,
+                                                    rows=prepared.rows, cols=prepared.cols))
+    confs = [w.conf for w in words if w.conf >= 0]
+    return RecognisedPage(prepared=prepared, ocr=out, page_xml=page_xml,
+                          mean_confidence=(sum(confs) / len(confs)) if confs else None,
+                          word_count=len(words), seconds={"ocr": time.perf_counter() - t0})
+
+
+def process_page(job: PageJob, settings: Settings) -> RecognisedPage | PageFailure:
+    """Prepare and recognise one page; any error becomes a PageFailure (for process pools)."""
+    stage = "preprocess"
+    try:
+        prepared = prepare_page(job, settings=settings)
+        stage = "ocr"
+        return recognise_page(prepared, settings=settings)
+    except Exception as e:  # noqa: BLE001 - one bad page never stops the batch
+        return PageFailure.from_error(e, document=job.scan.document, source=job.scan.path,
+                                      page_number=job.page_number, stage=stage)
+
+
+# --- finish: score, flag, report ---------------------------------------------------------------
+
+def find_reference(document: str, source: Path, gt_dir: Path | None) -> Path | None:
+    """ground_truth/<document>.txt, else ground_truth/<scan stem>.txt."""
+    if gt_dir is None:
+        return None
+    for name in (f"{document}.txt", f"{source.stem}.txt"):
+        if (gt_dir / name).is_file():
+            return gt_dir / name
+    return None
+
+
+def finish_document(scan: ScanInfo, pages: Sequence[RecognisedPage],
+                    failures: Sequence[PageFailure], *, gt_dir: Path | None,
+                    settings: Settings) -> DocumentResult:
+    """Score against the reference (if any), flag, crop, and write the document's text and report."""
+    pages = sorted(pages, key=lambda p: p.job.page_number)
+    failures = list(failures)
+    out_dir = settings.output_dir / scan.document
+    texts = {p.job.page_number: words_to_text(read_words(p.ocr.tsv)) for p in pages}
+    reference, warnings = _load_reference(scan, gt_dir, failures)
+    score, page_scores = _score(reference, [(n, texts[n].text) for n in sorted(texts)])
+    flags: list[Flag] = []
+    for page in pages:
+        flags.extend(_page_flags(page, texts[page.job.page_number], page_scores, settings))
+    flags.sort(key=lambda f: (-f.severity, f.page_number, f.box.top, f.box.left))
+    text_path = atomic_write_text(out_dir / f"{scan.document}.txt",
+                                  "\f".join(texts[n].text for n in sorted(texts)) + "\n")
+    result = DocumentResult(scan=scan, languages=pages[0].job.languages if pages else "",
+                            pages=tuple(pages), failures=tuple(failures), reference=reference,
+                            score=score, page_scores=tuple(page_scores), flags=tuple(flags),
+                            text_path=text_path, report_path=out_dir / "report.json",
+                            warnings=tuple(warnings))
+    atomic_write_text(result.report_path, dumps_json(document_report(result)))
+    return result
+
+
+def _load_reference(scan: ScanInfo, gt_dir: Path | None, failures: list[PageFailure]
+                    ) -> tuple[ReferenceText | None, list[str]]:
+    path = find_reference(scan.document, scan.path, gt_dir)
+    if path is None:
+        return None, [f"{scan.path}: no reference in {gt_dir}; OCR without scoring"] if gt_dir else []
+    try:
+        ref = read_reference(path)
+    except Exception as e:  # noqa: BLE001 - a bad reference never costs the OCR
+        failures.append(PageFailure.from_error(e, document=scan.document, source=path,
+                                               page_number=0, stage="reference"))
+        return None, []
+    return ref, [f"{path}: {w}" for w in ref.warnings]
+
+
+def _score(reference: ReferenceText | None, ocr_pages: list[tuple[int, str]]
+           ) -> tuple[TextScore | None, list[PageScore]]:
+    if reference is None or not ocr_pages:
+        return None, []
+    ocr_texts = [normalise(t) for _, t in ocr_pages]
+    ref_pages = reference.pages
+    if len(ref_pages) == len(ocr_pages) and len(ref_pages) > 1:
+        parts = [normalise(p) for p in ref_pages]
+    else:
+        parts = [normalise(p) for p in split_reference_by_pages(normalise(reference.text),
+                                                                 ocr_texts)]
+    page_scores = [PageScore(n, ref, ocr, score_text(ref, ocr))
+                   for (n, _), ref, ocr in zip(ocr_pages, parts, ocr_texts, strict=True)]
+    whole = score_text(normalise("\n".join(parts)), normalise("\n".join(ocr_texts)))
+    return whole, page_scores
+
+
+def _page_flags(page: RecognisedPage, text: Any, page_scores: Sequence[PageScore],
+                settings: Settings) -> list[Flag]:
+    n = page.job.page_number
+    flags = low_confidence_flags(text.words, page_number=n, threshold=settings.low_confidence)
+    for ps in page_scores:
+        if ps.page_number == n and ps.ocr == text.text:
+            flags += disagreement_flags(text, ps.score.spans, page_number=n,
+                                        reference_error_confidence=settings.reference_error_confidence)
+    if not flags:
+        return []
+    view = cv2.imread(str(page.prepared.view_path), cv2.IMREAD_UNCHANGED)
+    return write_crops(flags, view, page.job.out_dir / "flags", stem=page.job.stem,
+                       margin=settings.crop_margin)
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+def _num(value: float | None) -> float | str | None:
+    """JSON-safe number: inf becomes the string 'Infinity' (strict JSON has no infinities)."""
+    if value is None:
+        return None
+    if math.isinf(value):
+        return "Infinity"
+    return round(value, 6)
+
+
+def score_json(score: TextScore | None) -> dict[str, Any] | None:
+    if score is None:
+        return None
+    return {"cer": _num(score.cer), "wer": _num(score.wer), "char_errors": score.char_errors,
+            "char_total": score.char_total, "word_errors": score.word_errors,
+            "word_total": score.word_total}
+
+
+def document_report(result: DocumentResult) -> dict[str, Any]:
+    """The JSON report of one document."""
+    return {
+        "document": result.scan.document, "source": str(result.scan.path),
+        "source_sha256": result.scan.sha256, "page_count": result.scan.page_count,
+        "languages": result.languages,
+        "reference": ({"path": str(result.reference.path), "encoding": result.reference.encoding}
+                      if result.reference else None),
+        "score": score_json(result.score),
+        "pages": [_page_json(p, result.page_scores) for p in result.pages],
+        "flags": [f.as_json() for f in result.flags],
+        "failures": [asdict(f) | {"source": str(f.source)} for f in result.failures],
+        "warnings": list(result.warnings), "text": str(result.text_path),
+    }
+
+
+def _page_json(page: RecognisedPage, page_scores: Sequence[PageScore]) -> dict[str, Any]:
+    ps = next((s for s in page_scores if s.page_number == page.job.page_number), None)
+    return {
+        "page": page.job.page_number, "image_sha256": page.prepared.image_sha256,
+        "size": [page.prepared.rows, page.prepared.cols], "dpi": page.prepared.dpi,
+        "skew_degrees": round(page.prepared.skew_degrees, 3),
+        "mean_confidence": _num(page.mean_confidence), "words": page.word_count,
+        "score": score_json(ps.score) if ps else None,
+        "differences": [{"ref": s.ref_text, "ocr": s.ocr_text, "kind": s.kind}
+                        for s in (ps.score.spans if ps else [])],
+        "outputs": page_outputs(page),
+        "steps": [asdict(s) for s in page.prepared.steps],
+        "provenance": page_provenance(page),
+        "seconds": {k: round(v, 3) for k, v in {**page.prepared.seconds, **page.seconds}.items()},
+    }
+
+
+def page_outputs(page: RecognisedPage) -> dict[str, str]:
+    out = {fmt: str(p) for fmt, p in page.ocr.outputs.items()}
+    out["view"], out["ocr_input"] = str(page.prepared.view_path), str(page.prepared.ocr_input_path)
+    if page.page_xml:
+        out["page"] = str(page.page_xml)
+    return out
+
+
+def page_provenance(page: RecognisedPage) -> dict[str, Any]:
+    return {"tesseract": page.ocr.tesseract_version, "traineddata": page.ocr.traineddata,
+            "languages": page.ocr.languages, "psm": page.ocr.psm, "oem": page.ocr.oem,
+            "archival-ocr": __version__}
+
+
+def dumps_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False, default=str) + "\n"

@@ -1,0 +1,202 @@
+"""The results database (SQLAlchemy; a SQLite file by default): runs, documents, pages, flags, failures."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _id() -> str:
+    return uuid.uuid4().hex
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Run(Base):
+    __tablename__ = "runs"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_id)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    source: Mapped[str] = mapped_column(Text, default="")
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    versions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    flow_run_id: Mapped[str | None] = mapped_column(String(64))
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    documents: Mapped[list[Document]] = relationship(back_populates="run")
+
+
+class Document(Base):
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("run_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    source_path: Mapped[str] = mapped_column(Text)
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    page_count: Mapped[int] = mapped_column(Integer)
+    languages: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))
+    reference_path: Mapped[str | None] = mapped_column(Text)
+    reference_encoding: Mapped[str | None] = mapped_column(String(32))
+    cer: Mapped[float | None] = mapped_column(Float)
+    wer: Mapped[float | None] = mapped_column(Float)
+    char_errors: Mapped[int | None] = mapped_column(Integer)
+    char_total: Mapped[int | None] = mapped_column(Integer)
+    word_errors: Mapped[int | None] = mapped_column(Integer)
+    word_total: Mapped[int | None] = mapped_column(Integer)
+    outputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    run: Mapped[Run] = relationship(back_populates="documents")
+    pages: Mapped[list[Page]] = relationship(back_populates="document", cascade="all, delete-orphan")
+
+
+class Page(Base):
+    __tablename__ = "pages"
+    __table_args__ = (UniqueConstraint("document_id", "page_number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    page_number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))
+    image_sha256: Mapped[str | None] = mapped_column(String(64))
+    rows: Mapped[int | None] = mapped_column(Integer)
+    cols: Mapped[int | None] = mapped_column(Integer)
+    dpi: Mapped[int | None] = mapped_column(Integer)
+    skew_degrees: Mapped[float | None] = mapped_column(Float)
+    mean_confidence: Mapped[float | None] = mapped_column(Float)
+    word_count: Mapped[int | None] = mapped_column(Integer)
+    cer: Mapped[float | None] = mapped_column(Float)
+    wer: Mapped[float | None] = mapped_column(Float)
+    char_errors: Mapped[int | None] = mapped_column(Integer)
+    char_total: Mapped[int | None] = mapped_column(Integer)
+    outputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    provenance: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    timings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    document: Mapped[Document] = relationship(back_populates="pages")
+    flags: Mapped[list[FlagRow]] = relationship(back_populates="page", cascade="all, delete-orphan")
+
+
+class FlagRow(Base):
+    __tablename__ = "flags"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"), index=True)
+    type: Mapped[str] = mapped_column(String(32), index=True)
+    category: Mapped[str] = mapped_column(String(64), default="")
+    reason: Mapped[str] = mapped_column(Text)
+    severity: Mapped[float] = mapped_column(Float, index=True)
+    left: Mapped[int] = mapped_column(Integer)
+    top: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    polygon: Mapped[list[Any]] = mapped_column(default=list)
+    ocr_text: Mapped[str] = mapped_column(Text, default="")
+    ref_text: Mapped[str] = mapped_column(Text, default="")
+    confidence: Mapped[float | None] = mapped_column(Float)
+    crop_path: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    page: Mapped[Page] = relationship(back_populates="flags")
+
+
+class Failure(Base):
+    __tablename__ = "failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"), index=True)
+    document: Mapped[str] = mapped_column(String(255))
+    source_path: Mapped[str] = mapped_column(Text)
+    page_number: Mapped[int] = mapped_column(Integer, default=0)
+    stage: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    exit_code: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        # WAL lets the review app read while a batch writes; busy_timeout makes two writers wait.
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+
+class Store:
+    """A handle on the results database; every write is one transaction."""
+
+    def __init__(self, url: str) -> None:
+        if url.startswith("sqlite:///"):
+            from pathlib import Path
+
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = create_engine(url, future=True)
+        if self.engine.dialect.name == "sqlite":
+            _sqlite_pragmas(self.engine)
+        Base.metadata.create_all(self.engine)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def start_run(self, *, source: str, settings: dict[str, Any], versions: dict[str, Any],
+                  flow_run_id: str | None = None) -> str:
+        with self.sessions.begin() as s:
+            run = Run(source=source, settings=settings, versions=versions, flow_run_id=flow_run_id)
+            s.add(run)
+            s.flush()
+            return run.id
+
+    def finish_run(self, run_id: str, *, status: str, summary: dict[str, Any]) -> None:
+        with self.sessions.begin() as s:
+            run = s.get_one(Run, run_id)
+            run.status, run.finished_at = status, _now()
+            run.summary = json.loads(json.dumps(summary, default=str, allow_nan=False))
+
+    def add_failure(self, run_id: str, **fields: Any) -> None:
+        with self.sessions.begin() as s:
+            s.add(Failure(run_id=run_id, **fields))
+
+    def add_document(self, run_id: str, document: dict[str, Any], pages: list[dict[str, Any]],
+                     flags: dict[int, list[dict[str, Any]]]) -> int:
+        """Document, its pages and their flags in one transaction (all or nothing)."""
+        with self.sessions.begin() as s:
+            old = s.scalar(select(Document).where(Document.run_id == run_id,
+                                                  Document.name == document["name"]))
+            if old is not None:  # a resumed run replaces, never duplicates
+                s.delete(old)
+                s.flush()
+            doc = Document(run_id=run_id, **document)
+            for page in pages:
+                row = Page(**page)
+                row.flags = [FlagRow(**f) for f in flags.get(page["page_number"], [])]
+                doc.pages.append(row)
+            s.add(doc)
+            s.flush()
+            return doc.id
+
+    def session(self) -> Session:
+        return self.sessions()

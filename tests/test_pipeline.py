@@ -1,0 +1,127 @@
+"""The batch pipeline end to end on good and bad input: typed failures, the batch goes on, nothing half-written."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from ocr import exceptions as ex
+from ocr.batch import run_batch
+from ocr.store import Store
+from tests.conftest import GOOD_TEXT, INVALID, needs_tesseract, render_text_page
+
+pytestmark = [pytest.mark.integration, needs_tesseract]
+
+EXPECTED_FAILURES = {
+    "empty.png": "EmptyFileError",
+    "not-a-pdf.pdf": "UnsupportedFormatError",
+    "truncated.png": "CorruptImageError",
+    "truncated.jpg": "CorruptImageError",
+    "corrupt.pdf": "CorruptPdfError",
+    "encrypted.pdf": "EncryptedPdfError",
+    "bomb.png": "ImageTooLargeError",
+    "blank.png": "BlankPageError",
+}
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("batch")
+    scans, gt = root / "scans", root / "gt"
+    scans.mkdir()
+    gt.mkdir()
+    for name in EXPECTED_FAILURES:
+        shutil.copy(INVALID / name, scans / name)
+    render_text_page(scans / "good-cp1251.png")
+    render_text_page(scans / "good-bom.png")
+    render_text_page(scans / "no-reference.png")
+    (gt / "good-cp1251.txt").write_bytes(GOOD_TEXT.replace("\n", "\r\n").encode("cp1251"))
+    (gt / "good-bom.txt").write_bytes(b"\xef\xbb\xbf" + GOOD_TEXT.encode("utf-8"))
+    return scans, gt
+
+
+@pytest.fixture(scope="module")
+def result(batch: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory):
+    from ocr.settings import load_settings
+
+    scans, gt = batch
+    out = tmp_path_factory.mktemp("out")
+    settings = load_settings(None, output_dir=out, workers=2, dpi=150)
+    messages: list[str] = []
+    return run_batch([scans], gt_dir=gt, settings=settings, progress=messages.append), settings, messages
+
+
+def test_every_bad_input_is_a_typed_failure_and_the_batch_goes_on(result) -> None:
+    res, settings, messages = result
+    kinds = {f.source.name: f.kind for f in res.failures}
+    assert kinds == EXPECTED_FAILURES
+    for f in res.failures:
+        assert f.source.name in f.message and "\n" not in f.message
+        assert f.exit_code == ex.ExitCode.input_file
+    assert {d.scan.document for d in res.documents} >= {"good-cp1251", "good-bom", "no-reference"}
+    assert any("FAILED" in m and "encrypted.pdf" in m for m in messages)
+
+
+def test_references_in_other_encodings_are_decoded_with_a_warning(result) -> None:
+    res, _, _ = result
+    docs = {d.scan.document: d for d in res.documents}
+    assert docs["good-cp1251"].reference.encoding == "cp1251"
+    assert any("cp1251" in w for w in docs["good-cp1251"].warnings)
+    assert docs["good-bom"].reference.encoding.startswith("utf-8")
+    for name in ("good-cp1251", "good-bom"):
+        assert docs[name].score is not None and docs[name].score.cer < 0.03
+    assert docs["no-reference"].score is None and docs["no-reference"].pages
+
+
+def test_database_holds_runs_documents_pages_and_failures(result) -> None:
+    res, settings, _ = result
+    db = sqlite3.connect(settings.output_dir / "ocr.db")
+    (status,) = db.execute("select status from runs where id=?", (res.run_id,)).fetchone()
+    assert status == "completed_with_failures"
+    failures = dict(db.execute("select source_path, kind from failures where run_id=?",
+                               (res.run_id,)).fetchall())
+    assert {Path(k).name: v for k, v in failures.items()} == EXPECTED_FAILURES
+    pages = db.execute("select d.name, p.status, p.cer from pages p join documents d "
+                       "on p.document_id=d.id where d.run_id=? and p.status='done'",
+                       (res.run_id,)).fetchall()
+    assert {p[0] for p in pages} == {"good-cp1251", "good-bom", "no-reference"}
+
+
+def test_outputs_are_complete_and_no_temp_files_remain(result) -> None:
+    res, settings, _ = result
+    doc = settings.output_dir / "good-bom"
+    for suffix in (".txt", ".tsv", ".hocr", ".alto.xml", ".page.xml", ".view.jpg", ".ocr.png"):
+        assert (doc / f"p001{suffix}").stat().st_size > 0
+    assert (doc / "report.json").is_file() and (doc / "good-bom.txt").is_file()
+    assert not [p for p in settings.output_dir.rglob("*") if p.name.endswith(".tmp")
+                or p.name.startswith(".tess-")]
+
+
+def test_injected_tesseract_timeout_fails_one_page_and_leaves_no_output(
+        batch: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ocr.pipeline as pipeline
+    from ocr.settings import load_settings
+
+    real = pipeline.run_ocr
+
+    def flaky(image_path: Path, out_stem: Path, **kw: object):
+        if "good-bom" in str(out_stem):
+            raise ex.TesseractTimeoutError(path=image_path)
+        return real(image_path, out_stem, **kw)
+
+    monkeypatch.setattr(pipeline, "run_ocr", flaky)
+    scans, gt = batch
+    settings = load_settings(None, output_dir=tmp_path / "out", workers=1, dpi=150)
+    res = run_batch([scans / "good-bom.png", scans / "good-cp1251.png"], gt_dir=gt,
+                    settings=settings)
+    assert [(f.document, f.kind, f.stage) for f in res.failures] == [
+        ("good-bom", "TesseractTimeoutError", "ocr")]
+    assert not list((tmp_path / "out" / "good-bom").glob("p001.t*"))
+    assert {d.scan.document: bool(d.pages) for d in res.documents} == {
+        "good-bom": False, "good-cp1251": True}
+    with Store(settings.db_url).session() as s:
+        from ocr.store import Page
+        assert s.query(Page).filter_by(status="failed").count() == 1

@@ -1,0 +1,64 @@
+"""The shipped sample: the pipeline meets its accuracy bar and surfaces the reference's known errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import RESOURCES, ROOT, needs_tesseract
+
+pytestmark = [pytest.mark.integration, needs_tesseract]
+ENTRY = "ivanov-journal-1955-12-24-entry"
+JOURNAL = "ivanov-journal-1955-12-24"
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory):
+    from ocr.batch import run_batch
+    from ocr.settings import load_settings
+
+    out = tmp_path_factory.mktemp("sample-out")
+    settings = load_settings(None, output_dir=out, workers=2)
+    scans = [ROOT / "scans" / f"{ENTRY}.tif", ROOT / "scans" / f"{JOURNAL}.pdf"]
+    result = run_batch(scans, gt_dir=ROOT / "ground_truth", settings=settings)
+    return {d.scan.document: d for d in result.documents}, result
+
+
+def test_entry_page_cer_against_corrected_reference(sample) -> None:
+    from ocr.score import normalise, score_text
+
+    docs, result = sample
+    assert not result.failures
+    corrected = (RESOURCES / "seed-corrected" / f"{ENTRY}.txt").read_text(encoding="utf-8")
+    ocr_text = docs[ENTRY].text_path.read_text(encoding="utf-8")
+    score = score_text(normalise(corrected), normalise(ocr_text))
+    assert score.cer <= 0.03, f"CER {score.cer:.4f} on the entry page"
+
+
+def _pairs(doc) -> set[tuple[str, str]]:
+    return {(f.ref_text, f.ocr_text) for f in doc.flags if f.type == "disagreement"}
+
+
+def test_known_reference_errors_are_flagged(sample) -> None:
+    docs, _ = sample
+    entry = docs[ENTRY]
+    flagged = [f for f in entry.flags if f.type == "disagreement" and "Метров" in f.ref_text]
+    assert flagged and "Петров" in flagged[0].ocr_text
+    assert flagged[0].crop_path is not None and flagged[0].crop_path.is_file()
+    journal = docs[JOURNAL]
+    assert any("Лхенъян" in r and "Пхеньян" in o for r, o in _pairs(journal))
+    assert any("Метров" in r and "Петров" in o for r, o in _pairs(journal))
+
+
+def test_sample_pages_are_deskewed(sample) -> None:
+    import cv2
+
+    from ocr.preprocess import estimate_skew
+
+    docs, _ = sample
+    for doc in docs.values():
+        for page in doc.pages:
+            img = cv2.imread(str(page.prepared.ocr_input_path), cv2.IMREAD_GRAYSCALE)
+            assert abs(estimate_skew(img)) < 0.3, (doc.scan.document, page.job.page_number)
+            assert abs(page.prepared.skew_degrees) > 0.2  # the rendering really was skewed
