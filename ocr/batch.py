@@ -18,12 +18,11 @@ from ocr.pipeline import (
     PageJob,
     RecognisedPage,
     finish_document,
-    page_outputs,
-    page_provenance,
     plan_batch,
     process_page,
     versions,
 )
+from ocr.report import page_outputs, page_provenance
 from ocr.score import micro_average
 from ocr.settings import Settings
 from ocr.store import Store
