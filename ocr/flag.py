@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from itertools import groupby
@@ -10,6 +11,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+from rapidfuzz.distance import Levenshtein
 
 from ocr.fsutil import atomic_write_bytes
 from ocr.records import Box
@@ -70,17 +72,117 @@ def low_confidence_flags(words: Sequence[Word], *, page_number: int, threshold: 
     return flags
 
 
+def refine_spans(reference: str, ocr: str, spans: Sequence[DiffSpan]) -> list[DiffSpan]:
+    """Split multi-word spans into word pairs, so one misread word is not lost in a long span."""
+    out: list[DiffSpan] = []
+    for span in spans:
+        ref_toks = _tokens(reference, span.ref_start, span.ref_end)
+        ocr_toks = _tokens(ocr, span.ocr_start, span.ocr_end)
+        # One word a side needs no pairing; a huge span (a whole unmatched page) is left whole
+        # rather than paying a quadratic word alignment.
+        if max(len(ref_toks), len(ocr_toks)) <= 1 or len(ref_toks) * len(ocr_toks) > 40_000:
+            out.append(span)
+            continue
+        out.extend(_pair_spans(reference, ocr, ref_toks, ocr_toks, span))
+    return out
+
+
+def _tokens(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    return [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+
+
+def _pair_spans(reference: str, ocr: str, ref_toks: list[tuple[int, int]],
+                ocr_toks: list[tuple[int, int]], span: DiffSpan) -> list[DiffSpan]:
+    """Align the span's words by similarity (DP with 1:1, 1:2 and 2:1 moves, so split and joined
+    words pair up), emitting a span per differing group or gap."""
+    rw = [reference[s:e].lower() for s, e in ref_toks]
+    ow = [ocr[s:e].lower() for s, e in ocr_toks]
+    n, m = len(rw), len(ow)
+    inf = float("inf")
+    cost = [[inf] * (m + 1) for _ in range(n + 1)]
+    back: dict[tuple[int, int], tuple[int, int]] = {}
+    cost[0][0] = 0.0
+    moves = ((1, 1), (1, 2), (2, 1), (1, 0), (0, 1))
+    for i in range(n + 1):
+        for j in range(m + 1):
+            for di, dj in moves:
+                if i < di or j < dj or cost[i - di][j - dj] == inf:
+                    continue
+                c = cost[i - di][j - dj] + _move_cost(rw[i - di:i], ow[j - dj:j])
+                if c < cost[i][j]:
+                    cost[i][j], back[(i, j)] = c, (i - di, j - dj)
+    groups: list[tuple[list[int], list[int]]] = []
+    i, j = n, m
+    while i or j:
+        pi, pj = back[(i, j)]
+        groups.append((list(range(pi, i)), list(range(pj, j))))
+        i, j = pi, pj
+    return _group_pairs(reference, ocr, ref_toks, ocr_toks, groups[::-1], span)
+
+
+def _move_cost(ref_words: list[str], ocr_words: list[str]) -> float:
+    if not ref_words or not ocr_words:
+        return 1.0
+    dist = Levenshtein.normalized_distance("".join(ref_words), "".join(ocr_words))
+    if len(ref_words) + len(ocr_words) > 2:  # a split or joined word must still read alike
+        return dist * 1.5 + 0.1 if dist < 0.3 else float("inf")
+    return dist * 1.5
+
+
+def _group_pairs(reference: str, ocr: str, ref_toks: list[tuple[int, int]],
+                 ocr_toks: list[tuple[int, int]], groups: list[tuple[list[int], list[int]]],
+                 span: DiffSpan) -> list[DiffSpan]:
+    """Consecutive gaps merge into one span; each differing matched group is its own span."""
+    out: list[DiffSpan] = []
+    run: list[tuple[list[int], list[int]]] = []
+    pos = [span.ref_start, span.ocr_start]  # end of the last token seen on each side
+
+    def flush() -> None:
+        rs = [ref_toks[a] for g in run for a in g[0]]
+        os_ = [ocr_toks[b] for g in run for b in g[1]]
+        run.clear()
+        if not rs and not os_:
+            return
+        r0, r1 = (rs[0][0], rs[-1][1]) if rs else (pos[0], pos[0])
+        o0, o1 = (os_[0][0], os_[-1][1]) if os_ else (pos[1], pos[1])
+        kind = "insert" if not rs else "delete" if not os_ else "replace"
+        out.append(DiffSpan(r0, r1, o0, o1, reference[r0:r1], ocr[o0:o1], kind))  # type: ignore[arg-type]
+        pos[0], pos[1] = r1, o1
+
+    for ref_ids, ocr_ids in groups:
+        if ref_ids and ocr_ids:
+            flush()
+            r0, r1 = ref_toks[ref_ids[0]][0], ref_toks[ref_ids[-1]][1]
+            o0, o1 = ocr_toks[ocr_ids[0]][0], ocr_toks[ocr_ids[-1]][1]
+            if reference[r0:r1] != ocr[o0:o1]:
+                run.append((ref_ids, ocr_ids))
+                flush()
+            pos[0], pos[1] = r1, o1
+        else:
+            run.append((ref_ids, ocr_ids))
+    flush()
+    return out
+
+
 def disagreement_flags(ocr: OcrText, spans: Sequence[DiffSpan], *, page_number: int,
-                       reference_error_confidence: float) -> list[Flag]:
+                       reference_error_confidence: float, reference: str | None = None
+                       ) -> list[Flag]:
     """Each span where OCR and reference differ, located by the OCR words it covers."""
     flags: list[Flag] = []
+    if reference is not None:
+        spans = refine_spans(reference, ocr.text, spans)
     for span in spans:
         idx = ocr.words_in(span.ocr_start, span.ocr_end) or _nearest_word(ocr, span.ocr_start)
         if not idx:
             continue
         words = [ocr.words[i] for i in idx]
         conf = min(w.conf for w in words) if span.ocr_text.strip() else None
-        flags.append(_disagreement(span, words, conf, page_number, reference_error_confidence))
+        flag = _disagreement(span, words, conf, page_number, reference_error_confidence)
+        if reference is not None:  # where the span sits in the page's normalised reference
+            flag.detail.update(ref_start=span.ref_start, ref_end=span.ref_end,
+                               ref_before=reference[max(0, span.ref_start - 30):span.ref_start],
+                               ref_after=reference[span.ref_end:span.ref_end + 30])
+        flags.append(flag)
     return flags
 
 

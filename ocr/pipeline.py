@@ -311,7 +311,8 @@ def _page_flags(page: RecognisedPage, text: Any, page_scores: Sequence[PageScore
     for ps in page_scores:
         if ps.page_number == n and ps.ocr == text.text:
             flags += disagreement_flags(text, ps.score.spans, page_number=n,
-                                        reference_error_confidence=settings.reference_error_confidence)
+                                        reference_error_confidence=settings.reference_error_confidence,
+                                        reference=ps.reference)
     if not flags:
         return []
     view = cv2.imread(str(page.prepared.view_path), cv2.IMREAD_UNCHANGED)
