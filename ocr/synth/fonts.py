@@ -1,0 +1,80 @@
+"""Typewriter and stamp fonts with Cyrillic, found on the system by file name."""
+
+from __future__ import annotations
+
+from functools import cache, lru_cache
+from pathlib import Path
+
+from PIL import ImageFont
+
+from ocr.exceptions import ExitCode, OcrError
+
+FONT_DIRS = (
+    Path("/usr/share/fonts"),
+    Path("/usr/local/share/fonts"),
+    Path.home() / ".local" / "share" / "fonts",
+    Path.home() / ".fonts",
+)
+
+# Monospace faces with full Cyrillic and the numero sign; all have a 0.6 or 0.525 em advance.
+TYPEWRITER_FONTS: dict[str, str] = {
+    "freemono": "FreeMono.ttf",  # fonts-freefont-ttf: Courier-like slab serif
+    "ptmono": "PTM55F.ttf",  # fonts-paratype: PT Mono Regular
+    "cmu-typewriter": "cmuntt.ttf",  # fonts-cmu: CMU Typewriter Text
+}
+STAMP_FONTS: dict[str, str] = {
+    "ptsans-bold": "PTS75F.ttf",
+    "freesans-bold": "FreeSansBold.ttf",
+    "ptsans-caption": "PTC75F.ttf",
+}
+
+
+class FontNotFoundError(OcrError):
+    exit_code = ExitCode.missing_dependency
+    message = (
+        "a font for synthetic rendering is missing; install fonts-freefont-ttf, fonts-paratype "
+        "and fonts-cmu"
+    )
+
+
+@cache
+def find_font(file_name: str) -> Path:
+    """The first installed font file called ``file_name`` in the usual font folders."""
+    for folder in FONT_DIRS:
+        if folder.is_dir():
+            for path in sorted(folder.rglob(file_name)):
+                return path
+    searched = ", ".join(map(str, FONT_DIRS))
+    raise FontNotFoundError(f"font file {file_name} not found under {searched}")
+
+
+def available_typewriter_fonts() -> tuple[str, ...]:
+    """Names of the typewriter fonts installed here, in a fixed order (for seeded choice)."""
+    names = []
+    for name, file_name in TYPEWRITER_FONTS.items():
+        try:
+            find_font(file_name)
+        except FontNotFoundError:
+            continue
+        names.append(name)
+    return tuple(names)
+
+
+@lru_cache(maxsize=64)
+def typewriter_font(name: str, *, pitch_px: int) -> ImageFont.FreeTypeFont:
+    """The font ``name`` sized so that one character advance equals ``pitch_px``."""
+    if name not in TYPEWRITER_FONTS:
+        raise FontNotFoundError(
+            f"unknown typewriter font {name!r}; choose from {sorted(TYPEWRITER_FONTS)}")
+    path = find_font(TYPEWRITER_FONTS[name])
+    probe = ImageFont.truetype(str(path), 1000)
+    advance_em = probe.getlength("M") / 1000
+    return ImageFont.truetype(str(path), round(pitch_px / advance_em))
+
+
+@lru_cache(maxsize=64)
+def stamp_font(name: str, *, size_px: int) -> ImageFont.FreeTypeFont:
+    """A bold sans face for rubber-stamp lettering."""
+    if name not in STAMP_FONTS:
+        raise FontNotFoundError(f"unknown stamp font {name!r}; choose from {sorted(STAMP_FONTS)}")
+    return ImageFont.truetype(str(find_font(STAMP_FONTS[name])), size_px)
