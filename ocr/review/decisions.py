@@ -1,0 +1,242 @@
+"""The review queue and decisions: what each action means, decide and undo under a version check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, case, func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from ocr.review.errors import InvalidDecisionError, NotFoundError, StaleItemError
+from ocr.review.models import Decision
+from ocr.store import Document, FlagRow, Page, Run, _now
+
+ILLEGIBLE = "[неразборчиво]"
+GRAPHIC_ACTIONS = ("stamp", "signature", "handwriting")
+STATUSES = ("todo", "open", "skipped", "done", "all")
+S = TypeVar("S", bound=Select)  # type: ignore[type-arg]  # any row shape
+
+
+@dataclass(frozen=True)
+class Action:
+    """One decision a reviewer can take, with its keyboard shortcut."""
+
+    name: str
+    label: str
+    key: str
+    takes_text: bool
+    help: str
+
+
+ACTIONS: tuple[Action, ...] = (
+    Action("accept_ocr", "Accept OCR", "a", False, "the OCR reading is right"),
+    Action("keep_reference", "Keep reference", "r", False, "the reference transcription is right"),
+    Action("edit", "Edit text", "e", True, "type the right text, then Enter"),
+    Action("illegible", "Illegible", "i", False, f"cannot be read: {ILLEGIBLE}"),
+    Action("stamp", "Stamp", "s", True, "a stamp: type its text, then Enter"),
+    Action("signature", "Signature", "g", True, "a signature: type the name if legible, then Enter"),
+    Action("handwriting", "Handwriting", "h", True, "handwriting: type it, then Enter"),
+    Action("not_a_problem", "Not a problem", "n", False, "nothing to correct here"),
+    Action("skip", "Skip", "k", False, "decide later; the item goes to the end of the queue"),
+)
+ACTION_BY_NAME = {a.name: a for a in ACTIONS}
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which flags the queue shows; every field is optional except the status (default: to do)."""
+
+    run: str | None = None
+    document: int | None = None
+    type: str | None = None
+    status: str = "todo"
+
+    def query_string(self) -> dict[str, Any]:
+        """The filter as URL query parameters (for links that keep the reviewer's queue)."""
+        pairs = {"run": self.run, "document": self.document, "type": self.type,
+                 "status": self.status if self.status != "todo" else None}
+        return {k: v for k, v in pairs.items() if v not in (None, "")}
+
+
+def has_reference(flag: FlagRow) -> bool:
+    """Whether the flag has a reference side (a span of the reference that a decision replaces)."""
+    return flag.type == "disagreement" or bool(flag.ref_text) or "ref_start" in (flag.detail or {})
+
+
+def before_text(flag: FlagRow) -> str:
+    """The text a decision replaces: the reference span if there is one, else the OCR reading."""
+    return flag.ref_text if has_reference(flag) else flag.ocr_text
+
+
+def after_text(flag: FlagRow, action: str, text: str | None) -> str:
+    """The decided text of the region for an action (what replaces the reference span)."""
+    if action not in ACTION_BY_NAME:
+        raise InvalidDecisionError(f"unknown action {action!r}; use one of "
+                                   + ", ".join(ACTION_BY_NAME))
+    if action == "keep_reference" and not has_reference(flag):
+        raise InvalidDecisionError("this item has no reference text to keep; "
+                                   "accept the OCR or edit the text instead")
+    if ACTION_BY_NAME[action].takes_text:
+        if text is None:
+            raise InvalidDecisionError(f"the action {action!r} needs the text field")
+        return text.strip()
+    return {"accept_ocr": flag.ocr_text, "keep_reference": flag.ref_text,
+            "illegible": ILLEGIBLE}.get(action, before_text(flag))
+
+
+def differs(before: str, after: str) -> bool:
+    """Whether a decision changes the text; line breaks and spacing alone do not count."""
+    return before.split() != after.split()
+
+
+def clean_reviewer(name: str | None) -> str:
+    """A reviewer name as stored: stripped, one line, 1..120 characters."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise InvalidDecisionError("enter your name in the reviewer field first")
+    if len(name) > 120:
+        raise InvalidDecisionError("the reviewer name is longer than 120 characters")
+    return name
+
+
+def get_flag(session: Session, flag_id: int) -> FlagRow:
+    """The flag, or NotFoundError."""
+    flag = session.get(FlagRow, flag_id)
+    if flag is None:
+        raise NotFoundError(f"there is no flagged item {flag_id}")
+    return flag
+
+
+def _check_version(flag: FlagRow, version: int) -> None:
+    if flag.version != version:
+        raise StaleItemError(f"item {flag.id} was saved by someone else after you opened it "
+                             f"(your version {version}, now {flag.version}); nothing was "
+                             "overwritten — reload it to see their decision")
+
+
+def _bump(session: Session, flag_id: int, version: int, status: str) -> None:
+    """Compare-and-set on (id, version): the database decides who saved first."""
+    result = session.execute(
+        update(FlagRow).where(FlagRow.id == flag_id, FlagRow.version == version)
+        .values(status=status, version=version + 1).execution_options(synchronize_session=False))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise StaleItemError(f"item {flag_id} was saved by someone else a moment ago; "
+                             "nothing was overwritten — reload it to see their decision")
+
+
+def decide(session: Session, *, flag_id: int, version: int, action: str, reviewer: str,
+           text: str | None = None) -> Decision:
+    """Record a decision and close the flag, unless someone saved it since ``version`` (409)."""
+    flag = get_flag(session, flag_id)
+    reviewer = clean_reviewer(reviewer)
+    after = after_text(flag, action, text)
+    _check_version(flag, version)
+    status = "skipped" if action == "skip" else "done"
+    page = flag.page
+    decision = Decision(flag_id=flag.id, run_id=page.document.run_id, document=page.document.name,
+                        page_number=page.page_number, reviewer=reviewer, action=action,
+                        before_text=before_text(flag), after_text=after,
+                        status_before=flag.status, status_after=status, flag_version=version + 1)
+    _bump(session, flag.id, version, status)
+    session.add(decision)
+    session.flush()
+    return decision
+
+
+def last_decision(session: Session, *, reviewer: str) -> Decision | None:
+    """The reviewer's latest decision that is not undone."""
+    return session.scalar(select(Decision).where(Decision.reviewer == reviewer,
+                                                 Decision.undone.is_(False))
+                          .order_by(Decision.created_at.desc(), Decision.id.desc()).limit(1))
+
+
+def undo_last(session: Session, *, reviewer: str) -> Decision:
+    """Undo the reviewer's last decision: the flag gets its former status back (409 if changed since)."""
+    reviewer = clean_reviewer(reviewer)
+    decision = last_decision(session, reviewer=reviewer)
+    if decision is None:
+        raise NotFoundError(f"{reviewer} has no decision to undo")
+    flag = session.get(FlagRow, decision.flag_id)
+    if flag is not None:  # the flag may have been replaced by a resumed run: undo the record only
+        if flag.version != decision.flag_version:
+            raise StaleItemError(f"item {flag.id} was changed by someone else after your decision; "
+                                 "it was not undone — open it to see the current state")
+        _bump(session, flag.id, decision.flag_version, decision.status_before)
+    decision.undone, decision.undone_at = True, _now()
+    session.flush()
+    return decision
+
+
+def latest_decisions(session: Session, flag_ids: list[int]) -> dict[int, Decision]:
+    """The latest standing (not undone) decision of each flag."""
+    if not flag_ids:
+        return {}
+    rows = session.scalars(select(Decision).where(Decision.flag_id.in_(flag_ids),
+                                                  Decision.undone.is_(False))
+                           .order_by(Decision.created_at, Decision.id))
+    return {d.flag_id: d for d in rows}  # later rows overwrite earlier ones
+
+
+# --- the queue --------------------------------------------------------------------------------
+
+def _filtered(stmt: S, f: QueueFilter, *, with_status: bool = True) -> S:
+    stmt = stmt.join(Page, FlagRow.page_id == Page.id).join(Document, Page.document_id == Document.id)
+    if f.run:
+        stmt = stmt.where(Document.run_id == f.run)
+    if f.document is not None:
+        stmt = stmt.where(Document.id == f.document)
+    if f.type:
+        stmt = stmt.where(FlagRow.type == f.type)
+    if with_status and f.status == "todo":
+        stmt = stmt.where(FlagRow.status.in_(("open", "skipped")))
+    elif with_status and f.status != "all":
+        stmt = stmt.where(FlagRow.status == f.status)
+    return stmt
+
+
+def _ranked(stmt: S) -> S:
+    # Open items first, skipped ones after them; then the most severe first, in reading order.
+    return stmt.order_by(case((FlagRow.status == "skipped", 1), else_=0), FlagRow.severity.desc(),
+                         Document.name, Page.page_number, FlagRow.top, FlagRow.left, FlagRow.id)
+
+
+def check_filter(session: Session, f: QueueFilter) -> None:
+    """Unknown run or document ids are a 404, an unknown status a 422."""
+    if f.status not in STATUSES:
+        raise InvalidDecisionError(f"unknown status {f.status!r}; use one of {', '.join(STATUSES)}")
+    if f.run and session.get(Run, f.run) is None:
+        raise NotFoundError(f"there is no batch run {f.run}")
+    if f.document is not None and session.get(Document, f.document) is None:
+        raise NotFoundError(f"there is no document {f.document}")
+
+
+def queue(session: Session, f: QueueFilter, *, limit: int = 500, offset: int = 0) -> list[FlagRow]:
+    """Flags matching the filter, most urgent first."""
+    stmt = (_ranked(_filtered(select(FlagRow), f)).limit(limit).offset(offset)
+            .options(selectinload(FlagRow.page).selectinload(Page.document)))
+    return list(session.scalars(stmt))
+
+
+def queue_size(session: Session, f: QueueFilter) -> int:
+    return int(session.scalar(_filtered(select(func.count(FlagRow.id)), f)) or 0)
+
+
+def counts(session: Session, f: QueueFilter) -> dict[str, int]:
+    """Flags per status (open, skipped, done) under the filter's run/document/type."""
+    stmt = _filtered(select(FlagRow.status, func.count(FlagRow.id)), f, with_status=False)
+    found = {status: n for status, n in session.execute(stmt.group_by(FlagRow.status))}
+    return {s: int(found.get(s, 0)) for s in ("open", "skipped", "done")}
+
+
+def next_flag(session: Session, f: QueueFilter, *, exclude: int | None = None) -> int | None:
+    """The next item to review under the filter (its run/document/type; open, then skipped)."""
+    todo = QueueFilter(run=f.run, document=f.document, type=f.type, status="todo")
+    stmt = _ranked(_filtered(select(FlagRow.id), todo))
+    if exclude is not None:
+        stmt = stmt.where(FlagRow.id != exclude)
+    return session.scalar(stmt.limit(1))
+
+
+def flag_types(session: Session) -> list[str]:
+    return list(session.scalars(select(FlagRow.type).distinct().order_by(FlagRow.type)))

@@ -1,0 +1,323 @@
+"""Write reviewed corrections back: a corrected reference, corrected PAGE-XML and a changelog."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ocr.fsutil import atomic_write_bytes, atomic_write_text
+from ocr.pagexml import NS, GraphicRegion, build_page_xml
+from ocr.records import Box
+from ocr.review.decisions import GRAPHIC_ACTIONS, differs
+from ocr.review.document import (
+    Change,
+    OcrPage,
+    ReviewedDocument,
+    flag_word_indexes,
+    review_document,
+)
+from ocr.review.models import Decision
+from ocr.score import TextScore, normalise, score_text
+from ocr.store import Document, FlagRow, Page, Store
+from ocr.tesseract import Word
+from ocr.textio import ReferenceText
+
+HUMAN_CONFIDENCE = 100.0  # a reviewer's reading is as sure as the data gets
+
+
+@dataclass(frozen=True)
+class Rescore:
+    """CER/WER of the OCR against the reference before and after the review's corrections."""
+
+    document_id: int
+    cer_before: float | None
+    cer_after: float | None
+    wer_before: float | None
+    wer_after: float | None
+    changes_applied: int
+
+
+@dataclass(frozen=True)
+class DocumentExport:
+    """What exporting one document wrote (or why it could not)."""
+
+    document_id: int
+    document: str
+    run_id: str
+    corrected_reference: Path | None
+    changelog: Path | None
+    page_xml: tuple[Path, ...]
+    decisions: int
+    applied: int
+    not_applied: int
+    rescore: Rescore | None
+    error: str | None = None
+
+
+def _store(db: Store | str) -> Store:
+    return db if isinstance(db, Store) else Store(db)
+
+
+# --- rescoring --------------------------------------------------------------------------------
+
+def _document_score(reference: ReferenceText, ocr_pages: list[tuple[int, str]]
+                    ) -> TextScore | None:
+    try:  # the pipeline's own page splitting, so "before" equals the figure of the run
+        from ocr.pipeline import _score
+    except ImportError:  # renamed: score the whole text, as the pipeline's whole-document figure
+        return score_text(normalise(reference.text.replace("\f", "\n")),
+                          normalise("\n".join(text for _, text in ocr_pages)))
+    return _score(reference, ocr_pages)[0]
+
+
+def score_reviewed(reviewed: ReviewedDocument) -> Rescore:
+    """Score the OCR against the original and the corrected reference, as the pipeline scores."""
+    doc = reviewed.document
+    applied = sum(c.applied for c in reviewed.changes)
+    ocr_pages = [(n, reviewed.pages[n].text.text) for n in sorted(reviewed.pages)]
+    if reviewed.reference is None or reviewed.corrected_text is None or not ocr_pages:
+        return Rescore(doc.id, doc.cer, None, doc.wer, None, applied)
+    before = _document_score(reviewed.reference, ocr_pages)
+    after = _document_score(replace(reviewed.reference, text=reviewed.corrected_text), ocr_pages)
+    return Rescore(doc.id, before.cer if before else None, after.cer if after else None,
+                   before.wer if before else None, after.wer if after else None, applied)
+
+
+def rescore_document(db: Store | str, document_id: int) -> Rescore:
+    """CER and WER of a document before and after review (the corrected reference, not yet written)."""
+    with _store(db).session() as session:
+        return score_reviewed(review_document(session, document_id))
+
+
+# --- corrected PAGE-XML ------------------------------------------------------------------------
+
+def _union(boxes: Sequence[Box]) -> Box:
+    out = boxes[0]
+    for b in boxes[1:]:
+        out = out.union(b)
+    return out
+
+
+def _replacement(words: Sequence[Word], idx: list[int], flag: FlagRow, text: str) -> list[Word]:
+    """The words a decided text turns the flag's words into (one word, or none if empty)."""
+    group = [words[i] for i in idx]
+    joined = " ".join(w.text for w in group)
+    if flag.ocr_text and flag.ocr_text in joined:  # keep punctuation the flag's span left out
+        text = joined.replace(flag.ocr_text, text, 1)
+    text = " ".join(text.split())
+    if not text:
+        return []
+    return [replace(group[0], box=_union([w.box for w in group]), conf=HUMAN_CONFIDENCE, text=text)]
+
+
+def _insertion(anchor: Word, text: str) -> list[Word]:
+    """Text the OCR missed, as a word just left of the word it belongs before."""
+    box = Box(max(0, anchor.box.left - 1), anchor.box.top, 1, anchor.box.height)
+    return [replace(anchor, box=box, conf=HUMAN_CONFIDENCE, text=" ".join(text.split()))]
+
+
+def _edit(words: Sequence[Word], idx: list[int], change: Change
+          ) -> tuple[list[int], list[Word]] | None:
+    """Which words a decision takes over and what it puts in their place (None: no change)."""
+    flag, d = change.flag, change.decision
+    if not idx:
+        return None
+    if flag.ocr_text.strip():
+        if d.action in GRAPHIC_ACTIONS:
+            return idx, []  # a stamp's or signature's "words" are not typed text
+        if not differs(flag.ocr_text, d.after_text):
+            return None
+        return idx, _replacement(words, idx, flag, d.after_text)
+    if d.action in GRAPHIC_ACTIONS or not d.after_text.strip():
+        return None
+    # The OCR read nothing here (the flag's box is the next word): insert before that word.
+    return idx[:1], [*_insertion(words[idx[0]], d.after_text), words[idx[0]]]
+
+
+def corrected_words(page: OcrPage, changes: Sequence[Change]
+                    ) -> tuple[list[Word], list[GraphicRegion]]:
+    """The page's words with decided texts put in, and the marked stamps, signatures, handwriting."""
+    words = list(page.text.words)
+    edits: dict[int, tuple[list[int], list[Word]]] = {}  # first word index -> (taken, new words)
+    owner: dict[int, int] = {}  # word index -> first index of the edit that took it
+    graphics: list[GraphicRegion] = []
+    for change in changes:  # oldest first: a later decision on the same words wins
+        flag, d = change.flag, change.decision
+        if d.action == "skip":
+            continue
+        if d.action in GRAPHIC_ACTIONS:
+            box = Box(flag.left, flag.top, flag.width, flag.height)
+            graphics.append(GraphicRegion(d.action, box, d.after_text))
+        edit = _edit(words, flag_word_indexes(page.text, flag), change)
+        if edit is None:
+            continue
+        for first in {owner[i] for i in edit[0] if i in owner}:
+            for i in edits.pop(first)[0]:
+                owner.pop(i, None)
+        edits[edit[0][0]] = edit
+        owner.update({i: edit[0][0] for i in edit[0]})
+    out: list[Word] = []
+    for i, w in enumerate(words):
+        if i in edits:
+            out.extend(edits[i][1])
+        elif i not in owner:
+            out.append(w)
+    return _renumber(out), graphics
+
+
+def _renumber(words: list[Word]) -> list[Word]:
+    """Word numbers 1..n within each line, so PAGE-XML ids stay unique after merges and inserts."""
+    out: list[Word] = []
+    counter: dict[tuple[int, int, int], int] = {}
+    for w in words:
+        counter[w.line_key] = counter.get(w.line_key, 0) + 1
+        out.append(replace(w, word=counter[w.line_key]))
+    return out
+
+
+def _graphic_texts(xml: bytes, graphics: Sequence[GraphicRegion]) -> bytes:
+    """Carry each GraphicRegion's transcription as a UserAttribute (GraphicRegion has no TextEquiv)."""
+    if not any(g.text for g in graphics):
+        return xml
+    root = ET.fromstring(xml)
+    regions = root.iter(f"{{{NS}}}GraphicRegion")
+    for region, g in zip(regions, graphics, strict=False):
+        if not g.text or any(g.text in (el.text or "") + el.get("value", "") for el in region.iter()):
+            continue  # empty, or build_page_xml already wrote it
+        user = ET.Element(f"{{{NS}}}UserDefined")
+        ET.SubElement(user, f"{{{NS}}}UserAttribute", name="transcription", type="xsd:string",
+                      value=g.text)
+        coords = region.find(f"{{{NS}}}Coords")
+        region.insert(list(region).index(coords) + 1 if coords is not None else 0, user)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def write_page_xml(page: OcrPage, changes: Sequence[Change]) -> Path:
+    """<stem>.corrected.page.xml beside the page's OCR outputs."""
+    mine = [c for c in changes if c.flag.page.page_number == page.number]
+    words, graphics = corrected_words(page, mine)
+    image = page.view.name if page.view else f"p{page.number:03d}.view.jpg"
+    xml = build_page_xml(words, image_filename=image, rows=page.rows, cols=page.cols,
+                         graphics=graphics, creator="archival-ocr review")
+    path = page.tsv.with_name(f"{page.tsv.name.removesuffix('.tsv')}.corrected.page.xml")
+    return atomic_write_bytes(path, _graphic_texts(xml, graphics))
+
+
+# --- changelog ---------------------------------------------------------------------------------
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat(timespec="seconds")
+
+
+def _num(value: float | None) -> float | str | None:
+    if value is None:
+        return None
+    return "Infinity" if math.isinf(value) else round(value, 6)
+
+
+def _change_json(change: Change, raw: str | None) -> dict[str, Any]:
+    f, d, loc = change.flag, change.decision, change.located
+    where: dict[str, Any] = {"page": f.page.page_number, "box": [f.left, f.top, f.width, f.height]}
+    if loc is not None and raw is not None:
+        where |= {"reference_start": loc.start, "reference_end": loc.end,
+                  "reference_line": raw.count("\n", 0, loc.start) + 1, "located_by": loc.method}
+    return {
+        "flag_id": f.id, "decision_id": d.id, "where": where,
+        "what": {"before": d.before_text, "after": d.after_text, "ocr": f.ocr_text,
+                 "reference": f.ref_text, "action": d.action,
+                 "reference_changed": change.applied},
+        "why": {"flag": f.type, "category": f.category, "reason": f.reason,
+                "confidence": f.confidence},
+        "who": d.reviewer, "when": _iso(d.created_at), "note": change.note,
+    }
+
+
+def changelog(reviewed: ReviewedDocument, *, corrected: Path | None, page_xml: Sequence[Path],
+              rescore: Rescore, now: datetime) -> dict[str, Any]:
+    """What changed, where, why, who and when, for one document."""
+    doc, ref = reviewed.document, reviewed.reference
+    return {
+        "document": doc.name, "run_id": doc.run_id, "exported_at": _iso(now),
+        "reference": str(ref.path) if ref else None,
+        "reference_encoding": ref.encoding if ref else None,
+        "corrected_reference": str(corrected) if corrected else None,
+        "corrected_encoding": "utf-8" if corrected else None,
+        "page_xml": [str(p) for p in page_xml],
+        "score": {"cer_before": _num(rescore.cer_before), "cer_after": _num(rescore.cer_after),
+                  "wer_before": _num(rescore.wer_before), "wer_after": _num(rescore.wer_after)},
+        "decisions": len(reviewed.changes),
+        "reference_changes": sum(c.applied for c in reviewed.changes),
+        "changes": [_change_json(c, ref.text if ref else None) for c in reviewed.changes],
+    }
+
+
+# --- export ------------------------------------------------------------------------------------
+
+def corrected_path(reference: ReferenceText) -> Path:
+    """ground_truth/<stem>.corrected.txt beside the original, which is never written."""
+    return reference.path.with_name(f"{reference.path.stem}.corrected.txt")
+
+
+def export_document(reviewed: ReviewedDocument, *, now: datetime | None = None) -> DocumentExport:
+    """Write one document's corrected reference, corrected PAGE-XML per page and changelog."""
+    now = now or datetime.now(UTC)
+    doc = reviewed.document
+    corrected = None
+    if reviewed.reference is not None and reviewed.corrected_text is not None:
+        corrected = atomic_write_text(corrected_path(reviewed.reference), reviewed.corrected_text)
+    pages = tuple(write_page_xml(reviewed.pages[n], reviewed.changes) for n in sorted(reviewed.pages))
+    rescore = score_reviewed(reviewed)
+    if reviewed.reference is not None:
+        log_path = reviewed.reference.path.with_name(f"{reviewed.reference.path.stem}.changes.json")
+    else:
+        out_dir = pages[0].parent if pages else Path(doc.outputs.get("report", ".")).parent
+        log_path = (out_dir / f"{doc.name}.changes.json").resolve()
+    data = changelog(reviewed, corrected=corrected, page_xml=pages, rescore=rescore, now=now)
+    atomic_write_text(log_path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    applied = sum(c.applied for c in reviewed.changes)
+    wanted = sum(c.changes_reference for c in reviewed.changes)
+    return DocumentExport(doc.id, doc.name, doc.run_id, corrected, log_path, pages,
+                          len(reviewed.changes), applied, wanted - applied, rescore,
+                          reviewed.reference_error)
+
+
+def _documents_to_export(session: Session, run_id: str | None,
+                         document_ids: Sequence[int] | None) -> list[Document]:
+    """Documents with decisions; of several runs of one reference, the newest run's."""
+    stmt = (select(Document).join(Page, Page.document_id == Document.id)
+            .join(FlagRow, FlagRow.page_id == Page.id).join(Decision, Decision.flag_id == FlagRow.id)
+            .where(Decision.undone.is_(False)).distinct())
+    if run_id:
+        stmt = stmt.where(Document.run_id == run_id)
+    if document_ids is not None:
+        stmt = stmt.where(Document.id.in_(list(document_ids)))
+    chosen: dict[str, Document] = {}
+    for doc in sorted(session.scalars(stmt), key=lambda d: d.created_at):
+        chosen[doc.reference_path or f"#{doc.id}"] = doc  # later runs replace earlier ones
+    return sorted(chosen.values(), key=lambda d: d.name)
+
+
+def export_corrections(db: Store | str, *, run_id: str | None = None,
+                       document_ids: Sequence[int] | None = None,
+                       now: datetime | None = None) -> list[DocumentExport]:
+    """Export every reviewed document (of one run, or the given documents); originals stay as they are."""
+    results = []
+    with _store(db).session() as session:
+        for doc in _documents_to_export(session, run_id, document_ids):
+            try:
+                results.append(export_document(review_document(session, doc.id), now=now))
+            except OSError as e:  # one unwritable folder does not stop the other documents
+                results.append(DocumentExport(doc.id, doc.name, doc.run_id, None, None, (), 0, 0,
+                                              0, None, f"cannot write the corrections: {e}"))
+    return results

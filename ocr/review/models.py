@@ -1,0 +1,35 @@
+"""Review tables on the results database: one row per reviewer decision, never deleted."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ocr.store import Base, _now
+
+
+class Decision(Base):
+    """What a reviewer decided about one flag, with the text before and after.
+
+    No foreign key to ``flags``: a resumed batch replaces a document's flags, and a decision must
+    outlive them, so it carries the run, document and page it was made on.
+    """
+
+    __tablename__ = "review_decisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flag_id: Mapped[int] = mapped_column(Integer, index=True)
+    run_id: Mapped[str] = mapped_column(String(32), index=True)
+    document: Mapped[str] = mapped_column(String(255))
+    page_number: Mapped[int] = mapped_column(Integer)
+    reviewer: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(32))
+    before_text: Mapped[str] = mapped_column(Text, default="")
+    after_text: Mapped[str] = mapped_column(Text, default="")
+    status_before: Mapped[str] = mapped_column(String(20))
+    status_after: Mapped[str] = mapped_column(String(20))
+    flag_version: Mapped[int] = mapped_column(Integer)  # the flag's version this decision produced
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    undone: Mapped[bool] = mapped_column(Boolean, default=False)
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
