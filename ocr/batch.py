@@ -136,8 +136,9 @@ def store_failure(store: Store, run_id: str, f: PageFailure) -> None:
                       exit_code=f.exit_code)
 
 
-def store_document(store: Store, run_id: str, doc: DocumentResult) -> int:
-    """One transaction: the document, its pages and their flags."""
+def store_document(store: Store, run_id: str, doc: DocumentResult,
+                   claim: tuple[str, str] | None = None) -> int:
+    """One transaction: the document, its pages and their flags (and its scan claim marked done)."""
     ps = {p.page_number: p.score for p in doc.page_scores}
     pages = []
     for p in doc.pages:
@@ -176,7 +177,7 @@ def store_document(store: Store, run_id: str, doc: DocumentResult) -> int:
         "char_errors": sc.char_errors if sc else None, "char_total": sc.char_total if sc else None,
         "word_errors": sc.word_errors if sc else None, "word_total": sc.word_total if sc else None,
         "outputs": {"text": str(doc.text_path), "report": str(doc.report_path)},
-    }, pages, flags)
+    }, pages, flags, claim=claim)
 
 
 def batch_summary(result: BatchResult) -> dict[str, Any]:

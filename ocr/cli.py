@@ -84,19 +84,46 @@ def run(scans: ScansArg, gt: GtOpt = None, out: OutOpt = None, config: ConfigOpt
 @app.command()
 def flow(scans: ScansArg, gt: GtOpt = None, out: OutOpt = None, config: ConfigOpt = None,
          lang: LangOpt = None, dpi: DpiOpt = None, psm: PsmOpt = None, oem: OemOpt = None,
-         workers: WorkersOpt = None, db: DbOpt = None) -> None:
-    """Run the same batch through the Prefect flow `ocr_batch` (ephemeral server unless
+         workers: WorkersOpt = None, db: DbOpt = None,
+         only_new: Annotated[bool, typer.Option(
+             "--only-new", help="skip scans already processed with the same settings")] = False,
+         task_runner: Annotated[str, typer.Option(
+             help="threads (one tesseract per worker) or dask")] = "threads",
+         dask_address: Annotated[str | None, typer.Option(
+             help="scheduler of an existing Dask cluster, e.g. tcp://host:8786")] = None,
+         review_url: Annotated[str | None, typer.Option(
+             help="base URL of the review app, linked from the run's artifacts")] = None) -> None:
+    """Run the same batch through the Prefect flow `ocr_batch` (a temporary local server unless
     PREFECT_API_URL points at one)."""
     settings = _guard(lambda: _settings(config, lang=lang, dpi=dpi, psm=psm, oem=oem,
                                         workers=workers, out=out, db=db))
     from flows.batch import run_flow
 
-    summary = run_flow([str(s) for s in scans], ground_truth=str(gt) if gt else None,
-                       settings=settings)
+    summary = _guard(lambda: run_flow(
+        [str(s) for s in scans], ground_truth=str(gt) if gt else None, settings=settings,
+        only_new=only_new, task_runner=task_runner, dask_address=dask_address,
+        review_url=review_url))
     print_summary(summary)
+    if summary.get("skipped"):
+        typer.echo(f"skipped (already processed): {', '.join(summary['skipped'])}")
     typer.echo(f"outputs: {settings.output_dir}  database: {settings.db_url}")
     if summary["failures"]:
         raise typer.Exit(int(ExitCode.some_pages_failed))
+
+
+@app.command()
+def serve(inbox: Annotated[Path, typer.Argument(help="folder watched for new scans")],
+          gt: GtOpt = None, out: OutOpt = None, config: ConfigOpt = None,
+          cron: Annotated[str, typer.Option(help="schedule (cron, server time zone)")] = "0 2 * * *",
+          name: Annotated[str, typer.Option(help="deployment name")] = "nightly-inbox",
+          review_url: Annotated[str | None, typer.Option(help="review app base URL")] = None
+          ) -> None:
+    """Serve the scheduled inbox deployment: on each run, only new or changed scans are processed."""
+    settings = _guard(lambda: _settings(config, out=out))
+    from flows.deploy import serve_inbox
+
+    serve_inbox(inbox, ground_truth=gt, settings=settings, cron=cron, name=name,
+                review_url=review_url)
 
 
 @app.command("config")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import numpy as np
 from ocr import __version__
 from ocr.exceptions import BlankPageError, ExitCode, OcrError
 from ocr.flag import Flag, disagreement_flags, low_confidence_flags, write_crops
-from ocr.fsutil import atomic_write_bytes, atomic_write_text
+from ocr.fsutil import atomic_write_bytes, atomic_write_text, sha256_file
 from ocr.load import ScanInfo, discover_scans, document_names, inspect_scan, load_page
 from ocr.pagexml import build_page_xml
 from ocr.preprocess import preprocess
@@ -24,11 +25,20 @@ from ocr.records import ProcessingStep
 from ocr.report import write_document_reports
 from ocr.score import TextScore, normalise, score_text, split_reference_by_pages
 from ocr.settings import Settings
-from ocr.tesseract import OcrOutput, read_words, run_ocr, words_to_text
+from ocr.tesseract import (
+    OcrOutput,
+    read_words,
+    run_ocr,
+    tesseract_version,
+    traineddata_info,
+    words_to_text,
+)
 from ocr.textio import ReferenceText, read_reference
 
 PREPROCESS_SETTINGS = ("deskew", "denoise", "remove_colour_ink", "dpi", "max_pixels")
-OCR_SETTINGS = ("psm", "oem", "ocr_timeout", "formats")
+OCR_SETTINGS = ("psm", "oem", "formats")
+FLAG_SETTINGS = ("low_confidence", "reference_error_confidence", "crop_margin")
+STAGE_VERSION = "1"  # bump when a stage's code changes its output, to invalidate caches
 
 
 @dataclass(frozen=True)
@@ -63,7 +73,9 @@ class PreparedPage:
     skew_degrees: float
     ink_fraction: float
     steps: tuple[ProcessingStep, ...]
+    ocr_input_sha256: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
+    cached: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,7 @@ class RecognisedPage:
     mean_confidence: float | None
     word_count: int
     seconds: dict[str, float] = field(default_factory=dict)
+    cached: bool = False
 
     @property
     def job(self) -> PageJob:
@@ -134,8 +147,6 @@ class DocumentResult:
 
 def versions() -> dict[str, str]:
     """Versions that shape results, for provenance."""
-    from ocr.tesseract import tesseract_version
-
     return {"archival-ocr": __version__, "tesseract": tesseract_version(),
             "opencv": cv2.__version__, "numpy": np.__version__}
 
@@ -165,10 +176,38 @@ def plan_batch(paths: Sequence[Path], *, settings: Settings
     return jobs, infos, failures
 
 
+def scan_fingerprint(scan: ScanInfo, *, gt_dir: Path | None, settings: Settings) -> str:
+    """What makes a scan's results: its settings, languages, versions and reference content.
+    A scan is 'new' for the inbox when its content or this fingerprint changes."""
+    ref = find_reference(scan.document, scan.path, gt_dir)
+    langs = settings.languages_for(scan.path.name)
+    return _key({"settings": settings.fingerprint(*PREPROCESS_SETTINGS, *OCR_SETTINGS,
+                                                  *FLAG_SETTINGS),
+                 "languages": langs, "code": STAGE_VERSION, "tesseract": tesseract_version(),
+                 "traineddata": traineddata_info(langs),
+                 "reference": sha256_file(ref) if ref else None})
+
+
 # --- prepare ----------------------------------------------------------------------------------
 
+def preprocess_key(job: PageJob, settings: Settings) -> str:
+    """Cache key of the preprocess stage: the scan's content, the page, the settings that shape it."""
+    return _key({"scan": job.scan.sha256, "page": job.page_number, "code": STAGE_VERSION,
+                 "settings": settings.fingerprint(*PREPROCESS_SETTINGS)})
+
+
 def prepare_page(job: PageJob, *, settings: Settings) -> PreparedPage:
-    """Load and preprocess one page; writes <stem>.view.jpg and <stem>.ocr.png atomically."""
+    """Load and preprocess one page; writes <stem>.view.jpg and <stem>.ocr.png atomically.
+
+    A manifest (<stem>.prep.json, written last) records the stage key: when it matches and the
+    files are there, the stage is skipped."""
+    key = preprocess_key(job, settings)
+    manifest = job.out_dir / f"{job.stem}.prep.json"
+    cached = _read_manifest(manifest, key)
+    if cached is not None:
+        prepared = _prepared_from_json(job, cached)
+        if prepared.view_path.is_file() and prepared.ocr_input_path.is_file():
+            return prepared
     t0 = time.perf_counter()
     page = load_page(job.scan, job.page_number, dpi=settings.dpi, max_pixels=settings.max_pixels)
     t1 = time.perf_counter()
@@ -180,21 +219,26 @@ def prepare_page(job: PageJob, *, settings: Settings) -> PreparedPage:
     view_path = job.out_dir / f"{job.stem}.view.jpg"
     ocr_path = job.out_dir / f"{job.stem}.ocr.png"
     _write_image(view_path, pre.view_image, [cv2.IMWRITE_JPEG_QUALITY, 90])
-    _write_image(ocr_path, pre.ocr_image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    ocr_sha = _write_image(ocr_path, pre.ocr_image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
     t2 = time.perf_counter()
     rows, cols = pre.ocr_image.shape[:2]
-    return PreparedPage(job=job, image_sha256=_array_sha256(page.image), rows=rows, cols=cols,
-                        dpi=page.dpi, view_path=view_path, ocr_input_path=ocr_path,
-                        skew_degrees=pre.skew_degrees, ink_fraction=pre.ink_fraction,
-                        steps=tuple(pre.steps),
-                        seconds={"load": t1 - t0, "preprocess": t2 - t1})
+    prepared = PreparedPage(job=job, image_sha256=_array_sha256(page.image), rows=rows,
+                            cols=cols, dpi=page.dpi, view_path=view_path, ocr_input_path=ocr_path,
+                            skew_degrees=pre.skew_degrees, ink_fraction=pre.ink_fraction,
+                            steps=tuple(pre.steps), ocr_input_sha256=ocr_sha,
+                            seconds={"load": t1 - t0, "preprocess": t2 - t1})
+    _write_manifest(manifest, key, _prepared_to_json(prepared))
+    return prepared
 
 
-def _write_image(path: Path, image: np.ndarray, params: list[int]) -> None:
+def _write_image(path: Path, image: np.ndarray, params: list[int]) -> str:
+    """Encode and write atomically; returns the sha256 of the file's bytes."""
     ok, data = cv2.imencode(path.suffix, image, params)
     if not ok:
         raise OcrError(f"could not encode {path.name}", path=path)
-    atomic_write_bytes(path, data.tobytes())
+    blob = data.tobytes()
+    atomic_write_bytes(path, blob)
+    return hashlib.sha256(blob).hexdigest()
 
 
 def _array_sha256(image: np.ndarray) -> str:
@@ -205,9 +249,25 @@ def _array_sha256(image: np.ndarray) -> str:
 
 # --- recognise --------------------------------------------------------------------------------
 
+def ocr_key(prepared: PreparedPage, settings: Settings) -> str:
+    """Cache key of the OCR stage: the OCR image's content, languages, settings, tesseract and
+    traineddata versions."""
+    langs = prepared.job.languages
+    return _key({"image": prepared.ocr_input_sha256, "languages": langs, "code": STAGE_VERSION,
+                 "settings": settings.fingerprint(*OCR_SETTINGS),
+                 "tesseract": tesseract_version(), "traineddata": traineddata_info(langs)})
+
+
 def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedPage:
-    """One tesseract call for all formats, then PAGE-XML from its words."""
+    """One tesseract call for all formats, then PAGE-XML from its words (skipped when cached)."""
     job = prepared.job
+    key = ocr_key(prepared, settings)
+    manifest = job.out_dir / f"{job.stem}.ocr.json"
+    cached = _read_manifest(manifest, key)
+    if cached is not None:
+        page = _recognised_from_json(prepared, cached)
+        if all(p.is_file() for p in page.ocr.outputs.values()):
+            return page
     t0 = time.perf_counter()
     out = run_ocr(prepared.ocr_input_path, job.out_dir / job.stem, languages=job.languages,
                   psm=settings.psm, oem=settings.oem, dpi=prepared.dpi,
@@ -219,9 +279,66 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
         atomic_write_bytes(page_xml, build_page_xml(words, image_filename=prepared.view_path.name,
                                                     rows=prepared.rows, cols=prepared.cols))
     confs = [w.conf for w in words if w.conf >= 0]
-    return RecognisedPage(prepared=prepared, ocr=out, page_xml=page_xml,
+    page = RecognisedPage(prepared=prepared, ocr=out, page_xml=page_xml,
                           mean_confidence=(sum(confs) / len(confs)) if confs else None,
                           word_count=len(words), seconds={"ocr": time.perf_counter() - t0})
+    _write_manifest(manifest, key, _recognised_to_json(page))
+    return page
+
+
+# --- stage manifests (the cache) ---------------------------------------------------------------
+
+def _key(data: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def _read_manifest(path: Path, key: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("key") == key else None
+
+
+def _write_manifest(path: Path, key: str, data: dict[str, Any]) -> None:
+    atomic_write_text(path, json.dumps({"key": key, **data}, ensure_ascii=False, default=str))
+
+
+def _prepared_to_json(p: PreparedPage) -> dict[str, Any]:
+    return {"image_sha256": p.image_sha256, "rows": p.rows, "cols": p.cols, "dpi": p.dpi,
+            "view": p.view_path.name, "ocr_input": p.ocr_input_path.name,
+            "skew_degrees": p.skew_degrees, "ink_fraction": p.ink_fraction,
+            "steps": [asdict(s) for s in p.steps], "ocr_input_sha256": p.ocr_input_sha256,
+            "seconds": p.seconds}
+
+
+def _prepared_from_json(job: PageJob, d: dict[str, Any]) -> PreparedPage:
+    return PreparedPage(job=job, image_sha256=d["image_sha256"], rows=d["rows"], cols=d["cols"],
+                        dpi=d["dpi"], view_path=job.out_dir / d["view"],
+                        ocr_input_path=job.out_dir / d["ocr_input"],
+                        skew_degrees=d["skew_degrees"], ink_fraction=d["ink_fraction"],
+                        steps=tuple(ProcessingStep(**s) for s in d["steps"]),
+                        ocr_input_sha256=d["ocr_input_sha256"], seconds={}, cached=True)
+
+
+def _recognised_to_json(p: RecognisedPage) -> dict[str, Any]:
+    return {"outputs": {k: v.name for k, v in p.ocr.outputs.items()},
+            "languages": p.ocr.languages, "psm": p.ocr.psm, "oem": p.ocr.oem,
+            "tesseract_version": p.ocr.tesseract_version, "traineddata": p.ocr.traineddata,
+            "page_xml": p.page_xml.name if p.page_xml else None,
+            "mean_confidence": p.mean_confidence, "word_count": p.word_count,
+            "seconds": p.seconds}
+
+
+def _recognised_from_json(prepared: PreparedPage, d: dict[str, Any]) -> RecognisedPage:
+    out_dir = prepared.job.out_dir
+    ocr = OcrOutput(outputs={k: out_dir / v for k, v in d["outputs"].items()},
+                    languages=d["languages"], psm=d["psm"], oem=d["oem"],
+                    tesseract_version=d["tesseract_version"], traineddata=d["traineddata"])
+    return RecognisedPage(prepared=prepared, ocr=ocr,
+                          page_xml=out_dir / d["page_xml"] if d["page_xml"] else None,
+                          mean_confidence=d["mean_confidence"], word_count=d["word_count"],
+                          seconds={}, cached=True)
 
 
 def process_page(job: PageJob, settings: Settings) -> RecognisedPage | PageFailure:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -19,9 +21,18 @@ from sqlalchemy import (
     create_engine,
     event,
     select,
+    update,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    mapped_column,
+    relationship,
+    sessionmaker,
+)
 
 
 def _now() -> datetime:
@@ -46,6 +57,8 @@ class Run(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     versions: Mapped[dict[str, Any]] = mapped_column(default=dict)
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
+    host: Mapped[str] = mapped_column(String(255), default=socket.gethostname)
+    pid: Mapped[int] = mapped_column(Integer, default=os.getpid)
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
     documents: Mapped[list[Document]] = relationship(back_populates="run")
 
@@ -137,6 +150,42 @@ class Failure(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 
+class ScanClaim(Base):
+    """One row per (scan content, settings fingerprint): who processes it, and whether it is done.
+
+    The unique key makes a scan processed exactly once per fingerprint, across killed and
+    concurrent runs: a run claims a scan before work and marks it done in the same transaction
+    that stores the document; a claim whose process died is taken over."""
+
+    __tablename__ = "scan_claims"
+    __table_args__ = (UniqueConstraint("sha256", "fingerprint"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    document: Mapped[str] = mapped_column(String(255))
+    source_path: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="claimed")
+    run_id: Mapped[str] = mapped_column(String(32))
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    document_id: Mapped[int | None] = mapped_column(Integer)
+
+
+def _alive(host: str, pid: int) -> bool:
+    """Is the claiming process still running? (Only knowable on the same host; elsewhere assume so.)"""
+    if host != socket.gethostname():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return pid != 0
+
+
 def _sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -180,9 +229,65 @@ class Store:
         with self.sessions.begin() as s:
             s.add(Failure(run_id=run_id, **fields))
 
+    def claim(self, run_id: str, *, sha256: str, fingerprint: str, document: str,
+              source_path: str) -> bool:
+        """Claim a scan for this run; False if it is done or a live run holds it."""
+        me = {"run_id": run_id, "host": socket.gethostname(), "pid": os.getpid(),
+              "claimed_at": _now(), "status": "claimed"}
+        try:
+            with self.sessions.begin() as s:
+                s.add(ScanClaim(sha256=sha256, fingerprint=fingerprint, document=document,
+                                source_path=source_path, **me))
+            return True
+        except IntegrityError:
+            pass
+        with self.sessions.begin() as s:
+            row = s.scalar(select(ScanClaim).where(ScanClaim.sha256 == sha256,
+                                                   ScanClaim.fingerprint == fingerprint))
+            if row is None or row.status == "done" or row.run_id == run_id:
+                return row is not None and row.status != "done"
+            if row.status == "claimed" and _alive(row.host, row.pid):
+                return False
+            # Take over a dead run's (or a failed) claim, only if nobody else took it meanwhile.
+            taken = s.execute(update(ScanClaim).where(
+                ScanClaim.id == row.id, ScanClaim.run_id == row.run_id,
+                ScanClaim.status == row.status).values(document=document,
+                                                       source_path=source_path, **me))
+            return bool(taken.rowcount)  # type: ignore[attr-defined]
+
+    def release(self, run_id: str, *, sha256: str, fingerprint: str, status: str) -> None:
+        """Mark a claim failed (a bad file: retried only when the file or settings change)."""
+        with self.sessions.begin() as s:
+            s.execute(update(ScanClaim).where(
+                ScanClaim.sha256 == sha256, ScanClaim.fingerprint == fingerprint,
+                ScanClaim.run_id == run_id).values(status=status, finished_at=_now()))
+
+    def done_claims(self, fingerprint: str) -> set[str]:
+        """sha256 of the scans already processed under this fingerprint."""
+        with self.sessions() as s:
+            return set(s.scalars(select(ScanClaim.sha256).where(
+                ScanClaim.fingerprint == fingerprint, ScanClaim.status.in_(("done", "failed")))))
+
+    def mark_dead_runs(self) -> int:
+        """Runs left 'running' by a killed process become 'crashed'."""
+        with self.sessions.begin() as s:
+            rows = s.scalars(select(Run).where(Run.status == "running")).all()
+            dead = [r for r in rows if not _alive(r.host, r.pid)]
+            for r in dead:
+                r.status, r.finished_at = "crashed", _now()
+            return len(dead)
+
+    def recent_runs(self, limit: int = 20) -> list[Run]:
+        """The last finished runs, newest first (for the trend artifact)."""
+        with self.sessions() as s:
+            return list(s.scalars(select(Run).where(Run.finished_at.is_not(None))
+                                  .order_by(Run.finished_at.desc()).limit(limit)))
+
     def add_document(self, run_id: str, document: dict[str, Any], pages: list[dict[str, Any]],
-                     flags: dict[int, list[dict[str, Any]]]) -> int:
-        """Document, its pages and their flags in one transaction (all or nothing)."""
+                     flags: dict[int, list[dict[str, Any]]],
+                     claim: tuple[str, str] | None = None) -> int:
+        """Document, its pages and their flags in one transaction (all or nothing); with
+        ``claim`` = (sha256, fingerprint), the scan's claim is marked done in the same one."""
         with self.sessions.begin() as s:
             old = s.scalar(select(Document).where(Document.run_id == run_id,
                                                   Document.name == document["name"]))
@@ -196,6 +301,11 @@ class Store:
                 doc.pages.append(row)
             s.add(doc)
             s.flush()
+            if claim is not None:
+                s.execute(update(ScanClaim).where(
+                    ScanClaim.sha256 == claim[0], ScanClaim.fingerprint == claim[1],
+                    ScanClaim.run_id == run_id).values(status="done", finished_at=_now(),
+                                                       document_id=doc.id))
             return doc.id
 
     def session(self) -> Session:

@@ -76,6 +76,7 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory):
     port = _free_port()
     url = f"http://127.0.0.1:{port}/api"
     env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5",
            "PREFECT_API_URL": url, "DO_NOT_TRACK": "1"}
     log = (home / "server.log").open("wb")
     proc = subprocess.Popen([str(Path(sys.executable).parent / "prefect"), "server", "start",

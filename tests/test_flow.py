@@ -1,15 +1,33 @@
-"""The Prefect flow against a real local Prefect server: runs, task names, artifacts, failures."""
+"""The Prefect flow against a real local Prefect server: task names, artifacts, cache, failures,
+retries, the scheduled deployment, kill-and-resume, concurrent runs and Dask."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import GOOD_TEXT, INVALID, needs_tesseract, render_text_page
+from tests.conftest import GOOD_TEXT, INVALID, ROOT, needs_tesseract, render_text_page
 
 pytestmark = [pytest.mark.integration, needs_tesseract]
+
+
+def _inbox(root: Path, n: int = 2) -> tuple[Path, Path]:
+    scans, gt = root / "scans", root / "gt"
+    scans.mkdir(parents=True)
+    gt.mkdir()
+    for i in range(n):
+        text = GOOD_TEXT + f"Страница номер {i + 1}.\n"
+        render_text_page(scans / f"memo-{i + 1}.png", text)
+        (gt / f"memo-{i + 1}.txt").write_text(text, encoding="utf-8")
+    return scans, gt
 
 
 @pytest.fixture(scope="module")
@@ -18,17 +36,14 @@ def flow_run(prefect_server: str, tmp_path_factory: pytest.TempPathFactory):
     from ocr.settings import load_settings
 
     root = tmp_path_factory.mktemp("flow")
-    scans, gt = root / "scans", root / "gt"
-    scans.mkdir()
-    gt.mkdir()
-    render_text_page(scans / "memo.png")
-    render_text_page(scans / "memo-2.png")
-    (gt / "memo.txt").write_text(GOOD_TEXT, encoding="utf-8")
+    scans, gt = _inbox(root)
+    (gt / "memo-2.txt").unlink()  # no reference: OCR without scoring
     shutil.copy(INVALID / "encrypted.pdf", scans / "locked.pdf")
     shutil.copy(INVALID / "blank.png", scans / "blank.png")
     settings = load_settings(None, output_dir=root / "out", workers=2, dpi=150)
-    summary = run_flow([str(scans)], ground_truth=str(gt), settings=settings)
-    return summary, settings
+    summary = run_flow([str(scans)], ground_truth=str(gt), settings=settings,
+                       review_url="http://127.0.0.1:8000")
+    return summary, settings, scans, gt
 
 
 def _client():
@@ -37,39 +52,191 @@ def _client():
     return get_client(sync_client=True)
 
 
-def test_flow_summary_scores_and_quarantines(flow_run) -> None:
-    summary, settings = flow_run
-    docs = {d["document"]: d for d in summary["documents"]}
-    assert set(docs) == {"memo", "memo-2", "blank"}
-    assert docs["memo"]["cer"] is not None and docs["memo"]["cer"] < 0.03
-    assert docs["memo-2"]["cer"] is None  # no reference: OCR without scoring
-    kinds = {(f["document"], f["kind"]) for f in summary["failures"]}
-    assert kinds == {("locked", "EncryptedPdfError"), ("blank", "BlankPageError")}
-    assert (settings.output_dir / "memo" / "p001.alto.xml").is_file()
-
-
-def test_flow_run_has_named_tasks_and_artifacts(flow_run) -> None:
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
-
-    summary, settings = flow_run
-    import sqlite3
-
+def _flow_run(summary: dict, settings) -> object:
     db = sqlite3.connect(settings.output_dir / "ocr.db")
     (flow_run_id,) = db.execute("select flow_run_id from runs where id=?",
                                 (summary["run_id"],)).fetchone()
-    assert flow_run_id
     with _client() as client:
-        fr = client.read_flow_run(flow_run_id)
-        assert fr.state.is_completed()
-        from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+        return client.read_flow_run(flow_run_id)
 
+
+def test_flow_summary_scores_and_quarantines(flow_run) -> None:
+    summary, settings, _, _ = flow_run
+    docs = {d["document"]: d for d in summary["documents"]}
+    assert set(docs) == {"memo-1", "memo-2", "blank"}
+    assert docs["memo-1"]["cer"] is not None and docs["memo-1"]["cer"] < 0.03
+    assert docs["memo-2"]["cer"] is None
+    kinds = {(f["document"], f["kind"]) for f in summary["failures"]}
+    assert kinds == {("locked", "EncryptedPdfError"), ("blank", "BlankPageError")}
+    assert (settings.output_dir / "memo-1" / "p001.alto.xml").is_file()
+
+
+def test_run_state_names_tasks_and_artifacts(flow_run) -> None:
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        FlowRunFilter,
+        FlowRunFilterId,
+    )
+
+    summary, settings, _, _ = flow_run
+    fr = _flow_run(summary, settings)
+    assert fr.state.is_completed() and fr.state.name == "Completed with failures"
+    with _client() as client:
         runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[fr.id])))
         names = {t.name for t in runs}
-        assert "preprocess page 1 of memo" in names and "ocr page 1 of memo-2" in names
-        assert "score and flag memo" in names
-        arts = client.read_artifacts(artifact_filter=ArtifactFilter(
-            key=ArtifactFilterKey(any_=["ocr-batch-summary", "ocr-batch-documents"])))
-        mine = [a for a in arts if a.flow_run_id == fr.id]
-        assert {a.key for a in mine} == {"ocr-batch-summary", "ocr-batch-documents"}
-        md = next(a for a in mine if a.key == "ocr-batch-summary").data
-        assert "memo" in md and "EncryptedPdfError" in md and "CER" in md
+        assert {"preprocess page 1 of memo-1", "ocr page 1 of memo-2", "score and flag memo-1"} <= names
+        assert any("doc:memo-1" in t.tags and "stage:ocr" in t.tags for t in runs)
+        arts = {a.key: a for a in client.read_artifacts(artifact_filter=ArtifactFilter(
+            flow_run_id=ArtifactFilterFlowRunId(any_=[fr.id])))}
+    assert {"ocr-batch-summary", "ocr-batch-documents", "ocr-failed-pages", "ocr-batch-progress",
+            "ocr-quality-trend", "ocr-review-queue"} <= set(arts)
+    assert "memo-1" in arts["ocr-batch-summary"].data and "CER" in arts["ocr-batch-summary"].data
+    assert "EncryptedPdfError" in str(arts["ocr-failed-pages"].data)
+    assert float(arts["ocr-batch-progress"].data) == 100.0
+    assert summary["run_id"] in arts["ocr-review-queue"].data
+    assert "Quality across runs" in arts["ocr-quality-trend"].data
+
+
+def test_rerun_is_served_from_cache_without_tesseract(flow_run, monkeypatch) -> None:
+    import ocr.pipeline as pipeline
+    from flows.batch import run_flow
+
+    summary, settings, scans, gt = flow_run
+    calls: list[Path] = []
+    real = pipeline.run_ocr
+    monkeypatch.setattr(pipeline, "run_ocr", lambda img, *a, **k: calls.append(img) or real(img, *a, **k))
+    start = time.perf_counter()
+    again = run_flow([str(scans)], ground_truth=str(gt), settings=settings)
+    elapsed = time.perf_counter() - start
+    assert calls == [] and again["cached_pages"] == 2
+    assert [d["cer"] for d in again["documents"]] == [d["cer"] for d in summary["documents"]]
+    print(f"fully cached rerun: {elapsed:.1f} s")
+
+
+def test_deterministic_errors_fail_alone_and_transient_ones_are_retried(
+        prefect_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ocr.pipeline as pipeline
+    from flows.batch import run_flow
+    from ocr import exceptions as ex
+    from ocr.settings import load_settings
+
+    scans, gt = _inbox(tmp_path, n=3)
+    calls: dict[str, int] = {}
+    real = pipeline.run_ocr
+
+    def poisoned(img: Path, out_stem: Path, **kw: object):
+        doc = out_stem.parent.name
+        calls[doc] = calls.get(doc, 0) + 1
+        if doc == "memo-1":
+            raise ex.OcrEngineError("tesseract failed (exit 1): poisoned page", path=img)
+        if doc == "memo-2" and calls[doc] == 1:
+            raise ex.TesseractCrashError(path=img)
+        return real(img, out_stem, **kw)
+
+    monkeypatch.setattr(pipeline, "run_ocr", poisoned)
+    settings = load_settings(None, output_dir=tmp_path / "out", workers=2, dpi=150)
+    summary = run_flow([str(scans)], ground_truth=str(gt), settings=settings)
+    assert calls == {"memo-1": 1, "memo-2": 2, "memo-3": 1}  # no retry of a deterministic error
+    assert [(f["document"], f["kind"]) for f in summary["failures"]] == [("memo-1", "OcrEngineError")]
+    assert {d["document"]: d["cer"] is not None for d in summary["documents"]} == {
+        "memo-1": False, "memo-2": True, "memo-3": True}
+
+
+def test_deployment_has_upcoming_scheduled_runs(prefect_server: str, tmp_path: Path) -> None:
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+
+    from flows.deploy import inbox_deployment
+    from ocr.settings import load_settings
+
+    scans, gt = _inbox(tmp_path, n=1)
+    deployment = inbox_deployment(scans, ground_truth=gt, settings=load_settings(
+        None, output_dir=tmp_path / "out"), cron="0 2 * * *", name="nightly-test")
+    deployment_id = deployment.apply()
+    deadline = time.monotonic() + 120
+    with _client() as client:
+        dep = client.read_deployment(deployment_id)
+        assert dep.parameters["only_new"] is True and dep.schedules
+        while time.monotonic() < deadline:
+            runs = client.read_flow_runs(deployment_filter=DeploymentFilter(
+                id=DeploymentFilterId(any_=[deployment_id])))
+            if any(r.state.is_scheduled() for r in runs):
+                break
+            time.sleep(2)
+    assert any(r.state.is_scheduled() and r.expected_start_time.hour == 2 for r in runs)
+
+
+def _flow_cmd(scans: Path, gt: Path, out: Path) -> list[str]:
+    return [str(Path(sys.executable).parent / "ocr"), "flow", str(scans), "--gt", str(gt),
+            "--out", str(out), "--dpi", "150", "--workers", "2", "--only-new"]
+
+
+def _db_counts(out: Path) -> tuple[int, int, int]:
+    db = sqlite3.connect(out / "ocr.db")
+    pages = db.execute("select count(*), count(distinct d.source_sha256 || ':' || p.page_number) "
+                       "from pages p join documents d on d.id = p.document_id").fetchone()
+    (done,) = db.execute("select count(*) from scan_claims where status='done'").fetchone()
+    return pages[0], pages[1], done
+
+
+def test_sigkill_mid_run_then_resume_processes_every_page_exactly_once(
+        prefect_server: str, tmp_path: Path) -> None:
+    scans, gt = _inbox(tmp_path, n=6)
+    out = tmp_path / "out"
+    env = {**os.environ, "PREFECT_API_URL": prefect_server}
+    proc = subprocess.Popen(_flow_cmd(scans, gt, out), env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        try:
+            if _db_counts(out)[2] >= 1:
+                break
+        except sqlite3.OperationalError:  # the database is not created yet
+            pass
+        time.sleep(0.3)
+    os.killpg(proc.pid, signal.SIGKILL)  # the flow and its tesseract children
+    proc.wait()
+    before = _db_counts(out)
+    assert 1 <= before[2] < 6, f"the kill should land mid-run, got {before}"
+    done = subprocess.run(_flow_cmd(scans, gt, out), env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows, distinct, claims = _db_counts(out)
+    assert (rows, distinct, claims) == (6, 6, 6)
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp") or p.name.startswith(".tess-")]
+    db = sqlite3.connect(out / "ocr.db")
+    statuses = [s for (s,) in db.execute("select status from runs order by started_at")]
+    assert statuses == ["crashed", "completed"]
+    print(f"kill-and-resume: {before[2]} of 6 scans done before SIGKILL; after resume "
+          f"{rows} page rows for 6 pages")
+
+
+def test_two_runs_at_once_do_not_duplicate(prefect_server: str, tmp_path: Path) -> None:
+    scans, gt = _inbox(tmp_path, n=4)
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {**os.environ, "PREFECT_API_URL": prefect_server}
+    procs = [subprocess.Popen(_flow_cmd(scans, gt, out), env=env, cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    results = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [r[1][-1500:] for r in results]
+    assert _db_counts(out) == (4, 4, 4)
+
+
+def test_dask_local_cluster_runs_the_flow(prefect_server: str, tmp_path: Path) -> None:
+    pytest.importorskip("prefect_dask")
+    from distributed import LocalCluster
+
+    from flows.batch import run_flow
+    from ocr.settings import load_settings
+
+    scans, gt = _inbox(tmp_path, n=2)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        summary = run_flow([str(scans)], ground_truth=str(gt), task_runner="dask",
+                           dask_address=cluster.scheduler_address,
+                           settings=load_settings(None, output_dir=tmp_path / "out", dpi=150))
+    assert summary["pages_done"] == 2 and not summary["failures"]
+    assert all(d["cer"] < 0.03 for d in summary["documents"])

@@ -125,3 +125,36 @@ def test_injected_tesseract_timeout_fails_one_page_and_leaves_no_output(
     with Store(settings.db_url).session() as s:
         from ocr.store import Page
         assert s.query(Page).filter_by(status="failed").count() == 1
+
+
+def test_rerun_is_served_from_the_stage_cache_and_a_setting_reruns_only_its_stage(
+        batch: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ocr.pipeline as pipeline
+    from ocr.settings import load_settings
+
+    calls = {"ocr": 0, "preprocess": 0}
+    real_ocr, real_pre = pipeline.run_ocr, pipeline.preprocess
+
+    def count_ocr(*a: object, **k: object):
+        calls["ocr"] += 1
+        return real_ocr(*a, **k)
+
+    def count_pre(*a: object, **k: object):
+        calls["preprocess"] += 1
+        return real_pre(*a, **k)
+
+    monkeypatch.setattr(pipeline, "run_ocr", count_ocr)
+    monkeypatch.setattr(pipeline, "preprocess", count_pre)
+    scans, gt = batch
+    files = [scans / "good-bom.png", scans / "good-cp1251.png"]
+    base = dict(output_dir=tmp_path / "out", workers=1, dpi=150)
+    first = run_batch(files, gt_dir=gt, settings=load_settings(None, **base))
+    assert calls == {"ocr": 2, "preprocess": 2}
+    again = run_batch(files, gt_dir=gt, settings=load_settings(None, **base))
+    assert calls == {"ocr": 2, "preprocess": 2}  # nothing recomputed
+    assert [d.score.cer for d in again.documents] == [d.score.cer for d in first.documents]
+    run_batch(files, gt_dir=gt, settings=load_settings(None, psm=6, **base))
+    assert calls == {"ocr": 4, "preprocess": 2}  # an OCR setting reruns OCR only
+    (tmp_path / "out" / "good-bom" / "p001.tsv").unlink()  # a lost output is redone
+    run_batch(files, gt_dir=gt, settings=load_settings(None, psm=6, **base))
+    assert calls == {"ocr": 5, "preprocess": 2}

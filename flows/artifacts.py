@@ -1,0 +1,101 @@
+"""Prefect artifacts of a batch, under stable keys: summary, documents, failures, progress, trend."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from prefect.artifacts import (
+    create_link_artifact,
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
+
+from ocr.store import Store
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return "∞" if math.isinf(value) else f"{value:.2%}"
+
+
+class ProgressArtifact:
+    """A progress bar in the UI, advanced as pages finish."""
+
+    def __init__(self, *, total: int) -> None:
+        self.total, self.done = max(total, 1), 0
+        self.id: UUID = create_progress_artifact(progress=0.0, key="ocr-batch-progress",
+                                                 description="pages finished")
+
+    def step(self) -> None:
+        self.done += 1
+        update_progress_artifact(self.id, progress=100.0 * self.done / self.total)
+
+
+def _ci(summary: dict[str, Any]) -> str:
+    ci = summary.get("cer_ci95")
+    return f" (95% CI {_fmt(ci[0])}–{_fmt(ci[1])})" if ci else ""
+
+
+def summary_markdown(summary: dict[str, Any], *, index: Path | None) -> str:
+    """The batch summary: figures, flags by type, per-document table, failures."""
+    lines = [
+        "# OCR batch summary", "",
+        f"- pages done: **{summary['pages_done']}** (from cache: {summary.get('cached_pages', 0)}),"
+        f" failed: **{summary['pages_failed']}**, scans skipped as unchanged: "
+        f"**{len(summary.get('skipped', []))}**",
+        f"- CER **{_fmt(summary['cer'])}**{_ci(summary)}, WER **{_fmt(summary['wer'])}** "
+        "(character-/word-weighted over the batch)",
+        "- flags: " + (", ".join(f"{k}: {v}" for k, v in summary["flags"].items()) or "none"),
+    ]
+    if index is not None:
+        lines.append(f"- reports: `{index}`")
+    lines += ["", "| document | pages | CER | WER | flags | report |", "|---|---:|---:|---:|---:|---|"]
+    lines += [f"| {d['document']} | {d['pages']} | {_fmt(d['cer'])} | {_fmt(d['wer'])} | "
+              f"{d['flags']} | `{d['report']}` |" for d in summary["documents"]]
+    return "\n".join(lines)
+
+
+def trend_markdown(store: Store, *, limit: int = 15) -> str:
+    """CER per run for the last runs, so a drop after a settings or model change shows."""
+    lines = ["# Quality across runs", "",
+             "| finished | pages | CER | WER | languages | psm | tesseract | status |",
+             "|---|---:|---:|---:|---|---:|---|---|"]
+    for run in store.recent_runs(limit):
+        s, cfg = run.summary or {}, run.settings or {}
+        if not s.get("pages_done"):
+            continue
+        lines.append(f"| {run.finished_at:%Y-%m-%d %H:%M} | {s.get('pages_done', 0)} | "
+                     f"{_fmt(s.get('cer'))} | {_fmt(s.get('wer'))} | {cfg.get('languages', '')} | "
+                     f"{cfg.get('psm', '')} | {(run.versions or {}).get('tesseract', '')} | "
+                     f"{run.status} |")
+    return "\n".join(lines)
+
+
+def publish_artifacts(summary: dict[str, Any], *, store: Store, review_url: str | None,
+                      output_dir: Path) -> None:
+    """Every artifact of a finished batch."""
+    index = output_dir / "index.html"
+    create_markdown_artifact(key="ocr-batch-summary",
+                             markdown=summary_markdown(summary, index=index if index.exists() else None),
+                             description="CER/WER, pages, flags and reports of this batch")
+    rows = [{"document": d["document"], "pages": d["pages"], "CER": _fmt(d["cer"]),
+             "WER": _fmt(d["wer"]), "flags": d["flags"], "report": d["report"]}
+            for d in summary["documents"]]
+    create_table_artifact(key="ocr-batch-documents", table=rows or [{"document": "(none)"}],
+                          description="Documents of this batch")
+    failed = [{"document": f["document"], "page": f["page"], "stage": f["stage"],
+               "error": f["kind"], "message": f["message"]} for f in summary["failures"]]
+    create_table_artifact(key="ocr-failed-pages", table=failed or [{"document": "(none)"}],
+                          description="Pages and files that failed, with the reason")
+    create_markdown_artifact(key="ocr-quality-trend", markdown=trend_markdown(store),
+                             description="CER per run over the last runs")
+    if review_url:
+        create_link_artifact(key="ocr-review-queue",
+                             link=f"{review_url.rstrip('/')}/queue?run={summary['run_id']}",
+                             link_text="Review the flagged regions of this run")
