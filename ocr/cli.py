@@ -126,6 +126,49 @@ def serve(inbox: Annotated[Path, typer.Argument(help="folder watched for new sca
                 review_url=review_url)
 
 
+@app.command()
+def review(host: Annotated[str, typer.Option(help="address to bind; beyond loopback needs "
+                                              "review_token")] = "127.0.0.1",
+           port: Annotated[int, typer.Option(help="port")] = 8000,
+           db: DbOpt = None, out: OutOpt = None, config: ConfigOpt = None) -> None:
+    """Open the review page for flagged regions (http://HOST:PORT/queue)."""
+    settings = _guard(lambda: _settings(config, db=db, out=out))
+    from ocr.review import serve
+
+    typer.echo(f"review page: http://{host}:{port}/queue", err=True)
+    _guard(lambda: serve(host, port, settings.db_url, settings.output_dir, settings))
+
+
+@app.command("export")
+def export(run: Annotated[str | None, typer.Option(help="only this run's documents")] = None,
+           document: Annotated[list[int] | None, typer.Option(help="document id (repeatable)")] = None,
+           db: DbOpt = None, out: OutOpt = None, config: ConfigOpt = None) -> None:
+    """Write reviewed corrections: <ref>.corrected.txt beside each reference (never overwriting
+    it), a corrected PAGE-XML per page and a changelog, and print CER before/after review."""
+    settings = _guard(lambda: _settings(config, db=db, out=out))
+    from ocr.review import export_corrections
+
+    results = _guard(lambda: export_corrections(settings.db_url, run_id=run,
+                                                document_ids=document))
+    bad = 0
+    for r in results:
+        typer.echo(_export_line(r))
+        bad += bool(getattr(r, "error", None)) or bool(getattr(r, "not_applied", 0))
+    if bad:
+        raise typer.Exit(int(ExitCode.reference))
+
+
+def _export_line(r: Any) -> str:
+    if getattr(r, "error", None):
+        return f"error: {r.error}"
+    line = f"{r.document}: {r.applied} correction(s)"
+    if r.corrected_reference:
+        line += f" -> {r.corrected_reference}"
+    if r.rescore is not None:
+        line += (f", CER {_fmt(r.rescore.cer_before)} -> {_fmt(r.rescore.cer_after)}")
+    return line + (f", {r.not_applied} not applied" if r.not_applied else "")
+
+
 @app.command("config")
 def show_config(config: ConfigOpt = None, lang: LangOpt = None, dpi: DpiOpt = None,
                 out: OutOpt = None, db: DbOpt = None) -> None:

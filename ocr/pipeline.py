@@ -361,7 +361,7 @@ def find_reference(document: str, source: Path, gt_dir: Path | None) -> Path | N
         return None
     for name in (f"{document}.txt", f"{source.stem}.txt"):
         if (gt_dir / name).is_file():
-            return gt_dir / name
+            return (gt_dir / name).resolve()
     return None
 
 
@@ -374,7 +374,7 @@ def finish_document(scan: ScanInfo, pages: Sequence[RecognisedPage],
     out_dir = settings.output_dir / scan.document
     texts = {p.job.page_number: words_to_text(read_words(p.ocr.tsv)) for p in pages}
     reference, warnings = _load_reference(scan, gt_dir, failures)
-    score, page_scores = _score(reference, [(n, texts[n].text) for n in sorted(texts)])
+    score, page_scores = score_pages(reference, [(n, texts[n].text) for n in sorted(texts)])
     flags: list[Flag] = []
     for page in pages:
         flags.extend(_page_flags(page, texts[page.job.page_number], page_scores, settings))
@@ -404,8 +404,10 @@ def _load_reference(scan: ScanInfo, gt_dir: Path | None, failures: list[PageFail
     return ref, [f"{path}: {w}" for w in ref.warnings]
 
 
-def _score(reference: ReferenceText | None, ocr_pages: list[tuple[int, str]]
+def score_pages(reference: ReferenceText | None, ocr_pages: list[tuple[int, str]]
            ) -> tuple[TextScore | None, list[PageScore]]:
+    """Document score and per-page scores; a reference that is not page-aligned is split by
+    alignment."""
     if reference is None or not ocr_pages:
         return None, []
     ocr_texts = [normalise(t) for _, t in ocr_pages]

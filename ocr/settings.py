@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ocr.exceptions import ConfigError
@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     output_dir: Path = Field(Path("out"), description="where outputs and reports are written")
     database_url: str = Field(
         "", description="SQLAlchemy URL of the results database; default sqlite:///<output_dir>/ocr.db"
+    )
+    review_token: SecretStr = Field(
+        SecretStr(""), description="token the review app requires when bound beyond 127.0.0.1"
     )
 
     @field_validator("languages")

@@ -26,7 +26,7 @@ from ocr.review.document import (
     review_document,
 )
 from ocr.review.models import Decision
-from ocr.score import TextScore, normalise, score_text
+from ocr.score import TextScore
 from ocr.store import Document, FlagRow, Page, Store
 from ocr.tesseract import Word
 from ocr.textio import ReferenceText
@@ -71,12 +71,10 @@ def _store(db: Store | str) -> Store:
 
 def _document_score(reference: ReferenceText, ocr_pages: list[tuple[int, str]]
                     ) -> TextScore | None:
-    try:  # the pipeline's own page splitting, so "before" equals the figure of the run
-        from ocr.pipeline import _score
-    except ImportError:  # renamed: score the whole text, as the pipeline's whole-document figure
-        return score_text(normalise(reference.text.replace("\f", "\n")),
-                          normalise("\n".join(text for _, text in ocr_pages)))
-    return _score(reference, ocr_pages)[0]
+    # The pipeline's own page splitting, so "before" equals the figure of the run.
+    from ocr.pipeline import score_pages
+
+    return score_pages(reference, ocr_pages)[0]
 
 
 def score_reviewed(reviewed: ReviewedDocument) -> Rescore:
