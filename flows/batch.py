@@ -147,10 +147,10 @@ def ocr_batch(sources: list[str], ground_truth: str | None = None,
     ocr: dict[PageJob, PrefectFuture] = {}
     for j in jobs:
         with tags(f"doc:{j.scan.document}"):
-            pre[j] = preprocess_task.with_options(
-                timeout_seconds=cfg.ocr_timeout * 2).submit(j, cfg)
-            ocr[j] = ocr_task.with_options(
-                timeout_seconds=cfg.ocr_timeout + 60).submit(pre[j], cfg)
+            # The per-page timeout is tesseract's own (ocr_timeout kills the process); a
+            # Prefect timeout cannot interrupt a worker thread.
+            pre[j] = preprocess_task.submit(j, cfg)
+            ocr[j] = ocr_task.submit(pre[j], cfg)
     documents = _finish_documents(store, run_id, scans, jobs, pre, ocr, progress,
                                   ground_truth=ground_truth, settings=cfg, prints=prints)
     all_failures = tuple(failures) + tuple(f for d in documents for f in d.failures)

@@ -35,7 +35,7 @@ from ocr.tesseract import (
 )
 from ocr.textio import ReferenceText, read_reference
 
-PREPROCESS_SETTINGS = ("deskew", "denoise", "remove_colour_ink", "dpi", "max_pixels")
+PREPROCESS_SETTINGS = ("deskew", "denoise", "remove_colour_ink", "binarize", "dpi", "max_pixels")
 OCR_SETTINGS = ("psm", "oem", "formats")
 FLAG_SETTINGS = ("low_confidence", "reference_error_confidence", "crop_margin")
 STAGE_VERSION = "1"  # bump when a stage's code changes its output, to invalidate caches
@@ -212,7 +212,8 @@ def prepare_page(job: PageJob, *, settings: Settings) -> PreparedPage:
     page = load_page(job.scan, job.page_number, dpi=settings.dpi, max_pixels=settings.max_pixels)
     t1 = time.perf_counter()
     pre = preprocess(page.image, deskew=settings.deskew, denoise=settings.denoise,
-                     remove_colour_ink=settings.remove_colour_ink)
+                     remove_colour_ink=settings.remove_colour_ink,
+                     binarize_output=settings.binarize)
     if pre.blank:
         raise BlankPageError(f"page {job.page_number} is blank (ink {pre.ink_fraction:.2%}); "
                              "nothing to OCR, check the scan if unexpected", path=job.scan.path)

@@ -58,8 +58,12 @@ class Preprocessed:
 
 
 def preprocess(image: np.ndarray, *, deskew: bool = True, denoise: bool = True,
-               remove_colour_ink: bool = True) -> Preprocessed:
-    """Run every stage on one page and record each step with its settings."""
+               remove_colour_ink: bool = True, binarize_output: bool = True) -> Preprocessed:
+    """Run every stage on one page and record each step with its settings.
+
+    With ``binarize_output`` off, tesseract gets the deskewed, background-normalised gray page
+    (coloured ink removed) and does its own thresholding; the binary is still used for ink
+    measures."""
     _check_image(image)
     steps: list[ProcessingStep] = []
     view, skew = _deskew(image, enabled=deskew, steps=steps)
@@ -79,6 +83,9 @@ def preprocess(image: np.ndarray, *, deskew: bool = True, denoise: bool = True,
         steps.append(_step("denoise", "remove isolated specks from the binary page",
                            max_area=SPECK_AREA))
     ink_fraction = float(np.count_nonzero(binary == 0)) / binary.size
+    if not binarize_output:
+        steps.append(_step("ocr_input", "OCR gets the normalised gray page", binarized=False))
+        return Preprocessed(gray, view, mask, skew, ink_fraction, tuple(steps))
     return Preprocessed(binary, view, mask, skew, ink_fraction, tuple(steps))
 
 

@@ -40,7 +40,10 @@ class Settings(BaseSettings):
     )
     remove_colour_ink: bool = Field(True, description="remove stamp-coloured ink from the OCR image")
     deskew: bool = Field(True, description="estimate and correct page skew")
-    denoise: bool = Field(True, description="remove speckle before binarization")
+    denoise: bool = Field(True, description="remove speckle from the binarized page")
+    binarize: bool = Field(
+        False, description="send tesseract our binarized page instead of the deskewed, "
+        "background-normalised gray page (gray measured better: see README)")
     low_confidence: float = Field(60.0, ge=0, le=100, description="word confidence below this is flagged")
     reference_error_confidence: float = Field(
         85.0, ge=0, le=100,
