@@ -9,7 +9,8 @@ export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup demo run test test-unit lint sample server clean
+.PHONY: setup demo run test test-unit lint sample server serve review clean
+INBOX ?= inbox
 
 setup:
 	bash scripts/install.sh
@@ -35,6 +36,14 @@ sample: setup
 
 server: setup
 	$(VENV)/bin/prefect server start --host 127.0.0.1 --port 4200
+
+# The scheduled inbox deployment (point PREFECT_API_URL at `make server` to see it in the UI).
+serve: setup
+	mkdir -p $(INBOX)
+	$(OCR) serve $(INBOX) --gt ground_truth --out $(OUT)
+
+review: setup
+	$(OCR) review --out $(OUT)
 
 clean:
 	rm -rf $(OUT) .pytest_cache
