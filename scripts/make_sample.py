@@ -28,8 +28,9 @@ from ocr.synth import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED_FILE = Path("/work/shared/seed/ivanov-journal-1955-12-24.txt")
-EHRI_DIR = Path("/work/shared/realdata/ehri-typewritten-diplomatic/english")
+SHARED = ROOT.parent / "shared"  # the checkout sits beside shared/ (seed and real data)
+SEED_FILE = SHARED / "seed" / "ivanov-journal-1955-12-24.txt"
+EHRI_DIR = SHARED / "realdata" / "ehri-typewritten-diplomatic" / "english"
 STEM = "ivanov-journal-1955-12-24"
 EHRI_PAGES = ("EHRI-DR-19390125-US_01", "EHRI-DR-19390125-US_02")
 PDF_SEEDS = (19551224, 19560107)  # page 1 (title), page 2 (24 December entry)
