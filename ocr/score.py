@@ -1,11 +1,12 @@
-"""Text normalisation, CER/WER identical to dinglehopper 0.11, word-level diff spans, page splitting."""
+"""Normalisation, CER/WER identical to dinglehopper 0.11, diff spans, alignment, confusions, page splits."""
 
 from __future__ import annotations
 
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -127,6 +128,37 @@ def score_text(reference: str, compared: str) -> TextScore:
     )
 
 
+def score_aligned(reference: str, compared: str) -> tuple[TextScore, CharAlignment]:
+    """score_text and align_characters of one pair, computing the character distance once.
+
+    The alignment's opcodes are a minimal edit script, so its edit count is the CER numerator.
+    """
+    alignment = align_characters(reference, compared)
+    ref_tokens = _word_tokens(reference)
+    cmp_tokens = _word_tokens(compared)
+    ref_words = _word_keys(reference, ref_tokens)
+    cmp_words = _word_keys(compared, cmp_tokens)
+    word_errors = _distance(ref_words, cmp_words)
+    spans = _spans(reference, compared, ref_tokens, cmp_tokens, ref_words, cmp_words)
+    char_errors, char_total = alignment.errors, len(alignment.reference)
+    score = TextScore(cer=error_rate(char_errors, char_total),
+                      wer=error_rate(word_errors, len(ref_words)), char_errors=char_errors,
+                      char_total=char_total, word_errors=word_errors, word_total=len(ref_words),
+                      spans=tuple(spans))
+    return score, alignment
+
+
+def score_counts(reference: str, compared: str) -> TextScore:
+    """CER, WER and their counts without diff spans (cheaper than score_text for long texts)."""
+    char_errors, char_total = _char_counts(reference, compared)
+    ref_words = split_words(unicodedata.normalize("NFC", reference))
+    cmp_words = split_words(unicodedata.normalize("NFC", compared))
+    word_errors = _distance(ref_words, cmp_words)
+    return TextScore(cer=error_rate(char_errors, char_total),
+                     wer=error_rate(word_errors, len(ref_words)), char_errors=char_errors,
+                     char_total=char_total, word_errors=word_errors, word_total=len(ref_words))
+
+
 def micro_average(scores: Iterable[TextScore]) -> tuple[float, float]:
     """Character-weighted CER and word-weighted WER over many pages or documents."""
     scores = list(scores)
@@ -146,7 +178,13 @@ def _char_counts(reference: str, compared: str) -> tuple[int, int]:
 
 def _distance(first: Sequence[Hashable], second: Sequence[Hashable]) -> int:
     a, b = _as_ids(first, second)
-    return int(Levenshtein.distance(a, b))
+    return int(Levenshtein.distance(a, b, score_hint=_score_hint(a, b)))
+
+
+def _score_hint(a: Sequence[int], b: Sequence[int]) -> int:
+    """A guess of the distance: rapidfuzz then searches a band around the diagonal, widening it
+    until the result is exact, several times faster than the full matrix on long texts."""
+    return max(32, abs(len(a) - len(b)), (len(a) + len(b)) // 200)
 
 
 def _as_ids(first: Sequence[Hashable], second: Sequence[Hashable]) -> tuple[list[int], list[int]]:
@@ -458,3 +496,245 @@ def _nice_cut(text: str, pos: int, lower: int, radius: int) -> int:
         if found:
             return min(found, key=lambda p: (abs(p - pos), p))
     return pos
+
+
+# --- character alignment: classes, confusions, line cuts -----------------------------------------
+
+CHAR_CLASSES = ("cyrillic_upper", "cyrillic_lower", "latin", "digit", "punctuation", "whitespace",
+                "other")
+
+
+@dataclass(frozen=True)
+class CharAlignment:
+    """A minimal edit script between the NFC grapheme clusters of a reference and a compared text."""
+
+    reference: tuple[str, ...]
+    compared: tuple[str, ...]
+    opcodes: tuple[tuple[str, int, int, int, int], ...]
+
+    @property
+    def errors(self) -> int:
+        """The edit distance (equal to the CER numerator of the same pair)."""
+        return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in self.opcodes if tag != "equal")
+
+    def edits(self) -> Iterator[tuple[str, str]]:
+        """(reference cluster, compared cluster) per edit; '' on the missing side of an indel."""
+        for tag, i1, i2, j1, j2 in self.opcodes:
+            if tag == "equal":
+                continue
+            for k in range(max(i2 - i1, j2 - j1)):
+                yield (self.reference[i1 + k] if i1 + k < i2 else "",
+                       self.compared[j1 + k] if j1 + k < j2 else "")
+
+
+@dataclass(frozen=True)
+class ClassCounts:
+    """Errors of one character class: reference clusters, correct ones and each kind of edit.
+
+    Substitutions and deletions count against the reference cluster's class, insertions against
+    the inserted cluster's, so the errors of all classes add up to the CER numerator.
+    """
+
+    total: int = 0
+    correct: int = 0
+    substitutions: int = 0
+    deletions: int = 0
+    insertions: int = 0
+
+    @property
+    def errors(self) -> int:
+        return self.substitutions + self.deletions + self.insertions
+
+    @property
+    def error_rate(self) -> float:
+        return error_rate(self.errors, self.total)
+
+    @property
+    def accuracy(self) -> float | None:
+        """Share of the class's reference clusters read correctly (None without any)."""
+        return self.correct / self.total if self.total else None
+
+
+def align_characters(reference: str, compared: str) -> CharAlignment:
+    """Align the NFC grapheme clusters of two texts (rapidfuzz Levenshtein opcodes over cluster ids)."""
+    ref = tuple(split_grapheme_clusters(unicodedata.normalize("NFC", reference)))
+    cmp = tuple(split_grapheme_clusters(unicodedata.normalize("NFC", compared)))
+    a, b = _as_ids(ref, cmp)
+    ops = tuple((op.tag, op.src_start, op.src_end, op.dest_start, op.dest_end)
+                for op in Levenshtein.opcodes(a, b, score_hint=_score_hint(a, b)))
+    return CharAlignment(ref, cmp, ops)
+
+
+@lru_cache(maxsize=65536)
+def char_class(cluster: str) -> str:
+    """The class of a grapheme cluster, by its first character."""
+    char = cluster[:1]
+    if not char:
+        return "other"
+    if char.isspace():
+        return "whitespace"
+    category = unicodedata.category(char)
+    if category == "Nd":
+        return "digit"
+    if category[0] in "PS":
+        return "punctuation"
+    if category[0] == "L":
+        name = unicodedata.name(char, "")
+        if name.startswith("CYRILLIC"):
+            return "cyrillic_upper" if char.isupper() else "cyrillic_lower"
+        if name.startswith("LATIN"):
+            return "latin"
+    return "other"
+
+
+def class_counts(alignment: CharAlignment) -> dict[str, ClassCounts]:
+    """Per-class totals and errors (every class of CHAR_CLASSES, in that order)."""
+    counts = {name: [0, 0, 0, 0, 0] for name in CHAR_CLASSES}  # total, correct, sub, del, ins
+    ref, cmp = alignment.reference, alignment.compared
+    for tag, i1, i2, j1, j2 in alignment.opcodes:
+        for cluster in ref[i1:i2]:
+            counts[char_class(cluster)][0] += 1
+        if tag == "equal":
+            for cluster in ref[i1:i2]:
+                counts[char_class(cluster)][1] += 1
+            continue
+        paired = min(i2 - i1, j2 - j1)
+        for cluster in ref[i1:i1 + paired]:
+            counts[char_class(cluster)][2] += 1
+        for cluster in ref[i1 + paired:i2]:
+            counts[char_class(cluster)][3] += 1
+        for cluster in cmp[j1 + paired:j2]:
+            counts[char_class(cluster)][4] += 1
+    return {name: ClassCounts(*values) for name, values in counts.items()}
+
+
+def confusion_counts(alignment: CharAlignment) -> list[tuple[str, str, int]]:
+    """(reference, compared, count) of every edit, most frequent first; '' marks an indel side."""
+    counts = Counter(alignment.edits())
+    return [(r, c, n) for (r, c), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def reference_line_bounds(alignment: CharAlignment, *,
+                          separators: frozenset[str] = frozenset({"\n"})
+                          ) -> list[tuple[int, int, int]]:
+    """Cut the reference where the compared text's line breaks align: (start, end, break_end).
+
+    Works whatever the reference's own line breaks: each compared line break is mapped through
+    the alignment. reference[start:end] is aligned with the compared line, reference[end:break_end]
+    (one cluster or none) with the line break after it. The ranges partition the reference, so
+    the lines' edit distances (plus one for each differing break) add up to the whole distance.
+    """
+    breaks = [j for j, cluster in enumerate(alignment.compared) if cluster in separators]
+    bounds: list[tuple[int, int, int]] = []
+    start = 0
+    for cut, aligned in _mapped_breaks(alignment.opcodes, breaks):
+        cut = max(cut, start)
+        break_end = cut + 1 if aligned and cut < len(alignment.reference) else cut
+        bounds.append((start, cut, break_end))
+        start = break_end
+    bounds.append((start, len(alignment.reference), len(alignment.reference)))
+    return bounds
+
+
+def _mapped_breaks(opcodes: Sequence[tuple[str, int, int, int, int]], breaks: list[int]
+                   ) -> Iterator[tuple[int, bool]]:
+    """For each compared position in `breaks` (ascending): the reference position it maps to and
+    whether a reference cluster sits there aligned with it (equal or replace)."""
+    k = 0
+    for tag, i1, i2, j1, j2 in opcodes:
+        while k < len(breaks) and j1 <= breaks[k] < j2:
+            offset = breaks[k] - j1
+            if tag == "insert":
+                yield i1, False
+            else:  # equal or replace; a longer compared side of a replace maps to its end
+                yield (i1 + offset, True) if offset < i2 - i1 else (i2, False)
+            k += 1
+    for _ in breaks[k:]:
+        yield (opcodes[-1][2] if opcodes else 0), False
+
+
+def line_segments(alignment: CharAlignment, ref_range: tuple[int, int],
+                  cmp_range: tuple[int, int], *, start: int = 0
+                  ) -> tuple[list[tuple[str, str, str]], int, int]:
+    """The alignment restricted to one line: (tag, reference, compared) runs, their edit count,
+    and the opcode index to start the next line from (lines must come in order).
+
+    Where the line's ranges end at aligned positions (as reference_line_bounds cuts them), the
+    restriction is an optimal alignment of the line pair: its edit count is the line's distance.
+    """
+    a, b = ref_range
+    c, d = cmp_range
+    ops, ref, cmp = alignment.opcodes, alignment.reference, alignment.compared
+    while start < len(ops) and ops[start][2] <= a and ops[start][4] <= c:
+        start += 1  # the opcode ends before this line
+    segments: list[tuple[str, str, str]] = []
+    errors = 0
+    k = start
+    while k < len(ops) and (ops[k][1] < b or ops[k][3] < d):
+        tag, i1, i2, j1, j2 = ops[k]
+        r0, r1, c0, c1 = max(i1, a), min(i2, b), max(j1, c), min(j2, d)
+        nref, ncmp = max(0, r1 - r0), max(0, c1 - c0)
+        if nref or ncmp:
+            if tag != "equal":
+                tag = "replace" if nref and ncmp else "delete" if nref else "insert"
+                errors += max(nref, ncmp)
+            segments.append((tag, "".join(ref[r0:r0 + nref]), "".join(cmp[c0:c0 + ncmp])))
+        k += 1
+    return segments, errors, start
+
+
+def diff_segments(reference: str, compared: str) -> list[tuple[str, str, str]]:
+    """(tag, reference text, compared text) runs of a character alignment, for display."""
+    if reference == compared:
+        return [("equal", reference, compared)] if reference else []
+    alignment = align_characters(reference, compared)
+    ref, cmp = alignment.reference, alignment.compared
+    return [(tag, "".join(ref[i1:i2]), "".join(cmp[j1:j2]))
+            for tag, i1, i2, j1, j2 in alignment.opcodes]
+
+
+def cluster_counts(reference: Sequence[str], compared: Sequence[str]) -> tuple[int, int]:
+    """(edit distance, reference length) of two grapheme cluster sequences: the CER counts."""
+    if list(reference) == list(compared):
+        return 0, len(reference)
+    return _distance(reference, compared), len(reference)
+
+
+# --- batch statistics ------------------------------------------------------------------------
+
+
+def bootstrap_interval(errors: Sequence[int], totals: Sequence[int], *, resamples: int = 1000,
+                       seed: int = 20240611, level: float = 0.95) -> tuple[float, float] | None:
+    """Percentile bootstrap interval of the micro-averaged rate sum(errors)/sum(totals).
+
+    Units (documents, pages or lines) are resampled with replacement; a fixed seed makes the
+    interval reproducible. None for fewer than two units.
+    """
+    import numpy as np
+
+    if len(errors) < 2:
+        return None
+    rng = np.random.default_rng(seed)
+    errs, tots = np.asarray(errors, dtype=np.int64), np.asarray(totals, dtype=np.int64)
+    chunk = max(1, 2_000_000 // len(errors))  # resamples at a time: bounded memory
+    sums = []
+    for first in range(0, resamples, chunk):
+        picks = rng.integers(0, len(errors), size=(min(chunk, resamples - first), len(errors)))
+        sums.append((errs[picks].sum(axis=1), tots[picks].sum(axis=1)))
+    err = np.concatenate([e for e, _ in sums])
+    tot = np.concatenate([t for _, t in sums])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rates = np.where(err == 0, 0.0, np.where(tot == 0, np.inf, err / np.maximum(tot, 1)))
+    # inverted_cdf picks observed rates (no interpolation, which an infinite rate would poison).
+    low, high = np.quantile(rates, [(1 - level) / 2, (1 + level) / 2], method="inverted_cdf")
+    return float(low), float(high)
+
+
+def spread(values: Iterable[float | None]) -> dict[str, float] | None:
+    """min, median and max of the values that are not None (None if there are none)."""
+    import statistics
+
+    present = sorted(v for v in values if v is not None)
+    if not present:
+        return None
+    return {"min": present[0], "median": statistics.median(present), "max": present[-1]}
