@@ -37,9 +37,24 @@ class ProgressArtifact:
         update_progress_artifact(self.id, progress=100.0 * self.done / self.total)
 
 
-def _ci(summary: dict[str, Any]) -> str:
-    ci = summary.get("cer_ci95")
-    return f" (95% CI {_fmt(ci[0])}–{_fmt(ci[1])})" if ci else ""
+def _num(value: Any) -> float | None:
+    if value is None:
+        return None
+    return math.inf if value == "Infinity" else float(value)
+
+
+def _ci(summary: dict[str, Any], profile: str = "strict") -> str:
+    fig = (summary.get("scoring") or {}).get("figures", {}).get(profile) or {}
+    ci = fig.get("cer_interval")
+    return f" (95% CI {_fmt(_num(ci[0]))}–{_fmt(_num(ci[1]))})" if ci else ""
+
+
+def _archival(summary: dict[str, Any]) -> str:
+    fig = (summary.get("scoring") or {}).get("figures", {}).get("archival")
+    if not fig:
+        return ""
+    return f"\n- archival folding: CER **{_fmt(_num(fig['cer']))}**{_ci(summary, 'archival')}, " \
+           f"WER **{_fmt(_num(fig['wer']))}**"
 
 
 def summary_markdown(summary: dict[str, Any], *, index: Path | None) -> str:
@@ -50,7 +65,7 @@ def summary_markdown(summary: dict[str, Any], *, index: Path | None) -> str:
         f" failed: **{summary['pages_failed']}**, scans skipped as unchanged: "
         f"**{len(summary.get('skipped', []))}**",
         f"- CER **{_fmt(summary['cer'])}**{_ci(summary)}, WER **{_fmt(summary['wer'])}** "
-        "(character-/word-weighted over the batch)",
+        "(character-/word-weighted over the batch)" + _archival(summary),
         "- flags: " + (", ".join(f"{k}: {v}" for k, v in summary["flags"].items()) or "none"),
     ]
     if index is not None:

@@ -30,6 +30,7 @@ from ocr.pipeline import (
     scan_fingerprint,
     versions,
 )
+from ocr.report import write_batch_index
 from ocr.settings import Settings
 from ocr.store import Store
 
@@ -156,9 +157,10 @@ def ocr_batch(sources: list[str], ground_truth: str | None = None,
     all_failures = tuple(failures) + tuple(f for d in documents for f in d.failures)
     result = BatchResult(run_id, tuple(documents), all_failures,
                          sum(len(d.pages) for d in documents), time.perf_counter() - start)
-    summary = batch_summary(result) | {"skipped": [s.document for s in skipped],
+    summary = batch_summary(result, settings=cfg) | {"skipped": [s.document for s in skipped],
                                        "cached_pages": sum(p.cached for d in documents
                                                            for p in d.pages)}
+    write_batch_index(summary, cfg.output_dir)
     store.finish_run(run_id, status=result.status, summary=summary)
     publish_artifacts(summary, store=store, review_url=review_url, output_dir=cfg.output_dir)
     if result.failures:

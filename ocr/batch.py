@@ -22,7 +22,7 @@ from ocr.pipeline import (
     process_page,
     versions,
 )
-from ocr.report import page_outputs, page_provenance
+from ocr.report import batch_figures, page_outputs, page_provenance, write_batch_index
 from ocr.score import micro_average
 from ocr.settings import Settings
 from ocr.store import Store
@@ -104,7 +104,9 @@ def run_batch(sources: Sequence[Path], *, gt_dir: Path | None, settings: Setting
     all_failures = tuple(failures) + tuple(f for d in documents for f in d.failures)
     result = BatchResult(run_id, tuple(documents), all_failures, done,
                          time.perf_counter() - start)
-    store.finish_run(run_id, status=result.status, summary=batch_summary(result))
+    summary = batch_summary(result, settings=settings)
+    write_batch_index(summary, settings.output_dir)
+    store.finish_run(run_id, status=result.status, summary=summary)
     return result
 
 
@@ -180,8 +182,9 @@ def store_document(store: Store, run_id: str, doc: DocumentResult,
     }, pages, flags, claim=claim)
 
 
-def batch_summary(result: BatchResult) -> dict[str, Any]:
-    """Plain figures of a batch, for the database, the CLI and Prefect artifacts."""
+def batch_summary(result: BatchResult, *, settings: Settings | None = None) -> dict[str, Any]:
+    """Plain figures of a batch, for the database, the CLI and Prefect artifacts (with the
+    per-profile figures, confidence intervals and spread under "scoring")."""
     cer, wer = result.cer_wer
     flags: dict[str, int] = defaultdict(int)
     for d in result.documents:
@@ -198,4 +201,4 @@ def batch_summary(result: BatchResult) -> dict[str, Any]:
             for d in result.documents],
         "failures": [{"document": f.document, "page": f.page_number, "stage": f.stage,
                       "kind": f.kind, "message": f.message} for f in result.failures],
-    }
+    } | batch_figures(result.documents, profiles=(settings or Settings()).profiles())

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from ocr.exceptions import ExitCode, OcrError
+from ocr.score_cli import score_command
 from ocr.settings import Settings, load_settings, settings_as_toml
 
 app = typer.Typer(help="OCR and transcription correction for archival typewritten Cyrillic scans.",
@@ -60,8 +61,20 @@ def print_summary(summary: dict[str, Any]) -> None:
     typer.echo(f"batch: {summary['pages_done']} pages done, {summary['pages_failed']} failed, "
                f"CER {_fmt(summary['cer'])}, WER {_fmt(summary['wer'])} "
                f"(character-weighted), {summary['seconds']:.1f} s")
+    figures = (summary.get("scoring") or {}).get("figures", {})
+    for name, fig in figures.items():
+        ci = fig.get("cer_interval")
+        typer.echo(f"  {name:>9}: CER {_fmt(_as_float(fig['cer']))}"
+                   + (f" (95% CI {_fmt(_as_float(ci[0]))}-{_fmt(_as_float(ci[1]))})" if ci else "")
+                   + f", WER {_fmt(_as_float(fig['wer']))}")
     for f in summary["failures"]:
         typer.echo(f"failed: [{f['kind']}] {f['message']}")
+
+
+def _as_float(value: Any) -> float | None:
+    if value is None:
+        return None
+    return math.inf if value == "Infinity" else float(value)
 
 
 @app.command()
@@ -76,7 +89,8 @@ def run(scans: ScansArg, gt: GtOpt = None, out: OutOpt = None, config: ConfigOpt
     result = _guard(lambda: run_batch(scans, gt_dir=gt, settings=settings, progress=_err))
     summary = batch_summary(result)
     print_summary(summary)
-    typer.echo(f"outputs: {settings.output_dir}  database: {settings.db_url}")
+    typer.echo(f"outputs: {settings.output_dir} (index: {settings.output_dir / 'index.html'})  "
+               f"database: {settings.db_url}")
     if result.failures:
         raise typer.Exit(int(ExitCode.some_pages_failed))
 
@@ -177,20 +191,7 @@ def show_config(config: ConfigOpt = None, lang: LangOpt = None, dpi: DpiOpt = No
     typer.echo(settings_as_toml(settings), nl=False)
 
 
-@app.command()
-def score(reference: Annotated[Path, typer.Argument(help="reference text file")],
-          ocr_text: Annotated[Path, typer.Argument(metavar="OCR", help="OCR text file")]) -> None:
-    """Compare two text files: CER and WER (dinglehopper-exact) and the differing spans."""
-    from ocr.score import normalise, score_text
-    from ocr.textio import read_reference
-
-    ref = _guard(lambda: read_reference(reference))
-    hyp = _guard(lambda: read_reference(ocr_text))
-    result = score_text(normalise(ref.text), normalise(hyp.text))
-    typer.echo(f"CER {_fmt(result.cer)} ({result.char_errors}/{result.char_total})  "
-               f"WER {_fmt(result.wer)} ({result.word_errors}/{result.word_total})")
-    for span in result.spans:
-        typer.echo(f"  ref {span.ref_text!r} -> ocr {span.ocr_text!r}")
+app.command("score")(score_command)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -37,7 +37,8 @@ from ocr.textio import ReferenceText, read_reference
 
 PREPROCESS_SETTINGS = ("deskew", "denoise", "remove_colour_ink", "binarize", "dpi", "max_pixels")
 OCR_SETTINGS = ("psm", "oem", "formats")
-FLAG_SETTINGS = ("low_confidence", "reference_error_confidence", "crop_margin")
+FLAG_SETTINGS = ("low_confidence", "reference_error_confidence", "crop_margin",
+                 "scoring_profiles")
 STAGE_VERSION = "1"  # bump when a stage's code changes its output, to invalidate caches
 
 
@@ -387,7 +388,7 @@ def finish_document(scan: ScanInfo, pages: Sequence[RecognisedPage],
                             score=score, page_scores=tuple(page_scores), flags=tuple(flags),
                             text_path=text_path, report_path=out_dir / "report.json",
                             warnings=tuple(warnings))
-    write_document_reports(result)
+    write_document_reports(result, profiles=settings.profiles())
     return result
 
 

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     database_url: str = Field(
         "", description="SQLAlchemy URL of the results database; default sqlite:///<output_dir>/ocr.db"
     )
+    scoring_profiles: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="extra folding profiles reported beside strict and archival, e.g. "
+        "[ocr.scoring_profiles.pre1918] base = 'archival', replace = {'ѣ' = 'е'}")
     review_token: SecretStr = Field(
         SecretStr(""), description="token the review app requires when bound beyond 127.0.0.1"
     )
@@ -80,6 +84,13 @@ class Settings(BaseSettings):
             if fnmatch.fnmatch(name, pattern):
                 return langs
         return self.languages
+
+    def profiles(self) -> list[Any]:
+        """Folding profiles for reports: strict, archival, then the user's."""
+        from ocr.folding import load_profiles, resolve_profiles
+
+        known = load_profiles({"profiles": self.scoring_profiles})
+        return resolve_profiles(["archival", *self.scoring_profiles], known)
 
     def fingerprint(self, *fields: str) -> dict[str, Any]:
         """The named settings as plain JSON values, for provenance and cache keys."""
