@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -11,7 +13,8 @@ from pathlib import Path
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
     """Write ``data`` to a temp file beside ``path``, fsync it, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+                               dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -48,3 +51,38 @@ def sha256_file(path: Path, *, chunk: int = 1 << 20) -> str:
 def sha256_bytes(data: bytes) -> str:
     """Hex sha256 of bytes."""
     return hashlib.sha256(data).hexdigest()
+
+
+_TEMP = re.compile(r"^\.(?:tess-.+?|.+)\.(\d+)[.-]")
+
+
+def remove_stale_temps(folder: Path) -> int:
+    """Delete temp files and folders left in ``folder`` by a killed process (its pid is in the
+    name and no longer runs); a live process's temps are left alone."""
+    removed = 0
+    try:
+        entries = list(Path(folder).iterdir())
+    except FileNotFoundError:
+        return 0
+    for entry in entries:
+        m = _TEMP.match(entry.name)
+        if not m or not (entry.name.endswith(".tmp") or entry.name.startswith(".tess-")):
+            continue
+        if _pid_alive(int(m.group(1))):
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

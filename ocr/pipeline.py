@@ -17,7 +17,12 @@ import numpy as np
 from ocr import __version__
 from ocr.exceptions import BlankPageError, ExitCode, OcrError
 from ocr.flag import Flag, disagreement_flags, low_confidence_flags, write_crops
-from ocr.fsutil import atomic_write_bytes, atomic_write_text, sha256_file
+from ocr.fsutil import (
+    atomic_write_bytes,
+    atomic_write_text,
+    remove_stale_temps,
+    sha256_file,
+)
 from ocr.load import ScanInfo, discover_scans, document_names, inspect_scan, load_page
 from ocr.pagexml import build_page_xml
 from ocr.preprocess import preprocess
@@ -202,6 +207,8 @@ def prepare_page(job: PageJob, *, settings: Settings) -> PreparedPage:
 
     A manifest (<stem>.prep.json, written last) records the stage key: when it matches and the
     files are there, the stage is skipped."""
+    for folder in (job.out_dir, job.out_dir / "flags"):
+        remove_stale_temps(folder)  # left by a killed run
     key = preprocess_key(job, settings)
     manifest = job.out_dir / f"{job.stem}.prep.json"
     cached = _read_manifest(manifest, key)

@@ -139,7 +139,8 @@ def run_ocr(image_path: Path, out_stem: Path, *, languages: str, psm: int, oem: 
     _env()
     wanted = [f for f in dict.fromkeys(["tsv", *formats]) if f in _TESS_FORMATS]
     out_stem.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".tess-", dir=out_stem.parent) as tmp:
+    with tempfile.TemporaryDirectory(prefix=f".tess-{out_stem.name}.{os.getpid()}-",
+                                     dir=out_stem.parent) as tmp:
         base = Path(tmp) / "page"
         _call(image_path, base, wanted=wanted, languages=languages, psm=psm, oem=oem, dpi=dpi,
               timeout=timeout)

@@ -9,7 +9,7 @@ APT_PACKAGES=(tesseract-ocr tesseract-ocr-rus tesseract-ocr-script-cyrl poppler-
 BROWSER_PACKAGES=(chromium chromium-driver)
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
-EXTRAS=${EXTRAS:-dev}
+EXTRAS=${EXTRAS:-dev,dask}
 WITH_BROWSER=${WITH_BROWSER:-1}
 
 missing=()

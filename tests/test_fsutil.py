@@ -1,0 +1,32 @@
+"""Atomic writes leave nothing half-written; temps of a killed process are cleaned, a live one's kept."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from ocr.fsutil import atomic_write_text, remove_stale_temps
+
+pytestmark = pytest.mark.unit
+
+
+def test_atomic_write_replaces_whole_file(tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    atomic_write_text(target, "old")
+    atomic_write_text(target, "new")
+    assert target.read_text() == "new" and [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_stale_temps_of_dead_processes_are_removed(tmp_path: Path) -> None:
+    proc = subprocess.Popen(["true"])  # a pid that has exited
+    proc.wait()
+    (tmp_path / f".p001.tsv.{proc.pid}.abcd.tmp").write_text("half")
+    (tmp_path / f".tess-p001.{proc.pid}-xyz").mkdir()
+    (tmp_path / f".p002.tsv.{os.getpid()}.efgh.tmp").write_text("mine, still writing")
+    (tmp_path / "p001.tsv").write_text("final")
+    assert remove_stale_temps(tmp_path) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f".p002.tsv.{os.getpid()}.efgh.tmp", "p001.tsv"]
