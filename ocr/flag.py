@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import groupby
 from pathlib import Path
@@ -165,8 +165,8 @@ def _group_pairs(reference: str, ocr: str, ref_toks: list[tuple[int, int]],
 
 
 def disagreement_flags(ocr: OcrText, spans: Sequence[DiffSpan], *, page_number: int,
-                       reference_error_confidence: float, reference: str | None = None
-                       ) -> list[Flag]:
+                       reference_error_confidence: float, reference: str | None = None,
+                       known_word: WordCheck | None = None) -> list[Flag]:
     """Each span where OCR and reference differ, located by the OCR words it covers."""
     flags: list[Flag] = []
     if reference is not None:
@@ -177,7 +177,8 @@ def disagreement_flags(ocr: OcrText, spans: Sequence[DiffSpan], *, page_number: 
             continue
         words = [ocr.words[i] for i in idx]
         conf = min(w.conf for w in words) if span.ocr_text.strip() else None
-        flag = _disagreement(span, words, conf, page_number, reference_error_confidence)
+        flag = _disagreement(span, words, conf, page_number, reference_error_confidence,
+                             known_word)
         if reference is not None:  # where the span sits in the page's normalised reference
             flag.detail.update(ref_start=span.ref_start, ref_end=span.ref_end,
                                ref_before=reference[max(0, span.ref_start - 30):span.ref_start],
@@ -193,11 +194,31 @@ def _nearest_word(ocr: OcrText, pos: int) -> list[int]:
                                                           abs(ocr.spans[i][1] - pos)))]
 
 
+WordCheck = Callable[[str], bool]
+
+
+def classify(ocr_text: str, ref_text: str, conf: float | None, *, threshold: float,
+             known_word: WordCheck | None = None) -> tuple[str, str]:
+    """(category, why): a confident OCR reading that differs is a possible reference error,
+    unless the difference is the kind OCR makes (letter case only, or a non-word in the OCR
+    where the reference has real words)."""
+    if conf is None or conf < threshold:
+        return POSSIBLE_OCR_ERROR, ""
+    if ocr_text.casefold() == ref_text.casefold():
+        return POSSIBLE_OCR_ERROR, "only the letter case differs, a common typescript OCR confusion"
+    if known_word is not None:
+        ocr_words = re.findall(r"\w+", ocr_text)
+        ref_words = re.findall(r"\w+", ref_text)
+        if ref_words and all(map(known_word, ref_words)) and not all(map(known_word, ocr_words)):
+            return POSSIBLE_OCR_ERROR, "the OCR's reading is not a word, the reference's is"
+    return POSSIBLE_REFERENCE_ERROR, ""
+
+
 def _disagreement(span: DiffSpan, words: list[Word], conf: float | None, page: int,
-                  threshold: float) -> Flag:
-    confident = conf is not None and conf >= threshold
-    category = POSSIBLE_REFERENCE_ERROR if confident else POSSIBLE_OCR_ERROR
+                  threshold: float, known_word: WordCheck | None = None) -> Flag:
     ocr_text, ref_text = span.ocr_text, span.ref_text
+    category, why = classify(ocr_text, ref_text, conf, threshold=threshold, known_word=known_word)
+    confident = category == POSSIBLE_REFERENCE_ERROR
     if not ocr_text.strip():
         reason = f'the reference has "{ref_text}" that the OCR does not read here'
     elif not ref_text.strip():
@@ -206,6 +227,8 @@ def _disagreement(span: DiffSpan, words: list[Word], conf: float | None, page: i
         reason = f'the OCR reads "{ocr_text}" where the reference has "{ref_text}"'
     if conf is not None:
         reason += f" (OCR confidence {conf:.0f})"
+    if why:
+        reason += f"; {why}"
     severity = 0.8 if confident else 0.5 + 0.3 * (1.0 - (conf or 0.0) / 100.0)
     return Flag(type="disagreement", category=category, reason=f"{reason}: {category}",
                 page_number=page, box=_union([w.box for w in words]), severity=severity,

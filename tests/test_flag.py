@@ -46,3 +46,15 @@ def test_confident_disagreement_is_a_possible_reference_error() -> None:
     assert by_ref["Метров"].ocr_text == "Петров" and by_ref["Метров"].box.left > 300
     assert by_ref["Серегина"].category == POSSIBLE_OCR_ERROR
     assert by_ref["Метров"].detail["ref_before"].endswith("Посольства ")
+
+
+def test_case_only_and_non_word_differences_are_ocr_errors() -> None:
+    from ocr.flag import classify
+
+    assert classify("Петров", "Метров", 96, threshold=85)[0] == POSSIBLE_REFERENCE_ERROR
+    assert classify("Работы", "работы", 97, threshold=85)[0] == POSSIBLE_OCR_ERROR
+    lexicon = {"корейцев", "метров", "петров"}.__contains__
+    known = lambda w: lexicon(w.lower())  # noqa: E731
+    assert classify("хорейцев", "корейцев", 92, threshold=85, known_word=known)[0] == POSSIBLE_OCR_ERROR
+    assert classify("Петров", "Метров", 96, threshold=85, known_word=known)[0] == POSSIBLE_REFERENCE_ERROR
+    assert classify("Петров", "Метров", 40, threshold=85)[0] == POSSIBLE_OCR_ERROR
