@@ -63,6 +63,10 @@ def build_page_xml(words: Sequence[Word], *, image_filename: str, rows: int, col
         if g.kind not in GRAPHIC_TYPES:
             region.set("custom", f"type:{g.kind};")
         ET.SubElement(region, f"{{{NS}}}Coords", points=_points(g.box))
+        if g.text:  # a stamp's own text, read separately
+            user = ET.SubElement(region, f"{{{NS}}}UserDefined")
+            ET.SubElement(user, f"{{{NS}}}UserAttribute", name="transcription",
+                          type="xsd:string", value=g.text)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 

@@ -7,7 +7,7 @@ import json
 import time
 import traceback
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from ocr import __version__
+from ocr.detect import reference_markers
 from ocr.exceptions import BlankPageError, ExitCode, OcrError
 from ocr.flag import Flag, disagreement_flags, low_confidence_flags, write_crops
 from ocr.fsutil import (
@@ -27,6 +28,13 @@ from ocr.load import ScanInfo, discover_scans, document_names, inspect_scan, loa
 from ocr.pagexml import build_page_xml
 from ocr.preprocess import preprocess
 from ocr.records import ProcessingStep
+from ocr.regions_stage import (
+    detect_regions,
+    graphic_regions,
+    load_regions,
+    region_flags,
+    save_regions,
+)
 from ocr.report import write_document_reports
 from ocr.score import TextScore, normalise, score_text, split_reference_by_pages
 from ocr.settings import Settings
@@ -41,10 +49,10 @@ from ocr.tesseract import (
 from ocr.textio import ReferenceText, read_reference
 
 PREPROCESS_SETTINGS = ("deskew", "denoise", "remove_colour_ink", "binarize", "dpi", "max_pixels")
-OCR_SETTINGS = ("psm", "oem", "formats")
+OCR_SETTINGS = ("psm", "oem", "formats", "detectors", "read_stamps", "low_confidence")
 FLAG_SETTINGS = ("low_confidence", "reference_error_confidence", "crop_margin",
                  "scoring_profiles")
-STAGE_VERSION = "1"  # bump when a stage's code changes its output, to invalidate caches
+STAGE_VERSION = "2"  # bump when a stage's code changes its output, to invalidate caches
 
 
 @dataclass(frozen=True)
@@ -282,15 +290,25 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
                   psm=settings.psm, oem=settings.oem, dpi=prepared.dpi,
                   timeout=settings.ocr_timeout, formats=settings.formats)
     words = read_words(out.tsv)
+    t1 = time.perf_counter()
+    regions = detect_regions(prepared.view_path, prepared.ocr_input_path, words, dpi=prepared.dpi,
+                             languages=job.languages, min_word_conf=settings.low_confidence,
+                             detectors=settings.detectors, read_stamps=settings.read_stamps,
+                             timeout=settings.ocr_timeout)
+    outputs = {**out.outputs, "regions": save_regions(job.out_dir / f"{job.stem}.regions.json",
+                                                      regions)}
+    out = replace(out, outputs=outputs)
     page_xml = None
     if "page" in settings.formats:
         page_xml = job.out_dir / f"{job.stem}.page.xml"
         atomic_write_bytes(page_xml, build_page_xml(words, image_filename=prepared.view_path.name,
-                                                    rows=prepared.rows, cols=prepared.cols))
+                                                    rows=prepared.rows, cols=prepared.cols,
+                                                    graphics=graphic_regions(regions)))
     confs = [w.conf for w in words if w.conf >= 0]
     page = RecognisedPage(prepared=prepared, ocr=out, page_xml=page_xml,
                           mean_confidence=(sum(confs) / len(confs)) if confs else None,
-                          word_count=len(words), seconds={"ocr": time.perf_counter() - t0})
+                          word_count=len(words),
+                          seconds={"ocr": t1 - t0, "detect": time.perf_counter() - t1})
     _write_manifest(manifest, key, _recognised_to_json(page))
     return page
 
@@ -432,15 +450,38 @@ def score_pages(reference: ReferenceText | None, ocr_pages: list[tuple[int, str]
     return whole, page_scores
 
 
+def marker_flags(reference: str, disagreements: Sequence[Flag], *, page_number: int
+                 ) -> list[Flag]:
+    """"[неразборчиво]", "[signature]", "Stamp: ..." in the reference, located where the OCR
+    disagrees with that part of the reference."""
+    out = []
+    for marker in reference_markers(reference):
+        near = [f for f in disagreements if f.detail.get("ref_start", -1) < marker.end
+                and f.detail.get("ref_end", -1) > marker.start]
+        if near:
+            box = near[0].box
+            for f in near[1:]:
+                box = box.union(f.box)
+            out.append(Flag(type="reference_marker", page_number=page_number, box=box,
+                            severity=0.7, ref_text=marker.text, category=marker.kind,
+                            reason=f'the reference marks "{marker.text}" here: check the scan',
+                            detail={"ref_start": marker.start, "ref_end": marker.end}))
+    return out
+
+
 def _page_flags(page: RecognisedPage, text: Any, page_scores: Sequence[PageScore],
                 settings: Settings) -> list[Flag]:
     n = page.job.page_number
     flags = low_confidence_flags(text.words, page_number=n, threshold=settings.low_confidence)
     for ps in page_scores:
         if ps.page_number == n and ps.ocr == text.text:
-            flags += disagreement_flags(text, ps.score.spans, page_number=n,
-                                        reference_error_confidence=settings.reference_error_confidence,
-                                        reference=ps.reference)
+            found = disagreement_flags(text, ps.score.spans, page_number=n,
+                                       reference_error_confidence=settings.reference_error_confidence,
+                                       reference=ps.reference)
+            flags += found + marker_flags(ps.reference, found, page_number=n)
+    regions_path = page.ocr.outputs.get("regions")
+    if regions_path is not None:
+        flags += region_flags(load_regions(regions_path), page_number=n)
     if not flags:
         return []
     view = cv2.imread(str(page.prepared.view_path), cv2.IMREAD_UNCHANGED)

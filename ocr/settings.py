@@ -49,6 +49,10 @@ class Settings(BaseSettings):
         85.0, ge=0, le=100,
         description="OCR differing from the reference with confidence above this: possible reference error",
     )
+    detectors: list[Literal["colour_stamps", "shape_stamps", "handwriting", "unrecognised_ink"]] = Field(
+        default_factory=lambda: ["colour_stamps", "shape_stamps", "handwriting", "unrecognised_ink"],
+        description="image detectors whose regions are flagged for review")
+    read_stamps: bool = Field(True, description="OCR each detected stamp's text separately")
     crop_margin: int = Field(40, ge=0, description="pixels of context around a flag's crop")
     workers: int = Field(
         default_factory=lambda: os.cpu_count() or 1, ge=1,

@@ -58,3 +58,16 @@ def test_case_only_and_non_word_differences_are_ocr_errors() -> None:
     assert classify("хорейцев", "корейцев", 92, threshold=85, known_word=known)[0] == POSSIBLE_OCR_ERROR
     assert classify("Петров", "Метров", 96, threshold=85, known_word=known)[0] == POSSIBLE_REFERENCE_ERROR
     assert classify("Петров", "Метров", 40, threshold=85)[0] == POSSIBLE_OCR_ERROR
+
+
+def test_reference_markers_are_located_at_the_disagreement() -> None:
+    from ocr.pipeline import marker_flags
+
+    ocr = words_to_text(_words("Я поблагодарил Фишера за информацию", [95, 96, 97, 95, 96]))
+    ref = "Я поблагодарил [неразборчиво] за информацию"
+    found = disagreement_flags(ocr, diff_spans(ref, ocr.text), page_number=1,
+                               reference_error_confidence=85, reference=ref)
+    markers = marker_flags(ref, found, page_number=1)
+    assert [(m.type, m.ref_text, m.category) for m in markers] == [
+        ("reference_marker", "[неразборчиво]", "illegible")]
+    assert markers[0].box == next(f.box for f in found if "неразборчиво" in f.ref_text)

@@ -63,3 +63,16 @@ def test_sample_pages_are_deskewed(sample) -> None:
             img = cv2.imread(str(page.prepared.ocr_input_path), cv2.IMREAD_GRAYSCALE)
             assert abs(estimate_skew(img)) < 0.3, (doc.scan.document, page.job.page_number)
             assert abs(page.prepared.skew_degrees) > 0.2  # the rendering really was skewed
+
+
+def test_stamp_and_handwriting_are_flagged_and_written_to_page_xml(sample) -> None:
+    docs, _ = sample
+    journal = docs[JOURNAL]
+    title = [f for f in journal.flags if f.page_number == 1]
+    stamps = [f for f in title if f.type == "stamp"]
+    assert len(stamps) == 1 and "МИД СССР" in stamps[0].ocr_text
+    assert stamps[0].box.left < 300 and stamps[0].box.top < 400  # the top-left registry stamp
+    assert len([f for f in title if f.type == "handwriting"]) >= 2  # "93" and "25"
+    xml = journal.pages[0].page_xml.read_text(encoding="utf-8")
+    assert 'type="stamp"' in xml and 'type="handwritten-annotation"' in xml
+    assert not [f for f in journal.flags if f.page_number == 2 and f.type in ("stamp", "signature")]

@@ -1,0 +1,252 @@
+"""Handwriting, signatures and marginal notes: ink whose pieces do not look like typewriter glyphs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ocr.detect.ink import (
+    GOOD_WORD_CONF,
+    Blob,
+    Components,
+    TextMetrics,
+    blobs,
+    components,
+    good_words,
+    strip_rules,
+    stroke_widths,
+    word_mask,
+)
+from ocr.detect.regions import HANDWRITING, SIGNATURE, STAMP, Region, points_polygon
+from ocr.records import Box
+from ocr.tesseract import Word
+
+# Sizes relative to the page's typed word height H (ascender to descender, ~36 px at 300 dpi)
+# and character advance C. A typed glyph is at most ~1.3 H tall and, with its neighbours
+# smudged into it, ~3.5 C wide; pen strokes are taller, longer and vary in width.
+GLYPH_MAX_ROWS = 1.3
+GLYPH_MAX_COLS = 3.5
+SPECK_PX = 20  # at 300 dpi: dust and full stops
+GROUP_ROWS = 1.0  # closing that joins the strokes of a handwritten word, number or signature
+GROUP_COLS = 1.5
+MIN_CLUSTER_PX = 150  # at 300 dpi: a handwritten digit has ~400 px of ink
+MIN_CLUSTER_SIDE = 0.8  # H
+TALL = 1.6  # a piece taller than this many H is no typed glyph
+LONG = 2.5  # a connected piece longer than this many H is a cursive stroke (or a rule)
+RULE_THICKNESS = 0.3  # H: a straight piece thinner than this is a typed or drawn rule
+RULE_LENGTH = 4.0  # H: straight runs this long are rules (underlines), never pen strokes
+STROKE_CV = 0.45  # stroke-width variation of a pen (typewriter strokes are even)
+CV_MIN_INK = 0.45  # H^2 (600 px at 300 dpi), and CV_MIN_EXTENT H across: below, variation is noise
+CV_MIN_EXTENT = 2.0
+DENSE = 0.3  # ink share of a large cluster's box: a seal, a blot or a heavy stamp, not writing
+DENSE_MIN_SIDE = 4.0  # H (0.5 in): a thick-penned number is dense too, but smaller
+# Signature: wide, with a long connected cursive stroke, at or after the end of the typing.
+SIGNATURE_ASPECT = 2.0
+SIGNATURE_COLS = 5.0  # H
+SIGNATURE_STROKE = 0.35  # of the cluster width
+SIGNATURE_AFTER = 0.75  # below this share of the typed lines, or in the bottom third of the page
+
+
+@dataclass(frozen=True, eq=False)
+class InkPieces:
+    """The page's ink pieces sorted once: typed glyphs and dust (uint8 masks, 1 on the pieces)."""
+
+    typed: np.ndarray
+    dust: np.ndarray
+
+
+@dataclass(frozen=True)
+class StrokeFeatures:
+    """What tells handwriting from typing, measured on one cluster (sizes in units of H)."""
+
+    ink_px: int
+    pieces: int
+    tallest: float
+    longest: float
+    longest_thickness: float
+    stroke_cv: float
+    density: float
+    longest_share: float  # the longest piece's width over the cluster's
+    extent: float  # the cluster's longer side
+    ink: float  # ink area in H^2
+
+
+def ink_pieces(ink: np.ndarray, words: Sequence[Word] | None, *, metrics: TextMetrics,
+               min_conf: float = GOOD_WORD_CONF) -> InkPieces:
+    """Sort the ink's connected pieces: typed glyphs (glyph-sized pieces lined up in text rows, and
+    pieces inside confident OCR words) and dust (specks)."""
+    comps = components(ink)
+    stats = comps.stats
+    glyph = ((stats[:, cv2.CC_STAT_HEIGHT] <= GLYPH_MAX_ROWS * metrics.glyph_rows)
+             & (stats[:, cv2.CC_STAT_WIDTH] <= GLYPH_MAX_COLS * metrics.char_cols))
+    glyph[0] = False
+    # Lined-up glyphs are typing even where the OCR skipped the line (tesseract drops lines next
+    # to stamps); they are then unrecognised ink, not handwriting.
+    typed = _in_text_lines(comps, glyph, metrics=metrics)
+    if words is not None:
+        inside = word_mask(ink.shape, good_words(words, min_conf=min_conf), pad=metrics.px(6))
+        share = np.bincount(comps.labels[inside > 0], minlength=len(stats)) / np.maximum(stats[:, cv2.CC_STAT_AREA], 1)
+        # Letters smudged together ("ующими") are wide but lie wholly inside their word's box.
+        smudged = (share >= 0.9) & (stats[:, cv2.CC_STAT_HEIGHT] <= TALL * metrics.glyph_rows)
+        typed |= (glyph & (share >= 0.6)) | smudged
+    typed[0] = False
+    dust = stats[:, cv2.CC_STAT_AREA] < metrics.px(SPECK_PX) * metrics.scale
+    dust[0] = False
+    return InkPieces(typed[comps.labels].astype(np.uint8), (dust & ~typed)[comps.labels].astype(np.uint8))
+
+
+def typed_mask(ink: np.ndarray, words: Sequence[Word] | None, *, metrics: TextMetrics) -> np.ndarray:
+    """uint8 mask of the typed glyphs (see :func:`ink_pieces`)."""
+    return ink_pieces(ink, words, metrics=metrics).typed
+
+
+def _in_text_lines(comps: Components, glyph: np.ndarray, *, metrics: TextMetrics) -> np.ndarray:
+    """Per label: does the glyph-sized piece have at least four glyph-sized neighbours on its row
+    (centres within a third of a line height up or down and six characters either side)? A
+    handwritten four-digit number of typing size alone does not; typing ("в КНДР") does.
+
+    Counting centres is robust where a stamp or a scribble touches the line, which would make a
+    smeared line blob too tall to pass for typing."""
+    page_rows, page_cols = int(comps.labels.shape[0]), int(comps.labels.shape[1])
+    centres = np.zeros((page_rows, page_cols), dtype=np.float32)
+    stats = comps.stats
+    rows = np.clip(stats[:, cv2.CC_STAT_TOP] + stats[:, cv2.CC_STAT_HEIGHT] // 2, 0, page_rows - 1)
+    cols = np.clip(stats[:, cv2.CC_STAT_LEFT] + stats[:, cv2.CC_STAT_WIDTH] // 2, 0, page_cols - 1)
+    centres[rows[glyph], cols[glyph]] = 1.0
+    window = (2 * round(6 * metrics.char_cols) + 1, 2 * round(metrics.glyph_rows / 3) + 1)  # (cols, rows)
+    counts = cv2.boxFilter(centres, -1, window, normalize=False, borderType=cv2.BORDER_CONSTANT)
+    return glyph & (counts[rows, cols] >= 5)
+
+
+def ink_clusters(mask: np.ndarray, *, metrics: TextMetrics) -> list[Blob]:
+    """Group ink pieces into clusters of the size of a handwritten word (dust removed beforehand)."""
+    return blobs(mask, rows=round(GROUP_ROWS * metrics.glyph_rows), cols=round(GROUP_COLS * metrics.glyph_rows))
+
+
+def stroke_features(group: Blob, *, metrics: TextMetrics) -> StrokeFeatures:
+    """Measure a cluster's pieces and strokes."""
+    h = metrics.glyph_rows
+    comps = components(group.mask)
+    stats = comps.stats[1:]
+    if len(stats) == 0:
+        return StrokeFeatures(0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+    extent = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
+    big = int(np.argmax(extent)) + 1
+    rows, cols = np.nonzero(comps.labels == big)
+    (_, _), (side_a, side_b), _ = cv2.minAreaRect(np.column_stack([cols, rows]).astype(np.float32))
+    widths = stroke_widths(group.mask)
+    cv = float(widths.std() / widths.mean()) if widths.size > 10 and widths.mean() > 0 else 0.0
+    ink = int(group.mask.sum())
+    return StrokeFeatures(
+        ink_px=ink, pieces=len(stats), tallest=float(stats[:, cv2.CC_STAT_HEIGHT].max()) / h,
+        longest=float(extent.max()) / h, longest_thickness=float(min(side_a, side_b)) / h,
+        stroke_cv=cv, density=ink / float(group.rows * group.cols),
+        longest_share=float(stats[big - 1, cv2.CC_STAT_WIDTH]) / group.cols,
+        extent=max(group.rows, group.cols) / h, ink=ink / h ** 2)
+
+
+def handwriting_evidence(f: StrokeFeatures) -> list[str]:
+    """The reasons (possibly none) to take a cluster for handwriting rather than typing or a rule:
+    a stroke taller than typing, a long connected stroke that is not a straight rule, and in
+    support of either, uneven stroke width."""
+    reasons = []
+    # A straight thin piece is a rule when it lies down (underline) but a pen stroke when it stands
+    # (typed glyphs are never that tall; vertical rules longer than RULE_LENGTH are gone already).
+    straight = f.longest_thickness < RULE_THICKNESS
+    if f.tallest >= TALL:
+        reasons.append(f"a stroke {f.tallest:.1f}x the typed line height")
+    if f.longest >= LONG and not straight:
+        reasons.append(f"a connected stroke {f.longest:.1f}x the line height long")
+    # Uneven width backs the shape evidence up but is not enough alone: smudged, over-inked or
+    # worn typing varies as much.
+    if reasons and f.stroke_cv >= STROKE_CV and f.ink >= CV_MIN_INK and f.extent >= CV_MIN_EXTENT:
+        reasons.append(f"uneven stroke width (variation {f.stroke_cv:.2f})")
+    return reasons
+
+
+def classify_cluster(group: Blob, *, metrics: TextMetrics, text_rows: tuple[int, int] | None,
+                     page_rows: int, typed: np.ndarray | None = None) -> Region | None:
+    """A handwriting, signature or dense-ink stamp region for one cluster, or None (typing, dust).
+
+    ``typed`` (the page's typed-glyph mask) lets a black cluster no taller than typing that sits
+    on a typed line pass for smudged typing rather than handwriting."""
+    h = metrics.glyph_rows
+    if group.mask.sum() < metrics.px(MIN_CLUSTER_PX) * metrics.scale or max(group.rows, group.cols) < MIN_CLUSTER_SIDE * h:
+        return None
+    f = stroke_features(group, metrics=metrics)
+    rows, cols = np.nonzero(group.mask)
+    box, polygon = points_polygon(np.column_stack([cols + group.left, rows + group.top]))
+    detail = {k: round(v, 3) if isinstance(v, float) else v for k, v in vars(f).items()}
+    if f.density >= DENSE and min(group.rows, group.cols) >= DENSE_MIN_SIDE * h:
+        return Region(STAMP, box, polygon, score=0.5, source="dense-ink", colour=group.colour,
+                      reason=f"dense non-typewriter ink ({f.density:.0%} of {box.width}x{box.height} px): "
+                             "a seal, a heavy stamp or a blot", detail=detail)
+    if group.colour:
+        reasons = [f"{group.colour} pen ink", *handwriting_evidence(f)]
+    elif group.rows <= GLYPH_MAX_ROWS * h and _in_typed_line(group, typed, metrics=metrics):
+        return None  # typing-sized ink on a typed line: smudged typing, left to unrecognised ink
+    else:
+        reasons = handwriting_evidence(f)
+    if not reasons:
+        return None
+    kind = SIGNATURE if _is_signature(f, box, metrics=metrics, text_rows=text_rows, page_rows=page_rows) else HANDWRITING
+    return Region(kind, box, polygon, score=min(0.95, 0.45 + 0.15 * len(reasons)), colour=group.colour,
+                  source="strokes", reason=f"{kind}: " + "; ".join(reasons), detail=detail)
+
+
+def _in_typed_line(group: Blob, typed: np.ndarray | None, *, metrics: TextMetrics) -> bool:
+    """Do most of the cluster's rows hold typed glyphs within four characters left or right?"""
+    if typed is None:
+        return False
+    reach = round(4 * metrics.char_cols)
+    left, right = max(group.left - reach, 0), min(group.left + group.cols + reach, typed.shape[1])
+    band = typed[group.top:group.top + group.rows, left:right]
+    return band.size > 0 and float(band.any(axis=1).mean()) >= 0.5
+
+
+def _is_signature(f: StrokeFeatures, box: Box, *, metrics: TextMetrics, text_rows: tuple[int, int] | None,
+                  page_rows: int) -> bool:
+    """Wide, cursive (one long connected stroke), and at or after the end of the typed text."""
+    wide = box.width >= SIGNATURE_ASPECT * box.height and box.width >= SIGNATURE_COLS * metrics.glyph_rows
+    cursive = f.longest_share >= SIGNATURE_STROKE and f.longest >= LONG
+    centre = box.top + box.height / 2
+    if text_rows is None:
+        late = centre >= page_rows * 2 / 3
+    else:
+        first, last = text_rows
+        late = centre >= first + SIGNATURE_AFTER * (last - first) or centre >= page_rows * 2 / 3
+    return wide and cursive and late
+
+
+def typed_rows(typed: np.ndarray) -> tuple[int, int] | None:
+    """First and last row holding typed ink, or None on a page without typing."""
+    profile = np.flatnonzero(typed.any(axis=1))
+    return (int(profile[0]), int(profile[-1])) if profile.size else None
+
+
+def handwriting(ink: np.ndarray, words: Sequence[Word] | None, *, metrics: TextMetrics,
+                exclude: np.ndarray | None = None, pieces: InkPieces | None = None) -> list[Region]:
+    """Handwriting, signatures (and dense ink blots) in the black/grey ink of the OCR image.
+
+    Typed glyphs and dust (see :func:`ink_pieces`; pass ``pieces`` if already sorted), straight
+    rules and pixels under ``exclude`` (stamps found already) are set aside; the rest is grouped
+    into word-sized clusters, each judged by :func:`classify_cluster`.
+    """
+    pieces = pieces or ink_pieces(ink, words, metrics=metrics)
+    rest = ink & (1 - pieces.typed) & (1 - pieces.dust)
+    rest = strip_rules(rest, min_length=round(RULE_LENGTH * metrics.glyph_rows),
+                       max_thickness=max(2, round(RULE_THICKNESS * metrics.glyph_rows)))
+    if exclude is not None:
+        rest &= 1 - exclude
+    span = typed_rows(pieces.typed)
+    found = []
+    for group in ink_clusters(rest, metrics=metrics):
+        region = classify_cluster(group, metrics=metrics, text_rows=span, page_rows=ink.shape[0],
+                                  typed=pieces.typed)
+        if region is not None:
+            found.append(region)
+    return found
+

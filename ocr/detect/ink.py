@@ -1,0 +1,176 @@
+"""Ink masks, connected components and typed-text metrics shared by the image detectors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ocr.records import Box
+from ocr.tesseract import Word
+
+# A 10-12 pt typewriter face at 300 dpi: word boxes about 36 px high, pica pitch 30 px.
+DEFAULT_GLYPH_ROWS = 36.0
+DEFAULT_CHAR_COLS = 30.0
+# Tesseract reports -1 for non-word rows and below ~50 for guesses; 60 is the pipeline's default.
+GOOD_WORD_CONF = 60.0
+
+
+@dataclass(frozen=True)
+class TextMetrics:
+    """Typical typed-text sizes on one page, in pixels: word height and character advance."""
+
+    glyph_rows: float
+    char_cols: float
+    scale: float  # dpi / 300: every size tuned at 300 dpi is multiplied by it
+
+    def px(self, size_at_300dpi: float) -> int:
+        """A size given at 300 dpi, at this page's resolution (at least 1 px)."""
+        return max(1, round(size_at_300dpi * self.scale))
+
+
+def ink_mask(ocr_image: np.ndarray) -> np.ndarray:
+    """uint8 mask, 1 where the binarized OCR image has ink (dark), 0 on paper."""
+    gray = ocr_image if ocr_image.ndim == 2 else cv2.cvtColor(ocr_image, cv2.COLOR_BGR2GRAY)
+    return (gray < 128).astype(np.uint8)
+
+
+def good_words(words: Sequence[Word], *, min_conf: float = GOOD_WORD_CONF) -> list[Word]:
+    """Words tesseract is reasonably sure of (and that have a real box)."""
+    return [w for w in words if w.conf >= min_conf and w.box.width > 0 and w.box.height > 0]
+
+
+def text_metrics(words: Sequence[Word], *, dpi: int = 300) -> TextMetrics:
+    """Median word height and character advance of confident words, else 300-dpi typewriter sizes."""
+    scale = dpi / 300.0
+    sure = [w for w in good_words(words) if len(w.text) >= 3 and any(c.isalnum() for c in w.text)]
+    if len(sure) < 5:
+        return TextMetrics(DEFAULT_GLYPH_ROWS * scale, DEFAULT_CHAR_COLS * scale, scale)
+    rows = float(np.median([w.box.height for w in sure]))
+    cols = float(np.median([w.box.width / len(w.text) for w in sure]))
+    return TextMetrics(rows, cols, scale)
+
+
+def word_mask(shape: tuple[int, int], words: Sequence[Word], *, pad: int) -> np.ndarray:
+    """uint8 mask, 1 inside each word's box grown by ``pad`` pixels."""
+    mask = np.zeros(shape, dtype=np.uint8)
+    rows, cols = shape
+    for w in words:
+        b = w.box
+        mask[max(b.top - pad, 0):min(b.bottom + pad, rows), max(b.left - pad, 0):min(b.right + pad, cols)] = 1
+    return mask
+
+
+@dataclass(frozen=True)
+class Components:
+    """Connected components of a mask: the label image and per-label box and pixel count."""
+
+    labels: np.ndarray
+    stats: np.ndarray  # rows of (left, top, width, height, area), label 0 is the background
+
+    def box(self, label: int) -> Box:
+        left, top, width, height, _ = (int(v) for v in self.stats[label])
+        return Box(left, top, width, height)
+
+    def __len__(self) -> int:
+        return len(self.stats) - 1
+
+
+def components(mask: np.ndarray) -> Components:
+    """8-connected components of a uint8 mask."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    return Components(labels, stats)
+
+
+def drop_small(mask: np.ndarray, *, min_area: int) -> np.ndarray:
+    """The mask without components of fewer than ``min_area`` pixels (specks, dust)."""
+    comps = components(mask)
+    keep = comps.stats[:, cv2.CC_STAT_AREA] >= min_area
+    keep[0] = False
+    return keep[comps.labels].astype(np.uint8)
+
+
+@dataclass(frozen=True, eq=False)
+class Blob:
+    """A cluster of ink: its mask cropped to its box, where the box is, and its ink colour (or "")."""
+
+    mask: np.ndarray
+    top: int
+    left: int
+    colour: str = ""
+
+    @property
+    def rows(self) -> int:
+        return int(self.mask.shape[0])
+
+    @property
+    def cols(self) -> int:
+        return int(self.mask.shape[1])
+
+    @property
+    def box(self) -> Box:
+        return Box(self.left, self.top, self.cols, self.rows)
+
+
+CLUSTER_SHRINK = 4
+
+
+def blobs(mask: np.ndarray, *, rows: int, cols: int) -> list[Blob]:
+    """Clusters of the mask's ink: pieces closer than ``rows`` x ``cols`` pixels join.
+
+    The closing and labelling run on a quarter-resolution max-pool (sixteen times fewer pixels;
+    gaps are measured to 4 px), each cluster's ink is then cut from the full-resolution mask.
+    """
+    f = CLUSTER_SHRINK
+    small = max_pool(mask, f)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(1, round(cols / f)), max(1, round(rows / f))))
+    comps = components(cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel))
+    out = []
+    for label in range(1, len(comps) + 1):
+        left, top, width, height, _ = (int(v) for v in comps.stats[label])
+        member = comps.labels[top:top + height, left:left + width] == label
+        member = np.kron(member, np.ones((f, f), dtype=bool))
+        crop = mask[top * f:(top + height) * f, left * f:(left + width) * f]
+        crop = crop & member[:crop.shape[0], :crop.shape[1]]
+        found = np.nonzero(crop)
+        if found[0].size == 0:
+            continue
+        r0, r1, c0, c1 = found[0].min(), found[0].max() + 1, found[1].min(), found[1].max() + 1
+        out.append(Blob(np.ascontiguousarray(crop[r0:r1, c0:c1]).astype(np.uint8), top * f + int(r0),
+                        left * f + int(c0)))
+    return out
+
+
+def stroke_widths(ink: np.ndarray) -> np.ndarray:
+    """Stroke widths (2 x distance to paper) sampled on the ridge of each stroke."""
+    padded = cv2.copyMakeBorder(ink, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    dist = cv2.distanceTransform(padded, cv2.DIST_L2, 3)[1:-1, 1:-1]
+    ridge = (dist >= cv2.dilate(dist, np.ones((3, 3), np.uint8))) & (ink > 0)
+    return 2.0 * dist[ridge]
+
+
+def max_pool(mask: np.ndarray, factor: int) -> np.ndarray:
+    """A mask shrunk by ``factor``: a pixel is set if any in its block is (thin strokes survive)."""
+    # A dilation anchored at the block's top-left corner, sampled every ``factor`` pixels: the
+    # same as a reshape-max but several times faster on a whole page.
+    grown = cv2.dilate(mask, np.ones((factor, factor), np.uint8), anchor=(0, 0),
+                       borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    return np.ascontiguousarray(grown[::factor, ::factor])
+
+
+def strip_rules(mask: np.ndarray, *, min_length: int, max_thickness: int = 10) -> np.ndarray:
+    """The mask without straight, thin horizontal or vertical runs: at least ``min_length`` long
+    and under ``max_thickness`` thick (typed underlines, ruled lines, scan edges), which would
+    otherwise join the glyphs they touch. Solid blots, however long, stay."""
+    def thin_runs(length: tuple[int, int], thick: tuple[int, int]) -> np.ndarray:
+        runs = np.asarray(cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, length)),
+                          dtype=np.uint8)
+        solid = np.asarray(cv2.morphologyEx(runs, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, thick)),
+                           dtype=np.uint8)
+        return np.bitwise_and(runs, 1 - solid)
+
+    rules = thin_runs((min_length, 1), (min_length, max_thickness)) | thin_runs((1, min_length), (max_thickness, min_length))
+    # Grow the runs by a pixel so their anti-aliased edges go too.
+    return mask & (1 - cv2.dilate(rules, np.ones((3, 3), np.uint8)))

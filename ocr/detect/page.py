@@ -1,0 +1,119 @@
+"""All image detectors on one page, with stamps first and overlapping finds merged or dropped."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ocr.detect.handwriting import classify_cluster, handwriting, ink_pieces, typed_rows
+from ocr.detect.ink import GOOD_WORD_CONF, Blob, TextMetrics, ink_mask, text_metrics
+from ocr.detect.regions import (
+    HANDWRITING,
+    IMAGE_TYPES,
+    SIGNATURE,
+    Region,
+    fill_regions,
+    intersection,
+    merge_nearby,
+    merge_overlapping,
+    same_family,
+)
+from ocr.detect.stamps import ColourGroup, colour_stamps, shape_stamps
+from ocr.detect.unrecognised import unrecognised_ink
+from ocr.preprocess import colour_ink_mask
+from ocr.tesseract import Word
+
+ALL_DETECTORS = ("colour_stamps", "shape_stamps", "handwriting", "unrecognised_ink")
+EXCLUDE_MARGIN = 12  # px at 300 dpi around a stamp or handwriting kept out of later detectors
+MERGE_OVERLAP = 0.5
+HAND_GAP = 1.5  # typed-line heights: pen marks closer than this are one note, number or signature
+
+
+def detect_page(view_image: np.ndarray, ocr_image: np.ndarray, colour_mask: np.ndarray | None,
+                words: Sequence[Word] | None, *, dpi: int = 300, min_word_conf: float = GOOD_WORD_CONF,
+                detectors: Sequence[str] = ALL_DETECTORS,
+                merge_overlap: float = MERGE_OVERLAP) -> list[Region]:
+    """Stamps, signatures, handwriting and unrecognised ink on one page, most important first.
+
+    ``view_image`` is the deskewed page (BGR or gray), ``ocr_image`` the binarized one in the same
+    geometry, ``colour_mask`` the coloured-ink mask (None: computed from ``view_image``), ``words``
+    the page's OCR words (None: no OCR yet, so no unrecognised-ink search, and typed lines are told
+    by their layout only). Words under ``min_word_conf`` vouch only for lined-up typing (the
+    pipeline flags them as low-confidence). Each detector skips the area of the types found
+    before it (stamps, then handwriting); finally regions overlapping more than ``merge_overlap``
+    are merged (same type) or the lower type dropped (see :func:`resolve`). ``detectors`` picks a
+    subset of ``ALL_DETECTORS``; sizes tuned at 300 dpi are scaled by ``dpi`` (used only when the
+    page has too few confident words to measure its own typing).
+    """
+    metrics = text_metrics(words or (), dpi=dpi)
+    ink = ink_mask(ocr_image)
+    stamps, pens = _stamps(view_image, ink, colour_mask, metrics=metrics, detectors=detectors)
+    stamp_mask = fill_regions(ink.shape, stamps, margin=metrics.px(EXCLUDE_MARGIN))
+    pieces = ink_pieces(ink, words, metrics=metrics, min_conf=min_word_conf)
+    hands: list[Region] = []
+    if "handwriting" in detectors:
+        hands = handwriting(ink, words, metrics=metrics, exclude=stamp_mask, pieces=pieces)
+        hands += _pen_handwriting(pens, typed_rows(pieces.typed), metrics=metrics, page_rows=ink.shape[0])
+        hands = merge_nearby(hands, gap=round(HAND_GAP * metrics.glyph_rows))
+    unread: list[Region] = []
+    if "unrecognised_ink" in detectors and words is not None:
+        seen = stamp_mask | fill_regions(ink.shape, hands, margin=metrics.px(EXCLUDE_MARGIN))
+        unread = unrecognised_ink(ink & (1 - pieces.dust), words, metrics=metrics, exclude=seen,
+                                  min_conf=min_word_conf, typed=pieces.typed)
+    return resolve(stamps + hands + unread, min_overlap=merge_overlap)
+
+
+def _stamps(view_image: np.ndarray, ink: np.ndarray, colour_mask: np.ndarray | None, *,
+            metrics: TextMetrics, detectors: Sequence[str]) -> tuple[list[Region], list[ColourGroup]]:
+    found: list[Region] = []
+    pens: list[ColourGroup] = []
+    if "colour_stamps" in detectors and view_image.ndim == 3:
+        mask = colour_ink_mask(view_image) if colour_mask is None else colour_mask
+        found, pens = colour_stamps(view_image, mask, metrics=metrics)
+    if "shape_stamps" in detectors:
+        found += shape_stamps(ink, metrics=metrics)
+    return merge_overlapping(found, min_overlap=MERGE_OVERLAP), pens
+
+
+def _pen_handwriting(pens: Sequence[ColourGroup], text_rows: tuple[int, int] | None, *,
+                     metrics: TextMetrics, page_rows: int) -> list[Region]:
+    """Coloured ink that is not a stamp: a pen or pencil, judged like black handwriting."""
+    found = []
+    for group in pens:
+        cluster = Blob(group.mask, group.top, group.left, colour=group.colour)
+        region = classify_cluster(cluster, metrics=metrics, text_rows=text_rows, page_rows=page_rows)
+        if region is not None:
+            found.append(region)
+    return found
+
+
+def _rank(region: Region) -> int:
+    # Signature and handwriting are one family: a signature absorbs handwriting it overlaps.
+    return IMAGE_TYPES.index(region.type) if region.type in IMAGE_TYPES else len(IMAGE_TYPES)
+
+
+def resolve(regions: Sequence[Region], *, min_overlap: float = MERGE_OVERLAP) -> list[Region]:
+    """Merge same-type regions overlapping more than ``min_overlap`` (of the smaller box); drop a
+    region lying more than ``min_overlap`` inside a higher-ranked one (stamp > signature >
+    handwriting > unrecognised ink), unless both are coloured with different inks (a blue number
+    written into a violet stamp is a find of its own). Highest rank and score first."""
+    ordered = sorted(regions, key=lambda r: (_rank(r), -r.score))
+    kept: list[Region] = []
+    for region in ordered:
+        family = {SIGNATURE, HANDWRITING} if region.type in (SIGNATURE, HANDWRITING) else {region.type}
+        same = [r for r in kept if r.type in family]
+        if any(_inside(region, r) > min_overlap and not _own_find(region, r) for r in kept if r.type not in family):
+            continue
+        kept = [r for r in kept if r not in same] + merge_overlapping(
+            [*same, region], min_overlap=min_overlap, types_equal=same_family)
+    return sorted(kept, key=lambda r: (_rank(r), -r.score, r.box.top, r.box.left))
+
+
+def _inside(region: Region, other: Region) -> float:
+    return intersection(region.box, other.box) / max(region.area, 1)
+
+
+def _own_find(a: Region, b: Region) -> bool:
+    """Is ``a`` a find of its own inside ``b``: ink of another colour?"""
+    return bool(a.colour and b.colour and a.colour != b.colour)

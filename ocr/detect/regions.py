@@ -1,0 +1,219 @@
+"""The detected-region record, box geometry (IoU, containment) and merging of overlapping regions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from itertools import combinations
+from typing import Any
+
+import cv2
+import numpy as np
+
+from ocr.flag import Flag
+from ocr.records import Box
+
+Point = tuple[int, int]
+
+STAMP = "stamp"
+HANDWRITING = "handwriting"
+SIGNATURE = "signature"
+UNRECOGNISED_INK = "unrecognised_ink"
+LOW_CONFIDENCE = "low_confidence"
+GARBAGE = "garbage"
+SHORT_LINE = "short_line"
+REFERENCE_MARKER = "reference_marker"
+REGION_TYPES = (STAMP, HANDWRITING, SIGNATURE, UNRECOGNISED_INK, LOW_CONFIDENCE, GARBAGE,
+                SHORT_LINE, REFERENCE_MARKER)
+IMAGE_TYPES = (STAMP, SIGNATURE, HANDWRITING, UNRECOGNISED_INK)  # also their priority, highest first
+RECT_FILL = 0.9  # hull area over rotated-rectangle area above which an outline is a rectangle
+
+
+@dataclass(frozen=True)
+class Region:
+    """One detected region: what (``type``), where (box, polygon of (x, y) points), how sure, why.
+
+    ``score`` is the detector's confidence in 0..1 and serves as the review severity; ``colour``
+    names the ink of stamps and coloured handwriting (violet, blue, red, green, black) and is ""
+    otherwise; ``source`` says which detector found it; ``text`` is the OCR text concerned (text
+    flags); ``detail`` holds the measured figures behind ``reason``.
+    """
+
+    type: str
+    box: Box
+    polygon: tuple[Point, ...]
+    score: float
+    reason: str
+    colour: str = ""
+    source: str = ""
+    text: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def area(self) -> int:
+        return self.box.width * self.box.height
+
+    def as_json(self) -> dict[str, Any]:
+        return {"type": self.type, "box": self.box.as_list(),
+                "polygon": [list(p) for p in self.polygon], "score": round(self.score, 4),
+                "reason": self.reason, "colour": self.colour, "source": self.source,
+                "text": self.text, **self.detail}
+
+    def to_flag(self, *, page_number: int) -> Flag:
+        """The pipeline's review :class:`~ocr.flag.Flag` for this region (score becomes severity)."""
+        detail = {"polygon": [list(p) for p in self.polygon], "colour": self.colour,
+                  "source": self.source, **self.detail}
+        return Flag(type=self.type, reason=self.reason, page_number=page_number, box=self.box,
+                    severity=self.score, ocr_text=self.text, category=self.colour, detail=detail)
+
+
+def box_polygon(box: Box) -> tuple[Point, ...]:
+    return tuple(box.polygon())
+
+
+def intersection(a: Box, b: Box) -> int:
+    """Area shared by two boxes (0 if disjoint)."""
+    cols = min(a.right, b.right) - max(a.left, b.left)
+    rows = min(a.bottom, b.bottom) - max(a.top, b.top)
+    return max(cols, 0) * max(rows, 0)
+
+
+def iou(a: Box, b: Box) -> float:
+    """Intersection over union of two boxes."""
+    shared = intersection(a, b)
+    union = a.width * a.height + b.width * b.height - shared
+    return shared / union if union > 0 else 0.0
+
+
+def overlap(a: Box, b: Box) -> float:
+    """The share of the smaller box that lies inside the other (1.0 when one contains the other)."""
+    smaller = min(a.width * a.height, b.width * b.height)
+    return intersection(a, b) / smaller if smaller > 0 else 0.0
+
+
+def clip_box(box: Box, *, rows: int, cols: int) -> Box:
+    left, top = min(max(box.left, 0), cols), min(max(box.top, 0), rows)
+    right, bottom = min(max(box.right, 0), cols), min(max(box.bottom, 0), rows)
+    return Box(left, top, right - left, bottom - top)
+
+
+def grow_box(box: Box, margin: int) -> Box:
+    return Box(box.left - margin, box.top - margin, box.width + 2 * margin, box.height + 2 * margin)
+
+
+def points_polygon(points: np.ndarray) -> tuple[Box, tuple[Point, ...]]:
+    """Bounding box and outline of (x, y) points: the rotated rectangle around them when they
+    nearly fill it (a rectangular stamp keeps four corners, whose tilt tells how to level it),
+    else their convex hull, simplified to within 2 px (a round stamp, a signature)."""
+    pts = np.asarray(points, dtype=np.float32).reshape(-1, 2)
+    left, top = np.floor(pts.min(axis=0)).astype(int)
+    right, bottom = np.ceil(pts.max(axis=0)).astype(int) + 1
+    box = Box(int(left), int(top), int(right - left), int(bottom - top))
+    rect = cv2.minAreaRect(pts)
+    hull = cv2.convexHull(pts, clockwise=False)  # clockwise on screen, rows growing downwards
+    rect_area = rect[1][0] * rect[1][1]
+    if len(hull) < 3 or cv2.contourArea(hull) >= RECT_FILL * rect_area:
+        return box, _clockwise(cv2.boxPoints(rect))
+    simple = cv2.approxPolyDP(hull, 2.0, True).reshape(-1, 2)
+    return box, tuple((round(float(x)), round(float(y))) for x, y in simple)
+
+
+
+def _clockwise(corners: np.ndarray) -> tuple[Point, ...]:
+    """Corners clockwise on screen (rows grow downwards), starting from the top-left-most."""
+    centre = corners.mean(axis=0)
+    angles = np.arctan2(corners[:, 1] - centre[1], corners[:, 0] - centre[0])
+    ordered = corners[np.argsort(angles)]
+    start = int(np.argmin(ordered.sum(axis=1)))
+    ordered = np.roll(ordered, -start, axis=0)
+    return tuple((round(float(x)), round(float(y))) for x, y in ordered)
+
+
+def fill_regions(shape: tuple[int, int], regions: Sequence[Region], *, margin: int = 0) -> np.ndarray:
+    """A uint8 mask (1 inside) of the regions' polygons, grown by ``margin`` pixels."""
+    mask = np.zeros(shape, dtype=np.uint8)
+    for region in regions:
+        outline = [np.asarray(region.polygon, dtype=np.int32).reshape(-1, 1, 2)]
+        cv2.fillPoly(mask, outline, 1)
+        if margin > 0:  # a thick outline grows the polygon without dilating the whole page
+            cv2.polylines(mask, outline, True, 1, thickness=2 * margin + 1)
+    return mask
+
+
+def merge_overlapping(regions: Sequence[Region], *, min_overlap: float = 0.5,
+                      types_equal: Callable[[Region, Region], bool] | None = None) -> list[Region]:
+    """Merge regions of the same type whose boxes overlap more than ``min_overlap`` (of the smaller).
+
+    The merged region keeps the higher-scoring member's type, outline, reason and colour and takes
+    the union box; repeated until nothing more merges. ``types_equal`` may widen "same type"
+    (a signature and handwriting are one family).
+    """
+    same = types_equal or (lambda a, b: a.type == b.type)
+    # Overlapping inks of different colours are different things (two stamps, a number in a stamp).
+    def mergeable(a: Region, b: Region) -> bool:
+        return same(a, b) and not (a.colour and b.colour and a.colour != b.colour)
+
+    out = list(regions)
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(out)):
+            for j in range(i + 1, len(out)):
+                a, b = out[i], out[j]
+                if mergeable(a, b) and overlap(a.box, b.box) > min_overlap:
+                    out[i] = _merge_pair(a, b)
+                    del out[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return out
+
+
+def same_family(a: Region, b: Region) -> bool:
+    """Same type, or signature and handwriting (one family: pen marks)."""
+    return a.type == b.type or {a.type, b.type} <= {SIGNATURE, HANDWRITING}
+
+
+def neighbours(a: Box, b: Box, *, gap: int) -> bool:
+    """Side by side on one row (heights overlapping by half the smaller) and apart by at most
+    ``gap`` or 0.8 of the smaller height (tall digits stand wider apart), or stacked (widths
+    overlapping by 60% of the narrower) and at most ``gap`` / 2 apart."""
+    rows = min(a.bottom, b.bottom) - max(a.top, b.top)
+    cols = min(a.right, b.right) - max(a.left, b.left)
+    if rows >= 0.5 * min(a.height, b.height):
+        return -cols <= max(gap, 0.8 * min(a.height, b.height))
+    if cols >= 0.6 * min(a.width, b.width):
+        return -rows <= gap / 2
+    return False
+
+
+def merge_nearby(regions: Sequence[Region], *, gap: int) -> list[Region]:
+    """Merge regions of one family (see :func:`same_family`) that are :func:`neighbours`: the
+    digits of a number, the strokes of one signature; repeated until nothing more merges."""
+    out = list(regions)
+    merged = True
+    while merged:
+        merged = False
+        for i, j in combinations(range(len(out)), 2):
+            a, b = out[i], out[j]
+            if same_family(a, b) and not (a.colour and b.colour and a.colour != b.colour) \
+                    and neighbours(a.box, b.box, gap=gap):
+                out[i] = _merge_pair(a, b)
+                del out[j]
+                merged = True
+                break
+    return out
+
+
+def _merge_pair(a: Region, b: Region) -> Region:
+    # The surer find names the merged region; on a tie a signature wins (it is the larger claim).
+    best, other = (a, b) if (a.score, a.type == SIGNATURE) >= (b.score, b.type == SIGNATURE) else (b, a)
+    box = a.box.union(b.box)
+    if iou(best.box, box) > 0.9:
+        polygon = best.polygon
+    else:  # the rotated rectangle around both outlines
+        polygon = points_polygon(np.asarray(a.polygon + b.polygon, dtype=np.float32))[1]
+    sources = "+".join(dict.fromkeys(s for s in (best.source, other.source) if s))
+    return replace(best, box=box, polygon=polygon, source=sources,
+                   colour=best.colour or other.colour, score=max(a.score, b.score))

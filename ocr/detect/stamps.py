@@ -1,0 +1,394 @@
+"""Stamps: coloured ink grouped by hue, and on grey or bilevel scans round, oval and framed shapes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ocr.detect.ink import Components, TextMetrics, components, max_pool, strip_rules
+from ocr.detect.regions import STAMP, Region, points_polygon
+from ocr.preprocess import paper_colour
+from ocr.records import Box
+
+# OpenCV hue (0..180) bands of stamp and pen inks. Paper, foxing and grey ink seen through
+# yellowed paper (11..38) never reach the colour mask, see ocr.preprocess.colour_ink_mask.
+# Violet stamp pads sit at 125-160 (a synthetic violet measures 133), blue pens and blue
+# stamps at 90-124 (a blue ballpoint measures 115): the split at 124 keeps a blue number
+# written into a violet stamp apart from it.
+HUE_BANDS: tuple[tuple[str, int, int], ...] = (
+    ("red", 0, 11), ("green", 38, 90), ("blue", 90, 124), ("violet", 124, 160), ("red", 160, 181))
+# Sizes at 300 dpi. Coloured ink is sparse on a page, so a wide closing (0.15 in) safely joins a
+# stamp's letters, rules and frame; a stamp is at least 0.4 in on its short side (a pen-written
+# number is smaller) and carries lettering (many separate pieces), a pen stroke few.
+COLOUR_CLOSE = 45
+MIN_STAMP_SIDE = 120
+MIN_STAMP_PIECES = 6
+MIN_COLOUR_INK = 300
+GROUP_SHRINK = 4
+# Shapes are searched at half resolution: frame sides at least 80 px (0.27 in) long, stamps
+# between 0.27 and 4 inches across.
+SHAPE_SHRINK = 2
+MIN_FRAME_SIDE = 80
+MAX_STAMP_SIDE = 1200
+FRAME_SIDE_COVER = 0.6
+BRIDGE_PX = 7  # half-resolution pixels
+WIDE_BRIDGE_PX = 17
+MAX_FRAME_FILL = 0.35  # ink share inside: a frame holds lettering; a seal or a blot is solid
+MIN_RING_AXIS = 150  # 0.5 in: smaller loops are handwritten digits and letters, not stamps
+# A ring: inked along at least 60% of the fitted ellipse, at least 25 points more than just
+# outside it (typed text around a chance circle is inked both on and off it), not too flat.
+ELLIPSE_COVER = 0.6
+RING_CONTRAST = 0.25
+MIN_AXIS_RATIO = 0.35
+MAX_HOUGH = 40
+
+
+@dataclass(frozen=True)
+class ColourGroup:
+    """A cluster of same-coloured ink: its colour, ink mask (page-sized) box and piece count."""
+
+    colour: str
+    mask: np.ndarray  # uint8, 1 on this group's ink, cropped to ``box``
+    top: int
+    left: int
+    pieces: int
+
+    @property
+    def ink(self) -> int:
+        return int(self.mask.sum())
+
+    @property
+    def rows(self) -> int:
+        return int(self.mask.shape[0])
+
+    @property
+    def cols(self) -> int:
+        return int(self.mask.shape[1])
+
+
+def hue_of_pixels(bgr: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """OpenCV hue (0..180) of the given pixels after white-balancing on the paper colour."""
+    paper = np.maximum(np.asarray(paper_colour(bgr)), 1.0)
+    pixels = bgr[rows, cols, :3].astype(np.float32) * (255.0 / paper)[None, :]
+    pixels = np.clip(pixels, 0, 255).astype(np.uint8).reshape(-1, 1, 3)
+    return cv2.cvtColor(pixels, cv2.COLOR_BGR2HSV)[:, 0, 0]
+
+
+def colour_layers(bgr: np.ndarray, colour_mask: np.ndarray) -> dict[str, np.ndarray]:
+    """The colour mask split by hue band into one uint8 mask per ink colour present."""
+    rows, cols = np.nonzero(colour_mask)
+    layers: dict[str, np.ndarray] = {}
+    if rows.size == 0 or bgr.ndim != 3:
+        return layers
+    hue = hue_of_pixels(bgr, rows, cols)
+    for name, low, high in HUE_BANDS:
+        sel = (hue >= low) & (hue < high)
+        if np.count_nonzero(sel) == 0:
+            continue
+        layer = layers.setdefault(name, np.zeros(colour_mask.shape, dtype=np.uint8))
+        layer[rows[sel], cols[sel]] = 1
+    return layers
+
+
+def colour_groups(bgr: np.ndarray, colour_mask: np.ndarray, *, metrics: TextMetrics) -> list[ColourGroup]:
+    """Same-coloured ink grouped by a wide closing into clusters (stamps, pen marks).
+
+    The closing runs on a quarter-resolution copy (a max-pool keeps every thin stroke): a 45 px
+    kernel over a whole page at full resolution would cost most of the time budget.
+    """
+    groups: list[ColourGroup] = []
+    close = max(3, metrics.px(COLOUR_CLOSE) // GROUP_SHRINK)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (close, close))
+    min_ink = metrics.px(MIN_COLOUR_INK) * metrics.scale
+    for colour, layer in colour_layers(bgr, colour_mask).items():
+        closed = cv2.morphologyEx(max_pool(layer, GROUP_SHRINK), cv2.MORPH_CLOSE, kernel)
+        # Outer outlines only: lettering inside a stamp's frame belongs to the stamp.
+        contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        for contour in contours:
+            left, top, cols, rows = cv2.boundingRect(contour)
+            inside = np.zeros((rows, cols), dtype=np.uint8)
+            cv2.drawContours(inside, [contour], -1, 1, thickness=-1, offset=(-left, -top))
+            inside = np.kron(inside, np.ones((GROUP_SHRINK, GROUP_SHRINK), dtype=np.uint8))
+            ink = layer[top * GROUP_SHRINK:(top + rows) * GROUP_SHRINK, left * GROUP_SHRINK:(left + cols) * GROUP_SHRINK]
+            ink = ink & inside[:ink.shape[0], :ink.shape[1]]
+            if ink.sum() >= min_ink:
+                groups.append(_tight_group(colour, ink, top * GROUP_SHRINK, left * GROUP_SHRINK, metrics=metrics))
+    return groups
+
+
+def _tight_group(colour: str, ink: np.ndarray, top: int, left: int, *, metrics: TextMetrics) -> ColourGroup:
+    """The group cropped to its ink, with its pieces counted."""
+    rows, cols = np.nonzero(ink)
+    r0, r1, c0, c1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+    crop = np.ascontiguousarray(ink[r0:r1, c0:c1]).astype(np.uint8)
+    return ColourGroup(colour, crop, top + int(r0), left + int(c0), _count_pieces(crop, min_area=metrics.px(12)))
+
+
+def _count_pieces(ink: np.ndarray, *, min_area: int) -> int:
+    stats = components(ink).stats
+    return int(np.count_nonzero(stats[1:, cv2.CC_STAT_AREA] >= min_area))
+
+
+def is_stamp_group(group: ColourGroup, *, metrics: TextMetrics) -> bool:
+    """A coloured stamp is large (0.4 in on its short side) and lettered (many pieces)."""
+    return (min(group.rows, group.cols) >= metrics.px(MIN_STAMP_SIDE)
+            and group.pieces >= MIN_STAMP_PIECES)
+
+
+def colour_stamps(bgr: np.ndarray, colour_mask: np.ndarray, *, metrics: TextMetrics
+                  ) -> tuple[list[Region], list[ColourGroup]]:
+    """Stamps in coloured ink, and the coloured groups that are not stamps (pen marks).
+
+    The colour mask (``ocr.preprocess.colour_ink_mask``: saturated, non-paper hues after white
+    balance, so yellowed paper and grey ink never enter it) is split by hue, closed and grouped.
+    """
+    stamps: list[Region] = []
+    others: list[ColourGroup] = []
+    for group in colour_groups(bgr, colour_mask, metrics=metrics):
+        if not is_stamp_group(group, metrics=metrics):
+            others.append(group)
+            continue
+        rows, cols = np.nonzero(group.mask)
+        box, polygon = points_polygon(np.column_stack([cols + group.left, rows + group.top]))
+        stamps.append(Region(
+            STAMP, box, polygon, score=0.9, colour=group.colour, source="colour",
+            reason=(f"{group.colour} stamp: {group.ink} px of {group.colour} ink in "
+                    f"{group.pieces} pieces over {box.width}x{box.height} px"),
+            detail={"ink_px": group.ink, "pieces": group.pieces}))
+    return stamps, others
+
+
+# --- stamps by shape (grey and bilevel scans) --------------------------------------------------
+
+def _shrink(ink: np.ndarray) -> np.ndarray:
+    """Half-resolution ink: a pixel is ink if any pixel of its 2x2 block is (a max-pool)."""
+    return max_pool(ink, SHAPE_SHRINK)
+
+
+def long_ink(small: np.ndarray, *, min_length: int) -> np.ndarray:
+    """Ink pieces at least ``min_length`` long on some side: frames, rings, rules, cursive strokes.
+
+    Typed glyphs (and most typed words, whose letters do not touch) drop out, so a stamp's outline
+    stands alone even where the stamp lies over typed lines.
+    """
+    comps = components(small)
+    extent = np.maximum(comps.stats[:, cv2.CC_STAT_WIDTH], comps.stats[:, cv2.CC_STAT_HEIGHT])
+    keep = extent >= min_length
+    keep[0] = False
+    return keep[comps.labels].astype(np.uint8)
+
+
+@dataclass(frozen=True)
+class ShapeCandidate:
+    """A group of long ink pieces (half resolution): its pixels as (x, y) points and its box."""
+
+    points: np.ndarray
+    left: int
+    top: int
+    cols: int
+    rows: int
+
+
+def shape_candidates(small: np.ndarray, *, metrics: TextMetrics) -> tuple[list[ShapeCandidate], np.ndarray]:
+    """Stamp-sized groups of long ink pieces in half-resolution ink, and the long-ink mask.
+
+    Pieces are grouped twice, across small gaps (BRIDGE_PX) and across the wider gaps of a worn,
+    dashed frame (WIDE_BRIDGE_PX); a group found both ways is kept once.
+    """
+    min_side = metrics.px(MIN_FRAME_SIDE) // SHAPE_SHRINK
+    max_side = metrics.px(MAX_STAMP_SIDE) // SHAPE_SHRINK
+    # Rules longer than any stamp (folds, margins, page edges) would tie frames to each other.
+    small = strip_rules(small, min_length=max_side, max_thickness=6)
+    pieces = long_ink(small, min_length=max(3 * min_side // 4, 8))
+    out: dict[tuple[int, int, int, int], ShapeCandidate] = {}
+    for bridge in (BRIDGE_PX, WIDE_BRIDGE_PX):
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (bridge, bridge))
+        comps = components(cv2.morphologyEx(pieces, cv2.MORPH_CLOSE, kernel))
+        for label in range(1, len(comps) + 1):
+            left, top, cols, rows, _ = (int(v) for v in comps.stats[label])
+            if min(cols, rows) >= min_side and max(cols, rows) <= max_side:
+                out.setdefault((left, top, cols, rows), _candidate(comps, label, pieces))
+    return list(out.values()), pieces
+
+
+def _candidate(comps: Components, label: int, pieces: np.ndarray) -> ShapeCandidate:
+    left, top, cols, rows, _ = (int(v) for v in comps.stats[label])
+    crop = (comps.labels[top:top + rows, left:left + cols] == label) & (pieces[top:top + rows, left:left + cols] > 0)
+    r, c = np.nonzero(crop)
+    return ShapeCandidate(np.column_stack([c + left, r + top]).astype(np.float32), left, top, cols, rows)
+
+
+def _sample(mask: np.ndarray, pts: np.ndarray) -> float:
+    """Share of (x, y) points that fall on the mask (points off the page count as paper)."""
+    pts = np.round(pts).astype(int)
+    inside = (pts[:, 0] >= 0) & (pts[:, 1] >= 0) & (pts[:, 0] < mask.shape[1]) & (pts[:, 1] < mask.shape[0])
+    hits = np.zeros(len(pts), dtype=bool)
+    hits[inside] = mask[pts[inside, 1], pts[inside, 0]] > 0
+    return float(hits.mean()) if len(pts) else 0.0
+
+
+def _rotate_points(points: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray]:
+    """(u, v): the points turned by -``degrees`` about the origin (so a line at that tilt is level)."""
+    theta = np.radians(degrees)
+    cos, sin = np.cos(theta), np.sin(theta)
+    return points[:, 0] * cos + points[:, 1] * sin, -points[:, 0] * sin + points[:, 1] * cos
+
+
+def _profile_peaks(points: np.ndarray, degrees: float) -> float:
+    u, v = _rotate_points(points, degrees)
+    across = np.bincount((v - v.min()).astype(np.intp)).astype(np.float64)
+    down = np.bincount((u - u.min()).astype(np.intp)).astype(np.float64)
+    return float(np.sum(across ** 2) + np.sum(down ** 2))
+
+
+def frame_tilt(points: np.ndarray) -> float:
+    """The tilt (-45..45 degrees) at which the points' rows and columns pile up most sharply:
+    a frame's sides become single rows and columns. Coarse 1-degree search, then 0.25."""
+    coarse = max(np.arange(-45.0, 45.0, 1.0), key=lambda a: _profile_peaks(points, a))
+    return float(max(np.arange(coarse - 0.75, coarse + 0.8, 0.25), key=lambda a: _profile_peaks(points, a)))
+
+
+def _upright(cand: ShapeCandidate) -> tuple[np.ndarray, tuple[float, float], float]:
+    """The candidate's pixels turned level (see :func:`frame_tilt`) onto a small grid."""
+    angle = frame_tilt(cand.points)
+    u, v = _rotate_points(cand.points, angle)
+    origin = (float(u.min()), float(v.min()))
+    grid = np.zeros((int(v.max() - origin[1]) + 1, int(u.max() - origin[0]) + 1), dtype=np.uint8)
+    grid[(v - origin[1]).astype(int), (u - origin[0]).astype(int)] = 1
+    return grid, origin, angle
+
+
+def _outer_lines(profile: np.ndarray, band: int) -> tuple[int, int]:
+    """The outermost well-inked line in the first and in the last ``band`` entries of a profile
+    (of a double frame, the outer line: the polygon must enclose the whole stamp)."""
+    head, tail = profile[:band], profile[-band:]
+    first = int(np.flatnonzero(head >= 0.6 * head.max())[0])
+    last = len(profile) - band + int(np.flatnonzero(tail >= 0.6 * tail.max())[-1])
+    return first, last
+
+
+def _frame(cand: ShapeCandidate, *, min_side: int) -> Region | None:
+    """A rectangle with at least three inked sides, each found as the best-covered row or column
+    in the outer fifth of the upright candidate (so a stray tail does not shift the frame)."""
+    raw, (u0, v0), angle = _upright(cand)
+    grid = cv2.dilate(raw, np.ones((3, 3), np.uint8))  # a side may wobble by a pixel
+    rows, cols = grid.shape
+    band_r, band_c = max(3, rows // 5), max(3, cols // 5)
+    top, bottom = _outer_lines(grid.sum(axis=1), band_r)
+    left, right = _outer_lines(grid.sum(axis=0), band_c)
+    if min(bottom - top, right - left) < min_side:
+        return None
+    covers = [grid[top, left:right + 1].mean(), grid[top:bottom + 1, right].mean(),
+              grid[bottom, left:right + 1].mean(), grid[top:bottom + 1, left].mean()]
+    sides = int(sum(c >= FRAME_SIDE_COVER for c in covers))
+    inner = raw[top + 3:bottom - 2, left + 3:right - 2]
+    if sides < 3 or (inner.size and inner.mean() > MAX_FRAME_FILL):
+        return None
+    theta = np.radians(angle)
+    cos, sin = np.cos(theta), np.sin(theta)
+    u = np.array([left, right, right, left], dtype=np.float64) + u0
+    v = np.array([top, top, bottom, bottom], dtype=np.float64) + v0
+    corners = np.column_stack([u * cos - v * sin, u * sin + v * cos])  # turned back
+    box, polygon = points_polygon(corners * SHAPE_SHRINK)
+    return Region(STAMP, box, polygon, score=float(0.55 + 0.1 * sides), source="rectangle",
+                  reason=f"rectangular stamp frame {box.width}x{box.height} px, {sides} of 4 sides drawn",
+                  detail={"sides": sides})
+
+
+def _ellipse_points(ellipse: tuple, *, scale: float = 1.0, step: int = 3) -> np.ndarray:
+    (cx, cy), (major, minor), angle = ellipse
+    axes = (max(1, round(major * scale / 2)), max(1, round(minor * scale / 2)))
+    return np.asarray(cv2.ellipse2Poly((round(cx), round(cy)), axes, round(angle), 0, 360, step), dtype=np.float64)
+
+
+def _ring(ellipse: tuple, near: np.ndarray, small: np.ndarray, *, min_side: int,
+          max_side: int) -> Region | None:
+    """An ellipse whose outline is mostly inked while just outside it and deep inside it are not."""
+    (_, _), (major, minor), _ = ellipse
+    if not (min_side <= min(major, minor) and max(major, minor) <= max_side):
+        return None
+    if min(major, minor) < MIN_AXIS_RATIO * max(major, minor):
+        return None
+    cover = _sample(near, _ellipse_points(ellipse))
+    outside = _sample(small, _ellipse_points(ellipse, scale=1.15))
+    centre = _sample(small, _ellipse_points(ellipse, scale=0.4))
+    if cover < ELLIPSE_COVER or cover - outside < RING_CONTRAST or centre > 0.6:
+        return None
+    pts = _ellipse_points(ellipse, step=10) * SHAPE_SHRINK
+    left, top = np.floor(pts.min(axis=0)).astype(int)
+    right, bottom = np.ceil(pts.max(axis=0)).astype(int) + 1
+    box = Box(int(left), int(top), int(right - left), int(bottom - top))
+    polygon = tuple((round(float(x)), round(float(y))) for x, y in pts)
+    shape = "round" if min(major, minor) > 0.85 * max(major, minor) else "oval"
+    return Region(STAMP, box, polygon, score=float(min(0.95, 0.35 + 0.6 * cover)), source="ellipse",
+                  reason=f"{shape} stamp {box.width}x{box.height} px, its ring {cover:.0%} drawn",
+                  detail={"ring_cover": round(cover, 3), "shape": shape})
+
+
+def _fit_ellipse(cand: ShapeCandidate) -> tuple | None:
+    """An ellipse fitted to the candidate's hull, then refitted to the points near it (typed
+    letters touching a ring pull the hull outwards; the refits shed them)."""
+    if len(cand.points) < 20:
+        return None
+    hull = cv2.convexHull(cand.points)
+    if len(hull) < 5:
+        return None
+    return _refine_ellipse(cv2.fitEllipse(hull), cand.points)
+
+
+def _refine_ellipse(ellipse: tuple, points: np.ndarray, *, rounds: int = 4, band: float = 0.08) -> tuple:
+    """Refit to the points within ``band`` (relative radius) of the ellipse, a few times."""
+    for _ in range(rounds):
+        (cx, cy), (major, minor), angle = ellipse
+        if min(major, minor) < 2:
+            return ellipse
+        theta = np.radians(angle)
+        dx, dy = points[:, 0] - cx, points[:, 1] - cy
+        u = (dx * np.cos(theta) + dy * np.sin(theta)) / (major / 2)
+        v = (-dx * np.sin(theta) + dy * np.cos(theta)) / (minor / 2)
+        near = np.abs(np.hypot(u, v) - 1.0) < band
+        if np.count_nonzero(near) < 20:
+            return ellipse
+        ellipse = cv2.fitEllipse(points[near])
+    return ellipse
+
+
+def _hough_circles(pieces: np.ndarray, *, min_side: int, max_side: int) -> list[tuple]:
+    """Circles in the long ink at quarter resolution: rings worn into separate arcs."""
+    quarter = cv2.resize(pieces * 255, (pieces.shape[1] // 2, pieces.shape[0] // 2), interpolation=cv2.INTER_AREA)
+    blurred = cv2.GaussianBlur(quarter, (5, 5), 1.5)
+    circles = cv2.HoughCircles(blurred, cv2.HOUGH_GRADIENT, dp=1, minDist=max(min_side // 2, 10),
+                               param1=100, param2=30, minRadius=max(min_side // 4, 5),
+                               maxRadius=max_side // 4)
+    if circles is None:
+        return []
+    return [((2 * x, 2 * y), (4 * r, 4 * r), 0.0) for x, y, r in circles[0][:MAX_HOUGH]]
+
+
+def shape_stamps(ink: np.ndarray, *, metrics: TextMetrics) -> list[Region]:
+    """Stamps on grey or bilevel scans by their outline: rectangular frames, round and oval rings.
+
+    Works on long ink pieces only (see :func:`long_ink`); each stamp-sized group is tested as a
+    frame (minimum-area rectangle with three or four inked sides) and as a ring (ellipse fitted to
+    its hull, inked along the outline but not just outside it); Hough circles add rings worn into
+    arcs. Overlapping finds are left for :func:`ocr.detect.regions.merge_overlapping`.
+    """
+    small = _shrink(ink)
+    candidates, pieces = shape_candidates(small, metrics=metrics)
+    near = cv2.dilate(pieces, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
+    min_side = metrics.px(MIN_FRAME_SIDE) // SHAPE_SHRINK
+    min_axis = metrics.px(MIN_RING_AXIS) // SHAPE_SHRINK
+    max_side = metrics.px(MAX_STAMP_SIDE) // SHAPE_SHRINK
+    found: list[Region] = []
+    for cand in candidates:
+        frame = _frame(cand, min_side=min_side)
+        ellipse = _fit_ellipse(cand)
+        ring = _ring(ellipse, near, small, min_side=min_axis, max_side=max_side) if ellipse else None
+        found.extend(r for r in (ring or frame,) if r is not None)
+    for circle in _hough_circles(pieces, min_side=min_axis, max_side=max_side):
+        ring = _ring(circle, near, small, min_side=min_axis, max_side=max_side)
+        if ring is not None:
+            found.append(ring)
+    return found

@@ -1,0 +1,85 @@
+"""The detection stage of a page: stamps, handwriting, signatures, unrecognised ink, garbage and
+short lines (ocr.detect), stamp text read separately, saved as <stem>.regions.json."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from ocr.detect import detect_page, garbage_flags, read_stamp_text, short_line_flags
+from ocr.detect.regions import Region
+from ocr.exceptions import OcrError
+from ocr.flag import Flag
+from ocr.fsutil import atomic_write_text
+from ocr.pagexml import GraphicRegion
+from ocr.preprocess import binarize
+from ocr.records import Box
+from ocr.tesseract import Word
+
+
+def detect_regions(view_path: Path, ocr_path: Path, words: Sequence[Word], *, dpi: int,
+                   languages: str, min_word_conf: float, detectors: Sequence[str],
+                   read_stamps: bool, timeout: float) -> list[Region]:
+    """Every detector on one page; each stamp's own text is OCRed from its cleaned crop."""
+    view = cv2.imread(str(view_path), cv2.IMREAD_UNCHANGED)
+    ocr_img = cv2.imread(str(ocr_path), cv2.IMREAD_GRAYSCALE)
+    if view is None or ocr_img is None:
+        raise OcrError("cannot read the page images for detection", path=view_path)
+    if np.count_nonzero((ocr_img > 0) & (ocr_img < 255)):  # gray OCR input: detectors want ink
+        ocr_img = binarize(ocr_img)
+    regions = detect_page(view, ocr_img, None, list(words), dpi=dpi, min_word_conf=min_word_conf,
+                          detectors=detectors) if detectors else []
+    regions += garbage_flags(words) + short_line_flags(words, ocr_img)
+    if read_stamps:
+        regions = [_with_stamp_text(view, r, languages, dpi, timeout) for r in regions]
+    return regions
+
+
+def _with_stamp_text(view: np.ndarray, region: Region, languages: str, dpi: int,
+                     timeout: float) -> Region:
+    if region.type != "stamp":
+        return region
+    try:
+        text = read_stamp_text(view, region, languages=languages, dpi=dpi, timeout=timeout)
+    except OcrError:  # an unreadable stamp is still a flag, just without its text
+        text = ""
+    return Region(region.type, region.box, region.polygon, region.score,
+                  region.reason + (f'; it reads "{" / ".join(text.split(chr(10)))}"' if text else ""),
+                  region.colour, region.source, text.strip(), {**region.detail, "stamp_text": text.strip()})
+
+
+def save_regions(path: Path, regions: Sequence[Region]) -> Path:
+    data = [{"type": r.type, "box": r.box.as_list(), "polygon": [list(p) for p in r.polygon],
+             "score": r.score, "reason": r.reason, "colour": r.colour, "source": r.source,
+             "text": r.text, "detail": r.detail} for r in regions]
+    return atomic_write_text(path, json.dumps(data, ensure_ascii=False, default=_jsonable))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)
+
+
+def load_regions(path: Path) -> list[Region]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [Region(d["type"], Box(*d["box"]), tuple(tuple(p) for p in d["polygon"]), d["score"],
+                   d["reason"], d["colour"], d["source"], d["text"], d["detail"]) for d in data]
+
+
+def region_flags(regions: Sequence[Region], *, page_number: int) -> list[Flag]:
+    """Review flags of a page's regions."""
+    return [r.to_flag(page_number=page_number) for r in regions]
+
+
+def graphic_regions(regions: Sequence[Region]) -> list[GraphicRegion]:
+    """Stamps, signatures and handwriting as PAGE-XML GraphicRegions."""
+    return [GraphicRegion(r.type, r.box, r.text) for r in regions
+            if r.type in ("stamp", "signature", "handwriting")]
