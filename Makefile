@@ -9,7 +9,7 @@ export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup demo run test test-unit lint sample server serve review clean
+.PHONY: setup demo run test test-unit lint sample server serve review bench clean
 INBOX ?= inbox
 
 setup:
@@ -44,6 +44,11 @@ serve: setup
 
 review: setup
 	$(OCR) review --out $(OUT)
+
+# Benchmarks (synthetic set + real pages; about 20 minutes on 2 cores): writes bench/results.md.
+bench: setup
+	EXTRAS=dev,dask,bench bash scripts/install.sh
+	$(PY) bench/run_bench.py
 
 clean:
 	rm -rf $(OUT) .pytest_cache

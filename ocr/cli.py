@@ -12,6 +12,7 @@ import typer
 from ocr.exceptions import ExitCode, OcrError
 from ocr.score_cli import score_command
 from ocr.settings import Settings, load_settings, settings_as_toml
+from ocr.synth.cli import synth_command
 
 app = typer.Typer(help="OCR and transcription correction for archival typewritten Cyrillic scans.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -192,6 +193,7 @@ def show_config(config: ConfigOpt = None, lang: LangOpt = None, dpi: DpiOpt = No
 
 
 app.command("score")(score_command)
+app.command("synth")(synth_command)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -383,10 +383,10 @@ def process_page(job: PageJob, settings: Settings) -> RecognisedPage | PageFailu
 # --- finish: score, flag, report ---------------------------------------------------------------
 
 def find_reference(document: str, source: Path, gt_dir: Path | None) -> Path | None:
-    """ground_truth/<document>.txt, else ground_truth/<scan stem>.txt."""
+    """ground_truth/<document>.txt, else <scan stem>.txt, else <scan stem>.gt.txt."""
     if gt_dir is None:
         return None
-    for name in (f"{document}.txt", f"{source.stem}.txt"):
+    for name in (f"{document}.txt", f"{source.stem}.txt", f"{source.stem}.gt.txt"):
         if (gt_dir / name).is_file():
             return (gt_dir / name).resolve()
     return None

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(tesseract-ocr tesseract-ocr-rus tesseract-ocr-script-cyrl poppler-utils
-  fonts-freefont-ttf fonts-paratype fonts-cmu fonts-dejavu-core)
+  fonts-freefont-ttf fonts-paratype fonts-cmu fonts-dejavu-core unpaper)
 BROWSER_PACKAGES=(chromium chromium-driver)
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}

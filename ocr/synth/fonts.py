@@ -22,6 +22,14 @@ TYPEWRITER_FONTS: dict[str, str] = {
     "ptmono": "PTM55F.ttf",  # fonts-paratype: PT Mono Regular
     "cmu-typewriter": "cmuntt.ttf",  # fonts-cmu: CMU Typewriter Text
 }
+# More faces for synthetic benchmarks, kept apart so that seeded choices among the three above
+# (sample_style, font=None) stay as they were.
+EXTRA_TYPEWRITER_FONTS: dict[str, str] = {
+    "freemono-bold": "FreeMonoBold.ttf",  # a heavy ribbon on a Courier-like face
+    "ptmono-bold": "PTM75F.ttf",  # fonts-paratype: PT Mono Bold
+    "cmu-typewriter-slanted": "cmunst.ttf",  # fonts-cmu: a slanted typeface of the same machine
+    "dejavu-mono": "DejaVuSansMono.ttf",  # fonts-dejavu-core: a sans typewriter (later machines)
+}
 STAMP_FONTS: dict[str, str] = {
     "ptsans-bold": "PTS75F.ttf",
     "freesans-bold": "FreeSansBold.ttf",
@@ -48,10 +56,11 @@ def find_font(file_name: str) -> Path:
     raise FontNotFoundError(f"font file {file_name} not found under {searched}")
 
 
-def available_typewriter_fonts() -> tuple[str, ...]:
+def available_typewriter_fonts(*, extra: bool = False) -> tuple[str, ...]:
     """Names of the typewriter fonts installed here, in a fixed order (for seeded choice)."""
     names = []
-    for name, file_name in TYPEWRITER_FONTS.items():
+    faces = {**TYPEWRITER_FONTS, **EXTRA_TYPEWRITER_FONTS} if extra else TYPEWRITER_FONTS
+    for name, file_name in faces.items():
         try:
             find_font(file_name)
         except FontNotFoundError:
@@ -63,10 +72,10 @@ def available_typewriter_fonts() -> tuple[str, ...]:
 @lru_cache(maxsize=64)
 def typewriter_font(name: str, *, pitch_px: int) -> ImageFont.FreeTypeFont:
     """The font ``name`` sized so that one character advance equals ``pitch_px``."""
-    if name not in TYPEWRITER_FONTS:
-        raise FontNotFoundError(
-            f"unknown typewriter font {name!r}; choose from {sorted(TYPEWRITER_FONTS)}")
-    path = find_font(TYPEWRITER_FONTS[name])
+    faces = {**TYPEWRITER_FONTS, **EXTRA_TYPEWRITER_FONTS}
+    if name not in faces:
+        raise FontNotFoundError(f"unknown typewriter font {name!r}; choose from {sorted(faces)}")
+    path = find_font(faces[name])
     probe = ImageFont.truetype(str(path), 1000)
     advance_em = probe.getlength("M") / 1000
     return ImageFont.truetype(str(path), round(pitch_px / advance_em))

@@ -11,7 +11,8 @@ import numpy as np
 
 from ocr.records import Box
 
-RegionType = Literal["typed_line", "stamp", "handwriting"]
+RegionType = Literal["typed_line", "stamp", "handwriting", "signature", "underline",
+                     "margin_mark", "punch_hole", "fold"]
 Point = tuple[int, int]
 
 

@@ -8,11 +8,13 @@ from typing import Any
 
 import numpy as np
 
+from ocr.synth.damage import binarise, damage_sheet
 from ocr.synth.degrade import dust, paper, rotate_page, scanner, skew_angle, to_grey
 from ocr.synth.fonts import available_typewriter_fonts
 from ocr.synth.handwriting import Handwriting, render_handwriting
 from ocr.synth.ink import apply_ink, apply_patch
 from ocr.synth.layout import TypedLine
+from ocr.synth.marks import Mark
 from ocr.synth.regions import Region, RegionType, region_from_points, transform_points
 from ocr.synth.stamp import Stamp, render_stamp
 from ocr.synth.style import RenderStyle
@@ -21,11 +23,13 @@ from ocr.synth.typed import render_typed, show_through
 
 @dataclass(frozen=True)
 class PageSpec:
-    """What is on the page, in unrotated page pixels; drawn in this order: typing, stamps, hand."""
+    """What is on the page, in unrotated page pixels; drawn in this order: typing, stamps, hand,
+    then other marks (round stamps, signatures, underlines, margin ticks)."""
 
     lines: tuple[TypedLine, ...] = ()
     stamps: tuple[Stamp, ...] = ()
     handwriting: tuple[Handwriting, ...] = ()
+    marks: tuple[Mark, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,9 +77,11 @@ def render_page(spec: PageSpec, *, seed: int | np.random.Generator,
     copy's seed here and a seed of its own for the ink, paper and scan.
     """
     style = style or RenderStyle()
-    strike_rng, ink_rng, stamp_rng, hand_rng, paper_rng, scan_rng = _generator(seed).spawn(6)
+    # Children 0-5 are those of the first renderer, so old seeds still give the same pages.
+    strike_rng, ink_rng, stamp_rng, hand_rng, paper_rng, scan_rng, mark_rng, damage_rng = (
+        _generator(seed).spawn(8))
     if typing_seed is not None:
-        strike_rng = _generator(typing_seed).spawn(6)[0]
+        strike_rng = _generator(typing_seed).spawn(1)[0]
     font = _font_name(style, strike_rng)
     sheet = paper(style, rng=paper_rng)
     typed = render_typed(spec.lines, font_name=font, style=style, strike_rng=strike_rng,
@@ -94,10 +100,18 @@ def render_page(spec: PageSpec, *, seed: int | np.random.Generator,
         patch = render_handwriting(hand, rng=hand_rng)
         apply_patch(sheet, patch, rgb=hand.rgb)
         outlines.append(("handwriting", patch.corners, hand.text))
+    for mark in spec.marks:
+        patch = mark.render(rng=mark_rng)
+        apply_patch(sheet, patch, rgb=mark.rgb)
+        outlines.append((mark.region_type, patch.corners, mark.text))
+    outlines.extend(damage_sheet(sheet, style, rng=damage_rng))
     angle = skew_angle(style, rng=scan_rng)
     image, matrix = rotate_page((sheet * 255.0 + 0.5).astype(np.uint8), angle_deg=angle)
     dust(image, count=style.speckles, rng=scan_rng)
-    image = scanner(to_grey(image) if style.grayscale else image, style, rng=scan_rng)
+    grey = style.grayscale or style.bilevel
+    image = scanner(to_grey(image) if grey else image, style, rng=scan_rng)
+    if style.bilevel:
+        image = binarise(image, threshold=style.bilevel_threshold)
     regions = tuple(
         region_from_points(kind, transform_points(corners, matrix), text=text,
                            page_rows=style.page_rows, page_cols=style.page_cols)

@@ -14,6 +14,9 @@ RGB = tuple[int, int, int]
 VIOLET_STAMP: RGB = (112, 48, 196)
 BLUE_INK: RGB = (28, 52, 150)
 DARK_INK: RGB = (40, 40, 60)
+BLUE_STAMP: RGB = (40, 70, 170)
+RED_STAMP: RGB = (190, 40, 50)
+BLACK_STAMP: RGB = (38, 36, 40)
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,13 @@ class RenderStyle:
     speckles: int = 250
     jpeg_quality: int = 70
     grayscale: bool = False
+    # Damage added for benchmarks (ocr.synth.damage); the defaults leave a page as it was.
+    worn_glyph_p: float = 0.0  # share of this machine's typefaces chipped or worn down
+    illumination: float = 0.0  # depth of uneven lighting (a lamp or a curled sheet), 0..0.5
+    folds: int = 0  # creases across the sheet
+    punch_holes: int = 0  # filing holes at the left edge
+    bilevel: bool = False  # a black-and-white scan: grey, then one threshold
+    bilevel_threshold: float = 0.7  # of the paper's brightness: darker pixels print black
 
 
 def carbon_copy(style: RenderStyle) -> RenderStyle:

@@ -15,6 +15,7 @@ from ocr.synth.layout import TypedLine
 from ocr.synth.noise import clip_unit, fine_field, gaussian_blur, scaled, smooth_field
 from ocr.synth.regions import rect_corners
 from ocr.synth.style import RenderStyle
+from ocr.synth.wear import Wear, typeface_wear
 
 EDGE_SOFTNESS = 0.09  # half-width of the strike-strength band over which an ink edge fades
 
@@ -80,8 +81,8 @@ def _fade(rng: np.random.Generator, rows: int, amount: float) -> np.ndarray:
 
 
 def _strike_line(layer: np.ndarray, line: TypedLine, *, font_name: str, style: RenderStyle,
-                 offsets: dict[str, tuple[float, float]],
-                 rng: np.random.Generator) -> np.ndarray | None:
+                 offsets: dict[str, tuple[float, float]], rng: np.random.Generator,
+                 wear: dict[str, Wear] | None = None) -> np.ndarray | None:
     """Type one line onto ``layer``; return its ink corners, or None if it left no ink."""
     line_strength = 1.0 + rng.normal(0.0, style.line_strength_sd)
     bounds = [np.inf, np.inf, -np.inf, -np.inf]
@@ -98,6 +99,8 @@ def _strike_line(layer: np.ndarray, line: TypedLine, *, font_name: str, style: R
         top = round(line.baseline + shift_y + rng.normal(0.0, style.baseline_jitter_px)) + shape.dy
         strength = min(max(line_strength + rng.normal(0.0, style.strike_sd), 0.45), 1.1)
         ink = shape.alpha * strength * _fade(rng, shape.alpha.shape[0], style.half_fade)
+        if wear and char in wear:
+            ink = wear[char].apply(ink)
         _paste_max(layer, ink, top=top, left=left)
         if rng.random() < style.ghost_strike_p:
             _paste_max(layer, ink * 0.45, top=top + int(rng.integers(-2, 3)), left=left + 2)
@@ -136,10 +139,13 @@ def render_typed(lines: Sequence[TypedLine], *, font_name: str, style: RenderSty
     """
     layer = np.zeros((style.page_rows, style.page_cols), dtype=np.float32)
     offsets = typebar_offsets(lines, rng=strike_rng, sd_px=style.typebar_offset_px)
+    # Drawn only when asked for, so that pages rendered before wear existed stay the same.
+    wear = (typeface_wear(lines, share=style.worn_glyph_p, rng=strike_rng)
+            if style.worn_glyph_p > 0 else {})
     outlines = []
     for line in lines:
         corners = _strike_line(layer, line, font_name=font_name, style=style, offsets=offsets,
-                               rng=strike_rng)
+                               rng=strike_rng, wear=wear)
         if corners is not None:
             outlines.append((line, corners))
     return TypedInk(_ink(layer, style=style, rng=ink_rng), tuple(outlines))

@@ -1,0 +1,43 @@
+"""The `ocr synth` command: write a benchmark set of synthetic archival pages."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ocr.synth.levels import LEVELS
+
+DEFAULT_SEED = 1955
+DEFAULT_PAGES = 64
+
+
+def synth_command(
+    out: Annotated[Path, typer.Option("--out", "-o", help="folder for the pages")],
+    pages: Annotated[int, typer.Option(min=1, help="how many pages")] = DEFAULT_PAGES,
+    seed: Annotated[int, typer.Option(help="the set's seed: same seed, same files")] = DEFAULT_SEED,
+    levels: Annotated[str, typer.Option(
+        help="degradation levels, comma-separated, taken in turn")] = ",".join(LEVELS),
+    dpi: Annotated[int, typer.Option(min=100, max=1200, help="scan resolution")] = 300,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", "-j", min=1, help="pages rendered in parallel (default: all cores)")] = None,
+) -> None:
+    """Render synthetic typescript pages (A4) with exact ground truth: <name>.jpg or .png, the
+    typed text <name>.gt.txt, every region (typed lines, stamps, handwriting, signatures, marks)
+    in <name>.regions.json, and manifest.json. Every other page of each level is stamped."""
+    from ocr.synth.generate import generate_set
+
+    wanted = tuple(part.strip() for part in levels.split(",") if part.strip())
+    unknown = [level for level in wanted if level not in LEVELS]
+    if unknown or not wanted:
+        typer.echo(f"error: unknown level(s) {', '.join(unknown) or '(none)'}; "
+                   f"choose from {', '.join(LEVELS)}", err=True)
+        raise typer.Exit(2)
+    manifest = generate_set(out, pages=pages, seed=seed, levels=wanted, dpi=dpi,
+                            workers=workers or os.cpu_count() or 1,
+                            progress=lambda line: typer.echo(line, err=True))
+    stamped = sum(item["stamped"] for item in manifest["items"])
+    typer.echo(f"{len(manifest['items'])} pages ({stamped} stamped) over {', '.join(wanted)} "
+               f"written to {out}; manifest: {out / 'manifest.json'}")
