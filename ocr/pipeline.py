@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from ocr import __version__
+from ocr.correct_stage import apply_corrections, known_word_check, russian, suggestion_flags
 from ocr.detect import reference_markers
 from ocr.exceptions import BlankPageError, ExitCode, OcrError
 from ocr.flag import Flag, disagreement_flags, low_confidence_flags, write_crops
@@ -51,7 +52,7 @@ from ocr.textio import ReferenceText, read_reference
 PREPROCESS_SETTINGS = ("deskew", "denoise", "remove_colour_ink", "binarize", "dpi", "max_pixels")
 OCR_SETTINGS = ("psm", "oem", "formats", "detectors", "read_stamps", "low_confidence")
 FLAG_SETTINGS = ("low_confidence", "reference_error_confidence", "crop_margin",
-                 "scoring_profiles")
+                 "scoring_profiles", "correction", "correction_threshold", "protected_names")
 STAGE_VERSION = "2"  # bump when a stage's code changes its output, to invalidate caches
 
 
@@ -157,6 +158,7 @@ class DocumentResult:
     text_path: Path
     report_path: Path
     warnings: tuple[str, ...] = ()
+    correction: dict[str, Any] | None = None  # apply mode: the corrected OCR and its changes
 
 
 def versions() -> dict[str, str]:
@@ -406,15 +408,33 @@ def finish_document(scan: ScanInfo, pages: Sequence[RecognisedPage],
     for page in pages:
         flags.extend(_page_flags(page, texts[page.job.page_number], page_scores, settings))
     flags.sort(key=lambda f: (-f.severity, f.page_number, f.box.top, f.box.left))
-    text_path = atomic_write_text(out_dir / f"{scan.document}.txt",
-                                  "\f".join(texts[n].text for n in sorted(texts)) + "\n")
+    full_text = "\f".join(texts[n].text for n in sorted(texts)) + "\n"
+    text_path = atomic_write_text(out_dir / f"{scan.document}.txt", full_text)
+    correction = None
+    if settings.correction == "apply" and pages and russian(pages[0].job.languages):
+        correction = _apply_correction(full_text, reference, out_dir / f"{scan.document}.corrected-ocr.txt",
+                                       settings)
     result = DocumentResult(scan=scan, languages=pages[0].job.languages if pages else "",
                             pages=tuple(pages), failures=tuple(failures), reference=reference,
                             score=score, page_scores=tuple(page_scores), flags=tuple(flags),
                             text_path=text_path, report_path=out_dir / "report.json",
-                            warnings=tuple(warnings))
+                            warnings=tuple(warnings), correction=correction)
     write_document_reports(result, profiles=settings.profiles())
     return result
+
+
+def _apply_correction(text: str, reference: ReferenceText | None, out_path: Path,
+                      settings: Settings) -> dict[str, Any]:
+    """Apply confident corrections to the OCR text (never to the reference); CER before/after."""
+    record = apply_corrections(text, reference=reference.text if reference else None,
+                               names=settings.protected_names,
+                               threshold=settings.correction_threshold, out_path=out_path)
+    corrected = record.pop("text")
+    if reference is not None:
+        ref = normalise(reference.text.replace("\f", "\n"))
+        record["cer_before"] = score_text(ref, normalise(text.replace("\f", "\n"))).cer
+        record["cer_after"] = score_text(ref, normalise(corrected.replace("\f", "\n"))).cer
+    return record
 
 
 def _load_reference(scan: ScanInfo, gt_dir: Path | None, failures: list[PageFailure]
@@ -477,8 +497,13 @@ def _page_flags(page: RecognisedPage, text: Any, page_scores: Sequence[PageScore
         if ps.page_number == n and ps.ocr == text.text:
             found = disagreement_flags(text, ps.score.spans, page_number=n,
                                        reference_error_confidence=settings.reference_error_confidence,
-                                       reference=ps.reference)
+                                       reference=ps.reference,
+                                       known_word=known_word_check(page.job.languages))
             flags += found + marker_flags(ps.reference, found, page_number=n)
+    if settings.correction != "off" and russian(page.job.languages):
+        ref = next((ps.reference for ps in page_scores if ps.page_number == n), None)
+        flags += suggestion_flags(text, page_number=n, reference=ref,
+                                  names=settings.protected_names)
     regions_path = page.ocr.outputs.get("regions")
     if regions_path is not None:
         flags += region_flags(load_regions(regions_path), page_number=n)

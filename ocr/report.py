@@ -381,6 +381,7 @@ def document_report(result: DocumentResult, *, profiles: Sequence[Profile] = DEF
         "flags": [f.as_json() for f in result.flags],
         "failures": [asdict(f) | {"source": str(f.source)} for f in result.failures],
         "warnings": list(result.warnings), "text": str(result.text_path),
+        "correction": result.correction,
     }
 
 

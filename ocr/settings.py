@@ -53,6 +53,12 @@ class Settings(BaseSettings):
         default_factory=lambda: ["colour_stamps", "shape_stamps", "handwriting", "unrecognised_ink"],
         description="image detectors whose regions are flagged for review")
     read_stamps: bool = Field(True, description="OCR each detected stamp's text separately")
+    correction: Literal["off", "suggest", "apply"] = Field(
+        "suggest", description="post-OCR correction of Russian text: suggestions as review flags, "
+        "or also apply those above correction_threshold (written as <doc>.corrected-ocr.txt)")
+    correction_threshold: float = Field(0.95, ge=0, le=1, description="score needed to apply")
+    protected_names: list[str] = Field(
+        default_factory=list, description="names never corrected (the reference's words never are)")
     crop_margin: int = Field(40, ge=0, description="pixels of context around a flag's crop")
     workers: int = Field(
         default_factory=lambda: os.cpu_count() or 1, ge=1,

@@ -76,3 +76,15 @@ def test_stamp_and_handwriting_are_flagged_and_written_to_page_xml(sample) -> No
     xml = journal.pages[0].page_xml.read_text(encoding="utf-8")
     assert 'type="stamp"' in xml and 'type="handwritten-annotation"' in xml
     assert not [f for f in journal.flags if f.page_number == 2 and f.type in ("stamp", "signature")]
+
+
+def test_seed_reference_errors_are_possible_reference_errors_and_case_slips_are_not(sample) -> None:
+    from ocr.flag import POSSIBLE_REFERENCE_ERROR
+
+    docs, _ = sample
+    ref_errors = {(f.ref_text, f.ocr_text) for f in docs[JOURNAL].flags
+                  if f.type == "disagreement" and f.category == POSSIBLE_REFERENCE_ERROR}
+    assert {("Лхенъян", "Пхеньян"), ("Метров", "Петров")} <= ref_errors
+    assert not [p for p in ref_errors if p[0].casefold() == p[1].casefold()]
+    suggestions = [f for f in docs[ENTRY].flags if f.type == "correction"]
+    assert suggestions and all(f.detail["candidates"] for f in suggestions)

@@ -1,0 +1,489 @@
+"""Benchmark post-OCR correction: CER before/after `apply` on Komi lines and degraded Russian pages."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+from rapidfuzz.distance import Levenshtein
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ocr.correct import (  # noqa: E402
+    ConfusionTable,
+    Correction,
+    apply,
+    confusions_from_counts,
+    counts_from_pairs,
+    load_confusions,
+)
+from ocr.score import character_error_rate, normalise, split_grapheme_clusters  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+SEED = SHARED / "seed" / "ivanov-journal-1955-12-24.txt"
+KOMI = SHARED / "realdata" / "komi-vyl-tujod-1939" / "1939_09"
+FONT = Path("/usr/share/fonts/truetype/freefont/FreeMono.ttf")
+DPI = 300
+# The typescript's readings where the archive's transcription is wrong (shared/seed/NOTES.md).
+SEED_FIXES = {"Метров": "Петров", "Лхенъян": "Пхеньян", "млрдруб.": "млрд. руб."}
+# Names the user would list for this document: they must come out as they went in.
+NAMES = ("Сунцов", "Сунцовым", "Серегин", "Нам Ир", "Нам Ира", "Нам Иром", "Пхеньян", "Хамкына",
+         "Хыннама", "Понгуна", "Гротеволь", "Фишер", "Фишера", "Ким Ир Сёну", "Ковалеву",
+         "Лебедева", "Андреева", "Белова", "Григорьевой", "Семенова", "Никитина", "Кирова")
+
+# Text composed for the benchmark in the register of 1950s Soviet paperwork (not from any archive).
+COMPOSED = """\
+Во исполнение постановления Совета Министров СССР от 14 марта 1955 года областное управление сельского хозяйства провело проверку работы машинно-тракторных станций и колхозов района.
+Проверкой установлено, что план весеннего сева выполнен на 87 процентов, причем отдельные колхозы до настоящего времени не приступили к посеву яровых культур.
+Председатели правлений колхозов имени Кирова и «Красный пахарь» не обеспечили своевременный ремонт тракторов, комбайнов и прицепного инвентаря.
+В связи с изложенным предлагается заслушать на заседании бюро райкома отчеты руководителей хозяйств о принятых мерах.
+Директору машинно-тракторной станции тов. Ковалеву поручено в десятидневный срок представить план устранения недостатков.
+Зав. отделом кадров тов. Лебедева доложила, что укомплектованность механизаторскими кадрами составляет восемьдесят два процента.
+Необходимо организовать курсы трактористов при районной школе механизации и обеспечить слушателей общежитием и питанием.
+Секретарь парткома отметил слабую постановку политико-массовой работы среди колхозников в период уборочной кампании.
+Комиссия в составе тт. Андреева, Белова и Григорьевой рассмотрела жалобу рабочих лесозаготовительного участка на несвоевременную выплату заработной платы.
+Жалоба признана обоснованной, бухгалтерии треста дано указание произвести расчет с рабочими не позднее первого числа следующего месяца.
+Согласно докладной записке начальника строительного управления, работы по возведению жилого дома для учителей отстают от графика на два месяца.
+Причинами отставания являются недостаток строительных материалов, низкая трудовая дисциплина и частые простои автотранспорта.
+Исполком районного Совета депутатов трудящихся обязывает руководителей организаций принять срочные меры к завершению строительства до наступления холодов.
+Контроль за выполнением настоящего решения возложить на заместителя председателя исполкома тов. Семенова.
+Министерство просит сообщить сведения о количестве выпущенной продукции за истекший квартал с разбивкой по видам изделий.
+Отчет должен быть представлен в двух экземплярах за подписью директора предприятия и главного бухгалтера.
+Совещание директоров совхозов области состоялось в помещении областного комитета партии двадцатого апреля.
+На совещании обсуждались вопросы повышения урожайности зерновых культур и увеличения поголовья крупного рогатого скота.
+Участники совещания внесли ряд предложений по улучшению снабжения хозяйств минеральными удобрениями и запасными частями.
+Посольство информирует, что правительственная делегация прибыла в столицу утренним поездом и была встречена на вокзале представителями министерства иностранных дел.
+В ходе беседы посол выразил удовлетворение результатами переговоров и подчеркнул важность дальнейшего развития экономического сотрудничества между нашими странами.
+Собеседник сообщил, что правительство республики намерено расширить торговлю и просит рассмотреть возможность поставки промышленного оборудования в кредит.
+Мною было обещано доложить об этой просьбе в Москву и сообщить ответ в кратчайший срок.
+Копия записи беседы направлена в отдел стран Дальнего Востока и в консульский отдел посольства.
+Отпечатано в четырех экземплярах, черновик уничтожен, исполнитель и машинистка указаны на обороте последнего листа.
+В целях упорядочения делопроизводства приказываю всем начальникам отделов обеспечить регистрацию входящей и исходящей корреспонденции в установленном порядке.
+Документы с грифом секретно хранить в несгораемых шкафах, ключи от которых сдавать дежурному по управлению под расписку.
+Лица, виновные в нарушении правил хранения служебных документов, будут привлекаться к строгой ответственности.
+Начальнику хозяйственного отдела до пятнадцатого числа подготовить помещение архива и провести инвентаризацию имеющихся дел.
+Трест обязан в течение третьего квартала завершить капитальный ремонт котельной и перевести отопление жилых домов на местное топливо.
+Финансирование работ производить за счет сверхплановых накоплений и средств фонда директора.
+Рабочие и служащие завода горячо одобрили решения пленума и взяли повышенные социалистические обязательства.
+Бригада слесарей под руководством мастера Никитина выполнила годовую норму к седьмому ноября.
+Особое внимание следует обратить на подготовку школ к новому учебному году, обеспечение их топливом, учебниками и наглядными пособиями.
+Отдел народного образования сообщает, что в районе открыто три новых начальных школы и одна семилетняя школа.
+Учительские кадры укомплектованы полностью, однако ощущается недостаток преподавателей физики и иностранного языка.
+Больница районного центра нуждается в расширении, так как имеющиеся помещения не обеспечивают нормального обслуживания населения.
+Прошу Вашего указания о выделении дополнительных ассигнований на приобретение медицинского оборудования и санитарного транспорта.
+Приложение: справка о состоянии лечебных учреждений района на трех листах, только адресату.
+Заведующий районным финансовым отделом сообщил, что поступление налогов и обязательных платежей идет неудовлетворительно.
+Задолженность по сельскохозяйственному налогу на первое октября составила сорок шесть тысяч рублей.
+Поручить финансовому отделу совместно с сельскими Советами организовать работу по взысканию недоимок.
+Протокол вел секретарь собрания, решения приняты единогласно, возражений и особых мнений не поступило.
+"""
+
+
+@dataclass(frozen=True)
+class Level:
+    """A degradation: blur and noise sigmas (px), stroke change (+k thinner, -k bolder), contrast
+    (ink darkness kept), ink dropout (z-score of a smooth random field above which ink is lost)."""
+
+    name: str
+    blur: float = 0.0
+    noise: float = 0.0
+    morph: int = 0
+    contrast: float = 1.0
+    dropout: float = 0.0
+
+
+LEVELS = (
+    Level("clean"),
+    Level("light", blur=1.0, noise=15, morph=2, contrast=0.75, dropout=2.0),
+    Level("medium", blur=1.4, noise=30, morph=2, contrast=0.6, dropout=1.5),
+    Level("heavy", blur=1.2, noise=25, morph=-3, contrast=0.6, dropout=1.3),
+)
+
+
+# --- text ----------------------------------------------------------------------------------------
+
+
+def seed_paragraphs() -> list[str]:
+    """The Russian running text of the seed journal, with the typescript's readings restored."""
+    text = SEED.read_text(encoding="utf-8")
+    start = text.index("согласился, в пределах")
+    body = text[start:text.index("ref 01089")]
+    for wrong, right in SEED_FIXES.items():
+        body = body.replace(wrong, right)
+    paras = [" ".join(p.split()) for p in re.split(r"\n\s*\n", body)]
+    return [p for p in paras if len(p) > 40 and not p.startswith("#")]
+
+
+def paragraphs() -> list[str]:
+    """All benchmark paragraphs: the seed's, then the composed ones."""
+    return seed_paragraphs() + [p for p in COMPOSED.splitlines() if p.strip()]
+
+
+def pages(paras: list[str], *, width: int, lines_per_page: int) -> list[list[str]]:
+    """Paragraphs wrapped at ``width`` columns (never inside a word), cut into pages of about
+    ``lines_per_page`` lines, evened out so that no page is a stub (a nearly blank noisy page
+    makes tesseract read noise)."""
+    lines: list[str] = []
+    for p in paras:
+        lines += textwrap.wrap(p, width, break_on_hyphens=False, break_long_words=False) + [""]
+    count = -(-len(lines) // lines_per_page)
+    size = -(-len(lines) // count)
+    return [lines[i:i + size] for i in range(0, len(lines), size)]
+
+
+# --- images --------------------------------------------------------------------------------------
+
+
+def render(lines: list[str]) -> np.ndarray:
+    """A white A4 page at 300 dpi with the lines typed in FreeMono 12 pt (about 10 pitch)."""
+    img = Image.new("L", (2480, 3508), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(str(FONT), 50)
+    for i, line in enumerate(lines):
+        draw.text((240, 250 + i * 100), line, font=font, fill=0)
+    return np.array(img)
+
+
+def degrade(page: np.ndarray, level: Level, *, rng: np.random.Generator) -> np.ndarray:
+    """Thin or bolden the strokes, drop ink in patches, add noise, blur, lower the contrast."""
+    x: np.ndarray = page.astype(np.float32)
+    if level.morph > 0:
+        x = cv2.dilate(x, np.ones((level.morph, level.morph), np.uint8))
+    elif level.morph < 0:
+        x = cv2.erode(x, np.ones((-level.morph, -level.morph), np.uint8))
+    if level.dropout:
+        field = cv2.GaussianBlur(rng.random(x.shape).astype(np.float32), (0, 0), 6)
+        field = (field - field.mean()) / field.std()
+        x[(field > level.dropout) & (x < 128)] = 255
+    if level.noise:
+        x += rng.normal(0, level.noise, x.shape).astype(np.float32)
+    if level.blur:
+        x = cv2.GaussianBlur(x, (0, 0), level.blur)
+    x = 255 - (255 - x) * level.contrast
+    return np.clip(x, 0, 255).astype(np.uint8)
+
+
+def tesseract(image: Path, *, psm: int) -> str:
+    """Text of one image by `tesseract -l rus` with one thread."""
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    done = subprocess.run(["tesseract", str(image), "stdout", "-l", "rus", "--psm", str(psm)],
+                          capture_output=True, text=True, env=env, check=True)
+    return done.stdout
+
+
+def cached_ocr(key: str, make_image, *, psm: int, cache: Path) -> str:
+    """OCR text for ``key``, from the cache folder when it was done before."""
+    path = cache / (hashlib.sha1(key.encode()).hexdigest()[:16] + ".txt")
+    if path.exists():
+        return path.read_text(encoding="utf-8")
+    with tempfile.TemporaryDirectory() as tmp:
+        image = make_image(Path(tmp))
+        text = tesseract(image, psm=psm)
+    path.write_text(text, encoding="utf-8")
+    return text
+
+
+# --- scoring -------------------------------------------------------------------------------------
+
+
+def char_errors(reference: str, text: str) -> tuple[int, int]:
+    """Character errors and reference length (grapheme clusters) on normalised text."""
+    ref, hyp = normalise(reference), normalise(text)
+    total = len(split_grapheme_clusters(ref))
+    return round(character_error_rate(ref, hyp) * total), total
+
+
+_SPACE = re.compile(r"\S+")
+
+
+def wrong_changes(truth: str, result: Correction) -> list[tuple[str, str, str]]:
+    """(original, replacement, truth) for each change that did not give the ground-truth word(s).
+
+    OCR and truth are aligned character by character (rapidfuzz); the OCR words a change touches
+    are mapped through that alignment to the truth words they overlap.
+    """
+    to_truth = _char_map(result.original, truth)
+    words = [(m.start(), m.end()) for m in _SPACE.finditer(result.original)]
+    truth_words = [(m.start(), m.end()) for m in _SPACE.finditer(truth)]
+    wrong = []
+    for change in result.changes:
+        hit = [(s, e) for s, e in words if s < change.end and change.start < e] or [
+            (change.start, change.end)]
+        s0, e0 = hit[0][0], hit[-1][1]
+        fixed = (result.original[s0:change.start] + change.replacement
+                 + result.original[change.end:e0])
+        t0, t1 = to_truth[s0], to_truth[e0]
+        expected = " ".join(truth[s:e] for s, e in truth_words if s < max(t1, t0 + 1) and t0 < e)
+        if _core_text(fixed) != _core_text(expected):
+            wrong.append((change.original, change.replacement, expected))
+    return wrong
+
+
+def _char_map(ocr: str, truth: str) -> list[int]:
+    """For each OCR offset (and the end), the aligned offset in the truth text."""
+    out = [0] * (len(ocr) + 1)
+    for op in Levenshtein.opcodes(ocr, truth):
+        n = op.src_end - op.src_start
+        for k in range(n):
+            out[op.src_start + k] = op.dest_start + (k * (op.dest_end - op.dest_start)) // max(n, 1)
+        out[op.src_end] = op.dest_end
+    return out
+
+
+def _core(word: str) -> str:
+    return "".join(c for c in word if c.isalnum() or c == "-")
+
+
+def _core_text(text: str) -> str:
+    return " ".join(c for c in (_core(w) for w in text.split()) if c)
+
+
+@dataclass
+class Tally:
+    """Totals of one benchmark row."""
+
+    pages: int = 0
+    errors_before: int = 0
+    errors_after: int = 0
+    chars: int = 0
+    changes: int = 0
+    wrong: int = 0
+    seconds: float = 0.0
+
+    def add(self, truth: str, result: Correction, seconds: float) -> list[tuple[str, str, str]]:
+        before, total = char_errors(truth, result.original)
+        after, _ = char_errors(truth, result.text)
+        bad = wrong_changes(truth, result)
+        self.pages += 1
+        self.errors_before += before
+        self.errors_after += after
+        self.chars += total
+        self.changes += len(result.changes)
+        self.wrong += len(bad)
+        self.seconds += seconds
+        return bad
+
+    def row(self, name: str, units: int) -> str:
+        cer_b = self.errors_before / max(self.chars, 1)
+        cer_a = self.errors_after / max(self.chars, 1)
+        red = 1 - self.errors_after / self.errors_before if self.errors_before else 0.0
+        wrong = f"{self.wrong} ({self.wrong / self.changes:.1%})" if self.changes else "0"
+        return (f"| {name} | {units} | {self.chars} | {cer_b:.4f} | {cer_a:.4f} | {red:+.1%} | "
+                f"{self.changes} | {wrong} | {self.seconds:.1f} |")
+
+
+# --- runs ----------------------------------------------------------------------------------------
+
+
+def ocr_pages(level: Level, *, seed: int, width: int, lines: int, jobs: int,
+              cache: Path) -> list[tuple[str, str]]:
+    """(truth, OCR text) for every benchmark page rendered and degraded at ``level``."""
+    paged = pages(paragraphs(), width=width, lines_per_page=lines)
+    work = []
+    for n, page in enumerate(paged):
+        key = f"page|{level}|{seed}|{width}|{n}|{page}"
+
+        def make(tmp: Path, page=page, n=n) -> Path:
+            rng = np.random.default_rng([seed, n, LEVELS.index(level)])
+            path = tmp / "page.png"
+            Image.fromarray(degrade(render(page), level, rng=rng)).save(path, dpi=(DPI, DPI))
+            return path
+
+        work.append(("\n".join(page), key, make))
+    with ThreadPoolExecutor(jobs) as pool:
+        texts = list(pool.map(lambda j: cached_ocr(j[1], j[2], psm=6, cache=cache), work))
+    return [(truth, text) for (truth, _, _), text in zip(work, texts, strict=True)]
+
+
+def run_pages(args: argparse.Namespace, log: list[str], *, levels: tuple[Level, ...] = LEVELS,
+              confusions: ConfusionTable | None = None, label: str = "") -> list[str]:
+    """Russian pages at each degradation level: OCR, apply, tally."""
+    rows = []
+    for level in levels:
+        tally = Tally()
+        for truth, text in ocr_pages(level, seed=args.seed, width=args.width, lines=args.lines,
+                                     jobs=args.jobs, cache=args.cache):
+            started = time.perf_counter()
+            result = apply(text, names=NAMES, threshold=args.threshold, confusions=confusions)
+            bad = tally.add(truth, result, time.perf_counter() - started)
+            log += _log_lines(f"{level.name}{label}", result, bad)
+        rows.append(tally.row(f"pages {level.name}{label}", tally.pages))
+        print(rows[-1], flush=True)
+    return rows
+
+
+def measured_table(args: argparse.Namespace) -> ConfusionTable:
+    """The default table updated with letter confusions counted on other pages (other seed,
+    other line width, so no page of the test is seen)."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for level in LEVELS[1:]:
+        for truth, text in ocr_pages(level, seed=args.seed + 1, width=args.width - 2,
+                                     lines=args.lines, jobs=args.jobs, cache=args.cache):
+            counts += counts_from_pairs([(" ".join(text.split()), " ".join(truth.split()))])
+    letters = Counter({(r, o): n for (r, o), n in counts.items()
+                       if r.isalpha() and (o.isalpha() or not o) and " " not in r + o})
+    return confusions_from_counts(letters, base=load_confusions())
+
+
+def _log_lines(label: str, result: Correction, bad: list[tuple[str, str, str]]) -> list[str]:
+    lines = []
+    for c in result.changes:
+        truth = _truth_of(c, bad)
+        lines.append(f"{label}: {c.original!r} -> {c.replacement!r} ({c.score:.2f})"
+                     + (f"  WRONG, truth {truth!r}" if truth else ""))
+    return lines
+
+
+def _truth_of(change, bad: list[tuple[str, str, str]]) -> str:
+    return next((t for o, r, t in bad if o == change.original and r == change.replacement), "")
+
+
+def run_komi(args: argparse.Namespace, cache: Path, log: list[str]) -> list[str]:
+    """Real Komi newspaper lines, `rus --psm 7`: correction must not make them worse.
+
+    Corrected twice: each line on its own, and the lines of one scan joined in order as a page
+    (how the pipeline meets them: a page of OCR text).
+    """
+    images = sorted(KOMI.glob("*/*.tif"))[::3][:args.komi]
+    with ThreadPoolExecutor(args.jobs) as pool:
+        texts = list(pool.map(
+            lambda p: cached_ocr(f"komi|{p.name}", lambda _tmp, p=p: p, psm=7, cache=cache), images))
+    truths = [p.with_name(p.name.removesuffix(".tif") + ".gt.txt").read_text(encoding="utf-8")
+              for p in images]
+    by_line = _komi_tally(list(zip(truths, texts, strict=True)), "komi line", args, log)
+    groups: dict[str, list[int]] = {}
+    for i, p in enumerate(images):
+        groups.setdefault(f"{p.parent.name}/{p.name.split('-')[1]}", []).append(i)
+    pairs = [("\n".join(truths[i].strip() for i in idx), "\n".join(texts[i].strip() for i in idx))
+             for idx in groups.values()]
+    by_page = _komi_tally(pairs, "komi page", args, log)
+    rows = [by_line.row("Komi lines (real), one by one", len(images)),
+            by_page.row("Komi lines (real), as pages", len(pairs))]
+    print(*rows, sep="\n", flush=True)
+    return rows
+
+
+def _komi_tally(pairs: list[tuple[str, str]], label: str, args: argparse.Namespace,
+                log: list[str]) -> Tally:
+    tally = Tally()
+    for truth, text in pairs:
+        started = time.perf_counter()
+        result = apply(text, threshold=args.threshold)
+        bad = tally.add(truth, result, time.perf_counter() - started)
+        log += _log_lines(label, result, bad)
+    return tally
+
+
+def compare_lexicons() -> list[str]:
+    """Coverage of the seed's Russian words and lookup speed: pymorphy3 vs Debian's hunspell-ru
+    (through pyenchant, when both are installed) vs wordfreq's list."""
+    words = re.findall(r"[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)*", SEED.read_text(encoding="utf-8"))
+    distinct = sorted(set(words))
+    checks = {"pymorphy3 + pymorphy3-dicts-ru": _pymorphy_check()}
+    hunspell = _hunspell_check()
+    if hunspell is not None:
+        checks["hunspell-ru (Debian, via pyenchant)"] = hunspell
+    checks["wordfreq ru (frequency list, not a lexicon)"] = _wordfreq_check()
+    rows = ["| lexicon | distinct words known | running words known | µs per lookup | missing |",
+            "|---|---|---|---|---|"]
+    for name, check in checks.items():
+        started = time.perf_counter()
+        known = {w: check(w) for _ in range(5) for w in distinct}
+        micro = (time.perf_counter() - started) / (5 * len(distinct)) * 1e6
+        missing = [w for w in distinct if not known[w]]
+        running = sum(known[w] for w in words) / len(words)
+        rows.append(f"| {name} | {1 - len(missing) / len(distinct):.1%} of {len(distinct)} | "
+                    f"{running:.1%} of {len(words)} | {micro:.1f} | {', '.join(missing)} |")
+    print(*rows, sep="\n", flush=True)
+    return rows
+
+
+def _pymorphy_check():
+    from ocr.correct import default_lexicon
+
+    morph = default_lexicon().morph
+    return lambda w: morph.word_is_known(w.lower())
+
+
+def _hunspell_check():
+    try:
+        import enchant
+
+        return enchant.Dict("ru_RU").check
+    except Exception:  # pyenchant, libenchant or hunspell-ru missing: the row is left out
+        return None
+
+
+def _wordfreq_check():
+    from wordfreq import zipf_frequency
+
+    return lambda w: zipf_frequency(w, "ru") > 0
+
+
+HEADER = ("| set | units | ref chars | CER before | CER after | error reduction | corrections | "
+          "wrong | correction s |\n|---|---|---|---|---|---|---|---|---|")
+
+
+BEGIN, END = "<!-- bench_correct: begin -->", "<!-- bench_correct: end -->"
+
+
+def write_results(path: Path, lines: list[str], args: argparse.Namespace) -> None:
+    """Put the tables between the markers of ``path``, keeping the notes around them."""
+    command = (f"`.venv/bin/python bench/bench_correct.py --seed {args.seed} --width {args.width}"
+               f" --out {path}`")
+    block = "\n".join([BEGIN, f"Generated by {command}.", "", *lines, END])
+    old = path.read_text(encoding="utf-8") if path.exists() else f"# Post-OCR correction\n\n{BEGIN}{END}\n"
+    head, _, rest = old.partition(BEGIN)
+    tail = rest.partition(END)[2] if END in rest else "\n"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(head + block + tail, encoding="utf-8")
+    tmp.replace(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seed", type=int, default=1955, help="degradation seed (tune on others)")
+    parser.add_argument("--width", type=int, default=62, help="typed columns per line")
+    parser.add_argument("--lines", type=int, default=30, help="typed lines per page")
+    parser.add_argument("--komi", type=int, default=100, help="Komi lines (every third, sorted)")
+    parser.add_argument("--threshold", type=float, default=None, help="apply threshold")
+    parser.add_argument("--jobs", type=int, default=2, help="tesseract processes")
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "bench_correct",
+                        help="folder for OCR text, so reruns skip tesseract")
+    parser.add_argument("--out", type=Path, default=None, help="write the table as Markdown here")
+    parser.add_argument("--no-measured", dest="measured", action="store_false",
+                        help="skip the rows with a confusion table measured on other pages")
+    parser.add_argument("--log", type=Path, default=None, help="write every change here")
+    args = parser.parse_args(argv)
+    args.cache.mkdir(parents=True, exist_ok=True)
+    log: list[str] = []
+    lexicons = compare_lexicons()
+    print(HEADER, flush=True)
+    rows = run_komi(args, args.cache, log) + run_pages(args, log)
+    if args.measured:
+        rows += run_pages(args, log, levels=LEVELS[2:], confusions=measured_table(args),
+                          label=" (measured table)")
+    if args.out:
+        write_results(args.out, [HEADER, *rows, "", *lexicons], args)
+    if args.log:
+        args.log.write_text("\n".join(log) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

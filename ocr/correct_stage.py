@@ -1,0 +1,76 @@
+"""Post-OCR correction inside the pipeline: suggestions become review flags; in `apply` mode the
+corrected OCR text is written beside the original with every change recorded."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from ocr.flag import Flag
+from ocr.fsutil import atomic_write_text
+from ocr.tesseract import OcrText
+
+
+@functools.cache
+def _lexicon() -> Any:
+    from ocr.correct import default_lexicon
+
+    return default_lexicon()
+
+
+def russian(languages: str) -> bool:
+    return "rus" in languages.split("+")
+
+
+def known_word_check(languages: str) -> Callable[[str], bool] | None:
+    """The lexicon's word test, for telling OCR non-words from reference errors (Russian only)."""
+    if not russian(languages):
+        return None
+    lexicon = _lexicon()
+    return lambda word: word.isdigit() or lexicon.is_word(word)
+
+
+def suggestion_flags(ocr: OcrText, *, page_number: int, reference: str | None,
+                     names: Sequence[str]) -> list[Flag]:
+    """Out-of-lexicon words with ranked candidates, located by their OCR words."""
+    from ocr.correct import suggest
+
+    flags = []
+    for s in suggest(ocr.text, lexicon=_lexicon(), reference=reference, names=names):
+        idx = ocr.words_in(s.start, s.end)
+        if not idx or not s.candidates:
+            continue
+        box = ocr.words[idx[0]].box
+        for i in idx[1:]:
+            box = box.union(ocr.words[i].box)
+        best = s.candidates[0]
+        flags.append(Flag(
+            type="correction", category="suggested correction", page_number=page_number,
+            box=box, severity=0.3 + 0.3 * float(best.score), ocr_text=best.text,
+            reason=f'"{s.original}" is not a Russian word; suggested "{best.text}" '
+                   f"(score {best.score:.2f}, {best.kind})",
+            detail={"original": s.original, "start": s.start, "end": s.end,
+                    "candidates": [{"text": c.text, "score": round(float(c.score), 4),
+                                    "kind": c.kind} for c in s.candidates[:5]]}))
+    return flags
+
+
+def apply_corrections(text: str, *, reference: str | None, names: Sequence[str],
+                      threshold: float, out_path: Path) -> dict[str, Any]:
+    """Write the corrected OCR text and return the audit record of every change."""
+    from ocr.correct import apply
+
+    correction = apply(text, threshold=threshold, lexicon=_lexicon(), reference=reference,
+                       names=names)
+    atomic_write_text(out_path, correction.text)
+    changes = [{"start": c.start, "end": c.end, "original": c.original,
+                "replacement": c.replacement, "score": round(float(c.score), 4), "kind": c.kind}
+               for c in correction.changes]
+    atomic_write_text(out_path.with_suffix(".changes.json"),
+                      json.dumps({"threshold": threshold, "changes": changes},
+                                 ensure_ascii=False, indent=1))
+    return {"path": str(out_path), "threshold": threshold, "changes": changes,
+            "text": correction.text}
