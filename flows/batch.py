@@ -23,6 +23,7 @@ from ocr.pipeline import (
     PageJob,
     PreparedPage,
     RecognisedPage,
+    cached_recognition,
     finish_document,
     plan_batch,
     prepare_page,
@@ -78,6 +79,8 @@ def preprocess_task(job: PageJob, settings: Settings) -> PreparedPage:
 @task(name="ocr", task_run_name=_name("ocr"), cache_policy=NO_CACHE,
       retries=2, retry_delay_seconds=2, retry_condition_fn=_transient, tags=["stage:ocr"])
 def ocr_task(prepared: PreparedPage, settings: Settings) -> RecognisedPage:
+    if (cached := cached_recognition(prepared, settings)) is not None:
+        return cached  # served from the stage cache: no tesseract slot needed
     with ocr_slot():
         return recognise_page(prepared, settings=settings)
 

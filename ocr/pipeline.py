@@ -281,12 +281,8 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
     """One tesseract call for all formats, then PAGE-XML from its words (skipped when cached)."""
     job = prepared.job
     key = ocr_key(prepared, settings)
-    manifest = job.out_dir / f"{job.stem}.ocr.json"
-    cached = _read_manifest(manifest, key)
-    if cached is not None:
-        page = _recognised_from_json(prepared, cached)
-        if all(p.is_file() for p in page.ocr.outputs.values()):
-            return page
+    if (page := cached_recognition(prepared, settings)) is not None:
+        return page
     t0 = time.perf_counter()
     out = run_ocr(prepared.ocr_input_path, job.out_dir / job.stem, languages=job.languages,
                   psm=settings.psm, oem=settings.oem, dpi=prepared.dpi,
@@ -311,8 +307,18 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
                           mean_confidence=(sum(confs) / len(confs)) if confs else None,
                           word_count=len(words),
                           seconds={"ocr": t1 - t0, "detect": time.perf_counter() - t1})
-    _write_manifest(manifest, key, _recognised_to_json(page))
+    _write_manifest(job.out_dir / f"{job.stem}.ocr.json", key, _recognised_to_json(page))
     return page
+
+
+def cached_recognition(prepared: PreparedPage, settings: Settings) -> RecognisedPage | None:
+    """The page's OCR stage from its manifest, if the key matches and the outputs exist."""
+    job = prepared.job
+    cached = _read_manifest(job.out_dir / f"{job.stem}.ocr.json", ocr_key(prepared, settings))
+    if cached is None:
+        return None
+    page = _recognised_from_json(prepared, cached)
+    return page if all(p.is_file() for p in page.ocr.outputs.values()) else None
 
 
 # --- stage manifests (the cache) ---------------------------------------------------------------
