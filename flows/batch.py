@@ -181,8 +181,8 @@ def _finish_documents(store: Store, run_id: str, scans: list[ScanInfo], jobs: li
     by_doc: dict[str, list[PageJob]] = defaultdict(list)
     for j in jobs:
         by_doc[j.scan.document].append(j)
-    submitted = []
-    for scan in scans:  # each document's finishing starts as soon as its pages are in
+    documents = []
+    for scan in scans:
         pages, failures = [], []
         for j in by_doc[scan.document]:
             failure = _failure_of(j, pre[j], ocr[j])
@@ -191,12 +191,7 @@ def _finish_documents(store: Store, run_id: str, scans: list[ScanInfo], jobs: li
             else:
                 failures.append(failure)
             progress.step()
-        with tags(f"doc:{scan.document}"):
-            submitted.append((scan, failures, finish_task.submit(scan, pages, failures,
-                                                                  ground_truth, settings)))
-    documents = []
-    for scan, failures, fut in submitted:
-        doc = fut.result()
+        doc = finish_task(scan, pages, failures, ground_truth, settings)
         documents.append(doc)
         for f in doc.failures:
             store_failure(store, run_id, f)

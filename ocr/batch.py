@@ -5,14 +5,13 @@ from __future__ import annotations
 import multiprocessing
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ocr.load import ScanInfo
 from ocr.pipeline import (
     DocumentResult,
     PageFailure,
@@ -57,40 +56,29 @@ def _noop(_: str) -> None:
     pass
 
 
-def _submit(pool: ProcessPoolExecutor | None, fn: Callable[..., Any], *args: Any) -> Future[Any]:
-    """Run in the pool, or right here (one worker) behind the same Future interface."""
-    if pool is not None:
-        return pool.submit(fn, *args)
-    fut: Future[Any] = Future()
-    try:
-        fut.set_result(fn(*args))
-    except Exception as e:  # noqa: BLE001 - delivered through the future, like the pool does
-        fut.set_exception(e)
-    return fut
-
-
-def _finish_in_worker(scan: ScanInfo, results: list[Any], gt_dir: Path | None,
-                      settings: Settings) -> DocumentResult:
-    pages = [r for r in results if isinstance(r, RecognisedPage)]
-    failures = [r for r in results if isinstance(r, PageFailure)]
-    return finish_document(scan, pages, failures, gt_dir=gt_dir, settings=settings)
-
-
-def _page_result(fut: Future[Any], job: PageJob) -> RecognisedPage | PageFailure:
-    try:
-        return fut.result()  # type: ignore[no-any-return]
-    except BrokenProcessPool as e:  # a worker was killed (e.g. out of memory)
-        return PageFailure(job.scan.document, job.scan.path, job.page_number, "ocr",
-                           "WorkerCrashed", f"{job.scan.path}: page {job.page_number}: the "
-                           f"worker process died ({e}); retry with fewer workers", 6)
+def iter_processed(jobs: Sequence[PageJob], settings: Settings
+                   ) -> Iterator[RecognisedPage | PageFailure]:
+    """Process pages, one process per worker, yielding results as they finish."""
+    if settings.workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            yield process_page(job, settings)
+        return
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=settings.workers, mp_context=ctx) as pool:
+        futures = {pool.submit(process_page, job, settings): job for job in jobs}
+        for fut in as_completed(futures):
+            job = futures[fut]
+            try:
+                yield fut.result()
+            except BrokenProcessPool as e:  # a worker was killed (e.g. out of memory)
+                yield PageFailure(job.scan.document, job.scan.path, job.page_number, "ocr",
+                                  "WorkerCrashed", f"{job.scan.path}: page {job.page_number}: the "
+                                  f"worker process died ({e}); retry with fewer workers", 6)
 
 
 def run_batch(sources: Sequence[Path], *, gt_dir: Path | None, settings: Settings,
               progress: Progress = _noop, store: Store | None = None) -> BatchResult:
-    """The whole pipeline over files or folders; bad files are recorded and the batch goes on.
-
-    Pages and then each finished document's scoring, flagging and reports run in a process pool
-    (one tesseract per worker); the main process only writes the database."""
+    """The whole pipeline over files or folders; bad files are recorded and the batch goes on."""
     start = time.perf_counter()
     store = store or Store(settings.db_url)
     run_id = store.start_run(source=" ".join(map(str, sources)),
@@ -99,16 +87,20 @@ def run_batch(sources: Sequence[Path], *, gt_dir: Path | None, settings: Setting
     for f in failures:
         progress(f"FAILED {f.message}")
         store_failure(store, run_id, f)
-    pool = None
-    if settings.workers > 1 and len(jobs) > 1:
-        pool = ProcessPoolExecutor(max_workers=settings.workers,
-                                   mp_context=multiprocessing.get_context("spawn"))
-    try:
-        documents, done = _drive(pool, jobs, scans, store, run_id, gt_dir=gt_dir,
-                                 settings=settings, progress=progress)
-    finally:
-        if pool is not None:
-            pool.shutdown()
+    by_doc: dict[str, list[Any]] = defaultdict(list)
+    remaining = {s.document: s.page_count for s in scans}
+    scan_of = {s.document: s for s in scans}
+    documents: list[DocumentResult] = []
+    done = 0
+    for i, result in enumerate(iter_processed(jobs, settings), start=1):
+        doc = result.document if isinstance(result, PageFailure) else result.job.scan.document
+        by_doc[doc].append(result)
+        progress(_page_line(i, len(jobs), result))
+        done += isinstance(result, RecognisedPage)
+        remaining[doc] -= 1
+        if remaining[doc] == 0:
+            documents.append(_finish(store, run_id, scan_of[doc], by_doc.pop(doc),
+                                     gt_dir=gt_dir, settings=settings, progress=progress))
     all_failures = tuple(failures) + tuple(f for d in documents for f in d.failures)
     result = BatchResult(run_id, tuple(documents), all_failures, done,
                          time.perf_counter() - start)
@@ -118,61 +110,6 @@ def run_batch(sources: Sequence[Path], *, gt_dir: Path | None, settings: Setting
     return result
 
 
-def _drive(pool: ProcessPoolExecutor | None, jobs: Sequence[PageJob], scans: Sequence[ScanInfo],
-           store: Store, run_id: str, *, gt_dir: Path | None, settings: Settings,
-           progress: Progress) -> tuple[list[DocumentResult], int]:
-    """Submit every page; when a document's last page is in, submit its finishing; store each
-    finished document as it arrives."""
-    page_futs = {_submit(pool, process_page, job, settings): job for job in jobs}
-    finish_futs: dict[Future[Any], ScanInfo] = {}
-    by_doc: dict[str, list[Any]] = defaultdict(list)
-    remaining = {s.document: s.page_count for s in scans}
-    scan_of = {s.document: s for s in scans}
-    documents: list[DocumentResult] = []
-    pending: set[Future[Any]] = set(page_futs)
-    seen = done = 0
-    while pending:
-        finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-        for fut in finished:
-            if fut in finish_futs:
-                documents.append(_store_finished(fut, finish_futs[fut], store, run_id,
-                                                 by_doc, progress))
-                continue
-            result = _page_result(fut, page_futs[fut])
-            doc = page_futs[fut].scan.document
-            by_doc[doc].append(result)
-            seen += 1
-            done += isinstance(result, RecognisedPage)
-            progress(_page_line(seen, len(jobs), result))
-            remaining[doc] -= 1
-            if remaining[doc] == 0:
-                ffut = _submit(pool, _finish_in_worker, scan_of[doc], by_doc[doc], gt_dir,
-                               settings)
-                finish_futs[ffut] = scan_of[doc]
-                pending.add(ffut)
-    return documents, done
-
-
-def _store_finished(fut: Future[Any], scan: ScanInfo, store: Store, run_id: str,
-                    by_doc: dict[str, list[Any]], progress: Progress) -> DocumentResult:
-    try:
-        doc: DocumentResult = fut.result()
-    except Exception as e:  # noqa: BLE001 - a document that cannot be finished is a failure
-        failure = PageFailure.from_error(e, document=scan.document, source=scan.path,
-                                         page_number=0, stage="finish")
-        progress(f"FAILED {failure.message}")
-        store_failure(store, run_id, failure)
-        pages = [r for r in by_doc[scan.document] if isinstance(r, RecognisedPage)]
-        return DocumentResult(scan, "", tuple(pages), (failure,), None, None, (), (),
-                              scan.path, scan.path)
-    store_document(store, run_id, doc)
-    for f in doc.failures:
-        store_failure(store, run_id, f)
-    for w in doc.warnings:
-        progress(f"warning: {w}")
-    return doc
-
-
 def _page_line(i: int, n: int, result: RecognisedPage | PageFailure) -> str:
     if isinstance(result, PageFailure):
         return f"[{i}/{n}] FAILED {result.message}"
@@ -180,6 +117,19 @@ def _page_line(i: int, n: int, result: RecognisedPage | PageFailure) -> str:
     return (f"[{i}/{n}] {result.job.label}: {result.word_count} words, "
             f"skew {result.prepared.skew_degrees:+.2f}°, "
             + ", ".join(f"{k} {v:.1f}s" for k, v in secs.items()))
+
+
+def _finish(store: Store, run_id: str, scan: Any, results: list[Any], *, gt_dir: Path | None,
+            settings: Settings, progress: Progress) -> DocumentResult:
+    pages = [r for r in results if isinstance(r, RecognisedPage)]
+    failures = [r for r in results if isinstance(r, PageFailure)]
+    doc = finish_document(scan, pages, failures, gt_dir=gt_dir, settings=settings)
+    store_document(store, run_id, doc)
+    for f in doc.failures:
+        store_failure(store, run_id, f)
+    for w in doc.warnings:
+        progress(f"warning: {w}")
+    return doc
 
 
 def store_failure(store: Store, run_id: str, f: PageFailure) -> None:
