@@ -45,10 +45,14 @@ serve: setup
 review: setup
 	$(OCR) review --out $(OUT)
 
-# Benchmarks (synthetic set + real pages; about 20 minutes on 2 cores): writes bench/results.md.
+# Benchmarks (synthetic set + real pages; about 25 minutes on 2 cores): bench/results*.md.
 bench: setup
 	EXTRAS=dev,dask,bench bash scripts/install.sh
 	$(PY) bench/run_bench.py
+	$(PY) bench/bench_detect.py --seeds 6
+	$(PY) bench/bench_flag_effects.py --pages 10
+	$(PY) bench/bench_correct.py --out bench/results_correct.md
+	$(PY) bench/bench_dask.py --pages 12
 
 clean:
 	rm -rf $(OUT) .pytest_cache

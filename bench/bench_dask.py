@@ -75,8 +75,18 @@ def main() -> None:
               for label, wall, ppm in rows]
     text = "\n".join(lines) + "\n"
     (ROOT / "bench" / "results_dask.md").write_text(text, encoding="utf-8")
+    _into_results(text)
     print(text)
     shutil.rmtree(work, ignore_errors=True)
+
+
+def _into_results(text: str) -> None:
+    """Replace (or add) this section in bench/results.md."""
+    results = ROOT / "bench" / "results.md"
+    old = results.read_text(encoding="utf-8") if results.exists() else ""
+    head = old.split("\n## Process pool vs Dask")[0].rstrip("\n")
+    section = text.replace("# Process pool vs Dask", "## Process pool vs Dask (bench/bench_dask.py)", 1)
+    results.write_text(f"{head}\n\n{section}" if head else section, encoding="utf-8")
 
 
 if __name__ == "__main__":
