@@ -11,6 +11,7 @@ from typing import Any
 
 from ocr.flag import Flag
 from ocr.fsutil import atomic_write_text
+from ocr.records import Box
 from ocr.tesseract import OcrText
 
 
@@ -43,9 +44,7 @@ def suggestion_flags(ocr: OcrText, *, page_number: int, reference: str | None,
         idx = ocr.words_in(s.start, s.end)
         if not idx or not s.candidates:
             continue
-        box = ocr.words[idx[0]].box
-        for i in idx[1:]:
-            box = box.union(ocr.words[i].box)
+        box = Box.union_all(ocr.words[i].box for i in idx)
         best = s.candidates[0]
         flags.append(Flag(
             type="correction", category="suggested correction", page_number=page_number,

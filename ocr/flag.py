@@ -47,12 +47,6 @@ class Flag:
                 "crop": str(self.crop_path) if self.crop_path else None, **self.detail}
 
 
-def _union(boxes: Sequence[Box]) -> Box:
-    out = boxes[0]
-    for b in boxes[1:]:
-        out = out.union(b)
-    return out
-
 
 def low_confidence_flags(words: Sequence[Word], *, page_number: int, threshold: float) -> list[Flag]:
     """Runs of adjacent low-confidence words on one line become one flag each."""
@@ -66,7 +60,7 @@ def low_confidence_flags(words: Sequence[Word], *, page_number: int, threshold: 
             text = " ".join(w.text for w in run_words)
             flags.append(Flag(
                 type="low_confidence", page_number=page_number,
-                box=_union([w.box for w in run_words]), confidence=conf, ocr_text=text,
+                box=Box.union_all([w.box for w in run_words]), confidence=conf, ocr_text=text,
                 severity=0.3 + 0.4 * (1.0 - conf / max(threshold, 1.0)),
                 reason=f'tesseract is unsure of "{text}" (confidence {conf:.0f} < {threshold:.0f})'))
     return flags
@@ -231,7 +225,7 @@ def _disagreement(span: DiffSpan, words: list[Word], conf: float | None, page: i
         reason += f"; {why}"
     severity = 0.8 if confident else 0.5 + 0.3 * (1.0 - (conf or 0.0) / 100.0)
     return Flag(type="disagreement", category=category, reason=f"{reason}: {category}",
-                page_number=page, box=_union([w.box for w in words]), severity=severity,
+                page_number=page, box=Box.union_all([w.box for w in words]), severity=severity,
                 ocr_text=ocr_text, ref_text=ref_text, confidence=conf,
                 detail={"kind": span.kind})
 

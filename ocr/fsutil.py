@@ -68,7 +68,7 @@ def remove_stale_temps(folder: Path) -> int:
         m = _TEMP.match(entry.name)
         if not m or not (entry.name.endswith(".tmp") or entry.name.startswith(".tess-")):
             continue
-        if _pid_alive(int(m.group(1))):
+        if pid_alive(int(m.group(1))):
             continue
         if entry.is_dir():
             shutil.rmtree(entry, ignore_errors=True)
@@ -78,7 +78,8 @@ def remove_stale_temps(folder: Path) -> int:
     return removed
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Is a process with this id running (on this machine)?"""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -29,12 +29,6 @@ def _points(box: Box) -> str:
     return " ".join(f"{x},{y}" for x, y in box.polygon())
 
 
-def _union(boxes: Sequence[Box]) -> Box:
-    out = boxes[0]
-    for b in boxes[1:]:
-        out = out.union(b)
-    return out
-
 
 def _text_equiv(parent: ET.Element, text: str, conf: float | None = None) -> None:
     te = ET.SubElement(parent, f"{{{NS}}}TextEquiv")
@@ -72,12 +66,12 @@ def build_page_xml(words: Sequence[Word], *, image_filename: str, rows: int, col
 
 def _block(page: ET.Element, block: int, words: list[Word]) -> None:
     region = ET.SubElement(page, f"{{{NS}}}TextRegion", id=f"r{block}", type="paragraph")
-    ET.SubElement(region, f"{{{NS}}}Coords", points=_points(_union([w.box for w in words])))
+    ET.SubElement(region, f"{{{NS}}}Coords", points=_points(Box.union_all([w.box for w in words])))
     lines = [list(g) for _, g in groupby(words, key=lambda w: w.line_key)]
     for line_words in lines:
         key = line_words[0].line_key
         line = ET.SubElement(region, f"{{{NS}}}TextLine", id=f"l{key[0]}_{key[1]}_{key[2]}")
-        ET.SubElement(line, f"{{{NS}}}Coords", points=_points(_union([w.box for w in line_words])))
+        ET.SubElement(line, f"{{{NS}}}Coords", points=_points(Box.union_all([w.box for w in line_words])))
         for w in line_words:
             word = ET.SubElement(line, f"{{{NS}}}Word", id=f"w{key[0]}_{key[1]}_{key[2]}_{w.word}")
             ET.SubElement(word, f"{{{NS}}}Coords", points=_points(w.box))

@@ -28,7 +28,7 @@ from ocr.fsutil import (
 from ocr.load import ScanInfo, discover_scans, document_names, inspect_scan, load_page
 from ocr.pagexml import build_page_xml
 from ocr.preprocess import preprocess
-from ocr.records import ProcessingStep
+from ocr.records import Box, ProcessingStep
 from ocr.regions_stage import (
     detect_regions,
     graphic_regions,
@@ -485,9 +485,7 @@ def marker_flags(reference: str, disagreements: Sequence[Flag], *, page_number: 
         near = [f for f in disagreements if f.detail.get("ref_start", -1) < marker.end
                 and f.detail.get("ref_end", -1) > marker.start]
         if near:
-            box = near[0].box
-            for f in near[1:]:
-                box = box.union(f.box)
+            box = Box.union_all(f.box for f in near)
             out.append(Flag(type="reference_marker", page_number=page_number, box=box,
                             severity=0.7, ref_text=marker.text, category=marker.kind,
                             reason=f'the reference marks "{marker.text}" here: check the scan',

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,15 @@ class Box:
         left, top = min(self.left, other.left), min(self.top, other.top)
         right, bottom = max(self.right, other.right), max(self.bottom, other.bottom)
         return Box(left, top, right - left, bottom - top)
+
+    @staticmethod
+    def union_all(boxes: Iterable[Box]) -> Box:
+        """The smallest box holding every given box (at least one)."""
+        it = iter(boxes)
+        out = next(it)
+        for box in it:
+            out = out.union(box)
+        return out
 
     def as_list(self) -> list[int]:
         return [self.left, self.top, self.width, self.height]

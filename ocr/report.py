@@ -161,14 +161,8 @@ def page_line_boxes(page: RecognisedPage, ocr_text: str) -> list[LineBox] | None
     groups = [list(g) for _, g in groupby(words, key=lambda w: w.line_key)]
     if [normalise(" ".join(w.text for w in g)) for g in groups] != ocr_text.split("\n"):
         return None
-    return [(_union([w.box for w in g]), g[0].block) for g in groups]
+    return [(Box.union_all([w.box for w in g]), g[0].block) for g in groups]
 
-
-def _union(boxes: Sequence[Box]) -> Box:
-    out = boxes[0]
-    for box in boxes[1:]:
-        out = out.union(box)
-    return out
 
 
 # --- JSON helpers ----------------------------------------------------------------------------
@@ -340,7 +334,7 @@ def _blocks_json(lines: Sequence[LineScore]) -> list[dict[str, Any]]:
         counts = {name: tuple(sum(line.counts[name][k] for line in group) for k in (0, 1))
                   for name in group[0].counts}
         blocks.append({"block": block, "lines": [group[0].number, group[-1].number],
-                       "box": _union([line.box for line in group if line.box]).as_list(),
+                       "box": Box.union_all([line.box for line in group if line.box]).as_list(),
                        "scores": {name: _counts_json(*c) for name, c in counts.items()}})
     return blocks
 

@@ -34,6 +34,8 @@ from sqlalchemy.orm import (
     sessionmaker,
 )
 
+from ocr.fsutil import pid_alive
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -177,13 +179,7 @@ def _alive(host: str, pid: int) -> bool:
     """Is the claiming process still running? (Only knowable on the same host; elsewhere assume so.)"""
     if host != socket.gethostname():
         return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return pid != 0
+    return pid != 0 and pid_alive(pid)
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
