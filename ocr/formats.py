@@ -9,7 +9,7 @@ from pathlib import Path
 from lxml import etree, html
 
 from ocr.exceptions import EmptyFileError, InputFileError, ReferenceError_
-from ocr.textio import read_reference
+from ocr.textio import reference_from_bytes
 
 ALTO_NAMESPACE = re.compile(r"^http://www\.loc\.gov/standards/alto(/ns-v[234]#)?$")
 PAGE_NAMESPACE = re.compile(r"^http://schema\.primaresearch\.org/PAGE/gts/pagecontent/\d{4}-\d{2}-\d{2}$")
@@ -51,7 +51,7 @@ def read_source(path: Path) -> SourceText:
         if markup is not None:
             return markup
     try:
-        ref = read_reference(path)
+        ref = reference_from_bytes(path, data)  # the bytes already read, not the file again
     except ReferenceError_ as e:
         raise InputFileError(e.message, path=path) from e
     return SourceText(path, ref.text, "text", ref.encoding, ref.warnings)

@@ -111,6 +111,11 @@ def word_error_rate(reference: str, compared: str) -> float:
 def score_text(reference: str, compared: str) -> TextScore:
     """CER, WER, their counts and word diff spans of one pair (the pipeline passes normalised text)."""
     char_errors, char_total = _char_counts(reference, compared)
+    return _with_words(reference, compared, char_errors, char_total)
+
+
+def _with_words(reference: str, compared: str, char_errors: int, char_total: int) -> TextScore:
+    """The score of a pair whose character counts are known: add WER and the word diff spans."""
     ref_tokens = _word_tokens(reference)
     cmp_tokens = _word_tokens(compared)
     ref_words = _word_keys(reference, ref_tokens)
@@ -134,17 +139,7 @@ def score_aligned(reference: str, compared: str) -> tuple[TextScore, CharAlignme
     The alignment's opcodes are a minimal edit script, so its edit count is the CER numerator.
     """
     alignment = align_characters(reference, compared)
-    ref_tokens = _word_tokens(reference)
-    cmp_tokens = _word_tokens(compared)
-    ref_words = _word_keys(reference, ref_tokens)
-    cmp_words = _word_keys(compared, cmp_tokens)
-    word_errors = _distance(ref_words, cmp_words)
-    spans = _spans(reference, compared, ref_tokens, cmp_tokens, ref_words, cmp_words)
-    char_errors, char_total = alignment.errors, len(alignment.reference)
-    score = TextScore(cer=error_rate(char_errors, char_total),
-                      wer=error_rate(word_errors, len(ref_words)), char_errors=char_errors,
-                      char_total=char_total, word_errors=word_errors, word_total=len(ref_words),
-                      spans=tuple(spans))
+    score = _with_words(reference, compared, alignment.errors, len(alignment.reference))
     return score, alignment
 
 

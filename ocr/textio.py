@@ -87,6 +87,11 @@ def read_reference(path: Path) -> ReferenceText:
         data = path.read_bytes()
     except OSError as e:
         raise ReferenceError_(f"cannot read the reference ({e.strerror or e})", path=path) from e
+    return reference_from_bytes(path, data)
+
+
+def reference_from_bytes(path: Path, data: bytes) -> ReferenceText:
+    """A reference from the bytes already read from ``path`` (named in errors)."""
     if not data:
         raise EmptyFileError(path=path)
     try:
