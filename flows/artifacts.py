@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -15,13 +14,12 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 
+from ocr.report import format_rate
 from ocr.store import Store
 
 
-def _fmt(value: float | None) -> str:
-    if value is None:
-        return "–"
-    return "∞" if math.isinf(value) else f"{value:.2%}"
+def _fmt(value: Any) -> str:
+    return format_rate(value, none="–", inf="∞")
 
 
 class ProgressArtifact:
@@ -37,24 +35,18 @@ class ProgressArtifact:
         update_progress_artifact(self.id, progress=100.0 * self.done / self.total)
 
 
-def _num(value: Any) -> float | None:
-    if value is None:
-        return None
-    return math.inf if value == "Infinity" else float(value)
-
-
 def _ci(summary: dict[str, Any], profile: str = "strict") -> str:
     fig = (summary.get("scoring") or {}).get("figures", {}).get(profile) or {}
     ci = fig.get("cer_interval")
-    return f" (95% CI {_fmt(_num(ci[0]))}–{_fmt(_num(ci[1]))})" if ci else ""
+    return f" (95% CI {_fmt(ci[0])}–{_fmt(ci[1])})" if ci else ""
 
 
 def _archival(summary: dict[str, Any]) -> str:
     fig = (summary.get("scoring") or {}).get("figures", {}).get("archival")
     if not fig:
         return ""
-    return f"\n- archival folding: CER **{_fmt(_num(fig['cer']))}**{_ci(summary, 'archival')}, " \
-           f"WER **{_fmt(_num(fig['wer']))}**"
+    return f"\n- archival folding: CER **{_fmt(fig['cer'])}**{_ci(summary, 'archival')}, " \
+           f"WER **{_fmt(fig['wer'])}**"
 
 
 def summary_markdown(summary: dict[str, Any], *, index: Path | None) -> str:

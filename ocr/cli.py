@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from ocr.exceptions import ExitCode, OcrError
+from ocr.report import format_rate
 from ocr.score_cli import score_command
 from ocr.settings import Settings, load_settings, settings_as_toml
 from ocr.synth.cli import synth_command
@@ -47,10 +47,8 @@ def _guard(fn: Any) -> Any:
         raise typer.Exit(int(e.exit_code)) from e
 
 
-def _fmt(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return "inf" if math.isinf(value) else f"{value:.2%}"
+def _fmt(value: Any) -> str:
+    return format_rate(value)
 
 
 def print_summary(summary: dict[str, Any]) -> None:
@@ -65,17 +63,11 @@ def print_summary(summary: dict[str, Any]) -> None:
     figures = (summary.get("scoring") or {}).get("figures", {})
     for name, fig in figures.items():
         ci = fig.get("cer_interval")
-        typer.echo(f"  {name:>9}: CER {_fmt(_as_float(fig['cer']))}"
-                   + (f" (95% CI {_fmt(_as_float(ci[0]))}-{_fmt(_as_float(ci[1]))})" if ci else "")
-                   + f", WER {_fmt(_as_float(fig['wer']))}")
+        typer.echo(f"  {name:>9}: CER {_fmt(fig['cer'])}"
+                   + (f" (95% CI {_fmt(ci[0])}-{_fmt(ci[1])})" if ci else "")
+                   + f", WER {_fmt(fig['wer'])}")
     for f in summary["failures"]:
         typer.echo(f"failed: [{f['kind']}] {f['message']}")
-
-
-def _as_float(value: Any) -> float | None:
-    if value is None:
-        return None
-    return math.inf if value == "Infinity" else float(value)
 
 
 @app.command()

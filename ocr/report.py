@@ -179,6 +179,22 @@ def _num(value: float | None) -> float | str | None:
     return round(value, 6)
 
 
+def from_json_number(value: Any) -> float | None:
+    """The inverse of the JSON-safe number: 'Infinity' back to inf."""
+    if value is None:
+        return None
+    return {"Infinity": math.inf, "-Infinity": -math.inf, "NaN": math.nan}.get(value, value) \
+        if isinstance(value, str) else float(value)
+
+
+def format_rate(value: Any, *, none: str = "-", inf: str = "inf") -> str:
+    """A rate (or its JSON form) as a percentage for people."""
+    number = from_json_number(value)
+    if number is None:
+        return none
+    return inf if math.isinf(number) else f"{number:.2%}"
+
+
 def score_json(score: TextScore | None) -> dict[str, Any] | None:
     if score is None:
         return None
