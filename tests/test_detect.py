@@ -646,3 +646,72 @@ def test_ehri_non_typed_ink_is_flagged(stem: str) -> None:
     assert cover.recall >= 0.35 and cover.adjusted_recall >= 0.6
     assert cover.on_lines <= 0.05
     assert cover.flags.get("stamp", 0) >= 1 and cover.flags.get("handwriting", 0) >= 1
+
+
+# --- generator pages: numbers written into stamps, worn frames -----------------------------------
+
+def _generated(index: int, seed: int = 7):
+    """Page ``index`` (1-based) of an `ocr synth` set: (image as the pipeline reads it, regions)."""
+    from ocr.synth.generate import generate_page, plan_set
+
+    plan = plan_set(pages=index, seed=seed)[index - 1]
+    page = generate_page(plan).page
+    image = page.image if page.image.ndim == 2 else cv2.cvtColor(page.image, cv2.COLOR_RGB2BGR)
+    return plan, image, list(page.regions)
+
+
+@pytest.mark.integration
+@needs_tesseract
+@pytest.mark.parametrize("index", [58, 59])
+def test_bilevel_worn_stamps_and_written_in_numbers(index: int, tmp_path: Path) -> None:
+    """Bilevel scans: a registry stamp whose frame is worn into dashes with a number written into
+    its blank field (same black on a bilevel scan), and a worn word stamp ("К ДОКЛАДУ") once
+    taken for handwriting: each stamp is found as a stamp and the number as handwriting."""
+    from ocr.detect import detect_page, iou
+
+    plan, image, regions = _generated(index)
+    assert plan.variant == "bilevel" and plan.marked
+    pre = _prepare(image)
+    found = detect_page(pre.view_image, pre.ocr_image, pre.colour_ink_mask,
+                        _tesseract_words(pre.ocr_image, tmp_path))
+    stamps = [r for r in regions if r.type == "stamp"]
+    assert stamps
+    for truth in stamps:
+        assert max(iou(truth.box, r.box) for r in found if r.type == "stamp") >= 0.5, truth
+    written = [r for r in regions if r.type == "handwriting" and any(
+        s.box.left <= r.box.left and r.box.right <= s.box.right and s.box.top <= r.box.top
+        and r.box.bottom <= s.box.bottom for s in stamps)]
+    if index == 58:
+        assert written
+    for truth in written:
+        assert max(iou(truth.box, r.box) for r in found if r.type == "handwriting") >= 0.5, truth
+
+
+@pytest.mark.unit
+def test_numbers_in_stamps_only_in_lettered_registry_stamps() -> None:
+    """A written-in number is looked for in wide, several-line stamps only: not in a seal or a
+    one-word stamp, whose big letters would pass for it; and a row of ink that carries on outside
+    the stamp is a typed line under it, not a number."""
+    from ocr.detect.handwriting import handwriting_in_stamps
+    from ocr.detect.ink import TextMetrics
+    from ocr.detect.regions import STAMP, Region, box_polygon
+
+    metrics = TextMetrics(glyph_rows=30.0, char_cols=24.0, scale=1.0)
+    ink = np.zeros((900, 1600), dtype=np.uint8)
+    stamp_box = Box(400, 200, 700, 350)
+    cv2.rectangle(ink, (400, 200), (1099, 549), 1, 4)
+    for row in (250, 300, 450, 500):  # four rows of small lettering
+        for col in range(520, 980, 30):
+            cv2.rectangle(ink, (col, row), (col + 16, row + 22), 1, 3)
+    for col in (600, 660, 720, 780):  # a number written twice as tall on the blank row
+        cv2.line(ink, (col, 400), (col + 15, 355), 1, 4)
+        cv2.line(ink, (col + 15, 355), (col + 35, 400), 1, 4)
+    stamp = Region(STAMP, stamp_box, box_polygon(stamp_box), score=0.9, reason="test")
+    found = handwriting_in_stamps(ink, [stamp], metrics=metrics)
+    assert len(found) == 1 and found[0].box.left <= 600 and found[0].box.right >= 810
+    assert found[0].detail["in_stamp"]
+    seal_box = Box(400, 200, 360, 350)
+    seal = Region(STAMP, seal_box, box_polygon(seal_box), score=0.9, reason="test")
+    assert handwriting_in_stamps(ink, [seal], metrics=metrics) == []
+    ink[350:405, 100:400] = 1  # the row carries on left of the stamp: a typed line
+    assert handwriting_in_stamps(ink, [stamp], metrics=metrics) == []

@@ -20,7 +20,7 @@ from ocr.detect.ink import (
     stroke_widths,
     word_mask,
 )
-from ocr.detect.regions import HANDWRITING, SIGNATURE, STAMP, Region, points_polygon
+from ocr.detect.regions import HANDWRITING, SIGNATURE, STAMP, Region, intersection, points_polygon
 from ocr.records import Box
 from ocr.tesseract import Word
 
@@ -250,3 +250,97 @@ def handwriting(ink: np.ndarray, words: Sequence[Word] | None, *, metrics: TextM
             found.append(region)
     return found
 
+
+
+# --- handwriting inside a stamp ------------------------------------------------------------------
+
+# A registry stamp ("Вх. № ___") is a lettered rectangle, wider than tall (a seal is round, a word
+# stamp a single line); the clerk's number in its blank field is written larger than the stamp's
+# lettering. Sizes relative to the median height of the stamp's own pieces (its lettering).
+IN_STAMP_ASPECT = (1.4, 3.0)
+IN_STAMP_MIN_ROWS = 5.0  # typed line heights: a registry stamp has several lines of lettering
+IN_STAMP_TALL = 1.5  # pieces this much taller than the stamp's lettering are handwritten
+IN_STAMP_MAX_SHARE = 0.4  # of the stamp's height: taller pieces are frame or rules
+IN_STAMP_INSET = 0.06  # of the stamp's shorter side: its frame
+IN_STAMP_MIN_PX = 30  # at 300 dpi: smaller pieces are specks
+CROSSING_INK = 0.04  # ink share just outside the stamp on a row: a typed line runs through it
+
+
+def handwriting_in_stamps(ink: np.ndarray, stamps: Sequence[Region], *, metrics: TextMetrics,
+                          colour_mask: np.ndarray | None = None, typed: np.ndarray | None = None) -> list[Region]:
+    """Numbers written into registry stamps, in any ink (the stamp's own too, or on a grey scan).
+
+    Inside each wide, several-line stamp (frame and rules set aside), pieces clearly taller than
+    the stamp's lettering that stand side by side on one row (at least two: a number has digits)
+    are a handwritten entry, unless the row's ink carries on outside the stamp (a typed line the
+    stamp was pressed over). ``typed``: the page's typed glyphs (see :func:`ink_pieces`), set aside
+    first, so a number written across a typed line still stands out."""
+    inks = [ink] if typed is None else [ink, ink & (1 - typed)]
+    found: list[Region] = []
+    for stamp in stamps:
+        for layer in inks:  # typing set aside, or not (a number may pass for lined-up typing)
+            for region in _numbers_in(layer, stamp.box, metrics=metrics, colour_mask=colour_mask):
+                if not any(intersection(region.box, f.box) > 0.5 * min(region.area, f.area) for f in found):
+                    found.append(region)
+    return found
+
+
+def _numbers_in(ink: np.ndarray, box: Box, *, metrics: TextMetrics,
+                colour_mask: np.ndarray | None) -> list[Region]:
+    h_page = metrics.glyph_rows
+    low, high = IN_STAMP_ASPECT
+    if not (low * box.height <= box.width <= high * box.height) or box.height < IN_STAMP_MIN_ROWS * h_page:
+        return []
+    t, b, left, right = box.top, box.bottom, box.left, box.right
+    crop = ink[t:b, left:right].copy()
+    if colour_mask is not None:
+        crop |= colour_mask[t:b, left:right]
+    inset = max(4, round(IN_STAMP_INSET * min(box.width, box.height)))
+    crop[:inset], crop[-inset:], crop[:, :inset], crop[:, -inset:] = 0, 0, 0, 0
+    crop = strip_rules(crop, min_length=max(20, box.width // 3), max_thickness=8)
+    stats = components(crop).stats[1:]
+    stats = stats[stats[:, cv2.CC_STAT_AREA] >= metrics.px(IN_STAMP_MIN_PX) * metrics.scale]
+    if len(stats) < 4:
+        return []
+    lettering = max(float(np.median(stats[:, cv2.CC_STAT_HEIGHT])), 0.6 * h_page)
+    heights = stats[:, cv2.CC_STAT_HEIGHT]
+    tall = stats[(heights >= IN_STAMP_TALL * lettering) & (heights < IN_STAMP_MAX_SHARE * box.height)
+                 & (stats[:, cv2.CC_STAT_WIDTH] < 0.5 * box.width)]
+    regions = []
+    for x, y, w, hh, count in _rows_of(tall, gap=2 * lettering):
+        if count < 2 or w < 1.5 * lettering:
+            continue
+        if _crosses(ink, t + y, t + y + hh, left, right, reach=round(metrics.char_cols)):
+            continue
+        piece = crop[y:y + hh, x:x + w]
+        rows, cols = np.nonzero(piece)
+        region_box, polygon = points_polygon(np.column_stack([cols + x + left, rows + y + t]))
+        ratio = hh / lettering
+        regions.append(Region(HANDWRITING, region_box, polygon, score=0.7, source="in-stamp",
+                              reason=f"handwriting inside a stamp: {count} strokes {ratio:.1f}x "
+                                     "the stamp's lettering, side by side (a written-in number)",
+                              detail={"in_stamp": True, "pieces": int(count), "ratio": round(ratio, 2)}))
+    return regions
+
+
+def _rows_of(stats: np.ndarray, *, gap: float) -> list[tuple[int, int, int, int, int]]:
+    """Pieces (x, y, w, h, ...) grouped left to right into rows: each joins a group whose rows it
+    shares by half the smaller height and which ends at most ``gap`` before it."""
+    groups: list[list[int]] = []
+    for x, y, w, h in sorted((int(s[0]), int(s[1]), int(s[2]), int(s[3])) for s in stats):
+        for g in groups:
+            shared = min(g[1] + g[3], y + h) - max(g[1], y)
+            if shared > 0.5 * min(h, g[3]) and x - (g[0] + g[2]) < gap:
+                x0, y0 = min(g[0], x), min(g[1], y)
+                g[:] = [x0, y0, max(g[0] + g[2], x + w) - x0, max(g[1] + g[3], y + h) - y0, g[4] + 1]
+                break
+        else:
+            groups.append([x, y, w, h, 1])
+    return [(g[0], g[1], g[2], g[3], g[4]) for g in groups]
+
+
+def _crosses(ink: np.ndarray, top: int, bottom: int, left: int, right: int, *, reach: int) -> bool:
+    """Does ink carry on outside [left, right) on these rows (a typed line under the stamp)?"""
+    before = ink[top:bottom, max(0, left - 4 * reach):max(0, left - reach // 2)]
+    after = ink[top:bottom, right + reach // 2:right + 4 * reach]
+    return any(band.size and float(band.mean()) > CROSSING_INK for band in (before, after))

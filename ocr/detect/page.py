@@ -6,7 +6,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ocr.detect.handwriting import classify_cluster, handwriting, ink_pieces, typed_rows
+from ocr.detect.handwriting import (
+    classify_cluster,
+    handwriting,
+    handwriting_in_stamps,
+    ink_pieces,
+    typed_rows,
+)
 from ocr.detect.ink import GOOD_WORD_CONF, Blob, TextMetrics, ink_mask, text_metrics
 from ocr.detect.regions import (
     HANDWRITING,
@@ -19,7 +25,7 @@ from ocr.detect.regions import (
     merge_overlapping,
     same_family,
 )
-from ocr.detect.stamps import ColourGroup, colour_stamps, shape_stamps
+from ocr.detect.stamps import ColourGroup, as_worn_stamp, colour_stamps, is_worn_frame, shape_stamps
 from ocr.detect.unrecognised import unrecognised_ink
 from ocr.preprocess import colour_ink_mask
 from ocr.tesseract import Word
@@ -55,10 +61,15 @@ def detect_page(view_image: np.ndarray, ocr_image: np.ndarray, colour_mask: np.n
     if "handwriting" in detectors:
         hands = handwriting(ink, words, metrics=metrics, exclude=stamp_mask, pieces=pieces)
         hands += _pen_handwriting(pens, typed_rows(pieces.typed), metrics=metrics, page_rows=ink.shape[0])
+        colour = colour_mask if colour_mask is not None or view_image.ndim != 3 else colour_ink_mask(view_image)
+        hands += handwriting_in_stamps(ink, stamps, metrics=metrics, colour_mask=colour, typed=pieces.typed)
         hands = merge_nearby(hands, gap=round(HAND_GAP * metrics.glyph_rows))
+        framed = [r for r in hands if is_worn_frame(ink, r, metrics=metrics)]
+        stamps += [as_worn_stamp(r) for r in framed]
+        hands = [r for r in hands if r not in framed]
     unread: list[Region] = []
     if "unrecognised_ink" in detectors and words is not None:
-        seen = stamp_mask | fill_regions(ink.shape, hands, margin=metrics.px(EXCLUDE_MARGIN))
+        seen = fill_regions(ink.shape, stamps + hands, margin=metrics.px(EXCLUDE_MARGIN))
         unread = unrecognised_ink(ink & (1 - pieces.dust), words, metrics=metrics, exclude=seen,
                                   min_conf=min_word_conf, typed=pieces.typed)
     return resolve(stamps + hands + unread, min_overlap=merge_overlap)
@@ -115,5 +126,6 @@ def _inside(region: Region, other: Region) -> float:
 
 
 def _own_find(a: Region, b: Region) -> bool:
-    """Is ``a`` a find of its own inside ``b``: ink of another colour?"""
-    return bool(a.colour and b.colour and a.colour != b.colour)
+    """Is ``a`` a find of its own inside ``b``: ink of another colour, or a number written into
+    the stamp ``b`` (see :func:`ocr.detect.handwriting.handwriting_in_stamps`)?"""
+    return bool(a.colour and b.colour and a.colour != b.colour) or bool(a.detail.get("in_stamp"))

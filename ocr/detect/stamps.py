@@ -35,6 +35,7 @@ MAX_STAMP_SIDE = 1200
 FRAME_SIDE_COVER = 0.6
 BRIDGE_PX = 7  # half-resolution pixels
 WIDE_BRIDGE_PX = 17
+LINE_GAP_PX = 41  # half-resolution pixels: a side of a worn frame may miss 0.27 in
 MAX_FRAME_FILL = 0.35  # ink share inside: a frame holds lettering; a seal or a blot is solid
 MIN_RING_AXIS = 150  # 0.5 in: smaller loops are handwritten digits and letters, not stamps
 # A ring: inked along at least 60% of the fitted ellipse, at least 25 points more than just
@@ -203,14 +204,26 @@ def shape_candidates(small: np.ndarray, *, metrics: TextMetrics) -> tuple[list[S
     small = strip_rules(small, min_length=max_side, max_thickness=6)
     pieces = long_ink(small, min_length=max(3 * min_side // 4, 8))
     out: dict[tuple[int, int, int, int], ShapeCandidate] = {}
-    for bridge in (BRIDGE_PX, WIDE_BRIDGE_PX):
-        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (bridge, bridge))
-        comps = components(cv2.morphologyEx(pieces, cv2.MORPH_CLOSE, kernel))
+    for bridge in (BRIDGE_PX, WIDE_BRIDGE_PX, -LINE_GAP_PX):
+        if bridge > 0:
+            kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (bridge, bridge))
+            closed = cv2.morphologyEx(pieces, cv2.MORPH_CLOSE, kernel)
+        else:
+            closed = _close_along_lines(pieces, -bridge)
+        comps = components(closed)
         for label in range(1, len(comps) + 1):
             left, top, cols, rows, _ = (int(v) for v in comps.stats[label])
             if min(cols, rows) >= min_side and max(cols, rows) <= max_side:
                 out.setdefault((left, top, cols, rows), _candidate(comps, label, pieces))
     return list(out.values()), pieces
+
+
+def _close_along_lines(pieces: np.ndarray, gap: int) -> np.ndarray:
+    """Pieces with gaps up to ``gap`` closed along rows and along columns only: the sides of a
+    worn frame broken into dashes line up, and join without bridging to anything beside them."""
+    across = cv2.morphologyEx(pieces, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
+    down = cv2.morphologyEx(pieces, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap)))
+    return np.bitwise_or(np.asarray(across, dtype=np.uint8), np.asarray(down, dtype=np.uint8))
 
 
 def _candidate(comps: Components, label: int, pieces: np.ndarray) -> ShapeCandidate:
@@ -269,9 +282,12 @@ def _outer_lines(profile: np.ndarray, band: int) -> tuple[int, int]:
     return first, last
 
 
-def _frame(cand: ShapeCandidate, *, min_side: int) -> Region | None:
+def _frame(cand: ShapeCandidate, *, min_side: int, near_ink: np.ndarray | None = None) -> Region | None:
     """A rectangle with at least three inked sides, each found as the best-covered row or column
-    in the outer fifth of the upright candidate (so a stray tail does not shift the frame)."""
+    in the outer fifth of the upright candidate (so a stray tail does not shift the frame).
+
+    ``near_ink`` (all half-resolution ink, dilated a little) also measures each side: a worn side
+    in short dashes is missing from the candidate's long pieces but still drawn on the page."""
     raw, (u0, v0), angle = _upright(cand)
     grid = cv2.dilate(raw, np.ones((3, 3), np.uint8))  # a side may wobble by a pixel
     rows, cols = grid.shape
@@ -282,12 +298,20 @@ def _frame(cand: ShapeCandidate, *, min_side: int) -> Region | None:
         return None
     covers = [grid[top, left:right + 1].mean(), grid[top:bottom + 1, right].mean(),
               grid[bottom, left:right + 1].mean(), grid[top:bottom + 1, left].mean()]
+    theta = np.radians(angle)
+    cos, sin = np.cos(theta), np.sin(theta)
+    if near_ink is not None and sum(c >= FRAME_SIDE_COVER for c in covers) == 2:
+        def on_page(us: np.ndarray, vs: np.ndarray) -> float:
+            uu, vv = us + u0, vs + v0
+            return _sample(near_ink, np.column_stack([uu * cos - vv * sin, uu * sin + vv * cos]))
+        across, down = np.arange(left, right + 1, dtype=np.float64), np.arange(top, bottom + 1, dtype=np.float64)
+        drawn = [on_page(across, np.full_like(across, top)), on_page(np.full_like(down, right), down),
+                 on_page(across, np.full_like(across, bottom)), on_page(np.full_like(down, left), down)]
+        covers = [max(a, b) for a, b in zip(covers, drawn, strict=True)]
     sides = int(sum(c >= FRAME_SIDE_COVER for c in covers))
     inner = raw[top + 3:bottom - 2, left + 3:right - 2]
     if sides < 3 or (inner.size and inner.mean() > MAX_FRAME_FILL):
         return None
-    theta = np.radians(angle)
-    cos, sin = np.cos(theta), np.sin(theta)
     u = np.array([left, right, right, left], dtype=np.float64) + u0
     v = np.array([top, top, bottom, bottom], dtype=np.float64) + v0
     corners = np.column_stack([u * cos - v * sin, u * sin + v * cos])  # turned back
@@ -378,12 +402,13 @@ def shape_stamps(ink: np.ndarray, *, metrics: TextMetrics) -> list[Region]:
     small = _shrink(ink)
     candidates, pieces = shape_candidates(small, metrics=metrics)
     near = cv2.dilate(pieces, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
+    near_all = cv2.dilate(small, np.ones((3, 3), np.uint8))
     min_side = metrics.px(MIN_FRAME_SIDE) // SHAPE_SHRINK
     min_axis = metrics.px(MIN_RING_AXIS) // SHAPE_SHRINK
     max_side = metrics.px(MAX_STAMP_SIDE) // SHAPE_SHRINK
     found: list[Region] = []
     for cand in candidates:
-        frame = _frame(cand, min_side=min_side)
+        frame = _frame(cand, min_side=min_side, near_ink=near_all)
         ellipse = _fit_ellipse(cand)
         ring = _ring(ellipse, near, small, min_side=min_axis, max_side=max_side) if ellipse else None
         found.extend(r for r in (ring or frame,) if r is not None)
@@ -392,3 +417,45 @@ def shape_stamps(ink: np.ndarray, *, metrics: TextMetrics) -> list[Region]:
         if ring is not None:
             found.append(ring)
     return found
+
+
+# --- worn frames (found first as pen strokes) ------------------------------------------------------
+
+# A worn or dashed frame falls apart into pieces too short to trace as a rectangle, and the
+# stamp's letters then pass for strokes. Seen from the pen mark's box, a frame still shows: its
+# short sides nearly whole (a column near each side inked over most of the height) and its long
+# sides at least in dashes. Handwriting touches its box's sides at a few points only.
+WORN_SIDE_COVER = 0.6  # the worse of the left and right sides
+WORN_TOP_COVER = 0.28  # the worse of the top and bottom sides
+WORN_BAND = 0.15  # of the box: where a side is looked for
+WORN_WOBBLE = 5  # px: dilation that closes a side's pinholes and follows its wobble
+
+
+def frame_cover(ink: np.ndarray, box: Box) -> tuple[float, float]:
+    """(worse of top and bottom, worse of left and right): the best-inked row or column near each
+    side, as a share of the box's width or height."""
+    pad = WORN_WOBBLE + 1
+    crop = ink[max(box.top - pad, 0):box.bottom + pad, max(box.left - pad, 0):box.right + pad]
+    if crop.size == 0:
+        return 0.0, 0.0
+    crop = cv2.dilate(crop, np.ones((WORN_WOBBLE, WORN_WOBBLE), np.uint8))
+    rows, cols = crop.mean(axis=1), crop.mean(axis=0)
+    band_r, band_c = max(3, int(WORN_BAND * len(rows))), max(3, int(WORN_BAND * len(cols)))
+    return (float(min(rows[:band_r].max(), rows[-band_r:].max())),
+            float(min(cols[:band_c].max(), cols[-band_c:].max())))
+
+
+def is_worn_frame(ink: np.ndarray, region: Region, *, metrics: TextMetrics) -> bool:
+    """Is this black-ink pen find a stamp whose worn frame did not trace (see :func:`frame_cover`)?"""
+    if region.colour or region.detail.get("in_stamp") or min(region.box.width, region.box.height) < metrics.px(MIN_STAMP_SIDE):
+        return False
+    across, down = frame_cover(ink, region.box)
+    return down >= WORN_SIDE_COVER and across >= WORN_TOP_COVER
+
+
+def as_worn_stamp(region: Region) -> Region:
+    """The region re-typed as a stamp, saying why."""
+    return Region(STAMP, region.box, region.polygon, score=0.6, source="worn-frame",
+                  reason=f"stamp with a worn frame {region.box.width}x{region.box.height} px: its sides "
+                         "show at the edges of ink that is not typing",
+                  detail=dict(region.detail))
