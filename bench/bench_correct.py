@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import re
 import subprocess
@@ -34,6 +35,9 @@ from ocr.correct import (  # noqa: E402
 )
 from ocr.score import character_error_rate, normalise, split_grapheme_clusters  # noqa: E402
 
+BENCH = ROOT / "bench"
+SYNTH_DATA = BENCH / "data"  # the `ocr synth` set of `make bench` (bench/run_bench.py)
+WORK = BENCH / "work"  # gitignored: OCR text and pipeline stage caches
 SHARED = ROOT.parent / "shared"
 SEED = SHARED / "seed" / "ivanov-journal-1955-12-24.txt"
 KOMI = SHARED / "realdata" / "komi-vyl-tujod-1939" / "1939_09"
@@ -327,6 +331,83 @@ def run_pages(args: argparse.Namespace, log: list[str], *, levels: tuple[Level, 
     return rows
 
 
+def synth_manifest(data: Path, *, pages: int, seed: int, workers: int) -> dict:
+    """The `ocr synth` set in ``data`` (made by run_bench.ensure_set when missing or different)."""
+    sys.path.insert(0, str(BENCH))
+    from run_bench import ensure_set
+
+    return ensure_set(data, pages=pages, seed=seed, workers=workers)
+
+
+def synth_ocr(data: Path, manifest: dict, *, jobs: int, work: Path) -> list[tuple[dict, str, str]]:
+    """(manifest item, truth, OCR text) per page of the `ocr synth` set, read the way `ocr run`
+    reads a page: ocr.pipeline.process_page (load, preprocess, tesseract with default settings),
+    then the page text as the pipeline joins its words. The texts are kept in ``work`` (by image
+    checksum), so reruns skip the pipeline. The image detectors are switched off: they add review
+    regions, not text."""
+    items = manifest["items"]
+    index = work / "texts.json"
+    known = json.loads(index.read_text(encoding="utf-8")) if index.is_file() else {}
+    sums = {item["image"]: hashlib.sha256((data / item["image"]).read_bytes()).hexdigest()
+            for item in items}
+    texts = {name: known[name]["text"] for name, digest in sums.items()
+             if known.get(name, {}).get("sha256") == digest}
+    missing = [data / name for name in sums if name not in texts]
+    if missing:
+        texts.update(_pipeline_texts(missing, jobs=jobs, work=work))
+        index.write_text(json.dumps({name: {"sha256": sums[name], "text": texts[name]}
+                                     for name in sums}, ensure_ascii=False, indent=0),
+                         encoding="utf-8")
+    return [(item, (data / item["gt"]).read_text(encoding="utf-8"), texts[item["image"]])
+            for item in items]
+
+
+def _pipeline_texts(images: list[Path], *, jobs: int, work: Path) -> dict[str, str]:
+    """Page text of each one-page image by the pipeline's page stages, in ``jobs`` processes."""
+    from ocr.batch import iter_processed
+    from ocr.pipeline import PageFailure, plan_batch
+    from ocr.settings import load_settings
+    from ocr.tesseract import read_words, words_to_text
+
+    settings = load_settings(None, output_dir=work, workers=jobs, detectors=[], read_stamps=False,
+                             formats=["txt", "tsv"], correction="off")
+    planned, _, failures = plan_batch(images, settings=settings)
+    texts: dict[str, str] = {}
+    for page in iter_processed(planned, settings):
+        if isinstance(page, PageFailure):
+            failures.append(page)
+        else:
+            texts[page.job.scan.path.name] = words_to_text(read_words(page.ocr.tsv)).text
+    if failures:
+        raise SystemExit(f"OCR failed: {failures}")
+    return texts
+
+
+def run_synth(args: argparse.Namespace, log: list[str]) -> list[str]:
+    """The `ocr synth` set per degradation level, typed-only pages and stamped pages apart (a
+    stamped page's OCR text also has the stamps' and handwriting's words, which its .gt.txt lacks)."""
+    manifest = synth_manifest(args.data, pages=args.synth_pages, seed=args.synth_seed,
+                              workers=args.jobs)
+    pairs = synth_ocr(args.data, manifest, jobs=args.jobs,
+                      work=args.work / f"synth-{manifest['seed']}-{manifest['pages']}")
+    rows = []
+    for stamped in (False, True):
+        kind = "stamped" if stamped else "typed only"
+        for level in manifest["levels"]:
+            tally = Tally()
+            for item, truth, text in pairs:
+                if item["level"] != level or item["stamped"] != stamped:
+                    continue
+                started = time.perf_counter()
+                result = apply(text, threshold=args.threshold)
+                bad = tally.add(truth, result, time.perf_counter() - started)
+                log += _log_lines(f"synth {level} {kind} {item['name']}", result, bad)
+            if tally.pages:
+                rows.append(tally.row(f"ocr synth {level}, {kind}", tally.pages))
+                print(rows[-1], flush=True)
+    return rows
+
+
 def measured_table(args: argparse.Namespace) -> ConfusionTable:
     """The default table updated with letter confusions counted on other pages (other seed,
     other line width, so no page of the test is seen)."""
@@ -463,21 +544,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--komi", type=int, default=100, help="Komi lines (every third, sorted)")
     parser.add_argument("--threshold", type=float, default=None, help="apply threshold")
     parser.add_argument("--jobs", type=int, default=2, help="tesseract processes")
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "bench_correct",
-                        help="folder for OCR text, so reruns skip tesseract")
+    parser.add_argument("--work", type=Path, default=WORK,
+                        help="folder for OCR text and pipeline caches, so reruns skip tesseract")
+    parser.add_argument("--data", type=Path, default=SYNTH_DATA,
+                        help="the `ocr synth` set (generated here when missing, as make bench does)")
+    parser.add_argument("--synth-pages", type=int, default=64, help="pages of the `ocr synth` set")
+    parser.add_argument("--synth-seed", type=int, default=1955, help="seed of the `ocr synth` set")
+    parser.add_argument("--no-synth", dest="synth", action="store_false",
+                        help="skip the rows of the `ocr synth` set")
+    parser.add_argument("--no-own", dest="own", action="store_false",
+                        help="skip Komi and the benchmark's own rendered pages")
     parser.add_argument("--out", type=Path, default=None, help="write the table as Markdown here")
     parser.add_argument("--no-measured", dest="measured", action="store_false",
                         help="skip the rows with a confusion table measured on other pages")
     parser.add_argument("--log", type=Path, default=None, help="write every change here")
     args = parser.parse_args(argv)
+    args.cache = args.work / "correct"
     args.cache.mkdir(parents=True, exist_ok=True)
     log: list[str] = []
     lexicons = compare_lexicons()
     print(HEADER, flush=True)
-    rows = run_komi(args, args.cache, log) + run_pages(args, log)
-    if args.measured:
-        rows += run_pages(args, log, levels=LEVELS[2:], confusions=measured_table(args),
-                          label=" (measured table)")
+    rows: list[str] = []
+    if args.own:
+        rows += run_komi(args, args.cache, log) + run_pages(args, log)
+        if args.measured:
+            rows += run_pages(args, log, levels=LEVELS[2:], confusions=measured_table(args),
+                              label=" (measured table)")
+    if args.synth:
+        rows += run_synth(args, log)
     if args.out:
         write_results(args.out, [HEADER, *rows, "", *lexicons], args)
     if args.log:
