@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-CandidateKind = Literal["script", "edit", "split", "join", "hyphen", "learned"]
+CandidateKind = Literal["script", "edit", "split", "join", "hyphen", "learned", "case"]
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,11 @@ class CorrectionSettings:
     caps_bonus: float = 4.0  # added for an all-capitals word (header, acronym)
     context_weight: float = 2.0  # nats for fitting, or failing, the neighbours' grammar
     tiny_min_zipf: float = 3.0  # a short token is only corrected to a common word
+    short_keep: float = 3.0  # nats for "right as read" of a word of two letters
+    max_short: int = 2
+    fragment_keep: float = 3.0  # nats for "right as read" beside a fragment (``ри тмичную``)
+    max_fragment: int = 3  # a neighbour this short (letters) and rarer than fragment_zipf ...
+    fragment_zipf: float = 4.5  # ... is a fragment (на, по, из, от are more frequent)
     join_cost: float = 1.0  # nats for removing a space inside a word
     min_join_piece: int = 3  # letters each piece must have to be joined
     hyphen_cost: float = 0.5  # nats for joining a word hyphenated at a line end
@@ -54,6 +59,9 @@ class Context:
     protected: frozenset[str]
     settings: CorrectionSettings
     keep_shift: float = 0.0  # nats added to every "keep as read" hypothesis on this page
+    # Known words this text writes with a capital inside sentences (Совета, Министров): their
+    # capital is the document's usage, not a misreading.
+    capitalised: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

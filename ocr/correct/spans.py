@@ -8,7 +8,13 @@ from ocr.correct.candidates import SearchLimits, search
 from ocr.correct.records import Suggestion
 from ocr.correct.scope import needs_check
 from ocr.correct.scoring import Context, Hypothesis, keep_zipf, ranked
-from ocr.correct.tokens import NON_RUSSIAN_CYRILLIC, Token, hyphenated_breaks, is_cyrillic
+from ocr.correct.tokens import (
+    ABBREVIATIONS,
+    NON_RUSSIAN_CYRILLIC,
+    Token,
+    hyphenated_breaks,
+    is_cyrillic,
+)
 
 JOIN_LIMITS = SearchLimits(max_edits=1, max_generic=1, allow_split=False)
 
@@ -80,8 +86,10 @@ def _piece_zipf(token: Token, ctx: Context) -> float:
 
 
 def _joinable(token: Token, ctx: Context) -> bool:
-    """Cyrillic letters only, long enough, not protected, not an abbreviation before its period."""
+    """Cyrillic letters only, long enough, not protected, not an abbreviation before its period
+    (a longer piece before a period is the end of a sentence: ``произ водству.``)."""
     word = token.text
+    abbreviation = token.before_period and (word.lower() in ABBREVIATIONS or len(word) <= 3)
     return (len(word) >= ctx.settings.min_join_piece and all(is_cyrillic(c) for c in word)
-            and word.lower() not in ctx.protected and not token.before_period
+            and word.lower() not in ctx.protected and not abbreviation
             and not any(c in NON_RUSSIAN_CYRILLIC for c in word))

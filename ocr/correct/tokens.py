@@ -13,6 +13,7 @@ _HYPHENATED = regex.compile(r"(\p{L}+)[-\u2010\u00ad][ \t]*\n[ \t]*(\p{L}+)")
 _LINE_END_HYPHEN = regex.compile(r"[-\u2010\u00ad][ \t]*(?:\n|\Z)")
 # Marks that OCR leaves where it misread a letter; a word glued to one is only a piece of a word.
 _STRAY = frozenset("^<>[]{}|`‘’'\"*~\\/_@#$%&=+")
+_MARKS = regex.compile(r"[^\s\p{L}\p{N}\-\u2010]+")
 _ROMAN = regex.compile(r"M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})")
 _SENTENCE_END = frozenset(".!?…")
 
@@ -75,13 +76,32 @@ def tokenize(text: str) -> list[Token]:
         before_period = text[match.end():match.end() + 1] == "."
         broken = (_LINE_END_HYPHEN.match(text, match.end()) is not None
                   or text[match.end():match.end() + 1] in _STRAY
-                  or text[match.start() - 1:match.start()] in _STRAY and match.start() > 0)
+                  or text[match.start() - 1:match.start()] in _STRAY and match.start() > 0
+                  or _glued(text, match.start(), match.end()))
         prev = Token(match.start(), match.end(), match.group(), len(tokens), line, start,
                      before_period, broken)
         tokens.append(prev)
         line += match.group().count("\n")
         prev_end = match.end()
     return tokens
+
+
+def _glued(text: str, start: int, end: int) -> bool:
+    """Whether marks with no space join the word to letters on one side, a lower-case letter
+    going on after them: ``прач.нах``, ``судоремон”тного``, ``мес:чным`` are pieces of one word
+    whose middle OCR misread (a sentence or an abbreviation would go on with a capital or a
+    space)."""
+    after = _MARKS.match(text, end)
+    if after is not None and text[after.end():after.end() + 1].islower():
+        return True
+    i = start
+    while i > 0 and _is_mark(text[i - 1]):
+        i -= 1
+    return i < start and i > 0 and text[i - 1].isalpha() and text[start].islower()
+
+
+def _is_mark(char: str) -> bool:
+    return not (char.isspace() or char.isalnum() or char in "-\u2010")
 
 
 def _ends_sentence(prev: Token, gap: str) -> bool:

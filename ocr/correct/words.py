@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from ocr.correct.candidates import TWIN_COST, script_fixed, search, whole_latin_twin
-from ocr.correct.context import fit
+from ocr.correct.context import fit, parses
 from ocr.correct.records import Candidate, Suggestion
 from ocr.correct.scope import needs_check
 from ocr.correct.scoring import Context, Hypothesis, keep_zipf, ranked, text_zipf
@@ -16,6 +16,8 @@ LATIN_TWIN_SCORE = 0.95  # a Latin-only twin word (Ha, B, c) between Cyrillic wo
 LATIN_TWIN_MAX = 3  # longer Latin words are left alone: names, titles, quotations
 LEARNED_COST = 0.5  # nats for a reviewer's remembered correction
 LEARNED_BONUS = 2.0  # Zipf units added to it
+INNER_CAPITALS_SCORE = 0.97  # a known word with a capital letter inside it
+INNER_CAPITALS_MIN = 5  # letters: shorter ones are as often pieces of words (пРи, КИсл, тоЕ)
 
 
 def word_suggestions(text: str, tokens: Sequence[Token], token: Token,
@@ -25,18 +27,100 @@ def word_suggestions(text: str, tokens: Sequence[Token], token: Token,
     if lat and not cyr:
         return _latin_twin(token, tokens, ctx)
     if not needs_check(token, ctx):
-        return []
+        return _inner_capitals(text, tokens, token, ctx)
     fixed, twins = script_fixed(token.text)
     before, after = _neighbours(text, tokens, token)
     hypotheses = [_with_context(h, before, after, ctx) for h in _hypotheses(token, fixed, ctx)]
-    keep = Hypothesis(fixed, twins * TWIN_COST, "script", keep_zipf(token, ctx))
+    keep = Hypothesis(fixed, twins * TWIN_COST, "script", keep_zipf(token, ctx),
+                      _doubt(text, tokens, token, ctx))
     if twins and ctx.lexicon.is_word(fixed):
         hypotheses = []
         keep = replace(keep, zipf=ctx.lexicon.prior_zipf(fixed))
     # The case is kept as read: OCR puts stray periods inside sentences, so "after a period" is
     # no evidence that a lower-case word should have had a capital.
-    return [ranked((token.start, token.end, token.index), token.text, keep, hypotheses, ctx,
-                   keep_is_original=not twins)]
+    found = ranked((token.start, token.end, token.index), token.text, keep, hypotheses, ctx,
+                   keep_is_original=not twins)
+    prev = tokens[token.index - 1] if token.index > 0 else None
+    recased = {c.text: replace(c, text=sentence_case(token, prev, fixed, c.text, ctx))
+               for c in found.candidates}
+    return [replace(found, candidates=tuple(recased.values()))]
+
+
+def _doubt(text: str, tokens: Sequence[Token], token: Token, ctx: Context) -> float:
+    """Nats added to "right as read" where a correction is less trustworthy: a short word is one
+    edit from many others, and a word beside a fragment of a word (a piece of a few letters
+    that is no common word, ``ри тмичную``, ``зёнимаЮт ся``) is likely only part of a word OCR tore apart."""
+    settings = ctx.settings
+    doubt = settings.short_keep if sum(c.isalpha() for c in token.text) <= settings.max_short else 0.0
+    for i in (token.index - 1, token.index + 1):
+        if not 0 <= i < len(tokens):
+            continue
+        other = tokens[i]
+        a, b = (other, token) if i < token.index else (token, other)
+        letters = sum(c.isalpha() for c in other.text)
+        if (text[a.end:b.start] == " " and 0 < letters <= settings.max_fragment
+                and ctx.lexicon.zipf(other.text.lower()) < settings.fragment_zipf
+                and other.text.lower() not in ctx.protected):
+            return doubt + settings.fragment_keep
+    return doubt
+
+
+def sentence_case(token: Token, prev: Token | None, read: str, word: str, ctx: Context) -> str:
+    """The first letter's case of a correction of a word OCR read with capitals inside it.
+
+    OCR of worn typescript confuses the cases of look-alike letters (М/м, Т/т, Р/р): in
+    ``МИнИстГа`` the capitals are noise, the first one too when the word stands inside a sentence
+    after a small-letter word, unless it is a proper name or the text writes it with a capital
+    elsewhere (Совета Министров). Words with no capital inside keep the case OCR read (a capital
+    inside a sentence is as often the document's usage: Дальнего Востока, Посольства).
+    """
+    letters = [c for c in read if c.isalpha()]
+    if (len(letters) < 2 or all(c.isupper() for c in letters) or not word[:1].isupper()
+            or not any(c.isupper() for c in letters[1:]) or " " in word):
+        return word
+    low = word.lower()
+    if (token.sentence_start or prev is None or not prev.text[:1].islower()
+            or prev.line != token.line or low in ctx.capitalised or _proper(low, ctx)):
+        return word
+    return low[:1] + word[1:]
+
+
+PROPER_TAGS = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"})
+
+
+def _proper(word: str, ctx: Context) -> bool:
+    """Every dictionary reading of ``word`` is a proper name (names, places, organisations)."""
+    found = parses(word, ctx.lexicon)
+    return bool(found) and all(PROPER_TAGS & p.tag.grammemes for p in found)
+
+
+def capitalised_words(tokens: Sequence[Token], ctx: Context) -> frozenset[str]:
+    """Known words written with a capital inside a sentence, lower-cased."""
+    return frozenset(t.text.lower() for t in tokens
+                     if not t.sentence_start and t.text[:1].isupper() and t.text[1:].islower()
+                     and len(t.text) > 1 and ctx.lexicon.is_word(t.text))
+
+
+def _inner_capitals(text: str, tokens: Sequence[Token], token: Token,
+                    ctx: Context) -> list[Suggestion]:
+    """A known word with capitals inside it (``стРаны``, ``ПРиказа``): OCR read small letters as
+    their capital look-alikes. All-capital words, abbreviations, words shorter than
+    ``INNER_CAPITALS_MIN`` letters and pieces of torn words (``пРи влечением``) are left alone."""
+    word = token.text
+    inner = word[1:]
+    if (not any(c.isupper() for c in inner) or not any(c.islower() for c in word)
+            or any(not is_cyrillic(c) for c in word if c.isalpha()) or token.broken
+            or len(word) < INNER_CAPITALS_MIN or word.lower() in ctx.protected
+            or not ctx.lexicon.in_dictionary(word.lower())
+            or _doubt(text, tokens, token, ctx) > 0):
+        return []
+    if any("Abbr" in p.tag.grammemes for p in parses(word.lower(), ctx.lexicon)):
+        return []
+    prev = tokens[token.index - 1] if token.index > 0 else None
+    fixed = sentence_case(token, prev, word, word[0] + inner.lower(), ctx)
+    best = Candidate(fixed, INNER_CAPITALS_SCORE, 0.0, "case")
+    return [Suggestion(token.start, token.end, token.index, word, (best,),
+                       1 - INNER_CAPITALS_SCORE)]
 
 
 def _latin_twin(token: Token, tokens: Sequence[Token], ctx: Context) -> list[Suggestion]:
