@@ -279,14 +279,14 @@ def handwriting_in_stamps(ink: np.ndarray, stamps: Sequence[Region], *, metrics:
     found: list[Region] = []
     for stamp in stamps:
         for layer in inks:  # typing set aside, or not (a number may pass for lined-up typing)
-            for region in _numbers_in(layer, stamp.box, metrics=metrics, colour_mask=colour_mask):
+            for region in _numbers_in(layer, stamp.box, metrics=metrics, colour_mask=colour_mask, page_ink=ink):
                 if not any(intersection(region.box, f.box) > 0.5 * min(region.area, f.area) for f in found):
                     found.append(region)
     return found
 
 
-def _numbers_in(ink: np.ndarray, box: Box, *, metrics: TextMetrics,
-                colour_mask: np.ndarray | None) -> list[Region]:
+def _numbers_in(ink: np.ndarray, box: Box, *, metrics: TextMetrics, colour_mask: np.ndarray | None,
+                page_ink: np.ndarray) -> list[Region]:
     h_page = metrics.glyph_rows
     low, high = IN_STAMP_ASPECT
     if not (low * box.height <= box.width <= high * box.height) or box.height < IN_STAMP_MIN_ROWS * h_page:
@@ -310,7 +310,7 @@ def _numbers_in(ink: np.ndarray, box: Box, *, metrics: TextMetrics,
     for x, y, w, hh, count in _rows_of(tall, gap=2 * lettering):
         if count < 2 or w < 1.5 * lettering:
             continue
-        if _crosses(ink, t + y, t + y + hh, left, right, reach=round(metrics.char_cols)):
+        if _crosses(page_ink, t + y, t + y + hh, left, right, reach=round(metrics.char_cols)):
             continue
         piece = crop[y:y + hh, x:x + w]
         rows, cols = np.nonzero(piece)
