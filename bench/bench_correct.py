@@ -14,7 +14,7 @@ import textwrap
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -215,27 +215,38 @@ def char_errors(reference: str, text: str) -> tuple[int, int]:
 _SPACE = re.compile(r"\S+")
 
 
-def wrong_changes(truth: str, result: Correction) -> list[tuple[str, str, str]]:
-    """(original, replacement, truth) for each change that did not give the ground-truth word(s).
+def judged_changes(truth: str, result: Correction) -> list[tuple[str, str, str, str]]:
+    """(verdict, original, replacement, truth) for each change, verdict "right", "partial" or
+    "wrong".
 
     OCR and truth are aligned character by character (rapidfuzz); the OCR words a change touches
-    are mapped through that alignment to the truth words they overlap.
+    are mapped through that alignment to the truth words they overlap (the aligned truth span).
+    *right*: the edited words are the truth words (punctuation beside them ignored). *wrong*
+    (introduced errors): the edited words are no closer to the truth span than the OCR words were
+    (Levenshtein distance after >= before, punctuation and case counted). *partial*: closer, not
+    exact (``Монгажники`` -> ``Монтажники`` where the page has ``монтажники``).
     """
     to_truth = _char_map(result.original, truth)
     words = [(m.start(), m.end()) for m in _SPACE.finditer(result.original)]
     truth_words = [(m.start(), m.end()) for m in _SPACE.finditer(truth)]
-    wrong = []
+    judged = []
     for change in result.changes:
         hit = [(s, e) for s, e in words if s < change.end and change.start < e] or [
             (change.start, change.end)]
         s0, e0 = hit[0][0], hit[-1][1]
-        fixed = (result.original[s0:change.start] + change.replacement
-                 + result.original[change.end:e0])
+        before = result.original[s0:e0]
+        fixed = result.original[s0:change.start] + change.replacement + result.original[change.end:e0]
         t0, t1 = to_truth[s0], to_truth[e0]
         expected = " ".join(truth[s:e] for s, e in truth_words if s < max(t1, t0 + 1) and t0 < e)
-        if _core_text(fixed) != _core_text(expected):
-            wrong.append((change.original, change.replacement, expected))
-    return wrong
+        if _core_text(fixed) == _core_text(expected):
+            verdict = "right"
+        elif (Levenshtein.distance(" ".join(fixed.split()), expected)
+              < Levenshtein.distance(" ".join(before.split()), expected)):
+            verdict = "partial"
+        else:
+            verdict = "wrong"
+        judged.append((verdict, change.original, change.replacement, expected))
+    return judged
 
 
 def _char_map(ocr: str, truth: str) -> list[int]:
@@ -259,36 +270,47 @@ def _core_text(text: str) -> str:
 
 @dataclass
 class Tally:
-    """Totals of one benchmark row."""
+    """Totals of one benchmark row; corrections counted as right, partial and wrong
+    (``judged_changes``)."""
 
     pages: int = 0
     errors_before: int = 0
     errors_after: int = 0
     chars: int = 0
     changes: int = 0
-    wrong: int = 0
+    verdicts: Counter = field(default_factory=Counter)
     seconds: float = 0.0
 
-    def add(self, truth: str, result: Correction, seconds: float) -> list[tuple[str, str, str]]:
+    def add(self, truth: str, result: Correction, seconds: float) -> list[tuple[str, str, str, str]]:
         before, total = char_errors(truth, result.original)
         after, _ = char_errors(truth, result.text)
-        bad = wrong_changes(truth, result)
+        judged = judged_changes(truth, result)
         self.pages += 1
         self.errors_before += before
         self.errors_after += after
         self.chars += total
         self.changes += len(result.changes)
-        self.wrong += len(bad)
+        self.verdicts.update(v for v, *_ in judged)
         self.seconds += seconds
-        return bad
+        return judged
+
+    @property
+    def reduction(self) -> float:
+        return 1 - self.errors_after / self.errors_before if self.errors_before else 0.0
+
+    def share(self, verdict: str) -> float:
+        return self.verdicts[verdict] / self.changes if self.changes else 0.0
 
     def row(self, name: str, units: int) -> str:
         cer_b = self.errors_before / max(self.chars, 1)
         cer_a = self.errors_after / max(self.chars, 1)
-        red = 1 - self.errors_after / self.errors_before if self.errors_before else 0.0
-        wrong = f"{self.wrong} ({self.wrong / self.changes:.1%})" if self.changes else "0"
-        return (f"| {name} | {units} | {self.chars} | {cer_b:.4f} | {cer_a:.4f} | {red:+.1%} | "
-                f"{self.changes} | {wrong} | {self.seconds:.1f} |")
+        wrong = self.verdicts["wrong"]
+        strict = self.changes - self.verdicts["right"]
+        counts = (f"{self.verdicts['right']} | {self.verdicts['partial']} | "
+                  f"{wrong} ({self.share('wrong'):.1%}) | {strict} ({strict / self.changes:.1%})"
+                  if self.changes else "0 | 0 | 0 | 0")
+        return (f"| {name} | {units} | {self.chars} | {cer_b:.4f} | {cer_a:.4f} | "
+                f"{self.reduction:+.1%} | {self.changes} | {counts} | {self.seconds:.1f} |")
 
 
 # --- runs ----------------------------------------------------------------------------------------
@@ -324,8 +346,8 @@ def run_pages(args: argparse.Namespace, log: list[str], *, levels: tuple[Level, 
                                      jobs=args.jobs, cache=args.cache):
             started = time.perf_counter()
             result = apply(text, names=NAMES, threshold=args.threshold, confusions=confusions)
-            bad = tally.add(truth, result, time.perf_counter() - started)
-            log += _log_lines(f"{level.name}{label}", result, bad)
+            judged = tally.add(truth, result, time.perf_counter() - started)
+            log += _log_lines(f"{level.name}{label}", result, judged)
         rows.append(tally.row(f"pages {level.name}{label}", tally.pages))
         print(rows[-1], flush=True)
     return rows
@@ -400,8 +422,8 @@ def run_synth(args: argparse.Namespace, log: list[str]) -> list[str]:
                     continue
                 started = time.perf_counter()
                 result = apply(text, threshold=args.threshold)
-                bad = tally.add(truth, result, time.perf_counter() - started)
-                log += _log_lines(f"synth {level} {kind} {item['name']}", result, bad)
+                judged = tally.add(truth, result, time.perf_counter() - started)
+                log += _log_lines(f"synth {level} {kind} {item['name']}", result, judged)
             if tally.pages:
                 rows.append(tally.row(f"ocr synth {level}, {kind}", tally.pages))
                 print(rows[-1], flush=True)
@@ -421,17 +443,47 @@ def measured_table(args: argparse.Namespace) -> ConfusionTable:
     return confusions_from_counts(letters, base=load_confusions())
 
 
-def _log_lines(label: str, result: Correction, bad: list[tuple[str, str, str]]) -> list[str]:
+def glued_readings(sets: list[tuple[Path, Path]]) -> Counter[tuple[str, str]]:
+    """{(typed, ocr): count} for the marks OCR put between letters of a word, counted with
+    ``counts_from_pairs`` on (glued OCR word, aligned truth word) pairs of `ocr synth` sets given
+    as (set folder, its ``texts.json`` from ``synth_ocr``). This is how ``ocr.correct.glued``'s
+    table was measured (on tuning sets, never the reported one)."""
+    from ocr.correct.glued import GLUED
+
+    pairs = []
+    for data, texts_json in sets:
+        texts = json.loads(texts_json.read_text(encoding="utf-8"))
+        manifest = json.loads((data / "manifest.json").read_text(encoding="utf-8"))
+        for item in manifest["items"]:
+            truth = " ".join((data / item["gt"]).read_text(encoding="utf-8").split())
+            ocr = " ".join(texts[item["image"]]["text"].split())
+            to_truth = _char_map(ocr, truth)
+            for m in GLUED.finditer(ocr):
+                t0, t1 = to_truth[m.start()], to_truth[m.end()]
+                while t0 > 0 and not truth[t0 - 1].isspace():
+                    t0 -= 1
+                while t1 < len(truth) and not truth[t1].isspace():
+                    t1 += 1
+                pairs.append((m.group(), truth[t0:t1].strip(".,;:!?()\"«»")))
+    marks = re.compile(r"[^\w\s-]")
+    counts = Counter({(r, o): n for (r, o), n in counts_from_pairs(pairs).items()
+                      if len(o) == 1 and marks.match(o)})
+    # Marks read as nothing: every mark of the glued words not read as something else.
+    seen = Counter(c for word, _ in pairs for c in word if marks.match(c))
+    for mark, n in seen.items():
+        rest = n - sum(k for (_, o), k in counts.items() if o == mark)
+        if rest > 0:
+            counts[("", mark)] = rest
+    return counts
+
+
+def _log_lines(label: str, result: Correction,
+               judged: list[tuple[str, str, str, str]]) -> list[str]:
     lines = []
-    for c in result.changes:
-        truth = _truth_of(c, bad)
-        lines.append(f"{label}: {c.original!r} -> {c.replacement!r} ({c.score:.2f})"
-                     + (f"  WRONG, truth {truth!r}" if truth else ""))
+    for c, (verdict, _, _, truth) in zip(result.changes, judged, strict=True):
+        mark = "" if verdict == "right" else f"  {verdict.upper()}, truth {truth!r}"
+        lines.append(f"{label}: {c.original!r} -> {c.replacement!r} ({c.score:.2f}){mark}")
     return lines
-
-
-def _truth_of(change, bad: list[tuple[str, str, str]]) -> str:
-    return next((t for o, r, t in bad if o == change.original and r == change.replacement), "")
 
 
 def run_komi(args: argparse.Namespace, cache: Path, log: list[str]) -> list[str]:
@@ -465,8 +517,8 @@ def _komi_tally(pairs: list[tuple[str, str]], label: str, args: argparse.Namespa
     for truth, text in pairs:
         started = time.perf_counter()
         result = apply(text, threshold=args.threshold)
-        bad = tally.add(truth, result, time.perf_counter() - started)
-        log += _log_lines(label, result, bad)
+        judged = tally.add(truth, result, time.perf_counter() - started)
+        log += _log_lines(label, result, judged)
     return tally
 
 
@@ -517,7 +569,8 @@ def _wordfreq_check():
 
 
 HEADER = ("| set | units | ref chars | CER before | CER after | error reduction | corrections | "
-          "wrong | correction s |\n|---|---|---|---|---|---|---|---|---|")
+          "right | partial | wrong (introduced errors) | not exact (strict) | correction s |\n"
+          "|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 BEGIN, END = "<!-- bench_correct: begin -->", "<!-- bench_correct: end -->"
@@ -558,9 +611,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-measured", dest="measured", action="store_false",
                         help="skip the rows with a confusion table measured on other pages")
     parser.add_argument("--log", type=Path, default=None, help="write every change here")
+    parser.add_argument("--glued-readings", type=Path, nargs="+", default=None, metavar="SET",
+                        help="only print what marks glued inside words stand for on these "
+                             "`ocr synth` sets (their OCR texts taken from WORK/synth-SEED-PAGES)")
     args = parser.parse_args(argv)
     args.cache = args.work / "correct"
     args.cache.mkdir(parents=True, exist_ok=True)
+    if args.glued_readings:
+        sets = []
+        for data in args.glued_readings:
+            manifest = json.loads((data / "manifest.json").read_text(encoding="utf-8"))
+            sets.append((data, args.work / f"synth-{manifest['seed']}-{manifest['pages']}"
+                         / "texts.json"))
+        for (ref, ocr), n in glued_readings(sets).most_common():
+            print(f"{ocr!r}\t{ref!r}\t{n}")
+        return 0
     log: list[str] = []
     lexicons = compare_lexicons()
     print(HEADER, flush=True)
