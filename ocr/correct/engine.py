@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from ocr.correct.confusions import ConfusionTable
+from ocr.correct.glued import glued_suggestions
 from ocr.correct.lexicon import Lexicon
 from ocr.correct.records import Candidate, Change, Correction, Suggestion
 from ocr.correct.scope import foreign_lines, noise_shift
@@ -64,6 +65,7 @@ def _suggest(text: str, ctx: Context) -> tuple[list[Suggestion], tuple[int, ...]
     used: set[int] = set()
     hyphenated = hyphen_suggestions(text, live, used, ctx)  # marks both parts as used
     found = hyphenated if ctx.settings.join_hyphenation else []
+    found += glued_suggestions(text, live, used, ctx)
     found += join_suggestions(text, live, used, ctx)
     found += [s for t in live if t.index not in used
               for s in word_suggestions(text, tokens, t, ctx)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-CandidateKind = Literal["script", "edit", "split", "join", "hyphen", "learned", "case"]
+CandidateKind = Literal["script", "edit", "split", "join", "hyphen", "learned", "case", "glued"]
 
 
 @dataclass(frozen=True)
