@@ -47,7 +47,12 @@ DENSE_MIN_SIDE = 4.0  # H (0.5 in): a thick-penned number is dense too, but smal
 SIGNATURE_ASPECT = 2.0
 SIGNATURE_COLS = 5.0  # H
 SIGNATURE_STROKE = 0.35  # of the cluster width
-SIGNATURE_AFTER = 0.75  # below this share of the typed lines, or in the bottom third of the page
+SIGNATURE_AFTER = 0.75
+IN_STAMP_COVER = 0.8  # share of a cluster's box inside a coloured stamp's box to count as in it
+# A number written into a coloured stamp in black: at least two digits wide and a line high
+# (smaller black bits there are what colour removal left of the stamp's own ink).
+IN_STAMP_NUMBER_COLS = 1.5
+IN_STAMP_NUMBER_ROWS = 0.9  # below this share of the typed lines, or in the bottom third of the page
 
 
 @dataclass(frozen=True, eq=False)
@@ -168,11 +173,13 @@ def handwriting_evidence(f: StrokeFeatures) -> list[str]:
 
 
 def classify_cluster(group: Blob, *, metrics: TextMetrics, text_rows: tuple[int, int] | None,
-                     page_rows: int, typed: np.ndarray | None = None) -> Region | None:
+                     page_rows: int, typed: np.ndarray | None = None, in_stamp: str = "") -> Region | None:
     """A handwriting, signature or dense-ink stamp region for one cluster, or None (typing, dust).
 
     ``typed`` (the page's typed-glyph mask) lets a black cluster no taller than typing that sits
-    on a typed line pass for smudged typing rather than handwriting."""
+    on a typed line pass for smudged typing rather than handwriting. ``in_stamp`` names the ink
+    of a coloured stamp the cluster lies in: black ink there that is not typing is a pen's (a
+    number written in), whatever its size."""
     h = metrics.glyph_rows
     if group.mask.sum() < metrics.px(MIN_CLUSTER_PX) * metrics.scale or max(group.rows, group.cols) < MIN_CLUSTER_SIDE * h:
         return None
@@ -188,6 +195,8 @@ def classify_cluster(group: Blob, *, metrics: TextMetrics, text_rows: tuple[int,
         reasons = [f"{group.colour} pen ink", *handwriting_evidence(f)]
     elif group.rows <= GLYPH_MAX_ROWS * h and _in_typed_line(group, typed, metrics=metrics):
         return None  # typing-sized ink on a typed line: smudged typing, left to unrecognised ink
+    elif in_stamp and group.cols >= IN_STAMP_NUMBER_COLS * h and group.rows >= IN_STAMP_NUMBER_ROWS * h:
+        reasons = [f"black ink in a {in_stamp} stamp, not typing", *handwriting_evidence(f)]
     else:
         reasons = handwriting_evidence(f)
     if not reasons:
@@ -195,6 +204,15 @@ def classify_cluster(group: Blob, *, metrics: TextMetrics, text_rows: tuple[int,
     kind = SIGNATURE if _is_signature(f, box, metrics=metrics, text_rows=text_rows, page_rows=page_rows) else HANDWRITING
     return Region(kind, box, polygon, score=min(0.95, 0.45 + 0.15 * len(reasons)), colour=group.colour,
                   source="strokes", reason=f"{kind}: " + "; ".join(reasons), detail=detail)
+
+
+def _stamp_around(group: Blob, stamps: Sequence[Region]) -> str:
+    """The colour of the coloured stamp whose box holds (nearly all of) the cluster, or ""."""
+    box = Box(group.left, group.top, group.cols, group.rows)
+    for stamp in stamps:
+        if stamp.colour and intersection(box, stamp.box) >= IN_STAMP_COVER * group.rows * group.cols:
+            return stamp.colour
+    return ""
 
 
 def _in_typed_line(group: Blob, typed: np.ndarray | None, *, metrics: TextMetrics) -> bool:
@@ -228,7 +246,8 @@ def typed_rows(typed: np.ndarray) -> tuple[int, int] | None:
 
 
 def handwriting(ink: np.ndarray, words: Sequence[Word] | None, *, metrics: TextMetrics,
-                exclude: np.ndarray | None = None, pieces: InkPieces | None = None) -> list[Region]:
+                exclude: np.ndarray | None = None, pieces: InkPieces | None = None,
+                coloured_stamps: Sequence[Region] = ()) -> list[Region]:
     """Handwriting, signatures (and dense ink blots) in the black/grey ink of the OCR image.
 
     Typed glyphs and dust (see :func:`ink_pieces`; pass ``pieces`` if already sorted), straight
@@ -245,7 +264,7 @@ def handwriting(ink: np.ndarray, words: Sequence[Word] | None, *, metrics: TextM
     found = []
     for group in ink_clusters(rest, metrics=metrics):
         region = classify_cluster(group, metrics=metrics, text_rows=span, page_rows=ink.shape[0],
-                                  typed=pieces.typed)
+                                  typed=pieces.typed, in_stamp=_stamp_around(group, coloured_stamps))
         if region is not None:
             found.append(region)
     return found
@@ -267,34 +286,35 @@ CROSSING_INK = 0.04  # ink share just outside the stamp on a row: a typed line r
 
 
 def handwriting_in_stamps(ink: np.ndarray, stamps: Sequence[Region], *, metrics: TextMetrics,
-                          colour_mask: np.ndarray | None = None, typed: np.ndarray | None = None) -> list[Region]:
+                          typed: np.ndarray | None = None,
+                          layers: dict[str, np.ndarray] | None = None) -> list[Region]:
     """Numbers written into registry stamps, in any ink (the stamp's own too, or on a grey scan).
 
     Inside each wide, several-line stamp (frame and rules set aside), pieces clearly taller than
     the stamp's lettering that stand side by side on one row (at least two: a number has digits)
     are a handwritten entry, unless the row's ink carries on outside the stamp (a typed line the
     stamp was pressed over). ``typed``: the page's typed glyphs (see :func:`ink_pieces`), set aside
-    first, so a number written across a typed line still stands out."""
-    inks = [ink] if typed is None else [ink, ink & (1 - typed)]
+    first, so a number written across a typed line still stands out. ``layers``: ink masks per
+    colour on a colour page; a coloured stamp is searched in its own colour only (a number in
+    another ink is a pen mark of its own, found by the other detectors)."""
+    black = [ink] if typed is None else [ink, ink & (1 - typed)]
     found: list[Region] = []
     for stamp in stamps:
-        for layer in inks:  # typing set aside, or not (a number may pass for lined-up typing)
-            for region in _numbers_in(layer, stamp.box, metrics=metrics, colour_mask=colour_mask, page_ink=ink):
+        own = (layers or {}).get(stamp.colour) if stamp.colour else None
+        for layer in ([own] if own is not None else black):  # typing set aside, or not (a number may pass for lined-up typing)
+            for region in _numbers_in(layer, stamp.box, metrics=metrics, page_ink=ink if own is None else own):
                 if not any(intersection(region.box, f.box) > 0.5 * min(region.area, f.area) for f in found):
                     found.append(region)
     return found
 
 
-def _numbers_in(ink: np.ndarray, box: Box, *, metrics: TextMetrics, colour_mask: np.ndarray | None,
-                page_ink: np.ndarray) -> list[Region]:
+def _numbers_in(ink: np.ndarray, box: Box, *, metrics: TextMetrics, page_ink: np.ndarray) -> list[Region]:
     h_page = metrics.glyph_rows
     low, high = IN_STAMP_ASPECT
     if not (low * box.height <= box.width <= high * box.height) or box.height < IN_STAMP_MIN_ROWS * h_page:
         return []
     t, b, left, right = box.top, box.bottom, box.left, box.right
     crop = ink[t:b, left:right].copy()
-    if colour_mask is not None:
-        crop |= colour_mask[t:b, left:right]
     inset = max(4, round(IN_STAMP_INSET * min(box.width, box.height)))
     crop[:inset], crop[-inset:], crop[:, :inset], crop[:, -inset:] = 0, 0, 0, 0
     crop = strip_rules(crop, min_length=max(20, box.width // 3), max_thickness=8)

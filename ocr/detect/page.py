@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import cv2
 import numpy as np
 
 from ocr.detect.handwriting import (
@@ -18,14 +19,23 @@ from ocr.detect.regions import (
     HANDWRITING,
     IMAGE_TYPES,
     SIGNATURE,
+    STAMP,
     Region,
     fill_regions,
+    grow_box,
     intersection,
     merge_nearby,
     merge_overlapping,
     same_family,
 )
-from ocr.detect.stamps import ColourGroup, as_worn_stamp, colour_stamps, is_worn_frame, shape_stamps
+from ocr.detect.stamps import (
+    ColourGroup,
+    as_worn_stamp,
+    colour_layers,
+    colour_stamps,
+    is_worn_frame,
+    shape_stamps,
+)
 from ocr.detect.unrecognised import unrecognised_ink
 from ocr.preprocess import colour_ink_mask
 from ocr.tesseract import Word
@@ -33,7 +43,8 @@ from ocr.tesseract import Word
 ALL_DETECTORS = ("colour_stamps", "shape_stamps", "handwriting", "unrecognised_ink")
 EXCLUDE_MARGIN = 12  # px at 300 dpi around a stamp or handwriting kept out of later detectors
 MERGE_OVERLAP = 0.5
-HAND_GAP = 1.5  # typed-line heights: pen marks closer than this are one note, number or signature
+HAND_GAP = 1.5
+STAMP_EDGE = 8  # px around a coloured stamp's ink that colour removal may leave grey  # typed-line heights: pen marks closer than this are one note, number or signature
 
 
 def detect_page(view_image: np.ndarray, ocr_image: np.ndarray, colour_mask: np.ndarray | None,
@@ -55,14 +66,14 @@ def detect_page(view_image: np.ndarray, ocr_image: np.ndarray, colour_mask: np.n
     metrics = text_metrics(words or (), dpi=dpi)
     ink = ink_mask(ocr_image)
     stamps, pens = _stamps(view_image, ink, colour_mask, metrics=metrics, detectors=detectors)
-    stamp_mask = fill_regions(ink.shape, stamps, margin=metrics.px(EXCLUDE_MARGIN))
     pieces = ink_pieces(ink, words, metrics=metrics, min_conf=min_word_conf)
     hands: list[Region] = []
     if "handwriting" in detectors:
-        hands = handwriting(ink, words, metrics=metrics, exclude=stamp_mask, pieces=pieces)
+        layers = _colour_layers(view_image, colour_mask, stamps)
+        hands = handwriting(ink, words, metrics=metrics, exclude=_stamp_exclusion(ink.shape, stamps, layers, metrics),
+                            pieces=pieces, coloured_stamps=[s for s in stamps if s.colour in layers])
         hands += _pen_handwriting(pens, typed_rows(pieces.typed), metrics=metrics, page_rows=ink.shape[0])
-        colour = colour_mask if colour_mask is not None or view_image.ndim != 3 else colour_ink_mask(view_image)
-        hands += handwriting_in_stamps(ink, stamps, metrics=metrics, colour_mask=colour, typed=pieces.typed)
+        hands += handwriting_in_stamps(ink, stamps, metrics=metrics, typed=pieces.typed, layers=layers)
         hands = merge_nearby(hands, gap=round(HAND_GAP * metrics.glyph_rows))
         framed = [r for r in hands if is_worn_frame(ink, r, metrics=metrics)]
         stamps += [as_worn_stamp(r) for r in framed]
@@ -73,6 +84,32 @@ def detect_page(view_image: np.ndarray, ocr_image: np.ndarray, colour_mask: np.n
         unread = unrecognised_ink(ink & (1 - pieces.dust), words, metrics=metrics, exclude=seen,
                                   min_conf=min_word_conf, typed=pieces.typed)
     return resolve(stamps + hands + unread, min_overlap=merge_overlap)
+
+
+def _colour_layers(view_image: np.ndarray, colour_mask: np.ndarray | None,
+                   stamps: Sequence[Region]) -> dict[str, np.ndarray]:
+    """The ink masks of the coloured stamps' colours (empty on grey and bilevel pages)."""
+    if view_image.ndim != 3 or not any(s.colour for s in stamps):
+        return {}
+    mask = colour_ink_mask(view_image) if colour_mask is None else colour_mask
+    return colour_layers(view_image, mask)
+
+
+def _stamp_exclusion(shape: tuple[int, int], stamps: Sequence[Region], layers: dict[str, np.ndarray],
+                     metrics: TextMetrics) -> np.ndarray:
+    """Where black handwriting is not looked for: all of a black (or grey-scan) stamp, but of a
+    coloured stamp only its own ink and a few pixels around it (what the colour removal left of
+    its edges). Black ink under a coloured stamp is typing or a pen: a number written in."""
+    mask = fill_regions(shape, [s for s in stamps if not s.colour or s.colour not in layers],
+                        margin=metrics.px(EXCLUDE_MARGIN))
+    grow = np.ones((2 * STAMP_EDGE + 1, 2 * STAMP_EDGE + 1), np.uint8)
+    for stamp in stamps:
+        if stamp.colour in layers:
+            b = grow_box(stamp.box, metrics.px(EXCLUDE_MARGIN))
+            top, left = max(b.top, 0), max(b.left, 0)
+            own = layers[stamp.colour][top:b.bottom, left:b.right]
+            mask[top:b.bottom, left:b.right] |= cv2.dilate(own, grow)
+    return mask
 
 
 def _stamps(view_image: np.ndarray, ink: np.ndarray, colour_mask: np.ndarray | None, *,
@@ -126,6 +163,12 @@ def _inside(region: Region, other: Region) -> float:
 
 
 def _own_find(a: Region, b: Region) -> bool:
-    """Is ``a`` a find of its own inside ``b``: ink of another colour, or a number written into
-    the stamp ``b`` (see :func:`ocr.detect.handwriting.handwriting_in_stamps`)?"""
-    return bool(a.colour and b.colour and a.colour != b.colour) or bool(a.detail.get("in_stamp"))
+    """Is ``a`` a find of its own inside ``b``: a pen mark in another ink than the stamp ``b``
+    (black is an ink too: a coloured stamp's ink is gone from the OCR image, a black stamp is all
+    the OCR image has), other ink of another colour, or a number written into the stamp (see
+    :func:`ocr.detect.handwriting.handwriting_in_stamps`)?"""
+    if a.detail.get("in_stamp"):
+        return True
+    if a.type in (SIGNATURE, HANDWRITING) and b.type == STAMP:
+        return a.colour != b.colour
+    return bool(a.colour and b.colour and a.colour != b.colour)
