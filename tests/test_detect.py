@@ -490,10 +490,15 @@ def test_resolve_merges_and_drops() -> None:
     blue_number = _region("handwriting", Box(200, 150, 80, 60), colour="blue")
     far = _region("unrecognised_ink", Box(1000, 1000, 100, 50))
     out = resolve([ink_in_stamp, hand_in_stamp, shape, stamp, blue_number, far])
-    assert [r.type for r in out] == ["stamp", "handwriting", "unrecognised_ink"]
+    assert [r.type for r in out] == ["stamp", "handwriting", "handwriting", "unrecognised_ink"]
     assert out[0].box == Box(100, 90, 410, 310) and out[0].colour == "violet"
-    assert out[1].colour == "blue"  # other ink than the stamp's: a find of its own
-    assert out[2].box == far.box
+    # Other ink than the stamp's is a find of its own: a blue number, and black pen strokes
+    # (the violet stamp's ink is gone from the OCR image, so black ink there is not the stamp's).
+    assert {r.colour for r in out[1:3]} == {"blue", ""}
+    assert out[3].box == far.box
+    # In a black stamp (found by its shape), black strokes are the stamp's own lettering.
+    black = _region("stamp", Box(100, 100, 400, 300), score=0.9)
+    assert [r.type for r in resolve([black, hand_in_stamp, blue_number])] == ["stamp", "handwriting"]
 
 
 @pytest.mark.unit
