@@ -19,6 +19,7 @@ import pytesseract
 from ocr.exceptions import (
     LanguageNotInstalledError,
     OcrEngineError,
+    OcrError,
     TesseractCrashError,
     TesseractNotFoundError,
     TesseractTimeoutError,
@@ -182,7 +183,7 @@ def _call(image_path: Path, base: Path, *, wanted: list[str], languages: str, ps
         raise OcrEngineError(str(e), path=image_path) from e
 
 
-def _translate(error: pytesseract.TesseractError, image_path: Path) -> OcrEngineError:
+def _translate(error: pytesseract.TesseractError, image_path: Path) -> OcrError:
     text = str(error.message)
     if "Failed loading language" in text or "Could not initialize tesseract" in text:
         return LanguageNotInstalledError(path=image_path)
