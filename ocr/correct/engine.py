@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
+from ocr.correct.case import capital_counts
 from ocr.correct.confusions import ConfusionTable
 from ocr.correct.glued import glued_suggestions
 from ocr.correct.lexicon import Lexicon
@@ -61,7 +62,8 @@ def _suggest(text: str, ctx: Context) -> tuple[list[Suggestion], tuple[int, ...]
     tokens = tokenize(text)
     skipped = foreign_lines(tokens, ctx)
     live = [t for t in tokens if t.line not in skipped]
-    ctx = replace(ctx, keep_shift=noise_shift(live, ctx), capitalised=capitalised_words(live, ctx))
+    ctx = replace(ctx, keep_shift=noise_shift(live, ctx), capitalised=capitalised_words(live, ctx),
+                  capital_counts=capital_counts(live))
     used: set[int] = set()
     hyphenated = hyphen_suggestions(text, live, used, ctx)  # marks both parts as used
     found = hyphenated if ctx.settings.join_hyphenation else []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ocr.correct.candidates import SearchLimits
@@ -62,6 +62,8 @@ class Context:
     # Known words this text writes with a capital inside sentences (Совета, Министров): their
     # capital is the document's usage, not a misreading.
     capitalised: frozenset[str] = frozenset()
+    # How often each word is written with a capital first letter inside sentences.
+    capital_counts: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from ocr.correct.candidates import TWIN_COST, script_fixed, search, whole_latin_twin
+from ocr.correct.case import first_capital
 from ocr.correct.context import fit, parses
 from ocr.correct.records import Candidate, Suggestion
 from ocr.correct.scope import needs_check
@@ -27,7 +28,8 @@ def word_suggestions(text: str, tokens: Sequence[Token], token: Token,
     if lat and not cyr:
         return _latin_twin(token, tokens, ctx)
     if not needs_check(token, ctx):
-        return _inner_capitals(text, tokens, token, ctx)
+        return (_inner_capitals(text, tokens, token, ctx)
+                or first_capital(text, tokens, token.index, ctx))
     fixed, twins = script_fixed(token.text)
     before, after = _neighbours(text, tokens, token)
     hypotheses = [_with_context(h, before, after, ctx) for h in _hypotheses(token, fixed, ctx)]
