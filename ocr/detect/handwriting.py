@@ -47,12 +47,14 @@ DENSE_MIN_SIDE = 4.0  # H (0.5 in): a thick-penned number is dense too, but smal
 SIGNATURE_ASPECT = 2.0
 SIGNATURE_COLS = 5.0  # H
 SIGNATURE_STROKE = 0.35  # of the cluster width
-SIGNATURE_AFTER = 0.75
+SIGNATURE_AFTER = 0.75  # below this share of the typed lines, or in the bottom third of the page
 IN_STAMP_COVER = 0.8  # share of a cluster's box inside a coloured stamp's box to count as in it
-# A number written into a coloured stamp in black: at least two digits wide and a line high
-# (smaller black bits there are what colour removal left of the stamp's own ink).
+# A number written into a coloured stamp in black: at least two digits wide and about a line
+# high (H); smaller black bits there are what colour removal left of the stamp's own ink, and
+# taller ones the remains of its ring or frame.
 IN_STAMP_NUMBER_COLS = 1.5
-IN_STAMP_NUMBER_ROWS = 0.9  # below this share of the typed lines, or in the bottom third of the page
+IN_STAMP_NUMBER_ROWS = 0.9
+IN_STAMP_NUMBER_MAX_ROWS = 2.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -195,7 +197,7 @@ def classify_cluster(group: Blob, *, metrics: TextMetrics, text_rows: tuple[int,
         reasons = [f"{group.colour} pen ink", *handwriting_evidence(f)]
     elif group.rows <= GLYPH_MAX_ROWS * h and _in_typed_line(group, typed, metrics=metrics):
         return None  # typing-sized ink on a typed line: smudged typing, left to unrecognised ink
-    elif in_stamp and group.cols >= IN_STAMP_NUMBER_COLS * h and group.rows >= IN_STAMP_NUMBER_ROWS * h:
+    elif in_stamp and group.cols >= IN_STAMP_NUMBER_COLS * h and IN_STAMP_NUMBER_ROWS * h <= group.rows <= IN_STAMP_NUMBER_MAX_ROWS * h:
         reasons = [f"black ink in a {in_stamp} stamp, not typing", *handwriting_evidence(f)]
     else:
         reasons = handwriting_evidence(f)
@@ -286,23 +288,25 @@ CROSSING_INK = 0.04  # ink share just outside the stamp on a row: a typed line r
 
 
 def handwriting_in_stamps(ink: np.ndarray, stamps: Sequence[Region], *, metrics: TextMetrics,
-                          typed: np.ndarray | None = None,
-                          layers: dict[str, np.ndarray] | None = None) -> list[Region]:
-    """Numbers written into registry stamps, in any ink (the stamp's own too, or on a grey scan).
+                          typed: np.ndarray | None = None) -> list[Region]:
+    """Numbers written into black or grey registry stamps (on a grey or bilevel scan every ink
+    is grey: the number is the stamp's ink as far as the page shows).
 
     Inside each wide, several-line stamp (frame and rules set aside), pieces clearly taller than
     the stamp's lettering that stand side by side on one row (at least two: a number has digits)
     are a handwritten entry, unless the row's ink carries on outside the stamp (a typed line the
-    stamp was pressed over). ``typed``: the page's typed glyphs (see :func:`ink_pieces`), set aside
-    first, so a number written across a typed line still stands out. ``layers``: ink masks per
-    colour on a colour page; a coloured stamp is searched in its own colour only (a number in
-    another ink is a pen mark of its own, found by the other detectors)."""
-    black = [ink] if typed is None else [ink, ink & (1 - typed)]
+    stamp was pressed over). ``typed``: the page's typed glyphs (see :func:`ink_pieces`); the
+    search runs with them and with them set aside (a number may pass for lined-up typing, or
+    touch it). Coloured stamps are left out: a number there in another ink is a pen mark of its
+    own (see :func:`classify_cluster`), and in the stamp's own colour it was not told from the
+    stamp's larger lettering well enough (measured in bench/bench_detect.py)."""
+    layers = [ink] if typed is None else [ink, ink & (1 - typed)]
     found: list[Region] = []
     for stamp in stamps:
-        own = (layers or {}).get(stamp.colour) if stamp.colour else None
-        for layer in ([own] if own is not None else black):  # typing set aside, or not (a number may pass for lined-up typing)
-            for region in _numbers_in(layer, stamp.box, metrics=metrics, page_ink=ink if own is None else own):
+        if stamp.colour:
+            continue
+        for layer in layers:
+            for region in _numbers_in(layer, stamp.box, metrics=metrics, page_ink=ink):
                 if not any(intersection(region.box, f.box) > 0.5 * min(region.area, f.area) for f in found):
                     found.append(region)
     return found
