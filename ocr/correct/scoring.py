@@ -13,6 +13,9 @@ from ocr.correct.records import Candidate, CandidateKind, Suggestion
 from ocr.correct.tokens import Token, tokenize
 
 LN10 = math.log(10)
+# Digits that OCR reads for capital letters at a word's start (0бком for Обком, 1ульской for
+# Тульской, 3а for За, 4то for Что); 6 is drawn like a small б.
+CAPITAL_DIGITS = frozenset("0123457")
 
 
 @dataclass(frozen=True)
@@ -35,12 +38,13 @@ class CorrectionSettings:
     fragment_keep: float = 3.0  # nats for "right as read" beside a fragment (``ри тмичную``)
     max_fragment: int = 3  # a neighbour this short (letters) and rarer than fragment_zipf ...
     fragment_zipf: float = 4.5  # ... is a fragment (на, по, из, от are more frequent)
+    torn_keep: float = 3.0  # nats for "right as read" beside an unknown word (``ХАРАКТЕ? ИСТИКА``)
     join_cost: float = 1.0  # nats for removing a space inside a word
     min_join_piece: int = 3  # letters each piece must have to be joined
     hyphen_cost: float = 0.5  # nats for joining a word hyphenated at a line end
     join_hyphenation: bool = True
     base_unknown_share: float = 0.08  # share of unknown words on a clean page (names, rare words)
-    noise_weight: float = 1.0  # how much a noisier page lowers "right as read"
+    noise_weight: float = 2.0  # how much a noisier page lowers "right as read"
     cheap_cost: float = 5.0  # an unknown word with no correction this cheap looks foreign
     max_foreign_share: float = 0.45  # more such words on a page: the page is not Russian
     max_line_foreign_share: float = 0.75  # the same for one line
@@ -140,6 +144,6 @@ def match_case(original: str, word: str) -> str:
     letters = [c for c in original if c.isalpha()]
     if len(letters) > 1 and all(c.isupper() for c in letters):
         return word.upper()
-    if letters and letters[0].isupper():
+    if letters and letters[0].isupper() or original[:1] in CAPITAL_DIGITS:
         return word[:1].upper() + word[1:]
     return word

@@ -33,8 +33,13 @@ def word_suggestions(text: str, tokens: Sequence[Token], token: Token,
     fixed, twins = script_fixed(token.text)
     before, after = _neighbours(text, tokens, token)
     hypotheses = [_with_context(h, before, after, ctx) for h in _hypotheses(token, fixed, ctx)]
+    torn = _torn(text, tokens, token, ctx)
+    if torn:
+        # The word goes on in an unknown neighbour (``Неодно кгахные``): splitting its piece
+        # into two words only makes another error.
+        hypotheses = [h for h in hypotheses if h.kind != "split"]
     keep = Hypothesis(fixed, twins * TWIN_COST, "script", keep_zipf(token, ctx),
-                      _doubt(text, tokens, token, ctx))
+                      _doubt(text, tokens, token, ctx) + torn * ctx.settings.torn_keep)
     if twins and ctx.lexicon.is_word(fixed):
         hypotheses = []
         keep = replace(keep, zipf=ctx.lexicon.prior_zipf(fixed))
@@ -43,7 +48,8 @@ def word_suggestions(text: str, tokens: Sequence[Token], token: Token,
     found = ranked((token.start, token.end, token.index), token.text, keep, hypotheses, ctx,
                    keep_is_original=not twins)
     prev = tokens[token.index - 1] if token.index > 0 else None
-    recased = {c.text: replace(c, text=sentence_case(token, prev, fixed, c.text, ctx))
+    recased = {c.text: replace(c, text=sentence_case(token, prev, fixed,
+                                                     first_letter_case(token, fixed, c.text), ctx))
                for c in found.candidates}
     return [replace(found, candidates=tuple(recased.values()))]
 
@@ -65,6 +71,36 @@ def _doubt(text: str, tokens: Sequence[Token], token: Token, ctx: Context) -> fl
                 and other.text.lower() not in ctx.protected):
             return doubt + settings.fragment_keep
     return doubt
+
+
+def _torn(text: str, tokens: Sequence[Token], token: Token, ctx: Context) -> bool:
+    """Whether a word next to ``token`` on its line (a blank or a few marks between) is an
+    unknown word or a fragment (``_doubt``): a piece of the same word OCR tore apart
+    (``ХАРАКТЕ? ИСТИКА``, ``ри тмичную``), or noise."""
+    for i in (token.index - 1, token.index + 1):
+        if not 0 <= i < len(tokens):
+            continue
+        other = tokens[i]
+        a, b = (other, token) if i < token.index else (token, other)
+        gap = text[a.end:b.start]
+        letters = sum(c.isalpha() for c in other.text)
+        if (len(gap) <= 4 and "\n" not in gap and letters
+                and (not ctx.lexicon.is_word(other.text)
+                     or gap == " " and letters <= ctx.settings.max_fragment
+                     and ctx.lexicon.zipf(other.text.lower()) < ctx.settings.fragment_zipf)):
+            return True
+    return False
+
+
+def first_letter_case(token: Token, read: str, word: str) -> str:
+    """A correction that changes a small first letter at a sentence start (``роверкой`` ->
+    ``Проверкой``, ``гчастники`` -> ``Участники``): the small letter OCR read was another letter,
+    so the new one takes the sentence's capital. (A capital read stays a capital: inside a
+    sentence it is as often a name, ``Пебедева`` -> ``Лебедева``.)"""
+    if (not token.sentence_start or not read[:1].isalpha() or not read[:1].islower()
+            or not word[:1].isalpha() or " " in word or read[:1] == word[:1]):
+        return word
+    return word[:1].upper() + word[1:]
 
 
 def sentence_case(token: Token, prev: Token | None, read: str, word: str, ctx: Context) -> str:
