@@ -284,11 +284,18 @@ IN_STAMP_TALL = 1.5  # pieces this much taller than the stamp's lettering are ha
 IN_STAMP_MAX_SHARE = 0.4  # of the stamp's height: taller pieces are frame or rules
 IN_STAMP_INSET = 0.06  # of the stamp's shorter side: its frame
 IN_STAMP_MIN_PX = 30  # at 300 dpi: smaller pieces are specks
+RULE_MIN_ROWS = 2.0  # H: a straight run this long in a stamp is a printed rule (digits and letters are shorter)
 CROSSING_INK = 0.04  # ink share just outside the stamp on a row: a typed line runs through it
+# ... unless the row looks written (see _written_digits): sizes in typed line heights H.
+WRITTEN_ROWS = (1.1, 2.5)
+WRITTEN_HEIGHT_CV = 0.1
+WRITTEN_MAX_PIECE = 3.5
+WRITTEN_MAX_INK = 0.38
 
 
 def handwriting_in_stamps(ink: np.ndarray, stamps: Sequence[Region], *, metrics: TextMetrics,
-                          typed: np.ndarray | None = None) -> list[Region]:
+                          typed: np.ndarray | None = None,
+                          layers: dict[str, np.ndarray] | None = None) -> list[Region]:
     """Numbers written into black or grey registry stamps (on a grey or bilevel scan every ink
     is grey: the number is the stamp's ink as far as the page shows).
 
@@ -300,19 +307,22 @@ def handwriting_in_stamps(ink: np.ndarray, stamps: Sequence[Region], *, metrics:
     touch it). Coloured stamps are left out: a number there in another ink is a pen mark of its
     own (see :func:`classify_cluster`), and in the stamp's own colour it was not told from the
     stamp's larger lettering well enough (measured in bench/bench_detect.py)."""
-    layers = [ink] if typed is None else [ink, ink & (1 - typed)]
+    inks = [ink] if typed is None else [ink, ink & (1 - typed)]
     found: list[Region] = []
     for stamp in stamps:
-        if stamp.colour:
+        own = (layers or {}).get(stamp.colour) if stamp.colour else None
+        if stamp.colour and own is None:
             continue
-        for layer in layers:
-            for region in _numbers_in(layer, stamp.box, metrics=metrics, page_ink=ink):
+        for layer in ([own] if own is not None else inks):
+            for region in _numbers_in(layer, stamp.box, metrics=metrics, page_ink=ink if own is None else own,
+                                      strict=own is not None):
                 if not any(intersection(region.box, f.box) > 0.5 * min(region.area, f.area) for f in found):
                     found.append(region)
     return found
 
 
-def _numbers_in(ink: np.ndarray, box: Box, *, metrics: TextMetrics, page_ink: np.ndarray) -> list[Region]:
+def _numbers_in(ink: np.ndarray, box: Box, *, metrics: TextMetrics, page_ink: np.ndarray,
+                strict: bool = False) -> list[Region]:
     h_page = metrics.glyph_rows
     low, high = IN_STAMP_ASPECT
     if not (low * box.height <= box.width <= high * box.height) or box.height < IN_STAMP_MIN_ROWS * h_page:
@@ -321,7 +331,7 @@ def _numbers_in(ink: np.ndarray, box: Box, *, metrics: TextMetrics, page_ink: np
     crop = ink[t:b, left:right].copy()
     inset = max(4, round(IN_STAMP_INSET * min(box.width, box.height)))
     crop[:inset], crop[-inset:], crop[:, :inset], crop[:, -inset:] = 0, 0, 0, 0
-    crop = strip_rules(crop, min_length=max(20, box.width // 3), max_thickness=8)
+    crop = strip_rules(crop, min_length=max(20, round(RULE_MIN_ROWS * h_page)), max_thickness=8)
     stats = components(crop).stats[1:]
     stats = stats[stats[:, cv2.CC_STAT_AREA] >= metrics.px(IN_STAMP_MIN_PX) * metrics.scale]
     if len(stats) < 4:
@@ -334,7 +344,10 @@ def _numbers_in(ink: np.ndarray, box: Box, *, metrics: TextMetrics, page_ink: np
     for x, y, w, hh, count in _rows_of(tall, gap=2 * lettering):
         if count < 2 or w < 1.5 * lettering:
             continue
-        if _crosses(page_ink, t + y, t + y + hh, left, right, reach=round(metrics.char_cols)):
+        if _crosses(page_ink, t + y, t + y + hh, left, right, reach=round(metrics.char_cols)) \
+                and not _written_digits(page_ink[t + y:t + y + hh, left + x:left + x + w], h_page=h_page):
+            continue
+        if strict and not _written_digits(ink[t + y:t + y + hh, left + x:left + x + w], h_page=h_page):
             continue
         piece = crop[y:y + hh, x:x + w]
         rows, cols = np.nonzero(piece)
@@ -345,6 +358,21 @@ def _numbers_in(ink: np.ndarray, box: Box, *, metrics: TextMetrics, page_ink: np
                                      "the stamp's lettering, side by side (a written-in number)",
                               detail={"in_stamp": True, "pieces": int(count), "ratio": round(ratio, 2)}))
     return regions
+
+
+def _written_digits(crop: np.ndarray, *, h_page: float) -> bool:
+    """Does ink crossing a typed line look like digits written over it rather than typed letters
+    smudged into a stamp's lettering? Pieces of one height (variation under WRITTEN_HEIGHT_CV),
+    a line and a half to two and a half typed lines high, none wider than WRITTEN_MAX_PIECE
+    lines (no run of letters joined up), and thin pen strokes (ink share under WRITTEN_MAX_INK)."""
+    stats = components(crop).stats[1:]
+    stats = stats[stats[:, cv2.CC_STAT_AREA] >= IN_STAMP_MIN_PX]
+    if len(stats) == 0 or not (WRITTEN_ROWS[0] * h_page <= crop.shape[0] <= WRITTEN_ROWS[1] * h_page):
+        return False
+    heights = stats[:, cv2.CC_STAT_HEIGHT].astype(np.float64)
+    return bool(heights.std() <= WRITTEN_HEIGHT_CV * heights.mean()
+                and stats[:, cv2.CC_STAT_WIDTH].max() <= WRITTEN_MAX_PIECE * h_page
+                and float(crop.mean()) <= WRITTEN_MAX_INK)
 
 
 def _rows_of(stats: np.ndarray, *, gap: float) -> list[tuple[int, int, int, int, int]]:

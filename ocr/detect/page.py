@@ -73,7 +73,7 @@ def detect_page(view_image: np.ndarray, ocr_image: np.ndarray, colour_mask: np.n
         hands = handwriting(ink, words, metrics=metrics, exclude=_stamp_exclusion(ink.shape, stamps, layers, metrics),
                             pieces=pieces, coloured_stamps=[s for s in stamps if s.colour in layers])
         hands += _pen_handwriting(pens, typed_rows(pieces.typed), metrics=metrics, page_rows=ink.shape[0])
-        hands += handwriting_in_stamps(ink, stamps, metrics=metrics, typed=pieces.typed)
+        hands += handwriting_in_stamps(ink, stamps, metrics=metrics, typed=pieces.typed, layers=layers)
         hands = merge_nearby(hands, gap=round(HAND_GAP * metrics.glyph_rows))
         framed = [r for r in hands if is_worn_frame(ink, r, metrics=metrics)]
         stamps += [as_worn_stamp(r) for r in framed]
