@@ -718,5 +718,10 @@ def test_numbers_in_stamps_only_in_lettered_registry_stamps() -> None:
     seal_box = Box(400, 200, 360, 350)
     seal = Region(STAMP, seal_box, box_polygon(seal_box), score=0.9, reason="test")
     assert handwriting_in_stamps(ink, [seal], metrics=metrics) == []
-    ink[350:405, 100:400] = 1  # the row carries on left of the stamp: a typed line
+    # The row carries on left of the stamp: a typed line runs through it. Digits written over
+    # it (pieces of one height, thin strokes) are still a number ...
+    ink[355:400, 100:400] = 1
+    assert len(handwriting_in_stamps(ink, [stamp], metrics=metrics)) == 1
+    # ... but typed letters smudged into one run with the stamp's lettering are not.
+    cv2.rectangle(ink, (590, 355), (830, 400), 1, 4)
     assert handwriting_in_stamps(ink, [stamp], metrics=metrics) == []
