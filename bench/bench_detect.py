@@ -497,10 +497,11 @@ def _report(results: dict[str, Scores], coverage: Sequence[Coverage], *, use_ocr
                      f"wall, {statistics.median(c.cpu for c in coverage):.2f} s CPU "
                      "(detect_page only; preprocessing and OCR not included).")
     lines += ["", "Known misses (seen in the figures above):",
-              "- a number written into a stamp across a typed line (the stamp pressed over typing): "
-              "its digits touch the typed letters, and the row carries on outside the stamp, which "
-              "is how a typed line under a stamp is told from a written-in number, so it is left "
-              "to the stamp; a number as small as the stamp's lettering is not told from it either;",
+              "- a number written into a stamp across a typed line, where its digits touch the typed "
+              "letters: a row that carries on outside the stamp counts as written only when its "
+              "pieces are of one height, thin and not joined into a run, so touching digits are left "
+              "to the stamp (most of the remaining handwriting misses on grey and bilevel scans); a "
+              "number in a coloured stamp's own ink is found under the same test only;",
               "- a heavily worn frame whose sides are gone on both a long and a short side is "
               "reported as handwriting (flagged, wrong label) or not at all;",
               "- frameless rubber-stamped text that tesseract reads with good confidence (EHRI "
