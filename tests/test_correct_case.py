@@ -60,3 +60,11 @@ def test_the_case_fix_is_a_suggestion_with_its_kind():
 def test_komi_lines_are_left_alone():
     text = "Колхозъяс Ӧні уджалӧны Бурджык\nмед Вӧлі кык Ворсӧм"
     assert apply(text).text == text
+
+
+def test_a_hyphenated_name_keeps_the_capital_of_each_part():
+    assert apply("прибыл в Улан-Удэ поездом").text == "прибыл в Улан-Удэ поездом"
+
+
+def test_capitals_inside_a_part_of_a_hyphenated_word_go_small():
+    assert apply("прибыл в Улан-УдЭ поездом").text == "прибыл в Улан-Удэ поездом"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+import regex
+
 from ocr.correct.candidates import TWIN_COST, script_fixed, search, whole_latin_twin
 from ocr.correct.case import first_capital
 from ocr.correct.context import fit, parses
@@ -145,7 +147,9 @@ def _inner_capitals(text: str, tokens: Sequence[Token], token: Token,
     their capital look-alikes. All-capital words, abbreviations, words shorter than
     ``INNER_CAPITALS_MIN`` letters and pieces of torn words (``пРи влечением``) are left alone."""
     word = token.text
-    inner = word[1:]
+    # Each part of a hyphenated word has a first letter of its own (Улан-Удэ, Северо-Запад).
+    parts = regex.split(r"([-\u2010])", word)
+    inner = "".join(p[1:] for p in parts)
     if (not any(c.isupper() for c in inner) or not any(c.islower() for c in word)
             or any(not is_cyrillic(c) for c in word if c.isalpha()) or token.broken
             or len(word) < INNER_CAPITALS_MIN or word.lower() in ctx.protected
@@ -155,7 +159,7 @@ def _inner_capitals(text: str, tokens: Sequence[Token], token: Token,
     if any("Abbr" in p.tag.grammemes for p in parses(word.lower(), ctx.lexicon)):
         return []
     prev = tokens[token.index - 1] if token.index > 0 else None
-    fixed = sentence_case(token, prev, word, word[0] + inner.lower(), ctx)
+    fixed = sentence_case(token, prev, word, "".join(p[:1] + p[1:].lower() for p in parts), ctx)
     best = Candidate(fixed, INNER_CAPITALS_SCORE, 0.0, "case")
     return [Suggestion(token.start, token.end, token.index, word, (best,),
                        1 - INNER_CAPITALS_SCORE)]
