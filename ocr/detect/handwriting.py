@@ -288,6 +288,8 @@ RULE_MIN_ROWS = 2.0  # H: a straight run this long in a stamp is a printed rule 
 CROSSING_INK = 0.04  # ink share just outside the stamp on a row: a typed line runs through it
 # ... unless the row looks written (see _written_digits): sizes in typed line heights H.
 WRITTEN_ROWS = (1.1, 2.5)
+CORE_TALLER = 1.5  # a row's core: pieces at most this much taller than its median piece ...
+CORE_OFF_LINE = 0.5  # ... whose centres are within this many median heights of the row's
 WRITTEN_HEIGHT_CV = 0.1
 WRITTEN_MAX_PIECE = 3.5
 WRITTEN_MAX_INK = 0.38
@@ -377,18 +379,36 @@ def _written_digits(crop: np.ndarray, *, h_page: float) -> bool:
 
 def _rows_of(stats: np.ndarray, *, gap: float) -> list[tuple[int, int, int, int, int]]:
     """Pieces (x, y, w, h, ...) grouped left to right into rows: each joins a group whose rows it
-    shares by half the smaller height and which ends at most ``gap`` before it."""
+    shares by half the smaller height and which ends at most ``gap`` before it. Each row is then
+    cut down to its core (see :func:`_core`): (x, y, w, h, pieces)."""
     groups: list[list[int]] = []
+    members: list[list[tuple[int, int, int, int]]] = []
     for x, y, w, h in sorted((int(s[0]), int(s[1]), int(s[2]), int(s[3])) for s in stats):
-        for g in groups:
+        for g, m in zip(groups, members, strict=True):
             shared = min(g[1] + g[3], y + h) - max(g[1], y)
             if shared > 0.5 * min(h, g[3]) and x - (g[0] + g[2]) < gap:
                 x0, y0 = min(g[0], x), min(g[1], y)
                 g[:] = [x0, y0, max(g[0] + g[2], x + w) - x0, max(g[1] + g[3], y + h) - y0, g[4] + 1]
+                m.append((x, y, w, h))
                 break
         else:
             groups.append([x, y, w, h, 1])
-    return [(g[0], g[1], g[2], g[3], g[4]) for g in groups]
+            members.append([(x, y, w, h)])
+    return [_core(m) for m in members]
+
+
+def _core(pieces: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int, int]:
+    """The row's box over its pieces of the common height and line (digits), leaving out a much
+    taller piece or one standing off the line (a frame's or a letter's remains that touched the
+    row): (x, y, w, h, pieces)."""
+    heights = np.array([p[3] for p in pieces], dtype=np.float64)
+    centres = np.array([p[1] + p[3] / 2 for p in pieces], dtype=np.float64)
+    height, centre = float(np.median(heights)), float(np.median(centres))
+    kept = [p for p, h, c in zip(pieces, heights, centres, strict=True)
+            if h <= CORE_TALLER * height and abs(c - centre) <= CORE_OFF_LINE * height] or pieces
+    x0, y0 = min(p[0] for p in kept), min(p[1] for p in kept)
+    x1, y1 = max(p[0] + p[2] for p in kept), max(p[1] + p[3] for p in kept)
+    return x0, y0, x1 - x0, y1 - y0, len(kept)
 
 
 def _crosses(ink: np.ndarray, top: int, bottom: int, left: int, right: int, *, reach: int) -> bool:
