@@ -483,8 +483,8 @@ def _report(results: dict[str, Scores], coverage: Sequence[Coverage], *, use_ocr
              "The ocr synth sets are `ocr synth --pages 64 --seed S`; their stamped half (32 pages) is "
              "scored, split by scan variant. Seed 1955 is the set `make bench` writes to bench/data. "
              "The detector thresholds were set while looking at seeds 7, 11 and 1955 (and the "
-             "builder pages); seed 12 was scored once, after the last change: its rows are the "
-             "unseen-data figures.", "",
+             "builder pages); seed 12 chose no setting (it was scored after changes, to check them): its rows are the "
+             "figures for data the settings were not fitted to.", "",
              "EHRI pages (real, grayscale, OCR with tesseract `eng`): share of non-typed ink (outside "
              "the ALTO line polygons, dust removed) under image flags. The ALTO covers only the body "
              "text, so typed letterheads, addresses and headers count as non-typed: *adjusted* keeps "
