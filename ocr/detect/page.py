@@ -43,8 +43,8 @@ from ocr.tesseract import Word
 ALL_DETECTORS = ("colour_stamps", "shape_stamps", "handwriting", "unrecognised_ink")
 EXCLUDE_MARGIN = 12  # px at 300 dpi around a stamp or handwriting kept out of later detectors
 MERGE_OVERLAP = 0.5
-HAND_GAP = 1.5
-STAMP_EDGE = 8  # px around a coloured stamp's ink that colour removal may leave grey  # typed-line heights: pen marks closer than this are one note, number or signature
+HAND_GAP = 1.5  # typed-line heights: pen marks closer than this are one note, number or signature
+STAMP_EDGE = 8  # px around a coloured stamp's ink that colour removal may leave grey
 
 
 def detect_page(view_image: np.ndarray, ocr_image: np.ndarray, colour_mask: np.ndarray | None,
@@ -65,11 +65,11 @@ def detect_page(view_image: np.ndarray, ocr_image: np.ndarray, colour_mask: np.n
     """
     metrics = text_metrics(words or (), dpi=dpi)
     ink = ink_mask(ocr_image)
-    stamps, pens = _stamps(view_image, ink, colour_mask, metrics=metrics, detectors=detectors)
+    layers = _colour_layers(view_image, colour_mask) if view_image.ndim == 3 else {}
+    stamps, pens = _stamps(view_image, ink, layers, metrics=metrics, detectors=detectors)
     pieces = ink_pieces(ink, words, metrics=metrics, min_conf=min_word_conf)
     hands: list[Region] = []
     if "handwriting" in detectors:
-        layers = _colour_layers(view_image, colour_mask, stamps)
         hands = handwriting(ink, words, metrics=metrics, exclude=_stamp_exclusion(ink.shape, stamps, layers, metrics),
                             pieces=pieces, coloured_stamps=[s for s in stamps if s.colour in layers])
         hands += _pen_handwriting(pens, typed_rows(pieces.typed), metrics=metrics, page_rows=ink.shape[0])
@@ -86,11 +86,8 @@ def detect_page(view_image: np.ndarray, ocr_image: np.ndarray, colour_mask: np.n
     return resolve(stamps + hands + unread, min_overlap=merge_overlap)
 
 
-def _colour_layers(view_image: np.ndarray, colour_mask: np.ndarray | None,
-                   stamps: Sequence[Region]) -> dict[str, np.ndarray]:
-    """The ink masks of the coloured stamps' colours (empty on grey and bilevel pages)."""
-    if view_image.ndim != 3 or not any(s.colour for s in stamps):
-        return {}
+def _colour_layers(view_image: np.ndarray, colour_mask: np.ndarray | None) -> dict[str, np.ndarray]:
+    """The page's coloured ink split by colour (see :func:`ocr.detect.stamps.colour_layers`)."""
     mask = colour_ink_mask(view_image) if colour_mask is None else colour_mask
     return colour_layers(view_image, mask)
 
@@ -112,13 +109,12 @@ def _stamp_exclusion(shape: tuple[int, int], stamps: Sequence[Region], layers: d
     return mask
 
 
-def _stamps(view_image: np.ndarray, ink: np.ndarray, colour_mask: np.ndarray | None, *,
+def _stamps(view_image: np.ndarray, ink: np.ndarray, layers: dict[str, np.ndarray], *,
             metrics: TextMetrics, detectors: Sequence[str]) -> tuple[list[Region], list[ColourGroup]]:
     found: list[Region] = []
     pens: list[ColourGroup] = []
     if "colour_stamps" in detectors and view_image.ndim == 3:
-        mask = colour_ink_mask(view_image) if colour_mask is None else colour_mask
-        found, pens = colour_stamps(view_image, mask, metrics=metrics)
+        found, pens = colour_stamps(view_image, None, metrics=metrics, layers=layers)
     if "shape_stamps" in detectors:
         found += shape_stamps(ink, metrics=metrics)
     return merge_overlapping(found, min_overlap=MERGE_OVERLAP), pens

@@ -93,7 +93,8 @@ def colour_layers(bgr: np.ndarray, colour_mask: np.ndarray) -> dict[str, np.ndar
     return layers
 
 
-def colour_groups(bgr: np.ndarray, colour_mask: np.ndarray, *, metrics: TextMetrics) -> list[ColourGroup]:
+def colour_groups(bgr: np.ndarray, colour_mask: np.ndarray | None, *, metrics: TextMetrics,
+                  layers: dict[str, np.ndarray] | None = None) -> list[ColourGroup]:
     """Same-coloured ink grouped by a wide closing into clusters (stamps, pen marks).
 
     The closing runs on a quarter-resolution copy (a max-pool keeps every thin stroke): a 45 px
@@ -103,7 +104,10 @@ def colour_groups(bgr: np.ndarray, colour_mask: np.ndarray, *, metrics: TextMetr
     close = max(3, metrics.px(COLOUR_CLOSE) // GROUP_SHRINK)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (close, close))
     min_ink = metrics.px(MIN_COLOUR_INK) * metrics.scale
-    for colour, layer in colour_layers(bgr, colour_mask).items():
+    if layers is None:
+        assert colour_mask is not None, "a colour mask or its layers"
+        layers = colour_layers(bgr, colour_mask)
+    for colour, layer in layers.items():
         closed = cv2.morphologyEx(max_pool(layer, GROUP_SHRINK), cv2.MORPH_CLOSE, kernel)
         # Outer outlines only: lettering inside a stamp's frame belongs to the stamp.
         contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
@@ -138,16 +142,17 @@ def is_stamp_group(group: ColourGroup, *, metrics: TextMetrics) -> bool:
             and group.pieces >= MIN_STAMP_PIECES)
 
 
-def colour_stamps(bgr: np.ndarray, colour_mask: np.ndarray, *, metrics: TextMetrics
-                  ) -> tuple[list[Region], list[ColourGroup]]:
+def colour_stamps(bgr: np.ndarray, colour_mask: np.ndarray | None, *, metrics: TextMetrics,
+                  layers: dict[str, np.ndarray] | None = None) -> tuple[list[Region], list[ColourGroup]]:
     """Stamps in coloured ink, and the coloured groups that are not stamps (pen marks).
 
     The colour mask (``ocr.preprocess.colour_ink_mask``: saturated, non-paper hues after white
-    balance, so yellowed paper and grey ink never enter it) is split by hue, closed and grouped.
+    balance, so yellowed paper and grey ink never enter it) is split by hue (or pass its ``layers``
+    from :func:`colour_layers`, when the caller has them already), closed and grouped.
     """
     stamps: list[Region] = []
     others: list[ColourGroup] = []
-    for group in colour_groups(bgr, colour_mask, metrics=metrics):
+    for group in colour_groups(bgr, colour_mask, metrics=metrics, layers=layers):
         if not is_stamp_group(group, metrics=metrics):
             others.append(group)
             continue
