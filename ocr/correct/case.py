@@ -63,7 +63,7 @@ def small_first(text: str, tokens: Sequence[Token], position: int, word: str,
             or not ctx.lexicon.is_word(prev.text)):
         return False
     if nxt is not None and not text[token.end:nxt.start].strip() and (
-            nxt.text[:1].isupper() or nxt.line == token.line and _fragment(nxt, ctx)):
+            nxt.text[:1].isupper() or nxt.line == token.line and is_fragment(nxt, ctx)):
         return False
     low = word.lower()
     if (low in ctx.protected or ctx.capital_counts.get(low, 0) > (word == token.text)
@@ -76,7 +76,7 @@ def small_first(text: str, tokens: Sequence[Token], position: int, word: str,
                        for p in found))
 
 
-def _fragment(token: Token, ctx: Context) -> bool:
+def is_fragment(token: Token, ctx: Context) -> bool:
     """A few letters that are no common word: a piece of a word OCR tore apart (``Ко лхозники``)."""
     letters = sum(c.isalpha() for c in token.text)
     return (0 < letters <= ctx.settings.max_fragment

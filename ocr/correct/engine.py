@@ -14,7 +14,7 @@ from ocr.correct.scope import foreign_lines, noise_shift
 from ocr.correct.scoring import Context, CorrectionSettings, make_context
 from ocr.correct.spans import hyphen_suggestions, join_suggestions
 from ocr.correct.tokens import tokenize
-from ocr.correct.words import capitalised_words, word_suggestions
+from ocr.correct.words import word_suggestions
 
 
 def suggest(text: str, *, lexicon: Lexicon | None = None, confusions: ConfusionTable | None = None,
@@ -62,8 +62,7 @@ def _suggest(text: str, ctx: Context) -> tuple[list[Suggestion], tuple[int, ...]
     tokens = tokenize(text)
     skipped = foreign_lines(tokens, ctx)
     live = [t for t in tokens if t.line not in skipped]
-    ctx = replace(ctx, keep_shift=noise_shift(live, ctx), capitalised=capitalised_words(live, ctx),
-                  capital_counts=capital_counts(live))
+    ctx = replace(ctx, keep_shift=noise_shift(live, ctx), capital_counts=capital_counts(live))
     used: set[int] = set()
     hyphenated = hyphen_suggestions(text, live, used, ctx)  # marks both parts as used
     found = hyphenated if ctx.settings.join_hyphenation else []

@@ -63,10 +63,8 @@ class Context:
     protected: frozenset[str]
     settings: CorrectionSettings
     keep_shift: float = 0.0  # nats added to every "keep as read" hypothesis on this page
-    # Known words this text writes with a capital inside sentences (Совета, Министров): their
-    # capital is the document's usage, not a misreading.
-    capitalised: frozenset[str] = frozenset()
-    # How often each word is written with a capital first letter inside sentences.
+    # How often each word is written with a capital first letter inside sentences (Совета,
+    # Министров): for a known word, that capital is the document's usage, not a misreading.
     capital_counts: Mapping[str, int] = field(default_factory=dict)
 
 

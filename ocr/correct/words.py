@@ -8,7 +8,7 @@ from dataclasses import replace
 import regex
 
 from ocr.correct.candidates import TWIN_COST, script_fixed, search, whole_latin_twin
-from ocr.correct.case import first_capital
+from ocr.correct.case import PROPER_TAGS, first_capital, is_fragment
 from ocr.correct.context import fit, parses
 from ocr.correct.records import Candidate, Suggestion
 from ocr.correct.scope import needs_check
@@ -62,16 +62,9 @@ def _doubt(text: str, tokens: Sequence[Token], token: Token, ctx: Context) -> fl
     that is no common word, ``ри тмичную``, ``зёнимаЮт ся``) is likely only part of a word OCR tore apart."""
     settings = ctx.settings
     doubt = settings.short_keep if sum(c.isalpha() for c in token.text) <= settings.max_short else 0.0
-    for i in (token.index - 1, token.index + 1):
-        if not 0 <= i < len(tokens):
-            continue
-        other = tokens[i]
-        a, b = (other, token) if i < token.index else (token, other)
-        letters = sum(c.isalpha() for c in other.text)
-        if (text[a.end:b.start] == " " and 0 < letters <= settings.max_fragment
-                and ctx.lexicon.zipf(other.text.lower()) < settings.fragment_zipf
-                and other.text.lower() not in ctx.protected):
-            return doubt + settings.fragment_keep
+    if any(gap == " " and is_fragment(other, ctx) and other.text.lower() not in ctx.protected
+           for other, gap in _beside(text, tokens, token)):
+        return doubt + settings.fragment_keep
     return doubt
 
 
@@ -79,19 +72,23 @@ def _torn(text: str, tokens: Sequence[Token], token: Token, ctx: Context) -> boo
     """Whether a word next to ``token`` on its line (a blank or a few marks between) is an
     unknown word or a fragment (``_doubt``): a piece of the same word OCR tore apart
     (``ХАРАКТЕ? ИСТИКА``, ``ри тмичную``), or noise."""
-    for i in (token.index - 1, token.index + 1):
-        if not 0 <= i < len(tokens):
-            continue
-        other = tokens[i]
-        a, b = (other, token) if i < token.index else (token, other)
-        gap = text[a.end:b.start]
-        letters = sum(c.isalpha() for c in other.text)
-        if (len(gap) <= 4 and "\n" not in gap and letters
-                and (not ctx.lexicon.is_word(other.text)
-                     or gap == " " and letters <= ctx.settings.max_fragment
-                     and ctx.lexicon.zipf(other.text.lower()) < ctx.settings.fragment_zipf)):
-            return True
-    return False
+    return any(len(gap) <= 4 and "\n" not in gap and any(c.isalpha() for c in other.text)
+               and (not ctx.lexicon.is_word(other.text) or gap == " " and is_fragment(other, ctx))
+               for other, gap in _beside(text, tokens, token))
+
+
+def _adjacent(text: str, tokens: Sequence[Token], token: Token
+              ) -> tuple[tuple[Token, str] | None, tuple[Token, str] | None]:
+    """The tokens just before and after ``token`` (or None), each with the text between them."""
+    i = token.index
+    before = (tokens[i - 1], text[tokens[i - 1].end:token.start]) if i > 0 else None
+    after = (tokens[i + 1], text[token.end:tokens[i + 1].start]) if i + 1 < len(tokens) else None
+    return before, after
+
+
+def _beside(text: str, tokens: Sequence[Token], token: Token) -> list[tuple[Token, str]]:
+    """The tokens next to ``token``, each with the text between them."""
+    return [pair for pair in _adjacent(text, tokens, token) if pair is not None]
 
 
 def first_letter_case(token: Token, read: str, word: str) -> str:
@@ -120,25 +117,20 @@ def sentence_case(token: Token, prev: Token | None, read: str, word: str, ctx: C
         return word
     low = word.lower()
     if (token.sentence_start or prev is None or not prev.text[:1].islower()
-            or prev.line != token.line or low in ctx.capitalised or _proper(low, ctx)):
+            or prev.line != token.line or _capitalised_here(low, ctx) or _proper(low, ctx)):
         return word
     return low[:1] + word[1:]
 
 
-PROPER_TAGS = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"})
+def _capitalised_here(word: str, ctx: Context) -> bool:
+    """A known word this text writes with a capital inside a sentence (the document's usage)."""
+    return ctx.capital_counts.get(word, 0) > 0 and ctx.lexicon.is_word(word)
 
 
 def _proper(word: str, ctx: Context) -> bool:
     """Every dictionary reading of ``word`` is a proper name (names, places, organisations)."""
     found = parses(word, ctx.lexicon)
     return bool(found) and all(PROPER_TAGS & p.tag.grammemes for p in found)
-
-
-def capitalised_words(tokens: Sequence[Token], ctx: Context) -> frozenset[str]:
-    """Known words written with a capital inside a sentence, lower-cased."""
-    return frozenset(t.text.lower() for t in tokens
-                     if not t.sentence_start and t.text[:1].isupper() and t.text[1:].islower()
-                     and len(t.text) > 1 and ctx.lexicon.is_word(t.text))
 
 
 def _inner_capitals(text: str, tokens: Sequence[Token], token: Token,
@@ -184,11 +176,9 @@ def _latin_twin(token: Token, tokens: Sequence[Token], ctx: Context) -> list[Sug
 
 def _neighbours(text: str, tokens: Sequence[Token], token: Token) -> tuple[str | None, str | None]:
     """The words just before and after ``token`` when only blanks separate them from it."""
-    i = token.index
-    before = tokens[i - 1] if i > 0 else None
-    after = tokens[i + 1] if i + 1 < len(tokens) else None
-    return (before.text if before and not text[before.end:token.start].strip() else None,
-            after.text if after and not text[token.end:after.start].strip() else None)
+    before, after = _adjacent(text, tokens, token)
+    return (before[0].text if before and not before[1].strip() else None,
+            after[0].text if after and not after[1].strip() else None)
 
 
 def _with_context(h: Hypothesis, before: str | None, after: str | None,
