@@ -210,9 +210,8 @@ def classify_cluster(group: Blob, *, metrics: TextMetrics, text_rows: tuple[int,
 
 def _stamp_around(group: Blob, stamps: Sequence[Region]) -> str:
     """The colour of the coloured stamp whose box holds (nearly all of) the cluster, or ""."""
-    box = Box(group.left, group.top, group.cols, group.rows)
     for stamp in stamps:
-        if stamp.colour and intersection(box, stamp.box) >= IN_STAMP_COVER * group.rows * group.cols:
+        if stamp.colour and intersection(group.box, stamp.box) >= IN_STAMP_COVER * group.rows * group.cols:
             return stamp.colour
     return ""
 
@@ -272,7 +271,6 @@ def handwriting(ink: np.ndarray, words: Sequence[Word] | None, *, metrics: TextM
     return found
 
 
-
 # --- handwriting inside a stamp ------------------------------------------------------------------
 
 # A registry stamp ("Вх. № ___") is a lettered rectangle, wider than tall (a seal is round, a word
@@ -298,39 +296,45 @@ WRITTEN_MAX_INK = 0.38
 def handwriting_in_stamps(ink: np.ndarray, stamps: Sequence[Region], *, metrics: TextMetrics,
                           typed: np.ndarray | None = None,
                           layers: dict[str, np.ndarray] | None = None) -> list[Region]:
-    """Numbers written into black or grey registry stamps (on a grey or bilevel scan every ink
-    is grey: the number is the stamp's ink as far as the page shows).
+    """Numbers written into registry stamps: in a black or grey stamp (on a grey or bilevel
+    scan every ink is grey), and in a coloured stamp's own colour (``layers``: the page's ink
+    masks per colour; a number in another ink there is a pen mark of its own, see
+    :func:`classify_cluster`).
 
     Inside each wide, several-line stamp (frame and rules set aside), pieces clearly taller than
     the stamp's lettering that stand side by side on one row (at least two: a number has digits)
     are a handwritten entry, unless the row's ink carries on outside the stamp (a typed line the
-    stamp was pressed over). ``typed``: the page's typed glyphs (see :func:`ink_pieces`); the
-    search runs with them and with them set aside (a number may pass for lined-up typing, or
-    touch it). Coloured stamps are left out: a number there in another ink is a pen mark of its
-    own (see :func:`classify_cluster`), and in the stamp's own colour it was not told from the
-    stamp's larger lettering well enough (measured in bench/bench_detect.py)."""
-    inks = [ink] if typed is None else [ink, ink & (1 - typed)]
+    stamp was pressed over) and the row does not look written (see :func:`_written_digits`). In
+    a coloured stamp's own colour every row must look written: its larger lettering is tall too.
+    ``typed``: the page's typed glyphs (see :func:`ink_pieces`); a black or grey stamp is
+    searched with them and with them set aside (a number may pass for lined-up typing, or touch
+    it)."""
     found: list[Region] = []
     for stamp in stamps:
         own = (layers or {}).get(stamp.colour) if stamp.colour else None
         if stamp.colour and own is None:
             continue
-        for layer in ([own] if own is not None else inks):
-            for region in _numbers_in(layer, stamp.box, metrics=metrics, page_ink=ink if own is None else own,
-                                      strict=own is not None):
+        searches = [(own, None)] if own is not None else [(ink, None)] + ([(ink, typed)] if typed is not None else [])
+        for layer, minus in searches:
+            for region in _numbers_in(layer, stamp.box, metrics=metrics, minus=minus,
+                                      page_ink=ink if own is None else own, strict=own is not None):
                 if not any(intersection(region.box, f.box) > 0.5 * min(region.area, f.area) for f in found):
                     found.append(region)
     return found
 
 
 def _numbers_in(ink: np.ndarray, box: Box, *, metrics: TextMetrics, page_ink: np.ndarray,
-                strict: bool = False) -> list[Region]:
+                minus: np.ndarray | None = None, strict: bool = False) -> list[Region]:
+    """Written-in numbers in ``ink`` (less ``minus``) inside the stamp ``box``; ``page_ink`` is
+    what the typed-line test looks at, ``strict`` asks every row to look written."""
     h_page = metrics.glyph_rows
     low, high = IN_STAMP_ASPECT
     if not (low * box.height <= box.width <= high * box.height) or box.height < IN_STAMP_MIN_ROWS * h_page:
         return []
     t, b, left, right = box.top, box.bottom, box.left, box.right
     crop = ink[t:b, left:right].copy()
+    if minus is not None:
+        crop &= 1 - minus[t:b, left:right]
     inset = max(4, round(IN_STAMP_INSET * min(box.width, box.height)))
     crop[:inset], crop[-inset:], crop[:, :inset], crop[:, -inset:] = 0, 0, 0, 0
     crop = strip_rules(crop, min_length=max(20, round(RULE_MIN_ROWS * h_page)), max_thickness=8)
@@ -365,7 +369,7 @@ def _numbers_in(ink: np.ndarray, box: Box, *, metrics: TextMetrics, page_ink: np
 def _written_digits(crop: np.ndarray, *, h_page: float) -> bool:
     """Does ink crossing a typed line look like digits written over it rather than typed letters
     smudged into a stamp's lettering? Pieces of one height (variation under WRITTEN_HEIGHT_CV),
-    a line and a half to two and a half typed lines high, none wider than WRITTEN_MAX_PIECE
+    WRITTEN_ROWS typed lines high, none wider than WRITTEN_MAX_PIECE
     lines (no run of letters joined up), and thin pen strokes (ink share under WRITTEN_MAX_INK)."""
     stats = components(crop).stats[1:]
     stats = stats[stats[:, cv2.CC_STAT_AREA] >= IN_STAMP_MIN_PX]

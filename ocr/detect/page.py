@@ -14,7 +14,7 @@ from ocr.detect.handwriting import (
     ink_pieces,
     typed_rows,
 )
-from ocr.detect.ink import GOOD_WORD_CONF, Blob, TextMetrics, ink_mask, text_metrics
+from ocr.detect.ink import GOOD_WORD_CONF, TextMetrics, ink_mask, text_metrics
 from ocr.detect.regions import (
     HANDWRITING,
     IMAGE_TYPES,
@@ -125,8 +125,7 @@ def _pen_handwriting(pens: Sequence[ColourGroup], text_rows: tuple[int, int] | N
     """Coloured ink that is not a stamp: a pen or pencil, judged like black handwriting."""
     found = []
     for group in pens:
-        cluster = Blob(group.mask, group.top, group.left, colour=group.colour)
-        region = classify_cluster(cluster, metrics=metrics, text_rows=text_rows, page_rows=page_rows)
+        region = classify_cluster(group, metrics=metrics, text_rows=text_rows, page_rows=page_rows)
         if region is not None:
             found.append(region)
     return found

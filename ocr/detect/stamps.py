@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from ocr.detect.ink import Components, TextMetrics, components, max_pool, strip_rules
+from ocr.detect.ink import Blob, Components, TextMetrics, components, max_pool, strip_rules
 from ocr.detect.regions import STAMP, Region, points_polygon
 from ocr.preprocess import paper_colour
 from ocr.records import Box
@@ -46,27 +47,15 @@ MIN_AXIS_RATIO = 0.35
 MAX_HOUGH = 40
 
 
-@dataclass(frozen=True)
-class ColourGroup:
-    """A cluster of same-coloured ink: its colour, ink mask (page-sized) box and piece count."""
+@dataclass(frozen=True, eq=False)
+class ColourGroup(Blob):
+    """A cluster of same-coloured ink (a :class:`Blob` with its colour) and its piece count."""
 
-    colour: str
-    mask: np.ndarray  # uint8, 1 on this group's ink, cropped to ``box``
-    top: int
-    left: int
-    pieces: int
+    pieces: int = 0
 
     @property
     def ink(self) -> int:
         return int(self.mask.sum())
-
-    @property
-    def rows(self) -> int:
-        return int(self.mask.shape[0])
-
-    @property
-    def cols(self) -> int:
-        return int(self.mask.shape[1])
 
 
 def hue_of_pixels(bgr: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -128,7 +117,8 @@ def _tight_group(colour: str, ink: np.ndarray, top: int, left: int, *, metrics: 
     rows, cols = np.nonzero(ink)
     r0, r1, c0, c1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
     crop = np.ascontiguousarray(ink[r0:r1, c0:c1]).astype(np.uint8)
-    return ColourGroup(colour, crop, top + int(r0), left + int(c0), _count_pieces(crop, min_area=metrics.px(12)))
+    return ColourGroup(crop, top + int(r0), left + int(c0), colour,
+                       pieces=_count_pieces(crop, min_area=metrics.px(12)))
 
 
 def _count_pieces(ink: np.ndarray, *, min_area: int) -> int:
@@ -209,13 +199,8 @@ def shape_candidates(small: np.ndarray, *, metrics: TextMetrics) -> tuple[list[S
     small = strip_rules(small, min_length=max_side, max_thickness=6)
     pieces = long_ink(small, min_length=max(3 * min_side // 4, 8))
     out: dict[tuple[int, int, int, int], ShapeCandidate] = {}
-    for bridge in (BRIDGE_PX, WIDE_BRIDGE_PX, -LINE_GAP_PX):
-        if bridge > 0:
-            kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (bridge, bridge))
-            closed = cv2.morphologyEx(pieces, cv2.MORPH_CLOSE, kernel)
-        else:
-            closed = _close_along_lines(pieces, -bridge)
-        comps = components(closed)
+    for close in (_close_round(BRIDGE_PX), _close_round(WIDE_BRIDGE_PX), _close_along_lines(LINE_GAP_PX)):
+        comps = components(close(pieces))
         for label in range(1, len(comps) + 1):
             left, top, cols, rows, _ = (int(v) for v in comps.stats[label])
             if min(cols, rows) >= min_side and max(cols, rows) <= max_side:
@@ -223,12 +208,24 @@ def shape_candidates(small: np.ndarray, *, metrics: TextMetrics) -> tuple[list[S
     return list(out.values()), pieces
 
 
-def _close_along_lines(pieces: np.ndarray, gap: int) -> np.ndarray:
-    """Pieces with gaps up to ``gap`` closed along rows and along columns only: the sides of a
-    worn frame broken into dashes line up, and join without bridging to anything beside them."""
-    across = cv2.morphologyEx(pieces, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
-    down = cv2.morphologyEx(pieces, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap)))
-    return np.bitwise_or(np.asarray(across, dtype=np.uint8), np.asarray(down, dtype=np.uint8))
+def _close_round(bridge: int) -> Callable[[np.ndarray], np.ndarray]:
+    """A closing across gaps up to ``bridge`` in every direction."""
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (bridge, bridge))
+    return lambda pieces: np.asarray(cv2.morphologyEx(pieces, cv2.MORPH_CLOSE, kernel), dtype=np.uint8)
+
+
+def _close_along_lines(gap: int) -> Callable[[np.ndarray], np.ndarray]:
+    """A closing across gaps up to ``gap`` along rows and along columns only: the sides of a worn
+    frame broken into dashes line up, and join without bridging to anything beside them."""
+    across_kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1))
+    down_kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap))
+
+    def close(pieces: np.ndarray) -> np.ndarray:
+        across = cv2.morphologyEx(pieces, cv2.MORPH_CLOSE, across_kernel)
+        down = cv2.morphologyEx(pieces, cv2.MORPH_CLOSE, down_kernel)
+        return np.bitwise_or(np.asarray(across, dtype=np.uint8), np.asarray(down, dtype=np.uint8))
+
+    return close
 
 
 def _candidate(comps: Components, label: int, pieces: np.ndarray) -> ShapeCandidate:
