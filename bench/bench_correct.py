@@ -443,13 +443,16 @@ def measured_table(args: argparse.Namespace) -> ConfusionTable:
     return confusions_from_counts(letters, base=load_confusions())
 
 
-def glued_readings(sets: list[tuple[Path, Path]]) -> Counter[tuple[str, str]]:
-    """{(typed, ocr): count} for the marks OCR put between letters of a word, counted with
-    ``counts_from_pairs`` on (glued OCR word, aligned truth word) pairs of `ocr synth` sets given
-    as (set folder, its ``texts.json`` from ``synth_ocr``). This is how ``ocr.correct.glued``'s
-    table was measured (on tuning sets, never the reported one)."""
-    from ocr.correct.glued import GLUED
+def glued_readings(sets: list[tuple[Path, Path]], *, edge: bool = False
+                   ) -> Counter[tuple[str, str]]:
+    """{(typed, ocr): count} for the marks OCR put between letters of a word (``edge``: glued to
+    its first or last letter), counted with ``counts_from_pairs`` on (OCR word, aligned truth
+    word) pairs of `ocr synth` sets given as (set folder, its ``texts.json`` from ``synth_ocr``).
+    This is how ``ocr.correct.glued``'s tables were measured (on tuning sets, never the reported
+    one)."""
+    from ocr.correct.glued import EDGE, GLUED
 
+    pattern = EDGE if edge else GLUED
     pairs = []
     for data, texts_json in sets:
         texts = json.loads(texts_json.read_text(encoding="utf-8"))
@@ -458,17 +461,19 @@ def glued_readings(sets: list[tuple[Path, Path]]) -> Counter[tuple[str, str]]:
             truth = " ".join((data / item["gt"]).read_text(encoding="utf-8").split())
             ocr = " ".join(texts[item["image"]]["text"].split())
             to_truth = _char_map(ocr, truth)
-            for m in GLUED.finditer(ocr):
+            for m in pattern.finditer(ocr):
+                if edge and not (m.group("lead") or m.group("trail")):
+                    continue
                 t0, t1 = to_truth[m.start()], to_truth[m.end()]
                 while t0 > 0 and not truth[t0 - 1].isspace():
                     t0 -= 1
                 while t1 < len(truth) and not truth[t1].isspace():
                     t1 += 1
                 pairs.append((m.group(), truth[t0:t1].strip(".,;:!?()\"«»")))
-    marks = re.compile(r"[^\w\s-]")
+    marks = re.compile(r"[^\w\s-]|\d" if edge else r"[^\w\s-]")
     counts = Counter({(r, o): n for (r, o), n in counts_from_pairs(pairs).items()
                       if len(o) == 1 and marks.match(o)})
-    # Marks read as nothing: every mark of the glued words not read as something else.
+    # Marks read as nothing: every mark of the words not read as something else.
     seen = Counter(c for word, _ in pairs for c in word if marks.match(c))
     for mark, n in seen.items():
         rest = n - sum(k for (_, o), k in counts.items() if o == mark)
@@ -623,8 +628,9 @@ def main(argv: list[str] | None = None) -> int:
             manifest = json.loads((data / "manifest.json").read_text(encoding="utf-8"))
             sets.append((data, args.work / f"synth-{manifest['seed']}-{manifest['pages']}"
                          / "texts.json"))
-        for (ref, ocr), n in glued_readings(sets).most_common():
-            print(f"{ocr!r}\t{ref!r}\t{n}")
+        for edge in (False, True):
+            print("marks at a word's edge" if edge else "marks inside words")
+            print({(ocr, ref): n for (ref, ocr), n in glued_readings(sets, edge=edge).most_common()})
         return 0
     log: list[str] = []
     lexicons = compare_lexicons()

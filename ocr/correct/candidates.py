@@ -12,6 +12,9 @@ from ocr.correct.tokens import ONE_LETTER_WORDS, is_cyrillic, is_latin
 # u for и or 3 for з, are in the confusion table: they need the dictionary's word).
 LATIN_TWINS = dict(zip("aceopxykABCEHKMOPTXY", "асеорхукАВСЕНКМОРТХУ", strict=True))
 TWIN_COST = 0.3  # a Latin twin among Cyrillic letters is almost surely a script slip
+# Search results kept per lexicon; every page's own profile is a new table, so the memo is
+# emptied when it grows past this many entries (a long batch would otherwise keep them all).
+SEARCH_MEMO_MAX = 200_000
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,8 @@ def search(word: str, *, lexicon: Lexicon, table: ConfusionTable,
     memo = lexicon.memo("search")
     key = (word.lower(), id(table), limits)
     if key not in memo or memo[key][0] is not table:  # the table is kept so its id stays its own
+        if len(memo) >= SEARCH_MEMO_MAX:
+            memo.clear()
         found = _Walk(word.lower(), lexicon, table, limits).run()
         found.pop(word.lower(), None)
         memo[key] = (table, found)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -96,6 +96,18 @@ def _merged(base: ConfusionTable, top: ConfusionTable) -> ConfusionTable:
         merged.setdefault(ocr, {}).update(dict(readings))
     frozen = {k: tuple(sorted(v.items(), key=lambda rc: rc[1])) for k, v in merged.items()}
     return ConfusionTable(frozen, max_ocr_len=max(base.max_ocr_len, top.max_ocr_len))
+
+
+def cheaper_of(base: ConfusionTable, top: ConfusionTable) -> ConfusionTable:
+    """``base`` with every (ocr, ref) pair of ``top`` that costs less there: a table that can
+    only make readings cheaper (a page's own profile, which sees few of its errors)."""
+    merged = {k: dict(v) for k, v in base.by_ocr.items()}
+    for ocr, readings in top.by_ocr.items():
+        own = merged.setdefault(ocr, {})
+        for ref, cost in readings:
+            own[ref] = min(cost, own.get(ref, cost))
+    frozen = {k: tuple(sorted(v.items(), key=lambda rc: rc[1])) for k, v in merged.items()}
+    return replace(base, by_ocr=frozen, max_ocr_len=max(base.max_ocr_len, top.max_ocr_len))
 
 
 def counts_from_pairs(pairs: Iterable[tuple[str, str]]) -> Counter[tuple[str, str]]:

@@ -9,6 +9,7 @@ from ocr.correct.case import capital_counts
 from ocr.correct.confusions import ConfusionTable
 from ocr.correct.glued import glued_suggestions
 from ocr.correct.lexicon import Lexicon
+from ocr.correct.profile import PROFILED_KINDS, known_letters, profiled_table
 from ocr.correct.records import Candidate, Change, Correction, Suggestion
 from ocr.correct.scope import foreign_lines, noise_shift
 from ocr.correct.scoring import Context, CorrectionSettings, make_context
@@ -25,7 +26,8 @@ def suggest(text: str, *, lexicon: Lexicon | None = None, confusions: ConfusionT
     Spans may overlap (a join of two words and a fix of one of them); ``apply`` resolves that.
     Words of ``reference`` and of ``names`` are never suggested for change.
     """
-    return _suggest(text, make_context(lexicon, confusions, reference, names, settings))[0]
+    return _suggest(text, _profiled(text, make_context(lexicon, confusions, reference, names,
+                                                       settings)))[0]
 
 
 def apply(text: str, *, threshold: float | None = None, lexicon: Lexicon | None = None,
@@ -36,7 +38,7 @@ def apply(text: str, *, threshold: float | None = None, lexicon: Lexicon | None 
     A Latin twin among Cyrillic letters is always made Cyrillic. The reference is read, never
     edited: its words are protected in ``text``.
     """
-    ctx = make_context(lexicon, confusions, reference, names, settings)
+    ctx = _profiled(text, make_context(lexicon, confusions, reference, names, settings))
     limit = ctx.settings.threshold if threshold is None else threshold
     suggestions, skipped = _suggest(text, ctx)
     new_text, changes = _rewrite(text, _choose(suggestions, limit))
@@ -55,6 +57,26 @@ def undo(correction: Correction, changes: Iterable[Change] | None = None) -> str
             raise ValueError(f"change at {c.new_start} does not match the corrected text")
         text = text[:c.new_start] + c.original + text[c.new_end:]
     return text
+
+
+def _profiled(text: str, ctx: Context) -> Context:
+    """``ctx`` with its table made cheaper by the page's own sure corrections
+    (``ocr.correct.profile``), counted ``profile_rounds`` times, each round with the last one's
+    table. The threshold for "sure" is the settings' one, whatever ``apply`` is given."""
+    rounds = ctx.settings.profile_rounds
+    if rounds <= 0:
+        return ctx
+    known = known_letters(tokenize(text), ctx.lexicon)
+    table = ctx.table
+    for _ in range(rounds):
+        suggestions, _ = _suggest(text, replace(ctx, table=table))
+        sure = [(s.original, c.text) for s, c in _choose(suggestions, ctx.settings.threshold)
+                if c.kind in PROFILED_KINDS]
+        new = profiled_table(ctx.table, known, sure)
+        if new is table or new.by_ocr == table.by_ocr:
+            break
+        table = new
+    return replace(ctx, table=table)
 
 
 def _suggest(text: str, ctx: Context) -> tuple[list[Suggestion], tuple[int, ...]]:

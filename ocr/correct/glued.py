@@ -22,6 +22,12 @@ from ocr.correct.tokens import ABBREVIATIONS, NON_RUSSIAN_CYRILLIC, Token, is_la
 # Initials (В.Г, Г.Сорокин) go on with a capital after the mark and are not matched.
 GLUED = regex.compile(r"\p{L}+(?:[^\s\p{L}\p{N}\-\u2010]{1,3}\p{Ll}+)+")
 _MARK = regex.compile(r"[^\s\p{L}\p{N}\-\u2010]")
+# A word of three letters or more with one or two marks glued to its first or last letter
+# (``фабрих®``, ``‘объязить``, ``зазода‘'``) or a digit to its last (``рождени7``); ordinary
+# punctuation may follow. The marks may stand for letters, or for nothing.
+_EDGE_MARK = r"[^\s\p{L}\p{N}\-\u2010.,;:!?()«»]"
+EDGE = regex.compile(rf"(?<![^\s(«])(?P<lead>{_EDGE_MARK}{{0,2}})(?P<core>\p{{L}}{{3,}})"
+                     rf"(?P<trail>{_EDGE_MARK}{{1,2}}|\p{{N}})?(?=[.,;:!?)»]*(?:\s|$))")
 _PUNCTUATION = frozenset(".,;:!?")
 # (mark, typed letter or "" for nothing) -> how often a mark glued between letters stood for it,
 # counted on the typed-only and stamped pages of `ocr synth` sets of seeds 7 and 8 (tuning sets,
@@ -66,6 +72,8 @@ def glued_table(base: ConfusionTable, marks: frozenset[str]) -> ConfusionTable:
     """``base`` with readings for ``marks`` (kept per base table and set of marks)."""
     key = (id(base), marks)
     if key not in _TABLES or _TABLES[key][0] is not base:
+        if len(_TABLES) >= 256:  # every page's own profile is a new base table
+            _TABLES.clear()
         by_ocr = dict(base.by_ocr)
         for mark in marks:
             by_ocr[mark] = mark_costs(mark, ceiling=base.sub)

@@ -51,6 +51,7 @@ class CorrectionSettings:
     min_gate_words: int = 2
     min_line_words: int = 3
     max_candidates: int = 5
+    profile_rounds: int = 2  # passes counting the page's own confusions (ocr.correct.profile); 0: off
     limits: SearchLimits = field(default_factory=SearchLimits)
 
 
