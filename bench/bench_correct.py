@@ -450,7 +450,8 @@ def glued_readings(sets: list[tuple[Path, Path]], *, edge: bool = False
     word) pairs of `ocr synth` sets given as (set folder, its ``texts.json`` from ``synth_ocr``).
     This is how ``ocr.correct.glued``'s tables were measured (on tuning sets, never the reported
     one)."""
-    from ocr.correct.glued import EDGE, GLUED
+    from ocr.correct.edges import EDGE
+    from ocr.correct.glued import GLUED
 
     pattern = EDGE if edge else GLUED
     pairs = []

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from ocr.correct.case import capital_counts
 from ocr.correct.confusions import ConfusionTable
+from ocr.correct.edges import edge_suggestions
 from ocr.correct.glued import glued_suggestions
 from ocr.correct.lexicon import Lexicon
 from ocr.correct.profile import PROFILED_KINDS, known_letters, profiled_table
@@ -89,6 +90,7 @@ def _suggest(text: str, ctx: Context) -> tuple[list[Suggestion], tuple[int, ...]
     hyphenated = hyphen_suggestions(text, live, used, ctx)  # marks both parts as used
     found = hyphenated if ctx.settings.join_hyphenation else []
     found += glued_suggestions(text, live, used, ctx)
+    found += edge_suggestions(text, live, used, ctx)
     found += join_suggestions(text, live, used, ctx)
     found += [s for t in live if t.index not in used
               for s in word_suggestions(text, tokens, t, ctx)]

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from functools import lru_cache
 
 import regex
 
@@ -22,12 +23,6 @@ from ocr.correct.tokens import ABBREVIATIONS, NON_RUSSIAN_CYRILLIC, Token, is_la
 # Initials (В.Г, Г.Сорокин) go on with a capital after the mark and are not matched.
 GLUED = regex.compile(r"\p{L}+(?:[^\s\p{L}\p{N}\-\u2010]{1,3}\p{Ll}+)+")
 _MARK = regex.compile(r"[^\s\p{L}\p{N}\-\u2010]")
-# A word of three letters or more with one or two marks glued to its first or last letter
-# (``фабрих®``, ``‘объязить``, ``зазода‘'``) or a digit to its last (``рождени7``); ordinary
-# punctuation may follow. The marks may stand for letters, or for nothing.
-_EDGE_MARK = r"[^\s\p{L}\p{N}\-\u2010.,;:!?()«»]"
-EDGE = regex.compile(rf"(?<![^\s(«])(?P<lead>{_EDGE_MARK}{{0,2}})(?P<core>\p{{L}}{{3,}})"
-                     rf"(?P<trail>{_EDGE_MARK}{{1,2}}|\p{{N}})?(?=[.,;:!?)»]*(?:\s|$))")
 _PUNCTUATION = frozenset(".,;:!?")
 # (mark, typed letter or "" for nothing) -> how often a mark glued between letters stood for it,
 # counted on the typed-only and stamped pages of `ocr synth` sets of seeds 7 and 8 (tuning sets,
@@ -37,29 +32,32 @@ SMOOTHING = 5.0  # pseudo-counts pulling one mark's readings towards those of al
 MIN_LETTERS = 4  # letters a glued word needs (``т.е``, ``и.о`` are abbreviations)
 
 
-def _pooled() -> tuple[Counter[str], dict[str, Counter[str]]]:
+@lru_cache(maxsize=4)
+def _pooled(measured: tuple[tuple[tuple[str, str], int], ...]
+            ) -> tuple[Counter[str], dict[str, Counter[str]]]:
     every: Counter[str] = Counter()
     by_mark: dict[str, Counter[str]] = {}
-    for (mark, typed), n in MEASURED.items():
+    for (mark, typed), n in measured:
         every[typed] += n
         by_mark.setdefault(mark, Counter())[typed] += n
     return every, by_mark
 
 
-_EVERY, _BY_MARK = _pooled()
 _READINGS = ("", *RUSSIAN_LOWER)
 
 
-def mark_costs(mark: str, *, ceiling: float) -> tuple[tuple[str, float], ...]:
-    """(typed, cost in nats) for each reading of ``mark`` glued inside a word: its own measured
-    readings, smoothed towards all marks' (a mark never measured gets theirs), capped at
-    ``ceiling`` (the cost of an unlisted substitution)."""
-    total = sum(_EVERY.values())
-    own = _BY_MARK.get(mark, Counter())
+def mark_costs(mark: str, *, ceiling: float,
+               measured: Mapping[tuple[str, str], int] = MEASURED) -> tuple[tuple[str, float], ...]:
+    """(typed, cost in nats) for each reading of ``mark`` (glued inside a word by default): its
+    own ``measured`` readings, smoothed towards all marks' (a mark never measured gets theirs),
+    capped at ``ceiling`` (the cost of an unlisted substitution)."""
+    every, by_mark = _pooled(tuple(sorted(measured.items())))
+    total = sum(every.values())
+    own = by_mark.get(mark, Counter())
     n = sum(own.values())
     out = []
     for typed in _READINGS:
-        pooled = (_EVERY[typed] + 0.5) / (total + 0.5 * len(_READINGS))
+        pooled = (every[typed] + 0.5) / (total + 0.5 * len(_READINGS))
         p = (own[typed] + SMOOTHING * pooled) / (n + SMOOTHING)
         out.append((typed, min(ceiling, max(MIN_COST, -math.log(p)))))
     return tuple(sorted(out, key=lambda rc: rc[1]))
