@@ -31,6 +31,7 @@ def test_a_made_up_capital_inside_a_sentence_is_made_small(text, fixed):
     "колхоз имени Кирова",  # after a word that introduces a name
     "деревни Лесная и Ягодное",
     "исполком районного Совета депутатов",  # capitalised by the period's usage
+    "по приглашению Союза чехословацко-советской дружбы",
     "Приказ. Выполнение плана",  # a sentence start
     "запись\nВыполнение плана",  # a line start
     "сказал: «Работа идет»",  # after a quote

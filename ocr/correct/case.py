@@ -23,8 +23,9 @@ NAMING_WORDS = frozenset({
     "товарищ", "товарища", "товарищу", "гражданин", "гражданина", "река", "реки", "озеро", "озера",
     "артель", "артели", "издательство", "издательства", "типография", "типографии",
 })
-# Common words that paperwork of the period writes with a capital (Совет депутатов трудящихся).
-CAPITALISED_LEMMAS = frozenset({"совет"})
+# Common words that paperwork of the period writes with a capital as the first word of a name
+# (Совет депутатов трудящихся, Союз чехословацко-советской дружбы).
+CAPITALISED_LEMMAS = frozenset({"совет", "союз"})
 PROPER_TAGS = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"})
 
 
