@@ -35,12 +35,13 @@ def known_word_check(languages: str) -> Callable[[str], bool] | None:
 
 
 def suggestion_flags(ocr: OcrText, *, page_number: int, reference: str | None,
-                     names: Sequence[str]) -> list[Flag]:
+                     names: Sequence[str], profile_rounds: int) -> list[Flag]:
     """Out-of-lexicon words with ranked candidates, located by their OCR words."""
-    from ocr.correct import suggest
+    from ocr.correct import CorrectionSettings, suggest
 
     flags = []
-    for s in suggest(ocr.text, lexicon=_lexicon(), reference=reference, names=names):
+    for s in suggest(ocr.text, lexicon=_lexicon(), reference=reference, names=names,
+                     settings=CorrectionSettings(profile_rounds=profile_rounds)):
         idx = ocr.words_in(s.start, s.end)
         if not idx or not s.candidates:
             continue
@@ -58,12 +59,12 @@ def suggestion_flags(ocr: OcrText, *, page_number: int, reference: str | None,
 
 
 def apply_corrections(text: str, *, reference: str | None, names: Sequence[str],
-                      threshold: float, out_path: Path) -> dict[str, Any]:
+                      threshold: float, out_path: Path, profile_rounds: int) -> dict[str, Any]:
     """Write the corrected OCR text and return the audit record of every change."""
-    from ocr.correct import apply
+    from ocr.correct import CorrectionSettings, apply
 
     correction = apply(text, threshold=threshold, lexicon=_lexicon(), reference=reference,
-                       names=names)
+                       names=names, settings=CorrectionSettings(profile_rounds=profile_rounds))
     atomic_write_text(out_path, correction.text)
     changes = [{"start": c.start, "end": c.end, "original": c.original,
                 "replacement": c.replacement, "score": round(float(c.score), 4), "kind": c.kind}

@@ -52,7 +52,8 @@ from ocr.textio import ReferenceText, read_reference
 PREPROCESS_SETTINGS = ("deskew", "denoise", "remove_colour_ink", "binarize", "dpi", "max_pixels")
 OCR_SETTINGS = ("psm", "oem", "formats", "detectors", "read_stamps", "low_confidence")
 FLAG_SETTINGS = ("low_confidence", "reference_error_confidence", "crop_margin",
-                 "scoring_profiles", "correction", "correction_threshold", "protected_names")
+                 "scoring_profiles", "correction", "correction_threshold",
+                 "correction_profile_rounds", "protected_names")
 STAGE_VERSION = "2"  # bump when a stage's code changes its output, to invalidate caches
 
 
@@ -434,7 +435,8 @@ def _apply_correction(text: str, reference: ReferenceText | None, out_path: Path
     """Apply confident corrections to the OCR text (never to the reference); CER before/after."""
     record = apply_corrections(text, reference=reference.text if reference else None,
                                names=settings.protected_names,
-                               threshold=settings.correction_threshold, out_path=out_path)
+                               threshold=settings.correction_threshold, out_path=out_path,
+                               profile_rounds=settings.correction_profile_rounds)
     corrected = record.pop("text")
     if reference is not None:
         ref = normalise(reference.text.replace("\f", "\n"))
@@ -507,7 +509,8 @@ def _page_flags(page: RecognisedPage, text: Any, page_scores: Sequence[PageScore
     if settings.correction != "off" and russian(page.job.languages):
         ref = next((ps.reference for ps in page_scores if ps.page_number == n), None)
         flags += suggestion_flags(text, page_number=n, reference=ref,
-                                  names=settings.protected_names)
+                                  names=settings.protected_names,
+                                  profile_rounds=settings.correction_profile_rounds)
     regions_path = page.ocr.outputs.get("regions")
     if regions_path is not None:
         flags += region_flags(load_regions(regions_path), page_number=n)

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
         "suggest", description="post-OCR correction of Russian text: suggestions as review flags, "
         "or also apply those above correction_threshold (written as <doc>.corrected-ocr.txt)")
     correction_threshold: float = Field(0.95, ge=0, le=1, description="score needed to apply")
+    correction_profile_rounds: int = Field(
+        2, ge=0, le=5, description="passes in which each text learns its own letter confusions "
+        "from its surest corrections before it is corrected (0: off; each pass costs one more "
+        "correction pass)")
     protected_names: list[str] = Field(
         default_factory=list, description="names never corrected (the reference's words never are)")
     crop_margin: int = Field(40, ge=0, description="pixels of context around a flag's crop")

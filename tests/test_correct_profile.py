@@ -75,3 +75,16 @@ def test_names_survive_a_profiled_page():
 def test_komi_line_is_not_profiled_into_russian():
     komi = "Выль туйӧд вылын миян колхозникъяс уджалӧны бура."
     assert apply(komi).text == komi
+
+
+def test_the_pipeline_setting_reaches_the_correction(tmp_path):
+    from ocr.correct_stage import apply_corrections
+    from ocr.settings import Settings
+
+    assert Settings().correction_profile_rounds == CorrectionSettings().profile_rounds
+    records = {rounds: apply_corrections(OCR, reference=None, names=[], threshold=0.95,
+                                         out_path=tmp_path / f"r{rounds}.txt",
+                                         profile_rounds=rounds)
+               for rounds in (0, 2)}
+    assert len(records[2]["changes"]) > len(records[0]["changes"])
+    assert (tmp_path / "r2.txt").read_text(encoding="utf-8") == records[2]["text"]
