@@ -89,25 +89,23 @@ def confusions_from_counts(counts: Mapping[tuple[str, str], int], *,
     return _merged(base, measured) if base is not None else measured
 
 
-def _merged(base: ConfusionTable, top: ConfusionTable) -> ConfusionTable:
-    """``base`` with every (ocr, ref) pair of ``top`` replacing its own."""
+def _merged(base: ConfusionTable, top: ConfusionTable, *,
+            cheaper_only: bool = False) -> ConfusionTable:
+    """``base`` with every (ocr, ref) pair of ``top`` replacing its own (``cheaper_only``: only
+    where ``top``'s costs less)."""
     merged = {k: dict(v) for k, v in base.by_ocr.items()}
     for ocr, readings in top.by_ocr.items():
-        merged.setdefault(ocr, {}).update(dict(readings))
+        own = merged.setdefault(ocr, {})
+        for ref, cost in readings:
+            own[ref] = min(cost, own.get(ref, cost)) if cheaper_only else cost
     frozen = {k: tuple(sorted(v.items(), key=lambda rc: rc[1])) for k, v in merged.items()}
-    return ConfusionTable(frozen, max_ocr_len=max(base.max_ocr_len, top.max_ocr_len))
+    return replace(base, by_ocr=frozen, max_ocr_len=max(base.max_ocr_len, top.max_ocr_len))
 
 
 def cheaper_of(base: ConfusionTable, top: ConfusionTable) -> ConfusionTable:
     """``base`` with every (ocr, ref) pair of ``top`` that costs less there: a table that can
     only make readings cheaper (a page's own profile, which sees few of its errors)."""
-    merged = {k: dict(v) for k, v in base.by_ocr.items()}
-    for ocr, readings in top.by_ocr.items():
-        own = merged.setdefault(ocr, {})
-        for ref, cost in readings:
-            own[ref] = min(cost, own.get(ref, cost))
-    frozen = {k: tuple(sorted(v.items(), key=lambda rc: rc[1])) for k, v in merged.items()}
-    return replace(base, by_ocr=frozen, max_ocr_len=max(base.max_ocr_len, top.max_ocr_len))
+    return _merged(base, top, cheaper_only=True)
 
 
 def counts_from_pairs(pairs: Iterable[tuple[str, str]]) -> Counter[tuple[str, str]]:
