@@ -9,7 +9,7 @@ pytest.importorskip("wordfreq", reason="wordfreq is needed for ocr.correct")
 
 from ocr.correct import apply, suggest, undo  # noqa: E402
 from ocr.correct.edges import EDGE, MEASURED  # noqa: E402
-from ocr.correct.glued import mark_costs  # noqa: E402
+from ocr.correct.glued import mark_costs, pooled  # noqa: E402
 
 pytestmark = pytest.mark.unit
 
@@ -31,9 +31,10 @@ def test_a_mark_may_stand_for_the_last_letter():
 
 
 def test_the_edge_readings_are_the_measured_ones():
-    costs = dict(mark_costs("®", ceiling=7.0, measured=MEASURED))
+    pool = pooled(MEASURED)
+    costs = dict(mark_costs("®", ceiling=7.0, pool=pool))
     assert costs["е"] < costs["у"]
-    assert dict(mark_costs('"', ceiling=7.0, measured=MEASURED))[""] == 1.0  # MIN_COST
+    assert dict(mark_costs('"', ceiling=7.0, pool=pool))[""] == 1.0  # MIN_COST
 
 
 @pytest.mark.parametrize("text", ['колхоз "Заря" и теплоход "Максимка"', "колхоз “Максимка”",

@@ -11,7 +11,7 @@ import regex
 
 from ocr.correct.candidates import script_fixed, search
 from ocr.correct.context import fit
-from ocr.correct.glued import mark_costs
+from ocr.correct.glued import mark_costs, pooled
 from ocr.correct.records import Suggestion
 from ocr.correct.scoring import Context, Hypothesis, match_case, ranked, text_zipf
 from ocr.correct.tokens import NON_RUSSIAN_CYRILLIC, Token, is_cyrillic
@@ -38,6 +38,7 @@ MEASURED: dict[tuple[str, str], int] = {
     ('“', 'и'): 1, ('“', 'е'): 1, ('"', 'к'): 1, ('"', 'з'): 1, ('‚', 'к'): 1, ('„', ''): 1,
     ('‹', ''): 1, ('\\', ''): 1, ('—', ''): 1, ("'", ''): 1,
 }
+_POOL = pooled(MEASURED)
 READINGS_PER_MARK = 6  # the cheapest readings of one mark that are tried
 READINGS_PER_SIDE = 8  # the cheapest readings of the marks on one side that are tried
 
@@ -78,7 +79,7 @@ def _readings(marks: str, ctx: Context) -> list[tuple[str, str, float]]:
         if mark.isdigit():  # a digit glued to the last letter: the confusion table's readings
             options = [*ctx.table.readings(mark), ("", ctx.table.delete)]
         else:
-            options = list(mark_costs(mark, ceiling=ctx.table.sub, measured=MEASURED))
+            options = list(mark_costs(mark, ceiling=ctx.table.sub, pool=_POOL))
         per_mark.append(sorted(options, key=lambda rc: rc[1])[:READINGS_PER_MARK])
     out = []
     for combo in product(*per_mark):
@@ -91,7 +92,7 @@ def _readings(marks: str, ctx: Context) -> list[tuple[str, str, float]]:
 def _nothing_cost(marks: str, ctx: Context) -> float:
     """The cost of reading every mark of ``marks`` as nothing."""
     return sum(ctx.table.delete if mark.isdigit() else
-               dict(mark_costs(mark, ceiling=ctx.table.sub, measured=MEASURED))[""]
+               dict(mark_costs(mark, ceiling=ctx.table.sub, pool=_POOL))[""]
                for mark in marks)
 
 
@@ -102,7 +103,8 @@ def _edge_one(text: str, match: regex.Match[str], token: Token, tokens: Sequence
     lead, trail = _readings(match.group("lead"), ctx), _readings(match.group("trail") or "", ctx)
     known = ctx.lexicon.is_word(low)
     costs: dict[str, float] = {}
-    for (lead_typed, lead_kept, lead_cost), (trail_typed, trail_kept, trail_cost) in product(lead, trail):
+    for (lead_typed, lead_kept, lead_cost), (trail_typed, trail_kept, trail_cost) in product(
+            lead, trail):
         word = lead_typed + low + trail_typed
         found = search(word, lexicon=ctx.lexicon, table=ctx.table, limits=ctx.settings.limits)
         if word != low and ctx.lexicon.is_word(word):
@@ -128,7 +130,8 @@ def _edge_one(text: str, match: regex.Match[str], token: Token, tokens: Sequence
     original = match.group()
     # Right as read: a known word with stray marks beside it (each read as nothing), or an
     # unknown word.
-    nothing = _nothing_cost(match.group("lead"), ctx) + _nothing_cost(match.group("trail") or "", ctx)
+    nothing = (_nothing_cost(match.group("lead"), ctx)
+               + _nothing_cost(match.group("trail") or "", ctx))
     keep = Hypothesis(original, nothing if known else 0.0, "glued",
                       text_zipf(low, ctx) if known else ctx.settings.unknown_zipf)
     return ranked((match.start(), match.end(), token.index), original, keep, hypotheses, ctx,

@@ -7,7 +7,6 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from functools import lru_cache
 
 import regex
 
@@ -32,33 +31,35 @@ SMOOTHING = 5.0  # pseudo-counts pulling one mark's readings towards those of al
 MIN_LETTERS = 4  # letters a glued word needs (``т.е``, ``и.о`` are abbreviations)
 
 
-@lru_cache(maxsize=4)
-def _pooled(measured: tuple[tuple[tuple[str, str], int], ...]
-            ) -> tuple[Counter[str], dict[str, Counter[str]]]:
+Pool = tuple[Counter[str], dict[str, Counter[str]]]
+
+
+def pooled(measured: Mapping[tuple[str, str], int]) -> Pool:
+    """Readings of all marks together, and of each mark, from {(mark, typed): count}."""
     every: Counter[str] = Counter()
     by_mark: dict[str, Counter[str]] = {}
-    for (mark, typed), n in measured:
+    for (mark, typed), n in measured.items():
         every[typed] += n
         by_mark.setdefault(mark, Counter())[typed] += n
     return every, by_mark
 
 
+_GLUED = pooled(MEASURED)
 _READINGS = ("", *RUSSIAN_LOWER)
 
 
-def mark_costs(mark: str, *, ceiling: float,
-               measured: Mapping[tuple[str, str], int] = MEASURED) -> tuple[tuple[str, float], ...]:
+def mark_costs(mark: str, *, ceiling: float, pool: Pool = _GLUED) -> tuple[tuple[str, float], ...]:
     """(typed, cost in nats) for each reading of ``mark`` (glued inside a word by default): its
-    own ``measured`` readings, smoothed towards all marks' (a mark never measured gets theirs),
+    own readings in ``pool``, smoothed towards all marks' (a mark never measured gets theirs),
     capped at ``ceiling`` (the cost of an unlisted substitution)."""
-    every, by_mark = _pooled(tuple(sorted(measured.items())))
+    every, by_mark = pool
     total = sum(every.values())
     own = by_mark.get(mark, Counter())
     n = sum(own.values())
     out = []
     for typed in _READINGS:
-        pooled = (every[typed] + 0.5) / (total + 0.5 * len(_READINGS))
-        p = (own[typed] + SMOOTHING * pooled) / (n + SMOOTHING)
+        shared = (every[typed] + 0.5) / (total + 0.5 * len(_READINGS))
+        p = (own[typed] + SMOOTHING * shared) / (n + SMOOTHING)
         out.append((typed, min(ceiling, max(MIN_COST, -math.log(p)))))
     return tuple(sorted(out, key=lambda rc: rc[1]))
 
