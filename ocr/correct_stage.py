@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ocr.correct_learned import Learned
 from ocr.flag import Flag
 from ocr.fsutil import atomic_write_text
 from ocr.records import Box
@@ -35,13 +36,16 @@ def known_word_check(languages: str) -> Callable[[str], bool] | None:
 
 
 def suggestion_flags(ocr: OcrText, *, page_number: int, reference: str | None,
-                     names: Sequence[str], profile_rounds: int) -> list[Flag]:
-    """Out-of-lexicon words with ranked candidates, located by their OCR words."""
+                     names: Sequence[str], profile_rounds: int,
+                     learned: Learned | None = None) -> list[Flag]:
+    """Out-of-lexicon words with ranked candidates, located by their OCR words; ``learned`` is
+    what the project's references and reviewers taught (ocr.correct_learned)."""
     from ocr.correct import CorrectionSettings, suggest
 
     flags = []
-    for s in suggest(ocr.text, lexicon=_lexicon(), reference=reference, names=names,
-                     settings=CorrectionSettings(profile_rounds=profile_rounds)):
+    for s in suggest(ocr.text, lexicon=learned.lexicon if learned else _lexicon(),
+                     confusions=learned.table if learned else None, reference=reference,
+                     names=names, settings=CorrectionSettings(profile_rounds=profile_rounds)):
         idx = ocr.words_in(s.start, s.end)
         if not idx or not s.candidates:
             continue
@@ -59,11 +63,14 @@ def suggestion_flags(ocr: OcrText, *, page_number: int, reference: str | None,
 
 
 def apply_corrections(text: str, *, reference: str | None, names: Sequence[str],
-                      threshold: float, out_path: Path, profile_rounds: int) -> dict[str, Any]:
+                      threshold: float, out_path: Path, profile_rounds: int,
+                      learned: Learned | None = None) -> dict[str, Any]:
     """Write the corrected OCR text and return the audit record of every change."""
     from ocr.correct import CorrectionSettings, apply
 
-    correction = apply(text, threshold=threshold, lexicon=_lexicon(), reference=reference,
+    correction = apply(text, threshold=threshold,
+                       lexicon=learned.lexicon if learned else _lexicon(),
+                       confusions=learned.table if learned else None, reference=reference,
                        names=names, settings=CorrectionSettings(profile_rounds=profile_rounds))
     atomic_write_text(out_path, correction.text)
     changes = [{"start": c.start, "end": c.end, "original": c.original,

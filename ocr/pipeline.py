@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from ocr import __version__
+from ocr.correct_learned import Learned, learned
 from ocr.correct_stage import apply_corrections, known_word_check, russian, suggestion_flags
 from ocr.detect import reference_markers
 from ocr.exceptions import BlankPageError, ExitCode, OcrError
@@ -412,15 +413,19 @@ def finish_document(scan: ScanInfo, pages: Sequence[RecognisedPage],
     reference, warnings = _load_reference(scan, gt_dir, failures)
     score, page_scores = score_pages(reference, [(n, texts[n].text) for n in sorted(texts)])
     flags: list[Flag] = []
+    taught = (learned(gt_dir, settings.db_url)
+              if settings.correction != "off" and pages and russian(pages[0].job.languages)
+              else None)
     for page in pages:
-        flags.extend(_page_flags(page, texts[page.job.page_number], page_scores, settings))
+        flags.extend(_page_flags(page, texts[page.job.page_number], page_scores, settings,
+                                 taught))
     flags.sort(key=lambda f: (-f.severity, f.page_number, f.box.top, f.box.left))
     full_text = "\f".join(texts[n].text for n in sorted(texts)) + "\n"
     text_path = atomic_write_text(out_dir / f"{scan.document}.txt", full_text)
     correction = None
     if settings.correction == "apply" and pages and russian(pages[0].job.languages):
         correction = _apply_correction(full_text, reference, out_dir / f"{scan.document}.corrected-ocr.txt",
-                                       settings)
+                                       settings, taught)
     result = DocumentResult(scan=scan, languages=pages[0].job.languages if pages else "",
                             pages=tuple(pages), failures=tuple(failures), reference=reference,
                             score=score, page_scores=tuple(page_scores), flags=tuple(flags),
@@ -431,12 +436,12 @@ def finish_document(scan: ScanInfo, pages: Sequence[RecognisedPage],
 
 
 def _apply_correction(text: str, reference: ReferenceText | None, out_path: Path,
-                      settings: Settings) -> dict[str, Any]:
+                      settings: Settings, taught: Learned | None) -> dict[str, Any]:
     """Apply confident corrections to the OCR text (never to the reference); CER before/after."""
     record = apply_corrections(text, reference=reference.text if reference else None,
                                names=settings.protected_names,
                                threshold=settings.correction_threshold, out_path=out_path,
-                               profile_rounds=settings.correction_profile_rounds)
+                               profile_rounds=settings.correction_profile_rounds, learned=taught)
     corrected = record.pop("text")
     if reference is not None:
         ref = normalise(reference.text.replace("\f", "\n"))
@@ -496,7 +501,7 @@ def marker_flags(reference: str, disagreements: Sequence[Flag], *, page_number: 
 
 
 def _page_flags(page: RecognisedPage, text: Any, page_scores: Sequence[PageScore],
-                settings: Settings) -> list[Flag]:
+                settings: Settings, taught: Learned | None) -> list[Flag]:
     n = page.job.page_number
     flags = low_confidence_flags(text.words, page_number=n, threshold=settings.low_confidence)
     for ps in page_scores:
@@ -510,7 +515,8 @@ def _page_flags(page: RecognisedPage, text: Any, page_scores: Sequence[PageScore
         ref = next((ps.reference for ps in page_scores if ps.page_number == n), None)
         flags += suggestion_flags(text, page_number=n, reference=ref,
                                   names=settings.protected_names,
-                                  profile_rounds=settings.correction_profile_rounds)
+                                  profile_rounds=settings.correction_profile_rounds,
+                                  learned=taught)
     regions_path = page.ocr.outputs.get("regions")
     if regions_path is not None:
         flags += region_flags(load_regions(regions_path), page_number=n)

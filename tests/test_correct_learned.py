@@ -1,0 +1,110 @@
+"""What the project's references and reviewers teach post-OCR correction (ocr.correct_learned)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pymorphy3", reason="pymorphy3 + pymorphy3-dicts-ru are needed for ocr.correct")
+pytest.importorskip("wordfreq", reason="wordfreq is needed for ocr.correct")
+
+from ocr.correct import load_confusions  # noqa: E402
+from ocr.correct.lexicon import default_lexicon  # noqa: E402
+from ocr.correct_learned import learned, review_pairs  # noqa: E402
+from ocr.correct_stage import apply_corrections  # noqa: E402
+from ocr.review.decisions import decide, undo_last  # noqa: E402
+from ocr.store import FlagRow, Store  # noqa: E402
+
+pytestmark = pytest.mark.unit
+
+
+def _flag(kind: str, ocr: str, *, ref: str = "", detail: dict | None = None) -> dict:
+    return {"type": kind, "category": "", "severity": 0.5, "ocr_text": ocr, "ref_text": ref,
+            "confidence": 50.0, "reason": "test", "polygon": [], "crop_path": None,
+            "detail": detail or {}, "left": 0, "top": 0, "width": 10, "height": 10}
+
+
+def _store(tmp_path: Path) -> tuple[str, dict[str, int]]:
+    """A results database with one document and three flags, as the pipeline writes them."""
+    import ocr.review.models  # noqa: F401 - the review table is made with the others
+
+    url = f"sqlite:///{tmp_path / 'ocr.db'}"
+    store = Store(url)
+    run_id = store.start_run(source="scans", settings={}, versions={})
+    flags = [
+        _flag("correction", "начальнику", detail={"original": "ьачальнику"}),
+        _flag("low_confidence", "сьабжеьии"),
+        _flag("disagreement", "ьа", ref="на", detail={"kind": "replace"}),
+    ]
+    store.add_document(run_id, {
+        "name": "letter", "source_path": "scans/letter.png", "source_sha256": "0" * 64,
+        "page_count": 1, "languages": "rus", "status": "done", "reference_path": None,
+        "reference_encoding": None, "cer": None, "outputs": {},
+    }, [{"page_number": 1, "status": "done", "outputs": {}}], {1: flags})
+    with store.session() as s:
+        ids = dict(zip(["correction", "low", "disagreement"],
+                       [f.id for f in s.query(FlagRow).order_by(FlagRow.id)], strict=True))
+    store.engine.dispose()
+    return url, ids
+
+
+def _decide(url: str, flag_id: int, action: str, text: str | None = None) -> None:
+    store = Store(url)
+    with store.session() as s, s.begin():
+        decide(s, flag_id=flag_id, version=1, action=action, reviewer="Анна", text=text)
+    store.engine.dispose()
+
+
+def test_reviewers_pairs_are_the_ocr_reading_and_the_decided_text(tmp_path):
+    url, ids = _store(tmp_path)
+    assert review_pairs(url) == []
+    _decide(url, ids["correction"], "accept_ocr")  # the suggested correction, as offered
+    _decide(url, ids["low"], "edit", "снабжении")
+    _decide(url, ids["disagreement"], "accept_ocr")  # the reference was wrong: OCR's "ьа"
+    assert set(review_pairs(url)) == {("ьа", "ьа"), ("ьачальнику", "начальнику"),
+                                      ("сьабжеьии", "снабжении")}
+    store = Store(url)
+    with store.session() as s, s.begin():
+        undo_last(s, reviewer="Анна")
+    store.engine.dispose()
+    assert ("ьа", "ьа") not in review_pairs(url)
+
+
+def test_no_database_or_no_review_table_gives_no_pairs(tmp_path):
+    assert review_pairs(f"sqlite:///{tmp_path / 'missing.db'}") == []
+    Store(f"sqlite:///{tmp_path / 'plain.db'}").engine.dispose()
+    assert review_pairs(f"sqlite:///{tmp_path / 'plain.db'}") == []
+
+
+def test_references_and_reviews_teach_words_and_confusions(tmp_path):
+    url, ids = _store(tmp_path)
+    _decide(url, ids["correction"], "accept_ocr")
+    _decide(url, ids["low"], "edit", "снабжении")
+    gt = tmp_path / "gt"
+    gt.mkdir()
+    (gt / "journal.txt").write_text("Беседа с Хамкына и Сунцовым.", encoding="utf-8")
+    (gt / "broken.txt").write_bytes(b"")  # an empty reference is left out, not fatal
+    taught = learned(gt, url)
+    assert taught.reference_files == 1 and taught.review_pairs == 2
+    assert not default_lexicon().is_word("хамкына")
+    assert taught.lexicon.is_word("хамкына") and taught.lexicon.is_word("снабжении")
+    base = dict(load_confusions().readings("ь"))
+    assert "н" not in base
+    assert dict(taught.table.readings("ь"))["н"] < load_confusions().sub
+    assert learned(gt, url) is taught  # the same sources: read once
+    (gt / "more.txt").write_text("Пхеньян", encoding="utf-8")
+    assert learned(gt, url) is not taught
+
+
+def test_the_pipeline_applies_what_reviewers_taught(tmp_path):
+    url, ids = _store(tmp_path)
+    _decide(url, ids["correction"], "accept_ocr")
+    _decide(url, ids["low"], "edit", "снабжении")
+    text = "Выполнение плаьа по снабжению."
+    kwargs = {"reference": None, "names": [], "threshold": 0.95, "profile_rounds": 0}
+    plain = apply_corrections(text, out_path=tmp_path / "a.txt", **kwargs)
+    taught = apply_corrections(text, out_path=tmp_path / "b.txt", learned=learned(None, url),
+                               **kwargs)
+    assert "плаьа" in plain["text"]
+    assert taught["text"] == "Выполнение плана по снабжению."
