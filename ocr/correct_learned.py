@@ -1,12 +1,20 @@
 """What the project has taught post-OCR correction: the words of its reference transcriptions and
-the reviewers' corrections, and the letter confusions those corrections show.
+of the reviewers' decisions, and the letter confusions measured by scoring and by review.
 
-Read once per batch process and kept while the sources stay the same: the reference files of
-the ground-truth folder (name, size, mtime) and the number of standing review decisions.
+- Words: every reference file in the ground-truth folder, and the texts reviewers decided.
+- Confusions: the letters OCR read for others in the scored Russian documents of the results
+  database (each report's most frequent confusions; they can only make a reading cheaper, since
+  the letters read right are not counted there), then the (OCR reading, decided text) pairs of
+  the review decisions, whose measured rates replace the table's.
+
+Built again only when a source changes (reference files by name, size and mtime; decisions and
+reports by content), so a batch reads it once and a later document of the same batch can already
+use what an earlier one's scoring or review taught.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
 from collections.abc import Iterable
@@ -27,6 +35,7 @@ class Learned:
     table: Any
     reference_files: int
     review_pairs: int
+    scored_confusions: int
 
 
 _CACHE: dict[tuple[Any, ...], Learned] = {}
@@ -37,14 +46,17 @@ def learned(gt_dir: Path | None, database_url: str | None) -> Learned:
     in ``database_url``; unchanged sources give the same object."""
     files = sorted(gt_dir.glob("*.txt")) if gt_dir is not None and gt_dir.is_dir() else []
     pairs = review_pairs(database_url)
-    key = (tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files), tuple(pairs))
+    scored = scored_confusions(database_url)
+    key = (tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files), tuple(pairs),
+           tuple(sorted(scored.items())))
     if key not in _CACHE:
         _CACHE.clear()
-        _CACHE[key] = _build(files, pairs)
+        _CACHE[key] = _build(files, pairs, scored)
     return _CACHE[key]
 
 
-def _build(files: list[Path], pairs: list[tuple[str, str]]) -> Learned:
+def _build(files: list[Path], pairs: list[tuple[str, str]],
+           scored: Counter[tuple[str, str]]) -> Learned:
     from ocr.correct import (
         Lexicon,
         confusions_from_counts,
@@ -53,6 +65,7 @@ def _build(files: list[Path], pairs: list[tuple[str, str]]) -> Learned:
         learn_from_references,
         load_confusions,
     )
+    from ocr.correct.confusions import cheaper_of
     from ocr.textio import read_reference
 
     texts = []
@@ -64,9 +77,12 @@ def _build(files: list[Path], pairs: list[tuple[str, str]]) -> Learned:
     words = learn_from_references(texts).merge(learn_from_corrections(pairs))
     letters = Counter({(ref, ocr): n for (ref, ocr), n in counts_from_pairs(pairs).items()
                        if ref.isalpha() and (ocr.isalpha() or not ocr) and " " not in ref + ocr})
-    table = (confusions_from_counts(letters, base=load_confusions())
-             if any(ref != ocr for ref, ocr in letters) else load_confusions())
-    return Learned(Lexicon(learned=words), table, len(texts), len(pairs))
+    table = load_confusions()
+    if scored:  # errors only (no count of letters read right): they may only make readings cheaper
+        table = cheaper_of(table, confusions_from_counts(scored))
+    if any(ref != ocr for ref, ocr in letters):  # reviewed words: measured rates replace the table's
+        table = confusions_from_counts(letters, base=table)
+    return Learned(Lexicon(learned=words), table, len(texts), len(pairs), sum(scored.values()))
 
 
 def review_pairs(database_url: str | None) -> list[tuple[str, str]]:
@@ -97,6 +113,44 @@ def review_pairs(database_url: str | None) -> list[tuple[str, str]]:
         return []
     finally:
         engine.dispose()
+
+
+def scored_confusions(database_url: str | None) -> Counter[tuple[str, str]]:
+    """{(typed, read): count} of one letter read for another, from the scoring of the Russian
+    documents with a reference in ``database_url`` (the latest report of each source file; a
+    report keeps its document's most frequent confusions)."""
+    if not database_url or not _database_exists(database_url):
+        return Counter()
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.orm import Session
+
+    from ocr.store import Document
+
+    engine = create_engine(database_url, future=True)
+    try:
+        with Session(engine) as session:
+            latest = {d.source_sha256: d.outputs.get("report") for d in session.scalars(
+                select(Document).where(Document.reference_path.is_not(None),
+                                       Document.languages.contains("rus"))
+                .order_by(Document.created_at, Document.id))}
+    except SQLAlchemyError as e:
+        log.info("correction: no scored documents read from the database (%s)", e)
+        return Counter()
+    finally:
+        engine.dispose()
+    counts: Counter[tuple[str, str]] = Counter()
+    for report in filter(None, latest.values()):
+        try:
+            rows = json.loads(Path(report).read_text(encoding="utf-8"))["scoring"]["confusions"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # a report moved or written by another version: nothing to learn from it
+        for row in rows:
+            ref, ocr = str(row.get("reference", "")), str(row.get("ocr", ""))
+            ref, ocr = ref.lower(), ocr.lower()
+            if len(ref) == len(ocr) == 1 and ref.isalpha() and ocr.isalpha() and ref != ocr:
+                counts[(ref, ocr)] += int(row.get("count", 0))
+    return counts
 
 
 def _pairs(decisions: Iterable[Any], flags: dict[int, Any], *,

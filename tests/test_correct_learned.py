@@ -108,3 +108,33 @@ def test_the_pipeline_applies_what_reviewers_taught(tmp_path):
                                **kwargs)
     assert "плаьа" in plain["text"]
     assert taught["text"] == "Выполнение плана по снабжению."
+
+
+def test_scoring_of_earlier_documents_teaches_confusions(tmp_path):
+    import json
+
+    from ocr.correct_learned import scored_confusions
+
+    url = f"sqlite:///{tmp_path / 'ocr.db'}"
+    store = Store(url)
+    run_id = store.start_run(source="scans", settings={}, versions={})
+    confusions = [{"reference": "к", "ocr": "х", "count": 30}, {"reference": "Е", "ocr": "е", "count": 9},
+                  {"reference": "", "ocr": "ж", "count": 5}, {"reference": "н", "ocr": "ь", "count": 4}]
+    for name, languages, reference in [("journal", "rus", "gt/journal.txt"),
+                                       ("letter", "eng", "gt/letter.txt"),
+                                       ("memo", "rus", None)]:
+        report = tmp_path / f"{name}.json"
+        report.write_text(json.dumps({"scoring": {"confusions": confusions}}), encoding="utf-8")
+        store.add_document(run_id, {
+            "name": name, "source_path": f"scans/{name}.png", "source_sha256": name * 8,
+            "page_count": 1, "languages": languages, "status": "done",
+            "reference_path": reference, "reference_encoding": "utf-8", "cer": 0.1,
+            "outputs": {"report": str(report)}}, [], {})
+    store.engine.dispose()
+    # Only the Russian document with a reference counts; case slips and insertions do not.
+    assert scored_confusions(url) == {("к", "х"): 30, ("н", "ь"): 4}
+    taught = learned(None, url)
+    assert taught.scored_confusions == 34
+    base = load_confusions()
+    assert dict(taught.table.readings("х"))["к"] <= dict(base.readings("х"))["к"]
+    assert dict(taught.table.readings("ь"))["н"] < base.sub
