@@ -49,10 +49,12 @@ def learned(gt_dir: Path | None, database_url: str | None) -> Learned:
     scored = scored_confusions(database_url)
     key = (tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files), tuple(pairs),
            tuple(sorted(scored.items())))
-    if key not in _CACHE:
+    found = _CACHE.get(key)
+    if found is None:  # documents may finish in threads: build, then swap in one step
+        found = _build(files, pairs, scored)
         _CACHE.clear()
-        _CACHE[key] = _build(files, pairs, scored)
-    return _CACHE[key]
+        _CACHE[key] = found
+    return found
 
 
 def _build(files: list[Path], pairs: list[tuple[str, str]],
