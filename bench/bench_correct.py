@@ -31,6 +31,7 @@ from ocr.correct import (  # noqa: E402
     apply,
     confusions_from_counts,
     counts_from_pairs,
+    letter_counts,
     load_confusions,
 )
 from ocr.score import character_error_rate, normalise, split_grapheme_clusters  # noqa: E402
@@ -438,9 +439,7 @@ def measured_table(args: argparse.Namespace) -> ConfusionTable:
         for truth, text in ocr_pages(level, seed=args.seed + 1, width=args.width - 2,
                                      lines=args.lines, jobs=args.jobs, cache=args.cache):
             counts += counts_from_pairs([(" ".join(text.split()), " ".join(truth.split()))])
-    letters = Counter({(r, o): n for (r, o), n in counts.items()
-                       if r.isalpha() and (o.isalpha() or not o) and " " not in r + o})
-    return confusions_from_counts(letters, base=load_confusions())
+    return confusions_from_counts(letter_counts(counts), base=load_confusions())
 
 
 def glued_readings(sets: list[tuple[Path, Path]], *, edge: bool = False

@@ -7,6 +7,7 @@ from ocr.correct.confusions import (
     ConfusionTable,
     confusions_from_counts,
     counts_from_pairs,
+    letter_counts,
     load_confusions,
 )
 from ocr.correct.engine import apply, suggest, undo
@@ -25,5 +26,5 @@ __all__ = [
     "Candidate", "Change", "ConfusionTable", "Correction", "CorrectionSettings", "Lexicon",
     "LexiconNotInstalledError", "SearchLimits", "Suggestion", "WordList", "apply",
     "confusions_from_counts", "counts_from_pairs", "default_lexicon", "learn_from_corrections",
-    "learn_from_references", "load_confusions", "protected_words", "search", "suggest", "undo",
+    "learn_from_references", "letter_counts", "load_confusions", "protected_words", "search", "suggest", "undo",
 ]

@@ -108,6 +108,13 @@ def cheaper_of(base: ConfusionTable, top: ConfusionTable) -> ConfusionTable:
     return _merged(base, top, cheaper_only=True)
 
 
+def letter_counts(counts: Mapping[tuple[str, str], int]) -> Counter[tuple[str, str]]:
+    """The letter readings of ``counts_from_pairs``: a letter (or letters) read as letters or as
+    nothing; blanks, digits and marks left out."""
+    return Counter({(ref, ocr): n for (ref, ocr), n in counts.items()
+                    if ref.isalpha() and (ocr.isalpha() or not ocr) and " " not in ref + ocr})
+
+
 def counts_from_pairs(pairs: Iterable[tuple[str, str]]) -> Counter[tuple[str, str]]:
     """{(ref, ocr): count} from (wrong, right) corrections, identity pairs included."""
     counts: Counter[tuple[str, str]] = Counter()

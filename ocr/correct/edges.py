@@ -70,17 +70,18 @@ def _correctable(core: str, marks: str, ctx: Context) -> bool:
             and core.lower() not in ctx.protected and not set(marks) <= QUOTES)
 
 
+def _mark_readings(mark: str, ctx: Context) -> list[tuple[str, float]]:
+    """(typed, cost) for each reading of one mark, "" (nothing) among them, cheapest first."""
+    if mark.isdigit():  # a digit glued to the last letter: the confusion table's readings
+        return sorted([*ctx.table.readings(mark), ("", ctx.table.delete)], key=lambda rc: rc[1])
+    return list(mark_costs(mark, ceiling=ctx.table.sub, pool=_POOL))
+
+
 def _readings(marks: str, ctx: Context) -> list[tuple[str, str, float]]:
     """(typed letters, marks kept in the text, cost) for the cheapest readings of ``marks``."""
     if not marks:
         return [("", "", 0.0)]
-    per_mark = []
-    for mark in marks:
-        if mark.isdigit():  # a digit glued to the last letter: the confusion table's readings
-            options = [*ctx.table.readings(mark), ("", ctx.table.delete)]
-        else:
-            options = list(mark_costs(mark, ceiling=ctx.table.sub, pool=_POOL))
-        per_mark.append(sorted(options, key=lambda rc: rc[1])[:READINGS_PER_MARK])
+    per_mark = [_mark_readings(mark, ctx)[:READINGS_PER_MARK] for mark in marks]
     out = []
     for combo in product(*per_mark):
         typed = "".join(t for t, _ in combo)
@@ -91,9 +92,7 @@ def _readings(marks: str, ctx: Context) -> list[tuple[str, str, float]]:
 
 def _nothing_cost(marks: str, ctx: Context) -> float:
     """The cost of reading every mark of ``marks`` as nothing."""
-    return sum(ctx.table.delete if mark.isdigit() else
-               dict(mark_costs(mark, ceiling=ctx.table.sub, pool=_POOL))[""]
-               for mark in marks)
+    return sum(dict(_mark_readings(mark, ctx))[""] for mark in marks)
 
 
 def _edge_one(text: str, match: regex.Match[str], token: Token, tokens: Sequence[Token],

@@ -22,6 +22,7 @@ from ocr.correct.confusions import (
     cheaper_of,
     confusions_from_counts,
     counts_from_pairs,
+    letter_counts,
 )
 from ocr.correct.lexicon import Lexicon
 from ocr.correct.tokens import Token
@@ -46,10 +47,8 @@ def profiled_table(base: ConfusionTable, known: Counter[tuple[str, str]],
                    corrections: Iterable[tuple[str, str]]) -> ConfusionTable:
     """``base`` made cheaper where the page's (original, replacement) corrections show its own
     letter confusions; ``known`` are the right readings from ``known_letters``."""
-    counts: Counter[tuple[str, str]] = Counter()
-    for (ref, ocr), n in counts_from_pairs(corrections).items():
-        if ref.isalpha() and (ocr.isalpha() or not ocr) and " " not in ref + ocr:
-            counts[(ref, ocr)] += n if ref == ocr else n * ERROR_WEIGHT
+    counts = Counter({(ref, ocr): n if ref == ocr else n * ERROR_WEIGHT
+                      for (ref, ocr), n in letter_counts(counts_from_pairs(corrections)).items()})
     if not any(ref != ocr for ref, ocr in counts):
         return base
     return cheaper_of(base, confusions_from_counts(counts + known))
