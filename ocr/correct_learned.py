@@ -17,12 +17,13 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_PAIR_CHARS = 200  # longer decided spans (whole paragraphs) are not letter evidence
 
@@ -65,6 +66,7 @@ def _build(files: list[Path], pairs: list[tuple[str, str]],
         counts_from_pairs,
         learn_from_corrections,
         learn_from_references,
+        letter_counts,
         load_confusions,
     )
     from ocr.correct.confusions import cheaper_of
@@ -77,8 +79,7 @@ def _build(files: list[Path], pairs: list[tuple[str, str]],
         except Exception as e:  # noqa: BLE001 - a bad reference is reported when its document runs
             log.info("correction: %s left out of the learned words (%s)", path, e)
     words = learn_from_references(texts).merge(learn_from_corrections(pairs))
-    letters = Counter({(ref, ocr): n for (ref, ocr), n in counts_from_pairs(pairs).items()
-                       if ref.isalpha() and (ocr.isalpha() or not ocr) and " " not in ref + ocr})
+    letters = letter_counts(counts_from_pairs(pairs))
     table = load_confusions()
     if scored:  # errors only (no count of letters read right): they may only make readings cheaper
         table = cheaper_of(table, confusions_from_counts(scored))
@@ -90,69 +91,76 @@ def _build(files: list[Path], pairs: list[tuple[str, str]],
 def review_pairs(database_url: str | None) -> list[tuple[str, str]]:
     """(OCR reading, reviewer's text) of every standing decision that changed or confirmed a
     reading: for a suggested correction the word OCR read, else the flag's OCR text."""
-    if not database_url or not _database_exists(database_url):
-        return []
-    from sqlalchemy import create_engine, select
-    from sqlalchemy.exc import SQLAlchemyError
-    from sqlalchemy.orm import Session
-
-    from ocr.review.decisions import ILLEGIBLE
-    from ocr.review.models import Decision
-    from ocr.store import FlagRow
-
-    engine = create_engine(database_url, future=True)
-    try:
-        with Session(engine) as session:
-            latest: dict[int, Decision] = {}
-            for d in session.scalars(select(Decision).where(Decision.undone.is_(False))
-                                     .order_by(Decision.created_at, Decision.id)):
-                latest[d.flag_id] = d
-            flags = {f.id: f for f in session.scalars(
-                select(FlagRow).where(FlagRow.id.in_(list(latest))))} if latest else {}
-            return sorted(_pairs(latest.values(), flags, illegible=ILLEGIBLE))
-    except SQLAlchemyError as e:  # no review tables yet, or a database that cannot be read now
-        log.info("correction: no reviewers' corrections read from the database (%s)", e)
-        return []
-    finally:
-        engine.dispose()
+    return _read(database_url, _review_pairs, [], "reviewers' corrections")
 
 
 def scored_confusions(database_url: str | None) -> Counter[tuple[str, str]]:
     """{(typed, read): count} of one letter read for another, from the scoring of the Russian
     documents with a reference in ``database_url`` (the latest report of each source file; a
     report keeps its document's most frequent confusions)."""
-    if not database_url or not _database_exists(database_url):
-        return Counter()
-    from sqlalchemy import create_engine, select
-    from sqlalchemy.exc import SQLAlchemyError
-    from sqlalchemy.orm import Session
-
-    from ocr.store import Document
-
-    engine = create_engine(database_url, future=True)
-    try:
-        with Session(engine) as session:
-            latest = {d.source_sha256: d.outputs.get("report") for d in session.scalars(
-                select(Document).where(Document.reference_path.is_not(None),
-                                       Document.languages.contains("rus"))
-                .order_by(Document.created_at, Document.id))}
-    except SQLAlchemyError as e:
-        log.info("correction: no scored documents read from the database (%s)", e)
-        return Counter()
-    finally:
-        engine.dispose()
     counts: Counter[tuple[str, str]] = Counter()
-    for report in filter(None, latest.values()):
+    for report in _read(database_url, _report_paths, [], "scored documents"):
         try:
             rows = json.loads(Path(report).read_text(encoding="utf-8"))["scoring"]["confusions"]
         except (OSError, ValueError, KeyError, TypeError):
             continue  # a report moved or written by another version: nothing to learn from it
         for row in rows:
-            ref, ocr = str(row.get("reference", "")), str(row.get("ocr", ""))
-            ref, ocr = ref.lower(), ocr.lower()
+            ref, ocr = str(row.get("reference", "")).lower(), str(row.get("ocr", "")).lower()
             if len(ref) == len(ocr) == 1 and ref.isalpha() and ocr.isalpha() and ref != ocr:
                 counts[(ref, ocr)] += int(row.get("count", 0))
     return counts
+
+
+def _read(database_url: str | None, query: Callable[[Any], T], empty: T, what: str) -> T:
+    """``query(session)`` on the results database; ``empty`` when there is none yet or it cannot
+    be read (no review tables before the first review, a database locked by a writer)."""
+    from ocr.store import sqlite_file
+
+    path = sqlite_file(database_url) if database_url else None
+    if not database_url or path is not None and not path.is_file():
+        return empty
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.orm import Session
+
+    engine = create_engine(database_url, future=True)
+    try:
+        with Session(engine) as session:
+            return query(session)
+    except SQLAlchemyError as e:
+        log.info("correction: no %s read from the database (%s)", what, e)
+        return empty
+    finally:
+        engine.dispose()
+
+
+def _review_pairs(session: Any) -> list[tuple[str, str]]:
+    from sqlalchemy import select
+
+    from ocr.review.decisions import ILLEGIBLE
+    from ocr.review.models import Decision
+    from ocr.store import FlagRow
+
+    latest: dict[int, Decision] = {}
+    for d in session.scalars(select(Decision).where(Decision.undone.is_(False))
+                             .order_by(Decision.created_at, Decision.id)):
+        latest[d.flag_id] = d
+    flags = {f.id: f for f in session.scalars(
+        select(FlagRow).where(FlagRow.id.in_(list(latest))))} if latest else {}
+    return sorted(_pairs(latest.values(), flags, illegible=ILLEGIBLE))
+
+
+def _report_paths(session: Any) -> list[str]:
+    """The report of the latest scored Russian document of each source file."""
+    from sqlalchemy import select
+
+    from ocr.store import Document
+
+    latest = {d.source_sha256: d.outputs.get("report") for d in session.scalars(
+        select(Document).where(Document.reference_path.is_not(None),
+                               Document.languages.contains("rus"))
+        .order_by(Document.created_at, Document.id))}
+    return [report for report in latest.values() if report]
 
 
 def _pairs(decisions: Iterable[Any], flags: dict[int, Any], *,
@@ -165,7 +173,3 @@ def _pairs(decisions: Iterable[Any], flags: dict[int, Any], *,
         read = (flag.detail or {}).get("original", "") if flag.type == "correction" else flag.ocr_text
         if read and len(read) <= MAX_PAIR_CHARS and len(d.after_text) <= MAX_PAIR_CHARS:
             yield read, d.after_text
-
-
-def _database_exists(url: str) -> bool:
-    return not url.startswith("sqlite:///") or Path(url.removeprefix("sqlite:///")).is_file()

@@ -23,6 +23,13 @@ def _lexicon() -> Any:
     return default_lexicon()
 
 
+def _taught(learned: Learned | None) -> dict[str, Any]:
+    """The lexicon and confusion table a call uses: the project's, else the shipped ones."""
+    if learned is None:
+        return {"lexicon": _lexicon(), "confusions": None}
+    return {"lexicon": learned.lexicon, "confusions": learned.table}
+
+
 def russian(languages: str) -> bool:
     return "rus" in languages.split("+")
 
@@ -43,9 +50,8 @@ def suggestion_flags(ocr: OcrText, *, page_number: int, reference: str | None,
     from ocr.correct import CorrectionSettings, suggest
 
     flags = []
-    for s in suggest(ocr.text, lexicon=learned.lexicon if learned else _lexicon(),
-                     confusions=learned.table if learned else None, reference=reference,
-                     names=names, settings=CorrectionSettings(profile_rounds=profile_rounds)):
+    for s in suggest(ocr.text, **_taught(learned), reference=reference, names=names,
+                     settings=CorrectionSettings(profile_rounds=profile_rounds)):
         idx = ocr.words_in(s.start, s.end)
         if not idx or not s.candidates:
             continue
@@ -68,9 +74,7 @@ def apply_corrections(text: str, *, reference: str | None, names: Sequence[str],
     """Write the corrected OCR text and return the audit record of every change."""
     from ocr.correct import CorrectionSettings, apply
 
-    correction = apply(text, threshold=threshold,
-                       lexicon=learned.lexicon if learned else _lexicon(),
-                       confusions=learned.table if learned else None, reference=reference,
+    correction = apply(text, threshold=threshold, **_taught(learned), reference=reference,
                        names=names, settings=CorrectionSettings(profile_rounds=profile_rounds))
     atomic_write_text(out_path, correction.text)
     changes = [{"start": c.start, "end": c.end, "original": c.original,

@@ -7,6 +7,7 @@ import os
 import socket
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -193,14 +194,18 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cur.close()
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a ``sqlite:///`` URL, None for other databases."""
+    return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+
+
 class Store:
     """A handle on the results database; every write is one transaction."""
 
     def __init__(self, url: str) -> None:
-        if url.startswith("sqlite:///"):
-            from pathlib import Path
-
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_file(url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
         self.engine = create_engine(url, future=True)
         if self.engine.dialect.name == "sqlite":
             _sqlite_pragmas(self.engine)

@@ -27,7 +27,7 @@ from ocr.review.security import (
     token_middleware,
 )
 from ocr.settings import Settings
-from ocr.store import Store
+from ocr.store import Store, sqlite_file
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger(__name__)
@@ -143,8 +143,9 @@ def serve(host: str, port: int, db_url: str, output_dir: Path, settings: Setting
     import uvicorn
 
     check_bind(host, settings)
-    if db_url.startswith("sqlite:///") and not Path(db_url.removeprefix("sqlite:///")).is_file():
-        raise ConfigError(f"there is no results database at {db_url.removeprefix('sqlite:///')}; "
+    path = sqlite_file(db_url)
+    if path is not None and not path.is_file():
+        raise ConfigError(f"there is no results database at {path}; "
                           "run `ocr run` (or `ocr flow`) first, or pass --db")
     app = create_app(db_url, output_dir, settings)
     log.info("review app on http://%s:%d/queue (database %s)", host, port, db_url)
