@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytesseract
+from lxml import etree
 
 from ocr.exceptions import (
     LanguageNotInstalledError,
@@ -223,3 +224,33 @@ def words_to_text(words: Sequence[Word]) -> OcrText:
         pos += len(w.text)
         prev_line = w.line_key
     return OcrText(text="".join(parts), spans=tuple(spans), words=tuple(words))
+
+
+# One word's characters as tesseract's hOCR gives them with ``hocr_char_boxes=1`` and
+# ``lstm_choice_mode=2``: (character, confidence, ((alternative, confidence), ...)).
+CharRecord = tuple[str, float, tuple[tuple[str, float], ...]]
+_CONF = re.compile(r"x_confs?\s+([-\d.]+)")
+
+
+def hocr_choices(root: etree._Element) -> list[list[CharRecord]]:
+    """Per ocrx_word of a tesseract hOCR tree, in order: each character with its confidence and
+    the other characters the LSTM considered for it (empty lists where the hOCR has none)."""
+    words: list[list[CharRecord]] = []
+    for word in root.iter("{*}span"):
+        if word.get("class") != "ocrx_word":
+            continue
+        chars: list[CharRecord] = []
+        for span in word:
+            title = span.get("title") or ""
+            if span.get("class") != "ocrx_cinfo":
+                continue
+            if "x_bboxes" in title:
+                conf = _CONF.search(title)
+                chars.append((span.text or "", float(conf.group(1)) if conf else 0.0, ()))
+            elif (span.get("id") or "").startswith("lstm_choices") and chars:
+                alts = tuple((c.text or "", float(m.group(1))) for c in span
+                             if (m := _CONF.search(c.get("title") or "")) is not None)
+                char, conf, _ = chars[-1]
+                chars[-1] = (char, conf, tuple(a for a in alts if a[0] != char))
+        words.append(chars)
+    return words

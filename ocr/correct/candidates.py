@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ocr.correct.confusions import ConfusionTable
+from ocr.correct.choices import PositionCosts
+from ocr.correct.confusions import MIN_COST, ConfusionTable
 from ocr.correct.lexicon import RUSSIAN_LOWER, Lexicon
 from ocr.correct.tokens import ONE_LETTER_WORDS, is_cyrillic, is_latin
 
@@ -56,8 +57,10 @@ def whole_latin_twin(word: str) -> str | None:
 class _Walk:
     """One depth-first walk: state is (input position, output so far, dictionary nodes)."""
 
-    def __init__(self, word: str, lexicon: Lexicon, table: ConfusionTable, limits: SearchLimits):
+    def __init__(self, word: str, lexicon: Lexicon, table: ConfusionTable, limits: SearchLimits,
+                 marks: PositionCosts | None = None):
         self.word, self.lex, self.table, self.limits = word, lexicon, table, limits
+        self.marks = marks
         self.found: dict[str, float] = {}
         self.edits: dict[str, int] = {}
         self.bound = limits.max_cost  # lowered to best-so-far + margin as words are found
@@ -117,28 +120,38 @@ class _Walk:
 
     def _edits(self, i: int, out: str, nodes: tuple[int, ...], cost: float, edits: int,
                split: bool, generic: int) -> None:
-        word, table, e = self.word, self.table, edits + 1
-        listed: set[str] = set()
-        for length in range(1, table.max_ocr_len + 1):
+        word, table, e, marks = self.word, self.table, edits + 1, self.marks
+        # One-letter readings first (the table's, then tesseract's alternatives), then longer ones.
+        listed = {ref: max(c + (marks.shift[i] if marks else 0.0), MIN_COST)
+                  for ref, c in table.readings(word[i:i + 1])} if i < len(word) else {}
+        if marks is not None and i < len(word):
+            for ref, c in marks.alternatives[i]:
+                listed[ref] = min(c, listed.get(ref, c))
+        for ref, c in listed.items():
+            self._go(i + 1, out, nodes, ref, cost + c, e, split, generic)
+        for length in range(2, table.max_ocr_len + 1):
             if i + length <= len(word):
+                shift = marks.span_shift(i, length) if marks else 0.0
                 for ref, c in table.readings(word[i:i + length]):
-                    if length == 1:
-                        listed.add(ref)
-                    self._go(i + length, out, nodes, ref, cost + c, e, split, generic)
+                    self._go(i + length, out, nodes, ref, cost + max(c + shift, MIN_COST), e,
+                             split, generic)
         if generic >= self.max_generic:
             return
         g = generic + 1
         kids = self._children(out, nodes)
         if i < len(word):
+            shift = marks.shift[i] if marks else 0.0
+            sub = max(table.sub + shift, MIN_COST)
             for letter, nxt in kids:
                 if letter != word[i] and letter not in listed:
-                    self.visit(i + 1, out + letter, nxt, cost + table.sub, e, split, g)
-            self.visit(i + 1, out, nodes, cost + table.delete, e, split, g)
+                    self.visit(i + 1, out + letter, nxt, cost + sub, e, split, g)
+            self.visit(i + 1, out, nodes, cost + max(table.delete + shift, MIN_COST), e, split, g)
             if i + 1 < len(word) and word[i] != word[i + 1]:
-                self._go(i + 2, out, nodes, word[i + 1] + word[i], cost + table.transpose, e,
-                         split, g)
+                swap = max(table.transpose + (marks.span_shift(i, 2) if marks else 0.0), MIN_COST)
+                self._go(i + 2, out, nodes, word[i + 1] + word[i], cost + swap, e, split, g)
+        ins = max(table.ins + (marks.insert_shift(i) if marks else 0.0), MIN_COST)
         for letter, nxt in kids:
-            self.visit(i, out + letter, nxt, cost + table.ins, e, split, g)
+            self.visit(i, out + letter, nxt, cost + ins, e, split, g)
 
     def _children(self, out: str, nodes: tuple[int, ...]) -> list[tuple[str, tuple[int, ...]]]:
         """Letters the dictionary (or a learned word) allows after ``out``."""
@@ -157,14 +170,16 @@ def _standalone(segment: str) -> bool:
 
 
 def search(word: str, *, lexicon: Lexicon, table: ConfusionTable,
-           limits: SearchLimits = SearchLimits()) -> dict[str, float]:
-    """Lower-case dictionary words (or two words split by a space) near ``word``, with edit cost."""
+           limits: SearchLimits = SearchLimits(),
+           marks: PositionCosts | None = None) -> dict[str, float]:
+    """Lower-case dictionary words (or two words split by a space) near ``word``, with edit cost;
+    ``marks`` prices each position by what tesseract said of it (``ocr.correct.choices``)."""
     memo = lexicon.memo("search")
-    key = (word.lower(), id(table), limits)
+    key = (word.lower(), id(table), limits, marks)
     if key not in memo or memo[key][0] is not table:  # the table is kept so its id stays its own
         if len(memo) >= SEARCH_MEMO_MAX:
             memo.clear()
-        found = _Walk(word.lower(), lexicon, table, limits).run()
+        found = _Walk(word.lower(), lexicon, table, limits, marks).run()
         found.pop(word.lower(), None)
         memo[key] = (table, found)
     return dict(memo[key][1])

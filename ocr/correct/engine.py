@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from ocr.correct.case import capital_counts
+from ocr.correct.choices import Choices
 from ocr.correct.confusions import ConfusionTable
 from ocr.correct.edges import edge_suggestions
 from ocr.correct.glued import glued_suggestions
@@ -21,25 +22,28 @@ from ocr.correct.words import word_suggestions
 
 def suggest(text: str, *, lexicon: Lexicon | None = None, confusions: ConfusionTable | None = None,
             reference: str | None = None, names: Iterable[str] = (),
-            settings: CorrectionSettings | None = None) -> list[Suggestion]:
+            settings: CorrectionSettings | None = None,
+            choices: Choices | None = None) -> list[Suggestion]:
     """Ranked candidates for every out-of-lexicon span of ``text``; the text is not changed.
 
     Spans may overlap (a join of two words and a fix of one of them); ``apply`` resolves that.
-    Words of ``reference`` and of ``names`` are never suggested for change.
+    Words of ``reference`` and of ``names`` are never suggested for change. ``choices`` is what
+    tesseract said of each character of ``text`` (``ocr.correct.choices``), when known.
     """
     return _suggest(text, _profiled(text, make_context(lexicon, confusions, reference, names,
-                                                       settings)))[0]
+                                                       settings, choices)))[0]
 
 
 def apply(text: str, *, threshold: float | None = None, lexicon: Lexicon | None = None,
           confusions: ConfusionTable | None = None, reference: str | None = None,
-          names: Iterable[str] = (), settings: CorrectionSettings | None = None) -> Correction:
+          names: Iterable[str] = (), settings: CorrectionSettings | None = None,
+          choices: Choices | None = None) -> Correction:
     """``text`` with each suggestion whose best candidate scores at least ``threshold`` applied.
 
     A Latin twin among Cyrillic letters is always made Cyrillic. The reference is read, never
     edited: its words are protected in ``text``.
     """
-    ctx = _profiled(text, make_context(lexicon, confusions, reference, names, settings))
+    ctx = _profiled(text, make_context(lexicon, confusions, reference, names, settings, choices))
     limit = ctx.settings.threshold if threshold is None else threshold
     suggestions, skipped = _suggest(text, ctx)
     new_text, changes = _rewrite(text, _choose(suggestions, limit))

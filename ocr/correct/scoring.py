@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ocr.correct.candidates import SearchLimits
+from ocr.correct.choices import Choices, PositionCosts, position_costs
 from ocr.correct.confusions import ConfusionTable, load_confusions
 from ocr.correct.lexicon import Lexicon, default_lexicon
 from ocr.correct.records import Candidate, CandidateKind, Suggestion
@@ -67,6 +68,12 @@ class Context:
     # How often each word is written with a capital first letter inside sentences (Совета,
     # Министров): for a known word, that capital is the document's usage, not a misreading.
     capital_counts: Mapping[str, int] = field(default_factory=dict)
+    # What tesseract said of each character of the text (ocr.correct.choices), when known.
+    choices: Choices = field(default_factory=dict)
+
+    def marks(self, start: int, word: str) -> PositionCosts | None:
+        """Tesseract's doubts on ``word`` at offset ``start`` of the text, as edit costs."""
+        return position_costs(self.choices, start, word) if self.choices else None
 
 
 @dataclass(frozen=True)
@@ -87,11 +94,11 @@ def protected_words(*, reference: str | None = None, names: Iterable[str] = ()) 
 
 def make_context(lexicon: Lexicon | None, confusions: ConfusionTable | None,
                  reference: str | None, names: Iterable[str],
-                 settings: CorrectionSettings | None) -> Context:
+                 settings: CorrectionSettings | None, choices: Choices | None = None) -> Context:
     """The context of one call, with the defaults filled in."""
     return Context(lexicon or default_lexicon(), confusions or load_confusions(),
                    protected_words(reference=reference, names=names),
-                   settings or CorrectionSettings())
+                   settings or CorrectionSettings(), choices=choices or {})
 
 
 def text_zipf(text: str, ctx: Context) -> float:

@@ -189,7 +189,8 @@ def _with_context(h: Hypothesis, before: str | None, after: str | None,
 
 def _hypotheses(token: Token, word: str, ctx: Context) -> list[Hypothesis]:
     """Dictionary readings of ``word`` (already script-fixed) and reviewers' remembered fixes."""
-    found = search(word, lexicon=ctx.lexicon, table=ctx.table, limits=ctx.settings.limits)
+    found = search(word, lexicon=ctx.lexicon, table=ctx.table, limits=ctx.settings.limits,
+                   marks=ctx.marks(token.start, word))
     out = [Hypothesis(text, cost, "split" if " " in text else "edit", text_zipf(text, ctx))
            for text, cost in found.items()]
     if len(word) <= ctx.settings.limits.tiny_word:
