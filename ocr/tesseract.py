@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import functools
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -25,11 +26,14 @@ from ocr.exceptions import (
     TesseractNotFoundError,
     TesseractTimeoutError,
 )
+from ocr.fsutil import atomic_write_text
 from ocr.records import Box
 
 # Tesseract writes these itself; PAGE-XML is written by ocr.pagexml from the TSV words.
 _TESS_FORMATS = {"txt": "txt", "tsv": "tsv", "hocr": "hocr", "alto": "xml", "pdf": "pdf"}
 _FINAL_SUFFIX = {"txt": ".txt", "tsv": ".tsv", "hocr": ".hocr", "alto": ".alto.xml", "pdf": ".pdf"}
+CHOICES_SUFFIX = ".choices.json"
+_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
 @dataclass(frozen=True)
@@ -136,32 +140,46 @@ def traineddata_info(languages: str) -> dict[str, str]:
 
 
 def run_ocr(image_path: Path, out_stem: Path, *, languages: str, psm: int, oem: int, dpi: int,
-            timeout: float, formats: Sequence[str]) -> OcrOutput:
-    """OCR one page image file in a single tesseract run; outputs land atomically at out_stem.*."""
+            timeout: float, formats: Sequence[str], choices: bool = False) -> OcrOutput:
+    """OCR one page image file in a single tesseract run; outputs land atomically at out_stem.*.
+
+    With ``choices`` the same run also records each character's confidence and the other
+    characters the LSTM considered there, in ``<out_stem>.choices.json`` (outputs["choices"],
+    read by :func:`read_choices`); the delivered hOCR, if asked for, stays word-level. When those
+    records cannot be read, the page goes on without them."""
     _env()
     wanted = [f for f in dict.fromkeys(["tsv", *formats]) if f in _TESS_FORMATS]
+    made = [*wanted, "hocr"] if choices and "hocr" not in wanted else wanted
     out_stem.parent.mkdir(parents=True, exist_ok=True)
+    choices_path = out_stem.with_name(out_stem.name + CHOICES_SUFFIX)
+    choices_path.unlink(missing_ok=True)  # a previous run's, never left beside these outputs
     with tempfile.TemporaryDirectory(prefix=f".tess-{out_stem.name}.{os.getpid()}-",
                                      dir=out_stem.parent) as tmp:
         base = Path(tmp) / "page"
-        _call(image_path, base, wanted=wanted, languages=languages, psm=psm, oem=oem, dpi=dpi,
-              timeout=timeout)
+        _call(image_path, base, wanted=made, languages=languages, psm=psm, oem=oem, dpi=dpi,
+              timeout=timeout, choices=choices)
+        for fmt in made:
+            if not base.with_suffix("." + _TESS_FORMATS[fmt]).is_file():
+                raise OcrEngineError(f"tesseract wrote no {fmt} output", path=image_path)
+        records = (_split_choices(base.with_suffix(".hocr"), base.with_suffix(".tsv"),
+                                  keep_hocr="hocr" in wanted) if choices else None)
         outputs: dict[str, Path] = {}
         for fmt in wanted:
-            produced = base.with_suffix("." + _TESS_FORMATS[fmt])
-            if not produced.is_file():
-                raise OcrEngineError(f"tesseract wrote no {fmt} output", path=image_path)
             final = out_stem.with_name(out_stem.name + _FINAL_SUFFIX[fmt])
-            produced.replace(final)
+            base.with_suffix("." + _TESS_FORMATS[fmt]).replace(final)
             outputs[fmt] = final
+        if records is not None:
+            outputs["choices"] = atomic_write_text(choices_path, choices_json(records))
     return OcrOutput(outputs=outputs, languages=languages, psm=psm, oem=oem,
                      tesseract_version=tesseract_version(),
                      traineddata=traineddata_info(languages))
 
 
 def _call(image_path: Path, base: Path, *, wanted: list[str], languages: str, psm: int, oem: int,
-          dpi: int, timeout: float) -> None:
+          dpi: int, timeout: float, choices: bool = False) -> None:
     config = f"--psm {psm} --oem {oem} --dpi {dpi}"
+    if choices:  # per character in the hOCR: its box and confidence, the LSTM's alternatives
+        config += " -c lstm_choice_mode=2 -c hocr_char_boxes=1"
     if "tsv" in wanted:
         config += " -c tessedit_create_tsv=1"
     if "alto" in wanted:
@@ -254,3 +272,61 @@ def hocr_choices(root: etree._Element) -> list[list[CharRecord]]:
                 chars[-1] = (char, conf, tuple(a for a in alts if a[0] != char))
         words.append(chars)
     return words
+
+
+def _parse_hocr(path: Path, *, recover: bool = False) -> etree._ElementTree:
+    parser = (etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, recover=True)
+              if recover else _SAFE_XML)
+    return etree.parse(str(path), parser)
+
+
+def _split_choices(hocr: Path, tsv: Path, *, keep_hocr: bool) -> list[list[CharRecord]] | None:
+    """The character records of a character-level hOCR, one list per TSV word; None when the
+    hOCR cannot be read or does not hold the TSV's words. With ``keep_hocr`` the file is then
+    rewritten word-level, as tesseract writes it without character boxes."""
+    tree: etree._ElementTree | None
+    records: list[list[CharRecord]] | None = None
+    try:
+        tree = _parse_hocr(hocr)
+        found = [w for w in hocr_choices(tree.getroot()) if "".join(c for c, _, _ in w).strip()]
+        if len(found) == len(read_words(tsv)):
+            records = found
+    except Exception:  # noqa: BLE001 - without the records the page is still read
+        tree = None
+    if keep_hocr:
+        try:
+            tree = tree if tree is not None else _parse_hocr(hocr, recover=True)
+            hocr.write_bytes(word_level_hocr(tree))  # in the temp folder, moved into place after
+        except Exception:  # noqa: BLE001 - tesseract's own file is delivered then
+            pass
+    return records
+
+
+def word_level_hocr(tree: etree._ElementTree) -> bytes:
+    """A character-level hOCR (``hocr_char_boxes=1``, ``lstm_choice_mode``) as tesseract writes it
+    without those: each ocrx_word holding just its text."""
+    words = [w for w in tree.getroot().iter("{*}span") if w.get("class") == "ocrx_word"]
+    for word in words:
+        if not any(child.get("class") == "ocrx_cinfo" for child in word):
+            continue
+        text = "".join(span.text or "" for span in word if span.get("class") == "ocrx_cinfo"
+                       and "x_bboxes" in (span.get("title") or ""))
+        for child in list(word):
+            word.remove(child)
+        word.text = text
+    return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+
+
+def choices_json(records: Sequence[Sequence[CharRecord]]) -> str:
+    """Compact JSON of character records: per word, [char, conf, [[alt, conf], ...]] per
+    character, confidences to 2 decimals."""
+    return json.dumps([[[char, round(conf, 2), [[alt, round(c, 2)] for alt, c in alts]]
+                        for char, conf, alts in word] for word in records],
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def read_choices(path: Path) -> list[list[CharRecord]]:
+    """The character records of a ``.choices.json`` written by :func:`run_ocr`, one list per word."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return [[(str(char), float(conf), tuple((str(alt), float(c)) for alt, c in alts))
+             for char, conf, alts in word] for word in data]
