@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ocr.correct_learned import Learned
 from ocr.flag import Flag
 from ocr.fsutil import atomic_write_text
 from ocr.records import Box
-from ocr.tesseract import OcrText
+from ocr.tesseract import OcrText, read_choices
+
+if TYPE_CHECKING:
+    from ocr.correct.choices import CharChoice
 
 
 @functools.cache
@@ -42,16 +45,45 @@ def known_word_check(languages: str) -> Callable[[str], bool] | None:
     return lambda word: word.isdigit() or lexicon.is_word(word)
 
 
+def page_choices(ocr: OcrText, path: Path | None) -> dict[int, CharChoice]:
+    """What tesseract said of each character of a page's text, by offset, from the page's
+    choices file (ocr.tesseract.run_ocr); empty without one or when it cannot be read."""
+    if path is None:
+        return {}
+    from ocr.correct.choices import text_choices
+
+    try:
+        records = read_choices(path)
+    except (OSError, ValueError, TypeError):
+        return {}
+    return text_choices(ocr.spans, [w.text for w in ocr.words], records)
+
+
+def joined_choices(pages: Sequence[tuple[str, Mapping[int, CharChoice]]], *, sep: str = "\f"
+                   ) -> dict[int, CharChoice]:
+    """The choices of ``sep.join(texts)`` from each text's own: offsets shifted by where that
+    text starts in the whole."""
+    out: dict[int, CharChoice] = {}
+    start = 0
+    for text, choices in pages:
+        out.update((start + offset, said) for offset, said in choices.items())
+        start += len(text) + len(sep)
+    return out
+
+
 def suggestion_flags(ocr: OcrText, *, page_number: int, reference: str | None,
                      names: Sequence[str], profile_rounds: int,
-                     learned: Learned | None = None) -> list[Flag]:
+                     learned: Learned | None = None,
+                     choices: Mapping[int, CharChoice] | None = None) -> list[Flag]:
     """Out-of-lexicon words with ranked candidates, located by their OCR words; ``learned`` is
-    what the project's references and reviewers taught (ocr.correct_learned)."""
+    what the project's references and reviewers taught (ocr.correct_learned), ``choices`` what
+    tesseract said of each character of the page (:func:`page_choices`)."""
     from ocr.correct import CorrectionSettings, suggest
 
     flags = []
     for s in suggest(ocr.text, **_taught(learned), reference=reference, names=names,
-                     settings=CorrectionSettings(profile_rounds=profile_rounds)):
+                     settings=CorrectionSettings(profile_rounds=profile_rounds),
+                     choices=choices):
         idx = ocr.words_in(s.start, s.end)
         if not idx or not s.candidates:
             continue
@@ -70,12 +102,15 @@ def suggestion_flags(ocr: OcrText, *, page_number: int, reference: str | None,
 
 def apply_corrections(text: str, *, reference: str | None, names: Sequence[str],
                       threshold: float, out_path: Path, profile_rounds: int,
-                      learned: Learned | None = None) -> dict[str, Any]:
-    """Write the corrected OCR text and return the audit record of every change."""
+                      learned: Learned | None = None,
+                      choices: Mapping[int, CharChoice] | None = None) -> dict[str, Any]:
+    """Write the corrected OCR text and return the audit record of every change; ``choices``
+    is what tesseract said of each character of ``text`` (:func:`joined_choices`)."""
     from ocr.correct import CorrectionSettings, apply
 
     correction = apply(text, threshold=threshold, **_taught(learned), reference=reference,
-                       names=names, settings=CorrectionSettings(profile_rounds=profile_rounds))
+                       names=names, settings=CorrectionSettings(profile_rounds=profile_rounds),
+                       choices=choices)
     atomic_write_text(out_path, correction.text)
     changes = [{"start": c.start, "end": c.end, "original": c.original,
                 "replacement": c.replacement, "score": round(float(c.score), 4), "kind": c.kind}
