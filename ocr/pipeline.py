@@ -6,17 +6,24 @@ import hashlib
 import json
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
 
 from ocr import __version__
 from ocr.correct_learned import Learned, learned
-from ocr.correct_stage import apply_corrections, known_word_check, russian, suggestion_flags
+from ocr.correct_stage import (
+    apply_corrections,
+    joined_choices,
+    known_word_check,
+    page_choices,
+    russian,
+    suggestion_flags,
+)
 from ocr.detect import reference_markers
 from ocr.exceptions import BlankPageError, ExitCode, OcrError
 from ocr.flag import Flag, disagreement_flags, low_confidence_flags, write_crops
@@ -49,6 +56,9 @@ from ocr.tesseract import (
     words_to_text,
 )
 from ocr.textio import ReferenceText, read_reference
+
+if TYPE_CHECKING:
+    from ocr.correct.choices import CharChoice
 
 PREPROCESS_SETTINGS = ("deskew", "denoise", "remove_colour_ink", "binarize", "dpi", "max_pixels")
 OCR_SETTINGS = ("psm", "oem", "formats", "detectors", "read_stamps", "low_confidence")
@@ -270,13 +280,20 @@ def _array_sha256(image: np.ndarray) -> str:
 
 # --- recognise --------------------------------------------------------------------------------
 
+def wants_choices(job: PageJob, settings: Settings) -> bool:
+    """Does correction read what tesseract said of each character of this page? (Russian pages
+    with correction on.)"""
+    return settings.correction != "off" and russian(job.languages)
+
+
 def ocr_key(prepared: PreparedPage, settings: Settings) -> str:
     """Cache key of the OCR stage: the OCR image's content, languages, settings, tesseract and
-    traineddata versions."""
+    traineddata versions, and whether the characters' choices are recorded."""
     langs = prepared.job.languages
     return _key({"image": prepared.ocr_input_sha256, "languages": langs, "code": STAGE_VERSION,
                  "settings": settings.fingerprint(*OCR_SETTINGS),
-                 "tesseract": tesseract_version(), "traineddata": traineddata_info(langs)})
+                 "tesseract": tesseract_version(), "traineddata": traineddata_info(langs),
+                 "choices": wants_choices(prepared.job, settings)})
 
 
 def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedPage:
@@ -288,7 +305,8 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
     t0 = time.perf_counter()
     out = run_ocr(prepared.ocr_input_path, job.out_dir / job.stem, languages=job.languages,
                   psm=settings.psm, oem=settings.oem, dpi=prepared.dpi,
-                  timeout=settings.ocr_timeout, formats=settings.formats)
+                  timeout=settings.ocr_timeout, formats=settings.formats,
+                  choices=wants_choices(job, settings))
     words = read_words(out.tsv)
     t1 = time.perf_counter()
     regions = detect_regions(prepared.view_path, prepared.ocr_input_path, words, dpi=prepared.dpi,
@@ -413,19 +431,22 @@ def finish_document(scan: ScanInfo, pages: Sequence[RecognisedPage],
     reference, warnings = _load_reference(scan, gt_dir, failures)
     score, page_scores = score_pages(reference, [(n, texts[n].text) for n in sorted(texts)])
     flags: list[Flag] = []
-    taught = (learned(gt_dir, settings.db_url)
-              if settings.correction != "off" and pages and russian(pages[0].job.languages)
-              else None)
+    correcting = settings.correction != "off" and bool(pages) and russian(pages[0].job.languages)
+    taught = learned(gt_dir, settings.db_url) if correcting else None
+    choices: dict[int, dict[int, CharChoice]] = {}  # per page: what tesseract said of its text
     for page in pages:
-        flags.extend(_page_flags(page, texts[page.job.page_number], page_scores, settings,
-                                 taught))
+        n = page.job.page_number
+        if correcting:
+            choices[n] = page_choices(texts[n], page.ocr.outputs.get("choices"))
+        flags.extend(_page_flags(page, texts[n], page_scores, settings, taught, choices.get(n)))
     flags.sort(key=lambda f: (-f.severity, f.page_number, f.box.top, f.box.left))
     full_text = "\f".join(texts[n].text for n in sorted(texts)) + "\n"
     text_path = atomic_write_text(out_dir / f"{scan.document}.txt", full_text)
     correction = None
-    if settings.correction == "apply" and pages and russian(pages[0].job.languages):
+    if settings.correction == "apply" and correcting:
+        whole = joined_choices([(texts[n].text, choices.get(n, {})) for n in sorted(texts)])
         correction = _apply_correction(full_text, reference, out_dir / f"{scan.document}.corrected-ocr.txt",
-                                       settings, taught)
+                                       settings, taught, whole)
     result = DocumentResult(scan=scan, languages=pages[0].job.languages if pages else "",
                             pages=tuple(pages), failures=tuple(failures), reference=reference,
                             score=score, page_scores=tuple(page_scores), flags=tuple(flags),
@@ -436,12 +457,15 @@ def finish_document(scan: ScanInfo, pages: Sequence[RecognisedPage],
 
 
 def _apply_correction(text: str, reference: ReferenceText | None, out_path: Path,
-                      settings: Settings, taught: Learned | None) -> dict[str, Any]:
-    """Apply confident corrections to the OCR text (never to the reference); CER before/after."""
+                      settings: Settings, taught: Learned | None,
+                      choices: Mapping[int, CharChoice] | None = None) -> dict[str, Any]:
+    """Apply confident corrections to the OCR text (never to the reference); CER before/after.
+    ``choices``: what tesseract said of each character of ``text``."""
     record = apply_corrections(text, reference=reference.text if reference else None,
                                names=settings.protected_names,
                                threshold=settings.correction_threshold, out_path=out_path,
-                               profile_rounds=settings.correction_profile_rounds, learned=taught)
+                               profile_rounds=settings.correction_profile_rounds, learned=taught,
+                               choices=choices)
     corrected = record.pop("text")
     if reference is not None:
         ref = normalise(reference.text.replace("\f", "\n"))
@@ -501,7 +525,8 @@ def marker_flags(reference: str, disagreements: Sequence[Flag], *, page_number: 
 
 
 def _page_flags(page: RecognisedPage, text: Any, page_scores: Sequence[PageScore],
-                settings: Settings, taught: Learned | None) -> list[Flag]:
+                settings: Settings, taught: Learned | None,
+                choices: Mapping[int, CharChoice] | None = None) -> list[Flag]:
     n = page.job.page_number
     flags = low_confidence_flags(text.words, page_number=n, threshold=settings.low_confidence)
     for ps in page_scores:
@@ -516,7 +541,7 @@ def _page_flags(page: RecognisedPage, text: Any, page_scores: Sequence[PageScore
         flags += suggestion_flags(text, page_number=n, reference=ref,
                                   names=settings.protected_names,
                                   profile_rounds=settings.correction_profile_rounds,
-                                  learned=taught)
+                                  learned=taught, choices=choices)
     regions_path = page.ocr.outputs.get("regions")
     if regions_path is not None:
         flags += region_flags(load_regions(regions_path), page_number=n)

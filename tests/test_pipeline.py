@@ -93,7 +93,8 @@ def test_database_holds_runs_documents_pages_and_failures(result) -> None:
 def test_outputs_are_complete_and_no_temp_files_remain(result) -> None:
     res, settings, _ = result
     doc = settings.output_dir / "good-bom"
-    for suffix in (".txt", ".tsv", ".hocr", ".alto.xml", ".page.xml", ".view.jpg", ".ocr.png"):
+    for suffix in (".txt", ".tsv", ".hocr", ".alto.xml", ".page.xml", ".view.jpg", ".ocr.png",
+                   ".choices.json"):
         assert (doc / f"p001{suffix}").stat().st_size > 0
     assert (doc / "report.json").is_file() and (doc / "good-bom.txt").is_file()
     assert not [p for p in settings.output_dir.rglob("*") if p.name.endswith(".tmp")
