@@ -66,8 +66,14 @@ def small_first(text: str, tokens: Sequence[Token], position: int, word: str,
     if nxt is not None and not text[token.end:nxt.start].strip() and (
             nxt.text[:1].isupper() or nxt.line == token.line and is_fragment(nxt, ctx)):
         return False
-    low = word.lower()
-    if (low in ctx.protected or ctx.capital_counts.get(low, 0) > (word == token.text)
+    return common_word(word.lower(), ctx, written=int(word == token.text))
+
+
+def common_word(low: str, ctx: Context, *, written: int = 0) -> bool:
+    """Whether ``low`` is a dictionary word written with a small letter inside a sentence: not
+    protected, not written with a capital in the text more than ``written`` times, no proper
+    name, no adjective made of one (Камчатской, Тульской)."""
+    if (low in ctx.protected or ctx.capital_counts.get(low, 0) > written
             or not ctx.lexicon.in_dictionary(low)):
         return False
     found = parses(low, ctx.lexicon)

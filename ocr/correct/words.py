@@ -8,7 +8,7 @@ from dataclasses import replace
 import regex
 
 from ocr.correct.candidates import TWIN_COST, script_fixed, search, whole_latin_twin
-from ocr.correct.case import PROPER_TAGS, first_capital, is_fragment
+from ocr.correct.case import PROPER_TAGS, common_word, first_capital, is_fragment
 from ocr.correct.context import fit, parses
 from ocr.correct.records import Candidate, Suggestion
 from ocr.correct.scope import needs_check
@@ -50,8 +50,8 @@ def word_suggestions(text: str, tokens: Sequence[Token], token: Token,
     found = ranked((token.start, token.end, token.index), token.text, keep, hypotheses, ctx,
                    keep_is_original=not twins)
     prev = tokens[token.index - 1] if token.index > 0 else None
-    recased = {c.text: replace(c, text=sentence_case(token, prev, fixed,
-                                                     first_letter_case(token, fixed, c.text), ctx))
+    recased = {c.text: replace(c, text=digit_case(token, sentence_case(
+                   token, prev, fixed, first_letter_case(token, fixed, c.text), ctx), ctx))
                for c in found.candidates}
     return [replace(found, candidates=tuple(recased.values()))]
 
@@ -100,6 +100,16 @@ def first_letter_case(token: Token, read: str, word: str) -> str:
             or not word[:1].isalpha() or " " in word or read[:1] == word[:1]):
         return word
     return word[:1].upper() + word[1:]
+
+
+def digit_case(token: Token, word: str, ctx: Context) -> str:
+    """A correction of a word OCR began with a digit (``7труктуру``, ``0бком``, ``1ульской``):
+    the digit stood for a letter, capital or small. ``match_case`` gives it a capital; inside a
+    sentence a common word (``case.common_word``) takes a small letter."""
+    if (token.text[:1].isdigit() and word[:1].isupper() and not token.sentence_start
+            and " " not in word and common_word(word.lower(), ctx)):
+        return word[:1].lower() + word[1:]
+    return word
 
 
 def sentence_case(token: Token, prev: Token | None, read: str, word: str, ctx: Context) -> str:
