@@ -34,6 +34,7 @@ from ocr.correct import (  # noqa: E402
     letter_counts,
     load_confusions,
 )
+from ocr.correct.choices import text_choices  # noqa: E402
 from ocr.score import character_error_rate, normalise, split_grapheme_clusters  # noqa: E402
 
 BENCH = ROOT / "bench"
@@ -362,72 +363,92 @@ def synth_manifest(data: Path, *, pages: int, seed: int, workers: int) -> dict:
     return ensure_set(data, pages=pages, seed=seed, workers=workers)
 
 
-def synth_ocr(data: Path, manifest: dict, *, jobs: int, work: Path) -> list[tuple[dict, str, str]]:
-    """(manifest item, truth, OCR text) per page of the `ocr synth` set, read the way `ocr run`
-    reads a page: ocr.pipeline.process_page (load, preprocess, tesseract with default settings),
-    then the page text as the pipeline joins its words. The texts are kept in ``work`` (by image
-    checksum), so reruns skip the pipeline. The image detectors are switched off: they add review
-    regions, not text."""
+def synth_ocr(data: Path, manifest: dict, *, jobs: int, work: Path
+              ) -> list[tuple[dict, str, str, list]]:
+    """(manifest item, truth, OCR text, tesseract's character records) per page of the `ocr synth`
+    set, read the way `ocr run` reads a page: ocr.pipeline.process_page (load, preprocess,
+    tesseract with default settings, which for Russian with correction on records each
+    character's confidence and alternatives), then the page text as the pipeline joins its words.
+    Both are kept in ``work`` (by image checksum), so reruns skip the pipeline. The image
+    detectors are switched off: they add review regions, not text."""
     items = manifest["items"]
     index = work / "texts.json"
     known = json.loads(index.read_text(encoding="utf-8")) if index.is_file() else {}
     sums = {item["image"]: hashlib.sha256((data / item["image"]).read_bytes()).hexdigest()
             for item in items}
-    texts = {name: known[name]["text"] for name, digest in sums.items()
-             if known.get(name, {}).get("sha256") == digest}
-    missing = [data / name for name in sums if name not in texts]
+    pages = {name: (known[name]["text"], known[name]["choices"]) for name, digest in sums.items()
+             if known.get(name, {}).get("sha256") == digest and "choices" in known[name]}
+    missing = [data / name for name in sums if name not in pages]
     if missing:
-        texts.update(_pipeline_texts(missing, jobs=jobs, work=work))
-        index.write_text(json.dumps({name: {"sha256": sums[name], "text": texts[name]}
-                                     for name in sums}, ensure_ascii=False, indent=0),
-                         encoding="utf-8")
-    return [(item, (data / item["gt"]).read_text(encoding="utf-8"), texts[item["image"]])
+        pages.update(_pipeline_texts(missing, jobs=jobs, work=work))
+        index.write_text(json.dumps({name: {"sha256": sums[name], "text": pages[name][0],
+                                            "choices": pages[name][1]} for name in sums},
+                                    ensure_ascii=False, indent=0), encoding="utf-8")
+    return [(item, (data / item["gt"]).read_text(encoding="utf-8"), *pages[item["image"]])
             for item in items]
 
 
-def _pipeline_texts(images: list[Path], *, jobs: int, work: Path) -> dict[str, str]:
-    """Page text of each one-page image by the pipeline's page stages, in ``jobs`` processes."""
+def _pipeline_texts(images: list[Path], *, jobs: int, work: Path) -> dict[str, tuple[str, list]]:
+    """Page text and character records of each one-page image by the pipeline's page stages,
+    in ``jobs`` processes."""
     from ocr.batch import iter_processed
     from ocr.pipeline import PageFailure, plan_batch
     from ocr.settings import load_settings
-    from ocr.tesseract import read_words, words_to_text
+    from ocr.tesseract import read_choices, read_words, words_to_text
 
+    # Correction "suggest" only makes the OCR stage record the choices: the page stages run no
+    # correction.
     settings = load_settings(None, output_dir=work, workers=jobs, detectors=[], read_stamps=False,
-                             formats=["txt", "tsv"], correction="off")
+                             formats=["txt", "tsv"], correction="suggest")
     planned, _, failures = plan_batch(images, settings=settings)
-    texts: dict[str, str] = {}
+    pages: dict[str, tuple[str, list]] = {}
     for page in iter_processed(planned, settings):
         if isinstance(page, PageFailure):
             failures.append(page)
-        else:
-            texts[page.job.scan.path.name] = words_to_text(read_words(page.ocr.tsv)).text
+            continue
+        path = page.ocr.outputs.get("choices")
+        pages[page.job.scan.path.name] = (words_to_text(read_words(page.ocr.tsv)).text,
+                                          read_choices(path) if path else [])
     if failures:
         raise SystemExit(f"OCR failed: {failures}")
-    return texts
+    return pages
+
+
+def text_choices_of(text: str, records: list) -> dict:
+    """The choices of a page text joined from words (one blank or line break between them)."""
+    words = list(re.finditer(r"\S+", text))
+    return text_choices([(m.start(), m.end()) for m in words], [m.group() for m in words],
+                        records)
 
 
 def run_synth(args: argparse.Namespace, log: list[str]) -> list[str]:
     """The `ocr synth` set per degradation level, typed-only pages and stamped pages apart (a
-    stamped page's OCR text also has the stamps' and handwriting's words, which its .gt.txt lacks)."""
+    stamped page's OCR text also has the stamps' and handwriting's words, which its .gt.txt lacks).
+    Each row is measured as the pipeline corrects (with tesseract's character choices) and, for
+    comparison, from the text alone."""
     manifest = synth_manifest(args.data, pages=args.synth_pages, seed=args.synth_seed,
                               workers=args.jobs)
-    pairs = synth_ocr(args.data, manifest, jobs=args.jobs,
+    pages = synth_ocr(args.data, manifest, jobs=args.jobs,
                       work=args.work / f"synth-{manifest['seed']}-{manifest['pages']}")
     rows = []
     for stamped in (False, True):
         kind = "stamped" if stamped else "typed only"
         for level in manifest["levels"]:
-            tally = Tally()
-            for item, truth, text in pairs:
-                if item["level"] != level or item["stamped"] != stamped:
-                    continue
-                started = time.perf_counter()
-                result = apply(text, threshold=args.threshold)
-                judged = tally.add(truth, result, time.perf_counter() - started)
-                log += _log_lines(f"synth {level} {kind} {item['name']}", result, judged)
-            if tally.pages:
-                rows.append(tally.row(f"ocr synth {level}, {kind}", tally.pages))
-                print(rows[-1], flush=True)
+            for with_choices in (True, False) if args.text_only_rows else (True,):
+                tally = Tally()
+                for item, truth, text, records in pages:
+                    if item["level"] != level or item["stamped"] != stamped:
+                        continue
+                    choices = text_choices_of(text, records) if with_choices else None
+                    started = time.perf_counter()
+                    result = apply(text, threshold=args.threshold, choices=choices)
+                    judged = tally.add(truth, result, time.perf_counter() - started)
+                    if with_choices:
+                        log += _log_lines(f"synth {level} {kind} {item['name']}", result, judged)
+                if tally.pages:
+                    how = "" if with_choices else ", text only"
+                    rows.append(tally.row(f"ocr synth {level}, {kind}{how}", tally.pages))
+                    print(rows[-1], flush=True)
     return rows
 
 
@@ -613,6 +634,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-own", dest="own", action="store_false",
                         help="skip Komi and the benchmark's own rendered pages")
     parser.add_argument("--out", type=Path, default=None, help="write the table as Markdown here")
+    parser.add_argument("--no-text-only", dest="text_only_rows", action="store_false",
+                        help="skip the `ocr synth` rows corrected without tesseract's choices")
     parser.add_argument("--no-measured", dest="measured", action="store_false",
                         help="skip the rows with a confusion table measured on other pages")
     parser.add_argument("--log", type=Path, default=None, help="write every change here")
