@@ -119,3 +119,23 @@ def test_a_doubtful_letter_makes_its_correction_surer_than_a_sure_one() -> None:
 def test_a_digit_read_for_a_first_letter_gives_a_capital_only_where_one_belongs(
         text: str, expected: str) -> None:
     assert apply(text, choices=choices_for(text, {"1ульской": TULSKOY})).text == expected
+
+
+def test_pieces_of_a_torn_word_are_searched_with_both_pieces_doubts() -> None:
+    from ocr.correct import default_lexicon, load_confusions, search
+
+    text = "план по произ водсгву выполнен"
+    pieces = {"произ": [(c, 99.57, ()) for c in "произ"],
+              "водсгву": [(c, 99.0, ()) if c != "г" else (c, 92.0, (("т", 60.0),))
+                          for c in "водсгву"]}
+    choices = choices_for(text, pieces)
+    head = position_costs(choices, text.index("произ"), "произ")
+    tail = position_costs(choices, text.index("водсгву"), "водсгву")
+    assert head is not None and tail is not None
+    joined = head + tail
+    assert len(joined.shift) == len(joined.alternatives) == len("производсгву")
+    assert dict(joined.alternatives[len("производс")]) == {"т": alternative_cost(92.0, 60.0)}
+    lexicon, table = default_lexicon(), load_confusions()
+    plain = search("производсгву", lexicon=lexicon, table=table)["производству"]
+    doubted = search("производсгву", lexicon=lexicon, table=table, marks=joined)["производству"]
+    assert doubted < plain

@@ -64,6 +64,10 @@ class PositionCosts:
         near = self.shift[max(i - 1, 0):i + 1]
         return sum(near) / len(near) if near else 0.0
 
+    def __add__(self, other: PositionCosts) -> PositionCosts:
+        """The costs of two pieces read as one word (``произ водственный``)."""
+        return PositionCosts(self.shift + other.shift, self.alternatives + other.alternatives)
+
     def span_shift(self, i: int, length: int) -> float:
         """The shift of reading positions ``i .. i+length-1`` as something else."""
         part = self.shift[i:i + length]

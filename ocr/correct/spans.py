@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ocr.correct.candidates import SearchLimits, search
+from ocr.correct.choices import PositionCosts
 from ocr.correct.records import Suggestion
 from ocr.correct.scope import needs_check
 from ocr.correct.scoring import Context, Hypothesis, keep_zipf, ranked
@@ -67,8 +68,10 @@ def join_suggestions(text: str, tokens: Sequence[Token], used: set[int],
                 or not (needs_check(a, ctx) or needs_check(b, ctx))):
             continue
         joined = a.text + b.text
+        marks = _joined_marks(a, b, ctx)
         options = ({joined.lower(): 0.0} if ctx.lexicon.is_word(joined) else
-                   search(joined, lexicon=ctx.lexicon, table=ctx.table, limits=JOIN_LIMITS))
+                   search(joined, lexicon=ctx.lexicon, table=ctx.table, limits=JOIN_LIMITS,
+                          marks=marks))
         if not options:
             continue
         joins = [Hypothesis(w, c + ctx.settings.join_cost, "join", ctx.lexicon.prior_zipf(w))
@@ -79,6 +82,12 @@ def join_suggestions(text: str, tokens: Sequence[Token], used: set[int],
         found.append(ranked((a.start, b.end, a.index), text[a.start:b.end], keep, joins, ctx,
                             keep_is_original=True))
     return found
+
+
+def _joined_marks(a: Token, b: Token, ctx: Context) -> PositionCosts | None:
+    """Tesseract's doubts on both pieces, as one word's (none unless it said something of both)."""
+    first, second = ctx.marks(a.start, a.text), ctx.marks(b.start, b.text)
+    return first + second if first is not None and second is not None else None
 
 
 def _piece_zipf(token: Token, ctx: Context) -> float:
