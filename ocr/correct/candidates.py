@@ -140,16 +140,18 @@ class _Walk:
         g = generic + 1
         kids = self._children(out, nodes)
         if i < len(word):
-            shift = marks.shift[i] if marks else 0.0
+            # A doubtful letter makes the table's readings and tesseract's alternatives cheaper,
+            # not edits listed nowhere (as many words get found at a third of the cost).
+            shift = max(marks.shift[i], 0.0) if marks else 0.0
             sub = max(table.sub + shift, MIN_COST)
             for letter, nxt in kids:
                 if letter != word[i] and letter not in listed:
                     self.visit(i + 1, out + letter, nxt, cost + sub, e, split, g)
             self.visit(i + 1, out, nodes, cost + max(table.delete + shift, MIN_COST), e, split, g)
             if i + 1 < len(word) and word[i] != word[i + 1]:
-                swap = max(table.transpose + (marks.span_shift(i, 2) if marks else 0.0), MIN_COST)
+                swap = table.transpose + (max(marks.span_shift(i, 2), 0.0) if marks else 0.0)
                 self._go(i + 2, out, nodes, word[i + 1] + word[i], cost + swap, e, split, g)
-        ins = max(table.ins + (marks.insert_shift(i) if marks else 0.0), MIN_COST)
+        ins = table.ins + (max(marks.insert_shift(i), 0.0) if marks else 0.0)
         for letter, nxt in kids:
             self.visit(i, out + letter, nxt, cost + ins, e, split, g)
 
