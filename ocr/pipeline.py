@@ -280,9 +280,9 @@ def _array_sha256(image: np.ndarray) -> str:
 
 # --- recognise --------------------------------------------------------------------------------
 
-def wants_choices(job: PageJob, settings: Settings) -> bool:
-    """Does correction read what tesseract said of each character of this page? (Russian pages
-    with correction on.)"""
+def corrects(job: PageJob, settings: Settings) -> bool:
+    """Does post-OCR correction run on this page (Russian, correction on)? Its OCR then also
+    records what tesseract said of each character, for correction to read."""
     return settings.correction != "off" and russian(job.languages)
 
 
@@ -293,7 +293,7 @@ def ocr_key(prepared: PreparedPage, settings: Settings) -> str:
     return _key({"image": prepared.ocr_input_sha256, "languages": langs, "code": STAGE_VERSION,
                  "settings": settings.fingerprint(*OCR_SETTINGS),
                  "tesseract": tesseract_version(), "traineddata": traineddata_info(langs),
-                 "choices": wants_choices(prepared.job, settings)})
+                 "choices": corrects(prepared.job, settings)})
 
 
 def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedPage:
@@ -306,7 +306,7 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
     out = run_ocr(prepared.ocr_input_path, job.out_dir / job.stem, languages=job.languages,
                   psm=settings.psm, oem=settings.oem, dpi=prepared.dpi,
                   timeout=settings.ocr_timeout, formats=settings.formats,
-                  choices=wants_choices(job, settings))
+                  choices=corrects(job, settings))
     words = read_words(out.tsv)
     t1 = time.perf_counter()
     regions = detect_regions(prepared.view_path, prepared.ocr_input_path, words, dpi=prepared.dpi,
@@ -431,7 +431,7 @@ def finish_document(scan: ScanInfo, pages: Sequence[RecognisedPage],
     reference, warnings = _load_reference(scan, gt_dir, failures)
     score, page_scores = score_pages(reference, [(n, texts[n].text) for n in sorted(texts)])
     flags: list[Flag] = []
-    correcting = settings.correction != "off" and bool(pages) and russian(pages[0].job.languages)
+    correcting = bool(pages) and corrects(pages[0].job, settings)
     taught = learned(gt_dir, settings.db_url) if correcting else None
     choices: dict[int, dict[int, CharChoice]] = {}  # per page: what tesseract said of its text
     for page in pages:
@@ -536,7 +536,7 @@ def _page_flags(page: RecognisedPage, text: Any, page_scores: Sequence[PageScore
                                        reference=ps.reference,
                                        known_word=known_word_check(page.job.languages))
             flags += found + marker_flags(ps.reference, found, page_number=n)
-    if settings.correction != "off" and russian(page.job.languages):
+    if corrects(page.job, settings):
         ref = next((ps.reference for ps in page_scores if ps.page_number == n), None)
         flags += suggestion_flags(text, page_number=n, reference=ref,
                                   names=settings.protected_names,

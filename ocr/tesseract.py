@@ -34,6 +34,7 @@ _TESS_FORMATS = {"txt": "txt", "tsv": "tsv", "hocr": "hocr", "alto": "xml", "pdf
 _FINAL_SUFFIX = {"txt": ".txt", "tsv": ".tsv", "hocr": ".hocr", "alto": ".alto.xml", "pdf": ".pdf"}
 CHOICES_SUFFIX = ".choices.json"
 _SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+_LENIENT_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, recover=True)
 
 
 @dataclass(frozen=True)
@@ -275,9 +276,7 @@ def hocr_choices(root: etree._Element) -> list[list[CharRecord]]:
 
 
 def _parse_hocr(path: Path, *, recover: bool = False) -> etree._ElementTree:
-    parser = (etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, recover=True)
-              if recover else _SAFE_XML)
-    return etree.parse(str(path), parser)
+    return etree.parse(str(path), _LENIENT_XML if recover else _SAFE_XML)
 
 
 def _split_choices(hocr: Path, tsv: Path, *, keep_hocr: bool) -> list[list[CharRecord]] | None:

@@ -173,11 +173,11 @@ def test_apply_mode_reads_each_page_s_choices_at_its_place_in_the_document(
 
 
 def test_only_russian_pages_with_correction_on_record_choices(tmp_path: Path) -> None:
-    from ocr.pipeline import PageJob, wants_choices
+    from ocr.pipeline import PageJob, corrects
 
     def job(languages: str) -> PageJob:
         return PageJob(None, 1, languages, tmp_path)  # type: ignore[arg-type]  # scan unused
 
     on, off = _settings(tmp_path), _settings(tmp_path, correction="off")
-    assert wants_choices(job("rus"), on) and wants_choices(job("rus+eng"), on)
-    assert not wants_choices(job("eng"), on) and not wants_choices(job("rus"), off)
+    assert corrects(job("rus"), on) and corrects(job("rus+eng"), on)
+    assert not corrects(job("eng"), on) and not corrects(job("rus"), off)
