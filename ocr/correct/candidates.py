@@ -120,18 +120,18 @@ class _Walk:
 
     def _edits(self, i: int, out: str, nodes: tuple[int, ...], cost: float, edits: int,
                split: bool, generic: int) -> None:
-        word, table, e, marks = self.word, self.table, edits + 1, self.marks
+        word, table, e = self.word, self.table, edits + 1
         # One-letter readings first (the table's, then tesseract's alternatives), then longer ones.
-        listed = {ref: max(c + (marks.shift[i] if marks else 0.0), MIN_COST)
+        listed = {ref: max(c + self._shift(i, 1), MIN_COST)
                   for ref, c in table.readings(word[i:i + 1])} if i < len(word) else {}
-        if marks is not None and i < len(word):
-            for ref, c in marks.alternatives[i]:
+        if self.marks is not None and i < len(word):
+            for ref, c in self.marks.alternatives[i]:
                 listed[ref] = min(c, listed.get(ref, c))
         for ref, c in listed.items():
             self._go(i + 1, out, nodes, ref, cost + c, e, split, generic)
         for length in range(2, table.max_ocr_len + 1):
             if i + length <= len(word):
-                shift = marks.span_shift(i, length) if marks else 0.0
+                shift = self._shift(i, length)
                 for ref, c in table.readings(word[i:i + length]):
                     self._go(i + length, out, nodes, ref, cost + max(c + shift, MIN_COST), e,
                              split, generic)
@@ -139,21 +139,25 @@ class _Walk:
             return
         g = generic + 1
         kids = self._children(out, nodes)
+        # A doubtful letter makes the table's readings and tesseract's alternatives cheaper, not
+        # edits listed nowhere (as many words get found at a third of the cost): those only get
+        # dearer on a sure letter.
         if i < len(word):
-            # A doubtful letter makes the table's readings and tesseract's alternatives cheaper,
-            # not edits listed nowhere (as many words get found at a third of the cost).
-            shift = max(marks.shift[i], 0.0) if marks else 0.0
-            sub = max(table.sub + shift, MIN_COST)
+            dearer = max(self._shift(i, 1), 0.0)
             for letter, nxt in kids:
                 if letter != word[i] and letter not in listed:
-                    self.visit(i + 1, out + letter, nxt, cost + sub, e, split, g)
-            self.visit(i + 1, out, nodes, cost + max(table.delete + shift, MIN_COST), e, split, g)
+                    self.visit(i + 1, out + letter, nxt, cost + table.sub + dearer, e, split, g)
+            self.visit(i + 1, out, nodes, cost + table.delete + dearer, e, split, g)
             if i + 1 < len(word) and word[i] != word[i + 1]:
-                swap = table.transpose + (max(marks.span_shift(i, 2), 0.0) if marks else 0.0)
+                swap = table.transpose + max(self._shift(i, 2), 0.0)
                 self._go(i + 2, out, nodes, word[i + 1] + word[i], cost + swap, e, split, g)
-        ins = table.ins + (max(marks.insert_shift(i), 0.0) if marks else 0.0)
+        ins = table.ins + (max(self.marks.insert_shift(i), 0.0) if self.marks else 0.0)
         for letter, nxt in kids:
             self.visit(i, out + letter, nxt, cost + ins, e, split, g)
+
+    def _shift(self, i: int, length: int) -> float:
+        """Nats tesseract's doubts add to reading positions ``i .. i+length-1`` as something else."""
+        return self.marks.span_shift(i, length) if self.marks is not None else 0.0
 
     def _children(self, out: str, nodes: tuple[int, ...]) -> list[tuple[str, tuple[int, ...]]]:
         """Letters the dictionary (or a learned word) allows after ``out``."""
