@@ -233,13 +233,16 @@ def judged_changes(truth: str, result: Correction) -> list[tuple[str, str, str, 
     truth_words = [(m.start(), m.end()) for m in _SPACE.finditer(truth)]
     judged = []
     for change in result.changes:
-        hit = [(s, e) for s, e in words if s < change.end and change.start < e] or [
+        # A change starting or ending on a blank (a join, a mark deleted with the blank before
+        # it) touches the word on the blank's other side too.
+        hit = [(s, e) for s, e in words if s <= change.end and change.start <= e] or [
             (change.start, change.end)]
         s0, e0 = hit[0][0], hit[-1][1]
         before = result.original[s0:e0]
         fixed = result.original[s0:change.start] + change.replacement + result.original[change.end:e0]
         t0, t1 = to_truth[s0], to_truth[e0]
-        expected = " ".join(truth[s:e] for s, e in truth_words if s < max(t1, t0 + 1) and t0 < e)
+        # OCR words aligned to no truth text at all (dirt read as marks) should not be there.
+        expected = " ".join(truth[s:e] for s, e in truth_words if s < t1 and t0 < e)
         if _core_text(fixed) == _core_text(expected):
             verdict = "right"
         elif (Levenshtein.distance(" ".join(fixed.split()), expected)
