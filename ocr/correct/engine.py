@@ -10,12 +10,14 @@ from ocr.correct.choices import Choices
 from ocr.correct.confusions import ConfusionTable
 from ocr.correct.edges import edge_suggestions
 from ocr.correct.glued import glued_suggestions
+from ocr.correct.layout import Layout
 from ocr.correct.lexicon import Lexicon
 from ocr.correct.profile import PROFILED_KINDS, known_letters, profiled_table
 from ocr.correct.records import Candidate, Change, Correction, Suggestion
 from ocr.correct.scope import foreign_lines, noise_shift
 from ocr.correct.scoring import Context, CorrectionSettings, make_context
 from ocr.correct.spans import hyphen_suggestions, join_suggestions
+from ocr.correct.strays import stray_suggestions
 from ocr.correct.tokens import tokenize
 from ocr.correct.words import word_suggestions
 
@@ -23,27 +25,29 @@ from ocr.correct.words import word_suggestions
 def suggest(text: str, *, lexicon: Lexicon | None = None, confusions: ConfusionTable | None = None,
             reference: str | None = None, names: Iterable[str] = (),
             settings: CorrectionSettings | None = None,
-            choices: Choices | None = None) -> list[Suggestion]:
+            choices: Choices | None = None, layout: Layout | None = None) -> list[Suggestion]:
     """Ranked candidates for every out-of-lexicon span of ``text``; the text is not changed.
 
     Spans may overlap (a join of two words and a fix of one of them); ``apply`` resolves that.
     Words of ``reference`` and of ``names`` are never suggested for change. ``choices`` is what
-    tesseract said of each character of ``text`` (``ocr.correct.choices``), when known.
+    tesseract said of each character of ``text`` (``ocr.correct.choices``), ``layout`` what the
+    page's word boxes said of its blanks and specks (``ocr.correct.layout``), when known.
     """
     return _suggest(text, _profiled(text, make_context(lexicon, confusions, reference, names,
-                                                       settings, choices)))[0]
+                                                       settings, choices, layout)))[0]
 
 
 def apply(text: str, *, threshold: float | None = None, lexicon: Lexicon | None = None,
           confusions: ConfusionTable | None = None, reference: str | None = None,
           names: Iterable[str] = (), settings: CorrectionSettings | None = None,
-          choices: Choices | None = None) -> Correction:
+          choices: Choices | None = None, layout: Layout | None = None) -> Correction:
     """``text`` with each suggestion whose best candidate scores at least ``threshold`` applied.
 
     A Latin twin among Cyrillic letters is always made Cyrillic. The reference is read, never
     edited: its words are protected in ``text``.
     """
-    ctx = _profiled(text, make_context(lexicon, confusions, reference, names, settings, choices))
+    ctx = _profiled(text, make_context(lexicon, confusions, reference, names, settings, choices,
+                                       layout))
     limit = ctx.settings.threshold if threshold is None else threshold
     suggestions, skipped = _suggest(text, ctx)
     new_text, changes = _rewrite(text, _choose(suggestions, limit))
@@ -96,6 +100,7 @@ def _suggest(text: str, ctx: Context) -> tuple[list[Suggestion], tuple[int, ...]
     found += glued_suggestions(text, live, used, ctx)
     found += edge_suggestions(text, live, used, ctx)
     found += join_suggestions(text, live, used, ctx)
+    found += stray_suggestions(text, skipped, ctx.layout, ctx.settings.tight_gap)
     found += [s for t in live if t.index not in used
               for s in word_suggestions(text, tokens, t, ctx)]
     return sorted(found, key=lambda s: (s.start, -s.end)), skipped

@@ -27,6 +27,11 @@ _PUNCTUATION = frozenset(".,;:!?")
 # counted on the typed-only and stamped pages of `ocr synth` sets of seeds 7 and 8 (tuning sets,
 # not the reported seed-1955 set) with `bench/bench_correct.py --glued-readings`.
 MEASURED: dict[tuple[str, str], int] = {('’', 'у'): 12, ('.', 'н'): 11, ('.', 'т'): 9, ('.', ''): 9, ('.', 'л'): 8, ('.', 'а'): 6, ('@', 'е'): 5, ('”', 'т'): 5, ('"', 'т'): 5, (',', 'н'): 5, ('®', 'е'): 4, ('“', 'б'): 4, ('“', 'т'): 3, (':', 'и'): 3, ('!', 'и'): 3, ('“', 'ч'): 3, ('”', 'я'): 3, ('®', ''): 3, ('”', ''): 3, (':', ''): 3, ('’', ''): 3, ('‘', 'м'): 2, ('.', 'и'): 2, ('‹', 'н'): 2, (':', 'н'): 2, ('®', 'о'): 2, ('‘', 'у'): 2, ('.', 'п'): 2, ('.', 'з'): 2, ('^', 'б'): 2, (':', 'л'): 2, ('“', ''): 2, ('"', ''): 2, ("'", ''): 2, ('“', 'р'): 1, ('®', 'й'): 1, (':', 'я'): 1, ('"', 'ч'): 1, ('’', 'д'): 1, (';', 'н'): 1, ('‚', 'н'): 1, ('’', 'н'): 1, ('„', 'н'): 1, ('’', 'х'): 1, ('`', 'б'): 1, ('“', 'у'): 1, (',', 'у'): 1, ('.', 'у'): 1, ('’', 'к'): 1, ('‘', 'ч'): 1, ('&', 'а'): 1, ('’', 'г'): 1, ('?', 'я'): 1, ('!', 'р'): 1, ('\\', 'о'): 1, ('»', 'т'): 1, (',', 'т'): 1, ('“', 'я'): 1, ('‹', 'е'): 1, ('.', 'е'): 1, ('‹', 'ф'): 1, ('`', 'л'): 1, ('“', 'о'): 1, ('<', 'б'): 1, ('»', 'ж'): 1, ('>', 'о'): 1, (':', 'к'): 1, ('.', 'я'): 1, ('.', 'ь'): 1, ('»', 'е'): 1, ('<', 'к'): 1, ("'", 'ч'): 1, (':', 'о'): 1, ('?', 'т'): 1, ('!', ''): 1, (',', ''): 1, ('?', ''): 1, ('=', ''): 1}
+# A blank whose boxes' gap was as narrow as a cut inside a word (ocr.correct.layout) stands in
+# the text as this mark while glued words are sought: ``на”то ящего`` is one word broken twice.
+# It reads as nothing (a cut is one 9 times in 10 there), or as a letter at the ceiling.
+TIGHT_BLANK = "\u2423"
+TIGHT_COST = 0.2
 SMOOTHING = 5.0  # pseudo-counts pulling one mark's readings towards those of all marks
 MIN_LETTERS = 4  # letters a glued word needs (``т.е``, ``и.о`` are abbreviations)
 
@@ -75,17 +80,31 @@ def glued_table(base: ConfusionTable, marks: frozenset[str]) -> ConfusionTable:
             _TABLES.clear()
         by_ocr = dict(base.by_ocr)
         for mark in marks:
-            by_ocr[mark] = mark_costs(mark, ceiling=base.sub)
+            by_ocr[mark] = (((("", TIGHT_COST),) + tuple((c, base.sub) for c in RUSSIAN_LOWER))
+                            if mark == TIGHT_BLANK else mark_costs(mark, ceiling=base.sub))
         _TABLES[key] = (base, replace(base, by_ocr=by_ocr))
     return _TABLES[key][1]
 
 
+def tight_blanks(text: str, gaps: Mapping[int, float], tight: float) -> str:
+    """``text`` with each blank narrower than ``tight`` character widths written TIGHT_BLANK."""
+    chars = list(text)
+    for offset, gap in gaps.items():
+        if gap < tight and chars[offset] == " ":
+            chars[offset] = TIGHT_BLANK
+    return "".join(chars)
+
+
 def glued_suggestions(text: str, tokens: Sequence[Token], used: set[int],
                       ctx: Context) -> list[Suggestion]:
-    """One suggestion per word broken by marks; its pieces join ``used``."""
+    """One suggestion per word broken by marks (and by blanks as narrow as a cut, when there is a
+    mark too); its pieces join ``used``."""
     by_start = {t.start: n for n, t in enumerate(tokens)}
     found = []
-    for match in GLUED.finditer(text):
+    marked = tight_blanks(text, ctx.layout.gaps, ctx.settings.tight_gap)
+    for match in GLUED.finditer(marked):
+        if set(_MARK.findall(match.group())) == {TIGHT_BLANK}:
+            continue  # only blanks: two pieces the joins weigh (ocr.correct.spans)
         n = by_start.get(match.start())
         if n is None:
             continue
@@ -97,7 +116,7 @@ def glued_suggestions(text: str, tokens: Sequence[Token], used: set[int],
         suggestion = _glued_one(text, match.group(), pieces, tokens[n - 1:n] if n else [],
                                 tokens[n + len(pieces):n + len(pieces) + 1], ctx)
         if suggestion is not None:
-            found.append(suggestion)
+            found.append(replace(suggestion, original=text[match.start():match.end()]))
     return found
 
 

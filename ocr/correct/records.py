@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-CandidateKind = Literal["script", "edit", "split", "join", "hyphen", "learned", "case", "glued"]
+CandidateKind = Literal["script", "edit", "split", "join", "hyphen", "learned", "case", "glued",
+                        "stray"]
 
 
 @dataclass(frozen=True)

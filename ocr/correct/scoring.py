@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from ocr.correct.candidates import SearchLimits
 from ocr.correct.choices import Choices, PositionCosts, position_costs
 from ocr.correct.confusions import ConfusionTable, load_confusions
+from ocr.correct.layout import Layout
 from ocr.correct.lexicon import Lexicon, default_lexicon
 from ocr.correct.records import Candidate, CandidateKind, Suggestion
 from ocr.correct.tokens import Token, tokenize
@@ -42,6 +43,11 @@ class CorrectionSettings:
     torn_keep: float = 3.0  # nats for "right as read" beside an unknown word (``ХАРАКТЕ? ИСТИКА``)
     join_cost: float = 1.0  # nats for removing a space inside a word
     min_join_piece: int = 3  # letters each piece must have to be joined
+    # Blanks whose boxes' gap (character widths, ocr.correct.layout) is under tight_gap are cuts
+    # inside a word more often than not: joining there costs tight_join_shift nats more (less),
+    # and pieces of any length may be joined, known words too.
+    tight_gap: float = 0.55
+    tight_join_shift: float = -3.0
     hyphen_cost: float = 0.5  # nats for joining a word hyphenated at a line end
     join_hyphenation: bool = True
     base_unknown_share: float = 0.08  # share of unknown words on a clean page (names, rare words)
@@ -70,6 +76,8 @@ class Context:
     capital_counts: Mapping[str, int] = field(default_factory=dict)
     # What tesseract said of each character of the text (ocr.correct.choices), when known.
     choices: Choices = field(default_factory=dict)
+    # What the page's word boxes said: blanks' widths, specks (ocr.correct.layout), when known.
+    layout: Layout = field(default_factory=Layout)
 
     def marks(self, start: int, word: str) -> PositionCosts | None:
         """Tesseract's doubts on ``word`` at offset ``start`` of the text, as edit costs."""
@@ -94,11 +102,13 @@ def protected_words(*, reference: str | None = None, names: Iterable[str] = ()) 
 
 def make_context(lexicon: Lexicon | None, confusions: ConfusionTable | None,
                  reference: str | None, names: Iterable[str],
-                 settings: CorrectionSettings | None, choices: Choices | None = None) -> Context:
+                 settings: CorrectionSettings | None, choices: Choices | None = None,
+                 layout: Layout | None = None) -> Context:
     """The context of one call, with the defaults filled in."""
     return Context(lexicon or default_lexicon(), confusions or load_confusions(),
                    protected_words(reference=reference, names=names),
-                   settings or CorrectionSettings(), choices=choices or {})
+                   settings or CorrectionSettings(), choices=choices or {},
+                   layout=layout or Layout())
 
 
 def text_zipf(text: str, ctx: Context) -> float:

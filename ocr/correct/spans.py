@@ -63,9 +63,11 @@ def join_suggestions(text: str, tokens: Sequence[Token], used: set[int],
     """Two pieces of one word split by a stray space: ``произ водственный``."""
     found = []
     for a, b in zip(tokens, tokens[1:], strict=False):
-        if (a.index in used or b.index in used or text[a.end:b.start] != " "
-                or not (_joinable(a, ctx) and _joinable(b, ctx))
-                or not (needs_check(a, ctx) or needs_check(b, ctx))):
+        if a.index in used or b.index in used or text[a.end:b.start] != " ":
+            continue
+        shift, tight = _gap_shift(ctx.layout.gap(a.end), ctx)
+        if not (_joinable(a, ctx, tight) and _joinable(b, ctx, tight)
+                and (tight or needs_check(a, ctx) or needs_check(b, ctx))):
             continue
         joined = a.text + b.text
         marks = _joined_marks(a, b, ctx)
@@ -74,7 +76,8 @@ def join_suggestions(text: str, tokens: Sequence[Token], used: set[int],
                           marks=marks))
         if not options:
             continue
-        joins = [Hypothesis(w, c + ctx.settings.join_cost, "join", ctx.lexicon.prior_zipf(w))
+        joins = [Hypothesis(w, c + ctx.settings.join_cost + shift, "join",
+                            ctx.lexicon.prior_zipf(w))
                  for w, c in options.items()]
         # Left apart, the pair is as likely as its weaker piece: an unknown word, or a rare one.
         keep = Hypothesis(text[a.start:b.end], 0.0, "join",
@@ -94,11 +97,24 @@ def _piece_zipf(token: Token, ctx: Context) -> float:
     return keep_zipf(token, ctx) if needs_check(token, ctx) else ctx.lexicon.prior_zipf(token.text)
 
 
-def _joinable(token: Token, ctx: Context) -> bool:
-    """Cyrillic letters only, long enough, not protected, not an abbreviation before its period
-    (a longer piece before a period is the end of a sentence: ``произ водству.``)."""
+def _gap_shift(gap: float | None, ctx: Context) -> tuple[float, bool]:
+    """Nats added to joining across a blank ``gap`` character widths wide (``ocr.correct.layout``;
+    None: unknown), and whether the gap is as narrow as a cut inside a word."""
+    settings = ctx.settings
+    if gap is None:
+        return 0.0, False
+    if gap < settings.tight_gap:
+        return settings.tight_join_shift, True
+    return 0.0, False
+
+
+def _joinable(token: Token, ctx: Context, tight: bool = False) -> bool:
+    """Cyrillic letters only, long enough (any length across a ``tight`` gap), not protected,
+    not an abbreviation before its period (a longer piece before a period is the end of a
+    sentence: ``произ водству.``)."""
     word = token.text
     abbreviation = token.before_period and (word.lower() in ABBREVIATIONS or len(word) <= 3)
-    return (len(word) >= ctx.settings.min_join_piece and all(is_cyrillic(c) for c in word)
+    return ((tight or len(word) >= ctx.settings.min_join_piece)
+            and all(is_cyrillic(c) for c in word)
             and word.lower() not in ctx.protected and not abbreviation
             and not any(c in NON_RUSSIAN_CYRILLIC for c in word))

@@ -1,0 +1,94 @@
+"""Marks standing alone between words: specks and dirt that OCR read as ``|``, ``_``, ``©``, ``‚``,
+and periods a stray space tore from their word (``Субботина .``).
+
+A typed Russian page never has a quote, a bar, a degree sign or a colon standing alone between
+two blanks, so such a token is dirt: it is deleted with the blank before it. A lone period is
+dirt in the middle of a line before a small letter, or where the word before it already ends in a
+mark; at a line end, or before a capital, it is the sentence's end a blank tore from its word,
+and it is put back against the word. A dash, ``№``, a comma or a bracket standing alone may be
+typed so, and is left alone.
+
+The scores are the shares counted on the typed-only pages of the `ocr synth` tuning sets (seeds
+7, 8 and 9, all levels; bench/bench_correct.py): of 112 lone tokens made only of the marks below
+none was in the true text; of the lone periods the rules below delete or attach, 13 of 14 were
+right, and the one wrong was a page number's dash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import regex
+
+from ocr.correct.layout import Layout
+from ocr.correct.records import Candidate, Suggestion
+
+# Marks a typist never types between two blanks.
+STRAY_MARKS = frozenset("|_=©‚„`‘’'\"“”«»‹›@*#$%&^~°<>?[]{}\\;:+")
+# Shares of such tokens that were dirt (Laplace estimates of the counts above).
+STRAY_SCORE = 0.99
+PERIOD_SCORE = 0.9
+_RUN = regex.compile(r"\S+")
+_CLOSING = frozenset(".,:;!?")
+
+
+def stray_suggestions(text: str, skipped_lines: Sequence[int] = (),
+                      layout: Layout | None = None, tight_gap: float = 0.55) -> list[Suggestion]:
+    """Deletions of stray marks whose boxes were specks (``specks``: the start offsets of such
+    words, ``ocr.correct.layout``), and lone periods put back against their word, outside the
+    lines left alone (``skipped_lines``, as numbered by ``ocr.correct.tokens.tokenize``)."""
+    layout = layout or Layout()
+    found = []
+    skipped = set(skipped_lines)
+    lines = text.split("\n")
+    offset = 0
+    for number, line in enumerate(lines):
+        if number not in skipped:
+            runs = list(_RUN.finditer(line))
+            for i in range(len(runs)):
+                edit = _edit(line, runs, i, offset + runs[i].start() in layout.specks,
+                             layout.gap(offset + runs[i - 1].end()) if i else None, tight_gap)
+                if edit is not None:
+                    start, end, replacement, score = edit
+                    found.append(_suggestion(text, offset + start, offset + end, replacement,
+                                             score))
+        offset += len(line) + 1
+    return found
+
+
+def _edit(line: str, runs: list[regex.Match], i: int, speck: bool, gap: float | None,
+          tight_gap: float) -> tuple[int, int, str, float] | None:
+    """(start, end, replacement, score) in ``line`` for the run ``i`` (``speck``: its box was
+    one; ``gap``: the blank before it, in character widths, when known), or None."""
+    run = runs[i]
+    word = run.group()
+    prev = runs[i - 1] if i > 0 else None
+    after = runs[i + 1] if i + 1 < len(runs) else None
+    if all(c in STRAY_MARKS for c in word):
+        return (*_deletion(line, run, prev, after), STRAY_SCORE) if speck else None
+    if word in _CLOSING and prev is not None and gap is not None and gap < tight_gap:
+        return prev.end(), run.end(), word, STRAY_SCORE  # a cut, not a blank: "Громова ."
+    if word != "." or prev is None and after is None:
+        return None
+    if prev is not None and prev.group()[-1].isalpha() and (
+            after is None or after.group()[0].isupper()):
+        return prev.end(), run.end(), ".", PERIOD_SCORE  # "Субботина ." -> "Субботина."
+    if prev is None or prev.group()[-1] in _CLOSING or after is not None and after.group()[0].islower():
+        return (*_deletion(line, run, prev, after), PERIOD_SCORE)
+    return None
+
+
+def _deletion(line: str, run: regex.Match, prev: regex.Match | None,
+              after: regex.Match | None) -> tuple[int, int, str]:
+    """The run with the blanks before it (or, first on its line, after it) deleted."""
+    if prev is not None:
+        return prev.end(), run.end(), ""
+    if after is not None:
+        return run.start(), after.start(), ""
+    return run.start(), run.end(), ""
+
+
+def _suggestion(text: str, start: int, end: int, replacement: str, score: float) -> Suggestion:
+    """One candidate (word index -1: a mark is no word of the text's tokens)."""
+    return Suggestion(start, end, -1, text[start:end],
+                      (Candidate(replacement, score, 0.0, "stray"),), 1.0 - score)
