@@ -18,6 +18,9 @@ from ocr.correct.tokens import (
 )
 
 JOIN_LIMITS = SearchLimits(max_edits=1, max_generic=1, allow_split=False)
+# Across a blank as narrow as a cut the pieces are surely one word: as many edits as one word's.
+TIGHT_JOIN_LIMITS = SearchLimits(max_edits=2, max_generic=1, allow_split=False, max_cost=9.0,
+                                 margin=5.0)
 
 
 def hyphen_suggestions(text: str, tokens: Sequence[Token], used: set[int],
@@ -72,8 +75,8 @@ def join_suggestions(text: str, tokens: Sequence[Token], used: set[int],
         joined = a.text + b.text
         marks = _joined_marks(a, b, ctx)
         options = ({joined.lower(): 0.0} if ctx.lexicon.is_word(joined) else
-                   search(joined, lexicon=ctx.lexicon, table=ctx.table, limits=JOIN_LIMITS,
-                          marks=marks))
+                   search(joined, lexicon=ctx.lexicon, table=ctx.table,
+                          limits=TIGHT_JOIN_LIMITS if tight else JOIN_LIMITS, marks=marks))
         if not options:
             continue
         joins = [Hypothesis(w, c + ctx.settings.join_cost + shift, "join",

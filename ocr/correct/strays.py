@@ -64,7 +64,7 @@ def _edit(line: str, runs: list[regex.Match], i: int, speck: bool, gap: float | 
     word = run.group()
     prev = runs[i - 1] if i > 0 else None
     after = runs[i + 1] if i + 1 < len(runs) else None
-    if all(c in STRAY_MARKS for c in word):
+    if all(c in STRAY_MARKS or c in ".," for c in word) and any(c in STRAY_MARKS for c in word):
         return (*_deletion(line, run, prev, after), STRAY_SCORE) if speck else None
     if word in _CLOSING and prev is not None and gap is not None and gap < tight_gap:
         return prev.end(), run.end(), word, STRAY_SCORE  # a cut, not a blank: "Громова ."
