@@ -19,8 +19,10 @@ from ocr.correct_learned import Learned, learned
 from ocr.correct_stage import (
     apply_corrections,
     joined_choices,
+    joined_layout,
     known_word_check,
     page_choices,
+    page_layout,
     russian,
     suggestion_flags,
 )
@@ -59,6 +61,7 @@ from ocr.textio import ReferenceText, read_reference
 
 if TYPE_CHECKING:
     from ocr.correct.choices import CharChoice
+    from ocr.correct.layout import Layout
 
 PREPROCESS_SETTINGS = ("deskew", "denoise", "remove_colour_ink", "binarize", "dpi", "max_pixels")
 OCR_SETTINGS = ("psm", "oem", "formats", "detectors", "read_stamps", "low_confidence")
@@ -434,19 +437,23 @@ def finish_document(scan: ScanInfo, pages: Sequence[RecognisedPage],
     correcting = bool(pages) and corrects(pages[0].job, settings)
     taught = learned(gt_dir, settings.db_url) if correcting else None
     choices: dict[int, dict[int, CharChoice]] = {}  # per page: what tesseract said of its text
+    layouts: dict[int, Layout] = {}  # per page: what its word boxes say of its text
     for page in pages:
         n = page.job.page_number
         if correcting:
             choices[n] = page_choices(texts[n], page.ocr.outputs.get("choices"))
-        flags.extend(_page_flags(page, texts[n], page_scores, settings, taught, choices.get(n)))
+            layouts[n] = page_layout(texts[n])
+        flags.extend(_page_flags(page, texts[n], page_scores, settings, taught, choices.get(n),
+                                 layouts.get(n)))
     flags.sort(key=lambda f: (-f.severity, f.page_number, f.box.top, f.box.left))
     full_text = "\f".join(texts[n].text for n in sorted(texts)) + "\n"
     text_path = atomic_write_text(out_dir / f"{scan.document}.txt", full_text)
     correction = None
     if settings.correction == "apply" and correcting:
         whole = joined_choices([(texts[n].text, choices.get(n, {})) for n in sorted(texts)])
+        layout = joined_layout([(texts[n].text, layouts[n]) for n in sorted(texts)])
         correction = _apply_correction(full_text, reference, out_dir / f"{scan.document}.corrected-ocr.txt",
-                                       settings, taught, whole)
+                                       settings, taught, whole, layout)
     result = DocumentResult(scan=scan, languages=pages[0].job.languages if pages else "",
                             pages=tuple(pages), failures=tuple(failures), reference=reference,
                             score=score, page_scores=tuple(page_scores), flags=tuple(flags),
@@ -458,14 +465,16 @@ def finish_document(scan: ScanInfo, pages: Sequence[RecognisedPage],
 
 def _apply_correction(text: str, reference: ReferenceText | None, out_path: Path,
                       settings: Settings, taught: Learned | None,
-                      choices: Mapping[int, CharChoice] | None = None) -> dict[str, Any]:
+                      choices: Mapping[int, CharChoice] | None = None,
+                      layout: Layout | None = None) -> dict[str, Any]:
     """Apply confident corrections to the OCR text (never to the reference); CER before/after.
-    ``choices``: what tesseract said of each character of ``text``."""
+    ``choices``: what tesseract said of each character of ``text``; ``layout``: what the pages'
+    word boxes say of it."""
     record = apply_corrections(text, reference=reference.text if reference else None,
                                names=settings.protected_names,
                                threshold=settings.correction_threshold, out_path=out_path,
                                profile_rounds=settings.correction_profile_rounds, learned=taught,
-                               choices=choices)
+                               choices=choices, layout=layout)
     corrected = record.pop("text")
     if reference is not None:
         ref = normalise(reference.text.replace("\f", "\n"))
@@ -526,7 +535,8 @@ def marker_flags(reference: str, disagreements: Sequence[Flag], *, page_number: 
 
 def _page_flags(page: RecognisedPage, text: Any, page_scores: Sequence[PageScore],
                 settings: Settings, taught: Learned | None,
-                choices: Mapping[int, CharChoice] | None = None) -> list[Flag]:
+                choices: Mapping[int, CharChoice] | None = None,
+                layout: Layout | None = None) -> list[Flag]:
     n = page.job.page_number
     flags = low_confidence_flags(text.words, page_number=n, threshold=settings.low_confidence)
     for ps in page_scores:
@@ -541,7 +551,8 @@ def _page_flags(page: RecognisedPage, text: Any, page_scores: Sequence[PageScore
         flags += suggestion_flags(text, page_number=n, reference=ref,
                                   names=settings.protected_names,
                                   profile_rounds=settings.correction_profile_rounds,
-                                  learned=taught, choices=choices)
+                                  learned=taught, choices=choices,
+                                  layout=layout if layout is not None else page_layout(text))
     regions_path = page.ocr.outputs.get("regions")
     if regions_path is not None:
         flags += region_flags(load_regions(regions_path), page_number=n)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlsplit
+from xml.etree import ElementTree as ET
 
 import pytest
 from PIL import Image
@@ -15,6 +16,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from ocr.exceptions import ConfigError
+from ocr.pagexml import NS
 from ocr.review.app import check_bind, create_app
 from ocr.review.decisions import ILLEGIBLE
 from ocr.review.export import export_corrections, rescore_document
@@ -90,8 +92,9 @@ def _box_of(lines: list[str], line: int, words: str) -> dict[str, int]:
 
 def _flag(kind: str, line: int, words: str, *, ocr: str, ref: str = "", severity: float,
           confidence: float | None = 95.0, crop: Path | None = None,
-          detail: dict[str, object] | None = None) -> dict[str, object]:
-    box = _box_of(OCR_LINES, line, words)
+          detail: dict[str, object] | None = None,
+          lines: list[str] = OCR_LINES) -> dict[str, object]:
+    box = _box_of(lines, line, words)
     category = {"disagreement": "possible reference error"}.get(kind, "")
     return {"type": kind, "category": category, "severity": severity, "ocr_text": ocr,
             "ref_text": ref, "confidence": confidence,
@@ -101,8 +104,10 @@ def _flag(kind: str, line: int, words: str, *, ocr: str, ref: str = "", severity
             **box}
 
 
-def make_sample(root: Path, *, ocr_lines: list[str] = OCR_LINES, xss: bool = True) -> Sample:
-    """Write the page's files and store one run with five flags, as the pipeline would."""
+def make_sample(root: Path, *, ocr_lines: list[str] = OCR_LINES, xss: bool = True,
+                extra: dict[str, dict[str, object]] | None = None) -> Sample:
+    """Write the page's files and store one run with five flags (and ``extra`` ones, by name),
+    as the pipeline would."""
     out, gt = root / "out", root / "gt"
     doc_dir = out / "letter"
     (doc_dir / "flags").mkdir(parents=True)
@@ -126,6 +131,8 @@ def make_sample(root: Path, *, ocr_lines: list[str] = OCR_LINES, xss: bool = Tru
     ]
     if xss:
         flags.append(_flag("low_confidence", 4, "Серегин.", ocr=XSS, severity=0.3, confidence=30.0))
+    names = ["petrov", "pyongyang", "low", "heading", "xss"][:len(flags)] + list(extra or {})
+    flags += (extra or {}).values()
     page = {"page_number": 1, "status": "done", "rows": 600, "cols": 1400,
             "outputs": {"tsv": str(doc_dir / "p001.tsv"), "view": str(doc_dir / "p001.view.jpg")}}
     document_id = store.add_document(run_id, {
@@ -135,7 +142,6 @@ def make_sample(root: Path, *, ocr_lines: list[str] = OCR_LINES, xss: bool = Tru
     }, [page], {1: flags})
     with store.session() as s:
         rows = s.scalars(select(FlagRow).order_by(FlagRow.id)).all()
-        names = ["petrov", "pyongyang", "low", "heading", "xss"][:len(rows)]
         ids = {name: row.id for name, row in zip(names, rows, strict=True)}
     store.engine.dispose()
     return Sample(url, out, reference, run_id, document_id, ids)
@@ -510,6 +516,80 @@ def test_decisions_outlive_a_resumed_run_that_replaces_the_flags(client, sample:
     store.engine.dispose()
     (d,) = decisions(sample)
     assert (d.document, d.after_text) == ("letter", "Петров")
+
+
+# --- suggested deletions of stray marks ----------------------------------------------------------
+
+# The page with a speck read as "|" after the last word of its fourth line, and correction's flag
+# deleting it (ocr.correct_stage.suggestion_flags: the mark and the blank before it go).
+MARKED_LINES = [*OCR_LINES[:3], "консульским отделом Серегин. |", *OCR_LINES[4:]]
+
+
+def _deletion_flag() -> dict[str, object]:
+    start = len("\n".join(MARKED_LINES[:3])) + 1 + len("консульским отделом Серегин.")
+    flag = _flag("correction", 4, "|", ocr="", severity=0.6, confidence=None, lines=MARKED_LINES,
+                 detail={"original": " |", "start": start, "end": start + 2, "delete": True,
+                         "candidates": [{"text": "", "score": 0.99, "kind": "stray"}]})
+    return flag | {"category": "suggested correction",
+                   "reason": '"|" stands alone where the scan has only a speck; suggested deleting '
+                             "it (score 0.99, stray)"}
+
+
+@pytest.fixture
+def marked(tmp_path: Path) -> Sample:
+    return make_sample(tmp_path, ocr_lines=MARKED_LINES, xss=False,
+                       extra={"speck": _deletion_flag()})
+
+
+@pytest.fixture
+def marked_client(marked: Sample):
+    from fastapi.testclient import TestClient
+
+    app = create_app(marked.url, marked.out, None)
+    with TestClient(app, base_url="http://127.0.0.1:8000", raise_server_exceptions=False) as c:
+        c.get("/queue")
+        yield c
+    app.state.store.engine.dispose()
+
+
+def _corrected_page_lines(sample: Sample) -> list[list[str]]:
+    """The words of each line of the exported corrected PAGE-XML."""
+    root = ET.parse(sample.out / "letter" / "p001.corrected.page.xml").getroot()
+    return [[w.findtext(f"{{{NS}}}TextEquiv/{{{NS}}}Unicode") for w in line.iter(f"{{{NS}}}Word")]
+            for line in root.iter(f"{{{NS}}}TextLine")]
+
+
+def test_a_suggested_deletion_shows_the_mark_it_deletes(marked_client, marked: Sample) -> None:
+    html = marked_client.get(f"/flags/{marked.flags['speck']}").text
+    ocr = re.search(r'id="ocr-text">(.*?)</p>', html, re.S).group(1)
+    assert "\nконсульским отделом Серегин. <mark>|</mark>\nколичество" in ocr
+    assert "∅" not in ocr and "suggested deleting it" in html
+    assert 'name="text" value=""' in html  # "Edit" starts from the suggestion: nothing
+
+
+def test_accepting_a_suggested_deletion_removes_the_mark_s_word(marked_client,
+                                                                marked: Sample) -> None:
+    assert decide(marked_client, marked.flags["speck"], "accept_ocr").status_code == 303
+    (d,) = decisions(marked)
+    assert (d.before_text, d.after_text) == ("|", "")
+    (result,) = export_corrections(marked.url)
+    assert result.applied == 0  # the reference is not touched: the flag has no reference side
+    lines = _corrected_page_lines(marked)
+    assert lines[3] == ["консульским", "отделом", "Серегин."]
+    assert [w for line in lines for w in line] == " ".join(OCR_LINES).split()
+
+
+@pytest.mark.parametrize(("action", "text", "words"), [
+    ("edit", "»", ["консульским", "отделом", "Серегин.", "»"]),  # the reviewer's text replaces it
+    ("edit", "|", ["консульским", "отделом", "Серегин.", "|"]),
+    ("not_a_problem", None, ["консульским", "отделом", "Серегин.", "|"]),  # the mark stays
+])
+def test_a_suggested_deletion_decided_otherwise_keeps_a_word(marked_client, marked: Sample,
+                                                             action: str, text: str | None,
+                                                             words: list[str]) -> None:
+    decide(marked_client, marked.flags["speck"], action, text=text)
+    export_corrections(marked.url)
+    assert _corrected_page_lines(marked)[3] == words
 
 
 # --- locating spans in the reference -------------------------------------------------------------

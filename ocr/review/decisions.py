@@ -64,9 +64,24 @@ def has_reference(flag: FlagRow) -> bool:
     return flag.type == "disagreement" or bool(flag.ref_text) or "ref_start" in (flag.detail or {})
 
 
+def suggests_deletion(flag: FlagRow) -> bool:
+    """Whether the flag is a suggested correction whose best candidate deletes its words (a
+    stray mark where the scan has only a speck): its ``ocr_text`` is then empty, and accepting
+    it removes the words rather than inserting nothing before them."""
+    return flag.type == "correction" and bool((flag.detail or {}).get("delete"))
+
+
+def deleted_text(flag: FlagRow) -> str:
+    """The OCR text a suggested deletion takes away (the mark, without the blank it goes with)."""
+    return str((flag.detail or {}).get("original", "")).strip()
+
+
 def before_text(flag: FlagRow) -> str:
-    """The text a decision replaces: the reference span if there is one, else the OCR reading."""
-    return flag.ref_text if has_reference(flag) else flag.ocr_text
+    """The text a decision replaces: the reference span if there is one, else the OCR reading
+    (for a suggested deletion, the text it deletes)."""
+    if has_reference(flag):
+        return flag.ref_text
+    return deleted_text(flag) if suggests_deletion(flag) else flag.ocr_text
 
 
 def after_text(flag: FlagRow, action: str, text: str | None) -> str:

@@ -8,7 +8,14 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from ocr.records import Box
-from ocr.review.decisions import GRAPHIC_ACTIONS, differs, has_reference, latest_decisions
+from ocr.review.decisions import (
+    GRAPHIC_ACTIONS,
+    deleted_text,
+    differs,
+    has_reference,
+    latest_decisions,
+    suggests_deletion,
+)
 from ocr.review.errors import NotFoundError
 from ocr.review.locate import (
     CONTEXT,
@@ -89,14 +96,17 @@ def flag_word_indexes(text: OcrText, flag: FlagRow) -> list[int]:
 
 
 def ocr_context(text: OcrText | None, flag: FlagRow) -> tuple[str, str, str]:
-    """The page's OCR text before, at and after the flag (the flag's words found by its box)."""
+    """The page's OCR text before, at and after the flag (the flag's words found by its box); a
+    suggested deletion shows the words it deletes, another flag without OCR text the place
+    before its word where the OCR read nothing."""
+    deletion = suggests_deletion(flag)
     if text is None:
-        return "", flag.ocr_text, ""
+        return "", deleted_text(flag) if deletion else flag.ocr_text, ""
     idx = flag_word_indexes(text, flag)
     if not idx:
-        return "", flag.ocr_text, ""
+        return "", deleted_text(flag) if deletion else flag.ocr_text, ""
     start = text.spans[idx[0]][0]
-    end = text.spans[idx[-1]][1] if flag.ocr_text.strip() else start
+    end = text.spans[idx[-1]][1] if flag.ocr_text.strip() or deletion else start
     if flag.ocr_text.strip() and text.text[start:end] != flag.ocr_text:
         at = text.text.find(flag.ocr_text, start, end)
         if at < 0:  # the words were re-read since: show the flag's own text in their place

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ocr.fsutil import atomic_write_bytes, atomic_write_text
 from ocr.pagexml import NS, GraphicRegion, build_page_xml
 from ocr.records import Box
-from ocr.review.decisions import GRAPHIC_ACTIONS, differs
+from ocr.review.decisions import GRAPHIC_ACTIONS, differs, suggests_deletion
 from ocr.review.document import (
     Change,
     OcrPage,
@@ -129,6 +129,8 @@ def _edit(words: Sequence[Word], idx: list[int], change: Change
     flag, d = change.flag, change.decision
     if not idx:
         return None
+    if suggests_deletion(flag):
+        return _deletion_edit(words, idx, change)
     if flag.ocr_text.strip():
         if d.action in GRAPHIC_ACTIONS:
             return idx, []  # a stamp's or signature's "words" are not typed text
@@ -139,6 +141,19 @@ def _edit(words: Sequence[Word], idx: list[int], change: Change
         return None
     # The OCR read nothing here (the flag's box is the next word): insert before that word.
     return idx[:1], [*_insertion(words[idx[0]], d.after_text), words[idx[0]]]
+
+
+def _deletion_edit(words: Sequence[Word], idx: list[int], change: Change
+                   ) -> tuple[list[int], list[Word]] | None:
+    """A suggested deletion of the flag's words (a stray mark): accepted (the decided text is
+    empty) they go; "not a problem" or their own text keeps them; another text replaces them."""
+    flag, d = change.flag, change.decision
+    if d.action in GRAPHIC_ACTIONS:
+        return idx, []
+    if d.action == "not_a_problem" or not differs(" ".join(words[i].text for i in idx),
+                                                   d.after_text):
+        return None
+    return idx, _replacement(words, idx, flag, d.after_text)
 
 
 def corrected_words(page: OcrPage, changes: Sequence[Change]
