@@ -35,6 +35,7 @@ from ocr.correct import (  # noqa: E402
     load_confusions,
 )
 from ocr.correct.choices import text_choices  # noqa: E402
+from ocr.correct.layout import Layout, text_layout  # noqa: E402
 from ocr.score import character_error_rate, normalise, split_grapheme_clusters  # noqa: E402
 
 BENCH = ROOT / "bench"
@@ -367,10 +368,10 @@ def synth_manifest(data: Path, *, pages: int, seed: int, workers: int) -> dict:
 
 
 def synth_ocr(data: Path, manifest: dict, *, jobs: int, work: Path
-              ) -> list[tuple[dict, str, str, list]]:
-    """(manifest item, truth, OCR text, tesseract's character records) per page of the `ocr synth`
-    set, read the way `ocr run` reads a page: ocr.pipeline.process_page (load, preprocess,
-    tesseract with default settings, which for Russian with correction on records each
+              ) -> list[tuple[dict, str, str, list, list]]:
+    """(manifest item, truth, OCR text, tesseract's character records, word boxes) per page of
+    the `ocr synth` set, read the way `ocr run` reads a page: ocr.pipeline.process_page (load,
+    preprocess, tesseract with default settings, which for Russian with correction on records each
     character's confidence and alternatives), then the page text as the pipeline joins its words.
     Both are kept in ``work`` (by image checksum), so reruns skip the pipeline. The image
     detectors are switched off: they add review regions, not text."""
@@ -379,21 +380,24 @@ def synth_ocr(data: Path, manifest: dict, *, jobs: int, work: Path
     known = json.loads(index.read_text(encoding="utf-8")) if index.is_file() else {}
     sums = {item["image"]: hashlib.sha256((data / item["image"]).read_bytes()).hexdigest()
             for item in items}
-    pages = {name: (known[name]["text"], known[name]["choices"]) for name, digest in sums.items()
-             if known.get(name, {}).get("sha256") == digest and "choices" in known[name]}
+    pages = {name: (known[name]["text"], known[name]["choices"], known[name]["boxes"])
+             for name, digest in sums.items()
+             if known.get(name, {}).get("sha256") == digest and "boxes" in known[name]}
     missing = [data / name for name in sums if name not in pages]
     if missing:
         pages.update(_pipeline_texts(missing, jobs=jobs, work=work))
         index.write_text(json.dumps({name: {"sha256": sums[name], "text": pages[name][0],
-                                            "choices": pages[name][1]} for name in sums},
+                                            "choices": pages[name][1], "boxes": pages[name][2]}
+                                     for name in sums},
                                     ensure_ascii=False, indent=0), encoding="utf-8")
     return [(item, (data / item["gt"]).read_text(encoding="utf-8"), *pages[item["image"]])
             for item in items]
 
 
-def _pipeline_texts(images: list[Path], *, jobs: int, work: Path) -> dict[str, tuple[str, list]]:
-    """Page text and character records of each one-page image by the pipeline's page stages,
-    in ``jobs`` processes."""
+def _pipeline_texts(images: list[Path], *, jobs: int, work: Path
+                    ) -> dict[str, tuple[str, list, list]]:
+    """Page text, character records and word boxes of each one-page image by the pipeline's page
+    stages, in ``jobs`` processes."""
     from ocr.batch import iter_processed
     from ocr.pipeline import PageFailure, plan_batch
     from ocr.settings import load_settings
@@ -404,14 +408,16 @@ def _pipeline_texts(images: list[Path], *, jobs: int, work: Path) -> dict[str, t
     settings = load_settings(None, output_dir=work, workers=jobs, detectors=[], read_stamps=False,
                              formats=["txt", "tsv"], correction="suggest")
     planned, _, failures = plan_batch(images, settings=settings)
-    pages: dict[str, tuple[str, list]] = {}
+    pages: dict[str, tuple[str, list, list]] = {}
     for page in iter_processed(planned, settings):
         if isinstance(page, PageFailure):
             failures.append(page)
             continue
         path = page.ocr.outputs.get("choices")
-        pages[page.job.scan.path.name] = (words_to_text(read_words(page.ocr.tsv)).text,
-                                          read_choices(path) if path else [])
+        words = read_words(page.ocr.tsv)
+        pages[page.job.scan.path.name] = (
+            words_to_text(words).text, read_choices(path) if path else [],
+            [[w.box.left, w.box.top, w.box.width, w.box.height] for w in words])
     if failures:
         raise SystemExit(f"OCR failed: {failures}")
     return pages
@@ -424,11 +430,17 @@ def text_choices_of(text: str, records: list) -> dict:
                         records)
 
 
+def text_layout_of(text: str, boxes: list) -> Layout:
+    """The layout of a page text joined from words whose boxes are ``boxes``."""
+    return text_layout(text, [(m.start(), m.end()) for m in re.finditer(r"\S+", text)],
+                       [tuple(b) for b in boxes])
+
+
 def run_synth(args: argparse.Namespace, log: list[str]) -> list[str]:
     """The `ocr synth` set per degradation level, typed-only pages and stamped pages apart (a
     stamped page's OCR text also has the stamps' and handwriting's words, which its .gt.txt lacks).
-    Each row is measured as the pipeline corrects (with tesseract's character choices) and, for
-    comparison, from the text alone."""
+    Each row is measured as the pipeline corrects (with tesseract's character choices and the
+    word boxes' layout) and, for comparison, from the text alone."""
     manifest = synth_manifest(args.data, pages=args.synth_pages, seed=args.synth_seed,
                               workers=args.jobs)
     pages = synth_ocr(args.data, manifest, jobs=args.jobs,
@@ -439,12 +451,14 @@ def run_synth(args: argparse.Namespace, log: list[str]) -> list[str]:
         for level in manifest["levels"]:
             for with_choices in (True, False) if args.text_only_rows else (True,):
                 tally = Tally()
-                for item, truth, text, records in pages:
+                for item, truth, text, records, boxes in pages:
                     if item["level"] != level or item["stamped"] != stamped:
                         continue
                     choices = text_choices_of(text, records) if with_choices else None
+                    layout = text_layout_of(text, boxes) if with_choices else None
                     started = time.perf_counter()
-                    result = apply(text, threshold=args.threshold, choices=choices)
+                    result = apply(text, threshold=args.threshold, choices=choices,
+                                   layout=layout)
                     judged = tally.add(truth, result, time.perf_counter() - started)
                     if with_choices:
                         log += _log_lines(f"synth {level} {kind} {item['name']}", result, judged)
