@@ -592,6 +592,48 @@ def test_a_suggested_deletion_decided_otherwise_keeps_a_word(marked_client, mark
     assert _corrected_page_lines(marked)[3] == words
 
 
+# --- suggested corrections of words ------------------------------------------------------------
+
+# Correction's flag for a misread word (ocr.correct_stage.suggestion_flags): the flag's OCR text is
+# the suggestion, the OCR's own reading is in its detail.
+MISREAD_LINES = [*OCR_LINES[:4], "количество оборудовакия", *OCR_LINES[5:]]
+
+
+@pytest.fixture
+def misread(tmp_path: Path) -> Sample:
+    start = len("\n".join(MISREAD_LINES[:4])) + 1 + len("количество ")
+    flag = _flag("correction", 5, "оборудовакия", ocr="оборудования", severity=0.6,
+                 confidence=None, lines=MISREAD_LINES,
+                 detail={"original": "оборудовакия", "start": start, "end": start + 12,
+                         "candidates": [{"text": "оборудования", "score": 0.99, "kind": "edit"}]})
+    flag |= {"category": "suggested correction",
+             "reason": '"оборудовакия" is not a Russian word; suggested "оборудования"'}
+    return make_sample(tmp_path, ocr_lines=MISREAD_LINES, xss=False, extra={"word": flag})
+
+
+@pytest.mark.parametrize(("action", "text", "word"), [
+    ("accept_ocr", None, "оборудования"),  # one key takes the suggestion
+    ("not_a_problem", None, "оборудовакия"),  # the OCR's reading stays
+    ("edit", "оборудованию", "оборудованию"),
+])
+def test_a_suggested_correction_decided_reaches_the_corrected_page(misread: Sample, action: str,
+                                                                    text: str | None,
+                                                                    word: str) -> None:
+    from fastapi.testclient import TestClient
+
+    app = create_app(misread.url, misread.out, None)
+    with TestClient(app, base_url="http://127.0.0.1:8000", raise_server_exceptions=False) as c:
+        c.get("/queue")
+        html = c.get(f"/flags/{misread.flags['word']}").text
+        assert "количество <mark>оборудовакия</mark>" in html  # what the OCR read
+        decide(c, misread.flags["word"], action, text=text)
+    app.state.store.engine.dispose()
+    (d,) = decisions(misread)
+    assert d.before_text == "оборудовакия"
+    export_corrections(misread.url)
+    assert _corrected_page_lines(misread)[4] == ["количество", word]
+
+
 # --- locating spans in the reference -------------------------------------------------------------
 
 def test_normalised_offsets_map_back_to_the_raw_text() -> None:

@@ -64,24 +64,23 @@ def has_reference(flag: FlagRow) -> bool:
     return flag.type == "disagreement" or bool(flag.ref_text) or "ref_start" in (flag.detail or {})
 
 
-def suggests_deletion(flag: FlagRow) -> bool:
-    """Whether the flag is a suggested correction whose best candidate deletes its words (a
-    stray mark where the scan has only a speck): its ``ocr_text`` is then empty, and accepting
-    it removes the words rather than inserting nothing before them."""
-    return flag.type == "correction" and bool((flag.detail or {}).get("delete"))
+def suggested_correction(flag: FlagRow) -> bool:
+    """Whether the flag is a correction suggested for the OCR text: its ``ocr_text`` is the
+    suggested reading (what "Accept OCR" takes), the OCR's own is ``ocr_reading``."""
+    return flag.type == "correction" and "original" in (flag.detail or {})
 
 
-def deleted_text(flag: FlagRow) -> str:
-    """The OCR text a suggested deletion takes away (the mark, without the blank it goes with)."""
+def ocr_reading(flag: FlagRow) -> str:
+    """The OCR text a suggested correction replaces (without blanks around it)."""
     return str((flag.detail or {}).get("original", "")).strip()
 
 
 def before_text(flag: FlagRow) -> str:
     """The text a decision replaces: the reference span if there is one, else the OCR reading
-    (for a suggested deletion, the text it deletes)."""
+    (for a suggested correction, the OCR's own reading, not the suggestion)."""
     if has_reference(flag):
         return flag.ref_text
-    return deleted_text(flag) if suggests_deletion(flag) else flag.ocr_text
+    return ocr_reading(flag) if suggested_correction(flag) else flag.ocr_text
 
 
 def after_text(flag: FlagRow, action: str, text: str | None) -> str:

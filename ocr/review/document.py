@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 from ocr.records import Box
 from ocr.review.decisions import (
     GRAPHIC_ACTIONS,
-    deleted_text,
     differs,
     has_reference,
     latest_decisions,
-    suggests_deletion,
+    ocr_reading,
+    suggested_correction,
 )
 from ocr.review.errors import NotFoundError
 from ocr.review.locate import (
@@ -97,22 +97,23 @@ def flag_word_indexes(text: OcrText, flag: FlagRow) -> list[int]:
 
 def ocr_context(text: OcrText | None, flag: FlagRow) -> tuple[str, str, str]:
     """The page's OCR text before, at and after the flag (the flag's words found by its box); a
-    suggested deletion shows the words it deletes, another flag without OCR text the place
-    before its word where the OCR read nothing."""
-    deletion = suggests_deletion(flag)
+    suggested correction shows what the OCR read there (its suggestion is the flag's text),
+    another flag without OCR text the place before its word where the OCR read nothing."""
+    suggested = suggested_correction(flag)
+    shown = ocr_reading(flag) if suggested else flag.ocr_text
     if text is None:
-        return "", deleted_text(flag) if deletion else flag.ocr_text, ""
+        return "", shown, ""
     idx = flag_word_indexes(text, flag)
     if not idx:
-        return "", deleted_text(flag) if deletion else flag.ocr_text, ""
+        return "", shown, ""
     start = text.spans[idx[0]][0]
-    end = text.spans[idx[-1]][1] if flag.ocr_text.strip() or deletion else start
-    if flag.ocr_text.strip() and text.text[start:end] != flag.ocr_text:
-        at = text.text.find(flag.ocr_text, start, end)
+    end = text.spans[idx[-1]][1] if shown.strip() else start
+    if shown.strip() and text.text[start:end] != shown:
+        at = text.text.find(shown, start, end)
         if at < 0:  # the words were re-read since: show the flag's own text in their place
-            return (text.text[max(0, start - CONTEXT):start], flag.ocr_text,
+            return (text.text[max(0, start - CONTEXT):start], shown,
                     text.text[end:end + CONTEXT])
-        start, end = at, at + len(flag.ocr_text)  # e.g. "млрд. руб" inside "млрд. руб."
+        start, end = at, at + len(shown)  # e.g. "млрд. руб" inside "млрд. руб."
     return text.text[max(0, start - CONTEXT):start], text.text[start:end], text.text[end:end + CONTEXT]
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ocr.fsutil import atomic_write_bytes, atomic_write_text
 from ocr.pagexml import NS, GraphicRegion, build_page_xml
 from ocr.records import Box
-from ocr.review.decisions import GRAPHIC_ACTIONS, differs, suggests_deletion
+from ocr.review.decisions import GRAPHIC_ACTIONS, differs, ocr_reading, suggested_correction
 from ocr.review.document import (
     Change,
     OcrPage,
@@ -105,12 +105,13 @@ def _union(boxes: Sequence[Box]) -> Box:
     return out
 
 
-def _replacement(words: Sequence[Word], idx: list[int], flag: FlagRow, text: str) -> list[Word]:
-    """The words a decided text turns the flag's words into (one word, or none if empty)."""
+def _replacement(words: Sequence[Word], idx: list[int], read: str, text: str) -> list[Word]:
+    """The words a decided text turns the flag's words into (one word, or none if empty);
+    ``read`` is the part of them the decision replaces."""
     group = [words[i] for i in idx]
     joined = " ".join(w.text for w in group)
-    if flag.ocr_text and flag.ocr_text in joined:  # keep punctuation the flag's span left out
-        text = joined.replace(flag.ocr_text, text, 1)
+    if read and read in joined:  # keep punctuation the flag's span left out
+        text = joined.replace(read, text, 1)
     text = " ".join(text.split())
     if not text:
         return []
@@ -129,31 +130,32 @@ def _edit(words: Sequence[Word], idx: list[int], change: Change
     flag, d = change.flag, change.decision
     if not idx:
         return None
-    if suggests_deletion(flag):
-        return _deletion_edit(words, idx, change)
+    if suggested_correction(flag):
+        return _correction_edit(words, idx, change)
     if flag.ocr_text.strip():
         if d.action in GRAPHIC_ACTIONS:
             return idx, []  # a stamp's or signature's "words" are not typed text
         if not differs(flag.ocr_text, d.after_text):
             return None
-        return idx, _replacement(words, idx, flag, d.after_text)
+        return idx, _replacement(words, idx, flag.ocr_text, d.after_text)
     if d.action in GRAPHIC_ACTIONS or not d.after_text.strip():
         return None
     # The OCR read nothing here (the flag's box is the next word): insert before that word.
     return idx[:1], [*_insertion(words[idx[0]], d.after_text), words[idx[0]]]
 
 
-def _deletion_edit(words: Sequence[Word], idx: list[int], change: Change
-                   ) -> tuple[list[int], list[Word]] | None:
-    """A suggested deletion of the flag's words (a stray mark): accepted (the decided text is
-    empty) they go; "not a problem" or their own text keeps them; another text replaces them."""
+def _correction_edit(words: Sequence[Word], idx: list[int], change: Change
+                     ) -> tuple[list[int], list[Word]] | None:
+    """A suggested correction of the flag's words: accepted, the suggestion replaces what the OCR
+    read (a suggested deletion of a stray mark removes the words); "not a problem" or the OCR's
+    own text keeps them; another text replaces them."""
     flag, d = change.flag, change.decision
     if d.action in GRAPHIC_ACTIONS:
         return idx, []
-    if d.action == "not_a_problem" or not differs(" ".join(words[i].text for i in idx),
-                                                   d.after_text):
+    read = ocr_reading(flag)
+    if d.action == "not_a_problem" or not differs(read, d.after_text):
         return None
-    return idx, _replacement(words, idx, flag, d.after_text)
+    return idx, _replacement(words, idx, read, d.after_text)
 
 
 def corrected_words(page: OcrPage, changes: Sequence[Change]
