@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 import ocr.correct
 from ocr.batch import run_batch
 from ocr.correct.layout import Layout, text_layout
-from ocr.correct.strays import STRAY_MARKS
+from ocr.correct.strays import STRAY_MARKS, STRAY_SCORE
 from ocr.correct_stage import joined_layout, page_layout
 from ocr.formats import page_text
 from ocr.pipeline import DocumentResult
@@ -141,7 +141,7 @@ def test_apply_mode_deletes_the_speck_s_mark_with_the_blank_before_it(run: Run) 
     full = "\f".join(t.text for t in run.texts) + "\n"
     strays = [c for c in run.doc.correction["changes"] if c["kind"] == "stray"]
     assert strays == [{"start": start - 1, "end": start + e - s, "original": " " + second.words[i].text,
-                       "replacement": "", "score": 0.99, "kind": "stray"}]
+                       "replacement": "", "score": STRAY_SCORE, "kind": "stray"}]
     corrected = Path(run.doc.correction["path"]).read_text(encoding="utf-8")
     assert corrected == full[:start - 1] + full[start + e - s:]
     assert corrected.split("\f")[1].splitlines()[SPECK_LINE] == \
@@ -158,7 +158,7 @@ def test_the_speck_s_flag_suggests_deleting_its_word(run: Run) -> None:
     (flag,) = [f for f in run.doc.flags if f.type == "correction" and f.detail.get("delete")]
     assert (flag.page_number, flag.box, flag.ocr_text) == (2, mark.box, "")
     assert flag.reason == (f'"{mark.text}" stands alone where the scan has only a speck; '
-                           "suggested deleting it (score 0.99, stray)")
+                           f"suggested deleting it (score {STRAY_SCORE:.2f}, stray)")
     assert flag.detail["original"] == " " + mark.text and flag.detail["candidates"][0]["text"] == ""
     assert flag.detail["end"] - flag.detail["start"] == len(mark.text) + 1
 
