@@ -131,3 +131,12 @@ def test_joined_layout_offsets_follow_the_joined_text():
 def test_no_boxes_no_layout():
     assert text_layout("", [], []) == Layout()
     assert text_layout("а б", [(0, 1), (2, 3)], [(0, 0, 10, 10)]) == Layout()
+
+
+def test_a_number_sign_read_as_a_letter_or_mark_before_a_number():
+    text = "Экз. Х 2\nПРИКАЗ » 125\nпо заводу\nустановлено, что У 40 процентов рабочих"
+    result = apply(text)
+    assert result.text == "Экз. № 2\nПРИКАЗ № 125\nпо заводу\nустановлено, что У 40 процентов рабочих"
+    assert [(c.original, c.replacement, c.kind) for c in result.changes] == [
+        ("Х", "№", "number"), ("»", "№", "number")]
+    assert apply("Глава Х гласит").text == "Глава Х гласит"  # not before a number

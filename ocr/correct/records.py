@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 CandidateKind = Literal["script", "edit", "split", "join", "hyphen", "learned", "case", "glued",
-                        "stray"]
+                        "stray", "number"]
 
 
 @dataclass(frozen=True)
