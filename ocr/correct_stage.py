@@ -117,9 +117,10 @@ def suggestion_flags(ocr: OcrText, *, page_number: int, reference: str | None,
     tesseract said of each character of the page (:func:`page_choices`), ``layout`` what its
     word boxes said (:func:`page_layout`).
 
-    A stray mark suggested for deletion (its best candidate is empty) gets an empty
-    ``ocr_text`` and ``detail["delete"]``: the review app then shows the mark and, on accept,
-    removes its word (ocr.review.export)."""
+    A flag's ``ocr_text`` is the best candidate and ``detail["original"]`` what the OCR read: the
+    review app shows the latter and, on accept, puts the former in its place (ocr.review.export).
+    A stray mark suggested for deletion (its best candidate is empty) also gets
+    ``detail["delete"]``: accepted, its word is removed."""
     from ocr.correct import CorrectionSettings, suggest
 
     flags = []
