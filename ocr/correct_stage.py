@@ -102,6 +102,8 @@ def _reason(original: str, text: str, score: float, kind: str, speck: bool) -> s
         return f'"{mark}" stands alone {where}; suggested deleting it {sure}'
     if kind == "stray" and text == mark:
         return f'"{mark}" stands apart from the word before it; suggested putting it back {sure}'
+    if kind == "title":
+        return f'"{mark}" before a name is how worn type reads "{text}."; suggested "{text}" {sure}'
     if kind == "number":
         return f'"{mark}" before a number is how worn type reads "№"; suggested "{text}" {sure}'
     return f'"{original}" is not a Russian word; suggested "{text}" {sure}'

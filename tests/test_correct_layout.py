@@ -140,3 +140,13 @@ def test_a_number_sign_read_as_a_letter_or_mark_before_a_number():
     assert [(c.original, c.replacement, c.kind) for c in result.changes] == [
         ("Х", "№", "number"), ("»", "№", "number")]
     assert apply("Глава Х гласит").text == "Глава Х гласит"  # not before a number
+
+
+def test_the_comrade_title_misread_before_a_surname():
+    result = apply("Поручить гов. Иванову проверку.\nТоз. Лаптев доложил.")
+    assert result.text == "Поручить тов. Иванову проверку.\nТов. Лаптев доложил."
+    assert [(c.original, c.replacement, c.kind) for c in result.changes] == [
+        ("гов", "тов", "title"), ("Тоз", "Тов", "title")]
+    # Two letters off, or no name after it: left alone.
+    assert apply("Год. Итоги работы").text == "Год. Итоги работы"
+    assert apply("Поручить гов. проверку").text == "Поручить гов. проверку"

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 CandidateKind = Literal["script", "edit", "split", "join", "hyphen", "learned", "case", "glued",
-                        "stray", "number"]
+                        "stray", "number",
+                        "title"]
 
 
 @dataclass(frozen=True)
