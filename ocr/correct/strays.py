@@ -16,8 +16,8 @@ bracket standing alone may be typed so, and is left alone.
 
 ``№`` itself, standing before a number in every registry mark (``Экз. № 2``, ``Приказ № 125``),
 is read as ``Х``, ``Л``, ``М``, ``»``, ``@`` or ``#`` on worn pages: such a lone token before a
-number was ``№`` all 28 times on the `ocr synth` tuning sets' pages (seeds 7, 8 and 9, typed and
-stamped; a lone ``У`` before a number was the preposition once, and is left alone).
+number was ``№`` all 37 times on the `ocr synth` tuning sets' pages (seeds 7 to 10, typed and
+stamped; a lone ``У`` before a number was the preposition twice in four, and is left alone).
 
 ``тов.`` before a surname is the paperwork's commonest abbreviation, and too short for the word
 search (a word of three letters before a period is taken for an abbreviation): three characters
@@ -40,7 +40,7 @@ STRAY_MARKS = frozenset("|_=©‚„`‘’'\"“”«»‹›@*#$%&^~°<>?[]{}\
 # text alone is left for a reviewer to decide.
 STRAY_SCORE = 0.97
 PERIOD_SCORE = 0.9
-# Readings of a lone "№" before a number, and how sure that is (28 of 28; Laplace, rounded down).
+# Readings of a lone "№" before a number, and how sure that is (37 of 37; Laplace, rounded down).
 NUMBER_SIGN_READINGS = frozenset({"Х", "Л", "М", "»", "@", "#"})
 NUMBER_SCORE = 0.96
 # "тов." misread before a surname, and how sure that is (19 of 19; Laplace, rounded down).
