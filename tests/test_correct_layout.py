@@ -150,3 +150,7 @@ def test_the_comrade_title_misread_before_a_surname():
     # Two letters off, or no name after it: left alone.
     assert apply("Год. Итоги работы").text == "Год. Итоги работы"
     assert apply("Поручить гов. проверку").text == "Поручить гов. проверку"
+    # A sentence's first word takes the capital, after an abbreviation it does not.
+    assert apply("Работы закончены. гов. Иванов доложил.").text == (
+        "Работы закончены. Тов. Иванов доложил.")
+    assert apply("Поручить зав. гаражом гов. Иванову").text == "Поручить зав. гаражом тов. Иванову"

@@ -33,6 +33,7 @@ import regex
 
 from ocr.correct.layout import Layout
 from ocr.correct.records import Candidate, CandidateKind, Suggestion
+from ocr.correct.tokens import ABBREVIATIONS
 
 # Marks a typist never types between two blanks (with periods and commas, a run of them).
 STRAY_MARKS = frozenset("|_=©‚„`‘’'\"“”«»‹›@*#$%&^~°<>?[]{}\\;:+")
@@ -69,10 +70,24 @@ def stray_suggestions(text: str, skipped_lines: Sequence[int] = (),
                              layout.gap(offset + runs[i - 1].end()) if i else None, tight_gap)
                 if edit is not None:
                     start, end, replacement, score = edit
+                    if replacement == TITLE and _sentence_starts(text, offset + start):
+                        replacement = TITLE.capitalize()
                     found.append(_suggestion(text, offset + start, offset + end, replacement,
                                              score))
         offset += len(line) + 1
     return found
+
+
+def _sentence_starts(text: str, offset: int) -> bool:
+    """Whether a sentence starts at ``offset``: the text before it ends a sentence (a period
+    after a word that is no abbreviation or initial), or there is none."""
+    before = text[:offset].rstrip()
+    if not before:
+        return True
+    if before[-1] not in "!?.":
+        return False
+    word = before.split()[-1].rstrip(".!?")
+    return len(word) > 1 and word.lower() not in ABBREVIATIONS
 
 
 def _edit(line: str, runs: list[regex.Match], i: int, speck: bool, gap: float | None,
