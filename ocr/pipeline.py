@@ -552,7 +552,7 @@ def _page_flags(page: RecognisedPage, text: Any, page_scores: Sequence[PageScore
                                   names=settings.protected_names,
                                   profile_rounds=settings.correction_profile_rounds,
                                   learned=taught, choices=choices,
-                                  layout=layout if layout is not None else page_layout(text))
+                                  layout=layout)
     regions_path = page.ocr.outputs.get("regions")
     if regions_path is not None:
         flags += region_flags(load_regions(regions_path), page_number=n)

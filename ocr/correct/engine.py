@@ -100,7 +100,7 @@ def _suggest(text: str, ctx: Context) -> tuple[list[Suggestion], tuple[int, ...]
     found += glued_suggestions(text, live, used, ctx)
     found += edge_suggestions(text, live, used, ctx)
     found += join_suggestions(text, live, used, ctx)
-    found += stray_suggestions(text, skipped, ctx.layout, ctx.settings.tight_gap)
+    found += stray_suggestions(text, live, skipped, ctx.layout, ctx.settings.tight_gap)
     found += [s for t in live if t.index not in used
               for s in word_suggestions(text, tokens, t, ctx)]
     return sorted(found, key=lambda s: (s.start, -s.end)), skipped

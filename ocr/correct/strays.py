@@ -33,7 +33,7 @@ import regex
 
 from ocr.correct.layout import Layout
 from ocr.correct.records import Candidate, CandidateKind, Suggestion
-from ocr.correct.tokens import ABBREVIATIONS
+from ocr.correct.tokens import Token
 
 # Marks a typist never types between two blanks (with periods and commas, a run of them).
 STRAY_MARKS = frozenset("|_=©‚„`‘’'\"“”«»‹›@*#$%&^~°<>?[]{}\\;:+")
@@ -52,12 +52,14 @@ _RUN = regex.compile(r"\S+")
 _CLOSING = frozenset(".,:;!?")
 
 
-def stray_suggestions(text: str, skipped_lines: Sequence[int] = (),
+def stray_suggestions(text: str, tokens: Sequence[Token], skipped_lines: Sequence[int] = (),
                       layout: Layout | None = None, tight_gap: float = 0.55) -> list[Suggestion]:
     """Deletions of stray marks whose boxes were specks (``specks``: the start offsets of such
     words, ``ocr.correct.layout``), and lone periods put back against their word, outside the
-    lines left alone (``skipped_lines``, as numbered by ``ocr.correct.tokens.tokenize``)."""
+    lines left alone (``skipped_lines``, as numbered by ``ocr.correct.tokens.tokenize``, whose
+    ``tokens`` of the text tell where sentences start)."""
     layout = layout or Layout()
+    sentence_starts = {t.start for t in tokens if t.sentence_start}
     found = []
     skipped = set(skipped_lines)
     lines = text.split("\n")
@@ -70,24 +72,13 @@ def stray_suggestions(text: str, skipped_lines: Sequence[int] = (),
                              layout.gap(offset + runs[i - 1].end()) if i else None, tight_gap)
                 if edit is not None:
                     start, end, replacement, score = edit
-                    if replacement == TITLE and _sentence_starts(text, offset + start):
+                    if replacement == TITLE and any(
+                            offset + start <= at < offset + end for at in sentence_starts):
                         replacement = TITLE.capitalize()
                     found.append(_suggestion(text, offset + start, offset + end, replacement,
                                              score))
         offset += len(line) + 1
     return found
-
-
-def _sentence_starts(text: str, offset: int) -> bool:
-    """Whether a sentence starts at ``offset``: the text before it ends a sentence (a period
-    after a word that is no abbreviation or initial), or there is none."""
-    before = text[:offset].rstrip()
-    if not before:
-        return True
-    if before[-1] not in "!?.":
-        return False
-    word = before.split()[-1].rstrip(".!?")
-    return len(word) > 1 and word.lower() not in ABBREVIATIONS
 
 
 def _edit(line: str, runs: list[regex.Match], i: int, speck: bool, gap: float | None,
