@@ -108,6 +108,8 @@ def queue_page(request: Request, f: Filter, offset: Annotated[int, Query(ge=0)] 
         docs_stmt = select(Document).order_by(Document.name, Document.created_at)
         if f.run:
             docs_stmt = docs_stmt.where(Document.run_id == f.run)
+        else:
+            docs_stmt = docs_stmt.where(Document.superseded_by.is_(None))
         context = {
             "f": f, "qs": _qs(f), "items": queue(s, f, limit=PAGE_SIZE, offset=offset),
             "total": queue_size(s, f), "offset": offset, "page_size": PAGE_SIZE,
