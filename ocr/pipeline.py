@@ -29,6 +29,7 @@ from ocr.correct_stage import (
 from ocr.detect import reference_markers
 from ocr.exceptions import (
     BlankPageError,
+    EmptyFileError,
     EmptyReferenceWarning,
     ExitCode,
     NoReferenceWarning,
@@ -507,6 +508,8 @@ def _load_reference(scan: ScanInfo, gt_dir: Path | None, failures: list[PageFail
                                          path=scan.path)] if gt_dir else []
     try:
         ref = read_reference(path)
+    except EmptyFileError:
+        return None, [EmptyReferenceWarning(path=path)]
     except Exception as e:  # noqa: BLE001 - a bad reference never costs the OCR
         failures.append(PageFailure.from_error(e, document=scan.document, source=path,
                                                page_number=0, stage="reference"))
