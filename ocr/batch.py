@@ -179,18 +179,24 @@ def check_output_dir(folder: Path) -> None:
 
 def unmatched_references(scans: Sequence[ScanInfo], failed: Sequence[PageFailure],
                          gt_dir: Path | None) -> list[OcrWarning]:
-    """References in the folder that no scan of the batch would read (a misspelt name)."""
+    """One warning naming the references in the folder that no scan of the batch reads (a
+    misspelt name), if there are any."""
     if gt_dir is None:
         return []
     used = {find_reference(s, gt_dir) for s in scans}
     stems = {s.path.stem for s in scans} | {f.source.stem for f in failed}
-    out: list[OcrWarning] = []
+    unread = []
     for ref in sorted(Path(gt_dir).rglob("*.txt")):
         name = ref.name.removesuffix(".gt.txt").removesuffix(".txt")
         if ref.resolve() in used or name in stems or name.endswith(".corrected"):
             continue  # read by a scan, a failed scan's, or written by export
-        out.append(UnmatchedReferenceWarning(path=ref))
-    return out
+        unread.append(ref.relative_to(gt_dir).as_posix())
+    if not unread:
+        return []
+    shown = ", ".join(unread[:8]) + (f" and {len(unread) - 8} more" if len(unread) > 8 else "")
+    return [UnmatchedReferenceWarning(
+        f"{len(unread)} reference(s) match no scan of this batch: {shown}; a reference is read "
+        "for the scan of the same name (<scan stem>.txt, in the same subfolder)", path=gt_dir)]
 
 
 def _language_failures(jobs: list[PageJob], scans: list[ScanInfo], settings: Settings
