@@ -1,4 +1,4 @@
-"""The `ocr_batch` Prefect flow: ocr.batch.run_batch with its work as Prefect tasks, plus artifacts."""
+"""The `ocr_batch` Prefect flow: ocr.batch.run_batch with Prefect tasks doing the work."""
 
 from __future__ import annotations
 

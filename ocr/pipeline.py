@@ -469,7 +469,8 @@ def finish_document(scan: ScanInfo, pages: Sequence[RecognisedPage],
     if settings.correction == "apply" and correcting:
         whole = joined_choices([(texts[n].text, choices.get(n, {})) for n in sorted(texts)])
         layout = joined_layout([(texts[n].text, layouts[n]) for n in sorted(texts)])
-        correction = _apply_correction(full_text, reference, out_dir / f"{scan.name}.corrected-ocr.txt",
+        correction = _apply_correction(full_text, reference,
+                                       out_dir / f"{scan.name}.corrected-ocr.txt",
                                        settings, taught, whole, layout)
     result = DocumentResult(scan=scan, languages=pages[0].job.languages if pages else "",
                             pages=tuple(pages), failures=tuple(failures), reference=reference,

@@ -217,7 +217,8 @@ def _add_missing_columns(engine: Engine) -> None:
             for column in table.columns:
                 if column.name not in have and column.nullable:
                     kind = column.type.compile(engine.dialect)
-                    conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+                    conn.execute(text(f'ALTER TABLE {table.name} '
+                                      f'ADD COLUMN "{column.name}" {kind}'))
 
 
 def _finite(value: Any) -> Any:

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(tesseract-ocr tesseract-ocr-rus tesseract-ocr-script-cyrl poppler-utils
   fonts-freefont-ttf fonts-paratype fonts-cmu fonts-dejavu-core unpaper)
-# libatomic1: Playwright's bundled node driver links it; a fresh Debian lacks it (priority optional).
+# libatomic1: Playwright's node driver links it; a fresh Debian lacks it (priority optional).
 BROWSER_PACKAGES=(chromium chromium-driver libatomic1)
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}

@@ -73,7 +73,8 @@ def reran(tmp_path_factory: pytest.TempPathFactory):
     gt.mkdir()
     for name, text in (("memo-1", GOOD_TEXT), ("memo-2", OTHER_TEXT)):
         render_text_page(scans / f"{name}.png", text)
-        (gt / f"{name}.txt").write_text(text.replace("Петров", "Метров"), encoding="utf-8")
+        reference = text.replace("Петров", "Метров")  # the archive's error
+        (gt / f"{name}.txt").write_text(reference, encoding="utf-8")
     first = run_batch([scans], gt_dir=gt, settings=_settings(out))
     store = Store(f"sqlite:///{out / 'ocr.db'}")
     with store.sessions.begin() as s:

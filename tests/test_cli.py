@@ -174,7 +174,8 @@ def test_export_prints_every_file_it_wrote(tmp_path: Path) -> None:
     sample = make_sample(tmp_path)
     store = Store(sample.url)
     with store.sessions.begin() as s:
-        decide(s, flag_id=sample.flags["petrov"], version=1, action="accept_ocr", reviewer="Анна")
+        decide(s, flag_id=sample.flags["petrov"], version=1, action="accept_ocr",
+               reviewer="Анна")
     store.engine.dispose()
     res = _ocr("export", "--db", sample.url)
     assert res.returncode == 0, res.stderr

@@ -411,7 +411,7 @@ def test_split_with_blank_ocr_page() -> None:
     assert " ".join(parts).split() == normalise(page1 + "\n" + page2).split()
 
 
-# --- blank lines, as dinglehopper's CLI reads text files -------------------------------------------
+# --- blank lines, as dinglehopper's CLI reads text files ---------------------------------------
 
 
 def _blank_line_pair() -> tuple[str, str]:

@@ -142,7 +142,7 @@ GARBAGE: dict[str, bytes | list[int]] = {
     "high bytes, shuffled": bytes(random.Random(6).sample(range(0x80, 0x100), 128) * 3),
     "latin-1 french": "Le café de la Gare, où l'on mange à côté de la forêt; élève naïve, "
                       "garçon.".encode("latin-1"),
-    "latin-1 german": "Grüße aus Zürich, schöne Äpfel und Öl für die Straße.".encode("latin-1"),
+    "latin-1 german": "Grüße aus Zürich, schöne Äpfel, Öl, Straße.".encode("latin-1"),
     "random letters": random.Random(7).choices(bytes([*range(0xC0, 0x100), 0x20]), k=400),
 }
 
