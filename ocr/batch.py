@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -280,13 +280,15 @@ def _run(sources: Sequence[Path], *, run_id: str, store: Store, executor: Execut
     if documents or all_failures:  # a run that found nothing new keeps the index as it was
         write_batch_index(_index_summary(summary, store), settings.output_dir)
     store.finish_run(run_id, status=result.status, summary=summary)
-    return BatchResult(**{**result.__dict__, "summary": summary})
+    return replace(result, summary=summary)
 
 
 def _claim(store: Store, run_id: str, scans: list[ScanInfo], *, gt_dir: Path | None,
            settings: Settings) -> tuple[list[ScanInfo], list[ScanInfo], dict[str, str]]:
     """Claim each scan (exactly-once across killed and concurrent runs); skip done or held ones."""
-    mine, skipped, prints = [], [], {}
+    mine: list[ScanInfo] = []
+    skipped: list[ScanInfo] = []
+    prints: dict[str, str] = {}
     for scan in scans:
         fp = scan_fingerprint(scan, gt_dir=gt_dir, settings=settings)
         prints[scan.document] = fp

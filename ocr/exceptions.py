@@ -80,6 +80,10 @@ class InputFileError(OcrError):
     message = "cannot read this input file"
 
 
+class CorruptOutputError(InputFileError):
+    message = "a file the pipeline wrote is damaged; run the document again to rewrite it"
+
+
 class NotRegularFileError(InputFileError):
     message = ("not a regular file (a FIFO, device, socket or folder); copy the scan to a "
                "regular file")

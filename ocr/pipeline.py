@@ -515,7 +515,7 @@ def _load_reference(scan: ScanInfo, gt_dir: Path | None, failures: list[PageFail
         failures.append(PageFailure.from_error(e, document=scan.document, source=path,
                                                page_number=0, stage="reference"))
         return None, []
-    warnings = [ReferenceEncodingWarning(w, path=path) for w in ref.warnings]
+    warnings: list[OcrWarning] = [ReferenceEncodingWarning(w, path=path) for w in ref.warnings]
     if not normalise(ref.text):  # CER is undefined against nothing: OCR and flags only
         return None, [*warnings, EmptyReferenceWarning(path=path)]
     return ref, warnings

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ocr.detect.regions import iou
-from ocr.exceptions import ExportConflictError
+from ocr.exceptions import CorruptOutputError, ExportConflictError, OcrError
 from ocr.fsutil import atomic_write_bytes, sha256_bytes, sha256_file
 from ocr.pagexml import NS, GraphicRegion, build_page_xml
 from ocr.records import Box
@@ -167,7 +167,12 @@ def detected_graphics(page: OcrPage) -> list[GraphicRegion]:
     """The stamps, signatures and handwriting detected on the page (reviewed or not)."""
     if page.regions is None or not page.regions.is_file():
         return []
-    return graphic_regions(load_regions(page.regions))
+    try:
+        return graphic_regions(load_regions(page.regions))
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as e:
+        raise CorruptOutputError(f"the page's detected regions cannot be read ({e!r:.120}); "
+                                 "run the document again to rewrite them",
+                                 path=page.regions) from e
 
 
 def _mark(graphics: list[GraphicRegion], marked: GraphicRegion) -> None:
@@ -412,9 +417,8 @@ def export_corrections(db: Store | str, *, run_id: str | None = None,
                 with session.begin_nested():
                     results.append(export_document(review_document(session, doc.id),
                                                    session=session, now=now))
-            except (OSError, ExportConflictError) as e:  # the other documents still export
-                error = e.message if isinstance(e, ExportConflictError) else \
-                    f"cannot write the corrections: {e}"
+            except (OSError, OcrError) as e:  # the other documents still export
+                error = str(e) if isinstance(e, OcrError) else f"cannot write the corrections: {e}"
                 results.append(DocumentExport(doc.id, doc.name, doc.run_id, None, None, (), 0, 0,
                                               0, None, error))
         session.commit()
