@@ -79,6 +79,7 @@ def test_any_alto_page_or_hocr_gives_text_or_a_typed_error(data: bytes) -> None:
 SCAN_NAMES = ("scan.png", "scan.jpg", "scan.tif", "scan.pdf")
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning:PIL")  # PIL's notes on the damage we made
 @settings(SETTINGS, max_examples=60)
 @given(_seed("scan"), st.sampled_from(SCAN_NAMES))
 def test_any_damaged_scan_gives_pages_or_a_typed_error(data: bytes, name: str) -> None:
@@ -162,3 +163,22 @@ def test_any_decision_form_is_answered_without_a_500(app_client, item, form, par
     assert response.status_code < 500, (item, form, params, response.text[:300])
     export = client.post("/export", data={"csrf_token": data["csrf_token"]}, params=params)
     assert export.status_code < 500, (params, export.text[:300])
+
+
+@SETTINGS
+@given(st.one_of(st.binary(max_size=512), st.just(json.dumps(
+    [{"type": "stamp", "box": [1, 2, 3, 4], "polygon": [[1, 2]], "score": 0.5, "reason": "r",
+      "colour": "violet", "source": "colour", "text": "МИД", "detail": {}}]).encode()
+).flatmap(mutated)))
+def test_any_detected_regions_file_gives_regions_or_a_typed_error(data: bytes) -> None:
+    from ocr.review.document import OcrPage
+    from ocr.review.export import detected_graphics
+    from ocr.tesseract import words_to_text
+
+    page = OcrPage(1, words_to_text([]), 100, 100, Path("p001.tsv"), None,
+                   _write(data, "p001.regions.json"))
+    try:
+        graphics = detected_graphics(page)
+    except OcrError:
+        return
+    assert all(g.kind in ("stamp", "signature", "handwriting") for g in graphics)
