@@ -22,7 +22,6 @@ from ocr.exceptions import (
     TRANSIENT_ERRORS,
     EarlierRunCrashedWarning,
     ExitCode,
-    LanguageNotInstalledError,
     MissingDependencyError,
     NoScansError,
     NoScansWarning,
@@ -201,14 +200,14 @@ def unmatched_references(scans: Sequence[ScanInfo], failed: Sequence[PageFailure
 
 def _language_failures(jobs: list[PageJob], scans: list[ScanInfo], settings: Settings
                        ) -> tuple[list[PageJob], list[ScanInfo], list[PageFailure]]:
-    """Scans whose languages tesseract lacks fail at once, named (not their OCR image)."""
+    """Scans whose languages tesseract lacks (or tesseract itself) fail at once, named."""
     bad: dict[str, PageFailure] = {}
     for scan in scans:
         langs = settings.languages_for(scan.path.name)
         try:
             check_languages(langs)
-        except MissingDependencyError as e:
-            error = LanguageNotInstalledError(e.message, path=scan.path)
+        except MissingDependencyError as e:  # named by the scan, not its OCR image
+            error = type(e)(e.message, path=scan.path)
             bad[scan.document] = PageFailure.from_error(error, document=scan.document,
                                                         source=scan.path, page_number=0,
                                                         stage="plan")
