@@ -153,7 +153,6 @@ def check_inputs(sources: Sequence[Path], *, gt_dir: Path | None, settings: Sett
                  only_new: bool = False) -> None:
     """Refuse what would make the batch silently wrong: an output folder that cannot be
     written, a --gt that is not a folder, scan paths with no scan in them."""
-    check_output_dir(settings.output_dir)
     if gt_dir is not None and not Path(gt_dir).is_dir():
         why = "is a file, not a folder" if Path(gt_dir).exists() else "does not exist"
         raise ReferenceFolderError(f"the reference folder --gt {gt_dir} {why}; give the folder "
@@ -161,6 +160,7 @@ def check_inputs(sources: Sequence[Path], *, gt_dir: Path | None, settings: Sett
     if not only_new and not discover(sources):
         raise NoScansError(f"no scans found in {', '.join(map(str, sources)) or 'nothing'} "
                            "(PDF, TIFF, PNG or JPEG); check the path")
+    check_output_dir(settings.output_dir)  # last: a refused batch leaves no folder behind
 
 
 def check_output_dir(folder: Path) -> None:

@@ -102,7 +102,7 @@ def test_a_mistyped_or_wrong_gt_and_an_empty_scans_folder_are_errors(tmp_path: P
     (tmp_path / "empty").mkdir()
     empty = _ocr("run", str(tmp_path / "empty"), "--out", out)
     assert empty.returncode == 1 and "no scans found in" in empty.stderr
-    assert not (tmp_path / "out" / "ocr.db").exists()  # refused before anything was written
+    assert not (tmp_path / "out").exists()  # refused before anything was written
 
 
 @pytest.mark.integration
