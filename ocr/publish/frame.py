@@ -96,10 +96,11 @@ def boxes_to_loaded(steps: Sequence[Mapping[str, Any]], *, box_rows: int, box_co
     """From the frame the page's word boxes are in to the page image as ocr.load loaded it.
 
     Boxes are in the deskewed frame (the page rotated on a grown canvas of box_rows x
-    box_cols) when preprocessing recorded a "rotate" step: that rotation is undone here. When
+    box_cols) when preprocessing recorded a rotate step ("preprocess.rotate"): that rotation
+    is undone here. When
     the boxes are delivered in the loaded page's own frame, this must be the identity."""
     for step in steps:
-        if step.get("id") == "rotate":
+        if str(step.get("id", "")).rsplit(".", 1)[-1] == "rotate":
             degrees = float((step.get("settings") or {}).get("degrees", 0.0))
             return rotation(degrees, rows=loaded_rows, cols=loaded_cols, out_rows=box_rows,
                             out_cols=box_cols).inverse()
