@@ -83,8 +83,8 @@ def _file_page(path: Path, kind: str, number: int, dpi: int) -> PageImage:
         stored_w, stored_h = img.size
         if kind == "jpeg" and img.mode in ("L", "RGB"):
             space = "DeviceGray" if img.mode == "L" else "DeviceRGB"
-            entries = {"ColorSpace": Name(space), "BitsPerComponent": 8,
-                       "Filter": Name("DCTDecode")}
+            entries: dict[str, PdfValue] = {"ColorSpace": Name(space), "BitsPerComponent": 8,
+                                            "Filter": Name("DCTDecode")}
             data, how = path.read_bytes(), "source bytes"
         else:
             upright = ImageOps.exif_transpose(img) or img
@@ -111,8 +111,8 @@ def _ctm_of_single_image(page: Any) -> tuple[Any, Affine] | None:
     import pikepdf
 
     ctm, stack, found = Affine(), [], None
-    for operands, operator in pikepdf.parse_content_stream(page):
-        op = str(operator)
+    for instruction in pikepdf.parse_content_stream(page):
+        operands, op = instruction.operands, str(instruction.operator)
         if op == "q":
             stack.append(ctm)
         elif op == "Q" and stack:
