@@ -229,3 +229,49 @@ def test_mets_validates_against_the_schema_and_a_broken_one_does_not(tmp_path: P
     assert xml.index('ORDER="1"') < xml.index('ORDER="2"') and 'xlink:href="p001.alto.xml"' in xml
     path.write_text(xml.replace('TYPE="PHYSICAL"', 'TYPE="PHYSICAL" BOGUS="1"'), "utf-8")
     assert mets_errors(path)
+
+
+@pytest.mark.integration
+def test_a_pdf_page_that_is_not_one_image_is_published_as_load_renders_it(tmp_path) -> None:
+    import pikepdf
+
+    _multipage_pdf(tmp_path / "one.pdf", 1)
+    with pikepdf.open(tmp_path / "one.pdf") as pdf:  # a drawn frame beside the image
+        pdf.pages[0].Contents = pdf.make_stream(b"q 216 0 0 144 0 0 cm /Im Do Q "
+                                                b"0 g 150 20 30 10 re f")
+        pdf.save(tmp_path / "src.pdf")
+    scan = inspect_scan(tmp_path / "src.pdf", dpi=DPI, max_pixels=10**9)
+    loaded = load_page(scan, 1, dpi=DPI, max_pixels=10**9).image
+    page = PdfPage(1, DPI, (Word(1, 1, 1, 1, Box(40, 30, 20, 15), 95.0, "Точка"),),
+                   *loaded.shape[:2])
+    written = write_pdf(tmp_path / "out.pdf", scan, [page], info=INFO, max_pixels=10**9)
+    assert (written.source_bytes_pages, written.lossless_pages) == (0, 1)
+    assert _pdftotext_boxes(written.path)["Точка"] == [40, 30, 60, 45]
+    subprocess.run(["pdftoppm", "-r", str(DPI), "-gray", "-png", str(written.path),
+                    str(tmp_path / "r")], check=True)
+    rendered = np.asarray(Image.open(next(tmp_path.glob("r*.png"))).convert("L"))
+    gray = loaded if loaded.ndim == 2 else loaded.mean(axis=2)
+    _near(_ink_box(rendered), _ink_box(gray))  # the dot and the drawn frame, where they were
+    assert np.abs(rendered.astype(int) - gray.astype(int)).mean() < 2  # edges are smoothed
+
+
+@pytest.mark.unit
+def test_a_publishing_failure_is_reported_not_raised(tmp_path, monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    import ocr.publish.document as document
+    from ocr.settings import load_settings
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(document, "write_pdf", broken)
+    page = SimpleNamespace(job=SimpleNamespace(page_number=1), ocr=None)
+    scan = SimpleNamespace(path=tmp_path / "scan.jpg", document="doc")
+    result = document.publish_document(scan, [page], out_dir=tmp_path,  # type: ignore[arg-type]
+                                       settings=load_settings(None, output_dir=tmp_path))
+    assert result.pdf is None and result.mets is None
+    assert "could not publish" in result.error and "disk full" in result.error
+    off = document.publish_document(scan, [page], out_dir=tmp_path,  # type: ignore[arg-type]
+                                    settings=load_settings(None, output_dir=tmp_path, publish=[]))
+    assert off == document.Published(None, None)

@@ -18,6 +18,7 @@ from tests.conftest import ROOT, needs_tesseract
 pytestmark = [pytest.mark.integration, needs_tesseract]
 JOURNAL = "ivanov-journal-1955-12-24"
 ENTRY = "ivanov-journal-1955-12-24-entry"
+EHRI = "EHRI-DR-19390125-US_02"  # a real JPEG scan
 EDITED = "ИСПРАВЛЕНО"
 
 
@@ -34,8 +35,8 @@ def run(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("publish")
     shutil.copytree(ROOT / "ground_truth", root / "gt")  # export writes beside the references
     settings = load_settings(None, output_dir=root / "out", workers=2)
-    result = run_batch(sorted((ROOT / "scans").glob("*.[jpt]*")), gt_dir=root / "gt",
-                       settings=settings)
+    scans = [ROOT / "scans" / name for name in (f"{JOURNAL}.pdf", f"{ENTRY}.tif", f"{EHRI}.jpg")]
+    result = run_batch(scans, gt_dir=root / "gt", settings=settings)
     assert not result.failures
     return {d.scan.document: d for d in result.documents}, settings
 
@@ -45,7 +46,7 @@ def test_each_document_has_a_pdfa_whose_text_layer_is_the_ocr_text(run) -> None:
     from ocr.score import normalise, score_text
 
     docs, _ = run
-    assert len(docs) == 4
+    assert len(docs) == 3
     for name, doc in docs.items():
         pub = doc.published
         assert pub is not None and pub.error is None and pub.pdf == doc.text_path.with_suffix(".pdf")
@@ -63,10 +64,9 @@ def test_the_pdf_shows_the_original_scan_s_own_bytes(run) -> None:
     import pikepdf
 
     docs, _ = run
-    for name in ("EHRI-DR-19390125-US_01", "EHRI-DR-19390125-US_02"):  # JPEG scans
-        with pikepdf.open(docs[name].published.pdf) as pdf:
-            (image,) = pdf.pages[0].Resources.XObject.values()
-            assert image.read_raw_bytes() == docs[name].scan.path.read_bytes()
+    with pikepdf.open(docs[EHRI].published.pdf) as pdf:  # a JPEG scan: its own bytes
+        (image,) = pdf.pages[0].Resources.XObject.values()
+        assert image.read_raw_bytes() == docs[EHRI].scan.path.read_bytes()
     with pikepdf.open(docs[JOURNAL].scan.path) as src, \
             pikepdf.open(docs[JOURNAL].published.pdf) as pdf:  # a PDF scan: each page's image
         for old, new in zip(src.pages, pdf.pages, strict=True):
