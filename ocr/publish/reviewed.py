@@ -174,7 +174,10 @@ def publish_reviewed(reviewed: ReviewedDocument, *, now: datetime | None = None
     made = {n: _write_alto(reviewed.pages[n], words[n], ledger, now) for n in sorted(words)}
     alto = {n: p for n, p in made.items() if isinstance(p, Path)}
     notes = [m for m in made.values() if isinstance(m, str)]
-    pdf = _write_pdf(reviewed, words, out_dir, ledger, now)
+    try:
+        pdf = _write_pdf(reviewed, words, out_dir, ledger, now)
+    except Exception as e:  # noqa: BLE001 - the corrections stand without their PDF
+        pdf = f"{reviewed.document.source_path}: no reviewed PDF: {type(e).__name__}: {e}"
     notes += [pdf] if isinstance(pdf, str) else []
     pdf_path = pdf if isinstance(pdf, Path) else None
     mets = _write_mets(reviewed, alto, pdf_path, out_dir, ledger, now)
