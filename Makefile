@@ -53,6 +53,7 @@ bench: setup
 	$(PY) bench/bench_flag_effects.py --pages 10
 	$(PY) bench/bench_correct.py --out bench/results_correct.md
 	$(PY) bench/bench_dask.py --pages 12
+	$(PY) bench/bench_publish.py --pages 300
 
 clean:
 	rm -rf $(OUT) .pytest_cache

@@ -197,7 +197,9 @@ def batch_summary(result: BatchResult, *, settings: Settings | None = None) -> d
         "documents": [{
             "document": d.scan.document, "pages": d.scan.page_count,
             "cer": d.score.cer if d.score else None, "wer": d.score.wer if d.score else None,
-            "flags": len(d.flags), "report": str(d.report_path), "text": str(d.text_path)}
+            "flags": len(d.flags), "report": str(d.report_path), "text": str(d.text_path),
+            "pdf": str(d.published.pdf) if d.published and d.published.pdf else None,
+            "mets": str(d.published.mets) if d.published and d.published.mets else None}
             for d in result.documents],
         "failures": [{"document": f.document, "page": f.page_number, "stage": f.stage,
                       "kind": f.kind, "message": f.message} for f in result.failures],

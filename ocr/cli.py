@@ -173,7 +173,11 @@ def _export_line(r: Any) -> str:
         line += f" -> {r.corrected_reference}"
     if r.rescore is not None:
         line += (f", CER {_fmt(r.rescore.cer_before)} -> {_fmt(r.rescore.cer_after)}")
-    return line + (f", {r.not_applied} not applied" if r.not_applied else "")
+    line += f", {r.not_applied} not applied" if r.not_applied else ""
+    published = getattr(r, "published", None)
+    if published is not None and published.pdf is not None:
+        line += f"; reviewed PDF/A -> {published.pdf}"
+    return "\n  note: ".join([line, *(published.notes if published is not None else ())])
 
 
 @app.command("config")

@@ -38,6 +38,7 @@ from ocr.fsutil import (
 from ocr.load import ScanInfo, discover_scans, document_names, inspect_scan, load_page
 from ocr.pagexml import build_page_xml
 from ocr.preprocess import preprocess
+from ocr.publish import Published, publish_document
 from ocr.records import Box, ProcessingStep
 from ocr.regions_stage import (
     detect_regions,
@@ -174,6 +175,7 @@ class DocumentResult:
     report_path: Path
     warnings: tuple[str, ...] = ()
     correction: dict[str, Any] | None = None  # apply mode: the corrected OCR and its changes
+    published: Published | None = None  # the document's PDF/A and METS
 
 
 def versions() -> dict[str, str]:
@@ -458,7 +460,9 @@ def finish_document(scan: ScanInfo, pages: Sequence[RecognisedPage],
                             pages=tuple(pages), failures=tuple(failures), reference=reference,
                             score=score, page_scores=tuple(page_scores), flags=tuple(flags),
                             text_path=text_path, report_path=out_dir / "report.json",
-                            warnings=tuple(warnings), correction=correction)
+                            warnings=tuple(warnings), correction=correction,
+                            published=publish_document(scan, pages, out_dir=out_dir,
+                                                       settings=settings))
     write_document_reports(result, profiles=settings.profiles())
     return result
 

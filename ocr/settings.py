@@ -15,6 +15,8 @@ from ocr.exceptions import ConfigError
 
 OutputFormat = Literal["txt", "tsv", "hocr", "alto", "page", "pdf"]
 DEFAULT_CONFIG_FILE = Path("ocr.toml")
+Publication = Literal["pdf", "mets"]
+PUBLICATIONS: tuple[Publication, ...] = ("pdf", "mets")
 
 
 class Settings(BaseSettings):
@@ -35,6 +37,10 @@ class Settings(BaseSettings):
         default_factory=lambda: ["txt", "tsv", "hocr", "alto", "page"],
         description="OCR outputs per page; tsv is always written (word boxes)",
     )
+    publish: list[Publication] = Field(
+        default_factory=lambda: list(PUBLICATIONS),
+        description="per document: a searchable PDF/A-2b of the original scans (<doc>.pdf) and "
+        "a METS file tying pages, images, ALTO, PAGE and the PDF (<doc>.mets.xml); [] for none")
     max_pixels: int = Field(
         180_000_000, gt=0, description="largest page in pixels (decompression-bomb guard)"
     )

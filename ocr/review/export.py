@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ocr.fsutil import atomic_write_bytes, atomic_write_text
 from ocr.pagexml import NS, GraphicRegion, build_page_xml
+from ocr.publish.reviewed import ReviewedFiles, publish_reviewed
 from ocr.records import Box
 from ocr.review.decisions import GRAPHIC_ACTIONS, differs, ocr_reading, suggested_correction
 from ocr.review.document import (
@@ -61,6 +62,7 @@ class DocumentExport:
     not_applied: int
     rescore: Rescore | None
     error: str | None = None
+    published: ReviewedFiles | None = None  # the reviewed PDF/A, ALTO and METS
 
 
 def _store(db: Store | str) -> Store:
@@ -304,7 +306,7 @@ def export_document(reviewed: ReviewedDocument, *, now: datetime | None = None) 
     wanted = sum(c.changes_reference for c in reviewed.changes)
     return DocumentExport(doc.id, doc.name, doc.run_id, corrected, log_path, pages,
                           len(reviewed.changes), applied, wanted - applied, rescore,
-                          reviewed.reference_error)
+                          reviewed.reference_error, publish_reviewed(reviewed, now=now))
 
 
 def _documents_to_export(session: Session, run_id: str | None,
