@@ -1,0 +1,22 @@
+"""How correction decides: the posterior threshold and the few constants set on held-out data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CorrectionSettings:
+    """The decision's free constants, calibrated on the tuning side's held-out pages
+    (bench/bench_correct.py --calibrate; the values and the grid are in
+    bench/results_correct.md). Priors are in Zipf units (log10 per 10^9 words)."""
+
+    threshold: float = 0.95  # apply when the best reading's posterior reaches this
+    lm_weight: float = 1.0  # weight of the word prior against the channel's log-likelihood
+    unknown_zipf: float = 1.0  # prior of a word that no list knows being right as read
+    name_bonus: float = 2.0  # Zipf added to that prior for a capital inside a sentence
+    known_bonus: float = 1.0  # Zipf added to a known word's prior against real-word errors
+    foreign_share: float = 0.45  # more unknown clean words than this: the text is not Russian
+    max_candidates: int = 5  # readings kept per suggestion
+    pool: int = 40  # candidates per chunk scored by the channel (nearest, most frequent first)
+    join_distance: int = 2  # edits allowed in a word joined across a blank
