@@ -189,18 +189,19 @@ def ehri_tally(settings: CorrectionSettings) -> Tally:
 
 
 def score(tallies: dict[str, Tally]) -> tuple[float, float, int]:
-    """(medium+heavy error reduction, worst wrong share, harmful changes on clean pages)."""
+    """(medium+heavy error reduction, their wrong share, harmful changes on clean pages)."""
     mh = Tally()
     for level in ("medium", "heavy"):
         mh.before += tallies[level].before
         mh.after += tallies[level].after
-    wrong = max((t.verdicts["wrong"] / t.changes if t.changes else 0.0)
-                for t in tallies.values())
+        mh.changes += tallies[level].changes
+        mh.verdicts.update(tallies[level].verdicts)
+    wrong = mh.verdicts["wrong"] / mh.changes if mh.changes else 0.0
     return mh.reduction, wrong, tallies["clean"].verdicts["wrong"]
 
 
-GRID = {"lm_weight": (0.7, 1.0), "unknown_zipf": (0.0, 1.0, 2.0), "known_bonus": (1.0, 2.0),
-        "name_bonus": (2.0, 4.0)}
+GRID = {"lm_weight": (1.3, 1.6), "unknown_zipf": (-1.0, 0.0), "known_bonus": (1.0, 2.0),
+        "profile_weight": (30.0, 60.0)}
 THRESHOLDS = (0.9, 0.95, 0.98, 0.99)
 
 

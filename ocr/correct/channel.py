@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -41,21 +41,24 @@ class Channel:
     """Costs (nats, relative to reading the text right) of every kind of evidence."""
 
     counts: Counter[Row]
+    _memo: dict[tuple[str, str], float] = field(default_factory=dict, repr=False)
+    _misread: dict[str, int] = field(default_factory=dict, repr=False)
 
     def total(self, table: str, a: str, b: str) -> int:
         return self.counts.get((table, a, b), 0)
 
     def edit_cost(self, a: str, b: str) -> float:
         """-ln P(OCR read ``b`` | typed ``a``) + ln P(read right): folded units."""
-        seen = self.counts.get(("edit", a, b), 0)
-        n = max(self.counts.get(("char", a, ""), 0), 1)
-        err = sum(v for (t, x, _), v in self._edits_of(a).items() if t == "edit" and x == a)
-        p = (seen + ADD / ALPHABET) / (n + ADD)
-        keep = max(1.0 - err / n, 0.5) if a else 1.0
-        return -math.log(p) + math.log(keep)
-
-    def _edits_of(self, a: str) -> Counter[Row]:
-        return _by_truth(self)[a]
+        key = (a, b)
+        if key not in self._memo:
+            if not self._misread:
+                self._misread.update(_errors(self.counts))
+            seen = self.counts.get(("edit", a, b), 0)
+            n = max(self.counts.get(("char", a, ""), 0), 1)
+            p = (seen + ADD / ALPHABET) / (n + ADD)
+            keep = max(1.0 - self._misread.get(a, 0) / n, 0.5) if a else 1.0
+            self._memo[key] = -math.log(p) + math.log(keep)
+        return self._memo[key]
 
     def conf_shift(self, said: CharChoice | None) -> float:
         """Nats added to an edit of an OCR character read at this confidence: -ln of how much
@@ -108,16 +111,32 @@ class Channel:
         return odds + _lr(self.total("speck", b, "noise"), self.total("speck", b, "real"),
                           noise_all, real_all)
 
-    def capital_inside(self) -> float:
-        """ln P(a word that is no name has a capital inside a sentence)."""
-        yes, no = self.total("capital", "inside", "yes"), self.total("capital", "inside", "no")
+    def capital_inside(self, *, line_start: bool = False) -> float:
+        """ln P(a word that is no name has a capital inside a sentence), first on its line or
+        further on."""
+        where = "line-start" if line_start else "inside"
+        yes, no = self.total("capital", where, "yes"), self.total("capital", where, "no")
         return math.log((yes + ADD) / (yes + no + 2 * ADD))
 
-    def case_flip(self, said: CharChoice | None) -> float:
-        """-ln P(a letter read in the wrong case), at this letter's confidence bin."""
+    def case_read(self, said: CharChoice | None, typed: str, read: str) -> float:
+        """ln P(a letter typed in case ``typed`` is read in case ``read``) at this letter's
+        confidence bin (cases: "upper", "lower")."""
         b = bin_of(CONF_BINS, said.conf) if said is not None else "none"
-        flip, same = self.total("case", b, "flip"), self.total("case", b, "same")
-        return -math.log((flip + ADD) / (flip + same + 2 * ADD))
+        hit = self.total("case", b, f"{typed}>{read}")
+        other = self.total("case", b, f"{typed}>{'lower' if read == 'upper' else 'upper'}")
+        return math.log((hit + ADD) / (hit + other + 2 * ADD))
+
+    def case_flip(self, said: CharChoice | None) -> float:
+        """-ln P(a small letter read as a capital) at this letter's confidence bin."""
+        return -self.case_read(said, "lower", "upper")
+
+    def unknown_shift(self, shape: str) -> float:
+        """log10 of how much likelier an unknown word of this shape (ocr.correct.train.
+        word_class) is right as read than an unknown word of small letters."""
+        def odds(k: str) -> float:
+            return (self.total("unknown", k, "right") + ADD) / (
+                self.total("unknown", k, "wrong") + ADD)
+        return math.log10(odds(shape) / odds("small"))
 
     def page_shift(self, oov_share: float) -> float:
         """Nats added to every edit on a page with this share of unknown words: -ln of how
@@ -139,24 +158,32 @@ class Channel:
             (base + ADD) / (base_all + 2 * ADD))
 
 
-@cache
-def _by_truth(channel: Channel) -> dict[str, Counter[Row]]:
-    out: dict[str, Counter[Row]] = {}
-    for (t, a, b), v in channel.counts.items():
+def _errors(counts: Counter[Row]) -> dict[str, int]:
+    """How often each truth unit was misread."""
+    out: Counter[str] = Counter()
+    for (t, a, _), v in counts.items():
         if t == "edit":
-            out.setdefault(a, Counter())[(t, a, b)] = v
-    return _Default(out)
-
-
-class _Default(dict):
-    def __missing__(self, key: str) -> Counter[Row]:
-        return Counter()
+            out[a] += v
+    return dict(out)
 
 
 @cache
 def load_channel(path: Path = CHANNEL_TABLE) -> Channel:
     """The shipped channel (``ocr/data/channel_ru.tsv``), read once per process."""
     return Channel(read_counts(path))
+
+
+def adapted(channel: Channel, text: str, corrected: str, *, weight: float) -> Channel:
+    """The channel with one page's own letters and edits (its text against its surest
+    reading) added ``weight`` times: a worn typeface misreads the same letter all over a page,
+    and this page's rates are likelier than the average's."""
+    from ocr.correct.train import count_edits
+
+    own: Counter[Row] = Counter()
+    count_edits(corrected, text, own)
+    if not any(t == "edit" for t, _, _ in own):
+        return channel
+    return Channel(channel.counts + Counter({k: round(v * weight) for k, v in own.items()}))
 
 
 def with_counts(channel: Channel, extra: Counter[Row]) -> Channel:

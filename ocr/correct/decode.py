@@ -14,6 +14,7 @@ from ocr.correct.evidence import CharChoice, Choices, Layout
 from ocr.correct.lexicon import Lexicon, fold, token_rows
 from ocr.correct.records import Candidate, CandidateKind, Suggestion
 from ocr.correct.settings import CorrectionSettings
+from ocr.correct.train import word_class
 from ocr.correct.tokens import NON_RUSSIAN_CYRILLIC, Chunk, is_cyrillic, is_latin
 
 LN10 = math.log(10)
@@ -63,12 +64,8 @@ def keep_prior(page: Page, chunk: Chunk, nxt: Chunk | None) -> float:
     """ln P(the chunk is right as read): a known word's prior, else an unknown word's."""
     if page.lexicon.known(chunk.text) and not mixed_case(chunk.text):
         return prior(page, fold(chunk.text), nxt)
-    z = page.settings.unknown_zipf
-    letters = [c for c in chunk.text if c.isalpha()]
-    capital = letters[:1] == [chunk.text[:1]] and chunk.text[:1].isupper()
-    if capital and not chunk.sentence_start or len(letters) > 1 and all(
-            c.isupper() for c in letters):
-        z += page.settings.name_bonus
+    z = page.settings.unknown_zipf + page.channel.unknown_shift(
+        word_class(chunk.text, chunk.sentence_start))
     if any(not (c.isalpha() or c == "-") for c in chunk.text) or mixed_case(chunk.text):
         z -= 9  # marks, digits or capitals inside a word: no word of any list is spelled so
     return page.settings.lm_weight * LN10 * (z - 9)

@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from ocr.correct.channel import Channel, load_channel, word_cost
+from ocr.correct.channel import Channel, adapted, load_channel, word_cost
 from ocr.correct.decode import (
     Option,
     Page,
@@ -51,7 +51,8 @@ def foreign_lines(page: Page) -> frozenset[int]:
 
 
 def _touchable(page: Page, chunk: Chunk, skipped: frozenset[int]) -> bool:
-    return (chunk.line not in skipped and russian_chunk(chunk) and chunk.letters > 1
+    return (chunk.line not in skipped and russian_chunk(chunk)
+            and chunk.letters >= page.settings.min_letters
             and fold(chunk.text) not in page.protected and not chunk.text.isdigit())
 
 
@@ -111,11 +112,19 @@ def render(page: Page, chunk: Chunk, word: str) -> str:
     capital = word[:1].upper() + word[1:]
     if first.isupper():
         return word if not chunk.sentence_start and _lower_first(page, chunk, word) else capital
-    if not first.isalpha():  # a mark or digit OCR read for the first letter
-        return capital if chunk.sentence_start or page.lexicon.capitalised(word) else word
-    if chunk.sentence_start and fold(first) != word[:1]:
-        return capital
+    if not first.isalpha() or fold(first) != word[:1]:  # OCR's first letter was another one
+        return capital if (chunk.sentence_start or page.lexicon.proper(word)
+                           or _capital_likelier(page, chunk)) else word
     return word
+
+
+def _line_start(page: Page, chunk: Chunk) -> bool:
+    return chunk.index == 0 or page.chunks[chunk.index - 1].line != chunk.line
+
+
+def _capital_likelier(page: Page, chunk: Chunk) -> bool:
+    """Whether a word is likelier to have a capital than not where it stands."""
+    return page.channel.capital_inside(line_start=_line_start(page, chunk)) > math.log(0.5)
 
 
 def _lower_first(page: Page, chunk: Chunk, word: str) -> bool:
@@ -126,9 +135,9 @@ def _lower_first(page: Page, chunk: Chunk, word: str) -> bool:
         return False
     if page.channel.conf_shift(said) >= 0:
         return False  # tesseract was no less sure of this letter than of an average one
-    flip = -page.channel.case_flip(said)
-    capital = page.channel.capital_inside()
-    return flip + math.log1p(-math.exp(capital)) > math.log1p(-math.exp(flip)) + capital
+    capital = page.channel.capital_inside(line_start=_line_start(page, chunk))
+    small = page.channel.case_read(said, "lower", "upper") + math.log1p(-math.exp(capital))
+    return small > page.channel.case_read(said, "upper", "upper") + capital
 
 
 def _rendered(page: Page, chunk: Chunk, s: Suggestion) -> Suggestion:
@@ -180,6 +189,20 @@ def _join_options(page: Page, a: Chunk, b: Chunk, nxt: Chunk | None) -> list[Opt
 
 
 def _all_suggestions(page: Page) -> tuple[list[Suggestion], frozenset[int]]:
+    """Every suggestion of the page, after adapting the channel to the page's own surest
+    readings (``profile_rounds`` times)."""
+    found, skipped = _suggestions(page)
+    for _ in range(page.settings.profile_rounds):
+        sure, _ = _rewrite(page.text, _choose(found, page.settings.threshold))
+        if sure == page.text:
+            break
+        page = replace(page, channel=adapted(page.channel, page.text, sure,
+                                             weight=page.settings.profile_weight))
+        found, skipped = _suggestions(page)
+    return found, skipped
+
+
+def _suggestions(page: Page) -> tuple[list[Suggestion], frozenset[int]]:
     skipped = foreign_lines(page)
     singles, options = _chunk_suggestions(page, skipped)
     joins = _join_suggestions(page, skipped, options)

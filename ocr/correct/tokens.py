@@ -11,8 +11,10 @@ from ocr.correct.lexicon import fold, token_rows
 
 _CHUNK = regex.compile(r"[^\s.,;:!?]+")
 _PUNCT = regex.compile(r"[.,;:!?]*")
-LEADING = "(«\"„“'‘‚-–—"
-TRAILING = ")»\"”'’-–—"
+# Quotes and brackets a typist typed (straight quotes, guillemets); curly quotes and backticks
+# stay in the core: a typewriter had none, so there they are what OCR read for a letter or dirt.
+LEADING = "(«\"„-–—"
+TRAILING = ")»\"-–—"
 _ENDS_SENTENCE = frozenset(".!?…")
 # Letters that Komi and other Cyrillic languages have and Russian lacks.
 NON_RUSSIAN_CYRILLIC = frozenset("ӧӦіІöÖїЇєЄўЎ")

@@ -90,6 +90,7 @@ def count_sample(sample: Sample, lexicon: Lexicon, counts: Counter[Row]) -> None
     _count_layout(sample, counts)
     _count_marks(sample, counts)
     _count_page(sample, lexicon, wrong, counts)
+    _count_unknown(sample, lexicon, wrong, counts)
     _count_after(sample.truth, lexicon, counts)
 
 
@@ -105,7 +106,8 @@ def _count_case(sample: Sample, counts: Counter[Row]) -> None:
                 continue
             said = sample.choices.get(d0 + k)
             where = bin_of(CONF_BINS, said.conf) if said else "none"
-            counts[("case", where, "flip" if a != b else "same")] += 1
+            was = "upper" if a.isupper() else "lower"
+            counts[("case", where, f"{was}>{'upper' if b.isupper() else 'lower'}")] += 1
 
 
 def _count_choices(sample: Sample, wrong: list[bool], counts: Counter[Row]) -> None:
@@ -173,6 +175,27 @@ def _count_marks(sample: Sample, counts: Counter[Row]) -> None:
             counts[("speck", bin_of(HEIGHT_BINS, heights[c.start]), noise)] += 1
 
 
+def word_class(text: str, sentence_start: bool) -> str:
+    """The shape of a word as read: small letters, a capital inside or at the start of a
+    sentence, all capitals."""
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) > 1 and all(c.isupper() for c in letters):
+        return "capitals"
+    if text[:1].isupper():
+        return "start" if sentence_start else "capital"
+    return "small"
+
+
+def _count_unknown(sample: Sample, lexicon: Lexicon, wrong: list[bool],
+                   counts: Counter[Row]) -> None:
+    """Unknown words (letters only) by their shape: read right, or misread."""
+    for c in chunks(sample.ocr):
+        if c.letters < 2 or not c.text.replace("-", "").isalpha() or lexicon.known(c.text):
+            continue
+        bad = any(wrong[j] for j in range(c.start, min(c.end + 1, len(wrong))))
+        counts[("unknown", word_class(c.text, c.sentence_start), "wrong" if bad else "right")] += 1
+
+
 def _count_page(sample: Sample, lexicon: Lexicon, wrong: list[bool],
                 counts: Counter[Row]) -> None:
     """The page's character errors by the share of its words the lexicon does not know."""
@@ -192,11 +215,12 @@ def _count_after(truth: str, lexicon: Lexicon, counts: Counter[Row]) -> None:
     how often a word that is no name is written with a capital inside a sentence."""
     found = chunks(truth)
     rows = token_rows()
-    for c in found:
+    for prev, c in zip([None, *found], found, strict=False):
         if not c.sentence_start and c.letters > 1 and c.text.isalpha() and not c.text.isupper():
             if not lexicon.capitalised(c.text):
                 capital = "yes" if c.text[:1].isupper() else "no"
-                counts[("capital", "inside", capital)] += 1
+                where = "line-start" if prev is None or prev.line != c.line else "inside"
+                counts[("capital", where, capital)] += 1
     for c, nxt in zip(found, found[1:], strict=False):
         for what in ("number", "capital"):
             yes = nxt.text[:1].isdigit() if what == "number" else nxt.text[:1].isupper()
