@@ -8,7 +8,6 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ocr.correct.engine import apply, suggest
 from ocr.correct.evidence import CharChoice, Layout, text_choices, text_layout
 from ocr.correct.evidence import joined_choices as joined_choices
 from ocr.correct.evidence import joined_layout as joined_layout
@@ -87,9 +86,11 @@ def suggestion_flags(ocr: OcrText, *, page_number: int, reference: str | None,
     their OCR words. A flag's ``ocr_text`` is the best candidate and ``detail["original"]`` what
     the OCR read (ocr.review.export puts the former in place of the latter on accept); a mark
     suggested for deletion also gets ``detail["delete"]``."""
+    from ocr import correct  # through the package, where tests may watch the calls
+
     flags = []
     settings = CorrectionSettings(profile_rounds=profile_rounds)
-    for s in suggest(ocr.text, **_model(learned), reference=reference, names=names,
+    for s in correct.suggest(ocr.text, **_model(learned), reference=reference, names=names,
                      settings=settings, choices=choices, layout=layout):
         idx = _suggested_words(ocr, s.start, s.end)
         if not idx or not s.candidates:
@@ -116,7 +117,9 @@ def apply_corrections(text: str, *, reference: str | None, names: Sequence[str],
                       layout: Layout | None = None) -> dict[str, Any]:
     """Write the corrected OCR text and return the audit record of every change, each with
     its posterior (``score``)."""
-    correction = apply(text, threshold=threshold, **_model(learned), reference=reference,
+    from ocr import correct
+
+    correction = correct.apply(text, threshold=threshold, **_model(learned), reference=reference,
                        names=names, settings=CorrectionSettings(profile_rounds=profile_rounds),
                        choices=choices, layout=layout)
     atomic_write_text(out_path, correction.text)
