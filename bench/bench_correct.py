@@ -200,8 +200,8 @@ def score(tallies: dict[str, Tally]) -> tuple[float, float, int]:
     return mh.reduction, wrong, tallies["clean"].verdicts["wrong"]
 
 
-GRID = {"lm_weight": (1.3, 1.6), "unknown_zipf": (-1.0, 0.0), "known_bonus": (1.0, 2.0),
-        "profile_weight": (30.0, 60.0)}
+GRID = {"lm_weight": (1.0, 1.3), "unknown_zipf": (-1.0, 0.0, 1.0), "known_bonus": (2.0,),
+        "profile_weight": (60.0, 120.0)}
 THRESHOLDS = (0.9, 0.95, 0.98, 0.99)
 
 
@@ -236,7 +236,9 @@ def calibrate(pages: list[OcrPage], base: CorrectionSettings) -> list[str]:
             rows.append(f"| {' | '.join(str(v) for v in values)} | {t} | {red:+.1%} | "
                         f"{wrong:.1%} | {harm} | {light:+.1%} |")
             print(rows[-1], flush=True)
-            if wrong <= 0.03 and harm == 0 and light >= 0 and (best is None or red > best[0]):
+            light_wrong = tallies["light"].verdicts["wrong"] / max(tallies["light"].changes, 1)
+            if (wrong <= 0.03 and light_wrong <= 0.03 and harm == 0 and light >= 0
+                    and (best is None or red > best[0])):
                 best = (red, (*values, t))
     rows.append(f"\nBest: {best}")
     return rows

@@ -14,7 +14,7 @@ from ocr.correct.evidence import CharChoice, Choices, Layout
 from ocr.correct.lexicon import Lexicon, fold, token_rows
 from ocr.correct.records import Candidate, CandidateKind, Suggestion
 from ocr.correct.settings import CorrectionSettings
-from ocr.correct.train import word_class
+from ocr.correct.train import torn, word_class
 from ocr.correct.tokens import NON_RUSSIAN_CYRILLIC, Chunk, is_cyrillic, is_latin
 
 LN10 = math.log(10)
@@ -64,8 +64,9 @@ def keep_prior(page: Page, chunk: Chunk, nxt: Chunk | None) -> float:
     """ln P(the chunk is right as read): a known word's prior, else an unknown word's."""
     if page.lexicon.known(chunk.text) and not mixed_case(chunk.text):
         return prior(page, fold(chunk.text), nxt)
-    z = page.settings.unknown_zipf + page.channel.unknown_shift(
-        word_class(chunk.text, chunk.sentence_start))
+    shape = word_class(chunk.text, chunk.sentence_start,
+                       torn=torn(page.text, page.chunks, chunk.index, page.lexicon))
+    z = page.settings.unknown_zipf + page.channel.unknown_shift(shape)
     if any(not (c.isalpha() or c == "-") for c in chunk.text) or mixed_case(chunk.text):
         z -= 9  # marks, digits or capitals inside a word: no word of any list is spelled so
     return page.settings.lm_weight * LN10 * (z - 9)
@@ -120,11 +121,24 @@ def word_options(page: Page, chunk: Chunk, nxt: Chunk | None) -> list[Option]:
     return [keep, *found]
 
 
+def short_options(page: Page, chunk: Chunk, nxt: Chunk | None) -> list[Option]:
+    """The readings of a chunk of one or two letters: as read, or a sign of the tokens table that
+    stands before numbers one edit away (``№`` read as ``Х``); any other word is too near for the
+    readings considered to hold the true one."""
+    keep = Option(fold(chunk.text), keep_prior(page, chunk, nxt), 0.0, "edit")
+    word, said = fold(chunk.text), page.said(chunk)
+    forms = [f for f, row in token_rows().items() if len(f) <= 2 and row.after == "number"
+             and f != word and Levenshtein.distance(f, word) <= 1]
+    costs = [(f, word_cost(page.channel, f, word, said, shift=page.shift)) for f in forms]
+    return [keep, *(Option(f, prior(page, f, nxt) - c, c, "edit") for f, c in costs)]
+
+
 def _near(page: Page, word: str, said: tuple[CharChoice | None, ...],
           known: bool) -> list[tuple[str, float]]:
     """Dictionary words within reach of ``word``, with their channel cost."""
     distance = 1 if known or len(word) <= 4 else 2
-    pool = [w for w in page.lexicon.candidates(word, distance=distance) if w != word]
+    pool = [w for w in page.lexicon.candidates(word, distance=distance)
+            if w != word and page.lexicon.known(w)]
     pool.sort(key=lambda w: (Levenshtein.distance(word, w), -page.lexicon.zipf(w)))
     return [(w, word_cost(page.channel, w, word, said, shift=page.shift))
             for w in pool[:page.settings.pool]]

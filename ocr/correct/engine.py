@@ -11,6 +11,7 @@ from ocr.correct.decode import (
     Option,
     Page,
     log_evidence,
+    short_options,
     prior,
     russian_chunk,
     suggestion,
@@ -21,6 +22,8 @@ from ocr.correct.lexicon import Lexicon, default_lexicon, fold
 from ocr.correct.records import Candidate, Change, Correction, Suggestion
 from ocr.correct.settings import CorrectionSettings
 from ocr.correct.tokens import NON_RUSSIAN_CYRILLIC, Chunk, chunks
+
+COMMON_ZIPF = 3.0  # a word at least this frequent (once in a million words) is a common one
 
 
 def make_page(text: str, *, lexicon: Lexicon | None = None, channel: Channel | None = None,
@@ -40,19 +43,24 @@ def make_page(text: str, *, lexicon: Lexicon | None = None, channel: Channel | N
 
 def foreign_lines(page: Page) -> frozenset[int]:
     """Lines correction leaves alone: with a letter Russian lacks, or, when the text as a whole
-    has too many clean unknown words to be Russian, every line."""
+    has too many clean words that are no Russian word nor one edit from a common one (OCR's
+    misreadings of Russian mostly are), every line."""
     lines = {c.line for c in page.chunks if any(ch in NON_RUSSIAN_CYRILLIC for ch in c.text)}
-    clean = [c for c in page.chunks if c.letters >= 3 and c.text.isalpha()
+    clean = [c for c in page.chunks if c.letters >= 4 and c.text.isalpha()
              and russian_chunk(c) and c.line not in lines]
-    unknown = sum(not page.lexicon.known(c.text) for c in clean)
-    if clean and unknown / len(clean) > page.settings.foreign_share:
+    far = sum(not page.lexicon.known(c.text) and not _near_common(page.lexicon, c.text)
+              for c in clean)
+    if len(clean) >= page.settings.gate_words and far / len(clean) > page.settings.foreign_share:
         return frozenset(c.line for c in page.chunks)
     return frozenset(lines)
 
 
+def _near_common(lexicon: Lexicon, word: str) -> bool:
+    return any(lexicon.zipf(w) >= COMMON_ZIPF for w in lexicon.candidates(word, distance=1))
+
+
 def _touchable(page: Page, chunk: Chunk, skipped: frozenset[int]) -> bool:
     return (chunk.line not in skipped and russian_chunk(chunk)
-            and chunk.letters >= page.settings.min_letters
             and fold(chunk.text) not in page.protected and not chunk.text.isdigit())
 
 
@@ -68,7 +76,8 @@ def _chunk_suggestions(page: Page, skipped: frozenset[int]) -> tuple[list[Sugges
             continue
         if not _touchable(page, chunk, skipped):
             continue
-        found = word_options(page, chunk, nxt)
+        found = (word_options(page, chunk, nxt) if chunk.letters >= page.settings.min_letters
+                 else short_options(page, chunk, nxt))
         options[i] = found
         s = suggestion(page, chunk.start, chunk.end, chunk, found, 0)
         if s is not None:
@@ -156,7 +165,7 @@ def _join_suggestions(page: Page, skipped: frozenset[int],
     for i, (a, b) in enumerate(zip(page.chunks, page.chunks[1:], strict=False)):
         if (i not in options or i + 1 not in options or a.outer_end != a.end
                 or page.text[a.end:b.start] != " " or a.line != b.line
-                or not (a.word_like and b.word_like)):
+                or not (a.text.isalpha() and b.text.isalpha()) or min(a.letters, b.letters) < 2):
             continue
         found = _join_options(page, a, b, page.chunks[i + 2] if i + 2 < len(page.chunks)
                               else None)
@@ -182,7 +191,7 @@ def _join_options(page: Page, a: Chunk, b: Chunk, nxt: Chunk | None) -> list[Opt
     pool = page.lexicon.candidates(glued, distance=min(page.settings.join_distance,
                                                       1 if len(glued) <= 5 else 2))
     out = []
-    for w in pool[:page.settings.pool]:
+    for w in [w for w in pool if page.lexicon.known(w)][:page.settings.pool]:
         cost = word_cost(page.channel, w, read, said, shift=page.shift) + gap
         out.append(Option(w, prior(page, w, nxt) - cost, cost, "join"))
     return out

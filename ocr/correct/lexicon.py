@@ -27,6 +27,7 @@ _RUSSIAN = regex.compile(r"[а-я]+")
 PROPER_TAGS = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"})
 LEARNED_ZIPF = 4.0  # a word of the project's references or reviews is a common word here
 FLOOR_ZIPF = 0.5  # a form pymorphy3 knows that wordfreq does not list
+MEMO_MAX = 100_000
 KNOWN_ZIPF = 2.0  # rarer entries of wordfreq's list are as often typos as words
 
 
@@ -218,10 +219,15 @@ class Lexicon:
     def candidates(self, word: str, *, distance: int) -> list[str]:
         """Words within ``distance`` edits of the folded ``word``, from both indexes."""
         key = fold(word)
-        found = self.index.lookup(key, distance=distance)
-        if self.learned_index is not None:
-            found += self.learned_index.lookup(key, distance=distance)
-        return found
+        memo = self._memo.setdefault("candidates", {})
+        if (key, distance) not in memo:
+            if len(memo) > MEMO_MAX:  # a long batch would otherwise keep every page's words
+                memo.clear()
+            found = self.index.lookup(key, distance=distance)
+            if self.learned_index is not None:
+                found += self.learned_index.lookup(key, distance=distance)
+            memo[(key, distance)] = tuple(found)
+        return list(memo[(key, distance)])
 
     def proper(self, word: str) -> bool:
         """Whether a parse of ``word`` is a name, surname, patronymic, place or organisation."""

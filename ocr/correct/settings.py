@@ -12,15 +12,18 @@ class CorrectionSettings:
     bench/results_correct.md). Priors are in Zipf units (log10 per 10^9 words)."""
 
     threshold: float = 0.95  # apply when the best reading's posterior reaches this
-    lm_weight: float = 1.3  # weight of the word prior against the channel's log-likelihood
-    unknown_zipf: float = -1.0  # prior of a word that no list knows being right as read
+    lm_weight: float = 1.0  # weight of the word prior against the channel's log-likelihood
+    unknown_zipf: float = 1.0  # prior of a word that no list knows being right as read
     known_bonus: float = 2.0  # Zipf added to a known word's prior against real-word errors
     # Chunks of fewer letters are left as read: one edit away from too many words for the
     # readings considered to hold the true one.
     min_letters: int = 3
-    foreign_share: float = 0.45  # more unknown clean words than this: the text is not Russian
+    # More clean words that are neither Russian nor one edit from a common Russian word than
+    # this share (of a text with gate_words clean words at least): the text is not Russian.
+    foreign_share: float = 0.49
+    gate_words: int = 8
     profile_rounds: int = 1  # passes adapting the channel to the page's own surest readings
-    profile_weight: float = 60.0  # how many average pages' worth one page's own counts weigh
+    profile_weight: float = 120.0  # how many average pages' worth one page's own counts weigh
     max_candidates: int = 5  # readings kept per suggestion
     pool: int = 40  # candidates per chunk scored by the channel (nearest, most frequent first)
     join_distance: int = 2  # edits allowed in a word joined across a blank

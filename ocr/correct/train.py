@@ -13,7 +13,7 @@ from rapidfuzz.distance import Levenshtein
 
 from ocr.correct.evidence import Choices, Layout
 from ocr.correct.lexicon import Lexicon, fold, token_rows
-from ocr.correct.tokens import chunks
+from ocr.correct.tokens import Chunk, chunks
 
 CONF_BINS = (0.0, 50.0, 80.0, 90.0, 95.0, 97.0, 98.0, 99.0, 99.4)
 ALT_BINS = (0.0, 1e-9, 10.0, 30.0, 60.0)
@@ -175,9 +175,24 @@ def _count_marks(sample: Sample, counts: Counter[Row]) -> None:
             counts[("speck", bin_of(HEIGHT_BINS, heights[c.start]), noise)] += 1
 
 
-def word_class(text: str, sentence_start: bool) -> str:
-    """The shape of a word as read: small letters, a capital inside or at the start of a
-    sentence, all capitals."""
+def torn(text: str, found: Sequence[Chunk], i: int, lexicon: Lexicon) -> bool:
+    """Whether a neighbour of chunk ``i`` on its line, one blank away, is an unknown word: the
+    chunk may be a piece of a word OCR tore apart (``недо го``)."""
+    for j, gap in ((i - 1, (i - 1, i)), (i + 1, (i, i + 1))):
+        if not 0 <= j < len(found):
+            continue
+        a, b = found[gap[0]], found[gap[1]]
+        if (a.line == b.line and text[a.end:b.start] == " " and a.outer_end == a.end
+                and found[j].letters > 0 and not lexicon.known(found[j].text)):
+            return True
+    return False
+
+
+def word_class(text: str, sentence_start: bool, *, torn: bool = False) -> str:
+    """The shape of a word as read: beside an unknown word (torn), small letters, a capital
+    inside or at the start of a sentence, all capitals."""
+    if torn:
+        return "torn"
     letters = [c for c in text if c.isalpha()]
     if len(letters) > 1 and all(c.isupper() for c in letters):
         return "capitals"
@@ -189,11 +204,14 @@ def word_class(text: str, sentence_start: bool) -> str:
 def _count_unknown(sample: Sample, lexicon: Lexicon, wrong: list[bool],
                    counts: Counter[Row]) -> None:
     """Unknown words (letters only) by their shape: read right, or misread."""
-    for c in chunks(sample.ocr):
+    found = chunks(sample.ocr)
+    for c in found:
         if c.letters < 2 or not c.text.replace("-", "").isalpha() or lexicon.known(c.text):
             continue
         bad = any(wrong[j] for j in range(c.start, min(c.end + 1, len(wrong))))
-        counts[("unknown", word_class(c.text, c.sentence_start), "wrong" if bad else "right")] += 1
+        shape = word_class(c.text, c.sentence_start,
+                           torn=torn(sample.ocr, found, c.index, lexicon))
+        counts[("unknown", shape, "wrong" if bad else "right")] += 1
 
 
 def _count_page(sample: Sample, lexicon: Lexicon, wrong: list[bool],
