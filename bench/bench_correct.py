@@ -130,7 +130,8 @@ class Tally:
 
 
 HEADER = ("| set | pages | ref chars | CER before | CER after | error reduction | corrections "
-          "| right | partial | wrong | correction s |\n|---|---|---|---|---|---|---|---|---|---|---|")
+          "| right | partial | wrong | correction s |\n"
+          "|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def evidence(page: OcrPage) -> tuple[dict, object]:

@@ -18,7 +18,7 @@ from correct_data import ensure_pages, line_ocr  # noqa: E402
 from correct_split import FIT, KOMI_TUNING, TUNING_SOURCES  # noqa: E402
 
 from ocr.correct.evidence import text_choices, text_layout  # noqa: E402
-from ocr.correct.lexicon import CAPITALS_TABLE, default_lexicon, fold  # noqa: E402
+from ocr.correct.lexicon import CAPITALS_TABLE, LETTERS_TABLE, default_lexicon, fold  # noqa: E402
 from ocr.correct.tokens import chunks  # noqa: E402
 from ocr.correct.train import Row, Sample, count_sample, write_counts  # noqa: E402
 from ocr.synth.texts import corpus_documents  # noqa: E402
@@ -48,13 +48,39 @@ def capitals(path: Path) -> int:
                     continue
                 inside[fold(c.text)] += 1
                 capital[fold(c.text)] += c.text[:1].isupper()
-    rows = sorted(w for w in inside if capital[w] * 2 > inside[w] and capital[w] >= 2)
+    rows = sorted(w for w in inside if capital[w] >= 1)
     lines = ["# Words the tuning texts (bench/correct_split.py TUNING_SOURCES) write with a",
-             "# capital inside sentences in most of their occurrences, at least twice.",
+             "# capital inside a sentence at least once: capitalised forms of the corpus, whose",
+             "# capital correction never lowers (ocr.correct.lexicon.Lexicon.capitalised).",
              f"# Made by bench/train_correct.py at {_commit()}.", "word\tcapital\tinside"]
     lines += [f"{w}\t{capital[w]}\t{inside[w]}" for w in rows]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return len(rows)
+
+
+def letters(path: Path) -> int:
+    """Letter trigram and bigram weights of Russian words (wordfreq's, Zipf 2.5 and over,
+    weighted by frequency): what a Russian word's letters look like, for the language gate."""
+    from ocr.correct.lexicon import base_words
+
+    tri: Counter[str] = Counter()
+    bi: Counter[str] = Counter()
+    words, zipfs = base_words()
+    for word, z in zip(words, zipfs.tolist(), strict=True):
+        if z < 2.5:
+            continue
+        weight = 10 ** (z - 2.5)
+        padded = f"^{word}$"
+        for i in range(len(padded) - 2):
+            tri[padded[i:i + 3]] += weight
+            bi[padded[i:i + 2]] += weight
+    lines = ["# Letter trigrams and bigrams of Russian words, weighted by frequency: wordfreq",
+             "# 3.x large_ru list, words of Zipf 2.5 and over (weight 10^(zipf-2.5)); ^ and $",
+             f"# mark a word's start and end. Made by bench/train_correct.py at {_commit()}.",
+             "gram\tweight"]
+    lines += [f"{g}\t{round(w)}" for g, w in sorted({**tri, **bi}.items()) if round(w) > 0]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(lines)
 
 
 def _commit() -> str:
@@ -68,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args(argv)
     print("capitals:", capitals(CAPITALS_TABLE))
+    print("letters:", letters(LETTERS_TABLE))
     lexicon = default_lexicon()
     counts: Counter[Row] = Counter()
     pages = ensure_pages(FIT, workers=args.jobs)

@@ -14,8 +14,8 @@ from ocr.correct.evidence import CharChoice, Choices, Layout
 from ocr.correct.lexicon import Lexicon, fold, token_rows
 from ocr.correct.records import Candidate, CandidateKind, Suggestion
 from ocr.correct.settings import CorrectionSettings
-from ocr.correct.train import torn, word_class
 from ocr.correct.tokens import NON_RUSSIAN_CYRILLIC, Chunk, is_cyrillic, is_latin
+from ocr.correct.train import torn, word_class
 
 LN10 = math.log(10)
 

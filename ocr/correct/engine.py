@@ -11,14 +11,14 @@ from ocr.correct.decode import (
     Option,
     Page,
     log_evidence,
-    short_options,
     prior,
     russian_chunk,
+    short_options,
     suggestion,
     word_options,
 )
 from ocr.correct.evidence import Choices, Layout
-from ocr.correct.lexicon import Lexicon, default_lexicon, fold
+from ocr.correct.lexicon import Lexicon, default_lexicon, fold, russian_letters
 from ocr.correct.records import Candidate, Change, Correction, Suggestion
 from ocr.correct.settings import CorrectionSettings
 from ocr.correct.tokens import NON_RUSSIAN_CYRILLIC, Chunk, chunks
@@ -48,9 +48,12 @@ def foreign_lines(page: Page) -> frozenset[int]:
     lines = {c.line for c in page.chunks if any(ch in NON_RUSSIAN_CYRILLIC for ch in c.text)}
     clean = [c for c in page.chunks if c.letters >= 4 and c.text.isalpha()
              and russian_chunk(c) and c.line not in lines]
+    if len(clean) < page.settings.gate_words:
+        return frozenset(lines)
     far = sum(not page.lexicon.known(c.text) and not _near_common(page.lexicon, c.text)
               for c in clean)
-    if len(clean) >= page.settings.gate_words and far / len(clean) > page.settings.foreign_share:
+    letters = sum(russian_letters(c.text) for c in clean) / len(clean)
+    if far / len(clean) > page.settings.foreign_share or letters < page.settings.foreign_letters:
         return frozenset(c.line for c in page.chunks)
     return frozenset(lines)
 
@@ -82,6 +85,8 @@ def _chunk_suggestions(page: Page, skipped: frozenset[int]) -> tuple[list[Sugges
         s = suggestion(page, chunk.start, chunk.end, chunk, found, 0)
         if s is not None:
             out.append(_rendered(page, chunk, s))
+        else:
+            out += _case_suggestion(page, chunk)
     return out, options
 
 
@@ -137,16 +142,35 @@ def _capital_likelier(page: Page, chunk: Chunk) -> bool:
 
 
 def _lower_first(page: Page, chunk: Chunk, word: str) -> bool:
-    """Whether a capital OCR read first inside a sentence is a small letter: only with weak
-    evidence for that letter, for a word that is no capitalised form, by the case posterior."""
+    """Whether a capital OCR read first inside a sentence is a small letter."""
+    return small_first(page, chunk, word) > 0.5
+
+
+def small_first(page: Page, chunk: Chunk, word: str) -> float:
+    """The posterior that a capital OCR read first inside a sentence is a small letter: 0 unless
+    tesseract doubted that letter more than an average one and the word is no name, place,
+    organisation or capitalised form; else by the case channel and the capital's prior."""
     said = page.choices.get(chunk.start)
-    if said is None or " " in word or page.lexicon.capitalised(word):
-        return False
-    if page.channel.conf_shift(said) >= 0:
-        return False  # tesseract was no less sure of this letter than of an average one
+    if (said is None or " " in word or chunk.sentence_start or page.lexicon.capitalised(word)
+            or page.channel.conf_shift(said) >= 0):
+        return 0.0
     capital = page.channel.capital_inside(line_start=_line_start(page, chunk))
     small = page.channel.case_read(said, "lower", "upper") + math.log1p(-math.exp(capital))
-    return small > page.channel.case_read(said, "upper", "upper") + capital
+    big = page.channel.case_read(said, "upper", "upper") + capital
+    return 1 / (1 + math.exp(big - small))
+
+
+def _case_suggestion(page: Page, chunk: Chunk) -> list[Suggestion]:
+    """A known word whose first capital is likelier a small letter (:func:`small_first`)."""
+    word = chunk.text
+    if not (word[:1].isupper() and word[1:].islower() and page.lexicon.known(word)):
+        return []
+    p = small_first(page, chunk, fold(word))
+    if p <= 0.5:
+        return []
+    small = word[:1].lower() + word[1:]
+    return [Suggestion(chunk.start, chunk.end, chunk.index, word,
+                       (Candidate(small, p, 0.0, "case"),), 1 - p)]
 
 
 def _rendered(page: Page, chunk: Chunk, s: Suggestion) -> Suggestion:

@@ -102,7 +102,8 @@ def scored_confusions(database_url: str | None) -> Counter[tuple[str, str]]:
     documents with a reference in ``database_url`` (the latest report of each source file; a
     report keeps its document's most frequent confusions)."""
     counts: Counter[tuple[str, str]] = Counter()
-    for report in _read(database_url, _report_paths, [], "scored documents"):
+    reports: list[str] = _read(database_url, _report_paths, [], "scored documents")
+    for report in reports:
         try:
             rows = json.loads(Path(report).read_text(encoding="utf-8"))["scoring"]["confusions"]
         except (OSError, ValueError, KeyError, TypeError):
@@ -173,6 +174,7 @@ def _pairs(decisions: Iterable[Any], flags: dict[int, Any], *,
         if (flag is None or d.action == "skip" or not d.after_text
                 or illegible in d.after_text):
             continue  # the flag went with a resumed batch: its OCR reading is not known
-        read = (flag.detail or {}).get("original", "") if flag.type == "correction" else flag.ocr_text
+        detail = flag.detail or {}
+        read = detail.get("original", "") if flag.type == "correction" else flag.ocr_text
         if read and len(read) <= MAX_PAIR_CHARS and len(d.after_text) <= MAX_PAIR_CHARS:
             yield read, d.after_text

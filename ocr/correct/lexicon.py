@@ -23,6 +23,7 @@ from ocr.exceptions import MissingDependencyError
 DATA = Path(__file__).resolve().parent.parent / "data"
 TOKENS_TABLE = DATA / "tokens_ru.tsv"
 CAPITALS_TABLE = DATA / "capitals_ru.tsv"
+LETTERS_TABLE = DATA / "letters_ru.tsv"
 _RUSSIAN = regex.compile(r"[а-я]+")
 PROPER_TAGS = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"})
 LEARNED_ZIPF = 4.0  # a word of the project's references or reviews is a common word here
@@ -76,6 +77,29 @@ def capital_shares(path: Path = CAPITALS_TABLE) -> dict[str, float]:
                                 delimiter="\t"):
             out[r["word"]] = int(r["capital"]) / max(int(r["inside"]), 1)
     return out
+
+
+@cache
+def letter_weights(path: Path = LETTERS_TABLE) -> dict[str, int]:
+    """Letter trigram and bigram weights of Russian words (``ocr/data/letters_ru.tsv``)."""
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#") and not line.startswith("gram\t"):
+            gram, weight = line.split("\t")
+            out[gram] = int(weight)
+    return out
+
+
+def russian_letters(word: str) -> float:
+    """Mean ln P(letter | two before) of ``word`` under Russian words' letter trigrams: how
+    Russian its letters look (misread Russian stays close, another language does not)."""
+    weights = letter_weights()
+    padded = f"^{fold(word)}$"
+    total = 0.0
+    for i in range(len(padded) - 2):
+        tri, bi = weights.get(padded[i:i + 3], 0), weights.get(padded[i:i + 2], 0)
+        total += math.log((tri + 0.1) / (bi + 3.4))  # 0.1 of a weight for each of 34 letters
+    return total / max(len(padded) - 2, 1)
 
 
 def _wordfreq_file() -> Path:
@@ -240,7 +264,7 @@ class Lexicon:
     def capitalised(self, word: str) -> bool:
         """Whether ``word`` is written with a capital inside sentences: a name, place or
         organisation, a capitalised form of the capitals table, or one the project wrote so."""
-        return (self.proper(word) or capital_shares().get(fold(word), 0.0) >= 0.5
+        return (self.proper(word) or fold(word) in capital_shares()
                 or word[:1].upper() + word[1:].lower() in self.learned.forms)
 
 

@@ -20,7 +20,10 @@ class CorrectionSettings:
     min_letters: int = 3
     # More clean words that are neither Russian nor one edit from a common Russian word than
     # this share (of a text with gate_words clean words at least): the text is not Russian.
+    # Or when its clean words' letters look less Russian than this, on average (mean ln P of a
+    # letter after two, ocr.correct.lexicon.russian_letters).
     foreign_share: float = 0.49
+    foreign_letters: float = -3.32
     gate_words: int = 8
     profile_rounds: int = 1  # passes adapting the channel to the page's own surest readings
     profile_weight: float = 120.0  # how many average pages' worth one page's own counts weigh

@@ -79,7 +79,8 @@ def chunks(text: str) -> list[Chunk]:
         a, b = _core(m.group())
         core = m.group()[a:b]
         start = ends_sentence or "\n\n" in gap
-        outer = _PUNCT.match(text, m.end()).end()
+        punct = _PUNCT.match(text, m.end())
+        outer = punct.end() if punct is not None else m.end()
         out.append(Chunk(m.start() + a, m.start() + b, core, len(out), line, start, outer))
         tail = text[m.start() + b:outer]
         ends_sentence = (any(c in _ENDS_SENTENCE for c in tail)

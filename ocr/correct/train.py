@@ -69,7 +69,7 @@ def count_edits(truth: str, ocr: str, counts: Counter[Row]) -> list[bool]:
     for tag, s0, s1, d0, d1 in _blocks(t, o):
         if tag == "equal":
             continue
-        for a, b, at in _pieces(t[s0:s1], o[d0:d1]):
+        for a, b, _at in _pieces(t[s0:s1], o[d0:d1]):
             counts[("edit", a, b)] += 1
         for j in range(d0, d1):
             wrong[j] = True
@@ -135,7 +135,7 @@ def _count_choices(sample: Sample, wrong: list[bool], counts: Counter[Row]) -> N
 
 def _truth_letters(t: str, o: str) -> dict[int, str]:
     """For OCR characters substituted one for one, the truth character."""
-    out = {}
+    out: dict[int, str] = {}
     for tag, s0, s1, d0, d1 in _blocks(t, o):
         if tag == "replace" and s1 - s0 == d1 - d0:
             out.update((d0 + k, t[s0 + k]) for k in range(s1 - s0))
@@ -148,7 +148,7 @@ def _count_layout(sample: Sample, counts: Counter[Row]) -> None:
     if sample.layout is None:
         return
     t, o = _flat(sample.truth), _flat(sample.ocr)
-    kept = set()
+    kept: set[int] = set()
     for tag, _, _, d0, d1 in _blocks(t, o):
         if tag == "equal":
             kept.update(range(d0, d1))
@@ -161,7 +161,7 @@ def _count_marks(sample: Sample, counts: Counter[Row]) -> None:
     """Chunks of marks alone: typed (aligned to the truth) or noise, by the mark and, where the
     boxes are known, by their height."""
     t, o = _flat(sample.truth), _flat(sample.ocr)
-    kept = set()
+    kept: set[int] = set()
     for tag, _, _, d0, d1 in _blocks(t, o):
         if tag in ("equal", "replace"):
             kept.update(range(d0, d1))
