@@ -25,6 +25,8 @@ from ocr.correct.index import build, cached_index, deletes  # noqa: E402
 from ocr.correct.lexicon import CAPITALS_TABLE, TOKENS_TABLE  # noqa: E402
 from ocr.correct.train import Sample, count_edits, count_sample, read_counts, write_counts  # noqa: E402
 
+from tests.conftest import needs_tesseract, render_text_page  # noqa: E402
+
 pytestmark = pytest.mark.unit
 KOMI = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "komi-vyl-tujod-1939"
 
@@ -231,3 +233,47 @@ def test_a_threshold_of_one_applies_nothing_uncertain() -> None:
 def test_settings_are_calibrated_values() -> None:
     s = CorrectionSettings()
     assert 0.5 < s.threshold < 1 and s.profile_rounds >= 0
+
+
+# --- real tesseract output, made here -------------------------------------------------------------
+
+CAPITALS_PAGE = (
+    "Министерство иностранных дел сообщило, что\n"
+    "документы утверждены Министром и Северная\n"
+    "область получила их. Посольство известило\n"
+    "об этом тов. Петрова и консульский отдел.\n"
+)
+
+
+@pytest.mark.integration
+@needs_tesseract
+def test_a_read_page_with_capitals_inside_sentences_is_not_harmed(tmp_path: Path) -> None:
+    from ocr.batch import run_batch
+    from ocr.settings import load_settings
+
+    render_text_page(tmp_path / "page.png", CAPITALS_PAGE)
+    res = run_batch([tmp_path / "page.png"], gt_dir=None,
+                    settings=load_settings(None, output_dir=tmp_path / "out", workers=1,
+                                           dpi=150, correction="apply"))
+    (doc,) = res.documents
+    text = Path(doc.correction["path"]).read_text(encoding="utf-8")
+    read = Path(doc.text_path).read_text(encoding="utf-8")
+    words = ("Министерство", "Министром", "Северная", "Посольство")
+    assert sum(word in read for word in words) >= 3  # tesseract reads this clean page well
+    for word in words:
+        assert (word in read) <= (word in text)  # what OCR read right stays right
+    assert not [c for c in doc.correction["changes"] if c["kind"] == "case"]
+
+
+@pytest.mark.integration
+@needs_tesseract
+def test_komi_lines_read_by_tesseract_are_left_alone() -> None:
+    import subprocess
+
+    images = sorted((KOMI / "1939_09" / "0100").glob("*.tif"))[:30]
+    if not images:
+        pytest.skip("shared/realdata is not beside the repository")
+    lines = [subprocess.run(["tesseract", str(p), "stdout", "-l", "rus", "--psm", "7"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+             for p in images]
+    assert apply("\n".join(lines)).changes == ()
