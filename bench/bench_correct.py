@@ -153,6 +153,18 @@ def run_pages(pages: list[OcrPage], settings: CorrectionSettings, *, text_only: 
     return tallies
 
 
+def by_scan(pages: list[OcrPage], settings: CorrectionSettings) -> list[tuple[str, Tally]]:
+    """Medium and heavy pages again, bilevel scans (the damage tuning never saw) apart."""
+    rows = []
+    for level in ("medium", "heavy"):
+        for bilevel in (True, False):
+            chosen = [p for p in pages if p.level == level and (p.variant == "bilevel") == bilevel]
+            if chosen:
+                label = "bilevel scans" if bilevel else "colour and grey scans"
+                rows.append((f"{level}, {label}", run_pages(chosen, settings)[level]))
+    return rows
+
+
 def komi_tally(folder: Path, settings: CorrectionSettings) -> Tally:
     """Real Komi print lines, each and as pages of one scan's lines: no change may be made."""
     images = sorted(folder.glob("*.tif"))
@@ -327,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         text_only = run_pages(sealed, settings, text_only=True)
         extra = [(f"{level}, text alone (no choices, no boxes)", text_only[level])
                  for level in LEVELS]
+        extra += by_scan(sealed, settings)
         extra += [("Komi lines 0200 (real), as pages", komi_tally(KOMI_SEALED, settings)),
                   ("EHRI English pages (real, eng)", ehri_tally(settings))]
         lines += table(f"Sealed set A ({SEALED.name}, seed {SEALED.seed}), last looked at "
