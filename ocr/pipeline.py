@@ -15,8 +15,8 @@ import cv2
 import numpy as np
 
 from ocr import __version__
-from ocr.correct_learned import Learned, learned
-from ocr.correct_stage import (
+from ocr.correct.learned import Learned, learned
+from ocr.correct.stage import (
     apply_corrections,
     joined_choices,
     joined_layout,
@@ -61,8 +61,7 @@ from ocr.tesseract import (
 from ocr.textio import ReferenceText, read_reference
 
 if TYPE_CHECKING:
-    from ocr.correct.choices import CharChoice
-    from ocr.correct.layout import Layout
+    from ocr.correct.evidence import CharChoice, Layout
 
 PREPROCESS_SETTINGS = ("deskew", "denoise", "remove_colour_ink", "binarize", "dpi", "max_pixels")
 OCR_SETTINGS = ("psm", "oem", "formats", "detectors", "read_stamps", "low_confidence")

@@ -64,7 +64,7 @@ class Settings(BaseSettings):
         "or also apply those above correction_threshold (written as <doc>.corrected-ocr.txt)")
     correction_threshold: float = Field(0.95, ge=0, le=1, description="score needed to apply")
     correction_profile_rounds: int = Field(
-        2, ge=0, le=5, description="passes in which each text learns its own letter confusions "
+        1, ge=0, le=5, description="passes in which each text learns its own letter confusions "
         "from its surest corrections before it is corrected (0: off; each pass costs one more "
         "correction pass)")
     protected_names: list[str] = Field(
