@@ -53,6 +53,7 @@ bench: setup
 	$(PY) bench/bench_flag_effects.py --pages 10
 	$(PY) bench/bench_correct.py --out bench/results_correct.md
 	$(PY) bench/bench_dask.py --pages 12
+	$(PY) bench/bench_publish.py --pages 300
 
 # A short fuzz campaign over the loaders and parsers (FUZZ_SECONDS in all): bench/results_fuzz.md.
 FUZZ_SECONDS ?= 300

@@ -35,6 +35,10 @@ class ProgressArtifact:
         update_progress_artifact(self.id, progress=100.0 * self.done / self.total)
 
 
+def _code(path: str | None) -> str:
+    return f"`{path}`" if path else "–"
+
+
 def _ci(summary: dict[str, Any], profile: str = "strict") -> str:
     fig = (summary.get("scoring") or {}).get("figures", {}).get(profile) or {}
     ci = fig.get("cer_interval")
@@ -62,9 +66,11 @@ def summary_markdown(summary: dict[str, Any], *, index: Path | None) -> str:
     ]
     if index is not None:
         lines.append(f"- reports: `{index}`")
-    lines += ["", "| document | pages | CER | WER | flags | report |", "|---|---:|---:|---:|---:|---|"]
+    lines += ["", "| document | pages | CER | WER | flags | report | PDF/A | METS |",
+              "|---|---:|---:|---:|---:|---|---|---|"]
     lines += [f"| {d['document']} | {d['pages']} | {_fmt(d['cer'])} | {_fmt(d['wer'])} | "
-              f"{d['flags']} | `{d['report']}` |" for d in summary["documents"]]
+              f"{d['flags']} | `{d['report']}` | {_code(d.get('pdf'))} | {_code(d.get('mets'))} |"
+              for d in summary["documents"]]
     return "\n".join(lines)
 
 
@@ -92,7 +98,8 @@ def publish_artifacts(summary: dict[str, Any], *, store: Store, review_url: str 
                              markdown=summary_markdown(summary, index=index if index.exists() else None),
                              description="CER/WER, pages, flags and reports of this batch")
     rows = [{"document": d["document"], "pages": d["pages"], "CER": _fmt(d["cer"]),
-             "WER": _fmt(d["wer"]), "flags": d["flags"], "report": d["report"]}
+             "WER": _fmt(d["wer"]), "flags": d["flags"], "report": d["report"],
+             "PDF/A": d.get("pdf") or "–", "METS": d.get("mets") or "–"}
             for d in summary["documents"]]
     create_table_artifact(key="ocr-batch-documents", table=rows or [{"document": "(none)"}],
                           description="Documents of this batch")

@@ -438,7 +438,9 @@ def batch_summary(result: BatchResult, *, settings: Settings | None = None) -> d
         "documents": [{
             "document": d.scan.document, "pages": d.scan.page_count,
             "cer": d.score.cer if d.score else None, "wer": d.score.wer if d.score else None,
-            "flags": len(d.flags), "report": str(d.report_path), "text": str(d.text_path)}
+            "flags": len(d.flags), "report": str(d.report_path), "text": str(d.text_path),
+            "pdf": str(d.published.pdf) if d.published and d.published.pdf else None,
+            "mets": str(d.published.mets) if d.published and d.published.mets else None}
             for d in result.documents],
         "failures": [{"document": f.document, "page": f.page_number, "stage": f.stage,
                       "kind": f.kind, "message": f.message, "exit_code": f.exit_code}
@@ -456,11 +458,21 @@ def _index_summary(summary: Mapping[str, Any], store: Store) -> dict[str, Any]:
     with store.session() as s:
         latest = s.scalars(select(Document).where(Document.superseded_by.is_(None))
                            .order_by(Document.name))
-        earlier = [{"document": d.name, "pages": d.page_count, "cer": d.cer, "wer": d.wer,
-                    "flags": None, "report": (d.outputs or {}).get("report")}
-                   for d in latest if d.name not in mine
-                   and Path((d.outputs or {}).get("report") or "/nonexistent").is_file()]
-    return {**summary, "documents": [*summary["documents"], *earlier]}
+        earlier = [_earlier_row(d) for d in latest if d.name not in mine]
+    return {**summary, "documents": [*summary["documents"], *(r for r in earlier if r)]}
+
+
+def _earlier_row(doc: Document) -> dict[str, Any] | None:
+    """An index row of a document stored by an earlier run, if its report is still there."""
+    report = Path((doc.outputs or {}).get("report") or "/nonexistent")
+    if not report.is_file():
+        return None
+    stem = report.parent / Path(doc.name).name
+    files = {kind: str(path) if path.is_file() else None for kind, path in
+             (("pdf", stem.with_name(stem.name + ".pdf")),
+              ("mets", stem.with_name(stem.name + ".mets.xml")))}
+    return {"document": doc.name, "pages": doc.page_count, "cer": doc.cer, "wer": doc.wer,
+            "flags": None, "report": str(report), **files}
 
 
 def exit_code(failures: Sequence[Mapping[str, Any]]) -> int:

@@ -180,7 +180,9 @@ def _export_line(r: Any) -> str:
     line = f"{r.document}: {r.applied} correction(s)"
     if r.rescore is not None:
         line += (f", CER {_fmt(r.rescore.cer_before)} -> {_fmt(r.rescore.cer_after)}")
-    return line + (f", {r.not_applied} not applied" if r.not_applied else "")
+    line += f", {r.not_applied} not applied" if r.not_applied else ""
+    published = getattr(r, "published", None)  # the files follow as "wrote" lines
+    return "\n  note: ".join([line, *(published.notes if published is not None else ())])
 
 
 @app.command("config")

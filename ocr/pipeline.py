@@ -15,8 +15,8 @@ import cv2
 import numpy as np
 
 from ocr import __version__
-from ocr.correct_learned import Learned, learned
-from ocr.correct_stage import (
+from ocr.correct.learned import Learned, learned
+from ocr.correct.stage import (
     apply_corrections,
     joined_choices,
     joined_layout,
@@ -47,6 +47,7 @@ from ocr.fsutil import (
 from ocr.load import ScanInfo, discover, document_names, inspect_scan, load_page, shared_stems
 from ocr.pagexml import build_page_xml
 from ocr.preprocess import preprocess
+from ocr.publish import Published, publish_document
 from ocr.records import Box, ProcessingStep
 from ocr.regions_stage import (
     detect_regions,
@@ -69,8 +70,7 @@ from ocr.tesseract import (
 from ocr.textio import ReferenceText, read_reference
 
 if TYPE_CHECKING:
-    from ocr.correct.choices import CharChoice
-    from ocr.correct.layout import Layout
+    from ocr.correct.evidence import CharChoice, Layout
 
 PREPROCESS_SETTINGS = ("deskew", "denoise", "remove_colour_ink", "binarize", "dpi", "max_pixels")
 OCR_SETTINGS = ("psm", "oem", "formats", "detectors", "read_stamps", "low_confidence")
@@ -183,6 +183,7 @@ class DocumentResult:
     report_path: Path
     warnings: tuple[OcrWarning, ...] = ()
     correction: dict[str, Any] | None = None  # apply mode: the corrected OCR and its changes
+    published: Published | None = None  # the document's PDF/A and METS
 
 
 def versions() -> dict[str, str]:
@@ -476,7 +477,9 @@ def finish_document(scan: ScanInfo, pages: Sequence[RecognisedPage],
                             pages=tuple(pages), failures=tuple(failures), reference=reference,
                             score=score, page_scores=tuple(page_scores), flags=tuple(flags),
                             text_path=text_path, report_path=out_dir / "report.json",
-                            warnings=tuple(warnings), correction=correction)
+                            warnings=tuple(warnings), correction=correction,
+                            published=publish_document(scan, pages, out_dir=out_dir,
+                                                       settings=settings))
     write_document_reports(result, profiles=settings.profiles())
     return result
 

@@ -562,7 +562,9 @@ def render_index_html(summary: Mapping[str, Any], *, html_dir: Path) -> str:
         documents.append({**d, "scores": by_name.get(d["document"], {}).get("scores", {}),
                           "html_url": _relative_url(report.with_name("report.html"), html_dir)
                           if report else None,
-                          "json_url": _relative_url(report, html_dir) if report else None})
+                          "json_url": _relative_url(report, html_dir) if report else None,
+                          "pdf_url": _relative_url(d.get("pdf"), html_dir),
+                          "mets_url": _relative_url(d.get("mets"), html_dir)})
     return _environment().get_template("index.html.j2").render(
         summary=summary, scoring=scoring, documents=documents, version=__version__)
 

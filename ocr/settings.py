@@ -15,6 +15,8 @@ from ocr.exceptions import ConfigError
 
 OutputFormat = Literal["txt", "tsv", "hocr", "alto", "page", "pdf"]
 DEFAULT_CONFIG_FILE = Path("ocr.toml")
+Publication = Literal["pdf", "mets"]
+PUBLICATIONS: tuple[Publication, ...] = ("pdf", "mets")
 
 
 class Settings(BaseSettings):
@@ -35,6 +37,10 @@ class Settings(BaseSettings):
         default_factory=lambda: ["txt", "tsv", "hocr", "alto", "page"],
         description="OCR outputs per page; tsv is always written (word boxes)",
     )
+    publish: list[Publication] = Field(
+        default_factory=lambda: list(PUBLICATIONS),
+        description="per document: a searchable PDF/A-2b of the original scans (<doc>.pdf) and "
+        "a METS file tying pages, images, ALTO, PAGE and the PDF (<doc>.mets.xml); [] for none")
     max_pixels: int = Field(
         180_000_000, gt=0, description="largest page in pixels (decompression-bomb guard)"
     )
@@ -58,7 +64,7 @@ class Settings(BaseSettings):
         "or also apply those above correction_threshold (written as <doc>.corrected-ocr.txt)")
     correction_threshold: float = Field(0.95, ge=0, le=1, description="score needed to apply")
     correction_profile_rounds: int = Field(
-        2, ge=0, le=5, description="passes in which each text learns its own letter confusions "
+        1, ge=0, le=5, description="passes in which each text learns its own letter confusions "
         "from its surest corrections before it is corrected (0: off; each pass costs one more "
         "correction pass)")
     protected_names: list[str] = Field(

@@ -1,6 +1,10 @@
-"""Post-OCR correction of Russian typescript: script slips, confusions, names, Komi, audit trail."""
+"""Post-OCR correction as one noisy channel: the deletion index, the channel's counts and
+costs, decisions by posterior, capitals kept, other languages left alone, the audit trail."""
 
 from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -8,221 +12,268 @@ pytest.importorskip("pymorphy3", reason="pymorphy3 + pymorphy3-dicts-ru are need
 pytest.importorskip("wordfreq", reason="wordfreq is needed for ocr.correct")
 
 from ocr.correct import (  # noqa: E402
+    CharChoice,
     CorrectionSettings,
-    Lexicon,
+    Layout,
     apply,
-    confusions_from_counts,
-    counts_from_pairs,
-    learn_from_corrections,
-    learn_from_references,
-    load_confusions,
+    default_lexicon,
     suggest,
     undo,
 )
-from ocr.correct.tokens import is_roman_numeral, tokenize  # noqa: E402
+from ocr.correct.channel import CHANNEL_TABLE, Channel  # noqa: E402
+from ocr.correct.index import build, cached_index, deletes  # noqa: E402
+from ocr.correct.lexicon import CAPITALS_TABLE, TOKENS_TABLE  # noqa: E402
+from ocr.correct.train import Sample, count_edits, count_sample, read_counts, write_counts  # noqa: E402
+
+from tests.conftest import needs_tesseract, render_text_page  # noqa: E402
 
 pytestmark = pytest.mark.unit
-
-# From shared/seed/ivanov-journal-1955-12-24.txt (Wilson Center Digital Archive), the 24 December
-# entry with the typescript's readings (Петров, Пхеньян) where the archive's transcription errs.
-ENTRY = (
-    "Посетил Нам Ира. По просьбе последнего советником при научно-исследовательском институте "
-    "земледелия тов. Сунцовым был подготовлен производственный план кооператива, над которым "
-    "Нам Ир осуществляет шефство.\n"
-    "На беседе присутствовал советник Посольства Петров и зав. консульским отделом Серегин.\n"
-)
-NAMES = ("Сунцов", "Сунцовым", "Серегин", "Нам Ир", "Нам Ира", "Пхеньян", "Хамкына")
+KOMI = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "komi-vyl-tujod-1939"
 
 
-def corrected(text: str, **options) -> str:
-    return apply(text, **options).text
+def sure(text: str, start: int, word: str, conf: float = 99.5) -> dict[int, CharChoice]:
+    """Choices saying tesseract read ``word`` at ``start`` with confidence ``conf``."""
+    return {start + i: CharChoice(conf) for i in range(len(word))}
 
 
-# --- script slips --------------------------------------------------------------------------------
+# --- the deletion index ---------------------------------------------------------------------------
 
 
-def test_latin_letters_in_a_cyrillic_word_become_cyrillic() -> None:
-    result = apply("Сoветский Союз")  # Latin "o"
-    assert result.text == "Советский Союз"
-    (change,) = result.changes
-    assert (change.original, change.replacement, change.kind) == ("Сoветский", "Советский", "script")
+def test_deletes_reach_two_edits() -> None:
+    assert deletes("абв", 1) == {"абв", "бв", "ав", "аб"}
+    assert "в" in deletes("абв", 2) and "" not in deletes("абв", 2)
 
 
-def test_latin_twin_word_between_cyrillic_words() -> None:
-    assert corrected("работа c участием колхозников") == "работа с участием колхозников"
+def test_index_finds_words_within_the_distance_asked() -> None:
+    index = build(sorted(["заказов", "захаров", "корейцев", "министерство", "опубликования"]))
+    assert index.lookup("захазов", distance=1) == ["заказов", "захаров"]
+    assert index.lookup("министерсгво", distance=2)[0] == "министерство"
+    assert index.lookup("опублихования", distance=1) == ["опубликования"]
+    assert index.lookup("хлеб", distance=2) == []
 
 
-def test_roman_numerals_are_kept() -> None:
-    text = "в соответствии с указом от 29.XII.55 года, глава IV, раздел XII"
-    assert corrected(text) == text
-    assert is_roman_numeral("XII") and is_roman_numeral("IV")
-    assert not is_roman_numeral("C") and not is_roman_numeral("Ha")
+def test_index_is_built_once_and_read_from_its_cache(tmp_path: Path) -> None:
+    words = sorted(["план", "плана", "планы"])
+    first = cached_index(words, folder=tmp_path)
+    (saved,) = tmp_path.glob("symdel-*.npz")
+    again = cached_index(words, folder=tmp_path)
+    assert again.lookup("плаьа", distance=1) == first.lookup("плаьа", distance=1) == ["плана"]
+    cached_index([*words, "пламя"], folder=tmp_path)  # another lexicon: another file
+    assert len(list(tmp_path.glob("symdel-*.npz"))) == 2 and saved.is_file()
 
 
-def test_whole_latin_words_are_kept() -> None:
-    text = "Перевод: Gary Goldberg, Wilson Center Digital Archive."
-    assert corrected(text) == text
+def test_the_lexicon_knows_words_forms_and_names() -> None:
+    lexicon = default_lexicon()
+    assert lexicon.known("Министерство") and lexicon.known("научно-исследовательском")
+    assert not lexicon.known("захазов") and lexicon.zipf("заказов") > 3
+    assert lexicon.proper("Петров") and not lexicon.proper("работе")
+    assert lexicon.capitalised("Министерство")  # the capitals table (tuning texts)
 
 
-# --- confusions ----------------------------------------------------------------------------------
+def test_data_tables_say_where_they_come_from() -> None:
+    for table in (TOKENS_TABLE, CAPITALS_TABLE, CHANNEL_TABLE):
+        head = table.read_text(encoding="utf-8").splitlines()[:3]
+        assert head[0].startswith("#"), table
 
 
-@pytest.mark.parametrize(("ocr", "truth"), [
-    ("пpоизводственный", "производственный"),  # Latin p
-    ("проuзводственный", "производственный"),  # Latin u for и
-    ("нроизводственный", "производственный"),  # н for п
-    ("зыполнен", "выполнен"),  # з for в
-    ("цолжен", "должен"),  # ц for д
-])
-def test_confusion_driven_fix(ocr: str, truth: str) -> None:
-    assert corrected(f"план {ocr} был") == f"план {truth} был"
+# --- the channel ----------------------------------------------------------------------------------
 
 
-def test_confusion_fix_keeps_capital() -> None:
-    assert corrected("советник Посольства Петpов и") == "советник Посольства Петров и"
-    # A capitalised unknown word may be a name: ranked, but not applied at the default threshold.
-    (names,) = suggest("советник Посольства Летров и")
-    assert names.candidates[0].text == "Петров"
+def test_counts_of_an_aligned_pair() -> None:
+    counts: Counter = Counter()
+    wrong = count_edits("плана работ", "плаьа работ", counts)
+    assert counts[("edit", "н", "ь")] == 1 and counts[("char", "а", "")] == 3
+    assert wrong == [False, False, False, True, False, False, False, False, False, False, False]
 
 
-def test_measured_table_overrides_the_default() -> None:
-    base = load_confusions()
-    measured = confusions_from_counts({("ж", "х"): 80, ("ж", "ж"): 920}, base=base)
-    cost_default = dict(base.readings("х")).get("ж")
-    cost_measured = dict(measured.readings("х"))["ж"]
-    assert cost_default is not None and cost_measured < cost_default
-    assert dict(measured.readings("н"))["п"] == dict(base.readings("н"))["п"]
+def test_counts_round_trip_through_their_table(tmp_path: Path) -> None:
+    counts: Counter = Counter()
+    count_sample(Sample("Плаьа работ ,", "План работ"), default_lexicon(), counts)
+    write_counts(tmp_path / "c.tsv", counts, ["test"])
+    assert read_counts(tmp_path / "c.tsv") == counts
 
 
-def test_counts_from_reviewers_pairs() -> None:
-    counts = counts_from_pairs([("нлан", "план"), ("зыполнен", "выполнен")])
-    assert counts[("п", "н")] == 1 and counts[("в", "з")] == 1 and counts[("л", "л")] == 2
+def _channel(extra: dict | None = None) -> Channel:
+    counts = Counter({("char", "н", ""): 1000, ("char", "о", ""): 1000, ("char", "", ""): 5000,
+                      ("edit", "н", "ь"): 40, ("edit", "о", "с"): 1,
+                      ("conf", "2", "err"): 50, ("conf", "2", "ok"): 50,
+                      ("conf", "8", "err"): 5, ("conf", "8", "ok"): 5000,
+                      ("gap", "1", "cut"): 30, ("gap", "1", "real"): 10,
+                      ("gap", "4", "cut"): 5, ("gap", "4", "real"): 3000,
+                      **(extra or {})})
+    return Channel(counts)
 
 
-# --- hyphenation, splits and joins ---------------------------------------------------------------
+def test_a_confusion_seen_often_costs_less() -> None:
+    channel = _channel()
+    assert channel.edit_cost("н", "ь") < channel.edit_cost("о", "с") < channel.edit_cost("н", "щ")
 
 
-def test_line_end_hyphenation_is_joined() -> None:
-    result = apply("управление об-\nласти провело проверку")
-    assert result.text == "управление области\nпровело проверку"
-    assert result.changes[0].kind == "hyphen"
+def test_tesseract_s_doubt_and_the_boxes_move_the_costs() -> None:
+    channel = _channel()
+    assert channel.conf_shift(CharChoice(85.0)) < 0 < channel.conf_shift(CharChoice(99.5))
+    assert channel.conf_shift(None) == 0
+    assert channel.gap_shift(0.4) < 0 < channel.gap_shift(1.0)  # a narrow blank: likely a cut
 
 
-def test_hyphenated_compound_keeps_its_hyphen() -> None:
-    text = "при научно-\nисследовательском институте"
-    assert corrected(text) == "при научно-исследовательском\nинституте"
+# --- decisions ------------------------------------------------------------------------------------
+
+SENTENCE = "Министерство просит сообщить о захазов и опублихования в срок."
 
 
-def test_word_head_before_a_line_end_hyphen_is_left_alone() -> None:
-    text = "управление сель-"  # the tail is on a line this text does not have
-    assert suggest(text) == []
+def test_misread_words_are_corrected_with_their_posterior() -> None:
+    result = apply(SENTENCE)
+    assert result.text == "Министерство просит сообщить о заказов и опубликования в срок."
+    assert [(c.original, c.replacement) for c in result.changes] == [
+        ("захазов", "заказов"), ("опублихования", "опубликования")]
+    assert all(result.threshold <= c.score <= 1 for c in result.changes)
+    assert undo(result) == SENTENCE
 
 
-def test_hyphen_join_is_not_done_when_disabled() -> None:
-    text = "управление об-\nласти провело"
-    assert corrected(text, settings=CorrectionSettings(join_hyphenation=False)) == text
-
-
-def test_broken_word_is_joined() -> None:
-    assert corrected("план произ водственный утвержден") == "план производственный утвержден"
-
-
-def test_merged_words_are_split() -> None:
-    result = apply("план былутвержден на заседании")
-    assert result.text == "план был утвержден на заседании"
-    assert result.changes[0].kind == "split"
-
-
-# --- what must survive ---------------------------------------------------------------------------
-
-
-def test_protected_names_survive() -> None:
-    text = ("По просьбе Нам Ира тов. Сунцовым был подготовлен план. Присутствовал Серегин. "
-            "Восстановление Хамкына и Пхеньян.")
-    assert corrected(text, names=NAMES) == text
-
-
-def test_reference_words_are_protected() -> None:
-    reference = "советником тов. Сунцовым был подготовлен план"
-    text = "советником тов. Сунцовым был подготовлен нлан"
-    assert corrected(text, reference=reference) == "советником тов. Сунцовым был подготовлен план"
-    rare = "кооператив Хыннамчон"
-    assert corrected(rare, reference="заводы Хыннамчон") == rare
-
-
-def test_seed_entry_is_left_as_it_is() -> None:
-    assert corrected(ENTRY, names=NAMES) == ENTRY
-
-
-def test_abbreviations_numbers_and_headers_are_left_alone() -> None:
-    text = ("СВ.СЕКРЕТНО\nД Н Е В Н И К\nВх. № 0404с 7-1-1956\n"
-            "тов. Иванов, зав. отделом, г. Пхеньян, 30 млрд. руб.")
-    assert corrected(text, names=NAMES) == text
-
-
-def test_komi_words_are_untouched() -> None:
-    komi = "Сідз жӧ колӧ индыны сы вылӧ, медым урожай идралӧм вӧсна тышӧ"
-    assert corrected(komi) == komi
-
-
-def test_komi_read_without_its_letters_is_left_alone() -> None:
-    # rus OCR of Komi lines (shared/realdata/komi-vyl-tujod-1939): ӧ came out as о or б.
-    lines = "тог идралом воена тышо.\nУрожай идралбмын 6брдо\nСлз жо коло инлыны сы"
-    assert corrected(lines) == lines
-
-
-# --- suggest, apply, undo ------------------------------------------------------------------------
-
-
-def test_suggest_gives_candidates_and_leaves_text_alone() -> None:
-    text = "Проверкой установлено, что нлан весеннего сева зыполнен"
-    before = str(text)
-    found = suggest(text)
-    assert text == before
-    words = tokenize(text)
-    by_original = {s.original: s for s in found}
-    assert set(by_original) == {"нлан", "зыполнен"}
+def test_suggest_ranks_readings_and_leaves_the_text_alone() -> None:
+    found = suggest(SENTENCE)
+    assert [s.original for s in found] == ["захазов", "опублихования"]
     for s in found:
-        assert text[s.start:s.end] == s.original == words[s.word_index].text
-        assert s.candidates and all(
-            a.score >= b.score for a, b in zip(s.candidates, s.candidates[1:], strict=False))
-    assert by_original["нлан"].candidates[0].text == "план"
-    assert by_original["зыполнен"].candidates[0].text == "выполнен"
+        assert sum(c.score for c in s.candidates) + s.keep_score <= 1 + 1e-9
+        assert [c.score for c in s.candidates] == sorted((c.score for c in s.candidates),
+                                                         reverse=True)
 
 
-def test_apply_records_every_change_and_undo_restores() -> None:
-    text = "Сoветский нлан зыполнен, об-\nласть сдала отчет. Прецставлен Петpов."
-    result = apply(text)
-    assert result.original == text
-    assert len(result.changes) == 6
-    for c in result.changes:
-        assert text[c.start:c.end] == c.original
-        assert result.text[c.new_start:c.new_end] == c.replacement
-        assert 0 < c.score <= 1
-    assert undo(result) == text
-    first = result.changes[0]
-    partly = undo(result, [first])
-    assert partly.startswith("Сoветский план")
+def test_a_correct_page_is_left_as_it_is() -> None:
+    text = ("Посетил Нам Ира. По просьбе последнего советником при научно-исследовательском "
+            "институте земледелия тов. Сунцовым был подготовлен производственный план.\n"
+            "Министерство иностранных дел сообщило Министром утвержденный план, и Северная "
+            "область выполнила его.\n")
+    assert apply(text).changes == ()
 
 
-def test_threshold_one_applies_only_script_fixes() -> None:
-    result = apply("Сoветский нлан", threshold=1.01)
-    assert result.text == "Советский нлан"
+@pytest.mark.parametrize("word", ["Министерство", "Министром", "Северная", "Посольство"])
+def test_a_capital_inside_a_sentence_stays_where_tesseract_was_sure_of_it(word: str) -> None:
+    text = f"Вчера {word} сообщило об этом."
+    assert apply(text, choices=sure(text, text.index(word), word)).text == text
+    assert apply(text).text == text
+
+
+@pytest.mark.parametrize("word", ["Министерство", "Северная", "Петров", "Москва"])
+def test_a_capitalised_form_or_name_keeps_its_capital_even_where_tesseract_doubted_it(
+        word: str) -> None:
+    text = f"Вчера {word} сообщило об этом."
+    start = text.index(word)
+    doubted = {**sure(text, start, word), start: CharChoice(60.0, ((word[0].lower(), 40.0),))}
+    assert apply(text, choices=doubted).text == text
+
+
+def test_a_common_word_s_capital_is_lowered_only_on_weak_evidence() -> None:
+    text = "Мы приступили к Работе над планом."
+    start = text.index("Работе")
+    confident = sure(text, start, "Работе")
+    assert apply(text, choices=confident).text == text
+    doubted = {**confident, start: CharChoice(60.0, (("р", 40.0),))}
+    assert apply(text, choices=doubted).text == "Мы приступили к работе над планом."
+    assert apply(text).text == text  # no evidence at all: the capital stays
+
+
+def test_capitals_inside_a_word_are_written_small() -> None:
+    assert apply("развитие стРаны идет по плану").text == "развитие страны идет по плану"
+
+
+def test_a_blank_inside_a_word_is_joined_and_its_gap_is_evidence() -> None:
+    text = "для знаменитой страны и прост ой работы"
+    blank = text.index("прост") + len("прост")
+    narrow = suggest(text, layout=Layout({blank: 0.3}))
+    wide = suggest(text, layout=Layout({blank: 1.1}))
+    (a,), (b,) = ([s for s in found if s.best.kind == "join"] for found in (narrow, wide))
+    assert a.best.text == b.best.text == "простой" and a.best.score > b.best.score
+    assert apply(text, layout=Layout({blank: 0.3})).text == "для знаменитой страны и простой работы"
+
+
+def test_the_number_sign_is_read_before_a_number_only() -> None:
+    text = "Приказ Х 904 от 5 мая выполнен."
+    doubted = {text.index("Х"): CharChoice(70.0, (("№", 30.0),))}
+    (found,) = suggest(text, choices=doubted)
+    assert found.original == "Х" and found.best.text == "№"
+    other = "Делегаты Х съезда прибыли."
+    doubted_other = {other.index("Х"): CharChoice(70.0, (("№", 30.0),))}
+    elsewhere = suggest(other, choices=doubted_other)
+    assert all(s.best.score < found.best.score for s in elsewhere)
+    assert apply(text, choices=doubted).text == "Приказ № 904 от 5 мая выполнен."
+    assert apply(other, choices=doubted_other).text == other
+
+
+def test_protected_names_and_reference_words_are_never_changed() -> None:
+    text = "Беседа с Хамкына о работе захазов."
+    assert apply(text, names=["захазов"]).text == text
+    assert apply(text, reference="Беседа о работе захазов").text == text
+
+
+def test_english_text_is_left_alone() -> None:
+    text = ("The Legation has the honor to report that the Minister received the delegation "
+            "on January 25, 1939.\n")
+    assert apply(text).changes == ()
+
+
+def test_komi_reference_lines_are_left_alone() -> None:
+    lines = sorted((KOMI / "1939_09" / "0200").glob("*.gt.txt"))[:40]
+    if not lines:
+        pytest.skip("shared/realdata is not beside the repository")
+    text = "\n".join(p.read_text(encoding="utf-8").strip() for p in lines)
+    assert apply(text).changes == ()
 
 
 def test_empty_and_blank_text() -> None:
-    assert apply("").changes == ()
-    assert suggest("   \n") == []
+    for text in ("", "   ", "\n\n", "123 456"):
+        assert apply(text).text == text and suggest(text) == []
 
 
-# --- learning ------------------------------------------------------------------------------------
+def test_a_threshold_of_one_applies_nothing_uncertain() -> None:
+    result = apply(SENTENCE, threshold=1.0)
+    assert all(c.score >= 1.0 for c in result.changes)
 
 
-def test_reference_words_become_candidates() -> None:
-    lexicon = Lexicon(learned=learn_from_references([ENTRY]))
-    assert corrected("тов. Сунцовьм был", lexicon=lexicon) == "тов. Сунцовым был"
+def test_settings_are_calibrated_values() -> None:
+    s = CorrectionSettings()
+    assert 0.5 < s.threshold < 1 and s.profile_rounds >= 0
 
 
-def test_reviewers_corrections_are_remembered() -> None:
-    lexicon = Lexicon(learned=learn_from_corrections([("Хамкьна", "Хамкына")]))
-    assert corrected("восстановлением Хамкьна", lexicon=lexicon) == "восстановлением Хамкына"
+# --- real tesseract output, made here -------------------------------------------------------------
+
+CAPITALS_PAGE = (
+    "Министерство иностранных дел сообщило, что\n"
+    "документы утверждены Министром и Северная\n"
+    "область получила их. Посольство известило\n"
+    "об этом тов. Петрова и консульский отдел.\n"
+)
+
+
+@pytest.mark.integration
+@needs_tesseract
+def test_a_read_page_with_capitals_inside_sentences_is_not_harmed(tmp_path: Path) -> None:
+    from ocr.batch import run_batch
+    from ocr.settings import load_settings
+
+    render_text_page(tmp_path / "page.png", CAPITALS_PAGE)
+    res = run_batch([tmp_path / "page.png"], gt_dir=None,
+                    settings=load_settings(None, output_dir=tmp_path / "out", workers=1,
+                                           dpi=150, correction="apply"))
+    (doc,) = res.documents
+    text = Path(doc.correction["path"]).read_text(encoding="utf-8")
+    read = Path(doc.text_path).read_text(encoding="utf-8")
+    words = ("Министерство", "Министром", "Северная", "Посольство")
+    assert sum(word in read for word in words) >= 3  # tesseract reads this clean page well
+    for word in words:
+        assert (word in read) <= (word in text)  # what OCR read right stays right
+    assert not [c for c in doc.correction["changes"] if c["kind"] == "case"]
+
+
+@pytest.mark.integration
+@needs_tesseract
+def test_komi_lines_read_by_tesseract_are_left_alone() -> None:
+    import subprocess
+
+    images = sorted((KOMI / "1939_09" / "0100").glob("*.tif"))[:30]
+    if not images:
+        pytest.skip("shared/realdata is not beside the repository")
+    lines = [subprocess.run(["tesseract", str(p), "stdout", "-l", "rus", "--psm", "7"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+             for p in images]
+    assert apply("\n".join(lines)).changes == ()

@@ -1,4 +1,4 @@
-"""What the project's references and reviewers teach post-OCR correction (ocr.correct_learned)."""
+"""What the project's references and reviewers teach post-OCR correction (ocr.correct.learned)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pytest
 pytest.importorskip("pymorphy3", reason="pymorphy3 + pymorphy3-dicts-ru are needed for ocr.correct")
 pytest.importorskip("wordfreq", reason="wordfreq is needed for ocr.correct")
 
-from ocr.correct import load_confusions  # noqa: E402
+from ocr.correct import load_channel  # noqa: E402
+from ocr.correct.learned import learned, review_pairs  # noqa: E402
 from ocr.correct.lexicon import default_lexicon  # noqa: E402
-from ocr.correct_learned import learned, review_pairs  # noqa: E402
-from ocr.correct_stage import apply_corrections  # noqa: E402
+from ocr.correct.stage import apply_corrections  # noqa: E402
 from ocr.review.decisions import decide, undo_last  # noqa: E402
 from ocr.store import FlagRow, Store  # noqa: E402
 
@@ -87,11 +87,11 @@ def test_references_and_reviews_teach_words_and_confusions(tmp_path):
     (gt / "broken.txt").write_bytes(b"")  # an empty reference is left out, not fatal
     taught = learned(gt, url)
     assert taught.reference_files == 1 and taught.review_pairs == 2
-    assert not default_lexicon().is_word("хамкына")
-    assert taught.lexicon.is_word("хамкына") and taught.lexicon.is_word("снабжении")
-    base = dict(load_confusions().readings("ь"))
-    assert "н" not in base
-    assert dict(taught.table.readings("ь"))["н"] < load_confusions().sub
+    assert not default_lexicon().known("хамкына")
+    assert taught.lexicon.known("хамкына") and taught.lexicon.known("снабжении")
+    assert "хамкына" in taught.lexicon.candidates("хамхына", distance=1)  # its own index
+    # The reviewed readings make "ь" for "н" likelier than the shipped channel has it.
+    assert taught.channel.edit_cost("н", "ь") < load_channel().edit_cost("н", "ь") - 1
     assert learned(gt, url) is taught  # the same sources: read once
     (gt / "more.txt").write_text("Пхеньян", encoding="utf-8")
     assert learned(gt, url) is not taught
@@ -101,19 +101,30 @@ def test_the_pipeline_applies_what_reviewers_taught(tmp_path):
     url, ids = _store(tmp_path)
     _decide(url, ids["correction"], "accept_ocr")
     _decide(url, ids["low"], "edit", "снабжении")
+    from ocr.correct import CorrectionSettings, suggest
+
     text = "Выполнение плаьа по снабжению."
-    kwargs = {"reference": None, "names": [], "threshold": 0.95, "profile_rounds": 0}
+    taught_model = learned(None, url)
+    once = CorrectionSettings(profile_rounds=0)
+    (before,) = suggest(text, settings=once)
+    (after,) = suggest(text, lexicon=taught_model.lexicon, channel=taught_model.channel,
+                       settings=once)
+    assert before.best.text == after.best.text == "плана"
+    assert after.best.score > before.best.score  # the reviewers saw "ь" read for "н"
+    between = (before.best.score + after.best.score) / 2
+    kwargs = {"reference": None, "names": [], "threshold": between, "profile_rounds": 0}
     plain = apply_corrections(text, out_path=tmp_path / "a.txt", **kwargs)
-    taught = apply_corrections(text, out_path=tmp_path / "b.txt", learned=learned(None, url),
+    taught = apply_corrections(text, out_path=tmp_path / "b.txt", learned=taught_model,
                                **kwargs)
     assert "плаьа" in plain["text"]
     assert taught["text"] == "Выполнение плана по снабжению."
+    assert taught["changes"][0]["score"] == round(after.best.score, 4)
 
 
 def test_scoring_of_earlier_documents_teaches_confusions(tmp_path):
     import json
 
-    from ocr.correct_learned import scored_confusions
+    from ocr.correct.learned import scored_confusions
 
     url = f"sqlite:///{tmp_path / 'ocr.db'}"
     store = Store(url)
@@ -135,6 +146,7 @@ def test_scoring_of_earlier_documents_teaches_confusions(tmp_path):
     assert scored_confusions(url) == {("к", "х"): 30, ("н", "ь"): 4}
     taught = learned(None, url)
     assert taught.scored_confusions == 34
-    base = load_confusions()
-    assert dict(taught.table.readings("х"))["к"] <= dict(base.readings("х"))["к"]
-    assert dict(taught.table.readings("ь"))["н"] < base.sub
+    base = load_channel()
+    assert taught.channel.edit_cost("к", "х") < base.edit_cost("к", "х")
+    assert taught.channel.edit_cost("н", "ь") < base.edit_cost("н", "ь")
+    assert taught.channel.edit_cost("е", "ж") == base.edit_cost("е", "ж")

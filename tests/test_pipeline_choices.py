@@ -13,11 +13,11 @@ from PIL import Image
 import ocr.correct
 import ocr.tesseract
 from ocr.batch import run_batch
-from ocr.correct.choices import CharChoice
-from ocr.correct_stage import joined_choices, page_choices
+from ocr.correct.evidence import CharChoice
+from ocr.correct.stage import joined_choices, page_choices
 from ocr.formats import hocr_text
 from ocr.tesseract import read_choices, read_words, words_to_text
-from tests.conftest import needs_tesseract, render_text_page
+from tests.conftest import GOOD_TEXT, needs_tesseract, render_text_page
 
 SECOND_PAGE = (
     "Советник Посольства тов. Петров сообщил, что\n"
@@ -90,7 +90,9 @@ def test_suggest_mode_records_choices_and_hands_them_to_the_suggestions(
     assert ["".join(c for c, _, _ in w) for w in read_choices(path)] == [w.text for w in text.words]
     hocr = page.ocr.outputs["hocr"].read_bytes()  # the delivered hOCR is word-level
     assert b"ocrx_cinfo" not in hocr and hocr_text(html.fromstring(hocr)) == text.text
-    assert any(f.type == "correction" for f in doc.flags)
+    # OCR reads this clean page exactly: correction is asked (with the choices) and finds nothing
+    assert text.text == GOOD_TEXT.rstrip("\n")
+    assert not any(f.type == "correction" for f in doc.flags)
     ((said, choices),) = spy.calls["suggest"]
     assert said == text.text and choices == page_choices(text, path)
     assert len(choices) == sum(len(w.text) for w in text.words)
@@ -147,8 +149,7 @@ def test_an_unreadable_hocr_costs_only_the_choices(scans: Path, tmp_path: Path,
     assert not list((tmp_path / "out").rglob("*.choices.json"))
     text = words_to_text(read_words(page.ocr.tsv))
     assert hocr_text(html.fromstring(page.ocr.outputs["hocr"].read_bytes())) == text.text
-    assert any(f.type == "correction" for f in doc.flags)  # corrected without choices
-    assert [c for _, c in spy.calls["suggest"]] == [{}]
+    assert [c for _, c in spy.calls["suggest"]] == [{}]  # corrected without choices
 
 
 def test_apply_mode_reads_each_page_s_choices_at_its_place_in_the_document(

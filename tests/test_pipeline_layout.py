@@ -1,6 +1,7 @@
-"""What the word boxes say in the pipeline: each page's layout (ocr.correct.layout) built from its
-tesseract words, handed to its suggestions and, joined at each page's place in the document, to
-apply; a speck read as a lone mark is deleted, and the review app shows and removes it."""
+"""What the word boxes say in the pipeline: each page's layout (ocr.correct.evidence) built from
+its tesseract words, handed to its suggestions and, joined at each page's place in the document,
+to apply; a speck read as a lone mark is suggested for deletion with its posterior, deleted when
+that reaches the threshold, and the review app shows and removes it."""
 
 from __future__ import annotations
 
@@ -17,9 +18,8 @@ from PIL import Image, ImageDraw
 
 import ocr.correct
 from ocr.batch import run_batch
-from ocr.correct.layout import Layout, text_layout
-from ocr.correct.strays import STRAY_MARKS, STRAY_SCORE
-from ocr.correct_stage import joined_layout, page_layout
+from ocr.correct.evidence import Layout, text_layout
+from ocr.correct.stage import joined_layout, page_layout
 from ocr.formats import page_text
 from ocr.pipeline import DocumentResult
 from ocr.tesseract import OcrText, read_words, words_to_text
@@ -30,6 +30,7 @@ pytestmark = [pytest.mark.integration, needs_tesseract,
               pytest.mark.filterwarnings("ignore:Using `httpx`")]
 
 SPECK_LINE = 1  # of GOOD_TEXT: "при научно-исследовательском институте земледелия"
+THRESHOLD = 0.9  # the apply run's threshold: the speck's deletion posterior reaches it
 
 
 def _specked_page(path: Path) -> Path:
@@ -80,15 +81,15 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
             mp.setattr(ocr.correct, name, _spied(getattr(ocr.correct, name), seen))
         res = run_batch([folder / "specked.tif"], gt_dir=None,
                         settings=load_settings(None, output_dir=out, workers=1, dpi=150,
-                                               correction="apply"))
+                                               correction="apply",
+                                               correction_threshold=THRESHOLD))
     (doc,) = res.documents
     return Run(out, doc, [words_to_text(read_words(p.ocr.tsv)) for p in doc.pages], calls)
 
 
 def _speck(text: OcrText, layout: Layout) -> int:
-    """The index of the page's one speck word."""
-    (start,) = layout.specks
-    (i,) = [i for i, (s, _) in enumerate(text.spans) if s == start]
+    """The index of the page's one word under half the page's word height: the speck."""
+    (i,) = [i for i, (s, _) in enumerate(text.spans) if layout.heights[s] < 0.5]
     return i
 
 
@@ -97,10 +98,11 @@ def test_page_layout_measures_the_blanks_of_a_real_page(run: Run) -> None:
     layout = page_layout(text)
     assert layout.gaps.keys() == {i for i, c in enumerate(text.text) if c == " "}
     assert all(0.8 < g < 2.0 for g in layout.gaps.values())
-    assert not layout.specks
+    assert all(h > 0.5 for h in layout.heights.values())
     words, blank = text.words, text.spans[0][1]  # after the first word, on the first line
     assert text.spans[1][0] == blank + 1 and words[1].box.left > words[0].box.right
-    assert layout.gap(blank) == pytest.approx((words[1].box.left - words[0].box.right) / 18, 0.2)
+    assert layout.gaps[blank] == pytest.approx((words[1].box.left - words[0].box.right) / 18,
+                                               0.2)
     assert layout == text_layout(text.text, text.spans, [(w.box.left, w.box.top, w.box.width,
                                                           w.box.height) for w in words])
 
@@ -111,7 +113,7 @@ def test_a_speck_at_a_line_end_is_a_lone_mark_with_a_small_box(run: Run) -> None
     i = _speck(text, layout)
     mark = text.words[i]
     line = text.text.splitlines()[SPECK_LINE]
-    assert all(c in STRAY_MARKS for c in mark.text) and line.endswith(" " + mark.text)
+    assert not any(c.isalnum() for c in mark.text) and line.endswith(" " + mark.text)
     typical = statistics.median(w.box.height for w in text.words if len(w.text) >= 4)
     assert mark.box.height < typical / 2  # under half the page's word height: a speck
 
@@ -122,13 +124,14 @@ def test_joined_layout_places_each_page_where_its_text_is_in_the_document(run: R
     whole = joined_layout([(t.text, lay) for t, lay in zip(run.texts, layouts, strict=True)])
     full = "\f".join(t.text for t in run.texts) + "\n"
     start = len(first.text) + 1
-    assert layouts[1].gaps and all(full[start + k] == " " and whole.gap(start + k) == g
+    assert layouts[1].gaps and all(full[start + k] == " " and whole.gaps[start + k] == g
                                    for k, g in layouts[1].gaps.items())
-    assert all(whole.gap(k) == g for k, g in layouts[0].gaps.items())
-    assert whole.specks == {start + k for k in layouts[1].specks}
+    assert all(whole.gaps[k] == g for k, g in layouts[0].gaps.items())
+    assert whole.heights == {**layouts[0].heights,
+                             **{start + k: h for k, h in layouts[1].heights.items()}}
     assert run.calls["suggest"] == layouts  # each page's flags read its own layout
     assert run.calls["apply"] == [whole]  # and apply the document's
-    (speck,) = whole.specks
+    speck = start + second.spans[_speck(second, layouts[1])][0]
     mark = second.words[_speck(second, layouts[1])].text
     assert full[speck - 1:speck + len(mark)] == " " + mark
 
@@ -139,16 +142,20 @@ def test_apply_mode_deletes_the_speck_s_mark_with_the_blank_before_it(run: Run) 
     s, e = second.spans[i]
     start = len(first.text) + 1 + s
     full = "\f".join(t.text for t in run.texts) + "\n"
-    strays = [c for c in run.doc.correction["changes"] if c["kind"] == "stray"]
-    assert strays == [{"start": start - 1, "end": start + e - s, "original": " " + second.words[i].text,
-                       "replacement": "", "score": STRAY_SCORE, "kind": "stray"}]
+    (flag,) = [f for f in run.doc.flags if f.type == "correction" and f.detail.get("delete")]
+    posterior = flag.detail["candidates"][0]["score"]
+    deleted = [c for c in run.doc.correction["changes"] if c["kind"] == "delete"]
+    assert deleted == [{"start": start - 1, "end": start + e - s,
+                        "original": " " + second.words[i].text, "replacement": "",
+                        "score": posterior, "kind": "delete"}]
+    assert THRESHOLD <= posterior < 1
     corrected = Path(run.doc.correction["path"]).read_text(encoding="utf-8")
     assert corrected == full[:start - 1] + full[start + e - s:]
     assert corrected.split("\f")[1].splitlines()[SPECK_LINE] == \
         second.text.splitlines()[SPECK_LINE].removesuffix(" " + second.words[i].text)
-    # Without the boxes the same text keeps the mark: the layout is what tells dirt from type.
-    kept = ocr.correct.apply(full, threshold=run.doc.correction["threshold"])
-    assert not [c for c in kept.changes if c.kind == "stray"]
+    # Without the boxes the mark's height is unknown: its posterior is another one.
+    alone = ocr.correct.suggest(full)
+    assert all(s.best.score != posterior for s in alone if s.best and s.best.kind == "delete")
 
 
 def test_the_speck_s_flag_suggests_deleting_its_word(run: Run) -> None:
@@ -157,8 +164,9 @@ def test_the_speck_s_flag_suggests_deleting_its_word(run: Run) -> None:
     mark = second.words[i]
     (flag,) = [f for f in run.doc.flags if f.type == "correction" and f.detail.get("delete")]
     assert (flag.page_number, flag.box, flag.ocr_text) == (2, mark.box, "")
-    assert flag.reason == (f'"{mark.text}" stands alone where the scan has only a speck; '
-                           f"suggested deleting it (score {STRAY_SCORE:.2f}, stray)")
+    posterior = flag.detail["candidates"][0]["score"]
+    assert flag.reason == (f'"{mark.text}" looks like dirt read as a mark; suggested deleting it '
+                           f"(posterior {posterior:.2f}, delete)")
     assert flag.detail["original"] == " " + mark.text and flag.detail["candidates"][0]["text"] == ""
     assert flag.detail["end"] - flag.detail["start"] == len(mark.text) + 1
 

@@ -531,7 +531,7 @@ def test_decisions_outlive_a_resumed_run_that_replaces_the_flags(client, sample:
 # --- suggested deletions of stray marks ----------------------------------------------------------
 
 # The page with a speck read as "|" after the last word of its fourth line, and correction's flag
-# deleting it (ocr.correct_stage.suggestion_flags: the mark and the blank before it go).
+# deleting it (ocr.correct.stage.suggestion_flags: the mark and the blank before it go).
 MARKED_LINES = [*OCR_LINES[:3], "консульским отделом Серегин. |", *OCR_LINES[4:]]
 
 
@@ -605,7 +605,7 @@ def test_a_suggested_deletion_decided_otherwise_keeps_a_word(marked_client, mark
 
 # --- suggested corrections of words ------------------------------------------------------------
 
-# Correction's flag for a misread word (ocr.correct_stage.suggestion_flags): the flag's OCR text is
+# Correction's flag for a misread word (ocr.correct.stage.suggestion_flags): the flag's OCR text is
 # the suggestion, the OCR's own reading is in its detail.
 MISREAD_LINES = [*OCR_LINES[:4], "количество оборудовакия", *OCR_LINES[5:]]
 

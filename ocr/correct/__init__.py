@@ -1,16 +1,11 @@
-"""Post-OCR correction of Russian typescript: lexicon, confusion-weighted candidates, audited changes."""
+"""Post-OCR correction of Russian typescript: one noisy channel learned from aligned pages, a
+Russian language model, decisions by posterior."""
 
 from __future__ import annotations
 
-from ocr.correct.candidates import SearchLimits, search
-from ocr.correct.confusions import (
-    ConfusionTable,
-    confusions_from_counts,
-    counts_from_pairs,
-    letter_counts,
-    load_confusions,
-)
+from ocr.correct.channel import Channel, load_channel, with_counts
 from ocr.correct.engine import apply, suggest, undo
+from ocr.correct.evidence import CharChoice, Layout, joined_choices, joined_layout
 from ocr.correct.lexicon import (
     Lexicon,
     LexiconNotInstalledError,
@@ -20,11 +15,11 @@ from ocr.correct.lexicon import (
     learn_from_references,
 )
 from ocr.correct.records import Candidate, Change, Correction, Suggestion
-from ocr.correct.scoring import CorrectionSettings, protected_words
+from ocr.correct.settings import CorrectionSettings
 
 __all__ = [
-    "Candidate", "Change", "ConfusionTable", "Correction", "CorrectionSettings", "Lexicon",
-    "LexiconNotInstalledError", "SearchLimits", "Suggestion", "WordList", "apply",
-    "confusions_from_counts", "counts_from_pairs", "default_lexicon", "learn_from_corrections",
-    "learn_from_references", "letter_counts", "load_confusions", "protected_words", "search", "suggest", "undo",
+    "Candidate", "Change", "Channel", "CharChoice", "Correction", "CorrectionSettings",
+    "Layout", "Lexicon", "LexiconNotInstalledError", "Suggestion", "WordList", "apply",
+    "default_lexicon", "joined_choices", "joined_layout", "learn_from_corrections",
+    "learn_from_references", "load_channel", "suggest", "undo", "with_counts",
 ]

@@ -2,60 +2,275 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from ocr.correct.case import capital_counts
-from ocr.correct.choices import Choices
-from ocr.correct.confusions import ConfusionTable
-from ocr.correct.edges import edge_suggestions
-from ocr.correct.glued import glued_suggestions
-from ocr.correct.layout import Layout
-from ocr.correct.lexicon import Lexicon
-from ocr.correct.profile import PROFILED_KINDS, known_letters, profiled_table
+from ocr.correct.channel import Channel, adapted, load_channel, word_cost
+from ocr.correct.decode import (
+    Option,
+    Page,
+    log_evidence,
+    prior,
+    russian_chunk,
+    short_options,
+    suggestion,
+    word_options,
+)
+from ocr.correct.evidence import Choices, Layout
+from ocr.correct.lexicon import Lexicon, default_lexicon, fold, russian_letters
 from ocr.correct.records import Candidate, Change, Correction, Suggestion
-from ocr.correct.scope import foreign_lines, noise_shift
-from ocr.correct.scoring import Context, CorrectionSettings, make_context
-from ocr.correct.spans import hyphen_suggestions, join_suggestions
-from ocr.correct.strays import stray_suggestions
-from ocr.correct.tokens import tokenize
-from ocr.correct.words import word_suggestions
+from ocr.correct.settings import CorrectionSettings
+from ocr.correct.tokens import NON_RUSSIAN_CYRILLIC, Chunk, chunks
+
+COMMON_ZIPF = 3.0  # a word at least this frequent (once in a million words) is a common one
 
 
-def suggest(text: str, *, lexicon: Lexicon | None = None, confusions: ConfusionTable | None = None,
+def make_page(text: str, *, lexicon: Lexicon | None = None, channel: Channel | None = None,
+              reference: str | None = None, names: Iterable[str] = (),
+              settings: CorrectionSettings | None = None, choices: Choices | None = None,
+              layout: Layout | None = None) -> Page:
+    """The page one call works with, the page's own error rate estimated from its words."""
+    lexicon = lexicon or default_lexicon()
+    channel = channel or load_channel()
+    found = tuple(chunks(text))
+    protected = frozenset(fold(c.text) for t in [reference or "", *names] for c in chunks(t))
+    words = [c for c in found if c.word_like and russian_chunk(c)]
+    share = sum(not lexicon.known(c.text) for c in words) / len(words) if words else 0.0
+    return Page(text, found, lexicon, channel, settings or CorrectionSettings(), protected,
+                choices or {}, layout or Layout(), channel.page_shift(share))
+
+
+def foreign_lines(page: Page) -> frozenset[int]:
+    """Lines correction leaves alone: with a letter Russian lacks, or, when the text as a whole
+    has too many clean words that are no Russian word nor one edit from a common one (OCR's
+    misreadings of Russian mostly are), every line."""
+    lines = {c.line for c in page.chunks if any(ch in NON_RUSSIAN_CYRILLIC for ch in c.text)}
+    clean = [c for c in page.chunks if c.letters >= 4 and c.text.isalpha()
+             and russian_chunk(c) and c.line not in lines]
+    if len(clean) < page.settings.gate_words:
+        return frozenset(lines)
+    far = sum(not page.lexicon.known(c.text) and not _near_common(page.lexicon, c.text)
+              for c in clean)
+    letters = sum(russian_letters(c.text) for c in clean) / len(clean)
+    if far / len(clean) > page.settings.foreign_share or letters < page.settings.foreign_letters:
+        return frozenset(c.line for c in page.chunks)
+    return frozenset(lines)
+
+
+def _near_common(lexicon: Lexicon, word: str) -> bool:
+    return any(lexicon.zipf(w) >= COMMON_ZIPF for w in lexicon.candidates(word, distance=1))
+
+
+def _touchable(page: Page, chunk: Chunk, skipped: frozenset[int]) -> bool:
+    return (chunk.line not in skipped and russian_chunk(chunk)
+            and fold(chunk.text) not in page.protected and not chunk.text.isdigit())
+
+
+def _chunk_suggestions(page: Page, skipped: frozenset[int]) -> tuple[list[Suggestion],
+                                                                     dict[int, list[Option]]]:
+    """Each chunk's suggestion, and every chunk's readings (for joins to weigh against)."""
+    out: list[Suggestion] = []
+    options: dict[int, list[Option]] = {}
+    for i, chunk in enumerate(page.chunks):
+        nxt = page.chunks[i + 1] if i + 1 < len(page.chunks) else None
+        if chunk.marks_only and chunk.line not in skipped:
+            out += _mark_suggestion(page, chunk)
+            continue
+        if not _touchable(page, chunk, skipped):
+            continue
+        found = (word_options(page, chunk, nxt) if chunk.letters >= page.settings.min_letters
+                 else short_options(page, chunk, nxt))
+        options[i] = found
+        s = suggestion(page, chunk.start, chunk.end, chunk, found, 0)
+        if s is not None:
+            out.append(_rendered(page, chunk, s))
+        else:
+            out += _case_suggestion(page, chunk)
+    return out, options
+
+
+def _mark_suggestion(page: Page, chunk: Chunk) -> list[Suggestion]:
+    """A chunk of marks alone read as noise: deleted with the blank before it."""
+    odds = page.channel.noise_odds(chunk.text, page.layout.heights.get(chunk.start))
+    p = 1 / (1 + math.exp(-odds))
+    if p <= 0.5:
+        return []
+    start, end = _deletion_span(page.text, chunk)
+    cand = Candidate("", p, 0.0, "delete")
+    return [Suggestion(start, end, chunk.index, page.text[start:end], (cand,), 1 - p)]
+
+
+def _deletion_span(text: str, chunk: Chunk) -> tuple[int, int]:
+    """The chunk and the blank before it on its line (or after it, first on a line)."""
+    start, end = chunk.start, chunk.outer_end
+    while start > 0 and text[start - 1] in " \t":
+        start -= 1
+    if start > 0 and text[start - 1] not in "\n\f":
+        return start, end
+    while end < len(text) and text[end] in " \t":
+        end += 1
+    return chunk.start, end
+
+
+def render(page: Page, chunk: Chunk, word: str) -> str:
+    """A folded reading written in the case OCR read it: all capitals stay capitals; a first
+    capital stays one unless tesseract doubted that letter, the word is no name, place,
+    organisation or capitalised form, and a small letter is likelier inside a sentence; a new
+    first letter at a sentence start is a capital."""
+    read = chunk.text
+    letters = [c for c in read if c.isalpha()]
+    if len(letters) > 1 and all(c.isupper() for c in letters):
+        return word.upper()
+    first = read[:1]
+    capital = word[:1].upper() + word[1:]
+    if first.isupper():
+        return word if not chunk.sentence_start and _lower_first(page, chunk, word) else capital
+    if not first.isalpha() or fold(first) != word[:1]:  # OCR's first letter was another one
+        return capital if (chunk.sentence_start or page.lexicon.proper(word)
+                           or _capital_likelier(page, chunk)) else word
+    return word
+
+
+def _line_start(page: Page, chunk: Chunk) -> bool:
+    return chunk.index == 0 or page.chunks[chunk.index - 1].line != chunk.line
+
+
+def _capital_likelier(page: Page, chunk: Chunk) -> bool:
+    """Whether a word is likelier to have a capital than not where it stands."""
+    return page.channel.capital_inside(line_start=_line_start(page, chunk)) > math.log(0.5)
+
+
+def _lower_first(page: Page, chunk: Chunk, word: str) -> bool:
+    """Whether a capital OCR read first inside a sentence is a small letter."""
+    return small_first(page, chunk, word) > 0.5
+
+
+def small_first(page: Page, chunk: Chunk, word: str) -> float:
+    """The posterior that a capital OCR read first inside a sentence is a small letter: 0 unless
+    tesseract doubted that letter more than an average one and the word is no name, place,
+    organisation or capitalised form; else by the case channel and the capital's prior."""
+    said = page.choices.get(chunk.start)
+    if (said is None or " " in word or chunk.sentence_start or page.lexicon.capitalised(word)
+            or page.channel.conf_shift(said) >= 0):
+        return 0.0
+    capital = page.channel.capital_inside(line_start=_line_start(page, chunk))
+    small = page.channel.case_read(said, "lower", "upper") + math.log1p(-math.exp(capital))
+    big = page.channel.case_read(said, "upper", "upper") + capital
+    return 1 / (1 + math.exp(big - small))
+
+
+def _case_suggestion(page: Page, chunk: Chunk) -> list[Suggestion]:
+    """A known word whose first capital is likelier a small letter (:func:`small_first`)."""
+    word = chunk.text
+    if not (word[:1].isupper() and word[1:].islower() and page.lexicon.known(word)):
+        return []
+    p = small_first(page, chunk, fold(word))
+    if p <= 0.5:
+        return []
+    small = word[:1].lower() + word[1:]
+    return [Suggestion(chunk.start, chunk.end, chunk.index, word,
+                       (Candidate(small, p, 0.0, "case"),), 1 - p)]
+
+
+def _rendered(page: Page, chunk: Chunk, s: Suggestion) -> Suggestion:
+    cands: dict[str, Candidate] = {}
+    for c in s.candidates:
+        text = render(page, chunk, c.text)
+        if text != s.original and text not in cands:
+            cands[text] = replace(c, text=text)
+    return replace(s, candidates=tuple(cands.values()))
+
+
+def _join_suggestions(page: Page, skipped: frozenset[int],
+                      options: dict[int, list[Option]]) -> list[Suggestion]:
+    """Two chunks one blank apart read as one word (a blank OCR put inside a word)."""
+    out = []
+    for i, (a, b) in enumerate(zip(page.chunks, page.chunks[1:], strict=False)):
+        if (i not in options or i + 1 not in options or a.outer_end != a.end
+                or page.text[a.end:b.start] != " " or a.line != b.line
+                or not (a.text.isalpha() and b.text.isalpha()) or min(a.letters, b.letters) < 2):
+            continue
+        found = _join_options(page, a, b, page.chunks[i + 2] if i + 2 < len(page.chunks)
+                              else None)
+        if not found:
+            continue
+        apart = Option("", log_evidence(options[i]) + log_evidence(options[i + 1]), 0.0, "edit")
+        s = suggestion(page, a.start, b.end, a, [apart, *found], 0)
+        if s is not None:
+            joined = Chunk(a.start, b.end, page.text[a.start:b.end], a.index, a.line,
+                           a.sentence_start, b.outer_end)
+            out.append(_rendered(page, joined, s))
+    return out
+
+
+def _join_options(page: Page, a: Chunk, b: Chunk, nxt: Chunk | None) -> list[Option]:
+    """Known words near the two chunks read as one, with the channel cost of the blank."""
+    read = fold(a.text + " " + b.text)
+    glued = read.replace(" ", "")
+    if len(glued) < 4:
+        return []
+    said = page.said(a) + (None,) + page.said(b)
+    gap = page.channel.gap_shift(page.layout.gaps.get(a.end))
+    pool = page.lexicon.candidates(glued, distance=min(page.settings.join_distance,
+                                                      1 if len(glued) <= 5 else 2))
+    out = []
+    for w in [w for w in pool if page.lexicon.known(w)][:page.settings.pool]:
+        cost = word_cost(page.channel, w, read, said, shift=page.shift) + gap
+        out.append(Option(w, prior(page, w, nxt) - cost, cost, "join"))
+    return out
+
+
+def _all_suggestions(page: Page) -> tuple[list[Suggestion], frozenset[int]]:
+    """Every suggestion of the page, after adapting the channel to the page's own surest
+    readings (``profile_rounds`` times)."""
+    found, skipped = _suggestions(page)
+    for _ in range(page.settings.profile_rounds):
+        sure, _ = _rewrite(page.text, _choose(found, page.settings.threshold))
+        if sure == page.text:
+            break
+        page = replace(page, channel=adapted(page.channel, page.text, sure,
+                                             weight=page.settings.profile_weight))
+        found, skipped = _suggestions(page)
+    return found, skipped
+
+
+def _suggestions(page: Page) -> tuple[list[Suggestion], frozenset[int]]:
+    skipped = foreign_lines(page)
+    singles, options = _chunk_suggestions(page, skipped)
+    joins = _join_suggestions(page, skipped, options)
+    found = [s for s in singles + joins if s.candidates]
+    return sorted(found, key=lambda s: (s.start, -s.end)), skipped
+
+
+def suggest(text: str, *, lexicon: Lexicon | None = None, channel: Channel | None = None,
             reference: str | None = None, names: Iterable[str] = (),
-            settings: CorrectionSettings | None = None,
-            choices: Choices | None = None, layout: Layout | None = None) -> list[Suggestion]:
-    """Ranked candidates for every out-of-lexicon span of ``text``; the text is not changed.
-
-    Spans may overlap (a join of two words and a fix of one of them); ``apply`` resolves that.
-    Words of ``reference`` and of ``names`` are never suggested for change. ``choices`` is what
-    tesseract said of each character of ``text`` (``ocr.correct.choices``), ``layout`` what the
-    page's word boxes said of its blanks and specks (``ocr.correct.layout``), when known.
-    """
-    return _suggest(text, _profiled(text, make_context(lexicon, confusions, reference, names,
-                                                       settings, choices, layout)))[0]
+            settings: CorrectionSettings | None = None, choices: Choices | None = None,
+            layout: Layout | None = None) -> list[Suggestion]:
+    """Every span of ``text`` whose likeliest reading is not what OCR read, with its readings
+    ranked by posterior; the text is not changed. Words of ``reference`` and ``names`` are
+    never suggested for change."""
+    page = make_page(text, lexicon=lexicon, channel=channel, reference=reference, names=names,
+                     settings=settings, choices=choices, layout=layout)
+    return _all_suggestions(page)[0]
 
 
 def apply(text: str, *, threshold: float | None = None, lexicon: Lexicon | None = None,
-          confusions: ConfusionTable | None = None, reference: str | None = None,
+          channel: Channel | None = None, reference: str | None = None,
           names: Iterable[str] = (), settings: CorrectionSettings | None = None,
           choices: Choices | None = None, layout: Layout | None = None) -> Correction:
-    """``text`` with each suggestion whose best candidate scores at least ``threshold`` applied.
-
-    A Latin twin among Cyrillic letters is always made Cyrillic. The reference is read, never
-    edited: its words are protected in ``text``.
-    """
-    ctx = _profiled(text, make_context(lexicon, confusions, reference, names, settings, choices,
-                                       layout))
-    limit = ctx.settings.threshold if threshold is None else threshold
-    suggestions, skipped = _suggest(text, ctx)
-    new_text, changes = _rewrite(text, _choose(suggestions, limit))
-    return Correction(text, new_text, tuple(changes), limit, skipped)
+    """``text`` with each suggestion whose best reading's posterior reaches ``threshold``
+    applied (overlapping ones: joins first); every change keeps its posterior."""
+    page = make_page(text, lexicon=lexicon, channel=channel, reference=reference, names=names,
+                     settings=settings, choices=choices, layout=layout)
+    limit = page.settings.threshold if threshold is None else threshold
+    found, skipped = _all_suggestions(page)
+    new_text, changes = _rewrite(text, _choose(found, limit))
+    return Correction(text, new_text, tuple(changes), limit, tuple(sorted(skipped)))
 
 
 def undo(correction: Correction, changes: Iterable[Change] | None = None) -> str:
-    """The corrected text with ``changes`` (default: all of them) put back as they were.
+    """The corrected text with ``changes`` (default: all) put back as they were.
 
     Raises ValueError when a change does not belong to this correction.
     """
@@ -68,70 +283,23 @@ def undo(correction: Correction, changes: Iterable[Change] | None = None) -> str
     return text
 
 
-def _profiled(text: str, ctx: Context) -> Context:
-    """``ctx`` with its table made cheaper by the page's own sure corrections
-    (``ocr.correct.profile``), counted ``profile_rounds`` times, each round with the last one's
-    table. The threshold for "sure" is the settings' one, whatever ``apply`` is given."""
-    rounds = ctx.settings.profile_rounds
-    if rounds <= 0:
-        return ctx
-    known = known_letters(tokenize(text), ctx.lexicon)
-    table = ctx.table
-    for _ in range(rounds):
-        suggestions, _ = _suggest(text, replace(ctx, table=table))
-        sure = [(s.original, c.text) for s, c in _choose(suggestions, ctx.settings.threshold)
-                if c.kind in PROFILED_KINDS]
-        new = profiled_table(ctx.table, known, sure)
-        if new is table or new.by_ocr == table.by_ocr:
-            break
-        table = new
-    return replace(ctx, table=table)
-
-
-def _suggest(text: str, ctx: Context) -> tuple[list[Suggestion], tuple[int, ...]]:
-    """All suggestions, and the lines left alone as not Russian."""
-    tokens = tokenize(text)
-    skipped = foreign_lines(tokens, ctx)
-    live = [t for t in tokens if t.line not in skipped]
-    ctx = replace(ctx, keep_shift=noise_shift(live, ctx), capital_counts=capital_counts(live))
-    used: set[int] = set()
-    hyphenated = hyphen_suggestions(text, live, used, ctx)  # marks both parts as used
-    found = hyphenated if ctx.settings.join_hyphenation else []
-    found += glued_suggestions(text, live, used, ctx)
-    found += edge_suggestions(text, live, used, ctx)
-    found += join_suggestions(text, live, used, ctx)
-    found += stray_suggestions(text, live, skipped, ctx.layout, ctx.settings.tight_gap)
-    found += [s for t in live if t.index not in used
-              for s in word_suggestions(text, tokens, t, ctx)]
-    return sorted(found, key=lambda s: (s.start, -s.end)), skipped
-
-
-def _choose(suggestions: Sequence[Suggestion],
-            threshold: float) -> list[tuple[Suggestion, Candidate]]:
-    """Non-overlapping picks: two-word spans first, then single words; script fixes always."""
+def _choose(found: Sequence[Suggestion], threshold: float) -> list[tuple[Suggestion, Candidate]]:
+    """Non-overlapping picks whose posterior reaches ``threshold``: joins first."""
     picked: list[tuple[Suggestion, Candidate]] = []
     taken: list[tuple[int, int]] = []
-    for s in sorted(suggestions, key=lambda s: (not _spans_two(s), s.start)):
-        pick = _pick(s, threshold)
-        if pick is None or any(s.start < e and b < s.end for b, e in taken):
+    for s in sorted(found, key=lambda s: (s.best is None or s.best.kind != "join", s.start)):
+        best = s.best
+        if best is None or best.score < threshold:
             continue
-        picked.append((s, pick))
+        if any(s.start < e and b < s.end for b, e in taken):
+            continue
+        picked.append((s, best))
         taken.append((s.start, s.end))
     return sorted(picked, key=lambda p: p[0].start)
 
 
-def _spans_two(s: Suggestion) -> bool:
-    return s.best is not None and s.best.kind in ("hyphen", "join")
-
-
-def _pick(s: Suggestion, threshold: float) -> Candidate | None:
-    """The best candidate if it clears the threshold, else a script fix if there is one."""
-    if s.best is not None and s.best.score >= threshold:
-        return s.best
-    return next((c for c in s.candidates if c.kind == "script"), None)
-
-
-def _rewrite(text: str, picks: Sequence[tuple[Suggestion, Candidate]]) -> tuple[str, list[Change]]:
+def _rewrite(text: str, picks: Sequence[tuple[Suggestion, Candidate]]
+             ) -> tuple[str, list[Change]]:
     """Build the corrected text left to right, recording offsets in both texts."""
     parts: list[str] = []
     changes: list[Change] = []

@@ -1,24 +1,35 @@
-"""The Russian lexicon: pymorphy3's dictionary, wordfreq frequencies and the project's learned words."""
+"""The Russian lexicon: wordfreq's word frequencies (a real corpus), pymorphy3's forms and tags,
+the data table of the period's tokens, the project's learned words, and the deletion index."""
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import math
+import os
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
 from typing import Any
 
-from ocr.correct.tokens import tokenize
+import numpy as np
+import regex
+
+from ocr.correct.index import DeleteIndex, build, cache_dir, cached_index
 from ocr.exceptions import MissingDependencyError
 
-# Zipf value (log10 per billion words) given to dictionary words that wordfreq does not list.
-FLOOR_ZIPF = 1.0
-# Zipf value of words learned from the project's references and reviewers' corrections.
-LEARNED_ZIPF = 5.0
-# wordfreq tokens at least this frequent count as words even when the dictionary lacks them.
-COMMON_ZIPF = 3.0
-RUSSIAN_LOWER = "абвгдежзийклмнопрстуфхцчшщъыьэюя"  # ё is walked with е
-_SEPARATOR = b"\x01"  # dawg_python's payload separator: a key is complete when it can follow
+DATA = Path(__file__).resolve().parent.parent / "data"
+TOKENS_TABLE = DATA / "tokens_ru.tsv"
+CAPITALS_TABLE = DATA / "capitals_ru.tsv"
+LETTERS_TABLE = DATA / "letters_ru.tsv"
+_RUSSIAN = regex.compile(r"[а-я]+")
+PROPER_TAGS = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"})
+LEARNED_ZIPF = 4.0  # a word of the project's references or reviews is a common word here
+FLOOR_ZIPF = 0.5  # a form pymorphy3 knows that wordfreq does not list
+MEMO_MAX = 100_000
+KNOWN_ZIPF = 2.0  # rarer entries of wordfreq's list are as often typos as words
 
 
 class LexiconNotInstalledError(MissingDependencyError):
@@ -27,37 +38,111 @@ class LexiconNotInstalledError(MissingDependencyError):
 
 
 @dataclass(frozen=True)
-class WordList:
-    """Words learned by the project: lower-case counts, forms as written, reviewers' fixes."""
+class TokenRow:
+    """A row of the tokens table: a form, its Zipf frequency, what must follow it for that
+    frequency to hold (``number``, ``capital`` or ``any``), whether a period after it ends no
+    sentence, and where the row comes from."""
 
-    counts: Mapping[str, int] = field(default_factory=dict)
-    forms: frozenset[str] = frozenset()
-    replacements: Mapping[str, str] = field(default_factory=dict)
-
-    def merge(self, other: WordList) -> WordList:
-        """Both lists in one; ``other``'s replacements win."""
-        return WordList(dict(Counter(self.counts) + Counter(other.counts)), self.forms | other.forms,
-                        {**self.replacements, **other.replacements})
-
-
-def learn_from_references(texts: Iterable[str]) -> WordList:
-    """Every word of the reference transcriptions, as written and lower-cased."""
-    counts: Counter[str] = Counter()
-    forms: set[str] = set()
-    for text in texts:
-        for token in tokenize(text):
-            if any(c.isalpha() for c in token.text):
-                counts[token.text.lower()] += 1
-                forms.add(token.text)
-    return WordList(dict(counts), frozenset(forms))
+    form: str
+    zipf: float
+    after: str
+    abbreviation: bool
+    source: str
 
 
-def learn_from_corrections(pairs: Iterable[tuple[str, str]]) -> WordList:
-    """Reviewers' (wrong, right) pairs: the right words join the list, wrong -> right is remembered."""
-    pairs = list(pairs)
-    learned = learn_from_references(right for _, right in pairs)
-    replacements = {wrong: right for wrong, right in pairs if wrong != right and wrong.strip()}
-    return WordList(learned.counts, learned.forms, replacements)
+def fold(word: str) -> str:
+    """The lexicon's key of a word: lower case, ё written е."""
+    return word.lower().replace("ё", "е")
+
+
+@cache
+def token_rows(path: Path = TOKENS_TABLE) -> dict[str, TokenRow]:
+    """The tokens table (``ocr/data/tokens_ru.tsv``) by form."""
+    rows = {}
+    with path.open(encoding="utf-8") as f:
+        for r in csv.DictReader((line for line in f if not line.startswith("#")),
+                                delimiter="\t"):
+            rows[r["form"]] = TokenRow(r["form"], float(r["zipf"]), r["after"],
+                                       r["abbreviation"] == "1", r["source"])
+    return rows
+
+
+@cache
+def capital_shares(path: Path = CAPITALS_TABLE) -> dict[str, float]:
+    """Words written with a capital inside a sentence, and the share of their occurrences
+    inside sentences that have one (``ocr/data/capitals_ru.tsv``)."""
+    out = {}
+    with path.open(encoding="utf-8") as f:
+        for r in csv.DictReader((line for line in f if not line.startswith("#")),
+                                delimiter="\t"):
+            out[r["word"]] = int(r["capital"]) / max(int(r["inside"]), 1)
+    return out
+
+
+@cache
+def letter_weights(path: Path = LETTERS_TABLE) -> dict[str, int]:
+    """Letter trigram and bigram weights of Russian words (``ocr/data/letters_ru.tsv``)."""
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#") and not line.startswith("gram\t"):
+            gram, weight = line.split("\t")
+            out[gram] = int(weight)
+    return out
+
+
+def russian_letters(word: str) -> float:
+    """Mean ln P(letter | two before) of ``word`` under Russian words' letter trigrams: how
+    Russian its letters look (misread Russian stays close, another language does not)."""
+    weights = letter_weights()
+    padded = f"^{fold(word)}$"
+    total = 0.0
+    for i in range(len(padded) - 2):
+        tri, bi = weights.get(padded[i:i + 3], 0), weights.get(padded[i:i + 2], 0)
+        total += math.log((tri + 0.1) / (bi + 3.4))  # 0.1 of a weight for each of 34 letters
+    return total / max(len(padded) - 2, 1)
+
+
+def _wordfreq_file() -> Path:
+    try:
+        import wordfreq
+    except ImportError as e:
+        raise LexiconNotInstalledError() from e
+    return Path(wordfreq.__file__).parent / "data" / "large_ru.msgpack.gz"
+
+
+def _source_hash() -> str:
+    """What the base lexicon is made of: wordfreq's Russian list and the tokens table."""
+    h = hashlib.sha256()
+    for path in (_wordfreq_file(), TOKENS_TABLE):
+        h.update(path.read_bytes())
+    return h.hexdigest()[:24]
+
+
+def _build_words() -> tuple[list[str], np.ndarray]:
+    """Every Russian word of wordfreq's list and every form of the tokens table, with Zipf."""
+    from wordfreq import get_frequency_dict
+
+    freq = get_frequency_dict("ru", "large")
+    zipf = {w: math.log10(f * 1e9) for w, f in freq.items() if _RUSSIAN.fullmatch(w)}
+    for row in token_rows().values():
+        zipf[fold(row.form)] = max(zipf.get(fold(row.form), 0.0), row.zipf)
+    words = sorted(zipf)
+    return words, np.array([zipf[w] for w in words], dtype=np.float32)
+
+
+@lru_cache(maxsize=1)
+def base_words() -> tuple[tuple[str, ...], np.ndarray]:
+    """The base word list and its Zipf values, cached on disk beside the index."""
+    path = cache_dir() / f"words-{_source_hash()}.npz"
+    if path.is_file():
+        with np.load(path) as data:
+            return tuple(str(data["words"]).split("\n")), data["zipf"]
+    words, zipf = _build_words()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
+    np.savez(tmp, words=np.array("\n".join(words)), zipf=zipf)
+    tmp.replace(path)
+    return tuple(words), zipf
 
 
 @lru_cache(maxsize=1)
@@ -69,107 +154,123 @@ def _analyzer() -> Any:
     return pymorphy3.MorphAnalyzer(lang="ru")
 
 
-@lru_cache(maxsize=1)
-def _zipf_function() -> Any:
-    try:
-        from wordfreq import zipf_frequency
-    except ImportError as e:
-        raise LexiconNotInstalledError() from e
-    return zipf_frequency
+@dataclass(frozen=True)
+class WordList:
+    """Words the project taught: lower-case counts, forms as written, reviewers' fixes."""
+
+    counts: Mapping[str, int] = field(default_factory=dict)
+    forms: frozenset[str] = frozenset()
+    replacements: Mapping[str, str] = field(default_factory=dict)
+
+    def merge(self, other: WordList) -> WordList:
+        """Both lists in one; ``other``'s replacements win."""
+        return WordList(dict(Counter(self.counts) + Counter(other.counts)),
+                        self.forms | other.forms, {**self.replacements, **other.replacements})
+
+
+def learn_from_references(texts: Iterable[str]) -> WordList:
+    """Every word of the reference transcriptions, as written and folded."""
+    counts: Counter[str] = Counter()
+    forms: set[str] = set()
+    for text in texts:
+        for word in regex.findall(r"\p{L}+(?:-\p{L}+)*", text):
+            counts[fold(word)] += 1
+            forms.add(word)
+    return WordList(dict(counts), frozenset(forms))
+
+
+def learn_from_corrections(pairs: Iterable[tuple[str, str]]) -> WordList:
+    """Reviewers' (read, decided) pairs: the decided words join the list, and the fix is kept."""
+    pairs = list(pairs)
+    learned = learn_from_references(right for _, right in pairs)
+    fixes = {wrong: right for wrong, right in pairs if wrong != right and wrong.strip()}
+    return WordList(learned.counts, learned.forms, fixes)
 
 
 @dataclass(frozen=True, eq=False)
 class Lexicon:
-    """Word membership, prefix walks over the dictionary and frequencies, with memo tables."""
+    """Word frequencies, forms and tags, and candidates by deletion index; loaded once per
+    process (:func:`default_lexicon`) and shared by every page."""
 
+    words: tuple[str, ...]
+    zipfs: Mapping[str, float]
+    index: DeleteIndex
     learned: WordList = field(default_factory=WordList)
-    morph: Any = field(default_factory=_analyzer, repr=False)
-    # Memo tables: the record stays frozen in what it answers, only its caches fill.
+    learned_index: DeleteIndex | None = None
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    def __post_init__(self) -> None:
-        prefixes = {w[:i] for w in self.learned.counts for i in range(len(w) + 1)}
-        self._memo["learned_prefixes"] = prefixes
-        self._memo["dawg"] = self.morph.dictionary.words.dct
+    @property
+    def morph(self) -> Any:
+        """pymorphy3's analyser (loaded on first use)."""
+        return _analyzer()
 
-    # -- dictionary walk ---------------------------------------------------------------------
+    def with_learned(self, learned: WordList) -> Lexicon:
+        """This lexicon with the project's words added (their small index built in memory)."""
+        words = sorted(w for w in learned.counts if w not in self.zipfs)
+        return Lexicon(self.words, self.zipfs, self.index, learned,
+                       build(words) if words else None)
 
-    def root(self) -> tuple[int, ...]:
-        """The dictionary node of the empty prefix."""
-        return (self._memo["dawg"].ROOT,)
-
-    def step(self, nodes: tuple[int, ...], char: str) -> tuple[int, ...]:
-        """Nodes after reading ``char`` (е also walks ё); empty when no word goes on so."""
-        steps = self._memo.setdefault("steps", {})
-        key = (nodes, char)
-        if key not in steps:
-            steps[key] = self._step(nodes, char)
-        return steps[key]  # type: ignore[no-any-return]
-
-    def _step(self, nodes: tuple[int, ...], char: str) -> tuple[int, ...]:
-        dawg = self._memo["dawg"]
-        out = []
-        for label in ("е", "ё") if char == "е" else (char,):
-            data = label.encode("utf-8")
-            for node in nodes:
-                nxt = dawg.follow_bytes(data, node)
-                if nxt is not None:
-                    out.append(nxt)
-        return tuple(out)
-
-    def children(self, nodes: tuple[int, ...]) -> tuple[tuple[str, tuple[int, ...]], ...]:
-        """(letter, nodes) for every Russian letter some dictionary word continues with."""
-        kids = self._memo.setdefault("children", {})
-        if nodes not in kids:
-            steps = ((c, self.step(nodes, c)) for c in RUSSIAN_LOWER)
-            kids[nodes] = tuple((c, n) for c, n in steps if n)
-        return kids[nodes]  # type: ignore[no-any-return]
-
-    def complete(self, nodes: tuple[int, ...]) -> bool:
-        """Whether a dictionary word ends at one of ``nodes``."""
-        dawg = self._memo["dawg"]
-        return any(dawg.follow_bytes(_SEPARATOR, node) is not None for node in nodes)
-
-    def memo(self, name: str) -> dict[Any, Any]:
-        """A named memo table living as long as this lexicon (search results, for one)."""
-        return self._memo.setdefault("memo:" + name, {})
-
-    def is_learned_prefix(self, prefix: str) -> bool:
-        """Whether a learned word starts with ``prefix`` (lower case)."""
-        return prefix in self._memo["learned_prefixes"]
-
-    # -- membership and frequency ------------------------------------------------------------
+    def zipf(self, word: str) -> float:
+        """The Zipf frequency of ``word`` (folded); 0 when neither list knows it."""
+        key = fold(word)
+        z = self.zipfs.get(key, 0.0)
+        if key in self.learned.counts:
+            z = max(z, LEARNED_ZIPF)
+        if z == 0.0 and self.in_dictionary(key):
+            z = FLOOR_ZIPF
+        return z
 
     def in_dictionary(self, word: str) -> bool:
-        """pymorphy3 knows the lower-case ``word`` (е may stand for ё)."""
+        """pymorphy3 knows the folded ``word`` as a dictionary form (not a guess)."""
         key = "d:" + word
         if key not in self._memo:
             self._memo[key] = bool(word) and self.morph.word_is_known(word)
         return bool(self._memo[key])
 
-    def is_word(self, word: str) -> bool:
-        """Dictionary, learned or common word; hyphenated compounds count when all parts do."""
-        low = word.lower()
-        if self.in_dictionary(low) or low in self.learned.counts or self.zipf(low) >= COMMON_ZIPF:
+    def known(self, word: str) -> bool:
+        """A word pymorphy3 knows, one wordfreq lists as more than a typo's frequency, a
+        learned one, or a hyphenated compound of such words."""
+        key = fold(word)
+        if self._known(key):
             return True
-        parts = low.split("-")
-        return len(parts) > 1 and all(p and self.is_word(p) for p in parts)
+        parts = key.split("-")
+        return len(parts) > 1 and all(p and self._known(p) for p in parts)
 
-    def zipf(self, word: str) -> float:
-        """wordfreq's Zipf frequency of the lower-case ``word`` (0 when unlisted)."""
-        key = "z:" + word
+    def _known(self, key: str) -> bool:
+        return (self.zipfs.get(key, 0.0) >= KNOWN_ZIPF or key in self.learned.counts
+                or key in token_rows() or self.in_dictionary(key))
+
+    def candidates(self, word: str, *, distance: int) -> list[str]:
+        """Words within ``distance`` edits of the folded ``word``, from both indexes."""
+        key = fold(word)
+        memo = self._memo.setdefault("candidates", {})
+        if (key, distance) not in memo:
+            if len(memo) > MEMO_MAX:  # a long batch would otherwise keep every page's words
+                memo.clear()
+            found = self.index.lookup(key, distance=distance)
+            if self.learned_index is not None:
+                found += self.learned_index.lookup(key, distance=distance)
+            memo[(key, distance)] = tuple(found)
+        return list(memo[(key, distance)])
+
+    def proper(self, word: str) -> bool:
+        """Whether a parse of ``word`` is a name, surname, patronymic, place or organisation."""
+        key = "p:" + word
         if key not in self._memo:
-            self._memo[key] = _zipf_function()(word, "ru") if word else 0.0
-        return float(self._memo[key])
+            self._memo[key] = any(PROPER_TAGS & p.tag.grammemes
+                                  for p in self.morph.parse(fold(word)))
+        return bool(self._memo[key])
 
-    def prior_zipf(self, word: str) -> float:
-        """The Zipf value ranking uses: learned words rank high, known unlisted ones at the floor."""
-        low = word.lower()
-        z = max(self.zipf(low), FLOOR_ZIPF if self.in_dictionary(low) else 0.0)
-        return max(z, LEARNED_ZIPF) if low in self.learned.counts else z
+    def capitalised(self, word: str) -> bool:
+        """Whether ``word`` is written with a capital inside sentences: a name, place or
+        organisation, a capitalised form of the capitals table, or one the project wrote so."""
+        return (self.proper(word) or fold(word) in capital_shares()
+                or word[:1].upper() + word[1:].lower() in self.learned.forms)
 
 
 @lru_cache(maxsize=1)
 def default_lexicon() -> Lexicon:
     """The lexicon with no learned words, loaded once per process."""
-    return Lexicon()
+    words, zipf = base_words()
+    index = cached_index(words, lexicon_key=_source_hash())
+    return Lexicon(words, dict(zip(words, zipf.tolist(), strict=True)), index)

@@ -5,14 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-CandidateKind = Literal["script", "edit", "split", "join", "hyphen", "learned", "case", "glued",
-                        "stray", "number",
-                        "title"]
+CandidateKind = Literal["edit", "split", "join", "delete", "case", "learned"]
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """One replacement for a span: its text, posterior score in [0, 1] and channel cost in nats."""
+    """One reading of a span: its text, posterior in [0, 1] and channel cost in nats."""
 
     text: str
     score: float
@@ -22,7 +20,8 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Suggestion:
-    """An out-of-lexicon span of the page text with ranked candidates; ``keep_score`` is P(original)."""
+    """A span of the text with its readings ranked by posterior; ``keep_score`` is the
+    posterior of the text as read."""
 
     start: int
     end: int
@@ -39,7 +38,8 @@ class Suggestion:
 
 @dataclass(frozen=True)
 class Change:
-    """One applied replacement; ``start/end`` index the original text, ``new_start/new_end`` the result."""
+    """One applied replacement; ``start/end`` index the original text, ``new_start/new_end``
+    the result; ``score`` is its posterior."""
 
     start: int
     end: int

@@ -1,4 +1,5 @@
-"""Word tokens with offsets, sentence starts, scripts, Roman numerals and line-end hyphenation."""
+"""The OCR text as chunks: each run of non-blank characters, its punctuation peeled off, with
+its line and whether it starts a sentence."""
 
 from __future__ import annotations
 
@@ -6,32 +7,24 @@ from dataclasses import dataclass
 
 import regex
 
-# Letters and digits, with inner hyphens kept (научно-исследовательский, 7-1-1956).
-_WORD = regex.compile(r"[\p{L}\p{N}]+(?:[-\u2010][\p{L}\p{N}]+)*")
-# A word broken at a line end: "об-\nласть" (the hyphen may be followed by blanks).
-_HYPHENATED = regex.compile(r"(\p{L}+)[-\u2010\u00ad][ \t]*\n[ \t]*(\p{L}+)")
-_LINE_END_HYPHEN = regex.compile(r"[-\u2010\u00ad][ \t]*(?:\n|\Z)")
-# Marks that OCR leaves where it misread a letter; a word glued to one is only a piece of a word.
-_STRAY = frozenset("^<>[]{}|`‘’'\"*~\\/_@#$%&=+")
-_MARKS = regex.compile(r"[^\s\p{L}\p{N}\-\u2010]+")
-_ROMAN = regex.compile(r"M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})")
-_SENTENCE_END = frozenset(".!?…")
+from ocr.correct.lexicon import fold, token_rows
 
-# Abbreviations of the period's paperwork; a token followed by "." that is one of these is kept.
-ABBREVIATIONS = frozenset({
-    "тов", "тт", "зав", "зам", "г", "гг", "т", "д", "пр", "им", "др", "см", "ул", "обл", "р-н", "с",
-    "млн", "млрд", "руб", "коп", "тыс", "вх", "исх", "экз", "л", "стр", "ст", "п", "пп", "н", "напр",
-    "нач", "пред", "секр", "сов", "вкл", "кв", "км", "кг", "ц", "т.е", "т.к", "т.д", "т.п", "и.о",
-})
-# Cyrillic letters that can stand alone as Russian words.
-ONE_LETTER_WORDS = frozenset("вкосуиая")
-# Letters of Komi that Russian lacks: a word holding one of them is not Russian (Latin ö and i too).
+_CHUNK = regex.compile(r"[^\s.,;:!?]+")
+_PUNCT = regex.compile(r"[.,;:!?]*")
+# Quotes and brackets a typist typed (straight quotes, guillemets); curly quotes and backticks
+# stay in the core: a typewriter had none, so there they are what OCR read for a letter or dirt.
+LEADING = "(«\"„-–—"
+TRAILING = ")»\"-–—"
+_ENDS_SENTENCE = frozenset(".!?…")
+# Letters that Komi and other Cyrillic languages have and Russian lacks.
 NON_RUSSIAN_CYRILLIC = frozenset("ӧӦіІöÖїЇєЄўЎ")
 
 
 @dataclass(frozen=True)
-class Token:
-    """One word of a text: its span, position in the token list, line and context flags."""
+class Chunk:
+    """One chunk of the text (a run of characters between blanks and sentence punctuation):
+    ``start``/``end`` and ``text`` are its core (without quotes, brackets and dashes around
+    it); ``outer_end`` is where the punctuation right after it ends."""
 
     start: int
     end: int
@@ -39,90 +32,66 @@ class Token:
     index: int
     line: int
     sentence_start: bool
-    before_period: bool
-    broken: bool = False  # ends in a hyphen at a line end, or is glued to stray marks
+    outer_end: int
+
+    @property
+    def letters(self) -> int:
+        return sum(c.isalpha() for c in self.text)
+
+    @property
+    def word_like(self) -> bool:
+        """Letters, with at most marks among them (no digit)."""
+        return self.letters > 0 and not any(c.isdigit() for c in self.text)
+
+    @property
+    def marks_only(self) -> bool:
+        return not any(c.isalnum() for c in self.text)
 
 
 def is_cyrillic(char: str) -> bool:
-    """True for letters of the Cyrillic blocks."""
     return "\u0400" <= char <= "\u052f"
 
 
 def is_latin(char: str) -> bool:
-    """True for ASCII and Latin-1 letters (the ones OCR puts among Cyrillic ones)."""
-    return char.isalpha() and char.isascii() or "\u00c0" <= char <= "\u024f"
+    return char.isalpha() and (char.isascii() or "\u00c0" <= char <= "\u024f")
 
 
-def scripts(word: str) -> tuple[int, int, int]:
-    """Counts of Cyrillic letters, Latin letters and digits in ``word``."""
-    cyr = sum(1 for c in word if is_cyrillic(c))
-    lat = sum(1 for c in word if c.isalpha() and is_latin(c))
-    return cyr, lat, sum(1 for c in word if c.isdigit())
+def _core(chunk: str) -> tuple[int, int]:
+    """Offsets of the core of ``chunk``: leading and trailing punctuation peeled off (a chunk of
+    marks only is its own core)."""
+    a, b = 0, len(chunk)
+    while a < b and chunk[a] in LEADING:
+        a += 1
+    while b > a and chunk[b - 1] in TRAILING:
+        b -= 1
+    return (a, b) if a < b else (0, len(chunk))
 
 
-def is_roman_numeral(word: str) -> bool:
-    """Latin capitals forming a valid Roman numeral with I, V or X in it (XII, IV; not a lone C)."""
-    return bool(word) and any(c in "IVX" for c in word) and _ROMAN.fullmatch(word) is not None
-
-
-def tokenize(text: str) -> list[Token]:
-    """Word tokens of ``text`` in order, with line numbers and sentence-start flags."""
-    tokens: list[Token] = []
-    prev_end, line, prev = 0, 0, None
-    for match in _WORD.finditer(text):
-        gap = text[prev_end:match.start()]
+def chunks(text: str) -> list[Chunk]:
+    """The chunks of ``text`` in order."""
+    out: list[Chunk] = []
+    line = 0
+    prev_end = 0
+    ends_sentence = True
+    for m in _CHUNK.finditer(text):
+        gap = text[prev_end:m.start()]
         line += gap.count("\n")
-        start = prev is None or _ends_sentence(prev, gap)
-        before_period = text[match.end():match.end() + 1] == "."
-        broken = (_LINE_END_HYPHEN.match(text, match.end()) is not None
-                  or text[match.end():match.end() + 1] in _STRAY
-                  or text[match.start() - 1:match.start()] in _STRAY and match.start() > 0
-                  or _glued(text, match.start(), match.end()))
-        prev = Token(match.start(), match.end(), match.group(), len(tokens), line, start,
-                     before_period, broken)
-        tokens.append(prev)
-        line += match.group().count("\n")
-        prev_end = match.end()
-    return tokens
+        a, b = _core(m.group())
+        core = m.group()[a:b]
+        start = ends_sentence or "\n\n" in gap
+        punct = _PUNCT.match(text, m.end())
+        outer = punct.end() if punct is not None else m.end()
+        out.append(Chunk(m.start() + a, m.start() + b, core, len(out), line, start, outer))
+        tail = text[m.start() + b:outer]
+        ends_sentence = (any(c in _ENDS_SENTENCE for c in tail)
+                         and not _abbreviation(core))
+        prev_end = m.end()
+    return out
 
 
-def _glued(text: str, start: int, end: int) -> bool:
-    """Whether marks with no space join the word to letters on one side, a lower-case letter
-    going on after them: ``прач.нах``, ``судоремон”тного``, ``мес:чным`` are pieces of one word
-    whose middle OCR misread (a sentence or an abbreviation would go on with a capital or a
-    space)."""
-    after = _MARKS.match(text, end)
-    if after is not None and text[after.end():after.end() + 1].islower():
-        return True
-    i = start
-    while i > 0 and _is_mark(text[i - 1]):
-        i -= 1
-    return i < start and i > 0 and text[i - 1].isalpha() and text[start].islower()
-
-
-def _is_mark(char: str) -> bool:
-    return not (char.isspace() or char.isalnum() or char in "-\u2010")
-
-
-def _ends_sentence(prev: Token, gap: str) -> bool:
-    """Whether the gap after ``prev`` closes a sentence (not an abbreviation or an initial)."""
-    if "\n\n" in gap:
-        return True
-    if not any(c in _SENTENCE_END for c in gap):
-        return False
-    word = prev.text
-    return not (word.lower() in ABBREVIATIONS or len(word) == 1 and word.isupper())
-
-
-def hyphenated_breaks(text: str) -> list[tuple[int, int, str, str]]:
-    """(start, end, head, tail) for each word split by a hyphen at a line end."""
-    return [(m.start(), m.end(), m.group(1), m.group(2)) for m in _HYPHENATED.finditer(text)]
-
-
-def line_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) character offsets of each line, without the line break."""
-    spans, start = [], 0
-    for line in text.split("\n"):
-        spans.append((start, start + len(line)))
-        start += len(line) + 1
-    return spans
+def _abbreviation(word: str) -> bool:
+    """A period after ``word`` ends no sentence: an abbreviation of the tokens table, an
+    initial (one capital), or letters joined by periods (т.е, т.д)."""
+    row = token_rows().get(fold(word))
+    return (row is not None and row.abbreviation or len(word) == 1 and word.isupper()
+            or word.isdigit())

@@ -18,6 +18,7 @@ from ocr.detect.regions import iou
 from ocr.exceptions import CorruptOutputError, ExportConflictError, OcrError
 from ocr.fsutil import atomic_write_bytes, sha256_bytes, sha256_file
 from ocr.pagexml import NS, GraphicRegion, build_page_xml
+from ocr.publish.reviewed import ReviewedFiles, publish_reviewed
 from ocr.records import Box
 from ocr.regions_stage import graphic_regions, load_regions
 from ocr.review.carry import SAME_REGION
@@ -65,7 +66,8 @@ class DocumentExport:
     not_applied: int
     rescore: Rescore | None
     error: str | None = None
-    written: tuple[Path, ...] = ()  # every file written, in order
+    published: ReviewedFiles | None = None  # the reviewed PDF/A, ALTO and METS
+    written: tuple[Path, ...] = ()  # every file written, in order (the published ones too)
 
 
 def _store(db: Store | str) -> Store:
@@ -381,9 +383,11 @@ def export_document(reviewed: ReviewedDocument, *, session: Session,
     written.append(_write(session, log_path, text.encode(), doc.id))
     applied = sum(c.applied for c in reviewed.changes)
     wanted = sum(c.changes_reference for c in reviewed.changes)
+    published = publish_reviewed(reviewed, now=now)
+    written += [*published.alto, *(p for p in (published.pdf, published.mets) if p)]
     return DocumentExport(doc.id, doc.name, doc.run_id, corrected, log_path,
                           tuple(pages.values()), len(reviewed.changes), applied, wanted - applied,
-                          rescore, reviewed.reference_error, tuple(written))
+                          rescore, reviewed.reference_error, published, tuple(written))
 
 
 def _documents_to_export(session: Session, run_id: str | None,

@@ -40,6 +40,8 @@ class PagePlan:
     marked: bool
     seed: int
     dpi: int = 300
+    fonts: tuple[str, ...] = ()  # typewriter faces to draw from (default: every installed one)
+    sources: tuple[str, ...] = ()  # corpus files to draw texts from (default: all of them)
 
     @property
     def name(self) -> str:
@@ -52,9 +54,13 @@ class PagePlan:
         return ".png" if self.variant == "bilevel" else ".jpg"
 
 
-def plan_set(*, pages: int, seed: int, levels: Sequence[str] = LEVELS,
-             dpi: int = 300) -> list[PagePlan]:
-    """``pages`` pages over ``levels`` in turn; within each level every other page is stamped."""
+def plan_set(*, pages: int, seed: int, levels: Sequence[str] = LEVELS, dpi: int = 300,
+             fonts: Sequence[str] = (), sources: Sequence[str] = (),
+             variants: Sequence[Variant] = (), stamped: bool = True) -> list[PagePlan]:
+    """``pages`` pages over ``levels`` in turn; within each level every other page is stamped
+    (none when not ``stamped``). ``fonts``, ``sources`` (corpus file names) and ``variants``
+    narrow what pages are drawn from, so that sets with disjoint texts, faces and scans can be
+    made (the defaults keep every earlier seed's pages as they were)."""
     for level in levels:
         level_style(level, variant="colour", rng=np.random.default_rng(0))  # validates the name
     plans = []
@@ -62,9 +68,12 @@ def plan_set(*, pages: int, seed: int, levels: Sequence[str] = LEVELS,
         page_seed = int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
         rng = np.random.default_rng([page_seed, 0])
         variant = VARIANTS[int(rng.choice(len(VARIANTS), p=VARIANT_ODDS))]
+        if variants:
+            variant = variants[int(rng.integers(len(variants)))]
         level = levels[index % len(levels)]
-        marked = (index // len(levels)) % 2 == 0
-        plans.append(PagePlan(index + 1, level, variant, marked, page_seed, dpi))
+        marked = stamped and (index // len(levels)) % 2 == 0
+        plans.append(PagePlan(index + 1, level, variant, marked, page_seed, dpi,
+                              tuple(fonts), tuple(sources)))
     return plans
 
 
@@ -84,9 +93,12 @@ class GeneratedPage:
         return self.page.typed_text + "\n"
 
 
-def choose_document(rng: np.random.Generator) -> CorpusDocument:
-    """A corpus document: half the time one written out by hand, else a composed one."""
-    docs = corpus_documents()
+def choose_document(rng: np.random.Generator, *, sources: Sequence[str] = ()) -> CorpusDocument:
+    """A corpus document: half the time one written out by hand, else a composed one (from the
+    corpus files ``sources`` when given)."""
+    docs = [d for d in corpus_documents() if not sources or d.source in sources]
+    if not docs:
+        raise ValueError(f"no corpus document in {', '.join(sources)}")
     pool = [d for d in docs if d.composed == bool(rng.random() < 0.5)] or list(docs)
     return pool[int(rng.integers(len(pool)))]
 
@@ -95,12 +107,12 @@ def build_page(plan: PagePlan) -> tuple[PageSpec, RenderStyle, tuple[dict[str, A
                                         CorpusDocument, PageKind]:
     """The page's style, typed lines and (for a stamped page) marks, all from its seed."""
     rng = np.random.default_rng([plan.seed, 1])
-    style = level_style(plan.level, variant=plan.variant, rng=rng)
+    style = level_style(plan.level, variant=plan.variant, rng=rng, fonts=plan.fonts)
     geo = sample_geometry(rng, dpi=plan.dpi, page_rows=round(style.page_rows * plan.dpi / 300),
                           page_cols=round(style.page_cols * plan.dpi / 300))
     style = dataclasses.replace(style, pitch_px=round(geo.pitch / geo.scale))
     style = scale_style(style, dpi=plan.dpi)
-    document = choose_document(rng)
+    document = choose_document(rng, sources=plan.sources)
     kind: PageKind = ("first", "middle", "last")[int(rng.choice(3, p=[0.4, 0.25, 0.35]))]
     stamps = plan_stamps(geo, rng=rng) if plan.marked else []
     top, bottom = reserves(stamps, geo)
@@ -186,18 +198,22 @@ def write_page(plan: PagePlan, out: Path) -> dict[str, Any]:
     return {"name": plan.name, "image": image.name, "gt": f"{plan.name}.gt.txt",
             "regions": f"{plan.name}.regions.json", "level": plan.level,
             "variant": plan.variant, "stamped": plan.marked, "seed": plan.seed,
-            "dpi": plan.dpi, "typed_lines": kinds.count("typed_line"),
+            "dpi": plan.dpi, "font": generated.page.font, "source": generated.document.source,
+            "typed_lines": kinds.count("typed_line"),
             "characters": len(generated.text),
             "marks": {k: kinds.count(k) for k in sorted(set(kinds)) if k != "typed_line"}}
 
 
 def generate_set(out: Path, *, pages: int, seed: int, levels: Sequence[str] = LEVELS,
                  dpi: int = 300, workers: int = 1,
-                 progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+                 progress: Callable[[str], None] | None = None,
+                 plans: Sequence[PagePlan] | None = None) -> dict[str, Any]:
     """Write a whole set and its manifest.json; pages are independent, so ``workers`` processes
-    give the same files as one."""
+    give the same files as one. ``plans`` (from :func:`plan_set` with narrower settings)
+    replaces the default plan."""
     out.mkdir(parents=True, exist_ok=True)
-    plans = plan_set(pages=pages, seed=seed, levels=levels, dpi=dpi)
+    plans = list(plans) if plans is not None else plan_set(pages=pages, seed=seed,
+                                                           levels=levels, dpi=dpi)
     entries = []
     if workers <= 1:
         for plan in plans:

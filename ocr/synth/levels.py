@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -68,12 +69,14 @@ def _draw(rng: np.random.Generator, span: Span) -> float:
     return float(rng.uniform(*span)) if span[1] > span[0] else float(span[0])
 
 
-def level_style(level: str, *, variant: Variant, rng: np.random.Generator) -> RenderStyle:
-    """A style for one page of ``level`` (300 dpi), scanned as ``variant``."""
+def level_style(level: str, *, variant: Variant, rng: np.random.Generator,
+                fonts: Sequence[str] = ()) -> RenderStyle:
+    """A style for one page of ``level`` (300 dpi), scanned as ``variant``, in one of ``fonts``
+    (default: every installed typewriter face)."""
     if level not in LEVEL_TABLE:
         raise ValueError(f"unknown degradation level {level!r}; choose from {', '.join(LEVELS)}")
     table = LEVEL_TABLE[level]
-    fonts = available_typewriter_fonts(extra=True)
+    fonts = tuple(fonts) or available_typewriter_fonts(extra=True)
     style = RenderStyle(
         font=fonts[int(rng.integers(len(fonts)))],
         weight_px=int(rng.integers(0, 2)),

@@ -2,10 +2,10 @@
 of the reviewers' decisions, and the letter confusions measured by scoring and by review.
 
 - Words: every reference file in the ground-truth folder, and the texts reviewers decided.
-- Confusions: the letters OCR read for others in the scored Russian documents of the results
-  database (each report's most frequent confusions; they can only make a reading cheaper, since
-  the letters read right are not counted there), then the (OCR reading, decided text) pairs of
-  the review decisions, whose measured rates replace the table's.
+- Channel counts: the (OCR reading, decided text) pairs of the review decisions, aligned and
+  counted like the shipped tuning pages (ocr.correct.train), and the letters OCR read for others
+  in the scored Russian documents of the results database (each report's most frequent
+  confusions: errors only, so they can only make a reading likelier).
 
 Built again only when a source changes (reference files by name, size and mtime; decisions and
 reports by content), so a batch reads it once and a later document of the same batch can already
@@ -22,6 +22,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ocr.correct.channel import Channel, load_channel, with_counts
+from ocr.correct.lexicon import (
+    Lexicon,
+    default_lexicon,
+    learn_from_corrections,
+    learn_from_references,
+)
+from ocr.correct.settings import CorrectionSettings
+from ocr.correct.train import Row, count_edits
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -30,10 +40,10 @@ MAX_PAIR_CHARS = 200  # longer decided spans (whole paragraphs) are not letter e
 
 @dataclass(frozen=True)
 class Learned:
-    """The lexicon (with the learned words) and the confusion table correction uses."""
+    """The lexicon (with the learned words) and the channel correction uses."""
 
-    lexicon: Any
-    table: Any
+    lexicon: Lexicon
+    channel: Channel
     reference_files: int
     review_pairs: int
     scored_confusions: int
@@ -60,16 +70,6 @@ def learned(gt_dir: Path | None, database_url: str | None) -> Learned:
 
 def _build(files: list[Path], pairs: list[tuple[str, str]],
            scored: Counter[tuple[str, str]]) -> Learned:
-    from ocr.correct import (
-        Lexicon,
-        confusions_from_counts,
-        counts_from_pairs,
-        learn_from_corrections,
-        learn_from_references,
-        letter_counts,
-        load_confusions,
-    )
-    from ocr.correct.confusions import cheaper_of
     from ocr.textio import read_reference
 
     texts = []
@@ -79,13 +79,16 @@ def _build(files: list[Path], pairs: list[tuple[str, str]],
         except Exception as e:  # noqa: BLE001 - a bad reference is reported when its document runs
             log.info("correction: %s left out of the learned words (%s)", path, e)
     words = learn_from_references(texts).merge(learn_from_corrections(pairs))
-    letters = letter_counts(counts_from_pairs(pairs))
-    table = load_confusions()
-    if scored:  # errors only (no count of letters read right): they may only make readings cheaper
-        table = cheaper_of(table, confusions_from_counts(scored))
-    if any(ref != ocr for ref, ocr in letters):  # reviewed words: measured rates replace the table's
-        table = confusions_from_counts(letters, base=table)
-    return Learned(Lexicon(learned=words), table, len(texts), len(pairs), sum(scored.values()))
+    counts: Counter[Row] = Counter()
+    for read, decided in pairs:
+        count_edits(decided, read, counts)
+    # Reviewed readings are this project's own channel: weighed as a page's own counts are.
+    weight = CorrectionSettings().profile_weight
+    counts = Counter({k: round(v * weight) for k, v in counts.items()})
+    counts.update({("edit", ref, ocr): n for (ref, ocr), n in scored.items()})
+    return Learned(default_lexicon().with_learned(words),
+                   with_counts(load_channel(), counts), len(texts), len(pairs),
+                   sum(scored.values()))
 
 
 def review_pairs(database_url: str | None) -> list[tuple[str, str]]:
@@ -99,7 +102,8 @@ def scored_confusions(database_url: str | None) -> Counter[tuple[str, str]]:
     documents with a reference in ``database_url`` (the latest report of each source file; a
     report keeps its document's most frequent confusions)."""
     counts: Counter[tuple[str, str]] = Counter()
-    for report in _read(database_url, _report_paths, [], "scored documents"):
+    reports: list[str] = _read(database_url, _report_paths, [], "scored documents")
+    for report in reports:
         try:
             rows = json.loads(Path(report).read_text(encoding="utf-8"))["scoring"]["confusions"]
         except (OSError, ValueError, KeyError, TypeError):
@@ -170,6 +174,7 @@ def _pairs(decisions: Iterable[Any], flags: dict[int, Any], *,
         if (flag is None or d.action == "skip" or not d.after_text
                 or illegible in d.after_text):
             continue  # the flag went with a resumed batch: its OCR reading is not known
-        read = (flag.detail or {}).get("original", "") if flag.type == "correction" else flag.ocr_text
+        detail = flag.detail or {}
+        read = detail.get("original", "") if flag.type == "correction" else flag.ocr_text
         if read and len(read) <= MAX_PAIR_CHARS and len(d.after_text) <= MAX_PAIR_CHARS:
             yield read, d.after_text

@@ -1,0 +1,123 @@
+"""Estimate post-OCR correction's channel and capitals tables from the tuning side of the split
+(bench/correct_split.py): ocr/data/channel_ru.tsv and ocr/data/capitals_ru.tsv."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from correct_data import ensure_pages, line_ocr  # noqa: E402
+from correct_split import FIT, KOMI_TUNING, TUNING_SOURCES  # noqa: E402
+
+from ocr.correct.evidence import text_choices, text_layout  # noqa: E402
+from ocr.correct.lexicon import CAPITALS_TABLE, LETTERS_TABLE, default_lexicon, fold  # noqa: E402
+from ocr.correct.tokens import chunks  # noqa: E402
+from ocr.correct.train import Row, Sample, count_sample, write_counts  # noqa: E402
+from ocr.synth.texts import corpus_documents  # noqa: E402
+
+CHANNEL = ROOT / "ocr" / "data" / "channel_ru.tsv"
+
+
+def page_sample(page) -> Sample:
+    """A pipeline page as an aligned sample with its choices and layout."""
+    words = list(re.finditer(r"\S+", page.text))
+    spans = [(m.start(), m.end()) for m in words]
+    return Sample(page.text, page.truth,
+                  text_choices(spans, [m.group() for m in words], page.choices),
+                  text_layout(page.text, spans, page.boxes))
+
+
+def capitals(path: Path) -> int:
+    """Words the tuning texts write with a capital inside sentences more often than not."""
+    inside: Counter[str] = Counter()
+    capital: Counter[str] = Counter()
+    for doc in corpus_documents():
+        if doc.source not in TUNING_SOURCES:
+            continue
+        for para in doc.paragraphs:
+            for c in chunks(para):
+                if c.sentence_start or not c.text.isalpha() or c.letters < 2 or c.text.isupper():
+                    continue
+                inside[fold(c.text)] += 1
+                capital[fold(c.text)] += c.text[:1].isupper()
+    rows = sorted(w for w in inside if capital[w] >= 1)
+    lines = ["# Words the tuning texts (bench/correct_split.py TUNING_SOURCES) write with a",
+             "# capital inside a sentence at least once: capitalised forms of the corpus, whose",
+             "# capital correction never lowers (ocr.correct.lexicon.Lexicon.capitalised).",
+             f"# Made by bench/train_correct.py at {_commit()}.", "word\tcapital\tinside"]
+    lines += [f"{w}\t{capital[w]}\t{inside[w]}" for w in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(rows)
+
+
+def letters(path: Path) -> int:
+    """Letter trigram and bigram weights of Russian words (wordfreq's, Zipf 2.5 and over,
+    weighted by frequency): what a Russian word's letters look like, for the language gate."""
+    from ocr.correct.lexicon import base_words
+
+    tri: Counter[str] = Counter()
+    bi: Counter[str] = Counter()
+    words, zipfs = base_words()
+    for word, z in zip(words, zipfs.tolist(), strict=True):
+        if z < 2.5:
+            continue
+        weight = 10 ** (z - 2.5)
+        padded = f"^{word}$"
+        for i in range(len(padded) - 2):
+            tri[padded[i:i + 3]] += weight
+            bi[padded[i:i + 2]] += weight
+    lines = ["# Letter trigrams and bigrams of Russian words, weighted by frequency: wordfreq",
+             "# 3.x large_ru list, words of Zipf 2.5 and over (weight 10^(zipf-2.5)); ^ and $",
+             f"# mark a word's start and end. Made by bench/train_correct.py at {_commit()}.",
+             "gram\tweight"]
+    lines += [f"{g}\t{round(w)}" for g, w in sorted({**tri, **bi}.items()) if round(w) > 0]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(lines)
+
+
+def _commit() -> str:
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                          text=True, cwd=ROOT, check=False)
+    return f"commit {done.stdout.strip() or 'unknown'}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args(argv)
+    print("capitals:", capitals(CAPITALS_TABLE))
+    print("letters:", letters(LETTERS_TABLE))
+    lexicon = default_lexicon()
+    counts: Counter[Row] = Counter()
+    pages = ensure_pages(FIT, workers=args.jobs)
+    for page in pages:
+        count_sample(page_sample(page), lexicon, counts)
+    images = sorted(KOMI_TUNING.glob("*.tif"))
+    texts = line_ocr(images, language="rus", psm=7)
+    for image, text in zip(images, texts, strict=True):
+        truth = image.with_name(image.name.removesuffix(".tif") + ".gt.txt")
+        count_sample(Sample(text.strip(), truth.read_text(encoding="utf-8").strip()), lexicon,
+                     counts)
+    write_counts(CHANNEL, counts, [
+        "Counts the noisy channel of ocr.correct is estimated from (ocr/correct/channel.py).",
+        f"Made by bench/train_correct.py at {_commit()} from the tuning side of the split in",
+        f"bench/correct_split.py: set '{FIT.name}' (ocr.synth seed {FIT.seed}, {FIT.pages} "
+        "typed-only pages read by the pipeline, with tesseract's choices and word boxes) and",
+        f"{len(images)} real Komi print lines of shared/realdata ({KOMI_TUNING.name}, "
+        "tesseract rus --psm 7; Public Domain Mark 1.0).",
+        "Tables: char (truth units), edit (truth unit read as OCR unit), case, conf, alt, gap,",
+        "mark, speck, page, oov, after, capital (see ocr/correct/train.py)."])
+    print(f"{len(pages)} pages, {len(images)} Komi lines, {sum(counts.values())} counts")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

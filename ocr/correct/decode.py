@@ -1,0 +1,188 @@
+"""Readings of each chunk (and of two chunks joined) ranked by posterior: the language model's
+prior times the channel's likelihood of what OCR read."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from rapidfuzz.distance import Levenshtein
+
+from ocr.correct.channel import Channel, word_cost
+from ocr.correct.evidence import CharChoice, Choices, Layout
+from ocr.correct.lexicon import Lexicon, fold, token_rows
+from ocr.correct.records import Candidate, CandidateKind, Suggestion
+from ocr.correct.settings import CorrectionSettings
+from ocr.correct.tokens import NON_RUSSIAN_CYRILLIC, Chunk, is_cyrillic, is_latin
+from ocr.correct.train import torn, word_class
+
+LN10 = math.log(10)
+
+
+@dataclass(frozen=True)
+class Page:
+    """What one call works with: the text's chunks and evidence, the model, the settings."""
+
+    text: str
+    chunks: tuple[Chunk, ...]
+    lexicon: Lexicon
+    channel: Channel
+    settings: CorrectionSettings
+    protected: frozenset[str] = frozenset()
+    choices: Choices = field(default_factory=dict)
+    layout: Layout = field(default_factory=Layout)
+    shift: float = 0.0  # the page's error rate against the average page (Channel.page_shift)
+
+    def said(self, chunk: Chunk, text: str | None = None) -> tuple[CharChoice | None, ...]:
+        return tuple(self.choices.get(chunk.start + i) for i in range(chunk.end - chunk.start))
+
+
+@dataclass(frozen=True)
+class Option:
+    """One reading of a span (folded text; "" deletes) with its log score."""
+
+    text: str
+    score: float
+    cost: float
+    kind: CandidateKind
+
+
+def prior(page: Page, word: str, nxt: Chunk | None) -> float:
+    """ln P(word) from its Zipf frequency, with what its usual follower says (tokens table)."""
+    z = page.lexicon.zipf(word)
+    score = page.settings.lm_weight * LN10 * (z - 9)
+    row = token_rows().get(word)
+    if row is not None and row.after != "any":
+        holds = nxt is not None and (nxt.text[:1].isdigit() if row.after == "number"
+                                     else nxt.text[:1].isupper())
+        score += page.channel.after_shift(word, row.after, holds)
+    return score
+
+
+def keep_prior(page: Page, chunk: Chunk, nxt: Chunk | None) -> float:
+    """ln P(the chunk is right as read): a known word's prior, else an unknown word's."""
+    if page.lexicon.known(chunk.text) and not mixed_case(chunk.text):
+        return prior(page, fold(chunk.text), nxt)
+    shape = word_class(chunk.text, chunk.sentence_start,
+                       torn=torn(page.text, page.chunks, chunk.index, page.lexicon))
+    z = page.settings.unknown_zipf + page.channel.unknown_shift(shape)
+    if any(not (c.isalpha() or c == "-") for c in chunk.text) or mixed_case(chunk.text):
+        z -= 9  # marks, digits or capitals inside a word: no word of any list is spelled so
+    return page.settings.lm_weight * LN10 * (z - 9)
+
+
+def mixed_case(word: str) -> bool:
+    """Capitals after the first letter of a word that also has small letters (``стРаны``);
+    each part of a hyphenated word has a first letter of its own."""
+    return any(c.isupper() for part in word.split("-") for c in part[1:]) and any(
+        c.islower() for c in word)
+
+
+def russian_chunk(chunk: Chunk) -> bool:
+    """A chunk correction may touch: Cyrillic letters (Latin or digits among them allowed),
+    no letter of another Cyrillic alphabet."""
+    cyr = sum(is_cyrillic(c) for c in chunk.text)
+    lat = sum(is_latin(c) for c in chunk.text)
+    return (chunk.letters > 0 and cyr > 0 and cyr >= lat
+            and not any(c in NON_RUSSIAN_CYRILLIC for c in chunk.text))
+
+
+def weak(page: Page, chunk: Chunk) -> bool:
+    """Whether tesseract doubted some letter of the chunk more than an average letter."""
+    return any(said is not None and page.channel.conf_shift(said) < 0
+               for said in page.said(chunk))
+
+
+def word_options(page: Page, chunk: Chunk, nxt: Chunk | None) -> list[Option]:
+    """The readings of one chunk: as read, dictionary words near it, two words split."""
+    keep = Option(fold(chunk.text), keep_prior(page, chunk, nxt), 0.0, "edit")
+    known = page.lexicon.known(chunk.text)
+    said = page.said(chunk)
+    if known and mixed_case(chunk.text):
+        flips = sum(page.channel.case_flip(page.choices.get(chunk.start + i))
+                    for i, c in enumerate(chunk.text) if i and c.isupper())
+        word = fold(chunk.text)
+        near = [Option(w, prior(page, w, nxt) - cost - flips, cost + flips, "edit")
+                for w, cost in _near(page, word, said, True)]
+        return [keep, Option(word, prior(page, word, nxt) - flips, flips, "case"), *near]
+    if known and not weak(page, chunk):
+        return [keep]
+    if known:  # a real word misread as another: tesseract doubted one of its letters
+        keep = replace(keep, score=keep.score + page.settings.lm_weight * LN10
+                       * page.settings.known_bonus)
+    found = [Option(w, prior(page, w, nxt) - cost, cost, "edit")
+             for w, cost in _near(page, fold(chunk.text), said, known)]
+    learned = page.lexicon.learned.replacements.get(chunk.text)
+    if learned is not None:
+        found.append(Option(fold(learned), prior(page, fold(learned), nxt), 0.0, "learned"))
+    if not known:
+        found += _splits(page, chunk, nxt)
+    return [keep, *found]
+
+
+def short_options(page: Page, chunk: Chunk, nxt: Chunk | None) -> list[Option]:
+    """The readings of a chunk of one or two letters: as read, or a sign of the tokens table that
+    stands before numbers one edit away (``№`` read as ``Х``); any other word is too near for the
+    readings considered to hold the true one."""
+    keep = Option(fold(chunk.text), keep_prior(page, chunk, nxt), 0.0, "edit")
+    word, said = fold(chunk.text), page.said(chunk)
+    forms = [f for f, row in token_rows().items() if len(f) <= 2 and row.after == "number"
+             and f != word and Levenshtein.distance(f, word) <= 1]
+    costs = [(f, word_cost(page.channel, f, word, said, shift=page.shift)) for f in forms]
+    return [keep, *(Option(f, prior(page, f, nxt) - c, c, "edit") for f, c in costs)]
+
+
+def _near(page: Page, word: str, said: tuple[CharChoice | None, ...],
+          known: bool) -> list[tuple[str, float]]:
+    """Dictionary words within reach of ``word``, with their channel cost."""
+    distance = 1 if known or len(word) <= 4 else 2
+    pool = [w for w in page.lexicon.candidates(word, distance=distance)
+            if w != word and page.lexicon.known(w)]
+    pool.sort(key=lambda w: (Levenshtein.distance(word, w), -page.lexicon.zipf(w)))
+    return [(w, word_cost(page.channel, w, word, said, shift=page.shift))
+            for w in pool[:page.settings.pool]]
+
+
+def _splits(page: Page, chunk: Chunk, nxt: Chunk | None) -> list[Option]:
+    """The chunk read as two known words whose blank OCR lost."""
+    word = fold(chunk.text)
+    if len(word) < 5 or not word.isalpha():
+        return []
+    cost = page.channel.edit_cost(" ", "") + page.shift
+    out = []
+    for i in range(2, len(word) - 1):
+        left, right = word[:i], word[i:]
+        if page.lexicon.zipf(left) >= 3 and page.lexicon.zipf(right) >= 3:
+            score = prior(page, left, None) + prior(page, right, nxt) - cost
+            out.append(Option(f"{left} {right}", score, cost, "split"))
+    return out
+
+
+def posterior(options: Sequence[Option]) -> list[float]:
+    """Each option's posterior (the options are all the readings considered)."""
+    top = max(o.score for o in options)
+    weights = [math.exp(o.score - top) for o in options]
+    total = sum(weights)
+    return [w / total for w in weights]
+
+
+def log_evidence(options: Sequence[Option]) -> float:
+    """ln of the summed weight of ``options`` (a span's every reading)."""
+    top = max(o.score for o in options)
+    return top + math.log(sum(math.exp(o.score - top) for o in options))
+
+
+def suggestion(page: Page, start: int, end: int, chunk: Chunk, options: Sequence[Option],
+               keep: int | None) -> Suggestion | None:
+    """The suggestion of a span whose readings are ``options`` (``keep``: the index of the
+    reading as read, if among them); None when reading it as read is best."""
+    post = posterior(options)
+    order = sorted(range(len(options)), key=lambda i: -post[i])
+    if not order or order[0] == keep:
+        return None
+    original = page.text[start:end]
+    cands = tuple(Candidate(options[i].text, post[i], options[i].cost, options[i].kind)
+                  for i in order if i != keep)[:page.settings.max_candidates]
+    return Suggestion(start, end, chunk.index, original, cands,
+                      post[keep] if keep is not None else 0.0)
