@@ -36,6 +36,14 @@ chroot "$ROOTFS" apt-get update -qq
 chroot "$ROOTFS" apt-get install -y -qq --no-install-recommends \
   python3 python3-venv python3-pip make git curl
 
+# The host's own extra certificate authorities (a TLS-inspecting proxy in front of PyPI, say):
+# network plumbing of this machine, not software; without them pip cannot reach PyPI here.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  mkdir -p "$ROOTFS/usr/local/share/ca-certificates"
+  cp /usr/local/share/ca-certificates/*.crt "$ROOTFS/usr/local/share/ca-certificates/"
+  chroot "$ROOTFS" update-ca-certificates >/dev/null
+fi
+
 rm -rf "$ROOTFS/root/archival-ocr" "$ROOTFS/root/shared"
 git clone -q --no-local "$REPO" "$ROOTFS/root/archival-ocr"
 git -C "$ROOTFS/root/archival-ocr" checkout -q --detach "$(git -C "$REPO" rev-parse HEAD)"
@@ -45,6 +53,7 @@ echo "pristine check: $(git -C "$REPO" rev-parse --short HEAD) in $ROOTFS; log: 
 set +e
 CLEAN_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 chroot "$ROOTFS" /usr/bin/env -i HOME=/root PATH="$CLEAN_PATH" LANG=C.UTF-8 \
+  PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
   /bin/bash -c "cd /root/archival-ocr && make test" 2>&1 | tee "$LOG"
 status=${PIPESTATUS[0]}
 set -e
