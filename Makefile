@@ -9,7 +9,7 @@ export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup demo run test test-unit lint sample server serve review bench clean
+.PHONY: setup demo run test test-unit lint sample server serve review bench fuzz clean
 INBOX ?= inbox
 
 setup:
@@ -54,6 +54,11 @@ bench: setup
 	$(PY) bench/bench_correct.py --out bench/results_correct.md
 	$(PY) bench/bench_dask.py --pages 12
 	$(PY) bench/bench_publish.py --pages 300
+
+# A short fuzz campaign over the loaders and parsers (FUZZ_SECONDS in all): bench/results_fuzz.md.
+FUZZ_SECONDS ?= 300
+fuzz: setup
+	$(PY) bench/fuzz.py --seconds $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(OUT) .pytest_cache

@@ -1,9 +1,9 @@
-"""The `ocr_batch` Prefect flow: per-page tasks around ocr.pipeline, with artifacts for the UI."""
+"""The `ocr_batch` Prefect flow: ocr.batch.run_batch with Prefect tasks doing the work."""
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from prefect.states import Completed
 
 from flows.artifacts import ProgressArtifact, publish_artifacts
 from flows.limits import OCR_LIMIT, ensure_ocr_limit, ocr_slot
-from ocr.batch import BatchResult, batch_summary, store_document, store_failure
+from ocr.batch import PageResult, Plan, run_batch
 from ocr.exceptions import TRANSIENT_ERRORS
 from ocr.load import ScanInfo
 from ocr.pipeline import (
@@ -28,14 +28,9 @@ from ocr.pipeline import (
     plan_batch,
     prepare_page,
     recognise_page,
-    scan_fingerprint,
-    versions,
 )
-from ocr.report import write_batch_index
 from ocr.settings import Settings
 from ocr.store import Store
-
-TRANSIENT_KINDS = frozenset({e.__name__ for e in TRANSIENT_ERRORS} | {"WorkerCrashed"})
 
 
 def _transient(task: Any, task_run: Any, state: Any) -> bool:
@@ -107,101 +102,60 @@ def _failure_of(job: PageJob, pre: PrefectFuture, ocr: PrefectFuture) -> PageFai
     return None
 
 
-def _claim(store: Store, run_id: str, scans: list[ScanInfo], *, gt: str | None,
-           settings: Settings) -> tuple[list[ScanInfo], list[ScanInfo], dict[str, str]]:
-    """Claim each scan (exactly-once across killed and concurrent runs); skip done or held ones."""
-    mine, skipped, prints = [], [], {}
-    for scan in scans:
-        fp = scan_fingerprint(scan, gt_dir=Path(gt) if gt else None, settings=settings)
-        prints[scan.document] = fp
-        ok = store.claim(run_id, sha256=scan.sha256, fingerprint=fp, document=scan.document,
-                         source_path=str(scan.path))
-        (mine if ok else skipped).append(scan)
-    return mine, skipped, prints
+@dataclass(frozen=True)
+class PrefectExecutor:
+    """The batch's work as Prefect tasks: a preprocess and an OCR task per page (retried on
+    transient errors, tagged by document and stage), a scoring task per document, and the
+    pages' progress as an artifact."""
+
+    def plan(self, sources: Sequence[Path], settings: Settings) -> Plan:
+        return plan_task([str(s) for s in sources], settings)
+
+    def pages(self, jobs: Sequence[PageJob], settings: Settings) -> Iterator[PageResult]:
+        progress = ProgressArtifact(total=len(jobs))
+        pre: dict[PageJob, PrefectFuture] = {}
+        ocr: dict[PageJob, PrefectFuture] = {}
+        for j in jobs:
+            with tags(f"doc:{j.scan.document}"):
+                # The per-page timeout is tesseract's own (ocr_timeout kills the process); a
+                # Prefect timeout cannot interrupt a worker thread.
+                pre[j] = preprocess_task.submit(j, settings)
+                ocr[j] = ocr_task.submit(pre[j], settings)
+        for j in jobs:  # in document order: each document finishes as soon as it can
+            failure = _failure_of(j, pre[j], ocr[j])
+            yield failure if failure is not None else ocr[j].result()
+            progress.step()
+
+    def finish(self, scan: ScanInfo, pages: Sequence[RecognisedPage],
+               failures: Sequence[PageFailure], *, gt_dir: Path | None,
+               settings: Settings) -> DocumentResult:
+        return finish_task(scan, list(pages), list(failures), str(gt_dir) if gt_dir else None,
+                           settings)
 
 
 @flow(name="ocr_batch", log_prints=True)
 def ocr_batch(sources: list[str], ground_truth: str | None = None,
               settings: dict[str, Any] | None = None, only_new: bool = False,
               review_url: str | None = None) -> Any:
-    """OCR, score and flag a batch of scans. With only_new (the inbox deployment), scans already
-    processed under the same settings are skipped, and each scan is claimed so that killed or
-    concurrent runs never process a page twice. Returns the batch summary."""
+    """OCR, score and flag a batch of scans (ocr.batch.run_batch on Prefect tasks). With
+    only_new (the inbox deployment), scans already processed under the same settings are
+    skipped, and each scan is claimed so that killed or concurrent runs never process a page
+    twice. Returns the batch summary."""
     logger = get_run_logger()
     cfg = Settings(**(settings or {}))
-    start = time.perf_counter()
     _ensure_limit(cfg.workers)
-    store = Store(cfg.db_url)
-    if crashed := store.mark_dead_runs():
-        logger.warning("%d earlier run(s) were killed; their unfinished scans are redone", crashed)
-    run_id = store.start_run(source=" ".join(sources), settings=cfg.model_dump(mode="json"),
-                             versions=versions(), flow_run_id=_flow_run_id())
-    jobs, scans, failures = plan_task(sources, cfg)
-    skipped: list[ScanInfo] = []
-    prints: dict[str, str] = {}
-    if only_new:
-        scans, skipped, prints = _claim(store, run_id, scans, gt=ground_truth, settings=cfg)
-        mine = {s.document for s in scans}
-        jobs = [j for j in jobs if j.scan.document in mine]
-    for f in failures:
-        logger.warning("FAILED %s", f.message)
-        store_failure(store, run_id, f)
-    progress = ProgressArtifact(total=len(jobs))
-    pre: dict[PageJob, PrefectFuture] = {}
-    ocr: dict[PageJob, PrefectFuture] = {}
-    for j in jobs:
-        with tags(f"doc:{j.scan.document}"):
-            # The per-page timeout is tesseract's own (ocr_timeout kills the process); a
-            # Prefect timeout cannot interrupt a worker thread.
-            pre[j] = preprocess_task.submit(j, cfg)
-            ocr[j] = ocr_task.submit(pre[j], cfg)
-    documents = _finish_documents(store, run_id, scans, jobs, pre, ocr, progress,
-                                  ground_truth=ground_truth, settings=cfg, prints=prints)
-    all_failures = tuple(failures) + tuple(f for d in documents for f in d.failures)
-    result = BatchResult(run_id, tuple(documents), all_failures,
-                         sum(len(d.pages) for d in documents), time.perf_counter() - start)
-    summary = batch_summary(result, settings=cfg) | {"skipped": [s.document for s in skipped],
-                                       "cached_pages": sum(p.cached for d in documents
-                                                           for p in d.pages)}
-    write_batch_index(summary, cfg.output_dir)
-    store.finish_run(run_id, status=result.status, summary=summary)
-    publish_artifacts(summary, store=store, review_url=review_url, output_dir=cfg.output_dir)
+    result = run_batch([Path(s) for s in sources],
+                       gt_dir=Path(ground_truth) if ground_truth else None, settings=cfg,
+                       progress=logger.info, executor=PrefectExecutor(), only_new=only_new,
+                       flow_run_id=_flow_run_id())
+    summary = dict(result.summary)
+    publish_artifacts(summary, store=Store(cfg.db_url), review_url=review_url,
+                      output_dir=cfg.output_dir)
     if result.failures:
         return Completed(data=summary, name="Completed with failures",
                          message=f"{len(result.failures)} page(s) or file(s) failed; "
                                  "see the 'ocr-failed-pages' artifact")
     return summary
-
-
-def _finish_documents(store: Store, run_id: str, scans: list[ScanInfo], jobs: list[PageJob],
-                      pre: dict[PageJob, PrefectFuture], ocr: dict[PageJob, PrefectFuture],
-                      progress: ProgressArtifact, *, ground_truth: str | None, settings: Settings,
-                      prints: dict[str, str]) -> list[DocumentResult]:
-    """As each document's pages finish: score, flag and store it in one transaction."""
-    by_doc: dict[str, list[PageJob]] = defaultdict(list)
-    for j in jobs:
-        by_doc[j.scan.document].append(j)
-    documents = []
-    for scan in scans:
-        pages, failures = [], []
-        for j in by_doc[scan.document]:
-            failure = _failure_of(j, pre[j], ocr[j])
-            if failure is None:
-                pages.append(ocr[j].result())
-            else:
-                failures.append(failure)
-            progress.step()
-        doc = finish_task(scan, pages, failures, ground_truth, settings)
-        documents.append(doc)
-        for f in doc.failures:
-            store_failure(store, run_id, f)
-        fp = prints.get(scan.document)
-        if fp and any(f.kind in TRANSIENT_KINDS for f in failures):
-            # A transient failure outlived its retries: store nothing, leave it to the next run.
-            store.release(run_id, sha256=scan.sha256, fingerprint=fp, status="retry")
-            continue
-        store_document(store, run_id, doc, claim=(scan.sha256, fp) if fp else None)
-    return documents
 
 
 def _ensure_limit(workers: int) -> None:

@@ -1,44 +1,103 @@
-"""Run a whole batch without Prefect: a process pool over pages, then score, flag and store."""
+"""The one batch driver (``ocr run`` and the Prefect flow): check the inputs, plan, claim, run the
+pages on an executor, finish and store each document as its pages arrive, and summarise."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
+import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from sqlalchemy import select
+
+from ocr.exceptions import (
+    TRANSIENT_ERRORS,
+    EarlierRunCrashedWarning,
+    ExitCode,
+    MissingDependencyError,
+    NoScansError,
+    NoScansWarning,
+    OcrWarning,
+    OutputNotWritableError,
+    ReferenceFolderError,
+    UnmatchedReferenceWarning,
+)
+from ocr.load import ScanInfo, discover
 from ocr.pipeline import (
     DocumentResult,
     PageFailure,
     PageJob,
     RecognisedPage,
+    find_reference,
     finish_document,
     plan_batch,
     process_page,
+    scan_fingerprint,
     versions,
 )
 from ocr.report import batch_figures, page_outputs, page_provenance, write_batch_index
 from ocr.score import micro_average
 from ocr.settings import Settings
-from ocr.store import Store
+from ocr.store import Document, Store
+from ocr.tesseract import check_languages
 
 Progress = Callable[[str], None]
+PageResult = RecognisedPage | PageFailure
+Plan = tuple[list[PageJob], list[ScanInfo], list[PageFailure]]
+TRANSIENT_KINDS = frozenset({e.__name__ for e in TRANSIENT_ERRORS} | {"WorkerCrashed"})
+
+
+class Executor(Protocol):
+    """Where a batch's work runs: a process pool (LocalExecutor) or Prefect tasks (flows/)."""
+
+    def plan(self, sources: Sequence[Path], settings: Settings) -> Plan:
+        """Inspect the scans: page jobs, the scans, the files that failed."""
+
+    def pages(self, jobs: Sequence[PageJob], settings: Settings) -> Iterator[PageResult]:
+        """Prepare and recognise every page, yielding each result (or failure) once."""
+
+    def finish(self, scan: ScanInfo, pages: Sequence[RecognisedPage],
+               failures: Sequence[PageFailure], *, gt_dir: Path | None,
+               settings: Settings) -> DocumentResult:
+        """Score, flag and report one document whose pages are all done."""
+
+
+@dataclass(frozen=True)
+class LocalExecutor:
+    """Pages in a process pool, one single-threaded tesseract per worker; the rest in process."""
+
+    def plan(self, sources: Sequence[Path], settings: Settings) -> Plan:
+        return plan_batch(sources, settings=settings)
+
+    def pages(self, jobs: Sequence[PageJob], settings: Settings) -> Iterator[PageResult]:
+        return iter_processed(jobs, settings)
+
+    def finish(self, scan: ScanInfo, pages: Sequence[RecognisedPage],
+               failures: Sequence[PageFailure], *, gt_dir: Path | None,
+               settings: Settings) -> DocumentResult:
+        return finish_document(scan, pages, failures, gt_dir=gt_dir, settings=settings)
 
 
 @dataclass(frozen=True)
 class BatchResult:
-    """What a batch run produced."""
+    """What a batch run produced (``summary``: its plain figures, as stored with the run)."""
 
     run_id: str
     documents: tuple[DocumentResult, ...]
     failures: tuple[PageFailure, ...]
     pages_done: int
     seconds: float
+    skipped: tuple[str, ...] = ()
+    warnings: tuple[OcrWarning, ...] = ()
+    summary: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def cer_wer(self) -> tuple[float | None, float | None]:
@@ -52,12 +111,24 @@ class BatchResult:
         return "completed" if not self.failures else "completed_with_failures"
 
 
+@dataclass(frozen=True)
+class _Batch:
+    """One run's fixed context, passed between the driver's steps."""
+
+    run_id: str
+    store: Store
+    executor: Executor
+    settings: Settings
+    gt_dir: Path | None
+    progress: Progress
+    prints: Mapping[str, str]  # document -> claim fingerprint (inbox mode)
+
+
 def _noop(_: str) -> None:
     pass
 
 
-def iter_processed(jobs: Sequence[PageJob], settings: Settings
-                   ) -> Iterator[RecognisedPage | PageFailure]:
+def iter_processed(jobs: Sequence[PageJob], settings: Settings) -> Iterator[PageResult]:
     """Process pages, one process per worker, yielding results as they finish."""
     if settings.workers <= 1 or len(jobs) <= 1:
         for job in jobs:
@@ -76,41 +147,181 @@ def iter_processed(jobs: Sequence[PageJob], settings: Settings
                                   f"worker process died ({e}); retry with fewer workers", 6)
 
 
+# --- inputs -------------------------------------------------------------------------------------
+
+def check_inputs(sources: Sequence[Path], *, gt_dir: Path | None, settings: Settings,
+                 only_new: bool = False) -> None:
+    """Refuse what would make the batch silently wrong: an output folder that cannot be
+    written, a --gt that is not a folder, scan paths with no scan in them."""
+    if gt_dir is not None and not Path(gt_dir).is_dir():
+        why = "is a file, not a folder" if Path(gt_dir).exists() else "does not exist"
+        raise ReferenceFolderError(f"the reference folder --gt {gt_dir} {why}; give the folder "
+                                   "that holds <scan stem>.txt files (or leave --gt out)")
+    if not only_new and not discover(sources):
+        raise NoScansError(f"no scans found in {', '.join(map(str, sources)) or 'nothing'} "
+                           "(PDF, TIFF, PNG or JPEG); check the path")
+    check_output_dir(settings.output_dir)  # last: a refused batch leaves no folder behind
+
+
+def check_output_dir(folder: Path) -> None:
+    """OutputNotWritableError unless a file can be created in the output folder."""
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=f".probe.{os.getpid()}.",
+                                         suffix=".tmp"):
+            pass
+    except OSError as e:
+        raise OutputNotWritableError(
+            f"cannot write to the output folder {folder} ({e.strerror or e}); choose another "
+            "--out or fix its permissions") from e
+
+
+def unmatched_references(scans: Sequence[ScanInfo], failed: Sequence[PageFailure],
+                         gt_dir: Path | None) -> list[OcrWarning]:
+    """One warning naming the references in the folder that no scan of the batch reads (a
+    misspelt name), if there are any."""
+    if gt_dir is None:
+        return []
+    used = {find_reference(s, gt_dir) for s in scans}
+    stems = {s.path.stem for s in scans} | {f.source.stem for f in failed}
+    unread = []
+    for ref in sorted(Path(gt_dir).rglob("*.txt")):
+        name = ref.name.removesuffix(".gt.txt").removesuffix(".txt")
+        if ref.resolve() in used or name in stems or name.endswith(".corrected"):
+            continue  # read by a scan, a failed scan's, or written by export
+        unread.append(ref.relative_to(gt_dir).as_posix())
+    if not unread:
+        return []
+    shown = ", ".join(unread[:8]) + (f" and {len(unread) - 8} more" if len(unread) > 8 else "")
+    return [UnmatchedReferenceWarning(
+        f"{len(unread)} reference(s) match no scan of this batch: {shown}; a reference is read "
+        "for the scan of the same name (<scan stem>.txt, in the same subfolder)", path=gt_dir)]
+
+
+def _language_failures(jobs: list[PageJob], scans: list[ScanInfo], settings: Settings
+                       ) -> tuple[list[PageJob], list[ScanInfo], list[PageFailure]]:
+    """Scans whose languages tesseract lacks (or tesseract itself) fail at once, named."""
+    bad: dict[str, PageFailure] = {}
+    for scan in scans:
+        langs = settings.languages_for(scan.path.name)
+        try:
+            check_languages(langs)
+        except MissingDependencyError as e:  # named by the scan, not its OCR image
+            error = type(e)(e.message, path=scan.path)
+            bad[scan.document] = PageFailure.from_error(error, document=scan.document,
+                                                        source=scan.path, page_number=0,
+                                                        stage="plan")
+    return ([j for j in jobs if j.scan.document not in bad],
+            [s for s in scans if s.document not in bad], list(bad.values()))
+
+
+# --- the driver ---------------------------------------------------------------------------------
+
 def run_batch(sources: Sequence[Path], *, gt_dir: Path | None, settings: Settings,
-              progress: Progress = _noop, store: Store | None = None) -> BatchResult:
-    """The whole pipeline over files or folders; bad files are recorded and the batch goes on."""
-    start = time.perf_counter()
+              progress: Progress = _noop, store: Store | None = None,
+              executor: Executor | None = None, only_new: bool = False,
+              flow_run_id: str | None = None) -> BatchResult:
+    """The whole pipeline over files or folders; bad files are recorded and the batch goes on.
+
+    With ``only_new`` (the inbox), each scan is claimed first and skipped when already done
+    under the same fingerprint, so killed or concurrent runs never process a scan twice. A
+    run killed by any means is marked crashed by the next start; one that raises, failed."""
+    check_inputs(sources, gt_dir=gt_dir, settings=settings, only_new=only_new)
     store = store or Store(settings.db_url)
+    crashed = store.mark_dead_runs()
+    if crashed:
+        warning = EarlierRunCrashedWarning(f"{crashed} earlier run(s) were killed before they "
+                                           "finished; marked crashed (their scans are redone)")
+        progress(f"warning: {warning}")
     run_id = store.start_run(source=" ".join(map(str, sources)),
-                             settings=settings.model_dump(mode="json"), versions=versions())
-    jobs, scans, failures = plan_batch(sources, settings=settings)
+                             settings=settings.model_dump(mode="json"), versions=versions(),
+                             flow_run_id=flow_run_id)
+    try:
+        return _run(sources, run_id=run_id, store=store, executor=executor or LocalExecutor(),
+                    settings=settings, gt_dir=gt_dir, progress=progress, only_new=only_new)
+    except BaseException as e:
+        status = "interrupted" if isinstance(e, KeyboardInterrupt) else "failed"
+        with contextlib.suppress(Exception):  # the error itself matters more than its record
+            store.finish_run(run_id, status=status,
+                             summary={"run_id": run_id, "error": f"{type(e).__name__}: {e}"})
+        raise
+
+
+def _run(sources: Sequence[Path], *, run_id: str, store: Store, executor: Executor,
+         settings: Settings, gt_dir: Path | None, progress: Progress,
+         only_new: bool) -> BatchResult:
+    start = time.perf_counter()
+    jobs, scans, failures = executor.plan(sources, settings)
+    warnings = unmatched_references(scans, failures, gt_dir)
+    if not scans and not failures:
+        warnings.append(NoScansWarning(path=" ".join(map(str, sources))))
+    jobs, scans, bad_languages = _language_failures(jobs, scans, settings)
+    failures += bad_languages
+    skipped: list[ScanInfo] = []
+    prints: dict[str, str] = {}
+    if only_new:
+        scans, skipped, prints = _claim(store, run_id, scans, gt_dir=gt_dir, settings=settings)
+        mine = {s.document for s in scans}
+        jobs = [j for j in jobs if j.scan.document in mine]
+    for w in warnings:
+        progress(f"warning: {w}")
     for f in failures:
         progress(f"FAILED {f.message}")
         store_failure(store, run_id, f)
-    by_doc: dict[str, list[Any]] = defaultdict(list)
-    remaining = {s.document: s.page_count for s in scans}
+    batch = _Batch(run_id, store, executor, settings, gt_dir, progress, prints)
+    documents, late = _documents(batch, scans, jobs)
+    all_failures = (*failures, *late, *(f for d in documents for f in d.failures))
+    result = BatchResult(run_id, tuple(documents), tuple(all_failures),
+                         sum(len(d.pages) for d in documents), time.perf_counter() - start,
+                         tuple(s.document for s in skipped),
+                         (*warnings, *(w for d in documents for w in d.warnings)))
+    summary = batch_summary(result, settings=settings)
+    if documents or all_failures:  # a run that found nothing new keeps the index as it was
+        write_batch_index(_index_summary(summary, store), settings.output_dir)
+    store.finish_run(run_id, status=result.status, summary=summary)
+    return replace(result, summary=summary)
+
+
+def _claim(store: Store, run_id: str, scans: list[ScanInfo], *, gt_dir: Path | None,
+           settings: Settings) -> tuple[list[ScanInfo], list[ScanInfo], dict[str, str]]:
+    """Claim each scan (exactly-once across killed and concurrent runs); skip done or held ones."""
+    mine: list[ScanInfo] = []
+    skipped: list[ScanInfo] = []
+    prints: dict[str, str] = {}
+    for scan in scans:
+        fp = scan_fingerprint(scan, gt_dir=gt_dir, settings=settings)
+        prints[scan.document] = fp
+        ok = store.claim(run_id, sha256=scan.sha256, fingerprint=fp, document=scan.document,
+                         source_path=str(scan.path))
+        (mine if ok else skipped).append(scan)
+    return mine, skipped, prints
+
+
+def _documents(batch: _Batch, scans: list[ScanInfo], jobs: list[PageJob]
+               ) -> tuple[list[DocumentResult], list[PageFailure]]:
+    """Run the pages; as each document's last page arrives, finish and store it."""
     scan_of = {s.document: s for s in scans}
+    remaining: dict[str, int] = defaultdict(int)
+    for job in jobs:
+        remaining[job.scan.document] += 1
+    by_doc: dict[str, list[PageResult]] = defaultdict(list)
     documents: list[DocumentResult] = []
-    done = 0
-    for i, result in enumerate(iter_processed(jobs, settings), start=1):
+    failed: list[PageFailure] = []
+    for i, result in enumerate(batch.executor.pages(jobs, batch.settings), start=1):
         doc = result.document if isinstance(result, PageFailure) else result.job.scan.document
         by_doc[doc].append(result)
-        progress(_page_line(i, len(jobs), result))
-        done += isinstance(result, RecognisedPage)
+        batch.progress(_page_line(i, len(jobs), result))
         remaining[doc] -= 1
         if remaining[doc] == 0:
-            documents.append(_finish(store, run_id, scan_of[doc], by_doc.pop(doc),
-                                     gt_dir=gt_dir, settings=settings, progress=progress))
-    all_failures = tuple(failures) + tuple(f for d in documents for f in d.failures)
-    result = BatchResult(run_id, tuple(documents), all_failures, done,
-                         time.perf_counter() - start)
-    summary = batch_summary(result, settings=settings)
-    write_batch_index(summary, settings.output_dir)
-    store.finish_run(run_id, status=result.status, summary=summary)
-    return result
+            finished = _finish(batch, scan_of[doc], by_doc.pop(doc))
+            if isinstance(finished, DocumentResult):
+                documents.append(finished)
+            else:
+                failed.append(finished)
+    return documents, failed
 
 
-def _page_line(i: int, n: int, result: RecognisedPage | PageFailure) -> str:
+def _page_line(i: int, n: int, result: PageResult) -> str:
     if isinstance(result, PageFailure):
         return f"[{i}/{n}] FAILED {result.message}"
     secs = {**result.prepared.seconds, **result.seconds}
@@ -119,18 +330,37 @@ def _page_line(i: int, n: int, result: RecognisedPage | PageFailure) -> str:
             + ", ".join(f"{k} {v:.1f}s" for k, v in secs.items()))
 
 
-def _finish(store: Store, run_id: str, scan: Any, results: list[Any], *, gt_dir: Path | None,
-            settings: Settings, progress: Progress) -> DocumentResult:
+def _finish(batch: _Batch, scan: ScanInfo, results: list[PageResult]
+            ) -> DocumentResult | PageFailure:
+    """Score, flag and store one document in one transaction (with its claim, inbox mode); a
+    document that cannot be finished is a failure and the batch goes on."""
     pages = [r for r in results if isinstance(r, RecognisedPage)]
     failures = [r for r in results if isinstance(r, PageFailure)]
-    doc = finish_document(scan, pages, failures, gt_dir=gt_dir, settings=settings)
-    store_document(store, run_id, doc)
+    fp = batch.prints.get(scan.document)
+    try:
+        doc = batch.executor.finish(scan, pages, failures, gt_dir=batch.gt_dir,
+                                    settings=batch.settings)
+    except Exception as e:  # noqa: BLE001 - one document's bug never stops the batch
+        failure = PageFailure.from_error(e, document=scan.document, source=scan.path,
+                                         page_number=0, stage="finish")
+        batch.progress(f"FAILED {failure.message}")
+        store_failure(batch.store, batch.run_id, failure)
+        if fp:
+            batch.store.release(batch.run_id, sha256=scan.sha256, fingerprint=fp, status="failed")
+        return failure
     for f in doc.failures:
-        store_failure(store, run_id, f)
+        store_failure(batch.store, batch.run_id, f)
     for w in doc.warnings:
-        progress(f"warning: {w}")
+        batch.progress(f"warning: {w}")
+    if fp and any(f.kind in TRANSIENT_KINDS for f in failures):
+        # A transient failure outlived its retries: store nothing, leave it to the next run.
+        batch.store.release(batch.run_id, sha256=scan.sha256, fingerprint=fp, status="retry")
+        return doc
+    store_document(batch.store, batch.run_id, doc, claim=(scan.sha256, fp) if fp else None)
     return doc
 
+
+# --- storing ------------------------------------------------------------------------------------
 
 def store_failure(store: Store, run_id: str, f: PageFailure) -> None:
     store.add_failure(run_id, document=f.document, source_path=str(f.source),
@@ -138,9 +368,7 @@ def store_failure(store: Store, run_id: str, f: PageFailure) -> None:
                       exit_code=f.exit_code)
 
 
-def store_document(store: Store, run_id: str, doc: DocumentResult,
-                   claim: tuple[str, str] | None = None) -> int:
-    """One transaction: the document, its pages and their flags (and its scan claim marked done)."""
+def _page_rows(doc: DocumentResult) -> list[dict[str, Any]]:
     ps = {p.page_number: p.score for p in doc.page_scores}
     pages = []
     for p in doc.pages:
@@ -158,6 +386,10 @@ def store_document(store: Store, run_id: str, doc: DocumentResult,
         if f.page_number > 0:
             pages.append({"page_number": f.page_number, "status": "failed",
                           "provenance": {"error": f.kind, "message": f.message}})
+    return pages
+
+
+def _flag_rows(doc: DocumentResult) -> dict[int, list[dict[str, Any]]]:
     flags: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for fl in doc.flags:
         flags[fl.page_number].append({
@@ -167,6 +399,13 @@ def store_document(store: Store, run_id: str, doc: DocumentResult,
             "polygon": [list(pt) for pt in fl.box.polygon()], "ocr_text": fl.ocr_text,
             "ref_text": fl.ref_text, "confidence": fl.confidence,
             "crop_path": str(fl.crop_path) if fl.crop_path else None, "detail": fl.detail})
+    return flags
+
+
+def store_document(store: Store, run_id: str, doc: DocumentResult,
+                   claim: tuple[str, str] | None = None) -> int:
+    """One transaction: the document, its pages and their flags (and its scan claim marked done);
+    the document's earlier runs are superseded and their decisions carried over."""
     sc = doc.score
     return store.add_document(run_id, {
         "name": doc.scan.document, "source_path": str(doc.scan.path),
@@ -179,8 +418,10 @@ def store_document(store: Store, run_id: str, doc: DocumentResult,
         "char_errors": sc.char_errors if sc else None, "char_total": sc.char_total if sc else None,
         "word_errors": sc.word_errors if sc else None, "word_total": sc.word_total if sc else None,
         "outputs": {"text": str(doc.text_path), "report": str(doc.report_path)},
-    }, pages, flags, claim=claim)
+    }, _page_rows(doc), _flag_rows(doc), claim=claim)
 
+
+# --- summary ------------------------------------------------------------------------------------
 
 def batch_summary(result: BatchResult, *, settings: Settings | None = None) -> dict[str, Any]:
     """Plain figures of a batch, for the database, the CLI and Prefect artifacts (with the
@@ -202,5 +443,44 @@ def batch_summary(result: BatchResult, *, settings: Settings | None = None) -> d
             "mets": str(d.published.mets) if d.published and d.published.mets else None}
             for d in result.documents],
         "failures": [{"document": f.document, "page": f.page_number, "stage": f.stage,
-                      "kind": f.kind, "message": f.message} for f in result.failures],
+                      "kind": f.kind, "message": f.message, "exit_code": f.exit_code}
+                     for f in result.failures],
+        "warnings": [{"kind": w.kind, "message": str(w)} for w in result.warnings],
+        "skipped": list(result.skipped),
+        "cached_pages": sum(p.cached for d in result.documents for p in d.pages),
     } | batch_figures(result.documents, profiles=(settings or Settings()).profiles())
+
+
+def _index_summary(summary: Mapping[str, Any], store: Store) -> dict[str, Any]:
+    """The batch index: this run's documents, then each other document's latest run, so a run
+    that processed only some scans still links every report."""
+    mine = {d["document"] for d in summary["documents"]}
+    with store.session() as s:
+        latest = s.scalars(select(Document).where(Document.superseded_by.is_(None))
+                           .order_by(Document.name))
+        earlier = [_earlier_row(d) for d in latest if d.name not in mine]
+    return {**summary, "documents": [*summary["documents"], *(r for r in earlier if r)]}
+
+
+def _earlier_row(doc: Document) -> dict[str, Any] | None:
+    """An index row of a document stored by an earlier run, if its report is still there."""
+    report = Path((doc.outputs or {}).get("report") or "/nonexistent")
+    if not report.is_file():
+        return None
+    stem = report.parent / Path(doc.name).name
+    files = {kind: str(path) if path.is_file() else None for kind, path in
+             (("pdf", stem.with_name(stem.name + ".pdf")),
+              ("mets", stem.with_name(stem.name + ".mets.xml")))}
+    return {"document": doc.name, "pages": doc.page_count, "cer": doc.cer, "wer": doc.wer,
+            "flags": None, "report": str(report), **files}
+
+
+def exit_code(failures: Sequence[Mapping[str, Any]]) -> int:
+    """The command's exit code for a batch's failures (summary rows): a missing program or
+    language before pages that failed; 0 when nothing failed."""
+    codes = {int(f.get("exit_code") or ExitCode.some_pages_failed) for f in failures}
+    if not codes:
+        return int(ExitCode.ok)
+    if ExitCode.missing_dependency in codes:
+        return int(ExitCode.missing_dependency)
+    return int(ExitCode.some_pages_failed)

@@ -75,17 +75,16 @@ def run(scans: ScansArg, gt: GtOpt = None, out: OutOpt = None, config: ConfigOpt
         lang: LangOpt = None, dpi: DpiOpt = None, psm: PsmOpt = None, oem: OemOpt = None,
         workers: WorkersOpt = None, db: DbOpt = None) -> None:
     """Run the pipeline on scans directly (no Prefect): OCR, score against --gt, flag, store."""
-    from ocr.batch import batch_summary, run_batch
+    from ocr.batch import exit_code, run_batch
 
     settings = _guard(lambda: _settings(config, lang=lang, dpi=dpi, psm=psm, oem=oem,
                                         workers=workers, out=out, db=db))
     result = _guard(lambda: run_batch(scans, gt_dir=gt, settings=settings, progress=_err))
-    summary = batch_summary(result)
-    print_summary(summary)
+    print_summary(result.summary)
     typer.echo(f"outputs: {settings.output_dir} (index: {settings.output_dir / 'index.html'})  "
                f"database: {settings.db_url}")
-    if result.failures:
-        raise typer.Exit(int(ExitCode.some_pages_failed))
+    if code := exit_code(result.summary["failures"]):
+        raise typer.Exit(code)
 
 
 @app.command()
@@ -105,6 +104,10 @@ def flow(scans: ScansArg, gt: GtOpt = None, out: OutOpt = None, config: ConfigOp
     settings = _guard(lambda: _settings(config, lang=lang, dpi=dpi, psm=psm, oem=oem,
                                         workers=workers, out=out, db=db))
     from flows.batch import run_flow
+    from ocr.batch import check_inputs, exit_code
+
+    # Before Prefect starts (half a minute for a temporary server): a typo fails at once.
+    _guard(lambda: check_inputs(scans, gt_dir=gt, settings=settings, only_new=only_new))
 
     summary = _guard(lambda: run_flow(
         [str(s) for s in scans], ground_truth=str(gt) if gt else None, settings=settings,
@@ -114,8 +117,8 @@ def flow(scans: ScansArg, gt: GtOpt = None, out: OutOpt = None, config: ConfigOp
     if summary.get("skipped"):
         typer.echo(f"skipped (already processed): {', '.join(summary['skipped'])}")
     typer.echo(f"outputs: {settings.output_dir}  database: {settings.db_url}")
-    if summary["failures"]:
-        raise typer.Exit(int(ExitCode.some_pages_failed))
+    if code := exit_code(summary["failures"]):
+        raise typer.Exit(code)
 
 
 @app.command()
@@ -151,32 +154,34 @@ def export(run: Annotated[str | None, typer.Option(help="only this run's documen
            document: Annotated[list[int] | None, typer.Option(help="document id (repeatable)")] = None,
            db: DbOpt = None, out: OutOpt = None, config: ConfigOpt = None) -> None:
     """Write reviewed corrections: <ref>.corrected.txt beside each reference (never overwriting
-    it), a corrected PAGE-XML per page and a changelog, and print CER before/after review."""
+    it, nor any file export did not write), a corrected PAGE-XML per page and a changelog;
+    print every file written and CER before/after review."""
     settings = _guard(lambda: _settings(config, db=db, out=out))
-    from ocr.review import export_corrections
+    from ocr.review.export import export_corrections
+    from ocr.store import Store
 
-    results = _guard(lambda: export_corrections(settings.db_url, run_id=run,
-                                                document_ids=document))
+    store = _guard(lambda: Store(settings.db_url, create=False))
+    results = _guard(lambda: export_corrections(store, run_id=run, document_ids=document))
     bad = 0
     for r in results:
         typer.echo(_export_line(r))
-        bad += bool(getattr(r, "error", None)) or bool(getattr(r, "not_applied", 0))
+        for path in r.written:
+            typer.echo(f"  wrote {path}")
+        bad += bool(r.error) or bool(r.not_applied)
+    if not results:
+        typer.echo("nothing to export: no document has a standing decision")
     if bad:
         raise typer.Exit(int(ExitCode.reference))
 
 
 def _export_line(r: Any) -> str:
-    if getattr(r, "error", None):
-        return f"error: {r.error}"
+    if r.error:
+        return f"error: {r.document}: {r.error}"
     line = f"{r.document}: {r.applied} correction(s)"
-    if r.corrected_reference:
-        line += f" -> {r.corrected_reference}"
     if r.rescore is not None:
         line += (f", CER {_fmt(r.rescore.cer_before)} -> {_fmt(r.rescore.cer_after)}")
     line += f", {r.not_applied} not applied" if r.not_applied else ""
-    published = getattr(r, "published", None)
-    if published is not None and published.pdf is not None:
-        line += f"; reviewed PDF/A -> {published.pdf}"
+    published = getattr(r, "published", None)  # the files follow as "wrote" lines
     return "\n  note: ".join([line, *(published.notes if published is not None else ())])
 
 

@@ -46,9 +46,47 @@ class ConfigError(OcrError):
     message = "invalid configuration; check the TOML file, OCR_* variables and options (`ocr config`)"
 
 
+class ArgumentError(OcrError):
+    """A path or option given on the command line cannot be used as it is."""
+
+    exit_code = ExitCode.bad_args
+    message = "check the command's arguments (`ocr <command> --help`)"
+
+
+class OutputNotWritableError(ArgumentError):
+    message = "cannot write to the output folder; choose another --out or fix its permissions"
+
+
+class ReferenceFolderError(ArgumentError):
+    message = "--gt must name an existing folder of reference transcriptions"
+
+
+class NoScansError(ArgumentError):
+    message = "no scans found (PDF, TIFF, PNG or JPEG); check the path"
+
+
+class DatabaseNotFoundError(ArgumentError):
+    message = "there is no results database there; run `ocr run` first, or check --db / --out"
+
+
+class ExportConflictError(ArgumentError):
+    """Export would replace a file it did not write (another scan's reference, a user's file)."""
+
+    message = "a file export would write already exists and was not written by export"
+
+
 class InputFileError(OcrError):
     exit_code = ExitCode.input_file
     message = "cannot read this input file"
+
+
+class CorruptOutputError(InputFileError):
+    message = "a file the pipeline wrote is damaged; run the document again to rewrite it"
+
+
+class NotRegularFileError(InputFileError):
+    message = ("not a regular file (a FIFO, device, socket or folder); copy the scan to a "
+               "regular file")
 
 
 class EmptyFileError(InputFileError):
@@ -77,6 +115,11 @@ class ImageTooLargeError(InputFileError):
 
 class BlankPageError(InputFileError):
     message = "the page is blank (no ink found); nothing to OCR, check the scan if this is unexpected"
+
+
+class DarkPageError(InputFileError):
+    message = ("the page is dark all over (no paper to read); nothing to OCR, check the scan "
+               "(a failed exposure, a lens cap, a negative)")
 
 
 class ReferenceError_(OcrError):
@@ -127,3 +170,56 @@ class SomePagesFailed(OcrError):
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (TesseractCrashError, OSError)
 """Errors worth a retry; everything else is deterministic and quarantined at once."""
+
+
+class OcrWarning(UserWarning):
+    """Base of the warnings the library reports: the run goes on, the message says what to
+    check. Carried in results (``DocumentResult.warnings``) as well as shown."""
+
+    message = "check this input"
+
+    def __init__(self, message: str | None = None, *, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        if message is not None:
+            self.message = message
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+    def __reduce__(self) -> tuple[object, ...]:  # keep message and path through pickling
+        return (_rebuild_warning, (type(self), self.message, self.path))
+
+    @property
+    def kind(self) -> str:
+        """The warning's class name, stored in reports."""
+        return type(self).__name__
+
+
+def _rebuild_warning(cls: type[OcrWarning], message: str, path: Path | None) -> OcrWarning:
+    return cls(message, path=path)
+
+
+class ReferenceEncodingWarning(OcrWarning):
+    message = "the reference is not plain UTF-8; check the decoded text and re-save it as UTF-8"
+
+
+class NoReferenceWarning(OcrWarning):
+    message = "no reference transcription found; the scan is OCRed and flagged, not scored"
+
+
+class EmptyReferenceWarning(OcrWarning):
+    message = ("the reference is empty (nothing but blanks or a byte-order mark); the scan is "
+               "OCRed and flagged, not scored: transcribe it or remove the file")
+
+
+class UnmatchedReferenceWarning(OcrWarning):
+    message = "this reference matches no scan of the batch; check its name (<scan stem>.txt)"
+
+
+class NoScansWarning(OcrWarning):
+    message = "no scans found (PDF, TIFF, PNG or JPEG); nothing to do"
+
+
+class EarlierRunCrashedWarning(OcrWarning):
+    message = "an earlier run was killed before it finished; it is marked crashed"

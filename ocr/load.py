@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import stat
 import warnings
-from collections.abc import Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,10 +17,12 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from ocr.exceptions import (
     CorruptImageError,
     CorruptPdfError,
+    DarkPageError,
     EmptyFileError,
     EncryptedPdfError,
     ImageTooLargeError,
     InputFileError,
+    NotRegularFileError,
     PopplerNotFoundError,
     UnsupportedFormatError,
 )
@@ -35,15 +40,42 @@ _MAGIC = (
 )
 
 
+# A page is dark all over when even its brightest pixels (this quantile) stay below this gray:
+# no paper shows anywhere, so there is nothing to read (a sparse white-on-black negative or an
+# underexposed scan still has brighter pixels than this).
+DARK_QUANTILE = 0.995
+DARK_LEVEL = 64
+
+
 @dataclass(frozen=True)
 class ScanInfo:
-    """One scan file, checked and counted before any page is rendered."""
+    """One scan file, checked and counted before any page is rendered.
+
+    ``document`` is its identity: the path relative to the folder it was found under, without
+    the suffix (``d1/x`` for ``scans/d1/x.jpg`` given as ``scans``), unique in the batch; it
+    names the output folder, the database row and the reference looked up. ``stem_unique``:
+    no other scan of the batch has the same file stem (a flat reference folder may then serve).
+    """
 
     path: Path
     document: str
     kind: str
     page_count: int
     sha256: str
+    stem_unique: bool = True
+
+    @property
+    def name(self) -> str:
+        """The identity's last part: the name of files written for the document."""
+        return self.document.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class FoundScan:
+    """A scan file and the folder it was found under (None when given as a file)."""
+
+    path: Path
+    root: Path | None
 
 
 @dataclass(frozen=True)
@@ -63,30 +95,85 @@ class LoadedPage:
 
 def discover_scans(paths: Iterable[Path]) -> list[Path]:
     """Expand folders to the scan files in them (sorted); files are kept whatever their suffix."""
-    found: list[Path] = []
-    for path in paths:
-        path = Path(path)
+    return [f.path for f in discover(paths)]
+
+
+def discover(paths: Iterable[Path]) -> list[FoundScan]:
+    """The scan files of files and folders (sorted within a folder), each with the folder it
+    was found under; a file reached twice is kept once."""
+    found: list[FoundScan] = []
+    for path in map(Path, paths):
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*")
-                                if p.is_file() and p.suffix.lower() in SCAN_SUFFIXES
-                                and not p.name.startswith(".")))
+            found.extend(FoundScan(p, path) for p in sorted(path.rglob("*"))
+                         if p.is_file() and p.suffix.lower() in SCAN_SUFFIXES
+                         and not any(part.startswith(".") for part in p.relative_to(path).parts))
         else:
-            found.append(path)
-    return list(dict.fromkeys(found))
+            found.append(FoundScan(path, None))
+    unique: dict[Path, FoundScan] = {}
+    for f in found:
+        unique.setdefault(_resolved(f.path), f)
+    return list(unique.values())
 
 
-def document_names(scans: list[Path]) -> dict[Path, str]:
-    """A unique document name per scan: its stem, or stem plus suffix where stems collide."""
-    stems: dict[str, int] = {}
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: keep the path as given
+        return path.absolute()
+
+
+def document_names(scans: Sequence[FoundScan | Path]) -> dict[Path, str]:
+    """A unique identity per scan: its path relative to the folder it was found under, without
+    the suffix (a file given alone: its stem). Where two collide, the suffix is added if that
+    tells them apart (``a-pdf``, ``a-tif``), else the names of the folders above them are
+    prefixed (``d1/x``, ``d2/x``); a content-free hash of the path is the last resort."""
+    found = [s if isinstance(s, FoundScan) else FoundScan(s, None) for s in scans]
+    state = {f.path: (0, False) for f in found}
+    for _ in range(64):
+        names = {f.path: _identity(f, *state[f.path]) for f in found}
+        groups: dict[str, list[FoundScan]] = defaultdict(list)
+        for f in found:
+            groups[names[f.path]].append(f)
+        clashes = [g for g in groups.values() if len(g) > 1]
+        if not clashes:
+            return names
+        for group in clashes:
+            by_suffix = len({f.path.suffix.lower() for f in group}) == len(group)
+            for f in group:
+                up, ext = state[f.path]
+                state[f.path] = (up, True) if by_suffix and not ext else (up + 1, ext)
+    return {f.path: f"{_identity(f, 0, True)}-{_path_hash(f.path)}" for f in found}
+
+
+def _identity(found: FoundScan, up: int, ext: bool) -> str:
+    base = found.root if found.root is not None else found.path.parent
+    rel = found.path.relative_to(found.root) if found.root is not None else Path(found.path.name)
+    folders = _resolved(base).parts[1:]
+    prefix = list(folders[len(folders) - up:]) if 0 < up <= len(folders) else []
+    if up > len(folders):
+        prefix = [*folders, _path_hash(found.path)]
+    stem = rel.stem + (f"-{rel.suffix.lstrip('.').lower()}" if ext and rel.suffix else "")
+    return "/".join([*prefix, *rel.parent.parts, stem])
+
+
+def _path_hash(path: Path) -> str:
+    return hashlib.sha256(str(_resolved(path)).encode()).hexdigest()[:8]
+
+
+def shared_stems(scans: Iterable[Path]) -> set[str]:
+    """File stems that more than one scan of the batch has."""
+    counts: dict[str, int] = defaultdict(int)
     for scan in scans:
-        stems[scan.stem] = stems.get(scan.stem, 0) + 1
-    return {s: s.stem if stems[s.stem] == 1 else f"{s.stem}-{s.suffix.lstrip('.').lower()}"
-            for s in scans}
+        counts[scan.stem] += 1
+    return {stem for stem, n in counts.items() if n > 1}
 
 
 def sniff_kind(path: Path) -> str:
     """The file type from its first bytes (never from its name)."""
     try:
+        mode = path.stat().st_mode
+        if not stat.S_ISREG(mode):  # a FIFO would block the read below for ever
+            raise NotRegularFileError(path=path)
         with path.open("rb") as fh:
             head = fh.read(16)
     except FileNotFoundError as e:
@@ -101,14 +188,15 @@ def sniff_kind(path: Path) -> str:
     raise UnsupportedFormatError(path=path)
 
 
-def inspect_scan(path: Path, *, document: str | None = None, dpi: int, max_pixels: int) -> ScanInfo:
+def inspect_scan(path: Path, *, document: str | None = None, dpi: int, max_pixels: int,
+                 stem_unique: bool = True) -> ScanInfo:
     """Check a scan (type, encryption, damage, size) and count its pages, without rendering."""
     path = Path(path)
     kind = sniff_kind(path)
     count = _pdf_page_count(path, dpi=dpi, max_pixels=max_pixels) if kind == "pdf" \
         else _image_page_count(path, max_pixels=max_pixels)
     return ScanInfo(path=path, document=document or path.stem, kind=kind,
-                    page_count=count, sha256=sha256_file(path))
+                    page_count=count, sha256=sha256_file(path), stem_unique=stem_unique)
 
 
 def load_page(scan: ScanInfo, page_number: int, *, dpi: int, max_pixels: int) -> LoadedPage:
@@ -119,7 +207,22 @@ def load_page(scan: ScanInfo, page_number: int, *, dpi: int, max_pixels: int) ->
         pil, page_dpi = _render_pdf_page(scan.path, page_number, dpi=dpi, max_pixels=max_pixels), dpi
     else:
         pil, page_dpi = _read_image_frame(scan.path, page_number, dpi=dpi, max_pixels=max_pixels)
-    return LoadedPage(scan=scan, page_number=page_number, dpi=page_dpi, image=pil_to_array(pil))
+    image = pil_to_array(pil)
+    check_not_dark(image, path=scan.path, page_number=page_number)
+    return LoadedPage(scan=scan, page_number=page_number, dpi=page_dpi, image=image)
+
+
+def check_not_dark(image: np.ndarray, *, path: Path, page_number: int) -> None:
+    """DarkPageError when no paper shows anywhere on the page (a black page has nothing to
+    read, and every detector would take all of it for one region)."""
+    step = max(1, min(image.shape[:2]) // 400)  # a few hundred thousand pixels decide it
+    sample = image[::step, ::step]
+    gray = sample.mean(axis=2) if sample.ndim == 3 else sample
+    brightest = float(np.quantile(gray, DARK_QUANTILE))
+    if brightest < DARK_LEVEL:
+        raise DarkPageError(f"page {page_number} is dark all over (its brightest pixels reach "
+                            f"gray {brightest:.0f} of 255); nothing to OCR: check the scan (a "
+                            "failed exposure, a lens cap, a negative)", path=path)
 
 
 def iter_pages(scan: ScanInfo, *, dpi: int, max_pixels: int) -> Iterator[LoadedPage]:

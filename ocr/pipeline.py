@@ -27,7 +27,16 @@ from ocr.correct.stage import (
     suggestion_flags,
 )
 from ocr.detect import reference_markers
-from ocr.exceptions import BlankPageError, ExitCode, OcrError
+from ocr.exceptions import (
+    BlankPageError,
+    EmptyFileError,
+    EmptyReferenceWarning,
+    ExitCode,
+    NoReferenceWarning,
+    OcrError,
+    OcrWarning,
+    ReferenceEncodingWarning,
+)
 from ocr.flag import Flag, disagreement_flags, low_confidence_flags, write_crops
 from ocr.fsutil import (
     atomic_write_bytes,
@@ -35,7 +44,7 @@ from ocr.fsutil import (
     remove_stale_temps,
     sha256_file,
 )
-from ocr.load import ScanInfo, discover_scans, document_names, inspect_scan, load_page
+from ocr.load import ScanInfo, discover, document_names, inspect_scan, load_page, shared_stems
 from ocr.pagexml import build_page_xml
 from ocr.preprocess import preprocess
 from ocr.publish import Published, publish_document
@@ -172,7 +181,7 @@ class DocumentResult:
     flags: tuple[Flag, ...]
     text_path: Path
     report_path: Path
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[OcrWarning, ...] = ()
     correction: dict[str, Any] | None = None  # apply mode: the corrected OCR and its changes
     published: Published | None = None  # the document's PDF/A and METS
 
@@ -188,15 +197,17 @@ def versions() -> dict[str, str]:
 def plan_batch(paths: Sequence[Path], *, settings: Settings
                ) -> tuple[list[PageJob], list[ScanInfo], list[PageFailure]]:
     """Inspect every scan; bad files become failures, good ones become page jobs."""
-    scans = discover_scans(paths)
-    names = document_names(scans)
+    found = discover(paths)
+    names = document_names(found)
+    shared = shared_stems(f.path for f in found)
     jobs: list[PageJob] = []
     infos: list[ScanInfo] = []
     failures: list[PageFailure] = []
-    for path in scans:
+    for path in (f.path for f in found):
         try:
             info = inspect_scan(path, document=names[path], dpi=settings.dpi,
-                                max_pixels=settings.max_pixels)
+                                max_pixels=settings.max_pixels,
+                                stem_unique=path.stem not in shared)
         except Exception as e:  # noqa: BLE001 - any bad file is a result, not a crash
             failures.append(PageFailure.from_error(e, document=names[path], source=path,
                                                    page_number=0, stage="load"))
@@ -211,7 +222,7 @@ def plan_batch(paths: Sequence[Path], *, settings: Settings
 def scan_fingerprint(scan: ScanInfo, *, gt_dir: Path | None, settings: Settings) -> str:
     """What makes a scan's results: its settings, languages, versions and reference content.
     A scan is 'new' for the inbox when its content or this fingerprint changes."""
-    ref = find_reference(scan.document, scan.path, gt_dir)
+    ref = find_reference(scan, gt_dir)
     langs = settings.languages_for(scan.path.name)
     return _key({"settings": settings.fingerprint(*PREPROCESS_SETTINGS, *OCR_SETTINGS,
                                                   *FLAG_SETTINGS),
@@ -414,11 +425,17 @@ def process_page(job: PageJob, settings: Settings) -> RecognisedPage | PageFailu
 
 # --- finish: score, flag, report ---------------------------------------------------------------
 
-def find_reference(document: str, source: Path, gt_dir: Path | None) -> Path | None:
-    """ground_truth/<document>.txt, else <scan stem>.txt, else <scan stem>.gt.txt."""
+def find_reference(scan: ScanInfo, gt_dir: Path | None) -> Path | None:
+    """ground_truth/<identity>.txt (or .gt.txt, the identity keeping the scan's subfolders), else
+    <scan stem>.txt or .gt.txt at the top when no other scan of the batch has that stem."""
     if gt_dir is None:
         return None
-    for name in (f"{document}.txt", f"{source.stem}.txt", f"{source.stem}.gt.txt"):
+    rel = Path(scan.document).parent
+    names = [rel / f"{scan.name}.txt", rel / f"{scan.path.stem}.txt",
+             rel / f"{scan.path.stem}.gt.txt"]
+    if scan.stem_unique:
+        names += [Path(f"{scan.path.stem}.txt"), Path(f"{scan.path.stem}.gt.txt")]
+    for name in dict.fromkeys(names):
         if (gt_dir / name).is_file():
             return (gt_dir / name).resolve()
     return None
@@ -448,12 +465,13 @@ def finish_document(scan: ScanInfo, pages: Sequence[RecognisedPage],
                                  layouts.get(n)))
     flags.sort(key=lambda f: (-f.severity, f.page_number, f.box.top, f.box.left))
     full_text = "\f".join(texts[n].text for n in sorted(texts)) + "\n"
-    text_path = atomic_write_text(out_dir / f"{scan.document}.txt", full_text)
+    text_path = atomic_write_text(out_dir / f"{scan.name}.txt", full_text)
     correction = None
     if settings.correction == "apply" and correcting:
         whole = joined_choices([(texts[n].text, choices.get(n, {})) for n in sorted(texts)])
         layout = joined_layout([(texts[n].text, layouts[n]) for n in sorted(texts)])
-        correction = _apply_correction(full_text, reference, out_dir / f"{scan.document}.corrected-ocr.txt",
+        correction = _apply_correction(full_text, reference,
+                                       out_dir / f"{scan.name}.corrected-ocr.txt",
                                        settings, taught, whole, layout)
     result = DocumentResult(scan=scan, languages=pages[0].job.languages if pages else "",
                             pages=tuple(pages), failures=tuple(failures), reference=reference,
@@ -487,17 +505,23 @@ def _apply_correction(text: str, reference: ReferenceText | None, out_path: Path
 
 
 def _load_reference(scan: ScanInfo, gt_dir: Path | None, failures: list[PageFailure]
-                    ) -> tuple[ReferenceText | None, list[str]]:
-    path = find_reference(scan.document, scan.path, gt_dir)
+                    ) -> tuple[ReferenceText | None, list[OcrWarning]]:
+    path = find_reference(scan, gt_dir)
     if path is None:
-        return None, [f"{scan.path}: no reference in {gt_dir}; OCR without scoring"] if gt_dir else []
+        return None, [NoReferenceWarning(f"no reference in {gt_dir}; OCR without scoring",
+                                         path=scan.path)] if gt_dir else []
     try:
         ref = read_reference(path)
+    except EmptyFileError:
+        return None, [EmptyReferenceWarning(path=path)]
     except Exception as e:  # noqa: BLE001 - a bad reference never costs the OCR
         failures.append(PageFailure.from_error(e, document=scan.document, source=path,
                                                page_number=0, stage="reference"))
         return None, []
-    return ref, [f"{path}: {w}" for w in ref.warnings]
+    warnings: list[OcrWarning] = [ReferenceEncodingWarning(w, path=path) for w in ref.warnings]
+    if not normalise(ref.text):  # CER is undefined against nothing: OCR and flags only
+        return None, [*warnings, EmptyReferenceWarning(path=path)]
+    return ref, warnings
 
 
 def score_pages(reference: ReferenceText | None, ocr_pages: list[tuple[int, str]]

@@ -67,8 +67,10 @@ class TextScore:
 
 
 def normalise(text: str) -> str:
-    """NFC, no BOM, one space per whitespace run, stripped non-blank lines joined by LF.
+    """NFC, no BOM, one space per whitespace run, stripped lines joined by LF.
 
+    Blank lines count, as dinglehopper's reader keeps them (each is one line break more); blank
+    lines at the end of a page do not (dinglehopper counts all but the file's last line end).
     Form feeds survive as page separators (each page is normalised on its own); trailing empty
     pages are dropped, so a final form feed does not count as a character.
     """
@@ -80,8 +82,10 @@ def normalise(text: str) -> str:
 
 
 def _normalise_page(page: str) -> str:
-    lines = (" ".join(line.split()) for line in _LINE_BREAK.split(page))
-    return "\n".join(line for line in lines if line)
+    lines = [" ".join(line.split()) for line in _LINE_BREAK.split(page)]
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines)
 
 
 # --- rates ---------------------------------------------------------------------------------------

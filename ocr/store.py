@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import socket
 import uuid
@@ -21,7 +22,9 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine
@@ -35,6 +38,7 @@ from sqlalchemy.orm import (
     sessionmaker,
 )
 
+from ocr.exceptions import DatabaseNotFoundError
 from ocr.fsutil import pid_alive
 
 
@@ -87,6 +91,9 @@ class Document(Base):
     word_total: Mapped[int | None] = mapped_column(Integer)
     outputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    # A later run of the same document (same identity) replaces this one in the queue.
+    superseded_by: Mapped[int | None] = mapped_column(Integer, index=True)
+    superseded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     run: Mapped[Run] = relationship(back_populates="documents")
     pages: Mapped[list[Page]] = relationship(back_populates="document", cascade="all, delete-orphan")
 
@@ -199,17 +206,50 @@ def sqlite_file(url: str) -> Path | None:
     return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
 
 
+def _add_missing_columns(engine: Engine) -> None:
+    """Columns added since a database was created (all nullable) are added to it."""
+    found = inspect(engine)
+    with engine.begin() as conn:
+        for table in Base.metadata.sorted_tables:
+            if not found.has_table(table.name):
+                continue
+            have = {c["name"] for c in found.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in have and column.nullable:
+                    kind = column.type.compile(engine.dialect)
+                    conn.execute(text(f'ALTER TABLE {table.name} '
+                                      f'ADD COLUMN "{column.name}" {kind}'))
+
+
+def _finite(value: Any) -> Any:
+    """JSON-safe: a non-finite float (an infinite CER) becomes the string JSON reports use."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
 class Store:
     """A handle on the results database; every write is one transaction."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, create: bool = True) -> None:
         path = sqlite_file(url)
+        if path is not None and not create and not path.is_file():
+            raise DatabaseNotFoundError(
+                f"there is no results database at {path}; run `ocr run` (or `ocr flow`) first, "
+                "or point --db / --out at the one it wrote")
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         self.engine = create_engine(url, future=True)
         if self.engine.dialect.name == "sqlite":
             _sqlite_pragmas(self.engine)
+        from ocr.review import models  # noqa: F401 - the review's tables live in the same file
+
         Base.metadata.create_all(self.engine)
+        _add_missing_columns(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def start_run(self, *, source: str, settings: dict[str, Any], versions: dict[str, Any],
@@ -224,7 +264,7 @@ class Store:
         with self.sessions.begin() as s:
             run = s.get_one(Run, run_id)
             run.status, run.finished_at = status, _now()
-            run.summary = json.loads(json.dumps(summary, default=str, allow_nan=False))
+            run.summary = json.loads(json.dumps(_finite(summary), default=str, allow_nan=False))
 
     def add_failure(self, run_id: str, **fields: Any) -> None:
         with self.sessions.begin() as s:
@@ -302,6 +342,7 @@ class Store:
                 doc.pages.append(row)
             s.add(doc)
             s.flush()
+            supersede(s, doc)
             if claim is not None:
                 s.execute(update(ScanClaim).where(
                     ScanClaim.sha256 == claim[0], ScanClaim.fingerprint == claim[1],
@@ -311,3 +352,16 @@ class Store:
 
     def session(self) -> Session:
         return self.sessions()
+
+
+def supersede(session: Session, doc: Document) -> None:
+    """The document's earlier runs leave the queue; their decisions carry over to its flags."""
+    older = list(session.scalars(select(Document).where(
+        Document.name == doc.name, Document.id != doc.id, Document.superseded_by.is_(None))))
+    for old in older:
+        old.superseded_by, old.superseded_at = doc.id, _now()
+    if older:
+        from ocr.review.carry import carry_decisions  # the review's table, this transaction
+
+        session.flush()
+        carry_decisions(session, older, doc)

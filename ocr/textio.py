@@ -41,6 +41,14 @@ _LOG_OTHER = math.log(1e-6)
 # A lowercase letter followed by a capital inside a word ("мИЕОЯСО") is what the wrong code page
 # makes of ordinary words, since cp1251 and KOI8-R put the two cases in swapped halves.
 _LOG_CASE_FLIP = math.log(1e-4)
+# What a legacy decoding must look like to be accepted. Russian text averages about -3 per
+# non-ASCII character under the letter frequencies above (either code page read as the other
+# about -4); bytes that were never Russian (random, Latin-1) fall near -6 and below.
+_MIN_LOG_PER_CHAR = -5.0
+_MIN_CYRILLIC_SHARE = 0.8
+_MAX_MIXED_WORDS = 0.3
+_WORD = re.compile(r"\w+")
+_ASCII_LETTER = re.compile("[A-Za-z]")
 
 
 @dataclass(frozen=True)
@@ -144,6 +152,10 @@ def _decode_legacy(data: bytes) -> DecodedText:
         raise ReferenceDecodeError()
     # max() keeps the first of equal scores, so cp1251 (listed first, far more common) wins ties.
     encoding = max(candidates, key=lambda name: russian_score(candidates[name]))
+    if not reads_as_russian(candidates[encoding]):
+        raise ReferenceDecodeError(
+            "the reference is not UTF-8, and in cp1251 or KOI8-R it does not read as Russian "
+            "(it may be Latin-1 or binary data); re-save it as UTF-8")
     warning = (f"reference is not UTF-8; decoded as {_LEGACY[encoding]}, chosen over "
                f"{' and '.join(_LEGACY[e] for e in _LEGACY if e != encoding)} by Russian letter "
                "frequencies; check the text and re-save it as UTF-8")
@@ -170,6 +182,21 @@ def russian_score(text: str) -> float:
         else:
             score += _LOG_OTHER
     return score
+
+
+def reads_as_russian(text: str) -> bool:
+    """Whether text decoded from a legacy code page reads as Russian: its non-ASCII characters
+    are Cyrillic letters or typography, as frequent as Russian letters are, and not glued to
+    Latin letters inside words (what Latin-1 accents become in cp1251)."""
+    foreign = [c for c in text if not c.isascii() and not c.isspace()]
+    if not foreign:
+        return True
+    cyrillic = sum("\u0400" <= c <= "\u04ff" or c in _TYPOGRAPHIC for c in foreign)
+    words = [w for w in _WORD.findall(text) if not w.isascii()]
+    mixed = sum(bool(_ASCII_LETTER.search(w)) for w in words)
+    return (cyrillic >= _MIN_CYRILLIC_SHARE * len(foreign)
+            and mixed <= _MAX_MIXED_WORDS * max(len(words), 1)
+            and russian_score(text) >= _MIN_LOG_PER_CHAR * len(foreign))
 
 
 def _check_controls(text: str) -> None:

@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(tesseract-ocr tesseract-ocr-rus tesseract-ocr-script-cyrl poppler-utils
   fonts-freefont-ttf fonts-paratype fonts-cmu fonts-dejavu-core unpaper)
-BROWSER_PACKAGES=(chromium chromium-driver)
+# libatomic1: Playwright's node driver links it; a fresh Debian lacks it (priority optional).
+BROWSER_PACKAGES=(chromium chromium-driver libatomic1)
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 EXTRAS=${EXTRAS:-dev,dask}

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -15,8 +18,9 @@ OCR = str(Path(sys.executable).parent / "ocr")
 COMMANDS = ["run", "flow", "serve", "review", "export", "config", "score"]
 
 
-def _ocr(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([OCR, *args], capture_output=True, text=True, timeout=600, cwd=cwd)
+def _ocr(*args: str, cwd: Path | None = None, timeout: float = 600
+         ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([OCR, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd)
 
 
 @pytest.mark.unit
@@ -50,3 +54,134 @@ def test_run_reports_failures_with_exit_code_and_keeps_going(tmp_path: Path) -> 
     assert "CorruptPdfError" in res.stdout and "corrupt.pdf" in res.stdout
     assert "memo" in res.stdout and "[1/1] page 1 of memo" in res.stderr
     assert (tmp_path / "out" / "memo" / "report.json").is_file()
+
+
+# --- bad arguments and hostile input: a typed error and a message, never a traceback or a hang ---
+
+def _make_read_only(folder: Path) -> bool:
+    """No file can be created in the folder, not even by root (immutable: chattr +i)."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        return True
+    if shutil.which("chattr") is None:
+        return False
+    return subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode == 0
+
+
+@pytest.mark.integration
+@needs_tesseract
+def test_an_output_folder_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:
+    scan = render_text_page(tmp_path / "memo.png")
+    out = tmp_path / "out"
+    out.mkdir()
+    if not _make_read_only(out):
+        pytest.skip("cannot make a folder read-only here (chattr as root)")
+    try:
+        res = _ocr("run", str(scan), "--out", str(out))
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(out)], check=True)
+        out.chmod(0o755)
+    assert res.returncode == 1, res.stderr
+    assert "Traceback" not in res.stderr
+    assert f"cannot write to the output folder {out}" in res.stderr
+    through_a_file = _ocr("run", str(scan), "--out", str(scan / "out"))
+    assert through_a_file.returncode == 1 and "Traceback" not in through_a_file.stderr
+    assert "cannot write to the output folder" in through_a_file.stderr
+
+
+@pytest.mark.integration
+@needs_tesseract
+def test_a_mistyped_or_wrong_gt_and_an_empty_scans_folder_are_errors(tmp_path: Path) -> None:
+    scan = render_text_page(tmp_path / "memo.png")
+    out = str(tmp_path / "out")
+    typo = _ocr("run", str(scan), "--gt", str(tmp_path / "grund_truth"), "--out", out)
+    assert typo.returncode == 1 and "grund_truth does not exist" in typo.stderr
+    a_file = _ocr("run", str(scan), "--gt", str(scan), "--out", out)
+    assert a_file.returncode == 1 and "is a file, not a folder" in a_file.stderr
+    (tmp_path / "empty").mkdir()
+    empty = _ocr("run", str(tmp_path / "empty"), "--out", out)
+    assert empty.returncode == 1 and "no scans found in" in empty.stderr
+    assert not (tmp_path / "out").exists()  # refused before anything was written
+
+
+@pytest.mark.integration
+@needs_tesseract
+def test_references_that_match_no_scan_are_named(tmp_path: Path) -> None:
+    scans, gt = tmp_path / "scans", tmp_path / "gt"
+    scans.mkdir()
+    gt.mkdir()
+    render_text_page(scans / "memo-1.png")
+    (gt / "memo-1.txt").write_text(GOOD_TEXT, encoding="utf-8")
+    (gt / "memo_2.txt").write_text(GOOD_TEXT, encoding="utf-8")  # the scan is memo-2.png
+    res = _ocr("run", str(scans), "--gt", str(gt), "--out", str(tmp_path / "out"), "--dpi", "150")
+    assert res.returncode == 0, res.stderr
+    assert "1 reference(s) match no scan" in res.stderr and "memo_2.txt" in res.stderr
+
+
+@pytest.mark.integration
+@needs_tesseract
+def test_a_fifo_given_as_a_scan_is_a_typed_failure_not_a_hang(tmp_path: Path) -> None:
+    render_text_page(tmp_path / "memo.png")
+    os.mkfifo(tmp_path / "pipe.png")  # nobody ever writes to it: reading it blocks for ever
+    res = _ocr("run", str(tmp_path / "pipe.png"), str(tmp_path / "memo.png"),
+               "--out", str(tmp_path / "out"), "--dpi", "150", timeout=120)
+    assert res.returncode == 4, res.stderr
+    assert "NotRegularFileError" in res.stdout and "pipe.png" in res.stdout
+    assert (tmp_path / "out" / "memo" / "report.json").is_file()
+
+
+@pytest.mark.integration
+@needs_tesseract
+def test_a_missing_language_exits_3_and_names_the_scan(tmp_path: Path) -> None:
+    scan = render_text_page(tmp_path / "memo.png")
+    res = _ocr("run", str(scan), "-l", "xxx", "--out", str(tmp_path / "out"), "--dpi", "150")
+    assert res.returncode == 3, res.stdout + res.stderr
+    assert "LanguageNotInstalledError" in res.stdout and f"{scan}:" in res.stdout
+    assert "ocr.png" not in res.stdout + res.stderr
+
+
+@pytest.mark.integration
+@needs_tesseract
+def test_a_black_page_is_a_dark_page_failure_not_a_full_page_stamp(tmp_path: Path) -> None:
+    from PIL import Image
+
+    Image.new("L", (2480, 3508), 0).save(tmp_path / "black.png", dpi=(300, 300))
+    start = time.perf_counter()
+    res = _ocr("run", str(tmp_path / "black.png"), "--out", str(tmp_path / "out"))
+    seconds = time.perf_counter() - start
+    assert res.returncode == 4, res.stderr
+    assert "DarkPageError" in res.stdout and "dark all over" in res.stdout
+    db = sqlite3.connect(tmp_path / "out" / "ocr.db")
+    assert db.execute("select count(*) from flags").fetchone() == (0,)
+    print(f"black A4 page at 300 dpi: {seconds:.1f} s for the whole `ocr run`")
+
+
+@pytest.mark.unit
+def test_export_with_a_database_that_does_not_exist_creates_none(tmp_path: Path) -> None:
+    db = tmp_path / "typo" / "ocr.db"
+    res = _ocr("export", "--db", f"sqlite:///{db}")
+    assert res.returncode == 1 and f"there is no results database at {db}" in res.stderr
+    assert not db.exists() and not db.parent.exists()
+
+
+@pytest.mark.unit
+def test_export_prints_every_file_it_wrote(tmp_path: Path) -> None:
+    from ocr.review.decisions import decide
+    from ocr.store import Store
+    from tests.test_review_app import make_sample
+
+    sample = make_sample(tmp_path)
+    store = Store(sample.url)
+    with store.sessions.begin() as s:
+        decide(s, flag_id=sample.flags["petrov"], version=1, action="accept_ocr",
+               reviewer="Анна")
+    store.engine.dispose()
+    res = _ocr("export", "--db", sample.url)
+    assert res.returncode == 0, res.stderr
+    written = [line.split("wrote ", 1)[1] for line in res.stdout.splitlines() if "wrote " in line]
+    assert written[:3] == [str(sample.reference.with_name("letter.corrected.txt")),
+                           str(sample.out / "letter" / "p001.corrected.page.xml"),
+                           str(sample.reference.with_name("letter.changes.json"))]
+    assert str(sample.out / "letter" / "p001.reviewed.alto.xml") in written[3:]  # published
+    assert all(Path(p).is_file() for p in written)

@@ -240,3 +240,43 @@ def test_dask_local_cluster_runs_the_flow(prefect_server: str, tmp_path: Path) -
                            settings=load_settings(None, output_dir=tmp_path / "out", dpi=150))
     assert summary["pages_done"] == 2 and not summary["failures"]
     assert all(d["cer"] < 0.03 for d in summary["documents"])
+
+
+def test_two_scans_of_one_name_in_two_folders_through_the_flow(prefect_server: str,
+                                                               tmp_path: Path) -> None:
+    from flows.batch import run_flow
+    from ocr.settings import load_settings
+
+    scans, gt = tmp_path / "scans", tmp_path / "gt"
+    for folder, extra in (("d1", "Первая папка.\n"), ("d2", "Вторая папка.\n")):
+        (scans / folder).mkdir(parents=True)
+        (gt / folder).mkdir(parents=True)
+        render_text_page(scans / folder / "memo.png", GOOD_TEXT + extra)
+        (gt / folder / "memo.txt").write_text(GOOD_TEXT + extra, encoding="utf-8")
+    settings = load_settings(None, output_dir=tmp_path / "out", workers=2, dpi=150)
+    summary = run_flow([str(scans)], ground_truth=str(gt), settings=settings)
+    assert sorted(d["document"] for d in summary["documents"]) == ["d1/memo", "d2/memo"]
+    assert not summary["failures"] and all(d["cer"] < 0.03 for d in summary["documents"])
+    for folder, extra in (("d1", "Первая"), ("d2", "Вторая")):
+        assert extra in (tmp_path / "out" / folder / "memo" / "memo.txt").read_text("utf-8")
+
+
+def test_inbox_runs_that_find_nothing_new_keep_every_report_in_the_index(
+        prefect_server: str, tmp_path: Path) -> None:
+    from flows.batch import run_flow
+    from ocr.settings import load_settings
+
+    scans, gt = _inbox(tmp_path, n=1)
+    settings = load_settings(None, output_dir=tmp_path / "out", workers=2, dpi=150)
+    index = tmp_path / "out" / "index.html"
+    first = run_flow([str(scans)], ground_truth=str(gt), settings=settings, only_new=True)
+    assert first["pages_done"] == 1 and 'href="memo-1/report.html"' in index.read_text("utf-8")
+    nothing = run_flow([str(scans)], ground_truth=str(gt), settings=settings, only_new=True)
+    assert nothing["pages_done"] == 0 and nothing["skipped"] == ["memo-1"]
+    html = index.read_text("utf-8")
+    assert 'href="memo-1/report.html"' in html and "0 page(s) done" not in html
+    render_text_page(scans / "memo-2.png", GOOD_TEXT + "Новая страница.\n")
+    some = run_flow([str(scans)], ground_truth=str(gt), settings=settings, only_new=True)
+    assert [d["document"] for d in some["documents"]] == ["memo-2"]
+    html = index.read_text("utf-8")
+    assert 'href="memo-1/report.html"' in html and 'href="memo-2/report.html"' in html

@@ -47,7 +47,7 @@ def test_pdf_pixel_limit_checked_before_rendering(tmp_path: Path) -> None:
 
 def test_multipage_tiff_and_exif_orientation(tmp_path: Path) -> None:
     a = Image.new("L", (200, 100), 255)
-    b = Image.new("L", (300, 120), 0)
+    b = Image.new("L", (300, 120), 128)  # (a black page is a DarkPageError, see below)
     a.save(tmp_path / "two.tif", save_all=True, append_images=[b], dpi=(300, 300),
            compression="tiff_lzw")
     scan = inspect_scan(tmp_path / "two.tif", dpi=200, max_pixels=LIMIT)

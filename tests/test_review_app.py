@@ -105,9 +105,10 @@ def _flag(kind: str, line: int, words: str, *, ocr: str, ref: str = "", severity
 
 
 def make_sample(root: Path, *, ocr_lines: list[str] = OCR_LINES, xss: bool = True,
-                extra: dict[str, dict[str, object]] | None = None) -> Sample:
+                extra: dict[str, dict[str, object]] | None = None,
+                regions: list[dict[str, object]] | None = None) -> Sample:
     """Write the page's files and store one run with five flags (and ``extra`` ones, by name),
-    as the pipeline would."""
+    as the pipeline would; ``regions``: the page's detected regions (p001.regions.json)."""
     out, gt = root / "out", root / "gt"
     doc_dir = out / "letter"
     (doc_dir / "flags").mkdir(parents=True)
@@ -135,6 +136,9 @@ def make_sample(root: Path, *, ocr_lines: list[str] = OCR_LINES, xss: bool = Tru
     flags += (extra or {}).values()
     page = {"page_number": 1, "status": "done", "rows": 600, "cols": 1400,
             "outputs": {"tsv": str(doc_dir / "p001.tsv"), "view": str(doc_dir / "p001.view.jpg")}}
+    if regions is not None:
+        (doc_dir / "p001.regions.json").write_text(json.dumps(regions), encoding="utf-8")
+        page["outputs"]["regions"] = str(doc_dir / "p001.regions.json")
     document_id = store.add_document(run_id, {
         "name": "letter", "source_path": "scans/letter.png", "source_sha256": "0" * 64,
         "page_count": 1, "languages": "rus", "status": "done", "reference_path": str(reference),
@@ -157,14 +161,19 @@ def client(sample: Sample):
     from fastapi.testclient import TestClient
 
     app = create_app(sample.url, sample.out, None)
-    with TestClient(app, base_url="http://127.0.0.1:8000", raise_server_exceptions=False) as c:
+    with TestClient(app, base_url=ORIGIN, raise_server_exceptions=False,
+                    headers={"Origin": ORIGIN}) as c:
         c.get("/queue")  # receive the CSRF cookie, as a browser would
         yield c
     app.state.store.engine.dispose()
 
 
+ORIGIN = "http://127.0.0.1:8000"  # what a browser sends with a form POST from the review page
+
+
 def csrf(client) -> str:
-    return client.cookies.get("ocr_review_csrf")
+    """The form token the page gives this browser (signed for its cookie, not the cookie)."""
+    return re.search(r'<meta name="csrf-token" content="([^"]+)"', client.get("/queue").text)[1]
 
 
 def decide(client, flag_id: int, action: str, *, version: int = 1, reviewer: str = "Анна",
@@ -173,7 +182,8 @@ def decide(client, flag_id: int, action: str, *, version: int = 1, reviewer: str
             "csrf_token": csrf(client) if token is None else token}
     if text is not None:
         data["text"] = text
-    return client.post(f"/flags/{flag_id}/decide{query}", data=data, follow_redirects=False)
+    return client.post(f"/flags/{flag_id}/decide{query}", data=data, follow_redirects=False,
+                       headers={"Origin": ORIGIN})
 
 
 def decisions(sample: Sample) -> list[Decision]:
@@ -546,7 +556,8 @@ def marked_client(marked: Sample):
     from fastapi.testclient import TestClient
 
     app = create_app(marked.url, marked.out, None)
-    with TestClient(app, base_url="http://127.0.0.1:8000", raise_server_exceptions=False) as c:
+    with TestClient(app, base_url=ORIGIN, raise_server_exceptions=False,
+                    headers={"Origin": ORIGIN}) as c:
         c.get("/queue")
         yield c
     app.state.store.engine.dispose()
@@ -622,7 +633,8 @@ def test_a_suggested_correction_decided_reaches_the_corrected_page(misread: Samp
     from fastapi.testclient import TestClient
 
     app = create_app(misread.url, misread.out, None)
-    with TestClient(app, base_url="http://127.0.0.1:8000", raise_server_exceptions=False) as c:
+    with TestClient(app, base_url=ORIGIN, raise_server_exceptions=False,
+                    headers={"Origin": ORIGIN}) as c:
         c.get("/queue")
         html = c.get(f"/flags/{misread.flags['word']}").text
         assert "количество <mark>оборудовакия</mark>" in html  # what the OCR read
@@ -694,3 +706,161 @@ def test_text_the_reference_lacks_is_inserted_between_its_neighbours() -> None:
 
     assert splice(raw, found.start, found.end, "Петров") == \
         "На беседе присутствовал советник Посольства Петров и зав. отделом."
+
+
+# --- hostile ids and forged posts ----------------------------------------------------------------
+
+BIG = 2**63  # one past SQLite's integers: binding it raised OverflowError (a 500)
+
+
+@pytest.mark.parametrize(("method", "url"), [
+    ("GET", f"/flags/{BIG}"), ("GET", f"/documents/{BIG}"), ("GET", f"/queue?document={BIG}"),
+    ("GET", f"/queue?offset={BIG}"), ("POST", f"/flags/{BIG}/decide"),
+    ("POST", f"/export?document={BIG}"), ("GET", f"/flags/{10**40}"),
+    ("GET", "/queue?document=%C2%B2"),  # "²" is a digit to str.isdigit, not to int()
+])
+def test_ids_beyond_the_database_s_integers_are_refused_not_500(client, method: str,
+                                                                 url: str) -> None:
+    data = {"csrf_token": csrf(client), "version": "1", "action": "accept_ocr", "reviewer": "A"}
+    response = client.request(method, url, data=data if method == "POST" else None,
+                              follow_redirects=False)
+    assert response.status_code in (404, 422), response.text[:300]
+
+
+def test_a_version_beyond_the_database_s_integers_is_refused_not_500(client, sample) -> None:
+    assert decide(client, sample.flags["petrov"], "accept_ocr", version=BIG).status_code == 422
+    assert decisions(sample) == []
+
+
+def test_a_form_token_the_client_makes_up_or_a_foreign_origin_is_refused(client, sample) -> None:
+    petrov = sample.flags["petrov"]
+    form = {"version": "1", "action": "accept_ocr", "reviewer": "Мэллори"}
+    evil = "http://evil.example"
+    client.cookies.set("ocr_review_csrf", "evil")  # a cookie/field pair the attacker picks
+    for origin in (evil, ORIGIN):
+        forged = client.post(f"/flags/{petrov}/decide", data={**form, "csrf_token": "evil"},
+                             headers={"Origin": origin}, follow_redirects=False)
+        assert forged.status_code == 403
+    client.cookies.delete("ocr_review_csrf")
+    token = csrf(client)  # a real token of this browser, sent from another site
+    for headers in ({"Origin": evil}, {"Origin": "null"}, {"Origin": evil, "Referer": ORIGIN}):
+        sent = client.post(f"/flags/{petrov}/decide", data={**form, "csrf_token": token},
+                           headers=headers, follow_redirects=False)
+        assert sent.status_code == 403, headers
+    del client.headers["origin"]  # neither Origin nor Referer: refused too
+    bare = client.post(f"/flags/{petrov}/decide", data={**form, "csrf_token": token},
+                       follow_redirects=False)
+    assert bare.status_code == 403 and decisions(sample) == []
+    by_referer = client.post(f"/flags/{petrov}/decide", data={**form, "csrf_token": token},
+                             headers={"Referer": f"{ORIGIN}/flags/{petrov}"},
+                             follow_redirects=False)
+    assert by_referer.status_code == 303 and len(decisions(sample)) == 1
+
+
+def test_the_access_token_never_reaches_the_access_log(sample: Sample) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    secret = "s3cret-access-token"
+    env = {**os.environ, "OCR_REVIEW_TOKEN": secret}
+    cmd = [str(Path(sys.executable).parent / "ocr"), "review", "--port", str(port),
+           "--db", sample.url, "--out", str(sample.out)]
+    server = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
+    try:
+        deadline = time.monotonic() + 60
+        answered = None
+        while time.monotonic() < deadline and answered is None:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/queue?token={secret}&type=x",
+                                       timeout=5)
+                answered = True
+            except urllib.error.HTTPError:  # the redirect's cookie is not kept: 401 after it
+                answered = True
+            except OSError:
+                time.sleep(0.3)
+        assert answered, "the review server did not start"
+    finally:
+        server.terminate()
+        log = server.communicate(timeout=30)[0]
+    assert "GET /queue?token=***&type=x" in log, log[-2000:]
+    assert secret not in log
+
+
+# --- export: nothing lost, nothing overwritten -----------------------------------------------------
+
+def test_export_never_overwrites_a_file_it_did_not_write(client, sample: Sample) -> None:
+    other = sample.reference.with_name("letter.corrected.txt")  # the reference of another scan
+    other.write_text("Ссылка на скан letter.corrected.jpg\n", encoding="utf-8")
+    decide(client, sample.flags["petrov"], "accept_ocr")
+    (refused,) = export_corrections(sample.url)
+    assert refused.error and str(other) in refused.error and refused.written == ()
+    assert other.read_text(encoding="utf-8") == "Ссылка на скан letter.corrected.jpg\n"
+    assert not sample.reference.with_name("letter.changes.json").exists()
+    assert not (sample.out / "letter" / "p001.corrected.page.xml").exists()
+    other.unlink()
+    (first,) = export_corrections(sample.url)
+    (again,) = export_corrections(sample.url)  # its own files: replaced
+    assert first.error is None and again.error is None and again.written == first.written
+    edited = again.written[0]
+    edited.write_text(edited.read_text(encoding="utf-8") + "правка архивиста\n", encoding="utf-8")
+    (kept,) = export_corrections(sample.url)  # a person changed it since: refused
+    assert kept.error and str(edited) in kept.error
+    assert edited.read_text(encoding="utf-8").endswith("правка архивиста\n")
+
+
+def _union_box(lines: list[str], parts: list[tuple[int, str]]) -> dict[str, int]:
+    boxes = [_box_of(lines, line, words) for line, words in parts]
+    left, top = min(b["left"] for b in boxes), min(b["top"] for b in boxes)
+    right = max(b["left"] + b["width"] for b in boxes)
+    bottom = max(b["top"] + b["height"] for b in boxes)
+    return {"left": left, "top": top, "width": right - left, "height": bottom - top}
+
+
+REGIONS = [
+    {"type": "handwriting", "box": [1200, 80, 150, 60], "polygon": [], "score": 0.7,
+     "reason": "strokes unlike typewriter glyphs", "colour": "blue", "source": "strokes",
+     "text": "", "detail": {}},
+    {"type": "stamp", "box": [1150, 380, 200, 150], "polygon": [], "score": 0.9,
+     "reason": "violet ink", "colour": "violet", "source": "colour", "text": "МИД СССР",
+     "detail": {}},
+]
+
+
+@pytest.fixture
+def spanning(tmp_path: Path) -> Sample:
+    """A disagreement whose words end one line and start the next: its box (their union)
+    covers most of both lines, whose other words are not the flag's."""
+    flag = _flag("disagreement", 3, "зав.", ocr="зав.\nконсульским", ref="", severity=0.9)
+    flag |= _union_box(OCR_LINES, [(3, "зав."), (4, "консульским")]) | {
+        "detail": {"kind": "insert"}, "category": "possible OCR error"}
+    return make_sample(tmp_path, xss=False, extra={"span": flag}, regions=REGIONS)
+
+
+@pytest.mark.parametrize(("action", "gone"), [("not_a_problem", []),
+                                              ("keep_reference", ["зав.", "консульским"])])
+def test_a_decision_changes_only_its_own_words_and_keeps_unreviewed_regions(
+        spanning: Sample, action: str, gone: list[str]) -> None:
+    from fastapi.testclient import TestClient
+
+    app = create_app(spanning.url, spanning.out, None)
+    with TestClient(app, base_url=ORIGIN, headers={"Origin": ORIGIN}) as c:
+        assert decide(c, spanning.flags["span"], action).status_code == 303
+    app.state.store.engine.dispose()
+    export_corrections(spanning.url)
+    words = [w for line in _corrected_page_lines(spanning) for w in line]
+    expected = [w for line in OCR_LINES for w in line.split()]
+    for word in gone:
+        expected.remove(word)
+    assert words == expected  # "На беседе ... Петров", "отделом Серегин." inside the box stay
+    xml = (spanning.out / "letter" / "p001.corrected.page.xml").read_text("utf-8")
+    assert xml.count("<GraphicRegion") == 2 and "handwritten-annotation" in xml  # not reviewed
+    assert 'type="stamp"' in xml and 'value="МИД СССР"' in xml

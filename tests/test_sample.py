@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import RESOURCES, ROOT, needs_tesseract
@@ -26,12 +28,15 @@ def sample(tmp_path_factory: pytest.TempPathFactory):
 def test_entry_page_cer_against_corrected_reference(sample) -> None:
     from ocr.score import normalise, score_text
 
+    def lines(text: str) -> str:  # the reference's blank lines are layout, not recognition
+        return re.sub("\n{2,}", "\n", normalise(text)).strip("\n")
+
     docs, result = sample
     assert not result.failures
-    corrected = normalise((RESOURCES / "seed-corrected" / f"{ENTRY}.txt").read_text(encoding="utf-8"))
+    corrected = lines((RESOURCES / "seed-corrected" / f"{ENTRY}.txt").read_text(encoding="utf-8"))
     top_copy = docs[JOURNAL].text_path.read_text(encoding="utf-8").split("\f")[1]
     carbon = docs[ENTRY].text_path.read_text(encoding="utf-8")
-    top, faint = score_text(corrected, normalise(top_copy)), score_text(corrected, normalise(carbon))
+    top, faint = score_text(corrected, lines(top_copy)), score_text(corrected, lines(carbon))
     print(f"entry page CER: top copy (PDF p. 2) {top.cer:.4f}, carbon copy (TIFF) {faint.cer:.4f}")
     assert top.cer <= 0.03, f"CER {top.cer:.4f} on the entry page (top copy)"
     assert faint.cer <= 0.04, f"CER {faint.cer:.4f} on the entry page (faint carbon copy)"

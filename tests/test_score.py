@@ -278,7 +278,7 @@ def test_text_score_is_frozen() -> None:
 
 def test_normalise() -> None:
     raw = "\ufeff  Г.  Лхенъян\t\r\n\r\n е\u0308ж\u00a0 \n\n  \n29.XII.55   года  "
-    assert normalise(raw) == "Г. Лхенъян\nёж\n29.XII.55 года"
+    assert normalise(raw) == "Г. Лхенъян\n\nёж\n\n\n29.XII.55 года"
     assert normalise("") == ""
     assert normalise(" \n\t\n") == ""
     assert normalise("a\u2028b\rc\vd") == "a\nb\nc\nd"
@@ -409,3 +409,57 @@ def test_split_with_blank_ocr_page() -> None:
     parts = split_reference_by_pages(page1 + "\n" + page2, [page1, "", page2])
     assert len(parts) == 3
     assert " ".join(parts).split() == normalise(page1 + "\n" + page2).split()
+
+
+# --- blank lines, as dinglehopper's CLI reads text files ---------------------------------------
+
+
+def _blank_line_pair() -> tuple[str, str]:
+    """A long Russian text with many blank lines (the seed transcription, damaged differently each
+    time, with its own blank lines and more between the copies) and an OCR of it that keeps some
+    blank lines, loses others and adds a few. Lines carry one space per run and none of the
+    characters dinglehopper's SBB normalisation rewrites, so the two tools read the same text."""
+    from dinglehopper.extracted_text import substitute_equivalences
+
+    seed = need(SEED).read_text(encoding="utf-8")
+    seed = seed[seed.index("МИД СССР"):seed.index("\nref 01089")]
+    rng = random.Random(535)
+    ref_lines: list[str] = []
+    ocr_lines: list[str] = []
+    while sum(len(line) + 1 for line in ref_lines) < 120_000:
+        copy = perturb(seed, len(ref_lines), rate=0.01).split("\n") + [""] * rng.randrange(1, 3)
+        for line in copy:
+            line = " ".join(substitute_equivalences(line).split())
+            ref_lines.append(line)
+            if not line:  # blank: kept, lost or doubled in the OCR
+                ocr_lines.extend([""] * rng.choice((0, 1, 1, 2)))
+            else:
+                ocr_lines.append(" ".join(substitute_equivalences(
+                    perturb(line, len(ocr_lines), rate=0.05)).split()))
+    return "\n".join(ref_lines).strip("\n") + "\n", "\n".join(ocr_lines).strip("\n") + "\n"
+
+
+def test_blank_lines_count_as_dinglehopper_counts_them(tmp_path: Path) -> None:
+    from dinglehopper.ocr_files import plain_text
+
+    from ocr.score_cli import score_files
+
+    reference, ocr = _blank_line_pair()
+    assert reference.count("\n\n") > 500 and len(reference) > 100_000
+    (tmp_path / "ref.txt").write_text(reference, encoding="utf-8")
+    (tmp_path / "ocr.txt").write_text(ocr, encoding="utf-8")
+    theirs_ref = plain_text(str(tmp_path / "ref.txt"), encoding="utf-8")
+    theirs_ocr = plain_text(str(tmp_path / "ocr.txt"), encoding="utf-8")
+    (pair,) = score_files(tmp_path / "ref.txt", tmp_path / "ocr.txt").pairs
+    strict = pair.comparison.scores["strict"]
+    expected_cer = dinglehopper.character_error_rate(theirs_ref, theirs_ocr)
+    expected_wer = dinglehopper.word_error_rate(theirs_ref, theirs_ocr)
+    assert strict.char_total == len(list(grapheme_clusters(theirs_ref)))
+    assert strict.cer == pytest.approx(expected_cer, rel=0, abs=1e-9)
+    assert strict.wer == pytest.approx(expected_wer, rel=0, abs=1e-9)
+
+
+def test_normalise_keeps_blank_lines_but_not_trailing_ones() -> None:
+    assert normalise("a\n\n  \nb") == "a\n\n\nb"
+    assert normalise("\n\na\n\n") == "\n\na"  # leading blank lines count, trailing ones do not
+    assert character_error_rate(normalise("a\n\nb"), normalise("a\nb")) == Fraction(1, 4)

@@ -104,7 +104,7 @@ def publish_document(scan: ScanInfo, pages: Sequence[RecognisedPage], *, out_dir
     written = None
     try:
         if "pdf" in settings.publish:
-            written = write_pdf(out_dir / f"{scan.document}.pdf", scan, pdf_pages(pages),
+            written = write_pdf(out_dir / f"{Path(scan.document).name}.pdf", scan, pdf_pages(pages),
                                 info=document_info(scan, pages, created=created),
                                 max_pixels=settings.max_pixels)
             pdf_path = written.path
@@ -114,7 +114,7 @@ def publish_document(scan: ScanInfo, pages: Sequence[RecognisedPage], *, out_dir
                                agents(pages, settings), created,
                                {p.job.page_number: [asdict(s) for s in p.prepared.steps]
                                 for p in pages})
-            mets_path = write_mets(out_dir / f"{scan.document}.mets.xml", doc)
+            mets_path = write_mets(out_dir / f"{Path(scan.document).name}.mets.xml", doc)
     except Exception as e:  # noqa: BLE001 - publishing never costs the document its results
         return Published(pdf_path, mets_path, seconds=time.perf_counter() - start,
                          error=f"{scan.path}: could not publish: {type(e).__name__}: {e}")

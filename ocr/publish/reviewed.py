@@ -114,7 +114,7 @@ def _write_pdf(reviewed: ReviewedDocument, words: Mapping[int, Sequence[Word]], 
     scan = _source(reviewed, int(preps[pages[0].number]["dpi"]))  # type: ignore[index]
     if isinstance(scan, str):
         return scan
-    path = out_dir / f"{reviewed.document.name}.reviewed.pdf"
+    path = out_dir / f"{Path(reviewed.document.name).name}.reviewed.pdf"
     if not ledger.mine(path):
         return _kept(path)
     pdf_pages = (PdfPage(p.number, int(prep["dpi"]), tuple(words[p.number]), int(prep["rows"]),
@@ -167,7 +167,7 @@ def publish_reviewed(reviewed: ReviewedDocument, *, now: datetime | None = None
     if not reviewed.pages:
         return ReviewedFiles(None, None, (), ("no page outputs to publish",))
     out_dir = reviewed.pages[min(reviewed.pages)].tsv.parent
-    ledger = Ledger.load(out_dir / f"{reviewed.document.name}.reviewed.json")
+    ledger = Ledger.load(out_dir / f"{Path(reviewed.document.name).name}.reviewed.json")
     words = {n: corrected_words(page, [c for c in reviewed.changes
                                        if c.flag.page.page_number == n])[0]
              for n, page in reviewed.pages.items()}

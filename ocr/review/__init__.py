@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from ocr.review.app import create_app, serve
-from ocr.review.export import export_corrections, rescore_document
+from typing import Any
 
 __all__ = ["create_app", "export_corrections", "rescore_document", "serve"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: the batch imports ocr.review.models (its table) without loading the web app.
+    if name in ("create_app", "serve"):
+        from ocr.review import app
+
+        return getattr(app, name)
+    if name in ("export_corrections", "rescore_document"):
+        from ocr.review import export
+
+        return getattr(export, name)
+    raise AttributeError(name)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,7 @@ from ocr.review.security import (
     token_middleware,
 )
 from ocr.settings import Settings
-from ocr.store import Store, sqlite_file
+from ocr.store import Store
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger(__name__)
@@ -118,6 +120,7 @@ def create_app(db_url: str, output_dir: Path, settings: Settings | None = None) 
     app.state.output_dir = Path(output_dir).resolve()
     app.state.settings = settings
     app.state.templates = _templates()
+    app.state.csrf_secret = secrets.token_bytes(32)  # signs this server's form tokens
     token = review_token(settings)
     # Inner middleware: runs after the session one has set the CSRF token for the error page.
     guard = token_middleware(token, _deny) if token else host_middleware(_deny)
@@ -143,10 +146,19 @@ def serve(host: str, port: int, db_url: str, output_dir: Path, settings: Setting
     import uvicorn
 
     check_bind(host, settings)
-    path = sqlite_file(db_url)
-    if path is not None and not path.is_file():
-        raise ConfigError(f"there is no results database at {path}; "
-                          "run `ocr run` (or `ocr flow`) first, or pass --db")
+    Store(db_url, create=False).engine.dispose()  # DatabaseNotFoundError, not an empty one
     app = create_app(db_url, output_dir, settings)
     log.info("review app on http://%s:%d/queue (database %s)", host, port, db_url)
-    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
+    uvicorn.run(app, host=host, port=port, log_level="info", server_header=False,
+                log_config=log_config())
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, with the access token kept out of the access log."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["redact_tokens"] = {
+        "()": "ocr.review.security.RedactTokens"}
+    config["handlers"]["access"]["filters"] = ["redact_tokens"]
+    return config

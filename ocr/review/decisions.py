@@ -45,7 +45,8 @@ ACTION_BY_NAME = {a.name: a for a in ACTIONS}
 
 @dataclass(frozen=True)
 class QueueFilter:
-    """Which flags the queue shows; every field is optional except the status (default: to do)."""
+    """Which flags the queue shows; every field is optional except the status (default: to do).
+    Without a run or document, each document's latest run only."""
 
     run: str | None = None
     document: int | None = None
@@ -161,7 +162,8 @@ def decide(session: Session, *, flag_id: int, version: int, action: str, reviewe
 def last_decision(session: Session, *, reviewer: str) -> Decision | None:
     """The reviewer's latest decision that is not undone."""
     return session.scalar(select(Decision).where(Decision.reviewer == reviewer,
-                                                 Decision.undone.is_(False))
+                                                 Decision.undone.is_(False),
+                                                 Decision.superseded_by.is_(None))
                           .order_by(Decision.created_at.desc(), Decision.id.desc()).limit(1))
 
 
@@ -200,6 +202,8 @@ def _filtered(stmt: S, f: QueueFilter, *, with_status: bool = True) -> S:
         stmt = stmt.where(Document.run_id == f.run)
     if f.document is not None:
         stmt = stmt.where(Document.id == f.document)
+    if not f.run and f.document is None:  # each document's latest run: reruns never duplicate
+        stmt = stmt.where(Document.superseded_by.is_(None))
     if f.type:
         stmt = stmt.where(FlagRow.type == f.type)
     if with_status and f.status == "todo":

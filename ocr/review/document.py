@@ -41,6 +41,7 @@ class OcrPage:
     cols: int
     tsv: Path
     view: Path | None
+    regions: Path | None = None  # the detected stamps, signatures, handwriting (regions.json)
 
 
 @dataclass(frozen=True)
@@ -80,11 +81,12 @@ def load_page(page: Page) -> OcrPage | None:
     tsv = resolve((page.outputs or {}).get("tsv"))
     if tsv is None or not tsv.is_file():
         return None
+    outputs = page.outputs or {}
     return OcrPage(page.page_number, words_to_text(read_words(tsv)), page.rows or 0, page.cols or 0,
-                   tsv, resolve((page.outputs or {}).get("view")))
+                   tsv, resolve(outputs.get("view")), resolve(outputs.get("regions")))
 
 
-def flag_word_indexes(text: OcrText, flag: FlagRow) -> list[int]:
+def boxed_word_indexes(text: OcrText, flag: FlagRow) -> list[int]:
     """Words whose centre lies in the flag's box, in reading order."""
     box = Box(flag.left, flag.top, flag.width, flag.height)
     found = []
@@ -93,6 +95,36 @@ def flag_word_indexes(text: OcrText, flag: FlagRow) -> list[int]:
         if box.left <= col <= box.right and box.top <= row <= box.bottom:
             found.append(i)
     return found
+
+
+def flag_text(flag: FlagRow) -> str:
+    """The OCR text a flag is about: what the OCR read there (a suggested correction's own
+    reading, not its suggestion)."""
+    return ocr_reading(flag) if suggested_correction(flag) else flag.ocr_text
+
+
+def flag_word_indexes(text: OcrText, flag: FlagRow) -> list[int]:
+    """The flag's own words: the shortest run of consecutive words inside its box that holds
+    its text (other words in a large box are not its); a flag without OCR text gets the first
+    word of its box (the place before which the OCR read nothing); none if not found."""
+    boxed = boxed_word_indexes(text, flag)
+    wanted = " ".join(flag_text(flag).split())
+    if not wanted:
+        return boxed[:1]
+    inside = set(boxed)
+    best: list[int] = []
+    for start in boxed:
+        run, joined = [], ""
+        for i in range(start, len(text.words)):
+            if i not in inside:
+                break
+            run.append(i)
+            joined = f"{joined} {text.words[i].text}".strip()
+            if wanted in joined:
+                if not best or len(run) < len(best):
+                    best = list(run)
+                break
+    return best
 
 
 def ocr_context(text: OcrText | None, flag: FlagRow) -> tuple[str, str, str]:

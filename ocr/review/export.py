@@ -14,10 +14,14 @@ from xml.etree import ElementTree as ET
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ocr.fsutil import atomic_write_bytes, atomic_write_text
+from ocr.detect.regions import iou
+from ocr.exceptions import CorruptOutputError, ExportConflictError, OcrError
+from ocr.fsutil import atomic_write_bytes, sha256_bytes, sha256_file
 from ocr.pagexml import NS, GraphicRegion, build_page_xml
 from ocr.publish.reviewed import ReviewedFiles, publish_reviewed
 from ocr.records import Box
+from ocr.regions_stage import graphic_regions, load_regions
+from ocr.review.carry import SAME_REGION
 from ocr.review.decisions import GRAPHIC_ACTIONS, differs, ocr_reading, suggested_correction
 from ocr.review.document import (
     Change,
@@ -26,7 +30,7 @@ from ocr.review.document import (
     flag_word_indexes,
     review_document,
 )
-from ocr.review.models import Decision
+from ocr.review.models import Decision, ExportedFile
 from ocr.score import TextScore
 from ocr.store import Document, FlagRow, Page, Store
 from ocr.tesseract import Word
@@ -63,6 +67,7 @@ class DocumentExport:
     rescore: Rescore | None
     error: str | None = None
     published: ReviewedFiles | None = None  # the reviewed PDF/A, ALTO and METS
+    written: tuple[Path, ...] = ()  # every file written, in order (the published ones too)
 
 
 def _store(db: Store | str) -> Store:
@@ -130,7 +135,7 @@ def _edit(words: Sequence[Word], idx: list[int], change: Change
           ) -> tuple[list[int], list[Word]] | None:
     """Which words a decision takes over and what it puts in their place (None: no change)."""
     flag, d = change.flag, change.decision
-    if not idx:
+    if not idx or d.action == "not_a_problem":  # nothing to correct: the words stay as read
         return None
     if suggested_correction(flag):
         return _correction_edit(words, idx, change)
@@ -160,20 +165,43 @@ def _correction_edit(words: Sequence[Word], idx: list[int], change: Change
     return idx, _replacement(words, idx, read, d.after_text)
 
 
+def detected_graphics(page: OcrPage) -> list[GraphicRegion]:
+    """The stamps, signatures and handwriting detected on the page (reviewed or not)."""
+    if page.regions is None or not page.regions.is_file():
+        return []
+    try:
+        return graphic_regions(load_regions(page.regions))
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as e:
+        raise CorruptOutputError(f"the page's detected regions cannot be read ({e!r:.120}); "
+                                 "run the document again to rewrite them",
+                                 path=page.regions) from e
+
+
+def _mark(graphics: list[GraphicRegion], marked: GraphicRegion) -> None:
+    """A reviewer's stamp/signature/handwriting replaces the detected region it outlines (the
+    same box), else joins the others."""
+    for i, g in enumerate(graphics):
+        if iou(g.box, marked.box) >= SAME_REGION:
+            graphics[i] = marked
+            return
+    graphics.append(marked)
+
+
 def corrected_words(page: OcrPage, changes: Sequence[Change]
                     ) -> tuple[list[Word], list[GraphicRegion]]:
-    """The page's words with decided texts put in, and the marked stamps, signatures, handwriting."""
+    """The page's words with decided texts put in (each decision on its own flag's words only),
+    and its stamps, signatures and handwriting: those detected, as reviewers marked them."""
     words = list(page.text.words)
     edits: dict[int, tuple[list[int], list[Word]]] = {}  # first word index -> (taken, new words)
     owner: dict[int, int] = {}  # word index -> first index of the edit that took it
-    graphics: list[GraphicRegion] = []
+    graphics = detected_graphics(page)
     for change in changes:  # oldest first: a later decision on the same words wins
         flag, d = change.flag, change.decision
         if d.action == "skip":
             continue
         if d.action in GRAPHIC_ACTIONS:
             box = Box(flag.left, flag.top, flag.width, flag.height)
-            graphics.append(GraphicRegion(d.action, box, d.after_text))
+            _mark(graphics, GraphicRegion(d.action, box, d.after_text))
         edit = _edit(words, flag_word_indexes(page.text, flag), change)
         if edit is None:
             continue
@@ -218,15 +246,19 @@ def _graphic_texts(xml: bytes, graphics: Sequence[GraphicRegion]) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
-def write_page_xml(page: OcrPage, changes: Sequence[Change]) -> Path:
+def page_xml_path(page: OcrPage) -> Path:
     """<stem>.corrected.page.xml beside the page's OCR outputs."""
+    return page.tsv.with_name(f"{page.tsv.name.removesuffix('.tsv')}.corrected.page.xml")
+
+
+def corrected_page_xml(page: OcrPage, changes: Sequence[Change]) -> bytes:
+    """The page's corrected PAGE-XML."""
     mine = [c for c in changes if c.flag.page.page_number == page.number]
     words, graphics = corrected_words(page, mine)
     image = page.view.name if page.view else f"p{page.number:03d}.view.jpg"
     xml = build_page_xml(words, image_filename=image, rows=page.rows, cols=page.cols,
                          graphics=graphics, creator="archival-ocr review")
-    path = page.tsv.with_name(f"{page.tsv.name.removesuffix('.tsv')}.corrected.page.xml")
-    return atomic_write_bytes(path, _graphic_texts(xml, graphics))
+    return _graphic_texts(xml, graphics)
 
 
 # --- changelog ---------------------------------------------------------------------------------
@@ -286,32 +318,82 @@ def corrected_path(reference: ReferenceText) -> Path:
     return reference.path.with_name(f"{reference.path.stem}.corrected.txt")
 
 
-def export_document(reviewed: ReviewedDocument, *, now: datetime | None = None) -> DocumentExport:
-    """Write one document's corrected reference, corrected PAGE-XML per page and changelog."""
+def changelog_path(reviewed: ReviewedDocument) -> Path:
+    """<reference stem>.changes.json beside the reference, else <document>.changes.json beside
+    the document's outputs."""
+    if reviewed.reference is not None:
+        return reviewed.reference.path.with_name(f"{reviewed.reference.path.stem}.changes.json")
+    out_dir = Path(reviewed.document.outputs.get("report", ".")).parent
+    pages = sorted(reviewed.pages)
+    if pages:
+        out_dir = reviewed.pages[pages[0]].tsv.parent
+    return (out_dir / f"{Path(reviewed.document.name).name}.changes.json").resolve()
+
+
+def _owned(session: Session, path: Path) -> bool:
+    """Whether export wrote this file and nobody changed it since (same content)."""
+    row = session.get(ExportedFile, str(path.resolve()))
+    return row is not None and path.is_file() and row.sha256 == sha256_file(path)
+
+
+def check_targets(session: Session, paths: Sequence[Path]) -> None:
+    """ExportConflictError if a file to write exists and export did not write it (another
+    scan's reference, a file a person edited): nothing is then written."""
+    foreign = [p for p in paths if p.exists() and not _owned(session, p)]
+    if foreign:
+        raise ExportConflictError(
+            f"{', '.join(map(str, foreign))} already exist(s) and export did not write it (it "
+            "may be another scan's reference or a file someone edited); nothing was written "
+            "for this document: move or rename that file, then export again")
+
+
+def _write(session: Session, path: Path, data: bytes, document_id: int) -> Path:
+    atomic_write_bytes(path, data)
+    row = session.get(ExportedFile, str(path.resolve()))
+    if row is None:
+        row = ExportedFile(path=str(path.resolve()))
+        session.add(row)
+    row.sha256, row.document_id, row.written_at = sha256_bytes(data), document_id, datetime.now(UTC)
+    return path
+
+
+def export_document(reviewed: ReviewedDocument, *, session: Session,
+                    now: datetime | None = None) -> DocumentExport:
+    """Write one document's corrected reference, corrected PAGE-XML per page and changelog;
+    refuse (ExportConflictError) before writing anything if a file export did not write is in
+    the way."""
     now = now or datetime.now(UTC)
     doc = reviewed.document
     corrected = None
     if reviewed.reference is not None and reviewed.corrected_text is not None:
-        corrected = atomic_write_text(corrected_path(reviewed.reference), reviewed.corrected_text)
-    pages = tuple(write_page_xml(reviewed.pages[n], reviewed.changes) for n in sorted(reviewed.pages))
+        corrected = corrected_path(reviewed.reference)
+    pages = {n: page_xml_path(reviewed.pages[n]) for n in sorted(reviewed.pages)}
+    log_path = changelog_path(reviewed)
+    check_targets(session, [p for p in (corrected, *pages.values(), log_path) if p])
+    written = []
+    if corrected is not None and reviewed.corrected_text is not None:
+        written.append(_write(session, corrected, reviewed.corrected_text.encode(), doc.id))
+    for n, path in pages.items():
+        xml = corrected_page_xml(reviewed.pages[n], reviewed.changes)
+        written.append(_write(session, path, xml, doc.id))
     rescore = score_reviewed(reviewed)
-    if reviewed.reference is not None:
-        log_path = reviewed.reference.path.with_name(f"{reviewed.reference.path.stem}.changes.json")
-    else:
-        out_dir = pages[0].parent if pages else Path(doc.outputs.get("report", ".")).parent
-        log_path = (out_dir / f"{doc.name}.changes.json").resolve()
-    data = changelog(reviewed, corrected=corrected, page_xml=pages, rescore=rescore, now=now)
-    atomic_write_text(log_path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    data = changelog(reviewed, corrected=corrected, page_xml=tuple(pages.values()),
+                     rescore=rescore, now=now)
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    written.append(_write(session, log_path, text.encode(), doc.id))
     applied = sum(c.applied for c in reviewed.changes)
     wanted = sum(c.changes_reference for c in reviewed.changes)
-    return DocumentExport(doc.id, doc.name, doc.run_id, corrected, log_path, pages,
-                          len(reviewed.changes), applied, wanted - applied, rescore,
-                          reviewed.reference_error, publish_reviewed(reviewed, now=now))
+    published = publish_reviewed(reviewed, now=now)
+    written += [*published.alto, *(p for p in (published.pdf, published.mets) if p)]
+    return DocumentExport(doc.id, doc.name, doc.run_id, corrected, log_path,
+                          tuple(pages.values()), len(reviewed.changes), applied, wanted - applied,
+                          rescore, reviewed.reference_error, published, tuple(written))
 
 
 def _documents_to_export(session: Session, run_id: str | None,
                          document_ids: Sequence[int] | None) -> list[Document]:
-    """Documents with decisions; of several runs of one reference, the newest run's."""
+    """Documents with decisions (each document's latest run unless a run or ids are given);
+    of several runs of one reference, the newest run's."""
     stmt = (select(Document).join(Page, Page.document_id == Document.id)
             .join(FlagRow, FlagRow.page_id == Page.id).join(Decision, Decision.flag_id == FlagRow.id)
             .where(Decision.undone.is_(False)).distinct())
@@ -319,6 +401,8 @@ def _documents_to_export(session: Session, run_id: str | None,
         stmt = stmt.where(Document.run_id == run_id)
     if document_ids is not None:
         stmt = stmt.where(Document.id.in_(list(document_ids)))
+    if not run_id and document_ids is None:
+        stmt = stmt.where(Document.superseded_by.is_(None))
     chosen: dict[str, Document] = {}
     for doc in sorted(session.scalars(stmt), key=lambda d: d.created_at):
         chosen[doc.reference_path or f"#{doc.id}"] = doc  # later runs replace earlier ones
@@ -328,13 +412,18 @@ def _documents_to_export(session: Session, run_id: str | None,
 def export_corrections(db: Store | str, *, run_id: str | None = None,
                        document_ids: Sequence[int] | None = None,
                        now: datetime | None = None) -> list[DocumentExport]:
-    """Export every reviewed document (of one run, or the given documents); originals stay as they are."""
+    """Export every reviewed document (of one run, or the given documents); originals stay as
+    they are, and so does every file export did not write."""
     results = []
     with _store(db).session() as session:
         for doc in _documents_to_export(session, run_id, document_ids):
             try:
-                results.append(export_document(review_document(session, doc.id), now=now))
-            except OSError as e:  # one unwritable folder does not stop the other documents
+                with session.begin_nested():
+                    results.append(export_document(review_document(session, doc.id),
+                                                   session=session, now=now))
+            except (OSError, OcrError) as e:  # the other documents still export
+                error = str(e) if isinstance(e, OcrError) else f"cannot write the corrections: {e}"
                 results.append(DocumentExport(doc.id, doc.name, doc.run_id, None, None, (), 0, 0,
-                                              0, None, f"cannot write the corrections: {e}"))
+                                              0, None, error))
+        session.commit()
     return results

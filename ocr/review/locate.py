@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ BOM = "\ufeff"
 # Line separators of ocr.score.normalise, plus the form feed: pages are flattened to lines here.
 _BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 CONTEXT = 60  # characters of OCR/reference text compared on each side of a span
+_BLANK_LINES = re.compile("\n{2,}")
+_BLANKS = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,8 @@ def _nfc_chars(raw: str) -> list[tuple[str, int, int]]:
 
 
 def normalised_with_offsets(raw: str) -> NormalisedText | None:
-    """Normalise like ocr.score.normalise (pages as lines), keeping offsets; None if they disagree."""
+    """Normalise like ocr.score.normalise (pages as lines, no blank lines), keeping offsets;
+    None if they disagree."""
     text: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -80,9 +84,13 @@ def normalised_with_offsets(raw: str) -> NormalisedText | None:
         starts.append(start)
         ends.append(end)
     joined = "".join(text)
-    if joined != normalise(raw.replace("\f", "\n")):
+    if joined != _BLANK_LINES.sub("\n", normalise(raw.replace("\f", "\n"))).lstrip("\n"):
         return None  # exotic composition across clusters: better unlocated than misplaced
     return NormalisedText(joined, tuple(starts), tuple(ends), len(raw))
+
+
+def _one_line(text: str) -> str:
+    return _BLANKS.sub(" ", text)
 
 
 def _occurrences(text: str, needle: str) -> list[int]:
@@ -178,10 +186,11 @@ def locate(norm: NormalisedText, *, ref_text: str, before: str = "", after: str 
     the OCR's context around the flag choosing among repeats; text the reference lacks is placed
     between its neighbours.
     """
-    # Line breaks fall differently in the OCR and the reference: compare everything as one line.
+    # Line breaks fall differently in the OCR and the reference: compare everything as one line
+    # (blank lines too: one blank between words, as in the normalised reference here).
     flat = norm.text.replace("\n", " ")
-    ref_text = normalise(ref_text).replace("\n", " ")
-    ref_before, ref_after, before, after = (t.replace("\n", " ") for t in
+    ref_text = _one_line(normalise(ref_text))
+    ref_before, ref_after, before, after = (_one_line(t) for t in
                                             (ref_before, ref_after, before, after))
     if offsets is not None and _offsets_hold(flat, offsets[0], offsets[1], ref_text, ref_before,
                                              ref_after):

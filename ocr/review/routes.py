@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from urllib.parse import quote, unquote, urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,14 +41,18 @@ MAX_TEXT = 10_000
 PAGE_SIZE = 200
 
 
+MAX_ID = 2**63 - 1  # the database's integers; larger ids name nothing (and cannot be bound)
+Id = Annotated[int, PathParam(ge=0, le=MAX_ID)]
+
+
 def queue_filter(run: str | None = None, document: str | None = None,
                  flag_type: Annotated[str | None, Query(alias="type")] = None,
                  status: str | None = None) -> QueueFilter:
     """The queue filter from query parameters; blank form fields mean 'any'."""
     doc_id = None
     if document:
-        if not document.isdigit():
-            raise InvalidDecisionError(f"document must be a number, not {document!r}")
+        if not (document.isascii() and document.isdigit()) or int(document) > MAX_ID:
+            raise InvalidDecisionError(f"document must be a document number, not {document!r}")
         doc_id = int(document)
     return QueueFilter(run=run or None, document=doc_id, type=flag_type or None,
                        status=status or "todo")
@@ -94,7 +99,8 @@ def favicon() -> Response:
 
 
 @router.get("/queue")
-def queue_page(request: Request, f: Filter, offset: Annotated[int, Query(ge=0)] = 0,
+def queue_page(request: Request, f: Filter,
+               offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
                flow_run: str | None = None) -> Response:
     """Flagged regions, most severe first, with filters and counts (?run=<id> links a batch run)."""
     with _store(request).session() as s:
@@ -108,6 +114,8 @@ def queue_page(request: Request, f: Filter, offset: Annotated[int, Query(ge=0)] 
         docs_stmt = select(Document).order_by(Document.name, Document.created_at)
         if f.run:
             docs_stmt = docs_stmt.where(Document.run_id == f.run)
+        else:
+            docs_stmt = docs_stmt.where(Document.superseded_by.is_(None))
         context = {
             "f": f, "qs": _qs(f), "items": queue(s, f, limit=PAGE_SIZE, offset=offset),
             "total": queue_size(s, f), "offset": offset, "page_size": PAGE_SIZE,
@@ -140,7 +148,7 @@ def _item_context(request: Request, s: Session, flag_id: int, f: QueueFilter) ->
 
 
 @router.get("/flags/{flag_id}")
-def item_page(request: Request, flag_id: int, f: Filter) -> Response:
+def item_page(request: Request, flag_id: Id, f: Filter) -> Response:
     """One flagged region: crop, page view, OCR and reference text, and the decision buttons."""
     with _store(request).session() as s:
         check_filter(s, f)
@@ -148,7 +156,8 @@ def item_page(request: Request, flag_id: int, f: Filter) -> Response:
 
 
 @router.post("/flags/{flag_id}/decide")
-def decide_item(request: Request, flag_id: int, f: Filter, version: Annotated[int, Form()],
+def decide_item(request: Request, flag_id: Id, f: Filter,
+                version: Annotated[int, Form(ge=0, le=MAX_ID)],
                 action: Annotated[str, Form(max_length=32)],
                 reviewer: Annotated[str, Form(max_length=200)] = "",
                 text: Annotated[str | None, Form(max_length=MAX_TEXT)] = None) -> Response:
@@ -176,7 +185,7 @@ def undo(request: Request, f: Filter, reviewer: Annotated[str, Form(max_length=2
 
 
 @router.get("/documents/{document_id}")
-def document_page(request: Request, document_id: int) -> Response:
+def document_page(request: Request, document_id: Id) -> Response:
     """A document's review: CER before and after, and every decision's effect."""
     with _store(request).session() as s:
         reviewed = review_document(s, document_id)

@@ -1,9 +1,12 @@
-"""The review app's guards: access token, CSRF double-submit check, safe file paths, loopback test."""
+"""The review app's guards: access token, CSRF (signed token, origin), safe paths, loopback."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import ipaddress
+import logging
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path, PurePosixPath
@@ -27,8 +30,11 @@ HEADERS = {
                                 "form-action 'self'; frame-ancestors 'none'"),
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    # same-origin, not no-referrer: with no-referrer a browser's POST says "Origin: null", and
+    # the CSRF check needs the real origin; other sites still get no Referer.
+    "Referrer-Policy": "same-origin",
 }
+_TOKEN_PARAM = re.compile(r"([?&]token=)[^&\s\"]*")
 
 Next = Callable[[Request], Awaitable[Response]]
 
@@ -58,30 +64,72 @@ def _same(a: str, b: str) -> bool:
     return bool(a) and bool(b) and hmac.compare_digest(a.encode(), b.encode())
 
 
+def sign(secret: bytes, nonce: str) -> str:
+    """The form token of a browser's CSRF nonce: an HMAC with the server's secret, so a token
+    the client makes up (or copies from its own cookie) is refused."""
+    return hmac.new(secret, nonce.encode(), hashlib.sha256).hexdigest()
+
+
+def own_origin(request: Request) -> str:
+    """scheme://host[:port] of this server, as the browser addressed it."""
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+def _same_origin(request: Request) -> bool:
+    """Whether the request says it comes from a page of this server: its Origin, or without
+    one its Referer (browsers send one of them with every form POST)."""
+    mine = own_origin(request)
+    origin = request.headers.get("origin")
+    if origin is not None:
+        return origin == mine
+    referer = request.headers.get("referer", "")
+    return referer == mine or referer.startswith(mine + "/")
+
+
 async def check_csrf(request: Request) -> None:
-    """Every state-changing request repeats the session's cookie token in a field or header."""
+    """Every state-changing request comes from this server's own pages (Origin or Referer) and
+    carries the form token signed for its browser's cookie, in a field or header."""
     if request.method in SAFE_METHODS:
         return
-    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if not _same_origin(request):
+        raise CsrfError("the request does not come from this review page (its Origin or Referer "
+                        "is another site's, or missing); open the page and submit it from there")
+    nonce = request.cookies.get(CSRF_COOKIE, "")
     sent = request.headers.get(CSRF_HEADER, "")
     if not sent:
         form = await request.form()  # cached by Starlette: the endpoint reads the same form
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else ""
-    if not _same(cookie, sent):
+    secret: bytes = request.app.state.csrf_secret
+    if not nonce or not _same(sign(secret, nonce), sent):
         raise CsrfError
 
 
 async def session_middleware(request: Request, call_next: Next) -> Response:
-    """Give each browser a CSRF token (cookie) the templates repeat, and set security headers."""
-    token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
-    request.state.csrf = token
+    """Give each browser a CSRF nonce (cookie) whose signed token the pages repeat, and set the
+    security headers."""
+    nonce = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+    request.state.csrf = sign(request.app.state.csrf_secret, nonce)
     response = await call_next(request)
-    if request.cookies.get(CSRF_COOKIE) != token:
-        response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict")
+    if request.cookies.get(CSRF_COOKIE) != nonce:
+        response.set_cookie(CSRF_COOKIE, nonce, httponly=True, samesite="strict")
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
     return response
+
+
+class RedactTokens(logging.Filter):
+    """Keeps the access token out of the server's access log (its request lines)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_redact(a) if isinstance(a, str) else a for a in record.args)
+        record.msg = _redact(str(record.msg))
+        return True
+
+
+def _redact(text: str) -> str:
+    return _TOKEN_PARAM.sub(r"\1***", text)
 
 
 class HostError(ReviewError):
