@@ -43,6 +43,8 @@ class Channel:
     counts: Counter[Row]
     _memo: dict[tuple[str, str], float] = field(default_factory=dict, repr=False)
     _misread: dict[str, int] = field(default_factory=dict, repr=False)
+    _stands_for: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict,
+                                                                   repr=False)
 
     def total(self, table: str, a: str, b: str) -> int:
         return self.counts.get((table, a, b), 0)
@@ -59,6 +61,13 @@ class Channel:
             keep = max(1.0 - self._misread.get(a, 0) / n, 0.5) if a else 1.0
             self._memo[key] = -math.log(p) + math.log(keep)
         return self._memo[key]
+
+    def stands_for(self, read: str) -> tuple[tuple[str, float], ...]:
+        """The letters an OCR letter ``read`` (folded) was typed as when it was wrong, with
+        P(typed that | read ``read``), likeliest first (one-letter units only)."""
+        if not self._stands_for:
+            self._stands_for.update(_reverse(self.counts))
+        return self._stands_for.get(read, ())
 
     def conf_shift(self, said: CharChoice | None) -> float:
         """Nats added to an edit of an OCR character read at this confidence: -ln of how much
@@ -156,6 +165,21 @@ class Channel:
         base_all = base + self.total("after", f"*{what}", "no" if holds else "yes")
         return math.log((own + ADD) / (own_all + 2 * ADD)) - math.log(
             (base + ADD) / (base_all + 2 * ADD))
+
+
+def _reverse(counts: Counter[Row]) -> dict[str, tuple[tuple[str, float], ...]]:
+    """P(typed a | read b) for every one-letter misreading a -> b of the counts."""
+    misread = _errors(counts)
+    wrong: dict[str, dict[str, int]] = {}
+    for (t, a, b), v in counts.items():
+        if t == "edit" and len(a) == 1 and len(b) == 1 and a.isalpha() and b.isalpha():
+            wrong.setdefault(b, {})[a] = v
+    out = {}
+    for b, typed in wrong.items():
+        right = max(counts.get(("char", b, ""), 0) - misread.get(b, 0), 0)
+        read = right + sum(typed.values())
+        out[b] = tuple(sorted(((a, v / read) for a, v in typed.items()), key=lambda x: -x[1]))
+    return out
 
 
 def _errors(counts: Counter[Row]) -> dict[str, int]:
