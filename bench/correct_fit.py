@@ -144,3 +144,20 @@ def log_loss(preds: Sequence[float], labels: Sequence[bool]) -> float:
     eps = 1e-6
     return -sum(math.log(max(p if y else 1 - p, eps)) for p, y in zip(preds, labels,
                                                                        strict=True)) / len(preds)
+
+
+def scored(pages: Iterable[OcrPage], settings: CorrectionSettings | None = None
+           ) -> tuple[list[float], list[bool]]:
+    """Every suggestion's best reading on pages read with their choices and boxes: its
+    (calibrated) score and whether it is right, as the benchmark judges it."""
+    scores: list[float] = []
+    labels: list[bool] = []
+    for p in pages:
+        choices, layout = evidence(p)
+        page = make_page(p.text, choices=choices, layout=layout, settings=settings)
+        found = [s for s in _all_suggestions(page)[0] if s.best is not None]
+        _, changes = _rewrite(p.text, [(s, s.best) for s in found])
+        verdicts = judged_changes(p.truth, Correction(p.text, p.text, tuple(changes), 0.0))
+        scores += [c.score for c in changes]
+        labels += [v == "right" for v, *_ in verdicts]
+    return scores, labels

@@ -75,10 +75,13 @@ class Channel:
         if said is None:
             return 0.0
         b = bin_of(CONF_BINS, said.conf)
-        ok, err = self.total("conf", b, "ok"), self.total("conf", b, "err")
-        ok_all = sum(self.total("conf", str(k), "ok") for k in range(len(CONF_BINS)))
-        err_all = sum(self.total("conf", str(k), "err") for k in range(len(CONF_BINS)))
-        return -_lr(err, ok, err_all, ok_all)
+        key = ("conf", b)
+        if key not in self._memo:
+            ok, err = self.total("conf", b, "ok"), self.total("conf", b, "err")
+            ok_all = sum(self.total("conf", str(k), "ok") for k in range(len(CONF_BINS)))
+            err_all = sum(self.total("conf", str(k), "err") for k in range(len(CONF_BINS)))
+            self._memo[key] = -_lr(err, ok, err_all, ok_all)
+        return self._memo[key]
 
     def alt_shift(self, said: CharChoice | None, letter: str) -> float:
         """Nats added to reading an OCR character as ``letter``: less where tesseract offered
@@ -86,10 +89,15 @@ class Channel:
         if said is None or not said.alternatives:
             return 0.0
         offered = [c for a, c in said.alternatives if fold(a) == letter]
+        key = ("alt", bin_of(ALT_BINS, max(offered)) if offered else "none")
+        if key not in self._memo:
+            self._memo[key] = self._alt_cost(key[1])
+        return self._memo[key]
+
+    def _alt_cost(self, b: str) -> float:
         errors = max(self.total("alt", "any", "error"), 1)
         positions = max(self.total("alt", "any", "position"), 1)
-        if offered:
-            b = bin_of(ALT_BINS, max(offered))
+        if b != "none":
             hit, miss = self.total("alt", b, "hit"), self.total("alt", b, "miss")
             # P(offered | truth is it) / P(offered | truth is another letter)
             return -math.log(((hit + ADD) / errors) / ((miss + ADD) / (positions * 32)))
@@ -126,6 +134,14 @@ class Channel:
         where = "line-start" if line_start else "inside"
         yes, no = self.total("capital", where, "yes"), self.total("capital", where, "no")
         return math.log((yes + ADD) / (yes + no + 2 * ADD))
+
+    def first_upper(self, key: str) -> float:
+        """P(the truth's first letter is a capital) for a chunk of this ``first`` key
+        (ocr.correct.train.first_case_key); a key never counted: the case OCR read."""
+        up, low = self.total("first", key, "upper"), self.total("first", key, "lower")
+        if up + low == 0:
+            return 1.0 if key.endswith("upper") else 0.0
+        return (up + ADD) / (up + low + 2 * ADD)
 
     def case_read(self, said: CharChoice | None, typed: str, read: str) -> float:
         """ln P(a letter typed in case ``typed`` is read in case ``read``) at this letter's

@@ -26,6 +26,7 @@ from ocr.correct.lexicon import Lexicon, default_lexicon, fold, russian_letters
 from ocr.correct.records import Candidate, Change, Correction, Suggestion
 from ocr.correct.settings import CorrectionSettings
 from ocr.correct.tokens import NON_RUSSIAN_CYRILLIC, Chunk, chunks
+from ocr.correct.train import first_case_key
 
 COMMON_ZIPF = 3.0  # a word at least this frequent (once in a million words) is a common one
 
@@ -134,30 +135,29 @@ def _deletion_span(text: str, chunk: Chunk) -> tuple[int, int]:
 
 def render(page: Page, chunk: Chunk, word: str) -> str:
     """A folded reading written in the case OCR read it: all capitals stay capitals; a first
-    capital stays one unless tesseract doubted that letter, the word is no name, place,
-    organisation or capitalised form, and a small letter is likelier inside a sentence; a new
-    first letter at a sentence start is a capital."""
+    capital OCR read as that letter stays one unless tesseract doubted it, the word is no
+    name, place, organisation or capitalised form, and a small letter is likelier inside a
+    sentence; where OCR read another first letter, a name, place or organisation gets a
+    capital, any other word the likelier case for how and where OCR read that letter (the
+    channel's ``first`` table)."""
     read = chunk.text
     letters = [c for c in read if c.isalpha()]
     if len(letters) > 1 and all(c.isupper() for c in letters):
         return word.upper()
-    first = read[:1]
     capital = word[:1].upper() + word[1:]
-    if first.isupper():
+    same = bool(letters) and fold(letters[0]) == word[:1]
+    if same and letters[0].isupper():
         return word if not chunk.sentence_start and _lower_first(page, chunk, word) else capital
-    if not first.isalpha() or fold(first) != word[:1]:  # OCR's first letter was another one
-        return capital if (chunk.sentence_start or page.lexicon.proper(word)
-                           or _capital_likelier(page, chunk)) else word
-    return word
+    if same:
+        return word
+    if page.lexicon.proper(word):
+        return capital
+    key = first_case_key(chunk, page.chunks, same=False)
+    return capital if key is not None and page.channel.first_upper(key) >= 0.5 else word
 
 
 def _line_start(page: Page, chunk: Chunk) -> bool:
     return chunk.index == 0 or page.chunks[chunk.index - 1].line != chunk.line
-
-
-def _capital_likelier(page: Page, chunk: Chunk) -> bool:
-    """Whether a word is likelier to have a capital than not where it stands."""
-    return page.channel.capital_inside(line_start=_line_start(page, chunk)) > math.log(0.5)
 
 
 def _lower_first(page: Page, chunk: Chunk, word: str) -> bool:

@@ -11,10 +11,10 @@ class CorrectionSettings:
     (bench/bench_correct.py --calibrate; the values and the grid are in
     bench/results_correct.md). Priors are in Zipf units (log10 per 10^9 words)."""
 
-    threshold: float = 0.9  # apply when the best reading's posterior reaches this
+    threshold: float = 0.85  # apply when the best reading's posterior reaches this
     lm_weight: float = 1.0  # weight of the word prior against the channel's log-likelihood
     unknown_zipf: float = 0.0  # prior of a word that no list knows being right as read
-    known_bonus: float = 2.0  # Zipf added to a known word's prior against real-word errors
+    known_bonus: float = 4.0  # Zipf added to a known word's prior against real-word errors
     # Chunks of fewer letters get no dictionary neighbours (one edit away from too many words
     # for the readings considered to hold the true one): only the signs of the tokens table and
     # the words the page's own misreadings stand for.
