@@ -1,5 +1,4 @@
-"""Fitting post-OCR correction's calibration models on tuning pages: examples labelled against
-the truth, logistic regression (Newton steps with a small ridge), reliability by bins."""
+"""Fitting correction's calibration models on tuning pages: labelled examples, logistic fits."""
 
 from __future__ import annotations
 

@@ -23,8 +23,13 @@ from ocr.correct import (  # noqa: E402
 from ocr.correct.channel import CHANNEL_TABLE, Channel  # noqa: E402
 from ocr.correct.index import build, cached_index, deletes  # noqa: E402
 from ocr.correct.lexicon import CAPITALS_TABLE, TOKENS_TABLE  # noqa: E402
-from ocr.correct.train import Sample, count_edits, count_sample, read_counts, write_counts  # noqa: E402
-
+from ocr.correct.train import (  # noqa: E402
+    Sample,
+    count_edits,
+    count_sample,
+    read_counts,
+    write_counts,
+)
 from tests.conftest import needs_tesseract, render_text_page  # noqa: E402
 
 pytestmark = pytest.mark.unit

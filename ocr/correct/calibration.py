@@ -1,5 +1,4 @@
-"""Two logistic models read from a data table: the mass of "the true word is none of the readings
-considered" and the calibration of the best reading's posterior to how often it is right."""
+"""Logistic models of the unknown true word's mass and of how often a best reading is right."""
 
 from __future__ import annotations
 

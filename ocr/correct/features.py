@@ -1,5 +1,4 @@
-"""What the calibration models read: the page's and the line's noise, the chunk's shape and
-evidence, and how far its readings lie from what OCR read."""
+"""What the calibration models read: page and line noise, a chunk's shape, evidence, readings."""
 
 from __future__ import annotations
 
