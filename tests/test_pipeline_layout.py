@@ -30,8 +30,8 @@ pytestmark = [pytest.mark.integration, needs_tesseract,
               pytest.mark.filterwarnings("ignore:Using `httpx`")]
 
 SPECK_LINE = 1  # of GOOD_TEXT: "при научно-исследовательском институте земледелия"
-# The apply run's threshold: the speck's calibrated deletion score reaches it (lone marks deleted
-# on the calibration pages were right about half the time, so such a score is modest).
+# The apply run's threshold: the speck's calibrated deletion score reaches it (deleting a lone
+# mark is often wrong on the calibration pages, so such a score is modest).
 THRESHOLD = 0.5
 
 
