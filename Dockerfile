@@ -12,9 +12,10 @@ COPY pyproject.toml README.md Makefile ./
 COPY scripts/ scripts/
 COPY ocr/ ocr/
 COPY flows/ flows/
-# Browsers are only needed for the test suite.
+# Browsers and a PostgreSQL server are only needed for the test suite (the image talks to an
+# external PostgreSQL with --db postgresql+psycopg://...).
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends make \
-    && WITH_BROWSER=0 EXTRAS=dask bash scripts/install.sh \
+    && WITH_BROWSER=0 WITH_POSTGRES=0 EXTRAS=dask,postgres bash scripts/install.sh \
     && rm -rf /var/lib/apt/lists/*
 COPY scans/ scans/
 COPY ground_truth/ ground_truth/

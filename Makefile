@@ -47,7 +47,7 @@ review: setup
 
 # Benchmarks (synthetic set + real pages; about 25 minutes on 2 cores): bench/results*.md.
 bench: setup
-	EXTRAS=dev,dask,bench bash scripts/install.sh
+	EXTRAS=dev,dask,postgres,bench bash scripts/install.sh
 	$(PY) bench/run_bench.py
 	$(PY) bench/bench_detect.py --seeds 6
 	$(PY) bench/bench_flag_effects.py --pages 10

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import socket
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,9 @@ from sqlalchemy.orm import (
 
 from ocr.exceptions import DatabaseNotFoundError
 from ocr.fsutil import pid_alive
+
+SCHEMA_LOCK = 0x0C5_0001  # PostgreSQL advisory lock keys of this package
+DOCUMENT_LOCKS = 0x0C5  # (namespace, hashtext(document name)) pairs
 
 
 def _now() -> datetime:
@@ -221,6 +226,29 @@ def _add_missing_columns(engine: Engine) -> None:
                                       f'ADD COLUMN "{column.name}" {kind}'))
 
 
+@contextlib.contextmanager
+def _schema_lock(engine: Engine) -> Iterator[None]:
+    """On PostgreSQL, processes starting on an empty database create its tables one at a time
+    (concurrent CREATE TABLEs of the same name collide); SQLite locks the file itself."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SCHEMA_LOCK})
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEMA_LOCK})
+
+
+def _document_lock(session: Session, name: str) -> None:
+    """On PostgreSQL, two batches storing the same document take turns until commit, so the
+    later one sees the earlier and supersedes it (SQLite has one writer at a time anyway)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:space, hashtext(:name))"),
+                        {"space": DOCUMENT_LOCKS, "name": name})
+
+
 def _finite(value: Any) -> Any:
     """JSON-safe: a non-finite float (an infinite CER) becomes the string JSON reports use."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -248,8 +276,9 @@ class Store:
             _sqlite_pragmas(self.engine)
         from ocr.review import models  # noqa: F401 - the review's tables live in the same file
 
-        Base.metadata.create_all(self.engine)
-        _add_missing_columns(self.engine)
+        with _schema_lock(self.engine):
+            Base.metadata.create_all(self.engine)
+            _add_missing_columns(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def start_run(self, *, source: str, settings: dict[str, Any], versions: dict[str, Any],
@@ -330,6 +359,7 @@ class Store:
         """Document, its pages and their flags in one transaction (all or nothing); with
         ``claim`` = (sha256, fingerprint), the scan's claim is marked done in the same one."""
         with self.sessions.begin() as s:
+            _document_lock(s, document["name"])
             old = s.scalar(select(Document).where(Document.run_id == run_id,
                                                   Document.name == document["name"]))
             if old is not None:  # a resumed run replaces, never duplicates

@@ -8,14 +8,18 @@ APT_PACKAGES=(tesseract-ocr tesseract-ocr-rus tesseract-ocr-script-cyrl poppler-
   fonts-freefont-ttf fonts-paratype fonts-cmu fonts-dejavu-core unpaper)
 # libatomic1: Playwright's node driver links it; a fresh Debian lacks it (priority optional).
 BROWSER_PACKAGES=(chromium chromium-driver libatomic1)
+# A real PostgreSQL server for the shared-results-database tests (tests/test_postgres.py).
+DB_PACKAGES=(postgresql)
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
-EXTRAS=${EXTRAS:-dev,dask}
+EXTRAS=${EXTRAS:-dev,dask,postgres}
 WITH_BROWSER=${WITH_BROWSER:-1}
+WITH_POSTGRES=${WITH_POSTGRES:-1}
 
 missing=()
 want=("${APT_PACKAGES[@]}")
 [ "$WITH_BROWSER" = 1 ] && want+=("${BROWSER_PACKAGES[@]}")
+[ "$WITH_POSTGRES" = 1 ] && want+=("${DB_PACKAGES[@]}")
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done

@@ -394,9 +394,11 @@ def _documents_to_export(session: Session, run_id: str | None,
                          document_ids: Sequence[int] | None) -> list[Document]:
     """Documents with decisions (each document's latest run unless a run or ids are given);
     of several runs of one reference, the newest run's."""
-    stmt = (select(Document).join(Page, Page.document_id == Document.id)
-            .join(FlagRow, FlagRow.page_id == Page.id).join(Decision, Decision.flag_id == FlagRow.id)
-            .where(Decision.undone.is_(False)).distinct())
+    # By id: PostgreSQL has no equality for JSON columns, so no DISTINCT over whole rows.
+    decided = (select(Page.document_id).join(FlagRow, FlagRow.page_id == Page.id)
+               .join(Decision, Decision.flag_id == FlagRow.id)
+               .where(Decision.undone.is_(False)))
+    stmt = select(Document).where(Document.id.in_(decided))
     if run_id:
         stmt = stmt.where(Document.run_id == run_id)
     if document_ids is not None:
