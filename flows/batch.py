@@ -29,7 +29,7 @@ from ocr.pipeline import (
     prepare_page,
     recognise_page,
 )
-from ocr.settings import Settings
+from ocr.settings import Settings, with_absolute_paths
 from ocr.store import Store
 
 
@@ -178,8 +178,12 @@ def run_flow(sources: list[str], *, ground_truth: str | None, settings: Settings
              only_new: bool = False, task_runner: str = "threads",
              dask_address: str | None = None, review_url: str | None = None) -> dict[str, Any]:
     """Run ocr_batch with a task runner: threads (one per worker, each drives one tesseract
-    process) or Dask (an existing cluster at dask_address, else a local one)."""
+    process) or Dask (an existing cluster at dask_address, else a local one). Every path is
+    made absolute first: a Dask worker runs in its own folder, maybe on another machine."""
     runner = make_task_runner(task_runner, workers=settings.workers, dask_address=dask_address)
+    sources = [str(Path(s).absolute()) for s in sources]  # absolute, links kept (names)
+    ground_truth = str(Path(ground_truth).absolute()) if ground_truth else None
+    settings = with_absolute_paths(settings)
     result = ocr_batch.with_options(task_runner=runner)(
         sources=sources, ground_truth=ground_truth, settings=settings.model_dump(mode="json"),
         only_new=only_new, review_url=review_url)

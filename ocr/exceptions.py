@@ -97,6 +97,14 @@ class UnsupportedFormatError(InputFileError):
     message = "not a PDF, TIFF, PNG or JPEG image; convert it or remove it from the batch"
 
 
+class MissingScanError(InputFileError):
+    """The scan is not at its path (any more, or on this machine): not a damaged file."""
+
+    message = ("the scan is not there (moved or deleted after the batch found it, or not "
+               "visible on this machine); put it back and run again; on a cluster, every "
+               "worker must see the scans at the same absolute path")
+
+
 class CorruptImageError(InputFileError):
     message = "the image is corrupt or truncated; re-scan or re-download it"
 

@@ -22,6 +22,7 @@ from ocr.exceptions import (
     EncryptedPdfError,
     ImageTooLargeError,
     InputFileError,
+    MissingScanError,
     NotRegularFileError,
     PopplerNotFoundError,
     UnsupportedFormatError,
@@ -177,7 +178,7 @@ def sniff_kind(path: Path) -> str:
         with path.open("rb") as fh:
             head = fh.read(16)
     except FileNotFoundError as e:
-        raise InputFileError("file not found; check the path", path=path) from e
+        raise MissingScanError(path=path) from e
     except OSError as e:
         raise InputFileError(f"cannot read the file: {e.strerror}", path=path) from e
     if not head:
@@ -203,6 +204,8 @@ def load_page(scan: ScanInfo, page_number: int, *, dpi: int, max_pixels: int) ->
     """Render one page (1-based) as a BGR or grayscale uint8 array."""
     if not 1 <= page_number <= scan.page_count:
         raise InputFileError(f"page {page_number} out of range 1..{scan.page_count}", path=scan.path)
+    if not scan.path.exists():  # gone since the batch found it, or not shared with this worker
+        raise MissingScanError(path=scan.path)
     if scan.kind == "pdf":
         pil, page_dpi = _render_pdf_page(scan.path, page_number, dpi=dpi, max_pixels=max_pixels), dpi
     else:
@@ -256,6 +259,8 @@ def _open_image(path: Path, *, max_pixels: int) -> Image.Image:
     Image.MAX_IMAGE_PIXELS = None  # we apply our own limit before decoding any pixel
     try:
         img = Image.open(path)
+    except FileNotFoundError as e:
+        raise MissingScanError(path=path) from e
     except UnidentifiedImageError as e:
         raise CorruptImageError(path=path) from e
     except OSError as e:

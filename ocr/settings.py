@@ -158,6 +158,18 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         raise ConfigError(f"invalid settings: {e}") from e
 
 
+def with_absolute_paths(settings: Settings) -> Settings:
+    """The settings with the output folder and a SQLite database file made absolute, so that
+    workers started in another folder (a Dask cluster) write where the user meant."""
+    url = settings.database_url
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url != prefix and not url.startswith(prefix + "/") \
+            and not url.removeprefix(prefix).startswith(":memory:"):
+        url = prefix + str(Path(url.removeprefix(prefix)).absolute())
+    return settings.model_copy(update={"output_dir": settings.output_dir.absolute(),
+                                       "database_url": url})
+
+
 def settings_as_toml(settings: Settings) -> str:
     """Render settings as a TOML file body that :func:`load_settings` reads back."""
     lines = ["[ocr]"]

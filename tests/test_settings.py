@@ -36,3 +36,30 @@ def test_bad_settings_are_config_errors(tmp_path: Path, bad: str) -> None:
     cfg.write_text(bad + "\n", encoding="utf-8")
     with pytest.raises(ConfigError):
         load_settings(cfg)
+
+
+def test_with_absolute_paths_anchors_the_output_folder_and_a_sqlite_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ocr.settings import with_absolute_paths
+
+    monkeypatch.chdir(tmp_path)
+    rel = with_absolute_paths(load_settings(None, output_dir=Path("out"),
+                                            database_url="sqlite:///res/ocr.db"))
+    assert rel.output_dir == tmp_path / "out"
+    assert rel.database_url == f"sqlite:///{tmp_path}/res/ocr.db"
+    for url in ("sqlite:////srv/ocr.db", "sqlite:///:memory:", "",
+                "postgresql+psycopg://ocr@db:5432/ocr"):
+        assert with_absolute_paths(load_settings(None, database_url=url)).database_url == url
+
+
+def test_a_missing_scan_has_its_own_error_not_a_corrupt_image(tmp_path: Path) -> None:
+    from ocr.exceptions import CorruptImageError, MissingScanError
+    from ocr.load import ScanInfo, load_page, sniff_kind
+
+    gone = tmp_path / "gone.png"
+    with pytest.raises(MissingScanError, match="same absolute path") as raised:
+        sniff_kind(gone)
+    assert not isinstance(raised.value, CorruptImageError) and raised.value.path == gone
+    scan = ScanInfo(path=gone, document="gone", kind="png", page_count=1, sha256="0")
+    with pytest.raises(MissingScanError):
+        load_page(scan, 1, dpi=300, max_pixels=10**8)
