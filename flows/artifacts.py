@@ -63,6 +63,9 @@ def summary_markdown(summary: dict[str, Any], *, index: Path | None) -> str:
         f"- CER **{_fmt(summary['cer'])}**{_ci(summary)}, WER **{_fmt(summary['wer'])}** "
         "(character-/word-weighted over the batch)" + _archival(summary),
         "- flags: " + (", ".join(f"{k}: {v}" for k, v in summary["flags"].items()) or "none"),
+        f"- seconds: **{summary.get('seconds', 0):.1f}** wall clock; per stage (summed over "
+        "workers): " + (", ".join(f"{k} {v:.1f}" for k, v in
+                                  (summary.get("stage_seconds") or {}).items()) or "–"),
     ]
     if index is not None:
         lines.append(f"- reports: `{index}`")

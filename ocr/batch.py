@@ -43,11 +43,18 @@ from ocr.pipeline import (
     scan_fingerprint,
     versions,
 )
-from ocr.report import batch_figures, page_outputs, page_provenance, write_batch_index
+from ocr.report import (
+    batch_figures,
+    document_seconds,
+    page_outputs,
+    page_provenance,
+    write_batch_index,
+)
 from ocr.score import micro_average
 from ocr.settings import Settings
 from ocr.store import Document, Store
 from ocr.tesseract import check_languages
+from ocr.timing import Stopwatch, add_seconds, rounded
 
 Progress = Callable[[str], None]
 PageResult = RecognisedPage | PageFailure
@@ -98,6 +105,7 @@ class BatchResult:
     skipped: tuple[str, ...] = ()
     warnings: tuple[OcrWarning, ...] = ()
     summary: Mapping[str, Any] = field(default_factory=dict)
+    batch_seconds: Mapping[str, float] = field(default_factory=dict)  # plan, store
 
     @property
     def cer_wer(self) -> tuple[float | None, float | None]:
@@ -122,6 +130,7 @@ class _Batch:
     gt_dir: Path | None
     progress: Progress
     prints: Mapping[str, str]  # document -> claim fingerprint (inbox mode)
+    watch: Stopwatch = field(default_factory=Stopwatch)  # the driver's own stages
 
 
 def _noop(_: str) -> None:
@@ -251,7 +260,9 @@ def _run(sources: Sequence[Path], *, run_id: str, store: Store, executor: Execut
          settings: Settings, gt_dir: Path | None, progress: Progress,
          only_new: bool) -> BatchResult:
     start = time.perf_counter()
-    jobs, scans, failures = executor.plan(sources, settings)
+    watch = Stopwatch.zeroed(("plan", "store"))
+    with watch.stage("plan"):
+        jobs, scans, failures = executor.plan(sources, settings)
     warnings = unmatched_references(scans, failures, gt_dir)
     if not scans and not failures:
         warnings.append(NoScansWarning(path=" ".join(map(str, sources))))
@@ -268,13 +279,14 @@ def _run(sources: Sequence[Path], *, run_id: str, store: Store, executor: Execut
     for f in failures:
         progress(f"FAILED {f.message}")
         store_failure(store, run_id, f)
-    batch = _Batch(run_id, store, executor, settings, gt_dir, progress, prints)
+    batch = _Batch(run_id, store, executor, settings, gt_dir, progress, prints, watch)
     documents, late = _documents(batch, scans, jobs)
     all_failures = (*failures, *late, *(f for d in documents for f in d.failures))
     result = BatchResult(run_id, tuple(documents), tuple(all_failures),
                          sum(len(d.pages) for d in documents), time.perf_counter() - start,
                          tuple(s.document for s in skipped),
-                         (*warnings, *(w for d in documents for w in d.warnings)))
+                         (*warnings, *(w for d in documents for w in d.warnings)),
+                         batch_seconds=dict(watch.seconds))
     summary = batch_summary(result, settings=settings)
     if documents or all_failures:  # a run that found nothing new keeps the index as it was
         write_batch_index(_index_summary(summary, store), settings.output_dir)
@@ -356,7 +368,8 @@ def _finish(batch: _Batch, scan: ScanInfo, results: list[PageResult]
         # A transient failure outlived its retries: store nothing, leave it to the next run.
         batch.store.release(batch.run_id, sha256=scan.sha256, fingerprint=fp, status="retry")
         return doc
-    store_document(batch.store, batch.run_id, doc, claim=(scan.sha256, fp) if fp else None)
+    with batch.watch.stage("store"):
+        store_document(batch.store, batch.run_id, doc, claim=(scan.sha256, fp) if fp else None)
     return doc
 
 
@@ -448,7 +461,20 @@ def batch_summary(result: BatchResult, *, settings: Settings | None = None) -> d
         "warnings": [{"kind": w.kind, "message": str(w)} for w in result.warnings],
         "skipped": list(result.skipped),
         "cached_pages": sum(p.cached for d in result.documents for p in d.pages),
+        "stage_seconds": stage_seconds(result),
     } | batch_figures(result.documents, profiles=(settings or Settings()).profiles())
+
+
+def stage_seconds(result: BatchResult) -> dict[str, float]:
+    """Seconds per stage over the batch: planning, then each page's and document's stages
+    summed over all of them (work seconds: with several workers more than the wall clock),
+    then storing; docs/report-schema.md."""
+    per_doc = ({k: v for k, v in document_seconds(d).items() if k != "total"}
+               for d in result.documents)
+    plan = {k: v for k, v in result.batch_seconds.items() if k == "plan"}
+    rest = {k: v for k, v in result.batch_seconds.items() if k != "plan"}
+    stages = rounded(add_seconds(plan, *per_doc, rest))
+    return stages | {"total": round(sum(stages.values()), 3)}
 
 
 def _index_summary(summary: Mapping[str, Any], store: Store) -> dict[str, Any]:

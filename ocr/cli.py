@@ -60,6 +60,9 @@ def print_summary(summary: dict[str, Any]) -> None:
     typer.echo(f"batch: {summary['pages_done']} pages done, {summary['pages_failed']} failed, "
                f"CER {_fmt(summary['cer'])}, WER {_fmt(summary['wer'])} "
                f"(character-weighted), {summary['seconds']:.1f} s")
+    if stages := summary.get("stage_seconds"):
+        typer.echo("  seconds per stage (summed over workers): "
+                   + ", ".join(f"{k} {v:.1f}" for k, v in stages.items()))
     figures = (summary.get("scoring") or {}).get("figures", {})
     for name, fig in figures.items():
         ci = fig.get("cer_interval")

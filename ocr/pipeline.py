@@ -68,6 +68,7 @@ from ocr.tesseract import (
     words_to_text,
 )
 from ocr.textio import ReferenceText, read_reference
+from ocr.timing import DOCUMENT_STAGES, Stopwatch
 
 if TYPE_CHECKING:
     from ocr.correct.evidence import CharChoice, Layout
@@ -184,6 +185,7 @@ class DocumentResult:
     warnings: tuple[OcrWarning, ...] = ()
     correction: dict[str, Any] | None = None  # apply mode: the corrected OCR and its changes
     published: Published | None = None  # the document's PDF/A and METS
+    seconds: dict[str, float] = field(default_factory=dict)  # ocr.timing.DOCUMENT_STAGES
 
 
 def versions() -> dict[str, str]:
@@ -445,43 +447,51 @@ def finish_document(scan: ScanInfo, pages: Sequence[RecognisedPage],
                     failures: Sequence[PageFailure], *, gt_dir: Path | None,
                     settings: Settings) -> DocumentResult:
     """Score against the reference (if any), flag, crop, and write the document's text and report."""
+    watch = Stopwatch.zeroed(DOCUMENT_STAGES)
     pages = sorted(pages, key=lambda p: p.job.page_number)
     failures = list(failures)
     out_dir = settings.output_dir / scan.document
-    texts = {p.job.page_number: words_to_text(read_words(p.ocr.tsv)) for p in pages}
-    reference, warnings = _load_reference(scan, gt_dir, failures)
-    score, page_scores = score_pages(reference, [(n, texts[n].text) for n in sorted(texts)])
+    with watch.stage("score"):
+        texts = {p.job.page_number: words_to_text(read_words(p.ocr.tsv)) for p in pages}
+        reference, warnings = _load_reference(scan, gt_dir, failures)
+        score, page_scores = score_pages(reference, [(n, texts[n].text) for n in sorted(texts)])
     flags: list[Flag] = []
     correcting = bool(pages) and corrects(pages[0].job, settings)
-    taught = learned(gt_dir, settings.db_url) if correcting else None
+    with watch.stage("correction"):
+        taught = learned(gt_dir, settings.db_url) if correcting else None
     choices: dict[int, dict[int, CharChoice]] = {}  # per page: what tesseract said of its text
     layouts: dict[int, Layout] = {}  # per page: what its word boxes say of its text
     for page in pages:
         n = page.job.page_number
         if correcting:
-            choices[n] = page_choices(texts[n], page.ocr.outputs.get("choices"))
-            layouts[n] = page_layout(texts[n])
+            with watch.stage("correction"):
+                choices[n] = page_choices(texts[n], page.ocr.outputs.get("choices"))
+                layouts[n] = page_layout(texts[n])
         flags.extend(_page_flags(page, texts[n], page_scores, settings, taught, choices.get(n),
-                                 layouts.get(n)))
+                                 layouts.get(n), watch=watch))
     flags.sort(key=lambda f: (-f.severity, f.page_number, f.box.top, f.box.left))
-    full_text = "\f".join(texts[n].text for n in sorted(texts)) + "\n"
-    text_path = atomic_write_text(out_dir / f"{scan.name}.txt", full_text)
+    with watch.stage("text"):
+        full_text = "\f".join(texts[n].text for n in sorted(texts)) + "\n"
+        text_path = atomic_write_text(out_dir / f"{scan.name}.txt", full_text)
     correction = None
     if settings.correction == "apply" and correcting:
-        whole = joined_choices([(texts[n].text, choices.get(n, {})) for n in sorted(texts)])
-        layout = joined_layout([(texts[n].text, layouts[n]) for n in sorted(texts)])
-        correction = _apply_correction(full_text, reference,
-                                       out_dir / f"{scan.name}.corrected-ocr.txt",
-                                       settings, taught, whole, layout)
+        with watch.stage("correction"):
+            whole = joined_choices([(texts[n].text, choices.get(n, {})) for n in sorted(texts)])
+            layout = joined_layout([(texts[n].text, layouts[n]) for n in sorted(texts)])
+            correction = _apply_correction(full_text, reference,
+                                           out_dir / f"{scan.name}.corrected-ocr.txt",
+                                           settings, taught, whole, layout)
+    with watch.stage("publish"):
+        published = publish_document(scan, pages, out_dir=out_dir, settings=settings)
     result = DocumentResult(scan=scan, languages=pages[0].job.languages if pages else "",
                             pages=tuple(pages), failures=tuple(failures), reference=reference,
                             score=score, page_scores=tuple(page_scores), flags=tuple(flags),
                             text_path=text_path, report_path=out_dir / "report.json",
                             warnings=tuple(warnings), correction=correction,
-                            published=publish_document(scan, pages, out_dir=out_dir,
-                                                       settings=settings))
-    write_document_reports(result, profiles=settings.profiles())
-    return result
+                            published=published, seconds=dict(watch.seconds))
+    with watch.stage("reports"):
+        write_document_reports(result, profiles=settings.profiles())
+    return replace(result, seconds=dict(watch.seconds))
 
 
 def _apply_correction(text: str, reference: ReferenceText | None, out_path: Path,
@@ -563,28 +573,33 @@ def marker_flags(reference: str, disagreements: Sequence[Flag], *, page_number: 
 def _page_flags(page: RecognisedPage, text: Any, page_scores: Sequence[PageScore],
                 settings: Settings, taught: Learned | None,
                 choices: Mapping[int, CharChoice] | None = None,
-                layout: Layout | None = None) -> list[Flag]:
+                layout: Layout | None = None, *, watch: Stopwatch | None = None) -> list[Flag]:
     n = page.job.page_number
-    flags = low_confidence_flags(text.words, page_number=n, threshold=settings.low_confidence)
-    for ps in page_scores:
-        if ps.page_number == n and ps.ocr == text.text:
-            found = disagreement_flags(text, ps.score.spans, page_number=n,
-                                       reference_error_confidence=settings.reference_error_confidence,
-                                       reference=ps.reference,
-                                       known_word=known_word_check(page.job.languages))
-            flags += found + marker_flags(ps.reference, found, page_number=n)
+    watch = watch or Stopwatch()
+    with watch.stage("flags"):
+        flags = low_confidence_flags(text.words, page_number=n, threshold=settings.low_confidence)
+        for ps in page_scores:
+            if ps.page_number == n and ps.ocr == text.text:
+                found = disagreement_flags(
+                    text, ps.score.spans, page_number=n,
+                    reference_error_confidence=settings.reference_error_confidence,
+                    reference=ps.reference, known_word=known_word_check(page.job.languages))
+                flags += found + marker_flags(ps.reference, found, page_number=n)
     if corrects(page.job, settings):
         ref = next((ps.reference for ps in page_scores if ps.page_number == n), None)
-        flags += suggestion_flags(text, page_number=n, reference=ref,
-                                  names=settings.protected_names,
-                                  profile_rounds=settings.correction_profile_rounds,
-                                  learned=taught, choices=choices,
-                                  layout=layout)
+        with watch.stage("correction"):
+            flags += suggestion_flags(text, page_number=n, reference=ref,
+                                      names=settings.protected_names,
+                                      profile_rounds=settings.correction_profile_rounds,
+                                      learned=taught, choices=choices,
+                                      layout=layout)
     regions_path = page.ocr.outputs.get("regions")
     if regions_path is not None:
-        flags += region_flags(load_regions(regions_path), page_number=n)
+        with watch.stage("flags"):
+            flags += region_flags(load_regions(regions_path), page_number=n)
     if not flags:
         return []
-    view = cv2.imread(str(page.prepared.view_path), cv2.IMREAD_UNCHANGED)
-    return write_crops(flags, view, page.job.out_dir / "flags", stem=page.job.stem,
-                       margin=settings.crop_margin)
+    with watch.stage("crops"):
+        view = cv2.imread(str(page.prepared.view_path), cv2.IMREAD_UNCHANGED)
+        return write_crops(flags, view, page.job.out_dir / "flags", stem=page.job.stem,
+                           margin=settings.crop_margin)

@@ -6,6 +6,7 @@ import functools
 import json
 import math
 import os
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -38,6 +39,7 @@ from ocr.score import (
     split_grapheme_clusters,
     spread,
 )
+from ocr.timing import add_seconds, rounded
 
 if TYPE_CHECKING:
     from ocr.flag import Flag
@@ -360,13 +362,28 @@ def _blocks_json(lines: Sequence[LineScore]) -> list[dict[str, Any]]:
 
 def write_document_reports(result: DocumentResult, *,
                            profiles: Sequence[Profile] = DEFAULT_PROFILES) -> None:
-    """Write report.json and report.html for a finished document (each atomically)."""
+    """Write report.html and report.json for a finished document (each atomically); the
+    JSON's seconds.reports is the time of both up to writing the JSON itself."""
+    start = time.perf_counter()
     comparisons = page_comparisons(result, profiles=profiles)
     report = document_report(result, profiles=profiles, comparisons=comparisons)
-    atomic_write_text(result.report_path, dumps_json(report, compact=_is_long(report)))
     html_path = result.report_path.with_name("report.html")
     atomic_write_text(html_path, render_document_html(report, html_dir=html_path.parent,
                                                       comparisons=comparisons))
+    report["seconds"] = document_seconds(result, reports=time.perf_counter() - start)
+    atomic_write_text(result.report_path, dumps_json(report, compact=_is_long(report)))
+
+
+def document_seconds(result: DocumentResult, *, reports: float | None = None
+                     ) -> dict[str, float]:
+    """Seconds per stage of one document: its pages' stages summed over its pages, then the
+    document-level ones (ocr.timing.DOCUMENT_STAGES), and their total."""
+    stages = add_seconds(*({**p.prepared.seconds, **p.seconds} for p in result.pages),
+                         result.seconds)
+    if reports is not None:
+        stages["reports"] = reports
+    stages = rounded(stages)
+    return stages | {"total": round(sum(stages.values()), 3)}
 
 
 def document_report(result: DocumentResult, *, profiles: Sequence[Profile] = DEFAULT_PROFILES,
@@ -392,6 +409,7 @@ def document_report(result: DocumentResult, *, profiles: Sequence[Profile] = DEF
         "failures": [asdict(f) | {"source": str(f.source)} for f in result.failures],
         "warnings": list(result.warnings), "text": str(result.text_path),
         "correction": result.correction,
+        "seconds": document_seconds(result),
     }
 
 
