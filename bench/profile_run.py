@@ -1,0 +1,118 @@
+"""Profile `ocr run` (default settings, one worker, in process) on a clean and a heavy synthetic
+page and a real typescript page; keep the top entries by cumulative and by own time.
+
+Run: .venv/bin/python bench/profile_run.py [--out bench/profiles]; writes <page>.txt there."""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+REAL = ROOT.parent / "shared" / "realdata" / "typescript-fr"
+REAL_PAGE = "12148-btv1b10581912k__18_9f102_default.jpg"
+TOP = 25
+
+
+@dataclass(frozen=True)
+class Case:
+    """One page to profile: its folder (the scan, and its reference if any) and languages."""
+
+    name: str
+    what: str
+    scans: Path
+    gt: Path | None
+    languages: str
+
+
+def _synthetic(work: Path, *, seed: int) -> list[Case]:
+    """Page 1 of `ocr synth --levels clean,heavy` is clean, page 2 heavy (with references)."""
+    synth = work / "synth"
+    subprocess.run([str(Path(sys.executable).parent / "ocr"), "synth", "--out", str(synth),
+                    "--pages", "2", "--seed", str(seed), "--levels", "clean,heavy"],
+                   check=True, capture_output=True)
+    cases = []
+    for scan, name in zip(sorted(synth.glob("synth-*.jpg")), ("clean", "heavy"), strict=True):
+        folder = work / name
+        folder.mkdir()
+        shutil.copy(scan, folder / scan.name)
+        shutil.copy(scan.with_name(f"{scan.stem}.gt.txt"), folder / f"{scan.stem}.gt.txt")
+        cases.append(Case(name, f"synthetic page, seed {seed}: {scan.name}", folder, folder,
+                          "rus"))
+    return cases
+
+
+def _real(work: Path) -> list[Case]:
+    if not (REAL / REAL_PAGE).is_file():
+        print(f"skipped the real page: {REAL / REAL_PAGE} not found", file=sys.stderr)
+        return []
+    folder = work / "typescript-fr"
+    folder.mkdir()
+    shutil.copy(REAL / REAL_PAGE, folder / REAL_PAGE)
+    what = f"real typescript page (typescript-fr/{REAL_PAGE}), fra, no reference (ALTO only)"
+    return [Case("typescript-fr", what, folder, None, "fra")]
+
+
+def _top(profile: cProfile.Profile, key: str) -> str:
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out).strip_dirs().sort_stats(key)
+    stats.print_stats(TOP)
+    lines = out.getvalue().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("ncalls"))
+    return "\n".join(lines[start:]).rstrip()
+
+
+def profile_case(case: Case, work: Path) -> str:
+    """Run the batch on one page under cProfile; the summary text."""
+    from ocr.batch import run_batch
+    from ocr.settings import load_settings
+
+    settings = load_settings(None, output_dir=work / f"out-{case.name}", workers=1,
+                             languages=case.languages)
+    profile = cProfile.Profile()
+    start = time.perf_counter()
+    profile.enable()
+    result = run_batch([case.scans], gt_dir=case.gt, settings=settings)
+    profile.disable()
+    wall = time.perf_counter() - start
+    stages = ", ".join(f"{k} {v:.2f}" for k, v in result.summary["stage_seconds"].items())
+    return "\n".join([
+        f"# {case.name}: {case.what}",
+        f"# `ocr run` defaults (correction {settings.correction}), 1 worker in process, "
+        f"{result.pages_done} page(s), {wall:.1f} s wall under the profiler",
+        f"# seconds per stage: {stages}",
+        "# (tesseract runs as a child process: its time shows as waiting in subprocess calls)",
+        "", f"## top {TOP} by cumulative time", "", _top(profile, "cumulative"),
+        "", f"## top {TOP} by own time (tottime)", "", _top(profile, "tottime"), ""])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "profiles")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="profile-run-"))
+    try:
+        for case in [*_synthetic(work, seed=args.seed), *_real(work)]:
+            text = profile_case(case, work)
+            (args.out / f"{case.name}.txt").write_text(text, encoding="utf-8")
+            print(text.split("\n## ")[0])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
