@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import shutil
+import socket
 import tempfile
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from pathlib import Path
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
     """Write ``data`` to a temp file beside ``path``, fsync it, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{temp_tag()}.", suffix=".tmp",
                                dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -54,21 +55,39 @@ def sha256_bytes(data: bytes) -> str:
 
 
 _TEMP = re.compile(r"^\.(?:tess-.+?|.+)\.(\d+)[.-]")
+_TAGGED = re.compile(r"^\..+?\.(\d+)@(\w+)[.-]")  # .<name>.<pid>@<host>.
+HOST_TAG = re.sub(r"\W", "_", socket.gethostname()) or "localhost"
+
+
+def temp_tag() -> str:
+    """``<pid>@<host>`` for temp names: in an output folder shared by several machines (a Dask
+    cluster) only the machine that wrote a temp can tell whether its writer still runs."""
+    return f"{os.getpid()}@{HOST_TAG}"
+
+
+def _temp_owner(name: str) -> tuple[int, str] | None:
+    """(pid, host tag) of one of our temp names (untagged ones are this host's), else None."""
+    if not (name.endswith(".tmp") or name.startswith(".tess-")):
+        return None
+    if m := _TAGGED.match(name):
+        return int(m.group(1)), m.group(2)
+    if m := _TEMP.match(name):
+        return int(m.group(1)), HOST_TAG
+    return None
 
 
 def remove_stale_temps(folder: Path) -> int:
-    """Delete temp files and folders left in ``folder`` by a killed process (its pid is in the
-    name and no longer runs); a live process's temps are left alone."""
+    """Delete temp files and folders left in ``folder`` by a killed process of this machine (its
+    pid is in the name and no longer runs); a live process's temps, and another machine's, are
+    left alone."""
     removed = 0
     try:
         entries = list(Path(folder).iterdir())
     except FileNotFoundError:
         return 0
     for entry in entries:
-        m = _TEMP.match(entry.name)
-        if not m or not (entry.name.endswith(".tmp") or entry.name.startswith(".tess-")):
-            continue
-        if pid_alive(int(m.group(1))):
+        owner = _temp_owner(entry.name)
+        if owner is None or owner[1] != HOST_TAG or pid_alive(owner[0]):
             continue
         if entry.is_dir():
             shutil.rmtree(entry, ignore_errors=True)

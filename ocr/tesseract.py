@@ -26,7 +26,7 @@ from ocr.exceptions import (
     TesseractNotFoundError,
     TesseractTimeoutError,
 )
-from ocr.fsutil import atomic_write_text
+from ocr.fsutil import atomic_write_text, temp_tag
 from ocr.records import Box
 
 # Tesseract writes these itself; PAGE-XML is written by ocr.pagexml from the TSV words.
@@ -154,7 +154,7 @@ def run_ocr(image_path: Path, out_stem: Path, *, languages: str, psm: int, oem: 
     out_stem.parent.mkdir(parents=True, exist_ok=True)
     choices_path = out_stem.with_name(out_stem.name + CHOICES_SUFFIX)
     choices_path.unlink(missing_ok=True)  # a previous run's, never left beside these outputs
-    with tempfile.TemporaryDirectory(prefix=f".tess-{out_stem.name}.{os.getpid()}-",
+    with tempfile.TemporaryDirectory(prefix=f".tess-{out_stem.name}.{temp_tag()}-",
                                      dir=out_stem.parent) as tmp:
         base = Path(tmp) / "page"
         _call(image_path, base, wanted=made, languages=languages, psm=psm, oem=oem, dpi=dpi,

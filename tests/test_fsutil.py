@@ -30,3 +30,21 @@ def test_stale_temps_of_dead_processes_are_removed(tmp_path: Path) -> None:
     assert remove_stale_temps(tmp_path) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         f".p002.tsv.{os.getpid()}.efgh.tmp", "p001.tsv"]
+
+
+def test_temps_carry_their_host_and_another_machine_s_are_left_alone(tmp_path: Path) -> None:
+    """An output folder shared by a Dask cluster: a pid means nothing on another machine."""
+    from ocr.fsutil import HOST_TAG, temp_tag
+
+    proc = subprocess.Popen(["true"])  # a pid that has exited, here
+    proc.wait()
+    assert temp_tag() == f"{os.getpid()}@{HOST_TAG}"
+    (tmp_path / f".p001.tsv.{proc.pid}@{HOST_TAG}.abcd.tmp").write_text("half, ours")
+    (tmp_path / f".tess-p001.{proc.pid}@{HOST_TAG}-xyz").mkdir()
+    (tmp_path / f".p002.tsv.{proc.pid}@other_host.efgh.tmp").write_text("another machine's")
+    (tmp_path / f".tess-p002.{proc.pid}@other_host-xyz").mkdir()
+    assert remove_stale_temps(tmp_path) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f".p002.tsv.{proc.pid}@other_host.efgh.tmp", f".tess-p002.{proc.pid}@other_host-xyz"]
+    written = atomic_write_text(tmp_path / "report.json", "{}")
+    assert written.read_text() == "{}" and remove_stale_temps(tmp_path) == 0

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ocr.fsutil import temp_tag
 from ocr.load import ScanInfo
 from ocr.publish.frame import boxes_to_loaded
 from ocr.publish.images import PageImage, ScanPages, scan_pages
@@ -104,7 +105,7 @@ def write_pdf(path: Path, scan: ScanInfo, pages: Iterable[PdfPage], *, info: Doc
     image and words are in memory at a time) to a temp file, then rename it into place."""
     start = time.perf_counter()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{temp_tag()}.", suffix=".tmp",
                                dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
