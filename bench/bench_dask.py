@@ -1,5 +1,6 @@
-"""Pages per minute on this machine: `ocr run` (process pool) vs the Prefect flow with threads and
-with Dask (a LocalCluster of 2 single-threaded worker processes), same pages, one run.
+"""Pages per minute (and per day) on this machine: `ocr run` (process pool) vs the Prefect flow with
+threads and with Dask (a LocalCluster of 1, then 2 single-threaded worker processes), same pages,
+one run.
 
 Run: .venv/bin/python bench/bench_dask.py [--pages 12]; writes bench/results_dask.md."""
 
@@ -52,26 +53,32 @@ def main() -> None:
     scans = _pages(args.pages, work)
     n = len(list(scans.iterdir()))
 
-    def settings(name: str):  # noqa: ANN202
-        return load_settings(None, output_dir=work / name, workers=2)
+    def settings(name: str, workers: int = 2):  # noqa: ANN202
+        return load_settings(None, output_dir=work / name, workers=workers)
 
     rows = [_timed("ocr run (process pool, 2 workers)",
-                   lambda: run_batch([scans], gt_dir=None, settings=settings("pool")), n)]
+                   lambda: run_batch([scans], gt_dir=None, settings=settings("pool")), n),
+            _timed("ocr run (process pool, 1 worker)",
+                   lambda: run_batch([scans], gt_dir=None, settings=settings("pool1", 1)), n)]
     with prefect_test_harness():
         rows.append(_timed("Prefect flow, threads (2)", lambda: run_flow(
             [str(scans)], ground_truth=None, settings=settings("threads")), n))
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster:
-            rows.append(_timed("Prefect flow, Dask LocalCluster (2 workers)", lambda: run_flow(
-                [str(scans)], ground_truth=None, settings=settings("dask"), task_runner="dask",
-                dask_address=cluster.scheduler_address), n))
+        for workers in (1, 2):
+            with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                              dashboard_address=None) as cluster:
+                rows.append(_timed(
+                    f"Prefect flow, Dask LocalCluster ({workers} worker{'s' * (workers > 1)})",
+                    lambda c=cluster, w=workers: run_flow(
+                        [str(scans)], ground_truth=None, settings=settings(f"dask{w}", w),
+                        task_runner="dask", dask_address=c.scheduler_address), n))
     lines = ["# Process pool vs Dask", "",
              f"Reproduce: `.venv/bin/python bench/bench_dask.py --pages {args.pages}` "
              f"({n} synthetic pages from `ocr synth --seed 7`, no references, fresh output "
              "folders, 2 cores, same run).", "",
-             "| runner | pages | wall s | pages/min | × process pool |", "|---|---:|---:|---:|---:|"]
+             "| runner | pages | wall s | pages/min | pages/day | × process pool (2) |",
+             "|---|---:|---:|---:|---:|---:|"]
     base = rows[0][2]
-    lines += [f"| {label} | {n} | {wall:.1f} | {ppm:.1f} | {ppm / base:.2f} |"
+    lines += [f"| {label} | {n} | {wall:.1f} | {ppm:.1f} | {ppm * 1440:,.0f} | {ppm / base:.2f} |"
               for label, wall, ppm in rows]
     text = "\n".join(lines) + "\n"
     (ROOT / "bench" / "results_dask.md").write_text(text, encoding="utf-8")
