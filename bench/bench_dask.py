@@ -49,6 +49,7 @@ def main() -> None:
     from ocr.batch import run_batch
     from ocr.settings import load_settings
 
+    load_before = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="bench-dask-"))
     scans = _pages(args.pages, work)
     n = len(list(scans.iterdir()))
@@ -71,10 +72,12 @@ def main() -> None:
                     lambda c=cluster, w=workers: run_flow(
                         [str(scans)], ground_truth=None, settings=settings(f"dask{w}", w),
                         task_runner="dask", dask_address=c.scheduler_address), n))
+    load = f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
     lines = ["# Process pool vs Dask", "",
              f"Reproduce: `.venv/bin/python bench/bench_dask.py --pages {args.pages}` "
              f"({n} synthetic pages from `ocr synth --seed 7`, no references, fresh output "
-             "folders, 2 cores, same run).", "",
+             f"folders, {os.cpu_count()} cores, same run; 1-minute load average {load}: other "
+             "jobs share the machine). Pages/day = pages/min × 1440.", "",
              "| runner | pages | wall s | pages/min | pages/day | × process pool (2) |",
              "|---|---:|---:|---:|---:|---:|"]
     base = rows[0][2]
