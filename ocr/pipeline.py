@@ -35,10 +35,12 @@ from ocr.fsutil import (
     remove_stale_temps,
     sha256_file,
 )
+from ocr.geometry import PageGeometry
 from ocr.load import ScanInfo, discover_scans, document_names, inspect_scan, load_page
 from ocr.pagexml import build_page_xml
 from ocr.preprocess import preprocess
 from ocr.records import Box, ProcessingStep
+from ocr.reframe import reframe_outputs
 from ocr.regions_stage import (
     detect_regions,
     graphic_regions,
@@ -63,12 +65,13 @@ if TYPE_CHECKING:
     from ocr.correct.choices import CharChoice
     from ocr.correct.layout import Layout
 
-PREPROCESS_SETTINGS = ("deskew", "denoise", "remove_colour_ink", "binarize", "dpi", "max_pixels")
+PREPROCESS_SETTINGS = ("deskew", "denoise", "remove_colour_ink", "binarize", "dpi", "max_pixels",
+                       "page_frame")
 OCR_SETTINGS = ("psm", "oem", "formats", "detectors", "read_stamps", "low_confidence")
 FLAG_SETTINGS = ("low_confidence", "reference_error_confidence", "crop_margin",
                  "scoring_profiles", "correction", "correction_threshold",
                  "correction_profile_rounds", "protected_names")
-STAGE_VERSION = "2"  # bump when a stage's code changes its output, to invalidate caches
+STAGE_VERSION = "3"  # bump when a stage's code changes its output, to invalidate caches
 
 
 @dataclass(frozen=True)
@@ -91,11 +94,13 @@ class PageJob:
 
 @dataclass(frozen=True)
 class PreparedPage:
-    """A loaded and preprocessed page, written to disk (view image for review, binary for OCR)."""
+    """A loaded and preprocessed page, written to disk: the view image (the page as loaded,
+    which review shows and every output box refers to) and the OCR input (the page deskewed
+    and cropped to its paper: the OCR frame, mapped to the view by ``geometry``)."""
 
     job: PageJob
     image_sha256: str
-    rows: int
+    rows: int  # of the page as loaded (the view image)
     cols: int
     dpi: int
     view_path: Path
@@ -103,6 +108,7 @@ class PreparedPage:
     skew_degrees: float
     ink_fraction: float
     steps: tuple[ProcessingStep, ...]
+    geometry: PageGeometry
     ocr_input_sha256: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
     cached: bool = False
@@ -246,20 +252,21 @@ def prepare_page(job: PageJob, *, settings: Settings) -> PreparedPage:
     t1 = time.perf_counter()
     pre = preprocess(page.image, deskew=settings.deskew, denoise=settings.denoise,
                      remove_colour_ink=settings.remove_colour_ink,
-                     binarize_output=settings.binarize)
+                     binarize_output=settings.binarize, page_frame=settings.page_frame)
     if pre.blank:
         raise BlankPageError(f"page {job.page_number} is blank (ink {pre.ink_fraction:.2%}); "
                              "nothing to OCR, check the scan if unexpected", path=job.scan.path)
     view_path = job.out_dir / f"{job.stem}.view.jpg"
     ocr_path = job.out_dir / f"{job.stem}.ocr.png"
-    _write_image(view_path, pre.view_image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    _write_image(view_path, page.image, [cv2.IMWRITE_JPEG_QUALITY, 90])
     ocr_sha = _write_image(ocr_path, pre.ocr_image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
     t2 = time.perf_counter()
-    rows, cols = pre.ocr_image.shape[:2]
+    rows, cols = page.image.shape[:2]
+    geometry = pre.geometry or PageGeometry.identity(rows, cols)
     prepared = PreparedPage(job=job, image_sha256=_array_sha256(page.image), rows=rows,
                             cols=cols, dpi=page.dpi, view_path=view_path, ocr_input_path=ocr_path,
                             skew_degrees=pre.skew_degrees, ink_fraction=pre.ink_fraction,
-                            steps=tuple(pre.steps), ocr_input_sha256=ocr_sha,
+                            steps=tuple(pre.steps), geometry=geometry, ocr_input_sha256=ocr_sha,
                             seconds={"load": t1 - t0, "preprocess": t2 - t1})
     _write_manifest(manifest, key, _prepared_to_json(prepared))
     return prepared
@@ -310,12 +317,14 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
                   psm=settings.psm, oem=settings.oem, dpi=prepared.dpi,
                   timeout=settings.ocr_timeout, formats=settings.formats,
                   choices=corrects(job, settings))
-    words = read_words(out.tsv)
     t1 = time.perf_counter()
-    regions = detect_regions(prepared.view_path, prepared.ocr_input_path, words, dpi=prepared.dpi,
-                             languages=job.languages, min_word_conf=settings.low_confidence,
-                             detectors=settings.detectors, read_stamps=settings.read_stamps,
-                             timeout=settings.ocr_timeout)
+    regions = detect_regions(prepared.view_path, prepared.ocr_input_path, read_words(out.tsv),
+                             dpi=prepared.dpi, languages=job.languages,
+                             min_word_conf=settings.low_confidence, detectors=settings.detectors,
+                             read_stamps=settings.read_stamps, timeout=settings.ocr_timeout,
+                             geometry=prepared.geometry)
+    reframe_outputs(out.outputs, prepared.geometry, image_name=prepared.view_path.name)
+    words = read_words(out.tsv)
     outputs = {**out.outputs, "regions": save_regions(job.out_dir / f"{job.stem}.regions.json",
                                                       regions)}
     out = replace(out, outputs=outputs)
@@ -366,8 +375,8 @@ def _prepared_to_json(p: PreparedPage) -> dict[str, Any]:
     return {"image_sha256": p.image_sha256, "rows": p.rows, "cols": p.cols, "dpi": p.dpi,
             "view": p.view_path.name, "ocr_input": p.ocr_input_path.name,
             "skew_degrees": p.skew_degrees, "ink_fraction": p.ink_fraction,
-            "steps": [asdict(s) for s in p.steps], "ocr_input_sha256": p.ocr_input_sha256,
-            "seconds": p.seconds}
+            "steps": [asdict(s) for s in p.steps], "geometry": p.geometry.as_json(),
+            "ocr_input_sha256": p.ocr_input_sha256, "seconds": p.seconds}
 
 
 def _prepared_from_json(job: PageJob, d: dict[str, Any]) -> PreparedPage:
@@ -376,6 +385,7 @@ def _prepared_from_json(job: PageJob, d: dict[str, Any]) -> PreparedPage:
                         ocr_input_path=job.out_dir / d["ocr_input"],
                         skew_degrees=d["skew_degrees"], ink_fraction=d["ink_fraction"],
                         steps=tuple(ProcessingStep(**s) for s in d["steps"]),
+                        geometry=PageGeometry.from_json(d["geometry"]),
                         ocr_input_sha256=d["ocr_input_sha256"], seconds={}, cached=True)
 
 

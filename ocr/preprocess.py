@@ -8,6 +8,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from ocr.frame import DARK_BAND, EDGE_STEP, FRAME_LONG_SIDE, find_page_frame
+from ocr.geometry import PageGeometry, rotation_matrix
 from ocr.records import ProcessingStep
 
 # A 300 dpi typed page has a few percent ink; a page number alone is ~0.01 %, dust a little less.
@@ -45,11 +47,12 @@ class Preprocessed:
     """A page ready for OCR, with the deskewed original for review crops and the steps taken."""
 
     ocr_image: np.ndarray  # (rows, cols) uint8, ink 0 and paper 255, deskewed, stamps removed
-    view_image: np.ndarray  # the input deskewed (colour kept), same rows and cols
+    view_image: np.ndarray  # the input deskewed and cropped (colour kept), same rows and cols
     colour_ink_mask: np.ndarray  # (rows, cols) bool: stamp-coloured ink that was removed
     skew_degrees: float  # skew found and undone; positive = text turned counter-clockwise
     ink_fraction: float  # share of ink pixels in ocr_image
     steps: tuple[ProcessingStep, ...]
+    geometry: PageGeometry | None = None  # the frame of ocr_image in the input's pixels
 
     @property
     def blank(self) -> bool:
@@ -58,15 +61,21 @@ class Preprocessed:
 
 
 def preprocess(image: np.ndarray, *, deskew: bool = True, denoise: bool = True,
-               remove_colour_ink: bool = True, binarize_output: bool = True) -> Preprocessed:
+               remove_colour_ink: bool = True, binarize_output: bool = True,
+               page_frame: bool = False) -> Preprocessed:
     """Run every stage on one page and record each step with its settings.
 
     With ``binarize_output`` off, tesseract gets the deskewed, background-normalised gray page
     (coloured ink removed) and does its own thresholding; the binary is still used for ink
-    measures."""
+    measures. With ``page_frame`` the deskewed page is cropped to its paper (ocr.frame); the
+    result's ``geometry`` maps its pixels back to ``image``'s."""
     _check_image(image)
     steps: list[ProcessingStep] = []
     view, skew = _deskew(image, enabled=deskew, steps=steps)
+    geometry = PageGeometry.rotated(image.shape[0], image.shape[1],
+                                    -skew if view is not image else 0.0)
+    if page_frame:
+        view, geometry = _crop_frame(view, geometry, steps=steps)
     gray = to_gray(view)
     steps.append(_step("to_gray", "luma of BGR (gray input unchanged)",
                        channels=1 if view.ndim == 2 else view.shape[2]))
@@ -85,8 +94,23 @@ def preprocess(image: np.ndarray, *, deskew: bool = True, denoise: bool = True,
     ink_fraction = float(np.count_nonzero(binary == 0)) / binary.size
     if not binarize_output:
         steps.append(_step("ocr_input", "OCR gets the normalised gray page", binarized=False))
-        return Preprocessed(gray, view, mask, skew, ink_fraction, tuple(steps))
-    return Preprocessed(binary, view, mask, skew, ink_fraction, tuple(steps))
+        return Preprocessed(gray, view, mask, skew, ink_fraction, tuple(steps), geometry)
+    return Preprocessed(binary, view, mask, skew, ink_fraction, tuple(steps), geometry)
+
+
+def _crop_frame(view: np.ndarray, geometry: PageGeometry, *, steps: list[ProcessingStep]
+                ) -> tuple[np.ndarray, PageGeometry]:
+    """The page's paper cut out of the (deskewed) scan, and the geometry that says where."""
+    frame = find_page_frame(view)
+    steps.append(_step("page_frame", "crop the scan to the page's paper (dark bands, bed, "
+                       "gutter, facing page cut off)", box=frame.box.as_list(),
+                       edges=[[e.side, e.position, e.kind] for e in frame.edges],
+                       dark_band=DARK_BAND, edge_step=EDGE_STEP, long_side=FRAME_LONG_SIDE))
+    if not frame.cropped:
+        return view, geometry
+    box = frame.box
+    return (np.ascontiguousarray(view[box.top:box.bottom, box.left:box.right]),
+            geometry.cropped(box))
 
 
 def _deskew(image: np.ndarray, *, enabled: bool, steps: list[ProcessingStep]) -> tuple[np.ndarray, float]:
@@ -207,12 +231,7 @@ def estimate_skew(image: np.ndarray, *, max_degrees: float = SKEW_RANGE,
 def rotate(image: np.ndarray, degrees: float, *, border_value: float | tuple[float, ...]) -> np.ndarray:
     """Rotate counter-clockwise by ``degrees`` on a canvas grown to keep the whole page."""
     rows, cols = image.shape[:2]
-    matrix = cv2.getRotationMatrix2D((cols / 2, rows / 2), degrees, 1.0)  # centre as (x, y)
-    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
-    out_rows = int(np.ceil(rows * cos + cols * sin - 1e-6))
-    out_cols = int(np.ceil(cols * cos + rows * sin - 1e-6))
-    matrix[0, 2] += (out_cols - cols) / 2
-    matrix[1, 2] += (out_rows - rows) / 2
+    matrix, out_rows, out_cols = rotation_matrix(rows, cols, degrees)
     channels = 1 if image.ndim == 2 else image.shape[2]
     fill = (border_value,) * channels if isinstance(border_value, int | float) else border_value
     return cv2.warpAffine(image, matrix, (out_cols, out_rows), flags=cv2.INTER_LINEAR,

@@ -16,20 +16,42 @@ from ocr.detect.regions import Region
 from ocr.exceptions import OcrError
 from ocr.flag import Flag
 from ocr.fsutil import atomic_write_text
+from ocr.geometry import PageGeometry
 from ocr.pagexml import GraphicRegion
-from ocr.preprocess import binarize
+from ocr.preprocess import binarize, paper_colour
 from ocr.records import Box
+from ocr.reframe import reframe_region
 from ocr.tesseract import Word
 
 
 def detect_regions(view_path: Path, ocr_path: Path, words: Sequence[Word], *, dpi: int,
                    languages: str, min_word_conf: float, detectors: Sequence[str],
-                   read_stamps: bool, timeout: float) -> list[Region]:
-    """Every detector on one page; each stamp's own text is OCRed from its cleaned crop."""
+                   read_stamps: bool, timeout: float,
+                   geometry: PageGeometry | None = None) -> list[Region]:
+    """Every detector on one page; each stamp's own text is OCRed from its cleaned crop.
+
+    With ``geometry``, ``view_path`` is the page as loaded and ``ocr_path`` and ``words`` are in
+    the OCR frame: detection runs in that frame and the regions come back in the page's pixels."""
     view = cv2.imread(str(view_path), cv2.IMREAD_UNCHANGED)
     ocr_img = cv2.imread(str(ocr_path), cv2.IMREAD_GRAYSCALE)
     if view is None or ocr_img is None:
         raise OcrError("cannot read the page images for detection", path=view_path)
+    if geometry is not None and not geometry.is_identity:
+        frame = detect_regions_in_frame(geometry.to_frame(view, fill=paper_colour(view)), ocr_img,
+                                        words, dpi=dpi, languages=languages,
+                                        min_word_conf=min_word_conf, detectors=detectors,
+                                        read_stamps=read_stamps, timeout=timeout)
+        return [reframe_region(r, geometry) for r in frame]
+    return detect_regions_in_frame(view, ocr_img, words, dpi=dpi, languages=languages,
+                                   min_word_conf=min_word_conf, detectors=detectors,
+                                   read_stamps=read_stamps, timeout=timeout)
+
+
+def detect_regions_in_frame(view: np.ndarray, ocr_img: np.ndarray, words: Sequence[Word], *,
+                            dpi: int, languages: str, min_word_conf: float,
+                            detectors: Sequence[str], read_stamps: bool,
+                            timeout: float) -> list[Region]:
+    """Every detector on a page's colour view and OCR image of the same frame as ``words``."""
     if np.count_nonzero((ocr_img > 0) & (ocr_img < 255)):  # gray OCR input: detectors want ink
         ocr_img = binarize(ocr_img)
     regions = detect_page(view, ocr_img, None, list(words), dpi=dpi, min_word_conf=min_word_conf,

@@ -438,6 +438,7 @@ def _page_json(page: RecognisedPage, page_scores: Sequence[PageScore],
         "page": page.job.page_number, "image_sha256": page.prepared.image_sha256,
         "size": [page.prepared.rows, page.prepared.cols], "dpi": page.prepared.dpi,
         "skew_degrees": round(page.prepared.skew_degrees, 3),
+        "geometry": page.prepared.geometry.as_json(),
         "mean_confidence": _num(page.mean_confidence), "words": page.word_count,
         "score": score_json(ps.score) if ps else None,
         "differences": [{"ref": s.ref_text, "ocr": s.ocr_text, "kind": s.kind}

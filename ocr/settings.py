@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     )
     remove_colour_ink: bool = Field(True, description="remove stamp-coloured ink from the OCR image")
     deskew: bool = Field(True, description="estimate and correct page skew")
+    page_frame: bool = Field(
+        True, description="OCR only the page's paper: crop dark bands, scanner bed, gutter and "
+        "facing page (boxes stay in the scan's pixels)")
     denoise: bool = Field(True, description="remove speckle from the binarized page")
     binarize: bool = Field(
         False, description="send tesseract our binarized page instead of the deskewed, "
