@@ -10,6 +10,7 @@ import numpy as np
 
 from ocr.frame import DARK_BAND, EDGE_STEP, FRAME_LONG_SIDE, find_page_frame
 from ocr.geometry import PageGeometry, rotation_matrix
+from ocr.inkcolour import HUE_TOLERANCE, stamp_ink, text_ink_colour
 from ocr.records import ProcessingStep
 
 # A 300 dpi typed page has a few percent ink; a page number alone is ~0.01 %, dust a little less.
@@ -23,9 +24,6 @@ MIN_CHROMA = 40
 HALO_CHROMA = 24
 HALO = 2
 MIN_STAMP_LIGHTNESS = 0.7
-# If most clearly dark pixels are tinted, the text itself is coloured (violet ribbon, blue
-# carbon) and is kept rather than removed as a stamp.
-MAX_COLOUR_SHARE = 0.5
 # Sizes in pixels at 300 dpi: the close must be wider than the boldest stroke (~8 px), the
 # Sauvola window about two typed characters high, a speck smaller than a typed full stop (~25).
 BACKGROUND_KERNEL = 41
@@ -53,6 +51,7 @@ class Preprocessed:
     ink_fraction: float  # share of ink pixels in ocr_image
     steps: tuple[ProcessingStep, ...]
     geometry: PageGeometry | None = None  # the frame of ocr_image in the input's pixels
+    ink_blobs: int = 0  # text-sized blobs of ink in the binarized page (about one per letter)
 
     @property
     def blank(self) -> bool:
@@ -62,7 +61,7 @@ class Preprocessed:
 
 def preprocess(image: np.ndarray, *, deskew: bool = True, denoise: bool = True,
                remove_colour_ink: bool = True, binarize_output: bool = True,
-               page_frame: bool = False) -> Preprocessed:
+               page_frame: bool = False, dpi: int = 300) -> Preprocessed:
     """Run every stage on one page and record each step with its settings.
 
     With ``binarize_output`` off, tesseract gets the deskewed, background-normalised gray page
@@ -82,7 +81,7 @@ def preprocess(image: np.ndarray, *, deskew: bool = True, denoise: bool = True,
     gray = normalise_background(gray)
     steps.append(_step("normalise_background", "divide by a morphological close of the paper",
                        kernel=BACKGROUND_KERNEL, shrink=4))
-    mask = _remove_colour_ink(view, gray, enabled=remove_colour_ink, steps=steps)
+    mask = _remove_colour_ink(view, gray, enabled=remove_colour_ink, dpi=dpi, steps=steps)
     binary = binarize(gray)
     steps.append(_step("binarize", "Sauvola local threshold with faint-ink midpoint", method="sauvola",
                        window=SAUVOLA_WINDOW, k=SAUVOLA_K, dynamic_range=SAUVOLA_RANGE,
@@ -92,10 +91,25 @@ def preprocess(image: np.ndarray, *, deskew: bool = True, denoise: bool = True,
         steps.append(_step("denoise", "remove isolated specks from the binary page",
                            max_area=SPECK_AREA))
     ink_fraction = float(np.count_nonzero(binary == 0)) / binary.size
+    blobs = text_blobs(binary)
     if not binarize_output:
         steps.append(_step("ocr_input", "OCR gets the normalised gray page", binarized=False))
-        return Preprocessed(gray, view, mask, skew, ink_fraction, tuple(steps), geometry)
-    return Preprocessed(binary, view, mask, skew, ink_fraction, tuple(steps), geometry)
+        return Preprocessed(gray, view, mask, skew, ink_fraction, tuple(steps), geometry, blobs)
+    return Preprocessed(binary, view, mask, skew, ink_fraction, tuple(steps), geometry, blobs)
+
+
+def text_blobs(binary: np.ndarray) -> int:
+    """How many blobs of a binary page (ink 0) are the size of letters: larger than a speck,
+    at most three typical blob heights tall and five wide (rules, frames and stamps are not)."""
+    ink = (binary < 128).view(np.uint8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    areas, heights = stats[1:, cv2.CC_STAT_AREA], stats[1:, cv2.CC_STAT_HEIGHT]
+    widths = stats[1:, cv2.CC_STAT_WIDTH]
+    solid = areas > 2 * SPECK_AREA
+    if not solid.any():
+        return 0
+    typical = float(np.median(heights[solid]))
+    return int(np.count_nonzero(solid & (heights <= 3 * typical) & (widths <= 5 * typical)))
 
 
 def _crop_frame(view: np.ndarray, geometry: PageGeometry, *, steps: list[ProcessingStep]
@@ -128,26 +142,25 @@ def _deskew(image: np.ndarray, *, enabled: bool, steps: list[ProcessingStep]) ->
     return rotate(image, -skew, border_value=paper), skew
 
 
-def _remove_colour_ink(view: np.ndarray, gray: np.ndarray, *, enabled: bool,
+def _remove_colour_ink(view: np.ndarray, gray: np.ndarray, *, enabled: bool, dpi: int,
                        steps: list[ProcessingStep]) -> np.ndarray:
-    """Mask stamp-coloured ink and paint it white in ``gray`` (in place) unless it is the text."""
+    """Paint stamp ink white in ``gray`` (in place): coloured ink inside detected stamps that is
+    not of the typed text's own colour (ocr.inkcolour); returns the pixels painted."""
     nothing = np.zeros(gray.shape, dtype=bool)
     if not enabled or view.ndim == 2 or view.shape[2] == 1:
         return nothing
-    mask, tinted = _colour_ink(view)
-    dark = gray < 192  # clearly inked, after normalisation
-    # Thin coloured strokes lose chroma to JPEG, so the share counts every tinted dark pixel.
-    share = int(np.count_nonzero(tinted & dark)) / max(1, int(np.count_nonzero(dark)))
-    applied = share <= MAX_COLOUR_SHARE
-    steps.append(_step("remove_colour_ink", "white out saturated stamp-hued ink before thresholding",
+    text = text_ink_colour(view)
+    found = stamp_ink(view, text, dpi=dpi)
+    pixels = int(np.count_nonzero(found.mask))
+    steps.append(_step("remove_colour_ink", "white out stamp ink: coloured ink inside detected "
+                       "stamps, never of the typed text's own colour",
                        min_chroma=MIN_CHROMA, halo_chroma=HALO_CHROMA, halo=HALO,
                        min_lightness=MIN_STAMP_LIGHTNESS, paper_hues=list(PAPER_HUES),
-                       colour_share_of_ink=round(share, 4), applied=applied,
-                       pixels=int(np.count_nonzero(mask)) if applied else 0))
-    if not applied:  # the typed text itself is coloured (violet ribbon, blue carbon): keep it
-        return nothing
-    gray[mask] = 255
-    return mask
+                       text_ink=text.as_json(), hue_tolerance=HUE_TOLERANCE,
+                       stamps=[b.as_list() for b in found.stamps], applied=pixels > 0,
+                       pixels=pixels))
+    gray[found.mask] = 255
+    return found.mask
 
 
 def _step(name: str, description: str, **settings: Any) -> ProcessingStep:

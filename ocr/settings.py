@@ -44,6 +44,9 @@ class Settings(BaseSettings):
         True, description="OCR only the page's paper: crop dark bands, scanner bed, gutter and "
         "facing page (boxes stay in the scan's pixels)")
     denoise: bool = Field(True, description="remove speckle from the binarized page")
+    readings: Literal["auto", "original", "processed"] = Field(
+        "auto", description="what tesseract reads: the page as loaded, and the preprocessed page "
+        "only when that reading is doubtful (auto); or just one of them")
     binarize: bool = Field(
         False, description="send tesseract our binarized page instead of the deskewed, "
         "background-normalised gray page (gray measured better: see README)")
