@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -42,9 +43,15 @@ class InkColour:
     def chromatic(self) -> bool:
         return self.hue is not None
 
-    def as_json(self) -> dict[str, object]:
+    def as_json(self) -> dict[str, Any]:
         return {"name": self.name, "hue": None if self.hue is None else round(self.hue, 1),
                 "chroma": round(self.chroma, 1), "letters": self.letters}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> InkColour:
+        hue = data.get("hue")
+        return cls(str(data["name"]), None if hue is None else float(hue),
+                   float(data["chroma"]), int(data["letters"]))
 
 
 NEUTRAL = InkColour("black", None, 0.0, 0)
@@ -96,6 +103,21 @@ def hue_distance(hue: np.ndarray, centre: float) -> np.ndarray:
     return np.minimum(d, 180.0 - d)
 
 
+def foreign_colour_mask(bgr: np.ndarray, text: InkColour) -> np.ndarray:
+    """Coloured ink (ocr.preprocess.colour_ink_mask) that is not of the typed text's own colour:
+    every pixel within HUE_TOLERANCE of a coloured text's hue is left out (a hue in the paper
+    band needs nothing: the colour mask never holds it)."""
+    from ocr.detect.stamps import hue_of_pixels
+    from ocr.preprocess import colour_ink_mask
+
+    mask = colour_ink_mask(bgr)
+    if text.hue is not None and not PAPER_BAND[0] <= text.hue <= PAPER_BAND[1] and mask.any():
+        rows, cols = np.nonzero(mask)
+        own = hue_distance(hue_of_pixels(bgr, rows, cols), text.hue) <= HUE_TOLERANCE
+        mask[rows[own], cols[own]] = False
+    return mask
+
+
 @dataclass(frozen=True, eq=False)
 class StampInk:
     """Stamp ink to remove: the pixel mask and the stamps' boxes."""
@@ -110,19 +132,14 @@ def stamp_ink(bgr: np.ndarray, text: InkColour, *, dpi: int = 300) -> StampInk:
     The colour mask (ocr.preprocess.colour_ink_mask: saturated, non-paper hues) loses every
     pixel within HUE_TOLERANCE of the text's hue; what is left is grouped into stamps
     (ocr.detect.stamps: large, lettered clusters of one colour), and only the pixels inside a
-    stamp's outline (grown by STAMP_MARGIN) are stamp ink."""
+    stamp's outline (grown by STAMP_MARGIN) are stamp ink. See :func:`foreign_colour_mask`."""
     from ocr.detect.ink import text_metrics
-    from ocr.detect.stamps import colour_stamps, hue_of_pixels
-    from ocr.preprocess import colour_ink_mask
+    from ocr.detect.stamps import colour_stamps
 
     nothing = StampInk(np.zeros(bgr.shape[:2], dtype=bool), ())
     if bgr.ndim != 3 or bgr.shape[2] < 3:
         return nothing
-    mask = colour_ink_mask(bgr)
-    if text.hue is not None and not PAPER_BAND[0] <= text.hue <= PAPER_BAND[1] and mask.any():
-        rows, cols = np.nonzero(mask)
-        own = hue_distance(hue_of_pixels(bgr, rows, cols), text.hue or 0.0) <= HUE_TOLERANCE
-        mask[rows[own], cols[own]] = False
+    mask = foreign_colour_mask(bgr, text)
     if not mask.any():
         return nothing
     stamps, _ = colour_stamps(bgr, mask, metrics=text_metrics((), dpi=dpi))

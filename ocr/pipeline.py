@@ -36,6 +36,7 @@ from ocr.fsutil import (
     sha256_file,
 )
 from ocr.geometry import PageGeometry
+from ocr.inkcolour import NEUTRAL, InkColour
 from ocr.load import (
     LoadedPage,
     ScanInfo,
@@ -46,7 +47,7 @@ from ocr.load import (
 )
 from ocr.page_checks import PageWarning, no_text_warning, warning_flags
 from ocr.pagexml import build_page_xml
-from ocr.preprocess import preprocess
+from ocr.preprocess import Framing, frame_page, render_frame
 from ocr.quality import MODEL_PATH
 from ocr.readings import (
     ORIGINAL,
@@ -133,8 +134,9 @@ class PreparedPage:
     cached: bool = False
     original_input_path: Path | None = None  # the page as loaded, as stock tesseract reads it
     original_dpi: int | None = None  # None: the file's own resolution
-    ink_blobs: int = 0  # letter-sized blobs of ink on the processed page
+    ink_blobs: int = 0  # letter-sized blobs of ink (measured on a shrunk copy)
     paper_share: float = 1.0  # the page's paper (the OCR frame) over the whole scan
+    text_ink: InkColour = NEUTRAL  # the typed text's own ink colour
 
     def reading_sources(self, mode: str = "auto") -> list[ReadingInput]:
         """The images to read, first one first: the page as loaded then the processed page
@@ -161,6 +163,12 @@ class RecognisedPage:
     choice: ChoiceRecord | None = None  # which reading was kept and why
     warnings: tuple[PageWarning, ...] = ()
     stamp_reads: int = 0  # tesseract calls on stamp crops
+    processing_steps: tuple[ProcessingStep, ...] = ()  # making the processed page, if read
+
+    @property
+    def steps(self) -> tuple[ProcessingStep, ...]:
+        """Every step that made the page's images: the framing, then the processing if any."""
+        return self.prepared.steps + self.processing_steps
 
     @property
     def tesseract_calls(self) -> int:
@@ -274,7 +282,9 @@ def preprocess_key(job: PageJob, settings: Settings) -> str:
 
 
 def prepare_page(job: PageJob, *, settings: Settings) -> PreparedPage:
-    """Load and preprocess one page; writes <stem>.view.jpg and <stem>.ocr.png atomically.
+    """Load one page and measure its framing (skew, paper, ink: cheap, on a shrunk copy);
+    writes <stem>.view.jpg (the page as loaded) and, unless the scan file is the page itself,
+    <stem>.page.png. The processed page (<stem>.ocr.png) is made only when read (ocr.readings).
 
     A manifest (<stem>.prep.json, written last) records the stage key: when it matches and the
     files are there, the stage is skipped."""
@@ -285,38 +295,64 @@ def prepare_page(job: PageJob, *, settings: Settings) -> PreparedPage:
     cached = _read_manifest(manifest, key)
     if cached is not None:
         prepared = _prepared_from_json(job, cached)
-        inputs = (prepared.view_path, prepared.ocr_input_path, prepared.original_input_path)
-        if all(p is None or p.is_file() for p in inputs):
+        if all(p is None or p.is_file() for p in (prepared.view_path,
+                                                   prepared.original_input_path)):
             return prepared
     t0 = time.perf_counter()
     page = load_page(job.scan, job.page_number, dpi=settings.dpi, max_pixels=settings.max_pixels)
     t1 = time.perf_counter()
-    pre = preprocess(page.image, deskew=settings.deskew, denoise=settings.denoise,
-                     remove_colour_ink=settings.remove_colour_ink,
-                     binarize_output=settings.binarize, page_frame=settings.page_frame,
-                     dpi=page.dpi)
-    if pre.blank:
-        raise BlankPageError(f"page {job.page_number} is blank (ink {pre.ink_fraction:.2%}); "
+    framing = frame_page(page.image, deskew=settings.deskew, page_frame=settings.page_frame)
+    if framing.blank:
+        raise BlankPageError(f"page {job.page_number} is blank (ink {framing.ink_fraction:.2%}); "
                              "nothing to OCR, check the scan if unexpected", path=job.scan.path)
-    view_path = job.out_dir / f"{job.stem}.view.jpg"
-    ocr_path = job.out_dir / f"{job.stem}.ocr.png"
-    _write_image(view_path, page.image, [cv2.IMWRITE_JPEG_QUALITY, 90])
-    ocr_sha = _write_image(ocr_path, pre.ocr_image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    view_path = _write_view(page, job)
     original, original_dpi = _original_input(page, job)
     t2 = time.perf_counter()
     rows, cols = page.image.shape[:2]
-    geometry = pre.geometry or PageGeometry.identity(rows, cols)
+    geometry = framing.geometry
     canvas = geometry.canvas_rows * geometry.canvas_cols
     prepared = PreparedPage(job=job, image_sha256=_array_sha256(page.image), rows=rows,
-                            cols=cols, dpi=page.dpi, view_path=view_path, ocr_input_path=ocr_path,
-                            skew_degrees=pre.skew_degrees, ink_fraction=pre.ink_fraction,
-                            steps=tuple(pre.steps), geometry=geometry, ocr_input_sha256=ocr_sha,
+                            cols=cols, dpi=page.dpi, view_path=view_path,
+                            ocr_input_path=job.out_dir / f"{job.stem}.ocr.png",
+                            skew_degrees=framing.skew_degrees, ink_fraction=framing.ink_fraction,
+                            steps=framing.steps, geometry=geometry,
                             seconds={"load": t1 - t0, "preprocess": t2 - t1},
                             original_input_path=original, original_dpi=original_dpi,
-                            ink_blobs=pre.ink_blobs,
+                            ink_blobs=framing.ink_blobs, text_ink=framing.text_ink,
                             paper_share=geometry.crop.width * geometry.crop.height / canvas)
     _write_manifest(manifest, key, _prepared_to_json(prepared))
     return prepared
+
+
+def _write_view(page: LoadedPage, job: PageJob) -> Path:
+    """<stem>.view.jpg: the page as loaded (a copy of the scan file when it is that JPEG)."""
+    path = job.out_dir / f"{job.stem}.view.jpg"
+    if page.same_as_file and job.scan.kind == "jpeg":
+        atomic_write_bytes(path, job.scan.path.read_bytes())
+    else:
+        _write_image(path, page.image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    return path
+
+
+def make_processed(prepared: PreparedPage, *, settings: Settings
+                   ) -> tuple[ProcessingStep, ...]:
+    """Write the processed page (<stem>.ocr.png: the page in its OCR frame, background and
+    stamp ink cleaned) unless an earlier run made it from the same prepare stage; its steps."""
+    job = prepared.job
+    manifest = job.out_dir / f"{job.stem}.processed.json"
+    key = preprocess_key(job, settings)
+    cached = _read_manifest(manifest, key)
+    if cached is not None and prepared.ocr_input_path.is_file():
+        return tuple(ProcessingStep(**s) for s in cached["steps"])
+    page = load_page(job.scan, job.page_number, dpi=settings.dpi, max_pixels=settings.max_pixels)
+    framing = Framing(prepared.skew_degrees, prepared.geometry, prepared.text_ink,
+                      prepared.ink_blobs, prepared.ink_fraction, ())
+    pre = render_frame(page.image, framing, denoise=settings.denoise,
+                       remove_colour_ink=settings.remove_colour_ink,
+                       binarize_output=settings.binarize, dpi=page.dpi)
+    _write_image(prepared.ocr_input_path, pre.ocr_image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    _write_manifest(manifest, key, {"steps": [asdict(s) for s in pre.steps]})
+    return pre.steps
 
 
 def _original_input(page: LoadedPage, job: PageJob) -> tuple[Path, int | None]:
@@ -354,12 +390,12 @@ def corrects(job: PageJob, settings: Settings) -> bool:
 
 
 def ocr_key(prepared: PreparedPage, settings: Settings) -> str:
-    """Cache key of the OCR stage: the images read (the processed page's content, the scan's),
-    languages, settings, tesseract and traineddata versions, the reading-quality model, and
-    whether the characters' choices are recorded."""
+    """Cache key of the OCR stage: the prepare stage's key (the scan's content, the page and the
+    settings the images are made with), languages, settings, tesseract and traineddata
+    versions, the reading-quality model, and whether the characters' choices are recorded."""
     langs = prepared.job.languages
-    return _key({"image": prepared.ocr_input_sha256, "scan": prepared.job.scan.sha256,
-                 "page": prepared.job.page_number, "languages": langs, "code": STAGE_VERSION,
+    return _key({"prepared": preprocess_key(prepared.job, settings),
+                 "languages": langs, "code": STAGE_VERSION,
                  "settings": settings.fingerprint(*OCR_SETTINGS),
                  "tesseract": tesseract_version(), "traineddata": traineddata_info(langs),
                  "quality_model": sha256_file(MODEL_PATH),
@@ -376,15 +412,22 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
     t0 = time.perf_counter()
     call = OcrCall(job.languages, settings.psm, settings.oem, settings.ocr_timeout,
                    tuple(settings.formats), corrects(job, settings))
+    made: list[ProcessingStep] = []
+
+    def ensure(source: ReadingInput) -> None:  # the processed page is made when first read
+        if source.name == PROCESSED and not made:
+            made.extend(make_processed(prepared, settings=settings))
+
     choice = read_page(prepared.reading_sources(settings.readings), job.out_dir / job.stem,
-                       call, ink_blobs=prepared.ink_blobs, paper_share=prepared.paper_share)
+                       call, ink_blobs=prepared.ink_blobs, paper_share=prepared.paper_share,
+                       ensure=ensure)
     kept = choice.kept
     t1 = time.perf_counter()
     regions = detect_regions(prepared.view_path, kept.input.image, list(kept.words),
                              dpi=prepared.dpi, languages=job.languages,
                              min_word_conf=settings.low_confidence, detectors=settings.detectors,
                              read_stamps=settings.read_stamps, timeout=settings.ocr_timeout,
-                             geometry=kept.input.geometry)
+                             geometry=kept.input.geometry, text_ink=prepared.text_ink)
     reframe_outputs(kept.output.outputs, kept.input.geometry, image_name=prepared.view_path.name)
     words = read_words(kept.output.tsv)
     out = replace(kept.output, outputs={**kept.output.outputs, "regions": save_regions(
@@ -399,7 +442,7 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
                           seconds={"ocr": t1 - t0, "detect": time.perf_counter() - t1},
                           choice=choice.record, warnings=(warning,) if warning else (),
                           stamp_reads=sum(r.type == "stamp" for r in regions)
-                          if settings.read_stamps else 0)
+                          if settings.read_stamps else 0, processing_steps=tuple(made))
     _write_manifest(job.out_dir / f"{job.stem}.ocr.json", ocr_key(prepared, settings),
                     _recognised_to_json(page))
     return page
@@ -454,7 +497,7 @@ def _prepared_to_json(p: PreparedPage) -> dict[str, Any]:
             "ocr_input_sha256": p.ocr_input_sha256, "seconds": p.seconds,
             "original_input": str(p.original_input_path) if p.original_input_path else None,
             "original_dpi": p.original_dpi, "ink_blobs": p.ink_blobs,
-            "paper_share": p.paper_share}
+            "paper_share": p.paper_share, "text_ink": p.text_ink.as_json()}
 
 
 def _prepared_from_json(job: PageJob, d: dict[str, Any]) -> PreparedPage:
@@ -467,7 +510,7 @@ def _prepared_from_json(job: PageJob, d: dict[str, Any]) -> PreparedPage:
                         ocr_input_sha256=d["ocr_input_sha256"], seconds={}, cached=True,
                         original_input_path=Path(d["original_input"]) if d["original_input"]
                         else None, original_dpi=d["original_dpi"], ink_blobs=d["ink_blobs"],
-                        paper_share=d["paper_share"])
+                        paper_share=d["paper_share"], text_ink=InkColour.from_json(d["text_ink"]))
 
 
 def _recognised_to_json(p: RecognisedPage) -> dict[str, Any]:
@@ -477,7 +520,8 @@ def _recognised_to_json(p: RecognisedPage) -> dict[str, Any]:
             "page_xml": p.page_xml.name if p.page_xml else None,
             "mean_confidence": p.mean_confidence, "word_count": p.word_count,
             "seconds": p.seconds, "choice": p.choice.as_json() if p.choice else None,
-            "warnings": [w.as_json() for w in p.warnings], "stamp_reads": p.stamp_reads}
+            "warnings": [w.as_json() for w in p.warnings], "stamp_reads": p.stamp_reads,
+            "processing_steps": [asdict(s) for s in p.processing_steps]}
 
 
 def _recognised_from_json(prepared: PreparedPage, d: dict[str, Any]) -> RecognisedPage:
@@ -491,7 +535,9 @@ def _recognised_from_json(prepared: PreparedPage, d: dict[str, Any]) -> Recognis
                           seconds={}, cached=True,
                           choice=ChoiceRecord.from_json(d["choice"]) if d["choice"] else None,
                           warnings=tuple(PageWarning.from_json(w) for w in d["warnings"]),
-                          stamp_reads=int(d["stamp_reads"]))
+                          stamp_reads=int(d["stamp_reads"]),
+                          processing_steps=tuple(ProcessingStep(**s)
+                                                 for s in d["processing_steps"]))
 
 
 def process_page(job: PageJob, settings: Settings) -> RecognisedPage | PageFailure:

@@ -10,11 +10,14 @@ import numpy as np
 
 from ocr.frame import DARK_BAND, EDGE_STEP, FRAME_LONG_SIDE, find_page_frame
 from ocr.geometry import PageGeometry, rotation_matrix
-from ocr.inkcolour import HUE_TOLERANCE, stamp_ink, text_ink_colour
-from ocr.records import ProcessingStep
+from ocr.inkcolour import HUE_TOLERANCE, InkColour, stamp_ink, text_ink_colour
+from ocr.records import Box, ProcessingStep
 
 # A 300 dpi typed page has a few percent ink; a page number alone is ~0.01 %, dust a little less.
 BLANK_INK_FRACTION = 0.0005
+# On the shrunk copy the pipeline measures, a page with fewer letter-sized blobs than this is
+# blank (a page number alone has two or three).
+BLANK_LETTERS = 10
 # OpenCV hue units (0..180): 11..38 is orange-brown to yellow, the hues of paper, foxing and of
 # grey ink seen through yellowed paper, so it is never taken for stamp ink.
 PAPER_HUES = (11, 38)
@@ -59,6 +62,84 @@ class Preprocessed:
         return self.ink_fraction < BLANK_INK_FRACTION
 
 
+@dataclass(frozen=True)
+class Framing:
+    """Where the page sits in a scan, measured on a shrunk copy: the skew undone, the geometry
+    of the OCR frame (rotated upright, cropped to the paper), the typed text's ink colour, the
+    letter-sized blobs of ink (about one per letter) and the share of ink pixels; and the steps
+    that measured them."""
+
+    skew_degrees: float
+    geometry: PageGeometry
+    text_ink: InkColour
+    ink_blobs: int
+    ink_fraction: float
+    steps: tuple[ProcessingStep, ...]
+
+    @property
+    def blank(self) -> bool:
+        """True when the page has hardly a letter's worth of ink (see BLANK_LETTERS)."""
+        return self.ink_blobs < BLANK_LETTERS
+
+
+def frame_page(image: np.ndarray, *, deskew: bool = True, page_frame: bool = False) -> Framing:
+    """The page's framing from a copy shrunk to SKEW_LONG_SIDE pixels: cheap (no full-size
+    pass), so the pipeline measures every page and preprocesses only those it reads twice."""
+    _check_image(image)
+    rows, cols = image.shape[:2]
+    scale = min(1.0, SKEW_LONG_SIDE / max(rows, cols))
+    small = _resize(image, max(1, round(rows * scale)), max(1, round(cols * scale)))
+    steps: list[ProcessingStep] = []
+    skew = 0.0
+    if deskew:
+        skew = estimate_skew(small)
+        steps.append(_step("estimate_skew", "projection profile of text blobs, coarse to fine",
+                           max_degrees=SKEW_RANGE, long_side=SKEW_LONG_SIDE, skew_degrees=skew))
+    rotation = -skew if abs(skew) >= MIN_ROTATION else 0.0
+    geometry = PageGeometry.rotated(rows, cols, rotation)
+    if rotation:
+        steps.append(_step("rotate", "undo the skew on a grown canvas filled with paper colour",
+                           degrees=rotation))
+    if page_frame:
+        geometry = _frame_geometry(small, geometry, steps=steps)
+    letters, fraction = _letters(small)
+    text = text_ink_colour(small)
+    steps.append(_step("measure_ink", "the typed text's ink colour and letter-sized blobs, on "
+                       "the shrunk page", text_ink=text.as_json(), ink_blobs=letters,
+                       ink_fraction=round(fraction, 6), long_side=SKEW_LONG_SIDE))
+    return Framing(skew, geometry, text, letters, fraction, tuple(steps))
+
+
+def _frame_geometry(small: np.ndarray, geometry: PageGeometry, *,
+                    steps: list[ProcessingStep]) -> PageGeometry:
+    """The geometry cropped to the page's paper, found on the shrunk copy turned upright."""
+    upright = small
+    if geometry.rotation:
+        upright = rotate(small, geometry.rotation, border_value=paper_colour(small))
+    frame = find_page_frame(upright)
+    to_rows = geometry.canvas_rows / upright.shape[0]
+    to_cols = geometry.canvas_cols / upright.shape[1]
+    b = frame.box
+    left, top = round(b.left * to_cols), round(b.top * to_rows)
+    right = min(geometry.canvas_cols, round(b.right * to_cols))
+    bottom = min(geometry.canvas_rows, round(b.bottom * to_rows))
+    box = Box(left, top, right - left, bottom - top)
+    steps.append(_step("page_frame", "crop the scan to the page's paper (dark bands, bed, "
+                       "gutter, facing page cut off)", box=box.as_list(),
+                       edges=[[e.side, e.kind] for e in frame.edges], dark_band=DARK_BAND,
+                       edge_step=EDGE_STEP, long_side=FRAME_LONG_SIDE))
+    return geometry.cropped(box) if frame.cropped else geometry
+
+
+def _letters(small: np.ndarray) -> tuple[int, float]:
+    """Letter-sized blobs of ink on the shrunk page, and the share of ink pixels."""
+    gray = normalise_background(to_gray(small), kernel=max(9, BACKGROUND_KERNEL // 2))
+    fraction = float(np.count_nonzero(gray < 128)) / gray.size
+    letters = _skew_ink(to_gray(small), long_side=SKEW_LONG_SIDE)
+    count = cv2.connectedComponents(letters.view(np.uint8), connectivity=8)[0] - 1
+    return int(count), fraction
+
+
 def preprocess(image: np.ndarray, *, deskew: bool = True, denoise: bool = True,
                remove_colour_ink: bool = True, binarize_output: bool = True,
                page_frame: bool = False, dpi: int = 300) -> Preprocessed:
@@ -68,20 +149,27 @@ def preprocess(image: np.ndarray, *, deskew: bool = True, denoise: bool = True,
     (coloured ink removed) and does its own thresholding; the binary is still used for ink
     measures. With ``page_frame`` the deskewed page is cropped to its paper (ocr.frame); the
     result's ``geometry`` maps its pixels back to ``image``'s."""
+    framing = frame_page(image, deskew=deskew, page_frame=page_frame)
+    return render_frame(image, framing, denoise=denoise, remove_colour_ink=remove_colour_ink,
+                        binarize_output=binarize_output, dpi=dpi)
+
+
+def render_frame(image: np.ndarray, framing: Framing, *, denoise: bool = True,
+                 remove_colour_ink: bool = True, binarize_output: bool = True,
+                 dpi: int = 300) -> Preprocessed:
+    """The page in its OCR frame (rotated, cropped), background-normalised, stamp ink removed,
+    binarized and despeckled; the framing's steps come first in the result's."""
     _check_image(image)
-    steps: list[ProcessingStep] = []
-    view, skew = _deskew(image, enabled=deskew, steps=steps)
-    geometry = PageGeometry.rotated(image.shape[0], image.shape[1],
-                                    -skew if view is not image else 0.0)
-    if page_frame:
-        view, geometry = _crop_frame(view, geometry, steps=steps)
+    steps: list[ProcessingStep] = list(framing.steps)
+    view = _to_frame(image, framing.geometry)
     gray = to_gray(view)
     steps.append(_step("to_gray", "luma of BGR (gray input unchanged)",
                        channels=1 if view.ndim == 2 else view.shape[2]))
     gray = normalise_background(gray)
     steps.append(_step("normalise_background", "divide by a morphological close of the paper",
                        kernel=BACKGROUND_KERNEL, shrink=4))
-    mask = _remove_colour_ink(view, gray, enabled=remove_colour_ink, dpi=dpi, steps=steps)
+    mask = _remove_colour_ink(view, gray, framing.text_ink, enabled=remove_colour_ink, dpi=dpi,
+                              steps=steps)
     binary = binarize(gray)
     steps.append(_step("binarize", "Sauvola local threshold with faint-ink midpoint", method="sauvola",
                        window=SAUVOLA_WINDOW, k=SAUVOLA_K, dynamic_range=SAUVOLA_RANGE,
@@ -91,11 +179,18 @@ def preprocess(image: np.ndarray, *, deskew: bool = True, denoise: bool = True,
         steps.append(_step("denoise", "remove isolated specks from the binary page",
                            max_area=SPECK_AREA))
     ink_fraction = float(np.count_nonzero(binary == 0)) / binary.size
-    blobs = text_blobs(binary)
+    out = gray if not binarize_output else binary
     if not binarize_output:
         steps.append(_step("ocr_input", "OCR gets the normalised gray page", binarized=False))
-        return Preprocessed(gray, view, mask, skew, ink_fraction, tuple(steps), geometry, blobs)
-    return Preprocessed(binary, view, mask, skew, ink_fraction, tuple(steps), geometry, blobs)
+    return Preprocessed(out, view, mask, framing.skew_degrees, ink_fraction, tuple(steps),
+                        framing.geometry, text_blobs(binary))
+
+
+def _to_frame(image: np.ndarray, geometry: PageGeometry) -> np.ndarray:
+    """The page rotated (canvas filled with its paper colour) and cropped to its OCR frame."""
+    if geometry.is_identity:
+        return image
+    return geometry.to_frame(image, fill=paper_colour(image) if geometry.rotation else 255)
 
 
 def text_blobs(binary: np.ndarray) -> int:
@@ -112,44 +207,13 @@ def text_blobs(binary: np.ndarray) -> int:
     return int(np.count_nonzero(solid & (heights <= 3 * typical) & (widths <= 5 * typical)))
 
 
-def _crop_frame(view: np.ndarray, geometry: PageGeometry, *, steps: list[ProcessingStep]
-                ) -> tuple[np.ndarray, PageGeometry]:
-    """The page's paper cut out of the (deskewed) scan, and the geometry that says where."""
-    frame = find_page_frame(view)
-    steps.append(_step("page_frame", "crop the scan to the page's paper (dark bands, bed, "
-                       "gutter, facing page cut off)", box=frame.box.as_list(),
-                       edges=[[e.side, e.position, e.kind] for e in frame.edges],
-                       dark_band=DARK_BAND, edge_step=EDGE_STEP, long_side=FRAME_LONG_SIDE))
-    if not frame.cropped:
-        return view, geometry
-    box = frame.box
-    return (np.ascontiguousarray(view[box.top:box.bottom, box.left:box.right]),
-            geometry.cropped(box))
-
-
-def _deskew(image: np.ndarray, *, enabled: bool, steps: list[ProcessingStep]) -> tuple[np.ndarray, float]:
-    """The page rotated upright (canvas filled with paper colour) and the skew that was undone."""
-    if not enabled:
-        return image, 0.0
-    skew = estimate_skew(image)
-    steps.append(_step("estimate_skew", "projection profile of text blobs, coarse to fine",
-                       max_degrees=SKEW_RANGE, long_side=SKEW_LONG_SIDE, skew_degrees=skew))
-    if abs(skew) < MIN_ROTATION:
-        return image, skew
-    paper = paper_colour(image)
-    steps.append(_step("rotate", "undo the skew on a grown canvas filled with paper colour",
-                       degrees=-skew, border_value=[round(v, 1) for v in paper]))
-    return rotate(image, -skew, border_value=paper), skew
-
-
-def _remove_colour_ink(view: np.ndarray, gray: np.ndarray, *, enabled: bool, dpi: int,
-                       steps: list[ProcessingStep]) -> np.ndarray:
+def _remove_colour_ink(view: np.ndarray, gray: np.ndarray, text: InkColour, *, enabled: bool,
+                       dpi: int, steps: list[ProcessingStep]) -> np.ndarray:
     """Paint stamp ink white in ``gray`` (in place): coloured ink inside detected stamps that is
     not of the typed text's own colour (ocr.inkcolour); returns the pixels painted."""
     nothing = np.zeros(gray.shape, dtype=bool)
     if not enabled or view.ndim == 2 or view.shape[2] == 1:
         return nothing
-    text = text_ink_colour(view)
     found = stamp_ink(view, text, dpi=dpi)
     pixels = int(np.count_nonzero(found.mask))
     steps.append(_step("remove_colour_ink", "white out stamp ink: coloured ink inside detected "

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -195,20 +195,24 @@ def better(first: ReadingSummary, other: ReadingSummary, *, rules: ChoiceRules) 
 
 
 def read_page(sources: Sequence[ReadingInput], out_stem: Path, call: OcrCall, *,
-              ink_blobs: int, paper_share: float,
-              rules: ChoiceRules | None = None) -> ReadingChoice:
+              ink_blobs: int, paper_share: float, rules: ChoiceRules | None = None,
+              ensure: Callable[[ReadingInput], None] | None = None) -> ReadingChoice:
     """Read ``sources[0]``; if doubtful, the others in turn; keep the best by the estimate.
+    ``ensure`` is called before a source is read (to make its image when first needed).
 
     Each reading writes beside ``out_stem`` as .<stem>.<reading>.*; the kept one's outputs are
     renamed to ``out_stem``.* (in its own frame: see ``kept.input``), the others deleted."""
     rules = rules or choice_rules()
+    ensure = ensure or (lambda _: None)
     _remove_readings(out_stem, sources)  # left by a killed run
     try:
+        ensure(sources[0])
         readings = [read(sources[0], _work_stem(out_stem, sources[0]), call)]
         why = doubt(readings[0].summary, ink_blobs=ink_blobs, paper_share=paper_share,
                     rules=rules)
         kept, reason = readings[0], ""
         for source in sources[1:] if why else ():
+            ensure(source)
             readings.append(read(source, _work_stem(out_stem, source), call))
             if switch := better(kept.summary, readings[-1].summary, rules=rules):
                 kept, reason = readings[-1], switch

@@ -17,6 +17,7 @@ from ocr.exceptions import OcrError
 from ocr.flag import Flag
 from ocr.fsutil import atomic_write_text
 from ocr.geometry import PageGeometry
+from ocr.inkcolour import InkColour, foreign_colour_mask
 from ocr.pagexml import GraphicRegion
 from ocr.preprocess import binarize, paper_colour
 from ocr.records import Box
@@ -27,11 +28,13 @@ from ocr.tesseract import Word
 def detect_regions(view_path: Path, ocr_path: Path, words: Sequence[Word], *, dpi: int,
                    languages: str, min_word_conf: float, detectors: Sequence[str],
                    read_stamps: bool, timeout: float,
-                   geometry: PageGeometry | None = None) -> list[Region]:
+                   geometry: PageGeometry | None = None,
+                   text_ink: InkColour | None = None) -> list[Region]:
     """Every detector on one page; each stamp's own text is OCRed from its cleaned crop.
 
     With ``geometry``, ``view_path`` is the page as loaded and ``ocr_path`` and ``words`` are in
-    the OCR frame: detection runs in that frame and the regions come back in the page's pixels."""
+    the OCR frame: detection runs in that frame and the regions come back in the page's pixels.
+    Ink of the typed text's own colour (``text_ink``) is never taken for a stamp or a pen."""
     view = cv2.imread(str(view_path), cv2.IMREAD_UNCHANGED)
     ocr_img = cv2.imread(str(ocr_path), cv2.IMREAD_GRAYSCALE)
     if view is None or ocr_img is None:
@@ -40,22 +43,25 @@ def detect_regions(view_path: Path, ocr_path: Path, words: Sequence[Word], *, dp
         frame = detect_regions_in_frame(geometry.to_frame(view, fill=paper_colour(view)), ocr_img,
                                         words, dpi=dpi, languages=languages,
                                         min_word_conf=min_word_conf, detectors=detectors,
-                                        read_stamps=read_stamps, timeout=timeout)
+                                        read_stamps=read_stamps, timeout=timeout,
+                                        text_ink=text_ink)
         return [reframe_region(r, geometry) for r in frame]
     return detect_regions_in_frame(view, ocr_img, words, dpi=dpi, languages=languages,
                                    min_word_conf=min_word_conf, detectors=detectors,
-                                   read_stamps=read_stamps, timeout=timeout)
+                                   read_stamps=read_stamps, timeout=timeout, text_ink=text_ink)
 
 
 def detect_regions_in_frame(view: np.ndarray, ocr_img: np.ndarray, words: Sequence[Word], *,
                             dpi: int, languages: str, min_word_conf: float,
-                            detectors: Sequence[str], read_stamps: bool,
-                            timeout: float) -> list[Region]:
+                            detectors: Sequence[str], read_stamps: bool, timeout: float,
+                            text_ink: InkColour | None = None) -> list[Region]:
     """Every detector on a page's colour view and OCR image of the same frame as ``words``."""
     if np.count_nonzero((ocr_img > 0) & (ocr_img < 255)):  # gray OCR input: detectors want ink
         ocr_img = binarize(ocr_img)
-    regions = detect_page(view, ocr_img, None, list(words), dpi=dpi, min_word_conf=min_word_conf,
-                          detectors=detectors) if detectors else []
+    colour = foreign_colour_mask(view, text_ink) if text_ink is not None and view.ndim == 3 \
+        else None
+    regions = detect_page(view, ocr_img, colour, list(words), dpi=dpi,
+                          min_word_conf=min_word_conf, detectors=detectors) if detectors else []
     regions += garbage_flags(words) + short_line_flags(words, ocr_img)
     if read_stamps:
         regions = [_with_stamp_text(view, r, languages, dpi, timeout) for r in regions]

@@ -444,7 +444,7 @@ def _page_json(page: RecognisedPage, page_scores: Sequence[PageScore],
         "differences": [{"ref": s.ref_text, "ocr": s.ocr_text, "kind": s.kind}
                         for s in (ps.score.spans if ps else [])],
         "outputs": page_outputs(page),
-        "steps": [asdict(s) for s in page.prepared.steps],
+        "steps": [asdict(s) for s in page.steps],
         "provenance": page_provenance(page),
         "warnings": [w.as_json() for w in page.warnings],
         "seconds": {k: round(v, 3) for k, v in {**page.prepared.seconds, **page.seconds}.items()},

@@ -93,12 +93,16 @@ def test_database_holds_runs_documents_pages_and_failures(result) -> None:
 def test_outputs_are_complete_and_no_temp_files_remain(result) -> None:
     res, settings, _ = result
     doc = settings.output_dir / "good-bom"
-    for suffix in (".txt", ".tsv", ".hocr", ".alto.xml", ".page.xml", ".view.jpg", ".ocr.png",
+    for suffix in (".txt", ".tsv", ".hocr", ".alto.xml", ".page.xml", ".view.jpg",
                    ".choices.json"):
         assert (doc / f"p001{suffix}").stat().st_size > 0
+    # The processed page is made only when tesseract reads it (a doubtful first reading).
+    (page,) = next(d for d in res.documents if d.scan.document == "good-bom").pages
+    read = [r.name for r in page.choice.readings]
+    assert (doc / "p001.ocr.png").is_file() == ("processed" in read)
     assert (doc / "report.json").is_file() and (doc / "good-bom.txt").is_file()
     assert not [p for p in settings.output_dir.rglob("*") if p.name.endswith(".tmp")
-                or p.name.startswith(".tess-")]
+                or p.name.startswith(".tess-") or p.name.startswith(".p001.")]
 
 
 def test_injected_tesseract_timeout_fails_one_page_and_leaves_no_output(
@@ -135,7 +139,7 @@ def test_rerun_is_served_from_the_stage_cache_and_a_setting_reruns_only_its_stag
     from ocr.settings import load_settings
 
     calls = {"ocr": 0, "preprocess": 0}
-    real_ocr, real_pre = readings.run_ocr, pipeline.preprocess
+    real_ocr, real_pre = readings.run_ocr, pipeline.frame_page
 
     def count_ocr(*a: object, **k: object):
         calls["ocr"] += 1
@@ -146,7 +150,7 @@ def test_rerun_is_served_from_the_stage_cache_and_a_setting_reruns_only_its_stag
         return real_pre(*a, **k)
 
     monkeypatch.setattr(readings, "run_ocr", count_ocr)
-    monkeypatch.setattr(pipeline, "preprocess", count_pre)
+    monkeypatch.setattr(pipeline, "frame_page", count_pre)
     scans, gt = batch
     files = [scans / "good-bom.png", scans / "good-cp1251.png"]
     base = dict(output_dir=tmp_path / "out", workers=1, dpi=150)

@@ -64,8 +64,9 @@ def test_sample_pages_are_deskewed(sample) -> None:
             assert abs(page.prepared.skew_degrees) > 0.2  # the rendering really was skewed
             if page.prepared.ink_blobs < 500:  # a title page: a few letters and a handwritten
                 continue  # number sway the profile more than the skew left
-            img = cv2.imread(str(page.prepared.ocr_input_path), cv2.IMREAD_GRAYSCALE)
-            assert abs(estimate_skew(img)) < 0.3, (doc.scan.document, page.job.page_number)
+            view = cv2.imread(str(page.prepared.view_path), cv2.IMREAD_GRAYSCALE)
+            upright = page.prepared.geometry.to_frame(view)  # as the processed page is made
+            assert abs(estimate_skew(upright)) < 0.3, (doc.scan.document, page.job.page_number)
 
 
 def test_stamp_and_handwriting_are_flagged_and_written_to_page_xml(sample) -> None:
