@@ -230,9 +230,6 @@ def report_choices(pages: Sequence[TuningPage], work: Path) -> None:
         print(f"{page.name[:42]:42} " + " | ".join(cells))
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
-
 
 @dataclass(frozen=True)
 class Readout:
@@ -285,3 +282,7 @@ def simulate(pages: Sequence[TuningPage], reads: dict[tuple[str, str], Readout],
         out[kind] = (sum(r[0] for r in rows) / max(1, sum(r[1] for r in rows)), worse, better,
                      sum(r[3] for r in rows) / len(rows))
     return out
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -81,8 +81,10 @@ def _span(found: dict[str, tuple[int, str]], low: str, high: str, size: int) -> 
 def _full_size(box: tuple[int, int, int, int], found: dict[str, tuple[int, str]], *,
                scale: float, rows: int, cols: int) -> PageFrame:
     top, bottom, left, right = (round(v / scale) for v in box)
-    top, left = max(0, min(top, rows - 1)), max(0, min(left, cols - 1))
-    bottom, right = max(top + 1, min(bottom, rows)), max(left + 1, min(right, cols))
+    top, left = (max(0, min(top, rows - 1)) if "top" in found else 0,
+                 max(0, min(left, cols - 1)) if "left" in found else 0)
+    bottom = max(top + 1, min(bottom, rows)) if "bottom" in found else rows
+    right = max(left + 1, min(right, cols)) if "right" in found else cols
     sides = {"top": top, "bottom": bottom, "left": left, "right": right}
     edges = tuple(FrameEdge(side, sides[side], kind) for side, (_, kind) in found.items())
     return PageFrame(Box(left, top, right - left, bottom - top), edges)
@@ -128,7 +130,7 @@ def _first_boundary(profile: np.ndarray, dark: np.ndarray, centre: int, step: in
             if width >= MIN_BAND * size or _is_edge(profile, i, step, level):
                 return i, "gutter"
             i = end
-        elif _is_edge(profile, i, step, level):
+        elif 0 <= i + step < size and not dark[i + step] and _is_edge(profile, i, step, level):
             return i + step, "edge"
     return None
 

@@ -15,6 +15,9 @@ LETTERS_LONG_SIDE = 1600
 # Median chroma (0..255, white-balanced) of the letters' darker half above which the typing
 # itself is coloured (violet or blue ribbon, faded brown); black and grey ink stay below.
 CHROMATIC = 16
+# The darkest share (percent) of the letters' pixels taken as their strokes' cores: paper
+# texture and show-through that pass for letters are lighter than typed strokes.
+CORE_PERCENTILE = 30
 # OpenCV hue units (0..180) either side of the text's own hue that are taken for its ink.
 HUE_TOLERANCE = 18
 # Hue bands that name an ink (OpenCV units), as ocr.detect.stamps splits stamp inks; 11..38
@@ -64,7 +67,7 @@ def hue_name(hue: float) -> str:
 
 def text_ink_colour(bgr: np.ndarray) -> InkColour:
     """The typed text's ink colour from its letters: letter-sized blobs of a shrunk copy, the
-    darker half of their pixels, their median chroma and (if coloured) their median hue."""
+    darkest of their pixels, their median chroma and (if coloured) their median hue."""
     from ocr.preprocess import _colour_planes, _resize, _skew_ink, to_gray, white_balance
 
     if bgr.ndim != 3 or bgr.shape[2] < 3:
@@ -76,7 +79,7 @@ def text_ink_colour(bgr: np.ndarray) -> InkColour:
     if np.count_nonzero(letters) < 200:
         return NEUTRAL
     gray = to_gray(small)
-    core = letters & (gray <= np.median(gray[letters]))  # the darker half: stroke cores
+    core = letters & (gray <= np.percentile(gray[letters], CORE_PERCENTILE))  # stroke cores
     chroma, _, _ = _colour_planes(small)
     hue = cv2.cvtColor(white_balance(small), cv2.COLOR_BGR2HSV)[:, :, 0]
     median_chroma = float(np.median(chroma[core]))

@@ -97,25 +97,25 @@ def frame_page(image: np.ndarray, *, deskew: bool = True, page_frame: bool = Fal
                            max_degrees=SKEW_RANGE, long_side=SKEW_LONG_SIDE, skew_degrees=skew))
     rotation = -skew if abs(skew) >= MIN_ROTATION else 0.0
     geometry = PageGeometry.rotated(rows, cols, rotation)
+    upright = small
     if rotation:
         steps.append(_step("rotate", "undo the skew on a grown canvas filled with paper colour",
                            degrees=rotation))
+        upright = rotate(small, rotation, border_value=paper_colour(small))
     if page_frame:
-        geometry = _frame_geometry(small, geometry, steps=steps)
-    letters, fraction = _letters(small)
-    text = text_ink_colour(small)
+        geometry, upright = _frame_geometry(upright, geometry, steps=steps)
+    letters, fraction = _letters(upright)  # on the page's paper only: not the bed, not a board
+    text = text_ink_colour(upright)
     steps.append(_step("measure_ink", "the typed text's ink colour and letter-sized blobs, on "
                        "the shrunk page", text_ink=text.as_json(), ink_blobs=letters,
                        ink_fraction=round(fraction, 6), long_side=SKEW_LONG_SIDE))
     return Framing(skew, geometry, text, letters, fraction, tuple(steps))
 
 
-def _frame_geometry(small: np.ndarray, geometry: PageGeometry, *,
-                    steps: list[ProcessingStep]) -> PageGeometry:
-    """The geometry cropped to the page's paper, found on the shrunk copy turned upright."""
-    upright = small
-    if geometry.rotation:
-        upright = rotate(small, geometry.rotation, border_value=paper_colour(small))
+def _frame_geometry(upright: np.ndarray, geometry: PageGeometry, *,
+                    steps: list[ProcessingStep]) -> tuple[PageGeometry, np.ndarray]:
+    """The geometry cropped to the page's paper, found on the shrunk copy turned upright, and
+    that copy cropped the same way."""
     frame = find_page_frame(upright)
     to_rows = geometry.canvas_rows / upright.shape[0]
     to_cols = geometry.canvas_cols / upright.shape[1]
@@ -128,7 +128,9 @@ def _frame_geometry(small: np.ndarray, geometry: PageGeometry, *,
                        "gutter, facing page cut off)", box=box.as_list(),
                        edges=[[e.side, e.kind] for e in frame.edges], dark_band=DARK_BAND,
                        edge_step=EDGE_STEP, long_side=FRAME_LONG_SIDE))
-    return geometry.cropped(box) if frame.cropped else geometry
+    if not frame.cropped:
+        return geometry, upright
+    return geometry.cropped(box), upright[b.top:b.bottom, b.left:b.right]
 
 
 def _letters(small: np.ndarray) -> tuple[int, float]:
