@@ -203,10 +203,21 @@ def _read_document(folder: Path, name: str, into: EngineResult) -> None:
     provenance = page.get("provenance") or {}
     into.info[name] = {"reading": provenance.get("reading", ""),
                        "tesseract_calls": provenance.get("tesseract_calls", 1),
-                       "frame": provenance.get("frame", ""),
+                       "frame": _paper_share(page.get("geometry")),
                        "warnings": [w.get("kind", "") for w in page.get("warnings", [])
                                     if isinstance(w, dict)],
                        "failed": bool(data.get("failures"))}
+
+
+def _paper_share(geometry: Mapping[str, object] | None) -> str:
+    """The page's paper over the scan, from a report's page geometry ("" when uncropped)."""
+    if not geometry:
+        return ""
+    canvas = geometry["canvas"]
+    crop = geometry["crop"]
+    assert isinstance(canvas, list) and isinstance(crop, list)
+    share = crop[2] * crop[3] / (canvas[0] * canvas[1])
+    return "" if share > 0.995 else f"{share:.0%}"
 
 
 def pipeline_main(argv: Sequence[str]) -> int:
@@ -288,8 +299,9 @@ class Row:
 def score_rows(pages: Sequence[RealPage], results: Mapping[str, EngineResult]) -> list[Row]:
     rows = []
     for page in pages:
-        scores: dict[str, PageScore] = {e: score_page(page.name, page.truth, r.texts.get(page.name, ""))
-                                        for e, r in results.items()}
+        scores: dict[str, PageScore] = {
+            e: score_page(page.name, page.truth, r.texts.get(page.name, ""))
+            for e, r in results.items()}
         lines = {e: score_page(page.name, page.truth,
                                without_untranscribed(page, r.centres.get(page.name, [])))
                  for e, r in results.items() if r.centres}
@@ -339,6 +351,39 @@ def summary_table(rows: Sequence[Row], engines: Sequence[str], results: Mapping[
         out.append(f"| {corpus} | {part} | {len(chosen)} | {sum(r.chars for r in chosen)} | "
                    f"{cells} | {mine / stock:.2f} | {worse} | {better} | {empty} |")
     return out
+
+
+def targets_table(rows: Sequence[Row], results: Mapping[str, EngineResult],
+                  ours: str = "ocr run") -> list[str]:
+    """The issue's targets per set and part: micro CER <= 0.8 x stock, no page worse than stock
+    by more than a point, no empty page where stock reads; and the cost against a baseline."""
+    out = ["| target | set | part | measured | met |", "|---|---|---|---|---|"]
+    for corpus in ("typescript-fr", "ehri"):
+        for part in ("tuning", "held_out", "all"):
+            chosen = [r for r in rows if r.page.corpus == corpus and part in (r.page.split, "all")]
+            if not chosen:
+                continue
+            ratio = micro(chosen, ours) / micro(chosen, "stock tesseract")
+            worse = sum(r.cer[ours] > r.cer["stock tesseract"] + WORSE for r in chosen)
+            out += [f"| micro CER ≤ 0.8 × stock | {corpus} | {part} | {ratio:.2f} × | "
+                    f"{_met(ratio <= 0.8)} |",
+                    f"| no page worse than stock by > 1 pt | {corpus} | {part} | {worse} pages | "
+                    f"{_met(worse == 0)} |"]
+    empty = sum(is_empty(results[ours].texts.get(r.page.name, ""))
+                and not is_empty(results["stock tesseract"].texts.get(r.page.name, ""))
+                for r in rows)
+    out.append(f"| no empty page where stock reads | all | all | {empty} pages | "
+               f"{_met(empty == 0)} |")
+    for engine, base in results.items():
+        if engine.startswith(f"{ours} @") and base.pages and results[ours].pages:
+            ratio = (results[ours].seconds / results[ours].pages) / (base.seconds / base.pages)
+            out.append(f"| mean page time ≤ 1.3 × {engine} | all | all | {ratio:.2f} × | "
+                       f"{_met(ratio <= 1.3)} |")
+    return out
+
+
+def _met(ok: bool) -> str:
+    return "yes" if ok else "**no**"
 
 
 def lines_table(rows: Sequence[Row], engines: Sequence[str]) -> list[str]:
@@ -409,6 +454,7 @@ def markdown(rows: Sequence[Row], results: Mapping[str, EngineResult], *, argv: 
         "(grown by one line height sideways and half a height up and down), since its "
         "stamps, handwriting and letterheads have no boxes. Engines with word boxes only "
         "(OCRmyPDF's sidecar has none).", "",
+        "## Targets", "", *targets_table(rows, results), "",
         "## Per set", "", *summary_table(rows, engines, results), "",
         "### Without untranscribed ink", "", *lines_table(rows, engines), "",
         "## Cost", "", *cost_lines(results), "",
@@ -422,7 +468,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return pipeline_main(argv[1:])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", help="also run `ocr run` of this git commit (e.g. main)")
-    parser.add_argument("--ocrmypdf", action="store_true", help="also run OCRmyPDF --deskew --clean")
+    parser.add_argument("--ocrmypdf", action="store_true",
+                        help="also run OCRmyPDF --deskew --clean")
     parser.add_argument("--split", choices=("tuning", "held_out", "all"), default="all")
     parser.add_argument("--only", nargs="*", default=[], help="page names (substrings)")
     parser.add_argument("--out", type=Path, default=RESULTS)

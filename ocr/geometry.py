@@ -73,7 +73,8 @@ class PageGeometry:
         matrix, _, _ = rotation_matrix(self.rows, self.cols, self.rotation)
         return cv2.invertAffineTransform(matrix)
 
-    def points_to_original(self, points: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
+    def points_to_original(self, points: Iterable[tuple[float, float]]
+                           ) -> list[tuple[float, float]]:
         """OCR-frame points (x, y) in the original page's pixels."""
         xy = np.asarray(list(points), dtype=np.float64).reshape(-1, 2)
         xy = xy + np.array([self.crop.left, self.crop.top], dtype=np.float64)
@@ -81,23 +82,35 @@ class PageGeometry:
         out = xy @ inverse[:, :2].T + inverse[:, 2]
         return [(float(x), float(y)) for x, y in out]
 
+    def points_to_frame(self, points: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
+        """Points (x, y) of the original page in the OCR frame's pixels."""
+        xy = np.asarray(list(points), dtype=np.float64).reshape(-1, 2)
+        if self.rotation != 0.0:
+            matrix, _, _ = rotation_matrix(self.rows, self.cols, self.rotation)
+            xy = xy @ matrix[:, :2].T + matrix[:, 2]
+        xy = xy - np.array([self.crop.left, self.crop.top], dtype=np.float64)
+        return [(float(x), float(y)) for x, y in xy]
+
+    def box_to_frame(self, box: Box) -> Box:
+        """An original-page box as the smallest OCR-frame box holding its corners (clipped)."""
+        if self.is_identity:
+            return box
+        corners = self.points_to_frame(box.polygon())
+        rows, cols = self.frame_size
+        return _bounding(corners, rows=rows, cols=cols)
+
     def box_to_original(self, box: Box) -> Box:
         """An OCR-frame box as the smallest original-page box holding its four corners, clipped
         to the page (a box outside the page keeps at least one pixel at its border)."""
         if self.is_identity:
             return box
-        corners = self.points_to_original(box.polygon())
-        xs, ys = [x for x, _ in corners], [y for _, y in corners]
-        left = min(max(int(np.floor(min(xs) + 1e-6)), 0), self.cols - 1)
-        top = min(max(int(np.floor(min(ys) + 1e-6)), 0), self.rows - 1)
-        right = max(min(int(np.ceil(max(xs) - 1e-6)), self.cols), left + 1)
-        bottom = max(min(int(np.ceil(max(ys) - 1e-6)), self.rows), top + 1)
-        return Box(left, top, right - left, bottom - top)
+        return _bounding(self.points_to_original(box.polygon()), rows=self.rows, cols=self.cols)
 
     def to_frame(self, image: np.ndarray, *, fill: float | tuple[float, ...] = 255) -> np.ndarray:
         """The original page image (rows, cols[, channels]) in the OCR frame: rotated, cropped."""
         if image.shape[:2] != (self.rows, self.cols):
-            raise ValueError(f"image of {image.shape[:2]} is not this page's {(self.rows, self.cols)}")
+            raise ValueError(f"image of {image.shape[:2]} is not this page's "
+                             f"{(self.rows, self.cols)}")
         if self.rotation != 0.0:
             matrix, _, _ = rotation_matrix(self.rows, self.cols, self.rotation)
             channels = 1 if image.ndim == 2 else image.shape[2]
@@ -117,3 +130,14 @@ class PageGeometry:
         canvas_rows, canvas_cols = data["canvas"]
         return cls(int(data["rows"]), int(data["cols"]), float(data["rotation"]),
                    int(canvas_rows), int(canvas_cols), Box(*data["crop"]))
+
+
+def _bounding(points: list[tuple[float, float]], *, rows: int, cols: int) -> Box:
+    """The smallest pixel box holding the points, clipped to (rows, cols): a box outside keeps
+    at least one pixel at the border."""
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    left = min(max(int(np.floor(min(xs) + 1e-6)), 0), cols - 1)
+    top = min(max(int(np.floor(min(ys) + 1e-6)), 0), rows - 1)
+    right = max(min(int(np.ceil(max(xs) - 1e-6)), cols), left + 1)
+    bottom = max(min(int(np.ceil(max(ys) - 1e-6)), rows), top + 1)
+    return Box(left, top, right - left, bottom - top)

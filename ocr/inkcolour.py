@@ -148,9 +148,9 @@ def stamp_ink(bgr: np.ndarray, text: InkColour, *, dpi: int = 300) -> StampInk:
     stamps, _ = colour_stamps(bgr, mask, metrics=text_metrics((), dpi=dpi))
     if not stamps or sum(s.area for s in stamps) > MAX_STAMP_SHARE * mask.size:
         return nothing
-    inside = np.zeros(mask.shape, dtype=np.uint8)
+    outlines = np.zeros(mask.shape, dtype=np.uint8)
     for stamp in stamps:
-        cv2.fillPoly(inside, [np.asarray(stamp.polygon, dtype=np.int32).reshape(-1, 1, 2)], 1)
+        cv2.fillPoly(outlines, [np.asarray(stamp.polygon, dtype=np.int32).reshape(-1, 1, 2)], 1)
     grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * STAMP_MARGIN + 1,) * 2)
-    inside = cv2.dilate(inside, grow) > 0
+    inside = cv2.dilate(outlines, grow) > 0
     return StampInk(mask & inside, tuple(s.box for s in stamps))

@@ -427,7 +427,8 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
                              dpi=prepared.dpi, languages=job.languages,
                              min_word_conf=settings.low_confidence, detectors=settings.detectors,
                              read_stamps=settings.read_stamps, timeout=settings.ocr_timeout,
-                             geometry=kept.input.geometry, text_ink=prepared.text_ink)
+                             geometry=prepared.geometry, text_ink=prepared.text_ink,
+                             read_as_loaded=kept.input.name == ORIGINAL)
     reframe_outputs(kept.output.outputs, kept.input.geometry, image_name=prepared.view_path.name)
     words = read_words(kept.output.tsv)
     out = replace(kept.output, outputs={**kept.output.outputs, "regions": save_regions(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,26 +31,29 @@ def detect_regions(view_path: Path, ocr_path: Path, words: Sequence[Word], *, dp
                    languages: str, min_word_conf: float, detectors: Sequence[str],
                    read_stamps: bool, timeout: float,
                    geometry: PageGeometry | None = None,
-                   text_ink: InkColour | None = None) -> list[Region]:
+                   text_ink: InkColour | None = None, read_as_loaded: bool = False
+                   ) -> list[Region]:
     """Every detector on one page; each stamp's own text is OCRed from its cleaned crop.
 
     With ``geometry``, ``view_path`` is the page as loaded and ``ocr_path`` and ``words`` are in
-    the OCR frame: detection runs in that frame and the regions come back in the page's pixels.
-    Ink of the typed text's own colour (``text_ink``) is never taken for a stamp or a pen."""
+    the OCR frame: detection runs in that frame (the page's paper, never the scanner bed) and
+    the regions come back in the page's pixels. ``read_as_loaded``: ``ocr_path`` and ``words``
+    are of the page as loaded and are moved into the frame first. Ink of the typed text's own
+    colour (``text_ink``) is never taken for a stamp or a pen."""
     view = cv2.imread(str(view_path), cv2.IMREAD_UNCHANGED)
     ocr_img = cv2.imread(str(ocr_path), cv2.IMREAD_GRAYSCALE)
     if view is None or ocr_img is None:
         raise OcrError("cannot read the page images for detection", path=view_path)
-    if geometry is not None and not geometry.is_identity:
-        frame = detect_regions_in_frame(geometry.to_frame(view, fill=paper_colour(view)), ocr_img,
-                                        words, dpi=dpi, languages=languages,
-                                        min_word_conf=min_word_conf, detectors=detectors,
-                                        read_stamps=read_stamps, timeout=timeout,
-                                        text_ink=text_ink)
-        return [reframe_region(r, geometry) for r in frame]
-    return detect_regions_in_frame(view, ocr_img, words, dpi=dpi, languages=languages,
-                                   min_word_conf=min_word_conf, detectors=detectors,
-                                   read_stamps=read_stamps, timeout=timeout, text_ink=text_ink)
+    detect = partial(detect_regions_in_frame, dpi=dpi, languages=languages,
+                     min_word_conf=min_word_conf, detectors=detectors, read_stamps=read_stamps,
+                     timeout=timeout, text_ink=text_ink)
+    if geometry is None or geometry.is_identity:
+        return detect(view, ocr_img, words)
+    if read_as_loaded:
+        ocr_img = geometry.to_frame(ocr_img, fill=paper_colour(ocr_img))
+        words = [replace(w, box=geometry.box_to_frame(w.box)) for w in words]
+    frame = detect(geometry.to_frame(view, fill=paper_colour(view)), ocr_img, words)
+    return [reframe_region(r, geometry) for r in frame]
 
 
 def detect_regions_in_frame(view: np.ndarray, ocr_img: np.ndarray, words: Sequence[Word], *,

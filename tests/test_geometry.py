@@ -67,7 +67,8 @@ def test_boxes_are_clipped_to_the_page() -> None:
 
 GEOMETRY = PageGeometry.identity(2000, 1500).cropped(Box(100, 40, 1200, 1800))
 
-TSV = ("level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
+TSV = ("level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight"
+       "\tconf\ttext\n"
        "1\t1\t0\t0\t0\t0\t0\t0\t1200\t1800\t-1\t\n"
        "5\t1\t1\t1\t1\t1\t10\t20\t30\t40\t95.5\tmot\n")
 
@@ -90,10 +91,12 @@ def test_hocr_boxes_baselines_and_image_move() -> None:
 
 
 def test_alto_positions_move_and_the_page_is_the_whole_scan() -> None:
-    alto = (b'<?xml version="1.0" encoding="UTF-8"?><alto xmlns="http://www.loc.gov/standards/alto/ns-v3#">'
+    alto = (b'<?xml version="1.0" encoding="UTF-8"?>'
+            b'<alto xmlns="http://www.loc.gov/standards/alto/ns-v3#">'
             b'<Description><sourceImageInformation><fileName>p001.ocr.png</fileName>'
             b'</sourceImageInformation></Description><Layout><Page WIDTH="1200" HEIGHT="1800">'
-            b'<PrintSpace HPOS="0" VPOS="0" WIDTH="1200" HEIGHT="1800"><TextBlock HPOS="10" VPOS="20" '
+            b'<PrintSpace HPOS="0" VPOS="0" WIDTH="1200" HEIGHT="1800">'
+            b'<TextBlock HPOS="10" VPOS="20" '
             b'WIDTH="30" HEIGHT="40"><TextLine HPOS="10" VPOS="20" WIDTH="30" HEIGHT="40">'
             b'<String HPOS="10" VPOS="20" WIDTH="30" HEIGHT="40" CONTENT="mot"/><SP WIDTH="5" '
             b'VPOS="20" HPOS="40"/></TextLine></TextBlock></PrintSpace></Page></Layout></alto>')
@@ -122,3 +125,12 @@ def test_a_rotated_frame_image_matches_cv2_warp() -> None:
     assert geometry.to_frame(page).shape == (geometry.canvas_rows, geometry.canvas_cols, 3)
     with pytest.raises(ValueError):
         geometry.to_frame(page[:10])
+
+
+def test_boxes_go_into_the_frame_and_back() -> None:
+    geometry = PageGeometry.rotated(1600, 1200, 2.0).cropped(Box(150, 200, 900, 1100))
+    box = Box(700, 900, 120, 60)
+    there = geometry.box_to_frame(box)
+    back = geometry.box_to_original(there)
+    assert abs(back.left - box.left) <= 6 and abs(back.bottom - box.bottom) <= 6
+    assert geometry.box_to_frame(Box(0, 0, 5, 5)) == Box(0, 0, 1, 1)  # off the paper: clipped

@@ -98,7 +98,8 @@ def test_a_cropped_page_s_word_boxes_land_on_their_words_in_the_original(tmp_pat
         landed += any(ln.box.left <= centre[0] <= ln.box.right
                       and ln.box.top <= centre[1] <= ln.box.bottom for ln in holders)
     assert landed >= 0.9 * len(sure), f"{landed} of {len(sure)} words on their line"
-    shift = [(a.box.left - b.box.left, a.box.top - b.box.top) for a, b in zip(words, framed, strict=True)]
+    shift = [(a.box.left - b.box.left, a.box.top - b.box.top)
+             for a, b in zip(words, framed, strict=True)]
     assert all(dx >= geometry.crop.left - 50 for dx, _ in shift)  # moved by the crop, not left
     ink = original if original.ndim == 2 else cv2.cvtColor(original, cv2.COLOR_BGR2GRAY)
     for word in sure[:10]:  # and the original page has ink inside each box

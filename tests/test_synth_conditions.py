@@ -52,7 +52,8 @@ def test_beds_surround_the_sheet_and_say_where_it_went() -> None:
     sheet = np.full((400, 300, 3), 0.9, np.float32)
     framed, (dx, dy) = dark_frame(sheet, rng=np.random.default_rng(1))
     assert dx > 0 and dy > 0 and framed.shape[0] > 400 and framed.shape[1] > 300
-    assert framed[:int(dy), :].mean() < 0.3 and abs(framed[int(dy) + 5, int(dx) + 5, 0] - 0.9) < 1e-6
+    assert framed[:int(dy), :].mean() < 0.3
+    assert abs(framed[int(dy) + 5, int(dx) + 5, 0] - 0.9) < 1e-6
     book, (gx, gy) = facing_page(sheet, rng=np.random.default_rng(2))
     assert gy == 0 and book.shape[0] == 400 and book.shape[1] == 300 + gx
     fold = book[:, :int(gx)].mean(axis=(0, 2))

@@ -94,12 +94,13 @@ def condition_style(style: RenderStyle, condition: str, *, rng: np.random.Genera
     elif condition == "blue_ribbon":
         ink = (45, 65, 140)
     elif condition == "faded_yellow":
-        paper = tuple(int(v) for v in np.array((232, 212, 160)) + rng.integers(-6, 7, 3))
-        return dataclasses.replace(style, ink_rgb=(125, 92, 62), paper_rgb=paper,
+        red, green, blue = (int(v) for v in np.array((232, 212, 160)) + rng.integers(-6, 7, 3))
+        return dataclasses.replace(style, ink_rgb=(125, 92, 62), paper_rgb=(red, green, blue),
                                    ink_density=style.ink_density * rng.uniform(0.6, 0.75))
     else:
         return style
-    return dataclasses.replace(style, ink_rgb=tuple(int(v) for v in np.array(ink) + jitter))
+    red, green, blue = (int(v) for v in np.array(ink) + jitter)
+    return dataclasses.replace(style, ink_rgb=(red, green, blue))
 
 
 @dataclass(frozen=True, eq=False)
