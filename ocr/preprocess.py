@@ -15,9 +15,6 @@ from ocr.records import Box, ProcessingStep
 
 # A 300 dpi typed page has a few percent ink; a page number alone is ~0.01 %, dust a little less.
 BLANK_INK_FRACTION = 0.0005
-# On the shrunk copy the pipeline measures, a page with fewer letter-sized blobs than this is
-# blank (a page number alone has two or three).
-BLANK_LETTERS = 10
 # OpenCV hue units (0..180): 11..38 is orange-brown to yellow, the hues of paper, foxing and of
 # grey ink seen through yellowed paper, so it is never taken for stamp ink.
 PAPER_HUES = (11, 38)
@@ -78,8 +75,8 @@ class Framing:
 
     @property
     def blank(self) -> bool:
-        """True when the page has hardly a letter's worth of ink (see BLANK_LETTERS)."""
-        return self.ink_blobs < BLANK_LETTERS
+        """True when the page has no meaningful ink (see BLANK_INK_FRACTION)."""
+        return self.ink_fraction < BLANK_INK_FRACTION
 
 
 def frame_page(image: np.ndarray, *, deskew: bool = True, page_frame: bool = False) -> Framing:
@@ -134,12 +131,16 @@ def _frame_geometry(upright: np.ndarray, geometry: PageGeometry, *,
 
 
 def _letters(small: np.ndarray) -> tuple[int, float]:
-    """Letter-sized blobs of ink on the shrunk page, and the share of ink pixels."""
+    """Letter-sized blobs of ink on the shrunk page (text-sized blobs of its Otsu ink, or of a
+    binarization that keeps faded ink, whichever finds more), and the share of ink pixels of
+    the latter: the page binarized as the processed page is (Sauvola with the faint-ink
+    midpoint, windows halved with the scale), so faded letters count too."""
     gray = normalise_background(to_gray(small), kernel=max(9, BACKGROUND_KERNEL // 2))
-    fraction = float(np.count_nonzero(gray < 128)) / gray.size
-    letters = _skew_ink(to_gray(small), long_side=SKEW_LONG_SIDE)
-    count = cv2.connectedComponents(letters.view(np.uint8), connectivity=8)[0] - 1
-    return int(count), fraction
+    binary = binarize(gray, window=max(15, (SAUVOLA_WINDOW // 2) | 1))
+    fraction = float(np.count_nonzero(binary == 0)) / binary.size
+    otsu = _skew_ink(to_gray(small), long_side=max(small.shape[:2]))
+    letters = cv2.connectedComponents(otsu.view(np.uint8), connectivity=8)[0] - 1
+    return max(int(letters), text_blobs(binary)), fraction
 
 
 def preprocess(image: np.ndarray, *, deskew: bool = True, denoise: bool = True,

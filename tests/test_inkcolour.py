@@ -68,6 +68,8 @@ def test_a_blue_stamp_on_violet_typing_goes_and_the_typing_stays() -> None:
 
 def test_faded_brown_letters_on_yellowed_paper_are_never_stamp_ink() -> None:
     page, text, _ = _page(FADED_BROWN, opacity=0.55)
+    framing = pp.frame_page(page, page_frame=True)
+    assert not framing.blank and framing.ink_blobs > 100  # faded letters are ink: read them
     result = pp.preprocess(page, deskew=False)
     assert not result.colour_ink_mask.any()
     assert ink(result.ocr_image)[text].mean() > 0.8

@@ -177,3 +177,15 @@ def test_a_clean_page_costs_one_tesseract_call(tmp_path: Path,
     assert calls == [scan.resolve()]  # the scan file itself, as stock tesseract reads it
     assert page.tesseract_calls == 1 and page.choice.kept == "original" and not page.choice.doubt
     assert not (tmp_path / "out" / "clean" / "p001.ocr.png").exists()  # nothing preprocessed
+
+
+@pytest.mark.unit
+def test_the_prefect_summary_counts_the_empty_pages() -> None:
+    from flows.artifacts import summary_markdown
+
+    summary = {"pages_done": 3, "pages_failed": 0, "cer": None, "wer": None, "flags": {},
+               "documents": [], "empty_pages": 1,
+               "empty_page_list": [{"document": "scribbles", "page": 2, "message": "..."}]}
+    text = summary_markdown(summary, index=None)
+    assert "pages with ink but no text recognised: **1**" in text
+    assert "scribbles page 2" in text
