@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -152,8 +153,9 @@ def write_model(weights: dict[str, np.ndarray], pages: Sequence[TuningPage], wor
     models = {name: {"weights": [round(float(v), 4) for v in w[:-1]],
                      "bias": round(float(w[-1]), 4)} for name, w in weights.items()}
     choice_note = ("chosen from the grid printed by bench/learn_readings.py --grid on the same "
-                   "tuning pages (fewest pages worse than stock, then fewest errors, then fewest "
-                   "readings); see bench/results_real.md")
+                   "tuning pages: no page worse than stock by more than a point on any kind of "
+                   "page, then the fewest errors on the real pages, then on the synthetic ones, "
+                   "then the fewest readings; see bench/results_real.md")
     data = {"features": list(FEATURES), "models": models,
             "provenance": (f"bench/learn_readings.py on {time.strftime('%Y-%m-%d')}: {words} "
                            f"words of {len(pages)} tuning pages ({', '.join(groups)}), readings "
@@ -178,6 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--few-chars", type=float, default=0.25)
     parser.add_argument("--frame-share", type=float, default=0.85)
     parser.add_argument("--min-chars", type=int, default=50)
+    parser.add_argument("--wrong-weight", type=float, default=0.5)
+    parser.add_argument("--missing-weight", type=float, default=1.0)
     args = parser.parse_args(argv)
     pages = tuning_pages(args.synth)
     read_all(pages, args.work)
@@ -185,91 +189,107 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, dictionary in (("with_dictionary", True), ("without_dictionary", False)):
         x, y, _ = dataset(pages, args.work, dictionary=dictionary)
         weights[name] = fit(x, y)
-        print(f"{name}: {len(y)} words, {y.mean():.1%} right, weights {np.round(weights[name], 3)}")
+        print(f"{name}: {len(y)} words, {y.mean():.1%} right, "
+              f"weights {np.round(weights[name], 3)}")
+    choice = {"doubt_rate": args.doubt_rate, "margin": args.margin,
+              "few_chars": args.few_chars, "frame_share": args.frame_share,
+              "min_chars": args.min_chars, "wrong_weight": args.wrong_weight,
+              "missing_weight": args.missing_weight}
     if args.write:
-        choice = {"doubt_rate": args.doubt_rate, "margin": args.margin,
-                  "few_chars": args.few_chars, "frame_share": args.frame_share,
-                  "min_chars": args.min_chars}
         write_model(weights, pages, len(y), choice)
         print(f"written {MODEL.relative_to(ROOT)}")
     report_choices(pages, args.work)
     if args.grid:
-        print_grid(pages, args.work)
+        print_grid(pages, args.work, choice)
     return 0
 
 
-def print_grid(pages: Sequence[TuningPage], work: Path) -> None:
-    """The choice on the tuning pages for each doubt rate and margin (errors over stock's,
-    pages worse / better by a point, readings per page), per kind of page."""
-    reads = readouts(pages, work)
-    for doubt in (0.3, 0.5, 0.6, 0.7, 0.8, 2.0):
-        for margin in (0.0, 0.02, 0.05, 0.1):
-            table = simulate(pages, reads, doubt=doubt, margin=margin)
-            print(f"doubt {doubt:.2f} margin {margin:.2f}  " + "  ".join(
-                f"{kind}: {r[0]:.3f} worse {r[1]} better {r[2]} readings {r[3]:.2f}"
-                for kind, r in sorted(table.items())))
-
-
 def report_choices(pages: Sequence[TuningPage], work: Path) -> None:
-    """Per page: both readings' estimate and CER (strict, whole page)."""
-    from ocr.quality import word_probabilities
-    from ocr.tesseract import read_words
+    """Per page: both readings' net estimate and true CER (strict, whole page)."""
+    for (name, variant), r in sorted(readouts(pages, work).items()):
+        print(f"{name[:42]:42} {variant:9} net {r.summary.net:7.0f} rate "
+              f"{r.summary.net_rate:5.2f} chars {r.summary.chars:5} blobs {r.ink_blobs:5} "
+              f"cer {r.errors / max(1, r.total):6.1%}")
 
-    for page in pages:
-        cells = []
-        for variant in VARIANTS:
-            base = work / page.name / variant
-            words = read_words(base.with_suffix(".tsv"))
-            probs = word_probabilities(words, page.language)
-            chars = sum(len(w.text) for w in words)
-            net = sum(len(w.text) * (2 * p - 1) for w, p in zip(words, probs, strict=True))
-            text = base.with_suffix(".txt").read_text(encoding="utf-8")
-            cer = score_page(page.name, page.truth, text).strict.cer
-            cells.append(f"{variant} net {net:7.0f} rate {net / max(chars, 1):5.2f} "
-                         f"cer {cer:6.1%}")
-        print(f"{page.name[:42]:42} " + " | ".join(cells))
 
+def print_grid(pages: Sequence[TuningPage], work: Path, base: dict[str, float]) -> None:
+    """The choice on the tuning pages for each doubt rate, margin and weight of a likely wrong
+    and of a missing letter (errors over stock's, pages worse / better by a point, readings per
+    page), per kind of page; the other rules as ``base``."""
+    from ocr.readings import ChoiceRules
+
+    reads = readouts(pages, work)
+    for wrong, missing in ((1.0, 0.0), (1.0, 1.0), (0.5, 0.5), (0.5, 1.0), (0.25, 1.0)):
+        for doubt in (0.5, 0.6, 0.7):
+            for margin in (0.02, 0.05):
+                rules = ChoiceRules(doubt, base["few_chars"], base["frame_share"], margin,
+                                    int(base["min_chars"]), "grid", wrong, missing)
+                table = simulate(pages, reads, rules=rules)
+                print(f"wrong {wrong:.2f} missing {missing:.2f} doubt {doubt:.2f} "
+                      f"margin {margin:.2f}  " + "  ".join(
+                          f"{kind}: {r[0]:.3f} worse {r[1]} better {r[2]} readings {r[3]:.2f}"
+                          for kind, r in sorted(table.items())))
 
 
 @dataclass(frozen=True)
 class Readout:
-    """One reading of a page as the choice sees it, and its true score."""
+    """One reading of a page as the choice sees it (ocr.readings.ReadingSummary), the page's
+    letter-sized blobs of ink, and the reading's true score."""
 
-    chars: int
-    net: float
+    summary: Any
+    ink_blobs: int
     errors: int
     total: int
 
 
+def ink_blobs(page: TuningPage, folder: Path) -> int:
+    """The page's letter-sized blobs as prepare measures them (ocr.preprocess.frame_page),
+    kept in the page's meta.json."""
+    meta = folder / "meta.json"
+    data = json.loads(meta.read_text()) if meta.is_file() else {}
+    if "ink_blobs" not in data:
+        from ocr.load import inspect_scan, load_page
+        from ocr.preprocess import frame_page
+
+        scan = inspect_scan(page.image, dpi=300, max_pixels=400_000_000)
+        image = load_page(scan, 1, dpi=300, max_pixels=400_000_000).image
+        data["ink_blobs"] = frame_page(image, page_frame=True).ink_blobs
+        meta.write_text(json.dumps(data))
+    return int(data["ink_blobs"])
+
+
 def readouts(pages: Sequence[TuningPage], work: Path) -> dict[tuple[str, str], Readout]:
-    from ocr.quality import word_probabilities
+    from ocr.readings import summarise
     from ocr.tesseract import read_words
 
     out = {}
     for page in pages:
+        blobs = ink_blobs(page, work / page.name)
         for variant in VARIANTS:
             base = work / page.name / variant
             words = read_words(base.with_suffix(".tsv"))
-            probs = word_probabilities(words, page.language)
-            net = sum(len(w.text) * (2 * p - 1) for w, p in zip(words, probs, strict=True))
+            summary = summarise(variant, words, languages=page.language, psm=3, seconds=0.0)
             score = score_page(page.name, page.truth,
                                base.with_suffix(".txt").read_text(encoding="utf-8")).strict
-            out[(page.name, variant)] = Readout(sum(len(w.text) for w in words), net,
-                                                score.char_errors, score.char_total)
+            out[(page.name, variant)] = Readout(summary, blobs, score.char_errors,
+                                                score.char_total)
     return out
 
 
 def simulate(pages: Sequence[TuningPage], reads: dict[tuple[str, str], Readout], *,
-             doubt: float, margin: float) -> dict[str, tuple[float, int, int, float]]:
+             rules: Any) -> dict[str, tuple[float, int, int, float]]:
     """Per kind of page (French, EHRI, synthetic): errors vs stock's, pages worse and better by
-    more than a point, readings per page, when the processed page is read only if the original's
-    net rate is under ``doubt`` and kept only if its net beats the original's by ``margin``
-    times the characters read."""
+    more than a point, readings per page, choosing as ocr.readings.read_page does with
+    ``rules`` (its doubt and better; the page's paper share is not part of it)."""
+    from ocr.readings import better, doubt
+
     table: dict[str, list[tuple[int, int, int, int]]] = {}
     for page in pages:
         first, second = reads[(page.name, "original")], reads[(page.name, "processed")]
-        doubtful = first.net < doubt * max(first.chars, 1)
-        switch = doubtful and second.net > first.net + margin * max(first.chars, second.chars, 50)
+        doubtful = bool(doubt(first.summary, ink_blobs=first.ink_blobs, paper_share=1.0,
+                              rules=rules))
+        switch = doubtful and bool(better(first.summary, second.summary,
+                                          ink_blobs=first.ink_blobs, rules=rules))
         kept = second if switch else first
         kind = "synth" if page.group.startswith("synth") else \
             "ehri" if page.name.startswith("EHRI") else "fr"
@@ -278,8 +298,8 @@ def simulate(pages: Sequence[TuningPage], reads: dict[tuple[str, str], Readout],
     out = {}
     for kind, rows in table.items():
         worse = sum(e > s + 0.01 * t for e, s, t, _ in rows)
-        better = sum(e < s - 0.01 * t for e, s, t, _ in rows)
-        out[kind] = (sum(r[0] for r in rows) / max(1, sum(r[1] for r in rows)), worse, better,
+        gained = sum(e < s - 0.01 * t for e, s, t, _ in rows)
+        out[kind] = (sum(r[0] for r in rows) / max(1, sum(r[1] for r in rows)), worse, gained,
                      sum(r[3] for r in rows) / len(rows))
     return out
 

@@ -27,9 +27,11 @@ class ChoiceRules:
     doubt_rate: float  # net characters per character read under this: doubtful
     few_chars: float  # characters read under this share of the ink's text blobs: doubtful
     frame_share: float  # the page's paper under this share of the scan: doubtful
-    margin: float  # another reading must beat the first's net by this share of its characters
+    margin: float  # another reading must beat the first's worth by this share of its characters
     min_chars: int  # ... and of at least this many characters
     provenance: str
+    wrong_weight: float = 1.0  # a likely wrong character costs this much of a right one
+    missing_weight: float = 1.0  # a letter of ink not read costs this much of a right one
 
 
 @functools.cache
@@ -37,7 +39,9 @@ def choice_rules(path: Path = MODEL_PATH) -> ChoiceRules:
     data = json.loads(path.read_text(encoding="utf-8"))["choice"]
     return ChoiceRules(float(data["doubt_rate"]), float(data["few_chars"]),
                        float(data["frame_share"]), float(data["margin"]),
-                       int(data["min_chars"]), str(data.get("provenance", "")))
+                       int(data["min_chars"]), str(data.get("provenance", "")),
+                       float(data.get("wrong_weight", 1.0)),
+                       float(data.get("missing_weight", 1.0)))
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,18 @@ class ReadingSummary:
     @property
     def net_rate(self) -> float:
         return self.net / self.chars if self.chars else 0.0
+
+    @property
+    def right(self) -> float:
+        """The characters of words likely right (sum of length x p): (chars + net) / 2."""
+        return (self.chars + self.net) / 2.0
+
+    def worth(self, *, ink_blobs: int, rules: ChoiceRules) -> float:
+        """What the choice compares: characters likely right, less those likely wrong and the
+        letters the ink holds but the reading lacks, each at its rule's weight."""
+        wrong = self.chars - self.right
+        missing = max(0.0, ink_blobs - self.chars)
+        return self.right - rules.wrong_weight * wrong - rules.missing_weight * missing
 
     def as_json(self) -> dict[str, Any]:
         return {"name": self.name, "psm": self.psm, "words": self.words, "chars": self.chars,
@@ -184,12 +200,15 @@ def doubt(summary: ReadingSummary, *, ink_blobs: int, paper_share: float,
     return ""
 
 
-def better(first: ReadingSummary, other: ReadingSummary, *, rules: ChoiceRules) -> str:
-    """Why ``other`` should replace ``first`` ("" if it should not): its net must beat the
+def better(first: ReadingSummary, other: ReadingSummary, *, ink_blobs: int,
+           rules: ChoiceRules) -> str:
+    """Why ``other`` should replace ``first`` ("" if it should not): its worth must beat the
     first's by a margin, so that noise never trades a stock reading for a worse one."""
     margin = rules.margin * max(first.chars, other.chars, rules.min_chars)
-    if other.net > first.net + margin:
-        return (f"{other.name} net {other.net:.0f} > {first.name} net {first.net:.0f} "
+    mine = first.worth(ink_blobs=ink_blobs, rules=rules)
+    theirs = other.worth(ink_blobs=ink_blobs, rules=rules)
+    if theirs > mine + margin:
+        return (f"{other.name} worth {theirs:.0f} > {first.name} worth {mine:.0f} "
                 f"+ margin {margin:.0f}")
     return ""
 
@@ -214,7 +233,8 @@ def read_page(sources: Sequence[ReadingInput], out_stem: Path, call: OcrCall, *,
         for source in sources[1:] if why else ():
             ensure(source)
             readings.append(read(source, _work_stem(out_stem, source), call))
-            if switch := better(kept.summary, readings[-1].summary, rules=rules):
+            if switch := better(kept.summary, readings[-1].summary, ink_blobs=ink_blobs,
+                                rules=rules):
                 kept, reason = readings[-1], switch
         final = _move_outputs(kept, out_stem)
     finally:

@@ -20,7 +20,7 @@ from ocr.tesseract import Word
 
 pytestmark = pytest.mark.unit
 RULES = ChoiceRules(doubt_rate=0.6, few_chars=0.25, frame_share=0.85, margin=0.05,
-                    min_chars=50, provenance="test")
+                    min_chars=50, provenance="test", wrong_weight=1.0, missing_weight=0.0)
 
 
 def _summary(name: str, chars: int, net: float) -> ReadingSummary:
@@ -44,11 +44,21 @@ def test_a_reading_is_doubtful_for_unlikely_words_few_letters_or_a_small_page() 
 
 def test_another_reading_must_win_by_a_margin() -> None:
     first = _summary("original", 1000, 500)
-    assert better(first, _summary("processed", 1000, 540), rules=RULES) == ""
-    assert "processed net" in better(first, _summary("processed", 1000, 600), rules=RULES)
+    assert better(first, _summary("processed", 1000, 540), ink_blobs=900, rules=RULES) == ""
+    assert "processed worth" in better(first, _summary("processed", 1000, 600), ink_blobs=900,
+                                       rules=RULES)
     empty = _summary("original", 0, 0)  # nothing read: the margin is that of min_chars
-    assert better(empty, _summary("processed", 30, 2), rules=RULES) == ""
-    assert better(empty, _summary("processed", 30, 20), rules=RULES) != ""
+    assert better(empty, _summary("processed", 30, 2), ink_blobs=0, rules=RULES) == ""
+    assert better(empty, _summary("processed", 30, 20), ink_blobs=0, rules=RULES) != ""
+
+
+def test_letters_the_ink_holds_and_a_reading_lacks_count_against_it() -> None:
+    rules = ChoiceRules(0.6, 0.25, 0.85, 0.05, 50, "test", wrong_weight=0.5, missing_weight=1.0)
+    short = _summary("original", 500, 100)  # reads half the page, mostly wrong words
+    full = _summary("processed", 1000, 150)  # reads it all, a little better
+    assert full.worth(ink_blobs=1000, rules=rules) > short.worth(ink_blobs=1000, rules=rules)
+    assert better(short, full, ink_blobs=1000, rules=rules)
+    assert not better(short, full, ink_blobs=0, rules=RULES)  # by the net alone it would lose
 
 
 def test_words_a_dictionary_knows_and_tesseract_is_sure_of_score_higher() -> None:
