@@ -63,6 +63,9 @@ def summary_markdown(summary: dict[str, Any], *, index: Path | None) -> str:
         f"- CER **{_fmt(summary['cer'])}**{_ci(summary)}, WER **{_fmt(summary['wer'])}** "
         "(character-/word-weighted over the batch)" + _archival(summary),
         "- flags: " + (", ".join(f"{k}: {v}" for k, v in summary["flags"].items()) or "none"),
+        f"- pages with ink but no text recognised: **{summary.get('empty_pages', 0)}**"
+        + "".join(f"\n  - {e['document']} page {e['page']}"
+                  for e in summary.get("empty_page_list", [])),
     ]
     if index is not None:
         lines.append(f"- reports: `{index}`")

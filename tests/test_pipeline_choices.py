@@ -101,11 +101,11 @@ def test_suggest_mode_records_choices_and_hands_them_to_the_suggestions(
 
 def test_choices_follow_the_cache(scans: Path, tmp_path: Path,
                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    import ocr.pipeline as pipeline
+    import ocr.readings as readings
 
     calls: list[bool] = []
-    real = pipeline.run_ocr
-    monkeypatch.setattr(pipeline, "run_ocr",
+    real = readings.run_ocr
+    monkeypatch.setattr(readings, "run_ocr",
                         lambda *a, **k: calls.append(k["choices"]) or real(*a, **k))
     files = [scans / "page.png"]
     run_batch(files, gt_dir=None, settings=_settings(tmp_path / "out"))
