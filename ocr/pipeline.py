@@ -6,10 +6,10 @@ import hashlib
 import json
 import time
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import cv2
 import numpy as np
@@ -93,6 +93,8 @@ from ocr.textio import ReferenceText, read_reference
 if TYPE_CHECKING:
     from ocr.correct.evidence import CharChoice, Layout
     from ocr.detect.regions import Region
+
+T = TypeVar("T")
 
 PREPROCESS_SETTINGS = ("deskew", "denoise", "remove_colour_ink", "binarize", "dpi", "max_pixels",
                        "page_frame")
@@ -306,11 +308,10 @@ def prepare_page(job: PageJob, *, settings: Settings) -> PreparedPage:
     key = preprocess_key(job, settings)
     manifest = job.out_dir / f"{job.stem}.prep.json"
     cached = _read_manifest(manifest, key)
-    if cached is not None:
-        prepared = _prepared_from_json(job, cached)
-        if all(p is None or p.is_file() for p in (prepared.view_path,
-                                                   prepared.original_input_path)):
-            return prepared
+    prepared = _from_manifest(_prepared_from_json, job, cached)
+    if prepared is not None and all(p is None or p.is_file() for p in (
+            prepared.view_path, prepared.original_input_path)):
+        return prepared
     t0 = time.perf_counter()
     page = load_page(job.scan, job.page_number, dpi=settings.dpi, max_pixels=settings.max_pixels)
     t1 = time.perf_counter()
@@ -355,8 +356,9 @@ def make_processed(prepared: PreparedPage, *, settings: Settings
     manifest = job.out_dir / f"{job.stem}.processed.json"
     key = preprocess_key(job, settings)
     cached = _read_manifest(manifest, key)
-    if cached is not None and prepared.ocr_input_path.is_file():
-        return tuple(ProcessingStep(**s) for s in cached["steps"])
+    steps = _from_manifest(lambda d: tuple(ProcessingStep(**s) for s in d["steps"]), cached)
+    if steps is not None and prepared.ocr_input_path.is_file():
+        return steps
     page = load_page(job.scan, job.page_number, dpi=settings.dpi, max_pixels=settings.max_pixels)
     framing = Framing(prepared.skew_degrees, prepared.geometry, prepared.text_ink,
                       prepared.ink_blobs, prepared.ink_fraction, ())
@@ -479,9 +481,9 @@ def cached_recognition(prepared: PreparedPage, settings: Settings) -> Recognised
     """The page's OCR stage from its manifest, if the key matches and the outputs exist."""
     job = prepared.job
     cached = _read_manifest(job.out_dir / f"{job.stem}.ocr.json", ocr_key(prepared, settings))
-    if cached is None:
+    page = _from_manifest(_recognised_from_json, prepared, cached)
+    if page is None:
         return None
-    page = _recognised_from_json(prepared, cached)
     return page if all(p.is_file() for p in page.ocr.outputs.values()) else None
 
 
@@ -497,6 +499,17 @@ def _read_manifest(path: Path, key: str) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) and data.get("key") == key else None
+
+
+def _from_manifest(parse: Callable[..., T], *args: Any) -> T | None:
+    """A manifest's record, or None (the stage runs again) when it is missing or damaged: a
+    manifest is a cache, so a field lost or mangled costs a recomputation, never the page."""
+    if args[-1] is None:
+        return None
+    try:
+        return parse(*args)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+        return None
 
 
 def _write_manifest(path: Path, key: str, data: dict[str, Any]) -> None:

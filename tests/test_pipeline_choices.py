@@ -182,3 +182,23 @@ def test_only_russian_pages_with_correction_on_record_choices(tmp_path: Path) ->
     on, off = _settings(tmp_path), _settings(tmp_path, correction="off")
     assert corrects(job("rus"), on) and corrects(job("rus+eng"), on)
     assert not corrects(job("eng"), on) and not corrects(job("rus"), off)
+
+
+@pytest.mark.parametrize("manifest, field", [("prep", "geometry"), ("prep", "text_ink"),
+                                             ("ocr", "warnings"), ("ocr", "outputs")])
+def test_a_damaged_stage_manifest_is_a_cache_miss_not_a_failure(
+        scans: Path, tmp_path: Path, manifest: str, field: str) -> None:
+    """A manifest with its key intact but a field lost or mangled makes the stage run again."""
+    import json
+
+    out = tmp_path / "out"
+    run_batch([scans / "page.png"], gt_dir=None, settings=_settings(out))
+    path = out / "page" / f"p001.{manifest}.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data[field] = "damaged" if field != "outputs" else None
+    path.write_text(json.dumps(data), encoding="utf-8")
+    res = run_batch([scans / "page.png"], gt_dir=None, settings=_settings(out))
+    assert not res.failures and [len(d.pages) for d in res.documents] == [1]
+    (page,) = res.documents[0].pages
+    assert page.word_count > 10
+    assert json.loads(path.read_text(encoding="utf-8"))[field] != "damaged"
