@@ -45,10 +45,11 @@ serve: setup
 review: setup
 	$(OCR) review --out $(OUT)
 
-# Benchmarks (synthetic set + real pages; about 25 minutes on 2 cores): bench/results*.md.
+# Benchmarks (synthetic set + real pages; about 60 minutes on 2 cores): bench/results*.md.
 bench: setup
 	EXTRAS=dev,dask,postgres,bench bash scripts/install.sh
 	$(PY) bench/run_bench.py
+	$(PY) bench/bench_real.py --ocrmypdf
 	$(PY) bench/bench_detect.py --seeds 6
 	$(PY) bench/bench_flag_effects.py --pages 10
 	$(PY) bench/bench_correct.py --out bench/results_correct.md

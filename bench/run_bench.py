@@ -62,6 +62,7 @@ class Page:
     variant: str
     stamped: bool
     truth: str
+    condition: str = "plain"
 
 
 @dataclass
@@ -85,22 +86,26 @@ def log(message: str) -> None:
 
 # --- the synthetic set ---------------------------------------------------------------------------
 
-def ensure_set(data: Path, *, pages: int, seed: int, workers: int) -> dict[str, Any]:
+def ensure_set(data: Path, *, pages: int, seed: int, workers: int,
+               conditions: Sequence[str] = ("plain",)) -> dict[str, Any]:
     """The set in ``data``: reused when its manifest matches, else generated afresh."""
     manifest_path = data / "manifest.json"
     if manifest_path.is_file():
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if (manifest.get("pages"), manifest.get("seed"), manifest.get("dpi")) == (pages, seed, 300):
+        if (manifest.get("pages"), manifest.get("seed"), manifest.get("dpi"),
+                manifest.get("conditions", ["plain"])) == (pages, seed, 300, list(conditions)):
             return manifest
     from ocr.synth.generate import generate_set
 
     shutil.rmtree(data, ignore_errors=True)
-    return generate_set(data, pages=pages, seed=seed, workers=workers, progress=log)
+    return generate_set(data, pages=pages, seed=seed, workers=workers, progress=log,
+                        conditions=conditions)
 
 
 def load_pages(data: Path, manifest: dict[str, Any]) -> list[Page]:
     return [Page(item["name"], data / item["image"], item["level"], item["variant"],
-                 item["stamped"], (data / item["gt"]).read_text(encoding="utf-8"))
+                 item["stamped"], (data / item["gt"]).read_text(encoding="utf-8"),
+                 item.get("condition", "plain"))
             for item in manifest["items"]]
 
 
@@ -141,7 +146,7 @@ def halves(pages: Sequence[Page]) -> tuple[list[Page], list[Page]]:
 
 
 def run_half(half: Sequence[Page], order: Sequence[str], *, gt: Path, work: Path,
-             clean: bool, round_no: int) -> dict[str, EngineRun]:
+             clean: bool, round_no: int, baseline: Path | None = None) -> dict[str, EngineRun]:
     """Each engine once over ``half``, in ``order``; the floor reads `ocr run`'s OCR images."""
     images = {p.name: p.image for p in half}
     out: dict[str, EngineRun] = {}
@@ -157,6 +162,8 @@ def run_half(half: Sequence[Page], order: Sequence[str], *, gt: Path, work: Path
             out[engine] = run_pipeline(images, gt_dir=gt, out_dir=folder)
         elif engine == "Prefect flow":
             out[engine] = run_prefect_flow(images, gt_dir=gt, out_dir=folder)
+        elif engine.startswith("ocr run @") and baseline is not None:
+            out[engine] = run_baseline(images, folder=folder, engine=engine, source=baseline)
         elif engine == "tesseract floor":
             batch = work / f"round{round_no}-ocr-run"
             out[engine] = run_floor({n: batch / n / "p001.ocr.png" for n in images})
@@ -164,21 +171,34 @@ def run_half(half: Sequence[Page], order: Sequence[str], *, gt: Path, work: Path
     return out
 
 
-def side_by_side(pages: Sequence[Page], *, gt: Path, work: Path, clean: bool) -> dict[str, EngineRun]:
+def run_baseline(images: dict[str, Path], *, folder: Path, engine: str, source: Path) -> EngineRun:
+    """A commit's `ocr run` (exported source, a fresh process; bench_real.run_pipeline_process)."""
+    from bench_real import run_pipeline_process
+
+    run = run_pipeline_process(images, folder, engine=engine, language="rus", source=source)
+    return EngineRun(engine, run.texts, run.seconds, run.pages,
+                     extra={"page_seconds": run.page_seconds})
+
+
+def side_by_side(pages: Sequence[Page], *, gt: Path, work: Path, clean: bool,
+                 baseline: tuple[str, Path] | None = None) -> dict[str, EngineRun]:
     """Two rounds over two halves of the set, the second in (nearly) reverse order: drift in
-    the machine's speed then costs every engine about the same."""
+    the machine's speed then costs every engine about the same. ``baseline`` (name, exported
+    source) adds a commit's `ocr run` beside ours."""
     from prefect.testing.utilities import prefect_test_harness
 
     first, second = halves(pages)
-    orders = (("ocr run", "tesseract floor", "raw tesseract", "OCRmyPDF", "Prefect flow"),
-              ("Prefect flow", "OCRmyPDF", "raw tesseract", "ocr run", "tesseract floor"))
+    old = (f"ocr run @{baseline[0]}",) if baseline else ()
+    orders = (("ocr run", *old, "tesseract floor", "raw tesseract", "OCRmyPDF", "Prefect flow"),
+              ("Prefect flow", "OCRmyPDF", "raw tesseract", *old, "ocr run", "tesseract floor"))
     runs: dict[str, EngineRun] = {}
     with prefect_test_harness(server_startup_timeout=120):
         for round_no, (half, order) in enumerate(zip((first, second), orders, strict=True), 1):
             if not half:
                 continue
             for engine, run in run_half(half, order, gt=gt, work=work, clean=clean,
-                                        round_no=round_no).items():
+                                        round_no=round_no,
+                                        baseline=baseline[1] if baseline else None).items():
                 runs[engine] = merge(runs.get(engine), run)
     return runs
 
@@ -328,8 +348,8 @@ def targets(b: Bench, by_level: dict[str, dict[str, Any]]) -> list[tuple[str, st
     for level in dict.fromkeys(p.level for p in b.pages):
         ours, other = _cer(by_level, "ocr run", level), _cer(by_level, "OCRmyPDF", level)
         if ours is not None and other is not None:
-            rows.append((f"CER {level} < OCRmyPDF", f"{pct(ours)} vs {pct(other)}",
-                         f"{(ours - other) * 100:+.2f} points", ours < other))
+            rows.append((f"CER {level} ≤ OCRmyPDF", f"{pct(ours)} vs {pct(other)}",
+                         f"{(ours - other) * 100:+.2f} points", ours <= other))
     clean = _cer(by_level, "ocr run", "clean")
     if clean is not None:
         rows.append(("CER clean ≤ 1%", pct(clean), f"{(clean - 0.01) * 100:+.2f} points",
@@ -341,6 +361,12 @@ def targets(b: Bench, by_level: dict[str, dict[str, Any]]) -> list[tuple[str, st
             ratio = run.pages_per_minute / floor.pages_per_minute
             rows.append((f"{engine} ≥ {goal} × floor", f"{ratio:.2f} × floor",
                          f"{(ratio - goal) * 100:+.0f} points", ratio >= goal))
+    old = next((r for e, r in b.runs.items() if e.startswith("ocr run @")), None)
+    ours_run = b.runs.get("ocr run")
+    if old and ours_run:
+        ratio = (ours_run.seconds / ours_run.pages) / (old.seconds / old.pages)
+        rows.append((f"mean page time ≤ 1.3 × {old.engine}", f"{ratio:.2f} ×",
+                     f"{(ratio - 1.3) * 100:+.0f} points", ratio <= 1.3))
     probe300 = next((m for m in b.memory if m.get("dpi") == 300 and "error" not in m), None)
     if probe300:
         peak = probe300["python_peak_mib"] + probe300["tesseract_peak_mib"]
@@ -356,7 +382,8 @@ def markdown(b: Bench) -> list[str]:
     level_of = {p.name: p.level for p in b.pages}
     levels = list(dict.fromkeys(p.level for p in b.pages))
     by_level = rep.level_rates(b.scores, level_of)
-    engines = [e for e in ENGINES if e in b.scores]
+    engines = [e for e in (*ENGINES, *b.scores) if e in b.scores]
+    engines = list(dict.fromkeys(engines))
     rows = targets(b, by_level)
     lines = [
         "# Benchmark: synthetic archival typescripts and real pages", "",
@@ -384,8 +411,30 @@ def markdown(b: Bench) -> list[str]:
         "### By scan variant (strict CER, archival in brackets)", "",
         *rep.split_table(b.scores, engines, {p.name: p.variant for p in b.pages},
                          ["colour", "grey", "bilevel"], "variant"), "",
+        "### By archival condition (strict CER, archival in brackets)", "",
+        "`ocr synth --conditions all`: runs of eight pages (every level, stamped and not) "
+        "plain, in a dark scanner bed, beside a facing page and its gutter, typed with a violet "
+        "or a blue ribbon, faded brown letters on yellowed paper.", "",
+        *rep.split_table(b.scores, engines, {p.name: p.condition for p in b.pages},
+                         list(dict.fromkeys(p.condition for p in b.pages)), "condition"), "",
+        "### Pages worse or better than raw tesseract by more than one CER point", "",
+        *worse_better(b, engines), "",
     ]
     return lines + throughput_section(b) + real_section(b) + other_sections(b)
+
+
+def worse_better(b: Bench, engines: Sequence[str]) -> list[str]:
+    """Per level and engine: pages whose strict CER is over / under raw tesseract's by > 1 pt."""
+    rows = ["| level | engine | pages | worse > 1 pt | better > 1 pt |", "|---|---|---|---|---|"]
+    raw = b.scores.get("raw tesseract", {})
+    for level in dict.fromkeys(p.level for p in b.pages):
+        names = [p.name for p in b.pages if p.level == level]
+        for engine in (e for e in engines if e != "raw tesseract"):
+            mine = b.scores.get(engine, {})
+            deltas = [mine[n].strict.cer - raw[n].strict.cer for n in names if n in mine and n in raw]
+            rows.append(f"| {level} | {engine} | {len(deltas)} | {sum(d > 0.01 for d in deltas)} "
+                        f"| {sum(d < -0.01 for d in deltas)} |")
+    return rows
 
 
 def throughput_section(b: Bench) -> list[str]:
@@ -406,7 +455,8 @@ def throughput_section(b: Bench) -> list[str]:
         "the pipeline's own tesseract command (`--psm 3 --oem 1 --dpi 300`, txt+tsv+hocr+alto) "
         "on the pipeline's preprocessed images: the OCR stage cannot go faster. Raw tesseract "
         "is `tesseract IMG - -l rus` on the unprocessed scans.", "",
-        *rep.throughput_table(b.runs, THROUGHPUT), "",
+        *rep.throughput_table(b.runs, (*THROUGHPUT, *(e for e in b.runs
+                                                       if e.startswith("ocr run @")))), "",
         "![throughput](plots/throughput.png)", "",
         "### Time per stage (`ocr run`)", "",
         "load, preprocess and ocr from each document's report.json (`pages[].seconds`, in the "
@@ -559,21 +609,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1955)
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--komi-lines", type=int, default=80)
+    parser.add_argument("--conditions", default="all",
+                        help="ocr synth --conditions of the set (all: every archival case)")
+    parser.add_argument("--baseline", help="also run `ocr run` of this git commit, side by side")
     parser.add_argument("--detect-per-level", type=int, default=2)
     args = parser.parse_args(argv)
     start = time.perf_counter()
     clean = shutil.which("unpaper") is not None
     log(f"synthetic set: {args.pages} pages, seed {args.seed} -> {args.data}")
+    from ocr.synth.generate import CONDITIONS
+
+    conditions = CONDITIONS if args.conditions == "all" else tuple(args.conditions.split(","))
     pages = load_pages(args.data, ensure_set(args.data, pages=args.pages, seed=args.seed,
-                                             workers=os.cpu_count() or 1))[:args.sample]
+                                             workers=os.cpu_count() or 1,
+                                             conditions=conditions))[:args.sample]
     b = Bench(pages, seconds={"seed": args.seed, "set_pages": args.pages,
                               "generate": time.perf_counter() - start})
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         work = Path(tmp)
         gt = write_references(pages, work / "gt")
         log("side by side: raw tesseract, floor, OCRmyPDF, ocr run, Prefect flow")
-        b.runs = side_by_side(pages, gt=gt, work=work, clean=clean)
-        b.scores = score_runs(pages, {e: b.runs[e] for e in ENGINES if e in b.runs})
+        baseline = None
+        if args.baseline:
+            from bench_real import export_source
+
+            baseline = (args.baseline, export_source(args.baseline, work / "baseline-src"))
+        b.runs = side_by_side(pages, gt=gt, work=work, clean=clean, baseline=baseline)
+        engines = [*ENGINES, *(e for e in b.runs if e.startswith("ocr run @"))]
+        b.scores = score_runs(pages, {e: b.runs[e] for e in engines if e in b.runs})
         log("real data: EHRI (eng), Komi lines (rus, Cyrillic)")
         b.real = {"ehri": ehri(work, clean=clean), "komi": komi(args.komi_lines),
                   "komi_lines": args.komi_lines}
@@ -602,7 +665,9 @@ def notes(clean: bool) -> list[str]:
     if ARCHIVAL is None:
         out.append("TODO: ocr/folding.py (the archival profile) was not importable; only strict "
                    "scores are reported.")
-    out += ["Synthetic pages: `ocr.synth` renderer; levels differ in ink, strike and baseline "
+    out += ["The real pages (French typescripts, EHRI) against stock tesseract, with the sealed "
+            "split: bench/results_real.md (`bench/bench_real.py`).",
+            "Synthetic pages: `ocr.synth` renderer; levels differ in ink, strike and baseline "
             "jitter, worn typefaces, carbon copies, blur, noise, speckle, JPEG quality, skew, "
             "uneven light, folds and punch holes; half the pages of each level carry stamps "
             "(registry, word and round seals in violet, blue, red, black), handwritten numbers, "

@@ -66,6 +66,9 @@ def summary_markdown(summary: dict[str, Any], *, index: Path | None) -> str:
         f"- seconds: **{summary.get('seconds', 0):.1f}** wall clock; per stage (summed over "
         "workers): " + (", ".join(f"{k} {v:.1f}" for k, v in
                                   (summary.get("stage_seconds") or {}).items()) or "–"),
+        f"- pages with ink but no text recognised: **{summary.get('empty_pages', 0)}**"
+        + "".join(f"\n  - {e['document']} page {e['page']}"
+                  for e in summary.get("empty_page_list", [])),
     ]
     if index is not None:
         lines.append(f"- reports: `{index}`")

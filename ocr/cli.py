@@ -69,6 +69,10 @@ def print_summary(summary: dict[str, Any]) -> None:
         typer.echo(f"  {name:>9}: CER {_fmt(fig['cer'])}"
                    + (f" (95% CI {_fmt(ci[0])}-{_fmt(ci[1])})" if ci else "")
                    + f", WER {_fmt(fig['wer'])}")
+    for e in summary.get("empty_page_list", []):
+        typer.echo(f"warning: {e['message']}")
+    if summary.get("empty_pages"):
+        typer.echo(f"pages with ink but no text recognised: {summary['empty_pages']}")
     for f in summary["failures"]:
         typer.echo(f"failed: [{f['kind']}] {f['message']}")
 

@@ -87,6 +87,13 @@ class LoadedPage:
     page_number: int
     dpi: int
     image: np.ndarray
+    turned: bool = False  # an EXIF orientation turned the file's pixels into ``image``
+
+    @property
+    def same_as_file(self) -> bool:
+        """True when ``image`` is exactly what the scan file holds (a one-page image file, not
+        turned by EXIF): readers of the file itself see the same page."""
+        return self.scan.kind in ("jpeg", "png") and self.scan.page_count == 1 and not self.turned
 
     @property
     def size(self) -> tuple[int, int]:
@@ -206,13 +213,16 @@ def load_page(scan: ScanInfo, page_number: int, *, dpi: int, max_pixels: int) ->
         raise InputFileError(f"page {page_number} out of range 1..{scan.page_count}", path=scan.path)
     if not scan.path.exists():  # gone since the batch found it, or not shared with this worker
         raise MissingScanError(path=scan.path)
+    turned = False
     if scan.kind == "pdf":
         pil, page_dpi = _render_pdf_page(scan.path, page_number, dpi=dpi, max_pixels=max_pixels), dpi
     else:
-        pil, page_dpi = _read_image_frame(scan.path, page_number, dpi=dpi, max_pixels=max_pixels)
+        pil, page_dpi, turned = _read_image_frame(scan.path, page_number, dpi=dpi,
+                                                  max_pixels=max_pixels)
     image = pil_to_array(pil)
     check_not_dark(image, path=scan.path, page_number=page_number)
-    return LoadedPage(scan=scan, page_number=page_number, dpi=page_dpi, image=image)
+    return LoadedPage(scan=scan, page_number=page_number, dpi=page_dpi, image=image,
+                      turned=turned)
 
 
 def check_not_dark(image: np.ndarray, *, path: Path, page_number: int) -> None:
@@ -275,7 +285,8 @@ def _image_page_count(path: Path, *, max_pixels: int) -> int:
         return int(getattr(img, "n_frames", 1))
 
 
-def _read_image_frame(path: Path, page: int, *, dpi: int, max_pixels: int) -> tuple[Image.Image, int]:
+def _read_image_frame(path: Path, page: int, *, dpi: int, max_pixels: int
+                      ) -> tuple[Image.Image, int, bool]:
     img = _open_image(path, max_pixels=max_pixels)
     try:
         img.seek(page - 1)
@@ -283,6 +294,7 @@ def _read_image_frame(path: Path, page: int, *, dpi: int, max_pixels: int) -> tu
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img.load()
+        turned = img.getexif().get(0x0112, 1) not in (0, 1)  # EXIF Orientation
         frame = ImageOps.exif_transpose(img) or img
         frame.load()
     except (OSError, EOFError, SyntaxError, ValueError) as e:
@@ -290,7 +302,7 @@ def _read_image_frame(path: Path, page: int, *, dpi: int, max_pixels: int) -> tu
                                 path=path) from e
     file_dpi = img.info.get("dpi")
     page_dpi = int(round(float(file_dpi[0]))) if file_dpi and float(file_dpi[0]) >= 50 else dpi
-    return frame, page_dpi
+    return frame, page_dpi, turned
 
 
 def _pdf_page_count(path: Path, *, dpi: int, max_pixels: int) -> int:

@@ -6,10 +6,10 @@ import hashlib
 import json
 import time
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import cv2
 import numpy as np
@@ -44,11 +44,32 @@ from ocr.fsutil import (
     remove_stale_temps,
     sha256_file,
 )
-from ocr.load import ScanInfo, discover, document_names, inspect_scan, load_page, shared_stems
+from ocr.geometry import PageGeometry
+from ocr.inkcolour import NEUTRAL, InkColour
+from ocr.load import (
+    LoadedPage,
+    ScanInfo,
+    discover,
+    document_names,
+    inspect_scan,
+    load_page,
+    shared_stems,
+)
+from ocr.page_checks import PageWarning, no_text_warning, warning_flags
 from ocr.pagexml import build_page_xml
-from ocr.preprocess import preprocess
+from ocr.preprocess import Framing, frame_page, render_frame
 from ocr.publish import Published, publish_document
+from ocr.quality import MODEL_PATH
+from ocr.readings import (
+    ORIGINAL,
+    PROCESSED,
+    ChoiceRecord,
+    OcrCall,
+    ReadingInput,
+    read_page,
+)
 from ocr.records import Box, ProcessingStep
+from ocr.reframe import reframe_outputs
 from ocr.regions_stage import (
     detect_regions,
     graphic_regions,
@@ -61,8 +82,8 @@ from ocr.score import TextScore, normalise, score_text, split_reference_by_pages
 from ocr.settings import Settings
 from ocr.tesseract import (
     OcrOutput,
+    Word,
     read_words,
-    run_ocr,
     tesseract_version,
     traineddata_info,
     words_to_text,
@@ -72,13 +93,18 @@ from ocr.timing import DOCUMENT_STAGES, Stopwatch
 
 if TYPE_CHECKING:
     from ocr.correct.evidence import CharChoice, Layout
+    from ocr.detect.regions import Region
 
-PREPROCESS_SETTINGS = ("deskew", "denoise", "remove_colour_ink", "binarize", "dpi", "max_pixels")
-OCR_SETTINGS = ("psm", "oem", "formats", "detectors", "read_stamps", "low_confidence")
+T = TypeVar("T")
+
+PREPROCESS_SETTINGS = ("deskew", "denoise", "remove_colour_ink", "binarize", "dpi", "max_pixels",
+                       "page_frame")
+OCR_SETTINGS = ("psm", "oem", "formats", "detectors", "read_stamps", "low_confidence",
+                "readings")
 FLAG_SETTINGS = ("low_confidence", "reference_error_confidence", "crop_margin",
                  "scoring_profiles", "correction", "correction_threshold",
                  "correction_profile_rounds", "protected_names")
-STAGE_VERSION = "2"  # bump when a stage's code changes its output, to invalidate caches
+STAGE_VERSION = "3"  # bump when a stage's code changes its output, to invalidate caches
 
 
 @dataclass(frozen=True)
@@ -101,11 +127,13 @@ class PageJob:
 
 @dataclass(frozen=True)
 class PreparedPage:
-    """A loaded and preprocessed page, written to disk (view image for review, binary for OCR)."""
+    """A loaded and preprocessed page, written to disk: the view image (the page as loaded,
+    which review shows and every output box refers to) and the OCR input (the page deskewed
+    and cropped to its paper: the OCR frame, mapped to the view by ``geometry``)."""
 
     job: PageJob
     image_sha256: str
-    rows: int
+    rows: int  # of the page as loaded (the view image)
     cols: int
     dpi: int
     view_path: Path
@@ -113,9 +141,25 @@ class PreparedPage:
     skew_degrees: float
     ink_fraction: float
     steps: tuple[ProcessingStep, ...]
+    geometry: PageGeometry
     ocr_input_sha256: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
     cached: bool = False
+    original_input_path: Path | None = None  # the page as loaded, as stock tesseract reads it
+    original_dpi: int | None = None  # None: the file's own resolution
+    ink_blobs: int = 0  # letter-sized blobs of ink (measured on a shrunk copy)
+    paper_share: float = 1.0  # the page's paper (the OCR frame) over the whole scan
+    text_ink: InkColour = NEUTRAL  # the typed text's own ink colour
+
+    def reading_sources(self, mode: str = "auto") -> list[ReadingInput]:
+        """The images to read, first one first: the page as loaded then the processed page
+        ("auto"), or just one of them ("original", "processed")."""
+        processed = ReadingInput(PROCESSED, self.ocr_input_path, self.geometry, self.dpi)
+        if self.original_input_path is None or mode == "processed":
+            return [processed]
+        original = ReadingInput(ORIGINAL, self.original_input_path,
+                                PageGeometry.identity(self.rows, self.cols), self.original_dpi)
+        return [original] if mode == "original" else [original, processed]
 
 
 @dataclass(frozen=True)
@@ -129,6 +173,19 @@ class RecognisedPage:
     word_count: int
     seconds: dict[str, float] = field(default_factory=dict)
     cached: bool = False
+    choice: ChoiceRecord | None = None  # which reading was kept and why
+    warnings: tuple[PageWarning, ...] = ()
+    stamp_reads: int = 0  # tesseract calls on stamp crops
+    processing_steps: tuple[ProcessingStep, ...] = ()  # making the processed page, if read
+
+    @property
+    def steps(self) -> tuple[ProcessingStep, ...]:
+        """Every step that made the page's images: the framing, then the processing if any."""
+        return self.prepared.steps + self.processing_steps
+
+    @property
+    def tesseract_calls(self) -> int:
+        return (self.choice.tesseract_calls if self.choice else 1) + self.stamp_reads
 
     @property
     def job(self) -> PageJob:
@@ -242,7 +299,9 @@ def preprocess_key(job: PageJob, settings: Settings) -> str:
 
 
 def prepare_page(job: PageJob, *, settings: Settings) -> PreparedPage:
-    """Load and preprocess one page; writes <stem>.view.jpg and <stem>.ocr.png atomically.
+    """Load one page and measure its framing (skew, paper, ink: cheap, on a shrunk copy);
+    writes <stem>.view.jpg (the page as loaded) and, unless the scan file is the page itself,
+    <stem>.page.png. The processed page (<stem>.ocr.png) is made only when read (ocr.readings).
 
     A manifest (<stem>.prep.json, written last) records the stage key: when it matches and the
     files are there, the stage is skipped."""
@@ -251,32 +310,76 @@ def prepare_page(job: PageJob, *, settings: Settings) -> PreparedPage:
     key = preprocess_key(job, settings)
     manifest = job.out_dir / f"{job.stem}.prep.json"
     cached = _read_manifest(manifest, key)
-    if cached is not None:
-        prepared = _prepared_from_json(job, cached)
-        if prepared.view_path.is_file() and prepared.ocr_input_path.is_file():
-            return prepared
+    prepared = _from_manifest(_prepared_from_json, job, cached)
+    if prepared is not None and all(p is None or p.is_file() for p in (
+            prepared.view_path, prepared.original_input_path)):
+        return prepared
     t0 = time.perf_counter()
     page = load_page(job.scan, job.page_number, dpi=settings.dpi, max_pixels=settings.max_pixels)
     t1 = time.perf_counter()
-    pre = preprocess(page.image, deskew=settings.deskew, denoise=settings.denoise,
-                     remove_colour_ink=settings.remove_colour_ink,
-                     binarize_output=settings.binarize)
-    if pre.blank:
-        raise BlankPageError(f"page {job.page_number} is blank (ink {pre.ink_fraction:.2%}); "
+    framing = frame_page(page.image, deskew=settings.deskew, page_frame=settings.page_frame)
+    if framing.blank:
+        raise BlankPageError(f"page {job.page_number} is blank (ink {framing.ink_fraction:.2%}); "
                              "nothing to OCR, check the scan if unexpected", path=job.scan.path)
-    view_path = job.out_dir / f"{job.stem}.view.jpg"
-    ocr_path = job.out_dir / f"{job.stem}.ocr.png"
-    _write_image(view_path, pre.view_image, [cv2.IMWRITE_JPEG_QUALITY, 90])
-    ocr_sha = _write_image(ocr_path, pre.ocr_image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    view_path = _write_view(page, job)
+    original, original_dpi = _original_input(page, job)
     t2 = time.perf_counter()
-    rows, cols = pre.ocr_image.shape[:2]
+    rows, cols = page.image.shape[:2]
+    geometry = framing.geometry
+    canvas = geometry.canvas_rows * geometry.canvas_cols
     prepared = PreparedPage(job=job, image_sha256=_array_sha256(page.image), rows=rows,
-                            cols=cols, dpi=page.dpi, view_path=view_path, ocr_input_path=ocr_path,
-                            skew_degrees=pre.skew_degrees, ink_fraction=pre.ink_fraction,
-                            steps=tuple(pre.steps), ocr_input_sha256=ocr_sha,
-                            seconds={"load": t1 - t0, "preprocess": t2 - t1})
+                            cols=cols, dpi=page.dpi, view_path=view_path,
+                            ocr_input_path=job.out_dir / f"{job.stem}.ocr.png",
+                            skew_degrees=framing.skew_degrees, ink_fraction=framing.ink_fraction,
+                            steps=framing.steps, geometry=geometry,
+                            seconds={"load": t1 - t0, "preprocess": t2 - t1},
+                            original_input_path=original, original_dpi=original_dpi,
+                            ink_blobs=framing.ink_blobs, text_ink=framing.text_ink,
+                            paper_share=geometry.crop.width * geometry.crop.height / canvas)
     _write_manifest(manifest, key, _prepared_to_json(prepared))
     return prepared
+
+
+def _write_view(page: LoadedPage, job: PageJob) -> Path:
+    """<stem>.view.jpg: the page as loaded (a copy of the scan file when it is that JPEG)."""
+    path = job.out_dir / f"{job.stem}.view.jpg"
+    if page.same_as_file and job.scan.kind == "jpeg":
+        atomic_write_bytes(path, job.scan.path.read_bytes())
+    else:
+        _write_image(path, page.image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    return path
+
+
+def make_processed(prepared: PreparedPage, *, settings: Settings
+                   ) -> tuple[ProcessingStep, ...]:
+    """Write the processed page (<stem>.ocr.png: the page in its OCR frame, background and
+    stamp ink cleaned) unless an earlier run made it from the same prepare stage; its steps."""
+    job = prepared.job
+    manifest = job.out_dir / f"{job.stem}.processed.json"
+    key = preprocess_key(job, settings)
+    cached = _read_manifest(manifest, key)
+    steps = _from_manifest(lambda d: tuple(ProcessingStep(**s) for s in d["steps"]), cached)
+    if steps is not None and prepared.ocr_input_path.is_file():
+        return steps
+    page = load_page(job.scan, job.page_number, dpi=settings.dpi, max_pixels=settings.max_pixels)
+    framing = Framing(prepared.skew_degrees, prepared.geometry, prepared.text_ink,
+                      prepared.ink_blobs, prepared.ink_fraction, ())
+    pre = render_frame(page.image, framing, denoise=settings.denoise,
+                       remove_colour_ink=settings.remove_colour_ink,
+                       binarize_output=settings.binarize, dpi=page.dpi)
+    _write_image(prepared.ocr_input_path, pre.ocr_image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    _write_manifest(manifest, key, {"steps": [asdict(s) for s in pre.steps]})
+    return pre.steps
+
+
+def _original_input(page: LoadedPage, job: PageJob) -> tuple[Path, int | None]:
+    """The page as loaded, as stock tesseract would read it: the scan file itself when it is
+    that page (a one-page JPEG or PNG, not turned by EXIF), else <stem>.page.png."""
+    if page.same_as_file:
+        return job.scan.path.resolve(), None
+    path = job.out_dir / f"{job.stem}.page.png"
+    _write_image(path, page.image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    return path, page.dpi
 
 
 def _write_image(path: Path, image: np.ndarray, params: list[int]) -> str:
@@ -304,57 +407,85 @@ def corrects(job: PageJob, settings: Settings) -> bool:
 
 
 def ocr_key(prepared: PreparedPage, settings: Settings) -> str:
-    """Cache key of the OCR stage: the OCR image's content, languages, settings, tesseract and
-    traineddata versions, and whether the characters' choices are recorded."""
+    """Cache key of the OCR stage: the prepare stage's key (the scan's content, the page and the
+    settings the images are made with), languages, settings, tesseract and traineddata
+    versions, the reading-quality model, and whether the characters' choices are recorded."""
     langs = prepared.job.languages
-    return _key({"image": prepared.ocr_input_sha256, "languages": langs, "code": STAGE_VERSION,
+    return _key({"prepared": preprocess_key(prepared.job, settings),
+                 "languages": langs, "code": STAGE_VERSION,
                  "settings": settings.fingerprint(*OCR_SETTINGS),
                  "tesseract": tesseract_version(), "traineddata": traineddata_info(langs),
+                 "quality_model": sha256_file(MODEL_PATH),
                  "choices": corrects(prepared.job, settings)})
 
 
 def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedPage:
-    """One tesseract call for all formats, then PAGE-XML from its words (skipped when cached)."""
+    """Read the page (the page as loaded; the processed page too when that reading is doubtful,
+    ocr.readings), detect regions, put every box in the view's pixels, write PAGE-XML; skipped
+    when cached."""
     job = prepared.job
-    key = ocr_key(prepared, settings)
     if (page := cached_recognition(prepared, settings)) is not None:
         return page
     t0 = time.perf_counter()
-    out = run_ocr(prepared.ocr_input_path, job.out_dir / job.stem, languages=job.languages,
-                  psm=settings.psm, oem=settings.oem, dpi=prepared.dpi,
-                  timeout=settings.ocr_timeout, formats=settings.formats,
-                  choices=corrects(job, settings))
-    words = read_words(out.tsv)
+    call = OcrCall(job.languages, settings.psm, settings.oem, settings.ocr_timeout,
+                   tuple(settings.formats), corrects(job, settings))
+    made: list[ProcessingStep] = []
+
+    def ensure(source: ReadingInput) -> None:  # the processed page is made when first read
+        if source.name == PROCESSED and not made:
+            made.extend(make_processed(prepared, settings=settings))
+
+    choice = read_page(prepared.reading_sources(settings.readings), job.out_dir / job.stem,
+                       call, ink_blobs=prepared.ink_blobs, paper_share=prepared.paper_share,
+                       ensure=ensure)
+    kept = choice.kept
     t1 = time.perf_counter()
-    regions = detect_regions(prepared.view_path, prepared.ocr_input_path, words, dpi=prepared.dpi,
-                             languages=job.languages, min_word_conf=settings.low_confidence,
-                             detectors=settings.detectors, read_stamps=settings.read_stamps,
-                             timeout=settings.ocr_timeout)
-    outputs = {**out.outputs, "regions": save_regions(job.out_dir / f"{job.stem}.regions.json",
-                                                      regions)}
-    out = replace(out, outputs=outputs)
-    page_xml = None
-    if "page" in settings.formats:
-        page_xml = job.out_dir / f"{job.stem}.page.xml"
-        atomic_write_bytes(page_xml, build_page_xml(words, image_filename=prepared.view_path.name,
-                                                    rows=prepared.rows, cols=prepared.cols,
-                                                    graphics=graphic_regions(regions)))
+    regions = detect_regions(prepared.view_path, kept.input.image, list(kept.words),
+                             dpi=prepared.dpi, languages=job.languages,
+                             min_word_conf=settings.low_confidence, detectors=settings.detectors,
+                             read_stamps=settings.read_stamps, timeout=settings.ocr_timeout,
+                             geometry=prepared.geometry, text_ink=prepared.text_ink,
+                             read_as_loaded=kept.input.name == ORIGINAL)
+    reframe_outputs(kept.output.outputs, kept.input.geometry, image_name=prepared.view_path.name)
+    words = read_words(kept.output.tsv)
+    out = replace(kept.output, outputs={**kept.output.outputs, "regions": save_regions(
+        job.out_dir / f"{job.stem}.regions.json", regions)})
+    page_xml = _write_page_xml(prepared, words, regions, settings)
     confs = [w.conf for w in words if w.conf >= 0]
+    warning = no_text_warning(chars=sum(len(w.text) for w in words),
+                              ink_blobs=prepared.ink_blobs, page_label=job.label)
     page = RecognisedPage(prepared=prepared, ocr=out, page_xml=page_xml,
                           mean_confidence=(sum(confs) / len(confs)) if confs else None,
                           word_count=len(words),
-                          seconds={"ocr": t1 - t0, "detect": time.perf_counter() - t1})
-    _write_manifest(job.out_dir / f"{job.stem}.ocr.json", key, _recognised_to_json(page))
+                          seconds={"ocr": t1 - t0, "detect": time.perf_counter() - t1},
+                          choice=choice.record, warnings=(warning,) if warning else (),
+                          stamp_reads=sum(r.type == "stamp" for r in regions)
+                          if settings.read_stamps else 0, processing_steps=tuple(made))
+    _write_manifest(job.out_dir / f"{job.stem}.ocr.json", ocr_key(prepared, settings),
+                    _recognised_to_json(page))
     return page
+
+
+def _write_page_xml(prepared: PreparedPage, words: Sequence[Word], regions: Sequence[Region],
+                    settings: Settings) -> Path | None:
+    """<stem>.page.xml from the words (in the view's pixels), if PAGE-XML is asked for."""
+    if "page" not in settings.formats:
+        return None
+    job = prepared.job
+    path = job.out_dir / f"{job.stem}.page.xml"
+    atomic_write_bytes(path, build_page_xml(words, image_filename=prepared.view_path.name,
+                                            rows=prepared.rows, cols=prepared.cols,
+                                            graphics=graphic_regions(regions)))
+    return path
 
 
 def cached_recognition(prepared: PreparedPage, settings: Settings) -> RecognisedPage | None:
     """The page's OCR stage from its manifest, if the key matches and the outputs exist."""
     job = prepared.job
     cached = _read_manifest(job.out_dir / f"{job.stem}.ocr.json", ocr_key(prepared, settings))
-    if cached is None:
+    page = _from_manifest(_recognised_from_json, prepared, cached)
+    if page is None:
         return None
-    page = _recognised_from_json(prepared, cached)
     return page if all(p.is_file() for p in page.ocr.outputs.values()) else None
 
 
@@ -372,6 +503,17 @@ def _read_manifest(path: Path, key: str) -> dict[str, Any] | None:
     return data if isinstance(data, dict) and data.get("key") == key else None
 
 
+def _from_manifest(parse: Callable[..., T], *args: Any) -> T | None:
+    """A manifest's record, or None (the stage runs again) when it is missing or damaged: a
+    manifest is a cache, so a field lost or mangled costs a recomputation, never the page."""
+    if args[-1] is None:
+        return None
+    try:
+        return parse(*args)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+        return None
+
+
 def _write_manifest(path: Path, key: str, data: dict[str, Any]) -> None:
     atomic_write_text(path, json.dumps({"key": key, **data}, ensure_ascii=False, default=str))
 
@@ -380,8 +522,11 @@ def _prepared_to_json(p: PreparedPage) -> dict[str, Any]:
     return {"image_sha256": p.image_sha256, "rows": p.rows, "cols": p.cols, "dpi": p.dpi,
             "view": p.view_path.name, "ocr_input": p.ocr_input_path.name,
             "skew_degrees": p.skew_degrees, "ink_fraction": p.ink_fraction,
-            "steps": [asdict(s) for s in p.steps], "ocr_input_sha256": p.ocr_input_sha256,
-            "seconds": p.seconds}
+            "steps": [asdict(s) for s in p.steps], "geometry": p.geometry.as_json(),
+            "ocr_input_sha256": p.ocr_input_sha256, "seconds": p.seconds,
+            "original_input": str(p.original_input_path) if p.original_input_path else None,
+            "original_dpi": p.original_dpi, "ink_blobs": p.ink_blobs,
+            "paper_share": p.paper_share, "text_ink": p.text_ink.as_json()}
 
 
 def _prepared_from_json(job: PageJob, d: dict[str, Any]) -> PreparedPage:
@@ -390,7 +535,11 @@ def _prepared_from_json(job: PageJob, d: dict[str, Any]) -> PreparedPage:
                         ocr_input_path=job.out_dir / d["ocr_input"],
                         skew_degrees=d["skew_degrees"], ink_fraction=d["ink_fraction"],
                         steps=tuple(ProcessingStep(**s) for s in d["steps"]),
-                        ocr_input_sha256=d["ocr_input_sha256"], seconds={}, cached=True)
+                        geometry=PageGeometry.from_json(d["geometry"]),
+                        ocr_input_sha256=d["ocr_input_sha256"], seconds={}, cached=True,
+                        original_input_path=Path(d["original_input"]) if d["original_input"]
+                        else None, original_dpi=d["original_dpi"], ink_blobs=d["ink_blobs"],
+                        paper_share=d["paper_share"], text_ink=InkColour.from_json(d["text_ink"]))
 
 
 def _recognised_to_json(p: RecognisedPage) -> dict[str, Any]:
@@ -399,7 +548,9 @@ def _recognised_to_json(p: RecognisedPage) -> dict[str, Any]:
             "tesseract_version": p.ocr.tesseract_version, "traineddata": p.ocr.traineddata,
             "page_xml": p.page_xml.name if p.page_xml else None,
             "mean_confidence": p.mean_confidence, "word_count": p.word_count,
-            "seconds": p.seconds}
+            "seconds": p.seconds, "choice": p.choice.as_json() if p.choice else None,
+            "warnings": [w.as_json() for w in p.warnings], "stamp_reads": p.stamp_reads,
+            "processing_steps": [asdict(s) for s in p.processing_steps]}
 
 
 def _recognised_from_json(prepared: PreparedPage, d: dict[str, Any]) -> RecognisedPage:
@@ -410,7 +561,12 @@ def _recognised_from_json(prepared: PreparedPage, d: dict[str, Any]) -> Recognis
     return RecognisedPage(prepared=prepared, ocr=ocr,
                           page_xml=out_dir / d["page_xml"] if d["page_xml"] else None,
                           mean_confidence=d["mean_confidence"], word_count=d["word_count"],
-                          seconds={}, cached=True)
+                          seconds={}, cached=True,
+                          choice=ChoiceRecord.from_json(d["choice"]) if d["choice"] else None,
+                          warnings=tuple(PageWarning.from_json(w) for w in d["warnings"]),
+                          stamp_reads=int(d["stamp_reads"]),
+                          processing_steps=tuple(ProcessingStep(**s)
+                                                 for s in d["processing_steps"]))
 
 
 def process_page(job: PageJob, settings: Settings) -> RecognisedPage | PageFailure:
@@ -577,7 +733,10 @@ def _page_flags(page: RecognisedPage, text: Any, page_scores: Sequence[PageScore
     n = page.job.page_number
     watch = watch or Stopwatch()
     with watch.stage("flags"):
-        flags = low_confidence_flags(text.words, page_number=n, threshold=settings.low_confidence)
+        flags = warning_flags(page.warnings, page_number=n, rows=page.prepared.rows,
+                              cols=page.prepared.cols)
+        flags += low_confidence_flags(text.words, page_number=n,
+                                      threshold=settings.low_confidence)
         for ps in page_scores:
             if ps.page_number == n and ps.ocr == text.text:
                 found = disagreement_flags(

@@ -8,7 +8,10 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ocr.records import ProcessingStep
+from ocr.frame import DARK_BAND, EDGE_STEP, FRAME_LONG_SIDE, find_page_frame
+from ocr.geometry import PageGeometry, rotation_matrix
+from ocr.inkcolour import HUE_TOLERANCE, InkColour, stamp_ink, text_ink_colour
+from ocr.records import Box, ProcessingStep
 
 # A 300 dpi typed page has a few percent ink; a page number alone is ~0.01 %, dust a little less.
 BLANK_INK_FRACTION = 0.0005
@@ -21,9 +24,6 @@ MIN_CHROMA = 40
 HALO_CHROMA = 24
 HALO = 2
 MIN_STAMP_LIGHTNESS = 0.7
-# If most clearly dark pixels are tinted, the text itself is coloured (violet ribbon, blue
-# carbon) and is kept rather than removed as a stamp.
-MAX_COLOUR_SHARE = 0.5
 # Sizes in pixels at 300 dpi: the close must be wider than the boldest stroke (~8 px), the
 # Sauvola window about two typed characters high, a speck smaller than a typed full stop (~25).
 BACKGROUND_KERNEL = 41
@@ -45,11 +45,13 @@ class Preprocessed:
     """A page ready for OCR, with the deskewed original for review crops and the steps taken."""
 
     ocr_image: np.ndarray  # (rows, cols) uint8, ink 0 and paper 255, deskewed, stamps removed
-    view_image: np.ndarray  # the input deskewed (colour kept), same rows and cols
+    view_image: np.ndarray  # the input deskewed and cropped (colour kept), same rows and cols
     colour_ink_mask: np.ndarray  # (rows, cols) bool: stamp-coloured ink that was removed
     skew_degrees: float  # skew found and undone; positive = text turned counter-clockwise
     ink_fraction: float  # share of ink pixels in ocr_image
     steps: tuple[ProcessingStep, ...]
+    geometry: PageGeometry | None = None  # the frame of ocr_image in the input's pixels
+    ink_blobs: int = 0  # text-sized blobs of ink in the binarized page (about one per letter)
 
     @property
     def blank(self) -> bool:
@@ -57,23 +59,120 @@ class Preprocessed:
         return self.ink_fraction < BLANK_INK_FRACTION
 
 
+@dataclass(frozen=True)
+class Framing:
+    """Where the page sits in a scan, measured on a shrunk copy: the skew undone, the geometry
+    of the OCR frame (rotated upright, cropped to the paper), the typed text's ink colour, the
+    letter-sized blobs of ink (about one per letter) and the share of ink pixels; and the steps
+    that measured them."""
+
+    skew_degrees: float
+    geometry: PageGeometry
+    text_ink: InkColour
+    ink_blobs: int
+    ink_fraction: float
+    steps: tuple[ProcessingStep, ...]
+
+    @property
+    def blank(self) -> bool:
+        """True when the page has no meaningful ink (see BLANK_INK_FRACTION)."""
+        return self.ink_fraction < BLANK_INK_FRACTION
+
+
+def frame_page(image: np.ndarray, *, deskew: bool = True, page_frame: bool = False) -> Framing:
+    """The page's framing from a copy shrunk to SKEW_LONG_SIDE pixels: cheap (no full-size
+    pass), so the pipeline measures every page and preprocesses only those it reads twice."""
+    _check_image(image)
+    rows, cols = image.shape[:2]
+    scale = min(1.0, SKEW_LONG_SIDE / max(rows, cols))
+    small = _resize(image, max(1, round(rows * scale)), max(1, round(cols * scale)))
+    steps: list[ProcessingStep] = []
+    skew = 0.0
+    if deskew:
+        skew = estimate_skew(small)
+        steps.append(_step("estimate_skew", "projection profile of text blobs, coarse to fine",
+                           max_degrees=SKEW_RANGE, long_side=SKEW_LONG_SIDE, skew_degrees=skew))
+    rotation = -skew if abs(skew) >= MIN_ROTATION else 0.0
+    geometry = PageGeometry.rotated(rows, cols, rotation)
+    upright = small
+    if rotation:
+        steps.append(_step("rotate", "undo the skew on a grown canvas filled with paper colour",
+                           degrees=rotation))
+        upright = rotate(small, rotation, border_value=paper_colour(small))
+    if page_frame:
+        geometry, upright = _frame_geometry(upright, geometry, steps=steps)
+    letters, fraction = _letters(upright)  # on the page's paper only: not the bed, not a board
+    text = text_ink_colour(upright)
+    steps.append(_step("measure_ink", "the typed text's ink colour and letter-sized blobs, on "
+                       "the shrunk page", text_ink=text.as_json(), ink_blobs=letters,
+                       ink_fraction=round(fraction, 6), long_side=SKEW_LONG_SIDE))
+    return Framing(skew, geometry, text, letters, fraction, tuple(steps))
+
+
+def _frame_geometry(upright: np.ndarray, geometry: PageGeometry, *,
+                    steps: list[ProcessingStep]) -> tuple[PageGeometry, np.ndarray]:
+    """The geometry cropped to the page's paper, found on the shrunk copy turned upright, and
+    that copy cropped the same way."""
+    frame = find_page_frame(upright)
+    to_rows = geometry.canvas_rows / upright.shape[0]
+    to_cols = geometry.canvas_cols / upright.shape[1]
+    b = frame.box
+    left, top = round(b.left * to_cols), round(b.top * to_rows)
+    right = min(geometry.canvas_cols, round(b.right * to_cols))
+    bottom = min(geometry.canvas_rows, round(b.bottom * to_rows))
+    box = Box(left, top, right - left, bottom - top)
+    steps.append(_step("page_frame", "crop the scan to the page's paper (dark bands, bed, "
+                       "gutter, facing page cut off)", box=box.as_list(),
+                       edges=[[e.side, e.kind] for e in frame.edges], dark_band=DARK_BAND,
+                       edge_step=EDGE_STEP, long_side=FRAME_LONG_SIDE))
+    if not frame.cropped:
+        return geometry, upright
+    return geometry.cropped(box), upright[b.top:b.bottom, b.left:b.right]
+
+
+def _letters(small: np.ndarray) -> tuple[int, float]:
+    """Letter-sized blobs of ink on the shrunk page (text-sized blobs of its Otsu ink, or of a
+    binarization that keeps faded ink, whichever finds more), and the share of ink pixels of
+    the latter: the page binarized as the processed page is (Sauvola with the faint-ink
+    midpoint, windows halved with the scale), so faded letters count too."""
+    gray = normalise_background(to_gray(small), kernel=max(9, BACKGROUND_KERNEL // 2))
+    binary = binarize(gray, window=max(15, (SAUVOLA_WINDOW // 2) | 1))
+    fraction = float(np.count_nonzero(binary == 0)) / binary.size
+    otsu = _skew_ink(to_gray(small), long_side=max(small.shape[:2]))
+    letters = cv2.connectedComponents(otsu.view(np.uint8), connectivity=8)[0] - 1
+    return max(int(letters), text_blobs(binary)), fraction
+
+
 def preprocess(image: np.ndarray, *, deskew: bool = True, denoise: bool = True,
-               remove_colour_ink: bool = True, binarize_output: bool = True) -> Preprocessed:
+               remove_colour_ink: bool = True, binarize_output: bool = True,
+               page_frame: bool = False, dpi: int = 300) -> Preprocessed:
     """Run every stage on one page and record each step with its settings.
 
     With ``binarize_output`` off, tesseract gets the deskewed, background-normalised gray page
     (coloured ink removed) and does its own thresholding; the binary is still used for ink
-    measures."""
+    measures. With ``page_frame`` the deskewed page is cropped to its paper (ocr.frame); the
+    result's ``geometry`` maps its pixels back to ``image``'s."""
+    framing = frame_page(image, deskew=deskew, page_frame=page_frame)
+    return render_frame(image, framing, denoise=denoise, remove_colour_ink=remove_colour_ink,
+                        binarize_output=binarize_output, dpi=dpi)
+
+
+def render_frame(image: np.ndarray, framing: Framing, *, denoise: bool = True,
+                 remove_colour_ink: bool = True, binarize_output: bool = True,
+                 dpi: int = 300) -> Preprocessed:
+    """The page in its OCR frame (rotated, cropped), background-normalised, stamp ink removed,
+    binarized and despeckled; the framing's steps come first in the result's."""
     _check_image(image)
-    steps: list[ProcessingStep] = []
-    view, skew = _deskew(image, enabled=deskew, steps=steps)
+    steps: list[ProcessingStep] = list(framing.steps)
+    view = _to_frame(image, framing.geometry)
     gray = to_gray(view)
     steps.append(_step("to_gray", "luma of BGR (gray input unchanged)",
                        channels=1 if view.ndim == 2 else view.shape[2]))
     gray = normalise_background(gray)
     steps.append(_step("normalise_background", "divide by a morphological close of the paper",
                        kernel=BACKGROUND_KERNEL, shrink=4))
-    mask = _remove_colour_ink(view, gray, enabled=remove_colour_ink, steps=steps)
+    mask = _remove_colour_ink(view, gray, framing.text_ink, enabled=remove_colour_ink, dpi=dpi,
+                              steps=steps)
     binary = binarize(gray)
     steps.append(_step("binarize", "Sauvola local threshold with faint-ink midpoint", method="sauvola",
                        window=SAUVOLA_WINDOW, k=SAUVOLA_K, dynamic_range=SAUVOLA_RANGE,
@@ -83,47 +182,52 @@ def preprocess(image: np.ndarray, *, deskew: bool = True, denoise: bool = True,
         steps.append(_step("denoise", "remove isolated specks from the binary page",
                            max_area=SPECK_AREA))
     ink_fraction = float(np.count_nonzero(binary == 0)) / binary.size
+    out = gray if not binarize_output else binary
     if not binarize_output:
         steps.append(_step("ocr_input", "OCR gets the normalised gray page", binarized=False))
-        return Preprocessed(gray, view, mask, skew, ink_fraction, tuple(steps))
-    return Preprocessed(binary, view, mask, skew, ink_fraction, tuple(steps))
+    return Preprocessed(out, view, mask, framing.skew_degrees, ink_fraction, tuple(steps),
+                        framing.geometry, text_blobs(binary))
 
 
-def _deskew(image: np.ndarray, *, enabled: bool, steps: list[ProcessingStep]) -> tuple[np.ndarray, float]:
-    """The page rotated upright (canvas filled with paper colour) and the skew that was undone."""
-    if not enabled:
-        return image, 0.0
-    skew = estimate_skew(image)
-    steps.append(_step("estimate_skew", "projection profile of text blobs, coarse to fine",
-                       max_degrees=SKEW_RANGE, long_side=SKEW_LONG_SIDE, skew_degrees=skew))
-    if abs(skew) < MIN_ROTATION:
-        return image, skew
-    paper = paper_colour(image)
-    steps.append(_step("rotate", "undo the skew on a grown canvas filled with paper colour",
-                       degrees=-skew, border_value=[round(v, 1) for v in paper]))
-    return rotate(image, -skew, border_value=paper), skew
+def _to_frame(image: np.ndarray, geometry: PageGeometry) -> np.ndarray:
+    """The page rotated (canvas filled with its paper colour) and cropped to its OCR frame."""
+    if geometry.is_identity:
+        return image
+    return geometry.to_frame(image, fill=paper_colour(image) if geometry.rotation else 255)
 
 
-def _remove_colour_ink(view: np.ndarray, gray: np.ndarray, *, enabled: bool,
-                       steps: list[ProcessingStep]) -> np.ndarray:
-    """Mask stamp-coloured ink and paint it white in ``gray`` (in place) unless it is the text."""
+def text_blobs(binary: np.ndarray) -> int:
+    """How many blobs of a binary page (ink 0) are the size of letters: larger than a speck,
+    at most three typical blob heights tall and five wide (rules, frames and stamps are not)."""
+    ink = (binary < 128).view(np.uint8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    areas, heights = stats[1:, cv2.CC_STAT_AREA], stats[1:, cv2.CC_STAT_HEIGHT]
+    widths = stats[1:, cv2.CC_STAT_WIDTH]
+    solid = areas > 2 * SPECK_AREA
+    if not solid.any():
+        return 0
+    typical = float(np.median(heights[solid]))
+    return int(np.count_nonzero(solid & (heights <= 3 * typical) & (widths <= 5 * typical)))
+
+
+def _remove_colour_ink(view: np.ndarray, gray: np.ndarray, text: InkColour, *, enabled: bool,
+                       dpi: int, steps: list[ProcessingStep]) -> np.ndarray:
+    """Paint stamp ink white in ``gray`` (in place): coloured ink inside detected stamps that is
+    not of the typed text's own colour (ocr.inkcolour); returns the pixels painted."""
     nothing = np.zeros(gray.shape, dtype=bool)
     if not enabled or view.ndim == 2 or view.shape[2] == 1:
         return nothing
-    mask, tinted = _colour_ink(view)
-    dark = gray < 192  # clearly inked, after normalisation
-    # Thin coloured strokes lose chroma to JPEG, so the share counts every tinted dark pixel.
-    share = int(np.count_nonzero(tinted & dark)) / max(1, int(np.count_nonzero(dark)))
-    applied = share <= MAX_COLOUR_SHARE
-    steps.append(_step("remove_colour_ink", "white out saturated stamp-hued ink before thresholding",
+    found = stamp_ink(view, text, dpi=dpi)
+    pixels = int(np.count_nonzero(found.mask))
+    steps.append(_step("remove_colour_ink", "white out stamp ink: coloured ink inside detected "
+                       "stamps, never of the typed text's own colour",
                        min_chroma=MIN_CHROMA, halo_chroma=HALO_CHROMA, halo=HALO,
                        min_lightness=MIN_STAMP_LIGHTNESS, paper_hues=list(PAPER_HUES),
-                       colour_share_of_ink=round(share, 4), applied=applied,
-                       pixels=int(np.count_nonzero(mask)) if applied else 0))
-    if not applied:  # the typed text itself is coloured (violet ribbon, blue carbon): keep it
-        return nothing
-    gray[mask] = 255
-    return mask
+                       text_ink=text.as_json(), hue_tolerance=HUE_TOLERANCE,
+                       stamps=[b.as_list() for b in found.stamps], applied=pixels > 0,
+                       pixels=pixels))
+    gray[found.mask] = 255
+    return found.mask
 
 
 def _step(name: str, description: str, **settings: Any) -> ProcessingStep:
@@ -207,12 +311,7 @@ def estimate_skew(image: np.ndarray, *, max_degrees: float = SKEW_RANGE,
 def rotate(image: np.ndarray, degrees: float, *, border_value: float | tuple[float, ...]) -> np.ndarray:
     """Rotate counter-clockwise by ``degrees`` on a canvas grown to keep the whole page."""
     rows, cols = image.shape[:2]
-    matrix = cv2.getRotationMatrix2D((cols / 2, rows / 2), degrees, 1.0)  # centre as (x, y)
-    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
-    out_rows = int(np.ceil(rows * cos + cols * sin - 1e-6))
-    out_cols = int(np.ceil(cols * cos + rows * sin - 1e-6))
-    matrix[0, 2] += (out_cols - cols) / 2
-    matrix[1, 2] += (out_rows - rows) / 2
+    matrix, out_rows, out_cols = rotation_matrix(rows, cols, degrees)
     channels = 1 if image.ndim == 2 else image.shape[2]
     fill = (border_value,) * channels if isinstance(border_value, int | float) else border_value
     return cv2.warpAffine(image, matrix, (out_cols, out_rows), flags=cv2.INTER_LINEAR,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,24 +18,55 @@ from ocr.detect.regions import Region
 from ocr.exceptions import OcrError
 from ocr.flag import Flag
 from ocr.fsutil import atomic_write_text
+from ocr.geometry import PageGeometry
+from ocr.inkcolour import InkColour, foreign_colour_mask
 from ocr.pagexml import GraphicRegion
-from ocr.preprocess import binarize
+from ocr.preprocess import binarize, paper_colour
 from ocr.records import Box
+from ocr.reframe import reframe_region
 from ocr.tesseract import Word
 
 
 def detect_regions(view_path: Path, ocr_path: Path, words: Sequence[Word], *, dpi: int,
                    languages: str, min_word_conf: float, detectors: Sequence[str],
-                   read_stamps: bool, timeout: float) -> list[Region]:
-    """Every detector on one page; each stamp's own text is OCRed from its cleaned crop."""
+                   read_stamps: bool, timeout: float,
+                   geometry: PageGeometry | None = None,
+                   text_ink: InkColour | None = None, read_as_loaded: bool = False
+                   ) -> list[Region]:
+    """Every detector on one page; each stamp's own text is OCRed from its cleaned crop.
+
+    With ``geometry``, ``view_path`` is the page as loaded and ``ocr_path`` and ``words`` are in
+    the OCR frame: detection runs in that frame (the page's paper, never the scanner bed) and
+    the regions come back in the page's pixels. ``read_as_loaded``: ``ocr_path`` and ``words``
+    are of the page as loaded and are moved into the frame first. Ink of the typed text's own
+    colour (``text_ink``) is never taken for a stamp or a pen."""
     view = cv2.imread(str(view_path), cv2.IMREAD_UNCHANGED)
     ocr_img = cv2.imread(str(ocr_path), cv2.IMREAD_GRAYSCALE)
     if view is None or ocr_img is None:
         raise OcrError("cannot read the page images for detection", path=view_path)
+    detect = partial(detect_regions_in_frame, dpi=dpi, languages=languages,
+                     min_word_conf=min_word_conf, detectors=detectors, read_stamps=read_stamps,
+                     timeout=timeout, text_ink=text_ink)
+    if geometry is None or geometry.is_identity:
+        return detect(view, ocr_img, words)
+    if read_as_loaded:
+        ocr_img = geometry.to_frame(ocr_img, fill=paper_colour(ocr_img))
+        words = [replace(w, box=geometry.box_to_frame(w.box)) for w in words]
+    frame = detect(geometry.to_frame(view, fill=paper_colour(view)), ocr_img, words)
+    return [reframe_region(r, geometry) for r in frame]
+
+
+def detect_regions_in_frame(view: np.ndarray, ocr_img: np.ndarray, words: Sequence[Word], *,
+                            dpi: int, languages: str, min_word_conf: float,
+                            detectors: Sequence[str], read_stamps: bool, timeout: float,
+                            text_ink: InkColour | None = None) -> list[Region]:
+    """Every detector on a page's colour view and OCR image of the same frame as ``words``."""
     if np.count_nonzero((ocr_img > 0) & (ocr_img < 255)):  # gray OCR input: detectors want ink
         ocr_img = binarize(ocr_img)
-    regions = detect_page(view, ocr_img, None, list(words), dpi=dpi, min_word_conf=min_word_conf,
-                          detectors=detectors) if detectors else []
+    colour = foreign_colour_mask(view, text_ink) if text_ink is not None and view.ndim == 3 \
+        else None
+    regions = detect_page(view, ocr_img, colour, list(words), dpi=dpi,
+                          min_word_conf=min_word_conf, detectors=detectors) if detectors else []
     regions += garbage_flags(words) + short_line_flags(words, ocr_img)
     if read_stamps:
         regions = [_with_stamp_text(view, r, languages, dpi, timeout) for r in regions]

@@ -456,13 +456,15 @@ def _page_json(page: RecognisedPage, page_scores: Sequence[PageScore],
         "page": page.job.page_number, "image_sha256": page.prepared.image_sha256,
         "size": [page.prepared.rows, page.prepared.cols], "dpi": page.prepared.dpi,
         "skew_degrees": round(page.prepared.skew_degrees, 3),
+        "geometry": page.prepared.geometry.as_json(),
         "mean_confidence": _num(page.mean_confidence), "words": page.word_count,
         "score": score_json(ps.score) if ps else None,
         "differences": [{"ref": s.ref_text, "ocr": s.ocr_text, "kind": s.kind}
                         for s in (ps.score.spans if ps else [])],
         "outputs": page_outputs(page),
-        "steps": [asdict(s) for s in page.prepared.steps],
+        "steps": [asdict(s) for s in page.steps],
         "provenance": page_provenance(page),
+        "warnings": [w.as_json() for w in page.warnings],
         "seconds": {k: round(v, 3) for k, v in {**page.prepared.seconds, **page.seconds}.items()},
         "flags": [index for index, _ in flags],
     }
@@ -480,9 +482,14 @@ def page_outputs(page: RecognisedPage) -> dict[str, str]:
 
 
 def page_provenance(page: RecognisedPage) -> dict[str, Any]:
-    return {"tesseract": page.ocr.tesseract_version, "traineddata": page.ocr.traineddata,
-            "languages": page.ocr.languages, "psm": page.ocr.psm, "oem": page.ocr.oem,
-            "archival-ocr": __version__}
+    """What made the page's text: versions, settings, the reading kept (ocr.readings) and why,
+    and how many times tesseract ran (readings and stamp crops)."""
+    out = {"tesseract": page.ocr.tesseract_version, "traineddata": page.ocr.traineddata,
+           "languages": page.ocr.languages, "psm": page.ocr.psm, "oem": page.ocr.oem,
+           "archival-ocr": __version__, "tesseract_calls": page.tesseract_calls}
+    if page.choice is not None:
+        out |= {"reading": page.choice.kept, "readings": page.choice.as_json()}
+    return out
 
 
 # --- batch figures ---------------------------------------------------------------------------
@@ -501,7 +508,17 @@ def batch_figures(documents: Sequence[DocumentResult], *,
         if scores:
             html = d.report_path.with_name("report.html")
             rows.append((d.scan.document, scores, str(html)))
-    return {"scoring": aggregate_figures(rows, profiles=profiles, unit="document")}
+    return {"scoring": aggregate_figures(rows, profiles=profiles, unit="document"),
+            **empty_page_figures(documents)}
+
+
+def empty_page_figures(documents: Sequence[DocumentResult]) -> dict[str, Any]:
+    """Pages with ink on which (almost) no text was read: their count and which they are."""
+    from ocr.page_checks import NO_TEXT_ON_INK
+
+    pages = [{"document": d.scan.document, "page": p.job.page_number, "message": w.message}
+             for d in documents for p in d.pages for w in p.warnings if w.kind == NO_TEXT_ON_INK]
+    return {"empty_pages": len(pages), "empty_page_list": pages}
 
 
 def aggregate_figures(rows: Sequence[tuple[str, Mapping[str, TextScore], str | None]], *,

@@ -46,7 +46,13 @@ class Settings(BaseSettings):
     )
     remove_colour_ink: bool = Field(True, description="remove stamp-coloured ink from the OCR image")
     deskew: bool = Field(True, description="estimate and correct page skew")
+    page_frame: bool = Field(
+        True, description="OCR only the page's paper: crop dark bands, scanner bed, gutter and "
+        "facing page (boxes stay in the scan's pixels)")
     denoise: bool = Field(True, description="remove speckle from the binarized page")
+    readings: Literal["auto", "original", "processed"] = Field(
+        "auto", description="what tesseract reads: the page as loaded, and the preprocessed page "
+        "only when that reading is doubtful (auto); or just one of them")
     binarize: bool = Field(
         False, description="send tesseract our binarized page instead of the deskewed, "
         "background-normalised gray page (gray measured better: see README)")

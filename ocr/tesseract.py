@@ -140,14 +140,16 @@ def traineddata_info(languages: str) -> dict[str, str]:
     return info
 
 
-def run_ocr(image_path: Path, out_stem: Path, *, languages: str, psm: int, oem: int, dpi: int,
-            timeout: float, formats: Sequence[str], choices: bool = False) -> OcrOutput:
+def run_ocr(image_path: Path, out_stem: Path, *, languages: str, psm: int, oem: int,
+            dpi: int | None, timeout: float, formats: Sequence[str],
+            choices: bool = False) -> OcrOutput:
     """OCR one page image file in a single tesseract run; outputs land atomically at out_stem.*.
 
     With ``choices`` the same run also records each character's confidence and the other
     characters the LSTM considered there, in ``<out_stem>.choices.json`` (outputs["choices"],
     read by :func:`read_choices`); the delivered hOCR, if asked for, stays word-level. When those
-    records cannot be read, the page goes on without them."""
+    records cannot be read, the page goes on without them. ``dpi`` None leaves the resolution
+    to the image file (or tesseract's estimate), as stock tesseract does."""
     _env()
     wanted = [f for f in dict.fromkeys(["tsv", *formats]) if f in _TESS_FORMATS]
     made = [*wanted, "hocr"] if choices and "hocr" not in wanted else wanted
@@ -177,8 +179,8 @@ def run_ocr(image_path: Path, out_stem: Path, *, languages: str, psm: int, oem: 
 
 
 def _call(image_path: Path, base: Path, *, wanted: list[str], languages: str, psm: int, oem: int,
-          dpi: int, timeout: float, choices: bool = False) -> None:
-    config = f"--psm {psm} --oem {oem} --dpi {dpi}"
+          dpi: int | None, timeout: float, choices: bool = False) -> None:
+    config = f"--psm {psm} --oem {oem}" + (f" --dpi {dpi}" if dpi else "")
     if choices:  # per character in the hOCR: its box and confidence, the LSTM's alternatives
         config += " -c lstm_choice_mode=2 -c hocr_char_boxes=1"
     if "tsv" in wanted:

@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(tesseract-ocr tesseract-ocr-rus tesseract-ocr-script-cyrl poppler-utils
+APT_PACKAGES=(tesseract-ocr tesseract-ocr-rus tesseract-ocr-script-cyrl tesseract-ocr-fra
+  tesseract-ocr-dan poppler-utils
   fonts-freefont-ttf fonts-paratype fonts-cmu fonts-dejavu-core unpaper)
 # libatomic1: Playwright's node driver links it; a fresh Debian lacks it (priority optional).
 BROWSER_PACKAGES=(chromium chromium-driver libatomic1)

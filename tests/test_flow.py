@@ -99,13 +99,13 @@ def test_run_state_names_tasks_and_artifacts(flow_run) -> None:
 
 
 def test_rerun_is_served_from_cache_without_tesseract(flow_run, monkeypatch) -> None:
-    import ocr.pipeline as pipeline
+    import ocr.readings as readings
     from flows.batch import run_flow
 
     summary, settings, scans, gt = flow_run
     calls: list[Path] = []
-    real = pipeline.run_ocr
-    monkeypatch.setattr(pipeline, "run_ocr", lambda img, *a, **k: calls.append(img) or real(img, *a, **k))
+    real = readings.run_ocr
+    monkeypatch.setattr(readings, "run_ocr", lambda img, *a, **k: calls.append(img) or real(img, *a, **k))
     start = time.perf_counter()
     again = run_flow([str(scans)], ground_truth=str(gt), settings=settings)
     elapsed = time.perf_counter() - start
@@ -116,14 +116,14 @@ def test_rerun_is_served_from_cache_without_tesseract(flow_run, monkeypatch) -> 
 
 def test_deterministic_errors_fail_alone_and_transient_ones_are_retried(
         prefect_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import ocr.pipeline as pipeline
+    import ocr.readings as readings
     from flows.batch import run_flow
     from ocr import exceptions as ex
     from ocr.settings import load_settings
 
     scans, gt = _inbox(tmp_path, n=3)
     calls: dict[str, int] = {}
-    real = pipeline.run_ocr
+    real = readings.run_ocr
 
     def poisoned(img: Path, out_stem: Path, **kw: object):
         doc = out_stem.parent.name
@@ -134,7 +134,7 @@ def test_deterministic_errors_fail_alone_and_transient_ones_are_retried(
             raise ex.TesseractCrashError(path=img)
         return real(img, out_stem, **kw)
 
-    monkeypatch.setattr(pipeline, "run_ocr", poisoned)
+    monkeypatch.setattr(readings, "run_ocr", poisoned)
     settings = load_settings(None, output_dir=tmp_path / "out", workers=2, dpi=150)
     summary = run_flow([str(scans)], ground_truth=str(gt), settings=settings)
     assert calls == {"memo-1": 1, "memo-2": 2, "memo-3": 1}  # no retry of a deterministic error

@@ -94,27 +94,31 @@ def test_database_holds_runs_documents_pages_and_failures(result) -> None:
 def test_outputs_are_complete_and_no_temp_files_remain(result) -> None:
     res, settings, _ = result
     doc = settings.output_dir / "good-bom"
-    for suffix in (".txt", ".tsv", ".hocr", ".alto.xml", ".page.xml", ".view.jpg", ".ocr.png",
+    for suffix in (".txt", ".tsv", ".hocr", ".alto.xml", ".page.xml", ".view.jpg",
                    ".choices.json"):
         assert (doc / f"p001{suffix}").stat().st_size > 0
+    # The processed page is made only when tesseract reads it (a doubtful first reading).
+    (page,) = next(d for d in res.documents if d.scan.document == "good-bom").pages
+    read = [r.name for r in page.choice.readings]
+    assert (doc / "p001.ocr.png").is_file() == ("processed" in read)
     assert (doc / "report.json").is_file() and (doc / "good-bom.txt").is_file()
     assert not [p for p in settings.output_dir.rglob("*") if p.name.endswith(".tmp")
-                or p.name.startswith(".tess-")]
+                or p.name.startswith(".tess-") or p.name.startswith(".p001.")]
 
 
 def test_injected_tesseract_timeout_fails_one_page_and_leaves_no_output(
         batch: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import ocr.pipeline as pipeline
+    import ocr.readings as readings
     from ocr.settings import load_settings
 
-    real = pipeline.run_ocr
+    real = readings.run_ocr
 
     def flaky(image_path: Path, out_stem: Path, **kw: object):
         if "good-bom" in str(out_stem):
             raise ex.TesseractTimeoutError(path=image_path)
         return real(image_path, out_stem, **kw)
 
-    monkeypatch.setattr(pipeline, "run_ocr", flaky)
+    monkeypatch.setattr(readings, "run_ocr", flaky)
     scans, gt = batch
     settings = load_settings(None, output_dir=tmp_path / "out", workers=1, dpi=150)
     res = run_batch([scans / "good-bom.png", scans / "good-cp1251.png"], gt_dir=gt,
@@ -132,10 +136,11 @@ def test_injected_tesseract_timeout_fails_one_page_and_leaves_no_output(
 def test_rerun_is_served_from_the_stage_cache_and_a_setting_reruns_only_its_stage(
         batch: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import ocr.pipeline as pipeline
+    import ocr.readings as readings
     from ocr.settings import load_settings
 
     calls = {"ocr": 0, "preprocess": 0}
-    real_ocr, real_pre = pipeline.run_ocr, pipeline.preprocess
+    real_ocr, real_pre = readings.run_ocr, pipeline.frame_page
 
     def count_ocr(*a: object, **k: object):
         calls["ocr"] += 1
@@ -145,18 +150,22 @@ def test_rerun_is_served_from_the_stage_cache_and_a_setting_reruns_only_its_stag
         calls["preprocess"] += 1
         return real_pre(*a, **k)
 
-    monkeypatch.setattr(pipeline, "run_ocr", count_ocr)
-    monkeypatch.setattr(pipeline, "preprocess", count_pre)
+    monkeypatch.setattr(readings, "run_ocr", count_ocr)
+    monkeypatch.setattr(pipeline, "frame_page", count_pre)
     scans, gt = batch
     files = [scans / "good-bom.png", scans / "good-cp1251.png"]
     base = dict(output_dir=tmp_path / "out", workers=1, dpi=150)
+    def readings_of(result: object) -> list[int]:  # tesseract runs over each page's images
+        return [p.choice.tesseract_calls for d in result.documents for p in d.pages]
+
     first = run_batch(files, gt_dir=gt, settings=load_settings(None, **base))
-    assert calls == {"ocr": 2, "preprocess": 2}
+    made = readings_of(first)
+    assert calls == {"ocr": sum(made), "preprocess": 2} and len(made) == 2
     again = run_batch(files, gt_dir=gt, settings=load_settings(None, **base))
-    assert calls == {"ocr": 2, "preprocess": 2}  # nothing recomputed
+    assert calls == {"ocr": sum(made), "preprocess": 2}  # nothing recomputed
     assert [d.score.cer for d in again.documents] == [d.score.cer for d in first.documents]
-    run_batch(files, gt_dir=gt, settings=load_settings(None, psm=6, **base))
-    assert calls == {"ocr": 4, "preprocess": 2}  # an OCR setting reruns OCR only
+    psm6 = readings_of(run_batch(files, gt_dir=gt, settings=load_settings(None, psm=6, **base)))
+    assert calls == {"ocr": sum(made) + sum(psm6), "preprocess": 2}  # OCR setting: OCR only
     (tmp_path / "out" / "good-bom" / "p001.tsv").unlink()  # a lost output is redone
-    run_batch(files, gt_dir=gt, settings=load_settings(None, psm=6, **base))
-    assert calls == {"ocr": 5, "preprocess": 2}
+    redone = run_batch(files, gt_dir=gt, settings=load_settings(None, psm=6, **base))
+    assert calls == {"ocr": sum(made) + sum(psm6) + readings_of(redone)[0], "preprocess": 2}

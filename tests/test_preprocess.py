@@ -382,9 +382,9 @@ def test_steps_record_every_stage_with_its_settings() -> None:
     result = pp.preprocess(paper_rotate(page, 2.0))
     assert abs(result.skew_degrees - 2.0) < MAX_RESIDUAL
     assert [s.id for s in result.steps] == [
-        "preprocess.estimate_skew", "preprocess.rotate", "preprocess.to_gray",
-        "preprocess.normalise_background", "preprocess.remove_colour_ink", "preprocess.binarize",
-        "preprocess.denoise"]
+        "preprocess.estimate_skew", "preprocess.rotate", "preprocess.measure_ink",
+        "preprocess.to_gray", "preprocess.normalise_background", "preprocess.remove_colour_ink",
+        "preprocess.binarize", "preprocess.denoise"]
     for step in result.steps:
         assert step.category == "preprocessing" and step.description and step.settings
         json.dumps(step.settings)  # plain values, storable as provenance
@@ -395,7 +395,8 @@ def test_steps_record_every_stage_with_its_settings() -> None:
     assert by_id["preprocess.remove_colour_ink"]["pixels"] == np.count_nonzero(result.colour_ink_mask)
     quiet = pp.preprocess(page, deskew=False, denoise=False, remove_colour_ink=False)
     assert [s.id for s in quiet.steps] == [
-        "preprocess.to_gray", "preprocess.normalise_background", "preprocess.binarize"]
+        "preprocess.measure_ink", "preprocess.to_gray", "preprocess.normalise_background",
+        "preprocess.binarize"]
 
 
 @pytest.mark.parametrize("bad", [np.zeros((0, 5), np.uint8), np.zeros((5, 5), np.float32),

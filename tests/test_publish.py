@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from ocr.load import inspect_scan, load_page
-from ocr.publish.frame import Affine, boxes_to_loaded, rotation
+from ocr.publish.frame import Affine, rotation
 from ocr.publish.pdf import PdfPage, write_pdf
 from ocr.publish.pdfa import DocumentInfo
 from ocr.records import Box
@@ -89,10 +89,7 @@ def test_rotation_is_the_map_of_the_deskew() -> None:
         x, y = m.apply(252, 52)
         assert abs(x - (moved.left + moved.width / 2)) < 1.5
         assert abs(y - (moved.top + moved.height / 2)) < 1.5
-        steps = [{"id": "preprocess.rotate", "settings": {"degrees": degrees}}]
-        back = boxes_to_loaded(steps, box_rows=out.shape[0], box_cols=out.shape[1],
-                               loaded_rows=400, loaded_cols=300)
-        assert back.apply(x, y) == pytest.approx((252, 52), abs=1e-6)
+        assert m.inverse().apply(x, y) == pytest.approx((252, 52), abs=1e-6)
 
 
 @pytest.mark.integration

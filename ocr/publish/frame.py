@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 Point = tuple[float, float]
 
@@ -89,19 +88,3 @@ def rotation(degrees: float, *, rows: int, cols: int, out_rows: int, out_cols: i
     return Affine(alpha, -beta, beta, alpha,
                   (1 - alpha) * cx - beta * cy + (out_cols - cols) / 2,
                   beta * cx + (1 - alpha) * cy + (out_rows - rows) / 2)
-
-
-def boxes_to_loaded(steps: Sequence[Mapping[str, Any]], *, box_rows: int, box_cols: int,
-                    loaded_rows: int, loaded_cols: int) -> Affine:
-    """From the frame the page's word boxes are in to the page image as ocr.load loaded it.
-
-    Boxes are in the deskewed frame (the page rotated on a grown canvas of box_rows x
-    box_cols) when preprocessing recorded a rotate step ("preprocess.rotate"): that rotation
-    is undone here. When
-    the boxes are delivered in the loaded page's own frame, this must be the identity."""
-    for step in steps:
-        if str(step.get("id", "")).rsplit(".", 1)[-1] == "rotate":
-            degrees = float((step.get("settings") or {}).get("degrees", 0.0))
-            return rotation(degrees, rows=loaded_rows, cols=loaded_cols, out_rows=box_rows,
-                            out_cols=box_cols).inverse()
-    return Affine()

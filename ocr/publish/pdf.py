@@ -13,7 +13,6 @@ from typing import Any
 
 from ocr.fsutil import temp_tag
 from ocr.load import ScanInfo
-from ocr.publish.frame import boxes_to_loaded
 from ocr.publish.images import PageImage, ScanPages, scan_pages
 from ocr.publish.pdfa import DocumentInfo, info_dict, write_identification
 from ocr.publish.pdfobj import Name, PdfFileWriter, PdfValue, Ref, number
@@ -23,8 +22,8 @@ from ocr.tesseract import Word
 
 @dataclass(frozen=True)
 class PdfPage:
-    """One page to publish: its number in the scan, the dpi it was loaded at, its words, and
-    the frame its word boxes are in (the OCR image's size and the preprocessing steps)."""
+    """One page to publish: its number in the scan, the dpi it was loaded at, its words (boxes
+    in the pixels of the page as loaded) and its size and preprocessing steps."""
 
     number: int
     dpi: int
@@ -59,8 +58,7 @@ def _write_page(writer: PdfFileWriter, source: ScanPages, page: PdfPage, *, font
                 tree: Ref) -> tuple[Ref, str]:
     image = source.page(page.number, dpi=page.dpi)
     rows, cols = image.loaded_size
-    to_user = boxes_to_loaded(page.steps, box_rows=page.box_rows, box_cols=page.box_cols,
-                              loaded_rows=rows, loaded_cols=cols).then(image.to_user)
+    to_user = image.to_user  # word boxes are in the pixels of the page as loaded (ocr.reframe)
     ops = (b"q " + b" ".join(number(v) for v in image.placement.as_list()) + b" cm /Im0 Do Q\n"
            + text_operators(place_words(page.words, to_user), font="F0"))
     entries: dict[str, PdfValue] = {

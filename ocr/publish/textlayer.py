@@ -94,13 +94,15 @@ def _place(text: str, left: float, right: float, top: float, bottom: float,
 
 
 def place_words(words: Sequence[Word], to_user: Affine) -> Iterator[Placed]:
-    """Each word on its line's common baseline (the line's bottom), as tall as the line, and
-    followed by a space stretched to the next word, so text extraction keeps the words apart."""
+    """Each word on the baseline it shares with its neighbours on the line (their bottom), as
+    tall as they are together, and followed by a space stretched to the next word, so text
+    extraction keeps the words apart. Neighbours only: a line of a skewed page slopes."""
     for _, group in groupby(words, key=lambda w: w.line_key):
         line = list(group)
-        top = min(w.box.top for w in line)
-        bottom = max(w.box.bottom for w in line)
         for i, word in enumerate(line):
+            near = line[max(0, i - 1):i + 2]
+            top = min(w.box.top for w in near)
+            bottom = max(w.box.bottom for w in near)
             last = i == len(line) - 1
             following = None if last else line[i + 1].box.left
             # Up to the next word (never past it, so extraction sees the gap as a space).

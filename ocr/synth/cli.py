@@ -21,13 +21,17 @@ def synth_command(
     levels: Annotated[str, typer.Option(
         help="degradation levels, comma-separated, taken in turn")] = ",".join(LEVELS),
     dpi: Annotated[int, typer.Option(min=100, max=1200, help="scan resolution")] = 300,
+    conditions: Annotated[str, typer.Option(
+        help="archival cases, comma-separated, taken in turn by runs of pages covering every "
+        "level stamped and not: plain, dark_frame, gutter, violet_ribbon, blue_ribbon, "
+        "faded_yellow, or 'all'")] = "plain",
     workers: Annotated[int | None, typer.Option(
         "--workers", "-j", min=1, help="pages rendered in parallel (default: all cores)")] = None,
 ) -> None:
     """Render synthetic typescript pages (A4) with exact ground truth: <name>.jpg or .png, the
     typed text <name>.gt.txt, every region (typed lines, stamps, handwriting, signatures, marks)
     in <name>.regions.json, and manifest.json. Every other page of each level is stamped."""
-    from ocr.synth.generate import generate_set
+    from ocr.synth.generate import CONDITIONS, generate_set
 
     wanted = tuple(part.strip() for part in levels.split(",") if part.strip())
     unknown = [level for level in wanted if level not in LEVELS]
@@ -35,9 +39,15 @@ def synth_command(
         typer.echo(f"error: unknown level(s) {', '.join(unknown) or '(none)'}; "
                    f"choose from {', '.join(LEVELS)}", err=True)
         raise typer.Exit(2)
+    cases = CONDITIONS if conditions.strip() == "all" else tuple(
+        part.strip() for part in conditions.split(",") if part.strip())
+    if not cases or any(c not in CONDITIONS for c in cases):
+        typer.echo(f"error: unknown condition(s) in {conditions!r}; choose from "
+                   f"{', '.join(CONDITIONS)} or all", err=True)
+        raise typer.Exit(2)
     manifest = generate_set(out, pages=pages, seed=seed, levels=wanted, dpi=dpi,
                             workers=workers or os.cpu_count() or 1,
-                            progress=lambda line: typer.echo(line, err=True))
+                            progress=lambda line: typer.echo(line, err=True), conditions=cases)
     stamped = sum(item["stamped"] for item in manifest["items"])
     typer.echo(f"{len(manifest['items'])} pages ({stamped} stamped) over {', '.join(wanted)} "
                f"written to {out}; manifest: {out / 'manifest.json'}")

@@ -25,6 +25,11 @@ from ocr.synth.texts import CorpusDocument, corpus_documents
 from ocr.synth.typescript import PageKind, sample_geometry, type_page
 
 GENERATOR = "ocr.synth.generate"
+# How the page was scanned or typed beyond its level: "plain", or one of the archival cases a
+# pipeline must survive (a dark scanner bed, a book's facing page and gutter, violet or blue
+# ribbon, faded tinted letters on yellowed paper).
+CONDITIONS = ("plain", "dark_frame", "gutter", "violet_ribbon", "blue_ribbon", "faded_yellow")
+COLOUR_CONDITIONS = ("violet_ribbon", "blue_ribbon", "faded_yellow")
 COORDINATES = "pixels of the page image at its dpi; box is [left, top, width, height]"
 DAMAGE_TYPES = ("fold", "punch_hole")
 VARIANT_ODDS = (0.5, 0.3, 0.2)  # colour, grey, bilevel
@@ -42,11 +47,13 @@ class PagePlan:
     dpi: int = 300
     fonts: tuple[str, ...] = ()  # typewriter faces to draw from (default: every installed one)
     sources: tuple[str, ...] = ()  # corpus files to draw texts from (default: all of them)
+    condition: str = "plain"
 
     @property
     def name(self) -> str:
         marks = "stamped" if self.marked else "typed"
-        return f"synth-{self.index:03d}-{self.level}-{self.variant}-{marks}"
+        extra = "" if self.condition == "plain" else f"-{self.condition}"
+        return f"synth-{self.index:03d}-{self.level}-{self.variant}-{marks}{extra}"
 
     @property
     def suffix(self) -> str:
@@ -56,13 +63,19 @@ class PagePlan:
 
 def plan_set(*, pages: int, seed: int, levels: Sequence[str] = LEVELS, dpi: int = 300,
              fonts: Sequence[str] = (), sources: Sequence[str] = (),
-             variants: Sequence[Variant] = (), stamped: bool = True) -> list[PagePlan]:
+             variants: Sequence[Variant] = (), stamped: bool = True,
+             conditions: Sequence[str] = ("plain",)) -> list[PagePlan]:
     """``pages`` pages over ``levels`` in turn; within each level every other page is stamped
     (none when not ``stamped``). ``fonts``, ``sources`` (corpus file names) and ``variants``
     narrow what pages are drawn from, so that sets with disjoint texts, faces and scans can be
-    made (the defaults keep every earlier seed's pages as they were)."""
+    made (the defaults keep every earlier seed's pages as they were). ``conditions`` are taken
+    in turn by runs of 2 x len(levels) pages (every level, stamped and not); ribbon and faded
+    pages are colour scans."""
     for level in levels:
         level_style(level, variant="colour", rng=np.random.default_rng(0))  # validates the name
+    unknown = [c for c in conditions if c not in CONDITIONS]
+    if unknown or not conditions:
+        raise ValueError(f"unknown condition(s) {unknown}; choose from {', '.join(CONDITIONS)}")
     plans = []
     for index in range(pages):
         page_seed = int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
@@ -72,9 +85,32 @@ def plan_set(*, pages: int, seed: int, levels: Sequence[str] = LEVELS, dpi: int 
             variant = variants[int(rng.integers(len(variants)))]
         level = levels[index % len(levels)]
         marked = stamped and (index // len(levels)) % 2 == 0
+        condition = conditions[(index // (2 * len(levels))) % len(conditions)]
+        if condition in COLOUR_CONDITIONS:
+            variant = "colour"
         plans.append(PagePlan(index + 1, level, variant, marked, page_seed, dpi,
-                              tuple(fonts), tuple(sources)))
+                              tuple(fonts), tuple(sources), condition))
     return plans
+
+
+def condition_style(style: RenderStyle, condition: str, *, rng: np.random.Generator
+                    ) -> RenderStyle:
+    """The level's style with the page's condition: its scan bed, or its ribbon and paper."""
+    if condition in ("dark_frame", "gutter"):
+        return dataclasses.replace(style, bed=condition)
+    jitter = rng.integers(-12, 13, 3)
+    if condition == "violet_ribbon":
+        ink = (95, 55, 140)
+    elif condition == "blue_ribbon":
+        ink = (45, 65, 140)
+    elif condition == "faded_yellow":
+        red, green, blue = (int(v) for v in np.array((232, 212, 160)) + rng.integers(-6, 7, 3))
+        return dataclasses.replace(style, ink_rgb=(125, 92, 62), paper_rgb=(red, green, blue),
+                                   ink_density=style.ink_density * rng.uniform(0.6, 0.75))
+    else:
+        return style
+    red, green, blue = (int(v) for v in np.array(ink) + jitter)
+    return dataclasses.replace(style, ink_rgb=(red, green, blue))
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,6 +144,9 @@ def build_page(plan: PagePlan) -> tuple[PageSpec, RenderStyle, tuple[dict[str, A
     """The page's style, typed lines and (for a stamped page) marks, all from its seed."""
     rng = np.random.default_rng([plan.seed, 1])
     style = level_style(plan.level, variant=plan.variant, rng=rng, fonts=plan.fonts)
+    if plan.condition != "plain":  # its own draws: plain pages stay as they always were
+        style = condition_style(style, plan.condition,
+                                rng=np.random.default_rng([plan.seed, 2]))
     geo = sample_geometry(rng, dpi=plan.dpi, page_rows=round(style.page_rows * plan.dpi / 300),
                           page_cols=round(style.page_cols * plan.dpi / 300))
     style = dataclasses.replace(style, pitch_px=round(geo.pitch / geo.scale))
@@ -169,7 +208,7 @@ def page_record(generated: GeneratedPage) -> dict[str, Any]:
     return {
         "scan": plan.name + plan.suffix, "generator": GENERATOR, "coordinates": COORDINATES,
         "level": plan.level, "variant": plan.variant, "stamped": plan.marked, "seed": plan.seed,
-        "page_kind": generated.kind,
+        "condition": plan.condition, "page_kind": generated.kind,
         "document": {"source": doc.source, "kind": doc.kind, "subject": doc.subject},
         "pages": [{"page": 1, "seed": plan.seed, **data}],
     }
@@ -199,6 +238,7 @@ def write_page(plan: PagePlan, out: Path) -> dict[str, Any]:
             "regions": f"{plan.name}.regions.json", "level": plan.level,
             "variant": plan.variant, "stamped": plan.marked, "seed": plan.seed,
             "dpi": plan.dpi, "font": generated.page.font, "source": generated.document.source,
+            "condition": plan.condition,
             "typed_lines": kinds.count("typed_line"),
             "characters": len(generated.text),
             "marks": {k: kinds.count(k) for k in sorted(set(kinds)) if k != "typed_line"}}
@@ -207,13 +247,14 @@ def write_page(plan: PagePlan, out: Path) -> dict[str, Any]:
 def generate_set(out: Path, *, pages: int, seed: int, levels: Sequence[str] = LEVELS,
                  dpi: int = 300, workers: int = 1,
                  progress: Callable[[str], None] | None = None,
-                 plans: Sequence[PagePlan] | None = None) -> dict[str, Any]:
+                 plans: Sequence[PagePlan] | None = None,
+                 conditions: Sequence[str] = ("plain",)) -> dict[str, Any]:
     """Write a whole set and its manifest.json; pages are independent, so ``workers`` processes
     give the same files as one. ``plans`` (from :func:`plan_set` with narrower settings)
     replaces the default plan."""
     out.mkdir(parents=True, exist_ok=True)
-    plans = list(plans) if plans is not None else plan_set(pages=pages, seed=seed,
-                                                           levels=levels, dpi=dpi)
+    plans = list(plans) if plans is not None else plan_set(
+        pages=pages, seed=seed, levels=levels, dpi=dpi, conditions=conditions)
     entries = []
     if workers <= 1:
         for plan in plans:
@@ -228,6 +269,6 @@ def generate_set(out: Path, *, pages: int, seed: int, levels: Sequence[str] = LE
                 if progress:
                     progress(f"[{len(entries)}/{len(plans)}] {entry['image']}")
     manifest = {"generator": GENERATOR, "seed": seed, "pages": pages, "levels": list(levels),
-                "dpi": dpi, "items": entries}
+                "conditions": list(conditions), "dpi": dpi, "items": entries}
     _write(out / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
     return manifest

@@ -16,6 +16,7 @@ from ocr.synth.ink import apply_ink, apply_patch
 from ocr.synth.layout import TypedLine
 from ocr.synth.marks import Mark
 from ocr.synth.regions import Region, RegionType, region_from_points, transform_points
+from ocr.synth.scanbed import place_on_bed
 from ocr.synth.stamp import Stamp, render_stamp
 from ocr.synth.style import RenderStyle
 from ocr.synth.typed import render_typed, show_through
@@ -78,8 +79,8 @@ def render_page(spec: PageSpec, *, seed: int | np.random.Generator,
     """
     style = style or RenderStyle()
     # Children 0-5 are those of the first renderer, so old seeds still give the same pages.
-    strike_rng, ink_rng, stamp_rng, hand_rng, paper_rng, scan_rng, mark_rng, damage_rng = (
-        _generator(seed).spawn(8))
+    strike_rng, ink_rng, stamp_rng, hand_rng, paper_rng, scan_rng, mark_rng, damage_rng, bed_rng = (
+        _generator(seed).spawn(9))
     if typing_seed is not None:
         strike_rng = _generator(typing_seed).spawn(1)[0]
     font = _font_name(style, strike_rng)
@@ -105,6 +106,7 @@ def render_page(spec: PageSpec, *, seed: int | np.random.Generator,
         apply_patch(sheet, patch, rgb=mark.rgb)
         outlines.append((mark.region_type, patch.corners, mark.text))
     outlines.extend(damage_sheet(sheet, style, rng=damage_rng))
+    sheet, offset = place_on_bed(sheet, style.bed, rng=bed_rng)
     angle = skew_angle(style, rng=scan_rng)
     image, matrix = rotate_page((sheet * 255.0 + 0.5).astype(np.uint8), angle_deg=angle)
     dust(image, count=style.speckles, rng=scan_rng)
@@ -112,8 +114,9 @@ def render_page(spec: PageSpec, *, seed: int | np.random.Generator,
     image = scanner(to_grey(image) if grey else image, style, rng=scan_rng)
     if style.bilevel:
         image = binarise(image, threshold=style.bilevel_threshold)
+    rows, cols = image.shape[:2]
     regions = tuple(
-        region_from_points(kind, transform_points(corners, matrix), text=text,
-                           page_rows=style.page_rows, page_cols=style.page_cols)
+        region_from_points(kind, transform_points(corners + offset, matrix), text=text,
+                           page_rows=rows, page_cols=cols)
         for kind, corners, text in outlines)
     return RenderedPage(image, regions, angle, font, style.dpi, style)

@@ -61,6 +61,7 @@ class RenderStyle:
     punch_holes: int = 0  # filing holes at the left edge
     bilevel: bool = False  # a black-and-white scan: grey, then one threshold
     bilevel_threshold: float = 0.7  # of the paper's brightness: darker pixels print black
+    bed: str = ""  # what the scan shows around the page: "", "dark_frame" or "gutter"
 
 
 def carbon_copy(style: RenderStyle) -> RenderStyle:

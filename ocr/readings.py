@@ -1,0 +1,269 @@
+"""Several readings of a page, kept by a ground-truth-free estimate: the page as loaded (what
+stock tesseract reads) first, the preprocessed page only when that first reading is doubtful."""
+
+from __future__ import annotations
+
+import functools
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ocr.geometry import PageGeometry
+from ocr.quality import MODEL_PATH, dictionary_languages, word_probabilities
+from ocr.tesseract import CHOICES_SUFFIX, OcrOutput, Word, read_words, run_ocr
+
+ORIGINAL = "original"  # the page as loaded: what stock tesseract reads
+PROCESSED = "processed"  # deskewed, cropped to the paper, background and stamps cleaned
+
+
+@dataclass(frozen=True)
+class ChoiceRules:
+    """When a reading is doubtful and when another replaces it (learned on the tuning pages:
+    bench/learn_readings.py; values and provenance in ocr/data/reading_quality.json)."""
+
+    doubt_rate: float  # net characters per character read under this: doubtful
+    few_chars: float  # characters read under this share of the ink's text blobs: doubtful
+    frame_share: float  # the page's paper under this share of the scan: doubtful
+    margin: float  # another reading must beat the first's worth by this share of its characters
+    min_chars: int  # ... and of at least this many characters
+    provenance: str
+    wrong_weight: float = 1.0  # a likely wrong character costs this much of a right one
+    missing_weight: float = 1.0  # a letter of ink not read costs this much of a right one
+
+
+@functools.cache
+def choice_rules(path: Path = MODEL_PATH) -> ChoiceRules:
+    data = json.loads(path.read_text(encoding="utf-8"))["choice"]
+    return ChoiceRules(float(data["doubt_rate"]), float(data["few_chars"]),
+                       float(data["frame_share"]), float(data["margin"]),
+                       int(data["min_chars"]), str(data.get("provenance", "")),
+                       float(data.get("wrong_weight", 1.0)),
+                       float(data.get("missing_weight", 1.0)))
+
+
+@dataclass(frozen=True)
+class ReadingInput:
+    """An image of the page to read, and how its pixels map to the page as loaded."""
+
+    name: str
+    image: Path
+    geometry: PageGeometry
+    dpi: int | None  # None: the image file's own (or tesseract's estimate), as stock reads it
+
+
+@dataclass(frozen=True)
+class ReadingSummary:
+    """What provenance keeps of one reading, and the estimate it was judged by: ``net`` is the
+    characters of words likely right minus those of words likely wrong (sum of length x
+    (2p - 1), p from ocr.quality)."""
+
+    name: str
+    psm: int
+    words: int
+    chars: int
+    mean_confidence: float | None
+    dictionary_share: float | None  # of the word-like words, those the word list knows
+    net: float
+    seconds: float
+
+    @property
+    def net_rate(self) -> float:
+        return self.net / self.chars if self.chars else 0.0
+
+    @property
+    def right(self) -> float:
+        """The characters of words likely right (sum of length x p): (chars + net) / 2."""
+        return (self.chars + self.net) / 2.0
+
+    def worth(self, *, ink_blobs: int, rules: ChoiceRules) -> float:
+        """What the choice compares: characters likely right, less those likely wrong and the
+        letters the ink holds but the reading lacks, each at its rule's weight."""
+        wrong = self.chars - self.right
+        missing = max(0.0, ink_blobs - self.chars)
+        return self.right - rules.wrong_weight * wrong - rules.missing_weight * missing
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "psm": self.psm, "words": self.words, "chars": self.chars,
+                "mean_confidence": _round(self.mean_confidence),
+                "dictionary_share": _round(self.dictionary_share), "net": round(self.net, 1),
+                "net_rate": round(self.net_rate, 3), "seconds": round(self.seconds, 3)}
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One tesseract run over one image of the page (boxes in that image's frame)."""
+
+    input: ReadingInput
+    output: OcrOutput
+    words: tuple[Word, ...]
+    summary: ReadingSummary
+
+
+@dataclass(frozen=True)
+class ChoiceRecord:
+    """What a page's provenance says of its readings: the one kept, every one tried (in
+    order), why the first was doubtful and why the kept one won ("" when not doubtful)."""
+
+    kept: str
+    readings: tuple[ReadingSummary, ...]
+    doubt: str = ""
+    reason: str = ""
+
+    @property
+    def tesseract_calls(self) -> int:
+        return len(self.readings)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kept": self.kept, "doubt": self.doubt, "reason": self.reason,
+                "readings": [r.as_json() for r in self.readings]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ChoiceRecord:
+        readings = tuple(ReadingSummary(r["name"], int(r["psm"]), int(r["words"]),
+                                        int(r["chars"]), r["mean_confidence"],
+                                        r["dictionary_share"], float(r["net"]),
+                                        float(r["seconds"])) for r in data["readings"])
+        return cls(str(data["kept"]), readings, str(data["doubt"]), str(data["reason"]))
+
+
+@dataclass(frozen=True)
+class ReadingChoice:
+    """The reading kept (its outputs in place) and the record of the choice."""
+
+    kept: Reading
+    record: ChoiceRecord
+
+
+@dataclass(frozen=True)
+class OcrCall:
+    """How tesseract is run for every reading of a page."""
+
+    languages: str
+    psm: int
+    oem: int
+    timeout: float
+    formats: tuple[str, ...]
+    choices: bool
+
+
+def summarise(name: str, words: Sequence[Word], *, languages: str, psm: int,
+              seconds: float) -> ReadingSummary:
+    """The figures of a reading and its net estimate."""
+    probs = word_probabilities(words, languages)
+    confs = [w.conf for w in words if w.conf >= 0]
+    net = sum(len(w.text) * (2.0 * p - 1.0) for w, p in zip(words, probs, strict=True))
+    return ReadingSummary(name, psm, len(words), sum(len(w.text) for w in words),
+                          sum(confs) / len(confs) if confs else None,
+                          _dictionary_share(words, languages), net, seconds)
+
+
+def _dictionary_share(words: Sequence[Word], languages: str) -> float | None:
+    from ocr.quality import word_features
+
+    langs = dictionary_languages(languages)
+    if not langs:
+        return None
+    feats = [word_features(w.text, w.conf, langs) for w in words]
+    word_like = [f for f in feats if f[7] > 0]
+    return sum(f[1] for f in word_like) / len(word_like) if word_like else None
+
+
+def read(source: ReadingInput, out_stem: Path, call: OcrCall) -> Reading:
+    """One tesseract run over ``source``, its outputs at ``out_stem``.*."""
+    start = time.perf_counter()
+    output = run_ocr(source.image, out_stem, languages=call.languages, psm=call.psm,
+                     oem=call.oem, dpi=source.dpi, timeout=call.timeout, formats=call.formats,
+                     choices=call.choices)
+    words = tuple(read_words(output.tsv))
+    summary = summarise(source.name, words, languages=call.languages, psm=call.psm,
+                        seconds=time.perf_counter() - start)
+    return Reading(source, output, words, summary)
+
+
+def doubt(summary: ReadingSummary, *, ink_blobs: int, paper_share: float,
+          rules: ChoiceRules) -> str:
+    """Why a reading is doubtful ("" if it is not): the words look unlikely to be right, far
+    fewer characters than the ink's text blobs, or the scan holds more than the page."""
+    if summary.chars and summary.net_rate < rules.doubt_rate:
+        return f"net rate {summary.net_rate:.2f} < {rules.doubt_rate:.2f}"
+    if summary.chars < rules.few_chars * ink_blobs:
+        return f"{summary.chars} characters read for {ink_blobs} text blobs of ink"
+    if paper_share < rules.frame_share:
+        return f"the page's paper is {paper_share:.0%} of the scan"
+    return ""
+
+
+def better(first: ReadingSummary, other: ReadingSummary, *, ink_blobs: int,
+           rules: ChoiceRules) -> str:
+    """Why ``other`` should replace ``first`` ("" if it should not): its worth must beat the
+    first's by a margin, so that noise never trades a stock reading for a worse one."""
+    margin = rules.margin * max(first.chars, other.chars, rules.min_chars)
+    mine = first.worth(ink_blobs=ink_blobs, rules=rules)
+    theirs = other.worth(ink_blobs=ink_blobs, rules=rules)
+    if theirs > mine + margin:
+        return (f"{other.name} worth {theirs:.0f} > {first.name} worth {mine:.0f} "
+                f"+ margin {margin:.0f}")
+    return ""
+
+
+def read_page(sources: Sequence[ReadingInput], out_stem: Path, call: OcrCall, *,
+              ink_blobs: int, paper_share: float, rules: ChoiceRules | None = None,
+              ensure: Callable[[ReadingInput], None] | None = None) -> ReadingChoice:
+    """Read ``sources[0]``; if doubtful, the others in turn; keep the best by the estimate.
+    ``ensure`` is called before a source is read (to make its image when first needed).
+
+    Each reading writes beside ``out_stem`` as .<stem>.<reading>.*; the kept one's outputs are
+    renamed to ``out_stem``.* (in its own frame: see ``kept.input``), the others deleted."""
+    rules = rules or choice_rules()
+    ensure = ensure or (lambda _: None)
+    _remove_readings(out_stem, sources)  # left by a killed run
+    try:
+        ensure(sources[0])
+        readings = [read(sources[0], _work_stem(out_stem, sources[0]), call)]
+        why = doubt(readings[0].summary, ink_blobs=ink_blobs, paper_share=paper_share,
+                    rules=rules)
+        kept, reason = readings[0], ""
+        for source in sources[1:] if why else ():
+            ensure(source)
+            readings.append(read(source, _work_stem(out_stem, source), call))
+            if switch := better(kept.summary, readings[-1].summary, ink_blobs=ink_blobs,
+                                rules=rules):
+                kept, reason = readings[-1], switch
+        final = _move_outputs(kept, out_stem)
+    finally:
+        _remove_readings(out_stem, sources)
+    record = ChoiceRecord(kept.summary.name, tuple(r.summary for r in readings), why, reason)
+    return ReadingChoice(final, record)
+
+
+def _work_stem(out_stem: Path, source: ReadingInput) -> Path:
+    return out_stem.with_name(f".{out_stem.name}.{source.name}")
+
+
+def _remove_readings(out_stem: Path, sources: Sequence[ReadingInput]) -> None:
+    for source in sources:
+        work = _work_stem(out_stem, source)
+        for path in work.parent.glob(f"{work.name}.*"):
+            path.unlink(missing_ok=True)
+
+
+def _move_outputs(reading: Reading, out_stem: Path) -> Reading:
+    """The reading with its output files renamed from its work stem to ``out_stem``."""
+    old = reading.output.tsv.name.removesuffix(".tsv")
+    if "choices" not in reading.output.outputs:  # a previous run's, never left beside these
+        out_stem.with_name(out_stem.name + CHOICES_SUFFIX).unlink(missing_ok=True)
+    moved = {}
+    for fmt, path in reading.output.outputs.items():
+        target = out_stem.with_name(out_stem.name + path.name[len(old):])
+        path.replace(target)
+        moved[fmt] = target
+    output = OcrOutput(moved, reading.output.languages, reading.output.psm, reading.output.oem,
+                       reading.output.tesseract_version, reading.output.traineddata)
+    return Reading(reading.input, output, reading.words, reading.summary)
