@@ -29,7 +29,7 @@ from ocr.pipeline import (
     prepare_page,
     recognise_page,
 )
-from ocr.settings import Settings
+from ocr.settings import Settings, find_config, load_settings_from
 from ocr.store import Store
 
 
@@ -57,9 +57,15 @@ def _name(prefix: str):  # noqa: ANN202 - Prefect's task_run_name callback
     return name
 
 
+def _plan_name(parameters: dict[str, Any]) -> str:
+    names = [Path(s).name or str(s) for s in parameters.get("sources") or []]
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return f"plan {shown}" if shown else "plan"
+
+
 # Our own stage manifests (ocr.pipeline) are the cache: keyed on content hashes, settings and
 # tesseract/traineddata versions, valid only while the outputs exist; so no Prefect result cache.
-@task(name="plan", cache_policy=NO_CACHE)
+@task(name="plan", task_run_name=_plan_name, cache_policy=NO_CACHE)
 def plan_task(sources: list[str], settings: Settings
               ) -> tuple[list[PageJob], list[ScanInfo], list[PageFailure]]:
     return plan_batch([Path(s) for s in sources], settings=settings)
@@ -129,20 +135,23 @@ class PrefectExecutor:
     def finish(self, scan: ScanInfo, pages: Sequence[RecognisedPage],
                failures: Sequence[PageFailure], *, gt_dir: Path | None,
                settings: Settings) -> DocumentResult:
-        return finish_task(scan, list(pages), list(failures), str(gt_dir) if gt_dir else None,
-                           settings)
+        with tags(f"doc:{scan.document}"):
+            return finish_task(scan, list(pages), list(failures),
+                               str(gt_dir) if gt_dir else None, settings)
 
 
 @flow(name="ocr_batch", log_prints=True)
 def ocr_batch(sources: list[str], ground_truth: str | None = None,
               settings: dict[str, Any] | None = None, only_new: bool = False,
-              review_url: str | None = None) -> Any:
-    """OCR, score and flag a batch of scans (ocr.batch.run_batch on Prefect tasks). With
-    only_new (the inbox deployment), scans already processed under the same settings are
-    skipped, and each scan is claimed so that killed or concurrent runs never process a page
-    twice. Returns the batch summary."""
+              review_url: str | None = None, config: str | None = None) -> Any:
+    """OCR, score and flag a batch of scans (ocr.batch.run_batch on Prefect tasks). The
+    settings are read when the run starts: the settings file (``config``, else the nearest
+    ocr.toml), the OCR_* environment, then ``settings`` on top. With only_new (the inbox
+    deployment), scans already processed under the same settings are skipped, and each scan is
+    claimed so that killed or concurrent runs never process a page twice. Returns the batch
+    summary."""
     logger = get_run_logger()
-    cfg = Settings(**(settings or {}))
+    cfg = run_settings(sources, config=config, overrides=settings, log=logger.info)
     _ensure_limit(cfg.workers)
     result = run_batch([Path(s) for s in sources],
                        gt_dir=Path(ground_truth) if ground_truth else None, settings=cfg,
@@ -156,6 +165,17 @@ def ocr_batch(sources: list[str], ground_truth: str | None = None,
                          message=f"{len(result.failures)} page(s) or file(s) failed; "
                                  "see the 'ocr-failed-pages' artifact")
     return summary
+
+
+def run_settings(sources: Sequence[str], *, config: str | None,
+                 overrides: dict[str, Any] | None, log: Any = None) -> Settings:
+    """The settings of one run, read when it starts: the settings file (``config``, else the
+    nearest ocr.toml from the working directory or the scans), the environment, then
+    ``overrides`` (a deployment passes only what its command line fixed)."""
+    source = find_config(Path(config) if config else None, scans=[Path(s) for s in sources])
+    if log is not None:
+        log(source.describe())
+    return load_settings_from(source, **(overrides or {}))
 
 
 def _ensure_limit(workers: int) -> None:
