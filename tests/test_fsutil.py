@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 from pathlib import Path
 
@@ -30,3 +31,16 @@ def test_stale_temps_of_dead_processes_are_removed(tmp_path: Path) -> None:
     assert remove_stale_temps(tmp_path) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         f".p002.tsv.{os.getpid()}.efgh.tmp", "p001.tsv"]
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_written_files_respect_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    """Not mkstemp's 0600 (issue 20): a report is as readable as any file the user makes."""
+    from ocr.fsutil import atomic_write_text
+
+    old = os.umask(umask)
+    try:
+        path = atomic_write_text(tmp_path / "report.html", "<p>ok</p>")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == mode

@@ -161,7 +161,8 @@ def exported(run):
         for f in accepted:
             decide(s, flag_id=f.id, version=f.version, action="accept_ocr", reviewer="test")
         edit = next(f for f in flags if f.page.document.name == JOURNAL and f.page.page_number == 2
-                    and f.type == "low_confidence" and f.ocr_text.strip())
+                    and f.category != POSSIBLE_REFERENCE_ERROR and f.ocr_text.strip()
+                    and len(f.ocr_text.split()) == 1)
         decide(s, flag_id=edit.id, version=edit.version, action="edit", reviewer="test",
                text=EDITED)
         s.commit()
