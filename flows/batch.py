@@ -65,7 +65,7 @@ def _plan_name(parameters: dict[str, Any]) -> str:
 
 # Our own stage manifests (ocr.pipeline) are the cache: keyed on content hashes, settings and
 # tesseract/traineddata versions, valid only while the outputs exist; so no Prefect result cache.
-@task(name="plan", task_run_name=_plan_name, cache_policy=NO_CACHE)
+@task(name="plan", task_run_name=_plan_name, cache_policy=NO_CACHE)  # type: ignore[arg-type]
 def plan_task(sources: list[str], settings: Settings
               ) -> tuple[list[PageJob], list[ScanInfo], list[PageFailure]]:
     return plan_batch([Path(s) for s in sources], settings=settings)

@@ -45,10 +45,8 @@ def review_items(flags: Sequence[Flag], *, ocr: OcrText, reference: str | None) 
         (text_groups[home] if home is not None else loose).append(flag)
     if reference is not None:
         loose = [f for f in loose if f.type not in SETTLED_BY_REFERENCE]
-    ink = [[f] for f in loose if f.type == INK]
-    lines = by_line([f for f in loose if f.type != INK])
     return [merge(g, ocr=ocr, reference=reference)
-            for g in (*region_groups, *text_groups, *ink, *lines)]
+            for g in (*region_groups, *text_groups, *by_line(loose))]
 
 
 def _disagreement_groups(disagreements: Sequence[Flag]) -> list[list[Flag]]:
@@ -140,20 +138,21 @@ def merge(group: Sequence[Flag], *, ocr: OcrText, reference: str | None = None) 
         return replace(lead, box=box, severity=max(f.severity for f in group), reasons=reasons)
     lead = _with_spans(lead, group, ocr=ocr, reference=reference)
     detail = {k: v for f in ordered if f.type == "correction" for k, v in f.detail.items()}
+    if detail and len(group) > 1:  # the item's reading is what a decision on it replaces
+        detail["original"] = text
     return replace(lead, box=box, ocr_text=text, severity=max(f.severity for f in group),
                    reasons=reasons, confidence=min(confs) if confs else None,
-                   detail={**detail, "original": text} if detail else lead.detail,
-                   suggestion=_suggestion(text, group))
+                   detail=detail or lead.detail, suggestion=_suggestion(text, group))
 
 
 def _with_spans(lead: Flag, group: Sequence[Flag], *, ocr: OcrText | None,
                 reference: str | None) -> Flag:
     """The item's reference span: from the first to the last of its members' spans (they sit
     together: the same words, or one stamp's text); its OCR text likewise."""
-    placed = [f for f in group if f.span is not None]
-    spans = [f.span for f in placed if f.ref_text.strip()]  # (text the OCR read where the
+    placed = [(f, f.span) for f in group if f.span is not None]
+    spans = [span for f, span in placed if f.ref_text.strip()]  # (text the OCR read where the
     if not spans:  # reference has none is placed there, it spans nothing of it)
-        spans = [f.span for f in placed]
+        spans = [span for _, span in placed]
     if len(spans) < 2 or reference is None:
         return lead
     start, end = min(s.ref_start for s in spans), max(s.ref_end for s in spans)
@@ -169,7 +168,7 @@ def _with_spans(lead: Flag, group: Sequence[Flag], *, ocr: OcrText | None,
 def _item_text(lead: Flag, group: Sequence[Flag], box: Box, ocr: OcrText) -> str:
     """What the OCR read in the item: a region's or disagreement's own text; for a line, the
     words inside the item's box."""
-    if lead.type in (*REGIONS, INK, "disagreement"):
+    if lead.type in (*REGIONS, "disagreement"):
         return lead.ocr_text  # (a disagreement group's: see _with_spans)
     if lead.type == "correction" and len(group) == 1:
         return str(lead.detail.get("original", lead.ocr_text)).strip()

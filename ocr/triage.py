@@ -81,9 +81,10 @@ class Evidence:
         return cls(**{name: data[name] for name in names if name in data})
 
 
+# Signed evidence only: what was not measured (no choices, no letter to compare) is 0.
 FEATURES = ("confidence", "lexical", "word_ocr_only", "word_ref_only", "word_both",
-            "inserted_word", "one_sided", "garbage", "similarity", "image", "has_image", "shape",
-            "has_shape", "shape_alike", "case_only", "typographic", "copies")
+            "inserted_word", "one_sided", "garbage", "similarity", "image", "shape", "shape_alike",
+            "case_only", "typographic", "copies")
 
 
 @dataclass(frozen=True)
