@@ -68,7 +68,14 @@ class Evidence:
             "word_ref_only": two and self.ref_word and not self.ocr_word,
             "word_both": two and self.ocr_word and self.ref_word,
             "inserted_word": self.one_sided and (self.ocr_word or self.ref_word),
-            "shape_alike": self.shape * self.similarity}
+            # Evidence for and against apart: alike readings whose letters look like the OCR's,
+            # and letters that look like the reference's (or that tesseract doubted).
+            "shape_for": max(self.shape, 0.0) * self.similarity,
+            "shape_against": max(-self.shape, 0.0), "image_for": max(self.image, 0.0),
+            "image_against": max(-self.image, 0.0),
+            # Where both readings are words (Петров, Метров), only the letters can tell.
+            "shape_words": float(two and self.ocr_word and self.ref_word)
+            * max(self.shape, 0.0) * self.similarity}
         return [float(derived[name] if name in derived else getattr(self, name))
                 for name in FEATURES]
 
@@ -81,10 +88,10 @@ class Evidence:
         return cls(**{name: data[name] for name in names if name in data})
 
 
-# Signed evidence only: what was not measured (no choices, no letter to compare) is 0.
+# Evidence only: what was not measured (no choices, no letter to compare) is 0.
 FEATURES = ("confidence", "lexical", "word_ocr_only", "word_ref_only", "word_both",
-            "inserted_word", "one_sided", "garbage", "similarity", "image", "shape", "shape_alike",
-            "case_only", "typographic", "copies")
+            "inserted_word", "one_sided", "garbage", "similarity", "image_for", "image_against",
+            "shape_for", "shape_against", "shape_words", "case_only", "typographic", "copies")
 
 
 @dataclass(frozen=True)

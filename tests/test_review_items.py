@@ -158,3 +158,27 @@ def test_reports_are_served_for_the_artifacts_links(items: Sample) -> None:
     assert "script-src 'none'" in res.headers["content-security-policy"]
     assert client.get("/reports/letter/p001.tsv").status_code == 404  # only reports and images
     assert client.get("/reports/../gt/letter.txt").status_code == 404
+
+
+def test_a_copy_that_reads_the_reference_s_text_speaks_against_a_reference_error(
+        tmp_path: Path) -> None:
+    """The carbon copy has no item where the journal reads "ЗАГОЛОВОК" against the reference's
+    "ЗАГОЛОВКИ": that copy read the reference's text there, so the journal's reading gets the
+    copies' vote against it (-1), while Петров, read alike in both, gets one for it (+1)."""
+    heading = _flag("disagreement", 6, "ЗАГОЛОВОК", ocr="ЗАГОЛОВОК", ref="ЗАГОЛОВОК",
+                    severity=0.6, detail={**CONTEXT, "ref_before": "оборудования\n",
+                                          "ref_after": "\nконец документа и подписи"}) | {
+        "kind": "ocr_error", "category": "possible OCR error"}
+    petrov = _flag("disagreement", 3, "Петров", ocr="Петров", ref="Метров", severity=0.6,
+                   detail=CONTEXT) | {"kind": "ocr_error", "category": "possible OCR error"}
+    sample = make_sample(tmp_path, extra={"petrov2": petrov, "heading2": heading})
+    text = sample.reference.read_bytes().decode("utf-8")
+    sample.reference.write_bytes(text.replace("ЗАГОЛОВОК\r\n", "ЗАГОЛОВОК\r\nконец документа "
+                                              "и подписи\r\n").encode("utf-8"))
+    _copy(tmp_path, sample)  # the copy has an item for Петров only
+    store = Store(sample.url)
+    with store.session() as s:
+        votes = {name: s.get_one(FlagRow, sample.flags[name]).detail["triage"]["evidence"][
+            "copies"] for name in ("petrov2", "heading2")}
+    store.engine.dispose()
+    assert votes == {"petrov2": 1, "heading2": -1}
