@@ -1,5 +1,7 @@
-"""Estimate post-OCR correction's channel and capitals tables from the tuning side of the split
-(bench/correct_split.py): ocr/data/channel_ru.tsv and ocr/data/capitals_ru.tsv."""
+"""Estimate post-OCR correction's tables from the tuning side of the split (bench/correct_split.py):
+the channel's counts, capitals and letters from the fit pages and texts, then the calibration
+models (the unknown truth's mass on the fit pages, the posterior's calibration on the
+calibration pages)."""
 
 from __future__ import annotations
 
@@ -15,9 +17,26 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from correct_data import ensure_pages, line_ocr  # noqa: E402
-from correct_split import FIT, KOMI_TUNING, TUNING_SOURCES  # noqa: E402
+from correct_fit import (  # noqa: E402
+    fit_logistic,
+    log_loss,
+    other_examples,
+    out_of_fold,
+    reliability,
+    right_examples,
+)
+from correct_split import CALIBRATE_SETS, FIT_SETS, KOMI_TUNING, TUNING_SOURCES  # noqa: E402
 
+from ocr.correct.calibration import (  # noqa: E402
+    CALIBRATION_TABLE,
+    Calibration,
+    Logistic,
+    load_calibration,
+    write_calibration,
+)
+from ocr.correct.channel import load_channel  # noqa: E402
 from ocr.correct.evidence import text_choices, text_layout  # noqa: E402
+from ocr.correct.features import KINDS, POSTERIOR_KNOTS, SHAPES  # noqa: E402
 from ocr.correct.lexicon import CAPITALS_TABLE, LETTERS_TABLE, default_lexicon, fold  # noqa: E402
 from ocr.correct.tokens import chunks  # noqa: E402
 from ocr.correct.train import Row, Sample, count_sample, write_counts  # noqa: E402
@@ -83,6 +102,45 @@ def letters(path: Path) -> int:
     return len(lines)
 
 
+OTHER_FEATURES = ("page_unknown", "page_doubted", "no_choices", "line_unknown", "letters",
+                  "known", "chunk_doubted", "marks", "nearest", "readings",
+                  *(f"shape_{s}" for s in SHAPES))
+RIGHT_FEATURES = ("posterior", "page_unknown", "page_doubted", "no_choices", "line_unknown",
+                  "letters", "known", "chunk_doubted", "marks", "edits", "nearest",
+                  "read_zipf", "best_zipf", "cost", "cost_sq", "short", "edits_share",
+                  "unknown_sq", "post_x_unknown", "post_x_doubted", "post_x_short",
+                  *(f"post_over_{k}" for k in POSTERIOR_KNOTS),
+                  *(f"shape_{s}" for s in SHAPES), *(f"kind_{k}" for k in KINDS))
+
+
+def calibration(jobs: int, rounds: int = 2) -> list[str]:
+    """Fit the unknown truth's mass on the fit pages, then the posterior's calibration on the
+    calibration pages (``rounds`` times: the page's own channel adapts to calibrated picks);
+    write both to ocr/data/calibration_ru.tsv; return the out-of-fold reliability tables."""
+    load_channel.cache_clear()
+    fit_pages = [p for spec in FIT_SETS for p in ensure_pages(spec, workers=jobs)]
+    other = fit_logistic(other_examples(fit_pages, Calibration()), OTHER_FEATURES)
+    cal_pages = [p for spec in CALIBRATE_SETS for p in ensure_pages(spec, workers=jobs)]
+    right: dict[str, float] | None = None
+    for _ in range(rounds):
+        model = Calibration(Logistic(other), Logistic(right) if right else None)
+        rows = right_examples(cal_pages, model)
+        right = fit_logistic(rows, RIGHT_FEATURES)
+    oof = out_of_fold(rows, RIGHT_FEATURES)
+    labels = [r.label for r in rows]
+    sets = ", ".join(f"'{s.name}' (seed {s.seed})" for s in CALIBRATE_SETS)
+    write_calibration(CALIBRATION_TABLE, {"other": other, "right": right}, [
+        "Calibration of post-OCR correction's posterior (ocr/correct/calibration.py): two",
+        "logistic models. 'other': P(the true word is none of the readings weighed) from a",
+        "chunk's features (ocr/correct/features.py), fitted on the fit pages of the channel.",
+        "'right': P(the best reading is right) from its posterior and its features, fitted on",
+        f"the calibration pages: {sets}.",
+        f"Made by bench/train_correct.py at {_commit()} (bench/correct_split.py)."])
+    load_calibration.cache_clear()
+    return [f"{len(rows)} suggestions, {sum(labels)} right; log loss out of fold "
+            f"{log_loss(oof, labels):.3f}", *reliability(oof, labels)]
+
+
 def _commit() -> str:
     done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
                           text=True, cwd=ROOT, check=False)
@@ -97,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     print("letters:", letters(LETTERS_TABLE))
     lexicon = default_lexicon()
     counts: Counter[Row] = Counter()
-    pages = ensure_pages(FIT, workers=args.jobs)
+    pages = [p for spec in FIT_SETS for p in ensure_pages(spec, workers=args.jobs)]
     for page in pages:
         count_sample(page_sample(page), lexicon, counts)
     images = sorted(KOMI_TUNING.glob("*.tif"))
@@ -106,16 +164,19 @@ def main(argv: list[str] | None = None) -> int:
         truth = image.with_name(image.name.removesuffix(".tif") + ".gt.txt")
         count_sample(Sample(text.strip(), truth.read_text(encoding="utf-8").strip()), lexicon,
                      counts)
+    sets = ", ".join(f"'{s.name}' (seed {s.seed}, {s.pages} pages, {s.dpi} dpi)"
+                     for s in FIT_SETS)
     write_counts(CHANNEL, counts, [
         "Counts the noisy channel of ocr.correct is estimated from (ocr/correct/channel.py).",
         f"Made by bench/train_correct.py at {_commit()} from the tuning side of the split in",
-        f"bench/correct_split.py: set '{FIT.name}' (ocr.synth seed {FIT.seed}, {FIT.pages} "
-        "typed-only pages read by the pipeline, with tesseract's choices and word boxes) and",
-        f"{len(images)} real Komi print lines of shared/realdata ({KOMI_TUNING.name}, "
+        f"bench/correct_split.py: sets {sets}",
+        "(typed-only ocr.synth pages read by the pipeline, with tesseract's choices and word",
+        f"boxes) and {len(images)} real Komi print lines of shared/realdata ({KOMI_TUNING.name}, "
         "tesseract rus --psm 7; Public Domain Mark 1.0).",
         "Tables: char (truth units), edit (truth unit read as OCR unit), case, conf, alt, gap,",
         "mark, speck, page, oov, after, capital (see ocr/correct/train.py)."])
     print(f"{len(pages)} pages, {len(images)} Komi lines, {sum(counts.values())} counts")
+    print("\n".join(calibration(args.jobs)))
     return 0
 
 

@@ -129,8 +129,10 @@ def test_scoring_of_earlier_documents_teaches_confusions(tmp_path):
     url = f"sqlite:///{tmp_path / 'ocr.db'}"
     store = Store(url)
     run_id = store.start_run(source="scans", settings={}, versions={})
-    confusions = [{"reference": "к", "ocr": "х", "count": 30}, {"reference": "Е", "ocr": "е", "count": 9},
-                  {"reference": "", "ocr": "ж", "count": 5}, {"reference": "н", "ocr": "ь", "count": 4}]
+    confusions = [{"reference": "к", "ocr": "х", "count": 30},
+                  {"reference": "Е", "ocr": "е", "count": 9},
+                  {"reference": "", "ocr": "ж", "count": 5},
+                  {"reference": "н", "ocr": "ь", "count": 4}]
     for name, languages, reference in [("journal", "rus", "gt/journal.txt"),
                                        ("letter", "eng", "gt/letter.txt"),
                                        ("memo", "rus", None)]:

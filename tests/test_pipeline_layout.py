@@ -30,7 +30,9 @@ pytestmark = [pytest.mark.integration, needs_tesseract,
               pytest.mark.filterwarnings("ignore:Using `httpx`")]
 
 SPECK_LINE = 1  # of GOOD_TEXT: "при научно-исследовательском институте земледелия"
-THRESHOLD = 0.9  # the apply run's threshold: the speck's deletion posterior reaches it
+# The apply run's threshold: the speck's calibrated deletion score reaches it (deleting a lone
+# mark is often wrong on the calibration pages, so such a score is modest).
+THRESHOLD = 0.5
 
 
 def _specked_page(path: Path) -> Path:

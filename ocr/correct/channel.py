@@ -43,6 +43,8 @@ class Channel:
     counts: Counter[Row]
     _memo: dict[tuple[str, str], float] = field(default_factory=dict, repr=False)
     _misread: dict[str, int] = field(default_factory=dict, repr=False)
+    _stands_for: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict,
+                                                                   repr=False)
 
     def total(self, table: str, a: str, b: str) -> int:
         return self.counts.get((table, a, b), 0)
@@ -60,16 +62,26 @@ class Channel:
             self._memo[key] = -math.log(p) + math.log(keep)
         return self._memo[key]
 
+    def stands_for(self, read: str) -> tuple[tuple[str, float], ...]:
+        """The letters an OCR letter ``read`` (folded) was typed as when it was wrong, with
+        P(typed that | read ``read``), likeliest first (one-letter units only)."""
+        if not self._stands_for:
+            self._stands_for.update(_reverse(self.counts))
+        return self._stands_for.get(read, ())
+
     def conf_shift(self, said: CharChoice | None) -> float:
         """Nats added to an edit of an OCR character read at this confidence: -ln of how much
         likelier an error is there than on average."""
         if said is None:
             return 0.0
         b = bin_of(CONF_BINS, said.conf)
-        ok, err = self.total("conf", b, "ok"), self.total("conf", b, "err")
-        ok_all = sum(self.total("conf", str(k), "ok") for k in range(len(CONF_BINS)))
-        err_all = sum(self.total("conf", str(k), "err") for k in range(len(CONF_BINS)))
-        return -_lr(err, ok, err_all, ok_all)
+        key = ("conf", b)
+        if key not in self._memo:
+            ok, err = self.total("conf", b, "ok"), self.total("conf", b, "err")
+            ok_all = sum(self.total("conf", str(k), "ok") for k in range(len(CONF_BINS)))
+            err_all = sum(self.total("conf", str(k), "err") for k in range(len(CONF_BINS)))
+            self._memo[key] = -_lr(err, ok, err_all, ok_all)
+        return self._memo[key]
 
     def alt_shift(self, said: CharChoice | None, letter: str) -> float:
         """Nats added to reading an OCR character as ``letter``: less where tesseract offered
@@ -77,10 +89,15 @@ class Channel:
         if said is None or not said.alternatives:
             return 0.0
         offered = [c for a, c in said.alternatives if fold(a) == letter]
+        key = ("alt", bin_of(ALT_BINS, max(offered)) if offered else "none")
+        if key not in self._memo:
+            self._memo[key] = self._alt_cost(key[1])
+        return self._memo[key]
+
+    def _alt_cost(self, b: str) -> float:
         errors = max(self.total("alt", "any", "error"), 1)
         positions = max(self.total("alt", "any", "position"), 1)
-        if offered:
-            b = bin_of(ALT_BINS, max(offered))
+        if b != "none":
             hit, miss = self.total("alt", b, "hit"), self.total("alt", b, "miss")
             # P(offered | truth is it) / P(offered | truth is another letter)
             return -math.log(((hit + ADD) / errors) / ((miss + ADD) / (positions * 32)))
@@ -117,6 +134,14 @@ class Channel:
         where = "line-start" if line_start else "inside"
         yes, no = self.total("capital", where, "yes"), self.total("capital", where, "no")
         return math.log((yes + ADD) / (yes + no + 2 * ADD))
+
+    def first_upper(self, key: str) -> float:
+        """P(the truth's first letter is a capital) for a chunk of this ``first`` key
+        (ocr.correct.train.first_case_key); a key never counted: the case OCR read."""
+        up, low = self.total("first", key, "upper"), self.total("first", key, "lower")
+        if up + low == 0:
+            return 1.0 if key.endswith("upper") else 0.0
+        return (up + ADD) / (up + low + 2 * ADD)
 
     def case_read(self, said: CharChoice | None, typed: str, read: str) -> float:
         """ln P(a letter typed in case ``typed`` is read in case ``read``) at this letter's
@@ -156,6 +181,21 @@ class Channel:
         base_all = base + self.total("after", f"*{what}", "no" if holds else "yes")
         return math.log((own + ADD) / (own_all + 2 * ADD)) - math.log(
             (base + ADD) / (base_all + 2 * ADD))
+
+
+def _reverse(counts: Counter[Row]) -> dict[str, tuple[tuple[str, float], ...]]:
+    """P(typed a | read b) for every one-letter misreading a -> b of the counts."""
+    misread = _errors(counts)
+    wrong: dict[str, dict[str, int]] = {}
+    for (t, a, b), v in counts.items():
+        if t == "edit" and len(a) == 1 and len(b) == 1 and a.isalpha() and b.isalpha():
+            wrong.setdefault(b, {})[a] = v
+    out = {}
+    for b, typed in wrong.items():
+        right = max(counts.get(("char", b, ""), 0) - misread.get(b, 0), 0)
+        read = right + sum(typed.values())
+        out[b] = tuple(sorted(((a, v / read) for a, v in typed.items()), key=lambda x: -x[1]))
+    return out
 
 
 def _errors(counts: Counter[Row]) -> dict[str, int]:

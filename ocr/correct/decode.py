@@ -3,14 +3,23 @@ prior times the channel's likelihood of what OCR read."""
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from rapidfuzz.distance import Levenshtein
 
+from ocr.correct.calibration import Calibration, logit
 from ocr.correct.channel import Channel, word_cost
 from ocr.correct.evidence import CharChoice, Choices, Layout
+from ocr.correct.features import (
+    Features,
+    Noise,
+    chunk_features,
+    reading_features,
+    with_posterior,
+)
 from ocr.correct.lexicon import Lexicon, fold, token_rows
 from ocr.correct.records import Candidate, CandidateKind, Suggestion
 from ocr.correct.settings import CorrectionSettings
@@ -33,9 +42,19 @@ class Page:
     choices: Choices = field(default_factory=dict)
     layout: Layout = field(default_factory=Layout)
     shift: float = 0.0  # the page's error rate against the average page (Channel.page_shift)
+    calibration: Calibration = field(default_factory=Calibration)
+    page_starts: tuple[int, ...] = (0,)  # where each page of the text starts (form feeds)
+    noise: tuple[Noise, ...] = ()  # each page's (ocr.correct.features.page_noise)
+    halves: frozenset[int] = frozenset()  # chunks of words broken at a line end (hyphen.py)
 
     def said(self, chunk: Chunk, text: str | None = None) -> tuple[CharChoice | None, ...]:
         return tuple(self.choices.get(chunk.start + i) for i in range(chunk.end - chunk.start))
+
+    def noise_at(self, offset: int) -> Noise:
+        """The noise of the page the character at ``offset`` is on."""
+        if not self.noise:
+            return Noise(0.0, 0.0, False, {})
+        return self.noise[bisect.bisect_right(self.page_starts, offset) - 1]
 
 
 @dataclass(frozen=True)
@@ -103,16 +122,16 @@ def word_options(page: Page, chunk: Chunk, nxt: Chunk | None) -> list[Option]:
         flips = sum(page.channel.case_flip(page.choices.get(chunk.start + i))
                     for i, c in enumerate(chunk.text) if i and c.isupper())
         word = fold(chunk.text)
-        near = [Option(w, prior(page, w, nxt) - cost - flips, cost + flips, "edit")
-                for w, cost in _near(page, word, said, True)]
-        return [keep, Option(word, prior(page, word, nxt) - flips, flips, "case"), *near]
+        close = [Option(w, prior(page, w, nxt) - cost - flips, cost + flips, "edit")
+                 for w, cost in near(page, word, said, True)]
+        return [keep, Option(word, prior(page, word, nxt) - flips, flips, "case"), *close]
     if known and not weak(page, chunk):
         return [keep]
     if known:  # a real word misread as another: tesseract doubted one of its letters
         keep = replace(keep, score=keep.score + page.settings.lm_weight * LN10
                        * page.settings.known_bonus)
     found = [Option(w, prior(page, w, nxt) - cost, cost, "edit")
-             for w, cost in _near(page, fold(chunk.text), said, known)]
+             for w, cost in near(page, fold(chunk.text), said, known)]
     learned = page.lexicon.learned.replacements.get(chunk.text)
     if learned is not None:
         found.append(Option(fold(learned), prior(page, fold(learned), nxt), 0.0, "learned"))
@@ -122,26 +141,52 @@ def word_options(page: Page, chunk: Chunk, nxt: Chunk | None) -> list[Option]:
 
 
 def short_options(page: Page, chunk: Chunk, nxt: Chunk | None) -> list[Option]:
-    """The readings of a chunk of one or two letters: as read, or a sign of the tokens table that
-    stands before numbers one edit away (``№`` read as ``Х``); any other word is too near for the
-    readings considered to hold the true one."""
+    """The readings of a chunk of one or two letters: as read, a sign of the tokens table that
+    stands before numbers one edit away (``№`` read as ``Х``), or a word its letters stand for
+    where the page's channel misreads them often (:func:`variants`); any other word is too near
+    for the readings considered to hold the true one."""
     keep = Option(fold(chunk.text), keep_prior(page, chunk, nxt), 0.0, "edit")
     word, said = fold(chunk.text), page.said(chunk)
     forms = [f for f, row in token_rows().items() if len(f) <= 2 and row.after == "number"
              and f != word and Levenshtein.distance(f, word) <= 1]
+    if chunk.text.isalpha():
+        forms += [v for v in variants(page.channel, word, limit=page.settings.variants)
+                  if v not in forms and page.lexicon.known(v)]
     costs = [(f, word_cost(page.channel, f, word, said, shift=page.shift)) for f in forms]
     return [keep, *(Option(f, prior(page, f, nxt) - c, c, "edit") for f, c in costs)]
 
 
-def _near(page: Page, word: str, said: tuple[CharChoice | None, ...],
+def near(page: Page, word: str, said: tuple[CharChoice | None, ...],
           known: bool) -> list[tuple[str, float]]:
-    """Dictionary words within reach of ``word``, with their channel cost."""
+    """Dictionary words within reach of ``word`` or of its likely spellings (the page's
+    channel's misreadings undone, :func:`variants`), with their channel cost."""
     distance = 1 if known or len(word) <= 4 else 2
     pool = [w for w in page.lexicon.candidates(word, distance=distance)
             if w != word and page.lexicon.known(w)]
     pool.sort(key=lambda w: (Levenshtein.distance(word, w), -page.lexicon.zipf(w)))
-    return [(w, word_cost(page.channel, w, word, said, shift=page.shift))
-            for w in pool[:page.settings.pool]]
+    pool = pool[:page.settings.pool]
+    if not known:
+        seen = set(pool)
+        for k, v in enumerate(variants(page.channel, word, limit=page.settings.variants)):
+            near = page.lexicon.candidates(v, distance=1) if k < 2 and len(v) > 4 else [v]
+            extra = [w for w in near if w not in seen and w != word and page.lexicon.known(w)]
+            pool += extra
+            seen.update(extra)
+    return [(w, word_cost(page.channel, w, word, said, shift=page.shift)) for w in pool]
+
+
+def variants(channel: Channel, word: str, *, limit: int, floor: float = 0.05) -> list[str]:
+    """Up to ``limit`` spellings of ``word`` with letters replaced by what the channel says
+    they were typed as (where P(typed | read) reaches ``floor``), likeliest first."""
+    beam: list[tuple[float, str]] = [(0.0, "")]
+    for letter in word:
+        said = channel.stands_for(letter)
+        alts = [(a, p) for a, p in said if p >= floor]
+        keep = math.log(max(1.0 - sum(p for _, p in said), 1e-3))
+        grown = [(s + keep, v + letter) for s, v in beam]
+        grown += [(s + math.log(p), v + a) for s, v in beam for a, p in alts]
+        beam = sorted(grown, reverse=True)[:4 * limit]
+    return [v for _, v in beam if v != word][:limit]
 
 
 def _splits(page: Page, chunk: Chunk, nxt: Chunk | None) -> list[Option]:
@@ -173,16 +218,66 @@ def log_evidence(options: Sequence[Option]) -> float:
     return top + math.log(sum(math.exp(o.score - top) for o in options))
 
 
+def features(page: Page, chunk: Chunk, options: Sequence[Option]) -> Features:
+    """The chunk's features (ocr.correct.features.chunk_features); ``options[0]`` is the chunk
+    as read."""
+    said = [s for s in page.said(chunk) if s is not None]
+    doubted = sum(page.channel.conf_shift(s) < 0 for s in said) / max(len(said), 1)
+    shape = word_class(chunk.text, chunk.sentence_start,
+                       torn=torn(page.text, page.chunks, chunk.index, page.lexicon))
+    read = fold(chunk.text)
+    return chunk_features(page.noise_at(chunk.start), chunk,
+                          known=page.lexicon.known(chunk.text), shape=shape, doubted=doubted,
+                          distances=[Levenshtein.distance(read, o.text) for o in options[1:]])
+
+
 def suggestion(page: Page, start: int, end: int, chunk: Chunk, options: Sequence[Option],
                keep: int | None) -> Suggestion | None:
     """The suggestion of a span whose readings are ``options`` (``keep``: the index of the
-    reading as read, if among them); None when reading it as read is best."""
+    reading as read, if among them); None when reading it as read is best. The readings share
+    what the truth being none of them (the calibration's ``other`` model) leaves; the best
+    one's score is then calibrated to how often such a reading is right."""
     post = posterior(options)
     order = sorted(range(len(options)), key=lambda i: -post[i])
     if not order or order[0] == keep:
         return None
+    base = features(page, chunk, options)
+    other = page.calibration.other_mass(base)
+    post = [p * (1 - other) for p in post]
+    best = options[order[0]]
+    reading = reading_features(base, chunk.text, best.text, best.kind,
+                               zipfs=_zipfs(page, chunk.text, best.text), cost=best.cost)
+    reading = with_posterior(reading, logit(post[order[0]]))
+    post = _rescaled(post, order[0], page.calibration.right_prob(post[order[0]], reading))
     original = page.text[start:end]
     cands = tuple(Candidate(options[i].text, post[i], options[i].cost, options[i].kind)
                   for i in order if i != keep)[:page.settings.max_candidates]
     return Suggestion(start, end, chunk.index, original, cands,
-                      post[keep] if keep is not None else 0.0)
+                      post[keep] if keep is not None else 0.0, reading)
+
+
+def calibrated(page: Page, chunk: Chunk, p: float, text: str, kind: CandidateKind
+               ) -> tuple[float, Features]:
+    """A reading decided alone against the chunk as read (a mark's deletion, a case) with
+    posterior ``p``: its calibrated score and the features it was calibrated from."""
+    options = [Option(fold(chunk.text), 0.0, 0.0, "edit"), Option(fold(text), 0.0, 0.0, kind)]
+    reading = reading_features(features(page, chunk, options), chunk.text, text, kind,
+                               zipfs=_zipfs(page, chunk.text, text), cost=0.0)
+    reading = with_posterior(reading, logit(p))
+    return page.calibration.right_prob(p, reading), reading
+
+
+def _zipfs(page: Page, read: str, best: str) -> tuple[float, float]:
+    """The Zipf frequencies of the chunk as read and of a reading (a split's rarer word)."""
+    return (page.lexicon.zipf(read) if page.lexicon.known(read) else 0.0,
+            min((page.lexicon.zipf(w) for w in best.split()), default=0.0))
+
+
+def _rescaled(post: list[float], best: int, right: float) -> list[float]:
+    """The posteriors with the best one set to ``right``: the others shrink with it (the mass
+    given up is the unknown truth's) or share what is left when it grows; the order holds."""
+    if right <= post[best]:
+        factor = right / post[best] if post[best] > 0 else 0.0
+        return [p * factor for p in post]
+    rest = (1 - right) / (1 - post[best])
+    return [right if i == best else p * rest for i, p in enumerate(post)]

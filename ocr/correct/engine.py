@@ -6,10 +6,12 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
+from ocr.correct.calibration import Calibration, load_calibration
 from ocr.correct.channel import Channel, adapted, load_channel, word_cost
 from ocr.correct.decode import (
     Option,
     Page,
+    calibrated,
     log_evidence,
     prior,
     russian_chunk,
@@ -18,10 +20,13 @@ from ocr.correct.decode import (
     word_options,
 )
 from ocr.correct.evidence import Choices, Layout
+from ocr.correct.features import page_noise
+from ocr.correct.hyphen import broken, hyphen_options, hyphen_pairs, whole
 from ocr.correct.lexicon import Lexicon, default_lexicon, fold, russian_letters
 from ocr.correct.records import Candidate, Change, Correction, Suggestion
 from ocr.correct.settings import CorrectionSettings
 from ocr.correct.tokens import NON_RUSSIAN_CYRILLIC, Chunk, chunks
+from ocr.correct.train import first_case_key
 
 COMMON_ZIPF = 3.0  # a word at least this frequent (once in a million words) is a common one
 
@@ -29,7 +34,7 @@ COMMON_ZIPF = 3.0  # a word at least this frequent (once in a million words) is 
 def make_page(text: str, *, lexicon: Lexicon | None = None, channel: Channel | None = None,
               reference: str | None = None, names: Iterable[str] = (),
               settings: CorrectionSettings | None = None, choices: Choices | None = None,
-              layout: Layout | None = None) -> Page:
+              layout: Layout | None = None, calibration: Calibration | None = None) -> Page:
     """The page one call works with, the page's own error rate estimated from its words."""
     lexicon = lexicon or default_lexicon()
     channel = channel or load_channel()
@@ -37,8 +42,11 @@ def make_page(text: str, *, lexicon: Lexicon | None = None, channel: Channel | N
     protected = frozenset(fold(c.text) for t in [reference or "", *names] for c in chunks(t))
     words = [c for c in found if c.word_like and russian_chunk(c)]
     share = sum(not lexicon.known(c.text) for c in words) / len(words) if words else 0.0
+    starts, noise = page_noise(text, found, lexicon, channel, choices or {})
+    halves = frozenset(c.index for pair in hyphen_pairs(text, found) for c in pair)
     return Page(text, found, lexicon, channel, settings or CorrectionSettings(), protected,
-                choices or {}, layout or Layout(), channel.page_shift(share))
+                choices or {}, layout or Layout(), channel.page_shift(share),
+                calibration or load_calibration(), starts, noise, halves)
 
 
 def foreign_lines(page: Page) -> frozenset[int]:
@@ -67,6 +75,17 @@ def _touchable(page: Page, chunk: Chunk, skipped: frozenset[int]) -> bool:
             and fold(chunk.text) not in page.protected and not chunk.text.isdigit())
 
 
+def readings(page: Page, chunk: Chunk, nxt: Chunk | None,
+             skipped: frozenset[int]) -> list[Option] | None:
+    """The readings of a chunk correction may touch, the chunk as read first; None for a chunk
+    it leaves alone."""
+    if not _touchable(page, chunk, skipped) or chunk.index in page.halves:
+        return None
+    if chunk.letters >= page.settings.min_letters:
+        return word_options(page, chunk, nxt)
+    return short_options(page, chunk, nxt)
+
+
 def _chunk_suggestions(page: Page, skipped: frozenset[int]) -> tuple[list[Suggestion],
                                                                      dict[int, list[Option]]]:
     """Each chunk's suggestion, and every chunk's readings (for joins to weigh against)."""
@@ -77,10 +96,9 @@ def _chunk_suggestions(page: Page, skipped: frozenset[int]) -> tuple[list[Sugges
         if chunk.marks_only and chunk.line not in skipped:
             out += _mark_suggestion(page, chunk)
             continue
-        if not _touchable(page, chunk, skipped):
+        found = readings(page, chunk, nxt, skipped)
+        if found is None:
             continue
-        found = (word_options(page, chunk, nxt) if chunk.letters >= page.settings.min_letters
-                 else short_options(page, chunk, nxt))
         options[i] = found
         s = suggestion(page, chunk.start, chunk.end, chunk, found, 0)
         if s is not None:
@@ -97,8 +115,10 @@ def _mark_suggestion(page: Page, chunk: Chunk) -> list[Suggestion]:
     if p <= 0.5:
         return []
     start, end = _deletion_span(page.text, chunk)
-    cand = Candidate("", p, 0.0, "delete")
-    return [Suggestion(start, end, chunk.index, page.text[start:end], (cand,), 1 - p)]
+    score, reading = calibrated(page, chunk, p, "", "delete")
+    cand = Candidate("", score, 0.0, "delete")
+    return [Suggestion(start, end, chunk.index, page.text[start:end], (cand,), 1 - score,
+                       reading)]
 
 
 def _deletion_span(text: str, chunk: Chunk) -> tuple[int, int]:
@@ -115,30 +135,29 @@ def _deletion_span(text: str, chunk: Chunk) -> tuple[int, int]:
 
 def render(page: Page, chunk: Chunk, word: str) -> str:
     """A folded reading written in the case OCR read it: all capitals stay capitals; a first
-    capital stays one unless tesseract doubted that letter, the word is no name, place,
-    organisation or capitalised form, and a small letter is likelier inside a sentence; a new
-    first letter at a sentence start is a capital."""
+    capital OCR read as that letter stays one unless tesseract doubted it, the word is no
+    name, place, organisation or capitalised form, and a small letter is likelier inside a
+    sentence; where OCR read another first letter, a name, place or organisation gets a
+    capital, any other word the likelier case for how and where OCR read that letter (the
+    channel's ``first`` table)."""
     read = chunk.text
     letters = [c for c in read if c.isalpha()]
     if len(letters) > 1 and all(c.isupper() for c in letters):
         return word.upper()
-    first = read[:1]
     capital = word[:1].upper() + word[1:]
-    if first.isupper():
+    same = bool(letters) and fold(letters[0]) == word[:1]
+    if same and letters[0].isupper():
         return word if not chunk.sentence_start and _lower_first(page, chunk, word) else capital
-    if not first.isalpha() or fold(first) != word[:1]:  # OCR's first letter was another one
-        return capital if (chunk.sentence_start or page.lexicon.proper(word)
-                           or _capital_likelier(page, chunk)) else word
-    return word
+    if same:
+        return word
+    if page.lexicon.proper(word):
+        return capital
+    key = first_case_key(chunk, page.chunks, same=False)
+    return capital if key is not None and page.channel.first_upper(key) >= 0.5 else word
 
 
 def _line_start(page: Page, chunk: Chunk) -> bool:
     return chunk.index == 0 or page.chunks[chunk.index - 1].line != chunk.line
-
-
-def _capital_likelier(page: Page, chunk: Chunk) -> bool:
-    """Whether a word is likelier to have a capital than not where it stands."""
-    return page.channel.capital_inside(line_start=_line_start(page, chunk)) > math.log(0.5)
 
 
 def _lower_first(page: Page, chunk: Chunk, word: str) -> bool:
@@ -169,8 +188,9 @@ def _case_suggestion(page: Page, chunk: Chunk) -> list[Suggestion]:
     if p <= 0.5:
         return []
     small = word[:1].lower() + word[1:]
+    score, reading = calibrated(page, chunk, p, small, "case")
     return [Suggestion(chunk.start, chunk.end, chunk.index, word,
-                       (Candidate(small, p, 0.0, "case"),), 1 - p)]
+                       (Candidate(small, score, 0.0, "case"),), 1 - score, reading)]
 
 
 def _rendered(page: Page, chunk: Chunk, s: Suggestion) -> Suggestion:
@@ -221,12 +241,29 @@ def _join_options(page: Page, a: Chunk, b: Chunk, nxt: Chunk | None) -> list[Opt
     return out
 
 
+def _hyphen_suggestions(page: Page, skipped: frozenset[int]) -> list[Suggestion]:
+    """Words broken at a line end with a hyphen, read whole; a reading keeps the break."""
+    out = []
+    for a, b in hyphen_pairs(page.text, page.chunks):
+        if not (_touchable(page, a, skipped) and _touchable(page, b, skipped)):
+            continue
+        nxt = page.chunks[b.index + 1] if b.index + 1 < len(page.chunks) else None
+        joined = whole(a, b)
+        s = suggestion(page, a.start, b.end, joined, hyphen_options(page, a, b, nxt), 0)
+        if s is None:
+            continue
+        cands = [replace(c, text=broken(a, b, page.text, c.text))
+                 for c in _rendered(page, joined, s).candidates]
+        out.append(replace(s, candidates=tuple(c for c in cands if c.text != s.original)))
+    return out
+
+
 def _all_suggestions(page: Page) -> tuple[list[Suggestion], frozenset[int]]:
     """Every suggestion of the page, after adapting the channel to the page's own surest
     readings (``profile_rounds`` times)."""
     found, skipped = _suggestions(page)
     for _ in range(page.settings.profile_rounds):
-        sure, _ = _rewrite(page.text, _choose(found, page.settings.threshold))
+        sure, _ = _rewrite(page.text, _choose(found, page.settings.profile_threshold))
         if sure == page.text:
             break
         page = replace(page, channel=adapted(page.channel, page.text, sure,
@@ -239,7 +276,7 @@ def _suggestions(page: Page) -> tuple[list[Suggestion], frozenset[int]]:
     skipped = foreign_lines(page)
     singles, options = _chunk_suggestions(page, skipped)
     joins = _join_suggestions(page, skipped, options)
-    found = [s for s in singles + joins if s.candidates]
+    found = [s for s in singles + joins + _hyphen_suggestions(page, skipped) if s.candidates]
     return sorted(found, key=lambda s: (s.start, -s.end)), skipped
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
-CandidateKind = Literal["edit", "split", "join", "delete", "case", "learned"]
+CandidateKind = Literal["edit", "split", "join", "delete", "case", "learned", "hyphen"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,9 @@ class Suggestion:
     original: str
     candidates: tuple[Candidate, ...]
     keep_score: float
+    # What the best reading's score was calibrated from (ocr.correct.features), for audit and
+    # for fitting the calibration; not part of the suggestion's identity.
+    features: Mapping[str, float] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def best(self) -> Candidate | None:

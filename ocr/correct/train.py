@@ -92,6 +92,7 @@ def count_sample(sample: Sample, lexicon: Lexicon, counts: Counter[Row]) -> None
     _count_page(sample, lexicon, wrong, counts)
     _count_unknown(sample, lexicon, wrong, counts)
     _count_after(sample.truth, lexicon, counts)
+    _count_first(sample, counts)
 
 
 def _count_case(sample: Sample, counts: Counter[Row]) -> None:
@@ -245,6 +246,49 @@ def _count_after(truth: str, lexicon: Lexicon, counts: Counter[Row]) -> None:
             counts[("after", f"*{what}", "yes" if yes else "no")] += 1
             if c.text.lower() in rows:
                 counts[("after", f"{c.text.lower()}|{what}", "yes" if yes else "no")] += 1
+
+
+def first_case_key(chunk: Chunk, found: Sequence[Chunk], *, same: bool) -> str | None:
+    """The key of the ``first`` table for a chunk as read: whether its first letter is the
+    truth's (or another letter), whether marks come before it, where the chunk stands
+    (sentence start, line start, inside) and the case OCR read; None without a letter."""
+    first = next((c for c in chunk.text if c.isalpha()), None)
+    if first is None:
+        return None
+    lead = "lead" if not chunk.text[0].isalpha() else "-"
+    line_start = chunk.index == 0 or found[chunk.index - 1].line != chunk.line
+    where = "sentence" if chunk.sentence_start else "line" if line_start else "inside"
+    return "|".join(("same" if same else "other", lead, where,
+                     "upper" if first.isupper() else "lower"))
+
+
+def _count_first(sample: Sample, counts: Counter[Row]) -> None:
+    """The case of a word's first letter in the truth against how OCR read it, for words
+    aligned one to one (a capital where OCR read a small letter, or another letter)."""
+    to_truth = _offsets(sample.ocr, sample.truth)
+    truth_words = [(w.start, w.end) for w in chunks(sample.truth)]
+    found = chunks(sample.ocr)
+    for c in found:
+        t0, t1 = to_truth[c.start], to_truth[c.end]
+        hit = [sample.truth[a:b] for a, b in truth_words if a < t1 and t0 < b]
+        real = hit[0] if len(hit) == 1 else ""
+        first = next((x for x in c.text if x.isalpha()), "")
+        if not real[:1].isalpha() or not first:
+            continue
+        key = first_case_key(c, found, same=fold(first) == fold(real[0]))
+        if key is not None:
+            counts[("first", key, "upper" if real[0].isupper() else "lower")] += 1
+
+
+def _offsets(ocr: str, truth: str) -> list[int]:
+    """For each offset of ``ocr`` (and its end), the aligned offset of ``truth``."""
+    out = [0] * (len(ocr) + 1)
+    for _tag, s0, s1, d0, d1 in _blocks(truth, ocr):
+        n = d1 - d0
+        for k in range(n):
+            out[d0 + k] = s0 + (k * (s1 - s0)) // max(n, 1)
+        out[d1] = s1
+    return out
 
 
 HEADER = "table\ta\tb\tcount"

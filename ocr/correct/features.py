@@ -1,0 +1,112 @@
+"""What the calibration models read: page and line noise, a chunk's shape, evidence, readings."""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Levenshtein
+
+from ocr.correct.channel import Channel
+from ocr.correct.evidence import Choices
+from ocr.correct.lexicon import Lexicon, fold
+from ocr.correct.tokens import Chunk, is_cyrillic
+
+Features = dict[str, float]
+SHAPES = ("torn", "capital", "start", "capitals")
+KINDS = ("join", "split", "delete", "case", "learned", "hyphen")
+FAR = 3  # the distance given when no reading but the one OCR read was considered
+POSTERIOR_KNOTS = (0, 2, 4, 6, 8)
+
+
+@dataclass(frozen=True)
+class Noise:
+    """How damaged one page's reading looks without its truth: the share of its words the
+    lexicon does not know, the share of its letters tesseract doubted more than an average
+    letter, and the same two shares on each of its lines (keyed by line number)."""
+
+    unknown: float
+    doubted: float
+    has_choices: bool
+    line_unknown: dict[int, tuple[int, int]]  # line: (unknown words, words)
+
+
+def _russian_word(chunk: Chunk) -> bool:
+    return chunk.word_like and any(is_cyrillic(c) for c in chunk.text)
+
+
+def page_noise(text: str, found: Sequence[Chunk], lexicon: Lexicon, channel: Channel,
+               choices: Choices) -> tuple[tuple[int, ...], tuple[Noise, ...]]:
+    """The noise of each page of ``text`` (pages are separated by form feeds), with the offset
+    each page starts at."""
+    starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\f"]
+    pages: list[list[Chunk]] = [[] for _ in starts]
+    for c in found:
+        pages[bisect.bisect_right(starts, c.start) - 1].append(c)
+    out = []
+    for chunk_list in pages:
+        lines: dict[int, tuple[int, int]] = {}
+        words = [c for c in chunk_list if _russian_word(c)]
+        for c in words:
+            u, n = lines.get(c.line, (0, 0))
+            lines[c.line] = (u + (not lexicon.known(c.text)), n + 1)
+        unknown = sum(u for u, _ in lines.values()) / max(len(words), 1)
+        said = [choices[c.start + i] for c in words for i in range(len(c.text))
+                if c.start + i in choices]
+        doubted = sum(channel.conf_shift(s) < 0 for s in said) / max(len(said), 1)
+        out.append(Noise(unknown, doubted, bool(said), lines))
+    return tuple(starts), tuple(out)
+
+
+def chunk_features(noise: Noise, chunk: Chunk, *, known: bool, shape: str, doubted: float,
+                   distances: Sequence[int]) -> Features:
+    """The features of one chunk and its readings (``distances``: edits from the chunk as read
+    to each reading other than it): what P(the truth is none of them) is estimated from."""
+    unknown, words = noise.line_unknown.get(chunk.line, (0, 0))
+    own = 0 if known else 1
+    others = max(words - 1, 0)
+    out: Features = {
+        "page_unknown": noise.unknown, "page_doubted": noise.doubted,
+        "no_choices": float(not noise.has_choices),
+        "line_unknown": (unknown - own) / others if others else noise.unknown,
+        "letters": math.log(max(chunk.letters, 1)), "known": float(known),
+        "chunk_doubted": doubted,
+        "marks": float(any(not (c.isalpha() or c == "-") for c in chunk.text)),
+        "nearest": float(min(distances, default=FAR)),
+        "readings": math.log1p(len(distances)),
+    }
+    out.update({f"shape_{s}": float(shape == s) for s in SHAPES})
+    return out
+
+
+def reading_features(base: Features, read: str, best: str, kind: str, *,
+                     zipfs: tuple[float, float],
+                     cost: float) -> Features:
+    """The features of the best reading of a span: its chunk's, how many edits it makes, its
+    kind, the Zipf frequencies of the chunk as read and of the reading, the reading's channel
+    cost (what P(it is right) is calibrated from, with its posterior)."""
+    out = dict(base)
+    out["edits"] = float(Levenshtein.distance(fold(read), fold(best)))
+    out.update({f"kind_{k}": float(kind == k) for k in KINDS})
+    out["read_zipf"], out["best_zipf"] = zipfs
+    out["cost"] = min(cost, 30.0)
+    out["cost_sq"] = out["cost"] ** 2 / 30
+    out["short"] = float(base["letters"] < math.log(3))
+    out["edits_share"] = out["edits"] / math.exp(base["letters"])
+    out["unknown_sq"] = base["page_unknown"] ** 2
+    return out
+
+
+def with_posterior(reading: Features, log_odds: float) -> Features:
+    """The reading's features with its posterior's log odds, alone and as the page's noise and
+    the chunk's shortness change what it is worth."""
+    out = dict(reading)
+    out["posterior"] = log_odds
+    out["post_x_unknown"] = log_odds * reading["page_unknown"]
+    out["post_x_doubted"] = log_odds * reading["page_doubted"]
+    out["post_x_short"] = log_odds * reading["short"]
+    for edge in POSTERIOR_KNOTS:  # a piecewise-linear effect of the log odds
+        out[f"post_over_{edge}"] = max(log_odds - edge, 0.0)
+    return out

@@ -1,0 +1,109 @@
+"""Post-OCR correction's honest posterior: the unknown truth's mass, the calibration table, the
+page's noise, the page's own misreadings undone, words broken at a line end."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pymorphy3", reason="pymorphy3 + pymorphy3-dicts-ru are needed for ocr.correct")
+pytest.importorskip("wordfreq", reason="wordfreq is needed for ocr.correct")
+
+from ocr.correct import apply, default_lexicon, load_channel, suggest  # noqa: E402
+from ocr.correct.calibration import (  # noqa: E402
+    CALIBRATION_TABLE,
+    Calibration,
+    Logistic,
+    read_calibration,
+    write_calibration,
+)
+from ocr.correct.channel import Channel  # noqa: E402
+from ocr.correct.decode import variants  # noqa: E402
+from ocr.correct.evidence import CharChoice  # noqa: E402
+from ocr.correct.features import page_noise  # noqa: E402
+from ocr.correct.tokens import chunks  # noqa: E402
+
+pytestmark = pytest.mark.unit
+
+SENTENCE = "Министерство просит сообщить о захазов и опублихования в срок."
+PAGE = ("Комиссия в состлве тов. Чвлчовл (председлтель) и представителей обществеччости "
+        "проверилл работу городских орглчизлций. " + SENTENCE)
+
+
+def read_at(text: str, conf: float) -> dict[int, CharChoice]:
+    """Choices saying tesseract read every character of ``text`` at confidence ``conf``."""
+    return {i: CharChoice(conf) for i, c in enumerate(text) if not c.isspace()}
+
+
+def test_the_calibration_table_round_trips_and_says_where_it_comes_from(tmp_path: Path) -> None:
+    models = {"other": {"bias": -2.0, "letters": -0.5}, "right": {"bias": 0.1, "posterior": 1.0}}
+    write_calibration(tmp_path / "c.tsv", models, ["test"])
+    read = read_calibration(tmp_path / "c.tsv")
+    assert read.other is not None and read.other.weights == models["other"]
+    assert read.right is not None and read.right.prob({"posterior": 0.0}) == pytest.approx(0.525,
+                                                                                           abs=1e-3)
+    assert read_calibration(tmp_path / "missing.tsv") == Calibration()
+    assert CALIBRATION_TABLE.read_text(encoding="utf-8").startswith("#")
+    shipped = read_calibration(CALIBRATION_TABLE)
+    assert shipped.other is not None and shipped.right is not None
+
+
+def test_a_neutral_calibration_leaves_the_posterior_alone() -> None:
+    neutral = Calibration()
+    assert neutral.other_mass({"letters": 2.0}) == 0.0
+    assert neutral.right_prob(0.93, {"posterior": 3.0}) == 0.93
+    # a model may only move it by the features it reads
+    model = Logistic({"bias": 0.0, "posterior": 1.0})
+    assert model.prob({"posterior": 2.0}) > model.prob({"posterior": 0.0}) == 0.5
+
+
+def test_the_unknown_truth_takes_mass_from_every_reading() -> None:
+    """With the shipped models a reading's score and the text's as read never sum over one,
+    and the same misreading is less sure on a page tesseract doubted all over."""
+    for s in suggest(PAGE):
+        assert sum(c.score for c in s.candidates) + s.keep_score <= 1 + 1e-9
+        assert s.features["posterior"] != 0  # the calibration saw the raw posterior
+    sure = {s.original: s.best.score for s in suggest(PAGE, choices=read_at(PAGE, 99.5))}
+    doubted = {s.original: s.best.score for s in suggest(PAGE, choices=read_at(PAGE, 60.0))}
+    assert doubted["захазов"] < sure["захазов"]
+
+
+def test_a_garbled_page_gets_suggestions_rather_than_changes() -> None:
+    sure = apply(PAGE, choices=read_at(PAGE, 99.5))
+    garbled = apply(PAGE, choices=read_at(PAGE, 60.0))
+    assert 2 * len(garbled.changes) <= len(sure.changes)
+    assert len(garbled.changes) < len(suggest(PAGE, choices=read_at(PAGE, 60.0)))
+
+
+def test_page_noise_is_measured_page_by_page() -> None:
+    garbled = "Чвлчовл устлчозлечо форилльчо зАруботчля Цилт^ вндлется орглчизлций итериллов"
+    text = SENTENCE + "\f" + garbled
+    found = chunks(text)
+    starts, noise = page_noise(text, found, default_lexicon(), load_channel(), {})
+    assert starts == (0, len(SENTENCE) + 1)
+    assert noise[0].unknown < 0.3 < noise[1].unknown
+    assert not noise[0].has_choices
+    doubted = {i: CharChoice(40.0) for i in range(len(SENTENCE))}
+    _, noisy = page_noise(text, found, default_lexicon(), load_channel(), doubted)
+    assert noisy[0].has_choices and noisy[0].doubted > 0.9
+
+
+def test_the_page_s_misreadings_are_undone_in_its_words() -> None:
+    counts = Counter({("char", "а", ""): 100, ("char", "н", ""): 100, ("char", "л", ""): 100,
+                      ("char", "ч", ""): 100, ("edit", "а", "л"): 60, ("edit", "н", "ч"): 40})
+    channel = Channel(counts)
+    assert channel.stands_for("л")[0][0] == "а" and channel.stands_for("ч")[0][0] == "н"
+    assert channel.stands_for("о") == ()
+    assert "организаций" in variants(channel, "орглчизлций", limit=16)
+    assert variants(channel, "сорок", limit=16) == []
+
+
+def test_a_word_broken_at_a_line_end_is_read_whole() -> None:
+    right = "Министерство просит сооб-\nщить о заказах и научно-\nисследовательских работах."
+    assert apply(right).changes == ()  # neither half alone is a word, the whole is
+    misread = right.replace("щить", "щнть")
+    result = apply(misread)
+    assert result.text == right
+    assert [c.kind for c in result.changes] == ["hyphen"]
