@@ -63,7 +63,7 @@ def _pct(value: float | None) -> str:
 def block(summary: dict, kinds: Counter, refs: Sequence[tuple[str, str, str]]) -> str:
     """The README's figures block (between the markers)."""
     lines = ["```", f"{'document':<40} {'pages':>5} {'CER':>8} {'WER':>8} {'items':>5}"]
-    for d in summary["documents"]:
+    for d in sorted(summary["documents"], key=lambda d: d["document"]):
         lines.append(f"{d['document']:<40} {d['pages']:>5} {_pct(d['cer']):>8} "
                      f"{_pct(d['wer']):>8} {d['flags']:>5}")
     lines += [f"batch: {summary['pages_done']} pages, CER {_pct(summary['cer'])}, WER "
