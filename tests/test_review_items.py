@@ -182,3 +182,12 @@ def test_a_copy_that_reads_the_reference_s_text_speaks_against_a_reference_error
             "copies"] for name in ("petrov2", "heading2")}
     store.engine.dispose()
     assert votes == {"petrov2": 1, "heading2": -1}
+
+
+def test_an_items_title_keeps_the_case_of_its_kind(tmp_path: Path) -> None:
+    """"possible OCR error" is titled "Possible OCR error", never "Possible ocr error"."""
+    wrong = _flag("disagreement", 3, "Петров", ocr="Петров", ref="Метров", severity=0.6,
+                  detail=CONTEXT) | {"kind": "ocr_error", "category": "possible OCR error"}
+    sample = make_sample(tmp_path, extra={"wrong": wrong})
+    page = _client(sample).get(f"/flags/{sample.flags['wrong']}").text
+    assert '<h1 id="kind">Possible OCR error</h1>' in page
