@@ -94,9 +94,12 @@ def finish_task(scan: ScanInfo, pages: list[RecognisedPage], failures: list[Page
                            gt_dir=Path(ground_truth) if ground_truth else None, settings=settings)
 
 
-def _failure_of(job: PageJob, pre: PrefectFuture, ocr: PrefectFuture) -> PageFailure | None:
+def _failure_of(job: PageJob, pre: PrefectFuture, ocr: PrefectFuture | None
+                ) -> PageFailure | None:
     """The page's failure from whichever stage failed, or None."""
     for stage, fut in (("preprocess", pre), ("ocr", ocr)):
+        if fut is None:
+            continue
         fut.wait()
         if fut.state.is_completed():
             continue
@@ -126,9 +129,13 @@ class PrefectExecutor:
                 # The per-page timeout is tesseract's own (ocr_timeout kills the process); a
                 # Prefect timeout cannot interrupt a worker thread.
                 pre[j] = preprocess_task.submit(j, settings)
-                ocr[j] = ocr_task.submit(pre[j], settings)
+        for j in jobs:  # a page whose preprocessing failed gets no OCR task (nor a nameless one)
+            pre[j].wait()
+            if pre[j].state.is_completed():
+                with tags(f"doc:{j.scan.document}"):
+                    ocr[j] = ocr_task.submit(pre[j], settings)
         for j in jobs:  # in document order: each document finishes as soon as it can
-            failure = _failure_of(j, pre[j], ocr[j])
+            failure = _failure_of(j, pre[j], ocr.get(j))
             yield failure if failure is not None else ocr[j].result()
             progress.step()
 
