@@ -159,7 +159,9 @@ def exported(run):
         flags = s.scalars(select(FlagRow)).all()
         accepted = [f for f in flags if f.category == POSSIBLE_REFERENCE_ERROR]
         for f in accepted:
-            decide(s, flag_id=f.id, version=f.version, action="accept_ocr", reviewer="test")
+            s.refresh(f)  # a decision also decides its copies in other documents (issue 20)
+            if f.status == "open":
+                decide(s, flag_id=f.id, version=f.version, action="accept_ocr", reviewer="test")
         edit = next(f for f in flags if f.page.document.name == JOURNAL and f.page.page_number == 2
                     and f.category != POSSIBLE_REFERENCE_ERROR and f.ocr_text.strip()
                     and len(f.ocr_text.split()) == 1)
