@@ -45,7 +45,7 @@ serve: setup
 review: setup
 	$(OCR) review --out $(OUT)
 
-# Benchmarks (synthetic sets + real pages; about 40 minutes on 2 cores): bench/results*.md.
+# Benchmarks (synthetic sets + real pages; tens of minutes on 2 cores): bench/results*.md.
 bench: setup
 	EXTRAS=dev,dask,bench bash scripts/install.sh
 	$(PY) bench/run_bench.py

@@ -107,7 +107,7 @@ def _fmt(value: Any) -> str:
 
 def print_summary(summary: dict[str, Any]) -> None:
     """The batch summary on stdout: CER/WER per document and where the outputs are."""
-    typer.echo(f"{'document':<40} {'pages':>5} {'CER':>8} {'WER':>8} {'flags':>5}  report")
+    typer.echo(f"{'document':<40} {'pages':>5} {'CER':>8} {'WER':>8} {'items':>5}  report")
     for d in summary["documents"]:
         typer.echo(f"{d['document']:<40} {d['pages']:>5} {_fmt(d['cer']):>8} {_fmt(d['wer']):>8} "
                    f"{d['flags']:>5}  {d['report']}")
