@@ -98,6 +98,22 @@ def test_run_state_names_tasks_and_artifacts(flow_run) -> None:
     assert "Quality across runs" in arts["ocr-quality-trend"].data
 
 
+def _all_log_messages(client, log_filter, *, until, wait: float = 30.0) -> list[str]:  # noqa: ANN001
+    """Every message of the flow run's log, page by page (the API returns at most its default
+    limit at once); read again for up to ``wait`` seconds until ``until`` holds, as the logs
+    reach the API in batches."""
+    import time
+
+    deadline = time.monotonic() + wait
+    while True:
+        messages: list[str] = []
+        while page := client.read_logs(log_filter=log_filter, offset=len(messages), limit=200):
+            messages += [log.message for log in page]
+        if until(messages) or time.monotonic() > deadline:
+            return messages
+        time.sleep(1.0)
+
+
 def test_tasks_are_named_and_tagged_reports_linked_and_cer_logged(flow_run) -> None:
     """Issue 20: no task named like "plan-f57"; every document task has its doc: tag; the
     report links are clickable links to report.html (through the review app); each document's
@@ -119,7 +135,8 @@ def test_tasks_are_named_and_tagged_reports_linked_and_cer_logged(flow_run) -> N
         runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[fr.id])))
         arts = {a.key: a for a in client.read_artifacts(artifact_filter=ArtifactFilter(
             flow_run_id=ArtifactFilterFlowRunId(any_=[fr.id])))}
-        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[fr.id])))
+        messages = _all_log_messages(client, LogFilter(flow_run_id=LogFilterFlowRunId(
+            any_=[fr.id])), until=lambda ms: any(m.startswith("memo-2: ") for m in ms))
     names = {t.name for t in runs}
     assert not [n for n in names if re.fullmatch(r"[a-z ]+-[0-9a-f]{3}", n)], names
     assert f"plan {scans.name}" in names
@@ -129,7 +146,6 @@ def test_tasks_are_named_and_tagged_reports_linked_and_cer_logged(flow_run) -> N
     summary_md = arts["ocr-batch-summary"].data
     assert "[report.html](http://127.0.0.1:8000/reports/memo-1/report.html)" in summary_md
     assert "`report.json`" not in summary_md
-    messages = [log.message for log in logs]
     assert any(m.startswith("memo-1: CER ") and "report.html" in m for m in messages), messages
     assert any(m.startswith("memo-2: no reference") for m in messages)
 
