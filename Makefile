@@ -9,7 +9,7 @@ export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup demo run test test-unit lint sample server serve review bench fuzz clean
+.PHONY: setup demo run test test-unit lint sample server serve review bench figures fuzz clean
 INBOX ?= inbox
 
 setup:
@@ -45,7 +45,7 @@ serve: setup
 review: setup
 	$(OCR) review --out $(OUT)
 
-# Benchmarks (synthetic set + real pages; about 60 minutes on 2 cores): bench/results*.md.
+# Benchmarks (synthetic sets + real pages; tens of minutes on 2 cores): bench/results*.md.
 bench: setup
 	EXTRAS=dev,dask,postgres,bench bash scripts/install.sh
 	$(PY) bench/run_bench.py
@@ -55,6 +55,11 @@ bench: setup
 	$(PY) bench/bench_correct.py --out bench/results_correct.md
 	$(PY) bench/bench_dask.py --pages 12
 	$(PY) bench/bench_publish.py --pages 300
+	$(PY) bench/bench_review.py --pages 48
+
+# The README's demo figures, from a real run on the sample (scripts/readme_figures.py).
+figures: setup
+	$(PY) scripts/readme_figures.py
 
 # A short fuzz campaign over the loaders and parsers (FUZZ_SECONDS in all): bench/results_fuzz.md.
 FUZZ_SECONDS ?= 300

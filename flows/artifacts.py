@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from uuid import UUID
 
 from prefect.artifacts import (
@@ -39,6 +40,24 @@ def _code(path: str | None) -> str:
     return f"`{path}`" if path else "–"
 
 
+def report_url(path: str | Path | None, *, output_dir: Path, review_url: str | None) -> str | None:
+    """Where a browser opens a report (report.html beside report.json, or index.html): through
+    the review app (/reports/...) when its URL is known and the file is under the output
+    folder, else as a file:// URL."""
+    if not path:
+        return None
+    html = Path(path)
+    html = html.with_name("report.html") if html.name == "report.json" else html
+    html, base = html.resolve(), output_dir.resolve()
+    if review_url and html.is_relative_to(base):
+        return f"{review_url.rstrip('/')}/reports/{quote(html.relative_to(base).as_posix())}"
+    return html.as_uri()
+
+
+def _link(text: str, url: str | None) -> str:
+    return f"[{text}]({url})" if url else "–"
+
+
 def _ci(summary: dict[str, Any], profile: str = "strict") -> str:
     fig = (summary.get("scoring") or {}).get("figures", {}).get(profile) or {}
     ci = fig.get("cer_interval")
@@ -53,8 +72,11 @@ def _archival(summary: dict[str, Any]) -> str:
            f"WER **{_fmt(fig['wer'])}**"
 
 
-def summary_markdown(summary: dict[str, Any], *, index: Path | None) -> str:
-    """The batch summary: figures, flags by type, per-document table, failures."""
+def summary_markdown(summary: dict[str, Any], *, index: Path | None, output_dir: Path | None = None,
+                     review_url: str | None = None) -> str:
+    """The batch summary: figures, review items by kind, a per-document table whose reports
+    are links (clickable in the UI), failures."""
+    out = output_dir or (index.parent if index is not None else Path())
     lines = [
         "# OCR batch summary", "",
         f"- pages done: **{summary['pages_done']}** (from cache: {summary.get('cached_pages', 0)}),"
@@ -62,7 +84,8 @@ def summary_markdown(summary: dict[str, Any], *, index: Path | None) -> str:
         f"**{len(summary.get('skipped', []))}**",
         f"- CER **{_fmt(summary['cer'])}**{_ci(summary)}, WER **{_fmt(summary['wer'])}** "
         "(character-/word-weighted over the batch)" + _archival(summary),
-        "- flags: " + (", ".join(f"{k}: {v}" for k, v in summary["flags"].items()) or "none"),
+        "- review items: " + (", ".join(f"{k}: {v}" for k, v in summary["flags"].items())
+                              or "none"),
         f"- seconds: **{summary.get('seconds', 0):.1f}** wall clock; per stage (summed over "
         "workers): " + (", ".join(f"{k} {v:.1f}" for k, v in
                                   (summary.get("stage_seconds") or {}).items()) or "–"),
@@ -71,11 +94,14 @@ def summary_markdown(summary: dict[str, Any], *, index: Path | None) -> str:
                   for e in summary.get("empty_page_list", [])),
     ]
     if index is not None:
-        lines.append(f"- reports: `{index}`")
-    lines += ["", "| document | pages | CER | WER | flags | report | PDF/A | METS |",
+        url = report_url(index, output_dir=out, review_url=review_url)
+        lines.append(f"- all reports: {_link('index.html', url)} (`{index}`)")
+    lines += ["", "| document | pages | CER | WER | review items | report | PDF/A | METS |",
               "|---|---:|---:|---:|---:|---|---|---|"]
     lines += [f"| {d['document']} | {d['pages']} | {_fmt(d['cer'])} | {_fmt(d['wer'])} | "
-              f"{d['flags']} | `{d['report']}` | {_code(d.get('pdf'))} | {_code(d.get('mets'))} |"
+              f"{d['flags'] if d['flags'] is not None else '–'} | "
+              f"{_link('report.html', report_url(d['report'], output_dir=out, review_url=review_url))}"
+              f" | {_code(d.get('pdf'))} | {_code(d.get('mets'))} |"
               for d in summary["documents"]]
     return "\n".join(lines)
 
@@ -101,10 +127,14 @@ def publish_artifacts(summary: dict[str, Any], *, store: Store, review_url: str 
     """Every artifact of a finished batch."""
     index = output_dir / "index.html"
     create_markdown_artifact(key="ocr-batch-summary",
-                             markdown=summary_markdown(summary, index=index if index.exists() else None),
-                             description="CER/WER, pages, flags and reports of this batch")
+                             markdown=summary_markdown(summary,
+                                                       index=index if index.exists() else None,
+                                                       output_dir=output_dir,
+                                                       review_url=review_url),
+                             description="CER/WER, pages, review items and reports of this batch")
     rows = [{"document": d["document"], "pages": d["pages"], "CER": _fmt(d["cer"]),
-             "WER": _fmt(d["wer"]), "flags": d["flags"], "report": d["report"],
+             "WER": _fmt(d["wer"]), "review items": d["flags"],
+             "report": report_url(d["report"], output_dir=output_dir, review_url=review_url),
              "PDF/A": d.get("pdf") or "–", "METS": d.get("mets") or "–"}
             for d in summary["documents"]]
     create_table_artifact(key="ocr-batch-documents", table=rows or [{"document": "(none)"}],

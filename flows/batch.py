@@ -29,7 +29,7 @@ from ocr.pipeline import (
     prepare_page,
     recognise_page,
 )
-from ocr.settings import Settings, with_absolute_paths
+from ocr.settings import Settings, find_config, load_settings_from, with_absolute_paths
 from ocr.store import Store
 
 
@@ -57,9 +57,15 @@ def _name(prefix: str):  # noqa: ANN202 - Prefect's task_run_name callback
     return name
 
 
+def _plan_name(parameters: dict[str, Any]) -> str:
+    names = [Path(s).name or str(s) for s in parameters.get("sources") or []]
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return f"plan {shown}" if shown else "plan"
+
+
 # Our own stage manifests (ocr.pipeline) are the cache: keyed on content hashes, settings and
 # tesseract/traineddata versions, valid only while the outputs exist; so no Prefect result cache.
-@task(name="plan", cache_policy=NO_CACHE)
+@task(name="plan", task_run_name=_plan_name, cache_policy=NO_CACHE)  # type: ignore[arg-type]
 def plan_task(sources: list[str], settings: Settings
               ) -> tuple[list[PageJob], list[ScanInfo], list[PageFailure]]:
     return plan_batch([Path(s) for s in sources], settings=settings)
@@ -88,9 +94,12 @@ def finish_task(scan: ScanInfo, pages: list[RecognisedPage], failures: list[Page
                            gt_dir=Path(ground_truth) if ground_truth else None, settings=settings)
 
 
-def _failure_of(job: PageJob, pre: PrefectFuture, ocr: PrefectFuture) -> PageFailure | None:
+def _failure_of(job: PageJob, pre: PrefectFuture, ocr: PrefectFuture | None
+                ) -> PageFailure | None:
     """The page's failure from whichever stage failed, or None."""
     for stage, fut in (("preprocess", pre), ("ocr", ocr)):
+        if fut is None:
+            continue
         fut.wait()
         if fut.state.is_completed():
             continue
@@ -120,29 +129,36 @@ class PrefectExecutor:
                 # The per-page timeout is tesseract's own (ocr_timeout kills the process); a
                 # Prefect timeout cannot interrupt a worker thread.
                 pre[j] = preprocess_task.submit(j, settings)
-                ocr[j] = ocr_task.submit(pre[j], settings)
+        for j in jobs:  # a page whose preprocessing failed gets no OCR task (nor a nameless one)
+            pre[j].wait()
+            if pre[j].state.is_completed():
+                with tags(f"doc:{j.scan.document}"):
+                    ocr[j] = ocr_task.submit(pre[j], settings)
         for j in jobs:  # in document order: each document finishes as soon as it can
-            failure = _failure_of(j, pre[j], ocr[j])
+            failure = _failure_of(j, pre[j], ocr.get(j))
             yield failure if failure is not None else ocr[j].result()
             progress.step()
 
     def finish(self, scan: ScanInfo, pages: Sequence[RecognisedPage],
                failures: Sequence[PageFailure], *, gt_dir: Path | None,
                settings: Settings) -> DocumentResult:
-        return finish_task(scan, list(pages), list(failures), str(gt_dir) if gt_dir else None,
-                           settings)
+        with tags(f"doc:{scan.document}"):
+            return finish_task(scan, list(pages), list(failures),
+                               str(gt_dir) if gt_dir else None, settings)
 
 
 @flow(name="ocr_batch", log_prints=True)
 def ocr_batch(sources: list[str], ground_truth: str | None = None,
               settings: dict[str, Any] | None = None, only_new: bool = False,
-              review_url: str | None = None) -> Any:
-    """OCR, score and flag a batch of scans (ocr.batch.run_batch on Prefect tasks). With
-    only_new (the inbox deployment), scans already processed under the same settings are
-    skipped, and each scan is claimed so that killed or concurrent runs never process a page
-    twice. Returns the batch summary."""
+              review_url: str | None = None, config: str | None = None) -> Any:
+    """OCR, score and flag a batch of scans (ocr.batch.run_batch on Prefect tasks). The
+    settings are read when the run starts: the settings file (``config``, else the nearest
+    ocr.toml), the OCR_* environment, then ``settings`` on top. With only_new (the inbox
+    deployment), scans already processed under the same settings are skipped, and each scan is
+    claimed so that killed or concurrent runs never process a page twice. Returns the batch
+    summary."""
     logger = get_run_logger()
-    cfg = Settings(**(settings or {}))
+    cfg = run_settings(sources, config=config, overrides=settings, log=logger.info)
     _ensure_limit(cfg.workers)
     result = run_batch([Path(s) for s in sources],
                        gt_dir=Path(ground_truth) if ground_truth else None, settings=cfg,
@@ -156,6 +172,17 @@ def ocr_batch(sources: list[str], ground_truth: str | None = None,
                          message=f"{len(result.failures)} page(s) or file(s) failed; "
                                  "see the 'ocr-failed-pages' artifact")
     return summary
+
+
+def run_settings(sources: Sequence[str], *, config: str | None,
+                 overrides: dict[str, Any] | None, log: Any = None) -> Settings:
+    """The settings of one run, read when it starts: the settings file (``config``, else the
+    nearest ocr.toml from the working directory or the scans), the environment, then
+    ``overrides`` (a deployment passes only what its command line fixed)."""
+    source = find_config(Path(config) if config else None, scans=[Path(s) for s in sources])
+    if log is not None:
+        log(source.describe())
+    return load_settings_from(source, **(overrides or {}))
 
 
 def _ensure_limit(workers: int) -> None:

@@ -28,6 +28,7 @@ from ocr.exceptions import (
     OcrWarning,
     OutputNotWritableError,
     ReferenceFolderError,
+    ScanNotFoundError,
     UnmatchedReferenceWarning,
 )
 from ocr.load import ScanInfo, discover
@@ -46,6 +47,7 @@ from ocr.pipeline import (
 from ocr.report import (
     batch_figures,
     document_seconds,
+    format_rate,
     page_outputs,
     page_provenance,
     write_batch_index,
@@ -160,8 +162,12 @@ def iter_processed(jobs: Sequence[PageJob], settings: Settings) -> Iterator[Page
 
 def check_inputs(sources: Sequence[Path], *, gt_dir: Path | None, settings: Settings,
                  only_new: bool = False) -> None:
-    """Refuse what would make the batch silently wrong: an output folder that cannot be
-    written, a --gt that is not a folder, scan paths with no scan in them."""
+    """Refuse what would make the batch silently wrong: a scan path that does not exist (bad
+    input), an output folder that cannot be written, a --gt that is not a folder, scan paths
+    with no scan in them."""
+    missing = [Path(s) for s in sources if not os.path.lexists(s)]
+    if missing:
+        raise ScanNotFoundError(path=", ".join(map(str, missing)))
     if gt_dir is not None and not Path(gt_dir).is_dir():
         why = "is a file, not a folder" if Path(gt_dir).exists() else "does not exist"
         raise ReferenceFolderError(f"the reference folder --gt {gt_dir} {why}; give the folder "
@@ -370,7 +376,16 @@ def _finish(batch: _Batch, scan: ScanInfo, results: list[PageResult]
         return doc
     with batch.watch.stage("store"):
         store_document(batch.store, batch.run_id, doc, claim=(scan.sha256, fp) if fp else None)
+    batch.progress(document_line(doc))
     return doc
+
+
+def document_line(doc: DocumentResult) -> str:
+    """One line per finished document for the log: its CER and WER, items and report."""
+    score = (f"CER {format_rate(doc.score.cer)}, WER {format_rate(doc.score.wer)}"
+             if doc.score is not None else "no reference, not scored")
+    return (f"{doc.scan.document}: {score}, {len(doc.flags)} review item(s), "
+            f"report {doc.report_path.with_name('report.html')}")
 
 
 # --- storing ------------------------------------------------------------------------------------
@@ -406,12 +421,13 @@ def _flag_rows(doc: DocumentResult) -> dict[int, list[dict[str, Any]]]:
     flags: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for fl in doc.flags:
         flags[fl.page_number].append({
-            "type": fl.type, "category": fl.category, "reason": fl.reason,
+            "type": fl.type, "kind": fl.kind, "category": fl.category, "reason": fl.reason,
             "severity": fl.severity, "left": fl.box.left, "top": fl.box.top,
             "width": fl.box.width, "height": fl.box.height,
             "polygon": [list(pt) for pt in fl.box.polygon()], "ocr_text": fl.ocr_text,
             "ref_text": fl.ref_text, "confidence": fl.confidence,
-            "crop_path": str(fl.crop_path) if fl.crop_path else None, "detail": fl.detail})
+            "crop_path": str(fl.crop_path) if fl.crop_path else None,
+            "detail": fl.detail_json()})
     return flags
 
 
@@ -440,10 +456,7 @@ def batch_summary(result: BatchResult, *, settings: Settings | None = None) -> d
     """Plain figures of a batch, for the database, the CLI and Prefect artifacts (with the
     per-profile figures, confidence intervals and spread under "scoring")."""
     cer, wer = result.cer_wer
-    flags: dict[str, int] = defaultdict(int)
-    for d in result.documents:
-        for f in d.flags:
-            flags[f.category or f.type] += 1
+    flags = item_counts(result.documents)
     return {
         "run_id": result.run_id, "status": result.status, "pages_done": result.pages_done,
         "pages_failed": len(result.failures), "seconds": round(result.seconds, 2),
@@ -475,6 +488,13 @@ def stage_seconds(result: BatchResult) -> dict[str, float]:
     rest = {k: v for k, v in result.batch_seconds.items() if k != "plan"}
     stages = rounded(add_seconds(plan, *per_doc, rest))
     return stages | {"total": round(sum(stages.values()), 3)}
+def item_counts(documents: Sequence[Any]) -> dict[str, int]:
+    """Review items by kind (ocr.flag.KIND_LABELS: a stamp's colour is no kind)."""
+    counts: dict[str, int] = defaultdict(int)
+    for d in documents:
+        for f in d.flags:
+            counts[f.label] += 1
+    return dict(counts)
 
 
 def _index_summary(summary: Mapping[str, Any], store: Store) -> dict[str, Any]:

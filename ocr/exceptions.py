@@ -84,6 +84,10 @@ class CorruptOutputError(InputFileError):
     message = "a file the pipeline wrote is damaged; run the document again to rewrite it"
 
 
+class ScanNotFoundError(InputFileError):
+    message = "no such file or folder; check the path (nothing was processed)"
+
+
 class NotRegularFileError(InputFileError):
     message = ("not a regular file (a FIFO, device, socket or folder); copy the scan to a "
                "regular file")

@@ -1,13 +1,13 @@
-"""Regions a person must look at: low-confidence words and OCR/reference disagreements, with crops."""
+"""Regions a person must look at: the signals (low confidence, disagreements), their records, crops."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import groupby
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
@@ -18,13 +18,92 @@ from ocr.records import Box
 from ocr.score import DiffSpan
 from ocr.tesseract import OcrText, Word
 
+if TYPE_CHECKING:
+    from ocr.correct.evidence import CharChoice
+    from ocr.glyphs import GlyphBook
+    from ocr.triage import Triage, Vocabulary
+
 POSSIBLE_REFERENCE_ERROR = "possible reference error"
 POSSIBLE_OCR_ERROR = "possible OCR error"
+REFERENCE_ERROR = "reference_error"
+OCR_ERROR = "ocr_error"
+CORRECTION = "correction"
+UNKNOWN_WORD = "unknown_word"
+# Every kind of review item, most important first (a merged item takes its first member's kind).
+KIND_LABELS: dict[str, str] = {
+    "no_text_on_ink": "no text recognised", REFERENCE_ERROR: POSSIBLE_REFERENCE_ERROR, "stamp": "stamp", "signature": "signature",
+    "handwriting": "handwriting", OCR_ERROR: POSSIBLE_OCR_ERROR,
+    "reference_marker": "reference marker", CORRECTION: "suggested correction",
+    UNKNOWN_WORD: "not a word", "garbage": "garbage",
+    "short_line": "short line",
+    "low_confidence": "low confidence", "unrecognised_ink": "unrecognised ink",
+}
+
+
+def kind_label(kind: str) -> str:
+    """The reviewer's name of an item kind."""
+    return KIND_LABELS.get(kind, kind.replace("_", " "))
+
+
+def kind_rank(kind: str) -> int:
+    """Where a kind stands in KIND_LABELS (unknown kinds last)."""
+    order = list(KIND_LABELS)
+    return order.index(kind) if kind in order else len(order)
+
+
+@dataclass(frozen=True)
+class TextSpan:
+    """Where a disagreement sits: offsets into the page's normalised reference (with the text
+    around it) and into the page's OCR text, and what kind of change it is."""
+
+    ref_start: int
+    ref_end: int
+    ref_before: str
+    ref_after: str
+    ocr_start: int
+    ocr_end: int
+    change: str  # insert | delete | replace
+
+    def as_json(self) -> dict[str, Any]:
+        return {"ref_start": self.ref_start, "ref_end": self.ref_end,
+                "ref_before": self.ref_before, "ref_after": self.ref_after,
+                "ocr_start": self.ocr_start, "ocr_end": self.ocr_end, "kind": self.change}
+
+
+@dataclass(frozen=True)
+class RegionInfo:
+    """A detected region's outline, ink colour (an attribute, never a kind), detector and the
+    figures it measured."""
+
+    polygon: tuple[tuple[int, int], ...]
+    colour: str = ""
+    source: str = ""
+    figures: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {**self.figures, "polygon": [list(p) for p in self.polygon],
+                "colour": self.colour, "source": self.source}
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One signal behind a review item: its kind, why, and how urgent."""
+
+    kind: str
+    text: str
+    severity: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "label": kind_label(self.kind), "text": self.text,
+                "severity": round(self.severity, 4)}
 
 
 @dataclass(frozen=True)
 class Flag:
-    """One region for review: what, why, where, and how urgent (severity 0..1, higher first)."""
+    """One region for review: what, why, where, and how urgent (severity 0..1, higher first).
+
+    A review item is a Flag whose ``reasons`` hold every signal merged into it; ``detail`` is
+    only for signals made elsewhere as plain mappings (ocr.correct's suggestions)."""
 
     type: str
     reason: str
@@ -36,16 +115,54 @@ class Flag:
     confidence: float | None = None
     category: str = ""
     crop_path: Path | None = None
-    detail: dict[str, Any] = field(default_factory=dict)
+    detail: Mapping[str, Any] = field(default_factory=dict)
+    span: TextSpan | None = None
+    region: RegionInfo | None = None
+    triage: Triage | None = None
+    reasons: tuple[Reason, ...] = ()
+    suggestion: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """The item kind (a key of KIND_LABELS): a disagreement's triage, else its type."""
+        if self.type == "disagreement":
+            return REFERENCE_ERROR if self.category == POSSIBLE_REFERENCE_ERROR else OCR_ERROR
+        return self.type
+
+    @property
+    def label(self) -> str:
+        return kind_label(self.kind)
+
+    def own_reason(self) -> Reason:
+        """This flag as one reason of an item."""
+        return Reason(self.kind, self.reason, self.severity)
+
+    def all_reasons(self) -> tuple[Reason, ...]:
+        return self.reasons or (self.own_reason(),)
+
+    def detail_json(self) -> dict[str, Any]:
+        """Everything beyond the common fields, as stored with the item and in report.json."""
+        out: dict[str, Any] = dict(self.detail)
+        if self.span is not None:
+            out.update(self.span.as_json())
+        if self.region is not None:
+            out.update(self.region.as_json())
+        if self.triage is not None:
+            out["triage"] = self.triage.as_json()
+        if self.suggestion is not None:
+            out["suggestion"] = self.suggestion
+        out["reasons"] = [r.as_json() for r in self.all_reasons()]
+        return out
 
     def as_json(self) -> dict[str, Any]:
-        return {"type": self.type, "category": self.category, "reason": self.reason,
+        return {"type": self.type, "item": self.kind, "label": self.label,
+                "category": self.category, "reason": self.reason,
                 "page": self.page_number, "box": self.box.as_list(),
-                "polygon": [list(p) for p in self.box.polygon()], "severity": round(self.severity, 4),
+                "polygon": [list(p) for p in self.box.polygon()],
+                "severity": round(self.severity, 4),
                 "ocr_text": self.ocr_text, "ref_text": self.ref_text,
                 "confidence": self.confidence,
-                "crop": str(self.crop_path) if self.crop_path else None, **self.detail}
-
+                "crop": str(self.crop_path) if self.crop_path else None, **self.detail_json()}
 
 
 def low_confidence_flags(words: Sequence[Word], *, page_number: int, threshold: float) -> list[Flag]:
@@ -63,6 +180,23 @@ def low_confidence_flags(words: Sequence[Word], *, page_number: int, threshold: 
                 box=Box.union_all([w.box for w in run_words]), confidence=conf, ocr_text=text,
                 severity=0.3 + 0.4 * (1.0 - conf / max(threshold, 1.0)),
                 reason=f'tesseract is unsure of "{text}" (confidence {conf:.0f} < {threshold:.0f})'))
+    return flags
+
+
+def unknown_word_flags(words: Sequence[Word], *, page_number: int,
+                       vocabulary: Vocabulary) -> list[Flag]:
+    """Words the OCR read that are no word of the page's languages (a confident misreading:
+    "производствемного"), one flag per word; numbers, single letters and capitalised words
+    (names the lexicon may not know) are left alone."""
+    flags = []
+    for w in words:
+        token = w.text.strip(".,;:!?()«»\"'-–—")
+        if len(token) < 3 or not token.isalpha() or token[0].isupper() or vocabulary.known(token):
+            continue
+        flags.append(Flag(type=UNKNOWN_WORD, page_number=page_number, box=w.box,
+                          confidence=w.conf, ocr_text=w.text, severity=0.45,
+                          reason=f'"{token}" is no word of the page\'s languages '
+                                 f"(OCR confidence {w.conf:.0f})"))
     return flags
 
 
@@ -158,27 +292,55 @@ def _group_pairs(reference: str, ocr: str, ref_toks: list[tuple[int, int]],
     return out
 
 
+@dataclass(frozen=True)
+class PageEvidence:
+    """What a page offers for triage: its languages' vocabulary, tesseract's per-letter
+    choices (by offset of the page's OCR text; empty when not recorded), the threshold on the
+    model's probability (None: the model's own) and the page's letter shapes (ocr.glyphs)."""
+
+    vocabulary: Vocabulary
+    choices: Mapping[int, CharChoice] = field(default_factory=dict)
+    threshold: float | None = None
+    glyphs: GlyphBook | None = None
+
+
 def disagreement_flags(ocr: OcrText, spans: Sequence[DiffSpan], *, page_number: int,
-                       reference_error_confidence: float, reference: str | None = None,
-                       known_word: WordCheck | None = None) -> list[Flag]:
-    """Each span where OCR and reference differ, located by the OCR words it covers."""
+                       evidence: PageEvidence, reference: str | None = None) -> list[Flag]:
+    """Each span where OCR and reference differ, located by the OCR words it covers, with its
+    triage (possible reference error or possible OCR error)."""
     flags: list[Flag] = []
     if reference is not None:
         spans = refine_spans(reference, ocr.text, spans)
-    for span in spans:
+    for span in (piece for s in spans for piece in line_pieces(s)):
         idx = ocr.words_in(span.ocr_start, span.ocr_end) or _nearest_word(ocr, span.ocr_start)
         if not idx:
             continue
         words = [ocr.words[i] for i in idx]
         conf = min(w.conf for w in words) if span.ocr_text.strip() else None
-        flag = _disagreement(span, words, conf, page_number, reference_error_confidence,
-                             known_word)
+        where = None
         if reference is not None:  # where the span sits in the page's normalised reference
-            flag.detail.update(ref_start=span.ref_start, ref_end=span.ref_end,
-                               ref_before=reference[max(0, span.ref_start - 30):span.ref_start],
-                               ref_after=reference[span.ref_end:span.ref_end + 30])
-        flags.append(flag)
+            where = TextSpan(span.ref_start, span.ref_end,
+                             reference[max(0, span.ref_start - 30):span.ref_start],
+                             reference[span.ref_end:span.ref_end + 30], span.ocr_start,
+                             span.ocr_end, span.kind)
+        flags.append(_disagreement(span, words, conf, page_number, evidence, where, ocr))
     return flags
+
+
+def line_pieces(span: DiffSpan) -> list[DiffSpan]:
+    """Text the OCR reads over several lines that the reference lacks (a letterhead, a stamp's
+    ink read as letters), one piece per line: each is found where it is on the page."""
+    if span.kind != "insert" or "\n" not in span.ocr_text.strip():
+        return [span]
+    pieces, start = [], span.ocr_start
+    for line in span.ocr_text.split("\n"):
+        lead = len(line) - len(line.lstrip())
+        if line.strip():
+            s0 = start + lead
+            s1 = s0 + len(line.strip())
+            pieces.append(replace(span, ocr_start=s0, ocr_end=s1, ocr_text=line.strip()))
+        start += len(line) + 1
+    return pieces or [span]
 
 
 def _nearest_word(ocr: OcrText, pos: int) -> list[int]:
@@ -188,31 +350,26 @@ def _nearest_word(ocr: OcrText, pos: int) -> list[int]:
                                                           abs(ocr.spans[i][1] - pos)))]
 
 
-WordCheck = Callable[[str], bool]
+def classify(ocr_text: str, ref_text: str, conf: float | None, *,
+             vocabulary: Vocabulary | None = None, choices: Mapping[int, CharChoice] | None = None,
+             ocr_start: int = 0, threshold: float | None = None,
+             shape: float | None = None) -> Triage:
+    """The triage of one disagreement (see ocr.triage): a possible reference error needs more
+    than the OCR's confidence: a reading that is a word where the reference's is not, letters
+    tesseract never doubted, or another copy that reads the same."""
+    from ocr.triage import evidence, judge
+
+    found = evidence(ocr_text, ref_text, conf, vocabulary=vocabulary, choices=choices,
+                     ocr_start=ocr_start, shape=shape)
+    return judge(found, threshold=threshold)
 
 
-def classify(ocr_text: str, ref_text: str, conf: float | None, *, threshold: float,
-             known_word: WordCheck | None = None) -> tuple[str, str]:
-    """(category, why): a confident OCR reading that differs is a possible reference error,
-    unless the difference is the kind OCR makes (letter case only, or a non-word in the OCR
-    where the reference has real words)."""
-    if conf is None or conf < threshold:
-        return POSSIBLE_OCR_ERROR, ""
-    if ocr_text.casefold() == ref_text.casefold():
-        return POSSIBLE_OCR_ERROR, "only the letter case differs, a common typescript OCR confusion"
-    if known_word is not None:
-        ocr_words = re.findall(r"\w+", ocr_text)
-        ref_words = re.findall(r"\w+", ref_text)
-        if ref_words and all(map(known_word, ref_words)) and not all(map(known_word, ocr_words)):
-            return POSSIBLE_OCR_ERROR, "the OCR's reading is not a word, the reference's is"
-    return POSSIBLE_REFERENCE_ERROR, ""
+def category_of(triage: Triage) -> str:
+    return POSSIBLE_REFERENCE_ERROR if triage.reference_error else POSSIBLE_OCR_ERROR
 
 
-def _disagreement(span: DiffSpan, words: list[Word], conf: float | None, page: int,
-                  threshold: float, known_word: WordCheck | None = None) -> Flag:
-    ocr_text, ref_text = span.ocr_text, span.ref_text
-    category, why = classify(ocr_text, ref_text, conf, threshold=threshold, known_word=known_word)
-    confident = category == POSSIBLE_REFERENCE_ERROR
+def disagreement_reason(ocr_text: str, ref_text: str, conf: float | None, triage: Triage) -> str:
+    """The reviewer's sentence for a disagreement and its triage."""
     if not ocr_text.strip():
         reason = f'the reference has "{ref_text}" that the OCR does not read here'
     elif not ref_text.strip():
@@ -221,13 +378,32 @@ def _disagreement(span: DiffSpan, words: list[Word], conf: float | None, page: i
         reason = f'the OCR reads "{ocr_text}" where the reference has "{ref_text}"'
     if conf is not None:
         reason += f" (OCR confidence {conf:.0f})"
-    if why:
-        reason += f"; {why}"
-    severity = 0.8 if confident else 0.5 + 0.3 * (1.0 - (conf or 0.0) / 100.0)
-    return Flag(type="disagreement", category=category, reason=f"{reason}: {category}",
-                page_number=page, box=Box.union_all([w.box for w in words]), severity=severity,
-                ocr_text=ocr_text, ref_text=ref_text, confidence=conf,
-                detail={"kind": span.kind})
+    return f"{reason}; {triage.why()}: {category_of(triage)}"
+
+
+def disagreement_severity(triage: Triage, conf: float | None) -> float:
+    if triage.reference_error:
+        return 0.8 + 0.15 * triage.probability
+    return 0.5 + 0.3 * (1.0 - (conf or 0.0) / 100.0)
+
+
+def _disagreement(span: DiffSpan, words: list[Word], conf: float | None, page: int,
+                  page_evidence: PageEvidence, where: TextSpan | None, ocr: OcrText) -> Flag:
+    from ocr.glyphs import shape_support
+
+    ocr_text, ref_text = span.ocr_text, span.ref_text
+    shape = None
+    if page_evidence.glyphs is not None:
+        shape = shape_support(page_evidence.glyphs, ocr, ocr_start=span.ocr_start,
+                              ocr_text=ocr_text, ref_text=ref_text)
+    triage = classify(ocr_text, ref_text, conf, vocabulary=page_evidence.vocabulary,
+                      choices=page_evidence.choices, ocr_start=span.ocr_start,
+                      threshold=page_evidence.threshold, shape=shape)
+    return Flag(type="disagreement", category=category_of(triage),
+                reason=disagreement_reason(ocr_text, ref_text, conf, triage),
+                page_number=page, box=Box.union_all([w.box for w in words]),
+                severity=disagreement_severity(triage, conf), ocr_text=ocr_text,
+                ref_text=ref_text, confidence=conf, span=where, triage=triage)
 
 
 def write_crops(flags: Sequence[Flag], view_image: np.ndarray, out_dir: Path, *, stem: str,

@@ -20,7 +20,6 @@ from ocr.correct.stage import (
     apply_corrections,
     joined_choices,
     joined_layout,
-    known_word_check,
     page_choices,
     page_layout,
     russian,
@@ -37,7 +36,14 @@ from ocr.exceptions import (
     OcrWarning,
     ReferenceEncodingWarning,
 )
-from ocr.flag import Flag, disagreement_flags, low_confidence_flags, write_crops
+from ocr.flag import (
+    Flag,
+    PageEvidence,
+    disagreement_flags,
+    low_confidence_flags,
+    unknown_word_flags,
+    write_crops,
+)
 from ocr.fsutil import (
     atomic_write_bytes,
     atomic_write_text,
@@ -46,6 +52,7 @@ from ocr.fsutil import (
 )
 from ocr.geometry import PageGeometry
 from ocr.inkcolour import NEUTRAL, InkColour
+from ocr.items import review_items
 from ocr.load import (
     LoadedPage,
     ScanInfo,
@@ -101,7 +108,7 @@ PREPROCESS_SETTINGS = ("deskew", "denoise", "remove_colour_ink", "binarize", "dp
                        "page_frame")
 OCR_SETTINGS = ("psm", "oem", "formats", "detectors", "read_stamps", "low_confidence",
                 "readings")
-FLAG_SETTINGS = ("low_confidence", "reference_error_confidence", "crop_margin",
+FLAG_SETTINGS = ("low_confidence", "reference_error_threshold", "crop_margin",
                  "scoring_profiles", "correction", "correction_threshold",
                  "correction_profile_rounds", "protected_names")
 STAGE_VERSION = "3"  # bump when a stage's code changes its output, to invalidate caches
@@ -715,14 +722,13 @@ def marker_flags(reference: str, disagreements: Sequence[Flag], *, page_number: 
     disagrees with that part of the reference."""
     out = []
     for marker in reference_markers(reference):
-        near = [f for f in disagreements if f.detail.get("ref_start", -1) < marker.end
-                and f.detail.get("ref_end", -1) > marker.start]
+        near = [f for f in disagreements if f.span is not None
+                and f.span.ref_start < marker.end and f.span.ref_end > marker.start]
         if near:
             box = Box.union_all(f.box for f in near)
             out.append(Flag(type="reference_marker", page_number=page_number, box=box,
                             severity=0.7, ref_text=marker.text, category=marker.kind,
-                            reason=f'the reference marks "{marker.text}" here: check the scan',
-                            detail={"ref_start": marker.start, "ref_end": marker.end}))
+                            reason=f'the reference marks "{marker.text}" here: check the scan'))
     return out
 
 
@@ -730,20 +736,30 @@ def _page_flags(page: RecognisedPage, text: Any, page_scores: Sequence[PageScore
                 settings: Settings, taught: Learned | None,
                 choices: Mapping[int, CharChoice] | None = None,
                 layout: Layout | None = None, *, watch: Stopwatch | None = None) -> list[Flag]:
+    """The page's review items (ocr.items), each with a crop."""
+    from ocr.triage import vocabulary
+
     n = page.job.page_number
     watch = watch or Stopwatch()
     with watch.stage("flags"):
+        words = vocabulary(page.job.languages)
         flags = warning_flags(page.warnings, page_number=n, rows=page.prepared.rows,
                               cols=page.prepared.cols)
         flags += low_confidence_flags(text.words, page_number=n,
                                       threshold=settings.low_confidence)
-        for ps in page_scores:
-            if ps.page_number == n and ps.ocr == text.text:
-                found = disagreement_flags(
-                    text, ps.score.spans, page_number=n,
-                    reference_error_confidence=settings.reference_error_confidence,
-                    reference=ps.reference, known_word=known_word_check(page.job.languages))
-                flags += found + marker_flags(ps.reference, found, page_number=n)
+        flags += unknown_word_flags(text.words, page_number=n, vocabulary=words)
+        scored = next((ps for ps in page_scores
+                       if ps.page_number == n and ps.ocr == text.text), None)
+        if scored is not None:
+            from ocr.glyphs import load_glyph_book
+
+            # Word boxes are in the page as loaded (ocr.reframe), as is its view image.
+            glyphs = load_glyph_book(page.prepared.view_path, text.words, known=words.known)
+            evidence = PageEvidence(words, choices or {}, settings.reference_error_threshold,
+                                    glyphs)
+            found = disagreement_flags(text, scored.score.spans, page_number=n,
+                                       reference=scored.reference, evidence=evidence)
+            flags += found + marker_flags(scored.reference, found, page_number=n)
     if corrects(page.job, settings):
         ref = next((ps.reference for ps in page_scores if ps.page_number == n), None)
         with watch.stage("correction"):
@@ -756,6 +772,8 @@ def _page_flags(page: RecognisedPage, text: Any, page_scores: Sequence[PageScore
     if regions_path is not None:
         with watch.stage("flags"):
             flags += region_flags(load_regions(regions_path), page_number=n)
+    with watch.stage("flags"):
+        flags = review_items(flags, ocr=text, reference=scored.reference if scored else None)
     if not flags:
         return []
     with watch.stage("crops"):

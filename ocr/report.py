@@ -307,13 +307,20 @@ def _sum_classes(per_page: Sequence[Mapping[str, ClassCounts]]) -> dict[str, Cla
     return out
 
 
-def _review_counts(flags: Sequence[Flag]) -> dict[str, int]:
-    from ocr.flag import POSSIBLE_OCR_ERROR, POSSIBLE_REFERENCE_ERROR  # imports cv2: only if used
+def _review_counts(flags: Sequence[Flag]) -> dict[str, Any]:
+    """How many review items of each kind (ocr.flag.KIND_LABELS) the document has."""
+    kinds = Counter(f.kind for f in flags)
+    return {"possible_reference_errors": kinds["reference_error"],
+            "possible_ocr_errors": kinds["ocr_error"],
+            "low_confidence": kinds["low_confidence"], "items": len(flags),
+            "by_kind": {f.label: n for f, n in _first_of_kind(flags, kinds)}}
 
-    categories = Counter(f.category for f in flags if f.type == "disagreement")
-    return {"possible_reference_errors": categories[POSSIBLE_REFERENCE_ERROR],
-            "possible_ocr_errors": categories[POSSIBLE_OCR_ERROR],
-            "low_confidence": sum(f.type == "low_confidence" for f in flags)}
+
+def _first_of_kind(flags: Sequence[Flag], kinds: Counter[str]) -> list[tuple[Flag, int]]:
+    seen: dict[str, Flag] = {}
+    for f in flags:
+        seen.setdefault(f.kind, f)
+    return [(seen[k], n) for k, n in kinds.most_common()]
 
 
 def comparison_page_json(comparison: Comparison, *, flags: Sequence[tuple[int, Flag]] = ()

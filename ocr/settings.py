@@ -5,6 +5,8 @@ from __future__ import annotations
 import fnmatch
 import os
 import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -57,10 +59,10 @@ class Settings(BaseSettings):
         False, description="send tesseract our binarized page instead of the deskewed, "
         "background-normalised gray page (gray measured better: see README)")
     low_confidence: float = Field(60.0, ge=0, le=100, description="word confidence below this is flagged")
-    reference_error_confidence: float = Field(
-        85.0, ge=0, le=100,
-        description="OCR differing from the reference with confidence above this: possible reference error",
-    )
+    reference_error_threshold: float | None = Field(
+        None, ge=0, le=1,
+        description="probability above which a disagreement is a possible reference error "
+        "(ocr.triage's model; unset: the threshold the model was calibrated with)")
     detectors: list[Literal["colour_stamps", "shape_stamps", "handwriting", "unrecognised_ink"]] = Field(
         default_factory=lambda: ["colour_stamps", "shape_stamps", "handwriting", "unrecognised_ink"],
         description="image detectors whose regions are flagged for review")
@@ -146,14 +148,60 @@ def _read_toml(path: Path) -> dict[str, Any]:
     return dict(data.get("ocr", data))
 
 
-def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
-    """Build settings: defaults, then the TOML file, then OCR_* variables, then ``overrides``."""
-    path = config_file
-    if path is None and os.environ.get("OCR_CONFIG"):
-        path = Path(os.environ["OCR_CONFIG"])
-    if path is None and DEFAULT_CONFIG_FILE.is_file():
-        path = DEFAULT_CONFIG_FILE
-    from_file = _read_toml(path) if path is not None else {}
+@dataclass(frozen=True)
+class ConfigSource:
+    """Which settings file was read (None: none, the defaults) and how it was found."""
+
+    path: Path | None
+    how: str
+
+    def describe(self) -> str:
+        """One line for the user: the file and why that one."""
+        if self.path is None:
+            return f"settings: defaults ({self.how})"
+        return f"settings: {self.path} ({self.how})"
+
+
+def _upward(start: Path) -> Path | None:
+    """The nearest ocr.toml in ``start`` or a folder above it."""
+    for folder in (start, *start.parents):
+        candidate = folder / DEFAULT_CONFIG_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def find_config(config_file: Path | None = None, *, scans: Sequence[Path] = (),
+                cwd: Path | None = None) -> ConfigSource:
+    """The settings file to read: --config, else $OCR_CONFIG, else the nearest ocr.toml in the
+    working directory or above, else the nearest in a scan's folder or above (so the project's
+    file is found from any working directory the user runs in or names)."""
+    if config_file is not None:
+        return ConfigSource(Path(config_file), "given with --config")
+    if os.environ.get("OCR_CONFIG"):
+        return ConfigSource(Path(os.environ["OCR_CONFIG"]), "named by OCR_CONFIG")
+    here = (cwd or Path.cwd()).resolve()
+    if (found := _upward(here)) is not None:
+        return ConfigSource(found, f"found from the working directory {here}")
+    for scan in scans:
+        start = Path(scan).resolve()
+        start = start if start.is_dir() else start.parent
+        if (found := _upward(start)) is not None:
+            return ConfigSource(found, f"found from the scans' folder {start}")
+    where = "the working directory" + (" or the scans' folders" if scans else "")
+    return ConfigSource(None, f"no {DEFAULT_CONFIG_FILE} in {where} or above")
+
+
+def load_settings(config_file: Path | None = None, *, scans: Sequence[Path] = (),
+                  **overrides: Any) -> Settings:
+    """Build settings: defaults, then the TOML file (see find_config), then OCR_* variables,
+    then ``overrides``."""
+    return load_settings_from(find_config(config_file, scans=scans), **overrides)
+
+
+def load_settings_from(source: ConfigSource, **overrides: Any) -> Settings:
+    """Settings from a found file (or none), the OCR_* environment and ``overrides``."""
+    from_file = _read_toml(source.path) if source.path is not None else {}
     env_keys = {k[4:].lower() for k in os.environ if k.startswith("OCR_")}
     # Environment beats the file: drop file keys that the environment sets.
     merged = {k: v for k, v in from_file.items() if k not in env_keys}
@@ -161,7 +209,8 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     try:
         return Settings(**merged)
     except ValidationError as e:
-        raise ConfigError(f"invalid settings: {e}") from e
+        where = f" (from {source.path})" if source.path else ""
+        raise ConfigError(f"invalid settings{where}: {e}") from e
 
 
 def with_absolute_paths(settings: Settings) -> Settings:
@@ -176,11 +225,17 @@ def with_absolute_paths(settings: Settings) -> Settings:
                                        "database_url": url})
 
 
-def settings_as_toml(settings: Settings) -> str:
-    """Render settings as a TOML file body that :func:`load_settings` reads back."""
-    lines = ["[ocr]"]
-    for name, value in settings.model_dump(mode="json").items():
-        lines.append(f"{name} = {_toml_value(value)}")
+def settings_as_toml(settings: Settings, *, source: ConfigSource | None = None) -> str:
+    """Render the effective settings as a TOML file body that :func:`load_settings` reads back
+    (database_url as the URL it comes to; an unset optional setting as a comment)."""
+    lines = [f"# {source.describe()}"] if source is not None else []
+    lines.append("[ocr]")
+    values = settings.model_dump(mode="json") | {"database_url": settings.db_url}
+    for name, value in values.items():
+        if value is None:
+            lines.append(f"# {name} is unset: {Settings.model_fields[name].description}")
+        else:
+            lines.append(f"{name} = {_toml_value(value)}")
     return "\n".join(lines) + "\n"
 
 

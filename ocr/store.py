@@ -133,6 +133,8 @@ class FlagRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     page_id: Mapped[int] = mapped_column(ForeignKey("pages.id"), index=True)
     type: Mapped[str] = mapped_column(String(32), index=True)
+    # The review item's kind (ocr.flag.KIND_LABELS); empty in databases older than items.
+    kind: Mapped[str | None] = mapped_column(String(40), index=True)
     category: Mapped[str] = mapped_column(String(64), default="")
     reason: Mapped[str] = mapped_column(Text)
     severity: Mapped[float] = mapped_column(Float, index=True)
@@ -148,6 +150,8 @@ class FlagRow(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(20), default="open", index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The same reference text in another document (a carbon copy, a duplicate) has this key.
+    copy_key: Mapped[str | None] = mapped_column(String(64), index=True)
     page: Mapped[Page] = relationship(back_populates="flags")
 
 
@@ -373,6 +377,7 @@ class Store:
             s.add(doc)
             s.flush()
             supersede(s, doc)
+            link_copies(s, doc)
             if claim is not None:
                 s.execute(update(ScanClaim).where(
                     ScanClaim.sha256 == claim[0], ScanClaim.fingerprint == claim[1],
@@ -382,6 +387,14 @@ class Store:
 
     def session(self) -> Session:
         return self.sessions()
+
+
+def link_copies(session: Session, doc: Document) -> None:
+    """The document's items that share a span of the reference with another document's (a
+    carbon copy): triaged again with both readings (ocr.review.copies)."""
+    from ocr.review.copies import link_copies as link  # the review's rules, this transaction
+
+    link(session, doc)
 
 
 def supersede(session: Session, doc: Document) -> None:

@@ -24,10 +24,41 @@ def _ocr(*args: str, cwd: Path | None = None, timeout: float = 600
 
 
 @pytest.mark.unit
-@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("command", [*COMMANDS, "synth"])
 def test_every_subcommand_has_help(command: str) -> None:
+    """Help names values (SCAN..., DIR, N), never Python types (issue 20)."""
     res = _ocr(command, "--help")
     assert res.returncode == 0 and "Usage" in res.stdout
+    for raw in ("<list[Path]>", "{scans}", "<path>", "<int", "<str>", "<bool>", "<float"):
+        assert raw not in res.stdout, (raw, res.stdout)
+
+
+@pytest.mark.unit
+def test_run_help_names_its_arguments() -> None:
+    res = _ocr("run", "--help")
+    assert "Usage: ocr run [OPTIONS] SCAN..." in res.stdout
+    assert "--out DIR" in res.stdout and "--workers N" in res.stdout
+
+
+@pytest.mark.unit
+def test_a_scan_path_that_does_not_exist_is_bad_input(tmp_path: Path) -> None:
+    res = _ocr("run", str(tmp_path / "scnas"), "--out", str(tmp_path / "out"))
+    assert res.returncode == 2, res.stderr
+    assert "scnas: no such file or folder" in res.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.unit
+def test_config_says_which_file_it_read_from_any_directory(tmp_path: Path) -> None:
+    from tests.conftest import ROOT
+
+    res = _ocr("config", str(ROOT / "scans"), cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert f"# settings: {ROOT / 'ocr.toml'} (found from the scans' folder" in res.stdout
+    assert "EHRI-*" in res.stdout  # the project's languages_by_pattern
+    assert f'database_url = "sqlite:///{tmp_path / "out" / "ocr.db"}"' in res.stdout
+    bare = _ocr("config", cwd=tmp_path)
+    assert "# settings: defaults (no ocr.toml in the working directory" in bare.stdout
 
 
 @pytest.mark.unit
@@ -185,3 +216,8 @@ def test_export_prints_every_file_it_wrote(tmp_path: Path) -> None:
                            str(sample.reference.with_name("letter.changes.json"))]
     assert str(sample.out / "letter" / "p001.reviewed.alto.xml") in written[3:]  # published
     assert all(Path(p).is_file() for p in written)
+    # ... and how the next run scores against the corrected reference (issue 20)
+    reviewed = sample.reference.parent.with_name("gt-reviewed")
+    assert f"cp {sample.reference.with_name('letter.corrected.txt')} {reviewed / 'letter.txt'}" \
+        in res.stdout
+    assert f"ocr run SCAN... --gt {reviewed}" in res.stdout

@@ -59,7 +59,7 @@ def _decide(url: str, flag_id: int, action: str, text: str | None = None) -> Non
 def test_reviewers_pairs_are_the_ocr_reading_and_the_decided_text(tmp_path):
     url, ids = _store(tmp_path)
     assert review_pairs(url) == []
-    _decide(url, ids["correction"], "accept_ocr")  # the suggested correction, as offered
+    _decide(url, ids["correction"], "accept_suggestion")  # the suggested correction, as offered
     _decide(url, ids["low"], "edit", "снабжении")
     _decide(url, ids["disagreement"], "accept_ocr")  # the reference was wrong: OCR's "ьа"
     assert set(review_pairs(url)) == {("ьа", "ьа"), ("ьачальнику", "начальнику"),
@@ -79,7 +79,7 @@ def test_no_database_or_no_review_table_gives_no_pairs(tmp_path):
 
 def test_references_and_reviews_teach_words_and_confusions(tmp_path):
     url, ids = _store(tmp_path)
-    _decide(url, ids["correction"], "accept_ocr")
+    _decide(url, ids["correction"], "accept_suggestion")
     _decide(url, ids["low"], "edit", "снабжении")
     gt = tmp_path / "gt"
     gt.mkdir()
@@ -99,7 +99,7 @@ def test_references_and_reviews_teach_words_and_confusions(tmp_path):
 
 def test_the_pipeline_applies_what_reviewers_taught(tmp_path):
     url, ids = _store(tmp_path)
-    _decide(url, ids["correction"], "accept_ocr")
+    _decide(url, ids["correction"], "accept_suggestion")
     _decide(url, ids["low"], "edit", "снабжении")
     from ocr.correct import CorrectionSettings, suggest
 

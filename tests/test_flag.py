@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ocr.flag import POSSIBLE_OCR_ERROR, POSSIBLE_REFERENCE_ERROR, disagreement_flags, refine_spans
+from ocr.flag import POSSIBLE_OCR_ERROR, disagreement_flags, refine_spans
 from ocr.records import Box
 from ocr.score import diff_spans
 from ocr.tesseract import Word, words_to_text
@@ -36,37 +36,76 @@ def _words(line: str, confs: list[float]) -> list[Word]:
     return out
 
 
-def test_confident_disagreement_is_a_possible_reference_error() -> None:
-    ocr = words_to_text(_words("советник Посольства Петров и Серегин", [95, 96, 97, 40, 30]))
-    ref = "советник Посольства Метров и Серегина"
-    flags = disagreement_flags(ocr, diff_spans(ref, ocr.text), page_number=1,
-                               reference_error_confidence=85, reference=ref)
-    by_ref = {f.ref_text: f for f in flags}
-    assert by_ref["Метров"].category == POSSIBLE_REFERENCE_ERROR
-    assert by_ref["Метров"].ocr_text == "Петров" and by_ref["Метров"].box.left > 300
-    assert by_ref["Серегина"].category == POSSIBLE_OCR_ERROR
-    assert by_ref["Метров"].detail["ref_before"].endswith("Посольства ")
-
-
-def test_case_only_and_non_word_differences_are_ocr_errors() -> None:
+def test_triage_needs_more_than_confidence() -> None:
+    """A confident reading alone is not a reference error; the letters' shapes on the page
+    (Петров: the first letter looks like the page's П, not its М) make it one; a word of the
+    reference that the OCR misread into a non-word is an OCR error however sure it was."""
     from ocr.flag import classify
+    from ocr.triage import vocabulary
 
-    assert classify("Петров", "Метров", 96, threshold=85)[0] == POSSIBLE_REFERENCE_ERROR
-    assert classify("Работы", "работы", 97, threshold=85)[0] == POSSIBLE_OCR_ERROR
-    lexicon = {"корейцев", "метров", "петров"}.__contains__
-    known = lambda w: lexicon(w.lower())  # noqa: E731
-    assert classify("хорейцев", "корейцев", 92, threshold=85, known_word=known)[0] == POSSIBLE_OCR_ERROR
-    assert classify("Петров", "Метров", 96, threshold=85, known_word=known)[0] == POSSIBLE_REFERENCE_ERROR
-    assert classify("Петров", "Метров", 40, threshold=85)[0] == POSSIBLE_OCR_ERROR
+    words = vocabulary("rus")
+    assert not classify("Петров", "Метров", 97, vocabulary=words).reference_error
+    assert classify("Петров", "Метров", 97, vocabulary=words, shape=0.85).reference_error
+    assert not classify("Петров", "Метров", 97, vocabulary=words, shape=-0.6).reference_error
+    assert not classify("хонсульским", "консульским", 99, vocabulary=words).reference_error
+    assert classify("Пхеньян", "Лхенъян", 95, vocabulary=words).reference_error
+
+
+def test_disagreements_carry_their_span_and_triage() -> None:
+    from ocr.flag import PageEvidence
+    from ocr.triage import vocabulary
+
+    ocr = words_to_text(_words("советник Посольства Петров и хонсульским", [95, 96, 97, 90, 95]))
+    ref = "советник Посольства Метров и консульским"
+    flags = disagreement_flags(ocr, diff_spans(ref, ocr.text), page_number=1, reference=ref,
+                               evidence=PageEvidence(vocabulary("rus")))
+    by_ref = {f.ref_text: f for f in flags}
+    assert by_ref["Метров"].ocr_text == "Петров" and by_ref["Метров"].box.left > 300
+    assert by_ref["Метров"].span is not None and by_ref["Метров"].triage is not None
+    assert by_ref["Метров"].span.ref_before.endswith("Посольства ")
+    assert by_ref["консульским"].category == POSSIBLE_OCR_ERROR
+    assert "the OCR's is not" in by_ref["консульским"].reason
+
+
+def test_case_typography_and_glued_words() -> None:
+    from ocr.flag import classify
+    from ocr.triage import vocabulary
+
+    words = vocabulary("rus")
+    assert classify("Работы", "работы", 97, vocabulary=words).reference_error is False
+    assert classify("movement's", "movement’s", 97, vocabulary=vocabulary("eng")
+                    ).reference_error is False
+    glued = classify("млрд. руб", "млрдруб", 95, vocabulary=words)
+    assert glued.reference_error and glued.evidence.ocr_word and not glued.evidence.ref_word
+    assert not glued.evidence.case_only  # a lost blank is not a case slip
+    latin = classify("заказов", "заказoв", 93, vocabulary=words)  # Latin o in the reference
+    assert latin.reference_error and latin.evidence.lexical > 0
+    english = vocabulary("eng")
+    for read, ref in (("situstion", "situation"), ("nast", "past"), ("tne", "the")):
+        assert classify(read, ref, 92, vocabulary=english).reference_error is False, read
+
+
+def test_lines_the_reference_lacks_are_placed_line_by_line() -> None:
+    from ocr.flag import line_pieces
+    from ocr.score import DiffSpan
+
+    text = "LEGATION OF THE\nUNITED STATES\n"
+    span = DiffSpan(5, 5, 0, len(text) - 1, "", text[:-1], "insert")
+    pieces = line_pieces(span)
+    assert [(p.ocr_text, text[p.ocr_start:p.ocr_end]) for p in pieces] == [
+        ("LEGATION OF THE", "LEGATION OF THE"), ("UNITED STATES", "UNITED STATES")]
+    assert all(p.ref_start == 5 for p in pieces)
 
 
 def test_reference_markers_are_located_at_the_disagreement() -> None:
+    from ocr.flag import PageEvidence
     from ocr.pipeline import marker_flags
+    from ocr.triage import vocabulary
 
     ocr = words_to_text(_words("Я поблагодарил Фишера за информацию", [95, 96, 97, 95, 96]))
     ref = "Я поблагодарил [неразборчиво] за информацию"
-    found = disagreement_flags(ocr, diff_spans(ref, ocr.text), page_number=1,
-                               reference_error_confidence=85, reference=ref)
+    found = disagreement_flags(ocr, diff_spans(ref, ocr.text), page_number=1, reference=ref,
+                               evidence=PageEvidence(vocabulary("rus")))
     markers = marker_flags(ref, found, page_number=1)
     assert [(m.type, m.ref_text, m.category) for m in markers] == [
         ("reference_marker", "[неразборчиво]", "illegible")]

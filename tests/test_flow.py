@@ -98,6 +98,58 @@ def test_run_state_names_tasks_and_artifacts(flow_run) -> None:
     assert "Quality across runs" in arts["ocr-quality-trend"].data
 
 
+def _all_log_messages(client, log_filter, *, until, wait: float = 30.0) -> list[str]:  # noqa: ANN001
+    """Every message of the flow run's log, page by page (the API returns at most its default
+    limit at once); read again for up to ``wait`` seconds until ``until`` holds, as the logs
+    reach the API in batches."""
+    import time
+
+    deadline = time.monotonic() + wait
+    while True:
+        messages: list[str] = []
+        while page := client.read_logs(log_filter=log_filter, offset=len(messages), limit=200):
+            messages += [log.message for log in page]
+        if until(messages) or time.monotonic() > deadline:
+            return messages
+        time.sleep(1.0)
+
+
+def test_tasks_are_named_and_tagged_reports_linked_and_cer_logged(flow_run) -> None:
+    """Issue 20: no task named like "plan-f57"; every document task has its doc: tag; the
+    report links are clickable links to report.html (through the review app); each document's
+    CER is a line of the flow's log."""
+    import re
+
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        FlowRunFilter,
+        FlowRunFilterId,
+        LogFilter,
+        LogFilterFlowRunId,
+    )
+
+    summary, settings, scans, _ = flow_run
+    fr = _flow_run(summary, settings)
+    with _client() as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[fr.id])))
+        arts = {a.key: a for a in client.read_artifacts(artifact_filter=ArtifactFilter(
+            flow_run_id=ArtifactFilterFlowRunId(any_=[fr.id])))}
+        messages = _all_log_messages(client, LogFilter(flow_run_id=LogFilterFlowRunId(
+            any_=[fr.id])), until=lambda ms: any(m.startswith("memo-2: ") for m in ms))
+    names = {t.name for t in runs}
+    assert not [n for n in names if re.fullmatch(r"[a-z ]+-[0-9a-f]{3}", n)], names
+    assert f"plan {scans.name}" in names
+    finish = [t for t in runs if t.name.startswith("score and flag")]
+    assert finish and all(f"doc:{t.name.removeprefix('score and flag ')}" in t.tags
+                          for t in finish)
+    summary_md = arts["ocr-batch-summary"].data
+    assert "[report.html](http://127.0.0.1:8000/reports/memo-1/report.html)" in summary_md
+    assert "`report.json`" not in summary_md
+    assert any(m.startswith("memo-1: CER ") and "report.html" in m for m in messages), messages
+    assert any(m.startswith("memo-2: no reference") for m in messages)
+
+
 def test_rerun_is_served_from_cache_without_tesseract(flow_run, monkeypatch) -> None:
     import ocr.readings as readings
     from flows.batch import run_flow
@@ -147,16 +199,22 @@ def test_deployment_has_upcoming_scheduled_runs(prefect_server: str, tmp_path: P
     from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 
     from flows.deploy import inbox_deployment
-    from ocr.settings import load_settings
 
     scans, gt = _inbox(tmp_path, n=1)
-    deployment = inbox_deployment(scans, ground_truth=gt, settings=load_settings(
-        None, output_dir=tmp_path / "out"), cron="0 2 * * *", name="nightly-test")
+    config = tmp_path / "ocr.toml"
+    config.write_text("[ocr]\nlanguages = 'rus'\n", encoding="utf-8")
+    deployment = inbox_deployment(scans, ground_truth=gt, config=config,
+                                  output_dir=tmp_path / "out", cron="0 2 * * *",
+                                  timezone="UTC", name="nightly-test")
     deployment_id = deployment.apply()
     deadline = time.monotonic() + 120
     with _client() as client:
         dep = client.read_deployment(deployment_id)
         assert dep.parameters["only_new"] is True and dep.schedules
+        # The schedule has a time zone; the settings are the file's name, read at each run.
+        assert dep.schedules[0].schedule.timezone == "UTC"
+        assert dep.parameters["config"] == str(config.resolve())
+        assert dep.parameters["settings"] == {"output_dir": str((tmp_path / "out").resolve())}
         while time.monotonic() < deadline:
             runs = client.read_flow_runs(deployment_filter=DeploymentFilter(
                 id=DeploymentFilterId(any_=[deployment_id])))
@@ -164,6 +222,33 @@ def test_deployment_has_upcoming_scheduled_runs(prefect_server: str, tmp_path: P
                 break
             time.sleep(2)
     assert any(r.state.is_scheduled() and r.expected_start_time.hour == 2 for r in runs)
+
+
+def test_each_inbox_run_reads_the_settings_file_as_it_is_then(tmp_path: Path) -> None:
+    from flows.batch import run_settings
+
+    config = tmp_path / "ocr.toml"
+    config.write_text("[ocr]\nlanguages = 'rus'\n", encoding="utf-8")
+    overrides = {"output_dir": str(tmp_path / "out")}
+    first = run_settings([str(tmp_path)], config=str(config), overrides=overrides)
+    config.write_text("[ocr]\nlanguages = 'eng'\ndpi = 200\n", encoding="utf-8")
+    later = run_settings([str(tmp_path)], config=str(config), overrides=overrides)
+    assert (first.languages, first.dpi) == ("rus", 300)
+    assert (later.languages, later.dpi) == ("eng", 200)
+    assert later.output_dir == tmp_path / "out"
+
+
+def test_the_inbox_timezone_defaults_to_this_machines() -> None:
+    from zoneinfo import ZoneInfo
+
+    from flows.deploy import inbox_deployment, local_timezone
+
+    zone = local_timezone()
+    ZoneInfo(zone)  # an IANA name, never None
+    deployment = inbox_deployment(ROOT / "scans", ground_truth=None, cron="0 2 * * *")
+    assert deployment.schedules[0].schedule.timezone == zone
+    with pytest.raises(Exception, match="unknown time zone"):
+        inbox_deployment(ROOT / "scans", ground_truth=None, cron="0 2 * * *", timezone="Mars/Base")
 
 
 def _flow_cmd(scans: Path, gt: Path, out: Path) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 from pathlib import Path
 
@@ -48,3 +49,14 @@ def test_temps_carry_their_host_and_another_machine_s_are_left_alone(tmp_path: P
         f".p002.tsv.{proc.pid}@other_host.efgh.tmp", f".tess-p002.{proc.pid}@other_host-xyz"]
     written = atomic_write_text(tmp_path / "report.json", "{}")
     assert written.read_text() == "{}" and remove_stale_temps(tmp_path) == 0
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_written_files_respect_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    """Not mkstemp's 0600 (issue 20): a report is as readable as any file the user makes."""
+    from ocr.fsutil import atomic_write_text
+
+    old = os.umask(umask)
+    try:
+        path = atomic_write_text(tmp_path / "report.html", "<p>ok</p>")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == mode

@@ -168,7 +168,9 @@ def test_the_speck_s_flag_suggests_deleting_its_word(run: Run) -> None:
     i = _speck(second, page_layout(second))
     mark = second.words[i]
     (flag,) = [f for f in run.doc.flags if f.type == "correction" and f.detail.get("delete")]
-    assert (flag.page_number, flag.box, flag.ocr_text) == (2, mark.box, "")
+    # The item holds what the OCR read; the suggestion (to delete it) is its own field.
+    assert (flag.page_number, flag.box, flag.ocr_text) == (2, mark.box, mark.text)
+    assert flag.suggestion == ""
     posterior = flag.detail["candidates"][0]["score"]
     assert flag.reason == (f'"{mark.text}" looks like dirt read as a mark; suggested deleting it '
                            f"(posterior {posterior:.2f}, delete)")
@@ -200,7 +202,7 @@ def test_the_review_app_shows_the_speck_and_accepting_removes_its_word(run: Run)
         html = client.get(f"/flags/{flag_id}").text
         shown = re.search(r'id="ocr-text">(.*?)</p>', html, re.S).group(1)
         assert f"{escape(before_it)} <mark>{escape(mark)}</mark>\n" in shown  # not ∅
-        assert decide(client, flag_id, "accept_ocr").status_code == 303
+        assert decide(client, flag_id, "accept_suggestion").status_code == 303
     app.state.store.engine.dispose()
     (result,) = export_corrections(url)
     page_xml = run.doc.pages[1].page_xml

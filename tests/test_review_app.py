@@ -575,12 +575,14 @@ def test_a_suggested_deletion_shows_the_mark_it_deletes(marked_client, marked: S
     ocr = re.search(r'id="ocr-text">(.*?)</p>', html, re.S).group(1)
     assert "\nконсульским отделом Серегин. <mark>|</mark>\nколичество" in ocr
     assert "∅" not in ocr and "suggested deleting it" in html
-    assert 'name="text" value=""' in html  # "Edit" starts from the suggestion: nothing
+    assert re.search(r'<textarea id="text" name="text"[^>]*></textarea>', html)  # "Edit" starts
+    # from the suggestion (nothing); the button that takes it says so
+    assert "Accept suggestion “delete”" in html
 
 
 def test_accepting_a_suggested_deletion_removes_the_mark_s_word(marked_client,
                                                                 marked: Sample) -> None:
-    assert decide(marked_client, marked.flags["speck"], "accept_ocr").status_code == 303
+    assert decide(marked_client, marked.flags["speck"], "accept_suggestion").status_code == 303
     (d,) = decisions(marked)
     assert (d.before_text, d.after_text) == ("|", "")
     (result,) = export_corrections(marked.url)
@@ -623,7 +625,8 @@ def misread(tmp_path: Path) -> Sample:
 
 
 @pytest.mark.parametrize(("action", "text", "word"), [
-    ("accept_ocr", None, "оборудования"),  # one key takes the suggestion
+    ("accept_suggestion", None, "оборудования"),  # one key takes the suggestion
+    ("accept_ocr", None, "оборудовакия"),  # "Accept OCR" keeps what the OCR read
     ("not_a_problem", None, "оборудовакия"),  # the OCR's reading stays
     ("edit", "оборудованию", "оборудованию"),
 ])

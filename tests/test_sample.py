@@ -88,14 +88,42 @@ def test_stamp_and_handwriting_are_flagged_and_written_to_page_xml(sample) -> No
 
 
 def test_seed_reference_errors_are_possible_reference_errors_and_case_slips_are_not(sample) -> None:
+    """The sample's three real reference errors are possible reference errors (the carbon
+    copy's Метров, read at low confidence on the page as loaded, is decided with the journal's:
+    one decision for every copy, issue 20), and a slip of the letter case never is."""
     from ocr.flag import POSSIBLE_REFERENCE_ERROR
 
     docs, _ = sample
-    ref_errors = {(f.ref_text, f.ocr_text) for f in docs[JOURNAL].flags
-                  if f.type == "disagreement" and f.category == POSSIBLE_REFERENCE_ERROR}
-    assert ("Метров", "Петров") in ref_errors
-    name = [f for f in docs[JOURNAL].flags if f.type == "disagreement" and f.ref_text == "Лхенъян"]
-    assert name and (name[0].ocr_text != "Пхеньян" or name[0].category == POSSIBLE_REFERENCE_ERROR)
-    assert not [p for p in ref_errors if p[0].casefold() == p[1].casefold()]
-    suggestions = [f for f in docs[ENTRY].flags if f.type == "correction"]
-    assert suggestions and all(f.detail["candidates"] for f in suggestions)
+    journal = {(f.ref_text, f.ocr_text) for f in docs[JOURNAL].flags
+               if f.category == POSSIBLE_REFERENCE_ERROR}
+    assert {("Метров", "Петров"), ("млрдруб", "млрд. руб")} <= journal
+    # The page as loaded is read first (ocr.readings): stock tesseract reads the name in lower case.
+    assert any(r == "Лхенъян" and o.casefold() == "пхеньян" for r, o in journal)
+    found = _reference_error_items(sample)
+    assert {(ENTRY, "млрдруб"), (JOURNAL, "Метров"), (JOURNAL, "Лхенъян")} <= found
+    assert not [p for p in journal if p[0].casefold() == p[1].casefold()]
+    suggested = [f for f in docs[ENTRY].flags if f.suggestion is not None]
+    assert suggested and all(f.detail["candidates"] for f in suggested)
+
+
+def _reference_error_items(sample) -> set[tuple[str, str]]:  # noqa: ANN001 - the fixture
+    """(document, reference text) of every item the run called a possible reference error."""
+    from sqlalchemy import select
+
+    from ocr.store import Document, FlagRow, Page, Store
+
+    docs, _ = sample
+    store = Store(f"sqlite:///{docs[JOURNAL].report_path.parents[1] / 'ocr.db'}", create=False)
+    with store.session() as s:
+        rows = s.execute(select(Document.name, FlagRow.ref_text)
+                         .join(Page, FlagRow.page_id == Page.id)
+                         .join(Document, Page.document_id == Document.id)
+                         .where(FlagRow.kind == "reference_error")).all()
+    store.engine.dispose()
+    return {(name, " ".join(ref.split())) for name, ref in rows}
+
+
+def test_at_most_one_false_reference_error_on_the_sample(sample) -> None:  # noqa: ANN001
+    real = {"Лхенъян", "Метров", "млрдруб"}
+    false = {r for _, r in _reference_error_items(sample) if r not in real}
+    assert len(false) <= 1, false

@@ -26,8 +26,11 @@ def test_round_trip_and_patterns(tmp_path: Path) -> None:
     assert s.languages_for("journal.pdf") == "rus"
     cfg = tmp_path / "again.toml"
     cfg.write_text(settings_as_toml(s), encoding="utf-8")
-    assert load_settings(cfg) == s
+    again = load_settings(cfg)
+    assert again.model_copy(update={"database_url": ""}) == s
     assert s.db_url.startswith("sqlite:///") and s.db_url.endswith("ocr.db")
+    # database_url is printed as the URL it comes to, not as "" (issue 20)
+    assert f'database_url = "{s.db_url}"' in settings_as_toml(s) and again.db_url == s.db_url
 
 
 @pytest.mark.parametrize("bad", ['dpi = "high"', 'languages = ""', "unknown_key = 1", "dpi = [1"])
@@ -63,3 +66,27 @@ def test_a_missing_scan_has_its_own_error_not_a_corrupt_image(tmp_path: Path) ->
     scan = ScanInfo(path=gone, document="gone", kind="png", page_count=1, sha256="0")
     with pytest.raises(MissingScanError):
         load_page(scan, 1, dpi=300, max_pixels=10**8)
+def test_the_projects_settings_are_found_from_any_working_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The nearest ocr.toml in the working directory or above, else in a scan's folder or
+    above; where it was found is said (issue 20: `cd /tmp && ocr config` lost the patterns)."""
+    from ocr.settings import find_config
+
+    monkeypatch.delenv("OCR_CONFIG", raising=False)
+    project = tmp_path / "project"
+    (project / "scans" / "box1").mkdir(parents=True)
+    (project / "notes").mkdir()
+    (project / "ocr.toml").write_text('[ocr]\nlanguages_by_pattern = {"EHRI-*" = "eng"}\n',
+                                      encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    below = find_config(cwd=project / "notes")
+    assert below.path == project / "ocr.toml" and "working directory" in below.how
+    via_scans = find_config(scans=[project / "scans" / "box1"], cwd=elsewhere)
+    assert via_scans.path == project / "ocr.toml" and "scans' folder" in via_scans.how
+    none = find_config(cwd=elsewhere)
+    assert none.path is None and "defaults" in none.describe()
+    monkeypatch.chdir(elsewhere)
+    found = load_settings(None, scans=[project / "scans"])
+    assert found.languages_for("EHRI-DR-1.jpg") == "eng"
+    assert load_settings(None).languages_for("EHRI-DR-1.jpg") == "rus"  # nothing found: defaults

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ocr.fsutil import temp_tag
+from ocr.fsutil import file_mode, temp_tag
 from ocr.load import ScanInfo
 from ocr.publish.images import PageImage, ScanPages, scan_pages
 from ocr.publish.pdfa import DocumentInfo, info_dict, write_identification
@@ -109,6 +109,7 @@ def write_pdf(path: Path, scan: ScanInfo, pages: Iterable[PdfPage], *, info: Doc
         with os.fdopen(fd, "wb") as fh:
             hows = _write_body(PdfFileWriter(fh), scan, pages, info=info, max_pixels=max_pixels)
             fh.flush()
+            os.fchmod(fh.fileno(), file_mode())  # as any new file under the umask, not 0600
             os.fsync(fh.fileno())
         Path(tmp).replace(path)
     except BaseException:

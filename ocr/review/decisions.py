@@ -8,6 +8,13 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, case, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from ocr.flag import (
+    KIND_LABELS,
+    OCR_ERROR,
+    POSSIBLE_REFERENCE_ERROR,
+    REFERENCE_ERROR,
+    kind_label,
+)
 from ocr.review.errors import InvalidDecisionError, NotFoundError, StaleItemError
 from ocr.review.models import Decision
 from ocr.store import Document, FlagRow, Page, Run, _now
@@ -31,6 +38,8 @@ class Action:
 
 ACTIONS: tuple[Action, ...] = (
     Action("accept_ocr", "Accept OCR", "a", False, "the OCR reading is right"),
+    Action("accept_suggestion", "Accept suggestion", "c", False,
+           "put the suggested correction in place of the OCR's reading"),
     Action("keep_reference", "Keep reference", "r", False, "the reference transcription is right"),
     Action("edit", "Edit text", "e", True, "type the right text, then Enter"),
     Action("illegible", "Illegible", "i", False, f"cannot be read: {ILLEGIBLE}"),
@@ -66,14 +75,35 @@ def has_reference(flag: FlagRow) -> bool:
 
 
 def suggested_correction(flag: FlagRow) -> bool:
-    """Whether the flag is a correction suggested for the OCR text: its ``ocr_text`` is the
-    suggested reading (what "Accept OCR" takes), the OCR's own is ``ocr_reading``."""
-    return flag.type == "correction" and "original" in (flag.detail or {})
+    """Whether the flag is a suggested correction stored before review items: its ``ocr_text``
+    is the suggestion and ``detail["original"]`` the OCR's reading. (An item keeps the OCR's
+    reading in ``ocr_text`` and the suggestion in ``detail["suggestion"]``.)"""
+    detail = flag.detail or {}
+    return flag.type == "correction" and "original" in detail and "suggestion" not in detail
 
 
 def ocr_reading(flag: FlagRow) -> str:
-    """The OCR text a suggested correction replaces (without blanks around it)."""
-    return str((flag.detail or {}).get("original", "")).strip()
+    """What the OCR read in the item (an old suggestion's own reading, not its suggestion)."""
+    if suggested_correction(flag):
+        return str((flag.detail or {}).get("original", "")).strip()
+    return flag.ocr_text
+
+
+def suggestion(flag: FlagRow) -> str | None:
+    """The correction suggested for the item's OCR reading ("" to delete a stray mark), if any."""
+    detail = flag.detail or {}
+    if "suggestion" in detail and detail["suggestion"] is not None:
+        return str(detail["suggestion"])
+    return flag.ocr_text if suggested_correction(flag) else None
+
+
+def kind_of(flag: FlagRow) -> str:
+    """The item's kind (ocr.flag.KIND_LABELS), also for rows stored before items had one."""
+    if flag.kind:
+        return flag.kind
+    if flag.type == "disagreement":
+        return REFERENCE_ERROR if flag.category == POSSIBLE_REFERENCE_ERROR else OCR_ERROR
+    return flag.type
 
 
 def before_text(flag: FlagRow) -> str:
@@ -81,7 +111,7 @@ def before_text(flag: FlagRow) -> str:
     (for a suggested correction, the OCR's own reading, not the suggestion)."""
     if has_reference(flag):
         return flag.ref_text
-    return ocr_reading(flag) if suggested_correction(flag) else flag.ocr_text
+    return ocr_reading(flag)
 
 
 def after_text(flag: FlagRow, action: str, text: str | None) -> str:
@@ -92,12 +122,23 @@ def after_text(flag: FlagRow, action: str, text: str | None) -> str:
     if action == "keep_reference" and not has_reference(flag):
         raise InvalidDecisionError("this item has no reference text to keep; "
                                    "accept the OCR or edit the text instead")
+    suggested = suggestion(flag)
+    if action == "accept_suggestion" and suggested is None:
+        raise InvalidDecisionError("this item has no suggested correction; "
+                                   "accept the OCR or edit the text instead")
     if ACTION_BY_NAME[action].takes_text:
         if text is None:
             raise InvalidDecisionError(f"the action {action!r} needs the text field")
-        return text.strip()
-    return {"accept_ocr": flag.ocr_text, "keep_reference": flag.ref_text,
+        return _clean_text(text)
+    return {"accept_ocr": ocr_reading(flag), "keep_reference": flag.ref_text,
+            "accept_suggestion": suggested or "",
             "illegible": ILLEGIBLE}.get(action, before_text(flag))
+
+
+def _clean_text(text: str) -> str:
+    """A typed text as stored: line breaks kept (as LF), blanks at the ends of lines dropped."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return "\n".join(lines).strip()
 
 
 def differs(before: str, after: str) -> bool:
@@ -156,14 +197,42 @@ def decide(session: Session, *, flag_id: int, version: int, action: str, reviewe
     _bump(session, flag.id, version, status)
     session.add(decision)
     session.flush()
+    if action != "skip":
+        decide_copies(session, flag, decision)
     return decision
+
+
+def decide_copies(session: Session, flag: FlagRow, decision: Decision) -> int:
+    """The same span of the reference in other documents (carbon copies, duplicates: the same
+    copy key) is decided the same way, where nobody decided it yet; returns how many."""
+    if not flag.copy_key:
+        return 0
+    from ocr.review.copies import copies_of
+
+    decided = 0
+    for other in copies_of(session, [flag.copy_key], exclude=flag.page.document):
+        if other.status != "open":
+            continue
+        page = other.page
+        copy = Decision(flag_id=other.id, run_id=page.document.run_id,
+                        document=page.document.name, page_number=page.page_number,
+                        reviewer=decision.reviewer, action=decision.action,
+                        before_text=before_text(other), after_text=decision.after_text,
+                        status_before=other.status, status_after=decision.status_after,
+                        flag_version=other.version + 1, copy_of=decision.id)
+        _bump(session, other.id, other.version, decision.status_after)
+        session.add(copy)
+        decided += 1
+    session.flush()
+    return decided
 
 
 def last_decision(session: Session, *, reviewer: str) -> Decision | None:
     """The reviewer's latest decision that is not undone."""
     return session.scalar(select(Decision).where(Decision.reviewer == reviewer,
                                                  Decision.undone.is_(False),
-                                                 Decision.superseded_by.is_(None))
+                                                 Decision.superseded_by.is_(None),
+                                                 Decision.copy_of.is_(None))
                           .order_by(Decision.created_at.desc(), Decision.id.desc()).limit(1))
 
 
@@ -180,6 +249,12 @@ def undo_last(session: Session, *, reviewer: str) -> Decision:
                                  "it was not undone — open it to see the current state")
         _bump(session, flag.id, decision.flag_version, decision.status_before)
     decision.undone, decision.undone_at = True, _now()
+    for copy in session.scalars(select(Decision).where(Decision.copy_of == decision.id,
+                                                       Decision.undone.is_(False))):
+        other = session.get(FlagRow, copy.flag_id)
+        if other is not None and other.version == copy.flag_version:  # nobody changed it since
+            _bump(session, other.id, copy.flag_version, copy.status_before)
+            copy.undone, copy.undone_at = True, _now()
     session.flush()
     return decision
 
@@ -205,7 +280,7 @@ def _filtered(stmt: S, f: QueueFilter, *, with_status: bool = True) -> S:
     if not f.run and f.document is None:  # each document's latest run: reruns never duplicate
         stmt = stmt.where(Document.superseded_by.is_(None))
     if f.type:
-        stmt = stmt.where(FlagRow.type == f.type)
+        stmt = stmt.where(item_kind() == f.type)
     if with_status and f.status == "todo":
         stmt = stmt.where(FlagRow.status.in_(("open", "skipped")))
     elif with_status and f.status != "all":
@@ -256,5 +331,29 @@ def next_flag(session: Session, f: QueueFilter, *, exclude: int | None = None) -
     return session.scalar(stmt.limit(1))
 
 
-def flag_types(session: Session) -> list[str]:
-    return list(session.scalars(select(FlagRow.type).distinct().order_by(FlagRow.type)))
+def item_kind() -> Any:
+    """The item's kind as SQL (see kind_of): the stored kind, else one from type and category."""
+    return func.coalesce(FlagRow.kind, case(
+        (FlagRow.type != "disagreement", FlagRow.type),
+        (FlagRow.category == POSSIBLE_REFERENCE_ERROR, REFERENCE_ERROR), else_=OCR_ERROR))
+
+
+@dataclass(frozen=True)
+class KindCount:
+    """One kind of item in the queue's filter: its key, its name and how many are to do."""
+
+    kind: str
+    label: str
+    todo: int
+
+
+def item_kinds(session: Session, f: QueueFilter) -> list[KindCount]:
+    """Every kind of item under the filter's run and document, with how many are to do, in
+    the order of ocr.flag.KIND_LABELS (each kind, even one with none to do, can be listed)."""
+    scope = QueueFilter(run=f.run, document=f.document, status="todo")
+    stmt = _filtered(select(item_kind(), func.count(FlagRow.id)), scope).group_by(item_kind())
+    todo = {kind: int(n) for kind, n in session.execute(stmt)}
+    present = set(session.scalars(select(item_kind()).distinct()))
+    order = [k for k in KIND_LABELS if k in present | set(todo)]
+    order += sorted(present - set(order))
+    return [KindCount(k, kind_label(k), todo.get(k, 0)) for k in order]

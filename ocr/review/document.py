@@ -239,7 +239,7 @@ def _note(flag: FlagRow, decision: Decision, loc: Located | None, has_ref: bool,
     if decision.action == "skip":
         return "skipped: nothing decided yet"
     if not has_reference(flag):
-        return "no reference span (low-confidence item): the transcription only"
+        return "no span of the reference: the transcription (PAGE-XML) only"
     if not has_ref:
         return "the document has no readable reference"
     if not mapped:

@@ -38,6 +38,8 @@ class Decision(Base):
     # this decision is such a copy (the original's id).
     superseded_by: Mapped[int | None] = mapped_column(Integer)
     carried_from: Mapped[int | None] = mapped_column(Integer)
+    # The decision on another copy of the same text (ocr.review.copies) that this one repeats.
+    copy_of: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class ExportedFile(Base):

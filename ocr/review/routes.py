@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from ocr.flag import kind_label
 from ocr.review.decisions import (
     ACTIONS,
     STATUSES,
@@ -19,20 +20,29 @@ from ocr.review.decisions import (
     check_filter,
     counts,
     decide,
-    flag_types,
     get_flag,
     has_reference,
+    item_kinds,
+    kind_of,
     last_decision,
     next_flag,
+    ocr_reading,
     queue,
     queue_size,
+    suggestion,
     undo_last,
 )
 from ocr.review.document import load_page, ocr_context, reference_context, review_document
 from ocr.review.errors import InvalidDecisionError, NotFoundError
 from ocr.review.export import export_corrections, score_reviewed
 from ocr.review.models import Decision
-from ocr.review.security import IMAGE_TYPES, file_url, safe_file
+from ocr.review.security import (
+    IMAGE_TYPES,
+    REPORT_HEADERS,
+    REPORT_TYPES,
+    file_url,
+    safe_file,
+)
 from ocr.store import Document, FlagRow, Run, Store
 
 router = APIRouter()
@@ -120,7 +130,8 @@ def queue_page(request: Request, f: Filter,
             "f": f, "qs": _qs(f), "items": queue(s, f, limit=PAGE_SIZE, offset=offset),
             "total": queue_size(s, f), "offset": offset, "page_size": PAGE_SIZE,
             "counts": counts(s, f), "runs": runs, "documents": list(s.scalars(docs_stmt)),
-            "types": flag_types(s), "statuses": STATUSES,
+            "types": item_kinds(s, f), "statuses": STATUSES, "kind_of": kind_of,
+            "kind_label": kind_label, "reasons_of": reasons_of,
             "next_id": next_flag(s, f), "has_reference": has_reference,
             "more_qs": _qs(f, offset=offset + PAGE_SIZE),
         }
@@ -134,17 +145,52 @@ def _item_context(request: Request, s: Session, flag_id: int, f: QueueFilter) ->
     history = list(s.scalars(select(Decision).where(Decision.flag_id == flag.id)
                              .order_by(Decision.created_at.desc(), Decision.id.desc())))
     reviewer = _reviewer(request)
+    read = ocr_reading(flag)
     return {
         "flag": flag, "page": page, "document": page.document, "f": f, "qs": _qs(f),
         "crop_url": file_url(root, flag.crop_path),
         "view_url": file_url(root, (page.outputs or {}).get("view")),
         "ocr": ocr_context(ocr_page.text if ocr_page else None, flag),
         "ref": reference_context(s, flag), "has_reference": has_reference(flag),
+        "ref_note": reference_note(flag), "kind": kind_label(kind_of(flag)),
+        "reasons": reasons_of(flag), "colour": (flag.detail or {}).get("colour", ""),
+        "suggestion": suggestion(flag), "copies": copies_count(s, flag),
         "history": history, "counts": counts(s, f), "next_id": next_flag(s, f, exclude=flag.id),
         "undo": last_decision(s, reviewer=reviewer) if reviewer else None,
-        "prefill_edit": flag.ocr_text or flag.ref_text,
-        "prefill_graphic": " ".join((flag.ref_text or flag.ocr_text).split()),
+        # "Edit" starts from the suggestion, else from what the OCR read.
+        "prefill_edit": suggestion(flag) if suggestion(flag) is not None else
+        (read or flag.ref_text),
+        "prefill_graphic": " ".join((flag.ref_text or read).split()),
     }
+
+
+def reasons_of(flag: FlagRow) -> list[dict[str, Any]]:
+    """The item's reasons as stored (one per signal merged into it)."""
+    stored = (flag.detail or {}).get("reasons") or []
+    return [r for r in stored if isinstance(r, dict)] or [
+        {"kind": kind_of(flag), "label": kind_label(kind_of(flag)), "text": flag.reason}]
+
+
+def reference_note(flag: FlagRow) -> str:
+    """Why an item without a span of the reference has none, in the reviewer's words."""
+    if flag.page.document.reference_path is None:
+        return ("This document has no reference transcription: a decision corrects the OCR's "
+                "text (the corrected PAGE-XML) only.")
+    kind = kind_of(flag)
+    if kind in ("stamp", "signature", "handwriting", "unrecognised_ink"):
+        return (f"The reference does not transcribe this {kind_label(kind)} (its text was not "
+                "found there); a decision marks it in the corrected PAGE-XML.")
+    return ("The reference agrees with what the OCR read here; a decision corrects the OCR's "
+            "text (the corrected PAGE-XML) only.")
+
+
+def copies_count(s: Session, flag: FlagRow) -> int:
+    """How many other documents have this item's span of the reference (carbon copies)."""
+    if not flag.copy_key:
+        return 0
+    from ocr.review.copies import copies_of
+
+    return len(copies_of(s, [flag.copy_key], exclude=flag.page.document))
 
 
 @router.get("/flags/{flag_id}")
@@ -210,3 +256,12 @@ def image(request: Request, path: str) -> Response:
     """A page or crop image; only files under the output folder are served."""
     found = safe_file(request.app.state.output_dir, path)
     return FileResponse(found, media_type=IMAGE_TYPES[found.suffix.lower()])
+
+
+@router.get("/reports/{path:path}")
+def report(request: Request, path: str) -> Response:
+    """A document's report.html (and the crops and page images it links), or the batch's
+    index.html, from the output folder: what the Prefect artifacts link to."""
+    found = safe_file(request.app.state.output_dir, path, types=REPORT_TYPES)
+    return FileResponse(found, media_type=REPORT_TYPES[found.suffix.lower()],
+                        headers=REPORT_HEADERS)

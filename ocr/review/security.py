@@ -23,6 +23,11 @@ CSRF_HEADER = "x-csrf-token"
 TOKEN_COOKIE = "ocr_review_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
+REPORT_TYPES = {**IMAGE_TYPES, ".html": "text/html; charset=utf-8"}
+# The pipeline's reports carry their own inline styles; they run no script.
+REPORT_HEADERS = {"Content-Security-Policy": (
+    "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")}
 HEADERS = {
     # No inline script or style anywhere: injected markup could not run even if it got through.
     "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -172,15 +177,16 @@ def token_middleware(token: str, deny: Callable[[Request, ReviewError], Response
     return middleware
 
 
-def safe_file(root: Path, relative: str) -> Path:
-    """An image file under ``root``; anything else (absolute, ``..``, links out, other types) is 404."""
-    refused = NotFoundError("no such image")
+def safe_file(root: Path, relative: str, *, types: dict[str, str] = IMAGE_TYPES) -> Path:
+    """A file of one of ``types`` under ``root``; anything else (absolute, ``..``, links out,
+    other types) is 404."""
+    refused = NotFoundError("no such file")
     if (not relative or "\x00" in relative or "\\" in relative or relative.startswith("/")
             or PurePosixPath(relative).is_absolute() or ".." in PurePosixPath(relative).parts):
         raise refused
     base = root.resolve()
     path = (base / relative).resolve()
-    if not path.is_relative_to(base) or path.suffix.lower() not in IMAGE_TYPES or not path.is_file():
+    if not path.is_relative_to(base) or path.suffix.lower() not in types or not path.is_file():
         raise refused
     return path
 

@@ -27,6 +27,8 @@
     let mode = null;
     let busy = false;
 
+    // The name field never has the focus on arrival: a decision key pressed first is not typed
+    // into it; without a name, the key asks for one (and is not lost as a letter of it).
     function needName() {
       if (name.value.trim()) return false;
       notice("Type your name first (it is remembered), then press the key again.");
@@ -64,12 +66,16 @@
     undoForm.addEventListener("submit", () => { undoForm.elements.reviewer.value = name.value; });
 
     document.addEventListener("keydown", (ev) => {
-      if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.isComposing) return;
+      if (ev.isComposing) return;
       if (ev.target === text) {
-        if (ev.key === "Enter") { ev.preventDefault(); submit(mode || buttons.get("e")); }
-        else if (ev.key === "Escape") { ev.preventDefault(); cancelText(); }
+        // A multi-line field: Enter is a new line, Ctrl+Enter (Cmd+Enter) saves.
+        if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
+          ev.preventDefault();
+          submit(mode || buttons.get("e"));
+        } else if (ev.key === "Escape") { ev.preventDefault(); cancelText(); }
         return;
       }
+      if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
       if (ev.target === name) {
         if (ev.key === "Enter" || ev.key === "Escape") { ev.preventDefault(); name.blur(); }
         return;
@@ -78,7 +84,9 @@
       const key = letterOf(ev);
       if (key === "u") {
         const undo = $("button", undoForm);
-        if (!undo.disabled && !needName()) { ev.preventDefault(); undoForm.requestSubmit(undo); }
+        if (undo.disabled) return;
+        ev.preventDefault();  // before needName() moves the focus: the key is never typed there
+        if (!needName()) undoForm.requestSubmit(undo);
         return;
       }
       const button = buttons.get(key);

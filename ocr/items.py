@@ -1,0 +1,227 @@
+"""Review items, not raw flags: the signals of one region, one disagreement or one line merge
+into one item with all its reasons, and one decision settles it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from rapidfuzz import fuzz
+
+from ocr.flag import REFERENCE_ERROR, Flag, TextSpan, kind_rank
+from ocr.records import Box
+from ocr.tesseract import OcrText
+
+REGIONS = ("stamp", "signature", "handwriting")  # they take in what lies inside them
+INK = "unrecognised_ink"
+# Signals about the OCR's own reading: on a page whose reference agrees with the OCR there,
+# an independent transcription has settled them.
+SETTLED_BY_REFERENCE = ("low_confidence", "garbage", "correction", "unknown_word")
+INSIDE = 0.5  # share of a signal's box inside a region for the region to take it in
+SAME_WORDS = 0.5  # share of the smaller box two signals share to be about the same words
+SAME_LINE = 0.5  # share of the smaller height two boxes share to sit on one line
+REGION_PAD = 12  # px at 300 dpi a region is grown by when it takes in what touches it
+STAMP_TEXT_MATCH = 70.0  # rapidfuzz partial ratio at which a stamp's text is found in the reference
+
+
+def review_items(flags: Sequence[Flag], *, ocr: OcrText, reference: str | None) -> list[Flag]:
+    """Merge a page's flags into review items: each stamp, signature or handwriting region
+    takes in the signals inside it (and the disagreements over the reference's transcription
+    of a stamp's text); each disagreement with the reference takes in the signals about its
+    words; what is left merges by line. With a ``reference`` (the page's normalised share),
+    signals about the OCR's reading where the reference agrees with it are dropped."""
+    whole_page = [f for f in flags if f.category == "page"]  # e.g. no text on a page with ink
+    flags = [f for f in flags if f.category != "page"]
+    regions = [f for f in flags if f.type in REGIONS]
+    if reference is not None:
+        regions = [locate_stamp_text(r, reference) for r in regions]
+    region_groups: list[list[Flag]] = [[r] for r in regions]
+    pending: list[Flag] = []
+    for flag in (f for f in flags if f.type not in REGIONS):
+        home = _region_for(flag, regions)
+        (region_groups[home] if home is not None else pending).append(flag)
+    text_groups = _disagreement_groups([f for f in pending if f.type == "disagreement"])
+    loose: list[Flag] = []
+    for flag in (f for f in pending if f.type != "disagreement"):
+        home = _same_words(flag, [g[0] for g in text_groups])
+        (text_groups[home] if home is not None else loose).append(flag)
+    if reference is not None:
+        loose = [f for f in loose if f.type not in SETTLED_BY_REFERENCE]
+    return whole_page + [merge(g, ocr=ocr, reference=reference)
+                         for g in (*region_groups, *text_groups, *by_line(loose))]
+
+
+def _disagreement_groups(disagreements: Sequence[Flag]) -> list[list[Flag]]:
+    """One group per disagreement, except that those about the same words (the reference's
+    lines the OCR misses, placed at the nearest word) merge, unless one may be an error of the
+    reference: that one is decided on its own span (and in every copy of it)."""
+    groups: list[list[Flag]] = []
+    for flag in disagreements:
+        home = None
+        if flag.kind != REFERENCE_ERROR:
+            candidates = [g for g in groups if g[0].kind != REFERENCE_ERROR]
+            found = _same_words(flag, [g[0] for g in candidates])
+            home = candidates[found] if found is not None else None
+        if home is not None:
+            home.append(flag)
+        else:
+            groups.append([flag])
+    return groups
+
+
+def _inside(inner: Box, outer: Box) -> float:
+    cols = min(inner.right, outer.right) - max(inner.left, outer.left)
+    rows = min(inner.bottom, outer.bottom) - max(inner.top, outer.top)
+    area = max(inner.width * inner.height, 1)
+    return max(cols, 0) * max(rows, 0) / area
+
+
+def _grown(box: Box, pad: int) -> Box:
+    return Box(box.left - pad, box.top - pad, box.width + 2 * pad, box.height + 2 * pad)
+
+
+def _region_for(flag: Flag, regions: Sequence[Flag]) -> int | None:
+    """The region a signal lies in: unread ink, garbage, low confidence, short lines, text the
+    OCR read that the reference lacks (ink of a stamp read as letters), and a disagreement over
+    the reference's transcription of a stamp's text; never another disagreement about typed
+    text the reference has."""
+    if flag.type == "disagreement" and flag.ref_text.strip():
+        return next((i for i, r in enumerate(regions) if _same_reference(flag, r)), None)
+    best, share = None, INSIDE
+    for i, region in enumerate(regions):
+        inside = _inside(flag.box, _grown(region.box, REGION_PAD))
+        if inside >= share:
+            best, share = i, inside
+    return best
+
+
+def _same_reference(flag: Flag, region: Flag) -> bool:
+    a, b = flag.span, region.span
+    return a is not None and b is not None and a.ref_start < b.ref_end and b.ref_start < a.ref_end
+
+
+def _same_words(flag: Flag, anchors: Sequence[Flag]) -> int | None:
+    """The disagreement a signal is about: the one sharing most of the smaller box."""
+    best, share = None, SAME_WORDS
+    for i, anchor in enumerate(anchors):
+        smaller = min(flag.box.width * flag.box.height, anchor.box.width * anchor.box.height)
+        shared = _inside(flag.box, anchor.box) * flag.box.width * flag.box.height
+        if smaller > 0 and shared / smaller >= share:
+            best, share = i, shared / smaller
+    return best
+
+
+def by_line(flags: Sequence[Flag]) -> list[list[Flag]]:
+    """Signals grouped by the line they sit on (rows shared by half the smaller height)."""
+    groups: list[list[Flag]] = []
+    for flag in sorted(flags, key=lambda f: (f.box.top, f.box.left)):
+        for group in groups:
+            box = Box.union_all(f.box for f in group)
+            rows = min(box.bottom, flag.box.bottom) - max(box.top, flag.box.top)
+            if rows >= SAME_LINE * min(box.height, flag.box.height):
+                group.append(flag)
+                break
+        else:
+            groups.append([flag])
+    return groups
+
+
+def merge(group: Sequence[Flag], *, ocr: OcrText, reference: str | None = None) -> Flag:
+    """One item of a group of signals: the first kind (ocr.flag.KIND_LABELS) names it, every
+    signal is one of its reasons, its box holds them all."""
+    ordered = sorted(group, key=lambda f: (kind_rank(f.kind), -f.severity))
+    lead = ordered[0]
+    reasons = tuple(dict.fromkeys(r for f in ordered for r in f.all_reasons()))
+    box = Box.union_all(f.box for f in group)
+    text = _item_text(lead, group, box, ocr)
+    confs = [f.confidence for f in group if f.confidence is not None]
+    if lead.type in REGIONS or lead.type == INK:  # a region's text is not a typed reading
+        lead = _with_spans(lead, group, ocr=None, reference=reference)
+        return replace(lead, box=box, severity=max(f.severity for f in group), reasons=reasons)
+    lead = _with_spans(lead, group, ocr=ocr, reference=reference)
+    detail = {k: v for f in ordered if f.type == "correction" for k, v in f.detail.items()}
+    if detail and len(group) > 1:  # the item's reading is what a decision on it replaces
+        detail["original"] = text
+    return replace(lead, box=box, ocr_text=text, severity=max(f.severity for f in group),
+                   reasons=reasons, confidence=min(confs) if confs else None,
+                   detail=detail or lead.detail, suggestion=_suggestion(text, group))
+
+
+def _with_spans(lead: Flag, group: Sequence[Flag], *, ocr: OcrText | None,
+                reference: str | None) -> Flag:
+    """The item's reference span: from the first to the last of its members' spans (they sit
+    together: the same words, or one stamp's text); its OCR text likewise."""
+    placed = [(f, f.span) for f in group if f.span is not None]
+    spans = [span for f, span in placed if f.ref_text.strip()]  # (text the OCR read where the
+    if not spans:  # reference has none is placed there, it spans nothing of it)
+        spans = [span for _, span in placed]
+    if len(spans) < 2 or reference is None:
+        return lead
+    start, end = min(s.ref_start for s in spans), max(s.ref_end for s in spans)
+    read = [s for s in spans if s.ocr_start >= 0]
+    o0 = min((s.ocr_start for s in read), default=-1)
+    o1 = max((s.ocr_end for s in read), default=-1)
+    span = TextSpan(start, end, reference[max(0, start - 30):start], reference[end:end + 30],
+                    o0, o1, "replace")
+    text = ocr.text[o0:o1] if ocr is not None and o0 >= 0 else lead.ocr_text
+    return replace(lead, span=span, ref_text=reference[start:end], ocr_text=text)
+
+
+def _item_text(lead: Flag, group: Sequence[Flag], box: Box, ocr: OcrText) -> str:
+    """What the OCR read in the item: a region's or disagreement's own text; for a line, the
+    words inside the item's box."""
+    if lead.type in (*REGIONS, "disagreement"):
+        return lead.ocr_text  # (a disagreement group's: see _with_spans)
+    if lead.type == "correction" and len(group) == 1:
+        return str(lead.detail.get("original", lead.ocr_text)).strip()
+    words = [w.text for w in ocr.words if _centre_in(w.box, box)]
+    return " ".join(words) if words else lead.ocr_text
+
+
+def _centre_in(inner: Box, outer: Box) -> bool:
+    col, row = inner.left + inner.width / 2, inner.top + inner.height / 2
+    return outer.left <= col <= outer.right and outer.top <= row <= outer.bottom
+
+
+def _suggestion(text: str, group: Sequence[Flag]) -> str | None:
+    """The item's text with every suggested correction in it put in place."""
+    fixes = [f for f in group if f.type == "correction" and "original" in f.detail]
+    if not fixes:
+        return None
+    out = text
+    for fix in sorted(fixes, key=lambda f: f.box.left):
+        original = str(fix.detail["original"]).strip()
+        out = out.replace(original, fix.ocr_text, 1) if original in out else fix.ocr_text
+    return " ".join(out.split()) if out.strip() else ""
+
+
+def locate_stamp_text(item: Flag, reference: str) -> Flag:
+    """A stamp whose text the reference transcribes gets that span of the reference (from
+    where its first line is found to where its last line is), so the reviewer sees it and a
+    decision corrects it there."""
+    lines = [" ".join(line.split()) for line in item.ocr_text.splitlines() if line.strip()]
+    if item.type != "stamp" or item.span is not None or sum(map(len, lines)) < 6:
+        return item
+    flat = reference.replace("\n", " ")
+    first = fuzz.partial_ratio_alignment(lines[0], flat)
+    last = fuzz.partial_ratio_alignment(lines[-1], flat)
+    if first is None or last is None or min(first.score, last.score) < STAMP_TEXT_MATCH:
+        return item
+    start, end = _word_start(flat, first.dest_start), _word_end(flat, last.dest_end)
+    if not 0 <= end - start <= 3 * len(" ".join(lines)):
+        return item
+    span = TextSpan(start, end, reference[max(0, start - 30):start], reference[end:end + 30],
+                    -1, -1, "stamp")
+    return replace(item, ref_text=reference[start:end], span=span)
+
+
+def _word_start(text: str, at: int) -> int:
+    while at > 0 and not text[at - 1].isspace():
+        at -= 1
+    return at
+
+
+def _word_end(text: str, at: int) -> int:
+    while at < len(text) and not text[at].isspace():
+        at += 1
+    return at
