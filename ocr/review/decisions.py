@@ -351,7 +351,8 @@ def item_kinds(session: Session, f: QueueFilter) -> list[KindCount]:
     """Every kind of item under the filter's run and document, with how many are to do, in
     the order of ocr.flag.KIND_LABELS (each kind, even one with none to do, can be listed)."""
     scope = QueueFilter(run=f.run, document=f.document, status="todo")
-    stmt = _filtered(select(item_kind(), func.count(FlagRow.id)), scope).group_by(item_kind())
+    kind = item_kind().label("item_kind")  # grouped by its label: PostgreSQL takes two copies
+    stmt = _filtered(select(kind, func.count(FlagRow.id)), scope).group_by(kind)  # as unequal
     todo = {kind: int(n) for kind, n in session.execute(stmt)}
     present = set(session.scalars(select(item_kind()).distinct()))
     order = [k for k in KIND_LABELS if k in present | set(todo)]
