@@ -183,17 +183,6 @@ def _centre_covered(box: Box, items: Iterable[Item], pad: int = 6) -> bool:
                i.box.top - pad <= row <= i.box.bottom + pad for i in items)
 
 
-def to_view(box: Box, *, skew: float, rows: int, cols: int) -> Box:
-    """A box of the scan in the geometry of the deskewed page (ocr.preprocess.rotate)."""
-    matrix = cv2.getRotationMatrix2D((cols / 2, rows / 2), -skew, 1.0)
-    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
-    matrix[0, 2] += (int(np.ceil(cols * cos + rows * sin - 1e-6)) - cols) / 2
-    matrix[1, 2] += (int(np.ceil(rows * cos + cols * sin - 1e-6)) - rows) / 2
-    pts = np.asarray(box.polygon(), dtype=np.float64)
-    moved = pts @ matrix[:, :2].T + matrix[:, 2]
-    left, top = moved.min(axis=0)
-    right, bottom = moved.max(axis=0)
-    return Box(int(left), int(top), int(right - left), int(bottom - top))
 
 
 def region_covered(region: Box, items: Sequence[Item]) -> bool:
@@ -205,10 +194,6 @@ def region_covered(region: Box, items: Sequence[Item]) -> bool:
     return bool(mask.mean() >= 0.5)
 
 
-def scan_shape(folder: Path, name: str) -> tuple[int, int]:
-    image = next(p for p in (folder / "scans").glob(f"{name}.*"))
-    shape = cv2.imread(str(image), cv2.IMREAD_GRAYSCALE).shape
-    return int(shape[0]), int(shape[1])
 
 
 @dataclass
@@ -231,10 +216,9 @@ def coverage(folder: Path, items: Sequence[Item], pages: Sequence[PageRun]) -> C
         errors = ocr_error_boxes(page, truth)
         out.errors += len(errors)
         out.covered += sum(_centre_covered(b, mine) for b in errors)
-        rows, cols = scan_shape(folder, page.document)
         regions = json.loads((folder / "regions" / f"{page.document}.json").read_text("utf-8"))
         for r in (r for r in regions if r["type"] in REGION_TYPES):
-            box = to_view(Box(*r["box"]), skew=page.skew, rows=rows, cols=cols)
+            box = Box(*r["box"])  # items are in the scan's own pixels too (ocr.reframe)
             out.regions[r["type"]] += 1
             out.regions_covered[r["type"]] += region_covered(box, mine)
     return out
@@ -276,14 +260,13 @@ def non_typed_ink(page: PageRun, items: Sequence[Item]) -> tuple[int, int]:
     from ocr.preprocess import binarize
     from ocr.synth.alto import read_alto_lines
 
-    gray = cv2.imread(page.outputs["ocr_input"], cv2.IMREAD_GRAYSCALE)
+    # Item boxes are in the pixels of the scan as loaded (ocr.reframe), as are the ALTO lines.
+    gray = cv2.imread(str(EHRI / f"{page.document}.jpg"), cv2.IMREAD_GRAYSCALE)
     ink = drop_small(ink_mask(binarize(gray)), min_area=20).astype(bool)
-    source = cv2.imread(str(EHRI / f"{page.document}.jpg"), cv2.IMREAD_GRAYSCALE).shape
     lines = np.zeros(ink.shape, dtype=np.uint8)
     for line in read_alto_lines(EHRI / f"{page.document}.xml"):
         pts = np.asarray(line.polygon or line.box.polygon(), dtype=np.float64)
-        moved = _rotate_points(pts, skew=page.skew, rows=source[0], cols=source[1])
-        cv2.fillPoly(lines, [moved.astype(np.int32).reshape(-1, 1, 2)], 1)
+        cv2.fillPoly(lines, [pts.astype(np.int32).reshape(-1, 1, 2)], 1)
     rest = ink & (lines == 0)
     inside = np.zeros(ink.shape, dtype=bool)
     for i in items:
@@ -291,12 +274,6 @@ def non_typed_ink(page: PageRun, items: Sequence[Item]) -> tuple[int, int]:
     return int(rest.sum()), int((rest & inside).sum())
 
 
-def _rotate_points(pts: np.ndarray, *, skew: float, rows: int, cols: int) -> np.ndarray:
-    matrix = cv2.getRotationMatrix2D((cols / 2, rows / 2), -skew, 1.0)
-    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
-    matrix[0, 2] += (int(np.ceil(cols * cos + rows * sin - 1e-6)) - cols) / 2
-    matrix[1, 2] += (int(np.ceil(rows * cos + cols * sin - 1e-6)) - rows) / 2
-    return pts @ matrix[:, :2].T + matrix[:, 2]
 
 
 def sample_reference_errors(items: Sequence[Item]) -> tuple[list[str], list[Item]]:
