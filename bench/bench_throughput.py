@@ -429,6 +429,22 @@ def accuracy_table(rec: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def hostile_table(rec: Mapping[str, Any]) -> list[str]:
+    """Each hostile page: seconds (stock: its process; ours: its worker stages), calls."""
+    names = [p["name"] for p in rec["pages"] if p["group"] == "hostile"]
+    if not names:
+        return []
+    engines = rec["engines"]
+    lines = ["| page | " + " | ".join(f"{n} s | {n} calls" for n in engines) + " | failed |",
+             "|" + "---|" * (2 + 2 * len(engines))]
+    for name in names:
+        cells = [f"{e['page_seconds'].get(name, 0.0):.1f} | {e['calls'].get(name, 0)}"
+                 for e in engines.values()]
+        failed = ", ".join(n for n, e in engines.items() if name in e["failed"]) or "–"
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {failed} |")
+    return ["### Hostile pages", "", *lines, ""]
+
+
 def stage_table(rec: Mapping[str, Any]) -> list[str]:
     engines = {n: e for n, e in rec["engines"].items() if n != "stock tesseract"}
     keys = list(dict.fromkeys(k for e in engines.values() for k in e["stages"]))
@@ -481,7 +497,8 @@ def markdown(records: Sequence[Mapping[str, Any]]) -> str:
         out += [f"## Run '{rec['label']}' (commit {rec['commit']}, {rec['date']} UTC)", "",
                 f"Command: `{rec['command']}`", "", "### Whole run", "", *throughput_table(rec),
                 "", "### Per group", "", *group_table(rec), "", "### Accuracy and flags", "",
-                *accuracy_table(rec), "", "### Stages", "", *stage_table(rec), ""]
+                *accuracy_table(rec), "", *hostile_table(rec), "### Stages", "",
+                *stage_table(rec), ""]
     return "\n".join(out)
 
 

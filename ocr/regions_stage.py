@@ -26,9 +26,9 @@ from ocr.records import Box
 from ocr.reframe import reframe_region
 from ocr.tesseract import Word
 
-# Pixels above which the image detectors see the page shrunk to this size: an A4 page at 300 dpi
-# (8.7 Mpx) is seen whole; larger scans are detected as at ~300 dpi, in bounded time and memory.
-DETECT_MAX_PIXELS = 10_000_000
+# The resolution the image detectors were tuned at: a scan of a higher resolution is detected on
+# a copy shrunk to it (in less time and memory, with the sizes the detectors know).
+DETECT_DPI = 300
 
 
 def detect_regions(view_path: Path, ocr_path: Path, words: Sequence[Word], *, dpi: int,
@@ -78,17 +78,19 @@ def detect_regions_in_frame(view: np.ndarray, ocr_img: np.ndarray, words: Sequen
 def _image_regions(view: np.ndarray, ocr_img: np.ndarray, words: Sequence[Word], *, dpi: int,
                    min_word_conf: float, detectors: Sequence[str],
                    text_ink: InkColour | None) -> list[Region]:
-    """The image detectors (ocr.detect.detect_page), on a copy shrunk to DETECT_MAX_PIXELS when
-    the page is larger; the regions come back in the page's pixels."""
+    """The image detectors (ocr.detect.detect_page), on a copy shrunk to DETECT_DPI when the
+    page's resolution is higher; the regions come back in the page's pixels."""
     rows, cols = ocr_img.shape[:2]
-    scale = min(1.0, (DETECT_MAX_PIXELS / max(1, rows * cols)) ** 0.5)
-    if scale < 1.0:
+    scale = min(1.0, DETECT_DPI / max(1, dpi))
+    if scale < 0.95:  # a few dpi more: not worth a copy
         size = (max(1, round(cols * scale)), max(1, round(rows * scale)))
         view = cv2.resize(view, size, interpolation=cv2.INTER_AREA)
         shrunk = cv2.resize(ocr_img, size, interpolation=cv2.INTER_AREA)
         ocr_img = np.where(shrunk < 128, 0, 255).astype(np.uint8)
         words = [replace(w, box=_scaled_box(w.box, scale)) for w in words]
-        dpi = max(1, round(dpi * scale))
+        dpi = DETECT_DPI
+    else:
+        scale = 1.0
     colour = foreign_colour_mask(view, text_ink) if text_ink is not None and view.ndim == 3 \
         else None
     found = detect_page(view, ocr_img, colour, list(words), dpi=dpi,
