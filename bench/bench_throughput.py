@@ -107,9 +107,11 @@ def real_pages() -> list[Page]:
 
 
 def hostile_pages(folder: Path) -> list[Page]:
-    """A black page, a huge page (A4 at 600 dpi, ~35 Mpixel) and a speckled page."""
+    """A black page, a huge page (A4 at 600 dpi, ~35 Mpixel, a clean page enlarged) and a
+    speckled page (8% of the pixels black)."""
     import cv2
     import numpy as np
+    from PIL import Image
 
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(SEED)
@@ -121,8 +123,10 @@ def hostile_pages(folder: Path) -> list[Page]:
     pages = []
     for name, image in images.items():
         path = folder / f"{name}.png"
-        if not path.is_file():
-            cv2.imwrite(str(path), image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+        if not path.is_file():  # the huge page says it is 600 dpi, as such a scan would
+            rgb = image[:, :, ::-1] if image.ndim == 3 else image
+            Image.fromarray(np.ascontiguousarray(rgb)).save(
+                path, dpi=(600, 600) if name.endswith("huge") else (300, 300), compress_level=1)
         pages.append(Page(name, "hostile", "rus", path, False, None))
     return pages
 
@@ -493,6 +497,9 @@ def markdown(records: Sequence[Mapping[str, Any]]) -> str:
            "finishing in the main process (each benchmark page is its own document). The machine "
            "is noisy (2 cores shared with other agents): compare figures of the same run.", "",
            "## Runs, oldest first", "", *history_table(records), ""]
+    notes = RUNS / "NOTES.md"  # what the figures say, written after looking at them
+    if notes.is_file():
+        out += [notes.read_text(encoding="utf-8").strip(), ""]
     for rec in reversed(records):
         out += [f"## Run '{rec['label']}' (commit {rec['commit']}, {rec['date']} UTC)", "",
                 f"Command: `{rec['command']}`", "", "### Whole run", "", *throughput_table(rec),

@@ -26,9 +26,12 @@ from ocr.records import Box
 from ocr.reframe import reframe_region
 from ocr.tesseract import Word
 
-# The resolution the image detectors were tuned at: a scan of a higher resolution is detected on
-# a copy shrunk to it (in less time and memory, with the sizes the detectors know).
+# The resolution the image detectors were tuned at: a very large scan of a higher resolution is
+# detected on a copy shrunk to it (in bounded time and memory, with the sizes the detectors
+# know). Below DETECT_SHRINK_PIXELS (an A4 page at 500 dpi) a page is detected whole: 400 dpi
+# typescripts shrunk to 300 dpi lost some of their handwriting.
 DETECT_DPI = 300
+DETECT_SHRINK_PIXELS = 24_000_000
 
 
 def detect_regions(view_path: Path, ocr_path: Path, words: Sequence[Word], *, dpi: int,
@@ -79,10 +82,11 @@ def _image_regions(view: np.ndarray, ocr_img: np.ndarray, words: Sequence[Word],
                    min_word_conf: float, detectors: Sequence[str],
                    text_ink: InkColour | None) -> list[Region]:
     """The image detectors (ocr.detect.detect_page), on a copy shrunk to DETECT_DPI when the
-    page's resolution is higher; the regions come back in the page's pixels."""
+    page is over DETECT_SHRINK_PIXELS and of a higher resolution; the regions come back in the
+    page's pixels."""
     rows, cols = ocr_img.shape[:2]
     scale = min(1.0, DETECT_DPI / max(1, dpi))
-    if scale < 0.95:  # a few dpi more: not worth a copy
+    if scale < 0.95 and rows * cols > DETECT_SHRINK_PIXELS:
         size = (max(1, round(cols * scale)), max(1, round(rows * scale)))
         view = cv2.resize(view, size, interpolation=cv2.INTER_AREA)
         shrunk = cv2.resize(ocr_img, size, interpolation=cv2.INTER_AREA)

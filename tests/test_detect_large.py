@@ -1,5 +1,5 @@
-"""A scan of more than 300 dpi is detected on a copy shrunk to 300 dpi, its regions in the
-scan's own pixels (bounded time and memory on large scans)."""
+"""A very large scan of more than 300 dpi is detected on a copy shrunk to 300 dpi, its regions
+in the scan's own pixels (bounded time and memory on huge scans)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from ocr.detect.page import ALL_DETECTORS
 from ocr.records import Box
 from tests.test_detect import synthetic_page
 
-SCALE = 1.6
+SCALE = 2.0  # an A4 page at 600 dpi
 
 
 def _big(box: Box) -> Box:
@@ -32,6 +32,7 @@ def test_a_high_resolution_scan_is_detected_shrunk_and_answered_in_its_pixels(
     gray = cv2.cvtColor(view, cv2.COLOR_BGR2GRAY)
     ocr_img = np.where(gray < 160, 0, 255).astype(np.uint8)
     words = [replace(w, box=_big(w.box)) for w in page.words]
+    assert ocr_img.size > regions_stage.DETECT_SHRINK_PIXELS
     seen: list[tuple[int, ...]] = []
     detect = regions_stage.detect_page
 
