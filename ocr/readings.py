@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import resource
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,9 @@ from ocr.tesseract import CHOICES_SUFFIX, OcrOutput, Word, read_words, run_ocr
 
 ORIGINAL = "original"  # the page as loaded: what stock tesseract reads
 PROCESSED = "processed"  # deskewed, cropped to the paper, background and stamps cleaned
+# CPU seconds of a first reading past which a page is pathological (a speckled or huge scan):
+# no other reading is tried (a typed A4 page at 300 dpi takes a few seconds).
+EXTRA_READING_BUDGET = 20.0
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,7 @@ class Reading:
     output: OcrOutput
     words: tuple[Word, ...]
     summary: ReadingSummary
+    cpu_seconds: float = 0.0  # tesseract's own CPU time (its process's user + system)
 
 
 @dataclass(frozen=True)
@@ -177,14 +182,21 @@ def _dictionary_share(words: Sequence[Word], languages: str) -> float | None:
 
 def read(source: ReadingInput, out_stem: Path, call: OcrCall) -> Reading:
     """One tesseract run over ``source``, its outputs at ``out_stem``.*."""
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _children_cpu()
     output = run_ocr(source.image, out_stem, languages=call.languages, psm=call.psm,
                      oem=call.oem, dpi=source.dpi, timeout=call.timeout, formats=call.formats,
                      choices=call.choices)
     words = tuple(read_words(output.tsv))
     summary = summarise(source.name, words, languages=call.languages, psm=call.psm,
                         seconds=time.perf_counter() - start)
-    return Reading(source, output, words, summary)
+    return Reading(source, output, words, summary, _children_cpu() - cpu)
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's finished children (a worker's only children are its
+    tesseract runs, one at a time, so a difference is one run's cost on a busy machine too)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def doubt(summary: ReadingSummary, *, ink_blobs: int, paper_share: float,
@@ -215,9 +227,12 @@ def better(first: ReadingSummary, other: ReadingSummary, *, ink_blobs: int,
 
 def read_page(sources: Sequence[ReadingInput], out_stem: Path, call: OcrCall, *,
               ink_blobs: int, paper_share: float, rules: ChoiceRules | None = None,
-              ensure: Callable[[ReadingInput], None] | None = None) -> ReadingChoice:
+              ensure: Callable[[ReadingInput], None] | None = None,
+              budget: float = EXTRA_READING_BUDGET) -> ReadingChoice:
     """Read ``sources[0]``; if doubtful, the others in turn; keep the best by the estimate.
-    ``ensure`` is called before a source is read (to make its image when first needed).
+    ``ensure`` is called before a source is read (to make its image when first needed). A
+    first reading that took more than ``budget`` CPU seconds is the only one (the doubt says
+    so): a pathological page never costs several times stock tesseract's time.
 
     Each reading writes beside ``out_stem`` as .<stem>.<reading>.*; the kept one's outputs are
     renamed to ``out_stem``.* (in its own frame: see ``kept.input``), the others deleted."""
@@ -230,7 +245,12 @@ def read_page(sources: Sequence[ReadingInput], out_stem: Path, call: OcrCall, *,
         why = doubt(readings[0].summary, ink_blobs=ink_blobs, paper_share=paper_share,
                     rules=rules)
         kept, reason = readings[0], ""
-        for source in sources[1:] if why else ():
+        others = sources[1:] if why else ()
+        if others and readings[0].cpu_seconds > budget:
+            why += (f"; no other reading: the first took {readings[0].cpu_seconds:.0f} s "
+                    f"of CPU (over {budget:.0f} s)")
+            others = ()
+        for source in others:
             ensure(source)
             readings.append(read(source, _work_stem(out_stem, source), call))
             if switch := better(kept.summary, readings[-1].summary, ink_blobs=ink_blobs,

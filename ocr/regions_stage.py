@@ -26,6 +26,13 @@ from ocr.records import Box
 from ocr.reframe import reframe_region
 from ocr.tesseract import Word
 
+# The resolution the image detectors were tuned at: a very large scan of a higher resolution is
+# detected on a copy shrunk to it (in bounded time and memory, with the sizes the detectors
+# know). Below DETECT_SHRINK_PIXELS (an A4 page at 500 dpi) a page is detected whole: 400 dpi
+# typescripts shrunk to 300 dpi lost some of their handwriting.
+DETECT_DPI = 300
+DETECT_SHRINK_PIXELS = 24_000_000
+
 
 def detect_regions(view_path: Path, ocr_path: Path, words: Sequence[Word], *, dpi: int,
                    languages: str, min_word_conf: float, detectors: Sequence[str],
@@ -52,8 +59,8 @@ def detect_regions(view_path: Path, ocr_path: Path, words: Sequence[Word], *, dp
     if read_as_loaded:
         ocr_img = geometry.to_frame(ocr_img, fill=paper_colour(ocr_img))
         words = [replace(w, box=geometry.box_to_frame(w.box)) for w in words]
-    frame = detect(geometry.to_frame(view, fill=paper_colour(view)), ocr_img, words)
-    return [reframe_region(r, geometry) for r in frame]
+    view = geometry.to_frame(view, fill=paper_colour(view))  # the page as loaded is let go
+    return [reframe_region(r, geometry) for r in detect(view, ocr_img, words)]
 
 
 def detect_regions_in_frame(view: np.ndarray, ocr_img: np.ndarray, words: Sequence[Word], *,
@@ -63,14 +70,47 @@ def detect_regions_in_frame(view: np.ndarray, ocr_img: np.ndarray, words: Sequen
     """Every detector on a page's colour view and OCR image of the same frame as ``words``."""
     if np.count_nonzero((ocr_img > 0) & (ocr_img < 255)):  # gray OCR input: detectors want ink
         ocr_img = binarize(ocr_img)
-    colour = foreign_colour_mask(view, text_ink) if text_ink is not None and view.ndim == 3 \
-        else None
-    regions = detect_page(view, ocr_img, colour, list(words), dpi=dpi,
-                          min_word_conf=min_word_conf, detectors=detectors) if detectors else []
+    regions = _image_regions(view, ocr_img, words, dpi=dpi, min_word_conf=min_word_conf,
+                             detectors=detectors, text_ink=text_ink) if detectors else []
     regions += garbage_flags(words) + short_line_flags(words, ocr_img)
     if read_stamps:
         regions = [_with_stamp_text(view, r, languages, dpi, timeout) for r in regions]
     return regions
+
+
+def _image_regions(view: np.ndarray, ocr_img: np.ndarray, words: Sequence[Word], *, dpi: int,
+                   min_word_conf: float, detectors: Sequence[str],
+                   text_ink: InkColour | None) -> list[Region]:
+    """The image detectors (ocr.detect.detect_page), on a copy shrunk to DETECT_DPI when the
+    page is over DETECT_SHRINK_PIXELS and of a higher resolution; the regions come back in the
+    page's pixels."""
+    rows, cols = ocr_img.shape[:2]
+    scale = min(1.0, DETECT_DPI / max(1, dpi))
+    if scale < 0.95 and rows * cols > DETECT_SHRINK_PIXELS:
+        size = (max(1, round(cols * scale)), max(1, round(rows * scale)))
+        view = cv2.resize(view, size, interpolation=cv2.INTER_AREA)
+        shrunk = cv2.resize(ocr_img, size, interpolation=cv2.INTER_AREA)
+        ocr_img = np.where(shrunk < 128, 0, 255).astype(np.uint8)
+        words = [replace(w, box=_scaled_box(w.box, scale)) for w in words]
+        dpi = DETECT_DPI
+    else:
+        scale = 1.0
+    colour = foreign_colour_mask(view, text_ink) if text_ink is not None and view.ndim == 3 \
+        else None
+    found = detect_page(view, ocr_img, colour, list(words), dpi=dpi,
+                        min_word_conf=min_word_conf, detectors=detectors)
+    return found if scale == 1.0 else [_scaled_region(r, 1.0 / scale) for r in found]
+
+
+def _scaled_box(box: Box, scale: float) -> Box:
+    left, top = round(box.left * scale), round(box.top * scale)
+    return Box(left, top, max(1, round(box.right * scale) - left),
+               max(1, round(box.bottom * scale) - top))
+
+
+def _scaled_region(region: Region, scale: float) -> Region:
+    polygon = tuple((round(x * scale), round(y * scale)) for x, y in region.polygon)
+    return replace(region, box=_scaled_box(region.box, scale), polygon=polygon)
 
 
 def _with_stamp_text(view: np.ndarray, region: Region, languages: str, dpi: int,
