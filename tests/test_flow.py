@@ -85,7 +85,8 @@ def test_run_state_names_tasks_and_artifacts(flow_run) -> None:
     with _client() as client:
         runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[fr.id])))
         names = {t.name for t in runs}
-        assert {"preprocess page 1 of memo-1", "ocr page 1 of memo-2", "score and flag memo-1"} <= names
+        assert {"ocr page 1 of memo-1", "ocr page 1 of memo-2", "score and flag memo-1"} <= names
+        assert not any(n.startswith("preprocess") for n in names)  # one task per page, not two
         assert any("doc:memo-1" in t.tags and "stage:ocr" in t.tags for t in runs)
         arts = {a.key: a for a in client.read_artifacts(artifact_filter=ArtifactFilter(
             flow_run_id=ArtifactFilterFlowRunId(any_=[fr.id])))}
@@ -96,6 +97,32 @@ def test_run_state_names_tasks_and_artifacts(flow_run) -> None:
     assert float(arts["ocr-batch-progress"].data) == 100.0
     assert summary["run_id"] in arts["ocr-review-queue"].data
     assert "Quality across runs" in arts["ocr-quality-trend"].data
+
+
+def _document(task_run) -> str | None:  # noqa: ANN001 - a Prefect TaskRun
+    return next((t.removeprefix("doc:") for t in task_run.tags if t.startswith("doc:")), None)
+
+
+def test_each_document_waits_for_its_own_pages_only(flow_run) -> None:
+    """The run graph: no edge from one document's task to another's (Prefect links task inputs
+    by object identity, so shared constants once tied "score and flag B" to a page of A), and
+    each document's scoring waits for its own pages, failed ones included."""
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    summary, settings, _, _ = flow_run
+    fr = _flow_run(summary, settings)
+    with _client() as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[fr.id])))
+    by_id = {t.id: t for t in runs}
+    upstream = {t.name: {by_id[i.id].name for inputs in t.task_inputs.values() for i in inputs
+                         if getattr(i, "input_type", None) == "task_run"} for t in runs}
+    crossed = [(up.name, t.name) for t in runs for inputs in t.task_inputs.values()
+               for i in inputs if getattr(i, "input_type", None) == "task_run"
+               for up in [by_id[i.id]] if _document(up) != _document(t)]
+    assert crossed == []
+    assert upstream["score and flag memo-1"] == {"ocr page 1 of memo-1"}
+    assert upstream["score and flag memo-2"] == {"ocr page 1 of memo-2"}
+    assert upstream["score and flag blank"] == {"ocr page 1 of blank"}  # failed, still waited
 
 
 def test_rerun_is_served_from_cache_without_tesseract(flow_run, monkeypatch) -> None:
