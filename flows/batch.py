@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from prefect import flow, get_run_logger, tags, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
 from prefect.states import Completed
-from prefect.utilities.annotations import allow_failure, quote
+from prefect.utilities.annotations import allow_failure
 
 from flows.artifacts import ProgressArtifact, publish_artifacts
 from flows.limits import OCR_LIMIT, ensure_ocr_limit, ocr_slot
@@ -32,6 +32,8 @@ from ocr.pipeline import (
 from ocr.settings import Settings, with_absolute_paths
 from ocr.store import Store
 
+T = TypeVar("T")
+
 
 def _transient(task: Any, task_run: Any, state: Any) -> bool:
     """Retry only errors that can pass (I/O, a killed tesseract), never a bad input."""
@@ -46,7 +48,7 @@ def _transient(task: Any, task_run: Any, state: Any) -> bool:
 
 def _name(prefix: str):  # noqa: ANN202 - Prefect's task_run_name callback
     def name(parameters: dict[str, Any]) -> str:
-        subject = _unquoted(parameters.get("job") or parameters.get("scan"))
+        subject = _unsealed(parameters.get("job") or parameters.get("scan"))
         if isinstance(subject, PageJob):
             return f"{prefix} {subject.label}"
         if isinstance(subject, ScanInfo):
@@ -55,16 +57,28 @@ def _name(prefix: str):  # noqa: ANN202 - Prefect's task_run_name callback
     return name
 
 
-def _unquoted(value: Any) -> Any:
-    return value.unquote() if isinstance(value, quote) else value
+def _unsealed(value: Any) -> Any:
+    return value.value if isinstance(value, Sealed) else value
+
+
+class Sealed(Generic[T]):
+    """A task input that Prefect passes as it is: it neither walks into it nor links it to an
+    earlier task. Prefect links inputs to the tasks that returned them by object identity,
+    and for values without weak references (empty tuples, strings, ints) by id() alone, so a
+    shared constant deep in the settings or a page record tied a task to whichever task last
+    returned an equal-id object: "score and flag B" to a page of A. Prefect's own ``quote`` does
+    the same on threads, but Dask unpacks it (a named tuple) on the way to the worker."""
+
+    def __init__(self, value: T) -> None:
+        self.value = value
 
 
 # Our own stage manifests (ocr.pipeline) are the cache: keyed on content hashes, settings and
 # tesseract/traineddata versions, valid only while the outputs exist; so no Prefect result cache.
 @task(name="plan", cache_policy=NO_CACHE)
-def plan_task(sources: list[str], settings: Settings
+def plan_task(sources: list[str], settings: Sealed[Settings]
               ) -> tuple[list[PageJob], list[ScanInfo], list[PageFailure]]:
-    return plan_batch([Path(s) for s in sources], settings=settings)
+    return plan_batch([Path(s) for s in sources], settings=settings.value)
 
 
 class PageStageError(Exception):
@@ -81,19 +95,19 @@ class PageStageError(Exception):
 
 @task(name="ocr", task_run_name=_name("ocr"), cache_policy=NO_CACHE,
       retries=2, retry_delay_seconds=2, retry_condition_fn=_transient, tags=["stage:ocr"])
-def page_task(job: PageJob, settings: Settings) -> RecognisedPage:
+def page_task(job: Sealed[PageJob], settings: Sealed[Settings]) -> RecognisedPage:
     """One page, whole: load and frame it, read it (holding a tesseract slot unless the stage
     cache serves it), detect regions. One task, not one per stage: Prefect's own cost per task
     is paid once a page. Transient errors propagate as they are (retried); the others carry
     their stage."""
-    stage = "preprocess"
+    stage, cfg = "preprocess", settings.value
     try:
-        prepared = prepare_page(job, settings=settings)
+        prepared = prepare_page(job.value, settings=cfg)
         stage = "ocr"
-        if (cached := cached_recognition(prepared, settings)) is not None:
+        if (cached := cached_recognition(prepared, cfg)) is not None:
             return cached  # served from the stage cache: no tesseract slot needed
         with ocr_slot():
-            return recognise_page(prepared, settings=settings)
+            return recognise_page(prepared, settings=cfg)
     except TRANSIENT_ERRORS:
         raise
     except Exception as e:
@@ -102,10 +116,12 @@ def page_task(job: PageJob, settings: Settings) -> RecognisedPage:
 
 @task(name="score and flag", task_run_name=_name("score and flag"), cache_policy=NO_CACHE,
       tags=["stage:score"])
-def finish_task(scan: ScanInfo, pages: list[RecognisedPage], failures: list[PageFailure],
-                ground_truth: str | None, settings: Settings) -> DocumentResult:
-    return finish_document(scan, pages, failures,
-                           gt_dir=Path(ground_truth) if ground_truth else None, settings=settings)
+def finish_task(scan: Sealed[ScanInfo], pages: Sealed[list[RecognisedPage]],
+                failures: Sealed[list[PageFailure]], ground_truth: str | None,
+                settings: Sealed[Settings]) -> DocumentResult:
+    return finish_document(scan.value, pages.value, failures.value,
+                           gt_dir=Path(ground_truth) if ground_truth else None,
+                           settings=settings.value)
 
 
 def _result_of(job: PageJob, fut: PrefectFuture) -> RecognisedPage | PageFailure:
@@ -129,14 +145,14 @@ class PrefectExecutor:
     transient errors, tagged by document and stage), a scoring task per document that waits
     for its own pages only (failed ones too), and the pages' progress as an artifact.
 
-    Constant inputs (the settings, the records the plan made) go in ``quote``: Prefect then
-    neither walks them nor links them to whichever earlier task returned an equal-id object,
-    so a task's inputs in the run graph are its true upstream tasks."""
+    Inputs go ``Sealed``, and the records a page returns are small (paths and figures, a few
+    kB pickled; the images stay on disk), so a task's inputs in the run graph are its true
+    upstream tasks and nothing large travels through Prefect or Dask."""
 
     _futures: dict[str, list[PrefectFuture]] = field(default_factory=dict, compare=False)
 
     def plan(self, sources: Sequence[Path], settings: Settings) -> Plan:
-        return plan_task([str(s) for s in sources], quote(settings))
+        return plan_task([str(s) for s in sources], Sealed(settings))
 
     def pages(self, jobs: Sequence[PageJob], settings: Settings) -> Iterator[PageResult]:
         progress = ProgressArtifact(total=len(jobs))
@@ -146,7 +162,7 @@ class PrefectExecutor:
             with tags(f"doc:{j.scan.document}"):
                 # The per-page timeout is tesseract's own (ocr_timeout kills the process); a
                 # Prefect timeout cannot interrupt a worker thread.
-                fut = page_task.submit(quote(j), quote(settings))
+                fut = page_task.submit(Sealed(j), Sealed(settings))
             job_of[fut] = j
             self._futures.setdefault(j.scan.document, []).append(fut)
         for fut in as_completed(list(job_of)):  # each document finishes as soon as it can
@@ -158,8 +174,8 @@ class PrefectExecutor:
                settings: Settings) -> DocumentResult:
         own = self._futures.pop(scan.document, [])
         with tags(f"doc:{scan.document}"):
-            return finish_task(quote(scan), quote(list(pages)), quote(list(failures)),
-                               str(gt_dir) if gt_dir else None, quote(settings),
+            return finish_task(Sealed(scan), Sealed(list(pages)), Sealed(list(failures)),
+                               str(gt_dir) if gt_dir else None, Sealed(settings),
                                wait_for=[allow_failure(f) for f in own])
 
 
