@@ -75,7 +75,7 @@ def _engines(scans: Path, work: Path, workers: int, dask_address: str
 def _check(work: Path, pages: int) -> None:
     """Every run of the batch engines OCRed every page (a failed run is not a fast one)."""
     for out in work.glob("*-*"):
-        done = list(out.glob("*/p*.prep.json"))
+        done = list(out.glob("*/p*.ocr.json"))
         if out.is_dir() and len(done) != pages:
             raise SystemExit(f"{out.name}: {len(done)} of {pages} pages done")
 
