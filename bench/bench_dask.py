@@ -2,8 +2,9 @@
 run` (process pool), the Prefect flow on threads and on a local Dask cluster, same pages, same
 number of workers, engines alternated in rounds so that the machine's load falls on all of them.
 
-Run: .venv/bin/python bench/bench_dask.py [--pages 12] [--rounds 2] [--workers 2] [--out FILE];
-without --out, writes bench/results_dask.md and its section of bench/results.md."""
+Run: .venv/bin/python bench/bench_dask.py [--pages 12] [--rounds 2] [--workers 2] [--out FILE]
+[--before REF]; without --out, writes bench/results_dask.md and its section of bench/results.md.
+--before REF also runs the flow as flows/batch.py was at git REF (same ocr/), on both runners."""
 
 from __future__ import annotations
 
@@ -28,6 +29,20 @@ POOL = "ocr run (process pool)"
 THREADS = "ocr flow, threads"
 DASK = "ocr flow, Dask LocalCluster"
 ENGINES = (STOCK, POOL, THREADS, DASK)
+BEFORE = " (before: flows/batch.py at {ref})"
+
+
+def _before_module(ref: str, work: Path) -> None:
+    """flows/batch.py at git ref as the module flows_batch_before (importable by Dask workers
+    too, through PYTHONPATH)."""
+    folder = work / "before"
+    folder.mkdir()
+    text = subprocess.run(["git", "show", f"{ref}:flows/batch.py"], cwd=ROOT, check=True,
+                          capture_output=True, text=True).stdout
+    (folder / "flows_batch_before.py").write_text(text, encoding="utf-8")
+    sys.path.insert(0, str(folder))
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(folder), str(ROOT),
+                                                             os.environ.get("PYTHONPATH")]))
 
 
 def _pages(n: int, work: Path) -> Path:
@@ -53,8 +68,10 @@ def _stock(scans: Path, workers: int) -> None:
         list(pool.map(one, sorted(scans.iterdir())))
 
 
-def _engines(scans: Path, work: Path, workers: int, dask_address: str
+def _engines(scans: Path, work: Path, workers: int, dask_address: str, before: str | None
              ) -> dict[str, Callable[[int], None]]:
+    import importlib
+
     from flows.batch import run_flow
     from ocr.batch import run_batch
     from ocr.settings import load_settings
@@ -62,7 +79,16 @@ def _engines(scans: Path, work: Path, workers: int, dask_address: str
     def settings(name: str, i: int):  # noqa: ANN202 - a fresh output folder per run
         return load_settings(None, output_dir=work / f"{name}-{i}", workers=workers)
 
-    return {
+    old = {}
+    if before:
+        old_flow = importlib.import_module("flows_batch_before").run_flow
+        old = {
+            THREADS + BEFORE.format(ref=before): lambda i: old_flow([str(scans)], ground_truth=None,
+                                                 settings=settings("threads_before", i)),
+            DASK + BEFORE.format(ref=before): lambda i: old_flow([str(scans)], ground_truth=None,
+                                              settings=settings("dask_before", i),
+                                              task_runner="dask", dask_address=dask_address)}
+    return old | {
         STOCK: lambda i: _stock(scans, workers),
         POOL: lambda i: run_batch([scans], gt_dir=None, settings=settings("pool", i)),
         THREADS: lambda i: run_flow([str(scans)], ground_truth=None,
@@ -80,17 +106,21 @@ def _check(work: Path, pages: int) -> None:
             raise SystemExit(f"{out.name}: {len(done)} of {pages} pages done")
 
 
-def measure(scans: Path, work: Path, *, rounds: int, workers: int) -> dict[str, list[float]]:
+def measure(scans: Path, work: Path, *, rounds: int, workers: int, before: str | None
+            ) -> dict[str, list[float]]:
     """Wall seconds per engine per round; each round starts with the next engine."""
     from distributed import LocalCluster
     from prefect.testing.utilities import prefect_test_harness
 
     walls: dict[str, list[float]] = defaultdict(list)
+    if before:
+        _before_module(before, work)  # before the cluster starts: its workers import it
     with prefect_test_harness(), LocalCluster(n_workers=workers, threads_per_worker=1,
                                               processes=True, dashboard_address=None) as cluster:
-        engines = _engines(scans, work, workers, cluster.scheduler_address)
+        engines = _engines(scans, work, workers, cluster.scheduler_address, before)
+        names = tuple(engines)
         for i in range(rounds):
-            order = ENGINES[i % len(ENGINES):] + ENGINES[:i % len(ENGINES)]
+            order = names[i % len(names):] + names[:i % len(names)]
             for name in order:
                 start = time.perf_counter()
                 engines[name](i)
@@ -104,7 +134,7 @@ def table(walls: dict[str, list[float]], *, pages: int, workers: int) -> list[st
     ppm = {name: pages * len(w) * 60.0 / sum(w) for name, w in walls.items()}
     lines = [f"| runner ({workers} workers) | wall s per round | pages/min | pages/day "
              "| × process pool | × stock tesseract |", "|---|---|---:|---:|---:|---:|"]
-    for name in ENGINES:
+    for name in walls:
         rounds = ", ".join(f"{w:.1f}" for w in walls[name])
         lines.append(f"| {name} | {rounds} | {ppm[name]:.1f} | {ppm[name] * 1440:,.0f} | "
                      f"{ppm[name] / ppm[POOL]:.2f} | {ppm[name] / ppm[STOCK]:.2f} |")
@@ -117,20 +147,22 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, help="write the table here only")
+    parser.add_argument("--before", metavar="REF", help="also the flow at this git ref")
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="bench-dask-"))
     scans = _pages(args.pages, work)
     n = len(list(scans.iterdir()))
-    walls = measure(scans, work, rounds=args.rounds, workers=args.workers)
+    walls = measure(scans, work, rounds=args.rounds, workers=args.workers, before=args.before)
     _check(work, n)
     load = f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
     lines = ["# Process pool vs Dask", "",
              f"Reproduce: `.venv/bin/python bench/bench_dask.py --pages {args.pages} --rounds "
-             f"{args.rounds} --workers {args.workers}` ({n} synthetic pages from `ocr synth "
-             f"--seed 7`, no references, fresh output folders, {os.cpu_count()} cores; the "
-             "engines alternate in rounds within one run; 1-minute load average "
-             f"{load}: other jobs share the machine). Pages/day = pages/min × 1440.", "",
+             f"{args.rounds} --workers {args.workers}"
+             + (f" --before {args.before}" if args.before else "")
+             + f"` ({n} synthetic pages from `ocr synth --seed 7`, no references, fresh output "
+             f"folders, {os.cpu_count()} cores; the engines alternate in rounds within one "
+             f"run; 1-minute load average {load}: other jobs share the machine). Pages/day = pages/min × 1440.", "",
              *table(walls, pages=n, workers=args.workers)]
     text = "\n".join(lines) + "\n"
     if args.out:
