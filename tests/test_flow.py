@@ -144,7 +144,9 @@ def test_rerun_is_served_from_cache_without_tesseract(flow_run, monkeypatch) -> 
     again = run_flow([str(scans)], ground_truth=str(gt), settings=settings)
     elapsed = time.perf_counter() - start
     assert calls == [] and again["cached_pages"] == 2
-    assert [d["cer"] for d in again["documents"]] == [d["cer"] for d in summary["documents"]]
+    # Documents finish in the order their pages do (as with the process pool), so by name:
+    assert ({d["document"]: d["cer"] for d in again["documents"]}
+            == {d["document"]: d["cer"] for d in summary["documents"]})
     print(f"fully cached rerun: {elapsed:.1f} s")
 
 
