@@ -1,8 +1,10 @@
-"""Pages per minute (and per day) on this machine: `ocr run` (process pool) vs the Prefect flow with
-threads and with Dask (a LocalCluster of 1, then 2 single-threaded worker processes), same pages,
-one run.
+"""Pages per minute (and per day) on this machine, side by side in one run: stock tesseract, `ocr
+run` (process pool), the Prefect flow on threads and on a local Dask cluster, same pages, same
+number of workers, engines alternated in rounds so that the machine's load falls on all of them.
 
-Run: .venv/bin/python bench/bench_dask.py [--pages 12]; writes bench/results_dask.md."""
+Run: .venv/bin/python bench/bench_dask.py [--pages 12] [--rounds 2] [--workers 2] [--out FILE]
+[--before REF]; without --out, writes bench/results_dask.md and its section of bench/results.md.
+--before REF also runs the flow as flows/batch.py was at git REF (same ocr/), on both runners."""
 
 from __future__ import annotations
 
@@ -13,11 +15,34 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+STOCK = "stock tesseract"
+POOL = "ocr run (process pool)"
+THREADS = "ocr flow, threads"
+DASK = "ocr flow, Dask LocalCluster"
+ENGINES = (STOCK, POOL, THREADS, DASK)
+BEFORE = " (before: flows/batch.py at {ref})"
+
+
+def _before_module(ref: str, work: Path) -> None:
+    """flows/batch.py at git ref as the module flows_batch_before (importable by Dask workers
+    too, through PYTHONPATH)."""
+    folder = work / "before"
+    folder.mkdir()
+    text = subprocess.run(["git", "show", f"{ref}:flows/batch.py"], cwd=ROOT, check=True,
+                          capture_output=True, text=True).stdout
+    (folder / "flows_batch_before.py").write_text(text, encoding="utf-8")
+    sys.path.insert(0, str(folder))
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(folder), str(ROOT),
+                                                             os.environ.get("PYTHONPATH")]))
 
 
 def _pages(n: int, work: Path) -> Path:
@@ -31,61 +56,120 @@ def _pages(n: int, work: Path) -> Path:
     return scans
 
 
-def _timed(label: str, fn, pages: int) -> tuple[str, float, float]:  # noqa: ANN001
-    start = time.perf_counter()
-    fn()
-    wall = time.perf_counter() - start
-    return label, wall, pages * 60.0 / wall
+def _stock(scans: Path, workers: int) -> None:
+    """`tesseract IMG - -l rus`, one single-threaded process per worker."""
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+
+    def one(img: Path) -> None:
+        subprocess.run(["tesseract", str(img), "-", "-l", "rus"], check=True,
+                       capture_output=True, env=env)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(one, sorted(scans.iterdir())))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--pages", type=int, default=12)
-    args = parser.parse_args()
-    from distributed import LocalCluster
-    from prefect.testing.utilities import prefect_test_harness
+def _engines(scans: Path, work: Path, workers: int, dask_address: str, before: str | None
+             ) -> dict[str, Callable[[int], None]]:
+    import importlib
 
     from flows.batch import run_flow
     from ocr.batch import run_batch
     from ocr.settings import load_settings
 
+    def settings(name: str, i: int):  # noqa: ANN202 - a fresh output folder per run
+        return load_settings(None, output_dir=work / f"{name}-{i}", workers=workers)
+
+    old = {}
+    if before:
+        old_flow = importlib.import_module("flows_batch_before").run_flow
+        old = {
+            THREADS + BEFORE.format(ref=before): lambda i: old_flow([str(scans)], ground_truth=None,
+                                                 settings=settings("threads_before", i)),
+            DASK + BEFORE.format(ref=before): lambda i: old_flow([str(scans)], ground_truth=None,
+                                              settings=settings("dask_before", i),
+                                              task_runner="dask", dask_address=dask_address)}
+    return old | {
+        STOCK: lambda i: _stock(scans, workers),
+        POOL: lambda i: run_batch([scans], gt_dir=None, settings=settings("pool", i)),
+        THREADS: lambda i: run_flow([str(scans)], ground_truth=None,
+                                    settings=settings("threads", i)),
+        DASK: lambda i: run_flow([str(scans)], ground_truth=None, settings=settings("dask", i),
+                                 task_runner="dask", dask_address=dask_address),
+    }
+
+
+def _check(work: Path, pages: int) -> None:
+    """Every run of the batch engines OCRed every page (a failed run is not a fast one)."""
+    for out in work.glob("*-*"):
+        done = list(out.glob("*/p*.ocr.json"))
+        if out.is_dir() and len(done) != pages:
+            raise SystemExit(f"{out.name}: {len(done)} of {pages} pages done")
+
+
+def measure(scans: Path, work: Path, *, rounds: int, workers: int, before: str | None
+            ) -> dict[str, list[float]]:
+    """Wall seconds per engine per round; each round starts with the next engine."""
+    from distributed import LocalCluster
+    from prefect.testing.utilities import prefect_test_harness
+
+    walls: dict[str, list[float]] = defaultdict(list)
+    if before:
+        _before_module(before, work)  # before the cluster starts: its workers import it
+    with prefect_test_harness(), LocalCluster(n_workers=workers, threads_per_worker=1,
+                                              processes=True, dashboard_address=None) as cluster:
+        engines = _engines(scans, work, workers, cluster.scheduler_address, before)
+        names = tuple(engines)
+        for i in range(rounds):
+            order = names[i % len(names):] + names[:i % len(names)]
+            for name in order:
+                start = time.perf_counter()
+                engines[name](i)
+                walls[name].append(time.perf_counter() - start)
+                print(f"round {i + 1}: {name}: {walls[name][-1]:.1f} s", flush=True)
+    return walls
+
+
+def table(walls: dict[str, list[float]], *, pages: int, workers: int) -> list[str]:
+    """pages/min from the summed wall time of all rounds; ratios to the process pool and stock."""
+    ppm = {name: pages * len(w) * 60.0 / sum(w) for name, w in walls.items()}
+    lines = [f"| runner ({workers} workers) | wall s per round | pages/min | pages/day "
+             "| × process pool | × stock tesseract |", "|---|---|---:|---:|---:|---:|"]
+    for name in walls:
+        rounds = ", ".join(f"{w:.1f}" for w in walls[name])
+        lines.append(f"| {name} | {rounds} | {ppm[name]:.1f} | {ppm[name] * 1440:,.0f} | "
+                     f"{ppm[name] / ppm[POOL]:.2f} | {ppm[name] / ppm[STOCK]:.2f} |")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pages", type=int, default=12)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", type=Path, help="write the table here only")
+    parser.add_argument("--before", metavar="REF", help="also the flow at this git ref")
+    args = parser.parse_args()
     load_before = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="bench-dask-"))
     scans = _pages(args.pages, work)
     n = len(list(scans.iterdir()))
-
-    def settings(name: str, workers: int = 2):  # noqa: ANN202
-        return load_settings(None, output_dir=work / name, workers=workers)
-
-    rows = [_timed("ocr run (process pool, 2 workers)",
-                   lambda: run_batch([scans], gt_dir=None, settings=settings("pool")), n),
-            _timed("ocr run (process pool, 1 worker)",
-                   lambda: run_batch([scans], gt_dir=None, settings=settings("pool1", 1)), n)]
-    with prefect_test_harness():
-        rows.append(_timed("Prefect flow, threads (2)", lambda: run_flow(
-            [str(scans)], ground_truth=None, settings=settings("threads")), n))
-        for workers in (1, 2):
-            with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                              dashboard_address=None) as cluster:
-                rows.append(_timed(
-                    f"Prefect flow, Dask LocalCluster ({workers} worker{'s' * (workers > 1)})",
-                    lambda c=cluster, w=workers: run_flow(
-                        [str(scans)], ground_truth=None, settings=settings(f"dask{w}", w),
-                        task_runner="dask", dask_address=c.scheduler_address), n))
+    walls = measure(scans, work, rounds=args.rounds, workers=args.workers, before=args.before)
+    _check(work, n)
     load = f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
     lines = ["# Process pool vs Dask", "",
-             f"Reproduce: `.venv/bin/python bench/bench_dask.py --pages {args.pages}` "
-             f"({n} synthetic pages from `ocr synth --seed 7`, no references, fresh output "
-             f"folders, {os.cpu_count()} cores, same run; 1-minute load average {load}: other "
-             "jobs share the machine). Pages/day = pages/min × 1440.", "",
-             "| runner | pages | wall s | pages/min | pages/day | × process pool (2) |",
-             "|---|---:|---:|---:|---:|---:|"]
-    base = rows[0][2]
-    lines += [f"| {label} | {n} | {wall:.1f} | {ppm:.1f} | {ppm * 1440:,.0f} | {ppm / base:.2f} |"
-              for label, wall, ppm in rows]
+             f"Reproduce: `.venv/bin/python bench/bench_dask.py --pages {args.pages} --rounds "
+             f"{args.rounds} --workers {args.workers}"
+             + (f" --before {args.before}" if args.before else "")
+             + f"` ({n} synthetic pages from `ocr synth --seed 7`, no references, fresh output "
+             f"folders, {os.cpu_count()} cores; the engines alternate in rounds within one "
+             f"run; 1-minute load average {load}: other jobs share the machine). Pages/day = pages/min × 1440.", "",
+             *table(walls, pages=n, workers=args.workers)]
     text = "\n".join(lines) + "\n"
-    (ROOT / "bench" / "results_dask.md").write_text(text, encoding="utf-8")
-    _into_results(text)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+    else:
+        (ROOT / "bench" / "results_dask.md").write_text(text, encoding="utf-8")
+        _into_results(text)
     print(text)
     shutil.rmtree(work, ignore_errors=True)
 
@@ -95,7 +179,8 @@ def _into_results(text: str) -> None:
     results = ROOT / "bench" / "results.md"
     old = results.read_text(encoding="utf-8") if results.exists() else ""
     head = old.split("\n## Process pool vs Dask")[0].rstrip("\n")
-    section = text.replace("# Process pool vs Dask", "## Process pool vs Dask (bench/bench_dask.py)", 1)
+    section = text.replace("# Process pool vs Dask",
+                           "## Process pool vs Dask (bench/bench_dask.py)", 1)
     results.write_text(f"{head}\n\n{section}" if head else section, encoding="utf-8")
 
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from prefect import flow, get_run_logger, tags, task
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import PrefectFuture
+from prefect.futures import PrefectFuture, as_completed
 from prefect.states import Completed
+from prefect.utilities.annotations import allow_failure
 
 from flows.artifacts import ProgressArtifact, publish_artifacts
 from flows.limits import OCR_LIMIT, ensure_ocr_limit, ocr_slot
@@ -21,7 +22,6 @@ from ocr.pipeline import (
     DocumentResult,
     PageFailure,
     PageJob,
-    PreparedPage,
     RecognisedPage,
     cached_recognition,
     finish_document,
@@ -31,6 +31,8 @@ from ocr.pipeline import (
 )
 from ocr.settings import Settings, find_config, load_settings_from, with_absolute_paths
 from ocr.store import Store
+
+T = TypeVar("T")
 
 
 def _transient(task: Any, task_run: Any, state: Any) -> bool:
@@ -46,9 +48,7 @@ def _transient(task: Any, task_run: Any, state: Any) -> bool:
 
 def _name(prefix: str):  # noqa: ANN202 - Prefect's task_run_name callback
     def name(parameters: dict[str, Any]) -> str:
-        subject = parameters.get("job") or parameters.get("prepared") or parameters.get("scan")
-        if isinstance(subject, PreparedPage):
-            subject = subject.job
+        subject = _unsealed(parameters.get("job") or parameters.get("scan"))
         if isinstance(subject, PageJob):
             return f"{prefix} {subject.label}"
         if isinstance(subject, ScanInfo):
@@ -63,88 +63,126 @@ def _plan_name(parameters: dict[str, Any]) -> str:
     return f"plan {shown}" if shown else "plan"
 
 
+def _unsealed(value: Any) -> Any:
+    return value.value if isinstance(value, Sealed) else value
+
+
+class Sealed(Generic[T]):
+    """A task input that Prefect passes as it is: it neither walks into it nor links it to an
+    earlier task. Prefect links inputs to the tasks that returned them by object identity,
+    and for values without weak references (empty tuples, strings, ints) by id() alone, so a
+    shared constant deep in the settings or a page record tied a task to whichever task last
+    returned an equal-id object: "score and flag B" to a page of A. Prefect's own ``quote`` does
+    the same on threads, but Dask unpacks it (a named tuple) on the way to the worker."""
+
+    def __init__(self, value: T) -> None:
+        self.value = value
+
+
 # Our own stage manifests (ocr.pipeline) are the cache: keyed on content hashes, settings and
 # tesseract/traineddata versions, valid only while the outputs exist; so no Prefect result cache.
 @task(name="plan", task_run_name=_plan_name, cache_policy=NO_CACHE)  # type: ignore[arg-type]
-def plan_task(sources: list[str], settings: Settings
+def plan_task(sources: list[str], settings: Sealed[Settings]
               ) -> tuple[list[PageJob], list[ScanInfo], list[PageFailure]]:
-    return plan_batch([Path(s) for s in sources], settings=settings)
+    return plan_batch([Path(s) for s in sources], settings=settings.value)
 
 
-@task(name="preprocess", task_run_name=_name("preprocess"), cache_policy=NO_CACHE,
-      retries=2, retry_delay_seconds=2, retry_condition_fn=_transient, tags=["stage:preprocess"])
-def preprocess_task(job: PageJob, settings: Settings) -> PreparedPage:
-    return prepare_page(job, settings=settings)
+class PageStageError(Exception):
+    """A page's deterministic error, with the stage it happened in (preprocess or ocr)."""
+
+    def __init__(self, stage: str, error: BaseException) -> None:
+        super().__init__(stage, error)
+        self.stage = stage
+        self.error = error
+
+    def __str__(self) -> str:
+        return f"{self.stage}: {self.error}"
 
 
 @task(name="ocr", task_run_name=_name("ocr"), cache_policy=NO_CACHE,
       retries=2, retry_delay_seconds=2, retry_condition_fn=_transient, tags=["stage:ocr"])
-def ocr_task(prepared: PreparedPage, settings: Settings) -> RecognisedPage:
-    if (cached := cached_recognition(prepared, settings)) is not None:
-        return cached  # served from the stage cache: no tesseract slot needed
-    with ocr_slot():
-        return recognise_page(prepared, settings=settings)
+def page_task(job: Sealed[PageJob], settings: Sealed[Settings]) -> RecognisedPage:
+    """One page, whole: load and frame it, read it (holding a tesseract slot unless the stage
+    cache serves it), detect regions. One task, not one per stage: Prefect's own cost per task
+    is paid once a page. Transient errors propagate as they are (retried); the others carry
+    their stage."""
+    stage, cfg = "preprocess", settings.value
+    try:
+        prepared = prepare_page(job.value, settings=cfg)
+        stage = "ocr"
+        if (cached := cached_recognition(prepared, cfg)) is not None:
+            return cached  # served from the stage cache: no tesseract slot needed
+        with ocr_slot():
+            return recognise_page(prepared, settings=cfg)
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception as e:
+        raise PageStageError(stage, e) from e
 
 
 @task(name="score and flag", task_run_name=_name("score and flag"), cache_policy=NO_CACHE,
       tags=["stage:score"])
-def finish_task(scan: ScanInfo, pages: list[RecognisedPage], failures: list[PageFailure],
-                ground_truth: str | None, settings: Settings) -> DocumentResult:
-    return finish_document(scan, pages, failures,
-                           gt_dir=Path(ground_truth) if ground_truth else None, settings=settings)
+def finish_task(scan: Sealed[ScanInfo], pages: Sealed[list[RecognisedPage]],
+                failures: Sealed[list[PageFailure]], ground_truth: str | None,
+                settings: Sealed[Settings]) -> DocumentResult:
+    return finish_document(scan.value, pages.value, failures.value,
+                           gt_dir=Path(ground_truth) if ground_truth else None,
+                           settings=settings.value)
 
 
-def _failure_of(job: PageJob, pre: PrefectFuture, ocr: PrefectFuture | None
-                ) -> PageFailure | None:
-    """The page's failure from whichever stage failed, or None."""
-    for stage, fut in (("preprocess", pre), ("ocr", ocr)):
-        if fut is None:
-            continue
-        fut.wait()
-        if fut.state.is_completed():
-            continue
-        error = fut.state.result(raise_on_failure=False)
-        if not isinstance(error, BaseException):
-            error = RuntimeError(fut.state.message or f"{stage} did not complete")
-        return PageFailure.from_error(error, document=job.scan.document, source=job.scan.path,
-                                      page_number=job.page_number, stage=stage)
-    return None
+def _result_of(job: PageJob, fut: PrefectFuture) -> RecognisedPage | PageFailure:
+    """The page's result, or its failure (with the stage that failed)."""
+    fut.wait()
+    if fut.state.is_completed():
+        return fut.result()  # type: ignore[no-any-return]
+    error = fut.state.result(raise_on_failure=False)
+    stage = "ocr"
+    if isinstance(error, PageStageError):
+        stage, error = error.stage, error.error
+    if not isinstance(error, BaseException):
+        error = RuntimeError(fut.state.message or "the page task did not complete")
+    return PageFailure.from_error(error, document=job.scan.document, source=job.scan.path,
+                                  page_number=job.page_number, stage=stage)
 
 
 @dataclass(frozen=True)
 class PrefectExecutor:
-    """The batch's work as Prefect tasks: a preprocess and an OCR task per page (retried on
-    transient errors, tagged by document and stage), a scoring task per document, and the
-    pages' progress as an artifact."""
+    """The batch's work as Prefect tasks: one task per page (prepare, OCR and detect; retried on
+    transient errors, tagged by document and stage), a scoring task per document that waits
+    for its own pages only (failed ones too), and the pages' progress as an artifact.
+
+    Inputs go ``Sealed``, and the records a page returns are small (paths and figures, a few
+    kB pickled; the images stay on disk), so a task's inputs in the run graph are its true
+    upstream tasks and nothing large travels through Prefect or Dask."""
+
+    _futures: dict[str, list[PrefectFuture]] = field(default_factory=dict, compare=False)
 
     def plan(self, sources: Sequence[Path], settings: Settings) -> Plan:
-        return plan_task([str(s) for s in sources], settings)
+        return plan_task([str(s) for s in sources], Sealed(settings))
 
     def pages(self, jobs: Sequence[PageJob], settings: Settings) -> Iterator[PageResult]:
         progress = ProgressArtifact(total=len(jobs))
-        pre: dict[PageJob, PrefectFuture] = {}
-        ocr: dict[PageJob, PrefectFuture] = {}
+        job_of: dict[PrefectFuture, PageJob] = {}
+        self._futures.clear()
         for j in jobs:
             with tags(f"doc:{j.scan.document}"):
                 # The per-page timeout is tesseract's own (ocr_timeout kills the process); a
                 # Prefect timeout cannot interrupt a worker thread.
-                pre[j] = preprocess_task.submit(j, settings)
-        for j in jobs:  # a page whose preprocessing failed gets no OCR task (nor a nameless one)
-            pre[j].wait()
-            if pre[j].state.is_completed():
-                with tags(f"doc:{j.scan.document}"):
-                    ocr[j] = ocr_task.submit(pre[j], settings)
-        for j in jobs:  # in document order: each document finishes as soon as it can
-            failure = _failure_of(j, pre[j], ocr.get(j))
-            yield failure if failure is not None else ocr[j].result()
+                fut = page_task.submit(Sealed(j), Sealed(settings))
+            job_of[fut] = j
+            self._futures.setdefault(j.scan.document, []).append(fut)
+        for fut in as_completed(list(job_of)):  # each document finishes as soon as it can
+            yield _result_of(job_of[fut], fut)
             progress.step()
 
     def finish(self, scan: ScanInfo, pages: Sequence[RecognisedPage],
                failures: Sequence[PageFailure], *, gt_dir: Path | None,
                settings: Settings) -> DocumentResult:
+        own = self._futures.pop(scan.document, [])
         with tags(f"doc:{scan.document}"):
-            return finish_task(scan, list(pages), list(failures),
-                               str(gt_dir) if gt_dir else None, settings)
+            return finish_task(Sealed(scan), Sealed(list(pages)), Sealed(list(failures)),
+                               str(gt_dir) if gt_dir else None, Sealed(settings),
+                               wait_for=[allow_failure(f) for f in own])
 
 
 @flow(name="ocr_batch", log_prints=True)
