@@ -50,7 +50,7 @@ def _publish_dot(src: Path, tmp: Path) -> tuple[Box, Path]:
     scan = inspect_scan(src, dpi=DPI, max_pixels=10**9)
     loaded = load_page(scan, 1, dpi=DPI, max_pixels=10**9).image
     box = _ink_box(loaded)
-    page = PdfPage(1, DPI, (Word(1, 1, 1, 1, box, 95.0, "Точка"),), *loaded.shape[:2])
+    page = PdfPage(1, DPI, (Word(1, 1, 1, 1, box, 95.0, "Точка"),))
     out = tmp / "out.pdf"
     write_pdf(out, scan, [page], info=INFO, max_pixels=10**9)
     return box, out
@@ -161,7 +161,7 @@ def _pages(count: int, *, seen: list[int], folder: Path, fail_at: int = 0):
             raise OSError("the words of this page cannot be read")
         seen.append(sum(p.stat().st_size for p in folder.glob(".out.pdf.*.tmp")))
         word = Word(1, 1, 1, 1, Box(40, 30, 20, 15), 95.0, f"страница{n}")
-        yield PdfPage(n, DPI, (word,), 200, 300)
+        yield PdfPage(n, DPI, (word,))
 
 
 @pytest.mark.integration
@@ -239,8 +239,7 @@ def test_a_pdf_page_that_is_not_one_image_is_published_as_load_renders_it(tmp_pa
         pdf.save(tmp_path / "src.pdf")
     scan = inspect_scan(tmp_path / "src.pdf", dpi=DPI, max_pixels=10**9)
     loaded = load_page(scan, 1, dpi=DPI, max_pixels=10**9).image
-    page = PdfPage(1, DPI, (Word(1, 1, 1, 1, Box(40, 30, 20, 15), 95.0, "Точка"),),
-                   *loaded.shape[:2])
+    page = PdfPage(1, DPI, (Word(1, 1, 1, 1, Box(40, 30, 20, 15), 95.0, "Точка"),))
     written = write_pdf(tmp_path / "out.pdf", scan, [page], info=INFO, max_pixels=10**9)
     assert (written.source_bytes_pages, written.lossless_pages) == (0, 1)
     assert _pdftotext_boxes(written.path)["Точка"] == [40, 30, 60, 45]

@@ -42,8 +42,7 @@ def pdf_pages(pages: Sequence[RecognisedPage]) -> Iterator[PdfPage]:
     """The pages' words and frames, read one page at a time."""
     for p in pages:
         yield PdfPage(number=p.job.page_number, dpi=p.prepared.dpi,
-                      words=tuple(read_words(p.ocr.tsv)), box_rows=p.prepared.rows,
-                      box_cols=p.prepared.cols, steps=tuple(asdict(s) for s in p.prepared.steps))
+                      words=tuple(read_words(p.ocr.tsv)))
 
 
 def document_info(scan: ScanInfo, pages: Sequence[RecognisedPage], *, created: datetime,

@@ -6,10 +6,9 @@ import hashlib
 import os
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ocr.fsutil import file_mode, temp_tag
 from ocr.load import ScanInfo
@@ -22,15 +21,12 @@ from ocr.tesseract import Word
 
 @dataclass(frozen=True)
 class PdfPage:
-    """One page to publish: its number in the scan, the dpi it was loaded at, its words (boxes
-    in the pixels of the page as loaded) and its size and preprocessing steps."""
+    """One page to publish: its number in the scan, the dpi it was loaded at, and its words
+    (boxes in the pixels of the page as loaded)."""
 
     number: int
     dpi: int
     words: tuple[Word, ...]
-    box_rows: int
-    box_cols: int
-    steps: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)

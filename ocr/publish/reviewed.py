@@ -117,8 +117,7 @@ def _write_pdf(reviewed: ReviewedDocument, words: Mapping[int, Sequence[Word]], 
     path = out_dir / f"{Path(reviewed.document.name).name}.reviewed.pdf"
     if not ledger.mine(path):
         return _kept(path)
-    pdf_pages = (PdfPage(p.number, int(prep["dpi"]), tuple(words[p.number]), int(prep["rows"]),
-                         int(prep["cols"]), tuple(prep.get("steps") or ()))
+    pdf_pages = (PdfPage(p.number, int(prep["dpi"]), tuple(words[p.number]))
                  for p in pages if (prep := preps[p.number]) is not None)
     info = DocumentInfo(title=reviewed.document.name, creator_tool=CREATOR, created=now,
                         subject=f"{scan.path.name}: scans with the text as decided in review")
