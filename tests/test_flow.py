@@ -60,6 +60,13 @@ def _flow_run(summary: dict, settings) -> object:
         return client.read_flow_run(flow_run_id)
 
 
+def _task_runs(client, fr) -> list:  # noqa: ANN001 - a Prefect client and flow run
+    """Every task run of the flow run."""
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    return client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[fr.id])))
+
+
 def test_flow_summary_scores_and_quarantines(flow_run) -> None:
     summary, settings, _, _ = flow_run
     docs = {d["document"]: d for d in summary["documents"]}
@@ -75,15 +82,13 @@ def test_run_state_names_tasks_and_artifacts(flow_run) -> None:
     from prefect.client.schemas.filters import (
         ArtifactFilter,
         ArtifactFilterFlowRunId,
-        FlowRunFilter,
-        FlowRunFilterId,
     )
 
     summary, settings, _, _ = flow_run
     fr = _flow_run(summary, settings)
     assert fr.state.is_completed() and fr.state.name == "Completed with failures"
     with _client() as client:
-        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[fr.id])))
+        runs = _task_runs(client, fr)
         names = {t.name for t in runs}
         assert {"ocr page 1 of memo-1", "ocr page 1 of memo-2", "score and flag memo-1"} <= names
         assert not any(n.startswith("preprocess") for n in names)  # one task per page, not two
@@ -124,8 +129,6 @@ def test_tasks_are_named_and_tagged_reports_linked_and_cer_logged(flow_run) -> N
     from prefect.client.schemas.filters import (
         ArtifactFilter,
         ArtifactFilterFlowRunId,
-        FlowRunFilter,
-        FlowRunFilterId,
         LogFilter,
         LogFilterFlowRunId,
     )
@@ -133,7 +136,7 @@ def test_tasks_are_named_and_tagged_reports_linked_and_cer_logged(flow_run) -> N
     summary, settings, scans, _ = flow_run
     fr = _flow_run(summary, settings)
     with _client() as client:
-        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[fr.id])))
+        runs = _task_runs(client, fr)
         arts = {a.key: a for a in client.read_artifacts(artifact_filter=ArtifactFilter(
             flow_run_id=ArtifactFilterFlowRunId(any_=[fr.id])))}
         messages = _all_log_messages(client, LogFilter(flow_run_id=LogFilterFlowRunId(
@@ -158,11 +161,10 @@ def _document(task_run) -> str | None:  # noqa: ANN001 - a Prefect TaskRun
 def _graph(summary: dict, settings) -> tuple[dict[str, set[str]], list[tuple[str, str]]]:
     """The flow run's task graph: each task's upstream task names, and the edges that cross
     from one document's task to another's."""
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
     fr = _flow_run(summary, settings)
     with _client() as client:
-        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[fr.id])))
+        runs = _task_runs(client, fr)
     by_id = {t.id: t for t in runs}
     edges = [(by_id[i.id], t) for t in runs for inputs in t.task_inputs.values() for i in inputs
              if getattr(i, "input_type", None) == "task_run"]
