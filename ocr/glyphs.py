@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -104,11 +103,13 @@ def glyph_book(gray: np.ndarray, words: Sequence[Word], *,
     return GlyphBook(gray, prototypes)
 
 
-def load_glyph_book(ocr_image: Path, words: Sequence[Word], *,
-                    known: Callable[[str], bool]) -> GlyphBook | None:
-    """The glyph book of a page from its OCR image (None if it cannot be read)."""
-    gray = cv2.imread(str(ocr_image), cv2.IMREAD_GRAYSCALE)
-    return None if gray is None else glyph_book(gray, words, known=known)
+def image_glyph_book(image: np.ndarray | None, words: Sequence[Word], *,
+                     known: Callable[[str], bool]) -> GlyphBook | None:
+    """The glyph book of a page from its image, grey or colour (None if it could not be read)."""
+    if image is None:
+        return None
+    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    return glyph_book(gray, words, known=known)
 
 
 def shape_support(book: GlyphBook, ocr: OcrText, *, ocr_start: int, ocr_text: str,

@@ -317,7 +317,7 @@ def prepare_page(job: PageJob, *, settings: Settings) -> PreparedPage:
     key = preprocess_key(job, settings)
     manifest = job.out_dir / f"{job.stem}.prep.json"
     cached = _read_manifest(manifest, key)
-    prepared = _from_manifest(_prepared_from_json, job, cached)
+    prepared = _from_manifest(cached, lambda d: _prepared_from_json(job, d))
     if prepared is not None and all(p is None or p.is_file() for p in (
             prepared.view_path, prepared.original_input_path)):
         return prepared
@@ -365,7 +365,7 @@ def make_processed(prepared: PreparedPage, *, settings: Settings
     manifest = job.out_dir / f"{job.stem}.processed.json"
     key = preprocess_key(job, settings)
     cached = _read_manifest(manifest, key)
-    steps = _from_manifest(lambda d: tuple(ProcessingStep(**s) for s in d["steps"]), cached)
+    steps = _from_manifest(cached, lambda d: tuple(ProcessingStep(**s) for s in d["steps"]))
     if steps is not None and prepared.ocr_input_path.is_file():
         return steps
     page = load_page(job.scan, job.page_number, dpi=settings.dpi, max_pixels=settings.max_pixels)
@@ -490,7 +490,7 @@ def cached_recognition(prepared: PreparedPage, settings: Settings) -> Recognised
     """The page's OCR stage from its manifest, if the key matches and the outputs exist."""
     job = prepared.job
     cached = _read_manifest(job.out_dir / f"{job.stem}.ocr.json", ocr_key(prepared, settings))
-    page = _from_manifest(_recognised_from_json, prepared, cached)
+    page = _from_manifest(cached, lambda d: _recognised_from_json(prepared, d))
     if page is None:
         return None
     return page if all(p.is_file() for p in page.ocr.outputs.values()) else None
@@ -510,13 +510,14 @@ def _read_manifest(path: Path, key: str) -> dict[str, Any] | None:
     return data if isinstance(data, dict) and data.get("key") == key else None
 
 
-def _from_manifest(parse: Callable[..., T], *args: Any) -> T | None:
+def _from_manifest(cached: dict[str, Any] | None, parse: Callable[[dict[str, Any]], T]
+                   ) -> T | None:
     """A manifest's record, or None (the stage runs again) when it is missing or damaged: a
     manifest is a cache, so a field lost or mangled costs a recomputation, never the page."""
-    if args[-1] is None:
+    if cached is None:
         return None
     try:
-        return parse(*args)
+        return parse(cached)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError):
         return None
 
@@ -750,11 +751,13 @@ def _page_flags(page: RecognisedPage, text: Any, page_scores: Sequence[PageScore
         flags += unknown_word_flags(text.words, page_number=n, vocabulary=words)
         scored = next((ps for ps in page_scores
                        if ps.page_number == n and ps.ocr == text.text), None)
+        view = None  # the page as loaded, read once for the glyphs and the crops
         if scored is not None:
-            from ocr.glyphs import load_glyph_book
+            from ocr.glyphs import image_glyph_book
 
             # Word boxes are in the page as loaded (ocr.reframe), as is its view image.
-            glyphs = load_glyph_book(page.prepared.view_path, text.words, known=words.known)
+            view = cv2.imread(str(page.prepared.view_path), cv2.IMREAD_UNCHANGED)
+            glyphs = image_glyph_book(view, text.words, known=words.known)
             evidence = PageEvidence(words, choices or {}, settings.reference_error_threshold,
                                     glyphs)
             found = disagreement_flags(text, scored.score.spans, page_number=n,
@@ -769,14 +772,14 @@ def _page_flags(page: RecognisedPage, text: Any, page_scores: Sequence[PageScore
                                       learned=taught, choices=choices,
                                       layout=layout)
     regions_path = page.ocr.outputs.get("regions")
-    if regions_path is not None:
-        with watch.stage("flags"):
-            flags += region_flags(load_regions(regions_path), page_number=n)
     with watch.stage("flags"):
+        if regions_path is not None:
+            flags += region_flags(load_regions(regions_path), page_number=n)
         flags = review_items(flags, ocr=text, reference=scored.reference if scored else None)
     if not flags:
         return []
     with watch.stage("crops"):
-        view = cv2.imread(str(page.prepared.view_path), cv2.IMREAD_UNCHANGED)
+        if view is None:
+            view = cv2.imread(str(page.prepared.view_path), cv2.IMREAD_UNCHANGED)
         return write_crops(flags, view, page.job.out_dir / "flags", stem=page.job.stem,
                            margin=settings.crop_margin)
