@@ -59,17 +59,22 @@ def judged_changes(truth: str, result: Correction) -> list[tuple[str, str, str, 
     judged = []
     for change in result.changes:
         hit = [(s, e) for s, e in words if s <= change.end and change.start <= e] or [
-            (change.start, change.end)]
+            (change.start, change.end)
+        ]
         s0, e0 = hit[0][0], hit[-1][1]
         before = result.original[s0:e0]
-        fixed = (result.original[s0:change.start] + change.replacement
-                 + result.original[change.end:e0])
+        fixed = (
+            result.original[s0 : change.start]
+            + change.replacement
+            + result.original[change.end : e0]
+        )
         t0, t1 = to_truth[s0], to_truth[e0]
         expected = " ".join(truth[s:e] for s, e in truth_words if s < t1 and t0 < e)
         if _core_text(fixed) == _core_text(expected):
             verdict = "right"
-        elif (Levenshtein.distance(" ".join(fixed.split()), expected)
-              < Levenshtein.distance(" ".join(before.split()), expected)):
+        elif Levenshtein.distance(" ".join(fixed.split()), expected) < Levenshtein.distance(
+            " ".join(before.split()), expected
+        ):
             verdict = "partial"
         else:
             verdict = "wrong"
@@ -138,26 +143,33 @@ class Tally:
     def row(self, name: str) -> str:
         wrong = self.verdicts["wrong"]
         share = f"{wrong / self.changes:.1%}" if self.changes else "-"
-        return (f"| {name} | {self.pages} | {self.chars} | {self.before / max(self.chars, 1):.4f}"
-                f" | {self.after / max(self.chars, 1):.4f} | {self.reduction:+.1%} | "
-                f"{self.changes} | {self.verdicts['right']} | {self.verdicts['partial']} | "
-                f"{wrong} ({share}) | {sum(self.seconds):.1f} |")
+        return (
+            f"| {name} | {self.pages} | {self.chars} | {self.before / max(self.chars, 1):.4f}"
+            f" | {self.after / max(self.chars, 1):.4f} | {self.reduction:+.1%} | "
+            f"{self.changes} | {self.verdicts['right']} | {self.verdicts['partial']} | "
+            f"{wrong} ({share}) | {sum(self.seconds):.1f} |"
+        )
 
 
-HEADER = ("| set | pages | ref chars | CER before | CER after | error reduction | corrections "
-          "| right | partial | wrong | correction s |\n"
-          "|---|---|---|---|---|---|---|---|---|---|---|")
+HEADER = (
+    "| set | pages | ref chars | CER before | CER after | error reduction | corrections "
+    "| right | partial | wrong | correction s |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|"
+)
 
 
 def evidence(page: OcrPage) -> tuple[dict, object]:
     words = list(re.finditer(r"\S+", page.text))
     spans = [(m.start(), m.end()) for m in words]
-    return (text_choices(spans, [m.group() for m in words], page.choices),
-            text_layout(page.text, spans, page.boxes))
+    return (
+        text_choices(spans, [m.group() for m in words], page.choices),
+        text_layout(page.text, spans, page.boxes),
+    )
 
 
-def run_pages(pages: list[OcrPage], settings: CorrectionSettings, *, text_only: bool = False
-              ) -> dict[str, Tally]:
+def run_pages(
+    pages: list[OcrPage], settings: CorrectionSettings, *, text_only: bool = False
+) -> dict[str, Tally]:
     """One tally per level: each page corrected as the pipeline corrects it."""
     tallies = {level: Tally() for level in LEVELS}
     for page in pages:
@@ -184,8 +196,10 @@ def komi_tally(folder: Path, settings: CorrectionSettings) -> Tally:
     """Real Komi print lines, each and as pages of one scan's lines: no change may be made."""
     images = sorted(folder.glob("*.tif"))
     texts = line_ocr(images, language="rus", psm=7)
-    truths = [p.with_name(p.name.removesuffix(".tif") + ".gt.txt").read_text(encoding="utf-8")
-              for p in images]
+    truths = [
+        p.with_name(p.name.removesuffix(".tif") + ".gt.txt").read_text(encoding="utf-8")
+        for p in images
+    ]
     tally = Tally()
     groups: dict[str, list[int]] = {}
     for i, p in enumerate(images):
@@ -209,8 +223,10 @@ def ehri_tally(settings: CorrectionSettings) -> Tally:
             continue
         text = line_ocr([image], language="eng", psm=3)[0]
         tree = etree.parse(str(alto))
-        truth = "\n".join(" ".join(s.get("CONTENT", "") for s in line.iter("{*}String"))
-                          for line in tree.iter("{*}TextLine"))
+        truth = "\n".join(
+            " ".join(s.get("CONTENT", "") for s in line.iter("{*}String"))
+            for line in tree.iter("{*}TextLine")
+        )
         started = time.perf_counter()
         tally.add(truth, apply(text, settings=settings), time.perf_counter() - started, "ehri")
     return tally
@@ -234,17 +250,24 @@ FOLDS = 4
 MAX_WRONG = 0.025  # chosen below the target's 3%: pages never seen will be read worse
 
 
-def _decided(pages: list[OcrPage], settings: CorrectionSettings,
-             calibration: Calibration | None = None) -> dict[float, dict[str, Tally]]:
+def _decided(
+    pages: list[OcrPage], settings: CorrectionSettings, calibration: Calibration | None = None
+) -> dict[float, dict[str, Tally]]:
     """Tallies per threshold from one pass of suggestions per page."""
     from ocr.correct.engine import _all_suggestions, _choose, _rewrite, make_page
 
     out = {t: {level: Tally() for level in LEVELS} for t in THRESHOLDS}
     for page in pages:
         choices, layout = evidence(page)
-        found, skipped = _all_suggestions(make_page(page.text, settings=settings,
-                                                    choices=choices, layout=layout,
-                                                    calibration=calibration))
+        found, skipped = _all_suggestions(
+            make_page(
+                page.text,
+                settings=settings,
+                choices=choices,
+                layout=layout,
+                calibration=calibration,
+            )
+        )
         for t in THRESHOLDS:
             text, changes = _rewrite(page.text, _choose(found, t))
             result = Correction(page.text, text, tuple(changes), t, tuple(sorted(skipped)))
@@ -252,8 +275,9 @@ def _decided(pages: list[OcrPage], settings: CorrectionSettings,
     return out
 
 
-def out_of_fold_tallies(pages: list[OcrPage], settings: CorrectionSettings
-                        ) -> dict[float, dict[str, Tally]]:
+def out_of_fold_tallies(
+    pages: list[OcrPage], settings: CorrectionSettings
+) -> dict[float, dict[str, Tally]]:
     """Tallies per threshold where each page is decided by a posterior calibration fitted
     without it (pages in ``FOLDS`` folds; the unknown truth's model as shipped)."""
     from correct_fit import fit_logistic, right_examples
@@ -278,8 +302,11 @@ def calibrate(pages: list[OcrPage], base: CorrectionSettings) -> list[str]:
     """Every setting of the grid on the calibration pages, each decided out of fold; the best
     keeps wrong corrections under MAX_WRONG of changes (medium and heavy pages, and light
     ones), no harm on clean pages, light pages not worse."""
-    rows = [f"| {' | '.join(GRID)} | threshold | medium+heavy | their wrong share | "
-            "clean harmful | light | light wrong |", "|---|---|---|---|---|---|---|---|"]
+    rows = [
+        f"| {' | '.join(GRID)} | threshold | medium+heavy | their wrong share | "
+        "clean harmful | light | light wrong |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     best = None
     for values in itertools.product(*GRID.values()):
         settings = replace(base, **dict(zip(GRID, values, strict=True)))
@@ -287,11 +314,18 @@ def calibrate(pages: list[OcrPage], base: CorrectionSettings) -> list[str]:
             red, wrong, harm = score(tallies)
             light = tallies["light"]
             light_wrong = light.verdicts["wrong"] / max(light.changes, 1)
-            rows.append(f"| {' | '.join(str(v) for v in values)} | {t} | {red:+.1%} | "
-                        f"{wrong:.1%} | {harm} | {light.reduction:+.1%} | {light_wrong:.1%} |")
+            rows.append(
+                f"| {' | '.join(str(v) for v in values)} | {t} | {red:+.1%} | "
+                f"{wrong:.1%} | {harm} | {light.reduction:+.1%} | {light_wrong:.1%} |"
+            )
             print(rows[-1], flush=True)
-            if (wrong <= MAX_WRONG and light_wrong <= MAX_WRONG and harm == 0
-                    and light.reduction >= 0 and (best is None or red > best[0])):
+            if (
+                wrong <= MAX_WRONG
+                and light_wrong <= MAX_WRONG
+                and harm == 0
+                and light.reduction >= 0
+                and (best is None or red > best[0])
+            ):
                 best = (red, (*values, t))
     rows.append(f"\nBest: {best}")
     return rows
@@ -309,10 +343,13 @@ def speed(pages: list[OcrPage], settings: CorrectionSettings) -> list[str]:
         apply(page.text, settings=settings, choices=choices, layout=layout)
         wall.append(time.perf_counter() - started)
         cpu.append(time.process_time() - used)
-    return [f"Heavy pages: {len(wall)}, wall clock median {statistics.median(wall):.3f} s, max "
-            f"{max(wall):.3f} s; CPU time median {statistics.median(cpu):.3f} s, max "
-            f"{max(cpu):.3f} s per page (warm process, one core, with choices and boxes).",
-            f"A new process loads the lexicon, index, tables and pymorphy3 once: {_cold()}.", ""]
+    return [
+        f"Heavy pages: {len(wall)}, wall clock median {statistics.median(wall):.3f} s, max "
+        f"{max(wall):.3f} s; CPU time median {statistics.median(cpu):.3f} s, max "
+        f"{max(cpu):.3f} s per page (warm process, one core, with choices and boxes).",
+        f"A new process loads the lexicon, index, tables and pymorphy3 once: {_cold()}.",
+        "",
+    ]
 
 
 COLD = """
@@ -329,8 +366,9 @@ print(f"{t1 - t0:.2f} s to load, {time.perf_counter() - t1:.2f} s for the first 
 def _cold() -> str:
     import subprocess
 
-    done = subprocess.run([sys.executable, "-c", COLD], capture_output=True, text=True,
-                          cwd=ROOT, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", COLD], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     return done.stdout.strip()
 
 
@@ -364,21 +402,32 @@ def tuning_tables(settings: CorrectionSettings, jobs: int) -> tuple[list[str], l
     for spec in (*CALIBRATE_SETS, *FIT_SETS):
         pages = ensure_pages(spec, workers=jobs)
         tallies = run_pages(pages, settings)
-        extra = ([("Komi lines 0100 (real), as pages", komi_tally(KOMI_TUNING, settings))]
-                 if spec is CALIBRATE else [])
+        extra = (
+            [("Komi lines 0100 (real), as pages", komi_tally(KOMI_TUNING, settings))]
+            if spec is CALIBRATE
+            else []
+        )
         role = "calibration" if spec in CALIBRATE_SETS else "fit"
-        lines += table(f"Tuning side, {role} pages: {spec.name} (seed {spec.seed}, {spec.dpi} "
-                       "dpi)", tallies, extra)
+        lines += table(
+            f"Tuning side, {role} pages: {spec.name} (seed {spec.seed}, {spec.dpi} dpi)",
+            tallies,
+            extra,
+        )
         if spec in CALIBRATE_SETS:
             log += [x for t in tallies.values() for x in t.log]
     pages = [p for spec in CALIBRATE_SETS for p in ensure_pages(spec, workers=jobs)]
-    lines += ["Every suggestion's score on the calibration pages (in sample for the "
-              "calibration):", "", *reliability(*scored(pages, settings)), ""]
+    lines += [
+        "Every suggestion's score on the calibration pages (in sample for the calibration):",
+        "",
+        *reliability(*scored(pages, settings)),
+        "",
+    ]
     return lines, log
 
 
-def sealed_tables(spec: SynthSet, settings: CorrectionSettings, jobs: int,
-                  real: bool) -> tuple[list[str], list[str]]:
+def sealed_tables(
+    spec: SynthSet, settings: CorrectionSettings, jobs: int, real: bool
+) -> tuple[list[str], list[str]]:
     """The sealed set's tables (by level, text alone, by scan type; the real pages when
     ``real``), how its suggestions' scores hold, its heavy pages' speed."""
     from correct_fit import reliability, scored
@@ -386,16 +435,21 @@ def sealed_tables(spec: SynthSet, settings: CorrectionSettings, jobs: int,
     pages = ensure_pages(spec, workers=jobs)
     report = run_pages(pages, settings)
     text_only = run_pages(pages, settings, text_only=True)
-    extra = [(f"{level}, text alone (no choices, no boxes)", text_only[level])
-             for level in LEVELS]
+    extra = [(f"{level}, text alone (no choices, no boxes)", text_only[level]) for level in LEVELS]
     extra += by_scan(pages, settings)
     if real:
-        extra += [("Komi lines 0200 (real), as pages", komi_tally(KOMI_SEALED, settings)),
-                  ("EHRI English pages (real, eng)", ehri_tally(settings))]
+        extra += [
+            ("Komi lines 0200 (real), as pages", komi_tally(KOMI_SEALED, settings)),
+            ("EHRI English pages (real, eng)", ehri_tally(settings)),
+        ]
     when = datetime.datetime.now().isoformat(timespec="minutes")
     lines = table(f"Sealed set {spec.name} (seed {spec.seed}), looked at {when}", report, extra)
-    lines += ["Every suggestion's score on these pages (never used in tuning):", "",
-              *reliability(*scored(pages, settings)), ""]
+    lines += [
+        "Every suggestion's score on these pages (never used in tuning):",
+        "",
+        *reliability(*scored(pages, settings)),
+        "",
+    ]
     lines += speed(pages, settings)
     return lines, [x for t in report.values() for x in t.log]
 
@@ -403,12 +457,21 @@ def sealed_tables(spec: SynthSet, settings: CorrectionSettings, jobs: int,
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--calibrate", action="store_true",
-                        help="search the grid of settings on the calibration pages only")
-    parser.add_argument("--tuning-only", action="store_true",
-                        help="report the tuning side only (no sealed set is read)")
-    parser.add_argument("--sealed", default="a,b",
-                        help="sealed sets to read, comma-separated (a, b); each read is a look")
+    parser.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="search the grid of settings on the calibration pages only",
+    )
+    parser.add_argument(
+        "--tuning-only",
+        action="store_true",
+        help="report the tuning side only (no sealed set is read)",
+    )
+    parser.add_argument(
+        "--sealed",
+        default="a,b",
+        help="sealed sets to read, comma-separated (a, b); each read is a look",
+    )
     parser.add_argument("--out", type=Path, default=None, help="write the tables here")
     parser.add_argument("--log", type=Path, default=None, help="write every change here")
     args = parser.parse_args(argv)
@@ -418,8 +481,11 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(calibrate(pages, settings)))
         return 0
     which = "--tuning-only" if args.tuning_only else f"--sealed {args.sealed}"
-    lines = [f"Generated by `.venv/bin/python bench/bench_correct.py {which} --out {args.out}` "
-             f"on {datetime.date.today().isoformat()}: settings {settings}.", ""]
+    lines = [
+        f"Generated by `.venv/bin/python bench/bench_correct.py {which} --out {args.out}` "
+        f"on {datetime.date.today().isoformat()}: settings {settings}.",
+        "",
+    ]
     more, log = tuning_tables(settings, args.jobs)
     lines += more
     if not args.tuning_only:

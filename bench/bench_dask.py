@@ -37,18 +37,36 @@ def _before_module(ref: str, work: Path) -> None:
     too, through PYTHONPATH)."""
     folder = work / "before"
     folder.mkdir()
-    text = subprocess.run(["git", "show", f"{ref}:flows/batch.py"], cwd=ROOT, check=True,
-                          capture_output=True, text=True).stdout
+    text = subprocess.run(
+        ["git", "show", f"{ref}:flows/batch.py"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     (folder / "flows_batch_before.py").write_text(text, encoding="utf-8")
     sys.path.insert(0, str(folder))
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(folder), str(ROOT),
-                                                             os.environ.get("PYTHONPATH")]))
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(folder), str(ROOT), os.environ.get("PYTHONPATH")])
+    )
 
 
 def _pages(n: int, work: Path) -> Path:
     scans = work / "scans"
-    subprocess.run([str(Path(sys.executable).parent / "ocr"), "synth", "--out", str(scans),
-                    "--pages", str(n), "--seed", "7"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "ocr"),
+            "synth",
+            "--out",
+            str(scans),
+            "--pages",
+            str(n),
+            "--seed",
+            "7",
+        ],
+        check=True,
+        capture_output=True,
+    )
     for gt in scans.glob("*.gt.txt"):
         gt.unlink()
     for extra in scans.glob("*.json"):
@@ -61,15 +79,17 @@ def _stock(scans: Path, workers: int) -> None:
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
 
     def one(img: Path) -> None:
-        subprocess.run(["tesseract", str(img), "-", "-l", "rus"], check=True,
-                       capture_output=True, env=env)
+        subprocess.run(
+            ["tesseract", str(img), "-", "-l", "rus"], check=True, capture_output=True, env=env
+        )
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(one, sorted(scans.iterdir())))
 
 
-def _engines(scans: Path, work: Path, workers: int, dask_address: str, before: str | None
-             ) -> dict[str, Callable[[int], None]]:
+def _engines(
+    scans: Path, work: Path, workers: int, dask_address: str, before: str | None
+) -> dict[str, Callable[[int], None]]:
     import importlib
 
     from flows.batch import run_flow
@@ -83,18 +103,30 @@ def _engines(scans: Path, work: Path, workers: int, dask_address: str, before: s
     if before:
         old_flow = importlib.import_module("flows_batch_before").run_flow
         old = {
-            THREADS + BEFORE.format(ref=before): lambda i: old_flow([str(scans)], ground_truth=None,
-                                                 settings=settings("threads_before", i)),
-            DASK + BEFORE.format(ref=before): lambda i: old_flow([str(scans)], ground_truth=None,
-                                              settings=settings("dask_before", i),
-                                              task_runner="dask", dask_address=dask_address)}
+            THREADS + BEFORE.format(ref=before): lambda i: old_flow(
+                [str(scans)], ground_truth=None, settings=settings("threads_before", i)
+            ),
+            DASK + BEFORE.format(ref=before): lambda i: old_flow(
+                [str(scans)],
+                ground_truth=None,
+                settings=settings("dask_before", i),
+                task_runner="dask",
+                dask_address=dask_address,
+            ),
+        }
     return old | {
         STOCK: lambda i: _stock(scans, workers),
         POOL: lambda i: run_batch([scans], gt_dir=None, settings=settings("pool", i)),
-        THREADS: lambda i: run_flow([str(scans)], ground_truth=None,
-                                    settings=settings("threads", i)),
-        DASK: lambda i: run_flow([str(scans)], ground_truth=None, settings=settings("dask", i),
-                                 task_runner="dask", dask_address=dask_address),
+        THREADS: lambda i: run_flow(
+            [str(scans)], ground_truth=None, settings=settings("threads", i)
+        ),
+        DASK: lambda i: run_flow(
+            [str(scans)],
+            ground_truth=None,
+            settings=settings("dask", i),
+            task_runner="dask",
+            dask_address=dask_address,
+        ),
     }
 
 
@@ -106,8 +138,9 @@ def _check(work: Path, pages: int) -> None:
             raise SystemExit(f"{out.name}: {len(done)} of {pages} pages done")
 
 
-def measure(scans: Path, work: Path, *, rounds: int, workers: int, before: str | None
-            ) -> dict[str, list[float]]:
+def measure(
+    scans: Path, work: Path, *, rounds: int, workers: int, before: str | None
+) -> dict[str, list[float]]:
     """Wall seconds per engine per round; each round starts with the next engine."""
     from distributed import LocalCluster
     from prefect.testing.utilities import prefect_test_harness
@@ -115,12 +148,16 @@ def measure(scans: Path, work: Path, *, rounds: int, workers: int, before: str |
     walls: dict[str, list[float]] = defaultdict(list)
     if before:
         _before_module(before, work)  # before the cluster starts: its workers import it
-    with prefect_test_harness(), LocalCluster(n_workers=workers, threads_per_worker=1,
-                                              processes=True, dashboard_address=None) as cluster:
+    with (
+        prefect_test_harness(),
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+    ):
         engines = _engines(scans, work, workers, cluster.scheduler_address, before)
         names = tuple(engines)
         for i in range(rounds):
-            order = names[i % len(names):] + names[:i % len(names)]
+            order = names[i % len(names) :] + names[: i % len(names)]
             for name in order:
                 start = time.perf_counter()
                 engines[name](i)
@@ -132,12 +169,17 @@ def measure(scans: Path, work: Path, *, rounds: int, workers: int, before: str |
 def table(walls: dict[str, list[float]], *, pages: int, workers: int) -> list[str]:
     """pages/min from the summed wall time of all rounds; ratios to the process pool and stock."""
     ppm = {name: pages * len(w) * 60.0 / sum(w) for name, w in walls.items()}
-    lines = [f"| runner ({workers} workers) | wall s per round | pages/min | pages/day "
-             "| × process pool | × stock tesseract |", "|---|---|---:|---:|---:|---:|"]
+    lines = [
+        f"| runner ({workers} workers) | wall s per round | pages/min | pages/day "
+        "| × process pool | × stock tesseract |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
     for name in walls:
         rounds = ", ".join(f"{w:.1f}" for w in walls[name])
-        lines.append(f"| {name} | {rounds} | {ppm[name]:.1f} | {ppm[name] * 1440:,.0f} | "
-                     f"{ppm[name] / ppm[POOL]:.2f} | {ppm[name] / ppm[STOCK]:.2f} |")
+        lines.append(
+            f"| {name} | {rounds} | {ppm[name]:.1f} | {ppm[name] * 1440:,.0f} | "
+            f"{ppm[name] / ppm[POOL]:.2f} | {ppm[name] / ppm[STOCK]:.2f} |"
+        )
     return lines
 
 
@@ -156,14 +198,18 @@ def main() -> None:
     walls = measure(scans, work, rounds=args.rounds, workers=args.workers, before=args.before)
     _check(work, n)
     load = f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
-    lines = ["# Process pool vs Dask", "",
-             f"Reproduce: `.venv/bin/python bench/bench_dask.py --pages {args.pages} --rounds "
-             f"{args.rounds} --workers {args.workers}"
-             + (f" --before {args.before}" if args.before else "")
-             + f"` ({n} synthetic pages from `ocr synth --seed 7`, no references, fresh output "
-             f"folders, {os.cpu_count()} cores; the engines alternate in rounds within one "
-             f"run; 1-minute load average {load}: other jobs share the machine). Pages/day = pages/min × 1440.", "",
-             *table(walls, pages=n, workers=args.workers)]
+    lines = [
+        "# Process pool vs Dask",
+        "",
+        f"Reproduce: `.venv/bin/python bench/bench_dask.py --pages {args.pages} --rounds "
+        f"{args.rounds} --workers {args.workers}"
+        + (f" --before {args.before}" if args.before else "")
+        + f"` ({n} synthetic pages from `ocr synth --seed 7`, no references, fresh output "
+        f"folders, {os.cpu_count()} cores; the engines alternate in rounds within one "
+        f"run; 1-minute load average {load}: other jobs share the machine). Pages/day = pages/min × 1440.",
+        "",
+        *table(walls, pages=n, workers=args.workers),
+    ]
     text = "\n".join(lines) + "\n"
     if args.out:
         args.out.write_text(text, encoding="utf-8")
@@ -179,8 +225,9 @@ def _into_results(text: str) -> None:
     results = ROOT / "bench" / "results.md"
     old = results.read_text(encoding="utf-8") if results.exists() else ""
     head = old.split("\n## Process pool vs Dask")[0].rstrip("\n")
-    section = text.replace("# Process pool vs Dask",
-                           "## Process pool vs Dask (bench/bench_dask.py)", 1)
+    section = text.replace(
+        "# Process pool vs Dask", "## Process pool vs Dask (bench/bench_dask.py)", 1
+    )
     results.write_text(f"{head}\n\n{section}" if head else section, encoding="utf-8")
 
 

@@ -88,13 +88,16 @@ class MemorySampler:
     def summary(self) -> dict[str, float]:
         """Peaks in MiB: the driving process, the largest worker tree, the largest tesseract."""
         tess = [rss for name, rss in self.peaks.values() if name.startswith("tesseract")]
-        return {"main_process": round(self.root_peak, 1),
-                "worker_tree_max": round(max(self.worker_peaks.values(), default=0.0), 1),
-                "tesseract_max": round(max(tess, default=0.0), 1)}
+        return {
+            "main_process": round(self.root_peak, 1),
+            "worker_tree_max": round(max(self.worker_peaks.values(), default=0.0), 1),
+            "tesseract_max": round(max(tess, default=0.0), 1),
+        }
 
 
-def _parallel(commands: Sequence[tuple[str, list[str]]], *, workers: int,
-              env: dict[str, str]) -> dict[str, str]:
+def _parallel(
+    commands: Sequence[tuple[str, list[str]]], *, workers: int, env: dict[str, str]
+) -> dict[str, str]:
     """Run commands ``workers`` at a time; their stdout by key."""
     full_env = {**os.environ, **env}
 
@@ -107,32 +110,65 @@ def _parallel(commands: Sequence[tuple[str, list[str]]], *, workers: int,
         return dict(pool.map(one, commands))
 
 
-def run_tesseract(images: dict[str, Path], *, engine: str, languages: str = "rus",
-                  args: Sequence[str] = (), workers: int = 2) -> EngineRun:
+def run_tesseract(
+    images: dict[str, Path],
+    *,
+    engine: str,
+    languages: str = "rus",
+    args: Sequence[str] = (),
+    workers: int = 2,
+) -> EngineRun:
     """``tesseract IMG - -l LANG [args]`` per page, ``workers`` single-threaded at a time."""
-    commands = [(name, ["tesseract", str(path), "-", "-l", languages, *args])
-                for name, path in images.items()]
+    commands = [
+        (name, ["tesseract", str(path), "-", "-l", languages, *args])
+        for name, path in images.items()
+    ]
     start = time.perf_counter()
     with MemorySampler() as mem:
         texts = _parallel(commands, workers=workers, env=SINGLE_THREAD)
     return EngineRun(engine, texts, time.perf_counter() - start, len(images), mem.summary())
 
 
-def run_floor(images: dict[str, Path], *, languages: str = "rus", workers: int = 2,
-              dpi: int = 300) -> EngineRun:
+def run_floor(
+    images: dict[str, Path], *, languages: str = "rus", workers: int = 2, dpi: int = 300
+) -> EngineRun:
     """The pipeline's own tesseract command (psm 3, oem 1, txt+tsv+hocr+alto) on its
     preprocessed images, bare: the OCR stage cannot be faster than this."""
     with tempfile.TemporaryDirectory(prefix="bench-floor-") as tmp:
-        commands = [(name, ["tesseract", str(path), str(Path(tmp) / name), "-l", languages,
-                            "--psm", "3", "--oem", "1", "--dpi", str(dpi), "-c",
-                            "tessedit_create_tsv=1", "-c", "tessedit_create_alto=1", "txt",
-                            "hocr"]) for name, path in images.items()]
+        commands = [
+            (
+                name,
+                [
+                    "tesseract",
+                    str(path),
+                    str(Path(tmp) / name),
+                    "-l",
+                    languages,
+                    "--psm",
+                    "3",
+                    "--oem",
+                    "1",
+                    "--dpi",
+                    str(dpi),
+                    "-c",
+                    "tessedit_create_tsv=1",
+                    "-c",
+                    "tessedit_create_alto=1",
+                    "txt",
+                    "hocr",
+                ],
+            )
+            for name, path in images.items()
+        ]
         start = time.perf_counter()
         with MemorySampler() as mem:
             _parallel(commands, workers=workers, env=SINGLE_THREAD)
         seconds = time.perf_counter() - start
-        texts = {name: (Path(tmp) / f"{name}.txt").read_text(encoding="utf-8")
-                 for name in images if (Path(tmp) / f"{name}.txt").is_file()}
+        texts = {
+            name: (Path(tmp) / f"{name}.txt").read_text(encoding="utf-8")
+            for name in images
+            if (Path(tmp) / f"{name}.txt").is_file()
+        }
     return EngineRun("tesseract floor", texts, seconds, len(images), mem.summary())
 
 
@@ -143,16 +179,34 @@ def images_to_pdf(images: Sequence[Path], pdf: Path) -> None:
     pdf.write_bytes(img2pdf.convert([str(p) for p in images]))
 
 
-def run_ocrmypdf(images: dict[str, Path], *, languages: str = "rus", jobs: int = 2,
-                 clean: bool = True, work: Path) -> EngineRun:
+def run_ocrmypdf(
+    images: dict[str, Path],
+    *,
+    languages: str = "rus",
+    jobs: int = 2,
+    clean: bool = True,
+    work: Path,
+) -> EngineRun:
     """OCRmyPDF on one PDF of the pages: ``--deskew --clean --jobs N``, sidecar text per page.
     ``--output-type pdf`` (no Ghostscript here) and ``--optimize 0`` (our pipeline writes no
     PDF either, so neither is charged for shrinking one)."""
     names = list(images)
     source, target, sidecar = work / "input.pdf", work / "output.pdf", work / "sidecar.txt"
     images_to_pdf([images[n] for n in names], source)
-    flags = ["--deskew", *(["--clean"] if clean else []), "--jobs", str(jobs), "--output-type",
-             "pdf", "--optimize", "0", "--sidecar", str(sidecar), "-l", languages]
+    flags = [
+        "--deskew",
+        *(["--clean"] if clean else []),
+        "--jobs",
+        str(jobs),
+        "--output-type",
+        "pdf",
+        "--optimize",
+        "0",
+        "--sidecar",
+        str(sidecar),
+        "-l",
+        languages,
+    ]
     cmd = [str(Path(sys.executable).with_name("ocrmypdf")), *flags, str(source), str(target)]
     start = time.perf_counter()
     with MemorySampler() as mem:
@@ -224,8 +278,14 @@ def page_stage_seconds(out_dir: Path, names: Sequence[str]) -> dict[str, list[fl
     return stages
 
 
-def run_pipeline(images: dict[str, Path], *, gt_dir: Path | None, out_dir: Path,
-                 workers: int = 2, **settings: Any) -> EngineRun:
+def run_pipeline(
+    images: dict[str, Path],
+    *,
+    gt_dir: Path | None,
+    out_dir: Path,
+    workers: int = 2,
+    **settings: Any,
+) -> EngineRun:
     """`ocr run`: ocr.batch.run_batch over the pages in a fresh output folder (no cache)."""
     from ocr.batch import run_batch
     from ocr.settings import load_settings
@@ -237,12 +297,19 @@ def run_pipeline(images: dict[str, Path], *, gt_dir: Path | None, out_dir: Path,
         result = run_batch(list(images.values()), gt_dir=gt_dir, settings=config)
     seconds = time.perf_counter() - start
     stages = page_stage_seconds(out_dir, list(images)) | clock.seconds
-    return EngineRun("ocr run", _document_texts(out_dir, list(images)), seconds, len(images),
-                     mem.summary(), {"stages": stages, "failures": len(result.failures)})
+    return EngineRun(
+        "ocr run",
+        _document_texts(out_dir, list(images)),
+        seconds,
+        len(images),
+        mem.summary(),
+        {"stages": stages, "failures": len(result.failures)},
+    )
 
 
-def run_prefect_flow(images: dict[str, Path], *, gt_dir: Path | None, out_dir: Path,
-                     workers: int = 2) -> EngineRun:
+def run_prefect_flow(
+    images: dict[str, Path], *, gt_dir: Path | None, out_dir: Path, workers: int = 2
+) -> EngineRun:
     """The Prefect flow ``ocr_batch`` (flows.batch.run_flow, thread runner) in a fresh folder;
     call inside a Prefect server context (the benchmark starts a temporary one)."""
     from flows.batch import run_flow
@@ -252,11 +319,20 @@ def run_prefect_flow(images: dict[str, Path], *, gt_dir: Path | None, out_dir: P
     config = load_settings(None, output_dir=out_dir, workers=workers)
     start = time.perf_counter()
     with MemorySampler() as mem:
-        summary = run_flow([str(p) for p in images.values()],
-                           ground_truth=str(gt_dir) if gt_dir else None, settings=config)
+        summary = run_flow(
+            [str(p) for p in images.values()],
+            ground_truth=str(gt_dir) if gt_dir else None,
+            settings=config,
+        )
     seconds = time.perf_counter() - start
-    return EngineRun("Prefect flow", _document_texts(out_dir, list(images)), seconds,
-                     len(images), mem.summary(), {"failures": len(summary.get("failures", []))})
+    return EngineRun(
+        "Prefect flow",
+        _document_texts(out_dir, list(images)),
+        seconds,
+        len(images),
+        mem.summary(),
+        {"failures": len(summary.get("failures", []))},
+    )
 
 
 Runner = Callable[[dict[str, Path]], EngineRun]

@@ -34,9 +34,16 @@ def _overlap(a: list[int], b: list[int]) -> bool:
 def lines_under_stamps(regions_json: Path) -> list[str]:
     """Texts of typed lines that a stamp marked as overlapping the typing covers."""
     page = json.loads(regions_json.read_text(encoding="utf-8"))["pages"][0]
-    stamps = [r["box"] for r in page["regions"] if r["type"] == "stamp" and r.get("overlaps_typing")]
-    return [r["text"] for r in page["regions"] if r["type"] == "typed_line" and r["text"].strip()
-            and any(_overlap(r["box"], s) for s in stamps)]
+    stamps = [
+        r["box"] for r in page["regions"] if r["type"] == "stamp" and r.get("overlaps_typing")
+    ]
+    return [
+        r["text"]
+        for r in page["regions"]
+        if r["type"] == "typed_line"
+        and r["text"].strip()
+        and any(_overlap(r["box"], s) for s in stamps)
+    ]
 
 
 def line_errors(line: str, ocr_text: str) -> tuple[int, int]:
@@ -45,7 +52,7 @@ def line_errors(line: str, ocr_text: str) -> tuple[int, int]:
 
     flat = " ".join(ocr_text.split())
     hit = fuzz.partial_ratio_alignment(line, flat)
-    found = flat[hit.dest_start:hit.dest_end] if hit else ""
+    found = flat[hit.dest_start : hit.dest_end] if hit else ""
     return round(character_error_rate(line, found) * len(line)), len(line)
 
 
@@ -54,24 +61,41 @@ def part_a(pages: int, work: Path) -> list[str]:
     from ocr.settings import load_settings
 
     if not (DATA / "manifest.json").exists():
-        subprocess.run([str(Path(sys.executable).parent / "ocr"), "synth", "--out", str(DATA),
-                        "--pages", "64", "--seed", "1955"], check=True)
-    chosen = [p for p in sorted(DATA.glob("*-colour-stamped.regions.json"))
-              if lines_under_stamps(p)][:pages]
+        subprocess.run(
+            [
+                str(Path(sys.executable).parent / "ocr"),
+                "synth",
+                "--out",
+                str(DATA),
+                "--pages",
+                "64",
+                "--seed",
+                "1955",
+            ],
+            check=True,
+        )
+    chosen = [
+        p for p in sorted(DATA.glob("*-colour-stamped.regions.json")) if lines_under_stamps(p)
+    ][:pages]
     scans = [p.with_name(p.name.replace(".regions.json", ".jpg")) for p in chosen]
     rows = ["| stamp ink | pages | lines under stamps | their CER |", "|---|---:|---:|---:|"]
     for removal in (True, False):
         out = work / f"removal-{removal}"
-        run_batch(scans, gt_dir=None, settings=load_settings(
-            None, output_dir=out, workers=2, remove_colour_ink=removal))
+        run_batch(
+            scans,
+            gt_dir=None,
+            settings=load_settings(None, output_dir=out, workers=2, remove_colour_ink=removal),
+        )
         errors = total = count = 0
         for regions, scan in zip(chosen, scans, strict=True):
             text = (out / scan.stem / f"{scan.stem}.txt").read_text(encoding="utf-8")
             for line in lines_under_stamps(regions):
                 e, n = line_errors(line, text)
                 errors, total, count = errors + e, total + n, count + 1
-        rows.append(f"| {'removed' if removal else 'kept'} | {len(scans)} | {count} | "
-                    f"{errors / max(total, 1):.2%} ({errors}/{total}) |")
+        rows.append(
+            f"| {'removed' if removal else 'kept'} | {len(scans)} | {count} | "
+            f"{errors / max(total, 1):.2%} ({errors}/{total}) |"
+        )
     return rows
 
 
@@ -85,18 +109,30 @@ def part_b(work: Path) -> list[str]:
 
     out = work / "ehri"
     scans = sorted(EHRI.glob("*.jpg"))
-    run_batch(scans, gt_dir=None, settings=load_settings(None, output_dir=out, workers=2,
-                                                         languages="eng"))
-    rows = ["| page | CER, all OCR text | CER, words in image flags left out | words left out |",
-            "|---|---:|---:|---:|"]
+    run_batch(
+        scans, gt_dir=None, settings=load_settings(None, output_dir=out, workers=2, languages="eng")
+    )
+    rows = [
+        "| page | CER, all OCR text | CER, words in image flags left out | words left out |",
+        "|---|---:|---:|---:|",
+    ]
     for scan in scans:
         ref = normalise(alto_text(scan.with_suffix(".xml")))
         words = read_words(out / scan.stem / "p001.tsv")
-        boxes = [r.box for r in load_regions(out / scan.stem / "p001.regions.json")
-                 if r.type in IMAGE_FLAGS]
-        kept = [w for w in words if not any(
-            b.left <= w.box.left + w.box.width / 2 <= b.right
-            and b.top <= w.box.top + w.box.height / 2 <= b.bottom for b in boxes)]
+        boxes = [
+            r.box
+            for r in load_regions(out / scan.stem / "p001.regions.json")
+            if r.type in IMAGE_FLAGS
+        ]
+        kept = [
+            w
+            for w in words
+            if not any(
+                b.left <= w.box.left + w.box.width / 2 <= b.right
+                and b.top <= w.box.top + w.box.height / 2 <= b.bottom
+                for b in boxes
+            )
+        ]
         before = score_text(ref, normalise(words_to_text(words).text)).cer
         after = score_text(ref, normalise(words_to_text(kept).text)).cer
         rows.append(f"| {scan.stem} | {before:.2%} | {after:.2%} | {len(words) - len(kept)} |")
@@ -108,16 +144,28 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=12)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-flags-"))
-    text = "\n".join([
-        "# Flags and stamp removal: effect on accuracy", "",
-        f"Reproduce: `.venv/bin/python bench/bench_flag_effects.py --pages {args.pages}`.", "",
-        "## Typed lines under stamps, with and without stamp-ink removal (synthetic colour pages)",
-        "", "Lines whose box a stamp overlapping the typing covers (exact boxes from the "
-        "generator); each line is scored against its best-matching stretch of the page's OCR.", "",
-        *part_a(args.pages, work), "",
-        "## Real EHRI pages: CER with and without the words inside image flags", "",
-        "The ALTO ground truth transcribes typed lines only, so text read from stamps, "
-        "handwriting and letterheads counts as insertions.", "", *part_b(work), ""])
+    text = "\n".join(
+        [
+            "# Flags and stamp removal: effect on accuracy",
+            "",
+            f"Reproduce: `.venv/bin/python bench/bench_flag_effects.py --pages {args.pages}`.",
+            "",
+            "## Typed lines under stamps, with and without stamp-ink removal (synthetic colour pages)",
+            "",
+            "Lines whose box a stamp overlapping the typing covers (exact boxes from the "
+            "generator); each line is scored against its best-matching stretch of the page's OCR.",
+            "",
+            *part_a(args.pages, work),
+            "",
+            "## Real EHRI pages: CER with and without the words inside image flags",
+            "",
+            "The ALTO ground truth transcribes typed lines only, so text read from stamps, "
+            "handwriting and letterheads counts as insertions.",
+            "",
+            *part_b(work),
+            "",
+        ]
+    )
     (ROOT / "bench" / "results_flag_effects.md").write_text(text, encoding="utf-8")
     print(text)
 

@@ -65,17 +65,24 @@ def main(argv: list[str]) -> int:
     sampler.done.set()
     sampler.join()
     worker_seconds = time.perf_counter() - start
-    worker = {"python_peak_mib": _peak_mib(),
-              "tesseract_peak_mib": round(sampler.peak, 1)}
+    worker = {"python_peak_mib": _peak_mib(), "tesseract_peak_mib": round(sampler.peak, 1)}
     done = [p for p in pages if not isinstance(p, PageFailure)]
     failed = [p for p in pages if isinstance(p, PageFailure)] + list(failures)
-    doc = finish_document(scans[0], done, failed, gt_dir=gt_dir, settings=settings) if scans \
-        else None
-    print(json.dumps({
-        "scan": scan.name, "seconds": round(worker_seconds, 2), **worker,
-        "with_finish_peak_mib": _peak_mib(),
-        "failures": [f.message for f in failed],
-        "cer": doc.score.cer if doc and doc.score else None}))
+    doc = (
+        finish_document(scans[0], done, failed, gt_dir=gt_dir, settings=settings) if scans else None
+    )
+    print(
+        json.dumps(
+            {
+                "scan": scan.name,
+                "seconds": round(worker_seconds, 2),
+                **worker,
+                "with_finish_peak_mib": _peak_mib(),
+                "failures": [f.message for f in failed],
+                "cer": doc.score.cer if doc and doc.score else None,
+            }
+        )
+    )
     return 0
 
 

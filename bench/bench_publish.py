@@ -46,14 +46,21 @@ def make_scan(jpegs: list[Path], pages: int, path: Path) -> Path:
             (w, h), dpi, mode = im.size, (im.info.get("dpi") or (300, 300))[0], im.mode
         size = (w * 72 / float(dpi), h * 72 / float(dpi))
         page = pdf.add_blank_page(page_size=size)
-        image = pikepdf.Stream(pdf, src.read_bytes(), Type=pikepdf.Name.XObject,
-                               Subtype=pikepdf.Name.Image, Width=w, Height=h,
-                               ColorSpace=pikepdf.Name("/DeviceGray" if mode == "L"
-                                                       else "/DeviceRGB"),
-                               BitsPerComponent=8, Filter=pikepdf.Name.DCTDecode)
+        image = pikepdf.Stream(
+            pdf,
+            src.read_bytes(),
+            Type=pikepdf.Name.XObject,
+            Subtype=pikepdf.Name.Image,
+            Width=w,
+            Height=h,
+            ColorSpace=pikepdf.Name("/DeviceGray" if mode == "L" else "/DeviceRGB"),
+            BitsPerComponent=8,
+            Filter=pikepdf.Name.DCTDecode,
+        )
         page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im=image))
-        page.Contents = pdf.make_stream(f"q {size[0]:.3f} 0 0 {size[1]:.3f} 0 0 cm /Im Do Q"
-                                        .encode())
+        page.Contents = pdf.make_stream(
+            f"q {size[0]:.3f} 0 0 {size[1]:.3f} 0 0 cm /Im Do Q".encode()
+        )
     pdf.save(path)
     return path
 
@@ -91,8 +98,14 @@ def _publish_child(scan: Any, pages: list[Any], out: Path, queue: Any) -> None:
     start = time.perf_counter()
     with sampler:
         published = publish_document(scan, pages, out_dir=out, settings=settings)
-    queue.put({"seconds": time.perf_counter() - start, "rss_before_mb": sampler.first / 2**20,
-               "peak_mb": sampler.peak / 2**20, "published": published})
+    queue.put(
+        {
+            "seconds": time.perf_counter() - start,
+            "rss_before_mb": sampler.first / 2**20,
+            "peak_mb": sampler.peak / 2**20,
+            "published": published,
+        }
+    )
 
 
 class RssSampler:
@@ -134,10 +147,15 @@ def publish_measured(scan: Any, pages: list[Any], out: Path) -> dict[str, Any]:
 def text_cer(pdf: Path, ocr_text: str) -> float:
     from ocr.score import normalise, score_text
 
-    text = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(pdf), "-"],
-                          capture_output=True, text=True, check=True).stdout
-    return score_text(normalise(ocr_text.replace("\f", "\n")),
-                      normalise(text.replace("\f", "\n"))).cer
+    text = subprocess.run(
+        ["pdftotext", "-raw", "-enc", "UTF-8", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return score_text(
+        normalise(ocr_text.replace("\f", "\n")), normalise(text.replace("\f", "\n"))
+    ).cer
 
 
 def tesseract_renderer(recognised: list[Any], work: Path) -> dict[str, float]:
@@ -150,14 +168,12 @@ def tesseract_renderer(recognised: list[Any], work: Path) -> dict[str, float]:
         t0 = time.perf_counter()
         run_ocr(p.prepared.ocr_input_path, work / "plain", formats=["tsv"], **kwargs)
         t1 = time.perf_counter()
-        out = run_ocr(p.prepared.ocr_input_path, work / "withpdf", formats=["tsv", "pdf"],
-                      **kwargs)
+        out = run_ocr(p.prepared.ocr_input_path, work / "withpdf", formats=["tsv", "pdf"], **kwargs)
         extra += (time.perf_counter() - t1) - (t1 - t0)
         size += out.outputs["pdf"].stat().st_size
         cers.append(text_cer(out.outputs["pdf"], words_to_text(read_words(out.tsv)).text))
     n = len(recognised)
-    return {"extra_seconds_per_page": extra / n, "bytes_per_page": size / n,
-            "cer": max(cers)}
+    return {"extra_seconds_per_page": extra / n, "bytes_per_page": size / n, "cer": max(cers)}
 
 
 def ghostscript(pdf: Path, pages: int, ocr_text: str, work: Path) -> dict[str, Any] | None:
@@ -167,21 +183,41 @@ def ghostscript(pdf: Path, pages: int, ocr_text: str, work: Path) -> dict[str, A
         return None
     out = work / "gs.pdf"
     start = time.perf_counter()
-    subprocess.run([gs, "-q", "-dBATCH", "-dNOPAUSE", "-dSAFER", "-sDEVICE=pdfwrite",
-                    "-dPDFA=2", "-dPDFACompatibilityPolicy=1", "-sColorConversionStrategy=RGB",
-                    f"-sOutputFile={out}", str(pdf)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            gs,
+            "-q",
+            "-dBATCH",
+            "-dNOPAUSE",
+            "-dSAFER",
+            "-sDEVICE=pdfwrite",
+            "-dPDFA=2",
+            "-dPDFACompatibilityPolicy=1",
+            "-sColorConversionStrategy=RGB",
+            f"-sOutputFile={out}",
+            str(pdf),
+        ],
+        check=True,
+        capture_output=True,
+    )
     seconds = time.perf_counter() - start
-    listing = subprocess.run(["pdfimages", "-list", str(out)], capture_output=True, text=True,
-                             check=True).stdout
+    listing = subprocess.run(
+        ["pdfimages", "-list", str(out)], capture_output=True, text=True, check=True
+    ).stdout
     encodings = sorted({line.split()[8] for line in listing.splitlines()[2:] if line.strip()})
     version = subprocess.run([gs, "--version"], capture_output=True, text=True).stdout.strip()
-    return {"version": version, "seconds_per_page": seconds / pages,
-            "bytes_per_page": out.stat().st_size / pages, "encodings": encodings,
-            "cer": text_cer(out, ocr_text)}
+    return {
+        "version": version,
+        "seconds_per_page": seconds / pages,
+        "bytes_per_page": out.stat().st_size / pages,
+        "encodings": encodings,
+        "cer": text_cer(out, ocr_text),
+    }
 
 
-def measure_document(recognised: list[Any], jpegs: list[Path], pages: int, work: Path
-                     ) -> dict[str, Any]:
+def measure_document(
+    recognised: list[Any], jpegs: list[Path], pages: int, work: Path
+) -> dict[str, Any]:
     from ocr.load import inspect_scan
     from ocr.publish.mets import mets_errors
     from ocr.publish.validate import pdfa_problems
@@ -193,48 +229,77 @@ def measure_document(recognised: list[Any], jpegs: list[Path], pages: int, work:
     m = publish_measured(scan, docs, work / f"published-{pages}")
     pub = m["published"]
     text = "\f".join(words_to_text(read_words(p.ocr.tsv)).text for p in docs)
-    return {"pages": pages, "seconds": m["seconds"], "peak_mb": m["peak_mb"],
-            "rss_before_mb": m["rss_before_mb"], "bytes": pub.pdf_bytes,
-            "source_bytes": scan_path.stat().st_size, "passthrough": pub.pdf_source_bytes_pages,
-            "pdfa_problems": len(pdfa_problems(pub.pdf)), "cer": text_cer(pub.pdf, text),
-            "mets_errors": len(mets_errors(pub.mets)), "pdf": pub.pdf, "text": text,
-            "error": pub.error}
+    return {
+        "pages": pages,
+        "seconds": m["seconds"],
+        "peak_mb": m["peak_mb"],
+        "rss_before_mb": m["rss_before_mb"],
+        "bytes": pub.pdf_bytes,
+        "source_bytes": scan_path.stat().st_size,
+        "passthrough": pub.pdf_source_bytes_pages,
+        "pdfa_problems": len(pdfa_problems(pub.pdf)),
+        "cer": text_cer(pub.pdf, text),
+        "mets_errors": len(mets_errors(pub.mets)),
+        "pdf": pub.pdf,
+        "text": text,
+        "error": pub.error,
+    }
 
 
-def report(rows: list[dict[str, Any]], ocr_seconds: float, tess: dict[str, float],
-           gs: dict[str, Any] | None, distinct: int, command: str) -> str:
-    lines = ["# Publishing: a PDF/A-2b and METS per document", "",
-             f"Command: `{command}` (2 shared cores; figures vary run to run).",
-             f"Document: real typewritten scans ({distinct} distinct pages: EHRI, then French "
-             "typescripts; 300 dpi JPEG in a scan-like PDF) repeated to the page count; "
-             "each page's words from the pipeline's OCR of that page.", "",
-             "| pages | PDF+METS s | s/page | PDF MB/page | source MB/page | images as source "
-             "bytes | peak RSS MB (RSS before) | PDF/A problems | pdftotext CER | METS errors |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+def report(
+    rows: list[dict[str, Any]],
+    ocr_seconds: float,
+    tess: dict[str, float],
+    gs: dict[str, Any] | None,
+    distinct: int,
+    command: str,
+) -> str:
+    lines = [
+        "# Publishing: a PDF/A-2b and METS per document",
+        "",
+        f"Command: `{command}` (2 shared cores; figures vary run to run).",
+        f"Document: real typewritten scans ({distinct} distinct pages: EHRI, then French "
+        "typescripts; 300 dpi JPEG in a scan-like PDF) repeated to the page count; "
+        "each page's words from the pipeline's OCR of that page.",
+        "",
+        "| pages | PDF+METS s | s/page | PDF MB/page | source MB/page | images as source "
+        "bytes | peak RSS MB (RSS before) | PDF/A problems | pdftotext CER | METS errors |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in rows:
         lines.append(
             f"| {r['pages']} | {r['seconds']:.1f} | {r['seconds'] / r['pages']:.3f} | "
             f"{r['bytes'] / r['pages'] / 1e6:.3f} | {r['source_bytes'] / r['pages'] / 1e6:.3f} | "
             f"{r['passthrough']}/{r['pages']} | {r['peak_mb']:.0f} ({r['rss_before_mb']:.0f}) | "
-            f"{r['pdfa_problems']} | {r['cer']:.4f} | {r['mets_errors']} |")
-    lines += ["", f"For scale: the pipeline's OCR of a page (preprocess, tesseract, detectors; 2 "
-              f"workers) took {ocr_seconds:.2f} s per page here.", "",
-              "## Alternatives on the same pages", "",
-              f"- tesseract's own PDF renderer (`formats` with `pdf`, the same tesseract call): "
-              f"+{tess['extra_seconds_per_page']:.2f} s per page inside tesseract, "
-              f"{tess['bytes_per_page'] / 1e6:.2f} MB per page, pdftotext CER against its TSV "
-              f"text at most {tess['cer']:.4f}; its image is the processed OCR image (not the "
-              "scan), its words sit in the deskewed frame, and it cannot carry reviewed text."]
+            f"{r['pdfa_problems']} | {r['cer']:.4f} | {r['mets_errors']} |"
+        )
+    lines += [
+        "",
+        f"For scale: the pipeline's OCR of a page (preprocess, tesseract, detectors; 2 "
+        f"workers) took {ocr_seconds:.2f} s per page here.",
+        "",
+        "## Alternatives on the same pages",
+        "",
+        f"- tesseract's own PDF renderer (`formats` with `pdf`, the same tesseract call): "
+        f"+{tess['extra_seconds_per_page']:.2f} s per page inside tesseract, "
+        f"{tess['bytes_per_page'] / 1e6:.2f} MB per page, pdftotext CER against its TSV "
+        f"text at most {tess['cer']:.4f}; its image is the processed OCR image (not the "
+        "scan), its words sit in the deskewed frame, and it cannot carry reviewed text.",
+    ]
     if gs is None:
-        lines.append("- Ghostscript: not installed here (`apt-get install ghostscript` to "
-                     "measure its PDF/A conversion).")
+        lines.append(
+            "- Ghostscript: not installed here (`apt-get install ghostscript` to "
+            "measure its PDF/A conversion)."
+        )
     else:
-        lines.append(f"- Ghostscript {gs['version']} PDF/A-2b conversion of our "
-                     f"{rows[0]['pages']}-page PDF: {gs['seconds_per_page']:.3f} s per page, "
-                     f"{gs['bytes_per_page'] / 1e6:.3f} MB per page, image encodings "
-                     f"{', '.join(gs['encodings'])} (re-encoded: the source's JPEGs are "
-                     f"{rows[0]['source_bytes'] / rows[0]['pages'] / 1e6:.3f} MB per page), "
-                     f"pdftotext CER {gs['cer']:.4f}; on top of writing the PDF.")
+        lines.append(
+            f"- Ghostscript {gs['version']} PDF/A-2b conversion of our "
+            f"{rows[0]['pages']}-page PDF: {gs['seconds_per_page']:.3f} s per page, "
+            f"{gs['bytes_per_page'] / 1e6:.3f} MB per page, image encodings "
+            f"{', '.join(gs['encodings'])} (re-encoded: the source's JPEGs are "
+            f"{rows[0]['source_bytes'] / rows[0]['pages'] / 1e6:.3f} MB per page), "
+            f"pdftotext CER {gs['cer']:.4f}; on top of writing the PDF."
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -254,7 +319,8 @@ def main() -> None:
         tess = tesseract_renderer(recognised[:4], work / "tess")
         gs = ghostscript(rows[0]["pdf"], rows[0]["pages"], rows[0]["text"], work)
         command = "python bench/bench_publish.py " + " ".join(
-            re.sub(r"^--out=.*", "", a) for a in sys.argv[1:])
+            re.sub(r"^--out=.*", "", a) for a in sys.argv[1:]
+        )
         text = report(rows, ocr_seconds, tess, gs, len(jpegs), command.strip())
         args.out.write_text(text, encoding="utf-8")
         print(text)

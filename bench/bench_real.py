@@ -84,6 +84,7 @@ class EngineResult:
 
 # --- the pages -----------------------------------------------------------------------------------
 
+
 def _split_of(group: str, split: Mapping[str, Sequence[str]]) -> str:
     for part in ("tuning", "held_out"):
         if group in split[part]:
@@ -106,14 +107,24 @@ def real_pages() -> list[RealPage]:
             if len(truth.replace("\n", "")) < MIN_TYPED_CHARS:
                 continue
             lines = read_alto_lines(xml)
-            pages.append(RealPage(
-                image.stem, corpus, group, _split_of(group, part), image, part["language"],
-                truth, tuple(tuple(ln.box.as_list()) for ln in lines if not ln.handwritten),
-                tuple(tuple(ln.box.as_list()) for ln in lines if ln.handwritten)))
+            pages.append(
+                RealPage(
+                    image.stem,
+                    corpus,
+                    group,
+                    _split_of(group, part),
+                    image,
+                    part["language"],
+                    truth,
+                    tuple(tuple(ln.box.as_list()) for ln in lines if not ln.handwritten),
+                    tuple(tuple(ln.box.as_list()) for ln in lines if ln.handwritten),
+                )
+            )
     return pages
 
 
 # --- engines -------------------------------------------------------------------------------------
+
 
 def _tsv_centres(path: Path) -> list[WordAt]:
     """(text, x, y, line) of each word of a tesseract TSV."""
@@ -121,8 +132,10 @@ def _tsv_centres(path: Path) -> list[WordAt]:
 
     if not path.is_file():
         return []
-    return [(w.text, w.box.left + w.box.width / 2, w.box.top + w.box.height / 2, w.line_key)
-            for w in read_words(path)]
+    return [
+        (w.text, w.box.left + w.box.width / 2, w.box.top + w.box.height / 2, w.line_key)
+        for w in read_words(path)
+    ]
 
 
 def run_stock(pages: Sequence[RealPage], work: Path, *, workers: int = 2) -> EngineResult:
@@ -132,15 +145,28 @@ def run_stock(pages: Sequence[RealPage], work: Path, *, workers: int = 2) -> Eng
 
     def one(page: RealPage) -> tuple[str, float]:
         start = time.perf_counter()
-        subprocess.run(["tesseract", str(page.image), str(work / page.name), "-l", page.language,
-                        "txt", "tsv"], capture_output=True, env=env, check=False)
+        subprocess.run(
+            [
+                "tesseract",
+                str(page.image),
+                str(work / page.name),
+                "-l",
+                page.language,
+                "txt",
+                "tsv",
+            ],
+            capture_output=True,
+            env=env,
+            check=False,
+        )
         return page.name, time.perf_counter() - start
 
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=workers) as pool:
         times = dict(pool.map(one, pages))
-    out = EngineResult("stock tesseract", seconds=time.perf_counter() - start, pages=len(pages),
-                       page_seconds=times)
+    out = EngineResult(
+        "stock tesseract", seconds=time.perf_counter() - start, pages=len(pages), page_seconds=times
+    )
     for page in pages:
         txt = work / f"{page.name}.txt"
         out.texts[page.name] = txt.read_text(encoding="utf-8") if txt.is_file() else ""
@@ -151,34 +177,62 @@ def run_stock(pages: Sequence[RealPage], work: Path, *, workers: int = 2) -> Eng
 def export_source(rev: str, folder: Path) -> Path:
     """The ``ocr`` package of commit ``rev``, exported to ``folder`` (for PYTHONPATH)."""
     folder.mkdir(parents=True, exist_ok=True)
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "ocr"], capture_output=True,
-                             check=True).stdout
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", rev, "ocr"], capture_output=True, check=True
+    ).stdout
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
     return folder
 
 
-def run_ours(pages: Sequence[RealPage], work: Path, *, engine: str, source: Path = ROOT,
-             workers: int = 2) -> EngineResult:
+def run_ours(
+    pages: Sequence[RealPage], work: Path, *, engine: str, source: Path = ROOT, workers: int = 2
+) -> EngineResult:
     """`ocr run` (ocr.batch.run_batch) over the pages in a fresh process and output folder,
     with the ``ocr`` package found first on ``source``; one run per language."""
     out = EngineResult(engine)
     for language in dict.fromkeys(p.language for p in pages):
         chosen = {p.name: p.image for p in pages if p.language == language}
-        out.add(run_pipeline_process(chosen, work / language, engine=engine, language=language,
-                                     source=source, workers=workers))
+        out.add(
+            run_pipeline_process(
+                chosen,
+                work / language,
+                engine=engine,
+                language=language,
+                source=source,
+                workers=workers,
+            )
+        )
     return out
 
 
-def run_pipeline_process(images: Mapping[str, Path], folder: Path, *, engine: str, language: str,
-                         source: Path = ROOT, workers: int = 2) -> EngineResult:
+def run_pipeline_process(
+    images: Mapping[str, Path],
+    folder: Path,
+    *,
+    engine: str,
+    language: str,
+    source: Path = ROOT,
+    workers: int = 2,
+) -> EngineResult:
     """run_batch over ``images`` (name -> file, the name being the file's stem) in a fresh
     process, ``ocr`` imported from ``source``: texts, word centres, seconds, provenance."""
     env = {**os.environ, **SINGLE_THREAD, "BENCH_REAL_SOURCE": str(source)}
-    cmd = [sys.executable, str(Path(__file__).resolve()), "pipeline", "--out", str(folder),
-           "--languages", language, "--workers", str(workers), *[str(p) for p in images.values()]]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "pipeline",
+        "--out",
+        str(folder),
+        "--languages",
+        language,
+        "--workers",
+        str(workers),
+        *[str(p) for p in images.values()],
+    ]
     folder.parent.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False,
-                          cwd=folder.parent)
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, env=env, check=False, cwd=folder.parent
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"{engine} failed: {proc.stderr[-3000:]}")
     seconds = json.loads(proc.stdout.strip().splitlines()[-1])["seconds"]
@@ -201,12 +255,13 @@ def _read_document(folder: Path, name: str, into: EngineResult) -> None:
     page = (data.get("pages") or [{}])[0]
     into.page_seconds[name] = sum(float(v) for v in (page.get("seconds") or {}).values())
     provenance = page.get("provenance") or {}
-    into.info[name] = {"reading": provenance.get("reading", ""),
-                       "tesseract_calls": provenance.get("tesseract_calls", 1),
-                       "frame": _paper_share(page.get("geometry")),
-                       "warnings": [w.get("kind", "") for w in page.get("warnings", [])
-                                    if isinstance(w, dict)],
-                       "failed": bool(data.get("failures"))}
+    into.info[name] = {
+        "reading": provenance.get("reading", ""),
+        "tesseract_calls": provenance.get("tesseract_calls", 1),
+        "frame": _paper_share(page.get("geometry")),
+        "warnings": [w.get("kind", "") for w in page.get("warnings", []) if isinstance(w, dict)],
+        "failed": bool(data.get("failures")),
+    }
 
 
 def _paper_share(geometry: Mapping[str, object] | None) -> str:
@@ -231,8 +286,9 @@ def pipeline_main(argv: Sequence[str]) -> int:
     from ocr.batch import run_batch
     from ocr.settings import load_settings
 
-    settings = load_settings(None, output_dir=args.out, workers=args.workers,
-                             languages=args.languages)
+    settings = load_settings(
+        None, output_dir=args.out, workers=args.workers, languages=args.languages
+    )
     start = time.perf_counter()
     run_batch(args.images, gt_dir=None, settings=settings)
     print(json.dumps({"seconds": time.perf_counter() - start}))
@@ -248,14 +304,15 @@ def run_ocrmypdf_pages(pages: Sequence[RealPage], work: Path) -> EngineResult:
         chosen = [p for p in pages if p.language == language]
         folder = work / language
         folder.mkdir(parents=True, exist_ok=True)
-        run = run_ocrmypdf({p.name: p.image for p in chosen}, languages=language, clean=True,
-                           work=folder)
-        out.add(EngineResult("OCRmyPDF", texts=run.texts, seconds=run.seconds,
-                             pages=len(chosen)))
+        run = run_ocrmypdf(
+            {p.name: p.image for p in chosen}, languages=language, clean=True, work=folder
+        )
+        out.add(EngineResult("OCRmyPDF", texts=run.texts, seconds=run.seconds, pages=len(chosen)))
     return out
 
 
 # --- scoring -------------------------------------------------------------------------------------
+
 
 def _inside(x: float, y: float, box: tuple[int, int, int, int], grow: float) -> bool:
     left, top, width, height = box
@@ -271,8 +328,9 @@ def without_untranscribed(page: RealPage, words: Sequence[WordAt]) -> str:
     if page.corpus == "ehri":
         kept = [w for w in words if any(_inside(w[1], w[2], b, 1.0) for b in page.typed_boxes)]
     else:
-        kept = [w for w in words if not any(_inside(w[1], w[2], b, 0.0)
-                                            for b in page.untyped_boxes)]
+        kept = [
+            w for w in words if not any(_inside(w[1], w[2], b, 0.0) for b in page.untyped_boxes)
+        ]
     lines: list[list[str]] = []
     last = None
     for text, _, _, line in kept:
@@ -301,16 +359,27 @@ def score_rows(pages: Sequence[RealPage], results: Mapping[str, EngineResult]) -
     for page in pages:
         scores: dict[str, PageScore] = {
             e: score_page(page.name, page.truth, r.texts.get(page.name, ""))
-            for e, r in results.items()}
-        lines = {e: score_page(page.name, page.truth,
-                               without_untranscribed(page, r.centres.get(page.name, [])))
-                 for e, r in results.items() if r.centres}
+            for e, r in results.items()
+        }
+        lines = {
+            e: score_page(
+                page.name, page.truth, without_untranscribed(page, r.centres.get(page.name, []))
+            )
+            for e, r in results.items()
+            if r.centres
+        }
         chars = next(iter(scores.values())).strict.char_total
-        rows.append(Row(page, {e: s.strict.cer for e, s in scores.items()}, chars,
-                        {e: s.strict.char_errors for e, s in scores.items()},
-                        {e: s.strict.cer for e, s in lines.items()},
-                        {e: s.strict.char_errors for e, s in lines.items()},
-                        next(iter(lines.values())).strict.char_total if lines else 0))
+        rows.append(
+            Row(
+                page,
+                {e: s.strict.cer for e, s in scores.items()},
+                chars,
+                {e: s.strict.char_errors for e, s in scores.items()},
+                {e: s.strict.cer for e, s in lines.items()},
+                {e: s.strict.char_errors for e, s in lines.items()},
+                next(iter(lines.values())).strict.char_total if lines else 0,
+            )
+        )
     return rows
 
 
@@ -326,15 +395,23 @@ def is_empty(text: str) -> bool:
 
 # --- the report ----------------------------------------------------------------------------------
 
+
 def pct(value: float | None) -> str:
     return "-" if value is None or value != value else f"{value:.2%}"
 
 
-def summary_table(rows: Sequence[Row], engines: Sequence[str], results: Mapping[str, EngineResult],
-                  ours: str = "ocr run") -> list[str]:
+def summary_table(
+    rows: Sequence[Row],
+    engines: Sequence[str],
+    results: Mapping[str, EngineResult],
+    ours: str = "ocr run",
+) -> list[str]:
     """Per set and split part: micro CER per engine, ratio to stock, worse/better pages."""
-    head = ("| set | part | pages | ref. chars | " + " | ".join(engines)
-            + f" | {ours} / stock | worse > 1 pt | better > 1 pt | empty where stock reads |")
+    head = (
+        "| set | part | pages | ref. chars | "
+        + " | ".join(engines)
+        + f" | {ours} / stock | worse > 1 pt | better > 1 pt | empty where stock reads |"
+    )
     out = [head, "|---" * (head.count("|") - 1) + "|"]
     groups = [(c, s) for c in ("typescript-fr", "ehri") for s in ("tuning", "held_out", "all")]
     for corpus, part in groups:
@@ -344,17 +421,22 @@ def summary_table(rows: Sequence[Row], engines: Sequence[str], results: Mapping[
         stock, mine = micro(chosen, "stock tesseract"), micro(chosen, ours)
         worse = sum(r.cer[ours] > r.cer["stock tesseract"] + WORSE for r in chosen)
         better = sum(r.cer[ours] < r.cer["stock tesseract"] - WORSE for r in chosen)
-        empty = sum(is_empty(results[ours].texts.get(r.page.name, ""))
-                    and not is_empty(results["stock tesseract"].texts.get(r.page.name, ""))
-                    for r in chosen)
+        empty = sum(
+            is_empty(results[ours].texts.get(r.page.name, ""))
+            and not is_empty(results["stock tesseract"].texts.get(r.page.name, ""))
+            for r in chosen
+        )
         cells = " | ".join(pct(micro(chosen, e)) for e in engines)
-        out.append(f"| {corpus} | {part} | {len(chosen)} | {sum(r.chars for r in chosen)} | "
-                   f"{cells} | {mine / stock:.2f} | {worse} | {better} | {empty} |")
+        out.append(
+            f"| {corpus} | {part} | {len(chosen)} | {sum(r.chars for r in chosen)} | "
+            f"{cells} | {mine / stock:.2f} | {worse} | {better} | {empty} |"
+        )
     return out
 
 
-def targets_table(rows: Sequence[Row], results: Mapping[str, EngineResult],
-                  ours: str = "ocr run") -> list[str]:
+def targets_table(
+    rows: Sequence[Row], results: Mapping[str, EngineResult], ours: str = "ocr run"
+) -> list[str]:
     """The issue's targets per set and part: micro CER <= 0.8 x stock, no page worse than stock
     by more than a point, no empty page where stock reads; and the cost against a baseline."""
     out = ["| target | set | part | measured | met |", "|---|---|---|---|---|"]
@@ -365,20 +447,27 @@ def targets_table(rows: Sequence[Row], results: Mapping[str, EngineResult],
                 continue
             ratio = micro(chosen, ours) / micro(chosen, "stock tesseract")
             worse = sum(r.cer[ours] > r.cer["stock tesseract"] + WORSE for r in chosen)
-            out += [f"| micro CER ≤ 0.8 × stock | {corpus} | {part} | {ratio:.2f} × | "
-                    f"{_met(ratio <= 0.8)} |",
-                    f"| no page worse than stock by > 1 pt | {corpus} | {part} | {worse} pages | "
-                    f"{_met(worse == 0)} |"]
-    empty = sum(is_empty(results[ours].texts.get(r.page.name, ""))
-                and not is_empty(results["stock tesseract"].texts.get(r.page.name, ""))
-                for r in rows)
-    out.append(f"| no empty page where stock reads | all | all | {empty} pages | "
-               f"{_met(empty == 0)} |")
+            out += [
+                f"| micro CER ≤ 0.8 × stock | {corpus} | {part} | {ratio:.2f} × | "
+                f"{_met(ratio <= 0.8)} |",
+                f"| no page worse than stock by > 1 pt | {corpus} | {part} | {worse} pages | "
+                f"{_met(worse == 0)} |",
+            ]
+    empty = sum(
+        is_empty(results[ours].texts.get(r.page.name, ""))
+        and not is_empty(results["stock tesseract"].texts.get(r.page.name, ""))
+        for r in rows
+    )
+    out.append(
+        f"| no empty page where stock reads | all | all | {empty} pages | {_met(empty == 0)} |"
+    )
     for engine, base in results.items():
         if engine.startswith(f"{ours} @") and base.pages and results[ours].pages:
             ratio = (results[ours].seconds / results[ours].pages) / (base.seconds / base.pages)
-            out.append(f"| mean page time ≤ 1.3 × {engine} | all | all | {ratio:.2f} × | "
-                       f"{_met(ratio <= 1.3)} |")
+            out.append(
+                f"| mean page time ≤ 1.3 × {engine} | all | all | {ratio:.2f} × | "
+                f"{_met(ratio <= 1.3)} |"
+            )
     return out
 
 
@@ -394,41 +483,59 @@ def lines_table(rows: Sequence[Row], engines: Sequence[str]) -> list[str]:
         for part in ("tuning", "held_out", "all"):
             chosen = [r for r in rows if r.page.corpus == corpus and part in (r.page.split, "all")]
             if chosen:
-                out.append(f"| {corpus} | {part} | "
-                           + " | ".join(pct(micro(chosen, e, lines=True)) for e in engines) + " |")
+                out.append(
+                    f"| {corpus} | {part} | "
+                    + " | ".join(pct(micro(chosen, e, lines=True)) for e in engines)
+                    + " |"
+                )
     return out
 
 
-def page_table(rows: Sequence[Row], engines: Sequence[str], results: Mapping[str, EngineResult],
-               ours: str = "ocr run") -> list[str]:
-    head = ("| page | part | chars | " + " | ".join(engines)
-            + f" | {ours} − stock | reading kept | tesseract calls | frame | s |")
+def page_table(
+    rows: Sequence[Row],
+    engines: Sequence[str],
+    results: Mapping[str, EngineResult],
+    ours: str = "ocr run",
+) -> list[str]:
+    head = (
+        "| page | part | chars | "
+        + " | ".join(engines)
+        + f" | {ours} − stock | reading kept | tesseract calls | frame | s |"
+    )
     out = [head, "|---" * (head.count("|") - 1) + "|"]
     for r in rows:
         info = results[ours].info.get(r.page.name, {})
         delta = (r.cer[ours] - r.cer["stock tesseract"]) * 100
         mark = " **worse**" if delta > 100 * WORSE else ""
-        out.append(f"| {r.page.name} | {r.page.split} | {r.chars} | "
-                   + " | ".join(pct(r.cer.get(e)) for e in engines)
-                   + f" | {delta:+.1f}{mark} | {info.get('reading', '')} | "
-                   f"{info.get('tesseract_calls', '')} | {info.get('frame', '')} | "
-                   f"{results[ours].page_seconds.get(r.page.name, 0):.1f} |")
+        out.append(
+            f"| {r.page.name} | {r.page.split} | {r.chars} | "
+            + " | ".join(pct(r.cer.get(e)) for e in engines)
+            + f" | {delta:+.1f}{mark} | {info.get('reading', '')} | "
+            f"{info.get('tesseract_calls', '')} | {info.get('frame', '')} | "
+            f"{results[ours].page_seconds.get(r.page.name, 0):.1f} |"
+        )
     return out
 
 
 def cost_lines(results: Mapping[str, EngineResult], ours: str = "ocr run") -> list[str]:
-    out = ["| engine | pages | wall s (2 workers) | wall s per page | mean worker s per page |",
-           "|---|---|---|---|---|"]
+    out = [
+        "| engine | pages | wall s (2 workers) | wall s per page | mean worker s per page |",
+        "|---|---|---|---|---|",
+    ]
     for engine, r in results.items():
         if not r.pages:
             continue
         worker = statistics.fmean(r.page_seconds.values()) if r.page_seconds else float("nan")
-        out.append(f"| {engine} | {r.pages} | {r.seconds:.1f} | {r.seconds / r.pages:.2f} | "
-                   f"{worker:.2f} |")
+        out.append(
+            f"| {engine} | {r.pages} | {r.seconds:.1f} | {r.seconds / r.pages:.2f} | {worker:.2f} |"
+        )
     calls = [int(i.get("tesseract_calls", 1) or 1) for i in results[ours].info.values()]
     if calls:
-        out += ["", f"`{ours}`: {sum(calls)} tesseract calls for {len(calls)} pages "
-                f"({sum(c == 1 for c in calls)} pages with one call, at most {max(calls)})."]
+        out += [
+            "",
+            f"`{ours}`: {sum(calls)} tesseract calls for {len(calls)} pages "
+            f"({sum(c == 1 for c in calls)} pages with one call, at most {max(calls)}).",
+        ]
     return out
 
 
@@ -452,15 +559,18 @@ NOTES = (
 )
 
 
-def markdown(rows: Sequence[Row], results: Mapping[str, EngineResult], *, argv: Sequence[str],
-             minutes: float) -> list[str]:
+def markdown(
+    rows: Sequence[Row], results: Mapping[str, EngineResult], *, argv: Sequence[str], minutes: float
+) -> list[str]:
     engines = list(results)
     return [
-        "# Real pages: stock tesseract vs the pipeline", "",
+        "# Real pages: stock tesseract vs the pipeline",
+        "",
         f"Reproduce: `.venv/bin/python bench/bench_real.py {' '.join(argv)}` "
         f"({minutes:.1f} min on 2 shared cores). Split: `bench/real_split.json`, sealed before "
         "tuning (tuning = sub-corpora / reports used to choose thresholds; held_out = never "
-        "looked at while tuning).", "",
+        "looked at while tuning).",
+        "",
         "How pages are scored: the reference is the page's typed text (typescript-fr: every ALTO "
         "line except those whose line type is Handwritten, `_` and `^` marks removed, lines in "
         "reading order within each block; EHRI: all ALTO lines, which are typed only). Pages "
@@ -473,13 +583,32 @@ def markdown(rows: Sequence[Row], results: Mapping[str, EngineResult], *, argv: 
         "typescript-fr the handwritten lines; on EHRI everything off the transcribed lines "
         "(grown by one line height sideways and half a height up and down), since its "
         "stamps, handwriting and letterheads have no boxes. Engines with word boxes only "
-        "(OCRmyPDF's sidecar has none).", "",
-        "## Targets", "", *targets_table(rows, results), "",
-        "## Per set", "", *summary_table(rows, engines, results), "",
-        "### Without untranscribed ink", "", *lines_table(rows, engines), "",
-        "## Cost", "", *cost_lines(results), "",
-        "## How the pipeline reads a page, and what was tuned", "", *[f"- {n}" for n in NOTES], "",
-        "## Per page (strict CER of the whole page)", "", *page_table(rows, engines, results), "",
+        "(OCRmyPDF's sidecar has none).",
+        "",
+        "## Targets",
+        "",
+        *targets_table(rows, results),
+        "",
+        "## Per set",
+        "",
+        *summary_table(rows, engines, results),
+        "",
+        "### Without untranscribed ink",
+        "",
+        *lines_table(rows, engines),
+        "",
+        "## Cost",
+        "",
+        *cost_lines(results),
+        "",
+        "## How the pipeline reads a page, and what was tuned",
+        "",
+        *[f"- {n}" for n in NOTES],
+        "",
+        "## Per page (strict CER of the whole page)",
+        "",
+        *page_table(rows, engines, results),
+        "",
     ]
 
 
@@ -489,30 +618,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         return pipeline_main(argv[1:])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", help="also run `ocr run` of this git commit (e.g. main)")
-    parser.add_argument("--ocrmypdf", action="store_true",
-                        help="also run OCRmyPDF --deskew --clean")
+    parser.add_argument(
+        "--ocrmypdf", action="store_true", help="also run OCRmyPDF --deskew --clean"
+    )
     parser.add_argument("--split", choices=("tuning", "held_out", "all"), default="all")
     parser.add_argument("--only", nargs="*", default=[], help="page names (substrings)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--keep", type=Path, help="keep every engine's outputs in this folder")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    pages = [p for p in real_pages() if args.split in (p.split, "all")
-             and (not args.only or any(s in p.name for s in args.only))]
+    pages = [
+        p
+        for p in real_pages()
+        if args.split in (p.split, "all") and (not args.only or any(s in p.name for s in args.only))
+    ]
     with tempfile.TemporaryDirectory(prefix="bench-real-") as tmp:
         work = args.keep or Path(tmp)
         results = run_all(pages, work, baseline=args.baseline, ocrmypdf=args.ocrmypdf)
     rows = score_rows(pages, results)
     minutes = (time.perf_counter() - start) / 60
-    args.out.write_text("\n".join(markdown(rows, results, argv=argv, minutes=minutes)) + "\n",
-                        encoding="utf-8")
+    args.out.write_text(
+        "\n".join(markdown(rows, results, argv=argv, minutes=minutes)) + "\n", encoding="utf-8"
+    )
     print("\n".join(summary_table(rows, list(results), results)))
     print("\n".join(cost_lines(results)))
     return 0
 
 
-def run_all(pages: Sequence[RealPage], work: Path, *, baseline: str | None,
-            ocrmypdf: bool) -> dict[str, EngineResult]:
+def run_all(
+    pages: Sequence[RealPage], work: Path, *, baseline: str | None, ocrmypdf: bool
+) -> dict[str, EngineResult]:
     """Stock tesseract, then `ocr run` (and the baseline's, in alternating order over two
     halves of the pages), then OCRmyPDF."""
     results = {"stock tesseract": run_stock(pages, work / "stock")}
@@ -523,8 +658,9 @@ def run_all(pages: Sequence[RealPage], work: Path, *, baseline: str | None,
     for i, half in enumerate(halves):
         order = list(ours) if i == 0 else list(reversed(ours))
         for engine in order:
-            part = run_ours(half, work / f"{engine.replace(' ', '-')}-{i}", engine=engine,
-                            source=ours[engine])
+            part = run_ours(
+                half, work / f"{engine.replace(' ', '-')}-{i}", engine=engine, source=ours[engine]
+            )
             results.setdefault(engine, EngineResult(engine)).add(part)
     if ocrmypdf:
         results["OCRmyPDF"] = run_ocrmypdf_pages(pages, work / "ocrmypdf")

@@ -81,8 +81,14 @@ def run(scans: Path, out: Path, *, gt: Path | None, db: Path, languages: str = "
     from ocr.settings import load_settings
 
     db.unlink(missing_ok=True)
-    settings = load_settings(None, output_dir=out, workers=2, languages=languages,
-                             languages_by_pattern={}, database_url=f"sqlite:///{db}")
+    settings = load_settings(
+        None,
+        output_dir=out,
+        workers=2,
+        languages=languages,
+        languages_by_pattern={},
+        database_url=f"sqlite:///{db}",
+    )
     result = run_batch([scans], gt_dir=gt, settings=settings)
     if result.failures:
         print(f"warning: {len(result.failures)} failure(s): {result.failures[0].message}")
@@ -99,8 +105,16 @@ def load_items(db: Path) -> tuple[list[Item], list[PageRun]]:
         live = select(Document).where(Document.superseded_by.is_(None))
         for doc in s.scalars(live):
             for page in doc.pages:
-                pages.append(PageRun(doc.name, page.page_number, page.skew_degrees or 0.0,
-                                     page.rows or 0, page.cols or 0, dict(page.outputs or {})))
+                pages.append(
+                    PageRun(
+                        doc.name,
+                        page.page_number,
+                        page.skew_degrees or 0.0,
+                        page.rows or 0,
+                        page.cols or 0,
+                        dict(page.outputs or {}),
+                    )
+                )
                 items += [_item(doc.name, page.page_number, f) for f in page.flags]
     store.engine.dispose()
     return items, pages
@@ -109,11 +123,21 @@ def load_items(db: Path) -> tuple[list[Item], list[PageRun]]:
 def _item(document: str, page: int, f) -> Item:  # noqa: ANN001 - a FlagRow
     d = dict(f.detail or {})
     kind = f.kind or (f.category if f.type == "disagreement" else f.type)
-    return Item(document, page, kind, Box(f.left, f.top, f.width, f.height),
-                d.get("ref_start"), d.get("ref_end"), f.ref_text, f.ocr_text, d)
+    return Item(
+        document,
+        page,
+        kind,
+        Box(f.left, f.top, f.width, f.height),
+        d.get("ref_start"),
+        d.get("ref_end"),
+        f.ref_text,
+        f.ocr_text,
+        d,
+    )
 
 
 # --- possible reference errors ------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class RefScore:
@@ -138,8 +162,9 @@ def _overlaps(item: Item, inj: dict) -> bool:
     return item.ref_start < inj["end"] and inj["start"] < max(item.ref_end, item.ref_start + 1)
 
 
-def reference_errors(items: Sequence[Item], manifest: dict, *, flagged: str = "reference_error"
-                     ) -> RefScore:
+def reference_errors(
+    items: Sequence[Item], manifest: dict, *, flagged: str = "reference_error"
+) -> RefScore:
     """Recall over the injected errors, precision over the items called possible reference
     errors (a hit overlaps an injected error's span of the reference)."""
     injections = {it["name"]: it["injections"] for it in manifest["items"]}
@@ -153,11 +178,17 @@ def reference_errors(items: Sequence[Item], manifest: dict, *, flagged: str = "r
             found += hit
             kinds[j["kind"]][0] += hit
             kinds[j["kind"]][1] += 1
-    return RefScore(found, sum(map(len, injections.values())), true, len(ref_items),
-                    {k: tuple(v) for k, v in kinds.items()})
+    return RefScore(
+        found,
+        sum(map(len, injections.values())),
+        true,
+        len(ref_items),
+        {k: tuple(v) for k, v in kinds.items()},
+    )
 
 
 # --- OCR errors and regions against exact ground truth -------------------------------------------
+
 
 def ocr_error_boxes(page: PageRun, truth: str) -> list[Box]:
     """Word boxes of each place where the OCR differs from the exact text."""
@@ -179,10 +210,11 @@ def ocr_error_boxes(page: PageRun, truth: str) -> list[Box]:
 
 def _centre_covered(box: Box, items: Iterable[Item], pad: int = 6) -> bool:
     col, row = box.left + box.width / 2, box.top + box.height / 2
-    return any(i.box.left - pad <= col <= i.box.right + pad and
-               i.box.top - pad <= row <= i.box.bottom + pad for i in items)
-
-
+    return any(
+        i.box.left - pad <= col <= i.box.right + pad
+        and i.box.top - pad <= row <= i.box.bottom + pad
+        for i in items
+    )
 
 
 def region_covered(region: Box, items: Sequence[Item]) -> bool:
@@ -190,10 +222,10 @@ def region_covered(region: Box, items: Sequence[Item]) -> bool:
     mask = np.zeros((region.height + 1, region.width + 1), dtype=bool)
     for i in items:
         top, left = max(i.box.top - region.top, 0), max(i.box.left - region.left, 0)
-        mask[top:max(i.box.bottom - region.top, 0), left:max(i.box.right - region.left, 0)] = True
+        mask[top : max(i.box.bottom - region.top, 0), left : max(i.box.right - region.left, 0)] = (
+            True
+        )
     return bool(mask.mean() >= 0.5)
-
-
 
 
 @dataclass
@@ -238,6 +270,7 @@ def items_per_page(items: Sequence[Item], manifest: dict) -> dict[str, list[int]
 
 # --- real pages ----------------------------------------------------------------------------------
 
+
 def ehri_folder() -> Path:
     """The six EHRI pages with their ALTO line text as references."""
     from ocr.synth.alto import alto_text
@@ -248,8 +281,9 @@ def ehri_folder() -> Path:
     for image in sorted(EHRI.glob("*.jpg")):
         if not (folder / "scans" / image.name).exists():
             shutil.copy(image, folder / "scans" / image.name)
-        (folder / "gt" / f"{image.stem}.txt").write_text(alto_text(image.with_suffix(".xml"))
-                                                         + "\n", encoding="utf-8")
+        (folder / "gt" / f"{image.stem}.txt").write_text(
+            alto_text(image.with_suffix(".xml")) + "\n", encoding="utf-8"
+        )
     return folder
 
 
@@ -270,10 +304,8 @@ def non_typed_ink(page: PageRun, items: Sequence[Item]) -> tuple[int, int]:
     rest = ink & (lines == 0)
     inside = np.zeros(ink.shape, dtype=bool)
     for i in items:
-        inside[max(i.box.top, 0):i.box.bottom, max(i.box.left, 0):i.box.right] = True
+        inside[max(i.box.top, 0) : i.box.bottom, max(i.box.left, 0) : i.box.right] = True
     return int(rest.sum()), int((rest & inside).sum())
-
-
 
 
 def sample_reference_errors(items: Sequence[Item]) -> tuple[list[str], list[Item]]:
@@ -286,6 +318,7 @@ def sample_reference_errors(items: Sequence[Item]) -> tuple[list[str], list[Item
 
 
 # --- running and reporting -----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class SetResult:
@@ -311,31 +344,42 @@ def measure_set(seed: int, pages: int, name: str) -> SetResult:
     ref_items, ref_pages = load_items(folder / "ref.db")
     run(folder / "scans", out, gt=None, db=folder / "noref.db")
     items, page_runs = load_items(folder / "noref.db")
-    return SetResult(name, reference_errors(ref_items, manifest),
-                     items_per_page(items, manifest), items_per_page(ref_items, manifest),
-                     coverage(folder, items, page_runs), coverage(folder, ref_items, ref_pages),
-                     len(items), len(ref_items), len(page_runs), clean_typed_kinds(items, manifest))
+    return SetResult(
+        name,
+        reference_errors(ref_items, manifest),
+        items_per_page(items, manifest),
+        items_per_page(ref_items, manifest),
+        coverage(folder, items, page_runs),
+        coverage(folder, ref_items, ref_pages),
+        len(items),
+        len(ref_items),
+        len(page_runs),
+        clean_typed_kinds(items, manifest),
+    )
 
 
 def clean_typed_kinds(items: Sequence[Item], manifest: dict) -> Counter:
     """The kinds of the items on clean typed pages (no carbon copies), without a reference."""
-    names = {it["name"] for it in manifest["items"]
-             if it["level"] == "clean" and not it["stamped"] and not it["copy_of"]}
+    names = {
+        it["name"]
+        for it in manifest["items"]
+        if it["level"] == "clean" and not it["stamped"] and not it["copy_of"]
+    }
     return Counter(i.kind for i in items if i.document in names)
 
 
 def measure_ehri() -> list[tuple[str, int, int, int, int]]:
     """(page, items, possible reference errors, non-typed ink px, of it inside items)."""
     folder = ehri_folder()
-    run(folder / "scans", folder / "out", gt=folder / "gt", db=folder / "ref.db",
-        languages="eng")
+    run(folder / "scans", folder / "out", gt=folder / "gt", db=folder / "ref.db", languages="eng")
     items, pages = load_items(folder / "ref.db")
     rows = []
     for page in sorted(pages, key=lambda p: p.document):
         mine = [i for i in items if i.document == page.document]
         ink, inside = non_typed_ink(page, mine)
-        rows.append((page.document, len(mine), sum(i.kind == "reference_error" for i in mine),
-                     ink, inside))
+        rows.append(
+            (page.document, len(mine), sum(i.kind == "reference_error" for i in mine), ink, inside)
+        )
     return rows
 
 
@@ -347,8 +391,9 @@ def measure_sample() -> tuple[list[str], list[Item], Counter]:
 
     db = folder / "ref.db"
     db.unlink(missing_ok=True)
-    settings = load_settings(ROOT / "ocr.toml", output_dir=folder / "out", workers=2,
-                             database_url=f"sqlite:///{db}")
+    settings = load_settings(
+        ROOT / "ocr.toml", output_dir=folder / "out", workers=2, database_url=f"sqlite:///{db}"
+    )
     run_batch([ROOT / "scans"], gt_dir=ROOT / "ground_truth", settings=settings)
     items, _ = load_items(db)
     found, false = sample_reference_errors(items)
@@ -364,40 +409,56 @@ def _median(values: Sequence[int]) -> str:
 
 
 def set_lines(results: Sequence[SetResult]) -> list[str]:
-    lines = ["| set | injected errors | found | recall | items called reference error | of them "
-             "injected | precision | recall by kind (name, letter, glued, latin) |",
-             "|---|---:|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "| set | injected errors | found | recall | items called reference error | of them "
+        "injected | precision | recall by kind (name, letter, glued, latin) |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
     for r in results:
-        kinds = ", ".join(f"{r.ref.by_kind.get(k, (0, 0))[0]}/{r.ref.by_kind.get(k, (0, 0))[1]}"
-                          for k in ("name", "letter", "glued", "latin"))
-        lines.append(f"| {r.name} | {r.ref.injected} | {r.ref.found} | {r.ref.recall:.2f} | "
-                     f"{r.ref.flags} | {r.ref.true_flags} | {r.ref.precision:.2f} | {kinds} |")
+        kinds = ", ".join(
+            f"{r.ref.by_kind.get(k, (0, 0))[0]}/{r.ref.by_kind.get(k, (0, 0))[1]}"
+            for k in ("name", "letter", "glued", "latin")
+        )
+        lines.append(
+            f"| {r.name} | {r.ref.injected} | {r.ref.found} | {r.ref.recall:.2f} | "
+            f"{r.ref.flags} | {r.ref.true_flags} | {r.ref.precision:.2f} | {kinds} |"
+        )
     return lines
 
 
 def page_lines(results: Sequence[SetResult]) -> list[str]:
-    lines = ["| set | pages | items per page without a reference: median (max) | with the "
-             "injected reference: median (max) |", "|---|---|---|---|"]
+    lines = [
+        "| set | pages | items per page without a reference: median (max) | with the "
+        "injected reference: median (max) |",
+        "|---|---|---|---|",
+    ]
     for r in results:
         for group in sorted(r.per_page_noref):
             a, b = r.per_page_noref[group], r.per_page_ref.get(group, [])
-            lines.append(f"| {r.name} | {group} ({len(a)}) | {_median(a)} ({max(a, default=0)})"
-                         f" | {_median(b)} ({max(b, default=0)}) |")
+            lines.append(
+                f"| {r.name} | {group} ({len(a)}) | {_median(a)} ({max(a, default=0)})"
+                f" | {_median(b)} ({max(b, default=0)}) |"
+            )
     return lines
 
 
 def coverage_lines(results: Sequence[SetResult]) -> list[str]:
-    lines = ["| set | real OCR errors | inside an item, no reference | items per OCR error, no "
-             "reference | inside an item, with reference | items per OCR error, with reference |"
-             " stamps / signatures / handwriting inside an item |",
-             "|---|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "| set | real OCR errors | inside an item, no reference | items per OCR error, no "
+        "reference | inside an item, with reference | items per OCR error, with reference |"
+        " stamps / signatures / handwriting inside an item |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
     for r in results:
-        regions = ", ".join(f"{r.noref.regions_covered[t]}/{r.noref.regions[t]}"
-                            for t in REGION_TYPES)
-        lines.append(f"| {r.name} | {r.noref.errors} | {_pct(r.noref.covered, r.noref.errors)} | "
-                     f"{r.items_noref / max(r.noref.errors, 1):.2f} | "
-                     f"{_pct(r.withref.covered, r.withref.errors)} | "
-                     f"{r.items_ref / max(r.withref.errors, 1):.2f} | {regions} |")
+        regions = ", ".join(
+            f"{r.noref.regions_covered[t]}/{r.noref.regions[t]}" for t in REGION_TYPES
+        )
+        lines.append(
+            f"| {r.name} | {r.noref.errors} | {_pct(r.noref.covered, r.noref.errors)} | "
+            f"{r.items_noref / max(r.noref.errors, 1):.2f} | "
+            f"{_pct(r.withref.covered, r.withref.errors)} | "
+            f"{r.items_ref / max(r.withref.errors, 1):.2f} | {regions} |"
+        )
     return lines
 
 
@@ -409,39 +470,70 @@ def target_lines(held: SetResult, sample: tuple) -> list[str]:
     """Issue 20's targets, judged on the held-out set and the sample."""
     clean = held.per_page_noref.get("clean typed", [])
     found, false, _ = sample
-    cov = [held.noref.covered / max(held.noref.errors, 1),
-           held.withref.covered / max(held.withref.errors, 1)]
+    cov = [
+        held.noref.covered / max(held.noref.errors, 1),
+        held.withref.covered / max(held.withref.errors, 1),
+    ]
     regions = all(held.noref.regions_covered[t] == held.noref.regions[t] for t in REGION_TYPES)
-    rows = [("possible reference error: precision >= 0.8 (held-out)",
-             f"{held.ref.precision:.2f}", held.ref.precision >= 0.8),
-            ("possible reference error: recall >= 0.8 (held-out)",
-             f"{held.ref.recall:.2f}", held.ref.recall >= 0.8),
-            ("sample: the three real reference errors found", f"{len(found)}/3", len(found) == 3),
-            ("sample: at most one false reference error", str(len(false)), len(false) <= 1),
-            ("at most 2 items per clean typed page without a reference (held-out, every page)",
-             f"median {_median(clean)}, max {max(clean, default=0)}, per page {sorted(clean)}",
-             bool(clean) and max(clean) <= 2),
-            (">= 90% of real OCR errors inside an item (held-out; no reference, with reference)",
-             f"{100 * cov[0]:.1f}%, {100 * cov[1]:.1f}%", min(cov) >= 0.9),
-            ("every stamp, signature and handwriting region inside an item (held-out)",
-             ", ".join(f"{held.noref.regions_covered[t]}/{held.noref.regions[t]}"
-                       for t in REGION_TYPES), regions)]
-    return ["| target | measured | |", "|---|---|---|",
-            *(f"| {name} | {value} | {_verdict(ok)} |" for name, value, ok in rows)]
+    rows = [
+        (
+            "possible reference error: precision >= 0.8 (held-out)",
+            f"{held.ref.precision:.2f}",
+            held.ref.precision >= 0.8,
+        ),
+        (
+            "possible reference error: recall >= 0.8 (held-out)",
+            f"{held.ref.recall:.2f}",
+            held.ref.recall >= 0.8,
+        ),
+        ("sample: the three real reference errors found", f"{len(found)}/3", len(found) == 3),
+        ("sample: at most one false reference error", str(len(false)), len(false) <= 1),
+        (
+            "at most 2 items per clean typed page without a reference (held-out, every page)",
+            f"median {_median(clean)}, max {max(clean, default=0)}, per page {sorted(clean)}",
+            bool(clean) and max(clean) <= 2,
+        ),
+        (
+            ">= 90% of real OCR errors inside an item (held-out; no reference, with reference)",
+            f"{100 * cov[0]:.1f}%, {100 * cov[1]:.1f}%",
+            min(cov) >= 0.9,
+        ),
+        (
+            "every stamp, signature and handwriting region inside an item (held-out)",
+            ", ".join(
+                f"{held.noref.regions_covered[t]}/{held.noref.regions[t]}" for t in REGION_TYPES
+            ),
+            regions,
+        ),
+    ]
+    return [
+        "| target | measured | |",
+        "|---|---|---|",
+        *(f"| {name} | {value} | {_verdict(ok)} |" for name, value, ok in rows),
+    ]
 
 
 def real_lines(ehri: Sequence[tuple[str, int, int, int, int]], sample: tuple) -> list[str]:
-    lines = ["| EHRI page (reference: its ALTO lines) | items | called possible reference error |"
-             " non-typed ink inside an item |", "|---|---:|---:|---:|"]
+    lines = [
+        "| EHRI page (reference: its ALTO lines) | items | called possible reference error |"
+        " non-typed ink inside an item |",
+        "|---|---:|---:|---:|",
+    ]
     for page, n, refs, ink, inside in ehri:
         lines.append(f"| {page} | {n} | {refs} | {_pct(inside, ink)} |")
     found, false, per_doc = sample
-    lines += ["", f"Sample (`scans/` with `ground_truth/`): real reference errors found "
-              f"{len(found)}/3 ({', '.join(found) or 'none'}); items called possible reference "
-              f"error that are none of the three: {len(false)}"]
-    lines += [f"- {i.document} p{i.page}: reference \"{i.ref_text}\", OCR \"{i.ocr_text}\""
-              for i in false]
-    lines.append("- items per document: " + ", ".join(f"{d} {n}" for d, n in sorted(per_doc.items())))
+    lines += [
+        "",
+        f"Sample (`scans/` with `ground_truth/`): real reference errors found "
+        f"{len(found)}/3 ({', '.join(found) or 'none'}); items called possible reference "
+        f"error that are none of the three: {len(false)}",
+    ]
+    lines += [
+        f'- {i.document} p{i.page}: reference "{i.ref_text}", OCR "{i.ocr_text}"' for i in false
+    ]
+    lines.append(
+        "- items per document: " + ", ".join(f"{d} {n}" for d, n in sorted(per_doc.items()))
+    )
     return lines
 
 
@@ -452,40 +544,75 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip-real", action="store_true", help="synthetic sets only")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    results = [measure_set(TUNE_SEED, args.pages, f"tuning (seed {TUNE_SEED})"),
-               measure_set(HELD_SEED, args.pages, f"held-out (seed {HELD_SEED})")]
-    ehri, sample = ([], ([], [], Counter())) if args.skip_real else (measure_ehri(),
-                                                                       measure_sample())
+    results = [
+        measure_set(TUNE_SEED, args.pages, f"tuning (seed {TUNE_SEED})"),
+        measure_set(HELD_SEED, args.pages, f"held-out (seed {HELD_SEED})"),
+    ]
+    ehri, sample = (
+        ([], ([], [], Counter())) if args.skip_real else (measure_ehri(), measure_sample())
+    )
     report = render(results, ehri, sample, args.pages, time.perf_counter() - start)
     args.out.write_text(report, encoding="utf-8")
     print(report)
     return 0
 
 
-def render(results: Sequence[SetResult], ehri: Sequence, sample: tuple, pages: int,
-           seconds: float) -> str:
+def render(
+    results: Sequence[SetResult], ehri: Sequence, sample: tuple, pages: int, seconds: float
+) -> str:
     from ocr.triage import default_model
 
     model = default_model()
-    head = ["# Review items and triage benchmark", "",
-            f"Reproduce: `.venv/bin/python bench/bench_review.py --pages {pages}` (`make bench` "
-            "runs it; the model is fitted with `bench/train_triage.py` on the tuning set only).",
-            "", f"Triage model: `ocr/data/triage.json` ({model.source}); threshold "
-            f"{model.threshold:.2f}.", "",
-            f"Synthetic sets: `ocr synth` pages ({pages} per set, levels clean to heavy, every "
-            "other page per level stamped; every third page also as a carbon copy), references "
-            "with one injected error of each kind of the seed (bench/review_set.py).", ""]
+    head = [
+        "# Review items and triage benchmark",
+        "",
+        f"Reproduce: `.venv/bin/python bench/bench_review.py --pages {pages}` (`make bench` "
+        "runs it; the model is fitted with `bench/train_triage.py` on the tuning set only).",
+        "",
+        f"Triage model: `ocr/data/triage.json` ({model.source}); threshold {model.threshold:.2f}.",
+        "",
+        f"Synthetic sets: `ocr synth` pages ({pages} per set, levels clean to heavy, every "
+        "other page per level stamped; every third page also as a carbon copy), references "
+        "with one injected error of each kind of the seed (bench/review_set.py).",
+        "",
+    ]
     held = results[-1]
-    kinds = "; ".join(f"{r.name}: " + ", ".join(f"{n} {k}" for k, n in r.clean_kinds.most_common())
-                      for r in results)
-    targets = [] if not sample[0] and not sample[1] else [
-        "## Targets (issue 20)", "", *target_lines(held, sample), "",
-        f"Items on the clean typed pages without a reference, by kind: {kinds}.", ""]
-    body = [*targets, "## Possible reference errors", "", *set_lines(results), "",
-            "## Review items per page", "", *page_lines(results), "",
-            "## What the items cover (exact ground truth)", "", *coverage_lines(results), "",
-            "## Real pages", "", *real_lines(ehri, sample), "",
-            f"Run time {seconds / 60:.1f} min on this machine (2 cores, shared)."]
+    kinds = "; ".join(
+        f"{r.name}: " + ", ".join(f"{n} {k}" for k, n in r.clean_kinds.most_common())
+        for r in results
+    )
+    targets = (
+        []
+        if not sample[0] and not sample[1]
+        else [
+            "## Targets (issue 20)",
+            "",
+            *target_lines(held, sample),
+            "",
+            f"Items on the clean typed pages without a reference, by kind: {kinds}.",
+            "",
+        ]
+    )
+    body = [
+        *targets,
+        "## Possible reference errors",
+        "",
+        *set_lines(results),
+        "",
+        "## Review items per page",
+        "",
+        *page_lines(results),
+        "",
+        "## What the items cover (exact ground truth)",
+        "",
+        *coverage_lines(results),
+        "",
+        "## Real pages",
+        "",
+        *real_lines(ehri, sample),
+        "",
+        f"Run time {seconds / 60:.1f} min on this machine (2 cores, shared).",
+    ]
     return "\n".join(head + body) + "\n"
 
 

@@ -45,8 +45,12 @@ def tesseract_text(image: Path, cache: Path, *args: str) -> str:
     """Tesseract's text of an image, cached (bench/work is not committed)."""
     if not cache.is_file():
         cache.parent.mkdir(parents=True, exist_ok=True)
-        out = subprocess.run(["tesseract", str(image), "stdout", *args], capture_output=True,
-                             check=True, env={"OMP_THREAD_LIMIT": "1", "PATH": "/usr/bin:/bin"})
+        out = subprocess.run(
+            ["tesseract", str(image), "stdout", *args],
+            capture_output=True,
+            check=True,
+            env={"OMP_THREAD_LIMIT": "1", "PATH": "/usr/bin:/bin"},
+        )
         cache.write_bytes(out.stdout)
     return cache.read_text(encoding="utf-8")
 
@@ -54,7 +58,17 @@ def tesseract_text(image: Path, cache: Path, *args: str) -> str:
 def perturb(text: str, seed: int, rate: float) -> str:
     """OCR-like damage: look-alikes, deletions, insertions, split words, case flips."""
     rng = random.Random(seed)
-    look = {"о": "o", "е": "e", "а": "a", "р": "p", "с": "c", "х": "x", "О": "0", "к": "х", "л": "п"}
+    look = {
+        "о": "o",
+        "е": "e",
+        "а": "a",
+        "р": "p",
+        "с": "c",
+        "х": "x",
+        "О": "0",
+        "к": "х",
+        "л": "п",
+    }
     out = []
     for char in text:
         roll = rng.random()
@@ -83,19 +97,32 @@ def page_pairs() -> list[tuple[str, str, str]]:
     """(name, reference, OCR) of every page pair."""
     pairs = []
     for alto in sorted(EHRI.glob("*.xml")):
-        ocr = tesseract_text(alto.with_suffix(".jpg"), WORK / "ehri" / f"{alto.stem}.txt",
-                             "-l", "eng", "--psm", "3")
+        ocr = tesseract_text(
+            alto.with_suffix(".jpg"), WORK / "ehri" / f"{alto.stem}.txt", "-l", "eng", "--psm", "3"
+        )
         pairs.append((f"ehri-{alto.stem}", read_text_any(alto), ocr))
     lines = sorted(KOMI.glob("*/*.gt.txt"))
     with ThreadPoolExecutor(max_workers=2) as pool:
-        ocr_lines = list(pool.map(lambda gt: tesseract_text(
-            gt.with_name(gt.name.replace(".gt.txt", ".tif")), WORK / "komi" / gt.name,
-            "-l", "rus", "--psm", "7").strip(), lines))
+        ocr_lines = list(
+            pool.map(
+                lambda gt: tesseract_text(
+                    gt.with_name(gt.name.replace(".gt.txt", ".tif")),
+                    WORK / "komi" / gt.name,
+                    "-l",
+                    "rus",
+                    "--psm",
+                    "7",
+                ).strip(),
+                lines,
+            )
+        )
     for k in range(0, len(lines), KOMI_GROUP):
-        ref = "\n".join(p.read_text(encoding="utf-8").strip() for p in lines[k:k + KOMI_GROUP])
-        pairs.append((f"komi-{k // KOMI_GROUP + 1:02d}", ref, "\n".join(ocr_lines[k:k + KOMI_GROUP])))
+        ref = "\n".join(p.read_text(encoding="utf-8").strip() for p in lines[k : k + KOMI_GROUP])
+        pairs.append(
+            (f"komi-{k // KOMI_GROUP + 1:02d}", ref, "\n".join(ocr_lines[k : k + KOMI_GROUP]))
+        )
     seed = SEED.read_text(encoding="utf-8")
-    seed = seed[:seed.index("\nref 01089")]  # the Russian transcription, not the translation
+    seed = seed[: seed.index("\nref 01089")]  # the Russian transcription, not the translation
     for k, rate in enumerate((0.01, 0.03, 0.05, 0.08, 0.12, 0.2)):
         pairs.append((f"seed-{k + 1}", seed, perturb(seed, k, rate)))
     return [(name, canonical(ref), canonical(ocr)) for name, ref, ocr in pairs]
@@ -117,28 +144,45 @@ def run_ours(gt: Path, ocr: Path, out: Path) -> tuple[float, dict[str, tuple[flo
     start = time.perf_counter()
     run = score_files(gt, ocr, out_dir=out)
     seconds = time.perf_counter() - start
-    return seconds, {p.name: (p.comparison.scores["strict"].cer, p.comparison.scores["strict"].wer)
-                     for p in run.pairs}
+    return seconds, {
+        p.name: (p.comparison.scores["strict"].cer, p.comparison.scores["strict"].wer)
+        for p in run.pairs
+    }
 
 
 def run_ours_cli(gt: Path, ocr: Path, out: Path) -> float:
     """One `ocr score` process over the folders (interpreter start-up included)."""
     code = "import typer; from ocr.score_cli import score_command; typer.run(score_command)"
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code, str(gt), str(ocr), "--out", str(out), "--json"],
-                   check=True, capture_output=True, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, "-c", code, str(gt), str(ocr), "--out", str(out), "--json"],
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
     return time.perf_counter() - start
 
 
-def run_dinglehopper(pairs: list[tuple[str, str, str]], gt: Path, ocr: Path, out: Path
-                     ) -> tuple[float, dict[str, tuple[float, float]]]:
+def run_dinglehopper(
+    pairs: list[tuple[str, str, str]], gt: Path, ocr: Path, out: Path
+) -> tuple[float, dict[str, tuple[float, float]]]:
     out.mkdir(parents=True, exist_ok=True)
     figures = {}
     start = time.perf_counter()
     for name, _, _ in pairs:
-        subprocess.run([str(VENV_BIN / "dinglehopper"), "--plain-encoding", "utf-8",
-                        str(gt / f"{name}.gt.txt"), str(ocr / f"{name}.txt"), name, str(out)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [
+                str(VENV_BIN / "dinglehopper"),
+                "--plain-encoding",
+                "utf-8",
+                str(gt / f"{name}.gt.txt"),
+                str(ocr / f"{name}.txt"),
+                name,
+                str(out),
+            ],
+            check=True,
+            capture_output=True,
+        )
     seconds = time.perf_counter() - start
     for name, _, _ in pairs:
         data = json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
@@ -167,9 +211,15 @@ def big_document(folder: Path) -> dict[str, float]:
         "s = run.pairs[0].comparison.scores['strict']\n"
         "print(json.dumps({'seconds': time.perf_counter() - t, 'chars': s.char_total,\n"
         "  'lines': len(run.pairs[0].comparison.lines), 'cer': s.cer,\n"
-        "  'peak_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n")
-    out = subprocess.run([sys.executable, "-c", code, str(folder)], check=True, capture_output=True,
-                         cwd=ROOT, text=True)
+        "  'peak_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(folder)],
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+        text=True,
+    )
     return json.loads(out.stdout)
 
 
@@ -186,8 +236,11 @@ def main() -> int:
     ours_s = min(seconds for seconds, _ in runs)
     cli_s = run_ours_cli(gt, ocr, args.work / "ours-cli")
     dh_s, theirs = run_dinglehopper(pairs, gt, ocr, args.work / "dinglehopper")
-    mismatches = [(n, ours[n], theirs[n]) for n in theirs
-                  if abs(ours[n][0] - theirs[n][0]) > 1e-9 or abs(ours[n][1] - theirs[n][1]) > 1e-9]
+    mismatches = [
+        (n, ours[n], theirs[n])
+        for n in theirs
+        if abs(ours[n][0] - theirs[n][0]) > 1e-9 or abs(ours[n][1] - theirs[n][1]) > 1e-9
+    ]
     big = big_document(args.work / "big")
     text = report(pairs, ours, (cold_s, ours_s, cli_s), dh_s, mismatches, big)
     RESULTS.write_text(text, encoding="utf-8")
@@ -196,12 +249,20 @@ def main() -> int:
     return 0 if ok else 1
 
 
-def report(pairs: list[tuple[str, str, str]], ours: dict, seconds: tuple[float, float, float],
-           dh_s: float, mismatches: list, big: dict[str, float]) -> str:
+def report(
+    pairs: list[tuple[str, str, str]],
+    ours: dict,
+    seconds: tuple[float, float, float],
+    dh_s: float,
+    mismatches: list,
+    big: dict[str, float],
+) -> str:
     cold_s, ours_s, cli_s = seconds
     chars = sum(len(ref) for _, ref, _ in pairs)
-    rows = "\n".join(f"| {name} | {len(ref):,} | {ours[name][0]:.4f} | {ours[name][1]:.4f} |"
-                     for name, ref, _ in pairs)
+    rows = "\n".join(
+        f"| {name} | {len(ref):,} | {ours[name][0]:.4f} | {ours[name][1]:.4f} |"
+        for name, ref, _ in pairs
+    )
     return f"""# `ocr score` vs dinglehopper 0.11 (bench/bench_score.py)
 
 Machine: {_machine()}. {len(pairs)} real page pairs, {chars:,} reference characters.

@@ -43,9 +43,15 @@ SYNTH_PAGES = 16
 LEVELS = ("clean", "light", "medium", "heavy")
 GROUPS = (*LEVELS, "real", "hostile")
 SINGLE_THREAD = {"OMP_THREAD_LIMIT": "1"}
-FLAG_SHORT = {"low_confidence": "lowconf", "possible OCR error": "ocr-err",
-              "possible reference error": "ref-err", "suggested correction": "sugg",
-              "unrecognised_ink": "unread", "handwriting": "hand", "short_line": "short"}
+FLAG_SHORT = {
+    "low_confidence": "lowconf",
+    "possible OCR error": "ocr-err",
+    "possible reference error": "ref-err",
+    "suggested correction": "sugg",
+    "unrecognised_ink": "unread",
+    "handwriting": "hand",
+    "short_line": "short",
+}
 
 
 @dataclass(frozen=True)
@@ -78,12 +84,26 @@ class EngineRun:
 
 # --- the pages -----------------------------------------------------------------------------------
 
+
 def ensure_synth() -> None:
     """The synthetic set, generated once (same seed, same files)."""
     if len(list(SYNTH.glob("synth-*.gt.txt"))) == SYNTH_PAGES:
         return
-    subprocess.run([str(ROOT / ".venv" / "bin" / "ocr"), "synth", "--out", str(SYNTH), "--pages",
-                    str(SYNTH_PAGES), "--seed", str(SEED), "-j", "2"], check=True)
+    subprocess.run(
+        [
+            str(ROOT / ".venv" / "bin" / "ocr"),
+            "synth",
+            "--out",
+            str(SYNTH),
+            "--pages",
+            str(SYNTH_PAGES),
+            "--seed",
+            str(SEED),
+            "-j",
+            "2",
+        ],
+        check=True,
+    )
 
 
 def synth_pages() -> list[Page]:
@@ -93,8 +113,11 @@ def synth_pages() -> list[Page]:
         stem = gt.name.removesuffix(".gt.txt")
         image = next(p for p in SYNTH.glob(f"{stem}.*") if p.suffix in (".jpg", ".png"))
         level = next(lv for lv in LEVELS if f"-{lv}-" in stem)
-        pages.append(Page(stem, level, "rus", image, stem.endswith("stamped"),
-                          gt.read_text(encoding="utf-8")))
+        pages.append(
+            Page(
+                stem, level, "rus", image, stem.endswith("stamped"), gt.read_text(encoding="utf-8")
+            )
+        )
     return pages
 
 
@@ -102,8 +125,11 @@ def real_pages() -> list[Page]:
     """The held-out real pages of the sealed split (never used for tuning)."""
     from bench_real import real_pages as all_real
 
-    return [Page(p.name, "real", p.language, p.image, False, p.truth)
-            for p in all_real() if p.split == "held_out"]
+    return [
+        Page(p.name, "real", p.language, p.image, False, p.truth)
+        for p in all_real()
+        if p.split == "held_out"
+    ]
 
 
 def hostile_pages(folder: Path) -> list[Page]:
@@ -118,15 +144,19 @@ def hostile_pages(folder: Path) -> list[Page]:
     speckled = np.full((3508, 2480), 235, np.uint8)
     speckled[rng.random(speckled.shape) < 0.08] = 0
     huge = cv2.resize(cv2.imread(str(SYNTH / "synth-005-clean-grey-typed.jpg")), (4960, 7016))
-    images = {"hostile-black": np.zeros((3508, 2480), np.uint8), "hostile-huge": huge,
-              "hostile-speckled": speckled}
+    images = {
+        "hostile-black": np.zeros((3508, 2480), np.uint8),
+        "hostile-huge": huge,
+        "hostile-speckled": speckled,
+    }
     pages = []
     for name, image in images.items():
         path = folder / f"{name}.png"
         if not path.is_file():  # the huge page says it is 600 dpi, as such a scan would
             rgb = image[:, :, ::-1] if image.ndim == 3 else image
             Image.fromarray(np.ascontiguousarray(rgb)).save(
-                path, dpi=(600, 600) if name.endswith("huge") else (300, 300), compress_level=1)
+                path, dpi=(600, 600) if name.endswith("huge") else (300, 300), compress_level=1
+            )
         pages.append(Page(name, "hostile", "rus", path, False, None))
     return pages
 
@@ -142,11 +172,13 @@ def link_inputs(pages: Sequence[Page], work: Path) -> tuple[Path, Path, Path]:
         (inputs / f"{page.name}{page.image.suffix}").symlink_to(page.image.resolve())
         if page.reference is not None:
             (gt / f"{page.name}.txt").write_text(page.reference, encoding="utf-8")
-    patterns = ", ".join(f'"{p.name}{p.image.suffix}" = "{p.language}"' for p in pages
-                         if p.language != "rus")
+    patterns = ", ".join(
+        f'"{p.name}{p.image.suffix}" = "{p.language}"' for p in pages if p.language != "rus"
+    )
     config = work / "settings.toml"
-    config.write_text(f'[ocr]\nlanguages = "rus"\nlanguages_by_pattern = {{ {patterns} }}\n',
-                      encoding="utf-8")
+    config.write_text(
+        f'[ocr]\nlanguages = "rus"\nlanguages_by_pattern = {{ {patterns} }}\n', encoding="utf-8"
+    )
     return inputs, gt, config
 
 
@@ -156,21 +188,30 @@ def page_file(page: Page, inputs: Path) -> Path:
 
 # --- engines -------------------------------------------------------------------------------------
 
+
 def run_stock(pages: Sequence[Page], inputs: Path, *, workers: int = 2) -> EngineRun:
     """``tesseract IMG - -l LANG`` per page, ``workers`` single-threaded at a time."""
     env = {**os.environ, **SINGLE_THREAD}
 
     def one(page: Page) -> tuple[str, float, str, float, float]:
         start = time.perf_counter()
-        proc = subprocess.Popen(["tesseract", str(page_file(page, inputs)), "-", "-l",
-                                 page.language], stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, env=env)
+        proc = subprocess.Popen(
+            ["tesseract", str(page_file(page, inputs)), "-", "-l", page.language],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
         assert proc.stdout is not None
         text = proc.stdout.read().decode("utf-8", "replace")
         _, _, usage = os.wait4(proc.pid, 0)
         proc.returncode = 0
-        return (page.name, time.perf_counter() - start, text,
-                usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+        return (
+            page.name,
+            time.perf_counter() - start,
+            text,
+            usage.ru_utime + usage.ru_stime,
+            usage.ru_maxrss / 1024,
+        )
 
     run = EngineRun("stock tesseract")
     cpu = rss = 0.0
@@ -180,29 +221,50 @@ def run_stock(pages: Sequence[Page], inputs: Path, *, workers: int = 2) -> Engin
             run.page_seconds[name], run.texts[name], run.calls[name] = seconds, text, 1
             cpu, rss = cpu + used, max(rss, peak)
     run.wall = time.perf_counter() - start
-    run.process = {"main_cpu": 0.0, "children_cpu": cpu, "main_rss_mib": 0.0,
-                   "worker_rss_mib": 0.0, "tesseract_rss_mib": rss}
+    run.process = {
+        "main_cpu": 0.0,
+        "children_cpu": cpu,
+        "main_rss_mib": 0.0,
+        "worker_rss_mib": 0.0,
+        "tesseract_rss_mib": rss,
+    }
     return run
 
 
-def run_ours(pages: Sequence[Page], work: Path, *, engine: str, source: Path = ROOT,
-             workers: int = 2) -> EngineRun:
+def run_ours(
+    pages: Sequence[Page], work: Path, *, engine: str, source: Path = ROOT, workers: int = 2
+) -> EngineRun:
     """``ocr run`` in a fresh process (``ocr`` imported from ``source``), fresh output."""
     inputs, gt, config = work / "inputs", work / "gt", work / "settings.toml"
     out = work / f"out-{engine.replace(' ', '-').replace('@', '')}"
     subprocess.run(["rm", "-rf", str(out)], check=True)
     stats = work / f"{out.name}.stats.json"
-    env = {**os.environ, **SINGLE_THREAD, "BENCH_SOURCE": str(source),
-           "PYTHONPATH": str(source)}
-    cmd = [sys.executable, str(Path(__file__).resolve()), "child", "--stats", str(stats), "--",
-           "run", "--workers", str(workers), "--gt", str(gt), "--out", str(out), "--config",
-           str(config), *[str(page_file(p, inputs)) for p in pages]]
+    env = {**os.environ, **SINGLE_THREAD, "BENCH_SOURCE": str(source), "PYTHONPATH": str(source)}
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "child",
+        "--stats",
+        str(stats),
+        "--",
+        "run",
+        "--workers",
+        str(workers),
+        "--gt",
+        str(gt),
+        "--out",
+        str(out),
+        "--config",
+        str(config),
+        *[str(page_file(p, inputs)) for p in pages],
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False, cwd=work)
     data = json.loads(stats.read_text(encoding="utf-8")) if stats.is_file() else {}
     if not data:
         raise RuntimeError(f"{engine} failed: {proc.stderr[-3000:]}")
-    run = EngineRun(engine, wall=data["wall"], finish_seconds=data["finish"],
-                    process=data["process"])
+    run = EngineRun(
+        engine, wall=data["wall"], finish_seconds=data["finish"], process=data["process"]
+    )
     for page in pages:
         read_document(out / page.name, page.name, run)
     return run
@@ -230,12 +292,12 @@ def read_document(folder: Path, name: str, run: EngineRun) -> None:
                 stages[f"doc:{key}"] += float(value)
     run.stages[name] = dict(stages)
     run.page_seconds[name] = sum(v for k, v in stages.items() if not k.startswith("doc:"))
-    run.calls[name] = sum(int((p.get("provenance") or {}).get("tesseract_calls", 1))
-                          for p in pages)
+    run.calls[name] = sum(int((p.get("provenance") or {}).get("tesseract_calls", 1)) for p in pages)
     run.flags[name] = dict(Counter(f.get("category") or f.get("type") for f in data["flags"]))
 
 
 # --- the child process ---------------------------------------------------------------------------
+
 
 class RssWatch:
     """Peak RSS of this process and of each descendant, sampled every 0.1 s."""
@@ -267,11 +329,15 @@ class RssWatch:
     def figures(self) -> dict[str, float]:
         mib = 1024 * 1024
         me = self.peaks.get(self.me.pid, ("", 0))[1]
-        workers = [r for pid, (n, r) in self.peaks.items() if pid != self.me.pid
-                   and n.startswith("python")]
+        workers = [
+            r for pid, (n, r) in self.peaks.items() if pid != self.me.pid and n.startswith("python")
+        ]
         tess = [r for n, r in self.peaks.values() if n.startswith("tesseract")]
-        return {"main_rss_mib": me / mib, "worker_rss_mib": max(workers, default=0) / mib,
-                "tesseract_rss_mib": max(tess, default=0) / mib}
+        return {
+            "main_rss_mib": me / mib,
+            "worker_rss_mib": max(workers, default=0) / mib,
+            "tesseract_rss_mib": max(tess, default=0) / mib,
+        }
 
 
 def child_main(argv: Sequence[str]) -> int:
@@ -303,16 +369,23 @@ def child_main(argv: Sequence[str]) -> int:
         pass
     wall = time.perf_counter() - start
     watch.stop.set()
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
-        resource.RUSAGE_CHILDREN)
-    process = {"main_cpu": me.ru_utime + me.ru_stime,
-               "children_cpu": kids.ru_utime + kids.ru_stime, **watch.figures()}
-    args.stats.write_text(json.dumps({"wall": wall, "finish": finish, "process": process}),
-                          encoding="utf-8")
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    process = {
+        "main_cpu": me.ru_utime + me.ru_stime,
+        "children_cpu": kids.ru_utime + kids.ru_stime,
+        **watch.figures(),
+    }
+    args.stats.write_text(
+        json.dumps({"wall": wall, "finish": finish, "process": process}), encoding="utf-8"
+    )
     return 0
 
 
 # --- figures -------------------------------------------------------------------------------------
+
 
 def export_source(rev: str, folder: Path) -> Path:
     """The ``ocr`` package of commit ``rev``, exported to ``folder`` (for PYTHONPATH)."""
@@ -339,20 +412,26 @@ def group_figures(pages: Sequence[Page], run: EngineRun) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for group in [g for g in GROUPS if any(p.group == g for p in pages)] + ["all"]:
         chosen = [p for p in pages if group in ("all", p.group)]
-        secs = sum(run.page_seconds.get(p.name, 0.0) + run.finish_seconds.get(p.name, 0.0)
-                   for p in chosen)
+        secs = sum(
+            run.page_seconds.get(p.name, 0.0) + run.finish_seconds.get(p.name, 0.0) for p in chosen
+        )
         flags: Counter[str] = Counter()
         for p in chosen:
             flags.update(run.flags.get(p.name, {}))
-        out[group] = {"pages": len(chosen), "seconds": secs,
-                      "calls": sum(run.calls.get(p.name, 0) for p in chosen),
-                      "cer": cer(chosen, run.texts), "flags": dict(flags),
-                      "max_calls": max((run.calls.get(p.name, 0) for p in chosen), default=0)}
+        out[group] = {
+            "pages": len(chosen),
+            "seconds": secs,
+            "calls": sum(run.calls.get(p.name, 0) for p in chosen),
+            "cer": cer(chosen, run.texts),
+            "flags": dict(flags),
+            "max_calls": max((run.calls.get(p.name, 0) for p in chosen), default=0),
+        }
     return out
 
 
-def run_record(pages: Sequence[Page], runs: Sequence[EngineRun], *, label: str,
-               argv: Sequence[str]) -> dict[str, Any]:
+def run_record(
+    pages: Sequence[Page], runs: Sequence[EngineRun], *, label: str, argv: Sequence[str]
+) -> dict[str, Any]:
     stages: dict[str, dict[str, float]] = {}
     for run in runs:
         total: dict[str, float] = defaultdict(float)
@@ -361,17 +440,31 @@ def run_record(pages: Sequence[Page], runs: Sequence[EngineRun], *, label: str,
                 total[key] += value
         total["finish (main process)"] = sum(run.finish_seconds.values())
         stages[run.engine] = dict(total)
-    return {"label": label, "command": " ".join(argv), "date": time.strftime("%Y-%m-%d %H:%M"),
-            "commit": subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                                     capture_output=True, text=True).stdout.strip(),
-            "pages": [asdict(p) | {"image": str(p.image), "reference": None} for p in pages],
-            "engines": {r.engine: {"wall": r.wall, "process": r.process, "failed": r.failed,
-                                   "groups": group_figures(pages, r), "stages": stages[r.engine],
-                                   "calls": r.calls, "page_seconds": r.page_seconds}
-                        for r in runs}}
+    return {
+        "label": label,
+        "command": " ".join(argv),
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "commit": subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip(),
+        "pages": [asdict(p) | {"image": str(p.image), "reference": None} for p in pages],
+        "engines": {
+            r.engine: {
+                "wall": r.wall,
+                "process": r.process,
+                "failed": r.failed,
+                "groups": group_figures(pages, r),
+                "stages": stages[r.engine],
+                "calls": r.calls,
+                "page_seconds": r.page_seconds,
+            }
+            for r in runs
+        },
+    }
 
 
 # --- the markdown ------------------------------------------------------------------------------
+
 
 def pct(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.2f}%"
@@ -381,21 +474,28 @@ def throughput_table(rec: Mapping[str, Any]) -> list[str]:
     engines = rec["engines"]
     stock = engines["stock tesseract"]
     n = stock["groups"]["all"]["pages"]
-    lines = ["| engine | pages | wall s | pages/min | × stock | tesseract calls/page (max) | "
-             "main CPU s | workers+tesseract CPU s | × stock (CPU) | "
-             "peak RSS worker / main / tesseract MiB |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| engine | pages | wall s | pages/min | × stock | tesseract calls/page (max) | "
+        "main CPU s | workers+tesseract CPU s | × stock (CPU) | "
+        "peak RSS worker / main / tesseract MiB |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     stock_cpu = sum(stock["process"].get(k, 0.0) for k in ("main_cpu", "children_cpu"))
     for name, e in engines.items():
         g, p = e["groups"]["all"], e["process"]
-        rss = (f"{p['worker_rss_mib']:.0f} / {p['main_rss_mib']:.0f} / "
-               f"{p['tesseract_rss_mib']:.0f}") if p else "–"
+        rss = (
+            (f"{p['worker_rss_mib']:.0f} / {p['main_rss_mib']:.0f} / {p['tesseract_rss_mib']:.0f}")
+            if p
+            else "–"
+        )
         cpu = (f"{p['main_cpu']:.1f}", f"{p['children_cpu']:.1f}") if p else ("–", "–")
         used = sum(p.get(k, 0.0) for k in ("main_cpu", "children_cpu"))
         cpu_ratio = f"{stock_cpu / used:.2f}" if used and stock_cpu else "–"
-        lines.append(f"| {name} | {n} | {e['wall']:.1f} | {60 * n / e['wall']:.1f} | "
-                     f"{stock['wall'] / e['wall']:.2f} | {g['calls'] / n:.2f} ({g['max_calls']}) "
-                     f"| {cpu[0]} | {cpu[1]} | {cpu_ratio} | {rss} |")
+        lines.append(
+            f"| {name} | {n} | {e['wall']:.1f} | {60 * n / e['wall']:.1f} | "
+            f"{stock['wall'] / e['wall']:.2f} | {g['calls'] / n:.2f} ({g['max_calls']}) "
+            f"| {cpu[0]} | {cpu[1]} | {cpu_ratio} | {rss} |"
+        )
     return lines
 
 
@@ -403,16 +503,20 @@ def group_table(rec: Mapping[str, Any]) -> list[str]:
     engines = rec["engines"]
     names = [n for n in engines if n != "stock tesseract"]
     stock = engines["stock tesseract"]["groups"]
-    head = "| group | pages | stock s/page | " + " | ".join(
-        f"{n} s/page | {n} × stock | {n} calls/page" for n in names) + " |"
+    head = (
+        "| group | pages | stock s/page | "
+        + " | ".join(f"{n} s/page | {n} × stock | {n} calls/page" for n in names)
+        + " |"
+    )
     lines = [head, "|" + "---|" * (3 + 3 * len(names))]
     for group, s in stock.items():
         row = f"| {group} | {s['pages']} | {s['seconds'] / s['pages']:.2f} |"
         for n in names:
             g = engines[n]["groups"][group]
             ratio = s["seconds"] / g["seconds"] if g["seconds"] else float("nan")
-            row += (f" {g['seconds'] / g['pages']:.2f} | {ratio:.2f} | "
-                    f"{g['calls'] / g['pages']:.2f} |")
+            row += (
+                f" {g['seconds'] / g['pages']:.2f} | {ratio:.2f} | {g['calls'] / g['pages']:.2f} |"
+            )
         lines.append(row)
     return lines
 
@@ -420,15 +524,21 @@ def group_table(rec: Mapping[str, Any]) -> list[str]:
 def accuracy_table(rec: Mapping[str, Any]) -> list[str]:
     engines = rec["engines"]
     names = list(engines)
-    lines = ["| group | " + " | ".join(f"{n} CER" for n in names) + " | " + " | ".join(
-        f"{n} flags" for n in names[1:]) + " |", "|" + "---|" * (2 * len(names))]
+    lines = [
+        "| group | "
+        + " | ".join(f"{n} CER" for n in names)
+        + " | "
+        + " | ".join(f"{n} flags" for n in names[1:])
+        + " |",
+        "|" + "---|" * (2 * len(names)),
+    ]
     for group in engines["stock tesseract"]["groups"]:
-        row = f"| {group} | " + " | ".join(pct(engines[n]["groups"][group]["cer"])
-                                          for n in names)
+        row = f"| {group} | " + " | ".join(pct(engines[n]["groups"][group]["cer"]) for n in names)
         for n in names[1:]:
             flags = engines[n]["groups"][group]["flags"]
-            row += f" | {sum(flags.values())}: " + (", ".join(
-                f"{FLAG_SHORT.get(k, k)} {v}" for k, v in sorted(flags.items())) or "0")
+            row += f" | {sum(flags.values())}: " + (
+                ", ".join(f"{FLAG_SHORT.get(k, k)} {v}" for k, v in sorted(flags.items())) or "0"
+            )
         lines.append(row + " |")
     return lines
 
@@ -439,11 +549,15 @@ def hostile_table(rec: Mapping[str, Any]) -> list[str]:
     if not names:
         return []
     engines = rec["engines"]
-    lines = ["| page | " + " | ".join(f"{n} s | {n} calls" for n in engines) + " | failed |",
-             "|" + "---|" * (2 + 2 * len(engines))]
+    lines = [
+        "| page | " + " | ".join(f"{n} s | {n} calls" for n in engines) + " | failed |",
+        "|" + "---|" * (2 + 2 * len(engines)),
+    ]
     for name in names:
-        cells = [f"{e['page_seconds'].get(name, 0.0):.1f} | {e['calls'].get(name, 0)}"
-                 for e in engines.values()]
+        cells = [
+            f"{e['page_seconds'].get(name, 0.0):.1f} | {e['calls'].get(name, 0)}"
+            for e in engines.values()
+        ]
         failed = ", ".join(n for n, e in engines.items() if name in e["failed"]) or "–"
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {failed} |")
     return ["### Hostile pages", "", *lines, ""]
@@ -452,18 +566,26 @@ def hostile_table(rec: Mapping[str, Any]) -> list[str]:
 def stage_table(rec: Mapping[str, Any]) -> list[str]:
     engines = {n: e for n, e in rec["engines"].items() if n != "stock tesseract"}
     keys = list(dict.fromkeys(k for e in engines.values() for k in e["stages"]))
-    lines = ["| stage (s, summed over pages) | " + " | ".join(engines) + " |",
-             "|" + "---|" * (1 + len(engines))]
+    lines = [
+        "| stage (s, summed over pages) | " + " | ".join(engines) + " |",
+        "|" + "---|" * (1 + len(engines)),
+    ]
     for key in keys:
-        lines.append(f"| {key} | " + " | ".join(f"{e['stages'].get(key, 0.0):.1f}"
-                                                for e in engines.values()) + " |")
+        lines.append(
+            f"| {key} | "
+            + " | ".join(f"{e['stages'].get(key, 0.0):.1f}" for e in engines.values())
+            + " |"
+        )
     return lines
 
 
 def history_table(records: Sequence[Mapping[str, Any]]) -> list[str]:
-    lines = ["| run | commit | pages | stock pages/min | ocr run pages/min | × stock (all) | "
-             "× stock (CPU) | × stock (heavy, s/page) | × stock (real, s/page) | calls/page | "
-             "CER ocr run (all) | flags | peak worker RSS MiB |", "|" + "---|" * 13]
+    lines = [
+        "| run | commit | pages | stock pages/min | ocr run pages/min | × stock (all) | "
+        "× stock (CPU) | × stock (heavy, s/page) | × stock (real, s/page) | calls/page | "
+        "CER ocr run (all) | flags | peak worker RSS MiB |",
+        "|" + "---|" * 13,
+    ]
     for rec in records:
         stock, ours = rec["engines"]["stock tesseract"], rec["engines"]["ocr run"]
         n = stock["groups"]["all"]["pages"]
@@ -474,38 +596,69 @@ def history_table(records: Sequence[Mapping[str, Any]]) -> list[str]:
             return f"{s['groups'][group]['seconds'] / o['groups'][group]['seconds']:.2f}"
 
         flags = sum(ours["groups"]["all"]["flags"].values())
-        used = [sum(e["process"].get(k, 0.0) for k in ("main_cpu", "children_cpu"))
-                for e in (stock, ours)]
+        used = [
+            sum(e["process"].get(k, 0.0) for k in ("main_cpu", "children_cpu"))
+            for e in (stock, ours)
+        ]
         cpu = f"{used[0] / used[1]:.2f}" if all(used) else "–"
-        lines.append(f"| {rec['label']} | {rec['commit']} | {n} | {60 * n / stock['wall']:.1f} | "
-                     f"{60 * n / ours['wall']:.1f} | {stock['wall'] / ours['wall']:.2f} | {cpu} | "
-                     f"{ratio('heavy')} | {ratio('real')} | "
-                     f"{ours['groups']['all']['calls'] / n:.2f} | "
-                     f"{pct(ours['groups']['all']['cer'])} | {flags} | "
-                     f"{ours['process'].get('worker_rss_mib', 0):.0f} |")
+        lines.append(
+            f"| {rec['label']} | {rec['commit']} | {n} | {60 * n / stock['wall']:.1f} | "
+            f"{60 * n / ours['wall']:.1f} | {stock['wall'] / ours['wall']:.2f} | {cpu} | "
+            f"{ratio('heavy')} | {ratio('real')} | "
+            f"{ours['groups']['all']['calls'] / n:.2f} | "
+            f"{pct(ours['groups']['all']['cer'])} | {flags} | "
+            f"{ours['process'].get('worker_rss_mib', 0):.0f} |"
+        )
     return lines
 
 
 def markdown(records: Sequence[Mapping[str, Any]]) -> str:
     latest = records[-1]
-    out = ["# Throughput: `ocr run` beside stock tesseract", "",
-           f"Reproduce: `{latest['command']}` (figures of every run: bench/throughput_runs/).", "",
-           __doc__.split("\n\n", 2)[2].strip(), "",
-           "× stock is stock's time over ours (1.00: as fast as stock; the target is ≥ 0.85 over "
-           "all pages, ≥ 0.7 on heavy pages). Per group it compares seconds per page: stock's "
-           "tesseract process per page against the page's worker stages plus its document's "
-           "finishing in the main process (each benchmark page is its own document). The machine "
-           "is noisy (2 cores shared with other agents): compare figures of the same run.", "",
-           "## Runs, oldest first", "", *history_table(records), ""]
+    out = [
+        "# Throughput: `ocr run` beside stock tesseract",
+        "",
+        f"Reproduce: `{latest['command']}` (figures of every run: bench/throughput_runs/).",
+        "",
+        __doc__.split("\n\n", 2)[2].strip(),
+        "",
+        "× stock is stock's time over ours (1.00: as fast as stock; the target is ≥ 0.85 over "
+        "all pages, ≥ 0.7 on heavy pages). Per group it compares seconds per page: stock's "
+        "tesseract process per page against the page's worker stages plus its document's "
+        "finishing in the main process (each benchmark page is its own document). The machine "
+        "is noisy (2 cores shared with other agents): compare figures of the same run.",
+        "",
+        "## Runs, oldest first",
+        "",
+        *history_table(records),
+        "",
+    ]
     notes = RUNS / "NOTES.md"  # what the figures say, written after looking at them
     if notes.is_file():
         out += [notes.read_text(encoding="utf-8").strip(), ""]
     for rec in reversed(records):
-        out += [f"## Run '{rec['label']}' (commit {rec['commit']}, {rec['date']} UTC)", "",
-                f"Command: `{rec['command']}`", "", "### Whole run", "", *throughput_table(rec),
-                "", "### Per group", "", *group_table(rec), "", "### Accuracy and flags", "",
-                *accuracy_table(rec), "", *hostile_table(rec), "### Stages", "",
-                *stage_table(rec), ""]
+        out += [
+            f"## Run '{rec['label']}' (commit {rec['commit']}, {rec['date']} UTC)",
+            "",
+            f"Command: `{rec['command']}`",
+            "",
+            "### Whole run",
+            "",
+            *throughput_table(rec),
+            "",
+            "### Per group",
+            "",
+            *group_table(rec),
+            "",
+            "### Accuracy and flags",
+            "",
+            *accuracy_table(rec),
+            "",
+            *hostile_table(rec),
+            "### Stages",
+            "",
+            *stage_table(rec),
+            "",
+        ]
     return "\n".join(out)
 
 
@@ -517,6 +670,7 @@ def load_records(order: Sequence[str]) -> list[dict[str, Any]]:
 
 # --- main ----------------------------------------------------------------------------------------
 
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["child"]:
@@ -527,8 +681,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--hostile", action="store_true", help="add the hostile pages")
     parser.add_argument("--no-real", action="store_true")
-    parser.add_argument("--order", nargs="*", default=["before"],
-                        help="labels shown first in the history table, in this order")
+    parser.add_argument(
+        "--order",
+        nargs="*",
+        default=["before"],
+        help="labels shown first in the history table, in this order",
+    )
     parser.add_argument("--render", action="store_true", help="only rewrite the markdown")
     args = parser.parse_args(argv)
     if args.render:
@@ -539,19 +697,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     inputs, _, _ = link_inputs(pages, WORK)
     engines: list[tuple[str, Path | None]] = [("stock tesseract", None), ("ocr run", ROOT)]
     if args.baseline:
-        engines.append((f"ocr run @{args.baseline}",
-                        export_source(args.baseline, WORK / f"src-{args.baseline}")))
+        engines.append(
+            (
+                f"ocr run @{args.baseline}",
+                export_source(args.baseline, WORK / f"src-{args.baseline}"),
+            )
+        )
     totals: dict[str, EngineRun] = {}
     for round_ in range(args.rounds):
         for name, source in engines if round_ % 2 == 0 else engines[::-1]:
             print(f"round {round_ + 1}: {name}", file=sys.stderr, flush=True)
-            run = run_stock(pages, inputs) if source is None else run_ours(
-                pages, WORK, engine=name, source=source)
+            run = (
+                run_stock(pages, inputs)
+                if source is None
+                else run_ours(pages, WORK, engine=name, source=source)
+            )
             print(f"  {run.wall:.1f} s", file=sys.stderr, flush=True)
             totals[name] = merge(totals.get(name), run)
     cmd = ["bench/bench_throughput.py", *argv]
-    record = run_record(pages, [totals[n] for n, _ in engines], label=args.label,
-                        argv=[".venv/bin/python", *cmd])
+    record = run_record(
+        pages, [totals[n] for n, _ in engines], label=args.label, argv=[".venv/bin/python", *cmd]
+    )
     RUNS.mkdir(parents=True, exist_ok=True)
     (RUNS / f"{args.label}.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
     RESULTS.write_text(markdown(load_records(args.order)) + "\n", encoding="utf-8")

@@ -48,22 +48,44 @@ def ensure_pages(spec: SynthSet, *, workers: int = 2, work: Path = WORK) -> list
     images = folder / "images"
     if not (images / "manifest.json").is_file():
         shutil.rmtree(images, ignore_errors=True)
-        generate_set(images, pages=spec.pages, seed=spec.seed, workers=workers,
-                     plans=spec.plans(), progress=lambda m: print(spec.name, m, flush=True))
+        generate_set(
+            images,
+            pages=spec.pages,
+            seed=spec.seed,
+            workers=workers,
+            plans=spec.plans(),
+            progress=lambda m: print(spec.name, m, flush=True),
+        )
     manifest = json.loads((images / "manifest.json").read_text(encoding="utf-8"))
-    read = _pipeline_texts([images / i["image"] for i in manifest["items"]], workers=workers,
-                           work=folder / "pipeline")
-    records = [{"name": i["name"], "level": i["level"], "font": i["font"],
-                "variant": i["variant"],
-                "truth": (images / i["gt"]).read_text(encoding="utf-8"),
-                **read[i["image"]]} for i in manifest["items"]]
+    read = _pipeline_texts(
+        [images / i["image"] for i in manifest["items"]], workers=workers, work=folder / "pipeline"
+    )
+    records = [
+        {
+            "name": i["name"],
+            "level": i["level"],
+            "font": i["font"],
+            "variant": i["variant"],
+            "truth": (images / i["gt"]).read_text(encoding="utf-8"),
+            **read[i["image"]],
+        }
+        for i in manifest["items"]
+    ]
     cache.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     return [_page(r) for r in records]
 
 
 def _page(r: dict) -> OcrPage:
-    return OcrPage(r["name"], r["level"], r["font"], r["variant"], r["truth"], r["text"],
-                   tuple(r["choices"]), tuple(tuple(b) for b in r["boxes"]))
+    return OcrPage(
+        r["name"],
+        r["level"],
+        r["font"],
+        r["variant"],
+        r["truth"],
+        r["text"],
+        tuple(r["choices"]),
+        tuple(tuple(b) for b in r["boxes"]),
+    )
 
 
 def _pipeline_texts(images: list[Path], *, workers: int, work: Path) -> dict[str, dict]:
@@ -74,8 +96,15 @@ def _pipeline_texts(images: list[Path], *, workers: int, work: Path) -> dict[str
     from ocr.settings import load_settings
     from ocr.tesseract import read_choices, read_words, words_to_text
 
-    settings = load_settings(None, output_dir=work, workers=workers, detectors=[],
-                             read_stamps=False, formats=["txt", "tsv"], correction="suggest")
+    settings = load_settings(
+        None,
+        output_dir=work,
+        workers=workers,
+        detectors=[],
+        read_stamps=False,
+        formats=["txt", "tsv"],
+        correction="suggest",
+    )
     planned, _, failures = plan_batch(images, settings=settings)
     out: dict[str, dict] = {}
     for page in iter_processed(planned, settings):
@@ -85,15 +114,16 @@ def _pipeline_texts(images: list[Path], *, workers: int, work: Path) -> dict[str
         path = page.ocr.outputs.get("choices")
         words = read_words(page.ocr.tsv)
         out[page.job.scan.path.name] = {
-            "text": words_to_text(words).text, "choices": read_choices(path) if path else [],
-            "boxes": [[w.box.left, w.box.top, w.box.width, w.box.height] for w in words]}
+            "text": words_to_text(words).text,
+            "choices": read_choices(path) if path else [],
+            "boxes": [[w.box.left, w.box.top, w.box.width, w.box.height] for w in words],
+        }
     if failures:
         raise SystemExit(f"OCR failed: {failures}")
     return out
 
 
-def line_ocr(images: Sequence[Path], *, language: str, psm: int, work: Path = WORK
-             ) -> list[str]:
+def line_ocr(images: Sequence[Path], *, language: str, psm: int, work: Path = WORK) -> list[str]:
     """Plain tesseract text of each image (one thread each), cached by the image's checksum."""
     cache = work / "lines"
     cache.mkdir(parents=True, exist_ok=True)
@@ -103,9 +133,13 @@ def line_ocr(images: Sequence[Path], *, language: str, psm: int, work: Path = WO
         path = cache / f"{digest}-{language}-{psm}.txt"
         if not path.is_file():
             env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-            done = subprocess.run(["tesseract", str(image), "stdout", "-l", language, "--psm",
-                                   str(psm)], capture_output=True, text=True, env=env,
-                                  check=True)
+            done = subprocess.run(
+                ["tesseract", str(image), "stdout", "-l", language, "--psm", str(psm)],
+                capture_output=True,
+                text=True,
+                env=env,
+                check=True,
+            )
             path.write_text(done.stdout, encoding="utf-8")
         out.append(path.read_text(encoding="utf-8"))
     return out

@@ -41,8 +41,9 @@ class Truth:
         t0, t1 = self.to_truth[start], self.to_truth[end]
         if t1 <= t0:
             return ""
-        return fold(_core_text(" ".join(self.truth[s:e] for s, e in self.words
-                                        if s < t1 and t0 < e)))
+        return fold(
+            _core_text(" ".join(self.truth[s:e] for s, e in self.words if s < t1 and t0 < e))
+        )
 
 
 def _read(pages: Iterable[OcrPage]) -> Iterator[tuple[OcrPage, dict, Layout | None]]:
@@ -71,23 +72,31 @@ def other_examples(pages: Iterable[OcrPage], calibration: Calibration) -> list[E
     return out
 
 
-def right_examples(pages: Iterable[OcrPage], calibration: Calibration, *,
-                   settings: CorrectionSettings | None = None) -> list[Example]:
+def right_examples(
+    pages: Iterable[OcrPage],
+    calibration: Calibration,
+    *,
+    settings: CorrectionSettings | None = None,
+) -> list[Example]:
     """Every suggestion's best reading, labelled by whether it is the truth."""
     out = []
     for p, choices, layout in _read(pages):
-        page = make_page(p.text, choices=choices, layout=layout, calibration=calibration,
-                         settings=settings)
+        page = make_page(
+            p.text, choices=choices, layout=layout, calibration=calibration, settings=settings
+        )
         found = [s for s in _all_suggestions(page)[0] if s.best is not None and s.features]
         _, changes = _rewrite(p.text, [(s, s.best) for s in found])  # each judged alone
         verdicts = judged_changes(p.truth, Correction(p.text, p.text, tuple(changes), 0.0))
-        out += [Example(p.name, dict(s.features), v == "right")
-                for s, (v, *_) in zip(found, verdicts, strict=True)]
+        out += [
+            Example(p.name, dict(s.features), v == "right")
+            for s, (v, *_) in zip(found, verdicts, strict=True)
+        ]
     return out
 
 
-def fit_logistic(rows: Sequence[Example], names: Sequence[str], *, ridge: float = 1.0,
-                 steps: int = 50) -> dict[str, float]:
+def fit_logistic(
+    rows: Sequence[Example], names: Sequence[str], *, ridge: float = 1.0, steps: int = 50
+) -> dict[str, float]:
     """Weights (``bias`` and one per name) maximising the penalised likelihood."""
     x = np.array([[1.0, *(r.features.get(n, 0.0) for n in names)] for r in rows])
     y = np.array([float(r.label) for r in rows])
@@ -106,12 +115,14 @@ def fit_logistic(rows: Sequence[Example], names: Sequence[str], *, ridge: float 
 
 
 def predict(weights: dict[str, float], row: dict[str, float]) -> float:
-    return sigmoid(weights[BIAS] + sum(v * row.get(k, 0.0) for k, v in weights.items()
-                                       if k != BIAS))
+    return sigmoid(
+        weights[BIAS] + sum(v * row.get(k, 0.0) for k, v in weights.items() if k != BIAS)
+    )
 
 
-def out_of_fold(rows: Sequence[Example], names: Sequence[str], *, folds: int = 4,
-                ridge: float = 1.0) -> list[float]:
+def out_of_fold(
+    rows: Sequence[Example], names: Sequence[str], *, folds: int = 4, ridge: float = 1.0
+) -> list[float]:
     """Each row's prediction by a model fitted without its page's fold."""
     pages = sorted({r.page for r in rows})
     fold_of = {p: i % folds for i, p in enumerate(pages)}
@@ -125,8 +136,11 @@ def out_of_fold(rows: Sequence[Example], names: Sequence[str], *, folds: int = 4
     return preds
 
 
-def reliability(preds: Sequence[float], labels: Sequence[bool],
-                edges: Sequence[float] = (0.0, 0.5, 0.8, 0.9, 0.95, 0.98, 1.0001)) -> list[str]:
+def reliability(
+    preds: Sequence[float],
+    labels: Sequence[bool],
+    edges: Sequence[float] = (0.0, 0.5, 0.8, 0.9, 0.95, 0.98, 1.0001),
+) -> list[str]:
     """A table: predicted probability bins, rows, mean prediction, observed rate."""
     lines = ["| predicted | rows | mean predicted | observed |", "|---|---|---|---|"]
     for lo, hi in zip(edges, edges[1:], strict=False):
@@ -141,12 +155,14 @@ def reliability(preds: Sequence[float], labels: Sequence[bool],
 
 def log_loss(preds: Sequence[float], labels: Sequence[bool]) -> float:
     eps = 1e-6
-    return -sum(math.log(max(p if y else 1 - p, eps)) for p, y in zip(preds, labels,
-                                                                       strict=True)) / len(preds)
+    return -sum(
+        math.log(max(p if y else 1 - p, eps)) for p, y in zip(preds, labels, strict=True)
+    ) / len(preds)
 
 
-def scored(pages: Iterable[OcrPage], settings: CorrectionSettings | None = None
-           ) -> tuple[list[float], list[bool]]:
+def scored(
+    pages: Iterable[OcrPage], settings: CorrectionSettings | None = None
+) -> tuple[list[float], list[bool]]:
     """Every suggestion's best reading on pages read with their choices and boxes: its
     (calibrated) score and whether it is right, as the benchmark judges it."""
     scores: list[float] = []

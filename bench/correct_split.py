@@ -11,9 +11,18 @@ from ocr.synth.levels import LEVELS, Variant
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 KOMI = SHARED / "realdata" / "komi-vyl-tujod-1939" / "1939_09"
 EHRI = SHARED / "realdata" / "ehri-typewritten-diplomatic" / "english"
-COMPOSED = tuple(f"composed-{k}.txt" for k in (
-    "harvest", "inspections", "minutes", "orders", "plan-reports", "references",
-    "supply-letters"))
+COMPOSED = tuple(
+    f"composed-{k}.txt"
+    for k in (
+        "harvest",
+        "inspections",
+        "minutes",
+        "orders",
+        "plan-reports",
+        "references",
+        "supply-letters",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -31,9 +40,16 @@ class SynthSet:
 
     def plans(self) -> list[PagePlan]:
         """The pages, levels in turn (clean, light, medium, heavy), none stamped."""
-        return plan_set(pages=self.pages, seed=self.seed, levels=self.levels, fonts=self.fonts,
-                        sources=self.sources, variants=self.variants, stamped=False,
-                        dpi=self.dpi)
+        return plan_set(
+            pages=self.pages,
+            seed=self.seed,
+            levels=self.levels,
+            fonts=self.fonts,
+            sources=self.sources,
+            variants=self.variants,
+            stamped=False,
+            dpi=self.dpi,
+        )
 
 
 TUNING_FONTS = ("freemono", "ptmono", "cmu-typewriter", "freemono-bold")
@@ -49,27 +65,47 @@ CALIBRATE = SynthSet("calibrate", 7202, 48, TUNING_SOURCES, TUNING_FONTS, TUNING
 # JPEG, never thresholded): they give tuning pages read badly enough to teach when the truth is
 # outside the readings considered, without tuning on the sealed sets' damage.
 FIT_MORE = SynthSet("fit-more", 7103, 96, TUNING_SOURCES, TUNING_FONTS, TUNING_VARIANTS)
-FIT_LOWRES = SynthSet("fit-lowres", 7104, 48, TUNING_SOURCES, TUNING_FONTS, TUNING_VARIANTS,
-                      dpi=150)
-CALIBRATE_MORE = SynthSet("calibrate-more", 7203, 48, TUNING_SOURCES, TUNING_FONTS,
-                          TUNING_VARIANTS)
-CALIBRATE_LOWRES = SynthSet("calibrate-lowres", 7205, 48, TUNING_SOURCES, TUNING_FONTS,
-                            TUNING_VARIANTS, dpi=200)
+FIT_LOWRES = SynthSet(
+    "fit-lowres", 7104, 48, TUNING_SOURCES, TUNING_FONTS, TUNING_VARIANTS, dpi=150
+)
+CALIBRATE_MORE = SynthSet("calibrate-more", 7203, 48, TUNING_SOURCES, TUNING_FONTS, TUNING_VARIANTS)
+CALIBRATE_LOWRES = SynthSet(
+    "calibrate-lowres", 7205, 48, TUNING_SOURCES, TUNING_FONTS, TUNING_VARIANTS, dpi=200
+)
 FIT_SETS = (FIT, FIT_MORE, FIT_LOWRES)
 CALIBRATE_SETS = (CALIBRATE, CALIBRATE_MORE, CALIBRATE_LOWRES)
 # Sealed set A: reported. Texts, two faces and the bilevel scan are never used in tuning.
-SEALED = SynthSet("sealed-a", 8303, 48, ("notes.txt", "foreign.txt", "reports.txt"),
-                  ("dejavu-mono", "ptmono-bold"), ("colour", "grey", "bilevel"))
+SEALED = SynthSet(
+    "sealed-a",
+    8303,
+    48,
+    ("notes.txt", "foreign.txt", "reports.txt"),
+    ("dejavu-mono", "ptmono-bold"),
+    ("colour", "grey", "bilevel"),
+)
 # Sealed set B: kept for the round after A was spent; first generated and read once at the end
 # of round 18b, after every tuning decision (bench/results_correct.md says when).
-SEALED_NEXT = SynthSet("sealed-b", 9404, 48, ("letters.txt", "ivanov-1955.txt"),
-                       ("cmu-typewriter-slanted", "dejavu-mono"), ("bilevel", "colour"))
+SEALED_NEXT = SynthSet(
+    "sealed-b",
+    9404,
+    48,
+    ("letters.txt", "ivanov-1955.txt"),
+    ("cmu-typewriter-slanted", "dejavu-mono"),
+    ("bilevel", "colour"),
+)
 # Sealed set C: the next round's; a specification only, never generated, read or scored. The
 # corpus has no text left that neither tuning nor a sealed set used: B's texts are reused (read
 # once, never tuned on) with a new seed, another pairing of faces and a resolution tuning never
 # had; a text written for it before the next round's tuning starts would be better still.
-SEALED_C = SynthSet("sealed-c", 10505, 48, ("letters.txt", "ivanov-1955.txt"),
-                    ("ptmono-bold", "cmu-typewriter-slanted"), ("grey", "bilevel"), dpi=240)
+SEALED_C = SynthSet(
+    "sealed-c",
+    10505,
+    48,
+    ("letters.txt", "ivanov-1955.txt"),
+    ("ptmono-bold", "cmu-typewriter-slanted"),
+    ("grey", "bilevel"),
+    dpi=240,
+)
 # Real Komi print lines: folder 0100 feeds the channel and the language gate; 0200 is sealed.
 KOMI_TUNING = KOMI / "0100"
 KOMI_SEALED = KOMI / "0200"

@@ -59,6 +59,7 @@ def _file(data: bytes, name: str) -> Path:
 
 # --- targets: each takes one input and returns, or raises an OcrError ----------------------------
 
+
 def reference(data: bytes) -> None:
     from ocr.textio import reference_from_bytes
 
@@ -91,8 +92,9 @@ def regions(data: bytes) -> None:
     from ocr.review.export import detected_graphics
     from ocr.tesseract import words_to_text
 
-    page = OcrPage(1, words_to_text([]), 100, 100, WORK / "p001.tsv", None,
-                   _file(data, "p001.regions.json"))
+    page = OcrPage(
+        1, words_to_text([]), 100, 100, WORK / "p001.tsv", None, _file(data, "p001.regions.json")
+    )
     detected_graphics(page)
 
 
@@ -113,8 +115,9 @@ class ReviewApp:
 
         self.sample = make_sample(Path(tempfile.mkdtemp(prefix="ocr-fuzz-app-")))
         app = create_app(self.sample.url, self.sample.out, None)
-        self.client = TestClient(app, base_url=ORIGIN, raise_server_exceptions=False,
-                                 headers={"Origin": ORIGIN})
+        self.client = TestClient(
+            app, base_url=ORIGIN, raise_server_exceptions=False, headers={"Origin": ORIGIN}
+        )
         self.token = csrf(self.client)
 
     def __call__(self, data: bytes) -> None:
@@ -123,27 +126,34 @@ class ReviewApp:
         params = json.loads(data)
         item = quote(str(params.pop("item")), safe="")
         form = {**params.pop("form"), "csrf_token": self.token}
-        answers = [self.client.get(f"/flags/{item}", params=params),
-                   self.client.get(f"/documents/{item}", params=params),
-                   self.client.get("/queue", params=params),
-                   self.client.get(f"/files/{item}"),
-                   self.client.post(f"/flags/{item}/decide", data=form, params=params,
-                                    follow_redirects=False)]
+        answers = [
+            self.client.get(f"/flags/{item}", params=params),
+            self.client.get(f"/documents/{item}", params=params),
+            self.client.get("/queue", params=params),
+            self.client.get(f"/files/{item}"),
+            self.client.post(
+                f"/flags/{item}/decide", data=form, params=params, follow_redirects=False
+            ),
+        ]
         bad = [r for r in answers if r.status_code >= 500]
         if bad:
-            raise RuntimeError(f"{bad[0].request.method} {bad[0].request.url}: "
-                               f"{bad[0].status_code}")
+            raise RuntimeError(
+                f"{bad[0].request.method} {bad[0].request.url}: {bad[0].status_code}"
+            )
 
 
 def _app_inputs() -> st.SearchStrategy[bytes]:
     text = st.one_of(st.text(max_size=24), st.integers().map(str))
     item = st.one_of(st.integers(), st.integers(min_value=2**62, max_value=2**80), text)
-    form = st.fixed_dictionaries({"version": text, "action": text, "reviewer": text,
-                                  "text": text})
-    params = st.dictionaries(st.sampled_from(("run", "document", "type", "status", "offset",
-                                              "flow_run")), text, max_size=4)
+    form = st.fixed_dictionaries({"version": text, "action": text, "reviewer": text, "text": text})
+    params = st.dictionaries(
+        st.sampled_from(("run", "document", "type", "status", "offset", "flow_run")),
+        text,
+        max_size=4,
+    )
     return st.tuples(item, form, params).map(
-        lambda t: json.dumps({"item": t[0], "form": t[1], **t[2]}).encode())
+        lambda t: json.dumps({"item": t[0], "form": t[1], **t[2]}).encode()
+    )
 
 
 def _seeded(files: list[Path]) -> st.SearchStrategy[bytes]:
@@ -154,28 +164,58 @@ def _seeded(files: list[Path]) -> st.SearchStrategy[bytes]:
 
 def targets() -> dict[str, tuple[Callable[[bytes], None], st.SearchStrategy[bytes]]]:
     seeds = seed_files()
-    toml = st.sampled_from([b'[ocr]\nlanguages = "rus"\ndpi = 300\n',
-                            (ROOT / "ocr.toml").read_bytes()]).flatmap(mutated)
-    regions_seed = json.dumps([{"type": "stamp", "box": [1, 2, 3, 4], "polygon": [[1, 2]],
-                                "score": 0.5, "reason": "r", "colour": "violet",
-                                "source": "colour", "text": "МИД", "detail": {}}]).encode()
+    toml = st.sampled_from(
+        [b'[ocr]\nlanguages = "rus"\ndpi = 300\n', (ROOT / "ocr.toml").read_bytes()]
+    ).flatmap(mutated)
+    regions_seed = json.dumps(
+        [
+            {
+                "type": "stamp",
+                "box": [1, 2, 3, 4],
+                "polygon": [[1, 2]],
+                "score": 0.5,
+                "reason": "r",
+                "colour": "violet",
+                "source": "colour",
+                "text": "МИД",
+                "detail": {},
+            }
+        ]
+    ).encode()
     return {
-        "reference (text decoding)": (reference, st.one_of(
-            st.binary(max_size=4096), _seeded(seeds["reference"]))),
-        "ALTO / PAGE / hOCR": (alto_page_hocr, st.one_of(
-            markup(), _seeded(seeds["markup"]), st.binary(max_size=512).map(lambda b: b"<" + b))),
+        "reference (text decoding)": (
+            reference,
+            st.one_of(st.binary(max_size=4096), _seeded(seeds["reference"])),
+        ),
+        "ALTO / PAGE / hOCR": (
+            alto_page_hocr,
+            st.one_of(
+                markup(), _seeded(seeds["markup"]), st.binary(max_size=512).map(lambda b: b"<" + b)
+            ),
+        ),
         "scan loader (PNG/JPEG/TIFF/PDF)": (scan, _seeded(seeds["scan"])),
-        "stage manifest": (manifest, st.one_of(st.binary(max_size=512), st.just(
-            b'{"key": "key", "rows": 1}').flatmap(mutated))),
-        "detected regions (regions.json)": (regions, st.one_of(
-            st.binary(max_size=512), st.just(regions_seed).flatmap(mutated))),
+        "stage manifest": (
+            manifest,
+            st.one_of(
+                st.binary(max_size=512), st.just(b'{"key": "key", "rows": 1}').flatmap(mutated)
+            ),
+        ),
+        "detected regions (regions.json)": (
+            regions,
+            st.one_of(st.binary(max_size=512), st.just(regions_seed).flatmap(mutated)),
+        ),
         "settings file (TOML)": (settings_file, st.one_of(st.binary(max_size=512), toml)),
         "review app (ids, queries, forms)": (ReviewApp(), _app_inputs()),
     }
 
 
-def _run_target(name: str, target: Callable[[bytes], None], inputs: st.SearchStrategy[bytes],
-                seconds: float, seed: int) -> Tally:
+def _run_target(
+    name: str,
+    target: Callable[[bytes], None],
+    inputs: st.SearchStrategy[bytes],
+    seconds: float,
+    seed: int,
+) -> Tally:
     tally = Tally()
     deadline = time.monotonic() + seconds
 
@@ -202,8 +242,13 @@ def _run_target(name: str, target: Callable[[bytes], None], inputs: st.SearchStr
     run = 0
     while time.monotonic() < deadline:
         run += 1
-        check = settings(max_examples=200, deadline=None, database=None,
-                         phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+        check = settings(
+            max_examples=200,
+            deadline=None,
+            database=None,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         given_seed(seed * 1000 + run)(check(given(inputs)(once)))()
     return tally
 
@@ -212,15 +257,20 @@ def report(tallies: dict[str, Tally], seconds: float, seed: int) -> str:
     total = sum(t.inputs for t in tallies.values())
     crashes = sum(sum(t.crashes.values()) for t in tallies.values())
     lines = [
-        "# Fuzz campaign (bench/fuzz.py)", "",
+        "# Fuzz campaign (bench/fuzz.py)",
+        "",
         f"`.venv/bin/python bench/fuzz.py --seconds {seconds:g} --seed {seed}`: "
         f"{total:,} inputs over {len(tallies)} targets, {crashes:,} crash(es) "
-        "(an exception other than a typed OcrError, or a 5xx from the review app).", "",
-        "| target | inputs | results | typed errors | crashes |", "|---|---:|---:|---|---:|"]
+        "(an exception other than a typed OcrError, or a 5xx from the review app).",
+        "",
+        "| target | inputs | results | typed errors | crashes |",
+        "|---|---:|---:|---|---:|",
+    ]
     for name, t in tallies.items():
         typed = ", ".join(f"{k} {v}" for k, v in t.typed.most_common(4)) or "–"
-        lines.append(f"| {name} | {t.inputs:,} | {t.results:,} | {typed} | "
-                     f"{sum(t.crashes.values()):,} |")
+        lines.append(
+            f"| {name} | {t.inputs:,} | {t.results:,} | {typed} | {sum(t.crashes.values()):,} |"
+        )
     for name, t in tallies.items():
         for key, example in t.examples.items():
             lines.append(f"\n- **{name}**: {key} ×{t.crashes[key]}: {example}")
@@ -242,7 +292,7 @@ def main() -> int:
         print(f"{name}: {t.inputs:,} inputs, {sum(t.crashes.values())} crash(es)", flush=True)
     text = report(tallies, args.seconds, args.seed)
     old = args.out.read_text(encoding="utf-8") if args.out.is_file() else ""
-    history = old[old.index(HISTORY):] if HISTORY in old else ""  # kept by hand, across runs
+    history = old[old.index(HISTORY) :] if HISTORY in old else ""  # kept by hand, across runs
     args.out.write_text(text + ("\n" + history if history else ""), encoding="utf-8")
     print(text)
     return 1 if any(t.crashes for t in tallies.values()) else 0

@@ -54,13 +54,23 @@ class TuningPage:
 
 
 def tuning_pages(synth: Path | None) -> list[TuningPage]:
-    pages = [TuningPage(p.name, p.image, p.language, p.truth, p.group)
-             for p in real_pages() if p.split == "tuning"]
+    pages = [
+        TuningPage(p.name, p.image, p.language, p.truth, p.group)
+        for p in real_pages()
+        if p.split == "tuning"
+    ]
     if synth is not None and (synth / "manifest.json").is_file():
         manifest = json.loads((synth / "manifest.json").read_text(encoding="utf-8"))
-        pages += [TuningPage(i["name"], synth / i["image"], "rus",
-                             (synth / i["gt"]).read_text(encoding="utf-8"), f"synth-{i['level']}")
-                  for i in manifest["items"]]
+        pages += [
+            TuningPage(
+                i["name"],
+                synth / i["image"],
+                "rus",
+                (synth / i["gt"]).read_text(encoding="utf-8"),
+                f"synth-{i['level']}",
+            )
+            for i in manifest["items"]
+        ]
     return pages
 
 
@@ -96,15 +106,20 @@ def read_all(pages: Sequence[TuningPage], work: Path) -> None:
     def one(job: tuple[TuningPage, Path, Path, tuple[str, ...]]) -> None:
         page, image, base, args = job
         if not base.with_suffix(".tsv").is_file():
-            subprocess.run(["tesseract", str(image), str(base), "-l", page.language, *args,
-                            "txt", "tsv"], capture_output=True, env=env, check=False)
+            subprocess.run(
+                ["tesseract", str(image), str(base), "-l", page.language, *args, "txt", "tsv"],
+                capture_output=True,
+                env=env,
+                check=False,
+            )
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(one, jobs))
 
 
-def labelled_words(page: TuningPage, base: Path, *, dictionary: bool
-                   ) -> tuple[list[list[float]], list[int], list[int]]:
+def labelled_words(
+    page: TuningPage, base: Path, *, dictionary: bool
+) -> tuple[list[list[float]], list[int], list[int]]:
     """Features, right/wrong labels and lengths of a reading's words."""
     from ocr.quality import dictionary_languages, word_features
     from ocr.tesseract import read_words
@@ -133,8 +148,9 @@ def fit(features: np.ndarray, labels: np.ndarray, *, iterations: int = 40) -> np
     return w
 
 
-def dataset(pages: Sequence[TuningPage], work: Path, *, dictionary: bool
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def dataset(
+    pages: Sequence[TuningPage], work: Path, *, dictionary: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     xs, ys, groups = [], [], []
     for page in pages:
         for variant in VARIANTS:
@@ -145,27 +161,46 @@ def dataset(pages: Sequence[TuningPage], work: Path, *, dictionary: bool
     return np.asarray(xs, dtype=float), np.asarray(ys, dtype=float), np.asarray(groups)
 
 
-def write_model(weights: dict[str, np.ndarray], pages: Sequence[TuningPage], words: int,
-                choice: dict[str, float]) -> None:
+def write_model(
+    weights: dict[str, np.ndarray],
+    pages: Sequence[TuningPage],
+    words: int,
+    choice: dict[str, float],
+) -> None:
     from ocr.quality import FEATURES
 
     groups = sorted({p.group for p in pages})
-    models = {name: {"weights": [round(float(v), 4) for v in w[:-1]],
-                     "bias": round(float(w[-1]), 4)} for name, w in weights.items()}
-    choice_note = ("chosen from the grid printed by bench/learn_readings.py --grid on the same "
-                   "tuning pages: no page worse than stock by more than a point on any kind of "
-                   "page, then the fewest errors on the real pages, then on the synthetic ones, "
-                   "then the fewest readings; see bench/results_real.md")
-    data = {"features": list(FEATURES), "models": models,
-            "provenance": (f"bench/learn_readings.py on {time.strftime('%Y-%m-%d')}: {words} "
-                           f"words of {len(pages)} tuning pages ({', '.join(groups)}), readings "
-                           f"{', '.join(VARIANTS)}; right = in the page's reference tokens"),
-            "choice": {**choice, "provenance": choice_note}}
+    models = {
+        name: {"weights": [round(float(v), 4) for v in w[:-1]], "bias": round(float(w[-1]), 4)}
+        for name, w in weights.items()
+    }
+    choice_note = (
+        "chosen from the grid printed by bench/learn_readings.py --grid on the same "
+        "tuning pages: no page worse than stock by more than a point on any kind of "
+        "page, then the fewest errors on the real pages, then on the synthetic ones, "
+        "then the fewest readings; see bench/results_real.md"
+    )
+    data = {
+        "features": list(FEATURES),
+        "models": models,
+        "provenance": (
+            f"bench/learn_readings.py on {time.strftime('%Y-%m-%d')}: {words} "
+            f"words of {len(pages)} tuning pages ({', '.join(groups)}), readings "
+            f"{', '.join(VARIANTS)}; right = in the page's reference tokens"
+        ),
+        "choice": {**choice, "provenance": choice_note},
+    }
     lines = ["{", f' "features": {json.dumps(data["features"])},', ' "models": {']
-    lines += [f'  "{name}": {json.dumps(m)}{"," if i < len(models) - 1 else ""}'
-              for i, (name, m) in enumerate(models.items())]
-    lines += [" },", f' "provenance": {json.dumps(data["provenance"])},',
-              f' "choice": {json.dumps(data["choice"], ensure_ascii=False)}', "}"]
+    lines += [
+        f'  "{name}": {json.dumps(m)}{"," if i < len(models) - 1 else ""}'
+        for i, (name, m) in enumerate(models.items())
+    ]
+    lines += [
+        " },",
+        f' "provenance": {json.dumps(data["provenance"])},',
+        f' "choice": {json.dumps(data["choice"], ensure_ascii=False)}',
+        "}",
+    ]
     MODEL.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -189,12 +224,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, dictionary in (("with_dictionary", True), ("without_dictionary", False)):
         x, y, _ = dataset(pages, args.work, dictionary=dictionary)
         weights[name] = fit(x, y)
-        print(f"{name}: {len(y)} words, {y.mean():.1%} right, "
-              f"weights {np.round(weights[name], 3)}")
-    choice = {"doubt_rate": args.doubt_rate, "margin": args.margin,
-              "few_chars": args.few_chars, "frame_share": args.frame_share,
-              "min_chars": args.min_chars, "wrong_weight": args.wrong_weight,
-              "missing_weight": args.missing_weight}
+        print(f"{name}: {len(y)} words, {y.mean():.1%} right, weights {np.round(weights[name], 3)}")
+    choice = {
+        "doubt_rate": args.doubt_rate,
+        "margin": args.margin,
+        "few_chars": args.few_chars,
+        "frame_share": args.frame_share,
+        "min_chars": args.min_chars,
+        "wrong_weight": args.wrong_weight,
+        "missing_weight": args.missing_weight,
+    }
     if args.write:
         write_model(weights, pages, len(y), choice)
         print(f"written {MODEL.relative_to(ROOT)}")
@@ -207,9 +246,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def report_choices(pages: Sequence[TuningPage], work: Path) -> None:
     """Per page: both readings' net estimate and true CER (strict, whole page)."""
     for (name, variant), r in sorted(readouts(pages, work).items()):
-        print(f"{name[:42]:42} {variant:9} net {r.summary.net:7.0f} rate "
-              f"{r.summary.net_rate:5.2f} chars {r.summary.chars:5} blobs {r.ink_blobs:5} "
-              f"cer {r.errors / max(1, r.total):6.1%}")
+        print(
+            f"{name[:42]:42} {variant:9} net {r.summary.net:7.0f} rate "
+            f"{r.summary.net_rate:5.2f} chars {r.summary.chars:5} blobs {r.ink_blobs:5} "
+            f"cer {r.errors / max(1, r.total):6.1%}"
+        )
 
 
 def print_grid(pages: Sequence[TuningPage], work: Path, base: dict[str, float]) -> None:
@@ -222,13 +263,25 @@ def print_grid(pages: Sequence[TuningPage], work: Path, base: dict[str, float]) 
     for wrong, missing in ((1.0, 0.0), (1.0, 1.0), (0.5, 0.5), (0.5, 1.0), (0.25, 1.0)):
         for doubt in (0.5, 0.6, 0.7):
             for margin in (0.02, 0.05):
-                rules = ChoiceRules(doubt, base["few_chars"], base["frame_share"], margin,
-                                    int(base["min_chars"]), "grid", wrong, missing)
+                rules = ChoiceRules(
+                    doubt,
+                    base["few_chars"],
+                    base["frame_share"],
+                    margin,
+                    int(base["min_chars"]),
+                    "grid",
+                    wrong,
+                    missing,
+                )
                 table = simulate(pages, reads, rules=rules)
-                print(f"wrong {wrong:.2f} missing {missing:.2f} doubt {doubt:.2f} "
-                      f"margin {margin:.2f}  " + "  ".join(
-                          f"{kind}: {r[0]:.3f} worse {r[1]} better {r[2]} readings {r[3]:.2f}"
-                          for kind, r in sorted(table.items())))
+                print(
+                    f"wrong {wrong:.2f} missing {missing:.2f} doubt {doubt:.2f} "
+                    f"margin {margin:.2f}  "
+                    + "  ".join(
+                        f"{kind}: {r[0]:.3f} worse {r[1]} better {r[2]} readings {r[3]:.2f}"
+                        for kind, r in sorted(table.items())
+                    )
+                )
 
 
 @dataclass(frozen=True)
@@ -269,15 +322,16 @@ def readouts(pages: Sequence[TuningPage], work: Path) -> dict[tuple[str, str], R
             base = work / page.name / variant
             words = read_words(base.with_suffix(".tsv"))
             summary = summarise(variant, words, languages=page.language, psm=3, seconds=0.0)
-            score = score_page(page.name, page.truth,
-                               base.with_suffix(".txt").read_text(encoding="utf-8")).strict
-            out[(page.name, variant)] = Readout(summary, blobs, score.char_errors,
-                                                score.char_total)
+            score = score_page(
+                page.name, page.truth, base.with_suffix(".txt").read_text(encoding="utf-8")
+            ).strict
+            out[(page.name, variant)] = Readout(summary, blobs, score.char_errors, score.char_total)
     return out
 
 
-def simulate(pages: Sequence[TuningPage], reads: dict[tuple[str, str], Readout], *,
-             rules: Any) -> dict[str, tuple[float, int, int, float]]:
+def simulate(
+    pages: Sequence[TuningPage], reads: dict[tuple[str, str], Readout], *, rules: Any
+) -> dict[str, tuple[float, int, int, float]]:
     """Per kind of page (French, EHRI, synthetic): errors vs stock's, pages worse and better by
     more than a point, readings per page, choosing as ocr.readings.read_page does with
     ``rules`` (its doubt and better; the page's paper share is not part of it)."""
@@ -286,21 +340,33 @@ def simulate(pages: Sequence[TuningPage], reads: dict[tuple[str, str], Readout],
     table: dict[str, list[tuple[int, int, int, int]]] = {}
     for page in pages:
         first, second = reads[(page.name, "original")], reads[(page.name, "processed")]
-        doubtful = bool(doubt(first.summary, ink_blobs=first.ink_blobs, paper_share=1.0,
-                              rules=rules))
-        switch = doubtful and bool(better(first.summary, second.summary,
-                                          ink_blobs=first.ink_blobs, rules=rules))
+        doubtful = bool(
+            doubt(first.summary, ink_blobs=first.ink_blobs, paper_share=1.0, rules=rules)
+        )
+        switch = doubtful and bool(
+            better(first.summary, second.summary, ink_blobs=first.ink_blobs, rules=rules)
+        )
         kept = second if switch else first
-        kind = "synth" if page.group.startswith("synth") else \
-            "ehri" if page.name.startswith("EHRI") else "fr"
-        table.setdefault(kind, []).append((kept.errors, first.errors, first.total,
-                                           1 + int(doubtful)))
+        kind = (
+            "synth"
+            if page.group.startswith("synth")
+            else "ehri"
+            if page.name.startswith("EHRI")
+            else "fr"
+        )
+        table.setdefault(kind, []).append(
+            (kept.errors, first.errors, first.total, 1 + int(doubtful))
+        )
     out = {}
     for kind, rows in table.items():
         worse = sum(e > s + 0.01 * t for e, s, t, _ in rows)
         gained = sum(e < s - 0.01 * t for e, s, t, _ in rows)
-        out[kind] = (sum(r[0] for r in rows) / max(1, sum(r[1] for r in rows)), worse, gained,
-                     sum(r[3] for r in rows) / len(rows))
+        out[kind] = (
+            sum(r[0] for r in rows) / max(1, sum(r[1] for r in rows)),
+            worse,
+            gained,
+            sum(r[3] for r in rows) / len(rows),
+        )
     return out
 
 

@@ -40,17 +40,29 @@ class Case:
 def _synthetic(work: Path, *, seed: int) -> list[Case]:
     """Page 1 of `ocr synth --levels clean,heavy` is clean, page 2 heavy (with references)."""
     synth = work / "synth"
-    subprocess.run([str(Path(sys.executable).parent / "ocr"), "synth", "--out", str(synth),
-                    "--pages", "2", "--seed", str(seed), "--levels", "clean,heavy"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            str(Path(sys.executable).parent / "ocr"),
+            "synth",
+            "--out",
+            str(synth),
+            "--pages",
+            "2",
+            "--seed",
+            str(seed),
+            "--levels",
+            "clean,heavy",
+        ],
+        check=True,
+        capture_output=True,
+    )
     cases = []
     for scan, name in zip(sorted(synth.glob("synth-*.jpg")), ("clean", "heavy"), strict=True):
         folder = work / name
         folder.mkdir()
         shutil.copy(scan, folder / scan.name)
         shutil.copy(scan.with_name(f"{scan.stem}.gt.txt"), folder / f"{scan.stem}.gt.txt")
-        cases.append(Case(name, f"synthetic page, seed {seed}: {scan.name}", folder, folder,
-                          "rus"))
+        cases.append(Case(name, f"synthetic page, seed {seed}: {scan.name}", folder, folder, "rus"))
     return cases
 
 
@@ -79,8 +91,9 @@ def profile_case(case: Case, work: Path) -> str:
     from ocr.batch import run_batch
     from ocr.settings import load_settings
 
-    settings = load_settings(None, output_dir=work / f"out-{case.name}", workers=1,
-                             languages=case.languages)
+    settings = load_settings(
+        None, output_dir=work / f"out-{case.name}", workers=1, languages=case.languages
+    )
     profile = cProfile.Profile()
     start = time.perf_counter()
     profile.enable()
@@ -88,14 +101,24 @@ def profile_case(case: Case, work: Path) -> str:
     profile.disable()
     wall = time.perf_counter() - start
     stages = ", ".join(f"{k} {v:.2f}" for k, v in result.summary["stage_seconds"].items())
-    return "\n".join([
-        f"# {case.name}: {case.what}",
-        f"# `ocr run` defaults (correction {settings.correction}), 1 worker in process, "
-        f"{result.pages_done} page(s), {wall:.1f} s wall under the profiler",
-        f"# seconds per stage: {stages}",
-        "# (tesseract runs as a child process: its time shows as waiting in subprocess calls)",
-        "", f"## top {TOP} by cumulative time", "", _top(profile, "cumulative"),
-        "", f"## top {TOP} by own time (tottime)", "", _top(profile, "tottime"), ""])
+    return "\n".join(
+        [
+            f"# {case.name}: {case.what}",
+            f"# `ocr run` defaults (correction {settings.correction}), 1 worker in process, "
+            f"{result.pages_done} page(s), {wall:.1f} s wall under the profiler",
+            f"# seconds per stage: {stages}",
+            "# (tesseract runs as a child process: its time shows as waiting in subprocess calls)",
+            "",
+            f"## top {TOP} by cumulative time",
+            "",
+            _top(profile, "cumulative"),
+            "",
+            f"## top {TOP} by own time (tottime)",
+            "",
+            _top(profile, "tottime"),
+            "",
+        ]
+    )
 
 
 def main() -> None:

@@ -23,14 +23,66 @@ from ocr.synth.render import render_page
 from ocr.synth.style import carbon_copy
 
 # Letters a transcriber confuses in typescript (shapes alike), and Latin look-alikes.
-LOOKALIKE = {"П": "МЛН", "М": "П", "Л": "П", "Н": "И", "И": "Н", "Ш": "Щ", "Щ": "Ш", "З": "Э",
-             "Э": "З", "Б": "В", "В": "Б", "Г": "Т", "Т": "Г", "К": "Х", "ь": "ъ", "ъ": "ь",
-             "е": "с", "с": "е", "о": "а", "а": "о", "и": "н", "н": "и", "т": "г", "г": "т",
-             "к": "х", "х": "к", "л": "п", "п": "л", "у": "ч", "ч": "у", "ш": "щ", "щ": "ш",
-             "в": "з", "з": "в", "р": "в", "д": "л", "я": "а", "ы": "м"}
-LATIN = {"а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "у": "y", "А": "A",
-         "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C",
-         "Т": "T", "Х": "X"}
+LOOKALIKE = {
+    "П": "МЛН",
+    "М": "П",
+    "Л": "П",
+    "Н": "И",
+    "И": "Н",
+    "Ш": "Щ",
+    "Щ": "Ш",
+    "З": "Э",
+    "Э": "З",
+    "Б": "В",
+    "В": "Б",
+    "Г": "Т",
+    "Т": "Г",
+    "К": "Х",
+    "ь": "ъ",
+    "ъ": "ь",
+    "е": "с",
+    "с": "е",
+    "о": "а",
+    "а": "о",
+    "и": "н",
+    "н": "и",
+    "т": "г",
+    "г": "т",
+    "к": "х",
+    "х": "к",
+    "л": "п",
+    "п": "л",
+    "у": "ч",
+    "ч": "у",
+    "ш": "щ",
+    "щ": "ш",
+    "в": "з",
+    "з": "в",
+    "р": "в",
+    "д": "л",
+    "я": "а",
+    "ы": "м",
+}
+LATIN = {
+    "а": "a",
+    "е": "e",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "х": "x",
+    "у": "y",
+    "А": "A",
+    "В": "B",
+    "Е": "E",
+    "К": "K",
+    "М": "M",
+    "Н": "H",
+    "О": "O",
+    "Р": "P",
+    "С": "C",
+    "Т": "T",
+    "Х": "X",
+}
 KINDS = ("name", "letter", "glued", "latin")
 WORD = re.compile(r"[А-Яа-яЁё]{4,}")
 
@@ -50,8 +102,14 @@ class Injection:
 def _candidates(text: str, kind: str) -> list[re.Match[str]]:
     words = list(WORD.finditer(text))
     if kind == "name":  # a capitalised word inside a sentence: a name
-        return [m for m in words if m.group()[0].isupper() and m.start() > 1
-                and text[m.start() - 2] not in ".!?\n" and m.group()[1:].islower()]
+        return [
+            m
+            for m in words
+            if m.group()[0].isupper()
+            and m.start() > 1
+            and text[m.start() - 2] not in ".!?\n"
+            and m.group()[1:].islower()
+        ]
     if kind == "latin":
         return [m for m in words if any(c in LATIN for c in m.group())]
     if kind == "glued":  # two words on one line: "млрд. руб" -> "млрдруб"
@@ -69,8 +127,12 @@ def _written(truth: str, kind: str, rng: np.random.Generator) -> str | None:
     if kind == "glued":
         return truth.replace(". ", "").replace(" ", "")
     table = LATIN if kind == "latin" else LOOKALIKE
-    options = [truth[:i] + alt + truth[i + 1:] for i, c in enumerate(truth) if c in table
-               for alt in table[c]]
+    options = [
+        truth[:i] + alt + truth[i + 1 :]
+        for i, c in enumerate(truth)
+        if c in table
+        for alt in table[c]
+    ]
     if not options:
         return None
     if kind != "latin":
@@ -86,8 +148,11 @@ def inject(text: str, rng: np.random.Generator) -> tuple[str, list[Injection]]:
     """The text with one error of each kind at places that do not touch each other."""
     chosen: list[tuple[int, int, str, str]] = []
     for kind in KINDS:
-        found = [m for m in _candidates(text, kind)
-                 if all(m.end() + 2 < s or m.start() > e + 2 for s, e, _, _ in chosen)]
+        found = [
+            m
+            for m in _candidates(text, kind)
+            if all(m.end() + 2 < s or m.start() > e + 2 for s, e, _, _ in chosen)
+        ]
         if not found:
             continue
         m = found[int(rng.integers(len(found)))]
@@ -104,8 +169,14 @@ def inject(text: str, rng: np.random.Generator) -> tuple[str, list[Injection]]:
     return out, injections
 
 
-def write_set(out: Path, *, seed: int, pages: int, copies_every: int = 3,
-              levels: tuple[str, ...] = ("clean", "light", "medium", "heavy")) -> dict:
+def write_set(
+    out: Path,
+    *,
+    seed: int,
+    pages: int,
+    copies_every: int = 3,
+    levels: tuple[str, ...] = ("clean", "light", "medium", "heavy"),
+) -> dict:
     """Scans in out/scans, exact text in out/truth, references with injected errors in out/gt,
     the synth regions in out/regions; every ``copies_every``-th page also as a carbon copy
     (its own scan, the same reference text: a copy of one typescript)."""
@@ -123,17 +194,32 @@ def write_set(out: Path, *, seed: int, pages: int, copies_every: int = 3,
         for name, look, noise in renders:
             page = first if name == plan.name else render_page(spec, seed=noise, style=look)
             suffix = ".png" if plan.variant == "bilevel" else ".jpg"
-            atomic_write_bytes(out / "scans" / f"{name}{suffix}",
-                               encode_image(page, bilevel=plan.variant == "bilevel"))
+            atomic_write_bytes(
+                out / "scans" / f"{name}{suffix}",
+                encode_image(page, bilevel=plan.variant == "bilevel"),
+            )
             atomic_write_text(out / "truth" / f"{name}.txt", truth + "\n")
             atomic_write_text(out / "gt" / f"{name}.txt", reference + "\n")
             regions = region_records(page, details)
-            atomic_write_text(out / "regions" / f"{name}.json",
-                              json.dumps(regions, ensure_ascii=False))
-            items.append({"name": name, "level": plan.level, "variant": plan.variant,
-                          "stamped": plan.marked, "copy_of": plan.name if name != plan.name
-                          else None, "injections": [asdict(i) for i in injections]})
-    manifest = {"seed": seed, "pages": pages, "copies_every": copies_every,
-                "levels": list(levels), "items": items}
+            atomic_write_text(
+                out / "regions" / f"{name}.json", json.dumps(regions, ensure_ascii=False)
+            )
+            items.append(
+                {
+                    "name": name,
+                    "level": plan.level,
+                    "variant": plan.variant,
+                    "stamped": plan.marked,
+                    "copy_of": plan.name if name != plan.name else None,
+                    "injections": [asdict(i) for i in injections],
+                }
+            )
+    manifest = {
+        "seed": seed,
+        "pages": pages,
+        "copies_every": copies_every,
+        "levels": list(levels),
+        "items": items,
+    }
     atomic_write_text(out / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
     return manifest

@@ -19,8 +19,9 @@ import cv2
 import numpy as np
 
 
-def synth_pairs(folder: Path, *, stamped_only: bool = False, names: set[str] | None = None
-                ) -> Iterator[tuple[np.ndarray, list[dict[str, Any]]]]:
+def synth_pairs(
+    folder: Path, *, stamped_only: bool = False, names: set[str] | None = None
+) -> Iterator[tuple[np.ndarray, list[dict[str, Any]]]]:
     """Every page of the set in manifest order (optionally only stamped ones, or ``names``)."""
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     for item in manifest["items"]:

@@ -49,9 +49,12 @@ def page_sample(page) -> Sample:
     """A pipeline page as an aligned sample with its choices and layout."""
     words = list(re.finditer(r"\S+", page.text))
     spans = [(m.start(), m.end()) for m in words]
-    return Sample(page.text, page.truth,
-                  text_choices(spans, [m.group() for m in words], page.choices),
-                  text_layout(page.text, spans, page.boxes))
+    return Sample(
+        page.text,
+        page.truth,
+        text_choices(spans, [m.group() for m in words], page.choices),
+        text_layout(page.text, spans, page.boxes),
+    )
 
 
 def capitals(path: Path) -> int:
@@ -68,10 +71,13 @@ def capitals(path: Path) -> int:
                 inside[fold(c.text)] += 1
                 capital[fold(c.text)] += c.text[:1].isupper()
     rows = sorted(w for w in inside if capital[w] >= 1)
-    lines = ["# Words the tuning texts (bench/correct_split.py TUNING_SOURCES) write with a",
-             "# capital inside a sentence at least once: capitalised forms of the corpus, whose",
-             "# capital correction never lowers (ocr.correct.lexicon.Lexicon.capitalised).",
-             f"# Made by bench/train_correct.py at {_commit()}.", "word\tcapital\tinside"]
+    lines = [
+        "# Words the tuning texts (bench/correct_split.py TUNING_SOURCES) write with a",
+        "# capital inside a sentence at least once: capitalised forms of the corpus, whose",
+        "# capital correction never lowers (ocr.correct.lexicon.Lexicon.capitalised).",
+        f"# Made by bench/train_correct.py at {_commit()}.",
+        "word\tcapital\tinside",
+    ]
     lines += [f"{w}\t{capital[w]}\t{inside[w]}" for w in rows]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return len(rows)
@@ -91,26 +97,58 @@ def letters(path: Path) -> int:
         weight = 10 ** (z - 2.5)
         padded = f"^{word}$"
         for i in range(len(padded) - 2):
-            tri[padded[i:i + 3]] += weight
-            bi[padded[i:i + 2]] += weight
-    lines = ["# Letter trigrams and bigrams of Russian words, weighted by frequency: wordfreq",
-             "# 3.x large_ru list, words of Zipf 2.5 and over (weight 10^(zipf-2.5)); ^ and $",
-             f"# mark a word's start and end. Made by bench/train_correct.py at {_commit()}.",
-             "gram\tweight"]
+            tri[padded[i : i + 3]] += weight
+            bi[padded[i : i + 2]] += weight
+    lines = [
+        "# Letter trigrams and bigrams of Russian words, weighted by frequency: wordfreq",
+        "# 3.x large_ru list, words of Zipf 2.5 and over (weight 10^(zipf-2.5)); ^ and $",
+        f"# mark a word's start and end. Made by bench/train_correct.py at {_commit()}.",
+        "gram\tweight",
+    ]
     lines += [f"{g}\t{round(w)}" for g, w in sorted({**tri, **bi}.items()) if round(w) > 0]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return len(lines)
 
 
-OTHER_FEATURES = ("page_unknown", "page_doubted", "no_choices", "line_unknown", "letters",
-                  "known", "chunk_doubted", "marks", "nearest", "readings",
-                  *(f"shape_{s}" for s in SHAPES))
-RIGHT_FEATURES = ("posterior", "page_unknown", "page_doubted", "no_choices", "line_unknown",
-                  "letters", "known", "chunk_doubted", "marks", "edits", "nearest",
-                  "read_zipf", "best_zipf", "cost", "cost_sq", "short", "edits_share",
-                  "unknown_sq", "post_x_unknown", "post_x_doubted", "post_x_short",
-                  *(f"post_over_{k}" for k in POSTERIOR_KNOTS),
-                  *(f"shape_{s}" for s in SHAPES), *(f"kind_{k}" for k in KINDS))
+OTHER_FEATURES = (
+    "page_unknown",
+    "page_doubted",
+    "no_choices",
+    "line_unknown",
+    "letters",
+    "known",
+    "chunk_doubted",
+    "marks",
+    "nearest",
+    "readings",
+    *(f"shape_{s}" for s in SHAPES),
+)
+RIGHT_FEATURES = (
+    "posterior",
+    "page_unknown",
+    "page_doubted",
+    "no_choices",
+    "line_unknown",
+    "letters",
+    "known",
+    "chunk_doubted",
+    "marks",
+    "edits",
+    "nearest",
+    "read_zipf",
+    "best_zipf",
+    "cost",
+    "cost_sq",
+    "short",
+    "edits_share",
+    "unknown_sq",
+    "post_x_unknown",
+    "post_x_doubted",
+    "post_x_short",
+    *(f"post_over_{k}" for k in POSTERIOR_KNOTS),
+    *(f"shape_{s}" for s in SHAPES),
+    *(f"kind_{k}" for k in KINDS),
+)
 
 
 def calibration(jobs: int, rounds: int = 2) -> list[str]:
@@ -129,21 +167,34 @@ def calibration(jobs: int, rounds: int = 2) -> list[str]:
     oof = out_of_fold(rows, RIGHT_FEATURES)
     labels = [r.label for r in rows]
     sets = ", ".join(f"'{s.name}' (seed {s.seed})" for s in CALIBRATE_SETS)
-    write_calibration(CALIBRATION_TABLE, {"other": other, "right": right}, [
-        "Calibration of post-OCR correction's posterior (ocr/correct/calibration.py): two",
-        "logistic models. 'other': P(the true word is none of the readings weighed) from a",
-        "chunk's features (ocr/correct/features.py), fitted on the fit pages of the channel.",
-        "'right': P(the best reading is right) from its posterior and its features, fitted on",
-        f"the calibration pages: {sets}.",
-        f"Made by bench/train_correct.py at {_commit()} (bench/correct_split.py)."])
+    write_calibration(
+        CALIBRATION_TABLE,
+        {"other": other, "right": right},
+        [
+            "Calibration of post-OCR correction's posterior (ocr/correct/calibration.py): two",
+            "logistic models. 'other': P(the true word is none of the readings weighed) from a",
+            "chunk's features (ocr/correct/features.py), fitted on the fit pages of the channel.",
+            "'right': P(the best reading is right) from its posterior and its features, fitted on",
+            f"the calibration pages: {sets}.",
+            f"Made by bench/train_correct.py at {_commit()} (bench/correct_split.py).",
+        ],
+    )
     load_calibration.cache_clear()
-    return [f"{len(rows)} suggestions, {sum(labels)} right; log loss out of fold "
-            f"{log_loss(oof, labels):.3f}", *reliability(oof, labels)]
+    return [
+        f"{len(rows)} suggestions, {sum(labels)} right; log loss out of fold "
+        f"{log_loss(oof, labels):.3f}",
+        *reliability(oof, labels),
+    ]
 
 
 def _commit() -> str:
-    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                          text=True, cwd=ROOT, check=False)
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
     return f"commit {done.stdout.strip() or 'unknown'}"
 
 
@@ -162,19 +213,24 @@ def main(argv: list[str] | None = None) -> int:
     texts = line_ocr(images, language="rus", psm=7)
     for image, text in zip(images, texts, strict=True):
         truth = image.with_name(image.name.removesuffix(".tif") + ".gt.txt")
-        count_sample(Sample(text.strip(), truth.read_text(encoding="utf-8").strip()), lexicon,
-                     counts)
-    sets = ", ".join(f"'{s.name}' (seed {s.seed}, {s.pages} pages, {s.dpi} dpi)"
-                     for s in FIT_SETS)
-    write_counts(CHANNEL, counts, [
-        "Counts the noisy channel of ocr.correct is estimated from (ocr/correct/channel.py).",
-        f"Made by bench/train_correct.py at {_commit()} from the tuning side of the split in",
-        f"bench/correct_split.py: sets {sets}",
-        "(typed-only ocr.synth pages read by the pipeline, with tesseract's choices and word",
-        f"boxes) and {len(images)} real Komi print lines of shared/realdata ({KOMI_TUNING.name}, "
-        "tesseract rus --psm 7; Public Domain Mark 1.0).",
-        "Tables: char (truth units), edit (truth unit read as OCR unit), case, conf, alt, gap,",
-        "mark, speck, page, oov, after, capital (see ocr/correct/train.py)."])
+        count_sample(
+            Sample(text.strip(), truth.read_text(encoding="utf-8").strip()), lexicon, counts
+        )
+    sets = ", ".join(f"'{s.name}' (seed {s.seed}, {s.pages} pages, {s.dpi} dpi)" for s in FIT_SETS)
+    write_counts(
+        CHANNEL,
+        counts,
+        [
+            "Counts the noisy channel of ocr.correct is estimated from (ocr/correct/channel.py).",
+            f"Made by bench/train_correct.py at {_commit()} from the tuning side of the split in",
+            f"bench/correct_split.py: sets {sets}",
+            "(typed-only ocr.synth pages read by the pipeline, with tesseract's choices and word",
+            f"boxes) and {len(images)} real Komi print lines of shared/realdata ({KOMI_TUNING.name}, "
+            "tesseract rus --psm 7; Public Domain Mark 1.0).",
+            "Tables: char (truth units), edit (truth unit read as OCR unit), case, conf, alt, gap,",
+            "mark, speck, page, oov, after, capital (see ocr/correct/train.py).",
+        ],
+    )
     print(f"{len(pages)} pages, {len(images)} Komi lines, {sum(counts.values())} counts")
     print("\n".join(calibration(args.jobs)))
     return 0

@@ -84,11 +84,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     w = fit(x, y)
     p = 1.0 / (1.0 + np.exp(-(w[0] + x @ w[1:])))
     threshold, f1 = best_threshold(p, y)
-    source = (f"logistic regression fitted by bench/train_triage.py on the tuning set of "
-              f"bench/bench_review.py (seed {TUNE_SEED}, {args.pages} pages, {len(y)} "
-              f"disagreements, {int(y.sum())} injected), {datetime.now(UTC):%Y-%m-%d}")
-    data = {"features": list(FEATURES), "weights": [round(float(v), 4) for v in w],
-            "threshold": threshold, "source": source}
+    source = (
+        f"logistic regression fitted by bench/train_triage.py on the tuning set of "
+        f"bench/bench_review.py (seed {TUNE_SEED}, {args.pages} pages, {len(y)} "
+        f"disagreements, {int(y.sum())} injected), {datetime.now(UTC):%Y-%m-%d}"
+    )
+    data = {
+        "features": list(FEATURES),
+        "weights": [round(float(v), 4) for v in w],
+        "threshold": threshold,
+        "source": source,
+    }
     MODEL_FILE.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(data, ensure_ascii=False, indent=2))
     print(f"tuning F1 at the threshold: {f1:.3f}")

@@ -28,8 +28,9 @@ class ProgressArtifact:
 
     def __init__(self, *, total: int) -> None:
         self.total, self.done = max(total, 1), 0
-        self.id: UUID = create_progress_artifact(progress=0.0, key="ocr-batch-progress",
-                                                 description="pages finished")
+        self.id: UUID = create_progress_artifact(
+            progress=0.0, key="ocr-batch-progress", description="pages finished"
+        )
 
     def step(self) -> None:
         self.done += 1
@@ -68,84 +69,138 @@ def _archival(summary: dict[str, Any]) -> str:
     fig = (summary.get("scoring") or {}).get("figures", {}).get("archival")
     if not fig:
         return ""
-    return f"\n- archival folding: CER **{_fmt(fig['cer'])}**{_ci(summary, 'archival')}, " \
-           f"WER **{_fmt(fig['wer'])}**"
+    return (
+        f"\n- archival folding: CER **{_fmt(fig['cer'])}**{_ci(summary, 'archival')}, "
+        f"WER **{_fmt(fig['wer'])}**"
+    )
 
 
-def summary_markdown(summary: dict[str, Any], *, index: Path | None, output_dir: Path | None = None,
-                     review_url: str | None = None) -> str:
+def summary_markdown(
+    summary: dict[str, Any],
+    *,
+    index: Path | None,
+    output_dir: Path | None = None,
+    review_url: str | None = None,
+) -> str:
     """The batch summary: figures, review items by kind, a per-document table whose reports
     are links (clickable in the UI), failures."""
     out = output_dir or (index.parent if index is not None else Path())
     lines = [
-        "# OCR batch summary", "",
+        "# OCR batch summary",
+        "",
         f"- pages done: **{summary['pages_done']}** (from cache: {summary.get('cached_pages', 0)}),"
         f" failed: **{summary['pages_failed']}**, scans skipped as unchanged: "
         f"**{len(summary.get('skipped', []))}**",
         f"- CER **{_fmt(summary['cer'])}**{_ci(summary)}, WER **{_fmt(summary['wer'])}** "
         "(character-/word-weighted over the batch)" + _archival(summary),
-        "- review items: " + (", ".join(f"{k}: {v}" for k, v in summary["flags"].items())
-                              or "none"),
+        "- review items: "
+        + (", ".join(f"{k}: {v}" for k, v in summary["flags"].items()) or "none"),
         f"- seconds: **{summary.get('seconds', 0):.1f}** wall clock; per stage (summed over "
-        "workers): " + (", ".join(f"{k} {v:.1f}" for k, v in
-                                  (summary.get("stage_seconds") or {}).items()) or "–"),
+        "workers): "
+        + (
+            ", ".join(f"{k} {v:.1f}" for k, v in (summary.get("stage_seconds") or {}).items())
+            or "–"
+        ),
         f"- pages with ink but no text recognised: **{summary.get('empty_pages', 0)}**"
-        + "".join(f"\n  - {e['document']} page {e['page']}"
-                  for e in summary.get("empty_page_list", [])),
+        + "".join(
+            f"\n  - {e['document']} page {e['page']}" for e in summary.get("empty_page_list", [])
+        ),
     ]
     if index is not None:
         url = report_url(index, output_dir=out, review_url=review_url)
         lines.append(f"- all reports: {_link('index.html', url)} (`{index}`)")
-    lines += ["", "| document | pages | CER | WER | review items | report | PDF/A | METS |",
-              "|---|---:|---:|---:|---:|---|---|---|"]
-    lines += [f"| {d['document']} | {d['pages']} | {_fmt(d['cer'])} | {_fmt(d['wer'])} | "
-              f"{d['flags'] if d['flags'] is not None else '–'} | "
-              f"{_link('report.html', report_url(d['report'], output_dir=out, review_url=review_url))}"
-              f" | {_code(d.get('pdf'))} | {_code(d.get('mets'))} |"
-              for d in summary["documents"]]
+    lines += [
+        "",
+        "| document | pages | CER | WER | review items | report | PDF/A | METS |",
+        "|---|---:|---:|---:|---:|---|---|---|",
+    ]
+    lines += [
+        f"| {d['document']} | {d['pages']} | {_fmt(d['cer'])} | {_fmt(d['wer'])} | "
+        f"{d['flags'] if d['flags'] is not None else '–'} | "
+        f"{_link('report.html', report_url(d['report'], output_dir=out, review_url=review_url))}"
+        f" | {_code(d.get('pdf'))} | {_code(d.get('mets'))} |"
+        for d in summary["documents"]
+    ]
     return "\n".join(lines)
 
 
 def trend_markdown(store: Store, *, limit: int = 15) -> str:
     """CER per run for the last runs, so a drop after a settings or model change shows."""
-    lines = ["# Quality across runs", "",
-             "| finished | pages | CER | WER | languages | psm | tesseract | status |",
-             "|---|---:|---:|---:|---|---:|---|---|"]
+    lines = [
+        "# Quality across runs",
+        "",
+        "| finished | pages | CER | WER | languages | psm | tesseract | status |",
+        "|---|---:|---:|---:|---|---:|---|---|",
+    ]
     for run in store.recent_runs(limit):
         s, cfg = run.summary or {}, run.settings or {}
         if not s.get("pages_done"):
             continue
-        lines.append(f"| {run.finished_at:%Y-%m-%d %H:%M} | {s.get('pages_done', 0)} | "
-                     f"{_fmt(s.get('cer'))} | {_fmt(s.get('wer'))} | {cfg.get('languages', '')} | "
-                     f"{cfg.get('psm', '')} | {(run.versions or {}).get('tesseract', '')} | "
-                     f"{run.status} |")
+        lines.append(
+            f"| {run.finished_at:%Y-%m-%d %H:%M} | {s.get('pages_done', 0)} | "
+            f"{_fmt(s.get('cer'))} | {_fmt(s.get('wer'))} | {cfg.get('languages', '')} | "
+            f"{cfg.get('psm', '')} | {(run.versions or {}).get('tesseract', '')} | "
+            f"{run.status} |"
+        )
     return "\n".join(lines)
 
 
-def publish_artifacts(summary: dict[str, Any], *, store: Store, review_url: str | None,
-                      output_dir: Path) -> None:
+def publish_artifacts(
+    summary: dict[str, Any], *, store: Store, review_url: str | None, output_dir: Path
+) -> None:
     """Every artifact of a finished batch."""
     index = output_dir / "index.html"
-    create_markdown_artifact(key="ocr-batch-summary",
-                             markdown=summary_markdown(summary,
-                                                       index=index if index.exists() else None,
-                                                       output_dir=output_dir,
-                                                       review_url=review_url),
-                             description="CER/WER, pages, review items and reports of this batch")
-    rows = [{"document": d["document"], "pages": d["pages"], "CER": _fmt(d["cer"]),
-             "WER": _fmt(d["wer"]), "review items": d["flags"],
-             "report": report_url(d["report"], output_dir=output_dir, review_url=review_url),
-             "PDF/A": d.get("pdf") or "–", "METS": d.get("mets") or "–"}
-            for d in summary["documents"]]
-    create_table_artifact(key="ocr-batch-documents", table=rows or [{"document": "(none)"}],
-                          description="Documents of this batch")
-    failed = [{"document": f["document"], "page": f["page"], "stage": f["stage"],
-               "error": f["kind"], "message": f["message"]} for f in summary["failures"]]
-    create_table_artifact(key="ocr-failed-pages", table=failed or [{"document": "(none)"}],
-                          description="Pages and files that failed, with the reason")
-    create_markdown_artifact(key="ocr-quality-trend", markdown=trend_markdown(store),
-                             description="CER per run over the last runs")
+    create_markdown_artifact(
+        key="ocr-batch-summary",
+        markdown=summary_markdown(
+            summary,
+            index=index if index.exists() else None,
+            output_dir=output_dir,
+            review_url=review_url,
+        ),
+        description="CER/WER, pages, review items and reports of this batch",
+    )
+    rows = [
+        {
+            "document": d["document"],
+            "pages": d["pages"],
+            "CER": _fmt(d["cer"]),
+            "WER": _fmt(d["wer"]),
+            "review items": d["flags"],
+            "report": report_url(d["report"], output_dir=output_dir, review_url=review_url),
+            "PDF/A": d.get("pdf") or "–",
+            "METS": d.get("mets") or "–",
+        }
+        for d in summary["documents"]
+    ]
+    create_table_artifact(
+        key="ocr-batch-documents",
+        table=rows or [{"document": "(none)"}],
+        description="Documents of this batch",
+    )
+    failed = [
+        {
+            "document": f["document"],
+            "page": f["page"],
+            "stage": f["stage"],
+            "error": f["kind"],
+            "message": f["message"],
+        }
+        for f in summary["failures"]
+    ]
+    create_table_artifact(
+        key="ocr-failed-pages",
+        table=failed or [{"document": "(none)"}],
+        description="Pages and files that failed, with the reason",
+    )
+    create_markdown_artifact(
+        key="ocr-quality-trend",
+        markdown=trend_markdown(store),
+        description="CER per run over the last runs",
+    )
     if review_url:
-        create_link_artifact(key="ocr-review-queue",
-                             link=f"{review_url.rstrip('/')}/queue?run={summary['run_id']}",
-                             link_text="Review the flagged regions of this run")
+        create_link_artifact(
+            key="ocr-review-queue",
+            link=f"{review_url.rstrip('/')}/queue?run={summary['run_id']}",
+            link_text="Review the flagged regions of this run",
+        )

@@ -54,6 +54,7 @@ def _name(prefix: str):  # noqa: ANN202 - Prefect's task_run_name callback
         if isinstance(subject, ScanInfo):
             return f"{prefix} {subject.document}"
         return prefix
+
     return name
 
 
@@ -82,8 +83,9 @@ class Sealed(Generic[T]):
 # Our own stage manifests (ocr.pipeline) are the cache: keyed on content hashes, settings and
 # tesseract/traineddata versions, valid only while the outputs exist; so no Prefect result cache.
 @task(name="plan", task_run_name=_plan_name, cache_policy=NO_CACHE)  # type: ignore[arg-type]
-def plan_task(sources: list[str], settings: Sealed[Settings]
-              ) -> tuple[list[PageJob], list[ScanInfo], list[PageFailure]]:
+def plan_task(
+    sources: list[str], settings: Sealed[Settings]
+) -> tuple[list[PageJob], list[ScanInfo], list[PageFailure]]:
     return plan_batch([Path(s) for s in sources], settings=settings.value)
 
 
@@ -99,8 +101,15 @@ class PageStageError(Exception):
         return f"{self.stage}: {self.error}"
 
 
-@task(name="ocr", task_run_name=_name("ocr"), cache_policy=NO_CACHE,
-      retries=2, retry_delay_seconds=2, retry_condition_fn=_transient, tags=["stage:ocr"])
+@task(
+    name="ocr",
+    task_run_name=_name("ocr"),
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=2,
+    retry_condition_fn=_transient,
+    tags=["stage:ocr"],
+)
 def page_task(job: Sealed[PageJob], settings: Sealed[Settings]) -> RecognisedPage:
     """One page, whole: load and frame it, read it (holding a tesseract slot unless the stage
     cache serves it), detect regions. One task, not one per stage: Prefect's own cost per task
@@ -120,14 +129,26 @@ def page_task(job: Sealed[PageJob], settings: Sealed[Settings]) -> RecognisedPag
         raise PageStageError(stage, e) from e
 
 
-@task(name="score and flag", task_run_name=_name("score and flag"), cache_policy=NO_CACHE,
-      tags=["stage:score"])
-def finish_task(scan: Sealed[ScanInfo], pages: Sealed[list[RecognisedPage]],
-                failures: Sealed[list[PageFailure]], ground_truth: str | None,
-                settings: Sealed[Settings]) -> DocumentResult:
-    return finish_document(scan.value, pages.value, failures.value,
-                           gt_dir=Path(ground_truth) if ground_truth else None,
-                           settings=settings.value)
+@task(
+    name="score and flag",
+    task_run_name=_name("score and flag"),
+    cache_policy=NO_CACHE,
+    tags=["stage:score"],
+)
+def finish_task(
+    scan: Sealed[ScanInfo],
+    pages: Sealed[list[RecognisedPage]],
+    failures: Sealed[list[PageFailure]],
+    ground_truth: str | None,
+    settings: Sealed[Settings],
+) -> DocumentResult:
+    return finish_document(
+        scan.value,
+        pages.value,
+        failures.value,
+        gt_dir=Path(ground_truth) if ground_truth else None,
+        settings=settings.value,
+    )
 
 
 def _result_of(job: PageJob, fut: PrefectFuture) -> RecognisedPage | PageFailure:
@@ -141,8 +162,13 @@ def _result_of(job: PageJob, fut: PrefectFuture) -> RecognisedPage | PageFailure
         stage, error = error.stage, error.error
     if not isinstance(error, BaseException):
         error = RuntimeError(fut.state.message or "the page task did not complete")
-    return PageFailure.from_error(error, document=job.scan.document, source=job.scan.path,
-                                  page_number=job.page_number, stage=stage)
+    return PageFailure.from_error(
+        error,
+        document=job.scan.document,
+        source=job.scan.path,
+        page_number=job.page_number,
+        stage=stage,
+    )
 
 
 @dataclass(frozen=True)
@@ -175,20 +201,36 @@ class PrefectExecutor:
             yield _result_of(job_of[fut], fut)
             progress.step()
 
-    def finish(self, scan: ScanInfo, pages: Sequence[RecognisedPage],
-               failures: Sequence[PageFailure], *, gt_dir: Path | None,
-               settings: Settings) -> DocumentResult:
+    def finish(
+        self,
+        scan: ScanInfo,
+        pages: Sequence[RecognisedPage],
+        failures: Sequence[PageFailure],
+        *,
+        gt_dir: Path | None,
+        settings: Settings,
+    ) -> DocumentResult:
         own = self._futures.pop(scan.document, [])
         with tags(f"doc:{scan.document}"):
-            return finish_task(Sealed(scan), Sealed(list(pages)), Sealed(list(failures)),
-                               str(gt_dir) if gt_dir else None, Sealed(settings),
-                               wait_for=[allow_failure(f) for f in own])
+            return finish_task(
+                Sealed(scan),
+                Sealed(list(pages)),
+                Sealed(list(failures)),
+                str(gt_dir) if gt_dir else None,
+                Sealed(settings),
+                wait_for=[allow_failure(f) for f in own],
+            )
 
 
 @flow(name="ocr_batch", log_prints=True)
-def ocr_batch(sources: list[str], ground_truth: str | None = None,
-              settings: dict[str, Any] | None = None, only_new: bool = False,
-              review_url: str | None = None, config: str | None = None) -> Any:
+def ocr_batch(
+    sources: list[str],
+    ground_truth: str | None = None,
+    settings: dict[str, Any] | None = None,
+    only_new: bool = False,
+    review_url: str | None = None,
+    config: str | None = None,
+) -> Any:
     """OCR, score and flag a batch of scans (ocr.batch.run_batch on Prefect tasks). The
     settings are read when the run starts: the settings file (``config``, else the nearest
     ocr.toml), the OCR_* environment, then ``settings`` on top. With only_new (the inbox
@@ -198,22 +240,32 @@ def ocr_batch(sources: list[str], ground_truth: str | None = None,
     logger = get_run_logger()
     cfg = run_settings(sources, config=config, overrides=settings, log=logger.info)
     _ensure_limit(cfg.workers)
-    result = run_batch([Path(s) for s in sources],
-                       gt_dir=Path(ground_truth) if ground_truth else None, settings=cfg,
-                       progress=logger.info, executor=PrefectExecutor(), only_new=only_new,
-                       flow_run_id=_flow_run_id())
+    result = run_batch(
+        [Path(s) for s in sources],
+        gt_dir=Path(ground_truth) if ground_truth else None,
+        settings=cfg,
+        progress=logger.info,
+        executor=PrefectExecutor(),
+        only_new=only_new,
+        flow_run_id=_flow_run_id(),
+    )
     summary = dict(result.summary)
-    publish_artifacts(summary, store=Store(cfg.db_url), review_url=review_url,
-                      output_dir=cfg.output_dir)
+    publish_artifacts(
+        summary, store=Store(cfg.db_url), review_url=review_url, output_dir=cfg.output_dir
+    )
     if result.failures:
-        return Completed(data=summary, name="Completed with failures",
-                         message=f"{len(result.failures)} page(s) or file(s) failed; "
-                                 "see the 'ocr-failed-pages' artifact")
+        return Completed(
+            data=summary,
+            name="Completed with failures",
+            message=f"{len(result.failures)} page(s) or file(s) failed; "
+            "see the 'ocr-failed-pages' artifact",
+        )
     return summary
 
 
-def run_settings(sources: Sequence[str], *, config: str | None,
-                 overrides: dict[str, Any] | None, log: Any = None) -> Settings:
+def run_settings(
+    sources: Sequence[str], *, config: str | None, overrides: dict[str, Any] | None, log: Any = None
+) -> Settings:
     """The settings of one run, read when it starts: the settings file (``config``, else the
     nearest ocr.toml from the working directory or the scans), the environment, then
     ``overrides`` (a deployment passes only what its command line fixed)."""
@@ -239,9 +291,16 @@ def _flow_run_id() -> str | None:
         return None
 
 
-def run_flow(sources: list[str], *, ground_truth: str | None, settings: Settings,
-             only_new: bool = False, task_runner: str = "threads",
-             dask_address: str | None = None, review_url: str | None = None) -> dict[str, Any]:
+def run_flow(
+    sources: list[str],
+    *,
+    ground_truth: str | None,
+    settings: Settings,
+    only_new: bool = False,
+    task_runner: str = "threads",
+    dask_address: str | None = None,
+    review_url: str | None = None,
+) -> dict[str, Any]:
     """Run ocr_batch with a task runner: threads (one per worker, each drives one tesseract
     process) or Dask (an existing cluster at dask_address, else a local one). Every path is
     made absolute first: a Dask worker runs in its own folder, maybe on another machine."""
@@ -250,8 +309,12 @@ def run_flow(sources: list[str], *, ground_truth: str | None, settings: Settings
     ground_truth = str(Path(ground_truth).absolute()) if ground_truth else None
     settings = with_absolute_paths(settings)
     result = ocr_batch.with_options(task_runner=runner)(
-        sources=sources, ground_truth=ground_truth, settings=settings.model_dump(mode="json"),
-        only_new=only_new, review_url=review_url)
+        sources=sources,
+        ground_truth=ground_truth,
+        settings=settings.model_dump(mode="json"),
+        only_new=only_new,
+        review_url=review_url,
+    )
     return result  # type: ignore[no-any-return]
 
 
@@ -266,8 +329,9 @@ def make_task_runner(kind: str, *, workers: int, dask_address: str | None = None
 
         if dask_address:
             return DaskTaskRunner(address=dask_address)
-        return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1,
-                                              "processes": True})
+        return DaskTaskRunner(
+            cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True}
+        )
     from ocr.exceptions import ConfigError
 
     raise ConfigError(f"unknown task runner {kind!r}; use 'threads' or 'dask'")

@@ -38,9 +38,17 @@ def _valid(name: str) -> bool:
     return True
 
 
-def inbox_deployment(inbox: Path, *, ground_truth: Path | None, config: Path | None = None,
-                     output_dir: Path | None = None, cron: str, timezone: str | None = None,
-                     name: str = "nightly-inbox", review_url: str | None = None) -> Any:
+def inbox_deployment(
+    inbox: Path,
+    *,
+    ground_truth: Path | None,
+    config: Path | None = None,
+    output_dir: Path | None = None,
+    cron: str,
+    timezone: str | None = None,
+    name: str = "nightly-inbox",
+    review_url: str | None = None,
+) -> Any:
     """A RunnerDeployment of ocr_batch over the inbox with only_new=True on a cron schedule in
     a named time zone. Its parameters name the settings file, never the settings themselves:
     each run reads the file as it is then (only an output folder given on the command line is
@@ -54,20 +62,44 @@ def inbox_deployment(inbox: Path, *, ground_truth: Path | None, config: Path | N
         raise ConfigError(f"unknown time zone {zone!r}; use an IANA name such as Europe/Berlin")
     overrides = {"output_dir": str(output_dir.resolve())} if output_dir is not None else {}
     return ocr_batch.to_deployment(
-        name=name, schedule=Cron(cron, timezone=zone), tags=["inbox"],
+        name=name,
+        schedule=Cron(cron, timezone=zone),
+        tags=["inbox"],
         description=f"OCR of new or changed scans in {inbox}",
-        parameters={"sources": [str(inbox.resolve())],
-                    "ground_truth": str(ground_truth.resolve()) if ground_truth else None,
-                    "config": str(config.resolve()) if config else None,
-                    "settings": overrides, "only_new": True, "review_url": review_url})
+        parameters={
+            "sources": [str(inbox.resolve())],
+            "ground_truth": str(ground_truth.resolve()) if ground_truth else None,
+            "config": str(config.resolve()) if config else None,
+            "settings": overrides,
+            "only_new": True,
+            "review_url": review_url,
+        },
+    )
 
 
-def serve_inbox(inbox: Path, *, ground_truth: Path | None, config: Path | None = None,
-                output_dir: Path | None = None, cron: str, timezone: str | None = None,
-                name: str = "nightly-inbox", review_url: str | None = None) -> None:
+def serve_inbox(
+    inbox: Path,
+    *,
+    ground_truth: Path | None,
+    config: Path | None = None,
+    output_dir: Path | None = None,
+    cron: str,
+    timezone: str | None = None,
+    name: str = "nightly-inbox",
+    review_url: str | None = None,
+) -> None:
     """Register the deployment and serve it (blocks; Ctrl-C stops)."""
     from prefect import serve
 
-    serve(inbox_deployment(inbox, ground_truth=ground_truth, config=config,
-                           output_dir=output_dir, cron=cron, timezone=timezone, name=name,
-                           review_url=review_url))
+    serve(
+        inbox_deployment(
+            inbox,
+            ground_truth=ground_truth,
+            config=config,
+            output_dir=output_dir,
+            cron=cron,
+            timezone=timezone,
+            name=name,
+            review_url=review_url,
+        )
+    )

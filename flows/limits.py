@@ -21,8 +21,9 @@ def ensure_ocr_limit(slots: int | None = None) -> None:
         try:
             client.read_global_concurrency_limit_by_name(OCR_LIMIT)
         except ObjectNotFound:
-            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(
-                name=OCR_LIMIT, limit=slots or os.cpu_count() or 1))
+            client.create_global_concurrency_limit(
+                GlobalConcurrencyLimitCreate(name=OCR_LIMIT, limit=slots or os.cpu_count() or 1)
+            )
 
 
 @contextlib.contextmanager

@@ -73,9 +73,15 @@ class Executor(Protocol):
     def pages(self, jobs: Sequence[PageJob], settings: Settings) -> Iterator[PageResult]:
         """Prepare and recognise every page, yielding each result (or failure) once."""
 
-    def finish(self, scan: ScanInfo, pages: Sequence[RecognisedPage],
-               failures: Sequence[PageFailure], *, gt_dir: Path | None,
-               settings: Settings) -> DocumentResult:
+    def finish(
+        self,
+        scan: ScanInfo,
+        pages: Sequence[RecognisedPage],
+        failures: Sequence[PageFailure],
+        *,
+        gt_dir: Path | None,
+        settings: Settings,
+    ) -> DocumentResult:
         """Score, flag and report one document whose pages are all done."""
 
 
@@ -89,9 +95,15 @@ class LocalExecutor:
     def pages(self, jobs: Sequence[PageJob], settings: Settings) -> Iterator[PageResult]:
         return iter_processed(jobs, settings)
 
-    def finish(self, scan: ScanInfo, pages: Sequence[RecognisedPage],
-               failures: Sequence[PageFailure], *, gt_dir: Path | None,
-               settings: Settings) -> DocumentResult:
+    def finish(
+        self,
+        scan: ScanInfo,
+        pages: Sequence[RecognisedPage],
+        failures: Sequence[PageFailure],
+        *,
+        gt_dir: Path | None,
+        settings: Settings,
+    ) -> DocumentResult:
         return finish_document(scan, pages, failures, gt_dir=gt_dir, settings=settings)
 
 
@@ -153,15 +165,24 @@ def iter_processed(jobs: Sequence[PageJob], settings: Settings) -> Iterator[Page
             try:
                 yield fut.result()
             except BrokenProcessPool as e:  # a worker was killed (e.g. out of memory)
-                yield PageFailure(job.scan.document, job.scan.path, job.page_number, "ocr",
-                                  "WorkerCrashed", f"{job.scan.path}: page {job.page_number}: the "
-                                  f"worker process died ({e}); retry with fewer workers", 6)
+                yield PageFailure(
+                    job.scan.document,
+                    job.scan.path,
+                    job.page_number,
+                    "ocr",
+                    "WorkerCrashed",
+                    f"{job.scan.path}: page {job.page_number}: the "
+                    f"worker process died ({e}); retry with fewer workers",
+                    6,
+                )
 
 
 # --- inputs -------------------------------------------------------------------------------------
 
-def check_inputs(sources: Sequence[Path], *, gt_dir: Path | None, settings: Settings,
-                 only_new: bool = False) -> None:
+
+def check_inputs(
+    sources: Sequence[Path], *, gt_dir: Path | None, settings: Settings, only_new: bool = False
+) -> None:
     """Refuse what would make the batch silently wrong: a scan path that does not exist (bad
     input), an output folder that cannot be written, a --gt that is not a folder, scan paths
     with no scan in them."""
@@ -170,11 +191,15 @@ def check_inputs(sources: Sequence[Path], *, gt_dir: Path | None, settings: Sett
         raise ScanNotFoundError(path=", ".join(map(str, missing)))
     if gt_dir is not None and not Path(gt_dir).is_dir():
         why = "is a file, not a folder" if Path(gt_dir).exists() else "does not exist"
-        raise ReferenceFolderError(f"the reference folder --gt {gt_dir} {why}; give the folder "
-                                   "that holds <scan stem>.txt files (or leave --gt out)")
+        raise ReferenceFolderError(
+            f"the reference folder --gt {gt_dir} {why}; give the folder "
+            "that holds <scan stem>.txt files (or leave --gt out)"
+        )
     if not only_new and not discover(sources):
-        raise NoScansError(f"no scans found in {', '.join(map(str, sources)) or 'nothing'} "
-                           "(PDF, TIFF, PNG or JPEG); check the path")
+        raise NoScansError(
+            f"no scans found in {', '.join(map(str, sources)) or 'nothing'} "
+            "(PDF, TIFF, PNG or JPEG); check the path"
+        )
     check_output_dir(settings.output_dir)  # last: a refused batch leaves no folder behind
 
 
@@ -182,17 +207,20 @@ def check_output_dir(folder: Path) -> None:
     """OutputNotWritableError unless a file can be created in the output folder."""
     try:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=f".probe.{os.getpid()}.",
-                                         suffix=".tmp"):
+        with tempfile.NamedTemporaryFile(
+            dir=folder, prefix=f".probe.{os.getpid()}.", suffix=".tmp"
+        ):
             pass
     except OSError as e:
         raise OutputNotWritableError(
             f"cannot write to the output folder {folder} ({e.strerror or e}); choose another "
-            "--out or fix its permissions") from e
+            "--out or fix its permissions"
+        ) from e
 
 
-def unmatched_references(scans: Sequence[ScanInfo], failed: Sequence[PageFailure],
-                         gt_dir: Path | None) -> list[OcrWarning]:
+def unmatched_references(
+    scans: Sequence[ScanInfo], failed: Sequence[PageFailure], gt_dir: Path | None
+) -> list[OcrWarning]:
     """One warning naming the references in the folder that no scan of the batch reads (a
     misspelt name), if there are any."""
     if gt_dir is None:
@@ -208,13 +236,18 @@ def unmatched_references(scans: Sequence[ScanInfo], failed: Sequence[PageFailure
     if not unread:
         return []
     shown = ", ".join(unread[:8]) + (f" and {len(unread) - 8} more" if len(unread) > 8 else "")
-    return [UnmatchedReferenceWarning(
-        f"{len(unread)} reference(s) match no scan of this batch: {shown}; a reference is read "
-        "for the scan of the same name (<scan stem>.txt, in the same subfolder)", path=gt_dir)]
+    return [
+        UnmatchedReferenceWarning(
+            f"{len(unread)} reference(s) match no scan of this batch: {shown}; a reference is read "
+            "for the scan of the same name (<scan stem>.txt, in the same subfolder)",
+            path=gt_dir,
+        )
+    ]
 
 
-def _language_failures(jobs: list[PageJob], scans: list[ScanInfo], settings: Settings
-                       ) -> tuple[list[PageJob], list[ScanInfo], list[PageFailure]]:
+def _language_failures(
+    jobs: list[PageJob], scans: list[ScanInfo], settings: Settings
+) -> tuple[list[PageJob], list[ScanInfo], list[PageFailure]]:
     """Scans whose languages tesseract lacks (or tesseract itself) fail at once, named."""
     bad: dict[str, PageFailure] = {}
     for scan in scans:
@@ -223,19 +256,30 @@ def _language_failures(jobs: list[PageJob], scans: list[ScanInfo], settings: Set
             check_languages(langs)
         except MissingDependencyError as e:  # named by the scan, not its OCR image
             error = type(e)(e.message, path=scan.path)
-            bad[scan.document] = PageFailure.from_error(error, document=scan.document,
-                                                        source=scan.path, page_number=0,
-                                                        stage="plan")
-    return ([j for j in jobs if j.scan.document not in bad],
-            [s for s in scans if s.document not in bad], list(bad.values()))
+            bad[scan.document] = PageFailure.from_error(
+                error, document=scan.document, source=scan.path, page_number=0, stage="plan"
+            )
+    return (
+        [j for j in jobs if j.scan.document not in bad],
+        [s for s in scans if s.document not in bad],
+        list(bad.values()),
+    )
 
 
 # --- the driver ---------------------------------------------------------------------------------
 
-def run_batch(sources: Sequence[Path], *, gt_dir: Path | None, settings: Settings,
-              progress: Progress = _noop, store: Store | None = None,
-              executor: Executor | None = None, only_new: bool = False,
-              flow_run_id: str | None = None) -> BatchResult:
+
+def run_batch(
+    sources: Sequence[Path],
+    *,
+    gt_dir: Path | None,
+    settings: Settings,
+    progress: Progress = _noop,
+    store: Store | None = None,
+    executor: Executor | None = None,
+    only_new: bool = False,
+    flow_run_id: str | None = None,
+) -> BatchResult:
     """The whole pipeline over files or folders; bad files are recorded and the batch goes on.
 
     With ``only_new`` (the inbox), each scan is claimed first and skipped when already done
@@ -245,26 +289,50 @@ def run_batch(sources: Sequence[Path], *, gt_dir: Path | None, settings: Setting
     store = store or Store(settings.db_url)
     crashed = store.mark_dead_runs()
     if crashed:
-        warning = EarlierRunCrashedWarning(f"{crashed} earlier run(s) were killed before they "
-                                           "finished; marked crashed (their scans are redone)")
+        warning = EarlierRunCrashedWarning(
+            f"{crashed} earlier run(s) were killed before they "
+            "finished; marked crashed (their scans are redone)"
+        )
         progress(f"warning: {warning}")
-    run_id = store.start_run(source=" ".join(map(str, sources)),
-                             settings=settings.model_dump(mode="json"), versions=versions(),
-                             flow_run_id=flow_run_id)
+    run_id = store.start_run(
+        source=" ".join(map(str, sources)),
+        settings=settings.model_dump(mode="json"),
+        versions=versions(),
+        flow_run_id=flow_run_id,
+    )
     try:
-        return _run(sources, run_id=run_id, store=store, executor=executor or LocalExecutor(),
-                    settings=settings, gt_dir=gt_dir, progress=progress, only_new=only_new)
+        return _run(
+            sources,
+            run_id=run_id,
+            store=store,
+            executor=executor or LocalExecutor(),
+            settings=settings,
+            gt_dir=gt_dir,
+            progress=progress,
+            only_new=only_new,
+        )
     except BaseException as e:
         status = "interrupted" if isinstance(e, KeyboardInterrupt) else "failed"
         with contextlib.suppress(Exception):  # the error itself matters more than its record
-            store.finish_run(run_id, status=status,
-                             summary={"run_id": run_id, "error": f"{type(e).__name__}: {e}"})
+            store.finish_run(
+                run_id,
+                status=status,
+                summary={"run_id": run_id, "error": f"{type(e).__name__}: {e}"},
+            )
         raise
 
 
-def _run(sources: Sequence[Path], *, run_id: str, store: Store, executor: Executor,
-         settings: Settings, gt_dir: Path | None, progress: Progress,
-         only_new: bool) -> BatchResult:
+def _run(
+    sources: Sequence[Path],
+    *,
+    run_id: str,
+    store: Store,
+    executor: Executor,
+    settings: Settings,
+    gt_dir: Path | None,
+    progress: Progress,
+    only_new: bool,
+) -> BatchResult:
     start = time.perf_counter()
     watch = Stopwatch.zeroed(("plan", "store"))
     with watch.stage("plan"):
@@ -288,11 +356,16 @@ def _run(sources: Sequence[Path], *, run_id: str, store: Store, executor: Execut
     batch = _Batch(run_id, store, executor, settings, gt_dir, progress, prints, watch)
     documents, late = _documents(batch, scans, jobs)
     all_failures = (*failures, *late, *(f for d in documents for f in d.failures))
-    result = BatchResult(run_id, tuple(documents), tuple(all_failures),
-                         sum(len(d.pages) for d in documents), time.perf_counter() - start,
-                         tuple(s.document for s in skipped),
-                         (*warnings, *(w for d in documents for w in d.warnings)),
-                         batch_seconds=dict(watch.seconds))
+    result = BatchResult(
+        run_id,
+        tuple(documents),
+        tuple(all_failures),
+        sum(len(d.pages) for d in documents),
+        time.perf_counter() - start,
+        tuple(s.document for s in skipped),
+        (*warnings, *(w for d in documents for w in d.warnings)),
+        batch_seconds=dict(watch.seconds),
+    )
     summary = batch_summary(result, settings=settings)
     if documents or all_failures:  # a run that found nothing new keeps the index as it was
         write_batch_index(_index_summary(summary, store), settings.output_dir)
@@ -300,8 +373,9 @@ def _run(sources: Sequence[Path], *, run_id: str, store: Store, executor: Execut
     return replace(result, summary=summary)
 
 
-def _claim(store: Store, run_id: str, scans: list[ScanInfo], *, gt_dir: Path | None,
-           settings: Settings) -> tuple[list[ScanInfo], list[ScanInfo], dict[str, str]]:
+def _claim(
+    store: Store, run_id: str, scans: list[ScanInfo], *, gt_dir: Path | None, settings: Settings
+) -> tuple[list[ScanInfo], list[ScanInfo], dict[str, str]]:
     """Claim each scan (exactly-once across killed and concurrent runs); skip done or held ones."""
     mine: list[ScanInfo] = []
     skipped: list[ScanInfo] = []
@@ -309,14 +383,20 @@ def _claim(store: Store, run_id: str, scans: list[ScanInfo], *, gt_dir: Path | N
     for scan in scans:
         fp = scan_fingerprint(scan, gt_dir=gt_dir, settings=settings)
         prints[scan.document] = fp
-        ok = store.claim(run_id, sha256=scan.sha256, fingerprint=fp, document=scan.document,
-                         source_path=str(scan.path))
+        ok = store.claim(
+            run_id,
+            sha256=scan.sha256,
+            fingerprint=fp,
+            document=scan.document,
+            source_path=str(scan.path),
+        )
         (mine if ok else skipped).append(scan)
     return mine, skipped, prints
 
 
-def _documents(batch: _Batch, scans: list[ScanInfo], jobs: list[PageJob]
-               ) -> tuple[list[DocumentResult], list[PageFailure]]:
+def _documents(
+    batch: _Batch, scans: list[ScanInfo], jobs: list[PageJob]
+) -> tuple[list[DocumentResult], list[PageFailure]]:
     """Run the pages; as each document's last page arrives, finish and store it."""
     scan_of = {s.document: s for s in scans}
     remaining: dict[str, int] = defaultdict(int)
@@ -343,24 +423,29 @@ def _page_line(i: int, n: int, result: PageResult) -> str:
     if isinstance(result, PageFailure):
         return f"[{i}/{n}] FAILED {result.message}"
     secs = {**result.prepared.seconds, **result.seconds}
-    return (f"[{i}/{n}] {result.job.label}: {result.word_count} words, "
-            f"skew {result.prepared.skew_degrees:+.2f}°, "
-            + ", ".join(f"{k} {v:.1f}s" for k, v in secs.items()))
+    return (
+        f"[{i}/{n}] {result.job.label}: {result.word_count} words, "
+        f"skew {result.prepared.skew_degrees:+.2f}°, "
+        + ", ".join(f"{k} {v:.1f}s" for k, v in secs.items())
+    )
 
 
-def _finish(batch: _Batch, scan: ScanInfo, results: list[PageResult]
-            ) -> DocumentResult | PageFailure:
+def _finish(
+    batch: _Batch, scan: ScanInfo, results: list[PageResult]
+) -> DocumentResult | PageFailure:
     """Score, flag and store one document in one transaction (with its claim, inbox mode); a
     document that cannot be finished is a failure and the batch goes on."""
     pages = [r for r in results if isinstance(r, RecognisedPage)]
     failures = [r for r in results if isinstance(r, PageFailure)]
     fp = batch.prints.get(scan.document)
     try:
-        doc = batch.executor.finish(scan, pages, failures, gt_dir=batch.gt_dir,
-                                    settings=batch.settings)
+        doc = batch.executor.finish(
+            scan, pages, failures, gt_dir=batch.gt_dir, settings=batch.settings
+        )
     except Exception as e:  # noqa: BLE001 - one document's bug never stops the batch
-        failure = PageFailure.from_error(e, document=scan.document, source=scan.path,
-                                         page_number=0, stage="finish")
+        failure = PageFailure.from_error(
+            e, document=scan.document, source=scan.path, page_number=0, stage="finish"
+        )
         batch.progress(f"FAILED {failure.message}")
         store_failure(batch.store, batch.run_id, failure)
         if fp:
@@ -382,18 +467,31 @@ def _finish(batch: _Batch, scan: ScanInfo, results: list[PageResult]
 
 def document_line(doc: DocumentResult) -> str:
     """One line per finished document for the log: its CER and WER, items and report."""
-    score = (f"CER {format_rate(doc.score.cer)}, WER {format_rate(doc.score.wer)}"
-             if doc.score is not None else "no reference, not scored")
-    return (f"{doc.scan.document}: {score}, {len(doc.flags)} review item(s), "
-            f"report {doc.report_path.with_name('report.html')}")
+    score = (
+        f"CER {format_rate(doc.score.cer)}, WER {format_rate(doc.score.wer)}"
+        if doc.score is not None
+        else "no reference, not scored"
+    )
+    return (
+        f"{doc.scan.document}: {score}, {len(doc.flags)} review item(s), "
+        f"report {doc.report_path.with_name('report.html')}"
+    )
 
 
 # --- storing ------------------------------------------------------------------------------------
 
+
 def store_failure(store: Store, run_id: str, f: PageFailure) -> None:
-    store.add_failure(run_id, document=f.document, source_path=str(f.source),
-                      page_number=f.page_number, stage=f.stage, kind=f.kind, message=f.message,
-                      exit_code=f.exit_code)
+    store.add_failure(
+        run_id,
+        document=f.document,
+        source_path=str(f.source),
+        page_number=f.page_number,
+        stage=f.stage,
+        kind=f.kind,
+        message=f.message,
+        exit_code=f.exit_code,
+    )
 
 
 def _page_rows(doc: DocumentResult) -> list[dict[str, Any]]:
@@ -401,56 +499,96 @@ def _page_rows(doc: DocumentResult) -> list[dict[str, Any]]:
     pages = []
     for p in doc.pages:
         s = ps.get(p.job.page_number)
-        pages.append({
-            "page_number": p.job.page_number, "status": "done",
-            "image_sha256": p.prepared.image_sha256, "rows": p.prepared.rows,
-            "cols": p.prepared.cols, "dpi": p.prepared.dpi, "skew_degrees": p.prepared.skew_degrees,
-            "mean_confidence": p.mean_confidence, "word_count": p.word_count,
-            "cer": s.cer if s else None, "wer": s.wer if s else None,
-            "char_errors": s.char_errors if s else None, "char_total": s.char_total if s else None,
-            "outputs": page_outputs(p), "provenance": page_provenance(p),
-            "timings": {**p.prepared.seconds, **p.seconds}})
+        pages.append(
+            {
+                "page_number": p.job.page_number,
+                "status": "done",
+                "image_sha256": p.prepared.image_sha256,
+                "rows": p.prepared.rows,
+                "cols": p.prepared.cols,
+                "dpi": p.prepared.dpi,
+                "skew_degrees": p.prepared.skew_degrees,
+                "mean_confidence": p.mean_confidence,
+                "word_count": p.word_count,
+                "cer": s.cer if s else None,
+                "wer": s.wer if s else None,
+                "char_errors": s.char_errors if s else None,
+                "char_total": s.char_total if s else None,
+                "outputs": page_outputs(p),
+                "provenance": page_provenance(p),
+                "timings": {**p.prepared.seconds, **p.seconds},
+            }
+        )
     for f in doc.failures:
         if f.page_number > 0:
-            pages.append({"page_number": f.page_number, "status": "failed",
-                          "provenance": {"error": f.kind, "message": f.message}})
+            pages.append(
+                {
+                    "page_number": f.page_number,
+                    "status": "failed",
+                    "provenance": {"error": f.kind, "message": f.message},
+                }
+            )
     return pages
 
 
 def _flag_rows(doc: DocumentResult) -> dict[int, list[dict[str, Any]]]:
     flags: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for fl in doc.flags:
-        flags[fl.page_number].append({
-            "type": fl.type, "kind": fl.kind, "category": fl.category, "reason": fl.reason,
-            "severity": fl.severity, "left": fl.box.left, "top": fl.box.top,
-            "width": fl.box.width, "height": fl.box.height,
-            "polygon": [list(pt) for pt in fl.box.polygon()], "ocr_text": fl.ocr_text,
-            "ref_text": fl.ref_text, "confidence": fl.confidence,
-            "crop_path": str(fl.crop_path) if fl.crop_path else None,
-            "detail": fl.detail_json()})
+        flags[fl.page_number].append(
+            {
+                "type": fl.type,
+                "kind": fl.kind,
+                "category": fl.category,
+                "reason": fl.reason,
+                "severity": fl.severity,
+                "left": fl.box.left,
+                "top": fl.box.top,
+                "width": fl.box.width,
+                "height": fl.box.height,
+                "polygon": [list(pt) for pt in fl.box.polygon()],
+                "ocr_text": fl.ocr_text,
+                "ref_text": fl.ref_text,
+                "confidence": fl.confidence,
+                "crop_path": str(fl.crop_path) if fl.crop_path else None,
+                "detail": fl.detail_json(),
+            }
+        )
     return flags
 
 
-def store_document(store: Store, run_id: str, doc: DocumentResult,
-                   claim: tuple[str, str] | None = None) -> int:
+def store_document(
+    store: Store, run_id: str, doc: DocumentResult, claim: tuple[str, str] | None = None
+) -> int:
     """One transaction: the document, its pages and their flags (and its scan claim marked done);
     the document's earlier runs are superseded and their decisions carried over."""
     sc = doc.score
-    return store.add_document(run_id, {
-        "name": doc.scan.document, "source_path": str(doc.scan.path),
-        "source_sha256": doc.scan.sha256, "page_count": doc.scan.page_count,
-        "languages": doc.languages,
-        "status": "done" if not doc.failures else "partial" if doc.pages else "failed",
-        "reference_path": str(doc.reference.path) if doc.reference else None,
-        "reference_encoding": doc.reference.encoding if doc.reference else None,
-        "cer": sc.cer if sc else None, "wer": sc.wer if sc else None,
-        "char_errors": sc.char_errors if sc else None, "char_total": sc.char_total if sc else None,
-        "word_errors": sc.word_errors if sc else None, "word_total": sc.word_total if sc else None,
-        "outputs": {"text": str(doc.text_path), "report": str(doc.report_path)},
-    }, _page_rows(doc), _flag_rows(doc), claim=claim)
+    return store.add_document(
+        run_id,
+        {
+            "name": doc.scan.document,
+            "source_path": str(doc.scan.path),
+            "source_sha256": doc.scan.sha256,
+            "page_count": doc.scan.page_count,
+            "languages": doc.languages,
+            "status": "done" if not doc.failures else "partial" if doc.pages else "failed",
+            "reference_path": str(doc.reference.path) if doc.reference else None,
+            "reference_encoding": doc.reference.encoding if doc.reference else None,
+            "cer": sc.cer if sc else None,
+            "wer": sc.wer if sc else None,
+            "char_errors": sc.char_errors if sc else None,
+            "char_total": sc.char_total if sc else None,
+            "word_errors": sc.word_errors if sc else None,
+            "word_total": sc.word_total if sc else None,
+            "outputs": {"text": str(doc.text_path), "report": str(doc.report_path)},
+        },
+        _page_rows(doc),
+        _flag_rows(doc),
+        claim=claim,
+    )
 
 
 # --- summary ------------------------------------------------------------------------------------
+
 
 def batch_summary(result: BatchResult, *, settings: Settings | None = None) -> dict[str, Any]:
     """Plain figures of a batch, for the database, the CLI and Prefect artifacts (with the
@@ -458,19 +596,39 @@ def batch_summary(result: BatchResult, *, settings: Settings | None = None) -> d
     cer, wer = result.cer_wer
     flags = item_counts(result.documents)
     return {
-        "run_id": result.run_id, "status": result.status, "pages_done": result.pages_done,
-        "pages_failed": len(result.failures), "seconds": round(result.seconds, 2),
-        "cer": cer, "wer": wer, "flags": dict(flags),
-        "documents": [{
-            "document": d.scan.document, "pages": d.scan.page_count,
-            "cer": d.score.cer if d.score else None, "wer": d.score.wer if d.score else None,
-            "flags": len(d.flags), "report": str(d.report_path), "text": str(d.text_path),
-            "pdf": str(d.published.pdf) if d.published and d.published.pdf else None,
-            "mets": str(d.published.mets) if d.published and d.published.mets else None}
-            for d in result.documents],
-        "failures": [{"document": f.document, "page": f.page_number, "stage": f.stage,
-                      "kind": f.kind, "message": f.message, "exit_code": f.exit_code}
-                     for f in result.failures],
+        "run_id": result.run_id,
+        "status": result.status,
+        "pages_done": result.pages_done,
+        "pages_failed": len(result.failures),
+        "seconds": round(result.seconds, 2),
+        "cer": cer,
+        "wer": wer,
+        "flags": dict(flags),
+        "documents": [
+            {
+                "document": d.scan.document,
+                "pages": d.scan.page_count,
+                "cer": d.score.cer if d.score else None,
+                "wer": d.score.wer if d.score else None,
+                "flags": len(d.flags),
+                "report": str(d.report_path),
+                "text": str(d.text_path),
+                "pdf": str(d.published.pdf) if d.published and d.published.pdf else None,
+                "mets": str(d.published.mets) if d.published and d.published.mets else None,
+            }
+            for d in result.documents
+        ],
+        "failures": [
+            {
+                "document": f.document,
+                "page": f.page_number,
+                "stage": f.stage,
+                "kind": f.kind,
+                "message": f.message,
+                "exit_code": f.exit_code,
+            }
+            for f in result.failures
+        ],
         "warnings": [{"kind": w.kind, "message": str(w)} for w in result.warnings],
         "skipped": list(result.skipped),
         "cached_pages": sum(p.cached for d in result.documents for p in d.pages),
@@ -482,12 +640,15 @@ def stage_seconds(result: BatchResult) -> dict[str, float]:
     """Seconds per stage over the batch: planning, then each page's and document's stages
     summed over all of them (work seconds: with several workers more than the wall clock),
     then storing; docs/report-schema.md."""
-    per_doc = ({k: v for k, v in document_seconds(d).items() if k != "total"}
-               for d in result.documents)
+    per_doc = (
+        {k: v for k, v in document_seconds(d).items() if k != "total"} for d in result.documents
+    )
     plan = {k: v for k, v in result.batch_seconds.items() if k == "plan"}
     rest = {k: v for k, v in result.batch_seconds.items() if k != "plan"}
     stages = rounded(add_seconds(plan, *per_doc, rest))
     return stages | {"total": round(sum(stages.values()), 3)}
+
+
 def item_counts(documents: Sequence[Any]) -> dict[str, int]:
     """Review items by kind (ocr.flag.KIND_LABELS: a stamp's colour is no kind)."""
     counts: dict[str, int] = defaultdict(int)
@@ -502,8 +663,9 @@ def _index_summary(summary: Mapping[str, Any], store: Store) -> dict[str, Any]:
     that processed only some scans still links every report."""
     mine = {d["document"] for d in summary["documents"]}
     with store.session() as s:
-        latest = s.scalars(select(Document).where(Document.superseded_by.is_(None))
-                           .order_by(Document.name))
+        latest = s.scalars(
+            select(Document).where(Document.superseded_by.is_(None)).order_by(Document.name)
+        )
         earlier = [_earlier_row(d) for d in latest if d.name not in mine]
     return {**summary, "documents": [*summary["documents"], *(r for r in earlier if r)]}
 
@@ -514,11 +676,22 @@ def _earlier_row(doc: Document) -> dict[str, Any] | None:
     if not report.is_file():
         return None
     stem = report.parent / Path(doc.name).name
-    files = {kind: str(path) if path.is_file() else None for kind, path in
-             (("pdf", stem.with_name(stem.name + ".pdf")),
-              ("mets", stem.with_name(stem.name + ".mets.xml")))}
-    return {"document": doc.name, "pages": doc.page_count, "cer": doc.cer, "wer": doc.wer,
-            "flags": None, "report": str(report), **files}
+    files = {
+        kind: str(path) if path.is_file() else None
+        for kind, path in (
+            ("pdf", stem.with_name(stem.name + ".pdf")),
+            ("mets", stem.with_name(stem.name + ".mets.xml")),
+        )
+    }
+    return {
+        "document": doc.name,
+        "pages": doc.page_count,
+        "cer": doc.cer,
+        "wer": doc.wer,
+        "flags": None,
+        "report": str(report),
+        **files,
+    }
 
 
 def exit_code(failures: Sequence[Mapping[str, Any]]) -> int:

@@ -43,7 +43,9 @@ class OcrError(Exception):
 
 class ConfigError(OcrError):
     exit_code = ExitCode.config
-    message = "invalid configuration; check the TOML file, OCR_* variables and options (`ocr config`)"
+    message = (
+        "invalid configuration; check the TOML file, OCR_* variables and options (`ocr config`)"
+    )
 
 
 class ArgumentError(OcrError):
@@ -89,8 +91,9 @@ class ScanNotFoundError(InputFileError):
 
 
 class NotRegularFileError(InputFileError):
-    message = ("not a regular file (a FIFO, device, socket or folder); copy the scan to a "
-               "regular file")
+    message = (
+        "not a regular file (a FIFO, device, socket or folder); copy the scan to a regular file"
+    )
 
 
 class EmptyFileError(InputFileError):
@@ -104,9 +107,11 @@ class UnsupportedFormatError(InputFileError):
 class MissingScanError(InputFileError):
     """The scan is not at its path (any more, or on this machine): not a damaged file."""
 
-    message = ("the scan is not there (moved or deleted after the batch found it, or not "
-               "visible on this machine); put it back and run again; on a cluster, every "
-               "worker must see the scans at the same absolute path")
+    message = (
+        "the scan is not there (moved or deleted after the batch found it, or not "
+        "visible on this machine); put it back and run again; on a cluster, every "
+        "worker must see the scans at the same absolute path"
+    )
 
 
 class CorruptImageError(InputFileError):
@@ -126,12 +131,16 @@ class ImageTooLargeError(InputFileError):
 
 
 class BlankPageError(InputFileError):
-    message = "the page is blank (no ink found); nothing to OCR, check the scan if this is unexpected"
+    message = (
+        "the page is blank (no ink found); nothing to OCR, check the scan if this is unexpected"
+    )
 
 
 class DarkPageError(InputFileError):
-    message = ("the page is dark all over (no paper to read); nothing to OCR, check the scan "
-               "(a failed exposure, a lens cap, a negative)")
+    message = (
+        "the page is dark all over (no paper to read); nothing to OCR, check the scan "
+        "(a failed exposure, a lens cap, a negative)"
+    )
 
 
 class ReferenceError_(OcrError):
@@ -158,7 +167,9 @@ class TesseractNotFoundError(MissingDependencyError):
 
 
 class PopplerNotFoundError(MissingDependencyError):
-    message = "poppler (pdftoppm) is not installed; run `make demo` or `apt-get install poppler-utils`"
+    message = (
+        "poppler (pdftoppm) is not installed; run `make demo` or `apt-get install poppler-utils`"
+    )
 
 
 class LanguageNotInstalledError(MissingDependencyError):
@@ -221,8 +232,10 @@ class NoReferenceWarning(OcrWarning):
 
 
 class EmptyReferenceWarning(OcrWarning):
-    message = ("the reference is empty (nothing but blanks or a byte-order mark); the scan is "
-               "OCRed and flagged, not scored: transcribe it or remove the file")
+    message = (
+        "the reference is empty (nothing but blanks or a byte-order mark); the scan is "
+        "OCRed and flagged, not scored: transcribe it or remove the file"
+    )
 
 
 class UnmatchedReferenceWarning(OcrWarning):

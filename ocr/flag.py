@@ -31,12 +31,19 @@ CORRECTION = "correction"
 UNKNOWN_WORD = "unknown_word"
 # Every kind of review item, most important first (a merged item takes its first member's kind).
 KIND_LABELS: dict[str, str] = {
-    "no_text_on_ink": "no text recognised", REFERENCE_ERROR: POSSIBLE_REFERENCE_ERROR, "stamp": "stamp", "signature": "signature",
-    "handwriting": "handwriting", OCR_ERROR: POSSIBLE_OCR_ERROR,
-    "reference_marker": "reference marker", CORRECTION: "suggested correction",
-    UNKNOWN_WORD: "not a word", "garbage": "garbage",
+    "no_text_on_ink": "no text recognised",
+    REFERENCE_ERROR: POSSIBLE_REFERENCE_ERROR,
+    "stamp": "stamp",
+    "signature": "signature",
+    "handwriting": "handwriting",
+    OCR_ERROR: POSSIBLE_OCR_ERROR,
+    "reference_marker": "reference marker",
+    CORRECTION: "suggested correction",
+    UNKNOWN_WORD: "not a word",
+    "garbage": "garbage",
     "short_line": "short line",
-    "low_confidence": "low confidence", "unrecognised_ink": "unrecognised ink",
+    "low_confidence": "low confidence",
+    "unrecognised_ink": "unrecognised ink",
 }
 
 
@@ -65,9 +72,15 @@ class TextSpan:
     change: str  # insert | delete | replace
 
     def as_json(self) -> dict[str, Any]:
-        return {"ref_start": self.ref_start, "ref_end": self.ref_end,
-                "ref_before": self.ref_before, "ref_after": self.ref_after,
-                "ocr_start": self.ocr_start, "ocr_end": self.ocr_end, "kind": self.change}
+        return {
+            "ref_start": self.ref_start,
+            "ref_end": self.ref_end,
+            "ref_before": self.ref_before,
+            "ref_after": self.ref_after,
+            "ocr_start": self.ocr_start,
+            "ocr_end": self.ocr_end,
+            "kind": self.change,
+        }
 
 
 @dataclass(frozen=True)
@@ -81,8 +94,12 @@ class RegionInfo:
     figures: Mapping[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
-        return {**self.figures, "polygon": [list(p) for p in self.polygon],
-                "colour": self.colour, "source": self.source}
+        return {
+            **self.figures,
+            "polygon": [list(p) for p in self.polygon],
+            "colour": self.colour,
+            "source": self.source,
+        }
 
 
 @dataclass(frozen=True)
@@ -94,8 +111,12 @@ class Reason:
     severity: float
 
     def as_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "label": kind_label(self.kind), "text": self.text,
-                "severity": round(self.severity, 4)}
+        return {
+            "kind": self.kind,
+            "label": kind_label(self.kind),
+            "text": self.text,
+            "severity": round(self.severity, 4),
+        }
 
 
 @dataclass(frozen=True)
@@ -155,17 +176,27 @@ class Flag:
         return out
 
     def as_json(self) -> dict[str, Any]:
-        return {"type": self.type, "item": self.kind, "label": self.label,
-                "category": self.category, "reason": self.reason,
-                "page": self.page_number, "box": self.box.as_list(),
-                "polygon": [list(p) for p in self.box.polygon()],
-                "severity": round(self.severity, 4),
-                "ocr_text": self.ocr_text, "ref_text": self.ref_text,
-                "confidence": self.confidence,
-                "crop": str(self.crop_path) if self.crop_path else None, **self.detail_json()}
+        return {
+            "type": self.type,
+            "item": self.kind,
+            "label": self.label,
+            "category": self.category,
+            "reason": self.reason,
+            "page": self.page_number,
+            "box": self.box.as_list(),
+            "polygon": [list(p) for p in self.box.polygon()],
+            "severity": round(self.severity, 4),
+            "ocr_text": self.ocr_text,
+            "ref_text": self.ref_text,
+            "confidence": self.confidence,
+            "crop": str(self.crop_path) if self.crop_path else None,
+            **self.detail_json(),
+        }
 
 
-def low_confidence_flags(words: Sequence[Word], *, page_number: int, threshold: float) -> list[Flag]:
+def low_confidence_flags(
+    words: Sequence[Word], *, page_number: int, threshold: float
+) -> list[Flag]:
     """Runs of adjacent low-confidence words on one line become one flag each."""
     flags: list[Flag] = []
     for _, line in groupby(words, key=lambda w: w.line_key):
@@ -175,16 +206,23 @@ def low_confidence_flags(words: Sequence[Word], *, page_number: int, threshold: 
                 continue
             conf = min(w.conf for w in run_words)
             text = " ".join(w.text for w in run_words)
-            flags.append(Flag(
-                type="low_confidence", page_number=page_number,
-                box=Box.union_all([w.box for w in run_words]), confidence=conf, ocr_text=text,
-                severity=0.3 + 0.4 * (1.0 - conf / max(threshold, 1.0)),
-                reason=f'tesseract is unsure of "{text}" (confidence {conf:.0f} < {threshold:.0f})'))
+            flags.append(
+                Flag(
+                    type="low_confidence",
+                    page_number=page_number,
+                    box=Box.union_all([w.box for w in run_words]),
+                    confidence=conf,
+                    ocr_text=text,
+                    severity=0.3 + 0.4 * (1.0 - conf / max(threshold, 1.0)),
+                    reason=f'tesseract is unsure of "{text}" (confidence {conf:.0f} < {threshold:.0f})',
+                )
+            )
     return flags
 
 
-def unknown_word_flags(words: Sequence[Word], *, page_number: int,
-                       vocabulary: Vocabulary) -> list[Flag]:
+def unknown_word_flags(
+    words: Sequence[Word], *, page_number: int, vocabulary: Vocabulary
+) -> list[Flag]:
     """Words the OCR read that are no word of the page's languages (a confident misreading:
     "производствемного"), one flag per word; numbers, single letters and capitalised words
     (names the lexicon may not know) are left alone."""
@@ -193,10 +231,18 @@ def unknown_word_flags(words: Sequence[Word], *, page_number: int,
         token = w.text.strip(".,;:!?()«»\"'-–—")
         if len(token) < 3 or not token.isalpha() or token[0].isupper() or vocabulary.known(token):
             continue
-        flags.append(Flag(type=UNKNOWN_WORD, page_number=page_number, box=w.box,
-                          confidence=w.conf, ocr_text=w.text, severity=0.45,
-                          reason=f'"{token}" is no word of the page\'s languages '
-                                 f"(OCR confidence {w.conf:.0f})"))
+        flags.append(
+            Flag(
+                type=UNKNOWN_WORD,
+                page_number=page_number,
+                box=w.box,
+                confidence=w.conf,
+                ocr_text=w.text,
+                severity=0.45,
+                reason=f'"{token}" is no word of the page\'s languages '
+                f"(OCR confidence {w.conf:.0f})",
+            )
+        )
     return flags
 
 
@@ -219,8 +265,13 @@ def _tokens(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
 
 
-def _pair_spans(reference: str, ocr: str, ref_toks: list[tuple[int, int]],
-                ocr_toks: list[tuple[int, int]], span: DiffSpan) -> list[DiffSpan]:
+def _pair_spans(
+    reference: str,
+    ocr: str,
+    ref_toks: list[tuple[int, int]],
+    ocr_toks: list[tuple[int, int]],
+    span: DiffSpan,
+) -> list[DiffSpan]:
     """Align the span's words by similarity (DP with 1:1, 1:2 and 2:1 moves, so split and joined
     words pair up), emitting a span per differing group or gap."""
     rw = [reference[s:e].lower() for s, e in ref_toks]
@@ -236,7 +287,7 @@ def _pair_spans(reference: str, ocr: str, ref_toks: list[tuple[int, int]],
             for di, dj in moves:
                 if i < di or j < dj or cost[i - di][j - dj] == inf:
                     continue
-                c = cost[i - di][j - dj] + _move_cost(rw[i - di:i], ow[j - dj:j])
+                c = cost[i - di][j - dj] + _move_cost(rw[i - di : i], ow[j - dj : j])
                 if c < cost[i][j]:
                     cost[i][j], back[(i, j)] = c, (i - di, j - dj)
     groups: list[tuple[list[int], list[int]]] = []
@@ -257,9 +308,14 @@ def _move_cost(ref_words: list[str], ocr_words: list[str]) -> float:
     return dist * 1.5
 
 
-def _group_pairs(reference: str, ocr: str, ref_toks: list[tuple[int, int]],
-                 ocr_toks: list[tuple[int, int]], groups: list[tuple[list[int], list[int]]],
-                 span: DiffSpan) -> list[DiffSpan]:
+def _group_pairs(
+    reference: str,
+    ocr: str,
+    ref_toks: list[tuple[int, int]],
+    ocr_toks: list[tuple[int, int]],
+    groups: list[tuple[list[int], list[int]]],
+    span: DiffSpan,
+) -> list[DiffSpan]:
     """Consecutive gaps merge into one span; each differing matched group is its own span."""
     out: list[DiffSpan] = []
     run: list[tuple[list[int], list[int]]] = []
@@ -304,8 +360,14 @@ class PageEvidence:
     glyphs: GlyphBook | None = None
 
 
-def disagreement_flags(ocr: OcrText, spans: Sequence[DiffSpan], *, page_number: int,
-                       evidence: PageEvidence, reference: str | None = None) -> list[Flag]:
+def disagreement_flags(
+    ocr: OcrText,
+    spans: Sequence[DiffSpan],
+    *,
+    page_number: int,
+    evidence: PageEvidence,
+    reference: str | None = None,
+) -> list[Flag]:
     """Each span where OCR and reference differ, located by the OCR words it covers, with its
     triage (possible reference error or possible OCR error)."""
     flags: list[Flag] = []
@@ -319,10 +381,15 @@ def disagreement_flags(ocr: OcrText, spans: Sequence[DiffSpan], *, page_number: 
         conf = min(w.conf for w in words) if span.ocr_text.strip() else None
         where = None
         if reference is not None:  # where the span sits in the page's normalised reference
-            where = TextSpan(span.ref_start, span.ref_end,
-                             reference[max(0, span.ref_start - 30):span.ref_start],
-                             reference[span.ref_end:span.ref_end + 30], span.ocr_start,
-                             span.ocr_end, span.kind)
+            where = TextSpan(
+                span.ref_start,
+                span.ref_end,
+                reference[max(0, span.ref_start - 30) : span.ref_start],
+                reference[span.ref_end : span.ref_end + 30],
+                span.ocr_start,
+                span.ocr_end,
+                span.kind,
+            )
         flags.append(_disagreement(span, words, conf, page_number, evidence, where, ocr))
     return flags
 
@@ -346,21 +413,39 @@ def line_pieces(span: DiffSpan) -> list[DiffSpan]:
 def _nearest_word(ocr: OcrText, pos: int) -> list[int]:
     if not ocr.spans:
         return []
-    return [min(range(len(ocr.spans)), key=lambda i: min(abs(ocr.spans[i][0] - pos),
-                                                          abs(ocr.spans[i][1] - pos)))]
+    return [
+        min(
+            range(len(ocr.spans)),
+            key=lambda i: min(abs(ocr.spans[i][0] - pos), abs(ocr.spans[i][1] - pos)),
+        )
+    ]
 
 
-def classify(ocr_text: str, ref_text: str, conf: float | None, *,
-             vocabulary: Vocabulary | None = None, choices: Mapping[int, CharChoice] | None = None,
-             ocr_start: int = 0, threshold: float | None = None,
-             shape: float | None = None) -> Triage:
+def classify(
+    ocr_text: str,
+    ref_text: str,
+    conf: float | None,
+    *,
+    vocabulary: Vocabulary | None = None,
+    choices: Mapping[int, CharChoice] | None = None,
+    ocr_start: int = 0,
+    threshold: float | None = None,
+    shape: float | None = None,
+) -> Triage:
     """The triage of one disagreement (see ocr.triage): a possible reference error needs more
     than the OCR's confidence: a reading that is a word where the reference's is not, letters
     tesseract never doubted, or another copy that reads the same."""
     from ocr.triage import evidence, judge
 
-    found = evidence(ocr_text, ref_text, conf, vocabulary=vocabulary, choices=choices,
-                     ocr_start=ocr_start, shape=shape)
+    found = evidence(
+        ocr_text,
+        ref_text,
+        conf,
+        vocabulary=vocabulary,
+        choices=choices,
+        ocr_start=ocr_start,
+        shape=shape,
+    )
     return judge(found, threshold=threshold)
 
 
@@ -387,27 +472,55 @@ def disagreement_severity(triage: Triage, conf: float | None) -> float:
     return 0.5 + 0.3 * (1.0 - (conf or 0.0) / 100.0)
 
 
-def _disagreement(span: DiffSpan, words: list[Word], conf: float | None, page: int,
-                  page_evidence: PageEvidence, where: TextSpan | None, ocr: OcrText) -> Flag:
+def _disagreement(
+    span: DiffSpan,
+    words: list[Word],
+    conf: float | None,
+    page: int,
+    page_evidence: PageEvidence,
+    where: TextSpan | None,
+    ocr: OcrText,
+) -> Flag:
     from ocr.glyphs import shape_support
 
     ocr_text, ref_text = span.ocr_text, span.ref_text
     shape = None
     if page_evidence.glyphs is not None:
-        shape = shape_support(page_evidence.glyphs, ocr, ocr_start=span.ocr_start,
-                              ocr_text=ocr_text, ref_text=ref_text)
-    triage = classify(ocr_text, ref_text, conf, vocabulary=page_evidence.vocabulary,
-                      choices=page_evidence.choices, ocr_start=span.ocr_start,
-                      threshold=page_evidence.threshold, shape=shape)
-    return Flag(type="disagreement", category=category_of(triage),
-                reason=disagreement_reason(ocr_text, ref_text, conf, triage),
-                page_number=page, box=Box.union_all([w.box for w in words]),
-                severity=disagreement_severity(triage, conf), ocr_text=ocr_text,
-                ref_text=ref_text, confidence=conf, span=where, triage=triage)
+        shape = shape_support(
+            page_evidence.glyphs,
+            ocr,
+            ocr_start=span.ocr_start,
+            ocr_text=ocr_text,
+            ref_text=ref_text,
+        )
+    triage = classify(
+        ocr_text,
+        ref_text,
+        conf,
+        vocabulary=page_evidence.vocabulary,
+        choices=page_evidence.choices,
+        ocr_start=span.ocr_start,
+        threshold=page_evidence.threshold,
+        shape=shape,
+    )
+    return Flag(
+        type="disagreement",
+        category=category_of(triage),
+        reason=disagreement_reason(ocr_text, ref_text, conf, triage),
+        page_number=page,
+        box=Box.union_all([w.box for w in words]),
+        severity=disagreement_severity(triage, conf),
+        ocr_text=ocr_text,
+        ref_text=ref_text,
+        confidence=conf,
+        span=where,
+        triage=triage,
+    )
 
 
-def write_crops(flags: Sequence[Flag], view_image: np.ndarray, out_dir: Path, *, stem: str,
-                margin: int) -> list[Flag]:
+def write_crops(
+    flags: Sequence[Flag], view_image: np.ndarray, out_dir: Path, *, stem: str, margin: int
+) -> list[Flag]:
     """Save a JPEG crop with context for each flag, its region outlined in red."""
     rows, cols = view_image.shape[:2]
     out: list[Flag] = []
@@ -417,8 +530,13 @@ def write_crops(flags: Sequence[Flag], view_image: np.ndarray, out_dir: Path, *,
         left, right = max(0, b.left - margin), min(cols, b.right + margin)
         crop = view_image[top:bottom, left:right]
         crop = cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR) if crop.ndim == 2 else crop.copy()
-        cv2.rectangle(crop, (b.left - left, b.top - top), (b.right - left - 1, b.bottom - top - 1),
-                      (0, 0, 220), 2)
+        cv2.rectangle(
+            crop,
+            (b.left - left, b.top - top),
+            (b.right - left - 1, b.bottom - top - 1),
+            (0, 0, 220),
+            2,
+        )
         ok, data = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, 88])
         path = out_dir / f"{stem}-f{i:03d}.jpg"
         if ok:

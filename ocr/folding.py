@@ -17,15 +17,37 @@ from ocr.score import normalise
 # ("29.XII.55") then match an OCR that read them with Cyrillic Х and І, and a Cyrillic "о" typed by
 # a Latin keyboard layout matches its twin.
 LATIN_TO_CYRILLIC = {
-    "A": "А", "B": "В", "C": "С", "E": "Е", "H": "Н", "I": "І", "K": "К", "M": "М", "O": "О",
-    "P": "Р", "T": "Т", "X": "Х", "Y": "У", "a": "а", "c": "с", "e": "е", "i": "і", "o": "о",
-    "p": "р", "x": "х", "y": "у", "Ö": "Ӧ", "ö": "ӧ",
+    "A": "А",
+    "B": "В",
+    "C": "С",
+    "E": "Е",
+    "H": "Н",
+    "I": "І",
+    "K": "К",
+    "M": "М",
+    "O": "О",
+    "P": "Р",
+    "T": "Т",
+    "X": "Х",
+    "Y": "У",
+    "a": "а",
+    "c": "с",
+    "e": "е",
+    "i": "і",
+    "o": "о",
+    "p": "р",
+    "x": "х",
+    "y": "у",
+    "Ö": "Ӧ",
+    "ö": "ӧ",
 }
 YO = {"ё": "е", "Ё": "Е"}
 _YO_TABLE = {ord(k): v for k, v in YO.items()}
 QUOTES_DASHES = {
-    **dict.fromkeys("«»„“”‟″〃", '"'), **dict.fromkeys("‘’‚‛′`´", "'"),
-    **dict.fromkeys("‐‑‒–—―−⸗", "-"), "…": "...",
+    **dict.fromkeys("«»„“”‟″〃", '"'),
+    **dict.fromkeys("‘’‚‛′`´", "'"),
+    **dict.fromkeys("‐‑‒–—―−⸗", "-"),
+    "…": "...",
 }
 # A hyphen (or soft hyphen, or the "¬" some transcriptions use) ending a line between two letters
 # splits one word: "об-\nласть" is "область". A compound broken at its own hyphen ("научно-\n
@@ -35,8 +57,15 @@ _LINE_END_HYPHEN = re.compile(r"(?<=[^\W\d_])[-\u00ad\u2010\u2011¬]\n(?=[^\W\d_
 # by single spaces: typewriter emphasis, one word. Fewer would catch Russian one-letter words ("и в").
 _SPACED_WORD = re.compile(r"(?<!\S)[^\W\d_](?:[ \u00a0][^\W\d_]){2,}(?!\S)")
 
-_OPTIONS = ("latin_cyrillic", "yo", "quotes_dashes", "whitespace", "hyphenation", "letter_spacing",
-            "casefold")
+_OPTIONS = (
+    "latin_cyrillic",
+    "yo",
+    "quotes_dashes",
+    "whitespace",
+    "hyphenation",
+    "letter_spacing",
+    "casefold",
+)
 
 
 @dataclass(frozen=True)
@@ -57,18 +86,31 @@ class Profile:
 
     def as_json(self) -> dict[str, Any]:
         """The profile as listed in reports."""
-        return {"name": self.name, "description": self.description, "base": self.base,
-                **{option: getattr(self, option) for option in _OPTIONS},
-                "replace": dict(self.replace)}
+        return {
+            "name": self.name,
+            "description": self.description,
+            "base": self.base,
+            **{option: getattr(self, option) for option in _OPTIONS},
+            "replace": dict(self.replace),
+        }
 
 
-STRICT = Profile("strict", "every difference counts, as dinglehopper counts it (after NFC and one "
-                           "space per run within a line)")
+STRICT = Profile(
+    "strict",
+    "every difference counts, as dinglehopper counts it (after NFC and one "
+    "space per run within a line)",
+)
 ARCHIVAL = Profile(
-    "archival", "Latin/Cyrillic look-alikes, ё/е, typographic quotes and dashes, whitespace and "
-                "line breaks, line-end hyphenation and letter-spaced words do not count",
-    latin_cyrillic=True, yo=True, quotes_dashes=True, whitespace=True, hyphenation=True,
-    letter_spacing=True)
+    "archival",
+    "Latin/Cyrillic look-alikes, ё/е, typographic quotes and dashes, whitespace and "
+    "line breaks, line-end hyphenation and letter-spaced words do not count",
+    latin_cyrillic=True,
+    yo=True,
+    quotes_dashes=True,
+    whitespace=True,
+    hyphenation=True,
+    letter_spacing=True,
+)
 BUILTIN_PROFILES: dict[str, Profile] = {STRICT.name: STRICT, ARCHIVAL.name: ARCHIVAL}
 
 
@@ -148,20 +190,29 @@ def _profile_tables(toml_dict: Mapping[str, Any]) -> dict[str, Mapping[str, Any]
     scoring = toml_dict.get("scoring") or (toml_dict.get("ocr") or {}).get("scoring") or toml_dict
     tables = scoring.get("profiles", {}) if isinstance(scoring, Mapping) else {}
     if not isinstance(tables, Mapping) or not all(isinstance(t, Mapping) for t in tables.values()):
-        raise ConfigError("[scoring.profiles] must hold one table per profile, e.g. "
-                          '[scoring.profiles.mine] with replace = {"ѣ" = "е"}')
+        raise ConfigError(
+            "[scoring.profiles] must hold one table per profile, e.g. "
+            '[scoring.profiles.mine] with replace = {"ѣ" = "е"}'
+        )
     return dict(tables)
 
 
-def _resolve(name: str, tables: Mapping[str, Mapping[str, Any]], profiles: dict[str, Profile],
-             *, chain: tuple[str, ...]) -> Profile:
+def _resolve(
+    name: str,
+    tables: Mapping[str, Mapping[str, Any]],
+    profiles: dict[str, Profile],
+    *,
+    chain: tuple[str, ...],
+) -> Profile:
     if name in profiles:
         return profiles[name]
     if name in chain:
         raise ConfigError(f"scoring profiles {' -> '.join((*chain, name))} form a cycle of bases")
     if name not in tables:
-        raise ConfigError(f"scoring profile {chain[-1]!r} has base {name!r}, which is not defined "
-                          f"(known: {', '.join(sorted({*profiles, *tables}))})")
+        raise ConfigError(
+            f"scoring profile {chain[-1]!r} has base {name!r}, which is not defined "
+            f"(known: {', '.join(sorted({*profiles, *tables}))})"
+        )
     table = tables[name]
     base = _resolve(str(table.get("base", STRICT.name)), tables, profiles, chain=(*chain, name))
     profiles[name] = _profile_from_table(name, table, base)
@@ -172,8 +223,10 @@ def _profile_from_table(name: str, table: Mapping[str, Any], base: Profile) -> P
     known = {f.name for f in fields(Profile)} - {"name"}
     unknown = set(table) - known
     if unknown:
-        raise ConfigError(f"scoring profile {name!r}: unknown key(s) {', '.join(sorted(unknown))}; "
-                          f"known: {', '.join(sorted(known))}")
+        raise ConfigError(
+            f"scoring profile {name!r}: unknown key(s) {', '.join(sorted(unknown))}; "
+            f"known: {', '.join(sorted(known))}"
+        )
     options: dict[str, Any] = {}
     for option in _OPTIONS:
         if option in table:
@@ -182,21 +235,36 @@ def _profile_from_table(name: str, table: Mapping[str, Any], base: Profile) -> P
             options[option] = table[option]
     pairs = table.get("replace", {})
     if not isinstance(pairs, Mapping) or not all(
-            isinstance(k, str) and k and isinstance(v, str) for k, v in pairs.items()):
-        raise ConfigError(f'scoring profile {name!r}: replace must map text to text, e.g. {{"ѣ" = "е"}}')
-    merged = {**dict(base.replace), **{unicodedata.normalize("NFC", k): v for k, v in pairs.items()}}
-    return replace(base, name=name, base=base.name, description=str(table.get("description", "")),
-                   replace=tuple(merged.items()), **options)
+        isinstance(k, str) and k and isinstance(v, str) for k, v in pairs.items()
+    ):
+        raise ConfigError(
+            f'scoring profile {name!r}: replace must map text to text, e.g. {{"ѣ" = "е"}}'
+        )
+    merged = {
+        **dict(base.replace),
+        **{unicodedata.normalize("NFC", k): v for k, v in pairs.items()},
+    }
+    return replace(
+        base,
+        name=name,
+        base=base.name,
+        description=str(table.get("description", "")),
+        replace=tuple(merged.items()),
+        **options,
+    )
 
 
-def resolve_profiles(names: list[str] | tuple[str, ...], profiles: Mapping[str, Profile]
-                     ) -> list[Profile]:
+def resolve_profiles(
+    names: list[str] | tuple[str, ...], profiles: Mapping[str, Profile]
+) -> list[Profile]:
     """The named profiles, strict first and each once; an unknown name is a ConfigError."""
     chosen = [STRICT]
     for name in names:
         if name not in profiles:
-            raise ConfigError(f"unknown scoring profile {name!r}; known: {', '.join(sorted(profiles))}"
-                              " (define more under [scoring.profiles.NAME] in the config file)")
+            raise ConfigError(
+                f"unknown scoring profile {name!r}; known: {', '.join(sorted(profiles))}"
+                " (define more under [scoring.profiles.NAME] in the config file)"
+            )
         if profiles[name] not in chosen:
             chosen.append(profiles[name])
     return chosen

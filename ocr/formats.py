@@ -12,13 +12,26 @@ from ocr.exceptions import EmptyFileError, InputFileError, ReferenceError_
 from ocr.textio import reference_from_bytes
 
 ALTO_NAMESPACE = re.compile(r"^http://www\.loc\.gov/standards/alto(/ns-v[234]#)?$")
-PAGE_NAMESPACE = re.compile(r"^http://schema\.primaresearch\.org/PAGE/gts/pagecontent/\d{4}-\d{2}-\d{2}$")
+PAGE_NAMESPACE = re.compile(
+    r"^http://schema\.primaresearch\.org/PAGE/gts/pagecontent/\d{4}-\d{2}-\d{2}$"
+)
 HOCR_LINE_CLASSES = frozenset({"ocr_line", "ocr_textfloat", "ocr_header", "ocr_caption"})
 # Format suffixes that do not belong to a page's name when pairing files by stem.
-FORMAT_SUFFIXES = (".gt.txt", ".alto.xml", ".page.xml", ".hocr.html", ".hocr", ".alto", ".xml",
-                   ".txt", ".html", ".htm")
-_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True,
-                            remove_comments=True)
+FORMAT_SUFFIXES = (
+    ".gt.txt",
+    ".alto.xml",
+    ".page.xml",
+    ".hocr.html",
+    ".hocr",
+    ".alto",
+    ".xml",
+    ".txt",
+    ".html",
+    ".htm",
+)
+_SAFE_XML = etree.XMLParser(
+    resolve_entities=False, no_network=True, huge_tree=True, remove_comments=True
+)
 
 
 @dataclass(frozen=True)
@@ -72,9 +85,11 @@ def _read_markup(path: Path, data: bytes) -> SourceText | None:
     if b"ocrx_word" in data or b"ocr_line" in data or b"ocr_page" in data:
         return SourceText(path, hocr_text(html.fromstring(data)), "hocr", "utf-8")
     if root is not None:
-        raise InputFileError(f"XML with root <{etree.QName(root).localname}> is not ALTO v2-v4, "
-                             "PAGE or hOCR; export the text as one of those or as plain text",
-                             path=path)
+        raise InputFileError(
+            f"XML with root <{etree.QName(root).localname}> is not ALTO v2-v4, "
+            "PAGE or hOCR; export the text as one of those or as plain text",
+            path=path,
+        )
     return None
 
 
@@ -109,8 +124,11 @@ def page_text(root: etree._Element) -> str:
 
 def _page_regions(root: etree._Element) -> list[etree._Element]:
     """Top-level TextRegions, in the order of the ReadingOrder's region references if any."""
-    regions = [r for r in root.iter("{*}TextRegion")
-               if etree.QName(r.getparent()).localname != "TextRegion"]
+    regions = [
+        r
+        for r in root.iter("{*}TextRegion")
+        if etree.QName(r.getparent()).localname != "TextRegion"
+    ]
     reading_order = root.find(".//{*}ReadingOrder")
     order = [] if reading_order is None else [r for g in reading_order for r in _group_order(g)]
     if not order:
@@ -149,8 +167,11 @@ def hocr_text(root: html.HtmlElement) -> str:
         classes = set((element.get("class") or "").split())
         if classes & HOCR_LINE_CLASSES:
             words = [w for w in element.iter() if "ocrx_word" in (w.get("class") or "").split()]
-            texts = [_squash(w.text_content()) for w in words] if words else [
-                _squash(element.text_content())]
+            texts = (
+                [_squash(w.text_content()) for w in words]
+                if words
+                else [_squash(element.text_content())]
+            )
             lines.append(" ".join(t for t in texts if t))
         elif "ocrx_word" in classes and not _inside_line(element):
             lines.append(_squash(element.text_content()))
@@ -176,7 +197,7 @@ def page_stem(path: Path) -> str:
     lowered = name.lower()
     for suffix in FORMAT_SUFFIXES:
         if lowered.endswith(suffix) and len(name) > len(suffix):
-            return name[:-len(suffix)]
+            return name[: -len(suffix)]
     return path.stem
 
 
@@ -190,15 +211,21 @@ def pair_files(reference: Path, ocr: Path) -> tuple[list[tuple[str, Path, Path]]
     if reference.is_file() and ocr.is_file():
         return [(page_stem(reference), reference, ocr)], []
     if not (reference.is_dir() and ocr.is_dir()):
-        raise InputFileError("give two files or two folders to compare, not one of each",
-                             path=ocr if reference.is_dir() else reference)
+        raise InputFileError(
+            "give two files or two folders to compare, not one of each",
+            path=ocr if reference.is_dir() else reference,
+        )
     refs, ocrs = _text_files_by_stem(reference), _text_files_by_stem(ocr)
     pairs = [(stem, refs[stem], ocrs[stem]) for stem in sorted(refs.keys() & ocrs.keys())]
     if not pairs:
-        raise InputFileError(f"no file of {ocr} has the name of a file here (names are compared "
-                             f"without {', '.join(FORMAT_SUFFIXES[:4])}, ...)", path=reference)
-    unmatched = sorted([refs[s] for s in refs.keys() - ocrs.keys()]
-                       + [ocrs[s] for s in ocrs.keys() - refs.keys()])
+        raise InputFileError(
+            f"no file of {ocr} has the name of a file here (names are compared "
+            f"without {', '.join(FORMAT_SUFFIXES[:4])}, ...)",
+            path=reference,
+        )
+    unmatched = sorted(
+        [refs[s] for s in refs.keys() - ocrs.keys()] + [ocrs[s] for s in ocrs.keys() - refs.keys()]
+    )
     return pairs, unmatched
 
 
@@ -212,7 +239,10 @@ def _text_files_by_stem(folder: Path) -> dict[str, Path]:
             continue
         stem = page_stem(path)
         if stem in found:
-            raise InputFileError(f"{found[stem].name} and {path.name} both name page {stem!r}; "
-                                 "keep one format per page in a folder", path=folder)
+            raise InputFileError(
+                f"{found[stem].name} and {path.name} both name page {stem!r}; "
+                "keep one format per page in a folder",
+                path=folder,
+            )
         found[stem] = path
     return found

@@ -60,16 +60,21 @@ def find_page_frame(image: np.ndarray) -> PageFrame:
     rows, cols = image.shape[:2]
     gray = image if image.ndim == 2 else cv2.cvtColor(image[:, :, :3], cv2.COLOR_BGR2GRAY)
     scale = min(1.0, FRAME_LONG_SIDE / max(rows, cols))
-    small = cv2.resize(gray, (max(1, round(cols * scale)), max(1, round(rows * scale))),
-                       interpolation=cv2.INTER_AREA).astype(np.float32)
+    small = cv2.resize(
+        gray,
+        (max(1, round(cols * scale)), max(1, round(rows * scale))),
+        interpolation=cv2.INTER_AREA,
+    ).astype(np.float32)
     box = (0, small.shape[0], 0, small.shape[1])  # top, bottom, left, right
     found: dict[str, tuple[int, str]] = {}
     for _ in range(2):  # columns within the page's rows, then rows within its columns, twice
-        found |= _cuts(np.percentile(small[box[0]:box[1], :], PAPER_PERCENTILE, axis=0),
-                       ("left", "right"))
+        found |= _cuts(
+            np.percentile(small[box[0] : box[1], :], PAPER_PERCENTILE, axis=0), ("left", "right")
+        )
         box = (box[0], box[1], *_span(found, "left", "right", small.shape[1]))
-        found |= _cuts(np.percentile(small[:, box[2]:box[3]], PAPER_PERCENTILE, axis=1),
-                       ("top", "bottom"))
+        found |= _cuts(
+            np.percentile(small[:, box[2] : box[3]], PAPER_PERCENTILE, axis=1), ("top", "bottom")
+        )
         box = (*_span(found, "top", "bottom", small.shape[0]), box[2], box[3])
     return _full_size(box, found, scale=scale, rows=rows, cols=cols)
 
@@ -78,11 +83,19 @@ def _span(found: dict[str, tuple[int, str]], low: str, high: str, size: int) -> 
     return found.get(low, (0, ""))[0], found.get(high, (size, ""))[0]
 
 
-def _full_size(box: tuple[int, int, int, int], found: dict[str, tuple[int, str]], *,
-               scale: float, rows: int, cols: int) -> PageFrame:
+def _full_size(
+    box: tuple[int, int, int, int],
+    found: dict[str, tuple[int, str]],
+    *,
+    scale: float,
+    rows: int,
+    cols: int,
+) -> PageFrame:
     top, bottom, left, right = (round(v / scale) for v in box)
-    top, left = (max(0, min(top, rows - 1)) if "top" in found else 0,
-                 max(0, min(left, cols - 1)) if "left" in found else 0)
+    top, left = (
+        max(0, min(top, rows - 1)) if "top" in found else 0,
+        max(0, min(left, cols - 1)) if "left" in found else 0,
+    )
     bottom = max(top + 1, min(bottom, rows)) if "bottom" in found else rows
     right = max(left + 1, min(right, cols)) if "right" in found else cols
     sides = {"top": top, "bottom": bottom, "left": left, "right": right}
@@ -96,7 +109,7 @@ def _cuts(profile: np.ndarray, sides: tuple[str, str]) -> dict[str, tuple[int, s
     size = profile.size
     profile = cv2.blur(profile.reshape(1, -1), (3, 1)).ravel()
     centre = size // 2
-    level = float(np.median(profile[size // 4: max(size // 4 + 1, 3 * size // 4)]))
+    level = float(np.median(profile[size // 4 : max(size // 4 + 1, 3 * size // 4)]))
     dark = profile < (1.0 - DARK_BAND) * level
     if dark[centre] or level <= 0:
         return {}  # the centre is not paper (a spread's gutter, a dark scan): no cut
@@ -111,8 +124,9 @@ def _cuts(profile: np.ndarray, sides: tuple[str, str]) -> dict[str, tuple[int, s
     return out
 
 
-def _first_boundary(profile: np.ndarray, dark: np.ndarray, centre: int, step: int,
-                    level: float) -> tuple[int, str] | None:
+def _first_boundary(
+    profile: np.ndarray, dark: np.ndarray, centre: int, step: int, level: float
+) -> tuple[int, str] | None:
     """Going from ``centre`` by ``step``, the first dark band (of MIN_BAND width, or reaching the
     border) or sheet edge: (the first position beyond the page, its kind)."""
     size = profile.size

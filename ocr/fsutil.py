@@ -33,8 +33,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> Path:
     """Write ``data`` to a temp file beside ``path``, fsync it, then rename it into place; the
     file gets the mode any new file gets under the umask (mkstemp's own 0600 is for temps)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{temp_tag()}.", suffix=".tmp",
-                               dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{temp_tag()}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

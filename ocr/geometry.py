@@ -49,14 +49,16 @@ class PageGeometry:
         if rotation == 0.0:
             return cls.identity(rows, cols)
         _, canvas_rows, canvas_cols = rotation_matrix(rows, cols, rotation)
-        return cls(rows, cols, rotation, canvas_rows, canvas_cols,
-                   Box(0, 0, canvas_cols, canvas_rows))
+        return cls(
+            rows, cols, rotation, canvas_rows, canvas_cols, Box(0, 0, canvas_cols, canvas_rows)
+        )
 
     def cropped(self, box: Box) -> PageGeometry:
         """This geometry with its frame further cropped to ``box`` (in frame pixels)."""
         crop = Box(self.crop.left + box.left, self.crop.top + box.top, box.width, box.height)
-        return PageGeometry(self.rows, self.cols, self.rotation, self.canvas_rows,
-                            self.canvas_cols, crop)
+        return PageGeometry(
+            self.rows, self.cols, self.rotation, self.canvas_rows, self.canvas_cols, crop
+        )
 
     @property
     def is_identity(self) -> bool:
@@ -73,8 +75,9 @@ class PageGeometry:
         matrix, _, _ = rotation_matrix(self.rows, self.cols, self.rotation)
         return cv2.invertAffineTransform(matrix)
 
-    def points_to_original(self, points: Iterable[tuple[float, float]]
-                           ) -> list[tuple[float, float]]:
+    def points_to_original(
+        self, points: Iterable[tuple[float, float]]
+    ) -> list[tuple[float, float]]:
         """OCR-frame points (x, y) in the original page's pixels."""
         xy = np.asarray(list(points), dtype=np.float64).reshape(-1, 2)
         xy = xy + np.array([self.crop.left, self.crop.top], dtype=np.float64)
@@ -109,27 +112,44 @@ class PageGeometry:
     def to_frame(self, image: np.ndarray, *, fill: float | tuple[float, ...] = 255) -> np.ndarray:
         """The original page image (rows, cols[, channels]) in the OCR frame: rotated, cropped."""
         if image.shape[:2] != (self.rows, self.cols):
-            raise ValueError(f"image of {image.shape[:2]} is not this page's "
-                             f"{(self.rows, self.cols)}")
+            raise ValueError(
+                f"image of {image.shape[:2]} is not this page's {(self.rows, self.cols)}"
+            )
         if self.rotation != 0.0:
             matrix, _, _ = rotation_matrix(self.rows, self.cols, self.rotation)
             channels = 1 if image.ndim == 2 else image.shape[2]
             border = (fill,) * channels if isinstance(fill, int | float) else fill
-            image = cv2.warpAffine(image, matrix, (self.canvas_cols, self.canvas_rows),
-                                   flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                                   borderValue=border)
+            image = cv2.warpAffine(
+                image,
+                matrix,
+                (self.canvas_cols, self.canvas_rows),
+                flags=cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_CONSTANT,
+                borderValue=border,
+            )
         c = self.crop
-        return np.ascontiguousarray(image[c.top:c.bottom, c.left:c.right])
+        return np.ascontiguousarray(image[c.top : c.bottom, c.left : c.right])
 
     def as_json(self) -> dict[str, Any]:
-        return {"rows": self.rows, "cols": self.cols, "rotation": self.rotation,
-                "canvas": [self.canvas_rows, self.canvas_cols], "crop": self.crop.as_list()}
+        return {
+            "rows": self.rows,
+            "cols": self.cols,
+            "rotation": self.rotation,
+            "canvas": [self.canvas_rows, self.canvas_cols],
+            "crop": self.crop.as_list(),
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PageGeometry:
         canvas_rows, canvas_cols = data["canvas"]
-        return cls(int(data["rows"]), int(data["cols"]), float(data["rotation"]),
-                   int(canvas_rows), int(canvas_cols), Box(*data["crop"]))
+        return cls(
+            int(data["rows"]),
+            int(data["cols"]),
+            float(data["rotation"]),
+            int(canvas_rows),
+            int(canvas_cols),
+            Box(*data["crop"]),
+        )
 
 
 def _bounding(points: list[tuple[float, float]], *, rows: int, cols: int) -> Box:

@@ -58,14 +58,20 @@ def letter_cells(word: Word) -> list[Box]:
     if n == 0 or word.box.width < n:
         return []
     pitch = word.box.width / n
-    return [Box(word.box.left + round(i * pitch), word.box.top,
-                max(1, round((i + 1) * pitch) - round(i * pitch)), word.box.height)
-            for i in range(n)]
+    return [
+        Box(
+            word.box.left + round(i * pitch),
+            word.box.top,
+            max(1, round((i + 1) * pitch) - round(i * pitch)),
+            word.box.height,
+        )
+        for i in range(n)
+    ]
 
 
 def glyph(gray: np.ndarray, cell: Box) -> np.ndarray | None:
     """The cell's ink cropped to itself, SIZE x SIZE, as a zero-mean unit vector (None: blank)."""
-    crop = gray[max(cell.top, 0):cell.bottom, max(cell.left, 0):cell.right]
+    crop = gray[max(cell.top, 0) : cell.bottom, max(cell.left, 0) : cell.right]
     if crop.size == 0:
         return None
     ink = 255.0 - crop.astype(np.float32)
@@ -73,19 +79,20 @@ def glyph(gray: np.ndarray, cell: Box) -> np.ndarray | None:
     if peak < 40.0:
         return None
     rows, cols = np.nonzero(ink >= INK * peak)
-    ink = ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    ink = ink[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
     side = max(ink.shape)
     square = np.zeros((side, side), dtype=np.float32)
     top, left = (side - ink.shape[0]) // 2, (side - ink.shape[1]) // 2
-    square[top:top + ink.shape[0], left:left + ink.shape[1]] = ink
+    square[top : top + ink.shape[0], left : left + ink.shape[1]] = ink
     vec = cv2.resize(square, (SIZE, SIZE), interpolation=cv2.INTER_AREA).ravel()
     vec = vec - vec.mean()
     norm = float(np.linalg.norm(vec))
     return vec / norm if norm > 1e-6 else None
 
 
-def glyph_book(gray: np.ndarray, words: Sequence[Word], *,
-               known: Callable[[str], bool]) -> GlyphBook:
+def glyph_book(
+    gray: np.ndarray, words: Sequence[Word], *, known: Callable[[str], bool]
+) -> GlyphBook:
     """Prototypes from the letters of words read at MIN_CONF or better that are ``known``
     words (their letters are then right)."""
     samples: dict[str, list[np.ndarray]] = defaultdict(list)
@@ -103,8 +110,9 @@ def glyph_book(gray: np.ndarray, words: Sequence[Word], *,
     return GlyphBook(gray, prototypes)
 
 
-def image_glyph_book(image: np.ndarray | None, words: Sequence[Word], *,
-                     known: Callable[[str], bool]) -> GlyphBook | None:
+def image_glyph_book(
+    image: np.ndarray | None, words: Sequence[Word], *, known: Callable[[str], bool]
+) -> GlyphBook | None:
     """The glyph book of a page from its image, grey or colour (None if it could not be read)."""
     if image is None:
         return None
@@ -112,8 +120,9 @@ def image_glyph_book(image: np.ndarray | None, words: Sequence[Word], *,
     return glyph_book(gray, words, known=known)
 
 
-def shape_support(book: GlyphBook, ocr: OcrText, *, ocr_start: int, ocr_text: str,
-                  ref_text: str) -> float | None:
+def shape_support(
+    book: GlyphBook, ocr: OcrText, *, ocr_start: int, ocr_text: str, ref_text: str
+) -> float | None:
     """-1..1 averaged over the letters the OCR read where the reference has another: +1 when
     each looks like the OCR's letter, -1 like the reference's (None: nothing to compare)."""
     scores = []

@@ -22,8 +22,14 @@ CORE_PERCENTILE = 30
 HUE_TOLERANCE = 18
 # Hue bands that name an ink (OpenCV units), as ocr.detect.stamps splits stamp inks; 11..38
 # is the paper band: yellowed paper, foxing, and faded brown ink.
-INK_NAMES = (("red", 0, 11), ("brown", 11, 38), ("green", 38, 90), ("blue", 90, 124),
-             ("violet", 124, 160), ("red", 160, 181))
+INK_NAMES = (
+    ("red", 0, 11),
+    ("brown", 11, 38),
+    ("green", 38, 90),
+    ("blue", 90, 124),
+    ("violet", 124, 160),
+    ("red", 160, 181),
+)
 # A stamp's removal reaches this many pixels beyond its outline (its halo, worn edges).
 STAMP_MARGIN = 6
 # "Stamps" covering more of the page than this are the typing itself in a colour the letters
@@ -47,14 +53,22 @@ class InkColour:
         return self.hue is not None
 
     def as_json(self) -> dict[str, Any]:
-        return {"name": self.name, "hue": None if self.hue is None else round(self.hue, 1),
-                "chroma": round(self.chroma, 1), "letters": self.letters}
+        return {
+            "name": self.name,
+            "hue": None if self.hue is None else round(self.hue, 1),
+            "chroma": round(self.chroma, 1),
+            "letters": self.letters,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> InkColour:
         hue = data.get("hue")
-        return cls(str(data["name"]), None if hue is None else float(hue),
-                   float(data["chroma"]), int(data["letters"]))
+        return cls(
+            str(data["name"]),
+            None if hue is None else float(hue),
+            float(data["chroma"]),
+            int(data["letters"]),
+        )
 
 
 NEUTRAL = InkColour("black", None, 0.0, 0)
@@ -73,8 +87,11 @@ def text_ink_colour(bgr: np.ndarray) -> InkColour:
     if bgr.ndim != 3 or bgr.shape[2] < 3:
         return NEUTRAL
     scale = min(1.0, LETTERS_LONG_SIDE / max(bgr.shape[:2]))
-    small = _resize(np.ascontiguousarray(bgr[:, :, :3]), max(1, round(bgr.shape[0] * scale)),
-                    max(1, round(bgr.shape[1] * scale)))
+    small = _resize(
+        np.ascontiguousarray(bgr[:, :, :3]),
+        max(1, round(bgr.shape[0] * scale)),
+        max(1, round(bgr.shape[1] * scale)),
+    )
     letters = _skew_ink(to_gray(small), long_side=LETTERS_LONG_SIDE)
     if np.count_nonzero(letters) < 200:
         return NEUTRAL

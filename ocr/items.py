@@ -47,8 +47,10 @@ def review_items(flags: Sequence[Flag], *, ocr: OcrText, reference: str | None) 
         (text_groups[home] if home is not None else loose).append(flag)
     if reference is not None:
         loose = [f for f in loose if f.type not in SETTLED_BY_REFERENCE]
-    return whole_page + [merge(g, ocr=ocr, reference=reference)
-                         for g in (*region_groups, *text_groups, *by_line(loose))]
+    return whole_page + [
+        merge(g, ocr=ocr, reference=reference)
+        for g in (*region_groups, *text_groups, *by_line(loose))
+    ]
 
 
 def _disagreement_groups(disagreements: Sequence[Flag]) -> list[list[Flag]]:
@@ -142,13 +144,21 @@ def merge(group: Sequence[Flag], *, ocr: OcrText, reference: str | None = None) 
     detail = {k: v for f in ordered if f.type == "correction" for k, v in f.detail.items()}
     if detail and len(group) > 1:  # the item's reading is what a decision on it replaces
         detail["original"] = text
-    return replace(lead, box=box, ocr_text=text, severity=max(f.severity for f in group),
-                   reasons=reasons, confidence=min(confs) if confs else None,
-                   detail=detail or lead.detail, suggestion=_suggestion(text, group))
+    return replace(
+        lead,
+        box=box,
+        ocr_text=text,
+        severity=max(f.severity for f in group),
+        reasons=reasons,
+        confidence=min(confs) if confs else None,
+        detail=detail or lead.detail,
+        suggestion=_suggestion(text, group),
+    )
 
 
-def _with_spans(lead: Flag, group: Sequence[Flag], *, ocr: OcrText | None,
-                reference: str | None) -> Flag:
+def _with_spans(
+    lead: Flag, group: Sequence[Flag], *, ocr: OcrText | None, reference: str | None
+) -> Flag:
     """The item's reference span: from the first to the last of its members' spans (they sit
     together: the same words, or one stamp's text); its OCR text likewise."""
     placed = [(f, f.span) for f in group if f.span is not None]
@@ -161,8 +171,15 @@ def _with_spans(lead: Flag, group: Sequence[Flag], *, ocr: OcrText | None,
     read = [s for s in spans if s.ocr_start >= 0]
     o0 = min((s.ocr_start for s in read), default=-1)
     o1 = max((s.ocr_end for s in read), default=-1)
-    span = TextSpan(start, end, reference[max(0, start - 30):start], reference[end:end + 30],
-                    o0, o1, "replace")
+    span = TextSpan(
+        start,
+        end,
+        reference[max(0, start - 30) : start],
+        reference[end : end + 30],
+        o0,
+        o1,
+        "replace",
+    )
     text = ocr.text[o0:o1] if ocr is not None and o0 >= 0 else lead.ocr_text
     return replace(lead, span=span, ref_text=reference[start:end], ocr_text=text)
 
@@ -210,8 +227,15 @@ def locate_stamp_text(item: Flag, reference: str) -> Flag:
     start, end = _word_start(flat, first.dest_start), _word_end(flat, last.dest_end)
     if not 0 <= end - start <= 3 * len(" ".join(lines)):
         return item
-    span = TextSpan(start, end, reference[max(0, start - 30):start], reference[end:end + 30],
-                    -1, -1, "stamp")
+    span = TextSpan(
+        start,
+        end,
+        reference[max(0, start - 30) : start],
+        reference[end : end + 30],
+        -1,
+        -1,
+        "stamp",
+    )
     return replace(item, ref_text=reference[start:end], span=span)
 
 

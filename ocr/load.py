@@ -112,9 +112,13 @@ def discover(paths: Iterable[Path]) -> list[FoundScan]:
     found: list[FoundScan] = []
     for path in map(Path, paths):
         if path.is_dir():
-            found.extend(FoundScan(p, path) for p in sorted(path.rglob("*"))
-                         if p.is_file() and p.suffix.lower() in SCAN_SUFFIXES
-                         and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            found.extend(
+                FoundScan(p, path)
+                for p in sorted(path.rglob("*"))
+                if p.is_file()
+                and p.suffix.lower() in SCAN_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
         else:
             found.append(FoundScan(path, None))
     unique: dict[Path, FoundScan] = {}
@@ -157,7 +161,7 @@ def _identity(found: FoundScan, up: int, ext: bool) -> str:
     base = found.root if found.root is not None else found.path.parent
     rel = found.path.relative_to(found.root) if found.root is not None else Path(found.path.name)
     folders = _resolved(base).parts[1:]
-    prefix = list(folders[len(folders) - up:]) if 0 < up <= len(folders) else []
+    prefix = list(folders[len(folders) - up :]) if 0 < up <= len(folders) else []
     if up > len(folders):
         prefix = [*folders, _path_hash(found.path)]
     stem = rel.stem + (f"-{rel.suffix.lstrip('.').lower()}" if ext and rel.suffix else "")
@@ -196,33 +200,48 @@ def sniff_kind(path: Path) -> str:
     raise UnsupportedFormatError(path=path)
 
 
-def inspect_scan(path: Path, *, document: str | None = None, dpi: int, max_pixels: int,
-                 stem_unique: bool = True) -> ScanInfo:
+def inspect_scan(
+    path: Path, *, document: str | None = None, dpi: int, max_pixels: int, stem_unique: bool = True
+) -> ScanInfo:
     """Check a scan (type, encryption, damage, size) and count its pages, without rendering."""
     path = Path(path)
     kind = sniff_kind(path)
-    count = _pdf_page_count(path, dpi=dpi, max_pixels=max_pixels) if kind == "pdf" \
+    count = (
+        _pdf_page_count(path, dpi=dpi, max_pixels=max_pixels)
+        if kind == "pdf"
         else _image_page_count(path, max_pixels=max_pixels)
-    return ScanInfo(path=path, document=document or path.stem, kind=kind,
-                    page_count=count, sha256=sha256_file(path), stem_unique=stem_unique)
+    )
+    return ScanInfo(
+        path=path,
+        document=document or path.stem,
+        kind=kind,
+        page_count=count,
+        sha256=sha256_file(path),
+        stem_unique=stem_unique,
+    )
 
 
 def load_page(scan: ScanInfo, page_number: int, *, dpi: int, max_pixels: int) -> LoadedPage:
     """Render one page (1-based) as a BGR or grayscale uint8 array."""
     if not 1 <= page_number <= scan.page_count:
-        raise InputFileError(f"page {page_number} out of range 1..{scan.page_count}", path=scan.path)
+        raise InputFileError(
+            f"page {page_number} out of range 1..{scan.page_count}", path=scan.path
+        )
     if not scan.path.exists():  # gone since the batch found it, or not shared with this worker
         raise MissingScanError(path=scan.path)
     turned = False
     if scan.kind == "pdf":
-        pil, page_dpi = _render_pdf_page(scan.path, page_number, dpi=dpi, max_pixels=max_pixels), dpi
+        pil, page_dpi = (
+            _render_pdf_page(scan.path, page_number, dpi=dpi, max_pixels=max_pixels),
+            dpi,
+        )
     else:
-        pil, page_dpi, turned = _read_image_frame(scan.path, page_number, dpi=dpi,
-                                                  max_pixels=max_pixels)
+        pil, page_dpi, turned = _read_image_frame(
+            scan.path, page_number, dpi=dpi, max_pixels=max_pixels
+        )
     image = pil_to_array(pil)
     check_not_dark(image, path=scan.path, page_number=page_number)
-    return LoadedPage(scan=scan, page_number=page_number, dpi=page_dpi, image=image,
-                      turned=turned)
+    return LoadedPage(scan=scan, page_number=page_number, dpi=page_dpi, image=image, turned=turned)
 
 
 def check_not_dark(image: np.ndarray, *, path: Path, page_number: int) -> None:
@@ -233,9 +252,12 @@ def check_not_dark(image: np.ndarray, *, path: Path, page_number: int) -> None:
     gray = sample.mean(axis=2) if sample.ndim == 3 else sample
     brightest = float(np.quantile(gray, DARK_QUANTILE))
     if brightest < DARK_LEVEL:
-        raise DarkPageError(f"page {page_number} is dark all over (its brightest pixels reach "
-                            f"gray {brightest:.0f} of 255); nothing to OCR: check the scan (a "
-                            "failed exposure, a lens cap, a negative)", path=path)
+        raise DarkPageError(
+            f"page {page_number} is dark all over (its brightest pixels reach "
+            f"gray {brightest:.0f} of 255); nothing to OCR: check the scan (a "
+            "failed exposure, a lens cap, a negative)",
+            path=path,
+        )
 
 
 def iter_pages(scan: ScanInfo, *, dpi: int, max_pixels: int) -> Iterator[LoadedPage]:
@@ -260,9 +282,13 @@ def _check_pixels(path: Path, rows: int, cols: int, max_pixels: int) -> None:
     if rows * cols > max_pixels:
         raise ImageTooLargeError(
             f"page of {cols}x{rows} pixels exceeds the limit of {max_pixels:,} "
-            "(decompression-bomb guard); lower --dpi or raise max_pixels", path=path)
+            "(decompression-bomb guard); lower --dpi or raise max_pixels",
+            path=path,
+        )
     if rows < 16 or cols < 16:
-        raise CorruptImageError(f"page of {cols}x{rows} pixels is too small to be a scan", path=path)
+        raise CorruptImageError(
+            f"page of {cols}x{rows} pixels is too small to be a scan", path=path
+        )
 
 
 def _open_image(path: Path, *, max_pixels: int) -> Image.Image:
@@ -274,8 +300,9 @@ def _open_image(path: Path, *, max_pixels: int) -> Image.Image:
     except UnidentifiedImageError as e:
         raise CorruptImageError(path=path) from e
     except OSError as e:
-        raise CorruptImageError(f"the image cannot be opened ({e}); re-scan or re-download it",
-                                path=path) from e
+        raise CorruptImageError(
+            f"the image cannot be opened ({e}); re-scan or re-download it", path=path
+        ) from e
     _check_pixels(path, img.height, img.width, max_pixels)
     return img
 
@@ -285,8 +312,9 @@ def _image_page_count(path: Path, *, max_pixels: int) -> int:
         return int(getattr(img, "n_frames", 1))
 
 
-def _read_image_frame(path: Path, page: int, *, dpi: int, max_pixels: int
-                      ) -> tuple[Image.Image, int, bool]:
+def _read_image_frame(
+    path: Path, page: int, *, dpi: int, max_pixels: int
+) -> tuple[Image.Image, int, bool]:
     img = _open_image(path, max_pixels=max_pixels)
     try:
         img.seek(page - 1)
@@ -298,8 +326,9 @@ def _read_image_frame(path: Path, page: int, *, dpi: int, max_pixels: int
         frame = ImageOps.exif_transpose(img) or img
         frame.load()
     except (OSError, EOFError, SyntaxError, ValueError) as e:
-        raise CorruptImageError(f"the image is corrupt or truncated ({e}); re-scan or re-download it",
-                                path=path) from e
+        raise CorruptImageError(
+            f"the image is corrupt or truncated ({e}); re-scan or re-download it", path=path
+        ) from e
     file_dpi = img.info.get("dpi")
     page_dpi = int(round(float(file_dpi[0]))) if file_dpi and float(file_dpi[0]) >= 50 else dpi
     return frame, page_dpi, turned
@@ -322,13 +351,16 @@ def _pdf_page_count(path: Path, *, dpi: int, max_pixels: int) -> int:
             if rows * cols > max_pixels:
                 raise ImageTooLargeError(
                     f"page {number} would render to {int(cols)}x{int(rows)} pixels at {dpi} dpi, "
-                    f"over the limit of {max_pixels:,}; lower --dpi or raise max_pixels", path=path)
+                    f"over the limit of {max_pixels:,}; lower --dpi or raise max_pixels",
+                    path=path,
+                )
         return len(pages)
     except InputFileError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as e:
-        raise CorruptPdfError(f"the PDF is damaged ({e}); repair it (e.g. `qpdf --repair`) "
-                              "or re-export it", path=path) from e
+        raise CorruptPdfError(
+            f"the PDF is damaged ({e}); repair it (e.g. `qpdf --repair`) or re-export it", path=path
+        ) from e
 
 
 def _render_pdf_page(path: Path, page: int, *, dpi: int, max_pixels: int) -> Image.Image:
@@ -340,10 +372,14 @@ def _render_pdf_page(path: Path, page: int, *, dpi: int, max_pixels: int) -> Ima
     except PDFInfoNotInstalledError as e:
         raise PopplerNotFoundError from e
     except (PDFPageCountError, PDFSyntaxError, OSError, ValueError) as e:
-        raise CorruptPdfError(f"page {page} cannot be rendered ({e}); repair the PDF "
-                              "(e.g. `qpdf --repair`) or re-export it", path=path) from e
+        raise CorruptPdfError(
+            f"page {page} cannot be rendered ({e}); repair the PDF "
+            "(e.g. `qpdf --repair`) or re-export it",
+            path=path,
+        ) from e
     if not images:
-        raise CorruptPdfError(f"page {page} rendered to nothing; repair or re-export the PDF",
-                              path=path)
+        raise CorruptPdfError(
+            f"page {page} rendered to nothing; repair or re-export the PDF", path=path
+        )
     _check_pixels(path, images[0].height, images[0].width, max_pixels)
     return images[0]

@@ -12,8 +12,11 @@ from ocr.records import Box
 from ocr.tesseract import Word
 
 NS = "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"
-GRAPHIC_TYPES = {"stamp": "stamp", "signature": "signature",
-                 "handwriting": "handwritten-annotation"}
+GRAPHIC_TYPES = {
+    "stamp": "stamp",
+    "signature": "signature",
+    "handwriting": "handwritten-annotation",
+}
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,6 @@ def _points(box: Box) -> str:
     return " ".join(f"{x},{y}" for x, y in box.polygon())
 
 
-
 def _text_equiv(parent: ET.Element, text: str, conf: float | None = None) -> None:
     te = ET.SubElement(parent, f"{{{NS}}}TextEquiv")
     if conf is not None:
@@ -37,8 +39,15 @@ def _text_equiv(parent: ET.Element, text: str, conf: float | None = None) -> Non
     ET.SubElement(te, f"{{{NS}}}Unicode").text = text
 
 
-def build_page_xml(words: Sequence[Word], *, image_filename: str, rows: int, cols: int,
-                   graphics: Sequence[GraphicRegion] = (), creator: str = "archival-ocr") -> bytes:
+def build_page_xml(
+    words: Sequence[Word],
+    *,
+    image_filename: str,
+    rows: int,
+    cols: int,
+    graphics: Sequence[GraphicRegion] = (),
+    creator: str = "archival-ocr",
+) -> bytes:
     """A PAGE document: TextRegion per block, TextLine per line, Word with confidence."""
     ET.register_namespace("", NS)
     root = ET.Element(f"{{{NS}}}PcGts")
@@ -47,20 +56,31 @@ def build_page_xml(words: Sequence[Word], *, image_filename: str, rows: int, col
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     ET.SubElement(meta, f"{{{NS}}}Created").text = now
     ET.SubElement(meta, f"{{{NS}}}LastChange").text = now
-    page = ET.SubElement(root, f"{{{NS}}}Page", imageFilename=image_filename,
-                         imageWidth=str(cols), imageHeight=str(rows))
+    page = ET.SubElement(
+        root,
+        f"{{{NS}}}Page",
+        imageFilename=image_filename,
+        imageWidth=str(cols),
+        imageHeight=str(rows),
+    )
     for b, block_words in groupby(words, key=lambda w: w.block):
         _block(page, b, list(block_words))
     for i, g in enumerate(graphics, start=1):
-        region = ET.SubElement(page, f"{{{NS}}}GraphicRegion", id=f"g{i}",
-                               type=GRAPHIC_TYPES.get(g.kind, "other"))
+        region = ET.SubElement(
+            page, f"{{{NS}}}GraphicRegion", id=f"g{i}", type=GRAPHIC_TYPES.get(g.kind, "other")
+        )
         if g.kind not in GRAPHIC_TYPES:
             region.set("custom", f"type:{g.kind};")
         ET.SubElement(region, f"{{{NS}}}Coords", points=_points(g.box))
         if g.text:  # a stamp's own text, read separately
             user = ET.SubElement(region, f"{{{NS}}}UserDefined")
-            ET.SubElement(user, f"{{{NS}}}UserAttribute", name="transcription",
-                          type="xsd:string", value=g.text)
+            ET.SubElement(
+                user,
+                f"{{{NS}}}UserAttribute",
+                name="transcription",
+                type="xsd:string",
+                value=g.text,
+            )
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
@@ -71,7 +91,9 @@ def _block(page: ET.Element, block: int, words: list[Word]) -> None:
     for line_words in lines:
         key = line_words[0].line_key
         line = ET.SubElement(region, f"{{{NS}}}TextLine", id=f"l{key[0]}_{key[1]}_{key[2]}")
-        ET.SubElement(line, f"{{{NS}}}Coords", points=_points(Box.union_all([w.box for w in line_words])))
+        ET.SubElement(
+            line, f"{{{NS}}}Coords", points=_points(Box.union_all([w.box for w in line_words]))
+        )
         for w in line_words:
             word = ET.SubElement(line, f"{{{NS}}}Word", id=f"w{key[0]}_{key[1]}_{key[2]}_{w.word}")
             ET.SubElement(word, f"{{{NS}}}Coords", points=_points(w.box))

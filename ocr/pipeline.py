@@ -104,13 +104,26 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-PREPROCESS_SETTINGS = ("deskew", "denoise", "remove_colour_ink", "binarize", "dpi", "max_pixels",
-                       "page_frame")
-OCR_SETTINGS = ("psm", "oem", "formats", "detectors", "read_stamps", "low_confidence",
-                "readings")
-FLAG_SETTINGS = ("low_confidence", "reference_error_threshold", "crop_margin",
-                 "scoring_profiles", "correction", "correction_threshold",
-                 "correction_profile_rounds", "protected_names")
+PREPROCESS_SETTINGS = (
+    "deskew",
+    "denoise",
+    "remove_colour_ink",
+    "binarize",
+    "dpi",
+    "max_pixels",
+    "page_frame",
+)
+OCR_SETTINGS = ("psm", "oem", "formats", "detectors", "read_stamps", "low_confidence", "readings")
+FLAG_SETTINGS = (
+    "low_confidence",
+    "reference_error_threshold",
+    "crop_margin",
+    "scoring_profiles",
+    "correction",
+    "correction_threshold",
+    "correction_profile_rounds",
+    "protected_names",
+)
 STAGE_VERSION = "3"  # bump when a stage's code changes its output, to invalidate caches
 
 
@@ -164,8 +177,12 @@ class PreparedPage:
         processed = ReadingInput(PROCESSED, self.ocr_input_path, self.geometry, self.dpi)
         if self.original_input_path is None or mode == "processed":
             return [processed]
-        original = ReadingInput(ORIGINAL, self.original_input_path,
-                                PageGeometry.identity(self.rows, self.cols), self.original_dpi)
+        original = ReadingInput(
+            ORIGINAL,
+            self.original_input_path,
+            PageGeometry.identity(self.rows, self.cols),
+            self.original_dpi,
+        )
         return [original] if mode == "original" else [original, processed]
 
 
@@ -212,14 +229,23 @@ class PageFailure:
     exit_code: int
 
     @classmethod
-    def from_error(cls, error: BaseException, *, document: str, source: Path, page_number: int,
-                   stage: str) -> PageFailure:
+    def from_error(
+        cls, error: BaseException, *, document: str, source: Path, page_number: int, stage: str
+    ) -> PageFailure:
         if isinstance(error, OcrError):
-            return cls(document, source, page_number, stage, error.kind, str(error),
-                       int(error.exit_code))
+            return cls(
+                document, source, page_number, stage, error.kind, str(error), int(error.exit_code)
+            )
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
-        return cls(document, source, page_number, stage, type(error).__name__,
-                   f"{source}: unexpected error: {detail}", int(ExitCode.other_error))
+        return cls(
+            document,
+            source,
+            page_number,
+            stage,
+            type(error).__name__,
+            f"{source}: unexpected error: {detail}",
+            int(ExitCode.other_error),
+        )
 
 
 @dataclass(frozen=True)
@@ -254,14 +280,20 @@ class DocumentResult:
 
 def versions() -> dict[str, str]:
     """Versions that shape results, for provenance."""
-    return {"archival-ocr": __version__, "tesseract": tesseract_version(),
-            "opencv": cv2.__version__, "numpy": np.__version__}
+    return {
+        "archival-ocr": __version__,
+        "tesseract": tesseract_version(),
+        "opencv": cv2.__version__,
+        "numpy": np.__version__,
+    }
 
 
 # --- plan -------------------------------------------------------------------------------------
 
-def plan_batch(paths: Sequence[Path], *, settings: Settings
-               ) -> tuple[list[PageJob], list[ScanInfo], list[PageFailure]]:
+
+def plan_batch(
+    paths: Sequence[Path], *, settings: Settings
+) -> tuple[list[PageJob], list[ScanInfo], list[PageFailure]]:
     """Inspect every scan; bad files become failures, good ones become page jobs."""
     found = discover(paths)
     names = document_names(found)
@@ -271,12 +303,19 @@ def plan_batch(paths: Sequence[Path], *, settings: Settings
     failures: list[PageFailure] = []
     for path in (f.path for f in found):
         try:
-            info = inspect_scan(path, document=names[path], dpi=settings.dpi,
-                                max_pixels=settings.max_pixels,
-                                stem_unique=path.stem not in shared)
+            info = inspect_scan(
+                path,
+                document=names[path],
+                dpi=settings.dpi,
+                max_pixels=settings.max_pixels,
+                stem_unique=path.stem not in shared,
+            )
         except Exception as e:  # noqa: BLE001 - any bad file is a result, not a crash
-            failures.append(PageFailure.from_error(e, document=names[path], source=path,
-                                                   page_number=0, stage="load"))
+            failures.append(
+                PageFailure.from_error(
+                    e, document=names[path], source=path, page_number=0, stage="load"
+                )
+            )
             continue
         infos.append(info)
         langs = settings.languages_for(path.name)
@@ -290,19 +329,31 @@ def scan_fingerprint(scan: ScanInfo, *, gt_dir: Path | None, settings: Settings)
     A scan is 'new' for the inbox when its content or this fingerprint changes."""
     ref = find_reference(scan, gt_dir)
     langs = settings.languages_for(scan.path.name)
-    return _key({"settings": settings.fingerprint(*PREPROCESS_SETTINGS, *OCR_SETTINGS,
-                                                  *FLAG_SETTINGS),
-                 "languages": langs, "code": STAGE_VERSION, "tesseract": tesseract_version(),
-                 "traineddata": traineddata_info(langs),
-                 "reference": sha256_file(ref) if ref else None})
+    return _key(
+        {
+            "settings": settings.fingerprint(*PREPROCESS_SETTINGS, *OCR_SETTINGS, *FLAG_SETTINGS),
+            "languages": langs,
+            "code": STAGE_VERSION,
+            "tesseract": tesseract_version(),
+            "traineddata": traineddata_info(langs),
+            "reference": sha256_file(ref) if ref else None,
+        }
+    )
 
 
 # --- prepare ----------------------------------------------------------------------------------
 
+
 def preprocess_key(job: PageJob, settings: Settings) -> str:
     """Cache key of the preprocess stage: the scan's content, the page, the settings that shape it."""
-    return _key({"scan": job.scan.sha256, "page": job.page_number, "code": STAGE_VERSION,
-                 "settings": settings.fingerprint(*PREPROCESS_SETTINGS)})
+    return _key(
+        {
+            "scan": job.scan.sha256,
+            "page": job.page_number,
+            "code": STAGE_VERSION,
+            "settings": settings.fingerprint(*PREPROCESS_SETTINGS),
+        }
+    )
 
 
 def prepare_page(job: PageJob, *, settings: Settings) -> PreparedPage:
@@ -318,31 +369,45 @@ def prepare_page(job: PageJob, *, settings: Settings) -> PreparedPage:
     manifest = job.out_dir / f"{job.stem}.prep.json"
     cached = _read_manifest(manifest, key)
     prepared = _from_manifest(cached, lambda d: _prepared_from_json(job, d))
-    if prepared is not None and all(p is None or p.is_file() for p in (
-            prepared.view_path, prepared.original_input_path)):
+    if prepared is not None and all(
+        p is None or p.is_file() for p in (prepared.view_path, prepared.original_input_path)
+    ):
         return prepared
     t0 = time.perf_counter()
     page = load_page(job.scan, job.page_number, dpi=settings.dpi, max_pixels=settings.max_pixels)
     t1 = time.perf_counter()
     framing = frame_page(page.image, deskew=settings.deskew, page_frame=settings.page_frame)
     if framing.blank:
-        raise BlankPageError(f"page {job.page_number} is blank (ink {framing.ink_fraction:.2%}); "
-                             "nothing to OCR, check the scan if unexpected", path=job.scan.path)
+        raise BlankPageError(
+            f"page {job.page_number} is blank (ink {framing.ink_fraction:.2%}); "
+            "nothing to OCR, check the scan if unexpected",
+            path=job.scan.path,
+        )
     view_path = _write_view(page, job)
     original, original_dpi = _original_input(page, job)
     t2 = time.perf_counter()
     rows, cols = page.image.shape[:2]
     geometry = framing.geometry
     canvas = geometry.canvas_rows * geometry.canvas_cols
-    prepared = PreparedPage(job=job, image_sha256=_array_sha256(page.image), rows=rows,
-                            cols=cols, dpi=page.dpi, view_path=view_path,
-                            ocr_input_path=job.out_dir / f"{job.stem}.ocr.png",
-                            skew_degrees=framing.skew_degrees, ink_fraction=framing.ink_fraction,
-                            steps=framing.steps, geometry=geometry,
-                            seconds={"load": t1 - t0, "preprocess": t2 - t1},
-                            original_input_path=original, original_dpi=original_dpi,
-                            ink_blobs=framing.ink_blobs, text_ink=framing.text_ink,
-                            paper_share=geometry.crop.width * geometry.crop.height / canvas)
+    prepared = PreparedPage(
+        job=job,
+        image_sha256=_array_sha256(page.image),
+        rows=rows,
+        cols=cols,
+        dpi=page.dpi,
+        view_path=view_path,
+        ocr_input_path=job.out_dir / f"{job.stem}.ocr.png",
+        skew_degrees=framing.skew_degrees,
+        ink_fraction=framing.ink_fraction,
+        steps=framing.steps,
+        geometry=geometry,
+        seconds={"load": t1 - t0, "preprocess": t2 - t1},
+        original_input_path=original,
+        original_dpi=original_dpi,
+        ink_blobs=framing.ink_blobs,
+        text_ink=framing.text_ink,
+        paper_share=geometry.crop.width * geometry.crop.height / canvas,
+    )
     _write_manifest(manifest, key, _prepared_to_json(prepared))
     return prepared
 
@@ -357,8 +422,7 @@ def _write_view(page: LoadedPage, job: PageJob) -> Path:
     return path
 
 
-def make_processed(prepared: PreparedPage, *, settings: Settings
-                   ) -> tuple[ProcessingStep, ...]:
+def make_processed(prepared: PreparedPage, *, settings: Settings) -> tuple[ProcessingStep, ...]:
     """Write the processed page (<stem>.ocr.png: the page in its OCR frame, background and
     stamp ink cleaned) unless an earlier run made it from the same prepare stage; its steps."""
     job = prepared.job
@@ -369,11 +433,22 @@ def make_processed(prepared: PreparedPage, *, settings: Settings
     if steps is not None and prepared.ocr_input_path.is_file():
         return steps
     page = load_page(job.scan, job.page_number, dpi=settings.dpi, max_pixels=settings.max_pixels)
-    framing = Framing(prepared.skew_degrees, prepared.geometry, prepared.text_ink,
-                      prepared.ink_blobs, prepared.ink_fraction, ())
-    pre = render_frame(page.image, framing, denoise=settings.denoise,
-                       remove_colour_ink=settings.remove_colour_ink,
-                       binarize_output=settings.binarize, dpi=page.dpi)
+    framing = Framing(
+        prepared.skew_degrees,
+        prepared.geometry,
+        prepared.text_ink,
+        prepared.ink_blobs,
+        prepared.ink_fraction,
+        (),
+    )
+    pre = render_frame(
+        page.image,
+        framing,
+        denoise=settings.denoise,
+        remove_colour_ink=settings.remove_colour_ink,
+        binarize_output=settings.binarize,
+        dpi=page.dpi,
+    )
     _write_image(prepared.ocr_input_path, pre.ocr_image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
     _write_manifest(manifest, key, {"steps": [asdict(s) for s in pre.steps]})
     return pre.steps
@@ -407,6 +482,7 @@ def _array_sha256(image: np.ndarray) -> str:
 
 # --- recognise --------------------------------------------------------------------------------
 
+
 def corrects(job: PageJob, settings: Settings) -> bool:
     """Does post-OCR correction run on this page (Russian, correction on)? Its OCR then also
     records what tesseract said of each character, for correction to read."""
@@ -418,12 +494,18 @@ def ocr_key(prepared: PreparedPage, settings: Settings) -> str:
     settings the images are made with), languages, settings, tesseract and traineddata
     versions, the reading-quality model, and whether the characters' choices are recorded."""
     langs = prepared.job.languages
-    return _key({"prepared": preprocess_key(prepared.job, settings),
-                 "languages": langs, "code": STAGE_VERSION,
-                 "settings": settings.fingerprint(*OCR_SETTINGS),
-                 "tesseract": tesseract_version(), "traineddata": traineddata_info(langs),
-                 "quality_model": sha256_file(MODEL_PATH),
-                 "choices": corrects(prepared.job, settings)})
+    return _key(
+        {
+            "prepared": preprocess_key(prepared.job, settings),
+            "languages": langs,
+            "code": STAGE_VERSION,
+            "settings": settings.fingerprint(*OCR_SETTINGS),
+            "tesseract": tesseract_version(),
+            "traineddata": traineddata_info(langs),
+            "quality_model": sha256_file(MODEL_PATH),
+            "choices": corrects(prepared.job, settings),
+        }
+    )
 
 
 def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedPage:
@@ -434,55 +516,94 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
     if (page := cached_recognition(prepared, settings)) is not None:
         return page
     t0 = time.perf_counter()
-    call = OcrCall(job.languages, settings.psm, settings.oem, settings.ocr_timeout,
-                   tuple(settings.formats), corrects(job, settings))
+    call = OcrCall(
+        job.languages,
+        settings.psm,
+        settings.oem,
+        settings.ocr_timeout,
+        tuple(settings.formats),
+        corrects(job, settings),
+    )
     made: list[ProcessingStep] = []
 
     def ensure(source: ReadingInput) -> None:  # the processed page is made when first read
         if source.name == PROCESSED and not made:
             made.extend(make_processed(prepared, settings=settings))
 
-    choice = read_page(prepared.reading_sources(settings.readings), job.out_dir / job.stem,
-                       call, ink_blobs=prepared.ink_blobs, paper_share=prepared.paper_share,
-                       ensure=ensure)
+    choice = read_page(
+        prepared.reading_sources(settings.readings),
+        job.out_dir / job.stem,
+        call,
+        ink_blobs=prepared.ink_blobs,
+        paper_share=prepared.paper_share,
+        ensure=ensure,
+    )
     kept = choice.kept
     t1 = time.perf_counter()
-    regions = detect_regions(prepared.view_path, kept.input.image, list(kept.words),
-                             dpi=prepared.dpi, languages=job.languages,
-                             min_word_conf=settings.low_confidence, detectors=settings.detectors,
-                             read_stamps=settings.read_stamps, timeout=settings.ocr_timeout,
-                             geometry=prepared.geometry, text_ink=prepared.text_ink,
-                             read_as_loaded=kept.input.name == ORIGINAL)
+    regions = detect_regions(
+        prepared.view_path,
+        kept.input.image,
+        list(kept.words),
+        dpi=prepared.dpi,
+        languages=job.languages,
+        min_word_conf=settings.low_confidence,
+        detectors=settings.detectors,
+        read_stamps=settings.read_stamps,
+        timeout=settings.ocr_timeout,
+        geometry=prepared.geometry,
+        text_ink=prepared.text_ink,
+        read_as_loaded=kept.input.name == ORIGINAL,
+    )
     reframe_outputs(kept.output.outputs, kept.input.geometry, image_name=prepared.view_path.name)
     words = read_words(kept.output.tsv)
-    out = replace(kept.output, outputs={**kept.output.outputs, "regions": save_regions(
-        job.out_dir / f"{job.stem}.regions.json", regions)})
+    out = replace(
+        kept.output,
+        outputs={
+            **kept.output.outputs,
+            "regions": save_regions(job.out_dir / f"{job.stem}.regions.json", regions),
+        },
+    )
     page_xml = _write_page_xml(prepared, words, regions, settings)
     confs = [w.conf for w in words if w.conf >= 0]
-    warning = no_text_warning(chars=sum(len(w.text) for w in words),
-                              ink_blobs=prepared.ink_blobs, page_label=job.label)
-    page = RecognisedPage(prepared=prepared, ocr=out, page_xml=page_xml,
-                          mean_confidence=(sum(confs) / len(confs)) if confs else None,
-                          word_count=len(words),
-                          seconds={"ocr": t1 - t0, "detect": time.perf_counter() - t1},
-                          choice=choice.record, warnings=(warning,) if warning else (),
-                          stamp_reads=sum(r.type == "stamp" for r in regions)
-                          if settings.read_stamps else 0, processing_steps=tuple(made))
-    _write_manifest(job.out_dir / f"{job.stem}.ocr.json", ocr_key(prepared, settings),
-                    _recognised_to_json(page))
+    warning = no_text_warning(
+        chars=sum(len(w.text) for w in words), ink_blobs=prepared.ink_blobs, page_label=job.label
+    )
+    page = RecognisedPage(
+        prepared=prepared,
+        ocr=out,
+        page_xml=page_xml,
+        mean_confidence=(sum(confs) / len(confs)) if confs else None,
+        word_count=len(words),
+        seconds={"ocr": t1 - t0, "detect": time.perf_counter() - t1},
+        choice=choice.record,
+        warnings=(warning,) if warning else (),
+        stamp_reads=sum(r.type == "stamp" for r in regions) if settings.read_stamps else 0,
+        processing_steps=tuple(made),
+    )
+    _write_manifest(
+        job.out_dir / f"{job.stem}.ocr.json", ocr_key(prepared, settings), _recognised_to_json(page)
+    )
     return page
 
 
-def _write_page_xml(prepared: PreparedPage, words: Sequence[Word], regions: Sequence[Region],
-                    settings: Settings) -> Path | None:
+def _write_page_xml(
+    prepared: PreparedPage, words: Sequence[Word], regions: Sequence[Region], settings: Settings
+) -> Path | None:
     """<stem>.page.xml from the words (in the view's pixels), if PAGE-XML is asked for."""
     if "page" not in settings.formats:
         return None
     job = prepared.job
     path = job.out_dir / f"{job.stem}.page.xml"
-    atomic_write_bytes(path, build_page_xml(words, image_filename=prepared.view_path.name,
-                                            rows=prepared.rows, cols=prepared.cols,
-                                            graphics=graphic_regions(regions)))
+    atomic_write_bytes(
+        path,
+        build_page_xml(
+            words,
+            image_filename=prepared.view_path.name,
+            rows=prepared.rows,
+            cols=prepared.cols,
+            graphics=graphic_regions(regions),
+        ),
+    )
     return path
 
 
@@ -498,6 +619,7 @@ def cached_recognition(prepared: PreparedPage, settings: Settings) -> Recognised
 
 # --- stage manifests (the cache) ---------------------------------------------------------------
 
+
 def _key(data: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
@@ -510,8 +632,7 @@ def _read_manifest(path: Path, key: str) -> dict[str, Any] | None:
     return data if isinstance(data, dict) and data.get("key") == key else None
 
 
-def _from_manifest(cached: dict[str, Any] | None, parse: Callable[[dict[str, Any]], T]
-                   ) -> T | None:
+def _from_manifest(cached: dict[str, Any] | None, parse: Callable[[dict[str, Any]], T]) -> T | None:
     """A manifest's record, or None (the stage runs again) when it is missing or damaged: a
     manifest is a cache, so a field lost or mangled costs a recomputation, never the page."""
     if cached is None:
@@ -527,54 +648,93 @@ def _write_manifest(path: Path, key: str, data: dict[str, Any]) -> None:
 
 
 def _prepared_to_json(p: PreparedPage) -> dict[str, Any]:
-    return {"image_sha256": p.image_sha256, "rows": p.rows, "cols": p.cols, "dpi": p.dpi,
-            "view": p.view_path.name, "ocr_input": p.ocr_input_path.name,
-            "skew_degrees": p.skew_degrees, "ink_fraction": p.ink_fraction,
-            "steps": [asdict(s) for s in p.steps], "geometry": p.geometry.as_json(),
-            "ocr_input_sha256": p.ocr_input_sha256, "seconds": p.seconds,
-            "original_input": str(p.original_input_path) if p.original_input_path else None,
-            "original_dpi": p.original_dpi, "ink_blobs": p.ink_blobs,
-            "paper_share": p.paper_share, "text_ink": p.text_ink.as_json()}
+    return {
+        "image_sha256": p.image_sha256,
+        "rows": p.rows,
+        "cols": p.cols,
+        "dpi": p.dpi,
+        "view": p.view_path.name,
+        "ocr_input": p.ocr_input_path.name,
+        "skew_degrees": p.skew_degrees,
+        "ink_fraction": p.ink_fraction,
+        "steps": [asdict(s) for s in p.steps],
+        "geometry": p.geometry.as_json(),
+        "ocr_input_sha256": p.ocr_input_sha256,
+        "seconds": p.seconds,
+        "original_input": str(p.original_input_path) if p.original_input_path else None,
+        "original_dpi": p.original_dpi,
+        "ink_blobs": p.ink_blobs,
+        "paper_share": p.paper_share,
+        "text_ink": p.text_ink.as_json(),
+    }
 
 
 def _prepared_from_json(job: PageJob, d: dict[str, Any]) -> PreparedPage:
-    return PreparedPage(job=job, image_sha256=d["image_sha256"], rows=d["rows"], cols=d["cols"],
-                        dpi=d["dpi"], view_path=job.out_dir / d["view"],
-                        ocr_input_path=job.out_dir / d["ocr_input"],
-                        skew_degrees=d["skew_degrees"], ink_fraction=d["ink_fraction"],
-                        steps=tuple(ProcessingStep(**s) for s in d["steps"]),
-                        geometry=PageGeometry.from_json(d["geometry"]),
-                        ocr_input_sha256=d["ocr_input_sha256"], seconds={}, cached=True,
-                        original_input_path=Path(d["original_input"]) if d["original_input"]
-                        else None, original_dpi=d["original_dpi"], ink_blobs=d["ink_blobs"],
-                        paper_share=d["paper_share"], text_ink=InkColour.from_json(d["text_ink"]))
+    return PreparedPage(
+        job=job,
+        image_sha256=d["image_sha256"],
+        rows=d["rows"],
+        cols=d["cols"],
+        dpi=d["dpi"],
+        view_path=job.out_dir / d["view"],
+        ocr_input_path=job.out_dir / d["ocr_input"],
+        skew_degrees=d["skew_degrees"],
+        ink_fraction=d["ink_fraction"],
+        steps=tuple(ProcessingStep(**s) for s in d["steps"]),
+        geometry=PageGeometry.from_json(d["geometry"]),
+        ocr_input_sha256=d["ocr_input_sha256"],
+        seconds={},
+        cached=True,
+        original_input_path=Path(d["original_input"]) if d["original_input"] else None,
+        original_dpi=d["original_dpi"],
+        ink_blobs=d["ink_blobs"],
+        paper_share=d["paper_share"],
+        text_ink=InkColour.from_json(d["text_ink"]),
+    )
 
 
 def _recognised_to_json(p: RecognisedPage) -> dict[str, Any]:
-    return {"outputs": {k: v.name for k, v in p.ocr.outputs.items()},
-            "languages": p.ocr.languages, "psm": p.ocr.psm, "oem": p.ocr.oem,
-            "tesseract_version": p.ocr.tesseract_version, "traineddata": p.ocr.traineddata,
-            "page_xml": p.page_xml.name if p.page_xml else None,
-            "mean_confidence": p.mean_confidence, "word_count": p.word_count,
-            "seconds": p.seconds, "choice": p.choice.as_json() if p.choice else None,
-            "warnings": [w.as_json() for w in p.warnings], "stamp_reads": p.stamp_reads,
-            "processing_steps": [asdict(s) for s in p.processing_steps]}
+    return {
+        "outputs": {k: v.name for k, v in p.ocr.outputs.items()},
+        "languages": p.ocr.languages,
+        "psm": p.ocr.psm,
+        "oem": p.ocr.oem,
+        "tesseract_version": p.ocr.tesseract_version,
+        "traineddata": p.ocr.traineddata,
+        "page_xml": p.page_xml.name if p.page_xml else None,
+        "mean_confidence": p.mean_confidence,
+        "word_count": p.word_count,
+        "seconds": p.seconds,
+        "choice": p.choice.as_json() if p.choice else None,
+        "warnings": [w.as_json() for w in p.warnings],
+        "stamp_reads": p.stamp_reads,
+        "processing_steps": [asdict(s) for s in p.processing_steps],
+    }
 
 
 def _recognised_from_json(prepared: PreparedPage, d: dict[str, Any]) -> RecognisedPage:
     out_dir = prepared.job.out_dir
-    ocr = OcrOutput(outputs={k: out_dir / v for k, v in d["outputs"].items()},
-                    languages=d["languages"], psm=d["psm"], oem=d["oem"],
-                    tesseract_version=d["tesseract_version"], traineddata=d["traineddata"])
-    return RecognisedPage(prepared=prepared, ocr=ocr,
-                          page_xml=out_dir / d["page_xml"] if d["page_xml"] else None,
-                          mean_confidence=d["mean_confidence"], word_count=d["word_count"],
-                          seconds={}, cached=True,
-                          choice=ChoiceRecord.from_json(d["choice"]) if d["choice"] else None,
-                          warnings=tuple(PageWarning.from_json(w) for w in d["warnings"]),
-                          stamp_reads=int(d["stamp_reads"]),
-                          processing_steps=tuple(ProcessingStep(**s)
-                                                 for s in d["processing_steps"]))
+    ocr = OcrOutput(
+        outputs={k: out_dir / v for k, v in d["outputs"].items()},
+        languages=d["languages"],
+        psm=d["psm"],
+        oem=d["oem"],
+        tesseract_version=d["tesseract_version"],
+        traineddata=d["traineddata"],
+    )
+    return RecognisedPage(
+        prepared=prepared,
+        ocr=ocr,
+        page_xml=out_dir / d["page_xml"] if d["page_xml"] else None,
+        mean_confidence=d["mean_confidence"],
+        word_count=d["word_count"],
+        seconds={},
+        cached=True,
+        choice=ChoiceRecord.from_json(d["choice"]) if d["choice"] else None,
+        warnings=tuple(PageWarning.from_json(w) for w in d["warnings"]),
+        stamp_reads=int(d["stamp_reads"]),
+        processing_steps=tuple(ProcessingStep(**s) for s in d["processing_steps"]),
+    )
 
 
 def process_page(job: PageJob, settings: Settings) -> RecognisedPage | PageFailure:
@@ -585,11 +745,17 @@ def process_page(job: PageJob, settings: Settings) -> RecognisedPage | PageFailu
         stage = "ocr"
         return recognise_page(prepared, settings=settings)
     except Exception as e:  # noqa: BLE001 - one bad page never stops the batch
-        return PageFailure.from_error(e, document=job.scan.document, source=job.scan.path,
-                                      page_number=job.page_number, stage=stage)
+        return PageFailure.from_error(
+            e,
+            document=job.scan.document,
+            source=job.scan.path,
+            page_number=job.page_number,
+            stage=stage,
+        )
 
 
 # --- finish: score, flag, report ---------------------------------------------------------------
+
 
 def find_reference(scan: ScanInfo, gt_dir: Path | None) -> Path | None:
     """ground_truth/<identity>.txt (or .gt.txt, the identity keeping the scan's subfolders), else
@@ -597,8 +763,11 @@ def find_reference(scan: ScanInfo, gt_dir: Path | None) -> Path | None:
     if gt_dir is None:
         return None
     rel = Path(scan.document).parent
-    names = [rel / f"{scan.name}.txt", rel / f"{scan.path.stem}.txt",
-             rel / f"{scan.path.stem}.gt.txt"]
+    names = [
+        rel / f"{scan.name}.txt",
+        rel / f"{scan.path.stem}.txt",
+        rel / f"{scan.path.stem}.gt.txt",
+    ]
     if scan.stem_unique:
         names += [Path(f"{scan.path.stem}.txt"), Path(f"{scan.path.stem}.gt.txt")]
     for name in dict.fromkeys(names):
@@ -607,9 +776,14 @@ def find_reference(scan: ScanInfo, gt_dir: Path | None) -> Path | None:
     return None
 
 
-def finish_document(scan: ScanInfo, pages: Sequence[RecognisedPage],
-                    failures: Sequence[PageFailure], *, gt_dir: Path | None,
-                    settings: Settings) -> DocumentResult:
+def finish_document(
+    scan: ScanInfo,
+    pages: Sequence[RecognisedPage],
+    failures: Sequence[PageFailure],
+    *,
+    gt_dir: Path | None,
+    settings: Settings,
+) -> DocumentResult:
     """Score against the reference (if any), flag, crop, and write the document's text and report."""
     watch = Stopwatch.zeroed(DOCUMENT_STAGES)
     pages = sorted(pages, key=lambda p: p.job.page_number)
@@ -631,8 +805,18 @@ def finish_document(scan: ScanInfo, pages: Sequence[RecognisedPage],
             with watch.stage("correction"):
                 choices[n] = page_choices(texts[n], page.ocr.outputs.get("choices"))
                 layouts[n] = page_layout(texts[n])
-        flags.extend(_page_flags(page, texts[n], page_scores, settings, taught, choices.get(n),
-                                 layouts.get(n), watch=watch))
+        flags.extend(
+            _page_flags(
+                page,
+                texts[n],
+                page_scores,
+                settings,
+                taught,
+                choices.get(n),
+                layouts.get(n),
+                watch=watch,
+            )
+        )
     flags.sort(key=lambda f: (-f.severity, f.page_number, f.box.top, f.box.left))
     with watch.stage("text"):
         full_text = "\f".join(texts[n].text for n in sorted(texts)) + "\n"
@@ -642,34 +826,61 @@ def finish_document(scan: ScanInfo, pages: Sequence[RecognisedPage],
         with watch.stage("correction"):
             whole = joined_choices([(texts[n].text, choices.get(n, {})) for n in sorted(texts)])
             layout = joined_layout([(texts[n].text, layouts[n]) for n in sorted(texts)])
-            correction = _apply_correction(full_text, reference,
-                                           out_dir / f"{scan.name}.corrected-ocr.txt",
-                                           settings, taught, whole, layout)
+            correction = _apply_correction(
+                full_text,
+                reference,
+                out_dir / f"{scan.name}.corrected-ocr.txt",
+                settings,
+                taught,
+                whole,
+                layout,
+            )
     with watch.stage("publish"):
         published = publish_document(scan, pages, out_dir=out_dir, settings=settings)
-    result = DocumentResult(scan=scan, languages=pages[0].job.languages if pages else "",
-                            pages=tuple(pages), failures=tuple(failures), reference=reference,
-                            score=score, page_scores=tuple(page_scores), flags=tuple(flags),
-                            text_path=text_path, report_path=out_dir / "report.json",
-                            warnings=tuple(warnings), correction=correction,
-                            published=published, seconds=dict(watch.seconds))
+    result = DocumentResult(
+        scan=scan,
+        languages=pages[0].job.languages if pages else "",
+        pages=tuple(pages),
+        failures=tuple(failures),
+        reference=reference,
+        score=score,
+        page_scores=tuple(page_scores),
+        flags=tuple(flags),
+        text_path=text_path,
+        report_path=out_dir / "report.json",
+        warnings=tuple(warnings),
+        correction=correction,
+        published=published,
+        seconds=dict(watch.seconds),
+    )
     with watch.stage("reports"):
         write_document_reports(result, profiles=settings.profiles())
     return replace(result, seconds=dict(watch.seconds))
 
 
-def _apply_correction(text: str, reference: ReferenceText | None, out_path: Path,
-                      settings: Settings, taught: Learned | None,
-                      choices: Mapping[int, CharChoice] | None = None,
-                      layout: Layout | None = None) -> dict[str, Any]:
+def _apply_correction(
+    text: str,
+    reference: ReferenceText | None,
+    out_path: Path,
+    settings: Settings,
+    taught: Learned | None,
+    choices: Mapping[int, CharChoice] | None = None,
+    layout: Layout | None = None,
+) -> dict[str, Any]:
     """Apply confident corrections to the OCR text (never to the reference); CER before/after.
     ``choices``: what tesseract said of each character of ``text``; ``layout``: what the pages'
     word boxes say of it."""
-    record = apply_corrections(text, reference=reference.text if reference else None,
-                               names=settings.protected_names,
-                               threshold=settings.correction_threshold, out_path=out_path,
-                               profile_rounds=settings.correction_profile_rounds, learned=taught,
-                               choices=choices, layout=layout)
+    record = apply_corrections(
+        text,
+        reference=reference.text if reference else None,
+        names=settings.protected_names,
+        threshold=settings.correction_threshold,
+        out_path=out_path,
+        profile_rounds=settings.correction_profile_rounds,
+        learned=taught,
+        choices=choices,
+        layout=layout,
+    )
     corrected = record.pop("text")
     if reference is not None:
         ref = normalise(reference.text.replace("\f", "\n"))
@@ -678,19 +889,24 @@ def _apply_correction(text: str, reference: ReferenceText | None, out_path: Path
     return record
 
 
-def _load_reference(scan: ScanInfo, gt_dir: Path | None, failures: list[PageFailure]
-                    ) -> tuple[ReferenceText | None, list[OcrWarning]]:
+def _load_reference(
+    scan: ScanInfo, gt_dir: Path | None, failures: list[PageFailure]
+) -> tuple[ReferenceText | None, list[OcrWarning]]:
     path = find_reference(scan, gt_dir)
     if path is None:
-        return None, [NoReferenceWarning(f"no reference in {gt_dir}; OCR without scoring",
-                                         path=scan.path)] if gt_dir else []
+        return None, [
+            NoReferenceWarning(f"no reference in {gt_dir}; OCR without scoring", path=scan.path)
+        ] if gt_dir else []
     try:
         ref = read_reference(path)
     except EmptyFileError:
         return None, [EmptyReferenceWarning(path=path)]
     except Exception as e:  # noqa: BLE001 - a bad reference never costs the OCR
-        failures.append(PageFailure.from_error(e, document=scan.document, source=path,
-                                               page_number=0, stage="reference"))
+        failures.append(
+            PageFailure.from_error(
+                e, document=scan.document, source=path, page_number=0, stage="reference"
+            )
+        )
         return None, []
     warnings: list[OcrWarning] = [ReferenceEncodingWarning(w, path=path) for w in ref.warnings]
     if not normalise(ref.text):  # CER is undefined against nothing: OCR and flags only
@@ -698,8 +914,9 @@ def _load_reference(scan: ScanInfo, gt_dir: Path | None, failures: list[PageFail
     return ref, warnings
 
 
-def score_pages(reference: ReferenceText | None, ocr_pages: list[tuple[int, str]]
-           ) -> tuple[TextScore | None, list[PageScore]]:
+def score_pages(
+    reference: ReferenceText | None, ocr_pages: list[tuple[int, str]]
+) -> tuple[TextScore | None, list[PageScore]]:
     """Document score and per-page scores; a reference that is not page-aligned is split by
     alignment."""
     if reference is None or not ocr_pages:
@@ -709,34 +926,56 @@ def score_pages(reference: ReferenceText | None, ocr_pages: list[tuple[int, str]
     if len(ref_pages) == len(ocr_pages) and len(ref_pages) > 1:
         parts = [normalise(p) for p in ref_pages]
     else:
-        parts = [normalise(p) for p in split_reference_by_pages(normalise(reference.text),
-                                                                 ocr_texts)]
-    page_scores = [PageScore(n, ref, ocr, score_text(ref, ocr))
-                   for (n, _), ref, ocr in zip(ocr_pages, parts, ocr_texts, strict=True)]
+        parts = [
+            normalise(p) for p in split_reference_by_pages(normalise(reference.text), ocr_texts)
+        ]
+    page_scores = [
+        PageScore(n, ref, ocr, score_text(ref, ocr))
+        for (n, _), ref, ocr in zip(ocr_pages, parts, ocr_texts, strict=True)
+    ]
     whole = score_text(normalise("\n".join(parts)), normalise("\n".join(ocr_texts)))
     return whole, page_scores
 
 
-def marker_flags(reference: str, disagreements: Sequence[Flag], *, page_number: int
-                 ) -> list[Flag]:
-    """"[неразборчиво]", "[signature]", "Stamp: ..." in the reference, located where the OCR
+def marker_flags(reference: str, disagreements: Sequence[Flag], *, page_number: int) -> list[Flag]:
+    """ "[неразборчиво]", "[signature]", "Stamp: ..." in the reference, located where the OCR
     disagrees with that part of the reference."""
     out = []
     for marker in reference_markers(reference):
-        near = [f for f in disagreements if f.span is not None
-                and f.span.ref_start < marker.end and f.span.ref_end > marker.start]
+        near = [
+            f
+            for f in disagreements
+            if f.span is not None
+            and f.span.ref_start < marker.end
+            and f.span.ref_end > marker.start
+        ]
         if near:
             box = Box.union_all(f.box for f in near)
-            out.append(Flag(type="reference_marker", page_number=page_number, box=box,
-                            severity=0.7, ref_text=marker.text, category=marker.kind,
-                            reason=f'the reference marks "{marker.text}" here: check the scan'))
+            out.append(
+                Flag(
+                    type="reference_marker",
+                    page_number=page_number,
+                    box=box,
+                    severity=0.7,
+                    ref_text=marker.text,
+                    category=marker.kind,
+                    reason=f'the reference marks "{marker.text}" here: check the scan',
+                )
+            )
     return out
 
 
-def _page_flags(page: RecognisedPage, text: Any, page_scores: Sequence[PageScore],
-                settings: Settings, taught: Learned | None,
-                choices: Mapping[int, CharChoice] | None = None,
-                layout: Layout | None = None, *, watch: Stopwatch | None = None) -> list[Flag]:
+def _page_flags(
+    page: RecognisedPage,
+    text: Any,
+    page_scores: Sequence[PageScore],
+    settings: Settings,
+    taught: Learned | None,
+    choices: Mapping[int, CharChoice] | None = None,
+    layout: Layout | None = None,
+    *,
+    watch: Stopwatch | None = None,
+) -> list[Flag]:
     """The page's review items (ocr.items), each with a crop."""
     from ocr.triage import vocabulary
 
@@ -744,13 +983,14 @@ def _page_flags(page: RecognisedPage, text: Any, page_scores: Sequence[PageScore
     watch = watch or Stopwatch()
     with watch.stage("flags"):
         words = vocabulary(page.job.languages)
-        flags = warning_flags(page.warnings, page_number=n, rows=page.prepared.rows,
-                              cols=page.prepared.cols)
-        flags += low_confidence_flags(text.words, page_number=n,
-                                      threshold=settings.low_confidence)
+        flags = warning_flags(
+            page.warnings, page_number=n, rows=page.prepared.rows, cols=page.prepared.cols
+        )
+        flags += low_confidence_flags(text.words, page_number=n, threshold=settings.low_confidence)
         flags += unknown_word_flags(text.words, page_number=n, vocabulary=words)
-        scored = next((ps for ps in page_scores
-                       if ps.page_number == n and ps.ocr == text.text), None)
+        scored = next(
+            (ps for ps in page_scores if ps.page_number == n and ps.ocr == text.text), None
+        )
         view = None  # the page as loaded, read once for the glyphs and the crops
         if scored is not None:
             from ocr.glyphs import image_glyph_book
@@ -758,19 +998,30 @@ def _page_flags(page: RecognisedPage, text: Any, page_scores: Sequence[PageScore
             # Word boxes are in the page as loaded (ocr.reframe), as is its view image.
             view = cv2.imread(str(page.prepared.view_path), cv2.IMREAD_UNCHANGED)
             glyphs = image_glyph_book(view, text.words, known=words.known)
-            evidence = PageEvidence(words, choices or {}, settings.reference_error_threshold,
-                                    glyphs)
-            found = disagreement_flags(text, scored.score.spans, page_number=n,
-                                       reference=scored.reference, evidence=evidence)
+            evidence = PageEvidence(
+                words, choices or {}, settings.reference_error_threshold, glyphs
+            )
+            found = disagreement_flags(
+                text,
+                scored.score.spans,
+                page_number=n,
+                reference=scored.reference,
+                evidence=evidence,
+            )
             flags += found + marker_flags(scored.reference, found, page_number=n)
     if corrects(page.job, settings):
         ref = next((ps.reference for ps in page_scores if ps.page_number == n), None)
         with watch.stage("correction"):
-            flags += suggestion_flags(text, page_number=n, reference=ref,
-                                      names=settings.protected_names,
-                                      profile_rounds=settings.correction_profile_rounds,
-                                      learned=taught, choices=choices,
-                                      layout=layout)
+            flags += suggestion_flags(
+                text,
+                page_number=n,
+                reference=ref,
+                names=settings.protected_names,
+                profile_rounds=settings.correction_profile_rounds,
+                learned=taught,
+                choices=choices,
+                layout=layout,
+            )
     regions_path = page.ocr.outputs.get("regions")
     with watch.stage("flags"):
         if regions_path is not None:
@@ -781,5 +1032,6 @@ def _page_flags(page: RecognisedPage, text: Any, page_scores: Sequence[PageScore
     with watch.stage("crops"):
         if view is None:
             view = cv2.imread(str(page.prepared.view_path), cv2.IMREAD_UNCHANGED)
-        return write_crops(flags, view, page.job.out_dir / "flags", stem=page.job.stem,
-                           margin=settings.crop_margin)
+        return write_crops(
+            flags, view, page.job.out_dir / "flags", stem=page.job.stem, margin=settings.crop_margin
+        )

@@ -90,27 +90,47 @@ def frame_page(image: np.ndarray, *, deskew: bool = True, page_frame: bool = Fal
     skew = 0.0
     if deskew:
         skew = estimate_skew(small)
-        steps.append(_step("estimate_skew", "projection profile of text blobs, coarse to fine",
-                           max_degrees=SKEW_RANGE, long_side=SKEW_LONG_SIDE, skew_degrees=skew))
+        steps.append(
+            _step(
+                "estimate_skew",
+                "projection profile of text blobs, coarse to fine",
+                max_degrees=SKEW_RANGE,
+                long_side=SKEW_LONG_SIDE,
+                skew_degrees=skew,
+            )
+        )
     rotation = -skew if abs(skew) >= MIN_ROTATION else 0.0
     geometry = PageGeometry.rotated(rows, cols, rotation)
     upright = small
     if rotation:
-        steps.append(_step("rotate", "undo the skew on a grown canvas filled with paper colour",
-                           degrees=rotation))
+        steps.append(
+            _step(
+                "rotate",
+                "undo the skew on a grown canvas filled with paper colour",
+                degrees=rotation,
+            )
+        )
         upright = rotate(small, rotation, border_value=paper_colour(small))
     if page_frame:
         geometry, upright = _frame_geometry(upright, geometry, steps=steps)
     letters, fraction = _letters(upright)  # on the page's paper only: not the bed, not a board
     text = text_ink_colour(upright)
-    steps.append(_step("measure_ink", "the typed text's ink colour and letter-sized blobs, on "
-                       "the shrunk page", text_ink=text.as_json(), ink_blobs=letters,
-                       ink_fraction=round(fraction, 6), long_side=SKEW_LONG_SIDE))
+    steps.append(
+        _step(
+            "measure_ink",
+            "the typed text's ink colour and letter-sized blobs, on the shrunk page",
+            text_ink=text.as_json(),
+            ink_blobs=letters,
+            ink_fraction=round(fraction, 6),
+            long_side=SKEW_LONG_SIDE,
+        )
+    )
     return Framing(skew, geometry, text, letters, fraction, tuple(steps))
 
 
-def _frame_geometry(upright: np.ndarray, geometry: PageGeometry, *,
-                    steps: list[ProcessingStep]) -> tuple[PageGeometry, np.ndarray]:
+def _frame_geometry(
+    upright: np.ndarray, geometry: PageGeometry, *, steps: list[ProcessingStep]
+) -> tuple[PageGeometry, np.ndarray]:
     """The geometry cropped to the page's paper, found on the shrunk copy turned upright, and
     that copy cropped the same way."""
     frame = find_page_frame(upright)
@@ -121,13 +141,20 @@ def _frame_geometry(upright: np.ndarray, geometry: PageGeometry, *,
     right = min(geometry.canvas_cols, round(b.right * to_cols))
     bottom = min(geometry.canvas_rows, round(b.bottom * to_rows))
     box = Box(left, top, right - left, bottom - top)
-    steps.append(_step("page_frame", "crop the scan to the page's paper (dark bands, bed, "
-                       "gutter, facing page cut off)", box=box.as_list(),
-                       edges=[[e.side, e.kind] for e in frame.edges], dark_band=DARK_BAND,
-                       edge_step=EDGE_STEP, long_side=FRAME_LONG_SIDE))
+    steps.append(
+        _step(
+            "page_frame",
+            "crop the scan to the page's paper (dark bands, bed, gutter, facing page cut off)",
+            box=box.as_list(),
+            edges=[[e.side, e.kind] for e in frame.edges],
+            dark_band=DARK_BAND,
+            edge_step=EDGE_STEP,
+            long_side=FRAME_LONG_SIDE,
+        )
+    )
     if not frame.cropped:
         return geometry, upright
-    return geometry.cropped(box), upright[b.top:b.bottom, b.left:b.right]
+    return geometry.cropped(box), upright[b.top : b.bottom, b.left : b.right]
 
 
 def _letters(small: np.ndarray) -> tuple[int, float]:
@@ -143,9 +170,16 @@ def _letters(small: np.ndarray) -> tuple[int, float]:
     return max(int(letters), text_blobs(binary)), fraction
 
 
-def preprocess(image: np.ndarray, *, deskew: bool = True, denoise: bool = True,
-               remove_colour_ink: bool = True, binarize_output: bool = True,
-               page_frame: bool = False, dpi: int = 300) -> Preprocessed:
+def preprocess(
+    image: np.ndarray,
+    *,
+    deskew: bool = True,
+    denoise: bool = True,
+    remove_colour_ink: bool = True,
+    binarize_output: bool = True,
+    page_frame: bool = False,
+    dpi: int = 300,
+) -> Preprocessed:
     """Run every stage on one page and record each step with its settings.
 
     With ``binarize_output`` off, tesseract gets the deskewed, background-normalised gray page
@@ -153,40 +187,81 @@ def preprocess(image: np.ndarray, *, deskew: bool = True, denoise: bool = True,
     measures. With ``page_frame`` the deskewed page is cropped to its paper (ocr.frame); the
     result's ``geometry`` maps its pixels back to ``image``'s."""
     framing = frame_page(image, deskew=deskew, page_frame=page_frame)
-    return render_frame(image, framing, denoise=denoise, remove_colour_ink=remove_colour_ink,
-                        binarize_output=binarize_output, dpi=dpi)
+    return render_frame(
+        image,
+        framing,
+        denoise=denoise,
+        remove_colour_ink=remove_colour_ink,
+        binarize_output=binarize_output,
+        dpi=dpi,
+    )
 
 
-def render_frame(image: np.ndarray, framing: Framing, *, denoise: bool = True,
-                 remove_colour_ink: bool = True, binarize_output: bool = True,
-                 dpi: int = 300) -> Preprocessed:
+def render_frame(
+    image: np.ndarray,
+    framing: Framing,
+    *,
+    denoise: bool = True,
+    remove_colour_ink: bool = True,
+    binarize_output: bool = True,
+    dpi: int = 300,
+) -> Preprocessed:
     """The page in its OCR frame (rotated, cropped), background-normalised, stamp ink removed,
     binarized and despeckled; the framing's steps come first in the result's."""
     _check_image(image)
     steps: list[ProcessingStep] = list(framing.steps)
     view = _to_frame(image, framing.geometry)
     gray = to_gray(view)
-    steps.append(_step("to_gray", "luma of BGR (gray input unchanged)",
-                       channels=1 if view.ndim == 2 else view.shape[2]))
+    steps.append(
+        _step(
+            "to_gray",
+            "luma of BGR (gray input unchanged)",
+            channels=1 if view.ndim == 2 else view.shape[2],
+        )
+    )
     gray = normalise_background(gray)
-    steps.append(_step("normalise_background", "divide by a morphological close of the paper",
-                       kernel=BACKGROUND_KERNEL, shrink=4))
-    mask = _remove_colour_ink(view, gray, framing.text_ink, enabled=remove_colour_ink, dpi=dpi,
-                              steps=steps)
+    steps.append(
+        _step(
+            "normalise_background",
+            "divide by a morphological close of the paper",
+            kernel=BACKGROUND_KERNEL,
+            shrink=4,
+        )
+    )
+    mask = _remove_colour_ink(
+        view, gray, framing.text_ink, enabled=remove_colour_ink, dpi=dpi, steps=steps
+    )
     binary = binarize(gray)
-    steps.append(_step("binarize", "Sauvola local threshold with faint-ink midpoint", method="sauvola",
-                       window=SAUVOLA_WINDOW, k=SAUVOLA_K, dynamic_range=SAUVOLA_RANGE,
-                       faint_contrast=FAINT_CONTRAST))
+    steps.append(
+        _step(
+            "binarize",
+            "Sauvola local threshold with faint-ink midpoint",
+            method="sauvola",
+            window=SAUVOLA_WINDOW,
+            k=SAUVOLA_K,
+            dynamic_range=SAUVOLA_RANGE,
+            faint_contrast=FAINT_CONTRAST,
+        )
+    )
     if denoise:
         binary = _denoise(binary)
-        steps.append(_step("denoise", "remove isolated specks from the binary page",
-                           max_area=SPECK_AREA))
+        steps.append(
+            _step("denoise", "remove isolated specks from the binary page", max_area=SPECK_AREA)
+        )
     ink_fraction = float(np.count_nonzero(binary == 0)) / binary.size
     out = gray if not binarize_output else binary
     if not binarize_output:
         steps.append(_step("ocr_input", "OCR gets the normalised gray page", binarized=False))
-    return Preprocessed(out, view, mask, framing.skew_degrees, ink_fraction, tuple(steps),
-                        framing.geometry, text_blobs(binary))
+    return Preprocessed(
+        out,
+        view,
+        mask,
+        framing.skew_degrees,
+        ink_fraction,
+        tuple(steps),
+        framing.geometry,
+        text_blobs(binary),
+    )
 
 
 def _to_frame(image: np.ndarray, geometry: PageGeometry) -> np.ndarray:
@@ -210,8 +285,15 @@ def text_blobs(binary: np.ndarray) -> int:
     return int(np.count_nonzero(solid & (heights <= 3 * typical) & (widths <= 5 * typical)))
 
 
-def _remove_colour_ink(view: np.ndarray, gray: np.ndarray, text: InkColour, *, enabled: bool,
-                       dpi: int, steps: list[ProcessingStep]) -> np.ndarray:
+def _remove_colour_ink(
+    view: np.ndarray,
+    gray: np.ndarray,
+    text: InkColour,
+    *,
+    enabled: bool,
+    dpi: int,
+    steps: list[ProcessingStep],
+) -> np.ndarray:
     """Paint stamp ink white in ``gray`` (in place): coloured ink inside detected stamps that is
     not of the typed text's own colour (ocr.inkcolour); returns the pixels painted."""
     nothing = np.zeros(gray.shape, dtype=bool)
@@ -219,13 +301,23 @@ def _remove_colour_ink(view: np.ndarray, gray: np.ndarray, text: InkColour, *, e
         return nothing
     found = stamp_ink(view, text, dpi=dpi)
     pixels = int(np.count_nonzero(found.mask))
-    steps.append(_step("remove_colour_ink", "white out stamp ink: coloured ink inside detected "
-                       "stamps, never of the typed text's own colour",
-                       min_chroma=MIN_CHROMA, halo_chroma=HALO_CHROMA, halo=HALO,
-                       min_lightness=MIN_STAMP_LIGHTNESS, paper_hues=list(PAPER_HUES),
-                       text_ink=text.as_json(), hue_tolerance=HUE_TOLERANCE,
-                       stamps=[b.as_list() for b in found.stamps], applied=pixels > 0,
-                       pixels=pixels))
+    steps.append(
+        _step(
+            "remove_colour_ink",
+            "white out stamp ink: coloured ink inside detected "
+            "stamps, never of the typed text's own colour",
+            min_chroma=MIN_CHROMA,
+            halo_chroma=HALO_CHROMA,
+            halo=HALO,
+            min_lightness=MIN_STAMP_LIGHTNESS,
+            paper_hues=list(PAPER_HUES),
+            text_ink=text.as_json(),
+            hue_tolerance=HUE_TOLERANCE,
+            stamps=[b.as_list() for b in found.stamps],
+            applied=pixels > 0,
+            pixels=pixels,
+        )
+    )
     gray[found.mask] = 255
     return found.mask
 
@@ -238,7 +330,9 @@ def _check_image(image: np.ndarray) -> None:
     if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
         raise ValueError("expected a uint8 numpy array")
     if image.ndim not in (2, 3) or image.size == 0:
-        raise ValueError(f"expected a non-empty (rows, cols) or (rows, cols, channels) array, got {image.shape}")
+        raise ValueError(
+            f"expected a non-empty (rows, cols) or (rows, cols, channels) array, got {image.shape}"
+        )
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
@@ -260,7 +354,9 @@ def _skew_ink(gray: np.ndarray, *, long_side: int) -> np.ndarray:
     """Text-sized ink blobs of a shrunk page: borders, rules, stamps and big handwriting dropped."""
     scale = min(1.0, long_side / max(gray.shape))
     rows, cols = max(1, round(gray.shape[0] * scale)), max(1, round(gray.shape[1] * scale))
-    small = normalise_background(_resize(gray, rows, cols), kernel=max(9, round(BACKGROUND_KERNEL * scale)))
+    small = normalise_background(
+        _resize(gray, rows, cols), kernel=max(9, round(BACKGROUND_KERNEL * scale))
+    )
     if np.count_nonzero(small < 160) < 50:  # Otsu would find "ink" in the grain of a blank page
         return np.zeros(small.shape, dtype=bool)
     ink = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
@@ -284,15 +380,18 @@ def _best_angle(rows: np.ndarray, cols: np.ndarray, angles: np.ndarray) -> float
     scores = np.array([_profile_score(rows, cols, a) for a in angles])
     best = int(np.argmax(scores))
     if 0 < best < len(angles) - 1:  # parabola through the peak and its neighbours
-        left, mid, right = scores[best - 1: best + 2]
+        left, mid, right = scores[best - 1 : best + 2]
         denominator = left - 2 * mid + right
         if denominator < 0:
-            return float(angles[best] + 0.5 * (left - right) / denominator * (angles[1] - angles[0]))
+            return float(
+                angles[best] + 0.5 * (left - right) / denominator * (angles[1] - angles[0])
+            )
     return float(angles[best])
 
 
-def estimate_skew(image: np.ndarray, *, max_degrees: float = SKEW_RANGE,
-                  long_side: int = SKEW_LONG_SIDE) -> float:
+def estimate_skew(
+    image: np.ndarray, *, max_degrees: float = SKEW_RANGE, long_side: int = SKEW_LONG_SIDE
+) -> float:
     """Skew of the text lines in degrees, positive for counter-clockwise; 0.0 if there is no text.
 
     Projection-profile search (coarse 0.25 deg, then fine 0.02 deg) over the text-sized blobs
@@ -308,14 +407,22 @@ def estimate_skew(image: np.ndarray, *, max_degrees: float = SKEW_RANGE,
     return round(fine, 2)
 
 
-def rotate(image: np.ndarray, degrees: float, *, border_value: float | tuple[float, ...]) -> np.ndarray:
+def rotate(
+    image: np.ndarray, degrees: float, *, border_value: float | tuple[float, ...]
+) -> np.ndarray:
     """Rotate counter-clockwise by ``degrees`` on a canvas grown to keep the whole page."""
     rows, cols = image.shape[:2]
     matrix, out_rows, out_cols = rotation_matrix(rows, cols, degrees)
     channels = 1 if image.ndim == 2 else image.shape[2]
     fill = (border_value,) * channels if isinstance(border_value, int | float) else border_value
-    return cv2.warpAffine(image, matrix, (out_cols, out_rows), flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
+    return cv2.warpAffine(
+        image,
+        matrix,
+        (out_cols, out_rows),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=fill,
+    )
 
 
 def paper_colour(image: np.ndarray) -> tuple[float, ...]:
@@ -336,8 +443,14 @@ def white_balance(bgr: np.ndarray) -> np.ndarray:
     return cv2.LUT(bgr, lut)
 
 
-def colour_ink_mask(bgr: np.ndarray, *, min_chroma: int = MIN_CHROMA, halo_chroma: int = HALO_CHROMA,
-                    halo: int = HALO, min_lightness: float = MIN_STAMP_LIGHTNESS) -> np.ndarray:
+def colour_ink_mask(
+    bgr: np.ndarray,
+    *,
+    min_chroma: int = MIN_CHROMA,
+    halo_chroma: int = HALO_CHROMA,
+    halo: int = HALO,
+    min_lightness: float = MIN_STAMP_LIGHTNESS,
+) -> np.ndarray:
     """Pixels of saturated, non-paper-hued ink (violet, blue, red, green stamps), with halos.
 
     Chroma (max - min of the white-balanced BGR) is low for black and grey ink, so typed text
@@ -346,13 +459,19 @@ def colour_ink_mask(bgr: np.ndarray, *, min_chroma: int = MIN_CHROMA, halo_chrom
     than ``min_lightness`` times the stamp's median value are left to the text. Halo pixels
     next to strong stamp ink need only ``halo_chroma``.
     """
-    return _colour_ink(bgr, min_chroma=min_chroma, halo_chroma=halo_chroma, halo=halo,
-                       min_lightness=min_lightness)[0]
+    return _colour_ink(
+        bgr, min_chroma=min_chroma, halo_chroma=halo_chroma, halo=halo, min_lightness=min_lightness
+    )[0]
 
 
-def _colour_ink(bgr: np.ndarray, *, min_chroma: int = MIN_CHROMA, halo_chroma: int = HALO_CHROMA,
-                halo: int = HALO, min_lightness: float = MIN_STAMP_LIGHTNESS,
-                ) -> tuple[np.ndarray, np.ndarray]:
+def _colour_ink(
+    bgr: np.ndarray,
+    *,
+    min_chroma: int = MIN_CHROMA,
+    halo_chroma: int = HALO_CHROMA,
+    halo: int = HALO,
+    min_lightness: float = MIN_STAMP_LIGHTNESS,
+) -> tuple[np.ndarray, np.ndarray]:
     """The stamp-ink mask, and every pixel of at least halo chroma (to judge the text's colour)."""
     _check_image(bgr)
     if bgr.ndim == 2 or bgr.shape[2] == 1:
@@ -384,12 +503,16 @@ def _colour_planes(bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return chroma, value, (hue < PAPER_HUES[0]) | (hue > PAPER_HUES[1])
 
 
-def background(image: np.ndarray, *, kernel: int = BACKGROUND_KERNEL, shrink: int = 4) -> np.ndarray:
+def background(
+    image: np.ndarray, *, kernel: int = BACKGROUND_KERNEL, shrink: int = 4
+) -> np.ndarray:
     """Paper tone under the ink: a morphological close wider than any stroke, on a shrunk copy."""
     rows, cols = image.shape[:2]
     small = _resize(image, max(1, rows // shrink), max(1, cols // shrink))
     size = max(3, (kernel // shrink) | 1)
-    closed = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size)))
+    closed = cv2.morphologyEx(
+        small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
+    )
     # The median smooths the blocky close so the division leaves no seams.
     return _resize(cv2.medianBlur(closed, 5), rows, cols)
 
@@ -401,9 +524,15 @@ def normalise_background(gray: np.ndarray, *, kernel: int = BACKGROUND_KERNEL) -
     return cv2.divide(gray, paper, scale=255)
 
 
-def binarize(gray: np.ndarray, *, method: str = "sauvola", window: int = SAUVOLA_WINDOW,
-             k: float = SAUVOLA_K, dynamic_range: float = SAUVOLA_RANGE,
-             faint_contrast: float = FAINT_CONTRAST) -> np.ndarray:
+def binarize(
+    gray: np.ndarray,
+    *,
+    method: str = "sauvola",
+    window: int = SAUVOLA_WINDOW,
+    k: float = SAUVOLA_K,
+    dynamic_range: float = SAUVOLA_RANGE,
+    faint_contrast: float = FAINT_CONTRAST,
+) -> np.ndarray:
     """Ink 0, paper 255, from a background-normalised page.
 
     ``sauvola``: Sauvola's local threshold, raised to the midpoint of local ink and paper where
@@ -414,35 +543,52 @@ def binarize(gray: np.ndarray, *, method: str = "sauvola", window: int = SAUVOLA
         return cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1]
     if method != "sauvola":
         raise ValueError(f"unknown binarization method {method!r}")
-    threshold = threshold_map(gray, window=window, k=k, dynamic_range=dynamic_range,
-                              faint_contrast=faint_contrast)
+    threshold = threshold_map(
+        gray, window=window, k=k, dynamic_range=dynamic_range, faint_contrast=faint_contrast
+    )
     return np.where(gray > threshold, np.uint8(255), np.uint8(0))
 
 
-def threshold_map(gray: np.ndarray, *, window: int, k: float, dynamic_range: float,
-                  faint_contrast: float, shrink: int = 2) -> np.ndarray:
+def threshold_map(
+    gray: np.ndarray,
+    *,
+    window: int,
+    k: float,
+    dynamic_range: float,
+    faint_contrast: float,
+    shrink: int = 2,
+) -> np.ndarray:
     """Per-pixel threshold, computed on a copy shrunk ``shrink`` times and scaled back (it is smooth)."""
     rows, cols = gray.shape
     small_rows, small_cols = max(1, rows // shrink), max(1, cols // shrink)
     size = max(3, (window // shrink) | 1)
-    threshold = _sauvola_small(gray, small_rows, small_cols, size=size, k=k, dynamic_range=dynamic_range)
+    threshold = _sauvola_small(
+        gray, small_rows, small_cols, size=size, k=k, dynamic_range=dynamic_range
+    )
     if faint_contrast > 0:  # under dark ink the midpoint is the lower one and Sauvola rules
         small = _resize(gray, small_rows, small_cols)
         threshold = cv2.max(threshold, _midpoint(small, size=size, min_contrast=faint_contrast))
     return _resize(threshold, rows, cols)
 
 
-def _sauvola_small(gray: np.ndarray, rows: int, cols: int, *, size: int, k: float,
-                   dynamic_range: float) -> np.ndarray:
+def _sauvola_small(
+    gray: np.ndarray, rows: int, cols: int, *, size: int, k: float, dynamic_range: float
+) -> np.ndarray:
     """Sauvola's T = m * (1 + k * (s / R - 1)) on a (rows, cols) grid.
 
     g and g*g are shrunk by area averaging before the box filter, so the local mean m and
     deviation s stay those of the full-resolution page at a quarter of the cost.
     """
     values = gray.astype(np.float32)
-    mean = cv2.boxFilter(_resize(values, rows, cols), -1, (size, size), borderType=cv2.BORDER_REFLECT)
-    mean_sq = cv2.boxFilter(_resize(cv2.multiply(values, values), rows, cols), -1, (size, size),
-                            borderType=cv2.BORDER_REFLECT)
+    mean = cv2.boxFilter(
+        _resize(values, rows, cols), -1, (size, size), borderType=cv2.BORDER_REFLECT
+    )
+    mean_sq = cv2.boxFilter(
+        _resize(cv2.multiply(values, values), rows, cols),
+        -1,
+        (size, size),
+        borderType=cv2.BORDER_REFLECT,
+    )
     deviation = np.sqrt(np.maximum(mean_sq - mean * mean, 0.0))
     return mean * (1.0 + k * (deviation / dynamic_range - 1.0))
 
@@ -478,4 +624,6 @@ _denoise = denoise  # preprocess() has a `denoise` flag that hides the function
 def _resize(image: np.ndarray, rows: int, cols: int) -> np.ndarray:
     shrinking = rows * cols < image.shape[0] * image.shape[1]
     interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
-    return cv2.resize(image, (cols, rows), interpolation=interpolation)  # cv2 sizes are (cols, rows)
+    return cv2.resize(
+        image, (cols, rows), interpolation=interpolation
+    )  # cv2 sizes are (cols, rows)

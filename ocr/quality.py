@@ -15,15 +15,49 @@ from ocr.tesseract import Word
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "reading_quality.json"
 # tesseract language -> wordfreq language, for the dictionary features.
-WORDFREQ_LANGUAGES = {"fra": "fr", "eng": "en", "rus": "ru", "deu": "de", "dan": "da",
-                      "ukr": "uk", "bel": "be", "bul": "bg", "pol": "pl", "ces": "cs",
-                      "ita": "it", "spa": "es", "por": "pt", "nld": "nl", "swe": "sv",
-                      "nor": "nb", "fin": "fi", "hun": "hu", "lav": "lv", "lit": "lt",
-                      "srp": "sr", "hrv": "hr", "slk": "sk", "slv": "sl", "ron": "ro",
-                      "tur": "tr", "ell": "el", "heb": "he", "ara": "ar", "fas": "fa"}
+WORDFREQ_LANGUAGES = {
+    "fra": "fr",
+    "eng": "en",
+    "rus": "ru",
+    "deu": "de",
+    "dan": "da",
+    "ukr": "uk",
+    "bel": "be",
+    "bul": "bg",
+    "pol": "pl",
+    "ces": "cs",
+    "ita": "it",
+    "spa": "es",
+    "por": "pt",
+    "nld": "nl",
+    "swe": "sv",
+    "nor": "nb",
+    "fin": "fi",
+    "hun": "hu",
+    "lav": "lv",
+    "lit": "lt",
+    "srp": "sr",
+    "hrv": "hr",
+    "slk": "sk",
+    "slv": "sl",
+    "ron": "ro",
+    "tur": "tr",
+    "ell": "el",
+    "heb": "he",
+    "ara": "ar",
+    "fas": "fa",
+}
 _CORE = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
-FEATURES = ("confidence", "in_dictionary", "zipf", "length", "letters", "digits", "no_alnum",
-            "word_like")
+FEATURES = (
+    "confidence",
+    "in_dictionary",
+    "zipf",
+    "length",
+    "letters",
+    "digits",
+    "no_alnum",
+    "word_like",
+)
 
 
 @dataclass(frozen=True)
@@ -49,25 +83,29 @@ class QualityModel:
     provenance: str
 
     def for_languages(self, languages: str) -> WordModel:
-        return self.with_dictionary if dictionary_languages(languages) else \
-            self.without_dictionary
+        return self.with_dictionary if dictionary_languages(languages) else self.without_dictionary
 
 
 @functools.cache
 def quality_model(path: Path = MODEL_PATH) -> QualityModel:
     """The model file's two word models (cached)."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    models = {name: WordModel(tuple(float(v) for v in m["weights"]), float(m["bias"]),
-                              name == "with_dictionary")
-              for name, m in data["models"].items()}
-    return QualityModel(models["with_dictionary"], models["without_dictionary"],
-                        str(data.get("provenance", "")))
+    models = {
+        name: WordModel(
+            tuple(float(v) for v in m["weights"]), float(m["bias"]), name == "with_dictionary"
+        )
+        for name, m in data["models"].items()
+    }
+    return QualityModel(
+        models["with_dictionary"], models["without_dictionary"], str(data.get("provenance", ""))
+    )
 
 
 def dictionary_languages(languages: str) -> tuple[str, ...]:
     """The wordfreq languages of a tesseract language string ('rus+eng' -> ('ru', 'en'))."""
-    return tuple(WORDFREQ_LANGUAGES[lang] for lang in languages.split("+")
-                 if lang in WORDFREQ_LANGUAGES)
+    return tuple(
+        WORDFREQ_LANGUAGES[lang] for lang in languages.split("+") if lang in WORDFREQ_LANGUAGES
+    )
 
 
 @functools.lru_cache(maxsize=65536)
@@ -86,13 +124,21 @@ def word_features(text: str, confidence: float, languages: tuple[str, ...]) -> l
     core = max(_CORE.findall(text), key=len, default="")
     word_like = len(core) >= 2
     zipf = _zipf(core.lower(), languages) if word_like and languages else 0.0
-    return [max(0.0, confidence) / 100.0, 1.0 if zipf > 0 else 0.0, zipf / 8.0,
-            min(len(text), 15) / 15.0, letters / size, digits / size,
-            1.0 if letters + digits == 0 else 0.0, 1.0 if word_like else 0.0]
+    return [
+        max(0.0, confidence) / 100.0,
+        1.0 if zipf > 0 else 0.0,
+        zipf / 8.0,
+        min(len(text), 15) / 15.0,
+        letters / size,
+        digits / size,
+        1.0 if letters + digits == 0 else 0.0,
+        1.0 if word_like else 0.0,
+    ]
 
 
-def word_probabilities(words: Sequence[Word], languages: str,
-                       model: QualityModel | None = None) -> list[float]:
+def word_probabilities(
+    words: Sequence[Word], languages: str, model: QualityModel | None = None
+) -> list[float]:
     """Each word's estimated chance of being read right."""
     model = model or quality_model()
     word_model = model.for_languages(languages)

@@ -41,11 +41,16 @@ class ChoiceRules:
 @functools.cache
 def choice_rules(path: Path = MODEL_PATH) -> ChoiceRules:
     data = json.loads(path.read_text(encoding="utf-8"))["choice"]
-    return ChoiceRules(float(data["doubt_rate"]), float(data["few_chars"]),
-                       float(data["frame_share"]), float(data["margin"]),
-                       int(data["min_chars"]), str(data.get("provenance", "")),
-                       float(data.get("wrong_weight", 1.0)),
-                       float(data.get("missing_weight", 1.0)))
+    return ChoiceRules(
+        float(data["doubt_rate"]),
+        float(data["few_chars"]),
+        float(data["frame_share"]),
+        float(data["margin"]),
+        int(data["min_chars"]),
+        str(data.get("provenance", "")),
+        float(data.get("wrong_weight", 1.0)),
+        float(data.get("missing_weight", 1.0)),
+    )
 
 
 @dataclass(frozen=True)
@@ -90,10 +95,17 @@ class ReadingSummary:
         return self.right - rules.wrong_weight * wrong - rules.missing_weight * missing
 
     def as_json(self) -> dict[str, Any]:
-        return {"name": self.name, "psm": self.psm, "words": self.words, "chars": self.chars,
-                "mean_confidence": _round(self.mean_confidence),
-                "dictionary_share": _round(self.dictionary_share), "net": round(self.net, 1),
-                "net_rate": round(self.net_rate, 3), "seconds": round(self.seconds, 3)}
+        return {
+            "name": self.name,
+            "psm": self.psm,
+            "words": self.words,
+            "chars": self.chars,
+            "mean_confidence": _round(self.mean_confidence),
+            "dictionary_share": _round(self.dictionary_share),
+            "net": round(self.net, 1),
+            "net_rate": round(self.net_rate, 3),
+            "seconds": round(self.seconds, 3),
+        }
 
 
 def _round(value: float | None) -> float | None:
@@ -126,15 +138,28 @@ class ChoiceRecord:
         return len(self.readings)
 
     def as_json(self) -> dict[str, Any]:
-        return {"kept": self.kept, "doubt": self.doubt, "reason": self.reason,
-                "readings": [r.as_json() for r in self.readings]}
+        return {
+            "kept": self.kept,
+            "doubt": self.doubt,
+            "reason": self.reason,
+            "readings": [r.as_json() for r in self.readings],
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ChoiceRecord:
-        readings = tuple(ReadingSummary(r["name"], int(r["psm"]), int(r["words"]),
-                                        int(r["chars"]), r["mean_confidence"],
-                                        r["dictionary_share"], float(r["net"]),
-                                        float(r["seconds"])) for r in data["readings"])
+        readings = tuple(
+            ReadingSummary(
+                r["name"],
+                int(r["psm"]),
+                int(r["words"]),
+                int(r["chars"]),
+                r["mean_confidence"],
+                r["dictionary_share"],
+                float(r["net"]),
+                float(r["seconds"]),
+            )
+            for r in data["readings"]
+        )
         return cls(str(data["kept"]), readings, str(data["doubt"]), str(data["reason"]))
 
 
@@ -158,15 +183,23 @@ class OcrCall:
     choices: bool
 
 
-def summarise(name: str, words: Sequence[Word], *, languages: str, psm: int,
-              seconds: float) -> ReadingSummary:
+def summarise(
+    name: str, words: Sequence[Word], *, languages: str, psm: int, seconds: float
+) -> ReadingSummary:
     """The figures of a reading and its net estimate."""
     probs = word_probabilities(words, languages)
     confs = [w.conf for w in words if w.conf >= 0]
     net = sum(len(w.text) * (2.0 * p - 1.0) for w, p in zip(words, probs, strict=True))
-    return ReadingSummary(name, psm, len(words), sum(len(w.text) for w in words),
-                          sum(confs) / len(confs) if confs else None,
-                          _dictionary_share(words, languages), net, seconds)
+    return ReadingSummary(
+        name,
+        psm,
+        len(words),
+        sum(len(w.text) for w in words),
+        sum(confs) / len(confs) if confs else None,
+        _dictionary_share(words, languages),
+        net,
+        seconds,
+    )
 
 
 def _dictionary_share(words: Sequence[Word], languages: str) -> float | None:
@@ -183,12 +216,25 @@ def _dictionary_share(words: Sequence[Word], languages: str) -> float | None:
 def read(source: ReadingInput, out_stem: Path, call: OcrCall) -> Reading:
     """One tesseract run over ``source``, its outputs at ``out_stem``.*."""
     start, cpu = time.perf_counter(), _children_cpu()
-    output = run_ocr(source.image, out_stem, languages=call.languages, psm=call.psm,
-                     oem=call.oem, dpi=source.dpi, timeout=call.timeout, formats=call.formats,
-                     choices=call.choices)
+    output = run_ocr(
+        source.image,
+        out_stem,
+        languages=call.languages,
+        psm=call.psm,
+        oem=call.oem,
+        dpi=source.dpi,
+        timeout=call.timeout,
+        formats=call.formats,
+        choices=call.choices,
+    )
     words = tuple(read_words(output.tsv))
-    summary = summarise(source.name, words, languages=call.languages, psm=call.psm,
-                        seconds=time.perf_counter() - start)
+    summary = summarise(
+        source.name,
+        words,
+        languages=call.languages,
+        psm=call.psm,
+        seconds=time.perf_counter() - start,
+    )
     return Reading(source, output, words, summary, _children_cpu() - cpu)
 
 
@@ -199,8 +245,9 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def doubt(summary: ReadingSummary, *, ink_blobs: int, paper_share: float,
-          rules: ChoiceRules) -> str:
+def doubt(
+    summary: ReadingSummary, *, ink_blobs: int, paper_share: float, rules: ChoiceRules
+) -> str:
     """Why a reading is doubtful ("" if it is not): the words look unlikely to be right, far
     fewer characters than the ink's text blobs, or the scan holds more than the page."""
     if summary.chars and summary.net_rate < rules.doubt_rate:
@@ -212,23 +259,32 @@ def doubt(summary: ReadingSummary, *, ink_blobs: int, paper_share: float,
     return ""
 
 
-def better(first: ReadingSummary, other: ReadingSummary, *, ink_blobs: int,
-           rules: ChoiceRules) -> str:
+def better(
+    first: ReadingSummary, other: ReadingSummary, *, ink_blobs: int, rules: ChoiceRules
+) -> str:
     """Why ``other`` should replace ``first`` ("" if it should not): its worth must beat the
     first's by a margin, so that noise never trades a stock reading for a worse one."""
     margin = rules.margin * max(first.chars, other.chars, rules.min_chars)
     mine = first.worth(ink_blobs=ink_blobs, rules=rules)
     theirs = other.worth(ink_blobs=ink_blobs, rules=rules)
     if theirs > mine + margin:
-        return (f"{other.name} worth {theirs:.0f} > {first.name} worth {mine:.0f} "
-                f"+ margin {margin:.0f}")
+        return (
+            f"{other.name} worth {theirs:.0f} > {first.name} worth {mine:.0f} + margin {margin:.0f}"
+        )
     return ""
 
 
-def read_page(sources: Sequence[ReadingInput], out_stem: Path, call: OcrCall, *,
-              ink_blobs: int, paper_share: float, rules: ChoiceRules | None = None,
-              ensure: Callable[[ReadingInput], None] | None = None,
-              budget: float = EXTRA_READING_BUDGET) -> ReadingChoice:
+def read_page(
+    sources: Sequence[ReadingInput],
+    out_stem: Path,
+    call: OcrCall,
+    *,
+    ink_blobs: int,
+    paper_share: float,
+    rules: ChoiceRules | None = None,
+    ensure: Callable[[ReadingInput], None] | None = None,
+    budget: float = EXTRA_READING_BUDGET,
+) -> ReadingChoice:
     """Read ``sources[0]``; if doubtful, the others in turn; keep the best by the estimate.
     ``ensure`` is called before a source is read (to make its image when first needed). A
     first reading that took more than ``budget`` CPU seconds is the only one (the doubt says
@@ -242,19 +298,21 @@ def read_page(sources: Sequence[ReadingInput], out_stem: Path, call: OcrCall, *,
     try:
         ensure(sources[0])
         readings = [read(sources[0], _work_stem(out_stem, sources[0]), call)]
-        why = doubt(readings[0].summary, ink_blobs=ink_blobs, paper_share=paper_share,
-                    rules=rules)
+        why = doubt(readings[0].summary, ink_blobs=ink_blobs, paper_share=paper_share, rules=rules)
         kept, reason = readings[0], ""
         others = sources[1:] if why else ()
         if others and readings[0].cpu_seconds > budget:
-            why += (f"; no other reading: the first took {readings[0].cpu_seconds:.0f} s "
-                    f"of CPU (over {budget:.0f} s)")
+            why += (
+                f"; no other reading: the first took {readings[0].cpu_seconds:.0f} s "
+                f"of CPU (over {budget:.0f} s)"
+            )
             others = ()
         for source in others:
             ensure(source)
             readings.append(read(source, _work_stem(out_stem, source), call))
-            if switch := better(kept.summary, readings[-1].summary, ink_blobs=ink_blobs,
-                                rules=rules):
+            if switch := better(
+                kept.summary, readings[-1].summary, ink_blobs=ink_blobs, rules=rules
+            ):
                 kept, reason = readings[-1], switch
         final = _move_outputs(kept, out_stem)
     finally:
@@ -281,9 +339,15 @@ def _move_outputs(reading: Reading, out_stem: Path) -> Reading:
         out_stem.with_name(out_stem.name + CHOICES_SUFFIX).unlink(missing_ok=True)
     moved = {}
     for fmt, path in reading.output.outputs.items():
-        target = out_stem.with_name(out_stem.name + path.name[len(old):])
+        target = out_stem.with_name(out_stem.name + path.name[len(old) :])
         path.replace(target)
         moved[fmt] = target
-    output = OcrOutput(moved, reading.output.languages, reading.output.psm, reading.output.oem,
-                       reading.output.tesseract_version, reading.output.traineddata)
+    output = OcrOutput(
+        moved,
+        reading.output.languages,
+        reading.output.psm,
+        reading.output.oem,
+        reading.output.tesseract_version,
+        reading.output.traineddata,
+    )
     return Reading(reading.input, output, reading.words, reading.summary)

@@ -53,5 +53,9 @@ class Box:
 
     def polygon(self) -> list[tuple[int, int]]:
         """Corner points (x, y) clockwise from the top left."""
-        return [(self.left, self.top), (self.right, self.top),
-                (self.right, self.bottom), (self.left, self.bottom)]
+        return [
+            (self.left, self.top),
+            (self.right, self.top),
+            (self.right, self.bottom),
+            (self.left, self.bottom),
+        ]

@@ -18,8 +18,9 @@ _TITLE = re.compile(r"""title=(['"])(.*?)\1""", re.DOTALL)
 _XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
-def reframe_outputs(outputs: Mapping[str, Path], geometry: PageGeometry, *, image_name: str
-                    ) -> None:
+def reframe_outputs(
+    outputs: Mapping[str, Path], geometry: PageGeometry, *, image_name: str
+) -> None:
     """Rewrite a page's TSV, hOCR and ALTO (whichever are in ``outputs``) in place so that every
     box is in the original page's pixels and the image they name is ``image_name`` (the page
     as loaded, which the review shows). Other outputs are left as they are."""
@@ -75,15 +76,20 @@ def _hocr_title(title: str, geometry: PageGeometry, *, image_name: str) -> str:
         elif name in ("bbox", "x_bboxes") and len(value.split()) == 4:
             x0, y0, x1, y1 = (int(float(v)) for v in value.split())
             box = Box(x0, y0, x1 - x0, y1 - y0)
-            mapped = Box(0, 0, geometry.cols, geometry.rows) if is_page \
+            mapped = (
+                Box(0, 0, geometry.cols, geometry.rows)
+                if is_page
                 else geometry.box_to_original(box)
+            )
             if name == "bbox":
                 old_box, new_box = box, mapped
             prop = f"{name} {mapped.left} {mapped.top} {mapped.right} {mapped.bottom}"
         out.append(prop)
     if old_box is not None and new_box is not None:
-        out = [_baseline(p, old_box, new_box, geometry) if p.startswith("baseline ") else p
-               for p in out]
+        out = [
+            _baseline(p, old_box, new_box, geometry) if p.startswith("baseline ") else p
+            for p in out
+        ]
     return "; ".join(out)
 
 

@@ -34,12 +34,21 @@ DETECT_DPI = 300
 DETECT_SHRINK_PIXELS = 24_000_000
 
 
-def detect_regions(view_path: Path, ocr_path: Path, words: Sequence[Word], *, dpi: int,
-                   languages: str, min_word_conf: float, detectors: Sequence[str],
-                   read_stamps: bool, timeout: float,
-                   geometry: PageGeometry | None = None,
-                   text_ink: InkColour | None = None, read_as_loaded: bool = False
-                   ) -> list[Region]:
+def detect_regions(
+    view_path: Path,
+    ocr_path: Path,
+    words: Sequence[Word],
+    *,
+    dpi: int,
+    languages: str,
+    min_word_conf: float,
+    detectors: Sequence[str],
+    read_stamps: bool,
+    timeout: float,
+    geometry: PageGeometry | None = None,
+    text_ink: InkColour | None = None,
+    read_as_loaded: bool = False,
+) -> list[Region]:
     """Every detector on one page; each stamp's own text is OCRed from its cleaned crop.
 
     With ``geometry``, ``view_path`` is the page as loaded and ``ocr_path`` and ``words`` are in
@@ -51,9 +60,16 @@ def detect_regions(view_path: Path, ocr_path: Path, words: Sequence[Word], *, dp
     ocr_img = cv2.imread(str(ocr_path), cv2.IMREAD_GRAYSCALE)
     if view is None or ocr_img is None:
         raise OcrError("cannot read the page images for detection", path=view_path)
-    detect = partial(detect_regions_in_frame, dpi=dpi, languages=languages,
-                     min_word_conf=min_word_conf, detectors=detectors, read_stamps=read_stamps,
-                     timeout=timeout, text_ink=text_ink)
+    detect = partial(
+        detect_regions_in_frame,
+        dpi=dpi,
+        languages=languages,
+        min_word_conf=min_word_conf,
+        detectors=detectors,
+        read_stamps=read_stamps,
+        timeout=timeout,
+        text_ink=text_ink,
+    )
     if geometry is None or geometry.is_identity:
         return detect(view, ocr_img, words)
     if read_as_loaded:
@@ -63,24 +79,51 @@ def detect_regions(view_path: Path, ocr_path: Path, words: Sequence[Word], *, dp
     return [reframe_region(r, geometry) for r in detect(view, ocr_img, words)]
 
 
-def detect_regions_in_frame(view: np.ndarray, ocr_img: np.ndarray, words: Sequence[Word], *,
-                            dpi: int, languages: str, min_word_conf: float,
-                            detectors: Sequence[str], read_stamps: bool, timeout: float,
-                            text_ink: InkColour | None = None) -> list[Region]:
+def detect_regions_in_frame(
+    view: np.ndarray,
+    ocr_img: np.ndarray,
+    words: Sequence[Word],
+    *,
+    dpi: int,
+    languages: str,
+    min_word_conf: float,
+    detectors: Sequence[str],
+    read_stamps: bool,
+    timeout: float,
+    text_ink: InkColour | None = None,
+) -> list[Region]:
     """Every detector on a page's colour view and OCR image of the same frame as ``words``."""
     if np.count_nonzero((ocr_img > 0) & (ocr_img < 255)):  # gray OCR input: detectors want ink
         ocr_img = binarize(ocr_img)
-    regions = _image_regions(view, ocr_img, words, dpi=dpi, min_word_conf=min_word_conf,
-                             detectors=detectors, text_ink=text_ink) if detectors else []
+    regions = (
+        _image_regions(
+            view,
+            ocr_img,
+            words,
+            dpi=dpi,
+            min_word_conf=min_word_conf,
+            detectors=detectors,
+            text_ink=text_ink,
+        )
+        if detectors
+        else []
+    )
     regions += garbage_flags(words) + short_line_flags(words, ocr_img)
     if read_stamps:
         regions = [_with_stamp_text(view, r, languages, dpi, timeout) for r in regions]
     return regions
 
 
-def _image_regions(view: np.ndarray, ocr_img: np.ndarray, words: Sequence[Word], *, dpi: int,
-                   min_word_conf: float, detectors: Sequence[str],
-                   text_ink: InkColour | None) -> list[Region]:
+def _image_regions(
+    view: np.ndarray,
+    ocr_img: np.ndarray,
+    words: Sequence[Word],
+    *,
+    dpi: int,
+    min_word_conf: float,
+    detectors: Sequence[str],
+    text_ink: InkColour | None,
+) -> list[Region]:
     """The image detectors (ocr.detect.detect_page), on a copy shrunk to DETECT_DPI when the
     page is over DETECT_SHRINK_PIXELS and of a higher resolution; the regions come back in the
     page's pixels."""
@@ -95,17 +138,26 @@ def _image_regions(view: np.ndarray, ocr_img: np.ndarray, words: Sequence[Word],
         dpi = DETECT_DPI
     else:
         scale = 1.0
-    colour = foreign_colour_mask(view, text_ink) if text_ink is not None and view.ndim == 3 \
-        else None
-    found = detect_page(view, ocr_img, colour, list(words), dpi=dpi,
-                        min_word_conf=min_word_conf, detectors=detectors)
+    colour = (
+        foreign_colour_mask(view, text_ink) if text_ink is not None and view.ndim == 3 else None
+    )
+    found = detect_page(
+        view,
+        ocr_img,
+        colour,
+        list(words),
+        dpi=dpi,
+        min_word_conf=min_word_conf,
+        detectors=detectors,
+    )
     return found if scale == 1.0 else [_scaled_region(r, 1.0 / scale) for r in found]
 
 
 def _scaled_box(box: Box, scale: float) -> Box:
     left, top = round(box.left * scale), round(box.top * scale)
-    return Box(left, top, max(1, round(box.right * scale) - left),
-               max(1, round(box.bottom * scale) - top))
+    return Box(
+        left, top, max(1, round(box.right * scale) - left), max(1, round(box.bottom * scale) - top)
+    )
 
 
 def _scaled_region(region: Region, scale: float) -> Region:
@@ -113,23 +165,43 @@ def _scaled_region(region: Region, scale: float) -> Region:
     return replace(region, box=_scaled_box(region.box, scale), polygon=polygon)
 
 
-def _with_stamp_text(view: np.ndarray, region: Region, languages: str, dpi: int,
-                     timeout: float) -> Region:
+def _with_stamp_text(
+    view: np.ndarray, region: Region, languages: str, dpi: int, timeout: float
+) -> Region:
     if region.type != "stamp":
         return region
     try:
         text = read_stamp_text(view, region, languages=languages, dpi=dpi, timeout=timeout)
     except OcrError:  # an unreadable stamp is still a flag, just without its text
         text = ""
-    return Region(region.type, region.box, region.polygon, region.score,
-                  region.reason + (f'; it reads "{" / ".join(text.split(chr(10)))}"' if text else ""),
-                  region.colour, region.source, text.strip(), {**region.detail, "stamp_text": text.strip()})
+    return Region(
+        region.type,
+        region.box,
+        region.polygon,
+        region.score,
+        region.reason + (f'; it reads "{" / ".join(text.split(chr(10)))}"' if text else ""),
+        region.colour,
+        region.source,
+        text.strip(),
+        {**region.detail, "stamp_text": text.strip()},
+    )
 
 
 def save_regions(path: Path, regions: Sequence[Region]) -> Path:
-    data = [{"type": r.type, "box": r.box.as_list(), "polygon": [list(p) for p in r.polygon],
-             "score": r.score, "reason": r.reason, "colour": r.colour, "source": r.source,
-             "text": r.text, "detail": r.detail} for r in regions]
+    data = [
+        {
+            "type": r.type,
+            "box": r.box.as_list(),
+            "polygon": [list(p) for p in r.polygon],
+            "score": r.score,
+            "reason": r.reason,
+            "colour": r.colour,
+            "source": r.source,
+            "text": r.text,
+            "detail": r.detail,
+        }
+        for r in regions
+    ]
     return atomic_write_text(path, json.dumps(data, ensure_ascii=False, default=_jsonable))
 
 
@@ -143,8 +215,20 @@ def _jsonable(value: Any) -> Any:
 
 def load_regions(path: Path) -> list[Region]:
     data = json.loads(path.read_text(encoding="utf-8"))
-    return [Region(d["type"], Box(*d["box"]), tuple(tuple(p) for p in d["polygon"]), d["score"],
-                   d["reason"], d["colour"], d["source"], d["text"], d["detail"]) for d in data]
+    return [
+        Region(
+            d["type"],
+            Box(*d["box"]),
+            tuple(tuple(p) for p in d["polygon"]),
+            d["score"],
+            d["reason"],
+            d["colour"],
+            d["source"],
+            d["text"],
+            d["detail"],
+        )
+        for d in data
+    ]
 
 
 def region_flags(regions: Sequence[Region], *, page_number: int) -> list[Flag]:
@@ -154,5 +238,8 @@ def region_flags(regions: Sequence[Region], *, page_number: int) -> list[Flag]:
 
 def graphic_regions(regions: Sequence[Region]) -> list[GraphicRegion]:
     """Stamps, signatures and handwriting as PAGE-XML GraphicRegions."""
-    return [GraphicRegion(r.type, r.box, r.text) for r in regions
-            if r.type in ("stamp", "signature", "handwriting")]
+    return [
+        GraphicRegion(r.type, r.box, r.text)
+        for r in regions
+        if r.type in ("stamp", "signature", "handwriting")
+    ]

@@ -90,9 +90,14 @@ class Comparison:
 # --- comparing -------------------------------------------------------------------------------
 
 
-def compare_texts(reference: str, ocr: str, *, profiles: Sequence[Profile] = DEFAULT_PROFILES,
-                  strict: TextScore | None = None,
-                  line_boxes: Sequence[LineBox] | None = None) -> Comparison:
+def compare_texts(
+    reference: str,
+    ocr: str,
+    *,
+    profiles: Sequence[Profile] = DEFAULT_PROFILES,
+    strict: TextScore | None = None,
+    line_boxes: Sequence[LineBox] | None = None,
+) -> Comparison:
     """Score a pair under every profile, align it by character and cut it into OCR lines.
 
     `strict` is the pair's score if already known (else computed, with its word diff spans);
@@ -108,12 +113,14 @@ def compare_texts(reference: str, ocr: str, *, profiles: Sequence[Profile] = DEF
         if profile.name not in scores:
             scores[profile.name] = score_counts(fold(ref, profile), fold(hyp, profile))
     lines = _line_scores(alignment, profiles, line_boxes)
-    return Comparison(scores, class_counts(alignment), tuple(confusion_counts(alignment)),
-                      tuple(lines))
+    return Comparison(
+        scores, class_counts(alignment), tuple(confusion_counts(alignment)), tuple(lines)
+    )
 
 
-def _line_scores(alignment: CharAlignment, profiles: Sequence[Profile],
-                 line_boxes: Sequence[LineBox] | None) -> list[LineScore]:
+def _line_scores(
+    alignment: CharAlignment, profiles: Sequence[Profile], line_boxes: Sequence[LineBox] | None
+) -> list[LineScore]:
     bounds = reference_line_bounds(alignment, separators=LINE_SEPARATORS)
     ranges = _line_ranges(alignment.compared)
     boxes = line_boxes if line_boxes is not None and len(line_boxes) == len(ranges) else None
@@ -129,8 +136,9 @@ def _line_scores(alignment: CharAlignment, profiles: Sequence[Profile],
             if profile.name not in counts:
                 counts[profile.name] = _folded_counts(ref_text, ocr_text, profile)
         box, block = boxes[k] if boxes else (None, None)
-        lines.append(LineScore(k + 1, ref_text, ocr_text, counts, box, block, breaks,
-                               tuple(segments)))
+        lines.append(
+            LineScore(k + 1, ref_text, ocr_text, counts, box, block, breaks, tuple(segments))
+        )
     return lines
 
 
@@ -166,7 +174,6 @@ def page_line_boxes(page: RecognisedPage, ocr_text: str) -> list[LineBox] | None
     return [(Box.union_all([w.box for w in g]), g[0].block) for g in groups]
 
 
-
 # --- JSON helpers ----------------------------------------------------------------------------
 
 
@@ -185,8 +192,11 @@ def from_json_number(value: Any) -> float | None:
     """The inverse of the JSON-safe number: 'Infinity' back to inf."""
     if value is None:
         return None
-    return {"Infinity": math.inf, "-Infinity": -math.inf, "NaN": math.nan}.get(value, value) \
-        if isinstance(value, str) else float(value)
+    return (
+        {"Infinity": math.inf, "-Infinity": -math.inf, "NaN": math.nan}.get(value, value)
+        if isinstance(value, str)
+        else float(value)
+    )
 
 
 def format_rate(value: Any, *, none: str = "-", inf: str = "inf") -> str:
@@ -200,9 +210,14 @@ def format_rate(value: Any, *, none: str = "-", inf: str = "inf") -> str:
 def score_json(score: TextScore | None) -> dict[str, Any] | None:
     if score is None:
         return None
-    return {"cer": _num(score.cer), "wer": _num(score.wer), "char_errors": score.char_errors,
-            "char_total": score.char_total, "word_errors": score.word_errors,
-            "word_total": score.word_total}
+    return {
+        "cer": _num(score.cer),
+        "wer": _num(score.wer),
+        "char_errors": score.char_errors,
+        "char_total": score.char_total,
+        "word_errors": score.word_errors,
+        "word_total": score.word_total,
+    }
 
 
 def _counts_json(errors: int, total: int) -> dict[str, Any]:
@@ -212,8 +227,12 @@ def _counts_json(errors: int, total: int) -> dict[str, Any]:
 
 
 def _class_json(counts: ClassCounts) -> dict[str, Any]:
-    return {**asdict(counts), "errors": counts.errors, "error_rate": _num(counts.error_rate),
-            "accuracy": _num(counts.accuracy)}
+    return {
+        **asdict(counts),
+        "errors": counts.errors,
+        "error_rate": _num(counts.error_rate),
+        "accuracy": _num(counts.accuracy),
+    }
 
 
 def _confusions_json(confusions: Sequence[tuple[str, str, int]]) -> list[dict[str, Any]]:
@@ -239,8 +258,10 @@ def _dumps(value: Any, depth: int, newline: str) -> str:
         return json.dumps(value, ensure_ascii=False, allow_nan=False, default=str)
     inner = newline + "  "
     if isinstance(value, Mapping):
-        items = [f"{json.dumps(str(k), ensure_ascii=False)}: {_dumps(v, depth - 1, inner)}"
-                 for k, v in value.items()]
+        items = [
+            f"{json.dumps(str(k), ensure_ascii=False)}: {_dumps(v, depth - 1, inner)}"
+            for k, v in value.items()
+        ]
         return "{" + inner + ("," + inner).join(items) + newline + "}"
     items = [_dumps(v, depth - 1, inner) for v in value]
     return "[" + inner + ("," + inner).join(items) + newline + "]"
@@ -263,8 +284,13 @@ def _json_safe(value: Any) -> Any:
 # --- scoring section (shared by document and file-pair reports) -------------------------------
 
 
-def scoring_json(scores: Mapping[str, TextScore], comparisons: Sequence[Comparison], *,
-                 profiles: Sequence[Profile], flags: Sequence[Flag] = ()) -> dict[str, Any]:
+def scoring_json(
+    scores: Mapping[str, TextScore],
+    comparisons: Sequence[Comparison],
+    *,
+    profiles: Sequence[Profile],
+    flags: Sequence[Flag] = (),
+) -> dict[str, Any]:
     """Scores per profile, a bootstrap interval over lines, classes, confusions, review counts."""
     lines = [line for c in comparisons for line in c.lines]
     classes = _sum_classes([c.classes for c in comparisons])
@@ -282,20 +308,28 @@ def scoring_json(scores: Mapping[str, TextScore], comparisons: Sequence[Comparis
     }
 
 
-def _interval_json(lines: Sequence[LineScore], names: Sequence[str], *, unit: str
-                   ) -> dict[str, Any]:
+def _interval_json(
+    lines: Sequence[LineScore], names: Sequence[str], *, unit: str
+) -> dict[str, Any]:
     cer = {}
     for name in names:
         errors = [line.counts[name][0] for line in lines]
         totals = [line.counts[name][1] for line in lines]
         cer[name] = _interval(errors, totals)
-    return {"unit": unit, "units": len(lines), "resamples": BOOTSTRAP_RESAMPLES,
-            "seed": BOOTSTRAP_SEED, "level": CONFIDENCE_LEVEL, "cer": cer}
+    return {
+        "unit": unit,
+        "units": len(lines),
+        "resamples": BOOTSTRAP_RESAMPLES,
+        "seed": BOOTSTRAP_SEED,
+        "level": CONFIDENCE_LEVEL,
+        "cer": cer,
+    }
 
 
 def _interval(errors: Sequence[int], totals: Sequence[int]) -> list[float | str | None] | None:
-    found = bootstrap_interval(errors, totals, resamples=BOOTSTRAP_RESAMPLES, seed=BOOTSTRAP_SEED,
-                               level=CONFIDENCE_LEVEL)
+    found = bootstrap_interval(
+        errors, totals, resamples=BOOTSTRAP_RESAMPLES, seed=BOOTSTRAP_SEED, level=CONFIDENCE_LEVEL
+    )
     return [_num(found[0]), _num(found[1])] if found else None
 
 
@@ -310,10 +344,13 @@ def _sum_classes(per_page: Sequence[Mapping[str, ClassCounts]]) -> dict[str, Cla
 def _review_counts(flags: Sequence[Flag]) -> dict[str, Any]:
     """How many review items of each kind (ocr.flag.KIND_LABELS) the document has."""
     kinds = Counter(f.kind for f in flags)
-    return {"possible_reference_errors": kinds["reference_error"],
-            "possible_ocr_errors": kinds["ocr_error"],
-            "low_confidence": kinds["low_confidence"], "items": len(flags),
-            "by_kind": {f.label: n for f, n in _first_of_kind(flags, kinds)}}
+    return {
+        "possible_reference_errors": kinds["reference_error"],
+        "possible_ocr_errors": kinds["ocr_error"],
+        "low_confidence": kinds["low_confidence"],
+        "items": len(flags),
+        "by_kind": {f.label: n for f, n in _first_of_kind(flags, kinds)},
+    }
 
 
 def _first_of_kind(flags: Sequence[Flag], kinds: Counter[str]) -> list[tuple[Flag, int]]:
@@ -323,8 +360,9 @@ def _first_of_kind(flags: Sequence[Flag], kinds: Counter[str]) -> list[tuple[Fla
     return [(seen[k], n) for k, n in kinds.most_common()]
 
 
-def comparison_page_json(comparison: Comparison, *, flags: Sequence[tuple[int, Flag]] = ()
-                         ) -> dict[str, Any]:
+def comparison_page_json(
+    comparison: Comparison, *, flags: Sequence[tuple[int, Flag]] = ()
+) -> dict[str, Any]:
     """The scoring part of one page: scores, classes, confusions, lines and blocks."""
     return {
         "scores": {name: score_json(s) for name, s in comparison.scores.items()},
@@ -336,12 +374,16 @@ def comparison_page_json(comparison: Comparison, *, flags: Sequence[tuple[int, F
 
 
 def _line_json(line: LineScore, flags: Sequence[tuple[int, Flag]]) -> dict[str, Any]:
-    return {"line": line.number, "block": line.block,
-            "box": line.box.as_list() if line.box else None,
-            "reference": line.reference, "ocr": line.ocr,
-            "line_end": {"reference": line.breaks[0], "ocr": line.breaks[1]},
-            "scores": {name: _counts_json(*counts) for name, counts in line.counts.items()},
-            "flags": [index for index, flag in flags if line.box and _overlaps(flag.box, line.box)]}
+    return {
+        "line": line.number,
+        "block": line.block,
+        "box": line.box.as_list() if line.box else None,
+        "reference": line.reference,
+        "ocr": line.ocr,
+        "line_end": {"reference": line.breaks[0], "ocr": line.breaks[1]},
+        "scores": {name: _counts_json(*counts) for name, counts in line.counts.items()},
+        "flags": [index for index, flag in flags if line.box and _overlaps(flag.box, line.box)],
+    }
 
 
 def _overlaps(flag: Box, line: Box) -> bool:
@@ -356,85 +398,118 @@ def _blocks_json(lines: Sequence[LineScore]) -> list[dict[str, Any]]:
     with_block = [line for line in lines if line.block is not None]
     for block, members in groupby(with_block, key=lambda line: line.block):
         group = list(members)
-        counts = {name: tuple(sum(line.counts[name][k] for line in group) for k in (0, 1))
-                  for name in group[0].counts}
-        blocks.append({"block": block, "lines": [group[0].number, group[-1].number],
-                       "box": Box.union_all([line.box for line in group if line.box]).as_list(),
-                       "scores": {name: _counts_json(*c) for name, c in counts.items()}})
+        counts = {
+            name: tuple(sum(line.counts[name][k] for line in group) for k in (0, 1))
+            for name in group[0].counts
+        }
+        blocks.append(
+            {
+                "block": block,
+                "lines": [group[0].number, group[-1].number],
+                "box": Box.union_all([line.box for line in group if line.box]).as_list(),
+                "scores": {name: _counts_json(*c) for name, c in counts.items()},
+            }
+        )
     return blocks
 
 
 # --- document reports (pipeline) -------------------------------------------------------------
 
 
-def write_document_reports(result: DocumentResult, *,
-                           profiles: Sequence[Profile] = DEFAULT_PROFILES) -> None:
+def write_document_reports(
+    result: DocumentResult, *, profiles: Sequence[Profile] = DEFAULT_PROFILES
+) -> None:
     """Write report.html and report.json for a finished document (each atomically); the
     JSON's seconds.reports is the time of both up to writing the JSON itself."""
     start = time.perf_counter()
     comparisons = page_comparisons(result, profiles=profiles)
     report = document_report(result, profiles=profiles, comparisons=comparisons)
     html_path = result.report_path.with_name("report.html")
-    atomic_write_text(html_path, render_document_html(report, html_dir=html_path.parent,
-                                                      comparisons=comparisons))
+    atomic_write_text(
+        html_path, render_document_html(report, html_dir=html_path.parent, comparisons=comparisons)
+    )
     report["seconds"] = document_seconds(result, reports=time.perf_counter() - start)
     atomic_write_text(result.report_path, dumps_json(report, compact=_is_long(report)))
 
 
-def document_seconds(result: DocumentResult, *, reports: float | None = None
-                     ) -> dict[str, float]:
+def document_seconds(result: DocumentResult, *, reports: float | None = None) -> dict[str, float]:
     """Seconds per stage of one document: its pages' stages summed over its pages, then the
     document-level ones (ocr.timing.DOCUMENT_STAGES), and their total."""
-    stages = add_seconds(*({**p.prepared.seconds, **p.seconds} for p in result.pages),
-                         result.seconds)
+    stages = add_seconds(
+        *({**p.prepared.seconds, **p.seconds} for p in result.pages), result.seconds
+    )
     if reports is not None:
         stages["reports"] = reports
     stages = rounded(stages)
     return stages | {"total": round(sum(stages.values()), 3)}
 
 
-def document_report(result: DocumentResult, *, profiles: Sequence[Profile] = DEFAULT_PROFILES,
-                    comparisons: Mapping[int, Comparison] | None = None) -> dict[str, Any]:
+def document_report(
+    result: DocumentResult,
+    *,
+    profiles: Sequence[Profile] = DEFAULT_PROFILES,
+    comparisons: Mapping[int, Comparison] | None = None,
+) -> dict[str, Any]:
     """The JSON report of one document (schema: docs/report-schema.md)."""
     if comparisons is None:
         comparisons = page_comparisons(result, profiles=profiles)
     indexed = list(enumerate(result.flags))
     return {
-        "schema": SCHEMA_VERSION, "archival_ocr": __version__,
-        "document": result.scan.document, "source": str(result.scan.path),
-        "source_sha256": result.scan.sha256, "page_count": result.scan.page_count,
+        "schema": SCHEMA_VERSION,
+        "archival_ocr": __version__,
+        "document": result.scan.document,
+        "source": str(result.scan.path),
+        "source_sha256": result.scan.sha256,
+        "page_count": result.scan.page_count,
         "languages": result.languages,
-        "reference": ({"path": str(result.reference.path), "encoding": result.reference.encoding,
-                       "format": "text", "warnings": list(result.reference.warnings)}
-                      if result.reference else None),
+        "reference": (
+            {
+                "path": str(result.reference.path),
+                "encoding": result.reference.encoding,
+                "format": "text",
+                "warnings": list(result.reference.warnings),
+            }
+            if result.reference
+            else None
+        ),
         "score": score_json(result.score),
         "scoring": _document_scoring(result, comparisons, profiles),
-        "pages": [_page_json(p, result.page_scores, comparisons.get(p.job.page_number),
-                             [(i, f) for i, f in indexed if f.page_number == p.job.page_number])
-                  for p in result.pages],
+        "pages": [
+            _page_json(
+                p,
+                result.page_scores,
+                comparisons.get(p.job.page_number),
+                [(i, f) for i, f in indexed if f.page_number == p.job.page_number],
+            )
+            for p in result.pages
+        ],
         "flags": [f.as_json() for f in result.flags],
         "failures": [asdict(f) | {"source": str(f.source)} for f in result.failures],
-        "warnings": list(result.warnings), "text": str(result.text_path),
+        "warnings": list(result.warnings),
+        "text": str(result.text_path),
         "correction": result.correction,
         "seconds": document_seconds(result),
     }
 
 
-def page_comparisons(result: DocumentResult, *, profiles: Sequence[Profile] = DEFAULT_PROFILES
-                     ) -> dict[int, Comparison]:
+def page_comparisons(
+    result: DocumentResult, *, profiles: Sequence[Profile] = DEFAULT_PROFILES
+) -> dict[int, Comparison]:
     """A Comparison per scored page, with the OCR lines' boxes."""
     pages = {p.job.page_number: p for p in result.pages}
     out = {}
     for ps in result.page_scores:
         page = pages.get(ps.page_number)
         boxes = page_line_boxes(page, ps.ocr) if page is not None else None
-        out[ps.page_number] = compare_texts(ps.reference, ps.ocr, profiles=profiles,
-                                            strict=ps.score, line_boxes=boxes)
+        out[ps.page_number] = compare_texts(
+            ps.reference, ps.ocr, profiles=profiles, strict=ps.score, line_boxes=boxes
+        )
     return out
 
 
-def document_scores(result: DocumentResult, *, profiles: Sequence[Profile] = DEFAULT_PROFILES
-                    ) -> dict[str, TextScore]:
+def document_scores(
+    result: DocumentResult, *, profiles: Sequence[Profile] = DEFAULT_PROFILES
+) -> dict[str, TextScore]:
     """The whole document's score under each profile (strict is result.score)."""
     if result.score is None:
         return {}
@@ -447,27 +522,38 @@ def document_scores(result: DocumentResult, *, profiles: Sequence[Profile] = DEF
     return scores
 
 
-def _document_scoring(result: DocumentResult, comparisons: Mapping[int, Comparison],
-                      profiles: Sequence[Profile]) -> dict[str, Any] | None:
+def _document_scoring(
+    result: DocumentResult, comparisons: Mapping[int, Comparison], profiles: Sequence[Profile]
+) -> dict[str, Any] | None:
     if result.score is None:
         return None
     scores = document_scores(result, profiles=profiles)
-    return scoring_json(scores, [comparisons[n] for n in sorted(comparisons)], profiles=profiles,
-                        flags=result.flags)
+    return scoring_json(
+        scores, [comparisons[n] for n in sorted(comparisons)], profiles=profiles, flags=result.flags
+    )
 
 
-def _page_json(page: RecognisedPage, page_scores: Sequence[PageScore],
-               comparison: Comparison | None, flags: list[tuple[int, Flag]]) -> dict[str, Any]:
+def _page_json(
+    page: RecognisedPage,
+    page_scores: Sequence[PageScore],
+    comparison: Comparison | None,
+    flags: list[tuple[int, Flag]],
+) -> dict[str, Any]:
     ps = next((s for s in page_scores if s.page_number == page.job.page_number), None)
     out = {
-        "page": page.job.page_number, "image_sha256": page.prepared.image_sha256,
-        "size": [page.prepared.rows, page.prepared.cols], "dpi": page.prepared.dpi,
+        "page": page.job.page_number,
+        "image_sha256": page.prepared.image_sha256,
+        "size": [page.prepared.rows, page.prepared.cols],
+        "dpi": page.prepared.dpi,
         "skew_degrees": round(page.prepared.skew_degrees, 3),
         "geometry": page.prepared.geometry.as_json(),
-        "mean_confidence": _num(page.mean_confidence), "words": page.word_count,
+        "mean_confidence": _num(page.mean_confidence),
+        "words": page.word_count,
         "score": score_json(ps.score) if ps else None,
-        "differences": [{"ref": s.ref_text, "ocr": s.ocr_text, "kind": s.kind}
-                        for s in (ps.score.spans if ps else [])],
+        "differences": [
+            {"ref": s.ref_text, "ocr": s.ocr_text, "kind": s.kind}
+            for s in (ps.score.spans if ps else [])
+        ],
         "outputs": page_outputs(page),
         "steps": [asdict(s) for s in page.steps],
         "provenance": page_provenance(page),
@@ -491,9 +577,15 @@ def page_outputs(page: RecognisedPage) -> dict[str, str]:
 def page_provenance(page: RecognisedPage) -> dict[str, Any]:
     """What made the page's text: versions, settings, the reading kept (ocr.readings) and why,
     and how many times tesseract ran (readings and stamp crops)."""
-    out = {"tesseract": page.ocr.tesseract_version, "traineddata": page.ocr.traineddata,
-           "languages": page.ocr.languages, "psm": page.ocr.psm, "oem": page.ocr.oem,
-           "archival-ocr": __version__, "tesseract_calls": page.tesseract_calls}
+    out = {
+        "tesseract": page.ocr.tesseract_version,
+        "traineddata": page.ocr.traineddata,
+        "languages": page.ocr.languages,
+        "psm": page.ocr.psm,
+        "oem": page.ocr.oem,
+        "archival-ocr": __version__,
+        "tesseract_calls": page.tesseract_calls,
+    }
     if page.choice is not None:
         out |= {"reading": page.choice.kept, "readings": page.choice.as_json()}
     return out
@@ -502,8 +594,9 @@ def page_provenance(page: RecognisedPage) -> dict[str, Any]:
 # --- batch figures ---------------------------------------------------------------------------
 
 
-def batch_figures(documents: Sequence[DocumentResult], *,
-                  profiles: Sequence[Profile] = DEFAULT_PROFILES) -> dict[str, Any]:
+def batch_figures(
+    documents: Sequence[DocumentResult], *, profiles: Sequence[Profile] = DEFAULT_PROFILES
+) -> dict[str, Any]:
     """Batch figures to merge into the batch summary: {"scoring": {...}} (see the schema doc).
 
     Character-weighted (micro) CER/WER per profile, a bootstrap interval resampling documents,
@@ -515,41 +608,63 @@ def batch_figures(documents: Sequence[DocumentResult], *,
         if scores:
             html = d.report_path.with_name("report.html")
             rows.append((d.scan.document, scores, str(html)))
-    return {"scoring": aggregate_figures(rows, profiles=profiles, unit="document"),
-            **empty_page_figures(documents)}
+    return {
+        "scoring": aggregate_figures(rows, profiles=profiles, unit="document"),
+        **empty_page_figures(documents),
+    }
 
 
 def empty_page_figures(documents: Sequence[DocumentResult]) -> dict[str, Any]:
     """Pages with ink on which (almost) no text was read: their count and which they are."""
     from ocr.page_checks import NO_TEXT_ON_INK
 
-    pages = [{"document": d.scan.document, "page": p.job.page_number, "message": w.message}
-             for d in documents for p in d.pages for w in p.warnings if w.kind == NO_TEXT_ON_INK]
+    pages = [
+        {"document": d.scan.document, "page": p.job.page_number, "message": w.message}
+        for d in documents
+        for p in d.pages
+        for w in p.warnings
+        if w.kind == NO_TEXT_ON_INK
+    ]
     return {"empty_pages": len(pages), "empty_page_list": pages}
 
 
-def aggregate_figures(rows: Sequence[tuple[str, Mapping[str, TextScore], str | None]], *,
-                      profiles: Sequence[Profile], unit: str) -> dict[str, Any]:
+def aggregate_figures(
+    rows: Sequence[tuple[str, Mapping[str, TextScore], str | None]],
+    *,
+    profiles: Sequence[Profile],
+    unit: str,
+) -> dict[str, Any]:
     """Micro means, bootstrap intervals over the rows and spreads, per profile."""
     figures = {}
     for profile in profiles:
         scores = [scores[profile.name] for _, scores, _ in rows]
         figures[profile.name] = _profile_figures(scores)
     return {
-        "unit": unit, "units": len(rows), "resamples": BOOTSTRAP_RESAMPLES,
-        "seed": BOOTSTRAP_SEED, "level": CONFIDENCE_LEVEL,
-        "profiles": [p.as_json() for p in profiles], "figures": figures,
-        "documents": [{"document": name, "report_html": html,
-                       "scores": {p.name: score_json(scores[p.name]) for p in profiles}}
-                      for name, scores, html in rows],
+        "unit": unit,
+        "units": len(rows),
+        "resamples": BOOTSTRAP_RESAMPLES,
+        "seed": BOOTSTRAP_SEED,
+        "level": CONFIDENCE_LEVEL,
+        "profiles": [p.as_json() for p in profiles],
+        "figures": figures,
+        "documents": [
+            {
+                "document": name,
+                "report_html": html,
+                "scores": {p.name: score_json(scores[p.name]) for p in profiles},
+            }
+            for name, scores, html in rows
+        ],
     }
 
 
 def _profile_figures(scores: Sequence[TextScore]) -> dict[str, Any]:
     from ocr.score import error_rate
 
-    sums = {k: sum(getattr(s, k) for s in scores)
-            for k in ("char_errors", "char_total", "word_errors", "word_total")}
+    sums = {
+        k: sum(getattr(s, k) for s in scores)
+        for k in ("char_errors", "char_total", "word_errors", "word_total")
+    }
     cer_spread = spread(s.cer for s in scores)
     wer_spread = spread(s.wer for s in scores)
     return {
@@ -576,8 +691,12 @@ STRIP_WIDTH = 1100  # px: on-screen width of a whole page row, so every line kee
 STRIP_PAD = 6  # px of the scan around a line's box
 
 
-def render_document_html(report: Mapping[str, Any], *, html_dir: Path,
-                         comparisons: Mapping[int, Comparison] | None = None) -> str:
+def render_document_html(
+    report: Mapping[str, Any],
+    *,
+    html_dir: Path,
+    comparisons: Mapping[int, Comparison] | None = None,
+) -> str:
     """A self-contained HTML page of a document (or file-pair) report; links are relative.
 
     `comparisons` (by page number) supply each line's differences; without them they are
@@ -585,11 +704,17 @@ def render_document_html(report: Mapping[str, Any], *, html_dir: Path,
     """
     comparisons = comparisons or {}
     context = {
-        "report": report, "scoring": report.get("scoring"),
-        "pages": [_page_view(page, html_dir, comparisons.get(page["page"]))
-                  for page in report.get("pages", [])],
-        "flags": [_flag_view(index, flag, html_dir) for index, flag in enumerate(report.get("flags", []))],
-        "classes": CHAR_CLASSES, "version": __version__,
+        "report": report,
+        "scoring": report.get("scoring"),
+        "pages": [
+            _page_view(page, html_dir, comparisons.get(page["page"]))
+            for page in report.get("pages", [])
+        ],
+        "flags": [
+            _flag_view(index, flag, html_dir) for index, flag in enumerate(report.get("flags", []))
+        ],
+        "classes": CHAR_CLASSES,
+        "version": __version__,
     }
     return _environment().get_template("report.html.j2").render(**context)
 
@@ -601,27 +726,46 @@ def render_index_html(summary: Mapping[str, Any], *, html_dir: Path) -> str:
     documents = []
     for d in summary.get("documents", []):
         report = Path(d["report"]) if d.get("report") else None
-        documents.append({**d, "scores": by_name.get(d["document"], {}).get("scores", {}),
-                          "html_url": _relative_url(report.with_name("report.html"), html_dir)
-                          if report else None,
-                          "json_url": _relative_url(report, html_dir) if report else None,
-                          "pdf_url": _relative_url(d.get("pdf"), html_dir),
-                          "mets_url": _relative_url(d.get("mets"), html_dir)})
-    return _environment().get_template("index.html.j2").render(
-        summary=summary, scoring=scoring, documents=documents, version=__version__)
+        documents.append(
+            {
+                **d,
+                "scores": by_name.get(d["document"], {}).get("scores", {}),
+                "html_url": _relative_url(report.with_name("report.html"), html_dir)
+                if report
+                else None,
+                "json_url": _relative_url(report, html_dir) if report else None,
+                "pdf_url": _relative_url(d.get("pdf"), html_dir),
+                "mets_url": _relative_url(d.get("mets"), html_dir),
+            }
+        )
+    return (
+        _environment()
+        .get_template("index.html.j2")
+        .render(summary=summary, scoring=scoring, documents=documents, version=__version__)
+    )
 
 
-def _page_view(page: Mapping[str, Any], html_dir: Path, comparison: Comparison | None
-               ) -> dict[str, Any]:
+def _page_view(
+    page: Mapping[str, Any], html_dir: Path, comparison: Comparison | None
+) -> dict[str, Any]:
     from ocr.score import diff_segments
 
     view_url = _relative_url((page.get("outputs") or {}).get("view"), html_dir)
-    known = comparison.lines if comparison and len(comparison.lines) == len(page.get("lines", ())) \
+    known = (
+        comparison.lines
+        if comparison and len(comparison.lines) == len(page.get("lines", ()))
         else None
-    lines = [{**line, "strip": _strip(line.get("box"), page.get("size"), view_url),
-              "segments": known[k].segments if known else
-              diff_segments(line["reference"], line["ocr"])}
-             for k, line in enumerate(page.get("lines", []))]
+    )
+    lines = [
+        {
+            **line,
+            "strip": _strip(line.get("box"), page.get("size"), view_url),
+            "segments": known[k].segments
+            if known
+            else diff_segments(line["reference"], line["ocr"]),
+        }
+        for k, line in enumerate(page.get("lines", []))
+    ]
     return {**page, "view_url": view_url, "lines": lines}
 
 
@@ -629,8 +773,9 @@ def _flag_view(index: int, flag: Mapping[str, Any], html_dir: Path) -> dict[str,
     return {**flag, "index": index, "crop_url": _relative_url(flag.get("crop"), html_dir)}
 
 
-def _strip(box: Sequence[int] | None, size: Sequence[int] | None, url: str | None
-           ) -> dict[str, Any] | None:
+def _strip(
+    box: Sequence[int] | None, size: Sequence[int] | None, url: str | None
+) -> dict[str, Any] | None:
     """CSS numbers that show a line's box of the view image (no image file per line)."""
     if not box or not size or not url:
         return None
@@ -638,9 +783,15 @@ def _strip(box: Sequence[int] | None, size: Sequence[int] | None, url: str | Non
     left, top = max(0, box[0] - STRIP_PAD), max(0, box[1] - STRIP_PAD)
     right, bottom = min(cols, box[0] + box[2] + STRIP_PAD), min(rows, box[1] + box[3] + STRIP_PAD)
     scale = min(1.0, STRIP_WIDTH / max(1, cols))
-    return {"url": url, "width": round((right - left) * scale), "height": round((bottom - top) * scale),
-            "x": round(left * scale), "y": round(top * scale),
-            "image_width": round(cols * scale), "image_height": round(rows * scale)}
+    return {
+        "url": url,
+        "width": round((right - left) * scale),
+        "height": round((bottom - top) * scale),
+        "x": round(left * scale),
+        "y": round(top * scale),
+        "image_width": round(cols * scale),
+        "image_height": round(rows * scale),
+    }
 
 
 def _relative_url(path: str | Path | None, html_dir: Path) -> str | None:
@@ -656,9 +807,13 @@ def _relative_url(path: str | Path | None, html_dir: Path) -> str | None:
 
 @functools.cache
 def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                      autoescape=True, undefined=ChainableUndefined, trim_blocks=True,
-                      lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=True,
+        undefined=ChainableUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters.update(pct=_pct, visible=_visible)
     return env
 

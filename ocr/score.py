@@ -153,9 +153,14 @@ def score_counts(reference: str, compared: str) -> TextScore:
     ref_words = split_words(unicodedata.normalize("NFC", reference))
     cmp_words = split_words(unicodedata.normalize("NFC", compared))
     word_errors = _distance(ref_words, cmp_words)
-    return TextScore(cer=error_rate(char_errors, char_total),
-                     wer=error_rate(word_errors, len(ref_words)), char_errors=char_errors,
-                     char_total=char_total, word_errors=word_errors, word_total=len(ref_words))
+    return TextScore(
+        cer=error_rate(char_errors, char_total),
+        wer=error_rate(word_errors, len(ref_words)),
+        char_errors=char_errors,
+        char_total=char_total,
+        word_errors=word_errors,
+        word_total=len(ref_words),
+    )
 
 
 def micro_average(scores: Iterable[TextScore]) -> tuple[float, float]:
@@ -212,7 +217,12 @@ def split_grapheme_clusters(text: str) -> list[str]:
     prev = _G_COMPLEX
     for index, char in enumerate(text):
         cur = classes[char]
-        if index and prev != _G_COMPLEX and cur != _G_COMPLEX and not (prev == _G_CR and cur == _G_LF):
+        if (
+            index
+            and prev != _G_COMPLEX
+            and cur != _G_COMPLEX
+            and not (prev == _G_CR and cur == _G_LF)
+        ):
             _append_clusters(clusters, text, start, index)
             start = index
         prev = cur
@@ -300,8 +310,9 @@ def _is_context_free_break(prev: int, cur: int, text: str, index: int) -> bool:
     return prev == _W_SPACE and cur != _W_SKIP
 
 
-def _append_segments(segments: list[tuple[int, int]], text: str, start: int, end: int,
-                     classes: dict[str, int]) -> None:
+def _append_segments(
+    segments: list[tuple[int, int]], text: str, start: int, end: int, classes: dict[str, int]
+) -> None:
     if end <= start:
         return
     piece = text[start:end]
@@ -386,9 +397,14 @@ def diff_spans(reference: str, compared: str) -> list[DiffSpan]:
     return _spans(reference, compared, ref_tokens, cmp_tokens, ref_words, cmp_words)
 
 
-def _spans(reference: str, compared: str, ref_tokens: list[tuple[int, int]],
-           cmp_tokens: list[tuple[int, int]], ref_words: list[str],
-           cmp_words: list[str]) -> list[DiffSpan]:
+def _spans(
+    reference: str,
+    compared: str,
+    ref_tokens: list[tuple[int, int]],
+    cmp_tokens: list[tuple[int, int]],
+    ref_words: list[str],
+    cmp_words: list[str],
+) -> list[DiffSpan]:
     if len(ref_words) != len(ref_tokens) or len(cmp_words) != len(cmp_tokens):
         # NFC changed the segmentation (exotic input): align the raw words instead.
         ref_words = [reference[s:e] for s, e in ref_tokens]
@@ -399,8 +415,17 @@ def _spans(reference: str, compared: str, ref_tokens: list[tuple[int, int]],
         ref_start, ref_end = _char_range(ref_tokens, i1, i2)
         ocr_start, ocr_end = _char_range(cmp_tokens, j1, j2)
         kind: SpanKind = "insert" if i1 == i2 else "delete" if j1 == j2 else "replace"
-        spans.append(DiffSpan(ref_start, ref_end, ocr_start, ocr_end,
-                              reference[ref_start:ref_end], compared[ocr_start:ocr_end], kind))
+        spans.append(
+            DiffSpan(
+                ref_start,
+                ref_end,
+                ocr_start,
+                ocr_end,
+                reference[ref_start:ref_end],
+                compared[ocr_start:ocr_end],
+                kind,
+            )
+        )
     return spans
 
 
@@ -431,8 +456,9 @@ def _char_range(tokens: list[tuple[int, int]], first: int, last: int) -> tuple[i
 # --- page splitting ------------------------------------------------------------------------------
 
 
-def split_reference_by_pages(reference: str, ocr_pages: Sequence[str], *,
-                             search_radius: int = 40) -> list[str]:
+def split_reference_by_pages(
+    reference: str, ocr_pages: Sequence[str], *, search_radius: int = 40
+) -> list[str]:
     """Cut a whole-document reference into one normalised part per OCR page.
 
     A reference with exactly len(ocr_pages) form-feed-separated parts is split on those. Otherwise
@@ -442,15 +468,15 @@ def split_reference_by_pages(reference: str, ocr_pages: Sequence[str], *,
     if not ocr_pages:
         return []
     parts = reference.split(FORM_FEED)
-    if len(parts) > len(ocr_pages) and not "".join(parts[len(ocr_pages):]).strip():
-        parts = parts[:len(ocr_pages)]  # trailing form feeds end pages, they do not add any
+    if len(parts) > len(ocr_pages) and not "".join(parts[len(ocr_pages) :]).strip():
+        parts = parts[: len(ocr_pages)]  # trailing form feeds end pages, they do not add any
     if len(parts) == len(ocr_pages):
         return [normalise(part) for part in parts]
     whole = normalise(reference.replace(FORM_FEED, "\n"))
     pages = [normalise(page.replace(FORM_FEED, "\n")) for page in ocr_pages]
     cuts = _page_cuts(whole, pages, search_radius=search_radius)
     bounds = [0, *cuts, len(whole)]
-    return [whole[bounds[k]:bounds[k + 1]].strip() for k in range(len(pages))]
+    return [whole[bounds[k] : bounds[k + 1]].strip() for k in range(len(pages))]
 
 
 def _page_cuts(whole: str, pages: list[str], *, search_radius: int) -> list[int]:
@@ -499,8 +525,15 @@ def _nice_cut(text: str, pos: int, lower: int, radius: int) -> int:
 
 # --- character alignment: classes, confusions, line cuts -----------------------------------------
 
-CHAR_CLASSES = ("cyrillic_upper", "cyrillic_lower", "latin", "digit", "punctuation", "whitespace",
-                "other")
+CHAR_CLASSES = (
+    "cyrillic_upper",
+    "cyrillic_lower",
+    "latin",
+    "digit",
+    "punctuation",
+    "whitespace",
+    "other",
+)
 
 
 @dataclass(frozen=True)
@@ -522,8 +555,10 @@ class CharAlignment:
             if tag == "equal":
                 continue
             for k in range(max(i2 - i1, j2 - j1)):
-                yield (self.reference[i1 + k] if i1 + k < i2 else "",
-                       self.compared[j1 + k] if j1 + k < j2 else "")
+                yield (
+                    self.reference[i1 + k] if i1 + k < i2 else "",
+                    self.compared[j1 + k] if j1 + k < j2 else "",
+                )
 
 
 @dataclass(frozen=True)
@@ -559,8 +594,10 @@ def align_characters(reference: str, compared: str) -> CharAlignment:
     ref = tuple(split_grapheme_clusters(unicodedata.normalize("NFC", reference)))
     cmp = tuple(split_grapheme_clusters(unicodedata.normalize("NFC", compared)))
     a, b = _as_ids(ref, cmp)
-    ops = tuple((op.tag, op.src_start, op.src_end, op.dest_start, op.dest_end)
-                for op in Levenshtein.opcodes(a, b, score_hint=_score_hint(a, b)))
+    ops = tuple(
+        (op.tag, op.src_start, op.src_end, op.dest_start, op.dest_end)
+        for op in Levenshtein.opcodes(a, b, score_hint=_score_hint(a, b))
+    )
     return CharAlignment(ref, cmp, ops)
 
 
@@ -598,11 +635,11 @@ def class_counts(alignment: CharAlignment) -> dict[str, ClassCounts]:
                 counts[char_class(cluster)][1] += 1
             continue
         paired = min(i2 - i1, j2 - j1)
-        for cluster in ref[i1:i1 + paired]:
+        for cluster in ref[i1 : i1 + paired]:
             counts[char_class(cluster)][2] += 1
-        for cluster in ref[i1 + paired:i2]:
+        for cluster in ref[i1 + paired : i2]:
             counts[char_class(cluster)][3] += 1
-        for cluster in cmp[j1 + paired:j2]:
+        for cluster in cmp[j1 + paired : j2]:
             counts[char_class(cluster)][4] += 1
     return {name: ClassCounts(*values) for name, values in counts.items()}
 
@@ -613,9 +650,9 @@ def confusion_counts(alignment: CharAlignment) -> list[tuple[str, str, int]]:
     return [(r, c, n) for (r, c), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def reference_line_bounds(alignment: CharAlignment, *,
-                          separators: frozenset[str] = frozenset({"\n"})
-                          ) -> list[tuple[int, int, int]]:
+def reference_line_bounds(
+    alignment: CharAlignment, *, separators: frozenset[str] = frozenset({"\n"})
+) -> list[tuple[int, int, int]]:
     """Cut the reference where the compared text's line breaks align: (start, end, break_end).
 
     Works whatever the reference's own line breaks: each compared line break is mapped through
@@ -635,8 +672,9 @@ def reference_line_bounds(alignment: CharAlignment, *,
     return bounds
 
 
-def _mapped_breaks(opcodes: Sequence[tuple[str, int, int, int, int]], breaks: list[int]
-                   ) -> Iterator[tuple[int, bool]]:
+def _mapped_breaks(
+    opcodes: Sequence[tuple[str, int, int, int, int]], breaks: list[int]
+) -> Iterator[tuple[int, bool]]:
     """For each compared position in `breaks` (ascending): the reference position it maps to and
     whether a reference cluster sits there aligned with it (equal or replace)."""
     k = 0
@@ -652,9 +690,13 @@ def _mapped_breaks(opcodes: Sequence[tuple[str, int, int, int, int]], breaks: li
         yield (opcodes[-1][2] if opcodes else 0), False
 
 
-def line_segments(alignment: CharAlignment, ref_range: tuple[int, int],
-                  cmp_range: tuple[int, int], *, start: int = 0
-                  ) -> tuple[list[tuple[str, str, str]], int, int]:
+def line_segments(
+    alignment: CharAlignment,
+    ref_range: tuple[int, int],
+    cmp_range: tuple[int, int],
+    *,
+    start: int = 0,
+) -> tuple[list[tuple[str, str, str]], int, int]:
     """The alignment restricted to one line: (tag, reference, compared) runs, their edit count,
     and the opcode index to start the next line from (lines must come in order).
 
@@ -677,7 +719,7 @@ def line_segments(alignment: CharAlignment, ref_range: tuple[int, int],
             if tag != "equal":
                 tag = "replace" if nref and ncmp else "delete" if nref else "insert"
                 errors += max(nref, ncmp)
-            segments.append((tag, "".join(ref[r0:r0 + nref]), "".join(cmp[c0:c0 + ncmp])))
+            segments.append((tag, "".join(ref[r0 : r0 + nref]), "".join(cmp[c0 : c0 + ncmp])))
         k += 1
     return segments, errors, start
 
@@ -688,8 +730,9 @@ def diff_segments(reference: str, compared: str) -> list[tuple[str, str, str]]:
         return [("equal", reference, compared)] if reference else []
     alignment = align_characters(reference, compared)
     ref, cmp = alignment.reference, alignment.compared
-    return [(tag, "".join(ref[i1:i2]), "".join(cmp[j1:j2]))
-            for tag, i1, i2, j1, j2 in alignment.opcodes]
+    return [
+        (tag, "".join(ref[i1:i2]), "".join(cmp[j1:j2])) for tag, i1, i2, j1, j2 in alignment.opcodes
+    ]
 
 
 def cluster_counts(reference: Sequence[str], compared: Sequence[str]) -> tuple[int, int]:
@@ -702,8 +745,14 @@ def cluster_counts(reference: Sequence[str], compared: Sequence[str]) -> tuple[i
 # --- batch statistics ------------------------------------------------------------------------
 
 
-def bootstrap_interval(errors: Sequence[int], totals: Sequence[int], *, resamples: int = 1000,
-                       seed: int = 20240611, level: float = 0.95) -> tuple[float, float] | None:
+def bootstrap_interval(
+    errors: Sequence[int],
+    totals: Sequence[int],
+    *,
+    resamples: int = 1000,
+    seed: int = 20240611,
+    level: float = 0.95,
+) -> tuple[float, float] | None:
     """Percentile bootstrap interval of the micro-averaged rate sum(errors)/sum(totals).
 
     Units (documents, pages or lines) are resampled with replacement; a fixed seed makes the

@@ -51,9 +51,13 @@ class ScoreRun:
     index_path: Path | None = None
 
 
-def score_files(reference: Path, ocr: Path, *, out_dir: Path | None = None,
-                profiles: Sequence[Profile] = (BUILTIN_PROFILES["strict"],
-                                               BUILTIN_PROFILES["archival"])) -> ScoreRun:
+def score_files(
+    reference: Path,
+    ocr: Path,
+    *,
+    out_dir: Path | None = None,
+    profiles: Sequence[Profile] = (BUILTIN_PROFILES["strict"], BUILTIN_PROFILES["archival"]),
+) -> ScoreRun:
     """Compare two files, or two folders paired by page stem; with out_dir, write the reports.
 
     One pair writes out_dir/report.json and report.html; folders write out_dir/<name>/report.*
@@ -68,20 +72,27 @@ def score_files(reference: Path, ocr: Path, *, out_dir: Path | None = None,
             report_dir = Path(out_dir) if single else Path(out_dir) / name
             result = _write_pair_reports(result, report_dir, profiles)
         results.append(result)
-    rows = [(r.name, r.comparison.scores,
-             str(r.report_path.with_name("report.html")) if r.report_path else None)
-            for r in results]
+    rows = [
+        (
+            r.name,
+            r.comparison.scores,
+            str(r.report_path.with_name("report.html")) if r.report_path else None,
+        )
+        for r in results
+    ]
     figures = aggregate_figures(rows, profiles=profiles, unit="file pair")
     run = ScoreRun(tuple(results), tuple(unmatched), figures)
     if out_dir is not None and not single:
         atomic_write_text(Path(out_dir) / "summary.json", dumps_json(run_json(run)))
-        run = ScoreRun(run.pairs, run.unmatched, figures,
-                       write_batch_index(_index_summary(run), Path(out_dir)))
+        run = ScoreRun(
+            run.pairs, run.unmatched, figures, write_batch_index(_index_summary(run), Path(out_dir))
+        )
     return run
 
 
-def _score_pair(name: str, reference: SourceText, ocr: SourceText,
-                profiles: Sequence[Profile]) -> PairResult:
+def _score_pair(
+    name: str, reference: SourceText, ocr: SourceText, profiles: Sequence[Profile]
+) -> PairResult:
     comparison = compare_texts(reference.text, ocr.text, profiles=profiles)
     return PairResult(name, reference, ocr, comparison)
 
@@ -90,40 +101,62 @@ def pair_report(pair: PairResult, profiles: Sequence[Profile]) -> dict[str, Any]
     """The JSON report of one file pair: the document report's shape, one page, no images."""
     strict = pair.comparison.scores["strict"]
     return {
-        "schema": SCHEMA_VERSION, "document": pair.name,
-        "reference": _source_json(pair.reference), "ocr": _source_json(pair.ocr),
+        "schema": SCHEMA_VERSION,
+        "document": pair.name,
+        "reference": _source_json(pair.reference),
+        "ocr": _source_json(pair.ocr),
         "score": score_json(strict),
         "scoring": scoring_json(pair.comparison.scores, [pair.comparison], profiles=profiles),
-        "pages": [{"page": 1, **comparison_page_json(pair.comparison),
-                   "differences": [{"ref": s.ref_text, "ocr": s.ocr_text, "kind": s.kind}
-                                   for s in strict.spans]}],
-        "flags": [], "failures": [],
+        "pages": [
+            {
+                "page": 1,
+                **comparison_page_json(pair.comparison),
+                "differences": [
+                    {"ref": s.ref_text, "ocr": s.ocr_text, "kind": s.kind} for s in strict.spans
+                ],
+            }
+        ],
+        "flags": [],
+        "failures": [],
         "warnings": [*pair.reference.warnings, *pair.ocr.warnings],
     }
 
 
 def _source_json(source: SourceText) -> dict[str, Any]:
-    return {"path": str(source.path), "format": source.format, "encoding": source.encoding,
-            "warnings": list(source.warnings)}
+    return {
+        "path": str(source.path),
+        "format": source.format,
+        "encoding": source.encoding,
+        "warnings": list(source.warnings),
+    }
 
 
-def _write_pair_reports(pair: PairResult, report_dir: Path, profiles: Sequence[Profile]
-                        ) -> PairResult:
+def _write_pair_reports(
+    pair: PairResult, report_dir: Path, profiles: Sequence[Profile]
+) -> PairResult:
     report = pair_report(pair, profiles)
     long = len(pair.comparison.lines) > COMPACT_JSON_LINES
     json_path = atomic_write_text(report_dir / "report.json", dumps_json(report, compact=long))
-    atomic_write_text(report_dir / "report.html", render_document_html(
-        report, html_dir=report_dir, comparisons={1: pair.comparison}))
+    atomic_write_text(
+        report_dir / "report.html",
+        render_document_html(report, html_dir=report_dir, comparisons={1: pair.comparison}),
+    )
     return PairResult(pair.name, pair.reference, pair.ocr, pair.comparison, json_path)
 
 
 def run_json(run: ScoreRun) -> dict[str, Any]:
     """What `ocr score --json` prints: each pair's figures, unpaired files, pooled figures."""
     return {
-        "pairs": [{"name": p.name, "reference": _source_json(p.reference),
-                   "ocr": _source_json(p.ocr),
-                   "scores": {n: _score_row(s) for n, s in p.comparison.scores.items()},
-                   "report": str(p.report_path) if p.report_path else None} for p in run.pairs],
+        "pairs": [
+            {
+                "name": p.name,
+                "reference": _source_json(p.reference),
+                "ocr": _source_json(p.ocr),
+                "scores": {n: _score_row(s) for n, s in p.comparison.scores.items()},
+                "report": str(p.report_path) if p.report_path else None,
+            }
+            for p in run.pairs
+        ],
         "unmatched": [str(p) for p in run.unmatched],
         "scoring": run.figures,
         "index": str(run.index_path) if run.index_path else None,
@@ -135,13 +168,22 @@ def _score_row(score: Any) -> dict[str, Any]:
 
 
 def _index_summary(run: ScoreRun) -> dict[str, Any]:
-    return {"title": "ocr score", "scoring": run.figures,
-            "documents": [{"document": p.name, "pages": None,
-                           "cer": p.comparison.scores["strict"].cer,
-                           "wer": p.comparison.scores["strict"].wer, "flags": None,
-                           "report": str(p.report_path) if p.report_path else None}
-                          for p in run.pairs],
-            "unmatched": [str(p) for p in run.unmatched]}
+    return {
+        "title": "ocr score",
+        "scoring": run.figures,
+        "documents": [
+            {
+                "document": p.name,
+                "pages": None,
+                "cer": p.comparison.scores["strict"].cer,
+                "wer": p.comparison.scores["strict"].wer,
+                "flags": None,
+                "report": str(p.report_path) if p.report_path else None,
+            }
+            for p in run.pairs
+        ],
+        "unmatched": [str(p) for p in run.unmatched],
+    }
 
 
 # --- the command -----------------------------------------------------------------------------
@@ -167,22 +209,51 @@ def profiles_from_config(config: Path | None) -> dict[str, Profile]:
 
 
 def score_command(
-    reference: Annotated[Path, typer.Argument(
-        metavar="REF", help="reference file or folder: plain text, ALTO, PAGE or hOCR (format read from content)")],
-    ocr: Annotated[Path, typer.Argument(
-        metavar="OCR", help="OCR file or folder; folders pair files by name without format suffixes "
-                            "(.gt.txt, .alto.xml, .page.xml, .hocr, .txt, .xml)")],
-    out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="write report.json and report.html here (folders: one subfolder per "
-                            "pair, plus index.html and summary.json)")] = None,
-    profile: Annotated[list[str] | None, typer.Option(
-        "--profile", "-p", metavar="NAME",
-        help="folding profile shown beside strict (repeatable; default archival; define more as "
-             "scoring.profiles.NAME tables in the config file)")] = None,
-    json_output: Annotated[bool, typer.Option(
-        "--json", help="print the figures as JSON instead of a table")] = False,
-    config: Annotated[Path | None, typer.Option(
-        "--config", "-c", help="TOML file with scoring.profiles.NAME tables (default: $OCR_CONFIG or ./ocr.toml)")] = None,
+    reference: Annotated[
+        Path,
+        typer.Argument(
+            metavar="REF",
+            help="reference file or folder: plain text, ALTO, PAGE or hOCR (format read from content)",
+        ),
+    ],
+    ocr: Annotated[
+        Path,
+        typer.Argument(
+            metavar="OCR",
+            help="OCR file or folder; folders pair files by name without format suffixes "
+            "(.gt.txt, .alto.xml, .page.xml, .hocr, .txt, .xml)",
+        ),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="write report.json and report.html here (folders: one subfolder per "
+            "pair, plus index.html and summary.json)",
+        ),
+    ] = None,
+    profile: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--profile",
+            "-p",
+            metavar="NAME",
+            help="folding profile shown beside strict (repeatable; default archival; define more as "
+            "scoring.profiles.NAME tables in the config file)",
+        ),
+    ] = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="print the figures as JSON instead of a table")
+    ] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="TOML file with scoring.profiles.NAME tables (default: $OCR_CONFIG or ./ocr.toml)",
+        ),
+    ] = None,
 ) -> None:
     """Compare reference and OCR text without running OCR: CER/WER (dinglehopper-exact) strict
     and folded, with a bootstrap interval over file pairs."""
@@ -203,18 +274,26 @@ def score_command(
 def print_run(run: ScoreRun, names: Sequence[str]) -> None:
     """A table: one row per pair, then the pooled (character-weighted) figures with intervals."""
     width = max([len(p.name) for p in run.pairs] + [24])
-    header = "".join(f"{'CER ' + n:>16}" for n in names) + "".join(f"{'WER ' + n:>16}" for n in names)
+    header = "".join(f"{'CER ' + n:>16}" for n in names) + "".join(
+        f"{'WER ' + n:>16}" for n in names
+    )
     typer.echo(f"{'pair':<{width}}{header}{'chars':>9}")
     for p in run.pairs:
         s = p.comparison.scores
-        typer.echo(f"{p.name:<{width}}" + "".join(f"{_fmt(s[n].cer):>16}" for n in names)
-                   + "".join(f"{_fmt(s[n].wer):>16}" for n in names) + f"{s['strict'].char_total:>9}")
+        typer.echo(
+            f"{p.name:<{width}}"
+            + "".join(f"{_fmt(s[n].cer):>16}" for n in names)
+            + "".join(f"{_fmt(s[n].wer):>16}" for n in names)
+            + f"{s['strict'].char_total:>9}"
+        )
     for n in names:
         f = run.figures["figures"][n]
         ci = f["cer_interval"]
         interval = f" (95% CI {_fmt(ci[0])} - {_fmt(ci[1])} over pairs)" if ci else ""
-        typer.echo(f"total {n}: CER {_fmt(f['cer'])}{interval}, WER {_fmt(f['wer'])} "
-                   f"({f['char_errors']}/{f['char_total']} characters)")
+        typer.echo(
+            f"total {n}: CER {_fmt(f['cer'])}{interval}, WER {_fmt(f['wer'])} "
+            f"({f['char_errors']}/{f['char_total']} characters)"
+        )
     for p in run.pairs:
         if p.report_path:
             typer.echo(f"report: {p.report_path.with_name('report.html')}")

@@ -31,10 +31,14 @@ class Settings(BaseSettings):
         default_factory=dict,
         description="file-name glob -> languages, e.g. {'EHRI-*' = 'eng'}; first match wins",
     )
-    dpi: int = Field(300, ge=50, le=1200, description="rendering dpi for PDFs; assumed for images without one")
+    dpi: int = Field(
+        300, ge=50, le=1200, description="rendering dpi for PDFs; assumed for images without one"
+    )
     psm: int = Field(3, ge=0, le=13, description="tesseract page segmentation mode")
     oem: int = Field(1, ge=0, le=3, description="tesseract engine mode (1 = LSTM)")
-    ocr_timeout: float = Field(180.0, gt=0, description="seconds before one page's tesseract is killed")
+    ocr_timeout: float = Field(
+        180.0, gt=0, description="seconds before one page's tesseract is killed"
+    )
     formats: list[OutputFormat] = Field(
         default_factory=lambda: ["txt", "tsv", "hocr", "alto", "page"],
         description="OCR outputs per page; tsv is always written (word boxes)",
@@ -42,54 +46,86 @@ class Settings(BaseSettings):
     publish: list[Publication] = Field(
         default_factory=lambda: list(PUBLICATIONS),
         description="per document: a searchable PDF/A-2b of the original scans (<doc>.pdf) and "
-        "a METS file tying pages, images, ALTO, PAGE and the PDF (<doc>.mets.xml); [] for none")
+        "a METS file tying pages, images, ALTO, PAGE and the PDF (<doc>.mets.xml); [] for none",
+    )
     max_pixels: int = Field(
         180_000_000, gt=0, description="largest page in pixels (decompression-bomb guard)"
     )
-    remove_colour_ink: bool = Field(True, description="remove stamp-coloured ink from the OCR image")
+    remove_colour_ink: bool = Field(
+        True, description="remove stamp-coloured ink from the OCR image"
+    )
     deskew: bool = Field(True, description="estimate and correct page skew")
     page_frame: bool = Field(
-        True, description="OCR only the page's paper: crop dark bands, scanner bed, gutter and "
-        "facing page (boxes stay in the scan's pixels)")
+        True,
+        description="OCR only the page's paper: crop dark bands, scanner bed, gutter and "
+        "facing page (boxes stay in the scan's pixels)",
+    )
     denoise: bool = Field(True, description="remove speckle from the binarized page")
     readings: Literal["auto", "original", "processed"] = Field(
-        "auto", description="what tesseract reads: the page as loaded, and the preprocessed page "
-        "only when that reading is doubtful (auto); or just one of them")
+        "auto",
+        description="what tesseract reads: the page as loaded, and the preprocessed page "
+        "only when that reading is doubtful (auto); or just one of them",
+    )
     binarize: bool = Field(
-        False, description="send tesseract our binarized page instead of the deskewed, "
-        "background-normalised gray page (gray measured better: see README)")
-    low_confidence: float = Field(60.0, ge=0, le=100, description="word confidence below this is flagged")
+        False,
+        description="send tesseract our binarized page instead of the deskewed, "
+        "background-normalised gray page (gray measured better: see README)",
+    )
+    low_confidence: float = Field(
+        60.0, ge=0, le=100, description="word confidence below this is flagged"
+    )
     reference_error_threshold: float | None = Field(
-        None, ge=0, le=1,
+        None,
+        ge=0,
+        le=1,
         description="probability above which a disagreement is a possible reference error "
-        "(ocr.triage's model; unset: the threshold the model was calibrated with)")
-    detectors: list[Literal["colour_stamps", "shape_stamps", "handwriting", "unrecognised_ink"]] = Field(
-        default_factory=lambda: ["colour_stamps", "shape_stamps", "handwriting", "unrecognised_ink"],
-        description="image detectors whose regions are flagged for review")
+        "(ocr.triage's model; unset: the threshold the model was calibrated with)",
+    )
+    detectors: list[Literal["colour_stamps", "shape_stamps", "handwriting", "unrecognised_ink"]] = (
+        Field(
+            default_factory=lambda: [
+                "colour_stamps",
+                "shape_stamps",
+                "handwriting",
+                "unrecognised_ink",
+            ],
+            description="image detectors whose regions are flagged for review",
+        )
+    )
     read_stamps: bool = Field(True, description="OCR each detected stamp's text separately")
     correction: Literal["off", "suggest", "apply"] = Field(
-        "suggest", description="post-OCR correction of Russian text: suggestions as review flags, "
-        "or also apply those above correction_threshold (written as <doc>.corrected-ocr.txt)")
+        "suggest",
+        description="post-OCR correction of Russian text: suggestions as review flags, "
+        "or also apply those above correction_threshold (written as <doc>.corrected-ocr.txt)",
+    )
     correction_threshold: float = Field(0.95, ge=0, le=1, description="score needed to apply")
     correction_profile_rounds: int = Field(
-        1, ge=0, le=5, description="passes in which each text learns its own letter confusions "
+        1,
+        ge=0,
+        le=5,
+        description="passes in which each text learns its own letter confusions "
         "from its surest corrections before it is corrected (0: off; each pass costs one more "
-        "correction pass)")
+        "correction pass)",
+    )
     protected_names: list[str] = Field(
-        default_factory=list, description="names never corrected (the reference's words never are)")
+        default_factory=list, description="names never corrected (the reference's words never are)"
+    )
     crop_margin: int = Field(40, ge=0, description="pixels of context around a flag's crop")
     workers: int = Field(
-        default_factory=lambda: os.cpu_count() or 1, ge=1,
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
         description="pages OCRed in parallel (one single-threaded tesseract per process)",
     )
     output_dir: Path = Field(Path("out"), description="where outputs and reports are written")
     database_url: str = Field(
-        "", description="SQLAlchemy URL of the results database; default sqlite:///<output_dir>/ocr.db"
+        "",
+        description="SQLAlchemy URL of the results database; default sqlite:///<output_dir>/ocr.db",
     )
     scoring_profiles: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description="extra folding profiles reported beside strict and archival, e.g. "
-        "[ocr.scoring_profiles.pre1918] base = 'archival', replace = {'ѣ' = 'е'}")
+        "[ocr.scoring_profiles.pre1918] base = 'archival', replace = {'ѣ' = 'е'}",
+    )
     review_token: SecretStr = Field(
         SecretStr(""), description="token the review app requires when bound beyond 127.0.0.1"
     )
@@ -171,8 +207,9 @@ def _upward(start: Path) -> Path | None:
     return None
 
 
-def find_config(config_file: Path | None = None, *, scans: Sequence[Path] = (),
-                cwd: Path | None = None) -> ConfigSource:
+def find_config(
+    config_file: Path | None = None, *, scans: Sequence[Path] = (), cwd: Path | None = None
+) -> ConfigSource:
     """The settings file to read: --config, else $OCR_CONFIG, else the nearest ocr.toml in the
     working directory or above, else the nearest in a scan's folder or above (so the project's
     file is found from any working directory the user runs in or names)."""
@@ -192,8 +229,9 @@ def find_config(config_file: Path | None = None, *, scans: Sequence[Path] = (),
     return ConfigSource(None, f"no {DEFAULT_CONFIG_FILE} in {where} or above")
 
 
-def load_settings(config_file: Path | None = None, *, scans: Sequence[Path] = (),
-                  **overrides: Any) -> Settings:
+def load_settings(
+    config_file: Path | None = None, *, scans: Sequence[Path] = (), **overrides: Any
+) -> Settings:
     """Build settings: defaults, then the TOML file (see find_config), then OCR_* variables,
     then ``overrides``."""
     return load_settings_from(find_config(config_file, scans=scans), **overrides)
@@ -218,11 +256,16 @@ def with_absolute_paths(settings: Settings) -> Settings:
     workers started in another folder (a Dask cluster) write where the user meant."""
     url = settings.database_url
     prefix = "sqlite:///"
-    if url.startswith(prefix) and url != prefix and not url.startswith(prefix + "/") \
-            and not url.removeprefix(prefix).startswith(":memory:"):
+    if (
+        url.startswith(prefix)
+        and url != prefix
+        and not url.startswith(prefix + "/")
+        and not url.removeprefix(prefix).startswith(":memory:")
+    ):
         url = prefix + str(Path(url.removeprefix(prefix)).absolute())
-    return settings.model_copy(update={"output_dir": settings.output_dir.absolute(),
-                                       "database_url": url})
+    return settings.model_copy(
+        update={"output_dir": settings.output_dir.absolute(), "database_url": url}
+    )
 
 
 def settings_as_toml(settings: Settings, *, source: ConfigSource | None = None) -> str:

@@ -100,7 +100,9 @@ class Document(Base):
     superseded_by: Mapped[int | None] = mapped_column(Integer, index=True)
     superseded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     run: Mapped[Run] = relationship(back_populates="documents")
-    pages: Mapped[list[Page]] = relationship(back_populates="document", cascade="all, delete-orphan")
+    pages: Mapped[list[Page]] = relationship(
+        back_populates="document", cascade="all, delete-orphan"
+    )
 
 
 class Page(Base):
@@ -226,8 +228,9 @@ def _add_missing_columns(engine: Engine) -> None:
             for column in table.columns:
                 if column.name not in have and column.nullable:
                     kind = column.type.compile(engine.dialect)
-                    conn.execute(text(f'ALTER TABLE {table.name} '
-                                      f'ADD COLUMN "{column.name}" {kind}'))
+                    conn.execute(
+                        text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}')
+                    )
 
 
 @contextlib.contextmanager
@@ -249,8 +252,10 @@ def _document_lock(session: Session, name: str) -> None:
     """On PostgreSQL, two batches storing the same document take turns until commit, so the
     later one sees the earlier and supersedes it (SQLite has one writer at a time anyway)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:space, hashtext(:name))"),
-                        {"space": DOCUMENT_LOCKS, "name": name})
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:space, hashtext(:name))"),
+            {"space": DOCUMENT_LOCKS, "name": name},
+        )
 
 
 def _finite(value: Any) -> Any:
@@ -272,7 +277,8 @@ class Store:
         if path is not None and not create and not path.is_file():
             raise DatabaseNotFoundError(
                 f"there is no results database at {path}; run `ocr run` (or `ocr flow`) first, "
-                "or point --db / --out at the one it wrote")
+                "or point --db / --out at the one it wrote"
+            )
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         self.engine = create_engine(url, future=True)
@@ -285,8 +291,14 @@ class Store:
             _add_missing_columns(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
-    def start_run(self, *, source: str, settings: dict[str, Any], versions: dict[str, Any],
-                  flow_run_id: str | None = None) -> str:
+    def start_run(
+        self,
+        *,
+        source: str,
+        settings: dict[str, Any],
+        versions: dict[str, Any],
+        flow_run_id: str | None = None,
+    ) -> str:
         with self.sessions.begin() as s:
             run = Run(source=source, settings=settings, versions=versions, flow_run_id=flow_run_id)
             s.add(run)
@@ -303,44 +315,77 @@ class Store:
         with self.sessions.begin() as s:
             s.add(Failure(run_id=run_id, **fields))
 
-    def claim(self, run_id: str, *, sha256: str, fingerprint: str, document: str,
-              source_path: str) -> bool:
+    def claim(
+        self, run_id: str, *, sha256: str, fingerprint: str, document: str, source_path: str
+    ) -> bool:
         """Claim a scan for this run; False if it is done or a live run holds it."""
-        me = {"run_id": run_id, "host": socket.gethostname(), "pid": os.getpid(),
-              "claimed_at": _now(), "status": "claimed"}
+        me = {
+            "run_id": run_id,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "claimed_at": _now(),
+            "status": "claimed",
+        }
         try:
             with self.sessions.begin() as s:
-                s.add(ScanClaim(sha256=sha256, fingerprint=fingerprint, document=document,
-                                source_path=source_path, **me))
+                s.add(
+                    ScanClaim(
+                        sha256=sha256,
+                        fingerprint=fingerprint,
+                        document=document,
+                        source_path=source_path,
+                        **me,
+                    )
+                )
             return True
         except IntegrityError:
             pass
         with self.sessions.begin() as s:
-            row = s.scalar(select(ScanClaim).where(ScanClaim.sha256 == sha256,
-                                                   ScanClaim.fingerprint == fingerprint))
+            row = s.scalar(
+                select(ScanClaim).where(
+                    ScanClaim.sha256 == sha256, ScanClaim.fingerprint == fingerprint
+                )
+            )
             if row is None or row.status == "done" or row.run_id == run_id:
                 return row is not None and row.status != "done"
             if row.status == "claimed" and _alive(row.host, row.pid):
                 return False
             # Take over a dead run's (or a failed) claim, only if nobody else took it meanwhile.
-            taken = s.execute(update(ScanClaim).where(
-                ScanClaim.id == row.id, ScanClaim.run_id == row.run_id,
-                ScanClaim.status == row.status).values(document=document,
-                                                       source_path=source_path, **me))
+            taken = s.execute(
+                update(ScanClaim)
+                .where(
+                    ScanClaim.id == row.id,
+                    ScanClaim.run_id == row.run_id,
+                    ScanClaim.status == row.status,
+                )
+                .values(document=document, source_path=source_path, **me)
+            )
             return bool(taken.rowcount)  # type: ignore[attr-defined]
 
     def release(self, run_id: str, *, sha256: str, fingerprint: str, status: str) -> None:
         """Mark a claim failed (a bad file: retried only when the file or settings change)."""
         with self.sessions.begin() as s:
-            s.execute(update(ScanClaim).where(
-                ScanClaim.sha256 == sha256, ScanClaim.fingerprint == fingerprint,
-                ScanClaim.run_id == run_id).values(status=status, finished_at=_now()))
+            s.execute(
+                update(ScanClaim)
+                .where(
+                    ScanClaim.sha256 == sha256,
+                    ScanClaim.fingerprint == fingerprint,
+                    ScanClaim.run_id == run_id,
+                )
+                .values(status=status, finished_at=_now())
+            )
 
     def done_claims(self, fingerprint: str) -> set[str]:
         """sha256 of the scans already processed under this fingerprint."""
         with self.sessions() as s:
-            return set(s.scalars(select(ScanClaim.sha256).where(
-                ScanClaim.fingerprint == fingerprint, ScanClaim.status.in_(("done", "failed")))))
+            return set(
+                s.scalars(
+                    select(ScanClaim.sha256).where(
+                        ScanClaim.fingerprint == fingerprint,
+                        ScanClaim.status.in_(("done", "failed")),
+                    )
+                )
+            )
 
     def mark_dead_runs(self) -> int:
         """Runs left 'running' by a killed process become 'crashed'."""
@@ -354,18 +399,30 @@ class Store:
     def recent_runs(self, limit: int = 20) -> list[Run]:
         """The last finished runs, newest first (for the trend artifact)."""
         with self.sessions() as s:
-            return list(s.scalars(select(Run).where(Run.finished_at.is_not(None))
-                                  .order_by(Run.finished_at.desc()).limit(limit)))
+            return list(
+                s.scalars(
+                    select(Run)
+                    .where(Run.finished_at.is_not(None))
+                    .order_by(Run.finished_at.desc())
+                    .limit(limit)
+                )
+            )
 
-    def add_document(self, run_id: str, document: dict[str, Any], pages: list[dict[str, Any]],
-                     flags: dict[int, list[dict[str, Any]]],
-                     claim: tuple[str, str] | None = None) -> int:
+    def add_document(
+        self,
+        run_id: str,
+        document: dict[str, Any],
+        pages: list[dict[str, Any]],
+        flags: dict[int, list[dict[str, Any]]],
+        claim: tuple[str, str] | None = None,
+    ) -> int:
         """Document, its pages and their flags in one transaction (all or nothing); with
         ``claim`` = (sha256, fingerprint), the scan's claim is marked done in the same one."""
         with self.sessions.begin() as s:
             _document_lock(s, document["name"])
-            old = s.scalar(select(Document).where(Document.run_id == run_id,
-                                                  Document.name == document["name"]))
+            old = s.scalar(
+                select(Document).where(Document.run_id == run_id, Document.name == document["name"])
+            )
             if old is not None:  # a resumed run replaces, never duplicates
                 s.delete(old)
                 s.flush()
@@ -379,10 +436,15 @@ class Store:
             supersede(s, doc)
             link_copies(s, doc)
             if claim is not None:
-                s.execute(update(ScanClaim).where(
-                    ScanClaim.sha256 == claim[0], ScanClaim.fingerprint == claim[1],
-                    ScanClaim.run_id == run_id).values(status="done", finished_at=_now(),
-                                                       document_id=doc.id))
+                s.execute(
+                    update(ScanClaim)
+                    .where(
+                        ScanClaim.sha256 == claim[0],
+                        ScanClaim.fingerprint == claim[1],
+                        ScanClaim.run_id == run_id,
+                    )
+                    .values(status="done", finished_at=_now(), document_id=doc.id)
+                )
             return doc.id
 
     def session(self) -> Session:
@@ -399,8 +461,13 @@ def link_copies(session: Session, doc: Document) -> None:
 
 def supersede(session: Session, doc: Document) -> None:
     """The document's earlier runs leave the queue; their decisions carry over to its flags."""
-    older = list(session.scalars(select(Document).where(
-        Document.name == doc.name, Document.id != doc.id, Document.superseded_by.is_(None))))
+    older = list(
+        session.scalars(
+            select(Document).where(
+                Document.name == doc.name, Document.id != doc.id, Document.superseded_by.is_(None)
+            )
+        )
+    )
     for old in older:
         old.superseded_by, old.superseded_at = doc.id, _now()
     if older:

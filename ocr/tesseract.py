@@ -34,7 +34,9 @@ _TESS_FORMATS = {"txt": "txt", "tsv": "tsv", "hocr": "hocr", "alto": "xml", "pdf
 _FINAL_SUFFIX = {"txt": ".txt", "tsv": ".tsv", "hocr": ".hocr", "alto": ".alto.xml", "pdf": ".pdf"}
 CHOICES_SUFFIX = ".choices.json"
 _SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
-_LENIENT_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, recover=True)
+_LENIENT_XML = etree.XMLParser(
+    resolve_entities=False, no_network=True, huge_tree=True, recover=True
+)
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,8 @@ def check_languages(languages: str) -> None:
     if missing:
         raise LanguageNotInstalledError(
             f"tesseract language(s) {', '.join(missing)} not installed (have: {', '.join(sorted(have))}); "
-            "install tesseract-ocr-<lang> or change `languages`")
+            "install tesseract-ocr-<lang> or change `languages`"
+        )
 
 
 @functools.cache
@@ -140,9 +143,18 @@ def traineddata_info(languages: str) -> dict[str, str]:
     return info
 
 
-def run_ocr(image_path: Path, out_stem: Path, *, languages: str, psm: int, oem: int,
-            dpi: int | None, timeout: float, formats: Sequence[str],
-            choices: bool = False) -> OcrOutput:
+def run_ocr(
+    image_path: Path,
+    out_stem: Path,
+    *,
+    languages: str,
+    psm: int,
+    oem: int,
+    dpi: int | None,
+    timeout: float,
+    formats: Sequence[str],
+    choices: bool = False,
+) -> OcrOutput:
     """OCR one page image file in a single tesseract run; outputs land atomically at out_stem.*.
 
     With ``choices`` the same run also records each character's confidence and the other
@@ -156,16 +168,31 @@ def run_ocr(image_path: Path, out_stem: Path, *, languages: str, psm: int, oem: 
     out_stem.parent.mkdir(parents=True, exist_ok=True)
     choices_path = out_stem.with_name(out_stem.name + CHOICES_SUFFIX)
     choices_path.unlink(missing_ok=True)  # a previous run's, never left beside these outputs
-    with tempfile.TemporaryDirectory(prefix=f".tess-{out_stem.name}.{temp_tag()}-",
-                                     dir=out_stem.parent) as tmp:
+    with tempfile.TemporaryDirectory(
+        prefix=f".tess-{out_stem.name}.{temp_tag()}-", dir=out_stem.parent
+    ) as tmp:
         base = Path(tmp) / "page"
-        _call(image_path, base, wanted=made, languages=languages, psm=psm, oem=oem, dpi=dpi,
-              timeout=timeout, choices=choices)
+        _call(
+            image_path,
+            base,
+            wanted=made,
+            languages=languages,
+            psm=psm,
+            oem=oem,
+            dpi=dpi,
+            timeout=timeout,
+            choices=choices,
+        )
         for fmt in made:
             if not base.with_suffix("." + _TESS_FORMATS[fmt]).is_file():
                 raise OcrEngineError(f"tesseract wrote no {fmt} output", path=image_path)
-        records = (_split_choices(base.with_suffix(".hocr"), base.with_suffix(".tsv"),
-                                  keep_hocr="hocr" in wanted) if choices else None)
+        records = (
+            _split_choices(
+                base.with_suffix(".hocr"), base.with_suffix(".tsv"), keep_hocr="hocr" in wanted
+            )
+            if choices
+            else None
+        )
         outputs: dict[str, Path] = {}
         for fmt in wanted:
             final = out_stem.with_name(out_stem.name + _FINAL_SUFFIX[fmt])
@@ -173,13 +200,28 @@ def run_ocr(image_path: Path, out_stem: Path, *, languages: str, psm: int, oem: 
             outputs[fmt] = final
         if records is not None:
             outputs["choices"] = atomic_write_text(choices_path, choices_json(records))
-    return OcrOutput(outputs=outputs, languages=languages, psm=psm, oem=oem,
-                     tesseract_version=tesseract_version(),
-                     traineddata=traineddata_info(languages))
+    return OcrOutput(
+        outputs=outputs,
+        languages=languages,
+        psm=psm,
+        oem=oem,
+        tesseract_version=tesseract_version(),
+        traineddata=traineddata_info(languages),
+    )
 
 
-def _call(image_path: Path, base: Path, *, wanted: list[str], languages: str, psm: int, oem: int,
-          dpi: int | None, timeout: float, choices: bool = False) -> None:
+def _call(
+    image_path: Path,
+    base: Path,
+    *,
+    wanted: list[str],
+    languages: str,
+    psm: int,
+    oem: int,
+    dpi: int | None,
+    timeout: float,
+    choices: bool = False,
+) -> None:
     config = f"--psm {psm} --oem {oem}" + (f" --dpi {dpi}" if dpi else "")
     if choices:  # per character in the hOCR: its box and confidence, the LSTM's alternatives
         config += " -c lstm_choice_mode=2 -c hocr_char_boxes=1"
@@ -191,8 +233,14 @@ def _call(image_path: Path, base: Path, *, wanted: list[str], languages: str, ps
     # pytesseract and enabled by the -c flags above instead.
     extension = " ".join(_TESS_FORMATS[f] for f in wanted if f in ("txt", "hocr", "pdf"))
     try:
-        pytesseract.pytesseract.run_tesseract(str(image_path), str(base), extension=extension or "txt",
-                                  lang=languages, config=config, timeout=timeout)
+        pytesseract.pytesseract.run_tesseract(
+            str(image_path),
+            str(base),
+            extension=extension or "txt",
+            lang=languages,
+            config=config,
+            timeout=timeout,
+        )
     except pytesseract.TesseractNotFoundError as e:
         raise TesseractNotFoundError from e
     except pytesseract.TesseractError as e:
@@ -201,7 +249,8 @@ def _call(image_path: Path, base: Path, *, wanted: list[str], languages: str, ps
         if "timeout" in str(e).lower():
             raise TesseractTimeoutError(
                 f"tesseract took longer than {timeout:g} s; raise `ocr_timeout` or check the image",
-                path=image_path) from e
+                path=image_path,
+            ) from e
         raise OcrEngineError(str(e), path=image_path) from e
 
 
@@ -210,10 +259,13 @@ def _translate(error: pytesseract.TesseractError, image_path: Path) -> OcrError:
     if "Failed loading language" in text or "Could not initialize tesseract" in text:
         return LanguageNotInstalledError(path=image_path)
     if error.status is not None and error.status < 0:
-        return TesseractCrashError(f"tesseract was killed by signal {-error.status}; "
-                                   "it may succeed on a retry", path=image_path)
-    return OcrEngineError(f"tesseract failed (exit {error.status}): {text.strip()[:300]}",
-                          path=image_path)
+        return TesseractCrashError(
+            f"tesseract was killed by signal {-error.status}; it may succeed on a retry",
+            path=image_path,
+        )
+    return OcrEngineError(
+        f"tesseract failed (exit {error.status}): {text.strip()[:300]}", path=image_path
+    )
 
 
 def read_words(tsv_path: Path) -> list[Word]:
@@ -224,8 +276,17 @@ def read_words(tsv_path: Path) -> list[Word]:
             if row.get("level") != "5" or not (row.get("text") or "").strip():
                 continue
             box = Box(int(row["left"]), int(row["top"]), int(row["width"]), int(row["height"]))
-            words.append(Word(int(row["block_num"]), int(row["par_num"]), int(row["line_num"]),
-                              int(row["word_num"]), box, float(row["conf"]), row["text"].strip()))
+            words.append(
+                Word(
+                    int(row["block_num"]),
+                    int(row["par_num"]),
+                    int(row["line_num"]),
+                    int(row["word_num"]),
+                    box,
+                    float(row["conf"]),
+                    row["text"].strip(),
+                )
+            )
     return words
 
 
@@ -269,8 +330,11 @@ def hocr_choices(root: etree._Element) -> list[list[CharRecord]]:
                 conf = _CONF.search(title)
                 chars.append((span.text or "", float(conf.group(1)) if conf else 0.0, ()))
             elif (span.get("id") or "").startswith("lstm_choices") and chars:
-                alts = tuple((c.text or "", float(m.group(1))) for c in span
-                             if (m := _CONF.search(c.get("title") or "")) is not None)
+                alts = tuple(
+                    (c.text or "", float(m.group(1)))
+                    for c in span
+                    if (m := _CONF.search(c.get("title") or "")) is not None
+                )
                 char, conf, _ = chars[-1]
                 chars[-1] = (char, conf, tuple(a for a in alts if a[0] != char))
         words.append(chars)
@@ -310,8 +374,11 @@ def word_level_hocr(tree: etree._ElementTree) -> bytes:
     for word in words:
         if not any(child.get("class") == "ocrx_cinfo" for child in word):
             continue
-        text = "".join(span.text or "" for span in word if span.get("class") == "ocrx_cinfo"
-                       and "x_bboxes" in (span.get("title") or ""))
+        text = "".join(
+            span.text or ""
+            for span in word
+            if span.get("class") == "ocrx_cinfo" and "x_bboxes" in (span.get("title") or "")
+        )
         for child in list(word):
             word.remove(child)
         word.text = text
@@ -321,13 +388,26 @@ def word_level_hocr(tree: etree._ElementTree) -> bytes:
 def choices_json(records: Sequence[Sequence[CharRecord]]) -> str:
     """Compact JSON of character records: per word, [char, conf, [[alt, conf], ...]] per
     character, confidences to 2 decimals."""
-    return json.dumps([[[char, round(conf, 2), [[alt, round(c, 2)] for alt, c in alts]]
-                        for char, conf, alts in word] for word in records],
-                      ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(
+        [
+            [
+                [char, round(conf, 2), [[alt, round(c, 2)] for alt, c in alts]]
+                for char, conf, alts in word
+            ]
+            for word in records
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
 
 
 def read_choices(path: Path) -> list[list[CharRecord]]:
     """The character records of a ``.choices.json`` written by :func:`run_ocr`, one list per word."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return [[(str(char), float(conf), tuple((str(alt), float(c)) for alt, c in alts))
-             for char, conf, alts in word] for word in data]
+    return [
+        [
+            (str(char), float(conf), tuple((str(alt), float(c)) for alt, c in alts))
+            for char, conf, alts in word
+        ]
+        for word in data
+    ]

@@ -28,10 +28,38 @@ _LEGACY: dict[str, str] = {"cp1251": "Windows-1251 (cp1251)", "koi8-r": "KOI8-R"
 # cp1251 from KOI8-R by these is robust even for all-capitals text, unlike a case ratio: the two
 # code pages map the same byte to unrelated letters, so the wrong one scores far lower.
 _RUSSIAN_LETTER_PERCENT: dict[str, float] = {
-    "о": 10.97, "е": 8.45, "а": 8.01, "и": 7.35, "н": 6.70, "т": 6.26, "с": 5.47, "р": 4.73,
-    "в": 4.54, "л": 4.40, "к": 3.49, "м": 3.21, "д": 2.98, "п": 2.81, "у": 2.62, "я": 2.01,
-    "ы": 1.90, "ь": 1.74, "г": 1.70, "з": 1.65, "б": 1.59, "ч": 1.44, "й": 1.21, "х": 0.97,
-    "ж": 0.94, "ш": 0.73, "ю": 0.64, "ц": 0.48, "щ": 0.36, "э": 0.32, "ф": 0.26, "ъ": 0.04,
+    "о": 10.97,
+    "е": 8.45,
+    "а": 8.01,
+    "и": 7.35,
+    "н": 6.70,
+    "т": 6.26,
+    "с": 5.47,
+    "р": 4.73,
+    "в": 4.54,
+    "л": 4.40,
+    "к": 3.49,
+    "м": 3.21,
+    "д": 2.98,
+    "п": 2.81,
+    "у": 2.62,
+    "я": 2.01,
+    "ы": 1.90,
+    "ь": 1.74,
+    "г": 1.70,
+    "з": 1.65,
+    "б": 1.59,
+    "ч": 1.44,
+    "й": 1.21,
+    "х": 0.97,
+    "ж": 0.94,
+    "ш": 0.73,
+    "ю": 0.64,
+    "ц": 0.48,
+    "щ": 0.36,
+    "э": 0.32,
+    "ф": 0.26,
+    "ъ": 0.04,
     "ё": 0.04,
 }
 _TYPOGRAPHIC = frozenset("«»№—–…“”„’‘•°§\u00a0")
@@ -106,8 +134,9 @@ def reference_from_bytes(path: Path, data: bytes) -> ReferenceText:
         decoded = decode_text(data)
     except ReferenceDecodeError as e:
         raise ReferenceDecodeError(e.message, path=path) from e
-    return ReferenceText(path=path, text=decoded.text, encoding=decoded.encoding,
-                         warnings=decoded.warnings)
+    return ReferenceText(
+        path=path, text=decoded.text, encoding=decoded.encoding, warnings=decoded.warnings
+    )
 
 
 def decode_text(data: bytes) -> DecodedText:
@@ -122,11 +151,12 @@ def _decode_with_bom(data: bytes) -> DecodedText | None:
     for bom, encoding, label in _BOMS:
         if data.startswith(bom):
             try:
-                text = data[len(bom):].decode(encoding.removesuffix("-sig"))
+                text = data[len(bom) :].decode(encoding.removesuffix("-sig"))
             except UnicodeDecodeError as e:
                 raise ReferenceDecodeError(
                     f"the reference starts with a {label} mark but is not valid {label} "
-                    f"(byte {e.start + len(bom)}); re-save it as UTF-8") from e
+                    f"(byte {e.start + len(bom)}); re-save it as UTF-8"
+                ) from e
             return DecodedText(text, encoding, (f"reference decoded as {label}, not plain UTF-8",))
     return None
 
@@ -140,8 +170,10 @@ def _decode_utf8(data: bytes) -> DecodedText | None:
 
 def _decode_legacy(data: bytes) -> DecodedText:
     if b"\x00" in data:
-        raise ReferenceDecodeError("the reference holds NUL bytes: it is binary, or UTF-16/32 "
-                                   "without a byte-order mark; re-save it as UTF-8")
+        raise ReferenceDecodeError(
+            "the reference holds NUL bytes: it is binary, or UTF-16/32 "
+            "without a byte-order mark; re-save it as UTF-8"
+        )
     candidates = {}
     for encoding in _LEGACY:
         try:
@@ -155,10 +187,13 @@ def _decode_legacy(data: bytes) -> DecodedText:
     if not reads_as_russian(candidates[encoding]):
         raise ReferenceDecodeError(
             "the reference is not UTF-8, and in cp1251 or KOI8-R it does not read as Russian "
-            "(it may be Latin-1 or binary data); re-save it as UTF-8")
-    warning = (f"reference is not UTF-8; decoded as {_LEGACY[encoding]}, chosen over "
-               f"{' and '.join(_LEGACY[e] for e in _LEGACY if e != encoding)} by Russian letter "
-               "frequencies; check the text and re-save it as UTF-8")
+            "(it may be Latin-1 or binary data); re-save it as UTF-8"
+        )
+    warning = (
+        f"reference is not UTF-8; decoded as {_LEGACY[encoding]}, chosen over "
+        f"{' and '.join(_LEGACY[e] for e in _LEGACY if e != encoding)} by Russian letter "
+        "frequencies; check the text and re-save it as UTF-8"
+    )
     return DecodedText(candidates[encoding], encoding, (warning,))
 
 
@@ -194,9 +229,11 @@ def reads_as_russian(text: str) -> bool:
     cyrillic = sum("\u0400" <= c <= "\u04ff" or c in _TYPOGRAPHIC for c in foreign)
     words = [w for w in _WORD.findall(text) if not w.isascii()]
     mixed = sum(bool(_ASCII_LETTER.search(w)) for w in words)
-    return (cyrillic >= _MIN_CYRILLIC_SHARE * len(foreign)
-            and mixed <= _MAX_MIXED_WORDS * max(len(words), 1)
-            and russian_score(text) >= _MIN_LOG_PER_CHAR * len(foreign))
+    return (
+        cyrillic >= _MIN_CYRILLIC_SHARE * len(foreign)
+        and mixed <= _MAX_MIXED_WORDS * max(len(words), 1)
+        and russian_score(text) >= _MIN_LOG_PER_CHAR * len(foreign)
+    )
 
 
 def _check_controls(text: str) -> None:
@@ -204,4 +241,5 @@ def _check_controls(text: str) -> None:
     if found:
         raise ReferenceDecodeError(
             f"the reference holds control character U+{ord(found.group()):04X} at character "
-            f"{found.start()}: it is binary or in an unsupported encoding; re-save it as UTF-8")
+            f"{found.start()}: it is binary or in an unsupported encoding; re-save it as UTF-8"
+        )

@@ -23,11 +23,35 @@ KNOWN_ZIPF = 2.0  # rarer entries of a word list are as often typos as words
 NUMBER_ZIPF = 4.0  # a number or a Roman numeral is as plausible as a common word
 WORD = re.compile(r"\w+")
 ROMAN = re.compile(r"^[IVXLCDM]+$")
-WORDFREQ_LANGUAGES = {"eng": "en", "fra": "fr", "deu": "de", "dan": "da", "ukr": "uk",
-                      "rus": "ru", "Cyrillic": "ru", "ita": "it", "spa": "es", "pol": "pl"}
+WORDFREQ_LANGUAGES = {
+    "eng": "en",
+    "fra": "fr",
+    "deu": "de",
+    "dan": "da",
+    "ukr": "uk",
+    "rus": "ru",
+    "Cyrillic": "ru",
+    "ita": "it",
+    "spa": "es",
+    "pol": "pl",
+}
 # Marks a transcriber may write either way: quotes, apostrophes, dashes, ё.
-TYPOGRAPHY = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "«": '"', "»": '"', "„": '"',
-                            "“": '"', "”": '"', "—": "-", "–": "-", "ё": "е", "Ё": "Е"})
+TYPOGRAPHY = str.maketrans(
+    {
+        "’": "'",
+        "‘": "'",
+        "ʼ": "'",
+        "«": '"',
+        "»": '"',
+        "„": '"',
+        "“": '"',
+        "”": '"',
+        "—": "-",
+        "–": "-",
+        "ё": "е",
+        "Ё": "Е",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -71,13 +95,17 @@ class Evidence:
             # Evidence for and against apart: alike readings whose letters look like the OCR's,
             # and letters that look like the reference's (or that tesseract doubted).
             "shape_for": max(self.shape, 0.0) * self.similarity,
-            "shape_against": max(-self.shape, 0.0), "image_for": max(self.image, 0.0),
+            "shape_against": max(-self.shape, 0.0),
+            "image_for": max(self.image, 0.0),
             "image_against": max(-self.image, 0.0),
             # Where both readings are words (Петров, Метров), only the letters can tell.
             "shape_words": float(two and self.ocr_word and self.ref_word)
-            * max(self.shape, 0.0) * self.similarity}
-        return [float(derived[name] if name in derived else getattr(self, name))
-                for name in FEATURES]
+            * max(self.shape, 0.0)
+            * self.similarity,
+        }
+        return [
+            float(derived[name] if name in derived else getattr(self, name)) for name in FEATURES
+        ]
 
     def as_json(self) -> dict[str, Any]:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
@@ -89,9 +117,25 @@ class Evidence:
 
 
 # Evidence only: what was not measured (no choices, no letter to compare) is 0.
-FEATURES = ("confidence", "lexical", "word_ocr_only", "word_ref_only", "word_both",
-            "inserted_word", "one_sided", "garbage", "similarity", "image_for", "image_against",
-            "shape_for", "shape_against", "shape_words", "case_only", "typographic", "copies")
+FEATURES = (
+    "confidence",
+    "lexical",
+    "word_ocr_only",
+    "word_ref_only",
+    "word_both",
+    "inserted_word",
+    "one_sided",
+    "garbage",
+    "similarity",
+    "image_for",
+    "image_against",
+    "shape_for",
+    "shape_against",
+    "shape_words",
+    "case_only",
+    "typographic",
+    "copies",
+)
 
 
 @dataclass(frozen=True)
@@ -104,8 +148,9 @@ class Model:
     source: str = ""
 
     def probability(self, evidence: Evidence) -> float:
-        z = self.weights[0] + sum(w * x for w, x in zip(self.weights[1:], evidence.vector(),
-                                                         strict=True))
+        z = self.weights[0] + sum(
+            w * x for w, x in zip(self.weights[1:], evidence.vector(), strict=True)
+        )
         return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
 
 
@@ -115,8 +160,11 @@ def default_model(path: Path = MODEL_FILE) -> Model:
     data = json.loads(path.read_text(encoding="utf-8"))
     if tuple(data["features"]) != FEATURES:
         raise ValueError(f"{path}: features {data['features']} are not {list(FEATURES)}")
-    return Model(tuple(float(w) for w in data["weights"]), float(data["threshold"]),
-                 str(data.get("source", "")))
+    return Model(
+        tuple(float(w) for w in data["weights"]),
+        float(data["threshold"]),
+        str(data.get("source", "")),
+    )
 
 
 @dataclass(frozen=True)
@@ -129,13 +177,19 @@ class Triage:
     reference_error: bool
 
     def as_json(self) -> dict[str, Any]:
-        return {"evidence": self.evidence.as_json(), "probability": round(self.probability, 4),
-                "reference_error": self.reference_error}
+        return {
+            "evidence": self.evidence.as_json(),
+            "probability": round(self.probability, 4),
+            "reference_error": self.reference_error,
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Triage:
-        return cls(Evidence.from_json(data["evidence"]), float(data["probability"]),
-                   bool(data["reference_error"]))
+        return cls(
+            Evidence.from_json(data["evidence"]),
+            float(data["probability"]),
+            bool(data["reference_error"]),
+        )
 
     def why(self) -> str:
         """The evidence in the reviewer's words."""
@@ -153,13 +207,21 @@ def _why(e: Evidence) -> list[str]:
     elif e.ref_word and not e.ocr_word and not e.one_sided:
         out.append("the reference's reading is a word, the OCR's is not")
     if e.has_shape:
-        out.append("the letters look like the OCR's on this page" if e.shape > 0.1
-                   else "the letters look like the reference's on this page" if e.shape < -0.1
-                   else "the letters' shapes do not tell")
+        out.append(
+            "the letters look like the OCR's on this page"
+            if e.shape > 0.1
+            else "the letters look like the reference's on this page"
+            if e.shape < -0.1
+            else "the letters' shapes do not tell"
+        )
     if e.has_image:
-        out.append("tesseract never considered the reference's letters here" if e.image > 0.5
-                   else "tesseract weighed the reference's letters too" if e.image < 0
-                   else "tesseract's letters are unsure")
+        out.append(
+            "tesseract never considered the reference's letters here"
+            if e.image > 0.5
+            else "tesseract weighed the reference's letters too"
+            if e.image < 0
+            else "tesseract's letters are unsure"
+        )
     if e.copies > 0:
         out.append("another copy of this text reads the same as this OCR")
     elif e.copies < 0:
@@ -167,16 +229,18 @@ def _why(e: Evidence) -> list[str]:
     return out
 
 
-def judge(evidence: Evidence, *, model: Model | None = None,
-          threshold: float | None = None) -> Triage:
+def judge(
+    evidence: Evidence, *, model: Model | None = None, threshold: float | None = None
+) -> Triage:
     """The verdict on one disagreement."""
     model = model or default_model()
     p = model.probability(evidence)
     return Triage(evidence, p, p >= (model.threshold if threshold is None else threshold))
 
 
-def with_copies(triage: Triage, copies: int, *, model: Model | None = None,
-                threshold: float | None = None) -> Triage:
+def with_copies(
+    triage: Triage, copies: int, *, model: Model | None = None, threshold: float | None = None
+) -> Triage:
     """The verdict again, now that another copy of the text was seen."""
     return judge(replace(triage.evidence, copies=copies), model=model, threshold=threshold)
 
@@ -202,8 +266,9 @@ class Vocabulary:
     def known(self, text: str) -> bool:
         """Every token is a number, a Roman numeral or a known word."""
         tokens = WORD.findall(text)
-        return bool(tokens) and all(_number(t) or (not _mixed(t) and self.known_of(t))
-                                    for t in tokens)
+        return bool(tokens) and all(
+            _number(t) or (not _mixed(t) and self.known_of(t)) for t in tokens
+        )
 
     def _token_zipf(self, token: str) -> float:
         if _number(token):
@@ -257,10 +322,17 @@ def _wordfreq(lang: str) -> ZipfFn:
 
 # --- the evidence --------------------------------------------------------------------------------
 
-def evidence(ocr_text: str, ref_text: str, confidence: float | None, *,
-             vocabulary: Vocabulary | None = None,
-             choices: Mapping[int, CharChoice] | None = None, ocr_start: int = 0,
-             shape: float | None = None) -> Evidence:
+
+def evidence(
+    ocr_text: str,
+    ref_text: str,
+    confidence: float | None,
+    *,
+    vocabulary: Vocabulary | None = None,
+    choices: Mapping[int, CharChoice] | None = None,
+    ocr_start: int = 0,
+    shape: float | None = None,
+) -> Evidence:
     """The evidence at one disagreement: the OCR read ``ocr_text`` (starting at ``ocr_start`` of
     the page text that ``choices`` describes) where the reference has ``ref_text``; ``shape``:
     what the letters' shapes say (ocr.glyphs.shape_support), if anything."""
@@ -274,14 +346,26 @@ def evidence(ocr_text: str, ref_text: str, confidence: float | None, *,
     image = image_support(ocr_text, ref_text, choices or {}, ocr_start=ocr_start)
     from ocr.detect.text import is_garbage
 
-    alike = 0.0 if one_sided else 1.0 - Levenshtein.normalized_distance(_squash(ocr_text),
-                                                                         _squash(ref_text))
-    return Evidence(confidence=(confidence or 0.0) / 100.0, lexical=lexical, ocr_word=ocr_word,
-                    garbage=any(is_garbage(t) for t in ocr_text.split()), similarity=alike,
-                    ref_word=ref_word, image=image or 0.0, has_image=image is not None,
-                    shape=shape or 0.0, has_shape=shape is not None,
-                    case_only=_squash(ocr_text).casefold() == _squash(ref_text).casefold(),
-                    typographic=typographic_only(ocr_text, ref_text), one_sided=one_sided)
+    alike = (
+        0.0
+        if one_sided
+        else 1.0 - Levenshtein.normalized_distance(_squash(ocr_text), _squash(ref_text))
+    )
+    return Evidence(
+        confidence=(confidence or 0.0) / 100.0,
+        lexical=lexical,
+        ocr_word=ocr_word,
+        garbage=any(is_garbage(t) for t in ocr_text.split()),
+        similarity=alike,
+        ref_word=ref_word,
+        image=image or 0.0,
+        has_image=image is not None,
+        shape=shape or 0.0,
+        has_shape=shape is not None,
+        case_only=_squash(ocr_text).casefold() == _squash(ref_text).casefold(),
+        typographic=typographic_only(ocr_text, ref_text),
+        one_sided=one_sided,
+    )
 
 
 def _squash(text: str) -> str:
@@ -292,12 +376,14 @@ def _squash(text: str) -> str:
 
 def typographic_only(a: str, b: str) -> bool:
     """Whether two readings differ only in quotes, apostrophes, dashes or ё/е."""
-    return _squash(a) != _squash(b) and \
-        _squash(a).translate(TYPOGRAPHY) == _squash(b).translate(TYPOGRAPHY)
+    return _squash(a) != _squash(b) and _squash(a).translate(TYPOGRAPHY) == _squash(b).translate(
+        TYPOGRAPHY
+    )
 
 
-def image_support(ocr_text: str, ref_text: str, choices: Mapping[int, CharChoice], *,
-                  ocr_start: int) -> float | None:
+def image_support(
+    ocr_text: str, ref_text: str, choices: Mapping[int, CharChoice], *, ocr_start: int
+) -> float | None:
     """-1..1: for each letter the OCR read where the reference has another, +1 when tesseract
     never considered the reference's letter there, 0 when it listed it as a remote choice, down
     to -1 when it was a close second; averaged. None when tesseract said nothing of them."""

@@ -86,7 +86,7 @@ def read_seed(path: Path) -> SeedTexts:
     start = lines.index("МИД СССР")
     end = next(i for i, line in enumerate(lines) if line.endswith("Серегин."))
     kept: list[str] = []
-    for line in lines[start:end + 1]:
+    for line in lines[start : end + 1]:
         if line or (kept and kept[-1]):
             kept.append(line)
     entry_start = next(i for i, line in enumerate(kept) if line.startswith("согласился"))
@@ -114,22 +114,37 @@ def entry_paragraphs(entry: str) -> list[Paragraph]:
     for number, block in enumerate(blocks):
         heading = re.fullmatch(r"\d{1,2} [а-я]+", block.strip()) is not None
         after_heading = number > 0 and paragraphs[-1].align == "centre"
-        paragraphs.append(Paragraph(
-            block, indent=0 if number == 0 or heading else 5,
-            align="centre" if heading else "left",
-            space_before=0.5 if heading or after_heading else 0.0,
-        ))
+        paragraphs.append(
+            Paragraph(
+                block,
+                indent=0 if number == 0 or heading else 5,
+                align="centre" if heading else "left",
+                space_before=0.5 if heading or after_heading else 0.0,
+            )
+        )
     return paragraphs
 
 
 def entry_page(entry: str) -> PageSpec:
     """Page 2: the entry typed at about double spacing, tightened just enough to fit the sheet."""
     paragraphs = entry_paragraphs(entry)
-    probe = layout_paragraphs(paragraphs, left=LEFT_PX, first_baseline=0, width_chars=WIDTH_CHARS,
-                              pitch_px=PITCH_PX, line_px=100)
+    probe = layout_paragraphs(
+        paragraphs,
+        left=LEFT_PX,
+        first_baseline=0,
+        width_chars=WIDTH_CHARS,
+        pitch_px=PITCH_PX,
+        line_px=100,
+    )
     line_px = min(100, 100 * (BOTTOM_BASELINE_PX - TOP_BASELINE_PX) // probe[-1].baseline)
-    lines = layout_paragraphs(paragraphs, left=LEFT_PX, first_baseline=TOP_BASELINE_PX,
-                              width_chars=WIDTH_CHARS, pitch_px=PITCH_PX, line_px=line_px)
+    lines = layout_paragraphs(
+        paragraphs,
+        left=LEFT_PX,
+        first_baseline=TOP_BASELINE_PX,
+        width_chars=WIDTH_CHARS,
+        pitch_px=PITCH_PX,
+        line_px=line_px,
+    )
     return PageSpec(lines=lines)
 
 
@@ -145,8 +160,15 @@ def _centred(text: str, *, baseline: int) -> TypedLine:
 
 def title_page() -> tuple[PageSpec, list[str]]:
     """Page 1 and its reading order (the order of the archive's transcription)."""
-    stamp = Stamp(("МИД СССР", "Дипломатический отдел", "", "Вх. № 0404с", "7-1-1956"),
-                  left=130, top=150, width=760, height=370, angle_deg=-2.6, rules_after=(1,))
+    stamp = Stamp(
+        ("МИД СССР", "Дипломатический отдел", "", "Вх. № 0404с", "7-1-1956"),
+        left=130,
+        top=150,
+        width=760,
+        height=370,
+        angle_deg=-2.6,
+        rules_after=(1,),
+    )
     number_25 = Handwriting("25", left=470, top=308, height=62, pen_px=4.5)
     number_93 = Handwriting("93", left=2020, top=120, height=95, pen_px=5.5, slant=0.2)
     typed = (
@@ -161,8 +183,16 @@ def title_page() -> tuple[PageSpec, list[str]]:
         _centred("г. Пхеньян", baseline=3150),
     )
     spec = PageSpec(lines=typed, stamps=(stamp,), handwriting=(number_25, number_93))
-    order = ["МИД СССР", "Дипломатический отдел", "25", "Вх. № 0404с", "7-1-1956", typed[0].text,
-             "93", *(line.text for line in typed[1:])]
+    order = [
+        "МИД СССР",
+        "Дипломатический отдел",
+        "25",
+        "Вх. № 0404с",
+        "7-1-1956",
+        typed[0].text,
+        "93",
+        *(line.text for line in typed[1:]),
+    ]
     return spec, order
 
 
@@ -172,7 +202,8 @@ def check_rendering(texts: SeedTexts, title_order: list[str], entry: RenderedPag
     if rendered_entry != normalise_space(correct(texts.entry)):
         raise AssertionError("the typed entry page differs from the corrected entry text")
     if normalise_space(" ".join(title_order)) + " " + rendered_entry != normalise_space(
-            correct(texts.full)):
+        correct(texts.full)
+    ):
         raise AssertionError("the title page and entry differ from the corrected full text")
 
 
@@ -187,8 +218,18 @@ def write_pdf(pages: list[RenderedPage], path: Path) -> None:
     """A multi-page PDF of JPEG page images at the pages' dpi, byte-identical run to run."""
     first, *rest = [encode_page(p) for p in pages]
     buffer = io.BytesIO()
-    first.save(buffer, format="PDF", save_all=True, append_images=rest, resolution=pages[0].dpi,
-               quality=85, title=path.stem, creationDate=None, modDate=None, producer=None)
+    first.save(
+        buffer,
+        format="PDF",
+        save_all=True,
+        append_images=rest,
+        resolution=pages[0].dpi,
+        quality=85,
+        title=path.stem,
+        creationDate=None,
+        modDate=None,
+        producer=None,
+    )
     atomic_write_bytes(path, buffer.getvalue())
 
 
@@ -197,20 +238,28 @@ def write_tiff(page: RenderedPage, path: Path) -> None:
     tags = TiffImagePlugin.ImageFileDirectory_v2()
     tags[TIFF_PREDICTOR] = 2  # horizontal differencing: deflate then packs a scan ~6% tighter
     buffer = io.BytesIO()
-    encode_page(page).save(buffer, format="TIFF", compression="tiff_adobe_deflate",
-                           dpi=(page.dpi, page.dpi), tiffinfo=tags)
+    encode_page(page).save(
+        buffer,
+        format="TIFF",
+        compression="tiff_adobe_deflate",
+        dpi=(page.dpi, page.dpi),
+        tiffinfo=tags,
+    )
     atomic_write_bytes(path, buffer.getvalue())
 
 
-def write_regions(path: Path, *, scan: str, pages: list[RenderedPage],
-                  seeds: tuple[int, ...]) -> None:
+def write_regions(
+    path: Path, *, scan: str, pages: list[RenderedPage], seeds: tuple[int, ...]
+) -> None:
     """Every rendered element's box per page, for testing detectors against."""
     record = {
         "scan": scan,
         "generator": "scripts/make_sample.py (ocr.synth.render_page)",
         "coordinates": "pixels of the page image at its dpi; box is [left, top, width, height]",
-        "pages": [{"page": number, "seed": seed, **page.to_dict()}
-                  for number, (page, seed) in enumerate(zip(pages, seeds, strict=True), start=1)],
+        "pages": [
+            {"page": number, "seed": seed, **page.to_dict()}
+            for number, (page, seed) in enumerate(zip(pages, seeds, strict=True), start=1)
+        ],
     }
     atomic_write_text(path, json.dumps(record, ensure_ascii=False, indent=1) + "\n")
 
@@ -259,11 +308,17 @@ def render_sample(texts: SeedTexts) -> tuple[list[RenderedPage], RenderedPage]:
     title_spec, order = title_page()
     entry_spec = entry_page(correct(texts.entry))
     style = RenderStyle()
-    pages = [render_page(title_spec, seed=PDF_SEEDS[0], style=style),
-             render_page(entry_spec, seed=PDF_SEEDS[1], style=style)]
+    pages = [
+        render_page(title_spec, seed=PDF_SEEDS[0], style=style),
+        render_page(entry_spec, seed=PDF_SEEDS[1], style=style),
+    ]
     # The carbon copy took the same keystrokes as the top copy: same typing seed, own ink and scan.
-    carbon = render_page(entry_spec, seed=TIFF_SEED, typing_seed=PDF_SEEDS[1],
-                         style=carbon_copy(RenderStyle(grayscale=True, skew_deg=(0.4, 0.9))))
+    carbon = render_page(
+        entry_spec,
+        seed=TIFF_SEED,
+        typing_seed=PDF_SEEDS[1],
+        style=carbon_copy(RenderStyle(grayscale=True, skew_deg=(0.4, 0.9))),
+    )
     check_rendering(texts, order, pages[1])
     return pages, carbon
 
@@ -289,10 +344,15 @@ def main(argv: list[str] | None = None) -> int:
     pages, carbon = render_sample(texts)
     write_pdf(pages, scans / f"{STEM}.pdf")
     write_tiff(carbon, scans / f"{STEM}-entry.tif")
-    write_regions(truth / "regions" / f"{STEM}.json", scan=f"{STEM}.pdf", pages=pages,
-                  seeds=PDF_SEEDS)
-    write_regions(truth / "regions" / f"{STEM}-entry.json", scan=f"{STEM}-entry.tif",
-                  pages=[carbon], seeds=(TIFF_SEED,))
+    write_regions(
+        truth / "regions" / f"{STEM}.json", scan=f"{STEM}.pdf", pages=pages, seeds=PDF_SEEDS
+    )
+    write_regions(
+        truth / "regions" / f"{STEM}-entry.json",
+        scan=f"{STEM}-entry.tif",
+        pages=[carbon],
+        seeds=(TIFF_SEED,),
+    )
     write_texts(texts, truth=truth, corrected=args.root / "tests" / "resources" / "seed-corrected")
     copy_ehri(source=args.ehri_dir, scans=scans, truth=truth)
     atomic_write_text(scans / "ATTRIBUTION.md", ATTRIBUTION)

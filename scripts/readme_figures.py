@@ -30,8 +30,9 @@ def run_sample(out: Path) -> dict:
     from ocr.settings import load_settings
 
     settings = load_settings(ROOT / "ocr.toml", output_dir=out)
-    return dict(run_batch([ROOT / "scans"], gt_dir=ROOT / "ground_truth",
-                          settings=settings).summary)
+    return dict(
+        run_batch([ROOT / "scans"], gt_dir=ROOT / "ground_truth", settings=settings).summary
+    )
 
 
 def stored_items(db_url: str) -> tuple[Counter, list[tuple[str, str, str]]]:
@@ -44,12 +45,18 @@ def stored_items(db_url: str) -> tuple[Counter, list[tuple[str, str, str]]]:
 
     store = Store(db_url, create=False)
     with store.session() as s:
-        rows = s.execute(select(Document.name, FlagRow).join(Page, FlagRow.page_id == Page.id)
-                         .join(Document, Page.document_id == Document.id)
-                         .where(Document.superseded_by.is_(None))).all()
+        rows = s.execute(
+            select(Document.name, FlagRow)
+            .join(Page, FlagRow.page_id == Page.id)
+            .join(Document, Page.document_id == Document.id)
+            .where(Document.superseded_by.is_(None))
+        ).all()
         kinds = Counter(kind_label(kind_of(f)) for _, f in rows)
-        refs = sorted((name, " ".join(f.ref_text.split()), " ".join(f.ocr_text.split()))
-                      for name, f in rows if kind_of(f) == "reference_error")
+        refs = sorted(
+            (name, " ".join(f.ref_text.split()), " ".join(f.ocr_text.split()))
+            for name, f in rows
+            if kind_of(f) == "reference_error"
+        )
     store.engine.dispose()
     return kinds, refs
 
@@ -64,14 +71,22 @@ def block(summary: dict, kinds: Counter, refs: Sequence[tuple[str, str, str]]) -
     """The README's figures block (between the markers)."""
     lines = ["```", f"{'document':<40} {'pages':>5} {'CER':>8} {'WER':>8} {'items':>5}"]
     for d in sorted(summary["documents"], key=lambda d: d["document"]):
-        lines.append(f"{d['document']:<40} {d['pages']:>5} {_pct(d['cer']):>8} "
-                     f"{_pct(d['wer']):>8} {d['flags']:>5}")
-    lines += [f"batch: {summary['pages_done']} pages, CER {_pct(summary['cer'])}, WER "
-              f"{_pct(summary['wer'])} (character-weighted)", "```", "",
-              f"{sum(kinds.values())} review items for {summary['pages_done']} pages: "
-              + ", ".join(f"{n} {k}" for k, n in kinds.most_common()) + ".",
-              "The possible reference errors (the reference, then what the OCR reads):", ""]
-    lines += [f"- {name}: \"{ref}\" → \"{ocr}\"" for name, ref, ocr in refs]
+        lines.append(
+            f"{d['document']:<40} {d['pages']:>5} {_pct(d['cer']):>8} "
+            f"{_pct(d['wer']):>8} {d['flags']:>5}"
+        )
+    lines += [
+        f"batch: {summary['pages_done']} pages, CER {_pct(summary['cer'])}, WER "
+        f"{_pct(summary['wer'])} (character-weighted)",
+        "```",
+        "",
+        f"{sum(kinds.values())} review items for {summary['pages_done']} pages: "
+        + ", ".join(f"{n} {k}" for k, n in kinds.most_common())
+        + ".",
+        "The possible reference errors (the reference, then what the OCR reads):",
+        "",
+    ]
+    lines += [f'- {name}: "{ref}" → "{ocr}"' for name, ref, ocr in refs]
     return "\n".join(lines)
 
 

@@ -12,8 +12,15 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def _port() -> int:
@@ -38,24 +45,46 @@ def main() -> None:
     port, bindir = _port(), Path(sys.executable).parent
     home = Path(tempfile.mkdtemp(prefix="prefect-ui-"))
     api = f"http://127.0.0.1:{port}/api"
-    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_API_URL": api,
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    server = subprocess.Popen([str(bindir / "prefect"), "server", "start", "--host", "127.0.0.1",
-                               "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_API_URL": api,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
+    server = subprocess.Popen(
+        [str(bindir / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         _wait(f"{api}/health", server)
         out = home / "out"
-        subprocess.run([str(bindir / "ocr"), "flow", str(ROOT / "scans"), "--gt",
-                        str(ROOT / "ground_truth"), "--out", str(out), "--review-url",
-                        "http://127.0.0.1:8000"], env=env, cwd=ROOT, check=False)
+        subprocess.run(
+            [
+                str(bindir / "ocr"),
+                "flow",
+                str(ROOT / "scans"),
+                "--gt",
+                str(ROOT / "ground_truth"),
+                "--out",
+                str(out),
+                "--review-url",
+                "http://127.0.0.1:8000",
+            ],
+            env=env,
+            cwd=ROOT,
+            check=False,
+        )
         os.environ.update(PREFECT_API_URL=api)
         from prefect.client.orchestration import get_client
 
         with get_client(sync_client=True) as client:
             run = client.read_flow_runs(limit=1)[0]
-        _shoot(f"http://127.0.0.1:{port}/runs/flow-run/{run.id}?tab=Artifacts",
-               ROOT / "docs" / "prefect-ui.png")
+        _shoot(
+            f"http://127.0.0.1:{port}/runs/flow-run/{run.id}?tab=Artifacts",
+            ROOT / "docs" / "prefect-ui.png",
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)

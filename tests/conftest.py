@@ -18,8 +18,9 @@ KOMI = REALDATA / "komi-vyl-tujod-1939" / "1939_09"
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
-needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None,
-                                     reason="tesseract is not installed (make test installs it)")
+needs_tesseract = pytest.mark.skipif(
+    shutil.which("tesseract") is None, reason="tesseract is not installed (make test installs it)"
+)
 
 
 @pytest.fixture
@@ -48,8 +49,9 @@ def render_text_page(path: Path, text: str = GOOD_TEXT, *, dpi: int = 150) -> Pa
     draw = ImageDraw.Draw(img)
     font = ImageFont.truetype("/usr/share/fonts/truetype/freefont/FreeMono.ttf", int(30 * scale))
     for i, line in enumerate(text.splitlines()):
-        draw.text((int(110 * scale), int((160 + 62 * i) * scale)), line, font=font,
-                  fill=(30, 30, 35))
+        draw.text(
+            (int(110 * scale), int((160 + 62 * i) * scale)), line, font=font, fill=(30, 30, 35)
+        )
     img.save(path, dpi=(dpi, dpi))
     return path
 
@@ -75,13 +77,29 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory):
     home = tmp_path_factory.mktemp("prefect-home")
     port = _free_port()
     url = f"http://127.0.0.1:{port}/api"
-    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5",
-           "PREFECT_API_URL": url, "DO_NOT_TRACK": "1"}
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5",
+        "PREFECT_API_URL": url,
+        "DO_NOT_TRACK": "1",
+    }
     log = (home / "server.log").open("wb")
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "prefect"), "server", "start",
-                             "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "prefect"),
+            "server",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 180
     while True:
         try:
@@ -92,7 +110,9 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory):
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            pytest.fail("prefect server did not start: " + (home / "server.log").read_text()[-2000:])
+            pytest.fail(
+                "prefect server did not start: " + (home / "server.log").read_text()[-2000:]
+            )
         time.sleep(0.5)
     old = os.environ.get("PREFECT_API_URL")
     os.environ["PREFECT_API_URL"] = url

@@ -9,21 +9,55 @@ from hypothesis import strategies as st
 
 from tests.conftest import EHRI, RESOURCES, ROOT
 
-ALTO_TAGS = ("alto", "Layout", "Page", "PrintSpace", "TextBlock", "TextLine", "String", "SP",
-             "HYP", "Description", "Styles")
-PAGE_TAGS = ("PcGts", "Page", "TextRegion", "TextLine", "Word", "Glyph", "TextEquiv", "Unicode",
-             "ReadingOrder", "OrderedGroup", "UnorderedGroup", "RegionRefIndexed", "RegionRef",
-             "Coords", "GraphicRegion")
-HOCR_CLASSES = ("ocr_page", "ocr_carea", "ocr_par", "ocr_line", "ocrx_word", "ocr_textfloat",
-                "ocr_header", "ocr_caption")
+ALTO_TAGS = (
+    "alto",
+    "Layout",
+    "Page",
+    "PrintSpace",
+    "TextBlock",
+    "TextLine",
+    "String",
+    "SP",
+    "HYP",
+    "Description",
+    "Styles",
+)
+PAGE_TAGS = (
+    "PcGts",
+    "Page",
+    "TextRegion",
+    "TextLine",
+    "Word",
+    "Glyph",
+    "TextEquiv",
+    "Unicode",
+    "ReadingOrder",
+    "OrderedGroup",
+    "UnorderedGroup",
+    "RegionRefIndexed",
+    "RegionRef",
+    "Coords",
+    "GraphicRegion",
+)
+HOCR_CLASSES = (
+    "ocr_page",
+    "ocr_carea",
+    "ocr_par",
+    "ocr_line",
+    "ocrx_word",
+    "ocr_textfloat",
+    "ocr_header",
+    "ocr_caption",
+)
 ALTO_NS = "http://www.loc.gov/standards/alto/ns-v4#"
 PAGE_NS = "http://schema.primaresearch.org/PAGE/gts/pagecontent/2019-07-15"
 ATTRIBUTES = ("CONTENT", "index", "regionRef", "id", "class", "title", "HPOS", "VPOS")
 
 
 def _escape(text: str) -> str:
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
 
 
 # Text in markup: anything XML 1.0 can carry (no controls, no surrogates).
@@ -47,18 +81,20 @@ def markup(draw: st.DrawFn) -> bytes:
     kind = draw(st.sampled_from(("alto", "page", "hocr")))
     if kind == "hocr":
         words = draw(st.lists(st.tuples(st.sampled_from(HOCR_CLASSES), XML_TEXT), max_size=8))
-        spans = "".join(f"<span class='{c}' title='bbox 0 0 1 1'>{_escape(t)}</span>"
-                        for c, t in words)
+        spans = "".join(
+            f"<span class='{c}' title='bbox 0 0 1 1'>{_escape(t)}</span>" for c, t in words
+        )
         text = f"<html><body><div class='ocr_page'>{spans}</div></body></html>"
     else:
         root = "alto" if kind == "alto" else "PcGts"
         ns = draw(st.sampled_from((ALTO_NS if kind == "alto" else PAGE_NS, "")))
-        inner = "".join(draw(st.lists(element(ALTO_TAGS if kind == "alto" else PAGE_TAGS),
-                                      max_size=3)))
+        inner = "".join(
+            draw(st.lists(element(ALTO_TAGS if kind == "alto" else PAGE_TAGS), max_size=3))
+        )
         text = f'<{root} xmlns="{ns}">{inner}</{root}>' if ns else f"<{root}>{inner}</{root}>"
     data = text.encode("utf-8")
     if draw(st.booleans()):  # cut it short: what a killed writer leaves
-        data = data[:draw(st.integers(0, len(data)))]
+        data = data[: draw(st.integers(0, len(data)))]
     return data
 
 
@@ -83,11 +119,11 @@ def mutated(draw: st.DrawFn, seed: bytes) -> bytes:
         if op == "flip" and data:
             data[at] ^= 1 << draw(st.integers(0, 7))
         elif op == "cut":
-            data = data[:at] + data[at + draw(st.integers(1, 64)):]
+            data = data[:at] + data[at + draw(st.integers(1, 64)) :]
         elif op == "insert":
             data[at:at] = draw(st.binary(min_size=1, max_size=16))
         elif op == "dup" and data:
-            data[at:at] = data[at:at + draw(st.integers(1, 32))]
+            data[at:at] = data[at : at + draw(st.integers(1, 32))]
         elif op == "zero" and data:
-            data[at:at + 8] = bytes(len(data[at:at + 8]))
+            data[at : at + 8] = bytes(len(data[at : at + 8]))
     return bytes(data)

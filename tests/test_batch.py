@@ -50,18 +50,26 @@ def test_two_scans_of_one_name_in_two_folders_stay_two_documents(tmp_path: Path)
     assert set(docs) == {"d1/x", "d2/x"} and not result.failures
     for name, text in (("d1/x", GOOD_TEXT), ("d2/x", OTHER_TEXT)):
         doc = docs[name]
-        assert doc.reference is not None and doc.reference.path == (gt / name).with_suffix(
-            ".txt").resolve()
+        assert (
+            doc.reference is not None
+            and doc.reference.path == (gt / name).with_suffix(".txt").resolve()
+        )
         assert doc.score is not None and doc.score.cer < 0.05, (name, doc.score)
         assert doc.text_path.parent == out / name
         assert text.split()[0] in doc.text_path.read_text(encoding="utf-8")
     db = sqlite3.connect(out / "ocr.db")
-    rows = db.execute("select d.name, d.source_path, p.outputs from documents d "
-                      "join pages p on p.document_id = d.id order by d.name").fetchall()
-    assert [(name, Path(src).parent.name) for name, src, _ in rows] == [("d1/x", "d1"),
-                                                                        ("d2/x", "d2")]
-    assert [json.loads(o)["tsv"] for _, _, o in rows] == [str(out / "d1/x/p001.tsv"),
-                                                           str(out / "d2/x/p001.tsv")]
+    rows = db.execute(
+        "select d.name, d.source_path, p.outputs from documents d "
+        "join pages p on p.document_id = d.id order by d.name"
+    ).fetchall()
+    assert [(name, Path(src).parent.name) for name, src, _ in rows] == [
+        ("d1/x", "d1"),
+        ("d2/x", "d2"),
+    ]
+    assert [json.loads(o)["tsv"] for _, _, o in rows] == [
+        str(out / "d1/x/p001.tsv"),
+        str(out / "d2/x/p001.tsv"),
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -118,15 +126,19 @@ def test_a_killed_ocr_run_is_marked_crashed_by_the_next_start(tmp_path: Path) ->
     for i in range(4):
         render_text_page(scans / f"memo-{i + 1}.png", GOOD_TEXT + f"Страница {i + 1}.\n")
     cmd = _ocr("run", str(scans), "--out", str(out), "--dpi", "150", "--workers", "1")
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     deadline = time.monotonic() + 240
     stored = 0
     while time.monotonic() < deadline and not stored:
         time.sleep(0.3)
         try:
-            stored = sqlite3.connect(out / "ocr.db").execute(
-                "select count(*) from documents").fetchone()[0]
+            stored = (
+                sqlite3.connect(out / "ocr.db")
+                .execute("select count(*) from documents")
+                .fetchone()[0]
+            )
         except sqlite3.OperationalError:  # not created yet
             pass
     os.killpg(proc.pid, signal.SIGKILL)  # `ocr run` and its worker processes, at once
@@ -137,13 +149,18 @@ def test_a_killed_ocr_run_is_marked_crashed_by_the_next_start(tmp_path: Path) ->
     assert "marked crashed" in again.stderr
     db = sqlite3.connect(out / "ocr.db")
     assert [s for (s,) in db.execute("select status from runs order by started_at")] == [
-        "crashed", "completed"]
+        "crashed",
+        "completed",
+    ]
     (latest,) = db.execute("select count(*) from documents where superseded_by is null").fetchone()
     assert latest == 4
 
 
-@pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf", b"  \n\n\t \r\n"],
-                         ids=["zero bytes", "BOM only", "whitespace only"])
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"\xef\xbb\xbf", b"  \n\n\t \r\n"],
+    ids=["zero bytes", "BOM only", "whitespace only"],
+)
 def test_an_empty_reference_is_a_warning_not_a_crash(tmp_path: Path, content: bytes) -> None:
     scans, gt, out = tmp_path / "scans", tmp_path / "gt", tmp_path / "out"
     scans.mkdir()

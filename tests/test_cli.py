@@ -18,8 +18,9 @@ OCR = str(Path(sys.executable).parent / "ocr")
 COMMANDS = ["run", "flow", "serve", "review", "export", "config", "score"]
 
 
-def _ocr(*args: str, cwd: Path | None = None, timeout: float = 600
-         ) -> subprocess.CompletedProcess[str]:
+def _ocr(
+    *args: str, cwd: Path | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run([OCR, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd)
 
 
@@ -89,6 +90,7 @@ def test_run_reports_failures_with_exit_code_and_keeps_going(tmp_path: Path) -> 
 
 # --- bad arguments and hostile input: a typed error and a message, never a traceback or a hang ---
 
+
 def _make_read_only(folder: Path) -> bool:
     """No file can be created in the folder, not even by root (immutable: chattr +i)."""
     if os.geteuid() != 0:
@@ -155,8 +157,16 @@ def test_references_that_match_no_scan_are_named(tmp_path: Path) -> None:
 def test_a_fifo_given_as_a_scan_is_a_typed_failure_not_a_hang(tmp_path: Path) -> None:
     render_text_page(tmp_path / "memo.png")
     os.mkfifo(tmp_path / "pipe.png")  # nobody ever writes to it: reading it blocks for ever
-    res = _ocr("run", str(tmp_path / "pipe.png"), str(tmp_path / "memo.png"),
-               "--out", str(tmp_path / "out"), "--dpi", "150", timeout=120)
+    res = _ocr(
+        "run",
+        str(tmp_path / "pipe.png"),
+        str(tmp_path / "memo.png"),
+        "--out",
+        str(tmp_path / "out"),
+        "--dpi",
+        "150",
+        timeout=120,
+    )
     assert res.returncode == 4, res.stderr
     assert "NotRegularFileError" in res.stdout and "pipe.png" in res.stdout
     assert (tmp_path / "out" / "memo" / "report.json").is_file()
@@ -205,19 +215,22 @@ def test_export_prints_every_file_it_wrote(tmp_path: Path) -> None:
     sample = make_sample(tmp_path)
     store = Store(sample.url)
     with store.sessions.begin() as s:
-        decide(s, flag_id=sample.flags["petrov"], version=1, action="accept_ocr",
-               reviewer="Анна")
+        decide(s, flag_id=sample.flags["petrov"], version=1, action="accept_ocr", reviewer="Анна")
     store.engine.dispose()
     res = _ocr("export", "--db", sample.url)
     assert res.returncode == 0, res.stderr
     written = [line.split("wrote ", 1)[1] for line in res.stdout.splitlines() if "wrote " in line]
-    assert written[:3] == [str(sample.reference.with_name("letter.corrected.txt")),
-                           str(sample.out / "letter" / "p001.corrected.page.xml"),
-                           str(sample.reference.with_name("letter.changes.json"))]
+    assert written[:3] == [
+        str(sample.reference.with_name("letter.corrected.txt")),
+        str(sample.out / "letter" / "p001.corrected.page.xml"),
+        str(sample.reference.with_name("letter.changes.json")),
+    ]
     assert str(sample.out / "letter" / "p001.reviewed.alto.xml") in written[3:]  # published
     assert all(Path(p).is_file() for p in written)
     # ... and how the next run scores against the corrected reference (issue 20)
     reviewed = sample.reference.parent.with_name("gt-reviewed")
-    assert f"cp {sample.reference.with_name('letter.corrected.txt')} {reviewed / 'letter.txt'}" \
+    assert (
+        f"cp {sample.reference.with_name('letter.corrected.txt')} {reviewed / 'letter.txt'}"
         in res.stdout
+    )
     assert f"ocr run SCAN... --gt {reviewed}" in res.stdout

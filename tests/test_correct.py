@@ -99,13 +99,24 @@ def test_counts_round_trip_through_their_table(tmp_path: Path) -> None:
 
 
 def _channel(extra: dict | None = None) -> Channel:
-    counts = Counter({("char", "н", ""): 1000, ("char", "о", ""): 1000, ("char", "", ""): 5000,
-                      ("edit", "н", "ь"): 40, ("edit", "о", "с"): 1,
-                      ("conf", "2", "err"): 50, ("conf", "2", "ok"): 50,
-                      ("conf", "8", "err"): 5, ("conf", "8", "ok"): 5000,
-                      ("gap", "1", "cut"): 30, ("gap", "1", "real"): 10,
-                      ("gap", "4", "cut"): 5, ("gap", "4", "real"): 3000,
-                      **(extra or {})})
+    counts = Counter(
+        {
+            ("char", "н", ""): 1000,
+            ("char", "о", ""): 1000,
+            ("char", "", ""): 5000,
+            ("edit", "н", "ь"): 40,
+            ("edit", "о", "с"): 1,
+            ("conf", "2", "err"): 50,
+            ("conf", "2", "ok"): 50,
+            ("conf", "8", "err"): 5,
+            ("conf", "8", "ok"): 5000,
+            ("gap", "1", "cut"): 30,
+            ("gap", "1", "real"): 10,
+            ("gap", "4", "cut"): 5,
+            ("gap", "4", "real"): 3000,
+            **(extra or {}),
+        }
+    )
     return Channel(counts)
 
 
@@ -130,7 +141,9 @@ def test_misread_words_are_corrected_with_their_posterior() -> None:
     result = apply(SENTENCE)
     assert result.text == "Министерство просит сообщить о заказов и опубликования в срок."
     assert [(c.original, c.replacement) for c in result.changes] == [
-        ("захазов", "заказов"), ("опублихования", "опубликования")]
+        ("захазов", "заказов"),
+        ("опублихования", "опубликования"),
+    ]
     assert all(result.threshold <= c.score <= 1 for c in result.changes)
     assert undo(result) == SENTENCE
 
@@ -140,15 +153,18 @@ def test_suggest_ranks_readings_and_leaves_the_text_alone() -> None:
     assert [s.original for s in found] == ["захазов", "опублихования"]
     for s in found:
         assert sum(c.score for c in s.candidates) + s.keep_score <= 1 + 1e-9
-        assert [c.score for c in s.candidates] == sorted((c.score for c in s.candidates),
-                                                         reverse=True)
+        assert [c.score for c in s.candidates] == sorted(
+            (c.score for c in s.candidates), reverse=True
+        )
 
 
 def test_a_correct_page_is_left_as_it_is() -> None:
-    text = ("Посетил Нам Ира. По просьбе последнего советником при научно-исследовательском "
-            "институте земледелия тов. Сунцовым был подготовлен производственный план.\n"
-            "Министерство иностранных дел сообщило Министром утвержденный план, и Северная "
-            "область выполнила его.\n")
+    text = (
+        "Посетил Нам Ира. По просьбе последнего советником при научно-исследовательском "
+        "институте земледелия тов. Сунцовым был подготовлен производственный план.\n"
+        "Министерство иностранных дел сообщило Министром утвержденный план, и Северная "
+        "область выполнила его.\n"
+    )
     assert apply(text).changes == ()
 
 
@@ -161,7 +177,8 @@ def test_a_capital_inside_a_sentence_stays_where_tesseract_was_sure_of_it(word: 
 
 @pytest.mark.parametrize("word", ["Министерство", "Северная", "Петров", "Москва"])
 def test_a_capitalised_form_or_name_keeps_its_capital_even_where_tesseract_doubted_it(
-        word: str) -> None:
+    word: str,
+) -> None:
     text = f"Вчера {word} сообщило об этом."
     start = text.index(word)
     doubted = {**sure(text, start, word), start: CharChoice(60.0, ((word[0].lower(), 40.0),))}
@@ -215,8 +232,10 @@ def test_protected_names_and_reference_words_are_never_changed() -> None:
 
 
 def test_english_text_is_left_alone() -> None:
-    text = ("The Legation has the honor to report that the Minister received the delegation "
-            "on January 25, 1939.\n")
+    text = (
+        "The Legation has the honor to report that the Minister received the delegation "
+        "on January 25, 1939.\n"
+    )
     assert apply(text).changes == ()
 
 
@@ -260,9 +279,13 @@ def test_a_read_page_with_capitals_inside_sentences_is_not_harmed(tmp_path: Path
     from ocr.settings import load_settings
 
     render_text_page(tmp_path / "page.png", CAPITALS_PAGE)
-    res = run_batch([tmp_path / "page.png"], gt_dir=None,
-                    settings=load_settings(None, output_dir=tmp_path / "out", workers=1,
-                                           dpi=150, correction="apply"))
+    res = run_batch(
+        [tmp_path / "page.png"],
+        gt_dir=None,
+        settings=load_settings(
+            None, output_dir=tmp_path / "out", workers=1, dpi=150, correction="apply"
+        ),
+    )
     (doc,) = res.documents
     text = Path(doc.correction["path"]).read_text(encoding="utf-8")
     read = Path(doc.text_path).read_text(encoding="utf-8")
@@ -281,7 +304,13 @@ def test_komi_lines_read_by_tesseract_are_left_alone() -> None:
     images = sorted((KOMI / "1939_09" / "0100").glob("*.tif"))[:30]
     if not images:
         pytest.skip("shared/realdata is not beside the repository")
-    lines = [subprocess.run(["tesseract", str(p), "stdout", "-l", "rus", "--psm", "7"],
-                            capture_output=True, text=True, check=True).stdout.strip()
-             for p in images]
+    lines = [
+        subprocess.run(
+            ["tesseract", str(p), "stdout", "-l", "rus", "--psm", "7"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for p in images
+    ]
     assert apply("\n".join(lines)).changes == ()

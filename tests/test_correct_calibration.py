@@ -28,8 +28,10 @@ from ocr.correct.tokens import chunks  # noqa: E402
 pytestmark = pytest.mark.unit
 
 SENTENCE = "Министерство просит сообщить о захазов и опублихования в срок."
-PAGE = ("Комиссия в состлве тов. Чвлчовл (председлтель) и представителей обществеччости "
-        "проверилл работу городских орглчизлций. " + SENTENCE)
+PAGE = (
+    "Комиссия в состлве тов. Чвлчовл (председлтель) и представителей обществеччости "
+    "проверилл работу городских орглчизлций. " + SENTENCE
+)
 
 
 def read_at(text: str, conf: float) -> dict[int, CharChoice]:
@@ -42,8 +44,9 @@ def test_the_calibration_table_round_trips_and_says_where_it_comes_from(tmp_path
     write_calibration(tmp_path / "c.tsv", models, ["test"])
     read = read_calibration(tmp_path / "c.tsv")
     assert read.other is not None and read.other.weights == models["other"]
-    assert read.right is not None and read.right.prob({"posterior": 0.0}) == pytest.approx(0.525,
-                                                                                           abs=1e-3)
+    assert read.right is not None and read.right.prob({"posterior": 0.0}) == pytest.approx(
+        0.525, abs=1e-3
+    )
     assert read_calibration(tmp_path / "missing.tsv") == Calibration()
     assert CALIBRATION_TABLE.read_text(encoding="utf-8").startswith("#")
     shipped = read_calibration(CALIBRATION_TABLE)
@@ -91,8 +94,16 @@ def test_page_noise_is_measured_page_by_page() -> None:
 
 
 def test_the_page_s_misreadings_are_undone_in_its_words() -> None:
-    counts = Counter({("char", "а", ""): 100, ("char", "н", ""): 100, ("char", "л", ""): 100,
-                      ("char", "ч", ""): 100, ("edit", "а", "л"): 60, ("edit", "н", "ч"): 40})
+    counts = Counter(
+        {
+            ("char", "а", ""): 100,
+            ("char", "н", ""): 100,
+            ("char", "л", ""): 100,
+            ("char", "ч", ""): 100,
+            ("edit", "а", "л"): 60,
+            ("edit", "н", "ч"): 40,
+        }
+    )
     channel = Channel(counts)
     assert channel.stands_for("л")[0][0] == "а" and channel.stands_for("ч")[0][0] == "н"
     assert channel.stands_for("о") == ()

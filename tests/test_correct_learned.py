@@ -20,9 +20,22 @@ pytestmark = pytest.mark.unit
 
 
 def _flag(kind: str, ocr: str, *, ref: str = "", detail: dict | None = None) -> dict:
-    return {"type": kind, "category": "", "severity": 0.5, "ocr_text": ocr, "ref_text": ref,
-            "confidence": 50.0, "reason": "test", "polygon": [], "crop_path": None,
-            "detail": detail or {}, "left": 0, "top": 0, "width": 10, "height": 10}
+    return {
+        "type": kind,
+        "category": "",
+        "severity": 0.5,
+        "ocr_text": ocr,
+        "ref_text": ref,
+        "confidence": 50.0,
+        "reason": "test",
+        "polygon": [],
+        "crop_path": None,
+        "detail": detail or {},
+        "left": 0,
+        "top": 0,
+        "width": 10,
+        "height": 10,
+    }
 
 
 def _store(tmp_path: Path) -> tuple[str, dict[str, int]]:
@@ -37,14 +50,31 @@ def _store(tmp_path: Path) -> tuple[str, dict[str, int]]:
         _flag("low_confidence", "сьабжеьии"),
         _flag("disagreement", "ьа", ref="на", detail={"kind": "replace"}),
     ]
-    store.add_document(run_id, {
-        "name": "letter", "source_path": "scans/letter.png", "source_sha256": "0" * 64,
-        "page_count": 1, "languages": "rus", "status": "done", "reference_path": None,
-        "reference_encoding": None, "cer": None, "outputs": {},
-    }, [{"page_number": 1, "status": "done", "outputs": {}}], {1: flags})
+    store.add_document(
+        run_id,
+        {
+            "name": "letter",
+            "source_path": "scans/letter.png",
+            "source_sha256": "0" * 64,
+            "page_count": 1,
+            "languages": "rus",
+            "status": "done",
+            "reference_path": None,
+            "reference_encoding": None,
+            "cer": None,
+            "outputs": {},
+        },
+        [{"page_number": 1, "status": "done", "outputs": {}}],
+        {1: flags},
+    )
     with store.session() as s:
-        ids = dict(zip(["correction", "low", "disagreement"],
-                       [f.id for f in s.query(FlagRow).order_by(FlagRow.id)], strict=True))
+        ids = dict(
+            zip(
+                ["correction", "low", "disagreement"],
+                [f.id for f in s.query(FlagRow).order_by(FlagRow.id)],
+                strict=True,
+            )
+        )
     store.engine.dispose()
     return url, ids
 
@@ -62,8 +92,11 @@ def test_reviewers_pairs_are_the_ocr_reading_and_the_decided_text(tmp_path):
     _decide(url, ids["correction"], "accept_suggestion")  # the suggested correction, as offered
     _decide(url, ids["low"], "edit", "снабжении")
     _decide(url, ids["disagreement"], "accept_ocr")  # the reference was wrong: OCR's "ьа"
-    assert set(review_pairs(url)) == {("ьа", "ьа"), ("ьачальнику", "начальнику"),
-                                      ("сьабжеьии", "снабжении")}
+    assert set(review_pairs(url)) == {
+        ("ьа", "ьа"),
+        ("ьачальнику", "начальнику"),
+        ("сьабжеьии", "снабжении"),
+    }
     store = Store(url)
     with store.session() as s, s.begin():
         undo_last(s, reviewer="Анна")
@@ -107,15 +140,15 @@ def test_the_pipeline_applies_what_reviewers_taught(tmp_path):
     taught_model = learned(None, url)
     once = CorrectionSettings(profile_rounds=0)
     (before,) = suggest(text, settings=once)
-    (after,) = suggest(text, lexicon=taught_model.lexicon, channel=taught_model.channel,
-                       settings=once)
+    (after,) = suggest(
+        text, lexicon=taught_model.lexicon, channel=taught_model.channel, settings=once
+    )
     assert before.best.text == after.best.text == "плана"
     assert after.best.score > before.best.score  # the reviewers saw "ь" read for "н"
     between = (before.best.score + after.best.score) / 2
     kwargs = {"reference": None, "names": [], "threshold": between, "profile_rounds": 0}
     plain = apply_corrections(text, out_path=tmp_path / "a.txt", **kwargs)
-    taught = apply_corrections(text, out_path=tmp_path / "b.txt", learned=taught_model,
-                               **kwargs)
+    taught = apply_corrections(text, out_path=tmp_path / "b.txt", learned=taught_model, **kwargs)
     assert "плаьа" in plain["text"]
     assert taught["text"] == "Выполнение плана по снабжению."
     assert taught["changes"][0]["score"] == round(after.best.score, 4)
@@ -129,20 +162,36 @@ def test_scoring_of_earlier_documents_teaches_confusions(tmp_path):
     url = f"sqlite:///{tmp_path / 'ocr.db'}"
     store = Store(url)
     run_id = store.start_run(source="scans", settings={}, versions={})
-    confusions = [{"reference": "к", "ocr": "х", "count": 30},
-                  {"reference": "Е", "ocr": "е", "count": 9},
-                  {"reference": "", "ocr": "ж", "count": 5},
-                  {"reference": "н", "ocr": "ь", "count": 4}]
-    for name, languages, reference in [("journal", "rus", "gt/journal.txt"),
-                                       ("letter", "eng", "gt/letter.txt"),
-                                       ("memo", "rus", None)]:
+    confusions = [
+        {"reference": "к", "ocr": "х", "count": 30},
+        {"reference": "Е", "ocr": "е", "count": 9},
+        {"reference": "", "ocr": "ж", "count": 5},
+        {"reference": "н", "ocr": "ь", "count": 4},
+    ]
+    for name, languages, reference in [
+        ("journal", "rus", "gt/journal.txt"),
+        ("letter", "eng", "gt/letter.txt"),
+        ("memo", "rus", None),
+    ]:
         report = tmp_path / f"{name}.json"
         report.write_text(json.dumps({"scoring": {"confusions": confusions}}), encoding="utf-8")
-        store.add_document(run_id, {
-            "name": name, "source_path": f"scans/{name}.png", "source_sha256": name * 8,
-            "page_count": 1, "languages": languages, "status": "done",
-            "reference_path": reference, "reference_encoding": "utf-8", "cer": 0.1,
-            "outputs": {"report": str(report)}}, [], {})
+        store.add_document(
+            run_id,
+            {
+                "name": name,
+                "source_path": f"scans/{name}.png",
+                "source_sha256": name * 8,
+                "page_count": 1,
+                "languages": languages,
+                "status": "done",
+                "reference_path": reference,
+                "reference_encoding": "utf-8",
+                "cer": 0.1,
+                "outputs": {"report": str(report)},
+            },
+            [],
+            {},
+        )
     store.engine.dispose()
     # Only the Russian document with a reference counts; case slips and insertions do not.
     assert scored_confusions(url) == {("к", "х"): 30, ("н", "ь"): 4}

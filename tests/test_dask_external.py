@@ -28,8 +28,9 @@ class Cluster:
     cwd: Path  # the folder the scheduler and workers run in
 
 
-def _wait_for_workers(address: str, n: int, procs: Sequence[subprocess.Popen[bytes]],
-                      logs: Path) -> None:
+def _wait_for_workers(
+    address: str, n: int, procs: Sequence[subprocess.Popen[bytes]], logs: Path
+) -> None:
     from distributed import Client
 
     deadline = time.monotonic() + 120
@@ -53,15 +54,38 @@ def cluster(prefect_server: str, tmp_path_factory: pytest.TempPathFactory) -> It
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = {**os.environ, "OMP_THREAD_LIMIT": "1", "PREFECT_API_URL": prefect_server}
-    commands = [[str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                 "--no-dashboard"]]
-    commands += [[str(BIN / "dask"), "worker", address, "--nthreads", "1", "--nworkers", "1",
-                  "--no-dashboard", "--name", f"w{i}"] for i in range(2)]
+    commands = [
+        [
+            str(BIN / "dask"),
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-dashboard",
+        ]
+    ]
+    commands += [
+        [
+            str(BIN / "dask"),
+            "worker",
+            address,
+            "--nthreads",
+            "1",
+            "--nworkers",
+            "1",
+            "--no-dashboard",
+            "--name",
+            f"w{i}",
+        ]
+        for i in range(2)
+    ]
     procs = []
     for i, cmd in enumerate(commands):
         with (cwd / f"{i}.log").open("wb") as log:
-            procs.append(subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log,
-                                          stderr=subprocess.STDOUT))
+            procs.append(
+                subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+            )
         if i == 0:
             time.sleep(2)  # the workers retry, but a listening scheduler saves their back-off
     try:
@@ -87,13 +111,32 @@ def _inbox(root: Path, n: int) -> None:
 
 
 def test_relative_paths_reach_workers_started_in_another_folder(
-        cluster: Cluster, prefect_server: str, tmp_path: Path) -> None:
+    cluster: Cluster, prefect_server: str, tmp_path: Path
+) -> None:
     _inbox(tmp_path, n=3)
     env = {**os.environ, "PREFECT_API_URL": prefect_server, "OMP_THREAD_LIMIT": "1"}
-    done = subprocess.run([str(BIN / "ocr"), "flow", "scans", "--gt", "gt", "--out", "out",
-                           "--dpi", "150", "--task-runner", "dask",
-                           "--dask-address", cluster.address],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [
+            str(BIN / "ocr"),
+            "flow",
+            "scans",
+            "--gt",
+            "gt",
+            "--out",
+            "out",
+            "--dpi",
+            "150",
+            "--task-runner",
+            "dask",
+            "--dask-address",
+            cluster.address,
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "3 pages done, 0 failed" in done.stdout
     for i in (1, 2, 3):
@@ -106,7 +149,8 @@ def test_relative_paths_reach_workers_started_in_another_folder(
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_a_scan_deleted_after_discovery_fails_alone_as_missing(
-        cluster: Cluster, tmp_path: Path) -> None:
+    cluster: Cluster, tmp_path: Path
+) -> None:
     from prefect import flow
     from prefect_dask import DaskTaskRunner
 
@@ -129,8 +173,12 @@ def test_a_scan_deleted_after_discovery_fails_alone_as_missing(
     @flow(task_runner=DaskTaskRunner(address=cluster.address))
     def batch() -> dict:
         settings = load_settings(None, output_dir=tmp_path / "out", dpi=150)
-        result = run_batch([tmp_path / "scans"], gt_dir=tmp_path / "gt", settings=settings,
-                           executor=DeleteAfterPlan())
+        result = run_batch(
+            [tmp_path / "scans"],
+            gt_dir=tmp_path / "gt",
+            settings=settings,
+            executor=DeleteAfterPlan(),
+        )
         return dict(result.summary)
 
     summary = batch()

@@ -70,28 +70,39 @@ class SyntheticPage:
 
 # --- rendering -------------------------------------------------------------------------------
 
+
 def _paper(rng: np.random.Generator) -> np.ndarray:
     """Yellowed paper (rows, cols, 3 float RGB in 0..1) with large blotches and fine grain."""
     tone = np.array([rng.uniform(0.88, 0.95), rng.uniform(0.84, 0.9), rng.uniform(0.70, 0.82)])
-    blotch = cv2.resize(rng.normal(0.0, 1.0, (12, 9)).astype(np.float32), (PAGE_COLS, PAGE_ROWS),
-                        interpolation=cv2.INTER_CUBIC)
+    blotch = cv2.resize(
+        rng.normal(0.0, 1.0, (12, 9)).astype(np.float32),
+        (PAGE_COLS, PAGE_ROWS),
+        interpolation=cv2.INTER_CUBIC,
+    )
     grain = rng.normal(0.0, 0.012, (PAGE_ROWS, PAGE_COLS)).astype(np.float32)
     shade = 1.0 + 0.025 * blotch + grain
     return np.clip(shade[:, :, None] * tone[None, None, :], 0.0, 1.0).astype(np.float32)
 
 
-def _apply_ink(page: np.ndarray, alpha: np.ndarray, rgb: tuple[int, int, int], *, top: int = 0,
-               left: int = 0) -> None:
+def _apply_ink(
+    page: np.ndarray, alpha: np.ndarray, rgb: tuple[int, int, int], *, top: int = 0, left: int = 0
+) -> None:
     """Multiply the page by the ink's transmission where ``alpha`` (0..1) lies, in place."""
     rows = min(alpha.shape[0], page.shape[0] - top)
     cols = min(alpha.shape[1], page.shape[1] - left)
-    a = alpha[max(0, -top):rows, max(0, -left):cols, None]
+    a = alpha[max(0, -top) : rows, max(0, -left) : cols, None]
     absorb = 1.0 - np.asarray(rgb, dtype=np.float32) / 255.0
-    page[max(top, 0):top + rows, max(left, 0):left + cols] *= 1.0 - a * absorb
+    page[max(top, 0) : top + rows, max(left, 0) : left + cols] *= 1.0 - a * absorb
 
 
-def _typed(page: np.ndarray, lines: Sequence[str], *, rng: np.random.Generator,
-           first_row: int = TOP_MARGIN, pitch: int = LINE_PITCH) -> list[Word]:
+def _typed(
+    page: np.ndarray,
+    lines: Sequence[str],
+    *,
+    rng: np.random.Generator,
+    first_row: int = TOP_MARGIN,
+    pitch: int = LINE_PITCH,
+) -> list[Word]:
     """Type the lines in FreeMono; returns each word with its drawn box (as tesseract would)."""
     canvas = Image.new("L", (PAGE_COLS, PAGE_ROWS), 0)
     draw = ImageDraw.Draw(canvas)
@@ -115,8 +126,11 @@ def _typed(page: np.ndarray, lines: Sequence[str], *, rng: np.random.Generator,
 def _patchy(alpha: np.ndarray, rng: np.random.Generator, *, low: float) -> np.ndarray:
     """Uneven stamp pressure: ink strength varies smoothly between ``low`` and 1."""
     rows, cols = alpha.shape
-    field = cv2.resize(rng.uniform(0.0, 1.0, (4, 4)).astype(np.float32), (cols, rows),
-                       interpolation=cv2.INTER_CUBIC)
+    field = cv2.resize(
+        rng.uniform(0.0, 1.0, (4, 4)).astype(np.float32),
+        (cols, rows),
+        interpolation=cv2.INTER_CUBIC,
+    )
     return alpha * np.clip(low + (1.0 - low) * field, 0.0, 1.0)
 
 
@@ -144,27 +158,48 @@ def _ring_text(draw: ImageDraw.ImageDraw, text: str, *, cols: int, rows: int) ->
     radius = (min(cols, rows) - 60) / 2
     for i, ch in enumerate(text):
         angle = -math.pi / 2 + 2 * math.pi * i / len(text)
-        draw.text((cols / 2 + radius * math.cos(angle), rows / 2 + radius * math.sin(angle)), ch,
-                  font=font, fill=255, anchor="mm")
+        draw.text(
+            (cols / 2 + radius * math.cos(angle), rows / 2 + radius * math.sin(angle)),
+            ch,
+            font=font,
+            fill=255,
+            anchor="mm",
+        )
 
 
-def _stamp(page: np.ndarray, kind: str, colour: str, *, centre: tuple[int, int], size: tuple[int, int],
-           rng: np.random.Generator) -> Truth:
+def _stamp(
+    page: np.ndarray,
+    kind: str,
+    colour: str,
+    *,
+    centre: tuple[int, int],
+    size: tuple[int, int],
+    rng: np.random.Generator,
+) -> Truth:
     """Press a rotated, unevenly inked stamp centred at (row, col); returns its true box."""
     rows, cols = size
-    lines = ("ВХОДЯЩИЙ", f"№ {rng.integers(100, 9999)}", "1956 г.") if kind == "rect" else ("ПОСОЛЬСТВО", "СССР")
+    lines = (
+        ("ВХОДЯЩИЙ", f"№ {rng.integers(100, 9999)}", "1956 г.")
+        if kind == "rect"
+        else ("ПОСОЛЬСТВО", "СССР")
+    )
     face = _stamp_face(kind, rows=rows, cols=cols, lines=lines)
     face = face.rotate(float(rng.uniform(-12, 12)), expand=True, resample=Image.Resampling.BILINEAR)
     alpha = _patchy(np.asarray(face, dtype=np.float32) / 255.0, rng, low=0.45) * 0.9
     top, left = centre[0] - alpha.shape[0] // 2, centre[1] - alpha.shape[1] // 2
     _apply_ink(page, cv2.GaussianBlur(alpha, (0, 0), 0.8), STAMP_INKS[colour], top=top, left=left)
     r, c = np.nonzero(alpha > 0.1)
-    return Truth("stamp", Box(left + int(c.min()), top + int(r.min()), int(np.ptp(c)) + 1, int(np.ptp(r)) + 1))
+    return Truth(
+        "stamp",
+        Box(left + int(c.min()), top + int(r.min()), int(np.ptp(c)) + 1, int(np.ptp(r)) + 1),
+    )
 
 
-def _bezier(p0: np.ndarray, p1: np.ndarray, p2: np.ndarray, p3: np.ndarray, n: int = 40) -> np.ndarray:
+def _bezier(
+    p0: np.ndarray, p1: np.ndarray, p2: np.ndarray, p3: np.ndarray, n: int = 40
+) -> np.ndarray:
     t = np.linspace(0.0, 1.0, n)[:, None]
-    return (1 - t) ** 3 * p0 + 3 * (1 - t) ** 2 * t * p1 + 3 * (1 - t) * t ** 2 * p2 + t ** 3 * p3
+    return (1 - t) ** 3 * p0 + 3 * (1 - t) ** 2 * t * p1 + 3 * (1 - t) * t**2 * p2 + t**3 * p3
 
 
 def _pen(canvas: np.ndarray, path: np.ndarray, *, pen_px: float, rng: np.random.Generator) -> None:
@@ -175,8 +210,15 @@ def _pen(canvas: np.ndarray, path: np.ndarray, *, pen_px: float, rng: np.random.
     s = np.linspace(0.0, 1.0, len(path))
     widths = pen_px * (0.55 + 0.45 * np.sin(np.pi * s * rng.uniform(1.0, 3.0)) ** 2)
     for (x, y), w in zip(path, widths, strict=True):
-        cv2.circle(canvas, (round(x * 16), round(y * 16)), max(16, round(w * 8)), 255, -1,
-                   lineType=cv2.LINE_AA, shift=4)
+        cv2.circle(
+            canvas,
+            (round(x * 16), round(y * 16)),
+            max(16, round(w * 8)),
+            255,
+            -1,
+            lineType=cv2.LINE_AA,
+            shift=4,
+        )
 
 
 def _scrawl(kind: str, rng: np.random.Generator) -> np.ndarray:
@@ -211,15 +253,18 @@ def _signature(rng: np.random.Generator) -> np.ndarray:
     return canvas
 
 
-def _hand(page: np.ndarray, kind: str, colour: str, *, top: int, left: int,
-          rng: np.random.Generator) -> Truth:
+def _hand(
+    page: np.ndarray, kind: str, colour: str, *, top: int, left: int, rng: np.random.Generator
+) -> Truth:
     """Write a signature or a number with its top-left ink at about (top, left)."""
     canvas = _scrawl(kind, rng)
     r, c = np.nonzero(canvas > 25)
-    alpha = canvas[r.min():r.max() + 1, c.min():c.max() + 1].astype(np.float32) / 255.0 * 0.92
+    alpha = canvas[r.min() : r.max() + 1, c.min() : c.max() + 1].astype(np.float32) / 255.0 * 0.92
     _apply_ink(page, alpha, PEN_INKS[colour], top=top, left=left)
-    return Truth("signature" if kind == "signature" else "handwriting",
-                 Box(left, top, alpha.shape[1], alpha.shape[0]))
+    return Truth(
+        "signature" if kind == "signature" else "handwriting",
+        Box(left, top, alpha.shape[1], alpha.shape[0]),
+    )
 
 
 def _to_bgr(page: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -229,9 +274,12 @@ def _to_bgr(page: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return cv2.cvtColor(np.clip(rgb, 0, 255).astype(np.uint8), cv2.COLOR_RGB2BGR)
 
 
-def synthetic_page(seed: int, *, stamps: Sequence[tuple[str, str]] = (("rect", "violet"), ("round", "blue")),
-                   hands: Sequence[tuple[str, str]] = (("signature", "black"), ("number", "blue"))
-                   ) -> SyntheticPage:
+def synthetic_page(
+    seed: int,
+    *,
+    stamps: Sequence[tuple[str, str]] = (("rect", "violet"), ("round", "blue")),
+    hands: Sequence[tuple[str, str]] = (("signature", "black"), ("number", "blue")),
+) -> SyntheticPage:
     """A typed Russian page with stamps over the typing and handwriting: known truth and words.
 
     ``stamps`` are (rect|round, violet|blue|red); the first is pressed over the right half of
@@ -247,8 +295,16 @@ def synthetic_page(seed: int, *, stamps: Sequence[tuple[str, str]] = (("rect", "
     for (kind, colour), centre in zip(stamps, stamp_spots, strict=False):
         jitter = rng.integers(-60, 60, 2)
         size = (300, 560) if kind == "rect" else (420, 420)
-        truth.append(_stamp(page, kind, colour, centre=(centre[0] + int(jitter[0]), centre[1] + int(jitter[1])),
-                            size=size, rng=rng))
+        truth.append(
+            _stamp(
+                page,
+                kind,
+                colour,
+                centre=(centre[0] + int(jitter[0]), centre[1] + int(jitter[1])),
+                size=size,
+                rng=rng,
+            )
+        )
     last_row = TOP_MARGIN + (len(TYPED_LINES) - 1) * LINE_PITCH
     spots = {"signature": [(last_row - 20, 1450)], "number": [(110, 1900), (1900, 40)]}
     for kind, colour in hands:
@@ -260,10 +316,15 @@ def synthetic_page(seed: int, *, stamps: Sequence[tuple[str, str]] = (("rect", "
 def random_page(seed: int) -> SyntheticPage:
     """A page with one to three stamps (random shape and ink) and one to three hand marks."""
     rng = np.random.default_rng(10_000 + seed)
-    stamps = [(str(rng.choice(["rect", "round"])), str(rng.choice(list(STAMP_INKS))))
-              for _ in range(int(rng.integers(1, 4)))]
-    hands = [("signature", str(rng.choice(list(PEN_INKS)))), ("number", str(rng.choice(list(PEN_INKS)))),
-             ("number", str(rng.choice(list(PEN_INKS))))][:int(rng.integers(1, 4))]
+    stamps = [
+        (str(rng.choice(["rect", "round"])), str(rng.choice(list(STAMP_INKS))))
+        for _ in range(int(rng.integers(1, 4)))
+    ]
+    hands = [
+        ("signature", str(rng.choice(list(PEN_INKS)))),
+        ("number", str(rng.choice(list(PEN_INKS)))),
+        ("number", str(rng.choice(list(PEN_INKS)))),
+    ][: int(rng.integers(1, 4))]
     return synthetic_page(seed, stamps=stamps, hands=hands)
 
 
@@ -292,8 +353,11 @@ def page_a() -> SyntheticPage:
 @pytest.fixture(scope="module")
 def page_b() -> SyntheticPage:
     """Red round and blue rectangular stamps, blue signature, black number in the margin."""
-    return synthetic_page(2, stamps=(("round", "red"), ("rect", "blue")),
-                          hands=(("signature", "blue"), ("number", "black")))
+    return synthetic_page(
+        2,
+        stamps=(("round", "red"), ("rect", "blue")),
+        hands=(("signature", "blue"), ("number", "black")),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -301,7 +365,9 @@ def clean_page() -> SyntheticPage:
     return synthetic_page(3, stamps=(), hands=())
 
 
-def _detect(page: SyntheticPage, *, gray: bool = False, words: Sequence[Word] | None | str = "page"):
+def _detect(
+    page: SyntheticPage, *, gray: bool = False, words: Sequence[Word] | None | str = "page"
+):
     """detect_page on the page; words "page" = the builder's word boxes (as if OCRed perfectly)."""
     from ocr.detect import detect_page
 
@@ -323,6 +389,7 @@ def _stamps(page: SyntheticPage) -> list[Truth]:
 
 # --- stamps --------------------------------------------------------------------------------------
 
+
 @pytest.mark.unit
 @pytest.mark.parametrize("name", ["page_a", "page_b"])
 def test_colour_stamps_found_with_their_ink(name: str, request: pytest.FixtureRequest) -> None:
@@ -332,7 +399,9 @@ def test_colour_stamps_found_with_their_ink(name: str, request: pytest.FixtureRe
     assert len(stamps) == 2
     for truth in _stamps(page):
         assert _best(truth, stamps, ["stamp"]) >= 0.5
-    assert {r.colour for r in stamps} == ({"violet", "blue"} if name == "page_a" else {"red", "blue"})
+    assert {r.colour for r in stamps} == (
+        {"violet", "blue"} if name == "page_a" else {"red", "blue"}
+    )
 
 
 @pytest.mark.unit
@@ -385,6 +454,7 @@ def test_stamp_crop_keeps_only_stamp_ink(page_a: SyntheticPage) -> None:
 
 # --- handwriting ---------------------------------------------------------------------------------
 
+
 @pytest.mark.unit
 @pytest.mark.parametrize("name", ["page_a", "page_b"])
 @pytest.mark.parametrize("gray", [False, True])
@@ -408,13 +478,18 @@ def test_signature_rule_needs_position() -> None:
     rng = np.random.default_rng(5)
     stroke = (_scrawl("signature", rng) > 25).astype(np.uint8)
     metrics = TextMetrics(36.0, 30.0, 1.0)
-    late = classify_cluster(Blob(stroke, 2500, 1400), metrics=metrics, text_rows=(400, 2400), page_rows=3508)
-    early = classify_cluster(Blob(stroke, 100, 1400), metrics=metrics, text_rows=(400, 2400), page_rows=3508)
+    late = classify_cluster(
+        Blob(stroke, 2500, 1400), metrics=metrics, text_rows=(400, 2400), page_rows=3508
+    )
+    early = classify_cluster(
+        Blob(stroke, 100, 1400), metrics=metrics, text_rows=(400, 2400), page_rows=3508
+    )
     assert late is not None and late.type == "signature"
     assert early is not None and early.type == "handwriting"
 
 
 # --- no false positives --------------------------------------------------------------------------
+
 
 @pytest.mark.unit
 @pytest.mark.parametrize("gray", [False, True])
@@ -434,6 +509,7 @@ def test_blank_and_tiny_pages() -> None:
 
 
 # --- unrecognised ink ----------------------------------------------------------------------------
+
 
 @pytest.mark.unit
 def test_unread_line_is_unrecognised_ink(clean_page: SyntheticPage) -> None:
@@ -464,13 +540,19 @@ def test_low_confidence_words_vouch_only_for_typing(clean_page: SyntheticPage) -
     blotted = pre.ocr_image.copy()
     cv2.ellipse(blotted, (1250, 2200), (90, 45), 20, 0, 360, 0, -1)
     garbage = Word(9, 1, 1, 1, Box(1150, 2150, 200, 100), 12.0, "@#")
-    found = detect_page(pre.view_image, blotted, pre.colour_ink_mask, [*words, garbage],
-                        detectors=("unrecognised_ink",))
+    found = detect_page(
+        pre.view_image,
+        blotted,
+        pre.colour_ink_mask,
+        [*words, garbage],
+        detectors=("unrecognised_ink",),
+    )
     assert [r.type for r in found] == ["unrecognised_ink"]
     assert found[0].box.left <= 1180 and found[0].box.right >= 1320
 
 
 # --- de-duplication ------------------------------------------------------------------------------
+
 
 def _region(kind: str, box: Box, *, score: float = 0.6, colour: str = ""):
     from ocr.detect import Region
@@ -498,7 +580,10 @@ def test_resolve_merges_and_drops() -> None:
     assert out[3].box == far.box
     # In a black stamp (found by its shape), black strokes are the stamp's own lettering.
     black = _region("stamp", Box(100, 100, 400, 300), score=0.9)
-    assert [r.type for r in resolve([black, hand_in_stamp, blue_number])] == ["stamp", "handwriting"]
+    assert [r.type for r in resolve([black, hand_in_stamp, blue_number])] == [
+        "stamp",
+        "handwriting",
+    ]
 
 
 @pytest.mark.unit
@@ -513,17 +598,33 @@ def test_region_as_flag() -> None:
 
 # --- text-quality flags --------------------------------------------------------------------------
 
+
 @pytest.mark.unit
-@pytest.mark.parametrize(("token", "garbage"), [
-    ("посольства", False), ("СССР", False), ("КНДР", False), ("Пхеньян,", False), ("0404с", False),
-    ("т.е.", False), ("....", False), ("----", False), ("№", False), ("1955", False),
-    ("Пxеньян", True),  # Latin x among Cyrillic letters
-    ("Mоsсow", True),  # Cyrillic о and с among Latin letters
-    ("вкпбрст", True),  # seven letters, no vowel
-    ("шщзхц", True),
-    ("ВКПБСТР", True),  # too long for an abbreviation without vowels
-    ("слово.,;", True), ("|;:", True), ("¥", True), ("|", True), ("~\\", True),
-])
+@pytest.mark.parametrize(
+    ("token", "garbage"),
+    [
+        ("посольства", False),
+        ("СССР", False),
+        ("КНДР", False),
+        ("Пхеньян,", False),
+        ("0404с", False),
+        ("т.е.", False),
+        ("....", False),
+        ("----", False),
+        ("№", False),
+        ("1955", False),
+        ("Пxеньян", True),  # Latin x among Cyrillic letters
+        ("Mоsсow", True),  # Cyrillic о and с among Latin letters
+        ("вкпбрст", True),  # seven letters, no vowel
+        ("шщзхц", True),
+        ("ВКПБСТР", True),  # too long for an abbreviation without vowels
+        ("слово.,;", True),
+        ("|;:", True),
+        ("¥", True),
+        ("|", True),
+        ("~\\", True),
+    ],
+)
 def test_garbage_rules(token: str, garbage: bool) -> None:
     from ocr.detect import is_garbage
 
@@ -538,8 +639,13 @@ def _word(text: str, line: int, n: int, *, left: int, top: int = 100, conf: floa
 def test_garbage_flags_group_runs_per_line() -> None:
     from ocr.detect import garbage_flags
 
-    words = [_word("Принял", 1, 1, left=100), _word("|;:", 1, 2, left=300), _word("¥", 1, 3, left=420),
-             _word("тов.", 1, 4, left=480), _word("вкпбрст", 2, 1, left=100)]
+    words = [
+        _word("Принял", 1, 1, left=100),
+        _word("|;:", 1, 2, left=300),
+        _word("¥", 1, 3, left=420),
+        _word("тов.", 1, 4, left=480),
+        _word("вкпбрст", 2, 1, left=100),
+    ]
     flags = garbage_flags(words)
     assert [f.text for f in flags] == ["|;: ¥", "вкпбрст"]
     assert flags[0].box == Box(300, 180, 450 - 300, 36)  # from "|;:" to the end of "¥"
@@ -557,27 +663,39 @@ def test_short_line_flag(clean_page: SyntheticPage) -> None:
     flags = short_line_flags(truncated, pre.ocr_image)
     assert len(flags) == 1 and flags[0].type == "short_line"
     line = [w.box for w in clean_page.words if w.line == 4]
-    assert flags[0].box.right >= line[-1].right - 30 and flags[0].box.left <= line[0].left + 5  # a comma ends it
+    assert (
+        flags[0].box.right >= line[-1].right - 30 and flags[0].box.left <= line[0].left + 5
+    )  # a comma ends it
 
 
 # --- reference markers ---------------------------------------------------------------------------
+
 
 @pytest.mark.unit
 def test_reference_markers() -> None:
     from ocr.detect import reference_markers
 
-    text = ("Посол СССР в КНДР [подпись] В. Иванов\n"
-            "получено [неразборчиво] и [нрзб.]; see (illegible) text, (significant) is no marker\n"
-            "Stamp: MAR 14 1939\n"
-            "  Штамп: МИД СССР Вх. № 0404с\n"
-            "[signature] [штамп] <stamp> [handwritten: 25]\n")
+    text = (
+        "Посол СССР в КНДР [подпись] В. Иванов\n"
+        "получено [неразборчиво] и [нрзб.]; see (illegible) text, (significant) is no marker\n"
+        "Stamp: MAR 14 1939\n"
+        "  Штамп: МИД СССР Вх. № 0404с\n"
+        "[signature] [штамп] <stamp> [handwritten: 25]\n"
+    )
     found = reference_markers(text)
-    assert [(m.kind, text[m.start:m.end]) for m in found] == [
-        ("signature", "[подпись]"), ("illegible", "[неразборчиво]"), ("illegible", "[нрзб.]"),
-        ("illegible", "(illegible)"), ("stamp", "Stamp: MAR 14 1939"),
-        ("stamp", "Штамп: МИД СССР Вх. № 0404с"), ("signature", "[signature]"), ("stamp", "[штамп]"),
-        ("stamp", "<stamp>"), ("handwriting", "[handwritten: 25]")]
-    assert all(m.type == "reference_marker" and m.text == text[m.start:m.end] for m in found)
+    assert [(m.kind, text[m.start : m.end]) for m in found] == [
+        ("signature", "[подпись]"),
+        ("illegible", "[неразборчиво]"),
+        ("illegible", "[нрзб.]"),
+        ("illegible", "(illegible)"),
+        ("stamp", "Stamp: MAR 14 1939"),
+        ("stamp", "Штамп: МИД СССР Вх. № 0404с"),
+        ("signature", "[signature]"),
+        ("stamp", "[штамп]"),
+        ("stamp", "<stamp>"),
+        ("handwriting", "[handwritten: 25]"),
+    ]
+    assert all(m.type == "reference_marker" and m.text == text[m.start : m.end] for m in found)
     assert found[0].expects == ("signature", "handwriting")
     region = found[0].to_region(Box(10, 20, 30, 40))
     assert region.type == "reference_marker" and region.detail["start"] == found[0].start
@@ -592,31 +710,53 @@ def test_no_markers_in_plain_text() -> None:
 
 # --- with tesseract ------------------------------------------------------------------------------
 
-EHRI = Path(__file__).resolve().parent.parent.parent / "shared" / "realdata" / "ehri-typewritten-diplomatic" / "english"
-needs_tesseract = pytest.mark.skipif(__import__("shutil").which("tesseract") is None,
-                                     reason="tesseract is not installed")
+EHRI = (
+    Path(__file__).resolve().parent.parent.parent
+    / "shared"
+    / "realdata"
+    / "ehri-typewritten-diplomatic"
+    / "english"
+)
+needs_tesseract = pytest.mark.skipif(
+    __import__("shutil").which("tesseract") is None, reason="tesseract is not installed"
+)
 
 
-def _tesseract_words(ocr_image: np.ndarray, tmp_path: Path, *, languages: str = "rus") -> list[Word]:
+def _tesseract_words(
+    ocr_image: np.ndarray, tmp_path: Path, *, languages: str = "rus"
+) -> list[Word]:
     from ocr.tesseract import read_words, run_ocr
 
     path = tmp_path / "page.png"
     cv2.imwrite(str(path), ocr_image)
-    out = run_ocr(path, tmp_path / "page", languages=languages, psm=3, oem=1, dpi=300, timeout=300,
-                  formats=["tsv"])
+    out = run_ocr(
+        path,
+        tmp_path / "page",
+        languages=languages,
+        psm=3,
+        oem=1,
+        dpi=300,
+        timeout=300,
+        formats=["tsv"],
+    )
     return read_words(out.tsv)
 
 
 @pytest.mark.integration
 @needs_tesseract
 @pytest.mark.parametrize("gray", [False, True])
-def test_detect_page_with_tesseract_words(page_a: SyntheticPage, clean_page: SyntheticPage, gray: bool,
-                                          tmp_path: Path) -> None:
+def test_detect_page_with_tesseract_words(
+    page_a: SyntheticPage, clean_page: SyntheticPage, gray: bool, tmp_path: Path
+) -> None:
     from ocr.detect import detect_page
 
     pre = _prepare(page_a.gray() if gray else page_a.image)
-    found = detect_page(pre.view_image, pre.ocr_image, pre.colour_ink_mask,
-                        _tesseract_words(pre.ocr_image, tmp_path))
+    found = detect_page(
+        pre.view_image,
+        pre.ocr_image,
+        pre.colour_ink_mask,
+        _tesseract_words(pre.ocr_image, tmp_path),
+    )
     for truth in page_a.truth:
         kinds = ["stamp"] if truth.type == "stamp" else ["signature", "handwriting"]
         assert _best(truth, found, kinds) >= 0.5, truth
@@ -639,7 +779,9 @@ def test_read_stamp_text(page_a: SyntheticPage) -> None:
 @pytest.mark.integration
 @needs_tesseract
 @pytest.mark.skipif(not EHRI.is_dir(), reason="EHRI real data not present")
-@pytest.mark.parametrize("stem", sorted(p.stem for p in EHRI.glob("*.jpg")) if EHRI.is_dir() else [])
+@pytest.mark.parametrize(
+    "stem", sorted(p.stem for p in EHRI.glob("*.jpg")) if EHRI.is_dir() else []
+)
 def test_ehri_non_typed_ink_is_flagged(stem: str) -> None:
     """Real pages: ink outside the ALTO typed lines is mostly flagged, typed lines hardly ever
     (loose bounds; bench/bench_detect.py prints the figures)."""
@@ -655,6 +797,7 @@ def test_ehri_non_typed_ink_is_flagged(stem: str) -> None:
 
 
 # --- generator pages: numbers written into stamps, worn frames -----------------------------------
+
 
 def _generated(index: int, seed: int = 7):
     """Page ``index`` (1-based) of an `ocr synth` set: (image as the pipeline reads it, regions)."""
@@ -678,15 +821,28 @@ def test_bilevel_worn_stamps_and_written_in_numbers(index: int, tmp_path: Path) 
     plan, image, regions = _generated(index)
     assert plan.variant == "bilevel" and plan.marked
     pre = _prepare(image)
-    found = detect_page(pre.view_image, pre.ocr_image, pre.colour_ink_mask,
-                        _tesseract_words(pre.ocr_image, tmp_path))
+    found = detect_page(
+        pre.view_image,
+        pre.ocr_image,
+        pre.colour_ink_mask,
+        _tesseract_words(pre.ocr_image, tmp_path),
+    )
     stamps = [r for r in regions if r.type == "stamp"]
     assert stamps
     for truth in stamps:
         assert max(iou(truth.box, r.box) for r in found if r.type == "stamp") >= 0.5, truth
-    written = [r for r in regions if r.type == "handwriting" and any(
-        s.box.left <= r.box.left and r.box.right <= s.box.right and s.box.top <= r.box.top
-        and r.box.bottom <= s.box.bottom for s in stamps)]
+    written = [
+        r
+        for r in regions
+        if r.type == "handwriting"
+        and any(
+            s.box.left <= r.box.left
+            and r.box.right <= s.box.right
+            and s.box.top <= r.box.top
+            and r.box.bottom <= s.box.bottom
+            for s in stamps
+        )
+    ]
     if index == 58:
         assert written
     for truth in written:

@@ -20,12 +20,17 @@ SCALE = 2.0  # an A4 page at 600 dpi
 
 
 def _big(box: Box) -> Box:
-    return Box(round(box.left * SCALE), round(box.top * SCALE), round(box.width * SCALE),
-               round(box.height * SCALE))
+    return Box(
+        round(box.left * SCALE),
+        round(box.top * SCALE),
+        round(box.width * SCALE),
+        round(box.height * SCALE),
+    )
 
 
 def test_a_high_resolution_scan_is_detected_shrunk_and_answered_in_its_pixels(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     page = synthetic_page(1)
     rows, cols = page.image.shape[:2]
     view = cv2.resize(page.image, (round(cols * SCALE), round(rows * SCALE)))
@@ -42,8 +47,16 @@ def test_a_high_resolution_scan_is_detected_shrunk_and_answered_in_its_pixels(
 
     monkeypatch.setattr(regions_stage, "detect_page", spy)
     found = regions_stage.detect_regions_in_frame(
-        view, ocr_img, words, dpi=round(300 * SCALE), languages="rus", min_word_conf=60.0,
-        detectors=ALL_DETECTORS, read_stamps=False, timeout=60.0)
+        view,
+        ocr_img,
+        words,
+        dpi=round(300 * SCALE),
+        languages="rus",
+        min_word_conf=60.0,
+        detectors=ALL_DETECTORS,
+        read_stamps=False,
+        timeout=60.0,
+    )
     assert seen and abs(seen[0][0] - rows) <= 1 and abs(seen[0][1] - cols) <= 1
     stamps = [r for r in found if r.type == "stamp"]
     truths = [_big(t.box) for t in page.truth if t.type == "stamp"]

@@ -12,8 +12,10 @@ from ocr.tesseract import Word, words_to_text
 pytestmark = pytest.mark.unit
 
 REF = "посла тов. ИВАНОВУ В.И.\nГ. Лхенъян до 30 млрдруб. Корейские тов. Сунцовым был"
-OCR = ("посла тов. ИВАНОВА в.й.\nг. Пхеньян\nСВ.СЕКРЕТНО\nЭкз.\nм до 30 млрд. руб. Корейские "
-       "тов. Сунцо вым был")
+OCR = (
+    "посла тов. ИВАНОВА в.й.\nг. Пхеньян\nСВ.СЕКРЕТНО\nЭкз.\nм до 30 млрд. руб. Корейские "
+    "тов. Сунцо вым был"
+)
 
 
 def test_refined_spans_pair_words_splits_and_joins() -> None:
@@ -25,7 +27,10 @@ def test_refined_spans_pair_words_splits_and_joins() -> None:
     assert ("Сунцовым", "Сунцо вым", "replace") in pairs
     assert ("", "СВ.СЕКРЕТНО\nЭкз.\nм", "insert") in pairs
     for s in spans:
-        assert REF[s.ref_start:s.ref_end] == s.ref_text and OCR[s.ocr_start:s.ocr_end] == s.ocr_text
+        assert (
+            REF[s.ref_start : s.ref_end] == s.ref_text
+            and OCR[s.ocr_start : s.ocr_end] == s.ocr_text
+        )
 
 
 def _words(line: str, confs: list[float]) -> list[Word]:
@@ -57,8 +62,13 @@ def test_disagreements_carry_their_span_and_triage() -> None:
 
     ocr = words_to_text(_words("советник Посольства Петров и хонсульским", [95, 96, 97, 90, 95]))
     ref = "советник Посольства Метров и консульским"
-    flags = disagreement_flags(ocr, diff_spans(ref, ocr.text), page_number=1, reference=ref,
-                               evidence=PageEvidence(vocabulary("rus")))
+    flags = disagreement_flags(
+        ocr,
+        diff_spans(ref, ocr.text),
+        page_number=1,
+        reference=ref,
+        evidence=PageEvidence(vocabulary("rus")),
+    )
     by_ref = {f.ref_text: f for f in flags}
     assert by_ref["Метров"].ocr_text == "Петров" and by_ref["Метров"].box.left > 300
     assert by_ref["Метров"].span is not None and by_ref["Метров"].triage is not None
@@ -73,8 +83,10 @@ def test_case_typography_and_glued_words() -> None:
 
     words = vocabulary("rus")
     assert classify("Работы", "работы", 97, vocabulary=words).reference_error is False
-    assert classify("movement's", "movement’s", 97, vocabulary=vocabulary("eng")
-                    ).reference_error is False
+    assert (
+        classify("movement's", "movement’s", 97, vocabulary=vocabulary("eng")).reference_error
+        is False
+    )
     glued = classify("млрд. руб", "млрдруб", 95, vocabulary=words)
     assert glued.reference_error and glued.evidence.ocr_word and not glued.evidence.ref_word
     assert not glued.evidence.case_only  # a lost blank is not a case slip
@@ -92,8 +104,10 @@ def test_lines_the_reference_lacks_are_placed_line_by_line() -> None:
     text = "LEGATION OF THE\nUNITED STATES\n"
     span = DiffSpan(5, 5, 0, len(text) - 1, "", text[:-1], "insert")
     pieces = line_pieces(span)
-    assert [(p.ocr_text, text[p.ocr_start:p.ocr_end]) for p in pieces] == [
-        ("LEGATION OF THE", "LEGATION OF THE"), ("UNITED STATES", "UNITED STATES")]
+    assert [(p.ocr_text, text[p.ocr_start : p.ocr_end]) for p in pieces] == [
+        ("LEGATION OF THE", "LEGATION OF THE"),
+        ("UNITED STATES", "UNITED STATES"),
+    ]
     assert all(p.ref_start == 5 for p in pieces)
 
 
@@ -104,9 +118,15 @@ def test_reference_markers_are_located_at_the_disagreement() -> None:
 
     ocr = words_to_text(_words("Я поблагодарил Фишера за информацию", [95, 96, 97, 95, 96]))
     ref = "Я поблагодарил [неразборчиво] за информацию"
-    found = disagreement_flags(ocr, diff_spans(ref, ocr.text), page_number=1, reference=ref,
-                               evidence=PageEvidence(vocabulary("rus")))
+    found = disagreement_flags(
+        ocr,
+        diff_spans(ref, ocr.text),
+        page_number=1,
+        reference=ref,
+        evidence=PageEvidence(vocabulary("rus")),
+    )
     markers = marker_flags(ref, found, page_number=1)
     assert [(m.type, m.ref_text, m.category) for m in markers] == [
-        ("reference_marker", "[неразборчиво]", "illegible")]
+        ("reference_marker", "[неразборчиво]", "illegible")
+    ]
     assert markers[0].box == next(f.box for f in found if "неразборчиво" in f.ref_text)

@@ -41,8 +41,9 @@ def flow_run(prefect_server: str, tmp_path_factory: pytest.TempPathFactory):
     shutil.copy(INVALID / "encrypted.pdf", scans / "locked.pdf")
     shutil.copy(INVALID / "blank.png", scans / "blank.png")
     settings = load_settings(None, output_dir=root / "out", workers=2, dpi=150)
-    summary = run_flow([str(scans)], ground_truth=str(gt), settings=settings,
-                       review_url="http://127.0.0.1:8000")
+    summary = run_flow(
+        [str(scans)], ground_truth=str(gt), settings=settings, review_url="http://127.0.0.1:8000"
+    )
     return summary, settings, scans, gt
 
 
@@ -54,8 +55,9 @@ def _client():
 
 def _flow_run(summary: dict, settings) -> object:
     db = sqlite3.connect(settings.output_dir / "ocr.db")
-    (flow_run_id,) = db.execute("select flow_run_id from runs where id=?",
-                                (summary["run_id"],)).fetchone()
+    (flow_run_id,) = db.execute(
+        "select flow_run_id from runs where id=?", (summary["run_id"],)
+    ).fetchone()
     with _client() as client:
         return client.read_flow_run(flow_run_id)
 
@@ -93,10 +95,20 @@ def test_run_state_names_tasks_and_artifacts(flow_run) -> None:
         assert {"ocr page 1 of memo-1", "ocr page 1 of memo-2", "score and flag memo-1"} <= names
         assert not any(n.startswith("preprocess") for n in names)  # one task per page, not two
         assert any("doc:memo-1" in t.tags and "stage:ocr" in t.tags for t in runs)
-        arts = {a.key: a for a in client.read_artifacts(artifact_filter=ArtifactFilter(
-            flow_run_id=ArtifactFilterFlowRunId(any_=[fr.id])))}
-    assert {"ocr-batch-summary", "ocr-batch-documents", "ocr-failed-pages", "ocr-batch-progress",
-            "ocr-quality-trend", "ocr-review-queue"} <= set(arts)
+        arts = {
+            a.key: a
+            for a in client.read_artifacts(
+                artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[fr.id]))
+            )
+        }
+    assert {
+        "ocr-batch-summary",
+        "ocr-batch-documents",
+        "ocr-failed-pages",
+        "ocr-batch-progress",
+        "ocr-quality-trend",
+        "ocr-review-queue",
+    } <= set(arts)
     assert "memo-1" in arts["ocr-batch-summary"].data and "CER" in arts["ocr-batch-summary"].data
     assert "EncryptedPdfError" in str(arts["ocr-failed-pages"].data)
     assert float(arts["ocr-batch-progress"].data) == 100.0
@@ -137,16 +149,22 @@ def test_tasks_are_named_and_tagged_reports_linked_and_cer_logged(flow_run) -> N
     fr = _flow_run(summary, settings)
     with _client() as client:
         runs = _task_runs(client, fr)
-        arts = {a.key: a for a in client.read_artifacts(artifact_filter=ArtifactFilter(
-            flow_run_id=ArtifactFilterFlowRunId(any_=[fr.id])))}
-        messages = _all_log_messages(client, LogFilter(flow_run_id=LogFilterFlowRunId(
-            any_=[fr.id])), until=lambda ms: any(m.startswith("memo-2: ") for m in ms))
+        arts = {
+            a.key: a
+            for a in client.read_artifacts(
+                artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[fr.id]))
+            )
+        }
+        messages = _all_log_messages(
+            client,
+            LogFilter(flow_run_id=LogFilterFlowRunId(any_=[fr.id])),
+            until=lambda ms: any(m.startswith("memo-2: ") for m in ms),
+        )
     names = {t.name for t in runs}
     assert not [n for n in names if re.fullmatch(r"[a-z ]+-[0-9a-f]{3}", n)], names
     assert f"plan {scans.name}" in names
     finish = [t for t in runs if t.name.startswith("score and flag")]
-    assert finish and all(f"doc:{t.name.removeprefix('score and flag ')}" in t.tags
-                          for t in finish)
+    assert finish and all(f"doc:{t.name.removeprefix('score and flag ')}" in t.tags for t in finish)
     summary_md = arts["ocr-batch-summary"].data
     assert "[report.html](http://127.0.0.1:8000/reports/memo-1/report.html)" in summary_md
     assert "`report.json`" not in summary_md
@@ -166,8 +184,13 @@ def _graph(summary: dict, settings) -> tuple[dict[str, set[str]], list[tuple[str
     with _client() as client:
         runs = _task_runs(client, fr)
     by_id = {t.id: t for t in runs}
-    edges = [(by_id[i.id], t) for t in runs for inputs in t.task_inputs.values() for i in inputs
-             if getattr(i, "input_type", None) == "task_run"]
+    edges = [
+        (by_id[i.id], t)
+        for t in runs
+        for inputs in t.task_inputs.values()
+        for i in inputs
+        if getattr(i, "input_type", None) == "task_run"
+    ]
     upstream: dict[str, set[str]] = {t.name: set() for t in runs}
     for up, t in edges:
         upstream[t.name].add(up.name)
@@ -193,19 +216,23 @@ def test_rerun_is_served_from_cache_without_tesseract(flow_run, monkeypatch) -> 
     summary, settings, scans, gt = flow_run
     calls: list[Path] = []
     real = readings.run_ocr
-    monkeypatch.setattr(readings, "run_ocr", lambda img, *a, **k: calls.append(img) or real(img, *a, **k))
+    monkeypatch.setattr(
+        readings, "run_ocr", lambda img, *a, **k: calls.append(img) or real(img, *a, **k)
+    )
     start = time.perf_counter()
     again = run_flow([str(scans)], ground_truth=str(gt), settings=settings)
     elapsed = time.perf_counter() - start
     assert calls == [] and again["cached_pages"] == 2
     # Documents finish in the order their pages do (as with the process pool), so by name:
-    assert ({d["document"]: d["cer"] for d in again["documents"]}
-            == {d["document"]: d["cer"] for d in summary["documents"]})
+    assert {d["document"]: d["cer"] for d in again["documents"]} == {
+        d["document"]: d["cer"] for d in summary["documents"]
+    }
     print(f"fully cached rerun: {elapsed:.1f} s")
 
 
 def test_deterministic_errors_fail_alone_and_transient_ones_are_retried(
-        prefect_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    prefect_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import ocr.readings as readings
     from flows.batch import run_flow
     from ocr import exceptions as ex
@@ -228,9 +255,14 @@ def test_deterministic_errors_fail_alone_and_transient_ones_are_retried(
     settings = load_settings(None, output_dir=tmp_path / "out", workers=2, dpi=150)
     summary = run_flow([str(scans)], ground_truth=str(gt), settings=settings)
     assert calls == {"memo-1": 1, "memo-2": 2, "memo-3": 1}  # no retry of a deterministic error
-    assert [(f["document"], f["kind"]) for f in summary["failures"]] == [("memo-1", "OcrEngineError")]
+    assert [(f["document"], f["kind"]) for f in summary["failures"]] == [
+        ("memo-1", "OcrEngineError")
+    ]
     assert {d["document"]: d["cer"] is not None for d in summary["documents"]} == {
-        "memo-1": False, "memo-2": True, "memo-3": True}
+        "memo-1": False,
+        "memo-2": True,
+        "memo-3": True,
+    }
 
 
 def test_deployment_has_upcoming_scheduled_runs(prefect_server: str, tmp_path: Path) -> None:
@@ -241,9 +273,15 @@ def test_deployment_has_upcoming_scheduled_runs(prefect_server: str, tmp_path: P
     scans, gt = _inbox(tmp_path, n=1)
     config = tmp_path / "ocr.toml"
     config.write_text("[ocr]\nlanguages = 'rus'\n", encoding="utf-8")
-    deployment = inbox_deployment(scans, ground_truth=gt, config=config,
-                                  output_dir=tmp_path / "out", cron="0 2 * * *",
-                                  timezone="UTC", name="nightly-test")
+    deployment = inbox_deployment(
+        scans,
+        ground_truth=gt,
+        config=config,
+        output_dir=tmp_path / "out",
+        cron="0 2 * * *",
+        timezone="UTC",
+        name="nightly-test",
+    )
     deployment_id = deployment.apply()
     deadline = time.monotonic() + 120
     with _client() as client:
@@ -254,8 +292,9 @@ def test_deployment_has_upcoming_scheduled_runs(prefect_server: str, tmp_path: P
         assert dep.parameters["config"] == str(config.resolve())
         assert dep.parameters["settings"] == {"output_dir": str((tmp_path / "out").resolve())}
         while time.monotonic() < deadline:
-            runs = client.read_flow_runs(deployment_filter=DeploymentFilter(
-                id=DeploymentFilterId(any_=[deployment_id])))
+            runs = client.read_flow_runs(
+                deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id]))
+            )
             if any(r.state.is_scheduled() for r in runs):
                 break
             time.sleep(2)
@@ -290,26 +329,46 @@ def test_the_inbox_timezone_defaults_to_this_machines() -> None:
 
 
 def _flow_cmd(scans: Path, gt: Path, out: Path) -> list[str]:
-    return [str(Path(sys.executable).parent / "ocr"), "flow", str(scans), "--gt", str(gt),
-            "--out", str(out), "--dpi", "150", "--workers", "2", "--only-new"]
+    return [
+        str(Path(sys.executable).parent / "ocr"),
+        "flow",
+        str(scans),
+        "--gt",
+        str(gt),
+        "--out",
+        str(out),
+        "--dpi",
+        "150",
+        "--workers",
+        "2",
+        "--only-new",
+    ]
 
 
 def _db_counts(out: Path) -> tuple[int, int, int]:
     db = sqlite3.connect(out / "ocr.db")
-    pages = db.execute("select count(*), count(distinct d.source_sha256 || ':' || p.page_number) "
-                       "from pages p join documents d on d.id = p.document_id").fetchone()
+    pages = db.execute(
+        "select count(*), count(distinct d.source_sha256 || ':' || p.page_number) "
+        "from pages p join documents d on d.id = p.document_id"
+    ).fetchone()
     (done,) = db.execute("select count(*) from scan_claims where status='done'").fetchone()
     return pages[0], pages[1], done
 
 
 def test_sigkill_mid_run_then_resume_processes_every_page_exactly_once(
-        prefect_server: str, tmp_path: Path) -> None:
+    prefect_server: str, tmp_path: Path
+) -> None:
     scans, gt = _inbox(tmp_path, n=6)
     out = tmp_path / "out"
     env = {**os.environ, "PREFECT_API_URL": prefect_server}
-    proc = subprocess.Popen(_flow_cmd(scans, gt, out), env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        _flow_cmd(scans, gt, out),
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         try:
@@ -322,8 +381,9 @@ def test_sigkill_mid_run_then_resume_processes_every_page_exactly_once(
     proc.wait()
     before = _db_counts(out)
     assert 1 <= before[2] < 6, f"the kill should land mid-run, got {before}"
-    done = subprocess.run(_flow_cmd(scans, gt, out), env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=600)
+    done = subprocess.run(
+        _flow_cmd(scans, gt, out), env=env, cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     rows, distinct, claims = _db_counts(out)
     assert (rows, distinct, claims) == (6, 6, 6)
@@ -331,8 +391,10 @@ def test_sigkill_mid_run_then_resume_processes_every_page_exactly_once(
     db = sqlite3.connect(out / "ocr.db")
     statuses = [s for (s,) in db.execute("select status from runs order by started_at")]
     assert statuses == ["crashed", "completed"]
-    print(f"kill-and-resume: {before[2]} of 6 scans done before SIGKILL; after resume "
-          f"{rows} page rows for 6 pages")
+    print(
+        f"kill-and-resume: {before[2]} of 6 scans done before SIGKILL; after resume "
+        f"{rows} page rows for 6 pages"
+    )
 
 
 def test_two_runs_at_once_do_not_duplicate(prefect_server: str, tmp_path: Path) -> None:
@@ -340,9 +402,17 @@ def test_two_runs_at_once_do_not_duplicate(prefect_server: str, tmp_path: Path) 
     out = tmp_path / "out"
     out.mkdir()
     env = {**os.environ, "PREFECT_API_URL": prefect_server}
-    procs = [subprocess.Popen(_flow_cmd(scans, gt, out), env=env, cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            _flow_cmd(scans, gt, out),
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     results = [p.communicate(timeout=600) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [r[1][-1500:] for r in results]
     assert _db_counts(out) == (4, 4, 4)
@@ -357,10 +427,16 @@ def test_dask_local_cluster_runs_the_flow(prefect_server: str, tmp_path: Path) -
 
     scans, gt = _inbox(tmp_path, n=2)
     settings = load_settings(None, output_dir=tmp_path / "out", dpi=150)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster:
-        summary = run_flow([str(scans)], ground_truth=str(gt), task_runner="dask",
-                           dask_address=cluster.scheduler_address, settings=settings)
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        summary = run_flow(
+            [str(scans)],
+            ground_truth=str(gt),
+            task_runner="dask",
+            dask_address=cluster.scheduler_address,
+            settings=settings,
+        )
     assert summary["pages_done"] == 2 and not summary["failures"]
     assert all(d["cer"] < 0.03 for d in summary["documents"])
     upstream, crossed = _graph(summary, settings)
@@ -368,8 +444,9 @@ def test_dask_local_cluster_runs_the_flow(prefect_server: str, tmp_path: Path) -
     assert upstream["score and flag memo-2"] == {"ocr page 1 of memo-2"}
 
 
-def test_two_scans_of_one_name_in_two_folders_through_the_flow(prefect_server: str,
-                                                               tmp_path: Path) -> None:
+def test_two_scans_of_one_name_in_two_folders_through_the_flow(
+    prefect_server: str, tmp_path: Path
+) -> None:
     from flows.batch import run_flow
     from ocr.settings import load_settings
 
@@ -388,7 +465,8 @@ def test_two_scans_of_one_name_in_two_folders_through_the_flow(prefect_server: s
 
 
 def test_inbox_runs_that_find_nothing_new_keep_every_report_in_the_index(
-        prefect_server: str, tmp_path: Path) -> None:
+    prefect_server: str, tmp_path: Path
+) -> None:
     from flows.batch import run_flow
     from ocr.settings import load_settings
 

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.unit
 
 # Real data (origin and licence: /work/shared/realdata/README.md): Komi "Выль туйӧд" 1939 line
 # transcriptions, some typed with Latin "ö" and "III" where Cyrillic is meant.
-KOMI = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "komi-vyl-tujod-1939" / "1939_09"
+KOMI = (
+    Path(__file__).resolve().parents[2] / "shared" / "realdata" / "komi-vyl-tujod-1939" / "1939_09"
+)
 
 
 def archival_cer(reference: str, ocr: str, profile: Profile = ARCHIVAL) -> float:
@@ -107,15 +109,18 @@ def test_profiles_also_under_ocr_table_and_without_base() -> None:
     assert load_profiles({}) == {"strict": STRICT, "archival": ARCHIVAL}
 
 
-@pytest.mark.parametrize(("tables", "message"), [
-    ({"a": {"base": "b"}, "b": {"base": "a"}}, "cycle"),
-    ({"a": {"base": "nope"}}, "not defined"),
-    ({"a": {"casefld": True}}, "unknown key"),
-    ({"a": {"casefold": "yes"}}, "true or false"),
-    ({"a": {"replace": {"ѣ": 1}}}, "replace"),
-    ({"a": {"replace": {"": "x"}}}, "replace"),
-    ({"archival": {"casefold": True}}, "built in"),
-])
+@pytest.mark.parametrize(
+    ("tables", "message"),
+    [
+        ({"a": {"base": "b"}, "b": {"base": "a"}}, "cycle"),
+        ({"a": {"base": "nope"}}, "not defined"),
+        ({"a": {"casefld": True}}, "unknown key"),
+        ({"a": {"casefold": "yes"}}, "true or false"),
+        ({"a": {"replace": {"ѣ": 1}}}, "replace"),
+        ({"a": {"replace": {"": "x"}}}, "replace"),
+        ({"archival": {"casefold": True}}, "built in"),
+    ],
+)
 def test_bad_profiles_are_config_errors(tables: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_profiles({"scoring": {"profiles": tables}})

@@ -76,9 +76,11 @@ def test_real_ehri_alto_matches_its_line_text() -> None:
 
 
 def test_page_2019_from_our_own_writer(tmp_path: Path) -> None:
-    words = [Word(1, 1, 1, 1, Box(10, 10, 50, 20), 95.0, "На"),
-             Word(1, 1, 1, 2, Box(70, 10, 80, 20), 91.0, "беседе"),
-             Word(2, 1, 1, 1, Box(10, 50, 90, 20), 90.0, "Петров")]
+    words = [
+        Word(1, 1, 1, 1, Box(10, 10, 50, 20), 95.0, "На"),
+        Word(1, 1, 1, 2, Box(70, 10, 80, 20), 91.0, "беседе"),
+        Word(2, 1, 1, 1, Box(10, 50, 90, 20), 90.0, "Петров"),
+    ]
     path = tmp_path / "p001.page.xml"
     path.write_bytes(build_page_xml(words, image_filename="p.jpg", rows=100, cols=200))
     source = read_source(path)
@@ -120,16 +122,27 @@ def test_bad_inputs_are_typed_errors(tmp_path: Path) -> None:
 
 
 def test_xml_entities_are_not_expanded(tmp_path: Path) -> None:
-    evil = ('<?xml version="1.0"?><!DOCTYPE alto [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-            '<alto xmlns="http://www.loc.gov/standards/alto/ns-v4#"><TextLine>'
-            '<String CONTENT="&x;"/></TextLine></alto>')
+    evil = (
+        '<?xml version="1.0"?><!DOCTYPE alto [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        '<alto xmlns="http://www.loc.gov/standards/alto/ns-v4#"><TextLine>'
+        '<String CONTENT="&x;"/></TextLine></alto>'
+    )
     assert "root:" not in read_text_any(write(tmp_path / "evil.xml", evil))
 
 
-@pytest.mark.parametrize(("name", "stem"), [
-    ("p1.gt.txt", "p1"), ("p1.alto.xml", "p1"), ("p1.page.xml", "p1"), ("p1.hocr", "p1"),
-    ("p1.txt", "p1"), ("P1.GT.TXT", "P1"), ("report.2.xml", "report.2"), ("a.b.c", "a.b"),
-])
+@pytest.mark.parametrize(
+    ("name", "stem"),
+    [
+        ("p1.gt.txt", "p1"),
+        ("p1.alto.xml", "p1"),
+        ("p1.page.xml", "p1"),
+        ("p1.hocr", "p1"),
+        ("p1.txt", "p1"),
+        ("P1.GT.TXT", "P1"),
+        ("report.2.xml", "report.2"),
+        ("a.b.c", "a.b"),
+    ],
+)
 def test_page_stem(name: str, stem: str) -> None:
     assert page_stem(Path(name)) == stem
 
@@ -143,8 +156,10 @@ def test_pair_files_by_stem(tmp_path: Path) -> None:
     for name in ("a.alto.xml", "b.hocr", "d.txt", ".hidden.txt"):
         write(ocr / name, "x")
     pairs, unmatched = pair_files(gt, ocr)
-    assert [(n, r.name, o.name) for n, r, o in pairs] == [("a", "a.gt.txt", "a.alto.xml"),
-                                                          ("b", "b.gt.txt", "b.hocr")]
+    assert [(n, r.name, o.name) for n, r, o in pairs] == [
+        ("a", "a.gt.txt", "a.alto.xml"),
+        ("b", "b.gt.txt", "b.hocr"),
+    ]
     assert [p.name for p in unmatched] == ["c.gt.txt", "d.txt"]
     with pytest.raises(InputFileError, match="two files or two folders"):
         pair_files(gt, ocr / "b.hocr")

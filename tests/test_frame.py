@@ -22,7 +22,7 @@ def _typed(rows: int, cols: int, *, paper: int = 235, seed: int = 0) -> np.ndarr
     for top in range(rows // 8, rows - rows // 8, 40):
         for left in range(cols // 8, cols - cols // 8, 18):
             if rng.random() < 0.8:
-                sheet[top:top + 22, left:left + 11] = 40
+                sheet[top : top + 22, left : left + 11] = 40
     sheet = sheet + rng.normal(0, 3, sheet.shape)
     return np.clip(sheet, 0, 255).astype(np.uint8)
 
@@ -47,8 +47,9 @@ def test_a_facing_page_beyond_the_gutter_is_cut_off() -> None:
     page = _typed(1400, 1000, seed=1)
     facing = (_typed(1400, 1000, seed=2)[:, -180:] * 0.85).astype(np.uint8)
     x = np.linspace(-1, 1, 30)
-    gutter = np.tile((235 * (1 - 0.6 * (0.5 + 0.5 * np.cos(np.pi * x)))).astype(np.uint8),
-                     (1400, 1))
+    gutter = np.tile(
+        (235 * (1 - 0.6 * (0.5 + 0.5 * np.cos(np.pi * x)))).astype(np.uint8), (1400, 1)
+    )
     scan = np.hstack([facing, gutter, page])
     frame = find_page_frame(scan)
     assert [e.side for e in frame.edges] == ["left"]
@@ -65,10 +66,13 @@ def test_a_ruled_line_and_a_two_page_spread_are_kept() -> None:
     assert spread.box.left == 0 and spread.box.width == 1840  # the centre is the fold: no cut
 
 
-@pytest.mark.parametrize(("name", "side"), [
-    ("12148-btv1b53097347b__27_02656_default", "left"),  # the book's gutter at the left
-    ("12148-btv1b52502601r__11_da54b_default", "right"),  # a binder on a grey board
-])
+@pytest.mark.parametrize(
+    ("name", "side"),
+    [
+        ("12148-btv1b53097347b__27_02656_default", "left"),  # the book's gutter at the left
+        ("12148-btv1b52502601r__11_da54b_default", "right"),  # a binder on a grey board
+    ],
+)
 def test_real_pages_lose_what_is_not_their_paper(name: str, side: str) -> None:
     from ocr.synth.alto import read_alto_lines
 

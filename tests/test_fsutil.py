@@ -30,7 +30,9 @@ def test_stale_temps_of_dead_processes_are_removed(tmp_path: Path) -> None:
     (tmp_path / "p001.tsv").write_text("final")
     assert remove_stale_temps(tmp_path) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        f".p002.tsv.{os.getpid()}.efgh.tmp", "p001.tsv"]
+        f".p002.tsv.{os.getpid()}.efgh.tmp",
+        "p001.tsv",
+    ]
 
 
 def test_temps_carry_their_host_and_another_machine_s_are_left_alone(tmp_path: Path) -> None:
@@ -46,9 +48,13 @@ def test_temps_carry_their_host_and_another_machine_s_are_left_alone(tmp_path: P
     (tmp_path / f".tess-p002.{proc.pid}@other_host-xyz").mkdir()
     assert remove_stale_temps(tmp_path) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        f".p002.tsv.{proc.pid}@other_host.efgh.tmp", f".tess-p002.{proc.pid}@other_host-xyz"]
+        f".p002.tsv.{proc.pid}@other_host.efgh.tmp",
+        f".tess-p002.{proc.pid}@other_host-xyz",
+    ]
     written = atomic_write_text(tmp_path / "report.json", "{}")
     assert written.read_text() == "{}" and remove_stale_temps(tmp_path) == 0
+
+
 @pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
 def test_written_files_respect_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
     """Not mkstemp's 0600 (issue 20): a report is as readable as any file the user makes."""

@@ -18,14 +18,15 @@ pytestmark = pytest.mark.unit
 
 def _page_with_square(rows: int, cols: int, square: Box) -> np.ndarray:
     page = np.full((rows, cols), 255, np.uint8)
-    page[square.top:square.bottom, square.left:square.right] = 0
+    page[square.top : square.bottom, square.left : square.right] = 0
     return page
 
 
 def _ink_box(image: np.ndarray) -> Box:
     ys, xs = np.nonzero(image < 128)
-    return Box(int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1),
-               int(ys.max() - ys.min() + 1))
+    return Box(
+        int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)
+    )
 
 
 @pytest.mark.parametrize("rotation", [0.0, 1.7, -3.2])
@@ -67,10 +68,12 @@ def test_boxes_are_clipped_to_the_page() -> None:
 
 GEOMETRY = PageGeometry.identity(2000, 1500).cropped(Box(100, 40, 1200, 1800))
 
-TSV = ("level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight"
-       "\tconf\ttext\n"
-       "1\t1\t0\t0\t0\t0\t0\t0\t1200\t1800\t-1\t\n"
-       "5\t1\t1\t1\t1\t1\t10\t20\t30\t40\t95.5\tmot\n")
+TSV = (
+    "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight"
+    "\tconf\ttext\n"
+    "1\t1\t0\t0\t0\t0\t0\t0\t1200\t1800\t-1\t\n"
+    "5\t1\t1\t1\t1\t1\t10\t20\t30\t40\t95.5\tmot\n"
+)
 
 
 def test_tsv_boxes_move_and_the_page_row_becomes_the_whole_page() -> None:
@@ -80,10 +83,12 @@ def test_tsv_boxes_move_and_the_page_row_becomes_the_whole_page() -> None:
 
 
 def test_hocr_boxes_baselines_and_image_move() -> None:
-    hocr = ("<div class='ocr_page' title='image \"p001.ocr.png\"; bbox 0 0 1200 1800; ppageno 0'>"
-            "<span class='ocr_line' title=\"bbox 10 20 310 60; baseline 0.01 -5; x_size 30\">"
-            "<span class='ocrx_word' title='bbox 10 20 40 60; x_wconf 95'>mot</span>"
-            "</span></div>")
+    hocr = (
+        "<div class='ocr_page' title='image \"p001.ocr.png\"; bbox 0 0 1200 1800; ppageno 0'>"
+        "<span class='ocr_line' title=\"bbox 10 20 310 60; baseline 0.01 -5; x_size 30\">"
+        "<span class='ocrx_word' title='bbox 10 20 40 60; x_wconf 95'>mot</span>"
+        "</span></div>"
+    )
     out = reframe_hocr(hocr, GEOMETRY, image_name="p001.view.jpg")
     assert 'image "p001.view.jpg"; bbox 0 0 1500 2000; ppageno 0' in out
     assert "bbox 110 60 410 100; baseline 0.010 -5; x_size 30" in out
@@ -91,15 +96,17 @@ def test_hocr_boxes_baselines_and_image_move() -> None:
 
 
 def test_alto_positions_move_and_the_page_is_the_whole_scan() -> None:
-    alto = (b'<?xml version="1.0" encoding="UTF-8"?>'
-            b'<alto xmlns="http://www.loc.gov/standards/alto/ns-v3#">'
-            b'<Description><sourceImageInformation><fileName>p001.ocr.png</fileName>'
-            b'</sourceImageInformation></Description><Layout><Page WIDTH="1200" HEIGHT="1800">'
-            b'<PrintSpace HPOS="0" VPOS="0" WIDTH="1200" HEIGHT="1800">'
-            b'<TextBlock HPOS="10" VPOS="20" '
-            b'WIDTH="30" HEIGHT="40"><TextLine HPOS="10" VPOS="20" WIDTH="30" HEIGHT="40">'
-            b'<String HPOS="10" VPOS="20" WIDTH="30" HEIGHT="40" CONTENT="mot"/><SP WIDTH="5" '
-            b'VPOS="20" HPOS="40"/></TextLine></TextBlock></PrintSpace></Page></Layout></alto>')
+    alto = (
+        b'<?xml version="1.0" encoding="UTF-8"?>'
+        b'<alto xmlns="http://www.loc.gov/standards/alto/ns-v3#">'
+        b"<Description><sourceImageInformation><fileName>p001.ocr.png</fileName>"
+        b'</sourceImageInformation></Description><Layout><Page WIDTH="1200" HEIGHT="1800">'
+        b'<PrintSpace HPOS="0" VPOS="0" WIDTH="1200" HEIGHT="1800">'
+        b'<TextBlock HPOS="10" VPOS="20" '
+        b'WIDTH="30" HEIGHT="40"><TextLine HPOS="10" VPOS="20" WIDTH="30" HEIGHT="40">'
+        b'<String HPOS="10" VPOS="20" WIDTH="30" HEIGHT="40" CONTENT="mot"/><SP WIDTH="5" '
+        b'VPOS="20" HPOS="40"/></TextLine></TextBlock></PrintSpace></Page></Layout></alto>'
+    )
     root = etree.fromstring(reframe_alto(alto, GEOMETRY, image_name="p001.view.jpg"))
     ns = {"a": "http://www.loc.gov/standards/alto/ns-v3#"}
     assert root.find(".//a:fileName", ns).text == "p001.view.jpg"
@@ -112,8 +119,9 @@ def test_alto_positions_move_and_the_page_is_the_whole_scan() -> None:
 
 
 def test_regions_move_with_their_polygons() -> None:
-    region = Region("stamp", Box(10, 20, 30, 40), ((10, 20), (40, 20), (40, 60), (10, 60)), 0.9,
-                    "a stamp")
+    region = Region(
+        "stamp", Box(10, 20, 30, 40), ((10, 20), (40, 20), (40, 60), (10, 60)), 0.9, "a stamp"
+    )
     moved = reframe_region(region, GEOMETRY)
     assert moved.box == Box(110, 60, 30, 40) and moved.polygon[0] == (110, 60)
     assert moved.reason == "a stamp"

@@ -25,8 +25,12 @@ SHAPE = (1100, 1500)
 FADED_BROWN = (70, 100, 140)  # BGR
 
 
-def _page(text_bgr: tuple[int, int, int], *, stamp_bgr: tuple[int, int, int] | None = None,
-          opacity: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _page(
+    text_bgr: tuple[int, int, int],
+    *,
+    stamp_bgr: tuple[int, int, int] | None = None,
+    opacity: float = 1.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     text, stamp = text_alpha(SHAPE, top=80, pitch=90), stamp_alpha(SHAPE)
     page = np.ones((*SHAPE, 3), np.float32) * np.asarray(YELLOWED_PAPER, np.float32)
     page = transmit(page, text, text_bgr, opacity=opacity)
@@ -36,8 +40,9 @@ def _page(text_bgr: tuple[int, int, int], *, stamp_bgr: tuple[int, int, int] | N
 
 
 @pytest.mark.parametrize(("ink_bgr", "name"), [(VIOLET, "violet"), (BLUE, "blue")])
-def test_a_coloured_ribbon_is_measured_on_the_letters(ink_bgr: tuple[int, int, int],
-                                                       name: str) -> None:
+def test_a_coloured_ribbon_is_measured_on_the_letters(
+    ink_bgr: tuple[int, int, int], name: str
+) -> None:
     page, _, _ = _page(ink_bgr)
     measured = text_ink_colour(page)
     assert measured.name == name and measured.chromatic and measured.letters > 100

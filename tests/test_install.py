@@ -30,25 +30,49 @@ def _install_sh_packages() -> set[str]:
 
 def _base_packages() -> set[str]:
     """What debootstrap installs by default: the required and important priorities."""
-    out = subprocess.run(["dpkg-query", "-W", "-f", "${Package} ${Priority}\n"],
-                         capture_output=True, text=True, check=True).stdout
-    return {line.split()[0] for line in out.splitlines()
-            if line.split()[1:] and line.split()[1] in ("required", "important")}
+    out = subprocess.run(
+        ["dpkg-query", "-W", "-f", "${Package} ${Priority}\n"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return {
+        line.split()[0]
+        for line in out.splitlines()
+        if line.split()[1:] and line.split()[1] in ("required", "important")
+    }
 
 
 def _closure(packages: set[str]) -> set[str]:
     """The packages with everything they depend on (apt's own metadata, no recommends)."""
-    out = subprocess.run(["apt-cache", "depends", "--recurse", "--no-recommends",
-                          "--no-suggests", "--no-conflicts", "--no-breaks", "--no-replaces",
-                          "--no-enhances", *sorted(packages)],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [
+            "apt-cache",
+            "depends",
+            "--recurse",
+            "--no-recommends",
+            "--no-suggests",
+            "--no-conflicts",
+            "--no-breaks",
+            "--no-replaces",
+            "--no-enhances",
+            *sorted(packages),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     names = {line.strip() for line in out.splitlines() if line and not line[0].isspace()}
     return {n.split(":")[0] for n in names if not n.startswith("<")}
 
 
 def _owner(library: Path) -> str:
-    for path in (library, Path("/usr") / library.relative_to("/") if not
-                 str(library).startswith("/usr/") else Path(str(library).removeprefix("/usr"))):
+    for path in (
+        library,
+        Path("/usr") / library.relative_to("/")
+        if not str(library).startswith("/usr/")
+        else Path(str(library).removeprefix("/usr")),
+    ):
         done = subprocess.run(["dpkg", "-S", str(path)], capture_output=True, text=True)
         if done.returncode == 0:
             return done.stdout.split(":")[0]

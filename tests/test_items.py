@@ -19,15 +19,28 @@ def _word(line: int, n: int, left: int, text: str, conf: float = 95.0, top: int 
     return Word(1, 1, line, n, Box(left, top + 60 * line, 20 * len(text), 30), conf, text)
 
 
-WORDS = [_word(1, 1, 100, "советник"), _word(1, 2, 300, "Посольства"), _word(1, 3, 540, "Петров"),
-         _word(2, 1, 100, "хонсульским", 40.0), _word(2, 2, 360, "отделом"),
-         _word(3, 1, 100, "зав.", 30.0), _word(3, 2, 200, "Серегин", 35.0)]
+WORDS = [
+    _word(1, 1, 100, "советник"),
+    _word(1, 2, 300, "Посольства"),
+    _word(1, 3, 540, "Петров"),
+    _word(2, 1, 100, "хонсульским", 40.0),
+    _word(2, 2, 360, "отделом"),
+    _word(3, 1, 100, "зав.", 30.0),
+    _word(3, 2, 200, "Серегин", 35.0),
+]
 OCR = words_to_text(WORDS)
 
 
 def _flag(kind: str, word: Word, **fields) -> Flag:  # noqa: ANN003 - Flag's own fields
-    return Flag(type=kind, reason=f"{kind} at {word.text}", page_number=1, box=word.box,
-                severity=fields.pop("severity", 0.5), ocr_text=word.text, **fields)
+    return Flag(
+        type=kind,
+        reason=f"{kind} at {word.text}",
+        page_number=1,
+        box=word.box,
+        severity=fields.pop("severity", 0.5),
+        ocr_text=word.text,
+        **fields,
+    )
 
 
 def _disagreement(word: Word, ref: str, category: str = "possible OCR error") -> Flag:
@@ -51,9 +64,11 @@ def test_signals_about_the_same_words_are_one_item_with_all_reasons() -> None:
 
 
 def test_signals_of_one_line_merge_and_lines_stay_apart() -> None:
-    flags = [_flag("low_confidence", WORDS[5], confidence=30.0),
-             _flag("low_confidence", WORDS[6], confidence=35.0),
-             _flag("unknown_word", WORDS[3])]
+    flags = [
+        _flag("low_confidence", WORDS[5], confidence=30.0),
+        _flag("low_confidence", WORDS[6], confidence=35.0),
+        _flag("unknown_word", WORDS[3]),
+    ]
     items = review_items(flags, ocr=OCR, reference=None)
     assert sorted(len(i.all_reasons()) for i in items) == [1, 2]
     line3 = next(i for i in items if len(i.all_reasons()) == 2)
@@ -71,18 +86,39 @@ def test_where_the_reference_agrees_the_ocrs_doubts_are_settled() -> None:
 
 
 def test_a_stamp_takes_in_what_lies_inside_it_and_finds_its_text_in_the_reference() -> None:
-    stamp = Flag(type="stamp", reason="violet ink: stamp", page_number=1,
-                 box=Box(80, 140, 700, 220), severity=0.9, ocr_text="МИД СССР\nВх. № 0404",
-                 region=RegionInfo(((80, 140), (780, 140), (780, 360), (80, 360)), "violet"))
+    stamp = Flag(
+        type="stamp",
+        reason="violet ink: stamp",
+        page_number=1,
+        box=Box(80, 140, 700, 220),
+        severity=0.9,
+        ocr_text="МИД СССР\nВх. № 0404",
+        region=RegionInfo(((80, 140), (780, 140), (780, 360), (80, 360)), "violet"),
+    )
     garbage = _flag("garbage", WORDS[1])
-    inserted = Flag(type="disagreement", reason="OCR reads ink", page_number=1, box=WORDS[4].box,
-                    severity=0.5, ocr_text="отделом", category="possible OCR error",
-                    span=TextSpan(5, 5, "", "", 0, 7, "insert"))
+    inserted = Flag(
+        type="disagreement",
+        reason="OCR reads ink",
+        page_number=1,
+        box=WORDS[4].box,
+        severity=0.5,
+        ocr_text="отделом",
+        category="possible OCR error",
+        span=TextSpan(5, 5, "", "", 0, 7, "insert"),
+    )
     reference = "Дневник\nМИД СССР\nДипломатический отдел\nВх. № 0404с\nМетров"
     at = reference.index("Метров")  # typed text the reference has: its own item
-    typed = Flag(type="disagreement", reason="reads Петров", page_number=1, box=WORDS[2].box,
-                 severity=0.6, ocr_text="Петров", ref_text="Метров", category="possible OCR error",
-                 span=TextSpan(at, at + 6, "", "", 30, 36, "replace"))
+    typed = Flag(
+        type="disagreement",
+        reason="reads Петров",
+        page_number=1,
+        box=WORDS[2].box,
+        severity=0.6,
+        ocr_text="Петров",
+        ref_text="Метров",
+        category="possible OCR error",
+        span=TextSpan(at, at + 6, "", "", 30, 36, "replace"),
+    )
     items = review_items([stamp, garbage, inserted, typed], ocr=OCR, reference=reference)
     kinds = sorted(i.kind for i in items)
     assert kinds == ["ocr_error", "stamp"]
@@ -93,8 +129,15 @@ def test_a_stamp_takes_in_what_lies_inside_it_and_finds_its_text_in_the_referenc
 
 
 def test_colour_is_an_attribute_of_a_stamp_never_its_kind() -> None:
-    region = Region("stamp", Box(0, 0, 100, 100), ((0, 0), (100, 0), (100, 100), (0, 100)),
-                    0.9, "stamp: 900 px of violet ink", colour="violet", source="colour")
+    region = Region(
+        "stamp",
+        Box(0, 0, 100, 100),
+        ((0, 0), (100, 0), (100, 100), (0, 100)),
+        0.9,
+        "stamp: 900 px of violet ink",
+        colour="violet",
+        source="colour",
+    )
     flag = region.to_flag(page_number=1)
     assert flag.kind == "stamp" and flag.category == "" and flag.label == "stamp"
     assert flag.region is not None and flag.region.colour == "violet"
@@ -106,10 +149,22 @@ def test_batch_summary_counts_kinds_not_colours() -> None:
 
     from ocr.batch import item_counts
 
-    hand = Region("handwriting", Box(0, 0, 50, 50), ((0, 0), (50, 0), (50, 50), (0, 50)),
-                  0.7, "pen strokes", colour="blue")
-    stamp = Region("stamp", Box(0, 0, 90, 90), ((0, 0), (90, 0), (90, 90), (0, 90)),
-                   0.9, "a stamp", colour="violet")
+    hand = Region(
+        "handwriting",
+        Box(0, 0, 50, 50),
+        ((0, 0), (50, 0), (50, 50), (0, 50)),
+        0.7,
+        "pen strokes",
+        colour="blue",
+    )
+    stamp = Region(
+        "stamp",
+        Box(0, 0, 90, 90),
+        ((0, 0), (90, 0), (90, 90), (0, 90)),
+        0.9,
+        "a stamp",
+        colour="violet",
+    )
     doc = SimpleNamespace(flags=(hand.to_flag(page_number=1), stamp.to_flag(page_number=1)))
     assert item_counts([doc]) == {"handwriting": 1, "stamp": 1}
 
@@ -124,12 +179,22 @@ def test_letter_shapes_tell_a_misread_letter_from_a_reference_error() -> None:
     gray = np.full((400, 1800), 245, np.uint8)
     words, left, pitch = [], 20, 40
     # (what the OCR read, what the page shows): Latin look-alikes drawn for the Cyrillic letters.
-    shown = [("пк", "nk"), ("мк", "mk"), ("пм", "nm"), ("кп", "kn"), ("мп", "mn"), ("км", "km"),
-             ("пкм", "nkm"), ("хп", "xn"), ("кх", "kx"), ("Пкм", "Nkm"), ("хм", "km")]
+    shown = [
+        ("пк", "nk"),
+        ("мк", "mk"),
+        ("пм", "nm"),
+        ("кп", "kn"),
+        ("мп", "mn"),
+        ("км", "km"),
+        ("пкм", "nkm"),
+        ("хп", "xn"),
+        ("кх", "kx"),
+        ("Пкм", "Nkm"),
+        ("хм", "km"),
+    ]
     for n, (read, drawn) in enumerate(shown, start=1):
         for i, char in enumerate(drawn):
-            cv2.putText(gray, char, (left + i * pitch + 4, 100), cv2.FONT_HERSHEY_PLAIN, 3.0,
-                        20, 3)
+            cv2.putText(gray, char, (left + i * pitch + 4, 100), cv2.FONT_HERSHEY_PLAIN, 3.0, 20, 3)
         words.append(Word(1, 1, 1, n, Box(left, 62, pitch * len(read), 44), 96.0, read))
         left += pitch * (len(read) + 1)
     text = words_to_text(words)
@@ -145,9 +210,19 @@ def test_another_copy_that_reads_the_same_speaks_for_a_reference_error() -> None
     from ocr.triage import FEATURES, Evidence, Model, judge, with_copies
 
     model = Model((-1.0, *([0.0] * (len(FEATURES) - 1)), 3.0), 0.5)  # copies alone decide
-    evidence = Evidence(confidence=0.9, lexical=0.0, ocr_word=True, ref_word=True, image=1.0,
-                        has_image=True, shape=0.0, has_shape=False, case_only=False,
-                        typographic=False, one_sided=False)
+    evidence = Evidence(
+        confidence=0.9,
+        lexical=0.0,
+        ocr_word=True,
+        ref_word=True,
+        image=1.0,
+        has_image=True,
+        shape=0.0,
+        has_shape=False,
+        case_only=False,
+        typographic=False,
+        one_sided=False,
+    )
     alone = judge(evidence, model=model)
     assert not alone.reference_error
     assert with_copies(alone, 1, model=model).reference_error

@@ -16,15 +16,18 @@ pytestmark = pytest.mark.unit
 LIMIT = 180_000_000
 
 
-@pytest.mark.parametrize(("name", "error"), [
-    ("empty.png", ex.EmptyFileError),
-    ("not-a-pdf.pdf", ex.UnsupportedFormatError),
-    ("truncated.png", ex.CorruptImageError),
-    ("truncated.jpg", ex.CorruptImageError),
-    ("corrupt.pdf", ex.CorruptPdfError),
-    ("encrypted.pdf", ex.EncryptedPdfError),
-    ("bomb.png", ex.ImageTooLargeError),
-])
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("empty.png", ex.EmptyFileError),
+        ("not-a-pdf.pdf", ex.UnsupportedFormatError),
+        ("truncated.png", ex.CorruptImageError),
+        ("truncated.jpg", ex.CorruptImageError),
+        ("corrupt.pdf", ex.CorruptPdfError),
+        ("encrypted.pdf", ex.EncryptedPdfError),
+        ("bomb.png", ex.ImageTooLargeError),
+    ],
+)
 def test_bad_inputs_raise_typed_errors(name: str, error: type[ex.OcrError]) -> None:
     path = INVALID / name
     with pytest.raises(error) as info:
@@ -48,8 +51,13 @@ def test_pdf_pixel_limit_checked_before_rendering(tmp_path: Path) -> None:
 def test_multipage_tiff_and_exif_orientation(tmp_path: Path) -> None:
     a = Image.new("L", (200, 100), 255)
     b = Image.new("L", (300, 120), 128)  # (a black page is a DarkPageError, see below)
-    a.save(tmp_path / "two.tif", save_all=True, append_images=[b], dpi=(300, 300),
-           compression="tiff_lzw")
+    a.save(
+        tmp_path / "two.tif",
+        save_all=True,
+        append_images=[b],
+        dpi=(300, 300),
+        compression="tiff_lzw",
+    )
     scan = inspect_scan(tmp_path / "two.tif", dpi=200, max_pixels=LIMIT)
     assert (scan.kind, scan.page_count) == ("tiff", 2)
     assert load_page(scan, 2, dpi=200, max_pixels=LIMIT).size == (120, 300)
@@ -57,8 +65,9 @@ def test_multipage_tiff_and_exif_orientation(tmp_path: Path) -> None:
     exif = Image.Exif()
     exif[0x0112] = 6  # rotate 90° clockwise on display
     Image.new("RGB", (200, 100), (250, 250, 250)).save(tmp_path / "rot.jpg", exif=exif)
-    page = load_page(inspect_scan(tmp_path / "rot.jpg", dpi=300, max_pixels=LIMIT), 1,
-                     dpi=300, max_pixels=LIMIT)
+    page = load_page(
+        inspect_scan(tmp_path / "rot.jpg", dpi=300, max_pixels=LIMIT), 1, dpi=300, max_pixels=LIMIT
+    )
     assert page.size == (200, 100)
     assert page.image.ndim == 3 and page.image.dtype == np.uint8
 

@@ -51,7 +51,11 @@ def result(batch: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("out")
     settings = load_settings(None, output_dir=out, workers=2, dpi=150)
     messages: list[str] = []
-    return run_batch([scans], gt_dir=gt, settings=settings, progress=messages.append), settings, messages
+    return (
+        run_batch([scans], gt_dir=gt, settings=settings, progress=messages.append),
+        settings,
+        messages,
+    )
 
 
 def test_every_bad_input_is_a_typed_failure_and_the_batch_goes_on(result) -> None:
@@ -69,8 +73,10 @@ def test_references_in_other_encodings_are_decoded_with_a_warning(result) -> Non
     res, _, _ = result
     docs = {d.scan.document: d for d in res.documents}
     assert docs["good-cp1251"].reference.encoding == "cp1251"
-    assert any(w.kind == "ReferenceEncodingWarning" and "cp1251" in str(w)
-               for w in docs["good-cp1251"].warnings)
+    assert any(
+        w.kind == "ReferenceEncodingWarning" and "cp1251" in str(w)
+        for w in docs["good-cp1251"].warnings
+    )
     assert docs["good-bom"].reference.encoding.startswith("utf-8")
     for name in ("good-cp1251", "good-bom"):
         assert docs[name].score is not None and docs[name].score.cer < 0.03
@@ -82,32 +88,40 @@ def test_database_holds_runs_documents_pages_and_failures(result) -> None:
     db = sqlite3.connect(settings.output_dir / "ocr.db")
     (status,) = db.execute("select status from runs where id=?", (res.run_id,)).fetchone()
     assert status == "completed_with_failures"
-    failures = dict(db.execute("select source_path, kind from failures where run_id=?",
-                               (res.run_id,)).fetchall())
+    failures = dict(
+        db.execute(
+            "select source_path, kind from failures where run_id=?", (res.run_id,)
+        ).fetchall()
+    )
     assert {Path(k).name: v for k, v in failures.items()} == EXPECTED_FAILURES
-    pages = db.execute("select d.name, p.status, p.cer from pages p join documents d "
-                       "on p.document_id=d.id where d.run_id=? and p.status='done'",
-                       (res.run_id,)).fetchall()
+    pages = db.execute(
+        "select d.name, p.status, p.cer from pages p join documents d "
+        "on p.document_id=d.id where d.run_id=? and p.status='done'",
+        (res.run_id,),
+    ).fetchall()
     assert {p[0] for p in pages} == {"good-cp1251", "good-bom", "no-reference"}
 
 
 def test_outputs_are_complete_and_no_temp_files_remain(result) -> None:
     res, settings, _ = result
     doc = settings.output_dir / "good-bom"
-    for suffix in (".txt", ".tsv", ".hocr", ".alto.xml", ".page.xml", ".view.jpg",
-                   ".choices.json"):
+    for suffix in (".txt", ".tsv", ".hocr", ".alto.xml", ".page.xml", ".view.jpg", ".choices.json"):
         assert (doc / f"p001{suffix}").stat().st_size > 0
     # The processed page is made only when tesseract reads it (a doubtful first reading).
     (page,) = next(d for d in res.documents if d.scan.document == "good-bom").pages
     read = [r.name for r in page.choice.readings]
     assert (doc / "p001.ocr.png").is_file() == ("processed" in read)
     assert (doc / "report.json").is_file() and (doc / "good-bom.txt").is_file()
-    assert not [p for p in settings.output_dir.rglob("*") if p.name.endswith(".tmp")
-                or p.name.startswith(".tess-") or p.name.startswith(".p001.")]
+    assert not [
+        p
+        for p in settings.output_dir.rglob("*")
+        if p.name.endswith(".tmp") or p.name.startswith(".tess-") or p.name.startswith(".p001.")
+    ]
 
 
 def test_injected_tesseract_timeout_fails_one_page_and_leaves_no_output(
-        batch: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    batch: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import ocr.readings as readings
     from ocr.settings import load_settings
 
@@ -121,20 +135,26 @@ def test_injected_tesseract_timeout_fails_one_page_and_leaves_no_output(
     monkeypatch.setattr(readings, "run_ocr", flaky)
     scans, gt = batch
     settings = load_settings(None, output_dir=tmp_path / "out", workers=1, dpi=150)
-    res = run_batch([scans / "good-bom.png", scans / "good-cp1251.png"], gt_dir=gt,
-                    settings=settings)
+    res = run_batch(
+        [scans / "good-bom.png", scans / "good-cp1251.png"], gt_dir=gt, settings=settings
+    )
     assert [(f.document, f.kind, f.stage) for f in res.failures] == [
-        ("good-bom", "TesseractTimeoutError", "ocr")]
+        ("good-bom", "TesseractTimeoutError", "ocr")
+    ]
     assert not list((tmp_path / "out" / "good-bom").glob("p001.t*"))
     assert {d.scan.document: bool(d.pages) for d in res.documents} == {
-        "good-bom": False, "good-cp1251": True}
+        "good-bom": False,
+        "good-cp1251": True,
+    }
     with Store(settings.db_url).session() as s:
         from ocr.store import Page
+
         assert s.query(Page).filter_by(status="failed").count() == 1
 
 
 def test_rerun_is_served_from_the_stage_cache_and_a_setting_reruns_only_its_stage(
-        batch: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    batch: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import ocr.pipeline as pipeline
     import ocr.readings as readings
     from ocr.settings import load_settings
@@ -155,6 +175,7 @@ def test_rerun_is_served_from_the_stage_cache_and_a_setting_reruns_only_its_stag
     scans, gt = batch
     files = [scans / "good-bom.png", scans / "good-cp1251.png"]
     base = dict(output_dir=tmp_path / "out", workers=1, dpi=150)
+
     def readings_of(result: object) -> list[int]:  # tesseract runs over each page's images
         return [p.choice.tesseract_calls for d in result.documents for p in d.pages]
 

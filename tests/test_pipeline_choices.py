@@ -20,8 +20,7 @@ from ocr.tesseract import read_choices, read_words, words_to_text
 from tests.conftest import GOOD_TEXT, needs_tesseract, render_text_page
 
 SECOND_PAGE = (
-    "Советник Посольства тов. Петров сообщил, что\n"
-    "подготовка производственного плана закончена.\n"
+    "Советник Посольства тов. Петров сообщил, что\nподготовка производственного плана закончена.\n"
 )
 
 
@@ -79,7 +78,8 @@ def test_page_choices_without_a_readable_file_are_empty(tmp_path: Path) -> None:
 
 
 def test_suggest_mode_records_choices_and_hands_them_to_the_suggestions(
-        scans: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    scans: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     spy = Spy(monkeypatch)
     res = run_batch([scans / "page.png"], gt_dir=None, settings=_settings(tmp_path / "out"))
     (doc,) = res.documents
@@ -99,14 +99,16 @@ def test_suggest_mode_records_choices_and_hands_them_to_the_suggestions(
     assert not spy.calls["apply"]
 
 
-def test_choices_follow_the_cache(scans: Path, tmp_path: Path,
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_choices_follow_the_cache(
+    scans: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import ocr.readings as readings
 
     calls: list[bool] = []
     real = readings.run_ocr
-    monkeypatch.setattr(readings, "run_ocr",
-                        lambda *a, **k: calls.append(k["choices"]) or real(*a, **k))
+    monkeypatch.setattr(
+        readings, "run_ocr", lambda *a, **k: calls.append(k["choices"]) or real(*a, **k)
+    )
     files = [scans / "page.png"]
     run_batch(files, gt_dir=None, settings=_settings(tmp_path / "out"))
     again = run_batch(files, gt_dir=None, settings=_settings(tmp_path / "out"))
@@ -122,11 +124,13 @@ def test_choices_follow_the_cache(scans: Path, tmp_path: Path,
     assert not list((tmp_path / "out").rglob("*.choices.json"))
 
 
-def test_correction_off_records_no_choices(scans: Path, tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_correction_off_records_no_choices(
+    scans: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     spy = Spy(monkeypatch)
-    res = run_batch([scans / "page.png"], gt_dir=None,
-                    settings=_settings(tmp_path / "out", correction="off"))
+    res = run_batch(
+        [scans / "page.png"], gt_dir=None, settings=_settings(tmp_path / "out", correction="off")
+    )
     (page,) = res.documents[0].pages
     assert "choices" not in page.ocr.outputs
     assert not list((tmp_path / "out").rglob("*.choices.json"))
@@ -134,8 +138,9 @@ def test_correction_off_records_no_choices(scans: Path, tmp_path: Path,
     assert spy.calls == {"suggest": [], "apply": []}
 
 
-def test_an_unreadable_hocr_costs_only_the_choices(scans: Path, tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unreadable_hocr_costs_only_the_choices(
+    scans: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(root: object) -> list:
         raise ValueError("unreadable")
 
@@ -153,23 +158,29 @@ def test_an_unreadable_hocr_costs_only_the_choices(scans: Path, tmp_path: Path,
 
 
 def test_apply_mode_reads_each_page_s_choices_at_its_place_in_the_document(
-        scans: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    scans: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     spy = Spy(monkeypatch)
-    res = run_batch([scans / "two-pages.tif"], gt_dir=None,
-                    settings=_settings(tmp_path / "out", correction="apply"))
+    res = run_batch(
+        [scans / "two-pages.tif"],
+        gt_dir=None,
+        settings=_settings(tmp_path / "out", correction="apply"),
+    )
     (doc,) = res.documents
     assert len(doc.pages) == 2 and doc.correction is not None
     texts = [words_to_text(read_words(p.ocr.tsv)) for p in doc.pages]
-    per_page = [page_choices(t, p.ocr.outputs["choices"]) for t, p in zip(texts, doc.pages,
-                                                                           strict=True)]
+    per_page = [
+        page_choices(t, p.ocr.outputs["choices"]) for t, p in zip(texts, doc.pages, strict=True)
+    ]
     assert all(per_page)
     ((full, whole),) = spy.calls["apply"]
     assert full == "\f".join(t.text for t in texts) + "\n"
     start = len(texts[0].text) + 1
     assert whole == {**per_page[0], **{start + k: v for k, v in per_page[1].items()}}
     for (s, e), word in zip(texts[1].spans, texts[1].words, strict=True):
-        assert full[start + s:start + e] == word.text and all(k in whole
-                                                               for k in range(start + s, start + e))
+        assert full[start + s : start + e] == word.text and all(
+            k in whole for k in range(start + s, start + e)
+        )
     assert [c for _, c in spy.calls["suggest"]] == per_page  # and the flags of each page
 
 
@@ -184,10 +195,13 @@ def test_only_russian_pages_with_correction_on_record_choices(tmp_path: Path) ->
     assert not corrects(job("eng"), on) and not corrects(job("rus"), off)
 
 
-@pytest.mark.parametrize("manifest, field", [("prep", "geometry"), ("prep", "text_ink"),
-                                             ("ocr", "warnings"), ("ocr", "outputs")])
+@pytest.mark.parametrize(
+    "manifest, field",
+    [("prep", "geometry"), ("prep", "text_ink"), ("ocr", "warnings"), ("ocr", "outputs")],
+)
 def test_a_damaged_stage_manifest_is_a_cache_miss_not_a_failure(
-        scans: Path, tmp_path: Path, manifest: str, field: str) -> None:
+    scans: Path, tmp_path: Path, manifest: str, field: str
+) -> None:
     """A manifest with its key intact but a field lost or mangled makes the stage run again."""
     import json
 

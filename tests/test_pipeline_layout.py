@@ -26,8 +26,11 @@ from ocr.tesseract import OcrText, read_words, words_to_text
 from tests.conftest import GOOD_TEXT, needs_tesseract, render_text_page
 from tests.test_pipeline_choices import SECOND_PAGE
 
-pytestmark = [pytest.mark.integration, needs_tesseract,
-              pytest.mark.filterwarnings("ignore:Using `httpx`")]
+pytestmark = [
+    pytest.mark.integration,
+    needs_tesseract,
+    pytest.mark.filterwarnings("ignore:Using `httpx`"),
+]
 
 SPECK_LINE = 1  # of GOOD_TEXT: "при научно-исследовательском институте земледелия"
 # The apply run's threshold: the speck's calibrated deletion score reaches it (deleting a lone
@@ -60,6 +63,7 @@ class Run:
 
 def _spied(real: Any, seen: list[Any]) -> Any:
     """``real`` (ocr.correct.suggest or apply), noting the layout of each call in ``seen``."""
+
     def spied(text: str, **kw: Any) -> Any:
         seen.append(kw.get("layout"))
         return real(text, **kw)
@@ -81,10 +85,18 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     with pytest.MonkeyPatch.context() as mp:
         for name, seen in calls.items():
             mp.setattr(ocr.correct, name, _spied(getattr(ocr.correct, name), seen))
-        res = run_batch([folder / "specked.tif"], gt_dir=None,
-                        settings=load_settings(None, output_dir=out, workers=1, dpi=150,
-                                               correction="apply",
-                                               correction_threshold=THRESHOLD))
+        res = run_batch(
+            [folder / "specked.tif"],
+            gt_dir=None,
+            settings=load_settings(
+                None,
+                output_dir=out,
+                workers=1,
+                dpi=150,
+                correction="apply",
+                correction_threshold=THRESHOLD,
+            ),
+        )
     (doc,) = res.documents
     return Run(out, doc, [words_to_text(read_words(p.ocr.tsv)) for p in doc.pages], calls)
 
@@ -103,10 +115,10 @@ def test_page_layout_measures_the_blanks_of_a_real_page(run: Run) -> None:
     assert all(h > 0.5 for h in layout.heights.values())
     words, blank = text.words, text.spans[0][1]  # after the first word, on the first line
     assert text.spans[1][0] == blank + 1 and words[1].box.left > words[0].box.right
-    assert layout.gaps[blank] == pytest.approx((words[1].box.left - words[0].box.right) / 18,
-                                               0.2)
-    assert layout == text_layout(text.text, text.spans, [(w.box.left, w.box.top, w.box.width,
-                                                          w.box.height) for w in words])
+    assert layout.gaps[blank] == pytest.approx((words[1].box.left - words[0].box.right) / 18, 0.2)
+    assert layout == text_layout(
+        text.text, text.spans, [(w.box.left, w.box.top, w.box.width, w.box.height) for w in words]
+    )
 
 
 def test_a_speck_at_a_line_end_is_a_lone_mark_with_a_small_box(run: Run) -> None:
@@ -126,16 +138,19 @@ def test_joined_layout_places_each_page_where_its_text_is_in_the_document(run: R
     whole = joined_layout([(t.text, lay) for t, lay in zip(run.texts, layouts, strict=True)])
     full = "\f".join(t.text for t in run.texts) + "\n"
     start = len(first.text) + 1
-    assert layouts[1].gaps and all(full[start + k] == " " and whole.gaps[start + k] == g
-                                   for k, g in layouts[1].gaps.items())
+    assert layouts[1].gaps and all(
+        full[start + k] == " " and whole.gaps[start + k] == g for k, g in layouts[1].gaps.items()
+    )
     assert all(whole.gaps[k] == g for k, g in layouts[0].gaps.items())
-    assert whole.heights == {**layouts[0].heights,
-                             **{start + k: h for k, h in layouts[1].heights.items()}}
+    assert whole.heights == {
+        **layouts[0].heights,
+        **{start + k: h for k, h in layouts[1].heights.items()},
+    }
     assert run.calls["suggest"] == layouts  # each page's flags read its own layout
     assert run.calls["apply"] == [whole]  # and apply the document's
     speck = start + second.spans[_speck(second, layouts[1])][0]
     mark = second.words[_speck(second, layouts[1])].text
-    assert full[speck - 1:speck + len(mark)] == " " + mark
+    assert full[speck - 1 : speck + len(mark)] == " " + mark
 
 
 def test_apply_mode_deletes_the_speck_s_mark_with_the_blank_before_it(run: Run) -> None:
@@ -147,17 +162,25 @@ def test_apply_mode_deletes_the_speck_s_mark_with_the_blank_before_it(run: Run) 
     (flag,) = [f for f in run.doc.flags if f.type == "correction" and f.detail.get("delete")]
     posterior = flag.detail["candidates"][0]["score"]
     deleted = [c for c in run.doc.correction["changes"] if c["kind"] == "delete"]
-    assert deleted == [{"start": start - 1, "end": start + e - s,
-                        "original": " " + second.words[i].text, "replacement": "",
-                        "score": posterior, "kind": "delete"}]
+    assert deleted == [
+        {
+            "start": start - 1,
+            "end": start + e - s,
+            "original": " " + second.words[i].text,
+            "replacement": "",
+            "score": posterior,
+            "kind": "delete",
+        }
+    ]
     assert THRESHOLD <= posterior < 1
     corrected = Path(run.doc.correction["path"]).read_text(encoding="utf-8")
     expected = full  # the speck's deletion, and any other correction the OCR's misreads earned
     for change in sorted(run.doc.correction["changes"], key=lambda c: -c["start"]):
-        expected = expected[:change["start"]] + change["replacement"] + expected[change["end"]:]
-    assert corrected == expected and full[start - 1:start + e - s] not in corrected.split("\f")[1]
-    assert corrected.split("\f")[1].splitlines()[SPECK_LINE] == \
-        second.text.splitlines()[SPECK_LINE].removesuffix(" " + second.words[i].text)
+        expected = expected[: change["start"]] + change["replacement"] + expected[change["end"] :]
+    assert corrected == expected and full[start - 1 : start + e - s] not in corrected.split("\f")[1]
+    assert corrected.split("\f")[1].splitlines()[SPECK_LINE] == second.text.splitlines()[
+        SPECK_LINE
+    ].removesuffix(" " + second.words[i].text)
     # Without the boxes the mark's height is unknown: its posterior is another one.
     alone = ocr.correct.suggest(full)
     assert all(s.best.score != posterior for s in alone if s.best and s.best.kind == "delete")
@@ -176,11 +199,15 @@ def test_the_speck_s_flag_suggests_deleting_its_word(run: Run) -> None:
     assert flag.box.width <= 3 * mark.box.width and flag.box.height <= 3 * mark.box.height
     assert flag.suggestion == ""
     posterior = flag.detail["candidates"][0]["score"]
-    assert flag.reason == (f'"{mark.text}" looks like dirt read as a mark; suggested deleting it '
-                           f"(posterior {posterior:.2f}, delete)")
+    assert flag.reason == (
+        f'"{mark.text}" looks like dirt read as a mark; suggested deleting it '
+        f"(posterior {posterior:.2f}, delete)"
+    )
     # Alone, the suggestion's own span (the blank before the mark too); merged into an item with
     # another signal on that word, the item's reading (ocr.items.merge).
-    assert flag.detail["original"].strip() == mark.text and flag.detail["candidates"][0]["text"] == ""
+    assert (
+        flag.detail["original"].strip() == mark.text and flag.detail["candidates"][0]["text"] == ""
+    )
     assert flag.detail["end"] - flag.detail["start"] == len(mark.text) + 1
 
 
@@ -199,8 +226,11 @@ def test_the_review_app_shows_the_speck_and_accepting_removes_its_word(run: Run)
     url = f"sqlite:///{run.out / 'ocr.db'}"
     store = Store(url)
     with store.session() as s:
-        (flag_id,) = [f.id for f in s.scalars(select(FlagRow).where(FlagRow.type == "correction"))
-                      if (f.detail or {}).get("delete")]
+        (flag_id,) = [
+            f.id
+            for f in s.scalars(select(FlagRow).where(FlagRow.type == "correction"))
+            if (f.detail or {}).get("delete")
+        ]
     store.engine.dispose()
     app = create_app(url, run.out, None)
     with TestClient(app, base_url="http://127.0.0.1:8000") as client:
@@ -217,5 +247,8 @@ def test_the_review_app_shows_the_speck_and_accepting_removes_its_word(run: Run)
     before = page_text(etree.parse(str(page_xml)).getroot()).splitlines()
     after = page_text(etree.parse(str(corrected)).getroot()).splitlines()
     assert before[SPECK_LINE] == second.text.splitlines()[SPECK_LINE]
-    assert after == [*before[:SPECK_LINE], before[SPECK_LINE].removesuffix(" " + mark),
-                     *before[SPECK_LINE + 1:]]
+    assert after == [
+        *before[:SPECK_LINE],
+        before[SPECK_LINE].removesuffix(" " + mark),
+        *before[SPECK_LINE + 1 :],
+    ]

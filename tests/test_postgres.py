@@ -18,14 +18,19 @@ from sqlalchemy import func, select
 
 from tests.conftest import _free_port, needs_tesseract, render_text_page
 
-pytestmark = [pytest.mark.integration, needs_tesseract,
-              pytest.mark.filterwarnings("ignore:Using `httpx`")]
+pytestmark = [
+    pytest.mark.integration,
+    needs_tesseract,
+    pytest.mark.filterwarnings("ignore:Using `httpx`"),
+]
 
 PG_BINS = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
 OCR = Path(sys.executable).parent / "ocr"
-TEXT = ("Посетил Нам Ира. По просьбе последнего советником\n"
-        "тов. Сунцовым был подготовлен производственный план\n"
-        "кооператива, над которым Нам Ир осуществляет шефство.\n")
+TEXT = (
+    "Посетил Нам Ира. По просьбе последнего советником\n"
+    "тов. Сунцовым был подготовлен производственный план\n"
+    "кооператива, над которым Нам Ир осуществляет шефство.\n"
+)
 # The archive's transcription, with one error the reviewer will find through a flag.
 REFERENCE = TEXT.replace("Сунцовым", "Сунцевым")
 
@@ -44,8 +49,9 @@ class PgServer:
         import psycopg
 
         name = f"ocr_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=ocr dbname=postgres",
-                             autocommit=True) as conn:
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=ocr dbname=postgres", autocommit=True
+        ) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
@@ -59,8 +65,10 @@ def _as_owner(cmd: list[str]) -> list[str]:
 
 def _skip_reason() -> str | None:
     if not PG_BINS:
-        return ("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/pg_ctl); "
-                "`make test` installs Debian's `postgresql`")
+        return (
+            "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/pg_ctl); "
+            "`make test` installs Debian's `postgresql`"
+        )
     try:
         import psycopg  # noqa: F401
     except ImportError:
@@ -80,19 +88,53 @@ def pg() -> Iterator[PgServer]:
     data = root / "data"
     if os.getuid() == 0:
         shutil.chown(root, "postgres")
-    run = [*_as_owner([str(bin_dir / "initdb"), "-D", str(data), "-U", "ocr", "-A", "trust",
-                       "-E", "UTF8", "--no-sync"])]
+    run = [
+        *_as_owner(
+            [
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "ocr",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ]
+        )
+    ]
     subprocess.run(run, check=True, capture_output=True, cwd=root)
     port = _free_port()
     opts = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off"
-    subprocess.run(_as_owner([str(bin_dir / "pg_ctl"), "-D", str(data), "-o", opts,
-                              "-l", str(root / "server.log"), "-w", "-t", "60", "start"]),
-                   check=True, capture_output=True, cwd=root)
+    subprocess.run(
+        _as_owner(
+            [
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                opts,
+                "-l",
+                str(root / "server.log"),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+        cwd=root,
+    )
     try:
         yield PgServer(port, root)
     finally:
-        subprocess.run(_as_owner([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast",
-                                  "-w", "stop"]), capture_output=True, cwd=root)
+        subprocess.run(
+            _as_owner([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
+            capture_output=True,
+            cwd=root,
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -108,8 +150,14 @@ def _scans(folder: Path, names: list[str]) -> tuple[Path, Path]:
 
 def _ocr(*args: str, cwd: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-    return subprocess.Popen([str(OCR), *args], cwd=cwd, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [str(OCR), *args],
+        cwd=cwd,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def _finish(proc: subprocess.Popen[str]) -> str:
@@ -123,8 +171,21 @@ def test_a_batch_stores_its_run_documents_pages_and_flags(pg: PgServer, tmp_path
 
     url = pg.new_database()
     scans, gt = _scans(tmp_path, ["a", "b"])
-    out = _finish(_ocr("run", str(scans), "--gt", str(gt), "--out", str(tmp_path / "out"),
-                       "--db", url, "-j", "2", cwd=tmp_path))
+    out = _finish(
+        _ocr(
+            "run",
+            str(scans),
+            "--gt",
+            str(gt),
+            "--out",
+            str(tmp_path / "out"),
+            "--db",
+            url,
+            "-j",
+            "2",
+            cwd=tmp_path,
+        )
+    )
     assert "2 pages done, 0 failed" in out and url.split("@")[1] in out
     store = Store(url, create=False)
     with store.session() as s:
@@ -145,8 +206,20 @@ def test_two_concurrent_batches_share_one_fresh_database(pg: PgServer, tmp_path:
     url = pg.new_database()
     one, gt1 = _scans(tmp_path / "one", ["a", "shared"])
     two, gt2 = _scans(tmp_path / "two", ["b", "shared"])
-    procs = [_ocr("run", str(s), "--gt", str(g), "--out", str(tmp_path / f"out{i}"),
-                  "--db", url, cwd=tmp_path) for i, (s, g) in enumerate([(one, gt1), (two, gt2)])]
+    procs = [
+        _ocr(
+            "run",
+            str(s),
+            "--gt",
+            str(g),
+            "--out",
+            str(tmp_path / f"out{i}"),
+            "--db",
+            url,
+            cwd=tmp_path,
+        )
+        for i, (s, g) in enumerate([(one, gt1), (two, gt2)])
+    ]
     for p in procs:
         _finish(p)
     store = Store(url, create=False)
@@ -154,8 +227,7 @@ def test_two_concurrent_batches_share_one_fresh_database(pg: PgServer, tmp_path:
         assert [r.status for r in s.scalars(select(Run))] == ["completed", "completed"]
         names = sorted(s.scalars(select(Document.name)))
         assert names == ["a", "b", "shared", "shared"]
-        current = sorted(s.scalars(select(Document.name)
-                                   .where(Document.superseded_by.is_(None))))
+        current = sorted(s.scalars(select(Document.name).where(Document.superseded_by.is_(None))))
         assert current == ["a", "b", "shared"]
     store.engine.dispose()
 
@@ -169,8 +241,19 @@ def test_review_decisions_and_export_on_postgres(pg: PgServer, tmp_path: Path) -
 
     url = pg.new_database()
     scans, gt = _scans(tmp_path, ["memo"])
-    _finish(_ocr("run", str(scans), "--gt", str(gt), "--out", str(tmp_path / "out"),
-                 "--db", url, cwd=tmp_path))
+    _finish(
+        _ocr(
+            "run",
+            str(scans),
+            "--gt",
+            str(gt),
+            "--out",
+            str(tmp_path / "out"),
+            "--db",
+            url,
+            cwd=tmp_path,
+        )
+    )
     store = Store(url, create=False)
     with store.session() as s:
         flag = s.scalars(select(FlagRow).where(FlagRow.ref_text.contains("Сунцев"))).first()
@@ -182,13 +265,27 @@ def test_review_decisions_and_export_on_postgres(pg: PgServer, tmp_path: Path) -
         page = client.get("/queue").text
         assert f"/flags/{flag_id}" in page
         token = page.split('<meta name="csrf-token" content="')[1].split('"')[0]
-        answer = client.post(f"/flags/{flag_id}/decide", follow_redirects=False, data={
-            "version": str(version), "action": "accept_ocr", "reviewer": "Анна",
-            "csrf_token": token})
+        answer = client.post(
+            f"/flags/{flag_id}/decide",
+            follow_redirects=False,
+            data={
+                "version": str(version),
+                "action": "accept_ocr",
+                "reviewer": "Анна",
+                "csrf_token": token,
+            },
+        )
         assert answer.status_code == 303
-        stale = client.post(f"/flags/{flag_id}/decide", follow_redirects=False, data={
-            "version": str(version), "action": "keep_reference", "reviewer": "Борис",
-            "csrf_token": token})
+        stale = client.post(
+            f"/flags/{flag_id}/decide",
+            follow_redirects=False,
+            data={
+                "version": str(version),
+                "action": "keep_reference",
+                "reviewer": "Борис",
+                "csrf_token": token,
+            },
+        )
         assert stale.status_code == 409
     app.state.store.engine.dispose()
     with store.session() as s:
@@ -214,12 +311,23 @@ def test_the_same_document_stored_by_two_runs_at_once_is_superseded_once(pg: PgS
     for round_ in range(4):
         barrier = threading.Barrier(2)
 
-        def save(run_id: str, name: str = f"doc{round_}",
-                 barrier: threading.Barrier = barrier) -> None:
+        def save(
+            run_id: str, name: str = f"doc{round_}", barrier: threading.Barrier = barrier
+        ) -> None:
             barrier.wait()
-            store.add_document(run_id, {"name": name, "source_path": name, "source_sha256": "0",
-                                        "page_count": 0, "languages": "rus", "status": "done"},
-                               [], {})
+            store.add_document(
+                run_id,
+                {
+                    "name": name,
+                    "source_path": name,
+                    "source_sha256": "0",
+                    "page_count": 0,
+                    "languages": "rus",
+                    "status": "done",
+                },
+                [],
+                {},
+            )
 
         threads = [threading.Thread(target=save, args=(r,)) for r in runs]
         for t in threads:
@@ -227,7 +335,10 @@ def test_the_same_document_stored_by_two_runs_at_once_is_superseded_once(pg: PgS
         for t in threads:
             t.join()
         with store.session() as s:
-            current = s.scalar(select(func.count()).select_from(Document).where(
-                Document.name == f"doc{round_}", Document.superseded_by.is_(None)))
+            current = s.scalar(
+                select(func.count())
+                .select_from(Document)
+                .where(Document.name == f"doc{round_}", Document.superseded_by.is_(None))
+            )
         assert current == 1
     store.engine.dispose()

@@ -26,8 +26,12 @@ STAMPED_PAGE = EHRI / "EHRI-DR-19390125-US_01.jpg"  # ink stamps, handwriting, a
 ALTO_NS = {"a": "http://www.loc.gov/standards/alto/ns-v4#"}
 FONT = Path("/usr/share/fonts/truetype/freefont/FreeMono.ttf")  # Courier-like, thin strokes
 FONT_BOLD = Path("/usr/share/fonts/truetype/freefont/FreeMonoBold.ttf")
-LINES = ["Копия. Совершенно секретно, экз. 2", "the situation of the Jews in Rumania,",
-         "1938 - 1939: No. 720 (carbon copy)", "My despatch on the above subject dated"]
+LINES = [
+    "Копия. Совершенно секретно, экз. 2",
+    "the situation of the Jews in Rumania,",
+    "1938 - 1939: No. 720 (carbon copy)",
+    "My despatch on the above subject dated",
+]
 MAX_RESIDUAL = 0.3  # degrees
 
 if not CLEAN_PAGE.exists() or not FONT.exists():
@@ -59,7 +63,9 @@ def alto_lines(path: Path) -> list[etree._Element]:
 
 def alto_text(path: Path) -> str:
     """The ALTO ``String CONTENT`` attributes in document order, one per line."""
-    return "\n".join(s.get("CONTENT") for s in etree.parse(str(path)).iterfind(".//a:String", ALTO_NS))
+    return "\n".join(
+        s.get("CONTENT") for s in etree.parse(str(path)).iterfind(".//a:String", ALTO_NS)
+    )
 
 
 def alto_skew(path: Path) -> float:
@@ -80,8 +86,14 @@ def paper_rotate(image: np.ndarray, degrees: float) -> np.ndarray:
 # ---------------------------------------------------------------- synthetic pages
 
 
-def text_alpha(shape: tuple[int, int], *, lines: list[str] = LINES, size: int = 42,
-               top: int = 60, pitch: int = 100) -> np.ndarray:
+def text_alpha(
+    shape: tuple[int, int],
+    *,
+    lines: list[str] = LINES,
+    size: int = 42,
+    top: int = 60,
+    pitch: int = 100,
+) -> np.ndarray:
     """Anti-aliased glyph coverage 0..1 of typed-looking lines, as a (rows, cols) array."""
     canvas = Image.new("L", (shape[1], shape[0]), 0)  # PIL sizes are (cols, rows)
     draw = ImageDraw.Draw(canvas)
@@ -109,8 +121,9 @@ def gradient(shape: tuple[int, int], low: float, high: float) -> np.ndarray:
     return cols * rows
 
 
-def transmit(paper: np.ndarray, alpha: np.ndarray, ink_bgr: tuple[int, int, int],
-             *, opacity: float = 1.0) -> np.ndarray:
+def transmit(
+    paper: np.ndarray, alpha: np.ndarray, ink_bgr: tuple[int, int, int], *, opacity: float = 1.0
+) -> np.ndarray:
     """Ink absorbs light: multiply the page by the ink's transmission where it lies."""
     ink = np.asarray(ink_bgr, dtype=np.float32) / 255
     return paper * (1 - (opacity * alpha)[..., None] * (1 - ink))
@@ -129,16 +142,22 @@ def jpeg(image: np.ndarray, quality: int = 75) -> np.ndarray:
     return decoded
 
 
-def faint_page(ink: int, *, noise: float = 4.0, shape: tuple[int, int] = (900, 1400),
-               ) -> tuple[np.ndarray, np.ndarray]:
+def faint_page(
+    ink: int,
+    *,
+    noise: float = 4.0,
+    shape: tuple[int, int] = (900, 1400),
+) -> tuple[np.ndarray, np.ndarray]:
     """Light grey text on a 200..250 gradient: the page and the known glyph mask."""
     alpha = text_alpha(shape)
     page = gradient(shape, 0.82 * 250, 250) * (1 - alpha * (1 - ink / 255))
     return to_uint8(page, noise=noise), alpha >= 0.5
 
 
-def stamped_page_bgr(stamp_bgr: tuple[int, int, int], paper_bgr: tuple[int, int, int],
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def stamped_page_bgr(
+    stamp_bgr: tuple[int, int, int],
+    paper_bgr: tuple[int, int, int],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Black typed text with a semi-transparent stamp over part of it, JPEG-compressed.
 
     Returns the page and the masks of typed-ink and stamp-ink pixels (coverage >= 0.5).
@@ -173,7 +192,10 @@ def test_rotate_is_counter_clockwise_and_keeps_the_whole_page() -> None:
     right_end = rows[np.argmax(cols)]
     assert right_end < rotated.shape[0] / 2 - 20  # the right end went up: counter-clockwise
     sin, cos = np.sin(np.radians(10)), np.cos(np.radians(10))
-    assert rotated.shape == (int(np.ceil(300 * cos + 400 * sin)), int(np.ceil(400 * cos + 300 * sin)))
+    assert rotated.shape == (
+        int(np.ceil(300 * cos + 400 * sin)),
+        int(np.ceil(400 * cos + 300 * sin)),
+    )
     assert rotated[0, 0] == 255 and rotated[-1, -1] == 255  # corners filled with the paper value
     assert np.count_nonzero(rotated < 128) == pytest.approx(190, rel=0.15)  # nothing cut off
 
@@ -204,7 +226,9 @@ def test_known_rotations_are_found_and_undone(clean_page: np.ndarray, degrees: f
 
 
 @pytest.mark.parametrize("degrees", [-3.5, 2.5])
-def test_stamps_and_handwriting_do_not_sway_the_skew(stamped_page: np.ndarray, degrees: float) -> None:
+def test_stamps_and_handwriting_do_not_sway_the_skew(
+    stamped_page: np.ndarray, degrees: float
+) -> None:
     truth = alto_skew(STAMPED_PAGE.with_suffix(".xml")) + degrees
     assert abs(pp.estimate_skew(paper_rotate(stamped_page, degrees)) - truth) < MAX_RESIDUAL
 
@@ -272,8 +296,13 @@ def test_denoise_removes_specks_but_keeps_thin_strokes() -> None:
 def ocr_text(image: np.ndarray, tmp_path: Path, name: str) -> str:
     path = tmp_path / f"{name}.png"
     cv2.imwrite(str(path), image)
-    done = subprocess.run(["tesseract", str(path), "-", "-l", "eng", "--psm", "6"], check=True,
-                          capture_output=True, text=True, env={**os.environ, "OMP_THREAD_LIMIT": "1"})
+    done = subprocess.run(
+        ["tesseract", str(path), "-", "-l", "eng", "--psm", "6"],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+    )
     return done.stdout
 
 
@@ -285,7 +314,8 @@ def cer(reference: str, hypothesis: str) -> float:
 @pytest.mark.integration
 @pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract is not installed")
 def test_tesseract_reads_the_binarized_page_as_well_as_the_raw_one(
-        clean_page: np.ndarray, tmp_path: Path) -> None:
+    clean_page: np.ndarray, tmp_path: Path
+) -> None:
     reference = alto_text(CLEAN_PAGE.with_suffix(".xml"))
     raw = cer(reference, ocr_text(clean_page, tmp_path, "raw"))
     binarized = cer(reference, ocr_text(pp.preprocess(clean_page).ocr_image, tmp_path, "binary"))
@@ -299,8 +329,9 @@ def test_tesseract_reads_the_binarized_page_as_well_as_the_raw_one(
 
 @pytest.mark.parametrize("paper_bgr", [WHITE_PAPER, YELLOWED_PAPER], ids=["white", "yellowed"])
 @pytest.mark.parametrize("stamp_bgr", [VIOLET, BLUE, RED], ids=["violet", "blue", "red"])
-def test_stamp_ink_is_masked_and_typed_text_is_not(stamp_bgr: tuple[int, int, int],
-                                                   paper_bgr: tuple[int, int, int]) -> None:
+def test_stamp_ink_is_masked_and_typed_text_is_not(
+    stamp_bgr: tuple[int, int, int], paper_bgr: tuple[int, int, int]
+) -> None:
     page, text, stamp = stamped_page_bgr(stamp_bgr, paper_bgr)
     stamp_only = stamp & ~text
     mask = pp.colour_ink_mask(page)
@@ -326,7 +357,9 @@ def test_yellowed_stained_real_page_gives_no_colour_mask(stamped_page: np.ndarra
     lighting = gradient((rows, cols), 0.85, 1.0)[..., None]
     row_idx, col_idx = np.mgrid[:rows, :cols]
     stain = np.exp(-(((row_idx - 800) / 200) ** 2 + ((col_idx - 600) / 300) ** 2))
-    foxed = 1 - stain[..., None] * np.array([0.45, 0.3, 0.15], np.float32)  # brown: blue absorbed most
+    foxed = 1 - stain[..., None] * np.array(
+        [0.45, 0.3, 0.15], np.float32
+    )  # brown: blue absorbed most
     page = jpeg(np.clip(stamped_page[..., None] * tint * lighting * foxed, 0, 255).astype(np.uint8))
     assert pp.colour_ink_mask(page).mean() < 1e-4  # grey ink, stamps and foxing on yellow paper
 
@@ -382,9 +415,15 @@ def test_steps_record_every_stage_with_its_settings() -> None:
     result = pp.preprocess(paper_rotate(page, 2.0))
     assert abs(result.skew_degrees - 2.0) < MAX_RESIDUAL
     assert [s.id for s in result.steps] == [
-        "preprocess.estimate_skew", "preprocess.rotate", "preprocess.measure_ink",
-        "preprocess.to_gray", "preprocess.normalise_background", "preprocess.remove_colour_ink",
-        "preprocess.binarize", "preprocess.denoise"]
+        "preprocess.estimate_skew",
+        "preprocess.rotate",
+        "preprocess.measure_ink",
+        "preprocess.to_gray",
+        "preprocess.normalise_background",
+        "preprocess.remove_colour_ink",
+        "preprocess.binarize",
+        "preprocess.denoise",
+    ]
     for step in result.steps:
         assert step.category == "preprocessing" and step.description and step.settings
         json.dumps(step.settings)  # plain values, storable as provenance
@@ -392,15 +431,22 @@ def test_steps_record_every_stage_with_its_settings() -> None:
     assert by_id["preprocess.estimate_skew"]["skew_degrees"] == result.skew_degrees
     assert by_id["preprocess.rotate"]["degrees"] == -result.skew_degrees
     assert by_id["preprocess.binarize"]["method"] == "sauvola"
-    assert by_id["preprocess.remove_colour_ink"]["pixels"] == np.count_nonzero(result.colour_ink_mask)
+    assert by_id["preprocess.remove_colour_ink"]["pixels"] == np.count_nonzero(
+        result.colour_ink_mask
+    )
     quiet = pp.preprocess(page, deskew=False, denoise=False, remove_colour_ink=False)
     assert [s.id for s in quiet.steps] == [
-        "preprocess.measure_ink", "preprocess.to_gray", "preprocess.normalise_background",
-        "preprocess.binarize"]
+        "preprocess.measure_ink",
+        "preprocess.to_gray",
+        "preprocess.normalise_background",
+        "preprocess.binarize",
+    ]
 
 
-@pytest.mark.parametrize("bad", [np.zeros((0, 5), np.uint8), np.zeros((5, 5), np.float32),
-                                 np.zeros((2, 2, 2, 2), np.uint8)])
+@pytest.mark.parametrize(
+    "bad",
+    [np.zeros((0, 5), np.uint8), np.zeros((5, 5), np.float32), np.zeros((2, 2, 2, 2), np.uint8)],
+)
 def test_bad_arrays_are_refused(bad: np.ndarray) -> None:
     with pytest.raises(ValueError):
         pp.preprocess(bad)

@@ -19,13 +19,18 @@ from ocr.load import inspect_scan, load_page
 from ocr.textio import ReferenceText, decode_text, reference_from_bytes
 from tests.fuzzing import markup, mutated, seed_files
 
-pytestmark = [pytest.mark.unit,
-              # Starlette's own notice about its TestClient's HTTP library; nothing to do here.
-              pytest.mark.filterwarnings("ignore:Using `httpx`")]
+pytestmark = [
+    pytest.mark.unit,
+    # Starlette's own notice about its TestClient's HTTP library; nothing to do here.
+    pytest.mark.filterwarnings("ignore:Using `httpx`"),
+]
 
-SETTINGS = settings(max_examples=150, deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                           HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=150,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 SEEDS = seed_files()
 LIMIT = 40_000_000
 
@@ -47,9 +52,9 @@ def _seed(kind: str) -> st.SearchStrategy[bytes]:
     return st.sampled_from([p.read_bytes() for p in files]).flatmap(mutated)
 
 
-ENCODED_TEXT = st.tuples(st.text(max_size=200),
-                         st.sampled_from(("utf-8", "utf-8-sig", "utf-16", "cp1251", "koi8-r"))
-                         ).map(lambda t: t[0].encode(t[1], errors="replace"))
+ENCODED_TEXT = st.tuples(
+    st.text(max_size=200), st.sampled_from(("utf-8", "utf-8-sig", "utf-16", "cp1251", "koi8-r"))
+).map(lambda t: t[0].encode(t[1], errors="replace"))
 
 
 @SETTINGS
@@ -93,11 +98,18 @@ def test_any_damaged_scan_gives_pages_or_a_typed_error(data: bytes, name: str) -
 
 
 @SETTINGS
-@given(st.one_of(st.binary(max_size=512),
-                 st.dictionaries(st.sampled_from(("key", "rows", "view", "outputs", "steps")),
-                                 st.one_of(st.none(), st.integers(), st.text(max_size=8),
-                                           st.lists(st.integers(), max_size=3)),
-                                 max_size=5).map(lambda d: json.dumps(d).encode())))
+@given(
+    st.one_of(
+        st.binary(max_size=512),
+        st.dictionaries(
+            st.sampled_from(("key", "rows", "view", "outputs", "steps")),
+            st.one_of(
+                st.none(), st.integers(), st.text(max_size=8), st.lists(st.integers(), max_size=3)
+            ),
+            max_size=5,
+        ).map(lambda d: json.dumps(d).encode()),
+    )
+)
 def test_any_stage_manifest_is_a_cache_hit_or_a_miss(data: bytes) -> None:
     from ocr.pipeline import _read_manifest
 
@@ -108,6 +120,7 @@ def test_any_stage_manifest_is_a_cache_hit_or_a_miss(data: bytes) -> None:
 
 # --- the review app ------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def app_client(tmp_path_factory: pytest.TempPathFactory):
     from fastapi.testclient import TestClient
@@ -117,37 +130,51 @@ def app_client(tmp_path_factory: pytest.TempPathFactory):
 
     sample = make_sample(tmp_path_factory.mktemp("props"))
     app = create_app(sample.url, sample.out, None)
-    with TestClient(app, base_url=ORIGIN, raise_server_exceptions=False,
-                    headers={"Origin": ORIGIN}) as client:
+    with TestClient(
+        app, base_url=ORIGIN, raise_server_exceptions=False, headers={"Origin": ORIGIN}
+    ) as client:
         client.get("/queue")
         yield client, sample
     app.state.store.engine.dispose()
 
 
-ANY_ID = st.one_of(st.integers(), st.integers(min_value=2**62, max_value=2**70),
-                   st.text(max_size=30))
-PARAMS = st.dictionaries(st.sampled_from(("run", "document", "type", "status", "offset",
-                                          "flow_run", "finished")),
-                         st.one_of(st.text(max_size=30), st.integers().map(str)), max_size=4)
+ANY_ID = st.one_of(
+    st.integers(), st.integers(min_value=2**62, max_value=2**70), st.text(max_size=30)
+)
+PARAMS = st.dictionaries(
+    st.sampled_from(("run", "document", "type", "status", "offset", "flow_run", "finished")),
+    st.one_of(st.text(max_size=30), st.integers().map(str)),
+    max_size=4,
+)
 
 
 @SETTINGS
 @given(ANY_ID, PARAMS)
 def test_any_item_id_and_queue_query_is_answered_without_a_500(app_client, item, params) -> None:
     client, sample = app_client
-    for url in (f"/flags/{quote(str(item), safe='')}", f"/documents/{quote(str(item), safe='')}",
-                "/queue", f"/files/{quote(str(item), safe='/')}"):
+    for url in (
+        f"/flags/{quote(str(item), safe='')}",
+        f"/documents/{quote(str(item), safe='')}",
+        "/queue",
+        f"/files/{quote(str(item), safe='/')}",
+    ):
         response = client.get(url, params=params, follow_redirects=False)
         assert response.status_code < 500, (url, params, response.text[:300])
 
 
-FORM = st.fixed_dictionaries({
-    "version": st.one_of(st.integers().map(str), st.text(max_size=10)),
-    "action": st.one_of(st.sampled_from(("accept_ocr", "keep_reference", "edit", "stamp",
-                                         "not_a_problem", "skip")), st.text(max_size=10)),
-    "reviewer": st.text(max_size=40),
-    "text": st.text(max_size=40),
-})
+FORM = st.fixed_dictionaries(
+    {
+        "version": st.one_of(st.integers().map(str), st.text(max_size=10)),
+        "action": st.one_of(
+            st.sampled_from(
+                ("accept_ocr", "keep_reference", "edit", "stamp", "not_a_problem", "skip")
+            ),
+            st.text(max_size=10),
+        ),
+        "reviewer": st.text(max_size=40),
+        "text": st.text(max_size=40),
+    }
+)
 
 
 @SETTINGS
@@ -158,25 +185,45 @@ def test_any_decision_form_is_answered_without_a_500(app_client, item, form, par
     client, sample = app_client
     item = str(item) if not isinstance(item, int) or item % 3 else str(sample.flags["petrov"])
     data = {**form, "csrf_token": csrf(client)}
-    response = client.post(f"/flags/{quote(item, safe='')}/decide", data=data, params=params,
-                           follow_redirects=False)
+    response = client.post(
+        f"/flags/{quote(item, safe='')}/decide", data=data, params=params, follow_redirects=False
+    )
     assert response.status_code < 500, (item, form, params, response.text[:300])
     export = client.post("/export", data={"csrf_token": data["csrf_token"]}, params=params)
     assert export.status_code < 500, (params, export.text[:300])
 
 
 @SETTINGS
-@given(st.one_of(st.binary(max_size=512), st.just(json.dumps(
-    [{"type": "stamp", "box": [1, 2, 3, 4], "polygon": [[1, 2]], "score": 0.5, "reason": "r",
-      "colour": "violet", "source": "colour", "text": "МИД", "detail": {}}]).encode()
-).flatmap(mutated)))
+@given(
+    st.one_of(
+        st.binary(max_size=512),
+        st.just(
+            json.dumps(
+                [
+                    {
+                        "type": "stamp",
+                        "box": [1, 2, 3, 4],
+                        "polygon": [[1, 2]],
+                        "score": 0.5,
+                        "reason": "r",
+                        "colour": "violet",
+                        "source": "colour",
+                        "text": "МИД",
+                        "detail": {},
+                    }
+                ]
+            ).encode()
+        ).flatmap(mutated),
+    )
+)
 def test_any_detected_regions_file_gives_regions_or_a_typed_error(data: bytes) -> None:
     from ocr.review.document import OcrPage
     from ocr.review.export import detected_graphics
     from ocr.tesseract import words_to_text
 
-    page = OcrPage(1, words_to_text([]), 100, 100, Path("p001.tsv"), None,
-                   _write(data, "p001.regions.json"))
+    page = OcrPage(
+        1, words_to_text([]), 100, 100, Path("p001.tsv"), None, _write(data, "p001.regions.json")
+    )
     try:
         graphics = detected_graphics(page)
     except OcrError:

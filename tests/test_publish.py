@@ -33,15 +33,21 @@ def _dot_image(mode: str = "L") -> Image.Image:
 def _ink_box(image: np.ndarray) -> Box:
     gray = image if image.ndim == 2 else image.mean(axis=2)
     rows, cols = np.nonzero(gray < 128)
-    return Box(int(cols.min()), int(rows.min()), int(cols.max() - cols.min() + 1),
-               int(rows.max() - rows.min() + 1))
+    return Box(
+        int(cols.min()),
+        int(rows.min()),
+        int(cols.max() - cols.min() + 1),
+        int(rows.max() - rows.min() + 1),
+    )
 
 
 def _pdftotext_boxes(pdf: Path) -> dict[str, list[int]]:
-    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True,
-                         check=True).stdout
-    found = re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)<',
-                       out)
+    out = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    found = re.findall(
+        r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)<', out
+    )
     return {w: [round(float(v) * DPI / 72) for v in box] for *box, w in found}
 
 
@@ -57,8 +63,9 @@ def _publish_dot(src: Path, tmp: Path) -> tuple[Box, Path]:
 
 
 def _rendered_box(pdf: Path, tmp: Path) -> Box:
-    subprocess.run(["pdftoppm", "-r", str(DPI), "-gray", "-png", str(pdf), str(tmp / "r")],
-                   check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", str(DPI), "-gray", "-png", str(pdf), str(tmp / "r")], check=True
+    )
     return _ink_box(np.asarray(Image.open(next(tmp.glob("r*.png")))))
 
 
@@ -95,17 +102,25 @@ def test_rotation_is_the_map_of_the_deskew() -> None:
 @pytest.mark.integration
 @pytest.mark.parametrize("turn", [0, 90, 180, 270])
 def test_a_turned_pdf_page_keeps_its_image_and_its_words_land_where_load_saw_them(
-        tmp_path: Path, turn: int) -> None:
+    tmp_path: Path, turn: int
+) -> None:
     import pikepdf
 
     data = io.BytesIO()
     _dot_image().save(data, "JPEG", quality=95)
     pdf = pikepdf.new()
     page = pdf.add_blank_page(page_size=(216, 144))
-    image = pikepdf.Stream(pdf, data.getvalue(), Type=pikepdf.Name.XObject,
-                           Subtype=pikepdf.Name.Image, Width=300, Height=200,
-                           ColorSpace=pikepdf.Name.DeviceGray, BitsPerComponent=8,
-                           Filter=pikepdf.Name.DCTDecode)
+    image = pikepdf.Stream(
+        pdf,
+        data.getvalue(),
+        Type=pikepdf.Name.XObject,
+        Subtype=pikepdf.Name.Image,
+        Width=300,
+        Height=200,
+        ColorSpace=pikepdf.Name.DeviceGray,
+        BitsPerComponent=8,
+        Filter=pikepdf.Name.DCTDecode,
+    )
     page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im=image))
     page.Contents = pdf.make_stream(b"q 216 0 0 144 0 0 cm /Im Do Q")
     page.Rotate = turn
@@ -120,8 +135,9 @@ def test_a_turned_pdf_page_keeps_its_image_and_its_words_land_where_load_saw_the
 
 @pytest.mark.integration
 @pytest.mark.parametrize("orientation", range(1, 9))
-def test_a_jpeg_s_own_bytes_are_shown_as_its_exif_orientation_says(tmp_path: Path,
-                                                                   orientation: int) -> None:
+def test_a_jpeg_s_own_bytes_are_shown_as_its_exif_orientation_says(
+    tmp_path: Path, orientation: int
+) -> None:
     exif = Image.Exif()
     exif[274] = orientation
     src = tmp_path / "scan.jpg"
@@ -145,10 +161,17 @@ def _multipage_pdf(path: Path, pages: int) -> bytes:
     pdf = pikepdf.new()
     for _ in range(pages):
         page = pdf.add_blank_page(page_size=(216, 144))
-        image = pikepdf.Stream(pdf, data.getvalue(), Type=pikepdf.Name.XObject,
-                               Subtype=pikepdf.Name.Image, Width=300, Height=200,
-                               ColorSpace=pikepdf.Name.DeviceGray, BitsPerComponent=8,
-                               Filter=pikepdf.Name.DCTDecode)
+        image = pikepdf.Stream(
+            pdf,
+            data.getvalue(),
+            Type=pikepdf.Name.XObject,
+            Subtype=pikepdf.Name.Image,
+            Width=300,
+            Height=200,
+            ColorSpace=pikepdf.Name.DeviceGray,
+            BitsPerComponent=8,
+            Filter=pikepdf.Name.DCTDecode,
+        )
         page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im=image))
         page.Contents = pdf.make_stream(b"q 216 0 0 144 0 0 cm /Im Do Q")
     pdf.save(path)
@@ -171,16 +194,22 @@ def test_the_pdf_is_written_page_by_page_and_is_pdfa_2b(tmp_path: Path) -> None:
     jpeg = _multipage_pdf(tmp_path / "src.pdf", 12)
     scan = inspect_scan(tmp_path / "src.pdf", dpi=DPI, max_pixels=10**9)
     seen: list[int] = []
-    written = write_pdf(tmp_path / "out.pdf", scan, _pages(12, seen=seen, folder=tmp_path),
-                        info=INFO, max_pixels=10**9)
+    written = write_pdf(
+        tmp_path / "out.pdf",
+        scan,
+        _pages(12, seen=seen, folder=tmp_path),
+        info=INFO,
+        max_pixels=10**9,
+    )
     # Each page's image was on its way to disk (past the file's write buffer) before the next
     # page's words were asked for.
     buffer = io.DEFAULT_BUFFER_SIZE
     assert all(seen[k] >= (k - 1) * len(jpeg) - buffer for k in range(1, 12)), (seen, len(jpeg))
     assert (written.pages, written.source_bytes_pages) == (12, 12)
     assert pdfa_problems(written.path) == []
-    text = subprocess.run(["pdftotext", str(written.path), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(written.path), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert [t.strip() for t in text.split("\f")[:12]] == [f"страница{n}" for n in range(1, 13)]
     assert not list(tmp_path.glob(".*.tmp"))
 
@@ -191,8 +220,13 @@ def test_a_failure_mid_document_leaves_no_file_and_no_temp(tmp_path: Path) -> No
     scan = inspect_scan(tmp_path / "src.pdf", dpi=DPI, max_pixels=10**9)
     (tmp_path / "out.pdf").write_bytes(b"an earlier run's PDF")
     with pytest.raises(OSError):
-        write_pdf(tmp_path / "out.pdf", scan, _pages(6, seen=[], folder=tmp_path, fail_at=4),
-                  info=INFO, max_pixels=10**9)
+        write_pdf(
+            tmp_path / "out.pdf",
+            scan,
+            _pages(6, seen=[], folder=tmp_path, fail_at=4),
+            info=INFO,
+            max_pixels=10**9,
+        )
     assert (tmp_path / "out.pdf").read_bytes() == b"an earlier run's PDF"
     assert not list(tmp_path.glob(".*.tmp"))
 
@@ -212,14 +246,21 @@ def test_mets_validates_against_the_schema_and_a_broken_one_does_not(tmp_path: P
 
     for name in ("scan.tif", "p001.view.jpg", "p001.alto.xml", "p002.view.jpg", "doc.pdf"):
         (tmp_path / name).write_bytes(name.encode())
-    files = (MetsFile("MASTER", tmp_path / "scan.tif", "image/tiff"),
-             MetsFile("DEFAULT", tmp_path / "p001.view.jpg", "image/jpeg", 1),
-             MetsFile("FULLTEXT", tmp_path / "p001.alto.xml", "application/xml", 1),
-             MetsFile("DEFAULT", tmp_path / "p002.view.jpg", "image/jpeg", 2),
-             MetsFile("DOWNLOAD", tmp_path / "doc.pdf", "application/pdf"))
-    doc = MetsDocument("doc", (1, 2), files, (MetsAgent("archival-ocr 0", notes=("dpi=300",)),
-                                             MetsAgent("tesseract 5", "recognition")),
-                       INFO.created, {1: [{"id": "preprocess.rotate", "settings": {"deg": 1}}]})
+    files = (
+        MetsFile("MASTER", tmp_path / "scan.tif", "image/tiff"),
+        MetsFile("DEFAULT", tmp_path / "p001.view.jpg", "image/jpeg", 1),
+        MetsFile("FULLTEXT", tmp_path / "p001.alto.xml", "application/xml", 1),
+        MetsFile("DEFAULT", tmp_path / "p002.view.jpg", "image/jpeg", 2),
+        MetsFile("DOWNLOAD", tmp_path / "doc.pdf", "application/pdf"),
+    )
+    doc = MetsDocument(
+        "doc",
+        (1, 2),
+        files,
+        (MetsAgent("archival-ocr 0", notes=("dpi=300",)), MetsAgent("tesseract 5", "recognition")),
+        INFO.created,
+        {1: [{"id": "preprocess.rotate", "settings": {"deg": 1}}]},
+    )
     path = write_mets(tmp_path / "doc.mets.xml", doc)
     assert mets_errors(path) == []
     xml = path.read_text(encoding="utf-8")
@@ -234,8 +275,9 @@ def test_a_pdf_page_that_is_not_one_image_is_published_as_load_renders_it(tmp_pa
 
     _multipage_pdf(tmp_path / "one.pdf", 1)
     with pikepdf.open(tmp_path / "one.pdf") as pdf:  # a drawn frame beside the image
-        pdf.pages[0].Contents = pdf.make_stream(b"q 216 0 0 144 0 0 cm /Im Do Q "
-                                                b"0 g 150 20 30 10 re f")
+        pdf.pages[0].Contents = pdf.make_stream(
+            b"q 216 0 0 144 0 0 cm /Im Do Q 0 g 150 20 30 10 re f"
+        )
         pdf.save(tmp_path / "src.pdf")
     scan = inspect_scan(tmp_path / "src.pdf", dpi=DPI, max_pixels=10**9)
     loaded = load_page(scan, 1, dpi=DPI, max_pixels=10**9).image
@@ -243,8 +285,10 @@ def test_a_pdf_page_that_is_not_one_image_is_published_as_load_renders_it(tmp_pa
     written = write_pdf(tmp_path / "out.pdf", scan, [page], info=INFO, max_pixels=10**9)
     assert (written.source_bytes_pages, written.lossless_pages) == (0, 1)
     assert _pdftotext_boxes(written.path)["Точка"] == [40, 30, 60, 45]
-    subprocess.run(["pdftoppm", "-r", str(DPI), "-gray", "-png", str(written.path),
-                    str(tmp_path / "r")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", str(DPI), "-gray", "-png", str(written.path), str(tmp_path / "r")],
+        check=True,
+    )
     rendered = np.asarray(Image.open(next(tmp_path.glob("r*.png"))).convert("L"))
     gray = loaded if loaded.ndim == 2 else loaded.mean(axis=2)
     _near(_ink_box(rendered), _ink_box(gray))  # the dot and the drawn frame, where they were
@@ -264,10 +308,18 @@ def test_a_publishing_failure_is_reported_not_raised(tmp_path, monkeypatch) -> N
     monkeypatch.setattr(document, "write_pdf", broken)
     page = SimpleNamespace(job=SimpleNamespace(page_number=1), ocr=None)
     scan = SimpleNamespace(path=tmp_path / "scan.jpg", document="doc")
-    result = document.publish_document(scan, [page], out_dir=tmp_path,  # type: ignore[arg-type]
-                                       settings=load_settings(None, output_dir=tmp_path))
+    result = document.publish_document(
+        scan,
+        [page],
+        out_dir=tmp_path,  # type: ignore[arg-type]
+        settings=load_settings(None, output_dir=tmp_path),
+    )
     assert result.pdf is None and result.mets is None
     assert "could not publish" in result.error and "disk full" in result.error
-    off = document.publish_document(scan, [page], out_dir=tmp_path,  # type: ignore[arg-type]
-                                    settings=load_settings(None, output_dir=tmp_path, publish=[]))
+    off = document.publish_document(
+        scan,
+        [page],
+        out_dir=tmp_path,  # type: ignore[arg-type]
+        settings=load_settings(None, output_dir=tmp_path, publish=[]),
+    )
     assert off == document.Published(None, None)

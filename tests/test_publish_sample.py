@@ -23,8 +23,12 @@ EDITED = "ИСПРАВЛЕНО"
 
 
 def pdftotext(pdf: Path, *options: str) -> str:
-    return subprocess.run(["pdftotext", *options, "-enc", "UTF-8", str(pdf), "-"],
-                          capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", *options, "-enc", "UTF-8", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 @pytest.fixture(scope="module")
@@ -49,14 +53,18 @@ def test_each_document_has_a_pdfa_whose_text_layer_is_the_ocr_text(run) -> None:
     assert len(docs) == 3
     for name, doc in docs.items():
         pub = doc.published
-        assert pub is not None and pub.error is None and pub.pdf == doc.text_path.with_suffix(".pdf")
+        assert (
+            pub is not None and pub.error is None and pub.pdf == doc.text_path.with_suffix(".pdf")
+        )
         assert pdfa_problems(pub.pdf) == [], name
         assert pub.pdf_pages == doc.scan.page_count
         ocr = normalise(doc.text_path.read_text(encoding="utf-8").replace("\f", "\n"))
         raw = score_text(ocr, normalise(pdftotext(pub.pdf, "-raw").replace("\f", "\n")))
         layout = score_text(ocr, normalise(pdftotext(pub.pdf).replace("\f", "\n")))
-        print(f"{name}: pdftotext CER {raw.cer:.4f} (content order), {layout.cer:.4f} "
-              f"(poppler's reading order); {pub.pdf_bytes / pub.pdf_pages / 1e6:.2f} MB/page")
+        print(
+            f"{name}: pdftotext CER {raw.cer:.4f} (content order), {layout.cer:.4f} "
+            f"(poppler's reading order); {pub.pdf_bytes / pub.pdf_pages / 1e6:.2f} MB/page"
+        )
         assert raw.cer < 0.01, (name, raw.cer)
 
 
@@ -67,8 +75,10 @@ def test_the_pdf_shows_the_original_scan_s_own_bytes(run) -> None:
     with pikepdf.open(docs[EHRI].published.pdf) as pdf:  # a JPEG scan: its own bytes
         (image,) = pdf.pages[0].Resources.XObject.values()
         assert image.read_raw_bytes() == docs[EHRI].scan.path.read_bytes()
-    with pikepdf.open(docs[JOURNAL].scan.path) as src, \
-            pikepdf.open(docs[JOURNAL].published.pdf) as pdf:  # a PDF scan: each page's image
+    with (
+        pikepdf.open(docs[JOURNAL].scan.path) as src,
+        pikepdf.open(docs[JOURNAL].published.pdf) as pdf,
+    ):  # a PDF scan: each page's image
         for old, new in zip(src.pages, pdf.pages, strict=True):
             (a,), (b,) = old.Resources.XObject.values(), new.Resources.XObject.values()
             assert a.read_raw_bytes() == b.read_raw_bytes()
@@ -92,7 +102,9 @@ def test_mets_validates_and_ties_each_page_to_its_files(run) -> None:
         assert [int(d.get("ORDER")) for d in pages] == list(range(1, doc.scan.page_count + 1))
         for div in pages:  # image, ALTO and PAGE-XML of the page
             assert len(div.findall(f"{{{METS}}}fptr")) >= 3
-        hrefs = [f.get("{http://www.w3.org/1999/xlink}href") for f in root.iter(f"{{{METS}}}FLocat")]
+        hrefs = [
+            f.get("{http://www.w3.org/1999/xlink}href") for f in root.iter(f"{{{METS}}}FLocat")
+        ]
         assert all((path.parent / h).resolve().is_file() for h in hrefs)
     agents = etree.parse(str(docs[JOURNAL].published.mets)).getroot().iter(f"{{{METS}}}name")
     assert any(a.text.startswith("tesseract ") for a in agents)
@@ -106,8 +118,12 @@ def test_index_links_the_documents_pdf_and_mets(run) -> None:
 
 
 def _tesseract_words(image: Path) -> dict[str, list[tuple[float, float]]]:
-    tsv = subprocess.run(["tesseract", str(image), "-", "-l", "rus", "--dpi", "300", "tsv"],
-                         capture_output=True, text=True, check=True).stdout
+    tsv = subprocess.run(
+        ["tesseract", str(image), "-", "-l", "rus", "--dpi", "300", "tsv"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     found: dict[str, list[tuple[float, float]]] = {}
     for row in csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE):
         if row["level"] == "5" and len(row["text"].strip()) >= 4:
@@ -122,17 +138,36 @@ def test_the_text_layer_sits_on_the_words_of_the_original_skewed_page(run, tmp_p
     docs, _ = run
     doc = docs[JOURNAL]
     assert abs(doc.pages[1].prepared.skew_degrees) > 0.5
-    subprocess.run(["pdftoppm", "-r", "300", "-f", "2", "-l", "2", "-png", str(doc.scan.path),
-                    str(tmp_path / "orig")], check=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-r",
+            "300",
+            "-f",
+            "2",
+            "-l",
+            "2",
+            "-png",
+            str(doc.scan.path),
+            str(tmp_path / "orig"),
+        ],
+        check=True,
+    )
     truth = _tesseract_words(next(tmp_path.glob("orig*.png")))
     bbox = pdftotext(doc.published.pdf, "-bbox", "-f", "2", "-l", "2")
     layer: dict[str, list[tuple[float, float]]] = {}
-    for *box, word in re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
-                                 r'yMax="([\d.]+)">(.*?)<', bbox):
+    for *box, word in re.findall(
+        r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
+        r'yMax="([\d.]+)">(.*?)<',
+        bbox,
+    ):
         x0, y0, x1, y1 = (float(v) * 300 / 72 for v in box)
         layer.setdefault(word, []).append(((x0 + x1) / 2, (y0 + y1) / 2))
-    pairs = [(truth[w][0], layer[w][0]) for w in truth
-             if len(truth[w]) == 1 and len(layer.get(w, [])) == 1]
+    pairs = [
+        (truth[w][0], layer[w][0])
+        for w in truth
+        if len(truth[w]) == 1 and len(layer.get(w, [])) == 1
+    ]
     assert len(pairs) >= 50
     dx = statistics.median(abs(a[0] - b[0]) for a, b in pairs)
     dy = statistics.median(abs(a[1] - b[1]) for a, b in pairs)
@@ -162,11 +197,18 @@ def exported(run):
             s.refresh(f)  # a decision also decides its copies in other documents (issue 20)
             if f.status == "open":
                 decide(s, flag_id=f.id, version=f.version, action="accept_ocr", reviewer="test")
-        edit = next(f for f in flags if f.page.document.name == JOURNAL and f.page.page_number == 2
-                    and f.category != POSSIBLE_REFERENCE_ERROR and f.ocr_text.strip()
-                    and len(f.ocr_text.split()) == 1)
-        decide(s, flag_id=edit.id, version=edit.version, action="edit", reviewer="test",
-               text=EDITED)
+        edit = next(
+            f
+            for f in flags
+            if f.page.document.name == JOURNAL
+            and f.page.page_number == 2
+            and f.category != POSSIBLE_REFERENCE_ERROR
+            and f.ocr_text.strip()
+            and len(f.ocr_text.split()) == 1
+        )
+        decide(
+            s, flag_id=edit.id, version=edit.version, action="edit", reviewer="test", text=EDITED
+        )
         s.commit()
         pairs = {(f.ref_text, f.ocr_text) for f in accepted}
     results = {r.document: r for r in export_corrections(store)}
@@ -195,8 +237,7 @@ def test_the_reviewed_alto_and_mets(exported) -> None:
 
     results, _, _, _ = exported
     published = results[JOURNAL].published
-    assert [p.name for p in published.alto] == ["p001.reviewed.alto.xml",
-                                                "p002.reviewed.alto.xml"]
+    assert [p.name for p in published.alto] == ["p001.reviewed.alto.xml", "p002.reviewed.alto.xml"]
     page2 = read_source(published.alto[1])
     assert page2.format == "alto" and "Петров" in page2.text and EDITED in page2.text
     assert mets_errors(published.mets) == []

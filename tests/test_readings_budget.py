@@ -21,12 +21,15 @@ def _page(path: Path) -> Path:
 def _choose(tmp_path: Path, budget: float) -> tuple[int, str]:
     image = _page(tmp_path / "page.png")
     geometry = PageGeometry.identity(400, 900)
-    sources = [ReadingInput("original", image, geometry, 300),
-               ReadingInput("processed", image, geometry, 300)]
+    sources = [
+        ReadingInput("original", image, geometry, 300),
+        ReadingInput("processed", image, geometry, 300),
+    ]
     call = OcrCall("eng", 3, 1, 60.0, ("txt", "tsv"), False)
     # 5000 blobs of ink for a line of text: the first reading is doubtful
-    choice = read_page(sources, tmp_path / "p001", call, ink_blobs=5000, paper_share=1.0,
-                       budget=budget)
+    choice = read_page(
+        sources, tmp_path / "p001", call, ink_blobs=5000, paper_share=1.0, budget=budget
+    )
     return choice.record.tesseract_calls, choice.record.doubt
 
 

@@ -30,8 +30,9 @@ def run(tmp_path_factory: pytest.TempPathFactory):
 
     out = tmp_path_factory.mktemp("real")
     settings = load_settings(None, output_dir=out, workers=2, languages="fra")
-    result = run_batch([FR / f"{n}.jpg" for n in (VIOLET, DARK_FRAME, GUTTER)], gt_dir=None,
-                       settings=settings)
+    result = run_batch(
+        [FR / f"{n}.jpg" for n in (VIOLET, DARK_FRAME, GUTTER)], gt_dir=None, settings=settings
+    )
     assert not result.failures
     return {d.scan.document: d for d in result.documents}
 
@@ -56,8 +57,11 @@ def test_the_violet_typing_is_not_removed_as_stamp_ink(run) -> None:
     assert page.prepared.text_ink.name == "violet"
     assert page.word_count > 50
     # The typing is neither a violet stamp nor violet handwriting (a pen).
-    assert not [f for f in run[VIOLET].flags if f.type in ("stamp", "handwriting", "signature")
-                and f.category == "violet"]
+    assert not [
+        f
+        for f in run[VIOLET].flags
+        if f.type in ("stamp", "handwriting", "signature") and f.category == "violet"
+    ]
 
 
 def _frame_of_processed(tmp_path: Path, name: str):
@@ -67,8 +71,7 @@ def _frame_of_processed(tmp_path: Path, name: str):
 
     scan = inspect_scan(FR / f"{name}.jpg", dpi=300, max_pixels=200_000_000)
     page = load_page(scan, 1, dpi=300, max_pixels=200_000_000)
-    return page.image, preprocess(page.image, binarize_output=False, page_frame=True,
-                                  dpi=page.dpi)
+    return page.image, preprocess(page.image, binarize_output=False, page_frame=True, dpi=page.dpi)
 
 
 def test_a_cropped_page_s_word_boxes_land_on_their_words_in_the_original(tmp_path: Path) -> None:
@@ -83,8 +86,16 @@ def test_a_cropped_page_s_word_boxes_land_on_their_words_in_the_original(tmp_pat
     assert geometry.crop.left > 0  # the gutter was cut off: the frame is not the page
     image = tmp_path / "frame.png"
     cv2.imwrite(str(image), pre.ocr_image)
-    out = run_ocr(image, tmp_path / "p001", languages="fra", psm=3, oem=1, dpi=200, timeout=120,
-                  formats=("tsv", "hocr", "alto"))
+    out = run_ocr(
+        image,
+        tmp_path / "p001",
+        languages="fra",
+        psm=3,
+        oem=1,
+        dpi=200,
+        timeout=120,
+        formats=("tsv", "hocr", "alto"),
+    )
     framed = read_words(out.tsv)
     reframe_outputs(out.outputs, geometry, image_name="p001.view.jpg")
     words = read_words(out.tsv)
@@ -95,16 +106,19 @@ def test_a_cropped_page_s_word_boxes_land_on_their_words_in_the_original(tmp_pat
     for word in sure:
         holders = [ln for ln in lines if word.text in ln.text]
         centre = (word.box.left + word.box.width / 2, word.box.top + word.box.height / 2)
-        landed += any(ln.box.left <= centre[0] <= ln.box.right
-                      and ln.box.top <= centre[1] <= ln.box.bottom for ln in holders)
+        landed += any(
+            ln.box.left <= centre[0] <= ln.box.right and ln.box.top <= centre[1] <= ln.box.bottom
+            for ln in holders
+        )
     assert landed >= 0.9 * len(sure), f"{landed} of {len(sure)} words on their line"
-    shift = [(a.box.left - b.box.left, a.box.top - b.box.top)
-             for a, b in zip(words, framed, strict=True)]
+    shift = [
+        (a.box.left - b.box.left, a.box.top - b.box.top) for a, b in zip(words, framed, strict=True)
+    ]
     assert all(dx >= geometry.crop.left - 50 for dx, _ in shift)  # moved by the crop, not left
     ink = original if original.ndim == 2 else cv2.cvtColor(original, cv2.COLOR_BGR2GRAY)
     for word in sure[:10]:  # and the original page has ink inside each box
         b = word.box
-        assert np.count_nonzero(ink[b.top:b.bottom, b.left:b.right] < 140) > 20, word.text
+        assert np.count_nonzero(ink[b.top : b.bottom, b.left : b.right] < 140) > 20, word.text
 
 
 def test_the_review_view_is_the_page_as_loaded(run) -> None:
@@ -140,8 +154,9 @@ def test_a_page_with_ink_and_no_text_is_warned_flagged_first_and_counted(tmp_pat
     _scribbled_page(scans / "scribbles.png")
     render_text_page(scans / "typed.png")  # a page that reads: no warning
     settings = load_settings(None, output_dir=tmp_path / "out", workers=1, dpi=150)
-    result = run_batch([scans / "scribbles.png", scans / "typed.png"], gt_dir=None,
-                       settings=settings)
+    result = run_batch(
+        [scans / "scribbles.png", scans / "typed.png"], gt_dir=None, settings=settings
+    )
     docs = {d.scan.document: d for d in result.documents}
     (page,) = docs["scribbles"].pages
     assert [w.kind for w in page.warnings] == [NO_TEXT_ON_INK]
@@ -158,8 +173,9 @@ def test_a_page_with_ink_and_no_text_is_warned_flagged_first_and_counted(tmp_pat
         assert (top.type, top.reason, top.severity) == (NO_TEXT_ON_INK, NO_TEXT_REASON, 1.0)
 
 
-def test_a_clean_page_costs_one_tesseract_call(tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_clean_page_costs_one_tesseract_call(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import ocr.readings as readings
     from ocr.batch import run_batch
     from ocr.settings import load_settings
@@ -167,11 +183,13 @@ def test_a_clean_page_costs_one_tesseract_call(tmp_path: Path,
 
     calls: list[Path] = []
     real = readings.run_ocr
-    monkeypatch.setattr(readings, "run_ocr",
-                        lambda image, *a, **k: calls.append(image) or real(image, *a, **k))
+    monkeypatch.setattr(
+        readings, "run_ocr", lambda image, *a, **k: calls.append(image) or real(image, *a, **k)
+    )
     scan = render_text_page(tmp_path / "clean.png")
-    settings = load_settings(None, output_dir=tmp_path / "out", workers=1, dpi=150,
-                             detectors=[], read_stamps=False)
+    settings = load_settings(
+        None, output_dir=tmp_path / "out", workers=1, dpi=150, detectors=[], read_stamps=False
+    )
     result = run_batch([scan], gt_dir=None, settings=settings)
     (page,) = result.documents[0].pages
     assert calls == [scan.resolve()]  # the scan file itself, as stock tesseract reads it
@@ -183,9 +201,16 @@ def test_a_clean_page_costs_one_tesseract_call(tmp_path: Path,
 def test_the_prefect_summary_counts_the_empty_pages() -> None:
     from flows.artifacts import summary_markdown
 
-    summary = {"pages_done": 3, "pages_failed": 0, "cer": None, "wer": None, "flags": {},
-               "documents": [], "empty_pages": 1,
-               "empty_page_list": [{"document": "scribbles", "page": 2, "message": "..."}]}
+    summary = {
+        "pages_done": 3,
+        "pages_failed": 0,
+        "cer": None,
+        "wer": None,
+        "flags": {},
+        "documents": [],
+        "empty_pages": 1,
+        "empty_page_list": [{"document": "scribbles", "page": 2, "message": "..."}],
+    }
     text = summary_markdown(summary, index=None)
     assert "pages with ink but no text recognised: **1**" in text
     assert "scribbles page 2" in text

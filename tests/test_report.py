@@ -81,10 +81,10 @@ def test_lines_add_up_to_the_page() -> None:
         for line in comparison.lines:
             # Counts taken from the page alignment are the line pair's own edit distance.
             ref_end, ocr_end = line.breaks
-            own = cluster_counts(split_grapheme_clusters(line.reference),
-                                 split_grapheme_clusters(line.ocr))
-            assert line.counts["strict"] == (own[0] + (ref_end != ocr_end),
-                                             own[1] + len(ref_end))
+            own = cluster_counts(
+                split_grapheme_clusters(line.reference), split_grapheme_clusters(line.ocr)
+            )
+            assert line.counts["strict"] == (own[0] + (ref_end != ocr_end), own[1] + len(ref_end))
             assert "".join(r for _, r, _ in line.segments) == line.reference
             assert "".join(o for _, _, o in line.segments) == line.ocr
 
@@ -150,8 +150,11 @@ def _pair(tmp_path: Path, reference: str, ocr: str):
 
 
 def test_html_escapes_everything(tmp_path: Path) -> None:
-    run = _pair(tmp_path, "На беседе <b>присутствовал</b> Метров",
-                'На беседе <script>alert("x")</script> Петров & "Ко"')
+    run = _pair(
+        tmp_path,
+        "На беседе <b>присутствовал</b> Метров",
+        'На беседе <script>alert("x")</script> Петров & "Ко"',
+    )
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "<script>alert" not in html and "<b>присутствовал" not in html
     assert "</script>" not in html and "&lt;" in html and "&#34;x&#34;" in html
@@ -179,7 +182,10 @@ def test_pair_report_of_empty_reference_is_infinite(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
     assert report["score"]["cer"] == "Infinity"
     assert "∞" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
-    assert pair_report(run.pairs[0], [STRICT, ARCHIVAL])["scoring"]["scores"]["strict"]["cer"] == "Infinity"
+    assert (
+        pair_report(run.pairs[0], [STRICT, ARCHIVAL])["scoring"]["scores"]["strict"]["cer"]
+        == "Infinity"
+    )
 
 
 def _document(tmp_path: Path, name: str, reference: str, ocr: str) -> DocumentResult:
@@ -187,16 +193,25 @@ def _document(tmp_path: Path, name: str, reference: str, ocr: str) -> DocumentRe
     score = score_text(ref, hyp)
     out = tmp_path / name
     return DocumentResult(
-        scan=ScanInfo(tmp_path / f"{name}.tif", name, "tiff", 1, "0" * 64), languages="rus",
-        pages=(), failures=(), reference=ReferenceText(tmp_path / f"{name}.txt", reference, "utf-8"),
-        score=score, page_scores=(PageScore(1, ref, hyp, score),), flags=(),
-        text_path=out / f"{name}.txt", report_path=out / "report.json")
+        scan=ScanInfo(tmp_path / f"{name}.tif", name, "tiff", 1, "0" * 64),
+        languages="rus",
+        pages=(),
+        failures=(),
+        reference=ReferenceText(tmp_path / f"{name}.txt", reference, "utf-8"),
+        score=score,
+        page_scores=(PageScore(1, ref, hyp, score),),
+        flags=(),
+        text_path=out / f"{name}.txt",
+        report_path=out / "report.json",
+    )
 
 
 def test_document_report_and_batch_figures(tmp_path: Path) -> None:
     reference = need(SEED).read_text(encoding="utf-8")
-    docs = [_document(tmp_path, f"doc{k}", reference, perturb(reference, k, rate=0.02 * (k + 1)))
-            for k in range(4)]
+    docs = [
+        _document(tmp_path, f"doc{k}", reference, perturb(reference, k, rate=0.02 * (k + 1)))
+        for k in range(4)
+    ]
     report = document_report(docs[0])
     assert report["scoring"]["scores"]["strict"] == report["score"]
     assert report["reference"]["encoding"] == "utf-8"
@@ -212,16 +227,33 @@ def test_document_report_and_batch_figures(tmp_path: Path) -> None:
     assert low <= micro_cer <= high
     assert strict["cer_spread"]["min"] < strict["cer_spread"]["max"]
     archival = figures["figures"]["archival"]
-    folded = [score_text(fold(d.page_scores[0].reference, ARCHIVAL),
-                         fold(d.page_scores[0].ocr, ARCHIVAL)) for d in docs]
+    folded = [
+        score_text(fold(d.page_scores[0].reference, ARCHIVAL), fold(d.page_scores[0].ocr, ARCHIVAL))
+        for d in docs
+    ]
     assert archival["char_errors"] == sum(s.char_errors for s in folded)
     assert figures["unit"] == "document" and figures["units"] == 4
 
-    summary = {"run_id": "r1", "pages_done": 4, "pages_failed": 0, "seconds": 1.0,
-               "cer": micro_cer, "wer": 0.1, "failures": [],
-               "documents": [{"document": d.scan.document, "pages": 1, "cer": d.score.cer,
-                              "wer": d.score.wer, "flags": 0, "report": str(d.report_path)}
-                             for d in docs]} | batch_figures(docs)
+    summary = {
+        "run_id": "r1",
+        "pages_done": 4,
+        "pages_failed": 0,
+        "seconds": 1.0,
+        "cer": micro_cer,
+        "wer": 0.1,
+        "failures": [],
+        "documents": [
+            {
+                "document": d.scan.document,
+                "pages": 1,
+                "cer": d.score.cer,
+                "wer": d.score.wer,
+                "flags": 0,
+                "report": str(d.report_path),
+            }
+            for d in docs
+        ],
+    } | batch_figures(docs)
     index = write_batch_index(summary, tmp_path).read_text(encoding="utf-8")
     assert 'href="doc0/report.html"' in index and "95 % CI" in index
     assert f"{micro_cer * 100:.2f} %" in index

@@ -12,8 +12,15 @@ from tests.conftest import ROOT, needs_tesseract
 pytestmark = [pytest.mark.integration, needs_tesseract]
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOT = ROOT / "docs" / "report.png"
 ENTRY = "ivanov-journal-1955-12-24-entry"
 JOURNAL = "ivanov-journal-1955-12-24"
@@ -40,8 +47,11 @@ def _report(out: Path, document: str) -> dict:
 
 
 def _flag(report: dict, ref: str, ocr: str) -> dict:
-    found = [f for f in report["flags"] if f["type"] == "disagreement"
-             and ref in f["ref_text"] and ocr in f["ocr_text"]]
+    found = [
+        f
+        for f in report["flags"]
+        if f["type"] == "disagreement" and ref in f["ref_text"] and ocr in f["ocr_text"]
+    ]
     assert found, f"no disagreement flag {ref} -> {ocr}"
     return found[0]
 
@@ -57,8 +67,10 @@ def test_known_transcription_errors_are_possible_reference_errors(sample_run: Pa
     assert journal["scoring"]["review"]["possible_reference_errors"] >= 2
     # On the fainter carbon copy a speck beside "Петров" can drop tesseract's word confidence
     # (to 0 with tesseract 5.3): the difference is flagged either way, its category follows it.
-    assert _flag(entry, "Метров", "Петров")["category"] in ("possible reference error",
-                                                           "possible OCR error")
+    assert _flag(entry, "Метров", "Петров")["category"] in (
+        "possible reference error",
+        "possible OCR error",
+    )
 
 
 def test_report_json_has_both_profiles_and_lines_that_add_up(sample_run: Path) -> None:
@@ -67,8 +79,10 @@ def test_report_json_has_both_profiles_and_lines_that_add_up(sample_run: Path) -
     assert scores["archival"]["char_errors"] <= scores["strict"]["char_errors"]
     for page in report["pages"]:
         lines = page["lines"]
-        assert sum(line["scores"]["strict"]["char_errors"] for line in lines) == \
-            page["score"]["char_errors"]
+        assert (
+            sum(line["scores"]["strict"]["char_errors"] for line in lines)
+            == page["score"]["char_errors"]
+        )
         assert all(line["box"] for line in lines)
     assert (sample_run / "index.html").is_file()
 

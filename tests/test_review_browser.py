@@ -24,8 +24,15 @@ pytestmark = [
     pytest.mark.skipif(not Path("/usr/bin/chromium").is_file(), reason="needs /usr/bin/chromium"),
 ]
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SEED = "ivanov-journal-1955-12-24"
 SEED_ENTRY = "ivanov-journal-1955-12-24-entry"
 SCREENSHOT = ROOT / "docs" / "review-item.png"
@@ -79,8 +86,9 @@ def serve_app() -> Iterator:
     def start(db_url: str, out: Path) -> str:
         port = _free_port()
         app = create_app(db_url, out, None)
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                               log_level="warning"))
+        server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+        )
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         deadline = time.monotonic() + 20
@@ -120,8 +128,9 @@ def page(browser) -> Iterator:
 def _document_id(p: Pipeline, name: str) -> int:
     store = Store(p.url)
     with store.session() as s:
-        doc_id = s.scalar(select(Document.id).where(Document.name == name,
-                                                    Document.run_id == p.run_id))
+        doc_id = s.scalar(
+            select(Document.id).where(Document.name == name, Document.run_id == p.run_id)
+        )
     store.engine.dispose()
     assert doc_id is not None
     return doc_id
@@ -130,9 +139,16 @@ def _document_id(p: Pipeline, name: str) -> int:
 def _flag_id(p: Pipeline, document: str, ocr_text: str) -> int:
     store = Store(p.url)
     with store.session() as s:
-        found = s.scalar(select(FlagRow.id).join(Page).join(Document)
-                         .where(Document.name == document, FlagRow.type == "disagreement",
-                                FlagRow.ocr_text == ocr_text))
+        found = s.scalar(
+            select(FlagRow.id)
+            .join(Page)
+            .join(Document)
+            .where(
+                Document.name == document,
+                FlagRow.type == "disagreement",
+                FlagRow.ocr_text == ocr_text,
+            )
+        )
     store.engine.dispose()
     assert found is not None, f"no disagreement flag reading {ocr_text!r} in {document}"
     return found
@@ -189,13 +205,17 @@ def test_review_three_items_by_keyboard_then_export(pipeline: Pipeline, serve_ap
 
     store = Store(pipeline.url)
     with store.session() as s:
-        got = {d.flag_id: (d.action, d.after_text, d.reviewer)
-               for d in s.scalars(select(Decision).where(Decision.flag_id.in_([first, second, third])))}
+        got = {
+            d.flag_id: (d.action, d.after_text, d.reviewer)
+            for d in s.scalars(select(Decision).where(Decision.flag_id.in_([first, second, third])))
+        }
         accepted = s.get_one(FlagRow, first)
     store.engine.dispose()
-    assert got == {first: ("accept_ocr", accepted.ocr_text, "Анна Иванова"),
-                   second: ("edit", "исправлено\nвторая строка", "Анна Иванова"),
-                   third: ("illegible", "[неразборчиво]", "Анна Иванова")}
+    assert got == {
+        first: ("accept_ocr", accepted.ocr_text, "Анна Иванова"),
+        second: ("edit", "исправлено\nвторая строка", "Анна Иванова"),
+        third: ("illegible", "[неразборчиво]", "Анна Иванова"),
+    }
 
     page.goto(f"{base}/queue?run={pipeline.run_id}&document={doc_id}")
     page.click("#export")
@@ -216,10 +236,17 @@ def _seed_flags(p: Pipeline) -> list[tuple[int, str, str]]:
     """(flag id, OCR text, seed text) of the disagreements at Пхеньян and Петров."""
     store = Store(p.url)
     with store.session() as s:
-        rows = s.execute(select(FlagRow.id, FlagRow.ocr_text, FlagRow.ref_text).join(Page)
-                         .join(Document).where(Document.name == SEED, Document.run_id == p.run_id,
-                                               FlagRow.type == "disagreement",
-                                               FlagRow.ref_text.in_(list(SEED_FIXES)))).all()
+        rows = s.execute(
+            select(FlagRow.id, FlagRow.ocr_text, FlagRow.ref_text)
+            .join(Page)
+            .join(Document)
+            .where(
+                Document.name == SEED,
+                Document.run_id == p.run_id,
+                FlagRow.type == "disagreement",
+                FlagRow.ref_text.in_(list(SEED_FIXES)),
+            )
+        ).all()
     store.engine.dispose()
     return [(fid, ocr, SEED_FIXES[ref]) for fid, ocr, ref in rows]
 
@@ -231,22 +258,28 @@ def _decided_as_copies(p: Pipeline) -> set[str]:
 
     store = Store(p.url)
     with store.session() as s:
-        refs = s.scalars(select(FlagRow.ref_text).join(Decision, Decision.flag_id == FlagRow.id)
-                         .join(Page, FlagRow.page_id == Page.id)
-                         .join(Document, Page.document_id == Document.id)
-                         .where(Document.name == SEED, Document.run_id == p.run_id,
-                                Decision.copy_of.is_not(None))).all()
+        refs = s.scalars(
+            select(FlagRow.ref_text)
+            .join(Decision, Decision.flag_id == FlagRow.id)
+            .join(Page, FlagRow.page_id == Page.id)
+            .join(Document, Page.document_id == Document.id)
+            .where(
+                Document.name == SEED, Document.run_id == p.run_id, Decision.copy_of.is_not(None)
+            )
+        ).all()
     store.engine.dispose()
     return {" ".join(r.split()) for r in refs if r.strip()}
 
 
 def test_accepting_petrov_and_pyongyang_corrects_the_seed_reference_exactly_there(
-        pipeline: Pipeline, serve_app, page, tmp_path: Path) -> None:
+    pipeline: Pipeline, serve_app, page, tmp_path: Path
+) -> None:
     base = serve_app(pipeline.url, pipeline.out)
     doc_id = _document_id(pipeline, SEED)
     original = (pipeline.gt / f"{SEED}.txt").read_text(encoding="utf-8")
-    page.context.add_cookies([{"name": "ocr_reviewer", "value": "%D0%91%D0%BE%D1%80%D0%B8%D1%81",
-                               "url": base}])
+    page.context.add_cookies(
+        [{"name": "ocr_reviewer", "value": "%D0%91%D0%BE%D1%80%D0%B8%D1%81", "url": base}]
+    )
     flags = _seed_flags(pipeline)
     assert {seed for _, _, seed in flags} >= {"Петров"}
     copied = _decided_as_copies(pipeline)  # e.g. "млрдруб", decided on the carbon copy before
@@ -270,12 +303,18 @@ def test_accepting_petrov_and_pyongyang_corrects_the_seed_reference_exactly_ther
     corrected = (pipeline.gt / f"{SEED}.corrected.txt").read_text(encoding="utf-8")
     assert (pipeline.gt / f"{SEED}.txt").read_text(encoding="utf-8") == original
     old_lines, new_lines = original.splitlines(), corrected.splitlines()
-    seed_lines = (ROOT / "tests" / "resources" / "seed-corrected" / f"{SEED}.txt"
-                  ).read_text("utf-8").splitlines()
+    seed_lines = (
+        (ROOT / "tests" / "resources" / "seed-corrected" / f"{SEED}.txt")
+        .read_text("utf-8")
+        .splitlines()
+    )
     assert len(old_lines) == len(new_lines) == len(seed_lines)
     changed = [i for i, (a, b) in enumerate(zip(old_lines, new_lines, strict=True)) if a != b]
-    wanted = [i for i, line in enumerate(old_lines)
-              if any(w in line for w in ("Лхенъян", "Метров", *copied))]
+    wanted = [
+        i
+        for i, line in enumerate(old_lines)
+        if any(w in line for w in ("Лхенъян", "Метров", *copied))
+    ]
     assert changed == wanted  # exactly there, nowhere else
     for i in changed:
         assert new_lines[i] == seed_lines[i]
@@ -331,18 +370,22 @@ def _merged_item(p: Pipeline) -> int:
     """The item of the run with the most reasons (signals merged into one decision)."""
     store = Store(p.url)
     with store.session() as s:
-        rows = s.scalars(select(FlagRow).join(Page).join(Document)
-                         .where(Document.run_id == p.run_id)).all()
-        best = max(rows, key=lambda r: (len((r.detail or {}).get("reasons") or []),
-                                        r.type == "disagreement"))
+        rows = s.scalars(
+            select(FlagRow).join(Page).join(Document).where(Document.run_id == p.run_id)
+        ).all()
+        best = max(
+            rows,
+            key=lambda r: (len((r.detail or {}).get("reasons") or []), r.type == "disagreement"),
+        )
         found = best.id, len(best.detail["reasons"])
     store.engine.dispose()
     assert found[1] >= 2, "no merged item in the run"
     return found[0]
 
 
-def test_queue_and_a_merged_item_in_the_browser(pipeline: Pipeline, serve_app, page,
-                                                tmp_path: Path) -> None:
+def test_queue_and_a_merged_item_in_the_browser(
+    pipeline: Pipeline, serve_app, page, tmp_path: Path
+) -> None:
     """The queue lists kinds (a filter for each, a stamp's colour as its attribute); a merged
     item lists all its reasons and takes one decision. OCR_SCREENSHOTS=1 refreshes the README's
     pictures from this real run."""
@@ -371,6 +414,8 @@ def test_print_keyboard_review_time() -> None:
     """Not an assertion on speed (see DESIGN.md): prints what the keyboard flow took."""
     if not TIMINGS:
         pytest.skip("no keyboard decisions were timed")
-    print(f"\nkeyboard review, key press to next item loaded: median "
-          f"{statistics.median(TIMINGS) * 1000:.0f} ms, max {max(TIMINGS) * 1000:.0f} ms "
-          f"over {len(TIMINGS)} decisions")
+    print(
+        f"\nkeyboard review, key press to next item loaded: median "
+        f"{statistics.median(TIMINGS) * 1000:.0f} ms, max {max(TIMINGS) * 1000:.0f} ms "
+        f"over {len(TIMINGS)} decisions"
+    )

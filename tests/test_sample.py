@@ -94,8 +94,11 @@ def test_seed_reference_errors_are_possible_reference_errors_and_case_slips_are_
     from ocr.flag import POSSIBLE_REFERENCE_ERROR
 
     docs, _ = sample
-    journal = {(f.ref_text, f.ocr_text) for f in docs[JOURNAL].flags
-               if f.category == POSSIBLE_REFERENCE_ERROR}
+    journal = {
+        (f.ref_text, f.ocr_text)
+        for f in docs[JOURNAL].flags
+        if f.category == POSSIBLE_REFERENCE_ERROR
+    }
     assert {("Метров", "Петров"), ("млрдруб", "млрд. руб")} <= journal
     # The page as loaded is read first (ocr.readings): stock tesseract reads the name in lower case.
     assert any(r == "Лхенъян" and o.casefold() == "пхеньян" for r, o in journal)
@@ -115,10 +118,12 @@ def _reference_error_items(sample) -> set[tuple[str, str]]:  # noqa: ANN001 - th
     docs, _ = sample
     store = Store(f"sqlite:///{docs[JOURNAL].report_path.parents[1] / 'ocr.db'}", create=False)
     with store.session() as s:
-        rows = s.execute(select(Document.name, FlagRow.ref_text)
-                         .join(Page, FlagRow.page_id == Page.id)
-                         .join(Document, Page.document_id == Document.id)
-                         .where(FlagRow.kind == "reference_error")).all()
+        rows = s.execute(
+            select(Document.name, FlagRow.ref_text)
+            .join(Page, FlagRow.page_id == Page.id)
+            .join(Document, Page.document_id == Document.id)
+            .where(FlagRow.kind == "reference_error")
+        ).all()
     store.engine.dispose()
     return {(name, " ".join(ref.split())) for name, ref in rows}
 

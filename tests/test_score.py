@@ -63,8 +63,21 @@ SEED_LINES = [
     "Я поблагодарил Фишера за информацию.",
 ]
 
-LOOKALIKES = {"о": "o", "е": "e", "а": "a", "р": "p", "с": "c", "х": "x", "у": "y", "О": "0",
-              "Х": "X", "І": "I", "l": "1", "і": "i", "ӧ": "ö"}
+LOOKALIKES = {
+    "о": "o",
+    "е": "e",
+    "а": "a",
+    "р": "p",
+    "с": "c",
+    "х": "x",
+    "у": "y",
+    "О": "0",
+    "Х": "X",
+    "І": "I",
+    "l": "1",
+    "і": "i",
+    "ӧ": "ö",
+}
 
 
 def perturb(text: str, seed: int, *, rate: float = 0.06) -> str:
@@ -121,8 +134,9 @@ def ehri_page_text(path: Path) -> str:
     root = etree.parse(str(path)).getroot()
     ns = {"a": root.nsmap[None]}
     lines = root.iterfind(".//a:TextLine", ns)
-    return "\n".join(" ".join(s.get("CONTENT", "") for s in line.iterfind("a:String", ns))
-                     for line in lines)
+    return "\n".join(
+        " ".join(s.get("CONTENT", "") for s in line.iterfind("a:String", ns)) for line in lines
+    )
 
 
 def test_ehri_pages_match_dinglehopper() -> None:
@@ -138,8 +152,12 @@ def test_ehri_pages_match_dinglehopper() -> None:
 def test_seed_document_matches_dinglehopper() -> None:
     text = need(SEED).read_text(encoding="utf-8")
     assert "Метров" in text
-    corrected = (text.replace("Метров", "Петров").replace("Лхенъян", "Пхеньян")
-                 .replace("ИВАНОВУ", "ИВАНОВА").replace("млрдруб.", "млрд. руб."))
+    corrected = (
+        text.replace("Метров", "Петров")
+        .replace("Лхенъян", "Пхеньян")
+        .replace("ИВАНОВУ", "ИВАНОВА")
+        .replace("млрдруб.", "млрд. руб.")
+    )
     assert_same_as_dinglehopper(text, corrected)
     assert_same_as_dinglehopper(text, perturb(text, 1955))
     assert_same_as_dinglehopper(normalise(text), normalise(perturb(text, 24)))
@@ -155,15 +173,16 @@ def test_seed_paragraph_matches_dinglehopper() -> None:
 
 def test_long_text_matches_dinglehopper() -> None:
     """Exercises the piecewise segmenters on a text long enough to repeat and vary words."""
-    text = "\n".join(perturb(SEED_PARAGRAPH + "\n" + "\n".join(SEED_LINES), seed, rate=0.02)
-                     for seed in range(8))
+    text = "\n".join(
+        perturb(SEED_PARAGRAPH + "\n" + "\n".join(SEED_LINES), seed, rate=0.02) for seed in range(8)
+    )
     assert_same_as_dinglehopper(text, perturb(text, 99))
 
 
 # --- hard Unicode, with exact values --------------------------------------------------------------
 
 E_DIAERESIS_NFD = "е\u0308"  # Cyrillic е + combining diaeresis, NFC is ё
-FAMILY = "\U0001F468\u200d\U0001F469\u200d\U0001F467"  # one grapheme cluster, three emoji
+FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # one grapheme cluster, three emoji
 
 PINNED = [
     # reference, compared, CER, WER
@@ -173,8 +192,8 @@ PINNED = [
     ("ёлка", "елка", Fraction(1, 4), Fraction(1)),
     ("за\u0301мок", "замок", Fraction(1, 5), Fraction(1)),  # stress mark stays in its cluster
     ("замок", "за\u0301мок", Fraction(1, 5), Fraction(1)),
-    (FAMILY, "\U0001F468\U0001F469\U0001F467", Fraction(3), Fraction(0)),  # emoji are not words
-    ("\U0001F44D\U0001F3FD", "\U0001F44D", Fraction(1), Fraction(0)),
+    (FAMILY, "\U0001f468\U0001f469\U0001f467", Fraction(3), Fraction(0)),  # emoji are not words
+    ("\U0001f44d\U0001f3fd", "\U0001f44d", Fraction(1), Fraction(0)),
     ("\ufeff", "", Fraction(1), Fraction(0)),  # a BOM counts as a character, not a word
     ("", "abc", math.inf, math.inf),
     ("", "", Fraction(0), Fraction(0)),
@@ -194,8 +213,9 @@ PINNED = [
 
 
 @pytest.mark.parametrize(("reference", "compared", "cer", "wer"), PINNED)
-def test_pinned_rates(reference: str, compared: str, cer: Fraction | float,
-                      wer: Fraction | float) -> None:
+def test_pinned_rates(
+    reference: str, compared: str, cer: Fraction | float, wer: Fraction | float
+) -> None:
     assert character_error_rate(reference, compared) == float(cer)
     assert word_error_rate(reference, compared) == float(wer)
     assert_same_as_dinglehopper(reference, compared)
@@ -214,11 +234,40 @@ def test_empty_ocr_scores_one() -> None:
     assert [s.kind for s in score.spans] == ["delete"]
 
 
-POOL = (list("абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВЕЁЙ abcXI019 .,;:'\"-_()«»—\n\r\t\u00a0\u3000")
-        + ["\u0308", "\u0301", "\u0306", "\u200d", "\u200b", "\u00ad", "\ufeff", "\ue000",
-           "\U0001F44D", "\U0001F3FD", "\U0001F1F7", "\U0001F1FA", "\u0915", "\u094d", "\u0937",
-           "\u093f", "\u1100", "\u1161", "\u11a8", "\uac01", "\u05d0", "\u05f3", "\u30a2",
-           "\u2028", "\x0b", "\x0c", "\x85", "\u0600", "\u0903", "\u2764", "\ufe0f", "\u02c2"])
+POOL = list("абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВЕЁЙ abcXI019 .,;:'\"-_()«»—\n\r\t\u00a0\u3000") + [
+    "\u0308",
+    "\u0301",
+    "\u0306",
+    "\u200d",
+    "\u200b",
+    "\u00ad",
+    "\ufeff",
+    "\ue000",
+    "\U0001f44d",
+    "\U0001f3fd",
+    "\U0001f1f7",
+    "\U0001f1fa",
+    "\u0915",
+    "\u094d",
+    "\u0937",
+    "\u093f",
+    "\u1100",
+    "\u1161",
+    "\u11a8",
+    "\uac01",
+    "\u05d0",
+    "\u05f3",
+    "\u30a2",
+    "\u2028",
+    "\x0b",
+    "\x0c",
+    "\x85",
+    "\u0600",
+    "\u0903",
+    "\u2764",
+    "\ufe0f",
+    "\u02c2",
+]
 
 
 def random_text(rng: random.Random) -> str:
@@ -302,10 +351,11 @@ def test_normalise_is_idempotent() -> None:
 
 def check_offsets(reference: str, compared: str, spans: list[DiffSpan]) -> None:
     for span in spans:
-        assert reference[span.ref_start:span.ref_end] == span.ref_text
-        assert compared[span.ocr_start:span.ocr_end] == span.ocr_text
-        assert span.kind == ("insert" if not span.ref_text else
-                             "delete" if not span.ocr_text else "replace")
+        assert reference[span.ref_start : span.ref_end] == span.ref_text
+        assert compared[span.ocr_start : span.ocr_end] == span.ocr_text
+        assert span.kind == (
+            "insert" if not span.ref_text else "delete" if not span.ocr_text else "replace"
+        )
 
 
 def test_span_metrov_petrov() -> None:
@@ -393,8 +443,10 @@ def test_split_prefers_line_break_near_the_aligned_position() -> None:
     page1, page2 = two_pages()
     # OCR lost the last words of page 1 and the first of page 2: cut at the nearest line break.
     ocr = [page1[:-12], page2[10:]]
-    assert split_reference_by_pages(page1 + "\n" + page2, ocr) == [normalise(page1),
-                                                                     normalise(page2)]
+    assert split_reference_by_pages(page1 + "\n" + page2, ocr) == [
+        normalise(page1),
+        normalise(page2),
+    ]
 
 
 def test_split_uses_form_feeds_when_they_match() -> None:
@@ -422,7 +474,7 @@ def _blank_line_pair() -> tuple[str, str]:
     from dinglehopper.extracted_text import substitute_equivalences
 
     seed = need(SEED).read_text(encoding="utf-8")
-    seed = seed[seed.index("МИД СССР"):seed.index("\nref 01089")]
+    seed = seed[seed.index("МИД СССР") : seed.index("\nref 01089")]
     rng = random.Random(535)
     ref_lines: list[str] = []
     ocr_lines: list[str] = []
@@ -434,8 +486,11 @@ def _blank_line_pair() -> tuple[str, str]:
             if not line:  # blank: kept, lost or doubled in the OCR
                 ocr_lines.extend([""] * rng.choice((0, 1, 1, 2)))
             else:
-                ocr_lines.append(" ".join(substitute_equivalences(
-                    perturb(line, len(ocr_lines), rate=0.05)).split()))
+                ocr_lines.append(
+                    " ".join(
+                        substitute_equivalences(perturb(line, len(ocr_lines), rate=0.05)).split()
+                    )
+                )
     return "\n".join(ref_lines).strip("\n") + "\n", "\n".join(ocr_lines).strip("\n") + "\n"
 
 

@@ -42,16 +42,22 @@ def test_bad_settings_are_config_errors(tmp_path: Path, bad: str) -> None:
 
 
 def test_with_absolute_paths_anchors_the_output_folder_and_a_sqlite_file(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from ocr.settings import with_absolute_paths
 
     monkeypatch.chdir(tmp_path)
-    rel = with_absolute_paths(load_settings(None, output_dir=Path("out"),
-                                            database_url="sqlite:///res/ocr.db"))
+    rel = with_absolute_paths(
+        load_settings(None, output_dir=Path("out"), database_url="sqlite:///res/ocr.db")
+    )
     assert rel.output_dir == tmp_path / "out"
     assert rel.database_url == f"sqlite:///{tmp_path}/res/ocr.db"
-    for url in ("sqlite:////srv/ocr.db", "sqlite:///:memory:", "",
-                "postgresql+psycopg://ocr@db:5432/ocr"):
+    for url in (
+        "sqlite:////srv/ocr.db",
+        "sqlite:///:memory:",
+        "",
+        "postgresql+psycopg://ocr@db:5432/ocr",
+    ):
         assert with_absolute_paths(load_settings(None, database_url=url)).database_url == url
 
 
@@ -66,8 +72,11 @@ def test_a_missing_scan_has_its_own_error_not_a_corrupt_image(tmp_path: Path) ->
     scan = ScanInfo(path=gone, document="gone", kind="png", page_count=1, sha256="0")
     with pytest.raises(MissingScanError):
         load_page(scan, 1, dpi=300, max_pixels=10**8)
+
+
 def test_the_projects_settings_are_found_from_any_working_directory(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The nearest ocr.toml in the working directory or above, else in a scan's folder or
     above; where it was found is said (issue 20: `cd /tmp && ocr config` lost the patterns)."""
     from ocr.settings import find_config
@@ -76,8 +85,9 @@ def test_the_projects_settings_are_found_from_any_working_directory(
     project = tmp_path / "project"
     (project / "scans" / "box1").mkdir(parents=True)
     (project / "notes").mkdir()
-    (project / "ocr.toml").write_text('[ocr]\nlanguages_by_pattern = {"EHRI-*" = "eng"}\n',
-                                      encoding="utf-8")
+    (project / "ocr.toml").write_text(
+        '[ocr]\nlanguages_by_pattern = {"EHRI-*" = "eng"}\n', encoding="utf-8"
+    )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     below = find_config(cwd=project / "notes")

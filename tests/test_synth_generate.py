@@ -23,8 +23,9 @@ pytestmark = pytest.mark.unit
 DPI = 100  # a third of the benchmark's resolution: same layout, nine times fewer pixels
 
 
-def _plan(level: str = "medium", variant: str = "colour", *, marked: bool = True,
-          seed: int = 11) -> PagePlan:
+def _plan(
+    level: str = "medium", variant: str = "colour", *, marked: bool = True, seed: int = 11
+) -> PagePlan:
     return PagePlan(1, level, variant, marked, seed, DPI)  # type: ignore[arg-type]
 
 
@@ -110,8 +111,7 @@ def test_levels_get_harder() -> None:
 
 
 def test_scale_style_keeps_the_look_at_600_dpi() -> None:
-    style = scale_style(level_style("light", variant="grey", rng=np.random.default_rng(1)),
-                        dpi=600)
+    style = scale_style(level_style("light", variant="grey", rng=np.random.default_rng(1)), dpi=600)
     assert (style.page_rows, style.page_cols, style.dpi) == (7016, 4960, 600)
     assert style.pitch_px in (50, 60)
 
@@ -123,11 +123,14 @@ def test_requested_region_types_are_drawn() -> None:
     doc = next(d for d in corpus_documents() if d.source == "ivanov-1955.txt")
     typed = type_page(doc, geo, kind="last", rng=rng)
     assert typed.signature is not None
-    plans = [StampPlan("registry", "violet", geo.px(700), geo.px(340), over_text=True),
-             StampPlan("seal", "blue", geo.px(420), geo.px(420), over_text=False, band="bottom")]
+    plans = [
+        StampPlan("registry", "violet", geo.px(700), geo.px(340), over_text=True),
+        StampPlan("seal", "blue", geo.px(420), geo.px(420), over_text=False, band="bottom"),
+    ]
     marks = place_marks(plans, typed, geo, rng)
-    spec = PageSpec(lines=typed.lines, stamps=marks.stamps, handwriting=marks.handwriting,
-                    marks=marks.marks)
+    spec = PageSpec(
+        lines=typed.lines, stamps=marks.stamps, handwriting=marks.handwriting, marks=marks.marks
+    )
     page = render_page(spec, seed=4, style=style)
     kinds = Counter(r.type for r in page.regions)
     assert kinds["stamp"] == 2 and kinds["handwriting"] >= 1 and kinds["signature"] == 1

@@ -29,16 +29,26 @@ ROOT = Path(__file__).resolve().parent.parent
 STEM = "ivanov-journal-1955-12-24"
 SMALL = RenderStyle(page_rows=1400, page_cols=1100)  # a corner of A4: same scale, faster
 PARAGRAPHS = (
-    Paragraph("согласился, в пределах до 30 млрд. руб. Корейские друзья намерены заказать "
-              "в ГДР некоторое количество оборудования."),
+    Paragraph(
+        "согласился, в пределах до 30 млрд. руб. Корейские друзья намерены заказать "
+        "в ГДР некоторое количество оборудования."
+    ),
     Paragraph("24 декабря", align="centre", space_before=0.5),
-    Paragraph("Посетил Нам Ира. По просьбе последнего советником при научно-исследовательском "
-              "институте земледелия тов. Сунцовым, указом от 29.XII.55 года.", indent=5,
-              space_before=0.5),
+    Paragraph(
+        "Посетил Нам Ира. По просьбе последнего советником при научно-исследовательском "
+        "институте земледелия тов. Сунцовым, указом от 29.XII.55 года.",
+        indent=5,
+        space_before=0.5,
+    ),
     Paragraph(letter_spaced("ДНЕВНИК"), align="centre"),
 )
-STAMP = Stamp(("МИД СССР", "Дипломатический отдел", "", "Вх. № 0404с", "7-1-1956"),
-              left=60, top=820, width=620, height=300)
+STAMP = Stamp(
+    ("МИД СССР", "Дипломатический отдел", "", "Вх. № 0404с", "7-1-1956"),
+    left=60,
+    top=820,
+    width=620,
+    height=300,
+)
 
 
 def normalise_space(text: str) -> str:
@@ -47,8 +57,9 @@ def normalise_space(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def spec() -> PageSpec:
-    lines = layout_paragraphs(PARAGRAPHS, left=120, first_baseline=150, width_chars=30,
-                              pitch_px=30, line_px=75)
+    lines = layout_paragraphs(
+        PARAGRAPHS, left=120, first_baseline=150, width_chars=30, pitch_px=30, line_px=75
+    )
     hands = (Handwriting("25", left=330, top=960, height=55), Handwriting("93", left=900, top=60))
     return PageSpec(lines=lines, stamps=(STAMP,), handwriting=hands)
 
@@ -87,7 +98,8 @@ def test_another_seed_gives_another_page(spec: PageSpec, page) -> None:
 
 def test_a_generator_works_as_the_seed(spec: PageSpec, page) -> None:
     assert render_page(spec, seed=np.random.default_rng(7), style=SMALL).image.tobytes() == (
-        page.image.tobytes())
+        page.image.tobytes()
+    )
 
 
 def test_image_is_rgb_page_sized_uint8(page) -> None:
@@ -115,8 +127,9 @@ def test_typed_lines_round_trip_to_the_text(page) -> None:
 
 
 def test_stamp_and_handwriting_regions_carry_their_text(page) -> None:
-    by_kind = {kind: [r.text for r in page.regions if r.type == kind]
-               for kind in ("stamp", "handwriting")}
+    by_kind = {
+        kind: [r.text for r in page.regions if r.type == kind] for kind in ("stamp", "handwriting")
+    }
     assert by_kind["stamp"] == ["МИД СССР\nДипломатический отдел\nВх. № 0404с\n7-1-1956"]
     assert by_kind["handwriting"] == ["25", "93"]
 
@@ -126,7 +139,7 @@ def test_typed_regions_hold_dark_ink(page) -> None:
     for region in page.regions:
         if region.type == "typed_line":
             box = region.box
-            assert grey[box.top:box.bottom, box.left:box.right].min() < 110, region.text
+            assert grey[box.top : box.bottom, box.left : box.right].min() < 110, region.text
 
 
 def test_stamp_ink_is_saturated_violet(page) -> None:
@@ -144,7 +157,7 @@ def test_stamp_ink_is_saturated_violet(page) -> None:
 def test_handwriting_is_blue_ink_not_black(page) -> None:
     hand = next(r for r in page.regions if r.text == "93")
     box = hand.box
-    patch = page.image[box.top:box.bottom, box.left:box.right].astype(int)
+    patch = page.image[box.top : box.bottom, box.left : box.right].astype(int)
     ink = patch.sum(axis=2) < 400
     red, green, blue = (patch[..., c][ink].mean() for c in range(3))
     assert ink.sum() > 300 and blue > red + 30 and blue > green + 20
@@ -160,8 +173,9 @@ def test_carbon_copy_repeats_the_keystrokes(spec: PageSpec) -> None:
 
 
 def test_grayscale_style_gives_a_2d_page(spec: PageSpec) -> None:
-    grey = render_page(spec, seed=3, style=RenderStyle(page_rows=1400, page_cols=1100,
-                                                       grayscale=True))
+    grey = render_page(
+        spec, seed=3, style=RenderStyle(page_rows=1400, page_cols=1100, grayscale=True)
+    )
     assert grey.image.ndim == 2 and grey.image.dtype == np.uint8
 
 
@@ -181,8 +195,11 @@ def test_wrap_never_splits_words_or_hyphenates() -> None:
 
 def test_handwriting_refuses_letters_it_cannot_draw() -> None:
     with pytest.raises(ValueError, match="no handwriting strokes"):
-        render_page(PageSpec(handwriting=(Handwriting("Ж", left=10, top=10),)), seed=0,
-                    style=RenderStyle(page_rows=300, page_cols=300))
+        render_page(
+            PageSpec(handwriting=(Handwriting("Ж", left=10, top=10),)),
+            seed=0,
+            style=RenderStyle(page_rows=300, page_cols=300),
+        )
 
 
 def test_alto_reader_joins_strings_per_line_in_document_order(tmp_path: Path) -> None:
@@ -194,7 +211,9 @@ def test_alto_reader_joins_strings_per_line_in_document_order(tmp_path: Path) ->
         '<String CONTENT="second"/><SP/><String CONTENT="line"/></TextLine>'
         '<TextLine ID="a" HPOS="5" VPOS="10" WIDTH="50" HEIGHT="20">'
         '<String CONTENT="first line"/></TextLine></TextBlock>'
-        '</PrintSpace></Page></Layout></alto>', encoding="utf-8")
+        "</PrintSpace></Page></Layout></alto>",
+        encoding="utf-8",
+    )
     lines = read_alto_lines(alto)
     assert [line.text for line in lines] == ["second line", "first line"]
     assert lines[0].box.as_list() == [5, 90, 50, 20]
@@ -217,7 +236,8 @@ def test_shipped_reference_keeps_the_archive_errors(name: str) -> None:
 def test_shipped_full_reference_has_the_header_errors() -> None:
     reference = (ROOT / "ground_truth" / f"{STEM}.txt").read_text(encoding="utf-8")
     corrected = (ROOT / "tests" / "resources" / "seed-corrected" / f"{STEM}.txt").read_text(
-        encoding="utf-8")
+        encoding="utf-8"
+    )
     assert reference.startswith("МИД СССР") and corrected.startswith("МИД СССР")
     assert "Г. Лхенъян" in reference and "Пхеньян" not in reference
     assert "г. Пхеньян" in corrected and "Лхенъян" not in corrected
@@ -228,7 +248,8 @@ def test_shipped_regions_match_the_corrected_entry() -> None:
     record = json.loads((ROOT / "ground_truth" / "regions" / f"{STEM}.json").read_text("utf-8"))
     title, entry = record["pages"]
     corrected = (ROOT / "tests" / "resources" / "seed-corrected" / f"{STEM}-entry.txt").read_text(
-        encoding="utf-8")
+        encoding="utf-8"
+    )
     typed = [r["text"] for r in entry["regions"] if r["type"] == "typed_line"]
     assert normalise_space(" ".join(typed)) == normalise_space(corrected)
     kinds = {r["type"]: r["text"] for r in title["regions"]}

@@ -62,8 +62,13 @@ def test_each_encoding(tmp_path: Path, encoding: str) -> None:
     assert ref.path == tmp_path / "ref.txt"
     assert bool(ref.warnings) == warns
     if warns:
-        label = {"utf-8-sig": "UTF-8 with a byte-order mark", "utf-16-le": "little-endian",
-                 "utf-16-be": "big-endian", "cp1251": "cp1251", "koi8-r": "KOI8-R"}[encoding]
+        label = {
+            "utf-8-sig": "UTF-8 with a byte-order mark",
+            "utf-16-le": "little-endian",
+            "utf-16-be": "big-endian",
+            "cp1251": "cp1251",
+            "koi8-r": "KOI8-R",
+        }[encoding]
         assert label in ref.warnings[0]
 
 
@@ -71,8 +76,11 @@ def test_each_encoding(tmp_path: Path, encoding: str) -> None:
 def test_crlf_and_cr_become_lf(tmp_path: Path, encoding: str) -> None:
     for newline in ("\r\n", "\r"):
         text = PARAGRAPH.replace("\n", newline)
-        bom = {"utf-8-sig": codecs.BOM_UTF8, "utf-16-le": codecs.BOM_UTF16_LE,
-               "utf-16-be": codecs.BOM_UTF16_BE}.get(encoding, b"")
+        bom = {
+            "utf-8-sig": codecs.BOM_UTF8,
+            "utf-16-le": codecs.BOM_UTF16_LE,
+            "utf-16-be": codecs.BOM_UTF16_BE,
+        }.get(encoding, b"")
         data = bom + text.encode(encoding.removesuffix("-sig"))
         ref = read_reference(write(tmp_path, data))
         assert ref.text == PARAGRAPH
@@ -80,9 +88,12 @@ def test_crlf_and_cr_become_lf(tmp_path: Path, encoding: str) -> None:
         assert "\r" not in ref.text
 
 
-LEGACY_CASES = [(encoding, text) for encoding in ("cp1251", "koi8-r")
-                for text in (HEADER, HEADER.lower(), *SENTENCES)
-                if encoding == "cp1251" or "№" not in text]
+LEGACY_CASES = [
+    (encoding, text)
+    for encoding in ("cp1251", "koi8-r")
+    for text in (HEADER, HEADER.lower(), *SENTENCES)
+    if encoding == "cp1251" or "№" not in text
+]
 
 
 @pytest.mark.parametrize(("encoding", "text"), LEGACY_CASES)
@@ -95,8 +106,11 @@ def test_cp1251_and_koi8r_told_apart(encoding: str, text: str) -> None:
 def test_seed_document_in_legacy_encodings(encoding: str) -> None:
     if not SEED.exists():
         pytest.skip(f"seed document not found at {SEED}")
-    russian = "\n".join(line for line in SEED.read_text(encoding="utf-8").splitlines()
-                        if re.search("[а-яё]", line, re.IGNORECASE))
+    russian = "\n".join(
+        line
+        for line in SEED.read_text(encoding="utf-8").splitlines()
+        if re.search("[а-яё]", line, re.IGNORECASE)
+    )
     decoded = decode_text(russian.encode(encoding, errors="replace"))
     assert decoded.encoding == encoding
     assert "Метров" in decoded.text
@@ -141,7 +155,7 @@ GARBAGE: dict[str, bytes | list[int]] = {
     "high bytes": bytes(range(0x80, 0x100)),
     "high bytes, shuffled": bytes(random.Random(6).sample(range(0x80, 0x100), 128) * 3),
     "latin-1 french": "Le café de la Gare, où l'on mange à côté de la forêt; élève naïve, "
-                      "garçon.".encode("latin-1"),
+    "garçon.".encode("latin-1"),
     "latin-1 german": "Grüße aus Zürich, schöne Äpfel, Öl, Straße.".encode("latin-1"),
     "random letters": random.Random(7).choices(bytes([*range(0xC0, 0x100), 0x20]), k=400),
 }

@@ -37,8 +37,9 @@ def batch(tmp_path_factory: pytest.TempPathFactory):
     for i in (1, 2):
         render_text_page(root / "scans" / f"memo-{i}.png", GOOD_TEXT)
         # One reference with an error: disagreement flags, hence crops.
-        (root / "gt" / f"memo-{i}.txt").write_text(GOOD_TEXT.replace("Сунцовым", "Сунцевым"),
-                                                  encoding="utf-8")
+        (root / "gt" / f"memo-{i}.txt").write_text(
+            GOOD_TEXT.replace("Сунцовым", "Сунцевым"), encoding="utf-8"
+        )
     settings = load_settings(None, output_dir=root / "out", workers=2, correction="suggest")
     return run_batch([root / "scans"], gt_dir=root / "gt", settings=settings), settings
 
@@ -57,8 +58,9 @@ def test_report_json_times_every_page_and_document_stage(batch) -> None:
         assert doc.seconds["flags"] > 0  # under a millisecond: 0.0 once rounded
         pages = report["pages"]
         for stage in PAGE_STAGES:
-            assert seconds[stage] == pytest.approx(sum(p["seconds"][stage] for p in pages),
-                                                   abs=0.002 * len(pages))
+            assert seconds[stage] == pytest.approx(
+                sum(p["seconds"][stage] for p in pages), abs=0.002 * len(pages)
+            )
         parts = sum(v for k, v in seconds.items() if k != "total")
         assert seconds["total"] == pytest.approx(parts, abs=0.01)
         assert seconds["total"] < result.seconds * 2 + 1  # two workers at most
@@ -73,13 +75,15 @@ def test_the_batch_summary_sums_the_documents_stages(batch, capsys) -> None:
     result, _ = batch
     stages = result.summary["stage_seconds"]
     assert list(stages) == ["plan", *PAGE_STAGES, *DOCUMENT_STAGES, "store", "total"]
-    reports = [json.loads(d.report_path.read_text(encoding="utf-8"))["seconds"]
-               for d in result.documents]
+    reports = [
+        json.loads(d.report_path.read_text(encoding="utf-8"))["seconds"] for d in result.documents
+    ]
     for stage in (*PAGE_STAGES, "score", "correction", "crops"):
         assert stages[stage] == pytest.approx(sum(r[stage] for r in reports), abs=0.02)
     assert stages["plan"] > 0 and stages["store"] > 0
-    assert stages["total"] == pytest.approx(sum(v for k, v in stages.items() if k != "total"),
-                                            abs=0.1)
+    assert stages["total"] == pytest.approx(
+        sum(v for k, v in stages.items() if k != "total"), abs=0.1
+    )
     # Work seconds: more than nothing, at most the wall clock times the two workers.
     assert stages["ocr"] < stages["total"] <= result.summary["seconds"] * 2 + 1
     print_summary(dict(result.summary))

@@ -24,7 +24,8 @@ class Logistic:
 
     def logit(self, features: Mapping[str, float]) -> float:
         return self.weights.get(BIAS, 0.0) + sum(
-            w * features.get(name, 0.0) for name, w in self.weights.items() if name != BIAS)
+            w * features.get(name, 0.0) for name, w in self.weights.items() if name != BIAS
+        )
 
     def prob(self, features: Mapping[str, float]) -> float:
         return sigmoid(self.logit(features))
@@ -60,8 +61,9 @@ def logit(p: float, *, eps: float = 1e-6) -> float:
     return math.log(p / (1 - p))
 
 
-def write_calibration(path: Path, models: Mapping[str, Mapping[str, float]],
-                      provenance: Sequence[str]) -> None:
+def write_calibration(
+    path: Path, models: Mapping[str, Mapping[str, float]], provenance: Sequence[str]
+) -> None:
     """The models' weights as a TSV with ``#`` provenance lines."""
     lines = [f"# {p}" for p in provenance] + [HEADER]
     lines += [f"{m}\t{f}\t{w:.6g}" for m, ws in models.items() for f, w in ws.items()]

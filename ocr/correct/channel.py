@@ -43,8 +43,7 @@ class Channel:
     counts: Counter[Row]
     _memo: dict[tuple[str, str], float] = field(default_factory=dict, repr=False)
     _misread: dict[str, int] = field(default_factory=dict, repr=False)
-    _stands_for: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict,
-                                                                   repr=False)
+    _stands_for: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict, repr=False)
 
     def total(self, table: str, a: str, b: str) -> int:
         return self.counts.get((table, a, b), 0)
@@ -117,16 +116,18 @@ class Channel:
     def noise_odds(self, mark: str, height: float | None) -> float:
         """ln odds that a chunk of marks alone is noise, not type: from how often that mark
         was noise, and how much its box's height tells (when known)."""
-        odds = math.log((self.total("mark", mark, "noise") + ADD)
-                        / (self.total("mark", mark, "real") + ADD))
+        odds = math.log(
+            (self.total("mark", mark, "noise") + ADD) / (self.total("mark", mark, "real") + ADD)
+        )
         if height is None:
             return odds
         bins = [str(k) for k in range(len(HEIGHT_BINS))]
         b = bin_of(HEIGHT_BINS, height)
         noise_all = sum(self.total("speck", k, "noise") for k in bins)
         real_all = sum(self.total("speck", k, "real") for k in bins)
-        return odds + _lr(self.total("speck", b, "noise"), self.total("speck", b, "real"),
-                          noise_all, real_all)
+        return odds + _lr(
+            self.total("speck", b, "noise"), self.total("speck", b, "real"), noise_all, real_all
+        )
 
     def capital_inside(self, *, line_start: bool = False) -> float:
         """ln P(a word that is no name has a capital inside a sentence), first on its line or
@@ -158,9 +159,12 @@ class Channel:
     def unknown_shift(self, shape: str) -> float:
         """log10 of how much likelier an unknown word of this shape (ocr.correct.train.
         word_class) is right as read than an unknown word of small letters."""
+
         def odds(k: str) -> float:
             return (self.total("unknown", k, "right") + ADD) / (
-                self.total("unknown", k, "wrong") + ADD)
+                self.total("unknown", k, "wrong") + ADD
+            )
+
         return math.log10(odds(shape) / odds("small"))
 
     def page_shift(self, oov_share: float) -> float:
@@ -180,7 +184,8 @@ class Channel:
         base = self.total("after", f"*{what}", key)
         base_all = base + self.total("after", f"*{what}", "no" if holds else "yes")
         return math.log((own + ADD) / (own_all + 2 * ADD)) - math.log(
-            (base + ADD) / (base_all + 2 * ADD))
+            (base + ADD) / (base_all + 2 * ADD)
+        )
 
 
 def _reverse(counts: Counter[Row]) -> dict[str, tuple[tuple[str, float], ...]]:
@@ -231,8 +236,14 @@ def with_counts(channel: Channel, extra: Counter[Row]) -> Channel:
     return Channel(channel.counts + extra) if extra else channel
 
 
-def word_cost(channel: Channel, truth: str, ocr: str, choices: tuple[CharChoice | None, ...],
-              *, shift: float = 0.0) -> float:
+def word_cost(
+    channel: Channel,
+    truth: str,
+    ocr: str,
+    choices: tuple[CharChoice | None, ...],
+    *,
+    shift: float = 0.0,
+) -> float:
     """The channel cost of reading the folded ``truth`` as ``ocr`` (its case kept; its
     characters' choices, None where unknown): every edit unit of their alignment, each moved
     by its characters' confidence and alternatives, and by ``shift`` (the page's rate)."""
@@ -241,13 +252,14 @@ def word_cost(channel: Channel, truth: str, ocr: str, choices: tuple[CharChoice 
     for op in Levenshtein.opcodes(truth, low):
         if op.tag == "equal":
             continue
-        for a, b, at in _pieces(truth[op.src_start:op.src_end], low[op.dest_start:op.dest_end]):
+        for a, b, at in _pieces(truth[op.src_start : op.src_end], low[op.dest_start : op.dest_end]):
             j = op.dest_start + at
             said = choices[j] if j < len(choices) else None
             cost += channel.edit_cost(a, b) + shift
             if b:
-                cost += sum(channel.conf_shift(choices[k]) for k in range(j, j + len(b))
-                            if k < len(choices)) / len(b)
+                cost += sum(
+                    channel.conf_shift(choices[k]) for k in range(j, j + len(b)) if k < len(choices)
+                ) / len(b)
             if len(a) == 1 and len(b) == 1:
                 cost += channel.alt_shift(said, a)
     return cost

@@ -73,8 +73,9 @@ def prior(page: Page, word: str, nxt: Chunk | None) -> float:
     score = page.settings.lm_weight * LN10 * (z - 9)
     row = token_rows().get(word)
     if row is not None and row.after != "any":
-        holds = nxt is not None and (nxt.text[:1].isdigit() if row.after == "number"
-                                     else nxt.text[:1].isupper())
+        holds = nxt is not None and (
+            nxt.text[:1].isdigit() if row.after == "number" else nxt.text[:1].isupper()
+        )
         score += page.channel.after_shift(word, row.after, holds)
     return score
 
@@ -83,8 +84,11 @@ def keep_prior(page: Page, chunk: Chunk, nxt: Chunk | None) -> float:
     """ln P(the chunk is right as read): a known word's prior, else an unknown word's."""
     if page.lexicon.known(chunk.text) and not mixed_case(chunk.text):
         return prior(page, fold(chunk.text), nxt)
-    shape = word_class(chunk.text, chunk.sentence_start,
-                       torn=torn(page.text, page.chunks, chunk.index, page.lexicon))
+    shape = word_class(
+        chunk.text,
+        chunk.sentence_start,
+        torn=torn(page.text, page.chunks, chunk.index, page.lexicon),
+    )
     z = page.settings.unknown_zipf + page.channel.unknown_shift(shape)
     if any(not (c.isalpha() or c == "-") for c in chunk.text) or mixed_case(chunk.text):
         z -= 9  # marks, digits or capitals inside a word: no word of any list is spelled so
@@ -95,7 +99,8 @@ def mixed_case(word: str) -> bool:
     """Capitals after the first letter of a word that also has small letters (``стРаны``);
     each part of a hyphenated word has a first letter of its own."""
     return any(c.isupper() for part in word.split("-") for c in part[1:]) and any(
-        c.islower() for c in word)
+        c.islower() for c in word
+    )
 
 
 def russian_chunk(chunk: Chunk) -> bool:
@@ -103,14 +108,17 @@ def russian_chunk(chunk: Chunk) -> bool:
     no letter of another Cyrillic alphabet."""
     cyr = sum(is_cyrillic(c) for c in chunk.text)
     lat = sum(is_latin(c) for c in chunk.text)
-    return (chunk.letters > 0 and cyr > 0 and cyr >= lat
-            and not any(c in NON_RUSSIAN_CYRILLIC for c in chunk.text))
+    return (
+        chunk.letters > 0
+        and cyr > 0
+        and cyr >= lat
+        and not any(c in NON_RUSSIAN_CYRILLIC for c in chunk.text)
+    )
 
 
 def weak(page: Page, chunk: Chunk) -> bool:
     """Whether tesseract doubted some letter of the chunk more than an average letter."""
-    return any(said is not None and page.channel.conf_shift(said) < 0
-               for said in page.said(chunk))
+    return any(said is not None and page.channel.conf_shift(said) < 0 for said in page.said(chunk))
 
 
 def word_options(page: Page, chunk: Chunk, nxt: Chunk | None) -> list[Option]:
@@ -119,19 +127,27 @@ def word_options(page: Page, chunk: Chunk, nxt: Chunk | None) -> list[Option]:
     known = page.lexicon.known(chunk.text)
     said = page.said(chunk)
     if known and mixed_case(chunk.text):
-        flips = sum(page.channel.case_flip(page.choices.get(chunk.start + i))
-                    for i, c in enumerate(chunk.text) if i and c.isupper())
+        flips = sum(
+            page.channel.case_flip(page.choices.get(chunk.start + i))
+            for i, c in enumerate(chunk.text)
+            if i and c.isupper()
+        )
         word = fold(chunk.text)
-        close = [Option(w, prior(page, w, nxt) - cost - flips, cost + flips, "edit")
-                 for w, cost in near(page, word, said, True)]
+        close = [
+            Option(w, prior(page, w, nxt) - cost - flips, cost + flips, "edit")
+            for w, cost in near(page, word, said, True)
+        ]
         return [keep, Option(word, prior(page, word, nxt) - flips, flips, "case"), *close]
     if known and not weak(page, chunk):
         return [keep]
     if known:  # a real word misread as another: tesseract doubted one of its letters
-        keep = replace(keep, score=keep.score + page.settings.lm_weight * LN10
-                       * page.settings.known_bonus)
-    found = [Option(w, prior(page, w, nxt) - cost, cost, "edit")
-             for w, cost in near(page, fold(chunk.text), said, known)]
+        keep = replace(
+            keep, score=keep.score + page.settings.lm_weight * LN10 * page.settings.known_bonus
+        )
+    found = [
+        Option(w, prior(page, w, nxt) - cost, cost, "edit")
+        for w, cost in near(page, fold(chunk.text), said, known)
+    ]
     learned = page.lexicon.learned.replacements.get(chunk.text)
     if learned is not None:
         found.append(Option(fold(learned), prior(page, fold(learned), nxt), 0.0, "learned"))
@@ -147,24 +163,37 @@ def short_options(page: Page, chunk: Chunk, nxt: Chunk | None) -> list[Option]:
     for the readings considered to hold the true one."""
     keep = Option(fold(chunk.text), keep_prior(page, chunk, nxt), 0.0, "edit")
     word, said = fold(chunk.text), page.said(chunk)
-    forms = [f for f, row in token_rows().items() if len(f) <= 2 and row.after == "number"
-             and f != word and Levenshtein.distance(f, word) <= 1]
+    forms = [
+        f
+        for f, row in token_rows().items()
+        if len(f) <= 2
+        and row.after == "number"
+        and f != word
+        and Levenshtein.distance(f, word) <= 1
+    ]
     if chunk.text.isalpha():
-        forms += [v for v in variants(page.channel, word, limit=page.settings.variants)
-                  if v not in forms and page.lexicon.known(v)]
+        forms += [
+            v
+            for v in variants(page.channel, word, limit=page.settings.variants)
+            if v not in forms and page.lexicon.known(v)
+        ]
     costs = [(f, word_cost(page.channel, f, word, said, shift=page.shift)) for f in forms]
     return [keep, *(Option(f, prior(page, f, nxt) - c, c, "edit") for f, c in costs)]
 
 
-def near(page: Page, word: str, said: tuple[CharChoice | None, ...],
-          known: bool) -> list[tuple[str, float]]:
+def near(
+    page: Page, word: str, said: tuple[CharChoice | None, ...], known: bool
+) -> list[tuple[str, float]]:
     """Dictionary words within reach of ``word`` or of its likely spellings (the page's
     channel's misreadings undone, :func:`variants`), with their channel cost."""
     distance = 1 if known or len(word) <= 4 else 2
-    pool = [w for w in page.lexicon.candidates(word, distance=distance)
-            if w != word and page.lexicon.known(w)]
+    pool = [
+        w
+        for w in page.lexicon.candidates(word, distance=distance)
+        if w != word and page.lexicon.known(w)
+    ]
     pool.sort(key=lambda w: (Levenshtein.distance(word, w), -page.lexicon.zipf(w)))
-    pool = pool[:page.settings.pool]
+    pool = pool[: page.settings.pool]
     if not known:
         seen = set(pool)
         for k, v in enumerate(variants(page.channel, word, limit=page.settings.variants)):
@@ -185,7 +214,7 @@ def variants(channel: Channel, word: str, *, limit: int, floor: float = 0.05) ->
         keep = math.log(max(1.0 - sum(p for _, p in said), 1e-3))
         grown = [(s + keep, v + letter) for s, v in beam]
         grown += [(s + math.log(p), v + a) for s, v in beam for a, p in alts]
-        beam = sorted(grown, reverse=True)[:4 * limit]
+        beam = sorted(grown, reverse=True)[: 4 * limit]
     return [v for _, v in beam if v != word][:limit]
 
 
@@ -223,16 +252,25 @@ def features(page: Page, chunk: Chunk, options: Sequence[Option]) -> Features:
     as read."""
     said = [s for s in page.said(chunk) if s is not None]
     doubted = sum(page.channel.conf_shift(s) < 0 for s in said) / max(len(said), 1)
-    shape = word_class(chunk.text, chunk.sentence_start,
-                       torn=torn(page.text, page.chunks, chunk.index, page.lexicon))
+    shape = word_class(
+        chunk.text,
+        chunk.sentence_start,
+        torn=torn(page.text, page.chunks, chunk.index, page.lexicon),
+    )
     read = fold(chunk.text)
-    return chunk_features(page.noise_at(chunk.start), chunk,
-                          known=page.lexicon.known(chunk.text), shape=shape, doubted=doubted,
-                          distances=[Levenshtein.distance(read, o.text) for o in options[1:]])
+    return chunk_features(
+        page.noise_at(chunk.start),
+        chunk,
+        known=page.lexicon.known(chunk.text),
+        shape=shape,
+        doubted=doubted,
+        distances=[Levenshtein.distance(read, o.text) for o in options[1:]],
+    )
 
 
-def suggestion(page: Page, start: int, end: int, chunk: Chunk, options: Sequence[Option],
-               keep: int | None) -> Suggestion | None:
+def suggestion(
+    page: Page, start: int, end: int, chunk: Chunk, options: Sequence[Option], keep: int | None
+) -> Suggestion | None:
     """The suggestion of a span whose readings are ``options`` (``keep``: the index of the
     reading as read, if among them); None when reading it as read is best. The readings share
     what the truth being none of them (the calibration's ``other`` model) leaves; the best
@@ -245,32 +283,51 @@ def suggestion(page: Page, start: int, end: int, chunk: Chunk, options: Sequence
     other = page.calibration.other_mass(base)
     post = [p * (1 - other) for p in post]
     best = options[order[0]]
-    reading = reading_features(base, chunk.text, best.text, best.kind,
-                               zipfs=_zipfs(page, chunk.text, best.text), cost=best.cost)
+    reading = reading_features(
+        base,
+        chunk.text,
+        best.text,
+        best.kind,
+        zipfs=_zipfs(page, chunk.text, best.text),
+        cost=best.cost,
+    )
     reading = with_posterior(reading, logit(post[order[0]]))
     post = _rescaled(post, order[0], page.calibration.right_prob(post[order[0]], reading))
     original = page.text[start:end]
-    cands = tuple(Candidate(options[i].text, post[i], options[i].cost, options[i].kind)
-                  for i in order if i != keep)[:page.settings.max_candidates]
-    return Suggestion(start, end, chunk.index, original, cands,
-                      post[keep] if keep is not None else 0.0, reading)
+    cands = tuple(
+        Candidate(options[i].text, post[i], options[i].cost, options[i].kind)
+        for i in order
+        if i != keep
+    )[: page.settings.max_candidates]
+    return Suggestion(
+        start, end, chunk.index, original, cands, post[keep] if keep is not None else 0.0, reading
+    )
 
 
-def calibrated(page: Page, chunk: Chunk, p: float, text: str, kind: CandidateKind
-               ) -> tuple[float, Features]:
+def calibrated(
+    page: Page, chunk: Chunk, p: float, text: str, kind: CandidateKind
+) -> tuple[float, Features]:
     """A reading decided alone against the chunk as read (a mark's deletion, a case) with
     posterior ``p``: its calibrated score and the features it was calibrated from."""
     options = [Option(fold(chunk.text), 0.0, 0.0, "edit"), Option(fold(text), 0.0, 0.0, kind)]
-    reading = reading_features(features(page, chunk, options), chunk.text, text, kind,
-                               zipfs=_zipfs(page, chunk.text, text), cost=0.0)
+    reading = reading_features(
+        features(page, chunk, options),
+        chunk.text,
+        text,
+        kind,
+        zipfs=_zipfs(page, chunk.text, text),
+        cost=0.0,
+    )
     reading = with_posterior(reading, logit(p))
     return page.calibration.right_prob(p, reading), reading
 
 
 def _zipfs(page: Page, read: str, best: str) -> tuple[float, float]:
     """The Zipf frequencies of the chunk as read and of a reading (a split's rarer word)."""
-    return (page.lexicon.zipf(read) if page.lexicon.known(read) else 0.0,
-            min((page.lexicon.zipf(w) for w in best.split()), default=0.0))
+    return (
+        page.lexicon.zipf(read) if page.lexicon.known(read) else 0.0,
+        min((page.lexicon.zipf(w) for w in best.split()), default=0.0),
+    )
 
 
 def _rescaled(post: list[float], best: int, right: float) -> list[float]:

@@ -31,10 +31,18 @@ from ocr.correct.train import first_case_key
 COMMON_ZIPF = 3.0  # a word at least this frequent (once in a million words) is a common one
 
 
-def make_page(text: str, *, lexicon: Lexicon | None = None, channel: Channel | None = None,
-              reference: str | None = None, names: Iterable[str] = (),
-              settings: CorrectionSettings | None = None, choices: Choices | None = None,
-              layout: Layout | None = None, calibration: Calibration | None = None) -> Page:
+def make_page(
+    text: str,
+    *,
+    lexicon: Lexicon | None = None,
+    channel: Channel | None = None,
+    reference: str | None = None,
+    names: Iterable[str] = (),
+    settings: CorrectionSettings | None = None,
+    choices: Choices | None = None,
+    layout: Layout | None = None,
+    calibration: Calibration | None = None,
+) -> Page:
     """The page one call works with, the page's own error rate estimated from its words."""
     lexicon = lexicon or default_lexicon()
     channel = channel or load_channel()
@@ -44,9 +52,21 @@ def make_page(text: str, *, lexicon: Lexicon | None = None, channel: Channel | N
     share = sum(not lexicon.known(c.text) for c in words) / len(words) if words else 0.0
     starts, noise = page_noise(text, found, lexicon, channel, choices or {})
     halves = frozenset(c.index for pair in hyphen_pairs(text, found) for c in pair)
-    return Page(text, found, lexicon, channel, settings or CorrectionSettings(), protected,
-                choices or {}, layout or Layout(), channel.page_shift(share),
-                calibration or load_calibration(), starts, noise, halves)
+    return Page(
+        text,
+        found,
+        lexicon,
+        channel,
+        settings or CorrectionSettings(),
+        protected,
+        choices or {},
+        layout or Layout(),
+        channel.page_shift(share),
+        calibration or load_calibration(),
+        starts,
+        noise,
+        halves,
+    )
 
 
 def foreign_lines(page: Page) -> frozenset[int]:
@@ -54,12 +74,16 @@ def foreign_lines(page: Page) -> frozenset[int]:
     has too many clean words that are no Russian word nor one edit from a common one (OCR's
     misreadings of Russian mostly are), every line."""
     lines = {c.line for c in page.chunks if any(ch in NON_RUSSIAN_CYRILLIC for ch in c.text)}
-    clean = [c for c in page.chunks if c.letters >= 4 and c.text.isalpha()
-             and russian_chunk(c) and c.line not in lines]
+    clean = [
+        c
+        for c in page.chunks
+        if c.letters >= 4 and c.text.isalpha() and russian_chunk(c) and c.line not in lines
+    ]
     if len(clean) < page.settings.gate_words:
         return frozenset(lines)
-    far = sum(not page.lexicon.known(c.text) and not _near_common(page.lexicon, c.text)
-              for c in clean)
+    far = sum(
+        not page.lexicon.known(c.text) and not _near_common(page.lexicon, c.text) for c in clean
+    )
     letters = sum(russian_letters(c.text) for c in clean) / len(clean)
     if far / len(clean) > page.settings.foreign_share or letters < page.settings.foreign_letters:
         return frozenset(c.line for c in page.chunks)
@@ -71,12 +95,17 @@ def _near_common(lexicon: Lexicon, word: str) -> bool:
 
 
 def _touchable(page: Page, chunk: Chunk, skipped: frozenset[int]) -> bool:
-    return (chunk.line not in skipped and russian_chunk(chunk)
-            and fold(chunk.text) not in page.protected and not chunk.text.isdigit())
+    return (
+        chunk.line not in skipped
+        and russian_chunk(chunk)
+        and fold(chunk.text) not in page.protected
+        and not chunk.text.isdigit()
+    )
 
 
-def readings(page: Page, chunk: Chunk, nxt: Chunk | None,
-             skipped: frozenset[int]) -> list[Option] | None:
+def readings(
+    page: Page, chunk: Chunk, nxt: Chunk | None, skipped: frozenset[int]
+) -> list[Option] | None:
     """The readings of a chunk correction may touch, the chunk as read first; None for a chunk
     it leaves alone."""
     if not _touchable(page, chunk, skipped) or chunk.index in page.halves:
@@ -86,8 +115,9 @@ def readings(page: Page, chunk: Chunk, nxt: Chunk | None,
     return short_options(page, chunk, nxt)
 
 
-def _chunk_suggestions(page: Page, skipped: frozenset[int]) -> tuple[list[Suggestion],
-                                                                     dict[int, list[Option]]]:
+def _chunk_suggestions(
+    page: Page, skipped: frozenset[int]
+) -> tuple[list[Suggestion], dict[int, list[Option]]]:
     """Each chunk's suggestion, and every chunk's readings (for joins to weigh against)."""
     out: list[Suggestion] = []
     options: dict[int, list[Option]] = {}
@@ -117,8 +147,7 @@ def _mark_suggestion(page: Page, chunk: Chunk) -> list[Suggestion]:
     start, end = _deletion_span(page.text, chunk)
     score, reading = calibrated(page, chunk, p, "", "delete")
     cand = Candidate("", score, 0.0, "delete")
-    return [Suggestion(start, end, chunk.index, page.text[start:end], (cand,), 1 - score,
-                       reading)]
+    return [Suggestion(start, end, chunk.index, page.text[start:end], (cand,), 1 - score, reading)]
 
 
 def _deletion_span(text: str, chunk: Chunk) -> tuple[int, int]:
@@ -170,8 +199,13 @@ def small_first(page: Page, chunk: Chunk, word: str) -> float:
     tesseract doubted that letter more than an average one and the word is no name, place,
     organisation or capitalised form; else by the case channel and the capital's prior."""
     said = page.choices.get(chunk.start)
-    if (said is None or " " in word or chunk.sentence_start or page.lexicon.capitalised(word)
-            or page.channel.conf_shift(said) >= 0):
+    if (
+        said is None
+        or " " in word
+        or chunk.sentence_start
+        or page.lexicon.capitalised(word)
+        or page.channel.conf_shift(said) >= 0
+    ):
         return 0.0
     capital = page.channel.capital_inside(line_start=_line_start(page, chunk))
     small = page.channel.case_read(said, "lower", "upper") + math.log1p(-math.exp(capital))
@@ -189,8 +223,17 @@ def _case_suggestion(page: Page, chunk: Chunk) -> list[Suggestion]:
         return []
     small = word[:1].lower() + word[1:]
     score, reading = calibrated(page, chunk, p, small, "case")
-    return [Suggestion(chunk.start, chunk.end, chunk.index, word,
-                       (Candidate(small, score, 0.0, "case"),), 1 - score, reading)]
+    return [
+        Suggestion(
+            chunk.start,
+            chunk.end,
+            chunk.index,
+            word,
+            (Candidate(small, score, 0.0, "case"),),
+            1 - score,
+            reading,
+        )
+    ]
 
 
 def _rendered(page: Page, chunk: Chunk, s: Suggestion) -> Suggestion:
@@ -202,24 +245,37 @@ def _rendered(page: Page, chunk: Chunk, s: Suggestion) -> Suggestion:
     return replace(s, candidates=tuple(cands.values()))
 
 
-def _join_suggestions(page: Page, skipped: frozenset[int],
-                      options: dict[int, list[Option]]) -> list[Suggestion]:
+def _join_suggestions(
+    page: Page, skipped: frozenset[int], options: dict[int, list[Option]]
+) -> list[Suggestion]:
     """Two chunks one blank apart read as one word (a blank OCR put inside a word)."""
     out = []
     for i, (a, b) in enumerate(zip(page.chunks, page.chunks[1:], strict=False)):
-        if (i not in options or i + 1 not in options or a.outer_end != a.end
-                or page.text[a.end:b.start] != " " or a.line != b.line
-                or not (a.text.isalpha() and b.text.isalpha()) or min(a.letters, b.letters) < 2):
+        if (
+            i not in options
+            or i + 1 not in options
+            or a.outer_end != a.end
+            or page.text[a.end : b.start] != " "
+            or a.line != b.line
+            or not (a.text.isalpha() and b.text.isalpha())
+            or min(a.letters, b.letters) < 2
+        ):
             continue
-        found = _join_options(page, a, b, page.chunks[i + 2] if i + 2 < len(page.chunks)
-                              else None)
+        found = _join_options(page, a, b, page.chunks[i + 2] if i + 2 < len(page.chunks) else None)
         if not found:
             continue
         apart = Option("", log_evidence(options[i]) + log_evidence(options[i + 1]), 0.0, "edit")
         s = suggestion(page, a.start, b.end, a, [apart, *found], 0)
         if s is not None:
-            joined = Chunk(a.start, b.end, page.text[a.start:b.end], a.index, a.line,
-                           a.sentence_start, b.outer_end)
+            joined = Chunk(
+                a.start,
+                b.end,
+                page.text[a.start : b.end],
+                a.index,
+                a.line,
+                a.sentence_start,
+                b.outer_end,
+            )
             out.append(_rendered(page, joined, s))
     return out
 
@@ -232,10 +288,11 @@ def _join_options(page: Page, a: Chunk, b: Chunk, nxt: Chunk | None) -> list[Opt
         return []
     said = page.said(a) + (None,) + page.said(b)
     gap = page.channel.gap_shift(page.layout.gaps.get(a.end))
-    pool = page.lexicon.candidates(glued, distance=min(page.settings.join_distance,
-                                                      1 if len(glued) <= 5 else 2))
+    pool = page.lexicon.candidates(
+        glued, distance=min(page.settings.join_distance, 1 if len(glued) <= 5 else 2)
+    )
     out = []
-    for w in [w for w in pool if page.lexicon.known(w)][:page.settings.pool]:
+    for w in [w for w in pool if page.lexicon.known(w)][: page.settings.pool]:
         cost = word_cost(page.channel, w, read, said, shift=page.shift) + gap
         out.append(Option(w, prior(page, w, nxt) - cost, cost, "join"))
     return out
@@ -252,8 +309,10 @@ def _hyphen_suggestions(page: Page, skipped: frozenset[int]) -> list[Suggestion]
         s = suggestion(page, a.start, b.end, joined, hyphen_options(page, a, b, nxt), 0)
         if s is None:
             continue
-        cands = [replace(c, text=broken(a, b, page.text, c.text))
-                 for c in _rendered(page, joined, s).candidates]
+        cands = [
+            replace(c, text=broken(a, b, page.text, c.text))
+            for c in _rendered(page, joined, s).candidates
+        ]
         out.append(replace(s, candidates=tuple(c for c in cands if c.text != s.original)))
     return out
 
@@ -266,8 +325,10 @@ def _all_suggestions(page: Page) -> tuple[list[Suggestion], frozenset[int]]:
         sure, _ = _rewrite(page.text, _choose(found, page.settings.profile_threshold))
         if sure == page.text:
             break
-        page = replace(page, channel=adapted(page.channel, page.text, sure,
-                                             weight=page.settings.profile_weight))
+        page = replace(
+            page,
+            channel=adapted(page.channel, page.text, sure, weight=page.settings.profile_weight),
+        )
         found, skipped = _suggestions(page)
     return found, skipped
 
@@ -280,26 +341,57 @@ def _suggestions(page: Page) -> tuple[list[Suggestion], frozenset[int]]:
     return sorted(found, key=lambda s: (s.start, -s.end)), skipped
 
 
-def suggest(text: str, *, lexicon: Lexicon | None = None, channel: Channel | None = None,
-            reference: str | None = None, names: Iterable[str] = (),
-            settings: CorrectionSettings | None = None, choices: Choices | None = None,
-            layout: Layout | None = None) -> list[Suggestion]:
+def suggest(
+    text: str,
+    *,
+    lexicon: Lexicon | None = None,
+    channel: Channel | None = None,
+    reference: str | None = None,
+    names: Iterable[str] = (),
+    settings: CorrectionSettings | None = None,
+    choices: Choices | None = None,
+    layout: Layout | None = None,
+) -> list[Suggestion]:
     """Every span of ``text`` whose likeliest reading is not what OCR read, with its readings
     ranked by posterior; the text is not changed. Words of ``reference`` and ``names`` are
     never suggested for change."""
-    page = make_page(text, lexicon=lexicon, channel=channel, reference=reference, names=names,
-                     settings=settings, choices=choices, layout=layout)
+    page = make_page(
+        text,
+        lexicon=lexicon,
+        channel=channel,
+        reference=reference,
+        names=names,
+        settings=settings,
+        choices=choices,
+        layout=layout,
+    )
     return _all_suggestions(page)[0]
 
 
-def apply(text: str, *, threshold: float | None = None, lexicon: Lexicon | None = None,
-          channel: Channel | None = None, reference: str | None = None,
-          names: Iterable[str] = (), settings: CorrectionSettings | None = None,
-          choices: Choices | None = None, layout: Layout | None = None) -> Correction:
+def apply(
+    text: str,
+    *,
+    threshold: float | None = None,
+    lexicon: Lexicon | None = None,
+    channel: Channel | None = None,
+    reference: str | None = None,
+    names: Iterable[str] = (),
+    settings: CorrectionSettings | None = None,
+    choices: Choices | None = None,
+    layout: Layout | None = None,
+) -> Correction:
     """``text`` with each suggestion whose best reading's posterior reaches ``threshold``
     applied (overlapping ones: joins first); every change keeps its posterior."""
-    page = make_page(text, lexicon=lexicon, channel=channel, reference=reference, names=names,
-                     settings=settings, choices=choices, layout=layout)
+    page = make_page(
+        text,
+        lexicon=lexicon,
+        channel=channel,
+        reference=reference,
+        names=names,
+        settings=settings,
+        choices=choices,
+        layout=layout,
+    )
     limit = page.settings.threshold if threshold is None else threshold
     found, skipped = _all_suggestions(page)
     new_text, changes = _rewrite(text, _choose(found, limit))
@@ -314,9 +406,9 @@ def undo(correction: Correction, changes: Iterable[Change] | None = None) -> str
     chosen = correction.changes if changes is None else tuple(changes)
     text = correction.text
     for c in sorted(chosen, key=lambda c: -c.new_start):
-        if text[c.new_start:c.new_end] != c.replacement:
+        if text[c.new_start : c.new_end] != c.replacement:
             raise ValueError(f"change at {c.new_start} does not match the corrected text")
-        text = text[:c.new_start] + c.original + text[c.new_end:]
+        text = text[: c.new_start] + c.original + text[c.new_end :]
     return text
 
 
@@ -335,17 +427,27 @@ def _choose(found: Sequence[Suggestion], threshold: float) -> list[tuple[Suggest
     return sorted(picked, key=lambda p: p[0].start)
 
 
-def _rewrite(text: str, picks: Sequence[tuple[Suggestion, Candidate]]
-             ) -> tuple[str, list[Change]]:
+def _rewrite(text: str, picks: Sequence[tuple[Suggestion, Candidate]]) -> tuple[str, list[Change]]:
     """Build the corrected text left to right, recording offsets in both texts."""
     parts: list[str] = []
     changes: list[Change] = []
     pos = shift = 0
     for s, c in picks:
-        parts += [text[pos:s.start], c.text]
+        parts += [text[pos : s.start], c.text]
         new_start = s.start + shift
-        changes.append(Change(s.start, s.end, new_start, new_start + len(c.text), s.word_index,
-                              s.original, c.text, c.score, c.kind))
+        changes.append(
+            Change(
+                s.start,
+                s.end,
+                new_start,
+                new_start + len(c.text),
+                s.word_index,
+                s.original,
+                c.text,
+                c.score,
+                c.kind,
+            )
+        )
         shift += len(c.text) - (s.end - s.start)
         pos = s.end
     parts.append(text[pos:])

@@ -24,9 +24,11 @@ class CharChoice:
 Choices = Mapping[int, CharChoice]  # by character offset of a text
 
 
-def text_choices(spans: Sequence[tuple[int, int]], words: Sequence[str],
-                 records: Sequence[Sequence[tuple[str, float, Sequence[tuple[str, float]]]]]
-                 ) -> dict[int, CharChoice]:
+def text_choices(
+    spans: Sequence[tuple[int, int]],
+    words: Sequence[str],
+    records: Sequence[Sequence[tuple[str, float, Sequence[tuple[str, float]]]]],
+) -> dict[int, CharChoice]:
     """Choices by offset of a text whose ``words`` stand at ``spans``, from tesseract's records
     of the same words (``ocr.tesseract.read_choices``). A word whose record spells something
     else is left out; all are when the counts differ."""
@@ -41,8 +43,9 @@ def text_choices(spans: Sequence[tuple[int, int]], words: Sequence[str],
     return out
 
 
-def joined_choices(pages: Sequence[tuple[str, Choices]], *, sep: str = "\f"
-                   ) -> dict[int, CharChoice]:
+def joined_choices(
+    pages: Sequence[tuple[str, Choices]], *, sep: str = "\f"
+) -> dict[int, CharChoice]:
     """The choices of ``sep.join(texts)`` from each text's own."""
     out: dict[int, CharChoice] = {}
     start = 0
@@ -63,17 +66,20 @@ class Layout:
 
     def shifted(self, by: int) -> Layout:
         """The same layout for the text placed ``by`` characters further on."""
-        return Layout({k + by: v for k, v in self.gaps.items()},
-                      {k + by: v for k, v in self.heights.items()})
+        return Layout(
+            {k + by: v for k, v in self.gaps.items()}, {k + by: v for k, v in self.heights.items()}
+        )
 
 
-def text_layout(text: str, spans: Sequence[tuple[int, int]],
-                boxes: Sequence[BoxTuple]) -> Layout:
+def text_layout(text: str, spans: Sequence[tuple[int, int]], boxes: Sequence[BoxTuple]) -> Layout:
     """The layout of ``text`` whose words stand at ``spans`` with the boxes ``boxes``."""
     if len(spans) != len(boxes) or not spans:
         return Layout()
-    sizes = [(box[2] / (end - start), box[3]) for (start, end), box
-             in zip(spans, boxes, strict=True) if end - start >= _MEASURING]
+    sizes = [
+        (box[2] / (end - start), box[3])
+        for (start, end), box in zip(spans, boxes, strict=True)
+        if end - start >= _MEASURING
+    ]
     if not sizes:
         return Layout()
     pitch = statistics.median(w for w, _ in sizes)
@@ -84,8 +90,9 @@ def text_layout(text: str, spans: Sequence[tuple[int, int]],
     for (_, end), (start, _), box, nxt in zip(spans, spans[1:], boxes, boxes[1:], strict=False):
         if text[end:start] == " ":
             gaps[end] = round((nxt[0] - (box[0] + box[2])) / pitch, 3)
-    heights = {start: round(box[3] / height, 3) for (start, _), box in zip(spans, boxes,
-                                                                             strict=True)}
+    heights = {
+        start: round(box[3] / height, 3) for (start, _), box in zip(spans, boxes, strict=True)
+    }
     return Layout(gaps, heights)
 
 

@@ -37,8 +37,9 @@ def _russian_word(chunk: Chunk) -> bool:
     return chunk.word_like and any(is_cyrillic(c) for c in chunk.text)
 
 
-def page_noise(text: str, found: Sequence[Chunk], lexicon: Lexicon, channel: Channel,
-               choices: Choices) -> tuple[tuple[int, ...], tuple[Noise, ...]]:
+def page_noise(
+    text: str, found: Sequence[Chunk], lexicon: Lexicon, channel: Channel, choices: Choices
+) -> tuple[tuple[int, ...], tuple[Noise, ...]]:
     """The noise of each page of ``text`` (pages are separated by form feeds), with the offset
     each page starts at."""
     starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\f"]
@@ -53,25 +54,32 @@ def page_noise(text: str, found: Sequence[Chunk], lexicon: Lexicon, channel: Cha
             u, n = lines.get(c.line, (0, 0))
             lines[c.line] = (u + (not lexicon.known(c.text)), n + 1)
         unknown = sum(u for u, _ in lines.values()) / max(len(words), 1)
-        said = [choices[c.start + i] for c in words for i in range(len(c.text))
-                if c.start + i in choices]
+        said = [
+            choices[c.start + i]
+            for c in words
+            for i in range(len(c.text))
+            if c.start + i in choices
+        ]
         doubted = sum(channel.conf_shift(s) < 0 for s in said) / max(len(said), 1)
         out.append(Noise(unknown, doubted, bool(said), lines))
     return tuple(starts), tuple(out)
 
 
-def chunk_features(noise: Noise, chunk: Chunk, *, known: bool, shape: str, doubted: float,
-                   distances: Sequence[int]) -> Features:
+def chunk_features(
+    noise: Noise, chunk: Chunk, *, known: bool, shape: str, doubted: float, distances: Sequence[int]
+) -> Features:
     """The features of one chunk and its readings (``distances``: edits from the chunk as read
     to each reading other than it): what P(the truth is none of them) is estimated from."""
     unknown, words = noise.line_unknown.get(chunk.line, (0, 0))
     own = 0 if known else 1
     others = max(words - 1, 0)
     out: Features = {
-        "page_unknown": noise.unknown, "page_doubted": noise.doubted,
+        "page_unknown": noise.unknown,
+        "page_doubted": noise.doubted,
         "no_choices": float(not noise.has_choices),
         "line_unknown": (unknown - own) / others if others else noise.unknown,
-        "letters": math.log(max(chunk.letters, 1)), "known": float(known),
+        "letters": math.log(max(chunk.letters, 1)),
+        "known": float(known),
         "chunk_doubted": doubted,
         "marks": float(any(not (c.isalpha() or c == "-") for c in chunk.text)),
         "nearest": float(min(distances, default=FAR)),
@@ -81,9 +89,9 @@ def chunk_features(noise: Noise, chunk: Chunk, *, known: bool, shape: str, doubt
     return out
 
 
-def reading_features(base: Features, read: str, best: str, kind: str, *,
-                     zipfs: tuple[float, float],
-                     cost: float) -> Features:
+def reading_features(
+    base: Features, read: str, best: str, kind: str, *, zipfs: tuple[float, float], cost: float
+) -> Features:
     """The features of the best reading of a span: its chunk's, how many edits it makes, its
     kind, the Zipf frequencies of the chunk as read and of the reading, the reading's channel
     cost (what P(it is right) is calibrated from, with its posterior)."""

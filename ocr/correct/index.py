@@ -30,7 +30,7 @@ def deletes(word: str, distance: int) -> set[str]:
     out = {word}
     frontier = {word}
     for _ in range(distance):
-        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
         out |= frontier
     return out
 
@@ -60,10 +60,11 @@ class DeleteIndex:
         if not hit:
             return []
         prefixes = np.unique(np.concatenate(hit))
-        spans = [self.members[self.starts[p]:self.starts[p + 1]] for p in prefixes]
+        spans = [self.members[self.starts[p] : self.starts[p + 1]] for p in prefixes]
         pool = [self.words[w] for w in np.concatenate(spans)]
-        found = process.extract(query, pool, scorer=Levenshtein.distance,
-                                score_cutoff=distance, limit=None)
+        found = process.extract(
+            query, pool, scorer=Levenshtein.distance, score_cutoff=distance, limit=None
+        )
         return [w for w, _, _ in sorted(found, key=lambda f: (f[1], f[2]))]
 
 
@@ -86,8 +87,13 @@ def build(words: Sequence[str]) -> DeleteIndex:
     sizes = np.array([len(g) for g in groups], dtype=np.uint32)
     starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.uint32)
     members = np.array([n for g in groups for n in g], dtype=np.uint32)
-    return DeleteIndex(tuple(words), np.array(keys, dtype=np.uint64)[order],
-                       np.array(owners, dtype=np.uint32)[order], starts, members)
+    return DeleteIndex(
+        tuple(words),
+        np.array(keys, dtype=np.uint64)[order],
+        np.array(owners, dtype=np.uint32)[order],
+        starts,
+        members,
+    )
 
 
 def lexicon_hash(words: Sequence[str]) -> str:
@@ -98,8 +104,9 @@ def lexicon_hash(words: Sequence[str]) -> str:
     return h.hexdigest()[:24]
 
 
-def cached_index(words: Sequence[str], *, folder: Path | None = None,
-                 lexicon_key: str | None = None) -> DeleteIndex:
+def cached_index(
+    words: Sequence[str], *, folder: Path | None = None, lexicon_key: str | None = None
+) -> DeleteIndex:
     """The index of ``words`` from the cache folder, built and written there the first time;
     ``lexicon_key`` names the lexicon's sources (default: the hash of the words)."""
     folder = folder or cache_dir()
@@ -108,14 +115,24 @@ def cached_index(words: Sequence[str], *, folder: Path | None = None,
     if path.is_file():
         try:
             with np.load(path) as data:
-                return DeleteIndex(tuple(words), data["keys"], data["prefix_of_key"],
-                                   data["starts"], data["members"])
+                return DeleteIndex(
+                    tuple(words),
+                    data["keys"],
+                    data["prefix_of_key"],
+                    data["starts"],
+                    data["members"],
+                )
         except (OSError, ValueError, KeyError):
             pass  # a damaged file is built again
     index = build(words)
     folder.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
-    np.savez(tmp, keys=index.keys, prefix_of_key=index.prefix_of_key, starts=index.starts,
-             members=index.members)
+    np.savez(
+        tmp,
+        keys=index.keys,
+        prefix_of_key=index.prefix_of_key,
+        starts=index.starts,
+        members=index.members,
+    )
     tmp.replace(path)
     return index

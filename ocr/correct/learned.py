@@ -58,8 +58,11 @@ def learned(gt_dir: Path | None, database_url: str | None) -> Learned:
     files = sorted(gt_dir.glob("*.txt")) if gt_dir is not None and gt_dir.is_dir() else []
     pairs = review_pairs(database_url)
     scored = scored_confusions(database_url)
-    key = (tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files), tuple(pairs),
-           tuple(sorted(scored.items())))
+    key = (
+        tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files),
+        tuple(pairs),
+        tuple(sorted(scored.items())),
+    )
     found = _CACHE.get(key)
     if found is None:  # documents may finish in threads: build, then swap in one step
         found = _build(files, pairs, scored)
@@ -68,8 +71,9 @@ def learned(gt_dir: Path | None, database_url: str | None) -> Learned:
     return found
 
 
-def _build(files: list[Path], pairs: list[tuple[str, str]],
-           scored: Counter[tuple[str, str]]) -> Learned:
+def _build(
+    files: list[Path], pairs: list[tuple[str, str]], scored: Counter[tuple[str, str]]
+) -> Learned:
     from ocr.textio import read_reference
 
     texts = []
@@ -86,9 +90,13 @@ def _build(files: list[Path], pairs: list[tuple[str, str]],
     weight = CorrectionSettings().profile_weight
     counts = Counter({k: round(v * weight) for k, v in counts.items()})
     counts.update({("edit", ref, ocr): n for (ref, ocr), n in scored.items()})
-    return Learned(default_lexicon().with_learned(words),
-                   with_counts(load_channel(), counts), len(texts), len(pairs),
-                   sum(scored.values()))
+    return Learned(
+        default_lexicon().with_learned(words),
+        with_counts(load_channel(), counts),
+        len(texts),
+        len(pairs),
+        sum(scored.values()),
+    )
 
 
 def review_pairs(database_url: str | None) -> list[tuple[str, str]]:
@@ -146,11 +154,17 @@ def _review_pairs(session: Any) -> list[tuple[str, str]]:
     from ocr.store import FlagRow
 
     latest: dict[int, Decision] = {}
-    for d in session.scalars(select(Decision).where(Decision.undone.is_(False))
-                             .order_by(Decision.created_at, Decision.id)):
+    for d in session.scalars(
+        select(Decision)
+        .where(Decision.undone.is_(False))
+        .order_by(Decision.created_at, Decision.id)
+    ):
         latest[d.flag_id] = d
-    flags = {f.id: f for f in session.scalars(
-        select(FlagRow).where(FlagRow.id.in_(list(latest))))} if latest else {}
+    flags = (
+        {f.id: f for f in session.scalars(select(FlagRow).where(FlagRow.id.in_(list(latest))))}
+        if latest
+        else {}
+    )
     return sorted(_pairs(latest.values(), flags, illegible=ILLEGIBLE))
 
 
@@ -160,19 +174,23 @@ def _report_paths(session: Any) -> list[str]:
 
     from ocr.store import Document
 
-    latest = {d.source_sha256: d.outputs.get("report") for d in session.scalars(
-        select(Document).where(Document.reference_path.is_not(None),
-                               Document.languages.contains("rus"))
-        .order_by(Document.created_at, Document.id))}
+    latest = {
+        d.source_sha256: d.outputs.get("report")
+        for d in session.scalars(
+            select(Document)
+            .where(Document.reference_path.is_not(None), Document.languages.contains("rus"))
+            .order_by(Document.created_at, Document.id)
+        )
+    }
     return [report for report in latest.values() if report]
 
 
-def _pairs(decisions: Iterable[Any], flags: dict[int, Any], *,
-           illegible: str) -> Iterable[tuple[str, str]]:
+def _pairs(
+    decisions: Iterable[Any], flags: dict[int, Any], *, illegible: str
+) -> Iterable[tuple[str, str]]:
     for d in decisions:
         flag = flags.get(d.flag_id)
-        if (flag is None or d.action == "skip" or not d.after_text
-                or illegible in d.after_text):
+        if flag is None or d.action == "skip" or not d.after_text or illegible in d.after_text:
             continue  # the flag went with a resumed batch: its OCR reading is not known
         detail = flag.detail or {}
         read = detail.get("original", "") if flag.type == "correction" else flag.ocr_text

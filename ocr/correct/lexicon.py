@@ -33,8 +33,10 @@ KNOWN_ZIPF = 2.0  # rarer entries of wordfreq's list are as often typos as words
 
 
 class LexiconNotInstalledError(MissingDependencyError):
-    message = ("post-OCR correction needs pymorphy3, pymorphy3-dicts-ru and wordfreq: "
-               "pip install pymorphy3 pymorphy3-dicts-ru wordfreq (make setup installs them)")
+    message = (
+        "post-OCR correction needs pymorphy3, pymorphy3-dicts-ru and wordfreq: "
+        "pip install pymorphy3 pymorphy3-dicts-ru wordfreq (make setup installs them)"
+    )
 
 
 @dataclass(frozen=True)
@@ -60,10 +62,10 @@ def token_rows(path: Path = TOKENS_TABLE) -> dict[str, TokenRow]:
     """The tokens table (``ocr/data/tokens_ru.tsv``) by form."""
     rows = {}
     with path.open(encoding="utf-8") as f:
-        for r in csv.DictReader((line for line in f if not line.startswith("#")),
-                                delimiter="\t"):
-            rows[r["form"]] = TokenRow(r["form"], float(r["zipf"]), r["after"],
-                                       r["abbreviation"] == "1", r["source"])
+        for r in csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t"):
+            rows[r["form"]] = TokenRow(
+                r["form"], float(r["zipf"]), r["after"], r["abbreviation"] == "1", r["source"]
+            )
     return rows
 
 
@@ -73,8 +75,7 @@ def capital_shares(path: Path = CAPITALS_TABLE) -> dict[str, float]:
     inside sentences that have one (``ocr/data/capitals_ru.tsv``)."""
     out = {}
     with path.open(encoding="utf-8") as f:
-        for r in csv.DictReader((line for line in f if not line.startswith("#")),
-                                delimiter="\t"):
+        for r in csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t"):
             out[r["word"]] = int(r["capital"]) / max(int(r["inside"]), 1)
     return out
 
@@ -97,7 +98,7 @@ def russian_letters(word: str) -> float:
     padded = f"^{fold(word)}$"
     total = 0.0
     for i in range(len(padded) - 2):
-        tri, bi = weights.get(padded[i:i + 3], 0), weights.get(padded[i:i + 2], 0)
+        tri, bi = weights.get(padded[i : i + 3], 0), weights.get(padded[i : i + 2], 0)
         total += math.log((tri + 0.1) / (bi + 3.4))  # 0.1 of a weight for each of 34 letters
     return total / max(len(padded) - 2, 1)
 
@@ -164,8 +165,11 @@ class WordList:
 
     def merge(self, other: WordList) -> WordList:
         """Both lists in one; ``other``'s replacements win."""
-        return WordList(dict(Counter(self.counts) + Counter(other.counts)),
-                        self.forms | other.forms, {**self.replacements, **other.replacements})
+        return WordList(
+            dict(Counter(self.counts) + Counter(other.counts)),
+            self.forms | other.forms,
+            {**self.replacements, **other.replacements},
+        )
 
 
 def learn_from_references(texts: Iterable[str]) -> WordList:
@@ -207,8 +211,7 @@ class Lexicon:
     def with_learned(self, learned: WordList) -> Lexicon:
         """This lexicon with the project's words added (their small index built in memory)."""
         words = sorted(w for w in learned.counts if w not in self.zipfs)
-        return Lexicon(self.words, self.zipfs, self.index, learned,
-                       build(words) if words else None)
+        return Lexicon(self.words, self.zipfs, self.index, learned, build(words) if words else None)
 
     def zipf(self, word: str) -> float:
         """The Zipf frequency of ``word`` (folded); 0 when neither list knows it."""
@@ -237,8 +240,12 @@ class Lexicon:
         return len(parts) > 1 and all(p and self._known(p) for p in parts)
 
     def _known(self, key: str) -> bool:
-        return (self.zipfs.get(key, 0.0) >= KNOWN_ZIPF or key in self.learned.counts
-                or key in token_rows() or self.in_dictionary(key))
+        return (
+            self.zipfs.get(key, 0.0) >= KNOWN_ZIPF
+            or key in self.learned.counts
+            or key in token_rows()
+            or self.in_dictionary(key)
+        )
 
     def candidates(self, word: str, *, distance: int) -> list[str]:
         """Words within ``distance`` edits of the folded ``word``, from both indexes."""
@@ -257,15 +264,19 @@ class Lexicon:
         """Whether a parse of ``word`` is a name, surname, patronymic, place or organisation."""
         key = "p:" + word
         if key not in self._memo:
-            self._memo[key] = any(PROPER_TAGS & p.tag.grammemes
-                                  for p in self.morph.parse(fold(word)))
+            self._memo[key] = any(
+                PROPER_TAGS & p.tag.grammemes for p in self.morph.parse(fold(word))
+            )
         return bool(self._memo[key])
 
     def capitalised(self, word: str) -> bool:
         """Whether ``word`` is written with a capital inside sentences: a name, place or
         organisation, a capitalised form of the capitals table, or one the project wrote so."""
-        return (self.proper(word) or fold(word) in capital_shares()
-                or word[:1].upper() + word[1:].lower() in self.learned.forms)
+        return (
+            self.proper(word)
+            or fold(word) in capital_shares()
+            or word[:1].upper() + word[1:].lower() in self.learned.forms
+        )
 
 
 @lru_cache(maxsize=1)

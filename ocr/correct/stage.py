@@ -53,8 +53,9 @@ def page_choices(ocr: OcrText, path: Path | None) -> dict[int, CharChoice]:
 
 def page_layout(ocr: OcrText) -> Layout:
     """What the page's word boxes say of its text: blanks' widths and words' heights."""
-    return text_layout(ocr.text, ocr.spans, [(w.box.left, w.box.top, w.box.width, w.box.height)
-                                             for w in ocr.words])
+    return text_layout(
+        ocr.text, ocr.spans, [(w.box.left, w.box.top, w.box.width, w.box.height) for w in ocr.words]
+    )
 
 
 def _suggested_words(ocr: OcrText, start: int, end: int) -> list[int]:
@@ -77,11 +78,17 @@ def _reason(original: str, text: str, score: float, kind: str) -> str:
     return f'"{original}" is likelier a misreading of "{text}" {sure}'
 
 
-def suggestion_flags(ocr: OcrText, *, page_number: int, reference: str | None,
-                     names: Sequence[str], profile_rounds: int,
-                     learned: Learned | None = None,
-                     choices: Mapping[int, CharChoice] | None = None,
-                     layout: Layout | None = None) -> list[Flag]:
+def suggestion_flags(
+    ocr: OcrText,
+    *,
+    page_number: int,
+    reference: str | None,
+    names: Sequence[str],
+    profile_rounds: int,
+    learned: Learned | None = None,
+    choices: Mapping[int, CharChoice] | None = None,
+    layout: Layout | None = None,
+) -> list[Flag]:
     """Spans whose likeliest reading is not what OCR read, with ranked candidates, located by
     their OCR words. A flag's ``ocr_text`` is the best candidate and ``detail["original"]`` what
     the OCR read (ocr.review.export puts the former in place of the latter on accept); a mark
@@ -90,44 +97,90 @@ def suggestion_flags(ocr: OcrText, *, page_number: int, reference: str | None,
 
     flags = []
     settings = CorrectionSettings(profile_rounds=profile_rounds)
-    for s in correct.suggest(ocr.text, **_model(learned), reference=reference, names=names,
-                     settings=settings, choices=choices, layout=layout):
+    for s in correct.suggest(
+        ocr.text,
+        **_model(learned),
+        reference=reference,
+        names=names,
+        settings=settings,
+        choices=choices,
+        layout=layout,
+    ):
         idx = _suggested_words(ocr, s.start, s.end)
         if not idx or not s.candidates:
             continue
         best = s.candidates[0]
         detail: dict[str, Any] = {
-            "original": s.original, "start": s.start, "end": s.end,
-            "candidates": [{"text": c.text, "score": round(float(c.score), 4), "kind": c.kind}
-                           for c in s.candidates[:5]]}
+            "original": s.original,
+            "start": s.start,
+            "end": s.end,
+            "candidates": [
+                {"text": c.text, "score": round(float(c.score), 4), "kind": c.kind}
+                for c in s.candidates[:5]
+            ],
+        }
         if not best.text:
             detail["delete"] = True
-        flags.append(Flag(
-            type="correction", category="suggested correction", page_number=page_number,
-            box=Box.union_all(ocr.words[i].box for i in idx),
-            severity=0.3 + 0.3 * float(best.score), ocr_text=best.text,
-            reason=_reason(s.original, best.text, float(best.score), best.kind), detail=detail))
+        flags.append(
+            Flag(
+                type="correction",
+                category="suggested correction",
+                page_number=page_number,
+                box=Box.union_all(ocr.words[i].box for i in idx),
+                severity=0.3 + 0.3 * float(best.score),
+                ocr_text=best.text,
+                reason=_reason(s.original, best.text, float(best.score), best.kind),
+                detail=detail,
+            )
+        )
     return flags
 
 
-def apply_corrections(text: str, *, reference: str | None, names: Sequence[str],
-                      threshold: float, out_path: Path, profile_rounds: int,
-                      learned: Learned | None = None,
-                      choices: Mapping[int, CharChoice] | None = None,
-                      layout: Layout | None = None) -> dict[str, Any]:
+def apply_corrections(
+    text: str,
+    *,
+    reference: str | None,
+    names: Sequence[str],
+    threshold: float,
+    out_path: Path,
+    profile_rounds: int,
+    learned: Learned | None = None,
+    choices: Mapping[int, CharChoice] | None = None,
+    layout: Layout | None = None,
+) -> dict[str, Any]:
     """Write the corrected OCR text and return the audit record of every change, each with
     its posterior (``score``)."""
     from ocr import correct
 
-    correction = correct.apply(text, threshold=threshold, **_model(learned), reference=reference,
-                       names=names, settings=CorrectionSettings(profile_rounds=profile_rounds),
-                       choices=choices, layout=layout)
+    correction = correct.apply(
+        text,
+        threshold=threshold,
+        **_model(learned),
+        reference=reference,
+        names=names,
+        settings=CorrectionSettings(profile_rounds=profile_rounds),
+        choices=choices,
+        layout=layout,
+    )
     atomic_write_text(out_path, correction.text)
-    changes = [{"start": c.start, "end": c.end, "original": c.original,
-                "replacement": c.replacement, "score": round(float(c.score), 4), "kind": c.kind}
-               for c in correction.changes]
-    atomic_write_text(out_path.with_suffix(".changes.json"),
-                      json.dumps({"threshold": threshold, "changes": changes},
-                                 ensure_ascii=False, indent=1))
-    return {"path": str(out_path), "threshold": threshold, "changes": changes,
-            "text": correction.text}
+    changes = [
+        {
+            "start": c.start,
+            "end": c.end,
+            "original": c.original,
+            "replacement": c.replacement,
+            "score": round(float(c.score), 4),
+            "kind": c.kind,
+        }
+        for c in correction.changes
+    ]
+    atomic_write_text(
+        out_path.with_suffix(".changes.json"),
+        json.dumps({"threshold": threshold, "changes": changes}, ensure_ascii=False, indent=1),
+    )
+    return {
+        "path": str(out_path),
+        "threshold": threshold,
+        "changes": changes,
+        "text": correction.text,
+    }

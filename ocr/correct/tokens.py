@@ -13,8 +13,8 @@ _CHUNK = regex.compile(r"[^\s.,;:!?]+")
 _PUNCT = regex.compile(r"[.,;:!?]*")
 # Quotes and brackets a typist typed (straight quotes, guillemets); curly quotes and backticks
 # stay in the core: a typewriter had none, so there they are what OCR read for a letter or dirt.
-LEADING = "(«\"„-–—"
-TRAILING = ")»\"-–—"
+LEADING = '(«"„-–—'
+TRAILING = ')»"-–—'
 _ENDS_SENTENCE = frozenset(".!?…")
 # Letters that Komi and other Cyrillic languages have and Russian lacks.
 NON_RUSSIAN_CYRILLIC = frozenset("ӧӦіІöÖїЇєЄўЎ")
@@ -74,7 +74,7 @@ def chunks(text: str) -> list[Chunk]:
     prev_end = 0
     ends_sentence = True
     for m in _CHUNK.finditer(text):
-        gap = text[prev_end:m.start()]
+        gap = text[prev_end : m.start()]
         line += gap.count("\n")
         a, b = _core(m.group())
         core = m.group()[a:b]
@@ -82,9 +82,8 @@ def chunks(text: str) -> list[Chunk]:
         punct = _PUNCT.match(text, m.end())
         outer = punct.end() if punct is not None else m.end()
         out.append(Chunk(m.start() + a, m.start() + b, core, len(out), line, start, outer))
-        tail = text[m.start() + b:outer]
-        ends_sentence = (any(c in _ENDS_SENTENCE for c in tail)
-                         and not _abbreviation(core))
+        tail = text[m.start() + b : outer]
+        ends_sentence = any(c in _ENDS_SENTENCE for c in tail) and not _abbreviation(core)
         prev_end = m.end()
     return out
 
@@ -93,5 +92,6 @@ def _abbreviation(word: str) -> bool:
     """A period after ``word`` ends no sentence: an abbreviation of the tokens table, an
     initial (one capital), or letters joined by periods (т.е, т.д)."""
     row = token_rows().get(fold(word))
-    return (row is not None and row.abbreviation or len(word) == 1 and word.isupper()
-            or word.isdigit())
+    return (
+        row is not None and row.abbreviation or len(word) == 1 and word.isupper() or word.isdigit()
+    )

@@ -64,7 +64,7 @@ def count_edits(truth: str, ocr: str, counts: Counter[Row]) -> list[bool]:
     t, o = _flat(truth), _flat(ocr)
     wrong = [False] * len(o)
     counts.update(("char", c, "") for c in t)
-    counts.update(("char", t[i:i + 2], "") for i in range(len(t) - 1))
+    counts.update(("char", t[i : i + 2], "") for i in range(len(t) - 1))
     counts[("char", "", "")] += len(t) + 1
     for tag, s0, s1, d0, d1 in _blocks(t, o):
         if tag == "equal":
@@ -183,8 +183,13 @@ def torn(text: str, found: Sequence[Chunk], i: int, lexicon: Lexicon) -> bool:
         if not 0 <= j < len(found):
             continue
         a, b = found[gap[0]], found[gap[1]]
-        if (a.line == b.line and text[a.end:b.start] == " " and a.outer_end == a.end
-                and found[j].letters > 0 and not lexicon.known(found[j].text)):
+        if (
+            a.line == b.line
+            and text[a.end : b.start] == " "
+            and a.outer_end == a.end
+            and found[j].letters > 0
+            and not lexicon.known(found[j].text)
+        ):
             return True
     return False
 
@@ -202,21 +207,20 @@ def word_class(text: str, sentence_start: bool, *, torn: bool = False) -> str:
     return "small"
 
 
-def _count_unknown(sample: Sample, lexicon: Lexicon, wrong: list[bool],
-                   counts: Counter[Row]) -> None:
+def _count_unknown(
+    sample: Sample, lexicon: Lexicon, wrong: list[bool], counts: Counter[Row]
+) -> None:
     """Unknown words (letters only) by their shape: read right, or misread."""
     found = chunks(sample.ocr)
     for c in found:
         if c.letters < 2 or not c.text.replace("-", "").isalpha() or lexicon.known(c.text):
             continue
         bad = any(wrong[j] for j in range(c.start, min(c.end + 1, len(wrong))))
-        shape = word_class(c.text, c.sentence_start,
-                           torn=torn(sample.ocr, found, c.index, lexicon))
+        shape = word_class(c.text, c.sentence_start, torn=torn(sample.ocr, found, c.index, lexicon))
         counts[("unknown", shape, "wrong" if bad else "right")] += 1
 
 
-def _count_page(sample: Sample, lexicon: Lexicon, wrong: list[bool],
-                counts: Counter[Row]) -> None:
+def _count_page(sample: Sample, lexicon: Lexicon, wrong: list[bool], counts: Counter[Row]) -> None:
     """The page's character errors by the share of its words the lexicon does not know."""
     words = [c for c in chunks(sample.ocr) if c.word_like]
     if not words:
@@ -258,8 +262,9 @@ def first_case_key(chunk: Chunk, found: Sequence[Chunk], *, same: bool) -> str |
     lead = "lead" if not chunk.text[0].isalpha() else "-"
     line_start = chunk.index == 0 or found[chunk.index - 1].line != chunk.line
     where = "sentence" if chunk.sentence_start else "line" if line_start else "inside"
-    return "|".join(("same" if same else "other", lead, where,
-                     "upper" if first.isupper() else "lower"))
+    return "|".join(
+        ("same" if same else "other", lead, where, "upper" if first.isupper() else "lower")
+    )
 
 
 def _count_first(sample: Sample, counts: Counter[Row]) -> None:

@@ -81,31 +81,43 @@ class StrokeFeatures:
     ink: float  # ink area in H^2
 
 
-def ink_pieces(ink: np.ndarray, words: Sequence[Word] | None, *, metrics: TextMetrics,
-               min_conf: float = GOOD_WORD_CONF) -> InkPieces:
+def ink_pieces(
+    ink: np.ndarray,
+    words: Sequence[Word] | None,
+    *,
+    metrics: TextMetrics,
+    min_conf: float = GOOD_WORD_CONF,
+) -> InkPieces:
     """Sort the ink's connected pieces: typed glyphs (glyph-sized pieces lined up in text rows, and
     pieces inside confident OCR words) and dust (specks)."""
     comps = components(ink)
     stats = comps.stats
-    glyph = ((stats[:, cv2.CC_STAT_HEIGHT] <= GLYPH_MAX_ROWS * metrics.glyph_rows)
-             & (stats[:, cv2.CC_STAT_WIDTH] <= GLYPH_MAX_COLS * metrics.char_cols))
+    glyph = (stats[:, cv2.CC_STAT_HEIGHT] <= GLYPH_MAX_ROWS * metrics.glyph_rows) & (
+        stats[:, cv2.CC_STAT_WIDTH] <= GLYPH_MAX_COLS * metrics.char_cols
+    )
     glyph[0] = False
     # Lined-up glyphs are typing even where the OCR skipped the line (tesseract drops lines next
     # to stamps); they are then unrecognised ink, not handwriting.
     typed = _in_text_lines(comps, glyph, metrics=metrics)
     if words is not None:
         inside = word_mask(ink.shape, good_words(words, min_conf=min_conf), pad=metrics.px(6))
-        share = np.bincount(comps.labels[inside > 0], minlength=len(stats)) / np.maximum(stats[:, cv2.CC_STAT_AREA], 1)
+        share = np.bincount(comps.labels[inside > 0], minlength=len(stats)) / np.maximum(
+            stats[:, cv2.CC_STAT_AREA], 1
+        )
         # Letters smudged together ("ующими") are wide but lie wholly inside their word's box.
         smudged = (share >= 0.9) & (stats[:, cv2.CC_STAT_HEIGHT] <= TALL * metrics.glyph_rows)
         typed |= (glyph & (share >= 0.6)) | smudged
     typed[0] = False
     dust = stats[:, cv2.CC_STAT_AREA] < metrics.px(SPECK_PX) * metrics.scale
     dust[0] = False
-    return InkPieces(typed[comps.labels].astype(np.uint8), (dust & ~typed)[comps.labels].astype(np.uint8))
+    return InkPieces(
+        typed[comps.labels].astype(np.uint8), (dust & ~typed)[comps.labels].astype(np.uint8)
+    )
 
 
-def typed_mask(ink: np.ndarray, words: Sequence[Word] | None, *, metrics: TextMetrics) -> np.ndarray:
+def typed_mask(
+    ink: np.ndarray, words: Sequence[Word] | None, *, metrics: TextMetrics
+) -> np.ndarray:
     """uint8 mask of the typed glyphs (see :func:`ink_pieces`)."""
     return ink_pieces(ink, words, metrics=metrics).typed
 
@@ -123,14 +135,21 @@ def _in_text_lines(comps: Components, glyph: np.ndarray, *, metrics: TextMetrics
     rows = np.clip(stats[:, cv2.CC_STAT_TOP] + stats[:, cv2.CC_STAT_HEIGHT] // 2, 0, page_rows - 1)
     cols = np.clip(stats[:, cv2.CC_STAT_LEFT] + stats[:, cv2.CC_STAT_WIDTH] // 2, 0, page_cols - 1)
     centres[rows[glyph], cols[glyph]] = 1.0
-    window = (2 * round(6 * metrics.char_cols) + 1, 2 * round(metrics.glyph_rows / 3) + 1)  # (cols, rows)
+    window = (
+        2 * round(6 * metrics.char_cols) + 1,
+        2 * round(metrics.glyph_rows / 3) + 1,
+    )  # (cols, rows)
     counts = cv2.boxFilter(centres, -1, window, normalize=False, borderType=cv2.BORDER_CONSTANT)
     return glyph & (counts[rows, cols] >= 5)
 
 
 def ink_clusters(mask: np.ndarray, *, metrics: TextMetrics) -> list[Blob]:
     """Group ink pieces into clusters of the size of a handwritten word (dust removed beforehand)."""
-    return blobs(mask, rows=round(GROUP_ROWS * metrics.glyph_rows), cols=round(GROUP_COLS * metrics.glyph_rows))
+    return blobs(
+        mask,
+        rows=round(GROUP_ROWS * metrics.glyph_rows),
+        cols=round(GROUP_COLS * metrics.glyph_rows),
+    )
 
 
 def stroke_features(group: Blob, *, metrics: TextMetrics) -> StrokeFeatures:
@@ -148,11 +167,17 @@ def stroke_features(group: Blob, *, metrics: TextMetrics) -> StrokeFeatures:
     cv = float(widths.std() / widths.mean()) if widths.size > 10 and widths.mean() > 0 else 0.0
     ink = int(group.mask.sum())
     return StrokeFeatures(
-        ink_px=ink, pieces=len(stats), tallest=float(stats[:, cv2.CC_STAT_HEIGHT].max()) / h,
-        longest=float(extent.max()) / h, longest_thickness=float(min(side_a, side_b)) / h,
-        stroke_cv=cv, density=ink / float(group.rows * group.cols),
+        ink_px=ink,
+        pieces=len(stats),
+        tallest=float(stats[:, cv2.CC_STAT_HEIGHT].max()) / h,
+        longest=float(extent.max()) / h,
+        longest_thickness=float(min(side_a, side_b)) / h,
+        stroke_cv=cv,
+        density=ink / float(group.rows * group.cols),
         longest_share=float(stats[big - 1, cv2.CC_STAT_WIDTH]) / group.cols,
-        extent=max(group.rows, group.cols) / h, ink=ink / h ** 2)
+        extent=max(group.rows, group.cols) / h,
+        ink=ink / h**2,
+    )
 
 
 def handwriting_evidence(f: StrokeFeatures) -> list[str]:
@@ -174,8 +199,15 @@ def handwriting_evidence(f: StrokeFeatures) -> list[str]:
     return reasons
 
 
-def classify_cluster(group: Blob, *, metrics: TextMetrics, text_rows: tuple[int, int] | None,
-                     page_rows: int, typed: np.ndarray | None = None, in_stamp: str = "") -> Region | None:
+def classify_cluster(
+    group: Blob,
+    *,
+    metrics: TextMetrics,
+    text_rows: tuple[int, int] | None,
+    page_rows: int,
+    typed: np.ndarray | None = None,
+    in_stamp: str = "",
+) -> Region | None:
     """A handwriting, signature or dense-ink stamp region for one cluster, or None (typing, dust).
 
     ``typed`` (the page's typed-glyph mask) lets a black cluster no taller than typing that sits
@@ -183,35 +215,65 @@ def classify_cluster(group: Blob, *, metrics: TextMetrics, text_rows: tuple[int,
     of a coloured stamp the cluster lies in: black ink there that is not typing is a pen's (a
     number written in), whatever its size."""
     h = metrics.glyph_rows
-    if group.mask.sum() < metrics.px(MIN_CLUSTER_PX) * metrics.scale or max(group.rows, group.cols) < MIN_CLUSTER_SIDE * h:
+    if (
+        group.mask.sum() < metrics.px(MIN_CLUSTER_PX) * metrics.scale
+        or max(group.rows, group.cols) < MIN_CLUSTER_SIDE * h
+    ):
         return None
     f = stroke_features(group, metrics=metrics)
     rows, cols = np.nonzero(group.mask)
     box, polygon = points_polygon(np.column_stack([cols + group.left, rows + group.top]))
     detail = {k: round(v, 3) if isinstance(v, float) else v for k, v in vars(f).items()}
     if f.density >= DENSE and min(group.rows, group.cols) >= DENSE_MIN_SIDE * h:
-        return Region(STAMP, box, polygon, score=0.5, source="dense-ink", colour=group.colour,
-                      reason=f"dense non-typewriter ink ({f.density:.0%} of {box.width}x{box.height} px): "
-                             "a seal, a heavy stamp or a blot", detail=detail)
+        return Region(
+            STAMP,
+            box,
+            polygon,
+            score=0.5,
+            source="dense-ink",
+            colour=group.colour,
+            reason=f"dense non-typewriter ink ({f.density:.0%} of {box.width}x{box.height} px): "
+            "a seal, a heavy stamp or a blot",
+            detail=detail,
+        )
     if group.colour:
         reasons = [f"{group.colour} pen ink", *handwriting_evidence(f)]
     elif group.rows <= GLYPH_MAX_ROWS * h and _in_typed_line(group, typed, metrics=metrics):
         return None  # typing-sized ink on a typed line: smudged typing, left to unrecognised ink
-    elif in_stamp and group.cols >= IN_STAMP_NUMBER_COLS * h and IN_STAMP_NUMBER_ROWS * h <= group.rows <= IN_STAMP_NUMBER_MAX_ROWS * h:
+    elif (
+        in_stamp
+        and group.cols >= IN_STAMP_NUMBER_COLS * h
+        and IN_STAMP_NUMBER_ROWS * h <= group.rows <= IN_STAMP_NUMBER_MAX_ROWS * h
+    ):
         reasons = [f"black ink in a {in_stamp} stamp, not typing", *handwriting_evidence(f)]
     else:
         reasons = handwriting_evidence(f)
     if not reasons:
         return None
-    kind = SIGNATURE if _is_signature(f, box, metrics=metrics, text_rows=text_rows, page_rows=page_rows) else HANDWRITING
-    return Region(kind, box, polygon, score=min(0.95, 0.45 + 0.15 * len(reasons)), colour=group.colour,
-                  source="strokes", reason=f"{kind}: " + "; ".join(reasons), detail=detail)
+    kind = (
+        SIGNATURE
+        if _is_signature(f, box, metrics=metrics, text_rows=text_rows, page_rows=page_rows)
+        else HANDWRITING
+    )
+    return Region(
+        kind,
+        box,
+        polygon,
+        score=min(0.95, 0.45 + 0.15 * len(reasons)),
+        colour=group.colour,
+        source="strokes",
+        reason=f"{kind}: " + "; ".join(reasons),
+        detail=detail,
+    )
 
 
 def _stamp_around(group: Blob, stamps: Sequence[Region]) -> str:
     """The colour of the coloured stamp whose box holds (nearly all of) the cluster, or ""."""
     for stamp in stamps:
-        if stamp.colour and intersection(group.box, stamp.box) >= IN_STAMP_COVER * group.rows * group.cols:
+        if (
+            stamp.colour
+            and intersection(group.box, stamp.box) >= IN_STAMP_COVER * group.rows * group.cols
+        ):
             return stamp.colour
     return ""
 
@@ -222,14 +284,23 @@ def _in_typed_line(group: Blob, typed: np.ndarray | None, *, metrics: TextMetric
         return False
     reach = round(4 * metrics.char_cols)
     left, right = max(group.left - reach, 0), min(group.left + group.cols + reach, typed.shape[1])
-    band = typed[group.top:group.top + group.rows, left:right]
+    band = typed[group.top : group.top + group.rows, left:right]
     return band.size > 0 and float(band.any(axis=1).mean()) >= 0.5
 
 
-def _is_signature(f: StrokeFeatures, box: Box, *, metrics: TextMetrics, text_rows: tuple[int, int] | None,
-                  page_rows: int) -> bool:
+def _is_signature(
+    f: StrokeFeatures,
+    box: Box,
+    *,
+    metrics: TextMetrics,
+    text_rows: tuple[int, int] | None,
+    page_rows: int,
+) -> bool:
     """Wide, cursive (one long connected stroke), and at or after the end of the typed text."""
-    wide = box.width >= SIGNATURE_ASPECT * box.height and box.width >= SIGNATURE_COLS * metrics.glyph_rows
+    wide = (
+        box.width >= SIGNATURE_ASPECT * box.height
+        and box.width >= SIGNATURE_COLS * metrics.glyph_rows
+    )
     cursive = f.longest_share >= SIGNATURE_STROKE and f.longest >= LONG
     centre = box.top + box.height / 2
     if text_rows is None:
@@ -246,9 +317,15 @@ def typed_rows(typed: np.ndarray) -> tuple[int, int] | None:
     return (int(profile[0]), int(profile[-1])) if profile.size else None
 
 
-def handwriting(ink: np.ndarray, words: Sequence[Word] | None, *, metrics: TextMetrics,
-                exclude: np.ndarray | None = None, pieces: InkPieces | None = None,
-                coloured_stamps: Sequence[Region] = ()) -> list[Region]:
+def handwriting(
+    ink: np.ndarray,
+    words: Sequence[Word] | None,
+    *,
+    metrics: TextMetrics,
+    exclude: np.ndarray | None = None,
+    pieces: InkPieces | None = None,
+    coloured_stamps: Sequence[Region] = (),
+) -> list[Region]:
     """Handwriting, signatures (and dense ink blots) in the black/grey ink of the OCR image.
 
     Typed glyphs and dust (see :func:`ink_pieces`; pass ``pieces`` if already sorted), straight
@@ -257,15 +334,24 @@ def handwriting(ink: np.ndarray, words: Sequence[Word] | None, *, metrics: TextM
     """
     pieces = pieces or ink_pieces(ink, words, metrics=metrics)
     rest = ink & (1 - pieces.typed) & (1 - pieces.dust)
-    rest = strip_rules(rest, min_length=round(RULE_LENGTH * metrics.glyph_rows),
-                       max_thickness=max(2, round(RULE_THICKNESS * metrics.glyph_rows)))
+    rest = strip_rules(
+        rest,
+        min_length=round(RULE_LENGTH * metrics.glyph_rows),
+        max_thickness=max(2, round(RULE_THICKNESS * metrics.glyph_rows)),
+    )
     if exclude is not None:
         rest &= 1 - exclude
     span = typed_rows(pieces.typed)
     found = []
     for group in ink_clusters(rest, metrics=metrics):
-        region = classify_cluster(group, metrics=metrics, text_rows=span, page_rows=ink.shape[0],
-                                  typed=pieces.typed, in_stamp=_stamp_around(group, coloured_stamps))
+        region = classify_cluster(
+            group,
+            metrics=metrics,
+            text_rows=span,
+            page_rows=ink.shape[0],
+            typed=pieces.typed,
+            in_stamp=_stamp_around(group, coloured_stamps),
+        )
         if region is not None:
             found.append(region)
     return found
@@ -282,7 +368,9 @@ IN_STAMP_TALL = 1.5  # pieces this much taller than the stamp's lettering are ha
 IN_STAMP_MAX_SHARE = 0.4  # of the stamp's height: taller pieces are frame or rules
 IN_STAMP_INSET = 0.06  # of the stamp's shorter side: its frame
 IN_STAMP_MIN_PX = 30  # at 300 dpi: smaller pieces are specks
-RULE_MIN_ROWS = 2.0  # H: a straight run this long in a stamp is a printed rule (digits and letters are shorter)
+RULE_MIN_ROWS = (
+    2.0  # H: a straight run this long in a stamp is a printed rule (digits and letters are shorter)
+)
 CROSSING_INK = 0.04  # ink share just outside the stamp on a row: a typed line runs through it
 # ... unless the row looks written (see _written_digits): sizes in typed line heights H.
 WRITTEN_ROWS = (1.1, 2.5)
@@ -293,9 +381,14 @@ WRITTEN_MAX_PIECE = 3.5
 WRITTEN_MAX_INK = 0.38
 
 
-def handwriting_in_stamps(ink: np.ndarray, stamps: Sequence[Region], *, metrics: TextMetrics,
-                          typed: np.ndarray | None = None,
-                          layers: dict[str, np.ndarray] | None = None) -> list[Region]:
+def handwriting_in_stamps(
+    ink: np.ndarray,
+    stamps: Sequence[Region],
+    *,
+    metrics: TextMetrics,
+    typed: np.ndarray | None = None,
+    layers: dict[str, np.ndarray] | None = None,
+) -> list[Region]:
     """Numbers written into registry stamps: in a black or grey stamp (on a grey or bilevel
     scan every ink is grey), and in a coloured stamp's own colour (``layers``: the page's ink
     masks per colour; a number in another ink there is a pen mark of its own, see
@@ -314,22 +407,44 @@ def handwriting_in_stamps(ink: np.ndarray, stamps: Sequence[Region], *, metrics:
         own = (layers or {}).get(stamp.colour) if stamp.colour else None
         if stamp.colour and own is None:
             continue
-        searches = [(own, None)] if own is not None else [(ink, None)] + ([(ink, typed)] if typed is not None else [])
+        searches = (
+            [(own, None)]
+            if own is not None
+            else [(ink, None)] + ([(ink, typed)] if typed is not None else [])
+        )
         for layer, minus in searches:
-            for region in _numbers_in(layer, stamp.box, metrics=metrics, minus=minus,
-                                      page_ink=ink if own is None else own, strict=own is not None):
-                if not any(intersection(region.box, f.box) > 0.5 * min(region.area, f.area) for f in found):
+            for region in _numbers_in(
+                layer,
+                stamp.box,
+                metrics=metrics,
+                minus=minus,
+                page_ink=ink if own is None else own,
+                strict=own is not None,
+            ):
+                if not any(
+                    intersection(region.box, f.box) > 0.5 * min(region.area, f.area) for f in found
+                ):
                     found.append(region)
     return found
 
 
-def _numbers_in(ink: np.ndarray, box: Box, *, metrics: TextMetrics, page_ink: np.ndarray,
-                minus: np.ndarray | None = None, strict: bool = False) -> list[Region]:
+def _numbers_in(
+    ink: np.ndarray,
+    box: Box,
+    *,
+    metrics: TextMetrics,
+    page_ink: np.ndarray,
+    minus: np.ndarray | None = None,
+    strict: bool = False,
+) -> list[Region]:
     """Written-in numbers in ``ink`` (less ``minus``) inside the stamp ``box``; ``page_ink`` is
     what the typed-line test looks at, ``strict`` asks every row to look written."""
     h_page = metrics.glyph_rows
     low, high = IN_STAMP_ASPECT
-    if not (low * box.height <= box.width <= high * box.height) or box.height < IN_STAMP_MIN_ROWS * h_page:
+    if (
+        not (low * box.height <= box.width <= high * box.height)
+        or box.height < IN_STAMP_MIN_ROWS * h_page
+    ):
         return []
     t, b, left, right = box.top, box.bottom, box.left, box.right
     crop = ink[t:b, left:right].copy()
@@ -344,25 +459,41 @@ def _numbers_in(ink: np.ndarray, box: Box, *, metrics: TextMetrics, page_ink: np
         return []
     lettering = max(float(np.median(stats[:, cv2.CC_STAT_HEIGHT])), 0.6 * h_page)
     heights = stats[:, cv2.CC_STAT_HEIGHT]
-    tall = stats[(heights >= IN_STAMP_TALL * lettering) & (heights < IN_STAMP_MAX_SHARE * box.height)
-                 & (stats[:, cv2.CC_STAT_WIDTH] < 0.5 * box.width)]
+    tall = stats[
+        (heights >= IN_STAMP_TALL * lettering)
+        & (heights < IN_STAMP_MAX_SHARE * box.height)
+        & (stats[:, cv2.CC_STAT_WIDTH] < 0.5 * box.width)
+    ]
     regions = []
     for x, y, w, hh, count in _rows_of(tall, gap=2 * lettering):
         if count < 2 or w < 1.5 * lettering:
             continue
-        if _crosses(page_ink, t + y, t + y + hh, left, right, reach=round(metrics.char_cols)) \
-                and not _written_digits(page_ink[t + y:t + y + hh, left + x:left + x + w], h_page=h_page):
+        if _crosses(
+            page_ink, t + y, t + y + hh, left, right, reach=round(metrics.char_cols)
+        ) and not _written_digits(
+            page_ink[t + y : t + y + hh, left + x : left + x + w], h_page=h_page
+        ):
             continue
-        if strict and not _written_digits(ink[t + y:t + y + hh, left + x:left + x + w], h_page=h_page):
+        if strict and not _written_digits(
+            ink[t + y : t + y + hh, left + x : left + x + w], h_page=h_page
+        ):
             continue
-        piece = crop[y:y + hh, x:x + w]
+        piece = crop[y : y + hh, x : x + w]
         rows, cols = np.nonzero(piece)
         region_box, polygon = points_polygon(np.column_stack([cols + x + left, rows + y + t]))
         ratio = hh / lettering
-        regions.append(Region(HANDWRITING, region_box, polygon, score=0.7, source="in-stamp",
-                              reason=f"handwriting inside a stamp: {count} strokes {ratio:.1f}x "
-                                     "the stamp's lettering, side by side (a written-in number)",
-                              detail={"in_stamp": True, "pieces": int(count), "ratio": round(ratio, 2)}))
+        regions.append(
+            Region(
+                HANDWRITING,
+                region_box,
+                polygon,
+                score=0.7,
+                source="in-stamp",
+                reason=f"handwriting inside a stamp: {count} strokes {ratio:.1f}x "
+                "the stamp's lettering, side by side (a written-in number)",
+                detail={"in_stamp": True, "pieces": int(count), "ratio": round(ratio, 2)},
+            )
+        )
     return regions
 
 
@@ -373,12 +504,16 @@ def _written_digits(crop: np.ndarray, *, h_page: float) -> bool:
     lines (no run of letters joined up), and thin pen strokes (ink share under WRITTEN_MAX_INK)."""
     stats = components(crop).stats[1:]
     stats = stats[stats[:, cv2.CC_STAT_AREA] >= IN_STAMP_MIN_PX]
-    if len(stats) == 0 or not (WRITTEN_ROWS[0] * h_page <= crop.shape[0] <= WRITTEN_ROWS[1] * h_page):
+    if len(stats) == 0 or not (
+        WRITTEN_ROWS[0] * h_page <= crop.shape[0] <= WRITTEN_ROWS[1] * h_page
+    ):
         return False
     heights = stats[:, cv2.CC_STAT_HEIGHT].astype(np.float64)
-    return bool(heights.std() <= WRITTEN_HEIGHT_CV * heights.mean()
-                and stats[:, cv2.CC_STAT_WIDTH].max() <= WRITTEN_MAX_PIECE * h_page
-                and float(crop.mean()) <= WRITTEN_MAX_INK)
+    return bool(
+        heights.std() <= WRITTEN_HEIGHT_CV * heights.mean()
+        and stats[:, cv2.CC_STAT_WIDTH].max() <= WRITTEN_MAX_PIECE * h_page
+        and float(crop.mean()) <= WRITTEN_MAX_INK
+    )
 
 
 def _rows_of(stats: np.ndarray, *, gap: float) -> list[tuple[int, int, int, int, int]]:
@@ -392,7 +527,13 @@ def _rows_of(stats: np.ndarray, *, gap: float) -> list[tuple[int, int, int, int,
             shared = min(g[1] + g[3], y + h) - max(g[1], y)
             if shared > 0.5 * min(h, g[3]) and x - (g[0] + g[2]) < gap:
                 x0, y0 = min(g[0], x), min(g[1], y)
-                g[:] = [x0, y0, max(g[0] + g[2], x + w) - x0, max(g[1] + g[3], y + h) - y0, g[4] + 1]
+                g[:] = [
+                    x0,
+                    y0,
+                    max(g[0] + g[2], x + w) - x0,
+                    max(g[1] + g[3], y + h) - y0,
+                    g[4] + 1,
+                ]
                 m.append((x, y, w, h))
                 break
         else:
@@ -408,8 +549,11 @@ def _core(pieces: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int, 
     heights = np.array([p[3] for p in pieces], dtype=np.float64)
     centres = np.array([p[1] + p[3] / 2 for p in pieces], dtype=np.float64)
     height, centre = float(np.median(heights)), float(np.median(centres))
-    kept = [p for p, h, c in zip(pieces, heights, centres, strict=True)
-            if h <= CORE_TALLER * height and abs(c - centre) <= CORE_OFF_LINE * height] or pieces
+    kept = [
+        p
+        for p, h, c in zip(pieces, heights, centres, strict=True)
+        if h <= CORE_TALLER * height and abs(c - centre) <= CORE_OFF_LINE * height
+    ] or pieces
     x0, y0 = min(p[0] for p in kept), min(p[1] for p in kept)
     x1, y1 = max(p[0] + p[2] for p in kept), max(p[1] + p[3] for p in kept)
     return x0, y0, x1 - x0, y1 - y0, len(kept)
@@ -417,6 +561,6 @@ def _core(pieces: list[tuple[int, int, int, int]]) -> tuple[int, int, int, int, 
 
 def _crosses(ink: np.ndarray, top: int, bottom: int, left: int, right: int, *, reach: int) -> bool:
     """Does ink carry on outside [left, right) on these rows (a typed line under the stamp)?"""
-    before = ink[top:bottom, max(0, left - 4 * reach):max(0, left - reach // 2)]
-    after = ink[top:bottom, right + reach // 2:right + 4 * reach]
+    before = ink[top:bottom, max(0, left - 4 * reach) : max(0, left - reach // 2)]
+    after = ink[top:bottom, right + reach // 2 : right + 4 * reach]
     return any(band.size and float(band.mean()) > CROSSING_INK for band in (before, after))

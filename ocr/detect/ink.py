@@ -59,7 +59,10 @@ def word_mask(shape: tuple[int, int], words: Sequence[Word], *, pad: int) -> np.
     rows, cols = shape
     for w in words:
         b = w.box
-        mask[max(b.top - pad, 0):min(b.bottom + pad, rows), max(b.left - pad, 0):min(b.right + pad, cols)] = 1
+        mask[
+            max(b.top - pad, 0) : min(b.bottom + pad, rows),
+            max(b.left - pad, 0) : min(b.right + pad, cols),
+        ] = 1
     return mask
 
 
@@ -125,21 +128,28 @@ def blobs(mask: np.ndarray, *, rows: int, cols: int) -> list[Blob]:
     """
     f = CLUSTER_SHRINK
     small = max_pool(mask, f)
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(1, round(cols / f)), max(1, round(rows / f))))
+    kernel = cv2.getStructuringElement(
+        cv2.MORPH_RECT, (max(1, round(cols / f)), max(1, round(rows / f)))
+    )
     comps = components(cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel))
     out = []
     for label in range(1, len(comps) + 1):
         left, top, width, height, _ = (int(v) for v in comps.stats[label])
-        member = comps.labels[top:top + height, left:left + width] == label
+        member = comps.labels[top : top + height, left : left + width] == label
         member = np.kron(member, np.ones((f, f), dtype=bool))
-        crop = mask[top * f:(top + height) * f, left * f:(left + width) * f]
-        crop = crop & member[:crop.shape[0], :crop.shape[1]]
+        crop = mask[top * f : (top + height) * f, left * f : (left + width) * f]
+        crop = crop & member[: crop.shape[0], : crop.shape[1]]
         found = np.nonzero(crop)
         if found[0].size == 0:
             continue
         r0, r1, c0, c1 = found[0].min(), found[0].max() + 1, found[1].min(), found[1].max() + 1
-        out.append(Blob(np.ascontiguousarray(crop[r0:r1, c0:c1]).astype(np.uint8), top * f + int(r0),
-                        left * f + int(c0)))
+        out.append(
+            Blob(
+                np.ascontiguousarray(crop[r0:r1, c0:c1]).astype(np.uint8),
+                top * f + int(r0),
+                left * f + int(c0),
+            )
+        )
     return out
 
 
@@ -155,8 +165,13 @@ def max_pool(mask: np.ndarray, factor: int) -> np.ndarray:
     """A mask shrunk by ``factor``: a pixel is set if any in its block is (thin strokes survive)."""
     # A dilation anchored at the block's top-left corner, sampled every ``factor`` pixels: the
     # same as a reshape-max but several times faster on a whole page.
-    grown = cv2.dilate(mask, np.ones((factor, factor), np.uint8), anchor=(0, 0),
-                       borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    grown = cv2.dilate(
+        mask,
+        np.ones((factor, factor), np.uint8),
+        anchor=(0, 0),
+        borderType=cv2.BORDER_CONSTANT,
+        borderValue=0,
+    )
     return np.ascontiguousarray(grown[::factor, ::factor])
 
 
@@ -164,13 +179,24 @@ def strip_rules(mask: np.ndarray, *, min_length: int, max_thickness: int = 10) -
     """The mask without straight, thin horizontal or vertical runs: at least ``min_length`` long
     and under ``max_thickness`` thick (typed underlines, ruled lines, scan edges), which would
     otherwise join the glyphs they touch. Solid blots, however long, stay."""
+
     def thin_runs(length: tuple[int, int], thick: tuple[int, int]) -> np.ndarray:
-        runs = np.asarray(cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, length)),
-                          dtype=np.uint8)
-        solid = np.asarray(cv2.morphologyEx(runs, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, thick)),
-                           dtype=np.uint8)
+        runs = np.asarray(
+            cv2.morphologyEx(
+                mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, length)
+            ),
+            dtype=np.uint8,
+        )
+        solid = np.asarray(
+            cv2.morphologyEx(
+                runs, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, thick)
+            ),
+            dtype=np.uint8,
+        )
         return np.bitwise_and(runs, 1 - solid)
 
-    rules = thin_runs((min_length, 1), (min_length, max_thickness)) | thin_runs((1, min_length), (max_thickness, min_length))
+    rules = thin_runs((min_length, 1), (min_length, max_thickness)) | thin_runs(
+        (1, min_length), (max_thickness, min_length)
+    )
     # Grow the runs by a pixel so their anti-aliased edges go too.
     return mask & (1 - cv2.dilate(rules, np.ones((3, 3), np.uint8)))

@@ -20,13 +20,33 @@ from ocr.records import Box
 
 # Marker words by kind; matched case-insensitively, abbreviations with or without their dot.
 KINDS: dict[str, tuple[str, ...]] = {
-    "illegible": ("неразборчиво", "неразб", "нрзб", "нрзбр", "illegible", "illeg", "unreadable",
-                  "unclear", "неясно"),
+    "illegible": (
+        "неразборчиво",
+        "неразб",
+        "нрзб",
+        "нрзбр",
+        "illegible",
+        "illeg",
+        "unreadable",
+        "unclear",
+        "неясно",
+    ),
     "signature": ("подпись", "подписи", "signature", "signed", "sgd", "sig"),
     "stamp": ("штамп", "печать", "stamp", "seal", "stamped", "м\\.\\s?п", "m\\.\\s?p"),
-    "handwriting": ("рукописно", "от руки", "рукой", "рукописная пометка", "пометка", "резолюция",
-                    "handwritten", "handwriting", "manuscript", "marginal note", "note in margin",
-                    "annotation"),
+    "handwriting": (
+        "рукописно",
+        "от руки",
+        "рукой",
+        "рукописная пометка",
+        "пометка",
+        "резолюция",
+        "handwritten",
+        "handwriting",
+        "manuscript",
+        "marginal note",
+        "note in margin",
+        "annotation",
+    ),
 }
 # Which image regions a marker of each kind may correspond to on the page.
 EXPECTS: dict[str, tuple[str, ...]] = {
@@ -48,11 +68,17 @@ def _alternatives(words: tuple[str, ...]) -> str:
 
 
 _BRACKETED = re.compile(
-    r"[\[(<{]\s*(?P<word>" + "|".join(f"(?P<{k}>{_alternatives(v)})" for k, v in KINDS.items())
-    + r")\b\.?(?:[^\])>}\n]{0,60})?[\])>}]", re.IGNORECASE)
+    r"[\[(<{]\s*(?P<word>"
+    + "|".join(f"(?P<{k}>{_alternatives(v)})" for k, v in KINDS.items())
+    + r")\b\.?(?:[^\])>}\n]{0,60})?[\])>}]",
+    re.IGNORECASE,
+)
 _LABELLED = re.compile(
-    r"^[ \t]*(?:" + "|".join(f"(?P<{k}>{_alternatives(v)})" for k, v in LABELS.items())
-    + r")\b[ \t]*:[^\n]*", re.IGNORECASE | re.MULTILINE)
+    r"^[ \t]*(?:"
+    + "|".join(f"(?P<{k}>{_alternatives(v)})" for k, v in LABELS.items())
+    + r")\b[ \t]*:[^\n]*",
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
 @dataclass(frozen=True)
@@ -70,11 +96,20 @@ class ReferenceMarker:
         """Region types on the page this marker may stand for."""
         return EXPECTS[self.kind]
 
-    def to_region(self, box: Box, *, polygon: tuple[Point, ...] | None = None, score: float = 0.5) -> Region:
+    def to_region(
+        self, box: Box, *, polygon: tuple[Point, ...] | None = None, score: float = 0.5
+    ) -> Region:
         """A page region for this marker once alignment has located it at ``box``."""
-        return Region(REFERENCE_MARKER, box, polygon or box_polygon(box), score=score, source="reference",
-                      text=self.text, reason=f'the reference marks {self.kind} here: "{self.text}"',
-                      detail={"kind": self.kind, "start": self.start, "end": self.end})
+        return Region(
+            REFERENCE_MARKER,
+            box,
+            polygon or box_polygon(box),
+            score=score,
+            source="reference",
+            text=self.text,
+            reason=f'the reference marks {self.kind} here: "{self.text}"',
+            detail={"kind": self.kind, "start": self.start, "end": self.end},
+        )
 
 
 def _kind(match: re.Match[str], kinds: dict[str, tuple[str, ...]]) -> str:
@@ -84,9 +119,12 @@ def _kind(match: re.Match[str], kinds: dict[str, tuple[str, ...]]) -> str:
 def reference_markers(text: str) -> list[ReferenceMarker]:
     """Every marker in ``text``, by start offset: bracketed ("[неразб.]", "(подпись)", "[stamp:
     ...]") and labelled lines ("Stamp: MAR 14 1939", "Штамп: ..."), the whole line for the latter."""
-    found = [ReferenceMarker(_kind(m, KINDS), m.start(), m.end(), m.group()) for m in _BRACKETED.finditer(text)]
+    found = [
+        ReferenceMarker(_kind(m, KINDS), m.start(), m.end(), m.group())
+        for m in _BRACKETED.finditer(text)
+    ]
     for m in _LABELLED.finditer(text):
         start = m.start() + len(m.group()) - len(m.group().lstrip())
         if not any(f.start <= start < f.end for f in found):
-            found.append(ReferenceMarker(_kind(m, LABELS), start, m.end(), text[start:m.end()]))
+            found.append(ReferenceMarker(_kind(m, LABELS), start, m.end(), text[start : m.end()]))
     return sorted(found, key=lambda f: f.start)

@@ -47,10 +47,17 @@ HAND_GAP = 1.5  # typed-line heights: pen marks closer than this are one note, n
 STAMP_EDGE = 8  # px around a coloured stamp's ink that colour removal may leave grey
 
 
-def detect_page(view_image: np.ndarray, ocr_image: np.ndarray, colour_mask: np.ndarray | None,
-                words: Sequence[Word] | None, *, dpi: int = 300, min_word_conf: float = GOOD_WORD_CONF,
-                detectors: Sequence[str] = ALL_DETECTORS,
-                merge_overlap: float = MERGE_OVERLAP) -> list[Region]:
+def detect_page(
+    view_image: np.ndarray,
+    ocr_image: np.ndarray,
+    colour_mask: np.ndarray | None,
+    words: Sequence[Word] | None,
+    *,
+    dpi: int = 300,
+    min_word_conf: float = GOOD_WORD_CONF,
+    detectors: Sequence[str] = ALL_DETECTORS,
+    merge_overlap: float = MERGE_OVERLAP,
+) -> list[Region]:
     """Stamps, signatures, handwriting and unrecognised ink on one page, most important first.
 
     ``view_image`` is the deskewed page (BGR or gray), ``ocr_image`` the binarized one in the same
@@ -70,10 +77,20 @@ def detect_page(view_image: np.ndarray, ocr_image: np.ndarray, colour_mask: np.n
     pieces = ink_pieces(ink, words, metrics=metrics, min_conf=min_word_conf)
     hands: list[Region] = []
     if "handwriting" in detectors:
-        hands = handwriting(ink, words, metrics=metrics, exclude=_stamp_exclusion(ink.shape, stamps, layers, metrics),
-                            pieces=pieces, coloured_stamps=[s for s in stamps if s.colour in layers])
-        hands += _pen_handwriting(pens, typed_rows(pieces.typed), metrics=metrics, page_rows=ink.shape[0])
-        hands += handwriting_in_stamps(ink, stamps, metrics=metrics, typed=pieces.typed, layers=layers)
+        hands = handwriting(
+            ink,
+            words,
+            metrics=metrics,
+            exclude=_stamp_exclusion(ink.shape, stamps, layers, metrics),
+            pieces=pieces,
+            coloured_stamps=[s for s in stamps if s.colour in layers],
+        )
+        hands += _pen_handwriting(
+            pens, typed_rows(pieces.typed), metrics=metrics, page_rows=ink.shape[0]
+        )
+        hands += handwriting_in_stamps(
+            ink, stamps, metrics=metrics, typed=pieces.typed, layers=layers
+        )
         hands = merge_nearby(hands, gap=round(HAND_GAP * metrics.glyph_rows))
         framed = [r for r in hands if is_worn_frame(ink, r, metrics=metrics)]
         stamps += [as_worn_stamp(r) for r in framed]
@@ -81,8 +98,14 @@ def detect_page(view_image: np.ndarray, ocr_image: np.ndarray, colour_mask: np.n
     unread: list[Region] = []
     if "unrecognised_ink" in detectors and words is not None:
         seen = fill_regions(ink.shape, stamps + hands, margin=metrics.px(EXCLUDE_MARGIN))
-        unread = unrecognised_ink(ink & (1 - pieces.dust), words, metrics=metrics, exclude=seen,
-                                  min_conf=min_word_conf, typed=pieces.typed)
+        unread = unrecognised_ink(
+            ink & (1 - pieces.dust),
+            words,
+            metrics=metrics,
+            exclude=seen,
+            min_conf=min_word_conf,
+            typed=pieces.typed,
+        )
     return resolve(stamps + hands + unread, min_overlap=merge_overlap)
 
 
@@ -92,25 +115,38 @@ def _colour_layers(view_image: np.ndarray, colour_mask: np.ndarray | None) -> di
     return colour_layers(view_image, mask)
 
 
-def _stamp_exclusion(shape: tuple[int, int], stamps: Sequence[Region], layers: dict[str, np.ndarray],
-                     metrics: TextMetrics) -> np.ndarray:
+def _stamp_exclusion(
+    shape: tuple[int, int],
+    stamps: Sequence[Region],
+    layers: dict[str, np.ndarray],
+    metrics: TextMetrics,
+) -> np.ndarray:
     """Where black handwriting is not looked for: all of a black (or grey-scan) stamp, but of a
     coloured stamp only its own ink and a few pixels around it (what the colour removal left of
     its edges). Black ink under a coloured stamp is typing or a pen: a number written in."""
-    mask = fill_regions(shape, [s for s in stamps if not s.colour or s.colour not in layers],
-                        margin=metrics.px(EXCLUDE_MARGIN))
+    mask = fill_regions(
+        shape,
+        [s for s in stamps if not s.colour or s.colour not in layers],
+        margin=metrics.px(EXCLUDE_MARGIN),
+    )
     grow = np.ones((2 * STAMP_EDGE + 1, 2 * STAMP_EDGE + 1), np.uint8)
     for stamp in stamps:
         if stamp.colour in layers:
             b = grow_box(stamp.box, metrics.px(EXCLUDE_MARGIN))
             top, left = max(b.top, 0), max(b.left, 0)
-            own = layers[stamp.colour][top:b.bottom, left:b.right]
-            mask[top:b.bottom, left:b.right] |= cv2.dilate(own, grow)
+            own = layers[stamp.colour][top : b.bottom, left : b.right]
+            mask[top : b.bottom, left : b.right] |= cv2.dilate(own, grow)
     return mask
 
 
-def _stamps(view_image: np.ndarray, ink: np.ndarray, layers: dict[str, np.ndarray], *,
-            metrics: TextMetrics, detectors: Sequence[str]) -> tuple[list[Region], list[ColourGroup]]:
+def _stamps(
+    view_image: np.ndarray,
+    ink: np.ndarray,
+    layers: dict[str, np.ndarray],
+    *,
+    metrics: TextMetrics,
+    detectors: Sequence[str],
+) -> tuple[list[Region], list[ColourGroup]]:
     found: list[Region] = []
     pens: list[ColourGroup] = []
     if "colour_stamps" in detectors and view_image.ndim == 3:
@@ -120,8 +156,13 @@ def _stamps(view_image: np.ndarray, ink: np.ndarray, layers: dict[str, np.ndarra
     return merge_overlapping(found, min_overlap=MERGE_OVERLAP), pens
 
 
-def _pen_handwriting(pens: Sequence[ColourGroup], text_rows: tuple[int, int] | None, *,
-                     metrics: TextMetrics, page_rows: int) -> list[Region]:
+def _pen_handwriting(
+    pens: Sequence[ColourGroup],
+    text_rows: tuple[int, int] | None,
+    *,
+    metrics: TextMetrics,
+    page_rows: int,
+) -> list[Region]:
     """Coloured ink that is not a stamp: a pen or pencil, judged like black handwriting."""
     found = []
     for group in pens:
@@ -144,12 +185,19 @@ def resolve(regions: Sequence[Region], *, min_overlap: float = MERGE_OVERLAP) ->
     ordered = sorted(regions, key=lambda r: (_rank(r), -r.score))
     kept: list[Region] = []
     for region in ordered:
-        family = {SIGNATURE, HANDWRITING} if region.type in (SIGNATURE, HANDWRITING) else {region.type}
+        family = (
+            {SIGNATURE, HANDWRITING} if region.type in (SIGNATURE, HANDWRITING) else {region.type}
+        )
         same = [r for r in kept if r.type in family]
-        if any(_inside(region, r) > min_overlap and not _own_find(region, r) for r in kept if r.type not in family):
+        if any(
+            _inside(region, r) > min_overlap and not _own_find(region, r)
+            for r in kept
+            if r.type not in family
+        ):
             continue
         kept = [r for r in kept if r not in same] + merge_overlapping(
-            [*same, region], min_overlap=min_overlap, types_equal=same_family)
+            [*same, region], min_overlap=min_overlap, types_equal=same_family
+        )
     return sorted(kept, key=lambda r: (_rank(r), -r.score, r.box.top, r.box.left))
 
 

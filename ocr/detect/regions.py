@@ -23,9 +23,22 @@ LOW_CONFIDENCE = "low_confidence"
 GARBAGE = "garbage"
 SHORT_LINE = "short_line"
 REFERENCE_MARKER = "reference_marker"
-REGION_TYPES = (STAMP, HANDWRITING, SIGNATURE, UNRECOGNISED_INK, LOW_CONFIDENCE, GARBAGE,
-                SHORT_LINE, REFERENCE_MARKER)
-IMAGE_TYPES = (STAMP, SIGNATURE, HANDWRITING, UNRECOGNISED_INK)  # also their priority, highest first
+REGION_TYPES = (
+    STAMP,
+    HANDWRITING,
+    SIGNATURE,
+    UNRECOGNISED_INK,
+    LOW_CONFIDENCE,
+    GARBAGE,
+    SHORT_LINE,
+    REFERENCE_MARKER,
+)
+IMAGE_TYPES = (
+    STAMP,
+    SIGNATURE,
+    HANDWRITING,
+    UNRECOGNISED_INK,
+)  # also their priority, highest first
 RECT_FILL = 0.9  # hull area over rotated-rectangle area above which an outline is a rectangle
 
 
@@ -54,10 +67,17 @@ class Region:
         return self.box.width * self.box.height
 
     def as_json(self) -> dict[str, Any]:
-        return {"type": self.type, "box": self.box.as_list(),
-                "polygon": [list(p) for p in self.polygon], "score": round(self.score, 4),
-                "reason": self.reason, "colour": self.colour, "source": self.source,
-                "text": self.text, **self.detail}
+        return {
+            "type": self.type,
+            "box": self.box.as_list(),
+            "polygon": [list(p) for p in self.polygon],
+            "score": round(self.score, 4),
+            "reason": self.reason,
+            "colour": self.colour,
+            "source": self.source,
+            "text": self.text,
+            **self.detail,
+        }
 
     def to_flag(self, *, page_number: int) -> Flag:
         """The pipeline's review :class:`~ocr.flag.Flag` for this region (score becomes severity;
@@ -66,8 +86,15 @@ class Region:
         reason = self.reason
         if self.colour and self.colour not in reason:
             reason = f"{self.colour} ink: {reason}"
-        return Flag(type=self.type, reason=reason, page_number=page_number, box=self.box,
-                    severity=self.score, ocr_text=self.text, region=info)
+        return Flag(
+            type=self.type,
+            reason=reason,
+            page_number=page_number,
+            box=self.box,
+            severity=self.score,
+            ocr_text=self.text,
+            region=info,
+        )
 
 
 def box_polygon(box: Box) -> tuple[Point, ...]:
@@ -121,7 +148,6 @@ def points_polygon(points: np.ndarray) -> tuple[Box, tuple[Point, ...]]:
     return box, tuple((round(float(x)), round(float(y))) for x, y in simple)
 
 
-
 def _clockwise(corners: np.ndarray) -> tuple[Point, ...]:
     """Corners clockwise on screen (rows grow downwards), starting from the top-left-most."""
     centre = corners.mean(axis=0)
@@ -132,7 +158,9 @@ def _clockwise(corners: np.ndarray) -> tuple[Point, ...]:
     return tuple((round(float(x)), round(float(y))) for x, y in ordered)
 
 
-def fill_regions(shape: tuple[int, int], regions: Sequence[Region], *, margin: int = 0) -> np.ndarray:
+def fill_regions(
+    shape: tuple[int, int], regions: Sequence[Region], *, margin: int = 0
+) -> np.ndarray:
     """A uint8 mask (1 inside) of the regions' polygons, grown by ``margin`` pixels."""
     mask = np.zeros(shape, dtype=np.uint8)
     for region in regions:
@@ -143,8 +171,12 @@ def fill_regions(shape: tuple[int, int], regions: Sequence[Region], *, margin: i
     return mask
 
 
-def merge_overlapping(regions: Sequence[Region], *, min_overlap: float = 0.5,
-                      types_equal: Callable[[Region, Region], bool] | None = None) -> list[Region]:
+def merge_overlapping(
+    regions: Sequence[Region],
+    *,
+    min_overlap: float = 0.5,
+    types_equal: Callable[[Region, Region], bool] | None = None,
+) -> list[Region]:
     """Merge regions of the same type whose boxes overlap more than ``min_overlap`` (of the smaller).
 
     The merged region keeps the higher-scoring member's type, outline, reason and colour and takes
@@ -152,6 +184,7 @@ def merge_overlapping(regions: Sequence[Region], *, min_overlap: float = 0.5,
     (a signature and handwriting are one family).
     """
     same = types_equal or (lambda a, b: a.type == b.type)
+
     # Overlapping inks of different colours are different things (two stamps, a number in a stamp).
     def mergeable(a: Region, b: Region) -> bool:
         return same(a, b) and not (a.colour and b.colour and a.colour != b.colour)
@@ -200,8 +233,11 @@ def merge_nearby(regions: Sequence[Region], *, gap: int) -> list[Region]:
         merged = False
         for i, j in combinations(range(len(out)), 2):
             a, b = out[i], out[j]
-            if same_family(a, b) and not (a.colour and b.colour and a.colour != b.colour) \
-                    and neighbours(a.box, b.box, gap=gap):
+            if (
+                same_family(a, b)
+                and not (a.colour and b.colour and a.colour != b.colour)
+                and neighbours(a.box, b.box, gap=gap)
+            ):
                 out[i] = _merge_pair(a, b)
                 del out[j]
                 merged = True
@@ -211,12 +247,20 @@ def merge_nearby(regions: Sequence[Region], *, gap: int) -> list[Region]:
 
 def _merge_pair(a: Region, b: Region) -> Region:
     # The surer find names the merged region; on a tie a signature wins (it is the larger claim).
-    best, other = (a, b) if (a.score, a.type == SIGNATURE) >= (b.score, b.type == SIGNATURE) else (b, a)
+    best, other = (
+        (a, b) if (a.score, a.type == SIGNATURE) >= (b.score, b.type == SIGNATURE) else (b, a)
+    )
     box = a.box.union(b.box)
     if iou(best.box, box) > 0.9:
         polygon = best.polygon
     else:  # the rotated rectangle around both outlines
         polygon = points_polygon(np.asarray(a.polygon + b.polygon, dtype=np.float32))[1]
     sources = "+".join(dict.fromkeys(s for s in (best.source, other.source) if s))
-    return replace(best, box=box, polygon=polygon, source=sources,
-                   colour=best.colour or other.colour, score=max(a.score, b.score))
+    return replace(
+        best,
+        box=box,
+        polygon=polygon,
+        source=sources,
+        colour=best.colour or other.colour,
+        score=max(a.score, b.score),
+    )

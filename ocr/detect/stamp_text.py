@@ -33,9 +33,13 @@ def _colour_ink(crop: np.ndarray, colour: str) -> np.ndarray:
     return out
 
 
-def _outline_mask(shape: tuple[int, int], region: Region, *, left: int, top: int, margin: int) -> np.ndarray:
+def _outline_mask(
+    shape: tuple[int, int], region: Region, *, left: int, top: int, margin: int
+) -> np.ndarray:
     mask = np.zeros(shape, dtype=np.uint8)
-    points = np.asarray(region.polygon, dtype=np.int32).reshape(-1, 1, 2) - np.array([left, top], dtype=np.int32)
+    points = np.asarray(region.polygon, dtype=np.int32).reshape(-1, 1, 2) - np.array(
+        [left, top], dtype=np.int32
+    )
     cv2.fillPoly(mask, [points], 1)
     cv2.polylines(mask, [points], True, 1, thickness=2 * margin + 1)
     return mask > 0
@@ -58,8 +62,9 @@ def _level(gray: np.ndarray, degrees: float) -> np.ndarray:
     return rotate(gray, -degrees, border_value=255)
 
 
-def remove_and_crop_stamp(view_image: np.ndarray, region: Region, *, margin: int = CROP_MARGIN,
-                          words: Sequence[Word] = ()) -> np.ndarray:
+def remove_and_crop_stamp(
+    view_image: np.ndarray, region: Region, *, margin: int = CROP_MARGIN, words: Sequence[Word] = ()
+) -> np.ndarray:
     """The stamp's crop as a gray image (ink dark on white) with non-stamp ink suppressed.
 
     A coloured stamp (``region.colour`` set, colour ``view_image``) keeps only pixels of its own
@@ -70,7 +75,7 @@ def remove_and_crop_stamp(view_image: np.ndarray, region: Region, *, margin: int
     """
     rows, cols = view_image.shape[:2]
     box = clip_box(grow_box(region.box, margin), rows=rows, cols=cols)
-    crop = view_image[box.top:box.bottom, box.left:box.right]
+    crop = view_image[box.top : box.bottom, box.left : box.right]
     inside = _outline_mask(crop.shape[:2], region, left=box.left, top=box.top, margin=margin)
     if region.colour and region.colour != "black" and crop.ndim == 3:
         ink = _colour_ink(crop, region.colour) & inside
@@ -80,13 +85,24 @@ def remove_and_crop_stamp(view_image: np.ndarray, region: Region, *, margin: int
     out = np.where(inside, to_gray(crop), np.uint8(255))
     for w in words:
         b = w.box
-        out[max(b.top - box.top, 0):max(b.bottom - box.top, 0), max(b.left - box.left, 0):max(b.right - box.left, 0)] = 255
+        out[
+            max(b.top - box.top, 0) : max(b.bottom - box.top, 0),
+            max(b.left - box.left, 0) : max(b.right - box.left, 0),
+        ] = 255
     return np.ascontiguousarray(_level(out, tilt_degrees(region)))
 
 
-def read_stamp_text(view_image: np.ndarray, region: Region, *, languages: str = "rus", psm: int = 6,
-                    oem: int = 1, dpi: int = 300, timeout: float = 60.0,
-                    words: Sequence[Word] = ()) -> str:
+def read_stamp_text(
+    view_image: np.ndarray,
+    region: Region,
+    *,
+    languages: str = "rus",
+    psm: int = 6,
+    oem: int = 1,
+    dpi: int = 300,
+    timeout: float = 60.0,
+    words: Sequence[Word] = (),
+) -> str:
     """Tesseract's text for the stamp alone (its cleaned crop written to a temporary PNG)."""
     crop = remove_and_crop_stamp(view_image, region, words=words)
     with tempfile.TemporaryDirectory(prefix="ocr-stamp-") as tmp:
@@ -95,6 +111,14 @@ def read_stamp_text(view_image: np.ndarray, region: Region, *, languages: str = 
         if not ok:
             return ""
         path.write_bytes(data.tobytes())
-        out = run_ocr(path, Path(tmp) / "stamp", languages=languages, psm=psm, oem=oem, dpi=dpi,
-                      timeout=timeout, formats=["txt"])
+        out = run_ocr(
+            path,
+            Path(tmp) / "stamp",
+            languages=languages,
+            psm=psm,
+            oem=oem,
+            dpi=dpi,
+            timeout=timeout,
+            formats=["txt"],
+        )
         return out.outputs["txt"].read_text(encoding="utf-8").strip()

@@ -19,7 +19,12 @@ from ocr.records import Box
 # stamps at 90-124 (a blue ballpoint measures 115): the split at 124 keeps a blue number
 # written into a violet stamp apart from it.
 HUE_BANDS: tuple[tuple[str, int, int], ...] = (
-    ("red", 0, 11), ("green", 38, 90), ("blue", 90, 124), ("violet", 124, 160), ("red", 160, 181))
+    ("red", 0, 11),
+    ("green", 38, 90),
+    ("blue", 90, 124),
+    ("violet", 124, 160),
+    ("red", 160, 181),
+)
 # Sizes at 300 dpi. Coloured ink is sparse on a page, so a wide closing (0.15 in) safely joins a
 # stamp's letters, rules and frame; a stamp is at least 0.4 in on its short side (a pen-written
 # number is smaller) and carries lettering (many separate pieces), a pen stroke few.
@@ -82,8 +87,13 @@ def colour_layers(bgr: np.ndarray, colour_mask: np.ndarray) -> dict[str, np.ndar
     return layers
 
 
-def colour_groups(bgr: np.ndarray, colour_mask: np.ndarray | None, *, metrics: TextMetrics,
-                  layers: dict[str, np.ndarray] | None = None) -> list[ColourGroup]:
+def colour_groups(
+    bgr: np.ndarray,
+    colour_mask: np.ndarray | None,
+    *,
+    metrics: TextMetrics,
+    layers: dict[str, np.ndarray] | None = None,
+) -> list[ColourGroup]:
     """Same-coloured ink grouped by a wide closing into clusters (stamps, pen marks).
 
     The closing runs on a quarter-resolution copy (a max-pool keeps every thin stroke): a 45 px
@@ -105,20 +115,34 @@ def colour_groups(bgr: np.ndarray, colour_mask: np.ndarray | None, *, metrics: T
             inside = np.zeros((rows, cols), dtype=np.uint8)
             cv2.drawContours(inside, [contour], -1, 1, thickness=-1, offset=(-left, -top))
             inside = np.kron(inside, np.ones((GROUP_SHRINK, GROUP_SHRINK), dtype=np.uint8))
-            ink = layer[top * GROUP_SHRINK:(top + rows) * GROUP_SHRINK, left * GROUP_SHRINK:(left + cols) * GROUP_SHRINK]
-            ink = ink & inside[:ink.shape[0], :ink.shape[1]]
+            ink = layer[
+                top * GROUP_SHRINK : (top + rows) * GROUP_SHRINK,
+                left * GROUP_SHRINK : (left + cols) * GROUP_SHRINK,
+            ]
+            ink = ink & inside[: ink.shape[0], : ink.shape[1]]
             if ink.sum() >= min_ink:
-                groups.append(_tight_group(colour, ink, top * GROUP_SHRINK, left * GROUP_SHRINK, metrics=metrics))
+                groups.append(
+                    _tight_group(
+                        colour, ink, top * GROUP_SHRINK, left * GROUP_SHRINK, metrics=metrics
+                    )
+                )
     return groups
 
 
-def _tight_group(colour: str, ink: np.ndarray, top: int, left: int, *, metrics: TextMetrics) -> ColourGroup:
+def _tight_group(
+    colour: str, ink: np.ndarray, top: int, left: int, *, metrics: TextMetrics
+) -> ColourGroup:
     """The group cropped to its ink, with its pieces counted."""
     rows, cols = np.nonzero(ink)
     r0, r1, c0, c1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
     crop = np.ascontiguousarray(ink[r0:r1, c0:c1]).astype(np.uint8)
-    return ColourGroup(crop, top + int(r0), left + int(c0), colour,
-                       pieces=_count_pieces(crop, min_area=metrics.px(12)))
+    return ColourGroup(
+        crop,
+        top + int(r0),
+        left + int(c0),
+        colour,
+        pieces=_count_pieces(crop, min_area=metrics.px(12)),
+    )
 
 
 def _count_pieces(ink: np.ndarray, *, min_area: int) -> int:
@@ -128,12 +152,19 @@ def _count_pieces(ink: np.ndarray, *, min_area: int) -> int:
 
 def is_stamp_group(group: ColourGroup, *, metrics: TextMetrics) -> bool:
     """A coloured stamp is large (0.4 in on its short side) and lettered (many pieces)."""
-    return (min(group.rows, group.cols) >= metrics.px(MIN_STAMP_SIDE)
-            and group.pieces >= MIN_STAMP_PIECES)
+    return (
+        min(group.rows, group.cols) >= metrics.px(MIN_STAMP_SIDE)
+        and group.pieces >= MIN_STAMP_PIECES
+    )
 
 
-def colour_stamps(bgr: np.ndarray, colour_mask: np.ndarray | None, *, metrics: TextMetrics,
-                  layers: dict[str, np.ndarray] | None = None) -> tuple[list[Region], list[ColourGroup]]:
+def colour_stamps(
+    bgr: np.ndarray,
+    colour_mask: np.ndarray | None,
+    *,
+    metrics: TextMetrics,
+    layers: dict[str, np.ndarray] | None = None,
+) -> tuple[list[Region], list[ColourGroup]]:
     """Stamps in coloured ink, and the coloured groups that are not stamps (pen marks).
 
     The colour mask (``ocr.preprocess.colour_ink_mask``: saturated, non-paper hues after white
@@ -148,15 +179,26 @@ def colour_stamps(bgr: np.ndarray, colour_mask: np.ndarray | None, *, metrics: T
             continue
         rows, cols = np.nonzero(group.mask)
         box, polygon = points_polygon(np.column_stack([cols + group.left, rows + group.top]))
-        stamps.append(Region(
-            STAMP, box, polygon, score=0.9, colour=group.colour, source="colour",
-            reason=(f"{group.colour} stamp: {group.ink} px of {group.colour} ink in "
-                    f"{group.pieces} pieces over {box.width}x{box.height} px"),
-            detail={"ink_px": group.ink, "pieces": group.pieces}))
+        stamps.append(
+            Region(
+                STAMP,
+                box,
+                polygon,
+                score=0.9,
+                colour=group.colour,
+                source="colour",
+                reason=(
+                    f"{group.colour} stamp: {group.ink} px of {group.colour} ink in "
+                    f"{group.pieces} pieces over {box.width}x{box.height} px"
+                ),
+                detail={"ink_px": group.ink, "pieces": group.pieces},
+            )
+        )
     return stamps, others
 
 
 # --- stamps by shape (grey and bilevel scans) --------------------------------------------------
+
 
 def _shrink(ink: np.ndarray) -> np.ndarray:
     """Half-resolution ink: a pixel is ink if any pixel of its 2x2 block is (a max-pool)."""
@@ -187,7 +229,9 @@ class ShapeCandidate:
     rows: int
 
 
-def shape_candidates(small: np.ndarray, *, metrics: TextMetrics) -> tuple[list[ShapeCandidate], np.ndarray]:
+def shape_candidates(
+    small: np.ndarray, *, metrics: TextMetrics
+) -> tuple[list[ShapeCandidate], np.ndarray]:
     """Stamp-sized groups of long ink pieces in half-resolution ink, and the long-ink mask.
 
     Pieces are grouped twice, across small gaps (BRIDGE_PX) and across the wider gaps of a worn,
@@ -199,7 +243,11 @@ def shape_candidates(small: np.ndarray, *, metrics: TextMetrics) -> tuple[list[S
     small = strip_rules(small, min_length=max_side, max_thickness=6)
     pieces = long_ink(small, min_length=max(3 * min_side // 4, 8))
     out: dict[tuple[int, int, int, int], ShapeCandidate] = {}
-    for close in (_close_round(BRIDGE_PX), _close_round(WIDE_BRIDGE_PX), _close_along_lines(LINE_GAP_PX)):
+    for close in (
+        _close_round(BRIDGE_PX),
+        _close_round(WIDE_BRIDGE_PX),
+        _close_along_lines(LINE_GAP_PX),
+    ):
         comps = components(close(pieces))
         for label in range(1, len(comps) + 1):
             left, top, cols, rows, _ = (int(v) for v in comps.stats[label])
@@ -211,7 +259,9 @@ def shape_candidates(small: np.ndarray, *, metrics: TextMetrics) -> tuple[list[S
 def _close_round(bridge: int) -> Callable[[np.ndarray], np.ndarray]:
     """A closing across gaps up to ``bridge`` in every direction."""
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (bridge, bridge))
-    return lambda pieces: np.asarray(cv2.morphologyEx(pieces, cv2.MORPH_CLOSE, kernel), dtype=np.uint8)
+    return lambda pieces: np.asarray(
+        cv2.morphologyEx(pieces, cv2.MORPH_CLOSE, kernel), dtype=np.uint8
+    )
 
 
 def _close_along_lines(gap: int) -> Callable[[np.ndarray], np.ndarray]:
@@ -230,15 +280,24 @@ def _close_along_lines(gap: int) -> Callable[[np.ndarray], np.ndarray]:
 
 def _candidate(comps: Components, label: int, pieces: np.ndarray) -> ShapeCandidate:
     left, top, cols, rows, _ = (int(v) for v in comps.stats[label])
-    crop = (comps.labels[top:top + rows, left:left + cols] == label) & (pieces[top:top + rows, left:left + cols] > 0)
+    crop = (comps.labels[top : top + rows, left : left + cols] == label) & (
+        pieces[top : top + rows, left : left + cols] > 0
+    )
     r, c = np.nonzero(crop)
-    return ShapeCandidate(np.column_stack([c + left, r + top]).astype(np.float32), left, top, cols, rows)
+    return ShapeCandidate(
+        np.column_stack([c + left, r + top]).astype(np.float32), left, top, cols, rows
+    )
 
 
 def _sample(mask: np.ndarray, pts: np.ndarray) -> float:
     """Share of (x, y) points that fall on the mask (points off the page count as paper)."""
     pts = np.round(pts).astype(int)
-    inside = (pts[:, 0] >= 0) & (pts[:, 1] >= 0) & (pts[:, 0] < mask.shape[1]) & (pts[:, 1] < mask.shape[0])
+    inside = (
+        (pts[:, 0] >= 0)
+        & (pts[:, 1] >= 0)
+        & (pts[:, 0] < mask.shape[1])
+        & (pts[:, 1] < mask.shape[0])
+    )
     hits = np.zeros(len(pts), dtype=bool)
     hits[inside] = mask[pts[inside, 1], pts[inside, 0]] > 0
     return float(hits.mean()) if len(pts) else 0.0
@@ -255,14 +314,16 @@ def _profile_peaks(points: np.ndarray, degrees: float) -> float:
     u, v = _rotate_points(points, degrees)
     across = np.bincount((v - v.min()).astype(np.intp)).astype(np.float64)
     down = np.bincount((u - u.min()).astype(np.intp)).astype(np.float64)
-    return float(np.sum(across ** 2) + np.sum(down ** 2))
+    return float(np.sum(across**2) + np.sum(down**2))
 
 
 def frame_tilt(points: np.ndarray) -> float:
     """The tilt (-45..45 degrees) at which the points' rows and columns pile up most sharply:
     a frame's sides become single rows and columns. Coarse 1-degree search, then 0.25."""
     coarse = max(np.arange(-45.0, 45.0, 1.0), key=lambda a: _profile_peaks(points, a))
-    return float(max(np.arange(coarse - 0.75, coarse + 0.8, 0.25), key=lambda a: _profile_peaks(points, a)))
+    return float(
+        max(np.arange(coarse - 0.75, coarse + 0.8, 0.25), key=lambda a: _profile_peaks(points, a))
+    )
 
 
 def _upright(cand: ShapeCandidate) -> tuple[np.ndarray, tuple[float, float], float]:
@@ -284,7 +345,9 @@ def _outer_lines(profile: np.ndarray, band: int) -> tuple[int, int]:
     return first, last
 
 
-def _frame(cand: ShapeCandidate, *, min_side: int, near_ink: np.ndarray | None = None) -> Region | None:
+def _frame(
+    cand: ShapeCandidate, *, min_side: int, near_ink: np.ndarray | None = None
+) -> Region | None:
     """A rectangle with at least three inked sides, each found as the best-covered row or column
     in the outer fifth of the upright candidate (so a stray tail does not shift the frame).
 
@@ -298,39 +361,61 @@ def _frame(cand: ShapeCandidate, *, min_side: int, near_ink: np.ndarray | None =
     left, right = _outer_lines(grid.sum(axis=0), band_c)
     if min(bottom - top, right - left) < min_side:
         return None
-    covers = [grid[top, left:right + 1].mean(), grid[top:bottom + 1, right].mean(),
-              grid[bottom, left:right + 1].mean(), grid[top:bottom + 1, left].mean()]
+    covers = [
+        grid[top, left : right + 1].mean(),
+        grid[top : bottom + 1, right].mean(),
+        grid[bottom, left : right + 1].mean(),
+        grid[top : bottom + 1, left].mean(),
+    ]
     theta = np.radians(angle)
     cos, sin = np.cos(theta), np.sin(theta)
     if near_ink is not None and sum(c >= FRAME_SIDE_COVER for c in covers) == 2:
+
         def on_page(us: np.ndarray, vs: np.ndarray) -> float:
             uu, vv = us + u0, vs + v0
             return _sample(near_ink, np.column_stack([uu * cos - vv * sin, uu * sin + vv * cos]))
-        across, down = np.arange(left, right + 1, dtype=np.float64), np.arange(top, bottom + 1, dtype=np.float64)
-        drawn = [on_page(across, np.full_like(across, top)), on_page(np.full_like(down, right), down),
-                 on_page(across, np.full_like(across, bottom)), on_page(np.full_like(down, left), down)]
+
+        across, down = (
+            np.arange(left, right + 1, dtype=np.float64),
+            np.arange(top, bottom + 1, dtype=np.float64),
+        )
+        drawn = [
+            on_page(across, np.full_like(across, top)),
+            on_page(np.full_like(down, right), down),
+            on_page(across, np.full_like(across, bottom)),
+            on_page(np.full_like(down, left), down),
+        ]
         covers = [max(a, b) for a, b in zip(covers, drawn, strict=True)]
     sides = int(sum(c >= FRAME_SIDE_COVER for c in covers))
-    inner = raw[top + 3:bottom - 2, left + 3:right - 2]
+    inner = raw[top + 3 : bottom - 2, left + 3 : right - 2]
     if sides < 3 or (inner.size and inner.mean() > MAX_FRAME_FILL):
         return None
     u = np.array([left, right, right, left], dtype=np.float64) + u0
     v = np.array([top, top, bottom, bottom], dtype=np.float64) + v0
     corners = np.column_stack([u * cos - v * sin, u * sin + v * cos])  # turned back
     box, polygon = points_polygon(corners * SHAPE_SHRINK)
-    return Region(STAMP, box, polygon, score=float(0.55 + 0.1 * sides), source="rectangle",
-                  reason=f"rectangular stamp frame {box.width}x{box.height} px, {sides} of 4 sides drawn",
-                  detail={"sides": sides})
+    return Region(
+        STAMP,
+        box,
+        polygon,
+        score=float(0.55 + 0.1 * sides),
+        source="rectangle",
+        reason=f"rectangular stamp frame {box.width}x{box.height} px, {sides} of 4 sides drawn",
+        detail={"sides": sides},
+    )
 
 
 def _ellipse_points(ellipse: tuple, *, scale: float = 1.0, step: int = 3) -> np.ndarray:
     (cx, cy), (major, minor), angle = ellipse
     axes = (max(1, round(major * scale / 2)), max(1, round(minor * scale / 2)))
-    return np.asarray(cv2.ellipse2Poly((round(cx), round(cy)), axes, round(angle), 0, 360, step), dtype=np.float64)
+    return np.asarray(
+        cv2.ellipse2Poly((round(cx), round(cy)), axes, round(angle), 0, 360, step), dtype=np.float64
+    )
 
 
-def _ring(ellipse: tuple, near: np.ndarray, small: np.ndarray, *, min_side: int,
-          max_side: int) -> Region | None:
+def _ring(
+    ellipse: tuple, near: np.ndarray, small: np.ndarray, *, min_side: int, max_side: int
+) -> Region | None:
     """An ellipse whose outline is mostly inked while just outside it and deep inside it are not."""
     (_, _), (major, minor), _ = ellipse
     if not (min_side <= min(major, minor) and max(major, minor) <= max_side):
@@ -348,9 +433,15 @@ def _ring(ellipse: tuple, near: np.ndarray, small: np.ndarray, *, min_side: int,
     box = Box(int(left), int(top), int(right - left), int(bottom - top))
     polygon = tuple((round(float(x)), round(float(y))) for x, y in pts)
     shape = "round" if min(major, minor) > 0.85 * max(major, minor) else "oval"
-    return Region(STAMP, box, polygon, score=float(min(0.95, 0.35 + 0.6 * cover)), source="ellipse",
-                  reason=f"{shape} stamp {box.width}x{box.height} px, its ring {cover:.0%} drawn",
-                  detail={"ring_cover": round(cover, 3), "shape": shape})
+    return Region(
+        STAMP,
+        box,
+        polygon,
+        score=float(min(0.95, 0.35 + 0.6 * cover)),
+        source="ellipse",
+        reason=f"{shape} stamp {box.width}x{box.height} px, its ring {cover:.0%} drawn",
+        detail={"ring_cover": round(cover, 3), "shape": shape},
+    )
 
 
 def _fit_ellipse(cand: ShapeCandidate) -> tuple | None:
@@ -364,7 +455,9 @@ def _fit_ellipse(cand: ShapeCandidate) -> tuple | None:
     return _refine_ellipse(cv2.fitEllipse(hull), cand.points)
 
 
-def _refine_ellipse(ellipse: tuple, points: np.ndarray, *, rounds: int = 4, band: float = 0.08) -> tuple:
+def _refine_ellipse(
+    ellipse: tuple, points: np.ndarray, *, rounds: int = 4, band: float = 0.08
+) -> tuple:
     """Refit to the points within ``band`` (relative radius) of the ellipse, a few times."""
     for _ in range(rounds):
         (cx, cy), (major, minor), angle = ellipse
@@ -383,11 +476,20 @@ def _refine_ellipse(ellipse: tuple, points: np.ndarray, *, rounds: int = 4, band
 
 def _hough_circles(pieces: np.ndarray, *, min_side: int, max_side: int) -> list[tuple]:
     """Circles in the long ink at quarter resolution: rings worn into separate arcs."""
-    quarter = cv2.resize(pieces * 255, (pieces.shape[1] // 2, pieces.shape[0] // 2), interpolation=cv2.INTER_AREA)
+    quarter = cv2.resize(
+        pieces * 255, (pieces.shape[1] // 2, pieces.shape[0] // 2), interpolation=cv2.INTER_AREA
+    )
     blurred = cv2.GaussianBlur(quarter, (5, 5), 1.5)
-    circles = cv2.HoughCircles(blurred, cv2.HOUGH_GRADIENT, dp=1, minDist=max(min_side // 2, 10),
-                               param1=100, param2=30, minRadius=max(min_side // 4, 5),
-                               maxRadius=max_side // 4)
+    circles = cv2.HoughCircles(
+        blurred,
+        cv2.HOUGH_GRADIENT,
+        dp=1,
+        minDist=max(min_side // 2, 10),
+        param1=100,
+        param2=30,
+        minRadius=max(min_side // 4, 5),
+        maxRadius=max_side // 4,
+    )
     if circles is None:
         return []
     return [((2 * x, 2 * y), (4 * r, 4 * r), 0.0) for x, y, r in circles[0][:MAX_HOUGH]]
@@ -412,7 +514,9 @@ def shape_stamps(ink: np.ndarray, *, metrics: TextMetrics) -> list[Region]:
     for cand in candidates:
         frame = _frame(cand, min_side=min_side, near_ink=near_all)
         ellipse = _fit_ellipse(cand)
-        ring = _ring(ellipse, near, small, min_side=min_axis, max_side=max_side) if ellipse else None
+        ring = (
+            _ring(ellipse, near, small, min_side=min_axis, max_side=max_side) if ellipse else None
+        )
         found.extend(r for r in (ring or frame,) if r is not None)
     for circle in _hough_circles(pieces, min_side=min_axis, max_side=max_side):
         ring = _ring(circle, near, small, min_side=min_axis, max_side=max_side)
@@ -437,19 +541,25 @@ def frame_cover(ink: np.ndarray, box: Box) -> tuple[float, float]:
     """(worse of top and bottom, worse of left and right): the best-inked row or column near each
     side, as a share of the box's width or height."""
     pad = WORN_WOBBLE + 1
-    crop = ink[max(box.top - pad, 0):box.bottom + pad, max(box.left - pad, 0):box.right + pad]
+    crop = ink[max(box.top - pad, 0) : box.bottom + pad, max(box.left - pad, 0) : box.right + pad]
     if crop.size == 0:
         return 0.0, 0.0
     crop = cv2.dilate(crop, np.ones((WORN_WOBBLE, WORN_WOBBLE), np.uint8))
     rows, cols = crop.mean(axis=1), crop.mean(axis=0)
     band_r, band_c = max(3, int(WORN_BAND * len(rows))), max(3, int(WORN_BAND * len(cols)))
-    return (float(min(rows[:band_r].max(), rows[-band_r:].max())),
-            float(min(cols[:band_c].max(), cols[-band_c:].max())))
+    return (
+        float(min(rows[:band_r].max(), rows[-band_r:].max())),
+        float(min(cols[:band_c].max(), cols[-band_c:].max())),
+    )
 
 
 def is_worn_frame(ink: np.ndarray, region: Region, *, metrics: TextMetrics) -> bool:
     """Is this black-ink pen find a stamp whose worn frame did not trace (see :func:`frame_cover`)?"""
-    if region.colour or region.detail.get("in_stamp") or min(region.box.width, region.box.height) < metrics.px(MIN_STAMP_SIDE):
+    if (
+        region.colour
+        or region.detail.get("in_stamp")
+        or min(region.box.width, region.box.height) < metrics.px(MIN_STAMP_SIDE)
+    ):
         return False
     across, down = frame_cover(ink, region.box)
     return down >= WORN_SIDE_COVER and across >= WORN_TOP_COVER
@@ -457,7 +567,13 @@ def is_worn_frame(ink: np.ndarray, region: Region, *, metrics: TextMetrics) -> b
 
 def as_worn_stamp(region: Region) -> Region:
     """The region re-typed as a stamp, saying why."""
-    return Region(STAMP, region.box, region.polygon, score=0.6, source="worn-frame",
-                  reason=f"stamp with a worn frame {region.box.width}x{region.box.height} px: its sides "
-                         "show at the edges of ink that is not typing",
-                  detail=dict(region.detail))
+    return Region(
+        STAMP,
+        region.box,
+        region.polygon,
+        score=0.6,
+        source="worn-frame",
+        reason=f"stamp with a worn frame {region.box.width}x{region.box.height} px: its sides "
+        "show at the edges of ink that is not typing",
+        detail=dict(region.detail),
+    )

@@ -66,9 +66,17 @@ def garbage_flags(words: Sequence[Word]) -> list[Region]:
             reasons = sorted({r for w in run_words for r in garbage_reasons(w.text)})
             text = " ".join(w.text for w in run_words)
             box = _union([w.box for w in run_words])
-            regions.append(Region(GARBAGE, box, box_polygon(box), score=min(0.8, 0.45 + 0.1 * len(reasons)),
-                                  source="words", text=text,
-                                  reason=f'"{text}" looks like OCR garbage: {", ".join(reasons)}'))
+            regions.append(
+                Region(
+                    GARBAGE,
+                    box,
+                    box_polygon(box),
+                    score=min(0.8, 0.45 + 0.1 * len(reasons)),
+                    source="words",
+                    text=text,
+                    reason=f'"{text}" looks like OCR garbage: {", ".join(reasons)}',
+                )
+            )
     return regions
 
 
@@ -82,7 +90,7 @@ GAP = 2.5  # character widths: a wider blank ends the line's ink (a column gap, 
 def line_ink_span(ink: np.ndarray, box: Box, *, char_cols: float) -> tuple[int, int]:
     """Columns (start, end) of the ink run along a line's middle band that contains its words."""
     band_top = box.top + box.height // 4
-    band = ink[band_top:max(band_top + 1, box.bottom - box.height // 4), :]
+    band = ink[band_top : max(band_top + 1, box.bottom - box.height // 4), :]
     filled = band.any(axis=0)
     gap = max(1, round(GAP * char_cols))
     # Close gaps narrower than a column gap so words and letters join into one run.
@@ -98,8 +106,14 @@ def line_ink_span(ink: np.ndarray, box: Box, *, char_cols: float) -> tuple[int, 
     return left, right
 
 
-def short_line_flags(words: Sequence[Word], ocr_image: np.ndarray, *, metrics: TextMetrics | None = None,
-                     min_ratio: float = MIN_RATIO, min_missing: int = MIN_MISSING) -> list[Region]:
+def short_line_flags(
+    words: Sequence[Word],
+    ocr_image: np.ndarray,
+    *,
+    metrics: TextMetrics | None = None,
+    min_ratio: float = MIN_RATIO,
+    min_missing: int = MIN_MISSING,
+) -> list[Region]:
     """Lines whose recognised text is much shorter than the ink along them suggests.
 
     Expected width = characters recognised (spaces included) x the page's typical character
@@ -121,9 +135,19 @@ def short_line_flags(words: Sequence[Word], ocr_image: np.ndarray, *, metrics: T
         missing = (width - expected) / metrics.char_cols
         if width >= min_ratio * expected and missing >= min_missing:
             span = Box(left, box.top, width, box.height)
-            regions.append(Region(SHORT_LINE, span, box_polygon(span), score=min(0.8, 0.4 + 0.02 * missing),
-                                  source="words", text=text,
-                                  reason=(f'the OCR reads {len(text)} characters ("{text[:40]}") where the ink '
-                                          f"is {width} px wide, room for about {width / metrics.char_cols:.0f}"),
-                                  detail={"ink_cols": width, "expected_cols": round(expected)}))
+            regions.append(
+                Region(
+                    SHORT_LINE,
+                    span,
+                    box_polygon(span),
+                    score=min(0.8, 0.4 + 0.02 * missing),
+                    source="words",
+                    text=text,
+                    reason=(
+                        f'the OCR reads {len(text)} characters ("{text[:40]}") where the ink '
+                        f"is {width} px wide, room for about {width / metrics.char_cols:.0f}"
+                    ),
+                    detail={"ink_cols": width, "expected_cols": round(expected)},
+                )
+            )
     return regions

@@ -17,8 +17,12 @@ _A = f"{{{ALTO}}}"
 
 
 def _box_attrs(box: Box) -> dict[str, str]:
-    return {"HPOS": str(box.left), "VPOS": str(box.top), "WIDTH": str(box.width),
-            "HEIGHT": str(box.height)}
+    return {
+        "HPOS": str(box.left),
+        "VPOS": str(box.top),
+        "WIDTH": str(box.width),
+        "HEIGHT": str(box.height),
+    }
 
 
 def _description(root: etree._Element, *, image: str, created: datetime, what: str) -> None:
@@ -36,31 +40,60 @@ def _description(root: etree._Element, *, image: str, created: datetime, what: s
 
 
 def _line(block: etree._Element, ident: str, words: list[Word]) -> None:
-    line = etree.SubElement(block, _A + "TextLine", ID=f"line_{ident}",
-                            **_box_attrs(Box.union_all(w.box for w in words)))
+    line = etree.SubElement(
+        block,
+        _A + "TextLine",
+        ID=f"line_{ident}",
+        **_box_attrs(Box.union_all(w.box for w in words)),
+    )
     for i, w in enumerate(words):
         if i:
             etree.SubElement(line, _A + "SP")
         conf = max(0.0, min(w.conf, 100.0)) / 100.0 if w.conf >= 0 else 0.0
-        etree.SubElement(line, _A + "String", ID=f"string_{ident}_{i + 1}", CONTENT=w.text,
-                         WC=f"{conf:.2f}", **_box_attrs(w.box))
+        etree.SubElement(
+            line,
+            _A + "String",
+            ID=f"string_{ident}_{i + 1}",
+            CONTENT=w.text,
+            WC=f"{conf:.2f}",
+            **_box_attrs(w.box),
+        )
 
 
-def build_alto(words: Sequence[Word], *, page_number: int, rows: int, cols: int, image: str,
-               created: datetime, what: str = "text as decided in review") -> bytes:
+def build_alto(
+    words: Sequence[Word],
+    *,
+    page_number: int,
+    rows: int,
+    cols: int,
+    image: str,
+    created: datetime,
+    what: str = "text as decided in review",
+) -> bytes:
     """An ALTO v4 page: a TextBlock per block, a TextLine per line, a String per word (its
     confidence as WC; a reviewer's word is 1.00)."""
     root = etree.Element(_A + "alto", nsmap={None: ALTO})
     _description(root, image=image, created=created, what=what)
     layout = etree.SubElement(root, _A + "Layout")
-    page = etree.SubElement(layout, _A + "Page", ID=f"page_{page_number}",
-                            PHYSICAL_IMG_NR=str(page_number), WIDTH=str(cols), HEIGHT=str(rows))
-    space = etree.SubElement(page, _A + "PrintSpace", HPOS="0", VPOS="0", WIDTH=str(cols),
-                             HEIGHT=str(rows))
+    page = etree.SubElement(
+        layout,
+        _A + "Page",
+        ID=f"page_{page_number}",
+        PHYSICAL_IMG_NR=str(page_number),
+        WIDTH=str(cols),
+        HEIGHT=str(rows),
+    )
+    space = etree.SubElement(
+        page, _A + "PrintSpace", HPOS="0", VPOS="0", WIDTH=str(cols), HEIGHT=str(rows)
+    )
     for b, (_, group) in enumerate(groupby(words, key=lambda w: w.block), start=1):
         block_words = list(group)
-        block = etree.SubElement(space, _A + "TextBlock", ID=f"block_{b}",
-                                 **_box_attrs(Box.union_all(w.box for w in block_words)))
+        block = etree.SubElement(
+            space,
+            _A + "TextBlock",
+            ID=f"block_{b}",
+            **_box_attrs(Box.union_all(w.box for w in block_words)),
+        )
         lines = groupby(block_words, key=lambda w: w.line_key)
         for n, (_, line_words) in enumerate(lines, start=1):
             _line(block, f"{b}_{n}", list(line_words))

@@ -25,10 +25,14 @@ class Affine:
 
     def then(self, other: Affine) -> Affine:
         """This map followed by ``other``."""
-        return Affine(other.a * self.a + other.c * self.b, other.b * self.a + other.d * self.b,
-                      other.a * self.c + other.c * self.d, other.b * self.c + other.d * self.d,
-                      other.a * self.e + other.c * self.f + other.e,
-                      other.b * self.e + other.d * self.f + other.f)
+        return Affine(
+            other.a * self.a + other.c * self.b,
+            other.b * self.a + other.d * self.b,
+            other.a * self.c + other.c * self.d,
+            other.b * self.c + other.d * self.d,
+            other.a * self.e + other.c * self.f + other.e,
+            other.b * self.e + other.d * self.f + other.f,
+        )
 
     def inverse(self) -> Affine:
         det = self.a * self.d - self.b * self.c
@@ -85,6 +89,11 @@ def rotation(degrees: float, *, rows: int, cols: int, out_rows: int, out_cols: i
     angle = math.radians(degrees)
     alpha, beta = math.cos(angle), math.sin(angle)
     cx, cy = cols / 2, rows / 2
-    return Affine(alpha, -beta, beta, alpha,
-                  (1 - alpha) * cx - beta * cy + (out_cols - cols) / 2,
-                  beta * cx + (1 - alpha) * cy + (out_rows - rows) / 2)
+    return Affine(
+        alpha,
+        -beta,
+        beta,
+        alpha,
+        (1 - alpha) * cx - beta * cy + (out_cols - cols) / 2,
+        beta * cx + (1 - alpha) * cy + (out_rows - rows) / 2,
+    )

@@ -63,14 +63,22 @@ def _lossless(image: Image.Image) -> tuple[dict[str, PdfValue], bytes]:
         image = image.convert("L" if image.mode in ("I", "I;16", "F") else "RGB")
     space = "DeviceRGB" if image.mode == "RGB" else "DeviceGray"
     bits = 1 if image.mode == "1" else 8
-    entries: dict[str, PdfValue] = {"ColorSpace": Name(space), "BitsPerComponent": bits,
-                                    "Filter": Name("FlateDecode")}
+    entries: dict[str, PdfValue] = {
+        "ColorSpace": Name(space),
+        "BitsPerComponent": bits,
+        "Filter": Name("FlateDecode"),
+    }
     return entries, zlib.compress(image.tobytes(), 6)
 
 
 def _image_entries(width: int, height: int, entries: dict[str, PdfValue]) -> dict[str, PdfValue]:
-    return {"Type": Name("XObject"), "Subtype": Name("Image"), "Width": width,
-            "Height": height, **entries}
+    return {
+        "Type": Name("XObject"),
+        "Subtype": Name("Image"),
+        "Width": width,
+        "Height": height,
+        **entries,
+    }
 
 
 def _file_page(path: Path, kind: str, number: int, dpi: int) -> PageImage:
@@ -83,8 +91,11 @@ def _file_page(path: Path, kind: str, number: int, dpi: int) -> PageImage:
         stored_w, stored_h = img.size
         if kind == "jpeg" and img.mode in ("L", "RGB"):
             space = "DeviceGray" if img.mode == "L" else "DeviceRGB"
-            entries: dict[str, PdfValue] = {"ColorSpace": Name(space), "BitsPerComponent": 8,
-                                            "Filter": Name("DCTDecode")}
+            entries: dict[str, PdfValue] = {
+                "ColorSpace": Name(space),
+                "BitsPerComponent": 8,
+                "Filter": Name("DCTDecode"),
+            }
             data, how = path.read_bytes(), "source bytes"
         else:
             upright = ImageOps.exif_transpose(img) or img
@@ -97,8 +108,15 @@ def _file_page(path: Path, kind: str, number: int, dpi: int) -> PageImage:
     # Image space: the unit square, its top-left at (0, 1); one stored pixel is 1/w by 1/h.
     unit = ((0.0, 1.0), (1.0 / stored_w, 1.0), (0.0, 1.0 - 1.0 / stored_h))
     placement = Affine.from_points(unit, [to_user.apply(x, y) for x, y in shown])
-    return PageImage(_image_entries(stored_w, stored_h, entries), data, placement,
-                     (0.0, 0.0, cols * 72.0 / dpi, height), to_user, (rows, cols), how)
+    return PageImage(
+        _image_entries(stored_w, stored_h, entries),
+        data,
+        placement,
+        (0.0, 0.0, cols * 72.0 / dpi, height),
+        to_user,
+        (rows, cols),
+        how,
+    )
 
 
 def _box(value: Any) -> tuple[float, float, float, float]:
@@ -151,8 +169,10 @@ def _passthrough_entries(image: Any) -> tuple[dict[str, PdfValue], bytes | None]
         profile = bytes(space[1].read_bytes())
     elif str(space) not in ("/DeviceGray", "/DeviceRGB"):
         return None
-    entries: dict[str, PdfValue] = {"BitsPerComponent": int(image["/BitsPerComponent"]),
-                                    "Filter": Name(str(filt)[1:])}
+    entries: dict[str, PdfValue] = {
+        "BitsPerComponent": int(image["/BitsPerComponent"]),
+        "Filter": Name(str(filt)[1:]),
+    }
     if profile is None:
         entries["ColorSpace"] = Name(str(space)[1:])
     if parms is not None:
@@ -186,18 +206,33 @@ def _pdf_page(pdf: Any, scan: ScanInfo, number: int, dpi: int, max_pixels: int) 
     if single is not None and copied is not None:
         image, ctm = single
         entries, profile = copied
-        return PageImage(_image_entries(int(image["/Width"]), int(image["/Height"]), entries),
-                         bytes(image.read_raw_bytes()), ctm, media, to_user, size,
-                         "source bytes", crop, rotate, profile)
+        return PageImage(
+            _image_entries(int(image["/Width"]), int(image["/Height"]), entries),
+            bytes(image.read_raw_bytes()),
+            ctm,
+            media,
+            to_user,
+            size,
+            "source bytes",
+            crop,
+            rotate,
+            profile,
+        )
     loaded = load_page(scan, number, dpi=dpi, max_pixels=max_pixels)
     rows, cols = loaded.size
     pixels = loaded.image[:, :, ::-1] if loaded.image.ndim == 3 else loaded.image
     entries, data = _lossless(Image.fromarray(pixels))
     flat = (0.0, 0.0, cols * 72.0 / dpi, rows * 72.0 / dpi)
     to_user = pixels_to_user(dpi=dpi, height_points=flat[3])
-    return PageImage(_image_entries(cols, rows, entries), data,
-                     Affine(flat[2], 0.0, 0.0, flat[3], 0.0, 0.0), flat, to_user, (rows, cols),
-                     "lossless")
+    return PageImage(
+        _image_entries(cols, rows, entries),
+        data,
+        Affine(flat[2], 0.0, 0.0, flat[3], 0.0, 0.0),
+        flat,
+        to_user,
+        (rows, cols),
+        "lossless",
+    )
 
 
 class ScanPages:

@@ -73,8 +73,11 @@ def _file_id(f: MetsFile) -> str:
 def _agents(header: etree._Element, agents: Sequence[MetsAgent]) -> None:
     for agent in agents:
         attrs = {"TYPE": "OTHER", "OTHERTYPE": "SOFTWARE"}
-        attrs |= {"ROLE": agent.role} if agent.role == "CREATOR" else {
-            "ROLE": "OTHER", "OTHERROLE": agent.role}
+        attrs |= (
+            {"ROLE": agent.role}
+            if agent.role == "CREATOR"
+            else {"ROLE": "OTHER", "OTHERROLE": agent.role}
+        )
         el = etree.SubElement(header, _M + "agent", attrs)
         etree.SubElement(el, _M + "name").text = agent.name
         for note in agent.notes:
@@ -86,11 +89,16 @@ def _provenance(amd: etree._Element, page: int, steps: Sequence[Mapping[str, Any
     ident = f"PROV_{page:04d}"
     md = etree.SubElement(amd, _M + "digiprovMD", ID=ident)
     wrap = etree.SubElement(md, _M + "mdWrap", MDTYPE="OTHER", OTHERMDTYPE="archival-ocr-steps")
-    holder = etree.SubElement(etree.SubElement(wrap, _M + "xmlData"), f"{{{PROV}}}steps",
-                              nsmap={"ao": PROV})
+    holder = etree.SubElement(
+        etree.SubElement(wrap, _M + "xmlData"), f"{{{PROV}}}steps", nsmap={"ao": PROV}
+    )
     for step in steps:
-        el = etree.SubElement(holder, f"{{{PROV}}}step", id=str(step.get("id", "")),
-                              category=str(step.get("category", "")))
+        el = etree.SubElement(
+            holder,
+            f"{{{PROV}}}step",
+            id=str(step.get("id", "")),
+            category=str(step.get("category", "")),
+        )
         el.text = str(step.get("description", ""))
         for key, value in (step.get("settings") or {}).items():
             etree.SubElement(el, f"{{{PROV}}}setting", name=str(key)).text = str(value)
@@ -103,23 +111,33 @@ def _file_sec(root: etree._Element, files: Sequence[MetsFile], base: Path) -> No
     for f in files:
         if f.use not in groups:
             groups[f.use] = etree.SubElement(sec, _M + "fileGrp", USE=f.use)
-        el = etree.SubElement(groups[f.use], _M + "file", ID=_file_id(f), MIMETYPE=f.mimetype,
-                              CHECKSUM=sha256_file(f.path), CHECKSUMTYPE="SHA-256",
-                              SIZE=str(f.path.stat().st_size))
-        etree.SubElement(el, _M + "FLocat", {"LOCTYPE": "URL", f"{{{XLINK}}}href":
-                                              _href(f.path, base)})
+        el = etree.SubElement(
+            groups[f.use],
+            _M + "file",
+            ID=_file_id(f),
+            MIMETYPE=f.mimetype,
+            CHECKSUM=sha256_file(f.path),
+            CHECKSUMTYPE="SHA-256",
+            SIZE=str(f.path.stat().st_size),
+        )
+        etree.SubElement(
+            el, _M + "FLocat", {"LOCTYPE": "URL", f"{{{XLINK}}}href": _href(f.path, base)}
+        )
 
 
 def _struct_map(root: etree._Element, doc: MetsDocument, admids: Mapping[int, str]) -> None:
     smap = etree.SubElement(root, _M + "structMap", TYPE="PHYSICAL")
-    seq = etree.SubElement(smap, _M + "div", ID="PHYS_0000", TYPE="physSequence",
-                           LABEL=doc.name)
+    seq = etree.SubElement(smap, _M + "div", ID="PHYS_0000", TYPE="physSequence", LABEL=doc.name)
     for f in doc.files:
         if f.page is None:
             etree.SubElement(seq, _M + "fptr", FILEID=_file_id(f))
     for order, page in enumerate(doc.pages, start=1):
-        attrs = {"ID": f"PHYS_{page:04d}", "TYPE": "page", "ORDER": str(order),
-                 "ORDERLABEL": str(page)}
+        attrs = {
+            "ID": f"PHYS_{page:04d}",
+            "TYPE": "page",
+            "ORDER": str(order),
+            "ORDERLABEL": str(page),
+        }
         if page in admids:
             attrs["ADMID"] = admids[page]
         div = etree.SubElement(seq, _M + "div", attrs)
@@ -130,10 +148,19 @@ def _struct_map(root: etree._Element, doc: MetsDocument, admids: Mapping[int, st
 
 def build_mets(doc: MetsDocument, *, base: Path) -> bytes:
     """The METS document; file references are relative to ``base`` (the METS file's folder)."""
-    root = etree.Element(_M + "mets", nsmap={"mets": METS, "xlink": XLINK},
-                         OBJID=doc.name, LABEL=doc.name, TYPE="document")
-    header = etree.SubElement(root, _M + "metsHdr", RECORDSTATUS="COMPLETE",
-                              CREATEDATE=doc.created.strftime("%Y-%m-%dT%H:%M:%S"))
+    root = etree.Element(
+        _M + "mets",
+        nsmap={"mets": METS, "xlink": XLINK},
+        OBJID=doc.name,
+        LABEL=doc.name,
+        TYPE="document",
+    )
+    header = etree.SubElement(
+        root,
+        _M + "metsHdr",
+        RECORDSTATUS="COMPLETE",
+        CREATEDATE=doc.created.strftime("%Y-%m-%dT%H:%M:%S"),
+    )
     _agents(header, doc.agents)
     admids: dict[int, str] = {}
     if any(doc.steps.get(p) for p in doc.pages):

@@ -50,17 +50,25 @@ def _image_ref(writer: PdfFileWriter, image: PageImage) -> Ref:
     return writer.add_stream(entries, image.data)
 
 
-def _write_page(writer: PdfFileWriter, source: ScanPages, page: PdfPage, *, font: Ref,
-                tree: Ref) -> tuple[Ref, str]:
+def _write_page(
+    writer: PdfFileWriter, source: ScanPages, page: PdfPage, *, font: Ref, tree: Ref
+) -> tuple[Ref, str]:
     image = source.page(page.number, dpi=page.dpi)
     rows, cols = image.loaded_size
     to_user = image.to_user  # word boxes are in the pixels of the page as loaded (ocr.reframe)
-    ops = (b"q " + b" ".join(number(v) for v in image.placement.as_list()) + b" cm /Im0 Do Q\n"
-           + text_operators(place_words(page.words, to_user), font="F0"))
+    ops = (
+        b"q "
+        + b" ".join(number(v) for v in image.placement.as_list())
+        + b" cm /Im0 Do Q\n"
+        + text_operators(place_words(page.words, to_user), font="F0")
+    )
     entries: dict[str, PdfValue] = {
-        "Type": Name("Page"), "Parent": tree, "MediaBox": list(image.media_box),
+        "Type": Name("Page"),
+        "Parent": tree,
+        "MediaBox": list(image.media_box),
         "Resources": {"XObject": {"Im0": _image_ref(writer, image)}, "Font": {"F0": font}},
-        "Contents": writer.add_stream({}, ops, compress=True)}
+        "Contents": writer.add_stream({}, ops, compress=True),
+    }
     if image.crop_box is not None:
         entries["CropBox"] = list(image.crop_box)
     if image.rotate:
@@ -68,8 +76,14 @@ def _write_page(writer: PdfFileWriter, source: ScanPages, page: PdfPage, *, font
     return writer.add(entries), image.how
 
 
-def _write_body(writer: PdfFileWriter, scan: ScanInfo, pages: Iterable[PdfPage], *,
-                info: DocumentInfo, max_pixels: int) -> list[str]:
+def _write_body(
+    writer: PdfFileWriter,
+    scan: ScanInfo,
+    pages: Iterable[PdfPage],
+    *,
+    info: DocumentInfo,
+    max_pixels: int,
+) -> list[str]:
     """Every object of the file; returns how each page's image came."""
     font = write_font(writer)
     metadata, intent = write_identification(writer, info)
@@ -84,23 +98,24 @@ def _write_body(writer: PdfFileWriter, scan: ScanInfo, pages: Iterable[PdfPage],
     if not kids:
         raise ValueError("a PDF needs at least one page")
     writer.add({"Type": Name("Pages"), "Kids": kids, "Count": len(kids)}, ref=tree)
-    catalog = writer.add({"Type": Name("Catalog"), "Pages": tree, "Metadata": metadata,
-                          "OutputIntents": [intent]})
-    file_id = hashlib.md5(f"{scan.sha256} {info.title} {info.created.isoformat()}".encode(),
-                          usedforsecurity=False).digest()
-    writer.close({"Root": catalog, "Info": writer.add(info_dict(info)),
-                  "ID": [file_id, file_id]})
+    catalog = writer.add(
+        {"Type": Name("Catalog"), "Pages": tree, "Metadata": metadata, "OutputIntents": [intent]}
+    )
+    file_id = hashlib.md5(
+        f"{scan.sha256} {info.title} {info.created.isoformat()}".encode(), usedforsecurity=False
+    ).digest()
+    writer.close({"Root": catalog, "Info": writer.add(info_dict(info)), "ID": [file_id, file_id]})
     return hows
 
 
-def write_pdf(path: Path, scan: ScanInfo, pages: Iterable[PdfPage], *, info: DocumentInfo,
-              max_pixels: int) -> WrittenPdf:
+def write_pdf(
+    path: Path, scan: ScanInfo, pages: Iterable[PdfPage], *, info: DocumentInfo, max_pixels: int
+) -> WrittenPdf:
     """Write the document's PDF/A-2b page by page (``pages`` may be a generator: one page's
     image and words are in memory at a time) to a temp file, then rename it into place."""
     start = time.perf_counter()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{temp_tag()}.", suffix=".tmp",
-                               dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{temp_tag()}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             hows = _write_body(PdfFileWriter(fh), scan, pages, info=info, max_pixels=max_pixels)
@@ -111,8 +126,14 @@ def write_pdf(path: Path, scan: ScanInfo, pages: Iterable[PdfPage], *, info: Doc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return WrittenPdf(path, len(hows), path.stat().st_size, time.perf_counter() - start,
-                      hows.count("source bytes"), hows.count("lossless"))
+    return WrittenPdf(
+        path,
+        len(hows),
+        path.stat().st_size,
+        time.perf_counter() - start,
+        hows.count("source bytes"),
+        hows.count("lossless"),
+    )
 
 
 def page_texts(words_per_page: Sequence[Sequence[Word]]) -> str:

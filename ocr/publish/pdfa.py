@@ -12,9 +12,14 @@ from lxml import etree
 from ocr.publish.pdfobj import Name, PdfFileWriter, PdfValue, Ref
 
 PDFA_PART, PDFA_CONFORMANCE = 2, "B"
-_NS = {"x": "adobe:ns:meta/", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-       "pdfaid": "http://www.aiim.org/pdfa/ns/id/", "dc": "http://purl.org/dc/elements/1.1/",
-       "xmp": "http://ns.adobe.com/xap/1.0/", "pdf": "http://ns.adobe.com/pdf/1.3/"}
+_NS = {
+    "x": "adobe:ns:meta/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "pdfaid": "http://www.aiim.org/pdfa/ns/id/",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "xmp": "http://ns.adobe.com/xap/1.0/",
+    "pdf": "http://ns.adobe.com/pdf/1.3/",
+}
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
@@ -47,8 +52,12 @@ def _pdf_date(when: datetime) -> str:
 
 
 def _description(rdf: etree._Element, prefix: str) -> etree._Element:
-    return etree.SubElement(rdf, f"{{{_NS['rdf']}}}Description",
-                            {f"{{{_NS['rdf']}}}about": ""}, nsmap={prefix: _NS[prefix]})
+    return etree.SubElement(
+        rdf,
+        f"{{{_NS['rdf']}}}Description",
+        {f"{{{_NS['rdf']}}}about": ""},
+        nsmap={prefix: _NS[prefix]},
+    )
 
 
 def _alt(parent: etree._Element, tag: str, text: str) -> None:
@@ -75,16 +84,22 @@ def xmp_packet(info: DocumentInfo) -> bytes:
     pdf = _description(rdf, "pdf")
     etree.SubElement(pdf, f"{{{_NS['pdf']}}}Producer").text = info.creator_tool
     body = etree.tostring(root, encoding="utf-8")
-    return (b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>\n' + body
-            + b'\n<?xpacket end="w"?>')
+    return (
+        b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+        + body
+        + b'\n<?xpacket end="w"?>'
+    )
 
 
 def info_dict(info: DocumentInfo) -> dict[str, PdfValue]:
     """The Info dictionary, equal to the XMP's values as PDF/A requires."""
-    out: dict[str, PdfValue] = {"Title": info.title, "Creator": info.creator_tool,
-                                "Producer": info.creator_tool,
-                                "CreationDate": _pdf_date(info.created),
-                                "ModDate": _pdf_date(info.created)}
+    out: dict[str, PdfValue] = {
+        "Title": info.title,
+        "Creator": info.creator_tool,
+        "Producer": info.creator_tool,
+        "CreationDate": _pdf_date(info.created),
+        "ModDate": _pdf_date(info.created),
+    }
     if info.subject:
         out["Subject"] = info.subject
     return out
@@ -92,10 +107,17 @@ def info_dict(info: DocumentInfo) -> dict[str, PdfValue]:
 
 def write_identification(writer: PdfFileWriter, info: DocumentInfo) -> tuple[Ref, Ref]:
     """The metadata stream (never compressed, as PDF/A asks) and the sRGB output intent."""
-    metadata = writer.add_stream({"Type": Name("Metadata"), "Subtype": Name("XML")},
-                                 xmp_packet(info))
+    metadata = writer.add_stream(
+        {"Type": Name("Metadata"), "Subtype": Name("XML")}, xmp_packet(info)
+    )
     profile = writer.add_stream({"N": 3}, srgb_profile(), compress=True)
-    intent = writer.add({"Type": Name("OutputIntent"), "S": Name("GTS_PDFA1"),
-                         "OutputConditionIdentifier": "sRGB IEC61966-2.1",
-                         "Info": "sRGB IEC61966-2.1", "DestOutputProfile": profile})
+    intent = writer.add(
+        {
+            "Type": Name("OutputIntent"),
+            "S": Name("GTS_PDFA1"),
+            "OutputConditionIdentifier": "sRGB IEC61966-2.1",
+            "Info": "sRGB IEC61966-2.1",
+            "DestOutputProfile": profile,
+        }
+    )
     return metadata, intent

@@ -30,8 +30,19 @@ class Raw:
     data: bytes
 
 
-PdfValue = (None | bool | int | float | str | bytes | Name | Ref | Raw
-            | Sequence["PdfValue"] | Mapping[str, "PdfValue"])
+PdfValue = (
+    None
+    | bool
+    | int
+    | float
+    | str
+    | bytes
+    | Name
+    | Ref
+    | Raw
+    | Sequence["PdfValue"]
+    | Mapping[str, "PdfValue"]
+)
 
 
 def number(value: float) -> bytes:
@@ -105,8 +116,14 @@ class PdfFileWriter:
         self._fh.write(serialise(value) + b"\nendobj\n")
         return ref
 
-    def add_stream(self, entries: Mapping[str, PdfValue], data: bytes, *, compress: bool = False,
-                   ref: Ref | None = None) -> Ref:
+    def add_stream(
+        self,
+        entries: Mapping[str, PdfValue],
+        data: bytes,
+        *,
+        compress: bool = False,
+        ref: Ref | None = None,
+    ) -> Ref:
         """Write a stream object; with ``compress`` its data is Flate-encoded here."""
         ref = ref or self.reserve()
         if compress:

@@ -59,12 +59,19 @@ class Ledger:
         return target
 
     def save(self) -> None:
-        atomic_write_text(self.path, json.dumps({"written_by": "ocr export", "files": self.files},
-                                                ensure_ascii=False, indent=2) + "\n")
+        atomic_write_text(
+            self.path,
+            json.dumps(
+                {"written_by": "ocr export", "files": self.files}, ensure_ascii=False, indent=2
+            )
+            + "\n",
+        )
 
 
 def _kept(path: Path) -> str:
-    return f"{path} was not written by `ocr export`: kept as it is, the reviewed version not written"
+    return (
+        f"{path} was not written by `ocr export`: kept as it is, the reviewed version not written"
+    )
 
 
 def _prep(page: OcrPage) -> Mapping[str, Any] | None:
@@ -77,14 +84,17 @@ def _prep(page: OcrPage) -> Mapping[str, Any] | None:
     return data if isinstance(data, dict) and {"dpi", "rows", "cols"} <= data.keys() else None
 
 
-def _write_alto(page: OcrPage, words: Sequence[Word], ledger: Ledger, now: datetime
-                ) -> Path | str:
+def _write_alto(page: OcrPage, words: Sequence[Word], ledger: Ledger, now: datetime) -> Path | str:
     path = page.tsv.with_name(page.tsv.name.removesuffix(".tsv") + ".reviewed.alto.xml")
     if not ledger.mine(path):
         return _kept(path)
     image = page.view.name if page.view else f"p{page.number:03d}.view.jpg"
-    atomic_write_bytes(path, build_alto(words, page_number=page.number, rows=page.rows,
-                                        cols=page.cols, image=image, created=now))
+    atomic_write_bytes(
+        path,
+        build_alto(
+            words, page_number=page.number, rows=page.rows, cols=page.cols, image=image, created=now
+        ),
+    )
     return ledger.record(path)
 
 
@@ -105,8 +115,13 @@ def _source(reviewed: ReviewedDocument, dpi: int) -> ScanInfo | str:
     return scan
 
 
-def _write_pdf(reviewed: ReviewedDocument, words: Mapping[int, Sequence[Word]], out_dir: Path,
-               ledger: Ledger, now: datetime) -> Path | str:
+def _write_pdf(
+    reviewed: ReviewedDocument,
+    words: Mapping[int, Sequence[Word]],
+    out_dir: Path,
+    ledger: Ledger,
+    now: datetime,
+) -> Path | str:
     pages = [reviewed.pages[n] for n in sorted(reviewed.pages)]
     preps = {p.number: _prep(p) for p in pages}
     if any(v is None for v in preps.values()):
@@ -117,16 +132,28 @@ def _write_pdf(reviewed: ReviewedDocument, words: Mapping[int, Sequence[Word]], 
     path = out_dir / f"{Path(reviewed.document.name).name}.reviewed.pdf"
     if not ledger.mine(path):
         return _kept(path)
-    pdf_pages = (PdfPage(p.number, int(prep["dpi"]), tuple(words[p.number]))
-                 for p in pages if (prep := preps[p.number]) is not None)
-    info = DocumentInfo(title=reviewed.document.name, creator_tool=CREATOR, created=now,
-                        subject=f"{scan.path.name}: scans with the text as decided in review")
-    return ledger.record(write_pdf(path, scan, pdf_pages, info=info,
-                                   max_pixels=_NO_LIMIT).path)
+    pdf_pages = (
+        PdfPage(p.number, int(prep["dpi"]), tuple(words[p.number]))
+        for p in pages
+        if (prep := preps[p.number]) is not None
+    )
+    info = DocumentInfo(
+        title=reviewed.document.name,
+        creator_tool=CREATOR,
+        created=now,
+        subject=f"{scan.path.name}: scans with the text as decided in review",
+    )
+    return ledger.record(write_pdf(path, scan, pdf_pages, info=info, max_pixels=_NO_LIMIT).path)
 
 
-def _write_mets(reviewed: ReviewedDocument, alto: Mapping[int, Path], pdf: Path | None,
-                out_dir: Path, ledger: Ledger, now: datetime) -> Path | str:
+def _write_mets(
+    reviewed: ReviewedDocument,
+    alto: Mapping[int, Path],
+    pdf: Path | None,
+    out_dir: Path,
+    ledger: Ledger,
+    now: datetime,
+) -> Path | str:
     """The reviewed METS: the same pages with the reviewed ALTO, corrected PAGE and PDF."""
     from ocr.review.document import resolve
 
@@ -137,8 +164,11 @@ def _write_mets(reviewed: ReviewedDocument, alto: Mapping[int, Path], pdf: Path 
     files: list[MetsFile] = []
     source = resolve(doc.source_path)
     if source is not None and source.is_file():
-        files.append(MetsFile("MASTER", source, MIMETYPES.get(sniff_kind(source),
-                                                               "application/octet-stream")))
+        files.append(
+            MetsFile(
+                "MASTER", source, MIMETYPES.get(sniff_kind(source), "application/octet-stream")
+            )
+        )
     for n in sorted(reviewed.pages):
         page = reviewed.pages[n]
         if page.view is not None and page.view.is_file():
@@ -155,8 +185,7 @@ def _write_mets(reviewed: ReviewedDocument, alto: Mapping[int, Path], pdf: Path 
     return ledger.record(write_mets(path, mets))
 
 
-def publish_reviewed(reviewed: ReviewedDocument, *, now: datetime | None = None
-                     ) -> ReviewedFiles:
+def publish_reviewed(reviewed: ReviewedDocument, *, now: datetime | None = None) -> ReviewedFiles:
     """``pNNN.reviewed.alto.xml`` per page, ``<document>.reviewed.pdf`` (PDF/A-2b: the original
     scans, the reviewed words as invisible text) and ``<document>.reviewed.mets.xml`` beside the
     run's outputs. A file this step did not write is never overwritten."""
@@ -167,9 +196,10 @@ def publish_reviewed(reviewed: ReviewedDocument, *, now: datetime | None = None
         return ReviewedFiles(None, None, (), ("no page outputs to publish",))
     out_dir = reviewed.pages[min(reviewed.pages)].tsv.parent
     ledger = Ledger.load(out_dir / f"{Path(reviewed.document.name).name}.reviewed.json")
-    words = {n: corrected_words(page, [c for c in reviewed.changes
-                                       if c.flag.page.page_number == n])[0]
-             for n, page in reviewed.pages.items()}
+    words = {
+        n: corrected_words(page, [c for c in reviewed.changes if c.flag.page.page_number == n])[0]
+        for n, page in reviewed.pages.items()
+    }
     made = {n: _write_alto(reviewed.pages[n], words[n], ledger, now) for n in sorted(words)}
     alto = {n: p for n, p in made.items() if isinstance(p, Path)}
     notes = [m for m in made.values() if isinstance(m, str)]
@@ -182,5 +212,6 @@ def publish_reviewed(reviewed: ReviewedDocument, *, now: datetime | None = None
     mets = _write_mets(reviewed, alto, pdf_path, out_dir, ledger, now)
     notes += [mets] if isinstance(mets, str) else []
     ledger.save()
-    return ReviewedFiles(pdf_path, mets if isinstance(mets, Path) else None,
-                         tuple(alto.values()), tuple(notes))
+    return ReviewedFiles(
+        pdf_path, mets if isinstance(mets, Path) else None, tuple(alto.values()), tuple(notes)
+    )

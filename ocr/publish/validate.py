@@ -78,8 +78,11 @@ def pdfa_problems(path: Path) -> list[str]:
     import pikepdf
 
     head = Path(path).read_bytes()[:32]
-    problems = [] if head.startswith(b"%PDF-1.") and any(b > 127 for b in head.split(b"\n")[1])\
+    problems = (
+        []
+        if head.startswith(b"%PDF-1.") and any(b > 127 for b in head.split(b"\n")[1])
         else ["no PDF header with a binary comment line"]
+    )
     with pikepdf.open(path) as pdf:
         if pdf.is_encrypted:
             problems.append("the file is encrypted")

@@ -42,9 +42,13 @@ def _standing(session: Session, flags: Sequence[FlagRow]) -> dict[int, Decision]
     ids = [f.id for f in flags if f.status != "open"]
     if not ids:
         return {}
-    rows = session.scalars(select(Decision).where(
-        Decision.flag_id.in_(ids), Decision.undone.is_(False),
-        Decision.superseded_by.is_(None)).order_by(Decision.created_at, Decision.id))
+    rows = session.scalars(
+        select(Decision)
+        .where(
+            Decision.flag_id.in_(ids), Decision.undone.is_(False), Decision.superseded_by.is_(None)
+        )
+        .order_by(Decision.created_at, Decision.id)
+    )
     return {d.flag_id: d for d in rows}
 
 
@@ -69,15 +73,23 @@ def carry_decisions(session: Session, older: Sequence[Document], doc: Document) 
     return moved
 
 
-def _copy(session: Session, decision: Decision, old: FlagRow, new: FlagRow,
-          doc: Document) -> None:
+def _copy(session: Session, decision: Decision, old: FlagRow, new: FlagRow, doc: Document) -> None:
     new.status, new.version = old.status, 2
-    copy = Decision(flag_id=new.id, run_id=doc.run_id, document=doc.name,
-                    page_number=decision.page_number, reviewer=decision.reviewer,
-                    action=decision.action, before_text=decision.before_text,
-                    after_text=decision.after_text, status_before="open",
-                    status_after=decision.status_after, flag_version=2,
-                    created_at=decision.created_at, carried_from=decision.id)
+    copy = Decision(
+        flag_id=new.id,
+        run_id=doc.run_id,
+        document=doc.name,
+        page_number=decision.page_number,
+        reviewer=decision.reviewer,
+        action=decision.action,
+        before_text=decision.before_text,
+        after_text=decision.after_text,
+        status_before="open",
+        status_after=decision.status_after,
+        flag_version=2,
+        created_at=decision.created_at,
+        carried_from=decision.id,
+    )
     session.add(copy)
     session.flush()
     decision.superseded_by = copy.id
@@ -85,5 +97,8 @@ def _copy(session: Session, decision: Decision, old: FlagRow, new: FlagRow,
 
 def latest_documents(session: Session) -> list[Document]:
     """Each document's latest run (the ones no rerun has superseded), by name."""
-    return list(session.scalars(select(Document).where(Document.superseded_by.is_(None))
-                                .order_by(Document.name)))
+    return list(
+        session.scalars(
+            select(Document).where(Document.superseded_by.is_(None)).order_by(Document.name)
+        )
+    )

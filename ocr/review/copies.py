@@ -63,8 +63,9 @@ def link_copies(session: Session, doc: Document) -> int:
     texts = {d.id: _reference(d) for d in (doc, *copies.values())}
     for key, mine in keyed.items():
         readings = [o.ocr_text for o in others.get(key, [])]
-        readings += [None for d in copies.values() if key not in _keys(d)
-                     and _holds(texts[d.id], mine)]  # that copy read the reference's text
+        readings += [
+            None for d in copies.values() if key not in _keys(d) and _holds(texts[d.id], mine)
+        ]  # that copy read the reference's text
         rejudge(mine, readings)
         for other in others.get(key, []):
             rejudge(other, [mine.ocr_text])
@@ -102,10 +103,17 @@ def _holds(text: str, row: FlagRow) -> bool:
 
 def copies_of(session: Session, keys: Sequence[str], *, exclude: Document) -> list[FlagRow]:
     """Items of other documents (their latest runs) with one of these keys."""
-    stmt = (select(FlagRow).join(Page, FlagRow.page_id == Page.id)
-            .join(Document, Page.document_id == Document.id)
-            .where(FlagRow.copy_key.in_(list(keys)), Document.id != exclude.id,
-                   Document.name != exclude.name, Document.superseded_by.is_(None)))
+    stmt = (
+        select(FlagRow)
+        .join(Page, FlagRow.page_id == Page.id)
+        .join(Document, Page.document_id == Document.id)
+        .where(
+            FlagRow.copy_key.in_(list(keys)),
+            Document.id != exclude.id,
+            Document.name != exclude.name,
+            Document.superseded_by.is_(None),
+        )
+    )
     return list(session.scalars(stmt))
 
 
@@ -133,8 +141,11 @@ def rejudge(row: FlagRow, readings: Iterable[str | None]) -> None:
     detail["triage"] = triage.as_json()
     reason = disagreement_reason(row.ocr_text, row.ref_text, row.confidence, triage)
     reasons = list(detail.get("reasons") or [])
-    own = Reason(REFERENCE_ERROR if triage.reference_error else OCR_ERROR, reason,
-                 disagreement_severity(triage, row.confidence))
+    own = Reason(
+        REFERENCE_ERROR if triage.reference_error else OCR_ERROR,
+        reason,
+        disagreement_severity(triage, row.confidence),
+    )
     detail["reasons"] = [own.as_json(), *reasons[1:]]
     row.detail = detail
     row.category, row.kind, row.reason = category_of(triage), own.kind, reason

@@ -38,13 +38,20 @@ class Action:
 
 ACTIONS: tuple[Action, ...] = (
     Action("accept_ocr", "Accept OCR", "a", False, "the OCR reading is right"),
-    Action("accept_suggestion", "Accept suggestion", "c", False,
-           "put the suggested correction in place of the OCR's reading"),
+    Action(
+        "accept_suggestion",
+        "Accept suggestion",
+        "c",
+        False,
+        "put the suggested correction in place of the OCR's reading",
+    ),
     Action("keep_reference", "Keep reference", "r", False, "the reference transcription is right"),
     Action("edit", "Edit text", "e", True, "type the right text, then Enter"),
     Action("illegible", "Illegible", "i", False, f"cannot be read: {ILLEGIBLE}"),
     Action("stamp", "Stamp", "s", True, "a stamp: type its text, then Enter"),
-    Action("signature", "Signature", "g", True, "a signature: type the name if legible, then Enter"),
+    Action(
+        "signature", "Signature", "g", True, "a signature: type the name if legible, then Enter"
+    ),
     Action("handwriting", "Handwriting", "h", True, "handwriting: type it, then Enter"),
     Action("not_a_problem", "Not a problem", "n", False, "nothing to correct here"),
     Action("skip", "Skip", "k", False, "decide later; the item goes to the end of the queue"),
@@ -64,8 +71,12 @@ class QueueFilter:
 
     def query_string(self) -> dict[str, Any]:
         """The filter as URL query parameters (for links that keep the reviewer's queue)."""
-        pairs = {"run": self.run, "document": self.document, "type": self.type,
-                 "status": self.status if self.status != "todo" else None}
+        pairs = {
+            "run": self.run,
+            "document": self.document,
+            "type": self.type,
+            "status": self.status if self.status != "todo" else None,
+        }
         return {k: v for k, v in pairs.items() if v not in (None, "")}
 
 
@@ -117,22 +128,28 @@ def before_text(flag: FlagRow) -> str:
 def after_text(flag: FlagRow, action: str, text: str | None) -> str:
     """The decided text of the region for an action (what replaces the reference span)."""
     if action not in ACTION_BY_NAME:
-        raise InvalidDecisionError(f"unknown action {action!r}; use one of "
-                                   + ", ".join(ACTION_BY_NAME))
+        raise InvalidDecisionError(
+            f"unknown action {action!r}; use one of " + ", ".join(ACTION_BY_NAME)
+        )
     if action == "keep_reference" and not has_reference(flag):
-        raise InvalidDecisionError("this item has no reference text to keep; "
-                                   "accept the OCR or edit the text instead")
+        raise InvalidDecisionError(
+            "this item has no reference text to keep; accept the OCR or edit the text instead"
+        )
     suggested = suggestion(flag)
     if action == "accept_suggestion" and suggested is None:
-        raise InvalidDecisionError("this item has no suggested correction; "
-                                   "accept the OCR or edit the text instead")
+        raise InvalidDecisionError(
+            "this item has no suggested correction; accept the OCR or edit the text instead"
+        )
     if ACTION_BY_NAME[action].takes_text:
         if text is None:
             raise InvalidDecisionError(f"the action {action!r} needs the text field")
         return _clean_text(text)
-    return {"accept_ocr": ocr_reading(flag), "keep_reference": flag.ref_text,
-            "accept_suggestion": suggested or "",
-            "illegible": ILLEGIBLE}.get(action, before_text(flag))
+    return {
+        "accept_ocr": ocr_reading(flag),
+        "keep_reference": flag.ref_text,
+        "accept_suggestion": suggested or "",
+        "illegible": ILLEGIBLE,
+    }.get(action, before_text(flag))
 
 
 def _clean_text(text: str) -> str:
@@ -166,23 +183,37 @@ def get_flag(session: Session, flag_id: int) -> FlagRow:
 
 def _check_version(flag: FlagRow, version: int) -> None:
     if flag.version != version:
-        raise StaleItemError(f"item {flag.id} was saved by someone else after you opened it "
-                             f"(your version {version}, now {flag.version}); nothing was "
-                             "overwritten — reload it to see their decision")
+        raise StaleItemError(
+            f"item {flag.id} was saved by someone else after you opened it "
+            f"(your version {version}, now {flag.version}); nothing was "
+            "overwritten — reload it to see their decision"
+        )
 
 
 def _bump(session: Session, flag_id: int, version: int, status: str) -> None:
     """Compare-and-set on (id, version): the database decides who saved first."""
     result = session.execute(
-        update(FlagRow).where(FlagRow.id == flag_id, FlagRow.version == version)
-        .values(status=status, version=version + 1).execution_options(synchronize_session=False))
+        update(FlagRow)
+        .where(FlagRow.id == flag_id, FlagRow.version == version)
+        .values(status=status, version=version + 1)
+        .execution_options(synchronize_session=False)
+    )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise StaleItemError(f"item {flag_id} was saved by someone else a moment ago; "
-                             "nothing was overwritten — reload it to see their decision")
+        raise StaleItemError(
+            f"item {flag_id} was saved by someone else a moment ago; "
+            "nothing was overwritten — reload it to see their decision"
+        )
 
 
-def decide(session: Session, *, flag_id: int, version: int, action: str, reviewer: str,
-           text: str | None = None) -> Decision:
+def decide(
+    session: Session,
+    *,
+    flag_id: int,
+    version: int,
+    action: str,
+    reviewer: str,
+    text: str | None = None,
+) -> Decision:
     """Record a decision and close the flag, unless someone saved it since ``version`` (409)."""
     flag = get_flag(session, flag_id)
     reviewer = clean_reviewer(reviewer)
@@ -190,10 +221,19 @@ def decide(session: Session, *, flag_id: int, version: int, action: str, reviewe
     _check_version(flag, version)
     status = "skipped" if action == "skip" else "done"
     page = flag.page
-    decision = Decision(flag_id=flag.id, run_id=page.document.run_id, document=page.document.name,
-                        page_number=page.page_number, reviewer=reviewer, action=action,
-                        before_text=before_text(flag), after_text=after,
-                        status_before=flag.status, status_after=status, flag_version=version + 1)
+    decision = Decision(
+        flag_id=flag.id,
+        run_id=page.document.run_id,
+        document=page.document.name,
+        page_number=page.page_number,
+        reviewer=reviewer,
+        action=action,
+        before_text=before_text(flag),
+        after_text=after,
+        status_before=flag.status,
+        status_after=status,
+        flag_version=version + 1,
+    )
     _bump(session, flag.id, version, status)
     session.add(decision)
     session.flush()
@@ -214,12 +254,20 @@ def decide_copies(session: Session, flag: FlagRow, decision: Decision) -> int:
         if other.status != "open":
             continue
         page = other.page
-        copy = Decision(flag_id=other.id, run_id=page.document.run_id,
-                        document=page.document.name, page_number=page.page_number,
-                        reviewer=decision.reviewer, action=decision.action,
-                        before_text=before_text(other), after_text=decision.after_text,
-                        status_before=other.status, status_after=decision.status_after,
-                        flag_version=other.version + 1, copy_of=decision.id)
+        copy = Decision(
+            flag_id=other.id,
+            run_id=page.document.run_id,
+            document=page.document.name,
+            page_number=page.page_number,
+            reviewer=decision.reviewer,
+            action=decision.action,
+            before_text=before_text(other),
+            after_text=decision.after_text,
+            status_before=other.status,
+            status_after=decision.status_after,
+            flag_version=other.version + 1,
+            copy_of=decision.id,
+        )
         _bump(session, other.id, other.version, decision.status_after)
         session.add(copy)
         decided += 1
@@ -229,11 +277,17 @@ def decide_copies(session: Session, flag: FlagRow, decision: Decision) -> int:
 
 def last_decision(session: Session, *, reviewer: str) -> Decision | None:
     """The reviewer's latest decision that is not undone."""
-    return session.scalar(select(Decision).where(Decision.reviewer == reviewer,
-                                                 Decision.undone.is_(False),
-                                                 Decision.superseded_by.is_(None),
-                                                 Decision.copy_of.is_(None))
-                          .order_by(Decision.created_at.desc(), Decision.id.desc()).limit(1))
+    return session.scalar(
+        select(Decision)
+        .where(
+            Decision.reviewer == reviewer,
+            Decision.undone.is_(False),
+            Decision.superseded_by.is_(None),
+            Decision.copy_of.is_(None),
+        )
+        .order_by(Decision.created_at.desc(), Decision.id.desc())
+        .limit(1)
+    )
 
 
 def undo_last(session: Session, *, reviewer: str) -> Decision:
@@ -245,12 +299,15 @@ def undo_last(session: Session, *, reviewer: str) -> Decision:
     flag = session.get(FlagRow, decision.flag_id)
     if flag is not None:  # the flag may have been replaced by a resumed run: undo the record only
         if flag.version != decision.flag_version:
-            raise StaleItemError(f"item {flag.id} was changed by someone else after your decision; "
-                                 "it was not undone — open it to see the current state")
+            raise StaleItemError(
+                f"item {flag.id} was changed by someone else after your decision; "
+                "it was not undone — open it to see the current state"
+            )
         _bump(session, flag.id, decision.flag_version, decision.status_before)
     decision.undone, decision.undone_at = True, _now()
-    for copy in session.scalars(select(Decision).where(Decision.copy_of == decision.id,
-                                                       Decision.undone.is_(False))):
+    for copy in session.scalars(
+        select(Decision).where(Decision.copy_of == decision.id, Decision.undone.is_(False))
+    ):
         other = session.get(FlagRow, copy.flag_id)
         if other is not None and other.version == copy.flag_version:  # nobody changed it since
             _bump(session, other.id, copy.flag_version, copy.status_before)
@@ -263,16 +320,21 @@ def latest_decisions(session: Session, flag_ids: list[int]) -> dict[int, Decisio
     """The latest standing (not undone) decision of each flag."""
     if not flag_ids:
         return {}
-    rows = session.scalars(select(Decision).where(Decision.flag_id.in_(flag_ids),
-                                                  Decision.undone.is_(False))
-                           .order_by(Decision.created_at, Decision.id))
+    rows = session.scalars(
+        select(Decision)
+        .where(Decision.flag_id.in_(flag_ids), Decision.undone.is_(False))
+        .order_by(Decision.created_at, Decision.id)
+    )
     return {d.flag_id: d for d in rows}  # later rows overwrite earlier ones
 
 
 # --- the queue --------------------------------------------------------------------------------
 
+
 def _filtered(stmt: S, f: QueueFilter, *, with_status: bool = True) -> S:
-    stmt = stmt.join(Page, FlagRow.page_id == Page.id).join(Document, Page.document_id == Document.id)
+    stmt = stmt.join(Page, FlagRow.page_id == Page.id).join(
+        Document, Page.document_id == Document.id
+    )
     if f.run:
         stmt = stmt.where(Document.run_id == f.run)
     if f.document is not None:
@@ -290,8 +352,15 @@ def _filtered(stmt: S, f: QueueFilter, *, with_status: bool = True) -> S:
 
 def _ranked(stmt: S) -> S:
     # Open items first, skipped ones after them; then the most severe first, in reading order.
-    return stmt.order_by(case((FlagRow.status == "skipped", 1), else_=0), FlagRow.severity.desc(),
-                         Document.name, Page.page_number, FlagRow.top, FlagRow.left, FlagRow.id)
+    return stmt.order_by(
+        case((FlagRow.status == "skipped", 1), else_=0),
+        FlagRow.severity.desc(),
+        Document.name,
+        Page.page_number,
+        FlagRow.top,
+        FlagRow.left,
+        FlagRow.id,
+    )
 
 
 def check_filter(session: Session, f: QueueFilter) -> None:
@@ -306,8 +375,12 @@ def check_filter(session: Session, f: QueueFilter) -> None:
 
 def queue(session: Session, f: QueueFilter, *, limit: int = 500, offset: int = 0) -> list[FlagRow]:
     """Flags matching the filter, most urgent first."""
-    stmt = (_ranked(_filtered(select(FlagRow), f)).limit(limit).offset(offset)
-            .options(selectinload(FlagRow.page).selectinload(Page.document)))
+    stmt = (
+        _ranked(_filtered(select(FlagRow), f))
+        .limit(limit)
+        .offset(offset)
+        .options(selectinload(FlagRow.page).selectinload(Page.document))
+    )
     return list(session.scalars(stmt))
 
 
@@ -333,9 +406,14 @@ def next_flag(session: Session, f: QueueFilter, *, exclude: int | None = None) -
 
 def item_kind() -> Any:
     """The item's kind as SQL (see kind_of): the stored kind, else one from type and category."""
-    return func.coalesce(FlagRow.kind, case(
-        (FlagRow.type != "disagreement", FlagRow.type),
-        (FlagRow.category == POSSIBLE_REFERENCE_ERROR, REFERENCE_ERROR), else_=OCR_ERROR))
+    return func.coalesce(
+        FlagRow.kind,
+        case(
+            (FlagRow.type != "disagreement", FlagRow.type),
+            (FlagRow.category == POSSIBLE_REFERENCE_ERROR, REFERENCE_ERROR),
+            else_=OCR_ERROR,
+        ),
+    )
 
 
 @dataclass(frozen=True)

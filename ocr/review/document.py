@@ -56,7 +56,9 @@ class Change:
 
     @property
     def changes_reference(self) -> bool:
-        return has_reference(self.flag) and differs(self.decision.before_text, self.decision.after_text)
+        return has_reference(self.flag) and differs(
+            self.decision.before_text, self.decision.after_text
+        )
 
 
 @dataclass(frozen=True)
@@ -82,8 +84,15 @@ def load_page(page: Page) -> OcrPage | None:
     if tsv is None or not tsv.is_file():
         return None
     outputs = page.outputs or {}
-    return OcrPage(page.page_number, words_to_text(read_words(tsv)), page.rows or 0, page.cols or 0,
-                   tsv, resolve(outputs.get("view")), resolve(outputs.get("regions")))
+    return OcrPage(
+        page.page_number,
+        words_to_text(read_words(tsv)),
+        page.rows or 0,
+        page.cols or 0,
+        tsv,
+        resolve(outputs.get("view")),
+        resolve(outputs.get("regions")),
+    )
 
 
 def boxed_word_indexes(text: OcrText, flag: FlagRow) -> list[int]:
@@ -143,10 +152,17 @@ def ocr_context(text: OcrText | None, flag: FlagRow) -> tuple[str, str, str]:
     if shown.strip() and text.text[start:end] != shown:
         at = text.text.find(shown, start, end)
         if at < 0:  # the words were re-read since: show the flag's own text in their place
-            return (text.text[max(0, start - CONTEXT):start], shown,
-                    text.text[end:end + CONTEXT])
+            return (
+                text.text[max(0, start - CONTEXT) : start],
+                shown,
+                text.text[end : end + CONTEXT],
+            )
         start, end = at, at + len(shown)  # e.g. "млрд. руб" inside "млрд. руб."
-    return text.text[max(0, start - CONTEXT):start], text.text[start:end], text.text[end:end + CONTEXT]
+    return (
+        text.text[max(0, start - CONTEXT) : start],
+        text.text[start:end],
+        text.text[end : end + CONTEXT],
+    )
 
 
 def _expected(flag: FlagRow, page_count: int) -> float | None:
@@ -156,8 +172,9 @@ def _expected(flag: FlagRow, page_count: int) -> float | None:
     return (flag.page.page_number - 1 + (flag.top + flag.height / 2) / rows) / page_count
 
 
-def locate_flag(norm: NormalisedText, flag: FlagRow, page: OcrPage | None,
-                page_count: int) -> Located | None:
+def locate_flag(
+    norm: NormalisedText, flag: FlagRow, page: OcrPage | None, page_count: int
+) -> Located | None:
     """Where the flag's reference span is in the reference text."""
     before, _, after = ocr_context(page.text if page else None, flag)
     detail = flag.detail or {}
@@ -165,10 +182,16 @@ def locate_flag(norm: NormalisedText, flag: FlagRow, page: OcrPage | None,
     if "ref_start" in detail and "ref_page_start" in detail:  # offsets into the whole reference
         base = int(detail["ref_page_start"])
         offsets = (base + int(detail["ref_start"]), base + int(detail["ref_end"]))
-    return locate(norm, ref_text=flag.ref_text, before=before, after=after,
-                  ref_before=str(detail.get("ref_before", "")),
-                  ref_after=str(detail.get("ref_after", "")), offsets=offsets,
-                  expected=_expected(flag, page_count))
+    return locate(
+        norm,
+        ref_text=flag.ref_text,
+        before=before,
+        after=after,
+        ref_before=str(detail.get("ref_before", "")),
+        ref_after=str(detail.get("ref_after", "")),
+        offsets=offsets,
+        expected=_expected(flag, page_count),
+    )
 
 
 def _read(document: Document) -> tuple[ReferenceText | None, str | None]:
@@ -211,21 +234,33 @@ def review_document(session: Session, document_id: int) -> ReviewedDocument:
     for flag_id, decision in decisions.items():
         flag = flags[flag_id]
         if norm is not None and has_reference(flag) and decision.action != "skip":
-            located[flag_id] = locate_flag(norm, flag, pages.get(flag.page.page_number),
-                                           document.page_count)
+            located[flag_id] = locate_flag(
+                norm, flag, pages.get(flag.page.page_number), document.page_count
+            )
     corrected: str | None = None
     notes: dict[int, str] = {}
     if reference is not None:
-        edits = [(fid, loc, decisions[fid].after_text) for fid, loc in located.items()
-                 if loc is not None and differs(decisions[fid].before_text, decisions[fid].after_text)]
+        edits = [
+            (fid, loc, decisions[fid].after_text)
+            for fid, loc in located.items()
+            if loc is not None and differs(decisions[fid].before_text, decisions[fid].after_text)
+        ]
         corrected, notes = _apply(reference.text, edits)
-    changes = tuple(_change(flags[fid], d, located.get(fid), notes.get(fid), reference, norm)
-                    for fid, d in sorted(decisions.items(), key=lambda kv: kv[1].created_at))
+    changes = tuple(
+        _change(flags[fid], d, located.get(fid), notes.get(fid), reference, norm)
+        for fid, d in sorted(decisions.items(), key=lambda kv: kv[1].created_at)
+    )
     return ReviewedDocument(document, reference, error, corrected, changes, pages)
 
 
-def _change(flag: FlagRow, decision: Decision, loc: Located | None, note: str | None,
-            reference: ReferenceText | None, norm: NormalisedText | None) -> Change:
+def _change(
+    flag: FlagRow,
+    decision: Decision,
+    loc: Located | None,
+    note: str | None,
+    reference: ReferenceText | None,
+    norm: NormalisedText | None,
+) -> Change:
     edits_ref = has_reference(flag) and differs(decision.before_text, decision.after_text)
     applied = edits_ref and loc is not None and note is None
     note = note or _note(flag, decision, loc, reference is not None, norm is not None, edits_ref)
@@ -234,8 +269,14 @@ def _change(flag: FlagRow, decision: Decision, loc: Located | None, note: str | 
     return Change(flag, decision, loc, applied, note)
 
 
-def _note(flag: FlagRow, decision: Decision, loc: Located | None, has_ref: bool, mapped: bool,
-          edits_ref: bool) -> str:
+def _note(
+    flag: FlagRow,
+    decision: Decision,
+    loc: Located | None,
+    has_ref: bool,
+    mapped: bool,
+    edits_ref: bool,
+) -> str:
     if decision.action == "skip":
         return "skipped: nothing decided yet"
     if not has_reference(flag):
@@ -251,8 +292,9 @@ def _note(flag: FlagRow, decision: Decision, loc: Located | None, has_ref: bool,
     return f"reference changed (located by {loc.method})"
 
 
-def reference_context(session: Session, flag: FlagRow, *, width: int = 160
-                      ) -> tuple[str, str, str, str] | None:
+def reference_context(
+    session: Session, flag: FlagRow, *, width: int = 160
+) -> tuple[str, str, str, str] | None:
     """The reference around the flag's span (before, span, after, how it was found), for review."""
     reference, _ = _read(flag.page.document)
     if reference is None or not has_reference(flag):
@@ -264,5 +306,9 @@ def reference_context(session: Session, flag: FlagRow, *, width: int = 160
     if loc is None:
         return None
     raw = reference.text
-    return (raw[max(0, loc.start - width):loc.start], raw[loc.start:loc.end],
-            raw[loc.end:loc.end + width], loc.method)
+    return (
+        raw[max(0, loc.start - width) : loc.start],
+        raw[loc.start : loc.end],
+        raw[loc.end : loc.end + width],
+        loc.method,
+    )

@@ -27,5 +27,7 @@ class StaleItemError(ReviewError):
     """Someone saved the item after this page was loaded (optimistic version check failed)."""
 
     status = 409
-    message = ("someone else saved this item after you opened it; nothing was overwritten — "
-               "reload it to see their decision")
+    message = (
+        "someone else saved this item after you opened it; nothing was overwritten — "
+        "reload it to see their decision"
+    )

@@ -76,8 +76,8 @@ def _store(db: Store | str) -> Store:
 
 # --- rescoring --------------------------------------------------------------------------------
 
-def _document_score(reference: ReferenceText, ocr_pages: list[tuple[int, str]]
-                    ) -> TextScore | None:
+
+def _document_score(reference: ReferenceText, ocr_pages: list[tuple[int, str]]) -> TextScore | None:
     # The pipeline's own page splitting, so "before" equals the figure of the run.
     from ocr.pipeline import score_pages
 
@@ -93,8 +93,14 @@ def score_reviewed(reviewed: ReviewedDocument) -> Rescore:
         return Rescore(doc.id, doc.cer, None, doc.wer, None, applied)
     before = _document_score(reviewed.reference, ocr_pages)
     after = _document_score(replace(reviewed.reference, text=reviewed.corrected_text), ocr_pages)
-    return Rescore(doc.id, before.cer if before else None, after.cer if after else None,
-                   before.wer if before else None, after.wer if after else None, applied)
+    return Rescore(
+        doc.id,
+        before.cer if before else None,
+        after.cer if after else None,
+        before.wer if before else None,
+        after.wer if after else None,
+        applied,
+    )
 
 
 def rescore_document(db: Store | str, document_id: int) -> Rescore:
@@ -104,6 +110,7 @@ def rescore_document(db: Store | str, document_id: int) -> Rescore:
 
 
 # --- corrected PAGE-XML ------------------------------------------------------------------------
+
 
 def _union(boxes: Sequence[Box]) -> Box:
     out = boxes[0]
@@ -131,8 +138,9 @@ def _insertion(anchor: Word, text: str) -> list[Word]:
     return [replace(anchor, box=box, conf=HUMAN_CONFIDENCE, text=" ".join(text.split()))]
 
 
-def _edit(words: Sequence[Word], idx: list[int], change: Change
-          ) -> tuple[list[int], list[Word]] | None:
+def _edit(
+    words: Sequence[Word], idx: list[int], change: Change
+) -> tuple[list[int], list[Word]] | None:
     """Which words a decision takes over and what it puts in their place (None: no change)."""
     flag, d = change.flag, change.decision
     if not idx or d.action == "not_a_problem":  # nothing to correct: the words stay as read
@@ -151,8 +159,9 @@ def _edit(words: Sequence[Word], idx: list[int], change: Change
     return idx[:1], [*_insertion(words[idx[0]], d.after_text), words[idx[0]]]
 
 
-def _correction_edit(words: Sequence[Word], idx: list[int], change: Change
-                     ) -> tuple[list[int], list[Word]] | None:
+def _correction_edit(
+    words: Sequence[Word], idx: list[int], change: Change
+) -> tuple[list[int], list[Word]] | None:
     """A suggested correction of the flag's words: accepted, the suggestion replaces what the OCR
     read (a suggested deletion of a stray mark removes the words); "not a problem" or the OCR's
     own text keeps them; another text replaces them."""
@@ -172,9 +181,11 @@ def detected_graphics(page: OcrPage) -> list[GraphicRegion]:
     try:
         return graphic_regions(load_regions(page.regions))
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as e:
-        raise CorruptOutputError(f"the page's detected regions cannot be read ({e!r:.120}); "
-                                 "run the document again to rewrite them",
-                                 path=page.regions) from e
+        raise CorruptOutputError(
+            f"the page's detected regions cannot be read ({e!r:.120}); "
+            "run the document again to rewrite them",
+            path=page.regions,
+        ) from e
 
 
 def _mark(graphics: list[GraphicRegion], marked: GraphicRegion) -> None:
@@ -187,8 +198,9 @@ def _mark(graphics: list[GraphicRegion], marked: GraphicRegion) -> None:
     graphics.append(marked)
 
 
-def corrected_words(page: OcrPage, changes: Sequence[Change]
-                    ) -> tuple[list[Word], list[GraphicRegion]]:
+def corrected_words(
+    page: OcrPage, changes: Sequence[Change]
+) -> tuple[list[Word], list[GraphicRegion]]:
     """The page's words with decided texts put in (each decision on its own flag's words only),
     and its stamps, signatures and handwriting: those detected, as reviewers marked them."""
     words = list(page.text.words)
@@ -236,11 +248,14 @@ def _graphic_texts(xml: bytes, graphics: Sequence[GraphicRegion]) -> bytes:
     root = ET.fromstring(xml)
     regions = root.iter(f"{{{NS}}}GraphicRegion")
     for region, g in zip(regions, graphics, strict=False):
-        if not g.text or any(g.text in (el.text or "") + el.get("value", "") for el in region.iter()):
+        if not g.text or any(
+            g.text in (el.text or "") + el.get("value", "") for el in region.iter()
+        ):
             continue  # empty, or build_page_xml already wrote it
         user = ET.Element(f"{{{NS}}}UserDefined")
-        ET.SubElement(user, f"{{{NS}}}UserAttribute", name="transcription", type="xsd:string",
-                      value=g.text)
+        ET.SubElement(
+            user, f"{{{NS}}}UserAttribute", name="transcription", type="xsd:string", value=g.text
+        )
         coords = region.find(f"{{{NS}}}Coords")
         region.insert(list(region).index(coords) + 1 if coords is not None else 0, user)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
@@ -256,12 +271,19 @@ def corrected_page_xml(page: OcrPage, changes: Sequence[Change]) -> bytes:
     mine = [c for c in changes if c.flag.page.page_number == page.number]
     words, graphics = corrected_words(page, mine)
     image = page.view.name if page.view else f"p{page.number:03d}.view.jpg"
-    xml = build_page_xml(words, image_filename=image, rows=page.rows, cols=page.cols,
-                         graphics=graphics, creator="archival-ocr review")
+    xml = build_page_xml(
+        words,
+        image_filename=image,
+        rows=page.rows,
+        cols=page.cols,
+        graphics=graphics,
+        creator="archival-ocr review",
+    )
     return _graphic_texts(xml, graphics)
 
 
 # --- changelog ---------------------------------------------------------------------------------
+
 
 def _iso(value: datetime | None) -> str | None:
     if value is None:
@@ -279,32 +301,61 @@ def _change_json(change: Change, raw: str | None) -> dict[str, Any]:
     f, d, loc = change.flag, change.decision, change.located
     where: dict[str, Any] = {"page": f.page.page_number, "box": [f.left, f.top, f.width, f.height]}
     if loc is not None and raw is not None:
-        where |= {"reference_start": loc.start, "reference_end": loc.end,
-                  "reference_line": raw.count("\n", 0, loc.start) + 1, "located_by": loc.method}
+        where |= {
+            "reference_start": loc.start,
+            "reference_end": loc.end,
+            "reference_line": raw.count("\n", 0, loc.start) + 1,
+            "located_by": loc.method,
+        }
     return {
-        "flag_id": f.id, "decision_id": d.id, "where": where,
-        "what": {"before": d.before_text, "after": d.after_text, "ocr": f.ocr_text,
-                 "reference": f.ref_text, "action": d.action,
-                 "reference_changed": change.applied},
-        "why": {"flag": f.type, "category": f.category, "reason": f.reason,
-                "confidence": f.confidence},
-        "who": d.reviewer, "when": _iso(d.created_at), "note": change.note,
+        "flag_id": f.id,
+        "decision_id": d.id,
+        "where": where,
+        "what": {
+            "before": d.before_text,
+            "after": d.after_text,
+            "ocr": f.ocr_text,
+            "reference": f.ref_text,
+            "action": d.action,
+            "reference_changed": change.applied,
+        },
+        "why": {
+            "flag": f.type,
+            "category": f.category,
+            "reason": f.reason,
+            "confidence": f.confidence,
+        },
+        "who": d.reviewer,
+        "when": _iso(d.created_at),
+        "note": change.note,
     }
 
 
-def changelog(reviewed: ReviewedDocument, *, corrected: Path | None, page_xml: Sequence[Path],
-              rescore: Rescore, now: datetime) -> dict[str, Any]:
+def changelog(
+    reviewed: ReviewedDocument,
+    *,
+    corrected: Path | None,
+    page_xml: Sequence[Path],
+    rescore: Rescore,
+    now: datetime,
+) -> dict[str, Any]:
     """What changed, where, why, who and when, for one document."""
     doc, ref = reviewed.document, reviewed.reference
     return {
-        "document": doc.name, "run_id": doc.run_id, "exported_at": _iso(now),
+        "document": doc.name,
+        "run_id": doc.run_id,
+        "exported_at": _iso(now),
         "reference": str(ref.path) if ref else None,
         "reference_encoding": ref.encoding if ref else None,
         "corrected_reference": str(corrected) if corrected else None,
         "corrected_encoding": "utf-8" if corrected else None,
         "page_xml": [str(p) for p in page_xml],
-        "score": {"cer_before": _num(rescore.cer_before), "cer_after": _num(rescore.cer_after),
-                  "wer_before": _num(rescore.wer_before), "wer_after": _num(rescore.wer_after)},
+        "score": {
+            "cer_before": _num(rescore.cer_before),
+            "cer_after": _num(rescore.cer_after),
+            "wer_before": _num(rescore.wer_before),
+            "wer_after": _num(rescore.wer_after),
+        },
         "decisions": len(reviewed.changes),
         "reference_changes": sum(c.applied for c in reviewed.changes),
         "changes": [_change_json(c, ref.text if ref else None) for c in reviewed.changes],
@@ -312,6 +363,7 @@ def changelog(reviewed: ReviewedDocument, *, corrected: Path | None, page_xml: S
 
 
 # --- export ------------------------------------------------------------------------------------
+
 
 def corrected_path(reference: ReferenceText) -> Path:
     """ground_truth/<stem>.corrected.txt beside the original, which is never written."""
@@ -344,7 +396,8 @@ def check_targets(session: Session, paths: Sequence[Path]) -> None:
         raise ExportConflictError(
             f"{', '.join(map(str, foreign))} already exist(s) and export did not write it (it "
             "may be another scan's reference or a file someone edited); nothing was written "
-            "for this document: move or rename that file, then export again")
+            "for this document: move or rename that file, then export again"
+        )
 
 
 def _write(session: Session, path: Path, data: bytes, document_id: int) -> Path:
@@ -357,8 +410,9 @@ def _write(session: Session, path: Path, data: bytes, document_id: int) -> Path:
     return path
 
 
-def export_document(reviewed: ReviewedDocument, *, session: Session,
-                    now: datetime | None = None) -> DocumentExport:
+def export_document(
+    reviewed: ReviewedDocument, *, session: Session, now: datetime | None = None
+) -> DocumentExport:
     """Write one document's corrected reference, corrected PAGE-XML per page and changelog;
     refuse (ExportConflictError) before writing anything if a file export did not write is in
     the way."""
@@ -377,27 +431,44 @@ def export_document(reviewed: ReviewedDocument, *, session: Session,
         xml = corrected_page_xml(reviewed.pages[n], reviewed.changes)
         written.append(_write(session, path, xml, doc.id))
     rescore = score_reviewed(reviewed)
-    data = changelog(reviewed, corrected=corrected, page_xml=tuple(pages.values()),
-                     rescore=rescore, now=now)
+    data = changelog(
+        reviewed, corrected=corrected, page_xml=tuple(pages.values()), rescore=rescore, now=now
+    )
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     written.append(_write(session, log_path, text.encode(), doc.id))
     applied = sum(c.applied for c in reviewed.changes)
     wanted = sum(c.changes_reference for c in reviewed.changes)
     published = publish_reviewed(reviewed, now=now)
     written += [*published.alto, *(p for p in (published.pdf, published.mets) if p)]
-    return DocumentExport(doc.id, doc.name, doc.run_id, corrected, log_path,
-                          tuple(pages.values()), len(reviewed.changes), applied, wanted - applied,
-                          rescore, reviewed.reference_error, published, tuple(written))
+    return DocumentExport(
+        doc.id,
+        doc.name,
+        doc.run_id,
+        corrected,
+        log_path,
+        tuple(pages.values()),
+        len(reviewed.changes),
+        applied,
+        wanted - applied,
+        rescore,
+        reviewed.reference_error,
+        published,
+        tuple(written),
+    )
 
 
-def _documents_to_export(session: Session, run_id: str | None,
-                         document_ids: Sequence[int] | None) -> list[Document]:
+def _documents_to_export(
+    session: Session, run_id: str | None, document_ids: Sequence[int] | None
+) -> list[Document]:
     """Documents with decisions (each document's latest run unless a run or ids are given);
     of several runs of one reference, the newest run's."""
     # By id: PostgreSQL has no equality for JSON columns, so no DISTINCT over whole rows.
-    decided = (select(Page.document_id).join(FlagRow, FlagRow.page_id == Page.id)
-               .join(Decision, Decision.flag_id == FlagRow.id)
-               .where(Decision.undone.is_(False)))
+    decided = (
+        select(Page.document_id)
+        .join(FlagRow, FlagRow.page_id == Page.id)
+        .join(Decision, Decision.flag_id == FlagRow.id)
+        .where(Decision.undone.is_(False))
+    )
     stmt = select(Document).where(Document.id.in_(decided))
     if run_id:
         stmt = stmt.where(Document.run_id == run_id)
@@ -411,9 +482,13 @@ def _documents_to_export(session: Session, run_id: str | None,
     return sorted(chosen.values(), key=lambda d: d.name)
 
 
-def export_corrections(db: Store | str, *, run_id: str | None = None,
-                       document_ids: Sequence[int] | None = None,
-                       now: datetime | None = None) -> list[DocumentExport]:
+def export_corrections(
+    db: Store | str,
+    *,
+    run_id: str | None = None,
+    document_ids: Sequence[int] | None = None,
+    now: datetime | None = None,
+) -> list[DocumentExport]:
     """Export every reviewed document (of one run, or the given documents); originals stay as
     they are, and so does every file export did not write."""
     results = []
@@ -421,11 +496,15 @@ def export_corrections(db: Store | str, *, run_id: str | None = None,
         for doc in _documents_to_export(session, run_id, document_ids):
             try:
                 with session.begin_nested():
-                    results.append(export_document(review_document(session, doc.id),
-                                                   session=session, now=now))
+                    results.append(
+                        export_document(review_document(session, doc.id), session=session, now=now)
+                    )
             except (OSError, OcrError) as e:  # the other documents still export
                 error = str(e) if isinstance(e, OcrError) else f"cannot write the corrections: {e}"
-                results.append(DocumentExport(doc.id, doc.name, doc.run_id, None, None, (), 0, 0,
-                                              0, None, error))
+                results.append(
+                    DocumentExport(
+                        doc.id, doc.name, doc.run_id, None, None, (), 0, 0, 0, None, error
+                    )
+                )
         session.commit()
     return results

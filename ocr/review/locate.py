@@ -107,20 +107,22 @@ def _at_word_bounds(text: str, start: int, end: int) -> bool:
     return not before.isalnum() and not after.isalnum()
 
 
-def _context_score(text: str, start: int, end: int, before: str, after: str,
-                   expected: float | None) -> float:
+def _context_score(
+    text: str, start: int, end: int, before: str, after: str, expected: float | None
+) -> float:
     score = 0.0
     if before:
-        score += fuzz.ratio(before, text[max(0, start - len(before)):start])
+        score += fuzz.ratio(before, text[max(0, start - len(before)) : start])
     if after:
-        score += fuzz.ratio(after, text[end:end + len(after)])
+        score += fuzz.ratio(after, text[end : end + len(after)])
     if expected is not None and text:
         score -= 20.0 * abs(start / len(text) - expected)  # a weak tie-breaker only
     return score
 
 
-def find_span(norm: str, ref_text: str, *, before: str, after: str,
-              expected: float | None) -> tuple[int, int, str] | None:
+def find_span(
+    norm: str, ref_text: str, *, before: str, after: str, expected: float | None
+) -> tuple[int, int, str] | None:
     """Normalised offsets of ``ref_text`` in ``norm``, the best by OCR context if it recurs."""
     needle = normalise(ref_text)
     if not needle:
@@ -132,14 +134,16 @@ def find_span(norm: str, ref_text: str, *, before: str, after: str,
         return None
     if len(hits) == 1:
         return hits[0], hits[0] + len(needle), "unique"
-    best = max(hits, key=lambda h: _context_score(norm, h, h + len(needle), before, after, expected))
+    best = max(
+        hits, key=lambda h: _context_score(norm, h, h + len(needle), before, after, expected)
+    )
     return best, best + len(needle), "context"
 
 
 def find_insertion(norm: str, *, before: str, after: str) -> int | None:
     """Where text the reference lacks belongs: after the OCR's left context, before its right."""
-    left = before[-CONTEXT // 2:].strip()
-    right = after[:CONTEXT // 2].strip()
+    left = before[-CONTEXT // 2 :].strip()
+    right = after[: CONTEXT // 2].strip()
     cut_left = cut_right = None
     if left:
         m = fuzz.partial_ratio_alignment(left, norm)
@@ -154,31 +158,53 @@ def find_insertion(norm: str, *, before: str, after: str) -> int | None:
     return cut_left
 
 
-def _offsets_hold(text: str, start: int, end: int, ref_text: str, ref_before: str,
-                  ref_after: str) -> bool:
+def _offsets_hold(
+    text: str, start: int, end: int, ref_text: str, ref_before: str, ref_after: str
+) -> bool:
     """Whether stored offsets still point at the span (and its stored neighbours, if any)."""
-    return (0 <= start <= end <= len(text) and text[start:end] == ref_text
-            and text[max(0, start - len(ref_before)):start] == ref_before
-            and text[end:end + len(ref_after)] == ref_after)
+    return (
+        0 <= start <= end <= len(text)
+        and text[start:end] == ref_text
+        and text[max(0, start - len(ref_before)) : start] == ref_before
+        and text[end : end + len(ref_after)] == ref_after
+    )
 
 
-def find_in_reference_context(flat: str, ref_text: str, *, ref_before: str, ref_after: str,
-                              before: str, after: str, expected: float | None
-                              ) -> tuple[int, int] | None:
+def find_in_reference_context(
+    flat: str,
+    ref_text: str,
+    *,
+    ref_before: str,
+    ref_after: str,
+    before: str,
+    after: str,
+    expected: float | None,
+) -> tuple[int, int] | None:
     """The span found with the reference text the pipeline saw around it (exact, rarely ambiguous)."""
     needle = ref_before + ref_text + ref_after
     hits = _occurrences(flat, needle) if needle else []
     if not hits:
         return None
-    best = max(hits, key=lambda h: _context_score(flat, h + len(ref_before),
-                                                   h + len(ref_before) + len(ref_text),
-                                                   before, after, expected))
+    best = max(
+        hits,
+        key=lambda h: _context_score(
+            flat, h + len(ref_before), h + len(ref_before) + len(ref_text), before, after, expected
+        ),
+    )
     return best + len(ref_before), best + len(ref_before) + len(ref_text)
 
 
-def locate(norm: NormalisedText, *, ref_text: str, before: str = "", after: str = "",
-           ref_before: str = "", ref_after: str = "", offsets: Sequence[int] | None = None,
-           expected: float | None = None) -> Located | None:
+def locate(
+    norm: NormalisedText,
+    *,
+    ref_text: str,
+    before: str = "",
+    after: str = "",
+    ref_before: str = "",
+    ref_after: str = "",
+    offsets: Sequence[int] | None = None,
+    expected: float | None = None,
+) -> Located | None:
     """Where a flag's reference text is in the decoded reference; None if it cannot be placed.
 
     In order: offsets into the normalised reference (if the text and neighbours there still
@@ -190,14 +216,23 @@ def locate(norm: NormalisedText, *, ref_text: str, before: str = "", after: str 
     # (blank lines too: one blank between words, as in the normalised reference here).
     flat = norm.text.replace("\n", " ")
     ref_text = _one_line(normalise(ref_text))
-    ref_before, ref_after, before, after = (_one_line(t) for t in
-                                            (ref_before, ref_after, before, after))
-    if offsets is not None and _offsets_hold(flat, offsets[0], offsets[1], ref_text, ref_before,
-                                             ref_after):
+    ref_before, ref_after, before, after = (
+        _one_line(t) for t in (ref_before, ref_after, before, after)
+    )
+    if offsets is not None and _offsets_hold(
+        flat, offsets[0], offsets[1], ref_text, ref_before, ref_after
+    ):
         return Located(*norm.raw_range(offsets[0], offsets[1]), "offsets")
     if ref_before or ref_after:
-        span = find_in_reference_context(flat, ref_text, ref_before=ref_before, ref_after=ref_after,
-                                         before=before, after=after, expected=expected)
+        span = find_in_reference_context(
+            flat,
+            ref_text,
+            ref_before=ref_before,
+            ref_after=ref_after,
+            before=before,
+            after=after,
+            expected=expected,
+        )
         if span is not None:
             return Located(*norm.raw_range(*span), "reference context")
     if ref_text:
@@ -218,6 +253,8 @@ def splice(raw: str, start: int, end: int, text: str) -> str:
             text = " " + text
         if start < len(raw) and not raw[start].isspace():
             text = text + " "
-    elif not text and end < len(raw) and raw[end] == " " and (start == 0 or raw[start - 1].isspace()):
+    elif (
+        not text and end < len(raw) and raw[end] == " " and (start == 0 or raw[start - 1].isspace())
+    ):
         end += 1  # deleting a word: do not leave two spaces behind
     return raw[:start] + text + raw[end:]

@@ -25,14 +25,19 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 IMAGE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 REPORT_TYPES = {**IMAGE_TYPES, ".html": "text/html; charset=utf-8"}
 # The pipeline's reports carry their own inline styles; they run no script.
-REPORT_HEADERS = {"Content-Security-Policy": (
-    "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self'; "
-    "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")}
+REPORT_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self'; "
+        "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+}
 HEADERS = {
     # No inline script or style anywhere: injected markup could not run even if it got through.
-    "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; "
-                                "img-src 'self'; object-src 'none'; base-uri 'none'; "
-                                "form-action 'self'; frame-ancestors 'none'"),
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        "img-src 'self'; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     # same-origin, not no-referrer: with no-referrer a browser's POST says "Origin: null", and
@@ -46,13 +51,17 @@ Next = Callable[[Request], Awaitable[Response]]
 
 class CsrfError(ReviewError):
     status = 403
-    message = ("the form's security token is missing or out of date; reload the page and try "
-               "again (cookies must be enabled)")
+    message = (
+        "the form's security token is missing or out of date; reload the page and try "
+        "again (cookies must be enabled)"
+    )
 
 
 class TokenError(ReviewError):
     status = 401
-    message = "this review server needs its access token: open the link with ?token=… you were given"
+    message = (
+        "this review server needs its access token: open the link with ?token=… you were given"
+    )
 
 
 def is_loopback(host: str) -> bool:
@@ -97,8 +106,10 @@ async def check_csrf(request: Request) -> None:
     if request.method in SAFE_METHODS:
         return
     if not _same_origin(request):
-        raise CsrfError("the request does not come from this review page (its Origin or Referer "
-                        "is another site's, or missing); open the page and submit it from there")
+        raise CsrfError(
+            "the request does not come from this review page (its Origin or Referer "
+            "is another site's, or missing); open the page and submit it from there"
+        )
     nonce = request.cookies.get(CSRF_COOKIE, "")
     sent = request.headers.get(CSRF_HEADER, "")
     if not sent:
@@ -139,12 +150,15 @@ def _redact(text: str) -> str:
 
 class HostError(ReviewError):
     status = 400
-    message = ("this review server answers only to its loopback address; open it as "
-               "http://127.0.0.1:<port>/ (or set review_token to serve it to other machines)")
+    message = (
+        "this review server answers only to its loopback address; open it as "
+        "http://127.0.0.1:<port>/ (or set review_token to serve it to other machines)"
+    )
 
 
-def host_middleware(deny: Callable[[Request, ReviewError], Response]
-                    ) -> Callable[[Request, Next], Awaitable[Response]]:
+def host_middleware(
+    deny: Callable[[Request, ReviewError], Response],
+) -> Callable[[Request, Next], Awaitable[Response]]:
     """Without a token, answer only requests addressed to a loopback name: a web page cannot
     then reach the app through DNS rebinding (its requests would carry the attacker's host)."""
 
@@ -157,8 +171,9 @@ def host_middleware(deny: Callable[[Request, ReviewError], Response]
     return middleware
 
 
-def token_middleware(token: str, deny: Callable[[Request, ReviewError], Response]
-                     ) -> Callable[[Request, Next], Awaitable[Response]]:
+def token_middleware(
+    token: str, deny: Callable[[Request, ReviewError], Response]
+) -> Callable[[Request, Next], Awaitable[Response]]:
     """Require the access token (query once, then a cookie; or a Bearer header) on every request."""
 
     async def middleware(request: Request, call_next: Next) -> Response:
@@ -181,8 +196,14 @@ def safe_file(root: Path, relative: str, *, types: dict[str, str] = IMAGE_TYPES)
     """A file of one of ``types`` under ``root``; anything else (absolute, ``..``, links out,
     other types) is 404."""
     refused = NotFoundError("no such file")
-    if (not relative or "\x00" in relative or "\\" in relative or relative.startswith("/")
-            or PurePosixPath(relative).is_absolute() or ".." in PurePosixPath(relative).parts):
+    if (
+        not relative
+        or "\x00" in relative
+        or "\\" in relative
+        or relative.startswith("/")
+        or PurePosixPath(relative).is_absolute()
+        or ".." in PurePosixPath(relative).parts
+    ):
         raise refused
     base = root.resolve()
     path = (base / relative).resolve()

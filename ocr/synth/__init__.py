@@ -11,7 +11,21 @@ from ocr.synth.stamp import Stamp
 from ocr.synth.style import RenderStyle, carbon_copy, sample_style
 
 __all__ = [
-    "AltoLine", "Handwriting", "PageSpec", "Paragraph", "Region", "RenderStyle", "RenderedPage",
-    "Stamp", "TypedLine", "alto_text", "carbon_copy", "layout_paragraphs", "letter_spaced",
-    "read_alto_lines", "render_page", "sample_style", "wrap_paragraph",
+    "AltoLine",
+    "Handwriting",
+    "PageSpec",
+    "Paragraph",
+    "Region",
+    "RenderStyle",
+    "RenderedPage",
+    "Stamp",
+    "TypedLine",
+    "alto_text",
+    "carbon_copy",
+    "layout_paragraphs",
+    "letter_spaced",
+    "read_alto_lines",
+    "render_page",
+    "sample_style",
+    "wrap_paragraph",
 ]

@@ -63,8 +63,11 @@ def _parse(path: Path) -> etree._Element:
 
 def _labels(root: etree._Element) -> dict[str, str]:
     """Tag ID -> LABEL of the file's <Tags> (SegmOnto zone and line types)."""
-    return {tag.get("ID", ""): tag.get("LABEL", "") for tag in root.iter()
-            if _local(tag.tag) == "OtherTag"}
+    return {
+        tag.get("ID", ""): tag.get("LABEL", "")
+        for tag in root.iter()
+        if _local(tag.tag) == "OtherTag"
+    }
 
 
 def _label(node: etree._Element | None, labels: dict[str, str]) -> str:
@@ -85,9 +88,17 @@ def read_alto_lines(path: Path) -> list[AltoLine]:
             continue
         words = [s.get("CONTENT", "") for s in node if _local(s.tag) == "String"]
         text = " ".join(w.strip() for w in words if w.strip())
-        lines.append(AltoLine(node.get("ID", ""), text, _box(node), _polygon(node),
-                              _label(node, labels), _label(node.getparent(), labels),
-                              max(block_index, 0)))
+        lines.append(
+            AltoLine(
+                node.get("ID", ""),
+                text,
+                _box(node),
+                _polygon(node),
+                _label(node, labels),
+                _label(node.getparent(), labels),
+                max(block_index, 0),
+            )
+        )
     return lines
 
 
@@ -104,8 +115,9 @@ def reading_order(lines: Sequence[AltoLine]) -> list[AltoLine]:
     height of each other form one row."""
     out: list[AltoLine] = []
     for block in dict.fromkeys(line.block for line in lines):
-        members = sorted((ln for ln in lines if ln.block == block),
-                         key=lambda ln: ln.box.top + ln.box.height / 2)
+        members = sorted(
+            (ln for ln in lines if ln.block == block), key=lambda ln: ln.box.top + ln.box.height / 2
+        )
         height = statistics.median([ln.box.height for ln in members] or [1])
         rows: list[list[AltoLine]] = []
         for line in members:

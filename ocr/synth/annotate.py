@@ -17,21 +17,58 @@ from ocr.synth.style import BLACK_STAMP, BLUE_INK, BLUE_STAMP, RED_STAMP, RGB, V
 from ocr.synth.typescript import Geometry, TypedPage
 
 StampKind = Literal["registry", "word", "seal"]
-STAMP_INKS: dict[str, RGB] = {"violet": VIOLET_STAMP, "blue": BLUE_STAMP, "red": RED_STAMP,
-                              "black": BLACK_STAMP}
-PEN_INKS: dict[str, RGB] = {"blue": BLUE_INK, "violet": (88, 40, 140), "black": (35, 35, 45),
-                            "red": (170, 40, 45), "graphite": (85, 85, 90)}
-ORGANISATIONS = ("МИД СССР", "ГОСПЛАН СССР", "СОВЕТ МИНИСТРОВ РСФСР", "МИНИСТЕРСТВО УГЛЕПРОМА",
-                 "ОБКОМ КПСС", "ОБЛИСПОЛКОМ", "МИНИСТЕРСТВО ФИНАНСОВ", "ГЛАВСНАБ",
-                 "МИНИСТЕРСТВО ПУТЕЙ СООБЩЕНИЯ", "ТРЕСТ ОБЛСТРОЙ")
-DEPARTMENTS = ("Общий отдел", "Секретариат", "Канцелярия", "Особый сектор", "Экспедиция",
-               "Дипломатический отдел", "Отдел кадров", "Приемная")
-WORDS = ("СЕКРЕТНО", "СОВ. СЕКРЕТНО", "КОПИЯ", "ИСПОЛНЕНО", "В ДЕЛО", "ВХОДЯЩИЙ", "ПОДЛИННИК",
-         "К ДОКЛАДУ")
-SEAL_RINGS = ("МИНИСТЕРСТВО ИНОСТРАННЫХ ДЕЛ СССР * ОБЩИЙ ОТДЕЛ *",
-              "ИСПОЛНИТЕЛЬНЫЙ КОМИТЕТ ОБЛАСТНОГО СОВЕТА * ДЕПУТАТОВ ТРУДЯЩИХСЯ *",
-              "ТРЕСТ ОБЛСТРОЙ * МИНИСТЕРСТВО СТРОИТЕЛЬСТВА РСФСР *",
-              "ПОСОЛЬСТВО СССР * КАНЦЕЛЯРИЯ *", "ГОСПЛАН СССР * УПРАВЛЕНИЕ ДЕЛАМИ *")
+STAMP_INKS: dict[str, RGB] = {
+    "violet": VIOLET_STAMP,
+    "blue": BLUE_STAMP,
+    "red": RED_STAMP,
+    "black": BLACK_STAMP,
+}
+PEN_INKS: dict[str, RGB] = {
+    "blue": BLUE_INK,
+    "violet": (88, 40, 140),
+    "black": (35, 35, 45),
+    "red": (170, 40, 45),
+    "graphite": (85, 85, 90),
+}
+ORGANISATIONS = (
+    "МИД СССР",
+    "ГОСПЛАН СССР",
+    "СОВЕТ МИНИСТРОВ РСФСР",
+    "МИНИСТЕРСТВО УГЛЕПРОМА",
+    "ОБКОМ КПСС",
+    "ОБЛИСПОЛКОМ",
+    "МИНИСТЕРСТВО ФИНАНСОВ",
+    "ГЛАВСНАБ",
+    "МИНИСТЕРСТВО ПУТЕЙ СООБЩЕНИЯ",
+    "ТРЕСТ ОБЛСТРОЙ",
+)
+DEPARTMENTS = (
+    "Общий отдел",
+    "Секретариат",
+    "Канцелярия",
+    "Особый сектор",
+    "Экспедиция",
+    "Дипломатический отдел",
+    "Отдел кадров",
+    "Приемная",
+)
+WORDS = (
+    "СЕКРЕТНО",
+    "СОВ. СЕКРЕТНО",
+    "КОПИЯ",
+    "ИСПОЛНЕНО",
+    "В ДЕЛО",
+    "ВХОДЯЩИЙ",
+    "ПОДЛИННИК",
+    "К ДОКЛАДУ",
+)
+SEAL_RINGS = (
+    "МИНИСТЕРСТВО ИНОСТРАННЫХ ДЕЛ СССР * ОБЩИЙ ОТДЕЛ *",
+    "ИСПОЛНИТЕЛЬНЫЙ КОМИТЕТ ОБЛАСТНОГО СОВЕТА * ДЕПУТАТОВ ТРУДЯЩИХСЯ *",
+    "ТРЕСТ ОБЛСТРОЙ * МИНИСТЕРСТВО СТРОИТЕЛЬСТВА РСФСР *",
+    "ПОСОЛЬСТВО СССР * КАНЦЕЛЯРИЯ *",
+    "ГОСПЛАН СССР * УПРАВЛЕНИЕ ДЕЛАМИ *",
+)
 SEAL_CENTRES = (("ДЛЯ", "ПАКЕТОВ"), ("№ 3",), ("*",), ("ОТДЕЛ", "КАДРОВ"), ("№ 1",))
 
 
@@ -88,8 +125,11 @@ def _stamp_size(kind: StampKind, geo: Geometry, rng: np.random.Generator) -> tup
 
 
 def _stamp_ink(kind: StampKind, rng: np.random.Generator) -> str:
-    odds = {"registry": [0.5, 0.25, 0.1, 0.15], "word": [0.3, 0.15, 0.45, 0.1],
-            "seal": [0.45, 0.4, 0.05, 0.1]}[kind]
+    odds = {
+        "registry": [0.5, 0.25, 0.1, 0.15],
+        "word": [0.3, 0.15, 0.45, 0.1],
+        "seal": [0.45, 0.4, 0.05, 0.1],
+    }[kind]
     return str(rng.choice(list(STAMP_INKS), p=odds))
 
 
@@ -105,8 +145,9 @@ def reserves(plans: list[StampPlan], geo: Geometry) -> tuple[int, int]:
     return top, bottom
 
 
-def _stamp_position(plan: StampPlan, typed: TypedPage, geo: Geometry,
-                    rng: np.random.Generator) -> tuple[int, int]:
+def _stamp_position(
+    plan: StampPlan, typed: TypedPage, geo: Geometry, rng: np.random.Generator
+) -> tuple[int, int]:
     """Top-left of a stamp: in its band, or over a random stretch of the body typing."""
     low_x, high_x = geo.px(90), geo.page_cols - plan.width - geo.px(90)
     if plan.band == "top":
@@ -115,8 +156,9 @@ def _stamp_position(plan: StampPlan, typed: TypedPage, geo: Geometry,
         return int(rng.integers(low_x, high_x)), geo.page_rows - geo.px(70) - plan.reach
     lines = typed.body or typed.lines
     line = lines[int(rng.integers(len(lines)))]
-    left = int(rng.integers(geo.left - geo.px(60), max(geo.right - plan.width + geo.px(60),
-                                                       geo.left)))
+    left = int(
+        rng.integers(geo.left - geo.px(60), max(geo.right - plan.width + geo.px(60), geo.left))
+    )
     top = line.baseline - int(rng.integers(0, plan.height))
     return left, min(max(top, geo.px(60)), geo.page_rows - plan.reach - geo.px(40))
 
@@ -131,8 +173,9 @@ def _pen(rng: np.random.Generator) -> str:
     return str(rng.choice(list(PEN_INKS), p=[0.45, 0.15, 0.15, 0.1, 0.15]))
 
 
-def stamp_marks(plan: StampPlan, typed: TypedPage, geo: Geometry, rng: np.random.Generator
-                ) -> tuple[Stamp | RoundStamp, Handwriting | None]:
+def stamp_marks(
+    plan: StampPlan, typed: TypedPage, geo: Geometry, rng: np.random.Generator
+) -> tuple[Stamp | RoundStamp, Handwriting | None]:
     """The stamp for ``plan``, and for a registry stamp the number written in its blank field."""
     left, top = _stamp_position(plan, typed, geo, rng)
     rgb = STAMP_INKS[plan.ink]
@@ -142,19 +185,36 @@ def stamp_marks(plan: StampPlan, typed: TypedPage, geo: Geometry, rng: np.random
         return RoundStamp(ring, centre, left, top, diameter=plan.width, rgb=rgb), None
     if plan.kind == "word":
         word = WORDS[int(rng.integers(len(WORDS)))]
-        return Stamp((word,), left, top, plan.width, plan.height, rgb=rgb,
-                      font_px=round(plan.height * 0.48)), None
-    lines = (ORGANISATIONS[int(rng.integers(len(ORGANISATIONS)))],
-             DEPARTMENTS[int(rng.integers(len(DEPARTMENTS)))], "",
-             f"Вх. № {rng.integers(100, 9999)}{rng.choice(['', 'с', 'ос'])}",
-             f"{rng.integers(1, 29)}-{rng.integers(1, 13)}-19{rng.integers(46, 58)}")
-    stamp = Stamp(lines, left, top, plan.width, plan.height, rgb=rgb,
-                  font_px=round(plan.height * 0.12), rules_after=(1,) if rng.random() < 0.5 else ())
+        return Stamp(
+            (word,), left, top, plan.width, plan.height, rgb=rgb, font_px=round(plan.height * 0.48)
+        ), None
+    lines = (
+        ORGANISATIONS[int(rng.integers(len(ORGANISATIONS)))],
+        DEPARTMENTS[int(rng.integers(len(DEPARTMENTS)))],
+        "",
+        f"Вх. № {rng.integers(100, 9999)}{rng.choice(['', 'с', 'ос'])}",
+        f"{rng.integers(1, 29)}-{rng.integers(1, 13)}-19{rng.integers(46, 58)}",
+    )
+    stamp = Stamp(
+        lines,
+        left,
+        top,
+        plan.width,
+        plan.height,
+        rgb=rgb,
+        font_px=round(plan.height * 0.12),
+        rules_after=(1,) if rng.random() < 0.5 else (),
+    )
     pitch = (plan.height - 40 * geo.scale) / len(lines)
     height = round(pitch * rng.uniform(0.75, 0.95))
-    hand = Handwriting(_number(rng), left=left + round(plan.width * rng.uniform(0.3, 0.45)),
-                       top=top + round(20 * geo.scale + 2 * pitch + (pitch - height) / 2),
-                       height=height, rgb=PEN_INKS[_pen(rng)], pen_px=max(2.5, height / 16))
+    hand = Handwriting(
+        _number(rng),
+        left=left + round(plan.width * rng.uniform(0.3, 0.45)),
+        top=top + round(20 * geo.scale + 2 * pitch + (pitch - height) / 2),
+        height=height,
+        rgb=PEN_INKS[_pen(rng)],
+        pen_px=max(2.5, height / 16),
+    )
     return stamp, hand
 
 
@@ -169,20 +229,28 @@ def _stamp_box(stamp: Stamp | RoundStamp) -> tuple[int, int, int, int]:
     return stamp.left, stamp.top, stamp.left + stamp.width, stamp.top + stamp.height
 
 
-def margin_number(geo: Geometry, taken: list[tuple[int, int, int, int]],
-                  rng: np.random.Generator) -> Handwriting | None:
+def margin_number(
+    geo: Geometry, taken: list[tuple[int, int, int, int]], rng: np.random.Generator
+) -> Handwriting | None:
     """A file or sheet number written in the top right corner, unless a stamp is there."""
     height = geo.px(rng.uniform(65, 100))
     left, top = geo.page_cols - geo.px(rng.uniform(380, 520)), geo.px(rng.uniform(60, 120))
     box = (left - geo.px(30), top - geo.px(30), left + geo.px(330), top + height + geo.px(30))
     if any(_boxes_meet(box, other) for other in taken):
         return None
-    return Handwriting(_number(rng), left=left, top=top, height=height,
-                       rgb=PEN_INKS[_pen(rng)], pen_px=max(2.5, height / 16))
+    return Handwriting(
+        _number(rng),
+        left=left,
+        top=top,
+        height=height,
+        rgb=PEN_INKS[_pen(rng)],
+        pen_px=max(2.5, height / 16),
+    )
 
 
-def reader_marks(typed: TypedPage, geo: Geometry, rng: np.random.Generator
-                 ) -> list[tuple[Mark, dict[str, Any]]]:
+def reader_marks(
+    typed: TypedPage, geo: Geometry, rng: np.random.Generator
+) -> list[tuple[Mark, dict[str, Any]]]:
     """Underlined words and ticks, bars or crosses in the left margin."""
     found: list[tuple[Mark, dict[str, Any]]] = []
     body = [line for line in typed.body if len(line.text.split()) >= 3]
@@ -194,24 +262,43 @@ def reader_marks(typed: TypedPage, geo: Geometry, rng: np.random.Generator
         start = len(" ".join(words[:first])) + (1 if first else 0)
         end = len(" ".join(words[:last]))
         ink = str(rng.choice(["red", "blue", "graphite"]))
-        found.append((Underline(line.left + start * geo.pitch, line.left + end * geo.pitch,
-                                line.baseline + geo.px(9), rgb=PEN_INKS[ink],
-                                pen_px=geo.scale * 3.0, double=bool(rng.random() < 0.15)),
-                      {"ink": ink, "words": " ".join(words[first:last])}))
+        found.append(
+            (
+                Underline(
+                    line.left + start * geo.pitch,
+                    line.left + end * geo.pitch,
+                    line.baseline + geo.px(9),
+                    rgb=PEN_INKS[ink],
+                    pen_px=geo.scale * 3.0,
+                    double=bool(rng.random() < 0.15),
+                ),
+                {"ink": ink, "words": " ".join(words[first:last])},
+            )
+        )
     for _ in range(int(rng.integers(0, 3)) if body else 0):
         line = body[int(rng.integers(len(body)))]
         shape = str(rng.choice(["tick", "bar", "cross"]))
         ink = str(rng.choice(["red", "blue", "graphite"]))
         height = geo.px(rng.uniform(60, 90) if shape != "bar" else rng.uniform(120, 260))
-        found.append((MarginMark(geo.left - geo.px(rng.uniform(110, 170)),
-                                 line.baseline - geo.px(50), height=height, shape=shape,  # type: ignore[arg-type]
-                                 rgb=PEN_INKS[ink], pen_px=geo.scale * 3.5),
-                      {"shape": shape, "ink": ink}))
+        found.append(
+            (
+                MarginMark(
+                    geo.left - geo.px(rng.uniform(110, 170)),
+                    line.baseline - geo.px(50),
+                    height=height,
+                    shape=shape,  # type: ignore[arg-type]
+                    rgb=PEN_INKS[ink],
+                    pen_px=geo.scale * 3.5,
+                ),
+                {"shape": shape, "ink": ink},
+            )
+        )
     return found
 
 
-def place_marks(plans: list[StampPlan], typed: TypedPage, geo: Geometry,
-                rng: np.random.Generator) -> Marks:
+def place_marks(
+    plans: list[StampPlan], typed: TypedPage, geo: Geometry, rng: np.random.Generator
+) -> Marks:
     """Stamps (with registry numbers in their blank fields), a corner number, the signature over
     the typed name, and reader's marks; ``details`` follow the renderer's drawing order."""
     rects: list[tuple[Stamp, dict[str, Any]]] = []
@@ -219,8 +306,12 @@ def place_marks(plans: list[StampPlan], typed: TypedPage, geo: Geometry,
     others: list[tuple[Mark, dict[str, Any]]] = []
     for plan in plans:
         stamp, hand = stamp_marks(plan, typed, geo, rng)
-        detail = {"kind": plan.kind, "ink": plan.ink, "placed": plan.band or "over_text",
-                  "shape": "round" if plan.kind == "seal" else "rectangular"}
+        detail = {
+            "kind": plan.kind,
+            "ink": plan.ink,
+            "placed": plan.band or "over_text",
+            "shape": "round" if plan.kind == "seal" else "rectangular",
+        }
         if isinstance(stamp, RoundStamp):
             others.append((stamp, detail))
         else:
@@ -228,29 +319,37 @@ def place_marks(plans: list[StampPlan], typed: TypedPage, geo: Geometry,
         if hand is not None:
             hands.append((hand, {"kind": "registry_number", "ink": _ink_name(hand.rgb)}))
     if rng.random() < 0.5:
-        taken = [_stamp_box(s) for s, _ in rects] + [_stamp_box(s) for s, _ in others
-                                                    if isinstance(s, RoundStamp)]
+        taken = [_stamp_box(s) for s, _ in rects] + [
+            _stamp_box(s) for s, _ in others if isinstance(s, RoundStamp)
+        ]
         corner = margin_number(geo, taken, rng)
         if corner is not None:
             hands.append((corner, {"kind": "margin_number", "ink": _ink_name(corner.rgb)}))
     if typed.signature is not None:
         others.append(_signature(typed.signature, geo, rng))
     others.extend(reader_marks(typed, geo, rng))
-    return Marks(tuple(s for s, _ in rects), tuple(h for h, _ in hands),
-                 tuple(m for m, _ in others),
-                 tuple(d for _, d in rects) + tuple(d for _, d in hands)
-                 + tuple(d for _, d in others))
+    return Marks(
+        tuple(s for s, _ in rects),
+        tuple(h for h, _ in hands),
+        tuple(m for m, _ in others),
+        tuple(d for _, d in rects) + tuple(d for _, d in hands) + tuple(d for _, d in others),
+    )
 
 
-def _signature(name: TypedLine, geo: Geometry, rng: np.random.Generator
-               ) -> tuple[Mark, dict[str, Any]]:
+def _signature(
+    name: TypedLine, geo: Geometry, rng: np.random.Generator
+) -> tuple[Mark, dict[str, Any]]:
     """A signature left of (and partly over) the typed name."""
     ink = str(rng.choice(["blue", "violet", "black"], p=[0.6, 0.2, 0.2]))
     width = geo.px(rng.uniform(300, 420))
-    sig = Signature(name.left - width + geo.px(rng.uniform(0, 120)),
-                    name.baseline - geo.px(rng.uniform(100, 140)), width=width,
-                    height=geo.px(rng.uniform(90, 130)), rgb=PEN_INKS[ink],
-                    pen_px=geo.scale * rng.uniform(3.0, 4.5))
+    sig = Signature(
+        name.left - width + geo.px(rng.uniform(0, 120)),
+        name.baseline - geo.px(rng.uniform(100, 140)),
+        width=width,
+        height=geo.px(rng.uniform(90, 130)),
+        rgb=PEN_INKS[ink],
+        pen_px=geo.scale * rng.uniform(3.0, 4.5),
+    )
     return sig, {"ink": ink}
 
 

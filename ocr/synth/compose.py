@@ -27,14 +27,28 @@ VOCAB_DIR = CORPUS_DIR / "vocab"
 SEED = 1956
 COMPOSED_COUNT = 420  # documents in the shipped corpus
 INITIALS = "АБВГДЕИКЛМНОПРСТФЮЯ"
-MONTHS = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
-          "октября", "ноября", "декабря")
-PERIODS = (("первый квартал", "первого квартала", "первом квартале"),
-           ("второй квартал", "второго квартала", "втором квартале"),
-           ("третий квартал", "третьего квартала", "третьем квартале"),
-           ("первое полугодие", "первого полугодия", "первом полугодии"),
-           ("девять месяцев", "девяти месяцев", "девяти месяцах"),
-           ("истекший год", "истекшего года", "истекшем году"))
+MONTHS = (
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+)
+PERIODS = (
+    ("первый квартал", "первого квартала", "первом квартале"),
+    ("второй квартал", "второго квартала", "втором квартале"),
+    ("третий квартал", "третьего квартала", "третьем квартале"),
+    ("первое полугодие", "первого полугодия", "первом полугодии"),
+    ("девять месяцев", "девяти месяцев", "девяти месяцах"),
+    ("истекший год", "истекшего года", "истекшем году"),
+)
 DOMAINS = ("i", "a", "t", "s")
 
 
@@ -212,9 +226,14 @@ def minutes(rng: np.random.Generator) -> Document:
     return Document(f"ПРОТОКОЛ № {number}", f"заседания от {date(rng, year=year)}", paragraphs)
 
 
-REASONS = ("невыполнением плана второго квартала", "проведенной реорганизацией управления",
-           "решением коллегии министерства", "результатами проверки комиссии главка",
-           "переходом на новую структуру цехов", "окончанием отопительного сезона")
+REASONS = (
+    "невыполнением плана второго квартала",
+    "проведенной реорганизацией управления",
+    "решением коллегии министерства",
+    "результатами проверки комиссии главка",
+    "переходом на новую структуру цехов",
+    "окончанием отопительного сезона",
+)
 
 
 def order(rng: np.random.Generator) -> Document:
@@ -238,8 +257,7 @@ def order(rng: np.random.Generator) -> Document:
         f"исполнением настоящего приказа возложить на тов. {boss.initials} {boss.gen}.",
     )
     number = int(rng.integers(11, 480))
-    return Document(f"ПРИКАЗ № {number}", f"по предприятию от {date(rng, year=year)}",
-                    paragraphs)
+    return Document(f"ПРИКАЗ № {number}", f"по предприятию от {date(rng, year=year)}", paragraphs)
 
 
 def harvest(rng: np.random.Generator) -> Document:
@@ -265,8 +283,9 @@ def harvest(rng: np.random.Generator) -> Document:
         f"{said[1]}. Обком партии считает это объяснение неубедительным.",
         f"Необходимо {todo[0]}, {todo[1]} и {todo[2]}.",
     )
-    return Document("ИНФОРМАЦИЯ", f"о ходе уборки урожая в колхозах {region_gen} области",
-                    paragraphs)
+    return Document(
+        "ИНФОРМАЦИЯ", f"о ходе уборки урожая в колхозах {region_gen} области", paragraphs
+    )
 
 
 def supply_letter(rng: np.random.Generator) -> Document:
@@ -336,10 +355,23 @@ EDUCATION = ("начальное", "неполное среднее", "сред�
 DESTINATIONS = ("министерство", "районный комитет партии", "приемную комиссию института")
 
 KINDS: tuple[Callable[[np.random.Generator], Document], ...] = (
-    plan_report, minutes, order, harvest, supply_letter, inspection, reference)
-FILE_NAMES = {"plan_report": "plan-reports", "minutes": "minutes", "order": "orders",
-              "harvest": "harvest", "supply_letter": "supply-letters",
-              "inspection": "inspections", "reference": "references"}
+    plan_report,
+    minutes,
+    order,
+    harvest,
+    supply_letter,
+    inspection,
+    reference,
+)
+FILE_NAMES = {
+    "plan_report": "plan-reports",
+    "minutes": "minutes",
+    "order": "orders",
+    "harvest": "harvest",
+    "supply_letter": "supply-letters",
+    "inspection": "inspections",
+    "reference": "references",
+}
 
 
 def compose(*, count: int, seed: int = SEED) -> dict[str, list[Document]]:
@@ -352,8 +384,7 @@ def compose(*, count: int, seed: int = SEED) -> dict[str, list[Document]]:
     return out
 
 
-def write_corpus(documents: dict[str, list[Document]], *, folder: Path = CORPUS_DIR
-                 ) -> list[Path]:
+def write_corpus(documents: dict[str, list[Document]], *, folder: Path = CORPUS_DIR) -> list[Path]:
     """One ``composed-<template>.txt`` per template, documents in order."""
     paths = []
     for name, docs in documents.items():

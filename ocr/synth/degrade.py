@@ -23,8 +23,10 @@ def paper(style: RenderStyle, *, rng: np.random.Generator) -> np.ndarray:
     shade = cv2.addWeighted(blotch, a, fibre, b, 1.0 - (a + b) / 2)
     # Yellowing absorbs blue most: darker blotches are also warmer.
     yellowing = np.maximum(scaled(blotch, -style.paper_blotch, style.paper_blotch / 2), 0.0)
-    channels = [cv2.addWeighted(shade, value / 255.0, yellowing, -warm, 0.0)
-                for value, warm in zip(style.paper_rgb, (0.0, 0.3, 1.0), strict=True)]
+    channels = [
+        cv2.addWeighted(shade, value / 255.0, yellowing, -warm, 0.0)
+        for value, warm in zip(style.paper_rgb, (0.0, 0.3, 1.0), strict=True)
+    ]
     return np.clip(cv2.merge(channels), 0.0, 1.0)
 
 
@@ -38,8 +40,9 @@ def rotate_page(image: np.ndarray, *, angle_deg: float) -> tuple[np.ndarray, np.
     """Rotate about the page centre keeping the size (edges mirror the paper); return the matrix."""
     rows, cols = image.shape[:2]
     matrix = rotation_matrix(centre_xy=((cols - 1) / 2, (rows - 1) / 2), angle_deg=angle_deg)
-    turned = cv2.warpAffine(image, matrix, (cols, rows), flags=cv2.INTER_LINEAR,
-                            borderMode=cv2.BORDER_REFLECT_101)
+    turned = cv2.warpAffine(
+        image, matrix, (cols, rows), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101
+    )
     return turned, matrix
 
 
@@ -52,8 +55,9 @@ def dust(image: np.ndarray, *, count: int, rng: np.random.Generator) -> None:
     greys = rng.integers(60, 170, count)
     for x, y, radius, grey in zip(xs, ys, radii, greys, strict=True):
         colour = (int(grey),) * (3 if image.ndim == 3 else 1)
-        cv2.circle(image, (int(x), int(y)), int(radius) - 1, colour, thickness=-1,
-                   lineType=cv2.LINE_AA)
+        cv2.circle(
+            image, (int(x), int(y)), int(radius) - 1, colour, thickness=-1, lineType=cv2.LINE_AA
+        )
 
 
 def scanner(image: np.ndarray, style: RenderStyle, *, rng: np.random.Generator) -> np.ndarray:
@@ -70,8 +74,9 @@ def jpeg_round_trip(image: np.ndarray, *, quality: int) -> np.ndarray:
     """Encode and decode as JPEG (4:2:0 chroma for colour) to get blocking and ringing."""
     buffer = io.BytesIO()
     Image.fromarray(image).save(buffer, format="JPEG", quality=quality, subsampling=2)
-    return np.asarray(Image.open(io.BytesIO(buffer.getvalue())).convert(
-        "RGB" if image.ndim == 3 else "L"))
+    return np.asarray(
+        Image.open(io.BytesIO(buffer.getvalue())).convert("RGB" if image.ndim == 3 else "L")
+    )
 
 
 def to_grey(image: np.ndarray) -> np.ndarray:

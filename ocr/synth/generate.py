@@ -61,10 +61,18 @@ class PagePlan:
         return ".png" if self.variant == "bilevel" else ".jpg"
 
 
-def plan_set(*, pages: int, seed: int, levels: Sequence[str] = LEVELS, dpi: int = 300,
-             fonts: Sequence[str] = (), sources: Sequence[str] = (),
-             variants: Sequence[Variant] = (), stamped: bool = True,
-             conditions: Sequence[str] = ("plain",)) -> list[PagePlan]:
+def plan_set(
+    *,
+    pages: int,
+    seed: int,
+    levels: Sequence[str] = LEVELS,
+    dpi: int = 300,
+    fonts: Sequence[str] = (),
+    sources: Sequence[str] = (),
+    variants: Sequence[Variant] = (),
+    stamped: bool = True,
+    conditions: Sequence[str] = ("plain",),
+) -> list[PagePlan]:
     """``pages`` pages over ``levels`` in turn; within each level every other page is stamped
     (none when not ``stamped``). ``fonts``, ``sources`` (corpus file names) and ``variants``
     narrow what pages are drawn from, so that sets with disjoint texts, faces and scans can be
@@ -88,13 +96,23 @@ def plan_set(*, pages: int, seed: int, levels: Sequence[str] = LEVELS, dpi: int 
         condition = conditions[(index // (2 * len(levels))) % len(conditions)]
         if condition in COLOUR_CONDITIONS:
             variant = "colour"
-        plans.append(PagePlan(index + 1, level, variant, marked, page_seed, dpi,
-                              tuple(fonts), tuple(sources), condition))
+        plans.append(
+            PagePlan(
+                index + 1,
+                level,
+                variant,
+                marked,
+                page_seed,
+                dpi,
+                tuple(fonts),
+                tuple(sources),
+                condition,
+            )
+        )
     return plans
 
 
-def condition_style(style: RenderStyle, condition: str, *, rng: np.random.Generator
-                    ) -> RenderStyle:
+def condition_style(style: RenderStyle, condition: str, *, rng: np.random.Generator) -> RenderStyle:
     """The level's style with the page's condition: its scan bed, or its ribbon and paper."""
     if condition in ("dark_frame", "gutter"):
         return dataclasses.replace(style, bed=condition)
@@ -105,8 +123,12 @@ def condition_style(style: RenderStyle, condition: str, *, rng: np.random.Genera
         ink = (45, 65, 140)
     elif condition == "faded_yellow":
         red, green, blue = (int(v) for v in np.array((232, 212, 160)) + rng.integers(-6, 7, 3))
-        return dataclasses.replace(style, ink_rgb=(125, 92, 62), paper_rgb=(red, green, blue),
-                                   ink_density=style.ink_density * rng.uniform(0.6, 0.75))
+        return dataclasses.replace(
+            style,
+            ink_rgb=(125, 92, 62),
+            paper_rgb=(red, green, blue),
+            ink_density=style.ink_density * rng.uniform(0.6, 0.75),
+        )
     else:
         return style
     red, green, blue = (int(v) for v in np.array(ink) + jitter)
@@ -139,16 +161,20 @@ def choose_document(rng: np.random.Generator, *, sources: Sequence[str] = ()) ->
     return pool[int(rng.integers(len(pool)))]
 
 
-def build_page(plan: PagePlan) -> tuple[PageSpec, RenderStyle, tuple[dict[str, Any], ...],
-                                        CorpusDocument, PageKind]:
+def build_page(
+    plan: PagePlan,
+) -> tuple[PageSpec, RenderStyle, tuple[dict[str, Any], ...], CorpusDocument, PageKind]:
     """The page's style, typed lines and (for a stamped page) marks, all from its seed."""
     rng = np.random.default_rng([plan.seed, 1])
     style = level_style(plan.level, variant=plan.variant, rng=rng, fonts=plan.fonts)
     if plan.condition != "plain":  # its own draws: plain pages stay as they always were
-        style = condition_style(style, plan.condition,
-                                rng=np.random.default_rng([plan.seed, 2]))
-    geo = sample_geometry(rng, dpi=plan.dpi, page_rows=round(style.page_rows * plan.dpi / 300),
-                          page_cols=round(style.page_cols * plan.dpi / 300))
+        style = condition_style(style, plan.condition, rng=np.random.default_rng([plan.seed, 2]))
+    geo = sample_geometry(
+        rng,
+        dpi=plan.dpi,
+        page_rows=round(style.page_rows * plan.dpi / 300),
+        page_cols=round(style.page_cols * plan.dpi / 300),
+    )
     style = dataclasses.replace(style, pitch_px=round(geo.pitch / geo.scale))
     style = scale_style(style, dpi=plan.dpi)
     document = choose_document(rng, sources=plan.sources)
@@ -157,8 +183,9 @@ def build_page(plan: PagePlan) -> tuple[PageSpec, RenderStyle, tuple[dict[str, A
     top, bottom = reserves(stamps, geo)
     typed = type_page(document, geo, kind=kind, reserve_top=top, reserve_bottom=bottom, rng=rng)
     marks = place_marks(stamps, typed, geo, rng) if plan.marked else Marks()
-    spec = PageSpec(lines=typed.lines, stamps=marks.stamps, handwriting=marks.handwriting,
-                    marks=marks.marks)
+    spec = PageSpec(
+        lines=typed.lines, stamps=marks.stamps, handwriting=marks.handwriting, marks=marks.marks
+    )
     return spec, style, marks.details, document, kind
 
 
@@ -195,8 +222,13 @@ def encode_image(page: RenderedPage, *, bilevel: bool) -> bytes:
     if bilevel:
         image.convert("1").save(buffer, format="PNG", dpi=(page.dpi, page.dpi), optimize=False)
     else:
-        image.save(buffer, format="JPEG", quality=page.style.jpeg_quality, subsampling=2,
-                   dpi=(page.dpi, page.dpi))
+        image.save(
+            buffer,
+            format="JPEG",
+            quality=page.style.jpeg_quality,
+            subsampling=2,
+            dpi=(page.dpi, page.dpi),
+        )
     return buffer.getvalue()
 
 
@@ -206,9 +238,15 @@ def page_record(generated: GeneratedPage) -> dict[str, Any]:
     data = page.to_dict()
     data["regions"] = region_records(page, generated.details)
     return {
-        "scan": plan.name + plan.suffix, "generator": GENERATOR, "coordinates": COORDINATES,
-        "level": plan.level, "variant": plan.variant, "stamped": plan.marked, "seed": plan.seed,
-        "condition": plan.condition, "page_kind": generated.kind,
+        "scan": plan.name + plan.suffix,
+        "generator": GENERATOR,
+        "coordinates": COORDINATES,
+        "level": plan.level,
+        "variant": plan.variant,
+        "stamped": plan.marked,
+        "seed": plan.seed,
+        "condition": plan.condition,
+        "page_kind": generated.kind,
         "document": {"source": doc.source, "kind": doc.kind, "subject": doc.subject},
         "pages": [{"page": 1, "seed": plan.seed, **data}],
     }
@@ -231,30 +269,50 @@ def write_page(plan: PagePlan, out: Path) -> dict[str, Any]:
     _write(image, encode_image(generated.page, bilevel=plan.variant == "bilevel"))
     _write(out / f"{plan.name}.gt.txt", generated.text)
     record = page_record(generated)
-    _write(out / f"{plan.name}.regions.json", json.dumps(record, ensure_ascii=False, indent=1)
-           + "\n")
+    _write(
+        out / f"{plan.name}.regions.json", json.dumps(record, ensure_ascii=False, indent=1) + "\n"
+    )
     kinds = [r["type"] for r in record["pages"][0]["regions"]]
-    return {"name": plan.name, "image": image.name, "gt": f"{plan.name}.gt.txt",
-            "regions": f"{plan.name}.regions.json", "level": plan.level,
-            "variant": plan.variant, "stamped": plan.marked, "seed": plan.seed,
-            "dpi": plan.dpi, "font": generated.page.font, "source": generated.document.source,
-            "condition": plan.condition,
-            "typed_lines": kinds.count("typed_line"),
-            "characters": len(generated.text),
-            "marks": {k: kinds.count(k) for k in sorted(set(kinds)) if k != "typed_line"}}
+    return {
+        "name": plan.name,
+        "image": image.name,
+        "gt": f"{plan.name}.gt.txt",
+        "regions": f"{plan.name}.regions.json",
+        "level": plan.level,
+        "variant": plan.variant,
+        "stamped": plan.marked,
+        "seed": plan.seed,
+        "dpi": plan.dpi,
+        "font": generated.page.font,
+        "source": generated.document.source,
+        "condition": plan.condition,
+        "typed_lines": kinds.count("typed_line"),
+        "characters": len(generated.text),
+        "marks": {k: kinds.count(k) for k in sorted(set(kinds)) if k != "typed_line"},
+    }
 
 
-def generate_set(out: Path, *, pages: int, seed: int, levels: Sequence[str] = LEVELS,
-                 dpi: int = 300, workers: int = 1,
-                 progress: Callable[[str], None] | None = None,
-                 plans: Sequence[PagePlan] | None = None,
-                 conditions: Sequence[str] = ("plain",)) -> dict[str, Any]:
+def generate_set(
+    out: Path,
+    *,
+    pages: int,
+    seed: int,
+    levels: Sequence[str] = LEVELS,
+    dpi: int = 300,
+    workers: int = 1,
+    progress: Callable[[str], None] | None = None,
+    plans: Sequence[PagePlan] | None = None,
+    conditions: Sequence[str] = ("plain",),
+) -> dict[str, Any]:
     """Write a whole set and its manifest.json; pages are independent, so ``workers`` processes
     give the same files as one. ``plans`` (from :func:`plan_set` with narrower settings)
     replaces the default plan."""
     out.mkdir(parents=True, exist_ok=True)
-    plans = list(plans) if plans is not None else plan_set(
-        pages=pages, seed=seed, levels=levels, dpi=dpi, conditions=conditions)
+    plans = (
+        list(plans)
+        if plans is not None
+        else plan_set(pages=pages, seed=seed, levels=levels, dpi=dpi, conditions=conditions)
+    )
     entries = []
     if workers <= 1:
         for plan in plans:
@@ -268,7 +326,14 @@ def generate_set(out: Path, *, pages: int, seed: int, levels: Sequence[str] = LE
                 entries.append(entry)
                 if progress:
                     progress(f"[{len(entries)}/{len(plans)}] {entry['image']}")
-    manifest = {"generator": GENERATOR, "seed": seed, "pages": pages, "levels": list(levels),
-                "conditions": list(conditions), "dpi": dpi, "items": entries}
+    manifest = {
+        "generator": GENERATOR,
+        "seed": seed,
+        "pages": pages,
+        "levels": list(levels),
+        "conditions": list(conditions),
+        "dpi": dpi,
+        "items": entries,
+    }
     _write(out / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
     return manifest

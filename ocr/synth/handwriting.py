@@ -16,26 +16,112 @@ Stroke = tuple[tuple[float, float], ...]
 
 # Control points of each character in a box 1 high (y down), as a Russian clerk writes them.
 STROKES: dict[str, tuple[Stroke, ...]] = {
-    "0": (((0.32, 0.0), (0.08, 0.15), (0.02, 0.5), (0.12, 0.88), (0.32, 1.0), (0.52, 0.85),
-           (0.58, 0.5), (0.5, 0.12), (0.3, 0.0), (0.2, 0.06)),),
+    "0": (
+        (
+            (0.32, 0.0),
+            (0.08, 0.15),
+            (0.02, 0.5),
+            (0.12, 0.88),
+            (0.32, 1.0),
+            (0.52, 0.85),
+            (0.58, 0.5),
+            (0.5, 0.12),
+            (0.3, 0.0),
+            (0.2, 0.06),
+        ),
+    ),
     "1": (((0.04, 0.32), (0.36, 0.0), (0.33, 0.5), (0.3, 1.0)),),
-    "2": (((0.04, 0.22), (0.18, 0.03), (0.4, 0.0), (0.55, 0.15), (0.5, 0.4), (0.25, 0.7),
-           (0.02, 0.98), (0.3, 0.95), (0.62, 0.97)),),
-    "3": (((0.05, 0.12), (0.25, 0.0), (0.5, 0.06), (0.52, 0.25), (0.3, 0.44), (0.22, 0.46),
-           (0.45, 0.52), (0.58, 0.72), (0.48, 0.93), (0.25, 1.0), (0.02, 0.9)),),
-    "4": (((0.38, 0.0), (0.15, 0.45), (0.02, 0.68), (0.4, 0.66), (0.62, 0.64)),
-          ((0.5, 0.3), (0.46, 0.65), (0.42, 1.0))),
-    "5": (((0.15, 0.0), (0.08, 0.45), (0.32, 0.38), (0.55, 0.52), (0.57, 0.78), (0.42, 0.97),
-           (0.2, 1.0), (0.02, 0.88)),
-          ((0.15, 0.02), (0.4, 0.0), (0.6, -0.02))),
-    "6": (((0.5, 0.02), (0.25, 0.15), (0.06, 0.5), (0.08, 0.85), (0.3, 1.0), (0.52, 0.88),
-           (0.55, 0.65), (0.35, 0.5), (0.15, 0.58), (0.07, 0.72)),),
+    "2": (
+        (
+            (0.04, 0.22),
+            (0.18, 0.03),
+            (0.4, 0.0),
+            (0.55, 0.15),
+            (0.5, 0.4),
+            (0.25, 0.7),
+            (0.02, 0.98),
+            (0.3, 0.95),
+            (0.62, 0.97),
+        ),
+    ),
+    "3": (
+        (
+            (0.05, 0.12),
+            (0.25, 0.0),
+            (0.5, 0.06),
+            (0.52, 0.25),
+            (0.3, 0.44),
+            (0.22, 0.46),
+            (0.45, 0.52),
+            (0.58, 0.72),
+            (0.48, 0.93),
+            (0.25, 1.0),
+            (0.02, 0.9),
+        ),
+    ),
+    "4": (
+        ((0.38, 0.0), (0.15, 0.45), (0.02, 0.68), (0.4, 0.66), (0.62, 0.64)),
+        ((0.5, 0.3), (0.46, 0.65), (0.42, 1.0)),
+    ),
+    "5": (
+        (
+            (0.15, 0.0),
+            (0.08, 0.45),
+            (0.32, 0.38),
+            (0.55, 0.52),
+            (0.57, 0.78),
+            (0.42, 0.97),
+            (0.2, 1.0),
+            (0.02, 0.88),
+        ),
+        ((0.15, 0.02), (0.4, 0.0), (0.6, -0.02)),
+    ),
+    "6": (
+        (
+            (0.5, 0.02),
+            (0.25, 0.15),
+            (0.06, 0.5),
+            (0.08, 0.85),
+            (0.3, 1.0),
+            (0.52, 0.88),
+            (0.55, 0.65),
+            (0.35, 0.5),
+            (0.15, 0.58),
+            (0.07, 0.72),
+        ),
+    ),
     "7": (((0.02, 0.08), (0.3, 0.02), (0.6, 0.0), (0.4, 0.45), (0.22, 1.0)),),
-    "8": (((0.5, 0.12), (0.3, 0.0), (0.08, 0.12), (0.12, 0.35), (0.3, 0.48), (0.52, 0.62),
-           (0.55, 0.88), (0.3, 1.0), (0.05, 0.88), (0.08, 0.65), (0.3, 0.48), (0.48, 0.35),
-           (0.52, 0.15)),),
-    "9": (((0.52, 0.2), (0.35, 0.02), (0.12, 0.05), (0.05, 0.3), (0.2, 0.48), (0.45, 0.4),
-           (0.55, 0.2), (0.52, 0.55), (0.42, 0.8), (0.3, 1.0)),),
+    "8": (
+        (
+            (0.5, 0.12),
+            (0.3, 0.0),
+            (0.08, 0.12),
+            (0.12, 0.35),
+            (0.3, 0.48),
+            (0.52, 0.62),
+            (0.55, 0.88),
+            (0.3, 1.0),
+            (0.05, 0.88),
+            (0.08, 0.65),
+            (0.3, 0.48),
+            (0.48, 0.35),
+            (0.52, 0.15),
+        ),
+    ),
+    "9": (
+        (
+            (0.52, 0.2),
+            (0.35, 0.02),
+            (0.12, 0.05),
+            (0.05, 0.3),
+            (0.2, 0.48),
+            (0.45, 0.4),
+            (0.55, 0.2),
+            (0.52, 0.55),
+            (0.42, 0.8),
+            (0.3, 1.0),
+        ),
+    ),
     "-": (((0.05, 0.55), (0.45, 0.53)),),
     "/": (((0.55, 0.0), (0.05, 1.0)),),
     ".": (((0.1, 0.94), (0.14, 0.97)),),
@@ -63,8 +149,15 @@ def catmull_rom(points: np.ndarray, *, samples: int = 16) -> np.ndarray:
     t = np.linspace(0.0, 1.0, samples, endpoint=False)[:, None]
     spans = []
     for p0, p1, p2, p3 in zip(padded, padded[1:], padded[2:], padded[3:], strict=False):
-        spans.append(0.5 * (2 * p1 + (p2 - p0) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t ** 2
-                            + (3 * p1 - p0 - 3 * p2 + p3) * t ** 3))
+        spans.append(
+            0.5
+            * (
+                2 * p1
+                + (p2 - p0) * t
+                + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t**2
+                + (3 * p1 - p0 - 3 * p2 + p3) * t**3
+            )
+        )
     spans.append(points[-1:])
     return np.vstack(spans)
 
@@ -86,8 +179,9 @@ def _pen_widths(count: int, *, pen_px: float, rng: np.random.Generator) -> np.nd
     return pen_px * swell * taper
 
 
-def _char_strokes(char: str, *, origin: tuple[float, float], height: float, slant: float,
-                  rng: np.random.Generator) -> list[np.ndarray]:
+def _char_strokes(
+    char: str, *, origin: tuple[float, float], height: float, slant: float, rng: np.random.Generator
+) -> list[np.ndarray]:
     """The pen paths of one character in page pixels, jittered like a hand (never twice alike)."""
     if char not in STROKES:
         raise ValueError(f"no handwriting strokes for {char!r}; supported: {''.join(STROKES)}")
@@ -100,15 +194,23 @@ def _char_strokes(char: str, *, origin: tuple[float, float], height: float, slan
     return paths
 
 
-def _draw_path(canvas: np.ndarray, path: np.ndarray, *, pen_px: float,
-               rng: np.random.Generator) -> None:
+def _draw_path(
+    canvas: np.ndarray, path: np.ndarray, *, pen_px: float, rng: np.random.Generator
+) -> None:
     """Dab round pen marks of varying radius along a smoothed path (anti-aliased, subpixel)."""
     dots = _resample(catmull_rom(path), step_px=0.6)
     widths = _pen_widths(len(dots), pen_px=pen_px, rng=rng)
     fixed = 16  # cv2 shift=4: coordinates in 1/16 px
     for (x, y), width in zip(dots, widths, strict=True):
-        cv2.circle(canvas, (round(x * fixed), round(y * fixed)), max(1, round(width / 2 * fixed)),
-                   255, thickness=-1, lineType=cv2.LINE_AA, shift=4)
+        cv2.circle(
+            canvas,
+            (round(x * fixed), round(y * fixed)),
+            max(1, round(width / 2 * fixed)),
+            255,
+            thickness=-1,
+            lineType=cv2.LINE_AA,
+            shift=4,
+        )
 
 
 def render_handwriting(hand: Handwriting, *, rng: np.random.Generator) -> InkPatch:
@@ -122,15 +224,25 @@ def render_handwriting(hand: Handwriting, *, rng: np.random.Generator) -> InkPat
     pen_x = float(margin)
     for char in hand.text:
         if not char.isspace():
-            for path in _char_strokes(char, origin=(pen_x, margin + rng.normal(0.0, 2.0)),
-                                      height=hand.height, slant=slant, rng=rng):
+            for path in _char_strokes(
+                char,
+                origin=(pen_x, margin + rng.normal(0.0, 2.0)),
+                height=hand.height,
+                slant=slant,
+                rng=rng,
+            ):
                 _draw_path(canvas, path, pen_px=hand.pen_px, rng=rng)
         pen_x += hand.height * (ADVANCE.get(char, DEFAULT_ADVANCE) + rng.uniform(0.0, 0.12))
-    flow = 0.7 + 0.3 * smooth_field(rng, rows=canvas.shape[0], cols=canvas.shape[1],
-                                    scale_px=hand.height / 2)
+    flow = 0.7 + 0.3 * smooth_field(
+        rng, rows=canvas.shape[0], cols=canvas.shape[1], scale_px=hand.height / 2
+    )
     alpha = gaussian_blur(canvas.astype(np.float32) / 255.0 * flow * rng.uniform(0.85, 0.95), 0.5)
     rows, cols = np.nonzero(alpha > 0.05)
     top, left = hand.top - margin, hand.left - margin
-    corners = rect_corners(left=left + cols.min(), top=top + rows.min(),
-                           right=left + cols.max() + 1, bottom=top + rows.max() + 1)
+    corners = rect_corners(
+        left=left + cols.min(),
+        top=top + rows.min(),
+        right=left + cols.max() + 1,
+        bottom=top + rows.max() + 1,
+    )
     return InkPatch(alpha, top, left, corners)

@@ -37,8 +37,11 @@ def letter_spaced(word: str) -> str:
 def wrap_paragraph(text: str, *, width_chars: int, indent: int = 0) -> list[str]:
     """Greedy word wrap on ``width_chars`` cells; words are never split, even at hyphens."""
     lines = textwrap.wrap(
-        " ".join(text.split()), width_chars, initial_indent=" " * indent,
-        break_long_words=False, break_on_hyphens=False,
+        " ".join(text.split()),
+        width_chars,
+        initial_indent=" " * indent,
+        break_long_words=False,
+        break_on_hyphens=False,
     )
     return lines or [""]
 
@@ -52,8 +55,15 @@ def _column(line: str, *, width_chars: int, align: Align) -> int:
     return 0
 
 
-def layout_paragraphs(paragraphs: Sequence[Paragraph], *, left: int, first_baseline: int,
-                      width_chars: int, pitch_px: int, line_px: int) -> tuple[TypedLine, ...]:
+def layout_paragraphs(
+    paragraphs: Sequence[Paragraph],
+    *,
+    left: int,
+    first_baseline: int,
+    width_chars: int,
+    pitch_px: int,
+    line_px: int,
+) -> tuple[TypedLine, ...]:
     """Place paragraphs line by line; leading spaces become offset, so each text is stripped."""
     placed: list[TypedLine] = []
     baseline = float(first_baseline)
@@ -70,4 +80,3 @@ def layout_paragraphs(paragraphs: Sequence[Paragraph], *, left: int, first_basel
                 cell = len(line) - len(line.lstrip(" "))
             placed.append(TypedLine(line.strip(), left + cell * pitch_px, round(baseline)))
     return tuple(placed)
-

@@ -15,8 +15,9 @@ from ocr.synth.regions import RegionType, rect_corners
 from ocr.synth.style import BLUE_INK, RGB
 
 
-def stroke_patch(paths: Sequence[np.ndarray], *, pen_px: float,
-                 rng: np.random.Generator) -> InkPatch:
+def stroke_patch(
+    paths: Sequence[np.ndarray], *, pen_px: float, rng: np.random.Generator
+) -> InkPatch:
     """Draw pen paths ((n, 2) x, y page points) as one ink patch whose corners bound the ink."""
     points = np.vstack(paths)
     margin = int(np.ceil(pen_px * 2)) + 4
@@ -29,8 +30,12 @@ def stroke_patch(paths: Sequence[np.ndarray], *, pen_px: float,
     flow = 0.7 + 0.3 * smooth_field(rng, rows=rows, cols=cols, scale_px=max(rows, cols) / 4)
     alpha = gaussian_blur(canvas.astype(np.float32) / 255.0 * flow * rng.uniform(0.8, 0.95), 0.5)
     ink_rows, ink_cols = np.nonzero(alpha > 0.05)
-    corners = rect_corners(left=left + ink_cols.min(), top=top + ink_rows.min(),
-                           right=left + ink_cols.max() + 1, bottom=top + ink_rows.max() + 1)
+    corners = rect_corners(
+        left=left + ink_cols.min(),
+        top=top + ink_rows.min(),
+        right=left + ink_cols.max() + 1,
+        bottom=top + ink_rows.max() + 1,
+    )
     return InkPatch(alpha.astype(np.float32), int(top), int(left), corners)
 
 
@@ -82,8 +87,14 @@ def _loops(sig: Signature, rng: np.random.Generator) -> np.ndarray:
 def _flourish(sig: Signature, rng: np.random.Generator) -> np.ndarray:
     """A long stroke back under the name, rising at its end."""
     y = sig.top + sig.height * rng.uniform(0.85, 1.0)
-    xs = np.array([sig.left + sig.width, sig.left + sig.width * 0.6, sig.left + sig.width * 0.2,
-                   sig.left + sig.width * 0.05])
+    xs = np.array(
+        [
+            sig.left + sig.width,
+            sig.left + sig.width * 0.6,
+            sig.left + sig.width * 0.2,
+            sig.left + sig.width * 0.05,
+        ]
+    )
     ys = np.array([y - sig.height * 0.2, y, y + sig.height * 0.05, y - sig.height * 0.1])
     return np.column_stack([xs, ys]) + rng.normal(0.0, 3.0, (4, 2))
 
@@ -138,11 +149,22 @@ class MarginMark:
         if self.shape == "bar":
             paths = [np.array([[x, y], [x + 2, y + h * 0.5], [x - 1, y + h]], dtype=float)]
         elif self.shape == "cross":
-            paths = [np.array([[x, y], [x + h * 0.6, y + h * 0.6]], dtype=float),
-                     np.array([[x + h * 0.6, y], [x, y + h * 0.6]], dtype=float)]
+            paths = [
+                np.array([[x, y], [x + h * 0.6, y + h * 0.6]], dtype=float),
+                np.array([[x + h * 0.6, y], [x, y + h * 0.6]], dtype=float),
+            ]
         else:
-            paths = [np.array([[x, y + h * 0.5], [x + h * 0.2, y + h * 0.8],
-                               [x + h * 0.35, y + h], [x + h * 0.6, y + h * 0.3],
-                               [x + h * 0.8, y]], dtype=float)]
+            paths = [
+                np.array(
+                    [
+                        [x, y + h * 0.5],
+                        [x + h * 0.2, y + h * 0.8],
+                        [x + h * 0.35, y + h],
+                        [x + h * 0.6, y + h * 0.3],
+                        [x + h * 0.8, y],
+                    ],
+                    dtype=float,
+                )
+            ]
         jittered = [p + rng.normal(0.0, h * 0.02, p.shape) for p in paths]
         return stroke_patch(jittered, pen_px=self.pen_px, rng=rng)

@@ -11,8 +11,16 @@ import numpy as np
 
 from ocr.records import Box
 
-RegionType = Literal["typed_line", "stamp", "handwriting", "signature", "underline",
-                     "margin_mark", "punch_hole", "fold"]
+RegionType = Literal[
+    "typed_line",
+    "stamp",
+    "handwriting",
+    "signature",
+    "underline",
+    "margin_mark",
+    "punch_hole",
+    "fold",
+]
 Point = tuple[int, int]
 
 
@@ -37,8 +45,9 @@ class Region:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Region:
         """Inverse of :meth:`to_dict`."""
-        return cls(data["type"], Box(*data["box"]), tuple((x, y) for x, y in data["polygon"]),
-                   data["text"])
+        return cls(
+            data["type"], Box(*data["box"]), tuple((x, y) for x, y in data["polygon"]), data["text"]
+        )
 
 
 def rect_corners(*, left: float, top: float, right: float, bottom: float) -> np.ndarray:
@@ -52,8 +61,10 @@ def rotation_matrix(*, centre_xy: tuple[float, float], angle_deg: float) -> np.n
     cos, sin = math.cos(theta), math.sin(theta)
     cx, cy = centre_xy
     # Same convention as cv2.getRotationMatrix2D(centre, angle, 1.0).
-    return np.array([[cos, sin, (1 - cos) * cx - sin * cy],
-                     [-sin, cos, sin * cx + (1 - cos) * cy]], dtype=np.float64)
+    return np.array(
+        [[cos, sin, (1 - cos) * cx - sin * cy], [-sin, cos, sin * cx + (1 - cos) * cy]],
+        dtype=np.float64,
+    )
 
 
 def transform_points(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
@@ -61,8 +72,9 @@ def transform_points(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     return points @ matrix[:, :2].T + matrix[:, 2]
 
 
-def region_from_points(kind: RegionType, points: np.ndarray, *, text: str,
-                       page_rows: int, page_cols: int) -> Region:
+def region_from_points(
+    kind: RegionType, points: np.ndarray, *, text: str, page_rows: int, page_cols: int
+) -> Region:
     """A region whose polygon is ``points`` rounded and whose box bounds it, clipped to the page."""
     xs = np.clip(points[:, 0], 0, page_cols)
     ys = np.clip(points[:, 1], 0, page_rows)

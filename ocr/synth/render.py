@@ -52,9 +52,15 @@ class RenderedPage:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready description of the page (everything but the pixels)."""
         rows, cols = self.image.shape[:2]
-        return {"width": cols, "height": rows, "dpi": self.dpi,
-                "angle_deg": round(self.angle_deg, 4), "font": self.font,
-                "style": dataclasses.asdict(self.style), "regions": [r.to_dict() for r in self.regions]}
+        return {
+            "width": cols,
+            "height": rows,
+            "dpi": self.dpi,
+            "angle_deg": round(self.angle_deg, 4),
+            "font": self.font,
+            "style": dataclasses.asdict(self.style),
+            "regions": [r.to_dict() for r in self.regions],
+        }
 
 
 def _generator(seed: int | np.random.Generator) -> np.random.Generator:
@@ -70,8 +76,13 @@ def _font_name(style: RenderStyle, rng: np.random.Generator) -> str:
     return fonts[int(rng.integers(len(fonts)))]
 
 
-def render_page(spec: PageSpec, *, seed: int | np.random.Generator,
-                style: RenderStyle | None = None, typing_seed: int | None = None) -> RenderedPage:
+def render_page(
+    spec: PageSpec,
+    *,
+    seed: int | np.random.Generator,
+    style: RenderStyle | None = None,
+    typing_seed: int | None = None,
+) -> RenderedPage:
     """Draw ``spec`` on paper, rotate the sheet, scan it; deterministic for a given seed and style.
 
     ``typing_seed`` (default: ``seed``) fixes the keystrokes alone: give a carbon copy its top
@@ -80,19 +91,22 @@ def render_page(spec: PageSpec, *, seed: int | np.random.Generator,
     style = style or RenderStyle()
     # Children 0-5 are those of the first renderer, so old seeds still give the same pages.
     strike_rng, ink_rng, stamp_rng, hand_rng, paper_rng, scan_rng, mark_rng, damage_rng, bed_rng = (
-        _generator(seed).spawn(9))
+        _generator(seed).spawn(9)
+    )
     if typing_seed is not None:
         strike_rng = _generator(typing_seed).spawn(1)[0]
     font = _font_name(style, strike_rng)
     sheet = paper(style, rng=paper_rng)
-    typed = render_typed(spec.lines, font_name=font, style=style, strike_rng=strike_rng,
-                         ink_rng=ink_rng)
+    typed = render_typed(
+        spec.lines, font_name=font, style=style, strike_rng=strike_rng, ink_rng=ink_rng
+    )
     if style.show_through > 0:
         back = show_through(typed.alpha, opacity=style.show_through, rng=ink_rng)
         apply_ink(sheet, back, rgb=style.ink_rgb)
     apply_ink(sheet, typed.alpha, rgb=style.ink_rgb)
     outlines: list[tuple[RegionType, np.ndarray, str]] = [
-        ("typed_line", corners, line.text) for line, corners in typed.outlines]
+        ("typed_line", corners, line.text) for line, corners in typed.outlines
+    ]
     for stamp in spec.stamps:
         patch = render_stamp(stamp, rng=stamp_rng)
         apply_patch(sheet, patch, rgb=stamp.rgb)
@@ -116,7 +130,13 @@ def render_page(spec: PageSpec, *, seed: int | np.random.Generator,
         image = binarise(image, threshold=style.bilevel_threshold)
     rows, cols = image.shape[:2]
     regions = tuple(
-        region_from_points(kind, transform_points(corners + offset, matrix), text=text,
-                           page_rows=rows, page_cols=cols)
-        for kind, corners, text in outlines)
+        region_from_points(
+            kind,
+            transform_points(corners + offset, matrix),
+            text=text,
+            page_rows=rows,
+            page_cols=cols,
+        )
+        for kind, corners, text in outlines
+    )
     return RenderedPage(image, regions, angle, font, style.dpi, style)

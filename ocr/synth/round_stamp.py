@@ -45,8 +45,14 @@ class RoundStamp:
         ink = _press(_face(self), rng=rng)
         size = ink.shape[0]
         matrix = rotation_matrix(centre_xy=(size / 2, size / 2), angle_deg=angle)
-        turned = cv2.warpAffine(ink, matrix, (size, size), flags=cv2.INTER_LINEAR,
-                                borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        turned = cv2.warpAffine(
+            ink,
+            matrix,
+            (size, size),
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=0,
+        )
         return InkPatch(turned, self.top, self.left, _disc(turned, left=self.left, top=self.top))
 
 
@@ -58,8 +64,9 @@ def _disc(ink: np.ndarray, *, left: int, top: int) -> np.ndarray:
     # A polygon inscribed in its circle cuts the rim between vertices: widen by 1/cos(pi/32).
     reach /= math.cos(math.pi / 32)
     angles = np.linspace(0.0, 2 * math.pi, 32, endpoint=False)
-    return np.column_stack([left + centre_x + reach * np.cos(angles),
-                            top + centre_y + reach * np.sin(angles)])
+    return np.column_stack(
+        [left + centre_x + reach * np.cos(angles), top + centre_y + reach * np.sin(angles)]
+    )
 
 
 def _face(stamp: RoundStamp) -> np.ndarray:
@@ -69,15 +76,15 @@ def _face(stamp: RoundStamp) -> np.ndarray:
     draw = ImageDraw.Draw(canvas)
     draw.ellipse((3, 3, size - 4, size - 4), outline=255, width=max(4, size // 70))
     inner = round(size * 0.17)
-    draw.ellipse((inner, inner, size - 1 - inner, size - 1 - inner), outline=255,
-                 width=max(2, size // 160))
+    draw.ellipse(
+        (inner, inner, size - 1 - inner, size - 1 - inner), outline=255, width=max(2, size // 160)
+    )
     _ring_text(canvas, stamp.ring, font_name=stamp.font, radius=size * 0.415, size=size)
     _centre_text(draw, stamp, inner=inner)
     return np.asarray(canvas, dtype=np.float32) / 255.0
 
 
-def _ring_font(text: str, *, font_name: str, radius: float, size: int
-               ) -> ImageFont.FreeTypeFont:
+def _ring_font(text: str, *, font_name: str, radius: float, size: int) -> ImageFont.FreeTypeFont:
     """The largest font (up to the ring's width) whose lettering fits around the circle."""
     px = round(size * 0.1)
     while px > 10:
@@ -88,8 +95,7 @@ def _ring_font(text: str, *, font_name: str, radius: float, size: int
     return stamp_font(font_name, size_px=10)
 
 
-def _ring_text(canvas: Image.Image, text: str, *, font_name: str, radius: float,
-               size: int) -> None:
+def _ring_text(canvas: Image.Image, text: str, *, font_name: str, radius: float, size: int) -> None:
     """Letter ``text`` clockwise round the ring, each glyph upright to the circle."""
     font = _ring_font(text, font_name=font_name, radius=radius, size=size)
     advances = [font.getlength(ch) for ch in text + " "]
@@ -123,4 +129,3 @@ def _centre_text(draw: ImageDraw.ImageDraw, stamp: RoundStamp, *, inner: int) ->
     for index, line in enumerate(lines):
         row = centre + (index - (len(lines) - 1) / 2) * px * 1.15
         draw.text((centre, row), line, font=font, fill=255, anchor="mm")
-

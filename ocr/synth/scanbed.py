@@ -15,8 +15,9 @@ GUTTER_DEPTH = (0.35, 0.6)
 FACING_LIGHT = (0.78, 0.92)
 
 
-def place_on_bed(sheet: np.ndarray, bed: str, *, rng: np.random.Generator
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def place_on_bed(
+    sheet: np.ndarray, bed: str, *, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """The sheet (float (rows, cols, 3) in 0..1) as the scanner saw it, and where its top-left
     corner went: (dx, dy) pixels. ``bed`` "" leaves the sheet alone."""
     if bed == "":
@@ -35,10 +36,11 @@ def dark_frame(sheet: np.ndarray, *, rng: np.random.Generator) -> tuple[np.ndarr
     left, right = (int(cols * rng.uniform(*BED_MARGIN)) for _ in range(2))
     grey = rng.uniform(*BED_GREY)
     canvas = np.empty((rows + top + bottom, cols + left + right, 3), dtype=sheet.dtype)
-    tone = grey * (1 + 0.15 * rng.standard_normal((canvas.shape[0] // 64 + 1,
-                                                   canvas.shape[1] // 64 + 1)))
-    canvas[:] = np.kron(tone, np.ones((64, 64)))[:canvas.shape[0], :canvas.shape[1], None]
-    canvas[top:top + rows, left:left + cols] = sheet
+    tone = grey * (
+        1 + 0.15 * rng.standard_normal((canvas.shape[0] // 64 + 1, canvas.shape[1] // 64 + 1))
+    )
+    canvas[:] = np.kron(tone, np.ones((64, 64)))[: canvas.shape[0], : canvas.shape[1], None]
+    canvas[top : top + rows, left : left + cols] = sheet
     return np.clip(canvas, 0.0, 1.0), np.array([left, top], dtype=float)
 
 
@@ -49,11 +51,11 @@ def facing_page(sheet: np.ndarray, *, rng: np.random.Generator) -> tuple[np.ndar
     facing_cols = int(cols * rng.uniform(*FACING_SHARE))
     gutter_cols = max(8, int(cols * rng.uniform(*GUTTER_SHARE)))
     depth = rng.uniform(*GUTTER_DEPTH)
-    facing = sheet[:, cols - facing_cols:] * rng.uniform(*FACING_LIGHT)
+    facing = sheet[:, cols - facing_cols :] * rng.uniform(*FACING_LIGHT)
     # The fold: darkest at its middle, a cosine back to the paper on both sides.
     x = np.linspace(-1.0, 1.0, gutter_cols)
     fold = 1.0 - (1.0 - depth) * (0.5 + 0.5 * np.cos(np.pi * x))
-    paper = np.median(sheet[:, :cols // 20].reshape(-1, 3), axis=0)
+    paper = np.median(sheet[:, : cols // 20].reshape(-1, 3), axis=0)
     gutter = np.broadcast_to(paper * fold[None, :, None], (rows, gutter_cols, 3))
     shade = np.ones(cols)
     near = max(1, cols // 25)

@@ -94,8 +94,14 @@ def render_stamp(stamp: Stamp, *, rng: np.random.Generator) -> InkPatch:
     shift = np.floor(turned.min(axis=0)) - 2
     matrix[:, 2] -= shift
     size = np.ceil(turned.max(axis=0) - shift).astype(int) + 2
-    patch = cv2.warpAffine(ink, matrix, (int(size[0]), int(size[1])), flags=cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    patch = cv2.warpAffine(
+        ink,
+        matrix,
+        (int(size[0]), int(size[1])),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=0,
+    )
     left, top = stamp.left + int(shift[0]), stamp.top + int(shift[1])
     corners = transform_points(frame, matrix) + (left, top)
     return InkPatch(patch, top, left, corners)

@@ -67,9 +67,18 @@ class RenderStyle:
 def carbon_copy(style: RenderStyle) -> RenderStyle:
     """A copy through carbon paper onto onionskin: fainter, softer, grainier, more show-through."""
     return dataclasses.replace(
-        style, ink_rgb=(40, 40, 70), ink_density=0.72, strike_sd=0.1, ink_spread_px=1.4,
-        ink_threshold=0.36, edge_roughness=0.5, ink_grain=0.5, ribbon_wear=0.15,
-        show_through=0.08, blur_sigma=1.1, paper_rgb=(230, 228, 218),
+        style,
+        ink_rgb=(40, 40, 70),
+        ink_density=0.72,
+        strike_sd=0.1,
+        ink_spread_px=1.4,
+        ink_threshold=0.36,
+        edge_roughness=0.5,
+        ink_grain=0.5,
+        ribbon_wear=0.15,
+        show_through=0.08,
+        blur_sigma=1.1,
+        paper_rgb=(230, 228, 218),
     )
 
 

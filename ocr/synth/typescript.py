@@ -12,9 +12,17 @@ from ocr.synth.texts import CorpusDocument
 
 PageKind = Literal["first", "middle", "last"]
 SECRECY = ("СЕКРЕТНО", "СОВ. СЕКРЕТНО", "Для служебного пользования", "Экз. единственный")
-SIGNERS = ("Начальник отдела", "Заместитель министра", "Председатель комиссии",
-           "Секретарь обкома", "Советник посольства", "Управляющий трестом",
-           "Директор завода", "Заведующий сектором", "Председатель исполкома")
+SIGNERS = (
+    "Начальник отдела",
+    "Заместитель министра",
+    "Председатель комиссии",
+    "Секретарь обкома",
+    "Советник посольства",
+    "Управляющий трестом",
+    "Директор завода",
+    "Заведующий сектором",
+    "Председатель исполкома",
+)
 
 
 @dataclass(frozen=True)
@@ -41,8 +49,9 @@ class Geometry:
         return self.left + self.width_chars * self.pitch
 
 
-def sample_geometry(rng: np.random.Generator, *, dpi: int, page_rows: int,
-                    page_cols: int) -> Geometry:
+def sample_geometry(
+    rng: np.random.Generator, *, dpi: int, page_rows: int, page_cols: int
+) -> Geometry:
     """Pica (10 cpi, 62 cells) or elite (12 cpi, 74 cells); single, one-and-a-half or double
     spacing; margins a typist might keep."""
     scale = dpi / 300
@@ -50,9 +59,17 @@ def sample_geometry(rng: np.random.Generator, *, dpi: int, page_rows: int,
     pitch, width = (25, 74) if elite else (30, 62)
     line = float(rng.choice([50, 75, 75, 100, 100]))
     left = rng.uniform(270, 340)
-    return Geometry(scale, round(pitch * scale), width, round(left * scale),
-                    round(line * scale), round(rng.uniform(280, 360) * scale),
-                    round(page_rows - rng.uniform(300, 380) * scale), page_rows, page_cols)
+    return Geometry(
+        scale,
+        round(pitch * scale),
+        width,
+        round(left * scale),
+        round(line * scale),
+        round(rng.uniform(280, 360) * scale),
+        round(page_rows - rng.uniform(300, 380) * scale),
+        page_rows,
+        page_cols,
+    )
 
 
 @dataclass(frozen=True)
@@ -72,12 +89,14 @@ def _right(text: str, geo: Geometry, baseline: int) -> TypedLine:
 
 def _centred(text: str, geo: Geometry, baseline: int) -> TypedLine:
     """A line centred on the carriage."""
-    return TypedLine(text, geo.left + max(0, (geo.width_chars - len(text)) // 2) * geo.pitch,
-                     baseline)
+    return TypedLine(
+        text, geo.left + max(0, (geo.width_chars - len(text)) // 2) * geo.pitch, baseline
+    )
 
 
-def header_lines(doc: CorpusDocument, geo: Geometry, *, top: int,
-                 rng: np.random.Generator) -> list[TypedLine]:
+def header_lines(
+    doc: CorpusDocument, geo: Geometry, *, top: int, rng: np.random.Generator
+) -> list[TypedLine]:
     """A first page's head: secrecy marking and copy number at the right, the registry number at
     the left, the title (often letter-spaced) and the subject centred."""
     lines: list[TypedLine] = []
@@ -87,8 +106,11 @@ def header_lines(doc: CorpusDocument, geo: Geometry, *, top: int,
         lines.append(_right(f"Экз. № {rng.integers(1, 6)}", geo, baseline + geo.px(60)))
         baseline += geo.px(120)
     if rng.random() < 0.5:
-        lines.append(TypedLine(f"№ {rng.integers(12, 4000)}/{rng.choice(['с', 'сс', 'ос'])}",
-                               geo.left, baseline))
+        lines.append(
+            TypedLine(
+                f"№ {rng.integers(12, 4000)}/{rng.choice(['с', 'сс', 'ос'])}", geo.left, baseline
+            )
+        )
         baseline += geo.px(80)
     baseline += geo.px(70)
     title = doc.kind
@@ -101,13 +123,19 @@ def header_lines(doc: CorpusDocument, geo: Geometry, *, top: int,
     return lines
 
 
-def body_lines(paragraphs: tuple[str, ...], geo: Geometry, *, top: int,
-               bottom: int) -> list[TypedLine]:
+def body_lines(
+    paragraphs: tuple[str, ...], geo: Geometry, *, top: int, bottom: int
+) -> list[TypedLine]:
     """Indented paragraphs from ``top`` down to ``bottom`` (the page breaks mid-paragraph)."""
     paras = [Paragraph(text, indent=5) for text in paragraphs]
-    placed = layout_paragraphs(paras, left=geo.left, first_baseline=top,
-                               width_chars=geo.width_chars, pitch_px=geo.pitch,
-                               line_px=geo.line_px)
+    placed = layout_paragraphs(
+        paras,
+        left=geo.left,
+        first_baseline=top,
+        width_chars=geo.width_chars,
+        pitch_px=geo.pitch,
+        line_px=geo.line_px,
+    )
     return [line for line in placed if line.baseline <= bottom and line.text]
 
 
@@ -115,16 +143,32 @@ def signature_lines(geo: Geometry, *, top: int, rng: np.random.Generator) -> lis
     """The signer's position at the left, the name tabbed right on the next line, then the
     date and outgoing number."""
     first, second = rng.choice(list("АБВГДЕИКЛМНПРСТФ"), size=2)
-    surname = rng.choice(["Петров", "Серегин", "Иванов", "Громыко", "Кузнецов", "Соколов",
-                          "Зорин", "Федоренко", "Малик", "Сорокин", "Лаптев", "Воронов"])
+    surname = rng.choice(
+        [
+            "Петров",
+            "Серегин",
+            "Иванов",
+            "Громыко",
+            "Кузнецов",
+            "Соколов",
+            "Зорин",
+            "Федоренко",
+            "Малик",
+            "Сорокин",
+            "Лаптев",
+            "Воронов",
+        ]
+    )
     position = SIGNERS[int(rng.integers(len(SIGNERS)))]
     day, month = int(rng.integers(1, 29)), int(rng.integers(1, 13))
     year = int(rng.integers(46, 58))
     gap = max(geo.line_px, geo.px(75))
-    return [TypedLine(position, geo.left, top),
-            _right(f"{first}.{second}.{surname}", geo, top + gap),
-            TypedLine(f"{day}.{month:02d}.{year} г.", geo.left, top + 2 * gap + geo.px(40)),
-            TypedLine(f"№ {rng.integers(10, 999)}", geo.left, top + 3 * gap + geo.px(40))]
+    return [
+        TypedLine(position, geo.left, top),
+        _right(f"{first}.{second}.{surname}", geo, top + gap),
+        TypedLine(f"{day}.{month:02d}.{year} г.", geo.left, top + 2 * gap + geo.px(40)),
+        TypedLine(f"№ {rng.integers(10, 999)}", geo.left, top + 3 * gap + geo.px(40)),
+    ]
 
 
 SIGNATURE_ROOM = 4.2  # signature block height in line feeds (at least 75 px each)
@@ -141,8 +185,15 @@ def _tail_start(paragraphs: tuple[str, ...], geo: Geometry, *, top: int, bottom:
     return start
 
 
-def type_page(doc: CorpusDocument, geo: Geometry, *, kind: PageKind, reserve_top: int = 0,
-              reserve_bottom: int = 0, rng: np.random.Generator) -> TypedPage:
+def type_page(
+    doc: CorpusDocument,
+    geo: Geometry,
+    *,
+    kind: PageKind,
+    reserve_top: int = 0,
+    reserve_bottom: int = 0,
+    rng: np.random.Generator,
+) -> TypedPage:
     """One page of ``doc``: a first page (head and the start), a middle page (page number and
     text from a random paragraph) or a last page (the end of the text and the signature block);
     ``reserve_top``/``reserve_bottom`` keep bands free of typing (for stamps)."""
@@ -158,9 +209,9 @@ def type_page(doc: CorpusDocument, geo: Geometry, *, kind: PageKind, reserve_top
     bottom = geo.bottom - reserve_bottom
     paragraphs = doc.paragraphs
     if kind == "middle":
-        paragraphs = paragraphs[int(rng.integers(len(paragraphs))):]
+        paragraphs = paragraphs[int(rng.integers(len(paragraphs))) :]
     elif kind == "last":
-        paragraphs = paragraphs[_tail_start(paragraphs, geo, top=top, bottom=bottom - room):]
+        paragraphs = paragraphs[_tail_start(paragraphs, geo, top=top, bottom=bottom - room) :]
     body = body_lines(paragraphs, geo, top=top, bottom=bottom)
     ended = len(body) == len(body_lines(paragraphs, geo, top=top, bottom=10**9))
     end = body[-1].baseline if body else top

@@ -46,8 +46,9 @@ def _clogged(alpha: np.ndarray) -> np.ndarray:
     return np.maximum(alpha, closed * np.float32(0.8)).astype(np.float32)
 
 
-def typeface_wear(lines: Sequence[TypedLine], *, share: float,
-                  rng: np.random.Generator) -> dict[str, Wear]:
+def typeface_wear(
+    lines: Sequence[TypedLine], *, share: float, rng: np.random.Generator
+) -> dict[str, Wear]:
     """This machine's flawed typefaces: about ``share`` of the characters typed, chosen by seed."""
     chars = sorted({ch for line in lines for ch in line.text if not ch.isspace()})
     wear: dict[str, Wear] = {}
@@ -58,6 +59,11 @@ def typeface_wear(lines: Sequence[TypedLine], *, share: float,
             wear[char] = Wear("clog")
         else:
             row, col = rng.uniform(0.1, 0.9, size=2)
-            wear[char] = Wear("chip", float(row), float(col), float(rng.uniform(0.15, 0.3)),
-                              float(rng.uniform(0.6, 1.0)))
+            wear[char] = Wear(
+                "chip",
+                float(row),
+                float(col),
+                float(rng.uniform(0.15, 0.3)),
+                float(rng.uniform(0.6, 1.0)),
+            )
     return wear

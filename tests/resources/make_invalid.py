@@ -27,8 +27,12 @@ def _huge_png(rows: int, cols: int) -> bytes:
     import struct
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     row = b"\x00" + b"\xff" * ((cols + 7) // 8)
     comp = zlib.compressobj(9)
