@@ -5,9 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-import traceback
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -30,7 +29,6 @@ from ocr.exceptions import (
     BlankPageError,
     EmptyFileError,
     EmptyReferenceWarning,
-    ExitCode,
     NoReferenceWarning,
     OcrError,
     OcrWarning,
@@ -51,7 +49,7 @@ from ocr.fsutil import (
     sha256_file,
 )
 from ocr.geometry import PageGeometry
-from ocr.inkcolour import NEUTRAL, InkColour
+from ocr.inkcolour import InkColour
 from ocr.items import review_items
 from ocr.load import (
     LoadedPage,
@@ -65,7 +63,7 @@ from ocr.load import (
 from ocr.page_checks import PageWarning, no_text_warning, warning_flags
 from ocr.pagexml import build_page_xml
 from ocr.preprocess import Framing, frame_page, render_frame
-from ocr.publish import Published, publish_document
+from ocr.publish import publish_document
 from ocr.quality import MODEL_PATH
 from ocr.readings import (
     ORIGINAL,
@@ -85,8 +83,15 @@ from ocr.regions_stage import (
     save_regions,
 )
 from ocr.report import write_document_reports
-from ocr.score import TextScore, normalise, score_text, split_reference_by_pages
-from ocr.settings import Settings
+from ocr.results import (
+    DocumentResult,
+    PageFailure,
+    PageJob,
+    PreparedPage,
+    RecognisedPage,
+)
+from ocr.score import PageScore, normalise, score_pages, score_text
+from ocr.settings import FLAG_SETTINGS, OCR_SETTINGS, PREPROCESS_SETTINGS, Settings
 from ocr.tesseract import (
     OcrOutput,
     Word,
@@ -104,178 +109,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-PREPROCESS_SETTINGS = (
-    "deskew",
-    "denoise",
-    "remove_colour_ink",
-    "binarize",
-    "dpi",
-    "max_pixels",
-    "page_frame",
-)
-OCR_SETTINGS = ("psm", "oem", "formats", "detectors", "read_stamps", "low_confidence", "readings")
-FLAG_SETTINGS = (
-    "low_confidence",
-    "reference_error_threshold",
-    "crop_margin",
-    "scoring_profiles",
-    "correction",
-    "correction_threshold",
-    "correction_profile_rounds",
-    "protected_names",
-)
 STAGE_VERSION = "3"  # bump when a stage's code changes its output, to invalidate caches
-
-
-@dataclass(frozen=True)
-class PageJob:
-    """One page to process: which scan, which page, which languages, where outputs go."""
-
-    scan: ScanInfo
-    page_number: int
-    languages: str
-    out_dir: Path
-
-    @property
-    def stem(self) -> str:
-        return f"p{self.page_number:03d}"
-
-    @property
-    def label(self) -> str:
-        return f"page {self.page_number} of {self.scan.document}"
-
-
-@dataclass(frozen=True)
-class PreparedPage:
-    """A loaded and preprocessed page, written to disk: the view image (the page as loaded,
-    which review shows and every output box refers to) and the OCR input (the page deskewed
-    and cropped to its paper: the OCR frame, mapped to the view by ``geometry``)."""
-
-    job: PageJob
-    image_sha256: str
-    rows: int  # of the page as loaded (the view image)
-    cols: int
-    dpi: int
-    view_path: Path
-    ocr_input_path: Path
-    skew_degrees: float
-    ink_fraction: float
-    steps: tuple[ProcessingStep, ...]
-    geometry: PageGeometry
-    ocr_input_sha256: str = ""
-    seconds: dict[str, float] = field(default_factory=dict)
-    cached: bool = False
-    original_input_path: Path | None = None  # the page as loaded, as stock tesseract reads it
-    original_dpi: int | None = None  # None: the file's own resolution
-    ink_blobs: int = 0  # letter-sized blobs of ink (measured on a shrunk copy)
-    paper_share: float = 1.0  # the page's paper (the OCR frame) over the whole scan
-    text_ink: InkColour = NEUTRAL  # the typed text's own ink colour
-
-    def reading_sources(self, mode: str = "auto") -> list[ReadingInput]:
-        """The images to read, first one first: the page as loaded then the processed page
-        ("auto"), or just one of them ("original", "processed")."""
-        processed = ReadingInput(PROCESSED, self.ocr_input_path, self.geometry, self.dpi)
-        if self.original_input_path is None or mode == "processed":
-            return [processed]
-        original = ReadingInput(
-            ORIGINAL,
-            self.original_input_path,
-            PageGeometry.identity(self.rows, self.cols),
-            self.original_dpi,
-        )
-        return [original] if mode == "original" else [original, processed]
-
-
-@dataclass(frozen=True)
-class RecognisedPage:
-    """A page after OCR: output paths, text and confidence summary."""
-
-    prepared: PreparedPage
-    ocr: OcrOutput
-    page_xml: Path | None
-    mean_confidence: float | None
-    word_count: int
-    seconds: dict[str, float] = field(default_factory=dict)
-    cached: bool = False
-    choice: ChoiceRecord | None = None  # which reading was kept and why
-    warnings: tuple[PageWarning, ...] = ()
-    stamp_reads: int = 0  # tesseract calls on stamp crops
-    processing_steps: tuple[ProcessingStep, ...] = ()  # making the processed page, if read
-
-    @property
-    def steps(self) -> tuple[ProcessingStep, ...]:
-        """Every step that made the page's images: the framing, then the processing if any."""
-        return self.prepared.steps + self.processing_steps
-
-    @property
-    def tesseract_calls(self) -> int:
-        return (self.choice.tesseract_calls if self.choice else 1) + self.stamp_reads
-
-    @property
-    def job(self) -> PageJob:
-        return self.prepared.job
-
-
-@dataclass(frozen=True)
-class PageFailure:
-    """Why a page (or a whole file, page 0) was not processed; the batch goes on."""
-
-    document: str
-    source: Path
-    page_number: int
-    stage: str
-    kind: str
-    message: str
-    exit_code: int
-
-    @classmethod
-    def from_error(
-        cls, error: BaseException, *, document: str, source: Path, page_number: int, stage: str
-    ) -> PageFailure:
-        if isinstance(error, OcrError):
-            return cls(
-                document, source, page_number, stage, error.kind, str(error), int(error.exit_code)
-            )
-        detail = "".join(traceback.format_exception_only(type(error), error)).strip()
-        return cls(
-            document,
-            source,
-            page_number,
-            stage,
-            type(error).__name__,
-            f"{source}: unexpected error: {detail}",
-            int(ExitCode.other_error),
-        )
-
-
-@dataclass(frozen=True)
-class PageScore:
-    """A page's score against its share of the reference."""
-
-    page_number: int
-    reference: str
-    ocr: str
-    score: TextScore
-
-
-@dataclass(frozen=True)
-class DocumentResult:
-    """Everything a finished document produced."""
-
-    scan: ScanInfo
-    languages: str
-    pages: tuple[RecognisedPage, ...]
-    failures: tuple[PageFailure, ...]
-    reference: ReferenceText | None
-    score: TextScore | None
-    page_scores: tuple[PageScore, ...]
-    flags: tuple[Flag, ...]
-    text_path: Path
-    report_path: Path
-    warnings: tuple[OcrWarning, ...] = ()
-    correction: dict[str, Any] | None = None  # apply mode: the corrected OCR and its changes
-    published: Published | None = None  # the document's PDF/A and METS
-    seconds: dict[str, float] = field(default_factory=dict)  # ocr.timing.DOCUMENT_STAGES
 
 
 def versions() -> dict[str, str]:
@@ -912,29 +746,6 @@ def _load_reference(
     if not normalise(ref.text):  # CER is undefined against nothing: OCR and flags only
         return None, [*warnings, EmptyReferenceWarning(path=path)]
     return ref, warnings
-
-
-def score_pages(
-    reference: ReferenceText | None, ocr_pages: list[tuple[int, str]]
-) -> tuple[TextScore | None, list[PageScore]]:
-    """Document score and per-page scores; a reference that is not page-aligned is split by
-    alignment."""
-    if reference is None or not ocr_pages:
-        return None, []
-    ocr_texts = [normalise(t) for _, t in ocr_pages]
-    ref_pages = reference.pages
-    if len(ref_pages) == len(ocr_pages) and len(ref_pages) > 1:
-        parts = [normalise(p) for p in ref_pages]
-    else:
-        parts = [
-            normalise(p) for p in split_reference_by_pages(normalise(reference.text), ocr_texts)
-        ]
-    page_scores = [
-        PageScore(n, ref, ocr, score_text(ref, ocr))
-        for (n, _), ref, ocr in zip(ocr_pages, parts, ocr_texts, strict=True)
-    ]
-    whole = score_text(normalise("\n".join(parts)), normalise("\n".join(ocr_texts)))
-    return whole, page_scores
 
 
 def marker_flags(reference: str, disagreements: Sequence[Flag], *, page_number: int) -> list[Flag]:

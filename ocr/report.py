@@ -43,7 +43,8 @@ from ocr.timing import add_seconds, rounded
 
 if TYPE_CHECKING:
     from ocr.flag import Flag
-    from ocr.pipeline import DocumentResult, PageScore, RecognisedPage
+    from ocr.results import DocumentResult, RecognisedPage
+    from ocr.score import PageScore
 
 SCHEMA_VERSION = 2
 DEFAULT_PROFILES: tuple[Profile, ...] = (STRICT, ARCHIVAL)

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from rapidfuzz.distance import Levenshtein
 from uniseg.derived import InCB, indic_conjunct_break
@@ -19,6 +19,9 @@ from uniseg.graphemecluster import grapheme_cluster_break, grapheme_clusters
 from uniseg.wordbreak import WordBreak as WB
 from uniseg.wordbreak import word_break
 from uniseg.wordbreak import words as uniseg_words
+
+if TYPE_CHECKING:
+    from ocr.textio import ReferenceText
 
 SpanKind = Literal["replace", "insert", "delete"]
 
@@ -786,3 +789,39 @@ def spread(values: Iterable[float | None]) -> dict[str, float] | None:
     if not present:
         return None
     return {"min": present[0], "median": statistics.median(present), "max": present[-1]}
+
+
+# --- the score stage: a document's pages against its reference ---------------------------------
+
+
+@dataclass(frozen=True)
+class PageScore:
+    """A page's score against its share of the reference."""
+
+    page_number: int
+    reference: str
+    ocr: str
+    score: TextScore
+
+
+def score_pages(
+    reference: ReferenceText | None, ocr_pages: list[tuple[int, str]]
+) -> tuple[TextScore | None, list[PageScore]]:
+    """Document score and per-page scores; a reference that is not page-aligned is split by
+    alignment."""
+    if reference is None or not ocr_pages:
+        return None, []
+    ocr_texts = [normalise(t) for _, t in ocr_pages]
+    ref_pages = reference.pages
+    if len(ref_pages) == len(ocr_pages) and len(ref_pages) > 1:
+        parts = [normalise(p) for p in ref_pages]
+    else:
+        parts = [
+            normalise(p) for p in split_reference_by_pages(normalise(reference.text), ocr_texts)
+        ]
+    page_scores = [
+        PageScore(n, ref, ocr, score_text(ref, ocr))
+        for (n, _), ref, ocr in zip(ocr_pages, parts, ocr_texts, strict=True)
+    ]
+    whole = score_text(normalise("\n".join(parts)), normalise("\n".join(ocr_texts)))
+    return whole, page_scores

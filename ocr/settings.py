@@ -19,6 +19,27 @@ OutputFormat = Literal["txt", "tsv", "hocr", "alto", "page", "pdf"]
 DEFAULT_CONFIG_FILE = Path("ocr.toml")
 Publication = Literal["pdf", "mets"]
 PUBLICATIONS: tuple[Publication, ...] = ("pdf", "mets")
+# The settings that shape each stage's outputs (its cache key and the provenance it records).
+PREPROCESS_SETTINGS = (
+    "deskew",
+    "denoise",
+    "remove_colour_ink",
+    "binarize",
+    "dpi",
+    "max_pixels",
+    "page_frame",
+)
+OCR_SETTINGS = ("psm", "oem", "formats", "detectors", "read_stamps", "low_confidence", "readings")
+FLAG_SETTINGS = (
+    "low_confidence",
+    "reference_error_threshold",
+    "crop_margin",
+    "scoring_profiles",
+    "correction",
+    "correction_threshold",
+    "correction_profile_rounds",
+    "protected_names",
+)
 
 
 class Settings(BaseSettings):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,10 +14,12 @@ from ocr.load import ScanInfo
 from ocr.publish.mets import MetsAgent, MetsDocument, MetsFile, write_mets
 from ocr.publish.pdf import PdfPage, write_pdf
 from ocr.publish.pdfa import DocumentInfo
+from ocr.results import Published
+from ocr.settings import FLAG_SETTINGS, OCR_SETTINGS, PREPROCESS_SETTINGS
 from ocr.tesseract import read_words
 
 if TYPE_CHECKING:
-    from ocr.pipeline import RecognisedPage
+    from ocr.results import RecognisedPage
     from ocr.settings import Settings
 
 MIMETYPES = {
@@ -27,19 +29,6 @@ MIMETYPES = {
     "tiff": "image/tiff",
 }
 CREATOR = f"archival-ocr {__version__}"
-
-
-@dataclass(frozen=True)
-class Published:
-    """What publishing a document wrote (paths are None when not asked for or not written)."""
-
-    pdf: Path | None
-    mets: Path | None
-    pdf_pages: int = 0
-    pdf_bytes: int = 0
-    pdf_source_bytes_pages: int = 0
-    seconds: float = 0.0
-    error: str | None = None
 
 
 def pdf_pages(pages: Sequence[RecognisedPage]) -> Iterator[PdfPage]:
@@ -67,8 +56,6 @@ def document_info(
 
 def agents(pages: Sequence[RecognisedPage], settings: Settings) -> tuple[MetsAgent, ...]:
     """archival-ocr with the settings that shape its outputs; tesseract with its models."""
-    from ocr.pipeline import FLAG_SETTINGS, OCR_SETTINGS, PREPROCESS_SETTINGS
-
     shaping = settings.fingerprint(*PREPROCESS_SETTINGS, *OCR_SETTINGS, *FLAG_SETTINGS)
     out = [MetsAgent(CREATOR, "CREATOR", tuple(f"{k}={v}" for k, v in sorted(shaping.items())))]
     if pages:

@@ -79,7 +79,7 @@ def _store(db: Store | str) -> Store:
 
 def _document_score(reference: ReferenceText, ocr_pages: list[tuple[int, str]]) -> TextScore | None:
     # The pipeline's own page splitting, so "before" equals the figure of the run.
-    from ocr.pipeline import score_pages
+    from ocr.score import score_pages
 
     return score_pages(reference, ocr_pages)[0]
 
