@@ -101,7 +101,7 @@ def part_a(pages: int, work: Path) -> list[str]:
 
 def part_b(work: Path) -> list[str]:
     from ocr.batch import run_batch
-    from ocr.regions_stage import load_regions
+    from ocr.detect.stage import load_regions
     from ocr.score import normalise, score_text
     from ocr.settings import load_settings
     from ocr.synth import alto_text

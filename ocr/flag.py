@@ -20,6 +20,7 @@ from ocr.tesseract import OcrText, Word
 
 if TYPE_CHECKING:
     from ocr.correct.evidence import CharChoice
+    from ocr.detect.regions import Region
     from ocr.glyphs import GlyphBook
     from ocr.triage import Triage, Vocabulary
 
@@ -192,6 +193,29 @@ class Flag:
             "crop": str(self.crop_path) if self.crop_path else None,
             **self.detail_json(),
         }
+
+
+def region_flag(region: Region, *, page_number: int) -> Flag:
+    """The review flag of a detected region (its score becomes the severity; the ink's colour is
+    an attribute of the region, never its kind)."""
+    info = RegionInfo(region.polygon, region.colour, region.source, dict(region.detail))
+    reason = region.reason
+    if region.colour and region.colour not in reason:
+        reason = f"{region.colour} ink: {reason}"
+    return Flag(
+        type=region.type,
+        reason=reason,
+        page_number=page_number,
+        box=region.box,
+        severity=region.score,
+        ocr_text=region.text,
+        region=info,
+    )
+
+
+def region_flags(regions: Sequence[Region], *, page_number: int) -> list[Flag]:
+    """Review flags of a page's regions."""
+    return [region_flag(r, page_number=page_number) for r in regions]
 
 
 def low_confidence_flags(

@@ -25,6 +25,12 @@ from ocr.correct.stage import (
     suggestion_flags,
 )
 from ocr.detect import reference_markers
+from ocr.detect.stage import (
+    detect_regions,
+    graphic_regions,
+    load_regions,
+    save_regions,
+)
 from ocr.exceptions import (
     BlankPageError,
     EmptyFileError,
@@ -39,6 +45,7 @@ from ocr.flag import (
     PageEvidence,
     disagreement_flags,
     low_confidence_flags,
+    region_flags,
     unknown_word_flags,
     write_crops,
 )
@@ -75,13 +82,6 @@ from ocr.readings import (
 )
 from ocr.records import Box, ProcessingStep
 from ocr.reframe import reframe_outputs
-from ocr.regions_stage import (
-    detect_regions,
-    graphic_regions,
-    load_regions,
-    region_flags,
-    save_regions,
-)
 from ocr.report import write_document_reports
 from ocr.results import (
     DocumentResult,

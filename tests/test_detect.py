@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from ocr.flag import region_flag
 from ocr.records import Box
 from ocr.tesseract import Word
 
@@ -589,7 +590,7 @@ def test_resolve_merges_and_drops() -> None:
 @pytest.mark.unit
 def test_region_as_flag() -> None:
     region = _region("stamp", Box(1, 2, 30, 40), score=0.8, colour="red")
-    flag = region.to_flag(page_number=3)
+    flag = region_flag(region, page_number=3)
     assert (flag.type, flag.page_number, flag.severity, flag.category) == ("stamp", 3, 0.8, "")
     assert flag.region is not None and flag.region.colour == "red"  # an attribute, not a kind
     assert flag.as_json()["polygon"] == [[1, 2], [31, 2], [31, 42], [1, 42]]

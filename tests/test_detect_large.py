@@ -10,8 +10,8 @@ import cv2
 import numpy as np
 import pytest
 
-from ocr import regions_stage
 from ocr.detect import iou
+from ocr.detect import stage as regions_stage
 from ocr.detect.page import ALL_DETECTORS
 from ocr.records import Box
 from tests.test_detect import synthetic_page

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ocr.detect.regions import Region
-from ocr.flag import Flag, RegionInfo, TextSpan
+from ocr.flag import Flag, RegionInfo, TextSpan, region_flag
 from ocr.items import by_line, review_items
 from ocr.records import Box
 from ocr.tesseract import Word, words_to_text
@@ -138,7 +138,7 @@ def test_colour_is_an_attribute_of_a_stamp_never_its_kind() -> None:
         colour="violet",
         source="colour",
     )
-    flag = region.to_flag(page_number=1)
+    flag = region_flag(region, page_number=1)
     assert flag.kind == "stamp" and flag.category == "" and flag.label == "stamp"
     assert flag.region is not None and flag.region.colour == "violet"
     assert flag.as_json()["colour"] == "violet" and flag.as_json()["item"] == "stamp"
@@ -165,7 +165,9 @@ def test_batch_summary_counts_kinds_not_colours() -> None:
         "a stamp",
         colour="violet",
     )
-    doc = SimpleNamespace(flags=(hand.to_flag(page_number=1), stamp.to_flag(page_number=1)))
+    doc = SimpleNamespace(
+        flags=(region_flag(hand, page_number=1), region_flag(stamp, page_number=1))
+    )
     assert item_counts([doc]) == {"handwriting": 1, "stamp": 1}
 
 

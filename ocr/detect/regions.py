@@ -10,7 +10,6 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ocr.flag import Flag, RegionInfo
 from ocr.records import Box
 
 Point = tuple[int, int]
@@ -78,23 +77,6 @@ class Region:
             "text": self.text,
             **self.detail,
         }
-
-    def to_flag(self, *, page_number: int) -> Flag:
-        """The pipeline's review :class:`~ocr.flag.Flag` for this region (score becomes severity;
-        the ink's colour is an attribute of the region, never its kind)."""
-        info = RegionInfo(self.polygon, self.colour, self.source, dict(self.detail))
-        reason = self.reason
-        if self.colour and self.colour not in reason:
-            reason = f"{self.colour} ink: {reason}"
-        return Flag(
-            type=self.type,
-            reason=reason,
-            page_number=page_number,
-            box=self.box,
-            severity=self.score,
-            ocr_text=self.text,
-            region=info,
-        )
 
 
 def box_polygon(box: Box) -> tuple[Point, ...]:

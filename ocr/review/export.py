@@ -15,12 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ocr.detect.regions import iou
+from ocr.detect.stage import graphic_regions, load_regions
 from ocr.exceptions import CorruptOutputError, ExportConflictError, OcrError
 from ocr.fsutil import atomic_write_bytes, sha256_bytes, sha256_file
 from ocr.pagexml import NS, GraphicRegion, build_page_xml
 from ocr.publish.reviewed import ReviewedFiles, publish_reviewed
 from ocr.records import Box
-from ocr.regions_stage import graphic_regions, load_regions
 from ocr.review.carry import SAME_REGION
 from ocr.review.decisions import GRAPHIC_ACTIONS, differs, ocr_reading, suggested_correction
 from ocr.review.document import (

@@ -16,7 +16,6 @@ import numpy as np
 from ocr.detect import detect_page, garbage_flags, read_stamp_text, short_line_flags
 from ocr.detect.regions import Region
 from ocr.exceptions import OcrError
-from ocr.flag import Flag
 from ocr.fsutil import atomic_write_text
 from ocr.geometry import PageGeometry
 from ocr.inkcolour import InkColour, foreign_colour_mask
@@ -229,11 +228,6 @@ def load_regions(path: Path) -> list[Region]:
         )
         for d in data
     ]
-
-
-def region_flags(regions: Sequence[Region], *, page_number: int) -> list[Flag]:
-    """Review flags of a page's regions."""
-    return [r.to_flag(page_number=page_number) for r in regions]
 
 
 def graphic_regions(regions: Sequence[Region]) -> list[GraphicRegion]:
