@@ -1,21 +1,41 @@
-"""Regions a person must look at: the signals (low confidence, disagreements), their records, crops."""
+"""The flag stage: a page's review items assembled from every stage's signals, and their crops."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import groupby
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
+from ocr.detect.markers import reference_markers
+
+# The records are defined in ocr.flag_records and importable from here as before.
+from ocr.flag_records import CORRECTION as CORRECTION
+from ocr.flag_records import KIND_LABELS as KIND_LABELS
+from ocr.flag_records import OCR_ERROR as OCR_ERROR
+from ocr.flag_records import (
+    POSSIBLE_OCR_ERROR,
+    POSSIBLE_REFERENCE_ERROR,
+    UNKNOWN_WORD,
+    Flag,
+    RegionInfo,
+    TextSpan,
+)
+from ocr.flag_records import REFERENCE_ERROR as REFERENCE_ERROR
+from ocr.flag_records import Reason as Reason
+from ocr.flag_records import kind_label as kind_label
+from ocr.flag_records import kind_rank as kind_rank
 from ocr.fsutil import atomic_write_bytes
+from ocr.items import review_items
+from ocr.page_checks import PageWarning, warning_flags
 from ocr.records import Box
-from ocr.score import DiffSpan
+from ocr.score import DiffSpan, PageScore
 from ocr.tesseract import OcrText, Word
 
 if TYPE_CHECKING:
@@ -23,176 +43,6 @@ if TYPE_CHECKING:
     from ocr.detect.regions import Region
     from ocr.glyphs import GlyphBook
     from ocr.triage import Triage, Vocabulary
-
-POSSIBLE_REFERENCE_ERROR = "possible reference error"
-POSSIBLE_OCR_ERROR = "possible OCR error"
-REFERENCE_ERROR = "reference_error"
-OCR_ERROR = "ocr_error"
-CORRECTION = "correction"
-UNKNOWN_WORD = "unknown_word"
-# Every kind of review item, most important first (a merged item takes its first member's kind).
-KIND_LABELS: dict[str, str] = {
-    "no_text_on_ink": "no text recognised",
-    REFERENCE_ERROR: POSSIBLE_REFERENCE_ERROR,
-    "stamp": "stamp",
-    "signature": "signature",
-    "handwriting": "handwriting",
-    OCR_ERROR: POSSIBLE_OCR_ERROR,
-    "reference_marker": "reference marker",
-    CORRECTION: "suggested correction",
-    UNKNOWN_WORD: "not a word",
-    "garbage": "garbage",
-    "short_line": "short line",
-    "low_confidence": "low confidence",
-    "unrecognised_ink": "unrecognised ink",
-}
-
-
-def kind_label(kind: str) -> str:
-    """The reviewer's name of an item kind."""
-    return KIND_LABELS.get(kind, kind.replace("_", " "))
-
-
-def kind_rank(kind: str) -> int:
-    """Where a kind stands in KIND_LABELS (unknown kinds last)."""
-    order = list(KIND_LABELS)
-    return order.index(kind) if kind in order else len(order)
-
-
-@dataclass(frozen=True)
-class TextSpan:
-    """Where a disagreement sits: offsets into the page's normalised reference (with the text
-    around it) and into the page's OCR text, and what kind of change it is."""
-
-    ref_start: int
-    ref_end: int
-    ref_before: str
-    ref_after: str
-    ocr_start: int
-    ocr_end: int
-    change: str  # insert | delete | replace
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "ref_start": self.ref_start,
-            "ref_end": self.ref_end,
-            "ref_before": self.ref_before,
-            "ref_after": self.ref_after,
-            "ocr_start": self.ocr_start,
-            "ocr_end": self.ocr_end,
-            "kind": self.change,
-        }
-
-
-@dataclass(frozen=True)
-class RegionInfo:
-    """A detected region's outline, ink colour (an attribute, never a kind), detector and the
-    figures it measured."""
-
-    polygon: tuple[tuple[int, int], ...]
-    colour: str = ""
-    source: str = ""
-    figures: Mapping[str, Any] = field(default_factory=dict)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            **self.figures,
-            "polygon": [list(p) for p in self.polygon],
-            "colour": self.colour,
-            "source": self.source,
-        }
-
-
-@dataclass(frozen=True)
-class Reason:
-    """One signal behind a review item: its kind, why, and how urgent."""
-
-    kind: str
-    text: str
-    severity: float
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "label": kind_label(self.kind),
-            "text": self.text,
-            "severity": round(self.severity, 4),
-        }
-
-
-@dataclass(frozen=True)
-class Flag:
-    """One region for review: what, why, where, and how urgent (severity 0..1, higher first).
-
-    A review item is a Flag whose ``reasons`` hold every signal merged into it; ``detail`` is
-    only for signals made elsewhere as plain mappings (ocr.correct's suggestions)."""
-
-    type: str
-    reason: str
-    page_number: int
-    box: Box
-    severity: float
-    ocr_text: str = ""
-    ref_text: str = ""
-    confidence: float | None = None
-    category: str = ""
-    crop_path: Path | None = None
-    detail: Mapping[str, Any] = field(default_factory=dict)
-    span: TextSpan | None = None
-    region: RegionInfo | None = None
-    triage: Triage | None = None
-    reasons: tuple[Reason, ...] = ()
-    suggestion: str | None = None
-
-    @property
-    def kind(self) -> str:
-        """The item kind (a key of KIND_LABELS): a disagreement's triage, else its type."""
-        if self.type == "disagreement":
-            return REFERENCE_ERROR if self.category == POSSIBLE_REFERENCE_ERROR else OCR_ERROR
-        return self.type
-
-    @property
-    def label(self) -> str:
-        return kind_label(self.kind)
-
-    def own_reason(self) -> Reason:
-        """This flag as one reason of an item."""
-        return Reason(self.kind, self.reason, self.severity)
-
-    def all_reasons(self) -> tuple[Reason, ...]:
-        return self.reasons or (self.own_reason(),)
-
-    def detail_json(self) -> dict[str, Any]:
-        """Everything beyond the common fields, as stored with the item and in report.json."""
-        out: dict[str, Any] = dict(self.detail)
-        if self.span is not None:
-            out.update(self.span.as_json())
-        if self.region is not None:
-            out.update(self.region.as_json())
-        if self.triage is not None:
-            out["triage"] = self.triage.as_json()
-        if self.suggestion is not None:
-            out["suggestion"] = self.suggestion
-        out["reasons"] = [r.as_json() for r in self.all_reasons()]
-        return out
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "type": self.type,
-            "item": self.kind,
-            "label": self.label,
-            "category": self.category,
-            "reason": self.reason,
-            "page": self.page_number,
-            "box": self.box.as_list(),
-            "polygon": [list(p) for p in self.box.polygon()],
-            "severity": round(self.severity, 4),
-            "ocr_text": self.ocr_text,
-            "ref_text": self.ref_text,
-            "confidence": self.confidence,
-            "crop": str(self.crop_path) if self.crop_path else None,
-            **self.detail_json(),
-        }
 
 
 def region_flag(region: Region, *, page_number: int) -> Flag:
@@ -540,6 +390,93 @@ def _disagreement(
         span=where,
         triage=triage,
     )
+
+
+# --- a page's and a document's review items: assembled here and nowhere else -------------------
+
+
+def marker_flags(reference: str, disagreements: Sequence[Flag], *, page_number: int) -> list[Flag]:
+    """ "[неразборчиво]", "[signature]", "Stamp: ..." in the reference, located where the OCR
+    disagrees with that part of the reference."""
+    out = []
+    for marker in reference_markers(reference):
+        near = [
+            f
+            for f in disagreements
+            if f.span is not None
+            and f.span.ref_start < marker.end
+            and f.span.ref_end > marker.start
+        ]
+        if near:
+            box = Box.union_all(f.box for f in near)
+            out.append(
+                Flag(
+                    type="reference_marker",
+                    page_number=page_number,
+                    box=box,
+                    severity=0.7,
+                    ref_text=marker.text,
+                    category=marker.kind,
+                    reason=f'the reference marks "{marker.text}" here: check the scan',
+                )
+            )
+    return out
+
+
+def reference_flags(
+    text: OcrText, scored: PageScore, *, page_number: int, evidence: PageEvidence
+) -> list[Flag]:
+    """Where the OCR disagrees with the page's share of the reference, and the reference's own
+    markers ("[неразборчиво]", "Stamp: ...") located there."""
+    found = disagreement_flags(
+        text,
+        scored.score.spans,
+        page_number=page_number,
+        reference=scored.reference,
+        evidence=evidence,
+    )
+    return found + marker_flags(scored.reference, found, page_number=page_number)
+
+
+@dataclass(frozen=True)
+class PageSignals:
+    """What the stages found on one page, for its review items: the OCR text and the page's
+    size, its warnings (ocr.page_checks), its disagreements with the reference
+    (:func:`reference_flags`), correction's suggestions (ocr.correct) and the detected regions
+    (ocr.detect); ``reference`` is the page's normalised share of the reference, if scored."""
+
+    page_number: int
+    text: OcrText
+    rows: int
+    cols: int
+    warnings: tuple[PageWarning, ...] = ()
+    disagreements: tuple[Flag, ...] = ()
+    suggestions: tuple[Flag, ...] = ()
+    regions: tuple[Region, ...] = ()
+    reference: str | None = None
+
+
+def page_flags(
+    signals: PageSignals, *, low_confidence: float, vocabulary: Vocabulary
+) -> list[Flag]:
+    """A page's review items: its warnings first (no text on a page with ink), then runs of
+    low-confidence words, unknown words, the disagreements with the reference, correction's
+    suggestions and the detected regions, merged into items (ocr.items)."""
+    n, words = signals.page_number, signals.text.words
+    flags = warning_flags(signals.warnings, page_number=n, rows=signals.rows, cols=signals.cols)
+    flags += low_confidence_flags(words, page_number=n, threshold=low_confidence)
+    flags += unknown_word_flags(words, page_number=n, vocabulary=vocabulary)
+    flags += signals.disagreements
+    flags += signals.suggestions
+    flags += region_flags(signals.regions, page_number=n)
+    return review_items(flags, ocr=signals.text, reference=signals.reference)
+
+
+def document_flags(pages: Iterable[Sequence[Flag]]) -> list[Flag]:
+    """A document's review items from its pages', most urgent first (then by page and place)."""
+    flags = [flag for page in pages for flag in page]
+    flags.sort(key=lambda f: (-f.severity, f.page_number, f.box.top, f.box.left))
+    return flags
 
 
 def write_crops(

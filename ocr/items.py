@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from rapidfuzz import fuzz
 
-from ocr.flag import REFERENCE_ERROR, Flag, TextSpan, kind_rank
+from ocr.flag_records import REFERENCE_ERROR, Flag, TextSpan, kind_rank
 from ocr.records import Box
 from ocr.tesseract import OcrText
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ocr.flag import Flag
+from ocr.flag_records import Flag
 from ocr.records import Box
 
 NO_TEXT_ON_INK = "no_text_on_ink"

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from ocr import __version__
-from ocr.correct.learned import Learned, learned
+from ocr.correct.learned import Learned
 from ocr.correct.stage import (
     apply_corrections,
     joined_choices,
@@ -24,7 +24,6 @@ from ocr.correct.stage import (
     russian,
     suggestion_flags,
 )
-from ocr.detect import reference_markers
 from ocr.detect.stage import (
     detect_regions,
     graphic_regions,
@@ -43,12 +42,13 @@ from ocr.exceptions import (
 from ocr.flag import (
     Flag,
     PageEvidence,
-    disagreement_flags,
-    low_confidence_flags,
-    region_flags,
-    unknown_word_flags,
+    PageSignals,
+    document_flags,
+    page_flags,
+    reference_flags,
     write_crops,
 )
+from ocr.flag import marker_flags as marker_flags  # importable from here as before
 from ocr.fsutil import (
     atomic_write_bytes,
     atomic_write_text,
@@ -57,7 +57,7 @@ from ocr.fsutil import (
 )
 from ocr.geometry import PageGeometry
 from ocr.inkcolour import InkColour
-from ocr.items import review_items
+from ocr.lessons import learned
 from ocr.load import (
     LoadedPage,
     ScanInfo,
@@ -67,7 +67,7 @@ from ocr.load import (
     load_page,
     shared_stems,
 )
-from ocr.page_checks import PageWarning, no_text_warning, warning_flags
+from ocr.page_checks import PageWarning, no_text_warning
 from ocr.pagexml import build_page_xml
 from ocr.preprocess import Framing, frame_page, render_frame
 from ocr.publish import publish_document
@@ -80,7 +80,7 @@ from ocr.readings import (
     ReadingInput,
     read_page,
 )
-from ocr.records import Box, ProcessingStep
+from ocr.records import ProcessingStep
 from ocr.reframe import reframe_outputs
 from ocr.report import write_document_reports
 from ocr.results import (
@@ -94,6 +94,7 @@ from ocr.score import PageScore, normalise, score_pages, score_text
 from ocr.settings import FLAG_SETTINGS, OCR_SETTINGS, PREPROCESS_SETTINGS, Settings
 from ocr.tesseract import (
     OcrOutput,
+    OcrText,
     Word,
     read_words,
     tesseract_version,
@@ -627,7 +628,7 @@ def finish_document(
         texts = {p.job.page_number: words_to_text(read_words(p.ocr.tsv)) for p in pages}
         reference, warnings = _load_reference(scan, gt_dir, failures)
         score, page_scores = score_pages(reference, [(n, texts[n].text) for n in sorted(texts)])
-    flags: list[Flag] = []
+    page_items: list[list[Flag]] = []
     correcting = bool(pages) and corrects(pages[0].job, settings)
     with watch.stage("correction"):
         taught = learned(gt_dir, settings.db_url) if correcting else None
@@ -639,7 +640,7 @@ def finish_document(
             with watch.stage("correction"):
                 choices[n] = page_choices(texts[n], page.ocr.outputs.get("choices"))
                 layouts[n] = page_layout(texts[n])
-        flags.extend(
+        page_items.append(
             _page_flags(
                 page,
                 texts[n],
@@ -651,7 +652,7 @@ def finish_document(
                 watch=watch,
             )
         )
-    flags.sort(key=lambda f: (-f.severity, f.page_number, f.box.top, f.box.left))
+    flags = document_flags(page_items)
     with watch.stage("text"):
         full_text = "\f".join(texts[n].text for n in sorted(texts)) + "\n"
         text_path = atomic_write_text(out_dir / f"{scan.name}.txt", full_text)
@@ -748,37 +749,9 @@ def _load_reference(
     return ref, warnings
 
 
-def marker_flags(reference: str, disagreements: Sequence[Flag], *, page_number: int) -> list[Flag]:
-    """ "[неразборчиво]", "[signature]", "Stamp: ..." in the reference, located where the OCR
-    disagrees with that part of the reference."""
-    out = []
-    for marker in reference_markers(reference):
-        near = [
-            f
-            for f in disagreements
-            if f.span is not None
-            and f.span.ref_start < marker.end
-            and f.span.ref_end > marker.start
-        ]
-        if near:
-            box = Box.union_all(f.box for f in near)
-            out.append(
-                Flag(
-                    type="reference_marker",
-                    page_number=page_number,
-                    box=box,
-                    severity=0.7,
-                    ref_text=marker.text,
-                    category=marker.kind,
-                    reason=f'the reference marks "{marker.text}" here: check the scan',
-                )
-            )
-    return out
-
-
 def _page_flags(
     page: RecognisedPage,
-    text: Any,
+    text: OcrText,
     page_scores: Sequence[PageScore],
     settings: Settings,
     taught: Learned | None,
@@ -787,22 +760,16 @@ def _page_flags(
     *,
     watch: Stopwatch | None = None,
 ) -> list[Flag]:
-    """The page's review items (ocr.items), each with a crop."""
+    """The page's review items (ocr.flag.page_flags), each with a crop."""
     from ocr.triage import vocabulary
 
     n = page.job.page_number
     watch = watch or Stopwatch()
+    scored = next((ps for ps in page_scores if ps.page_number == n and ps.ocr == text.text), None)
+    view = None  # the page as loaded, read once for the glyphs and the crops
+    disagreements: list[Flag] = []
     with watch.stage("flags"):
         words = vocabulary(page.job.languages)
-        flags = warning_flags(
-            page.warnings, page_number=n, rows=page.prepared.rows, cols=page.prepared.cols
-        )
-        flags += low_confidence_flags(text.words, page_number=n, threshold=settings.low_confidence)
-        flags += unknown_word_flags(text.words, page_number=n, vocabulary=words)
-        scored = next(
-            (ps for ps in page_scores if ps.page_number == n and ps.ocr == text.text), None
-        )
-        view = None  # the page as loaded, read once for the glyphs and the crops
         if scored is not None:
             from ocr.glyphs import image_glyph_book
 
@@ -812,18 +779,12 @@ def _page_flags(
             evidence = PageEvidence(
                 words, choices or {}, settings.reference_error_threshold, glyphs
             )
-            found = disagreement_flags(
-                text,
-                scored.score.spans,
-                page_number=n,
-                reference=scored.reference,
-                evidence=evidence,
-            )
-            flags += found + marker_flags(scored.reference, found, page_number=n)
+            disagreements = reference_flags(text, scored, page_number=n, evidence=evidence)
+    suggestions: list[Flag] = []
     if corrects(page.job, settings):
         ref = next((ps.reference for ps in page_scores if ps.page_number == n), None)
         with watch.stage("correction"):
-            flags += suggestion_flags(
+            suggestions = suggestion_flags(
                 text,
                 page_number=n,
                 reference=ref,
@@ -835,9 +796,18 @@ def _page_flags(
             )
     regions_path = page.ocr.outputs.get("regions")
     with watch.stage("flags"):
-        if regions_path is not None:
-            flags += region_flags(load_regions(regions_path), page_number=n)
-        flags = review_items(flags, ocr=text, reference=scored.reference if scored else None)
+        signals = PageSignals(
+            n,
+            text,
+            page.prepared.rows,
+            page.prepared.cols,
+            warnings=page.warnings,
+            disagreements=tuple(disagreements),
+            suggestions=tuple(suggestions),
+            regions=tuple(load_regions(regions_path)) if regions_path is not None else (),
+            reference=scored.reference if scored else None,
+        )
+        flags = page_flags(signals, low_confidence=settings.low_confidence, vocabulary=words)
     if not flags:
         return []
     with watch.stage("crops"):

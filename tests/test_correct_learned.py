@@ -10,9 +10,9 @@ pytest.importorskip("pymorphy3", reason="pymorphy3 + pymorphy3-dicts-ru are need
 pytest.importorskip("wordfreq", reason="wordfreq is needed for ocr.correct")
 
 from ocr.correct import load_channel  # noqa: E402
-from ocr.correct.learned import learned, review_pairs  # noqa: E402
 from ocr.correct.lexicon import default_lexicon  # noqa: E402
 from ocr.correct.stage import apply_corrections  # noqa: E402
+from ocr.lessons import learned, review_pairs  # noqa: E402
 from ocr.review.decisions import decide, undo_last  # noqa: E402
 from ocr.store import FlagRow, Store  # noqa: E402
 
@@ -157,7 +157,7 @@ def test_the_pipeline_applies_what_reviewers_taught(tmp_path):
 def test_scoring_of_earlier_documents_teaches_confusions(tmp_path):
     import json
 
-    from ocr.correct.learned import scored_confusions
+    from ocr.lessons import scored_confusions
 
     url = f"sqlite:///{tmp_path / 'ocr.db'}"
     store = Store(url)

@@ -112,8 +112,7 @@ def test_lines_the_reference_lacks_are_placed_line_by_line() -> None:
 
 
 def test_reference_markers_are_located_at_the_disagreement() -> None:
-    from ocr.flag import PageEvidence
-    from ocr.pipeline import marker_flags
+    from ocr.flag import PageEvidence, marker_flags
     from ocr.triage import vocabulary
 
     ocr = words_to_text(_words("Я поблагодарил Фишера за информацию", [95, 96, 97, 95, 96]))

@@ -14,10 +14,8 @@ use what an earlier one's scoring or review taught.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -35,8 +33,6 @@ from ocr.correct.train import Row, count_edits
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-MAX_PAIR_CHARS = 200  # longer decided spans (whole paragraphs) are not letter evidence
-
 
 @dataclass(frozen=True)
 class Learned:
@@ -52,12 +48,13 @@ class Learned:
 _CACHE: dict[tuple[Any, ...], Learned] = {}
 
 
-def learned(gt_dir: Path | None, database_url: str | None) -> Learned:
-    """The project's words and confusions from ``gt_dir``'s references and the review decisions
-    in ``database_url``; unchanged sources give the same object."""
+def learned_from(
+    gt_dir: Path | None, *, pairs: list[tuple[str, str]], scored: Counter[tuple[str, str]]
+) -> Learned:
+    """The project's words and confusions from ``gt_dir``'s references, the reviewers' (reading,
+    decided text) ``pairs`` and the ``scored`` letter confusions (ocr.lessons reads both from the
+    results database); unchanged sources give the same object."""
     files = sorted(gt_dir.glob("*.txt")) if gt_dir is not None and gt_dir.is_dir() else []
-    pairs = review_pairs(database_url)
-    scored = scored_confusions(database_url)
     key = (
         tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files),
         tuple(pairs),
@@ -97,102 +94,3 @@ def _build(
         len(pairs),
         sum(scored.values()),
     )
-
-
-def review_pairs(database_url: str | None) -> list[tuple[str, str]]:
-    """(OCR reading, reviewer's text) of every standing decision that changed or confirmed a
-    reading: for a suggested correction the word OCR read, else the flag's OCR text."""
-    return _read(database_url, _review_pairs, [], "reviewers' corrections")
-
-
-def scored_confusions(database_url: str | None) -> Counter[tuple[str, str]]:
-    """{(typed, read): count} of one letter read for another, from the scoring of the Russian
-    documents with a reference in ``database_url`` (the latest report of each source file; a
-    report keeps its document's most frequent confusions)."""
-    counts: Counter[tuple[str, str]] = Counter()
-    reports: list[str] = _read(database_url, _report_paths, [], "scored documents")
-    for report in reports:
-        try:
-            rows = json.loads(Path(report).read_text(encoding="utf-8"))["scoring"]["confusions"]
-        except (OSError, ValueError, KeyError, TypeError):
-            continue  # a report moved or written by another version: nothing to learn from it
-        for row in rows:
-            ref, ocr = str(row.get("reference", "")).lower(), str(row.get("ocr", "")).lower()
-            if len(ref) == len(ocr) == 1 and ref.isalpha() and ocr.isalpha() and ref != ocr:
-                counts[(ref, ocr)] += int(row.get("count", 0))
-    return counts
-
-
-def _read(database_url: str | None, query: Callable[[Any], T], empty: T, what: str) -> T:
-    """``query(session)`` on the results database; ``empty`` when there is none yet or it cannot
-    be read (no review tables before the first review, a database locked by a writer)."""
-    from ocr.store import sqlite_file
-
-    path = sqlite_file(database_url) if database_url else None
-    if not database_url or path is not None and not path.is_file():
-        return empty
-    from sqlalchemy import create_engine
-    from sqlalchemy.exc import SQLAlchemyError
-    from sqlalchemy.orm import Session
-
-    engine = create_engine(database_url, future=True)
-    try:
-        with Session(engine) as session:
-            return query(session)
-    except SQLAlchemyError as e:
-        log.info("correction: no %s read from the database (%s)", what, e)
-        return empty
-    finally:
-        engine.dispose()
-
-
-def _review_pairs(session: Any) -> list[tuple[str, str]]:
-    from sqlalchemy import select
-
-    from ocr.review.decisions import ILLEGIBLE
-    from ocr.review.models import Decision
-    from ocr.store import FlagRow
-
-    latest: dict[int, Decision] = {}
-    for d in session.scalars(
-        select(Decision)
-        .where(Decision.undone.is_(False))
-        .order_by(Decision.created_at, Decision.id)
-    ):
-        latest[d.flag_id] = d
-    flags = (
-        {f.id: f for f in session.scalars(select(FlagRow).where(FlagRow.id.in_(list(latest))))}
-        if latest
-        else {}
-    )
-    return sorted(_pairs(latest.values(), flags, illegible=ILLEGIBLE))
-
-
-def _report_paths(session: Any) -> list[str]:
-    """The report of the latest scored Russian document of each source file."""
-    from sqlalchemy import select
-
-    from ocr.store import Document
-
-    latest = {
-        d.source_sha256: d.outputs.get("report")
-        for d in session.scalars(
-            select(Document)
-            .where(Document.reference_path.is_not(None), Document.languages.contains("rus"))
-            .order_by(Document.created_at, Document.id)
-        )
-    }
-    return [report for report in latest.values() if report]
-
-
-def _pairs(
-    decisions: Iterable[Any], flags: dict[int, Any], *, illegible: str
-) -> Iterable[tuple[str, str]]:
-    for d in decisions:
-        flag = flags.get(d.flag_id)
-        if flag is None or d.action == "skip" or not d.after_text or illegible in d.after_text:
-            continue  # the flag went with a resumed batch: its OCR reading is not known
-        detail = flag.detail or {}
-        read = detail.get("original", "") if flag.type == "correction" else flag.ocr_text
-        if read and len(read) <= MAX_PAIR_CHARS and len(d.after_text) <= MAX_PAIR_CHARS:
-            yield read, d.after_text

@@ -18,6 +18,7 @@ from ocr.detect.regions import (
 )
 from ocr.records import Box
 
+ILLEGIBLE = "[неразборчиво]"  # what a transcription (and a reviewer) writes for unreadable text
 # Marker words by kind; matched case-insensitively, abbreviations with or without their dot.
 KINDS: dict[str, tuple[str, ...]] = {
     "illegible": (

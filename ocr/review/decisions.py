@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, case, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from ocr.detect.markers import ILLEGIBLE
 from ocr.flag import (
     KIND_LABELS,
     OCR_ERROR,
@@ -19,7 +20,6 @@ from ocr.review.errors import InvalidDecisionError, NotFoundError, StaleItemErro
 from ocr.review.models import Decision
 from ocr.store import Document, FlagRow, Page, Run, _now
 
-ILLEGIBLE = "[неразборчиво]"
 GRAPHIC_ACTIONS = ("stamp", "signature", "handwriting")
 STATUSES = ("todo", "open", "skipped", "done", "all")
 S = TypeVar("S", bound=Select)  # type: ignore[type-arg]  # any row shape

@@ -1,0 +1,183 @@
+"""The review flag record and its parts (spans, regions, reasons), and the kinds of review item."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ocr.records import Box
+
+if TYPE_CHECKING:
+    from ocr.triage import Triage
+
+POSSIBLE_REFERENCE_ERROR = "possible reference error"
+POSSIBLE_OCR_ERROR = "possible OCR error"
+REFERENCE_ERROR = "reference_error"
+OCR_ERROR = "ocr_error"
+CORRECTION = "correction"
+UNKNOWN_WORD = "unknown_word"
+# Every kind of review item, most important first (a merged item takes its first member's kind).
+KIND_LABELS: dict[str, str] = {
+    "no_text_on_ink": "no text recognised",
+    REFERENCE_ERROR: POSSIBLE_REFERENCE_ERROR,
+    "stamp": "stamp",
+    "signature": "signature",
+    "handwriting": "handwriting",
+    OCR_ERROR: POSSIBLE_OCR_ERROR,
+    "reference_marker": "reference marker",
+    CORRECTION: "suggested correction",
+    UNKNOWN_WORD: "not a word",
+    "garbage": "garbage",
+    "short_line": "short line",
+    "low_confidence": "low confidence",
+    "unrecognised_ink": "unrecognised ink",
+}
+
+
+def kind_label(kind: str) -> str:
+    """The reviewer's name of an item kind."""
+    return KIND_LABELS.get(kind, kind.replace("_", " "))
+
+
+def kind_rank(kind: str) -> int:
+    """Where a kind stands in KIND_LABELS (unknown kinds last)."""
+    order = list(KIND_LABELS)
+    return order.index(kind) if kind in order else len(order)
+
+
+@dataclass(frozen=True)
+class TextSpan:
+    """Where a disagreement sits: offsets into the page's normalised reference (with the text
+    around it) and into the page's OCR text, and what kind of change it is."""
+
+    ref_start: int
+    ref_end: int
+    ref_before: str
+    ref_after: str
+    ocr_start: int
+    ocr_end: int
+    change: str  # insert | delete | replace
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "ref_start": self.ref_start,
+            "ref_end": self.ref_end,
+            "ref_before": self.ref_before,
+            "ref_after": self.ref_after,
+            "ocr_start": self.ocr_start,
+            "ocr_end": self.ocr_end,
+            "kind": self.change,
+        }
+
+
+@dataclass(frozen=True)
+class RegionInfo:
+    """A detected region's outline, ink colour (an attribute, never a kind), detector and the
+    figures it measured."""
+
+    polygon: tuple[tuple[int, int], ...]
+    colour: str = ""
+    source: str = ""
+    figures: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            **self.figures,
+            "polygon": [list(p) for p in self.polygon],
+            "colour": self.colour,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One signal behind a review item: its kind, why, and how urgent."""
+
+    kind: str
+    text: str
+    severity: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "label": kind_label(self.kind),
+            "text": self.text,
+            "severity": round(self.severity, 4),
+        }
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One region for review: what, why, where, and how urgent (severity 0..1, higher first).
+
+    A review item is a Flag whose ``reasons`` hold every signal merged into it; ``detail`` is
+    only for signals made elsewhere as plain mappings (ocr.correct's suggestions)."""
+
+    type: str
+    reason: str
+    page_number: int
+    box: Box
+    severity: float
+    ocr_text: str = ""
+    ref_text: str = ""
+    confidence: float | None = None
+    category: str = ""
+    crop_path: Path | None = None
+    detail: Mapping[str, Any] = field(default_factory=dict)
+    span: TextSpan | None = None
+    region: RegionInfo | None = None
+    triage: Triage | None = None
+    reasons: tuple[Reason, ...] = ()
+    suggestion: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """The item kind (a key of KIND_LABELS): a disagreement's triage, else its type."""
+        if self.type == "disagreement":
+            return REFERENCE_ERROR if self.category == POSSIBLE_REFERENCE_ERROR else OCR_ERROR
+        return self.type
+
+    @property
+    def label(self) -> str:
+        return kind_label(self.kind)
+
+    def own_reason(self) -> Reason:
+        """This flag as one reason of an item."""
+        return Reason(self.kind, self.reason, self.severity)
+
+    def all_reasons(self) -> tuple[Reason, ...]:
+        return self.reasons or (self.own_reason(),)
+
+    def detail_json(self) -> dict[str, Any]:
+        """Everything beyond the common fields, as stored with the item and in report.json."""
+        out: dict[str, Any] = dict(self.detail)
+        if self.span is not None:
+            out.update(self.span.as_json())
+        if self.region is not None:
+            out.update(self.region.as_json())
+        if self.triage is not None:
+            out["triage"] = self.triage.as_json()
+        if self.suggestion is not None:
+            out["suggestion"] = self.suggestion
+        out["reasons"] = [r.as_json() for r in self.all_reasons()]
+        return out
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "item": self.kind,
+            "label": self.label,
+            "category": self.category,
+            "reason": self.reason,
+            "page": self.page_number,
+            "box": self.box.as_list(),
+            "polygon": [list(p) for p in self.box.polygon()],
+            "severity": round(self.severity, 4),
+            "ocr_text": self.ocr_text,
+            "ref_text": self.ref_text,
+            "confidence": self.confidence,
+            "crop": str(self.crop_path) if self.crop_path else None,
+            **self.detail_json(),
+        }
