@@ -189,7 +189,7 @@ def publish_reviewed(reviewed: ReviewedDocument, *, now: datetime | None = None)
     """``pNNN.reviewed.alto.xml`` per page, ``<document>.reviewed.pdf`` (PDF/A-2b: the original
     scans, the reviewed words as invisible text) and ``<document>.reviewed.mets.xml`` beside the
     run's outputs. A file this step did not write is never overwritten."""
-    from ocr.review.export import corrected_words
+    from ocr.review.corrected import corrected_words
 
     now = now or datetime.now(UTC).replace(microsecond=0)
     if not reviewed.pages:
