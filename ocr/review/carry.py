@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ocr.review.models import Decision
-from ocr.store import Document, FlagRow
+from ocr.tables import Decision, Document, FlagRow
 
 SAME_REGION = 0.5  # intersection over union of two boxes that mark one region
 

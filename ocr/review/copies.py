@@ -20,7 +20,7 @@ from ocr.flag import (
     disagreement_reason,
     disagreement_severity,
 )
-from ocr.store import Document, FlagRow, Page
+from ocr.tables import Document, FlagRow, Page
 from ocr.triage import Triage, with_copies
 
 KEY_CONTEXT = 20  # characters of the reference on each side that make two spans the same text
