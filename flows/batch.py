@@ -46,6 +46,13 @@ def _transient(task: Any, task_run: Any, state: Any) -> bool:
     return False
 
 
+# Each task is named after the stages (the ocr/ modules) it runs, in order. A page's stages run in
+# one task and a document's in another: Prefect's own cost per task is paid once a page.
+LOAD_TASK = "load"  # ocr.load: find and inspect the scans (ocr.pipeline.plan_batch)
+PAGE_TASK = "preprocess, ocr, detect"  # ocr.pipeline.prepare_page, recognise_page
+DOCUMENT_TASK = "score, flag, correct, publish, report"  # ocr.pipeline.finish_document
+
+
 def _name(prefix: str):  # noqa: ANN202 - Prefect's task_run_name callback
     def name(parameters: dict[str, Any]) -> str:
         subject = _unsealed(parameters.get("job") or parameters.get("scan"))
@@ -58,10 +65,10 @@ def _name(prefix: str):  # noqa: ANN202 - Prefect's task_run_name callback
     return name
 
 
-def _plan_name(parameters: dict[str, Any]) -> str:
+def _load_name(parameters: dict[str, Any]) -> str:
     names = [Path(s).name or str(s) for s in parameters.get("sources") or []]
     shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-    return f"plan {shown}" if shown else "plan"
+    return f"{LOAD_TASK} {shown}" if shown else LOAD_TASK
 
 
 def _unsealed(value: Any) -> Any:
@@ -73,7 +80,7 @@ class Sealed(Generic[T]):
     earlier task. Prefect links inputs to the tasks that returned them by object identity,
     and for values without weak references (empty tuples, strings, ints) by id() alone, so a
     shared constant deep in the settings or a page record tied a task to whichever task last
-    returned an equal-id object: "score and flag B" to a page of A. Prefect's own ``quote`` does
+    returned an equal-id object: "the document task of B" to a page of A. Prefect's own ``quote`` does
     the same on threads, but Dask unpacks it (a named tuple) on the way to the worker."""
 
     def __init__(self, value: T) -> None:
@@ -82,8 +89,8 @@ class Sealed(Generic[T]):
 
 # Our own stage manifests (ocr.pipeline) are the cache: keyed on content hashes, settings and
 # tesseract/traineddata versions, valid only while the outputs exist; so no Prefect result cache.
-@task(name="plan", task_run_name=_plan_name, cache_policy=NO_CACHE)  # type: ignore[arg-type]
-def plan_task(
+@task(name=LOAD_TASK, task_run_name=_load_name, cache_policy=NO_CACHE)  # type: ignore[arg-type]
+def load_task(
     sources: list[str], settings: Sealed[Settings]
 ) -> tuple[list[PageJob], list[ScanInfo], list[PageFailure]]:
     return plan_batch([Path(s) for s in sources], settings=settings.value)
@@ -102,8 +109,8 @@ class PageStageError(Exception):
 
 
 @task(
-    name="ocr",
-    task_run_name=_name("ocr"),
+    name=PAGE_TASK,
+    task_run_name=_name(PAGE_TASK),
     cache_policy=NO_CACHE,
     retries=2,
     retry_delay_seconds=2,
@@ -130,12 +137,12 @@ def page_task(job: Sealed[PageJob], settings: Sealed[Settings]) -> RecognisedPag
 
 
 @task(
-    name="score and flag",
-    task_run_name=_name("score and flag"),
+    name=DOCUMENT_TASK,
+    task_run_name=_name(DOCUMENT_TASK),
     cache_policy=NO_CACHE,
     tags=["stage:score"],
 )
-def finish_task(
+def document_task(
     scan: Sealed[ScanInfo],
     pages: Sealed[list[RecognisedPage]],
     failures: Sealed[list[PageFailure]],
@@ -184,7 +191,7 @@ class PrefectExecutor:
     _futures: dict[str, list[PrefectFuture]] = field(default_factory=dict, compare=False)
 
     def plan(self, sources: Sequence[Path], settings: Settings) -> Plan:
-        return plan_task([str(s) for s in sources], Sealed(settings))
+        return load_task([str(s) for s in sources], Sealed(settings))
 
     def pages(self, jobs: Sequence[PageJob], settings: Settings) -> Iterator[PageResult]:
         progress = ProgressArtifact(total=len(jobs))
@@ -212,7 +219,7 @@ class PrefectExecutor:
     ) -> DocumentResult:
         own = self._futures.pop(scan.document, [])
         with tags(f"doc:{scan.document}"):
-            return finish_task(
+            return document_task(
                 Sealed(scan),
                 Sealed(list(pages)),
                 Sealed(list(failures)),

@@ -92,8 +92,13 @@ def test_run_state_names_tasks_and_artifacts(flow_run) -> None:
     with _client() as client:
         runs = _task_runs(client, fr)
         names = {t.name for t in runs}
-        assert {"ocr page 1 of memo-1", "ocr page 1 of memo-2", "score and flag memo-1"} <= names
-        assert not any(n.startswith("preprocess") for n in names)  # one task per page, not two
+        assert {
+            "preprocess, ocr, detect page 1 of memo-1",
+            "preprocess, ocr, detect page 1 of memo-2",
+            "score, flag, correct, publish, report memo-1",
+        } <= names
+        page_tasks = [t for t in runs if t.name.endswith("page 1 of memo-1")]
+        assert len(page_tasks) == 1  # one task per page, not one per stage
         assert any("doc:memo-1" in t.tags and "stage:ocr" in t.tags for t in runs)
         arts = {
             a.key: a
@@ -162,9 +167,12 @@ def test_tasks_are_named_and_tagged_reports_linked_and_cer_logged(flow_run) -> N
         )
     names = {t.name for t in runs}
     assert not [n for n in names if re.fullmatch(r"[a-z ]+-[0-9a-f]{3}", n)], names
-    assert f"plan {scans.name}" in names
-    finish = [t for t in runs if t.name.startswith("score and flag")]
-    assert finish and all(f"doc:{t.name.removeprefix('score and flag ')}" in t.tags for t in finish)
+    assert f"load {scans.name}" in names
+    finish = [t for t in runs if t.name.startswith("score, flag, correct, publish, report")]
+    assert finish and all(
+        f"doc:{t.name.removeprefix('score, flag, correct, publish, report ')}" in t.tags
+        for t in finish
+    )
     summary_md = arts["ocr-batch-summary"].data
     assert "[report.html](http://127.0.0.1:8000/reports/memo-1/report.html)" in summary_md
     assert "`report.json`" not in summary_md
@@ -199,14 +207,20 @@ def _graph(summary: dict, settings) -> tuple[dict[str, set[str]], list[tuple[str
 
 def test_each_document_waits_for_its_own_pages_only(flow_run) -> None:
     """No edge from one document's task to another's (Prefect links task inputs by object
-    identity, so shared constants once tied "score and flag B" to a page of A), and each
+    identity, so shared constants once tied the document task of B to a page of A), and each
     document's scoring waits for its own pages, failed ones included."""
     summary, settings, _, _ = flow_run
     upstream, crossed = _graph(summary, settings)
     assert crossed == []
-    assert upstream["score and flag memo-1"] == {"ocr page 1 of memo-1"}
-    assert upstream["score and flag memo-2"] == {"ocr page 1 of memo-2"}
-    assert upstream["score and flag blank"] == {"ocr page 1 of blank"}  # failed, still waited
+    assert upstream["score, flag, correct, publish, report memo-1"] == {
+        "preprocess, ocr, detect page 1 of memo-1"
+    }
+    assert upstream["score, flag, correct, publish, report memo-2"] == {
+        "preprocess, ocr, detect page 1 of memo-2"
+    }
+    assert upstream["score, flag, correct, publish, report blank"] == {
+        "preprocess, ocr, detect page 1 of blank"
+    }  # failed, still waited
 
 
 def test_rerun_is_served_from_cache_without_tesseract(flow_run, monkeypatch) -> None:
@@ -441,7 +455,9 @@ def test_dask_local_cluster_runs_the_flow(prefect_server: str, tmp_path: Path) -
     assert all(d["cer"] < 0.03 for d in summary["documents"])
     upstream, crossed = _graph(summary, settings)
     assert crossed == []
-    assert upstream["score and flag memo-2"] == {"ocr page 1 of memo-2"}
+    assert upstream["score, flag, correct, publish, report memo-2"] == {
+        "preprocess, ocr, detect page 1 of memo-2"
+    }
 
 
 def test_two_scans_of_one_name_in_two_folders_through_the_flow(
