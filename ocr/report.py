@@ -21,6 +21,7 @@ from ocr import __version__
 from ocr.folding import ARCHIVAL, STRICT, Profile, fold
 from ocr.fsutil import atomic_write_text
 from ocr.records import Box
+from ocr.report_records import DocumentReport, PageReport, ReferenceReport
 from ocr.score import (
     CHAR_CLASSES,
     CharAlignment,
@@ -455,28 +456,24 @@ def document_report(
     if comparisons is None:
         comparisons = page_comparisons(result, profiles=profiles)
     indexed = list(enumerate(result.flags))
-    return {
-        "schema": SCHEMA_VERSION,
-        "archival_ocr": __version__,
-        "document": result.scan.document,
-        "source": str(result.scan.path),
-        "source_sha256": result.scan.sha256,
-        "page_count": result.scan.page_count,
-        "languages": result.languages,
-        "reference": (
-            {
-                "path": str(result.reference.path),
-                "encoding": result.reference.encoding,
-                "format": "text",
-                "warnings": list(result.reference.warnings),
-            }
-            if result.reference
+    ref = result.reference
+    return DocumentReport(
+        schema=SCHEMA_VERSION,
+        archival_ocr=__version__,
+        document=result.scan.document,
+        source=str(result.scan.path),
+        source_sha256=result.scan.sha256,
+        page_count=result.scan.page_count,
+        languages=result.languages,
+        reference=(
+            ReferenceReport(str(ref.path), ref.encoding, "text", list(ref.warnings))
+            if ref
             else None
         ),
-        "score": score_json(result.score),
-        "scoring": _document_scoring(result, comparisons, profiles),
-        "pages": [
-            _page_json(
+        score=score_json(result.score),
+        scoring=_document_scoring(result, comparisons, profiles),
+        pages=[
+            _page_report(
                 p,
                 result.page_scores,
                 comparisons.get(p.job.page_number),
@@ -484,13 +481,13 @@ def document_report(
             )
             for p in result.pages
         ],
-        "flags": [f.as_json() for f in result.flags],
-        "failures": [asdict(f) | {"source": str(f.source)} for f in result.failures],
-        "warnings": list(result.warnings),
-        "text": str(result.text_path),
-        "correction": result.correction,
-        "seconds": document_seconds(result),
-    }
+        flags=[f.as_json() for f in result.flags],
+        failures=[asdict(f) | {"source": str(f.source)} for f in result.failures],
+        warnings=list(result.warnings),
+        text=str(result.text_path),
+        correction=result.correction,
+        seconds=document_seconds(result),
+    ).as_json()
 
 
 def page_comparisons(
@@ -534,37 +531,35 @@ def _document_scoring(
     )
 
 
-def _page_json(
+def _page_report(
     page: RecognisedPage,
     page_scores: Sequence[PageScore],
     comparison: Comparison | None,
     flags: list[tuple[int, Flag]],
-) -> dict[str, Any]:
+) -> PageReport:
     ps = next((s for s in page_scores if s.page_number == page.job.page_number), None)
-    out = {
-        "page": page.job.page_number,
-        "image_sha256": page.prepared.image_sha256,
-        "size": [page.prepared.rows, page.prepared.cols],
-        "dpi": page.prepared.dpi,
-        "skew_degrees": round(page.prepared.skew_degrees, 3),
-        "geometry": page.prepared.geometry.as_json(),
-        "mean_confidence": _num(page.mean_confidence),
-        "words": page.word_count,
-        "score": score_json(ps.score) if ps else None,
-        "differences": [
+    return PageReport(
+        page=page.job.page_number,
+        image_sha256=page.prepared.image_sha256,
+        size=[page.prepared.rows, page.prepared.cols],
+        dpi=page.prepared.dpi,
+        skew_degrees=round(page.prepared.skew_degrees, 3),
+        geometry=page.prepared.geometry.as_json(),
+        mean_confidence=_num(page.mean_confidence),
+        words=page.word_count,
+        score=score_json(ps.score) if ps else None,
+        differences=[
             {"ref": s.ref_text, "ocr": s.ocr_text, "kind": s.kind}
             for s in (ps.score.spans if ps else [])
         ],
-        "outputs": page_outputs(page),
-        "steps": [asdict(s) for s in page.steps],
-        "provenance": page_provenance(page),
-        "warnings": [w.as_json() for w in page.warnings],
-        "seconds": {k: round(v, 3) for k, v in {**page.prepared.seconds, **page.seconds}.items()},
-        "flags": [index for index, _ in flags],
-    }
-    if comparison is not None:
-        out.update(comparison_page_json(comparison, flags=flags))
-    return out
+        outputs=page_outputs(page),
+        steps=[asdict(s) for s in page.steps],
+        provenance=page_provenance(page),
+        warnings=[w.as_json() for w in page.warnings],
+        seconds={k: round(v, 3) for k, v in {**page.prepared.seconds, **page.seconds}.items()},
+        flags=[index for index, _ in flags],
+        scored=comparison_page_json(comparison, flags=flags) if comparison is not None else {},
+    )
 
 
 def page_outputs(page: RecognisedPage) -> dict[str, str]:
