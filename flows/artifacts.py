@@ -16,6 +16,7 @@ from prefect.artifacts import (
 )
 
 from ocr.report import format_rate
+from ocr.results import BatchSummary
 from ocr.store import Store
 
 
@@ -59,14 +60,13 @@ def _link(text: str, url: str | None) -> str:
     return f"[{text}]({url})" if url else "–"
 
 
-def _ci(summary: dict[str, Any], profile: str = "strict") -> str:
-    fig = (summary.get("scoring") or {}).get("figures", {}).get(profile) or {}
-    ci = fig.get("cer_interval")
+def _ci(summary: BatchSummary, profile: str = "strict") -> str:
+    ci = (summary.figures(profile) or {}).get("cer_interval")
     return f" (95% CI {_fmt(ci[0])}–{_fmt(ci[1])})" if ci else ""
 
 
-def _archival(summary: dict[str, Any]) -> str:
-    fig = (summary.get("scoring") or {}).get("figures", {}).get("archival")
+def _archival(summary: BatchSummary) -> str:
+    fig = summary.figures("archival")
     if not fig:
         return ""
     return (
@@ -76,7 +76,7 @@ def _archival(summary: dict[str, Any]) -> str:
 
 
 def summary_markdown(
-    summary: dict[str, Any],
+    summary: BatchSummary,
     *,
     index: Path | None,
     output_dir: Path | None = None,
@@ -85,26 +85,20 @@ def summary_markdown(
     """The batch summary: figures, review items by kind, a per-document table whose reports
     are links (clickable in the UI), failures."""
     out = output_dir or (index.parent if index is not None else Path())
+    stages = ", ".join(f"{k} {v:.1f}" for k, v in summary.stage_seconds.items())
     lines = [
         "# OCR batch summary",
         "",
-        f"- pages done: **{summary['pages_done']}** (from cache: {summary.get('cached_pages', 0)}),"
-        f" failed: **{summary['pages_failed']}**, scans skipped as unchanged: "
-        f"**{len(summary.get('skipped', []))}**",
-        f"- CER **{_fmt(summary['cer'])}**{_ci(summary)}, WER **{_fmt(summary['wer'])}** "
+        f"- pages done: **{summary.pages_done}** (from cache: {summary.cached_pages}),"
+        f" failed: **{summary.pages_failed}**, scans skipped as unchanged: "
+        f"**{len(summary.skipped)}**",
+        f"- CER **{_fmt(summary.cer)}**{_ci(summary)}, WER **{_fmt(summary.wer)}** "
         "(character-/word-weighted over the batch)" + _archival(summary),
-        "- review items: "
-        + (", ".join(f"{k}: {v}" for k, v in summary["flags"].items()) or "none"),
-        f"- seconds: **{summary.get('seconds', 0):.1f}** wall clock; per stage (summed over "
-        "workers): "
-        + (
-            ", ".join(f"{k} {v:.1f}" for k, v in (summary.get("stage_seconds") or {}).items())
-            or "–"
-        ),
-        f"- pages with ink but no text recognised: **{summary.get('empty_pages', 0)}**"
-        + "".join(
-            f"\n  - {e['document']} page {e['page']}" for e in summary.get("empty_page_list", [])
-        ),
+        "- review items: " + (", ".join(f"{k}: {v}" for k, v in summary.flags.items()) or "none"),
+        f"- seconds: **{summary.seconds:.1f}** wall clock; per stage (summed over "
+        "workers): " + (stages or "–"),
+        f"- pages with ink but no text recognised: **{summary.empty_pages}**"
+        + "".join(f"\n  - {e.document} page {e.page}" for e in summary.empty_page_list),
     ]
     if index is not None:
         url = report_url(index, output_dir=out, review_url=review_url)
@@ -115,11 +109,11 @@ def summary_markdown(
         "|---|---:|---:|---:|---:|---|---|---|",
     ]
     lines += [
-        f"| {d['document']} | {d['pages']} | {_fmt(d['cer'])} | {_fmt(d['wer'])} | "
-        f"{d['flags'] if d['flags'] is not None else '–'} | "
-        f"{_link('report.html', report_url(d['report'], output_dir=out, review_url=review_url))}"
-        f" | {_code(d.get('pdf'))} | {_code(d.get('mets'))} |"
-        for d in summary["documents"]
+        f"| {d.document} | {d.pages} | {_fmt(d.cer)} | {_fmt(d.wer)} | "
+        f"{d.flags if d.flags is not None else '–'} | "
+        f"{_link('report.html', report_url(d.report, output_dir=out, review_url=review_url))}"
+        f" | {_code(d.pdf)} | {_code(d.mets)} |"
+        for d in summary.documents
     ]
     return "\n".join(lines)
 
@@ -146,7 +140,7 @@ def trend_markdown(store: Store, *, limit: int = 15) -> str:
 
 
 def publish_artifacts(
-    summary: dict[str, Any], *, store: Store, review_url: str | None, output_dir: Path
+    summary: BatchSummary, *, store: Store, review_url: str | None, output_dir: Path
 ) -> None:
     """Every artifact of a finished batch."""
     index = output_dir / "index.html"
@@ -162,16 +156,16 @@ def publish_artifacts(
     )
     rows = [
         {
-            "document": d["document"],
-            "pages": d["pages"],
-            "CER": _fmt(d["cer"]),
-            "WER": _fmt(d["wer"]),
-            "review items": d["flags"],
-            "report": report_url(d["report"], output_dir=output_dir, review_url=review_url),
-            "PDF/A": d.get("pdf") or "–",
-            "METS": d.get("mets") or "–",
+            "document": d.document,
+            "pages": d.pages,
+            "CER": _fmt(d.cer),
+            "WER": _fmt(d.wer),
+            "review items": d.flags,
+            "report": report_url(d.report, output_dir=output_dir, review_url=review_url),
+            "PDF/A": d.pdf or "–",
+            "METS": d.mets or "–",
         }
-        for d in summary["documents"]
+        for d in summary.documents
     ]
     create_table_artifact(
         key="ocr-batch-documents",
@@ -180,13 +174,13 @@ def publish_artifacts(
     )
     failed = [
         {
-            "document": f["document"],
-            "page": f["page"],
-            "stage": f["stage"],
-            "error": f["kind"],
-            "message": f["message"],
+            "document": f.document,
+            "page": f.page,
+            "stage": f.stage,
+            "error": f.kind,
+            "message": f.message,
         }
-        for f in summary["failures"]
+        for f in summary.failures
     ]
     create_table_artifact(
         key="ocr-failed-pages",
@@ -201,6 +195,6 @@ def publish_artifacts(
     if review_url:
         create_link_artifact(
             key="ocr-review-queue",
-            link=f"{review_url.rstrip('/')}/queue?run={summary['run_id']}",
+            link=f"{review_url.rstrip('/')}/queue?run={summary.run_id}",
             link_text="Review the flagged regions of this run",
         )

@@ -256,10 +256,11 @@ def ocr_batch(
         only_new=only_new,
         flow_run_id=_flow_run_id(),
     )
-    summary = dict(result.summary)
+    assert result.summary is not None  # run_batch always sums up its run
     publish_artifacts(
-        summary, store=Store(cfg.db_url), review_url=review_url, output_dir=cfg.output_dir
+        result.summary, store=Store(cfg.db_url), review_url=review_url, output_dir=cfg.output_dir
     )
+    summary = result.summary.as_json()  # the flow's result: plain JSON
     if result.failures:
         return Completed(
             data=summary,

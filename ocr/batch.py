@@ -52,6 +52,7 @@ from ocr.report import (
     page_provenance,
     write_batch_index,
 )
+from ocr.results import BatchSummary, DocumentRow, EmptyPage, FailureRow
 from ocr.score import micro_average
 from ocr.settings import Settings
 from ocr.store import Document, Store
@@ -109,7 +110,7 @@ class LocalExecutor:
 
 @dataclass(frozen=True)
 class BatchResult:
-    """What a batch run produced (``summary``: its plain figures, as stored with the run)."""
+    """What a batch run produced."""
 
     run_id: str
     documents: tuple[DocumentResult, ...]
@@ -118,7 +119,7 @@ class BatchResult:
     seconds: float
     skipped: tuple[str, ...] = ()
     warnings: tuple[OcrWarning, ...] = ()
-    summary: Mapping[str, Any] = field(default_factory=dict)
+    summary: BatchSummary | None = None  # its figures, as stored with the run
     batch_seconds: Mapping[str, float] = field(default_factory=dict)  # plan, store
 
     @property
@@ -369,7 +370,7 @@ def _run(
     summary = batch_summary(result, settings=settings)
     if documents or all_failures:  # a run that found nothing new keeps the index as it was
         write_batch_index(_index_summary(summary, store), settings.output_dir)
-    store.finish_run(run_id, status=result.status, summary=summary)
+    store.finish_run(run_id, status=result.status, summary=summary.as_json())
     return replace(result, summary=summary)
 
 
@@ -590,50 +591,48 @@ def store_document(
 # --- summary ------------------------------------------------------------------------------------
 
 
-def batch_summary(result: BatchResult, *, settings: Settings | None = None) -> dict[str, Any]:
-    """Plain figures of a batch, for the database, the CLI and Prefect artifacts (with the
-    per-profile figures, confidence intervals and spread under "scoring")."""
+def batch_summary(result: BatchResult, *, settings: Settings | None = None) -> BatchSummary:
+    """A batch's figures, for the database, the CLI and Prefect artifacts (with the per-profile
+    figures, confidence intervals and spread under "scoring")."""
     cer, wer = result.cer_wer
-    flags = item_counts(result.documents)
-    return {
-        "run_id": result.run_id,
-        "status": result.status,
-        "pages_done": result.pages_done,
-        "pages_failed": len(result.failures),
-        "seconds": round(result.seconds, 2),
-        "cer": cer,
-        "wer": wer,
-        "flags": dict(flags),
-        "documents": [
-            {
-                "document": d.scan.document,
-                "pages": d.scan.page_count,
-                "cer": d.score.cer if d.score else None,
-                "wer": d.score.wer if d.score else None,
-                "flags": len(d.flags),
-                "report": str(d.report_path),
-                "text": str(d.text_path),
-                "pdf": str(d.published.pdf) if d.published and d.published.pdf else None,
-                "mets": str(d.published.mets) if d.published and d.published.mets else None,
-            }
-            for d in result.documents
-        ],
-        "failures": [
-            {
-                "document": f.document,
-                "page": f.page_number,
-                "stage": f.stage,
-                "kind": f.kind,
-                "message": f.message,
-                "exit_code": f.exit_code,
-            }
+    figures = batch_figures(result.documents, profiles=(settings or Settings()).profiles())
+    return BatchSummary(
+        run_id=result.run_id,
+        status=result.status,
+        pages_done=result.pages_done,
+        pages_failed=len(result.failures),
+        seconds=round(result.seconds, 2),
+        cer=cer,
+        wer=wer,
+        flags=item_counts(result.documents),
+        documents=tuple(_document_row(d) for d in result.documents),
+        failures=tuple(
+            FailureRow(f.document, f.page_number, f.stage, f.kind, f.message, f.exit_code)
             for f in result.failures
-        ],
-        "warnings": [{"kind": w.kind, "message": str(w)} for w in result.warnings],
-        "skipped": list(result.skipped),
-        "cached_pages": sum(p.cached for d in result.documents for p in d.pages),
-        "stage_seconds": stage_seconds(result),
-    } | batch_figures(result.documents, profiles=(settings or Settings()).profiles())
+        ),
+        warnings=tuple({"kind": w.kind, "message": str(w)} for w in result.warnings),
+        skipped=tuple(result.skipped),
+        cached_pages=sum(p.cached for d in result.documents for p in d.pages),
+        stage_seconds=stage_seconds(result),
+        scoring=figures["scoring"],
+        empty_pages=figures["empty_pages"],
+        empty_page_list=tuple(EmptyPage(**e) for e in figures["empty_page_list"]),
+    )
+
+
+def _document_row(d: DocumentResult) -> DocumentRow:
+    published = d.published
+    return DocumentRow(
+        document=d.scan.document,
+        pages=d.scan.page_count,
+        cer=d.score.cer if d.score else None,
+        wer=d.score.wer if d.score else None,
+        flags=len(d.flags),
+        report=str(d.report_path),
+        text=str(d.text_path),
+        pdf=str(published.pdf) if published and published.pdf else None,
+        mets=str(published.mets) if published and published.mets else None,
+    )
 
 
 def stage_seconds(result: BatchResult) -> dict[str, float]:
@@ -658,16 +657,17 @@ def item_counts(documents: Sequence[Any]) -> dict[str, int]:
     return dict(counts)
 
 
-def _index_summary(summary: Mapping[str, Any], store: Store) -> dict[str, Any]:
+def _index_summary(summary: BatchSummary, store: Store) -> dict[str, Any]:
     """The batch index: this run's documents, then each other document's latest run, so a run
     that processed only some scans still links every report."""
-    mine = {d["document"] for d in summary["documents"]}
+    mine = {d.document for d in summary.documents}
     with store.session() as s:
         latest = s.scalars(
             select(Document).where(Document.superseded_by.is_(None)).order_by(Document.name)
         )
         earlier = [_earlier_row(d) for d in latest if d.name not in mine]
-    return {**summary, "documents": [*summary["documents"], *(r for r in earlier if r)]}
+    data = summary.as_json()
+    return data | {"documents": [*data["documents"], *(r for r in earlier if r)]}
 
 
 def _earlier_row(doc: Document) -> dict[str, Any] | None:
@@ -694,10 +694,10 @@ def _earlier_row(doc: Document) -> dict[str, Any] | None:
     }
 
 
-def exit_code(failures: Sequence[Mapping[str, Any]]) -> int:
+def exit_code(failures: Sequence[FailureRow]) -> int:
     """The command's exit code for a batch's failures (summary rows): a missing program or
     language before pages that failed; 0 when nothing failed."""
-    codes = {int(f.get("exit_code") or ExitCode.some_pages_failed) for f in failures}
+    codes = {int(f.exit_code or ExitCode.some_pages_failed) for f in failures}
     if not codes:
         return int(ExitCode.ok)
     if ExitCode.missing_dependency in codes:

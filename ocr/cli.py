@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperOption
@@ -15,6 +15,9 @@ from ocr.report import format_rate
 from ocr.score_cli import score_command
 from ocr.settings import Settings, find_config, load_settings_from, settings_as_toml
 from ocr.synth.cli import synth_command
+
+if TYPE_CHECKING:
+    from ocr.results import BatchSummary
 
 
 class _Argument(TyperArgument):
@@ -122,38 +125,37 @@ def _fmt(value: Any) -> str:
     return format_rate(value)
 
 
-def print_summary(summary: dict[str, Any]) -> None:
+def print_summary(summary: BatchSummary) -> None:
     """The batch summary on stdout: CER/WER per document and where the outputs are."""
     typer.echo(f"{'document':<40} {'pages':>5} {'CER':>8} {'WER':>8} {'items':>5}  report")
-    for d in summary["documents"]:
+    for d in summary.documents:
         typer.echo(
-            f"{d['document']:<40} {d['pages']:>5} {_fmt(d['cer']):>8} {_fmt(d['wer']):>8} "
-            f"{d['flags']:>5}  {d['report']}"
+            f"{d.document:<40} {d.pages:>5} {_fmt(d.cer):>8} {_fmt(d.wer):>8} "
+            f"{d.flags:>5}  {d.report}"
         )
     typer.echo(
-        f"batch: {summary['pages_done']} pages done, {summary['pages_failed']} failed, "
-        f"CER {_fmt(summary['cer'])}, WER {_fmt(summary['wer'])} "
-        f"(character-weighted), {summary['seconds']:.1f} s"
+        f"batch: {summary.pages_done} pages done, {summary.pages_failed} failed, "
+        f"CER {_fmt(summary.cer)}, WER {_fmt(summary.wer)} "
+        f"(character-weighted), {summary.seconds:.1f} s"
     )
-    if stages := summary.get("stage_seconds"):
+    if stages := summary.stage_seconds:
         typer.echo(
             "  seconds per stage (summed over workers): "
             + ", ".join(f"{k} {v:.1f}" for k, v in stages.items())
         )
-    figures = (summary.get("scoring") or {}).get("figures", {})
-    for name, fig in figures.items():
+    for name, fig in ((summary.scoring or {}).get("figures") or {}).items():
         ci = fig.get("cer_interval")
         typer.echo(
             f"  {name:>9}: CER {_fmt(fig['cer'])}"
             + (f" (95% CI {_fmt(ci[0])}-{_fmt(ci[1])})" if ci else "")
             + f", WER {_fmt(fig['wer'])}"
         )
-    for e in summary.get("empty_page_list", []):
-        typer.echo(f"warning: {e['message']}")
-    if summary.get("empty_pages"):
-        typer.echo(f"pages with ink but no text recognised: {summary['empty_pages']}")
-    for f in summary["failures"]:
-        typer.echo(f"failed: [{f['kind']}] {f['message']}")
+    for e in summary.empty_page_list:
+        typer.echo(f"warning: {e.message}")
+    if summary.empty_pages:
+        typer.echo(f"pages with ink but no text recognised: {summary.empty_pages}")
+    for f in summary.failures:
+        typer.echo(f"failed: [{f.kind}] {f.message}")
 
 
 @app.command(cls=Command)
@@ -186,12 +188,14 @@ def run(
         )
     )
     result = _guard(lambda: run_batch(scans, gt_dir=gt, settings=settings, progress=_err))
-    print_summary(result.summary)
+    summary = result.summary
+    assert summary is not None  # run_batch always sums up its run
+    print_summary(summary)
     typer.echo(
         f"outputs: {settings.output_dir} (index: {settings.output_dir / 'index.html'})  "
         f"database: {settings.db_url}"
     )
-    if code := exit_code(result.summary["failures"]):
+    if code := exit_code(summary.failures):
         raise typer.Exit(code)
 
 
@@ -244,26 +248,29 @@ def flow(
     )
     from flows.batch import run_flow
     from ocr.batch import check_inputs, exit_code
+    from ocr.results import BatchSummary
 
     # Before Prefect starts (half a minute for a temporary server): a typo fails at once.
     _guard(lambda: check_inputs(scans, gt_dir=gt, settings=settings, only_new=only_new))
 
     summary = _guard(
-        lambda: run_flow(
-            [str(s) for s in scans],
-            ground_truth=str(gt) if gt else None,
-            settings=settings,
-            only_new=only_new,
-            task_runner=task_runner,
-            dask_address=dask_address,
-            review_url=review_url,
+        lambda: BatchSummary.from_json(
+            run_flow(
+                [str(s) for s in scans],
+                ground_truth=str(gt) if gt else None,
+                settings=settings,
+                only_new=only_new,
+                task_runner=task_runner,
+                dask_address=dask_address,
+                review_url=review_url,
+            )
         )
     )
     print_summary(summary)
-    if summary.get("skipped"):
-        typer.echo(f"skipped (already processed): {', '.join(summary['skipped'])}")
+    if summary.skipped:
+        typer.echo(f"skipped (already processed): {', '.join(summary.skipped)}")
     typer.echo(f"outputs: {settings.output_dir}  database: {settings.db_url}")
-    if code := exit_code(summary["failures"]):
+    if code := exit_code(summary.failures):
         raise typer.Exit(code)
 
 

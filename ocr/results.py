@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import traceback
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -172,3 +173,101 @@ class DocumentResult:
     correction: dict[str, Any] | None = None  # apply mode: the corrected OCR and its changes
     published: Published | None = None  # the document's PDF/A and METS
     seconds: dict[str, float] = field(default_factory=dict)  # ocr.timing.DOCUMENT_STAGES
+
+
+# --- the batch summary ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    """A document's line in the batch summary (and the batch index)."""
+
+    document: str
+    pages: int
+    cer: float | None
+    wer: float | None
+    flags: int | None
+    report: str
+    text: str | None = None
+    pdf: str | None = None
+    mets: str | None = None
+
+
+@dataclass(frozen=True)
+class FailureRow:
+    """A page or file that failed, as the batch summary lists it."""
+
+    document: str
+    page: int
+    stage: str
+    kind: str
+    message: str
+    exit_code: int
+
+
+@dataclass(frozen=True)
+class EmptyPage:
+    """A page with ink on which (almost) no text was read."""
+
+    document: str
+    page: int
+    message: str
+
+
+@dataclass(frozen=True)
+class BatchSummary(Mapping[str, Any]):
+    """A batch's figures, for the database, the CLI, the batch index and the Prefect artifacts;
+    ``scoring`` holds the per-profile figures, intervals and spreads (docs/report-schema.md).
+    Read as a mapping it is its JSON (:meth:`as_json`), as stored with the run."""
+
+    run_id: str
+    status: str
+    pages_done: int
+    pages_failed: int
+    seconds: float
+    cer: float | None
+    wer: float | None
+    flags: dict[str, int]
+    documents: tuple[DocumentRow, ...]
+    failures: tuple[FailureRow, ...]
+    warnings: tuple[dict[str, str], ...]
+    skipped: tuple[str, ...]
+    cached_pages: int
+    stage_seconds: dict[str, float]
+    scoring: dict[str, Any] | None = None
+    empty_pages: int = 0
+    empty_page_list: tuple[EmptyPage, ...] = ()
+
+    def figures(self, profile: str) -> dict[str, Any] | None:
+        """The batch's figures under one scoring profile (cer, wer, cer_interval, ...), if any."""
+        return ((self.scoring or {}).get("figures") or {}).get(profile)
+
+    def as_json(self) -> dict[str, Any]:
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        for name in ("documents", "failures", "empty_page_list"):
+            out[name] = [asdict(row) for row in out[name]]
+        out["warnings"] = [dict(w) for w in self.warnings]
+        out["skipped"] = list(self.skipped)
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> BatchSummary:
+        """The summary from its JSON (a flow run's result, a stored run)."""
+        rows = {
+            "documents": tuple(DocumentRow(**d) for d in data["documents"]),
+            "failures": tuple(FailureRow(**f) for f in data["failures"]),
+            "empty_page_list": tuple(EmptyPage(**e) for e in data.get("empty_page_list", [])),
+            "warnings": tuple(dict(w) for w in data.get("warnings", [])),
+            "skipped": tuple(data.get("skipped", [])),
+        }
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names} | rows)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.as_json()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.as_json())
+
+    def __len__(self) -> int:
+        return len(fields(self))

@@ -200,8 +200,17 @@ def test_a_clean_page_costs_one_tesseract_call(
 @pytest.mark.unit
 def test_the_prefect_summary_counts_the_empty_pages() -> None:
     from flows.artifacts import summary_markdown
+    from ocr.results import BatchSummary
 
     summary = {
+        "run_id": "r1",
+        "status": "completed",
+        "seconds": 1.0,
+        "failures": [],
+        "warnings": [],
+        "skipped": [],
+        "cached_pages": 0,
+        "stage_seconds": {},
         "pages_done": 3,
         "pages_failed": 0,
         "cer": None,
@@ -211,6 +220,6 @@ def test_the_prefect_summary_counts_the_empty_pages() -> None:
         "empty_pages": 1,
         "empty_page_list": [{"document": "scribbles", "page": 2, "message": "..."}],
     }
-    text = summary_markdown(summary, index=None)
+    text = summary_markdown(BatchSummary.from_json(summary), index=None)
     assert "pages with ink but no text recognised: **1**" in text
     assert "scribbles page 2" in text

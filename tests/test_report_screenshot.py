@@ -38,7 +38,7 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     scans = [ROOT / "scans" / f"{ENTRY}.tif", ROOT / "scans" / f"{JOURNAL}.pdf"]
     result = run_batch(scans, gt_dir=ROOT / "ground_truth", settings=settings)
     assert not result.failures
-    write_batch_index(batch_summary(result) | batch_figures(result.documents), out)
+    write_batch_index(batch_summary(result).as_json() | batch_figures(result.documents), out)
     return out
 
 

@@ -86,8 +86,8 @@ def test_the_batch_summary_sums_the_documents_stages(batch, capsys) -> None:
     )
     # Work seconds: more than nothing, at most the wall clock times the two workers.
     assert stages["ocr"] < stages["total"] <= result.summary["seconds"] * 2 + 1
-    print_summary(dict(result.summary))
+    print_summary(result.summary)
     line = next(x for x in capsys.readouterr().out.splitlines() if "seconds per stage" in x)
     assert "correction" in line and "publish" in line and "store" in line
-    md = summary_markdown(dict(result.summary), index=None)
+    md = summary_markdown(result.summary, index=None)
     assert "per stage" in md and f"crops {stages['crops']:.1f}" in md
