@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from ocr import __version__
+from ocr.casing import recase_outputs
 from ocr.correct.learned import Learned
 from ocr.correct.stage import (
     apply_corrections,
@@ -110,7 +111,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-STAGE_VERSION = "3"  # bump when a stage's code changes its output, to invalidate caches
+STAGE_VERSION = "4"  # bump when a stage's code changes its output, to invalidate caches
 
 
 def versions() -> dict[str, str]:
@@ -390,6 +391,7 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
         read_as_loaded=kept.input.name == ORIGINAL,
     )
     reframe_outputs(kept.output.outputs, kept.input.geometry, image_name=prepared.view_path.name)
+    made.extend(recase_outputs(kept.input.image, kept.words, kept.output.outputs))
     words = read_words(kept.output.tsv)
     out = replace(
         kept.output,

@@ -39,6 +39,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "ocr.tesseract",
             "ocr.quality",
             "ocr.readings",
+            "ocr.casing",
             "ocr.pagexml",
             "ocr.correct.evidence",
             "ocr.correct.lexicon",
