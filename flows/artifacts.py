@@ -1,4 +1,4 @@
-"""Prefect artifacts of a batch, under stable keys: summary, documents, failures, progress, trend."""
+"""A batch's Prefect artifacts, by stable key: summary, documents, failures, progress, trend."""
 
 from __future__ import annotations
 

@@ -345,7 +345,7 @@ def scan_fingerprint(scan: ScanInfo, *, gt_dir: Path | None, settings: Settings)
 
 
 def preprocess_key(job: PageJob, settings: Settings) -> str:
-    """Cache key of the preprocess stage: the scan's content, the page, the settings that shape it."""
+    """Cache key of the preprocess stage: the scan's content, the page, the settings shaping it."""
     return _key(
         {
             "scan": job.scan.sha256,
@@ -784,7 +784,7 @@ def finish_document(
     gt_dir: Path | None,
     settings: Settings,
 ) -> DocumentResult:
-    """Score against the reference (if any), flag, crop, and write the document's text and report."""
+    """Score against the reference (if any), flag, crop, write the document's text and report."""
     watch = Stopwatch.zeroed(DOCUMENT_STAGES)
     pages = sorted(pages, key=lambda p: p.job.page_number)
     failures = list(failures)

@@ -79,7 +79,7 @@ class LineScore:
 
 @dataclass(frozen=True)
 class Comparison:
-    """One page (or file pair) compared: scores per profile, character classes, confusions, lines."""
+    """One page (or file pair) compared: scores per profile, char classes, confusions, lines."""
 
     scores: Mapping[str, TextScore]
     classes: Mapping[str, ClassCounts]

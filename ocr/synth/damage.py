@@ -99,7 +99,7 @@ def punch_holes(
 def _hole(
     sheet: np.ndarray, *, centre_x: float, centre_y: float, radius: float, lid: float
 ) -> None:
-    """Replace a soft-edged disc of the sheet by the lid's tone, in place (a window, not the page)."""
+    """Replace a soft-edged disc of the sheet by the lid's tone, in place (a window, not a page)."""
     r0, c0 = max(int(centre_y - radius) - 8, 0), max(int(centre_x - radius) - 8, 0)
     r1 = min(int(centre_y + radius) + 9, sheet.shape[0])
     c1 = min(int(centre_x + radius) + 9, sheet.shape[1])
