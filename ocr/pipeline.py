@@ -28,6 +28,7 @@ from ocr.correct.stage import (
 from ocr.detect import reference_markers
 from ocr.exceptions import (
     BlankPageError,
+    CorruptOutputError,
     EmptyFileError,
     EmptyReferenceWarning,
     ExitCode,
@@ -1032,6 +1033,8 @@ def _page_flags(
     with watch.stage("crops"):
         if view is None:
             view = cv2.imread(str(page.prepared.view_path), cv2.IMREAD_UNCHANGED)
+        if view is None:
+            raise CorruptOutputError(path=page.prepared.view_path)
         return write_crops(
             flags, view, page.job.out_dir / "flags", stem=page.job.stem, margin=settings.crop_margin
         )

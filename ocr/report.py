@@ -193,7 +193,7 @@ def from_json_number(value: Any) -> float | None:
     if value is None:
         return None
     return (
-        {"Infinity": math.inf, "-Infinity": -math.inf, "NaN": math.nan}.get(value, value)
+        {"Infinity": math.inf, "-Infinity": -math.inf, "NaN": math.nan}[value]
         if isinstance(value, str)
         else float(value)
     )

@@ -328,8 +328,8 @@ def hocr_choices(root: etree._Element) -> list[list[CharRecord]]:
             if span.get("class") != "ocrx_cinfo":
                 continue
             if "x_bboxes" in title:
-                conf = _CONF.search(title)
-                chars.append((span.text or "", float(conf.group(1)) if conf else 0.0, ()))
+                hit = _CONF.search(title)
+                chars.append((span.text or "", float(hit.group(1)) if hit else 0.0, ()))
             elif (span.get("id") or "").startswith("lstm_choices") and chars:
                 alts = tuple(
                     (c.text or "", float(m.group(1)))

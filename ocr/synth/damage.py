@@ -8,9 +8,10 @@ import cv2
 import numpy as np
 
 from ocr.synth.noise import smooth_field
+from ocr.synth.regions import RegionType
 from ocr.synth.style import RenderStyle
 
-Outline = tuple[str, np.ndarray, str]  # region type, (n, 2) x, y points, text
+Outline = tuple[RegionType, np.ndarray, str]  # region type, (n, 2) x, y points, text
 
 
 def damage_sheet(
