@@ -154,6 +154,8 @@ def level_style(
         raise ValueError(f"unknown degradation level {level!r}; choose from {', '.join(LEVELS)}")
     table = LEVEL_TABLE[level]
     fonts = tuple(fonts) or available_typewriter_fonts(extra=True)
+    font = fonts[int(rng.integers(len(fonts)))]
+    weight_px = int(rng.integers(0, 2))  # drawn before the knobs below: a seed's pages stay put
     # RenderStyle's float knobs drawn from the level's ranges (checked by the dataclass)
     drawn: dict[str, Any] = {
         name: _draw(rng, getattr(table, name))
@@ -175,8 +177,8 @@ def level_style(
         )
     }
     style = RenderStyle(
-        font=fonts[int(rng.integers(len(fonts)))],
-        weight_px=int(rng.integers(0, 2)),
+        font=font,
+        weight_px=weight_px,
         **drawn,
         skew_deg=table.skew_deg,
         speckles=int(_draw(rng, table.speckles)),
