@@ -22,14 +22,18 @@ demo: setup
 run: setup
 	$(OCR) run scans --gt ground_truth --out $(OUT)
 
-test: setup
+# Lint and type checks first: any finding fails the build (ruff and mypy pinned in the dev extra).
+LINT_PATHS := ocr flows tests scripts bench
+test: lint
 	$(PY) -m pytest -q
 
 test-unit: setup
 	$(PY) -m pytest -q -m unit
 
 lint: setup
-	$(VENV)/bin/ruff check ocr flows tests scripts
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
+	$(VENV)/bin/mypy ocr flows
 
 sample: setup
 	$(PY) scripts/make_sample.py

@@ -206,7 +206,8 @@ def main() -> None:
         + (f" --before {args.before}" if args.before else "")
         + f"` ({n} synthetic pages from `ocr synth --seed 7`, no references, fresh output "
         f"folders, {os.cpu_count()} cores; the engines alternate in rounds within one "
-        f"run; 1-minute load average {load}: other jobs share the machine). Pages/day = pages/min × 1440.",
+        f"run; 1-minute load average {load}: other jobs share the machine). "
+        "Pages/day = pages/min × 1440.",
         "",
         *table(walls, pages=n, workers=args.workers),
     ]

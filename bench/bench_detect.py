@@ -1,4 +1,4 @@
-"""Benchmark ocr.detect: precision/recall per type on synthetic pages, EHRI ink-coverage proxies, time.
+"""Benchmark ocr.detect: per-type precision/recall (synthetic pages), EHRI ink coverage, time.
 
 Run from the project root:  .venv/bin/python bench/bench_detect.py [--seeds 10] [--no-ocr]
 Prints tables and writes bench/results_detect.md.
@@ -592,7 +592,8 @@ def _report(
     lines = [
         "# ocr.detect benchmark",
         "",
-        "Reproduce: `.venv/bin/python bench/bench_detect.py --seeds 6` (from the project root; `make bench` runs it).",
+        "Reproduce: `.venv/bin/python bench/bench_detect.py --seeds 6` "
+        "(from the project root; `make bench` runs it).",
         "",
         f"Synthetic pages, matched at IoU >= {IOU}; OCR words from {words}. "
         "P = precision, R = recall; hand+sig = handwriting and signatures as one family; "
@@ -607,8 +608,8 @@ def _report(
         "The ocr synth sets are `ocr synth --pages 64 --seed S`; their stamped half (32 pages) is "
         "scored, split by scan variant. Seed 1955 is the set `make bench` writes to bench/data. "
         "The detector thresholds were set while looking at seeds 7, 11 and 1955 (and the "
-        "builder pages); seed 12 chose no setting (it was scored after changes, to check them): its rows are the "
-        "figures for data the settings were not fitted to.",
+        "builder pages); seed 12 chose no setting (it was scored after changes, to check "
+        "them): its rows are the figures for data the settings were not fitted to.",
         "",
         "EHRI pages (real, grayscale, OCR with tesseract `eng`): share of non-typed ink (outside "
         "the ALTO line polygons, dust removed) under image flags. The ALTO covers only the body "
@@ -622,7 +623,8 @@ def _report(
     ]
     if coverage:
         lines.append(
-            f"Median detect time on EHRI pages: {statistics.median(c.seconds for c in coverage):.2f} s "
+            "Median detect time on EHRI pages: "
+            f"{statistics.median(c.seconds for c in coverage):.2f} s "
             f"wall, {statistics.median(c.cpu for c in coverage):.2f} s CPU "
             "(detect_page only; preprocessing and OCR not included)."
         )

@@ -4,7 +4,8 @@ A. synthetic stamped pages: CER of the typed lines under stamps, with and withou
 B. real EHRI pages: page CER with and without the words inside image flags (stamps, handwriting,
    signatures, unrecognised ink), against the ALTO text that transcribes typed lines only.
 
-Run: .venv/bin/python bench/bench_flag_effects.py [--pages 12]; writes bench/results_flag_effects.md.
+Run: .venv/bin/python bench/bench_flag_effects.py [--pages 12]
+(writes bench/results_flag_effects.md).
 """
 
 from __future__ import annotations
@@ -150,7 +151,8 @@ def main() -> None:
             "",
             f"Reproduce: `.venv/bin/python bench/bench_flag_effects.py --pages {args.pages}`.",
             "",
-            "## Typed lines under stamps, with and without stamp-ink removal (synthetic colour pages)",
+            "## Typed lines under stamps, with and without stamp-ink removal "
+            "(synthetic colour pages)",
             "",
             "Lines whose box a stamp overlapping the typing covers (exact boxes from the "
             "generator); each line is scored against its best-matching stretch of the page's OCR.",

@@ -2,9 +2,9 @@
 
 Usage: python bench/bench_probe.py SCAN GT_DIR OUT_DIR [LANGUAGES]. Prints one JSON line. First
 what a pool worker does (load, preprocess, OCR: ocr.pipeline.process_page): the peak RSS of this
-process (VmHWM), and the peak RSS of its tesseract child sampled every 10 ms (the child's own ru_maxrss
-would count the Python pages it was forked with); then what the main process adds for the page
-(score, flag, reports: finish_document), and the CER against GT_DIR/<stem>.txt.
+process (VmHWM), and the peak RSS of its tesseract child sampled every 10 ms (the child's own
+ru_maxrss would count the Python pages it was forked with); then what the main process adds for
+the page (score, flag, reports: finish_document), and the CER against GT_DIR/<stem>.txt.
 """
 
 from __future__ import annotations

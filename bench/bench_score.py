@@ -1,4 +1,4 @@
-"""Benchmark `ocr score` against the dinglehopper CLI on real page pairs, and a 200,000-character document.
+"""Benchmark `ocr score` against the dinglehopper CLI: real page pairs, a 200,000-character text.
 
 Run: .venv/bin/python bench/bench_score.py   (writes bench/results_score.md and prints it)
 
@@ -258,6 +258,16 @@ def report(
     big: dict[str, float],
 ) -> str:
     cold_s, ours_s, cli_s = seconds
+    what_ours = (
+        "ours, `score_files` in process (metrics, both profiles, line alignment, classes, "
+        "confusions, JSON + HTML per pair, index), best of 3"
+    )
+    what_cold = "the same, first (cold) run: template compilation and caches included"
+    what_cli = (
+        "ours, one `ocr score` process over both folders "
+        "(interpreter start-up and imports included)"
+    )
+    same = "yes" if not mismatches else "NO: " + repr(mismatches)
     chars = sum(len(ref) for _, ref, _ in pairs)
     rows = "\n".join(
         f"| {name} | {len(ref):,} | {ours[name][0]:.4f} | {ours[name][1]:.4f} |"
@@ -270,17 +280,18 @@ Machine: {_machine()}. {len(pairs)} real page pairs, {chars:,} reference charact
 | what | seconds | dinglehopper / ours |
 |---|---:|---:|
 | dinglehopper CLI, one process per pair (HTML + JSON report each) | {dh_s:.2f} | 1.0 |
-| ours, `score_files` in process (metrics, both profiles, line alignment, classes, confusions, JSON + HTML per pair, index), best of 3 | {ours_s:.2f} | **{dh_s / ours_s:.0f}×** |
-| the same, first (cold) run: template compilation and caches included | {cold_s:.2f} | {dh_s / cold_s:.0f}× |
-| ours, one `ocr score` process over both folders (interpreter start-up and imports included) | {cli_s:.2f} | {dh_s / cli_s:.0f}× |
+| {what_ours} | {ours_s:.2f} | **{dh_s / ours_s:.0f}×** |
+| {what_cold} | {cold_s:.2f} | {dh_s / cold_s:.0f}× |
+| {what_cli} | {cli_s:.2f} | {dh_s / cli_s:.0f}× |
 
 Load average while it ran: {_load()} (2 cores; other work on the machine slows both tools).
 
-CER/WER identical to dinglehopper's JSON on every pair: **{"yes" if not mismatches else "NO: " + repr(mismatches)}**.
+CER/WER identical to dinglehopper's JSON on every pair: **{same}**.
 
-200,000-character document (reference without the scan's line breaks, OCR with {big["lines"]:,} lines,
-5 % damage), full report in a fresh process: **{big["seconds"]:.2f} s**, peak memory (ru_maxrss)
-**{big["peak_mib"]:.0f} MiB**, {big["chars"]:,} reference characters, strict CER {big["cer"]:.4f}.
+200,000-character document (reference without the scan's line breaks, OCR with
+{big["lines"]:,} lines, 5 % damage), full report in a fresh process: **{big["seconds"]:.2f} s**,
+peak memory (ru_maxrss) **{big["peak_mib"]:.0f} MiB**, {big["chars"]:,} reference characters,
+strict CER {big["cer"]:.4f}.
 
 | pair | reference chars | CER | WER |
 |---|---:|---:|---:|

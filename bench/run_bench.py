@@ -259,7 +259,7 @@ def score_runs(
     }
 
 
-# --- real data -------------------------------------------------------------------------------------
+# --- real data ------------------------------------------------------------------------------------
 
 
 def ehri(work: Path, *, clean: bool) -> dict[str, Any]:
@@ -403,7 +403,7 @@ def detectors(pages: Sequence[Page], *, data: Path, per_level: int) -> list[str]
     return bench_detect.synthetic_table({f"ocr synth stamped ({len(chosen)} pages)": scores})
 
 
-# --- the report ------------------------------------------------------------------------------------
+# --- the report -----------------------------------------------------------------------------------
 
 
 def _cer(
@@ -623,8 +623,9 @@ def throughput_section(b: Bench) -> list[str]:
         "",
         "Per worker, exactly: each probe runs one page in a fresh process as a pool worker "
         "does (ocr.pipeline.process_page: load, preprocess, OCR) and reads the process's "
-        "peak RSS (VmHWM); its tesseract child is sampled every 10 ms. The sum is the worker's peak "
-        "(an upper bound: the two peaks need not coincide). Then finish_document (score, flag, "
+        "peak RSS (VmHWM); its tesseract child is sampled every 10 ms. The sum is the "
+        "worker's peak (an upper bound: the two peaks need not coincide). Then "
+        "finish_document (score, flag, "
         "reports, in the main process for a batch) runs in the same process.",
         "",
         "| probe page | dpi | worker Python peak MiB | tesseract peak MiB | worker sum MiB | "

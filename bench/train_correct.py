@@ -225,8 +225,8 @@ def main(argv: list[str] | None = None) -> int:
             f"Made by bench/train_correct.py at {_commit()} from the tuning side of the split in",
             f"bench/correct_split.py: sets {sets}",
             "(typed-only ocr.synth pages read by the pipeline, with tesseract's choices and word",
-            f"boxes) and {len(images)} real Komi print lines of shared/realdata ({KOMI_TUNING.name}, "
-            "tesseract rus --psm 7; Public Domain Mark 1.0).",
+            f"boxes) and {len(images)} real Komi print lines of shared/realdata "
+            f"({KOMI_TUNING.name}, tesseract rus --psm 7; Public Domain Mark 1.0).",
             "Tables: char (truth units), edit (truth unit read as OCR unit), case, conf, alt, gap,",
             "mark, speck, page, oov, after, capital (see ocr/correct/train.py).",
         ],

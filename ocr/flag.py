@@ -1,4 +1,4 @@
-"""Regions a person must look at: the signals (low confidence, disagreements), their records, crops."""
+"""Regions a person must look at: signals (low confidence, disagreements), their records, crops."""
 
 from __future__ import annotations
 
@@ -214,7 +214,9 @@ def low_confidence_flags(
                     confidence=conf,
                     ocr_text=text,
                     severity=0.3 + 0.4 * (1.0 - conf / max(threshold, 1.0)),
-                    reason=f'tesseract is unsure of "{text}" (confidence {conf:.0f} < {threshold:.0f})',
+                    reason=(
+                        f'tesseract is unsure of "{text}" (confidence {conf:.0f} < {threshold:.0f})'
+                    ),
                 )
             )
     return flags

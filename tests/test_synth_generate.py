@@ -1,4 +1,4 @@
-"""Unit tests of the synthetic benchmark generator (ocr synth): determinism, regions, text, corpus."""
+"""Unit tests of the synthetic page generator (ocr synth): determinism, regions, text, corpus."""
 
 from __future__ import annotations
 

@@ -106,7 +106,8 @@ def plan_stamps(geo: Geometry, *, rng: np.random.Generator) -> list[StampPlan]:
     chosen = [first]
     if rng.random() < 0.4:
         chosen.append(str(rng.choice([k for k in kinds if k != first])))  # type: ignore[arg-type]
-    plans, bands = [], ["top", "bottom"]
+    plans: list[StampPlan] = []
+    bands: list[Literal["top", "bottom"]] = ["top", "bottom"]
     for kind in chosen:
         width, height = _stamp_size(kind, geo, rng)
         over = bool(rng.random() < 0.5)

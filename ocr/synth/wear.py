@@ -1,4 +1,4 @@
-"""Worn typefaces: a typewriter's chipped or ink-clogged letters print the same flaw every strike."""
+"""Worn typefaces: a typewriter's chipped or ink-clogged letters print one flaw every strike."""
 
 from __future__ import annotations
 
