@@ -7,7 +7,7 @@ Synthetic pages come in (image, true regions) pairs, so any generator's pages ca
 :func:`evaluate` (a true region is anything with ``.type`` and ``.box``, or a dict with "type" and
 "box" [left, top, width, height]). Three sources are used: the test builder
 (tests/test_detect.py: FreeMono typing, rectangular and round stamps in violet/blue/red over the
-typing, Bezier signatures and numbers), the project's renderer ``ocr.synth`` (if importable),
+typing, Bezier signatures and numbers), the project's renderer ``ocr_synth`` (if importable),
 and the shipped sample scans with ``ground_truth/regions``. Each page is preprocessed like the
 pipeline (``ocr.preprocess.preprocess``, deskew off so the true boxes keep their place), OCRed
 with tesseract (unless --no-ocr: then the builder's word boxes, or none), and passed to
@@ -280,10 +280,10 @@ def builder_pages(
 def generator_pages(
     seeds: int, *, gray: bool, clean: bool = False
 ) -> Iterator[tuple[np.ndarray, list, list]]:
-    """Pages of the project's renderer ocr.synth with random stamps and handwritten numbers."""
+    """Pages of the project's renderer ocr_synth with random stamps and handwritten numbers."""
     import dataclasses
 
-    from ocr.synth import (
+    from ocr_synth import (
         Handwriting,
         PageSpec,
         Paragraph,
@@ -341,7 +341,7 @@ def set_folder(pages: int, seed: int) -> Path:
     once into bench/work/synth-S-N."""
     import json
 
-    from ocr.synth.generate import generate_set
+    from ocr_synth.generate import generate_set
 
     for folder in (ROOT / "bench" / "data", ROOT / "bench" / "work" / f"synth-{seed}-{pages}"):
         manifest = folder / "manifest.json"
@@ -408,7 +408,7 @@ class Coverage:
 
 
 def alto_mask(xml: Path, shape: tuple[int, int]) -> np.ndarray:
-    from ocr.synth.alto import read_alto_lines
+    from ocr_synth.alto import read_alto_lines
 
     mask = np.zeros(shape, dtype=np.uint8)
     for line in read_alto_lines(xml):
@@ -538,10 +538,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "builder clean gray",
             lambda: builder_pages(max(2, args.seeds // 3), gray=True, clean=True),
         ),
-        ("ocr.synth colour", lambda: generator_pages(args.seeds, gray=False)),
-        ("ocr.synth gray", lambda: generator_pages(args.seeds, gray=True)),
+        ("ocr_synth colour", lambda: generator_pages(args.seeds, gray=False)),
+        ("ocr_synth gray", lambda: generator_pages(args.seeds, gray=True)),
         (
-            "ocr.synth clean",
+            "ocr_synth clean",
             lambda: generator_pages(max(2, args.seeds // 3), gray=False, clean=True),
         ),
         *[

@@ -104,8 +104,8 @@ def part_b(work: Path) -> list[str]:
     from ocr.regions_stage import load_regions
     from ocr.score import normalise, score_text
     from ocr.settings import load_settings
-    from ocr.synth import alto_text
     from ocr.tesseract import read_words, words_to_text
+    from ocr_synth import alto_text
 
     out = work / "ehri"
     scans = sorted(EHRI.glob("*.jpg"))

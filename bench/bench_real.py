@@ -94,7 +94,7 @@ def _split_of(group: str, split: Mapping[str, Sequence[str]]) -> str:
 
 def real_pages() -> list[RealPage]:
     """Every scored page of both sets, with its part of the sealed split."""
-    from ocr.synth.alto import read_alto_lines, typed_text
+    from ocr_synth.alto import read_alto_lines, typed_text
 
     split = json.loads(SPLIT.read_text(encoding="utf-8"))
     pages = []

@@ -273,7 +273,7 @@ def items_per_page(items: Sequence[Item], manifest: dict) -> dict[str, list[int]
 
 def ehri_folder() -> Path:
     """The six EHRI pages with their ALTO line text as references."""
-    from ocr.synth.alto import alto_text
+    from ocr_synth.alto import alto_text
 
     folder = WORK / "review-ehri"
     for sub in ("scans", "gt"):
@@ -292,7 +292,7 @@ def non_typed_ink(page: PageRun, items: Sequence[Item]) -> tuple[int, int]:
     letterheads (the EHRI ground truth transcribes typed lines only)."""
     from ocr.detect.ink import drop_small, ink_mask
     from ocr.preprocess import binarize
-    from ocr.synth.alto import read_alto_lines
+    from ocr_synth.alto import read_alto_lines
 
     # Item boxes are in the pixels of the scan as loaded (ocr.reframe), as are the ALTO lines.
     gray = cv2.imread(str(EHRI / f"{page.document}.jpg"), cv2.IMREAD_GRAYSCALE)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ocr.synth.generate import PagePlan, plan_set
-from ocr.synth.levels import LEVELS, Variant
+from ocr_synth.generate import PagePlan, plan_set
+from ocr_synth.levels import LEVELS, Variant
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 KOMI = SHARED / "realdata" / "komi-vyl-tujod-1939" / "1939_09"

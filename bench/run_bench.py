@@ -101,7 +101,7 @@ def ensure_set(
             manifest.get("conditions", ["plain"]),
         ) == (pages, seed, 300, list(conditions)):
             return manifest
-    from ocr.synth.generate import generate_set
+    from ocr_synth.generate import generate_set
 
     shutil.rmtree(data, ignore_errors=True)
     return generate_set(
@@ -264,7 +264,7 @@ def score_runs(
 
 def ehri(work: Path, *, clean: bool) -> dict[str, Any]:
     """The EHRI English pages with `eng`: raw tesseract, OCRmyPDF and ours against ALTO text."""
-    from ocr.synth.alto import alto_text
+    from ocr_synth.alto import alto_text
 
     images = {p.stem: p for p in sorted(EHRI.glob("*.jpg"))}
     truth = {name: alto_text(path.with_suffix(".xml")) for name, path in images.items()}
@@ -328,7 +328,7 @@ def memory_probes(
     pages: Sequence[Page], *, gt: Path, work: Path, seed: int
 ) -> list[dict[str, Any]]:
     """Peak memory on the largest 300 dpi colour page of the set, and a 600 dpi page run whole."""
-    from ocr.synth.generate import PagePlan, write_page
+    from ocr_synth.generate import PagePlan, write_page
 
     colour = [p for p in pages if p.variant == "colour"] or list(pages)
     largest = max(colour, key=lambda p: p.image.stat().st_size)
@@ -825,7 +825,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     start = time.perf_counter()
     clean = shutil.which("unpaper") is not None
     log(f"synthetic set: {args.pages} pages, seed {args.seed} -> {args.data}")
-    from ocr.synth.generate import CONDITIONS
+    from ocr_synth.generate import CONDITIONS
 
     conditions = CONDITIONS if args.conditions == "all" else tuple(args.conditions.split(","))
     pages = load_pages(
@@ -900,7 +900,7 @@ def notes(clean: bool) -> list[str]:
     out += [
         "The real pages (French typescripts, EHRI) against stock tesseract, with the sealed "
         "split: bench/results_real.md (`bench/bench_real.py`).",
-        "Synthetic pages: `ocr.synth` renderer; levels differ in ink, strike and baseline "
+        "Synthetic pages: `ocr_synth` renderer; levels differ in ink, strike and baseline "
         "jitter, worn typefaces, carbon copies, blur, noise, speckle, JPEG quality, skew, "
         "uneven light, folds and punch holes; half the pages of each level carry stamps "
         "(registry, word and round seals in violet, blue, red, black), handwritten numbers, "

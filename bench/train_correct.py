@@ -40,7 +40,7 @@ from ocr.correct.features import KINDS, POSTERIOR_KNOTS, SHAPES  # noqa: E402
 from ocr.correct.lexicon import CAPITALS_TABLE, LETTERS_TABLE, default_lexicon, fold  # noqa: E402
 from ocr.correct.tokens import chunks  # noqa: E402
 from ocr.correct.train import Row, Sample, count_sample, write_counts  # noqa: E402
-from ocr.synth.texts import corpus_documents  # noqa: E402
+from ocr_synth.texts import corpus_documents  # noqa: E402
 
 CHANNEL = ROOT / "ocr" / "data" / "channel_ru.tsv"
 
@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
             "Counts the noisy channel of ocr.correct is estimated from (ocr/correct/channel.py).",
             f"Made by bench/train_correct.py at {_commit()} from the tuning side of the split in",
             f"bench/correct_split.py: sets {sets}",
-            "(typed-only ocr.synth pages read by the pipeline, with tesseract's choices and word",
+            "(typed-only ocr_synth pages read by the pipeline, with tesseract's choices and word",
             f"boxes) and {len(images)} real Komi print lines of shared/realdata ({KOMI_TUNING.name}, "
             "tesseract rus --psm 7; Public Domain Mark 1.0).",
             "Tables: char (truth units), edit (truth unit read as OCR unit), case, conf, alt, gap,",
