@@ -1,6 +1,6 @@
 """Benchmark ocr.detect: precision/recall per type on synthetic pages, EHRI ink-coverage proxies, time.
 
-Run from the project root:  .venv/bin/python bench/bench_detect.py [--seeds 10] [--no-ocr]
+Run from the project root:  .venv/bin/python -m bench.bench_detect [--seeds 10] [--no-ocr]
 Prints tables and writes bench/results_detect.md.
 
 Synthetic pages come in (image, true regions) pairs, so any generator's pages can be scored with
@@ -29,7 +29,6 @@ import functools
 import os
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -41,18 +40,15 @@ from typing import Any
 import cv2
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+from bench.common import EHRI, ROOT
+from ocr.detect import IMAGE_TYPES, Region, detect_page, iou
+from ocr.detect.ink import drop_small, good_words, ink_mask
+from ocr.detect.regions import fill_regions, intersection
+from ocr.flag import low_confidence_flags
+from ocr.preprocess import preprocess
+from ocr.records import Box
+from ocr.tesseract import Word, read_words, run_ocr
 
-from ocr.detect import IMAGE_TYPES, Region, detect_page, iou  # noqa: E402
-from ocr.detect.ink import drop_small, good_words, ink_mask  # noqa: E402
-from ocr.detect.regions import fill_regions, intersection  # noqa: E402
-from ocr.flag import low_confidence_flags  # noqa: E402
-from ocr.preprocess import preprocess  # noqa: E402
-from ocr.records import Box  # noqa: E402
-from ocr.tesseract import Word, read_words, run_ocr  # noqa: E402
-
-EHRI = Path("/work/shared/realdata/ehri-typewritten-diplomatic/english")
 RESULTS = ROOT / "bench" / "results_detect.md"
 IOU = 0.5
 FAMILY = {"signature": "handwriting", "handwriting": "handwriting", "stamp": "stamp"}
@@ -362,7 +358,7 @@ def generated_set(
     other page per level stamped and annotated) whose scan variant is one of ``variants``."""
     import json
 
-    from synth_pairs import synth_pairs
+    from bench.synth_pairs import synth_pairs
 
     folder = set_folder(pages, seed)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -592,7 +588,7 @@ def _report(
     lines = [
         "# ocr.detect benchmark",
         "",
-        "Reproduce: `.venv/bin/python bench/bench_detect.py --seeds 6` (from the project root; `make bench` runs it).",
+        "Reproduce: `.venv/bin/python -m bench.bench_detect --seeds 6` (from the project root; `make bench` runs it).",
         "",
         f"Synthetic pages, matched at IoU >= {IOU}; OCR words from {words}. "
         "P = precision, R = recall; hand+sig = handwriting and signatures as one family; "

@@ -3,7 +3,7 @@ error" on references with injected errors and on the sample; review items per pa
 and on stamped pages, and per real OCR error; the share of real OCR errors, of synthetic stamps,
 signatures and handwriting, and of real non-typed ink (EHRI) that some item covers.
 
-Run: .venv/bin/python bench/bench_review.py [--pages 48]; writes bench/results_review.md.
+Run: .venv/bin/python -m bench.bench_review [--pages 48]; writes bench/results_review.md.
 The split is fixed: the triage model is fitted on the tuning set (seed TUNE_SEED, with
 bench/train_triage.py) and reported on the held-out set (seed HELD_SEED), never tuned on it.
 """
@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import shutil
-import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -24,18 +23,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+from bench.common import EHRI, ROOT
+
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
-from review_set import write_set  # noqa: E402
-
-from ocr.records import Box  # noqa: E402
+from bench.review_set import write_set
+from ocr.records import Box
 
 WORK = ROOT / "bench" / "work"
 TUNE_SEED, HELD_SEED = 2101, 2202  # fixed before any threshold was tuned
-EHRI = ROOT.parent / "shared" / "realdata" / "ehri-typewritten-diplomatic" / "english"
 REGION_TYPES = ("stamp", "signature", "handwriting")
 SAMPLE_REAL = {"Метров": "Петров", "Лхенъян": "Пхеньян", "млрдруб": "млрд. руб"}
 
@@ -566,7 +562,7 @@ def render(
     head = [
         "# Review items and triage benchmark",
         "",
-        f"Reproduce: `.venv/bin/python bench/bench_review.py --pages {pages}` (`make bench` "
+        f"Reproduce: `.venv/bin/python -m bench.bench_review --pages {pages}` (`make bench` "
         "runs it; the model is fitted with `bench/train_triage.py` on the tuning set only).",
         "",
         f"Triage model: `ocr/data/triage.json` ({model.source}); threshold {model.threshold:.2f}.",

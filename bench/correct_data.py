@@ -12,11 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from correct_split import SynthSet
-
+from bench.common import BENCH
+from bench.correct_split import SynthSet
 from ocr_synth.generate import generate_set
 
-BENCH = Path(__file__).resolve().parent
 WORK = BENCH / "work" / "correct"  # gitignored
 
 

@@ -1,7 +1,7 @@
 """The benchmark behind `make bench`: accuracy, throughput, memory and stage times on synthetic
 archival pages and real data, written to bench/results.md and bench/plots/.
 
-Run from the project root:  .venv/bin/python bench/run_bench.py [--pages 64] [--seed 1955]
+Run from the project root:  .venv/bin/python -m bench.run_bench [--pages 64] [--seed 1955]
 
 Generates the synthetic set (``ocr synth``) into bench/data unless it is there already, then on
 the same pages runs, side by side in one process and alternating their order over two halves of
@@ -25,14 +25,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH = ROOT / "bench"
-sys.path[:0] = [str(ROOT), str(BENCH)]
+from bench.common import BENCH, EHRI, KOMI, ROOT
+
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-from bench_engines import (  # noqa: E402
+from bench.bench_engines import (
     EngineRun,
     run_floor,
     run_ocrmypdf,
@@ -40,11 +39,8 @@ from bench_engines import (  # noqa: E402
     run_prefect_flow,
     run_tesseract,
 )
-from bench_scores import PageScore, rates, score_page  # noqa: E402
+from bench.bench_scores import PageScore, rates, score_page
 
-REALDATA = Path("/work/shared/realdata")
-EHRI = REALDATA / "ehri-typewritten-diplomatic" / "english"
-KOMI = REALDATA / "komi-vyl-tujod-1939" / "1939_09"
 DATA = BENCH / "data"
 RESULTS = BENCH / "results.md"
 PLOTS = BENCH / "plots"
@@ -204,7 +200,7 @@ def run_half(
 
 def run_baseline(images: dict[str, Path], *, folder: Path, engine: str, source: Path) -> EngineRun:
     """A commit's `ocr run` (exported source, a fresh process; bench_real.run_pipeline_process)."""
-    from bench_real import run_pipeline_process
+    from bench.bench_real import run_pipeline_process
 
     run = run_pipeline_process(images, folder, engine=engine, language="rus", source=source)
     return EngineRun(
@@ -390,8 +386,8 @@ def profile_preprocess(page: Page, *, top: int = 12) -> list[tuple[str, float, f
 def detectors(pages: Sequence[Page], *, data: Path, per_level: int) -> list[str]:
     """bench_detect.evaluate on stamped pages of every level (its OCR words from tesseract)."""
     try:
-        import bench_detect
-        from synth_pairs import synth_pairs
+        from bench import bench_detect
+        from bench.synth_pairs import synth_pairs
     except ImportError as e:
         return [f"detectors not available ({e})."]
     chosen: set[str] = set()
@@ -417,7 +413,7 @@ def _cer(
 
 def targets(b: Bench, by_level: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, bool]]:
     """(target, measured, how far off, met?) rows."""
-    from bench_report import pct
+    from bench.bench_report import pct
 
     rows: list[tuple[str, str, str, bool]] = []
     for level in ("medium", "heavy"):
@@ -488,7 +484,7 @@ def targets(b: Bench, by_level: dict[str, dict[str, Any]]) -> list[tuple[str, st
 
 def markdown(b: Bench) -> list[str]:
     """The whole results.md."""
-    import bench_report as rep
+    from bench import bench_report as rep
 
     level_of = {p.name: p.level for p in b.pages}
     levels = list(dict.fromkeys(p.level for p in b.pages))
@@ -499,7 +495,7 @@ def markdown(b: Bench) -> list[str]:
     lines = [
         "# Benchmark: synthetic archival typescripts and real pages",
         "",
-        f"Reproduce: `make bench` (`.venv/bin/python bench/run_bench.py`). The synthetic set is "
+        f"Reproduce: `make bench` (`.venv/bin/python -m bench.run_bench`). The synthetic set is "
         f"`ocr synth --out bench/data --pages {b.seconds.get('set_pages', 0):.0f} --seed "
         f"{b.seconds.get('seed', 0):.0f}`; its first {len(b.pages)} pages are benchmarked "
         f"({len(b.pages) // 4} per level, half of them stamped). 2 cores; the whole run took "
@@ -585,7 +581,7 @@ def worse_better(b: Bench, engines: Sequence[str]) -> list[str]:
 
 
 def throughput_section(b: Bench) -> list[str]:
-    import bench_report as rep
+    from bench import bench_report as rep
 
     batch = b.runs.get("ocr run")
     stages = batch.extra.get("stages", {}) if batch else {}
@@ -642,7 +638,7 @@ def throughput_section(b: Bench) -> list[str]:
 
 
 def probe_row(m: dict[str, Any]) -> str:
-    from bench_report import pct
+    from bench.bench_report import pct
 
     if "error" in m:
         return f"| {m['scan']} | {m.get('dpi')} | error: {m['error']} | | | | | | |"
@@ -655,7 +651,7 @@ def probe_row(m: dict[str, Any]) -> str:
 
 
 def real_section(b: Bench) -> list[str]:
-    import bench_report as rep
+    from bench import bench_report as rep
 
     lines = ["## Real data", ""]
     if "ehri" in b.real:
@@ -685,7 +681,7 @@ def limits_section(b: Bench) -> list[str]:
     """What holds back the missed targets, from this run's own figures."""
     import statistics
 
-    import bench_report as rep
+    from bench import bench_report as rep
 
     lines = ["## What limits the missed targets", ""]
     batch, floor, flow = (b.runs.get(e) for e in ("ocr run", "tesseract floor", "Prefect flow"))
@@ -751,7 +747,7 @@ def other_sections(b: Bench) -> list[str]:
 
 
 def plots(b: Bench) -> None:
-    import bench_report as rep
+    from bench import bench_report as rep
 
     PLOTS.mkdir(parents=True, exist_ok=True)
     level_of = {p.name: p.level for p in b.pages}
@@ -767,7 +763,7 @@ def plots(b: Bench) -> None:
 
 def headline(b: Bench) -> list[str]:
     """The figures printed at the end."""
-    import bench_report as rep
+    from bench import bench_report as rep
 
     by_level = rep.level_rates(b.scores, {p.name: p.level for p in b.pages})
     levels = list(dict.fromkeys(p.level for p in b.pages))
@@ -852,7 +848,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log("side by side: raw tesseract, floor, OCRmyPDF, ocr run, Prefect flow")
         baseline = None
         if args.baseline:
-            from bench_real import export_source
+            from bench.common import export_source
 
             baseline = (args.baseline, export_source(args.baseline, work / "baseline-src"))
         b.runs = side_by_side(pages, gt=gt, work=work, clean=clean, baseline=baseline)
@@ -883,7 +879,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def notes(clean: bool) -> list[str]:
-    from bench_scores import ARCHIVAL
+    from bench.bench_scores import ARCHIVAL
 
     out = (
         []
