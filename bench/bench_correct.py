@@ -32,10 +32,10 @@ from ocr.correct import Correction, CorrectionSettings, apply
 from ocr.correct.calibration import Calibration, Logistic, load_calibration
 from ocr.correct.evidence import text_choices, text_layout
 from ocr.score import character_error_rate, normalise, split_grapheme_clusters
+from ocr_synth.levels import LEVELS
 
 RESULTS = ROOT / "bench" / "results_correct.md"
 BEGIN, END = "<!-- bench_correct: begin -->", "<!-- bench_correct: end -->"
-LEVELS = ("clean", "light", "medium", "heavy")
 
 
 def char_errors(reference: str, text: str) -> tuple[int, int]:

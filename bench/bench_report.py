@@ -10,8 +10,6 @@ from typing import Any
 from bench.bench_scores import PageScore, Rates, grouped
 from bench.common import pct
 
-LEVELS = ("clean", "light", "medium", "heavy")
-
 
 def level_rates(
     scores: Mapping[str, Mapping[str, PageScore]], level_of: Mapping[str, str]

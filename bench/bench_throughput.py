@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import BENCH, ROOT, SINGLE_THREAD, bench_command, export_source, source_env
+from ocr_synth.levels import LEVELS
 
 WORK = BENCH / "work" / "throughput"
 SYNTH = BENCH / "work" / "throughput-synth"
@@ -38,7 +39,7 @@ RUNS = BENCH / "throughput_runs"
 RESULTS = BENCH / "results_throughput.md"
 SEED = 4242  # not used by any other benchmark or tuning set
 SYNTH_PAGES = 16
-LEVELS = ("clean", "light", "medium", "heavy")
+
 GROUPS = (*LEVELS, "real", "hostile")
 FLAG_SHORT = {
     "low_confidence": "lowconf",
