@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from ocr import __version__
+from ocr.casing import recase_outputs
 from ocr.correct.learned import Learned, learned
 from ocr.correct.stage import (
     apply_corrections,
@@ -124,7 +125,7 @@ FLAG_SETTINGS = (
     "correction_profile_rounds",
     "protected_names",
 )
-STAGE_VERSION = "3"  # bump when a stage's code changes its output, to invalidate caches
+STAGE_VERSION = "4"  # bump when a stage's code changes its output, to invalidate caches
 
 
 @dataclass(frozen=True)
@@ -555,6 +556,7 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
         read_as_loaded=kept.input.name == ORIGINAL,
     )
     reframe_outputs(kept.output.outputs, kept.input.geometry, image_name=prepared.view_path.name)
+    made.extend(recase_outputs(kept.input.image, kept.words, kept.output.outputs))
     words = read_words(kept.output.tsv)
     out = replace(
         kept.output,
