@@ -1,6 +1,6 @@
 """Benchmark `ocr score` against the dinglehopper CLI: real page pairs, a 200,000-character text.
 
-Run: .venv/bin/python bench/bench_score.py   (writes bench/results_score.md and prints it)
+Run: .venv/bin/python -m bench.bench_score   (writes bench/results_score.md and prints it)
 
 Page pairs (real text, see /work/shared/realdata/README.md and /work/shared/seed/NOTES.md):
 - 6 EHRI typewritten pages: ALTO line ground truth vs tesseract `eng` OCR of the page scans;
@@ -24,15 +24,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.common import EHRI, KOMI, ROOT, SHARED
+from ocr.formats import read_text_any
+from ocr.score import normalise
 
-from ocr.formats import read_text_any  # noqa: E402
-from ocr.score import normalise  # noqa: E402
-
-SHARED = ROOT.parent / "shared"
-EHRI = SHARED / "realdata" / "ehri-typewritten-diplomatic" / "english"
-KOMI = SHARED / "realdata" / "komi-vyl-tujod-1939" / "1939_09"
 SEED = SHARED / "seed" / "ivanov-journal-1955-12-24.txt"
 WORK = ROOT / "bench" / "work"
 RESULTS = ROOT / "bench" / "results_score.md"

@@ -188,6 +188,16 @@ class LanguageNotInstalledError(MissingDependencyError):
     )
 
 
+class DevPackageMissingError(MissingDependencyError):
+    """A development tool (the synthetic-page generator) is not installed with the product."""
+
+    message = (
+        "`ocr synth` needs the development package ocr_synth (devtools/synth), which is not "
+        "installed; from a checkout run `make setup`, or "
+        "`pip install -e '.[dev]' -e devtools/synth`"
+    )
+
+
 class TesseractTimeoutError(OcrEngineError):
     message = "tesseract timed out on this page; raise `ocr_timeout` or check the image"
 

@@ -9,8 +9,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ocr.synth.fonts import available_typewriter_fonts
-from ocr.synth.style import RenderStyle, carbon_copy
+from ocr_synth.fonts import available_typewriter_fonts
+from ocr_synth.style import RenderStyle, carbon_copy
 
 Variant = Literal["colour", "grey", "bilevel"]
 LEVELS = ("clean", "light", "medium", "heavy")

@@ -9,7 +9,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from ocr.synth.layout import TypedLine
+from ocr_synth.layout import TypedLine
 
 WearKind = Literal["chip", "clog"]
 

@@ -7,9 +7,9 @@ import math
 import cv2
 import numpy as np
 
-from ocr.synth.noise import smooth_field
-from ocr.synth.regions import RegionType
-from ocr.synth.style import RenderStyle
+from ocr_synth.noise import smooth_field
+from ocr_synth.regions import RegionType
+from ocr_synth.style import RenderStyle
 
 Outline = tuple[RegionType, np.ndarray, str]  # region type, (n, 2) x, y points, text
 
