@@ -23,7 +23,7 @@ run: setup
 	$(OCR) run scans --gt ground_truth --out $(OUT)
 
 # Lint and type checks first: any finding fails the build (ruff and mypy pinned in the dev extra).
-LINT_PATHS := ocr flows tests scripts bench
+LINT_PATHS := ocr flows tests scripts bench devtools
 test: lint
 	$(PY) -m pytest -q
 
