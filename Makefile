@@ -22,14 +22,18 @@ demo: setup
 run: setup
 	$(OCR) run scans --gt ground_truth --out $(OUT)
 
-test: setup
+# Lint and type checks first: any finding fails the build (ruff and mypy pinned in the dev extra).
+LINT_PATHS := ocr flows tests scripts bench devtools
+test: lint
 	$(PY) -m pytest -q
 
 test-unit: setup
 	$(PY) -m pytest -q -m unit
 
 lint: setup
-	$(VENV)/bin/ruff check ocr flows tests scripts
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
+	$(VENV)/bin/mypy ocr flows
 
 sample: setup
 	$(PY) scripts/make_sample.py
@@ -48,14 +52,14 @@ review: setup
 # Benchmarks (synthetic sets + real pages; tens of minutes on 2 cores): bench/results*.md.
 bench: setup
 	EXTRAS=dev,dask,postgres,bench bash scripts/install.sh
-	$(PY) bench/run_bench.py
-	$(PY) bench/bench_real.py --ocrmypdf
-	$(PY) bench/bench_detect.py --seeds 6
-	$(PY) bench/bench_flag_effects.py --pages 10
-	$(PY) bench/bench_correct.py --out bench/results_correct.md
-	$(PY) bench/bench_dask.py --pages 12
-	$(PY) bench/bench_publish.py --pages 300
-	$(PY) bench/bench_review.py --pages 48
+	$(PY) -m bench.run_bench
+	$(PY) -m bench.bench_real --ocrmypdf
+	$(PY) -m bench.bench_detect --seeds 6
+	$(PY) -m bench.bench_flag_effects --pages 10
+	$(PY) -m bench.bench_correct --out bench/results_correct.md
+	$(PY) -m bench.bench_dask --pages 12
+	$(PY) -m bench.bench_publish --pages 300
+	$(PY) -m bench.bench_review --pages 48
 
 # The README's demo figures, from a real run on the sample (scripts/readme_figures.py).
 figures: setup
@@ -64,7 +68,7 @@ figures: setup
 # A short fuzz campaign over the loaders and parsers (FUZZ_SECONDS in all): bench/results_fuzz.md.
 FUZZ_SECONDS ?= 300
 fuzz: setup
-	$(PY) bench/fuzz.py --seconds $(FUZZ_SECONDS)
+	$(PY) -m bench.fuzz --seconds $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(OUT) .pytest_cache

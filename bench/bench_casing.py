@@ -2,7 +2,7 @@
 reads each page once; every first letter the step would recase is counted right (the ground
 truth has the new form and not the old), wrong (the other way round) or undecided.
 
-  .venv/bin/python bench/bench_casing.py [--synthetic N] [--seed S] [--out bench/results_casing.md]
+  .venv/bin/python -m bench.bench_casing [--synthetic N] [--seed S] [--out bench/results_casing.md]
 
 Sets: the real French typescripts and EHRI pages (every page, both halves of the split: the
 step was written on the sample's journal and tuned on nothing else), the sample's scans, and
@@ -23,11 +23,9 @@ from pathlib import Path
 
 import cv2
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
-
-from ocr.casing import page_capital_ratio, recase_words  # noqa: E402
-from ocr.tesseract import read_words  # noqa: E402
+from bench.common import ROOT
+from ocr.casing import page_capital_ratio, recase_words
+from ocr.tesseract import read_words
 
 TOKEN = re.compile(r"[^\W\d_]+", re.UNICODE)
 
@@ -68,7 +66,7 @@ def judge(gray_path: Path, language: str, truth: str, work: Path) -> tuple[Count
 
 
 def real_sets() -> Iterator[tuple[str, Path, str, str]]:
-    from bench_real import real_pages
+    from bench.common import real_pages
 
     for page in real_pages():
         yield page.corpus, page.image, page.language, page.truth
@@ -144,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
             "",
             "Stock tesseract's words of each page, recased by the page's own capital height over"
             " its x-height; a change is *right* when the ground truth has the new form and not the"
-            " old, *wrong* the other way round. Reproduce: `.venv/bin/python bench/bench_casing.py"
+            " old, *wrong* the other way round. Reproduce: `.venv/bin/python -m bench.bench_casing"
             f" --synthetic {args.synthetic} --seed {args.seed}`.",
             "",
             *table,

@@ -2,13 +2,14 @@
 run` (process pool), the Prefect flow on threads and on a local Dask cluster, same pages, same
 number of workers, engines alternated in rounds so that the machine's load falls on all of them.
 
-Run: .venv/bin/python bench/bench_dask.py [--pages 12] [--rounds 2] [--workers 2] [--out FILE]
+Run: .venv/bin/python -m bench.bench_dask [--pages 12] [--rounds 2] [--workers 2] [--out FILE]
 [--before REF]; without --out, writes bench/results_dask.md and its section of bench/results.md.
 --before REF also runs the flow as flows/batch.py was at git REF (same ocr/), on both runners."""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -20,8 +21,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.common import ROOT, md_table
+
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 STOCK = "stock tesseract"
@@ -44,8 +45,12 @@ def _before_module(ref: str, work: Path) -> None:
         capture_output=True,
         text=True,
     ).stdout
-    (folder / "flows_batch_before.py").write_text(text, encoding="utf-8")
-    sys.path.insert(0, str(folder))
+    module = folder / "flows_batch_before.py"
+    module.write_text(text, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("flows_batch_before", module)
+    assert spec is not None and spec.loader is not None
+    sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sys.modules[spec.name])
     os.environ["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(folder), str(ROOT), os.environ.get("PYTHONPATH")])
     )
@@ -169,18 +174,26 @@ def measure(
 def table(walls: dict[str, list[float]], *, pages: int, workers: int) -> list[str]:
     """pages/min from the summed wall time of all rounds; ratios to the process pool and stock."""
     ppm = {name: pages * len(w) * 60.0 / sum(w) for name, w in walls.items()}
-    lines = [
-        f"| runner ({workers} workers) | wall s per round | pages/min | pages/day "
-        "| × process pool | × stock tesseract |",
-        "|---|---|---:|---:|---:|---:|",
-    ]
-    for name in walls:
-        rounds = ", ".join(f"{w:.1f}" for w in walls[name])
-        lines.append(
-            f"| {name} | {rounds} | {ppm[name]:.1f} | {ppm[name] * 1440:,.0f} | "
-            f"{ppm[name] / ppm[POOL]:.2f} | {ppm[name] / ppm[STOCK]:.2f} |"
+    header = (
+        f"runner ({workers} workers)",
+        "wall s per round",
+        "pages/min",
+        "pages/day",
+        "× process pool",
+        "× stock tesseract",
+    )
+    rows = [
+        (
+            name,
+            ", ".join(f"{w:.1f}" for w in walls[name]),
+            f"{ppm[name]:.1f}",
+            f"{ppm[name] * 1440:,.0f}",
+            f"{ppm[name] / ppm[POOL]:.2f}",
+            f"{ppm[name] / ppm[STOCK]:.2f}",
         )
-    return lines
+        for name in walls
+    ]
+    return md_table(header, rows, align="llrrrr")
 
 
 def main() -> None:
@@ -201,12 +214,13 @@ def main() -> None:
     lines = [
         "# Process pool vs Dask",
         "",
-        f"Reproduce: `.venv/bin/python bench/bench_dask.py --pages {args.pages} --rounds "
+        f"Reproduce: `.venv/bin/python -m bench.bench_dask --pages {args.pages} --rounds "
         f"{args.rounds} --workers {args.workers}"
         + (f" --before {args.before}" if args.before else "")
         + f"` ({n} synthetic pages from `ocr synth --seed 7`, no references, fresh output "
         f"folders, {os.cpu_count()} cores; the engines alternate in rounds within one "
-        f"run; 1-minute load average {load}: other jobs share the machine). Pages/day = pages/min × 1440.",
+        f"run; 1-minute load average {load}: other jobs share the machine). "
+        "Pages/day = pages/min × 1440.",
         "",
         *table(walls, pages=n, workers=args.workers),
     ]

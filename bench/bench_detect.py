@@ -1,13 +1,13 @@
-"""Benchmark ocr.detect: precision/recall per type on synthetic pages, EHRI ink-coverage proxies, time.
+"""Benchmark ocr.detect: per-type precision/recall (synthetic pages), EHRI ink coverage, time.
 
-Run from the project root:  .venv/bin/python bench/bench_detect.py [--seeds 10] [--no-ocr]
+Run from the project root:  .venv/bin/python -m bench.bench_detect [--seeds 10] [--no-ocr]
 Prints tables and writes bench/results_detect.md.
 
 Synthetic pages come in (image, true regions) pairs, so any generator's pages can be scored with
 :func:`evaluate` (a true region is anything with ``.type`` and ``.box``, or a dict with "type" and
 "box" [left, top, width, height]). Three sources are used: the test builder
 (tests/test_detect.py: FreeMono typing, rectangular and round stamps in violet/blue/red over the
-typing, Bezier signatures and numbers), the project's renderer ``ocr.synth`` (if importable),
+typing, Bezier signatures and numbers), the project's renderer ``ocr_synth`` (if importable),
 and the shipped sample scans with ``ground_truth/regions``. Each page is preprocessed like the
 pipeline (``ocr.preprocess.preprocess``, deskew off so the true boxes keep their place), OCRed
 with tesseract (unless --no-ocr: then the builder's word boxes, or none), and passed to
@@ -29,7 +29,6 @@ import functools
 import os
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -41,18 +40,15 @@ from typing import Any
 import cv2
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+from bench.common import EHRI, ROOT
+from ocr.detect import IMAGE_TYPES, Region, detect_page, iou
+from ocr.detect.ink import drop_small, good_words, ink_mask
+from ocr.detect.regions import fill_regions, intersection
+from ocr.flag import low_confidence_flags
+from ocr.preprocess import preprocess
+from ocr.records import Box
+from ocr.tesseract import Word, read_words, run_ocr
 
-from ocr.detect import IMAGE_TYPES, Region, detect_page, iou  # noqa: E402
-from ocr.detect.ink import drop_small, good_words, ink_mask  # noqa: E402
-from ocr.detect.regions import fill_regions, intersection  # noqa: E402
-from ocr.flag import low_confidence_flags  # noqa: E402
-from ocr.preprocess import preprocess  # noqa: E402
-from ocr.records import Box  # noqa: E402
-from ocr.tesseract import Word, read_words, run_ocr  # noqa: E402
-
-EHRI = Path("/work/shared/realdata/ehri-typewritten-diplomatic/english")
 RESULTS = ROOT / "bench" / "results_detect.md"
 IOU = 0.5
 FAMILY = {"signature": "handwriting", "handwriting": "handwriting", "stamp": "stamp"}
@@ -280,10 +276,10 @@ def builder_pages(
 def generator_pages(
     seeds: int, *, gray: bool, clean: bool = False
 ) -> Iterator[tuple[np.ndarray, list, list]]:
-    """Pages of the project's renderer ocr.synth with random stamps and handwritten numbers."""
+    """Pages of the project's renderer ocr_synth with random stamps and handwritten numbers."""
     import dataclasses
 
-    from ocr.synth import (
+    from ocr_synth import (
         Handwriting,
         PageSpec,
         Paragraph,
@@ -341,7 +337,7 @@ def set_folder(pages: int, seed: int) -> Path:
     once into bench/work/synth-S-N."""
     import json
 
-    from ocr.synth.generate import generate_set
+    from ocr_synth.generate import generate_set
 
     for folder in (ROOT / "bench" / "data", ROOT / "bench" / "work" / f"synth-{seed}-{pages}"):
         manifest = folder / "manifest.json"
@@ -362,7 +358,7 @@ def generated_set(
     other page per level stamped and annotated) whose scan variant is one of ``variants``."""
     import json
 
-    from synth_pairs import synth_pairs
+    from bench.synth_pairs import synth_pairs
 
     folder = set_folder(pages, seed)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -408,7 +404,7 @@ class Coverage:
 
 
 def alto_mask(xml: Path, shape: tuple[int, int]) -> np.ndarray:
-    from ocr.synth.alto import read_alto_lines
+    from ocr_synth.alto import read_alto_lines
 
     mask = np.zeros(shape, dtype=np.uint8)
     for line in read_alto_lines(xml):
@@ -538,10 +534,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "builder clean gray",
             lambda: builder_pages(max(2, args.seeds // 3), gray=True, clean=True),
         ),
-        ("ocr.synth colour", lambda: generator_pages(args.seeds, gray=False)),
-        ("ocr.synth gray", lambda: generator_pages(args.seeds, gray=True)),
+        ("ocr_synth colour", lambda: generator_pages(args.seeds, gray=False)),
+        ("ocr_synth gray", lambda: generator_pages(args.seeds, gray=True)),
         (
-            "ocr.synth clean",
+            "ocr_synth clean",
             lambda: generator_pages(max(2, args.seeds // 3), gray=False, clean=True),
         ),
         *[
@@ -592,7 +588,8 @@ def _report(
     lines = [
         "# ocr.detect benchmark",
         "",
-        "Reproduce: `.venv/bin/python bench/bench_detect.py --seeds 6` (from the project root; `make bench` runs it).",
+        "Reproduce: `.venv/bin/python -m bench.bench_detect --seeds 6` "
+        "(from the project root; `make bench` runs it).",
         "",
         f"Synthetic pages, matched at IoU >= {IOU}; OCR words from {words}. "
         "P = precision, R = recall; hand+sig = handwriting and signatures as one family; "
@@ -607,8 +604,8 @@ def _report(
         "The ocr synth sets are `ocr synth --pages 64 --seed S`; their stamped half (32 pages) is "
         "scored, split by scan variant. Seed 1955 is the set `make bench` writes to bench/data. "
         "The detector thresholds were set while looking at seeds 7, 11 and 1955 (and the "
-        "builder pages); seed 12 chose no setting (it was scored after changes, to check them): its rows are the "
-        "figures for data the settings were not fitted to.",
+        "builder pages); seed 12 chose no setting (it was scored after changes, to check "
+        "them): its rows are the figures for data the settings were not fitted to.",
         "",
         "EHRI pages (real, grayscale, OCR with tesseract `eng`): share of non-typed ink (outside "
         "the ALTO line polygons, dust removed) under image flags. The ALTO covers only the body "
@@ -622,7 +619,8 @@ def _report(
     ]
     if coverage:
         lines.append(
-            f"Median detect time on EHRI pages: {statistics.median(c.seconds for c in coverage):.2f} s "
+            "Median detect time on EHRI pages: "
+            f"{statistics.median(c.seconds for c in coverage):.2f} s "
             f"wall, {statistics.median(c.cpu for c in coverage):.2f} s CPU "
             "(detect_page only; preprocessing and OCR not included)."
         )

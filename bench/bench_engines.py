@@ -18,7 +18,7 @@ from typing import Any
 
 import psutil
 
-SINGLE_THREAD = {"OMP_THREAD_LIMIT": "1"}
+from bench.common import SINGLE_THREAD
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ A. synthetic stamped pages: CER of the typed lines under stamps, with and withou
 B. real EHRI pages: page CER with and without the words inside image flags (stamps, handwriting,
    signatures, unrecognised ink), against the ALTO text that transcribes typed lines only.
 
-Run: .venv/bin/python bench/bench_flag_effects.py [--pages 12]; writes bench/results_flag_effects.md.
+Run: .venv/bin/python -m bench.bench_flag_effects [--pages 12]
+(writes bench/results_flag_effects.md).
 """
 
 from __future__ import annotations
@@ -19,11 +20,10 @@ from pathlib import Path
 
 from rapidfuzz import fuzz
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.common import EHRI, ROOT, run_pipeline
+
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 DATA = ROOT / "bench" / "data"
-EHRI = ROOT.parent / "shared" / "realdata" / "ehri-typewritten-diplomatic" / "english"
 IMAGE_FLAGS = ("stamp", "handwriting", "signature", "unrecognised_ink")
 
 
@@ -57,9 +57,6 @@ def line_errors(line: str, ocr_text: str) -> tuple[int, int]:
 
 
 def part_a(pages: int, work: Path) -> list[str]:
-    from ocr.batch import run_batch
-    from ocr.settings import load_settings
-
     if not (DATA / "manifest.json").exists():
         subprocess.run(
             [
@@ -81,11 +78,7 @@ def part_a(pages: int, work: Path) -> list[str]:
     rows = ["| stamp ink | pages | lines under stamps | their CER |", "|---|---:|---:|---:|"]
     for removal in (True, False):
         out = work / f"removal-{removal}"
-        run_batch(
-            scans,
-            gt_dir=None,
-            settings=load_settings(None, output_dir=out, workers=2, remove_colour_ink=removal),
-        )
+        run_pipeline(scans, out, workers=2, remove_colour_ink=removal)
         errors = total = count = 0
         for regions, scan in zip(chosen, scans, strict=True):
             text = (out / scan.stem / f"{scan.stem}.txt").read_text(encoding="utf-8")
@@ -100,18 +93,14 @@ def part_a(pages: int, work: Path) -> list[str]:
 
 
 def part_b(work: Path) -> list[str]:
-    from ocr.batch import run_batch
     from ocr.detect.stage import load_regions
     from ocr.score import normalise, score_text
-    from ocr.settings import load_settings
-    from ocr.synth import alto_text
     from ocr.tesseract import read_words, words_to_text
+    from ocr_synth import alto_text
 
     out = work / "ehri"
     scans = sorted(EHRI.glob("*.jpg"))
-    run_batch(
-        scans, gt_dir=None, settings=load_settings(None, output_dir=out, workers=2, languages="eng")
-    )
+    run_pipeline(scans, out, workers=2, languages="eng")
     rows = [
         "| page | CER, all OCR text | CER, words in image flags left out | words left out |",
         "|---|---:|---:|---:|",
@@ -148,9 +137,10 @@ def main() -> None:
         [
             "# Flags and stamp removal: effect on accuracy",
             "",
-            f"Reproduce: `.venv/bin/python bench/bench_flag_effects.py --pages {args.pages}`.",
+            f"Reproduce: `.venv/bin/python -m bench.bench_flag_effects --pages {args.pages}`.",
             "",
-            "## Typed lines under stamps, with and without stamp-ink removal (synthetic colour pages)",
+            "## Typed lines under stamps, with and without stamp-ink removal "
+            "(synthetic colour pages)",
             "",
             "Lines whose box a stamp overlapping the typing covers (exact boxes from the "
             "generator); each line is scored against its best-matching stretch of the page's OCR.",

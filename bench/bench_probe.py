@@ -1,10 +1,10 @@
 """Peak memory of one page through the pipeline, in a fresh process.
 
-Usage: python bench/bench_probe.py SCAN GT_DIR OUT_DIR [LANGUAGES]. Prints one JSON line. First
+Usage: python -m bench.bench_probe SCAN GT_DIR OUT_DIR [LANGUAGES]. Prints one JSON line. First
 what a pool worker does (load, preprocess, OCR: ocr.pipeline.process_page): the peak RSS of this
-process (VmHWM), and the peak RSS of its tesseract child sampled every 10 ms (the child's own ru_maxrss
-would count the Python pages it was forked with); then what the main process adds for the page
-(score, flag, reports: finish_document), and the CER against GT_DIR/<stem>.txt.
+process (VmHWM), and the peak RSS of its tesseract child sampled every 10 ms (the child's own
+ru_maxrss would count the Python pages it was forked with); then what the main process adds for
+the page (score, flag, reports: finish_document), and the CER against GT_DIR/<stem>.txt.
 """
 
 from __future__ import annotations
@@ -17,9 +17,6 @@ import time
 from pathlib import Path
 
 import psutil
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 
 def _peak_mib() -> float:

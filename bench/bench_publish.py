@@ -2,7 +2,7 @@
 streaming writer (beside 30 pages: memory must not grow with pages), and the alternatives
 measured on the same real pages (tesseract's own PDF renderer, Ghostscript's PDF/A conversion).
 
-Run: .venv/bin/python bench/bench_publish.py [--pages 300] [--distinct 12]
+Run: .venv/bin/python -m bench.bench_publish [--pages 300] [--distinct 12]
 Writes bench/results_publish.md."""
 
 from __future__ import annotations
@@ -21,16 +21,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.common import REALDATA, ROOT
+
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-REAL = ROOT.parent / "shared" / "realdata"
 
 
 def real_pages(distinct: int) -> list[Path]:
     """Real typewritten scans: the EHRI pages, then French typescripts (JPEG, 300 dpi)."""
-    ehri = sorted((REAL / "ehri-typewritten-diplomatic" / "english").glob("*.jpg"))
-    french = sorted((REAL / "typescript-fr").glob("*.jpg"))
+    ehri = sorted((REALDATA / "ehri-typewritten-diplomatic" / "english").glob("*.jpg"))
+    french = sorted((REALDATA / "typescript-fr").glob("*.jpg"))
     return (ehri + french)[:distinct]
 
 
@@ -318,7 +317,7 @@ def main() -> None:
         rows = [measure_document(recognised, jpegs, n, work) for n in (args.small, args.pages)]
         tess = tesseract_renderer(recognised[:4], work / "tess")
         gs = ghostscript(rows[0]["pdf"], rows[0]["pages"], rows[0]["text"], work)
-        command = "python bench/bench_publish.py " + " ".join(
+        command = "python -m bench.bench_publish " + " ".join(
             re.sub(r"^--out=.*", "", a) for a in sys.argv[1:]
         )
         text = report(rows, ocr_seconds, tess, gs, len(jpegs), command.strip())

@@ -2,7 +2,7 @@
 page on the French typescripts and the EHRI reports, on the sealed split, to bench/results_real.md.
 
 Run from the project root:
-  .venv/bin/python bench/bench_real.py [--baseline REV] [--ocrmypdf] [--split tuning|held_out|all]
+  .venv/bin/python -m bench.bench_real [--baseline REV] [--ocrmypdf] [--split tuning|held_out|all]
 
 Every engine reads the same image files. Stock tesseract is ``tesseract IMG OUT -l LANG txt tsv``
 (its text is what ``tesseract IMG - -l LANG`` prints; the TSV gives its word boxes). `ocr run`
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -26,36 +25,23 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH = ROOT / "bench"
-# The child process that runs a baseline's `ocr run` finds that commit's ``ocr`` first.
-sys.path[:0] = [os.environ.get("BENCH_REAL_SOURCE", str(ROOT)), str(BENCH)]
+from bench.bench_scores import PageScore, score_page
+from bench.common import (
+    BENCH,
+    MIN_TYPED_CHARS,
+    ROOT,
+    RealPage,
+    bench_command,
+    export_source,
+    pct,
+    real_pages,
+    source_env,
+    stock_tesseract,
+)
 
-from bench_scores import PageScore, score_page  # noqa: E402
-
-REALDATA = Path(os.environ.get("OCR_REALDATA", ROOT.parent / "shared" / "realdata"))
-TYPESCRIPT_FR = REALDATA / "typescript-fr"
-EHRI = REALDATA / "ehri-typewritten-diplomatic" / "english"
-SPLIT = BENCH / "real_split.json"
 RESULTS = BENCH / "results_real.md"
-MIN_TYPED_CHARS = 50  # pages with less typed text (a handwritten letter) are not scored
+FORMATS = ("txt", "tsv")
 WORSE = 0.01  # one CER point
-SINGLE_THREAD = {"OMP_THREAD_LIMIT": "1"}
-
-
-@dataclass(frozen=True)
-class RealPage:
-    """One real page with its typed-text reference and the boxes of its transcribed lines."""
-
-    name: str
-    corpus: str  # "typescript-fr" or "ehri"
-    group: str  # sub-corpus (typescript-fr) or report (EHRI): the unit of the split
-    split: str  # "tuning" or "held_out"
-    image: Path
-    language: str
-    truth: str
-    typed_boxes: tuple[tuple[int, int, int, int], ...]  # (left, top, width, height) per typed line
-    untyped_boxes: tuple[tuple[int, int, int, int], ...]  # handwritten lines
 
 
 WordAt = tuple[str, float, float, tuple[int, int, int]]  # text, x and y of its centre, line
@@ -82,47 +68,6 @@ class EngineResult:
         self.info |= other.info
 
 
-# --- the pages -----------------------------------------------------------------------------------
-
-
-def _split_of(group: str, split: Mapping[str, Sequence[str]]) -> str:
-    for part in ("tuning", "held_out"):
-        if group in split[part]:
-            return part
-    raise SystemExit(f"{group} is in neither part of {SPLIT}; add it before benchmarking")
-
-
-def real_pages() -> list[RealPage]:
-    """Every scored page of both sets, with its part of the sealed split."""
-    from ocr.synth.alto import read_alto_lines, typed_text
-
-    split = json.loads(SPLIT.read_text(encoding="utf-8"))
-    pages = []
-    for corpus, folder in (("typescript-fr", TYPESCRIPT_FR), ("ehri", EHRI)):
-        part = split[corpus]
-        for image in sorted(folder.glob("*.jpg")):
-            group = image.stem.split("__")[0] if corpus == "typescript-fr" else image.stem
-            xml = image.with_suffix(".xml")
-            truth = typed_text(xml)
-            if len(truth.replace("\n", "")) < MIN_TYPED_CHARS:
-                continue
-            lines = read_alto_lines(xml)
-            pages.append(
-                RealPage(
-                    image.stem,
-                    corpus,
-                    group,
-                    _split_of(group, part),
-                    image,
-                    part["language"],
-                    truth,
-                    tuple(tuple(ln.box.as_list()) for ln in lines if not ln.handwritten),
-                    tuple(tuple(ln.box.as_list()) for ln in lines if ln.handwritten),
-                )
-            )
-    return pages
-
-
 # --- engines -------------------------------------------------------------------------------------
 
 
@@ -141,25 +86,10 @@ def _tsv_centres(path: Path) -> list[WordAt]:
 def run_stock(pages: Sequence[RealPage], work: Path, *, workers: int = 2) -> EngineResult:
     """``tesseract IMG OUT -l LANG txt tsv`` per page, ``workers`` single-threaded at a time."""
     work.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, **SINGLE_THREAD}
 
     def one(page: RealPage) -> tuple[str, float]:
-        start = time.perf_counter()
-        subprocess.run(
-            [
-                "tesseract",
-                str(page.image),
-                str(work / page.name),
-                "-l",
-                page.language,
-                "txt",
-                "tsv",
-            ],
-            capture_output=True,
-            env=env,
-            check=False,
-        )
-        return page.name, time.perf_counter() - start
+        out = work / page.name
+        return page.name, stock_tesseract(page.image, out, language=page.language, formats=FORMATS)
 
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -172,16 +102,6 @@ def run_stock(pages: Sequence[RealPage], work: Path, *, workers: int = 2) -> Eng
         out.texts[page.name] = txt.read_text(encoding="utf-8") if txt.is_file() else ""
         out.centres[page.name] = _tsv_centres(work / f"{page.name}.tsv")
     return out
-
-
-def export_source(rev: str, folder: Path) -> Path:
-    """The ``ocr`` package of commit ``rev``, exported to ``folder`` (for PYTHONPATH)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", rev, "ocr"], capture_output=True, check=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
-    return folder
 
 
 def run_ours(
@@ -216,10 +136,9 @@ def run_pipeline_process(
 ) -> EngineResult:
     """run_batch over ``images`` (name -> file, the name being the file's stem) in a fresh
     process, ``ocr`` imported from ``source``: texts, word centres, seconds, provenance."""
-    env = {**os.environ, **SINGLE_THREAD, "BENCH_REAL_SOURCE": str(source)}
-    cmd = [
-        sys.executable,
-        str(Path(__file__).resolve()),
+    env = source_env(source)
+    cmd = bench_command(
+        "bench_real",
         "pipeline",
         "--out",
         str(folder),
@@ -228,7 +147,7 @@ def run_pipeline_process(
         "--workers",
         str(workers),
         *[str(p) for p in images.values()],
-    ]
+    )
     folder.parent.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run(
         cmd, capture_output=True, text=True, env=env, check=False, cwd=folder.parent
@@ -297,7 +216,7 @@ def pipeline_main(argv: Sequence[str]) -> int:
 
 def run_ocrmypdf_pages(pages: Sequence[RealPage], work: Path) -> EngineResult:
     """OCRmyPDF ``--deskew --clean`` on one PDF per language (bench_engines.run_ocrmypdf)."""
-    from bench_engines import run_ocrmypdf
+    from bench.bench_engines import run_ocrmypdf
 
     out = EngineResult("OCRmyPDF")
     for language in dict.fromkeys(p.language for p in pages):
@@ -394,10 +313,6 @@ def is_empty(text: str) -> bool:
 
 
 # --- the report ----------------------------------------------------------------------------------
-
-
-def pct(value: float | None) -> str:
-    return "-" if value is None or value != value else f"{value:.2%}"
 
 
 def summary_table(
@@ -566,7 +481,7 @@ def markdown(
     return [
         "# Real pages: stock tesseract vs the pipeline",
         "",
-        f"Reproduce: `.venv/bin/python bench/bench_real.py {' '.join(argv)}` "
+        f"Reproduce: `.venv/bin/python -m bench.bench_real {' '.join(argv)}` "
         f"({minutes:.1f} min on 2 shared cores). Split: `bench/real_split.json`, sealed before "
         "tuning (tuning = sub-corpora / reports used to choose thresholds; held_out = never "
         "looked at while tuning).",

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench_scores import PageScore, Rates, grouped
-
-LEVELS = ("clean", "light", "medium", "heavy")
-
-
-def pct(value: float | None) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    return "inf" if math.isinf(value) else f"{value:.2%}"
+from bench.bench_scores import PageScore, Rates, grouped
+from bench.common import pct
 
 
 def level_rates(

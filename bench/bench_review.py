@@ -3,7 +3,7 @@ error" on references with injected errors and on the sample; review items per pa
 and on stamped pages, and per real OCR error; the share of real OCR errors, of synthetic stamps,
 signatures and handwriting, and of real non-typed ink (EHRI) that some item covers.
 
-Run: .venv/bin/python bench/bench_review.py [--pages 48]; writes bench/results_review.md.
+Run: .venv/bin/python -m bench.bench_review [--pages 48]; writes bench/results_review.md.
 The split is fixed: the triage model is fitted on the tuning set (seed TUNE_SEED, with
 bench/train_triage.py) and reported on the held-out set (seed HELD_SEED), never tuned on it.
 """
@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import shutil
-import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -24,18 +23,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+from bench.common import EHRI, ROOT
+
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
-from review_set import write_set  # noqa: E402
-
-from ocr.records import Box  # noqa: E402
+from bench.review_set import write_set
+from ocr.records import Box
 
 WORK = ROOT / "bench" / "work"
 TUNE_SEED, HELD_SEED = 2101, 2202  # fixed before any threshold was tuned
-EHRI = ROOT.parent / "shared" / "realdata" / "ehri-typewritten-diplomatic" / "english"
 REGION_TYPES = ("stamp", "signature", "handwriting")
 SAMPLE_REAL = {"Метров": "Петров", "Лхенъян": "Пхеньян", "млрдруб": "млрд. руб"}
 
@@ -273,7 +269,7 @@ def items_per_page(items: Sequence[Item], manifest: dict) -> dict[str, list[int]
 
 def ehri_folder() -> Path:
     """The six EHRI pages with their ALTO line text as references."""
-    from ocr.synth.alto import alto_text
+    from ocr_synth.alto import alto_text
 
     folder = WORK / "review-ehri"
     for sub in ("scans", "gt"):
@@ -292,7 +288,7 @@ def non_typed_ink(page: PageRun, items: Sequence[Item]) -> tuple[int, int]:
     letterheads (the EHRI ground truth transcribes typed lines only)."""
     from ocr.detect.ink import drop_small, ink_mask
     from ocr.preprocess import binarize
-    from ocr.synth.alto import read_alto_lines
+    from ocr_synth.alto import read_alto_lines
 
     # Item boxes are in the pixels of the scan as loaded (ocr.reframe), as are the ALTO lines.
     gray = cv2.imread(str(EHRI / f"{page.document}.jpg"), cv2.IMREAD_GRAYSCALE)
@@ -566,7 +562,7 @@ def render(
     head = [
         "# Review items and triage benchmark",
         "",
-        f"Reproduce: `.venv/bin/python bench/bench_review.py --pages {pages}` (`make bench` "
+        f"Reproduce: `.venv/bin/python -m bench.bench_review --pages {pages}` (`make bench` "
         "runs it; the model is fitted with `bench/train_triage.py` on the tuning set only).",
         "",
         f"Triage model: `ocr/data/triage.json` ({model.source}); threshold {model.threshold:.2f}.",

@@ -1,6 +1,6 @@
-"""Benchmark `ocr score` against the dinglehopper CLI on real page pairs, and a 200,000-character document.
+"""Benchmark `ocr score` against the dinglehopper CLI: real page pairs, a 200,000-character text.
 
-Run: .venv/bin/python bench/bench_score.py   (writes bench/results_score.md and prints it)
+Run: .venv/bin/python -m bench.bench_score   (writes bench/results_score.md and prints it)
 
 Page pairs (real text, see /work/shared/realdata/README.md and /work/shared/seed/NOTES.md):
 - 6 EHRI typewritten pages: ALTO line ground truth vs tesseract `eng` OCR of the page scans;
@@ -24,15 +24,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.common import EHRI, KOMI, ROOT, SHARED
+from ocr.formats import read_text_any
+from ocr.score import normalise
 
-from ocr.formats import read_text_any  # noqa: E402
-from ocr.score import normalise  # noqa: E402
-
-SHARED = ROOT.parent / "shared"
-EHRI = SHARED / "realdata" / "ehri-typewritten-diplomatic" / "english"
-KOMI = SHARED / "realdata" / "komi-vyl-tujod-1939" / "1939_09"
 SEED = SHARED / "seed" / "ivanov-journal-1955-12-24.txt"
 WORK = ROOT / "bench" / "work"
 RESULTS = ROOT / "bench" / "results_score.md"
@@ -258,6 +253,16 @@ def report(
     big: dict[str, float],
 ) -> str:
     cold_s, ours_s, cli_s = seconds
+    what_ours = (
+        "ours, `score_files` in process (metrics, both profiles, line alignment, classes, "
+        "confusions, JSON + HTML per pair, index), best of 3"
+    )
+    what_cold = "the same, first (cold) run: template compilation and caches included"
+    what_cli = (
+        "ours, one `ocr score` process over both folders "
+        "(interpreter start-up and imports included)"
+    )
+    same = "yes" if not mismatches else "NO: " + repr(mismatches)
     chars = sum(len(ref) for _, ref, _ in pairs)
     rows = "\n".join(
         f"| {name} | {len(ref):,} | {ours[name][0]:.4f} | {ours[name][1]:.4f} |"
@@ -270,17 +275,18 @@ Machine: {_machine()}. {len(pairs)} real page pairs, {chars:,} reference charact
 | what | seconds | dinglehopper / ours |
 |---|---:|---:|
 | dinglehopper CLI, one process per pair (HTML + JSON report each) | {dh_s:.2f} | 1.0 |
-| ours, `score_files` in process (metrics, both profiles, line alignment, classes, confusions, JSON + HTML per pair, index), best of 3 | {ours_s:.2f} | **{dh_s / ours_s:.0f}×** |
-| the same, first (cold) run: template compilation and caches included | {cold_s:.2f} | {dh_s / cold_s:.0f}× |
-| ours, one `ocr score` process over both folders (interpreter start-up and imports included) | {cli_s:.2f} | {dh_s / cli_s:.0f}× |
+| {what_ours} | {ours_s:.2f} | **{dh_s / ours_s:.0f}×** |
+| {what_cold} | {cold_s:.2f} | {dh_s / cold_s:.0f}× |
+| {what_cli} | {cli_s:.2f} | {dh_s / cli_s:.0f}× |
 
 Load average while it ran: {_load()} (2 cores; other work on the machine slows both tools).
 
-CER/WER identical to dinglehopper's JSON on every pair: **{"yes" if not mismatches else "NO: " + repr(mismatches)}**.
+CER/WER identical to dinglehopper's JSON on every pair: **{same}**.
 
-200,000-character document (reference without the scan's line breaks, OCR with {big["lines"]:,} lines,
-5 % damage), full report in a fresh process: **{big["seconds"]:.2f} s**, peak memory (ru_maxrss)
-**{big["peak_mib"]:.0f} MiB**, {big["chars"]:,} reference characters, strict CER {big["cer"]:.4f}.
+200,000-character document (reference without the scan's line breaks, OCR with
+{big["lines"]:,} lines, 5 % damage), full report in a fresh process: **{big["seconds"]:.2f} s**,
+peak memory (ru_maxrss) **{big["peak_mib"]:.0f} MiB**, {big["chars"]:,} reference characters,
+strict CER {big["cer"]:.4f}.
 
 | pair | reference chars | CER | WER |
 |---|---:|---:|---:|

@@ -1,7 +1,7 @@
 """Throughput of `ocr run` beside stock tesseract, same pages, same processes, one run.
 
 Run from the project root:
-  .venv/bin/python bench/bench_throughput.py [--baseline REV] [--label NAME] [--rounds N]
+  .venv/bin/python -m bench.bench_throughput [--baseline REV] [--label NAME] [--rounds N]
 
 The pages: a synthetic set (``ocr synth --pages 16 --seed 4242``: 4 levels, half stamped) and
 the held-out real pages of bench/real_split.json (typescript-fr in ``fra``, EHRI in ``eng``),
@@ -30,9 +30,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH = ROOT / "bench"
-sys.path[:0] = [os.environ.get("BENCH_SOURCE", str(ROOT)), str(BENCH)]
+from bench.common import BENCH, ROOT, SINGLE_THREAD, bench_command, export_source, source_env
+from ocr_synth.levels import LEVELS
 
 WORK = BENCH / "work" / "throughput"
 SYNTH = BENCH / "work" / "throughput-synth"
@@ -40,9 +39,8 @@ RUNS = BENCH / "throughput_runs"
 RESULTS = BENCH / "results_throughput.md"
 SEED = 4242  # not used by any other benchmark or tuning set
 SYNTH_PAGES = 16
-LEVELS = ("clean", "light", "medium", "heavy")
+
 GROUPS = (*LEVELS, "real", "hostile")
-SINGLE_THREAD = {"OMP_THREAD_LIMIT": "1"}
 FLAG_SHORT = {
     "low_confidence": "lowconf",
     "possible OCR error": "ocr-err",
@@ -123,7 +121,7 @@ def synth_pages() -> list[Page]:
 
 def real_pages() -> list[Page]:
     """The held-out real pages of the sealed split (never used for tuning)."""
-    from bench_real import real_pages as all_real
+    from bench.common import real_pages as all_real
 
     return [
         Page(p.name, "real", p.language, p.image, False, p.truth)
@@ -239,10 +237,9 @@ def run_ours(
     out = work / f"out-{engine.replace(' ', '-').replace('@', '')}"
     subprocess.run(["rm", "-rf", str(out)], check=True)
     stats = work / f"{out.name}.stats.json"
-    env = {**os.environ, **SINGLE_THREAD, "BENCH_SOURCE": str(source), "PYTHONPATH": str(source)}
-    cmd = [
-        sys.executable,
-        str(Path(__file__).resolve()),
+    env = source_env(source)
+    cmd = bench_command(
+        "bench_throughput",
         "child",
         "--stats",
         str(stats),
@@ -257,7 +254,7 @@ def run_ours(
         "--config",
         str(config),
         *[str(page_file(p, inputs)) for p in pages],
-    ]
+    )
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False, cwd=work)
     data = json.loads(stats.read_text(encoding="utf-8")) if stats.is_file() else {}
     if not data:
@@ -385,13 +382,6 @@ def child_main(argv: Sequence[str]) -> int:
 
 
 # --- figures -------------------------------------------------------------------------------------
-
-
-def export_source(rev: str, folder: Path) -> Path:
-    """The ``ocr`` package of commit ``rev``, exported to ``folder`` (for PYTHONPATH)."""
-    from bench_real import export_source as export
-
-    return export(rev, folder)
 
 
 def cer(pages: Sequence[Page], texts: Mapping[str, str]) -> float | None:

@@ -1,4 +1,4 @@
-"""Pages for post-OCR correction's benchmark and channel training: generated with ocr.synth,
+"""Pages for post-OCR correction's benchmark and channel training: generated with ocr_synth,
 read by the pipeline's own page stages, kept with their texts, choices and word boxes."""
 
 from __future__ import annotations
@@ -12,11 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from correct_split import SynthSet
+from bench.common import BENCH
+from bench.correct_split import SynthSet
+from ocr_synth.generate import generate_set
 
-from ocr.synth.generate import generate_set
-
-BENCH = Path(__file__).resolve().parent
 WORK = BENCH / "work" / "correct"  # gitignored
 
 

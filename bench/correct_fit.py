@@ -8,13 +8,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from bench_correct import _char_map, _core_text, evidence, judged_changes
-from correct_data import OcrPage
 
+from bench.bench_correct import _char_map, _core_text, evidence, judged_changes
+from bench.correct_data import OcrPage
 from ocr.correct import Correction, CorrectionSettings
 from ocr.correct.calibration import BIAS, Calibration, sigmoid
 from ocr.correct.decode import features
-from ocr.correct.engine import _all_suggestions, _rewrite, foreign_lines, make_page, readings
+from ocr.correct.engine import all_suggestions, foreign_lines, make_page, readings, rewrite
 from ocr.correct.evidence import Layout
 from ocr.correct.lexicon import fold
 
@@ -84,8 +84,8 @@ def right_examples(
         page = make_page(
             p.text, choices=choices, layout=layout, calibration=calibration, settings=settings
         )
-        found = [s for s in _all_suggestions(page)[0] if s.best is not None and s.features]
-        _, changes = _rewrite(p.text, [(s, s.best) for s in found])  # each judged alone
+        found = [s for s in all_suggestions(page)[0] if s.best is not None and s.features]
+        _, changes = rewrite(p.text, [(s, s.best) for s in found])  # each judged alone
         verdicts = judged_changes(p.truth, Correction(p.text, p.text, tuple(changes), 0.0))
         out += [
             Example(p.name, dict(s.features), v == "right")
@@ -170,8 +170,8 @@ def scored(
     for p in pages:
         choices, layout = evidence(p)
         page = make_page(p.text, choices=choices, layout=layout, settings=settings)
-        found = [s for s in _all_suggestions(page)[0] if s.best is not None]
-        _, changes = _rewrite(p.text, [(s, s.best) for s in found])
+        found = [s for s in all_suggestions(page)[0] if s.best is not None]
+        _, changes = rewrite(p.text, [(s, s.best) for s in found])
         verdicts = judged_changes(p.truth, Correction(p.text, p.text, tuple(changes), 0.0))
         scores += [c.score for c in changes]
         labels += [v == "right" for v, *_ in verdicts]

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-from ocr.synth.generate import PagePlan, plan_set
-from ocr.synth.levels import LEVELS, Variant
+from bench.common import KOMI
+from ocr_synth.generate import PagePlan, plan_set
+from ocr_synth.levels import LEVELS, Variant
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
-KOMI = SHARED / "realdata" / "komi-vyl-tujod-1939" / "1939_09"
-EHRI = SHARED / "realdata" / "ehri-typewritten-diplomatic" / "english"
 COMPOSED = tuple(
     f"composed-{k}.txt"
     for k in (

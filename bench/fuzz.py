@@ -1,7 +1,7 @@
 """A short fuzz campaign over the loaders and parsers: scans, references, ALTO/PAGE/hOCR, stage
 manifests, detected-region files, settings files, and the review app's ids, queries and forms.
 
-Run: .venv/bin/python bench/fuzz.py [--seconds 300] [--seed 16]   (or `make fuzz`)
+Run: .venv/bin/python -m bench.fuzz [--seconds 300] [--seed 16]   (or `make fuzz`)
 
 Inputs come from hypothesis strategies (tests/fuzzing.py): real files damaged (bytes flipped,
 cut, repeated, spliced), markup built from the formats' vocabularies, arbitrary bytes, ids and
@@ -24,15 +24,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as given_seed
+from hypothesis import strategies as st
 
-from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
-from hypothesis import seed as given_seed  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from ocr.exceptions import OcrError  # noqa: E402
-from tests.fuzzing import markup, mutated, seed_files  # noqa: E402
+from bench.common import ROOT
+from ocr.exceptions import OcrError
+from tests.fuzzing import markup, mutated, seed_files
 
 CRASHES = ROOT / "bench" / "fuzz-crashes"
 RESULTS = ROOT / "bench" / "results_fuzz.md"
@@ -259,7 +257,7 @@ def report(tallies: dict[str, Tally], seconds: float, seed: int) -> str:
     lines = [
         "# Fuzz campaign (bench/fuzz.py)",
         "",
-        f"`.venv/bin/python bench/fuzz.py --seconds {seconds:g} --seed {seed}`: "
+        f"`.venv/bin/python -m bench.fuzz --seconds {seconds:g} --seed {seed}`: "
         f"{total:,} inputs over {len(tallies)} targets, {crashes:,} crash(es) "
         "(an exception other than a typed OcrError, or a 5xx from the review app).",
         "",

@@ -2,7 +2,7 @@
 and print how the choice between readings would do on them.
 
 Run from the project root:
-  .venv/bin/python bench/learn_readings.py [--work DIR] [--synth DIR] [--write]
+  .venv/bin/python -m bench.learn_readings [--work DIR] [--synth DIR] [--write]
 
 Pages: the tuning part of the sealed real split (bench/real_split.json) and a synthetic set
 made with another seed than the benchmark's (``ocr synth --out DIR --pages 32 --seed 7``).
@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -30,12 +29,8 @@ from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH = ROOT / "bench"
-sys.path[:0] = [str(ROOT), str(BENCH)]
-
-from bench_real import real_pages  # noqa: E402
-from bench_scores import score_page  # noqa: E402
+from bench.bench_scores import score_page
+from bench.common import ROOT, real_pages
 
 MODEL = ROOT / "ocr" / "data" / "reading_quality.json"
 VARIANTS = ("original", "processed")
@@ -175,7 +170,7 @@ def write_model(
         for name, w in weights.items()
     }
     choice_note = (
-        "chosen from the grid printed by bench/learn_readings.py --grid on the same "
+        "chosen from the grid printed by python -m bench.learn_readings --grid on the same "
         "tuning pages: no page worse than stock by more than a point on any kind of "
         "page, then the fewest errors on the real pages, then on the synthetic ones, "
         "then the fewest readings; see bench/results_real.md"

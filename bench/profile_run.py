@@ -1,7 +1,7 @@
 """Profile `ocr run` (default settings, one worker, in process) on a clean and a heavy synthetic
 page and a real typescript page; keep the top entries by cumulative and by own time.
 
-Run: .venv/bin/python bench/profile_run.py [--out bench/profiles]; writes <page>.txt there."""
+Run: .venv/bin/python -m bench.profile_run [--out bench/profiles]; writes <page>.txt there."""
 
 from __future__ import annotations
 
@@ -18,10 +18,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.common import ROOT, TYPESCRIPT_FR
+
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-REAL = ROOT.parent / "shared" / "realdata" / "typescript-fr"
 REAL_PAGE = "12148-btv1b10581912k__18_9f102_default.jpg"
 TOP = 25
 
@@ -67,12 +66,12 @@ def _synthetic(work: Path, *, seed: int) -> list[Case]:
 
 
 def _real(work: Path) -> list[Case]:
-    if not (REAL / REAL_PAGE).is_file():
-        print(f"skipped the real page: {REAL / REAL_PAGE} not found", file=sys.stderr)
+    if not (TYPESCRIPT_FR / REAL_PAGE).is_file():
+        print(f"skipped the real page: {TYPESCRIPT_FR / REAL_PAGE} not found", file=sys.stderr)
         return []
     folder = work / "typescript-fr"
     folder.mkdir()
-    shutil.copy(REAL / REAL_PAGE, folder / REAL_PAGE)
+    shutil.copy(TYPESCRIPT_FR / REAL_PAGE, folder / REAL_PAGE)
     what = f"real typescript page (typescript-fr/{REAL_PAGE}), fra, no reference (ALTO only)"
     return [Case("typescript-fr", what, folder, None, "fra")]
 

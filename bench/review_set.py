@@ -18,9 +18,9 @@ import numpy as np
 
 from ocr.fsutil import atomic_write_bytes, atomic_write_text
 from ocr.score import normalise
-from ocr.synth.generate import build_page, encode_image, plan_set, region_records
-from ocr.synth.render import render_page
-from ocr.synth.style import carbon_copy
+from ocr_synth.generate import build_page, encode_image, plan_set, region_records
+from ocr_synth.render import render_page
+from ocr_synth.style import carbon_copy
 
 # Letters a transcriber confuses in typescript (shapes alike), and Latin look-alikes.
 LOOKALIKE = {

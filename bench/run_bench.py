@@ -1,7 +1,7 @@
 """The benchmark behind `make bench`: accuracy, throughput, memory and stage times on synthetic
 archival pages and real data, written to bench/results.md and bench/plots/.
 
-Run from the project root:  .venv/bin/python bench/run_bench.py [--pages 64] [--seed 1955]
+Run from the project root:  .venv/bin/python -m bench.run_bench [--pages 64] [--seed 1955]
 
 Generates the synthetic set (``ocr synth``) into bench/data unless it is there already, then on
 the same pages runs, side by side in one process and alternating their order over two halves of
@@ -25,14 +25,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH = ROOT / "bench"
-sys.path[:0] = [str(ROOT), str(BENCH)]
+from bench.common import BENCH, EHRI, KOMI, ROOT
+
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-from bench_engines import (  # noqa: E402
+from bench.bench_engines import (
     EngineRun,
     run_floor,
     run_ocrmypdf,
@@ -40,11 +39,8 @@ from bench_engines import (  # noqa: E402
     run_prefect_flow,
     run_tesseract,
 )
-from bench_scores import PageScore, rates, score_page  # noqa: E402
+from bench.bench_scores import PageScore, rates, score_page
 
-REALDATA = Path("/work/shared/realdata")
-EHRI = REALDATA / "ehri-typewritten-diplomatic" / "english"
-KOMI = REALDATA / "komi-vyl-tujod-1939" / "1939_09"
 DATA = BENCH / "data"
 RESULTS = BENCH / "results.md"
 PLOTS = BENCH / "plots"
@@ -101,7 +97,7 @@ def ensure_set(
             manifest.get("conditions", ["plain"]),
         ) == (pages, seed, 300, list(conditions)):
             return manifest
-    from ocr.synth.generate import generate_set
+    from ocr_synth.generate import generate_set
 
     shutil.rmtree(data, ignore_errors=True)
     return generate_set(
@@ -204,7 +200,7 @@ def run_half(
 
 def run_baseline(images: dict[str, Path], *, folder: Path, engine: str, source: Path) -> EngineRun:
     """A commit's `ocr run` (exported source, a fresh process; bench_real.run_pipeline_process)."""
-    from bench_real import run_pipeline_process
+    from bench.bench_real import run_pipeline_process
 
     run = run_pipeline_process(images, folder, engine=engine, language="rus", source=source)
     return EngineRun(
@@ -259,12 +255,12 @@ def score_runs(
     }
 
 
-# --- real data -------------------------------------------------------------------------------------
+# --- real data ------------------------------------------------------------------------------------
 
 
 def ehri(work: Path, *, clean: bool) -> dict[str, Any]:
     """The EHRI English pages with `eng`: raw tesseract, OCRmyPDF and ours against ALTO text."""
-    from ocr.synth.alto import alto_text
+    from ocr_synth.alto import alto_text
 
     images = {p.stem: p for p in sorted(EHRI.glob("*.jpg"))}
     truth = {name: alto_text(path.with_suffix(".xml")) for name, path in images.items()}
@@ -328,7 +324,7 @@ def memory_probes(
     pages: Sequence[Page], *, gt: Path, work: Path, seed: int
 ) -> list[dict[str, Any]]:
     """Peak memory on the largest 300 dpi colour page of the set, and a 600 dpi page run whole."""
-    from ocr.synth.generate import PagePlan, write_page
+    from ocr_synth.generate import PagePlan, write_page
 
     colour = [p for p in pages if p.variant == "colour"] or list(pages)
     largest = max(colour, key=lambda p: p.image.stat().st_size)
@@ -390,8 +386,8 @@ def profile_preprocess(page: Page, *, top: int = 12) -> list[tuple[str, float, f
 def detectors(pages: Sequence[Page], *, data: Path, per_level: int) -> list[str]:
     """bench_detect.evaluate on stamped pages of every level (its OCR words from tesseract)."""
     try:
-        import bench_detect
-        from synth_pairs import synth_pairs
+        from bench import bench_detect
+        from bench.synth_pairs import synth_pairs
     except ImportError as e:
         return [f"detectors not available ({e})."]
     chosen: set[str] = set()
@@ -403,7 +399,7 @@ def detectors(pages: Sequence[Page], *, data: Path, per_level: int) -> list[str]
     return bench_detect.synthetic_table({f"ocr synth stamped ({len(chosen)} pages)": scores})
 
 
-# --- the report ------------------------------------------------------------------------------------
+# --- the report -----------------------------------------------------------------------------------
 
 
 def _cer(
@@ -417,7 +413,7 @@ def _cer(
 
 def targets(b: Bench, by_level: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, bool]]:
     """(target, measured, how far off, met?) rows."""
-    from bench_report import pct
+    from bench.bench_report import pct
 
     rows: list[tuple[str, str, str, bool]] = []
     for level in ("medium", "heavy"):
@@ -488,7 +484,7 @@ def targets(b: Bench, by_level: dict[str, dict[str, Any]]) -> list[tuple[str, st
 
 def markdown(b: Bench) -> list[str]:
     """The whole results.md."""
-    import bench_report as rep
+    from bench import bench_report as rep
 
     level_of = {p.name: p.level for p in b.pages}
     levels = list(dict.fromkeys(p.level for p in b.pages))
@@ -499,7 +495,7 @@ def markdown(b: Bench) -> list[str]:
     lines = [
         "# Benchmark: synthetic archival typescripts and real pages",
         "",
-        f"Reproduce: `make bench` (`.venv/bin/python bench/run_bench.py`). The synthetic set is "
+        f"Reproduce: `make bench` (`.venv/bin/python -m bench.run_bench`). The synthetic set is "
         f"`ocr synth --out bench/data --pages {b.seconds.get('set_pages', 0):.0f} --seed "
         f"{b.seconds.get('seed', 0):.0f}`; its first {len(b.pages)} pages are benchmarked "
         f"({len(b.pages) // 4} per level, half of them stamped). 2 cores; the whole run took "
@@ -585,7 +581,7 @@ def worse_better(b: Bench, engines: Sequence[str]) -> list[str]:
 
 
 def throughput_section(b: Bench) -> list[str]:
-    import bench_report as rep
+    from bench import bench_report as rep
 
     batch = b.runs.get("ocr run")
     stages = batch.extra.get("stages", {}) if batch else {}
@@ -623,8 +619,9 @@ def throughput_section(b: Bench) -> list[str]:
         "",
         "Per worker, exactly: each probe runs one page in a fresh process as a pool worker "
         "does (ocr.pipeline.process_page: load, preprocess, OCR) and reads the process's "
-        "peak RSS (VmHWM); its tesseract child is sampled every 10 ms. The sum is the worker's peak "
-        "(an upper bound: the two peaks need not coincide). Then finish_document (score, flag, "
+        "peak RSS (VmHWM); its tesseract child is sampled every 10 ms. The sum is the "
+        "worker's peak (an upper bound: the two peaks need not coincide). Then "
+        "finish_document (score, flag, "
         "reports, in the main process for a batch) runs in the same process.",
         "",
         "| probe page | dpi | worker Python peak MiB | tesseract peak MiB | worker sum MiB | "
@@ -642,7 +639,7 @@ def throughput_section(b: Bench) -> list[str]:
 
 
 def probe_row(m: dict[str, Any]) -> str:
-    from bench_report import pct
+    from bench.bench_report import pct
 
     if "error" in m:
         return f"| {m['scan']} | {m.get('dpi')} | error: {m['error']} | | | | | | |"
@@ -655,7 +652,7 @@ def probe_row(m: dict[str, Any]) -> str:
 
 
 def real_section(b: Bench) -> list[str]:
-    import bench_report as rep
+    from bench import bench_report as rep
 
     lines = ["## Real data", ""]
     if "ehri" in b.real:
@@ -685,7 +682,7 @@ def limits_section(b: Bench) -> list[str]:
     """What holds back the missed targets, from this run's own figures."""
     import statistics
 
-    import bench_report as rep
+    from bench import bench_report as rep
 
     lines = ["## What limits the missed targets", ""]
     batch, floor, flow = (b.runs.get(e) for e in ("ocr run", "tesseract floor", "Prefect flow"))
@@ -751,7 +748,7 @@ def other_sections(b: Bench) -> list[str]:
 
 
 def plots(b: Bench) -> None:
-    import bench_report as rep
+    from bench import bench_report as rep
 
     PLOTS.mkdir(parents=True, exist_ok=True)
     level_of = {p.name: p.level for p in b.pages}
@@ -767,7 +764,7 @@ def plots(b: Bench) -> None:
 
 def headline(b: Bench) -> list[str]:
     """The figures printed at the end."""
-    import bench_report as rep
+    from bench import bench_report as rep
 
     by_level = rep.level_rates(b.scores, {p.name: p.level for p in b.pages})
     levels = list(dict.fromkeys(p.level for p in b.pages))
@@ -825,7 +822,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     start = time.perf_counter()
     clean = shutil.which("unpaper") is not None
     log(f"synthetic set: {args.pages} pages, seed {args.seed} -> {args.data}")
-    from ocr.synth.generate import CONDITIONS
+    from ocr_synth.generate import CONDITIONS
 
     conditions = CONDITIONS if args.conditions == "all" else tuple(args.conditions.split(","))
     pages = load_pages(
@@ -852,7 +849,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log("side by side: raw tesseract, floor, OCRmyPDF, ocr run, Prefect flow")
         baseline = None
         if args.baseline:
-            from bench_real import export_source
+            from bench.common import export_source
 
             baseline = (args.baseline, export_source(args.baseline, work / "baseline-src"))
         b.runs = side_by_side(pages, gt=gt, work=work, clean=clean, baseline=baseline)
@@ -883,7 +880,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def notes(clean: bool) -> list[str]:
-    from bench_scores import ARCHIVAL
+    from bench.bench_scores import ARCHIVAL
 
     out = (
         []
@@ -900,7 +897,7 @@ def notes(clean: bool) -> list[str]:
     out += [
         "The real pages (French typescripts, EHRI) against stock tesseract, with the sealed "
         "split: bench/results_real.md (`bench/bench_real.py`).",
-        "Synthetic pages: `ocr.synth` renderer; levels differ in ink, strike and baseline "
+        "Synthetic pages: `ocr_synth` renderer; levels differ in ink, strike and baseline "
         "jitter, worn typefaces, carbon copies, blur, noise, speckle, JPEG quality, skew, "
         "uneven light, folds and punch holes; half the pages of each level carry stamps "
         "(registry, word and round seals in violet, blue, red, black), handwritten numbers, "

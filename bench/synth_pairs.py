@@ -1,6 +1,6 @@
 """(image, true regions) pairs of an `ocr synth` set, as bench/bench_detect.py's evaluate() takes.
 
-    from synth_pairs import synth_pairs
+    from bench.synth_pairs import synth_pairs
     scores = bench_detect.evaluate(synth_pairs(Path("bench/data"), stamped_only=True))
 
 Images are read as the pipeline reads them (cv2: BGR for colour, one channel for grey and

@@ -8,16 +8,12 @@ from __future__ import annotations
 import argparse
 import re
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from correct_data import ensure_pages, line_ocr  # noqa: E402
-from correct_fit import (  # noqa: E402
+from bench.common import ROOT
+from bench.correct_data import ensure_pages, line_ocr
+from bench.correct_fit import (
     fit_logistic,
     log_loss,
     other_examples,
@@ -25,22 +21,21 @@ from correct_fit import (  # noqa: E402
     reliability,
     right_examples,
 )
-from correct_split import CALIBRATE_SETS, FIT_SETS, KOMI_TUNING, TUNING_SOURCES  # noqa: E402
-
-from ocr.correct.calibration import (  # noqa: E402
+from bench.correct_split import CALIBRATE_SETS, FIT_SETS, KOMI_TUNING, TUNING_SOURCES
+from ocr.correct.calibration import (
     CALIBRATION_TABLE,
     Calibration,
     Logistic,
     load_calibration,
     write_calibration,
 )
-from ocr.correct.channel import load_channel  # noqa: E402
-from ocr.correct.evidence import text_choices, text_layout  # noqa: E402
-from ocr.correct.features import KINDS, POSTERIOR_KNOTS, SHAPES  # noqa: E402
-from ocr.correct.lexicon import CAPITALS_TABLE, LETTERS_TABLE, default_lexicon, fold  # noqa: E402
-from ocr.correct.tokens import chunks  # noqa: E402
-from ocr.correct.train import Row, Sample, count_sample, write_counts  # noqa: E402
-from ocr.synth.texts import corpus_documents  # noqa: E402
+from ocr.correct.channel import load_channel
+from ocr.correct.evidence import text_choices, text_layout
+from ocr.correct.features import KINDS, POSTERIOR_KNOTS, SHAPES
+from ocr.correct.lexicon import CAPITALS_TABLE, LETTERS_TABLE, default_lexicon, fold
+from ocr.correct.tokens import chunks
+from ocr.correct.train import Row, Sample, count_sample, write_counts
+from ocr_synth.texts import corpus_documents
 
 CHANNEL = ROOT / "ocr" / "data" / "channel_ru.tsv"
 
@@ -224,9 +219,9 @@ def main(argv: list[str] | None = None) -> int:
             "Counts the noisy channel of ocr.correct is estimated from (ocr/correct/channel.py).",
             f"Made by bench/train_correct.py at {_commit()} from the tuning side of the split in",
             f"bench/correct_split.py: sets {sets}",
-            "(typed-only ocr.synth pages read by the pipeline, with tesseract's choices and word",
-            f"boxes) and {len(images)} real Komi print lines of shared/realdata ({KOMI_TUNING.name}, "
-            "tesseract rus --psm 7; Public Domain Mark 1.0).",
+            "(typed-only ocr_synth pages read by the pipeline, with tesseract's choices and word",
+            f"boxes) and {len(images)} real Komi print lines of shared/realdata "
+            f"({KOMI_TUNING.name}, tesseract rus --psm 7; Public Domain Mark 1.0).",
             "Tables: char (truth units), edit (truth unit read as OCR unit), case, conf, alt, gap,",
             "mark, speck, page, oov, after, capital (see ocr/correct/train.py).",
         ],

@@ -5,7 +5,7 @@ evidence (ocr.triage.Evidence, copies included) and whether its span of the refe
 injected error. A logistic regression (L2, Newton steps) gives the weights; the threshold is the
 one with the best F1 on the same examples. The held-out set is never read here.
 
-Run: .venv/bin/python bench/train_triage.py [--pages 48] (after bench/bench_review.py made the
+Run: .venv/bin/python -m bench.train_triage [--pages 48] (after bench/bench_review.py made the
 tuning set's run).
 """
 
@@ -13,20 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from bench_review import TUNE_SEED, _overlaps, load_items, review_set  # noqa: E402
-
-from ocr.triage import FEATURES, MODEL_FILE, Evidence  # noqa: E402
+from bench.bench_review import TUNE_SEED, _overlaps, load_items, review_set
+from ocr.triage import FEATURES, MODEL_FILE, Evidence
 
 L2 = 1.0  # ridge on the weights (not the bias): keeps them finite when a feature separates
 

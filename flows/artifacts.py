@@ -1,4 +1,4 @@
-"""Prefect artifacts of a batch, under stable keys: summary, documents, failures, progress, trend."""
+"""A batch's Prefect artifacts, by stable key: summary, documents, failures, progress, trend."""
 
 from __future__ import annotations
 
@@ -29,9 +29,12 @@ class ProgressArtifact:
 
     def __init__(self, *, total: int) -> None:
         self.total, self.done = max(total, 1), 0
-        self.id: UUID = create_progress_artifact(
+        artifact_id = create_progress_artifact(
             progress=0.0, key="ocr-batch-progress", description="pages finished"
         )
+        # Called from sync code, Prefect's async_dispatch runs the sync function: a UUID.
+        assert isinstance(artifact_id, UUID)
+        self.id: UUID = artifact_id
 
     def step(self) -> None:
         self.done += 1

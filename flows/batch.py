@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 
 from prefect import flow, get_run_logger, tags, task
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State
 from prefect.futures import PrefectFuture, as_completed
 from prefect.states import Completed
 from prefect.utilities.annotations import allow_failure
@@ -80,8 +81,8 @@ class Sealed(Generic[T]):
     earlier task. Prefect links inputs to the tasks that returned them by object identity,
     and for values without weak references (empty tuples, strings, ints) by id() alone, so a
     shared constant deep in the settings or a page record tied a task to whichever task last
-    returned an equal-id object: "the document task of B" to a page of A. Prefect's own ``quote`` does
-    the same on threads, but Dask unpacks it (a named tuple) on the way to the worker."""
+    returned an equal-id object: "the document task of B" to a page of A. Prefect's own ``quote``
+    does the same on threads, but Dask unpacks it (a named tuple) on the way to the worker."""
 
     def __init__(self, value: T) -> None:
         self.value = value
@@ -237,7 +238,7 @@ def ocr_batch(
     only_new: bool = False,
     review_url: str | None = None,
     config: str | None = None,
-) -> Any:
+) -> dict[str, Any] | State[dict[str, Any]]:
     """OCR, score and flag a batch of scans (ocr.batch.run_batch on Prefect tasks). The
     settings are read when the run starts: the settings file (``config``, else the nearest
     ocr.toml), the OCR_* environment, then ``settings`` on top. With only_new (the inbox
@@ -323,7 +324,9 @@ def run_flow(
         only_new=only_new,
         review_url=review_url,
     )
-    return result  # type: ignore[no-any-return]
+    # Calling a flow resolves a State it returned (Completed with failures) to its data.
+    assert isinstance(result, dict)
+    return result
 
 
 def make_task_runner(kind: str, *, workers: int, dask_address: str | None = None) -> Any:

@@ -10,11 +10,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperOption
 
-from ocr.exceptions import ExitCode, OcrError
+from ocr.exceptions import DevPackageMissingError, ExitCode, OcrError
 from ocr.report import format_rate
 from ocr.score_cli import score_command
 from ocr.settings import Settings, find_config, load_settings_from, settings_as_toml
-from ocr.synth.cli import synth_command
 
 if TYPE_CHECKING:
     from ocr.results import BatchSummary
@@ -421,7 +420,27 @@ def show_config(
 
 
 app.command("score", cls=Command)(score_command)
-app.command("synth", cls=Command)(synth_command)
+
+
+def _synth_main() -> Any:
+    """The dev package's `ocr synth` entry point, imported only when the command runs."""
+    try:
+        from ocr_synth.cli import main
+    except ModuleNotFoundError as e:
+        if (e.name or "").partition(".")[0] != "ocr_synth":
+            raise
+        raise DevPackageMissingError() from e
+    return main
+
+
+@app.command(
+    "synth",
+    add_help_option=False,
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def synth(ctx: typer.Context) -> None:
+    """Synthetic typescript pages with ground truth (a development package)."""
+    _guard(_synth_main)(ctx.args)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -119,7 +119,10 @@ class CorruptImageError(InputFileError):
 
 
 class CorruptPdfError(InputFileError):
-    message = "the PDF is damaged and cannot be rendered; repair it (e.g. `qpdf --repair`) or re-export it"
+    message = (
+        "the PDF is damaged and cannot be rendered; repair it (e.g. `qpdf --repair`) or "
+        "re-export it"
+    )
 
 
 class EncryptedPdfError(InputFileError):
@@ -127,7 +130,10 @@ class EncryptedPdfError(InputFileError):
 
 
 class ImageTooLargeError(InputFileError):
-    message = "the page exceeds the pixel limit (decompression-bomb guard); lower --dpi or raise max_pixels"
+    message = (
+        "the page exceeds the pixel limit (decompression-bomb guard); lower --dpi or raise "
+        "max_pixels"
+    )
 
 
 class BlankPageError(InputFileError):
@@ -163,7 +169,10 @@ class MissingDependencyError(OcrError):
 
 
 class TesseractNotFoundError(MissingDependencyError):
-    message = "tesseract is not installed or not on PATH; run `make demo` or `apt-get install tesseract-ocr`"
+    message = (
+        "tesseract is not installed or not on PATH; run `make demo` or "
+        "`apt-get install tesseract-ocr`"
+    )
 
 
 class PopplerNotFoundError(MissingDependencyError):
@@ -173,7 +182,20 @@ class PopplerNotFoundError(MissingDependencyError):
 
 
 class LanguageNotInstalledError(MissingDependencyError):
-    message = "a tesseract language is not installed; install e.g. tesseract-ocr-rus or change `languages`"
+    message = (
+        "a tesseract language is not installed; install e.g. tesseract-ocr-rus or change "
+        "`languages`"
+    )
+
+
+class DevPackageMissingError(MissingDependencyError):
+    """A development tool (the synthetic-page generator) is not installed with the product."""
+
+    message = (
+        "`ocr synth` needs the development package ocr_synth (devtools/synth), which is not "
+        "installed; from a checkout run `make setup`, or "
+        "`pip install -e '.[dev]' -e devtools/synth`"
+    )
 
 
 class TesseractTimeoutError(OcrEngineError):

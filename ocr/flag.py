@@ -88,7 +88,9 @@ def low_confidence_flags(
                     confidence=conf,
                     ocr_text=text,
                     severity=0.3 + 0.4 * (1.0 - conf / max(threshold, 1.0)),
-                    reason=f'tesseract is unsure of "{text}" (confidence {conf:.0f} < {threshold:.0f})',
+                    reason=(
+                        f'tesseract is unsure of "{text}" (confidence {conf:.0f} < {threshold:.0f})'
+                    ),
                 )
             )
     return flags

@@ -1,4 +1,4 @@
-"""Folding profiles: differences between reference and OCR that an archivist chooses not to count."""
+"""Folding profiles: differences between reference and OCR an archivist chooses not to count."""
 
 from __future__ import annotations
 
@@ -54,7 +54,8 @@ QUOTES_DASHES = {
 # исследовательский") loses that hyphen too; the strict figure still shows it.
 _LINE_END_HYPHEN = re.compile(r"(?<=[^\W\d_])[-\u00ad\u2010\u2011¬]\n(?=[^\W\d_])")
 # Three or more one-letter words in capitals ("Д Н Е В Н И К"), or four or more in any case, joined
-# by single spaces: typewriter emphasis, one word. Fewer would catch Russian one-letter words ("и в").
+# by single spaces: typewriter emphasis, one word. Fewer would catch Russian one-letter words
+# ("и в").
 _SPACED_WORD = re.compile(r"(?<!\S)[^\W\d_](?:[ \u00a0][^\W\d_]){2,}(?!\S)")
 
 _OPTIONS = (

@@ -230,7 +230,7 @@ def pair_files(reference: Path, ocr: Path) -> tuple[list[tuple[str, Path, Path]]
 
 
 def _text_files_by_stem(folder: Path) -> dict[str, Path]:
-    """Text, XML and hOCR files of a folder (not its subfolders) by page stem; images are skipped."""
+    """Text, XML and hOCR files of a folder (not its subfolders) by page stem; images skipped."""
     found: dict[str, Path] = {}
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or not path.is_file():

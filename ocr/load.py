@@ -1,4 +1,4 @@
-"""Find scans and load their pages (PDF via pdf2image, multi-page TIFF, PNG, JPEG) with provenance."""
+"""Find scans, load their pages (PDF via pdf2image, multi-page TIFF, PNG, JPEG) with provenance."""
 
 from __future__ import annotations
 

@@ -33,6 +33,7 @@ from ocr.detect.stage import (
 )
 from ocr.exceptions import (
     BlankPageError,
+    CorruptOutputError,
     EmptyFileError,
     EmptyReferenceWarning,
     NoReferenceWarning,
@@ -181,7 +182,7 @@ def scan_fingerprint(scan: ScanInfo, *, gt_dir: Path | None, settings: Settings)
 
 
 def preprocess_key(job: PageJob, settings: Settings) -> str:
-    """Cache key of the preprocess stage: the scan's content, the page, the settings that shape it."""
+    """Cache key of the preprocess stage: the scan's content, the page, the settings shaping it."""
     return _key(
         {
             "scan": job.scan.sha256,
@@ -621,7 +622,7 @@ def finish_document(
     gt_dir: Path | None,
     settings: Settings,
 ) -> DocumentResult:
-    """Score against the reference (if any), flag, crop, and write the document's text and report."""
+    """Score against the reference (if any), flag, crop, write the document's text and report."""
     watch = Stopwatch.zeroed(DOCUMENT_STAGES)
     pages = sorted(pages, key=lambda p: p.job.page_number)
     failures = list(failures)
@@ -815,6 +816,8 @@ def _page_flags(
     with watch.stage("crops"):
         if view is None:
             view = cv2.imread(str(page.prepared.view_path), cv2.IMREAD_UNCHANGED)
+        if view is None:
+            raise CorruptOutputError(path=page.prepared.view_path)
         return write_crops(
             flags, view, page.job.out_dir / "flags", stem=page.job.stem, margin=settings.crop_margin
         )

@@ -558,7 +558,7 @@ def threshold_map(
     faint_contrast: float,
     shrink: int = 2,
 ) -> np.ndarray:
-    """Per-pixel threshold, computed on a copy shrunk ``shrink`` times and scaled back (it is smooth)."""
+    """Per-pixel threshold, computed on a copy shrunk ``shrink`` times and scaled back (smooth)."""
     rows, cols = gray.shape
     small_rows, small_cols = max(1, rows // shrink), max(1, cols // shrink)
     size = max(3, (window // shrink) | 1)

@@ -81,7 +81,7 @@ class LineScore:
 
 @dataclass(frozen=True)
 class Comparison:
-    """One page (or file pair) compared: scores per profile, character classes, confusions, lines."""
+    """One page (or file pair) compared: scores per profile, char classes, confusions, lines."""
 
     scores: Mapping[str, TextScore]
     classes: Mapping[str, ClassCounts]
@@ -195,7 +195,7 @@ def from_json_number(value: Any) -> float | None:
     if value is None:
         return None
     return (
-        {"Infinity": math.inf, "-Infinity": -math.inf, "NaN": math.nan}.get(value, value)
+        {"Infinity": math.inf, "-Infinity": -math.inf, "NaN": math.nan}[value]
         if isinstance(value, str)
         else float(value)
     )

@@ -17,7 +17,8 @@ class ReferenceReport:
 
     path: str = doc("the reference file")
     encoding: str = doc(
-        "what `read_reference` detected (`utf-8`, `utf-8-sig`, `utf-16-le`, `cp1251`, `koi8-r`, ...)"
+        "what `read_reference` detected (`utf-8`, `utf-8-sig`, `utf-16-le`, `cp1251`, "
+        "`koi8-r`, ...)"
     )
     format: str = doc("`text`")
     warnings: list[str] = doc("what reading it noticed (mixed encodings, a BOM, ...)")

@@ -1,4 +1,4 @@
-"""Normalisation, CER/WER identical to dinglehopper 0.11, diff spans, alignment, confusions, page splits."""
+"""Normalisation, CER/WER equal to dinglehopper 0.11, diff spans, alignment, confusions, pages."""
 
 from __future__ import annotations
 
@@ -95,7 +95,7 @@ def _normalise_page(page: str) -> str:
 
 
 def error_rate(errors: int, total: int) -> float:
-    """dinglehopper's convention: 0.0 without errors (even if total is 0), inf for an empty reference."""
+    """dinglehopper's convention: 0.0 without errors (even if total is 0), inf if no reference."""
     if errors == 0:
         return 0.0
     if total == 0:
@@ -104,7 +104,7 @@ def error_rate(errors: int, total: int) -> float:
 
 
 def character_error_rate(reference: str, compared: str) -> float:
-    """CER over NFC grapheme clusters, equal to dinglehopper.character_error_rate for two strings."""
+    """CER over NFC grapheme clusters, equal to dinglehopper.character_error_rate on two strings."""
     return error_rate(*_char_counts(reference, compared))
 
 
@@ -116,7 +116,7 @@ def word_error_rate(reference: str, compared: str) -> float:
 
 
 def score_text(reference: str, compared: str) -> TextScore:
-    """CER, WER, their counts and word diff spans of one pair (the pipeline passes normalised text)."""
+    """CER, WER, their counts, word diff spans of one pair (the pipeline passes normalised text)."""
     char_errors, char_total = _char_counts(reference, compared)
     return _with_words(reference, compared, char_errors, char_total)
 
@@ -195,7 +195,7 @@ def _score_hint(a: Sequence[int], b: Sequence[int]) -> int:
 
 
 def _as_ids(first: Sequence[Hashable], second: Sequence[Hashable]) -> tuple[list[int], list[int]]:
-    """Map tokens to small integers: exact equality, where rapidfuzz would hash multi-char strings."""
+    """Tokens as small integers: exact equality, where rapidfuzz would hash multi-char strings."""
     ids: dict[Hashable, int] = {}
     a = [ids.setdefault(token, len(ids)) for token in first]
     b = [ids.setdefault(token, len(ids)) for token in second]
@@ -261,7 +261,7 @@ def _grapheme_class(char: str) -> int:
 
 
 def split_words(text: str) -> list[str]:
-    """dinglehopper's words(text): uniseg word segments that are not only spaces/punctuation/symbols."""
+    """dinglehopper's words(text): uniseg word segments not only of spaces/punctuation/symbols."""
     return [text[start:end] for start, end in _word_tokens(text)]
 
 
@@ -495,7 +495,7 @@ def _page_cuts(whole: str, pages: list[str], *, search_radius: int) -> list[int]
 
 
 def _position_map(opcodes: Iterable, dest_len: int, src_len: int) -> Callable[[int], int]:
-    """A function from a position in the compared string to the aligned position in the reference."""
+    """Map a position in the compared string to its aligned position in the reference."""
     blocks = [op for op in opcodes if op.dest_end > op.dest_start]
 
     def to_ref(pos: int) -> int:
@@ -541,7 +541,7 @@ CHAR_CLASSES = (
 
 @dataclass(frozen=True)
 class CharAlignment:
-    """A minimal edit script between the NFC grapheme clusters of a reference and a compared text."""
+    """A minimal edit script between the NFC grapheme clusters of a reference and compared text."""
 
     reference: tuple[str, ...]
     compared: tuple[str, ...]
@@ -593,7 +593,7 @@ class ClassCounts:
 
 
 def align_characters(reference: str, compared: str) -> CharAlignment:
-    """Align the NFC grapheme clusters of two texts (rapidfuzz Levenshtein opcodes over cluster ids)."""
+    """Align the NFC grapheme clusters of two texts (rapidfuzz Levenshtein opcodes, cluster ids)."""
     ref = tuple(split_grapheme_clusters(unicodedata.normalize("NFC", reference)))
     cmp = tuple(split_grapheme_clusters(unicodedata.normalize("NFC", compared)))
     a, b = _as_ids(ref, cmp)

@@ -213,7 +213,8 @@ def score_command(
         Path,
         typer.Argument(
             metavar="REF",
-            help="reference file or folder: plain text, ALTO, PAGE or hOCR (format read from content)",
+            help="reference file or folder: plain text, ALTO, PAGE or hOCR "
+            "(format read from content)",
         ),
     ],
     ocr: Annotated[
@@ -239,8 +240,8 @@ def score_command(
             "--profile",
             "-p",
             metavar="NAME",
-            help="folding profile shown beside strict (repeatable; default archival; define more as "
-            "scoring.profiles.NAME tables in the config file)",
+            help="folding profile shown beside strict (repeatable; default archival; define "
+            "more as scoring.profiles.NAME tables in the config file)",
         ),
     ] = None,
     json_output: Annotated[

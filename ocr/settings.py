@@ -8,7 +8,7 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -16,6 +16,9 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from ocr.exceptions import ConfigError
 
 OutputFormat = Literal["txt", "tsv", "hocr", "alto", "page", "pdf"]
+DEFAULT_FORMATS: tuple[OutputFormat, ...] = ("txt", "tsv", "hocr", "alto", "page")
+Detector = Literal["colour_stamps", "shape_stamps", "handwriting", "unrecognised_ink"]
+DETECTORS: tuple[Detector, ...] = get_args(Detector)
 DEFAULT_CONFIG_FILE = Path("ocr.toml")
 Publication = Literal["pdf", "mets"]
 PUBLICATIONS: tuple[Publication, ...] = ("pdf", "mets")
@@ -61,7 +64,7 @@ class Settings(BaseSettings):
         180.0, gt=0, description="seconds before one page's tesseract is killed"
     )
     formats: list[OutputFormat] = Field(
-        default_factory=lambda: ["txt", "tsv", "hocr", "alto", "page"],
+        default_factory=lambda: list(DEFAULT_FORMATS),
         description="OCR outputs per page; tsv is always written (word boxes)",
     )
     publish: list[Publication] = Field(
@@ -102,16 +105,9 @@ class Settings(BaseSettings):
         description="probability above which a disagreement is a possible reference error "
         "(ocr.triage's model; unset: the threshold the model was calibrated with)",
     )
-    detectors: list[Literal["colour_stamps", "shape_stamps", "handwriting", "unrecognised_ink"]] = (
-        Field(
-            default_factory=lambda: [
-                "colour_stamps",
-                "shape_stamps",
-                "handwriting",
-                "unrecognised_ink",
-            ],
-            description="image detectors whose regions are flagged for review",
-        )
+    detectors: list[Detector] = Field(
+        default_factory=lambda: list(DETECTORS),
+        description="image detectors whose regions are flagged for review",
     )
     read_stamps: bool = Field(True, description="OCR each detected stamp's text separately")
     correction: Literal["off", "suggest", "apply"] = Field(

@@ -1,4 +1,4 @@
-"""The results database (SQLAlchemy; a SQLite file by default): runs, documents, pages, flags, failures."""
+"""The results database (SQLAlchemy; SQLite by default): runs, documents, pages, flags, failures."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ DOCUMENT_LOCKS = 0x0C5  # (namespace, hashtext(document name)) pairs
 
 
 def _alive(host: str, pid: int) -> bool:
-    """Is the claiming process still running? (Only knowable on the same host; elsewhere assume so.)"""
+    """Is the claiming process still running? (Knowable on one host only; elsewhere assume so.)"""
     if host != socket.gethostname():
         return True
     return pid != 0 and pid_alive(pid)

@@ -1,4 +1,4 @@
-"""The only module that runs tesseract (through pytesseract): one call per page, all formats at once."""
+"""The only module that runs tesseract (via pytesseract): one call per page, all formats at once."""
 
 from __future__ import annotations
 
@@ -124,7 +124,8 @@ def check_languages(languages: str) -> None:
     missing = [lang for lang in languages.split("+") if lang not in have]
     if missing:
         raise LanguageNotInstalledError(
-            f"tesseract language(s) {', '.join(missing)} not installed (have: {', '.join(sorted(have))}); "
+            f"tesseract language(s) {', '.join(missing)} not installed "
+            f"(have: {', '.join(sorted(have))}); "
             "install tesseract-ocr-<lang> or change `languages`"
         )
 
@@ -327,8 +328,8 @@ def hocr_choices(root: etree._Element) -> list[list[CharRecord]]:
             if span.get("class") != "ocrx_cinfo":
                 continue
             if "x_bboxes" in title:
-                conf = _CONF.search(title)
-                chars.append((span.text or "", float(conf.group(1)) if conf else 0.0, ()))
+                hit = _CONF.search(title)
+                chars.append((span.text or "", float(hit.group(1)) if hit else 0.0, ()))
             elif (span.get("id") or "").startswith("lstm_choices") and chars:
                 alts = tuple(
                     (c.text or "", float(m.group(1)))
@@ -402,7 +403,7 @@ def choices_json(records: Sequence[Sequence[CharRecord]]) -> str:
 
 
 def read_choices(path: Path) -> list[list[CharRecord]]:
-    """The character records of a ``.choices.json`` written by :func:`run_ocr`, one list per word."""
+    """The character records of a ``.choices.json`` from :func:`run_ocr`, one list per word."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     return [
         [

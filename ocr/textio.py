@@ -1,4 +1,4 @@
-"""Reading reference transcriptions: encoding detection (UTF-8/16, cp1251, KOI8-R), BOMs, line ends."""
+"""Read reference transcriptions: encoding detection (UTF-8/16, cp1251, KOI8-R), BOMs, line ends."""
 
 from __future__ import annotations
 
@@ -99,7 +99,7 @@ class ReferenceText:
 
     @property
     def pages(self) -> tuple[str, ...]:
-        """Form-feed-separated parts; a single part means the reference covers the whole document."""
+        """Form-feed-separated parts; a single part: the reference covers the whole document."""
         return split_pages(self.text)
 
     @property
@@ -109,7 +109,7 @@ class ReferenceText:
 
 
 def split_pages(text: str) -> tuple[str, ...]:
-    """Split on form feeds; a trailing form feed ends the last page rather than opening an empty one."""
+    """Split on form feeds; a trailing form feed ends the last page, it opens no empty one."""
     parts = text.split(FORM_FEED)
     if len(parts) > 1 and not parts[-1].strip():
         parts.pop()
@@ -117,7 +117,7 @@ def split_pages(text: str) -> tuple[str, ...]:
 
 
 def read_reference(path: Path) -> ReferenceText:
-    """Read and decode a reference transcription; zero bytes is an error, a BOM-only file is empty."""
+    """Read and decode a reference transcription; zero bytes is an error, BOM-only is empty."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -140,7 +140,7 @@ def reference_from_bytes(path: Path, data: bytes) -> ReferenceText:
 
 
 def decode_text(data: bytes) -> DecodedText:
-    """Decode reference bytes: BOM (UTF-8/16), else UTF-8, else cp1251 or KOI8-R; newlines become LF."""
+    """Decode reference bytes: BOM (UTF-8/16), else UTF-8, else cp1251 or KOI8-R; newlines to LF."""
     decoded = _decode_with_bom(data) or _decode_utf8(data) or _decode_legacy(data)
     _check_controls(decoded.text)
     text = decoded.text.replace("\r\n", "\n").replace("\r", "\n")
@@ -198,7 +198,7 @@ def _decode_legacy(data: bytes) -> DecodedText:
 
 
 def russian_score(text: str) -> float:
-    """Log-likelihood of the non-ASCII characters of `text` as Russian (letter frequencies, case)."""
+    """Log-likelihood of the non-ASCII characters of `text` as Russian (letter frequency, case)."""
     score = 0.0
     prev = ""
     for char in text:

@@ -36,11 +36,18 @@ if [ ! -x "$VENV/bin/python" ]; then
   echo "install: creating $VENV" >&2
   "$PYTHON" -m venv "$VENV"
 fi
-stamp="$VENV/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-$EXTRAS"
+# The dev extra also brings the synthetic-page generator, a separate package (devtools/synth).
+targets=(-e ".[$EXTRAS]")
+manifests=(pyproject.toml)
+if [[ ",$EXTRAS," == *,dev,* ]]; then
+  targets+=(-e devtools/synth)
+  manifests+=(devtools/synth/pyproject.toml)
+fi
+stamp="$VENV/.installed-$(cat "${manifests[@]}" | sha256sum | cut -c1-16)-$EXTRAS"
 if [ ! -f "$stamp" ]; then
-  echo "install: pip install -e .[$EXTRAS]" >&2
+  echo "install: pip install ${targets[*]}" >&2
   "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null
-  "$VENV/bin/python" -m pip install -q -e ".[$EXTRAS]"
+  "$VENV/bin/python" -m pip install -q "${targets[@]}"
   rm -f "$VENV"/.installed-*
   touch "$stamp"
 fi

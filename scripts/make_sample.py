@@ -13,7 +13,7 @@ from pathlib import Path
 from PIL import Image, TiffImagePlugin
 
 from ocr import fsutil
-from ocr.synth import (
+from ocr_synth import (
     Handwriting,
     PageSpec,
     Paragraph,
@@ -254,7 +254,7 @@ def write_regions(
     """Every rendered element's box per page, for testing detectors against."""
     record = {
         "scan": scan,
-        "generator": "scripts/make_sample.py (ocr.synth.render_page)",
+        "generator": "scripts/make_sample.py (ocr_synth.render_page)",
         "coordinates": "pixels of the page image at its dpi; box is [left, top, width, height]",
         "pages": [
             {"page": number, "seed": seed, **page.to_dict()}
@@ -276,7 +276,7 @@ ATTRIBUTION = """\
 
 ## ivanov-journal-1955-12-24.pdf, ivanov-journal-1955-12-24-entry.tif (synthetic)
 
-Synthetic renderings made by `scripts/make_sample.py` (fixed seeds) with `ocr.synth`; they are
+Synthetic renderings made by `scripts/make_sample.py` (fixed seeds) with `ocr_synth`; they are
 not photographs of the original. The text is that of "Journal of Soviet Ambassador to the DPRK
 V. I. Ivanov for 24 December 1955", Wilson Center Digital Archive, RGANI Fond 5, Opis 28,
 Delo 412 (translated by Gary Goldberg), <https://digitalarchive.umd.edu/document/120781>.

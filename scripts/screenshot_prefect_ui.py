@@ -1,4 +1,4 @@
-"""Take docs/prefect-ui.png: a real Prefect server, the sample batch through the flow, the run page."""
+"""Take docs/prefect-ui.png: a real Prefect server, the sample batch through the flow, its run."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to real data, settings in a temp folder, one Prefect server per session."""
+"""Shared fixtures: real-data paths, settings in a temp folder, one Prefect server per session."""
 
 from __future__ import annotations
 

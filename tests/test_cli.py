@@ -72,6 +72,46 @@ def test_config_prints_effective_settings(tmp_path: Path) -> None:
     assert bad.returncode == 7 and "settings file" in bad.stderr
 
 
+@pytest.mark.unit
+def test_synth_runs_the_dev_package_from_the_ocr_command(tmp_path: Path) -> None:
+    """`ocr synth` forwards its arguments to ocr_synth (devtools/synth) and writes a page."""
+    bad = _ocr("synth", "--out", str(tmp_path / "bad"), "--levels", "soggy")
+    assert bad.returncode == 2 and "unknown level(s) soggy" in bad.stderr
+    res = _ocr("synth", "-o", str(tmp_path / "set"), "--pages", "1", "--levels", "clean", "-j", "1")
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "set" / "manifest.json").is_file()
+    assert len(list((tmp_path / "set").glob("*.gt.txt"))) == 1
+
+
+@pytest.mark.unit
+def test_synth_without_the_dev_package_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from ocr.cli import app
+    from ocr.exceptions import ExitCode
+
+    monkeypatch.setitem(sys.modules, "ocr_synth", None)  # as if the dev extra were not installed
+    res = CliRunner().invoke(app, ["synth", "--out", "somewhere"])
+    assert res.exit_code == ExitCode.missing_dependency
+    assert "pip install -e '.[dev]' -e devtools/synth" in res.stderr
+
+
+@pytest.mark.unit
+def test_the_product_imports_neither_the_dev_package_nor_the_benchmarks() -> None:
+    """Every module of ocr/ imports without ocr_synth or bench (tooling apart from the product)."""
+    code = (
+        "import importlib, pkgutil, sys, ocr\n"
+        "for m in pkgutil.walk_packages(ocr.__path__, 'ocr.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "print(sorted(n for n in sys.modules if n.split('.')[0] in ('ocr_synth', 'bench')))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "[]"
+
+
 @pytest.mark.integration
 @needs_tesseract
 def test_run_reports_failures_with_exit_code_and_keeps_going(tmp_path: Path) -> None:

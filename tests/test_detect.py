@@ -802,7 +802,7 @@ def test_ehri_non_typed_ink_is_flagged(stem: str) -> None:
 
 def _generated(index: int, seed: int = 7):
     """Page ``index`` (1-based) of an `ocr synth` set: (image as the pipeline reads it, regions)."""
-    from ocr.synth.generate import generate_page, plan_set
+    from ocr_synth.generate import generate_page, plan_set
 
     plan = plan_set(pages=index, seed=seed)[index - 1]
     page = generate_page(plan).page

@@ -1,4 +1,4 @@
-"""Folding profiles: strict is normalise(), archival folds what archivists do not count, TOML profiles."""
+"""Folding profiles: strict is normalise(), archival folds what archivists skip, TOML profiles."""
 
 from __future__ import annotations
 

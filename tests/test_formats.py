@@ -1,4 +1,4 @@
-"""Readers of ALTO, PAGE, hOCR and plain text; pairing files by page stem; score_files end to end."""
+"""Readers of ALTO, PAGE, hOCR and plain text; pairing by page stem; score_files end to end."""
 
 from __future__ import annotations
 

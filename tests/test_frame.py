@@ -74,7 +74,7 @@ def test_a_ruled_line_and_a_two_page_spread_are_kept() -> None:
     ],
 )
 def test_real_pages_lose_what_is_not_their_paper(name: str, side: str) -> None:
-    from ocr.synth.alto import read_alto_lines
+    from ocr_synth.alto import read_alto_lines
 
     image = cv2.imread(str(FR / f"{name}.jpg"))
     frame = find_page_frame(image)

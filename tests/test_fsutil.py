@@ -1,4 +1,4 @@
-"""Atomic writes leave nothing half-written; temps of a killed process are cleaned, a live one's kept."""
+"""Atomic writes leave nothing half-written; a killed process's temps go, a live one's stay."""
 
 from __future__ import annotations
 

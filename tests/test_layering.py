@@ -82,7 +82,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("pipeline", ("ocr.pipeline", "ocr.batch", "ocr.score_cli")),
     ("review", ("ocr.review", "ocr.publish.reviewed")),
-    ("cli", ("ocr.cli", "ocr.synth")),
+    ("cli", ("ocr.cli",)),
 )
 
 

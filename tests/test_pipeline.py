@@ -1,4 +1,4 @@
-"""The batch pipeline end to end on good and bad input: typed failures, the batch goes on, nothing half-written."""
+"""The pipeline on good and bad input: typed failures, the batch goes on, nothing half-written."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Preprocessing measured: residual skew, stroke recall, stamp-ink masks, blank pages, provenance."""
+"""Preprocessing measured: residual skew, stroke recall, stamp-ink masks, blank pages, sources."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def alto_text(path: Path) -> str:
 
 
 def alto_skew(path: Path) -> float:
-    """Median skew of the transcribers' baselines longer than 600 px (positive: counter-clockwise)."""
+    """Median skew of the transcribers' baselines over 600 px long (positive: counter-clockwise)."""
     angles = []
     for line in alto_lines(path):
         points = [int(v) for v in line.get("BASELINE").split()]

@@ -39,7 +39,7 @@ def run(tmp_path_factory: pytest.TempPathFactory):
 
 def _cer(document) -> float:
     from ocr.score import normalise, score_text
-    from ocr.synth.alto import typed_text
+    from ocr_synth.alto import typed_text
 
     truth = typed_text(FR / f"{document.scan.document}.xml")
     return score_text(normalise(truth), normalise(document.text_path.read_text("utf-8"))).cer
@@ -78,8 +78,8 @@ def test_a_cropped_page_s_word_boxes_land_on_their_words_in_the_original(tmp_pat
     """Read the processed (deskewed, cropped) gutter page, move its TSV to the original's pixels
     (ocr.reframe) and find each confident word on the transcribed line that holds it."""
     from ocr.reframe import reframe_outputs
-    from ocr.synth.alto import read_alto_lines
     from ocr.tesseract import read_words, run_ocr
+    from ocr_synth.alto import read_alto_lines
 
     original, pre = _frame_of_processed(tmp_path, GUTTER)
     geometry = pre.geometry

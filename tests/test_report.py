@@ -1,4 +1,4 @@
-"""Reports: line alignment, classes, confusions, bootstrap, strict JSON, escaped HTML, batch index."""
+"""Reports: line alignment, classes, confusions, bootstrap, strict JSON, safe HTML, batch index."""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ JOURNAL = "ivanov-journal-1955-12-24"
 
 @pytest.fixture(scope="module")
 def sample_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The pipeline on the sample's entry page (TIFF) and two-page journal (PDF), with references."""
+    """The pipeline on the sample's entry page (TIFF) and two-page journal (PDF), with reference."""
     from ocr.batch import batch_summary, run_batch
     from ocr.report import batch_figures, write_batch_index
     from ocr.settings import load_settings

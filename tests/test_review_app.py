@@ -984,7 +984,7 @@ def test_the_access_token_never_reaches_the_access_log(sample: Sample) -> None:
     assert secret not in log
 
 
-# --- export: nothing lost, nothing overwritten -----------------------------------------------------
+# --- export: nothing lost, nothing overwritten ----------------------------------------------------
 
 
 def test_export_never_overwrites_a_file_it_did_not_write(client, sample: Sample) -> None:

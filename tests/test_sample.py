@@ -1,4 +1,4 @@
-"""The shipped sample: the pipeline meets its accuracy bar and surfaces the reference's known errors."""
+"""The shipped sample: the pipeline meets its accuracy bar, shows the reference's known errors."""
 
 from __future__ import annotations
 

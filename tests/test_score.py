@@ -1,4 +1,4 @@
-"""Scoring core: CER/WER identical to dinglehopper 0.11, word diff spans, normalisation, page splits."""
+"""Scoring core: CER/WER equal to dinglehopper 0.11, word diff spans, normalisation, page splits."""
 
 from __future__ import annotations
 

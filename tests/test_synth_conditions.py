@@ -8,9 +8,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from ocr.synth import PageSpec, RenderStyle, layout_paragraphs, render_page
-from ocr.synth.generate import CONDITIONS, condition_style, plan_set
-from ocr.synth.scanbed import dark_frame, facing_page
+from ocr_synth import PageSpec, RenderStyle, layout_paragraphs, render_page
+from ocr_synth.generate import CONDITIONS, condition_style, plan_set
+from ocr_synth.scanbed import dark_frame, facing_page
 from tests.test_synth_render import PARAGRAPHS
 
 pytestmark = pytest.mark.unit

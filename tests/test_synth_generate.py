@@ -1,4 +1,4 @@
-"""Unit tests of the synthetic benchmark generator (ocr synth): determinism, regions, text, corpus."""
+"""Unit tests of the synthetic page generator (ocr synth): determinism, regions, text, corpus."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ocr.synth.annotate import StampPlan, place_marks
-from ocr.synth.compose import COMPOSED_COUNT, FILE_NAMES, compose
-from ocr.synth.generate import PagePlan, generate_page, generate_set, plan_set, write_page
-from ocr.synth.levels import LEVELS, level_style, scale_style
-from ocr.synth.render import PageSpec, render_page
-from ocr.synth.texts import CORPUS_DIR, corpus_documents, distinct_words
-from ocr.synth.typescript import sample_geometry, type_page
+from ocr_synth.annotate import StampPlan, place_marks
+from ocr_synth.compose import COMPOSED_COUNT, FILE_NAMES, compose
+from ocr_synth.generate import PagePlan, generate_page, generate_set, plan_set, write_page
+from ocr_synth.levels import LEVELS, level_style, scale_style
+from ocr_synth.render import PageSpec, render_page
+from ocr_synth.texts import CORPUS_DIR, corpus_documents, distinct_words
+from ocr_synth.typescript import sample_geometry, type_page
 
 pytestmark = pytest.mark.unit
 

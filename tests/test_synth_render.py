@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from ocr.synth import (
+from ocr_synth import (
     Handwriting,
     PageSpec,
     Paragraph,

@@ -317,12 +317,12 @@ def _hyphen_suggestions(page: Page, skipped: frozenset[int]) -> list[Suggestion]
     return out
 
 
-def _all_suggestions(page: Page) -> tuple[list[Suggestion], frozenset[int]]:
+def all_suggestions(page: Page) -> tuple[list[Suggestion], frozenset[int]]:
     """Every suggestion of the page, after adapting the channel to the page's own surest
     readings (``profile_rounds`` times)."""
     found, skipped = _suggestions(page)
     for _ in range(page.settings.profile_rounds):
-        sure, _ = _rewrite(page.text, _choose(found, page.settings.profile_threshold))
+        sure, _ = rewrite(page.text, choose(found, page.settings.profile_threshold))
         if sure == page.text:
             break
         page = replace(
@@ -365,7 +365,7 @@ def suggest(
         choices=choices,
         layout=layout,
     )
-    return _all_suggestions(page)[0]
+    return all_suggestions(page)[0]
 
 
 def apply(
@@ -393,8 +393,8 @@ def apply(
         layout=layout,
     )
     limit = page.settings.threshold if threshold is None else threshold
-    found, skipped = _all_suggestions(page)
-    new_text, changes = _rewrite(text, _choose(found, limit))
+    found, skipped = all_suggestions(page)
+    new_text, changes = rewrite(text, choose(found, limit))
     return Correction(text, new_text, tuple(changes), limit, tuple(sorted(skipped)))
 
 
@@ -412,7 +412,7 @@ def undo(correction: Correction, changes: Iterable[Change] | None = None) -> str
     return text
 
 
-def _choose(found: Sequence[Suggestion], threshold: float) -> list[tuple[Suggestion, Candidate]]:
+def choose(found: Sequence[Suggestion], threshold: float) -> list[tuple[Suggestion, Candidate]]:
     """Non-overlapping picks whose posterior reaches ``threshold``: joins first."""
     picked: list[tuple[Suggestion, Candidate]] = []
     taken: list[tuple[int, int]] = []
@@ -427,7 +427,7 @@ def _choose(found: Sequence[Suggestion], threshold: float) -> list[tuple[Suggest
     return sorted(picked, key=lambda p: p[0].start)
 
 
-def _rewrite(text: str, picks: Sequence[tuple[Suggestion, Candidate]]) -> tuple[str, list[Change]]:
+def rewrite(text: str, picks: Sequence[tuple[Suggestion, Candidate]]) -> tuple[str, list[Change]]:
     """Build the corrected text left to right, recording offsets in both texts."""
     parts: list[str] = []
     changes: list[Change] = []

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class CorrectionSettings:
     """The decision's free constants, calibrated on the tuning side's held-out pages
-    (bench/bench_correct.py --calibrate; the values and the grid are in
+    (`python -m bench.bench_correct --calibrate`; the values and the grid are in
     bench/results_correct.md). Priors are in Zipf units (log10 per 10^9 words)."""
 
     threshold: float = 0.8  # apply when the best reading's posterior reaches this

@@ -1,4 +1,4 @@
-"""Handwriting, signatures and marginal notes: ink whose pieces do not look like typewriter glyphs."""
+"""Handwriting, signatures and marginal notes: ink whose pieces do not look like typed glyphs."""
 
 from __future__ import annotations
 
@@ -144,7 +144,7 @@ def _in_text_lines(comps: Components, glyph: np.ndarray, *, metrics: TextMetrics
 
 
 def ink_clusters(mask: np.ndarray, *, metrics: TextMetrics) -> list[Blob]:
-    """Group ink pieces into clusters of the size of a handwritten word (dust removed beforehand)."""
+    """Group ink pieces into clusters the size of a handwritten word (dust removed beforehand)."""
     return blobs(
         mask,
         rows=round(GROUP_ROWS * metrics.glyph_rows),

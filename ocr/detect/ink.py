@@ -43,7 +43,7 @@ def good_words(words: Sequence[Word], *, min_conf: float = GOOD_WORD_CONF) -> li
 
 
 def text_metrics(words: Sequence[Word], *, dpi: int = 300) -> TextMetrics:
-    """Median word height and character advance of confident words, else 300-dpi typewriter sizes."""
+    """Median word height and letter advance of confident words, else 300-dpi typewriter sizes."""
     scale = dpi / 300.0
     sure = [w for w in good_words(words) if len(w.text) >= 3 and any(c.isalnum() for c in w.text)]
     if len(sure) < 5:
@@ -97,7 +97,7 @@ def drop_small(mask: np.ndarray, *, min_area: int) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class Blob:
-    """A cluster of ink: its mask cropped to its box, where the box is, and its ink colour (or "")."""
+    """A cluster of ink: its mask cropped to its box, the box's place, its ink colour (or "")."""
 
     mask: np.ndarray
     top: int

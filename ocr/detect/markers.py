@@ -118,8 +118,9 @@ def _kind(match: re.Match[str], kinds: dict[str, tuple[str, ...]]) -> str:
 
 
 def reference_markers(text: str) -> list[ReferenceMarker]:
-    """Every marker in ``text``, by start offset: bracketed ("[неразб.]", "(подпись)", "[stamp:
-    ...]") and labelled lines ("Stamp: MAR 14 1939", "Штамп: ..."), the whole line for the latter."""
+    """Every marker in ``text``, by start offset: bracketed ("[неразб.]", "(подпись)",
+    "[stamp: ...]") and labelled lines ("Stamp: MAR 14 1939", "Штамп: ..."), the whole line for
+    the latter."""
     found = [
         ReferenceMarker(_kind(m, KINDS), m.start(), m.end(), m.group())
         for m in _BRACKETED.finditer(text)

@@ -1,4 +1,4 @@
-"""The detected-region record, box geometry (IoU, containment) and merging of overlapping regions."""
+"""The detected-region record, box geometry (IoU, containment), merging overlapping regions."""
 
 from __future__ import annotations
 
@@ -159,7 +159,7 @@ def merge_overlapping(
     min_overlap: float = 0.5,
     types_equal: Callable[[Region, Region], bool] | None = None,
 ) -> list[Region]:
-    """Merge regions of the same type whose boxes overlap more than ``min_overlap`` (of the smaller).
+    """Merge same-type regions whose boxes overlap more than ``min_overlap`` (of the smaller).
 
     The merged region keeps the higher-scoring member's type, outline, reason and colour and takes
     the union box; repeated until nothing more merges. ``types_equal`` may widen "same type"

@@ -1,4 +1,4 @@
-"""Stamps: coloured ink grouped by hue, and on grey or bilevel scans round, oval and framed shapes."""
+"""Stamps: coloured ink grouped by hue; on grey or bilevel scans, round, oval and framed shapes."""
 
 from __future__ import annotations
 
@@ -304,7 +304,7 @@ def _sample(mask: np.ndarray, pts: np.ndarray) -> float:
 
 
 def _rotate_points(points: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray]:
-    """(u, v): the points turned by -``degrees`` about the origin (so a line at that tilt is level)."""
+    """(u, v): the points turned by -``degrees`` about the origin (a line at that tilt levels)."""
     theta = np.radians(degrees)
     cos, sin = np.cos(theta), np.sin(theta)
     return points[:, 0] * cos + points[:, 1] * sin, -points[:, 0] * sin + points[:, 1] * cos
@@ -525,7 +525,7 @@ def shape_stamps(ink: np.ndarray, *, metrics: TextMetrics) -> list[Region]:
     return found
 
 
-# --- worn frames (found first as pen strokes) ------------------------------------------------------
+# --- worn frames (found first as pen strokes) -----------------------------------------------------
 
 # A worn or dashed frame falls apart into pieces too short to trace as a rectangle, and the
 # stamp's letters then pass for strokes. Seen from the pen mark's box, a frame still shows: its
@@ -554,7 +554,7 @@ def frame_cover(ink: np.ndarray, box: Box) -> tuple[float, float]:
 
 
 def is_worn_frame(ink: np.ndarray, region: Region, *, metrics: TextMetrics) -> bool:
-    """Is this black-ink pen find a stamp whose worn frame did not trace (see :func:`frame_cover`)?"""
+    """Is this black-ink pen find a stamp whose worn frame did not trace? (:func:`frame_cover`)"""
     if (
         region.colour
         or region.detail.get("in_stamp")

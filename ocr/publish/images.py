@@ -1,4 +1,4 @@
-"""Each page's original scan as a PDF image: the source's own bytes where possible, else lossless."""
+"""Each page's original scan as a PDF image: the source's own bytes if possible, else lossless."""
 
 from __future__ import annotations
 

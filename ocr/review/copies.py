@@ -62,7 +62,7 @@ def link_copies(session: Session, doc: Document) -> int:
     copies = {o.page.document.id: o.page.document for group in others.values() for o in group}
     texts = {d.id: _reference(d) for d in (doc, *copies.values())}
     for key, mine in keyed.items():
-        readings = [o.ocr_text for o in others.get(key, [])]
+        readings: list[str | None] = [o.ocr_text for o in others.get(key, [])]
         readings += [
             None for d in copies.values() if key not in _keys(d) and _holds(texts[d.id], mine)
         ]  # that copy read the reference's text

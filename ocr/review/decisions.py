@@ -291,7 +291,7 @@ def last_decision(session: Session, *, reviewer: str) -> Decision | None:
 
 
 def undo_last(session: Session, *, reviewer: str) -> Decision:
-    """Undo the reviewer's last decision: the flag gets its former status back (409 if changed since)."""
+    """Undo the reviewer's last decision: the flag gets its former status (409 if changed since)."""
     reviewer = clean_reviewer(reviewer)
     decision = last_decision(session, reviewer=reviewer)
     if decision is None:

@@ -97,7 +97,7 @@ def score_reviewed(reviewed: ReviewedDocument) -> Rescore:
 
 
 def rescore_document(db: Store | str, document_id: int) -> Rescore:
-    """CER and WER of a document before and after review (the corrected reference, not yet written)."""
+    """CER and WER of a document before and after review (corrected reference, not yet written)."""
     with _store(db).session() as session:
         return score_reviewed(review_document(session, document_id))
 
@@ -106,7 +106,7 @@ def rescore_document(db: Store | str, document_id: int) -> Rescore:
 
 
 def _graphic_texts(xml: bytes, graphics: Sequence[GraphicRegion]) -> bytes:
-    """Carry each GraphicRegion's transcription as a UserAttribute (GraphicRegion has no TextEquiv)."""
+    """Each GraphicRegion's transcription as a UserAttribute (GraphicRegion has no TextEquiv)."""
     if not any(g.text for g in graphics):
         return xml
     root = ET.fromstring(xml)

@@ -29,7 +29,7 @@ class NormalisedText:
     raw_length: int
 
     def raw_range(self, start: int, end: int) -> tuple[int, int]:
-        """The range of ``raw`` that normalised text[start:end] came from (empty: an insertion point)."""
+        """The range of ``raw`` normalised text[start:end] came from (empty: an insertion point)."""
         if start < end:
             return self.starts[start], self.ends[end - 1]
         if start < len(self.text):
@@ -180,7 +180,7 @@ def find_in_reference_context(
     after: str,
     expected: float | None,
 ) -> tuple[int, int] | None:
-    """The span found with the reference text the pipeline saw around it (exact, rarely ambiguous)."""
+    """The span found by the reference text the pipeline saw around it (exact, rarely ambiguous)."""
     needle = ref_before + ref_text + ref_after
     hits = _occurrences(flat, needle) if needle else []
     if not hits:
@@ -247,7 +247,7 @@ def locate(
 
 
 def splice(raw: str, start: int, end: int, text: str) -> str:
-    """Replace raw[start:end] by text, keeping words apart (insertions) and spaces single (deletions)."""
+    """Replace raw[start:end] by text; words kept apart (insertions), spaces single (deletions)."""
     if start == end and text:
         if start > 0 and not raw[start - 1].isspace():
             text = " " + text

@@ -1,4 +1,4 @@
-"""Regenerate tests/resources/invalid/: one small malformed input per failure the pipeline must survive."""
+"""Regenerate tests/resources/invalid/: one malformed input per failure the pipeline survives."""
 
 from __future__ import annotations
 

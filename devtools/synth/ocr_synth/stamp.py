@@ -8,11 +8,11 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from ocr.synth.fonts import stamp_font
-from ocr.synth.ink import InkPatch
-from ocr.synth.noise import fine_field, gaussian_blur, smooth_field
-from ocr.synth.regions import rect_corners, rotation_matrix, transform_points
-from ocr.synth.style import RGB, VIOLET_STAMP
+from ocr_synth.fonts import stamp_font
+from ocr_synth.ink import InkPatch
+from ocr_synth.noise import fine_field, gaussian_blur, smooth_field
+from ocr_synth.regions import rect_corners, rotation_matrix, transform_points
+from ocr_synth.style import RGB, VIOLET_STAMP
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ from typing import ClassVar, Literal
 
 import numpy as np
 
-from ocr.synth.handwriting import _draw_path
-from ocr.synth.ink import InkPatch
-from ocr.synth.noise import gaussian_blur, smooth_field
-from ocr.synth.regions import RegionType, rect_corners
-from ocr.synth.style import BLUE_INK, RGB
+from ocr_synth.handwriting import _draw_path
+from ocr_synth.ink import InkPatch
+from ocr_synth.noise import gaussian_blur, smooth_field
+from ocr_synth.regions import RegionType, rect_corners
+from ocr_synth.style import BLUE_INK, RGB
 
 
 def stroke_patch(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ocr.synth.levels import LEVELS
+from ocr_synth.levels import LEVELS
 
 DEFAULT_SEED = 1955
 DEFAULT_PAGES = 64
@@ -40,7 +41,7 @@ def synth_command(
     """Render synthetic typescript pages (A4) with exact ground truth: <name>.jpg or .png, the
     typed text <name>.gt.txt, every region (typed lines, stamps, handwriting, signatures, marks)
     in <name>.regions.json, and manifest.json. Every other page of each level is stamped."""
-    from ocr.synth.generate import CONDITIONS, generate_set
+    from ocr_synth.generate import CONDITIONS, generate_set
 
     wanted = tuple(part.strip() for part in levels.split(",") if part.strip())
     unknown = [level for level in wanted if level not in LEVELS]
@@ -78,3 +79,12 @@ def synth_command(
         f"{len(manifest['items'])} pages ({stamped} stamped) over {', '.join(wanted)} "
         f"written to {out}; manifest: {out / 'manifest.json'}"
     )
+
+
+def main(args: Sequence[str]) -> None:
+    """Run `ocr synth` with its arguments (the product's CLI forwards them here)."""
+    from ocr.cli import Command
+
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+    app.command("synth", cls=Command)(synth_command)
+    app(args=list(args), prog_name="ocr synth")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
-from ocr.synth.fonts import available_typewriter_fonts
-from ocr.synth.style import RenderStyle, carbon_copy
+from ocr_synth.fonts import available_typewriter_fonts
+from ocr_synth.style import RenderStyle, carbon_copy
 
 Variant = Literal["colour", "grey", "bilevel"]
 LEVELS = ("clean", "light", "medium", "heavy")
@@ -154,28 +154,32 @@ def level_style(
         raise ValueError(f"unknown degradation level {level!r}; choose from {', '.join(LEVELS)}")
     table = LEVEL_TABLE[level]
     fonts = tuple(fonts) or available_typewriter_fonts(extra=True)
+    font = fonts[int(rng.integers(len(fonts)))]
+    weight_px = int(rng.integers(0, 2))  # drawn before the knobs below: a seed's pages stay put
+    # RenderStyle's float knobs drawn from the level's ranges (checked by the dataclass)
+    drawn: dict[str, Any] = {
+        name: _draw(rng, getattr(table, name))
+        for name in (
+            "ink_density",
+            "strike_sd",
+            "baseline_jitter_px",
+            "typebar_offset_px",
+            "ribbon_wear",
+            "ink_grain",
+            "ink_spread_px",
+            "edge_roughness",
+            "heavy_strike_p",
+            "show_through",
+            "blur_sigma",
+            "sensor_noise",
+            "illumination",
+            "bilevel_threshold",
+        )
+    }
     style = RenderStyle(
-        font=fonts[int(rng.integers(len(fonts)))],
-        weight_px=int(rng.integers(0, 2)),
-        **{
-            name: _draw(rng, getattr(table, name))
-            for name in (
-                "ink_density",
-                "strike_sd",
-                "baseline_jitter_px",
-                "typebar_offset_px",
-                "ribbon_wear",
-                "ink_grain",
-                "ink_spread_px",
-                "edge_roughness",
-                "heavy_strike_p",
-                "show_through",
-                "blur_sigma",
-                "sensor_noise",
-                "illumination",
-                "bilevel_threshold",
-            )
-        },
+        font=font,
+        weight_px=weight_px,
+        **drawn,
         skew_deg=table.skew_deg,
         speckles=int(_draw(rng, table.speckles)),
         jpeg_quality=int(_draw(rng, table.jpeg_quality)),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ocr.synth.style import RGB
+from ocr_synth.style import RGB
 
 
 @dataclass(frozen=True, eq=False)

@@ -7,8 +7,8 @@ from typing import Literal
 
 import numpy as np
 
-from ocr.synth.layout import Paragraph, TypedLine, layout_paragraphs, letter_spaced, wrap_paragraph
-from ocr.synth.texts import CorpusDocument
+from ocr_synth.layout import Paragraph, TypedLine, layout_paragraphs, letter_spaced, wrap_paragraph
+from ocr_synth.texts import CorpusDocument
 
 PageKind = Literal["first", "middle", "last"]
 SECRECY = ("СЕКРЕТНО", "СОВ. СЕКРЕТНО", "Для служебного пользования", "Экз. единственный")

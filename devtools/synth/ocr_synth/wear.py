@@ -1,4 +1,4 @@
-"""Worn typefaces: a typewriter's chipped or ink-clogged letters print the same flaw every strike."""
+"""Worn typefaces: a typewriter's chipped or ink-clogged letters print one flaw every strike."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from ocr.synth.layout import TypedLine
+from ocr_synth.layout import TypedLine
 
 WearKind = Literal["chip", "clog"]
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from ocr.synth.alto import AltoLine, alto_text, read_alto_lines
-from ocr.synth.handwriting import Handwriting
-from ocr.synth.layout import Paragraph, TypedLine, layout_paragraphs, letter_spaced, wrap_paragraph
-from ocr.synth.regions import Region
-from ocr.synth.render import PageSpec, RenderedPage, render_page
-from ocr.synth.stamp import Stamp
-from ocr.synth.style import RenderStyle, carbon_copy, sample_style
+from ocr_synth.alto import AltoLine, alto_text, read_alto_lines
+from ocr_synth.handwriting import Handwriting
+from ocr_synth.layout import Paragraph, TypedLine, layout_paragraphs, letter_spaced, wrap_paragraph
+from ocr_synth.regions import Region
+from ocr_synth.render import PageSpec, RenderedPage, render_page
+from ocr_synth.stamp import Stamp
+from ocr_synth.style import RenderStyle, carbon_copy, sample_style
 
 __all__ = [
     "AltoLine",

@@ -6,9 +6,9 @@ from typing import Protocol
 
 import numpy as np
 
-from ocr.synth.ink import InkPatch
-from ocr.synth.regions import RegionType
-from ocr.synth.style import RGB
+from ocr_synth.ink import InkPatch
+from ocr_synth.regions import RegionType
+from ocr_synth.style import RGB
 
 
 class Mark(Protocol):

@@ -7,10 +7,11 @@ import math
 import cv2
 import numpy as np
 
-from ocr.synth.noise import smooth_field
-from ocr.synth.style import RenderStyle
+from ocr_synth.noise import smooth_field
+from ocr_synth.regions import RegionType
+from ocr_synth.style import RenderStyle
 
-Outline = tuple[str, np.ndarray, str]  # region type, (n, 2) x, y points, text
+Outline = tuple[RegionType, np.ndarray, str]  # region type, (n, 2) x, y points, text
 
 
 def damage_sheet(
@@ -99,7 +100,7 @@ def punch_holes(
 def _hole(
     sheet: np.ndarray, *, centre_x: float, centre_y: float, radius: float, lid: float
 ) -> None:
-    """Replace a soft-edged disc of the sheet by the lid's tone, in place (a window, not the page)."""
+    """Replace a soft-edged disc of the sheet by the lid's tone, in place (a window, not a page)."""
     r0, c0 = max(int(centre_y - radius) - 8, 0), max(int(centre_x - radius) - 8, 0)
     r1 = min(int(centre_y + radius) + 9, sheet.shape[0])
     c1 = min(int(centre_x + radius) + 9, sheet.shape[1])

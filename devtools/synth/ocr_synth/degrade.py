@@ -8,9 +8,9 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from ocr.synth.noise import fine_field, gaussian_blur, scaled, smooth_field
-from ocr.synth.regions import rotation_matrix
-from ocr.synth.style import RenderStyle
+from ocr_synth.noise import fine_field, gaussian_blur, scaled, smooth_field
+from ocr_synth.regions import rotation_matrix
+from ocr_synth.style import RenderStyle
 
 
 def paper(style: RenderStyle, *, rng: np.random.Generator) -> np.ndarray:

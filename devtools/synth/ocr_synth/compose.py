@@ -1,6 +1,6 @@
 """Compose period-style Russian official documents from templates and the corpus vocabulary.
 
-Run ``python -m ocr.synth.compose`` to rewrite ``corpus/composed-*.txt`` (fixed seed); the page
+Run ``python -m ocr_synth.compose`` to rewrite ``corpus/composed-*.txt`` (fixed seed); the page
 generator reads those files, never this module, so the shipped text is what gets typed.
 
 Vocabulary files (``corpus/vocab``) hold one entry a line, case forms separated by ``|``. An

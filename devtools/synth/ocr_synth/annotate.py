@@ -7,14 +7,14 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ocr.synth.handwriting import Handwriting
-from ocr.synth.layout import TypedLine
-from ocr.synth.marks import Mark
-from ocr.synth.pen import MarginMark, Signature, Underline
-from ocr.synth.round_stamp import RoundStamp
-from ocr.synth.stamp import Stamp
-from ocr.synth.style import BLACK_STAMP, BLUE_INK, BLUE_STAMP, RED_STAMP, RGB, VIOLET_STAMP
-from ocr.synth.typescript import Geometry, TypedPage
+from ocr_synth.handwriting import Handwriting
+from ocr_synth.layout import TypedLine
+from ocr_synth.marks import Mark
+from ocr_synth.pen import MarginMark, Signature, Underline
+from ocr_synth.round_stamp import RoundStamp
+from ocr_synth.stamp import Stamp
+from ocr_synth.style import BLACK_STAMP, BLUE_INK, BLUE_STAMP, RED_STAMP, RGB, VIOLET_STAMP
+from ocr_synth.typescript import Geometry, TypedPage
 
 StampKind = Literal["registry", "word", "seal"]
 STAMP_INKS: dict[str, RGB] = {
@@ -106,7 +106,8 @@ def plan_stamps(geo: Geometry, *, rng: np.random.Generator) -> list[StampPlan]:
     chosen = [first]
     if rng.random() < 0.4:
         chosen.append(str(rng.choice([k for k in kinds if k != first])))  # type: ignore[arg-type]
-    plans, bands = [], ["top", "bottom"]
+    plans: list[StampPlan] = []
+    bands: list[Literal["top", "bottom"]] = ["top", "bottom"]
     for kind in chosen:
         width, height = _stamp_size(kind, geo, rng)
         over = bool(rng.random() < 0.5)

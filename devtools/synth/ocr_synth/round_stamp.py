@@ -10,11 +10,11 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from ocr.synth.fonts import stamp_font
-from ocr.synth.ink import InkPatch
-from ocr.synth.regions import RegionType, rotation_matrix
-from ocr.synth.stamp import _press
-from ocr.synth.style import RGB, VIOLET_STAMP
+from ocr_synth.fonts import stamp_font
+from ocr_synth.ink import InkPatch
+from ocr_synth.regions import RegionType, rotation_matrix
+from ocr_synth.stamp import _press
+from ocr_synth.style import RGB, VIOLET_STAMP
 
 RING_FILL = 0.93  # share of the circle the ring lettering may take; the rest is a gap or a star
 

@@ -1,4 +1,4 @@
-"""The synthetic-page corpus: Russian official prose read from ``ocr/synth/corpus/*.txt``."""
+"""The synthetic-page corpus: Russian official prose read from ``ocr_synth/corpus/*.txt``."""
 
 from __future__ import annotations
 

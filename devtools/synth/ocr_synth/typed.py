@@ -10,12 +10,12 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
-from ocr.synth.fonts import typewriter_font
-from ocr.synth.layout import TypedLine
-from ocr.synth.noise import clip_unit, fine_field, gaussian_blur, scaled, smooth_field
-from ocr.synth.regions import rect_corners
-from ocr.synth.style import RenderStyle
-from ocr.synth.wear import Wear, typeface_wear
+from ocr_synth.fonts import typewriter_font
+from ocr_synth.layout import TypedLine
+from ocr_synth.noise import clip_unit, fine_field, gaussian_blur, scaled, smooth_field
+from ocr_synth.regions import rect_corners
+from ocr_synth.style import RenderStyle
+from ocr_synth.wear import Wear, typeface_wear
 
 EDGE_SOFTNESS = 0.09  # half-width of the strike-strength band over which an ink edge fades
 

@@ -8,18 +8,18 @@ from typing import Any
 
 import numpy as np
 
-from ocr.synth.damage import binarise, damage_sheet
-from ocr.synth.degrade import dust, paper, rotate_page, scanner, skew_angle, to_grey
-from ocr.synth.fonts import available_typewriter_fonts
-from ocr.synth.handwriting import Handwriting, render_handwriting
-from ocr.synth.ink import apply_ink, apply_patch
-from ocr.synth.layout import TypedLine
-from ocr.synth.marks import Mark
-from ocr.synth.regions import Region, RegionType, region_from_points, transform_points
-from ocr.synth.scanbed import place_on_bed
-from ocr.synth.stamp import Stamp, render_stamp
-from ocr.synth.style import RenderStyle
-from ocr.synth.typed import render_typed, show_through
+from ocr_synth.damage import binarise, damage_sheet
+from ocr_synth.degrade import dust, paper, rotate_page, scanner, skew_angle, to_grey
+from ocr_synth.fonts import available_typewriter_fonts
+from ocr_synth.handwriting import Handwriting, render_handwriting
+from ocr_synth.ink import apply_ink, apply_patch
+from ocr_synth.layout import TypedLine
+from ocr_synth.marks import Mark
+from ocr_synth.regions import Region, RegionType, region_from_points, transform_points
+from ocr_synth.scanbed import place_on_bed
+from ocr_synth.stamp import Stamp, render_stamp
+from ocr_synth.style import RenderStyle
+from ocr_synth.typed import render_typed, show_through
 
 
 @dataclass(frozen=True)

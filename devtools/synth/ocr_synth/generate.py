@@ -16,15 +16,15 @@ import numpy as np
 from PIL import Image
 
 from ocr.fsutil import atomic_write_bytes, atomic_write_text
-from ocr.synth.annotate import Marks, place_marks, plan_stamps, reserves
-from ocr.synth.levels import LEVELS, VARIANTS, Variant, level_style, scale_style
-from ocr.synth.regions import Region
-from ocr.synth.render import PageSpec, RenderedPage, render_page
-from ocr.synth.style import RenderStyle
-from ocr.synth.texts import CorpusDocument, corpus_documents
-from ocr.synth.typescript import PageKind, sample_geometry, type_page
+from ocr_synth.annotate import Marks, place_marks, plan_stamps, reserves
+from ocr_synth.levels import LEVELS, VARIANTS, Variant, level_style, scale_style
+from ocr_synth.regions import Region
+from ocr_synth.render import PageSpec, RenderedPage, render_page
+from ocr_synth.style import RenderStyle
+from ocr_synth.texts import CorpusDocument, corpus_documents
+from ocr_synth.typescript import PageKind, sample_geometry, type_page
 
-GENERATOR = "ocr.synth.generate"
+GENERATOR = "ocr_synth.generate"
 # How the page was scanned or typed beyond its level: "plain", or one of the archival cases a
 # pipeline must survive (a dark scanner bed, a book's facing page and gutter, violet or blue
 # ribbon, faded tinted letters on yellowed paper).

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ocr.synth.fonts import available_typewriter_fonts
+from ocr_synth.fonts import available_typewriter_fonts
 
 RGB = tuple[int, int, int]
 
@@ -54,7 +54,7 @@ class RenderStyle:
     speckles: int = 250
     jpeg_quality: int = 70
     grayscale: bool = False
-    # Damage added for benchmarks (ocr.synth.damage); the defaults leave a page as it was.
+    # Damage added for benchmarks (ocr_synth.damage); the defaults leave a page as it was.
     worn_glyph_p: float = 0.0  # share of this machine's typefaces chipped or worn down
     illumination: float = 0.0  # depth of uneven lighting (a lamp or a curled sheet), 0..0.5
     folds: int = 0  # creases across the sheet

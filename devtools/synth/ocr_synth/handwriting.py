@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ocr.synth.ink import InkPatch
-from ocr.synth.noise import gaussian_blur, smooth_field
-from ocr.synth.regions import rect_corners
-from ocr.synth.style import BLUE_INK, RGB
+from ocr_synth.ink import InkPatch
+from ocr_synth.noise import gaussian_blur, smooth_field
+from ocr_synth.regions import rect_corners
+from ocr_synth.style import BLUE_INK, RGB
 
 Stroke = tuple[tuple[float, float], ...]
 

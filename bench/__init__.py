@@ -1,0 +1,1 @@
+"""Benchmarks and training scripts: run from the project root as ``python -m bench.<script>``."""
