@@ -2,8 +2,9 @@
 
 Each disagreement item of the tuning set's run with its injected reference is one example: its
 evidence (ocr.triage.Evidence, copies included) and whether its span of the reference holds an
-injected error. A logistic regression (L2, Newton steps) gives the weights; the threshold is the
-one with the best F1 on the same examples. The held-out set is never read here.
+injected error. A logistic regression (L2, Newton steps) on the examples where some evidence
+supports the OCR's reading (the others are never called reference errors) gives the weights; the
+threshold is the one with the best F1 on all the examples. The held-out set is never read here.
 
 Run: .venv/bin/python bench/train_triage.py [--pages 48] (after bench/bench_review.py made the
 tuning set's run).
