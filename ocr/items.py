@@ -68,7 +68,8 @@ def review_items(
         (text_groups[home] if home is not None else loose).append(flag)
     if reference is not None:
         loose = [f for f in loose if f.type not in SETTLED_BY_REFERENCE]
-    groups = (*region_groups, *text_groups, *by_line(loose))
+    lines = _lines_apart(by_line(loose), regions, region_groups)
+    groups = (*region_groups, *text_groups, *lines)
     return whole_page + [
         merge(g, ocr=ocr, reference=reference)
         for g in groups
@@ -147,10 +148,32 @@ def _region_for(flag: Flag, regions: Sequence[Flag]) -> int | None:
     best, share = None, INSIDE
     for i, region in enumerate(regions):
         inside = _inside(flag.box, _grown(region.box, REGION_PAD))
-        if flag.type != "disagreement" and not solid_blot(region):  # or the region's ink
-            # lies in the signal's words (a blot takes in only what lies inside it)
-            inside = max(inside, _inside(region.box, _grown(flag.box, REGION_PAD)))
         if inside >= share:
+            best, share = i, inside
+    return best
+
+
+def _lines_apart(
+    lines: Sequence[list[Flag]], regions: Sequence[Flag], region_groups: list[list[Flag]]
+) -> list[list[Flag]]:
+    """The lines that stay items of their own: a line whose words hold a region's ink (a
+    mark read as letters among them) joins that region's group instead."""
+    apart = []
+    for line in lines:
+        home = _region_in(Box.union_all(f.box for f in line), regions)
+        if home is None:
+            apart.append(line)
+        else:
+            region_groups[home] += line
+    return apart
+
+
+def _region_in(box: Box, regions: Sequence[Flag]) -> int | None:
+    """The region (no blot) lying most inside a line's box, if one lies INSIDE or more in it."""
+    best, share = None, INSIDE
+    for i, region in enumerate(regions):
+        inside = _inside(region.box, _grown(box, REGION_PAD))
+        if inside >= share and not solid_blot(region):
             best, share = i, inside
     return best
 
