@@ -1029,7 +1029,8 @@ def _page_flags(
     with watch.stage("flags"):
         if regions_path is not None:
             flags += region_flags(load_regions(regions_path), page_number=n)
-        flags = review_items(flags, ocr=text, reference=scored.reference if scored else None)
+        reference = scored.reference if scored else None
+        flags = review_items(flags, ocr=text, reference=reference, vocabulary=words)
     if not flags:
         return []
     with watch.stage("crops"):
