@@ -157,6 +157,14 @@ def text_cer(pdf: Path, ocr_text: str) -> float:
     ).cer
 
 
+def _read_image(page: Any) -> Path:
+    """The image the pipeline read: the processed page if it was made, else the page as loaded."""
+    prepared = page.prepared
+    if prepared.ocr_input_path.is_file():
+        return Path(prepared.ocr_input_path)
+    return Path(prepared.original_input_path or prepared.view_path)
+
+
 def tesseract_renderer(recognised: list[Any], work: Path) -> dict[str, float]:
     """The pipeline's alternative: tesseract writes a PDF per page in the same call."""
     from ocr.tesseract import read_words, run_ocr, words_to_text
@@ -164,10 +172,11 @@ def tesseract_renderer(recognised: list[Any], work: Path) -> dict[str, float]:
     extra, size, cers = 0.0, 0, []
     for p in recognised:
         kwargs = {"languages": "eng", "psm": 3, "oem": 1, "dpi": p.prepared.dpi, "timeout": 300}
+        image = _read_image(p)
         t0 = time.perf_counter()
-        run_ocr(p.prepared.ocr_input_path, work / "plain", formats=["tsv"], **kwargs)
+        run_ocr(image, work / "plain", formats=["tsv"], **kwargs)
         t1 = time.perf_counter()
-        out = run_ocr(p.prepared.ocr_input_path, work / "withpdf", formats=["tsv", "pdf"], **kwargs)
+        out = run_ocr(image, work / "withpdf", formats=["tsv", "pdf"], **kwargs)
         extra += (time.perf_counter() - t1) - (t1 - t0)
         size += out.outputs["pdf"].stat().st_size
         cers.append(text_cer(out.outputs["pdf"], words_to_text(read_words(out.tsv)).text))
@@ -282,8 +291,9 @@ def report(
         f"- tesseract's own PDF renderer (`formats` with `pdf`, the same tesseract call): "
         f"+{tess['extra_seconds_per_page']:.2f} s per page inside tesseract, "
         f"{tess['bytes_per_page'] / 1e6:.2f} MB per page, pdftotext CER against its TSV "
-        f"text at most {tess['cer']:.4f}; its image is the processed OCR image (not the "
-        "scan), its words sit in the deskewed frame, and it cannot carry reviewed text.",
+        f"text at most {tess['cer']:.4f}; its image is the image tesseract read (re-encoded, "
+        "not the scan's own bytes; the processed page, deskewed, where that reading was kept), "
+        "and it cannot carry reviewed text.",
     ]
     if gs is None:
         lines.append(

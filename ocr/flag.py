@@ -471,7 +471,7 @@ def page_flags(
     flags += signals.disagreements
     flags += signals.suggestions
     flags += region_flags(signals.regions, page_number=n)
-    return review_items(flags, ocr=signals.text, reference=signals.reference)
+    return review_items(flags, ocr=signals.text, reference=signals.reference, vocabulary=vocabulary)
 
 
 def document_flags(pages: Iterable[Sequence[Flag]]) -> list[Flag]:

@@ -3,14 +3,19 @@ into one item with all its reasons, and one decision settles it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
 
 from ocr.flag_records import REFERENCE_ERROR, Flag, TextSpan, kind_rank
 from ocr.records import Box
 from ocr.tesseract import OcrText
+
+if TYPE_CHECKING:
+    from ocr.triage import Vocabulary
 
 REGIONS = ("stamp", "signature", "handwriting")  # they take in what lies inside them
 INK = "unrecognised_ink"
@@ -22,14 +27,30 @@ SAME_WORDS = 0.5  # share of the smaller box two signals share to be about the s
 SAME_LINE = 0.5  # share of the smaller height two boxes share to sit on one line
 REGION_PAD = 12  # px at 300 dpi a region is grown by when it takes in what touches it
 STAMP_TEXT_MATCH = 70.0  # rapidfuzz partial ratio at which a stamp's text is found in the reference
+# A pen's strokes are lines: their ink fills a minority of their box, unevenly. One solid piece
+# filling most of a squarish box (a punch hole, a blot) is no writing.
+SOLID_INK = 0.7  # share of the box the ink fills
+SOLID_ASPECT = 1.5  # longer side over shorter side
+# Letters of a word tesseract doubted that still spell a dictionary word this long: misread
+# letters rarely make another long word (bench/results_review.md measures it).
+LONG_WORD = 6
+LETTERS = re.compile(r"[^\W\d_]+")
 
 
-def review_items(flags: Sequence[Flag], *, ocr: OcrText, reference: str | None) -> list[Flag]:
+def review_items(
+    flags: Sequence[Flag],
+    *,
+    ocr: OcrText,
+    reference: str | None,
+    vocabulary: Vocabulary | None = None,
+) -> list[Flag]:
     """Merge a page's flags into review items: each stamp, signature or handwriting region
-    takes in the signals inside it (and the disagreements over the reference's transcription
-    of a stamp's text); each disagreement with the reference takes in the signals about its
-    words; what is left merges by line. With a ``reference`` (the page's normalised share),
-    signals about the OCR's reading where the reference agrees with it are dropped."""
+    takes in the signals inside it or about its ink (and the disagreements over the reference's
+    transcription of a stamp's text); each disagreement with the reference takes in the signals
+    about its words; what is left merges by line. Dropped as needing no person: with a
+    ``reference`` (the page's normalised share), signals about the OCR's reading where the
+    reference agrees with it; "writing" that is a solid blot; with the page's ``vocabulary``,
+    tesseract's doubt alone about a reading of long dictionary words."""
     whole_page = [f for f in flags if f.category == "page"]  # e.g. no text on a page with ink
     flags = [f for f in flags if f.category != "page"]
     regions = [f for f in flags if f.type in REGIONS]
@@ -47,10 +68,45 @@ def review_items(flags: Sequence[Flag], *, ocr: OcrText, reference: str | None) 
         (text_groups[home] if home is not None else loose).append(flag)
     if reference is not None:
         loose = [f for f in loose if f.type not in SETTLED_BY_REFERENCE]
+    lines = _lines_apart(by_line(loose), regions, region_groups)
+    groups = (*region_groups, *text_groups, *lines)
     return whole_page + [
         merge(g, ocr=ocr, reference=reference)
-        for g in (*region_groups, *text_groups, *by_line(loose))
+        for g in groups
+        if not needs_no_person(g, vocabulary=vocabulary)
     ]
+
+
+def needs_no_person(group: Sequence[Flag], *, vocabulary: Vocabulary | None) -> bool:
+    """A solid blot taken for writing (with the ink read inside it), or a line whose only
+    signals are tesseract's doubts about readings of long dictionary words."""
+    if solid_blot(group[0]):
+        return True
+    return vocabulary is not None and all(sure_words(f, vocabulary) for f in group)
+
+
+def solid_blot(flag: Flag) -> bool:
+    """A handwriting or signature region of one solid, squarish piece of ink (a punch hole)."""
+    if flag.type not in ("handwriting", "signature") or flag.region is None:
+        return False
+    figures = flag.region.figures
+    box = flag.box
+    aspect = max(box.width, box.height) / max(min(box.width, box.height), 1)
+    return (
+        figures.get("pieces") == 1
+        and float(figures.get("density", 0.0)) >= SOLID_INK
+        and aspect <= SOLID_ASPECT
+    )
+
+
+def sure_words(flag: Flag, vocabulary: Vocabulary) -> bool:
+    """A low-confidence signal alone whose reading is all dictionary words of LONG_WORD
+    letters or more (no digits): the spelling itself vouches for tesseract's reading."""
+    text = flag.ocr_text
+    if flag.type != "low_confidence" or any(c.isdigit() for c in text):
+        return False
+    runs = LETTERS.findall(text)
+    return bool(runs) and all(len(r) >= LONG_WORD and vocabulary.known(r) for r in runs)
 
 
 def _disagreement_groups(disagreements: Sequence[Flag]) -> list[list[Flag]]:
@@ -93,6 +149,31 @@ def _region_for(flag: Flag, regions: Sequence[Flag]) -> int | None:
     for i, region in enumerate(regions):
         inside = _inside(flag.box, _grown(region.box, REGION_PAD))
         if inside >= share:
+            best, share = i, inside
+    return best
+
+
+def _lines_apart(
+    lines: Sequence[list[Flag]], regions: Sequence[Flag], region_groups: list[list[Flag]]
+) -> list[list[Flag]]:
+    """The lines that stay items of their own: a line whose words hold a region's ink (a
+    mark read as letters among them) joins that region's group instead."""
+    apart = []
+    for line in lines:
+        home = _region_in(Box.union_all(f.box for f in line), regions)
+        if home is None:
+            apart.append(line)
+        else:
+            region_groups[home] += line
+    return apart
+
+
+def _region_in(box: Box, regions: Sequence[Flag]) -> int | None:
+    """The region (no blot) lying most inside a line's box, if one lies INSIDE or more in it."""
+    best, share = None, INSIDE
+    for i, region in enumerate(regions):
+        inside = _inside(region.box, _grown(box, REGION_PAD))
+        if inside >= share and not solid_blot(region):
             best, share = i, inside
     return best
 

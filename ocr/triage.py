@@ -87,25 +87,42 @@ class Evidence:
     def vector(self) -> list[float]:
         """The model's features, in FEATURES order (which side is a word, as one of four)."""
         two = not self.one_sided
+        alike = self.similarity
+        # What speaks for the OCR's reading (a usual word, letters tesseract never doubted,
+        # letters shaped as the OCR's) tells only between readings of one word, which a misread
+        # letter keeps alike: a short word the OCR read where the reference has a name ("и" for
+        # "Понгуна") pairs two different words and says nothing of the reference.
         derived = {
-            "word_ocr_only": two and self.ocr_word and not self.ref_word,
+            "lexical_alike": self.lexical * alike,
+            "word_ocr_alike": float(two and self.ocr_word and not self.ref_word) * alike,
             "word_ref_only": two and self.ref_word and not self.ocr_word,
             "word_both": two and self.ocr_word and self.ref_word,
             "inserted_word": self.one_sided and (self.ocr_word or self.ref_word),
-            # Evidence for and against apart: alike readings whose letters look like the OCR's,
-            # and letters that look like the reference's (or that tesseract doubted).
-            "shape_for": max(self.shape, 0.0) * self.similarity,
+            "shape_for": max(self.shape, 0.0) * alike,
             "shape_against": max(-self.shape, 0.0),
-            "image_for": max(self.image, 0.0),
+            "image_alike": max(self.image, 0.0) * alike,
             "image_against": max(-self.image, 0.0),
             # Where both readings are words (Петров, Метров), only the letters can tell.
             "shape_words": float(two and self.ocr_word and self.ref_word)
             * max(self.shape, 0.0)
-            * self.similarity,
+            * alike,
         }
         return [
             float(derived[name] if name in derived else getattr(self, name)) for name in FEATURES
         ]
+
+    def support(self) -> float:
+        """The strongest evidence for the OCR's reading of the same word (0: none): a reading
+        more usual or a word where the reference's is not, letters tesseract never doubted or
+        shaped as the OCR's, another copy read the same. Without any, confidence alone makes no
+        reference error."""
+        return max(
+            max(self.lexical, 0.0) * self.similarity,
+            float(self.ocr_word and not self.ref_word) * self.similarity,
+            max(self.image, 0.0) * self.similarity,
+            max(self.shape, 0.0) * self.similarity,
+            float(self.copies > 0),
+        )
 
     def as_json(self) -> dict[str, Any]:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
@@ -119,15 +136,15 @@ class Evidence:
 # Evidence only: what was not measured (no choices, no letter to compare) is 0.
 FEATURES = (
     "confidence",
-    "lexical",
-    "word_ocr_only",
+    "lexical_alike",
+    "word_ocr_alike",
     "word_ref_only",
     "word_both",
     "inserted_word",
     "one_sided",
     "garbage",
     "similarity",
-    "image_for",
+    "image_alike",
     "image_against",
     "shape_for",
     "shape_against",
@@ -234,6 +251,8 @@ def judge(
 ) -> Triage:
     """The verdict on one disagreement."""
     model = model or default_model()
+    if evidence.support() <= 0.0:  # confidence alone: the model (fitted where some evidence
+        return Triage(evidence, 0.0, False)  # supports the OCR) has nothing to weigh
     p = model.probability(evidence)
     return Triage(evidence, p, p >= (model.threshold if threshold is None else threshold))
 

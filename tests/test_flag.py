@@ -56,6 +56,25 @@ def test_triage_needs_more_than_confidence() -> None:
     assert classify("Пхеньян", "Лхенъян", 95, vocabulary=words).reference_error
 
 
+def test_a_different_word_is_no_support_for_a_reference_error() -> None:
+    """What speaks for the OCR's reading counts only between readings of one word: "и" read
+    where the reference has the name "Понгуна" (the name not in the lexicon, tesseract sure of
+    its one letter) is an OCR error; the same evidence for "Пхеньян" over "Лхенъян" is not."""
+    from dataclasses import replace
+
+    from ocr.triage import evidence, judge, vocabulary
+
+    words = vocabulary("rus")
+    other = evidence("и", "Понгуна", 34, vocabulary=words)
+    assert other.ocr_word and not other.ref_word and other.lexical > 0.9
+    assert other.support() == 0.0
+    assert not judge(replace(other, image=1.0, has_image=True)).reference_error
+    alike = evidence("Пхеньян", "Лхенъян", 34, vocabulary=words)
+    assert (
+        alike.support() > 0.5 and judge(replace(alike, image=1.0, has_image=True)).reference_error
+    )
+
+
 def test_disagreements_carry_their_span_and_triage() -> None:
     from ocr.flag import PageEvidence
     from ocr.triage import vocabulary

@@ -85,6 +85,58 @@ def test_where_the_reference_agrees_the_ocrs_doubts_are_settled() -> None:
     assert len(review_items([low], ocr=OCR, reference=None)) == 1  # no reference: still shown
 
 
+def _handwriting(box: Box, *, density: float, pieces: int = 1) -> Flag:
+    corners = ((box.left, box.top), (box.right, box.top), (box.right, box.bottom))
+    return Flag(
+        type="handwriting",
+        reason="handwriting: a stroke 1.7x the typed line height",
+        page_number=1,
+        box=box,
+        severity=0.6,
+        region=RegionInfo(corners, "", "strokes", {"density": density, "pieces": pieces}),
+    )
+
+
+def test_a_solid_blot_is_no_writing_and_takes_what_lies_in_it_along() -> None:
+    """A punch hole (one solid, round piece) called handwriting is no item, nor is the ink
+    read inside it; pen strokes (a minority of their box inked) stay."""
+    hole = _handwriting(Box(20, 150, 72, 72), density=0.8)
+    inside = _flag("garbage", WORDS[0], severity=0.4)
+    inside = Flag(**{**inside.__dict__, "box": Box(30, 160, 40, 40)})
+    assert review_items([hole, inside], ocr=OCR, reference=None) == []
+    pen = _handwriting(Box(20, 150, 72, 72), density=0.25, pieces=3)
+    assert [i.kind for i in review_items([pen, inside], ocr=OCR, reference=None)] == ["handwriting"]
+    bar = _handwriting(Box(20, 150, 300, 40), density=0.8)  # a solid bar: not round, kept
+    assert len(review_items([bar], ocr=OCR, reference=None)) == 1
+
+
+def test_a_region_takes_in_the_line_its_ink_lies_in() -> None:
+    """A mark inside the words of a low-confidence line is one item with them."""
+    low = _flag("low_confidence", WORDS[4], confidence=33.0)
+    mark = _handwriting(Box(WORDS[4].box.left + 10, WORDS[4].box.top - 5, 20, 40), density=0.3)
+    items = review_items([mark, low], ocr=OCR, reference=None)
+    assert len(items) == 1 and items[0].kind == "handwriting"
+    assert {r.kind for r in items[0].all_reasons()} == {"handwriting", "low_confidence"}
+
+
+def test_doubts_about_long_dictionary_words_need_no_person() -> None:
+    """Tesseract's doubt alone about a reading spelled as a long dictionary word is dropped;
+    doubts about a short word, a non-word or a number stay, as does a line with another
+    signal."""
+    from ocr.triage import vocabulary
+
+    words = vocabulary("rus")
+    sure = _flag("low_confidence", WORDS[4], confidence=40.0)  # "отделом"
+    odd = _flag("low_confidence", WORDS[3], confidence=40.0)  # "хонсульским"
+    short = _flag("low_confidence", WORDS[5], confidence=30.0)  # "зав."
+    assert review_items([sure], ocr=OCR, reference=None, vocabulary=words) == []
+    assert len(review_items([sure], ocr=OCR, reference=None)) == 1  # no vocabulary: shown
+    items = review_items([odd, short], ocr=OCR, reference=None, vocabulary=words)
+    assert sorted(i.ocr_text for i in items) == ["зав.", "хонсульским"]
+    items = review_items([sure, odd], ocr=OCR, reference=None, vocabulary=words)
+    assert [i.ocr_text for i in items] == ["хонсульским отделом"]  # one line, one item
+
+
 def test_a_stamp_takes_in_what_lies_inside_it_and_finds_its_text_in_the_reference() -> None:
     stamp = Flag(
         type="stamp",

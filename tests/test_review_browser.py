@@ -388,10 +388,11 @@ def test_queue_and_a_merged_item_in_the_browser(
 ) -> None:
     """The queue lists kinds (a filter for each, a stamp's colour as its attribute); a merged
     item lists all its reasons and takes one decision. OCR_SCREENSHOTS=1 refreshes the README's
-    pictures from this real run."""
+    pictures from this real run. Every status is listed: the tests before this one decide the
+    seed's reference errors."""
     base = serve_app(pipeline.url, pipeline.out)
     shots = bool(os.environ.get("OCR_SCREENSHOTS"))
-    page.goto(f"{base}/queue?run={pipeline.run_id}")
+    page.goto(f"{base}/queue?run={pipeline.run_id}&status=all")
     options = page.locator("#type-filter option").all_inner_texts()
     assert any(o.startswith("possible reference error") for o in options), options
     assert any(o.startswith("stamp") for o in options) and not any("violet" in o for o in options)

@@ -129,8 +129,10 @@ def _reference_error_items(sample) -> set[tuple[str, str]]:  # noqa: ANN001 - th
 
 
 def test_few_false_reference_errors_on_the_sample(sample) -> None:  # noqa: ANN001
-    """A guard, not the target: issue 20 asks for at most one, and bench/results_review.md
-    measures 1 or 2 ("Понгуна" read as "и"; EHRI's "revivication" read "revivification")."""
+    """Issue 20: at most one besides the three real ones. "Понгуна" read as "и" (two different
+    words) must not be one; the EHRI transcription's "revivication" may be (its scan reads
+    "revivification": a slip of the transcription too, not one of the three)."""
     real = {"Лхенъян", "Метров", "млрдруб"}
     false = {r for _, r in _reference_error_items(sample) if r not in real}
-    assert len(false) <= 2, false
+    assert len(false) <= 1, false
+    assert not [r for r in false if "Понгуна" in r], false
