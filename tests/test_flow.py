@@ -121,7 +121,7 @@ def test_run_state_names_tasks_and_artifacts(flow_run) -> None:
     assert "Quality across runs" in arts["ocr-quality-trend"].data
 
 
-def _all_log_messages(client, log_filter, *, until, wait: float = 30.0) -> list[str]:  # noqa: ANN001
+def _all_log_messages(client, log_filter, *, until, wait: float = 90.0) -> list[str]:  # noqa: ANN001
     """Every message of the flow run's log, page by page (the API returns at most its default
     limit at once); read again for up to ``wait`` seconds until ``until`` holds, as the logs
     reach the API in batches."""
@@ -163,7 +163,10 @@ def test_tasks_are_named_and_tagged_reports_linked_and_cer_logged(flow_run) -> N
         messages = _all_log_messages(
             client,
             LogFilter(flow_run_id=LogFilterFlowRunId(any_=[fr.id])),
-            until=lambda ms: any(m.startswith("memo-2: ") for m in ms),
+            until=lambda ms: (
+                any(m.startswith("memo-1: CER ") for m in ms)
+                and any(m.startswith("memo-2: ") for m in ms)
+            ),
         )
     names = {t.name for t in runs}
     assert not [n for n in names if re.fullmatch(r"[a-z ]+-[0-9a-f]{3}", n)], names
