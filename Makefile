@@ -60,6 +60,7 @@ bench: setup
 	$(PY) -m bench.bench_dask --pages 12
 	$(PY) -m bench.bench_publish --pages 300
 	$(PY) -m bench.bench_review --pages 48
+	$(PY) -m bench.bench_casing --synthetic 24 --seed 8801
 
 # The README's demo figures, from a real run on the sample (scripts/readme_figures.py).
 figures: setup

@@ -63,6 +63,7 @@ def recase_words(gray: np.ndarray, words: Sequence[Word]) -> list[Recase]:
         return []  # the page's capitals are not told from its small letters by height
     raise_at, lower_at = 1.0 + RAISE * (capital - 1.0), 1.0 + LOWER * (capital - 1.0)
     tallest = capital + RAISE * (capital - 1.0)  # beyond: a blot or two letters, not a capital
+    shortest = 1.0 - RAISE * (capital - 1.0)  # below: a broken letter or a speck, not a letter
     changes = []
     for index, word in enumerate(words):
         ratio = first_letter_ratio(gray, word)
@@ -71,7 +72,7 @@ def recase_words(gray: np.ndarray, words: Sequence[Word]) -> list[Recase]:
         first = word.text[0]
         if first.islower() and raise_at <= ratio <= tallest:
             after = first.upper() + word.text[1:]
-        elif first.isupper() and ratio <= lower_at:
+        elif first.isupper() and shortest <= ratio <= lower_at:
             after = first.lower() + word.text[1:]
         else:
             continue
