@@ -98,7 +98,7 @@ def _opt(kind: Callable[[Any], T], value: Any) -> T | None:
 
 
 @dataclass(frozen=True)
-class Candidate:
+class SuggestedReading:
     """One ranked reading of a suggested correction ("" deletes the span)."""
 
     text: str
@@ -109,7 +109,7 @@ class Candidate:
         return {"text": self.text, "score": self.score, "kind": self.kind}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Candidate:
+    def from_json(cls, data: Mapping[str, Any]) -> SuggestedReading:
         return cls(str(data["text"]), float(data["score"]), str(data["kind"]))
 
 
@@ -124,7 +124,7 @@ class FlagDetail:
     original: str | None = None
     start: int | None = None
     end: int | None = None
-    candidates: tuple[Candidate, ...] | None = None
+    candidates: tuple[SuggestedReading, ...] | None = None
     delete: bool = False
     chars: int | None = None
     ink_blobs: int | None = None
@@ -148,11 +148,12 @@ class FlagDetail:
     def from_json(cls, data: Mapping[str, Any]) -> FlagDetail:
         """The detail of a flag's stored keys (other keys of a stored item are ignored)."""
         found = data.get("candidates")
+        readings = None if found is None else tuple(SuggestedReading.from_json(c) for c in found)
         return cls(
             original=_opt(str, data.get("original")),
             start=_opt(int, data.get("start")),
             end=_opt(int, data.get("end")),
-            candidates=None if found is None else tuple(Candidate.from_json(c) for c in found),
+            candidates=readings,
             delete=bool(data.get("delete")),
             chars=_opt(int, data.get("chars")),
             ink_blobs=_opt(int, data.get("ink_blobs")),

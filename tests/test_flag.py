@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from ocr.flag import POSSIBLE_OCR_ERROR, disagreement_flags, refine_spans
-from ocr.flag_records import Candidate, Flag, FlagDetail, StoredDetail
+from ocr.flag_records import Flag, FlagDetail, StoredDetail, SuggestedReading
 from ocr.records import Box
 from ocr.score import diff_spans
 from ocr.tesseract import Word, words_to_text
@@ -166,7 +166,10 @@ def test_a_flag_detail_is_stored_as_the_same_json_and_read_back() -> None:
         original=" ьа",
         start=4,
         end=7,
-        candidates=(Candidate("", 0.91, "delete"), Candidate(" на", 0.05, "confusion")),
+        candidates=(
+            SuggestedReading("", 0.91, "delete"),
+            SuggestedReading(" на", 0.05, "confusion"),
+        ),
         delete=True,
     )
     assert json.dumps(detail.as_json(), ensure_ascii=False) == STORED_FIX
@@ -183,7 +186,7 @@ def test_a_flag_detail_is_stored_as_the_same_json_and_read_back() -> None:
 
 def test_a_merged_detail_takes_the_later_fields_and_any_deletion() -> None:
     first = FlagDetail(original="a", start=0, end=1, candidates=(), delete=True)
-    later = FlagDetail(original="b", start=5, end=6, candidates=(Candidate("c", 0.5, "x"),))
+    later = FlagDetail(original="b", start=5, end=6, candidates=(SuggestedReading("c", 0.5, "x"),))
     merged = first.merged(later)
     assert (merged.original, merged.start, merged.end, merged.delete) == ("b", 5, 6, True)
     assert merged.candidates == later.candidates and later.merged(FlagDetail()) == later

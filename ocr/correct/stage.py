@@ -15,7 +15,7 @@ from ocr.correct.learned import Learned
 from ocr.correct.lexicon import default_lexicon
 from ocr.correct.settings import CorrectionSettings
 from ocr.flag import Flag
-from ocr.flag_records import Candidate, FlagDetail
+from ocr.flag_records import FlagDetail, SuggestedReading
 from ocr.fsutil import atomic_write_text
 from ocr.records import Box
 from ocr.tesseract import OcrText, read_choices
@@ -116,7 +116,7 @@ def suggestion_flags(
             start=s.start,
             end=s.end,
             candidates=tuple(
-                Candidate(c.text, round(float(c.score), 4), c.kind) for c in s.candidates[:5]
+                SuggestedReading(c.text, round(float(c.score), 4), c.kind) for c in s.candidates[:5]
             ),
             delete=not best.text,
         )
