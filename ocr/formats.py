@@ -138,13 +138,21 @@ def _page_regions(root: etree._Element) -> list[etree._Element]:
     return sorted(regions, key=lambda r: rank.get(r.get("id"), len(rank)))
 
 
+def _index(element: etree._Element) -> int:
+    """An element's PAGE ``index`` attribute (0 when missing or not an integer)."""
+    try:
+        return int(element.get("index") or 0)
+    except ValueError:  # not an integer: in document order
+        return 0
+
+
 def _group_order(element: etree._Element) -> list[str]:
     """Region ids of a reading-order element; ordered groups by their children's index."""
     name = etree.QName(element).localname
     ids = [element.get("regionRef")] if element.get("regionRef") else []
     children = list(element)
     if name.startswith("OrderedGroup"):
-        children.sort(key=lambda child: int(child.get("index", "0") or 0))
+        children.sort(key=_index)
     if name.endswith(("Group", "GroupIndexed")):
         ids += [r for child in children for r in _group_order(child)]
     return ids
@@ -155,7 +163,7 @@ def _text_equiv(element: etree._Element) -> str | None:
     equivs = element.findall("{*}TextEquiv")
     if not equivs:
         return None
-    best = min(equivs, key=lambda te: int(te.get("index", "0") or 0))
+    best = min(equivs, key=_index)
     unicode = best.find("{*}Unicode")
     return (unicode.text or "") if unicode is not None else None
 

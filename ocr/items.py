@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
 
-from ocr.flag_records import REFERENCE_ERROR, Flag, TextSpan, kind_rank
+from ocr.flag_records import REFERENCE_ERROR, Flag, FlagDetail, TextSpan, kind_rank
 from ocr.records import Box
 from ocr.tesseract import OcrText
 
@@ -222,9 +222,9 @@ def merge(group: Sequence[Flag], *, ocr: OcrText, reference: str | None = None) 
         lead = _with_spans(lead, group, ocr=None, reference=reference)
         return replace(lead, box=box, severity=max(f.severity for f in group), reasons=reasons)
     lead = _with_spans(lead, group, ocr=ocr, reference=reference)
-    detail = {k: v for f in ordered if f.type == "correction" for k, v in f.detail.items()}
-    if detail and len(group) > 1:  # the item's reading is what a decision on it replaces
-        detail["original"] = text
+    detail = _correction_detail(ordered)
+    if detail is not None and len(group) > 1:  # the item's reading is what a decision on it
+        detail = replace(detail, original=text)  # replaces
     return replace(
         lead,
         box=box,
@@ -232,9 +232,21 @@ def merge(group: Sequence[Flag], *, ocr: OcrText, reference: str | None = None) 
         severity=max(f.severity for f in group),
         reasons=reasons,
         confidence=min(confs) if confs else None,
-        detail=detail or lead.detail,
+        detail=lead.detail if detail is None else detail,
         suggestion=_suggestion(text, group),
     )
+
+
+def _correction_detail(ordered: Sequence[Flag]) -> FlagDetail | None:
+    """The group's suggested corrections' details, each put over the one before (None if none
+    has any)."""
+    details = [f.detail for f in ordered if f.type == "correction" and f.detail.as_json()]
+    if not details:
+        return None
+    out = details[0]
+    for detail in details[1:]:
+        out = out.merged(detail)
+    return out
 
 
 def _with_spans(
@@ -271,7 +283,8 @@ def _item_text(lead: Flag, group: Sequence[Flag], box: Box, ocr: OcrText) -> str
     if lead.type in (*REGIONS, "disagreement"):
         return lead.ocr_text  # (a disagreement group's: see _with_spans)
     if lead.type == "correction" and len(group) == 1:
-        return str(lead.detail.get("original", lead.ocr_text)).strip()
+        original = lead.detail.original
+        return (lead.ocr_text if original is None else original).strip()
     words = [w.text for w in ocr.words if _centre_in(w.box, box)]
     return " ".join(words) if words else lead.ocr_text
 
@@ -283,12 +296,12 @@ def _centre_in(inner: Box, outer: Box) -> bool:
 
 def _suggestion(text: str, group: Sequence[Flag]) -> str | None:
     """The item's text with every suggested correction in it put in place."""
-    fixes = [f for f in group if f.type == "correction" and "original" in f.detail]
+    fixes = [f for f in group if f.type == "correction" and f.detail.original is not None]
     if not fixes:
         return None
     out = text
     for fix in sorted(fixes, key=lambda f: f.box.left):
-        original = str(fix.detail["original"]).strip()
+        original = str(fix.detail.original).strip()
         out = out.replace(original, fix.ocr_text, 1) if original in out else fix.ocr_text
     return " ".join(out.split()) if out.strip() else ""
 

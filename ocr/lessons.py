@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ocr.correct.learned import Learned, learned_from
+from ocr.flag_records import StoredDetail
 
 T = TypeVar("T")
 
@@ -119,7 +120,7 @@ def _pairs(
         flag = flags.get(d.flag_id)
         if flag is None or d.action == "skip" or not d.after_text or illegible in d.after_text:
             continue  # the flag went with a resumed batch: its OCR reading is not known
-        detail = flag.detail or {}
-        read = detail.get("original", "") if flag.type == "correction" else flag.ocr_text
+        original = StoredDetail.from_json(flag.detail).original or ""
+        read = original if flag.type == "correction" else flag.ocr_text
         if read and len(read) <= MAX_PAIR_CHARS and len(d.after_text) <= MAX_PAIR_CHARS:
             yield read, d.after_text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ocr.flag_records import Flag
+from ocr.flag_records import Flag, FlagDetail
 from ocr.records import Box
 
 NO_TEXT_ON_INK = "no_text_on_ink"
@@ -70,7 +70,7 @@ def warning_flags(
             box=Box(0, 0, cols, rows),
             severity=1.0,
             category="page",
-            detail={"chars": w.chars, "ink_blobs": w.ink_blobs},
+            detail=FlagDetail(chars=w.chars, ink_blobs=w.ink_blobs),
         )
         for w in warnings
         if w.kind == NO_TEXT_ON_INK

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+
 import pytest
 
 from ocr.flag import POSSIBLE_OCR_ERROR, disagreement_flags, refine_spans
+from ocr.flag_records import Flag, FlagDetail, StoredDetail, SuggestedReading
 from ocr.records import Box
 from ocr.score import diff_spans
 from ocr.tesseract import Word, words_to_text
@@ -148,3 +152,60 @@ def test_reference_markers_are_located_at_the_disagreement() -> None:
         ("reference_marker", "[неразборчиво]", "illegible")
     ]
     assert markers[0].box == next(f.box for f in found if "неразборчиво" in f.ref_text)
+
+
+# A suggested correction's detail as ocr.correct.stage stored it before FlagDetail (key order too).
+STORED_FIX = (
+    '{"original": " ьа", "start": 4, "end": 7, "candidates": [{"text": "", "score": 0.91, '
+    '"kind": "delete"}, {"text": " на", "score": 0.05, "kind": "confusion"}], "delete": true}'
+)
+
+
+def test_a_flag_detail_is_stored_as_the_same_json_and_read_back() -> None:
+    detail = FlagDetail(
+        original=" ьа",
+        start=4,
+        end=7,
+        candidates=(
+            SuggestedReading("", 0.91, "delete"),
+            SuggestedReading(" на", 0.05, "confusion"),
+        ),
+        delete=True,
+    )
+    assert json.dumps(detail.as_json(), ensure_ascii=False) == STORED_FIX
+    assert FlagDetail.from_json(json.loads(STORED_FIX)) == detail
+    kept = replace(detail, delete=False)
+    assert "delete" not in kept.as_json() and not FlagDetail().as_json()
+    warning = FlagDetail(chars=0, ink_blobs=12)
+    assert warning.as_json() == {"chars": 0, "ink_blobs": 12}
+    flag = Flag("correction", "why", 2, Box(1, 2, 3, 4), 0.5, ocr_text="", detail=detail)
+    stored = flag.as_json()
+    assert list(stored)[13:18] == ["original", "start", "end", "candidates", "delete"]
+    assert FlagDetail.from_json(stored) == detail
+
+
+def test_a_merged_detail_takes_the_later_fields_and_any_deletion() -> None:
+    first = FlagDetail(original="a", start=0, end=1, candidates=(), delete=True)
+    later = FlagDetail(original="b", start=5, end=6, candidates=(SuggestedReading("c", 0.5, "x"),))
+    merged = first.merged(later)
+    assert (merged.original, merged.start, merged.end, merged.delete) == ("b", 5, 6, True)
+    assert merged.candidates == later.candidates and later.merged(FlagDetail()) == later
+
+
+def test_a_stored_detail_reads_the_keys_review_uses_and_defaults_the_rest() -> None:
+    row = {
+        "ref_start": 3,
+        "ref_end": 9,
+        "ref_before": "до ",
+        "ref_after": " млрд",
+        "triage": {"verdict": "ocr"},
+        "reasons": [{"kind": "ocr_error"}, "not a reason"],
+        "suggestion": "",
+        "colour": "violet",
+    }
+    stored = StoredDetail.from_json(row)
+    assert (stored.ref_start, stored.ref_end, stored.ref_page_start) == (3, 9, None)
+    assert (stored.ref_before, stored.ref_after, stored.colour) == ("до ", " млрд", "violet")
+    assert stored.reasons == ({"kind": "ocr_error"},) and stored.triage == {"verdict": "ocr"}
+    assert stored.suggestion == "" and stored.original is None
+    assert StoredDetail.from_json(None) == StoredDetail() == StoredDetail.from_json({})

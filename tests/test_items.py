@@ -8,6 +8,7 @@ import pytest
 
 from ocr.detect.regions import Region
 from ocr.flag import Flag, RegionInfo, TextSpan, region_flag
+from ocr.flag_records import FlagDetail
 from ocr.items import by_line, review_items
 from ocr.records import Box
 from ocr.tesseract import Word, words_to_text
@@ -51,7 +52,7 @@ def _disagreement(word: Word, ref: str, category: str = "possible OCR error") ->
 
 def test_signals_about_the_same_words_are_one_item_with_all_reasons() -> None:
     low = _flag("low_confidence", WORDS[3], confidence=40.0)
-    fix = _flag("correction", WORDS[3], detail={"original": "хонсульским"})
+    fix = _flag("correction", WORDS[3], detail=FlagDetail(original="хонсульским"))
     fix = Flag(**{**fix.__dict__, "ocr_text": "консульским"})  # a suggestion's own text
     diff = _disagreement(WORDS[3], "консульским")
     items = review_items([low, fix, diff], ocr=OCR, reference=None)

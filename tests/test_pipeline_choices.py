@@ -92,7 +92,7 @@ def test_suggest_mode_records_choices_and_hands_them_to_the_suggestions(
     assert b"ocrx_cinfo" not in hocr and hocr_text(html.fromstring(hocr)) == text.text
     # Correction is asked (with the choices) and suggests nothing for a word read right.
     right = set(GOOD_TEXT.split())
-    assert not [f for f in doc.flags if f.type == "correction" and f.detail["original"] in right]
+    assert not [f for f in doc.flags if f.type == "correction" and f.detail.original in right]
     ((said, choices),) = spy.calls["suggest"]
     assert said == text.text and choices == page_choices(text, path)
     assert len(choices) == sum(len(w.text) for w in text.words)

@@ -159,8 +159,8 @@ def test_apply_mode_deletes_the_speck_s_mark_with_the_blank_before_it(run: Run) 
     s, e = second.spans[i]
     start = len(first.text) + 1 + s
     full = "\f".join(t.text for t in run.texts) + "\n"
-    (flag,) = [f for f in run.doc.flags if f.type == "correction" and f.detail.get("delete")]
-    posterior = flag.detail["candidates"][0]["score"]
+    (flag,) = [f for f in run.doc.flags if f.type == "correction" and f.detail.delete]
+    posterior = flag.detail.candidates[0].score
     deleted = [c for c in run.doc.correction["changes"] if c["kind"] == "delete"]
     assert deleted == [
         {
@@ -190,7 +190,7 @@ def test_the_speck_s_flag_suggests_deleting_its_word(run: Run) -> None:
     second = run.texts[1]
     i = _speck(second, page_layout(second))
     mark = second.words[i]
-    (flag,) = [f for f in run.doc.flags if f.type == "correction" and f.detail.get("delete")]
+    (flag,) = [f for f in run.doc.flags if f.type == "correction" and f.detail.delete]
     # The item holds what the OCR read; the suggestion (to delete it) is its own field.
     # The item holds its word's box (with any other signal on that word, e.g. low confidence).
     assert (flag.page_number, flag.ocr_text) == (2, mark.text)
@@ -198,17 +198,15 @@ def test_the_speck_s_flag_suggests_deleting_its_word(run: Run) -> None:
     assert flag.box.top <= mark.box.top and flag.box.bottom >= mark.box.bottom
     assert flag.box.width <= 3 * mark.box.width and flag.box.height <= 3 * mark.box.height
     assert flag.suggestion == ""
-    posterior = flag.detail["candidates"][0]["score"]
+    posterior = flag.detail.candidates[0].score
     assert flag.reason == (
         f'"{mark.text}" looks like dirt read as a mark; suggested deleting it '
         f"(posterior {posterior:.2f}, delete)"
     )
     # Alone, the suggestion's own span (the blank before the mark too); merged into an item with
     # another signal on that word, the item's reading (ocr.items.merge).
-    assert (
-        flag.detail["original"].strip() == mark.text and flag.detail["candidates"][0]["text"] == ""
-    )
-    assert flag.detail["end"] - flag.detail["start"] == len(mark.text) + 1
+    assert flag.detail.original.strip() == mark.text and flag.detail.candidates[0].text == ""
+    assert flag.detail.end - flag.detail.start == len(mark.text) + 1
 
 
 def test_the_review_app_shows_the_speck_and_accepting_removes_its_word(run: Run) -> None:

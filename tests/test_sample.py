@@ -106,7 +106,7 @@ def test_seed_reference_errors_are_possible_reference_errors_and_case_slips_are_
     assert {(ENTRY, "млрдруб"), (JOURNAL, "Метров"), (JOURNAL, "Лхенъян")} <= found
     assert not [p for p in journal if p[0].casefold() == p[1].casefold()]
     suggested = [f for f in docs[ENTRY].flags if f.suggestion is not None]
-    assert suggested and all(f.detail["candidates"] for f in suggested)
+    assert suggested and all(f.detail.candidates for f in suggested)
 
 
 def _reference_error_items(sample) -> set[tuple[str, str]]:  # noqa: ANN001 - the fixture

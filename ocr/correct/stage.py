@@ -15,6 +15,7 @@ from ocr.correct.learned import Learned
 from ocr.correct.lexicon import default_lexicon
 from ocr.correct.settings import CorrectionSettings
 from ocr.flag import Flag
+from ocr.flag_records import FlagDetail, SuggestedReading
 from ocr.fsutil import atomic_write_text
 from ocr.records import Box
 from ocr.tesseract import OcrText, read_choices
@@ -90,9 +91,9 @@ def suggestion_flags(
     layout: Layout | None = None,
 ) -> list[Flag]:
     """Spans whose likeliest reading is not what OCR read, with ranked candidates, located by
-    their OCR words. A flag's ``ocr_text`` is the best candidate and ``detail["original"]`` what
+    their OCR words. A flag's ``ocr_text`` is the best candidate and ``detail.original`` what
     the OCR read (ocr.review.export puts the former in place of the latter on accept); a mark
-    suggested for deletion also gets ``detail["delete"]``."""
+    suggested for deletion also gets ``detail.delete``."""
     from ocr import correct  # through the package, where tests may watch the calls
 
     flags = []
@@ -110,17 +111,15 @@ def suggestion_flags(
         if not idx or not s.candidates:
             continue
         best = s.candidates[0]
-        detail: dict[str, Any] = {
-            "original": s.original,
-            "start": s.start,
-            "end": s.end,
-            "candidates": [
-                {"text": c.text, "score": round(float(c.score), 4), "kind": c.kind}
-                for c in s.candidates[:5]
-            ],
-        }
-        if not best.text:
-            detail["delete"] = True
+        detail = FlagDetail(
+            original=s.original,
+            start=s.start,
+            end=s.end,
+            candidates=tuple(
+                SuggestedReading(c.text, round(float(c.score), 4), c.kind) for c in s.candidates[:5]
+            ),
+            delete=not best.text,
+        )
         flags.append(
             Flag(
                 type="correction",

@@ -20,6 +20,7 @@ from ocr.flag import (
     disagreement_reason,
     disagreement_severity,
 )
+from ocr.flag_records import StoredDetail
 from ocr.tables import Document, FlagRow, Page
 from ocr.triage import Triage, with_copies
 
@@ -33,11 +34,11 @@ def _squash(text: str) -> str:
 def copy_key(ref_text: str, detail: dict[str, Any] | None) -> str | None:
     """The key of an item's span of the reference: its text and the text around it; None for
     an item without a span (nothing of the reference to share)."""
-    detail = detail or {}
-    if "ref_start" not in detail or "triage" not in detail or not ref_text.strip():
+    stored = StoredDetail.from_json(detail)
+    if stored.ref_start is None or stored.triage is None or not ref_text.strip():
         return None  # (text the OCR read where the reference has none decides nothing there)
-    before = _squash(str(detail.get("ref_before", "")))[-KEY_CONTEXT:]
-    after = _squash(str(detail.get("ref_after", "")))[:KEY_CONTEXT]
+    before = _squash(stored.ref_before)[-KEY_CONTEXT:]
+    after = _squash(stored.ref_after)[:KEY_CONTEXT]
     if len(before) + len(after) < KEY_CONTEXT:  # too little context to call two texts one
         return None
     blob = "\x1f".join((before, _squash(ref_text), after))
@@ -94,9 +95,9 @@ def _reference(document: Document) -> str:
 
 def _holds(text: str, row: FlagRow) -> bool:
     """Whether a reference holds the item's span with the text around it."""
-    detail = row.detail or {}
-    before = _squash(str(detail.get("ref_before", "")))[-KEY_CONTEXT:]
-    after = _squash(str(detail.get("ref_after", "")))[:KEY_CONTEXT]
+    detail = StoredDetail.from_json(row.detail)
+    before = _squash(detail.ref_before)[-KEY_CONTEXT:]
+    after = _squash(detail.ref_after)[:KEY_CONTEXT]
     needle = " ".join(part for part in (before, _squash(row.ref_text), after) if part)
     return bool(text) and needle in text
 

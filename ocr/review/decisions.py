@@ -16,6 +16,7 @@ from ocr.flag import (
     REFERENCE_ERROR,
     kind_label,
 )
+from ocr.flag_records import StoredDetail
 from ocr.review.errors import InvalidDecisionError, NotFoundError, StaleItemError
 from ocr.review.models import Decision
 from ocr.store import Document, FlagRow, Page, Run, _now
@@ -82,29 +83,30 @@ class QueueFilter:
 
 def has_reference(flag: FlagRow) -> bool:
     """Whether the flag has a reference side (a span of the reference that a decision replaces)."""
-    return flag.type == "disagreement" or bool(flag.ref_text) or "ref_start" in (flag.detail or {})
+    has_span = StoredDetail.from_json(flag.detail).ref_start is not None
+    return flag.type == "disagreement" or bool(flag.ref_text) or has_span
 
 
 def suggested_correction(flag: FlagRow) -> bool:
     """Whether the flag is a suggested correction stored before review items: its ``ocr_text``
-    is the suggestion and ``detail["original"]`` the OCR's reading. (An item keeps the OCR's
-    reading in ``ocr_text`` and the suggestion in ``detail["suggestion"]``.)"""
-    detail = flag.detail or {}
-    return flag.type == "correction" and "original" in detail and "suggestion" not in detail
+    is the suggestion and the detail's ``original`` the OCR's reading. (An item keeps the OCR's
+    reading in ``ocr_text`` and the suggestion in the detail's ``suggestion``.)"""
+    detail = StoredDetail.from_json(flag.detail)
+    return flag.type == "correction" and detail.original is not None and detail.suggestion is None
 
 
 def ocr_reading(flag: FlagRow) -> str:
     """What the OCR read in the item (an old suggestion's own reading, not its suggestion)."""
     if suggested_correction(flag):
-        return str((flag.detail or {}).get("original", "")).strip()
+        return (StoredDetail.from_json(flag.detail).original or "").strip()
     return flag.ocr_text
 
 
 def suggestion(flag: FlagRow) -> str | None:
     """The correction suggested for the item's OCR reading ("" to delete a stray mark), if any."""
-    detail = flag.detail or {}
-    if "suggestion" in detail and detail["suggestion"] is not None:
-        return str(detail["suggestion"])
+    stored = StoredDetail.from_json(flag.detail).suggestion
+    if stored is not None:
+        return stored
     return flag.ocr_text if suggested_correction(flag) else None
 
 

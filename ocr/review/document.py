@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from ocr.flag_records import StoredDetail
 from ocr.records import Box
 from ocr.review.decisions import (
     GRAPHIC_ACTIONS,
@@ -177,18 +178,18 @@ def locate_flag(
 ) -> Located | None:
     """Where the flag's reference span is in the reference text."""
     before, _, after = ocr_context(page.text if page else None, flag)
-    detail = flag.detail or {}
+    detail = StoredDetail.from_json(flag.detail)
     offsets = None
-    if "ref_start" in detail and "ref_page_start" in detail:  # offsets into the whole reference
-        base = int(detail["ref_page_start"])
-        offsets = (base + int(detail["ref_start"]), base + int(detail["ref_end"]))
+    base, start, end = detail.ref_page_start, detail.ref_start, detail.ref_end
+    if base is not None and start is not None and end is not None:  # into the whole reference
+        offsets = (base + start, base + end)
     return locate(
         norm,
         ref_text=flag.ref_text,
         before=before,
         after=after,
-        ref_before=str(detail.get("ref_before", "")),
-        ref_after=str(detail.get("ref_after", "")),
+        ref_before=detail.ref_before,
+        ref_after=detail.ref_after,
         offsets=offsets,
         expected=_expected(flag, page_count),
     )

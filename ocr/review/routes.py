@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from ocr.flag import kind_label
+from ocr.flag_records import StoredDetail
 from ocr.review.decisions import (
     ACTIONS,
     STATUSES,
@@ -184,7 +185,7 @@ def _item_context(request: Request, s: Session, flag_id: int, f: QueueFilter) ->
         "ref_note": reference_note(flag),
         "kind": kind_label(kind_of(flag)),
         "reasons": reasons_of(flag),
-        "colour": (flag.detail or {}).get("colour", ""),
+        "colour": StoredDetail.from_json(flag.detail).colour,
         "suggestion": suggestion(flag),
         "copies": copies_count(s, flag),
         "history": history,
@@ -201,8 +202,8 @@ def _item_context(request: Request, s: Session, flag_id: int, f: QueueFilter) ->
 
 def reasons_of(flag: FlagRow) -> list[dict[str, Any]]:
     """The item's reasons as stored (one per signal merged into it)."""
-    stored = (flag.detail or {}).get("reasons") or []
-    return [r for r in stored if isinstance(r, dict)] or [
+    stored = StoredDetail.from_json(flag.detail).reasons
+    return [dict(r) for r in stored] or [
         {"kind": kind_of(flag), "label": kind_label(kind_of(flag)), "text": flag.reason}
     ]
 
