@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import math
 import os
@@ -75,32 +74,18 @@ def _add_missing_columns(engine: Engine) -> None:
 
 
 @contextlib.contextmanager
-def _schema_lock(engine: Engine, path: Path | None) -> Iterator[None]:
-    """Processes starting on an empty database create its tables one at a time: concurrent
-    CREATE TABLEs of the same name collide ("table runs already exists"). On PostgreSQL an
-    advisory lock; on a SQLite file an flock on the file itself (SQLite's own locks are
-    fcntl byte-range locks, which an flock does not touch)."""
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SCHEMA_LOCK})
-            try:
-                yield
-            finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEMA_LOCK})
-    elif path is not None and path.name != ":memory:":
-        try:
-            fh = path.open("ab")
-        except OSError:  # a folder it cannot write: SQLite itself says so, as before
-            yield
-            return
-        with fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
-    else:
+def _schema_lock(engine: Engine) -> Iterator[None]:
+    """On PostgreSQL, processes starting on an empty database create its tables one at a time
+    (concurrent CREATE TABLEs of the same name collide); SQLite locks the file itself."""
+    if engine.dialect.name != "postgresql":
         yield
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SCHEMA_LOCK})
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEMA_LOCK})
 
 
 def _document_lock(session: Session, name: str) -> None:
@@ -139,7 +124,7 @@ class Store:
         self.engine = create_engine(url, future=True)
         if self.engine.dialect.name == "sqlite":
             _sqlite_pragmas(self.engine)
-        with _schema_lock(self.engine, path):
+        with _schema_lock(self.engine):
             Base.metadata.create_all(self.engine)
             _add_missing_columns(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
