@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 from lxml import etree
 
-from ocr.fsutil import atomic_write_bytes, atomic_write_text
+from ocr.fsutil import atomic_write_text
 from ocr.records import Box, ProcessingStep
 from ocr.tesseract import Word
 
@@ -202,22 +202,10 @@ def apply_recase(outputs: Mapping[str, Path], changes: Sequence[Recase]) -> None
     if not changes:
         return
     by_index = {c.index: c for c in changes}
-    if "tsv" in outputs:
-        path = outputs["tsv"]
-        atomic_write_text(path, _recase_tsv(path.read_text(encoding="utf-8"), by_index))
-    if "hocr" in outputs:
-        path = outputs["hocr"]
-        text = _recase_hocr(path.read_text(encoding="utf-8"), by_index)
-        if text is not None:
-            atomic_write_text(path, text)
-    if "alto" in outputs:
-        path = outputs["alto"]
-        data = _recase_alto(path.read_bytes(), by_index)
-        if data is not None:
-            atomic_write_bytes(path, data)
-    if "txt" in outputs:
-        path = outputs["txt"]
-        text = _recase_tokens(path.read_text(encoding="utf-8"), by_index)
+    for kind, rewrite in _REWRITERS.items():
+        if (path := outputs.get(kind)) is None:
+            continue
+        text = rewrite(path.read_text(encoding="utf-8"), by_index)
         if text is not None:
             atomic_write_text(path, text)
 
@@ -251,15 +239,16 @@ def _recase_hocr(text: str, changes: Mapping[int, Recase]) -> str | None:
     return text
 
 
-def _recase_alto(data: bytes, changes: Mapping[int, Recase]) -> bytes | None:
-    root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True))
+def _recase_alto(text: str, changes: Mapping[int, Recase]) -> str | None:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    root = etree.fromstring(text.encode("utf-8"), parser)
     strings = [n for n in root.iter() if etree.QName(n).localname == "String" and n.get("CONTENT")]
     edits = _aligned(strings, lambda n: (n.get("CONTENT") or "").strip(), changes)
     if edits is None:
         return None
     for node, change in edits:
         node.set("CONTENT", change.after)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8").decode("utf-8")
 
 
 _TOKEN = re.compile(r"\S+")
@@ -273,6 +262,15 @@ def _recase_tokens(text: str, changes: Mapping[int, Recase]) -> str | None:
     for match, change in reversed(edits):
         text = text[: match.start()] + change.after + text[match.end() :]
     return text
+
+
+# Each output's rewriter: the new text, or None to leave the file as tesseract wrote it.
+_REWRITERS: dict[str, Callable[[str, Mapping[int, Recase]], str | None]] = {
+    "tsv": _recase_tsv,
+    "hocr": _recase_hocr,
+    "alto": _recase_alto,
+    "txt": _recase_tokens,
+}
 
 
 def _aligned(
