@@ -79,9 +79,9 @@ def scan(data: bytes) -> None:
 
 
 def manifest(data: bytes) -> None:
-    from ocr.pipeline import _read_manifest
+    from ocr.stages.cache import read_manifest
 
-    found = _read_manifest(_file(data, "p001.prep.json"), "key")
+    found = read_manifest(_file(data, "p001.prep.json"), "key")
     assert found is None or found["key"] == "key"
 
 

@@ -65,6 +65,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("settings", ("ocr.settings",)),
     # The records a page and a document carry from stage to stage, read by report and publish.
     ("results", ("ocr.results",)),
+    # Each stage as the pipeline runs it: its work and settings in, a record of ocr.results out.
+    ("stages", ("ocr.stages",)),
     ("report", ("ocr.report", "ocr.report_records", "ocr.publish")),
     # The results database: its tables (the review's too), the review's rules applied in the same
     # transaction as a document is saved (decisions carried over, carbon copies linked), and what

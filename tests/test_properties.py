@@ -111,10 +111,10 @@ def test_any_damaged_scan_gives_pages_or_a_typed_error(data: bytes, name: str) -
     )
 )
 def test_any_stage_manifest_is_a_cache_hit_or_a_miss(data: bytes) -> None:
-    from ocr.pipeline import _read_manifest
+    from ocr.stages.cache import read_manifest
 
     path = _write(data, "p001.prep.json")
-    found = _read_manifest(path, "key")
+    found = read_manifest(path, "key")
     assert found is None or (isinstance(found, dict) and found["key"] == "key")
 
 
