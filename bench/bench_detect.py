@@ -47,6 +47,7 @@ from ocr.detect.regions import fill_regions, intersection
 from ocr.flag import low_confidence_flags
 from ocr.preprocess import preprocess
 from ocr.records import Box
+from ocr.stages.preprocess import find_colour_stamps
 from ocr.tesseract import Word, read_words, run_ocr
 
 RESULTS = ROOT / "bench" / "results_detect.md"
@@ -117,7 +118,7 @@ def run_page(
     image: np.ndarray, *, words: Sequence[Word] | None, use_ocr: bool, languages: str
 ) -> PageRun:
     t0 = time.perf_counter()
-    pre = preprocess(image, deskew=False)
+    pre = preprocess(image, deskew=False, find_stamps=find_colour_stamps)
     t1 = time.perf_counter()
     page_words = ocr_words(pre.ocr_image, languages=languages) if use_ocr else None
     if page_words is None and words is not None:

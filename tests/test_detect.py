@@ -338,10 +338,12 @@ def _prepare(image: np.ndarray):
     """The pipeline's preprocessing, cached per image array (the module's pages are shared
     fixtures); the cache holds the array too, so its id cannot be reused by another."""
     from ocr.preprocess import preprocess
+    from ocr.stages.preprocess import find_colour_stamps
 
     cached = _PREPARED.get(id(image))
     if cached is None or cached[0] is not image:  # straight pages: no deskew, boxes stay put
-        cached = _PREPARED[id(image)] = (image, preprocess(image, deskew=False))
+        pre = preprocess(image, deskew=False, find_stamps=find_colour_stamps)
+        cached = _PREPARED[id(image)] = (image, pre)
     return cached[1]
 
 

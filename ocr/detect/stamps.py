@@ -10,7 +10,7 @@ import numpy as np
 
 from ocr.detect.ink import Blob, Components, TextMetrics, components, max_pool, strip_rules
 from ocr.detect.regions import STAMP, Region, points_polygon
-from ocr.preprocess import paper_colour
+from ocr.imaging import hue_of_pixels as hue_of_pixels
 from ocr.records import Box
 
 # OpenCV hue (0..180) bands of stamp and pen inks. Paper, foxing and grey ink seen through
@@ -61,14 +61,6 @@ class ColourGroup(Blob):
     @property
     def ink(self) -> int:
         return int(self.mask.sum())
-
-
-def hue_of_pixels(bgr: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """OpenCV hue (0..180) of the given pixels after white-balancing on the paper colour."""
-    paper = np.maximum(np.asarray(paper_colour(bgr)), 1.0)
-    pixels = bgr[rows, cols, :3].astype(np.float32) * (255.0 / paper)[None, :]
-    pixels = np.clip(pixels, 0, 255).astype(np.uint8).reshape(-1, 1, 3)
-    return cv2.cvtColor(pixels, cv2.COLOR_BGR2HSV)[:, 0, 0]
 
 
 def colour_layers(bgr: np.ndarray, colour_mask: np.ndarray) -> dict[str, np.ndarray]:

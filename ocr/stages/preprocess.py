@@ -11,6 +11,9 @@ from typing import Any
 import cv2
 import numpy as np
 
+from ocr.detect.ink import text_metrics
+from ocr.detect.regions import Region
+from ocr.detect.stamps import colour_stamps
 from ocr.exceptions import BlankPageError, OcrError
 from ocr.fsutil import atomic_write_bytes, remove_stale_temps
 from ocr.geometry import PageGeometry
@@ -127,6 +130,7 @@ def make_processed(prepared: PreparedPage, *, settings: Settings) -> tuple[Proce
         remove_colour_ink=settings.remove_colour_ink,
         binarize_output=settings.binarize,
         dpi=page.dpi,
+        find_stamps=find_colour_stamps,
     )
     _write_image(prepared.ocr_input_path, pre.ocr_image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
     write_manifest(manifest, key, {"steps": [asdict(s) for s in pre.steps]})
@@ -203,3 +207,10 @@ def _prepared_from_json(job: PageJob, d: dict[str, Any]) -> PreparedPage:
         paper_share=d["paper_share"],
         text_ink=InkColour.from_json(d["text_ink"]),
     )
+
+
+def find_colour_stamps(bgr: np.ndarray, colour_mask: np.ndarray, *, dpi: int) -> list[Region]:
+    """The stamp detector as preprocessing takes it (ocr.inkcolour.StampFinder): stamps in the
+    coloured ink of a page, sized for its resolution (no words yet: typewriter sizes)."""
+    stamps, _ = colour_stamps(bgr, colour_mask, metrics=text_metrics((), dpi=dpi))
+    return stamps
