@@ -35,7 +35,7 @@ DETECT_SHRINK_PIXELS = 24_000_000
 
 def detect_regions(
     view_path: Path,
-    ocr_path: Path,
+    ocr_image: np.ndarray,
     words: Sequence[Word],
     *,
     dpi: int,
@@ -50,14 +50,15 @@ def detect_regions(
 ) -> list[Region]:
     """Every detector on one page; each stamp's own text is OCRed from its cleaned crop.
 
-    With ``geometry``, ``view_path`` is the page as loaded and ``ocr_path`` and ``words`` are in
+    ``ocr_image``: the image tesseract read (gray, decoded once by the caller). With
+    ``geometry``, ``view_path`` is the page as loaded and ``ocr_image`` and ``words`` are in
     the OCR frame: detection runs in that frame (the page's paper, never the scanner bed) and
-    the regions come back in the page's pixels. ``read_as_loaded``: ``ocr_path`` and ``words``
+    the regions come back in the page's pixels. ``read_as_loaded``: ``ocr_image`` and ``words``
     are of the page as loaded and are moved into the frame first. Ink of the typed text's own
     colour (``text_ink``) is never taken for a stamp or a pen."""
     view = cv2.imread(str(view_path), cv2.IMREAD_UNCHANGED)
-    ocr_img = cv2.imread(str(ocr_path), cv2.IMREAD_GRAYSCALE)
-    if view is None or ocr_img is None:
+    ocr_img = ocr_image
+    if view is None:
         raise OcrError("cannot read the page images for detection", path=view_path)
     detect = partial(
         detect_regions_in_frame,

@@ -8,9 +8,12 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import cv2
+
 from ocr.casing import recase_outputs
 from ocr.correct.stage import russian
 from ocr.detect.stage import detect_regions, graphic_regions, save_regions
+from ocr.exceptions import OcrError
 from ocr.fsutil import atomic_write_bytes, sha256_file
 from ocr.page_checks import PageWarning, no_text_warning
 from ocr.pagexml import build_page_xml
@@ -85,9 +88,14 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
     )
     kept = choice.kept
     t1 = time.perf_counter()
+    # The image read, decoded once for detection and casing (read-only: neither may change it).
+    reading = cv2.imread(str(kept.input.image), cv2.IMREAD_GRAYSCALE)
+    if reading is None:
+        raise OcrError("cannot read the page images for detection", path=prepared.view_path)
+    reading.setflags(write=False)
     regions = detect_regions(
         prepared.view_path,
-        kept.input.image,
+        reading,
         list(kept.words),
         dpi=prepared.dpi,
         languages=job.languages,
@@ -100,7 +108,7 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
         read_as_loaded=kept.input.name == ORIGINAL,
     )
     reframe_outputs(kept.output.outputs, kept.input.geometry, image_name=prepared.view_path.name)
-    made.extend(recase_outputs(kept.input.image, kept.words, kept.output.outputs))
+    made.extend(recase_outputs(reading, kept.words, kept.output.outputs))
     words = read_words(kept.output.tsv)
     out = replace(
         kept.output,
