@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from ocr.detect.regions import MarkerFigures
 from ocr.flag import region_flag
 from ocr.records import Box
 from ocr.tesseract import Word
@@ -701,7 +702,9 @@ def test_reference_markers() -> None:
     assert all(m.type == "reference_marker" and m.text == text[m.start : m.end] for m in found)
     assert found[0].expects == ("signature", "handwriting")
     region = found[0].to_region(Box(10, 20, 30, 40))
-    assert region.type == "reference_marker" and region.detail["start"] == found[0].start
+    first = found[0]
+    assert region.type == "reference_marker"
+    assert region.detail == MarkerFigures(first.kind, first.start, first.end)
 
 
 @pytest.mark.unit
@@ -874,7 +877,7 @@ def test_numbers_in_stamps_only_in_lettered_registry_stamps() -> None:
     stamp = Region(STAMP, stamp_box, box_polygon(stamp_box), score=0.9, reason="test")
     found = handwriting_in_stamps(ink, [stamp], metrics=metrics)
     assert len(found) == 1 and found[0].box.left <= 600 and found[0].box.right >= 810
-    assert found[0].detail["in_stamp"]
+    assert found[0].in_stamp
     seal_box = Box(400, 200, 360, 350)
     seal = Region(STAMP, seal_box, box_polygon(seal_box), score=0.9, reason="test")
     assert handwriting_in_stamps(ink, [seal], metrics=metrics) == []

@@ -174,34 +174,16 @@ def _with_stamp_text(
         text = read_stamp_text(view, region, languages=languages, dpi=dpi, timeout=timeout)
     except OcrError:  # an unreadable stamp is still a flag, just without its text
         text = ""
-    return Region(
-        region.type,
-        region.box,
-        region.polygon,
-        region.score,
-        region.reason + (f'; it reads "{" / ".join(text.split(chr(10)))}"' if text else ""),
-        region.colour,
-        region.source,
-        text.strip(),
-        {**region.detail, "stamp_text": text.strip()},
+    return replace(
+        region,
+        reason=region.reason + (f'; it reads "{" / ".join(text.split(chr(10)))}"' if text else ""),
+        text=text.strip(),
+        stamp_text=text.strip(),
     )
 
 
 def save_regions(path: Path, regions: Sequence[Region]) -> Path:
-    data = [
-        {
-            "type": r.type,
-            "box": r.box.as_list(),
-            "polygon": [list(p) for p in r.polygon],
-            "score": r.score,
-            "reason": r.reason,
-            "colour": r.colour,
-            "source": r.source,
-            "text": r.text,
-            "detail": r.detail,
-        }
-        for r in regions
-    ]
+    data = [r.stored() for r in regions]
     return atomic_write_text(path, json.dumps(data, ensure_ascii=False, default=_jsonable))
 
 
@@ -215,20 +197,7 @@ def _jsonable(value: Any) -> Any:
 
 def load_regions(path: Path) -> list[Region]:
     data = json.loads(path.read_text(encoding="utf-8"))
-    return [
-        Region(
-            d["type"],
-            Box(*d["box"]),
-            tuple(tuple(p) for p in d["polygon"]),
-            d["score"],
-            d["reason"],
-            d["colour"],
-            d["source"],
-            d["text"],
-            d["detail"],
-        )
-        for d in data
-    ]
+    return [Region.from_json(d) for d in data]
 
 
 def graphic_regions(regions: Sequence[Region]) -> list[GraphicRegion]:

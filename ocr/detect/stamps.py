@@ -9,7 +9,14 @@ import cv2
 import numpy as np
 
 from ocr.detect.ink import Blob, Components, TextMetrics, components, max_pool, strip_rules
-from ocr.detect.regions import STAMP, Region, points_polygon
+from ocr.detect.regions import (
+    STAMP,
+    ColourFigures,
+    FrameFigures,
+    Region,
+    RingFigures,
+    points_polygon,
+)
 from ocr.imaging import hue_of_pixels as hue_of_pixels
 from ocr.records import Box
 
@@ -183,7 +190,7 @@ def colour_stamps(
                     f"{group.colour} stamp: {group.ink} px of {group.colour} ink in "
                     f"{group.pieces} pieces over {box.width}x{box.height} px"
                 ),
-                detail={"ink_px": group.ink, "pieces": group.pieces},
+                detail=ColourFigures(group.ink, group.pieces),
             )
         )
     return stamps, others
@@ -393,7 +400,7 @@ def _frame(
         score=float(0.55 + 0.1 * sides),
         source="rectangle",
         reason=f"rectangular stamp frame {box.width}x{box.height} px, {sides} of 4 sides drawn",
-        detail={"sides": sides},
+        detail=FrameFigures(sides),
     )
 
 
@@ -432,7 +439,7 @@ def _ring(
         score=float(min(0.95, 0.35 + 0.6 * cover)),
         source="ellipse",
         reason=f"{shape} stamp {box.width}x{box.height} px, its ring {cover:.0%} drawn",
-        detail={"ring_cover": round(cover, 3), "shape": shape},
+        detail=RingFigures(round(cover, 3), shape),
     )
 
 
@@ -549,7 +556,7 @@ def is_worn_frame(ink: np.ndarray, region: Region, *, metrics: TextMetrics) -> b
     """Is this black-ink pen find a stamp whose worn frame did not trace? (:func:`frame_cover`)"""
     if (
         region.colour
-        or region.detail.get("in_stamp")
+        or region.in_stamp
         or min(region.box.width, region.box.height) < metrics.px(MIN_STAMP_SIDE)
     ):
         return False
@@ -567,5 +574,5 @@ def as_worn_stamp(region: Region) -> Region:
         source="worn-frame",
         reason=f"stamp with a worn frame {region.box.width}x{region.box.height} px: its sides "
         "show at the edges of ink that is not typing",
-        detail=dict(region.detail),
+        detail=region.detail,
     )
