@@ -16,10 +16,12 @@ STAGE_VERSION = "4"  # bump when a stage's code changes its output, to invalidat
 
 
 def stage_key(data: dict[str, Any]) -> str:
+    """A stage's cache key: the sha256 of what shapes its output (as sorted JSON)."""
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
 def read_manifest(path: Path, key: str) -> dict[str, Any] | None:
+    """A stage's manifest when it holds ``key``; None when missing, unreadable or stale."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -39,4 +41,5 @@ def from_manifest(cached: dict[str, Any] | None, parse: Callable[[dict[str, Any]
 
 
 def write_manifest(path: Path, key: str, data: dict[str, Any]) -> None:
+    """Write a stage's manifest (atomically, last of the stage's files) under ``key``."""
     atomic_write_text(path, json.dumps({"key": key, **data}, ensure_ascii=False, default=str))

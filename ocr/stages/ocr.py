@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import cv2
+import numpy as np
 
 from ocr.casing import recase_outputs
 from ocr.correct.stage import russian
@@ -18,7 +19,16 @@ from ocr.fsutil import atomic_write_bytes, sha256_file
 from ocr.page_checks import PageWarning, no_text_warning
 from ocr.pagexml import build_page_xml
 from ocr.quality import MODEL_PATH
-from ocr.readings import ORIGINAL, PROCESSED, ChoiceRecord, OcrCall, ReadingInput, read_page
+from ocr.readings import (
+    ORIGINAL,
+    PROCESSED,
+    ChoiceRecord,
+    OcrCall,
+    Reading,
+    ReadingChoice,
+    ReadingInput,
+    read_page,
+)
 from ocr.records import ProcessingStep
 from ocr.reframe import reframe_outputs
 from ocr.results import PageJob, PreparedPage, RecognisedPage
@@ -64,6 +74,41 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
     if (page := cached_recognition(prepared, settings)) is not None:
         return page
     t0 = time.perf_counter()
+    choice, made = _read(prepared, settings)
+    kept = choice.kept
+    t1 = time.perf_counter()
+    reading = _decoded(kept.input.image, prepared)
+    regions = _detect(prepared, kept, reading, settings)
+    reframe_outputs(kept.output.outputs, kept.input.geometry, image_name=prepared.view_path.name)
+    made.extend(recase_outputs(reading, kept.words, kept.output.outputs))
+    words = read_words(kept.output.tsv)
+    regions_path = save_regions(job.out_dir / f"{job.stem}.regions.json", regions)
+    confs = [w.conf for w in words if w.conf >= 0]
+    warning = no_text_warning(
+        chars=sum(len(w.text) for w in words), ink_blobs=prepared.ink_blobs, page_label=job.label
+    )
+    page = RecognisedPage(
+        prepared=prepared,
+        ocr=replace(kept.output, outputs={**kept.output.outputs, "regions": regions_path}),
+        page_xml=_write_page_xml(prepared, words, regions, settings),
+        mean_confidence=(sum(confs) / len(confs)) if confs else None,
+        word_count=len(words),
+        seconds={"ocr": t1 - t0, "detect": time.perf_counter() - t1},
+        choice=choice.record,
+        warnings=(warning,) if warning else (),
+        stamp_reads=sum(r.type == "stamp" for r in regions) if settings.read_stamps else 0,
+        processing_steps=tuple(made),
+    )
+    write_manifest(
+        job.out_dir / f"{job.stem}.ocr.json", ocr_key(prepared, settings), _recognised_to_json(page)
+    )
+    return page
+
+
+def _read(prepared: PreparedPage, settings: Settings) -> tuple[ReadingChoice, list[ProcessingStep]]:
+    """The page's readings (ocr.readings) and the steps of the processed page, made only when
+    it is read."""
+    job = prepared.job
     call = OcrCall(
         job.languages,
         settings.psm,
@@ -86,19 +131,28 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
         paper_share=prepared.paper_share,
         ensure=ensure,
     )
-    kept = choice.kept
-    t1 = time.perf_counter()
-    # The image read, decoded once for detection and casing (read-only: neither may change it).
-    reading = cv2.imread(str(kept.input.image), cv2.IMREAD_GRAYSCALE)
+    return choice, made
+
+
+def _decoded(image: Path, prepared: PreparedPage) -> np.ndarray:
+    """The image read, decoded once for detection and casing (read-only: neither may change it)."""
+    reading = cv2.imread(str(image), cv2.IMREAD_GRAYSCALE)
     if reading is None:
         raise OcrError("cannot read the page images for detection", path=prepared.view_path)
     reading.setflags(write=False)
-    regions = detect_regions(
+    return reading
+
+
+def _detect(
+    prepared: PreparedPage, kept: Reading, reading: np.ndarray, settings: Settings
+) -> list[Region]:
+    """The detect stage on the reading kept (ocr.detect.stage), its regions in the view's pixels."""
+    return detect_regions(
         prepared.view_path,
         reading,
         list(kept.words),
         dpi=prepared.dpi,
-        languages=job.languages,
+        languages=prepared.job.languages,
         min_word_conf=settings.low_confidence,
         detectors=settings.detectors,
         read_stamps=settings.read_stamps,
@@ -107,37 +161,6 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
         text_ink=prepared.text_ink,
         read_as_loaded=kept.input.name == ORIGINAL,
     )
-    reframe_outputs(kept.output.outputs, kept.input.geometry, image_name=prepared.view_path.name)
-    made.extend(recase_outputs(reading, kept.words, kept.output.outputs))
-    words = read_words(kept.output.tsv)
-    out = replace(
-        kept.output,
-        outputs={
-            **kept.output.outputs,
-            "regions": save_regions(job.out_dir / f"{job.stem}.regions.json", regions),
-        },
-    )
-    page_xml = _write_page_xml(prepared, words, regions, settings)
-    confs = [w.conf for w in words if w.conf >= 0]
-    warning = no_text_warning(
-        chars=sum(len(w.text) for w in words), ink_blobs=prepared.ink_blobs, page_label=job.label
-    )
-    page = RecognisedPage(
-        prepared=prepared,
-        ocr=out,
-        page_xml=page_xml,
-        mean_confidence=(sum(confs) / len(confs)) if confs else None,
-        word_count=len(words),
-        seconds={"ocr": t1 - t0, "detect": time.perf_counter() - t1},
-        choice=choice.record,
-        warnings=(warning,) if warning else (),
-        stamp_reads=sum(r.type == "stamp" for r in regions) if settings.read_stamps else 0,
-        processing_steps=tuple(made),
-    )
-    write_manifest(
-        job.out_dir / f"{job.stem}.ocr.json", ocr_key(prepared, settings), _recognised_to_json(page)
-    )
-    return page
 
 
 def _write_page_xml(

@@ -49,22 +49,12 @@ def prepare_page(job: PageJob, *, settings: Settings) -> PreparedPage:
         remove_stale_temps(folder)  # left by a killed run
     key = preprocess_key(job, settings)
     manifest = job.out_dir / f"{job.stem}.prep.json"
-    cached = read_manifest(manifest, key)
-    prepared = from_manifest(cached, lambda d: _prepared_from_json(job, d))
-    if prepared is not None and all(
-        p is None or p.is_file() for p in (prepared.view_path, prepared.original_input_path)
-    ):
+    if (prepared := _cached(job, manifest, key)) is not None:
         return prepared
     t0 = time.perf_counter()
     page = load_page(job.scan, job.page_number, dpi=settings.dpi, max_pixels=settings.max_pixels)
     t1 = time.perf_counter()
-    framing = frame_page(page.image, deskew=settings.deskew, page_frame=settings.page_frame)
-    if framing.blank:
-        raise BlankPageError(
-            f"page {job.page_number} is blank (ink {framing.ink_fraction:.2%}); "
-            "nothing to OCR, check the scan if unexpected",
-            path=job.scan.path,
-        )
+    framing = _framing(job, page, settings)
     view_path = _write_view(page, job)
     original, original_dpi = _original_input(page, job)
     t2 = time.perf_counter()
@@ -92,6 +82,28 @@ def prepare_page(job: PageJob, *, settings: Settings) -> PreparedPage:
     )
     write_manifest(manifest, key, _prepared_to_json(prepared))
     return prepared
+
+
+def _cached(job: PageJob, manifest: Path, key: str) -> PreparedPage | None:
+    """The stage's record from its manifest, if the key matches and its files are there."""
+    prepared = from_manifest(read_manifest(manifest, key), lambda d: _prepared_from_json(job, d))
+    if prepared is not None and all(
+        p is None or p.is_file() for p in (prepared.view_path, prepared.original_input_path)
+    ):
+        return prepared
+    return None
+
+
+def _framing(job: PageJob, page: LoadedPage, settings: Settings) -> Framing:
+    """The page's framing (ocr.preprocess.frame_page); a page without ink is an error."""
+    framing = frame_page(page.image, deskew=settings.deskew, page_frame=settings.page_frame)
+    if framing.blank:
+        raise BlankPageError(
+            f"page {job.page_number} is blank (ink {framing.ink_fraction:.2%}); "
+            "nothing to OCR, check the scan if unexpected",
+            path=job.scan.path,
+        )
+    return framing
 
 
 def _write_view(page: LoadedPage, job: PageJob) -> Path:
