@@ -500,7 +500,7 @@ def _numbers_in(
                 source="in-stamp",
                 reason=f"handwriting inside a stamp: {count} strokes {ratio:.1f}x "
                 "the stamp's lettering, side by side (a written-in number)",
-                detail=InStampFigures(int(count), round(ratio, 2)),
+                detail=InStampFigures(pieces=int(count), ratio=round(ratio, 2)),
             )
         )
     return regions

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from itertools import combinations
 from typing import Any
 
@@ -96,9 +96,9 @@ class StrokeFigures:
 class InStampFigures:
     """Handwriting written into a stamp: its strokes and their height over the lettering's."""
 
-    pieces: int
-    ratio: float
-    in_stamp: bool = True
+    in_stamp: bool = True  # first, as stored
+    pieces: int = field(kw_only=True)
+    ratio: float = field(kw_only=True)
 
 
 @dataclass(frozen=True)
