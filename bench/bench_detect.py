@@ -6,8 +6,8 @@ Prints tables and writes bench/results_detect.md.
 Synthetic pages come in (image, true regions) pairs, so any generator's pages can be scored with
 :func:`evaluate` (a true region is anything with ``.type`` and ``.box``, or a dict with "type" and
 "box" [left, top, width, height]). Three sources are used: the test builder
-(tests/test_detect.py: FreeMono typing, rectangular and round stamps in violet/blue/red over the
-typing, Bezier signatures and numbers), the project's renderer ``ocr_synth`` (if importable),
+(tests/test_detect.py, drawn by ``ocr_synth``: FreeMono typing, rectangular and round stamps in
+violet/blue/red over the typing, signatures and numbers), ``ocr_synth`` pages of its own layout,
 and the shipped sample scans with ``ground_truth/regions``. Each page is preprocessed like the
 pipeline (``ocr.preprocess.preprocess``, deskew off so the true boxes keep their place), OCRed
 with tesseract (unless --no-ocr: then the builder's word boxes, or none), and passed to
@@ -47,6 +47,7 @@ from ocr.detect.regions import fill_regions, intersection
 from ocr.flag import low_confidence_flags
 from ocr.preprocess import preprocess
 from ocr.records import Box
+from ocr.stages.preprocess import find_colour_stamps
 from ocr.tesseract import Word, read_words, run_ocr
 
 RESULTS = ROOT / "bench" / "results_detect.md"
@@ -117,7 +118,7 @@ def run_page(
     image: np.ndarray, *, words: Sequence[Word] | None, use_ocr: bool, languages: str
 ) -> PageRun:
     t0 = time.perf_counter()
-    pre = preprocess(image, deskew=False)
+    pre = preprocess(image, deskew=False, find_stamps=find_colour_stamps)
     t1 = time.perf_counter()
     page_words = ocr_words(pre.ocr_image, languages=languages) if use_ocr else None
     if page_words is None and words is not None:

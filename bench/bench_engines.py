@@ -246,7 +246,7 @@ class StageClock:
         import ocr.pipeline
 
         self._wrap(ocr.pipeline, "score_pages", "score")
-        self._wrap(ocr.pipeline, "_page_flags", "flag")
+        self._wrap(ocr.pipeline, "flag_page", "flag")
         self._wrap(ocr.batch, "finish_document", "finish")
         return self
 

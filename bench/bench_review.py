@@ -28,6 +28,7 @@ from bench.common import EHRI, ROOT
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 from bench.review_set import write_set
+from ocr.flag_records import StoredDetail
 from ocr.records import Box
 
 WORK = ROOT / "bench" / "work"
@@ -48,7 +49,7 @@ class Item:
     ref_end: int | None
     ref_text: str
     ocr_text: str
-    detail: dict = field(default_factory=dict)
+    detail: StoredDetail = field(default_factory=StoredDetail)
 
 
 @dataclass(frozen=True)
@@ -117,15 +118,15 @@ def load_items(db: Path) -> tuple[list[Item], list[PageRun]]:
 
 
 def _item(document: str, page: int, f) -> Item:  # noqa: ANN001 - a FlagRow
-    d = dict(f.detail or {})
+    d = StoredDetail.from_json(f.detail)
     kind = f.kind or (f.category if f.type == "disagreement" else f.type)
     return Item(
         document,
         page,
         kind,
         Box(f.left, f.top, f.width, f.height),
-        d.get("ref_start"),
-        d.get("ref_end"),
+        d.ref_start,
+        d.ref_end,
         f.ref_text,
         f.ocr_text,
         d,

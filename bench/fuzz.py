@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 from bench.common import ROOT
 from ocr.exceptions import OcrError
-from tests.fuzzing import markup, mutated, seed_files
+from tests.fuzzing import markup, mutated, regions_seed, seed_files
 
 CRASHES = ROOT / "bench" / "fuzz-crashes"
 RESULTS = ROOT / "bench" / "results_fuzz.md"
@@ -79,9 +79,9 @@ def scan(data: bytes) -> None:
 
 
 def manifest(data: bytes) -> None:
-    from ocr.pipeline import _read_manifest
+    from ocr.stages.cache import read_manifest
 
-    found = _read_manifest(_file(data, "p001.prep.json"), "key")
+    found = read_manifest(_file(data, "p001.prep.json"), "key")
     assert found is None or found["key"] == "key"
 
 
@@ -165,21 +165,6 @@ def targets() -> dict[str, tuple[Callable[[bytes], None], st.SearchStrategy[byte
     toml = st.sampled_from(
         [b'[ocr]\nlanguages = "rus"\ndpi = 300\n', (ROOT / "ocr.toml").read_bytes()]
     ).flatmap(mutated)
-    regions_seed = json.dumps(
-        [
-            {
-                "type": "stamp",
-                "box": [1, 2, 3, 4],
-                "polygon": [[1, 2]],
-                "score": 0.5,
-                "reason": "r",
-                "colour": "violet",
-                "source": "colour",
-                "text": "МИД",
-                "detail": {},
-            }
-        ]
-    ).encode()
     return {
         "reference (text decoding)": (
             reference,
@@ -200,7 +185,7 @@ def targets() -> dict[str, tuple[Callable[[bytes], None], st.SearchStrategy[byte
         ),
         "detected regions (regions.json)": (
             regions,
-            st.one_of(st.binary(max_size=512), st.just(regions_seed).flatmap(mutated)),
+            st.one_of(st.binary(max_size=512), st.just(regions_seed()).flatmap(mutated)),
         ),
         "settings file (TOML)": (settings_file, st.one_of(st.binary(max_size=512), toml)),
         "review app (ids, queries, forms)": (ReviewApp(), _app_inputs()),

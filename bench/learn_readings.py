@@ -73,6 +73,7 @@ def prepare(page: TuningPage, folder: Path) -> tuple[Path, int]:
     """The pipeline's processed page image (written once) and the page's dpi."""
     from ocr.load import inspect_scan, load_page
     from ocr.preprocess import preprocess
+    from ocr.stages.preprocess import find_colour_stamps
 
     image, meta = folder / "processed.png", folder / "meta.json"
     if image.is_file() and meta.is_file():
@@ -82,7 +83,9 @@ def prepare(page: TuningPage, folder: Path) -> tuple[Path, int]:
     folder.mkdir(parents=True, exist_ok=True)
     scan = inspect_scan(page.image, dpi=300, max_pixels=400_000_000)
     loaded = load_page(scan, 1, dpi=300, max_pixels=400_000_000)
-    pre = preprocess(loaded.image, binarize_output=False, page_frame=True)
+    pre = preprocess(
+        loaded.image, binarize_output=False, page_frame=True, find_stamps=find_colour_stamps
+    )
     cv2.imwrite(str(image), pre.ocr_image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
     meta.write_text(json.dumps({"dpi": loaded.dpi}))
     return image, loaded.dpi

@@ -360,12 +360,15 @@ def profile_preprocess(page: Page, *, top: int = 12) -> list[tuple[str, float, f
 
     from ocr.load import inspect_scan, load_page
     from ocr.preprocess import preprocess
+    from ocr.stages.preprocess import find_colour_stamps
 
     scan = inspect_scan(page.image, dpi=300, max_pixels=200_000_000)
     profiler = cProfile.Profile()
     start = time.perf_counter()
     profiler.enable()
-    preprocess(load_page(scan, 1, dpi=300, max_pixels=200_000_000).image)
+    preprocess(
+        load_page(scan, 1, dpi=300, max_pixels=200_000_000).image, find_stamps=find_colour_stamps
+    )
     profiler.disable()
     total = time.perf_counter() - start
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]

@@ -35,7 +35,7 @@ def examples(pages: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     items, _ = load_items(folder / "ref.db")
     rows, labels, supported = [], [], []
     for item in items:
-        triage = item.detail.get("triage")
+        triage = item.detail.triage
         if not triage:
             continue
         evidence = Evidence.from_json(triage["evidence"])

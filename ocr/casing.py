@@ -176,12 +176,12 @@ def _pieces(ink: np.ndarray, box: Box, top: int) -> list[tuple[int, int]]:
 
 
 def recase_outputs(
-    image: Path, words: Sequence[Word], outputs: Mapping[str, Path]
+    gray: np.ndarray, words: Sequence[Word], outputs: Mapping[str, Path]
 ) -> list[ProcessingStep]:
-    """Recase the words of the page read from ``image`` (their boxes in its pixels) in the
-    page's outputs; the step as provenance when a word changed."""
-    gray = cv2.imread(str(image), cv2.IMREAD_GRAYSCALE)
-    changes = recase_words(gray, words) if gray is not None else []
+    """Recase the words of the page read from the image ``gray`` (decoded once by the caller;
+    the words' boxes in its pixels) in the page's outputs; the step as provenance when a word
+    changed."""
+    changes = recase_words(gray, words)
     if not changes:
         return []
     apply_recase(outputs, changes)

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 def region_flag(region: Region, *, page_number: int) -> Flag:
     """The review flag of a detected region (its score becomes the severity; the ink's colour is
     an attribute of the region, never its kind)."""
-    info = RegionInfo(region.polygon, region.colour, region.source, dict(region.detail))
+    info = RegionInfo(region.polygon, region.colour, region.source, region.detail_json())
     reason = region.reason
     if region.colour and region.colour not in reason:
         reason = f"{region.colour} ink: {reason}"

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import cv2
 import numpy as np
 
+from ocr.imaging import (
+    colour_ink_mask,
+    colour_planes,
+    hue_of_pixels,
+    resize,
+    skew_ink,
+    to_gray,
+    white_balance,
+)
 from ocr.records import Box
 
 # Letters are measured on a copy whose long side is this many pixels (about 140 dpi on A4).
@@ -82,22 +92,20 @@ def hue_name(hue: float) -> str:
 def text_ink_colour(bgr: np.ndarray) -> InkColour:
     """The typed text's ink colour from its letters: letter-sized blobs of a shrunk copy, the
     darkest of their pixels, their median chroma and (if coloured) their median hue."""
-    from ocr.preprocess import _colour_planes, _resize, _skew_ink, to_gray, white_balance
-
     if bgr.ndim != 3 or bgr.shape[2] < 3:
         return NEUTRAL
     scale = min(1.0, LETTERS_LONG_SIDE / max(bgr.shape[:2]))
-    small = _resize(
+    small = resize(
         np.ascontiguousarray(bgr[:, :, :3]),
         max(1, round(bgr.shape[0] * scale)),
         max(1, round(bgr.shape[1] * scale)),
     )
-    letters = _skew_ink(to_gray(small), long_side=LETTERS_LONG_SIDE)
+    letters = skew_ink(to_gray(small), long_side=LETTERS_LONG_SIDE)
     if np.count_nonzero(letters) < 200:
         return NEUTRAL
     gray = to_gray(small)
     core = letters & (gray <= np.percentile(gray[letters], CORE_PERCENTILE))  # stroke cores
-    chroma, _, _ = _colour_planes(small)
+    chroma, _, _ = colour_planes(small)
     hue = cv2.cvtColor(white_balance(small), cv2.COLOR_BGR2HSV)[:, :, 0]
     median_chroma = float(np.median(chroma[core]))
     count = int(cv2.connectedComponents(letters.view(np.uint8))[0]) - 1
@@ -124,18 +132,37 @@ def hue_distance(hue: np.ndarray, centre: float) -> np.ndarray:
 
 
 def foreign_colour_mask(bgr: np.ndarray, text: InkColour) -> np.ndarray:
-    """Coloured ink (ocr.preprocess.colour_ink_mask) that is not of the typed text's own colour:
+    """Coloured ink (ocr.imaging.colour_ink_mask) that is not of the typed text's own colour:
     every pixel within HUE_TOLERANCE of a coloured text's hue is left out (a hue in the paper
     band needs nothing: the colour mask never holds it)."""
-    from ocr.detect.stamps import hue_of_pixels
-    from ocr.preprocess import colour_ink_mask
-
     mask = colour_ink_mask(bgr)
     if text.hue is not None and not PAPER_BAND[0] <= text.hue <= PAPER_BAND[1] and mask.any():
         rows, cols = np.nonzero(mask)
         own = hue_distance(hue_of_pixels(bgr, rows, cols), text.hue) <= HUE_TOLERANCE
         mask[rows[own], cols[own]] = False
     return mask
+
+
+class StampOutline(Protocol):
+    """What preprocessing needs of a stamp the detector found: its outline and its box."""
+
+    @property
+    def box(self) -> Box: ...
+
+    @property
+    def polygon(self) -> Sequence[tuple[int, int]]: ...
+
+    @property
+    def area(self) -> int: ...
+
+
+class StampFinder(Protocol):
+    """The stamp detector, handed to preprocessing by the stage that composes them: the stamps
+    (large, lettered clusters of one colour) in a page's foreign coloured ink."""
+
+    def __call__(
+        self, bgr: np.ndarray, colour_mask: np.ndarray, *, dpi: int
+    ) -> Sequence[StampOutline]: ...
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,23 +173,22 @@ class StampInk:
     stamps: tuple[Box, ...]
 
 
-def stamp_ink(bgr: np.ndarray, text: InkColour, *, dpi: int = 300) -> StampInk:
+def stamp_ink(
+    bgr: np.ndarray, text: InkColour, *, find_stamps: StampFinder, dpi: int = 300
+) -> StampInk:
     """Coloured ink inside detected stamps only, never of the text's own colour.
 
-    The colour mask (ocr.preprocess.colour_ink_mask: saturated, non-paper hues) loses every
-    pixel within HUE_TOLERANCE of the text's hue; what is left is grouped into stamps
-    (ocr.detect.stamps: large, lettered clusters of one colour), and only the pixels inside a
-    stamp's outline (grown by STAMP_MARGIN) are stamp ink. See :func:`foreign_colour_mask`."""
-    from ocr.detect.ink import text_metrics
-    from ocr.detect.stamps import colour_stamps
-
+    The colour mask (ocr.imaging.colour_ink_mask: saturated, non-paper hues) loses every
+    pixel within HUE_TOLERANCE of the text's hue; what is left is grouped into stamps by
+    ``find_stamps`` (the stamp detector, injected), and only the pixels inside a stamp's
+    outline (grown by STAMP_MARGIN) are stamp ink. See :func:`foreign_colour_mask`."""
     nothing = StampInk(np.zeros(bgr.shape[:2], dtype=bool), ())
     if bgr.ndim != 3 or bgr.shape[2] < 3:
         return nothing
     mask = foreign_colour_mask(bgr, text)
     if not mask.any():
         return nothing
-    stamps, _ = colour_stamps(bgr, mask, metrics=text_metrics((), dpi=dpi))
+    stamps = find_stamps(bgr, mask, dpi=dpi)
     if not stamps or sum(s.area for s in stamps) > MAX_STAMP_SHARE * mask.size:
         return nothing
     outlines = np.zeros(mask.shape, dtype=np.uint8)

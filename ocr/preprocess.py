@@ -10,23 +10,28 @@ import numpy as np
 
 from ocr.frame import DARK_BAND, EDGE_STEP, FRAME_LONG_SIDE, find_page_frame
 from ocr.geometry import PageGeometry, rotation_matrix
-from ocr.inkcolour import HUE_TOLERANCE, InkColour, stamp_ink, text_ink_colour
+from ocr.imaging import BACKGROUND_KERNEL as BACKGROUND_KERNEL
+from ocr.imaging import HALO as HALO
+from ocr.imaging import HALO_CHROMA as HALO_CHROMA
+from ocr.imaging import MIN_CHROMA as MIN_CHROMA
+from ocr.imaging import MIN_STAMP_LIGHTNESS as MIN_STAMP_LIGHTNESS
+from ocr.imaging import PAPER_HUES as PAPER_HUES
+from ocr.imaging import background as background
+from ocr.imaging import check_image as _check_image
+from ocr.imaging import colour_ink_mask as colour_ink_mask
+from ocr.imaging import normalise_background as normalise_background
+from ocr.imaging import paper_colour as paper_colour
+from ocr.imaging import resize as _resize
+from ocr.imaging import skew_ink as _skew_ink
+from ocr.imaging import to_gray as to_gray
+from ocr.imaging import white_balance as white_balance
+from ocr.inkcolour import HUE_TOLERANCE, InkColour, StampFinder, stamp_ink, text_ink_colour
 from ocr.records import Box, ProcessingStep
 
 # A 300 dpi typed page has a few percent ink; a page number alone is ~0.01 %, dust a little less.
 BLANK_INK_FRACTION = 0.0005
-# OpenCV hue units (0..180): 11..38 is orange-brown to yellow, the hues of paper, foxing and of
-# grey ink seen through yellowed paper, so it is never taken for stamp ink.
-PAPER_HUES = (11, 38)
-# Stamp ink: chroma (0..255) of its core and of its halo, halo radius in pixels, and how much
-# darker than the stamp's median a pixel may be before it is typed text overprinting the stamp.
-MIN_CHROMA = 40
-HALO_CHROMA = 24
-HALO = 2
-MIN_STAMP_LIGHTNESS = 0.7
-# Sizes in pixels at 300 dpi: the close must be wider than the boldest stroke (~8 px), the
-# Sauvola window about two typed characters high, a speck smaller than a typed full stop (~25).
-BACKGROUND_KERNEL = 41
+# Sizes in pixels at 300 dpi: the Sauvola window about two typed characters high, a speck
+# smaller than a typed full stop (~25); the background's close is ocr.imaging's.
 SPECK_AREA = 4
 SAUVOLA_WINDOW = 51
 SAUVOLA_K = 0.2
@@ -179,13 +184,15 @@ def preprocess(
     binarize_output: bool = True,
     page_frame: bool = False,
     dpi: int = 300,
+    find_stamps: StampFinder | None = None,
 ) -> Preprocessed:
     """Run every stage on one page and record each step with its settings.
 
     With ``binarize_output`` off, tesseract gets the deskewed, background-normalised gray page
     (coloured ink removed) and does its own thresholding; the binary is still used for ink
     measures. With ``page_frame`` the deskewed page is cropped to its paper (ocr.frame); the
-    result's ``geometry`` maps its pixels back to ``image``'s."""
+    result's ``geometry`` maps its pixels back to ``image``'s. Stamp ink is removed only with
+    ``find_stamps``, the stamp detector (ocr.stages.preprocess.find_colour_stamps)."""
     framing = frame_page(image, deskew=deskew, page_frame=page_frame)
     return render_frame(
         image,
@@ -194,6 +201,7 @@ def preprocess(
         remove_colour_ink=remove_colour_ink,
         binarize_output=binarize_output,
         dpi=dpi,
+        find_stamps=find_stamps,
     )
 
 
@@ -205,9 +213,11 @@ def render_frame(
     remove_colour_ink: bool = True,
     binarize_output: bool = True,
     dpi: int = 300,
+    find_stamps: StampFinder | None = None,
 ) -> Preprocessed:
-    """The page in its OCR frame (rotated, cropped), background-normalised, stamp ink removed,
-    binarized and despeckled; the framing's steps come first in the result's."""
+    """The page in its OCR frame (rotated, cropped), background-normalised, stamp ink removed
+    (the stamps found by ``find_stamps``, when given), binarized and despeckled; the framing's
+    steps come first in the result's."""
     _check_image(image)
     steps: list[ProcessingStep] = list(framing.steps)
     view = _to_frame(image, framing.geometry)
@@ -229,7 +239,12 @@ def render_frame(
         )
     )
     mask = _remove_colour_ink(
-        view, gray, framing.text_ink, enabled=remove_colour_ink, dpi=dpi, steps=steps
+        view,
+        gray,
+        framing.text_ink,
+        find_stamps=find_stamps if remove_colour_ink else None,
+        dpi=dpi,
+        steps=steps,
     )
     binary = binarize(gray)
     steps.append(
@@ -290,16 +305,16 @@ def _remove_colour_ink(
     gray: np.ndarray,
     text: InkColour,
     *,
-    enabled: bool,
+    find_stamps: StampFinder | None,
     dpi: int,
     steps: list[ProcessingStep],
 ) -> np.ndarray:
     """Paint stamp ink white in ``gray`` (in place): coloured ink inside detected stamps that is
     not of the typed text's own colour (ocr.inkcolour); returns the pixels painted."""
     nothing = np.zeros(gray.shape, dtype=bool)
-    if not enabled or view.ndim == 2 or view.shape[2] == 1:
+    if find_stamps is None or view.ndim == 2 or view.shape[2] == 1:
         return nothing
-    found = stamp_ink(view, text, dpi=dpi)
+    found = stamp_ink(view, text, find_stamps=find_stamps, dpi=dpi)
     pixels = int(np.count_nonzero(found.mask))
     steps.append(
         _step(
@@ -324,47 +339,6 @@ def _remove_colour_ink(
 
 def _step(name: str, description: str, **settings: Any) -> ProcessingStep:
     return ProcessingStep(f"preprocess.{name}", "preprocessing", description, settings)
-
-
-def _check_image(image: np.ndarray) -> None:
-    if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
-        raise ValueError("expected a uint8 numpy array")
-    if image.ndim not in (2, 3) or image.size == 0:
-        raise ValueError(
-            f"expected a non-empty (rows, cols) or (rows, cols, channels) array, got {image.shape}"
-        )
-
-
-def to_gray(image: np.ndarray) -> np.ndarray:
-    """Grayscale uint8 from a gray, BGR or BGRA uint8 array (gray input is returned as is)."""
-    _check_image(image)
-    if image.ndim == 2:
-        return image
-    channels = image.shape[2]
-    if channels == 1:
-        return image[:, :, 0]
-    if channels == 3:
-        return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    if channels == 4:
-        return cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
-    raise ValueError(f"cannot convert {channels} channels to gray")
-
-
-def _skew_ink(gray: np.ndarray, *, long_side: int) -> np.ndarray:
-    """Text-sized ink blobs of a shrunk page: borders, rules, stamps and big handwriting dropped."""
-    scale = min(1.0, long_side / max(gray.shape))
-    rows, cols = max(1, round(gray.shape[0] * scale)), max(1, round(gray.shape[1] * scale))
-    small = normalise_background(
-        _resize(gray, rows, cols), kernel=max(9, round(BACKGROUND_KERNEL * scale))
-    )
-    if np.count_nonzero(small < 160) < 50:  # Otsu would find "ink" in the grain of a blank page
-        return np.zeros(small.shape, dtype=bool)
-    ink = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    heights, areas = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_AREA]
-    typical = np.median(heights[areas >= 4]) if np.any(areas >= 4) else 0
-    keep = (areas >= 4) & (heights <= 3 * typical)
-    return np.concatenate(([False], keep))[labels]
 
 
 def _profile_score(rows: np.ndarray, cols: np.ndarray, degrees: float) -> float:
@@ -423,105 +397,6 @@ def rotate(
         borderMode=cv2.BORDER_CONSTANT,
         borderValue=fill,
     )
-
-
-def paper_colour(image: np.ndarray) -> tuple[float, ...]:
-    """Per-channel median of the brighter half of a sparse pixel sample: the paper, not the ink."""
-    step = max(1, int(np.sqrt(image.shape[0] * image.shape[1] / 250_000)))
-    sample = image[::step, ::step]
-    gray = to_gray(sample)
-    bright = gray >= np.median(gray)
-    values = sample[bright] if sample.ndim == 3 else sample[bright][:, None]
-    return tuple(float(v) for v in np.median(values, axis=0))
-
-
-def white_balance(bgr: np.ndarray) -> np.ndarray:
-    """Scale each channel so the paper is neutral white: grey ink over any paper stays grey."""
-    paper = np.maximum(np.asarray(paper_colour(bgr)), 1.0)
-    levels = np.arange(256, dtype=np.float32)[:, None] * (255.0 / paper)[None, :]
-    lut = np.clip(levels, 0, 255).astype(np.uint8).reshape(256, 1, 3)
-    return cv2.LUT(bgr, lut)
-
-
-def colour_ink_mask(
-    bgr: np.ndarray,
-    *,
-    min_chroma: int = MIN_CHROMA,
-    halo_chroma: int = HALO_CHROMA,
-    halo: int = HALO,
-    min_lightness: float = MIN_STAMP_LIGHTNESS,
-) -> np.ndarray:
-    """Pixels of saturated, non-paper-hued ink (violet, blue, red, green stamps), with halos.
-
-    Chroma (max - min of the white-balanced BGR) is low for black and grey ink, so typed text
-    is not masked; the hues of yellowed paper and foxing are never taken. Where typed text
-    overprints a stamp it darkens the stamp's own colour channel (the HSV value): pixels darker
-    than ``min_lightness`` times the stamp's median value are left to the text. Halo pixels
-    next to strong stamp ink need only ``halo_chroma``.
-    """
-    return _colour_ink(
-        bgr, min_chroma=min_chroma, halo_chroma=halo_chroma, halo=halo, min_lightness=min_lightness
-    )[0]
-
-
-def _colour_ink(
-    bgr: np.ndarray,
-    *,
-    min_chroma: int = MIN_CHROMA,
-    halo_chroma: int = HALO_CHROMA,
-    halo: int = HALO,
-    min_lightness: float = MIN_STAMP_LIGHTNESS,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The stamp-ink mask, and every pixel of at least halo chroma (to judge the text's colour)."""
-    _check_image(bgr)
-    if bgr.ndim == 2 or bgr.shape[2] == 1:
-        nothing = np.zeros(bgr.shape[:2], dtype=bool)
-        return nothing, nothing
-    chroma, value, colour_hue = _colour_planes(bgr)
-    tinted = (chroma >= halo_chroma) & colour_hue
-    # JPEG's half-resolution chroma leaves 1-2 px colour fringes along black strokes on tinted
-    # paper; an opening drops them (stamp strokes are thicker, and the halo regrows thin ones).
-    strong = _morph(tinted & (chroma >= min_chroma), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    if not strong.any():
-        return strong, tinted
-    light = value >= min_lightness * float(np.median(value[strong]))
-    strong &= light
-    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * halo + 1, 2 * halo + 1))
-    return strong | (_morph(strong, cv2.MORPH_DILATE, disc) & tinted & light), tinted
-
-
-def _morph(mask: np.ndarray, operation: int, kernel: np.ndarray) -> np.ndarray:
-    """A morphological operation on a bool mask (viewed as 0/1 bytes, no copy)."""
-    return cv2.morphologyEx(mask.view(np.uint8), operation, kernel).view(bool)
-
-
-def _colour_planes(bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Chroma, HSV value and a not-paper-hue mask of the white-balanced page."""
-    hsv = cv2.cvtColor(white_balance(np.ascontiguousarray(bgr[:, :, :3])), cv2.COLOR_BGR2HSV)
-    hue, saturation, value = cv2.split(hsv)
-    chroma = cv2.multiply(saturation, value, scale=1.0 / 255)  # = max - min of B, G, R
-    return chroma, value, (hue < PAPER_HUES[0]) | (hue > PAPER_HUES[1])
-
-
-def background(
-    image: np.ndarray, *, kernel: int = BACKGROUND_KERNEL, shrink: int = 4
-) -> np.ndarray:
-    """Paper tone under the ink: a morphological close wider than any stroke, on a shrunk copy."""
-    rows, cols = image.shape[:2]
-    small = _resize(image, max(1, rows // shrink), max(1, cols // shrink))
-    size = max(3, (kernel // shrink) | 1)
-    closed = cv2.morphologyEx(
-        small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
-    )
-    # The median smooths the blocky close so the division leaves no seams.
-    return _resize(cv2.medianBlur(closed, 5), rows, cols)
-
-
-def normalise_background(gray: np.ndarray, *, kernel: int = BACKGROUND_KERNEL) -> np.ndarray:
-    """Divide by the paper tone so paper is white (255) whatever its shade or illumination."""
-    shrink = 4 if min(gray.shape) >= 16 * 4 else 1
-    paper = background(gray, kernel=kernel, shrink=shrink)
-    return cv2.divide(gray, paper, scale=255)
 
 
 def binarize(
@@ -619,11 +494,3 @@ def denoise(image: np.ndarray, *, max_area: int = SPECK_AREA, dark: int = 128) -
 
 
 _denoise = denoise  # preprocess() has a `denoise` flag that hides the function
-
-
-def _resize(image: np.ndarray, rows: int, cols: int) -> np.ndarray:
-    shrinking = rows * cols < image.shape[0] * image.shape[1]
-    interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
-    return cv2.resize(
-        image, (cols, rows), interpolation=interpolation
-    )  # cv2 sizes are (cols, rows)

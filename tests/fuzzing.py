@@ -3,10 +3,13 @@ mutations, and markup built from the ALTO, PAGE and hOCR vocabularies."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from hypothesis import strategies as st
 
+from ocr.detect.regions import STAMP, ColourFigures, Region, box_polygon
+from ocr.records import Box
 from tests.conftest import EHRI, RESOURCES, ROOT
 
 ALTO_TAGS = (
@@ -96,6 +99,24 @@ def markup(draw: st.DrawFn) -> bytes:
     if draw(st.booleans()):  # cut it short: what a killed writer leaves
         data = data[: draw(st.integers(0, len(data)))]
     return data
+
+
+def regions_seed() -> bytes:
+    """A detected-regions file as the detect stage writes it (one read colour stamp): the seed
+    the property test and the fuzz campaign mutate."""
+    stamp = Region(
+        STAMP,
+        Box(1, 2, 3, 4),
+        box_polygon(Box(1, 2, 3, 4)),
+        0.5,
+        "r",
+        colour="violet",
+        source="colour",
+        text="МИД",
+        detail=ColourFigures(ink_px=900, pieces=7),
+        stamp_text="МИД",
+    )
+    return json.dumps([stamp.stored()], ensure_ascii=False).encode()
 
 
 def seed_files() -> dict[str, list[Path]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,20 +9,25 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from rapidfuzz import fuzz
 
+from ocr.detect.regions import MarkerFigures
 from ocr.flag import region_flag
 from ocr.records import Box
 from ocr.tesseract import Word
+from ocr_synth import PageSpec, RenderStyle, Stamp, TypedLine, render_page
+from ocr_synth.handwriting import Handwriting
+from ocr_synth.pen import Signature
+from ocr_synth.regions import Region as SynthRegion
+from ocr_synth.round_stamp import RoundStamp
+from ocr_synth.style import BLUE_INK, BLUE_STAMP, DARK_INK, RED_STAMP, VIOLET_STAMP
 
-FONT_DIR = Path("/usr/share/fonts/truetype/freefont")
-TYPE_FONT = FONT_DIR / "FreeMono.ttf"
-STAMP_FONT = FONT_DIR / "FreeSansBold.ttf"
-PAGE_ROWS, PAGE_COLS = 3508, 2480  # A4 at 300 dpi
-TYPE_PX = 50  # FreeMono at 50 px advances 30 px a character: a pica typewriter
+# The page as typed: FreeMono at 30 px a character (a pica typewriter), 80 px a line, 300 dpi.
+PITCH = 30
 LINE_PITCH = 80
 LEFT_MARGIN = 250
 TOP_MARGIN = 420
+BASELINE = 40  # from a line's top to its baseline
 
 # Russian typescript, one entry per typed line (the journal style of the project's samples).
 TYPED_LINES = (
@@ -42,8 +46,24 @@ TYPED_LINES = (
     "Посол СССР в КНДР",
 )
 
-STAMP_INKS = {"violet": (120, 55, 175), "blue": (35, 70, 175), "red": (195, 40, 50)}
-PEN_INKS = {"blue": (30, 45, 140), "black": (40, 40, 48)}
+STAMP_INKS = {"violet": VIOLET_STAMP, "blue": BLUE_STAMP, "red": RED_STAMP}
+PEN_INKS = {"blue": BLUE_INK, "black": DARK_INK}
+# A straight scan (no skew: boxes stay where they were drawn) of yellowed paper, no show-through.
+STYLE = RenderStyle(
+    font="freemono",
+    pitch_px=PITCH,
+    skew_deg=(0.0, 0.0),
+    show_through=0.0,
+    # Clean typing: no blotted letters, no doubled strikes, letters that keep apart.
+    heavy_strike_p=0.0,
+    ghost_strike_p=0.0,
+    typebar_offset_px=0.5,
+    pitch_jitter_px=0.3,
+    paper_rgb=(232, 222, 194),
+    blur_sigma=0.8,
+    sensor_noise=2.0,
+    jpeg_quality=90,
+)
 
 
 @dataclass(frozen=True)
@@ -69,210 +89,59 @@ class SyntheticPage:
         return self.__dict__["_gray"]
 
 
-# --- rendering -------------------------------------------------------------------------------
+# --- the page, drawn by the synthetic-page renderer (devtools/synth/ocr_synth) ------------------
 
 
-def _paper(rng: np.random.Generator) -> np.ndarray:
-    """Yellowed paper (rows, cols, 3 float RGB in 0..1) with large blotches and fine grain."""
-    tone = np.array([rng.uniform(0.88, 0.95), rng.uniform(0.84, 0.9), rng.uniform(0.70, 0.82)])
-    blotch = cv2.resize(
-        rng.normal(0.0, 1.0, (12, 9)).astype(np.float32),
-        (PAGE_COLS, PAGE_ROWS),
-        interpolation=cv2.INTER_CUBIC,
+def _typed_lines() -> tuple[TypedLine, ...]:
+    return tuple(
+        TypedLine(
+            line,
+            LEFT_MARGIN + (600 if line.startswith("Посол") else 0),
+            TOP_MARGIN + BASELINE + (n - 1) * LINE_PITCH,
+        )
+        for n, line in enumerate(TYPED_LINES)
     )
-    grain = rng.normal(0.0, 0.012, (PAGE_ROWS, PAGE_COLS)).astype(np.float32)
-    shade = 1.0 + 0.025 * blotch + grain
-    return np.clip(shade[:, :, None] * tone[None, None, :], 0.0, 1.0).astype(np.float32)
 
 
-def _apply_ink(
-    page: np.ndarray, alpha: np.ndarray, rgb: tuple[int, int, int], *, top: int = 0, left: int = 0
-) -> None:
-    """Multiply the page by the ink's transmission where ``alpha`` (0..1) lies, in place."""
-    rows = min(alpha.shape[0], page.shape[0] - top)
-    cols = min(alpha.shape[1], page.shape[1] - left)
-    a = alpha[max(0, -top) : rows, max(0, -left) : cols, None]
-    absorb = 1.0 - np.asarray(rgb, dtype=np.float32) / 255.0
-    page[max(top, 0) : top + rows, max(left, 0) : left + cols] *= 1.0 - a * absorb
-
-
-def _typed(
-    page: np.ndarray,
-    lines: Sequence[str],
-    *,
-    rng: np.random.Generator,
-    first_row: int = TOP_MARGIN,
-    pitch: int = LINE_PITCH,
-) -> list[Word]:
-    """Type the lines in FreeMono; returns each word with its drawn box (as tesseract would)."""
-    canvas = Image.new("L", (PAGE_COLS, PAGE_ROWS), 0)
-    draw = ImageDraw.Draw(canvas)
-    font = ImageFont.truetype(str(TYPE_FONT), TYPE_PX)
+def _words(lines: Sequence[TypedLine], drawn: Sequence[SynthRegion]) -> list[Word]:
+    """Each typed word's box, as a perfect OCR would give it: its character cells across, its
+    line's ink from top to bottom."""
+    ink = {r.text: r.box for r in drawn if r.type == "typed_line"}
     words: list[Word] = []
     for n, line in enumerate(lines, start=1):
-        row = first_row + (n - 1) * pitch
-        col = LEFT_MARGIN + (600 if line.startswith("Посол") else 0)
-        for k, text in enumerate(line.split(), start=1):
-            draw.text((col, row), text, font=font, fill=255)
-            left, top, right, bottom = draw.textbbox((col, row), text, font=font)
-            box = Box(int(left), int(top), int(right - left), int(bottom - top))
-            words.append(Word(1, 1, n, k, box, 93.0, text))
-            col += round(draw.textlength(text + " ", font=font))
-    alpha = np.asarray(canvas, dtype=np.float32) / 255.0
-    alpha = cv2.GaussianBlur(alpha, (0, 0), 0.8) * rng.uniform(0.85, 0.95)
-    _apply_ink(page, alpha, (30, 30, 38))
+        box, start = ink[line.text], 0
+        for k, text in enumerate(line.text.split(), start=1):
+            start = line.text.index(text, start)
+            left = line.left + start * PITCH
+            words.append(
+                Word(1, 1, n, k, Box(left, box.top, len(text) * PITCH, box.height), 93.0, text)
+            )
+            start += len(text)
     return words
 
 
-def _patchy(alpha: np.ndarray, rng: np.random.Generator, *, low: float) -> np.ndarray:
-    """Uneven stamp pressure: ink strength varies smoothly between ``low`` and 1."""
-    rows, cols = alpha.shape
-    field = cv2.resize(
-        rng.uniform(0.0, 1.0, (4, 4)).astype(np.float32),
-        (cols, rows),
-        interpolation=cv2.INTER_CUBIC,
-    )
-    return alpha * np.clip(low + (1.0 - low) * field, 0.0, 1.0)
-
-
-def _stamp_face(kind: str, *, rows: int, cols: int, lines: Sequence[str]) -> Image.Image:
-    """An upright stamp face: a double frame (rectangular) or two rings (round) with lettering."""
-    face = Image.new("L", (cols, rows), 0)
-    draw = ImageDraw.Draw(face)
-    font = ImageFont.truetype(str(STAMP_FONT), 36)
+def _stamp(kind: str, colour: str, *, centre: tuple[int, int], rng: np.random.Generator):
+    """A rectangular stamp (a registry stamp) or a round seal centred at (row, col), turned."""
     if kind == "rect":
-        draw.rectangle((2, 2, cols - 3, rows - 3), outline=255, width=6)
-        draw.rectangle((16, 16, cols - 17, rows - 17), outline=255, width=2)
-    else:
-        draw.ellipse((2, 2, cols - 3, rows - 3), outline=255, width=6)
-        draw.ellipse((58, 58, cols - 59, rows - 59), outline=255, width=3)
-        _ring_text(draw, "МИНИСТЕРСТВО ИНОСТРАННЫХ ДЕЛ СССР *", cols=cols, rows=rows)
-    pitch = (rows - 80) / max(len(lines), 1)
-    for i, line in enumerate(lines):
-        draw.text((cols / 2, 40 + (i + 0.5) * pitch), line, font=font, fill=255, anchor="mm")
-    return face
-
-
-def _ring_text(draw: ImageDraw.ImageDraw, text: str, *, cols: int, rows: int) -> None:
-    """Letters around the band between a round stamp's two rings, upright (good enough)."""
-    font = ImageFont.truetype(str(STAMP_FONT), 26)
-    radius = (min(cols, rows) - 60) / 2
-    for i, ch in enumerate(text):
-        angle = -math.pi / 2 + 2 * math.pi * i / len(text)
-        draw.text(
-            (cols / 2 + radius * math.cos(angle), rows / 2 + radius * math.sin(angle)),
-            ch,
-            font=font,
-            fill=255,
-            anchor="mm",
+        rows, cols = 300, 560
+        lines = ("ВХОДЯЩИЙ", f"№ {rng.integers(100, 9999)}", "1956 г.")
+        return Stamp(
+            lines,
+            centre[1] - cols // 2,
+            centre[0] - rows // 2,
+            cols,
+            rows,
+            angle_deg=float(rng.uniform(-12, 12)),
+            rgb=STAMP_INKS[colour],
         )
-
-
-def _stamp(
-    page: np.ndarray,
-    kind: str,
-    colour: str,
-    *,
-    centre: tuple[int, int],
-    size: tuple[int, int],
-    rng: np.random.Generator,
-) -> Truth:
-    """Press a rotated, unevenly inked stamp centred at (row, col); returns its true box."""
-    rows, cols = size
-    lines = (
-        ("ВХОДЯЩИЙ", f"№ {rng.integers(100, 9999)}", "1956 г.")
-        if kind == "rect"
-        else ("ПОСОЛЬСТВО", "СССР")
+    return RoundStamp(
+        "МИНИСТЕРСТВО ИНОСТРАННЫХ ДЕЛ СССР *",
+        ("ПОСОЛЬСТВО", "СССР"),
+        centre[1] - 210,
+        centre[0] - 210,
+        diameter=420,
+        rgb=STAMP_INKS[colour],
     )
-    face = _stamp_face(kind, rows=rows, cols=cols, lines=lines)
-    face = face.rotate(float(rng.uniform(-12, 12)), expand=True, resample=Image.Resampling.BILINEAR)
-    alpha = _patchy(np.asarray(face, dtype=np.float32) / 255.0, rng, low=0.45) * 0.9
-    top, left = centre[0] - alpha.shape[0] // 2, centre[1] - alpha.shape[1] // 2
-    _apply_ink(page, cv2.GaussianBlur(alpha, (0, 0), 0.8), STAMP_INKS[colour], top=top, left=left)
-    r, c = np.nonzero(alpha > 0.1)
-    return Truth(
-        "stamp",
-        Box(left + int(c.min()), top + int(r.min()), int(np.ptp(c)) + 1, int(np.ptp(r)) + 1),
-    )
-
-
-def _bezier(
-    p0: np.ndarray, p1: np.ndarray, p2: np.ndarray, p3: np.ndarray, n: int = 40
-) -> np.ndarray:
-    t = np.linspace(0.0, 1.0, n)[:, None]
-    return (1 - t) ** 3 * p0 + 3 * (1 - t) ** 2 * t * p1 + 3 * (1 - t) * t**2 * p2 + t**3 * p3
-
-
-def _pen(canvas: np.ndarray, path: np.ndarray, *, pen_px: float, rng: np.random.Generator) -> None:
-    """Dab round pen marks every 0.7 px along a path; pressure swells and thins along it."""
-    arc = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(path, axis=0).T))])
-    where = np.linspace(0.0, arc[-1], max(2, int(arc[-1] / 0.7)))
-    path = np.column_stack([np.interp(where, arc, path[:, 0]), np.interp(where, arc, path[:, 1])])
-    s = np.linspace(0.0, 1.0, len(path))
-    widths = pen_px * (0.55 + 0.45 * np.sin(np.pi * s * rng.uniform(1.0, 3.0)) ** 2)
-    for (x, y), w in zip(path, widths, strict=True):
-        cv2.circle(
-            canvas,
-            (round(x * 16), round(y * 16)),
-            max(16, round(w * 8)),
-            255,
-            -1,
-            lineType=cv2.LINE_AA,
-            shift=4,
-        )
-
-
-def _scrawl(kind: str, rng: np.random.Generator) -> np.ndarray:
-    """A signature (one long looping stroke and a flourish) or a number (separate digit strokes)."""
-    if kind == "signature":
-        return _signature(rng)
-    height, width = 85, 48
-    count = int(rng.integers(2, 5))
-    canvas = np.zeros((height + 60, (width + 18) * count + 60), dtype=np.uint8)
-    for i in range(count):  # each digit: a pen stroke from its top to its bottom, bent at random
-        left = 30 + i * (width + 18)
-        top = np.array([left + rng.uniform(0.2, 0.8) * width, 30.0])
-        bottom = np.array([left + rng.uniform(0.2, 0.8) * width, 30.0 + height])
-        c1 = np.array([left + rng.uniform(-0.3, 1.3) * width, 30 + rng.uniform(0.0, 0.7) * height])
-        c2 = np.array([left + rng.uniform(-0.3, 1.3) * width, 30 + rng.uniform(0.3, 1.0) * height])
-        _pen(canvas, _bezier(top, c1, c2, bottom), pen_px=float(rng.uniform(4.0, 6.0)), rng=rng)
-    return canvas
-
-
-def _signature(rng: np.random.Generator) -> np.ndarray:
-    count, height, step = 9, 110, 55
-    canvas = np.zeros((height * 3, step * (count + 3)), dtype=np.uint8)
-    pts = [np.array([20.0, height * 1.5])]
-    for i in range(count):
-        nxt = np.array([20.0 + step * (i + 1), height * (1.0 + rng.uniform(0.0, 1.0))])
-        c1 = pts[-1] + rng.normal(0, height * 0.6, 2)
-        c2 = nxt + rng.normal(0, height * 0.6, 2)
-        _pen(canvas, _bezier(pts[-1], c1, c2, nxt), pen_px=5.0, rng=rng)
-        pts.append(nxt)
-    a, b = np.array([10.0, height * 2.2]), np.array([step * (count + 2), height * 1.9])
-    _pen(canvas, _bezier(a, a + (80, 40), b - (120, -30), b), pen_px=4.0, rng=rng)
-    return canvas
-
-
-def _hand(
-    page: np.ndarray, kind: str, colour: str, *, top: int, left: int, rng: np.random.Generator
-) -> Truth:
-    """Write a signature or a number with its top-left ink at about (top, left)."""
-    canvas = _scrawl(kind, rng)
-    r, c = np.nonzero(canvas > 25)
-    alpha = canvas[r.min() : r.max() + 1, c.min() : c.max() + 1].astype(np.float32) / 255.0 * 0.92
-    _apply_ink(page, alpha, PEN_INKS[colour], top=top, left=left)
-    return Truth(
-        "signature" if kind == "signature" else "handwriting",
-        Box(left, top, alpha.shape[1], alpha.shape[0]),
-    )
-
-
-def _to_bgr(page: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A scan of the page: slight blur, sensor noise, JPEG-like rounding; BGR uint8."""
-    rgb = cv2.GaussianBlur(page, (0, 0), 0.6) * 255.0
-    rgb += rng.normal(0.0, 2.0, rgb.shape).astype(np.float32)
-    return cv2.cvtColor(np.clip(rgb, 0, 255).astype(np.uint8), cv2.COLOR_RGB2BGR)
 
 
 def synthetic_page(
@@ -289,29 +158,39 @@ def synthetic_page(
     the top right margin, a second number in the left margin.
     """
     rng = np.random.default_rng(seed)
-    page = _paper(rng)
-    words = _typed(page, TYPED_LINES, rng=rng)
-    truth: list[Truth] = []
+    lines = _typed_lines()
     stamp_spots = ((700, 1700), (1280, 700), (230, 1150))
+    pressed = []
     for (kind, colour), centre in zip(stamps, stamp_spots, strict=False):
         jitter = rng.integers(-60, 60, 2)
-        size = (300, 560) if kind == "rect" else (420, 420)
-        truth.append(
-            _stamp(
-                page,
-                kind,
-                colour,
-                centre=(centre[0] + int(jitter[0]), centre[1] + int(jitter[1])),
-                size=size,
-                rng=rng,
-            )
-        )
+        spot = (centre[0] + int(jitter[0]), centre[1] + int(jitter[1]))
+        pressed.append(_stamp(kind, colour, centre=spot, rng=rng))
     last_row = TOP_MARGIN + (len(TYPED_LINES) - 1) * LINE_PITCH
     spots = {"signature": [(last_row - 20, 1450)], "number": [(110, 1900), (1900, 40)]}
+    written: list[Handwriting] = []
+    marks: list = [s for s in pressed if isinstance(s, RoundStamp)]
     for kind, colour in hands:
         top, left = spots[kind].pop(0)
-        truth.append(_hand(page, kind, colour, top=top, left=left, rng=rng))
-    return SyntheticPage(_to_bgr(page, rng), tuple(truth), tuple(words))
+        if kind == "signature":
+            pen = PEN_INKS[colour]
+            marks.append(Signature(left, top, width=480, height=130, pen_px=5.0, rgb=pen))
+        else:
+            digits = "".join(str(d) for d in rng.integers(0, 10, int(rng.integers(2, 5))))
+            written.append(Handwriting(digits, left, top, height=85, rgb=PEN_INKS[colour]))
+    spec = PageSpec(
+        lines=lines,
+        stamps=tuple(s for s in pressed if isinstance(s, Stamp)),
+        handwriting=tuple(written),
+        marks=tuple(marks),
+    )
+    page = render_page(spec, seed=seed, style=STYLE)
+    truth = tuple(
+        Truth(r.type, r.box)
+        for r in page.regions
+        if r.type in ("stamp", "signature", "handwriting")
+    )
+    image = cv2.cvtColor(page.image, cv2.COLOR_RGB2BGR)
+    return SyntheticPage(image, truth, tuple(_words(lines, page.regions)))
 
 
 def random_page(seed: int) -> SyntheticPage:
@@ -338,10 +217,12 @@ def _prepare(image: np.ndarray):
     """The pipeline's preprocessing, cached per image array (the module's pages are shared
     fixtures); the cache holds the array too, so its id cannot be reused by another."""
     from ocr.preprocess import preprocess
+    from ocr.stages.preprocess import find_colour_stamps
 
     cached = _PREPARED.get(id(image))
     if cached is None or cached[0] is not image:  # straight pages: no deskew, boxes stay put
-        cached = _PREPARED[id(image)] = (image, preprocess(image, deskew=False))
+        pre = preprocess(image, deskew=False, find_stamps=find_colour_stamps)
+        cached = _PREPARED[id(image)] = (image, pre)
     return cached[1]
 
 
@@ -477,7 +358,8 @@ def test_signature_rule_needs_position() -> None:
     from ocr.detect.ink import Blob, TextMetrics
 
     rng = np.random.default_rng(5)
-    stroke = (_scrawl("signature", rng) > 25).astype(np.uint8)
+    patch = Signature(0, 0, width=480, height=130, pen_px=5.0).render(rng=rng)
+    stroke = (patch.alpha > 0.1).astype(np.uint8)
     metrics = TextMetrics(36.0, 30.0, 1.0)
     late = classify_cluster(
         Blob(stroke, 2500, 1400), metrics=metrics, text_rows=(400, 2400), page_rows=3508
@@ -699,7 +581,9 @@ def test_reference_markers() -> None:
     assert all(m.type == "reference_marker" and m.text == text[m.start : m.end] for m in found)
     assert found[0].expects == ("signature", "handwriting")
     region = found[0].to_region(Box(10, 20, 30, 40))
-    assert region.type == "reference_marker" and region.detail["start"] == found[0].start
+    first = found[0]
+    assert region.type == "reference_marker"
+    assert region.detail == MarkerFigures(first.kind, first.start, first.end)
 
 
 @pytest.mark.unit
@@ -774,7 +658,10 @@ def test_read_stamp_text(page_a: SyntheticPage) -> None:
     pre = _prepare(page_a.image)
     violet = next(r for r in _detect(page_a) if r.type == "stamp" and r.colour == "violet")
     text = read_stamp_text(pre.view_image, violet, languages="rus").upper()
-    assert "ВХОД" in text or "1956" in text  # tolerant: the lettering is patchy on purpose
+    # Tolerant (the lettering is patchy on purpose): most of the stamp's first word, or its year;
+    # none of the typed lines under the stamp comes that near the word (at most 50).
+    assert max(fuzz.partial_ratio("ВХОДЯЩИЙ", line.upper()) for line in TYPED_LINES) <= 50
+    assert fuzz.partial_ratio("ВХОДЯЩИЙ", text) >= 60 or "1956" in text, text
 
 
 @pytest.mark.integration
@@ -872,7 +759,7 @@ def test_numbers_in_stamps_only_in_lettered_registry_stamps() -> None:
     stamp = Region(STAMP, stamp_box, box_polygon(stamp_box), score=0.9, reason="test")
     found = handwriting_in_stamps(ink, [stamp], metrics=metrics)
     assert len(found) == 1 and found[0].box.left <= 600 and found[0].box.right >= 810
-    assert found[0].detail["in_stamp"]
+    assert found[0].in_stamp
     seal_box = Box(400, 200, 360, 350)
     seal = Region(STAMP, seal_box, box_polygon(seal_box), score=0.9, reason="test")
     assert handwriting_in_stamps(ink, [seal], metrics=metrics) == []

@@ -8,12 +8,14 @@ import pytest
 
 from ocr import preprocess as pp
 from ocr.inkcolour import InkColour, circular_median, stamp_ink, text_ink_colour
+from ocr.stages.preprocess import find_colour_stamps
 from tests.test_preprocess import (
     BLUE,
     VIOLET,
     YELLOWED_PAPER,
     ink,
     jpeg,
+    preprocess,
     stamp_alpha,
     text_alpha,
     to_uint8,
@@ -58,15 +60,15 @@ def test_black_typing_is_black_and_gray_scans_have_no_colour() -> None:
 
 def test_a_violet_typescript_under_a_violet_stamp_keeps_every_letter() -> None:
     page, text, stamp = _page(VIOLET, stamp_bgr=VIOLET)
-    found = stamp_ink(page, text_ink_colour(page))
+    found = stamp_ink(page, text_ink_colour(page), find_stamps=find_colour_stamps)
     assert not found.mask[text].any()
-    result = pp.preprocess(page, deskew=False)
+    result = preprocess(page, deskew=False)
     assert ink(result.ocr_image)[text].mean() > 0.9
 
 
 def test_a_blue_stamp_on_violet_typing_goes_and_the_typing_stays() -> None:
     page, text, stamp = _page(VIOLET, stamp_bgr=BLUE)
-    found = stamp_ink(page, text_ink_colour(page))
+    found = stamp_ink(page, text_ink_colour(page), find_stamps=find_colour_stamps)
     assert len(found.stamps) == 1 and found.mask[stamp & ~text].mean() > 0.9
     assert found.mask[text & ~stamp].mean() < 0.01
 
@@ -75,7 +77,7 @@ def test_faded_brown_letters_on_yellowed_paper_are_never_stamp_ink() -> None:
     page, text, _ = _page(FADED_BROWN, opacity=0.55)
     framing = pp.frame_page(page, page_frame=True)
     assert not framing.blank and framing.ink_blobs > 100  # faded letters are ink: read them
-    result = pp.preprocess(page, deskew=False)
+    result = preprocess(page, deskew=False)
     assert not result.colour_ink_mask.any()
     assert ink(result.ocr_image)[text].mean() > 0.8
 

@@ -155,12 +155,12 @@ def test_injected_tesseract_timeout_fails_one_page_and_leaves_no_output(
 def test_rerun_is_served_from_the_stage_cache_and_a_setting_reruns_only_its_stage(
     batch: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import ocr.pipeline as pipeline
     import ocr.readings as readings
+    import ocr.stages.preprocess as prepare
     from ocr.settings import load_settings
 
     calls = {"ocr": 0, "preprocess": 0}
-    real_ocr, real_pre = readings.run_ocr, pipeline.frame_page
+    real_ocr, real_pre = readings.run_ocr, prepare.frame_page
 
     def count_ocr(*a: object, **k: object):
         calls["ocr"] += 1
@@ -171,7 +171,7 @@ def test_rerun_is_served_from_the_stage_cache_and_a_setting_reruns_only_its_stag
         return real_pre(*a, **k)
 
     monkeypatch.setattr(readings, "run_ocr", count_ocr)
-    monkeypatch.setattr(pipeline, "frame_page", count_pre)
+    monkeypatch.setattr(prepare, "frame_page", count_pre)
     scans, gt = batch
     files = [scans / "good-bom.png", scans / "good-cp1251.png"]
     base = dict(output_dir=tmp_path / "out", workers=1, dpi=150)

@@ -17,7 +17,14 @@ from PIL import Image, ImageDraw, ImageFont
 from rapidfuzz.distance import Levenshtein
 
 from ocr import preprocess as pp
+from ocr.stages.preprocess import find_colour_stamps
 from tests.conftest import EHRI
+
+
+def preprocess(image: np.ndarray, **options: object) -> pp.Preprocessed:
+    """ocr.preprocess.preprocess as the pipeline runs it: stamps found by the stamp detector."""
+    return pp.preprocess(image, find_stamps=find_colour_stamps, **options)  # type: ignore[arg-type]
+
 
 pytestmark = pytest.mark.unit
 
@@ -210,7 +217,7 @@ def test_raw_page_skew_matches_the_transcribers_baselines(clean_page: np.ndarray
     truth = alto_skew(CLEAN_PAGE.with_suffix(".xml"))  # about -0.5 deg
     estimate = pp.estimate_skew(clean_page)
     assert abs(estimate - truth) < MAX_RESIDUAL
-    residual = pp.estimate_skew(pp.preprocess(clean_page).ocr_image)
+    residual = pp.estimate_skew(preprocess(clean_page).ocr_image)
     assert abs(residual) < MAX_RESIDUAL
 
 
@@ -220,7 +227,7 @@ def test_known_rotations_are_found_and_undone(clean_page: np.ndarray, degrees: f
     rotated = paper_rotate(clean_page, degrees)
     estimate = pp.estimate_skew(rotated)
     assert abs(estimate - truth) < MAX_RESIDUAL
-    result = pp.preprocess(rotated)
+    result = preprocess(rotated)
     assert result.skew_degrees == pytest.approx(estimate)
     assert abs(pp.estimate_skew(result.ocr_image)) < MAX_RESIDUAL
 
@@ -242,7 +249,7 @@ def test_skew_of_a_blank_page_is_zero() -> None:
 
 
 def test_binary_page_has_only_two_values(clean_page: np.ndarray) -> None:
-    binary = pp.preprocess(clean_page).ocr_image
+    binary = preprocess(clean_page).ocr_image
     assert binary.dtype == np.uint8
     assert set(np.unique(binary).tolist()) == {0, 255}
     assert set(np.unique(pp.binarize(pp.normalise_background(clean_page))).tolist()) == {0, 255}
@@ -252,7 +259,7 @@ def test_binary_page_has_only_two_values(clean_page: np.ndarray) -> None:
 def test_faint_text_on_a_gradient_survives(ink_level: int) -> None:
     page, glyphs = faint_page(ink_level)
     away = ~near(glyphs, 4)
-    binary = pp.preprocess(page, deskew=False).ocr_image
+    binary = preprocess(page, deskew=False).ocr_image
     assert ink(binary)[glyphs].mean() > 0.9  # recall of the known glyph pixels
     assert ink(binary)[away].mean() < 0.001  # paper noise
     assert glyphs[ink(binary)].mean() > 0.9  # precision: strokes not smeared
@@ -284,9 +291,9 @@ def test_denoise_removes_specks_but_keeps_thin_strokes() -> None:
     specks &= ~near(glyphs, 6)
     page[specks] = 90  # isolated one-pixel dust
     page[880, 100:1300] = 150  # a one-pixel-thin faint rule
-    kept_rule = ink(pp.preprocess(page, deskew=False).ocr_image)[880, 100:1300].mean()
-    noisy = pp.preprocess(page, deskew=False, denoise=False).ocr_image
-    clean = pp.preprocess(page, deskew=False).ocr_image
+    kept_rule = ink(preprocess(page, deskew=False).ocr_image)[880, 100:1300].mean()
+    noisy = preprocess(page, deskew=False, denoise=False).ocr_image
+    clean = preprocess(page, deskew=False).ocr_image
     assert ink(noisy)[specks].mean() > 0.9  # the specks are dark enough to be binarized
     assert ink(clean)[specks].mean() < 0.02
     assert ink(clean)[glyphs].mean() > ink(noisy)[glyphs].mean() - 0.005
@@ -318,7 +325,7 @@ def test_tesseract_reads_the_binarized_page_as_well_as_the_raw_one(
 ) -> None:
     reference = alto_text(CLEAN_PAGE.with_suffix(".xml"))
     raw = cer(reference, ocr_text(clean_page, tmp_path, "raw"))
-    binarized = cer(reference, ocr_text(pp.preprocess(clean_page).ocr_image, tmp_path, "binary"))
+    binarized = cer(reference, ocr_text(preprocess(clean_page).ocr_image, tmp_path, "binary"))
     print(f"CER on {CLEAN_PAGE.name}: raw {raw:.4f}, preprocessed {binarized:.4f}")
     assert binarized <= raw + 0.01
     assert binarized < 0.08
@@ -343,10 +350,10 @@ def test_stamp_ink_is_masked_and_typed_text_is_not(
 def test_text_under_a_stamp_survives_and_the_stamp_goes(stamp_bgr: tuple[int, int, int]) -> None:
     page, text, stamp = stamped_page_bgr(stamp_bgr, YELLOWED_PAPER)
     under = text & near(stamp, 20)  # typed glyphs crossing or touching the stamp
-    result = pp.preprocess(page, deskew=False)
+    result = preprocess(page, deskew=False)
     assert ink(result.ocr_image)[under].mean() > 0.95
     assert ink(result.ocr_image)[stamp & ~text].mean() < 0.03
-    kept = pp.preprocess(page, deskew=False, remove_colour_ink=False)
+    kept = preprocess(page, deskew=False, remove_colour_ink=False)
     assert ink(kept.ocr_image)[stamp & ~text].mean() > 0.9  # it was there to remove
     assert not kept.colour_ink_mask.any()
 
@@ -365,7 +372,7 @@ def test_yellowed_stained_real_page_gives_no_colour_mask(stamped_page: np.ndarra
 
 
 def test_grayscale_input_has_no_colour_mask(stamped_page: np.ndarray) -> None:
-    result = pp.preprocess(stamped_page)
+    result = preprocess(stamped_page)
     assert result.colour_ink_mask.dtype == bool
     assert result.colour_ink_mask.shape == result.ocr_image.shape
     assert not result.colour_ink_mask.any()
@@ -377,7 +384,7 @@ def test_text_typed_in_violet_is_not_removed() -> None:
     text = text_alpha(shape)
     paper = np.ones((*shape, 3), np.float32) * np.asarray(YELLOWED_PAPER, np.float32)
     page = jpeg(to_uint8(transmit(paper, text, VIOLET), noise=3))
-    result = pp.preprocess(page, deskew=False)
+    result = preprocess(page, deskew=False)
     assert not result.colour_ink_mask.any()
     assert ink(result.ocr_image)[text >= 0.5].mean() > 0.9
     step = next(s for s in result.steps if s.id == "preprocess.remove_colour_ink")
@@ -393,16 +400,16 @@ def test_blank_page_is_blank_and_a_real_page_is_not(clean_page: np.ndarray) -> N
     page = to_uint8(paper * gradient(shape, 0.85, 1.0)[..., None], noise=5)
     rng = np.random.default_rng(3)
     page[rng.integers(0, shape[0], 300), rng.integers(0, shape[1], 300)] = 60  # dust
-    blank = pp.preprocess(page)
+    blank = preprocess(page)
     assert blank.blank and blank.ink_fraction < 1e-4
-    real = pp.preprocess(clean_page)
+    real = preprocess(clean_page)
     assert not real.blank and 0.01 < real.ink_fraction < 0.2
 
 
 def test_shapes_and_types_line_up(clean_page: np.ndarray) -> None:
     colour = cv2.cvtColor(paper_rotate(clean_page, 2.0), cv2.COLOR_GRAY2BGR)
     before = colour.copy()
-    result = pp.preprocess(colour)
+    result = preprocess(colour)
     assert np.array_equal(colour, before)  # the input is not touched
     assert result.view_image.shape == (*result.ocr_image.shape, 3)
     assert result.view_image.dtype == np.uint8
@@ -412,7 +419,7 @@ def test_shapes_and_types_line_up(clean_page: np.ndarray) -> None:
 
 def test_steps_record_every_stage_with_its_settings() -> None:
     page, _, _ = stamped_page_bgr(VIOLET, YELLOWED_PAPER)
-    result = pp.preprocess(paper_rotate(page, 2.0))
+    result = preprocess(paper_rotate(page, 2.0))
     assert abs(result.skew_degrees - 2.0) < MAX_RESIDUAL
     assert [s.id for s in result.steps] == [
         "preprocess.estimate_skew",
@@ -434,7 +441,7 @@ def test_steps_record_every_stage_with_its_settings() -> None:
     assert by_id["preprocess.remove_colour_ink"]["pixels"] == np.count_nonzero(
         result.colour_ink_mask
     )
-    quiet = pp.preprocess(page, deskew=False, denoise=False, remove_colour_ink=False)
+    quiet = preprocess(page, deskew=False, denoise=False, remove_colour_ink=False)
     assert [s.id for s in quiet.steps] == [
         "preprocess.measure_ink",
         "preprocess.to_gray",
@@ -449,4 +456,4 @@ def test_steps_record_every_stage_with_its_settings() -> None:
 )
 def test_bad_arrays_are_refused(bad: np.ndarray) -> None:
     with pytest.raises(ValueError):
-        pp.preprocess(bad)
+        preprocess(bad)

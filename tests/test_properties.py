@@ -17,7 +17,7 @@ from ocr.exceptions import OcrError
 from ocr.formats import SourceText, read_source
 from ocr.load import inspect_scan, load_page
 from ocr.textio import ReferenceText, decode_text, reference_from_bytes
-from tests.fuzzing import markup, mutated, seed_files
+from tests.fuzzing import markup, mutated, regions_seed, seed_files
 
 pytestmark = [
     pytest.mark.unit,
@@ -111,10 +111,10 @@ def test_any_damaged_scan_gives_pages_or_a_typed_error(data: bytes, name: str) -
     )
 )
 def test_any_stage_manifest_is_a_cache_hit_or_a_miss(data: bytes) -> None:
-    from ocr.pipeline import _read_manifest
+    from ocr.stages.cache import read_manifest
 
     path = _write(data, "p001.prep.json")
-    found = _read_manifest(path, "key")
+    found = read_manifest(path, "key")
     assert found is None or (isinstance(found, dict) and found["key"] == "key")
 
 
@@ -197,23 +197,7 @@ def test_any_decision_form_is_answered_without_a_500(app_client, item, form, par
 @given(
     st.one_of(
         st.binary(max_size=512),
-        st.just(
-            json.dumps(
-                [
-                    {
-                        "type": "stamp",
-                        "box": [1, 2, 3, 4],
-                        "polygon": [[1, 2]],
-                        "score": 0.5,
-                        "reason": "r",
-                        "colour": "violet",
-                        "source": "colour",
-                        "text": "МИД",
-                        "detail": {},
-                    }
-                ]
-            ).encode()
-        ).flatmap(mutated),
+        st.just(regions_seed()).flatmap(mutated),
     )
 )
 def test_any_detected_regions_file_gives_regions_or_a_typed_error(data: bytes) -> None:

@@ -68,10 +68,12 @@ def _frame_of_processed(tmp_path: Path, name: str):
     """The processed page of a real scan, made as the pipeline makes it."""
     from ocr.load import inspect_scan, load_page
     from ocr.preprocess import preprocess
+    from ocr.stages.preprocess import find_colour_stamps
 
     scan = inspect_scan(FR / f"{name}.jpg", dpi=300, max_pixels=200_000_000)
     page = load_page(scan, 1, dpi=300, max_pixels=200_000_000)
-    return page.image, preprocess(page.image, binarize_output=False, page_frame=True, dpi=page.dpi)
+    options = dict(binarize_output=False, page_frame=True, dpi=page.dpi)
+    return page.image, preprocess(page.image, find_stamps=find_colour_stamps, **options)
 
 
 def test_a_cropped_page_s_word_boxes_land_on_their_words_in_the_original(tmp_path: Path) -> None:

@@ -20,7 +20,16 @@ from ocr.detect.ink import (
     stroke_widths,
     word_mask,
 )
-from ocr.detect.regions import HANDWRITING, SIGNATURE, STAMP, Region, intersection, points_polygon
+from ocr.detect.regions import (
+    HANDWRITING,
+    SIGNATURE,
+    STAMP,
+    InStampFigures,
+    Region,
+    StrokeFigures,
+    intersection,
+    points_polygon,
+)
 from ocr.records import Box
 from ocr.tesseract import Word
 
@@ -223,7 +232,7 @@ def classify_cluster(
     f = stroke_features(group, metrics=metrics)
     rows, cols = np.nonzero(group.mask)
     box, polygon = points_polygon(np.column_stack([cols + group.left, rows + group.top]))
-    detail = {k: round(v, 3) if isinstance(v, float) else v for k, v in vars(f).items()}
+    detail = StrokeFigures.rounded(vars(f))
     if f.density >= DENSE and min(group.rows, group.cols) >= DENSE_MIN_SIDE * h:
         return Region(
             STAMP,
@@ -491,7 +500,7 @@ def _numbers_in(
                 source="in-stamp",
                 reason=f"handwriting inside a stamp: {count} strokes {ratio:.1f}x "
                 "the stamp's lettering, side by side (a written-in number)",
-                detail={"in_stamp": True, "pieces": int(count), "ratio": round(ratio, 2)},
+                detail=InStampFigures(pieces=int(count), ratio=round(ratio, 2)),
             )
         )
     return regions

@@ -12,6 +12,7 @@ from ocr.detect.regions import (
     SIGNATURE,
     STAMP,
     UNRECOGNISED_INK,
+    MarkerFigures,
     Point,
     Region,
     box_polygon,
@@ -109,7 +110,7 @@ class ReferenceMarker:
             source="reference",
             text=self.text,
             reason=f'the reference marks {self.kind} here: "{self.text}"',
-            detail={"kind": self.kind, "start": self.start, "end": self.end},
+            detail=MarkerFigures(self.kind, self.start, self.end),
         )
 
 

@@ -210,7 +210,7 @@ def _own_find(a: Region, b: Region) -> bool:
     (black is an ink too: a coloured stamp's ink is gone from the OCR image, a black stamp is all
     the OCR image has), other ink of another colour, or a number written into the stamp (see
     :func:`ocr.detect.handwriting.handwriting_in_stamps`)?"""
-    if a.detail.get("in_stamp"):
+    if a.in_stamp:
         return True
     if a.type in (SIGNATURE, HANDWRITING) and b.type == STAMP:
         return a.colour != b.colour

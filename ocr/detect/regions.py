@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields, replace
 from itertools import combinations
 from typing import Any
 
@@ -41,6 +41,130 @@ IMAGE_TYPES = (
 RECT_FILL = 0.9  # hull area over rotated-rectangle area above which an outline is a rectangle
 
 
+# --- the figures a detector measured, one record per kind of find --------------------------------
+
+
+@dataclass(frozen=True)
+class ColourFigures:
+    """A stamp in coloured ink: its ink pixels and pieces."""
+
+    ink_px: int
+    pieces: int
+
+
+@dataclass(frozen=True)
+class FrameFigures:
+    """A rectangular stamp frame: how many of its four sides are drawn."""
+
+    sides: int
+
+
+@dataclass(frozen=True)
+class RingFigures:
+    """A round or oval stamp: the share of its ring that is drawn, and its shape."""
+
+    ring_cover: float
+    shape: str
+
+
+@dataclass(frozen=True)
+class StrokeFigures:
+    """Pen strokes, dense ink or a worn stamp frame: the cluster's stroke features
+    (ocr.detect.handwriting.StrokeFeatures, sizes in typed-line heights H, rounded)."""
+
+    ink_px: int
+    pieces: int
+    tallest: float
+    longest: float
+    longest_thickness: float
+    stroke_cv: float
+    density: float
+    longest_share: float
+    extent: float
+    ink: float
+
+    @classmethod
+    def rounded(cls, features: Mapping[str, Any]) -> StrokeFigures:
+        """The features with every fraction rounded to 3 places."""
+        values: dict[str, Any] = {
+            k: round(v, 3) if isinstance(v, float) else v for k, v in features.items()
+        }
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class InStampFigures:
+    """Handwriting written into a stamp: its strokes and their height over the lettering's."""
+
+    in_stamp: bool = True  # first, as stored
+    pieces: int = field(kw_only=True)
+    ratio: float = field(kw_only=True)
+
+
+@dataclass(frozen=True)
+class InkFigures:
+    """Ink that no OCR word covers: its pixels."""
+
+    ink_px: int
+
+
+@dataclass(frozen=True)
+class LineFigures:
+    """A line read shorter than its ink: the ink's width and the width its text needs."""
+
+    ink_cols: int
+    expected_cols: int
+
+
+@dataclass(frozen=True)
+class MarkerFigures:
+    """A reference marker: its kind and where it sits in the reference text."""
+
+    kind: str
+    start: int
+    end: int
+
+
+RegionFigures = (
+    ColourFigures
+    | FrameFigures
+    | RingFigures
+    | StrokeFigures
+    | InStampFigures
+    | InkFigures
+    | LineFigures
+    | MarkerFigures
+)
+FIGURE_KINDS: tuple[type[RegionFigures], ...] = (
+    ColourFigures,
+    FrameFigures,
+    RingFigures,
+    StrokeFigures,
+    InStampFigures,
+    InkFigures,
+    LineFigures,
+    MarkerFigures,
+)
+STAMP_TEXT = "stamp_text"  # the stored key of a stamp's own text, beside its figures
+
+
+def figures_json(figures: RegionFigures | None) -> dict[str, Any]:
+    """The figures as stored (regions.json's ``detail``, a flag's region keys)."""
+    return {} if figures is None else asdict(figures)
+
+
+def figures_from_json(data: Mapping[str, Any]) -> RegionFigures | None:
+    """The figures of a stored ``detail``: the kind whose fields are exactly its keys."""
+    keys = set(data) - {STAMP_TEXT}
+    if not keys:
+        return None
+    for kind in FIGURE_KINDS:
+        names = {f.name for f in fields(kind)}
+        if names == keys:
+            return kind(**{k: data[k] for k in names})
+    raise ValueError(f"unknown region figures {sorted(keys)}")
+
+
 @dataclass(frozen=True)
 class Region:
     """One detected region: what (``type``), where (box, polygon of (x, y) points), how sure, why.
@@ -48,7 +172,8 @@ class Region:
     ``score`` is the detector's confidence in 0..1 and serves as the review severity; ``colour``
     names the ink of stamps and coloured handwriting (violet, blue, red, green, black) and is ""
     otherwise; ``source`` says which detector found it; ``text`` is the OCR text concerned (text
-    flags); ``detail`` holds the measured figures behind ``reason``.
+    flags); ``detail`` holds the measured figures behind ``reason`` (a record per kind of find);
+    ``stamp_text`` is what a stamp read when stamps are read (None when they are not).
     """
 
     type: str
@@ -59,11 +184,55 @@ class Region:
     colour: str = ""
     source: str = ""
     text: str = ""
-    detail: dict[str, Any] = field(default_factory=dict)
+    detail: RegionFigures | None = None
+    stamp_text: str | None = None
 
     @property
     def area(self) -> int:
         return self.box.width * self.box.height
+
+    @property
+    def in_stamp(self) -> bool:
+        """Handwriting written into a stamp (ocr.detect.handwriting.handwriting_in_stamps)."""
+        return isinstance(self.detail, InStampFigures)
+
+    def detail_json(self) -> dict[str, Any]:
+        """The figures and a read stamp's text, as stored: serialised here only."""
+        out = figures_json(self.detail)
+        if self.stamp_text is not None:
+            out[STAMP_TEXT] = self.stamp_text
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Region:
+        """A region of regions.json (see :meth:`stored`)."""
+        detail = data["detail"]
+        return cls(
+            data["type"],
+            Box(*data["box"]),
+            tuple((int(x), int(y)) for x, y in data["polygon"]),
+            data["score"],
+            data["reason"],
+            data["colour"],
+            data["source"],
+            data["text"],
+            figures_from_json(detail),
+            detail.get(STAMP_TEXT),
+        )
+
+    def stored(self) -> dict[str, Any]:
+        """The region as regions.json holds it."""
+        return {
+            "type": self.type,
+            "box": self.box.as_list(),
+            "polygon": [list(p) for p in self.polygon],
+            "score": self.score,
+            "reason": self.reason,
+            "colour": self.colour,
+            "source": self.source,
+            "text": self.text,
+            "detail": self.detail_json(),
+        }
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -75,7 +244,7 @@ class Region:
             "colour": self.colour,
             "source": self.source,
             "text": self.text,
-            **self.detail,
+            **self.detail_json(),
         }
 
 

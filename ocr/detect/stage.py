@@ -35,7 +35,7 @@ DETECT_SHRINK_PIXELS = 24_000_000
 
 def detect_regions(
     view_path: Path,
-    ocr_path: Path,
+    ocr_image: np.ndarray,
     words: Sequence[Word],
     *,
     dpi: int,
@@ -50,14 +50,15 @@ def detect_regions(
 ) -> list[Region]:
     """Every detector on one page; each stamp's own text is OCRed from its cleaned crop.
 
-    With ``geometry``, ``view_path`` is the page as loaded and ``ocr_path`` and ``words`` are in
+    ``ocr_image``: the image tesseract read (gray, decoded once by the caller). With
+    ``geometry``, ``view_path`` is the page as loaded and ``ocr_image`` and ``words`` are in
     the OCR frame: detection runs in that frame (the page's paper, never the scanner bed) and
-    the regions come back in the page's pixels. ``read_as_loaded``: ``ocr_path`` and ``words``
+    the regions come back in the page's pixels. ``read_as_loaded``: ``ocr_image`` and ``words``
     are of the page as loaded and are moved into the frame first. Ink of the typed text's own
     colour (``text_ink``) is never taken for a stamp or a pen."""
     view = cv2.imread(str(view_path), cv2.IMREAD_UNCHANGED)
-    ocr_img = cv2.imread(str(ocr_path), cv2.IMREAD_GRAYSCALE)
-    if view is None or ocr_img is None:
+    ocr_img = ocr_image
+    if view is None:
         raise OcrError("cannot read the page images for detection", path=view_path)
     detect = partial(
         detect_regions_in_frame,
@@ -173,34 +174,16 @@ def _with_stamp_text(
         text = read_stamp_text(view, region, languages=languages, dpi=dpi, timeout=timeout)
     except OcrError:  # an unreadable stamp is still a flag, just without its text
         text = ""
-    return Region(
-        region.type,
-        region.box,
-        region.polygon,
-        region.score,
-        region.reason + (f'; it reads "{" / ".join(text.split(chr(10)))}"' if text else ""),
-        region.colour,
-        region.source,
-        text.strip(),
-        {**region.detail, "stamp_text": text.strip()},
+    return replace(
+        region,
+        reason=region.reason + (f'; it reads "{" / ".join(text.split(chr(10)))}"' if text else ""),
+        text=text.strip(),
+        stamp_text=text.strip(),
     )
 
 
 def save_regions(path: Path, regions: Sequence[Region]) -> Path:
-    data = [
-        {
-            "type": r.type,
-            "box": r.box.as_list(),
-            "polygon": [list(p) for p in r.polygon],
-            "score": r.score,
-            "reason": r.reason,
-            "colour": r.colour,
-            "source": r.source,
-            "text": r.text,
-            "detail": r.detail,
-        }
-        for r in regions
-    ]
+    data = [r.stored() for r in regions]
     return atomic_write_text(path, json.dumps(data, ensure_ascii=False, default=_jsonable))
 
 
@@ -214,20 +197,7 @@ def _jsonable(value: Any) -> Any:
 
 def load_regions(path: Path) -> list[Region]:
     data = json.loads(path.read_text(encoding="utf-8"))
-    return [
-        Region(
-            d["type"],
-            Box(*d["box"]),
-            tuple(tuple(p) for p in d["polygon"]),
-            d["score"],
-            d["reason"],
-            d["colour"],
-            d["source"],
-            d["text"],
-            d["detail"],
-        )
-        for d in data
-    ]
+    return [Region.from_json(d) for d in data]
 
 
 def graphic_regions(regions: Sequence[Region]) -> list[GraphicRegion]:

@@ -9,8 +9,15 @@ import cv2
 import numpy as np
 
 from ocr.detect.ink import Blob, Components, TextMetrics, components, max_pool, strip_rules
-from ocr.detect.regions import STAMP, Region, points_polygon
-from ocr.preprocess import paper_colour
+from ocr.detect.regions import (
+    STAMP,
+    ColourFigures,
+    FrameFigures,
+    Region,
+    RingFigures,
+    points_polygon,
+)
+from ocr.imaging import hue_of_pixels as hue_of_pixels
 from ocr.records import Box
 
 # OpenCV hue (0..180) bands of stamp and pen inks. Paper, foxing and grey ink seen through
@@ -61,14 +68,6 @@ class ColourGroup(Blob):
     @property
     def ink(self) -> int:
         return int(self.mask.sum())
-
-
-def hue_of_pixels(bgr: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """OpenCV hue (0..180) of the given pixels after white-balancing on the paper colour."""
-    paper = np.maximum(np.asarray(paper_colour(bgr)), 1.0)
-    pixels = bgr[rows, cols, :3].astype(np.float32) * (255.0 / paper)[None, :]
-    pixels = np.clip(pixels, 0, 255).astype(np.uint8).reshape(-1, 1, 3)
-    return cv2.cvtColor(pixels, cv2.COLOR_BGR2HSV)[:, 0, 0]
 
 
 def colour_layers(bgr: np.ndarray, colour_mask: np.ndarray) -> dict[str, np.ndarray]:
@@ -191,7 +190,7 @@ def colour_stamps(
                     f"{group.colour} stamp: {group.ink} px of {group.colour} ink in "
                     f"{group.pieces} pieces over {box.width}x{box.height} px"
                 ),
-                detail={"ink_px": group.ink, "pieces": group.pieces},
+                detail=ColourFigures(group.ink, group.pieces),
             )
         )
     return stamps, others
@@ -401,7 +400,7 @@ def _frame(
         score=float(0.55 + 0.1 * sides),
         source="rectangle",
         reason=f"rectangular stamp frame {box.width}x{box.height} px, {sides} of 4 sides drawn",
-        detail={"sides": sides},
+        detail=FrameFigures(sides),
     )
 
 
@@ -440,7 +439,7 @@ def _ring(
         score=float(min(0.95, 0.35 + 0.6 * cover)),
         source="ellipse",
         reason=f"{shape} stamp {box.width}x{box.height} px, its ring {cover:.0%} drawn",
-        detail={"ring_cover": round(cover, 3), "shape": shape},
+        detail=RingFigures(round(cover, 3), shape),
     )
 
 
@@ -557,7 +556,7 @@ def is_worn_frame(ink: np.ndarray, region: Region, *, metrics: TextMetrics) -> b
     """Is this black-ink pen find a stamp whose worn frame did not trace? (:func:`frame_cover`)"""
     if (
         region.colour
-        or region.detail.get("in_stamp")
+        or region.in_stamp
         or min(region.box.width, region.box.height) < metrics.px(MIN_STAMP_SIDE)
     ):
         return False
@@ -575,5 +574,5 @@ def as_worn_stamp(region: Region) -> Region:
         source="worn-frame",
         reason=f"stamp with a worn frame {region.box.width}x{region.box.height} px: its sides "
         "show at the edges of ink that is not typing",
-        detail=dict(region.detail),
+        detail=region.detail,
     )

@@ -9,7 +9,7 @@ from itertools import groupby
 import numpy as np
 
 from ocr.detect.ink import TextMetrics, ink_mask, text_metrics
-from ocr.detect.regions import GARBAGE, SHORT_LINE, Region, box_polygon
+from ocr.detect.regions import GARBAGE, SHORT_LINE, LineFigures, Region, box_polygon
 from ocr.records import Box
 from ocr.tesseract import Word
 
@@ -147,7 +147,7 @@ def short_line_flags(
                         f'the OCR reads {len(text)} characters ("{text[:40]}") where the ink '
                         f"is {width} px wide, room for about {width / metrics.char_cols:.0f}"
                     ),
-                    detail={"ink_cols": width, "expected_cols": round(expected)},
+                    detail=LineFigures(width, round(expected)),
                 )
             )
     return regions

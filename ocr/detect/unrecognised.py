@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ocr.detect.ink import GOOD_WORD_CONF, Blob, TextMetrics, blobs, strip_rules, word_mask
-from ocr.detect.regions import UNRECOGNISED_INK, Region, points_polygon
+from ocr.detect.regions import UNRECOGNISED_INK, InkFigures, Region, points_polygon
 from ocr.tesseract import Word
 
 # Sizes at 300 dpi or in units of the typed word height H. Word boxes are grown by a quarter of
@@ -106,7 +106,7 @@ def unrecognised_ink(
                 score=score,
                 source="ink",
                 reason=f"{amount} px of ink that no OCR word covers ({box.width}x{box.height} px)",
-                detail={"ink_px": amount},
+                detail=InkFigures(amount),
             )
         )
     return regions

@@ -131,23 +131,25 @@ def _vote(row: FlagRow, readings: Iterable[str | None]) -> int:
 def rejudge(row: FlagRow, readings: Iterable[str | None]) -> None:
     """Judge an item's disagreement again with what copies of its text read there (the
     strongest vote so far stands: one copy that agrees outweighs one that does not)."""
-    detail = dict(row.detail or {})
-    if row.type != "disagreement" or "triage" not in detail:
+    stored = StoredDetail.from_json(row.detail)
+    if row.type != "disagreement" or stored.triage is None:
         return
-    before = Triage.from_json(detail["triage"])
+    before = Triage.from_json(stored.triage)
     vote = _vote(row, readings)
     if vote == 0 or before.evidence.copies == 1 or (vote == -1 and before.evidence.copies):
         return
     triage = with_copies(before, vote)
-    detail["triage"] = triage.as_json()
     reason = disagreement_reason(row.ocr_text, row.ref_text, row.confidence, triage)
-    reasons = list(detail.get("reasons") or [])
+    reasons = list(stored.reasons)
     own = Reason(
         REFERENCE_ERROR if triage.reference_error else OCR_ERROR,
         reason,
         disagreement_severity(triage, row.confidence),
     )
-    detail["reasons"] = [own.as_json(), *reasons[1:]]
-    row.detail = detail
+    row.detail = {
+        **(row.detail or {}),
+        "triage": triage.as_json(),
+        "reasons": [own.as_json(), *reasons[1:]],
+    }
     row.category, row.kind, row.reason = category_of(triage), own.kind, reason
     row.severity = max([own.severity, *(float(r.get("severity", 0)) for r in reasons[1:])])

@@ -151,6 +151,7 @@ def queue_page(
             "kind_of": kind_of,
             "kind_label": kind_label,
             "reasons_of": reasons_of,
+            "ink_of": ink_of,
             "next_id": next_flag(s, f),
             "has_reference": has_reference,
             "more_qs": _qs(f, offset=offset + PAGE_SIZE),
@@ -198,6 +199,11 @@ def _item_context(request: Request, s: Session, flag_id: int, f: QueueFilter) ->
         else (read or flag.ref_text),
         "prefill_graphic": " ".join((flag.ref_text or read).split()),
     }
+
+
+def ink_of(flag: FlagRow) -> str:
+    """The ink colour of a stamp's or a pen's item ("" for others)."""
+    return StoredDetail.from_json(flag.detail).colour
 
 
 def reasons_of(flag: FlagRow) -> list[dict[str, Any]]:

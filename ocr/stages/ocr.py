@@ -1,0 +1,238 @@
+"""The ocr stage: read a page, detect its regions, put every box in the view's pixels."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import cv2
+import numpy as np
+
+from ocr.casing import recase_outputs
+from ocr.correct.stage import russian
+from ocr.detect.stage import detect_regions, graphic_regions, save_regions
+from ocr.exceptions import OcrError
+from ocr.fsutil import atomic_write_bytes, sha256_file
+from ocr.page_checks import PageWarning, no_text_warning
+from ocr.pagexml import build_page_xml
+from ocr.quality import MODEL_PATH
+from ocr.readings import (
+    ORIGINAL,
+    PROCESSED,
+    ChoiceRecord,
+    OcrCall,
+    Reading,
+    ReadingChoice,
+    ReadingInput,
+    read_page,
+)
+from ocr.records import ProcessingStep
+from ocr.reframe import reframe_outputs
+from ocr.results import PageJob, PreparedPage, RecognisedPage
+from ocr.settings import OCR_SETTINGS, Settings
+from ocr.stages.cache import STAGE_VERSION, from_manifest, read_manifest, stage_key, write_manifest
+from ocr.stages.preprocess import make_processed, preprocess_key
+from ocr.tesseract import OcrOutput, Word, read_words, tesseract_version, traineddata_info
+
+if TYPE_CHECKING:
+    from ocr.detect.regions import Region
+
+
+def corrects(job: PageJob, settings: Settings) -> bool:
+    """Does post-OCR correction run on this page (Russian, correction on)? Its OCR then also
+    records what tesseract said of each character, for correction to read."""
+    return settings.correction != "off" and russian(job.languages)
+
+
+def ocr_key(prepared: PreparedPage, settings: Settings) -> str:
+    """Cache key of the OCR stage: the prepare stage's key (the scan's content, the page and the
+    settings the images are made with), languages, settings, tesseract and traineddata
+    versions, the reading-quality model, and whether the characters' choices are recorded."""
+    langs = prepared.job.languages
+    return stage_key(
+        {
+            "prepared": preprocess_key(prepared.job, settings),
+            "languages": langs,
+            "code": STAGE_VERSION,
+            "settings": settings.fingerprint(*OCR_SETTINGS),
+            "tesseract": tesseract_version(),
+            "traineddata": traineddata_info(langs),
+            "quality_model": sha256_file(MODEL_PATH),
+            "choices": corrects(prepared.job, settings),
+        }
+    )
+
+
+def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedPage:
+    """Read the page (the page as loaded; the processed page too when that reading is doubtful,
+    ocr.readings), detect regions, put every box in the view's pixels, write PAGE-XML; skipped
+    when cached."""
+    job = prepared.job
+    if (page := cached_recognition(prepared, settings)) is not None:
+        return page
+    t0 = time.perf_counter()
+    choice, made = _read(prepared, settings)
+    kept = choice.kept
+    t1 = time.perf_counter()
+    reading = _decoded(kept.input.image, prepared)
+    regions = _detect(prepared, kept, reading, settings)
+    reframe_outputs(kept.output.outputs, kept.input.geometry, image_name=prepared.view_path.name)
+    made.extend(recase_outputs(reading, kept.words, kept.output.outputs))
+    words = read_words(kept.output.tsv)
+    regions_path = save_regions(job.out_dir / f"{job.stem}.regions.json", regions)
+    confs = [w.conf for w in words if w.conf >= 0]
+    warning = no_text_warning(
+        chars=sum(len(w.text) for w in words), ink_blobs=prepared.ink_blobs, page_label=job.label
+    )
+    page = RecognisedPage(
+        prepared=prepared,
+        ocr=replace(kept.output, outputs={**kept.output.outputs, "regions": regions_path}),
+        page_xml=_write_page_xml(prepared, words, regions, settings),
+        mean_confidence=(sum(confs) / len(confs)) if confs else None,
+        word_count=len(words),
+        seconds={"ocr": t1 - t0, "detect": time.perf_counter() - t1},
+        choice=choice.record,
+        warnings=(warning,) if warning else (),
+        stamp_reads=sum(r.type == "stamp" for r in regions) if settings.read_stamps else 0,
+        processing_steps=tuple(made),
+    )
+    write_manifest(
+        job.out_dir / f"{job.stem}.ocr.json", ocr_key(prepared, settings), _recognised_to_json(page)
+    )
+    return page
+
+
+def _read(prepared: PreparedPage, settings: Settings) -> tuple[ReadingChoice, list[ProcessingStep]]:
+    """The page's readings (ocr.readings) and the steps of the processed page, made only when
+    it is read."""
+    job = prepared.job
+    call = OcrCall(
+        job.languages,
+        settings.psm,
+        settings.oem,
+        settings.ocr_timeout,
+        tuple(settings.formats),
+        corrects(job, settings),
+    )
+    made: list[ProcessingStep] = []
+
+    def ensure(source: ReadingInput) -> None:  # the processed page is made when first read
+        if source.name == PROCESSED and not made:
+            made.extend(make_processed(prepared, settings=settings))
+
+    choice = read_page(
+        prepared.reading_sources(settings.readings),
+        job.out_dir / job.stem,
+        call,
+        ink_blobs=prepared.ink_blobs,
+        paper_share=prepared.paper_share,
+        ensure=ensure,
+    )
+    return choice, made
+
+
+def _decoded(image: Path, prepared: PreparedPage) -> np.ndarray:
+    """The image read, decoded once for detection and casing (read-only: neither may change it)."""
+    reading = cv2.imread(str(image), cv2.IMREAD_GRAYSCALE)
+    if reading is None:
+        raise OcrError("cannot read the page images for detection", path=prepared.view_path)
+    reading.setflags(write=False)
+    return reading
+
+
+def _detect(
+    prepared: PreparedPage, kept: Reading, reading: np.ndarray, settings: Settings
+) -> list[Region]:
+    """The detect stage on the reading kept (ocr.detect.stage), its regions in the view's pixels."""
+    return detect_regions(
+        prepared.view_path,
+        reading,
+        list(kept.words),
+        dpi=prepared.dpi,
+        languages=prepared.job.languages,
+        min_word_conf=settings.low_confidence,
+        detectors=settings.detectors,
+        read_stamps=settings.read_stamps,
+        timeout=settings.ocr_timeout,
+        geometry=prepared.geometry,
+        text_ink=prepared.text_ink,
+        read_as_loaded=kept.input.name == ORIGINAL,
+    )
+
+
+def _write_page_xml(
+    prepared: PreparedPage, words: Sequence[Word], regions: Sequence[Region], settings: Settings
+) -> Path | None:
+    """<stem>.page.xml from the words (in the view's pixels), if PAGE-XML is asked for."""
+    if "page" not in settings.formats:
+        return None
+    job = prepared.job
+    path = job.out_dir / f"{job.stem}.page.xml"
+    atomic_write_bytes(
+        path,
+        build_page_xml(
+            words,
+            image_filename=prepared.view_path.name,
+            rows=prepared.rows,
+            cols=prepared.cols,
+            graphics=graphic_regions(regions),
+        ),
+    )
+    return path
+
+
+def cached_recognition(prepared: PreparedPage, settings: Settings) -> RecognisedPage | None:
+    """The page's OCR stage from its manifest, if the key matches and the outputs exist."""
+    job = prepared.job
+    cached = read_manifest(job.out_dir / f"{job.stem}.ocr.json", ocr_key(prepared, settings))
+    page = from_manifest(cached, lambda d: _recognised_from_json(prepared, d))
+    if page is None:
+        return None
+    return page if all(p.is_file() for p in page.ocr.outputs.values()) else None
+
+
+def _recognised_to_json(p: RecognisedPage) -> dict[str, Any]:
+    return {
+        "outputs": {k: v.name for k, v in p.ocr.outputs.items()},
+        "languages": p.ocr.languages,
+        "psm": p.ocr.psm,
+        "oem": p.ocr.oem,
+        "tesseract_version": p.ocr.tesseract_version,
+        "traineddata": p.ocr.traineddata,
+        "page_xml": p.page_xml.name if p.page_xml else None,
+        "mean_confidence": p.mean_confidence,
+        "word_count": p.word_count,
+        "seconds": p.seconds,
+        "choice": p.choice.as_json() if p.choice else None,
+        "warnings": [w.as_json() for w in p.warnings],
+        "stamp_reads": p.stamp_reads,
+        "processing_steps": [asdict(s) for s in p.processing_steps],
+    }
+
+
+def _recognised_from_json(prepared: PreparedPage, d: dict[str, Any]) -> RecognisedPage:
+    out_dir = prepared.job.out_dir
+    ocr = OcrOutput(
+        outputs={k: out_dir / v for k, v in d["outputs"].items()},
+        languages=d["languages"],
+        psm=d["psm"],
+        oem=d["oem"],
+        tesseract_version=d["tesseract_version"],
+        traineddata=d["traineddata"],
+    )
+    return RecognisedPage(
+        prepared=prepared,
+        ocr=ocr,
+        page_xml=out_dir / d["page_xml"] if d["page_xml"] else None,
+        mean_confidence=d["mean_confidence"],
+        word_count=d["word_count"],
+        seconds={},
+        cached=True,
+        choice=ChoiceRecord.from_json(d["choice"]) if d["choice"] else None,
+        warnings=tuple(PageWarning.from_json(w) for w in d["warnings"]),
+        stamp_reads=int(d["stamp_reads"]),
+        processing_steps=tuple(ProcessingStep(**s) for s in d["processing_steps"]),
+    )
