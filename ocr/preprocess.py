@@ -219,6 +219,11 @@ def render_frame(
     (the stamps found by ``find_stamps``, when given), binarized and despeckled; the framing's
     steps come first in the result's."""
     _check_image(image)
+    if remove_colour_ink and find_stamps is None:
+        raise ValueError(
+            "remove_colour_ink needs find_stamps (ocr.stages.preprocess.find_colour_stamps); "
+            "pass remove_colour_ink=False to keep coloured ink"
+        )
     steps: list[ProcessingStep] = list(framing.steps)
     view = _to_frame(image, framing.geometry)
     gray = to_gray(view)
