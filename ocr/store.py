@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import (
     Column,
     create_engine,
+    delete,
     event,
     inspect,
     select,
@@ -31,7 +32,17 @@ from sqlalchemy.orm import (
 
 from ocr.exceptions import DatabaseNotFoundError
 from ocr.fsutil import pid_alive
-from ocr.tables import Base, Document, Failure, FlagRow, Page, Run, ScanClaim, _now
+from ocr.tables import (
+    Base,
+    Document,
+    Failure,
+    FlagRow,
+    HeldLease,
+    Page,
+    Run,
+    ScanClaim,
+    _now,
+)
 
 SCHEMA_LOCK = 0x0C5_0001  # PostgreSQL advisory lock keys of this package
 DOCUMENT_LOCKS = 0x0C5  # (namespace, hashtext(document name)) pairs
@@ -270,6 +281,28 @@ class Store:
             for r in dead:
                 r.status, r.finished_at = "crashed", _now()
             return len(dead)
+
+    def hold_lease(self, lease_id: str, *, resource: str) -> None:
+        """Record that this process holds ``lease_id`` on ``resource`` (see HeldLease)."""
+        with self.sessions.begin() as s:
+            s.merge(HeldLease(lease_id=lease_id, resource=resource))
+
+    def drop_lease(self, lease_id: str) -> bool:
+        """Forget the lease; False if it was gone already (another process took it)."""
+        with self.sessions.begin() as s:
+            gone = s.execute(delete(HeldLease).where(HeldLease.lease_id == lease_id))
+            return bool(gone.rowcount)  # type: ignore[attr-defined]
+
+    def leases(self, resource: str) -> list[HeldLease]:
+        """The leases recorded on ``resource``, oldest first."""
+        with self.sessions() as s:
+            query = select(HeldLease).where(HeldLease.resource == resource)
+            return list(s.scalars(query.order_by(HeldLease.acquired_at)))
+
+    def dead_leases(self, resource: str) -> list[HeldLease]:
+        """The leases on ``resource`` whose process is dead (on this host: others are assumed
+        alive, and their leases expire on their own)."""
+        return [lease for lease in self.leases(resource) if not _alive(lease.host, lease.pid)]
 
     def recent_runs(self, limit: int = 20) -> list[Run]:
         """The last finished runs, newest first (for the trend artifact)."""
