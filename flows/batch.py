@@ -15,7 +15,7 @@ from prefect.states import Completed
 from prefect.utilities.annotations import allow_failure
 
 from flows.artifacts import ProgressArtifact, publish_artifacts
-from flows.limits import OCR_LIMIT, ensure_ocr_limit, ocr_slot
+from flows.limits import OCR_LIMIT, ensure_ocr_limit, ocr_slot, release_dead_leases
 from ocr.batch import PageResult, Plan, run_batch
 from ocr.exceptions import TRANSIENT_ERRORS
 from ocr.load import ScanInfo
@@ -129,7 +129,7 @@ def page_task(job: Sealed[PageJob], settings: Sealed[Settings]) -> RecognisedPag
         stage = "ocr"
         if (cached := cached_recognition(prepared, cfg)) is not None:
             return cached  # served from the stage cache: no tesseract slot needed
-        with ocr_slot():
+        with ocr_slot(cfg.db_url):
             return recognise_page(prepared, settings=cfg)
     except TRANSIENT_ERRORS:
         raise
@@ -247,7 +247,7 @@ def ocr_batch(
     summary."""
     logger = get_run_logger()
     cfg = run_settings(sources, config=config, overrides=settings, log=logger.info)
-    _ensure_limit(cfg.workers)
+    _ensure_limit(cfg.workers, cfg.db_url)
     result = run_batch(
         [Path(s) for s in sources],
         gt_dir=Path(ground_truth) if ground_truth else None,
@@ -284,9 +284,11 @@ def run_settings(
     return load_settings_from(source, **(overrides or {}))
 
 
-def _ensure_limit(workers: int) -> None:
+def _ensure_limit(workers: int, db_url: str) -> None:
+    """The tesseract limit exists, and no slot of it is still held by a killed earlier run."""
     try:
         ensure_ocr_limit(workers)
+        release_dead_leases(db_url)
     except Exception as e:  # noqa: BLE001 - the limit is a guard, not a reason to fail a batch
         get_run_logger().warning("could not ensure the %s concurrency limit: %s", OCR_LIMIT, e)
 

@@ -7,19 +7,23 @@ import json
 import math
 import os
 import socket
+import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    Column,
     create_engine,
+    delete,
     event,
     inspect,
     select,
     text,
     update,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import (
     Session,
@@ -28,10 +32,21 @@ from sqlalchemy.orm import (
 
 from ocr.exceptions import DatabaseNotFoundError
 from ocr.fsutil import pid_alive
-from ocr.tables import Base, Document, Failure, FlagRow, Page, Run, ScanClaim, _now
+from ocr.tables import (
+    Base,
+    Document,
+    Failure,
+    FlagRow,
+    HeldLease,
+    Page,
+    Run,
+    ScanClaim,
+    _now,
+)
 
 SCHEMA_LOCK = 0x0C5_0001  # PostgreSQL advisory lock keys of this package
 DOCUMENT_LOCKS = 0x0C5  # (namespace, hashtext(document name)) pairs
+BUSY_TIMEOUT_MS = 30_000  # how long a SQLite connection waits for another's write lock
 
 
 def _alive(host: str, pid: int) -> bool:
@@ -45,11 +60,26 @@ def _sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()
-        # WAL lets the review app read while a batch writes; busy_timeout makes two writers wait.
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA busy_timeout=30000")
+        # busy_timeout makes two writers wait; WAL lets the review app read while a batch writes.
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        _switch_to_wal(cur)
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
+
+
+def _switch_to_wal(cur: sqlite3.Cursor) -> None:
+    """WAL mode (stored in the file, set by the first connection). Several processes switching
+    a new file at once get "database is locked" at once: SQLite does not wait for that lock
+    (busy_timeout is not consulted), so it is retried here for as long as busy_timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -57,35 +87,55 @@ def sqlite_file(url: str) -> Path | None:
     return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
 
 
-def _add_missing_columns(engine: Engine) -> None:
-    """Columns added since a database was created (all nullable) are added to it."""
-    found = inspect(engine)
-    with engine.begin() as conn:
-        for table in Base.metadata.sorted_tables:
-            if not found.has_table(table.name):
-                continue
+def _missing_columns(conn: Connection) -> list[Column[Any]]:
+    """Columns added since the database was created (all nullable), of the tables it has."""
+    found = inspect(conn)
+    missing: list[Column[Any]] = []
+    for table in Base.metadata.sorted_tables:
+        if found.has_table(table.name):
             have = {c["name"] for c in found.get_columns(table.name)}
-            for column in table.columns:
-                if column.name not in have and column.nullable:
-                    kind = column.type.compile(engine.dialect)
-                    conn.execute(
-                        text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}')
-                    )
+            missing += [c for c in table.columns if c.name not in have and c.nullable]
+    return missing
+
+
+def _add_missing_columns(conn: Connection) -> None:
+    for column in _missing_columns(conn):
+        kind = column.type.compile(conn.dialect)
+        conn.execute(text(f'ALTER TABLE {column.table.name} ADD COLUMN "{column.name}" {kind}'))
+
+
+def _schema_current(engine: Engine) -> bool:
+    """Every table and column is there (the usual case): a plain read, no lock taken."""
+    with engine.connect() as conn:
+        found = inspect(conn)
+        tables = all(found.has_table(t.name) for t in Base.metadata.sorted_tables)
+        return tables and not _missing_columns(conn)
 
 
 @contextlib.contextmanager
-def _schema_lock(engine: Engine) -> Iterator[None]:
-    """On PostgreSQL, processes starting on an empty database create its tables one at a time
-    (concurrent CREATE TABLEs of the same name collide); SQLite locks the file itself."""
-    if engine.dialect.name != "postgresql":
-        yield
-        return
+def _schema_transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction that holds the database's write lock from before it looks at the schema
+    until its tables are created and upgraded: processes opening a new database at once take
+    turns, and each later one finds the tables (else "table runs already exists"). SQLite:
+    BEGIN IMMEDIATE, its own lock, on this connection (a lock on the file from outside it was
+    dropped with the process's SQLite locks when closed); PostgreSQL: a transaction-scoped
+    advisory lock (its DDL is transactional)."""
     with engine.connect() as conn:
-        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SCHEMA_LOCK})
-        try:
-            yield
-        finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEMA_LOCK})
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+        yield conn
+        conn.commit()
+
+
+def _create_schema(engine: Engine) -> None:
+    """The tables, created or upgraded under the schema lock (checkfirst sees earlier ones)."""
+    if _schema_current(engine):
+        return
+    with _schema_transaction(engine) as conn:
+        Base.metadata.create_all(conn, checkfirst=True)
+        _add_missing_columns(conn)
 
 
 def _document_lock(session: Session, name: str) -> None:
@@ -124,9 +174,7 @@ class Store:
         self.engine = create_engine(url, future=True)
         if self.engine.dialect.name == "sqlite":
             _sqlite_pragmas(self.engine)
-        with _schema_lock(self.engine):
-            Base.metadata.create_all(self.engine)
-            _add_missing_columns(self.engine)
+        _create_schema(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def start_run(
@@ -233,6 +281,28 @@ class Store:
             for r in dead:
                 r.status, r.finished_at = "crashed", _now()
             return len(dead)
+
+    def hold_lease(self, lease_id: str, *, resource: str) -> None:
+        """Record that this process holds ``lease_id`` on ``resource`` (see HeldLease)."""
+        with self.sessions.begin() as s:
+            s.merge(HeldLease(lease_id=lease_id, resource=resource))
+
+    def drop_lease(self, lease_id: str) -> bool:
+        """Forget the lease; False if it was gone already (another process took it)."""
+        with self.sessions.begin() as s:
+            gone = s.execute(delete(HeldLease).where(HeldLease.lease_id == lease_id))
+            return bool(gone.rowcount)  # type: ignore[attr-defined]
+
+    def leases(self, resource: str) -> list[HeldLease]:
+        """The leases recorded on ``resource``, oldest first."""
+        with self.sessions() as s:
+            query = select(HeldLease).where(HeldLease.resource == resource)
+            return list(s.scalars(query.order_by(HeldLease.acquired_at)))
+
+    def dead_leases(self, resource: str) -> list[HeldLease]:
+        """The leases on ``resource`` whose process is dead (on this host: others are assumed
+        alive, and their leases expire on their own)."""
+        return [lease for lease in self.leases(resource) if not _alive(lease.host, lease.pid)]
 
     def recent_runs(self, limit: int = 20) -> list[Run]:
         """The last finished runs, newest first (for the trend artifact)."""

@@ -169,6 +169,19 @@ class ScanClaim(Base):
     document_id: Mapped[int | None] = mapped_column(Integer)
 
 
+class HeldLease(Base):
+    """A lease on a shared slot outside the database (a tesseract slot of the orchestrator's
+    concurrency limit) while a process holds it. The orchestrator frees a lease only when it
+    expires; when its process is dead, the next run releases it at once instead of waiting."""
+
+    __tablename__ = "held_leases"
+    lease_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    resource: Mapped[str] = mapped_column(String(255), index=True)
+    host: Mapped[str] = mapped_column(String(255), default=socket.gethostname)
+    pid: Mapped[int] = mapped_column(Integer, default=os.getpid)
+    acquired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
 # --- the review's tables (ocr.review) ------------------------------------------------------------
 
 

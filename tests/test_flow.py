@@ -3,6 +3,7 @@ retries, the scheduled deployment, kill-and-resume, concurrent runs and Dask."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -10,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -398,6 +400,7 @@ def test_sigkill_mid_run_then_resume_processes_every_page_exactly_once(
     proc.wait()
     before = _db_counts(out)
     assert 1 <= before[2] < 6, f"the kill should land mid-run, got {before}"
+    held = _held_leases(out)  # the killed run's tesseract slots, if it was reading then
     done = subprocess.run(
         _flow_cmd(scans, gt, out), env=env, cwd=ROOT, capture_output=True, text=True, timeout=600
     )
@@ -408,10 +411,120 @@ def test_sigkill_mid_run_then_resume_processes_every_page_exactly_once(
     db = sqlite3.connect(out / "ocr.db")
     statuses = [s for (s,) in db.execute("select status from runs order by started_at")]
     assert statuses == ["crashed", "completed"]
+    # The resumed run released the killed one's recorded slots at once (it waited ~5 min for
+    # them); the slot accounting itself is checked by the two tests below.
+    released = (done.stdout + done.stderr).count("(dead) held since")
+    assert (released, _held_leases(out)) == (held, 0)
     print(
-        f"kill-and-resume: {before[2]} of 6 scans done before SIGKILL; after resume "
-        f"{rows} page rows for 6 pages"
+        f"kill-and-resume: {before[2]} of 6 scans done before SIGKILL, {held} tesseract "
+        f"slot(s) held; after resume {rows} page rows for 6 pages"
     )
+
+
+def _held_leases(out: Path) -> int:
+    db = sqlite3.connect(out / "ocr.db")
+    return int(db.execute("select count(*) from held_leases").fetchone()[0])
+
+
+def _active_slots(limit: str) -> int:
+    with _client() as client:
+        return int(client.read_global_concurrency_limit_by_name(limit).active_slots)
+
+
+HOLD_A_SLOT = """
+import sys, time
+from flows.limits import ocr_slot
+with ocr_slot(sys.argv[1], limit=sys.argv[2]):
+    print("held", flush=True)
+    time.sleep(600)
+"""
+
+
+def _new_limit(tmp_path: Path) -> tuple[str, str]:
+    """A one-slot concurrency limit of this test's own, and a results database."""
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+
+    from ocr.store import Store
+
+    limit, url = f"ocr-test-{os.getpid()}-{time.time_ns()}", f"sqlite:///{tmp_path / 'ocr.db'}"
+    with _client() as client:
+        client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=limit, limit=1))
+    Store(url).engine.dispose()
+    return limit, url
+
+
+@contextlib.contextmanager
+def _slot_holder(server: str, url: str, limit: str) -> Iterator[subprocess.Popen[str]]:
+    """Another process that holds the limit's slot (through ocr_slot) until it is killed."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_A_SLOT, url, limit],
+        cwd=ROOT,
+        env={**os.environ, "PREFECT_API_URL": server},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert _active_slots(limit) == 1
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_killed_processs_tesseract_slot_is_released_by_the_next_run_at_once(
+    prefect_server: str, tmp_path: Path
+) -> None:
+    """A process killed while it holds a tesseract slot leaves the slot's lease behind, and
+    Prefect frees a lease only when it expires (5 min): a resumed run's pages sat waiting for
+    the slots with the machine idle. The lease is recorded in the results database while
+    held, and the next run (release_dead_leases, at the start of every flow run) releases
+    the dead process's at once."""
+    from flows.limits import ocr_slot, release_dead_leases
+    from ocr.store import Store
+
+    limit, url = _new_limit(tmp_path)
+    with _slot_holder(prefect_server, url, limit) as holder:
+        pass  # killed with the slot held
+    assert _active_slots(limit) == 1  # Prefect still counts the dead process's slot
+    assert [lease.pid for lease in release_dead_leases(url, limit=limit)] == [holder.pid]
+    assert _active_slots(limit) == 0
+    with ocr_slot(url, limit=limit):
+        assert release_dead_leases(url, limit=limit) == []  # a live holder's is never taken
+        assert _active_slots(limit) == 1 and len(Store(url).leases(limit)) == 1
+    assert _active_slots(limit) == 0 and Store(url).leases(limit) == []
+
+
+def test_a_page_waiting_for_a_slot_says_who_holds_it_and_takes_a_dead_holders(
+    prefect_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog
+) -> None:
+    """While a page waits for a slot it says so, with the holders recorded in the results
+    database; when a holder dies meanwhile (a concurrent run killed), its slot is taken."""
+    import contextvars
+    import threading
+
+    from flows import limits
+
+    monkeypatch.setattr(limits, "NOTE_EVERY", 1.0)
+    limit, url = _new_limit(tmp_path)
+    got = threading.Event()
+
+    def page() -> None:
+        with limits.ocr_slot(url, limit=limit):
+            got.set()
+
+    with _slot_holder(prefect_server, url, limit) as holder:
+        run = contextvars.copy_context().run  # the test's Prefect settings: its server
+        waiting = threading.Thread(target=run, args=(page,), daemon=True)
+        waiting.start()
+        deadline = time.monotonic() + 60
+        while "waiting" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert f"1 of 1 held; recorded holders: pid {holder.pid} on " in caplog.text
+        assert not got.is_set()
+    waiting.join(timeout=60)
+    assert got.is_set(), caplog.text[-2000:]
+    assert f"released a {limit} slot that process {holder.pid} on " in caplog.text
 
 
 def test_two_runs_at_once_do_not_duplicate(prefect_server: str, tmp_path: Path) -> None:
