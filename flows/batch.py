@@ -49,8 +49,8 @@ def _transient(task: Any, task_run: Any, state: Any) -> bool:
 
 # Each task is named after the stages (the ocr/ modules) it runs, in order. A page's stages run in
 # one task and a document's in another: Prefect's own cost per task is paid once a page.
-LOAD_TASK = "load"  # ocr.load: find and inspect the scans (ocr.pipeline.plan_batch)
-PAGE_TASK = "preprocess, ocr, detect"  # ocr.pipeline.prepare_page, recognise_page
+LOAD_TASK = "load"  # ocr.stages.load.plan_batch: find and inspect the scans
+PAGE_TASK = "preprocess, ocr, detect"  # ocr.stages: preprocess.prepare_page, ocr.recognise_page
 DOCUMENT_TASK = "score, flag, correct, publish, report"  # ocr.pipeline.finish_document
 
 
@@ -88,7 +88,7 @@ class Sealed(Generic[T]):
         self.value = value
 
 
-# Our own stage manifests (ocr.pipeline) are the cache: keyed on content hashes, settings and
+# Our own stage manifests (ocr.stages.cache) are the cache: keyed on content hashes, settings and
 # tesseract/traineddata versions, valid only while the outputs exist; so no Prefect result cache.
 @task(name=LOAD_TASK, task_run_name=_load_name, cache_policy=NO_CACHE)  # type: ignore[arg-type]
 def load_task(
