@@ -9,6 +9,7 @@ import pytest
 from ocr.detect.ink import ink_mask, max_pool, strip_rules
 from ocr.detect.page import resolve
 from ocr.detect.regions import Region, box_polygon, merge_overlapping, same_family
+from ocr.detect.stamps import frame_tilt
 from ocr.preprocess import binarize
 from ocr.records import Box
 from tests.conftest import EHRI
@@ -108,3 +109,36 @@ def test_resolve_equals_the_plain_merge() -> None:
         ]
         regions += regions[: int(rng.integers(0, 3))]  # the same find twice
         assert resolve(regions) == _plain_resolve(regions)
+
+
+def _plain_tilt(points: np.ndarray) -> float:
+    """frame_tilt with float sums of float counts at each angle (what the fast path replaces)."""
+
+    def peaks(degrees: float) -> float:
+        theta = np.radians(degrees)
+        cos, sin = np.cos(theta), np.sin(theta)
+        u = points[:, 0] * cos + points[:, 1] * sin
+        v = -points[:, 0] * sin + points[:, 1] * cos
+        across = np.bincount((v - v.min()).astype(np.intp)).astype(np.float64)
+        down = np.bincount((u - u.min()).astype(np.intp)).astype(np.float64)
+        return float(np.sum(across**2) + np.sum(down**2))
+
+    coarse = max(np.arange(-45.0, 45.0, 1.0), key=peaks)
+    return float(max(np.arange(coarse - 0.75, coarse + 0.8, 0.25), key=peaks))
+
+
+def test_frame_tilt_equals_the_plain_search() -> None:
+    rng = np.random.default_rng(3)
+    for k in range(60):
+        n = int(rng.integers(5, 5000))
+        if k % 2:  # a tilted frame's outline
+            cols, rows = (float(v) for v in rng.integers(20, 400, 2))
+            turn = np.radians(rng.uniform(-12, 12))
+            side, at = rng.integers(0, 4, n), rng.random(n)
+            x = np.where(side < 2, at * cols, np.where(side == 2, 0, cols))
+            y = np.where(side < 2, np.where(side == 0, 0, rows), at * rows)
+            x, y = x * np.cos(turn) - y * np.sin(turn) + 300, x * np.sin(turn) + y * np.cos(turn)
+            points = np.round(np.column_stack([x, y + 300])).astype(np.float32)
+        else:
+            points = rng.integers(0, 1400, (n, 2)).astype(np.float32)
+        assert frame_tilt(points) == _plain_tilt(points)
