@@ -1,7 +1,9 @@
 """Profile `ocr run` (default settings, one worker, in process) on a clean and a heavy synthetic
 page and a real typescript page; keep the top entries by cumulative and by own time.
 
-Run: .venv/bin/python -m bench.profile_run [--out bench/profiles]; writes <page>.txt there."""
+Run: .venv/bin/python -m bench.profile_run [--out bench/profiles]; writes <page>.txt there.
+With ``--set LABEL``: one profile (CPU time) over the six pages of the throughput set named in
+THROUGHPUT_SET, with seconds per page of each stage, to bench/profiles_throughput/LABEL.txt."""
 
 from __future__ import annotations
 
@@ -124,7 +126,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "profiles")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--set", dest="label", help="profile the throughput set under this label")
     args = parser.parse_args()
+    if args.label:
+        from bench.profile_set import profile_set
+
+        profile_set(args.label)
+        return
     args.out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="profile-run-"))
     try:

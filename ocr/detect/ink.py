@@ -178,25 +178,74 @@ def max_pool(mask: np.ndarray, factor: int) -> np.ndarray:
 def strip_rules(mask: np.ndarray, *, min_length: int, max_thickness: int = 10) -> np.ndarray:
     """The mask without straight, thin horizontal or vertical runs: at least ``min_length`` long
     and under ``max_thickness`` thick (typed underlines, ruled lines, scan edges), which would
-    otherwise join the glyphs they touch. Solid blots, however long, stay."""
+    otherwise join the glyphs they touch. Solid blots, however long, stay.
 
-    def thin_runs(length: tuple[int, int], thick: tuple[int, int]) -> np.ndarray:
+    The openings run only on the bands of rows (columns) that can hold such a run (see
+    :func:`_run_bands`), with the page's own borders: the result is pixel for pixel that of the
+    openings over the whole page, in a fraction of the time on a page of typing."""
+    rules = _thin_runs(mask, min_length, max_thickness, across=True) | _thin_runs(
+        mask, min_length, max_thickness, across=False
+    )
+    # Grow the runs by a pixel so their anti-aliased edges go too.
+    return mask & (1 - cv2.dilate(rules, np.ones((3, 3), np.uint8)))
+
+
+def _thin_runs(mask: np.ndarray, length: int, thick: int, *, across: bool) -> np.ndarray:
+    """Pixels of runs along rows (``across``) or columns at least ``length`` long that no
+    ``length`` x ``thick`` block of them covers: an opening by the run, less its opening by the
+    block (OpenCV's border: the page's outside counts as ink for erosions, as paper for
+    dilations). Rows (columns) of each band plus ``thick`` on both sides hold every pixel that the
+    openings of a band's runs read, and the bands are that far apart or merged."""
+    line = (length, 1) if across else (1, length)
+    block = (length, thick) if across else (thick, length)
+    out = np.zeros(mask.shape, dtype=np.uint8)
+    for start, stop in _run_bands(mask, length, pad=thick, across=across):
+        part = np.ascontiguousarray(mask[start:stop] if across else mask[:, start:stop])
         runs = np.asarray(
-            cv2.morphologyEx(
-                mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, length)
-            ),
+            cv2.morphologyEx(part, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, line)),
             dtype=np.uint8,
         )
         solid = np.asarray(
             cv2.morphologyEx(
-                runs, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, thick)
+                runs, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, block)
             ),
             dtype=np.uint8,
         )
-        return np.bitwise_and(runs, 1 - solid)
+        thin = np.bitwise_and(runs, 1 - solid)
+        if across:
+            out[start:stop] |= thin
+        else:
+            out[:, start:stop] |= thin
+    return out
 
-    rules = thin_runs((min_length, 1), (min_length, max_thickness)) | thin_runs(
-        (1, min_length), (max_thickness, min_length)
-    )
-    # Grow the runs by a pixel so their anti-aliased edges go too.
-    return mask & (1 - cv2.dilate(rules, np.ones((3, 3), np.uint8)))
+
+RUN_POOL = 8  # px: the block of the quick test for long runs
+
+
+def _run_bands(mask: np.ndarray, length: int, *, pad: int, across: bool) -> list[tuple[int, int]]:
+    """(start, stop) bands of rows (``across``) or columns, ``pad`` wide around each row (column)
+    that may hold a run of ink ``length`` long, merged where they touch.
+
+    An erosion by ``length`` keeps a pixel only if the page inside its window is all ink, at
+    least min(length - a, a + 1) pixels (a = length // 2, the window's anchor; the rest may lie
+    off the page). Such a run fills at least that many, less two, whole aligned blocks of
+    RUN_POOL pixels: rows whose block-wise minimum has no run of that many are left out."""
+    lines, span = mask.shape if across else mask.shape[::-1]
+    half = length // 2
+    shortest = min(length - half, half + 1)
+    blocks = shortest // RUN_POOL - 2
+    if blocks < 1 or span <= length:
+        return [(0, lines)] if lines else []
+    pool = (RUN_POOL, 1) if across else (1, RUN_POOL)
+    eroded = cv2.erode(mask, np.ones(pool[::-1], np.uint8), anchor=(0, 0))
+    pooled = np.ascontiguousarray(eroded[:, ::RUN_POOL] if across else eroded[::RUN_POOL, :])
+    kernel = np.ones((1, blocks) if across else (blocks, 1), np.uint8)
+    found = cv2.erode(pooled, kernel).any(axis=1 if across else 0)
+    bands: list[tuple[int, int]] = []
+    for line in np.flatnonzero(found):
+        start, stop = max(0, int(line) - pad), min(lines, int(line) + 1 + pad)
+        if bands and start <= bands[-1][1] + pad:
+            bands[-1] = (bands[-1][0], stop)
+        else:
+            bands.append((start, stop))
+    return bands

@@ -26,6 +26,7 @@ from ocr.detect.regions import (
     intersection,
     merge_nearby,
     merge_overlapping,
+    overlap,
     same_family,
 )
 from ocr.detect.stamps import (
@@ -195,10 +196,25 @@ def resolve(regions: Sequence[Region], *, min_overlap: float = MERGE_OVERLAP) ->
             if r.type not in family
         ):
             continue
-        kept = [r for r in kept if r not in same] + merge_overlapping(
-            [*same, region], min_overlap=min_overlap, types_equal=same_family
+        # (a region of ``same`` is one of ``kept`` whose type is in the family)
+        kept = [r for r in kept if r.type not in family] + _merged_into(
+            same, region, min_overlap=min_overlap
         )
     return sorted(kept, key=lambda r: (_rank(r), -r.score, r.box.top, r.box.left))
+
+
+def _merged_into(same: list[Region], region: Region, *, min_overlap: float) -> list[Region]:
+    """``merge_overlapping([*same, region])`` for a ``same`` that merge_overlapping made: none of
+    its pairs merges, so only a pair with ``region`` can start a merge (most regions overlap
+    nothing: the pairwise search is skipped)."""
+    if not any(
+        same_family(r, region)
+        and not (r.colour and region.colour and r.colour != region.colour)
+        and overlap(r.box, region.box) > min_overlap
+        for r in same
+    ):
+        return [*same, region]
+    return merge_overlapping([*same, region], min_overlap=min_overlap, types_equal=same_family)
 
 
 def _inside(region: Region, other: Region) -> float:

@@ -309,20 +309,42 @@ def _rotate_points(points: np.ndarray, degrees: float) -> tuple[np.ndarray, np.n
     return points[:, 0] * cos + points[:, 1] * sin, -points[:, 0] * sin + points[:, 1] * cos
 
 
-def _profile_peaks(points: np.ndarray, degrees: float) -> float:
-    u, v = _rotate_points(points, degrees)
-    across = np.bincount((v - v.min()).astype(np.intp)).astype(np.float64)
-    down = np.bincount((u - u.min()).astype(np.intp)).astype(np.float64)
-    return float(np.sum(across**2) + np.sum(down**2))
+class _Profiles:
+    """The sharpness of a point set's row and column profiles at any tilt (see
+    :func:`frame_tilt`): the sum of squared counts of points per row and per column after
+    :func:`_rotate_points`. The coordinates are widened to float64 once (the products are those
+    of :func:`_rotate_points`, value for value) and the counts squared and summed as integers
+    (exact, as the float sums of these integers are)."""
+
+    def __init__(self, points: np.ndarray) -> None:
+        self.x = points[:, 0].astype(np.float64)
+        self.y = points[:, 1].astype(np.float64)
+        self.u = np.empty_like(self.x)
+        self.v = np.empty_like(self.x)
+
+    def peaks(self, degrees: float) -> float:
+        theta = np.radians(degrees)
+        cos, sin = np.cos(theta), np.sin(theta)
+        u, v = self.u, self.v
+        np.multiply(self.x, cos, out=u)
+        u += self.y * sin  # x cos + y sin
+        np.multiply(self.y, cos, out=v)
+        v -= self.x * sin  # -x sin + y cos: the same sum, exactly
+        return float(self._squares(v) + self._squares(u))
+
+    @staticmethod
+    def _squares(values: np.ndarray) -> int:
+        values -= values.min()
+        counts = np.bincount(values.astype(np.intp))
+        return int(np.dot(counts, counts))
 
 
 def frame_tilt(points: np.ndarray) -> float:
     """The tilt (-45..45 degrees) at which the points' rows and columns pile up most sharply:
     a frame's sides become single rows and columns. Coarse 1-degree search, then 0.25."""
-    coarse = max(np.arange(-45.0, 45.0, 1.0), key=lambda a: _profile_peaks(points, a))
-    return float(
-        max(np.arange(coarse - 0.75, coarse + 0.8, 0.25), key=lambda a: _profile_peaks(points, a))
-    )
+    profiles = _Profiles(points)
+    coarse = max(np.arange(-45.0, 45.0, 1.0), key=profiles.peaks)
+    return float(max(np.arange(coarse - 0.75, coarse + 0.8, 0.25), key=profiles.peaks))
 
 
 def _upright(cand: ShapeCandidate) -> tuple[np.ndarray, tuple[float, float], float]:

@@ -1,0 +1,139 @@
+"""CPU profile of `ocr run` (1 worker, in process) over six pages of the throughput set, with
+seconds of CPU per page for each stage; to bench/profiles_throughput/<label>.txt.
+
+Run: .venv/bin/python -m bench.profile_run --set LABEL"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import pstats
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from bench.bench_throughput import SYNTH, ensure_synth
+from bench.common import ROOT, TYPESCRIPT_FR
+
+OUT = ROOT / "bench" / "profiles_throughput"
+SYNTH_STEMS = ("synth-003", "synth-005", "synth-008", "synth-011")
+REAL = (
+    "bljd-DSN390-DSN355-D__bljd_DSN169_00006.jpg",
+    "12148-btv1b10583038c__26_0f21a_default.jpg",
+)
+TOP = 45
+# (what, function as pstats names it: file:function) whose cumulative CPU makes a stage.
+STAGES = (
+    ("page in the worker (process_page)", "pipeline.py", "process_page"),
+    ("  load and frame", "pipeline.py", "prepare_page"),
+    ("  processed page made/read (ensure)", "pipeline.py", "ensure"),
+    ("  readings (Python side)", "readings.py", "read_page"),
+    ("  detection (detect_regions)", "stage.py", "detect_regions"),
+    ("    binarize for the detectors", "preprocess.py", "binarize"),
+    ("    detect_page", "page.py", "detect_page"),
+    ("      shape_stamps", "stamps.py", "shape_stamps"),
+    ("      colour_stamps", "stamps.py", "colour_stamps"),
+    ("      strip_rules", "ink.py", "strip_rules"),
+    ("      connected components", "ink.py", "components"),
+    ("      ink_pieces", "handwriting.py", "ink_pieces"),
+    ("      handwriting", "handwriting.py", "handwriting"),
+    ("      unrecognised_ink", "unrecognised.py", "unrecognised_ink"),
+    ("    short_line_flags", "text.py", "short_line_flags"),
+    ("finishing (finish_document, main process)", "pipeline.py", "finish_document"),
+    ("  reports", "report.py", "write_document_reports"),
+    ("  page flags", "pipeline.py", "_page_flags"),
+)
+
+
+def _pages(work: Path) -> list[tuple[Path, str, Path | None]]:
+    """(scan folder, languages, reference folder) per batch: the synthetic pages, each real page."""
+    ensure_synth()
+    synth = work / "synth"
+    synth.mkdir()
+    for stem in SYNTH_STEMS:
+        for f in SYNTH.glob(f"{stem}-*"):
+            shutil.copy(f, synth / f.name)
+    batches: list[tuple[Path, str, Path | None]] = [(synth, "rus", synth)]
+    for name in REAL:
+        folder = work / name.split("__")[0]
+        folder.mkdir()
+        shutil.copy(TYPESCRIPT_FR / name, folder / name)
+        batches.append((folder, "fra", None))
+    return batches
+
+
+def _stage_lines(stats: pstats.Stats, pages: int) -> list[str]:
+    table = stats.stats  # type: ignore[attr-defined]
+    lines = ["| stage | CPU s/page |", "|---|---|"]
+    for what, file, func in STAGES:
+        cum = sum(v[3] for k, v in table.items() if k[0].endswith(file) and k[2] == func)
+        lines.append(f"| {what} | {cum / pages:.3f} |")
+    return lines
+
+
+def _top(stats: pstats.Stats, key: str) -> str:
+    out = io.StringIO()
+    stats.stream = out  # type: ignore[attr-defined]
+    stats.sort_stats(key).print_stats(TOP)
+    lines = out.getvalue().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("ncalls"))
+    return "\n".join(lines[start:]).rstrip()
+
+
+def profile_set(label: str) -> Path:
+    from ocr.batch import run_batch
+    from ocr.settings import load_settings
+
+    work = Path(tempfile.mkdtemp(prefix="profile-set-"))
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    try:
+        batches = _pages(work)
+        import ocr.pipeline  # noqa: F401 - imports are paid once per process, not per page
+
+        profile = cProfile.Profile(time.process_time)
+        pages = 0
+        for i, (scans, languages, gt) in enumerate(batches):
+            settings = load_settings(
+                None, output_dir=work / f"out-{i}", workers=1, languages=languages
+            )
+            profile.enable()
+            result = run_batch([scans], gt_dir=gt, settings=settings)
+            profile.disable()
+            pages += result.pages_done
+        profile.dump_stats(str(Path(tempfile.gettempdir()) / f"profile-{label}.prof"))
+        stats = pstats.Stats(profile).strip_dirs()
+        total = stats.total_tt  # type: ignore[attr-defined]
+        text = "\n".join(
+            [
+                f"# cProfile (CPU time: time.process_time), ocr run --workers 1 in process on "
+                f"{pages} pages ({', '.join(SYNTH_STEMS)} of the throughput set; "
+                f"{', '.join(n.split('__')[1] for n in REAL)}), commit {commit}, label {label}",
+                f"# tesseract's own CPU is not in these figures (a child process); "
+                f"total Python CPU {total:.1f} s, {total / pages:.2f} s/page",
+                "# Reproduce: .venv/bin/python -m bench.profile_run --set LABEL",
+                "",
+                "## CPU seconds per page by stage (cumulative)",
+                "",
+                *_stage_lines(stats, pages),
+                "",
+                "## by cumulative time",
+                "",
+                _top(stats, "cumulative"),
+                "",
+                "## by own time (tottime)",
+                "",
+                _top(stats, "tottime"),
+                "",
+            ]
+        )
+        OUT.mkdir(parents=True, exist_ok=True)
+        out = OUT / f"{label}.txt"
+        out.write_text(text, encoding="utf-8")
+        print(text.split("## by cumulative")[0])
+        return out
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
