@@ -548,7 +548,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.split in (p.split, "all") and (not args.only or any(s in p.name for s in args.only))
     ]
     with tempfile.TemporaryDirectory(prefix="bench-real-") as tmp:
-        work = args.keep or Path(tmp)
+        work = args.keep.resolve() if args.keep else Path(tmp)
         results = run_all(pages, work, baseline=args.baseline, ocrmypdf=args.ocrmypdf)
     rows = score_rows(pages, results)
     minutes = (time.perf_counter() - start) / 60
