@@ -112,7 +112,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-STAGE_VERSION = "4"  # bump when a stage's code changes its output, to invalidate caches
+STAGE_VERSION = "5"  # bump when a stage's code changes its output, to invalidate caches
 
 
 def versions() -> dict[str, str]:
