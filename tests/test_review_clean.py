@@ -1,0 +1,48 @@
+"""A clean typed page shows a reviewer few items (issue 20): a typed descender touching the letter
+below is no handwriting, and doubts on consecutive lines of a paragraph are one item. The page is
+an ``ocr synth`` page of the review benchmark's tuning set (bench/review_set.py, seed 2101), read
+by the pipeline with a real tesseract."""
+
+from __future__ import annotations
+
+import pytest
+
+from ocr.batch import run_batch
+from ocr.flag_records import Flag
+from ocr.fsutil import atomic_write_bytes
+from ocr.settings import load_settings
+from tests.conftest import needs_tesseract
+
+pytestmark = [pytest.mark.integration, needs_tesseract]
+
+PAGE = "synth-029-clean-colour-typed"  # "у" of "урожай" touches the "6" of "67" below it
+
+
+@pytest.fixture(scope="module")
+def page_items(tmp_path_factory: pytest.TempPathFactory) -> list[Flag]:
+    from ocr_synth.generate import build_page, encode_image, plan_set
+    from ocr_synth.render import render_page
+
+    tmp = tmp_path_factory.mktemp("clean")
+    plan = next(p for p in plan_set(pages=48, seed=2101) if p.name == PAGE)
+    spec, style, _, _, _ = build_page(plan)
+    scans = tmp / "scans"
+    scans.mkdir()
+    image = render_page(spec, seed=plan.seed, style=style)
+    atomic_write_bytes(scans / f"{PAGE}.jpg", encode_image(image, bilevel=False))
+    settings = load_settings(None, output_dir=tmp / "out", workers=1, languages="rus")
+    result = run_batch([scans], gt_dir=None, settings=settings)
+    assert not result.failures
+    return list(result.documents[0].flags)
+
+
+def test_a_descender_touching_the_next_line_is_no_handwriting(page_items: list[Flag]) -> None:
+    writing = [f for f in page_items if f.type in ("handwriting", "signature")]
+    assert not writing, [(f.type, f.box, f.reason) for f in writing]
+
+
+def test_a_clean_typed_page_has_at_most_two_items(page_items: list[Flag]) -> None:
+    assert len(page_items) <= 2, [(f.kind, f.ocr_text, f.box) for f in page_items]
+    # the date and the registry number under it ("28.03 56." over "Х 660") are one item
+    block = [f for f in page_items if "660" in f.ocr_text]
+    assert len(block) == 1 and "56" in block[0].ocr_text, [f.ocr_text for f in page_items]
