@@ -59,6 +59,7 @@ IN_STAMP_NUMBER_MAX_ROWS = 2.0
 # thinnest row, it leaves two glyph-sized parts on two typed lines (a pen's stroke across two
 # lines of typing is wider or taller, and one by the margin has typing on one side only).
 TOUCHING_MAX_ROWS = 2 * GLYPH_MAX_ROWS
+TOUCHING_MAX_COLS = 1.5  # characters: one letter, smudged (a pen's circle or tick is wider)
 TOUCHING_REACH = 2.0  # characters either side
 TOUCHING_TYPED_ROWS = 0.5  # share of rows with typed glyphs beside them that makes a typed line
 
@@ -298,15 +299,16 @@ def _in_typed_line(group: Blob, typed: np.ndarray | None, *, metrics: TextMetric
 
 def touching_glyphs(group: Blob, typed: np.ndarray | None, *, metrics: TextMetrics) -> bool:
     """Two typed glyphs of consecutive lines joined into one piece (a descender touching the
-    letter below it): ink no wider than smudged typing that, cut at its thinnest row, leaves
+    letter below it): one piece no wider than a smudged letter that, cut at its thinnest row, leaves
     two glyph-sized parts, each on a typed line (typed glyphs close beside its top quarter and
     its bottom quarter), one of them within the line (typed glyphs on both sides: a pen's
     stroke by the margin has typing on one side only)."""
     h = metrics.glyph_rows
     if (
         typed is None
-        or group.cols > GLYPH_MAX_COLS * metrics.char_cols
+        or group.cols > TOUCHING_MAX_COLS * metrics.char_cols
         or not GLYPH_MAX_ROWS * h < group.rows <= TOUCHING_MAX_ROWS * h
+        or cv2.connectedComponents(group.mask.astype(np.uint8))[0] != 2  # one piece
     ):
         return False
     ink_per_row = group.mask.sum(axis=1)
