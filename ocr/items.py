@@ -17,6 +17,8 @@ from ocr.tesseract import OcrText
 if TYPE_CHECKING:
     from ocr.triage import Vocabulary
 
+LineKey = tuple[int, int, int]  # tesseract's block, paragraph and line of a word
+
 REGIONS = ("stamp", "signature", "handwriting")  # they take in what lies inside them
 INK = "unrecognised_ink"
 # Signals about the OCR's own reading: on a page whose reference agrees with the OCR there,
@@ -35,6 +37,9 @@ SOLID_ASPECT = 1.5  # longer side over shorter side
 # letters rarely make another long word (bench/results_review.md measures it).
 LONG_WORD = 6
 LETTERS = re.compile(r"[^\W\d_]+")
+# Doubts on consecutive lines of one paragraph (tesseract's layout) are read together: a date
+# over its number, a title over a name. A block spans at most this many lines.
+BLOCK_LINES = 3
 
 
 def review_items(
@@ -68,7 +73,7 @@ def review_items(
         (text_groups[home] if home is not None else loose).append(flag)
     if reference is not None:
         loose = [f for f in loose if f.type not in SETTLED_BY_REFERENCE]
-    lines = _lines_apart(by_line(loose), regions, region_groups)
+    lines = blocks(_lines_apart(by_line(loose), regions, region_groups), ocr=ocr)
     groups = (*region_groups, *text_groups, *lines)
     return whole_page + [
         merge(g, ocr=ocr, reference=reference)
@@ -166,6 +171,38 @@ def _lines_apart(
         else:
             region_groups[home] += line
     return apart
+
+
+def blocks(lines: Sequence[list[Flag]], *, ocr: OcrText) -> list[list[Flag]]:
+    """Line groups on consecutive lines of one tesseract paragraph merge into one group, up
+    to BLOCK_LINES lines; a group with no word of the OCR in it (unread ink) stays alone."""
+    out: list[tuple[set[LineKey], list[Flag]]] = []
+    for line in lines:
+        keys = _line_keys(line, ocr)
+        home = next(
+            (
+                i
+                for i, (seen, _) in enumerate(out)
+                if keys and _next_to(keys, seen) and len(keys | seen) <= BLOCK_LINES
+            ),
+            None,
+        )
+        if home is None:
+            out.append((keys, list(line)))
+        else:
+            out[home][0].update(keys)
+            out[home][1].extend(line)
+    return [group for _, group in out]
+
+
+def _line_keys(group: Sequence[Flag], ocr: OcrText) -> set[LineKey]:
+    """Tesseract's (block, paragraph, line) of the words inside a group's signals."""
+    return {w.line_key for w in ocr.words for f in group if _centre_in(w.box, f.box)}
+
+
+def _next_to(keys: set[LineKey], others: set[LineKey]) -> bool:
+    """Does a line of ``keys`` sit on, above or below a line of ``others`` in one paragraph?"""
+    return any((b, p, ln + step) in others for b, p, ln in keys for step in (-1, 0, 1))
 
 
 def _region_in(box: Box, regions: Sequence[Flag]) -> int | None:

@@ -68,7 +68,7 @@ def test_signals_of_one_line_merge_and_lines_stay_apart() -> None:
     flags = [
         _flag("low_confidence", WORDS[5], confidence=30.0),
         _flag("low_confidence", WORDS[6], confidence=35.0),
-        _flag("unknown_word", WORDS[3]),
+        _flag("unknown_word", WORDS[0]),  # line 1: not next to line 3
     ]
     items = review_items(flags, ocr=OCR, reference=None)
     assert sorted(len(i.all_reasons()) for i in items) == [1, 2]
@@ -76,6 +76,23 @@ def test_signals_of_one_line_merge_and_lines_stay_apart() -> None:
     assert line3.ocr_text == "зав. Серегин"
     assert line3.box == WORDS[5].box.union(WORDS[6].box)
     assert [len(g) for g in by_line(flags)] == [1, 2]
+
+
+def test_doubts_on_consecutive_lines_of_a_paragraph_are_one_item() -> None:
+    """A date over its registry number, a word doubted on each of two lines: one item, its box
+    over both; a line of another paragraph or two lines further down stays apart."""
+    flags = [_flag("unknown_word", WORDS[3]), _flag("low_confidence", WORDS[5], confidence=30.0)]
+    items = review_items(flags, ocr=OCR, reference=None)
+    assert len(items) == 1 and items[0].box == WORDS[3].box.union(WORDS[5].box)
+    assert [r.kind for r in items[0].all_reasons()] == ["unknown_word", "low_confidence"]
+    other = Word(2, 1, 1, 1, Box(100, 280, 80, 30), 30.0, "зав.")  # below, another paragraph
+    ocr = words_to_text([*WORDS[:5], other])
+    flags = [_flag("unknown_word", WORDS[3]), _flag("low_confidence", other, confidence=30.0)]
+    assert len(review_items(flags, ocr=ocr, reference=None)) == 2
+    words = [_word(n, 1, 100, f"слово{n}", 30.0) for n in range(1, 6)]  # five lines
+    flags = [_flag("low_confidence", w, confidence=30.0) for w in words]
+    items = review_items(flags, ocr=words_to_text(words), reference=None)
+    assert [len(i.all_reasons()) for i in items] == [3, 2]  # a block spans three lines at most
 
 
 def test_where_the_reference_agrees_the_ocrs_doubts_are_settled() -> None:
@@ -133,7 +150,7 @@ def test_doubts_about_long_dictionary_words_need_no_person() -> None:
     assert review_items([sure], ocr=OCR, reference=None, vocabulary=words) == []
     assert len(review_items([sure], ocr=OCR, reference=None)) == 1  # no vocabulary: shown
     items = review_items([odd, short], ocr=OCR, reference=None, vocabulary=words)
-    assert sorted(i.ocr_text for i in items) == ["зав.", "хонсульским"]
+    assert [i.ocr_text for i in items] == ["хонсульским зав. Серегин"]  # kept: lines 2, 3
     items = review_items([sure, odd], ocr=OCR, reference=None, vocabulary=words)
     assert [i.ocr_text for i in items] == ["хонсульским отделом"]  # one line, one item
 

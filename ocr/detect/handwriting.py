@@ -64,6 +64,13 @@ IN_STAMP_COVER = 0.8  # share of a cluster's box inside a coloured stamp's box t
 IN_STAMP_NUMBER_COLS = 1.5
 IN_STAMP_NUMBER_ROWS = 0.9
 IN_STAMP_NUMBER_MAX_ROWS = 2.0
+# A typed descender touching the letter below makes one piece up to two glyphs high; cut at its
+# thinnest row, it leaves two glyph-sized parts on two typed lines (a pen's stroke across two
+# lines of typing is wider or taller, and one by the margin has typing on one side only).
+TOUCHING_MAX_ROWS = 2 * GLYPH_MAX_ROWS
+TOUCHING_MAX_COLS = 1.5  # characters: one letter, smudged (a pen's circle or tick is wider)
+TOUCHING_REACH = 2.0  # characters either side
+TOUCHING_TYPED_ROWS = 0.5  # share of rows with typed glyphs beside them that makes a typed line
 
 
 @dataclass(frozen=True, eq=False)
@@ -249,6 +256,8 @@ def classify_cluster(
         reasons = [f"{group.colour} pen ink", *handwriting_evidence(f)]
     elif group.rows <= GLYPH_MAX_ROWS * h and _in_typed_line(group, typed, metrics=metrics):
         return None  # typing-sized ink on a typed line: smudged typing, left to unrecognised ink
+    elif not in_stamp and touching_glyphs(group, typed, metrics=metrics):
+        return None  # a typed descender touching the letter below it: typing, not a pen
     elif (
         in_stamp
         and group.cols >= IN_STAMP_NUMBER_COLS * h
@@ -295,6 +304,56 @@ def _in_typed_line(group: Blob, typed: np.ndarray | None, *, metrics: TextMetric
     left, right = max(group.left - reach, 0), min(group.left + group.cols + reach, typed.shape[1])
     band = typed[group.top : group.top + group.rows, left:right]
     return band.size > 0 and float(band.any(axis=1).mean()) >= 0.5
+
+
+def touching_glyphs(group: Blob, typed: np.ndarray | None, *, metrics: TextMetrics) -> bool:
+    """Two typed glyphs of consecutive lines joined into one piece (a descender touching the
+    letter below it): one piece no wider than a smudged letter that, cut at its thinnest row, leaves
+    two glyph-sized parts, each on a typed line (typed glyphs close beside its top quarter and
+    its bottom quarter), one of them within the line (typed glyphs on both sides: a pen's
+    stroke by the margin has typing on one side only)."""
+    h = metrics.glyph_rows
+    if (
+        typed is None
+        or group.cols > TOUCHING_MAX_COLS * metrics.char_cols
+        or not GLYPH_MAX_ROWS * h < group.rows <= TOUCHING_MAX_ROWS * h
+        or cv2.connectedComponents(group.mask.astype(np.uint8))[0] != 2  # one piece
+    ):
+        return False
+    ink_per_row = group.mask.sum(axis=1)
+    low, high = group.rows // 4, max(group.rows * 3 // 4, group.rows // 4 + 1)
+    cut = low + int(np.argmin(ink_per_row[low:high]))
+    if max(cut, group.rows - cut) > GLYPH_MAX_ROWS * h:
+        return False
+    left, right = _typed_beside(group, typed, metrics=metrics)
+    quarter = max(group.rows // 4, 1)
+    ends = (slice(0, quarter), slice(group.rows - quarter, group.rows))
+    either = [float((left[q] | right[q]).mean()) for q in ends]
+    both = [float((left[q] & right[q]).mean()) for q in ends]
+    return (
+        min(either) >= TOUCHING_TYPED_ROWS
+        and max(both) >= TOUCHING_TYPED_ROWS
+        and float((left | right).mean()) >= TOUCHING_TYPED_ROWS
+    )
+
+
+def _typed_beside(
+    group: Blob, typed: np.ndarray, *, metrics: TextMetrics
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of the cluster: typed glyphs left of it, and right of it, within TOUCHING_REACH
+    characters."""
+    reach = round(TOUCHING_REACH * metrics.char_cols)
+    top, bottom, right = group.top, group.top + group.rows, group.left + group.cols
+    before = typed[top:bottom, max(group.left - reach, 0) : group.left]
+    after = typed[top:bottom, right : min(right + reach, typed.shape[1])]
+    return _rows_with_ink(before, group.rows), _rows_with_ink(after, group.rows)
+
+
+def _rows_with_ink(band: np.ndarray, rows: int) -> np.ndarray:
+    out = np.zeros(rows, dtype=bool)
+    if band.shape[1]:
+        out[: band.shape[0]] = band.any(axis=1)
+    return out
 
 
 def _is_signature(
