@@ -65,10 +65,11 @@ def _regions(name: str, tmp_path: Path) -> list:
 
     from ocr.detect import detect_page
     from ocr.preprocess import preprocess
+    from ocr.stages.preprocess import find_colour_stamps
     from ocr.tesseract import read_words, run_ocr
 
     image = cv2.imread(str(REALDATA / "typescript-fr" / f"{name}.jpg"), cv2.IMREAD_COLOR)
-    pre = preprocess(image, deskew=False)
+    pre = preprocess(image, deskew=False, find_stamps=find_colour_stamps)
     cv2.imwrite(str(tmp_path / "page.png"), pre.ocr_image)
     out = run_ocr(
         tmp_path / "page.png",
