@@ -64,7 +64,8 @@ def _link(text: str, url: str | None) -> str:
 
 
 def _ci(summary: BatchSummary, profile: str = "strict") -> str:
-    ci = (summary.figures(profile) or {}).get("cer_interval")
+    fig = summary.figures(profile)
+    ci = fig.cer_interval if fig else None
     return f" (95% CI {_fmt(ci[0])}–{_fmt(ci[1])})" if ci else ""
 
 
@@ -73,8 +74,8 @@ def _archival(summary: BatchSummary) -> str:
     if not fig:
         return ""
     return (
-        f"\n- archival folding: CER **{_fmt(fig['cer'])}**{_ci(summary, 'archival')}, "
-        f"WER **{_fmt(fig['wer'])}**"
+        f"\n- archival folding: CER **{_fmt(fig.cer)}**{_ci(summary, 'archival')}, "
+        f"WER **{_fmt(fig.wer)}**"
     )
 
 
