@@ -491,7 +491,7 @@ def document_report(
         failures=[asdict(f) | {"source": str(f.source)} for f in result.failures],
         warnings=list(result.warnings),
         text=str(result.text_path),
-        correction=result.correction,
+        correction=result.correction.as_json() if result.correction else None,
         seconds=document_seconds(result),
     ).as_json()
 

@@ -156,6 +156,40 @@ class Published:
 
 
 @dataclass(frozen=True)
+class CorrectionChange:
+    """One change apply mode made to the OCR text: where, what, to what, its posterior."""
+
+    start: int
+    end: int
+    original: str
+    replacement: str
+    score: float
+    kind: str
+
+
+@dataclass(frozen=True)
+class Correction:
+    """Apply mode's corrected OCR of a document: its file, the threshold, every change and,
+    with a reference, the CER before and after."""
+
+    path: str
+    threshold: float
+    changes: tuple[CorrectionChange, ...]
+    cer_before: float | None = None
+    cer_after: float | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "path": self.path,
+            "threshold": self.threshold,
+            "changes": [asdict(c) for c in self.changes],
+        }
+        if self.cer_before is not None or self.cer_after is not None:
+            out |= {"cer_before": self.cer_before, "cer_after": self.cer_after}
+        return out
+
+
+@dataclass(frozen=True)
 class DocumentResult:
     """Everything a finished document produced."""
 
@@ -170,7 +204,7 @@ class DocumentResult:
     text_path: Path
     report_path: Path
     warnings: tuple[OcrWarning, ...] = ()
-    correction: dict[str, Any] | None = None  # apply mode: the corrected OCR and its changes
+    correction: Correction | None = None  # apply mode: the corrected OCR and its changes
     published: Published | None = None  # the document's PDF/A and METS
     seconds: dict[str, float] = field(default_factory=dict)  # ocr.timing.DOCUMENT_STAGES
 
