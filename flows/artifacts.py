@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -18,6 +20,7 @@ from prefect.artifacts import (
 from ocr.report import format_rate
 from ocr.results import BatchSummary
 from ocr.store import Store
+from ocr.tables import Run
 
 
 def _fmt(value: Any) -> str:
@@ -64,7 +67,8 @@ def _link(text: str, url: str | None) -> str:
 
 
 def _ci(summary: BatchSummary, profile: str = "strict") -> str:
-    ci = (summary.figures(profile) or {}).get("cer_interval")
+    fig = summary.figures(profile)
+    ci = fig.cer_interval if fig else None
     return f" (95% CI {_fmt(ci[0])}–{_fmt(ci[1])})" if ci else ""
 
 
@@ -73,8 +77,8 @@ def _archival(summary: BatchSummary) -> str:
     if not fig:
         return ""
     return (
-        f"\n- archival folding: CER **{_fmt(fig['cer'])}**{_ci(summary, 'archival')}, "
-        f"WER **{_fmt(fig['wer'])}**"
+        f"\n- archival folding: CER **{_fmt(fig.cer)}**{_ci(summary, 'archival')}, "
+        f"WER **{_fmt(fig.wer)}**"
     )
 
 
@@ -121,6 +125,37 @@ def summary_markdown(
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class RunTrendRow:
+    """A finished run as the quality trend lists it, read from its stored JSON (the summary,
+    the settings and the versions; an errored run's summary holds only its error)."""
+
+    finished_at: datetime
+    status: str
+    pages_done: int
+    cer: float | str | None
+    wer: float | str | None
+    languages: str
+    psm: int | str
+    tesseract: str
+
+    @classmethod
+    def from_run(cls, run: Run) -> RunTrendRow:
+        """The row from a stored run: missing figures are 0, None or ''."""
+        summary, cfg = run.summary or {}, run.settings or {}
+        assert run.finished_at is not None  # recent_runs lists finished runs only
+        return cls(
+            finished_at=run.finished_at,
+            status=run.status,
+            pages_done=summary.get("pages_done") or 0,
+            cer=summary.get("cer"),
+            wer=summary.get("wer"),
+            languages=cfg.get("languages", ""),
+            psm=cfg.get("psm", ""),
+            tesseract=(run.versions or {}).get("tesseract", ""),
+        )
+
+
 def trend_markdown(store: Store, *, limit: int = 15) -> str:
     """CER per run for the last runs, so a drop after a settings or model change shows."""
     lines = [
@@ -129,15 +164,13 @@ def trend_markdown(store: Store, *, limit: int = 15) -> str:
         "| finished | pages | CER | WER | languages | psm | tesseract | status |",
         "|---|---:|---:|---:|---|---:|---|---|",
     ]
-    for run in store.recent_runs(limit):
-        s, cfg = run.summary or {}, run.settings or {}
-        if not s.get("pages_done"):
+    for run in map(RunTrendRow.from_run, store.recent_runs(limit)):
+        if not run.pages_done:
             continue
         lines.append(
-            f"| {run.finished_at:%Y-%m-%d %H:%M} | {s.get('pages_done', 0)} | "
-            f"{_fmt(s.get('cer'))} | {_fmt(s.get('wer'))} | {cfg.get('languages', '')} | "
-            f"{cfg.get('psm', '')} | {(run.versions or {}).get('tesseract', '')} | "
-            f"{run.status} |"
+            f"| {run.finished_at:%Y-%m-%d %H:%M} | {run.pages_done} | "
+            f"{_fmt(run.cer)} | {_fmt(run.wer)} | {run.languages} | "
+            f"{run.psm} | {run.tesseract} | {run.status} |"
         )
     return "\n".join(lines)
 

@@ -45,14 +45,15 @@ from ocr.pipeline import (
     versions,
 )
 from ocr.report import (
-    batch_figures,
+    batch_scoring,
     document_seconds,
+    empty_page_figures,
     format_rate,
     page_outputs,
     page_provenance,
     write_batch_index,
 )
-from ocr.results import BatchSummary, DocumentRow, EmptyPage, FailureRow
+from ocr.results import BatchSummary, DocumentRow, EmptyPage, FailureRow, WarningRow
 from ocr.score import micro_average
 from ocr.settings import Settings
 from ocr.store import Document, Store
@@ -595,7 +596,8 @@ def batch_summary(result: BatchResult, *, settings: Settings | None = None) -> B
     """A batch's figures, for the database, the CLI and Prefect artifacts (with the per-profile
     figures, confidence intervals and spread under "scoring")."""
     cer, wer = result.cer_wer
-    figures = batch_figures(result.documents, profiles=(settings or Settings()).profiles())
+    scoring = batch_scoring(result.documents, profiles=(settings or Settings()).profiles())
+    empty = empty_page_figures(result.documents)
     return BatchSummary(
         run_id=result.run_id,
         status=result.status,
@@ -610,13 +612,13 @@ def batch_summary(result: BatchResult, *, settings: Settings | None = None) -> B
             FailureRow(f.document, f.page_number, f.stage, f.kind, f.message, f.exit_code)
             for f in result.failures
         ),
-        warnings=tuple({"kind": w.kind, "message": str(w)} for w in result.warnings),
+        warnings=tuple(WarningRow(w.kind, str(w)) for w in result.warnings),
         skipped=tuple(result.skipped),
         cached_pages=sum(p.cached for d in result.documents for p in d.pages),
         stage_seconds=stage_seconds(result),
-        scoring=figures["scoring"],
-        empty_pages=figures["empty_pages"],
-        empty_page_list=tuple(EmptyPage(**e) for e in figures["empty_page_list"]),
+        scoring=scoring,
+        empty_pages=empty["empty_pages"],
+        empty_page_list=tuple(EmptyPage(**e) for e in empty["empty_page_list"]),
     )
 
 

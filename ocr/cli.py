@@ -142,12 +142,12 @@ def print_summary(summary: BatchSummary) -> None:
             "  seconds per stage (summed over workers): "
             + ", ".join(f"{k} {v:.1f}" for k, v in stages.items())
         )
-    for name, fig in ((summary.scoring or {}).get("figures") or {}).items():
-        ci = fig.get("cer_interval")
+    for name, fig in (summary.scoring.figures if summary.scoring else {}).items():
+        ci = fig.cer_interval
         typer.echo(
-            f"  {name:>9}: CER {_fmt(fig['cer'])}"
+            f"  {name:>9}: CER {_fmt(fig.cer)}"
             + (f" (95% CI {_fmt(ci[0])}-{_fmt(ci[1])})" if ci else "")
-            + f", WER {_fmt(fig['wer'])}"
+            + f", WER {_fmt(fig.wer)}"
         )
     for e in summary.empty_page_list:
         typer.echo(f"warning: {e.message}")

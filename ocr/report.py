@@ -22,6 +22,7 @@ from ocr.folding import ARCHIVAL, STRICT, Profile, fold
 from ocr.fsutil import atomic_write_text
 from ocr.records import Box
 from ocr.report_records import DocumentReport, PageReport, ReferenceReport
+from ocr.results import BatchScoring, JsonNumber, ProfileFigures, ScoredText
 from ocr.score import (
     CHAR_CLASSES,
     CharAlignment,
@@ -335,6 +336,11 @@ def _interval(errors: Sequence[int], totals: Sequence[int]) -> list[float | str 
     return [_num(found[0]), _num(found[1])] if found else None
 
 
+def _pair(errors: Sequence[int], totals: Sequence[int]) -> tuple[JsonNumber, JsonNumber] | None:
+    found = _interval(errors, totals)
+    return (found[0], found[1]) if found else None
+
+
 def _sum_classes(per_page: Sequence[Mapping[str, ClassCounts]]) -> dict[str, ClassCounts]:
     out = {}
     for name in CHAR_CLASSES:
@@ -485,7 +491,7 @@ def document_report(
         failures=[asdict(f) | {"source": str(f.source)} for f in result.failures],
         warnings=list(result.warnings),
         text=str(result.text_path),
-        correction=result.correction,
+        correction=result.correction.as_json() if result.correction else None,
         seconds=document_seconds(result),
     ).as_json()
 
@@ -593,21 +599,26 @@ def page_provenance(page: RecognisedPage) -> dict[str, Any]:
 def batch_figures(
     documents: Sequence[DocumentResult], *, profiles: Sequence[Profile] = DEFAULT_PROFILES
 ) -> dict[str, Any]:
-    """Batch figures to merge into the batch summary: {"scoring": {...}} (see the schema doc).
+    """Batch figures to merge into the batch summary's JSON: {"scoring": {...}} (see the schema
+    doc) and the empty pages."""
+    return {
+        "scoring": batch_scoring(documents, profiles=profiles).as_json(),
+        **empty_page_figures(documents),
+    }
 
-    Character-weighted (micro) CER/WER per profile, a bootstrap interval resampling documents,
-    and the spread (min/median/max) of the per-document figures.
-    """
+
+def batch_scoring(
+    documents: Sequence[DocumentResult], *, profiles: Sequence[Profile] = DEFAULT_PROFILES
+) -> BatchScoring:
+    """Character-weighted (micro) CER/WER per profile, a bootstrap interval resampling documents,
+    and the spread (min/median/max) of the per-document figures."""
     rows = []
     for d in documents:
         scores = document_scores(d, profiles=profiles)
         if scores:
             html = d.report_path.with_name("report.html")
             rows.append((d.scan.document, scores, str(html)))
-    return {
-        "scoring": aggregate_figures(rows, profiles=profiles, unit="document"),
-        **empty_page_figures(documents),
-    }
+    return aggregate_figures(rows, profiles=profiles, unit="document")
 
 
 def empty_page_figures(documents: Sequence[DocumentResult]) -> dict[str, Any]:
@@ -629,32 +640,28 @@ def aggregate_figures(
     *,
     profiles: Sequence[Profile],
     unit: str,
-) -> dict[str, Any]:
+) -> BatchScoring:
     """Micro means, bootstrap intervals over the rows and spreads, per profile."""
     figures = {}
     for profile in profiles:
         scores = [scores[profile.name] for _, scores, _ in rows]
         figures[profile.name] = _profile_figures(scores)
-    return {
-        "unit": unit,
-        "units": len(rows),
-        "resamples": BOOTSTRAP_RESAMPLES,
-        "seed": BOOTSTRAP_SEED,
-        "level": CONFIDENCE_LEVEL,
-        "profiles": [p.as_json() for p in profiles],
-        "figures": figures,
-        "documents": [
-            {
-                "document": name,
-                "report_html": html,
-                "scores": {p.name: score_json(scores[p.name]) for p in profiles},
-            }
+    return BatchScoring(
+        unit=unit,
+        units=len(rows),
+        resamples=BOOTSTRAP_RESAMPLES,
+        seed=BOOTSTRAP_SEED,
+        level=CONFIDENCE_LEVEL,
+        profiles=tuple(p.as_json() for p in profiles),
+        figures=figures,
+        documents=tuple(
+            ScoredText(name, html, {p.name: score_json(scores[p.name]) for p in profiles})
             for name, scores, html in rows
-        ],
-    }
+        ),
+    )
 
 
-def _profile_figures(scores: Sequence[TextScore]) -> dict[str, Any]:
+def _profile_figures(scores: Sequence[TextScore]) -> ProfileFigures:
     from ocr.score import error_rate
 
     sums = {
@@ -663,15 +670,18 @@ def _profile_figures(scores: Sequence[TextScore]) -> dict[str, Any]:
     }
     cer_spread = spread(s.cer for s in scores)
     wer_spread = spread(s.wer for s in scores)
-    return {
-        "cer": _num(error_rate(sums["char_errors"], sums["char_total"])) if scores else None,
-        "wer": _num(error_rate(sums["word_errors"], sums["word_total"])) if scores else None,
-        **sums,
-        "cer_interval": _interval([s.char_errors for s in scores], [s.char_total for s in scores]),
-        "wer_interval": _interval([s.word_errors for s in scores], [s.word_total for s in scores]),
-        "cer_spread": {k: _num(v) for k, v in cer_spread.items()} if cer_spread else None,
-        "wer_spread": {k: _num(v) for k, v in wer_spread.items()} if wer_spread else None,
-    }
+    return ProfileFigures(
+        cer=_num(error_rate(sums["char_errors"], sums["char_total"])) if scores else None,
+        wer=_num(error_rate(sums["word_errors"], sums["word_total"])) if scores else None,
+        char_errors=sums["char_errors"],
+        char_total=sums["char_total"],
+        word_errors=sums["word_errors"],
+        word_total=sums["word_total"],
+        cer_interval=_pair([s.char_errors for s in scores], [s.char_total for s in scores]),
+        wer_interval=_pair([s.word_errors for s in scores], [s.word_total for s in scores]),
+        cer_spread={k: _num(v) for k, v in cer_spread.items()} if cer_spread else None,
+        wer_spread={k: _num(v) for k, v in wer_spread.items()} if wer_spread else None,
+    )
 
 
 def write_batch_index(summary: Mapping[str, Any], output_dir: Path) -> Path:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -156,6 +156,40 @@ class Published:
 
 
 @dataclass(frozen=True)
+class CorrectionChange:
+    """One change apply mode made to the OCR text: where, what, to what, its posterior."""
+
+    start: int
+    end: int
+    original: str
+    replacement: str
+    score: float
+    kind: str
+
+
+@dataclass(frozen=True)
+class Correction:
+    """Apply mode's corrected OCR of a document: its file, the threshold, every change and,
+    with a reference, the CER before and after."""
+
+    path: str
+    threshold: float
+    changes: tuple[CorrectionChange, ...]
+    cer_before: float | None = None
+    cer_after: float | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "path": self.path,
+            "threshold": self.threshold,
+            "changes": [asdict(c) for c in self.changes],
+        }
+        if self.cer_before is not None or self.cer_after is not None:
+            out |= {"cer_before": self.cer_before, "cer_after": self.cer_after}
+        return out
+
+
+@dataclass(frozen=True)
 class DocumentResult:
     """Everything a finished document produced."""
 
@@ -170,7 +204,7 @@ class DocumentResult:
     text_path: Path
     report_path: Path
     warnings: tuple[OcrWarning, ...] = ()
-    correction: dict[str, Any] | None = None  # apply mode: the corrected OCR and its changes
+    correction: Correction | None = None  # apply mode: the corrected OCR and its changes
     published: Published | None = None  # the document's PDF/A and METS
     seconds: dict[str, float] = field(default_factory=dict)  # ocr.timing.DOCUMENT_STAGES
 
@@ -215,6 +249,108 @@ class EmptyPage:
 
 
 @dataclass(frozen=True)
+class WarningRow:
+    """A batch warning (no reference, an encoding guessed, ...), as the batch summary lists it."""
+
+    kind: str
+    message: str
+
+    def as_json(self) -> dict[str, str]:
+        return asdict(self)
+
+
+JsonNumber = float | str | None  # a JSON-safe number: inf and nan as strings (ocr.report._num)
+
+
+def _pair(values: Sequence[JsonNumber] | None) -> tuple[JsonNumber, JsonNumber] | None:
+    return (values[0], values[1]) if values is not None else None
+
+
+@dataclass(frozen=True)
+class ProfileFigures:
+    """Texts' figures under one scoring profile: micro CER/WER, the sums they come from,
+    bootstrap intervals and the spread (min/median/max) of the per-text figures."""
+
+    cer: JsonNumber
+    wer: JsonNumber
+    char_errors: int
+    char_total: int
+    word_errors: int
+    word_total: int
+    cer_interval: tuple[JsonNumber, JsonNumber] | None
+    wer_interval: tuple[JsonNumber, JsonNumber] | None
+    cer_spread: dict[str, JsonNumber] | None
+    wer_spread: dict[str, JsonNumber] | None
+
+    def as_json(self) -> dict[str, Any]:
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        for name in ("cer_interval", "wer_interval", "cer_spread", "wer_spread"):
+            value = out[name]
+            out[name] = None if value is None else (dict(value) if "spread" in name else [*value])
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ProfileFigures:
+        spreads = {k: dict(data[k]) if data.get(k) else None for k in ("cer_spread", "wer_spread")}
+        return cls(
+            cer=data.get("cer"),
+            wer=data.get("wer"),
+            char_errors=data.get("char_errors", 0),
+            char_total=data.get("char_total", 0),
+            word_errors=data.get("word_errors", 0),
+            word_total=data.get("word_total", 0),
+            cer_interval=_pair(data.get("cer_interval")),
+            wer_interval=_pair(data.get("wer_interval")),
+            **spreads,
+        )
+
+
+@dataclass(frozen=True)
+class ScoredText:
+    """A scored text (a document, a file pair) in the figures: its report and its scores per
+    profile (each a score's JSON, docs/report-schema.md)."""
+
+    document: str
+    report_html: str | None
+    scores: dict[str, dict[str, Any] | None]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"document": self.document, "report_html": self.report_html, "scores": self.scores}
+
+
+@dataclass(frozen=True)
+class BatchScoring:
+    """Figures over a set of scored texts (a batch's documents, ``ocr score``'s file pairs):
+    the bootstrap's settings, the profiles, the figures per profile and each text's scores."""
+
+    unit: str
+    units: int
+    resamples: int
+    seed: int
+    level: float
+    profiles: tuple[dict[str, Any], ...]
+    figures: dict[str, ProfileFigures]
+    documents: tuple[ScoredText, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["profiles"] = [dict(p) for p in self.profiles]
+        out["figures"] = {name: fig.as_json() for name, fig in self.figures.items()}
+        out["documents"] = [d.as_json() for d in self.documents]
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> BatchScoring:
+        rows = {
+            "profiles": tuple(dict(p) for p in data["profiles"]),
+            "figures": {k: ProfileFigures.from_json(v) for k, v in data["figures"].items()},
+            "documents": tuple(ScoredText(**d) for d in data["documents"]),
+        }
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names} | rows)
+
+
+@dataclass(frozen=True)
 class BatchSummary(Mapping[str, Any]):
     """A batch's figures, for the database, the CLI, the batch index and the Prefect artifacts;
     ``scoring`` holds the per-profile figures, intervals and spreads (docs/report-schema.md).
@@ -230,24 +366,25 @@ class BatchSummary(Mapping[str, Any]):
     flags: dict[str, int]
     documents: tuple[DocumentRow, ...]
     failures: tuple[FailureRow, ...]
-    warnings: tuple[dict[str, str], ...]
+    warnings: tuple[WarningRow, ...]
     skipped: tuple[str, ...]
     cached_pages: int
     stage_seconds: dict[str, float]
-    scoring: dict[str, Any] | None = None
+    scoring: BatchScoring | None = None
     empty_pages: int = 0
     empty_page_list: tuple[EmptyPage, ...] = ()
 
-    def figures(self, profile: str) -> dict[str, Any] | None:
+    def figures(self, profile: str) -> ProfileFigures | None:
         """The batch's figures under one scoring profile (cer, wer, cer_interval, ...), if any."""
-        return ((self.scoring or {}).get("figures") or {}).get(profile)
+        return self.scoring.figures.get(profile) if self.scoring is not None else None
 
     def as_json(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         for name in ("documents", "failures", "empty_page_list"):
             out[name] = [asdict(row) for row in out[name]]
-        out["warnings"] = [dict(w) for w in self.warnings]
+        out["warnings"] = [w.as_json() for w in self.warnings]
         out["skipped"] = list(self.skipped)
+        out["scoring"] = self.scoring.as_json() if self.scoring is not None else None
         return out
 
     @classmethod
@@ -257,8 +394,9 @@ class BatchSummary(Mapping[str, Any]):
             "documents": tuple(DocumentRow(**d) for d in data["documents"]),
             "failures": tuple(FailureRow(**f) for f in data["failures"]),
             "empty_page_list": tuple(EmptyPage(**e) for e in data.get("empty_page_list", [])),
-            "warnings": tuple(dict(w) for w in data.get("warnings", [])),
+            "warnings": tuple(WarningRow(**w) for w in data.get("warnings", [])),
             "skipped": tuple(data.get("skipped", [])),
+            "scoring": BatchScoring.from_json(data["scoring"]) if data.get("scoring") else None,
         }
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names} | rows)

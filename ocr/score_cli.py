@@ -28,6 +28,7 @@ from ocr.report import (
     scoring_json,
     write_batch_index,
 )
+from ocr.results import BatchScoring
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class ScoreRun:
 
     pairs: tuple[PairResult, ...]
     unmatched: tuple[Path, ...]
-    figures: dict[str, Any]
+    figures: BatchScoring
     index_path: Path | None = None
 
 
@@ -158,7 +159,7 @@ def run_json(run: ScoreRun) -> dict[str, Any]:
             for p in run.pairs
         ],
         "unmatched": [str(p) for p in run.unmatched],
-        "scoring": run.figures,
+        "scoring": run.figures.as_json(),
         "index": str(run.index_path) if run.index_path else None,
     }
 
@@ -170,7 +171,7 @@ def _score_row(score: Any) -> dict[str, Any]:
 def _index_summary(run: ScoreRun) -> dict[str, Any]:
     return {
         "title": "ocr score",
-        "scoring": run.figures,
+        "scoring": run.figures.as_json(),
         "documents": [
             {
                 "document": p.name,
@@ -288,12 +289,12 @@ def print_run(run: ScoreRun, names: Sequence[str]) -> None:
             + f"{s['strict'].char_total:>9}"
         )
     for n in names:
-        f = run.figures["figures"][n]
-        ci = f["cer_interval"]
+        f = run.figures.figures[n]
+        ci = f.cer_interval
         interval = f" (95% CI {_fmt(ci[0])} - {_fmt(ci[1])} over pairs)" if ci else ""
         typer.echo(
-            f"total {n}: CER {_fmt(f['cer'])}{interval}, WER {_fmt(f['wer'])} "
-            f"({f['char_errors']}/{f['char_total']} characters)"
+            f"total {n}: CER {_fmt(f.cer)}{interval}, WER {_fmt(f.wer)} "
+            f"({f.char_errors}/{f.char_total} characters)"
         )
     for p in run.pairs:
         if p.report_path:

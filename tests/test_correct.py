@@ -287,13 +287,14 @@ def test_a_read_page_with_capitals_inside_sentences_is_not_harmed(tmp_path: Path
         ),
     )
     (doc,) = res.documents
-    text = Path(doc.correction["path"]).read_text(encoding="utf-8")
+    assert doc.correction is not None
+    text = Path(doc.correction.path).read_text(encoding="utf-8")
     read = Path(doc.text_path).read_text(encoding="utf-8")
     words = ("Министерство", "Министром", "Северная", "Посольство")
     assert sum(word in read for word in words) >= 3  # tesseract reads this clean page well
     for word in words:
         assert (word in read) <= (word in text)  # what OCR read right stays right
-    assert not [c for c in doc.correction["changes"] if c["kind"] == "case"]
+    assert not [c for c in doc.correction.changes if c.kind == "case"]
 
 
 @pytest.mark.integration

@@ -22,6 +22,7 @@ from ocr.correct.evidence import Layout, text_layout
 from ocr.correct.stage import joined_layout, page_layout
 from ocr.formats import page_text
 from ocr.pipeline import DocumentResult
+from ocr.results import CorrectionChange
 from ocr.tesseract import OcrText, read_words, words_to_text
 from tests.conftest import GOOD_TEXT, needs_tesseract, render_text_page
 from tests.test_pipeline_choices import SECOND_PAGE
@@ -161,22 +162,23 @@ def test_apply_mode_deletes_the_speck_s_mark_with_the_blank_before_it(run: Run) 
     full = "\f".join(t.text for t in run.texts) + "\n"
     (flag,) = [f for f in run.doc.flags if f.type == "correction" and f.detail.delete]
     posterior = flag.detail.candidates[0].score
-    deleted = [c for c in run.doc.correction["changes"] if c["kind"] == "delete"]
+    assert run.doc.correction is not None
+    deleted = [c for c in run.doc.correction.changes if c.kind == "delete"]
     assert deleted == [
-        {
-            "start": start - 1,
-            "end": start + e - s,
-            "original": " " + second.words[i].text,
-            "replacement": "",
-            "score": posterior,
-            "kind": "delete",
-        }
+        CorrectionChange(
+            start=start - 1,
+            end=start + e - s,
+            original=" " + second.words[i].text,
+            replacement="",
+            score=posterior,
+            kind="delete",
+        )
     ]
     assert THRESHOLD <= posterior < 1
-    corrected = Path(run.doc.correction["path"]).read_text(encoding="utf-8")
+    corrected = Path(run.doc.correction.path).read_text(encoding="utf-8")
     expected = full  # the speck's deletion, and any other correction the OCR's misreads earned
-    for change in sorted(run.doc.correction["changes"], key=lambda c: -c["start"]):
-        expected = expected[: change["start"]] + change["replacement"] + expected[change["end"] :]
+    for change in sorted(run.doc.correction.changes, key=lambda c: -c.start):
+        expected = expected[: change.start] + change.replacement + expected[change.end :]
     assert corrected == expected and full[start - 1 : start + e - s] not in corrected.split("\f")[1]
     assert corrected.split("\f")[1].splitlines()[SPECK_LINE] == second.text.splitlines()[
         SPECK_LINE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,12 +15,14 @@ from ocr.pipeline import DocumentResult, PageScore
 from ocr.records import Box
 from ocr.report import (
     batch_figures,
+    batch_scoring,
     compare_texts,
     document_report,
     dumps_json,
     render_document_html,
     write_batch_index,
 )
+from ocr.results import BatchSummary, WarningRow
 from ocr.score import (
     align_characters,
     bootstrap_interval,
@@ -174,7 +177,7 @@ def test_html_shows_strict_and_archival_with_classes_and_confusions(tmp_path: Pa
     assert f"{strict['cer'] * 100:.2f} %" in html and f"{archival['cer'] * 100:.2f} %" in html
     for text in ("cyrillic upper", "Character confusions", "CER archival", "Strict and folded"):
         assert text in html
-    assert run.figures["figures"]["strict"]["cer"] == strict["cer"]
+    assert run.figures.figures["strict"].cer == strict["cer"]
 
 
 def test_pair_report_of_empty_reference_is_infinite(tmp_path: Path) -> None:
@@ -257,6 +260,42 @@ def test_document_report_and_batch_figures(tmp_path: Path) -> None:
     index = write_batch_index(summary, tmp_path).read_text(encoding="utf-8")
     assert 'href="doc0/report.html"' in index and "95 % CI" in index
     assert f"{micro_cer * 100:.2f} %" in index
+
+
+def test_batch_scoring_is_a_record_whose_json_round_trips(tmp_path: Path) -> None:
+    reference = need(SEED).read_text(encoding="utf-8")
+    docs = [
+        _document(tmp_path, f"doc{k}", reference, perturb(reference, k, rate=0.03 * (k + 1)))
+        for k in range(3)
+    ]
+    scoring = batch_scoring(docs)
+    assert scoring.as_json() == batch_figures(docs)["scoring"]
+    strict = scoring.figures["strict"]
+    assert strict.cer_interval is not None and strict.cer_spread is not None
+    assert strict.char_total == sum(d.score.char_total for d in docs if d.score)
+    summary = BatchSummary(
+        run_id="r1",
+        status="done",
+        pages_done=3,
+        pages_failed=0,
+        seconds=1.0,
+        cer=0.1,
+        wer=0.2,
+        flags={},
+        documents=(),
+        failures=(),
+        warnings=(WarningRow("no_reference", "no reference for x.png"),),
+        skipped=(),
+        cached_pages=0,
+        stage_seconds={},
+        scoring=scoring,
+    )
+    stored = json.loads(json.dumps(summary.as_json()))  # as the database keeps it
+    assert stored["scoring"]["figures"]["strict"]["cer_interval"] == list(strict.cer_interval)
+    assert stored["warnings"] == [{"kind": "no_reference", "message": "no reference for x.png"}]
+    again = BatchSummary.from_json(stored)
+    assert again == summary and again.figures("strict") == strict
+    assert again.figures("unknown") is None and replace(summary, scoring=None).figures("x") is None
 
 
 def test_score_aligned_equals_score_text_and_dinglehopper() -> None:

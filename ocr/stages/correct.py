@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ocr.correct.learned import Learned
 from ocr.correct.stage import apply_corrections
+from ocr.results import Correction, CorrectionChange
 from ocr.score import normalise, score_text
 from ocr.settings import Settings
 from ocr.textio import ReferenceText
@@ -24,7 +26,7 @@ def apply_correction(
     taught: Learned | None,
     choices: Mapping[int, CharChoice] | None = None,
     layout: Layout | None = None,
-) -> dict[str, Any]:
+) -> Correction:
     """Apply confident corrections to the OCR text (never to the reference); CER before/after.
     ``choices``: what tesseract said of each character of ``text``; ``layout``: what the pages'
     word boxes say of it."""
@@ -39,9 +41,16 @@ def apply_correction(
         choices=choices,
         layout=layout,
     )
-    corrected = record.pop("text")
-    if reference is not None:
-        ref = normalise(reference.text.replace("\f", "\n"))
-        record["cer_before"] = score_text(ref, normalise(text.replace("\f", "\n"))).cer
-        record["cer_after"] = score_text(ref, normalise(corrected.replace("\f", "\n"))).cer
-    return record
+    correction = Correction(
+        path=record["path"],
+        threshold=record["threshold"],
+        changes=tuple(CorrectionChange(**c) for c in record["changes"]),
+    )
+    if reference is None:
+        return correction
+    ref = normalise(reference.text.replace("\f", "\n"))
+    return replace(
+        correction,
+        cer_before=score_text(ref, normalise(text.replace("\f", "\n"))).cer,
+        cer_after=score_text(ref, normalise(record["text"].replace("\f", "\n"))).cer,
+    )
