@@ -123,11 +123,11 @@ def _disagreement_groups(disagreements: Sequence[Flag]) -> list[list[Flag]]:
     reference: that one is decided on its own span (and in every copy of it)."""
     groups: list[list[Flag]] = []
     candidates: list[list[Flag]] = []  # the groups led by no reference error, in order
+    leads: list[Flag] = []  # their first disagreements
     index = RowIndex()
     for flag in disagreements:
         home = None
         if flag.kind != REFERENCE_ERROR:
-            leads = [g[0] for g in candidates]
             found = _same_words(flag, leads, near=index.near(flag.box))
             home = candidates[found] if found is not None else None
         if home is not None:
@@ -136,6 +136,7 @@ def _disagreement_groups(disagreements: Sequence[Flag]) -> list[list[Flag]]:
         groups.append([flag])
         if flag.kind != REFERENCE_ERROR:
             candidates.append(groups[-1])
+            leads.append(flag)
             index.add(flag.box)
     return groups
 
