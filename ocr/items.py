@@ -4,7 +4,7 @@ into one item with all its reasons, and one decision settles it."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -40,6 +40,7 @@ LETTERS = re.compile(r"[^\W\d_]+")
 # Doubts on consecutive lines of one paragraph (tesseract's layout) are read together: a date
 # over its number, a title over a name. A block spans at most this many lines.
 BLOCK_LINES = 3
+ROW_BAND = 64  # px: the height of the bands of rows a RowIndex files boxes by
 
 
 def review_items(
@@ -68,8 +69,10 @@ def review_items(
         (region_groups[home] if home is not None else pending).append(flag)
     text_groups = _disagreement_groups([f for f in pending if f.type == "disagreement"])
     loose: list[Flag] = []
+    anchors = [g[0] for g in text_groups]
+    index = RowIndex(a.box for a in anchors)
     for flag in (f for f in pending if f.type != "disagreement"):
-        home = _same_words(flag, [g[0] for g in text_groups])
+        home = _same_words(flag, anchors, near=index.near(flag.box))
         (text_groups[home] if home is not None else loose).append(flag)
     if reference is not None:
         loose = [f for f in loose if f.type not in SETTLED_BY_REFERENCE]
@@ -119,17 +122,49 @@ def _disagreement_groups(disagreements: Sequence[Flag]) -> list[list[Flag]]:
     lines the OCR misses, placed at the nearest word) merge, unless one may be an error of the
     reference: that one is decided on its own span (and in every copy of it)."""
     groups: list[list[Flag]] = []
+    candidates: list[list[Flag]] = []  # the groups led by no reference error, in order
+    leads: list[Flag] = []  # their first disagreements
+    index = RowIndex()
     for flag in disagreements:
         home = None
         if flag.kind != REFERENCE_ERROR:
-            candidates = [g for g in groups if g[0].kind != REFERENCE_ERROR]
-            found = _same_words(flag, [g[0] for g in candidates])
+            found = _same_words(flag, leads, near=index.near(flag.box))
             home = candidates[found] if found is not None else None
         if home is not None:
             home.append(flag)
-        else:
-            groups.append([flag])
+            continue
+        groups.append([flag])
+        if flag.kind != REFERENCE_ERROR:
+            candidates.append(groups[-1])
+            leads.append(flag)
+            index.add(flag.box)
     return groups
+
+
+class RowIndex:
+    """Boxes filed by the bands of ROW_BAND rows they span, numbered in the order added: the
+    boxes that may share rows with a box are those filed in one of its bands."""
+
+    def __init__(self, boxes: Iterable[Box] = ()) -> None:
+        self._bands: dict[int, list[int]] = {}
+        self._count = 0
+        for box in boxes:
+            self.add(box)
+
+    def add(self, box: Box) -> None:
+        for band in _bands(box):
+            self._bands.setdefault(band, []).append(self._count)
+        self._count += 1
+
+    def near(self, box: Box) -> list[int]:
+        """The numbers of every filed box sharing rows with ``box`` (and of a few that do not),
+        in the order added."""
+        return sorted({i for band in _bands(box) for i in self._bands.get(band, ())})
+
+
+def _bands(box: Box) -> range:
+    """The bands a box's rows top..bottom lie in (none for a negative height)."""
+    return range(box.top // ROW_BAND, box.bottom // ROW_BAND + 1)
 
 
 def _inside(inner: Box, outer: Box) -> float:
@@ -220,10 +255,15 @@ def _same_reference(flag: Flag, region: Flag) -> bool:
     return a is not None and b is not None and a.ref_start < b.ref_end and b.ref_start < a.ref_end
 
 
-def _same_words(flag: Flag, anchors: Sequence[Flag]) -> int | None:
-    """The disagreement a signal is about: the one sharing most of the smaller box."""
+def _same_words(
+    flag: Flag, anchors: Sequence[Flag], *, near: Iterable[int] | None = None
+) -> int | None:
+    """The disagreement a signal is about: the one sharing most of the smaller box (the last
+    of equals). ``near``: the anchors' numbers, in order, that may share rows with the signal
+    (RowIndex.near); the others share none of its box."""
     best, share = None, SAME_WORDS
-    for i, anchor in enumerate(anchors):
+    for i in range(len(anchors)) if near is None else near:
+        anchor = anchors[i]
         smaller = min(flag.box.width * flag.box.height, anchor.box.width * anchor.box.height)
         shared = _inside(flag.box, anchor.box) * flag.box.width * flag.box.height
         if smaller > 0 and shared / smaller >= share:
