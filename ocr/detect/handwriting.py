@@ -81,22 +81,6 @@ class InkPieces:
     dust: np.ndarray
 
 
-@dataclass(frozen=True)
-class StrokeFeatures:
-    """What tells handwriting from typing, measured on one cluster (sizes in units of H)."""
-
-    ink_px: int
-    pieces: int
-    tallest: float
-    longest: float
-    longest_thickness: float
-    stroke_cv: float
-    density: float
-    longest_share: float  # the longest piece's width over the cluster's
-    extent: float  # the cluster's longer side
-    ink: float  # ink area in H^2
-
-
 def ink_pieces(
     ink: np.ndarray,
     words: Sequence[Word] | None,
@@ -168,13 +152,13 @@ def ink_clusters(mask: np.ndarray, *, metrics: TextMetrics) -> list[Blob]:
     )
 
 
-def stroke_features(group: Blob, *, metrics: TextMetrics) -> StrokeFeatures:
+def stroke_features(group: Blob, *, metrics: TextMetrics) -> StrokeFigures:
     """Measure a cluster's pieces and strokes."""
     h = metrics.glyph_rows
     comps = components(group.mask)
     stats = comps.stats[1:]
     if len(stats) == 0:
-        return StrokeFeatures(0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        return StrokeFigures(0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
     extent = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
     big = int(np.argmax(extent)) + 1
     rows, cols = np.nonzero(comps.labels == big)
@@ -182,7 +166,7 @@ def stroke_features(group: Blob, *, metrics: TextMetrics) -> StrokeFeatures:
     widths = stroke_widths(group.mask)
     cv = float(widths.std() / widths.mean()) if widths.size > 10 and widths.mean() > 0 else 0.0
     ink = int(group.mask.sum())
-    return StrokeFeatures(
+    return StrokeFigures(
         ink_px=ink,
         pieces=len(stats),
         tallest=float(stats[:, cv2.CC_STAT_HEIGHT].max()) / h,
@@ -196,7 +180,7 @@ def stroke_features(group: Blob, *, metrics: TextMetrics) -> StrokeFeatures:
     )
 
 
-def handwriting_evidence(f: StrokeFeatures) -> list[str]:
+def handwriting_evidence(f: StrokeFigures) -> list[str]:
     """The reasons (possibly none) to take a cluster for handwriting rather than typing or a rule:
     a stroke taller than typing, a long connected stroke that is not a straight rule, and in
     support of either, uneven stroke width."""
@@ -239,7 +223,7 @@ def classify_cluster(
     f = stroke_features(group, metrics=metrics)
     rows, cols = np.nonzero(group.mask)
     box, polygon = points_polygon(np.column_stack([cols + group.left, rows + group.top]))
-    detail = StrokeFigures.rounded(vars(f))
+    detail = f.rounded()
     if f.density >= DENSE and min(group.rows, group.cols) >= DENSE_MIN_SIDE * h:
         return Region(
             STAMP,
@@ -357,7 +341,7 @@ def _rows_with_ink(band: np.ndarray, rows: int) -> np.ndarray:
 
 
 def _is_signature(
-    f: StrokeFeatures,
+    f: StrokeFigures,
     box: Box,
     *,
     metrics: TextMetrics,

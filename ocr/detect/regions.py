@@ -69,8 +69,8 @@ class RingFigures:
 
 @dataclass(frozen=True)
 class StrokeFigures:
-    """Pen strokes, dense ink or a worn stamp frame: the cluster's stroke features
-    (ocr.detect.handwriting.StrokeFeatures, sizes in typed-line heights H, rounded)."""
+    """What tells handwriting from typing, measured on one cluster of pen strokes, dense ink or a
+    worn stamp frame (ocr.detect.handwriting.stroke_features; sizes in typed-line heights H)."""
 
     ink_px: int
     pieces: int
@@ -79,17 +79,17 @@ class StrokeFigures:
     longest_thickness: float
     stroke_cv: float
     density: float
-    longest_share: float
-    extent: float
-    ink: float
+    longest_share: float  # the longest piece's width over the cluster's
+    extent: float  # the cluster's longer side
+    ink: float  # ink area in H^2
 
-    @classmethod
-    def rounded(cls, features: Mapping[str, Any]) -> StrokeFigures:
-        """The features with every fraction rounded to 3 places."""
-        values: dict[str, Any] = {
-            k: round(v, 3) if isinstance(v, float) else v for k, v in features.items()
+    def rounded(self) -> StrokeFigures:
+        """These figures with every fraction rounded to 3 places, as stored."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        fractions: dict[str, Any] = {
+            k: round(v, 3) for k, v in values.items() if isinstance(v, float)
         }
-        return cls(**values)
+        return replace(self, **fractions)
 
 
 @dataclass(frozen=True)
