@@ -255,14 +255,12 @@ def _same_reference(flag: Flag, region: Flag) -> bool:
     return a is not None and b is not None and a.ref_start < b.ref_end and b.ref_start < a.ref_end
 
 
-def _same_words(
-    flag: Flag, anchors: Sequence[Flag], *, near: Iterable[int] | None = None
-) -> int | None:
+def _same_words(flag: Flag, anchors: Sequence[Flag], *, near: Iterable[int]) -> int | None:
     """The disagreement a signal is about: the one sharing most of the smaller box (the last
     of equals). ``near``: the anchors' numbers, in order, that may share rows with the signal
     (RowIndex.near); the others share none of its box."""
     best, share = None, SAME_WORDS
-    for i in range(len(anchors)) if near is None else near:
+    for i in near:
         anchor = anchors[i]
         smaller = min(flag.box.width * flag.box.height, anchor.box.width * anchor.box.height)
         shared = _inside(flag.box, anchor.box) * flag.box.width * flag.box.height
