@@ -240,7 +240,7 @@ def classify_cluster(
         reasons = [f"{group.colour} pen ink", *handwriting_evidence(f)]
     elif group.rows <= GLYPH_MAX_ROWS * h and _in_typed_line(group, typed, metrics=metrics):
         return None  # typing-sized ink on a typed line: smudged typing, left to unrecognised ink
-    elif not in_stamp and touching_glyphs(group, typed, metrics=metrics):
+    elif not in_stamp and touching_glyphs(group, typed, pieces=f.pieces, metrics=metrics):
         return None  # a typed descender touching the letter below it: typing, not a pen
     elif (
         in_stamp
@@ -290,7 +290,9 @@ def _in_typed_line(group: Blob, typed: np.ndarray | None, *, metrics: TextMetric
     return band.size > 0 and float(band.any(axis=1).mean()) >= 0.5
 
 
-def touching_glyphs(group: Blob, typed: np.ndarray | None, *, metrics: TextMetrics) -> bool:
+def touching_glyphs(
+    group: Blob, typed: np.ndarray | None, *, pieces: int, metrics: TextMetrics
+) -> bool:
     """Two typed glyphs of consecutive lines joined into one piece (a descender touching the
     letter below it): one piece no wider than a smudged letter that, cut at its thinnest row, leaves
     two glyph-sized parts, each on a typed line (typed glyphs close beside its top quarter and
@@ -301,7 +303,7 @@ def touching_glyphs(group: Blob, typed: np.ndarray | None, *, metrics: TextMetri
         typed is None
         or group.cols > TOUCHING_MAX_COLS * metrics.char_cols
         or not GLYPH_MAX_ROWS * h < group.rows <= TOUCHING_MAX_ROWS * h
-        or cv2.connectedComponents(group.mask.astype(np.uint8))[0] != 2  # one piece
+        or pieces != 1  # its 8-connected pieces (stroke_features)
     ):
         return False
     ink_per_row = group.mask.sum(axis=1)
