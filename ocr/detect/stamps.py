@@ -49,6 +49,11 @@ FRAME_SIDE_COVER = 0.6
 BRIDGE_PX = 7  # half-resolution pixels
 WIDE_BRIDGE_PX = 17
 LINE_GAP_PX = 41  # half-resolution pixels: a side of a worn frame may miss 0.27 in
+# A piece of touching typed letters: as tall as a typed word (x-height to descender), and ink
+# over much of its box; a frame's side is a few pixels thin and its corner mostly paper.
+WORD_ROWS_MIN = 0.5
+WORD_ROWS_MAX = 1.6
+WORD_FILL = 0.3
 MAX_FRAME_FILL = 0.35  # ink share inside: a frame holds lettering; a seal or a blot is solid
 MIN_RING_AXIS = 150  # 0.5 in: smaller loops are handwritten digits and letters, not stamps
 # A ring: inked along at least 60% of the fitted ellipse, at least 25 points more than just
@@ -204,17 +209,37 @@ def _shrink(ink: np.ndarray) -> np.ndarray:
     return max_pool(ink, SHAPE_SHRINK)
 
 
-def long_ink(small: np.ndarray, *, min_length: int) -> np.ndarray:
+def long_ink(small: np.ndarray, *, min_length: int, word_rows: float | None = None) -> np.ndarray:
     """Ink pieces at least ``min_length`` long on some side: frames, rings, rules, cursive strokes.
 
     Typed glyphs (and most typed words, whose letters do not touch) drop out, so a stamp's outline
-    stands alone even where the stamp lies over typed lines.
+    stands alone even where the stamp lies over typed lines. With ``word_rows`` (the typed word
+    height in the same pixels) a word whose letters touch (italic, bold or ink-spread typing)
+    drops out too: a long piece as tall as typed words, its box well filled (see
+    :func:`typed_word_pieces`). A frame's side is thin and a frame's corner is mostly empty.
     """
     comps = components(small)
-    extent = np.maximum(comps.stats[:, cv2.CC_STAT_WIDTH], comps.stats[:, cv2.CC_STAT_HEIGHT])
+    stats = comps.stats
+    extent = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
     keep = extent >= min_length
+    if word_rows is not None:
+        keep &= ~typed_word_pieces(stats, word_rows=word_rows)
     keep[0] = False
     return keep[comps.labels].astype(np.uint8)
+
+
+def typed_word_pieces(stats: np.ndarray, *, word_rows: float) -> np.ndarray:
+    """Which connected pieces (rows of cv2 stats) are typed words: wider than tall, between
+    WORD_ROWS_MIN and WORD_ROWS_MAX typed word heights tall, and filling WORD_FILL of their box."""
+    width = stats[:, cv2.CC_STAT_WIDTH].astype(np.float64)
+    height = stats[:, cv2.CC_STAT_HEIGHT].astype(np.float64)
+    fill = stats[:, cv2.CC_STAT_AREA] / np.maximum(width * height, 1.0)
+    return (
+        (width > height)
+        & (height >= WORD_ROWS_MIN * word_rows)
+        & (height <= WORD_ROWS_MAX * word_rows)
+        & (fill >= WORD_FILL)
+    )
 
 
 @dataclass(frozen=True)
@@ -240,7 +265,11 @@ def shape_candidates(
     max_side = metrics.px(MAX_STAMP_SIDE) // SHAPE_SHRINK
     # Rules longer than any stamp (folds, margins, page edges) would tie frames to each other.
     small = strip_rules(small, min_length=max_side, max_thickness=6)
-    pieces = long_ink(small, min_length=max(3 * min_side // 4, 8))
+    pieces = long_ink(
+        small,
+        min_length=max(3 * min_side // 4, 8),
+        word_rows=metrics.glyph_rows / SHAPE_SHRINK,
+    )
     out: dict[tuple[int, int, int, int], ShapeCandidate] = {}
     for close in (
         _close_round(BRIDGE_PX),
