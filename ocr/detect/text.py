@@ -106,6 +106,18 @@ def line_ink_span(ink: np.ndarray, box: Box, *, char_cols: float) -> tuple[int, 
     return left, right
 
 
+def glyph_runs(ink: np.ndarray, box: Box) -> int:
+    """Runs of inked columns across a line's box: about one per typed glyph (letters that touch
+    count once). Letter-spaced typing ("Х А Р А К Т Е Р") is wide but has no more glyphs than
+    the letters read from it."""
+    cols = ink[box.top : box.bottom, box.left : box.right].any(axis=0)
+    return int(np.count_nonzero(cols[1:] & ~cols[:-1]) + (1 if cols.size and cols[0] else 0))
+
+
+def _letters(text: str) -> int:
+    return sum(1 for c in text if not c.isspace())
+
+
 def short_line_flags(
     words: Sequence[Word],
     ocr_image: np.ndarray,
@@ -118,7 +130,8 @@ def short_line_flags(
 
     Expected width = characters recognised (spaces included) x the page's typical character
     advance; ink width = the run of ink along the line's middle band around its words. A line is
-    flagged when the ink is ``min_ratio`` times wider and ``min_missing`` characters longer.
+    flagged when the ink is ``min_ratio`` times wider and ``min_missing`` characters longer, and
+    the ink holds ``min_missing`` more glyphs (:func:`glyph_runs`) than the characters read.
     """
     metrics = metrics or text_metrics(words)
     ink = ink_mask(ocr_image)
@@ -133,7 +146,12 @@ def short_line_flags(
         left, right = line_ink_span(ink, box, char_cols=metrics.char_cols)
         width = right - left
         missing = (width - expected) / metrics.char_cols
-        if width >= min_ratio * expected and missing >= min_missing:
+        if (
+            width >= min_ratio * expected
+            and missing >= min_missing
+            and glyph_runs(ink, Box(left, box.top, width, box.height)) - _letters(text)
+            >= min_missing
+        ):
             span = Box(left, box.top, width, box.height)
             regions.append(
                 Region(
