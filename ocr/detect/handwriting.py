@@ -69,6 +69,8 @@ IN_STAMP_NUMBER_MAX_ROWS = 2.0
 # lines of typing is wider or taller, and one by the margin has typing on one side only).
 TOUCHING_MAX_ROWS = 2 * GLYPH_MAX_ROWS
 TOUCHING_MAX_COLS = 1.5  # characters: one letter, smudged (a pen's circle or tick is wider)
+TOUCHING_SLANT_COLS = 2.5  # characters: both letters, offset by the slant of italic typing
+TOUCHING_WITHIN_ROWS = 0.9  # share of an end's rows with typing on both sides: inside the line
 TOUCHING_REACH = 2.0  # characters either side
 TOUCHING_TYPED_ROWS = 0.5  # share of rows with typed glyphs beside them that makes a typed line
 
@@ -294,14 +296,16 @@ def touching_glyphs(
     group: Blob, typed: np.ndarray | None, *, pieces: int, metrics: TextMetrics
 ) -> bool:
     """Two typed glyphs of consecutive lines joined into one piece (a descender touching the
-    letter below it): one piece no wider than a smudged letter that, cut at its thinnest row, leaves
-    two glyph-sized parts, each on a typed line (typed glyphs close beside its top quarter and
-    its bottom quarter), one of them within the line (typed glyphs on both sides: a pen's
-    stroke by the margin has typing on one side only)."""
+    letter below it): one piece that, cut at its thinnest row, leaves two glyph-sized parts, each
+    on a typed line (typed glyphs close beside its top quarter and its bottom quarter), one of
+    them within the line (typed glyphs on both sides: a pen's stroke by the margin has typing on
+    one side only). Its top and bottom quarters are no wider than a smudged letter, unless both
+    lie within typed lines (italic letters touch their neighbours too); on slanted typing the
+    two letters sit apart, so the whole piece may be up to TOUCHING_SLANT_COLS wide."""
     h = metrics.glyph_rows
     if (
         typed is None
-        or group.cols > TOUCHING_MAX_COLS * metrics.char_cols
+        or group.cols > TOUCHING_SLANT_COLS * metrics.char_cols
         or not GLYPH_MAX_ROWS * h < group.rows <= TOUCHING_MAX_ROWS * h
         or pieces != 1  # its 8-connected pieces (stroke_features)
     ):
@@ -311,16 +315,25 @@ def touching_glyphs(
     cut = low + int(np.argmin(ink_per_row[low:high]))
     if max(cut, group.rows - cut) > GLYPH_MAX_ROWS * h:
         return False
-    left, right = _typed_beside(group, typed, metrics=metrics)
     quarter = max(group.rows // 4, 1)
+    left, right = _typed_beside(group, typed, metrics=metrics)
     ends = (slice(0, quarter), slice(group.rows - quarter, group.rows))
     either = [float((left[q] | right[q]).mean()) for q in ends]
     both = [float((left[q] & right[q]).mean()) for q in ends]
+    widest = max(_ink_cols(group.mask[:quarter]), _ink_cols(group.mask[-quarter:]))
+    if widest > TOUCHING_MAX_COLS * metrics.char_cols and min(both) < TOUCHING_WITHIN_ROWS:
+        return False  # a wide end is only typing when both ends lie within typed lines
     return (
         min(either) >= TOUCHING_TYPED_ROWS
         and max(both) >= TOUCHING_TYPED_ROWS
         and float((left | right).mean()) >= TOUCHING_TYPED_ROWS
     )
+
+
+def _ink_cols(mask: np.ndarray) -> int:
+    """Columns from the first to the last that hold ink (0 for no ink)."""
+    cols = np.flatnonzero(mask.any(axis=0))
+    return int(cols[-1] - cols[0] + 1) if cols.size else 0
 
 
 def _typed_beside(
