@@ -551,6 +551,55 @@ def test_short_line_flag(clean_page: SyntheticPage) -> None:
     )  # a comma ends it
 
 
+def _spaced_heading(letters: int, *, step: int) -> np.ndarray:
+    """A white page with one line of ``letters`` glyph-sized blots, one every ``step`` px."""
+    image = np.full((400, 2000), 255, np.uint8)
+    for k in range(letters):
+        left = 200 + k * step
+        cv2.rectangle(image, (left, 150), (left + 20, 180), 0, thickness=4)
+    return image
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(("text", "flagged"), [("ХАРАКТЕРИСТИКА", False), ("ХАР", True)])
+def test_short_line_counts_glyphs_not_width(text: str, flagged: bool) -> None:
+    """Letter-spaced typing ("Х А Р А К Т Е Р И С Т И К А") is twice as wide as the letters read
+    from it, but has no glyph more: no short line. The same ink read as three letters is one."""
+    from ocr.detect import short_line_flags
+    from ocr.detect.ink import TextMetrics
+
+    image = _spaced_heading(14, step=60)
+    word = Word(1, 1, 1, 1, Box(200, 146, 14 * 60 - 36, 40), 90.0, text)
+    flags = short_line_flags([word], image, metrics=TextMetrics(38.0, 30.0, 1.0))
+    assert bool(flags) is flagged, [f.reason for f in flags]
+
+
+@pytest.mark.unit
+def test_touching_typed_words_are_no_stamp_frame() -> None:
+    """Words whose letters touch (italic or bold typing) are long pieces of ink as tall as a
+    typed line; three lines of them make no stamp frame, while a drawn frame with such words
+    inside it still is one."""
+    from ocr.detect.ink import TextMetrics
+    from ocr.detect.stamps import shape_stamps
+
+    metrics = TextMetrics(38.0, 30.0, 1.0)
+    image = np.zeros((900, 1400), np.uint8)
+    for row in range(3):
+        for left in (100, 420, 700):  # words of 8 touching letters, lines 50 px apart
+            top = 200 + 50 * row
+            for k in range(8):
+                x = left + 30 * k
+                cv2.rectangle(image, (x, top), (x + 30, top + 30), 1, thickness=4)
+    assert shape_stamps(image, metrics=metrics) == []
+    cv2.rectangle(image, (80, 600), (560, 860), 1, thickness=6)  # a frame around two words
+    for left in (120, 360):
+        for k in range(6):
+            x = left + 30 * k
+            cv2.rectangle(image, (x, 700), (x + 30, 730), 1, thickness=5)
+    found = shape_stamps(image, metrics=metrics)
+    assert found and all(r.box.top >= 590 and r.box.left <= 90 for r in found), found
+
+
 # --- reference markers ---------------------------------------------------------------------------
 
 
