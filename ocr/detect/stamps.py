@@ -49,11 +49,13 @@ FRAME_SIDE_COVER = 0.6
 BRIDGE_PX = 7  # half-resolution pixels
 WIDE_BRIDGE_PX = 17
 LINE_GAP_PX = 41  # half-resolution pixels: a side of a worn frame may miss 0.27 in
-# A piece of touching typed letters: as tall as a typed word (x-height to descender), and ink
-# over much of its box; a frame's side is a few pixels thin and its corner mostly paper.
+# A piece of touching typed letters: as tall as a typed word (x-height to descender), ink over
+# much of its box, and much of that ink in letters' upright stems.
 WORD_ROWS_MIN = 0.5
 WORD_ROWS_MAX = 1.6
 WORD_FILL = 0.3
+WORD_MAX_ASPECT = 15.0  # a word of 15 touching letters; a frame's side is longer for its height
+WORD_STEMS = 0.2
 MAX_FRAME_FILL = 0.35  # ink share inside: a frame holds lettering; a seal or a blot is solid
 MIN_RING_AXIS = 150  # 0.5 in: smaller loops are handwritten digits and letters, not stamps
 # A ring: inked along at least 60% of the fitted ellipse, at least 25 points more than just
@@ -215,31 +217,44 @@ def long_ink(small: np.ndarray, *, min_length: int, word_rows: float | None = No
     Typed glyphs (and most typed words, whose letters do not touch) drop out, so a stamp's outline
     stands alone even where the stamp lies over typed lines. With ``word_rows`` (the typed word
     height in the same pixels) a word whose letters touch (italic, bold or ink-spread typing)
-    drops out too: a long piece as tall as typed words, its box well filled (see
-    :func:`typed_word_pieces`). A frame's side is thin and a frame's corner is mostly empty.
+    drops out too (see :func:`typed_word_pieces`).
     """
     comps = components(small)
     stats = comps.stats
     extent = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
     keep = extent >= min_length
     if word_rows is not None:
-        keep &= ~typed_word_pieces(stats, word_rows=word_rows)
+        keep &= ~typed_word_pieces(small, comps, word_rows=word_rows, among=keep)
     keep[0] = False
     return keep[comps.labels].astype(np.uint8)
 
 
-def typed_word_pieces(stats: np.ndarray, *, word_rows: float) -> np.ndarray:
-    """Which connected pieces (rows of cv2 stats) are typed words: wider than tall, between
-    WORD_ROWS_MIN and WORD_ROWS_MAX typed word heights tall, and filling WORD_FILL of their box."""
+def typed_word_pieces(
+    small: np.ndarray, comps: Components, *, word_rows: float, among: np.ndarray
+) -> np.ndarray:
+    """Which of the pieces ``among`` are typed words of touching letters: wider than tall but
+    at most WORD_MAX_ASPECT times, WORD_ROWS_MIN to WORD_ROWS_MAX typed word heights tall, ink
+    over WORD_FILL of the box, and WORD_STEMS of that ink in upright strokes half a word high
+    (letters' stems). A frame's side is a rule: no stems, however thick or tilted; a frame's
+    corner is mostly paper."""
+    stats = comps.stats
     width = stats[:, cv2.CC_STAT_WIDTH].astype(np.float64)
     height = stats[:, cv2.CC_STAT_HEIGHT].astype(np.float64)
-    fill = stats[:, cv2.CC_STAT_AREA] / np.maximum(width * height, 1.0)
-    return (
-        (width > height)
+    area = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
+    shaped = (
+        among
+        & (width > height)
+        & (width <= WORD_MAX_ASPECT * height)
         & (height >= WORD_ROWS_MIN * word_rows)
         & (height <= WORD_ROWS_MAX * word_rows)
-        & (fill >= WORD_FILL)
+        & (area >= WORD_FILL * width * height)
     )
+    if not shaped[1:].any():
+        return shaped
+    stem = max(3, round(0.5 * word_rows) + 1)
+    upright = cv2.morphologyEx(small, cv2.MORPH_OPEN, np.ones((stem, 1), np.uint8))
+    stems = np.bincount(comps.labels[upright > 0], minlength=len(stats)).astype(np.float64)
+    return shaped & (stems >= WORD_STEMS * area)
 
 
 @dataclass(frozen=True)

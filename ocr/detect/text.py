@@ -85,6 +85,9 @@ def garbage_flags(words: Sequence[Word]) -> list[Region]:
 MIN_RATIO = 1.6  # ink at least this many times wider than the recognised characters need
 MIN_MISSING = 6  # and at least this many characters' worth of width unaccounted for
 GAP = 2.5  # character widths: a wider blank ends the line's ink (a column gap, the margin)
+SPACED_SLACK = 2  # glyphs more or fewer than the characters read that still count as all read
+SPACED_SHARE = 0.15  # or this share of the characters read
+SPACED_GLYPH = 1.5  # character widths: the widest run of ink of letter-spaced typing
 
 
 def line_ink_span(ink: np.ndarray, box: Box, *, char_cols: float) -> tuple[int, int]:
@@ -106,16 +109,25 @@ def line_ink_span(ink: np.ndarray, box: Box, *, char_cols: float) -> tuple[int, 
     return left, right
 
 
-def glyph_runs(ink: np.ndarray, box: Box) -> int:
-    """Runs of inked columns across a line's box: about one per typed glyph (letters that touch
-    count once). Letter-spaced typing ("Х А Р А К Т Е Р") is wide but has no more glyphs than
-    the letters read from it."""
-    cols = ink[box.top : box.bottom, box.left : box.right].any(axis=0)
-    return int(np.count_nonzero(cols[1:] & ~cols[:-1]) + (1 if cols.size and cols[0] else 0))
+def glyph_runs(ink: np.ndarray, box: Box) -> np.ndarray:
+    """Widths of the runs of inked columns across a line's box: about one run per typed glyph
+    (letters that touch make one run)."""
+    cols = np.concatenate([[False], ink[box.top : box.bottom, box.left : box.right].any(axis=0)])
+    edges = np.flatnonzero(np.diff(np.concatenate([cols, [False]]).astype(np.int8)))
+    return edges[1::2] - edges[0::2]
 
 
-def _letters(text: str) -> int:
-    return sum(1 for c in text if not c.isspace())
+def spaced_out(runs: np.ndarray, text: str, *, char_cols: float) -> bool:
+    """Is a wide line letter-spaced typing ("Х А Р А К Т Е Р") all read? Its ink holds about as
+    many glyphs as the characters read (SPACED_SLACK, SPACED_SHARE) and each is no wider than a
+    letter (SPACED_GLYPH): then its width is spacing, not missing text. A stamp, a pen stroke or
+    an underline across a line makes runs wider than letters."""
+    letters = sum(1 for c in text if not c.isspace())
+    return (
+        runs.size > 0
+        and abs(runs.size - letters) <= max(SPACED_SLACK, SPACED_SHARE * letters)
+        and float(runs.max()) <= SPACED_GLYPH * char_cols
+    )
 
 
 def short_line_flags(
@@ -130,8 +142,8 @@ def short_line_flags(
 
     Expected width = characters recognised (spaces included) x the page's typical character
     advance; ink width = the run of ink along the line's middle band around its words. A line is
-    flagged when the ink is ``min_ratio`` times wider and ``min_missing`` characters longer, and
-    the ink holds ``min_missing`` more glyphs (:func:`glyph_runs`) than the characters read.
+    flagged when the ink is ``min_ratio`` times wider and ``min_missing`` characters longer,
+    unless it is letter-spaced typing all read (:func:`spaced_out`).
     """
     metrics = metrics or text_metrics(words)
     ink = ink_mask(ocr_image)
@@ -149,8 +161,11 @@ def short_line_flags(
         if (
             width >= min_ratio * expected
             and missing >= min_missing
-            and glyph_runs(ink, Box(left, box.top, width, box.height)) - _letters(text)
-            >= min_missing
+            and not spaced_out(
+                glyph_runs(ink, Box(left, box.top, width, box.height)),
+                text,
+                char_cols=metrics.char_cols,
+            )
         ):
             span = Box(left, box.top, width, box.height)
             regions.append(
