@@ -87,3 +87,30 @@ def test_a_failed_joint_run_falls_back_to_reading_each_stamp(monkeypatch) -> Non
     texts = [r.stamp_text or "" for r in found if r.type == "stamp"]
     assert all(lines[0] in t for t, (lines, _) in zip(texts, STAMPS, strict=True)), texts
     assert found[1].stamp_text is None
+
+
+@pytest.mark.integration
+@needs_tesseract
+def test_a_page_with_two_stamps_pays_one_tesseract_run_for_their_texts(tmp_path) -> None:
+    """Through the pipeline: a page with a violet and a blue stamp counts one stamp run in its
+    tesseract calls, and both stamps' regions carry their texts."""
+    from ocr.detect.stage import load_regions
+    from ocr.pipeline import process_page
+    from ocr.results import RecognisedPage
+    from ocr.settings import load_settings
+    from ocr.stages.load import plan_batch
+    from tests.test_detect import synthetic_page
+
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    cv2.imwrite(str(scans / "stamped.png"), synthetic_page(1).image)
+    settings = load_settings(None, output_dir=tmp_path / "out", workers=1)
+    jobs, _, _ = plan_batch([scans], settings=settings)
+    page = process_page(jobs[0], settings)
+    assert isinstance(page, RecognisedPage)
+    stamps = [r for r in load_regions(page.ocr.outputs["regions"]) if r.type == "stamp"]
+    assert len(stamps) >= 2 and all(r.stamp_text is not None for r in stamps)
+    assert any(r.stamp_text for r in stamps)  # tesseract made out some of their lettering
+    assert page.stamp_reads == 1
+    assert page.tesseract_calls == page.choice.tesseract_calls + 1  # type: ignore[union-attr]
+    assert page.cpu is not None and page.cpu.tesseract > 0 and page.cpu.python > 0
