@@ -659,7 +659,7 @@ def batch_cpu(documents: Sequence[DocumentResult]) -> dict[str, float] | None:
     if not pages or any(c is None for c in [*pages, *finish]):
         return None
     work = sum((c for c in pages if c is not None), CpuSeconds())
-    done = sum(c.total for c in finish if c is not None)
+    done = sum(c.python for c in finish if c is not None)  # no tesseract runs in it
     return {
         "python": round(work.python, 3),
         "tesseract": round(work.tesseract, 3),

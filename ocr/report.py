@@ -438,7 +438,7 @@ def write_document_reports(
         html_path, render_document_html(report, html_dir=html_path.parent, comparisons=comparisons)
     )
     report["seconds"] = document_seconds(result, reports=time.perf_counter() - start)
-    report["cpu_seconds"] = document_cpu(result, reports=mark.since().total)
+    report["cpu_seconds"] = document_cpu(result, reports=mark.since().python)
     atomic_write_text(result.report_path, dumps_json(report, compact=_is_long(report)))
 
 
@@ -507,7 +507,7 @@ def document_cpu(result: DocumentResult, *, reports: float = 0.0) -> dict[str, f
     if not cpus or any(c is None for c in cpus) or result.cpu is None:
         return None
     pages = sum((c for c in cpus if c is not None), CpuSeconds())
-    finish = result.cpu.total + reports
+    finish = result.cpu.python + reports  # the main process runs no tesseract
     return {
         "python": round(pages.python, 3),
         "tesseract": round(pages.tesseract, 3),
