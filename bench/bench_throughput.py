@@ -78,6 +78,9 @@ class EngineRun:
     flags: dict[str, dict[str, int]] = field(default_factory=dict)
     failed: list[str] = field(default_factory=list)
     process: dict[str, float] = field(default_factory=dict)  # CPU and peak RSS figures
+    # page -> CPU seconds: python (worker), tesseract, finish (main process) from report.json's
+    # cpu_seconds; stock's tesseract process per page
+    page_cpu: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 # --- the pages -----------------------------------------------------------------------------------
@@ -217,6 +220,7 @@ def run_stock(pages: Sequence[Page], inputs: Path, *, workers: int = 2) -> Engin
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for name, seconds, text, used, peak in pool.map(one, pages):
             run.page_seconds[name], run.texts[name], run.calls[name] = seconds, text, 1
+            run.page_cpu[name] = {"tesseract": used}
             cpu, rss = cpu + used, max(rss, peak)
     run.wall = time.perf_counter() - start
     run.process = {
@@ -291,13 +295,16 @@ def read_document(folder: Path, name: str, run: EngineRun) -> None:
     run.page_seconds[name] = sum(v for k, v in stages.items() if not k.startswith("doc:"))
     run.calls[name] = sum(int((p.get("provenance") or {}).get("tesseract_calls", 1)) for p in pages)
     run.flags[name] = dict(Counter(f.get("category") or f.get("type") for f in data["flags"]))
+    if cpu := data.get("cpu_seconds"):  # measured by the code that ran (not before 19f)
+        run.page_cpu[name] = {k: float(cpu[k]) for k in ("python", "tesseract", "finish")}
 
 
 # --- the child process ---------------------------------------------------------------------------
 
 
 class RssWatch:
-    """Peak RSS of this process and of each descendant, sampled every 0.1 s."""
+    """Peak RSS of this process and of each descendant, sampled every 0.1 s; ``cpu`` is the
+    sampling thread's own CPU seconds (taken out of the main process's CPU figure)."""
 
     def __init__(self) -> None:
         import psutil
@@ -306,6 +313,7 @@ class RssWatch:
         self.peaks: dict[int, tuple[str, int]] = {}
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.cpu = 0.0
 
     def _loop(self) -> None:
         import psutil
@@ -322,6 +330,7 @@ class RssWatch:
                     continue
                 if rss > self.peaks.get(proc.pid, ("", 0))[1]:
                     self.peaks[proc.pid] = (name, rss)
+            self.cpu = time.thread_time()
 
     def figures(self) -> dict[str, float]:
         mib = 1024 * 1024
@@ -366,12 +375,14 @@ def child_main(argv: Sequence[str]) -> int:
         pass
     wall = time.perf_counter() - start
     watch.stop.set()
+    watch.thread.join(timeout=5)
     me, kids = (
         resource.getrusage(resource.RUSAGE_SELF),
         resource.getrusage(resource.RUSAGE_CHILDREN),
     )
     process = {
-        "main_cpu": me.ru_utime + me.ru_stime,
+        "main_cpu": me.ru_utime + me.ru_stime - watch.cpu,  # the benchmark's sampling out
+        "watch_cpu": watch.cpu,
         "children_cpu": kids.ru_utime + kids.ru_stime,
         **watch.figures(),
     }
@@ -415,8 +426,20 @@ def group_figures(pages: Sequence[Page], run: EngineRun) -> dict[str, Any]:
             "cer": cer(chosen, run.texts),
             "flags": dict(flags),
             "max_calls": max((run.calls.get(p.name, 0) for p in chosen), default=0),
+            "cpu": _group_cpu(chosen, run),
         }
     return out
+
+
+def _group_cpu(chosen: Sequence[Page], run: EngineRun) -> dict[str, float] | None:
+    """CPU seconds of the pages, summed by part (None unless every page's was measured)."""
+    if not chosen or any(p.name not in run.page_cpu for p in chosen):
+        return None
+    total: dict[str, float] = defaultdict(float)
+    for p in chosen:
+        for part, value in run.page_cpu[p.name].items():
+            total[part] += value
+    return dict(total)
 
 
 def run_record(
@@ -447,6 +470,7 @@ def run_record(
                 "stages": stages[r.engine],
                 "calls": r.calls,
                 "page_seconds": r.page_seconds,
+                "page_cpu": r.page_cpu,
             }
             for r in runs
         },
@@ -506,6 +530,35 @@ def group_table(rec: Mapping[str, Any]) -> list[str]:
             ratio = s["seconds"] / g["seconds"] if g["seconds"] else float("nan")
             row += (
                 f" {g['seconds'] / g['pages']:.2f} | {ratio:.2f} | {g['calls'] / g['pages']:.2f} |"
+            )
+        lines.append(row)
+    return lines
+
+
+def cpu_table(rec: Mapping[str, Any]) -> list[str]:
+    """Per group, CPU seconds a page: stock's tesseract process against ours (the page in its
+    worker, its tesseract runs, its document's finishing in the main process)."""
+    engines = rec["engines"]
+    names = [n for n in engines if n != "stock tesseract"]
+    stock = engines["stock tesseract"]["groups"]
+    head = "| group | pages | stock CPU s/page | " + " | ".join(
+        f"{n} CPU s/page (python + tesseract + finish) | {n} × stock (CPU)" for n in names
+    )
+    lines = [head + " |", "|" + "---|" * (3 + 2 * len(names))]
+    for group, s in stock.items():
+        if not s.get("cpu"):
+            return []
+        base = s["cpu"]["tesseract"] / s["pages"]
+        row = f"| {group} | {s['pages']} | {base:.2f} |"
+        for n in names:
+            cpu = engines[n]["groups"][group].get("cpu")
+            if not cpu:
+                row += " – | – |"
+                continue
+            parts = [cpu.get(k, 0.0) / s["pages"] for k in ("python", "tesseract", "finish")]
+            row += (
+                f" {sum(parts):.2f} ({parts[0]:.2f} + {parts[1]:.2f} + {parts[2]:.2f}) | "
+                f"{base / sum(parts):.2f} |"
             )
         lines.append(row)
     return lines
@@ -572,9 +625,9 @@ def stage_table(rec: Mapping[str, Any]) -> list[str]:
 def history_table(records: Sequence[Mapping[str, Any]]) -> list[str]:
     lines = [
         "| run | commit | pages | stock pages/min | ocr run pages/min | × stock (all) | "
-        "× stock (CPU) | × stock (heavy, s/page) | × stock (real, s/page) | calls/page | "
-        "CER ocr run (all) | flags | peak worker RSS MiB |",
-        "|" + "---|" * 13,
+        "× stock (CPU) | × stock (heavy, s/page) | × stock (real, s/page) | "
+        "× stock (heavy, CPU) | calls/page | CER ocr run (all) | flags | peak worker RSS MiB |",
+        "|" + "---|" * 14,
     ]
     for rec in records:
         stock, ours = rec["engines"]["stock tesseract"], rec["engines"]["ocr run"]
@@ -594,12 +647,20 @@ def history_table(records: Sequence[Mapping[str, Any]]) -> list[str]:
         lines.append(
             f"| {rec['label']} | {rec['commit']} | {n} | {60 * n / stock['wall']:.1f} | "
             f"{60 * n / ours['wall']:.1f} | {stock['wall'] / ours['wall']:.2f} | {cpu} | "
-            f"{ratio('heavy')} | {ratio('real')} | "
+            f"{ratio('heavy')} | {ratio('real')} | {_cpu_ratio(stock, ours, 'heavy')} | "
             f"{ours['groups']['all']['calls'] / n:.2f} | "
             f"{pct(ours['groups']['all']['cer'])} | {flags} | "
             f"{ours['process'].get('worker_rss_mib', 0):.0f} |"
         )
     return lines
+
+
+def _cpu_ratio(stock: Mapping[str, Any], ours: Mapping[str, Any], group: str) -> str:
+    """Stock's CPU seconds over ours for a group's pages ("–" where not measured)."""
+    s, o = stock["groups"].get(group, {}).get("cpu"), ours["groups"].get(group, {}).get("cpu")
+    if not s or not o:
+        return "–"
+    return f"{sum(s.values()) / sum(o.values()):.2f}"
 
 
 def markdown(records: Sequence[Mapping[str, Any]]) -> str:
@@ -639,6 +700,7 @@ def markdown(records: Sequence[Mapping[str, Any]]) -> str:
             "",
             *group_table(rec),
             "",
+            *(["### CPU per group", "", *cpu, ""] if (cpu := cpu_table(rec)) else []),
             "### Accuracy and flags",
             "",
             *accuracy_table(rec),
@@ -724,6 +786,9 @@ def merge(total: EngineRun | None, run: EngineRun) -> EngineRun:
         run.page_seconds[name] += total.page_seconds.get(name, 0.0)
     for name in run.finish_seconds:
         run.finish_seconds[name] += total.finish_seconds.get(name, 0.0)
+    for name, parts in run.page_cpu.items():
+        for part in parts:
+            parts[part] += total.page_cpu.get(name, {}).get(part, 0.0)
     for key in ("main_cpu", "children_cpu"):
         if key in run.process:
             run.process[key] += total.process.get(key, 0.0)

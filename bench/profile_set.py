@@ -27,8 +27,8 @@ TOP = 45
 # (what, function as pstats names it: file:function) whose cumulative CPU makes a stage.
 STAGES = (
     ("page in the worker (process_page)", "pipeline.py", "process_page"),
-    ("  load and frame", "pipeline.py", "prepare_page"),
-    ("  processed page made/read (ensure)", "pipeline.py", "ensure"),
+    ("  load and frame", "preprocess.py", "prepare_page"),  # ocr/stages/preprocess.py
+    ("  processed page made/read (ensure)", "ocr.py", "ensure"),  # ocr/stages/ocr.py
     ("  readings (Python side)", "readings.py", "read_page"),
     ("  detection (detect_regions)", "stage.py", "detect_regions"),
     ("    binarize for the detectors", "preprocess.py", "binarize"),
@@ -43,7 +43,7 @@ STAGES = (
     ("    short_line_flags", "text.py", "short_line_flags"),
     ("finishing (finish_document, main process)", "pipeline.py", "finish_document"),
     ("  reports", "report.py", "write_document_reports"),
-    ("  page flags", "pipeline.py", "_page_flags"),
+    ("  page flags (flag_page)", "flag.py", "flag_page"),  # ocr/stages/flag.py
 )
 
 

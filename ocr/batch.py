@@ -58,7 +58,7 @@ from ocr.score import micro_average
 from ocr.settings import Settings
 from ocr.store import Document, Store
 from ocr.tesseract import check_languages
-from ocr.timing import Stopwatch, add_seconds, rounded
+from ocr.timing import CpuSeconds, Stopwatch, add_seconds, rounded
 
 Progress = Callable[[str], None]
 PageResult = RecognisedPage | PageFailure
@@ -616,6 +616,7 @@ def batch_summary(result: BatchResult, *, settings: Settings | None = None) -> B
         skipped=tuple(result.skipped),
         cached_pages=sum(p.cached for d in result.documents for p in d.pages),
         stage_seconds=stage_seconds(result),
+        cpu_seconds=batch_cpu(result.documents),
         scoring=scoring,
         empty_pages=empty["empty_pages"],
         empty_page_list=tuple(EmptyPage(**e) for e in empty["empty_page_list"]),
@@ -648,6 +649,23 @@ def stage_seconds(result: BatchResult) -> dict[str, float]:
     rest = {k: v for k, v in result.batch_seconds.items() if k != "plan"}
     stages = rounded(add_seconds(plan, *per_doc, rest))
     return stages | {"total": round(sum(stages.values()), 3)}
+
+
+def batch_cpu(documents: Sequence[DocumentResult]) -> dict[str, float] | None:
+    """CPU seconds of the batch's documents: their pages' in the workers (python, tesseract)
+    and their finishing in the main process, summed; None when any was not measured."""
+    pages = [p.cpu for d in documents for p in d.pages]
+    finish = [d.cpu for d in documents]
+    if not pages or any(c is None for c in [*pages, *finish]):
+        return None
+    work = sum((c for c in pages if c is not None), CpuSeconds())
+    done = sum(c.python for c in finish if c is not None)  # no tesseract runs in it
+    return {
+        "python": round(work.python, 3),
+        "tesseract": round(work.tesseract, 3),
+        "finish": round(done, 3),
+        "total": round(work.total + done, 3),
+    }
 
 
 def item_counts(documents: Sequence[Any]) -> dict[str, int]:

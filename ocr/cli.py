@@ -142,6 +142,8 @@ def print_summary(summary: BatchSummary) -> None:
             "  seconds per stage (summed over workers): "
             + ", ".join(f"{k} {v:.1f}" for k, v in stages.items())
         )
+    if cpu := summary.cpu_seconds:
+        typer.echo("  CPU seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()))
     for name, fig in (summary.scoring.figures if summary.scoring else {}).items():
         ci = fig.cer_interval
         typer.echo(

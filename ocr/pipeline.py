@@ -30,7 +30,7 @@ from ocr.stages.ocr import cached_recognition, corrects, ocr_key, recognise_page
 from ocr.stages.preprocess import make_processed, prepare_page, preprocess_key
 from ocr.stages.reference import find_reference, load_reference
 from ocr.tesseract import read_words, tesseract_version, traineddata_info, words_to_text
-from ocr.timing import DOCUMENT_STAGES, Stopwatch
+from ocr.timing import DOCUMENT_STAGES, CpuMark, Stopwatch
 
 if TYPE_CHECKING:
     from ocr.correct.evidence import CharChoice, Layout
@@ -89,12 +89,14 @@ def scan_fingerprint(scan: ScanInfo, *, gt_dir: Path | None, settings: Settings)
 
 
 def process_page(job: PageJob, settings: Settings) -> RecognisedPage | PageFailure:
-    """Prepare and recognise one page; any error becomes a PageFailure (for process pools)."""
-    stage = "preprocess"
+    """Prepare and recognise one page; any error becomes a PageFailure (for process pools).
+    The page's CPU seconds (its worker's and its tesseract runs') go with it."""
+    stage, mark = "preprocess", CpuMark.now()
     try:
         prepared = prepare_page(job, settings=settings)
         stage = "ocr"
-        return recognise_page(prepared, settings=settings)
+        page = recognise_page(prepared, settings=settings)
+        return replace(page, cpu=mark.since())
     except Exception as e:  # noqa: BLE001 - one bad page never stops the batch
         return PageFailure.from_error(
             e,
@@ -114,7 +116,7 @@ def finish_document(
     settings: Settings,
 ) -> DocumentResult:
     """Score against the reference (if any), flag, crop, write the document's text and report."""
-    watch = Stopwatch.zeroed(DOCUMENT_STAGES)
+    watch, mark = Stopwatch.zeroed(DOCUMENT_STAGES), CpuMark.now()
     pages = sorted(pages, key=lambda p: p.job.page_number)
     failures = list(failures)
     out_dir = settings.output_dir / scan.document
@@ -182,6 +184,7 @@ def finish_document(
         published=published,
         seconds=dict(watch.seconds),
     )
+    result = replace(result, cpu=mark.since())  # the reports add their own (report.json)
     with watch.stage("reports"):
         write_document_reports(result, profiles=settings.profiles())
-    return replace(result, seconds=dict(watch.seconds))
+    return replace(result, seconds=dict(watch.seconds), cpu=mark.since())

@@ -41,7 +41,7 @@ from ocr.score import (
     split_grapheme_clusters,
     spread,
 )
-from ocr.timing import add_seconds, rounded
+from ocr.timing import CpuMark, CpuSeconds, add_seconds, rounded
 
 if TYPE_CHECKING:
     from ocr.flag import Flag
@@ -428,8 +428,9 @@ def write_document_reports(
     result: DocumentResult, *, profiles: Sequence[Profile] = DEFAULT_PROFILES
 ) -> None:
     """Write report.html and report.json for a finished document (each atomically); the
-    JSON's seconds.reports is the time of both up to writing the JSON itself."""
-    start = time.perf_counter()
+    JSON's seconds.reports is the time of both up to writing the JSON itself (its
+    cpu_seconds.finish counts their CPU likewise)."""
+    start, mark = time.perf_counter(), CpuMark.now()
     comparisons = page_comparisons(result, profiles=profiles)
     report = document_report(result, profiles=profiles, comparisons=comparisons)
     html_path = result.report_path.with_name("report.html")
@@ -437,6 +438,7 @@ def write_document_reports(
         html_path, render_document_html(report, html_dir=html_path.parent, comparisons=comparisons)
     )
     report["seconds"] = document_seconds(result, reports=time.perf_counter() - start)
+    report["cpu_seconds"] = document_cpu(result, reports=mark.since().python)
     atomic_write_text(result.report_path, dumps_json(report, compact=_is_long(report)))
 
 
@@ -493,7 +495,25 @@ def document_report(
         text=str(result.text_path),
         correction=result.correction.as_json() if result.correction else None,
         seconds=document_seconds(result),
+        cpu_seconds=document_cpu(result),
     ).as_json()
+
+
+def document_cpu(result: DocumentResult, *, reports: float = 0.0) -> dict[str, float] | None:
+    """CPU seconds of one document: its pages' in their workers (python, tesseract), summed,
+    its finishing in the main process (plus ``reports``), and their total; None when a page's
+    were not measured."""
+    cpus = [p.cpu for p in result.pages]
+    if not cpus or any(c is None for c in cpus) or result.cpu is None:
+        return None
+    pages = sum((c for c in cpus if c is not None), CpuSeconds())
+    finish = result.cpu.python + reports  # the main process runs no tesseract
+    return {
+        "python": round(pages.python, 3),
+        "tesseract": round(pages.tesseract, 3),
+        "finish": round(finish, 3),
+        "total": round(pages.total + finish, 3),
+    }
 
 
 def page_comparisons(
@@ -563,6 +583,7 @@ def _page_report(
         provenance=page_provenance(page),
         warnings=[w.as_json() for w in page.warnings],
         seconds={k: round(v, 3) for k, v in {**page.prepared.seconds, **page.seconds}.items()},
+        cpu_seconds=page.cpu.as_json() if page.cpu is not None else None,
         flags=[index for index, _ in flags],
         scored=comparison_page_json(comparison, flags=flags) if comparison is not None else {},
     )

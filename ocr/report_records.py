@@ -52,6 +52,10 @@ class PageReport:
         "typed page warnings `{kind, message, chars, ink_blobs}` (`no_text_on_ink`)"
     )
     seconds: dict[str, float] = doc("seconds per page stage (`load`, `preprocess`, `ocr`, ...)")
+    cpu_seconds: dict[str, float] | None = doc(
+        "CPU seconds of the page in its worker `{python, tesseract, total}`: the worker "
+        "process's own and its tesseract runs' (null where not measured: the Prefect flow)"
+    )
     flags: list[int] = doc("indexes into the document's `flags` of this page's flags")
     scored: dict[str, Any] = doc(
         "when scored, merged in: `scores`, `classes`, `confusions`, `lines`, `blocks` (below)"
@@ -91,6 +95,11 @@ class DocumentReport:
         "and after"
     )
     seconds: dict[str, float] = doc("seconds per stage of this document (below)")
+    cpu_seconds: dict[str, float] | None = doc(
+        "CPU seconds of the document `{python, tesseract, finish, total}`: its pages' in "
+        "their workers, summed, and its finishing in the main process up to the reports "
+        "(null where its pages' were not measured)"
+    )
 
     def as_json(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}

@@ -19,6 +19,7 @@ from ocr.records import ProcessingStep
 from ocr.score import PageScore, TextScore
 from ocr.tesseract import OcrOutput
 from ocr.textio import ReferenceText
+from ocr.timing import CpuSeconds
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class RecognisedPage:
     warnings: tuple[PageWarning, ...] = ()
     stamp_reads: int = 0  # tesseract calls on stamp crops
     processing_steps: tuple[ProcessingStep, ...] = ()  # making the processed page, if read
+    cpu: CpuSeconds | None = None  # the page's CPU in its worker (None: not measured)
 
     @property
     def steps(self) -> tuple[ProcessingStep, ...]:
@@ -207,6 +209,7 @@ class DocumentResult:
     correction: Correction | None = None  # apply mode: the corrected OCR and its changes
     published: Published | None = None  # the document's PDF/A and METS
     seconds: dict[str, float] = field(default_factory=dict)  # ocr.timing.DOCUMENT_STAGES
+    cpu: CpuSeconds | None = None  # finishing's CPU in the main process
 
 
 # --- the batch summary ----------------------------------------------------------------------
@@ -373,6 +376,7 @@ class BatchSummary(Mapping[str, Any]):
     scoring: BatchScoring | None = None
     empty_pages: int = 0
     empty_page_list: tuple[EmptyPage, ...] = ()
+    cpu_seconds: dict[str, float] | None = None  # ocr.batch.batch_cpu
 
     def figures(self, profile: str) -> ProfileFigures | None:
         """The batch's figures under one scoring profile (cer, wer, cer_interval, ...), if any."""

@@ -1,7 +1,8 @@
-"""Seconds per stage: a stopwatch adding up the time spent in named stages, and their sums."""
+"""Seconds per stage (a stopwatch over named stages, and their sums) and CPU seconds of work."""
 
 from __future__ import annotations
 
+import resource
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -42,3 +43,51 @@ def add_seconds(*parts: Mapping[str, float]) -> dict[str, float]:
 
 def rounded(seconds: Mapping[str, float], digits: int = 3) -> dict[str, float]:
     return {name: round(value, digits) for name, value in seconds.items()}
+
+
+@dataclass(frozen=True)
+class CpuSeconds:
+    """CPU seconds a piece of work cost: this process's own (Python, OpenCV, numpy) and its
+    finished child processes' (tesseract, the only children the pipeline starts)."""
+
+    python: float = 0.0
+    tesseract: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return self.python + self.tesseract
+
+    def __add__(self, other: CpuSeconds) -> CpuSeconds:
+        return CpuSeconds(self.python + other.python, self.tesseract + other.tesseract)
+
+    def as_json(self) -> dict[str, float]:
+        return {
+            "python": round(self.python, 3),
+            "tesseract": round(self.tesseract, 3),
+            "total": round(self.total, 3),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, float] | None) -> CpuSeconds | None:
+        if not data:
+            return None
+        return cls(float(data["python"]), float(data["tesseract"]))
+
+
+@dataclass(frozen=True)
+class CpuMark:
+    """A reading of the process's CPU clocks; ``since()`` is the CPU used after it. Exact when
+    the process works on one thing at a time (a pool worker, one page; the main process, one
+    document); with several threads at work it counts all of them."""
+
+    own: float
+    children: float
+
+    @classmethod
+    def now(cls) -> CpuMark:
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return cls(time.process_time(), kids.ru_utime + kids.ru_stime)
+
+    def since(self) -> CpuSeconds:
+        now = CpuMark.now()
+        return CpuSeconds(max(0.0, now.own - self.own), max(0.0, now.children - self.children))

@@ -91,3 +91,58 @@ def test_the_batch_summary_sums_the_documents_stages(batch, capsys) -> None:
     assert "correction" in line and "publish" in line and "store" in line
     md = summary_markdown(result.summary, index=None)
     assert "per stage" in md and f"crops {stages['crops']:.1f}" in md
+
+
+@pytest.mark.unit
+def test_a_cpu_mark_counts_this_process_and_its_finished_children() -> None:
+    import subprocess
+    import sys
+
+    from ocr.timing import CpuMark, CpuSeconds
+
+    mark = CpuMark.now()
+    sum(i * i for i in range(2_000_000))  # this process's own CPU
+    own = mark.since()
+    assert own.python > 0.02 and own.tesseract < 0.02
+    mark = CpuMark.now()
+    busy = "sum(i * i for i in range(3_000_000))"
+    subprocess.run([sys.executable, "-c", busy], check=True)  # a child's CPU, once finished
+    child = mark.since()
+    assert child.tesseract > 0.05 and child.tesseract > child.python
+    both = own + child
+    assert both.total == pytest.approx(own.total + child.total)
+    assert CpuSeconds.from_json(both.as_json()) == CpuSeconds(
+        round(both.python, 3), round(both.tesseract, 3)
+    )
+    assert CpuSeconds.from_json(None) is None
+
+
+@pytest.mark.integration
+@needs_tesseract
+def test_report_json_and_the_summary_give_cpu_seconds_of_pages_tesseract_and_finishing(
+    batch, capsys
+) -> None:
+    from ocr.cli import print_summary
+
+    result, _ = batch
+    totals = {"python": 0.0, "tesseract": 0.0, "finish": 0.0}
+    for doc in result.documents:
+        report = json.loads(doc.report_path.read_text(encoding="utf-8"))
+        cpu = report["cpu_seconds"]
+        assert list(cpu) == ["python", "tesseract", "finish", "total"]
+        pages = [p["cpu_seconds"] for p in report["pages"]]
+        for part in ("python", "tesseract"):
+            assert cpu[part] == pytest.approx(sum(p[part] for p in pages), abs=0.002 * len(pages))
+            totals[part] += cpu[part]
+        # A page's worker reads it with tesseract (about a second of CPU for this page) and
+        # does its own work (loading, framing, detection): both measured, neither zero.
+        assert all(p["tesseract"] > 0.1 and p["python"] > 0.05 for p in pages)
+        assert cpu["finish"] > 0.01  # scoring, flags, crops, reports in the main process
+        parts = cpu["python"] + cpu["tesseract"] + cpu["finish"]
+        assert cpu["total"] == pytest.approx(parts, abs=0.003)  # each rounded to ms
+        totals["finish"] += doc.cpu.python if doc.cpu else 0.0
+    summary = result.summary["cpu_seconds"]
+    for part, value in totals.items():
+        assert summary[part] == pytest.approx(value, abs=0.01), part
+    print_summary(result.summary)
+    assert any("CPU seconds: python" in x for x in capsys.readouterr().out.splitlines())

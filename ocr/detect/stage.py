@@ -13,8 +13,9 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ocr.detect import detect_page, garbage_flags, read_stamp_text, short_line_flags
+from ocr.detect import detect_page, garbage_flags, short_line_flags
 from ocr.detect.regions import Region
+from ocr.detect.stamp_text import with_stamp_texts
 from ocr.exceptions import OcrError
 from ocr.fsutil import atomic_write_text
 from ocr.geometry import PageGeometry
@@ -110,7 +111,7 @@ def detect_regions_in_frame(
     )
     regions += garbage_flags(words) + short_line_flags(words, ocr_img)
     if read_stamps:
-        regions = [_with_stamp_text(view, r, languages, dpi, timeout) for r in regions]
+        regions = with_stamp_texts(view, regions, languages=languages, dpi=dpi, timeout=timeout)
     return regions
 
 
@@ -163,23 +164,6 @@ def _scaled_box(box: Box, scale: float) -> Box:
 def _scaled_region(region: Region, scale: float) -> Region:
     polygon = tuple((round(x * scale), round(y * scale)) for x, y in region.polygon)
     return replace(region, box=_scaled_box(region.box, scale), polygon=polygon)
-
-
-def _with_stamp_text(
-    view: np.ndarray, region: Region, languages: str, dpi: int, timeout: float
-) -> Region:
-    if region.type != "stamp":
-        return region
-    try:
-        text = read_stamp_text(view, region, languages=languages, dpi=dpi, timeout=timeout)
-    except OcrError:  # an unreadable stamp is still a flag, just without its text
-        text = ""
-    return replace(
-        region,
-        reason=region.reason + (f'; it reads "{" / ".join(text.split(chr(10)))}"' if text else ""),
-        text=text.strip(),
-        stamp_text=text.strip(),
-    )
 
 
 def save_regions(path: Path, regions: Sequence[Region]) -> Path:

@@ -96,7 +96,7 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
         seconds={"ocr": t1 - t0, "detect": time.perf_counter() - t1},
         choice=choice.record,
         warnings=(warning,) if warning else (),
-        stamp_reads=sum(r.type == "stamp" for r in regions) if settings.read_stamps else 0,
+        stamp_reads=int(settings.read_stamps and any(r.type == "stamp" for r in regions)),
         processing_steps=tuple(made),
     )
     write_manifest(
