@@ -20,13 +20,14 @@ from ocr.correct.features import (
     reading_features,
     with_posterior,
 )
-from ocr.correct.lexicon import Lexicon, fold, token_rows
+from ocr.correct.lexicon import Lexicon, fold, token_rows, zipf_level
 from ocr.correct.records import Candidate, CandidateKind, Suggestion
 from ocr.correct.settings import CorrectionSettings
-from ocr.correct.tokens import NON_RUSSIAN_CYRILLIC, Chunk, is_cyrillic, is_latin
+from ocr.correct.tokens import Chunk, foreign_letter, is_cyrillic, is_latin
 from ocr.correct.train import torn, word_class
 
 LN10 = math.log(10)
+ALT_FLOOR = 0.5  # the confidence an alternative offered at 0 is ranked by
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def russian_chunk(chunk: Chunk) -> bool:
         chunk.letters > 0
         and cyr > 0
         and cyr >= lat
-        and not any(c in NON_RUSSIAN_CYRILLIC for c in chunk.text)
+        and not any(foreign_letter(c) for c in chunk.text)
     )
 
 
@@ -196,7 +197,11 @@ def near(
     pool = pool[: page.settings.pool]
     if not known:
         seen = set(pool)
-        for k, v in enumerate(variants(page.channel, word, limit=page.settings.variants)):
+        spellings = [
+            *enumerate(variants(page.channel, word, limit=page.settings.variants)),
+            *enumerate(offered(said, word, limit=page.settings.offered)),
+        ]
+        for k, v in spellings:
             near = page.lexicon.candidates(v, distance=1) if k < 2 and len(v) > 4 else [v]
             extra = [w for w in near if w not in seen and w != word and page.lexicon.known(w)]
             pool += extra
@@ -218,6 +223,26 @@ def variants(channel: Channel, word: str, *, limit: int, floor: float = 0.05) ->
     return [v for _, v in beam if v != word][:limit]
 
 
+def offered(said: tuple[CharChoice | None, ...], word: str, *, limit: int) -> list[str]:
+    """Up to ``limit`` spellings of ``word`` with letters replaced by the alternatives tesseract
+    offered for them (its per-character choices), likeliest first: ranked by each
+    alternative's confidence against the letter's own."""
+    beam: list[tuple[float, str]] = [(0.0, "")]
+    for i, letter in enumerate(word):
+        s = said[i] if i < len(said) else None
+        alts = []
+        if s is not None:
+            own = max(s.conf, ALT_FLOOR)
+            for a, conf in s.alternatives:
+                a = fold(a)
+                if len(a) == 1 and a.isalpha() and a != letter:
+                    alts.append((a, math.log(max(conf, ALT_FLOOR) / own)))
+        grown = [(score, v + letter) for score, v in beam]
+        grown += [(score + lp, v + a) for score, v in beam for a, lp in alts]
+        beam = sorted(grown, reverse=True)[: 4 * limit]
+    return [v for _, v in beam if v != word][:limit]
+
+
 def _splits(page: Page, chunk: Chunk, nxt: Chunk | None) -> list[Option]:
     """The chunk read as two known words whose blank OCR lost."""
     word = fold(chunk.text)
@@ -227,7 +252,7 @@ def _splits(page: Page, chunk: Chunk, nxt: Chunk | None) -> list[Option]:
     out = []
     for i in range(2, len(word) - 1):
         left, right = word[:i], word[i:]
-        if page.lexicon.zipf(left) >= 3 and page.lexicon.zipf(right) >= 3:
+        if min(page.lexicon.zipf(left), page.lexicon.zipf(right)) >= zipf_level("split"):
             score = prior(page, left, None) + prior(page, right, nxt) - cost
             out.append(Option(f"{left} {right}", score, cost, "split"))
     return out

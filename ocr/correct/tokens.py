@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import regex
 
-from ocr.correct.lexicon import fold, token_rows
+from ocr.correct.lexicon import fold, lexicon_table, token_rows
 
 _CHUNK = regex.compile(r"[^\s.,;:!?]+")
 _PUNCT = regex.compile(r"[.,;:!?]*")
@@ -16,8 +16,6 @@ _PUNCT = regex.compile(r"[.,;:!?]*")
 LEADING = '(«"„-–—'
 TRAILING = ')»"-–—'
 _ENDS_SENTENCE = frozenset(".!?…")
-# Letters that Komi and other Cyrillic languages have and Russian lacks.
-NON_RUSSIAN_CYRILLIC = frozenset("ӧӦіІöÖїЇєЄўЎ")
 
 
 @dataclass(frozen=True)
@@ -46,6 +44,12 @@ class Chunk:
     @property
     def marks_only(self) -> bool:
         return not any(c.isalnum() for c in self.text)
+
+
+def foreign_letter(char: str) -> bool:
+    """A letter that Komi or another Cyrillic language has and Russian lacks (the lexicon's
+    table, ``ocr/data/lexicon_ru.tsv``)."""
+    return char in lexicon_table().foreign_letters
 
 
 def is_cyrillic(char: str) -> bool:
