@@ -92,7 +92,7 @@ def keep_prior(page: Page, chunk: Chunk, nxt: Chunk | None) -> float:
     )
     z = page.settings.unknown_zipf + page.channel.unknown_shift(shape)
     if any(not (c.isalpha() or c == "-") for c in chunk.text) or mixed_case(chunk.text):
-        z -= 9  # marks, digits or capitals inside a word: no word of any list is spelled so
+        z += zipf_level("garbled")  # no word of any list is spelled so
     return page.settings.lm_weight * LN10 * (z - 9)
 
 

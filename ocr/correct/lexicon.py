@@ -77,7 +77,8 @@ def lexicon_table(path: Path = LEXICON_TABLE) -> LexiconTable:
 
 
 def zipf_level(name: str) -> float:
-    """A named Zipf level of the lexicon's table (known, learned, floor, common, split)."""
+    """A named Zipf level of the lexicon's table (known, learned, floor, common, split; garbled:
+    the shift of a chunk spelled as no word is)."""
     return lexicon_table().zipf[name]
 
 
