@@ -86,6 +86,15 @@ def test_data_tables_say_where_they_come_from() -> None:
         assert head[0].startswith("#"), table
 
 
+def test_a_period_after_a_number_ends_a_sentence_and_after_an_abbreviation_does_not() -> None:
+    from ocr.correct.tokens import chunks
+
+    starts = {c.text: c.sentence_start for c in chunks("ПРИКАЗЫВАЮ:\n1. Назначить тов. Петрова")}
+    assert starts["Назначить"] and not starts["Петрова"]
+    starts = {c.text: c.sentence_start for c in chunks("Приказ от 12 мая 1945 г. за № 5. Копия")}
+    assert not starts["за"] and starts["Копия"]
+
+
 def test_the_lexicon_s_letters_tags_and_levels_are_rows_of_its_table() -> None:
     table = lexicon_table()
     assert {"ӧ", "Ӧ", "і", "І"} <= table.foreign_letters and "ё" not in table.foreign_letters

@@ -93,9 +93,9 @@ def chunks(text: str) -> list[Chunk]:
 
 
 def _abbreviation(word: str) -> bool:
-    """A period after ``word`` ends no sentence: an abbreviation of the tokens table, an
-    initial (one capital), or letters joined by periods (т.е, т.д)."""
+    """A period after ``word`` ends no sentence: an abbreviation of the tokens table or an
+    initial (one capital). A period after a number does end one (a numbered item, a date at a
+    sentence's end): in the tuning texts every word after a number and a period starts with a
+    capital (bench/results_correct.md)."""
     row = token_rows().get(fold(word))
-    return (
-        row is not None and row.abbreviation or len(word) == 1 and word.isupper() or word.isdigit()
-    )
+    return row is not None and row.abbreviation or len(word) == 1 and word.isupper()
