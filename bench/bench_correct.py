@@ -244,7 +244,7 @@ def score(tallies: dict[str, Tally]) -> tuple[float, float, int]:
     return mh.reduction, wrong, tallies["clean"].verdicts["wrong"]
 
 
-GRID: dict[str, tuple] = {"offered": (0, 16)}
+GRID: dict[str, tuple] = {"known_bonus": (4.0,)}
 THRESHOLDS = (0.7, 0.8, 0.85, 0.88, 0.9, 0.92, 0.95)
 MAX_WRONG = 0.025  # chosen below the target's 3%: pages never seen will be read worse
 

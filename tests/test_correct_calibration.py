@@ -20,7 +20,7 @@ from ocr.correct.calibration import (  # noqa: E402
     write_calibration,
 )
 from ocr.correct.channel import Channel  # noqa: E402
-from ocr.correct.decode import offered, variants  # noqa: E402
+from ocr.correct.decode import variants  # noqa: E402
 from ocr.correct.evidence import CharChoice  # noqa: E402
 from ocr.correct.features import page_noise  # noqa: E402
 from ocr.correct.tokens import chunks  # noqa: E402
@@ -109,21 +109,6 @@ def test_the_page_s_misreadings_are_undone_in_its_words() -> None:
     assert channel.stands_for("о") == ()
     assert "организаций" in variants(channel, "орглчизлций", limit=16)
     assert variants(channel, "сорок", limit=16) == []
-
-
-def test_the_letters_tesseract_offered_instead_spell_the_word_again() -> None:
-    read = "орглчизлций"  # organisation with three letters misread
-    said = [CharChoice(99.0) for _ in read]
-    said[3] = CharChoice(60.0, (("а", 40.0), ("д", 5.0)))
-    said[4] = CharChoice(55.0, (("н", 45.0),))
-    said[7] = CharChoice(70.0, (("а", 30.0), ("Л", 20.0)))
-    found = offered(tuple(said), read, limit=16)
-    assert found[-1] != read and read not in found
-    assert "организаций" in found
-    # likeliest first: one swap by the surest alternative before all three swaps
-    assert found.index("орглнизлций") < found.index("организаций")
-    assert offered(tuple(CharChoice(99.0) for _ in read), read, limit=16) == []
-    assert offered((None,) * len(read), read, limit=16) == []
 
 
 def test_a_word_broken_at_a_line_end_is_read_whole() -> None:

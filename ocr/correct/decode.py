@@ -27,7 +27,6 @@ from ocr.correct.tokens import Chunk, foreign_letter, is_cyrillic, is_latin
 from ocr.correct.train import torn, word_class
 
 LN10 = math.log(10)
-ALT_FLOOR = 0.5  # the confidence an alternative offered at 0 is ranked by
 
 
 @dataclass(frozen=True)
@@ -197,11 +196,7 @@ def near(
     pool = pool[: page.settings.pool]
     if not known:
         seen = set(pool)
-        spellings = [
-            *enumerate(variants(page.channel, word, limit=page.settings.variants)),
-            *enumerate(offered(said, word, limit=page.settings.offered)),
-        ]
-        for k, v in spellings:
+        for k, v in enumerate(variants(page.channel, word, limit=page.settings.variants)):
             near = page.lexicon.candidates(v, distance=1) if k < 2 and len(v) > 4 else [v]
             extra = [w for w in near if w not in seen and w != word and page.lexicon.known(w)]
             pool += extra
@@ -219,26 +214,6 @@ def variants(channel: Channel, word: str, *, limit: int, floor: float = 0.05) ->
         keep = math.log(max(1.0 - sum(p for _, p in said), 1e-3))
         grown = [(s + keep, v + letter) for s, v in beam]
         grown += [(s + math.log(p), v + a) for s, v in beam for a, p in alts]
-        beam = sorted(grown, reverse=True)[: 4 * limit]
-    return [v for _, v in beam if v != word][:limit]
-
-
-def offered(said: tuple[CharChoice | None, ...], word: str, *, limit: int) -> list[str]:
-    """Up to ``limit`` spellings of ``word`` with letters replaced by the alternatives tesseract
-    offered for them (its per-character choices), likeliest first: ranked by each
-    alternative's confidence against the letter's own."""
-    beam: list[tuple[float, str]] = [(0.0, "")]
-    for i, letter in enumerate(word):
-        s = said[i] if i < len(said) else None
-        alts = []
-        if s is not None:
-            own = max(s.conf, ALT_FLOOR)
-            for a, conf in s.alternatives:
-                a = fold(a)
-                if len(a) == 1 and a.isalpha() and a != letter:
-                    alts.append((a, math.log(max(conf, ALT_FLOOR) / own)))
-        grown = [(score, v + letter) for score, v in beam]
-        grown += [(score + lp, v + a) for score, v in beam for a, lp in alts]
         beam = sorted(grown, reverse=True)[: 4 * limit]
     return [v for _, v in beam if v != word][:limit]
 

@@ -32,5 +32,4 @@ class CorrectionSettings:
     max_candidates: int = 5  # readings kept per suggestion
     pool: int = 40  # candidates per chunk scored by the channel (nearest, most frequent first)
     variants: int = 16  # spellings per unknown chunk with the page's likely misreadings undone
-    offered: int = 0  # spellings per unknown chunk from the letters tesseract offered instead
     join_distance: int = 2  # edits allowed in a word joined across a blank
