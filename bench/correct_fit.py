@@ -88,7 +88,7 @@ def right_examples(
         _, changes = rewrite(p.text, [(s, s.best) for s in found])  # each judged alone
         verdicts = judged_changes(p.truth, Correction(p.text, p.text, tuple(changes), 0.0))
         out += [
-            Example(p.name, dict(s.features), v == "right")
+            Example(f"{p.font}/{p.name}", dict(s.features), v == "right")
             for s, (v, *_) in zip(found, verdicts, strict=True)
         ]
     return out

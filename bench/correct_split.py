@@ -90,10 +90,11 @@ SEALED_NEXT = SynthSet(
     ("cmu-typewriter-slanted", "dejavu-mono"),
     ("bilevel", "colour"),
 )
-# Sealed set C: the next round's; a specification only, never generated, read or scored. The
-# corpus has no text left that neither tuning nor a sealed set used: B's texts are reused (read
-# once, never tuned on) with a new seed, another pairing of faces and a resolution tuning never
-# had; a text written for it before the next round's tuning starts would be better still.
+# Sealed set C: round 18c's reported set, generated and read once after every tuning decision
+# of that round (bench/results_correct.md says when). The corpus has no text left that neither
+# tuning nor a sealed set used: B's texts are reused (read once, never tuned on) with a new
+# seed, another pairing of faces and a resolution tuning never had. The next sealed set needs a
+# text written for it before that round's tuning starts.
 SEALED_C = SynthSet(
     "sealed-c",
     10505,

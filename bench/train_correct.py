@@ -146,13 +146,18 @@ RIGHT_FEATURES = (
 )
 
 
-def calibration(jobs: int, rounds: int = 2) -> list[str]:
-    """Fit the unknown truth's mass on the fit pages, then the posterior's calibration on the
-    calibration pages (``rounds`` times: the page's own channel adapts to calibrated picks);
-    write both to ocr/data/calibration_ru.tsv; return the out-of-fold reliability tables."""
+def calibration(jobs: int, rounds: int = 2, *, right_only: bool = False) -> list[str]:
+    """Fit the unknown truth's mass on the fit pages (or keep the shipped one when
+    ``right_only``), then the posterior's calibration on the calibration pages (``rounds``
+    times: the page's own channel adapts to calibrated picks); write both to
+    ocr/data/calibration_ru.tsv; return the out-of-fold reliability tables."""
     load_channel.cache_clear()
-    fit_pages = [p for spec in FIT_SETS for p in ensure_pages(spec, workers=jobs)]
-    other = fit_logistic(other_examples(fit_pages, Calibration()), OTHER_FEATURES)
+    if right_only:
+        shipped = load_calibration().other
+        other = dict(shipped.weights) if shipped is not None else {}
+    else:
+        fit_pages = [p for spec in FIT_SETS for p in ensure_pages(spec, workers=jobs)]
+        other = fit_logistic(other_examples(fit_pages, Calibration()), OTHER_FEATURES)
     cal_pages = [p for spec in CALIBRATE_SETS for p in ensure_pages(spec, workers=jobs)]
     right: dict[str, float] | None = None
     for _ in range(rounds):
@@ -168,10 +173,12 @@ def calibration(jobs: int, rounds: int = 2) -> list[str]:
         [
             "Calibration of post-OCR correction's posterior (ocr/correct/calibration.py): two",
             "logistic models. 'other': P(the true word is none of the readings weighed) from a",
-            "chunk's features (ocr/correct/features.py), fitted on the fit pages of the channel.",
+            "chunk's features (ocr/correct/features.py), fitted on the fit pages of the channel"
+            + (f" ({_other_origin()}, kept)." if right_only else "."),
             "'right': P(the best reading is right) from its posterior and its features, fitted on",
             f"the calibration pages: {sets}.",
-            f"Made by bench/train_correct.py at {_commit()} (bench/correct_split.py).",
+            f"Made by bench/train_correct.py{' --right-only' if right_only else ''} at "
+            f"{_commit()} (bench/correct_split.py).",
         ],
     )
     load_calibration.cache_clear()
@@ -180,6 +187,19 @@ def calibration(jobs: int, rounds: int = 2) -> list[str]:
         f"{log_loss(oof, labels):.3f}",
         *reliability(oof, labels),
     ]
+
+
+def _other_origin() -> str:
+    """Where the shipped table's 'other' model was made: the origin its header keeps, else its
+    'Made by' line."""
+    lines = CALIBRATION_TABLE.read_text(encoding="utf-8").splitlines()
+    for line in lines:
+        if line.endswith(", kept)."):
+            return line.rpartition(" (")[2].removesuffix(", kept).")
+    for line in lines:
+        if line.startswith("# Made by"):
+            return line.removeprefix("# ").rstrip(".").split(" (")[0].replace("Made by", "made by")
+    return "made before"
 
 
 def _commit() -> str:
@@ -196,7 +216,15 @@ def _commit() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument(
+        "--right-only",
+        action="store_true",
+        help="refit the posterior's calibration only (channel, tables and 'other' as shipped)",
+    )
     args = parser.parse_args(argv)
+    if args.right_only:
+        print("\n".join(calibration(args.jobs, right_only=True)))
+        return 0
     print("capitals:", capitals(CAPITALS_TABLE))
     print("letters:", letters(LETTERS_TABLE))
     lexicon = default_lexicon()

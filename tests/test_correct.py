@@ -22,7 +22,12 @@ from ocr.correct import (  # noqa: E402
 )
 from ocr.correct.channel import CHANNEL_TABLE, Channel  # noqa: E402
 from ocr.correct.index import build, cached_index, deletes  # noqa: E402
-from ocr.correct.lexicon import CAPITALS_TABLE, TOKENS_TABLE  # noqa: E402
+from ocr.correct.lexicon import (  # noqa: E402
+    CAPITALS_TABLE,
+    LEXICON_TABLE,
+    TOKENS_TABLE,
+    lexicon_table,
+)
 from ocr.correct.train import (  # noqa: E402
     Sample,
     count_edits,
@@ -76,9 +81,32 @@ def test_the_lexicon_knows_words_forms_and_names() -> None:
 
 
 def test_data_tables_say_where_they_come_from() -> None:
-    for table in (TOKENS_TABLE, CAPITALS_TABLE, CHANNEL_TABLE):
+    for table in (TOKENS_TABLE, CAPITALS_TABLE, CHANNEL_TABLE, LEXICON_TABLE):
         head = table.read_text(encoding="utf-8").splitlines()[:3]
         assert head[0].startswith("#"), table
+
+
+def test_a_period_after_a_number_ends_a_sentence_and_after_an_abbreviation_does_not() -> None:
+    from ocr.correct.tokens import chunks
+
+    starts = {c.text: c.sentence_start for c in chunks("ПРИКАЗЫВАЮ:\n1. Назначить тов. Петрова")}
+    assert starts["Назначить"] and not starts["Петрова"]
+    starts = {c.text: c.sentence_start for c in chunks("Приказ от 12 мая 1945 г. за № 5. Копия")}
+    assert not starts["за"] and starts["Копия"]
+
+
+def test_the_lexicon_s_letters_tags_and_levels_are_rows_of_its_table() -> None:
+    table = lexicon_table()
+    assert {"ӧ", "Ӧ", "і", "І"} <= table.foreign_letters and "ё" not in table.foreign_letters
+    assert {"Name", "Surn", "Geox", "Orgn"} <= table.proper_tags
+    assert table.zipf["learned"] > table.zipf["known"] > table.zipf["floor"] > 0
+    assert table.zipf["garbled"] < 0
+    rows = [
+        line.split("\t")
+        for line in LEXICON_TABLE.read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert all(len(r) == 4 and r[3].strip() for r in rows[1:])  # every row says its source
 
 
 # --- the channel ----------------------------------------------------------------------------------

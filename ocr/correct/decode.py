@@ -20,10 +20,10 @@ from ocr.correct.features import (
     reading_features,
     with_posterior,
 )
-from ocr.correct.lexicon import Lexicon, fold, token_rows
+from ocr.correct.lexicon import Lexicon, fold, token_rows, zipf_level
 from ocr.correct.records import Candidate, CandidateKind, Suggestion
 from ocr.correct.settings import CorrectionSettings
-from ocr.correct.tokens import NON_RUSSIAN_CYRILLIC, Chunk, is_cyrillic, is_latin
+from ocr.correct.tokens import Chunk, foreign_letter, is_cyrillic, is_latin
 from ocr.correct.train import torn, word_class
 
 LN10 = math.log(10)
@@ -91,7 +91,7 @@ def keep_prior(page: Page, chunk: Chunk, nxt: Chunk | None) -> float:
     )
     z = page.settings.unknown_zipf + page.channel.unknown_shift(shape)
     if any(not (c.isalpha() or c == "-") for c in chunk.text) or mixed_case(chunk.text):
-        z -= 9  # marks, digits or capitals inside a word: no word of any list is spelled so
+        z += zipf_level("garbled")  # no word of any list is spelled so
     return page.settings.lm_weight * LN10 * (z - 9)
 
 
@@ -112,7 +112,7 @@ def russian_chunk(chunk: Chunk) -> bool:
         chunk.letters > 0
         and cyr > 0
         and cyr >= lat
-        and not any(c in NON_RUSSIAN_CYRILLIC for c in chunk.text)
+        and not any(foreign_letter(c) for c in chunk.text)
     )
 
 
@@ -227,7 +227,7 @@ def _splits(page: Page, chunk: Chunk, nxt: Chunk | None) -> list[Option]:
     out = []
     for i in range(2, len(word) - 1):
         left, right = word[:i], word[i:]
-        if page.lexicon.zipf(left) >= 3 and page.lexicon.zipf(right) >= 3:
+        if min(page.lexicon.zipf(left), page.lexicon.zipf(right)) >= zipf_level("split"):
             score = prior(page, left, None) + prior(page, right, nxt) - cost
             out.append(Option(f"{left} {right}", score, cost, "split"))
     return out

@@ -22,13 +22,11 @@ from ocr.correct.decode import (
 from ocr.correct.evidence import Choices, Layout
 from ocr.correct.features import page_noise
 from ocr.correct.hyphen import broken, hyphen_options, hyphen_pairs, whole
-from ocr.correct.lexicon import Lexicon, default_lexicon, fold, russian_letters
+from ocr.correct.lexicon import Lexicon, default_lexicon, fold, russian_letters, zipf_level
 from ocr.correct.records import Candidate, Change, Correction, Suggestion
 from ocr.correct.settings import CorrectionSettings
-from ocr.correct.tokens import NON_RUSSIAN_CYRILLIC, Chunk, chunks
+from ocr.correct.tokens import Chunk, chunks, foreign_letter
 from ocr.correct.train import first_case_key
-
-COMMON_ZIPF = 3.0  # a word at least this frequent (once in a million words) is a common one
 
 
 def make_page(
@@ -73,7 +71,7 @@ def foreign_lines(page: Page) -> frozenset[int]:
     """Lines correction leaves alone: with a letter Russian lacks, or, when the text as a whole
     has too many clean words that are no Russian word nor one edit from a common one (OCR's
     misreadings of Russian mostly are), every line."""
-    lines = {c.line for c in page.chunks if any(ch in NON_RUSSIAN_CYRILLIC for ch in c.text)}
+    lines = {c.line for c in page.chunks if any(foreign_letter(ch) for ch in c.text)}
     clean = [
         c
         for c in page.chunks
@@ -91,7 +89,8 @@ def foreign_lines(page: Page) -> frozenset[int]:
 
 
 def _near_common(lexicon: Lexicon, word: str) -> bool:
-    return any(lexicon.zipf(w) >= COMMON_ZIPF for w in lexicon.candidates(word, distance=1))
+    common = zipf_level("common")
+    return any(lexicon.zipf(w) >= common for w in lexicon.candidates(word, distance=1))
 
 
 def _touchable(page: Page, chunk: Chunk, skipped: frozenset[int]) -> bool:

@@ -24,12 +24,9 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 TOKENS_TABLE = DATA / "tokens_ru.tsv"
 CAPITALS_TABLE = DATA / "capitals_ru.tsv"
 LETTERS_TABLE = DATA / "letters_ru.tsv"
+LEXICON_TABLE = DATA / "lexicon_ru.tsv"
 _RUSSIAN = regex.compile(r"[а-я]+")
-PROPER_TAGS = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad"})
-LEARNED_ZIPF = 4.0  # a word of the project's references or reviews is a common word here
-FLOOR_ZIPF = 0.5  # a form pymorphy3 knows that wordfreq does not list
 MEMO_MAX = 100_000
-KNOWN_ZIPF = 2.0  # rarer entries of wordfreq's list are as often typos as words
 
 
 class LexiconNotInstalledError(MissingDependencyError):
@@ -50,6 +47,39 @@ class TokenRow:
     after: str
     abbreviation: bool
     source: str
+
+
+@dataclass(frozen=True)
+class LexiconTable:
+    """The rows of ``ocr/data/lexicon_ru.tsv``: letters Russian lacks (both cases), the
+    grammemes of names, places and organisations, and the named Zipf levels."""
+
+    foreign_letters: frozenset[str]
+    proper_tags: frozenset[str]
+    zipf: Mapping[str, float]
+
+
+@cache
+def lexicon_table(path: Path = LEXICON_TABLE) -> LexiconTable:
+    """The lexicon's table (``ocr/data/lexicon_ru.tsv``), read once per process."""
+    letters: set[str] = set()
+    tags: set[str] = set()
+    levels: dict[str, float] = {}
+    with path.open(encoding="utf-8") as f:
+        for r in csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t"):
+            if r["kind"] == "letter":
+                letters.update((r["key"], r["value"]))
+            elif r["kind"] == "proper":
+                tags.add(r["key"])
+            elif r["kind"] == "zipf":
+                levels[r["key"]] = float(r["value"])
+    return LexiconTable(frozenset(letters), frozenset(tags), levels)
+
+
+def zipf_level(name: str) -> float:
+    """A named Zipf level of the lexicon's table (known, learned, floor, common, split; garbled:
+    the shift of a chunk spelled as no word is)."""
+    return lexicon_table().zipf[name]
 
 
 def fold(word: str) -> str:
@@ -218,9 +248,9 @@ class Lexicon:
         key = fold(word)
         z = self.zipfs.get(key, 0.0)
         if key in self.learned.counts:
-            z = max(z, LEARNED_ZIPF)
+            z = max(z, zipf_level("learned"))
         if z == 0.0 and self.in_dictionary(key):
-            z = FLOOR_ZIPF
+            z = zipf_level("floor")
         return z
 
     def in_dictionary(self, word: str) -> bool:
@@ -241,7 +271,7 @@ class Lexicon:
 
     def _known(self, key: str) -> bool:
         return (
-            self.zipfs.get(key, 0.0) >= KNOWN_ZIPF
+            self.zipfs.get(key, 0.0) >= zipf_level("known")
             or key in self.learned.counts
             or key in token_rows()
             or self.in_dictionary(key)
@@ -265,7 +295,7 @@ class Lexicon:
         key = "p:" + word
         if key not in self._memo:
             self._memo[key] = any(
-                PROPER_TAGS & p.tag.grammemes for p in self.morph.parse(fold(word))
+                lexicon_table().proper_tags & p.tag.grammemes for p in self.morph.parse(fold(word))
             )
         return bool(self._memo[key])
 

@@ -11,7 +11,7 @@ class CorrectionSettings:
     (`python -m bench.bench_correct --calibrate`; the values and the grid are in
     bench/results_correct.md). Priors are in Zipf units (log10 per 10^9 words)."""
 
-    threshold: float = 0.8  # apply when the best reading's posterior reaches this
+    threshold: float = 0.85  # apply when the best reading's posterior reaches this
     lm_weight: float = 1.0  # weight of the word prior against the channel's log-likelihood
     unknown_zipf: float = 0.0  # prior of a word that no list knows being right as read
     known_bonus: float = 4.0  # Zipf added to a known word's prior against real-word errors

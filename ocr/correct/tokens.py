@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import regex
 
-from ocr.correct.lexicon import fold, token_rows
+from ocr.correct.lexicon import fold, lexicon_table, token_rows
 
 _CHUNK = regex.compile(r"[^\s.,;:!?]+")
 _PUNCT = regex.compile(r"[.,;:!?]*")
@@ -16,8 +16,6 @@ _PUNCT = regex.compile(r"[.,;:!?]*")
 LEADING = '(«"„-–—'
 TRAILING = ')»"-–—'
 _ENDS_SENTENCE = frozenset(".!?…")
-# Letters that Komi and other Cyrillic languages have and Russian lacks.
-NON_RUSSIAN_CYRILLIC = frozenset("ӧӦіІöÖїЇєЄўЎ")
 
 
 @dataclass(frozen=True)
@@ -46,6 +44,12 @@ class Chunk:
     @property
     def marks_only(self) -> bool:
         return not any(c.isalnum() for c in self.text)
+
+
+def foreign_letter(char: str) -> bool:
+    """A letter that Komi or another Cyrillic language has and Russian lacks (the lexicon's
+    table, ``ocr/data/lexicon_ru.tsv``)."""
+    return char in lexicon_table().foreign_letters
 
 
 def is_cyrillic(char: str) -> bool:
@@ -89,9 +93,9 @@ def chunks(text: str) -> list[Chunk]:
 
 
 def _abbreviation(word: str) -> bool:
-    """A period after ``word`` ends no sentence: an abbreviation of the tokens table, an
-    initial (one capital), or letters joined by periods (т.е, т.д)."""
+    """A period after ``word`` ends no sentence: an abbreviation of the tokens table or an
+    initial (one capital). A period after a number does end one (a numbered item, a date at a
+    sentence's end): in the tuning texts every word after a number and a period starts with a
+    capital (bench/results_correct.md)."""
     row = token_rows().get(fold(word))
-    return (
-        row is not None and row.abbreviation or len(word) == 1 and word.isupper() or word.isdigit()
-    )
+    return row is not None and row.abbreviation or len(word) == 1 and word.isupper()

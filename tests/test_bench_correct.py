@@ -1,0 +1,66 @@
+"""Correction's benchmark helpers: the threshold rule bounds each level's wrong share, and a
+refit of the posterior's calibration alone keeps saying where the other model came from."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pymorphy3", reason="pymorphy3 + pymorphy3-dicts-ru are needed for ocr.correct")
+pytest.importorskip("wordfreq", reason="wordfreq is needed for ocr.correct")
+
+from bench import train_correct  # noqa: E402
+from bench.bench_correct import SEALED_SETS, Tally, score, wrong_share  # noqa: E402
+from bench.correct_split import SEALED_C  # noqa: E402
+
+pytestmark = pytest.mark.unit
+
+
+def _tally(before: int, after: int, changes: int, wrong: int) -> Tally:
+    return Tally(
+        pages=1,
+        before=before,
+        after=after,
+        chars=1000,
+        changes=changes,
+        verdicts=Counter(right=changes - wrong, wrong=wrong),
+    )
+
+
+def test_the_rule_bounds_each_level_s_wrong_share_not_their_pool() -> None:
+    tallies = {
+        "clean": _tally(10, 10, 0, 0),
+        "light": _tally(20, 15, 10, 0),
+        "medium": _tally(100, 70, 100, 0),
+        "heavy": _tally(100, 80, 100, 5),
+    }
+    reduction, wrong, harmful = score(tallies)
+    assert reduction == pytest.approx(0.25) and harmful == 0
+    assert wrong == pytest.approx(0.05)  # heavy's own share; pooled it would be 2.5%
+    assert wrong_share(_tally(1, 1, 0, 0)) == 0.0
+
+
+def test_sealed_c_is_a_set_the_benchmark_can_read() -> None:
+    assert SEALED_SETS["c"] is SEALED_C and SEALED_C.seed == 10505
+
+
+def test_a_right_only_refit_keeps_the_other_model_s_origin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = tmp_path / "calibration.tsv"
+    table.write_text(
+        "# Made by bench/train_correct.py at commit abc1234 (bench/correct_split.py).\n"
+        "model\tfeature\tweight\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(train_correct, "CALIBRATION_TABLE", table)
+    assert train_correct._other_origin() == "made by bench/train_correct.py at commit abc1234"
+    table.write_text(
+        "# chunk's features, fitted on the fit pages of the channel (made by"
+        " bench/train_correct.py at commit abc1234, kept).\n"
+        "# Made by bench/train_correct.py --right-only at commit def5678 (x).\n",
+        encoding="utf-8",
+    )
+    assert train_correct._other_origin() == "made by bench/train_correct.py at commit abc1234"
