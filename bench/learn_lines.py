@@ -21,10 +21,13 @@ from pathlib import Path
 from bench.bench_scores import score_page
 from bench.learn_readings import MODEL, TuningPage, ink_blobs
 
-MARGINS = (0.0, 0.05, 0.1, 0.2, 0.4)
-MIN_CHARS = (10, 30)
-WRONG = (0.5, 1.0, 2.0)
-MISSING = (0.0, 0.5, 1.0)
+MARGINS = (0.0, 0.1, 0.2)
+MIN_CHARS = (20,)
+WRONG = (1.0,)
+MISSING = (0.5, 1.0)
+DROP = (None, -0.6)
+KEEP_SPLIT = (True, False)
+MAX_SPLIT = (0.2, 0.4, 1.0)
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,8 @@ class PageReadings:
     stock_errors: int
     first_errors: int
     total: int
+    switch: bool  # the page choice (ocr.readings.better) takes the second reading whole
+    second_errors: int
 
 
 def _kind(page: TuningPage) -> str:
@@ -50,21 +55,22 @@ def _kind(page: TuningPage) -> str:
 def _read_words(page: TuningPage, folder: Path, variant: str) -> object:
     """One reading as ocr.merge takes it: words moved to the page's pixels, their chances."""
     from ocr.geometry import PageGeometry
-    from ocr.merge import ReadWords
+    from ocr.merge import ReadWords, anchors
     from ocr.quality import word_probabilities
     from ocr.tesseract import read_words
 
     words = read_words(folder / f"{variant}.tsv")
     meta = json.loads((folder / "meta.json").read_text())
-    if variant != "original" and "geometry" in meta:
-        geometry = PageGeometry.from_json(meta["geometry"])
-        words = [replace(w, box=geometry.box_to_original(w.box)) for w in words]
+    frame = PageGeometry.from_json(meta["geometry"])
+    if variant != "original":
+        words = [replace(w, box=frame.box_to_original(w.box)) for w in words]
     probabilities = tuple(word_probabilities(words, page.language))
-    return ReadWords(variant, tuple(words), probabilities)
+    boxes = anchors([w.box for w in words], frame)
+    return ReadWords(variant, tuple(words), probabilities, boxes)
 
 
 def load(pages: Sequence[TuningPage], work: Path) -> list[PageReadings]:
-    from ocr.readings import choice_rules, doubt, summarise
+    from ocr.readings import better, choice_rules, doubt, summarise
     from ocr.tesseract import words_to_text
 
     rules = choice_rules()
@@ -73,10 +79,13 @@ def load(pages: Sequence[TuningPage], work: Path) -> list[PageReadings]:
         folder = work / page.name
         first, second = (_read_words(page, folder, v) for v in ("original", "processed"))
         summary = summarise("original", first.words, languages=page.language, psm=3, seconds=0)
+        other = summarise("processed", second.words, languages=page.language, psm=3, seconds=0)
         blobs = ink_blobs(page, folder)
         doubtful = bool(doubt(summary, ink_blobs=blobs, paper_share=1.0, rules=rules))
         stock = score_page(page.name, page.truth, (folder / "original.txt").read_text()).strict
         mine = score_page(page.name, page.truth, words_to_text(first.words).text).strict
+        theirs = score_page(page.name, page.truth, words_to_text(second.words).text).strict
+        switch = bool(better(summary, other, ink_blobs=blobs, rules=rules))
         out.append(
             PageReadings(
                 page,
@@ -86,6 +95,8 @@ def load(pages: Sequence[TuningPage], work: Path) -> list[PageReadings]:
                 stock.char_errors,
                 mine.char_errors,
                 stock.char_total,
+                switch,
+                theirs.char_errors,
             )
         )
     return out
@@ -99,6 +110,8 @@ def errors(page: PageReadings, rules: object) -> int:
     if not page.doubtful:
         return page.first_errors
     merged = merge_lines(page.readings, rules=rules)
+    if merged.split_share > rules.max_split:
+        return page.second_errors if page.switch else page.first_errors
     return score_page(
         page.page.name, page.page.truth, words_to_text(merged.words).text
     ).strict.char_errors
@@ -111,8 +124,10 @@ def grid(
     from ocr.merge import LineRules
 
     out = []
-    for margin, min_chars, wrong, missing in product(MARGINS, MIN_CHARS, WRONG, MISSING):
-        rules = LineRules(margin, min_chars, wrong, missing)
+    for margin, min_chars, wrong, missing, drop, keep, split in product(
+        MARGINS, MIN_CHARS, WRONG, MISSING, DROP, KEEP_SPLIT, MAX_SPLIT
+    ):
+        rules = LineRules(margin, min_chars, wrong, missing, drop, keep, split)
         table: dict[str, list[int]] = {}
         for page in pages:
             e = errors(page, rules)
@@ -145,7 +160,9 @@ def learn_lines(pages: Sequence[TuningPage], work: Path, *, write: bool) -> int:
         assert isinstance(rules, LineRules)
         print(
             f"margin {rules.margin:.2f} min {rules.min_chars:3d} wrong {rules.wrong_weight:.1f} "
-            f"missing {rules.missing_weight:.1f}  worse {key[0]}  {_kinds(table)}"
+            f"missing {rules.missing_weight:.1f} drop {rules.drop_rate} keep_split "
+            f"{int(rules.keep_split)} split {rules.max_split:.1f}  worse {key[0]}  "
+            f"{_kinds(table)}"
         )
     best = rows[0][1]
     assert isinstance(best, LineRules)

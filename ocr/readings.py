@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from ocr.geometry import PageGeometry
-from ocr.merge import LineChoice, LineRules, Merged, ReadWords, merge_lines
+from ocr.merge import (
+    DROPPED,
+    LineChoice,
+    LineRules,
+    Merged,
+    ReadWords,
+    anchors,
+    merge_lines,
+)
 from ocr.merge_files import MERGED_FORMATS, PageSize, write_merged
 from ocr.quality import MODEL_PATH, dictionary_languages, word_probabilities
 from ocr.tesseract import (
@@ -74,6 +82,9 @@ def _line_rules(data: dict[str, Any] | None) -> LineRules | None:
         int(data["min_chars"]),
         float(data["wrong_weight"]),
         float(data["missing_weight"]),
+        None if data.get("drop_rate") is None else float(data["drop_rate"]),
+        bool(data.get("keep_split", True)),
+        float(data.get("max_split", 1.0)),
     )
 
 
@@ -360,12 +371,14 @@ def _choose(
     if len(readings) == 1:
         return readings[0], "", ()
     if rules.lines is None or not set(call.formats) <= MERGED_FORMATS | {"page"}:
-        kept, reason = readings[0], ""
-        for reading in readings[1:]:
-            if switch := better(kept.summary, reading.summary, ink_blobs=ink_blobs, rules=rules):
-                kept, reason = reading, switch
-        return kept, reason, ()
-    merged = merge_lines([_in_page(r, call.languages) for r in readings], rules=rules.lines)
+        return (*_page_choice(readings, ink_blobs=ink_blobs, rules=rules), ())
+    frame = next((r.input.geometry for r in readings if not r.input.geometry.is_identity), None)
+    page = [_in_page(r, call.languages, frame) for r in readings]
+    merged = merge_lines(page, rules=rules.lines)
+    if merged.split_share > rules.lines.max_split:  # the readings' lines disagree: per page
+        kept, reason = _page_choice(readings, ink_blobs=ink_blobs, rules=rules)
+        why = f"the readings split lines differently on {merged.split_share:.0%} of the text"
+        return kept, f"{reason}; {why}" if reason else why, merged.groups
     for reading_index, reading in enumerate(readings):
         if merged.sources == tuple((reading_index, i) for i in range(len(reading.words))):
             reason = _line_reason(merged, readings) if reading_index else ""
@@ -377,15 +390,28 @@ def _choose(
     )
 
 
-def _in_page(reading: Reading, languages: str) -> ReadWords:
-    """A reading's words in the page's pixels (as loaded), and their chances of being right."""
+def _page_choice(
+    readings: Sequence[Reading], *, ink_blobs: int, rules: ChoiceRules
+) -> tuple[Reading, str]:
+    """The whole reading kept, and why: the first unless another beats it by the margin."""
+    kept, reason = readings[0], ""
+    for reading in readings[1:]:
+        if switch := better(kept.summary, reading.summary, ink_blobs=ink_blobs, rules=rules):
+            kept, reason = reading, switch
+    return kept, reason
+
+
+def _in_page(reading: Reading, languages: str, frame: PageGeometry | None) -> ReadWords:
+    """A reading's words in the page's pixels (as loaded), their chances of being right, and
+    their boxes in ``frame`` (the deskewed reading's) where lines are aligned."""
     geometry = reading.input.geometry
     words = tuple(
         w if geometry.is_identity else replace(w, box=geometry.box_to_original(w.box))
         for w in reading.words
     )
     probabilities = tuple(word_probabilities(reading.words, languages))
-    return ReadWords(reading.summary.name, words, probabilities)
+    boxes = anchors([w.box for w in words], frame)
+    return ReadWords(reading.summary.name, words, probabilities, boxes)
 
 
 def _line_reason(merged: Merged, readings: Sequence[Reading]) -> str:
@@ -402,6 +428,8 @@ def _line_reason(merged: Merged, readings: Sequence[Reading]) -> str:
             f"{reading.summary.name} on {groups} of {len(merged.groups)} line groups "
             f"({chars} characters)"
         )
+    if dropped := sum(g.kept == DROPPED for g in merged.groups):
+        parts.append(f"{dropped} groups left out as noise")
     return "per line: " + ", ".join(parts)
 
 

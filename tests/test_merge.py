@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from ocr.geometry import PageGeometry
-from ocr.merge import LineRules, ReadWords, merge_lines, same_line
+from ocr.merge import LineRules, ReadWords, anchors, merge_lines, same_line
 from ocr.merge_files import PageSize, write_merged
 from ocr.records import Box
 from ocr.tesseract import Word, read_words, words_to_text
@@ -29,7 +29,8 @@ def _line(block: int, line: int, y: int, texts: str, p: float) -> list[tuple[Wor
 
 def _reading(name: str, *lines: list[tuple[Word, float]]) -> ReadWords:
     pairs = [pair for line in lines for pair in line]
-    return ReadWords(name, tuple(w for w, _ in pairs), tuple(p for _, p in pairs))
+    words = tuple(w for w, _ in pairs)
+    return ReadWords(name, words, tuple(p for _, p in pairs), tuple(w.box for w in words))
 
 
 @pytest.mark.unit
@@ -75,6 +76,54 @@ def test_a_line_only_one_reading_has_takes_its_place_in_reading_order() -> None:
     merged = merge_lines([first, other], rules=RULES)
     assert words_to_text(merged.words).text == "top line\nmiddle line\nbottom line"
     assert [g.kept for g in merged.groups] == ["original", "processed", "original"]
+
+
+@pytest.mark.unit
+def test_a_group_of_noise_is_left_out_but_never_every_group() -> None:
+    rules = LineRules(margin=0.1, min_chars=10, wrong_weight=0.5, missing_weight=1.0, drop_rate=0)
+    noise = _line(2, 1, 60, "~ ,; qq", 0.1)
+    merged = merge_lines(
+        [_reading("original", _line(1, 1, 10, "good words", 0.9), noise)], rules=rules
+    )
+    assert words_to_text(merged.words).text == "good words"
+    assert [g.kept for g in merged.groups] == ["original", "none"]
+    assert "net rate" in merged.groups[1].reason
+    alone = merge_lines([_reading("original", noise)], rules=rules)
+    assert words_to_text(alone.words).text == "~ ,; qq"
+
+
+def _word(
+    block: int, line: int, x: int, y: int, text: str, p: float, width: int = 200
+) -> tuple[Word, float]:
+    return Word(block, 1, line, 1, Box(x, y, width, 30), 90.0, text), p
+
+
+@pytest.mark.unit
+def test_lines_apart_in_a_reading_s_order_keep_the_first_reading() -> None:
+    # the first reading reads two columns down, the other reads across
+    first = _reading(
+        "original",
+        [_word(1, 1, 20, 10, "110", 0.3)],
+        [_word(1, 2, 20, 60, "111", 0.3)],
+        [_word(2, 1, 400, 10, "Information", 0.3)],
+        [_word(2, 2, 400, 60, "commentaires", 0.3)],
+    )
+    across = [_word(1, n, 20, 10 + 50 * (n - 1), f"{109 + n} words", 0.95, 600) for n in (1, 2)]
+    merged = merge_lines([first, _reading("processed", *([w] for w in across))], rules=RULES)
+    assert [(g.kept, g.split) for g in merged.groups] == [("original", True)] * 2
+    assert merged.split_share == 1.0
+    assert words_to_text(merged.words).text == "110\n111\nInformation\ncommentaires"
+
+
+@pytest.mark.unit
+def test_anchors_level_a_skewed_page_s_lines_in_the_deskewed_frame() -> None:
+    frame = PageGeometry.rotated(2000, 1500, 2.0)
+    level = [Box(100 + 150 * i, 500, 120, 30) for i in range(8)]  # a line in the frame
+    page = [frame.box_to_original(b) for b in level]
+    assert page[-1].top - page[0].top > 30  # on the page the line climbs or falls a line height
+    tops = [b.top for b in anchors(page, frame)]
+    assert max(tops) - min(tops) <= 4 and abs(tops[0] - 500) <= 4
+    assert anchors(page, None) == tuple(page)
 
 
 @pytest.mark.unit
