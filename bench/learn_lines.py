@@ -28,6 +28,7 @@ MISSING = (0.5, 1.0)
 DROP = (None, -0.6)
 KEEP_SPLIT = (True, False)
 MAX_SPLIT = (0.2, 0.4, 1.0)
+WHOLE = (None, 0.0, 0.05, 0.1, 0.2)  # tried on the first grid's best only
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,9 @@ def errors(page: PageReadings, rules: object) -> int:
         return page.first_errors
     merged = merge_lines(page.readings, rules=rules)
     if merged.split_share > rules.max_split:
-        return page.second_errors if page.switch else page.first_errors
+        margin = rules.whole_margin
+        switch = page.switch or (margin is not None and merged.whole(margin) == 1)
+        return page.second_errors if switch else page.first_errors
     return score_page(
         page.page.name, page.page.truth, words_to_text(merged.words).text
     ).strict.char_errors
@@ -120,14 +123,28 @@ def errors(page: PageReadings, rules: object) -> int:
 def grid(
     pages: Sequence[PageReadings],
 ) -> list[tuple[tuple[float, ...], object, dict[str, tuple[int, int, int]]]]:
-    """Per rule set: its rank key and per kind (errors, stock's errors, pages worse)."""
+    """Per rule set: its rank key and per kind (errors, stock's errors, pages worse); first
+    the rules of the groups, then the whole-page margin and share with the best of those."""
     from ocr.merge import LineRules
 
+    first = _ranked(
+        pages,
+        [
+            LineRules(*values)
+            for values in product(MARGINS, MIN_CHARS, WRONG, MISSING, DROP, KEEP_SPLIT, MAX_SPLIT)
+        ],
+    )
+    best = first[0][1]
+    assert isinstance(best, LineRules)
+    second = [replace(best, max_split=s, whole_margin=w) for s in MAX_SPLIT for w in WHOLE]
+    return sorted(first + _ranked(pages, second), key=lambda r: r[0])
+
+
+def _ranked(
+    pages: Sequence[PageReadings], rule_sets: Sequence[object]
+) -> list[tuple[tuple[float, ...], object, dict[str, tuple[int, int, int]]]]:
     out = []
-    for margin, min_chars, wrong, missing, drop, keep, split in product(
-        MARGINS, MIN_CHARS, WRONG, MISSING, DROP, KEEP_SPLIT, MAX_SPLIT
-    ):
-        rules = LineRules(margin, min_chars, wrong, missing, drop, keep, split)
+    for rules in rule_sets:
         table: dict[str, list[int]] = {}
         for page in pages:
             e = errors(page, rules)
@@ -161,7 +178,8 @@ def learn_lines(pages: Sequence[TuningPage], work: Path, *, write: bool) -> int:
         print(
             f"margin {rules.margin:.2f} min {rules.min_chars:3d} wrong {rules.wrong_weight:.1f} "
             f"missing {rules.missing_weight:.1f} drop {rules.drop_rate} keep_split "
-            f"{int(rules.keep_split)} split {rules.max_split:.1f}  worse {key[0]}  "
+            f"{int(rules.keep_split)} split {rules.max_split:.1f} whole {rules.whole_margin}  "
+            f"worse {key[0]}  "
             f"{_kinds(table)}"
         )
     best = rows[0][1]

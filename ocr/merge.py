@@ -25,6 +25,8 @@ class LineRules:
     keep_split: bool = True  # a group whose lines are out of order keeps the first reading
     max_split: float = 1.0  # over this share of characters in groups whose lines are apart in
     # a reading's order (columns read across or down), the page is chosen whole (ocr.readings)
+    whole_margin: float | None = None  # ... and then another reading is also taken whole when
+    # its worth summed over the groups beats the first's by this share of their characters
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,20 @@ class Merged:
         """The share of the characters read in groups whose lines are out of order."""
         total = sum(sum(g.chars) for g in self.groups)
         return sum(sum(g.chars) for g in self.groups if g.split) / total if total else 0.0
+
+    def whole(self, margin: float) -> int:
+        """The reading to take whole by the groups' summed worth: the first unless another
+        beats it by ``margin`` of the characters (the more of the two readings')."""
+        if not self.groups:
+            return 0
+        count = len(self.groups[0].worth)
+        worth = [sum(g.worth[r] for g in self.groups) for r in range(count)]
+        chars = [sum(g.chars[r] for g in self.groups) for r in range(count)]
+        best = 0
+        for r in range(1, count):
+            if worth[r] > worth[best] + margin * max(chars[best], chars[r]):
+                best = r
+        return best
 
     @property
     def used(self) -> frozenset[int]:

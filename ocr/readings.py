@@ -85,6 +85,7 @@ def _line_rules(data: dict[str, Any] | None) -> LineRules | None:
         None if data.get("drop_rate") is None else float(data["drop_rate"]),
         bool(data.get("keep_split", True)),
         float(data.get("max_split", 1.0)),
+        None if data.get("whole_margin") is None else float(data["whole_margin"]),
     )
 
 
@@ -377,6 +378,10 @@ def _choose(
     merged = merge_lines(page, rules=rules.lines)
     if merged.split_share > rules.lines.max_split:  # the readings' lines disagree: per page
         kept, reason = _page_choice(readings, ink_blobs=ink_blobs, rules=rules)
+        margin = rules.lines.whole_margin
+        if kept is readings[0] and margin is not None and (best := merged.whole(margin)):
+            kept = readings[best]
+            reason = f"{kept.summary.name} worth more over the groups of lines by {margin:.0%}"
         why = f"the readings split lines differently on {merged.split_share:.0%} of the text"
         return kept, f"{reason}; {why}" if reason else why, merged.groups
     for reading_index, reading in enumerate(readings):

@@ -116,6 +116,16 @@ def test_lines_apart_in_a_reading_s_order_keep_the_first_reading() -> None:
 
 
 @pytest.mark.unit
+def test_a_reading_is_taken_whole_when_its_summed_worth_wins_by_the_margin() -> None:
+    first = _reading("original", _line(1, 1, 10, "x;l ,,i", 0.1), _line(1, 2, 60, "ab cd", 0.2))
+    other = _reading("processed", _line(1, 1, 10, "good words", 0.9), _line(1, 2, 60, "ab", 0.3))
+    merged = merge_lines([first, other], rules=RULES)
+    assert merged.whole(0.05) == 1
+    assert merged.whole(5.0) == 0  # a margin past what it gains
+    assert merge_lines([first, first], rules=RULES).whole(0.0) == 0
+
+
+@pytest.mark.unit
 def test_anchors_level_a_skewed_page_s_lines_in_the_deskewed_frame() -> None:
     frame = PageGeometry.rotated(2000, 1500, 2.0)
     level = [Box(100 + 150 * i, 500, 120, 30) for i in range(8)]  # a line in the frame
