@@ -110,10 +110,12 @@ def errors(page: PageReadings, rules: object) -> int:
 
     if not page.doubtful:
         return page.first_errors
+    if page.switch:  # the page choice takes the other reading whole
+        return page.second_errors
     merged = merge_lines(page.readings, rules=rules)
     if merged.split_share > rules.max_split:
         margin = rules.whole_margin
-        switch = page.switch or (margin is not None and merged.whole(margin) == 1)
+        switch = margin is not None and merged.whole(margin) == 1
         return page.second_errors if switch else page.first_errors
     return score_page(
         page.page.name, page.page.truth, words_to_text(merged.words).text

@@ -367,32 +367,35 @@ def _choose(
     ink_blobs: int,
     rules: ChoiceRules,
 ) -> tuple[Reading, str, tuple[LineChoice, ...]]:
-    """The reading kept, why, and the choice per group of lines: line by line when the rules
-    have line rules and every output asked for can be written from words, else per page."""
+    """The reading kept, why, and the choice per group of lines. Another reading that wins
+    the page choice is kept whole; else, when the rules have line rules and every output
+    asked for can be written from words, the first reading is bettered line by line."""
     if len(readings) == 1:
         return readings[0], "", ()
-    if rules.lines is None or not set(call.formats) <= MERGED_FORMATS | {"page"}:
-        return (*_page_choice(readings, ink_blobs=ink_blobs, rules=rules), ())
+    kept, reason = _page_choice(readings, ink_blobs=ink_blobs, rules=rules)
+    mergeable = set(call.formats) <= MERGED_FORMATS | {"page"}
+    if kept is not readings[0] or rules.lines is None or not mergeable:
+        return kept, reason, ()
     frame = next((r.input.geometry for r in readings if not r.input.geometry.is_identity), None)
     page = [_in_page(r, call.languages, frame) for r in readings]
     merged = merge_lines(page, rules=rules.lines)
     if merged.split_share > rules.lines.max_split:  # the readings' lines disagree: per page
-        kept, reason = _page_choice(readings, ink_blobs=ink_blobs, rules=rules)
-        margin = rules.lines.whole_margin
-        if kept is readings[0] and margin is not None and (best := merged.whole(margin)):
-            kept = readings[best]
-            reason = f"{kept.summary.name} worth more over the groups of lines by {margin:.0%}"
-        why = f"the readings split lines differently on {merged.split_share:.0%} of the text"
-        return kept, f"{reason}; {why}" if reason else why, merged.groups
-    for reading_index, reading in enumerate(readings):
-        if merged.sources == tuple((reading_index, i) for i in range(len(reading.words))):
-            reason = _line_reason(merged, readings) if reading_index else ""
-            return reading, reason, merged.groups
-    return (
-        _write_mixed(readings, merged, out_stem, call),
-        _line_reason(merged, readings),
-        (merged.groups),
-    )
+        kept, reason = _whole(readings, merged, rules.lines)
+        return kept, reason, merged.groups
+    for index, reading in enumerate(readings):
+        if merged.sources == tuple((index, i) for i in range(len(reading.words))):
+            return reading, _line_reason(merged, readings) if index else "", merged.groups
+    mixed = _write_mixed(readings, merged, out_stem, call)
+    return mixed, _line_reason(merged, readings), merged.groups
+
+
+def _whole(readings: Sequence[Reading], merged: Merged, rules: LineRules) -> tuple[Reading, str]:
+    """The reading taken whole when the readings order the lines differently, and why."""
+    why = f"the readings split lines differently on {merged.split_share:.0%} of the text"
+    if rules.whole_margin is not None and (best := merged.whole(rules.whole_margin)):
+        name = readings[best].summary.name
+        return readings[best], f"{name} worth more over the groups of lines; {why}"
+    return readings[0], why
 
 
 def _page_choice(
