@@ -20,7 +20,7 @@ from pathlib import Path
 from bench.bench_engines import run_tesseract
 from bench.bench_real import EngineResult, run_pipeline_process
 from bench.bench_scores import score_page
-from bench.common import ROOT, export_source
+from bench.common import export_source
 from bench.run_bench import DATA, ensure_set, load_pages
 
 BENCHMARKED = 48
@@ -81,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--keep", type=Path, help="keep every engine's outputs in this folder")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="bench-levels-", dir=ROOT) as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-levels-") as tmp:
         work = args.keep or Path(tmp)
         pages, texts, runs = run(
             args.levels.split(","), data=args.data, baseline=args.baseline, work=work
