@@ -1,5 +1,5 @@
-"""Several readings of a page, kept by a ground-truth-free estimate: the page as loaded (what
-stock tesseract reads) first, the preprocessed page only when that first reading is doubtful."""
+"""Several readings of a page, kept whole or line by line by a ground-truth-free estimate: the
+page as loaded (what stock tesseract reads) first, the preprocessed page only if it is doubtful."""
 
 from __future__ import annotations
 
@@ -326,13 +326,15 @@ def read_page(
     ensure: Callable[[ReadingInput], None] | None = None,
     budget: float = EXTRA_READING_BUDGET,
 ) -> ReadingChoice:
-    """Read ``sources[0]``; if doubtful, the others in turn; keep the best by the estimate.
-    ``ensure`` is called before a source is read (to make its image when first needed). A
-    first reading that took more than ``budget`` CPU seconds is the only one (the doubt says
-    so): a pathological page never costs several times stock tesseract's time.
+    """Read ``sources[0]``; if doubtful, the others in turn; keep the best by the estimate,
+    whole or line by line (``_choose``). ``ensure`` is called before a source is read (to make
+    its image when first needed). A first reading that took more than ``budget`` CPU seconds
+    is the only one (the doubt says so): a pathological page never costs several times stock
+    tesseract's time.
 
     Each reading writes beside ``out_stem`` as .<stem>.<reading>.*; the kept one's outputs are
-    renamed to ``out_stem``.* (in its own frame: see ``kept.input``), the others deleted."""
+    renamed to ``out_stem``.* (in its own frame: see ``kept.input``), or the merged reading's
+    written there (MIXED, in the page's pixels), and the others deleted."""
     rules = rules or choice_rules()
     ensure = ensure or (lambda _: None)
     _remove_readings(out_stem, sources)  # left by a killed run
