@@ -466,8 +466,11 @@ NOTES = (
     "only a doubtful reading (a low estimated share of right words, far fewer letters than the "
     "ink's letter-sized blobs, or the page's paper well under the scan) makes the pipeline "
     "preprocess the page (deskew, crop to the paper, background, stamp ink) and read it again; "
-    "the second reading is kept only if its estimate beats the first by a margin. So a page is "
-    "only ever read worse than stock when the estimate is wrong by more than that margin.",
+    "the second reading is kept whole only if its estimate beats the first by a margin; "
+    "otherwise the first is bettered line by line (ocr/merge.py: each group of overlapping "
+    "lines keeps the first reading's words unless the second's beat them by a margin; rules "
+    "learned by `bench/learn_readings.py --lines` on the tuning pages; `mixed` pages). So a "
+    "line is only ever read worse than stock when the estimate is wrong by more than a margin.",
     "`reading kept`, `tesseract calls` (readings plus stamp crops read for their own text) and "
     "`frame` (the page's paper as a share of the scan, when it was cropped) come from each "
     "page's report.json provenance.",

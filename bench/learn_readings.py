@@ -71,6 +71,7 @@ def tuning_pages(synth: Path | None) -> list[TuningPage]:
 
 def prepare(page: TuningPage, folder: Path) -> tuple[Path, int]:
     """The pipeline's processed page image (written once) and the page's dpi."""
+    from ocr.geometry import PageGeometry
     from ocr.load import inspect_scan, load_page
     from ocr.preprocess import preprocess
     from ocr.stages.preprocess import find_colour_stamps
@@ -87,7 +88,9 @@ def prepare(page: TuningPage, folder: Path) -> tuple[Path, int]:
         loaded.image, binarize_output=False, page_frame=True, find_stamps=find_colour_stamps
     )
     cv2.imwrite(str(image), pre.ocr_image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
-    meta.write_text(json.dumps({"dpi": loaded.dpi}))
+    rows, cols = loaded.image.shape[:2]
+    geometry = pre.geometry or PageGeometry.identity(rows, cols)
+    meta.write_text(json.dumps({"dpi": loaded.dpi, "geometry": geometry.as_json()}))
     return image, loaded.dpi
 
 
@@ -188,6 +191,12 @@ def write_model(
         ),
         "choice": {**choice, "provenance": choice_note},
     }
+    MODEL.write_text(dump_model(data), encoding="utf-8")
+
+
+def dump_model(data: dict[str, Any]) -> str:
+    """The model file's text: one line per word model and one for the choice rules."""
+    models = data["models"]
     lines = ["{", f' "features": {json.dumps(data["features"])},', ' "models": {']
     lines += [
         f'  "{name}": {json.dumps(m)}{"," if i < len(models) - 1 else ""}'
@@ -199,7 +208,7 @@ def write_model(
         f' "choice": {json.dumps(data["choice"], ensure_ascii=False)}',
         "}",
     ]
-    MODEL.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -208,6 +217,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--synth", type=Path, help="a synthetic tuning set (not the bench's)")
     parser.add_argument("--write", action="store_true", help=f"write {MODEL.relative_to(ROOT)}")
     parser.add_argument("--grid", action="store_true", help="print the choice rules' grid")
+    parser.add_argument(
+        "--lines",
+        action="store_true",
+        help="print the grid of the choice per group of lines, and with --write keep its best "
+        "rules (the word model and the page rules as the model file has them)",
+    )
     parser.add_argument("--doubt-rate", type=float, default=0.6)
     parser.add_argument("--margin", type=float, default=0.05)
     parser.add_argument("--few-chars", type=float, default=0.25)
@@ -218,6 +233,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     pages = tuning_pages(args.synth)
     read_all(pages, args.work)
+    if args.lines:
+        from bench.learn_lines import learn_lines
+
+        return learn_lines(pages, args.work, write=args.write)
     weights = {}
     for name, dictionary in (("with_dictionary", True), ("without_dictionary", False)):
         x, y, _ = dataset(pages, args.work, dictionary=dictionary)

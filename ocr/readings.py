@@ -1,5 +1,5 @@
-"""Several readings of a page, kept by a ground-truth-free estimate: the page as loaded (what
-stock tesseract reads) first, the preprocessed page only when that first reading is doubtful."""
+"""Several readings of a page, kept whole or line by line by a ground-truth-free estimate: the
+page as loaded (what stock tesseract reads) first, the preprocessed page only if it is doubtful."""
 
 from __future__ import annotations
 
@@ -8,16 +8,35 @@ import json
 import resource
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ocr.geometry import PageGeometry
+from ocr.merge import (
+    DROPPED,
+    LineChoice,
+    LineRules,
+    Merged,
+    ReadWords,
+    anchors,
+    merge_lines,
+)
+from ocr.merge_files import MERGED_FORMATS, PageSize, write_merged
 from ocr.quality import MODEL_PATH, dictionary_languages, word_probabilities
-from ocr.tesseract import CHOICES_SUFFIX, OcrOutput, Word, read_words, run_ocr
+from ocr.tesseract import (
+    CHOICES_SUFFIX,
+    CharRecord,
+    OcrOutput,
+    Word,
+    read_choices,
+    read_words,
+    run_ocr,
+)
 
 ORIGINAL = "original"  # the page as loaded: what stock tesseract reads
 PROCESSED = "processed"  # deskewed, cropped to the paper, background and stamps cleaned
+MIXED = "mixed"  # each group of lines from the reading the estimate prefers there (ocr.merge)
 # CPU seconds of a first reading past which a page is pathological (a speckled or huge scan):
 # no other reading is tried (a typed A4 page at 300 dpi takes a few seconds).
 EXTRA_READING_BUDGET = 20.0
@@ -36,6 +55,7 @@ class ChoiceRules:
     provenance: str
     wrong_weight: float = 1.0  # a likely wrong character costs this much of a right one
     missing_weight: float = 1.0  # a letter of ink not read costs this much of a right one
+    lines: LineRules | None = None  # the choice per group of lines (None: per page only)
 
 
 @functools.cache
@@ -50,6 +70,22 @@ def choice_rules(path: Path = MODEL_PATH) -> ChoiceRules:
         str(data.get("provenance", "")),
         float(data.get("wrong_weight", 1.0)),
         float(data.get("missing_weight", 1.0)),
+        _line_rules(data.get("lines")),
+    )
+
+
+def _line_rules(data: dict[str, Any] | None) -> LineRules | None:
+    if not data:
+        return None
+    return LineRules(
+        float(data["margin"]),
+        int(data["min_chars"]),
+        float(data["wrong_weight"]),
+        float(data["missing_weight"]),
+        None if data.get("drop_rate") is None else float(data["drop_rate"]),
+        bool(data.get("keep_split", True)),
+        float(data.get("max_split", 1.0)),
+        None if data.get("whole_margin") is None else float(data["whole_margin"]),
     )
 
 
@@ -125,13 +161,16 @@ class Reading:
 
 @dataclass(frozen=True)
 class ChoiceRecord:
-    """What a page's provenance says of its readings: the one kept, every one tried (in
-    order), why the first was doubtful and why the kept one won ("" when not doubtful)."""
+    """What a page's provenance says of its readings: the one kept (MIXED: some lines from
+    each), every one tried (in order), why the first was doubtful and why the kept one won
+    ("" when not doubtful), and the choice made for each group of lines when several were
+    read (ocr.merge)."""
 
     kept: str
     readings: tuple[ReadingSummary, ...]
     doubt: str = ""
     reason: str = ""
+    lines: tuple[LineChoice, ...] = ()
 
     @property
     def tesseract_calls(self) -> int:
@@ -143,6 +182,7 @@ class ChoiceRecord:
             "doubt": self.doubt,
             "reason": self.reason,
             "readings": [r.as_json() for r in self.readings],
+            "lines": [line.as_json() for line in self.lines],
         }
 
     @classmethod
@@ -160,7 +200,8 @@ class ChoiceRecord:
             )
             for r in data["readings"]
         )
-        return cls(str(data["kept"]), readings, str(data["doubt"]), str(data["reason"]))
+        lines = tuple(LineChoice.from_json(line) for line in data.get("lines", ()))
+        return cls(str(data["kept"]), readings, str(data["doubt"]), str(data["reason"]), lines)
 
 
 @dataclass(frozen=True)
@@ -285,13 +326,15 @@ def read_page(
     ensure: Callable[[ReadingInput], None] | None = None,
     budget: float = EXTRA_READING_BUDGET,
 ) -> ReadingChoice:
-    """Read ``sources[0]``; if doubtful, the others in turn; keep the best by the estimate.
-    ``ensure`` is called before a source is read (to make its image when first needed). A
-    first reading that took more than ``budget`` CPU seconds is the only one (the doubt says
-    so): a pathological page never costs several times stock tesseract's time.
+    """Read ``sources[0]``; if doubtful, the others in turn; keep the best by the estimate,
+    whole or line by line (``_choose``). ``ensure`` is called before a source is read (to make
+    its image when first needed). A first reading that took more than ``budget`` CPU seconds
+    is the only one (the doubt says so): a pathological page never costs several times stock
+    tesseract's time.
 
     Each reading writes beside ``out_stem`` as .<stem>.<reading>.*; the kept one's outputs are
-    renamed to ``out_stem``.* (in its own frame: see ``kept.input``), the others deleted."""
+    renamed to ``out_stem``.* (in its own frame: see ``kept.input``), or the merged reading's
+    written there (MIXED, in the page's pixels), and the others deleted."""
     rules = rules or choice_rules()
     ensure = ensure or (lambda _: None)
     _remove_readings(out_stem, sources)  # left by a killed run
@@ -299,7 +342,6 @@ def read_page(
         ensure(sources[0])
         readings = [read(sources[0], _work_stem(out_stem, sources[0]), call)]
         why = doubt(readings[0].summary, ink_blobs=ink_blobs, paper_share=paper_share, rules=rules)
-        kept, reason = readings[0], ""
         others = sources[1:] if why else ()
         if others and readings[0].cpu_seconds > budget:
             why += (
@@ -310,15 +352,126 @@ def read_page(
         for source in others:
             ensure(source)
             readings.append(read(source, _work_stem(out_stem, source), call))
-            if switch := better(
-                kept.summary, readings[-1].summary, ink_blobs=ink_blobs, rules=rules
-            ):
-                kept, reason = readings[-1], switch
-        final = _move_outputs(kept, out_stem)
+        kept, reason, lines = _choose(readings, out_stem, call, ink_blobs=ink_blobs, rules=rules)
+        final = kept if kept.input.name == MIXED else _move_outputs(kept, out_stem)
     finally:
         _remove_readings(out_stem, sources)
-    record = ChoiceRecord(kept.summary.name, tuple(r.summary for r in readings), why, reason)
+    summaries = tuple(r.summary for r in readings)
+    record = ChoiceRecord(kept.summary.name, summaries, why, reason, lines)
     return ReadingChoice(final, record)
+
+
+def _choose(
+    readings: Sequence[Reading],
+    out_stem: Path,
+    call: OcrCall,
+    *,
+    ink_blobs: int,
+    rules: ChoiceRules,
+) -> tuple[Reading, str, tuple[LineChoice, ...]]:
+    """The reading kept, why, and the choice per group of lines. Another reading that wins
+    the page choice is kept whole; else, when the rules have line rules and every output
+    asked for can be written from words, the first reading is bettered line by line."""
+    if len(readings) == 1:
+        return readings[0], "", ()
+    kept, reason = _page_choice(readings, ink_blobs=ink_blobs, rules=rules)
+    mergeable = set(call.formats) <= MERGED_FORMATS | {"page"}
+    if kept is not readings[0] or rules.lines is None or not mergeable:
+        return kept, reason, ()
+    frame = next((r.input.geometry for r in readings if not r.input.geometry.is_identity), None)
+    page = [_in_page(r, call.languages, frame) for r in readings]
+    merged = merge_lines(page, rules=rules.lines)
+    if merged.split_share > rules.lines.max_split:  # the readings' lines disagree: per page
+        kept, reason = _whole(readings, merged, rules.lines)
+        return kept, reason, merged.groups
+    for index, reading in enumerate(readings):
+        if merged.sources == tuple((index, i) for i in range(len(reading.words))):
+            return reading, _line_reason(merged, readings) if index else "", merged.groups
+    mixed = _write_mixed(readings, merged, out_stem, call)
+    return mixed, _line_reason(merged, readings), merged.groups
+
+
+def _whole(readings: Sequence[Reading], merged: Merged, rules: LineRules) -> tuple[Reading, str]:
+    """The reading taken whole when the readings order the lines differently, and why."""
+    why = f"the readings split lines differently on {merged.split_share:.0%} of the text"
+    if rules.whole_margin is not None and (best := merged.whole(rules.whole_margin)):
+        name = readings[best].summary.name
+        return readings[best], f"{name} worth more over the groups of lines; {why}"
+    return readings[0], why
+
+
+def _page_choice(
+    readings: Sequence[Reading], *, ink_blobs: int, rules: ChoiceRules
+) -> tuple[Reading, str]:
+    """The whole reading kept, and why: the first unless another beats it by the margin."""
+    kept, reason = readings[0], ""
+    for reading in readings[1:]:
+        if switch := better(kept.summary, reading.summary, ink_blobs=ink_blobs, rules=rules):
+            kept, reason = reading, switch
+    return kept, reason
+
+
+def _in_page(reading: Reading, languages: str, frame: PageGeometry | None) -> ReadWords:
+    """A reading's words in the page's pixels (as loaded), their chances of being right, and
+    their boxes in ``frame`` (the deskewed reading's) where lines are aligned."""
+    geometry = reading.input.geometry
+    words = tuple(
+        w if geometry.is_identity else replace(w, box=geometry.box_to_original(w.box))
+        for w in reading.words
+    )
+    probabilities = tuple(word_probabilities(reading.words, languages))
+    boxes = anchors([w.box for w in words], frame)
+    return ReadWords(reading.summary.name, words, probabilities, boxes)
+
+
+def _line_reason(merged: Merged, readings: Sequence[Reading]) -> str:
+    """How many groups of lines, and characters, each reading gave."""
+    parts = []
+    for index, reading in enumerate(readings):
+        groups = sum(g.kept == reading.summary.name for g in merged.groups)
+        chars = sum(
+            len(w.text)
+            for w, (r, _) in zip(merged.words, merged.sources, strict=True)
+            if r == index
+        )
+        parts.append(
+            f"{reading.summary.name} on {groups} of {len(merged.groups)} line groups "
+            f"({chars} characters)"
+        )
+    if dropped := sum(g.kept == DROPPED for g in merged.groups):
+        parts.append(f"{dropped} groups left out as noise")
+    return "per line: " + ", ".join(parts)
+
+
+def _write_mixed(
+    readings: Sequence[Reading], merged: Merged, out_stem: Path, call: OcrCall
+) -> Reading:
+    """The merged reading's outputs written at ``out_stem``.*, in the page's pixels."""
+    first = readings[0].input
+    page = PageSize(first.geometry.rows, first.geometry.cols, first.image.name, call.languages)
+    choices = _merged_choices(readings, merged) if call.choices else None
+    if choices is None:
+        out_stem.with_name(out_stem.name + CHOICES_SUFFIX).unlink(missing_ok=True)
+    outputs = write_merged(merged.words, out_stem, formats=call.formats, page=page, choices=choices)
+    output = replace(readings[0].output, outputs=outputs)
+    geometry = PageGeometry.identity(first.geometry.rows, first.geometry.cols)
+    source = ReadingInput(MIXED, first.image, geometry, first.dpi)
+    seconds = sum(r.summary.seconds for r in readings)
+    summary = summarise(
+        MIXED, merged.words, languages=call.languages, psm=call.psm, seconds=seconds
+    )
+    return Reading(source, output, merged.words, summary)
+
+
+def _merged_choices(readings: Sequence[Reading], merged: Merged) -> list[list[CharRecord]] | None:
+    """Each merged word's character records, or None when a reading has none."""
+    records = []
+    for reading in readings:
+        path = reading.output.outputs.get("choices")
+        if path is None:
+            return None
+        records.append(read_choices(path))
+    return [records[r][i] for r, i in merged.sources]
 
 
 def _work_stem(out_stem: Path, source: ReadingInput) -> Path:

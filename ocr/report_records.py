@@ -46,7 +46,8 @@ class PageReport:
     steps: list[dict[str, Any]] = doc("processing steps `{id, category, description, settings}`")
     provenance: dict[str, Any] = doc(
         "versions and settings that made the text, `tesseract_calls`, the `reading` kept "
-        "(`original` or `processed`) and `readings` (why the first was doubtful, why one won)"
+        "(`original`, `processed` or `mixed`) and `readings` (why the first was doubtful, why "
+        "one won, and per group of lines when both were read: `lines`)"
     )
     warnings: list[dict[str, Any]] = doc(
         "typed page warnings `{kind, message, chars, ink_blobs}` (`no_text_on_ink`)"

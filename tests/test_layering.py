@@ -42,6 +42,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "ocr.tesseract",
             "ocr.quality",
             "ocr.readings",
+            "ocr.merge",
+            "ocr.merge_files",
             "ocr.casing",
             "ocr.pagexml",
             "ocr.correct.evidence",

@@ -20,6 +20,7 @@ from ocr.page_checks import PageWarning, no_text_warning
 from ocr.pagexml import build_page_xml
 from ocr.quality import MODEL_PATH
 from ocr.readings import (
+    MIXED,
     ORIGINAL,
     PROCESSED,
     ChoiceRecord,
@@ -159,7 +160,7 @@ def _detect(
         timeout=settings.ocr_timeout,
         geometry=prepared.geometry,
         text_ink=prepared.text_ink,
-        read_as_loaded=kept.input.name == ORIGINAL,
+        read_as_loaded=kept.input.name in (ORIGINAL, MIXED),
     )
 
 
