@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import cv2
 import numpy as np
 import pytest
@@ -142,3 +144,162 @@ def test_frame_tilt_equals_the_plain_search() -> None:
         else:
             points = rng.integers(0, 1400, (n, 2)).astype(np.float32)
         assert frame_tilt(points) == _plain_tilt(points)
+
+
+def _plain_in_text_lines(stats: np.ndarray, shape: tuple[int, int], glyph: np.ndarray, metrics):  # type: ignore[no-untyped-def]
+    """The typed-line test by a box filter over a page of centres (what the pairs replace)."""
+    page_rows, page_cols = shape
+    centres = np.zeros(shape, dtype=np.float32)
+    rows = np.clip(stats[:, cv2.CC_STAT_TOP] + stats[:, cv2.CC_STAT_HEIGHT] // 2, 0, page_rows - 1)
+    cols = np.clip(stats[:, cv2.CC_STAT_LEFT] + stats[:, cv2.CC_STAT_WIDTH] // 2, 0, page_cols - 1)
+    centres[rows[glyph], cols[glyph]] = 1.0
+    window = (2 * round(6 * metrics.char_cols) + 1, 2 * round(metrics.glyph_rows / 3) + 1)
+    counts = cv2.boxFilter(centres, -1, window, normalize=False, borderType=cv2.BORDER_CONSTANT)
+    return glyph & (counts[rows, cols] >= 5)
+
+
+def _typing(rng: np.random.Generator) -> np.ndarray:
+    """A page of random typing-like specks and blots: lines of letters, some touching."""
+    rows, cols = (int(v) for v in rng.integers(60, 700, size=2))
+    mask = np.zeros((rows, cols), dtype=np.uint8)
+    pitch = int(rng.integers(8, 40))
+    for top in range(int(rng.integers(0, 20)), rows, pitch):
+        for left in range(int(rng.integers(0, 10)), cols, int(rng.integers(3, 14))):
+            if rng.random() < 0.7:
+                h, w = (int(v) for v in rng.integers(1, 14, size=2))
+                mask[top : top + h, left : left + w] = 1
+    noise = rng.random((rows, cols)) < rng.uniform(0.0, 0.02)
+    return mask | noise.astype(np.uint8)
+
+
+@pytest.mark.parametrize("pair_limit", [1_000_000, 0])
+def test_typed_lines_equal_the_box_filter(pair_limit: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    hw = importlib.import_module(
+        "ocr.detect.handwriting"
+    )  # the package exports a function of that name
+    from ocr.detect.ink import TextMetrics, components
+
+    monkeypatch.setattr(hw, "PAIR_LIMIT", pair_limit)  # 0: the integral image every time
+    rng = np.random.default_rng(11)
+    for _ in range(40):
+        comps = components(_typing(rng))
+        metrics = TextMetrics(float(rng.uniform(4, 40)), float(rng.uniform(2, 30)), 1.0)
+        glyph = rng.random(len(comps.stats)) < 0.8
+        glyph[0] = False
+        expected = _plain_in_text_lines(comps.stats, comps.labels.shape, glyph, metrics)
+        assert np.array_equal(hw._in_text_lines(comps, glyph, metrics=metrics), expected)
+
+
+def _plain_pieces(ink: np.ndarray, words, metrics):  # type: ignore[no-untyped-def]
+    """ink_pieces' masks by a look-up per mask over the whole page (what the kinds replace)."""
+    from ocr.detect.handwriting import GLYPH_MAX_COLS, GLYPH_MAX_ROWS, SPECK_PX, TALL
+    from ocr.detect.ink import components, good_words, word_mask
+
+    comps = components(ink)
+    stats = comps.stats
+    glyph = (stats[:, cv2.CC_STAT_HEIGHT] <= GLYPH_MAX_ROWS * metrics.glyph_rows) & (
+        stats[:, cv2.CC_STAT_WIDTH] <= GLYPH_MAX_COLS * metrics.char_cols
+    )
+    glyph[0] = False
+    typed = _plain_in_text_lines(stats, ink.shape, glyph, metrics)
+    inside = word_mask(ink.shape, good_words(words), pad=metrics.px(6))
+    share = np.bincount(comps.labels[inside > 0], minlength=len(stats)) / np.maximum(
+        stats[:, cv2.CC_STAT_AREA], 1
+    )
+    smudged = (share >= 0.9) & (stats[:, cv2.CC_STAT_HEIGHT] <= TALL * metrics.glyph_rows)
+    typed |= (glyph & (share >= 0.6)) | smudged
+    typed[0] = False
+    dust = stats[:, cv2.CC_STAT_AREA] < metrics.px(SPECK_PX) * metrics.scale
+    dust[0] = False
+    return typed[comps.labels].astype(np.uint8), (dust & ~typed)[comps.labels].astype(np.uint8)
+
+
+def _words_on(ink: np.ndarray, rng: np.random.Generator) -> list:  # type: ignore[type-arg]
+    from ocr.tesseract import Word
+
+    words = []
+    for k in range(int(rng.integers(0, 40))):
+        top, left = int(rng.integers(0, ink.shape[0])), int(rng.integers(0, ink.shape[1]))
+        box = Box(left, top, int(rng.integers(1, 200)), int(rng.integers(1, 40)))
+        words.append(Word(1, 1, 1, k, box, float(rng.uniform(0, 99)), f"слово{k}"))
+    return words
+
+
+def test_ink_pieces_equal_the_plain_look_ups(monkeypatch: pytest.MonkeyPatch) -> None:
+    hw = importlib.import_module(
+        "ocr.detect.handwriting"
+    )  # the package exports a function of that name
+    from ocr.detect.ink import TextMetrics
+
+    monkeypatch.setattr(hw, "LOOK_UP_PIXELS", 5000)  # many bands of rows, a short last one
+    rng = np.random.default_rng(5)
+    for _ in range(30):
+        ink = _typing(rng)
+        metrics = TextMetrics(float(rng.uniform(4, 40)), float(rng.uniform(2, 30)), 1.0)
+        words = _words_on(ink, rng)
+        pieces = hw.ink_pieces(ink, words, metrics=metrics)
+        typed, dust = _plain_pieces(ink, words, metrics)
+        assert np.array_equal(pieces.typed, typed) and np.array_equal(pieces.dust, dust)
+        assert np.array_equal(pieces.rest(), ink & (1 - typed) & (1 - dust))
+        assert np.array_equal(pieces.without_dust(), ink & (1 - dust))
+        assert pieces.typed.dtype == pieces.dust.dtype == np.uint8
+
+
+@pytest.mark.skipif(not EHRI.is_dir(), reason=f"real pages not found at {EHRI}")
+def test_ink_pieces_equal_the_plain_look_ups_on_a_real_page() -> None:
+    from ocr.detect.handwriting import ink_pieces
+    from ocr.detect.ink import text_metrics
+
+    gray = cv2.imread(str(EHRI / "EHRI-DR-19390125-US_01.jpg"), cv2.IMREAD_GRAYSCALE)
+    ink = ink_mask(binarize(gray))
+    words = _words_on(ink, np.random.default_rng(2))
+    metrics = text_metrics(words)
+    pieces = ink_pieces(ink, words, metrics=metrics)
+    typed, dust = _plain_pieces(ink, words, metrics)
+    assert typed.any() and dust.any()
+    assert np.array_equal(pieces.typed, typed) and np.array_equal(pieces.dust, dust)
+
+
+def test_full_blocks_equal_the_sampled_erosion() -> None:
+    from ocr.detect.ink import RUN_POOL, _full_blocks
+
+    rng = np.random.default_rng(23)
+    for _ in range(200):
+        rows, cols = (int(v) for v in rng.integers(1, 90, size=2))
+        mask = (rng.random((rows, cols)) < rng.uniform(0.5, 1.0)).astype(np.uint8)
+        mask *= np.uint8(rng.choice([1, 255]))
+        for across in (True, False):
+            pool = (1, RUN_POOL) if across else (RUN_POOL, 1)
+            eroded = cv2.erode(mask, np.ones(pool, np.uint8), anchor=(0, 0))
+            plain = eroded[:, ::RUN_POOL] if across else eroded[::RUN_POOL, :]
+            assert np.array_equal(_full_blocks(mask, across=across), plain != 0)
+
+
+def test_blobs_equal_the_kron_upsampling() -> None:
+    from ocr.detect.ink import CLUSTER_SHRINK, blobs, components
+
+    rng = np.random.default_rng(29)
+    for _ in range(20):
+        mask = _typing(rng)
+        step = int(rng.integers(2, 30))
+        f = CLUSTER_SHRINK
+        small = max_pool(mask, f)
+        side = max(1, round(step / f))
+        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
+        comps = components(cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel))
+        found = blobs(mask, rows=step, cols=step)
+        plain = []
+        for label in range(1, len(comps) + 1):
+            left, top, width, height, _ = (int(v) for v in comps.stats[label])
+            member = np.kron(
+                comps.labels[top : top + height, left : left + width] == label,
+                np.ones((f, f), dtype=bool),
+            )
+            crop = mask[top * f : (top + height) * f, left * f : (left + width) * f]
+            crop = crop & member[: crop.shape[0], : crop.shape[1]]
+            if crop.any():
+                plain.append(crop)
+        assert len(found) == len(plain)
+        for blob, crop in zip(found, plain, strict=True):
+            r, c = np.nonzero(crop)
+            assert np.array_equal(blob.mask, crop[r.min() : r.max() + 1, c.min() : c.max() + 1])

@@ -129,8 +129,21 @@ def ink_pieces(
     kind[dust] = DUST
     kind[typed] = TYPED
     kind[0] = PAPER
-    kinds = np.take(kind, comps.labels)  # one look-up a pixel for all three masks
+    kinds = _look_up(kind, comps.labels)  # one look-up a pixel for all three masks
     return InkPieces((kinds == TYPED).view(np.uint8), (kinds == DUST).view(np.uint8), kinds)
+
+
+LOOK_UP_PIXELS = 1 << 20
+
+
+def _look_up(table: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """``table[labels]``, a band of rows at a time: numpy widens the labels to 64 bits first, and
+    a page-sized temporary of them costs more in fresh memory than the look-up itself."""
+    out = np.empty(labels.shape, dtype=table.dtype)
+    step = max(1, LOOK_UP_PIXELS // max(1, labels.shape[1]))
+    for start in range(0, labels.shape[0], step):
+        np.take(table, labels[start : start + step], out=out[start : start + step])
+    return out
 
 
 def typed_mask(
@@ -147,8 +160,8 @@ def _in_text_lines(comps: Components, glyph: np.ndarray, *, metrics: TextMetrics
 
     Counting centres is robust where a stamp or a scribble touches the line, which would make a
     smeared line blob too tall to pass for typing. The centres (one count per pixel, however
-    many pieces share it) are counted in each piece's window by an integral image: four look-ups
-    a piece instead of a box filter over the whole page, the same integers."""
+    many pieces share it) are counted in each piece's window (see :func:`_centres_near`), not by
+    a box filter over the whole page: the same integers."""
     page_rows, page_cols = int(comps.labels.shape[0]), int(comps.labels.shape[1])
     stats = comps.stats
     rows = np.clip(stats[:, cv2.CC_STAT_TOP] + stats[:, cv2.CC_STAT_HEIGHT] // 2, 0, page_rows - 1)
@@ -167,17 +180,52 @@ def _centres_near(
     shape: tuple[int, ...],
 ) -> np.ndarray:
     """Per piece: the pixels holding a glyph's centre within six characters left or right and a
-    third of a line height up or down of its own centre (the window clipped to the page)."""
+    third of a line height up or down of its own centre (the window clipped to the page); 0 for
+    a piece that is no glyph. Each glyph is paired with the centres in its band of rows (a line
+    of typing, a few thousand pairs a page); past PAIR_LIMIT pairs (a page of specks) the
+    centres are counted in an integral image instead."""
+    reach_cols, reach_rows = round(6 * metrics.char_cols), round(metrics.glyph_rows / 3)
+    page_cols = int(shape[1])
+    keys = np.unique(rows[glyph].astype(np.int64) * page_cols + cols[glyph])
+    centre_rows, centre_cols = np.divmod(keys, page_cols)  # sorted by row
+    which = np.flatnonzero(glyph)
+    first = np.searchsorted(centre_rows, rows[which] - reach_rows, side="left")
+    count = np.searchsorted(centre_rows, rows[which] + reach_rows, side="right") - first
+    if int(count.sum()) > PAIR_LIMIT:
+        return _centres_near_integral(
+            rows, cols, glyph, reach=(reach_rows, reach_cols), shape=shape
+        )
+    pair_of = np.repeat(np.arange(len(which)), count)
+    ends = np.cumsum(count)
+    centre = np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(first - ends + count, count)
+    near = np.abs(centre_cols[centre] - cols[which][pair_of]) <= reach_cols
+    out = np.zeros(len(rows), dtype=np.int64)
+    out[which] = np.bincount(pair_of[near], minlength=len(which))
+    return out
+
+
+PAIR_LIMIT = 1_000_000
+
+
+def _centres_near_integral(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    glyph: np.ndarray,
+    *,
+    reach: tuple[int, int],
+    shape: tuple[int, ...],
+) -> np.ndarray:
+    """:func:`_centres_near` by an integral image of the glyphs' centres (four look-ups a
+    piece)."""
     page_rows, page_cols = int(shape[0]), int(shape[1])
     centres = np.zeros((page_rows, page_cols), dtype=np.uint8)
     centres[rows[glyph], cols[glyph]] = 1
     total = cv2.integral(centres, sdepth=cv2.CV_32S)  # (rows + 1) x (cols + 1)
-    reach_cols, reach_rows = round(6 * metrics.char_cols), round(metrics.glyph_rows / 3)
+    reach_rows, reach_cols = reach
     top, bottom = np.maximum(rows - reach_rows, 0), np.minimum(rows + reach_rows + 1, page_rows)
     left, right = np.maximum(cols - reach_cols, 0), np.minimum(cols + reach_cols + 1, page_cols)
-    return np.asarray(
-        total[bottom, right] - total[top, right] - total[bottom, left] + total[top, left]
-    )
+    counts = total[bottom, right] - total[top, right] - total[bottom, left] + total[top, left]
+    return np.where(glyph, counts, 0)
 
 
 def ink_clusters(mask: np.ndarray, *, metrics: TextMetrics) -> list[Blob]:
