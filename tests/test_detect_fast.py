@@ -303,3 +303,65 @@ def test_blobs_equal_the_kron_upsampling() -> None:
         for blob, crop in zip(found, plain, strict=True):
             r, c = np.nonzero(crop)
             assert np.array_equal(blob.mask, crop[r.min() : r.max() + 1, c.min() : c.max() + 1])
+
+
+def _plain_candidates(pieces: np.ndarray, *, min_side: int, max_side: int) -> list:  # type: ignore[type-arg]
+    """shape_candidates' closings and labels over the whole page (what the ink's box replaces)."""
+    from ocr.detect import stamps
+    from ocr.detect.ink import components
+
+    out: dict = {}  # type: ignore[type-arg]
+    for close in (
+        stamps._close_round(stamps.BRIDGE_PX),
+        stamps._close_round(stamps.WIDE_BRIDGE_PX),
+        stamps._close_along_lines(stamps.LINE_GAP_PX),
+    ):
+        comps = components(close(pieces))
+        for label in range(1, len(comps) + 1):
+            left, top, cols, rows, _ = (int(v) for v in comps.stats[label])
+            if min(cols, rows) >= min_side and max(cols, rows) <= max_side:
+                out.setdefault((left, top, cols, rows), stamps._candidate(comps, label, pieces))
+    return list(out.values())
+
+
+def _frames(rng: np.random.Generator) -> np.ndarray:
+    """A half-resolution page of frames, dashed frames, rings, strokes and specks."""
+    rows, cols = (int(v) for v in rng.integers(200, 1400, size=2))
+    page = (rng.random((rows, cols)) < 0.002).astype(np.uint8)
+    x0, y0 = int(rng.integers(-50, cols // 2)), int(rng.integers(-50, rows // 2))
+    x1, y1 = int(rng.integers(x0 + 1, cols)), int(rng.integers(y0 + 1, rows))  # the ink's area
+    for _ in range(int(rng.integers(0, 10))):
+        x, y = int(rng.integers(x0, x1)), int(rng.integers(y0, y1))
+        w, h = (int(v) for v in rng.integers(20, 400, size=2))
+        shape = rng.integers(0, 3)
+        if shape == 0:
+            cv2.rectangle(page, (x, y), (x + w, y + h), 1, int(rng.integers(1, 4)))
+        elif shape == 1:
+            cv2.ellipse(page, ((x, y), (w, h), float(rng.uniform(0, 90))), 1, 2)
+        else:
+            cv2.line(page, (x, y), (x + w, y + int(rng.integers(-30, 30))), 1, 2)
+    return page
+
+
+def test_shape_candidates_equal_the_whole_page_closings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ocr.detect import stamps
+    from ocr.detect.ink import TextMetrics
+
+    rng = np.random.default_rng(31)
+    metrics = TextMetrics(36.0, 30.0, 1.0)
+    min_side = metrics.px(stamps.MIN_FRAME_SIDE) // stamps.SHAPE_SHRINK
+    max_side = metrics.px(stamps.MAX_STAMP_SIDE) // stamps.SHAPE_SHRINK
+    seen = inside = 0
+    for _ in range(80):
+        small = _frames(rng)
+        found, pieces = stamps.shape_candidates(small, metrics=metrics)
+        plain = _plain_candidates(pieces, min_side=min_side, max_side=max_side)
+        assert [(c.left, c.top, c.cols, c.rows) for c in found] == [
+            (c.left, c.top, c.cols, c.rows) for c in plain
+        ]
+        for a, b in zip(found, plain, strict=True):
+            assert np.array_equal(a.points, b.points) and a.points.dtype == b.points.dtype
+        seen += len(found)
+        window = stamps._ink_window(pieces, margin=stamps.CLOSE_MARGIN)
+        inside += window is not None and window[0] > 0 and window[2] > 0
+    assert seen > 50 and inside > 10  # candidates to compare, in windows off the page's corner
