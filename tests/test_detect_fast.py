@@ -365,3 +365,22 @@ def test_shape_candidates_equal_the_whole_page_closings(monkeypatch: pytest.Monk
         window = stamps._ink_window(pieces, margin=stamps.CLOSE_MARGIN)
         inside += window is not None and window[0] > 0 and window[2] > 0
     assert seen > 50 and inside > 10  # candidates to compare, in windows off the page's corner
+
+
+def test_max_pool_equals_the_sampled_dilation() -> None:
+    rng = np.random.default_rng(37)
+    for _ in range(200):
+        rows, cols = (int(v) for v in rng.integers(1, 70, size=2))
+        mask = (rng.random((rows, cols)) < rng.uniform(0.0, 0.3)).astype(np.uint8)
+        mask *= rng.integers(1, 256, size=mask.shape, dtype=np.uint8)  # any values: the maximum
+        for factor in (2, 3, 4, 8):
+            grown = cv2.dilate(
+                mask,
+                np.ones((factor, factor), np.uint8),
+                anchor=(0, 0),
+                borderType=cv2.BORDER_CONSTANT,
+                borderValue=0,
+            )
+            pooled = max_pool(mask, factor)
+            assert np.array_equal(pooled, grown[::factor, ::factor])
+            assert pooled.dtype == np.uint8 and pooled.flags.c_contiguous

@@ -162,17 +162,21 @@ def stroke_widths(ink: np.ndarray) -> np.ndarray:
 
 
 def max_pool(mask: np.ndarray, factor: int) -> np.ndarray:
-    """A mask shrunk by ``factor``: a pixel is set if any in its block is (thin strokes survive)."""
-    # A dilation anchored at the block's top-left corner, sampled every ``factor`` pixels: the
-    # same as a reshape-max but several times faster on a whole page.
-    grown = cv2.dilate(
-        mask,
-        np.ones((factor, factor), np.uint8),
-        anchor=(0, 0),
-        borderType=cv2.BORDER_CONSTANT,
-        borderValue=0,
-    )
-    return np.ascontiguousarray(grown[::factor, ::factor])
+    """A mask shrunk by ``factor``: a pixel is set if any in its block is (thin strokes survive).
+
+    The maximum over each block (a last short block over its pixels on the page), taken over
+    the ``factor`` interleaved columns, then rows: the same values as a dilation anchored at the
+    block's corner sampled every ``factor`` pixels, with no pass over the whole page's
+    dilation."""
+    across = np.array(mask[:, ::factor])  # a copy: the maxima are taken into it
+    for k in range(1, factor):
+        part = mask[:, k::factor]
+        np.maximum(across[:, : part.shape[1]], part, out=across[:, : part.shape[1]])
+    out = np.array(across[::factor])
+    for k in range(1, factor):
+        part = across[k::factor]
+        np.maximum(out[: part.shape[0]], part, out=out[: part.shape[0]])
+    return out
 
 
 def strip_rules(mask: np.ndarray, *, min_length: int, max_thickness: int = 10) -> np.ndarray:
