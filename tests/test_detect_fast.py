@@ -384,3 +384,16 @@ def test_max_pool_equals_the_sampled_dilation() -> None:
             pooled = max_pool(mask, factor)
             assert np.array_equal(pooled, grown[::factor, ::factor])
             assert pooled.dtype == np.uint8 and pooled.flags.c_contiguous
+
+
+def test_gray_test_equals_the_plain_count() -> None:
+    from ocr.detect.stage import _has_gray
+
+    rng = np.random.default_rng(41)
+    for _ in range(100):
+        shape = tuple(int(v) for v in rng.integers(1, 50, size=2))
+        image = rng.choice(np.array([0, 255], np.uint8), size=shape)
+        if rng.random() < 0.5:
+            image[tuple(int(rng.integers(0, n)) for n in shape)] = rng.integers(1, 255)
+        for im in (image, image.astype(np.float32), np.dstack([image] * 3)):
+            assert _has_gray(im) == bool(np.count_nonzero((im > 0) & (im < 255)))
