@@ -174,9 +174,8 @@ def _typing(rng: np.random.Generator) -> np.ndarray:
 
 @pytest.mark.parametrize("pair_limit", [1_000_000, 0])
 def test_typed_lines_equal_the_box_filter(pair_limit: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    hw = importlib.import_module(
-        "ocr.detect.handwriting"
-    )  # the package exports a function of that name
+    # (ocr.detect exports a function named handwriting: the module is imported by name)
+    hw = importlib.import_module("ocr.detect.handwriting")
     from ocr.detect.ink import TextMetrics, components
 
     monkeypatch.setattr(hw, "PAIR_LIMIT", pair_limit)  # 0: the integral image every time
@@ -226,12 +225,12 @@ def _words_on(ink: np.ndarray, rng: np.random.Generator) -> list:  # type: ignor
 
 
 def test_ink_pieces_equal_the_plain_look_ups(monkeypatch: pytest.MonkeyPatch) -> None:
-    hw = importlib.import_module(
-        "ocr.detect.handwriting"
-    )  # the package exports a function of that name
+    # (ocr.detect exports a function named handwriting: the module is imported by name)
+    hw = importlib.import_module("ocr.detect.handwriting")
+    from ocr.detect import ink as ink_module
     from ocr.detect.ink import TextMetrics
 
-    monkeypatch.setattr(hw, "LOOK_UP_PIXELS", 5000)  # many bands of rows, a short last one
+    monkeypatch.setattr(ink_module, "LOOK_UP_PIXELS", 5000)  # many bands, a short last one
     rng = np.random.default_rng(5)
     for _ in range(30):
         ink = _typing(rng)

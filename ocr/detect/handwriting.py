@@ -16,6 +16,7 @@ from ocr.detect.ink import (
     blobs,
     components,
     good_words,
+    look_up,
     strip_rules,
     stroke_widths,
     word_mask,
@@ -129,21 +130,8 @@ def ink_pieces(
     kind[dust] = DUST
     kind[typed] = TYPED
     kind[0] = PAPER
-    kinds = _look_up(kind, comps.labels)  # one look-up a pixel for all three masks
+    kinds = look_up(kind, comps.labels)  # one look-up a pixel for all three masks
     return InkPieces((kinds == TYPED).view(np.uint8), (kinds == DUST).view(np.uint8), kinds)
-
-
-LOOK_UP_PIXELS = 1 << 20
-
-
-def _look_up(table: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """``table[labels]``, a band of rows at a time: numpy widens the labels to 64 bits first, and
-    a page-sized temporary of them costs more in fresh memory than the look-up itself."""
-    out = np.empty(labels.shape, dtype=table.dtype)
-    step = max(1, LOOK_UP_PIXELS // max(1, labels.shape[1]))
-    for start in range(0, labels.shape[0], step):
-        np.take(table, labels[start : start + step], out=out[start : start + step])
-    return out
 
 
 def typed_mask(

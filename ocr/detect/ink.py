@@ -87,6 +87,19 @@ def components(mask: np.ndarray) -> Components:
     return Components(labels, stats)
 
 
+LOOK_UP_PIXELS = 1 << 20
+
+
+def look_up(table: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """``table[labels]``, a band of rows at a time: numpy widens the labels to 64 bits first, and
+    a page-sized temporary of them costs more in fresh memory than the look-up itself."""
+    out = np.empty(labels.shape, dtype=table.dtype)
+    step = max(1, LOOK_UP_PIXELS // max(1, labels.shape[1]))
+    for start in range(0, labels.shape[0], step):
+        np.take(table, labels[start : start + step], out=out[start : start + step])
+    return out
+
+
 def drop_small(mask: np.ndarray, *, min_area: int) -> np.ndarray:
     """The mask without components of fewer than ``min_area`` pixels (specks, dust)."""
     comps = components(mask)

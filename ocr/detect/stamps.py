@@ -8,7 +8,15 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ocr.detect.ink import Blob, Components, TextMetrics, components, max_pool, strip_rules
+from ocr.detect.ink import (
+    Blob,
+    Components,
+    TextMetrics,
+    components,
+    look_up,
+    max_pool,
+    strip_rules,
+)
 from ocr.detect.regions import (
     STAMP,
     ColourFigures,
@@ -226,7 +234,7 @@ def long_ink(small: np.ndarray, *, min_length: int, word_rows: float | None = No
     if word_rows is not None:
         keep &= ~typed_word_pieces(small, comps, word_rows=word_rows, among=keep)
     keep[0] = False
-    return keep[comps.labels].astype(np.uint8)
+    return look_up(keep.view(np.uint8), comps.labels)
 
 
 def typed_word_pieces(
