@@ -3,7 +3,10 @@ page and a real typescript page; keep the top entries by cumulative and by own t
 
 Run: .venv/bin/python -m bench.profile_run [--out bench/profiles]; writes <page>.txt there.
 With ``--set LABEL``: one profile (CPU time) over the six pages of the throughput set named in
-THROUGHPUT_SET, with seconds per page of each stage, to bench/profiles_throughput/LABEL.txt."""
+THROUGHPUT_SET, with seconds per page of each stage, to bench/profiles_throughput/LABEL.txt.
+With ``--detect LABEL``: detection alone on bench.detect_same's 28 recorded pages, to
+bench/profiles_throughput/detect-LABEL.txt (a baseline: run from bench/work with its export first
+on PYTHONPATH, as bench.detect_same does)."""
 
 from __future__ import annotations
 
@@ -122,12 +125,100 @@ def profile_case(case: Case, work: Path) -> str:
     )
 
 
+def profile_detection(label: str) -> Path:
+    """cProfile (CPU time) of detect_regions_in_frame (stamp reading off) over bench.detect_same's
+    recorded inputs (28 pages, recorded first if missing), of the ``ocr`` package imported."""
+    import pickle
+
+    import ocr
+    from bench.detect_same import INPUTS, record_inputs
+    from ocr.detect.stage import detect_regions_in_frame
+
+    if not any(INPUTS.glob("*.pkl")):
+        record_inputs()
+    pages = []
+    for path in sorted(INPUTS.glob("*.pkl")):
+        with path.open("rb") as fh:
+            pages.append(pickle.load(fh))  # noqa: S301 - our own records
+    profile = cProfile.Profile(time.process_time)
+    start = time.process_time()
+    profile.enable()
+    for view, ocr_img, words, options in pages:
+        detect_regions_in_frame(view, ocr_img, words, **{**options, "read_stamps": False})
+    profile.disable()
+    cpu = time.process_time() - start
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
+    text = "\n".join(
+        [
+            f"# cProfile (CPU time: time.process_time) of detect_regions_in_frame (read_stamps "
+            f"off) on the {len(pages)} recorded pages of bench/work/detect-inputs, label {label}",
+            f"# ocr imported from {Path(ocr.__file__).parent}; this checkout at {commit}",
+            f"# detection CPU {cpu:.2f} s, {cpu / max(1, len(pages)):.3f} s/page, profiler on",
+            "# Reproduce: .venv/bin/python -m bench.profile_run --detect LABEL",
+            "",
+            f"## top {TOP} by cumulative time",
+            "",
+            _top(profile, "cumulative"),
+            "",
+            f"## top {TOP} by own time (tottime)",
+            "",
+            _top(profile, "tottime"),
+            "",
+        ]
+    )
+    text = text.replace("\n\n## top", "\n\n" + _detection_rows(profile, len(pages)) + "## top", 1)
+    out = ROOT / "bench" / "profiles_throughput" / f"detect-{label}.txt"
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+DETECT_ROWS = (
+    ("stage.py", "detect_regions_in_frame"),
+    ("preprocess.py", "binarize"),
+    ("page.py", "detect_page"),
+    ("handwriting.py", "ink_pieces"),
+    ("handwriting.py", "_in_text_lines"),
+    ("stamps.py", "shape_stamps"),
+    ("stamps.py", "shape_candidates"),
+    ("stamps.py", "_frame"),
+    ("handwriting.py", "handwriting"),
+    ("unrecognised.py", "unrecognised_ink"),
+    ("ink.py", "strip_rules"),
+    ("ink.py", "blobs"),
+    ("ink.py", "max_pool"),
+    ("inkcolour.py", "foreign_colour_mask"),
+    ("~", "<connectedComponentsWithStats>"),
+)
+
+
+def _detection_rows(profile: cProfile.Profile, pages: int) -> str:
+    """A table of the detection functions' cumulative CPU seconds a page (and calls)."""
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    rows = ["## CPU seconds per page of detection's functions (cumulative)", ""]
+    rows += ["| function | CPU s/page | calls |", "|---|---|---|"]
+    for file, name in DETECT_ROWS:
+        found = [
+            (v[3], v[1])
+            for (path, _, func), v in stats.items()
+            if func == name and Path(path).name == file
+        ]
+        cum, calls = (sum(f[0] for f in found), sum(f[1] for f in found)) if found else (0.0, 0)
+        rows.append(f"| {name} | {cum / max(1, pages):.3f} | {calls} |")
+    return "\n".join(rows) + "\n\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "profiles")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--set", dest="label", help="profile the throughput set under this label")
+    parser.add_argument("--detect", help="profile detection on the recorded inputs (this label)")
     args = parser.parse_args()
+    if args.detect:
+        print(profile_detection(args.detect).read_text(encoding="utf-8").split("\n## ")[0])
+        return
     if args.label:
         from bench.profile_set import profile_set
 

@@ -16,6 +16,7 @@ from ocr.detect.ink import (
     blobs,
     components,
     good_words,
+    look_up,
     strip_rules,
     stroke_widths,
     word_mask,
@@ -75,12 +76,26 @@ TOUCHING_REACH = 2.0  # characters either side
 TOUCHING_TYPED_ROWS = 0.5  # share of rows with typed glyphs beside them that makes a typed line
 
 
+# What each ink pixel is, in InkPieces.kinds: no ink, a typed glyph's, dust's, any other piece's.
+PAPER, TYPED, DUST, OTHER = 0, 1, 2, 3
+
+
 @dataclass(frozen=True, eq=False)
 class InkPieces:
-    """The page's ink pieces sorted once: typed glyphs and dust (uint8 masks, 1 on the pieces)."""
+    """The page's ink pieces sorted once: typed glyphs and dust (uint8 masks, 1 on the pieces),
+    and per pixel which of PAPER, TYPED, DUST or OTHER it is (``kinds``)."""
 
     typed: np.ndarray
     dust: np.ndarray
+    kinds: np.ndarray
+
+    def rest(self) -> np.ndarray:
+        """uint8 mask of the ink that is neither typing nor dust."""
+        return (self.kinds == OTHER).view(np.uint8)
+
+    def without_dust(self) -> np.ndarray:
+        """uint8 mask of the ink less its dust (TYPED and OTHER are the odd kinds)."""
+        return np.bitwise_and(self.kinds, 1)
 
 
 def ink_pieces(
@@ -111,10 +126,12 @@ def ink_pieces(
         typed |= (glyph & (share >= 0.6)) | smudged
     typed[0] = False
     dust = stats[:, cv2.CC_STAT_AREA] < metrics.px(SPECK_PX) * metrics.scale
-    dust[0] = False
-    return InkPieces(
-        typed[comps.labels].astype(np.uint8), (dust & ~typed)[comps.labels].astype(np.uint8)
-    )
+    kind = np.full(len(stats), OTHER, dtype=np.uint8)
+    kind[dust] = DUST
+    kind[typed] = TYPED
+    kind[0] = PAPER
+    kinds = look_up(kind, comps.labels)  # one look-up a pixel for all three masks
+    return InkPieces((kinds == TYPED).view(np.uint8), (kinds == DUST).view(np.uint8), kinds)
 
 
 def typed_mask(
@@ -130,19 +147,73 @@ def _in_text_lines(comps: Components, glyph: np.ndarray, *, metrics: TextMetrics
     handwritten four-digit number of typing size alone does not; typing ("в КНДР") does.
 
     Counting centres is robust where a stamp or a scribble touches the line, which would make a
-    smeared line blob too tall to pass for typing."""
+    smeared line blob too tall to pass for typing. The centres (one count per pixel, however
+    many pieces share it) are counted in each piece's window (see :func:`_centres_near`), not by
+    a box filter over the whole page: the same integers."""
     page_rows, page_cols = int(comps.labels.shape[0]), int(comps.labels.shape[1])
-    centres = np.zeros((page_rows, page_cols), dtype=np.float32)
     stats = comps.stats
     rows = np.clip(stats[:, cv2.CC_STAT_TOP] + stats[:, cv2.CC_STAT_HEIGHT] // 2, 0, page_rows - 1)
     cols = np.clip(stats[:, cv2.CC_STAT_LEFT] + stats[:, cv2.CC_STAT_WIDTH] // 2, 0, page_cols - 1)
-    centres[rows[glyph], cols[glyph]] = 1.0
-    window = (
-        2 * round(6 * metrics.char_cols) + 1,
-        2 * round(metrics.glyph_rows / 3) + 1,
-    )  # (cols, rows)
-    counts = cv2.boxFilter(centres, -1, window, normalize=False, borderType=cv2.BORDER_CONSTANT)
-    return glyph & (counts[rows, cols] >= 5)
+    return glyph & (
+        _centres_near(rows, cols, glyph, metrics=metrics, shape=comps.labels.shape) >= 5
+    )
+
+
+def _centres_near(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    glyph: np.ndarray,
+    *,
+    metrics: TextMetrics,
+    shape: tuple[int, ...],
+) -> np.ndarray:
+    """Per piece: the pixels holding a glyph's centre within six characters left or right and a
+    third of a line height up or down of its own centre (the window clipped to the page); 0 for
+    a piece that is no glyph. Each glyph is paired with the centres in its band of rows (a line
+    of typing, a few thousand pairs a page); past PAIR_LIMIT pairs (a page of specks) the
+    centres are counted in an integral image instead."""
+    reach_cols, reach_rows = round(6 * metrics.char_cols), round(metrics.glyph_rows / 3)
+    page_cols = int(shape[1])
+    keys = np.unique(rows[glyph].astype(np.int64) * page_cols + cols[glyph])
+    centre_rows, centre_cols = np.divmod(keys, page_cols)  # sorted by row
+    which = np.flatnonzero(glyph)
+    first = np.searchsorted(centre_rows, rows[which] - reach_rows, side="left")
+    count = np.searchsorted(centre_rows, rows[which] + reach_rows, side="right") - first
+    if int(count.sum()) > PAIR_LIMIT:
+        return _centres_near_integral(
+            rows, cols, glyph, reach=(reach_rows, reach_cols), shape=shape
+        )
+    pair_of = np.repeat(np.arange(len(which)), count)
+    ends = np.cumsum(count)
+    centre = np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(first - ends + count, count)
+    near = np.abs(centre_cols[centre] - cols[which][pair_of]) <= reach_cols
+    out = np.zeros(len(rows), dtype=np.int64)
+    out[which] = np.bincount(pair_of[near], minlength=len(which))
+    return out
+
+
+PAIR_LIMIT = 1_000_000
+
+
+def _centres_near_integral(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    glyph: np.ndarray,
+    *,
+    reach: tuple[int, int],
+    shape: tuple[int, ...],
+) -> np.ndarray:
+    """:func:`_centres_near` by an integral image of the glyphs' centres (four look-ups a
+    piece)."""
+    page_rows, page_cols = int(shape[0]), int(shape[1])
+    centres = np.zeros((page_rows, page_cols), dtype=np.uint8)
+    centres[rows[glyph], cols[glyph]] = 1
+    total = cv2.integral(centres, sdepth=cv2.CV_32S)  # (rows + 1) x (cols + 1)
+    reach_rows, reach_cols = reach
+    top, bottom = np.maximum(rows - reach_rows, 0), np.minimum(rows + reach_rows + 1, page_rows)
+    left, right = np.maximum(cols - reach_cols, 0), np.minimum(cols + reach_cols + 1, page_cols)
+    counts = total[bottom, right] - total[top, right] - total[bottom, left] + total[top, left]
+    return np.where(glyph, counts, 0)
 
 
 def ink_clusters(mask: np.ndarray, *, metrics: TextMetrics) -> list[Blob]:
@@ -395,14 +466,14 @@ def handwriting(
 ) -> list[Region]:
     """Handwriting, signatures (and dense ink blots) in the black/grey ink of the OCR image.
 
-    Typed glyphs and dust (see :func:`ink_pieces`; pass ``pieces`` if already sorted), straight
-    rules and pixels under ``exclude`` (stamps found already) are set aside; the rest is grouped
-    into word-sized clusters, each judged by :func:`classify_cluster`.
+    Typed glyphs and dust (see :func:`ink_pieces`; pass ``pieces`` if already sorted from this
+    very ``ink``), straight rules and pixels under ``exclude`` (stamps found already) are set
+    aside; the rest is grouped into word-sized clusters, each judged by
+    :func:`classify_cluster`.
     """
     pieces = pieces or ink_pieces(ink, words, metrics=metrics)
-    rest = ink & (1 - pieces.typed) & (1 - pieces.dust)
     rest = strip_rules(
-        rest,
+        pieces.rest(),
         min_length=round(RULE_LENGTH * metrics.glyph_rows),
         max_thickness=max(2, round(RULE_THICKNESS * metrics.glyph_rows)),
     )

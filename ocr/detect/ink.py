@@ -87,6 +87,19 @@ def components(mask: np.ndarray) -> Components:
     return Components(labels, stats)
 
 
+LOOK_UP_PIXELS = 1 << 20
+
+
+def look_up(table: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """``table[labels]``, a band of rows at a time: numpy widens the labels to 64 bits first, and
+    a page-sized temporary of them costs more in fresh memory than the look-up itself."""
+    out = np.empty(labels.shape, dtype=table.dtype)
+    step = max(1, LOOK_UP_PIXELS // max(1, labels.shape[1]))
+    for start in range(0, labels.shape[0], step):
+        np.take(table, labels[start : start + step], out=out[start : start + step])
+    return out
+
+
 def drop_small(mask: np.ndarray, *, min_area: int) -> np.ndarray:
     """The mask without components of fewer than ``min_area`` pixels (specks, dust)."""
     comps = components(mask)
@@ -136,7 +149,7 @@ def blobs(mask: np.ndarray, *, rows: int, cols: int) -> list[Blob]:
     for label in range(1, len(comps) + 1):
         left, top, width, height, _ = (int(v) for v in comps.stats[label])
         member = comps.labels[top : top + height, left : left + width] == label
-        member = np.kron(member, np.ones((f, f), dtype=bool))
+        member = member.repeat(f, axis=0).repeat(f, axis=1)  # np.kron by an f x f block
         crop = mask[top * f : (top + height) * f, left * f : (left + width) * f]
         crop = crop & member[: crop.shape[0], : crop.shape[1]]
         found = np.nonzero(crop)
@@ -162,17 +175,21 @@ def stroke_widths(ink: np.ndarray) -> np.ndarray:
 
 
 def max_pool(mask: np.ndarray, factor: int) -> np.ndarray:
-    """A mask shrunk by ``factor``: a pixel is set if any in its block is (thin strokes survive)."""
-    # A dilation anchored at the block's top-left corner, sampled every ``factor`` pixels: the
-    # same as a reshape-max but several times faster on a whole page.
-    grown = cv2.dilate(
-        mask,
-        np.ones((factor, factor), np.uint8),
-        anchor=(0, 0),
-        borderType=cv2.BORDER_CONSTANT,
-        borderValue=0,
-    )
-    return np.ascontiguousarray(grown[::factor, ::factor])
+    """A mask shrunk by ``factor``: a pixel is set if any in its block is (thin strokes survive).
+
+    The maximum over each block (a last short block over its pixels on the page), taken over
+    the ``factor`` interleaved columns, then rows: the same values as a dilation anchored at the
+    block's corner sampled every ``factor`` pixels, with no pass over the whole page's
+    dilation."""
+    across = np.array(mask[:, ::factor])  # a copy: the maxima are taken into it
+    for k in range(1, factor):
+        part = mask[:, k::factor]
+        np.maximum(across[:, : part.shape[1]], part, out=across[:, : part.shape[1]])
+    out = np.array(across[::factor])
+    for k in range(1, factor):
+        part = across[k::factor]
+        np.maximum(out[: part.shape[0]], part, out=out[: part.shape[0]])
+    return out
 
 
 def strip_rules(mask: np.ndarray, *, min_length: int, max_thickness: int = 10) -> np.ndarray:
@@ -181,24 +198,42 @@ def strip_rules(mask: np.ndarray, *, min_length: int, max_thickness: int = 10) -
     otherwise join the glyphs they touch. Solid blots, however long, stay.
 
     The openings run only on the bands of rows (columns) that can hold such a run (see
-    :func:`_run_bands`), with the page's own borders: the result is pixel for pixel that of the
-    openings over the whole page, in a fraction of the time on a page of typing."""
-    rules = _thin_runs(mask, min_length, max_thickness, across=True) | _thin_runs(
-        mask, min_length, max_thickness, across=False
-    )
-    # Grow the runs by a pixel so their anti-aliased edges go too.
-    return mask & (1 - cv2.dilate(rules, np.ones((3, 3), np.uint8)))
+    :func:`_run_bands`), with the page's own borders, and the runs are grown and cleared band by
+    band: the result is pixel for pixel that of the openings over the whole page, in a fraction
+    of the time on a page of typing."""
+    out = np.bitwise_and(mask, np.uint8(1))
+    for across in (True, False):
+        for start, stop, thin in _thin_runs(mask, min_length, max_thickness, across=across):
+            _clear_grown(out, thin, start, stop, across=across)
+    return out
 
 
-def _thin_runs(mask: np.ndarray, length: int, thick: int, *, across: bool) -> np.ndarray:
-    """Pixels of runs along rows (``across``) or columns at least ``length`` long that no
-    ``length`` x ``thick`` block of them covers: an opening by the run, less its opening by the
-    block (OpenCV's border: the page's outside counts as ink for erosions, as paper for
-    dilations). Rows (columns) of each band plus ``thick`` on both sides hold every pixel that the
-    openings of a band's runs read, and the bands are that far apart or merged."""
+def _clear_grown(out: np.ndarray, thin: np.ndarray, start: int, stop: int, *, across: bool) -> None:
+    """Clear in ``out`` the runs ``thin`` of the band [start, stop) of rows (``across``) or
+    columns grown by a pixel, so their anti-aliased edges go too. Outside its bands a direction
+    has no runs: the band with a row (column) of paper either side grows as the whole page does
+    (bands lie further apart; the page's edge counts as paper for a dilation)."""
+    limit = out.shape[0] if across else out.shape[1]
+    low, high = max(start - 1, 0), min(stop + 1, limit)
+    edges = (start - low, high - stop)
+    padded = np.pad(thin, (edges, (0, 0)) if across else ((0, 0), edges))
+    grown = cv2.dilate(padded, np.ones((3, 3), np.uint8))
+    view = out[low:high] if across else out[:, low:high]
+    view &= 1 - grown
+
+
+def _thin_runs(
+    mask: np.ndarray, length: int, thick: int, *, across: bool
+) -> list[tuple[int, int, np.ndarray]]:
+    """(start, stop, pixels) for each band of rows (``across``) or columns: the pixels of runs
+    along them at least ``length`` long that no ``length`` x ``thick`` block of them covers: an
+    opening by the run, less its opening by the block (OpenCV's border: the page's outside
+    counts as ink for erosions, as paper for dilations). Rows (columns) of each band plus
+    ``thick`` on both sides hold every pixel that the openings of a band's runs read, and the
+    bands are that far apart or merged."""
     line = (length, 1) if across else (1, length)
     block = (length, thick) if across else (thick, length)
-    out = np.zeros(mask.shape, dtype=np.uint8)
+    found = []
     for start, stop in _run_bands(mask, length, pad=thick, across=across):
         part = np.ascontiguousarray(mask[start:stop] if across else mask[:, start:stop])
         runs = np.asarray(
@@ -211,12 +246,8 @@ def _thin_runs(mask: np.ndarray, length: int, thick: int, *, across: bool) -> np
             ),
             dtype=np.uint8,
         )
-        thin = np.bitwise_and(runs, 1 - solid)
-        if across:
-            out[start:stop] |= thin
-        else:
-            out[:, start:stop] |= thin
-    return out
+        found.append((start, stop, np.bitwise_and(runs, 1 - solid)))
+    return found
 
 
 RUN_POOL = 8  # px: the block of the quick test for long runs
@@ -236,9 +267,7 @@ def _run_bands(mask: np.ndarray, length: int, *, pad: int, across: bool) -> list
     blocks = shortest // RUN_POOL - 2
     if blocks < 1 or span <= length:
         return [(0, lines)] if lines else []
-    pool = (RUN_POOL, 1) if across else (1, RUN_POOL)
-    eroded = cv2.erode(mask, np.ones(pool[::-1], np.uint8), anchor=(0, 0))
-    pooled = np.ascontiguousarray(eroded[:, ::RUN_POOL] if across else eroded[::RUN_POOL, :])
+    pooled = _full_blocks(mask, across=across)
     kernel = np.ones((1, blocks) if across else (blocks, 1), np.uint8)
     found = cv2.erode(pooled, kernel).any(axis=1 if across else 0)
     bands: list[tuple[int, int]] = []
@@ -249,3 +278,27 @@ def _run_bands(mask: np.ndarray, length: int, *, pad: int, across: bool) -> list
         else:
             bands.append((start, stop))
     return bands
+
+
+BLOCK_WORD = np.dtype(f"u{RUN_POOL}")  # a block of RUN_POOL bytes read as one unsigned word
+BLOCK_OF_ONES = int.from_bytes(bytes([1] * RUN_POOL), "little")  # the same either byte order
+
+
+def _full_blocks(mask: np.ndarray, *, across: bool) -> np.ndarray:
+    """uint8, 1 where the aligned block of RUN_POOL pixels along rows (``across``) or columns is
+    all ink, a last short block counting only its pixels on the page: an erosion by the block
+    anchored at its first pixel, sampled every RUN_POOL pixels, without eroding the whole page
+    (rows are read RUN_POOL bytes at a time as one word; columns are ANDed row by row)."""
+    inked = (mask != 0).view(np.uint8)
+    if not across:
+        out = np.ascontiguousarray(inked[::RUN_POOL])
+        for k in range(1, RUN_POOL):
+            part = inked[k::RUN_POOL]
+            out[: part.shape[0]] &= part
+        return out
+    whole = inked.shape[1] // RUN_POOL * RUN_POOL
+    out = np.empty((inked.shape[0], -(-inked.shape[1] // RUN_POOL)), dtype=np.uint8)
+    out[:, : whole // RUN_POOL] = inked[:, :whole].view(BLOCK_WORD) == BLOCK_OF_ONES
+    if whole < inked.shape[1]:
+        out[:, -1] = inked[:, whole:].all(axis=1)
+    return out

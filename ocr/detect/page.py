@@ -100,7 +100,7 @@ def detect_page(
     if "unrecognised_ink" in detectors and words is not None:
         seen = fill_regions(ink.shape, stamps + hands, margin=metrics.px(EXCLUDE_MARGIN))
         unread = unrecognised_ink(
-            ink & (1 - pieces.dust),
+            pieces.without_dust(),
             words,
             metrics=metrics,
             exclude=seen,

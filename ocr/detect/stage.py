@@ -94,7 +94,7 @@ def detect_regions_in_frame(
     text_ink: InkColour | None = None,
 ) -> list[Region]:
     """Every detector on a page's colour view and OCR image of the same frame as ``words``."""
-    if np.count_nonzero((ocr_img > 0) & (ocr_img < 255)):  # gray OCR input: detectors want ink
+    if _has_gray(ocr_img):  # gray OCR input: detectors want ink
         ocr_img = binarize(ocr_img)
     regions = (
         _image_regions(
@@ -113,6 +113,13 @@ def detect_regions_in_frame(
     if read_stamps:
         regions = with_stamp_texts(view, regions, languages=languages, dpi=dpi, timeout=timeout)
     return regions
+
+
+def _has_gray(image: np.ndarray) -> bool:
+    """Has the image any value strictly between 0 and 255 (one pass for a gray uint8 page)?"""
+    if image.dtype == np.uint8 and image.ndim == 2:
+        return bool(cv2.countNonZero(cv2.inRange(image, 1, 254)))
+    return bool(np.count_nonzero((image > 0) & (image < 255)))
 
 
 def _image_regions(

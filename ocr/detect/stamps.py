@@ -8,7 +8,15 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ocr.detect.ink import Blob, Components, TextMetrics, components, max_pool, strip_rules
+from ocr.detect.ink import (
+    Blob,
+    Components,
+    TextMetrics,
+    components,
+    look_up,
+    max_pool,
+    strip_rules,
+)
 from ocr.detect.regions import (
     STAMP,
     ColourFigures,
@@ -226,7 +234,7 @@ def long_ink(small: np.ndarray, *, min_length: int, word_rows: float | None = No
     if word_rows is not None:
         keep &= ~typed_word_pieces(small, comps, word_rows=word_rows, among=keep)
     keep[0] = False
-    return keep[comps.labels].astype(np.uint8)
+    return look_up(keep.view(np.uint8), comps.labels)
 
 
 def typed_word_pieces(
@@ -286,17 +294,46 @@ def shape_candidates(
         word_rows=metrics.glyph_rows / SHAPE_SHRINK,
     )
     out: dict[tuple[int, int, int, int], ShapeCandidate] = {}
+    window = _ink_window(pieces, margin=CLOSE_MARGIN)
+    if window is None:
+        return [], pieces  # no long ink: no closing joins anything
+    top0, bottom0, left0, right0 = window
+    crop = np.ascontiguousarray(pieces[top0:bottom0, left0:right0])
     for close in (
         _close_round(BRIDGE_PX),
         _close_round(WIDE_BRIDGE_PX),
         _close_along_lines(LINE_GAP_PX),
     ):
-        comps = components(close(pieces))
+        comps = components(close(crop))
         for label in range(1, len(comps) + 1):
             left, top, cols, rows, _ = (int(v) for v in comps.stats[label])
             if min(cols, rows) >= min_side and max(cols, rows) <= max_side:
-                out.setdefault((left, top, cols, rows), _candidate(comps, label, pieces))
+                out.setdefault(
+                    (left + left0, top + top0, cols, rows),
+                    _candidate(comps, label, crop, offset=(left0, top0)),
+                )
     return list(out.values()), pieces
+
+
+# The closings of shape_candidates run on the long ink's bounding box grown by this much (twice
+# the longest kernel: a closing reaches no further from the ink), so they and the labels in
+# the box are those of the whole page. The box starts on even rows and columns: the labelling
+# scans 2 x 2 blocks, and numbers the pieces in the same order as on the whole page.
+CLOSE_MARGIN = 2 * max(BRIDGE_PX, WIDE_BRIDGE_PX, LINE_GAP_PX) + 2
+
+
+def _ink_window(mask: np.ndarray, *, margin: int) -> tuple[int, int, int, int] | None:
+    """(top, bottom, left, right) of the mask's ink box grown by ``margin`` (top and left
+    rounded down to even) and cut to the page, or None for a mask without ink."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return None
+    return (
+        max(0, int(rows[0]) - margin) // 2 * 2,
+        min(mask.shape[0], int(rows[-1]) + 1 + margin),
+        max(0, int(cols[0]) - margin) // 2 * 2,
+        min(mask.shape[1], int(cols[-1]) + 1 + margin),
+    )
 
 
 def _close_round(bridge: int) -> Callable[[np.ndarray], np.ndarray]:
@@ -321,12 +358,16 @@ def _close_along_lines(gap: int) -> Callable[[np.ndarray], np.ndarray]:
     return close
 
 
-def _candidate(comps: Components, label: int, pieces: np.ndarray) -> ShapeCandidate:
+def _candidate(
+    comps: Components, label: int, pieces: np.ndarray, *, offset: tuple[int, int] = (0, 0)
+) -> ShapeCandidate:
+    """The label's long ink as a candidate; ``offset``: (left, top) of ``pieces`` on the page."""
     left, top, cols, rows, _ = (int(v) for v in comps.stats[label])
     crop = (comps.labels[top : top + rows, left : left + cols] == label) & (
         pieces[top : top + rows, left : left + cols] > 0
     )
     r, c = np.nonzero(crop)
+    left, top = left + offset[0], top + offset[1]
     return ShapeCandidate(
         np.column_stack([c + left, r + top]).astype(np.float32), left, top, cols, rows
     )
