@@ -113,16 +113,23 @@ def profile_case(case: Case, work: Path) -> str:
             f"# seconds per stage: {stages}",
             "# (tesseract runs as a child process: its time shows as waiting in subprocess calls)",
             "",
-            f"## top {TOP} by cumulative time",
-            "",
-            _top(profile, "cumulative"),
-            "",
-            f"## top {TOP} by own time (tottime)",
-            "",
-            _top(profile, "tottime"),
-            "",
+            *_tops(profile),
         ]
     )
+
+
+def _tops(profile: cProfile.Profile) -> list[str]:
+    """The profile's top entries by cumulative and by own time, as markdown lines."""
+    return [
+        f"## top {TOP} by cumulative time",
+        "",
+        _top(profile, "cumulative"),
+        "",
+        f"## top {TOP} by own time (tottime)",
+        "",
+        _top(profile, "tottime"),
+        "",
+    ]
 
 
 def profile_detection(label: str) -> Path:
@@ -158,14 +165,7 @@ def profile_detection(label: str) -> Path:
             f"# detection CPU {cpu:.2f} s, {cpu / max(1, len(pages)):.3f} s/page, profiler on",
             "# Reproduce: .venv/bin/python -m bench.profile_run --detect LABEL",
             "",
-            f"## top {TOP} by cumulative time",
-            "",
-            _top(profile, "cumulative"),
-            "",
-            f"## top {TOP} by own time (tottime)",
-            "",
-            _top(profile, "tottime"),
-            "",
+            *_tops(profile),
         ]
     )
     text = text.replace("\n\n## top", "\n\n" + _detection_rows(profile, len(pages)) + "## top", 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -109,21 +109,10 @@ def read_stamp_text(
     crop = remove_and_crop_stamp(view_image, region, words=words)
     with tempfile.TemporaryDirectory(prefix="ocr-stamp-") as tmp:
         path = Path(tmp) / "stamp.png"
-        ok, data = cv2.imencode(".png", crop)
-        if not ok:
+        if not _write_png(path, crop):
             return ""
-        path.write_bytes(data.tobytes())
-        out = run_ocr(
-            path,
-            Path(tmp) / "stamp",
-            languages=languages,
-            psm=psm,
-            oem=oem,
-            dpi=dpi,
-            timeout=timeout,
-            formats=["txt"],
-        )
-        return out.outputs["txt"].read_text(encoding="utf-8").strip()
+        read = _Read(languages, psm, oem, dpi)
+        return read.text(path, Path(tmp) / "stamp", timeout=timeout).strip()
 
 
 def read_stamp_texts(
@@ -146,26 +135,47 @@ def read_stamp_texts(
     with tempfile.TemporaryDirectory(prefix="ocr-stamps-") as tmp:
         paths = [Path(tmp) / f"stamp-{i:03d}.png" for i in range(len(crops))]
         for path, crop in zip(paths, crops, strict=True):
-            ok, data = cv2.imencode(".png", crop)
-            if not ok:
+            if not _write_png(path, crop):
                 raise OcrError("cannot encode a stamp's crop", path=path)
-            path.write_bytes(data.tobytes())
         listed = Path(tmp) / "stamps.txt"
         listed.write_text("".join(f"{p}\n" for p in paths), encoding="utf-8")
-        out = run_ocr(
-            listed,
-            Path(tmp) / "stamps",
-            languages=languages,
-            psm=psm,
-            oem=oem,
-            dpi=dpi,
-            timeout=timeout * len(crops),
-            formats=["txt"],
-        )
-        texts = out.outputs["txt"].read_text(encoding="utf-8").split("\f")
+        read = _Read(languages, psm, oem, dpi)
+        texts = read.text(listed, Path(tmp) / "stamps", timeout=timeout * len(crops)).split("\f")
     if len(texts) != len(crops):
         raise OcrError(f"tesseract gave {len(texts)} texts for {len(crops)} stamps", path=listed)
     return [t.strip() for t in texts]
+
+
+def _write_png(path: Path, crop: np.ndarray) -> bool:
+    ok, data = cv2.imencode(".png", crop)
+    if ok:
+        path.write_bytes(data.tobytes())
+    return bool(ok)
+
+
+@dataclass(frozen=True)
+class _Read:
+    """How tesseract reads a stamp's crop."""
+
+    languages: str
+    psm: int
+    oem: int
+    dpi: int
+
+    def text(self, source: Path, base: Path, *, timeout: float) -> str:
+        """Tesseract's plain text of an image, or of a list file of images (their texts a form
+        feed apart)."""
+        out = run_ocr(
+            source,
+            base,
+            languages=self.languages,
+            psm=self.psm,
+            oem=self.oem,
+            dpi=self.dpi,
+            timeout=timeout,
+            formats=["txt"],
+        )
+        return out.outputs["txt"].read_text(encoding="utf-8")
 
 
 def with_stamp_texts(
