@@ -3,6 +3,7 @@ baseline commit's `ocr run`), page by page, strict CER as bench/results.md score
 
 Run from the project root:
   .venv/bin/python -m bench.bench_levels [--levels heavy,medium] [--baseline REV] [--data DIR]
+  [--ocrmypdf]
 
 The set is the benchmark's (``ocr synth --pages 64 --seed 1955``; bench.run_bench makes the same
 files), of which the first 48 pages are benchmarked there; the same pages are taken here. Raw
@@ -17,7 +18,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.bench_engines import run_tesseract
+from bench.bench_engines import run_ocrmypdf, run_tesseract
 from bench.bench_real import EngineResult, run_pipeline_process
 from bench.bench_scores import score_page
 from bench.common import export_source
@@ -27,7 +28,7 @@ BENCHMARKED = 48
 
 
 def run(
-    levels: Sequence[str], *, data: Path, baseline: str | None, work: Path
+    levels: Sequence[str], *, data: Path, baseline: str | None, work: Path, ocrmypdf: bool = False
 ) -> tuple[list, dict[str, dict[str, str]], dict[str, EngineResult]]:
     """The chosen pages and every engine's text of each, and our `ocr run`'s provenance."""
     manifest = ensure_set(data, pages=64, seed=1955, workers=2)
@@ -44,6 +45,9 @@ def run(
             images, work / "base", engine=name, language="rus", source=source
         )
     texts |= {engine: r.texts for engine, r in runs.items()}
+    if ocrmypdf:
+        (work / "ocrmypdf").mkdir(parents=True, exist_ok=True)
+        texts["OCRmyPDF"] = run_ocrmypdf(images, work=work / "ocrmypdf").texts
     return pages, texts, runs
 
 
@@ -80,11 +84,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--baseline", help="also run `ocr run` of this git commit")
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--keep", type=Path, help="keep every engine's outputs in this folder")
+    parser.add_argument("--ocrmypdf", action="store_true", help="also OCRmyPDF --deskew --clean")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-levels-") as tmp:
         work = args.keep or Path(tmp)
         pages, texts, runs = run(
-            args.levels.split(","), data=args.data, baseline=args.baseline, work=work
+            args.levels.split(","),
+            data=args.data,
+            baseline=args.baseline,
+            work=work,
+            ocrmypdf=args.ocrmypdf,
         )
         table(pages, texts, runs)
     return 0
