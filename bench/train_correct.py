@@ -32,9 +32,24 @@ from ocr.correct.calibration import (
 from ocr.correct.channel import load_channel
 from ocr.correct.evidence import text_choices, text_layout
 from ocr.correct.features import KINDS, POSTERIOR_KNOTS, SHAPES
-from ocr.correct.lexicon import CAPITALS_TABLE, LETTERS_TABLE, default_lexicon, fold
-from ocr.correct.tokens import chunks
-from ocr.correct.train import Row, Sample, count_sample, write_counts
+from ocr.correct.lexicon import (
+    CAPITAL_PRIOR_TABLE,
+    CAPITALS_TABLE,
+    LETTERS_TABLE,
+    Lexicon,
+    capital_prior_counts,
+    default_lexicon,
+    fold,
+)
+from ocr.correct.tokens import Chunk, chunks
+from ocr.correct.train import (
+    Row,
+    Sample,
+    _offsets,
+    capital_beside,
+    count_sample,
+    write_counts,
+)
 from ocr_synth.texts import corpus_documents
 
 CHANNEL = ROOT / "ocr" / "data" / "channel_ru.tsv"
@@ -50,6 +65,103 @@ def page_sample(page) -> Sample:
         text_choices(spans, [m.group() for m in words], page.choices),
         text_layout(page.text, spans, page.boxes),
     )
+
+
+def _inside(para: str) -> list[tuple[Chunk, bool]]:
+    """The words of a paragraph inside sentences (no sentence start, two letters or more, not
+    all capitals), each with whether a word beside it in its sentence has a capital."""
+    found = chunks(para)
+    return [
+        (c, capital_beside(found, i))
+        for i, c in enumerate(found)
+        if not c.sentence_start and c.text.isalpha() and c.letters >= 2 and not c.text.isupper()
+    ]
+
+
+def _capitalised_forms(exclude: str | None = None) -> set[str]:
+    """The folded words the tuning texts (all but the source ``exclude``) write with a capital
+    inside a sentence."""
+    return {
+        fold(c.text)
+        for doc in corpus_documents()
+        if doc.source in TUNING_SOURCES and doc.source != exclude
+        for para in doc.paragraphs
+        for c, _ in _inside(para)
+        if c.text[:1].isupper()
+    }
+
+
+CapitalCounts = Counter[tuple[str, str, bool]]
+
+
+def text_capitals(lexicon: Lexicon) -> CapitalCounts:
+    """How often a word that is no name and no capitalised form is written with a capital
+    inside a sentence, by part of speech and capitalised neighbour: each tuning source counted
+    against the capitalised forms of the other sources (as a page of an unseen text meets the
+    capitals table), not its own (where the table would explain every capital away)."""
+    counts: CapitalCounts = Counter()
+    for source in TUNING_SOURCES:
+        forms = _capitalised_forms(exclude=source)
+        for doc in (d for d in corpus_documents() if d.source == source):
+            for para in doc.paragraphs:
+                for c, beside in _inside(para):
+                    if lexicon.proper(c.text) or fold(c.text) in forms:
+                        continue
+                    key = (lexicon.part(c.text), "yes" if beside else "no")
+                    counts[(*key, c.text[:1].isupper())] += 1
+    return counts
+
+
+def lost_starts(pages: list) -> CapitalCounts:
+    """How often a word OCR read inside a sentence (not first on its line) starts a sentence
+    in the truth (the period before it lost or misread): words aligned one to one."""
+    counts: CapitalCounts = Counter()
+    for page in pages:
+        to_truth = _offsets(page.text, page.truth)
+        truth = chunks(page.truth)
+        found = chunks(page.text)
+        for i, c in enumerate(found):
+            if c.sentence_start or not c.text.isalpha() or c.letters < 2:
+                continue
+            if i == 0 or found[i - 1].line != c.line:
+                continue
+            t0, t1 = to_truth[c.start], to_truth[c.end]
+            hit = [w for w in truth if w.start < t1 and t0 < w.end]
+            if len(hit) == 1:
+                counts[("sentence-start-lost", "-", hit[0].sentence_start)] += 1
+    return counts
+
+
+def capital_prior(path: Path, counts: CapitalCounts, pages: str) -> int:
+    """Write the capital's prior table (``ocr/data/capital_prior_ru.tsv``)."""
+    keys = sorted({(a, b) for a, b, _ in counts})
+    lines = [
+        "# The capital's prior of ocr.correct.engine.small_first. Rows by part of speech",
+        "# (ocr/data/lexicon_ru.tsv, kind part) and whether a word beside it in its sentence",
+        "# has a capital: words written with a capital inside a sentence that are no name",
+        "# (pymorphy3) and no capitalised form of the capitals table, each tuning text",
+        "# (bench/correct_split.py TUNING_SOURCES) counted against the capitalised forms of the",
+        "# other texts only, as a page of an unseen text meets the table. Row",
+        "# sentence-start-lost: words OCR read inside a sentence, aligned one to one, that",
+        f"# start a sentence in the truth, counted on the pages of {pages}.",
+        f"# Made by bench/train_correct.py --capital-prior-only at {_commit()}.",
+        "part\tneighbour\tcapital\twords",
+    ]
+    lines += [
+        f"{a}\t{b}\t{counts[(a, b, True)]}\t{counts[(a, b, True)] + counts[(a, b, False)]}"
+        for a, b in keys
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    capital_prior_counts.cache_clear()
+    return len(keys)
+
+
+def _capital_prior(jobs: int) -> int:
+    sets = CALIBRATE_SETS
+    pages = [p for spec in sets for p in ensure_pages(spec, workers=jobs)]
+    named = ", ".join(f"'{s.name}'" for s in sets)
+    counts = text_capitals(default_lexicon()) + lost_starts(pages)
+    return capital_prior(CAPITAL_PRIOR_TABLE, counts, named)
 
 
 def capitals(path: Path) -> int:
@@ -221,11 +333,20 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="refit the posterior's calibration only (channel, tables and 'other' as shipped)",
     )
+    parser.add_argument(
+        "--capital-prior-only",
+        action="store_true",
+        help="recount the capital's prior (ocr/data/capital_prior_ru.tsv) from the tuning texts",
+    )
     args = parser.parse_args(argv)
+    if args.capital_prior_only:
+        print("capital prior:", _capital_prior(args.jobs))
+        return 0
     if args.right_only:
         print("\n".join(calibration(args.jobs, right_only=True)))
         return 0
     print("capitals:", capitals(CAPITALS_TABLE))
+    print("capital prior:", _capital_prior(args.jobs))
     print("letters:", letters(LETTERS_TABLE))
     lexicon = default_lexicon()
     counts: Counter[Row] = Counter()

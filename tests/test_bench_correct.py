@@ -64,3 +64,34 @@ def test_a_right_only_refit_keeps_the_other_model_s_origin(
         encoding="utf-8",
     )
     assert train_correct._other_origin() == "made by bench/train_correct.py at commit abc1234"
+
+
+def test_the_shipped_capital_prior_is_what_its_counting_writes(tmp_path: Path) -> None:
+    from ocr.correct.lexicon import CAPITAL_PRIOR_TABLE, default_lexicon
+
+    def rows(path: Path) -> list[str]:
+        text = path.read_text(encoding="utf-8").splitlines()
+        return [x for x in text if not x.startswith(("#", "sentence-start-lost"))]
+
+    out = tmp_path / "capital_prior.tsv"
+    counted = train_correct.text_capitals(default_lexicon())
+    train_correct.capital_prior(out, counted, "none")
+    assert rows(out) == rows(CAPITAL_PRIOR_TABLE)
+    # held out by text: a noun beside a capital is capitalised far more often than alone
+    share = {
+        key: counted[(*key, True)] / (counted[(*key, True)] + counted[(*key, False)])
+        for key in (("noun", "yes"), ("noun", "no"))
+    }
+    assert share["noun", "yes"] > 10 * share["noun", "no"] > 0
+
+
+def test_a_lost_sentence_start_is_counted_from_aligned_words() -> None:
+    from types import SimpleNamespace
+
+    page = SimpleNamespace(
+        text="Работа идет хорошо, план выполнен досрочно.",
+        truth="Работа идет хорошо. План выполнен досрочно.",
+    )
+    counts = train_correct.lost_starts([page])
+    assert counts["sentence-start-lost", "-", True] == 1
+    assert counts["sentence-start-lost", "-", False] == 4

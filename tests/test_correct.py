@@ -223,6 +223,44 @@ def test_a_common_word_s_capital_is_lowered_only_on_weak_evidence() -> None:
     assert apply(text).text == text  # no evidence at all: the capital stays
 
 
+def test_a_capital_stays_where_tesseract_did_not_offer_the_small_letter() -> None:
+    text = "Мы приступили к Работе над планом."
+    start = text.index("Работе")
+    for said in (CharChoice(60.0), CharChoice(60.0, (("Р", 40.0), ("Б", 20.0)))):
+        doubted = {**sure(text, start, "Работе"), start: said}
+        assert apply(text, choices=doubted).text == text
+
+
+def test_a_word_beside_a_capital_keeps_its_own_at_a_doubt_that_lowers_it_alone() -> None:
+    said = CharChoice(96.0, (("р", 30.0),))  # a capital read at 95-97: weak, not very weak
+    alone = "Мы приступили к Работе над планом."
+    beside = "Мы приступили к Новой Работе над планом."
+    for text in (alone, beside):
+        start = text.index("Работе")
+        choices = {**sure(text, start, "Работе"), start: said}
+        if text == alone:
+            assert apply(text, choices=choices).text == "Мы приступили к работе над планом."
+        else:
+            assert apply(text, choices=choices).text == text
+
+
+def test_a_pronoun_s_capital_is_kept_even_where_tesseract_doubted_it() -> None:
+    text = "Сообщаем Нам и Вам об этом."  # the polite capital of letters
+    start = text.index("Нам")
+    doubted = {**sure(text, start, "Нам"), start: CharChoice(60.0, (("н", 40.0),))}
+    assert apply(text, choices=doubted).text == text
+
+
+def test_the_capital_prior_is_by_part_of_speech_and_neighbour() -> None:
+    lexicon = default_lexicon()
+    assert lexicon.part("Посольства") == "noun" and lexicon.part("Советским") == "adjective"
+    assert lexicon.part("Соединенными") == "adjective" and lexicon.part("сообщил") == "other"
+    noun = lexicon.capital_prior("Посольства", neighbour=False)
+    assert lexicon.capital_prior("Посольства", neighbour=True) > noun
+    assert lexicon.capital_prior("Советским", neighbour=False) > noun
+    assert lexicon.capital_prior("сообщил", neighbour=False) < noun
+
+
 def test_capitals_inside_a_word_are_written_small() -> None:
     assert apply("развитие стРаны идет по плану").text == "развитие страны идет по плану"
 

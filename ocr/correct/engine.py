@@ -19,14 +19,14 @@ from ocr.correct.decode import (
     suggestion,
     word_options,
 )
-from ocr.correct.evidence import Choices, Layout
+from ocr.correct.evidence import CharChoice, Choices, Layout
 from ocr.correct.features import page_noise
 from ocr.correct.hyphen import broken, hyphen_options, hyphen_pairs, whole
 from ocr.correct.lexicon import Lexicon, default_lexicon, fold, russian_letters, zipf_level
 from ocr.correct.records import Candidate, Change, Correction, Suggestion
 from ocr.correct.settings import CorrectionSettings
 from ocr.correct.tokens import Chunk, chunks, foreign_letter
-from ocr.correct.train import first_case_key
+from ocr.correct.train import capital_beside, first_case_key
 
 
 def make_page(
@@ -163,11 +163,11 @@ def _deletion_span(text: str, chunk: Chunk) -> tuple[int, int]:
 
 def render(page: Page, chunk: Chunk, word: str) -> str:
     """A folded reading written in the case OCR read it: all capitals stay capitals; a first
-    capital OCR read as that letter stays one unless tesseract doubted it, the word is no
-    name, place, organisation or capitalised form, and a small letter is likelier inside a
-    sentence; where OCR read another first letter, a name, place or organisation gets a
-    capital, any other word the likelier case for how and where OCR read that letter (the
-    channel's ``first`` table)."""
+    capital OCR read as that letter stays one unless tesseract offered the small letter, the
+    word is no name, place, organisation or capitalised form, and a small letter is likelier
+    inside a sentence (:func:`small_first`); where OCR read another first letter, a name,
+    place or organisation gets a capital, any other word the likelier case for how and where
+    OCR read that letter (the channel's ``first`` table)."""
     read = chunk.text
     letters = [c for c in read if c.isalpha()]
     if len(letters) > 1 and all(c.isupper() for c in letters):
@@ -194,22 +194,30 @@ def _lower_first(page: Page, chunk: Chunk, word: str) -> bool:
 
 
 def small_first(page: Page, chunk: Chunk, word: str) -> float:
-    """The posterior that a capital OCR read first inside a sentence is a small letter: 0 unless
-    tesseract doubted that letter more than an average one and the word is no name, place,
-    organisation or capitalised form; else by the case channel and the capital's prior."""
+    """The posterior that a capital OCR read first inside a sentence is a small letter: 0 for a
+    name, place, organisation or capitalised form, and 0 unless tesseract offered the small
+    letter there (the only evidence that it saw one); else by the case channel at that letter's
+    confidence and the capital's prior for the word's part of speech and neighbours."""
     said = page.choices.get(chunk.start)
     if (
         said is None
         or " " in word
         or chunk.sentence_start
         or page.lexicon.capitalised(word)
-        or page.channel.conf_shift(said) >= 0
+        or not _small_offered(said, word[:1])
     ):
         return 0.0
-    capital = page.channel.capital_inside(line_start=_line_start(page, chunk))
+    capital = page.lexicon.capital_prior(word, neighbour=capital_beside(page.chunks, chunk.index))
+    if _line_start(page, chunk):
+        capital = max(capital, page.channel.capital_inside(line_start=True))
     small = page.channel.case_read(said, "lower", "upper") + math.log1p(-math.exp(capital))
     big = page.channel.case_read(said, "upper", "upper") + capital
     return 1 / (1 + math.exp(big - small))
+
+
+def _small_offered(said: CharChoice, letter: str) -> bool:
+    """Whether tesseract offered the small ``letter`` (folded) among its alternatives."""
+    return any(a.islower() and fold(a) == letter for a, _ in said.alternatives)
 
 
 def _case_suggestion(page: Page, chunk: Chunk) -> list[Suggestion]:

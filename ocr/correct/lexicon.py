@@ -25,6 +25,7 @@ TOKENS_TABLE = DATA / "tokens_ru.tsv"
 CAPITALS_TABLE = DATA / "capitals_ru.tsv"
 LETTERS_TABLE = DATA / "letters_ru.tsv"
 LEXICON_TABLE = DATA / "lexicon_ru.tsv"
+CAPITAL_PRIOR_TABLE = DATA / "capital_prior_ru.tsv"
 _RUSSIAN = regex.compile(r"[а-я]+")
 MEMO_MAX = 100_000
 
@@ -52,11 +53,13 @@ class TokenRow:
 @dataclass(frozen=True)
 class LexiconTable:
     """The rows of ``ocr/data/lexicon_ru.tsv``: letters Russian lacks (both cases), the
-    grammemes of names, places and organisations, and the named Zipf levels."""
+    grammemes of names, places and organisations, the named Zipf levels, and the parts of
+    speech the capital's prior is counted by (pymorphy3 POS -> part; any other: ``other``)."""
 
     foreign_letters: frozenset[str]
     proper_tags: frozenset[str]
     zipf: Mapping[str, float]
+    parts: Mapping[str, str] = field(default_factory=dict)
 
 
 @cache
@@ -65,6 +68,7 @@ def lexicon_table(path: Path = LEXICON_TABLE) -> LexiconTable:
     letters: set[str] = set()
     tags: set[str] = set()
     levels: dict[str, float] = {}
+    parts: dict[str, str] = {}
     with path.open(encoding="utf-8") as f:
         for r in csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t"):
             if r["kind"] == "letter":
@@ -73,7 +77,9 @@ def lexicon_table(path: Path = LEXICON_TABLE) -> LexiconTable:
                 tags.add(r["key"])
             elif r["kind"] == "zipf":
                 levels[r["key"]] = float(r["value"])
-    return LexiconTable(frozenset(letters), frozenset(tags), levels)
+            elif r["kind"] == "part":
+                parts[r["key"]] = r["value"]
+    return LexiconTable(frozenset(letters), frozenset(tags), levels, parts)
 
 
 def zipf_level(name: str) -> float:
@@ -108,6 +114,25 @@ def capital_shares(path: Path = CAPITALS_TABLE) -> dict[str, float]:
         for r in csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t"):
             out[r["word"]] = int(r["capital"]) / max(int(r["inside"]), 1)
     return out
+
+
+@cache
+def capital_prior_counts(
+    path: Path = CAPITAL_PRIOR_TABLE,
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """(words written with a capital, words) inside sentences by (part of speech, whether a
+    neighbour has a capital), counted on text the capitals table was not counted from
+    (``ocr/data/capital_prior_ru.tsv``)."""
+    out = {}
+    with path.open(encoding="utf-8") as f:
+        for r in csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t"):
+            out[(r["part"], r["neighbour"])] = (int(r["capital"]), int(r["words"]))
+    return out
+
+
+def _rate(yes: int, total: int) -> float:
+    """A share from counts, with half a count added (an empty cell: one half)."""
+    return (yes + 0.5) / (total + 1.0)
 
 
 @cache
@@ -298,6 +323,25 @@ class Lexicon:
                 lexicon_table().proper_tags & p.tag.grammemes for p in self.morph.parse(fold(word))
             )
         return bool(self._memo[key])
+
+    def part(self, word: str) -> str:
+        """The part of speech the capital's prior is counted by: of pymorphy3's likeliest
+        parse, as the lexicon table maps it (``other`` for any part it does not list)."""
+        key = "pos:" + fold(word)
+        if key not in self._memo:
+            tag = self.morph.parse(fold(word))[0].tag.POS
+            self._memo[key] = lexicon_table().parts.get(str(tag), "other")
+        return str(self._memo[key])
+
+    def capital_prior(self, word: str, *, neighbour: bool) -> float:
+        """ln P(a word that is no name nor capitalised form of the capitals table, read inside
+        a sentence, has a capital): a sentence start whose period OCR lost, or a capital the
+        text gives it inside a sentence, by its part of speech and whether a word beside it
+        has a capital (``Советским Союзом``)."""
+        counts = capital_prior_counts()
+        lost = _rate(*counts.get(("sentence-start-lost", "-"), (0, 0)))
+        yes, total = counts.get((self.part(word), "yes" if neighbour else "no"), (0, 0))
+        return math.log(lost + (1 - lost) * _rate(yes, total))
 
     def capitalised(self, word: str) -> bool:
         """Whether ``word`` is written with a capital inside sentences: a name, place or

@@ -252,6 +252,13 @@ def _count_after(truth: str, lexicon: Lexicon, counts: Counter[Row]) -> None:
                 counts[("after", f"{c.text.lower()}|{what}", "yes" if yes else "no")] += 1
 
 
+def capital_beside(found: Sequence[Chunk], i: int) -> bool:
+    """Whether a word beside chunk ``i`` in its sentence (no sentence start) has a capital."""
+    beside = [found[i - 1] if i > 0 and not found[i].sentence_start else None]
+    beside.append(found[i + 1] if i + 1 < len(found) else None)
+    return any(b is not None and not b.sentence_start and b.text[:1].isupper() for b in beside)
+
+
 def first_case_key(chunk: Chunk, found: Sequence[Chunk], *, same: bool) -> str | None:
     """The key of the ``first`` table for a chunk as read: whether its first letter is the
     truth's (or another letter), whether marks come before it, where the chunk stands
