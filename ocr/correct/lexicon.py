@@ -117,6 +117,7 @@ def capital_shares(path: Path = CAPITALS_TABLE) -> dict[str, float]:
 
 
 @cache
+@cache
 def capital_prior_counts(
     path: Path = CAPITAL_PRIOR_TABLE,
 ) -> dict[tuple[str, str], tuple[int, int]]:
