@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import json
-import resource
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -33,6 +32,7 @@ from ocr.tesseract import (
     read_words,
     run_ocr,
 )
+from ocr.timing import CpuMark
 
 ORIGINAL = "original"  # the page as loaded: what stock tesseract reads
 PROCESSED = "processed"  # deskewed, cropped to the paper, background and stamps cleaned
@@ -256,7 +256,7 @@ def _dictionary_share(words: Sequence[Word], languages: str) -> float | None:
 
 def read(source: ReadingInput, out_stem: Path, call: OcrCall) -> Reading:
     """One tesseract run over ``source``, its outputs at ``out_stem``.*."""
-    start, cpu = time.perf_counter(), _children_cpu()
+    start, cpu = time.perf_counter(), CpuMark.now()
     output = run_ocr(
         source.image,
         out_stem,
@@ -276,14 +276,7 @@ def read(source: ReadingInput, out_stem: Path, call: OcrCall) -> Reading:
         psm=call.psm,
         seconds=time.perf_counter() - start,
     )
-    return Reading(source, output, words, summary, _children_cpu() - cpu)
-
-
-def _children_cpu() -> float:
-    """CPU seconds of this process's finished children (a worker's only children are its
-    tesseract runs, one at a time, so a difference is one run's cost on a busy machine too)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+    return Reading(source, output, words, summary, cpu.since().tesseract)
 
 
 def doubt(
