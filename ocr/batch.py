@@ -58,7 +58,7 @@ from ocr.score import micro_average
 from ocr.settings import Settings
 from ocr.store import Document, Store
 from ocr.tesseract import check_languages
-from ocr.timing import CpuSeconds, Stopwatch, add_seconds, rounded
+from ocr.timing import Stopwatch, add_seconds, cpu_json, rounded
 
 Progress = Callable[[str], None]
 PageResult = RecognisedPage | PageFailure
@@ -654,18 +654,11 @@ def stage_seconds(result: BatchResult) -> dict[str, float]:
 def batch_cpu(documents: Sequence[DocumentResult]) -> dict[str, float] | None:
     """CPU seconds of the batch's documents: their pages' in the workers (python, tesseract)
     and their finishing in the main process, summed; None when any was not measured."""
-    pages = [p.cpu for d in documents for p in d.pages]
     finish = [d.cpu for d in documents]
-    if not pages or any(c is None for c in [*pages, *finish]):
-        return None
-    work = sum((c for c in pages if c is not None), CpuSeconds())
-    done = sum(c.python for c in finish if c is not None)  # no tesseract runs in it
-    return {
-        "python": round(work.python, 3),
-        "tesseract": round(work.tesseract, 3),
-        "finish": round(done, 3),
-        "total": round(work.total + done, 3),
-    }
+    return cpu_json(
+        [p.cpu for d in documents for p in d.pages],
+        None if any(c is None for c in finish) else sum(c.python for c in finish if c),
+    )
 
 
 def item_counts(documents: Sequence[Any]) -> dict[str, int]:

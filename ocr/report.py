@@ -41,7 +41,7 @@ from ocr.score import (
     split_grapheme_clusters,
     spread,
 )
-from ocr.timing import CpuMark, CpuSeconds, add_seconds, rounded
+from ocr.timing import CpuMark, add_seconds, cpu_json, rounded
 
 if TYPE_CHECKING:
     from ocr.flag import Flag
@@ -503,17 +503,8 @@ def document_cpu(result: DocumentResult, *, reports: float = 0.0) -> dict[str, f
     """CPU seconds of one document: its pages' in their workers (python, tesseract), summed,
     its finishing in the main process (plus ``reports``), and their total; None when a page's
     were not measured."""
-    cpus = [p.cpu for p in result.pages]
-    if not cpus or any(c is None for c in cpus) or result.cpu is None:
-        return None
-    pages = sum((c for c in cpus if c is not None), CpuSeconds())
-    finish = result.cpu.python + reports  # the main process runs no tesseract
-    return {
-        "python": round(pages.python, 3),
-        "tesseract": round(pages.tesseract, 3),
-        "finish": round(finish, 3),
-        "total": round(pages.total + finish, 3),
-    }
+    finish = None if result.cpu is None else result.cpu.python + reports
+    return cpu_json([p.cpu for p in result.pages], finish)
 
 
 def page_comparisons(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import resource
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -91,3 +91,18 @@ class CpuMark:
     def since(self) -> CpuSeconds:
         now = CpuMark.now()
         return CpuSeconds(max(0.0, now.own - self.own), max(0.0, now.children - self.children))
+
+
+def cpu_json(pages: Sequence[CpuSeconds | None], finish: float | None) -> dict[str, float] | None:
+    """CPU seconds of pages in their workers (python, tesseract), summed, and of ``finish`` in
+    the main process (which runs no tesseract), with their total; None when any was not
+    measured (the Prefect flow's pages share one process's threads)."""
+    if not pages or finish is None or any(c is None for c in pages):
+        return None
+    work = sum((c for c in pages if c is not None), CpuSeconds())
+    return {
+        "python": round(work.python, 3),
+        "tesseract": round(work.tesseract, 3),
+        "finish": round(finish, 3),
+        "total": round(work.total + finish, 3),
+    }
