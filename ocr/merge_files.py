@@ -54,19 +54,22 @@ def write_merged(
     return outputs
 
 
-def _blocks(words: Sequence[Word]) -> Iterator[list[Word]]:
-    for _, group in groupby(words, key=lambda w: w.block):
+def _runs(words: Sequence[Word], depth: int) -> Iterator[list[Word]]:
+    """The words in runs of one block (depth 1), paragraph (2) or line (3)."""
+    for _, group in groupby(words, key=lambda w: w.line_key[:depth]):
         yield list(group)
+
+
+def _blocks(words: Sequence[Word]) -> Iterator[list[Word]]:
+    return _runs(words, 1)
 
 
 def _pars(words: Sequence[Word]) -> Iterator[list[Word]]:
-    for _, group in groupby(words, key=lambda w: (w.block, w.par)):
-        yield list(group)
+    return _runs(words, 2)
 
 
 def _lines(words: Sequence[Word]) -> Iterator[list[Word]]:
-    for _, group in groupby(words, key=lambda w: w.line_key):
-        yield list(group)
+    return _runs(words, 3)
 
 
 def _box(words: Sequence[Word]) -> Box:
