@@ -157,6 +157,7 @@ class Reading:
     words: tuple[Word, ...]
     summary: ReadingSummary
     cpu_seconds: float = 0.0  # tesseract's own CPU time (its process's user + system)
+    probabilities: tuple[float, ...] = ()  # each word's chance of being right (ocr.quality)
 
 
 @dataclass(frozen=True)
@@ -225,10 +226,17 @@ class OcrCall:
 
 
 def summarise(
-    name: str, words: Sequence[Word], *, languages: str, psm: int, seconds: float
+    name: str,
+    words: Sequence[Word],
+    *,
+    languages: str,
+    psm: int,
+    seconds: float,
+    probabilities: Sequence[float] | None = None,
 ) -> ReadingSummary:
-    """The figures of a reading and its net estimate."""
-    probs = word_probabilities(words, languages)
+    """The figures of a reading and its net estimate (from the words' ``probabilities`` when
+    they are known, ocr.quality.word_probabilities)."""
+    probs = word_probabilities(words, languages) if probabilities is None else probabilities
     confs = [w.conf for w in words if w.conf >= 0]
     net = sum(len(w.text) * (2.0 * p - 1.0) for w, p in zip(words, probs, strict=True))
     return ReadingSummary(
@@ -269,14 +277,17 @@ def read(source: ReadingInput, out_stem: Path, call: OcrCall) -> Reading:
         choices=call.choices,
     )
     words = tuple(read_words(output.tsv))
+    seconds = time.perf_counter() - start
+    probabilities = tuple(word_probabilities(words, call.languages))
     summary = summarise(
         source.name,
         words,
         languages=call.languages,
         psm=call.psm,
-        seconds=time.perf_counter() - start,
+        seconds=seconds,
+        probabilities=probabilities,
     )
-    return Reading(source, output, words, summary, cpu.since().tesseract)
+    return Reading(source, output, words, summary, cpu.since().tesseract, probabilities)
 
 
 def doubt(
@@ -412,7 +423,7 @@ def _in_page(reading: Reading, languages: str, frame: PageGeometry | None) -> Re
         w if geometry.is_identity else replace(w, box=geometry.box_to_original(w.box))
         for w in reading.words
     )
-    probabilities = tuple(word_probabilities(reading.words, languages))
+    probabilities = reading.probabilities or tuple(word_probabilities(reading.words, languages))
     boxes = anchors([w.box for w in words], frame)
     return ReadWords(reading.summary.name, words, probabilities, boxes)
 
@@ -450,10 +461,23 @@ def _write_mixed(
     geometry = PageGeometry.identity(first.geometry.rows, first.geometry.cols)
     source = ReadingInput(MIXED, first.image, geometry, first.dpi)
     seconds = sum(r.summary.seconds for r in readings)
+    probabilities = _merged_probabilities(readings, merged)
     summary = summarise(
-        MIXED, merged.words, languages=call.languages, psm=call.psm, seconds=seconds
+        MIXED,
+        merged.words,
+        languages=call.languages,
+        psm=call.psm,
+        seconds=seconds,
+        probabilities=probabilities,
     )
-    return Reading(source, output, merged.words, summary)
+    return Reading(source, output, merged.words, summary, probabilities=probabilities or ())
+
+
+def _merged_probabilities(readings: Sequence[Reading], merged: Merged) -> tuple[float, ...] | None:
+    """Each merged word's chance of being right, as its reading gave it (None if unknown)."""
+    if any(len(r.probabilities) != len(r.words) for r in readings):
+        return None
+    return tuple(readings[r].probabilities[i] for r, i in merged.sources)
 
 
 def _merged_choices(readings: Sequence[Reading], merged: Merged) -> list[list[CharRecord]] | None:
@@ -496,4 +520,4 @@ def _move_outputs(reading: Reading, out_stem: Path) -> Reading:
         reading.output.tesseract_version,
         reading.output.traineddata,
     )
-    return Reading(reading.input, output, reading.words, reading.summary)
+    return replace(reading, output=output)
