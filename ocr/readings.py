@@ -11,7 +11,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import cv2
+
 from ocr.geometry import PageGeometry
+from ocr.linereads import (
+    LINE_PSM,
+    LINES,
+    MAX_LINES,
+    LineFigures,
+    RereadRule,
+    doubtful_lines,
+    line_crops,
+    read_lines,
+)
 from ocr.merge import (
     DROPPED,
     LineChoice,
@@ -23,6 +35,7 @@ from ocr.merge import (
 )
 from ocr.merge_files import MERGED_FORMATS, PageSize, write_merged
 from ocr.quality import MODEL_PATH, dictionary_languages, word_probabilities
+from ocr.records import Box
 from ocr.tesseract import (
     CHOICES_SUFFIX,
     CharRecord,
@@ -56,6 +69,7 @@ class ChoiceRules:
     wrong_weight: float = 1.0  # a likely wrong character costs this much of a right one
     missing_weight: float = 1.0  # a letter of ink not read costs this much of a right one
     lines: LineRules | None = None  # the choice per group of lines (None: per page only)
+    reread: RereadRule | None = None  # when a doubtful line read again replaces the first's
 
 
 @functools.cache
@@ -71,6 +85,15 @@ def choice_rules(path: Path = MODEL_PATH) -> ChoiceRules:
         float(data.get("wrong_weight", 1.0)),
         float(data.get("missing_weight", 1.0)),
         _line_rules(data.get("lines")),
+        _reread_rule(data.get("reread")),
+    )
+
+
+def _reread_rule(data: dict[str, Any] | None) -> RereadRule | None:
+    if not data:
+        return None
+    return RereadRule(
+        float(data["min_confidence"]), float(data["net_gain"]), str(data.get("provenance", ""))
     )
 
 
@@ -97,6 +120,10 @@ class ReadingInput:
     image: Path
     geometry: PageGeometry
     dpi: int | None  # None: the image file's own (or tesseract's estimate), as stock reads it
+
+
+# the doubtful lines read one by one (ocr.linereads); its image and frame are the first reading's
+LINES_INPUT = ReadingInput(LINES, Path(), PageGeometry.identity(0, 0), None)
 
 
 @dataclass(frozen=True)
@@ -172,6 +199,7 @@ class ChoiceRecord:
     doubt: str = ""
     reason: str = ""
     lines: tuple[LineChoice, ...] = ()
+    reread: tuple[LineChoice, ...] = ()  # the first reading's doubtful lines read again
 
     @property
     def tesseract_calls(self) -> int:
@@ -184,6 +212,7 @@ class ChoiceRecord:
             "reason": self.reason,
             "readings": [r.as_json() for r in self.readings],
             "lines": [line.as_json() for line in self.lines],
+            "reread": [line.as_json() for line in self.reread],
         }
 
     @classmethod
@@ -202,7 +231,10 @@ class ChoiceRecord:
             for r in data["readings"]
         )
         lines = tuple(LineChoice.from_json(line) for line in data.get("lines", ()))
-        return cls(str(data["kept"]), readings, str(data["doubt"]), str(data["reason"]), lines)
+        reread = tuple(LineChoice.from_json(line) for line in data.get("reread", ()))
+        return cls(
+            str(data["kept"]), readings, str(data["doubt"]), str(data["reason"]), lines, reread
+        )
 
 
 @dataclass(frozen=True)
@@ -290,6 +322,101 @@ def read(source: ReadingInput, out_stem: Path, call: OcrCall) -> Reading:
     return Reading(source, output, words, summary, cpu.since().tesseract, probabilities)
 
 
+def repair(
+    first: Reading, out_stem: Path, call: OcrCall, *, below: float, rule: RereadRule
+) -> tuple[Reading, Reading | None, tuple[LineChoice, ...]]:
+    """The first reading with its doubtful lines read again one by one (ocr.linereads) where
+    the rule prefers the new reading, its outputs rewritten in place; the lines' reading (None
+    when no line was read again) and the choice made for each line. Not done on a reading in
+    another frame than the page's, with outputs that cannot be written from words, or with more
+    doubtful lines than MAX_LINES (the page as a whole is in doubt then, not a few lines)."""
+    lines = doubtful_lines(first.words, below=below)
+    mergeable = set(call.formats) <= MERGED_FORMATS | {"page"}
+    if not lines or len(lines) > MAX_LINES or not first.input.geometry.is_identity or not mergeable:
+        return first, None, ()
+    grey = cv2.imread(str(first.input.image), cv2.IMREAD_GRAYSCALE)
+    if grey is None:
+        return first, None, ()
+    start, cpu = time.perf_counter(), CpuMark.now()
+    crops = line_crops([[first.words[i] for i in line] for line in lines], *grey.shape[:2])
+    output, words = read_lines(
+        grey,
+        crops,
+        _work_stem(out_stem, LINES_INPUT),
+        languages=call.languages,
+        oem=call.oem,
+        dpi=first.input.dpi,
+        timeout=call.timeout,
+        choices=call.choices,
+    )
+    probabilities = tuple(word_probabilities(words, call.languages))
+    summary = summarise(
+        LINES,
+        words,
+        languages=call.languages,
+        psm=LINE_PSM,
+        seconds=time.perf_counter() - start,
+        probabilities=probabilities,
+    )
+    source = replace(LINES_INPUT, image=first.input.image, geometry=first.input.geometry)
+    again = Reading(source, output, words, summary, cpu.since().tesseract, probabilities)
+    merged = _repaired(first, again, lines, rule)
+    if all(r == 0 for r, _ in merged.sources):
+        return first, again, merged.groups
+    stem = Path(str(first.output.tsv).removesuffix(".tsv"))
+    name, geometry = first.input.name, first.input.geometry
+    repaired = _write_mixed([first, again], merged, stem, call, name=name, geometry=geometry)
+    return replace(repaired, cpu_seconds=first.cpu_seconds), again, merged.groups
+
+
+def _figures(reading: Reading, indexes: Sequence[int]) -> LineFigures:
+    return LineFigures.of(
+        [reading.words[i] for i in indexes], [reading.probabilities[i] for i in indexes]
+    )
+
+
+def _repaired(
+    first: Reading, again: Reading, lines: Sequence[tuple[int, ...]], rule: RereadRule
+) -> Merged:
+    """The first reading's words with each doubtful line (word indexes into ``first.words``)
+    replaced by its reading again (the words of crop k, in block k + 1) where the rule says so,
+    under the first line's block, paragraph and line; and the choice made for each line."""
+    again_lines: dict[int, list[int]] = {}
+    for j, word in enumerate(again.words):
+        again_lines.setdefault(word.block - 1, []).append(j)
+    replaced: dict[int, list[int]] = {}  # a line's first word: the words read again there
+    groups = []
+    for k, line in enumerate(lines):
+        mine = again_lines.get(k, [])
+        before = _figures(first, line)
+        after = _figures(again, mine)
+        reason = rule.replaces(before, after)
+        if reason:
+            replaced[line[0]] = mine
+        boxes = [first.words[i].box for i in line] + [again.words[j].box for j in mine]
+        groups.append(
+            LineChoice(
+                Box.union_all(boxes),
+                LINES if reason else first.summary.name,
+                (before.chars, after.chars),
+                (before.net_rate * before.chars, after.net_rate * after.chars),
+                reason,
+            )
+        )
+    skip = {i for line in lines for i in line if line[0] in replaced}
+    words, sources = [], []
+    for i, word in enumerate(first.words):
+        if i in replaced:
+            for n, j in enumerate(replaced[i], start=1):
+                block, par, row = word.line_key
+                words.append(replace(again.words[j], block=block, par=par, line=row, word=n))
+                sources.append((1, j))
+        if i not in skip:
+            words.append(word)
+            sources.append((0, i))
+    return Merged(tuple(words), tuple(sources), tuple(groups))
+
+
 def doubt(
     summary: ReadingSummary, *, ink_blobs: int, paper_share: float, rules: ChoiceRules
 ) -> str:
@@ -329,6 +456,7 @@ def read_page(
     rules: ChoiceRules | None = None,
     ensure: Callable[[ReadingInput], None] | None = None,
     budget: float = EXTRA_READING_BUDGET,
+    reread_below: float | None = None,
 ) -> ReadingChoice:
     """Read ``sources[0]``; if doubtful, the others in turn; keep the best by the estimate,
     whole or line by line (``_choose``). ``ensure`` is called before a source is read (to make
@@ -338,13 +466,23 @@ def read_page(
 
     Each reading writes beside ``out_stem`` as .<stem>.<reading>.*; the kept one's outputs are
     renamed to ``out_stem``.* (in its own frame: see ``kept.input``), or the merged reading's
-    written there (MIXED, in the page's pixels), and the others deleted."""
+    written there (MIXED, in the page's pixels), and the others deleted.
+
+    With ``reread_below`` (and a reread rule), the first reading's lines holding a word of
+    lower confidence are read again one by one first, and replace its lines where the rule
+    says so (``repair``)."""
     rules = rules or choice_rules()
     ensure = ensure or (lambda _: None)
+    again: Reading | None = None
+    reread_lines: tuple[LineChoice, ...] = ()
     _remove_readings(out_stem, sources)  # left by a killed run
     try:
         ensure(sources[0])
         readings = [read(sources[0], _work_stem(out_stem, sources[0]), call)]
+        if reread_below is not None and rules.reread is not None:
+            readings[0], again, reread_lines = repair(
+                readings[0], out_stem, call, below=reread_below, rule=rules.reread
+            )
         why = doubt(readings[0].summary, ink_blobs=ink_blobs, paper_share=paper_share, rules=rules)
         others = sources[1:] if why else ()
         if others and readings[0].cpu_seconds > budget:
@@ -356,12 +494,13 @@ def read_page(
         for source in others:
             ensure(source)
             readings.append(read(source, _work_stem(out_stem, source), call))
+
         kept, reason, lines = _choose(readings, out_stem, call, ink_blobs=ink_blobs, rules=rules)
         final = kept if kept.input.name == MIXED else _move_outputs(kept, out_stem)
     finally:
-        _remove_readings(out_stem, sources)
-    summaries = tuple(r.summary for r in readings)
-    record = ChoiceRecord(kept.summary.name, summaries, why, reason, lines)
+        _remove_readings(out_stem, [*sources, LINES_INPUT])
+    summaries = tuple(r.summary for r in (*readings, *([again] if again else [])))
+    record = ChoiceRecord(kept.summary.name, summaries, why, reason, lines, reread_lines)
     return ReadingChoice(final, record)
 
 
@@ -448,9 +587,16 @@ def _line_reason(merged: Merged, readings: Sequence[Reading]) -> str:
 
 
 def _write_mixed(
-    readings: Sequence[Reading], merged: Merged, out_stem: Path, call: OcrCall
+    readings: Sequence[Reading],
+    merged: Merged,
+    out_stem: Path,
+    call: OcrCall,
+    *,
+    name: str = MIXED,
+    geometry: PageGeometry | None = None,
 ) -> Reading:
-    """The merged reading's outputs written at ``out_stem``.*, in the page's pixels."""
+    """The merged reading's outputs written at ``out_stem``.*, in the page's pixels (or in
+    ``geometry``'s frame, where the readings' words are)."""
     first = readings[0].input
     page = PageSize(first.geometry.rows, first.geometry.cols, first.image.name, call.languages)
     choices = _merged_choices(readings, merged) if call.choices else None
@@ -458,12 +604,12 @@ def _write_mixed(
         out_stem.with_name(out_stem.name + CHOICES_SUFFIX).unlink(missing_ok=True)
     outputs = write_merged(merged.words, out_stem, formats=call.formats, page=page, choices=choices)
     output = replace(readings[0].output, outputs=outputs)
-    geometry = PageGeometry.identity(first.geometry.rows, first.geometry.cols)
-    source = ReadingInput(MIXED, first.image, geometry, first.dpi)
+    geometry = geometry or PageGeometry.identity(first.geometry.rows, first.geometry.cols)
+    source = ReadingInput(name, first.image, geometry, first.dpi)
     seconds = sum(r.summary.seconds for r in readings)
     probabilities = _merged_probabilities(readings, merged)
     summary = summarise(
-        MIXED,
+        name,
         merged.words,
         languages=call.languages,
         psm=call.psm,

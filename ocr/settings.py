@@ -32,7 +32,16 @@ PREPROCESS_SETTINGS = (
     "max_pixels",
     "page_frame",
 )
-OCR_SETTINGS = ("psm", "oem", "formats", "detectors", "read_stamps", "low_confidence", "readings")
+OCR_SETTINGS = (
+    "psm",
+    "oem",
+    "formats",
+    "detectors",
+    "read_stamps",
+    "low_confidence",
+    "readings",
+    "reread_lines",
+)
 FLAG_SETTINGS = (
     "low_confidence",
     "reference_error_threshold",
@@ -89,6 +98,11 @@ class Settings(BaseSettings):
         "auto",
         description="what tesseract reads: the page as loaded, and the preprocessed page "
         "only when that reading is doubtful (auto); or just one of them",
+    )
+    reread_lines: bool = Field(
+        True,
+        description="read again, one by one and binarised, the lines holding a word of "
+        "confidence under low_confidence; keep a line's new reading where it looks better",
     )
     binarize: bool = Field(
         False,

@@ -25,8 +25,8 @@ def page_items(tmp_path_factory: pytest.TempPathFactory) -> list[Flag]:
     return _synth_items(tmp_path_factory.mktemp("clean"), PAGE, seed=2101)
 
 
-def _synth_items(tmp: Path, name: str, *, seed: int) -> list[Flag]:
-    """Review items of one ``ocr synth`` page of the review benchmark, read without reference."""
+def _render(tmp: Path, name: str, *, seed: int) -> Path:
+    """A folder holding one ``ocr synth`` page of the review benchmark's set of ``seed``."""
     from ocr_synth.generate import build_page, encode_image, plan_set
     from ocr_synth.render import render_page
 
@@ -36,6 +36,12 @@ def _synth_items(tmp: Path, name: str, *, seed: int) -> list[Flag]:
     scans.mkdir()
     image = render_page(spec, seed=plan.seed, style=style)
     atomic_write_bytes(scans / f"{name}.jpg", encode_image(image, bilevel=False))
+    return scans
+
+
+def _synth_items(tmp: Path, name: str, *, seed: int) -> list[Flag]:
+    """Review items of one ``ocr synth`` page of the review benchmark, read without reference."""
+    scans = _render(tmp, name, seed=seed)
     settings = load_settings(None, output_dir=tmp / "out", workers=1, languages="rus")
     result = run_batch([scans], gt_dir=None, settings=settings)
     assert not result.failures

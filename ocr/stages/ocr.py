@@ -131,6 +131,7 @@ def _read(prepared: PreparedPage, settings: Settings) -> tuple[ReadingChoice, li
         ink_blobs=prepared.ink_blobs,
         paper_share=prepared.paper_share,
         ensure=ensure,
+        reread_below=settings.low_confidence if settings.reread_lines else None,
     )
     return choice, made
 

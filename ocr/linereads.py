@@ -1,0 +1,181 @@
+"""Lines in doubt read again, one by one: a line where tesseract was unsure of a word is cut
+from the page as loaded, binarised on its own (Otsu over the line's pixels, so paper texture,
+tint and a faded ribbon no longer reach the recogniser) and read as a single line. Every such
+line of a page is read in one tesseract run (a list file of the crops). A line read again
+replaces the first reading's only where it settles the doubt and the ground-truth-free estimate
+(ocr.quality) does not prefer the first (RereadRule); ocr.readings applies it."""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import groupby
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ocr.exceptions import OcrError
+from ocr.records import Box
+from ocr.tesseract import OcrOutput, Word, run_ocr
+
+LINES = "lines"  # the reading of the doubtful lines, each read alone
+LINE_PSM = 7  # tesseract: the image is a single text line
+MAX_LINES = 40  # a page with more doubtful lines than this is doubtful as a whole (ocr.readings)
+PAD = 0.5  # the crop reaches this share of the line's height above, below and to each side
+TALL = 2.5  # a line box over this many word heights runs askew: its crop would cut neighbours
+
+
+@dataclass(frozen=True)
+class LineFigures:
+    """What the rule compares of one reading of a line."""
+
+    net_rate: float  # characters likely right less those likely wrong, per character
+    min_confidence: float
+    chars: int
+
+    @classmethod
+    def of(cls, words: Sequence[Word], probabilities: Sequence[float]) -> LineFigures:
+        chars = sum(len(w.text) for w in words)
+        net = sum(len(w.text) * (2.0 * p - 1.0) for w, p in zip(words, probabilities, strict=True))
+        least = min((max(w.conf, 0.0) for w in words), default=0.0)
+        return cls(net / chars if chars else 0.0, least, chars)
+
+
+@dataclass(frozen=True)
+class RereadRule:
+    """When a line read again replaces the first reading's (bench/learn_linereads.py chose the
+    values on the tuning pages; ocr/data/reading_quality.json keeps them with provenance): the
+    new reading must have no word under ``min_confidence`` (it settles tesseract's doubt) and a
+    net rate (ocr.readings.summarise, from ocr.quality) at least ``net_gain`` over the first's."""
+
+    min_confidence: float
+    net_gain: float
+    provenance: str = ""
+
+    def replaces(self, first: LineFigures, again: LineFigures) -> str:
+        """Why the line read again replaces the first reading's ("" if it does not)."""
+        if not again.chars or again.min_confidence < self.min_confidence:
+            return ""
+        if again.net_rate < first.net_rate + self.net_gain:
+            return ""
+        return (
+            f"read alone: least confidence {again.min_confidence:.0f} >= "
+            f"{self.min_confidence:.0f}, net rate {again.net_rate:.2f} >= "
+            f"{first.net_rate:.2f} + {self.net_gain:.2f}"
+        )
+
+
+@dataclass(frozen=True)
+class LineCrop:
+    """Where one line's crop lies on the page as loaded."""
+
+    left: int
+    top: int
+    width: int
+    height: int
+
+
+def doubtful_lines(words: Sequence[Word], *, below: float) -> list[tuple[int, ...]]:
+    """The word indexes of each line (in reading order) holding a word read with confidence
+    under ``below``, except lines running so askew that their box is several words high."""
+    out = []
+    for _, run in groupby(range(len(words)), key=lambda i: words[i].line_key):
+        line = tuple(run)
+        if not any(0 <= words[i].conf < below for i in line):
+            continue
+        box = Box.union_all([words[i].box for i in line])
+        word_height = float(np.median([words[i].box.height for i in line]))
+        if box.height <= TALL * max(word_height, 1.0):
+            out.append(line)
+    return out
+
+
+def line_crops(lines: Sequence[Sequence[Word]], rows: int, cols: int) -> list[LineCrop]:
+    """Each line's box widened by PAD of its height, inside the page."""
+    crops = []
+    for line in lines:
+        box = Box.union_all([w.box for w in line])
+        pad = max(4, round(PAD * box.height))
+        left, top = max(box.left - pad, 0), max(box.top - pad, 0)
+        right, bottom = min(box.right + pad, cols), min(box.bottom + pad, rows)
+        crops.append(LineCrop(left, top, right - left, bottom - top))
+    return crops
+
+
+def binarised(grey: np.ndarray, crop: LineCrop) -> np.ndarray:
+    """The crop's pixels, black ink on white by Otsu's threshold over the crop alone."""
+    part = grey[crop.top : crop.top + crop.height, crop.left : crop.left + crop.width]
+    _, out = cv2.threshold(part, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return out
+
+
+def read_lines(
+    grey: np.ndarray,
+    crops: Sequence[LineCrop],
+    out_stem: Path,
+    *,
+    languages: str,
+    oem: int,
+    dpi: int | None,
+    timeout: float,
+    choices: bool,
+) -> tuple[OcrOutput, tuple[Word, ...]]:
+    """Read the crops in one tesseract run; the words in the page's pixels, the words of crop
+    ``k`` in block ``k + 1``. The run's outputs (tsv, its choices when asked) stay at
+    ``out_stem``.* with the words' boxes in the crops' own pixels (the caller deletes them)."""
+    with tempfile.TemporaryDirectory(prefix=f".lines-{out_stem.name}-", dir=out_stem.parent) as t:
+        paths = []
+        for k, crop in enumerate(crops):
+            path = Path(t) / f"line-{k:03d}.png"
+            ok, data = cv2.imencode(".png", binarised(grey, crop))
+            if not ok:
+                raise OcrError("cannot encode a line's crop", path=path)
+            path.write_bytes(data.tobytes())
+            paths.append(path)
+        listed = Path(t) / "lines.txt"
+        listed.write_text("".join(f"{p}\n" for p in paths), encoding="utf-8")
+        output = run_ocr(
+            listed,
+            out_stem,
+            languages=languages,
+            psm=LINE_PSM,
+            oem=oem,
+            dpi=dpi,
+            timeout=timeout,
+            formats=("tsv",),
+            choices=choices,
+        )
+    return output, tuple(_page_words(output.tsv, crops))
+
+
+def _page_words(tsv: Path, crops: Sequence[LineCrop]) -> list[Word]:
+    """The TSV's words, each page of the list file (one crop) moved to its place on the page."""
+    words = []
+    with tsv.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
+            text = (row.get("text") or "").strip()
+            if row.get("level") != "5" or not text:
+                continue
+            k = int(row["page_num"]) - 1
+            crop = crops[k]
+            box = Box(
+                int(row["left"]) + crop.left,
+                int(row["top"]) + crop.top,
+                int(row["width"]),
+                int(row["height"]),
+            )
+            words.append(
+                Word(
+                    k + 1,
+                    1,
+                    int(row["line_num"]),
+                    int(row["word_num"]),
+                    box,
+                    float(row["conf"]),
+                    text,
+                )
+            )
+    return words

@@ -1,0 +1,104 @@
+"""Doubtful lines read again one by one (ocr.linereads, ocr.readings.repair): the rule, the
+lines chosen, the repaired reading's order, and a real page whose page number stock tesseract
+misreads on textured paper ("- 2 -" read "ао")."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ocr.linereads import LineFigures, RereadRule, doubtful_lines, line_crops
+from ocr.readings import Reading, ReadingSummary, _repaired
+from ocr.records import Box
+from ocr.tesseract import Word
+from tests.conftest import needs_tesseract
+
+
+def _word(block: int, line: int, n: int, left: int, top: int, text: str, conf: float) -> Word:
+    return Word(block, 1, line, n, Box(left, top, 20 * len(text), 40), conf, text)
+
+
+def test_the_rule_wants_a_settled_doubt_and_no_worse_estimate() -> None:
+    rule = RereadRule(min_confidence=60, net_gain=0.2)
+    first = LineFigures(net_rate=-0.3, min_confidence=20, chars=2)
+    assert rule.replaces(first, LineFigures(net_rate=0.0, min_confidence=69, chars=3))
+    # still a doubtful word in the new reading
+    assert not rule.replaces(first, LineFigures(net_rate=0.9, min_confidence=59, chars=3))
+    # the estimate does not prefer it by the gain
+    assert not rule.replaces(first, LineFigures(net_rate=-0.2, min_confidence=90, chars=3))
+    # it read nothing
+    assert not rule.replaces(first, LineFigures(net_rate=0.0, min_confidence=0, chars=0))
+
+
+def test_doubtful_lines_are_those_with_a_low_word_and_not_askew() -> None:
+    words = [
+        _word(1, 1, 1, 100, 100, "сure", 95),
+        _word(1, 1, 2, 200, 100, "ао", 30),  # line 1: doubtful
+        _word(1, 2, 1, 100, 200, "ясно", 96),  # line 2: sure
+        _word(1, 3, 1, 100, 300, "кос", 20),  # line 3: doubtful but askew (130 px high)
+        _word(1, 3, 2, 900, 390, "ая", 90),
+    ]
+    assert doubtful_lines(words, below=60) == [(0, 1)]
+    (crop,) = line_crops([[words[0], words[1]]], rows=3508, cols=2480)
+    assert (crop.left, crop.top) == (80, 80) and crop.height == 80  # half a line on each side
+
+
+def test_a_replaced_line_keeps_its_place_and_layout() -> None:
+    first_words = (
+        _word(1, 1, 1, 1150, 300, "ао", 20),
+        _word(2, 1, 1, 300, 400, "Жители", 96),
+        _word(2, 1, 2, 500, 400, "дома", 96),
+        _word(2, 2, 1, 300, 480, "З.92.52", 40),
+    )
+    again_words = (  # crop k's words in block k + 1, boxes on the page
+        _word(1, 1, 1, 1150, 298, "-2-", 81),
+        _word(2, 1, 1, 300, 480, "3.02.52", 55),
+    )
+    summary = ReadingSummary("original", 3, 4, 20, 70.0, None, 5.0, 1.0)
+    first = Reading(None, None, first_words, summary, 0.0, (0.2, 0.95, 0.95, 0.3))  # type: ignore[arg-type]
+    again = Reading(None, None, again_words, summary, 0.0, (0.5, 0.6))  # type: ignore[arg-type]
+    rule = RereadRule(60, 0.2)
+    merged = _repaired(first, again, [(0,), (3,)], rule)
+    assert [w.text for w in merged.words] == ["-2-", "Жители", "дома", "З.92.52"]
+    assert merged.words[0].line_key == (1, 1, 1)  # the first reading's block and line
+    assert merged.sources == ((1, 0), (0, 1), (0, 2), (0, 3))
+    # the date read again still holds a doubtful word (55 < 60): the first reading stays
+    assert [g.kept for g in merged.groups] == ["lines", "original"]
+    assert merged.groups[0].reason and not merged.groups[1].reason
+
+
+@pytest.mark.integration
+@needs_tesseract
+def test_a_page_number_misread_on_textured_paper_is_read_alone(tmp_path: Path) -> None:
+    """``ocr synth`` page (review benchmark tuning seed 2101): the pipeline with the re-read
+    reads the page number; without it, as stock tesseract, it does not, and the reading is
+    one call."""
+    from ocr.batch import run_batch
+    from ocr.settings import load_settings
+    from tests.test_review_clean import _render
+
+    name = "synth-021-clean-grey-typed"
+    scans = _render(tmp_path, name, seed=2101)
+    runs = {}
+    for reread in (False, True):
+        out = tmp_path / f"out-{reread}"
+        settings = load_settings(
+            None, output_dir=out, workers=1, languages="rus", reread_lines=reread
+        )
+        result = run_batch([scans], gt_dir=None, settings=settings)
+        assert not result.failures
+        report = json.loads((out / name / "report.json").read_text(encoding="utf-8"))
+        first_line = (out / name / "p001.txt").read_text(encoding="utf-8").splitlines()[0]
+        runs[reread] = (report["pages"][0]["provenance"], first_line, result.documents[0].flags)
+    before, after = runs[False], runs[True]
+    assert "2" not in before[1] and before[0]["tesseract_calls"] == 1
+    assert after[1].replace(" ", "") == "-2-", after[1]
+    assert after[0]["tesseract_calls"] == 2
+    kept = [line for line in after[0]["readings"]["reread"] if line["kept"] == "lines"]
+    assert kept, after[0]["readings"]["reread"]
+    left, top, width, height = kept[0]["box"]  # on the page number, top centre of the page
+    assert 1000 < left + width / 2 < 1400 and top < 400, kept[0]["box"]
+    low = [f for f in after[2] if f.type == "low_confidence"]
+    assert len(low) < len([f for f in before[2] if f.type == "low_confidence"])
