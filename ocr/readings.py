@@ -468,9 +468,9 @@ def read_page(
     renamed to ``out_stem``.* (in its own frame: see ``kept.input``), or the merged reading's
     written there (MIXED, in the page's pixels), and the others deleted.
 
-    With ``reread_below`` (and a reread rule), the first reading's lines holding a word of
-    lower confidence are read again one by one first, and replace its lines where the rule
-    says so (``repair``)."""
+    With ``reread_below`` (and a reread rule), a first reading that is not doubtful has its
+    lines holding a word of lower confidence read again one by one, and they replace its lines
+    where the rule says so (``repair``): a doubtful page is read again whole instead."""
     rules = rules or choice_rules()
     ensure = ensure or (lambda _: None)
     again: Reading | None = None
@@ -479,11 +479,11 @@ def read_page(
     try:
         ensure(sources[0])
         readings = [read(sources[0], _work_stem(out_stem, sources[0]), call)]
-        if reread_below is not None and rules.reread is not None:
+        why = doubt(readings[0].summary, ink_blobs=ink_blobs, paper_share=paper_share, rules=rules)
+        if not why and reread_below is not None and rules.reread is not None:
             readings[0], again, reread_lines = repair(
                 readings[0], out_stem, call, below=reread_below, rule=rules.reread
             )
-        why = doubt(readings[0].summary, ink_blobs=ink_blobs, paper_share=paper_share, rules=rules)
         others = sources[1:] if why else ()
         if others and readings[0].cpu_seconds > budget:
             why += (
@@ -494,7 +494,6 @@ def read_page(
         for source in others:
             ensure(source)
             readings.append(read(source, _work_stem(out_stem, source), call))
-
         kept, reason, lines = _choose(readings, out_stem, call, ink_blobs=ink_blobs, rules=rules)
         final = kept if kept.input.name == MIXED else _move_outputs(kept, out_stem)
     finally:
