@@ -54,12 +54,14 @@ def test_a_descender_touching_the_next_line_is_no_handwriting(page_items: list[F
 
 
 def test_a_clean_typed_page_shows_only_its_misreadings(page_items: list[Flag]) -> None:
-    """Three places the OCR misread, three items (four before: the touching descender as
-    handwriting, and the date and its number apart)."""
+    """Three places the OCR misread at most, one item each (four before: the touching
+    descender as handwriting, and the date and its number apart). The date "28.03.56 г.",
+    misread "28.03 56." by stock tesseract, is now read right when read again alone
+    (ocr.linereads), so only the registry number under it ("№ 660") is left in doubt."""
     assert len(page_items) <= 3, [(f.kind, f.ocr_text, f.box) for f in page_items]
-    # the date and the registry number under it ("28.03 56." over "Х 660") are one item
-    block = [f for f in page_items if "660" in f.ocr_text]
-    assert len(block) == 1 and "56" in block[0].ocr_text, [f.ocr_text for f in page_items]
+    assert not [f for f in page_items if "28.03" in f.ocr_text], [f.ocr_text for f in page_items]
+    number = [f for f in page_items if f.box.top > 1900 and f.box.left < 700]
+    assert len(number) == 1, [(f.ocr_text, f.box) for f in page_items]
 
 
 def test_slanted_typing_is_no_stamp_and_no_handwriting(tmp_path: Path) -> None:
