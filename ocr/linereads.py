@@ -55,8 +55,24 @@ class RereadRule:
     net_gain: float
     provenance: str = ""
 
+    def decide(
+        self,
+        first: Sequence[Word],
+        first_probabilities: Sequence[float],
+        again: Sequence[Word],
+        again_probabilities: Sequence[float],
+    ) -> str:
+        """Why the line read again replaces the first reading's ("" if it does not). Words read
+        again off the first reading's line (a neighbour's, caught in the crop's margin) make
+        the reading no reading of this line."""
+        if not again or not on_line(Box.union_all([w.box for w in first]), again):
+            return ""
+        return self.replaces(
+            LineFigures.of(first, first_probabilities), LineFigures.of(again, again_probabilities)
+        )
+
     def replaces(self, first: LineFigures, again: LineFigures) -> str:
-        """Why the line read again replaces the first reading's ("" if it does not)."""
+        """Why a reading with figures ``again`` replaces one with ``first`` ("" if not)."""
         if not again.chars or again.min_confidence < self.min_confidence:
             return ""
         if again.net_rate < first.net_rate + self.net_gain:
@@ -66,6 +82,11 @@ class RereadRule:
             f"{self.min_confidence:.0f}, net rate {again.net_rate:.2f} >= "
             f"{first.net_rate:.2f} + {self.net_gain:.2f}"
         )
+
+
+def on_line(line: Box, words: Sequence[Word]) -> bool:
+    """Does every word's vertical centre lie within the line's box?"""
+    return all(line.top <= w.box.top + w.box.height / 2 <= line.bottom for w in words)
 
 
 @dataclass(frozen=True)

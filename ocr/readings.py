@@ -388,9 +388,13 @@ def _repaired(
     groups = []
     for k, line in enumerate(lines):
         mine = again_lines.get(k, [])
-        before = _figures(first, line)
-        after = _figures(again, mine)
-        reason = rule.replaces(before, after)
+        reason = rule.decide(
+            [first.words[i] for i in line],
+            [first.probabilities[i] for i in line],
+            [again.words[j] for j in mine],
+            [again.probabilities[j] for j in mine],
+        )
+        before, after = _figures(first, line), _figures(again, mine)
         if reason:
             replaced[line[0]] = mine
         boxes = [first.words[i].box for i in line] + [again.words[j].box for j in mine]
