@@ -279,6 +279,16 @@ def test_the_case_read_on_a_misread_first_letter_is_weak_evidence() -> None:
     assert channel.first_case_ratio(up) < 3 and channel.first_case_ratio(low) > -3
 
 
+def test_a_word_glued_to_marks_after_it_is_scored_lower() -> None:
+    # OCR cut the word's end off into marks (складом read as складо.л): a reading of the
+    # part before the marks alone is seldom the truth
+    glued = suggest("Товар хранится на складо.л завода и не выдается.")
+    alone = suggest("Товар хранится на складо завода и не выдается.")
+    assert [s.original for s in glued] == [s.original for s in alone] == ["складо"]
+    assert glued[0].features["glued"] == 1.0 and alone[0].features["glued"] == 0.0
+    assert glued[0].candidates[0].score < alone[0].candidates[0].score / 2
+
+
 def test_capitals_inside_a_word_are_written_small() -> None:
     assert apply("развитие стРаны идет по плану").text == "развитие страны идет по плану"
 
