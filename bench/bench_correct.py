@@ -26,6 +26,7 @@ from bench.correct_split import (
     KOMI_TUNING,
     SEALED,
     SEALED_C,
+    SEALED_D,
     SEALED_NEXT,
     SynthSet,
 )
@@ -390,7 +391,7 @@ def write_results(lines: list[str], path: Path) -> None:
     path.write_text(head + "\n".join([BEGIN, *lines, END]) + tail, encoding="utf-8")
 
 
-SEALED_SETS = {"a": SEALED, "b": SEALED_NEXT, "c": SEALED_C}
+SEALED_SETS = {"a": SEALED, "b": SEALED_NEXT, "c": SEALED_C, "d": SEALED_D}
 
 
 def tuning_tables(
@@ -472,8 +473,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--sealed",
-        default="c,b",
-        help="sealed sets to read, comma-separated (a, b, c); each read is a look",
+        default="d",
+        help="sealed sets to read, comma-separated (a, b, c, d); each read is a look",
     )
     parser.add_argument(
         "--no-fit-sets",

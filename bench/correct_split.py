@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from bench.common import KOMI
+from bench.common import BENCH, KOMI
 from ocr_synth.generate import PagePlan, plan_set
 from ocr_synth.levels import LEVELS, Variant
 
@@ -34,6 +35,10 @@ class SynthSet:
     variants: tuple[Variant, ...]
     dpi: int = 300
     levels: tuple[str, ...] = LEVELS
+    # ribbons, paper and scan beds taken in turn by runs of eight pages (ocr_synth's conditions)
+    conditions: tuple[str, ...] = ("plain",)
+    # a corpus file outside ocr_synth's corpus: its texts are drawn by no other set
+    corpus: Path | None = None
 
     def plans(self) -> list[PagePlan]:
         """The pages, levels in turn (clean, light, medium, heavy), none stamped."""
@@ -46,6 +51,7 @@ class SynthSet:
             variants=self.variants,
             stamped=False,
             dpi=self.dpi,
+            conditions=self.conditions,
         )
 
 
@@ -103,6 +109,21 @@ SEALED_C = SynthSet(
     ("ptmono-bold", "cmu-typewriter-slanted"),
     ("grey", "bilevel"),
     dpi=240,
+)
+# Sealed set D: round 18e's reported set, fixed before that round's tuning started. Its text was
+# written for it (six documents in bench/data/correct_sealed_d.txt, outside ocr_synth's corpus,
+# so no other set draws it); ribbons, paper and a book gutter that no correction set had, and a
+# resolution no set had. Read once, after the round's last tuning decision.
+SEALED_D = SynthSet(
+    "sealed-d",
+    11606,
+    48,
+    ("correct_sealed_d.txt",),
+    ("dejavu-mono", "cmu-typewriter-slanted", "ptmono-bold"),
+    ("grey", "bilevel"),
+    dpi=260,
+    conditions=("violet_ribbon", "plain", "faded_yellow", "gutter"),
+    corpus=BENCH / "data" / "correct_sealed_d.txt",
 )
 # Real Komi print lines: folder 0100 feeds the channel and the language gate; 0200 is sealed.
 KOMI_TUNING = KOMI / "0100"

@@ -240,6 +240,7 @@ RIGHT_FEATURES = (
     "known",
     "chunk_doubted",
     "marks",
+    "glued",
     "edits",
     "nearest",
     "read_zipf",

@@ -13,7 +13,13 @@ pytest.importorskip("wordfreq", reason="wordfreq is needed for ocr.correct")
 
 from bench import train_correct  # noqa: E402
 from bench.bench_correct import SEALED_SETS, Tally, score, wrong_share  # noqa: E402
-from bench.correct_split import SEALED_C  # noqa: E402
+from bench.correct_data import own_corpus  # noqa: E402
+from bench.correct_split import (  # noqa: E402
+    CALIBRATE_SETS,
+    FIT_SETS,
+    SEALED_C,
+    SEALED_D,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -44,6 +50,31 @@ def test_the_rule_bounds_each_level_s_wrong_share_not_their_pool() -> None:
 
 def test_sealed_c_is_a_set_the_benchmark_can_read() -> None:
     assert SEALED_SETS["c"] is SEALED_C and SEALED_C.seed == 10505
+
+
+def test_sealed_d_shares_no_text_face_scan_or_seed_with_tuning() -> None:
+    tuning = (*FIT_SETS, *CALIBRATE_SETS)
+    assert SEALED_SETS["d"] is SEALED_D
+    assert not {f for s in tuning for f in s.fonts} & set(SEALED_D.fonts)
+    assert not {t for s in tuning for t in s.sources} & set(SEALED_D.sources)
+    assert SEALED_D.dpi not in {s.dpi for s in tuning}
+    assert {c for s in tuning for c in s.conditions} == {"plain"}
+    assert set(SEALED_D.conditions) - {"plain"}
+    others = (*tuning, *SEALED_SETS.values())
+    assert SEALED_D.seed not in {s.seed for s in others if s is not SEALED_D}
+
+
+def test_sealed_d_pages_are_typed_from_its_own_text_only() -> None:
+    from ocr_synth.generate import build_page
+    from ocr_synth.texts import corpus_documents
+
+    assert SEALED_D.corpus is not None
+    assert not any(d.source == SEALED_D.corpus.name for d in corpus_documents())
+    with own_corpus(SEALED_D.corpus):
+        sources = {build_page(plan)[3].source for plan in SEALED_D.plans()[:6]}
+    assert sources == {SEALED_D.corpus.name}
+    with pytest.raises(ValueError, match="no corpus document"):
+        build_page(SEALED_D.plans()[0])  # ocr_synth's own corpus has none of its texts
 
 
 def test_a_right_only_refit_keeps_the_other_model_s_origin(

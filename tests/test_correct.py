@@ -20,7 +20,7 @@ from ocr.correct import (  # noqa: E402
     suggest,
     undo,
 )
-from ocr.correct.channel import CHANNEL_TABLE, Channel  # noqa: E402
+from ocr.correct.channel import CHANNEL_TABLE, Channel, load_channel  # noqa: E402
 from ocr.correct.index import build, cached_index, deletes  # noqa: E402
 from ocr.correct.lexicon import (  # noqa: E402
     CAPITALS_TABLE,
@@ -259,6 +259,34 @@ def test_the_capital_prior_is_by_part_of_speech_and_neighbour() -> None:
     assert lexicon.capital_prior("Посольства", neighbour=True) > noun
     assert lexicon.capital_prior("Советским", neighbour=False) > noun
     assert lexicon.capital_prior("сообщил", neighbour=False) < noun
+
+
+def test_a_misread_first_letter_s_case_weighs_the_read_case_against_the_word_s_prior() -> None:
+    # a capital read as another capital beside a capital: an adjective of a name
+    text = "Прибыла делегация Зоветского Союза в составе трех человек."
+    assert apply(text).text == "Прибыла делегация Советского Союза в составе трех человек."
+    # a capital read on a verb inside a sentence: its prior says small
+    found = suggest("Комиссия Ртметила недостатки в работе.")
+    assert [s.candidates[0].text for s in found] == ["отметила"]
+
+
+def test_the_case_read_on_a_misread_first_letter_is_weak_evidence() -> None:
+    channel = load_channel()
+    up, low = "other|-|inside|upper", "other|-|inside|lower"
+    assert channel.first_case_ratio(up) > 0 > channel.first_case_ratio(low)
+    # a capital read is a capital likelier than the tuning texts' capitals alone say, but far
+    # from sure: the case read moves the odds by a few times, not a hundred
+    assert channel.first_case_ratio(up) < 3 and channel.first_case_ratio(low) > -3
+
+
+def test_a_word_glued_to_marks_after_it_is_scored_lower() -> None:
+    # OCR cut the word's end off into marks (складом read as складо.л): a reading of the
+    # part before the marks alone is seldom the truth
+    glued = suggest("Товар хранится на складо.л завода и не выдается.")
+    alone = suggest("Товар хранится на складо завода и не выдается.")
+    assert [s.original for s in glued] == [s.original for s in alone] == ["складо"]
+    assert glued[0].features["glued"] == 1.0 and alone[0].features["glued"] == 0.0
+    assert glued[0].candidates[0].score < alone[0].candidates[0].score / 2
 
 
 def test_capitals_inside_a_word_are_written_small() -> None:

@@ -144,6 +144,17 @@ class Channel:
             return 1.0 if key.endswith("upper") else 0.0
         return (up + ADD) / (up + low + 2 * ADD)
 
+    def first_case_ratio(self, key: str) -> float:
+        """ln P(OCR read the first letter in this key's case | the truth's is a capital) over
+        the same for a small letter, where OCR read another letter (the ``first`` table at the
+        key's marks and place): what the case read tells, without the tuning texts' capitals."""
+        head, _, read = key.rpartition("|")
+        other = f"{head}|{'lower' if read == 'upper' else 'upper'}"
+        up, low = self.total("first", key, "upper"), self.total("first", key, "lower")
+        up_all = up + self.total("first", other, "upper")
+        low_all = low + self.total("first", other, "lower")
+        return _lr(up, low, up_all, low_all)
+
     def case_read(self, said: CharChoice | None, typed: str, read: str) -> float:
         """ln P(a letter typed in case ``typed`` is read in case ``read``) at this letter's
         confidence bin (cases: "upper", "lower")."""

@@ -265,6 +265,7 @@ def features(page: Page, chunk: Chunk, options: Sequence[Option]) -> Features:
         shape=shape,
         doubted=doubted,
         distances=[Levenshtein.distance(read, o.text) for o in options[1:]],
+        glued=page.text[chunk.outer_end : chunk.outer_end + 1].strip() != "",
     )
 
 

@@ -166,8 +166,8 @@ def render(page: Page, chunk: Chunk, word: str) -> str:
     capital OCR read as that letter stays one unless tesseract offered the small letter, the
     word is no name, place, organisation or capitalised form, and a small letter is likelier
     inside a sentence (:func:`small_first`); where OCR read another first letter, a name,
-    place or organisation gets a capital, any other word the likelier case for how and where
-    OCR read that letter (the channel's ``first`` table)."""
+    place or organisation gets a capital, any other word its likelier case
+    (:func:`_first_upper`)."""
     read = chunk.text
     letters = [c for c in read if c.isalpha()]
     if len(letters) > 1 and all(c.isupper() for c in letters):
@@ -180,8 +180,23 @@ def render(page: Page, chunk: Chunk, word: str) -> str:
         return word
     if page.lexicon.proper(word):
         return capital
+    return capital if _first_upper(page, chunk, word) >= 0.5 else word
+
+
+def _first_upper(page: Page, chunk: Chunk, word: str) -> float:
+    """P(the truth's first letter is a capital) where OCR read another letter first. At a
+    sentence or line start, the channel's ``first`` table (blocks and sentences start alike in
+    every typescript); inside a line, the case read (the table's likelihood ratio) against the
+    word's capital prior, counted held out by text: the tuning texts' own capitals cannot say
+    how often another text writes this word with one."""
     key = first_case_key(chunk, page.chunks, same=False)
-    return capital if key is not None and page.channel.first_upper(key) >= 0.5 else word
+    if key is None:
+        return 0.0
+    if chunk.sentence_start or _line_start(page, chunk):
+        return page.channel.first_upper(key)
+    capital = page.lexicon.capital_prior(word, neighbour=capital_beside(page.chunks, chunk.index))
+    odds = page.channel.first_case_ratio(key) + capital - math.log1p(-math.exp(capital))
+    return 1 / (1 + math.exp(-odds))
 
 
 def _line_start(page: Page, chunk: Chunk) -> bool:

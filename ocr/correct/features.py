@@ -66,10 +66,19 @@ def page_noise(
 
 
 def chunk_features(
-    noise: Noise, chunk: Chunk, *, known: bool, shape: str, doubted: float, distances: Sequence[int]
+    noise: Noise,
+    chunk: Chunk,
+    *,
+    known: bool,
+    shape: str,
+    doubted: float,
+    distances: Sequence[int],
+    glued: bool = False,
 ) -> Features:
     """The features of one chunk and its readings (``distances``: edits from the chunk as read
-    to each reading other than it): what P(the truth is none of them) is estimated from."""
+    to each reading other than it; ``glued``: no blank after the chunk and its punctuation, as
+    in ``складо.л`` where OCR cut a word's end off): what P(the truth is none of them) and
+    P(the best reading is right) are estimated from."""
     unknown, words = noise.line_unknown.get(chunk.line, (0, 0))
     own = 0 if known else 1
     others = max(words - 1, 0)
@@ -84,6 +93,7 @@ def chunk_features(
         "marks": float(any(not (c.isalpha() or c == "-") for c in chunk.text)),
         "nearest": float(min(distances, default=FAR)),
         "readings": math.log1p(len(distances)),
+        "glued": float(glued),
     }
     out.update({f"shape_{s}": float(shape == s) for s in SHAPES})
     return out
