@@ -186,7 +186,8 @@ def iter_processed(jobs: Sequence[PageJob], settings: Settings) -> Iterator[Page
 
 
 def keep_freed_memory() -> bool:
-    """Let a page worker reuse the memory its last page freed (glibc; elsewhere nothing).
+    """Let a page worker (or `ocr run`'s main process) reuse the memory its last page freed
+    (glibc; elsewhere nothing; True when set).
 
     A page's arrays are 9-35 MB each. By default glibc maps each of them fresh and unmaps it
     when freed, so every page pays the kernel for zeroed pages again (a quarter of a page's

@@ -87,3 +87,23 @@ def test_the_processed_page_is_made_from_the_page_prepare_loaded(
     assert len(loads) == 2
     again = cv2.imread(str(prepared.ocr_input_path), cv2.IMREAD_UNCHANGED)
     assert np.array_equal(once, again)
+
+
+def test_despeckle_counts_the_letters_text_blobs_counts() -> None:
+    """render_frame's one labelling gives denoise's page and text_blobs' count of it, on a real
+    page and on random specks of every size."""
+    from ocr import preprocess as pp
+
+    scan = next(iter(sorted(EHRI.glob("*.jpg"))), None)
+    pages = [
+        np.where(np.random.default_rng(seed).random((300, 400)) < share, 0, 255)
+        for seed, share in ((1, 0.1), (2, 0.3), (3, 0.5))
+    ]
+    if scan is not None:
+        gray = pp.normalise_background(pp.to_gray(cv2.imread(str(scan))))
+        pages.append(pp.binarize(gray))
+    for page in pages:
+        binary = page.astype(np.uint8)
+        cleaned, blobs = pp._despeckle(binary)
+        assert np.array_equal(cleaned, pp.denoise(binary))
+        assert blobs == pp.text_blobs(pp.denoise(binary))
