@@ -65,9 +65,11 @@ Progress = Callable[[str], None]
 PageResult = RecognisedPage | PageFailure
 Plan = tuple[list[PageJob], list[ScanInfo], list[PageFailure]]
 TRANSIENT_KINDS = frozenset({e.__name__ for e in TRANSIENT_ERRORS} | {"WorkerCrashed"})
-# glibc's mallopt parameters (malloc.h), and how much freed memory a worker keeps at most.
-M_TRIM_THRESHOLD, M_MMAP_MAX = -1, -4
-KEEP_FREED_BYTES = 1 << 30
+# glibc's mallopt parameters (malloc.h); blocks from this size up are mapped (glibc's largest
+# threshold), and how much freed memory a worker keeps at most.
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+MAP_FROM_BYTES = 32 << 20
+KEEP_FREED_BYTES = 256 << 20
 
 
 class Executor(Protocol):
@@ -189,17 +191,18 @@ def keep_freed_memory() -> bool:
     """Let a page worker (or `ocr run`'s main process) reuse the memory its last page freed
     (glibc; elsewhere nothing; True when set).
 
-    A page's arrays are 9-35 MB each. By default glibc maps each of them fresh and unmaps it
-    when freed, so every page pays the kernel for zeroed pages again (a quarter of a page's
-    Python CPU on this machine). Here large blocks come from the heap and up to
-    KEEP_FREED_BYTES of freed memory stay with the process. Results are unchanged; the
-    worker's peak memory is about the same (bench/results_throughput.md)."""
+    A page's arrays are 9-35 MB each. By default glibc maps many of them fresh and gives the
+    memory back when they are freed, so every page pays the kernel for zeroed memory again
+    (a fifth to a quarter of a page's Python CPU here). Here blocks under MAP_FROM_BYTES come
+    from the heap, and up to KEEP_FREED_BYTES of freed memory stay with the process. Results
+    are unchanged; peak memory figures: bench/results_throughput.md."""
     try:
         mallopt = ctypes.CDLL("libc.so.6").mallopt
     except (OSError, AttributeError):  # not glibc
         return False
     mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
-    return bool(mallopt(M_MMAP_MAX, 0)) and bool(mallopt(M_TRIM_THRESHOLD, KEEP_FREED_BYTES))
+    mapped = mallopt(M_MMAP_THRESHOLD, MAP_FROM_BYTES)
+    return bool(mapped) and bool(mallopt(M_TRIM_THRESHOLD, KEEP_FREED_BYTES))
 
 
 # --- inputs -------------------------------------------------------------------------------------

@@ -18,8 +18,8 @@ import cv2, numpy as np
 if sys.argv[1] == "keep":
     from ocr.batch import keep_freed_memory
     assert keep_freed_memory()
-page = np.full((3508, 2480), 200, np.uint8)
-def work():  # page-sized float arrays, as binarization makes them
+page = np.full((2480, 3000), 200, np.uint8)
+def work():  # page-sized float arrays (30 MB), as binarization makes them
     f = page.astype(np.float32)
     return float(cv2.multiply(f, f)[::97, ::89].sum())
 work()
@@ -107,3 +107,26 @@ def test_despeckle_counts_the_letters_text_blobs_counts() -> None:
         cleaned, blobs = pp._despeckle(binary)
         assert np.array_equal(cleaned, pp.denoise(binary))
         assert blobs == pp.text_blobs(pp.denoise(binary))
+
+
+def test_a_large_page_is_loaded_again_not_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page over KEEP_PAGE_BYTES is not held through its reading: make_processed loads it."""
+    import ocr.stages.preprocess as stage
+
+    scan = next(iter(sorted(EHRI.glob("*.jpg"))), None)
+    if scan is None:
+        pytest.skip(f"no EHRI page in {EHRI}")
+    job, settings = _job(tmp_path, scan)
+    calls: list[int] = []
+    load = stage.load_page
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return load(*args, **kwargs)
+
+    monkeypatch.setattr(stage, "load_page", counted)
+    monkeypatch.setattr(stage, "KEEP_PAGE_BYTES", 1 << 20)
+    stage.make_processed(stage.prepare_page(job, settings=settings), settings=settings)
+    assert len(calls) == 2

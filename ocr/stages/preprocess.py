@@ -85,6 +85,11 @@ def prepare_page(job: PageJob, *, settings: Settings) -> PreparedPage:
     return prepared
 
 
+# A page up to this size (an A4 colour page at 400 dpi) is kept between the two stages; a
+# larger one is loaded again rather than held through its reading and detection.
+KEEP_PAGE_BYTES = 48 << 20
+
+
 class _LastPage:
     """The page prepare_page loaded last in this process, kept read-only for make_processed
     (the same page decoded or rendered once, not twice); one page at a time."""
@@ -109,8 +114,8 @@ _LAST_PAGE = _LastPage()
 
 
 def _load(job: PageJob, settings: Settings, *, keep: bool) -> LoadedPage:
-    """The job's page (ocr.load.load_page); with ``keep`` it is kept for the next call, which
-    takes it (and lets it go) instead of loading the page again."""
+    """The job's page (ocr.load.load_page); with ``keep`` it is kept (up to KEEP_PAGE_BYTES)
+    for the next call, which takes it (and lets it go) instead of loading the page again."""
     key = (job.scan.path, job.scan.sha256, job.page_number, settings.dpi, settings.max_pixels)
     page = _LAST_PAGE.take(key)
     if page is None:
@@ -118,7 +123,7 @@ def _load(job: PageJob, settings: Settings, *, keep: bool) -> LoadedPage:
             job.scan, job.page_number, dpi=settings.dpi, max_pixels=settings.max_pixels
         )
         page.image.setflags(write=False)  # shared by both stages: neither may change it
-    if keep:
+    if keep and page.image.nbytes <= KEEP_PAGE_BYTES:
         _LAST_PAGE.keep(key, page)
     return page
 
