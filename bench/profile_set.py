@@ -83,9 +83,10 @@ def _top(stats: pstats.Stats, key: str) -> str:
 
 
 def profile_set(label: str) -> Path:
-    from ocr.batch import run_batch
+    from ocr.batch import keep_freed_memory, run_batch
     from ocr.settings import load_settings
 
+    kept = keep_freed_memory()  # as `ocr run`'s page workers do (ocr.batch.iter_processed)
     work = Path(tempfile.mkdtemp(prefix="profile-set-"))
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
@@ -112,6 +113,7 @@ def profile_set(label: str) -> Path:
                 f"# cProfile (CPU time: time.process_time), ocr run --workers 1 in process on "
                 f"{pages} pages ({', '.join(SYNTH_STEMS)} of the throughput set; "
                 f"{', '.join(n.split('__')[1] for n in REAL)}), commit {commit}, label {label}",
+                f"# freed memory kept as in the page workers (ocr.batch.keep_freed_memory): {kept}",
                 f"# tesseract's own CPU is not in these figures (a child process); "
                 f"total Python CPU {total:.1f} s, {total / pages:.2f} s/page",
                 "# Reproduce: .venv/bin/python -m bench.profile_run --set LABEL",

@@ -173,8 +173,9 @@ def run(
     db: DbOpt = None,
 ) -> None:
     """Run the pipeline on scans directly (no Prefect): OCR, score against --gt, flag, store."""
-    from ocr.batch import exit_code, run_batch
+    from ocr.batch import exit_code, keep_freed_memory, run_batch
 
+    keep_freed_memory()  # this process finishes every document (as its page workers do)
     settings = _guard(
         lambda: _settings(
             config,

@@ -263,11 +263,13 @@ def render_frame(
             faint_contrast=FAINT_CONTRAST,
         )
     )
-    if denoise:
-        binary = _denoise(binary)
+    if denoise:  # the letters are counted from the same labelling (specks are no letters)
+        binary, blobs = _despeckle(binary)
         steps.append(
             _step("denoise", "remove isolated specks from the binary page", max_area=SPECK_AREA)
         )
+    else:
+        blobs = text_blobs(binary)
     ink_fraction = float(np.count_nonzero(binary == 0)) / binary.size
     out = gray if not binarize_output else binary
     if not binarize_output:
@@ -280,7 +282,7 @@ def render_frame(
         ink_fraction,
         tuple(steps),
         framing.geometry,
-        text_blobs(binary),
+        blobs,
     )
 
 
@@ -296,6 +298,11 @@ def text_blobs(binary: np.ndarray) -> int:
     at most three typical blob heights tall and five wide (rules, frames and stamps are not)."""
     ink = (binary < 128).view(np.uint8)
     _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    return _letter_blobs(stats)
+
+
+def _letter_blobs(stats: np.ndarray) -> int:
+    """text_blobs of a page's blob statistics (connectedComponentsWithStats, label 0 paper)."""
     areas, heights = stats[1:, cv2.CC_STAT_AREA], stats[1:, cv2.CC_STAT_HEIGHT]
     widths = stats[1:, cv2.CC_STAT_WIDTH]
     solid = areas > 2 * SPECK_AREA
@@ -489,13 +496,23 @@ def denoise(image: np.ndarray, *, max_area: int = SPECK_AREA, dark: int = 128) -
     opening it never thins a stroke: only whole connected blobs that small are removed, so
     preprocess() applies it to the binary page, where the specks are exactly those Sauvola kept.
     """
+    return _cleaned(image, max_area=max_area, dark=dark)[0]
+
+
+def _cleaned(image: np.ndarray, *, max_area: int, dark: int) -> tuple[np.ndarray, np.ndarray]:
+    """denoise's page, and the statistics of the blobs it found (before the specks went)."""
     ink = (image < dark).view(np.uint8)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     speck = stats[:, cv2.CC_STAT_AREA] <= max_area
     speck[0] = False  # label 0 is the paper
     cleaned = image.copy()
     cleaned[speck[labels]] = 255
-    return cleaned
+    return cleaned, stats
 
 
-_denoise = denoise  # preprocess() has a `denoise` flag that hides the function
+def _despeckle(binary: np.ndarray) -> tuple[np.ndarray, int]:
+    """denoise(binary) and text_blobs of the result, from one labelling: removing a speck
+    (at most SPECK_AREA pixels) leaves every other blob whole, and text_blobs counts only
+    blobs of more than twice that area."""
+    cleaned, stats = _cleaned(binary, max_area=SPECK_AREA, dark=128)
+    return cleaned, _letter_blobs(stats)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -52,7 +53,7 @@ def prepare_page(job: PageJob, *, settings: Settings) -> PreparedPage:
     if (prepared := _cached(job, manifest, key)) is not None:
         return prepared
     t0 = time.perf_counter()
-    page = load_page(job.scan, job.page_number, dpi=settings.dpi, max_pixels=settings.max_pixels)
+    page = _load(job, settings, keep=True)
     t1 = time.perf_counter()
     framing = _framing(job, page, settings)
     view_path = _write_view(page, job)
@@ -82,6 +83,49 @@ def prepare_page(job: PageJob, *, settings: Settings) -> PreparedPage:
     )
     write_manifest(manifest, key, _prepared_to_json(prepared))
     return prepared
+
+
+# A page up to this size (an A4 colour page at 400 dpi) is kept between the two stages; a
+# larger one is loaded again rather than held through its reading and detection.
+KEEP_PAGE_BYTES = 48 << 20
+
+
+class _LastPage:
+    """The page prepare_page loaded last in this process, kept read-only for make_processed
+    (the same page decoded or rendered once, not twice); one page at a time."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.key: tuple[object, ...] | None = None
+        self.page: LoadedPage | None = None
+
+    def take(self, key: tuple[object, ...]) -> LoadedPage | None:
+        with self.lock:
+            page = self.page if self.key == key else None
+            self.key = self.page = None
+            return page
+
+    def keep(self, key: tuple[object, ...], page: LoadedPage) -> None:
+        with self.lock:
+            self.key, self.page = key, page
+
+
+_LAST_PAGE = _LastPage()
+
+
+def _load(job: PageJob, settings: Settings, *, keep: bool) -> LoadedPage:
+    """The job's page (ocr.load.load_page); with ``keep`` it is kept (up to KEEP_PAGE_BYTES)
+    for the next call, which takes it (and lets it go) instead of loading the page again."""
+    key = (job.scan.path, job.scan.sha256, job.page_number, settings.dpi, settings.max_pixels)
+    page = _LAST_PAGE.take(key)
+    if page is None:
+        page = load_page(
+            job.scan, job.page_number, dpi=settings.dpi, max_pixels=settings.max_pixels
+        )
+        page.image.setflags(write=False)  # shared by both stages: neither may change it
+    if keep and page.image.nbytes <= KEEP_PAGE_BYTES:
+        _LAST_PAGE.keep(key, page)
+    return page
 
 
 def _cached(job: PageJob, manifest: Path, key: str) -> PreparedPage | None:
@@ -126,7 +170,7 @@ def make_processed(prepared: PreparedPage, *, settings: Settings) -> tuple[Proce
     steps = from_manifest(cached, lambda d: tuple(ProcessingStep(**s) for s in d["steps"]))
     if steps is not None and prepared.ocr_input_path.is_file():
         return steps
-    page = load_page(job.scan, job.page_number, dpi=settings.dpi, max_pixels=settings.max_pixels)
+    page = _load(job, settings, keep=False)
     framing = Framing(
         prepared.skew_degrees,
         prepared.geometry,
