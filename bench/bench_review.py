@@ -35,6 +35,10 @@ WORK = ROOT / "bench" / "work"
 TUNE_SEED, HELD_SEED = 2101, 2202  # fixed before any threshold was tuned
 REGION_TYPES = ("stamp", "signature", "handwriting")
 SAMPLE_REAL = {"Метров": "Петров", "Лхенъян": "Пхеньян", "млрдруб": "млрд. руб"}
+# The seed's notes (../shared/seed/NOTES.md) list one more error of the sample's reference, which
+# the issue's count of three leaves out: the typescript reads "тов. ИВАНОВА В.И." (genitive).
+# Calling it a possible reference error is right, so it is no false one.
+SAMPLE_ALSO_REAL = {"ИВАНОВУ": "ИВАНОВА"}
 
 
 @dataclass(frozen=True)
@@ -307,10 +311,11 @@ def non_typed_ink(page: PageRun, items: Sequence[Item]) -> tuple[int, int]:
 
 def sample_reference_errors(items: Sequence[Item]) -> tuple[list[str], list[Item]]:
     """The sample's three real reference errors found (in any copy), and the items called
-    possible reference errors that are none of them."""
+    possible reference errors that are none of them nor the seed notes' fourth."""
     refs = [i for i in items if i.kind == "reference_error"]
     found = [w for w in SAMPLE_REAL if any(w in " ".join(i.ref_text.split()) for i in refs)]
-    false = [i for i in refs if not any(w in " ".join(i.ref_text.split()) for w in SAMPLE_REAL)]
+    real = (*SAMPLE_REAL, *SAMPLE_ALSO_REAL)
+    false = [i for i in refs if not any(w in " ".join(i.ref_text.split()) for w in real)]
     return found, false
 
 
@@ -523,7 +528,8 @@ def real_lines(ehri: Sequence[tuple[str, int, int, int, int]], sample: tuple) ->
         "",
         f"Sample (`scans/` with `ground_truth/`): real reference errors found "
         f"{len(found)}/3 ({', '.join(found) or 'none'}); items called possible reference "
-        f"error that are none of the three: {len(false)}",
+        f"error that are none of the three nor the seed notes' fourth "
+        f"({', '.join(SAMPLE_ALSO_REAL)}): {len(false)}",
     ]
     lines += [
         f'- {i.document} p{i.page}: reference "{i.ref_text}", OCR "{i.ocr_text}"' for i in false
