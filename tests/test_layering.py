@@ -42,6 +42,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "ocr.tesseract",
             "ocr.quality",
             "ocr.readings",
+            "ocr.linereads",
             "ocr.merge",
             "ocr.merge_files",
             "ocr.casing",
