@@ -185,17 +185,13 @@ def evaluate(
 
 
 def rule_says(rule: RereadRule, page: LinePage, k: int) -> bool:
+    from ocr.linereads import LineFigures
     from ocr.quality import word_probabilities
 
     first, again = page.lines[k], page.again[k]
-    return bool(
-        rule.decide(
-            first,
-            word_probabilities(first, page.language),
-            again,
-            word_probabilities(again, page.language),
-        )
-    )
+    before = LineFigures.of(first, word_probabilities(first, page.language))
+    after = LineFigures.of(again, word_probabilities(again, page.language))
+    return bool(rule.decide(first, before, again, after))
 
 
 def table(name: str, rule: RereadRule, result: dict[str, dict[str, int]]) -> list[str]:

@@ -43,6 +43,11 @@ class LineFigures:
         least = min((max(w.conf, 0.0) for w in words), default=0.0)
         return cls(net / chars if chars else 0.0, least, chars)
 
+    @property
+    def net(self) -> float:
+        """Characters likely right less those likely wrong."""
+        return self.net_rate * self.chars
+
 
 @dataclass(frozen=True)
 class RereadRule:
@@ -56,20 +61,15 @@ class RereadRule:
     provenance: str = ""
 
     def decide(
-        self,
-        first: Sequence[Word],
-        first_probabilities: Sequence[float],
-        again: Sequence[Word],
-        again_probabilities: Sequence[float],
+        self, first: Sequence[Word], before: LineFigures, again: Sequence[Word], after: LineFigures
     ) -> str:
-        """Why the line read again replaces the first reading's ("" if it does not). Words read
-        again off the first reading's line (a neighbour's, caught in the crop's margin) make
-        the reading no reading of this line."""
+        """Why the line read again (``again``, its figures ``after``) replaces the first
+        reading's (``first``, ``before``); "" if it does not. Words read again off the first
+        reading's line (a neighbour's, caught in the crop's margin) make the reading no reading
+        of this line."""
         if not again or not on_line(Box.union_all([w.box for w in first]), again):
             return ""
-        return self.replaces(
-            LineFigures.of(first, first_probabilities), LineFigures.of(again, again_probabilities)
-        )
+        return self.replaces(before, after)
 
     def replaces(self, first: LineFigures, again: LineFigures) -> str:
         """Why a reading with figures ``again`` replaces one with ``first`` ("" if not)."""

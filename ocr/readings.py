@@ -388,22 +388,17 @@ def _repaired(
     groups = []
     for k, line in enumerate(lines):
         mine = again_lines.get(k, [])
-        reason = rule.decide(
-            [first.words[i] for i in line],
-            [first.probabilities[i] for i in line],
-            [again.words[j] for j in mine],
-            [again.probabilities[j] for j in mine],
-        )
         before, after = _figures(first, line), _figures(again, mine)
+        first_words, again_words = [first.words[i] for i in line], [again.words[j] for j in mine]
+        reason = rule.decide(first_words, before, again_words, after)
         if reason:
             replaced[line[0]] = mine
-        boxes = [first.words[i].box for i in line] + [again.words[j].box for j in mine]
         groups.append(
             LineChoice(
-                Box.union_all(boxes),
+                Box.union_all([w.box for w in (*first_words, *again_words)]),
                 LINES if reason else first.summary.name,
                 (before.chars, after.chars),
-                (before.net_rate * before.chars, after.net_rate * after.chars),
+                (before.net, after.net),
                 reason,
             )
         )
