@@ -256,6 +256,11 @@ class OcrCall:
     formats: tuple[str, ...]
     choices: bool
 
+    @property
+    def mergeable(self) -> bool:
+        """Can every output asked for be written from words (ocr.merge_files, PAGE-XML)?"""
+        return set(self.formats) <= MERGED_FORMATS | {"page"}
+
 
 def summarise(
     name: str,
@@ -330,9 +335,10 @@ def repair(
     when no line was read again) and the choice made for each line. Not done on a reading in
     another frame than the page's, with outputs that cannot be written from words, or with more
     doubtful lines than MAX_LINES (the page as a whole is in doubt then, not a few lines)."""
+    if not call.mergeable or not first.input.geometry.is_identity:
+        return first, None, ()
     lines = doubtful_lines(first.words, below=below)
-    mergeable = set(call.formats) <= MERGED_FORMATS | {"page"}
-    if not lines or len(lines) > MAX_LINES or not first.input.geometry.is_identity or not mergeable:
+    if not lines or len(lines) > MAX_LINES:
         return first, None, ()
     grey = cv2.imread(str(first.input.image), cv2.IMREAD_GRAYSCALE)
     if grey is None:
@@ -516,8 +522,7 @@ def _choose(
     if len(readings) == 1:
         return readings[0], "", ()
     kept, reason = _page_choice(readings, ink_blobs=ink_blobs, rules=rules)
-    mergeable = set(call.formats) <= MERGED_FORMATS | {"page"}
-    if kept is not readings[0] or rules.lines is None or not mergeable:
+    if kept is not readings[0] or rules.lines is None or not call.mergeable:
         return kept, reason, ()
     frame = next((r.input.geometry for r in readings if not r.input.geometry.is_identity), None)
     page = [_in_page(r, call.languages, frame) for r in readings]
