@@ -7,10 +7,9 @@ replaces the first reading's only where it settles the doubt and the ground-trut
 
 from __future__ import annotations
 
-import csv
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import groupby
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import numpy as np
 
 from ocr.exceptions import OcrError
 from ocr.records import Box
-from ocr.tesseract import OcrOutput, Word, run_ocr
+from ocr.tesseract import OcrOutput, Word, read_page_words, run_ocr
 
 LINES = "lines"  # the reading of the doubtful lines, each read alone
 LINE_PSM = 7  # tesseract: the image is a single text line
@@ -173,30 +172,13 @@ def read_lines(
 
 
 def _page_words(tsv: Path, crops: Sequence[LineCrop]) -> list[Word]:
-    """The TSV's words, each page of the list file (one crop) moved to its place on the page."""
+    """The TSV's words, each page of the list file (one crop) moved to its place on the page,
+    the words of crop k in block k + 1 (one paragraph)."""
     words = []
-    with tsv.open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
-            text = (row.get("text") or "").strip()
-            if row.get("level") != "5" or not text:
-                continue
-            k = int(row["page_num"]) - 1
-            crop = crops[k]
-            box = Box(
-                int(row["left"]) + crop.left,
-                int(row["top"]) + crop.top,
-                int(row["width"]),
-                int(row["height"]),
-            )
-            words.append(
-                Word(
-                    k + 1,
-                    1,
-                    int(row["line_num"]),
-                    int(row["word_num"]),
-                    box,
-                    float(row["conf"]),
-                    text,
-                )
-            )
+    for page, word in read_page_words(tsv):
+        crop = crops[page - 1]
+        box = Box(
+            word.box.left + crop.left, word.box.top + crop.top, word.box.width, word.box.height
+        )
+        words.append(replace(word, block=page, par=1, box=box))
     return words

@@ -271,23 +271,28 @@ def _translate(error: pytesseract.TesseractError, image_path: Path) -> OcrError:
 
 def read_words(tsv_path: Path) -> list[Word]:
     """Words (level 5 rows with text) from a tesseract TSV file, in reading order."""
-    words: list[Word] = []
+    return [word for _, word in read_page_words(tsv_path)]
+
+
+def read_page_words(tsv_path: Path) -> list[tuple[int, Word]]:
+    """Each word of a tesseract TSV file with its page number (1 up: the image of a list file
+    it is on), in reading order."""
+    words: list[tuple[int, Word]] = []
     with Path(tsv_path).open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
             if row.get("level") != "5" or not (row.get("text") or "").strip():
                 continue
             box = Box(int(row["left"]), int(row["top"]), int(row["width"]), int(row["height"]))
-            words.append(
-                Word(
-                    int(row["block_num"]),
-                    int(row["par_num"]),
-                    int(row["line_num"]),
-                    int(row["word_num"]),
-                    box,
-                    float(row["conf"]),
-                    row["text"].strip(),
-                )
+            word = Word(
+                int(row["block_num"]),
+                int(row["par_num"]),
+                int(row["line_num"]),
+                int(row["word_num"]),
+                box,
+                float(row["conf"]),
+                row["text"].strip(),
             )
+            words.append((int(row["page_num"]), word))
     return words
 
 
