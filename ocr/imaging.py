@@ -3,8 +3,13 @@ colour, white balance, the colour-ink mask and the hue of pixels."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 import cv2
 import numpy as np
+
+from ocr.exceptions import OcrError
 
 # OpenCV hue units (0..180): 11..38 is orange-brown to yellow, the hues of paper, foxing and of
 # grey ink seen through yellowed paper, so it is never taken for stamp ink.
@@ -173,3 +178,24 @@ def hue_of_pixels(bgr: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.nda
     pixels = bgr[rows, cols, :3].astype(np.float32) * (255.0 / paper)[None, :]
     pixels = np.clip(pixels, 0, 255).astype(np.uint8).reshape(-1, 1, 3)
     return cv2.cvtColor(pixels, cv2.COLOR_BGR2HSV)[:, 0, 0]
+
+
+def write_png(path: Path, image: np.ndarray) -> bool:
+    """The image as a PNG file (False when it cannot be encoded)."""
+    ok, data = cv2.imencode(".png", image)
+    if ok:
+        path.write_bytes(data.tobytes())
+    return bool(ok)
+
+
+def png_list_file(folder: Path, images: Sequence[np.ndarray], *, name: str, what: str) -> Path:
+    """The images as the PNG pages of one list file, ``folder/<name>.txt``, which tesseract
+    reads in one run, one image after another; OcrError naming ``what`` when one cannot be
+    encoded."""
+    paths = [folder / f"{name}-{k:03d}.png" for k in range(len(images))]
+    for path, image in zip(paths, images, strict=True):
+        if not write_png(path, image):
+            raise OcrError(f"cannot encode {what}", path=path)
+    listed = folder / f"{name}.txt"
+    listed.write_text("".join(f"{p}\n" for p in paths), encoding="utf-8")
+    return listed

@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ocr.exceptions import OcrError
+from ocr.imaging import png_list_file
 from ocr.records import Box
 from ocr.tesseract import OcrOutput, Word, read_page_words, run_ocr
 
@@ -147,16 +147,8 @@ def read_lines(
     ``k`` in block ``k + 1``. The run's outputs (tsv, its choices when asked) stay at
     ``out_stem``.* with the words' boxes in the crops' own pixels (the caller deletes them)."""
     with tempfile.TemporaryDirectory(prefix=f".lines-{out_stem.name}-", dir=out_stem.parent) as t:
-        paths = []
-        for k, crop in enumerate(crops):
-            path = Path(t) / f"line-{k:03d}.png"
-            ok, data = cv2.imencode(".png", binarised(grey, crop))
-            if not ok:
-                raise OcrError("cannot encode a line's crop", path=path)
-            path.write_bytes(data.tobytes())
-            paths.append(path)
-        listed = Path(t) / "lines.txt"
-        listed.write_text("".join(f"{p}\n" for p in paths), encoding="utf-8")
+        images = [binarised(grey, crop) for crop in crops]
+        listed = png_list_file(Path(t), images, name="lines", what="a line's crop")
         output = run_ocr(
             listed,
             out_stem,

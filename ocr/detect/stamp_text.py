@@ -13,6 +13,7 @@ import numpy as np
 from ocr.detect.regions import Region, clip_box, grow_box
 from ocr.detect.stamps import HUE_BANDS, hue_of_pixels
 from ocr.exceptions import OcrError
+from ocr.imaging import png_list_file, write_png
 from ocr.preprocess import colour_ink_mask, rotate, to_gray
 from ocr.tesseract import Word, run_ocr
 
@@ -109,7 +110,7 @@ def read_stamp_text(
     crop = remove_and_crop_stamp(view_image, region, words=words)
     with tempfile.TemporaryDirectory(prefix="ocr-stamp-") as tmp:
         path = Path(tmp) / "stamp.png"
-        if not _write_png(path, crop):
+        if not write_png(path, crop):
             return ""
         read = _Read(languages, psm, oem, dpi)
         return read.text(path, Path(tmp) / "stamp", timeout=timeout).strip()
@@ -133,24 +134,12 @@ def read_stamp_texts(
     if not crops:
         return []
     with tempfile.TemporaryDirectory(prefix="ocr-stamps-") as tmp:
-        paths = [Path(tmp) / f"stamp-{i:03d}.png" for i in range(len(crops))]
-        for path, crop in zip(paths, crops, strict=True):
-            if not _write_png(path, crop):
-                raise OcrError("cannot encode a stamp's crop", path=path)
-        listed = Path(tmp) / "stamps.txt"
-        listed.write_text("".join(f"{p}\n" for p in paths), encoding="utf-8")
+        listed = png_list_file(Path(tmp), crops, name="stamps", what="a stamp's crop")
         read = _Read(languages, psm, oem, dpi)
         texts = read.text(listed, Path(tmp) / "stamps", timeout=timeout * len(crops)).split("\f")
     if len(texts) != len(crops):
         raise OcrError(f"tesseract gave {len(texts)} texts for {len(crops)} stamps", path=listed)
     return [t.strip() for t in texts]
-
-
-def _write_png(path: Path, crop: np.ndarray) -> bool:
-    ok, data = cv2.imencode(".png", crop)
-    if ok:
-        path.write_bytes(data.tobytes())
-    return bool(ok)
 
 
 @dataclass(frozen=True)
