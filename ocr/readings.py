@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+import numpy as np
 
 from ocr.geometry import PageGeometry
 from ocr.linereads import (
@@ -328,7 +329,13 @@ def read(source: ReadingInput, out_stem: Path, call: OcrCall) -> Reading:
 
 
 def repair(
-    first: Reading, out_stem: Path, call: OcrCall, *, below: float, rule: RereadRule
+    first: Reading,
+    out_stem: Path,
+    call: OcrCall,
+    *,
+    below: float,
+    rule: RereadRule,
+    load_grey: Callable[[Path], np.ndarray | None],
 ) -> tuple[Reading, Reading | None, tuple[LineChoice, ...]]:
     """The first reading with its doubtful lines read again one by one (ocr.linereads) where
     the rule prefers the new reading, its outputs rewritten in place; the lines' reading (None
@@ -340,7 +347,7 @@ def repair(
     lines = doubtful_lines(first.words, below=below)
     if not lines or len(lines) > MAX_LINES:
         return first, None, ()
-    grey = cv2.imread(str(first.input.image), cv2.IMREAD_GRAYSCALE)
+    grey = load_grey(first.input.image)
     if grey is None:
         return first, None, ()
     start, cpu = time.perf_counter(), CpuMark.now()
@@ -373,6 +380,10 @@ def repair(
     name, geometry = first.input.name, first.input.geometry
     repaired = _write_mixed([first, again], merged, stem, call, name=name, geometry=geometry)
     return replace(repaired, cpu_seconds=first.cpu_seconds), again, merged.groups
+
+
+def _load_grey(image: Path) -> np.ndarray | None:
+    return cv2.imread(str(image), cv2.IMREAD_GRAYSCALE)
 
 
 def _figures(reading: Reading, indexes: Sequence[int]) -> LineFigures:
@@ -462,6 +473,7 @@ def read_page(
     ensure: Callable[[ReadingInput], None] | None = None,
     budget: float = EXTRA_READING_BUDGET,
     reread_below: float | None = None,
+    load_grey: Callable[[Path], np.ndarray | None] | None = None,
 ) -> ReadingChoice:
     """Read ``sources[0]``; if doubtful, the others in turn; keep the best by the estimate,
     whole or line by line (``_choose``). ``ensure`` is called before a source is read (to make
@@ -487,7 +499,12 @@ def read_page(
         why = doubt(readings[0].summary, ink_blobs=ink_blobs, paper_share=paper_share, rules=rules)
         if not why and reread_below is not None and rules.reread is not None:
             readings[0], again, reread_lines = repair(
-                readings[0], out_stem, call, below=reread_below, rule=rules.reread
+                readings[0],
+                out_stem,
+                call,
+                below=reread_below,
+                rule=rules.reread,
+                load_grey=load_grey or _load_grey,
             )
         others = sources[1:] if why else ()
         if others and readings[0].cpu_seconds > budget:

@@ -75,10 +75,11 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
     if (page := cached_recognition(prepared, settings)) is not None:
         return page
     t0 = time.perf_counter()
-    choice, made = _read(prepared, settings)
+    greys = Greys()
+    choice, made = _read(prepared, settings, greys)
     kept = choice.kept
     t1 = time.perf_counter()
-    reading = _decoded(kept.input.image, prepared)
+    reading = _decoded(greys, kept.input.image, prepared)
     regions = _detect(prepared, kept, reading, settings)
     reframe_outputs(kept.output.outputs, kept.input.geometry, image_name=prepared.view_path.name)
     made.extend(recase_outputs(reading, kept.words, kept.output.outputs))
@@ -106,7 +107,9 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
     return page
 
 
-def _read(prepared: PreparedPage, settings: Settings) -> tuple[ReadingChoice, list[ProcessingStep]]:
+def _read(
+    prepared: PreparedPage, settings: Settings, greys: Greys
+) -> tuple[ReadingChoice, list[ProcessingStep]]:
     """The page's readings (ocr.readings) and the steps of the processed page, made only when
     it is read."""
     job = prepared.job
@@ -132,16 +135,32 @@ def _read(prepared: PreparedPage, settings: Settings) -> tuple[ReadingChoice, li
         paper_share=prepared.paper_share,
         ensure=ensure,
         reread_below=settings.low_confidence if settings.reread_lines else None,
+        load_grey=greys,
     )
     return choice, made
 
 
-def _decoded(image: Path, prepared: PreparedPage) -> np.ndarray:
+class Greys:
+    """Each image of the page decoded once, grey and read-only, for every step that reads its
+    pixels (the line repair of ocr.readings, detection, casing); None when it cannot be read."""
+
+    def __init__(self) -> None:
+        self._images: dict[Path, np.ndarray | None] = {}
+
+    def __call__(self, image: Path) -> np.ndarray | None:
+        if image not in self._images:
+            grey = cv2.imread(str(image), cv2.IMREAD_GRAYSCALE)
+            if grey is not None:
+                grey.setflags(write=False)
+            self._images[image] = grey
+        return self._images[image]
+
+
+def _decoded(greys: Greys, image: Path, prepared: PreparedPage) -> np.ndarray:
     """The image read, decoded once for detection and casing (read-only: neither may change it)."""
-    reading = cv2.imread(str(image), cv2.IMREAD_GRAYSCALE)
+    reading = greys(image)
     if reading is None:
         raise OcrError("cannot read the page images for detection", path=prepared.view_path)
-    reading.setflags(write=False)
     return reading
 
 
