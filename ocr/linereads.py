@@ -1,9 +1,11 @@
 """Lines in doubt read again, one by one: a line where tesseract was unsure of a word is cut
 from the page as loaded, binarised on its own (Otsu over the line's pixels, so paper texture,
-tint and a faded ribbon no longer reach the recogniser) and read as a single line. Every such
-line of a page is read in one tesseract run (a list file of the crops). A line read again
-replaces the first reading's only where it settles the doubt and the ground-truth-free estimate
-(ocr.quality) does not prefer the first (RereadRule); ocr.readings applies it."""
+tint and a faded ribbon no longer reach the recogniser) and read as a single line, at full size
+and at the rule's smaller scales (short number lines, page numbers and dates, often read right
+only at a smaller size). Every such line of a page, at every scale, is read in one tesseract
+run (a list file of the crops). A reading of a line replaces the first reading's only where it
+settles the doubt and the ground-truth-free estimate (ocr.quality) prefers it (RereadRule);
+ocr.readings applies it."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import groupby
 from pathlib import Path
+from typing import Literal
 
 import cv2
 import numpy as np
@@ -49,26 +52,63 @@ class LineFigures:
 
 
 @dataclass(frozen=True)
+class LineReading:
+    """One reading of a doubtful line alone: the scale its crop was read at, its words (in the
+    page's pixels) and their figures."""
+
+    scale: float
+    words: tuple[Word, ...]
+    figures: LineFigures
+
+
+@dataclass(frozen=True)
 class RereadRule:
     """When a line read again replaces the first reading's (bench/learn_linereads.py chose the
     values on the tuning pages; ocr/data/reading_quality.json keeps them with provenance): the
     new reading must have no word under ``min_confidence`` (it settles tesseract's doubt) and a
-    net rate (ocr.readings.summarise, from ocr.quality) at least ``net_gain`` over the first's."""
+    net rate (ocr.readings.summarise, from ocr.quality) at least ``net_gain`` over the first's.
+    The line is read at each of ``scales``; a reading at a smaller scale counts only when
+    another reading of the line has its text, if ``agree`` says so: "any" (the first or another
+    scale's), "full" (the first or the full-size crop's), "" (no agreement needed)."""
 
     min_confidence: float
     net_gain: float
     provenance: str = ""
+    scales: tuple[float, ...] = (1.0,)
+    agree: Literal["", "any", "full"] = ""
 
     def decide(
-        self, first: Sequence[Word], before: LineFigures, again: Sequence[Word], after: LineFigures
-    ) -> str:
-        """Why the line read again (``again``, its figures ``after``) replaces the first
-        reading's (``first``, ``before``); "" if it does not. Words read again off the first
-        reading's line (a neighbour's, caught in the crop's margin) make the reading no reading
+        self, first: Sequence[Word], before: LineFigures, readings: Sequence[LineReading]
+    ) -> tuple[int, str]:
+        """Which of ``readings`` (the line read alone at each scale) replaces the first
+        reading's line (``first``, its figures ``before``), the one of highest net rate among
+        those the rule takes, and why; (-1, "") if none. Words read again off the first
+        reading's line (a neighbour's, caught in the crop's margin) make a reading no reading
         of this line."""
-        if not again or not on_line(Box.union_all([w.box for w in first]), again):
-            return ""
-        return self.replaces(before, after)
+        box = Box.union_all([w.box for w in first])
+        mine = [r for r in readings if r.scale in self.scales]
+        best, why = -1, ""
+        for reading in mine:
+            if not reading.words or not on_line(box, reading.words):
+                continue
+            reason = self.replaces(before, reading.figures)
+            if not reason or not self.agreed(reading, first, mine):
+                continue
+            if best < 0 or reading.figures.net_rate > readings[best].figures.net_rate:
+                best, why = readings.index(reading), f"{reason} (scale {reading.scale:g})"
+        return best, why
+
+    def agreed(
+        self, reading: LineReading, first: Sequence[Word], readings: Sequence[LineReading]
+    ) -> bool:
+        """Does another reading of the line back ``reading`` as ``agree`` asks?"""
+        if not self.agree or reading.scale == 1.0:
+            return True
+        others = [r for r in readings if r is not reading]
+        if self.agree == "full":
+            others = [r for r in others if r.scale == 1.0]
+        texts = {squeezed(first), *(squeezed(r.words) for r in others)}
+        return squeezed(reading.words) in texts
 
     def replaces(self, first: LineFigures, again: LineFigures) -> str:
         """Why a reading with figures ``again`` replaces one with ``first`` ("" if not)."""
@@ -81,6 +121,11 @@ class RereadRule:
             f"{self.min_confidence:.0f}, net rate {again.net_rate:.2f} >= "
             f"{first.net_rate:.2f} + {self.net_gain:.2f}"
         )
+
+
+def squeezed(words: Sequence[Word]) -> str:
+    """The words' text without spaces (readings that differ only in spacing agree)."""
+    return "".join(w.text for w in words)
 
 
 def on_line(line: Box, words: Sequence[Word]) -> bool:
@@ -125,11 +170,15 @@ def line_crops(lines: Sequence[Sequence[Word]], rows: int, cols: int) -> list[Li
     return crops
 
 
-def binarised(grey: np.ndarray, crop: LineCrop) -> np.ndarray:
-    """The crop's pixels, black ink on white by Otsu's threshold over the crop alone."""
+def binarised(grey: np.ndarray, crop: LineCrop, *, scale: float = 1.0) -> np.ndarray:
+    """The crop's pixels, black ink on white by Otsu's threshold over the crop alone, then
+    shrunk to ``scale`` by area averaging (smooth edges, no lost strokes)."""
     part = grey[crop.top : crop.top + crop.height, crop.left : crop.left + crop.width]
     _, out = cv2.threshold(part, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    return out
+    if scale == 1.0:
+        return out
+    size = (max(1, round(out.shape[1] * scale)), max(1, round(out.shape[0] * scale)))
+    return cv2.resize(out, size, interpolation=cv2.INTER_AREA)
 
 
 def read_lines(
@@ -142,12 +191,14 @@ def read_lines(
     dpi: int | None,
     timeout: float,
     choices: bool,
+    scales: Sequence[float] = (1.0,),
 ) -> tuple[OcrOutput, tuple[Word, ...]]:
-    """Read the crops in one tesseract run; the words in the page's pixels, the words of crop
-    ``k`` in block ``k + 1``. The run's outputs (tsv, its choices when asked) stay at
-    ``out_stem``.* with the words' boxes in the crops' own pixels (the caller deletes them)."""
+    """Read the crops, each at every one of ``scales``, in one tesseract run; the words in the
+    page's pixels, the words of crop ``k`` at ``scales[v]`` in block ``k + 1``, paragraph
+    ``v + 1``. The run's outputs (tsv, its choices when asked) stay at ``out_stem``.* with the
+    words' boxes in the crops' own pixels (the caller deletes them)."""
     with tempfile.TemporaryDirectory(prefix=f".lines-{out_stem.name}-", dir=out_stem.parent) as t:
-        images = [binarised(grey, crop) for crop in crops]
+        images = [binarised(grey, crop, scale=scale) for crop in crops for scale in scales]
         listed = png_list_file(Path(t), images, name="lines", what="a line's crop")
         output = run_ocr(
             listed,
@@ -160,17 +211,21 @@ def read_lines(
             formats=("tsv",),
             choices=choices,
         )
-    return output, tuple(_page_words(output.tsv, crops))
+    return output, tuple(_page_words(output.tsv, crops, scales))
 
 
-def _page_words(tsv: Path, crops: Sequence[LineCrop]) -> list[Word]:
-    """The TSV's words, each page of the list file (one crop) moved to its place on the page,
-    the words of crop k in block k + 1 (one paragraph)."""
+def _page_words(tsv: Path, crops: Sequence[LineCrop], scales: Sequence[float]) -> list[Word]:
+    """The TSV's words, each page of the list file (one crop at one scale) moved to its place
+    on the page, the words of crop k at scales[v] in block k + 1, paragraph v + 1."""
     words = []
     for page, word in read_page_words(tsv):
-        crop = crops[page - 1]
+        k, v = divmod(page - 1, len(scales))
+        crop, scale = crops[k], scales[v]
         box = Box(
-            word.box.left + crop.left, word.box.top + crop.top, word.box.width, word.box.height
+            crop.left + round(word.box.left / scale),
+            crop.top + round(word.box.top / scale),
+            round(word.box.width / scale),
+            round(word.box.height / scale),
         )
-        words.append(replace(word, block=page, par=1, box=box))
+        words.append(replace(word, block=k + 1, par=v + 1, box=box))
     return words

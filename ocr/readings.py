@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import cv2
 import numpy as np
@@ -20,6 +20,7 @@ from ocr.linereads import (
     LINES,
     MAX_LINES,
     LineFigures,
+    LineReading,
     RereadRule,
     doubtful_lines,
     line_crops,
@@ -94,8 +95,18 @@ def _reread_rule(data: dict[str, Any] | None) -> RereadRule | None:
     if not data:
         return None
     return RereadRule(
-        float(data["min_confidence"]), float(data["net_gain"]), str(data.get("provenance", ""))
+        float(data["min_confidence"]),
+        float(data["net_gain"]),
+        str(data.get("provenance", "")),
+        scales=tuple(float(s) for s in data.get("scales", (1.0,))),
+        agree=_agree(str(data.get("agree", ""))),
     )
+
+
+def _agree(value: str) -> Literal["", "any", "full"]:
+    if value not in ("", "any", "full"):
+        raise ValueError(f"reread agree must be '', 'any' or 'full', not {value!r}")
+    return value  # type: ignore[return-value]
 
 
 def _line_rules(data: dict[str, Any] | None) -> LineRules | None:
@@ -361,6 +372,7 @@ def repair(
         dpi=first.input.dpi,
         timeout=call.timeout,
         choices=call.choices,
+        scales=rule.scales,
     )
     probabilities = tuple(word_probabilities(words, call.languages))
     summary = summarise(
@@ -396,29 +408,45 @@ def _repaired(
     first: Reading, again: Reading, lines: Sequence[tuple[int, ...]], rule: RereadRule
 ) -> Merged:
     """The first reading's words with each doubtful line (word indexes into ``first.words``)
-    replaced by its reading again (the words of crop k, in block k + 1) where the rule says so,
-    under the first line's block, paragraph and line; and the choice made for each line."""
-    again_lines: dict[int, list[int]] = {}
+    replaced by the reading the rule takes of it read alone (the words of crop k at
+    ``rule.scales[v]`` in block k + 1, paragraph v + 1), under the first line's block,
+    paragraph and line; and the choice made for each line."""
+    again_lines: dict[tuple[int, int], list[int]] = {}
     for j, word in enumerate(again.words):
-        again_lines.setdefault(word.block - 1, []).append(j)
+        again_lines.setdefault((word.block - 1, word.par - 1), []).append(j)
     replaced: dict[int, list[int]] = {}  # a line's first word: the words read again there
     groups = []
     for k, line in enumerate(lines):
-        mine = again_lines.get(k, [])
-        before, after = _figures(first, line), _figures(again, mine)
-        first_words, again_words = [first.words[i] for i in line], [again.words[j] for j in mine]
-        reason = rule.decide(first_words, before, again_words, after)
+        mine = [again_lines.get((k, v), []) for v in range(len(rule.scales))]
+        readings = [
+            LineReading(scale, tuple(again.words[j] for j in js), _figures(again, js))
+            for scale, js in zip(rule.scales, mine, strict=True)
+        ]
+        before, first_words = _figures(first, line), [first.words[i] for i in line]
+        v, reason = rule.decide(first_words, before, readings)
         if reason:
-            replaced[line[0]] = mine
+            replaced[line[0]] = mine[v]
+        shown = readings[max(v, 0)]
         groups.append(
             LineChoice(
-                Box.union_all([w.box for w in (*first_words, *again_words)]),
+                Box.union_all([w.box for w in (*first_words, *shown.words)]),
                 LINES if reason else first.summary.name,
-                (before.chars, after.chars),
-                (before.net, after.net),
+                (before.chars, shown.figures.chars),
+                (before.net, shown.figures.net),
                 reason,
             )
         )
+    return Merged(*_replace_lines(first, again, lines, replaced), tuple(groups))
+
+
+def _replace_lines(
+    first: Reading,
+    again: Reading,
+    lines: Sequence[tuple[int, ...]],
+    replaced: dict[int, list[int]],
+) -> tuple[tuple[Word, ...], tuple[tuple[int, int], ...]]:
+    """The first reading's words with the replaced lines' words (``replaced``: a line's first
+    word index -> the indexes of the words read again there) in their place."""
     skip = {i for line in lines for i in line if line[0] in replaced}
     words, sources = [], []
     for i, word in enumerate(first.words):
@@ -430,7 +458,7 @@ def _repaired(
         if i not in skip:
             words.append(word)
             sources.append((0, i))
-    return Merged(tuple(words), tuple(sources), tuple(groups))
+    return tuple(words), tuple(sources)
 
 
 def doubt(

@@ -5,11 +5,19 @@ misreads on textured paper ("- 2 -" read "ао")."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from ocr.linereads import LineFigures, RereadRule, doubtful_lines, line_crops
+from ocr.linereads import (
+    LineFigures,
+    LineReading,
+    RereadRule,
+    binarised,
+    doubtful_lines,
+    line_crops,
+)
 from ocr.readings import Reading, ReadingSummary, _repaired
 from ocr.records import Box
 from ocr.tesseract import Word
@@ -30,6 +38,54 @@ def test_the_rule_wants_a_settled_doubt_and_no_worse_estimate() -> None:
     assert not rule.replaces(first, LineFigures(net_rate=-0.2, min_confidence=90, chars=3))
     # it read nothing
     assert not rule.replaces(first, LineFigures(net_rate=0.0, min_confidence=0, chars=0))
+
+
+def _reading(scale: float, text: str, conf: float, net_rate: float) -> LineReading:
+    words = tuple(_word(1, 1, n, 1150 + 60 * n, 300, t, conf) for n, t in enumerate(text.split()))
+    return LineReading(scale, words, LineFigures(net_rate, conf, len(text.replace(" ", ""))))
+
+
+def test_the_rule_takes_the_best_scale_it_reads_and_may_ask_for_agreement() -> None:
+    first = (_word(1, 1, 1, 1150, 300, "ОЕ", 15),)
+    before = LineFigures(net_rate=-0.5, min_confidence=15, chars=2)
+    readings = [
+        _reading(1.0, "2 -", 35, 0.1),  # still doubtful
+        _reading(0.5, "-2-", 69, 0.3),
+        _reading(0.7, "- 2-", 75, 0.4),  # the same text but for a space: agrees with 0.5
+    ]
+    full_only = RereadRule(60, 0.2)
+    assert full_only.decide(first, before, readings) == (-1, "")
+    two = RereadRule(60, 0.2, scales=(1.0, 0.5, 0.7), agree="any")
+    v, why = two.decide(first, before, readings)
+    assert v == 2 and "scale 0.7" in why  # the higher net rate of the two shrunk readings
+    # agreement with the full-size reading is not there: nothing is taken
+    assert RereadRule(60, 0.2, scales=(1.0, 0.5, 0.7), agree="full").decide(
+        first, before, readings
+    ) == (-1, "")
+    # one shrunk reading alone has no other to agree with; without agreement it is taken
+    alone = RereadRule(60, 0.2, scales=(1.0, 0.5), agree="any")
+    assert alone.decide(first, before, readings)[0] == -1
+    assert RereadRule(60, 0.2, scales=(1.0, 0.5)).decide(first, before, readings)[0] == 1
+    # a shrunk reading whose words lie off the first reading's line is refused
+    low = _reading(0.5, "-2-", 69, 0.3)
+    off = LineReading(
+        0.5, tuple(replace(w, box=Box(1150, 420, 40, 40)) for w in low.words), low.figures
+    )
+    assert RereadRule(60, 0.2, scales=(1.0, 0.5)).decide(first, before, [readings[0], off])[0] == -1
+
+
+def test_a_shrunk_crop_is_the_line_binarised_then_averaged() -> None:
+    import numpy as np
+
+    from ocr.linereads import LineCrop
+
+    grey = np.full((200, 400), 200, dtype=np.uint8)
+    grey[90:110, 100:300] = 40  # a stroke of ink
+    crop = LineCrop(50, 50, 300, 100)
+    full, half = binarised(grey, crop), binarised(grey, crop, scale=0.5)
+    assert full.shape == (100, 300) and set(np.unique(full)) == {0, 255}
+    assert half.shape == (50, 150)
+    assert half[25, 75] == 0 and half[5, 5] == 255
 
 
 def test_doubtful_lines_are_those_with_a_low_word_and_not_askew() -> None:
