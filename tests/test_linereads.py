@@ -5,6 +5,7 @@ misreads on textured paper ("- 2 -" read "ао")."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -158,3 +159,69 @@ def test_a_page_number_misread_on_textured_paper_is_read_alone(tmp_path: Path) -
     assert 1000 < left + width / 2 < 1400 and top < 400, kept[0]["box"]
     low = [f for f in after[2] if f.type == "low_confidence"]
     assert len(low) < len([f for f in before[2] if f.type == "low_confidence"])
+
+
+@pytest.mark.integration
+@needs_tesseract
+def test_a_page_number_misread_at_full_size_is_read_right_shrunk(tmp_path: Path) -> None:
+    """``ocr synth`` page (review benchmark tuning seed 2101): stock tesseract reads the page
+    number "- 3 -" as "о"; its crop read alone at full size is still in doubt, the same crop
+    shrunk to half size reads "-3-" surely, in the same tesseract run, and the learned rule
+    takes that reading."""
+    import cv2
+
+    from ocr.linereads import read_lines, squeezed
+    from ocr.quality import word_probabilities
+    from ocr.readings import choice_rules
+    from ocr.tesseract import read_words, run_ocr
+    from tests.test_review_clean import _render
+
+    image = _render(tmp_path, "synth-013-clean-colour-typed", seed=2101) / (
+        "synth-013-clean-colour-typed.jpg"
+    )
+    stock = run_ocr(
+        image,
+        tmp_path / "page",
+        languages="rus",
+        psm=3,
+        oem=1,
+        dpi=None,
+        timeout=120,
+        formats=("tsv",),
+    )
+    words = list(read_words(stock.tsv))
+
+    def probabilities(line: Sequence[Word]) -> list[float]:
+        return list(word_probabilities(line, "rus"))
+
+    lines = [[words[i] for i in line] for line in doubtful_lines(words, below=60)]
+    (top,) = [line for line in lines if line[0].box.top < 400]  # the page number's line
+    assert "3" not in squeezed(top)
+    grey = cv2.imread(str(image), cv2.IMREAD_GRAYSCALE)
+    assert grey is not None
+    scales = (1.0, 0.5)
+    _, again = read_lines(
+        grey,
+        line_crops([top], *grey.shape[:2]),
+        tmp_path / "lines",
+        languages="rus",
+        oem=1,
+        dpi=None,
+        timeout=120,
+        choices=False,
+        scales=scales,
+    )
+    readings = []
+    for v, scale in enumerate(scales, start=1):
+        mine = tuple(w for w in again if w.par == v)
+        readings.append(LineReading(scale, mine, LineFigures.of(mine, probabilities(mine))))
+    full, half = readings
+    assert min(w.conf for w in full.words) < 60, full.words  # still in doubt at full size
+    assert squeezed(half.words) == "-3-" and min(w.conf for w in half.words) >= 60
+    # the shrunk reading's box is moved back onto the page number, top centre
+    box = Box.union_all([w.box for w in half.words])
+    assert 1000 < box.left + box.width / 2 < 1400 and box.top < 400, box
+    rule = choice_rules().reread
+    assert rule is not None and 0.5 in rule.scales
+    before = LineFigures.of(top, probabilities(top))
+    assert rule.decide(top, before, readings)[0] == 1
