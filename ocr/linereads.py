@@ -69,13 +69,16 @@ class RereadRule:
     net rate (ocr.readings.summarise, from ocr.quality) at least ``net_gain`` over the first's.
     The line is read at each of ``scales``; a reading at a smaller scale counts only when
     another reading of the line has its text, if ``agree`` says so: "any" (the first or another
-    scale's), "full" (the first or the full-size crop's), "" (no agreement needed)."""
+    scale's), "full" (the first or the full-size crop's), "" (no agreement needed). With
+    ``same_text``, a reading of the first's very words with no word under ``min_confidence``
+    replaces it whatever the estimate: the text is the same, read surely."""
 
     min_confidence: float
     net_gain: float
     provenance: str = ""
     scales: tuple[float, ...] = (1.0,)
     agree: Literal["", "any", "full"] = ""
+    same_text: bool = False
 
     def decide(
         self, first: Sequence[Word], before: LineFigures, readings: Sequence[LineReading]
@@ -91,7 +94,7 @@ class RereadRule:
         for reading in mine:
             if not reading.words or not on_line(box, reading.words):
                 continue
-            reason = self.replaces(before, reading.figures)
+            reason = self.replaces(before, reading.figures) or self.confirms(first, reading)
             if not reason or not self.agreed(reading, first, mine):
                 continue
             if best < 0 or reading.figures.net_rate > readings[best].figures.net_rate:
@@ -109,6 +112,16 @@ class RereadRule:
             others = [r for r in others if r.scale == 1.0]
         texts = {squeezed(first), *(squeezed(r.words) for r in others)}
         return squeezed(reading.words) in texts
+
+    def confirms(self, first: Sequence[Word], reading: LineReading) -> str:
+        """Why ``reading``, the first reading's words read again surely, replaces it when
+        ``same_text`` allows it (the text stays; the doubt is settled); "" if not."""
+        again = reading.figures
+        if not self.same_text or not again.chars or again.min_confidence < self.min_confidence:
+            return ""
+        if [w.text for w in reading.words] != [w.text for w in first]:
+            return ""
+        return f"read alone: the same text, least confidence {again.min_confidence:.0f}"
 
     def replaces(self, first: LineFigures, again: LineFigures) -> str:
         """Why a reading with figures ``again`` replaces one with ``first`` ("" if not)."""
@@ -145,15 +158,16 @@ class LineCrop:
 
 def doubtful_lines(words: Sequence[Word], *, below: float) -> list[tuple[int, ...]]:
     """The word indexes of each line (in reading order) holding a word read with confidence
-    under ``below``, except lines running so askew that their box is several words high."""
+    under ``below``, except lines running so askew that their box is several times as high as
+    their tallest word."""
     out = []
     for _, run in groupby(range(len(words)), key=lambda i: words[i].line_key):
         line = tuple(run)
         if not any(0 <= words[i].conf < below for i in line):
             continue
         box = Box.union_all([words[i].box for i in line])
-        word_height = float(np.median([words[i].box.height for i in line]))
-        if box.height <= TALL * max(word_height, 1.0):
+        word_height = max(words[i].box.height for i in line)  # a dash's box is a few px high
+        if box.height <= TALL * max(word_height, 1):
             out.append(line)
     return out
 

@@ -100,6 +100,7 @@ def _reread_rule(data: dict[str, Any] | None) -> RereadRule | None:
         str(data.get("provenance", "")),
         scales=tuple(float(s) for s in data.get("scales", (1.0,))),
         agree=_agree(str(data.get("agree", ""))),
+        same_text=bool(data.get("same_text", False)),
     )
 
 

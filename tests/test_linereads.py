@@ -75,6 +75,23 @@ def test_the_rule_takes_the_best_scale_it_reads_and_may_ask_for_agreement() -> N
     assert RereadRule(60, 0.2, scales=(1.0, 0.5)).decide(first, before, [readings[0], off])[0] == -1
 
 
+def test_a_sure_reading_of_the_same_text_settles_the_doubt_when_the_rule_allows() -> None:
+    first = (_word(1, 1, 1, 1150, 300, "ПРОТОКОЛ", 96), _word(1, 1, 2, 1400, 300, "№", 50))
+    before = LineFigures(net_rate=0.8, min_confidence=50, chars=9)
+    same = _reading(0.5, "ПРОТОКОЛ №", 94, 0.85)  # the estimate gains too little
+    other = _reading(0.5, "ПРОТОКОЛ Х", 94, 0.85)
+    plain = RereadRule(60, 0.2, scales=(1.0, 0.5))
+    assert plain.decide(first, before, [same])[0] == -1
+    sure = RereadRule(60, 0.2, scales=(1.0, 0.5), same_text=True)
+    v, why = sure.decide(first, before, [same])
+    assert v == 0 and "same text" in why
+    assert sure.decide(first, before, [other])[0] == -1  # another text needs the estimate
+    glued = _reading(0.5, "ПРОТОКОЛ№", 94, 0.85)
+    assert sure.decide(first, before, [glued])[0] == -1  # other words: the text would change
+    unsure = _reading(0.5, "ПРОТОКОЛ №", 55, 0.85)
+    assert sure.decide(first, before, [unsure])[0] == -1  # still a doubtful word
+
+
 def test_a_shrunk_crop_is_the_line_binarised_then_averaged() -> None:
     import numpy as np
 
@@ -98,6 +115,13 @@ def test_doubtful_lines_are_those_with_a_low_word_and_not_askew() -> None:
         _word(1, 3, 2, 900, 390, "ая", 90),
     ]
     assert doubtful_lines(words, below=60) == [(0, 1)]
+    # a page number "- 5 -": dashes a few pixels high beside a doubtful digit is no askew line
+    number = [
+        Word(1, 1, 1, 1, Box(1177, 328, 18, 3), 76, "-"),
+        Word(1, 1, 1, 2, Box(1235, 310, 19, 35), 50, "5"),
+        Word(1, 1, 1, 3, Box(1296, 328, 18, 3), 50, "-"),
+    ]
+    assert doubtful_lines(number, below=60) == [(0, 1, 2)]
     (crop,) = line_crops([[words[0], words[1]]], rows=3508, cols=2480)
     assert (crop.left, crop.top) == (80, 80) and crop.height == 80  # half a line on each side
 
