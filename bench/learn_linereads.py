@@ -315,7 +315,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "provenance": (
                 f"python -m bench.learn_linereads on {len(tuning)} tuning pages (seed 2101 "
                 f"synthetic, the real tuning split), {datetime.now(UTC):%Y-%m-%d}: the grid's "
-                "fewest pages worse than stock, then fewest errors"
+                "fewest pages worse than stock, then fewest errors, then fewest words under "
+                f"{BELOW:.0f} left"
             ),
         }
         MODEL_PATH.write_text(dump_model(data), encoding="utf-8")
