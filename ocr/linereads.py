@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import groupby
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import cv2
 import numpy as np
@@ -61,6 +61,15 @@ class LineReading:
     figures: LineFigures
 
 
+class Verdict(NamedTuple):
+    """What the rule makes of a doubtful line: the reading taken (an index into the readings
+    given, -1: none) and why; with ``confirms`` the first reading's words stay, sure now."""
+
+    taken: int
+    reason: str
+    confirms: bool = False
+
+
 @dataclass(frozen=True)
 class RereadRule:
     """When a line read again replaces the first reading's (bench/learn_linereads.py chose the
@@ -70,8 +79,9 @@ class RereadRule:
     The line is read at each of ``scales``; a reading at a smaller scale counts only when
     another reading of the line has its text, if ``agree`` says so: "any" (the first or another
     scale's), "full" (the first or the full-size crop's), "" (no agreement needed). With
-    ``same_text``, a reading of the first's very words with no word under ``min_confidence``
-    replaces it whatever the estimate: the text is the same, read surely."""
+    ``same_text``, a reading of the first's text (spaces aside) with no word under
+    ``min_confidence`` that does not replace it confirms it: the first's words stay, their
+    confidence raised to the reading's (the text is the same, read surely)."""
 
     min_confidence: float
     net_gain: float
@@ -82,24 +92,30 @@ class RereadRule:
 
     def decide(
         self, first: Sequence[Word], before: LineFigures, readings: Sequence[LineReading]
-    ) -> tuple[int, str]:
+    ) -> Verdict:
         """Which of ``readings`` (the line read alone at each scale) replaces the first
-        reading's line (``first``, its figures ``before``), the one of highest net rate among
-        those the rule takes, and why; (-1, "") if none. Words read again off the first
+        reading's line (``first``, its figures ``before``): the one of highest net rate among
+        those the rule takes; else the surest that confirms it. Words read again off the first
         reading's line (a neighbour's, caught in the crop's margin) make a reading no reading
         of this line."""
         box = Box.union_all([w.box for w in first])
-        mine = [r for r in readings if r.scale in self.scales]
+        mine = [r for r in readings if r.scale in self.scales and r.words and on_line(box, r.words)]
         best, why = -1, ""
         for reading in mine:
-            if not reading.words or not on_line(box, reading.words):
-                continue
-            reason = self.replaces(before, reading.figures) or self.confirms(first, reading)
+            reason = self.replaces(before, reading.figures)
             if not reason or not self.agreed(reading, first, mine):
                 continue
             if best < 0 or reading.figures.net_rate > readings[best].figures.net_rate:
                 best, why = readings.index(reading), f"{reason} (scale {reading.scale:g})"
-        return best, why
+        if best >= 0:
+            return Verdict(best, why)
+        sure = [r for r in mine if self.confirms(first, r)]
+        if not sure:
+            return Verdict(-1, "")
+        top = max(sure, key=lambda r: r.figures.min_confidence)
+        return Verdict(
+            readings.index(top), f"{self.confirms(first, top)} (scale {top.scale:g})", True
+        )
 
     def agreed(
         self, reading: LineReading, first: Sequence[Word], readings: Sequence[LineReading]
@@ -114,12 +130,12 @@ class RereadRule:
         return squeezed(reading.words) in texts
 
     def confirms(self, first: Sequence[Word], reading: LineReading) -> str:
-        """Why ``reading``, the first reading's words read again surely, replaces it when
-        ``same_text`` allows it (the text stays; the doubt is settled); "" if not."""
+        """Why ``reading``, the first reading's text (spaces aside) read again surely, confirms
+        it when ``same_text`` allows it (the words stay; the doubt is settled); "" if not."""
         again = reading.figures
         if not self.same_text or not again.chars or again.min_confidence < self.min_confidence:
             return ""
-        if [w.text for w in reading.words] != [w.text for w in first]:
+        if squeezed(reading.words) != squeezed(first):
             return ""
         return f"read alone: the same text, least confidence {again.min_confidence:.0f}"
 

@@ -387,7 +387,7 @@ def repair(
     source = replace(LINES_INPUT, image=first.input.image, geometry=first.input.geometry)
     again = Reading(source, output, words, summary, cpu.since().tesseract, probabilities)
     merged = _repaired(first, again, lines, rule)
-    if all(r == 0 for r, _ in merged.sources):
+    if merged.words == first.words:
         return first, again, merged.groups
     stem = Path(str(first.output.tsv).removesuffix(".tsv"))
     name, geometry = first.input.name, first.input.geometry
@@ -416,6 +416,7 @@ def _repaired(
     for j, word in enumerate(again.words):
         again_lines.setdefault((word.block - 1, word.par - 1), []).append(j)
     replaced: dict[int, list[int]] = {}  # a line's first word: the words read again there
+    sure: dict[int, float] = {}  # a confirmed line's words: the confidence they take
     groups = []
     for k, line in enumerate(lines):
         mine = [again_lines.get((k, v), []) for v in range(len(rule.scales))]
@@ -424,20 +425,22 @@ def _repaired(
             for scale, js in zip(rule.scales, mine, strict=True)
         ]
         before, first_words = _figures(first, line), [first.words[i] for i in line]
-        v, reason = rule.decide(first_words, before, readings)
-        if reason:
+        v, reason, confirms = rule.decide(first_words, before, readings)
+        if confirms:
+            sure.update((i, readings[v].figures.min_confidence) for i in line)
+        elif reason:
             replaced[line[0]] = mine[v]
         shown = readings[max(v, 0)]
         groups.append(
             LineChoice(
                 Box.union_all([w.box for w in (*first_words, *shown.words)]),
-                LINES if reason else first.summary.name,
+                LINES if reason and not confirms else first.summary.name,
                 (before.chars, shown.figures.chars),
                 (before.net, shown.figures.net),
                 reason,
             )
         )
-    return Merged(*_replace_lines(first, again, lines, replaced), tuple(groups))
+    return Merged(*_replace_lines(first, again, lines, replaced, sure), tuple(groups))
 
 
 def _replace_lines(
@@ -445,9 +448,11 @@ def _replace_lines(
     again: Reading,
     lines: Sequence[tuple[int, ...]],
     replaced: dict[int, list[int]],
+    sure: dict[int, float],
 ) -> tuple[tuple[Word, ...], tuple[tuple[int, int], ...]]:
     """The first reading's words with the replaced lines' words (``replaced``: a line's first
-    word index -> the indexes of the words read again there) in their place."""
+    word index -> the indexes of the words read again there) in their place, and the words of
+    confirmed lines (``sure``: word index -> confidence) at least that sure."""
     skip = {i for line in lines for i in line if line[0] in replaced}
     words, sources = [], []
     for i, word in enumerate(first.words):
@@ -457,7 +462,7 @@ def _replace_lines(
                 words.append(replace(again.words[j], block=block, par=par, line=row, word=n))
                 sources.append((1, j))
         if i not in skip:
-            words.append(word)
+            words.append(replace(word, conf=max(word.conf, sure[i])) if i in sure else word)
             sources.append((0, i))
     return tuple(words), tuple(sources)
 

@@ -55,14 +55,16 @@ def test_the_rule_takes_the_best_scale_it_reads_and_may_ask_for_agreement() -> N
         _reading(0.7, "- 2-", 75, 0.4),  # the same text but for a space: agrees with 0.5
     ]
     full_only = RereadRule(60, 0.2)
-    assert full_only.decide(first, before, readings) == (-1, "")
+    assert full_only.decide(first, before, readings) == (-1, "", False)
     two = RereadRule(60, 0.2, scales=(1.0, 0.5, 0.7), agree="any")
-    v, why = two.decide(first, before, readings)
-    assert v == 2 and "scale 0.7" in why  # the higher net rate of the two shrunk readings
+    v, why, confirms = two.decide(first, before, readings)
+    assert (
+        v == 2 and "scale 0.7" in why and not confirms
+    )  # the higher net rate of the two shrunk readings
     # agreement with the full-size reading is not there: nothing is taken
     assert RereadRule(60, 0.2, scales=(1.0, 0.5, 0.7), agree="full").decide(
         first, before, readings
-    ) == (-1, "")
+    ) == (-1, "", False)
     # one shrunk reading alone has no other to agree with; without agreement it is taken
     alone = RereadRule(60, 0.2, scales=(1.0, 0.5), agree="any")
     assert alone.decide(first, before, readings)[0] == -1
@@ -75,21 +77,46 @@ def test_the_rule_takes_the_best_scale_it_reads_and_may_ask_for_agreement() -> N
     assert RereadRule(60, 0.2, scales=(1.0, 0.5)).decide(first, before, [readings[0], off])[0] == -1
 
 
-def test_a_sure_reading_of_the_same_text_settles_the_doubt_when_the_rule_allows() -> None:
+def test_a_sure_reading_of_the_same_text_confirms_the_first_when_the_rule_allows() -> None:
     first = (_word(1, 1, 1, 1150, 300, "ПРОТОКОЛ", 96), _word(1, 1, 2, 1400, 300, "№", 50))
     before = LineFigures(net_rate=0.8, min_confidence=50, chars=9)
-    same = _reading(0.5, "ПРОТОКОЛ №", 94, 0.85)  # the estimate gains too little
+    same = _reading(0.5, "ПРОТОКОЛ№", 94, 0.85)  # the estimate gains too little
     other = _reading(0.5, "ПРОТОКОЛ Х", 94, 0.85)
     plain = RereadRule(60, 0.2, scales=(1.0, 0.5))
-    assert plain.decide(first, before, [same])[0] == -1
+    assert plain.decide(first, before, [same]).taken == -1
     sure = RereadRule(60, 0.2, scales=(1.0, 0.5), same_text=True)
-    v, why = sure.decide(first, before, [same])
-    assert v == 0 and "same text" in why
-    assert sure.decide(first, before, [other])[0] == -1  # another text needs the estimate
-    glued = _reading(0.5, "ПРОТОКОЛ№", 94, 0.85)
-    assert sure.decide(first, before, [glued])[0] == -1  # other words: the text would change
+    v, why, confirms = sure.decide(first, before, [same])
+    assert v == 0 and confirms and "same text" in why  # spaces aside
+    assert sure.decide(first, before, [other]).taken == -1  # another text needs the estimate
     unsure = _reading(0.5, "ПРОТОКОЛ №", 55, 0.85)
-    assert sure.decide(first, before, [unsure])[0] == -1  # still a doubtful word
+    assert sure.decide(first, before, [unsure]).taken == -1  # still a doubtful word
+    # a reading the estimate prefers replaces the line rather than confirm it
+    better = _reading(1.0, "ПРОТОКОЛ №", 90, 1.0)
+    assert sure.decide(first, before, [same, better]) == (
+        1,
+        sure.decide(first, before, [better]).reason,
+        False,
+    )
+
+
+def test_a_confirmed_line_keeps_its_words_and_takes_the_sure_confidence() -> None:
+    first_words = (
+        _word(1, 1, 1, 1150, 300, "-", 76),
+        _word(1, 1, 2, 1200, 300, "5", 50),
+        _word(1, 1, 3, 1250, 300, "-", 50),
+        _word(2, 1, 1, 300, 400, "дома", 96),
+    )
+    again_words = (_word(1, 1, 1, 1150, 300, "-5-", 91),)  # crop 1 at full size: paragraph 1
+    summary = ReadingSummary("original", 3, 4, 8, 70.0, None, 2.0, 1.0)
+    first = Reading(None, None, first_words, summary, 0.0, (0.3, 0.3, 0.3, 0.95))  # type: ignore[arg-type]
+    again = Reading(None, None, again_words, summary, 0.0, (0.3,))  # type: ignore[arg-type]
+    merged = _repaired(first, again, [(0, 1, 2)], RereadRule(60, 0.2, same_text=True))
+    assert [w.text for w in merged.words] == ["-", "5", "-", "дома"]
+    assert [w.conf for w in merged.words] == [91, 91, 91, 96]
+    assert merged.sources == ((0, 0), (0, 1), (0, 2), (0, 3))  # the first reading's words
+    assert merged.groups[0].kept == "original" and "same text" in merged.groups[0].reason
+    unconfirmed = _repaired(first, again, [(0, 1, 2)], RereadRule(60, 0.2))
+    assert unconfirmed.words == first.words
 
 
 def test_a_shrunk_crop_is_the_line_binarised_then_averaged() -> None:
@@ -248,4 +275,4 @@ def test_a_page_number_misread_at_full_size_is_read_right_shrunk(tmp_path: Path)
     rule = choice_rules().reread
     assert rule is not None and 0.5 in rule.scales
     before = LineFigures.of(top, probabilities(top))
-    assert rule.decide(top, before, readings)[0] == 1
+    assert rule.decide(top, before, readings).taken == 1
