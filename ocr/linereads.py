@@ -75,7 +75,9 @@ class RereadRule:
     """When a line read again replaces the first reading's (bench/learn_linereads.py chose the
     values on the tuning pages; ocr/data/reading_quality.json keeps them with provenance): the
     new reading must have no word under ``min_confidence`` (it settles tesseract's doubt) and a
-    net rate (ocr.readings.summarise, from ocr.quality) at least ``net_gain`` over the first's.
+    net rate (ocr.readings.summarise, from ocr.quality) at least ``net_gain`` over the first's,
+    or (with ``conf_gain``) a least confidence that much over the first's least confidence (a
+    page number "-5-" read surely, that the estimate trusts less than a word like "не").
     The line is read at each of ``scales``; a reading at a smaller scale counts only when
     another reading of the line has its text, if ``agree`` says so: "any" (the first or another
     scale's), "full" (the first or the full-size crop's), "" (no agreement needed). With
@@ -89,6 +91,7 @@ class RereadRule:
     scales: tuple[float, ...] = (1.0,)
     agree: Literal["", "any", "full"] = ""
     same_text: bool = False
+    conf_gain: float | None = None
 
     def decide(
         self, first: Sequence[Word], before: LineFigures, readings: Sequence[LineReading]
@@ -143,13 +146,19 @@ class RereadRule:
         """Why a reading with figures ``again`` replaces one with ``first`` ("" if not)."""
         if not again.chars or again.min_confidence < self.min_confidence:
             return ""
-        if again.net_rate < first.net_rate + self.net_gain:
-            return ""
-        return (
-            f"read alone: least confidence {again.min_confidence:.0f} >= "
-            f"{self.min_confidence:.0f}, net rate {again.net_rate:.2f} >= "
-            f"{first.net_rate:.2f} + {self.net_gain:.2f}"
-        )
+        sure = f"least confidence {again.min_confidence:.0f} >= {self.min_confidence:.0f}"
+        if again.net_rate >= first.net_rate + self.net_gain:
+            return (
+                f"read alone: {sure}, net rate {again.net_rate:.2f} >= "
+                f"{first.net_rate:.2f} + {self.net_gain:.2f}"
+            )
+        if self.conf_gain is not None and (
+            again.min_confidence >= first.min_confidence + self.conf_gain
+        ):
+            return f"read alone: {sure} and over the first's {first.min_confidence:.0f} + " + (
+                f"{self.conf_gain:.0f}"
+            )
+        return ""
 
 
 def squeezed(words: Sequence[Word]) -> str:

@@ -101,6 +101,7 @@ def _reread_rule(data: dict[str, Any] | None) -> RereadRule | None:
         scales=tuple(float(s) for s in data.get("scales", (1.0,))),
         agree=_agree(str(data.get("agree", ""))),
         same_text=bool(data.get("same_text", False)),
+        conf_gain=None if data.get("conf_gain") is None else float(data["conf_gain"]),
     )
 
 

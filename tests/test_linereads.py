@@ -133,6 +133,15 @@ def test_a_shrunk_crop_is_the_line_binarised_then_averaged() -> None:
     assert half[25, 75] == 0 and half[5, 5] == 255
 
 
+def test_a_far_surer_reading_replaces_the_line_when_the_rule_allows() -> None:
+    # the page number "- 5 -" read "не" (29): "-5-" (76) is no word, the estimate prefers "не"
+    first = LineFigures(net_rate=-0.3, min_confidence=29, chars=2)
+    number = LineFigures(net_rate=-0.47, min_confidence=76, chars=3)
+    assert not RereadRule(60, 0.2).replaces(first, number)
+    assert "+ 30" in RereadRule(60, 0.2, conf_gain=30).replaces(first, number)
+    assert not RereadRule(60, 0.2, conf_gain=50).replaces(first, number)  # 76 < 29 + 50
+
+
 def test_doubtful_lines_are_those_with_a_low_word_and_not_askew() -> None:
     words = [
         _word(1, 1, 1, 100, 100, "сure", 95),
