@@ -69,8 +69,14 @@ class LinePage:
 
 def synthetic_pages(folder: Path, side: str) -> list[tuple[str, str, str, Path, str]]:
     return [
-        (scan.stem, side, "synthetic", scan, "rus") for scan in sorted((folder / "scans").iterdir())
+        (_synthetic_name(folder, scan), side, "synthetic", scan, "rus")
+        for scan in sorted((folder / "scans").iterdir())
     ]
+
+
+def _synthetic_name(folder: Path, scan: Path) -> str:
+    """A synthetic page's name with its set's: two seeds' sets share page names."""
+    return f"{folder.name}--{scan.stem}"
 
 
 def collect(name: str, language: str, image: Path, work: Path) -> tuple[tuple, tuple, tuple]:
@@ -131,7 +137,7 @@ def load(work: Path, synth_tuning: Path, synth_held: Path | None) -> tuple[list[
     for folder in folders:
         for scan in (folder / "scans").iterdir():
             truth = (folder / "truth" / f"{scan.stem}.txt").read_text(encoding="utf-8")
-            scorers[scan.stem] = _plain_scorer(truth)
+            scorers[_synthetic_name(folder, scan)] = _plain_scorer(truth)
     for page in real_pages():
         if synth_held is None and page.split != "tuning":
             continue
