@@ -319,7 +319,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "| pages | n "
         "| errors, stock | with the rule | worse > 1 pt | better > 1 pt | lines replaced "
         "| lines confirmed | words under 60 left |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     lines, best = list(head), None
     for rule in grid():
