@@ -4,8 +4,9 @@ tint and a faded ribbon no longer reach the recogniser) and read as a single lin
 and at the rule's smaller scales (short number lines, page numbers and dates, often read right
 only at a smaller size). Every such line of a page, at every scale, is read in one tesseract
 run (a list file of the crops). A reading of a line replaces the first reading's only where it
-settles the doubt and the ground-truth-free estimate (ocr.quality) prefers it (RereadRule);
-ocr.readings applies it."""
+settles the doubt and the ground-truth-free estimate (ocr.quality) prefers it or it is far
+surer; a sure reading of the first's own text confirms it (RereadRule); ocr.readings applies
+it."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ LINES = "lines"  # the reading of the doubtful lines, each read alone
 LINE_PSM = 7  # tesseract: the image is a single text line
 MAX_LINES = 40  # a page with more doubtful lines than this is doubtful as a whole (ocr.readings)
 PAD = 0.5  # the crop reaches this share of the line's height above, below and to each side
-TALL = 2.5  # a line box over this many word heights runs askew: its crop would cut neighbours
+TALL = 2.5  # a line box over this many times its tallest word runs askew: its crop cuts others
 
 
 @dataclass(frozen=True)
