@@ -1,0 +1,246 @@
+"""Which confidently read words are typing? Figures of the ink inside each confident word on
+tuning pages (review set seed 2101), labelled by the synthetic pages' own region records, for
+ocr.detect.vouching.
+
+Run: .venv/bin/python -m bench.learn_vouching [--seed 2101] [--record]
+
+``--record`` runs the batch in process over the review set's scans once, keeping each page's
+detection inputs (in the OCR frame, with the page geometry) under bench/work/vouching-<seed>.
+Then every confident word's figures are printed per label (typed line, handwriting, signature,
+stamp) with the share of each label the rule in ocr.detect.vouching withdraws."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import shutil
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.bench_review import review_set
+from bench.common import ROOT
+from ocr.detect.handwriting import GLYPH_MAX_COLS, GLYPH_MAX_ROWS, _in_text_lines
+from ocr.detect.ink import components, good_words, ink_mask, text_metrics, word_mask
+from ocr.detect.stage import _has_gray
+from ocr.detect.vouching import (
+    MODEL_FILE,
+    PAD,
+    VOUCH_SHARE,
+    PenModel,
+    WordInk,
+    typed_width,
+    word_ink,
+    word_pieces,
+)
+from ocr.preprocess import binarize
+from ocr.records import Box
+
+WORK = ROOT / "bench" / "work"
+
+
+def record(seed: int, pages: int) -> Path:
+    """Run the batch in process over the set's scans, keeping each detection's inputs."""
+    import ocr.detect.stage as stage
+    import ocr.stages.ocr as stages_ocr
+    from ocr.batch import run_batch
+    from ocr.settings import load_settings
+
+    folder = review_set(seed, pages)
+    keep = WORK / f"vouching-{seed}"
+    shutil.rmtree(keep, ignore_errors=True)
+    (keep / "inputs").mkdir(parents=True)
+    outer, inner = stages_ocr.detect_regions, stage.detect_regions_in_frame
+    current: dict[str, Any] = {}
+
+    def outer_keep(view_path: Path, reading: Any, words: Any, **options: Any) -> Any:
+        current["geometry"] = options.get("geometry")
+        current["name"] = Path(view_path).parent.name
+        return outer(view_path, reading, words, **options)
+
+    def inner_keep(view: Any, ocr_img: Any, words: Any, **options: Any) -> Any:
+        geometry = current.get("geometry")
+        record = (current.get("name"), view, ocr_img, list(words), options, geometry)
+        with (keep / "inputs" / f"{len(list(keep.glob('inputs/*')))}.pkl").open("wb") as fh:
+            pickle.dump(record, fh)
+        return inner(view, ocr_img, words, **options)
+
+    stages_ocr.detect_regions = outer_keep  # type: ignore[assignment]
+    stage.detect_regions_in_frame = inner_keep  # type: ignore[assignment]
+    settings = load_settings(
+        None, output_dir=keep / "out", workers=1, languages="rus", languages_by_pattern={}
+    )
+    try:
+        run_batch([folder / "scans"], gt_dir=None, settings=settings)
+    finally:
+        stages_ocr.detect_regions, stage.detect_regions_in_frame = outer, inner  # type: ignore
+    return keep
+
+
+@dataclass(frozen=True)
+class Example:
+    """One unit's figures: a confident word's loose ink or a pen region's, with its label."""
+
+    page: str
+    unit: str  # "word" or "region"
+    label: str  # the region record's type the unit lies in ("typed_line", "handwriting", ...)
+    text: str
+    ink: WordInk
+
+    @property
+    def pen(self) -> bool:
+        return self.label in PEN_TYPES
+
+
+PEN_TYPES = ("handwriting", "signature", "pen_ink")
+
+
+def truth_boxes(folder: Path, name: str, geometry: Any) -> list[tuple[str, Box]]:
+    """The page's region records in the OCR frame, the non-typed ones first."""
+    records = json.loads((folder / "regions" / f"{name}.json").read_text(encoding="utf-8"))
+    out = []
+    for r in records:
+        box = Box(*r["box"])
+        if geometry is not None and not geometry.is_identity:
+            box = geometry.box_to_frame(box)
+        out.append((r["type"], box))
+    return sorted(out, key=lambda kb: kb[0] == "typed_line")
+
+
+def _label(box: Box, truth: Sequence[tuple[str, Box]]) -> str:
+    cx, cy = box.left + box.width / 2, box.top + box.height / 2
+    for kind, t in truth:
+        if t.left <= cx <= t.right and t.top <= cy <= t.bottom:
+            return kind
+    return "none"
+
+
+def page_examples(path: Path, folder: Path) -> list[Example]:
+    """Every confident word with loose pieces, and every pen region's loose ink, on one page."""
+    with path.open("rb") as fh:
+        name, _, ocr_img, words, options, geometry = pickle.load(fh)  # noqa: S301 - our own
+    if _has_gray(ocr_img):
+        ocr_img = binarize(ocr_img)
+    ink = ink_mask(ocr_img)
+    metrics = text_metrics(words, dpi=options["dpi"])
+    comps = components(ink)
+    stats = comps.stats
+    glyph = (stats[:, 3] <= GLYPH_MAX_ROWS * metrics.glyph_rows) & (
+        stats[:, 2] <= GLYPH_MAX_COLS * metrics.char_cols
+    )
+    glyph[0] = False
+    lined = _in_text_lines(comps, glyph, metrics=metrics)
+    sure = good_words(words, min_conf=options["min_word_conf"])
+    inside = word_mask(ink.shape, sure, pad=metrics.px(PAD))
+    share = np.bincount(comps.labels[inside > 0], minlength=len(stats)) / np.maximum(stats[:, 4], 1)
+    candidate = (share >= VOUCH_SHARE) & ~lined
+    candidate[0] = False
+    width = typed_width(comps, lined)
+    truth = truth_boxes(folder, name, geometry)
+    out = []
+    pen_area = np.zeros(ink.shape, dtype=bool)
+    stamp_area = np.zeros(ink.shape, dtype=bool)
+    for kind, box in truth:
+        area = pen_area if kind in PEN_TYPES else stamp_area if kind == "stamp" else None
+        if area is not None:
+            area[box.top : box.bottom, box.left : box.right] = True
+    for word, labels in word_pieces(comps, sure, candidate, metrics=metrics):
+        figures = word_ink(comps, labels, metrics=metrics, typed_px=width)
+        if figures is None:
+            continue
+        # The ink decides: a signature's stroke through a typed word is a pen's.
+        pixels = np.isin(comps.labels, labels)
+        label = _label(word.box, truth)
+        if pen_area[pixels].mean() >= 0.5 and label not in PEN_TYPES:
+            label = "pen_ink"
+        elif stamp_area[pixels].mean() >= 0.5 and label == "typed_line":
+            label = "stamp_ink"  # typing glued to a stamp's frame: the stamp's search sees it
+        out.append(Example(name, "word", label, word.text, figures))
+    region_share = np.zeros(len(stats))
+    for kind, box in truth:
+        if kind not in PEN_TYPES:
+            continue
+        crop = comps.labels[box.top : box.bottom, box.left : box.right]
+        region_share[:] = np.bincount(crop.ravel(), minlength=len(stats)) / np.maximum(
+            stats[:, 4], 1
+        )
+        labels = np.flatnonzero((region_share >= VOUCH_SHARE) & ~lined)
+        figures = word_ink(comps, labels[labels > 0], metrics=metrics, typed_px=width)
+        if figures is not None:
+            out.append(Example(name, "region", kind, "", figures))
+    return out
+
+
+def fit(
+    examples: Sequence[Example], *, l2: float = 0.1, steps: int = 3000
+) -> tuple[np.ndarray, float]:
+    """Logistic regression, both classes weighted alike (pens are few), by gradient descent."""
+    x = np.array([e.ink.vector() for e in examples])
+    y = np.array([e.pen for e in examples], dtype=float)
+    weight = np.where(y > 0, 0.5 / max(y.sum(), 1), 0.5 / max((1 - y).sum(), 1))
+    w, b = np.zeros(x.shape[1]), 0.0
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(x @ w + b)))
+        g = weight * (p - y)
+        w -= 2.0 * (x.T @ g + l2 * w / len(y))
+        b -= 2.0 * float(g.sum())
+    return w, b
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=2101)
+    parser.add_argument("--pages", type=int, default=48)
+    parser.add_argument("--record", action="store_true")
+    parser.add_argument("--write", action="store_true", help="write ocr/data/pen_words.json")
+    args = parser.parse_args(argv)
+    keep = record(args.seed, args.pages) if args.record else WORK / f"vouching-{args.seed}"
+    folder = review_set(args.seed, args.pages)
+    examples = [e for p in sorted(keep.glob("inputs/*.pkl")) for e in page_examples(p, folder)]
+    known = [e for e in examples if e.pen or e.label == "typed_line"]
+    w, b = fit(known)
+    model = PenModel(tuple(float(v) for v in w), b, 0.5)
+    report(examples, model)
+    if args.write:
+        threshold = choose_threshold(known, model)
+        chosen = PenModel(model.weights, model.bias, threshold)
+        MODEL_FILE.write_text(json.dumps(chosen.as_json(), indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {MODEL_FILE} (threshold {threshold})")
+    return 0
+
+
+def choose_threshold(examples: Sequence[Example], model: PenModel) -> float:
+    """Halfway (in log-odds) between the most pen-like typed word and the least pen-like pen
+    word above it: no typed word of the tuning pages withdrawn, with a margin."""
+    typed = max(model.probability(e.ink) for e in examples if not e.pen)
+    pens = [model.probability(e.ink) for e in examples if e.pen and e.unit == "word"]
+    above = [p for p in pens if p > typed] or [min(0.999, typed + 0.01)]
+    low, high = (np.log(p / (1 - p)) for p in (typed, min(above)))
+    return round(float(1 / (1 + np.exp(-(low + high) / 2))), 4)
+
+
+def report(examples: Sequence[Example], model: PenModel) -> None:
+    groups: dict[tuple[str, str], list[Example]] = defaultdict(list)
+    for e in examples:
+        groups[(e.unit, e.label)].append(e)
+    print(f"model: {model.as_json()}")
+    for (unit, label), group in sorted(groups.items()):
+        probs = np.array([model.probability(e.ink) for e in group])
+        tall = np.array([e.ink.tallest for e in group])
+        width = np.array([e.ink.width for e in group])
+        print(
+            f"{unit:6} {label:12} n={len(group):4}  P(pen) max {probs.max():.3f} median "
+            f"{np.median(probs):.3f} min {probs.min():.3f}; "
+            f"tallest {tall.min():.2f}-{tall.max():.2f}; width {width.min():.2f}-{width.max():.2f}"
+        )
+    for e in sorted(examples, key=lambda e: -model.probability(e.ink))[:25]:
+        print(f"  {model.probability(e.ink):.3f} {e.unit} {e.label} {e.page} {e.text!r} {e.ink}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
