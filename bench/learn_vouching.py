@@ -17,15 +17,16 @@ import pickle
 import shutil
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 
 from bench.bench_review import review_set
 from bench.common import ROOT
-from ocr.detect.handwriting import GLYPH_MAX_COLS, GLYPH_MAX_ROWS, _in_text_lines
+from ocr.detect.handwriting import GLYPH_MAX_COLS, GLYPH_MAX_ROWS, TALL, _in_text_lines
 from ocr.detect.ink import components, good_words, ink_mask, text_metrics, word_mask
 from ocr.detect.stage import _has_gray
 from ocr.detect.vouching import (
@@ -34,12 +35,14 @@ from ocr.detect.vouching import (
     VOUCH_SHARE,
     PenModel,
     WordInk,
+    pen_model,
     typed_width,
     word_ink,
     word_pieces,
 )
 from ocr.preprocess import binarize
 from ocr.records import Box
+from ocr.tesseract import Word
 
 WORK = ROOT / "bench" / "work"
 
@@ -121,13 +124,67 @@ def _label(box: Box, truth: Sequence[tuple[str, Box]]) -> str:
 
 
 def page_examples(path: Path, folder: Path) -> list[Example]:
-    """Every confident word with loose pieces, and every pen region's loose ink, on one page."""
+    """Every confident word with loose pieces, and every pen region's ink, on one review page."""
     with path.open("rb") as fh:
         name, _, ocr_img, words, options, geometry = pickle.load(fh)  # noqa: S301 - our own
     if _has_gray(ocr_img):
         ocr_img = binarize(ocr_img)
-    ink = ink_mask(ocr_img)
-    metrics = text_metrics(words, dpi=options["dpi"])
+    truth = truth_boxes(folder, name, geometry)
+    return ink_examples(name, ink_mask(ocr_img), words, truth, min_conf=options["min_word_conf"])
+
+
+def real_examples() -> list[Example]:
+    """Every confident word with loose pieces on the tuning part of the real pages (tesseract's
+    words of the page as scanned, one call a page, kept in bench/work/vouching-real), labelled
+    by the page's ALTO lines: typed lines, and handwritten ones."""
+    import pytesseract
+
+    from bench.common import real_pages
+
+    keep = WORK / "vouching-real"
+    keep.mkdir(parents=True, exist_ok=True)
+    out = []
+    for page in (p for p in real_pages() if p.split == "tuning"):
+        gray = cv2.imread(str(page.image), cv2.IMREAD_GRAYSCALE)
+        cached = keep / f"{page.name}.pkl"
+        if not cached.is_file():
+            data = pytesseract.image_to_data(
+                gray, lang=page.language, output_type=pytesseract.Output.DICT
+            )
+            cached.write_bytes(pickle.dumps(_words_of(data)))
+        words = pickle.loads(cached.read_bytes())  # noqa: S301 - our own
+        truth = [("handwriting", Box(*b)) for b in page.untyped_boxes]
+        truth += [("typed_line", Box(*b)) for b in page.typed_boxes]
+        out += ink_examples(page.name, ink_mask(binarize(gray)), words, truth, min_conf=60.0)
+    return out
+
+
+def _words_of(data: dict[str, list]) -> list[Word]:
+    return [
+        Word(
+            data["block_num"][i],
+            data["par_num"][i],
+            data["line_num"][i],
+            data["word_num"][i],
+            Box(data["left"][i], data["top"][i], data["width"][i], data["height"][i]),
+            float(data["conf"][i]),
+            data["text"][i],
+        )
+        for i in range(len(data["text"]))
+        if str(data["text"][i]).strip()
+    ]
+
+
+def ink_examples(
+    name: str,
+    ink: np.ndarray,
+    words: Sequence[Word],
+    truth: Sequence[tuple[str, Box]],
+    *,
+    min_conf: float,
+) -> list[Example]:
+    """The figures of each confident word with loose pieces and of each pen region's ink."""
+    metrics = text_metrics(words)
     comps = components(ink)
     stats = comps.stats
     glyph = (stats[:, 3] <= GLYPH_MAX_ROWS * metrics.glyph_rows) & (
@@ -135,13 +192,16 @@ def page_examples(path: Path, folder: Path) -> list[Example]:
     )
     glyph[0] = False
     lined = _in_text_lines(comps, glyph, metrics=metrics)
-    sure = good_words(words, min_conf=options["min_word_conf"])
+    sure = good_words(words, min_conf=min_conf)
     inside = word_mask(ink.shape, sure, pad=metrics.px(PAD))
     share = np.bincount(comps.labels[inside > 0], minlength=len(stats)) / np.maximum(stats[:, 4], 1)
-    candidate = (share >= VOUCH_SHARE) & ~lined
+    candidate = share >= VOUCH_SHARE
     candidate[0] = False
+    # The words tested in ink_pieces: those vouching for pieces that are not lined-up typing.
+    smudged = (share >= 0.9) & (stats[:, 3] <= TALL * metrics.glyph_rows)
+    loose = ((glyph & candidate) | smudged) & ~lined
+    loose[0] = False
     width = typed_width(comps, lined)
-    truth = truth_boxes(folder, name, geometry)
     out = []
     pen_area = np.zeros(ink.shape, dtype=bool)
     stamp_area = np.zeros(ink.shape, dtype=bool)
@@ -149,8 +209,8 @@ def page_examples(path: Path, folder: Path) -> list[Example]:
         area = pen_area if kind in PEN_TYPES else stamp_area if kind == "stamp" else None
         if area is not None:
             area[box.top : box.bottom, box.left : box.right] = True
-    for word, labels in word_pieces(comps, sure, candidate, metrics=metrics):
-        figures = word_ink(comps, labels, metrics=metrics, typed_px=width)
+    for word, labels in word_pieces(comps, sure, candidate, metrics=metrics, loose=loose):
+        figures = word_ink(comps, labels, loose=loose, lined=lined, metrics=metrics, typed_px=width)
         if figures is None:
             continue
         # The ink decides: a signature's stroke through a typed word is a pen's.
@@ -169,8 +229,15 @@ def page_examples(path: Path, folder: Path) -> list[Example]:
         region_share[:] = np.bincount(crop.ravel(), minlength=len(stats)) / np.maximum(
             stats[:, 4], 1
         )
-        labels = np.flatnonzero((region_share >= VOUCH_SHARE) & ~lined)
-        figures = word_ink(comps, labels[labels > 0], metrics=metrics, typed_px=width)
+        labels = np.flatnonzero(region_share >= VOUCH_SHARE)
+        figures = word_ink(
+            comps,
+            labels[labels > 0],
+            loose=np.ones(len(stats), bool),
+            lined=lined,
+            metrics=metrics,
+            typed_px=width,
+        )
         if figures is not None:
             out.append(Example(name, "region", kind, "", figures))
     return out
@@ -202,25 +269,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     keep = record(args.seed, args.pages) if args.record else WORK / f"vouching-{args.seed}"
     folder = review_set(args.seed, args.pages)
     examples = [e for p in sorted(keep.glob("inputs/*.pkl")) for e in page_examples(p, folder)]
-    known = [e for e in examples if e.pen or e.label == "typed_line"]
+    examples += [replace(e, unit="real") for e in real_examples()]
+    # Words only (a pen region's ink, scattered specks and all, is not what a word reads), the
+    # real pages' words outside their ALTO lines too (margins, stamps: not a pen's by the ALTO).
+    known = [
+        e
+        for e in examples
+        if e.unit != "region"
+        and (e.pen or e.label in ("typed_line", "none") and e.unit == "real")
+        or e.label == "typed_line"
+    ]
     w, b = fit(known)
     model = PenModel(tuple(float(v) for v in w), b, 0.5)
-    report(examples, model)
+    model = PenModel(model.weights, model.bias, choose_threshold(known, model))
     if args.write:
-        threshold = choose_threshold(known, model)
-        chosen = PenModel(model.weights, model.bias, threshold)
-        MODEL_FILE.write_text(json.dumps(chosen.as_json(), indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {MODEL_FILE} (threshold {threshold})")
+        MODEL_FILE.write_text(json.dumps(model.as_json(), indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {MODEL_FILE}")
+    print("fitted now:")
+    report(examples, model)
+    print(f"shipped ({MODEL_FILE.name}):")
+    report(examples, pen_model(MODEL_FILE))
     return 0
 
 
 def choose_threshold(examples: Sequence[Example], model: PenModel) -> float:
-    """Halfway (in log-odds) between the most pen-like typed word and the least pen-like pen
-    word above it: no typed word of the tuning pages withdrawn, with a margin."""
+    """Halfway (in log-odds) between the most pen-like word that is not a pen's and the median
+    pen word above it: no typed word of the tuning pages withdrawn, with a margin (real typing
+    stands taller than the synthetic pages' on pages we do not have)."""
     typed = max(model.probability(e.ink) for e in examples if not e.pen)
-    pens = [model.probability(e.ink) for e in examples if e.pen and e.unit == "word"]
-    above = [p for p in pens if p > typed] or [min(0.999, typed + 0.01)]
-    low, high = (np.log(p / (1 - p)) for p in (typed, min(above)))
+    pens = [model.probability(e.ink) for e in examples if e.pen and e.unit != "region"]
+    above = sorted(p for p in pens if p > typed) or [min(0.999, typed + 0.01)]
+    low, high = (np.log(p / (1 - p)) for p in (typed, above[len(above) // 2]))
     return round(float(1 / (1 + np.exp(-(low + high) / 2))), 4)
 
 
@@ -231,15 +310,18 @@ def report(examples: Sequence[Example], model: PenModel) -> None:
     print(f"model: {model.as_json()}")
     for (unit, label), group in sorted(groups.items()):
         probs = np.array([model.probability(e.ink) for e in group])
-        tall = np.array([e.ink.tallest for e in group])
+        tall = np.array([e.ink.height for e in group])
         width = np.array([e.ink.width for e in group])
+        over = int((probs >= model.threshold).sum())
         print(
-            f"{unit:6} {label:12} n={len(group):4}  P(pen) max {probs.max():.3f} median "
-            f"{np.median(probs):.3f} min {probs.min():.3f}; "
-            f"tallest {tall.min():.2f}-{tall.max():.2f}; width {width.min():.2f}-{width.max():.2f}"
+            f"{unit:6} {label:12} n={len(group):4} pen {over:4}  P(pen) max {probs.max():.3f} "
+            f"median {np.median(probs):.3f} min {probs.min():.3f}; "
+            f"height {tall.min():.2f}-{tall.max():.2f}; width {width.min():.2f}-{width.max():.2f}"
         )
-    for e in sorted(examples, key=lambda e: -model.probability(e.ink))[:25]:
-        print(f"  {model.probability(e.ink):.3f} {e.unit} {e.label} {e.page} {e.text!r} {e.ink}")
+    for e in sorted(examples, key=lambda e: -model.probability(e.ink)):
+        if e.unit == "word" and e.label == "typed_line":
+            print(f"  most pen-like typed word: {model.probability(e.ink):.3f} {e}")
+            break
 
 
 if __name__ == "__main__":

@@ -177,9 +177,7 @@ def synthetic_page(
             marks.append(Signature(left, top, width=480, height=130, pen_px=5.0, rgb=pen))
         else:
             digits = "".join(str(d) for d in rng.integers(0, 10, int(rng.integers(2, 5))))
-            written.append(
-                Handwriting(digits, left, top, height=number_rows, rgb=PEN_INKS[colour])
-            )
+            written.append(Handwriting(digits, left, top, height=number_rows, rgb=PEN_INKS[colour]))
     spec = PageSpec(
         lines=lines,
         stamps=tuple(s for s in pressed if isinstance(s, Stamp)),
@@ -381,18 +379,22 @@ def test_number_read_confidently_is_still_handwriting(seed: int) -> None:
 
 
 @pytest.mark.unit
-def test_pen_model_weighs_height_and_width() -> None:
-    """The shipped model: typing-sized ink of the typing's stroke width is typing; ink much
-    taller than the typed line is a pen's; a width unlike the typing's either way adds to it."""
+def test_pen_model_wants_both_heights() -> None:
+    """The shipped model: a word of typing height is typing; one whose pieces and loose pieces
+    both stand twice as tall is a pen's; a typed letter glued to a comma of the line above (a
+    tall loose piece among pieces of typing height) and a short word with one tall letter are
+    typing; width and layout are not weighed."""
     from ocr.detect.vouching import WordInk, pen_model
 
     model = pen_model()
-    typed = model.probability(WordInk(tallest=1.0, width=1.0))
-    assert typed < 0.1 < model.threshold
-    assert model.probability(WordInk(tallest=2.0, width=1.0)) >= model.threshold
-    tall = WordInk(tallest=1.5, width=1.0)
-    for width in (0.5, 2.0):
-        assert model.probability(WordInk(tallest=1.5, width=width)) > model.probability(tall)
+
+    def pen(height: float, loose: float, *, lined: float = 0.0, width: float = 1.0) -> bool:
+        ink = WordInk(height=height, loose=loose, lined=lined, width=width)
+        return model.probability(ink) >= model.threshold
+
+    assert not pen(1.0, 1.0) and pen(2.0, 2.0)
+    assert not pen(1.0, 1.6) and not pen(1.6, 1.0)
+    assert not pen(1.0, 1.0, width=3.0) and pen(2.0, 2.0, lined=1.0)
 
 
 @pytest.mark.unit

@@ -195,13 +195,13 @@ def _pen_words(
     loose = vouched & ~lined
     if not loose.any():
         return []
-    candidate = (share >= VOUCH_SHARE) & ~lined
+    candidate = share >= VOUCH_SHARE  # a word's own ink, lined-up glyphs too, is judged whole
     candidate[0] = False
     found = []
     model, width = pen_model(), 0.0
     for word, labels in word_pieces(comps, sure, candidate, metrics=metrics, loose=loose):
         width = width or typed_width(comps, lined)
-        figures = word_ink(comps, labels, metrics=metrics, typed_px=width)
+        figures = word_ink(comps, labels, loose=loose, lined=lined, metrics=metrics, typed_px=width)
         if figures is not None and model.probability(figures) >= model.threshold:
             pen = PenWord(word.box, word.text, round(model.probability(figures), 3), figures)
             found.append(_PenPieces(pen, labels))

@@ -25,18 +25,26 @@ MIN_RIDGE = 10  # ridge pixels a width needs to be measured (else the word is le
 
 @dataclass(frozen=True)
 class WordInk:
-    """The ink pieces a confident word vouches for, against the page's lined-up typing:
-    the tallest piece in typed word heights H, and the median stroke width over that of the
-    typed glyphs."""
+    """A confident word's own ink against the page's typing, in typed word heights H: the
+    height its pieces stand (``height``: their lower median, so that one typed letter glued to
+    a comma or to a stamp's ring does not make a short word tall), the tallest of the pieces
+    only its reading makes typing (``loose``: no lined-up typing), the share of its ink in
+    lined-up typing (``lined``), and its median stroke width over the typed glyphs'
+    (``width``)."""
 
-    tallest: float
+    height: float
+    loose: float
+    lined: float
     width: float
 
     def vector(self) -> np.ndarray:
-        """The model's inputs: the log height, and how far the log width is from the typing's
-        either way (a pen is finer than a clean page's typing, bolder than a faint one's)."""
-        tallest, width = np.log(np.maximum([self.tallest, self.width], 1e-3))
-        return np.array([tallest, abs(width)])
+        """The model's input: the log of the lower of the two heights. A pen's number stands
+        tall in both; a typed word may in one (a letter glued to a comma of the line above as
+        its loose piece). The lined-up share and the width are reported, not weighed: fitted
+        with them, the model took words apart from lined-up typing, or bold and blotted typed
+        words (two to four times the page's typical stroke width on the real tuning pages), for
+        a pen's."""
+        return np.array([np.log(max(min(self.height, self.loose), 1e-3))])
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,7 @@ class PenModel:
 
     def as_json(self) -> dict[str, object]:
         return {
-            "features": ["log tallest", "abs log width"],
+            "features": ["log min(height, loose)"],
             "weights": [round(w, 4) for w in self.weights],
             "bias": round(self.bias, 4),
             "threshold": self.threshold,
@@ -79,7 +87,7 @@ class PenWord:
 
     def reason(self) -> str:
         return (
-            f'read as "{self.text}" but written by pen: strokes {self.ink.tallest:.1f}x the typed '
+            f'read as "{self.text}" but written by pen: strokes {self.ink.height:.1f}x the typed '
             f"line height, {self.ink.width:.1f}x the typed stroke width"
         )
 
@@ -145,12 +153,20 @@ def _within(stats: np.ndarray, box: Box, *, pad: int) -> np.ndarray:
 
 
 def word_ink(
-    comps: Components, labels: np.ndarray, *, metrics: TextMetrics, typed_px: float
+    comps: Components,
+    labels: np.ndarray,
+    *,
+    loose: np.ndarray,
+    lined: np.ndarray,
+    metrics: TextMetrics,
+    typed_px: float,
 ) -> WordInk | None:
-    """The figures of one word's pieces (None: too little ink to measure)."""
+    """The figures of one word's pieces (``labels``; per label, ``loose``: is the piece typing
+    only by the word's reading, ``lined``: is it lined-up typing); None: too little ink."""
     stats = comps.stats[labels]
-    stats = stats[stats[:, cv2.CC_STAT_AREA] >= metrics.px(MIN_PIECE_PX) * metrics.scale]
-    if len(stats) == 0 or typed_px <= 0:
+    big = stats[:, cv2.CC_STAT_AREA] >= metrics.px(MIN_PIECE_PX) * metrics.scale
+    stats, own_loose, own_lined = stats[big], loose[labels][big], lined[labels][big]
+    if not own_loose.any() or typed_px <= 0:
         return None
     left, top = int(stats[:, 0].min()), int(stats[:, 1].min())
     right = int((stats[:, 0] + stats[:, 2]).max())
@@ -159,5 +175,10 @@ def word_ink(
     widths = stroke_widths(mask)
     if widths.size < MIN_RIDGE:
         return None
-    tallest = float(stats[:, cv2.CC_STAT_HEIGHT].max()) / metrics.glyph_rows
-    return WordInk(tallest=tallest, width=float(np.median(widths)) / typed_px)
+    heights = stats[:, cv2.CC_STAT_HEIGHT] / metrics.glyph_rows
+    return WordInk(
+        height=float(np.sort(heights)[(len(heights) - 1) // 2]),
+        loose=float(heights[own_loose].max()),
+        lined=float(stats[own_lined, cv2.CC_STAT_AREA].sum() / stats[:, cv2.CC_STAT_AREA].sum()),
+        width=float(np.median(widths)) / typed_px,
+    )
