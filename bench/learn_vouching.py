@@ -1,13 +1,15 @@
-"""Which confidently read words are typing? Figures of the ink inside each confident word on
-tuning pages (review set seed 2101), labelled by the synthetic pages' own region records, for
-ocr.detect.vouching.
+"""Which confidently read words are typing? The pen model of ocr.detect.vouching, fitted on the
+tuning pages: review set seed 2101 (labelled by the synthetic pages' region records) and the
+tuning part of the real pages (labelled by their ALTO typed and handwritten lines).
 
-Run: .venv/bin/python -m bench.learn_vouching [--seed 2101] [--record]
+Run: .venv/bin/python -m bench.learn_vouching [--record] [--write] [--held-out]
 
 ``--record`` runs the batch in process over the review set's scans once, keeping each page's
-detection inputs (in the OCR frame, with the page geometry) under bench/work/vouching-<seed>.
-Then every confident word's figures are printed per label (typed line, handwriting, signature,
-stamp) with the share of each label the rule in ocr.detect.vouching withdraws."""
+detection inputs (in the OCR frame, with the page geometry) under bench/work/vouching-<seed>;
+the real pages' words are tesseract's, one call a page, kept in bench/work/vouching-real.
+Every confident word with loose pieces is printed per label with how many the model calls a
+pen's; ``--write`` writes the fitted model to ocr/data/pen_words.json. ``--held-out`` lists the
+shipped model's pen words on the held-out real pages (a check: it chooses nothing)."""
 
 from __future__ import annotations
 
@@ -133,7 +135,7 @@ def page_examples(path: Path, folder: Path) -> list[Example]:
     return ink_examples(name, ink_mask(ocr_img), words, truth, min_conf=options["min_word_conf"])
 
 
-def real_examples() -> list[Example]:
+def real_examples(split: str = "tuning") -> list[Example]:
     """Every confident word with loose pieces on the tuning part of the real pages (tesseract's
     words of the page as scanned, one call a page, kept in bench/work/vouching-real), labelled
     by the page's ALTO lines: typed lines, and handwritten ones."""
@@ -144,7 +146,7 @@ def real_examples() -> list[Example]:
     keep = WORK / "vouching-real"
     keep.mkdir(parents=True, exist_ok=True)
     out = []
-    for page in (p for p in real_pages() if p.split == "tuning"):
+    for page in (p for p in real_pages() if p.split == split):
         gray = cv2.imread(str(page.image), cv2.IMREAD_GRAYSCALE)
         cached = keep / f"{page.name}.pkl"
         if not cached.is_file():
@@ -265,7 +267,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=48)
     parser.add_argument("--record", action="store_true")
     parser.add_argument("--write", action="store_true", help="write ocr/data/pen_words.json")
+    parser.add_argument(
+        "--held-out", action="store_true", help="only list the held-out real pages' pen words"
+    )
     args = parser.parse_args(argv)
+    if args.held_out:
+        return held_out_check()
     keep = record(args.seed, args.pages) if args.record else WORK / f"vouching-{args.seed}"
     folder = review_set(args.seed, args.pages)
     examples = [e for p in sorted(keep.glob("inputs/*.pkl")) for e in page_examples(p, folder)]
@@ -292,6 +299,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def held_out_check() -> int:
+    """The shipped model on the held-out real pages (a check, never a choice): its pen words."""
+    model = pen_model(MODEL_FILE)
+    examples = real_examples("held_out")
+    pens = [e for e in examples if model.probability(e.ink) >= model.threshold]
+    print(
+        f"held-out real pages: {len(examples)} confident words with loose pieces, pen: {len(pens)}"
+    )
+    for e in pens:
+        print(f"  {e.page} {e.text!r} ({e.label}) {e.ink}")
+    return 0
+
+
 def choose_threshold(examples: Sequence[Example], model: PenModel) -> float:
     """Halfway (in log-odds) between the most pen-like word that is not a pen's and the median
     pen word above it: no typed word of the tuning pages withdrawn, with a margin (real typing
@@ -310,13 +330,14 @@ def report(examples: Sequence[Example], model: PenModel) -> None:
     print(f"model: {model.as_json()}")
     for (unit, label), group in sorted(groups.items()):
         probs = np.array([model.probability(e.ink) for e in group])
-        tall = np.array([e.ink.height for e in group])
+        tall = np.array([min(e.ink.height, e.ink.loose) for e in group])
         width = np.array([e.ink.width for e in group])
         over = int((probs >= model.threshold).sum())
         print(
             f"{unit:6} {label:12} n={len(group):4} pen {over:4}  P(pen) max {probs.max():.3f} "
             f"median {np.median(probs):.3f} min {probs.min():.3f}; "
-            f"height {tall.min():.2f}-{tall.max():.2f}; width {width.min():.2f}-{width.max():.2f}"
+            f"min(height, loose) {tall.min():.2f}-{tall.max():.2f}; "
+            f"width {width.min():.2f}-{width.max():.2f}"
         )
     for e in sorted(examples, key=lambda e: -model.probability(e.ink)):
         if e.unit == "word" and e.label == "typed_line":
