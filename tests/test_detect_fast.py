@@ -229,7 +229,7 @@ def _no_pen_words(monkeypatch: pytest.MonkeyPatch) -> None:
     from ocr.detect.vouching import PenModel
 
     hw = importlib.import_module("ocr.detect.handwriting")
-    monkeypatch.setattr(hw, "pen_model", lambda: PenModel((0.0, 0.0), 0.0, 2.0))
+    monkeypatch.setattr(hw, "pen_model", lambda: PenModel((0.0,), 0.0, 2.0))
 
 
 def test_ink_pieces_equal_the_plain_look_ups(monkeypatch: pytest.MonkeyPatch) -> None:
