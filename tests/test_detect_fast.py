@@ -224,6 +224,14 @@ def _words_on(ink: np.ndarray, rng: np.random.Generator) -> list:  # type: ignor
     return words
 
 
+def _no_pen_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every confident word vouches for its ink (the pen test is tested in test_detect.py)."""
+    from ocr.detect.vouching import PenModel
+
+    hw = importlib.import_module("ocr.detect.handwriting")
+    monkeypatch.setattr(hw, "pen_model", lambda: PenModel((0.0,), 0.0, 2.0))
+
+
 def test_ink_pieces_equal_the_plain_look_ups(monkeypatch: pytest.MonkeyPatch) -> None:
     # (ocr.detect exports a function named handwriting: the module is imported by name)
     hw = importlib.import_module("ocr.detect.handwriting")
@@ -231,6 +239,7 @@ def test_ink_pieces_equal_the_plain_look_ups(monkeypatch: pytest.MonkeyPatch) ->
     from ocr.detect.ink import TextMetrics
 
     monkeypatch.setattr(ink_module, "LOOK_UP_PIXELS", 5000)  # many bands, a short last one
+    _no_pen_words(monkeypatch)
     rng = np.random.default_rng(5)
     for _ in range(30):
         ink = _typing(rng)
@@ -245,9 +254,13 @@ def test_ink_pieces_equal_the_plain_look_ups(monkeypatch: pytest.MonkeyPatch) ->
 
 
 @pytest.mark.skipif(not EHRI.is_dir(), reason=f"real pages not found at {EHRI}")
-def test_ink_pieces_equal_the_plain_look_ups_on_a_real_page() -> None:
+def test_ink_pieces_equal_the_plain_look_ups_on_a_real_page(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from ocr.detect.handwriting import ink_pieces
     from ocr.detect.ink import text_metrics
+
+    _no_pen_words(monkeypatch)
 
     gray = cv2.imread(str(EHRI / "EHRI-DR-19390125-US_01.jpg"), cv2.IMREAD_GRAYSCALE)
     ink = ink_mask(binarize(gray))

@@ -31,6 +31,15 @@ from ocr.detect.regions import (
     intersection,
     points_polygon,
 )
+from ocr.detect.vouching import (
+    PAD,
+    VOUCH_SHARE,
+    PenWord,
+    pen_model,
+    typed_width,
+    word_ink,
+    word_pieces,
+)
 from ocr.records import Box
 from ocr.tesseract import Word
 
@@ -76,6 +85,12 @@ TOUCHING_REACH = 2.0  # characters either side
 TOUCHING_TYPED_ROWS = 0.5  # share of rows with typed glyphs beside them that makes a typed line
 
 
+@dataclass(frozen=True, eq=False)
+class _PenPieces:
+    word: PenWord
+    labels: np.ndarray
+
+
 # What each ink pixel is, in InkPieces.kinds: no ink, a typed glyph's, dust's, any other piece's.
 PAPER, TYPED, DUST, OTHER = 0, 1, 2, 3
 
@@ -83,11 +98,13 @@ PAPER, TYPED, DUST, OTHER = 0, 1, 2, 3
 @dataclass(frozen=True, eq=False)
 class InkPieces:
     """The page's ink pieces sorted once: typed glyphs and dust (uint8 masks, 1 on the pieces),
-    and per pixel which of PAPER, TYPED, DUST or OTHER it is (``kinds``)."""
+    and per pixel which of PAPER, TYPED, DUST or OTHER it is (``kinds``); ``pens``: the
+    confidently read words whose ink is a pen's (see :mod:`ocr.detect.vouching`)."""
 
     typed: np.ndarray
     dust: np.ndarray
     kinds: np.ndarray
+    pens: tuple[PenWord, ...] = ()
 
     def rest(self) -> np.ndarray:
         """uint8 mask of the ink that is neither typing nor dust."""
@@ -106,7 +123,8 @@ def ink_pieces(
     min_conf: float = GOOD_WORD_CONF,
 ) -> InkPieces:
     """Sort the ink's connected pieces: typed glyphs (glyph-sized pieces lined up in text rows, and
-    pieces inside confident OCR words) and dust (specks)."""
+    pieces inside confident OCR words, unless the word's ink is a pen's: see :func:`_vouched`)
+    and dust (specks)."""
     comps = components(ink)
     stats = comps.stats
     glyph = (stats[:, cv2.CC_STAT_HEIGHT] <= GLYPH_MAX_ROWS * metrics.glyph_rows) & (
@@ -116,14 +134,12 @@ def ink_pieces(
     # Lined-up glyphs are typing even where the OCR skipped the line (tesseract drops lines next
     # to stamps); they are then unrecognised ink, not handwriting.
     typed = _in_text_lines(comps, glyph, metrics=metrics)
+    pens: list[_PenPieces] = []
     if words is not None:
-        inside = word_mask(ink.shape, good_words(words, min_conf=min_conf), pad=metrics.px(6))
-        share = np.bincount(comps.labels[inside > 0], minlength=len(stats)) / np.maximum(
-            stats[:, cv2.CC_STAT_AREA], 1
+        vouched, pens = _vouched(
+            comps, glyph, typed, good_words(words, min_conf=min_conf), metrics=metrics
         )
-        # Letters smudged together ("ующими") are wide but lie wholly inside their word's box.
-        smudged = (share >= 0.9) & (stats[:, cv2.CC_STAT_HEIGHT] <= TALL * metrics.glyph_rows)
-        typed |= (glyph & (share >= 0.6)) | smudged
+        typed |= vouched
     typed[0] = False
     dust = stats[:, cv2.CC_STAT_AREA] < metrics.px(SPECK_PX) * metrics.scale
     kind = np.full(len(stats), OTHER, dtype=np.uint8)
@@ -131,7 +147,65 @@ def ink_pieces(
     kind[typed] = TYPED
     kind[0] = PAPER
     kinds = look_up(kind, comps.labels)  # one look-up a pixel for all three masks
-    return InkPieces((kinds == TYPED).view(np.uint8), (kinds == DUST).view(np.uint8), kinds)
+    return InkPieces(
+        (kinds == TYPED).view(np.uint8),
+        (kinds == DUST).view(np.uint8),
+        kinds,
+        tuple(p.word for p in pens),
+    )
+
+
+def _vouched(
+    comps: Components,
+    glyph: np.ndarray,
+    lined: np.ndarray,
+    sure: Sequence[Word],
+    *,
+    metrics: TextMetrics,
+) -> tuple[np.ndarray, list[_PenPieces]]:
+    """Per label: the pieces confident words make typing (glyph-sized ones mostly inside their
+    boxes, and smudged letters wholly inside), less those of the words whose ink the pen model
+    takes for a pen's (see :func:`_pen_words`); and those words."""
+    stats = comps.stats
+    inside = word_mask(comps.labels.shape, sure, pad=metrics.px(PAD))
+    share = np.bincount(comps.labels[inside > 0], minlength=len(stats)) / np.maximum(
+        stats[:, cv2.CC_STAT_AREA], 1
+    )
+    # Letters smudged together ("ующими") are wide but lie wholly inside their word's box.
+    smudged = (share >= 0.9) & (stats[:, cv2.CC_STAT_HEIGHT] <= TALL * metrics.glyph_rows)
+    vouched = (glyph & (share >= VOUCH_SHARE)) | smudged
+    vouched[0] = False
+    pens = _pen_words(comps, sure, lined, vouched, share=share, metrics=metrics)
+    for pen in pens:
+        vouched[pen.labels] = False
+    return vouched, pens
+
+
+def _pen_words(
+    comps: Components,
+    sure: Sequence[Word],
+    lined: np.ndarray,
+    vouched: np.ndarray,
+    *,
+    share: np.ndarray,
+    metrics: TextMetrics,
+) -> list[_PenPieces]:
+    """The confident words whose vouching would make typing of pieces the layout does not (no
+    lined-up typing) and whose ink the pen model takes for a pen's, with their pieces' labels."""
+    loose = vouched & ~lined
+    if not loose.any():
+        return []
+    candidate = share >= VOUCH_SHARE  # a word's own ink, lined-up glyphs too, is judged whole
+    candidate[0] = False
+    found = []
+    model, width = pen_model(), 0.0
+    for word, labels in word_pieces(comps, sure, candidate, metrics=metrics, loose=loose):
+        width = width or typed_width(comps, lined)
+        figures = word_ink(comps, labels, loose=loose, lined=lined, metrics=metrics, typed_px=width)
+        if figures is not None and model.probability(figures) >= model.threshold:
+            pen = PenWord(word.box, word.text, round(model.probability(figures), 3), figures)
+            found.append(_PenPieces(pen, labels))
+    return found
 
 
 def typed_mask(
@@ -280,13 +354,15 @@ def classify_cluster(
     page_rows: int,
     typed: np.ndarray | None = None,
     in_stamp: str = "",
+    pen_word: str = "",
 ) -> Region | None:
     """A handwriting, signature or dense-ink stamp region for one cluster, or None (typing, dust).
 
     ``typed`` (the page's typed-glyph mask) lets a black cluster no taller than typing that sits
     on a typed line pass for smudged typing rather than handwriting. ``in_stamp`` names the ink
     of a coloured stamp the cluster lies in: black ink there that is not typing is a pen's (a
-    number written in), whatever its size."""
+    number written in), whatever its size. ``pen_word``: why a confidently read word over the
+    cluster is a pen's (see :mod:`ocr.detect.vouching`), taken as evidence of its own."""
     h = metrics.glyph_rows
     if (
         group.mask.sum() < metrics.px(MIN_CLUSTER_PX) * metrics.scale
@@ -311,6 +387,8 @@ def classify_cluster(
         )
     if group.colour:
         reasons = [f"{group.colour} pen ink", *handwriting_evidence(f)]
+    elif pen_word:
+        reasons = [pen_word, *handwriting_evidence(f)]
     elif group.rows <= GLYPH_MAX_ROWS * h and _in_typed_line(group, typed, metrics=metrics):
         return None  # typing-sized ink on a typed line: smudged typing, left to unrecognised ink
     elif not in_stamp and touching_glyphs(group, typed, pieces=f.pieces, metrics=metrics):
@@ -489,10 +567,19 @@ def handwriting(
             page_rows=ink.shape[0],
             typed=pieces.typed,
             in_stamp=_stamp_around(group, coloured_stamps),
+            pen_word=_pen_over(group, pieces.pens),
         )
         if region is not None:
             found.append(region)
     return found
+
+
+def _pen_over(group: Blob, pens: Sequence[PenWord]) -> str:
+    """The reason of the first pen-written word whose box overlaps the cluster's ("": none)."""
+    for pen in pens:
+        if intersection(pen.box, group.box) > 0:
+            return pen.reason()
+    return ""
 
 
 # --- handwriting inside a stamp ------------------------------------------------------------------
