@@ -25,6 +25,13 @@ MIN_BAND = 0.006
 EDGE_STEP = 0.05
 STEP_WIDTH = 3
 STEP_SPAN = 10
+# A dark band starts where the profile falls, within BAND_REACH pixels, this much below the paper
+# just inside (INNER_SPAN pixels, STEP_WIDTH in): a slow fall-off of light (a lamp off-centre, a
+# curled sheet) that crosses DARK_BAND somewhere on the paper is not a band, and the ink on that
+# paper stays in the frame.
+BAND_DROP = 0.08
+BAND_REACH = 8
+INNER_SPAN = 20
 # The page is at least this share of the scan on each axis; a cut that leaves less is not
 # trusted (a two-page spread keeps both pages).
 MIN_PAGE_SHARE = 0.5
@@ -137,16 +144,37 @@ def _first_boundary(
             end = i
             while 0 <= end + step < size and dark[end + step]:
                 end += step
-            width = abs(end - i) + 1
-            at_border = end in (0, size - 1)
-            if at_border:
-                return i, "band"
-            if width >= MIN_BAND * size or _is_edge(profile, i, step, level):
-                return i, "gutter"
+            start = _band_start(profile, i, end, step)
+            if start is not None:
+                if end in (0, size - 1):
+                    return start, "band"
+                width = abs(end - start) + 1
+                if width >= MIN_BAND * size or _is_edge(profile, start, step, level):
+                    return start, "gutter"
             i = end
         elif 0 <= i + step < size and not dark[i + step] and _is_edge(profile, i, step, level):
             return i + step, "edge"
     return None
+
+
+def _band_start(profile: np.ndarray, first: int, last: int, step: int) -> int | None:
+    """The first position of the dark run ``first``..``last`` (going by ``step``) where the
+    profile drops BAND_DROP below the paper just inside it: where a band really begins (None:
+    the run is light fading slowly, not a band)."""
+    size = profile.size
+    for j in range(first, last + step, step):
+        inner = profile[_span_from(j - step * STEP_WIDTH, -step, INNER_SPAN, size)]
+        reach = profile[_span_from(j, step, BAND_REACH, size)]
+        if inner.size and reach.size and reach.min() < (1.0 - BAND_DROP) * np.median(inner):
+            return j
+    return None
+
+
+def _span_from(start: int, step: int, length: int, size: int) -> slice:
+    """``length`` positions from ``start`` going by ``step``, clipped to the profile."""
+    if step > 0:
+        return slice(max(0, start), max(0, min(size, start + length)))
+    return slice(max(0, start - length + 1), max(0, min(size, start + 1)))
 
 
 def _is_edge(profile: np.ndarray, i: int, step: int, level: float) -> bool:

@@ -1,5 +1,4 @@
-"""The page frame (ocr.frame): dark beds, black bands and a facing page are cut off; paper, ruled
-lines and a two-page spread are not; real pages from typescript-fr."""
+"""The page frame (ocr.frame): beds, bands and facing pages go; paper, even darkened, stays."""
 
 from __future__ import annotations
 
@@ -84,3 +83,45 @@ def test_real_pages_lose_what_is_not_their_paper(name: str, side: str) -> None:
         box = line.box
         assert b.left <= box.left and box.right <= b.right + 2, line.text
         assert b.top <= box.top and box.bottom <= b.bottom + 2, line.text
+
+
+def _lit_from_above(page: np.ndarray, *, depth: float) -> np.ndarray:
+    """The page lit by a lamp beyond its top left: darker by up to ``depth`` towards that
+    corner, slowly (the synthetic set's uneven light)."""
+    rows, cols = page.shape
+    rr, cc = np.mgrid[0:rows, 0:cols].astype(np.float32)
+    shade = 1.0 - depth * np.clip(1.0 - 0.7 * rr / rows - 0.3 * cc / cols, 0, 1) ** 1.5
+    return np.clip(page * shade, 0, 255).astype(np.uint8)
+
+
+def _marked_top(rows: int, cols: int) -> np.ndarray:
+    """A typed sheet with a stamp and a handwritten number in its top margin."""
+    page = _typed(rows, cols, seed=5)
+    cv2.rectangle(page, (400, 30), (620, 110), 60, 4)  # a stamp's frame
+    cv2.putText(page, "1807", (780, 90), cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, 2.0, 50, 3)
+    return page
+
+
+@pytest.mark.parametrize("depth", [0.3, 0.4, 0.5])
+def test_ink_under_a_darkened_top_edge_stays_in_the_frame(depth: float) -> None:
+    frame = find_page_frame(_lit_from_above(_marked_top(1400, 1000), depth=depth))
+    assert frame.box.top <= 25 and frame.box.left <= 10, frame  # the stamp and number kept
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_synthetic_sets_uneven_light_is_no_band(seed: int) -> None:
+    from ocr_synth.damage import illuminate
+
+    sheet = _marked_top(1400, 1000).astype(np.float32)
+    illuminate(sheet, strength=0.5, rng=np.random.default_rng(seed))  # its heaviest level
+    frame = find_page_frame(np.clip(sheet, 0, 255).astype(np.uint8))
+    assert not frame.cropped, frame
+
+
+def test_a_scanner_bed_beyond_darkened_paper_is_still_cut_off() -> None:
+    page = _lit_from_above(_marked_top(1400, 1000), depth=0.25)
+    bed = np.full((1600, 1180), 30, np.uint8)
+    bed[90:1490, 70:1070] = page
+    box = find_page_frame(bed).box
+    assert abs(box.left - 70) <= 8 and abs(box.top - 90) <= 8
+    assert abs(box.right - 1070) <= 8 and abs(box.bottom - 1490) <= 8
