@@ -38,13 +38,15 @@ class LineFigures:
     net_rate: float  # characters likely right less those likely wrong, per character
     min_confidence: float
     chars: int
+    letters: int = 0  # of the characters: letters (none: a page number, a date in figures)
 
     @classmethod
     def of(cls, words: Sequence[Word], probabilities: Sequence[float]) -> LineFigures:
         chars = sum(len(w.text) for w in words)
         net = sum(len(w.text) * (2.0 * p - 1.0) for w, p in zip(words, probabilities, strict=True))
         least = min((max(w.conf, 0.0) for w in words), default=0.0)
-        return cls(net / chars if chars else 0.0, least, chars)
+        letters = sum(c.isalpha() for w in words for c in w.text)
+        return cls(net / chars if chars else 0.0, least, chars, letters)
 
     @property
     def net(self) -> float:
@@ -77,8 +79,10 @@ class RereadRule:
     values on the tuning pages; ocr/data/reading_quality.json keeps them with provenance): the
     new reading must have no word under ``min_confidence`` (it settles tesseract's doubt) and a
     net rate (ocr.readings.summarise, from ocr.quality) at least ``net_gain`` over the first's,
-    or (with ``conf_gain``) a least confidence that much over the first's least confidence (a
-    page number "-5-" read surely, that the estimate trusts less than a word like "не").
+    or (with ``conf_gain``), for a reading without letters, a least confidence that much over
+    the first's least confidence (a page number "-5-" read surely, that the estimate trusts
+    less than a word like "не"; a reading with letters is the estimate's to judge: tesseract
+    reads a line alone as surely when it misreads a word).
     The line is read at each of ``scales``; a reading at a smaller scale counts only when
     another reading of the line has its text, if ``agree`` says so: "any" (the first or another
     scale's), "full" (the first or the full-size crop's), "" (no agreement needed). With
@@ -153,8 +157,10 @@ class RereadRule:
                 f"read alone: {sure}, net rate {again.net_rate:.2f} >= "
                 f"{first.net_rate:.2f} + {self.net_gain:.2f}"
             )
-        if self.conf_gain is not None and (
-            again.min_confidence >= first.min_confidence + self.conf_gain
+        if (
+            self.conf_gain is not None
+            and not again.letters
+            and again.min_confidence >= first.min_confidence + self.conf_gain
         ):
             return f"read alone: {sure} and over the first's {first.min_confidence:.0f} + " + (
                 f"{self.conf_gain:.0f}"

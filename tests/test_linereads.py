@@ -142,6 +142,24 @@ def test_a_far_surer_reading_replaces_the_line_when_the_rule_allows() -> None:
     assert not RereadRule(60, 0.2, conf_gain=50).replaces(first, number)  # 76 < 29 + 50
 
 
+def test_a_surer_reading_with_letters_is_left_to_the_estimate() -> None:
+    # "корейское гражданство. Нам Ир" (least 56) read alone "хорейское Гражданство. Нам ИР" (91):
+    # tesseract is as sure of a misread word; only a reading without letters gains by confidence
+    first = LineFigures(net_rate=0.8, min_confidence=56, chars=26, letters=24)
+    words = LineFigures.of(
+        [
+            _word(1, 1, n, 100 * n, 300, t, 91)
+            for n, t in enumerate("хорейское Гражданство.".split())
+        ],
+        [0.4, 0.5],
+    )
+    assert words.letters == 20 and words.min_confidence == 91
+    assert not RereadRule(60, 0.4, conf_gain=30).replaces(first, words)
+    number = LineFigures.of([_word(1, 1, 1, 1150, 300, "-5-", 91)], [0.3])
+    assert number.letters == 0
+    assert RereadRule(60, 0.4, conf_gain=30).replaces(first, number)
+
+
 def test_doubtful_lines_are_those_with_a_low_word_and_not_askew() -> None:
     words = [
         _word(1, 1, 1, 100, 100, "сure", 95),
