@@ -168,6 +168,16 @@ class Settings(BaseSettings):
             raise ValueError("languages must be like 'rus' or 'rus+eng'")
         return value.strip()
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_is_a_url(cls, value: str) -> str:
+        if value and "://" not in value:
+            raise ValueError(
+                f"database_url {value!r} is not a database URL: give a SQLAlchemy URL such as "
+                f"sqlite:///{value} (a SQLite file) or postgresql+psycopg://user@host/dbname"
+            )
+        return value
+
     @property
     def db_url(self) -> str:
         """The database URL, defaulting to a SQLite file under the output folder."""

@@ -274,3 +274,23 @@ def test_export_prints_every_file_it_wrote(tmp_path: Path) -> None:
         in res.stdout
     )
     assert f"ocr run SCAN... --gt {reviewed}" in res.stdout
+
+
+def test_a_database_path_that_is_no_url_is_a_clear_error(tmp_path: Path) -> None:
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    db = tmp_path / "results.db"
+    for command in (["run", str(scans)], ["review"], ["export"]):
+        res = _ocr(*command, "--db", str(db), "--out", str(tmp_path / "out"))
+        assert res.returncode == 1, res.stderr
+        assert "Traceback" not in res.stderr
+        assert f"--db {db} is not a database URL" in res.stderr
+        assert f"sqlite:///{db}" in res.stderr
+    assert not db.exists() and not (tmp_path / "out").exists()
+
+
+def test_a_database_setting_that_is_no_url_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "ocr.toml").write_text('database_url = "out/ocr.db"\n', encoding="utf-8")
+    res = _ocr("config", "--config", str(tmp_path / "ocr.toml"))
+    assert res.returncode == 7 and "Traceback" not in res.stderr
+    assert "is not a database URL" in res.stderr and "sqlite:///out/ocr.db" in res.stderr
