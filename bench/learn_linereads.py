@@ -81,7 +81,7 @@ def _synthetic_name(folder: Path, scan: Path) -> str:
 
 def collect(name: str, language: str, image: Path, work: Path) -> tuple[tuple, tuple, tuple]:
     """Stock words, doubtful lines and their second readings of one page (cached in work)."""
-    from ocr.linereads import doubtful_lines, line_crops, read_lines
+    from ocr.linereads import crop_words, doubtful_lines, line_crops, read_lines
     from ocr.tesseract import read_words
 
     cached = work / f"{name}.scales-2.pk"
@@ -114,8 +114,8 @@ def collect(name: str, language: str, image: Path, work: Path) -> tuple[tuple, t
                 choices=False,
                 scales=SCALES,
             )
-        for (k, v), group in groupby(read, key=lambda w: (w.block, w.par)):
-            again[k - 1][v - 1] = tuple(group)
+        for (k, v), js in crop_words(read).items():
+            again[k][v] = tuple(read[j] for j in js)
     out = (words, lines, tuple(tuple(a) for a in again))
     cached.write_bytes(pickle.dumps(out))
     return out

@@ -260,6 +260,15 @@ def read_lines(
     return output, tuple(_page_words(output.tsv, crops, scales))
 
 
+def crop_words(words: Sequence[Word]) -> dict[tuple[int, int], list[int]]:
+    """The indexes of the words read from each crop at each scale, keyed (k, v): crop k at
+    scales[v] (as :func:`read_lines` places them, in block k + 1, paragraph v + 1)."""
+    out: dict[tuple[int, int], list[int]] = {}
+    for j, word in enumerate(words):
+        out.setdefault((word.block - 1, word.par - 1), []).append(j)
+    return out
+
+
 def _page_words(tsv: Path, crops: Sequence[LineCrop], scales: Sequence[float]) -> list[Word]:
     """The TSV's words, each page of the list file (one crop at one scale) moved to its place
     on the page, the words of crop k at scales[v] in block k + 1, paragraph v + 1."""

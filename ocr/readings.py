@@ -22,6 +22,7 @@ from ocr.linereads import (
     LineFigures,
     LineReading,
     RereadRule,
+    crop_words,
     doubtful_lines,
     line_crops,
     read_lines,
@@ -413,9 +414,7 @@ def _repaired(
     replaced by the reading the rule takes of it read alone (the words of crop k at
     ``rule.scales[v]`` in block k + 1, paragraph v + 1), under the first line's block,
     paragraph and line; and the choice made for each line."""
-    again_lines: dict[tuple[int, int], list[int]] = {}
-    for j, word in enumerate(again.words):
-        again_lines.setdefault((word.block - 1, word.par - 1), []).append(j)
+    again_lines = crop_words(again.words)
     replaced: dict[int, list[int]] = {}  # a line's first word: the words read again there
     sure: dict[int, float] = {}  # a confirmed line's words: the confidence they take
     groups = []
