@@ -13,7 +13,13 @@ from typer.core import TyperArgument, TyperCommand, TyperOption
 from ocr.exceptions import ArgumentError, DevPackageMissingError, ExitCode, OcrError
 from ocr.report import format_rate
 from ocr.score_cli import score_command
-from ocr.settings import Settings, find_config, load_settings_from, settings_as_toml
+from ocr.settings import (
+    Settings,
+    find_config,
+    load_settings_from,
+    not_a_database_url,
+    settings_as_toml,
+)
 
 if TYPE_CHECKING:
     from ocr.results import BatchSummary
@@ -105,11 +111,8 @@ def _settings(
 ) -> Settings:
     """The effective settings; says on stderr which settings file was read and why."""
     mapping = {"lang": "languages", "out": "output_dir", "db": "database_url"}
-    if (db := overrides.get("db")) and "://" not in db:
-        raise ArgumentError(
-            f"--db {db} is not a database URL: give a SQLAlchemy URL such as sqlite:///{db} "
-            "(a SQLite file) or postgresql+psycopg://user@host/dbname"
-        )
+    if problem := not_a_database_url(overrides.get("db") or ""):
+        raise ArgumentError(f"--db {overrides['db']} {problem}")
     source = find_config(config, scans=scans or ())
     if not quiet:
         _err(source.describe())

@@ -54,6 +54,17 @@ FLAG_SETTINGS = (
 )
 
 
+def not_a_database_url(value: str) -> str:
+    """What is wrong with ``value`` as a results database URL ("" if nothing: a URL or unset),
+    with the URL to give instead."""
+    if not value or "://" in value:
+        return ""
+    return (
+        f"is not a database URL: give a SQLAlchemy URL such as sqlite:///{value} (a SQLite "
+        "file) or postgresql+psycopg://user@host/dbname"
+    )
+
+
 class Settings(BaseSettings):
     """Everything a run can be configured with; printed by `ocr config`."""
 
@@ -171,11 +182,8 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_url_is_a_url(cls, value: str) -> str:
-        if value and "://" not in value:
-            raise ValueError(
-                f"database_url {value!r} is not a database URL: give a SQLAlchemy URL such as "
-                f"sqlite:///{value} (a SQLite file) or postgresql+psycopg://user@host/dbname"
-            )
+        if problem := not_a_database_url(value):
+            raise ValueError(f"database_url {value!r} {problem}")
         return value
 
     @property
