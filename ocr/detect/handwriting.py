@@ -202,9 +202,10 @@ def _pen_words(
     for word, labels in word_pieces(comps, sure, candidate, metrics=metrics, loose=loose):
         width = width or typed_width(comps, lined)
         figures = word_ink(comps, labels, loose=loose, lined=lined, metrics=metrics, typed_px=width)
-        if figures is not None and model.probability(figures) >= model.threshold:
-            pen = PenWord(word.box, word.text, round(model.probability(figures), 3), figures)
-            found.append(_PenPieces(pen, labels))
+        if figures is None:
+            continue
+        if (p := model.probability(figures)) >= model.threshold:
+            found.append(_PenPieces(PenWord(word.box, word.text, round(p, 3), figures), labels))
     return found
 
 
