@@ -27,6 +27,7 @@ from bench.correct_split import (
     SEALED,
     SEALED_C,
     SEALED_D,
+    SEALED_E,
     SEALED_NEXT,
     SynthSet,
 )
@@ -391,7 +392,7 @@ def write_results(lines: list[str], path: Path) -> None:
     path.write_text(head + "\n".join([BEGIN, *lines, END]) + tail, encoding="utf-8")
 
 
-SEALED_SETS = {"a": SEALED, "b": SEALED_NEXT, "c": SEALED_C, "d": SEALED_D}
+SEALED_SETS = {"a": SEALED, "b": SEALED_NEXT, "c": SEALED_C, "d": SEALED_D, "e": SEALED_E}
 
 
 def tuning_tables(

@@ -125,6 +125,22 @@ SEALED_D = SynthSet(
     conditions=("violet_ribbon", "plain", "faded_yellow", "gutter"),
     corpus=BENCH / "data" / "correct_sealed_d.txt",
 )
+# Sealed set E: kept for the round after D (fixed 2026-12-07, before any tuning of that round;
+# never generated or read yet). Its text was written for it (six documents in
+# bench/data/correct_sealed_e.txt: other kinds of document, other places and names than D's), in
+# two faces no other set renders (ocr_synth's SEALED_TYPEWRITER_FONTS), a blue ribbon and a dark
+# scanner frame that no correction set had, and a resolution no set had.
+SEALED_E = SynthSet(
+    "sealed-e",
+    12707,
+    48,
+    ("correct_sealed_e.txt",),
+    ("cmu-typewriter-bold", "freemono-oblique"),
+    ("colour", "grey"),
+    dpi=280,
+    conditions=("blue_ribbon", "plain", "dark_frame"),
+    corpus=BENCH / "data" / "correct_sealed_e.txt",
+)
 # Real Komi print lines: folder 0100 feeds the channel and the language gate; 0200 is sealed.
 KOMI_TUNING = KOMI / "0100"
 KOMI_SEALED = KOMI / "0200"

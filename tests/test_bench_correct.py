@@ -19,6 +19,7 @@ from bench.correct_split import (  # noqa: E402
     FIT_SETS,
     SEALED_C,
     SEALED_D,
+    SEALED_E,
 )
 
 pytestmark = pytest.mark.unit
@@ -75,6 +76,34 @@ def test_sealed_d_pages_are_typed_from_its_own_text_only() -> None:
     assert sources == {SEALED_D.corpus.name}
     with pytest.raises(ValueError, match="no corpus document"):
         build_page(SEALED_D.plans()[0])  # ocr_synth's own corpus has none of its texts
+
+
+def test_sealed_e_is_new_in_text_faces_scans_and_seed() -> None:
+    """E, kept for the next round: nothing of it was rendered or read by any other set."""
+    from ocr_synth.fonts import available_typewriter_fonts
+
+    tuning = (*FIT_SETS, *CALIBRATE_SETS)
+    others = [s for s in (*tuning, *SEALED_SETS.values()) if s is not SEALED_E]
+    assert SEALED_SETS["e"] is SEALED_E
+    assert not {f for s in others for f in s.fonts} & set(SEALED_E.fonts)
+    # a default (seeded) choice of face never draws E's faces: no synthetic page had them
+    assert not set(available_typewriter_fonts(extra=True)) & set(SEALED_E.fonts)
+    assert not {t for s in others for t in s.sources} & set(SEALED_E.sources)
+    assert SEALED_E.dpi not in {s.dpi for s in others}
+    assert SEALED_E.seed not in {s.seed for s in others}
+    assert set(SEALED_E.conditions) - {c for s in others for c in s.conditions}
+
+
+def test_sealed_e_pages_are_typed_from_its_own_text_only() -> None:
+    from ocr_synth.generate import build_page
+    from ocr_synth.texts import corpus_documents
+
+    assert SEALED_E.corpus is not None
+    assert not any(d.source == SEALED_E.corpus.name for d in corpus_documents())
+    with own_corpus(SEALED_E.corpus):
+        built = [build_page(plan) for plan in SEALED_E.plans()[:4]]
+    assert {b[3].source for b in built} == {SEALED_E.corpus.name}
+    assert {b[1].font for b in built} <= set(SEALED_E.fonts)
 
 
 def test_a_right_only_refit_keeps_the_other_model_s_origin(

@@ -30,6 +30,12 @@ EXTRA_TYPEWRITER_FONTS: dict[str, str] = {
     "cmu-typewriter-slanted": "cmunst.ttf",  # fonts-cmu: a slanted typeface of the same machine
     "dejavu-mono": "DejaVuSansMono.ttf",  # fonts-dejavu-core: a sans typewriter (later machines)
 }
+# Faces kept for a sealed evaluation set (bench/correct_split.py, sealed E): never drawn by a
+# default choice (available_typewriter_fonts), so no tuning set ever renders them.
+SEALED_TYPEWRITER_FONTS: dict[str, str] = {
+    "cmu-typewriter-bold": "cmuntb.ttf",  # fonts-cmu: CMU Typewriter Text Bold
+    "freemono-oblique": "FreeMonoOblique.ttf",  # fonts-freefont-ttf: an oblique Courier-like face
+}
 STAMP_FONTS: dict[str, str] = {
     "ptsans-bold": "PTS75F.ttf",
     "freesans-bold": "FreeSansBold.ttf",
@@ -72,7 +78,7 @@ def available_typewriter_fonts(*, extra: bool = False) -> tuple[str, ...]:
 @lru_cache(maxsize=64)
 def typewriter_font(name: str, *, pitch_px: int) -> ImageFont.FreeTypeFont:
     """The font ``name`` sized so that one character advance equals ``pitch_px``."""
-    faces = {**TYPEWRITER_FONTS, **EXTRA_TYPEWRITER_FONTS}
+    faces = {**TYPEWRITER_FONTS, **EXTRA_TYPEWRITER_FONTS, **SEALED_TYPEWRITER_FONTS}
     if name not in faces:
         raise FontNotFoundError(f"unknown typewriter font {name!r}; choose from {sorted(faces)}")
     path = find_font(faces[name])
