@@ -475,7 +475,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sealed",
         default="d",
-        help="sealed sets to read, comma-separated (a, b, c, d); each read is a look",
+        help="sealed sets to read, comma-separated (a, b, c, d, e); each read is a look",
     )
     parser.add_argument(
         "--no-fit-sets",
