@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -865,3 +866,45 @@ def test_numbers_in_stamps_only_in_lettered_registry_stamps() -> None:
     # ... but typed letters smudged into one run with the stamp's lettering are not.
     cv2.rectangle(ink, (590, 355), (830, 400), 1, 4)
     assert handwriting_in_stamps(ink, [stamp], metrics=metrics) == []
+
+
+def _close_typing(*, lines: int = 5) -> tuple[np.ndarray, list[Word]]:
+    """Typed lines set close (glyphs 30 px tall, lines 44 px apart) as hollow letters, with the
+    words over them read confidently."""
+    ink = np.zeros((60 + 44 * lines, 1100), np.uint8)
+    words = []
+    for line in range(lines):
+        top = 30 + 44 * line
+        for k in range(40):
+            if k % 7 == 6:
+                continue  # a space between words
+            left = 40 + 25 * k
+            cv2.rectangle(ink, (left, top), (left + 17, top + 29), 1, 4)
+        for n, start in enumerate(range(0, 40, 7)):
+            box = Box(40 + 25 * start, top, 25 * 6 - 8, 30)
+            words.append(Word(1, 1, line + 1, n + 1, box, 93.0, "слово"))
+    return ink, words
+
+
+def test_a_descender_touching_the_letter_below_is_typing() -> None:
+    """Lines set close: a descender of one line touches the letter under it (fresh cmu
+    typewriter pages had three such pieces taken for a pen's 1.8x strokes). The joined piece is
+    typing, so neither handwriting nor unread ink; a pen's stroke over the same two lines in the
+    margin stays a pen's."""
+    hw = importlib.import_module("ocr.detect.handwriting")
+    from ocr.detect.ink import TextMetrics
+    from ocr.detect.unrecognised import unrecognised_ink
+
+    ink, words = _close_typing()
+    left = 40 + 25 * 10  # the 11th letter of line 2 reaches down to the one under it in line 3
+    cv2.line(ink, (left + 8, 30 + 44 + 29), (left + 8, 30 + 88), 1, 4)
+    metrics = TextMetrics(30.0, 25.0, 1.0)
+    pieces = hw.ink_pieces(ink, words, metrics=metrics)
+    assert pieces.typed[30 + 44 + 36, left + 8] == 1  # the joint itself
+    assert not hw.handwriting(ink, words, metrics=metrics, pieces=pieces)
+    assert not unrecognised_ink(pieces.without_dust(), words, metrics=metrics, typed=pieces.typed)
+
+    pen = ink.copy()
+    cv2.line(pen, (12, 40 + 44), (20, 40 + 44 + 70), 1, 4)  # a pen's stroke by the margin
+    pen_pieces = hw.ink_pieces(pen, words, metrics=metrics)
+    assert pen_pieces.typed[40 + 44 + 35, 16] == 0

@@ -191,8 +191,15 @@ def test_typed_lines_equal_the_box_filter(pair_limit: int, monkeypatch: pytest.M
 
 def _plain_pieces(ink: np.ndarray, words, metrics):  # type: ignore[no-untyped-def]
     """ink_pieces' masks by a look-up per mask over the whole page (what the kinds replace)."""
-    from ocr.detect.handwriting import GLYPH_MAX_COLS, GLYPH_MAX_ROWS, SPECK_PX, TALL
-    from ocr.detect.ink import components, good_words, word_mask
+    from ocr.detect.handwriting import (
+        GLYPH_MAX_COLS,
+        GLYPH_MAX_ROWS,
+        SPECK_PX,
+        TALL,
+        TOUCHING_PAIR_COLS,
+        touching_pair,
+    )
+    from ocr.detect.ink import Blob, components, good_words, word_mask
 
     comps = components(ink)
     stats = comps.stats
@@ -210,6 +217,19 @@ def _plain_pieces(ink: np.ndarray, words, metrics):  # type: ignore[no-untyped-d
     typed[0] = False
     dust = stats[:, cv2.CC_STAT_AREA] < metrics.px(SPECK_PX) * metrics.scale
     dust[0] = False
+    # touching pairs of glyphs of two lines: each other piece judged whole against the typing
+    typed_px = typed[comps.labels].astype(np.uint8)
+    pairs = np.zeros_like(typed)
+    others = np.flatnonzero(~typed & ~dust)
+    for label in others[others > 0]:
+        if stats[label, cv2.CC_STAT_WIDTH] > TOUCHING_PAIR_COLS * metrics.char_cols:
+            continue
+        rows, cols = np.nonzero(comps.labels == label)
+        top, left = int(rows.min()), int(cols.min())
+        mask = np.zeros((int(rows.max()) - top + 1, int(cols.max()) - left + 1), np.uint8)
+        mask[rows - top, cols - left] = 1
+        pairs[label] = touching_pair(Blob(mask, top, left), typed_px, metrics=metrics)
+    typed |= pairs
     return typed[comps.labels].astype(np.uint8), (dust & ~typed)[comps.labels].astype(np.uint8)
 
 

@@ -83,6 +83,7 @@ TOUCHING_SLANT_COLS = 2.5  # characters: both letters, offset by the slant of it
 TOUCHING_WITHIN_ROWS = 0.9  # share of an end's rows with typing on both sides: inside the line
 TOUCHING_REACH = 2.0  # characters either side
 TOUCHING_TYPED_ROWS = 0.5  # share of rows with typed glyphs beside them that makes a typed line
+TOUCHING_PAIR_COLS = 4.0  # characters: the widest piece ink_pieces tries as a touching pair
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,6 +148,11 @@ def ink_pieces(
     kind[typed] = TYPED
     kind[0] = PAPER
     kinds = look_up(kind, comps.labels)  # one look-up a pixel for all three masks
+    # Descenders touching the letter below them are typing too (not a pen's tall strokes, nor
+    # ink the OCR left unread).
+    for _, pair in _touching_pairs(comps, kinds, metrics=metrics):
+        area = kinds[pair.top : pair.top + pair.rows, pair.left : pair.left + pair.cols]
+        area[pair.mask > 0] = TYPED
     return InkPieces(
         (kinds == TYPED).view(np.uint8),
         (kinds == DUST).view(np.uint8),
@@ -445,39 +451,79 @@ def _in_typed_line(group: Blob, typed: np.ndarray | None, *, metrics: TextMetric
 def touching_glyphs(
     group: Blob, typed: np.ndarray | None, *, pieces: int, metrics: TextMetrics
 ) -> bool:
+    """Two typed glyphs of consecutive lines joined into one piece (``pieces``: the cluster's
+    8-connected pieces, see stroke_features): see :func:`touching_pair`."""
+    return typed is not None and pieces == 1 and touching_pair(group, typed, metrics=metrics)
+
+
+def touching_pair(group: Blob, typed: np.ndarray, *, metrics: TextMetrics) -> bool:
     """Two typed glyphs of consecutive lines joined into one piece (a descender touching the
     letter below it): one piece that, cut at its thinnest row, leaves two glyph-sized parts, each
     on a typed line (typed glyphs close beside its top quarter and its bottom quarter), one of
     them within the line (typed glyphs on both sides: a pen's stroke by the margin has typing on
-    one side only). Its top and bottom quarters are no wider than a smudged letter, unless both
-    lie within typed lines (italic letters touch their neighbours too); on slanted typing the
-    two letters sit apart, so the whole piece may be up to TOUCHING_SLANT_COLS wide."""
+    one side only). Its top and bottom quarters are no wider than a smudged letter, and the whole
+    piece no wider than TOUCHING_SLANT_COLS (on slanted typing the two letters sit apart),
+    unless both ends lie within typed lines (italic letters touch their neighbours, bold ones
+    glue into runs of letters)."""
     h = metrics.glyph_rows
-    if (
-        typed is None
-        or group.cols > TOUCHING_SLANT_COLS * metrics.char_cols
-        or not GLYPH_MAX_ROWS * h < group.rows <= TOUCHING_MAX_ROWS * h
-        or pieces != 1  # its 8-connected pieces (stroke_features)
-    ):
+    if not GLYPH_MAX_ROWS * h < group.rows <= TOUCHING_MAX_ROWS * h:
         return False
     ink_per_row = group.mask.sum(axis=1)
     low, high = group.rows // 4, max(group.rows * 3 // 4, group.rows // 4 + 1)
-    cut = low + int(np.argmin(ink_per_row[low:high]))
+    middle = ink_per_row[low:high]
+    thinnest = np.flatnonzero(middle == middle.min())  # a straight joint: the middle of its rows
+    cut = low + int(thinnest[len(thinnest) // 2])
     if max(cut, group.rows - cut) > GLYPH_MAX_ROWS * h:
         return False
     quarter = max(group.rows // 4, 1)
     left, right = _typed_beside(group, typed, metrics=metrics)
     ends = (slice(0, quarter), slice(group.rows - quarter, group.rows))
     either = [float((left[q] | right[q]).mean()) for q in ends]
+    within = min(float((left[q] & right[q]).mean()) for q in ends) >= TOUCHING_WITHIN_ROWS
     both = [float((left[q] & right[q]).mean()) for q in ends]
     widest = max(_ink_cols(group.mask[:quarter]), _ink_cols(group.mask[-quarter:]))
-    if widest > TOUCHING_MAX_COLS * metrics.char_cols and min(both) < TOUCHING_WITHIN_ROWS:
-        return False  # a wide end is only typing when both ends lie within typed lines
+    wide = (
+        group.cols > TOUCHING_SLANT_COLS * metrics.char_cols
+        or widest > TOUCHING_MAX_COLS * metrics.char_cols
+    )
+    if wide and not within:
+        return False  # a wide piece is only typing when both ends lie within typed lines
     return (
         min(either) >= TOUCHING_TYPED_ROWS
         and max(both) >= TOUCHING_TYPED_ROWS
         and float((left | right).mean()) >= TOUCHING_TYPED_ROWS
     )
+
+
+def _touching_pairs(
+    comps: Components, kinds: np.ndarray, *, metrics: TextMetrics
+) -> list[tuple[int, Blob]]:
+    """The pieces that are neither typing nor dust (in ``kinds``) but two typed glyphs of
+    consecutive lines touching (:func:`touching_pair`, judged against the typed glyphs), with
+    their labels and cropped masks."""
+    h = metrics.glyph_rows
+    stats = comps.stats
+    height = stats[:, cv2.CC_STAT_HEIGHT]
+    candidates = np.flatnonzero(
+        (height > GLYPH_MAX_ROWS * h)
+        & (height <= TOUCHING_MAX_ROWS * h)
+        & (stats[:, cv2.CC_STAT_WIDTH] <= TOUCHING_PAIR_COLS * metrics.char_cols)
+    )
+    if candidates.size == 0:
+        return []
+    typed = (kinds == TYPED).view(np.uint8)
+    found = []
+    for label in candidates:
+        left, top, width, rows = (int(v) for v in stats[label, :4])
+        if label == 0 or kinds[top : top + rows, left : left + width].max() != OTHER:
+            continue
+        mask = (comps.labels[top : top + rows, left : left + width] == label).view(np.uint8)
+        if kinds[top : top + rows, left : left + width][mask > 0][0] != OTHER:
+            continue
+        piece = Blob(mask, top, left)
+        if touching_pair(piece, typed, metrics=metrics):
+            found.append((int(label), piece))
+    return found
 
 
 def _ink_cols(mask: np.ndarray) -> int:
