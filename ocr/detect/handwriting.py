@@ -123,9 +123,9 @@ def ink_pieces(
     metrics: TextMetrics,
     min_conf: float = GOOD_WORD_CONF,
 ) -> InkPieces:
-    """Sort the ink's connected pieces: typed glyphs (glyph-sized pieces lined up in text rows, and
-    pieces inside confident OCR words, unless the word's ink is a pen's: see :func:`_vouched`)
-    and dust (specks)."""
+    """Sort the ink's connected pieces: typed glyphs (glyph-sized pieces lined up in text rows,
+    pieces inside confident OCR words, unless the word's ink is a pen's: see :func:`_vouched`,
+    and two glyphs of consecutive lines touching: see :func:`touching_pair`) and dust (specks)."""
     comps = components(ink)
     stats = comps.stats
     glyph = (stats[:, cv2.CC_STAT_HEIGHT] <= GLYPH_MAX_ROWS * metrics.glyph_rows) & (
@@ -150,7 +150,8 @@ def ink_pieces(
     kinds = look_up(kind, comps.labels)  # one look-up a pixel for all three masks
     # Descenders touching the letter below them are typing too (not a pen's tall strokes, nor
     # ink the OCR left unread).
-    for _, pair in _touching_pairs(comps, kinds, metrics=metrics):
+    pen_labels = np.concatenate([p.labels for p in pens]) if pens else np.empty(0, np.int64)
+    for _, pair in _touching_pairs(comps, kinds, metrics=metrics, pen_labels=pen_labels):
         area = kinds[pair.top : pair.top + pair.rows, pair.left : pair.left + pair.cols]
         area[pair.mask > 0] = TYPED
     return InkPieces(
@@ -496,19 +497,22 @@ def touching_pair(group: Blob, typed: np.ndarray, *, metrics: TextMetrics) -> bo
 
 
 def _touching_pairs(
-    comps: Components, kinds: np.ndarray, *, metrics: TextMetrics
+    comps: Components, kinds: np.ndarray, *, metrics: TextMetrics, pen_labels: np.ndarray
 ) -> list[tuple[int, Blob]]:
     """The pieces that are neither typing nor dust (in ``kinds``) but two typed glyphs of
     consecutive lines touching (:func:`touching_pair`, judged against the typed glyphs), with
-    their labels and cropped masks."""
+    their labels and cropped masks. Pieces of a confidently read word that the pen model takes
+    for a pen's (``pen_labels``) stay a pen's."""
     h = metrics.glyph_rows
     stats = comps.stats
     height = stats[:, cv2.CC_STAT_HEIGHT]
-    candidates = np.flatnonzero(
+    tried = (
         (height > GLYPH_MAX_ROWS * h)
         & (height <= TOUCHING_MAX_ROWS * h)
         & (stats[:, cv2.CC_STAT_WIDTH] <= TOUCHING_PAIR_COLS * metrics.char_cols)
     )
+    tried[pen_labels] = False
+    candidates = np.flatnonzero(tried)
     if candidates.size == 0:
         return []
     typed = (kinds == TYPED).view(np.uint8)
