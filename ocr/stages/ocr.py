@@ -13,6 +13,7 @@ import numpy as np
 
 from ocr.casing import recase_outputs
 from ocr.correct.stage import russian
+from ocr.detect.specks import drop_specks
 from ocr.detect.stage import detect_regions, graphic_regions, save_regions
 from ocr.exceptions import OcrError
 from ocr.fsutil import atomic_write_bytes, sha256_file
@@ -83,6 +84,7 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
     regions = _detect(prepared, kept, reading, settings)
     reframe_outputs(kept.output.outputs, kept.input.geometry, image_name=prepared.view_path.name)
     made.extend(recase_outputs(reading, kept.words, kept.output.outputs))
+    made.extend(drop_specks(read_words(kept.output.tsv), kept.output.outputs))
     words = read_words(kept.output.tsv)
     regions_path = save_regions(job.out_dir / f"{job.stem}.regions.json", regions)
     confs = [w.conf for w in words if w.conf >= 0]
