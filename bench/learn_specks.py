@@ -38,7 +38,17 @@ from rapidfuzz.distance import Levenshtein
 
 from bench.bench_review import REGION_TYPES, WORK, load_items
 from bench.common import ROOT
-from ocr.detect.specks import MODEL_FILE, SpeckModel, dropped_words, restored, typed_height
+from ocr.detect.specks import (
+    GLYPHS,
+    MARKS,
+    MODEL_FILE,
+    SpeckLimits,
+    SpeckModel,
+    dropped_words,
+    restored,
+    speck_class,
+    typed_height,
+)
 from ocr.records import Box
 from ocr.score import normalise
 from ocr.tesseract import Word, read_words, words_to_text
@@ -131,7 +141,7 @@ def samples(folders: Sequence[str]) -> list[Sample]:
                 continue
             for w, label in zip(words, word_labels(words, truth), strict=True):
                 size = max(w.box.width, w.box.height) / height
-                if size < LIMIT and w.conf >= 0 and not _inside(w, marks):
+                if size < LIMIT and w.conf >= 0 and speck_class(w.text) is not None and not _inside(w, marks):
                     out.append(Sample(page, w.text, size, w.conf, label))
     return out
 
@@ -166,14 +176,14 @@ def real_samples(part: str = "tuning") -> list[Sample]:
         labels = word_labels(words, normalise(page.truth))
         for w, label in zip(words, labels, strict=True):
             size = max(w.box.width, w.box.height) / height
-            if size >= LIMIT or w.conf < 0 or not _inside(w, typed, pad=0):
+            if size >= LIMIT or w.conf < 0 or not speck_class(w.text) is not None or not _inside(w, typed, pad=0):
                 continue
             if not _inside(w, untyped):
                 out.append(Sample(f"real/{page.name}", w.text, size, w.conf, label))
     return out
 
 
-def fit(data: Sequence[Sample]) -> tuple[SpeckModel, int]:
+def fit(data: Sequence[Sample]) -> tuple[SpeckLimits, int]:
     """For each slope k, the box over (side, conf + k ln side) catching most spurious words
     that stays clear of every real word: each real word is at least SIZE_MARGIN times the box's
     side or CONF_MARGIN points over its confidence limit (a real mark is never to be dropped,
@@ -193,17 +203,18 @@ def fit(data: Sequence[Sample]) -> tuple[SpeckModel, int]:
                 key = (caught, -k, -z * (u + 200.0), u, z)
                 if best is None or key > best:
                     best = key
-    if best is None:
-        raise SystemExit("no spurious word can be told from the real ones")
+    if best is None:  # nothing to catch: limits that hold for no word
+        return SpeckLimits(0.0, 0.0, 0.0), 0
     caught, neg_k, _, u, z = best
     k = -neg_k
     size = z * math.sqrt(SIZE_MARGIN)
     conf = u + CONF_MARGIN / 2 - k * math.log(size)  # the limit at the size limit
-    return SpeckModel(round(size, 3), round(conf, 1), k), caught
+    return SpeckLimits(round(size, 3), round(conf, 1), k), caught
 
 
 def _hit(model: SpeckModel, s: Sample) -> bool:
-    return s.size < model.size and s.conf < model.conf_limit(s.size)
+    limits = model.limits(s.text)
+    return limits is not None and limits.holds(s.size, s.conf)
 
 
 def report(data: Sequence[Sample], model: SpeckModel, label: str) -> list[str]:
@@ -223,7 +234,10 @@ def report(data: Sequence[Sample], model: SpeckModel, label: str) -> list[str]:
         return f"  {what}: {s.page} {s.text!r} {s.size:.2f} H conf {s.conf:.0f}"
 
     def nearness(s: Sample) -> float:
-        return max(s.size / model.size, s.conf / max(model.conf_limit(s.size), 1e-6))
+        limits = model.limits(s.text)
+        if limits is None or limits.size <= 0:
+            return float("inf")
+        return max(s.size / limits.size, s.conf / max(limits.conf_limit(s.size), 1e-6))
 
     lines += [row("real dropped", s) for s in hit_real]
     lines += [row("misread dropped", s) for s in hit_misread]
@@ -324,11 +338,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     tune = args.tune.split(",")
     data = samples(tune) + ([] if args.no_real else real_samples())
-    model, caught = fit(data)
-    print(
-        f"fitted: side < {model.size} H and confidence < {model.conf} + {model.slope} "
-        f"ln({model.size} H / side) ({caught} caught)"
-    )
+    fitted = {}
+    for kind in (MARKS, GLYPHS):
+        limits, caught = fit([s for s in data if speck_class(s.text) == kind])
+        fitted[kind] = limits
+        print(
+            f"{kind}: side < {limits.size} H and confidence < {limits.conf} + {limits.slope} "
+            f"ln({limits.size} H / side) ({caught} caught)"
+        )
+    model = SpeckModel(fitted[MARKS], fitted[GLYPHS])
     print("\n".join(report(data, model, "tuning")))
     if args.write:
         commit = subprocess.run(
@@ -339,7 +357,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"bench/learn_specks.py at {commit} on {', '.join(tune)}{real} "
             f"({len(data)} words under {LIMIT} H, {sum(s.spurious for s in data)} spurious)"
         )
-        model = SpeckModel(model.size, model.conf, model.slope, source)
+        model = SpeckModel(model.marks, model.glyphs, source)
         MODEL_FILE.write_text(json.dumps(model.as_json(), indent=1) + "\n", encoding="utf-8")
         print(f"wrote {MODEL_FILE}")
     return 0

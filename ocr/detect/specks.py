@@ -31,8 +31,11 @@ MODEL_FILE = Path(__file__).resolve().parents[1] / "data" / "specks.json"
 MIN_SURE = 5  # confidently read words of 3+ characters the page's word height is taken from
 
 
+MARKS, GLYPHS = "marks", "glyphs"  # what a speck was read as: marks only, or one letter or digit
+
+
 @dataclass(frozen=True)
-class SpeckModel:
+class SpeckLimits:
     """A word is a speck when its box's longer side is under ``size`` typed word heights H and
     its confidence under a limit that is ``conf`` at that size and rises by ``slope`` for each
     e-fold the word is smaller (dust of a few pixels is often read surely as "|" or "."):
@@ -41,32 +44,57 @@ class SpeckModel:
     size: float
     conf: float
     slope: float = 0.0
-    source: str = ""
 
     def conf_limit(self, side: float) -> float:
         """The confidence under which a word of ``side`` H (under ``size``) is a speck."""
         return self.conf + self.slope * math.log(self.size / max(side, 1e-6))
 
+    def holds(self, side: float, conf: float) -> bool:
+        return 0 <= conf and side < self.size and conf < self.conf_limit(side)
+
+    def as_json(self) -> dict[str, float]:
+        return {"size": self.size, "conf": self.conf, "slope": self.slope}
+
+
+@dataclass(frozen=True)
+class SpeckModel:
+    """The limits for words read as marks only ("|", ":", ">") and for words read as one letter
+    or digit (tesseract's letters are surer evidence of ink that is text); a word of two letters
+    or digits or more is never a speck ("an" in a 2x3 px box is tesseract's box gone wrong)."""
+
+    marks: SpeckLimits
+    glyphs: SpeckLimits
+    source: str = ""
+
+    def limits(self, text: str) -> SpeckLimits | None:
+        kind = speck_class(text)
+        return None if kind is None else self.marks if kind == MARKS else self.glyphs
+
     def is_speck(self, word: Word, height: float) -> bool:
-        if word.conf < 0 or height <= 0:
+        limits = self.limits(word.text)
+        if limits is None or height <= 0:
             return False
-        side = max(word.box.width, word.box.height) / height
-        return side < self.size and word.conf < self.conf_limit(side)
+        return limits.holds(max(word.box.width, word.box.height) / height, word.conf)
 
     def as_json(self) -> dict[str, object]:
-        return {"size": self.size, "conf": self.conf, "slope": self.slope, "source": self.source}
+        return {MARKS: self.marks.as_json(), GLYPHS: self.glyphs.as_json(), "source": self.source}
+
+
+def speck_class(text: str) -> str | None:
+    """What a word was read as, for the speck model: MARKS, GLYPHS or None (a word)."""
+    letters = sum(c.isalnum() for c in text)
+    return MARKS if letters == 0 else GLYPHS if letters == 1 else None
 
 
 @cache
 def speck_model(path: Path = MODEL_FILE) -> SpeckModel:
     """The shipped model (``ocr/data/specks.json``), read once per process."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    return SpeckModel(
-        float(data["size"]),
-        float(data["conf"]),
-        float(data.get("slope", 0.0)),
-        str(data.get("source", "")),
-    )
+
+    def limits(d: dict[str, float]) -> SpeckLimits:
+        return SpeckLimits(float(d["size"]), float(d["conf"]), float(d.get("slope", 0.0)))
+
+    return SpeckModel(limits(data[MARKS]), limits(data[GLYPHS]), str(data.get("source", "")))
 
 
 def typed_height(words: Sequence[Word]) -> float | None:
