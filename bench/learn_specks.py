@@ -141,15 +141,17 @@ def samples(folders: Sequence[str]) -> list[Sample]:
                 continue
             for w, label in zip(words, word_labels(words, truth), strict=True):
                 size = max(w.box.width, w.box.height) / height
-                if size < LIMIT and w.conf >= 0 and speck_class(w.text) is not None and not _inside(w, marks):
+                candidate = size < LIMIT and w.conf >= 0 and speck_class(w.text) is not None
+                if candidate and not _inside(w, marks):
                     out.append(Sample(page, w.text, size, w.conf, label))
     return out
 
 
 IN_CONTEXT = 3  # characters of an aligned run that make a match evidence
-SIZE_MARGIN = 1.25  # a real word's side over the size limit, at the least (or:)
+SIZE_MARGIN = 1.25  # a real word's side over the box's, at the least, or else
 CONF_MARGIN = 20.0  # its confidence over the limit, at the least
-SLOPES = (0.0, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 60.0, 80.0, 120.0, 160.0)  # conf points per e-fold smaller
+# Confidence points the limit rises by for each e-fold a word is smaller than the size limit.
+SLOPES = (0.0, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 60.0, 80.0, 120.0, 160.0)
 
 
 def real_samples(part: str = "tuning") -> list[Sample]:
@@ -166,7 +168,8 @@ def real_samples(part: str = "tuning") -> list[Sample]:
     for page in (p for p in real_pages() if p.split == part):
         tsv = cache / f"{page.name}.tsv"
         if not tsv.is_file():
-            stock_tesseract(page.image, tsv.with_suffix(""), language=page.language, formats=["tsv"])
+            base = tsv.with_suffix("")
+            stock_tesseract(page.image, base, language=page.language, formats=["tsv"])
         words = read_words(tsv)
         height = typed_height(words)
         if height is None:
@@ -176,7 +179,8 @@ def real_samples(part: str = "tuning") -> list[Sample]:
         labels = word_labels(words, normalise(page.truth))
         for w, label in zip(words, labels, strict=True):
             size = max(w.box.width, w.box.height) / height
-            if size >= LIMIT or w.conf < 0 or not speck_class(w.text) is not None or not _inside(w, typed, pad=0):
+            candidate = size < LIMIT and w.conf >= 0 and speck_class(w.text) is not None
+            if not candidate or not _inside(w, typed, pad=0):
                 continue
             if not _inside(w, untyped):
                 out.append(Sample(f"real/{page.name}", w.text, size, w.conf, label))
