@@ -155,6 +155,12 @@ def _word_row(w: Word) -> list[object]:
     return [w.block, w.par, w.line, w.word, *w.box.as_list(), round(w.conf, 2), w.text]
 
 
+def without_dropped(words: Sequence[Word], steps: Sequence[ProcessingStep]) -> list[Word]:
+    """The words left once the "specks" ``steps`` (from :func:`drop_specks`) dropped theirs."""
+    gone = {index for step in steps for index, _ in dropped_words(step.settings)}
+    return [w for i, w in enumerate(words) if i not in gone]
+
+
 def dropped_words(step_settings: dict[str, object]) -> list[tuple[int, Word]]:
     """The words a "specks" step dropped, with their TSV indices (for putting them back)."""
     rows = step_settings.get("words")
