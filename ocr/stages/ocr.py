@@ -13,6 +13,7 @@ import numpy as np
 
 from ocr.casing import recase_outputs
 from ocr.correct.stage import russian
+from ocr.detect.specks import MODEL_FILE as SPECK_MODEL
 from ocr.detect.specks import drop_specks, without_dropped
 from ocr.detect.stage import detect_regions, graphic_regions, save_regions
 from ocr.exceptions import OcrError
@@ -52,7 +53,8 @@ def corrects(job: PageJob, settings: Settings) -> bool:
 def ocr_key(prepared: PreparedPage, settings: Settings) -> str:
     """Cache key of the OCR stage: the prepare stage's key (the scan's content, the page and the
     settings the images are made with), languages, settings, tesseract and traineddata
-    versions, the reading-quality model, and whether the characters' choices are recorded."""
+    versions, the reading-quality and speck models, and whether the characters' choices are
+    recorded."""
     langs = prepared.job.languages
     return stage_key(
         {
@@ -63,6 +65,7 @@ def ocr_key(prepared: PreparedPage, settings: Settings) -> str:
             "tesseract": tesseract_version(),
             "traineddata": traineddata_info(langs),
             "quality_model": sha256_file(MODEL_PATH),
+            "speck_model": sha256_file(SPECK_MODEL),
             "choices": corrects(prepared.job, settings),
         }
     )
