@@ -252,3 +252,27 @@ def test_seed_2505s_speck_is_dropped_by_the_shipped_model(tmp_path: Path) -> Non
     assert [w[-1] for w in step.settings["words"]] == ["|"]
     assert "|" not in [w.text for w in read_words(out.tsv)]
     assert "|" not in out.outputs["txt"].read_text(encoding="utf-8")
+
+
+def test_the_learner_labels_words_against_the_exact_text() -> None:
+    """bench.learn_specks' labels: a speck with no true counterpart is spurious; a mark that
+    matches the truth in context is real; a misreading of real ink is neither."""
+    from bench.learn_specks import MISREAD, REAL, SPURIOUS, word_labels
+
+    words = [
+        _word(1, "процентов.", 100, 300, H, 91.0),
+        _word(2, ">", 420, 18, 9, 14.0),
+        _word(3, "-", 500, 16, 3, 93.0),
+        _word(4, "2", 530, 20, 30, 95.0),
+        _word(5, "#2", 600, 40, 30, 80.0),
+        _word(6, "экз.", 700, 80, 30, 90.0),
+    ]
+    labels = word_labels(words, "процентов. - 2 №2 экз.")
+    assert labels == [REAL, SPURIOUS, REAL, REAL, REAL, REAL]
+    # A lone character matching by chance (no run of IN_CONTEXT around it) is no evidence.
+    assert word_labels(words[:1] + [_word(2, "#2", 600, 40, 30, 80.0)], "процентов. №2")[1] == (
+        MISREAD
+    )
+    assert word_labels(
+        [_word(1, "процентов.", 100, 300, H, 91.0), _word(2, "|", 420, 3, 3, 96.0)], "процентов. №"
+    ) == [REAL, MISREAD]
