@@ -13,6 +13,8 @@ import numpy as np
 
 from ocr.casing import recase_outputs
 from ocr.correct.stage import russian
+from ocr.detect.specks import MODEL_FILE as SPECK_MODEL
+from ocr.detect.specks import drop_specks, without_dropped
 from ocr.detect.stage import detect_regions, graphic_regions, save_regions
 from ocr.exceptions import OcrError
 from ocr.fsutil import atomic_write_bytes, sha256_file
@@ -51,7 +53,8 @@ def corrects(job: PageJob, settings: Settings) -> bool:
 def ocr_key(prepared: PreparedPage, settings: Settings) -> str:
     """Cache key of the OCR stage: the prepare stage's key (the scan's content, the page and the
     settings the images are made with), languages, settings, tesseract and traineddata
-    versions, the reading-quality model, and whether the characters' choices are recorded."""
+    versions, the reading-quality and speck models, and whether the characters' choices are
+    recorded."""
     langs = prepared.job.languages
     return stage_key(
         {
@@ -62,6 +65,7 @@ def ocr_key(prepared: PreparedPage, settings: Settings) -> str:
             "tesseract": tesseract_version(),
             "traineddata": traineddata_info(langs),
             "quality_model": sha256_file(MODEL_PATH),
+            "speck_model": sha256_file(SPECK_MODEL),
             "choices": corrects(prepared.job, settings),
         }
     )
@@ -80,9 +84,14 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
     kept = choice.kept
     t1 = time.perf_counter()
     reading = _decoded(greys, kept.input.image, prepared)
-    regions = _detect(prepared, kept, reading, settings)
+    # Specks of dust read as marks leave the outputs first: detection and casing see the words
+    # the page keeps (a speck is no garbage token, no text, no item).
+    specks = drop_specks(kept.words, kept.output.outputs)
+    read = without_dropped(kept.words, specks)
+    made.extend(specks)
+    regions = _detect(prepared, kept, read, reading, settings)
     reframe_outputs(kept.output.outputs, kept.input.geometry, image_name=prepared.view_path.name)
-    made.extend(recase_outputs(reading, kept.words, kept.output.outputs))
+    made.extend(recase_outputs(reading, read, kept.output.outputs))
     words = read_words(kept.output.tsv)
     regions_path = save_regions(job.out_dir / f"{job.stem}.regions.json", regions)
     confs = [w.conf for w in words if w.conf >= 0]
@@ -165,13 +174,18 @@ def _decoded(greys: Greys, image: Path, prepared: PreparedPage) -> np.ndarray:
 
 
 def _detect(
-    prepared: PreparedPage, kept: Reading, reading: np.ndarray, settings: Settings
+    prepared: PreparedPage,
+    kept: Reading,
+    words: Sequence[Word],
+    reading: np.ndarray,
+    settings: Settings,
 ) -> list[Region]:
-    """The detect stage on the reading kept (ocr.detect.stage), its regions in the view's pixels."""
+    """The detect stage on the reading kept (ocr.detect.stage) with ``words``, the kept reading's
+    words less its specks; its regions in the view's pixels."""
     return detect_regions(
         prepared.view_path,
         reading,
-        list(kept.words),
+        list(words),
         dpi=prepared.dpi,
         languages=prepared.job.languages,
         min_word_conf=settings.low_confidence,
