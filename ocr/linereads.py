@@ -108,7 +108,11 @@ class RereadRule:
     line (and, with ``known_doubtful``, of a doubtful line holding an unknown word) also
     replaces it when it has no word under ``min_confidence``, at least ``known_gain`` more
     words the lexicon knows, fewer it does not, and a net rate at least ``known_net_gain``
-    over the first's (negative: the estimate may prefer the first by that much)."""
+    over the first's (negative: the estimate may prefer the first by that much). With
+    ``unknown_length``, a reading replaces a line read for its unknown word (by any test) only
+    when its characters number the first's within that share of them: a misread word is read
+    again with its letters changed, not with words gained or lost ("enrege an" for
+    "enreg.à Meteghan")."""
 
     min_confidence: float
     net_gain: float
@@ -123,6 +127,7 @@ class RereadRule:
     known_gain: int = 1
     known_net_gain: float = 0.0
     known_doubtful: bool = False
+    unknown_length: float | None = None
 
     @property
     def read_scales(self) -> tuple[float, ...]:
@@ -153,6 +158,8 @@ class RereadRule:
         lexicon = unknown or self.known_doubtful
         best, why = -1, ""
         for reading in mine:
+            if unknown and not self.like_length(before, reading.figures):
+                continue
             reason = self.replaces(before, reading.figures, lexicon=lexicon)
             if not reason or not self.agreed(reading, first, mine):
                 continue
@@ -179,6 +186,12 @@ class RereadRule:
             others = [r for r in others if r.scale == 1.0]
         texts = {squeezed(first), *(squeezed(r.words) for r in others)}
         return squeezed(reading.words) in texts
+
+    def like_length(self, first: LineFigures, again: LineFigures) -> bool:
+        """Does ``again`` number the characters of ``first`` within ``unknown_length``?"""
+        if self.unknown_length is None:
+            return True
+        return abs(again.chars - first.chars) <= self.unknown_length * first.chars
 
     def confirms(self, first: Sequence[Word], reading: LineReading) -> str:
         """Why ``reading``, the first reading's text (spaces aside) read again surely, confirms

@@ -112,6 +112,9 @@ def _reread_rule(data: dict[str, Any] | None) -> RereadRule | None:
         known_gain=int(data.get("known_gain", 1)),
         known_net_gain=float(data.get("known_net_gain", 0.0)),
         known_doubtful=bool(data.get("known_doubtful", False)),
+        unknown_length=(
+            None if data.get("unknown_length") is None else float(data["unknown_length"])
+        ),
     )
 
 

@@ -381,3 +381,48 @@ def test_the_lines_read_again_are_the_doubtful_and_a_few_with_unknown_words() ->
         [(1,)],
         frozenset(),
     )
+
+
+@pytest.mark.integration
+@needs_tesseract
+def test_a_confident_misreading_is_read_again_for_its_unknown_word(tmp_path: Path) -> None:
+    """``ocr synth`` page (review benchmark tuning seed 2101): stock tesseract reads "прошлого"
+    as "прощлого" surely (no word of its line under 60), so the line is not doubtful; the word
+    is no word the Russian lexicon knows, so the shipped rule reads the line again alone, and
+    the reading with the word the lexicon knows replaces it. Without the lexicon's trigger the
+    line is not read again."""
+    import cv2
+
+    from ocr.geometry import PageGeometry
+    from ocr.readings import OcrCall, ReadingInput, choice_rules, read, repair
+    from tests.test_review_clean import _render
+
+    image = _render(tmp_path, "synth-030-light-colour-typed", seed=2101) / (
+        "synth-030-light-colour-typed.jpg"
+    )
+    grey = cv2.imread(str(image), cv2.IMREAD_GRAYSCALE)
+    assert grey is not None
+    call = OcrCall("rus", 3, 1, 120, ("tsv",), False)
+    source = ReadingInput("original", image, PageGeometry.identity(*grey.shape[:2]), None)
+    first = read(source, tmp_path / "page", call)
+    (misread,) = [w for w in first.words if w.text == "прощлого"]
+    line = [w for w in first.words if w.line_key == misread.line_key]
+    assert min(w.conf for w in line) >= 60  # a confident line: not doubtful
+    rule = choice_rules().reread
+    assert rule is not None and rule.unknown_letters is not None
+    repaired, again, choices = repair(
+        first, tmp_path / "page", call, below=60, rule=rule, load_grey=lambda _: grey
+    )
+    assert again is not None
+    fixed = [w.text for w in repaired.words if w.line_key == misread.line_key]
+    assert "прошлого" in fixed and "прощлого" not in fixed, fixed
+    (chosen,) = [c for c in choices if c.kept == "lines" and "lexicon" in c.reason]
+    assert chosen.box.top <= misread.box.top <= chosen.box.bottom
+    # the same page without the lexicon's trigger: the line stays as stock read it
+    off = replace(rule, unknown_letters=None)
+    (tmp_path / "off").mkdir()
+    first = read(source, tmp_path / "off" / "page", call)
+    unrepaired, _, _ = repair(
+        first, tmp_path / "off" / "page", call, below=60, rule=off, load_grey=lambda _: grey
+    )
+    assert "прощлого" in [w.text for w in unrepaired.words]
