@@ -515,7 +515,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "fewest pages worse than stock, then fewest errors, then fewest words under "
                 f"{BELOW:.0f} left; then the lexicon trigger's grid on top of it by the same "
                 f"order, the last by the words under {BELOW:.0f} and the confident words the "
-                "lexicon does not know left"
+                "lexicon does not know left, then the fewest line crops read"
             ),
         }
         MODEL_PATH.write_text(dump_model(data), encoding="utf-8")
