@@ -69,6 +69,7 @@ KNOWN_SCALES = ((0.5,), (1.0, 0.5))
 KNOWN_GAINS = (2, 1)
 KNOWN_NET_GAINS = (0.1, 0.0, -0.2)
 UNKNOWN_LENGTHS = (0.1, 0.25, None)  # the share of characters a reading may gain or lose
+ALONE = (False, True)  # are unknown lines read on a page with no doubtful line (a run more)?
 
 
 @dataclass(frozen=True)
@@ -267,12 +268,14 @@ def evaluate(
         row = out.setdefault(
             page.kind,
             dict.fromkeys(("pages", "stock", "after", "worse", "better", "lines", "doubt"), 0)
-            | {"confirmed": 0, "unknown": 0, "crops": 0},
+            | {"confirmed": 0, "unknown": 0, "crops": 0, "runs": 0},
         )
         words = replaced(page, chosen) if chosen else page.words
         row["doubt"] += sum(1 for w in words if 0 <= w.conf < BELOW)
         row["unknown"] += lexicon_counts([w for w in words if w.conf >= BELOW], page.language)[1]
-        row["crops"] += sum(len(_scales_of(rule, page, k)) for k in range(len(page.lines)))
+        crops = sum(len(_scales_of(rule, page, k)) for k in range(len(page.lines)))
+        row["crops"] += crops
+        row["runs"] += crops > 0
         row["pages"] += 1
         row["stock"] += before
         row["after"] += after
@@ -311,6 +314,8 @@ def _scales_of(rule: RereadRule, page: LinePage, k: int) -> tuple[float, ...]:
         return ()
     if page.unknown_lines(letters) > rule.max_unknown_lines:
         return ()
+    if not rule.unknown_alone and all(page.unknown):
+        return ()  # no doubtful line: the page has no run of lines to join
     return rule.unknown_scales
 
 
@@ -347,7 +352,9 @@ def table(name: str, rule: RereadRule, result: dict[str, dict[str, int]]) -> lis
             f"| {rule.known_net_gain if rule.unknown_letters is not None else '-'} "
             f"| {'yes' if rule.known_doubtful else '-'} "
             f"| {'-' if rule.unknown_length is None else f'{rule.unknown_length:g}'} "
-            f"| {r['unknown']} | {r['doubt'] + r['unknown']} | {r['crops'] / r['pages']:.1f} |"
+            f"| {'yes' if rule.unknown_alone else '-'} "
+            f"| {r['unknown']} | {r['doubt'] + r['unknown']} | {r['crops'] / r['pages']:.1f} "
+            f"| {r['runs']} |"
         )
     return rows
 
@@ -371,7 +378,8 @@ def known_grid(base: RereadRule) -> list[RereadRule]:
     from dataclasses import replace as dc_replace
 
     rules = [base]
-    for letters, most, scales, length, gain, net, doubtful in product(
+    for alone, letters, most, scales, length, gain, net, doubtful in product(
+        ALONE,
         [n for n in LETTERS if n is not None],
         MOST_UNKNOWN,
         KNOWN_SCALES,
@@ -390,6 +398,7 @@ def known_grid(base: RereadRule) -> list[RereadRule]:
                 known_net_gain=net,
                 known_doubtful=doubtful,
                 unknown_length=length,
+                unknown_alone=alone,
             )
         )
     return rules
@@ -470,9 +479,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "| errors, stock | with the rule | worse > 1 pt | better > 1 pt | lines replaced "
         "| lines confirmed | words under 60 left | unknown: least letters | unknown: scales "
         "| unknown: most lines | known gain | known: net gain | known: doubtful lines too "
-        "| unknown: length within | confident unknown words left | words shown "
-        "| line crops per page |",
-        "|---" * 26 + "|",
+        "| unknown: length within | unknown: pages without doubt too "
+        "| confident unknown words left | words shown | line crops per page "
+        "| pages with a run of lines |",
+        "|---" * 28 + "|",
     ]
     lines = list(head)
     if args.shipped_base:
@@ -509,11 +519,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             "known_net_gain": rule.known_net_gain,
             "known_doubtful": rule.known_doubtful,
             "unknown_length": rule.unknown_length,
+            "unknown_alone": rule.unknown_alone,
             "provenance": (
-                f"python -m bench.learn_linereads on {len(tuning)} tuning pages (seed 2101 "
-                f"synthetic, the real tuning split), {datetime.now(UTC):%Y-%m-%d}: the grid's "
-                "fewest pages worse than stock, then fewest errors, then fewest words under "
-                f"{BELOW:.0f} left; then the lexicon trigger's grid on top of it by the same "
+                f"python -m bench.learn_linereads{' --shipped-base' if args.shipped_base else ''}"
+                f" on {len(tuning)} tuning pages (seed 2101 "
+                f"synthetic, the real tuning split), {datetime.now(UTC):%Y-%m-%d}: "
+                + (
+                    "the shipped rule's first part (session 11's choice) as the base"
+                    if args.shipped_base
+                    else "the grid's fewest pages worse than stock, then fewest errors, then "
+                    f"fewest words under {BELOW:.0f} left"
+                )
+                + "; then the lexicon trigger's grid on top of it by the same "
                 f"order, the last by the words under {BELOW:.0f} and the confident words the "
                 "lexicon does not know left, then the fewest line crops read"
             ),

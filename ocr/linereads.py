@@ -112,7 +112,9 @@ class RereadRule:
     ``unknown_length``, a reading replaces a line read for its unknown word (by any test) only
     when its characters number the first's within that share of them: a misread word is read
     again with its letters changed, not with words gained or lost ("enrege an" for
-    "enreg.à Meteghan")."""
+    "enreg.à Meteghan"). Unless ``unknown_alone``, such lines are read only on a page that
+    has doubtful lines to read anyway: they join that page's one run of the lines, and a page
+    with none costs no tesseract run more than before."""
 
     min_confidence: float
     net_gain: float
@@ -128,6 +130,7 @@ class RereadRule:
     known_net_gain: float = 0.0
     known_doubtful: bool = False
     unknown_length: float | None = None
+    unknown_alone: bool = False
 
     @property
     def read_scales(self) -> tuple[float, ...]:

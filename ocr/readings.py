@@ -115,6 +115,7 @@ def _reread_rule(data: dict[str, Any] | None) -> RereadRule | None:
         unknown_length=(
             None if data.get("unknown_length") is None else float(data["unknown_length"])
         ),
+        unknown_alone=bool(data.get("unknown_alone", False)),
     )
 
 
@@ -416,13 +417,14 @@ def reread_candidates(
 ) -> tuple[list[tuple[int, ...]], frozenset[int]]:
     """The lines to read again (word indexes, in reading order): the doubtful ones and, when
     the rule reads them, those with a word the lexicon does not know (none when there are more
-    of them than the rule's most); and which of the lines (indexes into them) are the latter.
-    None at all with more doubtful lines than MAX_LINES."""
+    of them than the rule's most, or, unless the rule says so, no doubtful line: they join the
+    doubtful lines' run, they make no run of their own); and which of the lines (indexes into
+    them) are the latter. None at all with more doubtful lines than MAX_LINES."""
     doubtful = doubtful_lines(words, below=below)
     if len(doubtful) > MAX_LINES:
         return [], frozenset()
     unknown: list[tuple[int, ...]] = []
-    if rule.unknown_letters is not None:
+    if rule.unknown_letters is not None and (doubtful or rule.unknown_alone):
         unknown = unknown_lines(words, languages, below=below, letters=rule.unknown_letters)
         if len(unknown) > rule.max_unknown_lines:
             unknown = []

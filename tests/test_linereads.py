@@ -376,6 +376,12 @@ def test_the_lines_read_again_are_the_doubtful_and_a_few_with_unknown_words() ->
     # a page with more such lines than the rule's most is not one of a few misreadings
     few = replace(rule, max_unknown_lines=1)
     assert reread_candidates(words, "rus", below=60, rule=few) == ([(1,)], frozenset())
+    # a page with no doubtful line has no run of lines for them to join: none is read,
+    # unless the rule reads them alone
+    sure = [words[0], replace(words[1], conf=90), words[2]]
+    assert reread_candidates(sure, "rus", below=60, rule=rule) == ([], frozenset())
+    alone = replace(rule, unknown_alone=True)
+    assert reread_candidates(sure, "rus", below=60, rule=alone) == ([(0,), (2,)], {0, 1})
     # without the trigger: the doubtful lines only
     assert reread_candidates(words, "rus", below=60, rule=RereadRule(60, 0.2)) == (
         [(1,)],
