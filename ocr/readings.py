@@ -100,14 +100,14 @@ def _reread_rule(data: dict[str, Any] | None) -> RereadRule | None:
         float(data["min_confidence"]),
         float(data["net_gain"]),
         str(data.get("provenance", "")),
-        scales=tuple(float(s) for s in data.get("scales", (1.0,))),
+        scales=_scales(data.get("scales", (1.0,))),
         agree=_agree(str(data.get("agree", ""))),
         same_text=bool(data.get("same_text", False)),
         conf_gain=None if data.get("conf_gain") is None else float(data["conf_gain"]),
         unknown_letters=None
         if data.get("unknown_letters") is None
         else int(data["unknown_letters"]),
-        unknown_scales=tuple(float(s) for s in data.get("unknown_scales", (0.5,))),
+        unknown_scales=_scales(data.get("unknown_scales", (0.5,))),
         max_unknown_lines=int(data.get("max_unknown_lines", 0)),
         known_gain=int(data.get("known_gain", 1)),
         known_net_gain=float(data.get("known_net_gain", 0.0)),
@@ -117,6 +117,15 @@ def _reread_rule(data: dict[str, Any] | None) -> RereadRule | None:
         ),
         unknown_alone=bool(data.get("unknown_alone", False)),
     )
+
+
+def _scales(values: Any) -> tuple[float, ...]:
+    """A rule's scales: at least one, each in (0, 1] (a line read at none would leave the
+    lines' run an empty list file)."""
+    scales = tuple(float(s) for s in values)
+    if not scales or not all(0.0 < s <= 1.0 for s in scales):
+        raise ValueError(f"reread scales must be one or more numbers in (0, 1], not {values!r}")
+    return scales
 
 
 def _agree(value: str) -> Literal["", "any", "full"]:

@@ -432,3 +432,13 @@ def test_a_confident_misreading_is_read_again_for_its_unknown_word(tmp_path: Pat
         first, tmp_path / "off" / "page", call, below=60, rule=off, load_grey=lambda _: grey
     )
     assert "прощлого" in [w.text for w in unrepaired.words]
+
+
+def test_a_rule_file_with_no_scale_for_the_unknown_lines_is_refused() -> None:
+    from ocr.readings import _reread_rule
+
+    data = {"min_confidence": 60, "net_gain": 0.2, "unknown_letters": 6, "unknown_scales": []}
+    with pytest.raises(ValueError, match="one or more numbers"):
+        _reread_rule(data)
+    rule = _reread_rule({**data, "unknown_scales": [0.5], "max_unknown_lines": 6})
+    assert rule is not None and rule.read_scales == (1.0, 0.5) and rule.unknown_letters == 6
