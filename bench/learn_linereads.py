@@ -9,6 +9,14 @@ the first's own text confirms it) is applied on the tuning side; the one with th
 worse than stock by more than a CER point, then the fewest errors, then the fewest words left
 under the confidence threshold (what a reviewer is shown) is kept (a rule reading fewer scales
 wins a tie: it costs less). The held-out side is only reported, once, with --held-out.
+
+Then the lexicon's trigger (session 12): lines with no doubtful word but a word of at least
+some letters that the page's language lexicon does not know (ocr.linereads.unknown_lines) are
+read too, at their own scales, on pages with no more than some such lines; a reading of them
+replaces the line when it holds more words the lexicon knows, fewer unknown, no word under the
+least confidence, and a net rate not much below the first's. That grid is tried on top of the
+rule chosen first, by the same order; "words shown" then counts the words under 60 and the
+confident words the lexicon does not know (what the corrector suggests fixing) left.
 A logistic model of the two readings' figures, weighted by the errors at stake, was tried first
 and did worse on both sides (see the closing notes of session 10).
 
@@ -52,6 +60,16 @@ CONFIDENCES = (60.0, 70.0, 80.0, 90.0)
 GAINS = (0.0, 0.2, 0.4)
 CONF_GAINS = (None, 30.0, 50.0)  # least confidence over the first's that replaces it alone
 AGREE: tuple[Literal["", "any", "full"], ...] = ("", "any", "full")
+UNKNOWN_SCALES = (1.0, 0.5)  # every scale a line read for its unknown word may be read at
+LETTERS = (None, 3, 4, 6)  # the unknown word's least letters (None: the trigger is off)
+MOST_UNKNOWN = (6, 12)  # pages with more unknown lines than this read none of them
+# each dimension strictest first: of rules alike in the figures the grid compares, the first
+# tried (the one that changes the fewest lines it is not shown to change) wins
+KNOWN_SCALES = ((0.5,), (1.0, 0.5))
+KNOWN_GAINS = (2, 1)
+KNOWN_NET_GAINS = (0.1, 0.0, -0.2)
+UNKNOWN_LENGTHS = (0.1, 0.25, None)  # the share of characters a reading may gain or lose
+ALONE = (False, True)  # are unknown lines read on a page with no doubtful line (a run more)?
 
 
 @dataclass(frozen=True)
@@ -65,6 +83,34 @@ class LinePage:
     words: tuple  # ocr.tesseract.Word
     lines: tuple  # tuple of Word tuples
     again: tuple  # per line, a Word tuple per scale of SCALES (empty when it read nothing)
+    unknown: tuple = ()  # per line: read for an unknown word (not doubtful), at UNKNOWN_SCALES
+    longest: tuple = ()  # per line read for an unknown word: the most letters of one (else 0)
+
+    def unknown_lines(self, letters: int) -> int:
+        """The lines the trigger reads at ``letters`` (all but a page with more than a rule's
+        most)."""
+        return sum(1 for k in range(len(self.lines)) if self.triggers(k, letters))
+
+    def triggers(self, k: int, letters: int) -> bool:
+        """Does line k hold an unknown word of ``letters`` letters or more (not doubtful)?"""
+        return bool(self.longest) and self.longest[k] >= letters
+
+
+def _longest(lines: tuple, unknown: tuple, language: str) -> tuple[int, ...]:
+    """Per line read for an unknown word, the most letters of a word of it that the lexicon
+    does not know (0 for the other lines)."""
+    from ocr.linereads import unknown_lines
+
+    out = []
+    for line, flag in zip(lines, unknown, strict=True):
+        most = 0
+        if flag:
+            for word in line:
+                letters = sum(c.isalpha() for c in word.text)
+                if letters > most and unknown_lines((word,), language, below=BELOW, letters=1):
+                    most = letters
+        out.append(most)
+    return tuple(out)
 
 
 def synthetic_pages(folder: Path, side: str) -> list[tuple[str, str, str, Path, str]]:
@@ -79,12 +125,14 @@ def _synthetic_name(folder: Path, scan: Path) -> str:
     return f"{folder.name}--{scan.stem}"
 
 
-def collect(name: str, language: str, image: Path, work: Path) -> tuple[tuple, tuple, tuple]:
-    """Stock words, doubtful lines and their second readings of one page (cached in work)."""
-    from ocr.linereads import crop_words, doubtful_lines, line_crops, read_lines
+def collect(name: str, language: str, image: Path, work: Path) -> tuple[tuple, tuple, tuple, tuple]:
+    """Stock words, the lines read again (doubtful, and those with a word of LETTERS' fewest
+    letters the lexicon does not know), their second readings and which lines are the latter
+    (cached in work)."""
+    from ocr.linereads import crop_words, doubtful_lines, line_crops, read_lines, unknown_lines
     from ocr.tesseract import read_words
 
-    cached = work / f"{name}.scales-2.pk"
+    cached = work / f"{name}.lexicon-1.pk"
     if cached.is_file():
         return pickle.loads(cached.read_bytes())
     base = work / name
@@ -95,7 +143,12 @@ def collect(name: str, language: str, image: Path, work: Path) -> tuple[tuple, t
         check=True,
     )
     words = tuple(read_words(base.with_suffix(".tsv")))
-    lines = tuple(tuple(words[i] for i in line) for line in doubtful_lines(words, below=BELOW))
+    fewest = min(n for n in LETTERS if n is not None)
+    doubtful = doubtful_lines(words, below=BELOW)
+    unknown = set(unknown_lines(words, language, below=BELOW, letters=fewest))
+    indexes = sorted([*doubtful, *unknown])
+    lines = tuple(tuple(words[i] for i in line) for line in indexes)
+    flags = tuple(line in unknown for line in indexes)
     again: list[list[tuple]] = [[()] * len(SCALES) for _ in lines]
     if lines:
         grey = cv2.imread(str(image), cv2.IMREAD_GRAYSCALE)
@@ -113,10 +166,11 @@ def collect(name: str, language: str, image: Path, work: Path) -> tuple[tuple, t
                 timeout=120,
                 choices=False,
                 scales=SCALES,
+                crop_scales=[UNKNOWN_SCALES if flag else SCALES for flag in flags],
             )
         for (k, v), js in crop_words(read).items():
             again[k][v] = tuple(read[j] for j in js)
-    out = (words, lines, tuple(tuple(a) for a in again))
+    out = (words, lines, tuple(tuple(a) for a in again), flags)
     cached.write_bytes(pickle.dumps(out))
     return out
 
@@ -157,7 +211,7 @@ def load(work: Path, synth_tuning: Path, synth_held: Path | None) -> tuple[list[
     with ThreadPoolExecutor(max_workers=2) as pool:
         done = list(pool.map(lambda j: collect(j[0], j[4], j[3], work), jobs))
     pages = [
-        LinePage(name, side, kind, language, *data)
+        LinePage(name, side, kind, language, *data, _longest(data[1], data[3], language))
         for (name, side, kind, _, language), data in zip(jobs, done, strict=True)
     ]
     return pages, scorers
@@ -200,7 +254,10 @@ def evaluate(
     pages: Sequence[LinePage], scorers: dict, rule: RereadRule
 ) -> dict[str, dict[str, int]]:
     """Per kind of page: errors of stock and with the rule's replacements, pages worse and
-    better by more than one point, lines replaced, words under the threshold left."""
+    better by more than one point, lines replaced, words under the threshold left, confident
+    words the lexicon does not know left, line crops read."""
+    from ocr.linereads import lexicon_counts
+
     out: dict[str, dict[str, int]] = {}
     for page in pages:
         verdicts = {k: rule_says(rule, page, k) for k in range(len(page.lines))}
@@ -211,10 +268,14 @@ def evaluate(
         row = out.setdefault(
             page.kind,
             dict.fromkeys(("pages", "stock", "after", "worse", "better", "lines", "doubt"), 0)
-            | {"confirmed": 0},
+            | {"confirmed": 0, "unknown": 0, "crops": 0, "runs": 0},
         )
         words = replaced(page, chosen) if chosen else page.words
         row["doubt"] += sum(1 for w in words if 0 <= w.conf < BELOW)
+        row["unknown"] += lexicon_counts([w for w in words if w.conf >= BELOW], page.language)[1]
+        crops = sum(len(_scales_of(rule, page, k)) for k in range(len(page.lines)))
+        row["crops"] += crops
+        row["runs"] += crops > 0
         row["pages"] += 1
         row["stock"] += before
         row["after"] += after
@@ -241,20 +302,37 @@ def _figures(words: tuple, language: str) -> object:
     from ocr.linereads import LineFigures
     from ocr.quality import word_probabilities
 
-    return LineFigures.of(words, word_probabilities(words, language))
+    return LineFigures.of(words, word_probabilities(words, language), language)
+
+
+def _scales_of(rule: RereadRule, page: LinePage, k: int) -> tuple[float, ...]:
+    """The scales the rule reads line k at (none: the rule does not read it)."""
+    if not (page.unknown and page.unknown[k]):
+        return rule.scales
+    letters = rule.unknown_letters
+    if letters is None or not page.triggers(k, letters):
+        return ()
+    if page.unknown_lines(letters) > rule.max_unknown_lines:
+        return ()
+    if not rule.unknown_alone and all(page.unknown):
+        return ()  # no doubtful line: the page has no run of lines to join
+    return rule.unknown_scales
 
 
 def rule_says(rule: RereadRule, page: LinePage, k: int) -> Verdict:
     """What the rule takes of line k (the index into SCALES of a reading, -1 if none)."""
     from ocr.linereads import LineReading
 
+    unknown = bool(page.unknown and page.unknown[k])
+    if not _scales_of(rule, page, k):
+        return Verdict(-1, "")
     first = page.lines[k]
     readings = [
         LineReading(scale, words, _figures(words, page.language))  # type: ignore[arg-type]
         for scale, words in zip(SCALES, page.again[k], strict=True)
     ]
     before = _figures(first, page.language)
-    return rule.decide(first, before, readings)  # type: ignore[arg-type]
+    return rule.decide(first, before, readings, unknown=unknown)  # type: ignore[arg-type]
 
 
 def table(name: str, rule: RereadRule, result: dict[str, dict[str, int]]) -> list[str]:
@@ -267,9 +345,24 @@ def table(name: str, rule: RereadRule, result: dict[str, dict[str, int]]) -> lis
             f"| {rule.min_confidence:.0f} "
             f"| {rule.net_gain:.1f} | {kind} | {r['pages']} "
             f"| {r['stock']} | {r['after']} ({change:+.1%}) | {r['worse']} | {r['better']} "
-            f"| {r['lines']} | {r['confirmed']} | {r['doubt']} |"
+            f"| {r['lines']} | {r['confirmed']} | {r['doubt']} "
+            f"| {_or_dash(rule.unknown_letters)} | {_known_scales(rule)} "
+            f"| {rule.max_unknown_lines if rule.unknown_letters is not None else '-'} "
+            f"| {rule.known_gain if rule.unknown_letters is not None else '-'} "
+            f"| {rule.known_net_gain if rule.unknown_letters is not None else '-'} "
+            f"| {'yes' if rule.known_doubtful else '-'} "
+            f"| {'-' if rule.unknown_length is None else f'{rule.unknown_length:g}'} "
+            f"| {'yes' if rule.unknown_alone else '-'} "
+            f"| {r['unknown']} | {r['doubt'] + r['unknown']} | {r['crops'] / r['pages']:.1f} "
+            f"| {r['runs']} |"
         )
     return rows
+
+
+def _known_scales(rule: RereadRule) -> str:
+    if rule.unknown_letters is None:
+        return "-"
+    return ", ".join(f"{s:g}" for s in rule.unknown_scales)
 
 
 def _or_dash(value: float | None) -> str:
@@ -278,6 +371,37 @@ def _or_dash(value: float | None) -> str:
 
 def _scales(rule: RereadRule) -> str:
     return ", ".join(f"{s:g}" for s in rule.scales)
+
+
+def known_grid(base: RereadRule) -> list[RereadRule]:
+    """The lexicon trigger's rules on top of ``base`` (the cheaper first)."""
+    from dataclasses import replace as dc_replace
+
+    rules = [base]
+    for alone, letters, most, scales, length, gain, net, doubtful in product(
+        ALONE,
+        [n for n in LETTERS if n is not None],
+        MOST_UNKNOWN,
+        KNOWN_SCALES,
+        UNKNOWN_LENGTHS,
+        KNOWN_GAINS,
+        KNOWN_NET_GAINS,
+        (False, True),
+    ):
+        rules.append(
+            dc_replace(
+                base,
+                unknown_letters=letters,
+                max_unknown_lines=most,
+                unknown_scales=scales,
+                known_gain=gain,
+                known_net_gain=net,
+                known_doubtful=doubtful,
+                unknown_length=length,
+                unknown_alone=alone,
+            )
+        )
+    return rules
 
 
 def grid() -> list[RereadRule]:
@@ -301,6 +425,33 @@ def grid() -> list[RereadRule]:
     return rules
 
 
+def _best(
+    pages: Sequence[LinePage],
+    scorers: dict,
+    rules: Sequence[RereadRule],
+    lines: list[str],
+    *,
+    shown: bool,
+) -> RereadRule:
+    """The rule with the fewest pages worse than stock, then fewest errors, then fewest words
+    under the threshold left (with ``shown``, and confident unknown words, then the fewest
+    line crops read); its rows added."""
+    best: tuple[tuple[int, ...], RereadRule] | None = None
+    for rule in rules:
+        result = evaluate(pages, scorers, rule)
+        lines += table("tuning", rule, result)
+        key = (
+            sum(r["worse"] for r in result.values()),
+            sum(r["after"] for r in result.values()),
+            sum(r["doubt"] + (r["unknown"] if shown else 0) for r in result.values()),
+            sum(r["crops"] for r in result.values()) if shown else 0,
+        )
+        if best is None or key < best[0]:
+            best = (key, rule)
+    assert best is not None
+    return best[1]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from ocr.quality import MODEL_PATH
 
@@ -310,6 +461,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--synth-held", type=Path, default=BENCH / "work" / "review-2202-48")
     parser.add_argument("--write", action="store_true", help="write the rule to ocr/data")
     parser.add_argument("--held-out", action="store_true", help="also score the held-out side")
+    parser.add_argument(
+        "--shipped-base",
+        action="store_true",
+        help="take the shipped rule's first part as the base (no first grid; quicker)",
+    )
+    parser.add_argument(
+        "--base-only", action="store_true", help="only the first grid (no lexicon trigger)"
+    )
     args = parser.parse_args(argv)
     pages, scorers = load(args.work, args.synth_tuning, args.synth_held if args.held_out else None)
     tuning = [p for p in pages if p.side == "tuning"]
@@ -318,25 +477,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         "| side | scales | agree | same text | confidence gain | least confidence | net gain "
         "| pages | n "
         "| errors, stock | with the rule | worse > 1 pt | better > 1 pt | lines replaced "
-        "| lines confirmed | words under 60 left |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| lines confirmed | words under 60 left | unknown: least letters | unknown: scales "
+        "| unknown: most lines | known gain | known: net gain | known: doubtful lines too "
+        "| unknown: length within | unknown: pages without doubt too "
+        "| confident unknown words left | words shown | line crops per page "
+        "| pages with a run of lines |",
+        "|---" * 28 + "|",
     ]
-    lines, best = list(head), None
-    for rule in grid():
-        result = evaluate(tuning, scorers, rule)
-        lines += table("tuning", rule, result)
-        key = (
-            sum(r["worse"] for r in result.values()),
-            sum(r["after"] for r in result.values()),
-            sum(r["doubt"] for r in result.values()),
-        )
-        if best is None or key < best[0]:
-            best = (key, rule)
-    assert best is not None
-    rule = best[1]
+    lines = list(head)
+    if args.shipped_base:
+        from dataclasses import replace as dc_replace
+
+        from ocr.readings import choice_rules
+
+        shipped = choice_rules().reread
+        assert shipped is not None
+        base = dc_replace(shipped, provenance="", unknown_letters=None, unknown_length=None)
+        lines += table("tuning", base, evaluate(tuning, scorers, base))
+    else:
+        base = _best(tuning, scorers, grid(), lines, shown=False)
+    rule = base if args.base_only else _best(tuning, scorers, known_grid(base), lines, shown=True)
     if held:
-        lines += table("held out", rule, evaluate(held, scorers, rule))
+        lines += table("held out", base, evaluate(held, scorers, base))
+        if rule != base:
+            lines += table("held out", rule, evaluate(held, scorers, rule))
     print("\n".join(lines))
+    print(f"chosen: {rule}")
     if args.write:
         data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
         data["choice"]["reread"] = {
@@ -346,11 +512,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             "agree": rule.agree,
             "same_text": rule.same_text,
             "conf_gain": rule.conf_gain,
+            "unknown_letters": rule.unknown_letters,
+            "unknown_scales": list(rule.unknown_scales),
+            "max_unknown_lines": rule.max_unknown_lines,
+            "known_gain": rule.known_gain,
+            "known_net_gain": rule.known_net_gain,
+            "known_doubtful": rule.known_doubtful,
+            "unknown_length": rule.unknown_length,
+            "unknown_alone": rule.unknown_alone,
             "provenance": (
-                f"python -m bench.learn_linereads on {len(tuning)} tuning pages (seed 2101 "
-                f"synthetic, the real tuning split), {datetime.now(UTC):%Y-%m-%d}: the grid's "
-                "fewest pages worse than stock, then fewest errors, then fewest words under "
-                f"{BELOW:.0f} left"
+                f"python -m bench.learn_linereads{' --shipped-base' if args.shipped_base else ''}"
+                f" on {len(tuning)} tuning pages (seed 2101 "
+                f"synthetic, the real tuning split), {datetime.now(UTC):%Y-%m-%d}: "
+                + (
+                    "the shipped rule's first part (session 11's choice) as the base"
+                    if args.shipped_base
+                    else "the grid's fewest pages worse than stock, then fewest errors, then "
+                    f"fewest words under {BELOW:.0f} left"
+                )
+                + "; then the lexicon trigger's grid on top of it by the same "
+                f"order, the last by the words under {BELOW:.0f} and the confident words the "
+                "lexicon does not know left, then the fewest line crops read"
             ),
         }
         MODEL_PATH.write_text(dump_model(data), encoding="utf-8")

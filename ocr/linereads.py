@@ -1,12 +1,15 @@
-"""Lines in doubt read again, one by one: a line where tesseract was unsure of a word is cut
-from the page as loaded, binarised on its own (Otsu over the line's pixels, so paper texture,
-tint and a faded ribbon no longer reach the recogniser) and read as a single line, at full size
-and at the rule's smaller scales (short number lines, page numbers and dates, often read right
-only at a smaller size). Every such line of a page, at every scale, is read in one tesseract
-run (a list file of the crops). A reading of a line replaces the first reading's only where it
-settles the doubt and the ground-truth-free estimate (ocr.quality) prefers it or it is far
-surer; a sure reading of the first's own text confirms it (RereadRule); ocr.readings applies
-it."""
+"""Lines in doubt read again, one by one: a line where tesseract was unsure of a word (or,
+when the rule asks, sure of a word the page's language lexicon does not know: a confident
+misreading such as "ЕПРАВКА") is cut from the page as loaded, binarised on its own (Otsu over
+the line's pixels, so paper texture, tint and a faded ribbon no longer reach the recogniser)
+and read as a single line, at full size and at the rule's smaller scales (short number lines,
+page numbers and dates, often read right only at a smaller size). Every such line of a page, at
+every scale, is read in one tesseract run (a list file of the crops). A reading of a line
+replaces the first reading's only where it settles the doubt and the ground-truth-free
+estimate (ocr.quality) prefers it or it is far surer, or, for a line read for its unknown word,
+where the new reading holds more words the lexicon knows, fewer it does not, and the estimate
+does not prefer the first by much; a sure reading of the first's own text confirms it
+(RereadRule); ocr.readings applies it."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ import cv2
 import numpy as np
 
 from ocr.imaging import png_list_file
+from ocr.quality import dictionary_languages, word_features
 from ocr.records import Box
 from ocr.tesseract import OcrOutput, Word, read_page_words, run_ocr
 
@@ -39,14 +43,21 @@ class LineFigures:
     min_confidence: float
     chars: int
     letters: int = 0  # of the characters: letters (none: a page number, a date in figures)
+    known: int = 0  # words the page's language lexicon knows (of those it can judge)
+    unknown: int = 0  # words it can judge and does not know
 
     @classmethod
-    def of(cls, words: Sequence[Word], probabilities: Sequence[float]) -> LineFigures:
+    def of(
+        cls, words: Sequence[Word], probabilities: Sequence[float], languages: str = ""
+    ) -> LineFigures:
+        """The figures of ``words``; with ``languages`` (tesseract's), also the words their
+        lexicon knows and does not know (:func:`lexicon_counts`)."""
         chars = sum(len(w.text) for w in words)
         net = sum(len(w.text) * (2.0 * p - 1.0) for w, p in zip(words, probabilities, strict=True))
         least = min((max(w.conf, 0.0) for w in words), default=0.0)
         letters = sum(c.isalpha() for w in words for c in w.text)
-        return cls(net / chars if chars else 0.0, least, chars, letters)
+        known, unknown = lexicon_counts(words, languages)
+        return cls(net / chars if chars else 0.0, least, chars, letters, known, unknown)
 
     @property
     def net(self) -> float:
@@ -88,7 +99,22 @@ class RereadRule:
     scale's), "full" (the first or the full-size crop's), "" (no agreement needed). With
     ``same_text``, a reading of the first's text (spaces aside) with no word under
     ``min_confidence`` that does not replace it confirms it: the first's words stay, their
-    confidence raised to the reading's (the text is the same, read surely)."""
+    confidence raised to the reading's (the text is the same, read surely).
+
+    With ``unknown_letters``, a line with no doubtful word but a word of at least that many
+    letters that the page's language lexicon does not know (a confident misreading) is read
+    again too, at ``unknown_scales`` (pages with more such lines than ``max_unknown_lines``
+    are not misread here and there: none of their lines is read for this). A reading of such a
+    line (and, with ``known_doubtful``, of a doubtful line holding an unknown word) also
+    replaces it when it has no word under ``min_confidence``, at least ``known_gain`` more
+    words the lexicon knows, fewer it does not, and a net rate at least ``known_net_gain``
+    over the first's (negative: the estimate may prefer the first by that much). With
+    ``unknown_length``, a reading replaces a line read for its unknown word (by any test) only
+    when its characters number the first's within that share of them: a misread word is read
+    again with its letters changed, not with words gained or lost ("enrege an" for
+    "enreg.à Meteghan"). Unless ``unknown_alone``, such lines are read only on a page that
+    has doubtful lines to read anyway: they join that page's one run of the lines, and a page
+    with none costs no tesseract run more than before."""
 
     min_confidence: float
     net_gain: float
@@ -97,20 +123,47 @@ class RereadRule:
     agree: Literal["", "any", "full"] = ""
     same_text: bool = False
     conf_gain: float | None = None
+    unknown_letters: int | None = None
+    unknown_scales: tuple[float, ...] = (0.5,)
+    max_unknown_lines: int = 0
+    known_gain: int = 1
+    known_net_gain: float = 0.0
+    known_doubtful: bool = False
+    unknown_length: float | None = None
+    unknown_alone: bool = False
+
+    @property
+    def read_scales(self) -> tuple[float, ...]:
+        """Every scale some line is read at: ``scales``, then the unknown lines' others."""
+        extra = () if self.unknown_letters is None else self.unknown_scales
+        return (*self.scales, *(s for s in extra if s not in self.scales))
+
+    def line_scales(self, *, unknown: bool) -> tuple[float, ...]:
+        """The scales a line is read at: a doubtful line's, or one read for an unknown word."""
+        return self.unknown_scales if unknown else self.scales
 
     def decide(
-        self, first: Sequence[Word], before: LineFigures, readings: Sequence[LineReading]
+        self,
+        first: Sequence[Word],
+        before: LineFigures,
+        readings: Sequence[LineReading],
+        *,
+        unknown: bool = False,
     ) -> Verdict:
         """Which of ``readings`` (the line read alone at each scale) replaces the first
-        reading's line (``first``, its figures ``before``): the one of highest net rate among
-        those the rule takes; else the surest that confirms it. Words read again off the first
-        reading's line (a neighbour's, caught in the crop's margin) make a reading no reading
-        of this line."""
+        reading's line (``first``, its figures ``before``; ``unknown``: read for an unknown
+        word, not for a doubtful one): the one of highest net rate among those the rule takes;
+        else the surest that confirms it. Words read again off the first reading's line (a
+        neighbour's, caught in the crop's margin) make a reading no reading of this line."""
         box = Box.union_all([w.box for w in first])
-        mine = [r for r in readings if r.scale in self.scales and r.words and on_line(box, r.words)]
+        scales = self.line_scales(unknown=unknown)
+        mine = [r for r in readings if r.scale in scales and r.words and on_line(box, r.words)]
+        lexicon = unknown or self.known_doubtful
         best, why = -1, ""
         for reading in mine:
-            reason = self.replaces(before, reading.figures)
+            if unknown and not self.like_length(before, reading.figures):
+                continue
+            reason = self.replaces(before, reading.figures, lexicon=lexicon)
             if not reason or not self.agreed(reading, first, mine):
                 continue
             if best < 0 or reading.figures.net_rate > readings[best].figures.net_rate:
@@ -137,6 +190,12 @@ class RereadRule:
         texts = {squeezed(first), *(squeezed(r.words) for r in others)}
         return squeezed(reading.words) in texts
 
+    def like_length(self, first: LineFigures, again: LineFigures) -> bool:
+        """Does ``again`` number the characters of ``first`` within ``unknown_length``?"""
+        if self.unknown_length is None:
+            return True
+        return abs(again.chars - first.chars) <= self.unknown_length * first.chars
+
     def confirms(self, first: Sequence[Word], reading: LineReading) -> str:
         """Why ``reading``, the first reading's text (spaces aside) read again surely, confirms
         it when ``same_text`` allows it (the words stay; the doubt is settled); "" if not."""
@@ -147,8 +206,9 @@ class RereadRule:
             return ""
         return f"read alone: the same text, least confidence {again.min_confidence:.0f}"
 
-    def replaces(self, first: LineFigures, again: LineFigures) -> str:
-        """Why a reading with figures ``again`` replaces one with ``first`` ("" if not)."""
+    def replaces(self, first: LineFigures, again: LineFigures, *, lexicon: bool = False) -> str:
+        """Why a reading with figures ``again`` replaces one with ``first`` ("" if not); with
+        ``lexicon``, also by the words the lexicon knows (when the rule reads for them)."""
         if not again.chars or again.min_confidence < self.min_confidence:
             return ""
         sure = f"least confidence {again.min_confidence:.0f} >= {self.min_confidence:.0f}"
@@ -156,6 +216,18 @@ class RereadRule:
             return (
                 f"read alone: {sure}, net rate {again.net_rate:.2f} >= "
                 f"{first.net_rate:.2f} + {self.net_gain:.2f}"
+            )
+        if (
+            lexicon
+            and self.unknown_letters is not None
+            and again.unknown < first.unknown
+            and again.known >= first.known + self.known_gain
+            and again.net_rate >= first.net_rate + self.known_net_gain
+        ):
+            return (
+                f"read alone: {sure}, words the lexicon knows {again.known} >= {first.known} + "
+                f"{self.known_gain}, unknown {again.unknown} < {first.unknown}, net rate "
+                f"{again.net_rate:.2f} >= {first.net_rate:.2f} + {self.known_net_gain:.2f}"
             )
         if (
             self.conf_gain is not None
@@ -192,11 +264,57 @@ def doubtful_lines(words: Sequence[Word], *, below: float) -> list[tuple[int, ..
     """The word indexes of each line (in reading order) holding a word read with confidence
     under ``below``, except lines running so askew that their box is several times as high as
     their tallest word."""
+    return [line for line in _level_lines(words) if _doubtful(words, line, below)]
+
+
+def unknown_lines(
+    words: Sequence[Word], languages: str, *, below: float, letters: int
+) -> list[tuple[int, ...]]:
+    """The word indexes of each line (in reading order, not askew) with no word under
+    ``below`` but a word of at least ``letters`` letters that the lexicon of ``languages``
+    (wordfreq's, as the reading-quality estimate judges words) does not know: a confident
+    misreading, maybe. None without a lexicon for the languages."""
+    langs = dictionary_languages(languages)
+    if not langs:
+        return []
+    return [
+        line
+        for line in _level_lines(words)
+        if not _doubtful(words, line, below)
+        and any(
+            sum(c.isalpha() for c in words[i].text) >= letters and _unknown(words[i].text, langs)
+            for i in line
+        )
+    ]
+
+
+def lexicon_counts(words: Sequence[Word], languages: str) -> tuple[int, int]:
+    """Of ``words``, those with a word-like core (two letters or more, ocr.quality) that the
+    lexicon of ``languages`` knows, and those it does not; (0, 0) without a lexicon."""
+    langs = dictionary_languages(languages)
+    if not langs:
+        return 0, 0
+    judged = [f for f in (word_features(w.text, 0.0, langs) for w in words) if f[7] > 0]
+    known = sum(1 for f in judged if f[1] > 0)
+    return known, len(judged) - known
+
+
+def _unknown(text: str, langs: tuple[str, ...]) -> bool:
+    """Is ``text`` word-like, and unknown to the lexicon of ``langs``?"""
+    features = word_features(text, 0.0, langs)
+    return features[7] > 0 and features[1] == 0
+
+
+def _doubtful(words: Sequence[Word], line: Sequence[int], below: float) -> bool:
+    return any(0 <= words[i].conf < below for i in line)
+
+
+def _level_lines(words: Sequence[Word]) -> list[tuple[int, ...]]:
+    """The word indexes of each line, except lines running so askew that their box is several
+    times as high as their tallest word (a crop of them would cut other lines)."""
     out = []
     for _, run in groupby(range(len(words)), key=lambda i: words[i].line_key):
         line = tuple(run)
-        if not any(0 <= words[i].conf < below for i in line):
-            continue
         box = Box.union_all([words[i].box for i in line])
         word_height = max(words[i].box.height for i in line)  # a dash's box is a few px high
         if box.height <= TALL * max(word_height, 1):
@@ -238,13 +356,17 @@ def read_lines(
     timeout: float,
     choices: bool,
     scales: Sequence[float] = (1.0,),
+    crop_scales: Sequence[Sequence[float]] | None = None,
 ) -> tuple[OcrOutput, tuple[Word, ...]]:
-    """Read the crops, each at every one of ``scales``, in one tesseract run; the words in the
-    page's pixels, the words of crop ``k`` at ``scales[v]`` in block ``k + 1``, paragraph
+    """Read the crops, each at every one of ``scales`` (or, with ``crop_scales``, crop ``k``
+    at those of ``crop_scales[k]``, each one of ``scales``), in one tesseract run; the words in
+    the page's pixels, the words of crop ``k`` at ``scales[v]`` in block ``k + 1``, paragraph
     ``v + 1``. The run's outputs (tsv, its choices when asked) stay at ``out_stem``.* with the
     words' boxes in the crops' own pixels (the caller deletes them)."""
+    wanted = [tuple(scales)] * len(crops) if crop_scales is None else crop_scales
+    jobs = [(k, scales.index(s)) for k in range(len(crops)) for s in scales if s in wanted[k]]
     with tempfile.TemporaryDirectory(prefix=f".lines-{out_stem.name}-", dir=out_stem.parent) as t:
-        images = [binarised(grey, crop, scale=scale) for crop in crops for scale in scales]
+        images = [binarised(grey, crops[k], scale=scales[v]) for k, v in jobs]
         listed = png_list_file(Path(t), images, name="lines", what="a line's crop")
         output = run_ocr(
             listed,
@@ -257,7 +379,7 @@ def read_lines(
             formats=("tsv",),
             choices=choices,
         )
-    return output, tuple(_page_words(output.tsv, crops, scales))
+    return output, tuple(_page_words(output.tsv, crops, scales, jobs))
 
 
 def crop_words(words: Sequence[Word]) -> dict[tuple[int, int], list[int]]:
@@ -269,12 +391,18 @@ def crop_words(words: Sequence[Word]) -> dict[tuple[int, int], list[int]]:
     return out
 
 
-def _page_words(tsv: Path, crops: Sequence[LineCrop], scales: Sequence[float]) -> list[Word]:
-    """The TSV's words, each page of the list file (one crop at one scale) moved to its place
-    on the page, the words of crop k at scales[v] in block k + 1, paragraph v + 1."""
+def _page_words(
+    tsv: Path,
+    crops: Sequence[LineCrop],
+    scales: Sequence[float],
+    jobs: Sequence[tuple[int, int]],
+) -> list[Word]:
+    """The TSV's words, each page of the list file (one crop at one scale: ``jobs``, (k, v)
+    for crop k at scales[v]) moved to its place on the page, the words of crop k at scales[v]
+    in block k + 1, paragraph v + 1."""
     words = []
     for page, word in read_page_words(tsv):
-        k, v = divmod(page - 1, len(scales))
+        k, v = jobs[page - 1]
         crop, scale = crops[k], scales[v]
         box = Box(
             crop.left + round(word.box.left / scale),

@@ -26,6 +26,7 @@ from ocr.linereads import (
     doubtful_lines,
     line_crops,
     read_lines,
+    unknown_lines,
 )
 from ocr.merge import (
     DROPPED,
@@ -99,11 +100,32 @@ def _reread_rule(data: dict[str, Any] | None) -> RereadRule | None:
         float(data["min_confidence"]),
         float(data["net_gain"]),
         str(data.get("provenance", "")),
-        scales=tuple(float(s) for s in data.get("scales", (1.0,))),
+        scales=_scales(data.get("scales", (1.0,))),
         agree=_agree(str(data.get("agree", ""))),
         same_text=bool(data.get("same_text", False)),
         conf_gain=None if data.get("conf_gain") is None else float(data["conf_gain"]),
+        unknown_letters=None
+        if data.get("unknown_letters") is None
+        else int(data["unknown_letters"]),
+        unknown_scales=_scales(data.get("unknown_scales", (0.5,))),
+        max_unknown_lines=int(data.get("max_unknown_lines", 0)),
+        known_gain=int(data.get("known_gain", 1)),
+        known_net_gain=float(data.get("known_net_gain", 0.0)),
+        known_doubtful=bool(data.get("known_doubtful", False)),
+        unknown_length=(
+            None if data.get("unknown_length") is None else float(data["unknown_length"])
+        ),
+        unknown_alone=bool(data.get("unknown_alone", False)),
     )
+
+
+def _scales(values: Any) -> tuple[float, ...]:
+    """A rule's scales: at least one, each in (0, 1] (a line read at none would leave the
+    lines' run an empty list file)."""
+    scales = tuple(float(s) for s in values)
+    if not scales or not all(0.0 < s <= 1.0 for s in scales):
+        raise ValueError(f"reread scales must be one or more numbers in (0, 1], not {values!r}")
+    return scales
 
 
 def _agree(value: str) -> Literal["", "any", "full"]:
@@ -351,15 +373,16 @@ def repair(
     rule: RereadRule,
     load_grey: Callable[[Path], np.ndarray | None],
 ) -> tuple[Reading, Reading | None, tuple[LineChoice, ...]]:
-    """The first reading with its doubtful lines read again one by one (ocr.linereads) where
+    """The first reading with its doubtful lines (and the rule's lines holding a word the
+    lexicon does not know, ``reread_candidates``) read again one by one (ocr.linereads) where
     the rule prefers the new reading, its outputs rewritten in place; the lines' reading (None
     when no line was read again) and the choice made for each line. Not done on a reading in
     another frame than the page's, with outputs that cannot be written from words, or with more
     doubtful lines than MAX_LINES (the page as a whole is in doubt then, not a few lines)."""
     if not call.mergeable or not first.input.geometry.is_identity:
         return first, None, ()
-    lines = doubtful_lines(first.words, below=below)
-    if not lines or len(lines) > MAX_LINES:
+    lines, unknown = reread_candidates(first.words, call.languages, below=below, rule=rule)
+    if not lines:
         return first, None, ()
     grey = load_grey(first.input.image)
     if grey is None:
@@ -375,7 +398,8 @@ def repair(
         dpi=first.input.dpi,
         timeout=call.timeout,
         choices=call.choices,
-        scales=rule.scales,
+        scales=rule.read_scales,
+        crop_scales=[rule.line_scales(unknown=k in unknown) for k in range(len(lines))],
     )
     probabilities = tuple(word_probabilities(words, call.languages))
     summary = summarise(
@@ -388,7 +412,7 @@ def repair(
     )
     source = replace(LINES_INPUT, image=first.input.image, geometry=first.input.geometry)
     again = Reading(source, output, words, summary, cpu.since().tesseract, probabilities)
-    merged = _repaired(first, again, lines, rule)
+    merged = _repaired(first, again, lines, rule, unknown, call.languages)
     if merged.words == first.words:
         return first, again, merged.groups
     stem = Path(str(first.output.tsv).removesuffix(".tsv"))
@@ -397,35 +421,67 @@ def repair(
     return replace(repaired, cpu_seconds=first.cpu_seconds), again, merged.groups
 
 
+def reread_candidates(
+    words: Sequence[Word], languages: str, *, below: float, rule: RereadRule
+) -> tuple[list[tuple[int, ...]], frozenset[int]]:
+    """The lines to read again (word indexes, in reading order): the doubtful ones and, when
+    the rule reads them, those with a word the lexicon does not know (none when there are more
+    of them than the rule's most, or, unless the rule says so, no doubtful line: they join the
+    doubtful lines' run, they make no run of their own); and which of the lines (indexes into
+    them) are the latter. None at all with more doubtful lines than MAX_LINES."""
+    doubtful = doubtful_lines(words, below=below)
+    if len(doubtful) > MAX_LINES:
+        return [], frozenset()
+    unknown: list[tuple[int, ...]] = []
+    if rule.unknown_letters is not None and (doubtful or rule.unknown_alone):
+        unknown = unknown_lines(words, languages, below=below, letters=rule.unknown_letters)
+        if len(unknown) > rule.max_unknown_lines:
+            unknown = []
+    lines = sorted([*doubtful, *unknown])
+    marked = set(unknown)
+    return lines, frozenset(k for k, line in enumerate(lines) if line in marked)
+
+
 def _load_grey(image: Path) -> np.ndarray | None:
     return cv2.imread(str(image), cv2.IMREAD_GRAYSCALE)
 
 
-def _figures(reading: Reading, indexes: Sequence[int]) -> LineFigures:
+def _figures(reading: Reading, indexes: Sequence[int], languages: str) -> LineFigures:
     return LineFigures.of(
-        [reading.words[i] for i in indexes], [reading.probabilities[i] for i in indexes]
+        [reading.words[i] for i in indexes],
+        [reading.probabilities[i] for i in indexes],
+        languages,
     )
 
 
 def _repaired(
-    first: Reading, again: Reading, lines: Sequence[tuple[int, ...]], rule: RereadRule
+    first: Reading,
+    again: Reading,
+    lines: Sequence[tuple[int, ...]],
+    rule: RereadRule,
+    unknown: frozenset[int] = frozenset(),
+    languages: str = "",
 ) -> Merged:
-    """The first reading's words with each doubtful line (word indexes into ``first.words``)
-    replaced by the reading the rule takes of it read alone (the words of crop k at
-    ``rule.scales[v]`` in block k + 1, paragraph v + 1), under the first line's block,
-    paragraph and line; and the choice made for each line."""
+    """The first reading's words with each line read again (word indexes into
+    ``first.words``; ``unknown``: the indexes of those read for a word the lexicon does not
+    know) replaced by the reading the rule takes of it read alone (the words of crop k at
+    ``rule.read_scales[v]`` in block k + 1, paragraph v + 1), under the first line's block,
+    paragraph and line; and the choice made for each line. The lexicon of ``languages``
+    (tesseract's) judges the words (none: the rule's lexicon test never passes)."""
     again_lines = crop_words(again.words)
+    scales = rule.read_scales
     replaced: dict[int, list[int]] = {}  # a line's first word: the words read again there
     sure: dict[int, float] = {}  # a confirmed line's words: the confidence they take
     groups = []
     for k, line in enumerate(lines):
-        mine = [again_lines.get((k, v), []) for v in range(len(rule.scales))]
+        mine = [again_lines.get((k, v), []) for v in range(len(scales))]
         readings = [
-            LineReading(scale, tuple(again.words[j] for j in js), _figures(again, js))
-            for scale, js in zip(rule.scales, mine, strict=True)
+            LineReading(scale, tuple(again.words[j] for j in js), _figures(again, js, languages))
+            for scale, js in zip(scales, mine, strict=True)
         ]
-        before, first_words = _figures(first, line), [first.words[i] for i in line]
-        v, reason, confirms = rule.decide(first_words, before, readings)
+        before = _figures(first, line, languages)
+        first_words = [first.words[i] for i in line]
+        v, reason, confirms = rule.decide(first_words, before, readings, unknown=k in unknown)
         if confirms:
             sure.update((i, readings[v].figures.min_confidence) for i in line)
         elif reason:

@@ -303,3 +303,142 @@ def test_a_page_number_misread_at_full_size_is_read_right_shrunk(tmp_path: Path)
     assert rule is not None and 0.5 in rule.scales
     before = LineFigures.of(top, probabilities(top))
     assert rule.decide(top, before, readings).taken == 1
+
+
+def test_lines_with_a_confident_word_the_lexicon_does_not_know_are_read_for_it() -> None:
+    from ocr.linereads import unknown_lines
+
+    words = [
+        _word(1, 1, 1, 100, 100, "ЕПРАВКА", 91),  # line 1: sure, but no Russian word
+        _word(1, 2, 1, 100, 200, "СПРАВКА", 93),  # line 2: sure, a word the lexicon knows
+        _word(1, 3, 1, 100, 300, "ЕПРАВКА", 30),  # line 3: doubtful (read for its doubt)
+        _word(1, 4, 1, 100, 400, "щъ", 90),  # line 4: an unknown word of two letters
+        _word(1, 5, 1, 100, 500, "12.05.54", 95),  # line 5: no word the lexicon can judge
+    ]
+    assert unknown_lines(words, "rus", below=60, letters=3) == [(0,)]
+    assert unknown_lines(words, "rus", below=60, letters=2) == [(0,), (3,)]
+    # the lexicon is the page's language's: the English one knows none of these words either,
+    # and a language without a word list reads no line for it
+    assert unknown_lines(words, "eng", below=60, letters=3) == [(0,), (1,)]
+    assert unknown_lines(words, "chi_sim", below=60, letters=3) == []
+
+
+def test_a_reading_with_more_known_words_replaces_a_line_read_for_its_unknown_word() -> None:
+    first_words = (_word(1, 1, 1, 100, 300, "ЕПРАВКА", 91), _word(1, 1, 2, 300, 300, "о", 93))
+    before = LineFigures.of(first_words, [0.4, 0.9], "rus")
+    assert (before.known, before.unknown) == (0, 1)
+    right = tuple(replace(w, text=t) for w, t in zip(first_words, ("СПРАВКА", "о"), strict=True))
+    fixed = LineFigures.of(right, [0.9, 0.9], "rus")
+    assert (fixed.known, fixed.unknown) == (1, 0)
+    rule = RereadRule(60, 0.2, unknown_letters=4, known_gain=1, known_net_gain=0.0)
+    assert "net rate" in rule.replaces(before, fixed)  # far likelier right: as for any line
+    fixed = replace(fixed, net_rate=before.net_rate + 0.1)  # a gain under the net rate's
+    assert "lexicon knows" in rule.replaces(before, fixed, lexicon=True)
+    # not for a doubtful line unless the rule says so, nor without the trigger
+    assert not rule.replaces(before, fixed, lexicon=False)
+    assert not RereadRule(60, 0.2).replaces(before, fixed, lexicon=True)
+    # the estimate must not prefer the first by more than the rule allows
+    worse = replace(fixed, net_rate=before.net_rate - 0.1)
+    assert not rule.replaces(before, worse, lexicon=True)
+    assert replace(rule, known_net_gain=-0.2).replaces(before, worse, lexicon=True)
+    # a reading still in doubt, or as unknown, replaces nothing
+    assert not rule.replaces(before, replace(fixed, min_confidence=55), lexicon=True)
+    assert not rule.replaces(before, replace(fixed, unknown=1), lexicon=True)
+    # decide: only the rule's unknown scales are read for such a line
+    readings = [
+        LineReading(1.0, right, replace(fixed, net_rate=before.net_rate)),
+        LineReading(0.5, right, replace(fixed, net_rate=before.net_rate)),
+    ]
+    rule = replace(rule, scales=(1.0, 0.5), unknown_scales=(0.5,))
+    v, why, confirms = rule.decide(first_words, before, readings, unknown=True)
+    assert v == 1 and "scale 0.5" in why and not confirms
+    assert rule.decide(first_words, before, readings).taken == -1  # as a doubtful line
+    assert replace(rule, known_doubtful=True).decide(first_words, before, readings).taken == 0
+
+
+def test_the_lines_read_again_are_the_doubtful_and_a_few_with_unknown_words() -> None:
+    from ocr.readings import reread_candidates
+
+    words = [
+        _word(1, 1, 1, 100, 100, "ЕПРАВКА", 91),
+        _word(1, 2, 1, 100, 200, "дома", 30),
+        _word(1, 3, 1, 100, 300, "ТРУДАИ", 88),
+    ]
+    rule = RereadRule(60, 0.2, unknown_letters=4, max_unknown_lines=2)
+    assert rule.read_scales == (1.0, 0.5)
+    lines, unknown = reread_candidates(words, "rus", below=60, rule=rule)
+    assert lines == [(0,), (1,), (2,)] and unknown == {0, 2}
+    assert [rule.line_scales(unknown=k in unknown) for k in range(3)] == [
+        (0.5,),
+        (1.0,),
+        (0.5,),
+    ]
+    # a page with more such lines than the rule's most is not one of a few misreadings
+    few = replace(rule, max_unknown_lines=1)
+    assert reread_candidates(words, "rus", below=60, rule=few) == ([(1,)], frozenset())
+    # a page with no doubtful line has no run of lines for them to join: none is read,
+    # unless the rule reads them alone
+    sure = [words[0], replace(words[1], conf=90), words[2]]
+    assert reread_candidates(sure, "rus", below=60, rule=rule) == ([], frozenset())
+    alone = replace(rule, unknown_alone=True)
+    assert reread_candidates(sure, "rus", below=60, rule=alone) == ([(0,), (2,)], {0, 1})
+    # without the trigger: the doubtful lines only
+    assert reread_candidates(words, "rus", below=60, rule=RereadRule(60, 0.2)) == (
+        [(1,)],
+        frozenset(),
+    )
+
+
+@pytest.mark.integration
+@needs_tesseract
+def test_a_confident_misreading_is_read_again_for_its_unknown_word(tmp_path: Path) -> None:
+    """``ocr synth`` page (review benchmark tuning seed 2101): stock tesseract reads "прошлого"
+    as "прощлого" surely (no word of its line under 60), so the line is not doubtful; the word
+    is no word the Russian lexicon knows, so the shipped rule reads the line again alone, and
+    the reading with the word the lexicon knows replaces it. Without the lexicon's trigger the
+    line is not read again."""
+    import cv2
+
+    from ocr.geometry import PageGeometry
+    from ocr.readings import OcrCall, ReadingInput, choice_rules, read, repair
+    from tests.test_review_clean import _render
+
+    image = _render(tmp_path, "synth-030-light-colour-typed", seed=2101) / (
+        "synth-030-light-colour-typed.jpg"
+    )
+    grey = cv2.imread(str(image), cv2.IMREAD_GRAYSCALE)
+    assert grey is not None
+    call = OcrCall("rus", 3, 1, 120, ("tsv",), False)
+    source = ReadingInput("original", image, PageGeometry.identity(*grey.shape[:2]), None)
+    first = read(source, tmp_path / "page", call)
+    (misread,) = [w for w in first.words if w.text == "прощлого"]
+    line = [w for w in first.words if w.line_key == misread.line_key]
+    assert min(w.conf for w in line) >= 60  # a confident line: not doubtful
+    rule = choice_rules().reread
+    assert rule is not None and rule.unknown_letters is not None
+    repaired, again, choices = repair(
+        first, tmp_path / "page", call, below=60, rule=rule, load_grey=lambda _: grey
+    )
+    assert again is not None
+    fixed = [w.text for w in repaired.words if w.line_key == misread.line_key]
+    assert "прошлого" in fixed and "прощлого" not in fixed, fixed
+    (chosen,) = [c for c in choices if c.kept == "lines" and "lexicon" in c.reason]
+    assert chosen.box.top <= misread.box.top <= chosen.box.bottom
+    # the same page without the lexicon's trigger: the line stays as stock read it
+    off = replace(rule, unknown_letters=None)
+    (tmp_path / "off").mkdir()
+    first = read(source, tmp_path / "off" / "page", call)
+    unrepaired, _, _ = repair(
+        first, tmp_path / "off" / "page", call, below=60, rule=off, load_grey=lambda _: grey
+    )
+    assert "прощлого" in [w.text for w in unrepaired.words]
+
+
+def test_a_rule_file_with_no_scale_for_the_unknown_lines_is_refused() -> None:
+    from ocr.readings import _reread_rule
+
+    data = {"min_confidence": 60, "net_gain": 0.2, "unknown_letters": 6, "unknown_scales": []}
+    with pytest.raises(ValueError, match="one or more numbers"):
+        _reread_rule(data)
+    rule = _reread_rule({**data, "unknown_scales": [0.5], "max_unknown_lines": 6})
+    assert rule is not None and rule.read_scales == (1.0, 0.5) and rule.unknown_letters == 6
