@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -14,6 +15,7 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 
+from ocr.exceptions import OcrEngineError
 from ocr.geometry import PageGeometry
 from ocr.linereads import (
     LINE_PSM,
@@ -50,6 +52,8 @@ from ocr.tesseract import (
     run_ocr,
 )
 from ocr.timing import CpuMark
+
+log = logging.getLogger(__name__)
 
 ORIGINAL = "original"  # the page as loaded: what stock tesseract reads
 PROCESSED = "processed"  # deskewed, cropped to the paper, background and stamps cleaned
@@ -389,18 +393,24 @@ def repair(
         return first, None, ()
     start, cpu = time.perf_counter(), CpuMark.now()
     crops = line_crops([[first.words[i] for i in line] for line in lines], *grey.shape[:2])
-    output, words = read_lines(
-        grey,
-        crops,
-        _work_stem(out_stem, LINES_INPUT),
-        languages=call.languages,
-        oem=call.oem,
-        dpi=first.input.dpi,
-        timeout=call.timeout,
-        choices=call.choices,
-        scales=rule.read_scales,
-        crop_scales=[rule.line_scales(unknown=k in unknown) for k in range(len(lines))],
-    )
+    try:
+        output, words = read_lines(
+            grey,
+            crops,
+            _work_stem(out_stem, LINES_INPUT),
+            languages=call.languages,
+            oem=call.oem,
+            dpi=first.input.dpi,
+            timeout=call.timeout,
+            choices=call.choices,
+            scales=rule.read_scales,
+            crop_scales=[rule.line_scales(unknown=k in unknown) for k in range(len(lines))],
+        )
+    except OcrEngineError as e:
+        # tesseract can die on a crop (a SIGFPE on a crop of noise was seen on two EHRI pages):
+        # the lines are a bettering, so the page keeps its first reading whole
+        log.warning("%s: lines not read again (%s); the first reading stays", out_stem.name, e)
+        return first, None, ()
     probabilities = tuple(word_probabilities(words, call.languages))
     summary = summarise(
         LINES,

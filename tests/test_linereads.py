@@ -442,3 +442,41 @@ def test_a_rule_file_with_no_scale_for_the_unknown_lines_is_refused() -> None:
         _reread_rule(data)
     rule = _reread_rule({**data, "unknown_scales": [0.5], "max_unknown_lines": 6})
     assert rule is not None and rule.read_scales == (1.0, 0.5) and rule.unknown_letters == 6
+
+
+@pytest.mark.integration
+@needs_tesseract
+def test_a_page_keeps_its_first_reading_when_tesseract_dies_on_a_line_crop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tesseract can die on a crop of noise (a SIGFPE was seen on two EHRI pages): the lines are
+    only a bettering, so the page keeps its first reading, whole, and does not fail."""
+    import cv2
+
+    import ocr.readings as readings
+    from ocr.exceptions import OcrEngineError
+    from ocr.geometry import PageGeometry
+    from ocr.readings import OcrCall, ReadingInput, choice_rules, read, repair
+    from tests.test_review_clean import _render
+
+    image = _render(tmp_path, "synth-030-light-colour-typed", seed=2101) / (
+        "synth-030-light-colour-typed.jpg"
+    )
+    grey = cv2.imread(str(image), cv2.IMREAD_GRAYSCALE)
+    assert grey is not None
+    call = OcrCall("rus", 3, 1, 120, ("tsv",), False)
+    source = ReadingInput("original", image, PageGeometry.identity(*grey.shape[:2]), None)
+    first = read(source, tmp_path / "page", call)
+    text = first.output.tsv.read_text(encoding="utf-8")
+
+    def dies(*_: object, **__: object) -> None:
+        raise OcrEngineError("tesseract died (signal 8, SIGFPE)", path=image)
+
+    monkeypatch.setattr(readings, "read_lines", dies)
+    rule = choice_rules().reread
+    assert rule is not None
+    kept, again, choices = repair(
+        first, tmp_path / "page", call, below=60, rule=rule, load_grey=lambda _: grey
+    )
+    assert kept is first and again is None and choices == ()
+    assert first.output.tsv.read_text(encoding="utf-8") == text
