@@ -389,6 +389,24 @@ def test_the_lines_read_again_are_the_doubtful_and_a_few_with_unknown_words() ->
     )
 
 
+def _tuning_page_030(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """``ocr synth`` page synth-030 of the review benchmark's tuning seed 2101: its grey image,
+    the reading input of the page as loaded and a Russian TSV call."""
+    import cv2
+
+    from ocr.geometry import PageGeometry
+    from ocr.readings import OcrCall, ReadingInput
+    from tests.test_review_clean import _render
+
+    image = _render(tmp_path, "synth-030-light-colour-typed", seed=2101) / (
+        "synth-030-light-colour-typed.jpg"
+    )
+    grey = cv2.imread(str(image), cv2.IMREAD_GRAYSCALE)
+    assert grey is not None
+    source = ReadingInput("original", image, PageGeometry.identity(*grey.shape[:2]), None)
+    return grey, source, OcrCall("rus", 3, 1, 120, ("tsv",), False)
+
+
 @pytest.mark.integration
 @needs_tesseract
 def test_a_confident_misreading_is_read_again_for_its_unknown_word(tmp_path: Path) -> None:
@@ -397,19 +415,9 @@ def test_a_confident_misreading_is_read_again_for_its_unknown_word(tmp_path: Pat
     is no word the Russian lexicon knows, so the shipped rule reads the line again alone, and
     the reading with the word the lexicon knows replaces it. Without the lexicon's trigger the
     line is not read again."""
-    import cv2
+    from ocr.readings import choice_rules, read, repair
 
-    from ocr.geometry import PageGeometry
-    from ocr.readings import OcrCall, ReadingInput, choice_rules, read, repair
-    from tests.test_review_clean import _render
-
-    image = _render(tmp_path, "synth-030-light-colour-typed", seed=2101) / (
-        "synth-030-light-colour-typed.jpg"
-    )
-    grey = cv2.imread(str(image), cv2.IMREAD_GRAYSCALE)
-    assert grey is not None
-    call = OcrCall("rus", 3, 1, 120, ("tsv",), False)
-    source = ReadingInput("original", image, PageGeometry.identity(*grey.shape[:2]), None)
+    grey, source, call = _tuning_page_030(tmp_path)
     first = read(source, tmp_path / "page", call)
     (misread,) = [w for w in first.words if w.text == "прощлого"]
     line = [w for w in first.words if w.line_key == misread.line_key]
@@ -451,26 +459,16 @@ def test_a_page_keeps_its_first_reading_when_tesseract_dies_on_a_line_crop(
 ) -> None:
     """Tesseract can die on a crop of noise (a SIGFPE was seen on two EHRI pages): the lines are
     only a bettering, so the page keeps its first reading, whole, and does not fail."""
-    import cv2
-
     import ocr.readings as readings
     from ocr.exceptions import OcrEngineError
-    from ocr.geometry import PageGeometry
-    from ocr.readings import OcrCall, ReadingInput, choice_rules, read, repair
-    from tests.test_review_clean import _render
+    from ocr.readings import choice_rules, read, repair
 
-    image = _render(tmp_path, "synth-030-light-colour-typed", seed=2101) / (
-        "synth-030-light-colour-typed.jpg"
-    )
-    grey = cv2.imread(str(image), cv2.IMREAD_GRAYSCALE)
-    assert grey is not None
-    call = OcrCall("rus", 3, 1, 120, ("tsv",), False)
-    source = ReadingInput("original", image, PageGeometry.identity(*grey.shape[:2]), None)
+    grey, source, call = _tuning_page_030(tmp_path)
     first = read(source, tmp_path / "page", call)
     text = first.output.tsv.read_text(encoding="utf-8")
 
     def dies(*_: object, **__: object) -> None:
-        raise OcrEngineError("tesseract died (signal 8, SIGFPE)", path=image)
+        raise OcrEngineError("tesseract died (signal 8, SIGFPE)", path=source.image)
 
     monkeypatch.setattr(readings, "read_lines", dies)
     rule = choice_rules().reread
