@@ -83,6 +83,7 @@ TOUCHING_SLANT_COLS = 2.5  # characters: both letters, offset by the slant of it
 TOUCHING_WITHIN_ROWS = 0.9  # share of an end's rows with typing on both sides: inside the line
 TOUCHING_REACH = 2.0  # characters either side
 TOUCHING_TYPED_ROWS = 0.5  # share of rows with typed glyphs beside them that makes a typed line
+TOUCHING_PART_COLS = 0.5  # characters: each of two touching letters is at least this wide
 TOUCHING_PAIR_COLS = 4.0  # characters: the widest piece ink_pieces tries as a touching pair
 
 
@@ -460,12 +461,13 @@ def touching_glyphs(
 def touching_pair(group: Blob, typed: np.ndarray, *, metrics: TextMetrics) -> bool:
     """Two typed glyphs of consecutive lines joined into one piece (a descender touching the
     letter below it): one piece that, cut at its thinnest row, leaves two glyph-sized parts, each
-    on a typed line (typed glyphs close beside its top quarter and its bottom quarter), one of
-    them within the line (typed glyphs on both sides: a pen's stroke by the margin has typing on
-    one side only). Its top and bottom quarters are no wider than a smudged letter, and the whole
-    piece no wider than TOUCHING_SLANT_COLS (on slanted typing the two letters sit apart),
-    unless both ends lie within typed lines (italic letters touch their neighbours, bold ones
-    glue into runs of letters)."""
+    at least TOUCHING_PART_COLS wide (a letter, not one thin stroke) and on a typed line (typed
+    glyphs close beside its top quarter and its bottom quarter), one of them within the line
+    (typed glyphs on both sides: a pen's stroke by the margin has typing on one side only). Its
+    top and bottom quarters are no wider than a smudged letter, and the whole piece no wider
+    than TOUCHING_SLANT_COLS (on slanted typing the two letters sit apart), unless both ends lie
+    within typed lines (italic letters touch their neighbours, bold ones glue into runs of
+    letters)."""
     h = metrics.glyph_rows
     if not GLYPH_MAX_ROWS * h < group.rows <= TOUCHING_MAX_ROWS * h:
         return False
@@ -476,6 +478,9 @@ def touching_pair(group: Blob, typed: np.ndarray, *, metrics: TextMetrics) -> bo
     cut = low + int(thinnest[len(thinnest) // 2])
     if max(cut, group.rows - cut) > GLYPH_MAX_ROWS * h:
         return False
+    narrower = min(_ink_cols(group.mask[:cut]), _ink_cols(group.mask[cut:]))
+    if narrower < TOUCHING_PART_COLS * metrics.char_cols:
+        return False  # one thin line over two typed lines is a pen's (or a pencil's) stroke
     quarter = max(group.rows // 4, 1)
     left, right = _typed_beside(group, typed, metrics=metrics)
     ends = (slice(0, quarter), slice(group.rows - quarter, group.rows))
