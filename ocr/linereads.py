@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from ocr.imaging import png_list_file
-from ocr.quality import dictionary_languages, word_features
+from ocr.quality import dictionary_languages, lexicon_knows
 from ocr.records import Box
 from ocr.tesseract import OcrOutput, Word, read_page_words, run_ocr
 
@@ -294,15 +294,14 @@ def lexicon_counts(words: Sequence[Word], languages: str) -> tuple[int, int]:
     langs = dictionary_languages(languages)
     if not langs:
         return 0, 0
-    judged = [f for f in (word_features(w.text, 0.0, langs) for w in words) if f[7] > 0]
-    known = sum(1 for f in judged if f[1] > 0)
+    judged = [k for k in (lexicon_knows(w.text, langs) for w in words) if k is not None]
+    known = sum(judged)
     return known, len(judged) - known
 
 
 def _unknown(text: str, langs: tuple[str, ...]) -> bool:
     """Is ``text`` word-like, and unknown to the lexicon of ``langs``?"""
-    features = word_features(text, 0.0, langs)
-    return features[7] > 0 and features[1] == 0
+    return lexicon_knows(text, langs) is False
 
 
 def _doubtful(words: Sequence[Word], line: Sequence[int], below: float) -> bool:

@@ -115,6 +115,16 @@ def _zipf(word: str, languages: tuple[str, ...]) -> float:
     return max((zipf_frequency(word, lang) for lang in languages), default=0.0)
 
 
+def lexicon_knows(text: str, languages: tuple[str, ...]) -> bool | None:
+    """Does the lexicon of ``languages`` know the word in ``text`` (its longest run of letters,
+    as :func:`word_features` judges it)? None when ``text`` is not word-like (under two
+    letters), so the lexicon cannot judge it."""
+    core = max(_CORE.findall(text), key=len, default="")
+    if len(core) < 2:
+        return None
+    return bool(languages) and _zipf(core.lower(), languages) > 0
+
+
 def word_features(text: str, confidence: float, languages: tuple[str, ...]) -> list[float]:
     """The model's features of one word (see FEATURES): tesseract's confidence, whether its
     letters form a listed word and how common it is, its length and make-up."""

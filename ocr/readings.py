@@ -330,14 +330,13 @@ def summarise(
 
 
 def _dictionary_share(words: Sequence[Word], languages: str) -> float | None:
-    from ocr.quality import word_features
+    from ocr.quality import lexicon_knows
 
     langs = dictionary_languages(languages)
     if not langs:
         return None
-    feats = [word_features(w.text, w.conf, langs) for w in words]
-    word_like = [f for f in feats if f[7] > 0]
-    return sum(f[1] for f in word_like) / len(word_like) if word_like else None
+    judged = [k for k in (lexicon_knows(w.text, langs) for w in words) if k is not None]
+    return sum(judged) / len(judged) if judged else None
 
 
 def read(source: ReadingInput, out_stem: Path, call: OcrCall) -> Reading:
