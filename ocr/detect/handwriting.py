@@ -152,7 +152,7 @@ def ink_pieces(
     # Descenders touching the letter below them are typing too (not a pen's tall strokes, nor
     # ink the OCR left unread).
     pen_labels = np.concatenate([p.labels for p in pens]) if pens else np.empty(0, np.int64)
-    for _, pair in _touching_pairs(comps, kinds, metrics=metrics, pen_labels=pen_labels):
+    for pair in _touching_pairs(comps, kinds, metrics=metrics, pen_labels=pen_labels):
         area = kinds[pair.top : pair.top + pair.rows, pair.left : pair.left + pair.cols]
         area[pair.mask > 0] = TYPED
     return InkPieces(
@@ -485,8 +485,8 @@ def touching_pair(group: Blob, typed: np.ndarray, *, metrics: TextMetrics) -> bo
     left, right = _typed_beside(group, typed, metrics=metrics)
     ends = (slice(0, quarter), slice(group.rows - quarter, group.rows))
     either = [float((left[q] | right[q]).mean()) for q in ends]
-    within = min(float((left[q] & right[q]).mean()) for q in ends) >= TOUCHING_WITHIN_ROWS
     both = [float((left[q] & right[q]).mean()) for q in ends]
+    within = min(both) >= TOUCHING_WITHIN_ROWS
     widest = max(_ink_cols(group.mask[:quarter]), _ink_cols(group.mask[-quarter:]))
     wide = (
         group.cols > TOUCHING_SLANT_COLS * metrics.char_cols
@@ -503,11 +503,11 @@ def touching_pair(group: Blob, typed: np.ndarray, *, metrics: TextMetrics) -> bo
 
 def _touching_pairs(
     comps: Components, kinds: np.ndarray, *, metrics: TextMetrics, pen_labels: np.ndarray
-) -> list[tuple[int, Blob]]:
+) -> list[Blob]:
     """The pieces that are neither typing nor dust (in ``kinds``) but two typed glyphs of
-    consecutive lines touching (:func:`touching_pair`, judged against the typed glyphs), with
-    their labels and cropped masks. Pieces of a confidently read word that the pen model takes
-    for a pen's (``pen_labels``) stay a pen's."""
+    consecutive lines touching (:func:`touching_pair`, judged against the typed glyphs), as
+    cropped masks. Pieces of a confidently read word that the pen model takes for a pen's
+    (``pen_labels``) stay a pen's."""
     h = metrics.glyph_rows
     stats = comps.stats
     height = stats[:, cv2.CC_STAT_HEIGHT]
@@ -516,6 +516,7 @@ def _touching_pairs(
         & (height <= TOUCHING_MAX_ROWS * h)
         & (stats[:, cv2.CC_STAT_WIDTH] <= TOUCHING_PAIR_COLS * metrics.char_cols)
     )
+    tried[0] = False
     tried[pen_labels] = False
     candidates = np.flatnonzero(tried)
     if candidates.size == 0:
@@ -524,14 +525,12 @@ def _touching_pairs(
     found = []
     for label in candidates:
         left, top, width, rows = (int(v) for v in stats[label, :4])
-        if label == 0 or kinds[top : top + rows, left : left + width].max() != OTHER:
-            continue
         mask = (comps.labels[top : top + rows, left : left + width] == label).view(np.uint8)
         if kinds[top : top + rows, left : left + width][mask > 0][0] != OTHER:
-            continue
+            continue  # typing or dust already
         piece = Blob(mask, top, left)
         if touching_pair(piece, typed, metrics=metrics):
-            found.append((int(label), piece))
+            found.append(piece)
     return found
 
 
