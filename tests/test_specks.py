@@ -192,24 +192,29 @@ def test_an_output_whose_words_do_not_line_up_is_left_as_tesseract_wrote_it(
 RESOURCES = Path(__file__).resolve().parent / "resources" / "specks"
 
 
-@needs_tesseract
-def test_a_speck_beside_typed_text_leaves_real_tesseract_outputs(tmp_path: Path) -> None:
-    """Seed 2303's speck, read by tesseract as ">" beside typed words, taken for dust by a
-    model whose limits reach it: it leaves tesseract's own TSV, hOCR, ALTO, text and choices
-    files; the page's real dashes stay."""
+def _read(image: Path, tmp_path: Path, formats: tuple[str, ...], *, choices: bool = False):  # type: ignore[no-untyped-def]
+    """Stock tesseract's page reading (rus, 300 dpi) of a scan crop, as the pipeline calls it."""
     from ocr.tesseract import run_ocr
 
-    out = run_ocr(
-        RESOURCES / "speck-2303-006.jpg",
+    return run_ocr(
+        image,
         tmp_path / "p001",
         languages="rus",
         psm=3,
         oem=1,
         dpi=300,
         timeout=120,
-        formats=("txt", "hocr", "alto"),
-        choices=True,
+        formats=formats,
+        choices=choices,
     )
+
+
+@needs_tesseract
+def test_a_speck_beside_typed_text_leaves_real_tesseract_outputs(tmp_path: Path) -> None:
+    """Seed 2303's speck, read by tesseract as ">" beside typed words, taken for dust by a
+    model whose limits reach it: it leaves tesseract's own TSV, hOCR, ALTO, text and choices
+    files; the page's real dashes stay."""
+    out = _read(RESOURCES / "speck-2303-006.jpg", tmp_path, ("txt", "hocr", "alto"), choices=True)
     words = read_words(out.tsv)
     assert ">" in [w.text for w in words]  # tesseract still reads the speck as a mark
     dashes = sum(w.text == "-" for w in words)
@@ -232,18 +237,7 @@ def test_a_speck_beside_typed_text_leaves_real_tesseract_outputs(tmp_path: Path)
 def test_seed_2505s_speck_is_dropped_by_the_shipped_model(tmp_path: Path) -> None:
     """Seed 2505's speck, 3x3 px beside 40-px words, which tesseract reads as "|" at confidence
     96 (a review item at c28ce71): the shipped model drops it and nothing else of the crop."""
-    from ocr.tesseract import run_ocr
-
-    out = run_ocr(
-        RESOURCES / "speck-2505-006.png",
-        tmp_path / "p001",
-        languages="rus",
-        psm=3,
-        oem=1,
-        dpi=300,
-        timeout=120,
-        formats=("txt",),
-    )
+    out = _read(RESOURCES / "speck-2505-006.png", tmp_path, ("txt",))
     words = read_words(out.tsv)
     assert "|" in [w.text for w in words]
 
