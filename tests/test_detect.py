@@ -908,3 +908,32 @@ def test_a_descender_touching_the_letter_below_is_typing() -> None:
     cv2.line(pen, (12, 40 + 44), (20, 40 + 44 + 70), 1, 4)  # a pen's stroke by the margin
     pen_pieces = hw.ink_pieces(pen, words, metrics=metrics)
     assert pen_pieces.typed[40 + 44 + 35, 16] == 0
+
+
+def test_three_letters_of_three_lines_touching_are_typing() -> None:
+    """A descender touches the letter below it, whose own descender touches the line under that
+    (fresh clean pages set close: "р" over "у" over "П", a 2.9x "stroke" taken for a pen's). The
+    piece is two touching pairs sharing the middle letter: typing. A pen's stroke as tall over
+    the same three lines by the margin, and a pen's loop as tall inside the text, stay a pen's."""
+    hw = importlib.import_module("ocr.detect.handwriting")
+    from ocr.detect.ink import TextMetrics
+
+    ink, words = _close_typing()
+    left = 40 + 25 * 10  # the 11th letter of line 2 reaches the one under it, and that the next
+    for line in (1, 2):
+        top = 30 + 44 * line
+        cv2.line(ink, (left + 8, top + 29), (left + 8, top + 44), 1, 4)
+    metrics = TextMetrics(30.0, 25.0, 1.0)
+    pieces = hw.ink_pieces(ink, words, metrics=metrics)
+    assert pieces.typed[30 + 44 + 36, left + 8] == 1  # the upper joint
+    assert pieces.typed[30 + 88 + 36, left + 8] == 1  # the lower joint
+    assert not hw.handwriting(ink, words, metrics=metrics, pieces=pieces)
+
+    pen = ink.copy()
+    cv2.line(pen, (12, 40 + 44), (20, 40 + 44 + 100), 1, 4)  # by the margin, three lines tall
+    pen_pieces = hw.ink_pieces(pen, words, metrics=metrics)
+    assert pen_pieces.typed[40 + 44 + 50, 16] == 0
+    loop = ink.copy()  # a pen's loop over three lines, wider than a letter at its ends
+    cv2.ellipse(loop, (40 + 25 * 24 + 8, 30 + 44 + 66), (45, 62), 0, 0, 360, 1, 3)
+    loop_pieces = hw.ink_pieces(loop, words, metrics=metrics)
+    assert loop_pieces.typed[30 + 44 + 66, 40 + 25 * 24 + 8 + 45] == 0

@@ -197,7 +197,7 @@ def _plain_pieces(ink: np.ndarray, words, metrics):  # type: ignore[no-untyped-d
         SPECK_PX,
         TALL,
         TOUCHING_PAIR_COLS,
-        touching_pair,
+        touching_chain,
     )
     from ocr.detect.ink import Blob, components, good_words, word_mask
 
@@ -217,7 +217,7 @@ def _plain_pieces(ink: np.ndarray, words, metrics):  # type: ignore[no-untyped-d
     typed[0] = False
     dust = stats[:, cv2.CC_STAT_AREA] < metrics.px(SPECK_PX) * metrics.scale
     dust[0] = False
-    # touching pairs of glyphs of two lines: each other piece judged whole against the typing
+    # touching glyphs of two or three lines: each other piece judged whole against the typing
     typed_px = typed[comps.labels].astype(np.uint8)
     pairs = np.zeros_like(typed)
     others = np.flatnonzero(~typed & ~dust)
@@ -228,7 +228,7 @@ def _plain_pieces(ink: np.ndarray, words, metrics):  # type: ignore[no-untyped-d
         top, left = int(rows.min()), int(cols.min())
         mask = np.zeros((int(rows.max()) - top + 1, int(cols.max()) - left + 1), np.uint8)
         mask[rows - top, cols - left] = 1
-        pairs[label] = touching_pair(Blob(mask, top, left), typed_px, metrics=metrics)
+        pairs[label] = touching_chain(Blob(mask, top, left), typed_px, metrics=metrics)
     typed |= pairs
     return typed[comps.labels].astype(np.uint8), (dust & ~typed)[comps.labels].astype(np.uint8)
 

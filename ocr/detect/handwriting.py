@@ -85,6 +85,10 @@ TOUCHING_REACH = 2.0  # characters either side
 TOUCHING_TYPED_ROWS = 0.5  # share of rows with typed glyphs beside them that makes a typed line
 TOUCHING_PART_COLS = 0.5  # characters: each of two touching letters is at least this wide
 TOUCHING_PAIR_COLS = 4.0  # characters: the widest piece ink_pieces tries as a touching pair
+# Three lines set close: a descender touches a letter whose own descender touches the line below
+# ("р" over "у" over "П"). Such a piece is two touching pairs that share the middle letter, so
+# it is at most two pairs tall (each pair is judged on its own).
+TOUCHING_CHAIN_ROWS = 2 * TOUCHING_MAX_ROWS
 
 
 @dataclass(frozen=True, eq=False)
@@ -455,7 +459,48 @@ def touching_glyphs(
 ) -> bool:
     """Two typed glyphs of consecutive lines joined into one piece (``pieces``: the cluster's
     8-connected pieces, see stroke_features): see :func:`touching_pair`."""
-    return typed is not None and pieces == 1 and touching_pair(group, typed, metrics=metrics)
+    return typed is not None and pieces == 1 and touching_chain(group, typed, metrics=metrics)
+
+
+def touching_chain(group: Blob, typed: np.ndarray, *, metrics: TextMetrics) -> bool:
+    """Typed glyphs of two or three consecutive lines joined into one piece: a touching pair
+    (:func:`touching_pair`), or, up to TOUCHING_CHAIN_ROWS glyph heights, two touching pairs that
+    share the middle line's letter. The joints are the thinnest rows of the piece's upper and
+    lower halves; the upper pair runs from the top to the last row above the lower joint with
+    typing on both sides (the middle letter's body), the lower pair from the first such row
+    below the upper joint to the bottom."""
+    h = metrics.glyph_rows
+    if group.rows <= TOUCHING_MAX_ROWS * h:
+        return touching_pair(group, typed, metrics=metrics)
+    if group.rows > TOUCHING_CHAIN_ROWS * h:
+        return False
+    ink_per_row = group.mask.sum(axis=1)
+    sixth, half = group.rows // 6, group.rows // 2  # each joint: the middle of its half's rows
+    upper = sixth + _thinnest(ink_per_row[sixth:half])
+    lower = half + _thinnest(ink_per_row[half : group.rows - sixth])
+    left, right = _typed_beside(group, typed, metrics=metrics)
+    middle = np.flatnonzero((left & right)[upper:lower]) + upper  # the middle letter's body
+    if middle.size == 0:
+        return False
+    top = _rows_cut(group, 0, int(middle[-1]) + 1)
+    bottom = _rows_cut(group, int(middle[0]), group.rows)
+    return touching_pair(top, typed, metrics=metrics) and touching_pair(
+        bottom, typed, metrics=metrics
+    )
+
+
+def _thinnest(ink_per_row: np.ndarray) -> int:
+    """The middle of the rows holding the least ink (a straight joint: the middle of its rows)."""
+    thinnest = np.flatnonzero(ink_per_row == ink_per_row.min())
+    return int(thinnest[len(thinnest) // 2])
+
+
+def _rows_cut(group: Blob, start: int, stop: int) -> Blob:
+    """The piece's rows ``start`` to ``stop``, cropped to the columns holding their ink."""
+    mask = group.mask[start:stop]
+    cols = np.flatnonzero(mask.any(axis=0))
+    first, last = (int(cols[0]), int(cols[-1]) + 1) if cols.size else (0, mask.shape[1])
+    return Blob(mask[:, first:last], group.top + start, group.left + first, group.colour)
 
 
 def touching_pair(group: Blob, typed: np.ndarray, *, metrics: TextMetrics) -> bool:
@@ -464,18 +509,16 @@ def touching_pair(group: Blob, typed: np.ndarray, *, metrics: TextMetrics) -> bo
     at least TOUCHING_PART_COLS wide (a letter, not one thin stroke) and on a typed line (typed
     glyphs close beside its top quarter and its bottom quarter), one of them within the line
     (typed glyphs on both sides: a pen's stroke by the margin has typing on one side only). Its
-    top and bottom quarters are no wider than a smudged letter, and the whole piece no wider
-    than TOUCHING_SLANT_COLS (on slanted typing the two letters sit apart), unless both ends lie
-    within typed lines (italic letters touch their neighbours, bold ones glue into runs of
-    letters)."""
+    top and bottom quarters are each no wider than a smudged letter unless that end lies within
+    a typed line (italic letters touch their neighbours, bold ones glue into runs of letters),
+    and the whole piece is no wider than TOUCHING_SLANT_COLS (on slanted typing the two letters
+    sit apart) unless both ends do."""
     h = metrics.glyph_rows
     if not GLYPH_MAX_ROWS * h < group.rows <= TOUCHING_MAX_ROWS * h:
         return False
     ink_per_row = group.mask.sum(axis=1)
     low, high = group.rows // 4, max(group.rows * 3 // 4, group.rows // 4 + 1)
-    middle = ink_per_row[low:high]
-    thinnest = np.flatnonzero(middle == middle.min())  # a straight joint: the middle of its rows
-    cut = low + int(thinnest[len(thinnest) // 2])
+    cut = low + _thinnest(ink_per_row[low:high])
     if max(cut, group.rows - cut) > GLYPH_MAX_ROWS * h:
         return False
     narrower = min(_ink_cols(group.mask[:cut]), _ink_cols(group.mask[cut:]))
@@ -486,14 +529,12 @@ def touching_pair(group: Blob, typed: np.ndarray, *, metrics: TextMetrics) -> bo
     ends = (slice(0, quarter), slice(group.rows - quarter, group.rows))
     either = [float((left[q] | right[q]).mean()) for q in ends]
     both = [float((left[q] & right[q]).mean()) for q in ends]
-    within = min(both) >= TOUCHING_WITHIN_ROWS
-    widest = max(_ink_cols(group.mask[:quarter]), _ink_cols(group.mask[-quarter:]))
-    wide = (
-        group.cols > TOUCHING_SLANT_COLS * metrics.char_cols
-        or widest > TOUCHING_MAX_COLS * metrics.char_cols
-    )
-    if wide and not within:
-        return False  # a wide piece is only typing when both ends lie within typed lines
+    inside = [b >= TOUCHING_WITHIN_ROWS for b in both]
+    wide_ends = [_ink_cols(group.mask[q]) > TOUCHING_MAX_COLS * metrics.char_cols for q in ends]
+    if any(wide and not within for wide, within in zip(wide_ends, inside, strict=True)):
+        return False  # an end wider than a letter is only typing within a typed line
+    if group.cols > TOUCHING_SLANT_COLS * metrics.char_cols and not all(inside):
+        return False  # a piece wider than two slanted letters: both ends within typed lines
     return (
         min(either) >= TOUCHING_TYPED_ROWS
         and max(both) >= TOUCHING_TYPED_ROWS
@@ -513,7 +554,7 @@ def _touching_pairs(
     height = stats[:, cv2.CC_STAT_HEIGHT]
     tried = (
         (height > GLYPH_MAX_ROWS * h)
-        & (height <= TOUCHING_MAX_ROWS * h)
+        & (height <= TOUCHING_CHAIN_ROWS * h)
         & (stats[:, cv2.CC_STAT_WIDTH] <= TOUCHING_PAIR_COLS * metrics.char_cols)
     )
     tried[0] = False
@@ -529,7 +570,7 @@ def _touching_pairs(
         if kinds[top : top + rows, left : left + width][mask > 0][0] != OTHER:
             continue  # typing or dust already
         piece = Blob(mask, top, left)
-        if touching_pair(piece, typed, metrics=metrics):
+        if touching_chain(piece, typed, metrics=metrics):
             found.append(piece)
     return found
 
