@@ -622,6 +622,28 @@ def test_short_line_counts_glyphs_not_width(text: str, flagged: bool) -> None:
 
 
 @pytest.mark.unit
+@pytest.mark.parametrize(("text", "flagged"), [("ПППППППППП", False), ("ППП", True)])
+def test_a_spaced_heading_over_a_close_line_is_no_short_line(text: str, flagged: bool) -> None:
+    """Letter-spaced capitals ("П" whose stems stand apart) set close above a line of text, the
+    word's box reaching into that line's tops (a fresh clean page's "И Н Ф О Р М А Ц И Я"):
+    its glyphs are counted on the heading's own rows, a letter's strokes as one glyph; still no
+    short line. The same ink read as three letters is one."""
+    from ocr.detect import short_line_flags
+    from ocr.detect.ink import TextMetrics
+
+    image = np.full((400, 2000), 255, np.uint8)
+    for k in range(10):  # "П": two stems 14 px apart under a bar, one letter every 60 px
+        left = 200 + k * 60
+        image[150:185, left : left + 22] = 0
+        image[156:185, left + 4 : left + 18] = 255
+    image[192:222, 190:800] = 0  # the next line, dense, 7 px below
+    image[192:222, 190:800:9] = 255
+    word = Word(1, 1, 1, 1, Box(198, 148, 10 * 60 - 36, 60), 90.0, text)
+    flags = short_line_flags([word], image, metrics=TextMetrics(38.0, 30.0, 1.0))
+    assert bool(flags) is flagged, [f.reason for f in flags]
+
+
+@pytest.mark.unit
 def test_touching_typed_words_are_no_stamp_frame() -> None:
     """Words whose letters touch (italic or bold typing) are long pieces of ink as tall as a
     typed line; three lines of them make no stamp frame, while a drawn frame with such words

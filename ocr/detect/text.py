@@ -88,6 +88,8 @@ GAP = 2.5  # character widths: a wider blank ends the line's ink (a column gap, 
 SPACED_SLACK = 2  # glyphs more or fewer than the characters read that still count as all read
 SPACED_SHARE = 0.15  # or this share of the characters read
 SPACED_GLYPH = 1.5  # character widths: the widest run of ink of letter-spaced typing
+SPACED_JOIN = 0.8  # character widths: a narrower blank lies inside a letter ("П"), not between
+# two letters set a space apart
 
 
 def line_ink_span(ink: np.ndarray, box: Box, *, char_cols: float) -> tuple[int, int]:
@@ -109,12 +111,24 @@ def line_ink_span(ink: np.ndarray, box: Box, *, char_cols: float) -> tuple[int, 
     return left, right
 
 
-def glyph_runs(ink: np.ndarray, box: Box) -> np.ndarray:
+def glyph_runs(ink: np.ndarray, box: Box, *, join: int = 0) -> np.ndarray:
     """Widths of the runs of inked columns across a line's box: about one run per typed glyph
-    (letters that touch make one run)."""
+    (letters that touch make one run); runs less than ``join`` px apart are one (the strokes of
+    one letter: "И" whose faint diagonal the ink mask lost, a hollow letter's two sides)."""
     cols = np.concatenate([[False], ink[box.top : box.bottom, box.left : box.right].any(axis=0)])
     edges = np.flatnonzero(np.diff(np.concatenate([cols, [False]]).astype(np.int8)))
-    return edges[1::2] - edges[0::2]
+    starts, stops = edges[0::2], edges[1::2]
+    if join > 0 and starts.size > 1:
+        apart = np.concatenate([[True], starts[1:] - stops[:-1] >= join])
+        starts, stops = starts[apart], np.concatenate([stops[:-1][apart[1:]], stops[-1:]])
+    return stops - starts
+
+
+def _glyph_band(box: Box, metrics: TextMetrics) -> Box:
+    """The middle half of a typed glyph's rows from the top of a line's box: where every letter
+    has ink, and the line below has none (a word box can reach into the next line's tops)."""
+    rows = min(box.height, round(metrics.glyph_rows))
+    return Box(box.left, box.top + rows // 4, box.width, max(1, rows // 2))
 
 
 def spaced_out(runs: np.ndarray, text: str, *, char_cols: float) -> bool:
@@ -162,7 +176,11 @@ def short_line_flags(
             width >= min_ratio * expected
             and missing >= min_missing
             and not spaced_out(
-                glyph_runs(ink, Box(left, box.top, width, box.height)),
+                glyph_runs(
+                    ink,
+                    _glyph_band(Box(left, box.top, width, box.height), metrics),
+                    join=round(SPACED_JOIN * metrics.char_cols),
+                ),
                 text,
                 char_cols=metrics.char_cols,
             )
