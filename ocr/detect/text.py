@@ -144,6 +144,18 @@ def spaced_out(runs: np.ndarray, text: str, *, char_cols: float) -> bool:
     )
 
 
+def _all_read_spaced(ink: np.ndarray, span: Box, text: str, metrics: TextMetrics) -> bool:
+    """Is the line's ink letter-spaced typing all read (:func:`spaced_out`), its glyphs counted
+    across the words' box, or on the glyphs' own rows with a letter's strokes taken as one glyph
+    (a heading's box can reach into the next line's tops, and a faint stroke can leave a letter
+    in pieces)?"""
+    return spaced_out(glyph_runs(ink, span), text, char_cols=metrics.char_cols) or spaced_out(
+        glyph_runs(ink, _glyph_band(span, metrics), join=round(SPACED_JOIN * metrics.char_cols)),
+        text,
+        char_cols=metrics.char_cols,
+    )
+
+
 def short_line_flags(
     words: Sequence[Word],
     ocr_image: np.ndarray,
@@ -175,15 +187,7 @@ def short_line_flags(
         if (
             width >= min_ratio * expected
             and missing >= min_missing
-            and not spaced_out(
-                glyph_runs(
-                    ink,
-                    _glyph_band(Box(left, box.top, width, box.height), metrics),
-                    join=round(SPACED_JOIN * metrics.char_cols),
-                ),
-                text,
-                char_cols=metrics.char_cols,
-            )
+            and not _all_read_spaced(ink, Box(left, box.top, width, box.height), text, metrics)
         ):
             span = Box(left, box.top, width, box.height)
             regions.append(
