@@ -49,7 +49,7 @@ import cv2
 
 from bench.common import BENCH, SINGLE_THREAD, real_pages
 from bench.learn_readings import dump_model
-from ocr.linereads import RereadRule, Verdict
+from ocr.linereads import RereadRule, Variant, Verdict
 
 WORK = BENCH / "work" / "linereads"
 BELOW = 60.0  # the pipeline's default low_confidence
@@ -61,6 +61,11 @@ GAINS = (0.0, 0.2, 0.4)
 CONF_GAINS = (None, 30.0, 50.0)  # least confidence over the first's that replaces it alone
 AGREE: tuple[Literal["", "any", "full"], ...] = ("", "any", "full")
 UNKNOWN_SCALES = (1.0, 0.5)  # every scale a line read for its unknown word may be read at
+GREY = (1.0, 0.5)  # every scale a line's grey crop (no threshold) may be read at
+VARIANTS = (*(Variant(s) for s in SCALES), *(Variant(s, True) for s in GREY))
+UNKNOWN_VARIANTS = (*(Variant(s) for s in UNKNOWN_SCALES), *(Variant(s, True) for s in GREY))
+GREY_GRID = ((), (0.5,), (1.0,), (1.0, 0.5))  # the grey scales a rule reads a line at
+REPEATS = (None, 4, 3)  # a swap on this many unknown lines reads them all (None: off)
 LETTERS = (None, 3, 4, 6)  # the unknown word's least letters (None: the trigger is off)
 MOST_UNKNOWN = (6, 12)  # pages with more unknown lines than this read none of them
 # each dimension strictest first: of rules alike in the figures the grid compares, the first
@@ -82,7 +87,7 @@ class LinePage:
     language: str
     words: tuple  # ocr.tesseract.Word
     lines: tuple  # tuple of Word tuples
-    again: tuple  # per line, a Word tuple per scale of SCALES (empty when it read nothing)
+    again: tuple  # per line, a Word tuple per variant of VARIANTS (empty when it read nothing)
     unknown: tuple = ()  # per line: read for an unknown word (not doubtful), at UNKNOWN_SCALES
     longest: tuple = ()  # per line read for an unknown word: the most letters of one (else 0)
 
@@ -132,7 +137,7 @@ def collect(name: str, language: str, image: Path, work: Path) -> tuple[tuple, t
     from ocr.linereads import crop_words, doubtful_lines, line_crops, read_lines, unknown_lines
     from ocr.tesseract import read_words
 
-    cached = work / f"{name}.lexicon-1.pk"
+    cached = work / f"{name}.grey-1.pk"
     if cached.is_file():
         return pickle.loads(cached.read_bytes())
     base = work / name
@@ -149,7 +154,7 @@ def collect(name: str, language: str, image: Path, work: Path) -> tuple[tuple, t
     indexes = sorted([*doubtful, *unknown])
     lines = tuple(tuple(words[i] for i in line) for line in indexes)
     flags = tuple(line in unknown for line in indexes)
-    again: list[list[tuple]] = [[()] * len(SCALES) for _ in lines]
+    again: list[list[tuple]] = [[()] * len(VARIANTS) for _ in lines]
     if lines:
         grey = cv2.imread(str(image), cv2.IMREAD_GRAYSCALE)
         assert grey is not None, image
@@ -165,8 +170,8 @@ def collect(name: str, language: str, image: Path, work: Path) -> tuple[tuple, t
                 dpi=None,
                 timeout=120,
                 choices=False,
-                scales=SCALES,
-                crop_scales=[UNKNOWN_SCALES if flag else SCALES for flag in flags],
+                scales=VARIANTS,
+                crop_scales=[UNKNOWN_VARIANTS if flag else VARIANTS for flag in flags],
             )
         for (k, v), js in crop_words(read).items():
             again[k][v] = tuple(read[j] for j in js)
@@ -305,22 +310,45 @@ def _figures(words: tuple, language: str) -> object:
     return LineFigures.of(words, word_probabilities(words, language), language)
 
 
-def _scales_of(rule: RereadRule, page: LinePage, k: int) -> tuple[float, ...]:
-    """The scales the rule reads line k at (none: the rule does not read it)."""
+def _scales_of(rule: RereadRule, page: LinePage, k: int) -> tuple[Variant, ...]:
+    """The ways the rule reads line k (none: the rule does not read it)."""
     if not (page.unknown and page.unknown[k]):
-        return rule.scales
+        return rule.line_variants(unknown=False)
     letters = rule.unknown_letters
     if letters is None or not page.triggers(k, letters):
         return ()
-    if page.unknown_lines(letters) > rule.max_unknown_lines:
-        return ()
     if not rule.unknown_alone and all(page.unknown):
         return ()  # no doubtful line: the page has no run of lines to join
-    return rule.unknown_scales
+    if page.unknown_lines(letters) > rule.max_unknown_lines and k not in _repeated(
+        page, letters, rule.repeat_lines
+    ):
+        return ()
+    return tuple(v for v in rule.line_variants(unknown=True) if v in UNKNOWN_VARIANTS)
+
+
+_REPEATED: dict[tuple[str, int, int], frozenset[int]] = {}
+
+
+def _repeated(page: LinePage, letters: int, least: int | None) -> frozenset[int]:
+    """The unknown lines (indexes into page.lines) one same letter swap makes known on at
+    least ``least`` of them (ocr.linereads.repeated_swap); none with ``least`` None."""
+    from ocr.linereads import repeated_swap
+
+    if least is None:
+        return frozenset()
+    if (page.name, letters, least) in _REPEATED:
+        return _REPEATED[page.name, letters, least]
+    index = {id(w): i for i, w in enumerate(page.words)}
+    mine = [k for k in range(len(page.lines)) if page.triggers(k, letters)]
+    lines = [tuple(index[id(w)] for w in page.lines[k]) for k in mine]
+    found = set(repeated_swap(page.words, lines, page.language, letters=letters, least=least))
+    out = frozenset(k for k, line in zip(mine, lines, strict=True) if line in found)
+    _REPEATED[page.name, letters, least] = out
+    return out
 
 
 def rule_says(rule: RereadRule, page: LinePage, k: int) -> Verdict:
-    """What the rule takes of line k (the index into SCALES of a reading, -1 if none)."""
+    """What the rule takes of line k (the index into VARIANTS of a reading, -1 if none)."""
     from ocr.linereads import LineReading
 
     unknown = bool(page.unknown and page.unknown[k])
@@ -328,8 +356,8 @@ def rule_says(rule: RereadRule, page: LinePage, k: int) -> Verdict:
         return Verdict(-1, "")
     first = page.lines[k]
     readings = [
-        LineReading(scale, words, _figures(words, page.language))  # type: ignore[arg-type]
-        for scale, words in zip(SCALES, page.again[k], strict=True)
+        LineReading(v.scale, words, _figures(words, page.language), v.grey)  # type: ignore[arg-type]
+        for v, words in zip(VARIANTS, page.again[k], strict=True)
     ]
     before = _figures(first, page.language)
     return rule.decide(first, before, readings, unknown=unknown)  # type: ignore[arg-type]
@@ -353,10 +381,16 @@ def table(name: str, rule: RereadRule, result: dict[str, dict[str, int]]) -> lis
             f"| {'yes' if rule.known_doubtful else '-'} "
             f"| {'-' if rule.unknown_length is None else f'{rule.unknown_length:g}'} "
             f"| {'yes' if rule.unknown_alone else '-'} "
+            f"| {_grey(rule.grey_scales)} | {_grey(rule.unknown_grey_scales)} "
+            f"| {_or_dash(rule.repeat_lines)} "
             f"| {r['unknown']} | {r['doubt'] + r['unknown']} | {r['crops'] / r['pages']:.1f} "
             f"| {r['runs']} |"
         )
     return rows
+
+
+def _grey(scales: tuple[float, ...]) -> str:
+    return ", ".join(f"{s:g}" for s in scales) or "-"
 
 
 def _known_scales(rule: RereadRule) -> str:
@@ -402,6 +436,18 @@ def known_grid(base: RereadRule) -> list[RereadRule]:
             )
         )
     return rules
+
+
+def grey_grid(base: RereadRule) -> list[RereadRule]:
+    """The grey crop's scales (for doubtful lines, for lines read for an unknown word) and
+    the repeated swap's least lines on top of ``base`` (the cheaper first)."""
+    from dataclasses import replace as dc_replace
+
+    return [
+        dc_replace(base, grey_scales=grey, unknown_grey_scales=unknown, repeat_lines=repeat)
+        for repeat, grey, unknown in product(REPEATS, GREY_GRID, GREY_GRID)
+        if base.unknown_letters is not None or (repeat is None and not unknown)
+    ]
 
 
 def grid() -> list[RereadRule]:
@@ -467,6 +513,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="take the shipped rule's first part as the base (no first grid; quicker)",
     )
     parser.add_argument(
+        "--shipped-rule",
+        action="store_true",
+        help="take the whole shipped rule (lexicon trigger too) as the base: only the grey "
+        "crop's and the repeated swap's grid on top (quickest)",
+    )
+    parser.add_argument(
         "--base-only", action="store_true", help="only the first grid (no lexicon trigger)"
     )
     args = parser.parse_args(argv)
@@ -480,23 +532,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         "| lines confirmed | words under 60 left | unknown: least letters | unknown: scales "
         "| unknown: most lines | known gain | known: net gain | known: doubtful lines too "
         "| unknown: length within | unknown: pages without doubt too "
+        "| grey: scales | grey: unknown lines' scales | repeated swap: least lines "
         "| confident unknown words left | words shown | line crops per page "
         "| pages with a run of lines |",
-        "|---" * 28 + "|",
+        "|---" * 31 + "|",
     ]
     lines = list(head)
-    if args.shipped_base:
-        from dataclasses import replace as dc_replace
+    from dataclasses import replace as dc_replace
 
-        from ocr.readings import choice_rules
+    from ocr.readings import choice_rules
 
-        shipped = choice_rules().reread
-        assert shipped is not None
-        base = dc_replace(shipped, provenance="", unknown_letters=None, unknown_length=None)
+    shipped = choice_rules().reread
+    assert shipped is not None
+    if args.shipped_rule:
+        base = dc_replace(
+            shipped, provenance="", grey_scales=(), unknown_grey_scales=(), repeat_lines=None
+        )
+        lines += table("tuning", base, evaluate(tuning, scorers, base))
+        known = base
+    elif args.shipped_base:
+        base = dc_replace(
+            shipped,
+            provenance="",
+            unknown_letters=None,
+            unknown_length=None,
+            grey_scales=(),
+            unknown_grey_scales=(),
+            repeat_lines=None,
+        )
         lines += table("tuning", base, evaluate(tuning, scorers, base))
     else:
         base = _best(tuning, scorers, grid(), lines, shown=False)
-    rule = base if args.base_only else _best(tuning, scorers, known_grid(base), lines, shown=True)
+    if args.base_only:
+        rule = base
+    else:
+        if not args.shipped_rule:
+            known = _best(tuning, scorers, known_grid(base), lines, shown=True)
+        rule = _best(tuning, scorers, grey_grid(known), lines, shown=True)
     if held:
         lines += table("held out", base, evaluate(held, scorers, base))
         if rule != base:
@@ -520,24 +592,40 @@ def main(argv: Sequence[str] | None = None) -> int:
             "known_doubtful": rule.known_doubtful,
             "unknown_length": rule.unknown_length,
             "unknown_alone": rule.unknown_alone,
+            "grey_scales": list(rule.grey_scales),
+            "unknown_grey_scales": list(rule.unknown_grey_scales),
+            "repeat_lines": rule.repeat_lines,
             "provenance": (
-                f"python -m bench.learn_linereads{' --shipped-base' if args.shipped_base else ''}"
+                f"python -m bench.learn_linereads{_flags(args)}"
                 f" on {len(tuning)} tuning pages (seed 2101 "
                 f"synthetic, the real tuning split), {datetime.now(UTC):%Y-%m-%d}: "
                 + (
-                    "the shipped rule's first part (session 11's choice) as the base"
+                    "the shipped rule (session 12's choice, lexicon trigger too) as the base"
+                    if args.shipped_rule
+                    else "the shipped rule's first part (session 11's choice) as the base"
                     if args.shipped_base
                     else "the grid's fewest pages worse than stock, then fewest errors, then "
                     f"fewest words under {BELOW:.0f} left"
                 )
-                + "; then the lexicon trigger's grid on top of it by the same "
-                f"order, the last by the words under {BELOW:.0f} and the confident words the "
-                "lexicon does not know left, then the fewest line crops read"
+                + (
+                    ""
+                    if args.shipped_rule
+                    else "; then the lexicon trigger's grid on top of it by the same order"
+                )
+                + "; then the grey crop's scales and the repeated swap's grid on top by the "
+                f"same order, the last by the words under {BELOW:.0f} and the confident words "
+                "the lexicon does not know left, then the fewest line crops read"
             ),
         }
         MODEL_PATH.write_text(dump_model(data), encoding="utf-8")
         print(f"wrote {MODEL_PATH}")
     return 0
+
+
+def _flags(args: argparse.Namespace) -> str:
+    if args.shipped_rule:
+        return " --shipped-rule"
+    return " --shipped-base" if args.shipped_base else ""
 
 
 if __name__ == "__main__":
