@@ -6,6 +6,7 @@ repeated one-letter confusion of the page ("и" read for "н") lets join that ru
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,6 +24,7 @@ from ocr.linereads import (
 )
 from ocr.records import Box
 from ocr.tesseract import Word
+from tests.conftest import needs_tesseract
 
 
 def _word(line: int, n: int, text: str, conf: float) -> Word:
@@ -150,3 +152,70 @@ def test_a_rule_file_names_the_grey_scales_and_the_repeated_swap() -> None:
     assert rule.repeat_lines == 4
     with pytest.raises(ValueError, match="one or more numbers"):
         _reread_rule({**data, "grey_scales": [1.5]})
+
+
+@pytest.mark.integration
+@needs_tesseract
+def test_a_bold_face_line_misread_binarised_is_read_right_from_its_grey_crop(
+    tmp_path: Path,
+) -> None:
+    """``ocr synth`` page (fresh dev seed 3010, page 6, a bold mono face): stock tesseract
+    reads "н" as "и" on it ("Красиое", "плаим"); the line's binarised crop read alone, at full
+    and half size, still misreads it or doubts it, its grey crop at half size reads "Красное",
+    "выполнил" and "план" surely, in the same tesseract run."""
+    import cv2
+
+    from ocr.linereads import doubtful_lines, line_crops, read_lines, squeezed
+    from ocr.tesseract import read_words, run_ocr
+
+    image = _render_fresh(tmp_path, "synth-006-clean-colour-typed", seed=3010)
+    stock = run_ocr(
+        image,
+        tmp_path / "page",
+        languages="rus",
+        psm=3,
+        oem=1,
+        dpi=None,
+        timeout=120,
+        formats=("tsv",),
+    )
+    words = list(read_words(stock.tsv))
+    lines = [[words[i] for i in line] for line in doubtful_lines(words, below=60)]
+    (line,) = [line for line in lines if "выполыил" in squeezed(line)]
+    assert "Красиое" in squeezed(line)
+    grey = cv2.imread(str(image), cv2.IMREAD_GRAYSCALE)
+    assert grey is not None
+    variants = (Variant(1.0), Variant(0.5), Variant(0.5, True))
+    _, again = read_lines(
+        grey,
+        line_crops([line], *grey.shape[:2]),
+        tmp_path / "lines",
+        languages="rus",
+        oem=1,
+        dpi=None,
+        timeout=120,
+        choices=False,
+        scales=variants,
+    )
+    read = [tuple(w for w in again if w.par == v) for v in range(1, len(variants) + 1)]
+    wanted = {"Красное", "выполнил", "план"}
+
+    def sure(words: tuple[Word, ...]) -> bool:
+        return wanted <= {w.text.strip('"') for w in words} and min(w.conf for w in words) >= 60
+
+    assert not sure(read[0]) and not sure(read[1])
+    assert sure(read[2]), read[2]
+
+
+def _render_fresh(tmp: Path, name: str, *, seed: int) -> Path:
+    """One clean page of the fresh set of ``seed`` (bench.review_fresh: 12 pages, clean)."""
+    from ocr.fsutil import atomic_write_bytes
+    from ocr_synth.generate import build_page, encode_image, plan_set
+    from ocr_synth.render import render_page
+
+    plan = next(p for p in plan_set(pages=12, seed=seed, levels=("clean",)) if p.name == name)
+    spec, style, _, _, _ = build_page(plan)
+    image = render_page(spec, seed=plan.seed, style=style)
+    out = tmp / f"{name}.jpg"
+    atomic_write_bytes(out, encode_image(image, bilevel=False))
+    return out
