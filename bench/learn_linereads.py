@@ -17,7 +17,12 @@ replaces the line when it holds more words the lexicon knows, fewer unknown, no 
 least confidence, and a net rate not much below the first's. That grid is tried on top of the
 rule chosen first, by the same order; "words shown" then counts the words under 60 and the
 confident words the lexicon does not know (what the corrector suggests fixing) left.
-A logistic model of the two readings' figures, weighted by the errors at stake, was tried first
+Then (issue 20, session 13) each line's grey crop (ocr.linereads.stretched: no threshold) at
+GREY's scales, read in the same run: the grey scales of doubtful lines and of lines read for an
+unknown word, and the repeated swap (ocr.linereads.repeated_swap: a page over the unknown
+lines' most still reads the lines one same letter swap makes known), tried on top of the rule
+chosen so far by the same order (--shipped-rule: on top of the shipped rule, the grey part
+reset). A logistic model of the two readings' figures, weighted by the errors at stake, was tried first
 and did worse on both sides (see the closing notes of session 10).
 
 Sides:
@@ -25,7 +30,7 @@ Sides:
   real pages of the sealed split's tuning part (bench/real_split.json);
 - held out: the review benchmark's held-out set (seed 2202) and the real held-out pages.
 
-Run: .venv/bin/python -m bench.learn_linereads [--write] [--held-out] [--work DIR]
+Run: .venv/bin/python -m bench.learn_linereads [--shipped-rule] [--write] [--held-out] [--work DIR]
 """
 
 from __future__ import annotations

@@ -3,8 +3,10 @@ when the rule asks, sure of a word the page's language lexicon does not know: a 
 misreading such as "ЕПРАВКА") is cut from the page as loaded, binarised on its own (Otsu over
 the line's pixels, so paper texture, tint and a faded ribbon no longer reach the recogniser)
 and read as a single line, at full size and at the rule's smaller scales (short number lines,
-page numbers and dates, often read right only at a smaller size). Every such line of a page, at
-every scale, is read in one tesseract run (a list file of the crops). A reading of a line
+page numbers and dates, often read right only at a smaller size); at the rule's grey scales the
+same crop is read grey too, its contrast only stretched (a bold face whose counters Otsu fills,
+"н" read "и", keeps them). Every such line of a page, in every variant, is read in one
+tesseract run (a list file of the crops). A reading of a line
 replaces the first reading's only where it settles the doubt and the ground-truth-free
 estimate (ocr.quality) prefers it or it is far surer, or, for a line read for its unknown word,
 where the new reading holds more words the lexicon knows, fewer it does not, and the estimate
