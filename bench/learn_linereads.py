@@ -22,8 +22,8 @@ GREY's scales, read in the same run: the grey scales of doubtful lines and of li
 unknown word, and the repeated swap (ocr.linereads.repeated_swap: a page over the unknown
 lines' most still reads the lines one same letter swap makes known), tried on top of the rule
 chosen so far by the same order (--shipped-rule: on top of the shipped rule, the grey part
-reset). A logistic model of the two readings' figures, weighted by the errors at stake, was tried first
-and did worse on both sides (see the closing notes of session 10).
+reset). A logistic model of the two readings' figures, weighted by the errors at stake, was
+tried first and did worse on both sides (see the closing notes of session 10).
 
 Sides:
 - tuning: the review benchmark's tuning set (seed 2101, 48 synthetic pages, all levels) and the
