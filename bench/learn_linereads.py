@@ -21,9 +21,10 @@ Then (issue 20, session 13) each line's grey crop (ocr.linereads.stretched: no t
 GREY's scales, read in the same run: the grey scales of doubtful lines and of lines read for an
 unknown word, and the repeated swap (ocr.linereads.repeated_swap: a page over the unknown
 lines' most still reads the lines one same letter swap makes known), tried on top of the rule
-chosen so far by the same order (--shipped-rule: on top of the shipped rule, the grey part
-reset). A logistic model of the two readings' figures, weighted by the errors at stake, was
-tried first and did worse on both sides (see the closing notes of session 10).
+chosen so far by the same order, of those adding at most GREY_BUDGET to the pixels the runs
+read (--shipped-rule: on top of the shipped rule, the grey part reset). A logistic model of
+the two readings' figures, weighted by the errors at stake, was tried first and did worse on
+both sides (see the closing notes of session 10).
 
 Sides:
 - tuning: the review benchmark's tuning set (seed 2101, 48 synthetic pages, all levels) and the
@@ -71,6 +72,9 @@ VARIANTS = (*(Variant(s) for s in SCALES), *(Variant(s, True) for s in GREY))
 UNKNOWN_VARIANTS = (*(Variant(s) for s in UNKNOWN_SCALES), *(Variant(s, True) for s in GREY))
 GREY_GRID = ((), (0.5,), (1.0,), (1.0, 0.5))  # the grey scales a rule reads a line at
 REPEATS = (None, 4, 3)  # a swap on this many unknown lines reads them all (None: off)
+# the grey crops may add at most this share to the pixels the lines' run reads (a crop at scale
+# s reads s * s of the full crop's): the run stays a small cost beside the page's reading
+GREY_BUDGET = 0.25
 LETTERS = (None, 3, 4, 6)  # the unknown word's least letters (None: the trigger is off)
 MOST_UNKNOWN = (6, 12)  # pages with more unknown lines than this read none of them
 # each dimension strictest first: of rules alike in the figures the grid compares, the first
@@ -443,6 +447,16 @@ def known_grid(base: RereadRule) -> list[RereadRule]:
     return rules
 
 
+def pixels(pages: Sequence[LinePage], rule: RereadRule) -> float:
+    """The pixels the rule's runs of lines read on ``pages``, in full line crops (a crop at
+    scale s counts s * s)."""
+    return sum(
+        sum(v.scale**2 for v in _scales_of(rule, page, k))
+        for page in pages
+        for k in range(len(page.lines))
+    )
+
+
 def grey_grid(base: RereadRule) -> list[RereadRule]:
     """The grey crop's scales (for doubtful lines, for lines read for an unknown word) and
     the repeated swap's least lines on top of ``base`` (the cheaper first)."""
@@ -573,7 +587,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         if not args.shipped_rule:
             known = _best(tuning, scorers, known_grid(base), lines, shown=True)
-        rule = _best(tuning, scorers, grey_grid(known), lines, shown=True)
+        most = (1 + GREY_BUDGET) * pixels(tuning, known)
+        rule = _best(
+            tuning,
+            scorers,
+            [r for r in grey_grid(known) if pixels(tuning, r) <= most],
+            lines,
+            shown=True,
+        )
+        print(
+            f"pixels read (full line crops): {pixels(tuning, known):.0f} before the grey crop, "
+            f"{pixels(tuning, rule):.0f} with the rule chosen (budget {most:.0f})"
+        )
     if held:
         lines += table("held out", base, evaluate(held, scorers, base))
         if rule != base:
@@ -618,8 +643,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     else "; then the lexicon trigger's grid on top of it by the same order"
                 )
                 + "; then the grey crop's scales and the repeated swap's grid on top by the "
-                f"same order, the last by the words under {BELOW:.0f} and the confident words "
-                "the lexicon does not know left, then the fewest line crops read"
+                f"same order (of the rules adding at most {GREY_BUDGET:.0%} to the pixels the "
+                "lines' runs read), the last by the words under "
+                f"{BELOW:.0f} and the confident words the lexicon does not know left, then the "
+                "fewest line crops read"
             ),
         }
         MODEL_PATH.write_text(dump_model(data), encoding="utf-8")
