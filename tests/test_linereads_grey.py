@@ -5,6 +5,7 @@ repeated one-letter confusion of the page ("и" read for "н") lets join that ru
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -162,10 +163,12 @@ def test_a_bold_face_line_misread_binarised_is_read_right_from_its_grey_crop(
     """``ocr synth`` page (fresh dev seed 3010, page 6, a bold mono face): stock tesseract
     reads "н" as "и" on it ("Красиое", "плаим"); the line's binarised crop read alone, at full
     and half size, still misreads it or doubts it, its grey crop at half size reads "Красное",
-    "выполнил" and "план" surely, in the same tesseract run."""
+    "выполнил" and "план" surely, in the same tesseract run, and the learned rule takes it."""
     import cv2
 
     from ocr.linereads import doubtful_lines, line_crops, read_lines, squeezed
+    from ocr.quality import word_probabilities
+    from ocr.readings import choice_rules
     from ocr.tesseract import read_words, run_ocr
 
     image = _render_fresh(tmp_path, "synth-006-clean-colour-typed", seed=3010)
@@ -205,6 +208,19 @@ def test_a_bold_face_line_misread_binarised_is_read_right_from_its_grey_crop(
 
     assert not sure(read[0]) and not sure(read[1])
     assert sure(read[2]), read[2]
+    # the learned rule reads the grey crop at half size and takes its reading
+    rule = choice_rules().reread
+    assert rule is not None and Variant(0.5, True) in rule.line_variants(unknown=False)
+
+    def figures(words: Sequence[Word]) -> LineFigures:
+        return LineFigures.of(words, word_probabilities(words, "rus"), "rus")
+
+    readings = [
+        LineReading(v.scale, words, figures(words), v.grey)
+        for v, words in zip(variants, read, strict=True)
+    ]
+    verdict = rule.decide(line, figures(line), readings)
+    assert verdict.taken == 2 and not verdict.confirms, verdict
 
 
 def _render_fresh(tmp: Path, name: str, *, seed: int) -> Path:
