@@ -148,7 +148,9 @@ class RereadRule:
     ``repeat_lines``, a page with more unknown lines than ``max_unknown_lines`` still reads
     those whose unknown word one same letter swap makes a word the lexicon knows (the same
     confusion, "и" for "н", on at least ``repeat_lines`` lines: :func:`repeated_swap`), up to
-    MAX_LINES lines in all."""
+    MAX_LINES lines in all. With ``grey_length``, a grey reading replaces a line only when its
+    characters number the first's within that share of them (a grey crop read surely with
+    words lost: "Je dit :" for "Je lui ai dit :")."""
 
     min_confidence: float
     net_gain: float
@@ -168,6 +170,7 @@ class RereadRule:
     grey_scales: tuple[float, ...] = ()
     unknown_grey_scales: tuple[float, ...] = ()
     repeat_lines: int | None = None
+    grey_length: float | None = None
 
     @property
     def read_variants(self) -> tuple[Variant, ...]:
@@ -217,6 +220,8 @@ class RereadRule:
         for reading in mine:
             if unknown and not self.like_length(before, reading.figures):
                 continue
+            if reading.grey and not self.like_length(before, reading.figures, self.grey_length):
+                continue
             reason = self.replaces(before, reading.figures, lexicon=lexicon)
             if not reason or not self.agreed(reading, first, mine):
                 continue
@@ -244,11 +249,15 @@ class RereadRule:
         texts = {squeezed(first), *(squeezed(r.words) for r in others)}
         return squeezed(reading.words) in texts
 
-    def like_length(self, first: LineFigures, again: LineFigures) -> bool:
-        """Does ``again`` number the characters of ``first`` within ``unknown_length``?"""
-        if self.unknown_length is None:
+    def like_length(
+        self, first: LineFigures, again: LineFigures, share: float | None = -1.0
+    ) -> bool:
+        """Does ``again`` number the characters of ``first`` within ``share`` of them (by
+        default ``unknown_length``; None: any number)?"""
+        share = self.unknown_length if share == -1.0 else share
+        if share is None:
             return True
-        return abs(again.chars - first.chars) <= self.unknown_length * first.chars
+        return abs(again.chars - first.chars) <= share * first.chars
 
     def confirms(self, first: Sequence[Word], reading: LineReading) -> str:
         """Why ``reading``, the first reading's text (spaces aside) read again surely, confirms

@@ -126,6 +126,7 @@ def _reread_rule(data: dict[str, Any] | None) -> RereadRule | None:
             _scales(data["unknown_grey_scales"]) if data.get("unknown_grey_scales") else ()
         ),
         repeat_lines=None if data.get("repeat_lines") is None else int(data["repeat_lines"]),
+        grey_length=None if data.get("grey_length") is None else float(data["grey_length"]),
     )
 
 

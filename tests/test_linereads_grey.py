@@ -83,6 +83,11 @@ def test_the_rule_reads_the_grey_crop_at_its_scales_and_judges_it_as_the_others(
     assert replace(rule, grey_scales=()).decide(first, before, readings).taken == -1
     # nor one reading it at another scale
     assert replace(rule, grey_scales=(1.0,)).decide(first, before, readings).taken == -1
+    # with grey_length, a grey reading must number the first's characters within that share
+    short = [*readings[:2], replace(readings[2], figures=LineFigures(0.6, 81, 2))]
+    assert rule.decide(first, before, short).taken == 2
+    assert replace(rule, grey_length=0.25).decide(first, before, short).taken == -1
+    assert replace(rule, grey_length=0.25).decide(first, before, readings).taken == 2
     # a grey reading still in doubt replaces nothing
     doubtful = [*readings[:2], replace(readings[2], figures=LineFigures(0.6, 50, 4))]
     assert rule.decide(first, before, doubtful).taken == -1
@@ -146,11 +151,17 @@ def test_a_rule_file_names_the_grey_scales_and_the_repeated_swap() -> None:
     rule = _reread_rule(data)
     assert rule is not None and rule.grey_scales == () and rule.repeat_lines is None
     rule = _reread_rule(
-        {**data, "grey_scales": [0.5], "unknown_grey_scales": [1.0, 0.5], "repeat_lines": 4}
+        {
+            **data,
+            "grey_scales": [0.5],
+            "unknown_grey_scales": [1.0, 0.5],
+            "repeat_lines": 4,
+            "grey_length": 0.1,
+        }
     )
     assert rule is not None
     assert rule.grey_scales == (0.5,) and rule.unknown_grey_scales == (1.0, 0.5)
-    assert rule.repeat_lines == 4
+    assert rule.repeat_lines == 4 and rule.grey_length == 0.1
     with pytest.raises(ValueError, match="one or more numbers"):
         _reread_rule({**data, "grey_scales": [1.5]})
 

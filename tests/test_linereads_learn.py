@@ -3,7 +3,15 @@ is read, and the pixels a rule's runs read (its cost budget)."""
 
 from __future__ import annotations
 
-from bench.learn_linereads import GREY_GRID, REPEATS, LinePage, _scales_of, grey_grid, pixels
+from bench.learn_linereads import (
+    GREY_GRID,
+    GREY_LENGTHS,
+    REPEATS,
+    LinePage,
+    _scales_of,
+    grey_grid,
+    pixels,
+)
 from ocr.linereads import RereadRule, Variant
 from ocr.records import Box
 from ocr.tesseract import Word
@@ -32,10 +40,13 @@ def _page() -> LinePage:
 def test_the_grey_grid_reads_unknown_lines_grey_only_with_the_lexicon_trigger() -> None:
     plain = RereadRule(60, 0.2, scales=(1.0, 0.5))
     rules = grey_grid(plain)
-    assert len(rules) == len(GREY_GRID)  # no unknown lines to read, no swap to repeat
+    # no unknown lines to read, no swap to repeat; a length only where a grey crop is read
+    assert len(rules) == 1 + (len(GREY_GRID) - 1) * len(GREY_LENGTHS)
     assert {r.grey_scales for r in rules} == set(GREY_GRID)
+    assert all(r.grey_length is None for r in rules if not r.grey_scales)
     trigger = RereadRule(60, 0.2, scales=(1.0, 0.5), unknown_letters=6, max_unknown_lines=6)
-    assert len(grey_grid(trigger)) == len(REPEATS) * len(GREY_GRID) ** 2
+    combos = len(GREY_GRID) ** 2
+    assert len(grey_grid(trigger)) == len(REPEATS) * (1 + (combos - 1) * len(GREY_LENGTHS))
 
 
 def test_a_rule_reads_each_line_in_its_variants_and_pays_their_pixels() -> None:
