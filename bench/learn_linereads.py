@@ -17,15 +17,22 @@ replaces the line when it holds more words the lexicon knows, fewer unknown, no 
 least confidence, and a net rate not much below the first's. That grid is tried on top of the
 rule chosen first, by the same order; "words shown" then counts the words under 60 and the
 confident words the lexicon does not know (what the corrector suggests fixing) left.
-A logistic model of the two readings' figures, weighted by the errors at stake, was tried first
-and did worse on both sides (see the closing notes of session 10).
+Then (issue 20, session 13) each line's grey crop (ocr.linereads.stretched: no threshold) at
+GREY's scales, read in the same run: the grey scales of doubtful lines and of lines read for an
+unknown word, and the repeated swap (ocr.linereads.repeated_swap: a page over the unknown
+lines' most still reads the lines one same letter swap makes known), tried on top of the rule
+chosen so far, the fewest pages worse than it by BASE_WORSE of their characters first, then
+by the same order, of those adding at most GREY_BUDGET to the pixels the runs read
+(--shipped-rule: on top of the shipped rule, the grey part reset). A logistic model of the
+two readings' figures, weighted by the errors at stake, was tried first and did worse on both
+sides (see the closing notes of session 10).
 
 Sides:
 - tuning: the review benchmark's tuning set (seed 2101, 48 synthetic pages, all levels) and the
   real pages of the sealed split's tuning part (bench/real_split.json);
 - held out: the review benchmark's held-out set (seed 2202) and the real held-out pages.
 
-Run: .venv/bin/python -m bench.learn_linereads [--write] [--held-out] [--work DIR]
+Run: .venv/bin/python -m bench.learn_linereads [--shipped-rule] [--write] [--held-out] [--work DIR]
 """
 
 from __future__ import annotations
@@ -49,7 +56,7 @@ import cv2
 
 from bench.common import BENCH, SINGLE_THREAD, real_pages
 from bench.learn_readings import dump_model
-from ocr.linereads import RereadRule, Verdict
+from ocr.linereads import RereadRule, Variant, Verdict
 
 WORK = BENCH / "work" / "linereads"
 BELOW = 60.0  # the pipeline's default low_confidence
@@ -61,6 +68,16 @@ GAINS = (0.0, 0.2, 0.4)
 CONF_GAINS = (None, 30.0, 50.0)  # least confidence over the first's that replaces it alone
 AGREE: tuple[Literal["", "any", "full"], ...] = ("", "any", "full")
 UNKNOWN_SCALES = (1.0, 0.5)  # every scale a line read for its unknown word may be read at
+GREY = (1.0, 0.5)  # every scale a line's grey crop (no threshold) may be read at
+VARIANTS = (*(Variant(s) for s in SCALES), *(Variant(s, True) for s in GREY))
+UNKNOWN_VARIANTS = (*(Variant(s) for s in UNKNOWN_SCALES), *(Variant(s, True) for s in GREY))
+GREY_GRID = ((), (0.5,), (1.0,), (1.0, 0.5))  # the grey scales a rule reads a line at
+REPEATS = (None, 4, 3)  # a swap on this many unknown lines reads them all (None: off)
+GREY_LENGTHS = (0.1, 0.25, None)  # the share of characters a grey reading may gain or lose
+# the grey crops may add at most this share to the pixels the lines' run reads (a crop at scale
+# s reads s * s of the full crop's): the run stays a small cost beside the page's reading
+GREY_BUDGET = 0.25
+BASE_WORSE = 0.002  # a page worse than the rule without the grey part by this share: a loss
 LETTERS = (None, 3, 4, 6)  # the unknown word's least letters (None: the trigger is off)
 MOST_UNKNOWN = (6, 12)  # pages with more unknown lines than this read none of them
 # each dimension strictest first: of rules alike in the figures the grid compares, the first
@@ -82,7 +99,7 @@ class LinePage:
     language: str
     words: tuple  # ocr.tesseract.Word
     lines: tuple  # tuple of Word tuples
-    again: tuple  # per line, a Word tuple per scale of SCALES (empty when it read nothing)
+    again: tuple  # per line, a Word tuple per variant of VARIANTS (empty when it read nothing)
     unknown: tuple = ()  # per line: read for an unknown word (not doubtful), at UNKNOWN_SCALES
     longest: tuple = ()  # per line read for an unknown word: the most letters of one (else 0)
 
@@ -132,7 +149,7 @@ def collect(name: str, language: str, image: Path, work: Path) -> tuple[tuple, t
     from ocr.linereads import crop_words, doubtful_lines, line_crops, read_lines, unknown_lines
     from ocr.tesseract import read_words
 
-    cached = work / f"{name}.lexicon-1.pk"
+    cached = work / f"{name}.grey-1.pk"
     if cached.is_file():
         return pickle.loads(cached.read_bytes())
     base = work / name
@@ -149,7 +166,7 @@ def collect(name: str, language: str, image: Path, work: Path) -> tuple[tuple, t
     indexes = sorted([*doubtful, *unknown])
     lines = tuple(tuple(words[i] for i in line) for line in indexes)
     flags = tuple(line in unknown for line in indexes)
-    again: list[list[tuple]] = [[()] * len(SCALES) for _ in lines]
+    again: list[list[tuple]] = [[()] * len(VARIANTS) for _ in lines]
     if lines:
         grey = cv2.imread(str(image), cv2.IMREAD_GRAYSCALE)
         assert grey is not None, image
@@ -165,8 +182,8 @@ def collect(name: str, language: str, image: Path, work: Path) -> tuple[tuple, t
                 dpi=None,
                 timeout=120,
                 choices=False,
-                scales=SCALES,
-                crop_scales=[UNKNOWN_SCALES if flag else SCALES for flag in flags],
+                scales=VARIANTS,
+                crop_scales=[UNKNOWN_VARIANTS if flag else VARIANTS for flag in flags],
             )
         for (k, v), js in crop_words(read).items():
             again[k][v] = tuple(read[j] for j in js)
@@ -305,22 +322,45 @@ def _figures(words: tuple, language: str) -> object:
     return LineFigures.of(words, word_probabilities(words, language), language)
 
 
-def _scales_of(rule: RereadRule, page: LinePage, k: int) -> tuple[float, ...]:
-    """The scales the rule reads line k at (none: the rule does not read it)."""
+def _scales_of(rule: RereadRule, page: LinePage, k: int) -> tuple[Variant, ...]:
+    """The ways the rule reads line k (none: the rule does not read it)."""
     if not (page.unknown and page.unknown[k]):
-        return rule.scales
+        return rule.line_variants(unknown=False)
     letters = rule.unknown_letters
     if letters is None or not page.triggers(k, letters):
         return ()
-    if page.unknown_lines(letters) > rule.max_unknown_lines:
-        return ()
     if not rule.unknown_alone and all(page.unknown):
         return ()  # no doubtful line: the page has no run of lines to join
-    return rule.unknown_scales
+    if page.unknown_lines(letters) > rule.max_unknown_lines and k not in _repeated(
+        page, letters, rule.repeat_lines
+    ):
+        return ()
+    return tuple(v for v in rule.line_variants(unknown=True) if v in UNKNOWN_VARIANTS)
+
+
+_REPEATED: dict[tuple[str, int, int], frozenset[int]] = {}
+
+
+def _repeated(page: LinePage, letters: int, least: int | None) -> frozenset[int]:
+    """The unknown lines (indexes into page.lines) one same letter swap makes known on at
+    least ``least`` of them (ocr.linereads.repeated_swap); none with ``least`` None."""
+    from ocr.linereads import repeated_swap
+
+    if least is None:
+        return frozenset()
+    if (page.name, letters, least) in _REPEATED:
+        return _REPEATED[page.name, letters, least]
+    index = {id(w): i for i, w in enumerate(page.words)}
+    mine = [k for k in range(len(page.lines)) if page.triggers(k, letters)]
+    lines = [tuple(index[id(w)] for w in page.lines[k]) for k in mine]
+    found = set(repeated_swap(page.words, lines, page.language, letters=letters, least=least))
+    out = frozenset(k for k, line in zip(mine, lines, strict=True) if line in found)
+    _REPEATED[page.name, letters, least] = out
+    return out
 
 
 def rule_says(rule: RereadRule, page: LinePage, k: int) -> Verdict:
-    """What the rule takes of line k (the index into SCALES of a reading, -1 if none)."""
+    """What the rule takes of line k (the index into VARIANTS of a reading, -1 if none)."""
     from ocr.linereads import LineReading
 
     unknown = bool(page.unknown and page.unknown[k])
@@ -328,8 +368,8 @@ def rule_says(rule: RereadRule, page: LinePage, k: int) -> Verdict:
         return Verdict(-1, "")
     first = page.lines[k]
     readings = [
-        LineReading(scale, words, _figures(words, page.language))  # type: ignore[arg-type]
-        for scale, words in zip(SCALES, page.again[k], strict=True)
+        LineReading(v.scale, words, _figures(words, page.language), v.grey)  # type: ignore[arg-type]
+        for v, words in zip(VARIANTS, page.again[k], strict=True)
     ]
     before = _figures(first, page.language)
     return rule.decide(first, before, readings, unknown=unknown)  # type: ignore[arg-type]
@@ -353,10 +393,17 @@ def table(name: str, rule: RereadRule, result: dict[str, dict[str, int]]) -> lis
             f"| {'yes' if rule.known_doubtful else '-'} "
             f"| {'-' if rule.unknown_length is None else f'{rule.unknown_length:g}'} "
             f"| {'yes' if rule.unknown_alone else '-'} "
+            f"| {_grey(rule.grey_scales)} | {_grey(rule.unknown_grey_scales)} "
+            f"| {_or_dash(rule.repeat_lines)} "
+            f"| {'-' if rule.grey_length is None else f'{rule.grey_length:g}'} "
             f"| {r['unknown']} | {r['doubt'] + r['unknown']} | {r['crops'] / r['pages']:.1f} "
             f"| {r['runs']} |"
         )
     return rows
+
+
+def _grey(scales: tuple[float, ...]) -> str:
+    return ", ".join(f"{s:g}" for s in scales) or "-"
 
 
 def _known_scales(rule: RereadRule) -> str:
@@ -404,6 +451,35 @@ def known_grid(base: RereadRule) -> list[RereadRule]:
     return rules
 
 
+def pixels(pages: Sequence[LinePage], rule: RereadRule) -> float:
+    """The pixels the rule's runs of lines read on ``pages``, in full line crops (a crop at
+    scale s counts s * s)."""
+    return sum(
+        sum(v.scale**2 for v in _scales_of(rule, page, k))
+        for page in pages
+        for k in range(len(page.lines))
+    )
+
+
+def grey_grid(base: RereadRule) -> list[RereadRule]:
+    """The grey crop's scales (for doubtful lines, for lines read for an unknown word) and
+    the repeated swap's least lines on top of ``base`` (the cheaper first)."""
+    from dataclasses import replace as dc_replace
+
+    return [
+        dc_replace(
+            base,
+            grey_scales=grey,
+            unknown_grey_scales=unknown,
+            repeat_lines=repeat,
+            grey_length=length if grey or unknown else None,
+        )
+        for repeat, grey, unknown, length in product(REPEATS, GREY_GRID, GREY_GRID, GREY_LENGTHS)
+        if (base.unknown_letters is not None or (repeat is None and not unknown))
+        and (grey or unknown or length is None)
+    ]
+
+
 def grid() -> list[RereadRule]:
     """Every rule tried, the cheaper (fewer scales) first."""
     rules = []
@@ -425,6 +501,21 @@ def grid() -> list[RereadRule]:
     return rules
 
 
+def worse_than(pages: Sequence[LinePage], scorers: dict, rule: RereadRule, base: RereadRule) -> int:
+    """The pages on which ``rule`` leaves more errors than ``base`` by over BASE_WORSE of the
+    page's characters."""
+    out = 0
+    for page in pages:
+        errors = []
+        for r in (rule, base):
+            verdicts = {k: rule_says(r, page, k) for k in range(len(page.lines))}
+            chosen = {k: (v.taken, v.confirms) for k, v in verdicts.items() if v.taken >= 0}
+            errors.append(_score(scorers, page, chosen))
+        chars = max(sum(len(w.text) for w in page.words), 1)
+        out += errors[0] - errors[1] > BASE_WORSE * chars
+    return out
+
+
 def _best(
     pages: Sequence[LinePage],
     scorers: dict,
@@ -432,15 +523,18 @@ def _best(
     lines: list[str],
     *,
     shown: bool,
+    against: RereadRule | None = None,
 ) -> RereadRule:
-    """The rule with the fewest pages worse than stock, then fewest errors, then fewest words
-    under the threshold left (with ``shown``, and confident unknown words, then the fewest
-    line crops read); its rows added."""
+    """The rule with the fewest pages worse than stock (with ``against``, first the fewest
+    worse than that rule by more than BASE_WORSE of their characters), then fewest errors,
+    then fewest words under the threshold left (with ``shown``, and confident unknown words,
+    then the fewest line crops read); its rows added."""
     best: tuple[tuple[int, ...], RereadRule] | None = None
     for rule in rules:
         result = evaluate(pages, scorers, rule)
         lines += table("tuning", rule, result)
         key = (
+            0 if against is None else worse_than(pages, scorers, rule, against),
             sum(r["worse"] for r in result.values()),
             sum(r["after"] for r in result.values()),
             sum(r["doubt"] + (r["unknown"] if shown else 0) for r in result.values()),
@@ -467,6 +561,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="take the shipped rule's first part as the base (no first grid; quicker)",
     )
     parser.add_argument(
+        "--shipped-rule",
+        action="store_true",
+        help="take the whole shipped rule (lexicon trigger too) as the base: only the grey "
+        "crop's and the repeated swap's grid on top (quickest)",
+    )
+    parser.add_argument(
         "--base-only", action="store_true", help="only the first grid (no lexicon trigger)"
     )
     args = parser.parse_args(argv)
@@ -480,23 +580,62 @@ def main(argv: Sequence[str] | None = None) -> int:
         "| lines confirmed | words under 60 left | unknown: least letters | unknown: scales "
         "| unknown: most lines | known gain | known: net gain | known: doubtful lines too "
         "| unknown: length within | unknown: pages without doubt too "
+        "| grey: scales | grey: unknown lines' scales | repeated swap: least lines "
+        "| grey: length within "
         "| confident unknown words left | words shown | line crops per page "
         "| pages with a run of lines |",
-        "|---" * 28 + "|",
+        "|---" * 32 + "|",
     ]
     lines = list(head)
-    if args.shipped_base:
-        from dataclasses import replace as dc_replace
+    from dataclasses import replace as dc_replace
 
-        from ocr.readings import choice_rules
+    from ocr.readings import choice_rules
 
-        shipped = choice_rules().reread
-        assert shipped is not None
-        base = dc_replace(shipped, provenance="", unknown_letters=None, unknown_length=None)
+    shipped = choice_rules().reread
+    assert shipped is not None
+    if args.shipped_rule:
+        base = dc_replace(
+            shipped,
+            provenance="",
+            grey_scales=(),
+            unknown_grey_scales=(),
+            repeat_lines=None,
+            grey_length=None,
+        )
+        lines += table("tuning", base, evaluate(tuning, scorers, base))
+        known = base
+    elif args.shipped_base:
+        base = dc_replace(
+            shipped,
+            provenance="",
+            unknown_letters=None,
+            unknown_length=None,
+            grey_scales=(),
+            unknown_grey_scales=(),
+            repeat_lines=None,
+            grey_length=None,
+        )
         lines += table("tuning", base, evaluate(tuning, scorers, base))
     else:
         base = _best(tuning, scorers, grid(), lines, shown=False)
-    rule = base if args.base_only else _best(tuning, scorers, known_grid(base), lines, shown=True)
+    if args.base_only:
+        rule = base
+    else:
+        if not args.shipped_rule:
+            known = _best(tuning, scorers, known_grid(base), lines, shown=True)
+        most = (1 + GREY_BUDGET) * pixels(tuning, known)
+        rule = _best(
+            tuning,
+            scorers,
+            [r for r in grey_grid(known) if pixels(tuning, r) <= most],
+            lines,
+            shown=True,
+            against=known,
+        )
+        print(
+            f"pixels read (full line crops): {pixels(tuning, known):.0f} before the grey crop, "
+            f"{pixels(tuning, rule):.0f} with the rule chosen (budget {most:.0f})"
+        )
     if held:
         lines += table("held out", base, evaluate(held, scorers, base))
         if rule != base:
@@ -520,24 +659,44 @@ def main(argv: Sequence[str] | None = None) -> int:
             "known_doubtful": rule.known_doubtful,
             "unknown_length": rule.unknown_length,
             "unknown_alone": rule.unknown_alone,
+            "grey_scales": list(rule.grey_scales),
+            "unknown_grey_scales": list(rule.unknown_grey_scales),
+            "repeat_lines": rule.repeat_lines,
+            "grey_length": rule.grey_length,
             "provenance": (
-                f"python -m bench.learn_linereads{' --shipped-base' if args.shipped_base else ''}"
+                f"python -m bench.learn_linereads{_flags(args)}"
                 f" on {len(tuning)} tuning pages (seed 2101 "
                 f"synthetic, the real tuning split), {datetime.now(UTC):%Y-%m-%d}: "
                 + (
-                    "the shipped rule's first part (session 11's choice) as the base"
+                    "the shipped rule (session 12's choice, lexicon trigger too) as the base"
+                    if args.shipped_rule
+                    else "the shipped rule's first part (session 11's choice) as the base"
                     if args.shipped_base
                     else "the grid's fewest pages worse than stock, then fewest errors, then "
                     f"fewest words under {BELOW:.0f} left"
                 )
-                + "; then the lexicon trigger's grid on top of it by the same "
-                f"order, the last by the words under {BELOW:.0f} and the confident words the "
-                "lexicon does not know left, then the fewest line crops read"
+                + (
+                    ""
+                    if args.shipped_rule
+                    else "; then the lexicon trigger's grid on top of it by the same order"
+                )
+                + "; then the grey crop's scales and the repeated swap's grid on top, the "
+                f"fewest pages worse than that rule by {BASE_WORSE:.1%} of their characters "
+                "first, then by the same order (of the rules adding at most "
+                f"{GREY_BUDGET:.0%} to the pixels the lines' runs read), the last by the "
+                f"words under {BELOW:.0f} and the confident words the lexicon does not know "
+                "left, then the fewest line crops read"
             ),
         }
         MODEL_PATH.write_text(dump_model(data), encoding="utf-8")
         print(f"wrote {MODEL_PATH}")
     return 0
+
+
+def _flags(args: argparse.Namespace) -> str:
+    if args.shipped_rule:
+        return " --shipped-rule"
+    return " --shipped-base" if args.shipped_base else ""
 
 
 if __name__ == "__main__":

@@ -46,7 +46,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     shipped = choice_rules().reread
     assert shipped is not None
-    rules = {"without the trigger": replace(shipped, unknown_letters=None), "shipped": shipped}
+    rules = {
+        "without the trigger": replace(shipped, unknown_letters=None),
+        "without the grey crop and the repeated swap (main at 5f57d8e)": replace(
+            shipped, grey_scales=(), unknown_grey_scales=(), repeat_lines=None
+        ),
+        "shipped": shipped,
+    }
     call = OcrCall("rus", 3, 1, 300, ("tsv",), False)
     first_cpu = 0.0
     totals = {name: [0.0, 0, 0] for name in rules}  # tesseract CPU, lines, crops
@@ -71,7 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     )
                     totals[name][1] += len(read_again)
                     totals[name][2] += sum(
-                        len(rule.line_scales(unknown=k in unknown)) for k in range(len(read_again))
+                        len(rule.line_variants(unknown=k in unknown))
+                        for k in range(len(read_again))
                     )
             pages += 1
     print(f"{pages} clean typed pages (seeds {args.seeds}); first reading: {first_cpu:.1f} s")

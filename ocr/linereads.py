@@ -3,8 +3,10 @@ when the rule asks, sure of a word the page's language lexicon does not know: a 
 misreading such as "ЕПРАВКА") is cut from the page as loaded, binarised on its own (Otsu over
 the line's pixels, so paper texture, tint and a faded ribbon no longer reach the recogniser)
 and read as a single line, at full size and at the rule's smaller scales (short number lines,
-page numbers and dates, often read right only at a smaller size). Every such line of a page, at
-every scale, is read in one tesseract run (a list file of the crops). A reading of a line
+page numbers and dates, often read right only at a smaller size); at the rule's grey scales the
+same crop is read grey too, its contrast only stretched (a bold face whose counters Otsu fills,
+"н" read "и", keeps them). Every such line of a page, in every variant, is read in one
+tesseract run (a list file of the crops). A reading of a line
 replaces the first reading's only where it settles the doubt and the ground-truth-free
 estimate (ocr.quality) prefers it or it is far surer, or, for a line read for its unknown word,
 where the new reading holds more words the lexicon knows, fewer it does not, and the estimate
@@ -32,6 +34,7 @@ LINES = "lines"  # the reading of the doubtful lines, each read alone
 LINE_PSM = 7  # tesseract: the image is a single text line
 MAX_LINES = 40  # a page with more doubtful lines than this is doubtful as a whole (ocr.readings)
 PAD = 0.5  # the crop reaches this share of the line's height above, below and to each side
+STRETCH = 0.01  # a grey crop's darkest and lightest share of pixels go to black and white
 TALL = 2.5  # a line box over this many times its tallest word runs askew: its crop cuts others
 
 
@@ -68,11 +71,34 @@ class LineFigures:
 @dataclass(frozen=True)
 class LineReading:
     """One reading of a doubtful line alone: the scale its crop was read at, its words (in the
-    page's pixels) and their figures."""
+    page's pixels), their figures, and whether the crop was the grey one (:func:`stretched`)
+    rather than the binarised one."""
 
     scale: float
     words: tuple[Word, ...]
     figures: LineFigures
+    grey: bool = False
+
+    @property
+    def variant(self) -> Variant:
+        return Variant(self.scale, self.grey)
+
+
+class Variant(NamedTuple):
+    """How a line's crop is read: at ``scale``, binarised (Otsu over the crop) or, with
+    ``grey``, as loaded with its contrast stretched only (a bold face whose strokes the
+    threshold fills in, "н" read "и", keeps them apart in grey)."""
+
+    scale: float
+    grey: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{'grey ' if self.grey else ''}scale {self.scale:g}"
+
+
+def _variant(value: float | Variant) -> Variant:
+    return value if isinstance(value, Variant) else Variant(float(value))
 
 
 class Verdict(NamedTuple):
@@ -114,7 +140,17 @@ class RereadRule:
     again with its letters changed, not with words gained or lost ("enrege an" for
     "enreg.à Meteghan"). Unless ``unknown_alone``, such lines are read only on a page that
     has doubtful lines to read anyway: they join that page's one run of the lines, and a page
-    with none costs no tesseract run more than before."""
+    with none costs no tesseract run more than before.
+
+    Each line is also read from its grey crop (:func:`stretched`: no threshold) at
+    ``grey_scales`` (a doubtful line) or ``unknown_grey_scales`` (a line read for its unknown
+    word), in the same run; such a reading is judged as the binarised ones are. With
+    ``repeat_lines``, a page with more unknown lines than ``max_unknown_lines`` still reads
+    those whose unknown word one same letter swap makes a word the lexicon knows (the same
+    confusion, "и" for "н", on at least ``repeat_lines`` lines: :func:`repeated_swap`), up to
+    MAX_LINES lines in all. With ``grey_length``, a grey reading replaces a line only when its
+    characters number the first's within that share of them (a grey crop read surely with
+    words lost: "Je dit :" for "Je lui ai dit :")."""
 
     min_confidence: float
     net_gain: float
@@ -131,6 +167,27 @@ class RereadRule:
     known_doubtful: bool = False
     unknown_length: float | None = None
     unknown_alone: bool = False
+    grey_scales: tuple[float, ...] = ()
+    unknown_grey_scales: tuple[float, ...] = ()
+    repeat_lines: int | None = None
+    grey_length: float | None = None
+
+    @property
+    def read_variants(self) -> tuple[Variant, ...]:
+        """Every way some line is read: the binarised crop at ``read_scales``, then the grey
+        crop at the doubtful and the unknown lines' grey scales."""
+        grey = self.grey_scales
+        if self.unknown_letters is not None:
+            grey = (*grey, *(s for s in self.unknown_grey_scales if s not in grey))
+        return (*(Variant(s) for s in self.read_scales), *(Variant(s, True) for s in grey))
+
+    def line_variants(self, *, unknown: bool) -> tuple[Variant, ...]:
+        """The ways a line is read: a doubtful line's, or one read for an unknown word."""
+        grey = self.unknown_grey_scales if unknown else self.grey_scales
+        return (
+            *(Variant(s) for s in self.line_scales(unknown=unknown)),
+            *(Variant(s, True) for s in grey),
+        )
 
     @property
     def read_scales(self) -> tuple[float, ...]:
@@ -156,18 +213,20 @@ class RereadRule:
         else the surest that confirms it. Words read again off the first reading's line (a
         neighbour's, caught in the crop's margin) make a reading no reading of this line."""
         box = Box.union_all([w.box for w in first])
-        scales = self.line_scales(unknown=unknown)
-        mine = [r for r in readings if r.scale in scales and r.words and on_line(box, r.words)]
+        variants = self.line_variants(unknown=unknown)
+        mine = [r for r in readings if r.variant in variants and r.words and on_line(box, r.words)]
         lexicon = unknown or self.known_doubtful
         best, why = -1, ""
         for reading in mine:
             if unknown and not self.like_length(before, reading.figures):
                 continue
+            if reading.grey and not self.like_length(before, reading.figures, self.grey_length):
+                continue
             reason = self.replaces(before, reading.figures, lexicon=lexicon)
             if not reason or not self.agreed(reading, first, mine):
                 continue
             if best < 0 or reading.figures.net_rate > readings[best].figures.net_rate:
-                best, why = readings.index(reading), f"{reason} (scale {reading.scale:g})"
+                best, why = readings.index(reading), f"{reason} ({reading.variant.label})"
         if best >= 0:
             return Verdict(best, why)
         sure = [r for r in mine if self.confirms(first, r)]
@@ -175,26 +234,30 @@ class RereadRule:
             return Verdict(-1, "")
         top = max(sure, key=lambda r: r.figures.min_confidence)
         return Verdict(
-            readings.index(top), f"{self.confirms(first, top)} (scale {top.scale:g})", True
+            readings.index(top), f"{self.confirms(first, top)} ({top.variant.label})", True
         )
 
     def agreed(
         self, reading: LineReading, first: Sequence[Word], readings: Sequence[LineReading]
     ) -> bool:
         """Does another reading of the line back ``reading`` as ``agree`` asks?"""
-        if not self.agree or reading.scale == 1.0:
+        if not self.agree or reading.variant == Variant(1.0):
             return True
         others = [r for r in readings if r is not reading]
         if self.agree == "full":
-            others = [r for r in others if r.scale == 1.0]
+            others = [r for r in others if r.variant == Variant(1.0)]
         texts = {squeezed(first), *(squeezed(r.words) for r in others)}
         return squeezed(reading.words) in texts
 
-    def like_length(self, first: LineFigures, again: LineFigures) -> bool:
-        """Does ``again`` number the characters of ``first`` within ``unknown_length``?"""
-        if self.unknown_length is None:
+    def like_length(
+        self, first: LineFigures, again: LineFigures, share: float | None = -1.0
+    ) -> bool:
+        """Does ``again`` number the characters of ``first`` within ``share`` of them (by
+        default ``unknown_length``; None: any number)?"""
+        share = self.unknown_length if share == -1.0 else share
+        if share is None:
             return True
-        return abs(again.chars - first.chars) <= self.unknown_length * first.chars
+        return abs(again.chars - first.chars) <= share * first.chars
 
     def confirms(self, first: Sequence[Word], reading: LineReading) -> str:
         """Why ``reading``, the first reading's text (spaces aside) read again surely, confirms
@@ -288,6 +351,55 @@ def unknown_lines(
     ]
 
 
+def repeated_swap(
+    words: Sequence[Word],
+    lines: Sequence[Sequence[int]],
+    languages: str,
+    *,
+    letters: int,
+    least: int,
+) -> list[tuple[int, ...]]:
+    """Of ``lines`` (word indexes, each with a word of ``letters`` letters or more that the
+    lexicon of ``languages`` does not know), those whose unknown word one swap of a letter
+    for another makes a word it knows, when one same swap (say "и" for "н", a face's
+    confusion) does that on at least ``least`` of them; [] when none does."""
+    langs = dictionary_languages(languages)
+    if not langs:
+        return []
+    alphabet = sorted({c.lower() for w in words for c in w.text if c.isalpha()})
+    by_swap: dict[tuple[str, str], set[int]] = {}
+    for n, line in enumerate(lines):
+        for i in line:
+            text = words[i].text
+            if sum(c.isalpha() for c in text) < letters or not _unknown(text, langs):
+                continue
+            for swap in _swaps(text, alphabet, langs):
+                by_swap.setdefault(swap, set()).add(n)
+    if not by_swap:
+        return []
+    swap, found = max(by_swap.items(), key=lambda kv: (len(kv[1]), kv[0]))
+    if len(found) < least:
+        return []
+    return [tuple(lines[n]) for n in sorted(found)]
+
+
+def _swaps(text: str, alphabet: Sequence[str], langs: tuple[str, ...]) -> set[tuple[str, str]]:
+    """The swaps (a letter, the one put for it; lower case) of one letter of ``text`` that
+    make the lexicon of ``langs`` know it."""
+    out = set()
+    for i, c in enumerate(text):
+        low = c.lower()
+        if not c.isalpha():
+            continue
+        for b in alphabet:
+            if b == low or (low, b) in out:
+                continue
+            put = b.upper() if c.isupper() else b
+            if lexicon_knows(text[:i] + put + text[i + 1 :], langs):
+                out.add((low, b))
+    return out
+
+
 def lexicon_counts(words: Sequence[Word], languages: str) -> tuple[int, int]:
     """Of ``words``, those with a word-like core (two letters or more, ocr.quality) that the
     lexicon of ``languages`` knows, and those it does not; (0, 0) without a lexicon."""
@@ -338,10 +450,32 @@ def binarised(grey: np.ndarray, crop: LineCrop, *, scale: float = 1.0) -> np.nda
     shrunk to ``scale`` by area averaging (smooth edges, no lost strokes)."""
     part = grey[crop.top : crop.top + crop.height, crop.left : crop.left + crop.width]
     _, out = cv2.threshold(part, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return _shrunk(out, scale)
+
+
+def stretched(grey: np.ndarray, crop: LineCrop, *, scale: float = 1.0) -> np.ndarray:
+    """The crop's pixels as loaded, their contrast only stretched (the crop's darkest
+    STRETCH share to black, its lightest to white, linearly between), then shrunk to
+    ``scale`` by area averaging: no threshold fills a bold letter's counter."""
+    part = grey[crop.top : crop.top + crop.height, crop.left : crop.left + crop.width]
+    low, high = np.percentile(part, (100 * STRETCH, 100 * (1 - STRETCH)))
+    if high <= low:
+        return _shrunk(part.copy(), scale)
+    out = np.clip(np.rint((part.astype(np.float64) - low) * (255.0 / (high - low))), 0, 255)
+    return _shrunk(out.astype(np.uint8), scale)
+
+
+def crop_image(grey: np.ndarray, crop: LineCrop, variant: float | Variant) -> np.ndarray:
+    """The crop read as ``variant`` says (a bare scale: binarised)."""
+    scale, is_grey = _variant(variant)
+    return (stretched if is_grey else binarised)(grey, crop, scale=scale)
+
+
+def _shrunk(image: np.ndarray, scale: float) -> np.ndarray:
     if scale == 1.0:
-        return out
-    size = (max(1, round(out.shape[1] * scale)), max(1, round(out.shape[0] * scale)))
-    return cv2.resize(out, size, interpolation=cv2.INTER_AREA)
+        return image
+    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
 def read_lines(
@@ -354,18 +488,25 @@ def read_lines(
     dpi: int | None,
     timeout: float,
     choices: bool,
-    scales: Sequence[float] = (1.0,),
-    crop_scales: Sequence[Sequence[float]] | None = None,
+    scales: Sequence[float | Variant] = (1.0,),
+    crop_scales: Sequence[Sequence[float | Variant]] | None = None,
 ) -> tuple[OcrOutput, tuple[Word, ...]]:
-    """Read the crops, each at every one of ``scales`` (or, with ``crop_scales``, crop ``k``
-    at those of ``crop_scales[k]``, each one of ``scales``), in one tesseract run; the words in
-    the page's pixels, the words of crop ``k`` at ``scales[v]`` in block ``k + 1``, paragraph
-    ``v + 1``. The run's outputs (tsv, its choices when asked) stay at ``out_stem``.* with the
-    words' boxes in the crops' own pixels (the caller deletes them)."""
-    wanted = [tuple(scales)] * len(crops) if crop_scales is None else crop_scales
-    jobs = [(k, scales.index(s)) for k in range(len(crops)) for s in scales if s in wanted[k]]
+    """Read the crops, each in every one of ``scales`` (a bare scale: the binarised crop at
+    it; a :class:`Variant`: the binarised or grey crop at its scale; or, with
+    ``crop_scales``, crop ``k`` in those of ``crop_scales[k]``, each one of ``scales``), in
+    one tesseract run; the words in the page's pixels, the words of crop ``k`` read as
+    ``scales[v]`` in block ``k + 1``, paragraph ``v + 1``. The run's outputs (tsv, its choices
+    when asked) stay at ``out_stem``.* with the words' boxes in the crops' own pixels (the
+    caller deletes them)."""
+    variants = [_variant(s) for s in scales]
+    wanted = (
+        [variants] * len(crops)
+        if crop_scales is None
+        else [{_variant(s) for s in these} for these in crop_scales]
+    )
+    jobs = [(k, v) for k in range(len(crops)) for v, s in enumerate(variants) if s in wanted[k]]
     with tempfile.TemporaryDirectory(prefix=f".lines-{out_stem.name}-", dir=out_stem.parent) as t:
-        images = [binarised(grey, crops[k], scale=scales[v]) for k, v in jobs]
+        images = [crop_image(grey, crops[k], variants[v]) for k, v in jobs]
         listed = png_list_file(Path(t), images, name="lines", what="a line's crop")
         output = run_ocr(
             listed,
@@ -378,7 +519,8 @@ def read_lines(
             formats=("tsv",),
             choices=choices,
         )
-    return output, tuple(_page_words(output.tsv, crops, scales, jobs))
+    scale_of = [s.scale for s in variants]
+    return output, tuple(_page_words(output.tsv, crops, scale_of, jobs))
 
 
 def crop_words(words: Sequence[Word]) -> dict[tuple[int, int], list[int]]:

@@ -28,6 +28,7 @@ from ocr.linereads import (
     doubtful_lines,
     line_crops,
     read_lines,
+    repeated_swap,
     unknown_lines,
 )
 from ocr.merge import (
@@ -120,6 +121,12 @@ def _reread_rule(data: dict[str, Any] | None) -> RereadRule | None:
             None if data.get("unknown_length") is None else float(data["unknown_length"])
         ),
         unknown_alone=bool(data.get("unknown_alone", False)),
+        grey_scales=_scales(data["grey_scales"]) if data.get("grey_scales") else (),
+        unknown_grey_scales=(
+            _scales(data["unknown_grey_scales"]) if data.get("unknown_grey_scales") else ()
+        ),
+        repeat_lines=None if data.get("repeat_lines") is None else int(data["repeat_lines"]),
+        grey_length=None if data.get("grey_length") is None else float(data["grey_length"]),
     )
 
 
@@ -402,8 +409,8 @@ def repair(
             dpi=first.input.dpi,
             timeout=call.timeout,
             choices=call.choices,
-            scales=rule.read_scales,
-            crop_scales=[rule.line_scales(unknown=k in unknown) for k in range(len(lines))],
+            scales=rule.read_variants,
+            crop_scales=[rule.line_variants(unknown=k in unknown) for k in range(len(lines))],
         )
     except OcrEngineError as e:
         # tesseract can die on a crop (a SIGFPE on a crop of noise was seen on two EHRI pages):
@@ -445,7 +452,17 @@ def reread_candidates(
     if rule.unknown_letters is not None and (doubtful or rule.unknown_alone):
         unknown = unknown_lines(words, languages, below=below, letters=rule.unknown_letters)
         if len(unknown) > rule.max_unknown_lines:
-            unknown = []
+            unknown = (
+                []
+                if rule.repeat_lines is None
+                else repeated_swap(
+                    words,
+                    unknown,
+                    languages,
+                    letters=rule.unknown_letters,
+                    least=rule.repeat_lines,
+                )[: max(MAX_LINES - len(doubtful), 0)]
+            )
     lines = sorted([*doubtful, *unknown])
     marked = set(unknown)
     return lines, frozenset(k for k, line in enumerate(lines) if line in marked)
@@ -474,19 +491,21 @@ def _repaired(
     """The first reading's words with each line read again (word indexes into
     ``first.words``; ``unknown``: the indexes of those read for a word the lexicon does not
     know) replaced by the reading the rule takes of it read alone (the words of crop k at
-    ``rule.read_scales[v]`` in block k + 1, paragraph v + 1), under the first line's block,
+    ``rule.read_variants[v]`` in block k + 1, paragraph v + 1), under the first line's block,
     paragraph and line; and the choice made for each line. The lexicon of ``languages``
     (tesseract's) judges the words (none: the rule's lexicon test never passes)."""
     again_lines = crop_words(again.words)
-    scales = rule.read_scales
+    variants = rule.read_variants
     replaced: dict[int, list[int]] = {}  # a line's first word: the words read again there
     sure: dict[int, float] = {}  # a confirmed line's words: the confidence they take
     groups = []
     for k, line in enumerate(lines):
-        mine = [again_lines.get((k, v), []) for v in range(len(scales))]
+        mine = [again_lines.get((k, v), []) for v in range(len(variants))]
         readings = [
-            LineReading(scale, tuple(again.words[j] for j in js), _figures(again, js, languages))
-            for scale, js in zip(scales, mine, strict=True)
+            LineReading(
+                scale, tuple(again.words[j] for j in js), _figures(again, js, languages), grey
+            )
+            for (scale, grey), js in zip(variants, mine, strict=True)
         ]
         before = _figures(first, line, languages)
         first_words = [first.words[i] for i in line]
