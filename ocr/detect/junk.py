@@ -13,7 +13,7 @@ Features (:data:`FEATURES`): the word's confidence, its chance of being read rig
 (ocr.quality), its make-up (letters, digits, marks), its length, its box height against the
 page's typed word height (ocr.detect.specks.typed_height), and its line's context (the line's
 mean chance of being right, its share of words the lexicon knows, its share of junk-looking
-words, its word count).
+words, its share of words that are surely text, its word count).
 
 Some words are never junk, whatever the model says: a word the lexicon knows (legible text that
 a reference may leave out, "RECEIVED", a letterhead, stays), a word of three letters or digits
@@ -51,6 +51,7 @@ FEATURES = (
     "line_p_right",
     "line_known",
     "line_junky",
+    "line_text",
     "line_words",
 )
 
@@ -105,6 +106,12 @@ def _junk_looking(text: str, knows: bool | None) -> bool:
     return knows is not True and sum(c.isalnum() for c in text) <= MAX_ALNUM
 
 
+def _text_like(word: Word, knows: bool | None) -> bool:
+    """A word that is surely text: one the model never judges, read with a confidence (a
+    line with a number or a word beside a mark is typing: a ditto mark of a typed table)."""
+    return word.conf >= 0 and never_junk(word, knows)
+
+
 def never_junk(word: Word, knows: bool | None) -> bool:
     """Words the model never judges: legible words (the lexicon knows them), words of
     MAX_ALNUM + 1 letters or digits or more, numbers of two digits or more, words without a
@@ -125,13 +132,14 @@ def junk_features(words: Sequence[Word], languages: str, height: float) -> list[
     lines: dict[tuple[int, int, int], list[int]] = defaultdict(list)
     for i, w in enumerate(words):
         lines[w.line_key].append(i)
-    context: dict[tuple[int, int, int], tuple[float, float, float, float]] = {}
+    context: dict[tuple[int, int, int], tuple[float, float, float, float, float]] = {}
     for key, members in lines.items():
         judged = [knows[i] for i in members if knows[i] is not None]
         context[key] = (
             sum(p_right[i] for i in members) / len(members),
             sum(bool(k) for k in judged) / len(judged) if judged else 0.0,
             sum(_junk_looking(words[i].text, knows[i]) for i in members) / len(members),
+            sum(_text_like(words[i], knows[i]) for i in members) / len(members),
             math.log(len(members)),
         )
     out = []
