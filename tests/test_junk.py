@@ -60,25 +60,24 @@ def test_legible_words_numbers_and_unsure_boxes_are_never_junk() -> None:
     assert not never_junk(_word(1, "4", 0, 30.0, 1), None)
 
 
-def test_the_shipped_model_drops_a_line_of_stamp_fragments_and_keeps_the_typing() -> None:
-    """A line of fragments read unsurely from a seal ("— ©", "ne yw"-like bits, a lone digit,
-    boxes of odd heights) is junk; the typed lines, and a line of legible stamp wording
-    ("RECEIVED", a date), stay."""
-    junk_line = [
-        ("—", 22.0, 50),
-        ("©", 18.0, 70),
-        ("yw", 25.0, 55),
-        ("~", 15.0, 20),
-        ("0)", 20.0, 48),
-    ]
-    stamp_words = [("RECEIVED", 61.0, 40), ("MAR", 55.0, 40), ("1939", 58.0, 40)]
-    words = _page([junk_line, stamp_words])
-    dropped = junk_indices(words, "eng")
-    texts = [words[i].text for i in dropped]
+def test_the_shipped_model_ranks_seal_fragments_over_fragments_of_typing() -> None:
+    """Fragments read unsurely from a seal ("—", "©", "~", "0)", boxes of odd heights) are more
+    likely junk than the one- and two-character words of a badly read typed line ("a", "1",
+    ","); legible stamp wording ("RECEIVED", a date) is never judged, and no typed word is
+    dropped."""
+    seal = [("—", 22.0, 50), ("©", 18.0, 70), ("~", 15.0, 20), ("0)", 20.0, 48)]
+    typed = [("tbe", 41.0, H), ("a", 38.0, H), ("lias", 45.0, H), ("1", 40.0, H)]
+    typed += [("tlie", 35.0, H), (",", 39.0, H), ("uote", 39.0, H)]
+    stamp = [("RECEIVED", 61.0, 40), ("MAR", 55.0, 40), ("1939", 58.0, 40)]
+    words = _page([seal, typed, stamp])
+    scores = junk_scores(words, "eng")
+    by_line = {n: [s for w, s in zip(words, scores, strict=True) if w.line == n] for n in (4, 5, 6)}
+    assert None not in by_line[4]
+    assert min(s for s in by_line[4] if s is not None) > max(s for s in by_line[5] if s)
+    assert by_line[6] == [None, None, None]
     body = sum(len(line.split()) for line in BODY)
-    assert all(i >= body for i in dropped)  # no typed word
-    assert not {"RECEIVED", "MAR", "1939"} & set(texts)
-    assert len(texts) >= 3, texts  # most of the fragments go
+    assert all(words[i].line == 4 for i in junk_indices(words, "eng"))
+    assert all(s is None for s in scores[:body])  # the typed body is legible: never judged
 
 
 def test_the_shipped_model_keeps_garbled_real_typing() -> None:
