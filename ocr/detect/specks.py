@@ -130,13 +130,7 @@ def drop_specks(
     drop = speck_indices(words, model)
     if not drop:
         return []
-    gone = {i: words[i].text for i in drop}
-    for kind, rewrite in _REWRITERS.items():
-        if (path := outputs.get(kind)) is None or not path.is_file():
-            continue
-        text = rewrite(path.read_text(encoding="utf-8"), gone, len(words))
-        if text is not None:
-            atomic_write_text(path, text)
+    drop_words(words, outputs, drop)
     return [
         ProcessingStep(
             id="specks",
@@ -151,18 +145,40 @@ def drop_specks(
     ]
 
 
+def drop_words(words: Sequence[Word], outputs: dict[str, Path], drop: Iterable[int]) -> None:
+    """Drop the words at indices ``drop`` (of ``words``, the TSV's reading order) from the
+    page's outputs (TSV, hOCR, ALTO, text, the characters' choices); a file whose words do not
+    line up with ``words`` is left as it is."""
+    gone = {i: words[i].text for i in drop}
+    if not gone:
+        return
+    for kind, rewrite in _REWRITERS.items():
+        if (path := outputs.get(kind)) is None or not path.is_file():
+            continue
+        text = rewrite(path.read_text(encoding="utf-8"), gone, len(words))
+        if text is not None:
+            atomic_write_text(path, text)
+
+
+def word_row(w: Word) -> list[object]:
+    """A word as a provenance row (read back by :func:`dropped_words`, after its index)."""
+    return _word_row(w)
+
+
 def _word_row(w: Word) -> list[object]:
     return [w.block, w.par, w.line, w.word, *w.box.as_list(), round(w.conf, 2), w.text]
 
 
 def without_dropped(words: Sequence[Word], steps: Sequence[ProcessingStep]) -> list[Word]:
-    """The words left once the "specks" ``steps`` (from :func:`drop_specks`) dropped theirs."""
+    """The words left once the ``steps`` (from :func:`drop_specks` or
+    ocr.detect.junk.drop_junk, made on these ``words``) dropped theirs."""
     gone = {index for step in steps for index, _ in dropped_words(step.settings)}
     return [w for i, w in enumerate(words) if i not in gone]
 
 
 def dropped_words(step_settings: dict[str, object]) -> list[tuple[int, Word]]:
-    """The words a "specks" step dropped, with their TSV indices (for putting them back)."""
+    """The words a "specks" (or "junk") step dropped, with their TSV indices (for putting them
+    back)."""
     rows = step_settings.get("words")
     out = []
     for row in rows if isinstance(rows, list) else []:

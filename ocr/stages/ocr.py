@@ -13,6 +13,8 @@ import numpy as np
 
 from ocr.casing import recase_outputs
 from ocr.correct.stage import russian
+from ocr.detect.junk import MODEL_FILE as JUNK_MODEL
+from ocr.detect.junk import drop_junk
 from ocr.detect.specks import MODEL_FILE as SPECK_MODEL
 from ocr.detect.specks import drop_specks, without_dropped
 from ocr.detect.stage import detect_regions, graphic_regions, save_regions
@@ -53,7 +55,7 @@ def corrects(job: PageJob, settings: Settings) -> bool:
 def ocr_key(prepared: PreparedPage, settings: Settings) -> str:
     """Cache key of the OCR stage: the prepare stage's key (the scan's content, the page and the
     settings the images are made with), languages, settings, tesseract and traineddata
-    versions, the reading-quality and speck models, and whether the characters' choices are
+    versions, the reading-quality, speck and junk models, and whether the characters' choices are
     recorded."""
     langs = prepared.job.languages
     return stage_key(
@@ -66,6 +68,7 @@ def ocr_key(prepared: PreparedPage, settings: Settings) -> str:
             "traineddata": traineddata_info(langs),
             "quality_model": sha256_file(MODEL_PATH),
             "speck_model": sha256_file(SPECK_MODEL),
+            "junk_model": sha256_file(JUNK_MODEL),
             "choices": corrects(prepared.job, settings),
         }
     )
@@ -88,7 +91,10 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
     # the page keeps (a speck is no garbage token, no text, no item).
     specks = drop_specks(kept.words, kept.output.outputs)
     read = without_dropped(kept.words, specks)
-    made.extend(specks)
+    # Then words read from ink that is not text (stamps, seals, pencil marks), ocr.detect.junk.
+    junk = drop_junk(read, kept.output.outputs, job.languages)
+    read = without_dropped(read, junk)
+    made.extend(specks + junk)
     regions = _detect(prepared, kept, read, reading, settings)
     reframe_outputs(kept.output.outputs, kept.input.geometry, image_name=prepared.view_path.name)
     made.extend(recase_outputs(reading, read, kept.output.outputs))

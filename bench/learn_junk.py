@@ -1,0 +1,344 @@
+"""Junk words read from ink that is not text (issue 15): fit ocr.detect.junk's model of P(junk)
+and its threshold on tuning pages, and write ocr/data/junk.json with its provenance.
+
+Pages: the review set of seed 2101 (bench.bench_review's tuning seed: ``ocr synth`` pages clean
+to heavy, stamped, signed, annotated by hand; exact ground truth) and the real pages of the
+tuning part of bench/real_split.json, as ``ocr run`` read them (run
+``bench.bench_real --split tuning --keep FOLDER`` first and pass FOLDER with ``--real``).
+
+Labels (bench.learn_specks.word_labels: letter-level alignment of the page's words with its
+exact text): a word with no true counterpart is junk (1), a word with a letter of the truth or
+read where the truth has ink is text (0). Words that are never junk (ocr.detect.junk.never_junk:
+legible words the lexicon knows, words of three letters or digits or more, numbers, words
+without a confidence) are no samples: what is labelled are fragments. On the real pages the
+words on a transcribed typed line are labelled so; words on a handwritten line are no samples.
+Fragments off every transcribed line are off the reference: on EHRI (whose references leave
+letterheads, stamps, seals and pencil marks out) they are junk, since they are no legible word
+(the lexicon does not know them and they have at most two letters or digits); on typescript-fr
+they are text (0): looked at on the tuning catalogue pages (2013004387-1962-cata), they are
+typed ditto marks that the reference leaves out, and typing must stay whatever a reference
+transcribes. The dropped words of the real pages are listed for a look.
+
+The model is a logistic regression (L2, fitted by Newton's method on standardised features).
+The threshold is the lowest probability from which on (at it and every higher one), on every
+tuning page, the page's strict CER
+(the pipeline's text less the dropped words, against its reference) is no worse by more than
+MAX_WORSE, and no real word of a clean synthetic page is dropped; MARGIN is added to it.
+
+``--cross`` also checks the method out of sample: two folds of the pages (seeded), the model
+and threshold fitted on one and applied to the other.
+
+Run: .venv/bin/python -m bench.learn_junk --real FOLDER [--work DIR] [--write] [--cross]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bench.bench_review import WORK
+from bench.bench_scores import score_page
+from bench.common import ROOT, real_pages
+from bench.learn_specks import REAL, SPURIOUS, word_labels
+from ocr.detect.junk import FEATURES, MODEL_FILE, JunkModel, junk_features, never_junk
+from ocr.detect.specks import dropped_words, restored, typed_height
+from ocr.quality import dictionary_languages, lexicon_knows
+from ocr.records import Box
+from ocr.score import normalise
+from ocr.tesseract import Word, read_words, words_to_text
+
+TUNE = ("review-2101-48",)
+MAX_WORSE = 0.002  # strict CER: no tuning page worse by more than 0.2 points
+MARGIN = 0.05  # added to the lowest threshold that holds
+L2 = 1.0
+ON_LINE, OFF_LINE, HANDWRITTEN = "on", "off", "hand"
+
+
+@dataclass
+class Page:
+    """One tuning page: its words (as the pipeline read them, before junk was dropped), its
+    reference, language, kind ("clean" / "synthetic" / "typescript-fr" / "ehri"), and for
+    each word its label, where it lies (on a transcribed line or not) and its features."""
+
+    name: str
+    kind: str
+    languages: str
+    words: list[Word]
+    truth: str
+    labels: list[str]
+    where: list[str]
+    features: list[list[float] | None]  # None: never junk
+    base: float | None = None  # the CER with nothing dropped
+
+    def cer(self, drop: set[int]) -> float:
+        if not drop:
+            if self.base is None:
+                self.base = self._cer(drop)
+            return self.base
+        return self._cer(drop)
+
+    def _cer(self, drop: set[int]) -> float:
+        text = words_to_text([w for i, w in enumerate(self.words) if i not in drop]).text
+        return score_page(self.name, self.truth, text).strict.cer
+
+
+def _words(tsv: Path) -> list[Word]:
+    """The words of a page's TSV with the junk a previous run dropped put back."""
+    manifest = tsv.with_name(tsv.name.replace(".tsv", ".ocr.json"))
+    steps = json.loads(manifest.read_text())["processing_steps"] if manifest.is_file() else []
+    junk = [w for s in steps if s["id"] == "junk" for w in dropped_words(s["settings"])]
+    return restored(read_words(tsv), junk)
+
+
+def _page(name: str, kind: str, languages: str, words: list[Word], truth: str, where: list[str]):
+    height = typed_height(words)
+    langs = dictionary_languages(languages)
+    if height is None or not langs:
+        return None
+    feats = junk_features(words, languages, height)
+    features: list[list[float] | None] = [
+        None if never_junk(w, lexicon_knows(w.text, langs)) else f
+        for w, f in zip(words, feats, strict=True)
+    ]
+    truth = normalise(truth)
+    return Page(name, kind, languages, words, truth, word_labels(words, truth), where, features)
+
+
+def synthetic_pages(folders: Sequence[str], work: Path) -> list[Page]:
+    out = []
+    for name in folders:
+        folder = work / name
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        clean = {
+            it["name"]
+            for it in manifest["items"]
+            if it["level"] == "clean" and not it["stamped"] and not it["copy_of"]
+        }
+        for tsv in sorted((folder / "out").glob("*/p001.tsv")):
+            document = tsv.parent.name
+            words = _words(tsv)
+            truth = (folder / "truth" / f"{document}.txt").read_text(encoding="utf-8")
+            kind = "clean" if document in clean else "synthetic"
+            page = _page(f"{name}/{document}", kind, "rus", words, truth, [ON_LINE] * len(words))
+            if page is not None:
+                out.append(page)
+    return out
+
+
+def _inside(word: Word, box: Box, grow: float) -> bool:
+    col, row = word.box.left + word.box.width / 2, word.box.top + word.box.height / 2
+    pad_x, pad_y = grow * box.height, grow * box.height / 2
+    return (
+        box.left - pad_x <= col <= box.right + pad_x
+        and box.top - pad_y <= row <= box.bottom + pad_y
+    )
+
+
+def real_tuning_pages(keep: Path, part: str = "tuning") -> list[Page]:
+    """The real pages of the split's ``part`` as the pipeline read them in a
+    ``bench.bench_real --keep`` folder; where each word lies as bench.bench_real scores it."""
+    out = []
+    for rp in (p for p in real_pages() if p.split == part):
+        tsvs = sorted(keep.glob(f"ocr-run-*/{rp.language}/{rp.name}/p001.tsv"))
+        if not tsvs:
+            continue
+        words = _words(tsvs[0])
+        typed = [Box(*b) for b in rp.typed_boxes]
+        hand = [Box(*b) for b in rp.untyped_boxes]
+        grow = 1.0 if rp.corpus == "ehri" else 0.0
+        where = [
+            HANDWRITTEN
+            if any(_inside(w, b, 0.0) for b in hand)
+            else ON_LINE
+            if any(_inside(w, b, grow) for b in typed)
+            else OFF_LINE
+            for w in words
+        ]
+        page = _page(f"real/{rp.name}", rp.corpus, rp.language, words, rp.truth, where)
+        if page is not None:
+            out.append(page)
+    return out
+
+
+def training_set(pages: Sequence[Page]) -> tuple[np.ndarray, np.ndarray]:
+    xs, ys = [], []
+    for p in pages:
+        for f, label, where in zip(p.features, p.labels, p.where, strict=True):
+            if f is None or where == HANDWRITTEN:
+                continue
+            xs.append(f)
+            off_ehri = where == OFF_LINE and p.kind == "ehri"
+            ys.append(1.0 if off_ehri or (label == SPURIOUS and where == ON_LINE) else 0.0)
+    return np.array(xs, dtype=float), np.array(ys, dtype=float)
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2) -> tuple[list[float], float]:
+    """Weights and bias (on the raw features) of an L2 logistic regression."""
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
+    w = np.zeros(z.shape[1])
+    reg = np.full(z.shape[1], l2)
+    reg[-1] = 0.0
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-np.clip(z @ w, -30, 30)))
+        grad = z.T @ (p - y) + reg * w
+        hess = (z * (p * (1 - p))[:, None]).T @ z + np.diag(reg) + 1e-9 * np.eye(len(w))
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    weights = w[:-1] / scale
+    bias = float(w[-1] - (w[:-1] * mean / scale).sum())
+    return [float(v) for v in weights], bias
+
+
+def scores(pages: Sequence[Page], model: JunkModel) -> list[list[float | None]]:
+    return [[None if f is None else model.probability(f) for f in p.features] for p in pages]
+
+
+def evaluate(
+    pages: Sequence[Page], probs: Sequence[Sequence[float | None]], threshold: float
+) -> dict[str, object]:
+    """At ``threshold``: the worst page's CER change, real words dropped on clean pages, the
+    errors removed per kind of page, and the words dropped by label."""
+    worst, worst_page, clean_real = 0.0, "", 0
+    by_kind: dict[str, list[float]] = {}
+    dropped: dict[str, int] = {}
+    for p, ps in zip(pages, probs, strict=True):
+        drop = {i for i, v in enumerate(ps) if v is not None and v >= threshold}
+        before, after = p.cer(set()), p.cer(drop)
+        if after - before > worst:
+            worst, worst_page = after - before, p.name
+        chars = len(p.truth)
+        acc = by_kind.setdefault(p.kind, [0.0, 0.0, 0.0])
+        acc[0] += before * chars
+        acc[1] += after * chars
+        acc[2] += chars
+        for i in drop:
+            key = f"{p.labels[i]}/{p.where[i]}" + ("/fr" if p.kind == "typescript-fr" else "")
+            dropped[key] = dropped.get(key, 0) + 1
+            if p.kind == "clean" and p.labels[i] == REAL:
+                clean_real += 1
+    return {
+        "worst": worst,
+        "worst_page": worst_page,
+        "clean_real": clean_real,
+        "cer": {k: (v[0] / v[2], v[1] / v[2]) for k, v in by_kind.items()},
+        "dropped": dropped,
+    }
+
+
+def choose_threshold(pages: Sequence[Page], model: JunkModel) -> tuple[float, list[str]]:
+    probs = scores(pages, model)
+    lines: list[str] = []
+    results: list[tuple[float, bool]] = []
+    for t in [round(0.30 + 0.02 * k, 2) for k in range(35)]:
+        e = evaluate(pages, probs, t)
+        ok = e["worst"] <= MAX_WORSE and e["clean_real"] == 0
+        cer = e["cer"]
+        assert isinstance(cer, dict)
+        gains = ", ".join(f"{k} {b:.2%}->{a:.2%}" for k, (b, a) in sorted(cer.items()))
+        lines.append(
+            f"t={t:.2f} {'ok ' if ok else 'BAD'} worst {e['worst']:+.4f} ({e['worst_page']}) "
+            f"clean real dropped {e['clean_real']}; {gains}; dropped {e['dropped']}"
+        )
+        results.append((t, ok))
+    lowest = None  # the lowest threshold from which every higher one holds too
+    for t, ok in reversed(results):
+        if not ok:
+            break
+        lowest = t
+    if lowest is None:
+        return 1.01, lines
+    return round(min(lowest + MARGIN, 0.99), 2), lines
+
+
+def fit_model(pages: Sequence[Page]) -> tuple[JunkModel, list[str]]:
+    x, y = training_set(pages)
+    weights, bias = fit_logistic(x, y)
+    threshold, lines = choose_threshold(pages, JunkModel(tuple(weights), bias, 1.0))
+    return JunkModel(tuple(weights), bias, threshold), lines
+
+
+def cross_check(pages: Sequence[Page], seed: int = 3) -> list[str]:
+    """Two folds of the pages: the model and its threshold fitted on one, applied to the other
+    (the worst page's CER change, real words dropped on clean pages, CER by kind)."""
+    import random
+
+    order = list(range(len(pages)))
+    random.Random(seed).shuffle(order)
+    lines = []
+    for k in (0, 1):
+        fold = set(order[k::2])
+        train = [p for i, p in enumerate(pages) if i in fold]
+        test = [p for i, p in enumerate(pages) if i not in fold]
+        model, _ = fit_model(train)
+        e = evaluate(test, scores(test, model), model.threshold)
+        cer = e["cer"]
+        assert isinstance(cer, dict)
+        gains = ", ".join(f"{n} {b:.2%}->{a:.2%}" for n, (b, a) in sorted(cer.items()))
+        lines.append(
+            f"fold {k}: threshold {model.threshold}; on the other fold worst {e['worst']:+.4f} "
+            f"({e['worst_page']}), clean real dropped {e['clean_real']}; {gains}"
+        )
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--real", type=Path, help="a bench.bench_real --keep folder (tuning)")
+    parser.add_argument("--work", type=Path, default=WORK, help="where the review sets are")
+    parser.add_argument("--tune", default=",".join(TUNE), help="review sets to fit on")
+    parser.add_argument("--no-ehri", action="store_true", help="leave the EHRI pages out")
+    parser.add_argument("--write", action="store_true", help="write ocr/data/junk.json")
+    parser.add_argument("--cross", action="store_true", help="check out of sample (two folds)")
+    args = parser.parse_args(argv)
+    tune = args.tune.split(",")
+    pages = synthetic_pages(tune, args.work)
+    if args.real:
+        pages += [
+            p for p in real_tuning_pages(args.real) if not (args.no_ehri and p.kind == "ehri")
+        ]
+    x, y = training_set(pages)
+    print(f"{len(pages)} pages, {len(y)} candidate words, {int(y.sum())} junk")
+    weights, bias = fit_logistic(x, y)
+    print("weights: " + ", ".join(f"{n} {w:+.3f}" for n, w in zip(FEATURES, weights, strict=True)))
+    print(f"bias {bias:+.3f}")
+    model = JunkModel(tuple(weights), bias, 1.0)
+    threshold, lines = choose_threshold(pages, model)
+    print("\n".join(lines))
+    model = JunkModel(tuple(weights), bias, threshold)
+    print(f"threshold {threshold}")
+    probs = scores(pages, model)
+    for p, ps in zip(pages, probs, strict=True):
+        drop = [i for i, v in enumerate(ps) if v is not None and v >= threshold]
+        if drop and p.kind in ("ehri", "typescript-fr", "clean"):
+            shown = " ".join(f"{p.words[i].text}[{p.labels[i][0]}:{p.where[i]}]" for i in drop)
+            print(f"  {p.name}: {p.cer(set()):.2%} -> {p.cer(set(drop)):.2%}: {shown[:600]}")
+    if args.cross:
+        print("\n".join(cross_check(pages)))
+    if args.write:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        real = ", ".join(sorted({p.kind for p in pages} & {"ehri", "typescript-fr"}))
+        source = (
+            f"bench/learn_junk.py at {commit} on {', '.join(tune)} and the real tuning pages "
+            f"(bench/real_split.json; {real}): {len(pages)} pages, {len(y)} candidate words, "
+            f"{int(y.sum())} junk"
+        )
+        model = JunkModel(tuple(weights), bias, threshold, source)
+        MODEL_FILE.write_text(json.dumps(model.as_json(), indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {MODEL_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,145 @@
+"""Junk words read from ink that is not text (ocr.detect.junk): fragments from stamps, seals and
+pencil marks are dropped from every output and kept in the step; legible words, numbers and
+garbled real typing stay."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench.learn_junk import fit_logistic
+from ocr.detect.junk import (
+    FEATURES,
+    JunkModel,
+    drop_junk,
+    junk_indices,
+    junk_model,
+    junk_scores,
+    never_junk,
+)
+from ocr.detect.specks import dropped_words, restored
+from ocr.records import Box
+from ocr.tesseract import Word, read_words
+from tests.test_specks import _outputs
+
+pytestmark = pytest.mark.unit
+
+H = 32  # px: the typed word height
+
+
+def _word(n: int, text: str, left: int, conf: float, line: int, height: int = H) -> Word:
+    return Word(1, 1, line, n, Box(left, 60 * line, 20 * max(1, len(text)), height), conf, text)
+
+
+BODY = [
+    "The Minister has the honor to report that the Government has received",
+    "the note of the Legation concerning the refugees and their passports",
+    "which will be forwarded to the Department of State without delay",
+]
+
+
+def _page(extra: list[list[tuple[str, float, int]]]) -> list[Word]:
+    """Three lines of confidently typed English, then lines of (text, confidence, height)."""
+    words = []
+    for n, line in enumerate(BODY, start=1):
+        words += [_word(i + 1, t, 30 + 25 * i * 8, 93.0, n) for i, t in enumerate(line.split())]
+    for n, line in enumerate(extra, start=len(BODY) + 1):
+        words += [_word(i + 1, t, 30 + 200 * i, c, n, h) for i, (t, c, h) in enumerate(line)]
+    return words
+
+
+def test_legible_words_numbers_and_unsure_boxes_are_never_junk() -> None:
+    assert never_junk(_word(1, "RECEIVED", 0, 20.0, 1), True)
+    assert never_junk(_word(1, "1939", 0, 10.0, 1), None)
+    assert never_junk(_word(1, "No.12", 0, 10.0, 1), False)
+    assert never_junk(_word(1, "~", 0, -1.0, 1), None)
+    assert not never_junk(_word(1, "yw", 0, 30.0, 1), False)
+    assert not never_junk(_word(1, "4", 0, 30.0, 1), None)
+
+
+def test_the_shipped_model_ranks_seal_fragments_over_fragments_of_typing() -> None:
+    """Fragments read unsurely from a seal ("—", "©", "~", "0)", boxes of odd heights) are more
+    likely junk than the one- and two-character words of a badly read typed line ("a", "1",
+    ","); legible stamp wording ("RECEIVED", a date) is never judged, and no typed word is
+    dropped."""
+    seal = [("—", 22.0, 50), ("©", 18.0, 70), ("~", 15.0, 20), ("0)", 20.0, 48)]
+    typed = [("tbe", 41.0, H), ("a", 38.0, H), ("lias", 45.0, H), ("1", 40.0, H)]
+    typed += [("tlie", 35.0, H), (",", 39.0, H), ("uote", 39.0, H)]
+    stamp = [("RECEIVED", 61.0, 40), ("MAR", 55.0, 40), ("1939", 58.0, 40)]
+    words = _page([seal, typed, stamp])
+    scores = junk_scores(words, "eng")
+    by_line = {n: [s for w, s in zip(words, scores, strict=True) if w.line == n] for n in (4, 5, 6)}
+    assert None not in by_line[4]
+    assert min(s for s in by_line[4] if s is not None) > max(s for s in by_line[5] if s)
+    assert by_line[6] == [None, None, None]
+    body = sum(len(line.split()) for line in BODY)
+    assert all(words[i].line == 4 for i in junk_indices(words, "eng"))
+    assert all(s is None for s in scores[:body])  # the typed body is legible: never judged
+
+
+def test_the_shipped_model_keeps_garbled_real_typing() -> None:
+    """A typed line read badly (unknown words, low confidence, at the typed height) is real
+    text: the model must not drop it."""
+    garbled = [("tbe", 41.0, H), ("Goverument", 38.0, H), ("lias", 45.0, H), ("recelved", 40.0, H)]
+    garbled += [("tlie", 35.0, H), ("uote", 39.0, H)]
+    words = _page([garbled])
+    assert junk_indices(words, "eng") == []
+
+
+def test_nothing_is_judged_without_a_typed_height_or_a_lexicon() -> None:
+    few = [_word(1, "~", 0, 10.0, 1), _word(2, "yw", 40, 10.0, 1)]
+    assert junk_scores(few, "eng") == [None, None]
+    words = _page([[("—", 5.0, 50), ("©", 5.0, 70)]])
+    assert junk_scores(words, "xyz") == [None] * len(words)
+
+
+def test_junk_leaves_every_output_and_its_step_keeps_it(tmp_path: Path) -> None:
+    model = JunkModel(tuple([0.0] * len(FEATURES)), 5.0, 0.5, "test")  # everything judged is junk
+    words = _page([[("—", 20.0, 50), ("©", 20.0, 70)]])
+    words[1] = _word(2, "Minister", 230, 93.0, 1)
+    paths = _outputs(tmp_path, words)
+
+    steps = drop_junk(words, paths, "eng", model)
+
+    left = read_words(paths["tsv"])
+    judged = [w for w, p in zip(words, junk_scores(words, "eng", model), strict=True) if p]
+    assert {"—", "©"} <= {w.text for w in judged}
+    assert [w.text for w in left] == [w.text for w in words if w not in judged]
+    alto = paths["alto"].read_text(encoding="utf-8")
+    assert re.findall(r'CONTENT="([^"]*)"', alto) == [w.text for w in left]
+    assert "©" not in paths["txt"].read_text(encoding="utf-8")
+    (step,) = steps
+    assert step.id == "junk"
+    assert len(step.settings["p_junk"]) == len(judged)
+    back = restored(left, dropped_words(step.settings))
+    assert [w.text for w in back] == [w.text for w in words]
+
+
+def test_a_model_that_judges_nothing_junk_leaves_the_outputs(tmp_path: Path) -> None:
+    model = JunkModel(tuple([0.0] * len(FEATURES)), -5.0, 0.5, "test")
+    words = _page([[("—", 20.0, 50)]])
+    paths = _outputs(tmp_path, words)
+    before = {k: p.read_bytes() for k, p in paths.items()}
+    assert drop_junk(words, paths, "eng", model) == []
+    assert {k: p.read_bytes() for k, p in paths.items()} == before
+
+
+def test_the_shipped_model_has_a_threshold_and_its_provenance() -> None:
+    model = junk_model()
+    assert len(model.weights) == len(FEATURES)
+    assert 0.0 < model.threshold < 1.0
+    assert "bench/learn_junk.py" in model.source
+
+
+def test_the_learner_finds_the_direction_that_separates_the_labels() -> None:
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(400, 3))
+    y = (x[:, 0] - 2 * x[:, 2] + 0.3 * rng.normal(size=400) > 0).astype(float)
+    weights, bias = fit_logistic(x, y)
+    assert weights[0] > 1.0 and weights[2] < -2.0
+    assert abs(weights[1]) < 0.5 * abs(weights[0])
+    p = 1 / (1 + np.exp(-(x @ np.array(weights) + bias)))
+    assert ((p > 0.5) == (y > 0.5)).mean() > 0.9
