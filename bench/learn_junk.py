@@ -242,9 +242,7 @@ def choose_threshold(pages: Sequence[Page], model: JunkModel) -> tuple[float, li
     for t in [round(0.30 + 0.02 * k, 2) for k in range(35)]:
         e = evaluate(pages, probs, t)
         ok = e["worst"] <= MAX_WORSE and e["clean_real"] == 0
-        cer = e["cer"]
-        assert isinstance(cer, dict)
-        gains = ", ".join(f"{k} {b:.2%}->{a:.2%}" for k, (b, a) in sorted(cer.items()))
+        gains = _gains(e)
         lines.append(
             f"t={t:.2f} {'ok ' if ok else 'BAD'} worst {e['worst']:+.4f} ({e['worst_page']}) "
             f"clean real dropped {e['clean_real']}; {gains}; dropped {e['dropped']}"
@@ -258,6 +256,13 @@ def choose_threshold(pages: Sequence[Page], model: JunkModel) -> tuple[float, li
     if lowest is None:
         return 1.01, lines
     return round(min(lowest + MARGIN, 0.99), 2), lines
+
+
+def _gains(e: dict[str, object]) -> str:
+    """Strict CER by kind of page, before -> after the model drops its junk."""
+    cer = e["cer"]
+    assert isinstance(cer, dict)
+    return ", ".join(f"{n} {b:.2%}->{a:.2%}" for n, (b, a) in sorted(cer.items()))
 
 
 def fit_model(pages: Sequence[Page]) -> tuple[JunkModel, list[str]]:
@@ -281,9 +286,7 @@ def cross_check(pages: Sequence[Page], seed: int = 3) -> list[str]:
         test = [p for i, p in enumerate(pages) if i not in fold]
         model, _ = fit_model(train)
         e = evaluate(test, scores(test, model), model.threshold)
-        cer = e["cer"]
-        assert isinstance(cer, dict)
-        gains = ", ".join(f"{n} {b:.2%}->{a:.2%}" for n, (b, a) in sorted(cer.items()))
+        gains = _gains(e)
         lines.append(
             f"fold {k}: threshold {model.threshold}; on the other fold worst {e['worst']:+.4f} "
             f"({e['worst_page']}), clean real dropped {e['clean_real']}; {gains}"

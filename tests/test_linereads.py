@@ -251,23 +251,12 @@ def test_a_page_number_misread_at_full_size_is_read_right_shrunk(tmp_path: Path)
     from ocr.linereads import read_lines, squeezed
     from ocr.quality import word_probabilities
     from ocr.readings import choice_rules
-    from ocr.tesseract import read_words, run_ocr
     from tests.test_review_clean import _render
 
     image = _render(tmp_path, "synth-013-clean-colour-typed", seed=2101) / (
         "synth-013-clean-colour-typed.jpg"
     )
-    stock = run_ocr(
-        image,
-        tmp_path / "page",
-        languages="rus",
-        psm=3,
-        oem=1,
-        dpi=None,
-        timeout=120,
-        formats=("tsv",),
-    )
-    words = list(read_words(stock.tsv))
+    words = stock_words(image, tmp_path / "page")
 
     def probabilities(line: Sequence[Word]) -> list[float]:
         return list(word_probabilities(line, "rus"))
@@ -478,3 +467,20 @@ def test_a_page_keeps_its_first_reading_when_tesseract_dies_on_a_line_crop(
     )
     assert kept is first and again is None and choices == ()
     assert first.output.tsv.read_text(encoding="utf-8") == text
+
+
+def stock_words(image: Path, out_base: Path) -> list[Word]:
+    """The words of ``image`` as stock tesseract reads it (rus, psm 3), from its TSV."""
+    from ocr.tesseract import read_words, run_ocr
+
+    stock = run_ocr(
+        image,
+        out_base,
+        languages="rus",
+        psm=3,
+        oem=1,
+        dpi=None,
+        timeout=120,
+        formats=("tsv",),
+    )
+    return list(read_words(stock.tsv))

@@ -26,6 +26,7 @@ from ocr.linereads import (
 from ocr.records import Box
 from ocr.tesseract import Word
 from tests.conftest import needs_tesseract
+from tests.test_linereads import stock_words
 
 
 def _word(line: int, n: int, text: str, conf: float) -> Word:
@@ -180,20 +181,9 @@ def test_a_bold_face_line_misread_binarised_is_read_right_from_its_grey_crop(
     from ocr.linereads import doubtful_lines, line_crops, read_lines, squeezed
     from ocr.quality import word_probabilities
     from ocr.readings import choice_rules
-    from ocr.tesseract import read_words, run_ocr
 
     image = _render_fresh(tmp_path, "synth-006-clean-colour-typed", seed=3010)
-    stock = run_ocr(
-        image,
-        tmp_path / "page",
-        languages="rus",
-        psm=3,
-        oem=1,
-        dpi=None,
-        timeout=120,
-        formats=("tsv",),
-    )
-    words = list(read_words(stock.tsv))
+    words = stock_words(image, tmp_path / "page")
     lines = [[words[i] for i in line] for line in doubtful_lines(words, below=60)]
     (line,) = [line for line in lines if "выполыил" in squeezed(line)]
     assert "Красиое" in squeezed(line)
