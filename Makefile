@@ -54,6 +54,7 @@ bench: setup
 	EXTRAS=dev,dask,postgres,bench bash scripts/install.sh
 	$(PY) -m bench.run_bench
 	$(PY) -m bench.bench_real --ocrmypdf
+	$(PY) -m bench.real_variants
 	$(PY) -m bench.bench_detect --seeds 6
 	$(PY) -m bench.bench_flag_effects --pages 10
 	$(PY) -m bench.bench_correct --out bench/results_correct.md
