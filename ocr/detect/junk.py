@@ -126,9 +126,19 @@ def never_junk(word: Word, knows: bool | None) -> bool:
 def junk_features(words: Sequence[Word], languages: str, height: float) -> list[list[float]]:
     """Each word's features (see FEATURES), in the words' order; ``height`` is the page's typed
     word height."""
+    return _features(words, languages, height, _knows(words, languages))
+
+
+def _knows(words: Sequence[Word], languages: str) -> list[bool | None]:
+    """Whether the lexicon of ``languages`` knows each word (None: not word-like)."""
     langs = dictionary_languages(languages)
+    return [lexicon_knows(w.text, langs) for w in words]
+
+
+def _features(
+    words: Sequence[Word], languages: str, height: float, knows: Sequence[bool | None]
+) -> list[list[float]]:
     p_right = word_probabilities(words, languages)
-    knows = [lexicon_knows(w.text, langs) for w in words]
     lines: dict[tuple[int, int, int], list[int]] = defaultdict(list)
     for i, w in enumerate(words):
         lines[w.line_key].append(i)
@@ -171,11 +181,17 @@ def junk_scores(
     if height is None or not langs:
         return [None] * len(words)
     model = model or junk_model()
-    features = junk_features(words, languages, height)
+    knows = _knows(words, languages)
+    features = _features(words, languages, height, knows)
     return [
-        None if never_junk(w, lexicon_knows(w.text, langs)) else model.probability(f)
-        for w, f in zip(words, features, strict=True)
+        None if never_junk(w, k) else model.probability(f)
+        for w, k, f in zip(words, knows, features, strict=True)
     ]
+
+
+def _over(scores: Sequence[float | None], threshold: float) -> list[int]:
+    """Indices of the scores at or over ``threshold`` (None: never junk)."""
+    return [i for i, p in enumerate(scores) if p is not None and p >= threshold]
 
 
 def junk_indices(
@@ -183,8 +199,7 @@ def junk_indices(
 ) -> list[int]:
     """Indices (in the TSV's reading order) of the words that are junk."""
     model = model or junk_model()
-    scores = junk_scores(words, languages, model)
-    return [i for i, p in enumerate(scores) if p is not None and p >= model.threshold]
+    return _over(junk_scores(words, languages, model), model.threshold)
 
 
 def drop_junk(
@@ -197,7 +212,7 @@ def drop_junk(
     P(junk), so that what was read is not lost) as provenance when any was dropped."""
     model = model or junk_model()
     scores = junk_scores(words, languages, model)
-    drop = [i for i, p in enumerate(scores) if p is not None and p >= model.threshold]
+    drop = _over(scores, model.threshold)
     if not drop:
         return []
     drop_words(words, outputs, drop)

@@ -139,7 +139,7 @@ def drop_specks(
             "page's typed word height)",
             settings={
                 "model": model.as_json(),
-                "words": [[i, *_word_row(words[i])] for i in drop],
+                "words": [[i, *word_row(words[i])] for i in drop],
             },
         )
     ]
@@ -162,10 +162,6 @@ def drop_words(words: Sequence[Word], outputs: dict[str, Path], drop: Iterable[i
 
 def word_row(w: Word) -> list[object]:
     """A word as a provenance row (read back by :func:`dropped_words`, after its index)."""
-    return _word_row(w)
-
-
-def _word_row(w: Word) -> list[object]:
     return [w.block, w.par, w.line, w.word, *w.box.as_list(), round(w.conf, 2), w.text]
 
 
