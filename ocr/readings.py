@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import cv2
 import numpy as np
@@ -55,6 +55,7 @@ from ocr.tesseract import (
 from ocr.timing import CpuMark
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 ORIGINAL = "original"  # the page as loaded: what stock tesseract reads
 PROCESSED = "processed"  # deskewed, cropped to the paper, background and stamps cleaned
@@ -108,26 +109,28 @@ def _reread_rule(data: dict[str, Any] | None) -> RereadRule | None:
         scales=_scales(data.get("scales", (1.0,))),
         agree=_agree(str(data.get("agree", ""))),
         same_text=bool(data.get("same_text", False)),
-        conf_gain=None if data.get("conf_gain") is None else float(data["conf_gain"]),
-        unknown_letters=None
-        if data.get("unknown_letters") is None
-        else int(data["unknown_letters"]),
+        conf_gain=_optional(data, "conf_gain", float),
+        unknown_letters=_optional(data, "unknown_letters", int),
         unknown_scales=_scales(data.get("unknown_scales", (0.5,))),
         max_unknown_lines=int(data.get("max_unknown_lines", 0)),
         known_gain=int(data.get("known_gain", 1)),
         known_net_gain=float(data.get("known_net_gain", 0.0)),
         known_doubtful=bool(data.get("known_doubtful", False)),
-        unknown_length=(
-            None if data.get("unknown_length") is None else float(data["unknown_length"])
-        ),
+        unknown_length=_optional(data, "unknown_length", float),
         unknown_alone=bool(data.get("unknown_alone", False)),
         grey_scales=_scales(data["grey_scales"]) if data.get("grey_scales") else (),
         unknown_grey_scales=(
             _scales(data["unknown_grey_scales"]) if data.get("unknown_grey_scales") else ()
         ),
-        repeat_lines=None if data.get("repeat_lines") is None else int(data["repeat_lines"]),
-        grey_length=None if data.get("grey_length") is None else float(data["grey_length"]),
+        repeat_lines=_optional(data, "repeat_lines", int),
+        grey_length=_optional(data, "grey_length", float),
     )
+
+
+def _optional(data: dict[str, Any], key: str, kind: Callable[[Any], _T]) -> _T | None:
+    """The rule's ``key`` as ``kind``, or None when it is missing or null (the test is off)."""
+    value = data.get(key)
+    return None if value is None else kind(value)
 
 
 def _scales(values: Any) -> tuple[float, ...]:
