@@ -15,6 +15,7 @@ from ocr.linereads import (
     LineFigures,
     LineReading,
     RereadRule,
+    Variant,
     binarised,
     doubtful_lines,
     line_crops,
@@ -246,9 +247,8 @@ def test_a_page_number_misread_at_full_size_is_read_right_shrunk(tmp_path: Path)
     number "- 3 -" as "о"; its crop read alone at full size is still in doubt, the same crop
     shrunk to half size reads "-3-" surely, in the same tesseract run, and the learned rule
     takes that reading."""
-    import cv2
 
-    from ocr.linereads import read_lines, squeezed
+    from ocr.linereads import squeezed
     from ocr.quality import word_probabilities
     from ocr.readings import choice_rules
     from tests.test_review_clean import _render
@@ -264,23 +264,9 @@ def test_a_page_number_misread_at_full_size_is_read_right_shrunk(tmp_path: Path)
     lines = [[words[i] for i in line] for line in doubtful_lines(words, below=60)]
     (top,) = [line for line in lines if line[0].box.top < 400]  # the page number's line
     assert "3" not in squeezed(top)
-    grey = cv2.imread(str(image), cv2.IMREAD_GRAYSCALE)
-    assert grey is not None
     scales = (1.0, 0.5)
-    _, again = read_lines(
-        grey,
-        line_crops([top], *grey.shape[:2]),
-        tmp_path / "lines",
-        languages="rus",
-        oem=1,
-        dpi=None,
-        timeout=120,
-        choices=False,
-        scales=scales,
-    )
     readings = []
-    for v, scale in enumerate(scales, start=1):
-        mine = tuple(w for w in again if w.par == v)
+    for scale, mine in zip(scales, read_alone(image, top, tmp_path / "lines", scales), strict=True):
         readings.append(LineReading(scale, mine, LineFigures.of(mine, probabilities(mine))))
     full, half = readings
     assert min(w.conf for w in full.words) < 60, full.words  # still in doubt at full size
@@ -484,3 +470,28 @@ def stock_words(image: Path, out_base: Path) -> list[Word]:
         formats=("tsv",),
     )
     return list(read_words(stock.tsv))
+
+
+def read_alone(
+    image: Path, line: Sequence[Word], out_stem: Path, variants: Sequence[float | Variant]
+) -> list[tuple[Word, ...]]:
+    """The words of ``line`` of ``image`` read alone in each of ``variants`` (one tesseract
+    run of its crops, rus, as ocr.readings reads them), in the variants' order."""
+    import cv2
+
+    from ocr.linereads import read_lines
+
+    grey = cv2.imread(str(image), cv2.IMREAD_GRAYSCALE)
+    assert grey is not None
+    _, again = read_lines(
+        grey,
+        line_crops([line], *grey.shape[:2]),
+        out_stem,
+        languages="rus",
+        oem=1,
+        dpi=None,
+        timeout=120,
+        choices=False,
+        scales=variants,
+    )
+    return [tuple(w for w in again if w.par == v) for v in range(1, len(variants) + 1)]

@@ -26,7 +26,7 @@ from ocr.linereads import (
 from ocr.records import Box
 from ocr.tesseract import Word
 from tests.conftest import needs_tesseract
-from tests.test_linereads import stock_words
+from tests.test_linereads import read_alone, stock_words
 
 
 def _word(line: int, n: int, text: str, conf: float) -> Word:
@@ -176,9 +176,8 @@ def test_a_bold_face_line_misread_binarised_is_read_right_from_its_grey_crop(
     reads "н" as "и" on it ("Красиое", "плаим"); the line's binarised crop read alone, at full
     and half size, still misreads it or doubts it, its grey crop at half size reads "Красное",
     "выполнил" and "план" surely, in the same tesseract run, and the learned rule takes it."""
-    import cv2
 
-    from ocr.linereads import doubtful_lines, line_crops, read_lines, squeezed
+    from ocr.linereads import doubtful_lines, squeezed
     from ocr.quality import word_probabilities
     from ocr.readings import choice_rules
 
@@ -187,21 +186,8 @@ def test_a_bold_face_line_misread_binarised_is_read_right_from_its_grey_crop(
     lines = [[words[i] for i in line] for line in doubtful_lines(words, below=60)]
     (line,) = [line for line in lines if "выполыил" in squeezed(line)]
     assert "Красиое" in squeezed(line)
-    grey = cv2.imread(str(image), cv2.IMREAD_GRAYSCALE)
-    assert grey is not None
     variants = (Variant(1.0), Variant(0.5), Variant(0.5, True))
-    _, again = read_lines(
-        grey,
-        line_crops([line], *grey.shape[:2]),
-        tmp_path / "lines",
-        languages="rus",
-        oem=1,
-        dpi=None,
-        timeout=120,
-        choices=False,
-        scales=variants,
-    )
-    read = [tuple(w for w in again if w.par == v) for v in range(1, len(variants) + 1)]
+    read = read_alone(image, line, tmp_path / "lines", variants)
     wanted = {"Красное", "выполнил", "план"}
 
     def sure(words: tuple[Word, ...]) -> bool:
