@@ -156,9 +156,9 @@ def ink_pieces(
     # Descenders touching the letter below them are typing too (not a pen's tall strokes, nor
     # ink the OCR left unread).
     pen_labels = np.concatenate([p.labels for p in pens]) if pens else np.empty(0, np.int64)
-    for pair in _touching_pairs(comps, kinds, metrics=metrics, pen_labels=pen_labels):
-        area = kinds[pair.top : pair.top + pair.rows, pair.left : pair.left + pair.cols]
-        area[pair.mask > 0] = TYPED
+    for piece in _touching_pieces(comps, kinds, metrics=metrics, pen_labels=pen_labels):
+        area = kinds[piece.top : piece.top + piece.rows, piece.left : piece.left + piece.cols]
+        area[piece.mask > 0] = TYPED
     return InkPieces(
         (kinds == TYPED).view(np.uint8),
         (kinds == DUST).view(np.uint8),
@@ -542,11 +542,11 @@ def touching_pair(group: Blob, typed: np.ndarray, *, metrics: TextMetrics) -> bo
     )
 
 
-def _touching_pairs(
+def _touching_pieces(
     comps: Components, kinds: np.ndarray, *, metrics: TextMetrics, pen_labels: np.ndarray
 ) -> list[Blob]:
-    """The pieces that are neither typing nor dust (in ``kinds``) but two typed glyphs of
-    consecutive lines touching (:func:`touching_pair`, judged against the typed glyphs), as
+    """The pieces that are neither typing nor dust (in ``kinds``) but typed glyphs of two or
+    three consecutive lines touching (:func:`touching_chain`, judged against the typed glyphs), as
     cropped masks. Pieces of a confidently read word that the pen model takes for a pen's
     (``pen_labels``) stay a pen's."""
     h = metrics.glyph_rows
