@@ -46,9 +46,21 @@ from bench.bench_review import WORK
 from bench.bench_scores import score_page
 from bench.common import ROOT, real_pages
 from bench.learn_specks import REAL, SPURIOUS, word_labels
-from ocr.detect.junk import FEATURES, MODEL_FILE, JunkModel, junk_features, never_junk
+from ocr.detect.junk import (
+    FEATURES,
+    MAX_ALNUM,
+    MODEL_FILE,
+    VOWELS,
+    JunkModel,
+    junk_features,
+    lexicon,
+    marked_boxes,
+    marked_words,
+    never_junk,
+)
 from ocr.detect.specks import dropped_words, restored, typed_height
-from ocr.quality import dictionary_languages, lexicon_knows
+from ocr.detect.stage import load_regions
+from ocr.quality import dictionary_languages
 from ocr.records import Box
 from ocr.score import normalise
 from ocr.tesseract import Word, read_words, words_to_text
@@ -96,15 +108,32 @@ def _words(tsv: Path) -> list[Word]:
     return restored(read_words(tsv), junk)
 
 
-def _page(name: str, kind: str, languages: str, words: list[Word], truth: str, where: list[str]):
+def _marks(tsv: Path) -> list[Box]:
+    """The boxes of the stamps, handwriting and signatures the run found on the page (its
+    regions.json beside the TSV, in the same pixels as the TSV's boxes)."""
+    path = tsv.with_name(tsv.name.replace(".tsv", ".regions.json"))
+    return marked_boxes(load_regions(path)) if path.is_file() else []
+
+
+def _page(
+    name: str,
+    kind: str,
+    languages: str,
+    words: list[Word],
+    truth: str,
+    where: list[str],
+    marks: Sequence[Box],
+):
     height = typed_height(words)
     langs = dictionary_languages(languages)
     if height is None or not langs:
         return None
-    feats = junk_features(words, languages, height)
+    feats = junk_features(words, languages, height, marks)
+    knows, zipfs = lexicon(words, languages)
+    marked = marked_words(words, marks)
     features: list[list[float] | None] = [
-        None if never_junk(w, lexicon_knows(w.text, langs)) else f
-        for w, f in zip(words, feats, strict=True)
+        None if never_junk(w, k, z, m) else f
+        for w, k, z, m, f in zip(words, knows, zipfs, marked, feats, strict=True)
     ]
     truth = normalise(truth)
     return Page(name, kind, languages, words, truth, word_labels(words, truth), where, features)
@@ -125,7 +154,8 @@ def synthetic_pages(folders: Sequence[str], work: Path) -> list[Page]:
             words = _words(tsv)
             truth = (folder / "truth" / f"{document}.txt").read_text(encoding="utf-8")
             kind = "clean" if document in clean else "synthetic"
-            page = _page(f"{name}/{document}", kind, "rus", words, truth, [ON_LINE] * len(words))
+            where = [ON_LINE] * len(words)
+            page = _page(f"{name}/{document}", kind, "rus", words, truth, where, _marks(tsv))
             if page is not None:
                 out.append(page)
     return out
@@ -160,21 +190,48 @@ def real_tuning_pages(keep: Path, part: str = "tuning") -> list[Page]:
             else OFF_LINE
             for w in words
         ]
-        page = _page(f"real/{rp.name}", rp.corpus, rp.language, words, rp.truth, where)
+        marks = _marks(tsvs[0])
+        page = _page(f"real/{rp.name}", rp.corpus, rp.language, words, rp.truth, where, marks)
         if page is not None:
             out.append(page)
     return out
 
 
+def legible_looking(text: str) -> bool:
+    """A word of more than two letters or digits that looks like a word the reference may have
+    left out (a stamp's or letterhead's wording, a name): letters only (marks around them
+    aside), one case or a capital first letter, a vowel. Such a word off the reference is no
+    sample either way: it may be legible text."""
+    core = text.strip(".,;:!?()[]{}\"'«»-–—/")
+    if len(core) <= MAX_ALNUM or not core.isalpha():
+        return False
+    cased = core[1:]
+    return (cased.isupper() or cased.islower()) and any(c.lower() in VOWELS for c in core)
+
+
+def label(page: Page, i: int) -> float | None:
+    """A candidate's label: 1.0 junk, 0.0 text, None no sample (a handwritten line; a longer
+    word off the reference that looks legible)."""
+    where, text = page.where[i], page.words[i].text
+    if where == HANDWRITTEN:
+        return None
+    junk = (where == OFF_LINE and page.kind == "ehri") or (
+        page.labels[i] == SPURIOUS and where == ON_LINE
+    )
+    if junk and sum(c.isalnum() for c in text) > MAX_ALNUM and legible_looking(text):
+        return None
+    return 1.0 if junk else 0.0
+
+
 def training_set(pages: Sequence[Page]) -> tuple[np.ndarray, np.ndarray]:
     xs, ys = [], []
     for p in pages:
-        for f, label, where in zip(p.features, p.labels, p.where, strict=True):
-            if f is None or where == HANDWRITTEN:
+        for i, f in enumerate(p.features):
+            y = None if f is None else label(p, i)
+            if f is None or y is None:
                 continue
             xs.append(f)
-            off_ehri = where == OFF_LINE and p.kind == "ehri"
-            ys.append(1.0 if off_ehri or (label == SPURIOUS and where == ON_LINE) else 0.0)
+            ys.append(y)
     return np.array(xs, dtype=float), np.array(ys, dtype=float)
 
 

@@ -19,6 +19,7 @@ from ocr.detect.junk import (
     junk_model,
     junk_scores,
     never_junk,
+    word_shape,
 )
 from ocr.detect.specks import dropped_words, restored
 from ocr.records import Box
@@ -58,6 +59,21 @@ def test_legible_words_numbers_and_unsure_boxes_are_never_junk() -> None:
     assert never_junk(_word(1, "~", 0, -1.0, 1), None)
     assert not never_junk(_word(1, "yw", 0, 30.0, 1), False)
     assert not never_junk(_word(1, "4", 0, 30.0, 1), None)
+    assert not never_junk(_word(1, "_INaHUVyS", 0, 30.0, 1), False)  # long, unknown: judged
+
+
+def test_a_words_shape_tells_garbage_from_a_misread_word() -> None:
+    """Case switches inside the word (a capital first letter is none), switches between
+    letters, digits and marks, and vowels: "INaHUVyS" switches case four times, "Goverument"
+    and "McKinley"'s first capital none and two."""
+    long, alnum, switches, case_switches, vowels = word_shape("INaHUVyS")
+    assert long == 1.0 and alnum == 8 / 15 and switches == 0.0
+    assert case_switches == 4 / 7 and vowels == 4 / 8
+    assert word_shape("Goverument")[3] == 0.0 and word_shape("RECEIVED")[3] == 0.0
+    assert word_shape("McKinley")[3] == 2 / 7
+    assert word_shape("d'Alembert")[3] == 0.0  # a capital after an apostrophe starts a run
+    assert word_shape("4~c0)")[2] == 1.0  # every character switches kind
+    assert word_shape("yw")[0] == 0.0 and word_shape("yw")[4] == 0.5
 
 
 def test_the_shipped_model_ranks_seal_fragments_over_fragments_of_typing() -> None:

@@ -27,19 +27,25 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from ocr.detect.regions import Region
 from ocr.detect.specks import drop_words, typed_height, word_row
-from ocr.quality import dictionary_languages, lexicon_knows, word_probabilities
-from ocr.records import ProcessingStep
+from ocr.geometry import PageGeometry
+from ocr.quality import dictionary_languages, lexicon_knows, word_features, word_probabilities
+from ocr.records import Box, ProcessingStep
 from ocr.tesseract import Word
 
 MODEL_FILE = Path(__file__).resolve().parents[1] / "data" / "junk.json"
-MAX_ALNUM = 2  # letters or digits a fragment has at most; a longer word is never junk
+MAX_ALNUM = 2  # letters or digits a fragment has at most
+SHORT = 3  # letters a short word has at most: the lexicon protects it only when it is common
+COMMON_ZIPF = 5.0  # the Zipf frequency of a common word ("of", "by", "my", "les", "на")
+_LETTERS = re.compile(r"[^\W\d_]+")
 FEATURES = (
     "confidence",
     "p_right",
@@ -53,7 +59,20 @@ FEATURES = (
     "line_junky",
     "line_text",
     "line_words",
+    "long",
+    "alnum",
+    "switches",
+    "case_switches",
+    "vowels",
+    "unknown",
+    "line_height",
+    "zipf",
+    "known",
+    "marked",
+    "line_marked",
 )
+MARK_TYPES = frozenset({"stamp", "handwriting", "signature"})  # regions of ink that is no typing
+VOWELS = frozenset("aeiouyàâäéèêëîïôöùûüÿæœáíóúаеёиоуыэюяіє")
 
 
 @dataclass(frozen=True)
@@ -100,57 +119,140 @@ def _makeup(text: str) -> tuple[float, float, float]:
     return letters / size, digits / size, (size - letters - digits) / size
 
 
-def _junk_looking(text: str, knows: bool | None) -> bool:
-    """A word that looks like a fragment: no word the lexicon knows, at most two letters or
-    digits (a mark, "ne", "0)")."""
-    return knows is not True and sum(c.isalnum() for c in text) <= MAX_ALNUM
-
-
-def _text_like(word: Word, knows: bool | None) -> bool:
-    """A word that is surely text: one the model never judges, read with a confidence (a
-    line with a number or a word beside a mark is typing: a ditto mark of a typed table)."""
-    return word.conf >= 0 and never_junk(word, knows)
-
-
-def never_junk(word: Word, knows: bool | None) -> bool:
-    """Words the model never judges: legible words (the lexicon knows them), words of
-    MAX_ALNUM + 1 letters or digits or more, numbers of two digits or more, words without a
-    confidence."""
-    alnum = sum(c.isalnum() for c in word.text)
-    digits = "".join(c if c.isdigit() else " " for c in word.text).split()
+def _junk_looking(word: Word, knows: bool | None, zipf: float) -> bool:
+    """A word that looks like a fragment: one the model judges of at most two letters or
+    digits (a mark, "yw", "0)")."""
     return (
-        knows is True or alnum > MAX_ALNUM or any(len(run) >= 2 for run in digits) or word.conf < 0
+        not never_junk(word, knows, zipf, False)
+        and sum(c.isalnum() for c in word.text) <= MAX_ALNUM
     )
 
 
-def junk_features(words: Sequence[Word], languages: str, height: float) -> list[list[float]]:
+def _text_like(word: Word, knows: bool | None, zipf: float) -> bool:
+    """A word that is surely text, read with a confidence: one the model never judges or a word
+    of more than MAX_ALNUM letters or digits (a line with a number or a word beside a mark is
+    typing: a ditto mark of a typed table)."""
+    longer = sum(c.isalnum() for c in word.text) > MAX_ALNUM
+    return word.conf >= 0 and (longer or never_junk(word, knows, zipf, False))
+
+
+def _core(text: str) -> int:
+    """The letters of the word's longest run of letters."""
+    return max((len(run) for run in _LETTERS.findall(text)), default=0)
+
+
+def _rare_short(word: Word, zipf: float) -> bool:
+    """A short word (at most SHORT letters) the lexicon knows only as a rare one."""
+    return zipf < COMMON_ZIPF and _core(word.text) <= SHORT
+
+
+def never_junk(
+    word: Word, knows: bool | None, zipf: float | None = None, marked: bool = True
+) -> bool:
+    """Words the model never judges: legible words (the lexicon knows them; a word of at most
+    SHORT letters only when it is a common one, of Zipf frequency COMMON_ZIPF or more: the
+    lexicon knows nearly every pair of letters, "yw", "oe", "ib"), a word of more than SHORT
+    letters or digits outside the stamps, handwriting and signatures found (``marked``: it
+    lies in one; garbled typing must never be dropped), numbers of two digits or more, words
+    without a confidence. ``zipf``: the word's Zipf frequency (None: not known)."""
+    digits = "".join(c if c.isdigit() else " " for c in word.text).split()
+    legible = knows is True and not (zipf is not None and _rare_short(word, zipf))
+    long = sum(c.isalnum() for c in word.text) > SHORT and not marked
+    return legible or long or any(len(run) >= 2 for run in digits) or word.conf < 0
+
+
+def word_shape(text: str) -> tuple[float, float, float, float, float]:
+    """A word's shape: whether it is longer than a fragment, its letters and digits (scaled),
+    its switches between letters, digits and marks (per character), its case switches inside
+    the word (a capital first letter is no switch; per letter) and its share of vowels."""
+    alnum = sum(c.isalnum() for c in text)
+    kinds = ["a" if c.isalpha() else "d" if c.isdigit() else "m" for c in text]
+    switches = sum(a != b for a, b in zip(kinds, kinds[1:], strict=False))
+    letters = [c for c in text if c.isalpha()]
+    case_switches = 0  # inside each run of letters, a capital first letter aside ("d'Al": none)
+    for run in _LETTERS.findall(text):
+        cases = [c.isupper() for c in run if c.isupper() or c.islower()]
+        case_switches += sum(a != b for a, b in zip(cases[1:], cases[2:], strict=False))
+    vowels = sum(c.lower() in VOWELS for c in letters)
+    return (
+        1.0 if alnum > MAX_ALNUM else 0.0,
+        min(alnum, 15) / 15.0,
+        switches / max(1, len(text) - 1),
+        case_switches / max(1, len(letters) - 1),
+        vowels / len(letters) if letters else 0.0,
+    )
+
+
+def marked_boxes(regions: Sequence[Region], geometry: PageGeometry | None = None) -> list[Box]:
+    """The boxes of the detected regions of ink that is no typing (MARK_TYPES: stamps,
+    handwriting, signatures), moved into the OCR frame of ``geometry`` (regions are found in the
+    original page's pixels; None: the same frame)."""
+    boxes = [r.box for r in regions if r.type in MARK_TYPES]
+    if geometry is None or geometry.is_identity:
+        return boxes
+    return [geometry.box_to_frame(b) for b in boxes]
+
+
+def marked_words(words: Sequence[Word], marks: Sequence[Box]) -> list[bool]:
+    """Whether each word's centre lies in one of the boxes ``marks``."""
+    return [_marked(w, marks) for w in words]
+
+
+def _marked(word: Word, marks: Sequence[Box]) -> bool:
+    col, row = word.box.left + word.box.width / 2, word.box.top + word.box.height / 2
+    return any(b.left <= col <= b.right and b.top <= row <= b.bottom for b in marks)
+
+
+def junk_features(
+    words: Sequence[Word], languages: str, height: float, marks: Sequence[Box] = ()
+) -> list[list[float]]:
     """Each word's features (see FEATURES), in the words' order; ``height`` is the page's typed
-    word height."""
-    return _features(words, languages, height, _knows(words, languages))
+    word height, ``marks`` the boxes of stamps, handwriting and signatures (marked_boxes)."""
+    return _features(words, languages, height, *lexicon(words, languages), marks)
 
 
-def _knows(words: Sequence[Word], languages: str) -> list[bool | None]:
-    """Whether the lexicon of ``languages`` knows each word (None: not word-like)."""
+def lexicon(words: Sequence[Word], languages: str) -> tuple[list[bool | None], list[float]]:
+    """Whether the lexicon of ``languages`` knows each word (None: not word-like) and its Zipf
+    frequency (0 when it is not known)."""
     langs = dictionary_languages(languages)
-    return [lexicon_knows(w.text, langs) for w in words]
+    knows = [lexicon_knows(w.text, langs) for w in words]
+    zipfs = [
+        word_features(w.text, 0.0, langs)[2] * 8.0 if k else 0.0
+        for w, k in zip(words, knows, strict=True)
+    ]
+    return knows, zipfs
 
 
 def _features(
-    words: Sequence[Word], languages: str, height: float, knows: Sequence[bool | None]
+    words: Sequence[Word],
+    languages: str,
+    height: float,
+    knows: Sequence[bool | None],
+    zipfs: Sequence[float],
+    marks: Sequence[Box] = (),
 ) -> list[list[float]]:
     p_right = word_probabilities(words, languages)
+    marked = marked_words(words, marks)
     lines: dict[tuple[int, int, int], list[int]] = defaultdict(list)
     for i, w in enumerate(words):
         lines[w.line_key].append(i)
-    context: dict[tuple[int, int, int], tuple[float, float, float, float, float]] = {}
+    context: dict[tuple[int, int, int], tuple[float, ...]] = {}
     for key, members in lines.items():
-        judged = [knows[i] for i in members if knows[i] is not None]
+        # the share of word-like words that are legible (a rare short word is not)
+        judged = [
+            knows[i] is True and not _rare_short(words[i], zipfs[i])
+            for i in members
+            if knows[i] is not None
+        ]
+        tall = sorted(max(words[i].box.height, 1) for i in members)
         context[key] = (
             sum(p_right[i] for i in members) / len(members),
             sum(bool(k) for k in judged) / len(judged) if judged else 0.0,
-            sum(_junk_looking(words[i].text, knows[i]) for i in members) / len(members),
-            sum(_text_like(words[i], knows[i]) for i in members) / len(members),
+            sum(_junk_looking(words[i], knows[i], zipfs[i]) for i in members) / len(members),
+            sum(_text_like(words[i], knows[i], zipfs[i]) for i in members) / len(members),
             math.log(len(members)),
+            max(-3.0, min(3.0, math.log(tall[len(tall) // 2] / height))),
+            sum(marked[i] for i in members) / len(members),
         )
     out = []
     for i, w in enumerate(words):
@@ -165,14 +267,24 @@ def _features(
                 marks,
                 min(len(w.text), 10) / 10.0,
                 max(-3.0, min(3.0, math.log(rel))),
-                *context[w.line_key],
+                *context[w.line_key][:5],
+                *word_shape(w.text),
+                1.0 if knows[i] is False else 0.0,
+                context[w.line_key][5],
+                zipfs[i] / 8.0,
+                1.0 if knows[i] is True else 0.0,
+                1.0 if marked[i] else 0.0,
+                context[w.line_key][6],
             ]
         )
     return out
 
 
 def junk_scores(
-    words: Sequence[Word], languages: str, model: JunkModel | None = None
+    words: Sequence[Word],
+    languages: str,
+    model: JunkModel | None = None,
+    marks: Sequence[Box] = (),
 ) -> list[float | None]:
     """Each word's P(junk), or None for a word that is never junk (see :func:`never_junk`);
     all None on a page without a typed word height or in a language without a lexicon."""
@@ -181,11 +293,12 @@ def junk_scores(
     if height is None or not langs:
         return [None] * len(words)
     model = model or junk_model()
-    knows = _knows(words, languages)
-    features = _features(words, languages, height, knows)
+    knows, zipfs = lexicon(words, languages)
+    features = _features(words, languages, height, knows, zipfs, marks)
+    marked = marked_words(words, marks)
     return [
-        None if never_junk(w, k) else model.probability(f)
-        for w, k, f in zip(words, knows, features, strict=True)
+        None if never_junk(w, k, z, m) else model.probability(f)
+        for w, k, z, m, f in zip(words, knows, zipfs, marked, features, strict=True)
     ]
 
 
@@ -195,11 +308,14 @@ def _over(scores: Sequence[float | None], threshold: float) -> list[int]:
 
 
 def junk_indices(
-    words: Sequence[Word], languages: str, model: JunkModel | None = None
+    words: Sequence[Word],
+    languages: str,
+    model: JunkModel | None = None,
+    marks: Sequence[Box] = (),
 ) -> list[int]:
     """Indices (in the TSV's reading order) of the words that are junk."""
     model = model or junk_model()
-    return _over(junk_scores(words, languages, model), model.threshold)
+    return _over(junk_scores(words, languages, model, marks), model.threshold)
 
 
 def drop_junk(
@@ -207,11 +323,13 @@ def drop_junk(
     outputs: dict[str, Path],
     languages: str,
     model: JunkModel | None = None,
+    marks: Sequence[Box] = (),
 ) -> list[ProcessingStep]:
     """Drop the page's junk words from its outputs; the step (with each dropped word and its
-    P(junk), so that what was read is not lost) as provenance when any was dropped."""
+    P(junk), so that what was read is not lost) as provenance when any was dropped. ``marks``:
+    the boxes of the stamps, handwriting and signatures found on the page (marked_boxes)."""
     model = model or junk_model()
-    scores = junk_scores(words, languages, model)
+    scores = junk_scores(words, languages, model, marks)
     drop = _over(scores, model.threshold)
     if not drop:
         return []

@@ -14,7 +14,7 @@ import numpy as np
 from ocr.casing import recase_outputs
 from ocr.correct.stage import russian
 from ocr.detect.junk import MODEL_FILE as JUNK_MODEL
-from ocr.detect.junk import drop_junk
+from ocr.detect.junk import drop_junk, marked_boxes
 from ocr.detect.specks import MODEL_FILE as SPECK_MODEL
 from ocr.detect.specks import drop_specks, without_dropped
 from ocr.detect.stage import detect_regions, graphic_regions, save_regions
@@ -91,11 +91,13 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
     # the page keeps (a speck is no garbage token, no text, no item).
     specks = drop_specks(kept.words, kept.output.outputs)
     read = without_dropped(kept.words, specks)
-    # Then words read from ink that is not text (stamps, seals, pencil marks), ocr.detect.junk.
-    junk = drop_junk(read, kept.output.outputs, job.languages)
+    regions = _detect(prepared, kept, read, reading, settings)
+    # Then words read from ink that is not text (stamps, seals, pencil marks), ocr.detect.junk,
+    # judged with the stamps, handwriting and signatures found (their regions stay as found).
+    marks = marked_boxes(regions, kept.input.geometry)
+    junk = drop_junk(read, kept.output.outputs, job.languages, marks=marks)
     read = without_dropped(read, junk)
     made.extend(specks + junk)
-    regions = _detect(prepared, kept, read, reading, settings)
     reframe_outputs(kept.output.outputs, kept.input.geometry, image_name=prepared.view_path.name)
     made.extend(recase_outputs(reading, read, kept.output.outputs))
     words = read_words(kept.output.tsv)
