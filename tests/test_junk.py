@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.learn_junk import fit_logistic
+from bench.learn_junk import fit_logistic, legible_looking
 from ocr.detect.junk import (
     FEATURES,
     JunkModel,
@@ -18,10 +18,14 @@ from ocr.detect.junk import (
     junk_indices,
     junk_model,
     junk_scores,
+    marked_boxes,
+    marked_words,
     never_junk,
     word_shape,
 )
+from ocr.detect.regions import Region
 from ocr.detect.specks import dropped_words, restored
+from ocr.geometry import PageGeometry
 from ocr.records import Box
 from ocr.tesseract import Word, read_words
 from tests.test_specks import _outputs
@@ -79,8 +83,8 @@ def test_a_words_shape_tells_garbage_from_a_misread_word() -> None:
 def test_the_shipped_model_ranks_seal_fragments_over_fragments_of_typing() -> None:
     """Fragments read unsurely from a seal ("—", "©", "~", "0)", boxes of odd heights) are more
     likely junk than the one- and two-character words of a badly read typed line ("a", "1",
-    ","); legible stamp wording ("RECEIVED", a date) is never judged, and no typed word is
-    dropped."""
+    ","); legible stamp wording ("RECEIVED", a year) is never judged, a rare short word ("MAR")
+    is judged and kept, and no typed word is dropped."""
     seal = [("—", 22.0, 50), ("©", 18.0, 70), ("~", 15.0, 20), ("0)", 20.0, 48)]
     typed = [("tbe", 41.0, H), ("a", 38.0, H), ("lias", 45.0, H), ("1", 40.0, H)]
     typed += [("tlie", 35.0, H), (",", 39.0, H), ("uote", 39.0, H)]
@@ -90,7 +94,9 @@ def test_the_shipped_model_ranks_seal_fragments_over_fragments_of_typing() -> No
     by_line = {n: [s for w, s in zip(words, scores, strict=True) if w.line == n] for n in (4, 5, 6)}
     assert None not in by_line[4]
     assert min(s for s in by_line[4] if s is not None) > max(s for s in by_line[5] if s)
-    assert by_line[6] == [None, None, None]
+    received, mar, year = by_line[6]
+    assert received is None and year is None  # a legible word and a year are never judged
+    assert mar is not None and mar < junk_model().threshold  # a rare short word is, and stays
     body = sum(len(line.split()) for line in BODY)
     assert all(words[i].line == 4 for i in junk_indices(words, "eng"))
     assert all(s is None for s in scores[:body])  # the typed body is legible: never judged
@@ -159,3 +165,56 @@ def test_the_learner_finds_the_direction_that_separates_the_labels() -> None:
     assert abs(weights[1]) < 0.5 * abs(weights[0])
     p = 1 / (1 + np.exp(-(x @ np.array(weights) + bias)))
     assert ((p > 0.5) == (y > 0.5)).mean() > 0.9
+
+
+def test_rare_short_words_are_judged_and_long_words_only_inside_a_mark() -> None:
+    """The lexicon knows nearly every pair of letters: a rare short word ("yw", "oe") is judged,
+    a common one ("of") never. A word of more than three letters or digits is judged only when
+    it lies in a stamp, handwriting or a signature found on the page: garbled typing elsewhere
+    is never dropped."""
+    yw, of, garbage = _word(1, "yw", 0, 30.0, 1), _word(2, "of", 0, 30.0, 1), "_INaHUVyS"
+    assert not never_junk(yw, True, 2.1) and never_junk(of, True, 7.4)
+    assert never_junk(yw, True)  # without its frequency a known word stays legible
+    assert never_junk(_word(3, garbage, 0, 0.0, 1), None, None, marked=False)
+    assert not never_junk(_word(3, garbage, 0, 0.0, 1), None, None, marked=True)
+    assert not never_junk(_word(3, "okt", 0, 28.0, 1), True, 1.6, marked=False)
+
+
+def test_marks_are_the_stamps_handwriting_and_signatures_in_the_words_frame() -> None:
+    def region(kind: str, box: Box) -> Region:
+        return Region(kind, box, (), 0.9, "test")
+
+    stamp, hand, flag = Box(10, 20, 100, 100), Box(300, 20, 80, 40), Box(0, 0, 50, 50)
+    regions = [region("stamp", stamp), region("handwriting", hand), region("garbage", flag)]
+    assert marked_boxes(regions) == [stamp, hand]
+    same = PageGeometry.identity(1000, 800)
+    assert marked_boxes(regions, same) == [stamp, hand]
+    cropped = PageGeometry(1000, 800, 0.0, 1000, 800, Box(5, 10, 700, 900))
+    assert marked_boxes(regions, cropped)[0] == Box(5, 10, 100, 100)
+    inside, outside = _word(1, "yw", 20, 30.0, 1), _word(2, "yw", 500, 30.0, 1)
+    assert marked_words([inside, outside], [stamp]) == [True, False]
+
+
+def test_the_shipped_model_finds_seal_fragments_likelier_junk_inside_a_stamp() -> None:
+    """The same fragments read on a seal line are likelier junk when a stamp was found there,
+    and a garbled long token is judged there only; the typed body is never judged."""
+    seal = [("—", 22.0, 50), ("ne", 30.0, 110), ("yw", 40.0, 90), ("_INaHUVyS", 0.0, 240)]
+    words = _page([seal])
+    stamp = Box(0, 230, 1000, 300)  # the seal line (line 4 lies at 240)
+    plain = junk_scores(words, "eng")
+    marked = junk_scores(words, "eng", marks=[stamp])
+    body = sum(len(line.split()) for line in BODY)
+    assert all(s is None for s in marked[:body])
+    assert plain[-1] is None and marked[-1] is not None
+    for a, b in zip(plain[body:-1], marked[body:-1], strict=True):
+        assert a is not None and b is not None and b > a
+
+
+def test_the_learner_leaves_legible_looking_words_off_the_reference_unlabelled() -> None:
+    """A longer word off the reference that looks like a word (one case or a capital first
+    letter, a vowel, letters only) may be legible text: no junk sample; garbage is."""
+    assert legible_looking("RECEIVED") and legible_looking("Kantardjieff,")
+    assert legible_looking("(Ииита")
+    assert not legible_looking("_INaHUVyS") and not legible_looking("NIStOg-")
+    assert not legible_looking("BHT") and not legible_looking("4~c0)")
+    assert not legible_looking("yw")  # a fragment: the fragments' labels apply

@@ -256,7 +256,7 @@ def _features(
         )
     out = []
     for i, w in enumerate(words):
-        letters, digits, marks = _makeup(w.text)
+        letters, digits, signs = _makeup(w.text)
         rel = max(w.box.height, 1) / height
         out.append(
             [
@@ -264,7 +264,7 @@ def _features(
                 p_right[i],
                 letters,
                 digits,
-                marks,
+                signs,
                 min(len(w.text), 10) / 10.0,
                 max(-3.0, min(3.0, math.log(rel))),
                 *context[w.line_key][:5],
