@@ -9,15 +9,19 @@ tuning part of bench/real_split.json, as ``ocr run`` read them (run
 Labels (bench.learn_specks.word_labels: letter-level alignment of the page's words with its
 exact text): a word with no true counterpart is junk (1), a word with a letter of the truth or
 read where the truth has ink is text (0). Words that are never junk (ocr.detect.junk.never_junk:
-legible words the lexicon knows, words of three letters or digits or more, numbers, words
-without a confidence) are no samples: what is labelled are fragments. On the real pages the
-words on a transcribed typed line are labelled so; words on a handwritten line are no samples.
-Fragments off every transcribed line are off the reference: on EHRI (whose references leave
-letterheads, stamps, seals and pencil marks out) they are junk, since they are no legible word
-(the lexicon does not know them and they have at most two letters or digits); on typescript-fr
-they are text (0): looked at on the tuning catalogue pages (2013004387-1962-cata), they are
-typed ditto marks that the reference leaves out, and typing must stay whatever a reference
-transcribes. The dropped words of the real pages are listed for a look.
+legible words the lexicon knows but rare short ones, words of more than three letters or digits
+outside a detected stamp, handwriting or signature, numbers, words without a confidence) are no
+samples: what is labelled are fragments, rare short words and, inside marks, longer words. On
+the real pages the words on a transcribed typed line are labelled so; words on a handwritten
+line are no samples. Words off every transcribed line are off the reference: on EHRI (whose
+references leave letterheads, stamps, seals and pencil marks out) they are junk when they are no
+legible word; on typescript-fr they are text (0): looked at on the tuning catalogue pages
+(2013004387-1962-cata), they are typed ditto marks that the reference leaves out, and typing
+must stay whatever a reference transcribes. A word of three letters or digits or more with no
+true counterpart that looks legible (:func:`legible_looking`: one case or a capital first
+letter, a vowel, letters only: "RECEIVED", "Kantardjieff") is no sample either way: it may be
+text that the reference leaves out. The regions each page's run found (its regions.json) give
+the words in a mark. The dropped words of the real pages are listed for a look.
 
 The model is a logistic regression (L2, fitted by Newton's method on standardised features).
 The threshold is the lowest probability from which on (at it and every higher one), on every

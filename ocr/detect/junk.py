@@ -1,8 +1,10 @@
-"""Junk words read from ink that is not text (issue 15): punctuation and letter fragments that
-tesseract reads from stamps, seals, pencil marks and a letterhead's crest ("— ©", "ne yw",
-"4 ~ c 0)"). They are dropped from the page's outputs as specks are (ocr.detect.specks: TSV,
-hOCR, ALTO, text, the characters' choices) and kept, with the model's probability, in the
-page's "junk" processing step.
+"""Junk words read from ink that is not text (issue 15): punctuation, letter fragments and
+garbage tokens that tesseract reads from stamps, seals, pencil marks and a letterhead's crest
+("— ©", "ne yw", "4 ~ c 0)", "_INaHUVyS"). They are dropped from the page's outputs as specks
+are (ocr.detect.specks: TSV, hOCR, ALTO, text, the characters' choices) and kept, with the
+model's probability, in the page's "junk" processing step. The step runs after region
+detection: whether a word lies in a stamp, handwriting or a signature found on the page is one
+of its features (the regions themselves stay as found).
 
 The model is learned, not typed in: ``bench/learn_junk.py`` fits a logistic model of P(junk) on
 pages with exact ground truth (a word with no true counterpart that is no legible word) and
@@ -11,17 +13,21 @@ dropped; it writes ``ocr/data/junk.json`` with its provenance.
 
 Features (:data:`FEATURES`): the word's confidence, its chance of being read right
 (ocr.quality), its make-up (letters, digits, marks), its length, its box height against the
-page's typed word height (ocr.detect.specks.typed_height), and its line's context (the line's
-mean chance of being right, its share of words the lexicon knows, its share of junk-looking
-words, its share of words that are surely text, its word count).
+page's typed word height (ocr.detect.specks.typed_height); its shape (longer than a fragment,
+letters and digits, switches between letters, digits and marks, case switches inside a run of
+letters, vowels), whether the lexicon knows it and how common it is (Zipf frequency), whether it
+lies in a stamp, handwriting or a signature; and its line's context (the line's mean chance of
+being right, its share of legible words, of fragments, of words that are surely text, its word
+count, its median height against the typed height, its share of words in a mark).
 
-Some words are never junk, whatever the model says: a word the lexicon knows (legible text that
-a reference may leave out, "RECEIVED", a letterhead, stays), a word of three letters or digits
-or more (a name, a garbled typed word: it may be text, and the model must never drop garbled
-real typing), a number of two digits or more (dates, file numbers), a word without a
-confidence; and nothing is dropped on a page without a typed word height (too few sure words to
-judge by) or in a language without a lexicon. What is left for the model are fragments: marks
-and one or two letters or digits."""
+Some words are never junk, whatever the model says (:func:`never_junk`): a legible word (the
+lexicon knows it; "RECEIVED", a letterhead stays), but a short word of at most SHORT letters only
+when it is a common one (the lexicon knows nearly every pair of letters: "yw", "oe", "OM" are
+judged, "of", "by", "les" are not); a word of more than SHORT letters or digits outside the
+stamps, handwriting and signatures found (a name, a garbled typed word: the model must never
+drop garbled real typing); a number of two digits or more (dates, file numbers); a word without
+a confidence. Nothing is dropped on a page without a typed word height (too few sure words to
+judge by) or in a language without a lexicon."""
 
 from __future__ import annotations
 
