@@ -118,12 +118,18 @@ def variant_rows(rows: Sequence[Row], texts: dict[str, dict[str, str]], variant:
     )
 
 
-def _worse_row(variant: str, row: Row) -> str:
+def _worse_row(variant: str, row: Row, unchanged: dict[str, float], kept: str) -> str:
+    """A page the pipeline reads worse than stock by more than a point, beside stock on the
+    unchanged page (a change that makes stock read better shows there) and the reading kept."""
     stock, ours = row.cer["stock tesseract"], row.cer["ocr run"]
     if ours <= stock + WORSE:
         return ""
     points = 100 * (ours - stock)
-    return f"| {variant} | {row.page.name} | {pct(stock)} | {pct(ours)} | {points:+.1f} |"
+    before = pct(unchanged[row.page.name]) if row.page.name in unchanged else ""
+    return (
+        f"| {variant} | {row.page.name} | {before} | {pct(stock)} | {pct(ours)} | {points:+.1f} "
+        f"| {kept} |"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -147,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     worse_pages: list[str] = []
     with tempfile.TemporaryDirectory(prefix="bench-variants-") as tmp:
+        plain = {"stock tesseract": run_stock(pages, Path(tmp) / "unchanged")}
+        unchanged = {r.page.name: r.cer["stock tesseract"] for r in score_rows(pages, plain)}
         for variant in args.variants.split(","):
             work = Path(tmp) / variant
             changed = make_variant(pages, variant, work / "scans")
@@ -157,7 +165,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows = score_rows(changed, results)
             texts = {e: r.texts for e, r in results.items()}
             table.append(variant_rows(rows, texts, variant))
-            worse_pages += [_worse_row(variant, r) for r in rows]
+            info = results["ocr run"].info
+            worse_pages += [
+                _worse_row(variant, r, unchanged, str(info.get(r.page.name, {}).get("reading", "")))
+                for r in rows
+            ]
             print(table[-1], flush=True)
     minutes = (time.perf_counter() - start) / 60
     lines = [
@@ -172,7 +184,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "## Pages worse than stock by more than a point",
         "",
         *(
-            ["| variant | page | stock tesseract | ocr run | points |", "|---|---|---|---|---|"]
+            [
+                "| variant | page | stock on the unchanged page | stock tesseract | ocr run | "
+                "points | reading kept |",
+                "|---|---|---|---|---|---|---|",
+            ]
             + [w for w in worse_pages if w]
             if any(worse_pages)
             else ["None."]

@@ -637,7 +637,15 @@ def read_page(
         for source in others:
             ensure(source)
             readings.append(read(source, _work_stem(out_stem, source), call))
-        kept, reason, lines = _choose(readings, out_stem, call, ink_blobs=ink_blobs, rules=rules)
+        # A scan that only holds more than the page (its reading is not doubtful otherwise)
+        # keeps the first reading's lines and their order; the cropped page's reading betters
+        # them line by line but never replaces them whole.
+        whole = bool(why) and bool(
+            doubt(readings[0].summary, ink_blobs=ink_blobs, paper_share=1.0, rules=rules)
+        )
+        kept, reason, lines = _choose(
+            readings, out_stem, call, ink_blobs=ink_blobs, rules=rules, whole=whole
+        )
         final = kept if kept.input.name == MIXED else _move_outputs(kept, out_stem)
     finally:
         _remove_readings(out_stem, [*sources, LINES_INPUT])
@@ -653,20 +661,24 @@ def _choose(
     *,
     ink_blobs: int,
     rules: ChoiceRules,
+    whole: bool = True,
 ) -> tuple[Reading, str, tuple[LineChoice, ...]]:
     """The reading kept, why, and the choice per group of lines. Another reading that wins
-    the page choice is kept whole; else, when the rules have line rules and every output
-    asked for can be written from words, the first reading is bettered line by line."""
+    the page choice is kept whole (only when ``whole``); else, when the rules have line rules
+    and every output asked for can be written from words, the first reading is bettered line
+    by line."""
     if len(readings) == 1:
         return readings[0], "", ()
-    kept, reason = _page_choice(readings, ink_blobs=ink_blobs, rules=rules)
+    kept, reason = (
+        _page_choice(readings, ink_blobs=ink_blobs, rules=rules) if whole else (readings[0], "")
+    )
     if kept is not readings[0] or rules.lines is None or not call.mergeable:
         return kept, reason, ()
     frame = next((r.input.geometry for r in readings if not r.input.geometry.is_identity), None)
     page = [_in_page(r, call.languages, frame) for r in readings]
     merged = merge_lines(page, rules=rules.lines)
     if merged.split_share > rules.lines.max_split:  # the readings' lines disagree: per page
-        kept, reason = _whole(readings, merged, rules.lines)
+        kept, reason = _whole(readings, merged, rules.lines, allowed=whole)
         return kept, reason, merged.groups
     for index, reading in enumerate(readings):
         if merged.sources == tuple((index, i) for i in range(len(reading.words))):
@@ -675,9 +687,14 @@ def _choose(
     return mixed, _line_reason(merged, readings), merged.groups
 
 
-def _whole(readings: Sequence[Reading], merged: Merged, rules: LineRules) -> tuple[Reading, str]:
-    """The reading taken whole when the readings order the lines differently, and why."""
+def _whole(
+    readings: Sequence[Reading], merged: Merged, rules: LineRules, *, allowed: bool = True
+) -> tuple[Reading, str]:
+    """The reading taken whole when the readings order the lines differently, and why: the
+    first unless another is ``allowed`` and worth more over the groups of lines."""
     why = f"the readings split lines differently on {merged.split_share:.0%} of the text"
+    if not allowed:
+        return readings[0], f"{why}; the first kept: only its frame was doubtful"
     if rules.whole_margin is not None and (best := merged.whole(rules.whole_margin)):
         name = readings[best].summary.name
         return readings[best], f"{name} worth more over the groups of lines; {why}"

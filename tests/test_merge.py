@@ -207,3 +207,36 @@ def test_a_page_read_twice_keeps_each_line_from_the_reading_that_reads_it(
     assert abs(people.box.left - 20) < 8  # in the page's pixels, not the frame's
     assert (tmp_path / "p001.txt").read_text("utf-8").split() == text.split()
     assert not list(tmp_path.glob(".p001.*"))  # the readings' own files are gone
+
+
+@pytest.mark.integration
+@needs_tesseract
+def test_a_frame_alone_never_trades_the_first_reading_whole(tmp_path: Path) -> None:
+    """A page whose scan holds more than the paper, read well as it is: the cropped page's
+    reading, though worth more over the page, betters the first line by line only, so the
+    first reading's lines (and their order) stay; with paper_share 1.0 and a doubtful first
+    reading it would be taken whole."""
+    from ocr.readings import MIXED, PROCESSED, ChoiceRules, OcrCall, ReadingInput, read_page
+
+    lines = ["The house stands here", "Water flows down", "People write letters", "Birds sing"]
+    original = _page(tmp_path / "original.png", lines, blurred={3})
+    processed = _page(tmp_path / "processed.png", lines, blurred=set(), crop=15)
+    rows, cols = 400, 1000
+    cropped = PageGeometry.identity(rows, cols).cropped(Box(15, 15, cols - 15, rows - 15))
+    sources = [
+        ReadingInput("original", original, PageGeometry.identity(rows, cols), 300),
+        ReadingInput("processed", processed, cropped, 300),
+    ]
+    call = OcrCall("eng", 3, 1, 60.0, ("txt", "tsv", "hocr", "alto"), False)
+    from ocr.readings import choice_rules
+
+    shipped = choice_rules()
+    framed = read_page(sources, tmp_path / "a", call, ink_blobs=80, paper_share=0.5, rules=shipped)
+    assert "paper" in framed.record.doubt
+    assert framed.record.kept == MIXED, framed.record.as_json()
+    text = words_to_text(read_words(tmp_path / "a.tsv")).text
+    assert "house" in text and "Birds" in text
+    # the same readings when the first is doubtful for its words: the other is taken whole
+    strict = ChoiceRules(0.99, 0.25, 0.85, 0.05, 20, "t", 0.5, 1.0, lines=shipped.lines)
+    doubtful = read_page(sources, tmp_path / "b", call, ink_blobs=80, paper_share=1.0, rules=strict)
+    assert doubtful.record.doubt and doubtful.record.kept == PROCESSED, doubtful.record.as_json()
