@@ -479,10 +479,16 @@ def pixels(pages: Sequence[LinePage], rule: RereadRule) -> float:
     """The pixels the rule's runs of lines read on ``pages``, in full line crops (a crop at
     scale s counts s * s)."""
     return sum(
-        sum(v.scale**2 for v in _scales_of(rule, page, k))
+        sum(v.scale**2 for v in _scales_of(rule, page, k) if not v.thin or _read(page, k, v))
         for page in pages
         for k in range(len(page.lines))
     )
+
+
+def _read(page: LinePage, k: int, variant: Variant) -> bool:
+    """Did line k's run read ``variant`` (a thinned crop is read only where a face is bold
+    enough to thin; one read that found no word is counted as not read)?"""
+    return bool(page.again[k][VARIANTS.index(variant)])
 
 
 def grey_grid(base: RereadRule) -> list[RereadRule]:
