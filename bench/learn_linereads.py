@@ -79,6 +79,8 @@ UNKNOWN_VARIANTS = (
 )
 THIN_GRID = ((), THIN)  # the thinned crop's scales a rule reads a line at
 KNOWN_DOUBTFUL = (False, True)  # is a doubtful line holding an unknown word judged by the lexicon?
+SLACKS = (0.0, 0.35)  # the share of a line's height a word read alone may lie beyond its box
+KNOWN_CONFIDENCES = (None, 50.0, 40.0)  # the lexicon's test's least confidence (None: the rule's)
 GREY_GRID = ((), (0.5,), (1.0,), (1.0, 0.5))  # the grey scales a rule reads a line at
 REPEATS = (None, 4, 3)  # a swap on this many unknown lines reads them all (None: off)
 GREY_LENGTHS = (0.1, 0.25, None)  # the share of characters a grey reading may gain or lose
@@ -421,7 +423,8 @@ def table(name: str, rule: RereadRule, result: dict[str, dict[str, int]]) -> lis
             f"| {_or_dash(rule.repeat_lines)} "
             f"| {'-' if rule.grey_length is None else f'{rule.grey_length:g}'} "
             f"| {r['unknown']} | {r['doubt'] + r['unknown']} | {r['crops'] / r['pages']:.1f} "
-            f"| {r['runs']} | {_grey(rule.thin_scales)} |"
+            f"| {r['runs']} | {_grey(rule.thin_scales)} | {rule.line_slack:g} "
+            f"| {_or_dash(rule.known_confidence)} |"
         )
     return rows
 
@@ -518,11 +521,19 @@ def bold_grid(base: RereadRule) -> list[RereadRule]:
 
     return [
         dc_replace(
-            base, thin_scales=thin, known_doubtful=doubtful, known_net_gain=net, repeat_lines=rep
+            base,
+            thin_scales=thin,
+            known_doubtful=doubtful,
+            known_net_gain=net,
+            repeat_lines=rep,
+            line_slack=slack,
+            known_confidence=least,
         )
-        for rep, thin, doubtful, net in product(
+        for rep, thin, slack, least, doubtful, net in product(
             (base.repeat_lines, *(r for r in REPEATS if r != base.repeat_lines)),
             THIN_GRID,
+            SLACKS,
+            KNOWN_CONFIDENCES,
             KNOWN_DOUBTFUL,
             KNOWN_NET_GAINS,
         )
@@ -647,8 +658,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "| grey: scales | grey: unknown lines' scales | repeated swap: least lines "
         "| grey: length within "
         "| confident unknown words left | words shown | line crops per page "
-        "| pages with a run of lines | thin: scales |",
-        "|---" * 33 + "|",
+        "| pages with a run of lines | thin: scales | line slack | known: least confidence |",
+        "|---" * 35 + "|",
     ]
     lines = list(head)
     from dataclasses import replace as dc_replace
@@ -736,6 +747,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "repeat_lines": rule.repeat_lines,
             "grey_length": rule.grey_length,
             "thin_scales": list(rule.thin_scales),
+            "line_slack": rule.line_slack,
+            "known_confidence": rule.known_confidence,
             "provenance": (
                 f"python -m bench.learn_linereads{_flags(args)}"
                 f" on {len(tuning)} tuning pages (seed 2101 "
@@ -744,7 +757,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 + (
                     "the shipped rule (session 13's choice, grey crops too) as the base; then "
                     "the bold faces' grid on top (thinned crops, the lexicon judging doubtful "
-                    "lines and the net rate it may lose, the repeated swap)"
+                    "lines, the net rate and the least confidence its test may ask, the line's "
+                    "slack, the repeated swap)"
                     if args.shipped_grey
                     else "the shipped rule (session 12's choice, lexicon trigger too) as the base"
                     if args.shipped_rule

@@ -162,7 +162,14 @@ class RereadRule:
     Each line (doubtful or read for its unknown word) is also read from its thinned crop
     (:func:`thinned`: a bold face's strokes eroded to a plain face's width) at
     ``thin_scales``, in the same run, where the line's strokes are bold enough to thin (a crop
-    that would not change is not read); such a reading is judged as a grey one is."""
+    that would not change is not read); such a reading is judged as a grey one is.
+
+    A word read alone belongs to the line when its vertical centre lies within the line's box
+    widened by ``line_slack`` of its height above and below (a typewriter's last word may sit
+    lower: "нормы" a third of the line below the rest). With ``known_confidence``, the
+    lexicon's test (above) asks only that least confidence of the new reading, not
+    ``min_confidence`` (a bold face's line read right, "дисциплины" for "дисциплииы", with a
+    comma read unsurely)."""
 
     min_confidence: float
     net_gain: float
@@ -184,6 +191,8 @@ class RereadRule:
     repeat_lines: int | None = None
     grey_length: float | None = None
     thin_scales: tuple[float, ...] = ()
+    line_slack: float = 0.0
+    known_confidence: float | None = None
 
     @property
     def read_variants(self) -> tuple[Variant, ...]:
@@ -233,6 +242,8 @@ class RereadRule:
         neighbour's, caught in the crop's margin) make a reading no reading of this line."""
         box = Box.union_all([w.box for w in first])
         variants = self.line_variants(unknown=unknown)
+        slack = round(self.line_slack * box.height)
+        box = Box(box.left, box.top - slack, box.width, box.height + 2 * slack)
         mine = [r for r in readings if r.variant in variants and r.words and on_line(box, r.words)]
         lexicon = unknown or self.known_doubtful
         best, why = -1, ""
@@ -289,9 +300,32 @@ class RereadRule:
             return ""
         return f"read alone: the same text, least confidence {again.min_confidence:.0f}"
 
+    def known_reason(self, first: LineFigures, again: LineFigures, least: float) -> str:
+        """Why ``again`` replaces ``first`` by the words the lexicon knows (the trigger on,
+        no word under ``least``); "" if it does not."""
+        if (
+            self.unknown_letters is None
+            or not again.chars
+            or again.min_confidence < least
+            or again.unknown >= first.unknown
+            or again.known < first.known + self.known_gain
+            or again.net_rate < first.net_rate + self.known_net_gain
+        ):
+            return ""
+        return (
+            f"read alone: least confidence {again.min_confidence:.0f} >= {least:.0f}, words "
+            f"the lexicon knows {again.known} >= {first.known} + {self.known_gain}, unknown "
+            f"{again.unknown} < {first.unknown}, net rate {again.net_rate:.2f} >= "
+            f"{first.net_rate:.2f} + {self.known_net_gain:.2f}"
+        )
+
     def replaces(self, first: LineFigures, again: LineFigures, *, lexicon: bool = False) -> str:
         """Why a reading with figures ``again`` replaces one with ``first`` ("" if not); with
         ``lexicon``, also by the words the lexicon knows (when the rule reads for them)."""
+        if lexicon and self.known_confidence is not None:
+            known = self.known_reason(first, again, self.known_confidence)
+            if known and again.min_confidence < self.min_confidence:
+                return known
         if not again.chars or again.min_confidence < self.min_confidence:
             return ""
         sure = f"least confidence {again.min_confidence:.0f} >= {self.min_confidence:.0f}"
@@ -300,18 +334,8 @@ class RereadRule:
                 f"read alone: {sure}, net rate {again.net_rate:.2f} >= "
                 f"{first.net_rate:.2f} + {self.net_gain:.2f}"
             )
-        if (
-            lexicon
-            and self.unknown_letters is not None
-            and again.unknown < first.unknown
-            and again.known >= first.known + self.known_gain
-            and again.net_rate >= first.net_rate + self.known_net_gain
-        ):
-            return (
-                f"read alone: {sure}, words the lexicon knows {again.known} >= {first.known} + "
-                f"{self.known_gain}, unknown {again.unknown} < {first.unknown}, net rate "
-                f"{again.net_rate:.2f} >= {first.net_rate:.2f} + {self.known_net_gain:.2f}"
-            )
+        if lexicon and (known := self.known_reason(first, again, self.min_confidence)):
+            return known
         if (
             self.conf_gain is not None
             and not again.letters

@@ -125,6 +125,8 @@ def _reread_rule(data: dict[str, Any] | None) -> RereadRule | None:
         repeat_lines=_optional(data, "repeat_lines", int),
         grey_length=_optional(data, "grey_length", float),
         thin_scales=_scales(data["thin_scales"]) if data.get("thin_scales") else (),
+        line_slack=float(data.get("line_slack", 0.0)),
+        known_confidence=_optional(data, "known_confidence", float),
     )
 
 
