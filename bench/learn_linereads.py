@@ -81,6 +81,7 @@ THIN_GRID = ((), THIN)  # the thinned crop's scales a rule reads a line at
 KNOWN_DOUBTFUL = (False, True)  # is a doubtful line holding an unknown word judged by the lexicon?
 SLACKS = (0.0, 0.35)  # the share of a line's height a word read alone may lie beyond its box
 KNOWN_CONFIDENCES = (None, 50.0, 40.0)  # the lexicon's test's least confidence (None: the rule's)
+BAND_GAINS = (None, 5.0, 2.0)  # net characters a line cut at its band must gain (None: off)
 GREY_GRID = ((), (0.5,), (1.0,), (1.0, 0.5))  # the grey scales a rule reads a line at
 REPEATS = (None, 4, 3)  # a swap on this many unknown lines reads them all (None: off)
 GREY_LENGTHS = (0.1, 0.25, None)  # the share of characters a grey reading may gain or lose
@@ -424,7 +425,7 @@ def table(name: str, rule: RereadRule, result: dict[str, dict[str, int]]) -> lis
             f"| {'-' if rule.grey_length is None else f'{rule.grey_length:g}'} "
             f"| {r['unknown']} | {r['doubt'] + r['unknown']} | {r['crops'] / r['pages']:.1f} "
             f"| {r['runs']} | {_grey(rule.thin_scales)} | {rule.line_slack:g} "
-            f"| {_or_dash(rule.known_confidence)} |"
+            f"| {_or_dash(rule.known_confidence)} | {_or_dash(rule.band_gain)} |"
         )
     return rows
 
@@ -528,10 +529,12 @@ def bold_grid(base: RereadRule) -> list[RereadRule]:
             repeat_lines=rep,
             line_slack=slack,
             known_confidence=least,
+            band_gain=band,
         )
-        for rep, thin, slack, least, doubtful, net in product(
+        for rep, thin, band, slack, least, doubtful, net in product(
             (base.repeat_lines, *(r for r in REPEATS if r != base.repeat_lines)),
             THIN_GRID,
+            BAND_GAINS,
             SLACKS,
             KNOWN_CONFIDENCES,
             KNOWN_DOUBTFUL,
@@ -658,8 +661,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "| grey: scales | grey: unknown lines' scales | repeated swap: least lines "
         "| grey: length within "
         "| confident unknown words left | words shown | line crops per page "
-        "| pages with a run of lines | thin: scales | line slack | known: least confidence |",
-        "|---" * 35 + "|",
+        "| pages with a run of lines | thin: scales | line slack | known: least confidence "
+        "| band: net gain |",
+        "|---" * 36 + "|",
     ]
     lines = list(head)
     from dataclasses import replace as dc_replace
@@ -749,6 +753,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "thin_scales": list(rule.thin_scales),
             "line_slack": rule.line_slack,
             "known_confidence": rule.known_confidence,
+            "band_gain": rule.band_gain,
             "provenance": (
                 f"python -m bench.learn_linereads{_flags(args)}"
                 f" on {len(tuning)} tuning pages (seed 2101 "
@@ -758,7 +763,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "the shipped rule (session 13's choice, grey crops too) as the base; then "
                     "the bold faces' grid on top (thinned crops, the lexicon judging doubtful "
                     "lines, the net rate and the least confidence its test may ask, the line's "
-                    "slack, the repeated swap)"
+                    "slack, the net a line cut at its band must gain, the repeated swap)"
                     if args.shipped_grey
                     else "the shipped rule (session 12's choice, lexicon trigger too) as the base"
                     if args.shipped_rule

@@ -169,7 +169,11 @@ class RereadRule:
     lower: "нормы" a third of the line below the rest). With ``known_confidence``, the
     lexicon's test (above) asks only that least confidence of the new reading, not
     ``min_confidence`` (a bold face's line read right, "дисциплины" for "дисциплииы", with a
-    comma read unsurely)."""
+    comma read unsurely). With ``band_gain``, a line cut at its band (:func:`line_crops`: its
+    first reading's box ran into a neighbour, a word there lost or garbled, "ЕЕ" for
+    "улучшения") is also replaced by a reading with no word under ``min_confidence`` whose
+    characters likely right less those likely wrong (not per character: the first's lost
+    words count nowhere in its rate) number at least ``band_gain`` more than the first's."""
 
     min_confidence: float
     net_gain: float
@@ -193,6 +197,7 @@ class RereadRule:
     thin_scales: tuple[float, ...] = ()
     line_slack: float = 0.0
     known_confidence: float | None = None
+    band_gain: float | None = None
 
     @property
     def read_variants(self) -> tuple[Variant, ...]:
@@ -246,6 +251,7 @@ class RereadRule:
         box = Box(box.left, box.top - slack, box.width, box.height + 2 * slack)
         mine = [r for r in readings if r.variant in variants and r.words and on_line(box, r.words)]
         lexicon = unknown or self.known_doubtful
+        banded = self.band_gain is not None and _band(first) is not None
         best, why = -1, ""
         for reading in mine:
             if unknown and not self.like_length(before, reading.figures):
@@ -253,7 +259,9 @@ class RereadRule:
             changed = reading.grey or reading.thin
             if changed and not self.like_length(before, reading.figures, self.grey_length):
                 continue
-            reason = self.replaces(before, reading.figures, lexicon=lexicon)
+            reason = self.replaces(before, reading.figures, lexicon=lexicon) or (
+                self.band_reason(before, reading.figures) if banded else ""
+            )
             if not reason or not self.agreed(reading, first, mine):
                 continue
             if best < 0 or reading.figures.net_rate > readings[best].figures.net_rate:
@@ -299,6 +307,18 @@ class RereadRule:
         if squeezed(reading.words) != squeezed(first):
             return ""
         return f"read alone: the same text, least confidence {again.min_confidence:.0f}"
+
+    def band_reason(self, first: LineFigures, again: LineFigures) -> str:
+        """Why ``again`` replaces ``first`` on a line cut at its band (``band_gain``)."""
+        if self.band_gain is None or not again.chars or again.min_confidence < self.min_confidence:
+            return ""
+        if again.net < first.net + self.band_gain:
+            return ""
+        return (
+            f"read alone at its band: least confidence {again.min_confidence:.0f} >= "
+            f"{self.min_confidence:.0f}, net {again.net:.1f} >= {first.net:.1f} + "
+            f"{self.band_gain:g}"
+        )
 
     def known_reason(self, first: LineFigures, again: LineFigures, least: float) -> str:
         """Why ``again`` replaces ``first`` by the words the lexicon knows (the trigger on,

@@ -127,6 +127,7 @@ def _reread_rule(data: dict[str, Any] | None) -> RereadRule | None:
         thin_scales=_scales(data["thin_scales"]) if data.get("thin_scales") else (),
         line_slack=float(data.get("line_slack", 0.0)),
         known_confidence=_optional(data, "known_confidence", float),
+        band_gain=_optional(data, "band_gain", float),
     )
 
 

@@ -166,3 +166,25 @@ def test_a_thinned_crop_of_a_plain_line_is_not_read(tmp_path) -> None:  # noqa: 
         scales=(Variant(1.0), Variant(1.0, thin=True)),
     )
     assert words and {w.par for w in words} == {1}  # the binarised crop only
+
+
+def test_a_line_cut_at_its_band_is_replaced_by_a_reading_with_more_net_characters() -> None:
+    boxes = [Box(100 + 150 * n, 200, 120, 40) for n in range(4)]
+    boxes[2] = Box(400, 200, 120, 100)  # "ЕЕ": its box took in the line below
+    texts = "В целях ЕЕ работы".split()
+    first = [_word(n + 1, t, b) for n, (t, b) in enumerate(zip(texts, boxes, strict=True))]
+    first[2] = replace(first[2], conf=50.0)
+    again = tuple(
+        _word(n + 1, t, Box(100 + 150 * n, 200, 120, 40))
+        for n, t in enumerate("В целях улучшения работы".split())
+    )
+    before = LineFigures(0.82, 50, 15)  # net 12.3 over 15 characters
+    reading = LineReading(1.0, again, LineFigures(0.74, 90, 22))  # net 16.3: a lower rate
+    rule = RereadRule(60, 0.2)
+    assert rule.decide(first, before, [reading]).taken == -1
+    verdict = replace(rule, band_gain=2.0).decide(first, before, [reading])
+    assert verdict.taken == 0 and verdict.reason.startswith("read alone at its band")
+    assert replace(rule, band_gain=5.0).decide(first, before, [reading]).taken == -1
+    # a line whose box is its words' height is not judged so
+    level = [replace(w, box=Box(w.box.left, 200, 120, 40)) for w in first]
+    assert replace(rule, band_gain=2.0).decide(level, before, [reading]).taken == -1
