@@ -80,7 +80,8 @@ UNKNOWN_VARIANTS = (
 THIN_GRID = ((), THIN)  # the thinned crop's scales a rule reads a line at
 KNOWN_DOUBTFUL = (False, True)  # is a doubtful line holding an unknown word judged by the lexicon?
 SLACKS = (0.0, 0.35)  # the share of a line's height a word read alone may lie beyond its box
-KNOWN_CONFIDENCES = (None, 50.0, 40.0)  # the lexicon's test's least confidence (None: the rule's)
+KNOWN_CONFIDENCES = (None, 40.0)  # the lexicon's test's least confidence (None: the rule's)
+BOLD_NET_GAINS = (0.1, -0.2)  # the lexicon's test's net rate gain in the bold faces' grid
 BAND_GAINS = (None, 5.0, 2.0)  # net characters a line cut at its band must gain (None: off)
 GREY_GRID = ((), (0.5,), (1.0,), (1.0, 0.5))  # the grey scales a rule reads a line at
 REPEATS = (None, 4, 3)  # a swap on this many unknown lines reads them all (None: off)
@@ -538,7 +539,7 @@ def bold_grid(base: RereadRule) -> list[RereadRule]:
             SLACKS,
             KNOWN_CONFIDENCES,
             KNOWN_DOUBTFUL,
-            KNOWN_NET_GAINS,
+            BOLD_NET_GAINS,
         )
         if base.unknown_letters is not None or rep is None
     ]

@@ -144,6 +144,7 @@ def test_the_shipped_rule_names_its_thin_scales_slack_and_lexicon_confidence() -
     assert all(0.0 < s <= 1.0 for s in rule.thin_scales)
     assert rule.line_slack >= 0.0
     assert rule.known_confidence is None or 0.0 <= rule.known_confidence <= rule.min_confidence
+    assert rule.band_gain is None or rule.band_gain >= 0.0
 
 
 @needs_tesseract
