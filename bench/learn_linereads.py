@@ -637,8 +637,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--shipped-grey",
         action="store_true",
-        help="take the whole shipped rule (grey crops too) as the base: only the bold faces' "
-        "grid on top (thinned crops, the lexicon on doubtful lines, the repeated swap)",
+        help="take the shipped rule (grey crops too; the bold faces' part reset to session "
+        "13's) as the base: only the bold faces' grid on top (thinned crops, the lexicon on "
+        "doubtful lines, the line's slack, the band's gain, the repeated swap)",
     )
     parser.add_argument(
         "--dev-seeds",
@@ -674,7 +675,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     shipped = choice_rules().reread
     assert shipped is not None
     if args.shipped_grey:
-        base = dc_replace(shipped, provenance="")
+        # session 13's rule: the bold faces' part off (as it was before this grid chose it)
+        base = dc_replace(
+            shipped,
+            provenance="",
+            known_doubtful=False,
+            known_net_gain=0.1,
+            repeat_lines=None,
+            thin_scales=(),
+            line_slack=0.0,
+            known_confidence=None,
+            band_gain=None,
+        )
         lines += table("tuning", base, evaluate(tuning, scorers, base))
         known = base
     elif args.shipped_rule:
