@@ -69,8 +69,20 @@ CONF_GAINS = (None, 30.0, 50.0)  # least confidence over the first's that replac
 AGREE: tuple[Literal["", "any", "full"], ...] = ("", "any", "full")
 UNKNOWN_SCALES = (1.0, 0.5)  # every scale a line read for its unknown word may be read at
 GREY = (1.0, 0.5)  # every scale a line's grey crop (no threshold) may be read at
-VARIANTS = (*(Variant(s) for s in SCALES), *(Variant(s, True) for s in GREY))
-UNKNOWN_VARIANTS = (*(Variant(s) for s in UNKNOWN_SCALES), *(Variant(s, True) for s in GREY))
+THIN = (1.0,)  # every scale a line's thinned crop (a bold face's, ocr.linereads.thinned) may be
+THINS = (*(Variant(s, thin=True) for s in THIN),)
+VARIANTS = (*(Variant(s) for s in SCALES), *(Variant(s, True) for s in GREY), *THINS)
+UNKNOWN_VARIANTS = (
+    *(Variant(s) for s in UNKNOWN_SCALES),
+    *(Variant(s, True) for s in GREY),
+    *THINS,
+)
+THIN_GRID = ((), THIN)  # the thinned crop's scales a rule reads a line at
+KNOWN_DOUBTFUL = (False, True)  # is a doubtful line holding an unknown word judged by the lexicon?
+SLACKS = (0.0, 0.35)  # the share of a line's height a word read alone may lie beyond its box
+KNOWN_CONFIDENCES = (None, 40.0)  # the lexicon's test's least confidence (None: the rule's)
+BOLD_NET_GAINS = (0.1, -0.2)  # the lexicon's test's net rate gain in the bold faces' grid
+BAND_GAINS = (None, 5.0, 2.0)  # net characters a line cut at its band must gain (None: off)
 GREY_GRID = ((), (0.5,), (1.0,), (1.0, 0.5))  # the grey scales a rule reads a line at
 REPEATS = (None, 4, 3)  # a swap on this many unknown lines reads them all (None: off)
 GREY_LENGTHS = (0.1, 0.25, None)  # the share of characters a grey reading may gain or lose
@@ -149,7 +161,7 @@ def collect(name: str, language: str, image: Path, work: Path) -> tuple[tuple, t
     from ocr.linereads import crop_words, doubtful_lines, line_crops, read_lines, unknown_lines
     from ocr.tesseract import read_words
 
-    cached = work / f"{name}.grey-1.pk"
+    cached = work / f"{name}.band-1.pk"
     if cached.is_file():
         return pickle.loads(cached.read_bytes())
     base = work / name
@@ -192,9 +204,23 @@ def collect(name: str, language: str, image: Path, work: Path) -> tuple[tuple, t
     return out
 
 
-def load(work: Path, synth_tuning: Path, synth_held: Path | None) -> tuple[list[LinePage], dict]:
-    """Every page of the tuning side and, with ``synth_held``, of the held-out side; and each
-    page's scorer (text -> character errors)."""
+def dev_set(seed: int, pages: int = 12) -> Path:
+    """The clean pages of a dev seed (bench.review_fresh's set of it, made here if missing):
+    more tuning pages, bold faces among them (issue 20)."""
+    from bench.review_fresh import WORK as FRESH
+    from bench.review_set import write_set
+
+    folder = FRESH / f"review-fresh-{seed}-{pages}"
+    if not (folder / "manifest.json").is_file():
+        write_set(folder, seed=seed, pages=pages, levels=("clean",), copies_every=pages + 1)
+    return folder
+
+
+def load(
+    work: Path, synth_tuning: Path, synth_held: Path | None, dev: Sequence[Path] = ()
+) -> tuple[list[LinePage], dict]:
+    """Every page of the tuning side (``dev``: more synthetic sets on it) and, with
+    ``synth_held``, of the held-out side; and each page's scorer (text -> character errors)."""
     from bench.bench_real import without_untranscribed
     from bench.bench_scores import score_page
 
@@ -204,6 +230,8 @@ def load(work: Path, synth_tuning: Path, synth_held: Path | None) -> tuple[list[
         for f, side in zip(folders, ("tuning", "held_out"), strict=False)
         for j in synthetic_pages(f, side)
     ]
+    jobs += [j for f in dev for j in synthetic_pages(f, "tuning")]
+    folders += list(dev)
     scorers: dict[str, Callable[[Sequence], int]] = {}
     for folder in folders:
         for scan in (folder / "scans").iterdir():
@@ -368,7 +396,7 @@ def rule_says(rule: RereadRule, page: LinePage, k: int) -> Verdict:
         return Verdict(-1, "")
     first = page.lines[k]
     readings = [
-        LineReading(v.scale, words, _figures(words, page.language), v.grey)  # type: ignore[arg-type]
+        LineReading(v.scale, words, _figures(words, page.language), v.grey, v.thin)  # type: ignore[arg-type]
         for v, words in zip(VARIANTS, page.again[k], strict=True)
     ]
     before = _figures(first, page.language)
@@ -397,7 +425,8 @@ def table(name: str, rule: RereadRule, result: dict[str, dict[str, int]]) -> lis
             f"| {_or_dash(rule.repeat_lines)} "
             f"| {'-' if rule.grey_length is None else f'{rule.grey_length:g}'} "
             f"| {r['unknown']} | {r['doubt'] + r['unknown']} | {r['crops'] / r['pages']:.1f} "
-            f"| {r['runs']} |"
+            f"| {r['runs']} | {_grey(rule.thin_scales)} | {rule.line_slack:g} "
+            f"| {_or_dash(rule.known_confidence)} | {_or_dash(rule.band_gain)} |"
         )
     return rows
 
@@ -455,10 +484,16 @@ def pixels(pages: Sequence[LinePage], rule: RereadRule) -> float:
     """The pixels the rule's runs of lines read on ``pages``, in full line crops (a crop at
     scale s counts s * s)."""
     return sum(
-        sum(v.scale**2 for v in _scales_of(rule, page, k))
+        sum(v.scale**2 for v in _scales_of(rule, page, k) if not v.thin or _read(page, k, v))
         for page in pages
         for k in range(len(page.lines))
     )
+
+
+def _read(page: LinePage, k: int, variant: Variant) -> bool:
+    """Did line k's run read ``variant`` (a thinned crop is read only where a face is bold
+    enough to thin; one read that found no word is counted as not read)?"""
+    return bool(page.again[k][VARIANTS.index(variant)])
 
 
 def grey_grid(base: RereadRule) -> list[RereadRule]:
@@ -477,6 +512,36 @@ def grey_grid(base: RereadRule) -> list[RereadRule]:
         for repeat, grey, unknown, length in product(REPEATS, GREY_GRID, GREY_GRID, GREY_LENGTHS)
         if (base.unknown_letters is not None or (repeat is None and not unknown))
         and (grey or unknown or length is None)
+    ]
+
+
+def bold_grid(base: RereadRule) -> list[RereadRule]:
+    """The thinned crop's scales, the lexicon's judging of doubtful lines (with the net rate
+    it may lose) and the repeated swap's least lines on top of ``base`` (the cheaper first):
+    the bold faces' confident "и" for "н" (issue 20)."""
+    from dataclasses import replace as dc_replace
+
+    return [
+        dc_replace(
+            base,
+            thin_scales=thin,
+            known_doubtful=doubtful,
+            known_net_gain=net,
+            repeat_lines=rep,
+            line_slack=slack,
+            known_confidence=least,
+            band_gain=band,
+        )
+        for rep, thin, band, slack, least, doubtful, net in product(
+            (base.repeat_lines, *(r for r in REPEATS if r != base.repeat_lines)),
+            THIN_GRID,
+            BAND_GAINS,
+            SLACKS,
+            KNOWN_CONFIDENCES,
+            KNOWN_DOUBTFUL,
+            BOLD_NET_GAINS,
+        )
+        if base.unknown_letters is not None or rep is None
     ]
 
 
@@ -569,8 +634,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--base-only", action="store_true", help="only the first grid (no lexicon trigger)"
     )
+    parser.add_argument(
+        "--shipped-grey",
+        action="store_true",
+        help="take the shipped rule (grey crops too; the bold faces' part reset to session "
+        "13's) as the base: only the bold faces' grid on top (thinned crops, the lexicon on "
+        "doubtful lines, the line's slack, the band's gain, the repeated swap)",
+    )
+    parser.add_argument(
+        "--dev-seeds",
+        default="",
+        help="comma-separated dev seeds whose clean pages (bench.review_fresh's sets) join "
+        "the tuning side",
+    )
     args = parser.parse_args(argv)
-    pages, scorers = load(args.work, args.synth_tuning, args.synth_held if args.held_out else None)
+    dev = [dev_set(int(s)) for s in args.dev_seeds.split(",") if s]
+    held_folder = args.synth_held if args.held_out else None
+    pages, scorers = load(args.work, args.synth_tuning, held_folder, dev)
     tuning = [p for p in pages if p.side == "tuning"]
     held = [p for p in pages if p.side == "held_out"]
     head = [
@@ -583,8 +663,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "| grey: scales | grey: unknown lines' scales | repeated swap: least lines "
         "| grey: length within "
         "| confident unknown words left | words shown | line crops per page "
-        "| pages with a run of lines |",
-        "|---" * 32 + "|",
+        "| pages with a run of lines | thin: scales | line slack | known: least confidence "
+        "| band: net gain |",
+        "|---" * 36 + "|",
     ]
     lines = list(head)
     from dataclasses import replace as dc_replace
@@ -593,7 +674,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     shipped = choice_rules().reread
     assert shipped is not None
-    if args.shipped_rule:
+    if args.shipped_grey:
+        # session 13's rule: the bold faces' part off (as it was before this grid chose it)
+        base = dc_replace(
+            shipped,
+            provenance="",
+            known_doubtful=False,
+            known_net_gain=0.1,
+            repeat_lines=None,
+            thin_scales=(),
+            line_slack=0.0,
+            known_confidence=None,
+            band_gain=None,
+        )
+        lines += table("tuning", base, evaluate(tuning, scorers, base))
+        known = base
+    elif args.shipped_rule:
         base = dc_replace(
             shipped,
             provenance="",
@@ -621,13 +717,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.base_only:
         rule = base
     else:
-        if not args.shipped_rule:
+        if not (args.shipped_rule or args.shipped_grey):
             known = _best(tuning, scorers, known_grid(base), lines, shown=True)
         most = (1 + GREY_BUDGET) * pixels(tuning, known)
         rule = _best(
             tuning,
             scorers,
-            [r for r in grey_grid(known) if pixels(tuning, r) <= most],
+            [
+                r
+                for r in (bold_grid(known) if args.shipped_grey else grey_grid(known))
+                if pixels(tuning, r) <= most
+            ],
             lines,
             shown=True,
             against=known,
@@ -663,12 +763,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             "unknown_grey_scales": list(rule.unknown_grey_scales),
             "repeat_lines": rule.repeat_lines,
             "grey_length": rule.grey_length,
+            "thin_scales": list(rule.thin_scales),
+            "line_slack": rule.line_slack,
+            "known_confidence": rule.known_confidence,
+            "band_gain": rule.band_gain,
             "provenance": (
                 f"python -m bench.learn_linereads{_flags(args)}"
                 f" on {len(tuning)} tuning pages (seed 2101 "
-                f"synthetic, the real tuning split), {datetime.now(UTC):%Y-%m-%d}: "
+                + (f"and dev seeds {args.dev_seeds}' clean " if dev else "")
+                + f"synthetic, the real tuning split), {datetime.now(UTC):%Y-%m-%d}: "
                 + (
-                    "the shipped rule (session 12's choice, lexicon trigger too) as the base"
+                    "the shipped rule (session 13's choice, grey crops too) as the base; then "
+                    "the bold faces' grid on top (thinned crops, the lexicon judging doubtful "
+                    "lines, the net rate and the least confidence its test may ask, the line's "
+                    "slack, the net a line cut at its band must gain, the repeated swap)"
+                    if args.shipped_grey
+                    else "the shipped rule (session 12's choice, lexicon trigger too) as the base"
                     if args.shipped_rule
                     else "the shipped rule's first part (session 11's choice) as the base"
                     if args.shipped_base
@@ -677,10 +787,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 + (
                     ""
-                    if args.shipped_rule
+                    if args.shipped_rule or args.shipped_grey
                     else "; then the lexicon trigger's grid on top of it by the same order"
                 )
-                + "; then the grey crop's scales and the repeated swap's grid on top, the "
+                + (
+                    ""
+                    if args.shipped_grey
+                    else "; then the grey crop's scales and the repeated swap's grid on top"
+                )
+                + ", the "
                 f"fewest pages worse than that rule by {BASE_WORSE:.1%} of their characters "
                 "first, then by the same order (of the rules adding at most "
                 f"{GREY_BUDGET:.0%} to the pixels the lines' runs read), the last by the "
@@ -694,9 +809,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _flags(args: argparse.Namespace) -> str:
+    dev = f" --dev-seeds {args.dev_seeds}" if args.dev_seeds else ""
+    if args.shipped_grey:
+        return " --shipped-grey" + dev
     if args.shipped_rule:
-        return " --shipped-rule"
-    return " --shipped-base" if args.shipped_base else ""
+        return " --shipped-rule" + dev
+    return (" --shipped-base" if args.shipped_base else "") + dev
 
 
 if __name__ == "__main__":

@@ -36,6 +36,9 @@ MAX_LINES = 40  # a page with more doubtful lines than this is doubtful as a who
 PAD = 0.5  # the crop reaches this share of the line's height above, below and to each side
 STRETCH = 0.01  # a grey crop's darkest and lightest share of pixels go to black and white
 TALL = 2.5  # a line box over this many times its tallest word runs askew: its crop cuts others
+BAND_TALL = 1.6  # a line box over this many times its words' median height runs into others
+BAND_MARGIN = 0.25  # a line's band reaches this share of its words' median height beyond them
+THIN_SHARE = 0.18  # strokes wider than this share of the line's height: a bold face
 
 
 @dataclass(frozen=True)
@@ -78,23 +81,27 @@ class LineReading:
     words: tuple[Word, ...]
     figures: LineFigures
     grey: bool = False
+    thin: bool = False
 
     @property
     def variant(self) -> Variant:
-        return Variant(self.scale, self.grey)
+        return Variant(self.scale, self.grey, self.thin)
 
 
 class Variant(NamedTuple):
     """How a line's crop is read: at ``scale``, binarised (Otsu over the crop) or, with
     ``grey``, as loaded with its contrast stretched only (a bold face whose strokes the
-    threshold fills in, "н" read "и", keeps them apart in grey)."""
+    threshold fills in, "н" read "и", keeps them apart in grey), or, with ``thin``, binarised
+    and its ink thinned by the strokes' width beyond a plain face's (:func:`thinned`)."""
 
     scale: float
     grey: bool = False
+    thin: bool = False  # the binarised crop with its ink thinned (:func:`thinned`)
 
     @property
     def label(self) -> str:
-        return f"{'grey ' if self.grey else ''}scale {self.scale:g}"
+        kind = "grey " if self.grey else "thin " if self.thin else ""
+        return f"{kind}scale {self.scale:g}"
 
 
 def _variant(value: float | Variant) -> Variant:
@@ -148,9 +155,25 @@ class RereadRule:
     ``repeat_lines``, a page with more unknown lines than ``max_unknown_lines`` still reads
     those whose unknown word one same letter swap makes a word the lexicon knows (the same
     confusion, "и" for "н", on at least ``repeat_lines`` lines: :func:`repeated_swap`), up to
-    MAX_LINES lines in all. With ``grey_length``, a grey reading replaces a line only when its
-    characters number the first's within that share of them (a grey crop read surely with
-    words lost: "Je dit :" for "Je lui ai dit :")."""
+    MAX_LINES lines in all. With ``grey_length``, a grey (or thinned) reading replaces a line
+    only when its characters number the first's within that share of them (a grey crop read
+    surely with words lost: "Je dit :" for "Je lui ai dit :").
+
+    Each line (doubtful or read for its unknown word) is also read from its thinned crop
+    (:func:`thinned`: a bold face's strokes eroded to a plain face's width) at
+    ``thin_scales``, in the same run, where the line's strokes are bold enough to thin (a crop
+    that would not change is not read); such a reading is judged as a grey one is.
+
+    A word read alone belongs to the line when its vertical centre lies within the line's box
+    widened by ``line_slack`` of its height above and below (a typewriter's last word may sit
+    lower: "нормы" a third of the line below the rest). With ``known_confidence``, the
+    lexicon's test (above) asks only that least confidence of the new reading, not
+    ``min_confidence`` (a bold face's line read right, "дисциплины" for "дисциплииы", with a
+    comma read unsurely). With ``band_gain``, a line cut at its band (:func:`line_crops`: its
+    first reading's box ran into a neighbour, a word there lost or garbled, "ЕЕ" for
+    "улучшения") is also replaced by a reading with no word under ``min_confidence`` whose
+    characters likely right less those likely wrong (not per character: the first's lost
+    words count nowhere in its rate) number at least ``band_gain`` more than the first's."""
 
     min_confidence: float
     net_gain: float
@@ -171,15 +194,24 @@ class RereadRule:
     unknown_grey_scales: tuple[float, ...] = ()
     repeat_lines: int | None = None
     grey_length: float | None = None
+    thin_scales: tuple[float, ...] = ()
+    line_slack: float = 0.0
+    known_confidence: float | None = None
+    band_gain: float | None = None
 
     @property
     def read_variants(self) -> tuple[Variant, ...]:
         """Every way some line is read: the binarised crop at ``read_scales``, then the grey
-        crop at the doubtful and the unknown lines' grey scales."""
+        crop at the doubtful and the unknown lines' grey scales, then the thinned crop at
+        ``thin_scales``."""
         grey = self.grey_scales
         if self.unknown_letters is not None:
             grey = (*grey, *(s for s in self.unknown_grey_scales if s not in grey))
-        return (*(Variant(s) for s in self.read_scales), *(Variant(s, True) for s in grey))
+        return (
+            *(Variant(s) for s in self.read_scales),
+            *(Variant(s, True) for s in grey),
+            *(Variant(s, thin=True) for s in self.thin_scales),
+        )
 
     def line_variants(self, *, unknown: bool) -> tuple[Variant, ...]:
         """The ways a line is read: a doubtful line's, or one read for an unknown word."""
@@ -187,6 +219,7 @@ class RereadRule:
         return (
             *(Variant(s) for s in self.line_scales(unknown=unknown)),
             *(Variant(s, True) for s in grey),
+            *(Variant(s, thin=True) for s in self.thin_scales),
         )
 
     @property
@@ -214,15 +247,21 @@ class RereadRule:
         neighbour's, caught in the crop's margin) make a reading no reading of this line."""
         box = Box.union_all([w.box for w in first])
         variants = self.line_variants(unknown=unknown)
+        slack = round(self.line_slack * box.height)
+        box = Box(box.left, box.top - slack, box.width, box.height + 2 * slack)
         mine = [r for r in readings if r.variant in variants and r.words and on_line(box, r.words)]
         lexicon = unknown or self.known_doubtful
+        banded = self.band_gain is not None and _band(first) is not None
         best, why = -1, ""
         for reading in mine:
             if unknown and not self.like_length(before, reading.figures):
                 continue
-            if reading.grey and not self.like_length(before, reading.figures, self.grey_length):
+            changed = reading.grey or reading.thin
+            if changed and not self.like_length(before, reading.figures, self.grey_length):
                 continue
-            reason = self.replaces(before, reading.figures, lexicon=lexicon)
+            reason = self.replaces(before, reading.figures, lexicon=lexicon) or (
+                self.band_reason(before, reading.figures) if banded else ""
+            )
             if not reason or not self.agreed(reading, first, mine):
                 continue
             if best < 0 or reading.figures.net_rate > readings[best].figures.net_rate:
@@ -269,9 +308,44 @@ class RereadRule:
             return ""
         return f"read alone: the same text, least confidence {again.min_confidence:.0f}"
 
+    def band_reason(self, first: LineFigures, again: LineFigures) -> str:
+        """Why ``again`` replaces ``first`` on a line cut at its band (``band_gain``)."""
+        if self.band_gain is None or not again.chars or again.min_confidence < self.min_confidence:
+            return ""
+        if again.net < first.net + self.band_gain:
+            return ""
+        return (
+            f"read alone at its band: least confidence {again.min_confidence:.0f} >= "
+            f"{self.min_confidence:.0f}, net {again.net:.1f} >= {first.net:.1f} + "
+            f"{self.band_gain:g}"
+        )
+
+    def known_reason(self, first: LineFigures, again: LineFigures, least: float) -> str:
+        """Why ``again`` replaces ``first`` by the words the lexicon knows (the trigger on,
+        no word under ``least``); "" if it does not."""
+        if (
+            self.unknown_letters is None
+            or not again.chars
+            or again.min_confidence < least
+            or again.unknown >= first.unknown
+            or again.known < first.known + self.known_gain
+            or again.net_rate < first.net_rate + self.known_net_gain
+        ):
+            return ""
+        return (
+            f"read alone: least confidence {again.min_confidence:.0f} >= {least:.0f}, words "
+            f"the lexicon knows {again.known} >= {first.known} + {self.known_gain}, unknown "
+            f"{again.unknown} < {first.unknown}, net rate {again.net_rate:.2f} >= "
+            f"{first.net_rate:.2f} + {self.known_net_gain:.2f}"
+        )
+
     def replaces(self, first: LineFigures, again: LineFigures, *, lexicon: bool = False) -> str:
         """Why a reading with figures ``again`` replaces one with ``first`` ("" if not); with
         ``lexicon``, also by the words the lexicon knows (when the rule reads for them)."""
+        if lexicon and self.known_confidence is not None:
+            known = self.known_reason(first, again, self.known_confidence)
+            if known and again.min_confidence < self.min_confidence:
+                return known
         if not again.chars or again.min_confidence < self.min_confidence:
             return ""
         sure = f"least confidence {again.min_confidence:.0f} >= {self.min_confidence:.0f}"
@@ -280,18 +354,8 @@ class RereadRule:
                 f"read alone: {sure}, net rate {again.net_rate:.2f} >= "
                 f"{first.net_rate:.2f} + {self.net_gain:.2f}"
             )
-        if (
-            lexicon
-            and self.unknown_letters is not None
-            and again.unknown < first.unknown
-            and again.known >= first.known + self.known_gain
-            and again.net_rate >= first.net_rate + self.known_net_gain
-        ):
-            return (
-                f"read alone: {sure}, words the lexicon knows {again.known} >= {first.known} + "
-                f"{self.known_gain}, unknown {again.unknown} < {first.unknown}, net rate "
-                f"{again.net_rate:.2f} >= {first.net_rate:.2f} + {self.known_net_gain:.2f}"
-            )
+        if lexicon and (known := self.known_reason(first, again, self.min_confidence)):
+            return known
         if (
             self.conf_gain is not None
             and not again.letters
@@ -315,12 +379,15 @@ def on_line(line: Box, words: Sequence[Word]) -> bool:
 
 @dataclass(frozen=True)
 class LineCrop:
-    """Where one line's crop lies on the page as loaded."""
+    """Where one line's crop lies on the page as loaded; with ``band`` (the page's rows, top
+    and bottom), the crop's ink above and below that band is painted white (ink of the
+    neighbour lines that touches this one's letters)."""
 
     left: int
     top: int
     width: int
     height: int
+    band: tuple[int, int] | None = None
 
 
 def doubtful_lines(words: Sequence[Word], *, below: float) -> list[tuple[int, ...]]:
@@ -434,15 +501,45 @@ def _level_lines(words: Sequence[Word]) -> list[tuple[int, ...]]:
 
 
 def line_crops(lines: Sequence[Sequence[Word]], rows: int, cols: int) -> list[LineCrop]:
-    """Each line's box widened by PAD of its height, inside the page."""
+    """Each line's box widened by PAD of its height, inside the page. A line whose box is
+    over BAND_TALL times its words' median height (a word box that took in letters of the
+    line above or below, touching it) is cut at its band instead: its words' median top and
+    bottom, widened by BAND_MARGIN of their median height, the ink beyond painted white, the
+    crop padded by PAD of the band's height (:class:`LineCrop`)."""
     crops = []
     for line in lines:
         box = Box.union_all([w.box for w in line])
-        pad = max(4, round(PAD * box.height))
-        left, top = max(box.left - pad, 0), max(box.top - pad, 0)
-        right, bottom = min(box.right + pad, cols), min(box.bottom + pad, rows)
-        crops.append(LineCrop(left, top, right - left, bottom - top))
+        band = _band(line)
+        height = box.height if band is None else band[1] - band[0]
+        pad = max(4, round(PAD * height))
+        high, low = (box.top, box.bottom) if band is None else band
+        left, top = max(box.left - pad, 0), max(high - pad, 0)
+        right, bottom = min(box.right + pad, cols), min(low + pad, rows)
+        crops.append(LineCrop(left, top, right - left, bottom - top, band))
     return crops
+
+
+def _band(line: Sequence[Word]) -> tuple[int, int] | None:
+    """The rows of a line that runs into its neighbours (:func:`line_crops`), else None."""
+    box = Box.union_all([w.box for w in line])
+    height = float(np.median([w.box.height for w in line]))
+    if box.height <= BAND_TALL * max(height, 1.0):
+        return None
+    margin = BAND_MARGIN * height
+    top = float(np.median([w.box.top for w in line]))
+    bottom = float(np.median([w.box.bottom for w in line]))
+    return round(top - margin), round(bottom + margin)
+
+
+def _masked(image: np.ndarray, crop: LineCrop) -> np.ndarray:
+    """The crop's pixels (``image``, at full size) with the rows beyond its band white."""
+    if crop.band is None:
+        return image
+    high = max(crop.band[0] - crop.top, 0)
+    low = max(crop.band[1] - crop.top, 0)
+    image[:high] = 255
+    image[low:] = 255
+    return image
 
 
 def binarised(grey: np.ndarray, crop: LineCrop, *, scale: float = 1.0) -> np.ndarray:
@@ -450,7 +547,7 @@ def binarised(grey: np.ndarray, crop: LineCrop, *, scale: float = 1.0) -> np.nda
     shrunk to ``scale`` by area averaging (smooth edges, no lost strokes)."""
     part = grey[crop.top : crop.top + crop.height, crop.left : crop.left + crop.width]
     _, out = cv2.threshold(part, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    return _shrunk(out, scale)
+    return _shrunk(_masked(out, crop), scale)
 
 
 def stretched(grey: np.ndarray, crop: LineCrop, *, scale: float = 1.0) -> np.ndarray:
@@ -460,14 +557,49 @@ def stretched(grey: np.ndarray, crop: LineCrop, *, scale: float = 1.0) -> np.nda
     part = grey[crop.top : crop.top + crop.height, crop.left : crop.left + crop.width]
     low, high = np.percentile(part, (100 * STRETCH, 100 * (1 - STRETCH)))
     if high <= low:
-        return _shrunk(part.copy(), scale)
+        return _shrunk(_masked(part.copy(), crop), scale)
     out = np.clip(np.rint((part.astype(np.float64) - low) * (255.0 / (high - low))), 0, 255)
-    return _shrunk(out.astype(np.uint8), scale)
+    return _shrunk(_masked(out.astype(np.uint8), crop), scale)
+
+
+def stroke_width(ink: np.ndarray) -> float:
+    """The strokes' width in pixels of a mask of ink (non-zero): four times the median of
+    the ink's distance to the paper (across a stroke of width w the distances run evenly from
+    0 to w / 2); 0 without ink."""
+    if not ink.any():
+        return 0.0
+    distance = cv2.distanceTransform((ink > 0).astype(np.uint8), cv2.DIST_L2, 5)
+    return 4.0 * float(np.median(distance[ink > 0]))
+
+
+def thin_radius(grey: np.ndarray, crop: LineCrop) -> int:
+    """By how many pixels the ink of the crop's binarised pixels is eroded to thin a bold
+    face's strokes: one where they are wider than THIN_SHARE of the line's height (the crop's
+    less its padding), else 0 (a plain face: nothing to thin). One pixel only: eroding more
+    breaks the letters (on the bold pages of dev seeds 3010 and 6102, two pixels doubled the
+    words the lexicon does not know in the lines read alone, one pixel added a third)."""
+    ink = binarised(grey, crop) < 128
+    height = crop.height / (1.0 + 2.0 * PAD)
+    return int(stroke_width(ink) > THIN_SHARE * height)
+
+
+def thinned(grey: np.ndarray, crop: LineCrop, *, scale: float = 1.0) -> np.ndarray:
+    """The crop binarised (:func:`binarised`), its ink eroded by :func:`thin_radius` (a bold
+    face's strokes, which fill "н" to "и", brought to a plain face's width), then shrunk to
+    ``scale`` by area averaging."""
+    out = binarised(grey, crop)
+    radius = thin_radius(grey, crop)
+    if radius:
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+        out = 255 - cv2.erode(255 - out, kernel)
+    return _shrunk(out, scale)
 
 
 def crop_image(grey: np.ndarray, crop: LineCrop, variant: float | Variant) -> np.ndarray:
     """The crop read as ``variant`` says (a bare scale: binarised)."""
-    scale, is_grey = _variant(variant)
+    scale, is_grey, is_thin = _variant(variant)
+    if is_thin:
+        return thinned(grey, crop, scale=scale)
     return (stretched if is_grey else binarised)(grey, crop, scale=scale)
 
 
@@ -505,6 +637,9 @@ def read_lines(
         else [{_variant(s) for s in these} for these in crop_scales]
     )
     jobs = [(k, v) for k in range(len(crops)) for v, s in enumerate(variants) if s in wanted[k]]
+    if any(s.thin for s in variants):  # a thinned crop that nothing thins is not read
+        bold = {k for k in range(len(crops)) if thin_radius(grey, crops[k]) > 0}
+        jobs = [(k, v) for k, v in jobs if not variants[v].thin or k in bold]
     with tempfile.TemporaryDirectory(prefix=f".lines-{out_stem.name}-", dir=out_stem.parent) as t:
         images = [crop_image(grey, crops[k], variants[v]) for k, v in jobs]
         listed = png_list_file(Path(t), images, name="lines", what="a line's crop")

@@ -124,6 +124,10 @@ def _reread_rule(data: dict[str, Any] | None) -> RereadRule | None:
         ),
         repeat_lines=_optional(data, "repeat_lines", int),
         grey_length=_optional(data, "grey_length", float),
+        thin_scales=_scales(data["thin_scales"]) if data.get("thin_scales") else (),
+        line_slack=float(data.get("line_slack", 0.0)),
+        known_confidence=_optional(data, "known_confidence", float),
+        band_gain=_optional(data, "band_gain", float),
     )
 
 
@@ -506,9 +510,9 @@ def _repaired(
         mine = [again_lines.get((k, v), []) for v in range(len(variants))]
         readings = [
             LineReading(
-                scale, tuple(again.words[j] for j in js), _figures(again, js, languages), grey
+                v.scale, tuple(again.words[j] for j in js), _figures(again, js, languages), *v[1:]
             )
-            for (scale, grey), js in zip(variants, mine, strict=True)
+            for v, js in zip(variants, mine, strict=True)
         ]
         before = _figures(first, line, languages)
         first_words = [first.words[i] for i in line]
