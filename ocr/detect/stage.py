@@ -21,7 +21,7 @@ from ocr.fsutil import atomic_write_text
 from ocr.geometry import PageGeometry
 from ocr.inkcolour import InkColour, foreign_colour_mask
 from ocr.pagexml import GraphicRegion
-from ocr.preprocess import binarize, paper_colour
+from ocr.preprocess import binarize_page, paper_colour
 from ocr.records import Box
 from ocr.reframe import reframe_region
 from ocr.tesseract import Word
@@ -95,7 +95,7 @@ def detect_regions_in_frame(
 ) -> list[Region]:
     """Every detector on a page's colour view and OCR image of the same frame as ``words``."""
     if _has_gray(ocr_img):  # gray OCR input: detectors want ink
-        ocr_img = binarize(ocr_img)
+        ocr_img = binarize_page(ocr_img)
     regions = (
         _image_regions(
             view,
