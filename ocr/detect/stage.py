@@ -19,7 +19,7 @@ from ocr.detect.stamp_text import with_stamp_texts
 from ocr.exceptions import OcrError
 from ocr.fsutil import atomic_write_text
 from ocr.geometry import PageGeometry
-from ocr.inkcolour import InkColour, foreign_colour_mask
+from ocr.inkcolour import InkColour, page_colour_mask
 from ocr.pagexml import GraphicRegion
 from ocr.preprocess import binarize_page, paper_colour
 from ocr.records import Box
@@ -146,9 +146,7 @@ def _image_regions(
         dpi = DETECT_DPI
     else:
         scale = 1.0
-    colour = (
-        foreign_colour_mask(view, text_ink) if text_ink is not None and view.ndim == 3 else None
-    )
+    colour = page_colour_mask(view, text_ink) if text_ink is not None and view.ndim == 3 else None
     found = detect_page(
         view,
         ocr_img,
