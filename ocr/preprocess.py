@@ -251,7 +251,7 @@ def render_frame(
         dpi=dpi,
         steps=steps,
     )
-    binary = binarize(gray)
+    binary = binarize_page(gray, keep=not binarize_output)  # detection binarizes it again
     steps.append(
         _step(
             "binarize",
@@ -434,6 +434,32 @@ def binarize(
         gray, window=window, k=k, dynamic_range=dynamic_range, faint_contrast=faint_contrast
     )
     return np.where(gray > threshold, np.uint8(255), np.uint8(0))
+
+
+# The last page render_frame binarized and its binary (copies): detection binarizes the gray
+# processed page again, the same pixels decoded from <stem>.ocr.png in the same worker.
+_last_binarized: tuple[np.ndarray, np.ndarray] | None = None
+
+
+def binarize_page(gray: np.ndarray, *, keep: bool = False) -> np.ndarray:
+    """binarize(gray) with its defaults, made once per page: with ``keep`` the result is kept
+    for the next call on the very same pixels (compared in full), which takes it back rather
+    than binarizing again; any other call binarizes as :func:`binarize` does."""
+    global _last_binarized
+    last = _last_binarized
+    if (
+        last is not None
+        and last[0].shape == gray.shape
+        and last[0].dtype == gray.dtype
+        and np.array_equal(last[0], gray)
+    ):
+        _last_binarized = None
+        binary = last[1]
+    else:
+        binary = binarize(gray)
+    if keep:
+        _last_binarized = (gray.copy(), binary.copy())
+    return binary
 
 
 def threshold_map(

@@ -19,9 +19,9 @@ from ocr.detect.stamp_text import with_stamp_texts
 from ocr.exceptions import OcrError
 from ocr.fsutil import atomic_write_text
 from ocr.geometry import PageGeometry
-from ocr.inkcolour import InkColour, foreign_colour_mask
+from ocr.inkcolour import InkColour, page_colour_mask
 from ocr.pagexml import GraphicRegion
-from ocr.preprocess import binarize, paper_colour
+from ocr.preprocess import binarize_page, paper_colour
 from ocr.records import Box
 from ocr.reframe import reframe_region
 from ocr.tesseract import Word
@@ -95,7 +95,7 @@ def detect_regions_in_frame(
 ) -> list[Region]:
     """Every detector on a page's colour view and OCR image of the same frame as ``words``."""
     if _has_gray(ocr_img):  # gray OCR input: detectors want ink
-        ocr_img = binarize(ocr_img)
+        ocr_img = binarize_page(ocr_img)
     regions = (
         _image_regions(
             view,
@@ -146,9 +146,7 @@ def _image_regions(
         dpi = DETECT_DPI
     else:
         scale = 1.0
-    colour = (
-        foreign_colour_mask(view, text_ink) if text_ink is not None and view.ndim == 3 else None
-    )
+    colour = page_colour_mask(view, text_ink) if text_ink is not None and view.ndim == 3 else None
     found = detect_page(
         view,
         ocr_img,
