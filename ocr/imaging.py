@@ -3,7 +3,7 @@ colour, white balance, the colour-ink mask and the hue of pixels."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 
 import cv2
@@ -199,3 +199,37 @@ def png_list_file(folder: Path, images: Sequence[np.ndarray], *, name: str, what
     listed = folder / f"{name}.txt"
     listed.write_text("".join(f"{p}\n" for p in paths), encoding="utf-8")
     return listed
+
+
+class LastPage:
+    """One result of a costly step on a page's pixels, kept for the next call on the very same
+    pixels (compared in full) and ``key``, which takes it back once. A worker process meets a
+    page's pixels twice: preprocessing makes them, detection decodes the file preprocessing
+    wrote; any other call makes its result as it would without this."""
+
+    def __init__(self) -> None:
+        self._last: tuple[np.ndarray, Hashable, np.ndarray] | None = None
+
+    def get(
+        self, image: np.ndarray, key: Hashable, make: Callable[[], np.ndarray], *, keep: bool
+    ) -> np.ndarray:
+        """``make()`` for ``image``, or the result kept for it; with ``keep`` (copies of) the
+        image and the result are kept for the next call."""
+        last = self._last
+        if (
+            last is not None
+            and last[1] == key
+            and last[0].shape == image.shape
+            and last[0].dtype == image.dtype
+            and np.array_equal(last[0], image)
+        ):
+            self._last = None
+            result = last[2]
+        else:
+            result = make()
+        if keep:
+            self._last = (image.copy(), key, result.copy())
+        return result
+
+    def clear(self) -> None:
+        self._last = None

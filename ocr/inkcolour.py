@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from ocr.imaging import (
+    LastPage,
     colour_ink_mask,
     colour_planes,
     hue_of_pixels,
@@ -143,31 +144,17 @@ def foreign_colour_mask(bgr: np.ndarray, text: InkColour) -> np.ndarray:
     return mask
 
 
-# The last page stamp_ink masked, its text colour and its mask (copies): detection masks the
-# same framed page again (the view decoded from <stem>.view.jpg) in the same worker.
-_last_mask: tuple[np.ndarray, InkColour, np.ndarray] | None = None
+# The framed page stamp_ink masked: detection masks the same framed page again (the view
+# decoded from <stem>.view.jpg) in the same worker.
+_MASKED = LastPage()
 
 
 def page_colour_mask(bgr: np.ndarray, text: InkColour, *, keep: bool = False) -> np.ndarray:
     """foreign_colour_mask(bgr, text), made once per page: with ``keep`` the mask is kept for
-    the next call on the very same pixels (compared in full) and text colour, which takes it
-    back rather than masking again; any other call masks as :func:`foreign_colour_mask` does."""
-    global _last_mask
-    last = _last_mask
-    if (
-        last is not None
-        and last[1] == text
-        and last[0].shape == bgr.shape
-        and last[0].dtype == bgr.dtype
-        and np.array_equal(last[0], bgr)
-    ):
-        _last_mask = None
-        mask = last[2]
-    else:
-        mask = foreign_colour_mask(bgr, text)
-    if keep:
-        _last_mask = (bgr.copy(), text, mask.copy())
-    return mask
+    the next call on the very same pixels and text colour (ocr.imaging.LastPage), which takes
+    it back rather than masking again; any other call masks as :func:`foreign_colour_mask`
+    does."""
+    return _MASKED.get(bgr, text, lambda: foreign_colour_mask(bgr, text), keep=keep)
 
 
 class StampOutline(Protocol):

@@ -16,6 +16,7 @@ from ocr.imaging import HALO_CHROMA as HALO_CHROMA
 from ocr.imaging import MIN_CHROMA as MIN_CHROMA
 from ocr.imaging import MIN_STAMP_LIGHTNESS as MIN_STAMP_LIGHTNESS
 from ocr.imaging import PAPER_HUES as PAPER_HUES
+from ocr.imaging import LastPage
 from ocr.imaging import background as background
 from ocr.imaging import check_image as _check_image
 from ocr.imaging import colour_ink_mask as colour_ink_mask
@@ -436,30 +437,16 @@ def binarize(
     return np.where(gray > threshold, np.uint8(255), np.uint8(0))
 
 
-# The last page render_frame binarized and its binary (copies): detection binarizes the gray
-# processed page again, the same pixels decoded from <stem>.ocr.png in the same worker.
-_last_binarized: tuple[np.ndarray, np.ndarray] | None = None
+# The processed page render_frame binarized: detection binarizes the gray processed page again,
+# the same pixels decoded from <stem>.ocr.png in the same worker.
+_BINARIZED = LastPage()
 
 
 def binarize_page(gray: np.ndarray, *, keep: bool = False) -> np.ndarray:
     """binarize(gray) with its defaults, made once per page: with ``keep`` the result is kept
-    for the next call on the very same pixels (compared in full), which takes it back rather
-    than binarizing again; any other call binarizes as :func:`binarize` does."""
-    global _last_binarized
-    last = _last_binarized
-    if (
-        last is not None
-        and last[0].shape == gray.shape
-        and last[0].dtype == gray.dtype
-        and np.array_equal(last[0], gray)
-    ):
-        _last_binarized = None
-        binary = last[1]
-    else:
-        binary = binarize(gray)
-    if keep:
-        _last_binarized = (gray.copy(), binary.copy())
-    return binary
+    for the next call on the very same pixels (ocr.imaging.LastPage), which takes it back
+    rather than binarizing again; any other call binarizes as :func:`binarize` does."""
+    return _BINARIZED.get(gray, None, lambda: binarize(gray), keep=keep)
 
 
 def threshold_map(

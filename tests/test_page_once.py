@@ -21,7 +21,7 @@ def _page(seed: int) -> np.ndarray:
 
 @pytest.fixture(autouse=True)
 def _clear() -> None:
-    preprocess._last_binarized = None
+    preprocess._BINARIZED.clear()
 
 
 def test_same_as_binarize() -> None:
@@ -61,7 +61,7 @@ def test_colour_mask_taken_back_once(monkeypatch: pytest.MonkeyPatch) -> None:
     from ocr import inkcolour
     from ocr.inkcolour import NEUTRAL, foreign_colour_mask, page_colour_mask
 
-    inkcolour._last_mask = None
+    inkcolour._MASKED.clear()
     page = _colour_page()
     made = page_colour_mask(page, NEUTRAL, keep=True)
     assert made.any() and np.array_equal(made, foreign_colour_mask(page, NEUTRAL))
@@ -81,7 +81,7 @@ def test_colour_mask_of_another_page_or_text_colour() -> None:
     from ocr import inkcolour
     from ocr.inkcolour import NEUTRAL, InkColour, foreign_colour_mask, page_colour_mask
 
-    inkcolour._last_mask = None
+    inkcolour._MASKED.clear()
     page = _colour_page()
     violet = InkColour("violet", 150.0, 60.0, 10)
     assert not np.array_equal(foreign_colour_mask(page, violet), foreign_colour_mask(page, NEUTRAL))
