@@ -4,6 +4,7 @@ keeps the words of the reading the estimate prefers, and every output holds the 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -15,6 +16,9 @@ from ocr.merge_files import PageSize, write_merged
 from ocr.records import Box
 from ocr.tesseract import Word, read_words, words_to_text
 from tests.conftest import needs_tesseract
+
+if TYPE_CHECKING:
+    from ocr.readings import ReadingInput
 
 RULES = LineRules(margin=0.1, min_chars=10, wrong_weight=0.5, missing_weight=1.0)
 PAGE = PageSize(rows=400, cols=900, image_name="page.png", languages="eng")
@@ -178,23 +182,41 @@ def _page(path: Path, lines: list[str], *, blurred: set[int], crop: int = 0) -> 
     return path
 
 
+def _readings(
+    folder: Path, lines: list[str], *, original: set[int], processed: set[int]
+) -> list[ReadingInput]:
+    """The page as loaded and the processed page (cropped by 15 px at the top and the left),
+    each with the lines of its set made unreadable."""
+    from ocr.readings import ReadingInput
+
+    rows, cols = 400, 1000
+    cropped = PageGeometry.identity(rows, cols).cropped(Box(15, 15, cols - 15, rows - 15))
+    return [
+        ReadingInput(
+            "original",
+            _page(folder / "original.png", lines, blurred=original),
+            PageGeometry.identity(rows, cols),
+            300,
+        ),
+        ReadingInput(
+            "processed",
+            _page(folder / "processed.png", lines, blurred=processed, crop=15),
+            cropped,
+            300,
+        ),
+    ]
+
+
 @pytest.mark.integration
 @needs_tesseract
 def test_a_page_read_twice_keeps_each_line_from_the_reading_that_reads_it(
     tmp_path: Path,
 ) -> None:
-    from ocr.readings import MIXED, OcrCall, ReadingInput, read_page
+    from ocr.readings import MIXED, OcrCall, read_page
 
     lines = ["The house stands here", "Water flows down", "People write letters"]
-    original = _page(tmp_path / "original.png", lines, blurred={2})
     # the processed page: the page cropped by 15 px at the top and left, its first line unreadable
-    processed = _page(tmp_path / "processed.png", lines, blurred={0}, crop=15)
-    rows, cols = 400, 1000
-    cropped = PageGeometry.identity(rows, cols).cropped(Box(15, 15, cols - 15, rows - 15))
-    sources = [
-        ReadingInput("original", original, PageGeometry.identity(rows, cols), 300),
-        ReadingInput("processed", processed, cropped, 300),
-    ]
+    sources = _readings(tmp_path, lines, original={2}, processed={0})
     call = OcrCall("eng", 3, 1, 60.0, ("txt", "tsv", "hocr", "alto"), False)
     choice = read_page(sources, tmp_path / "p001", call, ink_blobs=5000, paper_share=1.0)
     text = words_to_text(read_words(tmp_path / "p001.tsv")).text
@@ -216,20 +238,11 @@ def test_a_frame_alone_never_trades_the_first_reading_whole(tmp_path: Path) -> N
     reading, though worth more over the page, betters the first line by line only, so the
     first reading's lines (and their order) stay; with paper_share 1.0 and a doubtful first
     reading it would be taken whole."""
-    from ocr.readings import MIXED, PROCESSED, ChoiceRules, OcrCall, ReadingInput, read_page
+    from ocr.readings import MIXED, PROCESSED, ChoiceRules, OcrCall, choice_rules, read_page
 
     lines = ["The house stands here", "Water flows down", "People write letters", "Birds sing"]
-    original = _page(tmp_path / "original.png", lines, blurred={3})
-    processed = _page(tmp_path / "processed.png", lines, blurred=set(), crop=15)
-    rows, cols = 400, 1000
-    cropped = PageGeometry.identity(rows, cols).cropped(Box(15, 15, cols - 15, rows - 15))
-    sources = [
-        ReadingInput("original", original, PageGeometry.identity(rows, cols), 300),
-        ReadingInput("processed", processed, cropped, 300),
-    ]
+    sources = _readings(tmp_path, lines, original={3}, processed=set())
     call = OcrCall("eng", 3, 1, 60.0, ("txt", "tsv", "hocr", "alto"), False)
-    from ocr.readings import choice_rules
-
     shipped = choice_rules()
     framed = read_page(sources, tmp_path / "a", call, ink_blobs=80, paper_share=0.5, rules=shipped)
     assert "paper" in framed.record.doubt
