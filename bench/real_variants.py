@@ -34,7 +34,7 @@ import cv2
 import numpy as np
 
 from bench.bench_real import WORSE, Row, is_empty, micro, run_ours, run_stock, score_rows
-from bench.common import BENCH, RealPage, pct, real_pages
+from bench.common import BENCH, RealPage, export_source, pct, real_pages
 
 RESULTS = BENCH / "results_variants.md"
 SEED = 1515  # the noise of the scanner bed
@@ -132,12 +132,24 @@ def _worse_row(variant: str, row: Row, unchanged: dict[str, float], kept: str) -
     )
 
 
+def _page_row(variant: str, row: Row, base: str) -> str:
+    cer = row.cer
+    then = pct(cer[base]) if base else ""
+    return (
+        f"| {variant} | {row.page.name} | {pct(cer['stock tesseract'])} | {pct(cer['ocr run'])} "
+        f"| {then} |"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--split", choices=("tuning", "held_out", "all"), default="held_out")
     parser.add_argument("--only", nargs="*", default=[], help="page names (substrings)")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--baseline", help="also run `ocr run` of this git commit, with a per-page table"
+    )
     given = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(given)
     start = time.perf_counter()
@@ -152,9 +164,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "|---|---|---|---|---|---|---|---|",
     ]
     worse_pages: list[str] = []
+    per_page: list[str] = []
     with tempfile.TemporaryDirectory(prefix="bench-variants-") as tmp:
         plain = {"stock tesseract": run_stock(pages, Path(tmp) / "unchanged")}
         unchanged = {r.page.name: r.cer["stock tesseract"] for r in score_rows(pages, plain)}
+        base = f"ocr run @{args.baseline}" if args.baseline else ""
+        source = export_source(args.baseline, Path(tmp) / "base-src") if args.baseline else None
         for variant in args.variants.split(","):
             work = Path(tmp) / variant
             changed = make_variant(pages, variant, work / "scans")
@@ -162,7 +177,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "stock tesseract": run_stock(changed, work / "stock"),
                 "ocr run": run_ours(changed, work / "ours", engine="ocr run"),
             }
+            if source is not None:
+                results[base] = run_ours(changed, work / "base", engine=base, source=source)
             rows = score_rows(changed, results)
+            per_page += [_page_row(variant, r, base) for r in rows]
             texts = {e: r.texts for e, r in results.items()}
             table.append(variant_rows(rows, texts, variant))
             info = results["ocr run"].info
@@ -194,6 +212,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             else ["None."]
         ),
     ]
+    if args.baseline:
+        lines += [
+            "",
+            f"## Every page, beside `ocr run` at {args.baseline} (same run)",
+            "",
+            f"| variant | page | stock tesseract | ocr run | ocr run @{args.baseline} |",
+            "|---|---|---|---|---|",
+            *per_page,
+        ]
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(table))
     return 0
