@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import groupby, product
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import cv2
 
@@ -611,6 +611,38 @@ def _best(
     return best[1]
 
 
+# The shipped rule with its later parts reset: the base each --shipped-* option starts from
+# (the first option given, in this order, wins).
+SHIPPED_BASES: dict[str, dict[str, Any]] = {
+    # session 13's rule: the bold faces' part off (as it was before this grid chose it)
+    "shipped_grey": {
+        "known_doubtful": False,
+        "known_net_gain": 0.1,
+        "repeat_lines": None,
+        "thin_scales": (),
+        "line_slack": 0.0,
+        "known_confidence": None,
+        "band_gain": None,
+    },
+    # the rule before the grey crops: the lexicon trigger kept, no grey crop, no repeated swap
+    "shipped_rule": {
+        "grey_scales": (),
+        "unknown_grey_scales": (),
+        "repeat_lines": None,
+        "grey_length": None,
+    },
+    # the rule's first part only: no lexicon trigger, no grey crop, no repeated swap
+    "shipped_base": {
+        "unknown_letters": None,
+        "unknown_length": None,
+        "grey_scales": (),
+        "unknown_grey_scales": (),
+        "repeat_lines": None,
+        "grey_length": None,
+    },
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from ocr.quality import MODEL_PATH
 
@@ -674,44 +706,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     shipped = choice_rules().reread
     assert shipped is not None
-    if args.shipped_grey:
-        # session 13's rule: the bold faces' part off (as it was before this grid chose it)
-        base = dc_replace(
-            shipped,
-            provenance="",
-            known_doubtful=False,
-            known_net_gain=0.1,
-            repeat_lines=None,
-            thin_scales=(),
-            line_slack=0.0,
-            known_confidence=None,
-            band_gain=None,
-        )
+    start = next((option for option in SHIPPED_BASES if getattr(args, option)), None)
+    if start is not None:
+        base = dc_replace(shipped, provenance="", **SHIPPED_BASES[start])
         lines += table("tuning", base, evaluate(tuning, scorers, base))
-        known = base
-    elif args.shipped_rule:
-        base = dc_replace(
-            shipped,
-            provenance="",
-            grey_scales=(),
-            unknown_grey_scales=(),
-            repeat_lines=None,
-            grey_length=None,
-        )
-        lines += table("tuning", base, evaluate(tuning, scorers, base))
-        known = base
-    elif args.shipped_base:
-        base = dc_replace(
-            shipped,
-            provenance="",
-            unknown_letters=None,
-            unknown_length=None,
-            grey_scales=(),
-            unknown_grey_scales=(),
-            repeat_lines=None,
-            grey_length=None,
-        )
-        lines += table("tuning", base, evaluate(tuning, scorers, base))
+        if start != "shipped_base":
+            known = base
     else:
         base = _best(tuning, scorers, grid(), lines, shown=False)
     if args.base_only:
