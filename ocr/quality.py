@@ -115,14 +115,21 @@ def _zipf(word: str, languages: tuple[str, ...]) -> float:
     return max((zipf_frequency(word, lang) for lang in languages), default=0.0)
 
 
-def lexicon_knows(text: str, languages: tuple[str, ...]) -> bool | None:
-    """Does the lexicon of ``languages`` know the word in ``text`` (its longest run of letters,
-    as :func:`word_features` judges it)? None when ``text`` is not word-like (under two
-    letters), so the lexicon cannot judge it."""
+def lexicon_zipf(text: str, languages: tuple[str, ...]) -> float | None:
+    """The Zipf frequency of the word in ``text`` (its longest run of letters, as
+    :func:`word_features` judges it) in the lexicon of ``languages`` (0: not listed, or no
+    lexicon); None when ``text`` is not word-like (under two letters)."""
     core = max(_CORE.findall(text), key=len, default="")
     if len(core) < 2:
         return None
-    return bool(languages) and _zipf(core.lower(), languages) > 0
+    return _zipf(core.lower(), languages) if languages else 0.0
+
+
+def lexicon_knows(text: str, languages: tuple[str, ...]) -> bool | None:
+    """Does the lexicon of ``languages`` know the word in ``text`` (:func:`lexicon_zipf`)?
+    None when ``text`` is not word-like, so the lexicon cannot judge it."""
+    zipf = lexicon_zipf(text, languages)
+    return None if zipf is None else zipf > 0
 
 
 def word_features(text: str, confidence: float, languages: tuple[str, ...]) -> list[float]:
@@ -131,9 +138,9 @@ def word_features(text: str, confidence: float, languages: tuple[str, ...]) -> l
     size = max(1, len(text))
     letters = sum(c.isalpha() for c in text)
     digits = sum(c.isdigit() for c in text)
-    core = max(_CORE.findall(text), key=len, default="")
-    word_like = len(core) >= 2
-    zipf = _zipf(core.lower(), languages) if word_like and languages else 0.0
+    zipf = lexicon_zipf(text, languages)
+    word_like = zipf is not None
+    zipf = zipf or 0.0
     return [
         max(0.0, confidence) / 100.0,
         1.0 if zipf > 0 else 0.0,

@@ -43,7 +43,7 @@ from pathlib import Path
 from ocr.detect.regions import Region
 from ocr.detect.specks import drop_words, typed_height, word_row
 from ocr.geometry import PageGeometry
-from ocr.quality import dictionary_languages, lexicon_knows, word_features, word_probabilities
+from ocr.quality import dictionary_languages, lexicon_zipf, word_probabilities
 from ocr.records import Box, ProcessingStep
 from ocr.tesseract import Word
 
@@ -221,12 +221,8 @@ def lexicon(words: Sequence[Word], languages: str) -> tuple[list[bool | None], l
     """Whether the lexicon of ``languages`` knows each word (None: not word-like) and its Zipf
     frequency (0 when it is not known)."""
     langs = dictionary_languages(languages)
-    knows = [lexicon_knows(w.text, langs) for w in words]
-    zipfs = [
-        word_features(w.text, 0.0, langs)[2] * 8.0 if k else 0.0
-        for w, k in zip(words, knows, strict=True)
-    ]
-    return knows, zipfs
+    zipfs = [lexicon_zipf(w.text, langs) for w in words]
+    return [None if z is None else z > 0 for z in zipfs], [z or 0.0 for z in zipfs]
 
 
 def _features(
