@@ -578,9 +578,13 @@ def thin_radius(grey: np.ndarray, crop: LineCrop) -> int:
     less its padding), else 0 (a plain face: nothing to thin). One pixel only: eroding more
     breaks the letters (on the bold pages of dev seeds 3010 and 6102, two pixels doubled the
     words the lexicon does not know in the lines read alone, one pixel added a third)."""
-    ink = binarised(grey, crop) < 128
+    return _thin_radius(binarised(grey, crop), crop)
+
+
+def _thin_radius(binary: np.ndarray, crop: LineCrop) -> int:
+    """:func:`thin_radius` of the crop's binarised pixels ``binary`` (at full size)."""
     height = crop.height / (1.0 + 2.0 * PAD)
-    return int(stroke_width(ink) > THIN_SHARE * height)
+    return int(stroke_width(binary < 128) > THIN_SHARE * height)
 
 
 def thinned(grey: np.ndarray, crop: LineCrop, *, scale: float = 1.0) -> np.ndarray:
@@ -588,7 +592,7 @@ def thinned(grey: np.ndarray, crop: LineCrop, *, scale: float = 1.0) -> np.ndarr
     face's strokes, which fill "н" to "и", brought to a plain face's width), then shrunk to
     ``scale`` by area averaging."""
     out = binarised(grey, crop)
-    radius = thin_radius(grey, crop)
+    radius = _thin_radius(out, crop)
     if radius:
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
         out = 255 - cv2.erode(255 - out, kernel)
