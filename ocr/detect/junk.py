@@ -341,7 +341,8 @@ def drop_junk(
             id="junk",
             category="ocr",
             description="words read from ink that is not text dropped (stamps, seals, pencil "
-            "marks: fragments the lexicon does not know, judged by a learned model)",
+            "marks: fragments, rare short words and, inside stamps, handwriting and signatures, "
+            "garbage tokens, judged by a learned model)",
             settings={
                 "model": {"threshold": model.threshold, "source": model.source},
                 "words": [[i, *word_row(words[i])] for i in drop],
