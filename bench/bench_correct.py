@@ -33,7 +33,7 @@ from bench.correct_split import (
 )
 from ocr.correct import Correction, CorrectionSettings, apply
 from ocr.correct.calibration import Calibration, Logistic, load_calibration
-from ocr.correct.evidence import text_choices, text_layout
+from ocr.correct.evidence import Layout, text_choices, text_layout
 from ocr.score import character_error_rate, normalise, split_grapheme_clusters
 from ocr_synth.levels import LEVELS
 
@@ -157,7 +157,7 @@ HEADER = (
 )
 
 
-def evidence(page: OcrPage) -> tuple[dict, object]:
+def evidence(page: OcrPage) -> tuple[dict, Layout]:
     words = list(re.finditer(r"\S+", page.text))
     spans = [(m.start(), m.end()) for m in words]
     return (
