@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import cv2
 import numpy as np
@@ -42,6 +42,18 @@ MIN_MEASURES = 2  # x-height letters needed in the rest of the word
 MIN_X_HEIGHT = 6  # pixels; smaller print is too coarse to measure
 
 T = TypeVar("T")
+
+
+class WordEdit(Protocol):
+    """A word of the page's outputs rewritten: its index among the page's words (TSV order),
+    its text as read and its new text (a recased first letter, ocr.reletter's swapped letter)."""
+
+    @property
+    def index(self) -> int: ...
+    @property
+    def before(self) -> str: ...
+    @property
+    def after(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -195,8 +207,8 @@ def recase_outputs(
     ]
 
 
-def apply_recase(outputs: Mapping[str, Path], changes: Sequence[Recase]) -> None:
-    """Rewrite the TSV, hOCR, ALTO and text outputs (whichever exist) with the recased words.
+def apply_recase(outputs: Mapping[str, Path], changes: Sequence[WordEdit]) -> None:
+    """Rewrite the TSV, hOCR, ALTO and text outputs (whichever exist) with the edited words.
     Each file's words are walked in reading order; a file whose words do not line up with the
     TSV's is left as tesseract wrote it."""
     if not changes:
@@ -210,7 +222,7 @@ def apply_recase(outputs: Mapping[str, Path], changes: Sequence[Recase]) -> None
             atomic_write_text(path, text)
 
 
-def _recase_tsv(text: str, changes: Mapping[int, Recase]) -> str:
+def _recase_tsv(text: str, changes: Mapping[int, WordEdit]) -> str:
     lines = text.split("\n")
     index = 0
     for n, line in enumerate(lines):
@@ -228,7 +240,7 @@ def _recase_tsv(text: str, changes: Mapping[int, Recase]) -> str:
 _HOCR_WORD = re.compile(r"""(class=['"]ocrx_word['"][^>]*>)([^<]*)(</span>)""")
 
 
-def _recase_hocr(text: str, changes: Mapping[int, Recase]) -> str | None:
+def _recase_hocr(text: str, changes: Mapping[int, WordEdit]) -> str | None:
     words = [m for m in _HOCR_WORD.finditer(text) if m.group(2).strip()]
     edits = _aligned(words, lambda m: html.unescape(m.group(2)).strip(), changes)
     if edits is None:
@@ -239,7 +251,7 @@ def _recase_hocr(text: str, changes: Mapping[int, Recase]) -> str | None:
     return text
 
 
-def _recase_alto(text: str, changes: Mapping[int, Recase]) -> str | None:
+def _recase_alto(text: str, changes: Mapping[int, WordEdit]) -> str | None:
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
     root = etree.fromstring(text.encode("utf-8"), parser)
     strings = [n for n in root.iter() if etree.QName(n).localname == "String" and n.get("CONTENT")]
@@ -254,7 +266,7 @@ def _recase_alto(text: str, changes: Mapping[int, Recase]) -> str | None:
 _TOKEN = re.compile(r"\S+")
 
 
-def _recase_tokens(text: str, changes: Mapping[int, Recase]) -> str | None:
+def _recase_tokens(text: str, changes: Mapping[int, WordEdit]) -> str | None:
     tokens = list(_TOKEN.finditer(text))
     edits = _aligned(tokens, lambda m: m.group(0), changes)
     if edits is None:
@@ -265,7 +277,7 @@ def _recase_tokens(text: str, changes: Mapping[int, Recase]) -> str | None:
 
 
 # Each output's rewriter: the new text, or None to leave the file as tesseract wrote it.
-_REWRITERS: dict[str, Callable[[str, Mapping[int, Recase]], str | None]] = {
+_REWRITERS: dict[str, Callable[[str, Mapping[int, WordEdit]], str | None]] = {
     "tsv": _recase_tsv,
     "hocr": _recase_hocr,
     "alto": _recase_alto,
@@ -274,8 +286,8 @@ _REWRITERS: dict[str, Callable[[str, Mapping[int, Recase]], str | None]] = {
 
 
 def _aligned(
-    items: Sequence[T], text_of: Callable[[T], str], changes: Mapping[int, Recase]
-) -> list[tuple[T, Recase]] | None:
+    items: Sequence[T], text_of: Callable[[T], str], changes: Mapping[int, WordEdit]
+) -> list[tuple[T, WordEdit]] | None:
     """(item, change) for each change whose word is at its index among ``items``, or None if
     any is not (the file's words are not the TSV's)."""
     edits = []

@@ -46,6 +46,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "ocr.merge",
             "ocr.merge_files",
             "ocr.casing",
+            "ocr.reletter",
             "ocr.pagexml",
             "ocr.correct.evidence",
             "ocr.correct.lexicon",

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import cv2
 import numpy as np
 
-from ocr.casing import recase_outputs
+from ocr.casing import apply_recase, recase_outputs
 from ocr.correct.stage import russian
 from ocr.detect.junk import MODEL_FILE as JUNK_MODEL
 from ocr.detect.junk import drop_junk, marked_boxes
@@ -22,7 +22,7 @@ from ocr.exceptions import OcrError
 from ocr.fsutil import atomic_write_bytes, sha256_file
 from ocr.page_checks import PageWarning, no_text_warning
 from ocr.pagexml import build_page_xml
-from ocr.quality import MODEL_PATH
+from ocr.quality import MODEL_PATH, dictionary_languages
 from ocr.readings import (
     MIXED,
     ORIGINAL,
@@ -36,6 +36,8 @@ from ocr.readings import (
 )
 from ocr.records import ProcessingStep
 from ocr.reframe import reframe_outputs
+from ocr.reletter import RULE_FILE as RELETTER_RULE
+from ocr.reletter import page_swaps, reletter_step
 from ocr.results import PageJob, PreparedPage, RecognisedPage
 from ocr.settings import OCR_SETTINGS, Settings
 from ocr.stages.cache import STAGE_VERSION, from_manifest, read_manifest, stage_key, write_manifest
@@ -55,8 +57,8 @@ def corrects(job: PageJob, settings: Settings) -> bool:
 def ocr_key(prepared: PreparedPage, settings: Settings) -> str:
     """Cache key of the OCR stage: the prepare stage's key (the scan's content, the page and the
     settings the images are made with), languages, settings, tesseract and traineddata
-    versions, the reading-quality, speck and junk models, and whether the characters' choices are
-    recorded."""
+    versions, the reading-quality, speck and junk models, the reletter rule, and whether the
+    characters' choices are recorded."""
     langs = prepared.job.languages
     return stage_key(
         {
@@ -69,6 +71,7 @@ def ocr_key(prepared: PreparedPage, settings: Settings) -> str:
             "quality_model": sha256_file(MODEL_PATH),
             "speck_model": sha256_file(SPECK_MODEL),
             "junk_model": sha256_file(JUNK_MODEL),
+            "reletter_rule": sha256_file(RELETTER_RULE),
             "choices": corrects(prepared.job, settings),
         }
     )
@@ -101,6 +104,13 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
     reframe_outputs(kept.output.outputs, kept.input.geometry, image_name=prepared.view_path.name)
     made.extend(recase_outputs(reading, read, kept.output.outputs))
     words = read_words(kept.output.tsv)
+    # A letter the page's typeface made tesseract misread throughout, learned from the page's
+    # own unknown words (ocr.reletter), put back.
+    swaps, seen = page_swaps([w.text for w in words], dictionary_languages(job.languages))
+    if swaps:
+        apply_recase(kept.output.outputs, swaps)
+        made.append(reletter_step(swaps, seen))
+        words = read_words(kept.output.tsv)
     regions_path = save_regions(job.out_dir / f"{job.stem}.regions.json", regions)
     confs = [w.conf for w in words if w.conf >= 0]
     warning = no_text_warning(
