@@ -113,3 +113,51 @@ def test_a_fix_is_a_whole_word_of_three_letters_or_more() -> None:
     first = _line("По", "счеъзоводом.", "старшего", "сотрудника", confs=(93, 92, 96, 40))
     marked = _reading(_line("По", "сче`оводом.", "старшего", "сотрудника"))
     assert RULE.decide(first, BEFORE, [marked]).taken == -1
+
+
+def test_a_rule_file_names_the_vote() -> None:
+    from ocr.readings import _reread_rule
+
+    data = {"min_confidence": 60, "net_gain": 0.2}
+    rule = _reread_rule(data)
+    assert rule is not None and rule.vote_distance is None
+    rule = _reread_rule(
+        {
+            **data,
+            "vote_distance": 2,
+            "vote_support": 2,
+            "vote_confidence": 40.0,
+            "vote_sure": True,
+        }
+    )
+    assert rule is not None
+    assert (rule.vote_distance, rule.vote_support, rule.vote_confidence, rule.vote_sure) == (
+        2,
+        2,
+        40.0,
+        True,
+    )
+
+
+def test_the_pipeline_puts_the_voted_reading_in_place() -> None:
+    from ocr.readings import Reading, ReadingSummary, _repaired
+
+    first_words = (*FIRST, replace(FIRST[0], line=2, box=Box(10, 60, 100, 30), text="дома"))
+    # the line read alone at full size (crop 1, paragraph 1): the unknown word fixed, unsurely
+    again_words = _line("По", "объяснению", "старшего", "сотрудника", confs=(93, 35, 96, 45))
+    summary = ReadingSummary("original", 4, 5, 40, 80.0, None, 2.0, 1.0)
+    first = Reading(None, None, first_words, summary, 0.0, (0.9, 0.2, 0.9, 0.5, 0.9))  # type: ignore[arg-type]
+    again = Reading(None, None, again_words, summary, 0.0, (0.9, 0.3, 0.9, 0.5))  # type: ignore[arg-type]
+    rule = RereadRule(60.0, 0.2, vote_distance=2)
+    merged = _repaired(first, again, [(0, 1, 2, 3)], rule, languages="rus")
+    assert [w.text for w in merged.words] == [
+        "По",
+        "объяснению",
+        "старшего",
+        "сотрудника",
+        "дома",
+    ]
+    assert "word vote: объясиению -> объяснению" in merged.groups[0].reason
+    # without the page's language the lexicon judges nothing: the line stays
+    kept = _repaired(first, again, [(0, 1, 2, 3)], rule)
+    assert [w.text for w in kept.words] == [w.text for w in first_words]
