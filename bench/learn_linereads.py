@@ -27,6 +27,11 @@ by the same order, of those adding at most GREY_BUDGET to the pixels the runs re
 two readings' figures, weighted by the errors at stake, was tried first and did worse on both
 sides (see the closing notes of session 10).
 
+Then (issue 20, session 15, --shipped-vote) the word vote (ocr.linereads.RereadRule.vote: a
+reading that only fixes words the lexicon does not know replaces the line) on top of the shipped
+rule: the most edits to a fix, the readings that must give it, its least confidence, whether sure
+words must stay sure, with the thinned and the full-size grey crops as more readings or not.
+
 Sides:
 - tuning: the review benchmark's tuning set (seed 2101, 48 synthetic pages, all levels) and the
   real pages of the sealed split's tuning part (bench/real_split.json);

@@ -10,8 +10,9 @@ tesseract run (a list file of the crops). A reading of a line
 replaces the first reading's only where it settles the doubt and the ground-truth-free
 estimate (ocr.quality) prefers it or it is far surer, or, for a line read for its unknown word,
 where the new reading holds more words the lexicon knows, fewer it does not, and the estimate
-does not prefer the first by much; a sure reading of the first's own text confirms it
-(RereadRule); ocr.readings applies it."""
+does not prefer the first by much, or (the word vote) where it only fixes words the lexicon
+does not know into words it knows, one or two letters away; a sure reading of the first's own
+text confirms it (RereadRule); ocr.readings applies it."""
 
 from __future__ import annotations
 
