@@ -27,6 +27,11 @@ by the same order, of those adding at most GREY_BUDGET to the pixels the runs re
 two readings' figures, weighted by the errors at stake, was tried first and did worse on both
 sides (see the closing notes of session 10).
 
+Then (issue 20, session 15, --shipped-vote) the word vote (ocr.linereads.RereadRule.vote: a
+reading that only fixes words the lexicon does not know replaces the line) on top of the shipped
+rule: the most edits to a fix, the readings that must give it, its least confidence, whether sure
+words must stay sure, with the thinned and the full-size grey crops as more readings or not.
+
 Sides:
 - tuning: the review benchmark's tuning set (seed 2101, 48 synthetic pages, all levels) and the
   real pages of the sealed split's tuning part (bench/real_split.json);
@@ -99,6 +104,12 @@ KNOWN_GAINS = (2, 1)
 KNOWN_NET_GAINS = (0.1, 0.0, -0.2)
 UNKNOWN_LENGTHS = (0.1, 0.25, None)  # the share of characters a reading may gain or lose
 ALONE = (False, True)  # are unknown lines read on a page with no doubtful line (a run more)?
+# the word vote's grid (issue 20, session 15), each dimension strictest first
+VOTE_DISTANCES = (None, 1, 2)  # most edits from an unknown word to its fix (None: no vote)
+VOTE_SUPPORTS = (2, 1)  # the line's readings that must give the fix
+VOTE_CONFIDENCES = (60.0, 40.0, 0.0)  # the fix's least confidence
+VOTE_SURE = (True, False)  # must the first's sure words stay sure?
+VOTE_GREY = ((0.5,), (1.0, 0.5))  # the grey scales (doubtful and unknown lines alike)
 
 
 @dataclass(frozen=True)
@@ -426,7 +437,14 @@ def table(name: str, rule: RereadRule, result: dict[str, dict[str, int]]) -> lis
             f"| {'-' if rule.grey_length is None else f'{rule.grey_length:g}'} "
             f"| {r['unknown']} | {r['doubt'] + r['unknown']} | {r['crops'] / r['pages']:.1f} "
             f"| {r['runs']} | {_grey(rule.thin_scales)} | {rule.line_slack:g} "
-            f"| {_or_dash(rule.known_confidence)} | {_or_dash(rule.band_gain)} |"
+            f"| {_or_dash(rule.known_confidence)} | {_or_dash(rule.band_gain)} "
+            f"| {_or_dash(rule.vote_distance)} "
+            + (
+                "| - | - | - |"
+                if rule.vote_distance is None
+                else f"| {rule.vote_support} | {rule.vote_confidence:.0f} "
+                f"| {'yes' if rule.vote_sure else '-'} |"
+            )
         )
     return rows
 
@@ -545,6 +563,30 @@ def bold_grid(base: RereadRule) -> list[RereadRule]:
     ]
 
 
+def vote_grid(base: RereadRule) -> list[RereadRule]:
+    """The word vote (ocr.linereads.RereadRule.vote) on top of ``base``, with the thinned
+    and the full-size grey crops as more readings to vote (the cheaper, the stricter first)."""
+    from dataclasses import replace as dc_replace
+
+    rules = []
+    for thin, grey, distance in product(THIN_GRID, VOTE_GREY, VOTE_DISTANCES):
+        read = dc_replace(base, thin_scales=thin, grey_scales=grey, unknown_grey_scales=grey)
+        if distance is None:
+            rules.append(read)
+            continue
+        for support, least, sure in product(VOTE_SUPPORTS, VOTE_CONFIDENCES, VOTE_SURE):
+            rules.append(
+                dc_replace(
+                    read,
+                    vote_distance=distance,
+                    vote_support=support,
+                    vote_confidence=least,
+                    vote_sure=sure,
+                )
+            )
+    return rules
+
+
 def grid() -> list[RereadRule]:
     """Every rule tried, the cheaper (fewer scales) first."""
     rules = []
@@ -614,6 +656,13 @@ def _best(
 # The shipped rule with its later parts reset: the base each --shipped-* option starts from
 # (the first option given, in this order, wins).
 SHIPPED_BASES: dict[str, dict[str, Any]] = {
+    # session 14's rule: the word vote off (as it was before this grid chose it)
+    "shipped_vote": {
+        "vote_distance": None,
+        "vote_support": 1,
+        "vote_confidence": 0.0,
+        "vote_sure": False,
+    },
     # session 13's rule: the bold faces' part off (as it was before this grid chose it)
     "shipped_grey": {
         "known_doubtful": False,
@@ -623,6 +672,7 @@ SHIPPED_BASES: dict[str, dict[str, Any]] = {
         "line_slack": 0.0,
         "known_confidence": None,
         "band_gain": None,
+        "vote_distance": None,
     },
     # the rule before the grey crops: the lexicon trigger kept, no grey crop, no repeated swap
     "shipped_rule": {
@@ -674,6 +724,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "doubtful lines, the line's slack, the band's gain, the repeated swap)",
     )
     parser.add_argument(
+        "--shipped-vote",
+        action="store_true",
+        help="take the shipped rule (session 14's, the word vote off) as the base: only the "
+        "word vote's grid on top (with the thinned and the full-size grey crops to vote)",
+    )
+    parser.add_argument(
         "--dev-seeds",
         default="",
         help="comma-separated dev seeds whose clean pages (bench.review_fresh's sets) join "
@@ -696,8 +752,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "| grey: length within "
         "| confident unknown words left | words shown | line crops per page "
         "| pages with a run of lines | thin: scales | line slack | known: least confidence "
-        "| band: net gain |",
-        "|---" * 36 + "|",
+        "| band: net gain | vote: distance | vote: support | vote: least confidence "
+        "| vote: sure words stay sure |",
+        "|---" * 40 + "|",
     ]
     lines = list(head)
     from dataclasses import replace as dc_replace
@@ -717,7 +774,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.base_only:
         rule = base
     else:
-        if not (args.shipped_rule or args.shipped_grey):
+        if not (args.shipped_rule or args.shipped_grey or args.shipped_vote):
             known = _best(tuning, scorers, known_grid(base), lines, shown=True)
         most = (1 + GREY_BUDGET) * pixels(tuning, known)
         rule = _best(
@@ -725,7 +782,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             scorers,
             [
                 r
-                for r in (bold_grid(known) if args.shipped_grey else grey_grid(known))
+                for r in (
+                    vote_grid(known)
+                    if args.shipped_vote
+                    else bold_grid(known)
+                    if args.shipped_grey
+                    else grey_grid(known)
+                )
                 if pixels(tuning, r) <= most
             ],
             lines,
@@ -767,13 +830,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             "line_slack": rule.line_slack,
             "known_confidence": rule.known_confidence,
             "band_gain": rule.band_gain,
+            "vote_distance": rule.vote_distance,
+            "vote_support": rule.vote_support,
+            "vote_confidence": rule.vote_confidence,
+            "vote_sure": rule.vote_sure,
             "provenance": (
                 f"python -m bench.learn_linereads{_flags(args)}"
                 f" on {len(tuning)} tuning pages (seed 2101 "
                 + (f"and dev seeds {args.dev_seeds}' clean " if dev else "")
                 + f"synthetic, the real tuning split), {datetime.now(UTC):%Y-%m-%d}: "
                 + (
-                    "the shipped rule (session 13's choice, grey crops too) as the base; then "
+                    "the shipped rule (session 14's choice) as the base; then the word vote's "
+                    "grid on top (the most edits to a fix, the readings that must give it, its "
+                    "least confidence, whether sure words must stay sure; with the thinned and "
+                    "the full-size grey crops as more readings or not)"
+                    if args.shipped_vote
+                    else "the shipped rule (session 13's choice, grey crops too) as the base; then "
                     "the bold faces' grid on top (thinned crops, the lexicon judging doubtful "
                     "lines, the net rate and the least confidence its test may ask, the line's "
                     "slack, the net a line cut at its band must gain, the repeated swap)"
@@ -787,12 +859,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 + (
                     ""
-                    if args.shipped_rule or args.shipped_grey
+                    if args.shipped_rule or args.shipped_grey or args.shipped_vote
                     else "; then the lexicon trigger's grid on top of it by the same order"
                 )
                 + (
                     ""
-                    if args.shipped_grey
+                    if args.shipped_grey or args.shipped_vote
                     else "; then the grey crop's scales and the repeated swap's grid on top"
                 )
                 + ", the "
@@ -810,6 +882,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _flags(args: argparse.Namespace) -> str:
     dev = f" --dev-seeds {args.dev_seeds}" if args.dev_seeds else ""
+    if args.shipped_vote:
+        return " --shipped-vote" + dev
     if args.shipped_grey:
         return " --shipped-grey" + dev
     if args.shipped_rule:

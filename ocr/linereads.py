@@ -10,11 +10,13 @@ tesseract run (a list file of the crops). A reading of a line
 replaces the first reading's only where it settles the doubt and the ground-truth-free
 estimate (ocr.quality) prefers it or it is far surer, or, for a line read for its unknown word,
 where the new reading holds more words the lexicon knows, fewer it does not, and the estimate
-does not prefer the first by much; a sure reading of the first's own text confirms it
-(RereadRule); ocr.readings applies it."""
+does not prefer the first by much, or (the word vote) where it only fixes words the lexicon
+does not know into words it knows, one or two letters away; a sure reading of the first's own
+text confirms it (RereadRule); ocr.readings applies it."""
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -39,6 +41,8 @@ TALL = 2.5  # a line box over this many times its tallest word runs askew: its c
 BAND_TALL = 1.6  # a line box over this many times its words' median height runs into others
 BAND_MARGIN = 0.25  # a line's band reaches this share of its words' median height beyond them
 THIN_SHARE = 0.18  # strokes wider than this share of the line's height: a bold face
+VOTE_LETTERS = 3  # the word vote's fix is a word of this many letters or more
+_ENDS = re.compile(r"^\W+|\W+$")  # marks at either end of a word ("(г.", "сотрудника,")
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class LineFigures:
     letters: int = 0  # of the characters: letters (none: a page number, a date in figures)
     known: int = 0  # words the page's language lexicon knows (of those it can judge)
     unknown: int = 0  # words it can judge and does not know
+    languages: str = ""  # tesseract's languages the lexicon counts were judged in
 
     @classmethod
     def of(
@@ -63,7 +68,8 @@ class LineFigures:
         least = min((max(w.conf, 0.0) for w in words), default=0.0)
         letters = sum(c.isalpha() for w in words for c in w.text)
         known, unknown = lexicon_counts(words, languages)
-        return cls(net / chars if chars else 0.0, least, chars, letters, known, unknown)
+        rate = net / chars if chars else 0.0
+        return cls(rate, least, chars, letters, known, unknown, languages)
 
     @property
     def net(self) -> float:
@@ -173,7 +179,16 @@ class RereadRule:
     first reading's box ran into a neighbour, a word there lost or garbled, "ЕЕ" for
     "улучшения") is also replaced by a reading with no word under ``min_confidence`` whose
     characters likely right less those likely wrong (not per character: the first's lost
-    words count nowhere in its rate) number at least ``band_gain`` more than the first's."""
+    words count nowhere in its rate) number at least ``band_gain`` more than the first's.
+
+    With ``vote_distance`` (the word vote, issue 20: a bold face's "н" read "и" in one word
+    of a line that no whole reading gets right and sure), when no reading replaces the line
+    by the tests above, one replaces it that has the first's words one for one, each the
+    first's text or a fix of it (:meth:`fixes`): a word the lexicon does not know read as one
+    it knows, ``vote_distance`` edits away or fewer, its case pattern as plausible, read at
+    ``vote_confidence`` or over, and given by at least ``vote_support`` of the line's
+    readings; with ``vote_sure``, a word the first read at ``min_confidence`` or over must
+    stay that sure. Words the lexicon knows, figures and marks never change."""
 
     min_confidence: float
     net_gain: float
@@ -198,6 +213,10 @@ class RereadRule:
     line_slack: float = 0.0
     known_confidence: float | None = None
     band_gain: float | None = None
+    vote_distance: int | None = None
+    vote_support: int = 1
+    vote_confidence: float = 0.0
+    vote_sure: bool = False
 
     @property
     def read_variants(self) -> tuple[Variant, ...]:
@@ -268,6 +287,9 @@ class RereadRule:
                 best, why = readings.index(reading), f"{reason} ({reading.variant.label})"
         if best >= 0:
             return Verdict(best, why)
+        voted = self.vote(first, before, mine)
+        if voted is not None:
+            return Verdict(readings.index(voted[0]), voted[1])
         sure = [r for r in mine if self.confirms(first, r)]
         if not sure:
             return Verdict(-1, "")
@@ -275,6 +297,68 @@ class RereadRule:
         return Verdict(
             readings.index(top), f"{self.confirms(first, top)} ({top.variant.label})", True
         )
+
+    def vote(
+        self, first: Sequence[Word], before: LineFigures, readings: Sequence[LineReading]
+    ) -> tuple[LineReading, str] | None:
+        """The reading of ``readings`` (this line's) the word vote takes, and why: of those
+        that only fix words of the first's (:meth:`fixes`), the one fixing the most, then the
+        surest of its fixes; None when the vote is off or none does."""
+        langs = dictionary_languages(before.languages)
+        if self.vote_distance is None or not langs:
+            return None
+        best: tuple[tuple[int, float], LineReading, list[tuple[str, str]]] | None = None
+        for reading in readings:
+            fixed = self.fixes(first, reading, readings, langs)
+            if not fixed:
+                continue
+            sure = min(reading.words[i].conf for i, _, _ in fixed)
+            key = (len(fixed), sure)
+            if best is None or key > best[0]:
+                best = (key, reading, [(a, b) for _, a, b in fixed])
+        if best is None:
+            return None
+        swaps = ", ".join(f"{a} -> {b}" for a, b in best[2])
+        return best[1], f"word vote: {swaps} ({best[1].variant.label})"
+
+    def fixes(
+        self,
+        first: Sequence[Word],
+        reading: LineReading,
+        readings: Sequence[LineReading],
+        langs: tuple[str, ...],
+    ) -> list[tuple[int, str, str]]:
+        """The words ``reading`` fixes in the first's (index, the first's text, the fix), or []
+        when it changes anything else: it must have the first's words one for one, each of the
+        same text (with ``vote_sure``, as sure as ``min_confidence`` where the first's was) or
+        a fix: the first's word unknown to the lexicon of ``langs``, the reading's a word it
+        knows (:func:`a_word`),
+        1 to ``vote_distance`` edits apart (case aside), no less plausible a case pattern,
+        read at ``vote_confidence`` or over, and read so by ``vote_support`` of ``readings``
+        (the same number of words, the same word there) or more."""
+        if self.vote_distance is None or len(reading.words) != len(first):
+            return []
+        out = []
+        for i, (old, new) in enumerate(zip(first, reading.words, strict=True)):
+            if new.text == old.text:
+                if self.vote_sure and old.conf >= self.min_confidence > new.conf:
+                    return []
+                continue
+            if (
+                new.conf < self.vote_confidence
+                or lexicon_knows(old.text, langs) is not False
+                or not a_word(new.text, langs)
+                or not 1 <= edit_distance(old.text.lower(), new.text.lower()) <= self.vote_distance
+                or not plausible_case(old.text, new.text)
+            ):
+                return []
+            support = sum(
+                1 for r in readings if len(r.words) == len(first) and r.words[i].text == new.text
+            )
+            if support < self.vote_support:
+                return []
+            out.append((i, old.text, new.text))
+        return out
 
     def agreed(
         self, reading: LineReading, first: Sequence[Word], readings: Sequence[LineReading]
@@ -365,6 +449,48 @@ class RereadRule:
                 f"{self.conf_gain:.0f}"
             )
         return ""
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein's distance between ``a`` and ``b`` (insertions, deletions, swaps of one
+    character for another)."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, start=1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+def a_word(text: str, langs: tuple[str, ...]) -> bool:
+    """Is ``text``, its marks at either end aside, a word of VOTE_LETTERS letters or more
+    and nothing else (no mark, figure or space inside: the lexicon judges a word by its
+    longest run of letters, so "сче`оводом." would pass on "оводом") that the lexicon of
+    ``langs`` knows?"""
+    core = _ENDS.sub("", text)
+    return len(core) >= VOTE_LETTERS and core.isalpha() and lexicon_knows(core, langs) is True
+
+
+def case_pattern(text: str) -> str:
+    """The case of ``text``'s letters: "lower", "upper", "title" (a capital, then lower
+    case) or "mixed" (anything else: "КоМ", a capital inside a word); "" without letters."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return ""
+    if all(c.islower() for c in letters):
+        return "lower"
+    if all(c.isupper() for c in letters):
+        return "upper"
+    if letters[0].isupper() and all(c.islower() for c in letters[1:]):
+        return "title"
+    return "mixed"
+
+
+def plausible_case(old: str, new: str) -> bool:
+    """Is ``new``'s case pattern at least as plausible as ``old``'s: the same, or ``old``'s
+    mixed and ``new``'s not (capitals kept: a title-case word stays title-case)."""
+    was, now = case_pattern(old), case_pattern(new)
+    return now == was or (was == "mixed" and now != "mixed")
 
 
 def squeezed(words: Sequence[Word]) -> str:

@@ -128,6 +128,10 @@ def _reread_rule(data: dict[str, Any] | None) -> RereadRule | None:
         line_slack=float(data.get("line_slack", 0.0)),
         known_confidence=_optional(data, "known_confidence", float),
         band_gain=_optional(data, "band_gain", float),
+        vote_distance=_optional(data, "vote_distance", int),
+        vote_support=int(data.get("vote_support", 1)),
+        vote_confidence=float(data.get("vote_confidence", 0.0)),
+        vote_sure=bool(data.get("vote_sure", False)),
     )
 
 
