@@ -1,0 +1,82 @@
+"""The row-by-row order of tabular pages (ocr/order.py) tried on a bench_real run's kept outputs:
+each page's words (its p001.tsv) scored as read and re-ordered by each rule of a small grid,
+on the real pages of one part of the split (the tuning part to choose the rule).
+
+    .venv/bin/python -m bench.bench_real --split tuning --keep /tmp/keep --out /tmp/r.md
+    .venv/bin/python -m bench.learn_order /tmp/keep --split tuning
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench.bench_scores import score_page
+from bench.common import real_pages
+from ocr.order import OrderRule, lines_of, shared, table_order
+from ocr.tesseract import read_words, words_to_text
+
+
+def kept_tsv(keep: Path, name: str) -> Path | None:
+    """The page's TSV in the kept `ocr run` folders (not the baseline's)."""
+    for folder in sorted(keep.glob("ocr-run-[0-9]*")):
+        for tsv in folder.glob(f"*/{name}/p001.tsv"):
+            return tsv
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("keep", type=Path)
+    parser.add_argument("--split", choices=("tuning", "held_out", "all"), default="tuning")
+    parser.add_argument("--baselines", type=float, nargs="+", default=[0.5])
+    parser.add_argument("--shares", type=float, nargs="+", default=[0.3])
+    parser.add_argument("--min-lines", type=int, nargs="+", default=[6])
+    parser.add_argument("--pages", action="store_true", help="print every page's figures")
+    args = parser.parse_args(argv)
+    pages = []
+    for page in real_pages():
+        if args.split not in (page.split, "all"):
+            continue
+        tsv = kept_tsv(args.keep, page.name)
+        if tsv is not None:
+            pages.append((page, tuple(read_words(tsv))))
+    total = sum(score_page(p.name, p.truth, "x").strict.char_total for p, _ in pages)
+    base = {
+        p.name: score_page(p.name, p.truth, words_to_text(w).text + "\n").strict.char_errors
+        for p, w in pages
+    }
+    print(f"{len(pages)} pages, {total} reference characters, {sum(base.values())} errors as read")
+    for b, s, n in itertools.product(args.baselines, args.shares, args.min_lines):
+        rule = OrderRule(b, s, n)
+        errors, changed, worse = 0, [], []
+        for page, words in pages:
+            order = table_order(words, rule)
+            if order is None:
+                errors += base[page.name]
+                continue
+            text = words_to_text(order.words).text + "\n"
+            e = score_page(page.name, page.truth, text).strict.char_errors
+            errors += e
+            changed.append(f"{page.name.split('__')[-1]} {base[page.name]}->{e}")
+            if e > base[page.name]:
+                worse.append(page.name)
+        print(
+            f"baseline {b} share {s} lines {n}: {errors} errors ({errors - sum(base.values()):+d})"
+            f", {len(changed)} pages changed, {len(worse)} worse: {'; '.join(changed)}"
+        )
+    if args.pages:
+        for page, words in pages:
+            lines = lines_of(words)
+            height = sorted(w.box.height for w in words)[len(words) // 2] if words else 0
+            beside = shared(lines, 0.5 * height)
+            chars = sum(ln.chars for ln in lines) or 1
+            share = sum(ln.chars for ln, x in zip(lines, beside, strict=True) if x) / chars
+            print(f"{page.name}: {len(lines)} lines, {sum(beside)} beside, share {share:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,180 @@
+"""Tables read across: a page whose lines stand side by side on shared baselines (a catalogue's
+item number, description and dates in columns) is read row by row, not column by column.
+
+Tesseract's page segmentation finds a table's columns as blocks and reads each down in turn;
+a reader (and a transcription) reads the table a row at a time. From the kept reading's word
+boxes alone (no tesseract call), lines of different blocks whose baselines agree are found; a
+page where enough of the text sits in such rows has its lines re-ordered row by row (top to
+bottom), each row's lines left to right, every line's words as they were. Any other page is
+left exactly as it was read."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ocr.merge_files import PageSize, write_merged
+from ocr.tesseract import CHOICES_SUFFIX, Word, read_choices
+
+NAME = "rows"  # the order step's name in provenance
+
+
+@dataclass(frozen=True)
+class OrderRule:
+    """When a page is read row by row (chosen on the tuning pages: bench/learn_order.py)."""
+
+    baseline: float = 0.5  # two lines share a row when their baselines differ by under this
+    # share of the page's median word height
+    min_share: float = 0.3  # ... and the page is a table when at least this share of its
+    # characters sit in lines that share a row with a line of another block
+    min_lines: int = 6  # ... and at least this many lines do
+
+
+RULE = OrderRule()
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a reading: its words' indexes, extent and baseline (median word bottom)."""
+
+    block: int
+    words: tuple[int, ...]
+    left: int
+    right: int
+    baseline: float
+    chars: int
+
+
+@dataclass(frozen=True)
+class Order:
+    """The words of a page re-ordered row by row: ``sources[k]`` is the index in the reading of
+    the ``k``-th word of ``words``; what the step saw (for provenance)."""
+
+    words: tuple[Word, ...]
+    sources: tuple[int, ...]
+    rows: int
+    lines: int
+    shared_lines: int
+    shared_share: float
+
+    @property
+    def reason(self) -> str:
+        return (
+            f"{self.shared_lines} of {self.lines} lines ({self.shared_share:.0%} of the "
+            f"characters) share a baseline with a line of another block: read as "
+            f"{self.rows} rows"
+        )
+
+
+def lines_of(words: Sequence[Word]) -> list[Line]:
+    """The reading's lines in its order."""
+    groups: dict[tuple[int, int, int], list[int]] = {}
+    for i, w in enumerate(words):
+        groups.setdefault(w.line_key, []).append(i)
+    out = []
+    for key, idx in groups.items():
+        boxes = [words[i].box for i in idx]
+        out.append(
+            Line(
+                key[0],
+                tuple(idx),
+                min(b.left for b in boxes),
+                max(b.right for b in boxes),
+                statistics.median(b.bottom for b in boxes),
+                sum(len(words[i].text) for i in idx),
+            )
+        )
+    return out
+
+
+def _apart(a: Line, b: Line) -> bool:
+    return a.right <= b.left or b.right <= a.left
+
+
+def shared(lines: Sequence[Line], tolerance: float) -> list[bool]:
+    """For each line: does a line of another block stand beside it on the same baseline?"""
+    return [
+        any(
+            o.block != line.block
+            and _apart(line, o)
+            and abs(o.baseline - line.baseline) < tolerance
+            for o in lines
+        )
+        for line in lines
+    ]
+
+
+def rows_of(lines: Sequence[Line], tolerance: float) -> list[list[Line]]:
+    """The lines in rows, top to bottom, each row's lines left to right: a line joins the row
+    whose baseline (its first line's) is nearest within ``tolerance`` and none of whose lines
+    it overlaps across; otherwise it starts a row."""
+    rows: list[list[Line]] = []
+    for line in sorted(lines, key=lambda ln: (ln.baseline, ln.left)):
+        near = [
+            r
+            for r in rows
+            if abs(r[0].baseline - line.baseline) < tolerance and all(_apart(line, o) for o in r)
+        ]
+        if near:
+            min(near, key=lambda r: abs(r[0].baseline - line.baseline)).append(line)
+        else:
+            rows.append([line])
+    rows.sort(key=lambda r: statistics.fmean(ln.baseline for ln in r))
+    return [sorted(r, key=lambda ln: ln.left) for r in rows]
+
+
+def table_order(words: Sequence[Word], rule: OrderRule = RULE) -> Order | None:
+    """The words read row by row when the page is a table by ``rule``; None otherwise (or when
+    the order would not change)."""
+    lines = lines_of(words)
+    if len(lines) < rule.min_lines:
+        return None
+    height = statistics.median(w.box.height for w in words)
+    tolerance = rule.baseline * height
+    beside = shared(lines, tolerance)
+    chars = sum(ln.chars for ln in lines)
+    shared_lines = sum(beside)
+    share = sum(ln.chars for ln, b in zip(lines, beside, strict=True) if b) / chars if chars else 0
+    if shared_lines < rule.min_lines or share < rule.min_share:
+        return None
+    rows = rows_of(lines, tolerance)
+    out: list[Word] = []
+    sources: list[int] = []
+    for r, row in enumerate(rows, start=1):
+        for n, line in enumerate(row, start=1):
+            for k, i in enumerate(line.words, start=1):
+                out.append(replace(words[i], block=r, par=1, line=n, word=k))
+                sources.append(i)
+    if sources == list(range(len(words))):
+        return None
+    return Order(tuple(out), tuple(sources), len(rows), len(lines), shared_lines, share)
+
+
+def page_size(tsv: Path, image_name: str, languages: str) -> PageSize:
+    """The page a TSV's words sit on, from its page row (level 1)."""
+    with tsv.open(encoding="utf-8") as lines:
+        for row in lines:
+            cells = row.rstrip("\n").split("\t")
+            if cells[0] == "1":
+                return PageSize(int(cells[9]), int(cells[8]), image_name, languages)
+    raise ValueError(f"{tsv} has no page row")
+
+
+def write_order(
+    order: Order, outputs: dict[str, Path], *, formats: Sequence[str], page: PageSize
+) -> dict[str, Path]:
+    """The re-ordered words written over a reading's outputs (``outputs``: format -> path, the
+    TSV's stem naming them all), its characters' choices re-ordered with them."""
+    stem = outputs["tsv"].with_name(outputs["tsv"].name.removesuffix(".tsv"))
+    choices = None
+    if (path := outputs.get("choices")) is not None:
+        records = read_choices(path)
+        choices = (
+            [records[i] for i in order.sources] if len(records) == len(order.sources) else None
+        )
+        if choices is None:  # records that do not match the words: none rather than wrong ones
+            stem.with_name(stem.name + CHOICES_SUFFIX).unlink(missing_ok=True)
+    written = write_merged(order.words, stem, formats=formats, page=page, choices=choices)
+    return {k: v for k, v in {**outputs, **written}.items() if k != "choices" or choices}
