@@ -19,9 +19,10 @@ from ocr.order import OrderRule, lines_of, shared, table_order
 from ocr.tesseract import read_words, words_to_text
 
 
-def kept_tsv(keep: Path, name: str) -> Path | None:
-    """The page's TSV in the kept `ocr run` folders (not the baseline's)."""
-    for folder in sorted(keep.glob("ocr-run-[0-9]*")):
+def kept_tsv(keep: Path, name: str, engine: str = "ocr-run") -> Path | None:
+    """The page's TSV in the kept folders of ``engine`` ("ocr-run", or "ocr-run-@main" for the
+    baseline's: read before this step)."""
+    for folder in sorted(keep.glob(f"{engine}-[0-9]*")):
         for tsv in folder.glob(f"*/{name}/p001.tsv"):
             return tsv
     return None
@@ -34,13 +35,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--baselines", type=float, nargs="+", default=[0.5])
     parser.add_argument("--shares", type=float, nargs="+", default=[0.3])
     parser.add_argument("--min-lines", type=int, nargs="+", default=[6])
+    parser.add_argument("--engine", default="ocr-run", help='or "ocr-run-@main"')
     parser.add_argument("--pages", action="store_true", help="print every page's figures")
     args = parser.parse_args(argv)
     pages = []
     for page in real_pages():
         if args.split not in (page.split, "all"):
             continue
-        tsv = kept_tsv(args.keep, page.name)
+        tsv = kept_tsv(args.keep, page.name, args.engine)
         if tsv is not None:
             pages.append((page, tuple(read_words(tsv))))
     total = sum(score_page(p.name, p.truth, "x").strict.char_total for p, _ in pages)
