@@ -35,6 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--baselines", type=float, nargs="+", default=[0.5])
     parser.add_argument("--shares", type=float, nargs="+", default=[0.3])
     parser.add_argument("--min-lines", type=int, nargs="+", default=[6])
+    parser.add_argument("--widths", type=float, nargs="+", default=[0.3])
     parser.add_argument("--engine", default="ocr-run", help='or "ocr-run-@main"')
     parser.add_argument("--pages", action="store_true", help="print every page's figures")
     args = parser.parse_args(argv)
@@ -51,8 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for p, w in pages
     }
     print(f"{len(pages)} pages, {total} reference characters, {sum(base.values())} errors as read")
-    for b, s, n in itertools.product(args.baselines, args.shares, args.min_lines):
-        rule = OrderRule(b, s, n)
+    grid = itertools.product(args.baselines, args.shares, args.min_lines, args.widths)
+    for b, s, n, width in grid:
+        rule = OrderRule(b, s, n, width)
         errors, changed, worse = 0, [], []
         for page, words in pages:
             order = table_order(words, rule)
@@ -65,8 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             changed.append(f"{page.name.split('__')[-1]} {base[page.name]}->{e}")
             if e > base[page.name]:
                 worse.append(page.name)
+        gain = errors - sum(base.values())
         print(
-            f"baseline {b} share {s} lines {n}: {errors} errors ({errors - sum(base.values()):+d})"
+            f"baseline {b} share {s} lines {n} width {width}: {errors} errors ({gain:+d})"
             f", {len(changed)} pages changed, {len(worse)} worse: {'; '.join(changed)}"
         )
     if args.pages:

@@ -116,3 +116,12 @@ def test_the_outputs_are_rewritten_in_rows_with_the_choices(tmp_path: Path) -> N
     assert [w.text for w in again] == [w.text for w in order.words]
     assert txt.read_text(encoding="utf-8").splitlines()[:3] == ["1", "gigue dite", "24.6.62"]
     assert [r[0][0] for r in read_choices(choices)] == [w.text for w in order.words]
+
+
+def test_two_columns_of_prose_side_by_side_are_left_as_read() -> None:
+    """Long lines side by side on the same baselines: a page typed in two columns of text,
+    each read down (its lines about half the text's width), is no table."""
+    left = _column(1, 100, [f"the left column's line number {k} goes on" for k in range(20)])
+    right = _column(2, 800, [f"the right column's line number {k} goes on" for k in range(20)])
+    assert table_order(left + right) is None
+    assert table_order(left + right, OrderRule(max_width=1.0)) is not None  # by the width alone
