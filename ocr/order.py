@@ -99,29 +99,34 @@ def _apart(a: Line, b: Line) -> bool:
 
 
 def shared(lines: Sequence[Line], tolerance: float) -> list[bool]:
-    """For each line: does a line of another block stand beside it on the same baseline?"""
-    return [
-        any(
-            o.block != line.block
-            and _apart(line, o)
-            and abs(o.baseline - line.baseline) < tolerance
-            for o in lines
-        )
-        for line in lines
-    ]
+    """For each line: does a line of another block stand beside it on the same baseline?
+    (Lines compared only with those whose baselines are within ``tolerance``: a speckled page's
+    thousands of lines cost no more than sorting them.)"""
+    by_baseline = sorted(range(len(lines)), key=lambda i: lines[i].baseline)
+    out = [False] * len(lines)
+    for k, i in enumerate(by_baseline):
+        line = lines[i]
+        for j in by_baseline[k + 1 :]:
+            other = lines[j]
+            if other.baseline - line.baseline >= tolerance:
+                break
+            if other.block != line.block and _apart(line, other):
+                out[i] = out[j] = True
+    return out
 
 
 def rows_of(lines: Sequence[Line], tolerance: float) -> list[list[Line]]:
     """The lines in rows, top to bottom, each row's lines left to right: a line joins the row
     whose baseline (its first line's) is nearest within ``tolerance`` and none of whose lines
     it overlaps across; otherwise it starts a row."""
-    rows: list[list[Line]] = []
+    rows: list[list[Line]] = []  # made in the order of their first line's baseline
     for line in sorted(lines, key=lambda ln: (ln.baseline, ln.left)):
-        near = [
-            r
-            for r in rows
-            if abs(r[0].baseline - line.baseline) < tolerance and all(_apart(line, o) for o in r)
-        ]
+        near = []
+        for r in reversed(rows):
+            if line.baseline - r[0].baseline >= tolerance:
+                break
+            if all(_apart(line, o) for o in r):
+                near.append(r)
         if near:
             min(near, key=lambda r: abs(r[0].baseline - line.baseline)).append(line)
         else:
