@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bench.bench_scores import score_page
 from bench.common import real_pages
-from ocr.order import OrderRule, lines_of, shared, table_order
+from ocr.order import OrderRule, layout, table_order
 from ocr.tesseract import read_words, words_to_text
 
 
@@ -74,12 +74,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if args.pages:
         for page, words in pages:
-            lines = lines_of(words)
-            height = sorted(w.box.height for w in words)[len(words) // 2] if words else 0
-            beside = shared(lines, 0.5 * height)
-            chars = sum(ln.chars for ln in lines) or 1
-            share = sum(ln.chars for ln, x in zip(lines, beside, strict=True) if x) / chars
-            print(f"{page.name}: {len(lines)} lines, {sum(beside)} beside, share {share:.2f}")
+            seen = layout(words)
+            if seen is not None:
+                print(
+                    f"{page.name}: {len(seen.text)} lines of text, {seen.shared_lines} beside, "
+                    f"share {seen.share:.2f}, median width {seen.width:.2f}"
+                )
     return 0
 
 

@@ -50,6 +50,7 @@ class Line:
     right: int
     baseline: float
     chars: int
+    text: bool  # holds a letter or a digit (not only marks: specks, rules, quotes)
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ def lines_of(words: Sequence[Word]) -> list[Line]:
                 max(b.right for b in boxes),
                 statistics.median(b.bottom for b in boxes),
                 sum(len(words[i].text) for i in idx),
+                any(c.isalnum() for i in idx for c in words[i].text),
             )
         )
     return out
@@ -135,24 +137,51 @@ def rows_of(lines: Sequence[Line], tolerance: float) -> list[list[Line]]:
     return [sorted(r, key=lambda ln: ln.left) for r in rows]
 
 
+@dataclass(frozen=True)
+class Layout:
+    """What the rule judges of a page: its lines, those holding text, which of these stand
+    beside a line of another block on the same baseline, the share of the text's characters
+    in them, and their median width over the text's width."""
+
+    lines: list[Line]
+    text: list[Line]
+    beside: list[bool]
+    tolerance: float
+    share: float
+    width: float
+
+    @property
+    def shared_lines(self) -> int:
+        return sum(self.beside)
+
+
+def layout(words: Sequence[Word], baseline: float = RULE.baseline) -> Layout | None:
+    """The page's layout, its baselines compared at ``baseline`` times its median word height
+    (None: no line holds text)."""
+    lines = lines_of(words)
+    text = [ln for ln in lines if ln.text]  # what is judged: lines of marks only are not
+    if not text:
+        return None
+    height = statistics.median(words[i].box.height for ln in text for i in ln.words)
+    tolerance = baseline * height
+    beside = shared(text, tolerance)
+    chars = sum(ln.chars for ln in text)
+    share = sum(ln.chars for ln, b in zip(text, beside, strict=True) if b) / chars
+    text_width = max(ln.right for ln in text) - min(ln.left for ln in text)
+    widths = [ln.right - ln.left for ln, b in zip(text, beside, strict=True) if b]
+    width = statistics.median(widths) / text_width if widths and text_width else 0.0
+    return Layout(lines, text, beside, tolerance, share, width)
+
+
 def table_order(words: Sequence[Word], rule: OrderRule = RULE) -> Order | None:
     """The words read row by row when the page is a table by ``rule``; None otherwise (or when
     the order would not change)."""
-    lines = lines_of(words)
-    if len(lines) < rule.min_lines:
+    page = layout(words, rule.baseline)
+    if page is None or page.shared_lines < rule.min_lines or page.share < rule.min_share:
         return None
-    height = statistics.median(w.box.height for w in words)
-    tolerance = rule.baseline * height
-    beside = shared(lines, tolerance)
-    chars = sum(ln.chars for ln in lines)
-    shared_lines = sum(beside)
-    share = sum(ln.chars for ln, b in zip(lines, beside, strict=True) if b) / chars if chars else 0
-    if shared_lines < rule.min_lines or share < rule.min_share:
+    if page.width > rule.max_width:
         return None
-    text_width = max(ln.right for ln in lines) - min(ln.left for ln in lines)
-    widths = [ln.right - ln.left for ln, b in zip(lines, beside, strict=True) if b]
-    if statistics.median(widths) > rule.max_width * text_width:
-        return None
+    lines, tolerance = page.lines, page.tolerance
     rows = rows_of(lines, tolerance)
     out: list[Word] = []
     sources: list[int] = []
@@ -163,7 +192,9 @@ def table_order(words: Sequence[Word], rule: OrderRule = RULE) -> Order | None:
                 sources.append(i)
     if sources == list(range(len(words))):
         return None
-    return Order(tuple(out), tuple(sources), len(rows), len(lines), shared_lines, share)
+    return Order(
+        tuple(out), tuple(sources), len(rows), len(page.text), page.shared_lines, page.share
+    )
 
 
 def page_size(tsv: Path, image_name: str, languages: str) -> PageSize:

@@ -125,3 +125,13 @@ def test_two_columns_of_prose_side_by_side_are_left_as_read() -> None:
     right = _column(2, 800, [f"the right column's line number {k} goes on" for k in range(20)])
     assert table_order(left + right) is None
     assert table_order(left + right, OrderRule(max_width=1.0)) is not None  # by the width alone
+
+
+def test_specks_beside_the_lines_of_a_letter_do_not_make_it_a_table() -> None:
+    """Marks read from dust or a ruled margin beside every line (no letter, no digit) are not
+    judged: the page's text stands in one column."""
+    prose = _column(1, 100, [f"line {k} of an ordinary typed letter" for k in range(20)])
+    specks = _column(2, 1500, ["." if k % 2 else "|" for k in range(20)])
+    assert table_order(prose + specks) is None
+    digits = _column(2, 1500, [str(k) for k in range(20)])  # ... but numbers are text
+    assert table_order(prose + digits, OrderRule(max_width=1.0)) is not None
