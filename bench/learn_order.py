@@ -35,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--baselines", type=float, nargs="+", default=[0.5])
     parser.add_argument("--shares", type=float, nargs="+", default=[0.3])
     parser.add_argument("--min-lines", type=int, nargs="+", default=[6])
-    parser.add_argument("--widths", type=float, nargs="+", default=[0.3])
+    parser.add_argument("--widths", type=float, nargs="+", default=[0.2])
     parser.add_argument("--min-rows", type=int, nargs="+", default=[2])
     parser.add_argument("--engine", default="ocr-run", help='or "ocr-run-@main"')
     parser.add_argument("--pages", action="store_true", help="print every page's figures")

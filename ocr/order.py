@@ -38,9 +38,9 @@ class OrderRule:
     min_rows: int = 2  # ... and at least this many rows hold three lines of text or more (a
     # table's columns): two columns side by side (facing pages of a book, a letter's date
     # beside its address) are read down each column
-    max_width: float = 0.3  # ... and the median of those lines' widths is under this share of
-    # the text's width: a table's cells are short; two columns of prose typed side by side
-    # (read down each column) have lines of about half the width
+    max_width: float = 0.2  # ... and the median of those lines' widths is under this share of
+    # the text's width: a table's cells are short (the tuning tables' 0.07-0.15); columns of
+    # prose typed side by side (read down each column) have lines of a half or a third of it
 
 
 RULE = OrderRule()

@@ -151,3 +151,15 @@ def test_two_facing_pages_of_dialogue_are_left_as_read() -> None:
     for rule in (OrderRule(), OrderRule(max_width=1.0, min_share=0.0)):
         assert table_order(left + right, rule) is None
     assert table_order(left + right, OrderRule(max_width=1.0, min_rows=0)) is not None
+
+
+def test_three_columns_of_prose_are_left_as_read() -> None:
+    """Three columns of text side by side (rows of three lines on shared baselines): their lines
+    are a third of the text's width, a table's cells far less."""
+    columns = [
+        _column(b, 100 + 620 * (b - 1), [f"column {b} says this, line {k}" for k in range(20)])
+        for b in (1, 2, 3)
+    ]
+    page = [w for column in columns for w in column]
+    assert table_order(page) is None
+    assert table_order(page, OrderRule(max_width=1.0)) is not None  # by the width alone
