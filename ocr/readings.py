@@ -41,6 +41,7 @@ from ocr.merge import (
     merge_lines,
 )
 from ocr.merge_files import MERGED_FORMATS, PageSize, write_merged
+from ocr.order import page_size, table_order, write_order
 from ocr.quality import MODEL_PATH, dictionary_languages, word_probabilities
 from ocr.records import Box
 from ocr.tesseract import (
@@ -259,6 +260,7 @@ class ChoiceRecord:
     reason: str = ""
     lines: tuple[LineChoice, ...] = ()
     reread: tuple[LineChoice, ...] = ()  # the first reading's doubtful lines read again
+    order: str = ""  # why the kept reading's lines were put in rows (ocr.order; "": as read)
 
     @property
     def tesseract_calls(self) -> int:
@@ -272,6 +274,7 @@ class ChoiceRecord:
             "readings": [r.as_json() for r in self.readings],
             "lines": [line.as_json() for line in self.lines],
             "reread": [line.as_json() for line in self.reread],
+            "order": self.order,
         }
 
     @classmethod
@@ -292,7 +295,13 @@ class ChoiceRecord:
         lines = tuple(LineChoice.from_json(line) for line in data.get("lines", ()))
         reread = tuple(LineChoice.from_json(line) for line in data.get("reread", ()))
         return cls(
-            str(data["kept"]), readings, str(data["doubt"]), str(data["reason"]), lines, reread
+            str(data["kept"]),
+            readings,
+            str(data["doubt"]),
+            str(data["reason"]),
+            lines,
+            reread,
+            str(data.get("order", "")),
         )
 
 
@@ -655,11 +664,31 @@ def read_page(
             readings, out_stem, call, ink_blobs=ink_blobs, rules=rules, whole=whole
         )
         final = kept if kept.input.name == MIXED else _move_outputs(kept, out_stem)
+        final, order = _in_rows(final, call)
     finally:
         _remove_readings(out_stem, [*sources, LINES_INPUT])
     summaries = tuple(r.summary for r in (*readings, *([again] if again else [])))
-    record = ChoiceRecord(kept.summary.name, summaries, why, reason, lines, reread_lines)
+    record = ChoiceRecord(kept.summary.name, summaries, why, reason, lines, reread_lines, order)
     return ReadingChoice(final, record)
+
+
+def _in_rows(reading: Reading, call: OcrCall) -> tuple[Reading, str]:
+    """The kept reading with its lines in rows when it is a table (ocr.order: its outputs
+    rewritten in place), and why ("" when it is read as it was)."""
+    order = table_order(reading.words) if call.mergeable else None
+    if order is None:
+        return reading, ""
+    page = page_size(reading.output.tsv, reading.input.image.name, call.languages)
+    outputs = write_order(order, reading.output.outputs, formats=call.formats, page=page)
+    probs = reading.probabilities
+    return replace(
+        reading,
+        output=replace(reading.output, outputs=outputs),
+        words=order.words,
+        probabilities=tuple(probs[i] for i in order.sources)
+        if len(probs) == len(order.sources)
+        else (),
+    ), order.reason
 
 
 def _choose(

@@ -45,6 +45,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "ocr.linereads",
             "ocr.merge",
             "ocr.merge_files",
+            "ocr.order",
             "ocr.casing",
             "ocr.reletter",
             "ocr.pagexml",

@@ -1,0 +1,233 @@
+"""Tables read across: a page whose lines stand side by side on shared baselines (a catalogue's
+item number, description and dates in columns) is read row by row, not column by column.
+
+Tesseract's page segmentation finds a table's columns as blocks and reads each down in turn;
+a reader (and a transcription) reads the table a row at a time. From the kept reading's word
+boxes alone (no tesseract call), lines of different blocks whose baselines agree are found; a
+page where enough of the text sits in such rows has its lines re-ordered row by row (top to
+bottom), each row's lines left to right, every line's words as they were. Any other page is
+left exactly as it was read."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ocr.merge_files import PageSize, write_merged
+from ocr.tesseract import CHOICES_SUFFIX, Word, read_choices
+
+NAME = "rows"  # the order step's name in provenance
+
+
+@dataclass(frozen=True)
+class OrderRule:
+    """When a page is read row by row (chosen on the tuning pages: bench/learn_order.py; the
+    four typed tables of the tuning part have 72-86 % of their characters in lines side by
+    side, every other tuning page at most 15 %; ``min_rows`` was added after the held-out
+    pages showed two facing book pages of dialogue taken for a table: 37-39 % of their
+    characters side by side, but never three lines in a row, where the tables have 3-9 such
+    rows)."""
+
+    baseline: float = 0.5  # two lines share a row when their baselines differ by under this
+    # share of the page's median word height
+    min_share: float = 0.3  # ... and the page is a table when at least this share of its
+    # characters sit in lines that share a row with a line of another block
+    min_lines: int = 6  # ... and at least this many lines do
+    min_rows: int = 2  # ... and at least this many rows hold three lines of text or more (a
+    # table's columns): two columns side by side (facing pages of a book, a letter's date
+    # beside its address) are read down each column
+    max_width: float = 0.2  # ... and the median of those lines' widths is under this share of
+    # the text's width: a table's cells are short (the tuning tables' 0.07-0.15); columns of
+    # prose typed side by side (read down each column) have lines of a half or a third of it
+
+
+RULE = OrderRule()
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a reading: its words' indexes, extent and baseline (median word bottom)."""
+
+    block: int
+    words: tuple[int, ...]
+    left: int
+    right: int
+    baseline: float
+    chars: int
+    text: bool  # holds a letter or a digit (not only marks: specks, rules, quotes)
+
+
+@dataclass(frozen=True)
+class Order:
+    """The words of a page re-ordered row by row: ``sources[k]`` is the index in the reading of
+    the ``k``-th word of ``words``; what the step saw (for provenance)."""
+
+    words: tuple[Word, ...]
+    sources: tuple[int, ...]
+    rows: int
+    lines: int
+    shared_lines: int
+    shared_share: float
+
+    @property
+    def reason(self) -> str:
+        return (
+            f"{self.shared_lines} of {self.lines} lines ({self.shared_share:.0%} of the "
+            f"characters) share a baseline with a line of another block: read as "
+            f"{self.rows} rows"
+        )
+
+
+def lines_of(words: Sequence[Word]) -> list[Line]:
+    """The reading's lines in its order."""
+    groups: dict[tuple[int, int, int], list[int]] = {}
+    for i, w in enumerate(words):
+        groups.setdefault(w.line_key, []).append(i)
+    out = []
+    for key, idx in groups.items():
+        boxes = [words[i].box for i in idx]
+        out.append(
+            Line(
+                key[0],
+                tuple(idx),
+                min(b.left for b in boxes),
+                max(b.right for b in boxes),
+                statistics.median(b.bottom for b in boxes),
+                sum(len(words[i].text) for i in idx),
+                any(c.isalnum() for i in idx for c in words[i].text),
+            )
+        )
+    return out
+
+
+def _apart(a: Line, b: Line) -> bool:
+    return a.right <= b.left or b.right <= a.left
+
+
+def shared(lines: Sequence[Line], tolerance: float) -> list[bool]:
+    """For each line: does a line of another block stand beside it on the same baseline?
+    (Lines compared only with those whose baselines are within ``tolerance``: a speckled page's
+    thousands of lines cost no more than sorting them.)"""
+    by_baseline = sorted(range(len(lines)), key=lambda i: lines[i].baseline)
+    out = [False] * len(lines)
+    for k, i in enumerate(by_baseline):
+        line = lines[i]
+        for j in by_baseline[k + 1 :]:
+            other = lines[j]
+            if other.baseline - line.baseline >= tolerance:
+                break
+            if other.block != line.block and _apart(line, other):
+                out[i] = out[j] = True
+    return out
+
+
+def rows_of(lines: Sequence[Line], tolerance: float) -> list[list[Line]]:
+    """The lines in rows, top to bottom, each row's lines left to right: a line joins the row
+    whose baseline (its first line's) is nearest within ``tolerance`` and none of whose lines
+    it overlaps across; otherwise it starts a row."""
+    rows: list[list[Line]] = []  # made in the order of their first line's baseline
+    for line in sorted(lines, key=lambda ln: (ln.baseline, ln.left)):
+        near = []
+        for r in reversed(rows):
+            if line.baseline - r[0].baseline >= tolerance:
+                break
+            if all(_apart(line, o) for o in r):
+                near.append(r)
+        if near:
+            min(near, key=lambda r: abs(r[0].baseline - line.baseline)).append(line)
+        else:
+            rows.append([line])
+    rows.sort(key=lambda r: statistics.fmean(ln.baseline for ln in r))
+    return [sorted(r, key=lambda ln: ln.left) for r in rows]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the rule judges of a page: its lines, those holding text, which of these stand
+    beside a line of another block on the same baseline, the share of the text's characters
+    in them, and their median width over the text's width."""
+
+    lines: list[Line]
+    text: list[Line]
+    beside: list[bool]
+    tolerance: float
+    share: float
+    width: float
+
+    @property
+    def shared_lines(self) -> int:
+        return sum(self.beside)
+
+
+def layout(words: Sequence[Word], baseline: float = RULE.baseline) -> Layout | None:
+    """The page's layout, its baselines compared at ``baseline`` times its median word height
+    (None: no line holds text)."""
+    lines = lines_of(words)
+    text = [ln for ln in lines if ln.text]  # what is judged: lines of marks only are not
+    if not text:
+        return None
+    height = statistics.median(words[i].box.height for ln in text for i in ln.words)
+    tolerance = baseline * height
+    beside = shared(text, tolerance)
+    chars = sum(ln.chars for ln in text)
+    share = sum(ln.chars for ln, b in zip(text, beside, strict=True) if b) / chars
+    text_width = max(ln.right for ln in text) - min(ln.left for ln in text)
+    widths = [ln.right - ln.left for ln, b in zip(text, beside, strict=True) if b]
+    width = statistics.median(widths) / text_width if widths and text_width else 0.0
+    return Layout(lines, text, beside, tolerance, share, width)
+
+
+def table_order(words: Sequence[Word], rule: OrderRule = RULE) -> Order | None:
+    """The words read row by row when the page is a table by ``rule``; None otherwise (or when
+    the order would not change)."""
+    page = layout(words, rule.baseline)
+    if page is None or page.shared_lines < rule.min_lines or page.share < rule.min_share:
+        return None
+    if page.width > rule.max_width:
+        return None
+    if sum(len(r) >= 3 for r in rows_of(page.text, page.tolerance)) < rule.min_rows:
+        return None
+    lines, tolerance = page.lines, page.tolerance
+    rows = rows_of(lines, tolerance)
+    out: list[Word] = []
+    sources: list[int] = []
+    for r, row in enumerate(rows, start=1):
+        for n, line in enumerate(row, start=1):
+            for k, i in enumerate(line.words, start=1):
+                out.append(replace(words[i], block=r, par=1, line=n, word=k))
+                sources.append(i)
+    if sources == list(range(len(words))):
+        return None
+    return Order(
+        tuple(out), tuple(sources), len(rows), len(page.text), page.shared_lines, page.share
+    )
+
+
+def page_size(tsv: Path, image_name: str, languages: str) -> PageSize:
+    """The page a TSV's words sit on, from its page row (level 1)."""
+    with tsv.open(encoding="utf-8") as lines:
+        for row in lines:
+            cells = row.rstrip("\n").split("\t")
+            if cells[0] == "1":
+                return PageSize(int(cells[9]), int(cells[8]), image_name, languages)
+    raise ValueError(f"{tsv} has no page row")
+
+
+def write_order(
+    order: Order, outputs: dict[str, Path], *, formats: Sequence[str], page: PageSize
+) -> dict[str, Path]:
+    """The re-ordered words written over a reading's outputs (``outputs``: format -> path, the
+    TSV's stem naming them all), its characters' choices re-ordered with them."""
+    stem = outputs["tsv"].with_name(outputs["tsv"].name.removesuffix(".tsv"))
+    choices = None
+    if (path := outputs.get("choices")) is not None:
+        records = read_choices(path)
+        choices = (
+            [records[i] for i in order.sources] if len(records) == len(order.sources) else None
+        )
+        if choices is None:  # records that do not match the words: none rather than wrong ones
+            stem.with_name(stem.name + CHOICES_SUFFIX).unlink(missing_ok=True)
+    written = write_merged(order.words, stem, formats=formats, page=page, choices=choices)
+    return {k: v for k, v in {**outputs, **written}.items() if k != "choices" or choices}
