@@ -43,11 +43,16 @@ class PageReport:
     score: dict[str, Any] | None = doc("strict score of the page (null when not scored)")
     differences: list[dict[str, Any]] = doc("word-level differences `{ref, ocr, kind}`")
     outputs: dict[str, str] = doc("the page's files by format (`view`, `ocr_input`, `tsv`, ...)")
-    steps: list[dict[str, Any]] = doc("processing steps `{id, category, description, settings}`")
+    steps: list[dict[str, Any]] = doc(
+        "processing steps `{id, category, description, settings}` (e.g. `recase`, `reletter`: "
+        "the page's letter swap and the words it put back, `specks`, `junk`)"
+    )
     provenance: dict[str, Any] = doc(
         "versions and settings that made the text, `tesseract_calls`, the `reading` kept "
         "(`original`, `processed` or `mixed`) and `readings` (why the first was doubtful, why "
-        "one won, and per group of lines when both were read: `lines`)"
+        "one won, per group of lines when both were read: `lines`; each line read again alone: "
+        "`reread`; `order`: why the lines were put in rows, a typed table read down its columns, "
+        'or "")'
     )
     warnings: list[dict[str, Any]] = doc(
         "typed page warnings `{kind, message, chars, ink_blobs}` (`no_text_on_ink`)"
