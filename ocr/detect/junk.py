@@ -16,9 +16,18 @@ Features (:data:`FEATURES`): the word's confidence, its chance of being read rig
 page's typed word height (ocr.detect.specks.typed_height); its shape (longer than a fragment,
 letters and digits, switches between letters, digits and marks, case switches inside a run of
 letters, vowels), whether the lexicon knows it and how common it is (Zipf frequency), whether it
-lies in a stamp, handwriting or a signature; and its line's context (the line's mean chance of
+lies in a stamp, handwriting or a signature; its line's context (the line's mean chance of
 being right, its share of legible words, of fragments, of words that are surely text, its word
-count, its median height against the typed height, its share of words in a mark).
+count, its median height against the typed height, its share of words in a mark); and its
+neighbourhood, whatever lines tesseract made (:func:`_neighbourhood`: the shares of surely-text
+words and of fragments among the words around it, their number, the share of surely-text words
+on its row, the number of fragments around it, the page's share of fragments).
+
+Two thresholds (both chosen by the learner): the model's threshold for every judged word, and a
+lower cluster threshold for a word that lies among at least ``cluster_size`` fragments on a line
+without typing (:func:`fragments_near`). Noise read from a seal, a crest or a stamp comes in
+such clusters, off the typed lines; what held the single threshold up were single misread short
+words of typed pages ("Ro", "ев", a list's "1"), which stand alone among typing.
 
 Some words are never junk, whatever the model says (:func:`never_junk`): a legible word (the
 lexicon knows it; "RECEIVED", a letterhead stays), but a short word of at most SHORT letters only
@@ -390,10 +399,11 @@ def fragments_near(words: Sequence[Word], languages: str) -> list[int]:
     words of at most MAX_ALNUM letters or digits the model judges): centres within NEAR_ROWS
     typed heights above or below and NEAR_COLS left or right, whatever lines tesseract made of
     them. Noise read from a seal, a crest or a stamp comes in such clusters; a misread short
-    word of a typed line, or a list's number, stands alone among typing. All 0 on a page
-    without a typed word height, and on a page whose words are mostly fragments (more than
-    MOSTLY_FRAGMENTS of them: garbled typing throughout, where a cluster stands out from
-    nothing)."""
+    word of a typed line, or a list's number, stands alone among typing. 0 for a word on a line
+    with a surely-text word of SHORT letters or more (a typed line: its misread words are never
+    judged as a cluster); all 0 on a page without a typed word height and on a page whose
+    words are mostly fragments (more than MOSTLY_FRAGMENTS of them: garbled typing throughout,
+    where a cluster stands out from nothing)."""
     height = typed_height(words)
     if height is None:
         return [0] * len(words)
@@ -472,11 +482,18 @@ def drop_junk(
             category="ocr",
             description="words read from ink that is not text dropped (stamps, seals, pencil "
             "marks: fragments, rare short words and, inside stamps, handwriting and signatures, "
-            "garbage tokens, judged by a learned model)",
+            "garbage tokens, judged by a learned model; a lower threshold for a word among "
+            "fragments on a line without typing)",
             settings={
-                "model": {"threshold": model.threshold, "source": model.source},
+                "model": {
+                    "threshold": model.threshold,
+                    "cluster_threshold": model.cluster_threshold,
+                    "cluster_size": model.cluster_size,
+                    "source": model.source,
+                },
                 "words": [[i, *word_row(words[i])] for i in drop],
                 "p_junk": [round(scores[i] or 0.0, 3) for i in drop],
+                "fragments_near": [near[i] for i in drop],
             },
         )
     ]
