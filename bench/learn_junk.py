@@ -41,7 +41,7 @@ import argparse
 import json
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +56,7 @@ from ocr.detect.junk import (
     MODEL_FILE,
     VOWELS,
     JunkModel,
+    fragments_near,
     junk_features,
     lexicon,
     marked_boxes,
@@ -72,6 +73,7 @@ from ocr.tesseract import Word, read_words, words_to_text
 TUNE = ("review-2101-48",)
 MAX_WORSE = 0.002  # strict CER: no tuning page worse by more than 0.2 points
 MARGIN = 0.05  # added to the lowest threshold that holds
+CLUSTER_SIZES = (2, 3, 4, 5)  # fragments around a word that make a cluster, tried in turn
 L2 = 1.0
 ON_LINE, OFF_LINE, HANDWRITTEN = "on", "off", "hand"
 
@@ -90,6 +92,7 @@ class Page:
     labels: list[str]
     where: list[str]
     features: list[list[float] | None]  # None: never junk
+    near: list[int] = field(default_factory=list)  # fragments around each word
     base: float | None = None  # the CER with nothing dropped
 
     def cer(self, drop: set[int]) -> float:
@@ -140,7 +143,9 @@ def _page(
         for w, k, z, m, f in zip(words, knows, zipfs, marked, feats, strict=True)
     ]
     truth = normalise(truth)
-    return Page(name, kind, languages, words, truth, word_labels(words, truth), where, features)
+    labels = word_labels(words, truth)
+    near = fragments_near(words, languages)
+    return Page(name, kind, languages, words, truth, labels, where, features, near)
 
 
 def synthetic_pages(folders: Sequence[str], work: Path) -> list[Page]:
@@ -264,20 +269,32 @@ def scores(pages: Sequence[Page], model: JunkModel) -> list[list[float | None]]:
     return [[None if f is None else model.probability(f) for f in p.features] for p in pages]
 
 
+def dropped_by(page: Page, probs: Sequence[float | None], model: JunkModel) -> set[int]:
+    """The words of ``page`` the model drops (its threshold, or its cluster threshold for a word
+    among fragments)."""
+    near = page.near or [0] * len(probs)
+    return {
+        i
+        for i, (v, n) in enumerate(zip(probs, near, strict=True))
+        if v is not None and v >= model.threshold_for(n)
+    }
+
+
 def evaluate(
-    pages: Sequence[Page], probs: Sequence[Sequence[float | None]], threshold: float
+    pages: Sequence[Page], probs: Sequence[Sequence[float | None]], model: JunkModel
 ) -> dict[str, object]:
-    """At ``threshold``: the worst page's CER change, real words dropped on clean pages, the
-    errors removed per kind of page, and the words dropped by label."""
-    worst, worst_page, clean_real = 0.0, "", 0
+    """With ``model``'s thresholds: the worst page's CER change, real words dropped on clean
+    pages, the errors removed per kind of page (and in all), and the words dropped by label."""
+    worst, worst_page, clean_real, removed = 0.0, "", 0, 0.0
     by_kind: dict[str, list[float]] = {}
     dropped: dict[str, int] = {}
     for p, ps in zip(pages, probs, strict=True):
-        drop = {i for i, v in enumerate(ps) if v is not None and v >= threshold}
+        drop = dropped_by(p, ps, model)
         before, after = p.cer(set()), p.cer(drop)
         if after - before > worst:
             worst, worst_page = after - before, p.name
         chars = len(p.truth)
+        removed += (before - after) * chars
         acc = by_kind.setdefault(p.kind, [0.0, 0.0, 0.0])
         acc[0] += before * chars
         acc[1] += after * chars
@@ -293,7 +310,25 @@ def evaluate(
         "clean_real": clean_real,
         "cer": {k: (v[0] / v[2], v[1] / v[2]) for k, v in by_kind.items()},
         "dropped": dropped,
+        "removed": removed,
     }
+
+
+def _holds(e: dict[str, object]) -> bool:
+    worst, clean = e["worst"], e["clean_real"]
+    assert isinstance(worst, float) and isinstance(clean, int)
+    return worst <= MAX_WORSE and clean == 0
+
+
+def _lowest(results: Sequence[tuple[float, bool]]) -> float | None:
+    """The lowest threshold from which every higher one holds too (None: not even the
+    highest)."""
+    lowest = None
+    for t, ok in reversed(results):
+        if not ok:
+            break
+        lowest = t
+    return lowest
 
 
 def choose_threshold(pages: Sequence[Page], model: JunkModel) -> tuple[float, list[str]]:
@@ -301,22 +336,59 @@ def choose_threshold(pages: Sequence[Page], model: JunkModel) -> tuple[float, li
     lines: list[str] = []
     results: list[tuple[float, bool]] = []
     for t in [round(0.30 + 0.02 * k, 2) for k in range(35)]:
-        e = evaluate(pages, probs, t)
-        ok = e["worst"] <= MAX_WORSE and e["clean_real"] == 0
+        e = evaluate(pages, probs, replace(model, threshold=t, cluster_size=0))
+        ok = _holds(e)
         gains = _gains(e)
         lines.append(
             f"t={t:.2f} {'ok ' if ok else 'BAD'} worst {e['worst']:+.4f} ({e['worst_page']}) "
             f"clean real dropped {e['clean_real']}; {gains}; dropped {e['dropped']}"
         )
         results.append((t, ok))
-    lowest = None  # the lowest threshold from which every higher one holds too
-    for t, ok in reversed(results):
-        if not ok:
-            break
-        lowest = t
+    lowest = _lowest(results)
     if lowest is None:
         return 1.01, lines
     return round(min(lowest + MARGIN, 0.99), 2), lines
+
+
+def choose_cluster(pages: Sequence[Page], model: JunkModel) -> tuple[int, float, list[str]]:
+    """The cluster threshold (for a word with at least K fragments around it) and K: for each
+    K of CLUSTER_SIZES, the lowest threshold under the model's from which every higher one
+    holds (as the threshold's rule), plus MARGIN; of those, the K that removes the most errors
+    on the tuning pages. (0, 1.01): none lower than the threshold holds."""
+    probs = scores(pages, model)
+    lines: list[str] = []
+    best: tuple[float, int, float] = (0.0, 0, 1.01)
+    base = evaluate(pages, probs, replace(model, cluster_size=0))["removed"]
+    assert isinstance(base, float)
+    grid = [round(0.10 + 0.02 * k, 2) for k in range(45)]
+    for size in CLUSTER_SIZES:
+        results = []
+        for t in (t for t in grid if t < model.threshold):
+            e = evaluate(pages, probs, replace(model, cluster_size=size, cluster_threshold=t))
+            ok = _holds(e)
+            results.append((t, ok))
+            lines.append(
+                f"cluster {size} t={t:.2f} {'ok ' if ok else 'BAD'} worst {e['worst']:+.4f} "
+                f"({e['worst_page']}) clean real dropped {e['clean_real']}; {_gains(e)}"
+            )
+        lowest = _lowest(results)
+        if lowest is None:
+            continue
+        t = round(lowest + MARGIN, 2)
+        if t >= model.threshold:
+            continue
+        e = evaluate(pages, probs, replace(model, cluster_size=size, cluster_threshold=t))
+        removed = e["removed"]
+        assert isinstance(removed, float)
+        lines.append(
+            f"cluster {size}: threshold {t} (lowest that holds {lowest}); errors removed "
+            f"{removed:.0f} characters against {base:.0f} without it; {_gains(e)}"
+        )
+        if removed > best[0] + 0.5:
+            best = (removed, size, t)
+    if best[1] == 0 or best[0] <= base:
+        return 0, 1.01, lines
+    return best[1], best[2], lines
 
 
 def _gains(e: dict[str, object]) -> str:
@@ -327,10 +399,13 @@ def _gains(e: dict[str, object]) -> str:
 
 
 def fit_model(pages: Sequence[Page]) -> tuple[JunkModel, list[str]]:
+    """The model, its threshold and its cluster threshold, fitted and chosen on ``pages``."""
     x, y = training_set(pages)
     weights, bias = fit_logistic(x, y)
     threshold, lines = choose_threshold(pages, JunkModel(tuple(weights), bias, 1.0))
-    return JunkModel(tuple(weights), bias, threshold), lines
+    model = JunkModel(tuple(weights), bias, threshold)
+    size, cluster, more = choose_cluster(pages, model)
+    return replace(model, cluster_size=size, cluster_threshold=cluster), lines + more
 
 
 def cross_check(pages: Sequence[Page], seed: int = 3) -> list[str]:
@@ -346,10 +421,11 @@ def cross_check(pages: Sequence[Page], seed: int = 3) -> list[str]:
         train = [p for i, p in enumerate(pages) if i in fold]
         test = [p for i, p in enumerate(pages) if i not in fold]
         model, _ = fit_model(train)
-        e = evaluate(test, scores(test, model), model.threshold)
+        e = evaluate(test, scores(test, model), model)
         gains = _gains(e)
         lines.append(
-            f"fold {k}: threshold {model.threshold}; on the other fold worst {e['worst']:+.4f} "
+            f"fold {k}: threshold {model.threshold}, {model.cluster_threshold} among "
+            f"{model.cluster_size} fragments; on the other fold worst {e['worst']:+.4f} "
             f"({e['worst_page']}), clean real dropped {e['clean_real']}; {gains}"
         )
     return lines
@@ -372,17 +448,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
     x, y = training_set(pages)
     print(f"{len(pages)} pages, {len(y)} candidate words, {int(y.sum())} junk")
-    weights, bias = fit_logistic(x, y)
-    print("weights: " + ", ".join(f"{n} {w:+.3f}" for n, w in zip(FEATURES, weights, strict=True)))
-    print(f"bias {bias:+.3f}")
-    model = JunkModel(tuple(weights), bias, 1.0)
-    threshold, lines = choose_threshold(pages, model)
+    model, lines = fit_model(pages)
+    print(
+        "weights: "
+        + ", ".join(f"{n} {w:+.3f}" for n, w in zip(FEATURES, model.weights, strict=True))
+    )
+    print(f"bias {model.bias:+.3f}")
     print("\n".join(lines))
-    model = JunkModel(tuple(weights), bias, threshold)
-    print(f"threshold {threshold}")
+    print(
+        f"threshold {model.threshold}; cluster threshold {model.cluster_threshold} for a word "
+        f"with at least {model.cluster_size} fragments around it"
+    )
     probs = scores(pages, model)
     for p, ps in zip(pages, probs, strict=True):
-        drop = [i for i, v in enumerate(ps) if v is not None and v >= threshold]
+        drop = sorted(dropped_by(p, ps, model))
         if drop and p.kind in ("ehri", "typescript-fr", "clean"):
             shown = " ".join(f"{p.words[i].text}[{p.labels[i][0]}:{p.where[i]}]" for i in drop)
             print(f"  {p.name}: {p.cer(set()):.2%} -> {p.cer(set(drop)):.2%}: {shown[:600]}")
@@ -398,7 +477,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"(bench/real_split.json; {real}): {len(pages)} pages, {len(y)} candidate words, "
             f"{int(y.sum())} junk"
         )
-        model = JunkModel(tuple(weights), bias, threshold, source)
+        model = replace(model, source=source)
         MODEL_FILE.write_text(json.dumps(model.as_json(), indent=1) + "\n", encoding="utf-8")
         print(f"wrote {MODEL_FILE}")
     return 0

@@ -10,11 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.learn_junk import fit_logistic, legible_looking
+from bench.learn_junk import Page, dropped_by, fit_logistic, legible_looking
 from ocr.detect.junk import (
     FEATURES,
     JunkModel,
     drop_junk,
+    fragments_near,
     junk_indices,
     junk_model,
     junk_scores,
@@ -218,3 +219,69 @@ def test_the_learner_leaves_legible_looking_words_off_the_reference_unlabelled()
     assert not legible_looking("_INaHUVyS") and not legible_looking("NIStOg-")
     assert not legible_looking("BHT") and not legible_looking("4~c0)")
     assert not legible_looking("yw")  # a fragment: the fragments' labels apply
+
+
+def _cluster_page() -> list[Word]:
+    """The typed body, then a seal's fragments (lines 4-6, off the typing, close together),
+    then a typed line with one misread short word ("ев" among legible words, line 7) and one
+    fragment alone far below (line 12)."""
+    seal = [[("ne", 30.0, 40), ("yw", 30.0, 40)], [("—", 20.0, 40), ("~", 20.0, 40)]]
+    seal += [[("oe", 25.0, 40), ("0)", 25.0, 40)]]
+    typed = [("the", 90.0, H), ("ев", 40.0, H), ("Legation", 90.0, H)]
+    words = _page([*seal, typed])
+    return [*words, _word(1, "ib", 30, 30.0, 12)]
+
+
+def test_fragments_near_counts_a_seals_cluster_not_a_typed_lines_misread_word() -> None:
+    """Fragments within a few typed heights of each other off the typed lines are a cluster;
+    a misread short word on a typed line and a fragment standing alone are not."""
+    words = _cluster_page()
+    near = fragments_near(words, "eng")
+    at = {w.text: n for w, n in zip(words, near, strict=True)}
+    assert at["ne"] >= 3 and at["~"] >= 3 and at["0)"] >= 3  # the seal's fragments
+    assert at["ев"] == 0  # on a typed line: never part of a cluster
+    assert at["ib"] == 0  # alone
+    body = sum(len(line.split()) for line in BODY)
+    assert near[:body] == [0] * body
+
+
+def test_a_page_mostly_of_fragments_has_no_clusters() -> None:
+    """Garbled typing throughout (more fragments than other words): no cluster is special."""
+    words = [_word(i + 1, t, 30 + 60 * i, 80.0, 1) for i, t in enumerate(["Minister"] * 6)]
+    words += [_word(i + 1, t, 30 + 60 * i, 30.0, 2) for i, t in enumerate(["ne", "yw", "oe"] * 3)]
+    assert fragments_near(words, "eng") == [0] * len(words)
+
+
+def test_the_cluster_threshold_drops_a_clusters_fragment_not_a_lone_one() -> None:
+    """The same probability: dropped among a seal's fragments (the cluster threshold), kept on
+    a typed line or alone (the model's threshold)."""
+    words = _cluster_page()
+    model = JunkModel(tuple([0.0] * len(FEATURES)), 0.0, 0.9, "test", 0.4, 3)  # P = 0.5
+    assert model.threshold_for(2) == 0.9 and model.threshold_for(3) == 0.4
+    dropped = {words[i].text for i in junk_indices(words, "eng", model)}
+    assert dropped == {"ne", "yw", "—", "~", "oe", "0)"}
+    without = JunkModel(model.weights, model.bias, 0.9, "test")
+    assert junk_indices(words, "eng", without) == []
+
+
+def test_the_learner_drops_by_the_same_two_thresholds() -> None:
+    words = _cluster_page()
+    near = fragments_near(words, "eng")
+    model = JunkModel(tuple([0.0] * len(FEATURES)), 0.0, 0.9, "test", 0.4, 3)
+    probs = [0.5] * len(words)
+    page = Page("p", "ehri", "eng", words, "", [""] * len(words), [""] * len(words), [], near)
+    assert dropped_by(page, probs, model) == set(junk_indices(words, "eng", model))
+
+
+def test_the_shipped_model_has_a_cluster_threshold_under_its_threshold() -> None:
+    model = junk_model()
+    assert model.cluster_size >= 2
+    assert 0.0 < model.cluster_threshold < model.threshold
+
+
+def test_the_shipped_model_drops_a_seals_cluster_and_keeps_the_typing() -> None:
+    """On the page with a seal's fragments: the seal goes, the typed body and the typed line's
+    words stay."""
+    words = _cluster_page()
+    dropped = {words[i].text for i in junk_indices(words, "eng")}
+    assert dropped and dropped <= {"ne", "yw", "—", "~", "oe", "0)"}

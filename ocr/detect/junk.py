@@ -16,9 +16,18 @@ Features (:data:`FEATURES`): the word's confidence, its chance of being read rig
 page's typed word height (ocr.detect.specks.typed_height); its shape (longer than a fragment,
 letters and digits, switches between letters, digits and marks, case switches inside a run of
 letters, vowels), whether the lexicon knows it and how common it is (Zipf frequency), whether it
-lies in a stamp, handwriting or a signature; and its line's context (the line's mean chance of
+lies in a stamp, handwriting or a signature; its line's context (the line's mean chance of
 being right, its share of legible words, of fragments, of words that are surely text, its word
-count, its median height against the typed height, its share of words in a mark).
+count, its median height against the typed height, its share of words in a mark); and its
+neighbourhood, whatever lines tesseract made (:func:`_neighbourhood`: the shares of surely-text
+words and of fragments among the words around it, their number, the share of surely-text words
+on its row, the number of fragments around it, the page's share of fragments).
+
+Two thresholds (both chosen by the learner): the model's threshold for every judged word, and a
+lower cluster threshold for a word that lies among at least ``cluster_size`` fragments on a line
+without typing (:func:`fragments_near`). Noise read from a seal, a crest or a stamp comes in
+such clusters, off the typed lines; what held the single threshold up were single misread short
+words of typed pages ("Ro", "ев", a list's "1"), which stand alone among typing.
 
 Some words are never junk, whatever the model says (:func:`never_junk`): a legible word (the
 lexicon knows it; "RECEIVED", a letterhead stays), but a short word of at most SHORT letters only
@@ -39,6 +48,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+import numpy as np
 
 from ocr.detect.regions import Region
 from ocr.detect.specks import drop_words, typed_height, word_row
@@ -76,7 +87,16 @@ FEATURES = (
     "known",
     "marked",
     "line_marked",
+    "near_text",
+    "near_junky",
+    "near_words",
+    "row_text",
+    "near_fragments",
+    "page_junky",
 )
+NEAR_ROWS = 2.5  # typed heights above and below a word: its neighbourhood
+NEAR_COLS = 8.0  # typed heights left and right of it
+MOSTLY_FRAGMENTS = 0.5  # a page with more fragments than this share of its words: no clusters
 MARK_TYPES = frozenset({"stamp", "handwriting", "signature"})  # regions of ink that is no typing
 VOWELS = frozenset("aeiouyàâäéèêëîïôöùûüÿæœáíóúаеёиоуыэюяіє")
 
@@ -89,10 +109,19 @@ class JunkModel:
     bias: float
     threshold: float
     source: str = ""
+    cluster_threshold: float = 1.01  # for a word among at least cluster_size fragments
+    cluster_size: int = 0  # 0: no cluster threshold
 
     def probability(self, features: Sequence[float]) -> float:
         z = self.bias + sum(w * f for w, f in zip(self.weights, features, strict=True))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def threshold_for(self, fragments_near: int) -> float:
+        """The threshold for a word with ``fragments_near`` fragments around it: the cluster
+        threshold (when lower) for a word in a cluster of fragments, else the threshold."""
+        if self.cluster_size and fragments_near >= self.cluster_size:
+            return min(self.threshold, self.cluster_threshold)
+        return self.threshold
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -100,6 +129,8 @@ class JunkModel:
             "weights": [round(w, 5) for w in self.weights],
             "bias": round(self.bias, 5),
             "threshold": self.threshold,
+            "cluster_size": self.cluster_size,
+            "cluster_threshold": self.cluster_threshold,
             "source": self.source,
         }
 
@@ -115,6 +146,8 @@ def junk_model(path: Path = MODEL_FILE) -> JunkModel:
         float(data["bias"]),
         float(data["threshold"]),
         str(data.get("source", "")),
+        float(data.get("cluster_threshold", 1.01)),
+        int(data.get("cluster_size", 0)),
     )
 
 
@@ -256,6 +289,7 @@ def _features(
             max(-3.0, min(3.0, math.log(tall[len(tall) // 2] / height))),
             sum(marked[i] for i in members) / len(members),
         )
+    near = _neighbourhood(words, height, knows, zipfs)
     out = []
     for i, w in enumerate(words):
         letters, digits, signs = _makeup(w.text)
@@ -277,9 +311,57 @@ def _features(
                 1.0 if knows[i] is True else 0.0,
                 1.0 if marked[i] else 0.0,
                 context[w.line_key][6],
+                *near[i],
             ]
         )
     return out
+
+
+def _neighbourhood(
+    words: Sequence[Word],
+    height: float,
+    knows: Sequence[bool | None],
+    zipfs: Sequence[float],
+) -> list[tuple[float, ...]]:
+    """Each word's surroundings on the page, whatever lines tesseract made of them: among the
+    other words whose centre lies within NEAR_ROWS typed heights above or below and NEAR_COLS
+    left or right, the share that are surely text and the share that look like fragments, their
+    number (log), the share of surely-text words among the other words of its row (centres
+    within half a typed height) across the page, the number of fragments around it (log) and
+    the page's share of fragments. Seal and crest noise comes in clusters away from the typing;
+    a misread short word of a typed line or a list's number has typing around it."""
+    n = len(words)
+    if n == 0:
+        return []
+    cx = np.array([w.box.left + w.box.width / 2 for w in words], dtype=float)
+    cy = np.array([w.box.top + w.box.height / 2 for w in words], dtype=float)
+    text = np.array([_text_like(w, k, z) for w, k, z in zip(words, knows, zipfs, strict=True)])
+    junky = np.array([_junk_looking(w, k, z) for w, k, z in zip(words, knows, zipfs, strict=True)])
+    dy = np.abs(cy[:, None] - cy[None, :])
+    others = ~np.eye(n, dtype=bool)
+    near = (
+        others
+        & (dy <= NEAR_ROWS * height)
+        & (np.abs(cx[:, None] - cx[None, :]) <= NEAR_COLS * height)
+    )
+    row = others & (dy <= height / 2)
+    count, rows = near.sum(axis=1), row.sum(axis=1)
+    fragments = (near & junky[None, :]).sum(axis=1)
+    near_text = (near & text[None, :]).sum(axis=1) / np.maximum(count, 1)
+    near_junky = fragments / np.maximum(count, 1)
+    row_text = (row & text[None, :]).sum(axis=1) / np.maximum(rows, 1)
+    page_junky = float(junky.mean())
+    return [
+        (
+            float(a),
+            float(b),
+            math.log1p(float(c)) / 3.0,
+            float(d),
+            math.log1p(float(e)) / 3.0,
+            page_junky,
+        )
+        for a, b, c, d, e in zip(near_text, near_junky, count, row_text, fragments, strict=True)
+    ]
 
 
 def junk_scores(
@@ -290,23 +372,81 @@ def junk_scores(
 ) -> list[float | None]:
     """Each word's P(junk), or None for a word that is never junk (see :func:`never_junk`);
     all None on a page without a typed word height or in a language without a lexicon."""
+    return _judge(words, languages, model or junk_model(), marks)[0]
+
+
+def _judge(
+    words: Sequence[Word], languages: str, model: JunkModel, marks: Sequence[Box]
+) -> tuple[list[float | None], list[int]]:
+    """Each word's P(junk) (junk_scores) and the number of fragments around it
+    (fragments_near)."""
     height = typed_height(words)
     langs = dictionary_languages(languages)
     if height is None or not langs:
-        return [None] * len(words)
-    model = model or junk_model()
+        return [None] * len(words), [0] * len(words)
     knows, zipfs = lexicon(words, languages)
     features = _features(words, languages, height, knows, zipfs, marks)
     marked = marked_words(words, marks)
-    return [
+    scores = [
         None if never_junk(w, k, z, m) else model.probability(f)
         for w, k, z, m, f in zip(words, knows, zipfs, marked, features, strict=True)
     ]
+    return scores, _fragments_near(words, height, knows, zipfs)
 
 
-def _over(scores: Sequence[float | None], threshold: float) -> list[int]:
-    """Indices of the scores at or over ``threshold`` (None: never junk)."""
-    return [i for i, p in enumerate(scores) if p is not None and p >= threshold]
+def fragments_near(words: Sequence[Word], languages: str) -> list[int]:
+    """For each word, the number of other words around it that look like fragments (marks and
+    words of at most MAX_ALNUM letters or digits the model judges): centres within NEAR_ROWS
+    typed heights above or below and NEAR_COLS left or right, whatever lines tesseract made of
+    them. Noise read from a seal, a crest or a stamp comes in such clusters; a misread short
+    word of a typed line, or a list's number, stands alone among typing. 0 for a word on a line
+    with a surely-text word of SHORT letters or more (a typed line: its misread words are never
+    judged as a cluster); all 0 on a page without a typed word height and on a page whose
+    words are mostly fragments (more than MOSTLY_FRAGMENTS of them: garbled typing throughout,
+    where a cluster stands out from nothing)."""
+    height = typed_height(words)
+    if height is None:
+        return [0] * len(words)
+    return _fragments_near(words, height, *lexicon(words, languages))
+
+
+def _fragments_near(
+    words: Sequence[Word], height: float, knows: Sequence[bool | None], zipfs: Sequence[float]
+) -> list[int]:
+    fragments = [
+        i
+        for i, (w, k, z) in enumerate(zip(words, knows, zipfs, strict=True))
+        if _junk_looking(w, k, z)
+    ]
+    if len(fragments) > MOSTLY_FRAGMENTS * len(words):
+        # garbled typing throughout (a heavy page): a cluster of fragments tells nothing there
+        return [0] * len(words)
+    centres = [(w.box.left + w.box.width / 2, w.box.top + w.box.height / 2) for w in words]
+    typed = {  # lines with a word that is surely text: typing, whatever lies around them
+        w.line_key
+        for w, k, z in zip(words, knows, zipfs, strict=True)
+        if _text_like(w, k, z) and _core(w.text) >= SHORT
+    }
+    rows, cols = NEAR_ROWS * height, NEAR_COLS * height
+    return [
+        0
+        if words[i].line_key in typed
+        else sum(
+            j != i and abs(centres[j][0] - col) <= cols and abs(centres[j][1] - row) <= rows
+            for j in fragments
+        )
+        for i, (col, row) in enumerate(centres)
+    ]
+
+
+def _over(scores: Sequence[float | None], near: Sequence[int], model: JunkModel) -> list[int]:
+    """Indices of the scores at or over the model's threshold for each word (its cluster
+    threshold for a word among fragments; None: never junk)."""
+    return [
+        i
+        for i, (p, n) in enumerate(zip(scores, near, strict=True))
+        if p is not None and p >= model.threshold_for(n)
+    ]
 
 
 def junk_indices(
@@ -317,7 +457,7 @@ def junk_indices(
 ) -> list[int]:
     """Indices (in the TSV's reading order) of the words that are junk."""
     model = model or junk_model()
-    return _over(junk_scores(words, languages, model, marks), model.threshold)
+    return _over(*_judge(words, languages, model, marks), model)
 
 
 def drop_junk(
@@ -331,8 +471,8 @@ def drop_junk(
     P(junk), so that what was read is not lost) as provenance when any was dropped. ``marks``:
     the boxes of the stamps, handwriting and signatures found on the page (marked_boxes)."""
     model = model or junk_model()
-    scores = junk_scores(words, languages, model, marks)
-    drop = _over(scores, model.threshold)
+    scores, near = _judge(words, languages, model, marks)
+    drop = _over(scores, near, model)
     if not drop:
         return []
     drop_words(words, outputs, drop)
@@ -342,11 +482,18 @@ def drop_junk(
             category="ocr",
             description="words read from ink that is not text dropped (stamps, seals, pencil "
             "marks: fragments, rare short words and, inside stamps, handwriting and signatures, "
-            "garbage tokens, judged by a learned model)",
+            "garbage tokens, judged by a learned model; a lower threshold for a word among "
+            "fragments on a line without typing)",
             settings={
-                "model": {"threshold": model.threshold, "source": model.source},
+                "model": {
+                    "threshold": model.threshold,
+                    "cluster_threshold": model.cluster_threshold,
+                    "cluster_size": model.cluster_size,
+                    "source": model.source,
+                },
                 "words": [[i, *word_row(words[i])] for i in drop],
                 "p_junk": [round(scores[i] or 0.0, 3) for i in drop],
+                "fragments_near": [near[i] for i in drop],
             },
         )
     ]
