@@ -26,6 +26,7 @@ from typing import Literal, NamedTuple
 
 import cv2
 import numpy as np
+from rapidfuzz.distance import Levenshtein
 
 from ocr.imaging import png_list_file
 from ocr.quality import dictionary_languages, lexicon_knows
@@ -453,13 +454,8 @@ class RereadRule:
 
 def edit_distance(a: str, b: str) -> int:
     """Levenshtein's distance between ``a`` and ``b`` (insertions, deletions, swaps of one
-    character for another)."""
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, start=1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[-1]
+    character for another), as rapidfuzz counts it everywhere else in the project."""
+    return Levenshtein.distance(a, b)
 
 
 def a_word(text: str, langs: tuple[str, ...]) -> bool:
