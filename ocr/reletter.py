@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ocr.quality import lexicon_zipf
+from ocr.quality import lexicon_knows
 from ocr.records import ProcessingStep
 
 RULE_FILE = Path(__file__).parent / "data" / "reletter.json"
@@ -69,14 +69,9 @@ def _alphabet(words: Sequence[str]) -> str:
     return "".join(sorted({c for w in words for c in w.lower() if c.isalpha()}))
 
 
-def _known(word: str, languages: tuple[str, ...]) -> bool:
-    zipf = lexicon_zipf(word, languages)
-    return bool(zipf and zipf > 0)
-
-
 def _listed(language: str) -> Mapping[str, float]:
     """The words the lexicon of ``language`` lists (wordfreq's own table: a set lookup, where
-    :func:`ocr.quality.lexicon_zipf` tokenises each word first)."""
+    :func:`ocr.quality.lexicon_knows` tokenises each word first)."""
     from wordfreq import get_frequency_dict
 
     return get_frequency_dict(language, "best")  # the very table wordfreq caches for itself
@@ -84,7 +79,7 @@ def _listed(language: str) -> Mapping[str, float]:
 
 def _maybe_known(word: str, languages: tuple[str, ...]) -> bool:
     low = word.lower()
-    return any(low in _listed(lang) for lang in languages) and _known(word, languages)
+    return any(low in _listed(lang) for lang in languages) and bool(lexicon_knows(word, languages))
 
 
 def _fixes(core: str, letters: str, languages: tuple[str, ...]) -> dict[tuple[str, str], str]:
@@ -129,7 +124,7 @@ def page_swaps(
     unknown = [
         (i, m)
         for i, m in enumerate(parts)
-        if m and len(m.group(2)) >= MIN_LETTERS and not _known(m.group(2), languages)
+        if m and len(m.group(2)) >= MIN_LETTERS and not lexicon_knows(m.group(2), languages)
     ][:MAX_WORDS]
     if len(unknown) < rule.min_words:
         return [], {}

@@ -110,7 +110,8 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
     if swaps:
         apply_recase(kept.output.outputs, swaps)
         made.append(reletter_step(swaps, seen))
-        words = read_words(kept.output.tsv)
+        after = {sw.index: sw.after for sw in swaps}  # the TSV as rewritten, without reading it
+        words = [replace(w, text=after.get(i, w.text)) for i, w in enumerate(words)]
     regions_path = save_regions(job.out_dir / f"{job.stem}.regions.json", regions)
     confs = [w.conf for w in words if w.conf >= 0]
     warning = no_text_warning(
