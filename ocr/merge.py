@@ -130,7 +130,7 @@ def merge_lines(readings: Sequence[ReadWords], *, rules: LineRules) -> Merged:
     """Group the readings' lines that overlap on the page, keep each group's words from the
     first reading unless another's worth beats it by the rules' margin; the first reading's
     lines stay in its order, another's words take the place of the lines they replace."""
-    lines = [(r, idx) for r, reading in enumerate(readings) for idx in _lines(reading.words)]
+    lines = [(r, idx) for r, reading in enumerate(readings) for idx in line_indexes(reading.words)]
     boxes = [Box.union_all(readings[r].words[i].box for i in idx) for r, idx in lines]
     aligned = [Box.union_all(readings[r].anchors[i] for i in idx) for r, idx in lines]
     groups = _ordered(_groups(lines, aligned), lines, aligned)
@@ -169,7 +169,7 @@ def _renumbered(
     return tuple(words)
 
 
-def _lines(words: Sequence[Word]) -> list[tuple[int, ...]]:
+def line_indexes(words: Sequence[Word]) -> list[tuple[int, ...]]:
     """Each line's word indexes, lines in reading order."""
     out: dict[tuple[int, int, int], list[int]] = {}
     for i, word in enumerate(words):

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ocr.merge import line_indexes
 from ocr.merge_files import PageSize, write_merged
 from ocr.tesseract import CHOICES_SUFFIX, Word, read_choices
 
@@ -82,16 +83,13 @@ class Order:
 
 def lines_of(words: Sequence[Word]) -> list[Line]:
     """The reading's lines in its order."""
-    groups: dict[tuple[int, int, int], list[int]] = {}
-    for i, w in enumerate(words):
-        groups.setdefault(w.line_key, []).append(i)
     out = []
-    for key, idx in groups.items():
+    for idx in line_indexes(words):
         boxes = [words[i].box for i in idx]
         out.append(
             Line(
-                key[0],
-                tuple(idx),
+                words[idx[0]].block,
+                idx,
                 min(b.left for b in boxes),
                 max(b.right for b in boxes),
                 statistics.median(b.bottom for b in boxes),
