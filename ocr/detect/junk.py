@@ -265,6 +265,7 @@ def _features(
     knows: Sequence[bool | None],
     zipfs: Sequence[float],
     marks: Sequence[Box] = (),
+    around: _Around | None = None,
 ) -> list[list[float]]:
     p_right = word_probabilities(words, languages)
     marked = marked_words(words, marks)
@@ -289,7 +290,7 @@ def _features(
             max(-3.0, min(3.0, math.log(tall[len(tall) // 2] / height))),
             sum(marked[i] for i in members) / len(members),
         )
-    near = _neighbourhood(words, height, knows, zipfs)
+    near = (around or _neighbourhood(words, height, knows, zipfs)).features
     out = []
     for i, w in enumerate(words):
         letters, digits, signs = _makeup(w.text)
@@ -317,12 +318,25 @@ def _features(
     return out
 
 
+NEAR_CHUNK = 1024  # words compared with the whole page at a time: a page of noise's thousands of
+# words cost rows of this many, not the square of their number, in memory
+
+
+@dataclass(frozen=True)
+class _Around:
+    """Each word's neighbourhood features (:func:`_neighbourhood`) and the number of words
+    that look like fragments around it (what :func:`fragments_near` counts)."""
+
+    features: list[tuple[float, ...]]
+    fragments: list[int]
+
+
 def _neighbourhood(
     words: Sequence[Word],
     height: float,
     knows: Sequence[bool | None],
     zipfs: Sequence[float],
-) -> list[tuple[float, ...]]:
+) -> _Around:
     """Each word's surroundings on the page, whatever lines tesseract made of them: among the
     other words whose centre lies within NEAR_ROWS typed heights above or below and NEAR_COLS
     left or right, the share that are surely text and the share that look like fragments, their
@@ -332,26 +346,32 @@ def _neighbourhood(
     a misread short word of a typed line or a list's number has typing around it."""
     n = len(words)
     if n == 0:
-        return []
+        return _Around([], [])
     cx = np.array([w.box.left + w.box.width / 2 for w in words], dtype=float)
     cy = np.array([w.box.top + w.box.height / 2 for w in words], dtype=float)
     text = np.array([_text_like(w, k, z) for w, k, z in zip(words, knows, zipfs, strict=True)])
     junky = np.array([_junk_looking(w, k, z) for w, k, z in zip(words, knows, zipfs, strict=True)])
-    dy = np.abs(cy[:, None] - cy[None, :])
-    others = ~np.eye(n, dtype=bool)
-    near = (
-        others
-        & (dy <= NEAR_ROWS * height)
-        & (np.abs(cx[:, None] - cx[None, :]) <= NEAR_COLS * height)
-    )
-    row = others & (dy <= height / 2)
-    count, rows = near.sum(axis=1), row.sum(axis=1)
-    fragments = (near & junky[None, :]).sum(axis=1)
-    near_text = (near & text[None, :]).sum(axis=1) / np.maximum(count, 1)
+    count, rows, fragments, texts, row_texts = (np.zeros(n, dtype=int) for _ in range(5))
+    for start in range(0, n, NEAR_CHUNK):
+        end = min(n, start + NEAR_CHUNK)
+        dy = np.abs(cy[start:end, None] - cy[None, :])
+        others = np.ones((end - start, n), dtype=bool)
+        others[np.arange(end - start), np.arange(start, end)] = False
+        near = (
+            others
+            & (dy <= NEAR_ROWS * height)
+            & (np.abs(cx[start:end, None] - cx[None, :]) <= NEAR_COLS * height)
+        )
+        row = others & (dy <= height / 2)
+        count[start:end], rows[start:end] = near.sum(axis=1), row.sum(axis=1)
+        fragments[start:end] = (near & junky[None, :]).sum(axis=1)
+        texts[start:end] = (near & text[None, :]).sum(axis=1)
+        row_texts[start:end] = (row & text[None, :]).sum(axis=1)
+    near_text = texts / np.maximum(count, 1)
     near_junky = fragments / np.maximum(count, 1)
-    row_text = (row & text[None, :]).sum(axis=1) / np.maximum(rows, 1)
+    row_text = row_texts / np.maximum(rows, 1)
     page_junky = float(junky.mean())
-    return [
+    features: list[tuple[float, ...]] = [
         (
             float(a),
             float(b),
@@ -362,6 +382,7 @@ def _neighbourhood(
         )
         for a, b, c, d, e in zip(near_text, near_junky, count, row_text, fragments, strict=True)
     ]
+    return _Around(features, [int(f) for f in fragments])
 
 
 def junk_scores(
@@ -385,13 +406,14 @@ def _judge(
     if height is None or not langs:
         return [None] * len(words), [0] * len(words)
     knows, zipfs = lexicon(words, languages)
-    features = _features(words, languages, height, knows, zipfs, marks)
+    around = _neighbourhood(words, height, knows, zipfs)  # once: the features and the clusters
+    features = _features(words, languages, height, knows, zipfs, marks, around)
     marked = marked_words(words, marks)
     scores = [
         None if never_junk(w, k, z, m) else model.probability(f)
         for w, k, z, m, f in zip(words, knows, zipfs, marked, features, strict=True)
     ]
-    return scores, _fragments_near(words, height, knows, zipfs)
+    return scores, _fragments_near(words, height, knows, zipfs, around)
 
 
 def fragments_near(words: Sequence[Word], languages: str) -> list[int]:
@@ -411,32 +433,23 @@ def fragments_near(words: Sequence[Word], languages: str) -> list[int]:
 
 
 def _fragments_near(
-    words: Sequence[Word], height: float, knows: Sequence[bool | None], zipfs: Sequence[float]
+    words: Sequence[Word],
+    height: float,
+    knows: Sequence[bool | None],
+    zipfs: Sequence[float],
+    around: _Around | None = None,
 ) -> list[int]:
-    fragments = [
-        i
-        for i, (w, k, z) in enumerate(zip(words, knows, zipfs, strict=True))
-        if _junk_looking(w, k, z)
-    ]
-    if len(fragments) > MOSTLY_FRAGMENTS * len(words):
+    fragments = sum(_junk_looking(w, k, z) for w, k, z in zip(words, knows, zipfs, strict=True))
+    if fragments > MOSTLY_FRAGMENTS * len(words):
         # garbled typing throughout (a heavy page): a cluster of fragments tells nothing there
         return [0] * len(words)
-    centres = [(w.box.left + w.box.width / 2, w.box.top + w.box.height / 2) for w in words]
     typed = {  # lines with a word that is surely text: typing, whatever lies around them
         w.line_key
         for w, k, z in zip(words, knows, zipfs, strict=True)
         if _text_like(w, k, z) and _core(w.text) >= SHORT
     }
-    rows, cols = NEAR_ROWS * height, NEAR_COLS * height
-    return [
-        0
-        if words[i].line_key in typed
-        else sum(
-            j != i and abs(centres[j][0] - col) <= cols and abs(centres[j][1] - row) <= rows
-            for j in fragments
-        )
-        for i, (col, row) in enumerate(centres)
-    ]
+    counts = (around or _neighbourhood(words, height, knows, zipfs)).fragments
+    return [0 if w.line_key in typed else c for w, c in zip(words, counts, strict=True)]
 
 
 def _over(scores: Sequence[float | None], near: Sequence[int], model: JunkModel) -> list[int]:
