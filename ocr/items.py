@@ -37,6 +37,15 @@ SOLID_ASPECT = 1.5  # longer side over shorter side
 # letters rarely make another long word (bench/results_review.md measures it).
 LONG_WORD = 6
 LETTERS = re.compile(r"[^\W\d_]+")
+# Ink "no OCR word covers" that lies inside a doubted word's box (grown by WORD_PAD of its
+# height, as ocr.detect.unrecognised grows words) and stands no taller than the word is that
+# word's own strokes: the detector takes ink under a low-confidence word for read only where it
+# is lined-up glyphs, and a bold face's letters smudge into pieces that are not. Stamps and pens
+# read as words sit inside words too, but as no long dictionary word, or stand taller
+# (bench/own_ink.py measures both on the tuning set and the dev pages).
+OWN_INK = 0.8  # share of the ink's box inside the word's grown box
+OWN_HEIGHT = 1.2  # the ink's height over the word's at most
+WORD_PAD = 0.25
 # Doubts on consecutive lines of one paragraph (tesseract's layout) are read together: a date
 # over its number, a title over a name. A block spans at most this many lines.
 BLOCK_LINES = 3
@@ -81,16 +90,40 @@ def review_items(
     return whole_page + [
         merge(g, ocr=ocr, reference=reference)
         for g in groups
-        if not needs_no_person(g, vocabulary=vocabulary)
+        if not needs_no_person(g, vocabulary=vocabulary, ocr=ocr)
     ]
 
 
-def needs_no_person(group: Sequence[Flag], *, vocabulary: Vocabulary | None) -> bool:
+def needs_no_person(
+    group: Sequence[Flag], *, vocabulary: Vocabulary | None, ocr: OcrText | None = None
+) -> bool:
     """A solid blot taken for writing (with the ink read inside it), or a line whose only
-    signals are tesseract's doubts about readings of long dictionary words."""
+    signals are tesseract's doubts about readings of long dictionary words (and, given the
+    page's ``ocr``, the unread ink that is those words' own strokes: :func:`own_ink`)."""
     if solid_blot(group[0]):
         return True
-    return vocabulary is not None and all(sure_words(f, vocabulary) for f in group)
+    if vocabulary is None:
+        return False
+    sure = [f for f in group if sure_words(f, vocabulary)]
+    if len(sure) == len(group):
+        return True
+    if not sure or ocr is None:
+        return False
+    doubted = [w.box for w in ocr.words if any(_centre_in(w.box, f.box) for f in sure)]
+    return all(f in sure or own_ink(f, doubted) for f in group)
+
+
+def own_ink(flag: Flag, doubted: Sequence[Box]) -> bool:
+    """Is an unrecognised-ink signal the strokes of one of the ``doubted`` words (their boxes):
+    OWN_INK of its box inside the word's box grown by WORD_PAD of its height, and at most
+    OWN_HEIGHT times as tall as the word?"""
+    if flag.type != INK:
+        return False
+    return any(
+        _inside(flag.box, _grown(box, round(WORD_PAD * box.height))) >= OWN_INK
+        and flag.box.height <= OWN_HEIGHT * box.height
+        for box in doubted
+    )
 
 
 def solid_blot(flag: Flag) -> bool:

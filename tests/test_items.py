@@ -299,3 +299,34 @@ def test_another_copy_that_reads_the_same_speaks_for_a_reference_error() -> None
     assert not alone.reference_error
     assert with_copies(alone, 1, model=model).reference_error
     assert not with_copies(alone, -1, model=model).reference_error
+
+
+def test_unread_ink_that_is_a_doubted_words_own_strokes_needs_no_person() -> None:
+    """A bold word's smudged letters, left unread inside a long dictionary word tesseract
+    doubted, make no item with it; ink beside the word, ink standing taller than it (a stamp's
+    or a pen's) or inside a word that is no dictionary word still does."""
+    from ocr.triage import vocabulary
+
+    words = vocabulary("rus")
+    sure = _flag("low_confidence", WORDS[4], confidence=40.0)  # "отделом": 360..500, rows 220..250
+    odd = _flag("low_confidence", WORDS[3], confidence=40.0)  # "хонсульским"
+
+    def ink(box: Box) -> Flag:
+        return Flag(
+            type="unrecognised_ink",
+            reason="ink that no OCR word covers",
+            page_number=1,
+            box=box,
+            severity=0.6,
+        )
+
+    own = ink(Box(380, 222, 100, 26))
+    assert review_items([sure, own], ocr=OCR, reference=None, vocabulary=words) == []
+    assert len(review_items([sure, own], ocr=OCR, reference=None)) == 1  # no vocabulary
+    beside = ink(Box(520, 222, 60, 26))
+    assert len(review_items([sure, beside], ocr=OCR, reference=None, vocabulary=words)) == 1
+    taller = ink(Box(380, 210, 100, 50))
+    assert len(review_items([sure, taller], ocr=OCR, reference=None, vocabulary=words)) == 1
+    in_odd = ink(Box(120, 222, 100, 26))
+    assert len(review_items([odd, in_odd], ocr=OCR, reference=None, vocabulary=words)) == 1
+    assert len(review_items([own], ocr=OCR, reference=None, vocabulary=words)) == 1  # ink alone
