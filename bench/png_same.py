@@ -4,9 +4,10 @@ instead of OpenCV's level 1: the same pixels, and tesseract's same words, for le
 On the throughput set's synthetic pages and the real tuning pages (bench/real_split.json), for
 the processed page (as the pipeline makes it: deskewed, framed, cleaned, gray) and the page as
 loaded: both encodings decoded and compared pixel for pixel, their encoding and decoding CPU
-and sizes. With ``--tesseract N``: the first N processed pages read by tesseract from both
-files (the pipeline's first-reading settings, TSV and hOCR with the characters' choices),
-outputs compared byte for byte, tesseract's CPU summed.
+and sizes (the pipeline writes the page as loaded, when it writes it, at level 1: a raw gray
+scan takes more room unfiltered, as these rows show). With ``--tesseract N``: the first N
+processed pages read by tesseract from both files (the pipeline's first-reading settings, TSV
+and hOCR with the characters' choices), outputs compared byte for byte, tesseract's CPU summed.
 
 Run: .venv/bin/python -m bench.png_same [--tesseract 6] [--real 8]"""
 

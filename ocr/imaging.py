@@ -183,8 +183,9 @@ def hue_of_pixels(bgr: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.nda
 # PNG for the gray images tesseract reads next (the processed page, line and stamp crops):
 # fastest zlib level, run-length matching and no row filter. The same pixels as OpenCV's level 1
 # with its filters chosen per row, at half its encoding CPU, a faster decoding and a file no
-# larger on a page of text; a colour page without filters would take twice the room, so it
-# keeps level 1 (bench/png_same.py).
+# larger on a cleaned page; a colour page without filters would take twice the room, so it
+# keeps level 1, and so does a raw scan (a third more room: ocr.stages.preprocess writes the
+# page as loaded at level 1); bench/png_same.py.
 FAST_PNG: tuple[int, ...] = (
     cv2.IMWRITE_PNG_COMPRESSION,
     1,
