@@ -8,8 +8,10 @@ from __future__ import annotations
 import cProfile
 import io
 import pstats
+import resource
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -82,6 +84,63 @@ def _top(stats: pstats.Stats, key: str) -> str:
     return "\n".join(lines[start:]).rstrip()
 
 
+def _call_kind() -> str:
+    """What a tesseract run is for, from the functions that asked for it."""
+    names = []
+    frame = sys._getframe(2)
+    while frame is not None:
+        names.append((frame.f_code.co_filename, frame.f_code.co_name, frame.f_locals))
+        frame = frame.f_back
+    for file, func, local in names:
+        if file.endswith("stamp_text.py"):
+            return "stamp texts"
+        if file.endswith("linereads.py") and func == "read_lines":
+            return "line re-reads"
+        if file.endswith("readings.py") and func == "read":
+            return f"whole-page reading ({local['source'].name})"
+    return "other"
+
+
+class CallClock:
+    """Tesseract's own CPU (the children's rusage) and count per kind of call, while installed
+    around ocr.tesseract._call."""
+
+    def __init__(self) -> None:
+        self.cpu: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+
+    def __enter__(self) -> CallClock:
+        import ocr.tesseract as tess
+
+        self._tess, self._orig = tess, tess._call
+
+        def timed(*args: object, **kwargs: object) -> None:
+            kind = _call_kind()
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            try:
+                self._orig(*args, **kwargs)  # type: ignore[arg-type]
+            finally:
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+                self.cpu[kind] = self.cpu.get(kind, 0.0) + used
+                self.calls[kind] = self.calls.get(kind, 0) + 1
+
+        tess._call = timed  # type: ignore[assignment]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._tess._call = self._orig  # type: ignore[assignment]
+
+    def lines(self, pages: int) -> list[str]:
+        rows = ["| tesseract call | calls/page | CPU s/page | CPU s/call |", "|---|---|---|---|"]
+        for kind in sorted(self.cpu, key=lambda k: -self.cpu[k]):
+            n, cpu = self.calls[kind], self.cpu[kind]
+            rows.append(f"| {kind} | {n / pages:.2f} | {cpu / pages:.3f} | {cpu / n:.3f} |")
+        n, cpu = sum(self.calls.values()), sum(self.cpu.values())
+        rows.append(f"| all | {n / pages:.2f} | {cpu / pages:.3f} | {cpu / max(n, 1):.3f} |")
+        return rows
+
+
 def profile_set(label: str) -> Path:
     from ocr.batch import keep_freed_memory, run_batch
     from ocr.settings import load_settings
@@ -97,6 +156,7 @@ def profile_set(label: str) -> Path:
 
         profile = cProfile.Profile(time.process_time)
         pages = 0
+        clock = CallClock().__enter__()
         for i, (scans, languages, gt) in enumerate(batches):
             settings = load_settings(
                 None, output_dir=work / f"out-{i}", workers=1, languages=languages
@@ -105,6 +165,7 @@ def profile_set(label: str) -> Path:
             result = run_batch([scans], gt_dir=gt, settings=settings)
             profile.disable()
             pages += result.pages_done
+        clock.__exit__()
         profile.dump_stats(str(Path(tempfile.gettempdir()) / f"profile-{label}.prof"))
         stats = pstats.Stats(profile).strip_dirs()
         total = stats.total_tt  # type: ignore[attr-defined]
@@ -121,6 +182,10 @@ def profile_set(label: str) -> Path:
                 "## CPU seconds per page by stage (cumulative)",
                 "",
                 *_stage_lines(stats, pages),
+                "",
+                "## tesseract's CPU per page by kind of call (the children's rusage)",
+                "",
+                *clock.lines(pages),
                 "",
                 "## by cumulative time",
                 "",

@@ -219,13 +219,80 @@ def render_frame(
     """The page in its OCR frame (rotated, cropped), background-normalised, stamp ink removed
     (the stamps found by ``find_stamps``, when given), binarized and despeckled; the framing's
     steps come first in the result's."""
+    steps: list[ProcessingStep] = list(framing.steps)
+    view, gray, mask = _cleaned_gray(
+        image, framing, remove_colour_ink=remove_colour_ink, dpi=dpi, find_stamps=find_stamps,
+        steps=steps,
+    )  # fmt: skip
+    binary = binarize_page(gray, keep=not binarize_output)  # detection binarizes it again
+    steps.append(_binarize_step())
+    if denoise:  # the letters are counted from the same labelling (specks are no letters)
+        binary, blobs = _despeckle(binary)
+        steps.append(_denoise_step())
+    else:
+        blobs = text_blobs(binary)
+    ink_fraction = float(np.count_nonzero(binary == 0)) / binary.size
+    out = gray if not binarize_output else binary
+    if not binarize_output:
+        steps.append(_gray_input_step())
+    return Preprocessed(
+        out,
+        view,
+        mask,
+        framing.skew_degrees,
+        ink_fraction,
+        tuple(steps),
+        framing.geometry,
+        blobs,
+    )
+
+
+def render_ocr_input(
+    image: np.ndarray,
+    framing: Framing,
+    *,
+    denoise: bool = True,
+    remove_colour_ink: bool = True,
+    binarize_output: bool = True,
+    dpi: int = 300,
+    find_stamps: StampFinder | None = None,
+) -> tuple[np.ndarray, tuple[ProcessingStep, ...]]:
+    """:func:`render_frame`'s OCR image and steps, and nothing else: with ``binarize_output``
+    off, tesseract reads the gray page, so the binary page render_frame makes only for its ink
+    measures (binarized, despeckled, its letters counted) is not made. Detection binarizes the
+    gray page itself when it reads it (the same :func:`binarize_page`)."""
+    if binarize_output:
+        pre = render_frame(
+            image, framing, denoise=denoise, remove_colour_ink=remove_colour_ink,
+            binarize_output=True, dpi=dpi, find_stamps=find_stamps,
+        )  # fmt: skip
+        return pre.ocr_image, pre.steps
+    steps: list[ProcessingStep] = list(framing.steps)
+    _, gray, _ = _cleaned_gray(
+        image, framing, remove_colour_ink=remove_colour_ink, dpi=dpi, find_stamps=find_stamps,
+        steps=steps,
+    )  # fmt: skip
+    steps += [_binarize_step(), *([_denoise_step()] if denoise else []), _gray_input_step()]
+    return gray, tuple(steps)
+
+
+def _cleaned_gray(
+    image: np.ndarray,
+    framing: Framing,
+    *,
+    remove_colour_ink: bool,
+    dpi: int,
+    find_stamps: StampFinder | None,
+    steps: list[ProcessingStep],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The page in its frame, its gray page background-normalised with the stamp ink removed,
+    and the stamp ink's pixels; the steps appended to ``steps``."""
     _check_image(image)
     if remove_colour_ink and find_stamps is None:
         raise ValueError(
             "remove_colour_ink needs find_stamps (ocr.stages.preprocess.find_colour_stamps); "
             "pass remove_colour_ink=False to keep coloured ink"
         )
-    steps: list[ProcessingStep] = list(framing.steps)
     view = _to_frame(image, framing.geometry)
     gray = to_gray(view)
     steps.append(
@@ -252,39 +319,7 @@ def render_frame(
         dpi=dpi,
         steps=steps,
     )
-    binary = binarize_page(gray, keep=not binarize_output)  # detection binarizes it again
-    steps.append(
-        _step(
-            "binarize",
-            "Sauvola local threshold with faint-ink midpoint",
-            method="sauvola",
-            window=SAUVOLA_WINDOW,
-            k=SAUVOLA_K,
-            dynamic_range=SAUVOLA_RANGE,
-            faint_contrast=FAINT_CONTRAST,
-        )
-    )
-    if denoise:  # the letters are counted from the same labelling (specks are no letters)
-        binary, blobs = _despeckle(binary)
-        steps.append(
-            _step("denoise", "remove isolated specks from the binary page", max_area=SPECK_AREA)
-        )
-    else:
-        blobs = text_blobs(binary)
-    ink_fraction = float(np.count_nonzero(binary == 0)) / binary.size
-    out = gray if not binarize_output else binary
-    if not binarize_output:
-        steps.append(_step("ocr_input", "OCR gets the normalised gray page", binarized=False))
-    return Preprocessed(
-        out,
-        view,
-        mask,
-        framing.skew_degrees,
-        ink_fraction,
-        tuple(steps),
-        framing.geometry,
-        blobs,
-    )
+    return view, gray, mask
 
 
 def _to_frame(image: np.ndarray, geometry: PageGeometry) -> np.ndarray:
@@ -352,6 +387,26 @@ def _remove_colour_ink(
 
 def _step(name: str, description: str, **settings: Any) -> ProcessingStep:
     return ProcessingStep(f"preprocess.{name}", "preprocessing", description, settings)
+
+
+def _binarize_step() -> ProcessingStep:
+    return _step(
+        "binarize",
+        "Sauvola local threshold with faint-ink midpoint",
+        method="sauvola",
+        window=SAUVOLA_WINDOW,
+        k=SAUVOLA_K,
+        dynamic_range=SAUVOLA_RANGE,
+        faint_contrast=FAINT_CONTRAST,
+    )
+
+
+def _denoise_step() -> ProcessingStep:
+    return _step("denoise", "remove isolated specks from the binary page", max_area=SPECK_AREA)
+
+
+def _gray_input_step() -> ProcessingStep:
+    return _step("ocr_input", "OCR gets the normalised gray page", binarized=False)
 
 
 def _profile_score(rows: np.ndarray, cols: np.ndarray, degrees: float) -> float:

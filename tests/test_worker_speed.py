@@ -130,3 +130,67 @@ def test_a_large_page_is_loaded_again_not_kept(
     monkeypatch.setattr(stage, "KEEP_PAGE_BYTES", 1 << 20)
     stage.make_processed(stage.prepare_page(job, settings=settings), settings=settings)
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize("shape", [(64, 97), (53, 80, 3), (31, 40, 4)])
+def test_fast_png_holds_the_very_pixels_opencvs_default_png_holds(
+    tmp_path: Path, shape: tuple[int, ...]
+) -> None:
+    """png_params (FAST_PNG for the gray processed page and crops tesseract reads) encodes
+    differently, never other pixels: gray, colour, with alpha; noise, runs and a bilevel page."""
+    from ocr.imaging import png_params, write_png
+
+    rng = np.random.default_rng(sum(shape))
+    noise = rng.integers(0, 256, size=shape, dtype=np.uint8)
+    runs = np.repeat(
+        rng.integers(0, 256, size=(shape[0], 1, *shape[2:]), dtype=np.uint8), shape[1], 1
+    )
+    bilevel = np.where(rng.random(shape) < 0.1, 0, 255).astype(np.uint8)
+    for k, image in enumerate((noise, runs, bilevel)):
+        ok, default = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+        assert ok
+        path = tmp_path / f"{k}.png"
+        assert write_png(path, image)
+        fast = path.read_bytes()
+        assert fast != default.tobytes() or len(shape) == 3  # gray: another encoding
+        unchanged = cv2.IMREAD_UNCHANGED
+        mine = cv2.imdecode(np.frombuffer(fast, np.uint8), unchanged)
+        theirs = cv2.imdecode(default, unchanged)
+        assert mine.dtype == theirs.dtype == np.uint8
+        assert np.array_equal(mine, theirs)
+        assert np.array_equal(mine, image)
+        ok, again = cv2.imencode(".png", image, png_params(image))
+        assert ok and again.tobytes() == fast
+
+
+def test_the_processed_page_alone_is_render_frames_ocr_image_and_steps(tmp_path: Path) -> None:
+    """make_processed's render_ocr_input (no binary page made for ink measures when tesseract
+    reads the gray page) gives render_frame's very OCR image and steps, whatever the settings:
+    on a real page and on a turned typed page with a violet stamp."""
+    from ocr import preprocess as pp
+    from ocr.stages.preprocess import find_colour_stamps
+    from tests.conftest import render_text_page
+
+    typed = cv2.imread(str(render_text_page(tmp_path / "typed.png", dpi=300)))
+    cv2.circle(typed, (typed.shape[1] // 2, typed.shape[0] // 3), 150, (160, 40, 120), 9)
+    turn = cv2.getRotationMatrix2D((typed.shape[1] / 2, typed.shape[0] / 2), 1.5, 1.0)
+    typed = cv2.warpAffine(typed, turn, typed.shape[1::-1], borderValue=(255, 255, 255))
+    pages = [typed]
+    scan = next(iter(sorted(EHRI.glob("*.jpg"))), None)
+    if scan is not None:
+        pages.append(cv2.imread(str(scan), cv2.IMREAD_UNCHANGED))
+    for page in pages:
+        framing = pp.frame_page(page, deskew=True, page_frame=True)
+        for binarize_output in (False, True):
+            for denoise in (True, False):
+                options = {
+                    "denoise": denoise,
+                    "binarize_output": binarize_output,
+                    "find_stamps": find_colour_stamps,
+                }
+                whole = pp.render_frame(page, framing, **options)  # type: ignore[arg-type]
+                image, steps = pp.render_ocr_input(page, framing, **options)  # type: ignore[arg-type]
+                assert np.array_equal(image, whole.ocr_image)
+                assert steps == whole.steps
+        ids = {s.id for s in whole.steps}
+        assert page is not typed or {"preprocess.rotate", "preprocess.remove_colour_ink"} <= ids
