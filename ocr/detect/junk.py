@@ -93,9 +93,16 @@ FEATURES = (
     "row_text",
     "near_fragments",
     "page_junky",
+    "row_gap",
+    "off_column",
+    "row_conf",
+    "row_height",
+    "column_mates",
 )
 NEAR_ROWS = 2.5  # typed heights above and below a word: its neighbourhood
 NEAR_COLS = 8.0  # typed heights left and right of it
+COLUMN_MATES = 2  # words of its make-up straight above or below a word: a typed column
+TYPED_GAP = 6.0  # typed heights from a typed word of its row: a word this close is in the typing
 MOSTLY_FRAGMENTS = 0.5  # a page with more fragments than this share of its words: no clusters
 MARK_TYPES = frozenset({"stamp", "handwriting", "signature"})  # regions of ink that is no typing
 VOWELS = frozenset("aeiouyàâäéèêëîïôöùûüÿæœáíóúаеёиоуыэюяіє")
@@ -222,6 +229,13 @@ def word_shape(text: str) -> tuple[float, float, float, float, float]:
     )
 
 
+def _kind(text: str) -> str:
+    """A word's make-up: its letters and digits as "a" and "d", marks aside ("2", "3" and "4."
+    are all "d", "v.f." and "vf," "aa"); a word of marks only is its marks ("=", "|")."""
+    kind = "".join("d" if c.isdigit() else "a" for c in text if c.isalnum())
+    return kind or text
+
+
 def marked_boxes(regions: Sequence[Region], geometry: PageGeometry | None = None) -> list[Box]:
     """The boxes of the detected regions of ink that is no typing (MARK_TYPES: stamps,
     handwriting, signatures), moved into the OCR frame of ``geometry`` (regions are found in the
@@ -329,6 +343,8 @@ class _Around:
 
     features: list[tuple[float, ...]]
     fragments: list[int]
+    gaps: list[float]  # typed heights to the nearest typed word on its row (inf: none)
+    mates: list[int]  # words of its make-up straight above or below it (a column)
 
 
 def _neighbourhood(
@@ -346,31 +362,63 @@ def _neighbourhood(
     a misread short word of a typed line or a list's number has typing around it."""
     n = len(words)
     if n == 0:
-        return _Around([], [])
+        return _Around([], [], [], [])
     cx = np.array([w.box.left + w.box.width / 2 for w in words], dtype=float)
     cy = np.array([w.box.top + w.box.height / 2 for w in words], dtype=float)
     text = np.array([_text_like(w, k, z) for w, k, z in zip(words, knows, zipfs, strict=True)])
     junky = np.array([_junk_looking(w, k, z) for w, k, z in zip(words, knows, zipfs, strict=True)])
-    count, rows, fragments, texts, row_texts = (np.zeros(n, dtype=int) for _ in range(5))
+    # typed words: surely text of SHORT letters or more (what makes a line typing)
+    typed = text & np.array([_core(w.text) >= SHORT for w in words])
+    left = np.array([w.box.left for w in words], dtype=float)
+    right = np.array([w.box.left + w.box.width for w in words], dtype=float)
+    tall = np.array([max(w.box.height, 1) for w in words], dtype=float)
+    conf = np.array([max(0.0, w.conf) for w in words], dtype=float)
+    codes = np.unique([_kind(w.text) for w in words], return_inverse=True)[1]
+    count, rows, fragments, texts, row_texts, mates = (np.zeros(n, dtype=int) for _ in range(6))
+    gap, row_conf, row_tall = (np.zeros(n, dtype=float) for _ in range(3))
     for start in range(0, n, NEAR_CHUNK):
         end = min(n, start + NEAR_CHUNK)
         dy = np.abs(cy[start:end, None] - cy[None, :])
+        dx = np.abs(cx[start:end, None] - cx[None, :])
         others = np.ones((end - start, n), dtype=bool)
         others[np.arange(end - start), np.arange(start, end)] = False
-        near = (
-            others
-            & (dy <= NEAR_ROWS * height)
-            & (np.abs(cx[start:end, None] - cx[None, :]) <= NEAR_COLS * height)
-        )
+        near = others & (dy <= NEAR_ROWS * height) & (dx <= NEAR_COLS * height)
         row = others & (dy <= height / 2)
         count[start:end], rows[start:end] = near.sum(axis=1), row.sum(axis=1)
         fragments[start:end] = (near & junky[None, :]).sum(axis=1)
         texts[start:end] = (near & text[None, :]).sum(axis=1)
         row_texts[start:end] = (row & text[None, :]).sum(axis=1)
+        # the typed words of its row: the gap to the nearest, their confidence and height
+        row_typed = row & typed[None, :]
+        between = np.maximum(
+            left[None, :] - right[start:end, None], left[start:end, None] - right[None, :]
+        )
+        gap[start:end] = np.where(row_typed, np.maximum(between, 0.0), np.inf).min(axis=1)
+        k = np.maximum(row_typed.sum(axis=1), 1)
+        row_conf[start:end] = np.where(row_typed.any(axis=1), (row_typed @ conf) / k, np.nan)
+        row_tall[start:end] = np.where(row_typed.any(axis=1), (row_typed @ tall) / k, np.nan)
+        # the same text straight above or below it on the page (a column's ditto marks, "1")
+        aligned = np.minimum(
+            np.abs(left[start:end, None] - left[None, :]),
+            np.abs(right[start:end, None] - right[None, :]),
+        )
+        column = others & (aligned <= height / 2) & (codes[start:end, None] == codes[None, :])
+        mates[start:end] = (column & junky[None, :]).sum(axis=1)
     near_text = texts / np.maximum(count, 1)
     near_junky = fragments / np.maximum(count, 1)
     row_text = row_texts / np.maximum(rows, 1)
-    page_junky = float(junky.mean())
+    page_junky = min(float(junky.mean()), MOSTLY_FRAGMENTS)  # more: garbled typing throughout
+    # the typed text's column: most typed words' left and right edges
+    if typed.any():
+        col_left, col_right = np.percentile(left[typed], 10), np.percentile(right[typed], 90)
+    else:
+        col_left, col_right = float(left.min()), float(right.max())
+    outside = np.maximum(np.maximum(col_left - cx, cx - col_right), 0.0) / height
+    row_gap = np.where(np.isinf(gap), 0.0, np.minimum(gap / height, 30.0))  # none on its row: 0
+    rel_conf = np.where(np.isnan(row_conf), 0.0, (conf - np.nan_to_num(row_conf)) / 100.0)
+    rel_tall = np.where(
+        np.isnan(row_tall), 0.0, np.log(tall / np.maximum(np.nan_to_num(row_tall), 1.0))
+    )
     features: list[tuple[float, ...]] = [
         (
             float(a),
@@ -379,10 +427,32 @@ def _neighbourhood(
             float(d),
             math.log1p(float(e)) / 3.0,
             page_junky,
+            math.log1p(float(g)) / 3.0,
+            math.log1p(float(o)) / 3.0,
+            float(r),
+            max(-3.0, min(3.0, float(t))),
+            math.log1p(float(m)) / 3.0,
         )
-        for a, b, c, d, e in zip(near_text, near_junky, count, row_text, fragments, strict=True)
+        for a, b, c, d, e, g, o, r, t, m in zip(
+            near_text,
+            near_junky,
+            count,
+            row_text,
+            fragments,
+            row_gap,
+            outside,
+            rel_conf,
+            rel_tall,
+            mates,
+            strict=True,
+        )
     ]
-    return _Around(features, [int(f) for f in fragments])
+    return _Around(
+        features,
+        [int(f) for f in fragments],
+        [float(g) for g in gap / height],
+        [int(m) for m in mates],
+    )
 
 
 def junk_scores(
@@ -443,13 +513,13 @@ def _fragments_near(
     if fragments > MOSTLY_FRAGMENTS * len(words):
         # garbled typing throughout (a heavy page): a cluster of fragments tells nothing there
         return [0] * len(words)
-    typed = {  # lines with a word that is surely text: typing, whatever lies around them
-        w.line_key
-        for w, k, z in zip(words, knows, zipfs, strict=True)
-        if _text_like(w, k, z) and _core(w.text) >= SHORT
-    }
-    counts = (around or _neighbourhood(words, height, knows, zipfs)).fragments
-    return [0 if w.line_key in typed else c for w, c in zip(words, counts, strict=True)]
+    around = around or _neighbourhood(words, height, knows, zipfs)
+    return [
+        # beside a typed word of its row (a misread word of the typing) or in a column of
+        # numbers or ditto marks: never part of a cluster, whatever lies around it
+        0 if g <= TYPED_GAP or m >= COLUMN_MATES else c
+        for c, g, m in zip(around.fragments, around.gaps, around.mates, strict=True)
+    ]
 
 
 def _over(scores: Sequence[float | None], near: Sequence[int], model: JunkModel) -> list[int]:
