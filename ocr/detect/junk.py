@@ -101,7 +101,8 @@ FEATURES = (
 )
 NEAR_ROWS = 2.5  # typed heights above and below a word: its neighbourhood
 NEAR_COLS = 8.0  # typed heights left and right of it
-COLUMN_MATES = 2  # words of its make-up straight above or below a word: a typed column
+COLUMN_MATES = 1  # words of its make-up straight above or below a word: a typed column
+COLUMN_ROWS = 5.0  # typed heights above and below a word: its column's mates
 TYPED_GAP = 6.0  # typed heights from a typed word of its row: a word this close is in the typing
 MOSTLY_FRAGMENTS = 0.5  # a page with more fragments than this share of its words: no clusters
 MARK_TYPES = frozenset({"stamp", "handwriting", "signature"})  # regions of ink that is no typing
@@ -402,7 +403,12 @@ def _neighbourhood(
             np.abs(left[start:end, None] - left[None, :]),
             np.abs(right[start:end, None] - right[None, :]),
         )
-        column = others & (aligned <= height / 2) & (codes[start:end, None] == codes[None, :])
+        column = (
+            others
+            & (dy <= COLUMN_ROWS * height)
+            & (aligned <= height / 2)
+            & (codes[start:end, None] == codes[None, :])
+        )
         mates[start:end] = (column & junky[None, :]).sum(axis=1)
     near_text = texts / np.maximum(count, 1)
     near_junky = fragments / np.maximum(count, 1)
