@@ -21,13 +21,19 @@ being right, its share of legible words, of fragments, of words that are surely 
 count, its median height against the typed height, its share of words in a mark); and its
 neighbourhood, whatever lines tesseract made (:func:`_neighbourhood`: the shares of surely-text
 words and of fragments among the words around it, their number, the share of surely-text words
-on its row, the number of fragments around it, the page's share of fragments).
+on its row, the number of fragments around it, the page's share of fragments, capped at
+MOSTLY_FRAGMENTS); and the typing of its row and column: the gap to the nearest typed word of its
+row, how far it lies outside the typed text's column, its confidence and height against the
+typed words of its row, the words of its make-up straight above or below it (a column of
+numbers or ditto marks).
 
 Two thresholds (both chosen by the learner): the model's threshold for every judged word, and a
-lower cluster threshold for a word that lies among at least ``cluster_size`` fragments on a line
-without typing (:func:`fragments_near`). Noise read from a seal, a crest or a stamp comes in
-such clusters, off the typed lines; what held the single threshold up were single misread short
-words of typed pages ("Ro", "ев", a list's "1"), which stand alone among typing.
+lower cluster threshold for a word that lies among at least ``cluster_size`` fragments, more
+than TYPED_GAP typed heights from any typed word of its row and in no column
+(:func:`fragments_near`). Noise read from a seal, a crest or a stamp comes in such clusters, off
+the typing (also on a line that carries a typed word, beside a stamp); what held the single
+threshold up were single misread short words of typed pages ("Ro", "ев") and a list's numbers,
+which stand among typing or in a column.
 
 Some words are never junk, whatever the model says (:func:`never_junk`): a legible word (the
 lexicon knows it; "RECEIVED", a letterhead stays), but a short word of at most SHORT letters only
@@ -497,11 +503,13 @@ def fragments_near(words: Sequence[Word], languages: str) -> list[int]:
     words of at most MAX_ALNUM letters or digits the model judges): centres within NEAR_ROWS
     typed heights above or below and NEAR_COLS left or right, whatever lines tesseract made of
     them. Noise read from a seal, a crest or a stamp comes in such clusters; a misread short
-    word of a typed line, or a list's number, stands alone among typing. 0 for a word on a line
-    with a surely-text word of SHORT letters or more (a typed line: its misread words are never
-    judged as a cluster); all 0 on a page without a typed word height and on a page whose
-    words are mostly fragments (more than MOSTLY_FRAGMENTS of them: garbled typing throughout,
-    where a cluster stands out from nothing)."""
+    word of a typed line, or a list's number, stands among typing or in a column. 0 for a word
+    within TYPED_GAP typed heights of a typed word of its row (a surely-text word of SHORT
+    letters or more: its misread words are never judged as a cluster) and for a word with
+    COLUMN_MATES words of its make-up straight above or below it, within COLUMN_ROWS typed
+    heights (a column of numbers or ditto marks); all 0 on a page without a typed word height
+    and on a page whose words are mostly fragments (more than MOSTLY_FRAGMENTS of them: garbled
+    typing throughout, where a cluster stands out from nothing)."""
     height = typed_height(words)
     if height is None:
         return [0] * len(words)
@@ -572,7 +580,7 @@ def drop_junk(
             description="words read from ink that is not text dropped (stamps, seals, pencil "
             "marks: fragments, rare short words and, inside stamps, handwriting and signatures, "
             "garbage tokens, judged by a learned model; a lower threshold for a word among "
-            "fragments on a line without typing)",
+            "fragments away from the typing)",
             settings={
                 "model": {
                     "threshold": model.threshold,
