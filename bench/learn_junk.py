@@ -73,7 +73,7 @@ from ocr.tesseract import Word, read_words, words_to_text
 TUNE = ("review-2101-48",)
 MAX_WORSE = 0.002  # strict CER: no tuning page worse by more than 0.2 points
 MARGIN = 0.05  # added to the lowest threshold that holds
-CLUSTER_SIZES = (3, 4, 5)  # fragments around a word that make a cluster, tried in turn
+CLUSTER_SIZES = (2, 3, 4, 5)  # fragments around a word that make a cluster, tried in turn
 L2 = 1.0
 ON_LINE, OFF_LINE, HANDWRITTEN = "on", "off", "hand"
 

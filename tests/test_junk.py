@@ -5,7 +5,6 @@ garbled real typing stay."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -230,11 +229,6 @@ def _cluster_page() -> list[Word]:
     seal += [[("oe", 25.0, 40), ("0)", 25.0, 40)]]
     typed = [("the", 90.0, H), ("ев", 40.0, H), ("Legation", 90.0, H)]
     words = _page([*seal, typed])
-    # a seal's fragments lie along its curve, not straight under each other as typing does
-    body = sum(len(line.split()) for line in BODY)
-    for i in range(body, body + 6):
-        box = replace(words[i].box, left=words[i].box.left + 60 * (words[i].line - 4))
-        words[i] = replace(words[i], box=box)
     return [*words, _word(1, "ib", 30, 30.0, 12)]
 
 
@@ -291,16 +285,3 @@ def test_the_shipped_model_drops_a_seals_cluster_and_keeps_the_typing() -> None:
     words = _cluster_page()
     dropped = {words[i].text for i in junk_indices(words, "eng")}
     assert dropped and dropped <= {"ne", "yw", "—", "~", "oe", "0)"}
-
-
-def test_a_column_of_list_numbers_is_no_cluster() -> None:
-    """A list's numbers, one under the other on lines of their own and far left of the typing
-    (a catalogue's "2", "3", "4"), stand in a column: never counted as a cluster. The same
-    fragments scattered off the column are."""
-    words = _page([])
-    column = [_word(1, str(n), 30, 80.0, 4 + n, H) for n in range(2, 8)]
-    assert fragments_near([*words, *column], "eng")[-6:] == [0] * 6
-    scattered = [
-        replace(w, box=replace(w.box, left=30 + 45 * (k % 3))) for k, w in enumerate(column)
-    ]
-    assert max(fragments_near([*words, *scattered], "eng")[-6:]) >= 2

@@ -21,19 +21,13 @@ being right, its share of legible words, of fragments, of words that are surely 
 count, its median height against the typed height, its share of words in a mark); and its
 neighbourhood, whatever lines tesseract made (:func:`_neighbourhood`: the shares of surely-text
 words and of fragments among the words around it, their number, the share of surely-text words
-on its row, the number of fragments around it, the page's share of fragments, capped at
-MOSTLY_FRAGMENTS); and the typing of its row and column: the gap to the nearest typed word of its
-row, how far it lies outside the typed text's column, its confidence and height against the
-typed words of its row, the words of its make-up straight above or below it (a column of
-numbers or ditto marks).
+on its row, the number of fragments around it, the page's share of fragments).
 
 Two thresholds (both chosen by the learner): the model's threshold for every judged word, and a
-lower cluster threshold for a word that lies among at least ``cluster_size`` fragments, more
-than TYPED_GAP typed heights from any typed word of its row and in no column
-(:func:`fragments_near`). Noise read from a seal, a crest or a stamp comes in such clusters, off
-the typing (also on a line that carries a typed word, beside a stamp); what held the single
-threshold up were single misread short words of typed pages ("Ro", "ев") and a list's numbers,
-which stand among typing or in a column.
+lower cluster threshold for a word that lies among at least ``cluster_size`` fragments on a line
+without typing (:func:`fragments_near`). Noise read from a seal, a crest or a stamp comes in
+such clusters, off the typed lines; what held the single threshold up were single misread short
+words of typed pages ("Ro", "ев", a list's "1"), which stand alone among typing.
 
 Some words are never junk, whatever the model says (:func:`never_junk`): a legible word (the
 lexicon knows it; "RECEIVED", a letterhead stays), but a short word of at most SHORT letters only
@@ -99,17 +93,9 @@ FEATURES = (
     "row_text",
     "near_fragments",
     "page_junky",
-    "row_gap",
-    "off_column",
-    "row_conf",
-    "row_height",
-    "column_mates",
 )
 NEAR_ROWS = 2.5  # typed heights above and below a word: its neighbourhood
 NEAR_COLS = 8.0  # typed heights left and right of it
-COLUMN_MATES = 1  # words of its make-up straight above or below a word: a typed column
-COLUMN_ROWS = 5.0  # typed heights above and below a word: its column's mates
-TYPED_GAP = 6.0  # typed heights from a typed word of its row: a word this close is in the typing
 MOSTLY_FRAGMENTS = 0.5  # a page with more fragments than this share of its words: no clusters
 MARK_TYPES = frozenset({"stamp", "handwriting", "signature"})  # regions of ink that is no typing
 VOWELS = frozenset("aeiouyàâäéèêëîïôöùûüÿæœáíóúаеёиоуыэюяіє")
@@ -236,13 +222,6 @@ def word_shape(text: str) -> tuple[float, float, float, float, float]:
     )
 
 
-def _kind(text: str) -> str:
-    """A word's make-up: its letters and digits as "a" and "d", marks aside ("2", "3" and "4."
-    are all "d", "v.f." and "vf," "aa"); a word of marks only is its marks ("=", "|")."""
-    kind = "".join("d" if c.isdigit() else "a" for c in text if c.isalnum())
-    return kind or text
-
-
 def marked_boxes(regions: Sequence[Region], geometry: PageGeometry | None = None) -> list[Box]:
     """The boxes of the detected regions of ink that is no typing (MARK_TYPES: stamps,
     handwriting, signatures), moved into the OCR frame of ``geometry`` (regions are found in the
@@ -350,8 +329,6 @@ class _Around:
 
     features: list[tuple[float, ...]]
     fragments: list[int]
-    gaps: list[float]  # typed heights to the nearest typed word on its row (inf: none)
-    mates: list[int]  # words of its make-up straight above or below it (a column)
 
 
 def _neighbourhood(
@@ -369,68 +346,31 @@ def _neighbourhood(
     a misread short word of a typed line or a list's number has typing around it."""
     n = len(words)
     if n == 0:
-        return _Around([], [], [], [])
+        return _Around([], [])
     cx = np.array([w.box.left + w.box.width / 2 for w in words], dtype=float)
     cy = np.array([w.box.top + w.box.height / 2 for w in words], dtype=float)
     text = np.array([_text_like(w, k, z) for w, k, z in zip(words, knows, zipfs, strict=True)])
     junky = np.array([_junk_looking(w, k, z) for w, k, z in zip(words, knows, zipfs, strict=True)])
-    # typed words: surely text of SHORT letters or more (what makes a line typing)
-    typed = text & np.array([_core(w.text) >= SHORT for w in words])
-    left = np.array([w.box.left for w in words], dtype=float)
-    right = np.array([w.box.left + w.box.width for w in words], dtype=float)
-    tall = np.array([max(w.box.height, 1) for w in words], dtype=float)
-    conf = np.array([max(0.0, w.conf) for w in words], dtype=float)
-    codes = np.unique([_kind(w.text) for w in words], return_inverse=True)[1]
-    count, rows, fragments, texts, row_texts, mates = (np.zeros(n, dtype=int) for _ in range(6))
-    gap, row_conf, row_tall = (np.zeros(n, dtype=float) for _ in range(3))
+    count, rows, fragments, texts, row_texts = (np.zeros(n, dtype=int) for _ in range(5))
     for start in range(0, n, NEAR_CHUNK):
         end = min(n, start + NEAR_CHUNK)
         dy = np.abs(cy[start:end, None] - cy[None, :])
-        dx = np.abs(cx[start:end, None] - cx[None, :])
         others = np.ones((end - start, n), dtype=bool)
         others[np.arange(end - start), np.arange(start, end)] = False
-        near = others & (dy <= NEAR_ROWS * height) & (dx <= NEAR_COLS * height)
+        near = (
+            others
+            & (dy <= NEAR_ROWS * height)
+            & (np.abs(cx[start:end, None] - cx[None, :]) <= NEAR_COLS * height)
+        )
         row = others & (dy <= height / 2)
         count[start:end], rows[start:end] = near.sum(axis=1), row.sum(axis=1)
         fragments[start:end] = (near & junky[None, :]).sum(axis=1)
         texts[start:end] = (near & text[None, :]).sum(axis=1)
         row_texts[start:end] = (row & text[None, :]).sum(axis=1)
-        # the typed words of its row: the gap to the nearest, their confidence and height
-        row_typed = row & typed[None, :]
-        between = np.maximum(
-            left[None, :] - right[start:end, None], left[start:end, None] - right[None, :]
-        )
-        gap[start:end] = np.where(row_typed, np.maximum(between, 0.0), np.inf).min(axis=1)
-        k = np.maximum(row_typed.sum(axis=1), 1)
-        row_conf[start:end] = np.where(row_typed.any(axis=1), (row_typed @ conf) / k, np.nan)
-        row_tall[start:end] = np.where(row_typed.any(axis=1), (row_typed @ tall) / k, np.nan)
-        # the same text straight above or below it on the page (a column's ditto marks, "1")
-        aligned = np.minimum(
-            np.abs(left[start:end, None] - left[None, :]),
-            np.abs(right[start:end, None] - right[None, :]),
-        )
-        column = (
-            others
-            & (dy <= COLUMN_ROWS * height)
-            & (aligned <= height / 2)
-            & (codes[start:end, None] == codes[None, :])
-        )
-        mates[start:end] = (column & junky[None, :]).sum(axis=1)
     near_text = texts / np.maximum(count, 1)
     near_junky = fragments / np.maximum(count, 1)
     row_text = row_texts / np.maximum(rows, 1)
-    page_junky = min(float(junky.mean()), MOSTLY_FRAGMENTS)  # more: garbled typing throughout
-    # the typed text's column: most typed words' left and right edges
-    if typed.any():
-        col_left, col_right = np.percentile(left[typed], 10), np.percentile(right[typed], 90)
-    else:
-        col_left, col_right = float(left.min()), float(right.max())
-    outside = np.maximum(np.maximum(col_left - cx, cx - col_right), 0.0) / height
-    row_gap = np.where(np.isinf(gap), 0.0, np.minimum(gap / height, 30.0))  # none on its row: 0
-    rel_conf = np.where(np.isnan(row_conf), 0.0, (conf - np.nan_to_num(row_conf)) / 100.0)
-    rel_tall = np.where(
-        np.isnan(row_tall), 0.0, np.log(tall / np.maximum(np.nan_to_num(row_tall), 1.0))
-    )
+    page_junky = float(junky.mean())
     features: list[tuple[float, ...]] = [
         (
             float(a),
@@ -439,32 +379,10 @@ def _neighbourhood(
             float(d),
             math.log1p(float(e)) / 3.0,
             page_junky,
-            math.log1p(float(g)) / 3.0,
-            math.log1p(float(o)) / 3.0,
-            float(r),
-            max(-3.0, min(3.0, float(t))),
-            math.log1p(float(m)) / 3.0,
         )
-        for a, b, c, d, e, g, o, r, t, m in zip(
-            near_text,
-            near_junky,
-            count,
-            row_text,
-            fragments,
-            row_gap,
-            outside,
-            rel_conf,
-            rel_tall,
-            mates,
-            strict=True,
-        )
+        for a, b, c, d, e in zip(near_text, near_junky, count, row_text, fragments, strict=True)
     ]
-    return _Around(
-        features,
-        [int(f) for f in fragments],
-        [float(g) for g in gap / height],
-        [int(m) for m in mates],
-    )
+    return _Around(features, [int(f) for f in fragments])
 
 
 def junk_scores(
@@ -503,13 +421,11 @@ def fragments_near(words: Sequence[Word], languages: str) -> list[int]:
     words of at most MAX_ALNUM letters or digits the model judges): centres within NEAR_ROWS
     typed heights above or below and NEAR_COLS left or right, whatever lines tesseract made of
     them. Noise read from a seal, a crest or a stamp comes in such clusters; a misread short
-    word of a typed line, or a list's number, stands among typing or in a column. 0 for a word
-    within TYPED_GAP typed heights of a typed word of its row (a surely-text word of SHORT
-    letters or more: its misread words are never judged as a cluster) and for a word with
-    COLUMN_MATES words of its make-up straight above or below it, within COLUMN_ROWS typed
-    heights (a column of numbers or ditto marks); all 0 on a page without a typed word height
-    and on a page whose words are mostly fragments (more than MOSTLY_FRAGMENTS of them: garbled
-    typing throughout, where a cluster stands out from nothing)."""
+    word of a typed line, or a list's number, stands alone among typing. 0 for a word on a line
+    with a surely-text word of SHORT letters or more (a typed line: its misread words are never
+    judged as a cluster); all 0 on a page without a typed word height and on a page whose
+    words are mostly fragments (more than MOSTLY_FRAGMENTS of them: garbled typing throughout,
+    where a cluster stands out from nothing)."""
     height = typed_height(words)
     if height is None:
         return [0] * len(words)
@@ -527,13 +443,13 @@ def _fragments_near(
     if fragments > MOSTLY_FRAGMENTS * len(words):
         # garbled typing throughout (a heavy page): a cluster of fragments tells nothing there
         return [0] * len(words)
-    around = around or _neighbourhood(words, height, knows, zipfs)
-    return [
-        # beside a typed word of its row (a misread word of the typing) or in a column of
-        # numbers or ditto marks: never part of a cluster, whatever lies around it
-        0 if g <= TYPED_GAP or m >= COLUMN_MATES else c
-        for c, g, m in zip(around.fragments, around.gaps, around.mates, strict=True)
-    ]
+    typed = {  # lines with a word that is surely text: typing, whatever lies around them
+        w.line_key
+        for w, k, z in zip(words, knows, zipfs, strict=True)
+        if _text_like(w, k, z) and _core(w.text) >= SHORT
+    }
+    counts = (around or _neighbourhood(words, height, knows, zipfs)).fragments
+    return [0 if w.line_key in typed else c for w, c in zip(words, counts, strict=True)]
 
 
 def _over(scores: Sequence[float | None], near: Sequence[int], model: JunkModel) -> list[int]:
@@ -580,7 +496,7 @@ def drop_junk(
             description="words read from ink that is not text dropped (stamps, seals, pencil "
             "marks: fragments, rare short words and, inside stamps, handwriting and signatures, "
             "garbage tokens, judged by a learned model; a lower threshold for a word among "
-            "fragments away from the typing)",
+            "fragments on a line without typing)",
             settings={
                 "model": {
                     "threshold": model.threshold,
