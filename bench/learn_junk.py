@@ -421,13 +421,22 @@ def cross_check(pages: Sequence[Page], seed: int = 3) -> list[str]:
         train = [p for i, p in enumerate(pages) if i in fold]
         test = [p for i, p in enumerate(pages) if i not in fold]
         model, _ = fit_model(train)
-        e = evaluate(test, scores(test, model), model)
+        probs = scores(test, model)
+        e = evaluate(test, probs, model)
         gains = _gains(e)
         lines.append(
             f"fold {k}: threshold {model.threshold}, {model.cluster_threshold} among "
             f"{model.cluster_size} fragments; on the other fold worst {e['worst']:+.4f} "
             f"({e['worst_page']}), clean real dropped {e['clean_real']}; {gains}"
         )
+        for p, ps in zip(test, probs, strict=True):
+            if p.name == e["worst_page"]:
+                drop = sorted(dropped_by(p, ps, model))
+                shown = " ".join(
+                    f"{p.words[i].text}[{p.labels[i][0]}:{p.where[i]}:{ps[i]:.2f}:{p.near[i]}]"
+                    for i in drop
+                )
+                lines.append(f"  dropped there: {shown[:800]}")
     return lines
 
 
