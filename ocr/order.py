@@ -89,13 +89,16 @@ class Order:
     lines: int
     shared_lines: int
     shared_share: float
+    numbered: float = 0.0  # the share of rows of two lines or more holding a number
+    flow: float = 0.0  # how much better the lines run on as read than in rows (Flow.evidence)
 
     @property
     def reason(self) -> str:
         return (
             f"{self.shared_lines} of {self.lines} lines ({self.shared_share:.0%} of the "
             f"characters) share a baseline with a line of another block: read as "
-            f"{self.rows} rows"
+            f"{self.rows} rows ({self.numbered:.0%} of them with a number; line ends run on "
+            f"{self.flow:+.1f} standard errors better as read)"
         )
 
 
@@ -274,9 +277,11 @@ def table_order(words: Sequence[Word], rule: OrderRule = RULE) -> Order | None:
     text_rows = rows_of(page.text, page.tolerance)
     if sum(len(r) >= 3 for r in text_rows) < rule.min_rows:
         return None
-    if numbered(words, text_rows) < rule.min_numbered:
+    with_numbers = numbered(words, text_rows)
+    if with_numbers < rule.min_numbered:
         return None
-    if flows(words, page.text, text_rows).evidence > rule.max_flow:
+    evidence = flows(words, page.text, text_rows).evidence
+    if evidence > rule.max_flow:
         return None
     lines, tolerance = page.lines, page.tolerance
     rows = rows_of(lines, tolerance)
@@ -290,7 +295,14 @@ def table_order(words: Sequence[Word], rule: OrderRule = RULE) -> Order | None:
     if sources == list(range(len(words))):
         return None
     return Order(
-        tuple(out), tuple(sources), len(rows), len(page.text), page.shared_lines, page.share
+        tuple(out),
+        tuple(sources),
+        len(rows),
+        len(page.text),
+        page.shared_lines,
+        page.share,
+        with_numbers,
+        evidence,
     )
 
 
