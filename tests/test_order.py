@@ -272,3 +272,45 @@ def test_the_flow_s_evidence_grows_with_the_line_ends_judged() -> None:
     assert Flow(5, 10, 5, 10).evidence == 0.0
     assert Flow(0, 0, 3, 4).evidence == 0.0  # nothing judged as read: no evidence
     assert Flow(4, 4, 4, 4).evidence == 0.0  # every line end runs on in both orders
+
+
+def test_the_learner_scores_captured_cases(tmp_path: Path, capsys) -> None:
+    """bench.learn_order --cases: a table read better in rows keeps its rows under the guard, a
+    spread read better as read is counted with the cases that read better as read."""
+    import json
+    from dataclasses import asdict
+
+    from bench.learn_order import guard_cases
+
+    table = _table()
+    table_truth = "\n".join(words_to_text(table_order(table).words).text.splitlines())  # type: ignore[union-attr]
+    left = _sentences([f"this{k}" for k in range(24)], 2)
+    right = _sentences([f"that{k}" for k in range(24)], 3)
+    cases = [
+        ("unchanged", "table", table, table_truth),
+        ("spread", "spread", _pages(left, right), "\n".join(left + right)),
+    ]
+    path = tmp_path / "cases.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "case": f"{kind}:{name}",
+                    "kind": kind,
+                    "name": name,
+                    "language": "fra",
+                    "truth": truth,
+                    "fired": False,
+                    "words": [asdict(w) for w in words],
+                }
+            )
+            + "\n"
+            for kind, name, words, truth in cases
+        ),
+        encoding="utf-8",
+    )
+    assert guard_cases(path) == 0
+    out = capsys.readouterr().out
+    assert "1 cases better in rows" in out and "1 cases better as read" in out
+    assert "pages the layout rule reads better in rows: 1 kept, 0 lost" in out
+    assert "spreads 1: in rows by the layout rule 0, guarded 0" in out
