@@ -6,10 +6,17 @@ a reader (and a transcription) reads the table a row at a time. From the kept re
 boxes alone (no tesseract call), lines of different blocks whose baselines agree are found; a
 page where enough of the text sits in such rows has its lines re-ordered row by row (top to
 bottom), each row's lines left to right, every line's words as they were. Any other page is
-left exactly as it was read."""
+left exactly as it was read.
+
+Two facing pages of a book side by side can look like a table by their lines alone (short lines
+of dialogue on shared baselines), so the row order must also be the better reading order: a
+table's rows hold numbers (an item's number, a date), and its cells read down the columns do
+not run on into each other as a page's sentences do (``numbered``, ``flows``)."""
 
 from __future__ import annotations
 
+import itertools
+import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -42,9 +49,20 @@ class OrderRule:
     max_width: float = 0.2  # ... and the median of those lines' widths is under this share of
     # the text's width: a table's cells are short (the tuning tables' 0.07-0.15); columns of
     # prose typed side by side (read down each column) have lines of a half or a third of it
+    min_numbered: float = 0.3  # ... and at least this share of its rows of two lines or more
+    # hold a number (a line with digits and no more letters than digits: an item's number, a
+    # date, a shelf mark): a table's rows do (the tuning tables' 0.43-1.0), two facing pages
+    # of prose or dialogue hardly (the spreads made of tuning pages: at most 0.14)
+    max_flow: float = 1.3  # ... and the lines as read do not run on into each other better
+    # than in rows by more than this many standard errors (``Flow.evidence``): the share of
+    # line ends whose next line agrees with them (a sentence left open going on into a small
+    # letter, an ended one into a capital) is higher for two facing pages of prose read page
+    # by page (the spreads of tuning pages: 1.9-3.2) than in rows; a table's cells read down
+    # its columns do not run on (the tuning tables: at most 0.65)
 
 
 RULE = OrderRule()
+ENDS = ".!?»\"'"  # a line ending in one of these ends its sentence
 
 
 @dataclass(frozen=True)
@@ -71,13 +89,16 @@ class Order:
     lines: int
     shared_lines: int
     shared_share: float
+    numbered: float = 0.0  # the share of rows of two lines or more holding a number
+    flow: float = 0.0  # how much better the lines run on as read than in rows (Flow.evidence)
 
     @property
     def reason(self) -> str:
         return (
             f"{self.shared_lines} of {self.lines} lines ({self.shared_share:.0%} of the "
             f"characters) share a baseline with a line of another block: read as "
-            f"{self.rows} rows"
+            f"{self.rows} rows ({self.numbered:.0%} of them with a number; line ends run on "
+            f"{self.flow:+.1f} standard errors better as read)"
         )
 
 
@@ -177,6 +198,74 @@ def layout(words: Sequence[Word], baseline: float = RULE.baseline) -> Layout | N
     return Layout(lines, text, beside, tolerance, share, width)
 
 
+def _runs_on(before: str, after: str) -> bool | None:
+    """Does ``after`` agree with ``before`` as its next line: a sentence left open (the line ends
+    in a letter, a comma, a hyphen...) going on into a small letter, or one ended (a full stop, a
+    question, a closing quote; a line of capitals: a title, a speaker's name) into a capital?
+    None: one of them holds no letter (a number, a date, a mark), nothing to judge."""
+    letters = [c for c in before if c.isalpha()]
+    start = next((c for c in after if c.isalpha()), "")
+    if not letters or not start:
+        return None
+    ended = before.rstrip()[-1] in ENDS or all(c.isupper() for c in letters)
+    return start.isupper() if ended else start.islower()
+
+
+def flow(texts: Sequence[str]) -> tuple[int, int]:
+    """How many line ends run on (``_runs_on``) when the lines are read in this order, of how
+    many judged."""
+    judged = [_runs_on(a, b) for a, b in itertools.pairwise(texts)]
+    known = [j for j in judged if j is not None]
+    return sum(known), len(known)
+
+
+def _text(words: Sequence[Word], line: Line) -> str:
+    return " ".join(words[i].text for i in line.words)
+
+
+def _number(text: str) -> bool:
+    digits = sum(c.isdigit() for c in text)
+    return digits > 0 and digits >= sum(c.isalpha() for c in text)
+
+
+def numbered(words: Sequence[Word], rows: Sequence[Sequence[Line]]) -> float:
+    """The share of the rows of two lines or more that hold a number (``_number``: a line with
+    digits and no more letters than digits); 0 when no row holds two lines."""
+    wide = [r for r in rows if len(r) >= 2]
+    if not wide:
+        return 0.0
+    return sum(any(_number(_text(words, ln)) for ln in r) for r in wide) / len(wide)
+
+
+@dataclass(frozen=True)
+class Flow:
+    """The line ends that run on (of those judged) as read and in rows."""
+
+    read: int
+    read_judged: int
+    rows: int
+    rows_judged: int
+
+    @property
+    def evidence(self) -> float:
+        """How much better the lines run on as read than in rows, in standard errors of the
+        difference of the two shares (pooled): a few line ends are weak evidence, many strong;
+        0 when either order has no line end to judge."""
+        if not self.read_judged or not self.rows_judged:
+            return 0.0
+        pooled = (self.read + self.rows) / (self.read_judged + self.rows_judged)
+        spread = pooled * (1 - pooled) * (1 / self.read_judged + 1 / self.rows_judged)
+        if spread <= 0:
+            return 0.0
+        return (self.read / self.read_judged - self.rows / self.rows_judged) / math.sqrt(spread)
+
+
+def flows(words: Sequence[Word], lines: Sequence[Line], rows: Sequence[Sequence[Line]]) -> Flow:
+    """How well the lines of text run on as read (``lines``) and in ``rows`` (the same lines)."""
+    read = flow([_text(words, ln) for ln in lines])
+    return Flow(*read, *flow([_text(words, ln) for row in rows for ln in row]))
+
+
 def table_order(words: Sequence[Word], rule: OrderRule = RULE) -> Order | None:
     """The words read row by row when the page is a table by ``rule``; None otherwise (or when
     the order would not change)."""
@@ -185,7 +274,14 @@ def table_order(words: Sequence[Word], rule: OrderRule = RULE) -> Order | None:
         return None
     if page.width > rule.max_width:
         return None
-    if sum(len(r) >= 3 for r in rows_of(page.text, page.tolerance)) < rule.min_rows:
+    text_rows = rows_of(page.text, page.tolerance)
+    if sum(len(r) >= 3 for r in text_rows) < rule.min_rows:
+        return None
+    with_numbers = numbered(words, text_rows)
+    if with_numbers < rule.min_numbered:
+        return None
+    evidence = flows(words, page.text, text_rows).evidence
+    if evidence > rule.max_flow:
         return None
     lines, tolerance = page.lines, page.tolerance
     rows = rows_of(lines, tolerance)
@@ -199,7 +295,14 @@ def table_order(words: Sequence[Word], rule: OrderRule = RULE) -> Order | None:
     if sources == list(range(len(words))):
         return None
     return Order(
-        tuple(out), tuple(sources), len(rows), len(page.text), page.shared_lines, page.share
+        tuple(out),
+        tuple(sources),
+        len(rows),
+        len(page.text),
+        page.shared_lines,
+        page.share,
+        with_numbers,
+        evidence,
     )
 
 

@@ -3,17 +3,35 @@ left to right; a page of one column (or a few side notes) is left exactly as it 
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from ocr.merge_files import PageSize, plain_text, tsv_text
-from ocr.order import OrderRule, lines_of, page_size, rows_of, table_order, write_order
+from ocr.order import (
+    RULE,
+    Flow,
+    OrderRule,
+    _runs_on,
+    flow,
+    flows,
+    layout,
+    lines_of,
+    numbered,
+    page_size,
+    rows_of,
+    table_order,
+    write_order,
+)
 from ocr.records import Box
 from ocr.tesseract import Word, read_words, words_to_text
 
 pytestmark = pytest.mark.unit
 
+# the guard on the row order's evidence switched off: what the layout's own figures decide
+UNGUARDED = {"min_numbered": 0.0, "max_flow": math.inf}
 ROW = 57  # a typed line's pitch in pixels (the 1962 catalogue's)
 HEIGHT = 24
 
@@ -125,8 +143,8 @@ def test_two_columns_of_prose_side_by_side_are_left_as_read() -> None:
     right = _column(2, 800, [f"the right column's line number {k} goes on" for k in range(20)])
     assert table_order(left + right) is None
     # by the width alone, and by its rows of two lines alone
-    assert table_order(left + right, OrderRule(max_width=1.0, min_rows=0)) is not None
-    assert table_order(left + right, OrderRule(max_width=1.0)) is None
+    assert table_order(left + right, OrderRule(max_width=1.0, min_rows=0, **UNGUARDED)) is not None
+    assert table_order(left + right, OrderRule(max_width=1.0, **UNGUARDED)) is None
 
 
 def test_specks_beside_the_lines_of_a_letter_do_not_make_it_a_table() -> None:
@@ -136,7 +154,9 @@ def test_specks_beside_the_lines_of_a_letter_do_not_make_it_a_table() -> None:
     specks = _column(2, 1500, ["." if k % 2 else "|" for k in range(20)])
     assert table_order(prose + specks) is None
     digits = _column(2, 1500, [str(k) for k in range(20)])  # ... but numbers are text
-    assert table_order(prose + digits, OrderRule(max_width=1.0, min_rows=0)) is not None
+    assert (
+        table_order(prose + digits, OrderRule(max_width=1.0, min_rows=0, **UNGUARDED)) is not None
+    )
 
 
 def test_two_facing_pages_of_dialogue_are_left_as_read() -> None:
@@ -148,9 +168,9 @@ def test_two_facing_pages_of_dialogue_are_left_as_read() -> None:
     ]
     left = _column(1, 100, texts)
     right = _column(2, 1300, texts)
-    for rule in (OrderRule(), OrderRule(max_width=1.0, min_share=0.0)):
+    for rule in (OrderRule(), OrderRule(max_width=1.0, min_share=0.0, **UNGUARDED)):
         assert table_order(left + right, rule) is None
-    assert table_order(left + right, OrderRule(max_width=1.0, min_rows=0)) is not None
+    assert table_order(left + right, OrderRule(max_width=1.0, min_rows=0, **UNGUARDED)) is not None
 
 
 def test_three_columns_of_prose_are_left_as_read() -> None:
@@ -162,4 +182,135 @@ def test_three_columns_of_prose_are_left_as_read() -> None:
     ]
     page = [w for column in columns for w in column]
     assert table_order(page) is None
-    assert table_order(page, OrderRule(max_width=1.0)) is not None  # by the width alone
+    assert (
+        table_order(page, OrderRule(max_width=1.0, **UNGUARDED)) is not None
+    )  # by the width alone
+
+
+def _pages(first: list[str], second: list[str]) -> list[Word]:
+    """A book's two facing pages as tesseract's psm 3 reads them: a block each, their short
+    lines side by side on shared baselines."""
+    return _column(1, 100, first) + _column(2, 700, second)
+
+
+def _sentences(words: list[str], per: int) -> list[str]:
+    """Short lines of sentences of ``per`` lines each: each sentence's first line begins with a
+    capital, its last ends with a full stop, the lines between run on."""
+    lines = []
+    for k, word in enumerate(words):
+        first, last = k % per == 0, k % per == per - 1
+        text = f"{word} is said"
+        lines.append((text.capitalize() if first else text) + ("." if last else ""))
+    return lines
+
+
+def test_two_facing_pages_whose_lines_run_on_are_left_as_read() -> None:
+    """Both pages' sentences run on from line to line as read (page by page); in rows a line of
+    the left page is followed by the right page's, which seldom goes on with it."""
+    left = _sentences([f"this{k}" for k in range(24)], 2)
+    right = _sentences([f"that{k}" for k in range(24)], 3)
+    page = _pages(left, right)
+    layout_only = OrderRule(max_width=1.0, min_rows=0, **UNGUARDED)
+    assert table_order(page, layout_only) is not None  # the layout alone takes it for a table
+    assert table_order(page) is None
+    # the flow of its sentences alone decides (its rows hold no number either)
+    assert table_order(page, OrderRule(max_width=1.0, min_rows=0, min_numbered=0.0)) is None
+    seen = layout(page)
+    assert seen is not None
+    rows = rows_of(seen.text, seen.tolerance)
+    evidence = flows(page, seen.text, rows)
+    assert evidence.read == evidence.read_judged  # every line end runs on as read
+    assert evidence.evidence > RULE.max_flow
+    assert numbered(page, rows) == 0.0
+
+
+def test_facing_pages_of_dialogue_have_no_numbers_in_their_rows() -> None:
+    """Two pages of a play: speakers' names and short replies, every line a whole sentence (so
+    they run on in any order); their rows hold no number, a table's rows do."""
+    replies = ["Oh !", "Ta ta ta ta.", "Non.", "Moi ?", "Jamais !", "Eh bien."]
+    speakers = ["HASTOY", "URRUTY", "RECALT", "LA FOULE"]
+    lines = [s for k in range(12) for s in (speakers[k % 4], replies[k % 6])]
+    page = _pages(lines, lines[3:] + lines[:3])
+    assert table_order(page, OrderRule(max_width=1.0, min_rows=0, min_numbered=0.0)) is not None
+    assert table_order(page, OrderRule(max_width=1.0, min_rows=0)) is None  # no number in rows
+    assert table_order(page) is None
+
+
+def test_a_table_s_rows_hold_numbers_and_its_columns_do_not_run_on() -> None:
+    words = _table()
+    seen = layout(words)
+    assert seen is not None
+    rows = rows_of(seen.text, seen.tolerance)
+    assert numbered(words, rows) == 1.0  # every row: its item's number and its date
+    assert flows(words, seen.text, rows).evidence <= RULE.max_flow
+    # with numbers only in one row of six, it is no table
+    few = [w if w.block == 2 or (w.line == 1) else replace(w, text="x") for w in words]
+    assert table_order(few) is None
+    assert table_order(few, OrderRule(min_numbered=1 / 6)) is not None
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "runs_on"),
+    [
+        ("the night was", "dark and cold", True),  # a sentence going on
+        ("the night was", "Dark", False),
+        ("the night was dark.", "Then it rained", True),  # one ended, the next begun
+        ("the night was dark.", "then", False),
+        ("LA FOULE", "Ta ta ta ta", True),  # a speaker's name, then what is said
+        ("« Non ! »", "Moi", True),
+        ("24.6.62", "gigue dite", None),  # a date: nothing to judge
+        ("gigue dite", "3", None),
+    ],
+)
+def test_a_line_runs_on_into_the_next(before: str, after: str, runs_on: bool | None) -> None:
+    assert _runs_on(before, after) is runs_on
+
+
+def test_the_flow_s_evidence_grows_with_the_line_ends_judged() -> None:
+    assert flow(["It was", "dark.", "Then", "it rained."]) == (3, 3)
+    assert Flow(10, 10, 5, 10).evidence < Flow(40, 40, 20, 40).evidence
+    assert Flow(5, 10, 5, 10).evidence == 0.0
+    assert Flow(0, 0, 3, 4).evidence == 0.0  # nothing judged as read: no evidence
+    assert Flow(4, 4, 4, 4).evidence == 0.0  # every line end runs on in both orders
+
+
+def test_the_learner_scores_captured_cases(tmp_path: Path, capsys) -> None:
+    """bench.learn_order --cases: a table read better in rows keeps its rows under the guard, a
+    spread read better as read is counted with the cases that read better as read."""
+    import json
+    from dataclasses import asdict
+
+    from bench.learn_order import guard_cases
+
+    table = _table()
+    table_truth = "\n".join(words_to_text(table_order(table).words).text.splitlines())  # type: ignore[union-attr]
+    left = _sentences([f"this{k}" for k in range(24)], 2)
+    right = _sentences([f"that{k}" for k in range(24)], 3)
+    cases = [
+        ("unchanged", "table", table, table_truth),
+        ("spread", "spread", _pages(left, right), "\n".join(left + right)),
+    ]
+    path = tmp_path / "cases.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "case": f"{kind}:{name}",
+                    "kind": kind,
+                    "name": name,
+                    "language": "fra",
+                    "truth": truth,
+                    "fired": False,
+                    "words": [asdict(w) for w in words],
+                }
+            )
+            + "\n"
+            for kind, name, words, truth in cases
+        ),
+        encoding="utf-8",
+    )
+    assert guard_cases(path) == 0
+    out = capsys.readouterr().out
+    assert "1 cases better in rows" in out and "1 cases better as read" in out
+    assert "pages the layout rule reads better in rows: 1 kept, 0 lost" in out
+    assert "spreads 1: in rows by the layout rule 0, guarded 0" in out

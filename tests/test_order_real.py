@@ -98,3 +98,45 @@ def test_a_rendered_page_is_left_as_read(tmp_path: Path) -> None:
     words = _read(page, tmp_path, "eng", 150)
     assert len(words) > 20
     assert table_order(words) is None
+
+
+def _guard(words):
+    """The guard's two figures on a page's words: the share of its rows that hold a number and
+    how much better its lines run on as read than in rows."""
+    from ocr.order import flows, layout, numbered, rows_of
+
+    page = layout(words)
+    assert page is not None
+    rows = rows_of(page.text, page.tolerance)
+    return numbered(words, rows), flows(words, page.text, rows).evidence
+
+
+def test_two_facing_pages_of_a_play_in_a_dark_bed_are_left_as_read(tmp_path: Path) -> None:
+    """Two tuning pages of a play (its act's title page and a page of dialogue) side by side in
+    a dark scanner bed, as bench/order_cases.py makes its spreads: not put in rows, and the
+    guard alone says so (its rows hold no number, or its lines run on better as read)."""
+    import cv2
+
+    from bench.order_cases import spread
+    from ocr.order import RULE, table_order
+
+    left = cv2.imread(str(FR / "12148-btv1b52502601r__42_5ca0e_default.jpg"), cv2.IMREAD_COLOR)
+    right = cv2.imread(str(FR / "12148-btv1b52502601r__11_da54b_default.jpg"), cv2.IMREAD_COLOR)
+    image = tmp_path / "spread.jpg"
+    cv2.imwrite(str(image), spread(left, right, bed=True))
+    words = _read(image, tmp_path, "fra", None)
+    assert len(words) > 30
+    assert table_order(words) is None
+    rows_numbered, evidence = _guard(words)
+    assert rows_numbered < RULE.min_numbered or evidence > RULE.max_flow
+
+
+def test_the_catalogue_passes_the_guard(tmp_path: Path) -> None:
+    """The 1962 catalogue page as psm 3 reads it: put in rows, its rows hold numbers and its
+    columns do not run on."""
+    from ocr.order import RULE, table_order
+
+    words = _read(TABLES / f"{CATALOGUE}.jpg", tmp_path, "fra", None)
+    assert table_order(words) is not None
+    rows_numbered, evidence = _guard(words)
+    assert rows_numbered >= RULE.min_numbered and evidence <= RULE.max_flow
