@@ -48,6 +48,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "ocr.order",
             "ocr.casing",
             "ocr.reletter",
+            "ocr.marks",
             "ocr.pagexml",
             "ocr.correct.evidence",
             "ocr.correct.lexicon",

@@ -20,6 +20,8 @@ from ocr.detect.specks import drop_specks, without_dropped
 from ocr.detect.stage import detect_regions, graphic_regions, save_regions
 from ocr.exceptions import OcrError
 from ocr.fsutil import atomic_write_bytes, sha256_file
+from ocr.marks import RULE_FILE as MARKS_RULE
+from ocr.marks import mark_swaps, marks_step
 from ocr.page_checks import PageWarning, no_text_warning
 from ocr.pagexml import build_page_xml
 from ocr.quality import MODEL_PATH, dictionary_languages
@@ -57,7 +59,8 @@ def corrects(job: PageJob, settings: Settings) -> bool:
 def ocr_key(prepared: PreparedPage, settings: Settings) -> str:
     """Cache key of the OCR stage: the prepare stage's key (the scan's content, the page and the
     settings the images are made with), languages, settings, tesseract and traineddata
-    versions, the reading-quality, speck and junk models, the reletter rule, and whether the
+    versions, the reading-quality, speck and junk models, the reletter rule and the marks table,
+    and whether the
     characters' choices are recorded."""
     langs = prepared.job.languages
     return stage_key(
@@ -72,6 +75,7 @@ def ocr_key(prepared: PreparedPage, settings: Settings) -> str:
             "speck_model": sha256_file(SPECK_MODEL),
             "junk_model": sha256_file(JUNK_MODEL),
             "reletter_rule": sha256_file(RELETTER_RULE),
+            "marks_table": sha256_file(MARKS_RULE),
             "choices": corrects(prepared.job, settings),
         }
     )
@@ -107,10 +111,13 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
     # A letter the page's typeface made tesseract misread throughout, learned from the page's
     # own unknown words (ocr.reletter), put back.
     swaps, seen = page_swaps([w.text for w in words], dictionary_languages(job.languages))
-    if swaps:
-        apply_recase(kept.output.outputs, swaps)
-        made.append(reletter_step(swaps, seen))
-        after = {sw.index: sw.after for sw in swaps}  # the TSV as rewritten, without reading it
+    # And a typewriter's mark read as a letter alone before a number ("Х 760"), ocr.marks.
+    mended = mark_swaps(words, job.languages)
+    if swaps or mended:
+        apply_recase(kept.output.outputs, [*swaps, *mended])
+        made.extend([reletter_step(swaps, seen)] if swaps else [])
+        made.extend([marks_step(mended)] if mended else [])
+        after = {sw.index: sw.after for sw in [*swaps, *mended]}  # the TSV as rewritten
         words = [replace(w, text=after.get(i, w.text)) for i, w in enumerate(words)]
     regions_path = save_regions(job.out_dir / f"{job.stem}.regions.json", regions)
     confs = [w.conf for w in words if w.conf >= 0]
