@@ -45,7 +45,8 @@ class PageReport:
     outputs: dict[str, str] = doc("the page's files by format (`view`, `ocr_input`, `tsv`, ...)")
     steps: list[dict[str, Any]] = doc(
         "processing steps `{id, category, description, settings}` (e.g. `recase`, `reletter`: "
-        "the page's letter swap and the words it put back, `specks`, `junk`)"
+        "the page's letter swap and the words it put back, `marks`: a typewriter's mark read "
+        "as a letter before a number, put back, `specks`, `junk`)"
     )
     provenance: dict[str, Any] = doc(
         "versions and settings that made the text, `tesseract_calls`, the `reading` kept "
