@@ -38,10 +38,6 @@ def load_marks(path: Path = RULE_FILE) -> Mapping[str, Mapping[str, str]]:
     }
 
 
-def _line(word: Word) -> tuple[int, int, int]:
-    return word.block, word.par, word.line
-
-
 def mark_swaps(
     words: Sequence[Word],
     languages: str,
@@ -58,7 +54,7 @@ def mark_swaps(
     swaps = []
     for i, (word, after) in enumerate(zip(words, words[1:], strict=False)):
         mark = meant.get(word.text)
-        if mark and _line(word) == _line(after) and after.text[:1].isdigit():
+        if mark and word.line_key == after.line_key and after.text[:1].isdigit():
             swaps.append(Swap(i, word.text, mark))
     return swaps
 
