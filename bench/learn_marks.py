@@ -6,8 +6,8 @@ Each single letter the OCR text has standing alone before a number on its line i
 the truth's token before the same number (when the truth has exactly one). A pair (letter read,
 token meant) is kept when the letter was aligned at least MIN_SEEN times on the fit pages, the
 token meant is no letter (a mark), and it was that token at least MIN_SHARE of the time. The
-check applies the pairs to the calibration pages' text and counts character errors and pages
-made worse.
+check applies the pairs to the calibration pages' text with the shipped step (ocr.marks) and
+counts character errors and pages made worse.
 
 Run: .venv/bin/python -m bench.learn_marks [--write]
 """
@@ -23,7 +23,9 @@ from collections.abc import Mapping, Sequence
 from bench.bench_correct import char_errors
 from bench.correct_data import OcrPage, ensure_pages, set_folder
 from bench.correct_split import CALIBRATE_SETS, FIT_SETS
-from ocr.marks import RULE_FILE
+from ocr.geometry import Box
+from ocr.marks import RULE_FILE, mark_swaps
+from ocr.tesseract import Word
 
 LANGUAGE = "rus"  # the correction split's pages are Russian
 MIN_SEEN = 5
@@ -60,16 +62,18 @@ def learn(pages: Sequence[OcrPage]) -> tuple[dict[str, str], dict[str, Counter[s
 
 
 def applied(text: str, marks: Mapping[str, str]) -> tuple[str, int]:
-    changed = 0
-
-    def put_back(m: re.Match[str]) -> str:
-        nonlocal changed
-        if m.group(1) in marks:
-            changed += 1
-            return marks[m.group(1)] + m.group(0)[1:]
-        return m.group(0)
-
-    return _BEFORE.sub(put_back, text), changed
+    """The text with ``marks`` put back by the shipped step (ocr.marks.mark_swaps), each line of
+    the text a line of words, and how many words it changed."""
+    spans = list(re.finditer(r"\S+", text))
+    words, line = [], 0
+    for i, m in enumerate(spans):
+        line += text.count("\n", spans[i - 1].end() if i else 0, m.start())
+        words.append(Word(1, 1, line, i, Box(0, 0, 0, 0), 0.0, m.group()))
+    swaps = mark_swaps(words, LANGUAGE, {LANGUAGE: marks})
+    for swap in sorted(swaps, key=lambda s: s.index, reverse=True):
+        m = spans[swap.index]
+        text = text[: m.start()] + swap.after + text[m.end() :]
+    return text, len(swaps)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
