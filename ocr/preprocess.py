@@ -225,16 +225,13 @@ def render_frame(
         steps=steps,
     )  # fmt: skip
     binary = binarize_page(gray, keep=not binarize_output)  # detection binarizes it again
-    steps.append(_binarize_step())
     if denoise:  # the letters are counted from the same labelling (specks are no letters)
         binary, blobs = _despeckle(binary)
-        steps.append(_denoise_step())
     else:
         blobs = text_blobs(binary)
     ink_fraction = float(np.count_nonzero(binary == 0)) / binary.size
     out = gray if not binarize_output else binary
-    if not binarize_output:
-        steps.append(_gray_input_step())
+    steps += _output_steps(denoise=denoise, binarize_output=binarize_output)
     return Preprocessed(
         out,
         view,
@@ -272,7 +269,7 @@ def render_ocr_input(
         image, framing, remove_colour_ink=remove_colour_ink, dpi=dpi, find_stamps=find_stamps,
         steps=steps,
     )  # fmt: skip
-    steps += [_binarize_step(), *([_denoise_step()] if denoise else []), _gray_input_step()]
+    steps += _output_steps(denoise=denoise, binarize_output=False)
     return gray, tuple(steps)
 
 
@@ -387,6 +384,15 @@ def _remove_colour_ink(
 
 def _step(name: str, description: str, **settings: Any) -> ProcessingStep:
     return ProcessingStep(f"preprocess.{name}", "preprocessing", description, settings)
+
+
+def _output_steps(*, denoise: bool, binarize_output: bool) -> list[ProcessingStep]:
+    """The steps after the cleaned gray page, in order: binarize, denoise, the gray OCR input."""
+    return [
+        _binarize_step(),
+        *([_denoise_step()] if denoise else []),
+        *([] if binarize_output else [_gray_input_step()]),
+    ]
 
 
 def _binarize_step() -> ProcessingStep:
