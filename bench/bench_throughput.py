@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import threading
@@ -105,6 +106,17 @@ def ensure_synth() -> None:
         ],
         check=True,
     )
+
+
+def synth_copy(work: Path, stems: Sequence[str]) -> Path:
+    """A folder ``work``/synth holding the synthetic set's pages (scan and truth) of ``stems``."""
+    ensure_synth()
+    folder = work / "synth"
+    folder.mkdir()
+    for stem in stems:
+        for f in SYNTH.glob(f"{stem}-*"):
+            shutil.copy(f, folder / f.name)
+    return folder
 
 
 def synth_pages() -> list[Page]:

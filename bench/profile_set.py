@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.bench_throughput import SYNTH, ensure_synth
+from bench.bench_throughput import synth_copy
 from bench.common import ROOT, TYPESCRIPT_FR
 
 OUT = ROOT / "bench" / "profiles_throughput"
@@ -51,12 +51,7 @@ STAGES = (
 
 def _pages(work: Path) -> list[tuple[Path, str, Path | None]]:
     """(scan folder, languages, reference folder) per batch: the synthetic pages, each real page."""
-    ensure_synth()
-    synth = work / "synth"
-    synth.mkdir()
-    for stem in SYNTH_STEMS:
-        for f in SYNTH.glob(f"{stem}-*"):
-            shutil.copy(f, synth / f.name)
+    synth = synth_copy(work, SYNTH_STEMS)
     batches: list[tuple[Path, str, Path | None]] = [(synth, "rus", synth)]
     for name in REAL:
         folder = work / name.split("__")[0]

@@ -24,7 +24,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from bench.bench_throughput import SYNTH, ensure_synth
+from bench.bench_throughput import synth_copy
 from bench.common import ROOT, export_source, real_pages, source_env
 
 SYNTH_STEMS = ("synth-001", "synth-003", "synth-005", "synth-008", "synth-011", "synth-012")
@@ -68,12 +68,7 @@ def _same(a: Path, b: Path, outs: Sequence[Path]) -> bool:
 
 
 def _batches(work: Path, stems: list[str]) -> list[tuple[Path, str, Path | None]]:
-    ensure_synth()
-    synth = work / "synth"
-    synth.mkdir()
-    for stem in stems:
-        for f in SYNTH.glob(f"{stem}-*"):
-            shutil.copy(f, synth / f.name)
+    synth = synth_copy(work, stems)
     batches: list[tuple[Path, str, Path | None]] = [(synth, "rus", synth)]
     tuning = [p for p in real_pages() if p.split == "tuning"]
     picks = [p for p in tuning if p.corpus == "typescript-fr"][:2]
