@@ -111,17 +111,24 @@ class JunkModel:
     source: str = ""
     cluster_threshold: float = 1.01  # for a word among at least cluster_size fragments
     cluster_size: int = 0  # 0: no cluster threshold
+    mark_threshold: float = 1.01  # for one among them once a mark's words are no typing
 
     def probability(self, features: Sequence[float]) -> float:
         z = self.bias + sum(w * f for w, f in zip(self.weights, features, strict=True))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
-    def threshold_for(self, fragments_near: int) -> float:
+    def threshold_for(self, fragments_near: int, near_in_marks: int = 0) -> float:
         """The threshold for a word with ``fragments_near`` fragments around it: the cluster
-        threshold (when lower) for a word in a cluster of fragments, else the threshold."""
+        threshold (when lower) for a word in a cluster of fragments, else the threshold.
+        ``near_in_marks``: its fragments around once the words inside a stamp, handwriting or
+        a signature no longer make a line typing; among at least cluster_size of them, the
+        mark threshold (when lower)."""
+        out = self.threshold
         if self.cluster_size and fragments_near >= self.cluster_size:
-            return min(self.threshold, self.cluster_threshold)
-        return self.threshold
+            out = min(out, self.cluster_threshold)
+        if self.cluster_size and near_in_marks >= self.cluster_size:
+            out = min(out, self.mark_threshold)
+        return out
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -131,6 +138,7 @@ class JunkModel:
             "threshold": self.threshold,
             "cluster_size": self.cluster_size,
             "cluster_threshold": self.cluster_threshold,
+            "mark_threshold": self.mark_threshold,
             "source": self.source,
         }
 
@@ -148,6 +156,7 @@ def junk_model(path: Path = MODEL_FILE) -> JunkModel:
         str(data.get("source", "")),
         float(data.get("cluster_threshold", 1.01)),
         int(data.get("cluster_size", 0)),
+        float(data.get("mark_threshold", 1.01)),
     )
 
 
@@ -398,13 +407,13 @@ def junk_scores(
 
 def _judge(
     words: Sequence[Word], languages: str, model: JunkModel, marks: Sequence[Box]
-) -> tuple[list[float | None], list[int]]:
-    """Each word's P(junk) (junk_scores) and the number of fragments around it
-    (fragments_near)."""
+) -> tuple[list[float | None], list[int], list[int]]:
+    """Each word's P(junk) (junk_scores), the number of fragments around it (fragments_near)
+    and that number once a mark's words make no line typing (fragments_near with marks)."""
     height = typed_height(words)
     langs = dictionary_languages(languages)
     if height is None or not langs:
-        return [None] * len(words), [0] * len(words)
+        return [None] * len(words), [0] * len(words), [0] * len(words)
     knows, zipfs = lexicon(words, languages)
     around = _neighbourhood(words, height, knows, zipfs)  # once: the features and the clusters
     features = _features(words, languages, height, knows, zipfs, marks, around)
@@ -413,10 +422,14 @@ def _judge(
         None if never_junk(w, k, z, m) else model.probability(f)
         for w, k, z, m, f in zip(words, knows, zipfs, marked, features, strict=True)
     ]
-    return scores, _fragments_near(words, height, knows, zipfs, around)
+    return (
+        scores,
+        _fragments_near(words, height, knows, zipfs, around),
+        _fragments_near(words, height, knows, zipfs, around, marked),
+    )
 
 
-def fragments_near(words: Sequence[Word], languages: str) -> list[int]:
+def fragments_near(words: Sequence[Word], languages: str, marks: Sequence[Box] = ()) -> list[int]:
     """For each word, the number of other words around it that look like fragments (marks and
     words of at most MAX_ALNUM letters or digits the model judges): centres within NEAR_ROWS
     typed heights above or below and NEAR_COLS left or right, whatever lines tesseract made of
@@ -425,11 +438,27 @@ def fragments_near(words: Sequence[Word], languages: str) -> list[int]:
     with a surely-text word of SHORT letters or more (a typed line: its misread words are never
     judged as a cluster); all 0 on a page without a typed word height and on a page whose
     words are mostly fragments (more than MOSTLY_FRAGMENTS of them: garbled typing throughout,
-    where a cluster stands out from nothing)."""
+    where a cluster stands out from nothing).
+
+    ``marks`` (the boxes of stamps, handwriting and signatures found, marked_boxes): a word
+    inside one makes its line typing only when the model never judges it there (a legible
+    word, a number): a stamp's or a seal's garbled reading ("PROPLAN", "COMMUHICA") is no
+    typing, and tesseract often joins it into one line with the seal's fragments."""
     height = typed_height(words)
     if height is None:
         return [0] * len(words)
-    return _fragments_near(words, height, *lexicon(words, languages))
+    knows, zipfs = lexicon(words, languages)
+    marked = marked_words(words, marks) if marks else None
+    return _fragments_near(words, height, knows, zipfs, marked=marked)
+
+
+def _typing(word: Word, knows: bool | None, zipf: float, marked: bool) -> bool:
+    """A word that makes its line typing: surely text (:func:`_text_like`) with a run of SHORT
+    letters or more, and, inside a stamp, handwriting or a signature (``marked``), a word the
+    model never judges there."""
+    if not (_text_like(word, knows, zipf) and _core(word.text) >= SHORT):
+        return False
+    return not marked or never_junk(word, knows, zipf, True)
 
 
 def _fragments_near(
@@ -438,27 +467,35 @@ def _fragments_near(
     knows: Sequence[bool | None],
     zipfs: Sequence[float],
     around: _Around | None = None,
+    marked: Sequence[bool] | None = None,
 ) -> list[int]:
     fragments = sum(_junk_looking(w, k, z) for w, k, z in zip(words, knows, zipfs, strict=True))
     if fragments > MOSTLY_FRAGMENTS * len(words):
         # garbled typing throughout (a heavy page): a cluster of fragments tells nothing there
         return [0] * len(words)
+    inside = marked or [False] * len(words)
     typed = {  # lines with a word that is surely text: typing, whatever lies around them
         w.line_key
-        for w, k, z in zip(words, knows, zipfs, strict=True)
-        if _text_like(w, k, z) and _core(w.text) >= SHORT
+        for w, k, z, m in zip(words, knows, zipfs, inside, strict=True)
+        if _typing(w, k, z, m)
     }
     counts = (around or _neighbourhood(words, height, knows, zipfs)).fragments
     return [0 if w.line_key in typed else c for w, c in zip(words, counts, strict=True)]
 
 
-def _over(scores: Sequence[float | None], near: Sequence[int], model: JunkModel) -> list[int]:
+def _over(
+    scores: Sequence[float | None],
+    near: Sequence[int],
+    near_in_marks: Sequence[int],
+    model: JunkModel,
+) -> list[int]:
     """Indices of the scores at or over the model's threshold for each word (its cluster
-    threshold for a word among fragments; None: never junk)."""
+    threshold for a word among fragments, its mark threshold for one among fragments once a
+    mark's words make no typing; None: never junk)."""
     return [
         i
-        for i, (p, n) in enumerate(zip(scores, near, strict=True))
-        if p is not None and p >= model.threshold_for(n)
+        for i, (p, n, m) in enumerate(zip(scores, near, near_in_marks, strict=True))
+        if p is not None and p >= model.threshold_for(n, m)
     ]
 
 
@@ -484,8 +521,8 @@ def drop_junk(
     P(junk), so that what was read is not lost) as provenance when any was dropped. ``marks``:
     the boxes of the stamps, handwriting and signatures found on the page (marked_boxes)."""
     model = model or junk_model()
-    scores, near = _judge(words, languages, model, marks)
-    drop = _over(scores, near, model)
+    scores, near, in_marks = _judge(words, languages, model, marks)
+    drop = _over(scores, near, in_marks, model)
     if not drop:
         return []
     drop_words(words, outputs, drop)
@@ -502,11 +539,13 @@ def drop_junk(
                     "threshold": model.threshold,
                     "cluster_threshold": model.cluster_threshold,
                     "cluster_size": model.cluster_size,
+                    "mark_threshold": model.mark_threshold,
                     "source": model.source,
                 },
                 "words": [[i, *word_row(words[i])] for i in drop],
                 "p_junk": [round(scores[i] or 0.0, 3) for i in drop],
                 "fragments_near": [near[i] for i in drop],
+                "fragments_near_in_marks": [in_marks[i] for i in drop],
             },
         )
     ]
