@@ -577,6 +577,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"bench/learn_junk.py at {commit} on {', '.join(tune)} and the real tuning pages "
             f"(bench/real_split.json; {real}): {len(pages)} pages, {len(y)} candidate words, "
             f"{int(y.sum())} junk"
+            + ("; --mark-only: the mark threshold, the rest kept" if args.mark_only else "")
         )
         model = replace(model, source=source)
         MODEL_FILE.write_text(json.dumps(model.as_json(), indent=1) + "\n", encoding="utf-8")
