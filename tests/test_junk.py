@@ -285,3 +285,60 @@ def test_the_shipped_model_drops_a_seals_cluster_and_keeps_the_typing() -> None:
     words = _cluster_page()
     dropped = {words[i].text for i in junk_indices(words, "eng")}
     assert dropped and dropped <= {"ne", "yw", "—", "~", "oe", "0)"}
+
+
+def _stamp_page(first: tuple[str, float]) -> tuple[list[Word], list[Box]]:
+    """The typed body, then a seal's fragments inside a stamp found on the page (lines 4-6),
+    the first of its lines led by the word ``first`` (text, confidence), and the stamp's box."""
+    seal = [[(*first, 40), ("ne", 30.0, 40), ("yw", 30.0, 40)]]
+    seal += [[("—", 20.0, 40), ("~", 20.0, 40), ("_", 20.0, 40)]]
+    seal += [[("oe", 25.0, 40), ("0)", 25.0, 40)]]
+    return _page(seal), [Box(0, 230, 1000, 200)]
+
+
+def test_a_stamps_garbled_word_makes_no_typing_for_the_mark_count() -> None:
+    """A garbled word read from a stamp ("PROPLAN") makes its line typing for the cluster guard
+    without the marks, not with them; a legible word in the stamp ("DEPARTMENT") still does."""
+    words, marks = _stamp_page(("PROPLAN", 30.0))
+    body = sum(len(line.split()) for line in BODY)
+    near, in_marks = fragments_near(words, "eng"), fragments_near(words, "eng", marks)
+    plain = {w.text: n for w, n in zip(words[body:], near[body:], strict=True)}
+    marked = {w.text: n for w, n in zip(words[body:], in_marks[body:], strict=True)}
+    assert plain["ne"] == 0 and plain["yw"] == 0 and plain["~"] >= 3
+    assert marked["ne"] >= 3 and marked["yw"] >= 3 and marked["~"] == plain["~"]
+    assert near[:body] == in_marks[:body] == [0] * body
+    legible, marks = _stamp_page(("DEPARTMENT", 90.0))
+    near = fragments_near(legible, "eng", marks)
+    assert near[body + 1] == 0 and near[body + 2] == 0  # "ne" and "yw" on its line
+
+
+def test_the_mark_threshold_acts_only_among_fragments_counted_with_marks() -> None:
+    model = JunkModel(tuple([0.0] * len(FEATURES)), 0.0, 0.9, "test", 0.4, 3, 0.6)
+    assert model.threshold_for(3, 3) == 0.4 and model.threshold_for(0, 3) == 0.6
+    assert model.threshold_for(2, 2) == 0.9 and model.threshold_for(0, 0) == 0.9
+    assert JunkModel(model.weights, 0.0, 0.9, "test", 0.4, 0, 0.6).threshold_for(0, 9) == 0.9
+
+
+def test_the_mark_threshold_drops_a_stamps_cluster_only_with_the_stamp_found() -> None:
+    """P = 0.5 everywhere, a mark threshold only: with the stamp found, its garbled word and the
+    seal's fragments go; without it, the fragments on its line stay (its garbled word is never
+    junk outside a mark and makes the line typing); the learner drops the same words."""
+    words, marks = _stamp_page(("PROPLAN", 30.0))
+    model = JunkModel(tuple([0.0] * len(FEATURES)), 0.0, 0.9, "test", 1.01, 3, 0.4)
+    dropped = {words[i].text for i in junk_indices(words, "eng", model, marks)}
+    assert dropped == {"PROPLAN", "ne", "yw", "—", "~", "_", "oe", "0)"}
+    kept = {words[i].text for i in junk_indices(words, "eng", model)}
+    assert kept == {"—", "~", "_", "oe", "0)"}
+    near, in_marks = fragments_near(words, "eng"), fragments_near(words, "eng", marks)
+    blank = [""] * len(words)
+    page = Page("p", "ehri", "eng", words, "", blank, blank, [], near, in_marks)
+    assert dropped_by(page, [0.5] * len(words), model) == set(
+        junk_indices(words, "eng", model, marks)
+    )
+
+
+def test_the_shipped_model_has_a_mark_threshold_between_its_two_thresholds() -> None:
+    """Learned (bench/learn_junk.py --mark-only): under the model's threshold, not under the
+    cluster threshold (it was chosen so that no tuning page reads worse than without it)."""
+    model = junk_model()
+    assert model.cluster_threshold <= model.mark_threshold < model.threshold
