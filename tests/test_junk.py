@@ -327,8 +327,8 @@ def test_the_mark_threshold_drops_a_stamps_cluster_only_with_the_stamp_found() -
     model = JunkModel(tuple([0.0] * len(FEATURES)), 0.0, 0.9, "test", 1.01, 3, 0.4)
     dropped = {words[i].text for i in junk_indices(words, "eng", model, marks)}
     assert dropped == {"PROPLAN", "ne", "yw", "—", "~", "_", "oe", "0)"}
-    kept = {words[i].text for i in junk_indices(words, "eng", model)}
-    assert kept == {"—", "~", "_", "oe", "0)"}
+    without = {words[i].text for i in junk_indices(words, "eng", model)}
+    assert without == {"—", "~", "_", "oe", "0)"}
     near, in_marks = fragments_near(words, "eng"), fragments_near(words, "eng", marks)
     blank = [""] * len(words)
     page = Page("p", "ehri", "eng", words, "", blank, blank, [], near, in_marks)

@@ -23,11 +23,14 @@ neighbourhood, whatever lines tesseract made (:func:`_neighbourhood`: the shares
 words and of fragments among the words around it, their number, the share of surely-text words
 on its row, the number of fragments around it, the page's share of fragments).
 
-Two thresholds (both chosen by the learner): the model's threshold for every judged word, and a
+Three thresholds (all chosen by the learner): the model's threshold for every judged word, a
 lower cluster threshold for a word that lies among at least ``cluster_size`` fragments on a line
-without typing (:func:`fragments_near`). Noise read from a seal, a crest or a stamp comes in
-such clusters, off the typed lines; what held the single threshold up were single misread short
-words of typed pages ("Ro", "ев", a list's "1"), which stand alone among typing.
+without typing (:func:`fragments_near`), and a mark threshold for one among as many once the
+words inside the stamps, handwriting and signatures found make no line typing unless the model
+never judges them there (a stamp's garbled "PROPLAN" or "COMMUHICA", which tesseract joins into
+one line with the seal's fragments around it). Noise read from a seal, a crest or a stamp comes
+in such clusters, off the typed lines; what held the single threshold up were single misread
+short words of typed pages ("Ro", "ев", a list's "1"), which stand alone among typing.
 
 Some words are never junk, whatever the model says (:func:`never_junk`): a legible word (the
 lexicon knows it; "RECEIVED", a letterhead stays), but a short word of at most SHORT letters only
@@ -533,7 +536,7 @@ def drop_junk(
             description="words read from ink that is not text dropped (stamps, seals, pencil "
             "marks: fragments, rare short words and, inside stamps, handwriting and signatures, "
             "garbage tokens, judged by a learned model; a lower threshold for a word among "
-            "fragments on a line without typing)",
+            "fragments on a line without typing, a stamp's garbled words being no typing)",
             settings={
                 "model": {
                     "threshold": model.threshold,
