@@ -4,7 +4,9 @@ The stage cache (ocr.stages.cache) is keyed by STAGE_VERSION, the settings, the 
 models, not by the code: a code change that changes a stage's output without a STAGE_VERSION bump,
 or a bench folder copied from a worktree with other code, is served from the cache as if nothing
 had changed, and a figure then depends on which run wrote the cache (issue 20: one held-out page
-had 94 review items in one full bench_review run and 105 in the next). A benchmark folder's
+had 94 review items in one full bench_review run and 105 in the next; neither that code reading
+the page afresh, in its batch or alone, nor the current code, cached or not, gives 94: such a
+cache is the likeliest cause left). A benchmark folder's
 output directory therefore carries a stamp of the code that wrote its cache (a hash over the
 ocr package's sources and data files); a run with other code, or over a cache of unknown origin,
 drops the stage manifests first, so that every page is read again by the code being measured.
