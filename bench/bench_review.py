@@ -77,11 +77,14 @@ def review_set(seed: int, pages: int) -> Path:
 
 def run(scans: Path, out: Path, *, gt: Path | None, db: Path, languages: str = "rus") -> None:
     """One batch (the pipeline's own driver) into ``out`` with a fresh database ``db``; pages
-    already OCRed there are served from the stage cache."""
+    already OCRed there by this code are served from the stage cache (bench.stage_stamp: a
+    cache other code wrote is dropped first)."""
+    from bench.stage_stamp import refuse_stale, write_stamp
     from ocr.batch import run_batch
     from ocr.settings import load_settings
 
     db.unlink(missing_ok=True)
+    refuse_stale(out, folder=scans.parent)  # a cache other code wrote is read again
     settings = load_settings(
         None,
         output_dir=out,
@@ -93,6 +96,7 @@ def run(scans: Path, out: Path, *, gt: Path | None, db: Path, languages: str = "
     result = run_batch([scans], gt_dir=gt, settings=settings)
     if result.failures:
         print(f"warning: {len(result.failures)} failure(s): {result.failures[0].message}")
+    write_stamp(out)
 
 
 def load_items(db: Path) -> tuple[list[Item], list[PageRun]]:
@@ -388,15 +392,18 @@ def measure_ehri() -> list[tuple[str, int, int, int, int]]:
 def measure_sample() -> tuple[list[str], list[Item], Counter]:
     folder = WORK / "review-sample"
     folder.mkdir(parents=True, exist_ok=True)
+    from bench.stage_stamp import refuse_stale, write_stamp
     from ocr.batch import run_batch
     from ocr.settings import load_settings
 
     db = folder / "ref.db"
     db.unlink(missing_ok=True)
+    refuse_stale(folder / "out", folder=ROOT)
     settings = load_settings(
         ROOT / "ocr.toml", output_dir=folder / "out", workers=2, database_url=f"sqlite:///{db}"
     )
     run_batch([ROOT / "scans"], gt_dir=ROOT / "ground_truth", settings=settings)
+    write_stamp(folder / "out")
     items, _ = load_items(db)
     found, false = sample_reference_errors(items)
     return found, false, Counter(i.document for i in items)

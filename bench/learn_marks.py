@@ -1,15 +1,20 @@
-"""Learn which letter read alone before a number is a typewriter's mark (ocr/marks.py) on the
+"""Learn when a letter read alone before a number is a typewriter's mark (ocr/marks.py) on the
 tuning side: the correction split's fit pages (bench/correct_split.py), read by the pipeline,
 with their truth; the calibration pages check what was learned. No sealed set is read.
 
-Each single letter the OCR text has standing alone before a number on its line is aligned with
-the truth's token before the same number (when the truth has exactly one). A pair (letter read,
-token meant) is kept when the letter was aligned at least MIN_SEEN times on the fit pages, the
-token meant is no letter (a mark), and it was that token at least MIN_SHARE of the time. The
-check applies the pairs to the calibration pages' text with the shipped step (ocr.marks) and
-counts character errors and pages made worse.
+Each single letter the OCR text has standing alone before a number on its line (ocr.marks
+.candidates, each line of the text a line of words) is aligned with the truth's token before the
+same number (when the truth has exactly one): a mark (no letter in it) or a word. "№" is read as
+several letters, each too rare to learn alone, so the letters are pooled in one hierarchical
+logistic model (ocr.marks.MarkModel): shared weights for the letter's frequency as a word of its
+own (wordfreq's Zipf), the letter opening its line, the number closing it, and a date, plus
+each letter's own effect with a normal prior N(0, tau^2). tau is chosen among TAUS by the log
+loss on each fit page left out in turn; the weights are then fitted on all fit pages (MAP,
+Newton's method). A letter is put back where the model's odds reach MIN_SHARE. The check
+applies the model to the calibration pages' text with the shipped step and counts character
+errors, pages better and worse, and words turned into the mark where the truth has a word.
 
-Run: .venv/bin/python -m bench.learn_marks [--write]
+Run: .venv/bin/python -m bench.learn_marks --read-only [--write] [--work DIR]
 """
 
 from __future__ import annotations
@@ -17,106 +22,230 @@ from __future__ import annotations
 import argparse
 import json
 import re
-from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
 
 from bench.bench_correct import char_errors
-from bench.correct_data import OcrPage, ensure_pages, set_folder
+from bench.correct_data import WORK, OcrPage, ensure_pages, set_folder
 from bench.correct_split import CALIBRATE_SETS, FIT_SETS
 from ocr.geometry import Box
-from ocr.marks import RULE_FILE, mark_swaps
+from ocr.marks import COMMON_BASE, FEATURES, RULE_FILE, MarkModel, candidates, mark_swaps
 from ocr.tesseract import Word
 
 LANGUAGE = "rus"  # the correction split's pages are Russian
-MIN_SEEN = 5
-MIN_SHARE = 0.95
-_BEFORE = re.compile(r"(?<!\S)(\S)[ \t]+(\d[\d/.\-]*)")
+ALPHABET = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+MIN_SHARE = 0.95  # the model's odds a letter is the mark, to put it back
+WEIGHT_SD = 5.0  # the prior's width for the shared weights (weak)
+TAUS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)  # widths tried for the letters' own effects
 
 
-def aligned(page: OcrPage) -> list[tuple[str, str]]:
-    """(letter read, the truth's token before the same number) for each letter the OCR text
-    has alone before a number, where the truth has that number once after a token."""
-    pairs = []
-    for m in _BEFORE.finditer(page.text):
-        read, number = m.group(1), m.group(2)
-        if not read.isalpha():
-            continue
-        found = re.findall(r"(\S+)[ \t]+" + re.escape(number) + r"(?!\d)", page.truth)
-        if len(found) == 1:
-            pairs.append((read, found[0]))
-    return pairs
+@dataclass(frozen=True)
+class Sighting:
+    """A letter read alone before a number, its context, and what the truth has there."""
+
+    page: str
+    letter: str
+    context: dict[str, float]
+    meant: str
+
+    @property
+    def is_mark(self) -> bool:
+        return not any(c.isalpha() for c in self.meant)
 
 
-def learn(pages: Sequence[OcrPage]) -> tuple[dict[str, str], dict[str, Counter[str]]]:
-    seen: dict[str, Counter[str]] = defaultdict(Counter)
-    for page in pages:
-        for read, meant in aligned(page):
-            seen[read][meant] += 1
-    kept = {}
-    for read, counts in seen.items():
-        meant, n = counts.most_common(1)[0]
-        total = sum(counts.values())
-        if total >= MIN_SEEN and n / total >= MIN_SHARE and not any(c.isalpha() for c in meant):
-            kept[read] = meant
-    return kept, seen
-
-
-def applied(text: str, marks: Mapping[str, str]) -> tuple[str, int]:
-    """The text with ``marks`` put back by the shipped step (ocr.marks.mark_swaps), each line of
-    the text a line of words, and how many words it changed."""
+def text_words(text: str) -> tuple[list[Word], list[re.Match[str]]]:
+    """The text's words, each line of the text a line of words, and their spans."""
     spans = list(re.finditer(r"\S+", text))
     words, line = [], 0
     for i, m in enumerate(spans):
         line += text.count("\n", spans[i - 1].end() if i else 0, m.start())
         words.append(Word(1, 1, line, i, Box(0, 0, 0, 0), 0.0, m.group()))
-    swaps = mark_swaps(words, LANGUAGE, {LANGUAGE: marks})
-    for swap in sorted(swaps, key=lambda s: s.index, reverse=True):
+    return words, spans
+
+
+def sightings(page: OcrPage) -> list[Sighting]:
+    """Each candidate of the page's OCR text aligned with the truth's token before the same
+    number, where the truth has that number once after a token."""
+    words, _ = text_words(page.text)
+    out = []
+    for i, context in candidates(words):
+        number = words[i + 1].text
+        found = re.findall(r"(\S+)[ \t]+" + re.escape(number) + r"(?!\d)", page.truth)
+        if len(found) == 1:
+            out.append(Sighting(page.name, words[i].text, context, found[0]))
+    return out
+
+
+def letter_frequencies() -> dict[str, float]:
+    """Each letter's (both cases) Zipf frequency as a word of its own (wordfreq)."""
+    import wordfreq
+
+    out = {}
+    for c in ALPHABET:
+        z = float(wordfreq.zipf_frequency(c, "ru"))
+        out[c], out[c.upper()] = z, z
+    return out
+
+
+def _design(seen: Sequence[Sighting], common: dict[str, float], letters: list[str]) -> np.ndarray:
+    rows = []
+    for s in seen:
+        x = {"bias": 1.0, "common": common[s.letter] - COMMON_BASE, **s.context}
+        one_hot = [float(s.letter == c) for c in letters]
+        rows.append([x[k] for k in FEATURES] + one_hot)
+    return np.asarray(rows, dtype=np.float64).reshape(len(seen), len(FEATURES) + len(letters))
+
+
+def fit(seen: Sequence[Sighting], common: dict[str, float], tau: float) -> tuple[dict, dict]:
+    """MAP weights and letter effects of the hierarchical logistic model (Newton's method)."""
+    letters = sorted({s.letter for s in seen})
+    x = _design(seen, common, letters)
+    y = np.asarray([s.is_mark for s in seen], dtype=np.float64)
+    prior = np.asarray([WEIGHT_SD**-2] * len(FEATURES) + [tau**-2] * len(letters))
+    beta = np.zeros(x.shape[1])
+    for _ in range(100):
+        p = 1 / (1 + np.exp(-np.clip(x @ beta, -40, 40)))
+        grad = x.T @ (y - p) - prior * beta
+        hess = x.T @ (x * (p * (1 - p))[:, None]) + np.diag(prior)
+        step = np.linalg.solve(hess, grad)
+        beta += step
+        if np.abs(step).max() < 1e-8:
+            break
+    weights = {k: float(beta[j]) for j, k in enumerate(FEATURES)}
+    effects = {c: float(beta[len(FEATURES) + j]) for j, c in enumerate(letters)}
+    return weights, effects
+
+
+def model_of(
+    seen: Sequence[Sighting], common: dict[str, float], tau: float, mark: str
+) -> MarkModel:
+    weights, effects = fit(seen, common, tau)
+    return MarkModel(mark, weights, MIN_SHARE, common, effects)
+
+
+def held_out_loss(seen: Sequence[Sighting], common: dict[str, float], tau: float) -> float:
+    """Mean log loss on each fit page's sightings with the model fitted without that page."""
+    loss, pages = 0.0, sorted({s.page for s in seen})
+    for page in pages:
+        rest = [s for s in seen if s.page != page]
+        model = model_of(rest, common, tau, "")
+        for s in (s for s in seen if s.page == page):
+            p = min(max(model.odds(s.letter, s.context), 1e-6), 1 - 1e-6)
+            loss -= np.log(p if s.is_mark else 1 - p)
+    return float(loss / max(len(seen), 1))
+
+
+def learn(
+    pages: Sequence[OcrPage], common: dict[str, float] | None = None
+) -> tuple[MarkModel | None, list[Sighting], dict[float, float]]:
+    """The model (None without a single mark seen), the sightings and each tau's loss."""
+    common = letter_frequencies() if common is None else common
+    seen = [s for p in pages for s in sightings(p) if s.letter in common]
+    marks = Counter(s.meant for s in seen if s.is_mark)
+    if not marks:
+        return None, seen, {}
+    losses = {tau: held_out_loss(seen, common, tau) for tau in TAUS}
+    tau = min(losses, key=lambda t: (losses[t], t))
+    return model_of(seen, common, tau, marks.most_common(1)[0][0]), seen, losses
+
+
+def applied(text: str, model: MarkModel) -> tuple[str, list[int]]:
+    """The text with the mark put back by the shipped step (ocr.marks.mark_swaps), each line of
+    the text a line of words, and the offsets (in the new text) of the words it changed."""
+    words, spans = text_words(text)
+    swaps = sorted(mark_swaps(words, LANGUAGE, {LANGUAGE: model}), key=lambda s: s.index)
+    out, shift, at = text, 0, []
+    for swap in swaps:
         m = spans[swap.index]
-        text = text[: m.start()] + swap.after + text[m.end() :]
-    return text, len(swaps)
+        out = out[: m.start() + shift] + swap.after + out[m.end() + shift :]
+        at.append(m.start() + shift)
+        shift += len(swap.after) - len(m.group())
+    return out, at
+
+
+def check(pages: Sequence[OcrPage], model: MarkModel) -> dict[str, int]:
+    """Character errors before and after, words changed, pages better and worse, and words put
+    back as the mark where the truth has a word (aligned as the learner aligns)."""
+    out = Counter[str]()
+    for page in pages:
+        b = char_errors(page.truth, page.text)[0]
+        text, at = applied(page.text, model)
+        a = char_errors(page.truth, text)[0] if at else b
+        out["before"] += b
+        out["after"] += a
+        out["changed"] += len(at)
+        out["better"] += a < b
+        out["worse"] += a > b
+        out["words_made_marks"] += sum(
+            not s.is_mark and model.odds(s.letter, s.context) >= model.threshold
+            for s in sightings(page)
+        )
+    return dict(out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--write", action="store_true", help="write ocr/data/marks.json")
     parser.add_argument("--read-only", action="store_true", help="the sets already read only")
+    parser.add_argument("--work", type=Path, default=WORK, help="the correction sets' folder")
     args = parser.parse_args(argv)
 
     def pages_of(sets: Sequence) -> list[OcrPage]:
-        usable = [s for s in sets if not args.read_only or (set_folder(s) / "ocr.json").is_file()]
-        return [p for spec in usable for p in ensure_pages(spec)]
-
-    fit, check = pages_of(FIT_SETS), pages_of(CALIBRATE_SETS)
-    marks, seen = learn(fit)
-    for read, counts in sorted(seen.items(), key=lambda kv: -sum(kv[1].values())):
-        flag = "kept" if read in marks else ""
-        print(f"{read!r}: {dict(counts.most_common(4))} {flag}")
-    before = after = worse = better = changed = 0
-    for page in check:
-        b = char_errors(page.truth, page.text)[0]
-        text, n = applied(page.text, marks)
-        a = char_errors(page.truth, text)[0] if n else b
-        before, after, changed = before + b, after + a, changed + n
-        worse, better = worse + (a > b), better + (a < b)
-    print(
-        f"fit pages {len(fit)}; kept {marks}; calibration pages {len(check)}: character errors "
-        f"{before} -> {after}, words changed {changed}, pages better {better}, worse {worse}"
-    )
-    if args.write:
-        rows = [
-            {
-                "read": read,
-                "meant": meant,
-                "seen": sum(seen[read].values()),
-                "as_meant": seen[read][meant],
-            }
-            for read, meant in sorted(marks.items())
+        usable = [
+            s
+            for s in sets
+            if not args.read_only or (set_folder(s, args.work) / "ocr.json").is_file()
         ]
+        return [p for spec in usable for p in ensure_pages(spec, work=args.work)]
+
+    fit_pages, check_pages = pages_of(FIT_SETS), pages_of(CALIBRATE_SETS)
+    model, seen, losses = learn(fit_pages)
+    counts = Counter((s.letter, "mark" if s.is_mark else "word") for s in seen)
+    print("sightings on the fit pages (letter, what the truth has):", dict(counts.most_common()))
+    print("held-out log loss by tau:", {t: round(v, 4) for t, v in losses.items()})
+    if model is None:
+        print("no mark seen: nothing learned")
+        return 0
+    print("weights:", {k: round(v, 3) for k, v in model.weights.items()})
+    print("letter effects:", {k: round(v, 3) for k, v in sorted(model.effect.items())})
+    for first, last in ((0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)):
+        context = {"first": first, "last": last, "date": 0.0}
+        back = "".join(sorted(c for c in model.common if model.odds(c, context) >= MIN_SHARE))
+        print(
+            f"put back as {model.mark} (opens its line {first:.0f}, number closes it "
+            f"{last:.0f}, no date): {back}"
+        )
+    fit_check, calib = check(fit_pages, model), check(check_pages, model)
+    print(f"fit pages {len(fit_pages)}: {fit_check}")
+    print(f"calibration pages {len(check_pages)}: {calib}")
+    if args.write:
+        by_letter = Counter(s.letter for s in seen)
+        as_mark = Counter(s.letter for s in seen if s.is_mark)
         data = {
             "source": "bench/learn_marks.py on the correction split's fit pages "
-            f"({len(fit)} pages); checked on its calibration pages: character errors "
-            f"{before} -> {after}, pages worse {worse}",
-            "before_number": {LANGUAGE: rows},
+            f"({len(fit_pages)} pages, {len(seen)} sightings); checked on its calibration "
+            f"pages: character errors {calib['before']} -> {calib['after']}, pages worse "
+            f"{calib['worse']}, words made marks {calib['words_made_marks']}",
+            "before_number": {
+                LANGUAGE: {
+                    "mark": model.mark,
+                    "threshold": model.threshold,
+                    "weights": {k: round(v, 4) for k, v in model.weights.items()},
+                    "letters": {
+                        c: {
+                            "common": round(model.common[c], 2),
+                            "effect": round(model.effect.get(c, 0.0), 4),
+                            "seen": by_letter[c],
+                            "as_mark": as_mark[c],
+                        }
+                        for c in sorted(model.common)
+                    },
+                }
+            },
         }
         RULE_FILE.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", "utf-8")
     return 0

@@ -1,21 +1,27 @@
 """A typewriter's mark that tesseract reads as a letter, put back before a number.
 
-A face can draw a mark so that tesseract reads it as a letter: the typewriter's "№" read "Х"
-before a registry number ("Х 760"). A single letter standing alone right before a number is
-no word of the text there, and which mark it was is a matter of counts: ``bench/learn_marks.py``
-aligns each such token of the correction split's fit pages (synthetic, exact text) with the
-truth before the same number, and keeps a pair (language, token read, mark meant) only when the
-token was seen often enough and was that mark nearly every time; the calibration pages check
-it. Only letters are learned: a mark read as another mark (a ditto mark "»" in a typed table)
-is typing in its own right. The table (``ocr/data/marks.json``) holds the pairs with their
-counts; nothing about a particular letter is written here. The words changed are recorded as a
-processing step.
+A face can draw a mark so that tesseract reads it as a letter: the typewriter's "№" read "Х",
+"х", "М", "м", "Я" or "и" before a registry number ("Х 760", "М 45"). Each letter alone is too
+rare to learn, so the letters are pooled: ``bench/learn_marks.py`` fits one model of the odds
+that a single letter standing alone right before a number is the mark, on the correction
+split's fit pages (synthetic, exact text; the calibration pages check it). A hierarchical
+logistic model: what every letter shares (the letter's frequency as a word of its own, so that
+the "в", "и", "с" of "в 1939 году" weigh against it; whether the letter opens its line; whether
+the number closes it; whether the number is a day or a year with words after it, a date) plus
+each letter's own effect, drawn towards 0 by a prior whose width the learner chooses on fit
+pages left out in turn. A letter is put back as the mark where the model's odds reach the
+table's threshold. The table (``ocr/data/marks.json``) holds the weights, the letters'
+frequencies and effects; nothing about a particular letter is written here. The words changed
+are recorded as a processing step.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,39 +30,87 @@ from ocr.reletter import Swap
 from ocr.tesseract import Word
 
 RULE_FILE = Path(__file__).parent / "data" / "marks.json"
+FEATURES = ("bias", "common", "first", "last", "date")
+COMMON_BASE = 6.0  # a letter's word frequency (Zipf) is fed to the model as its excess over this
+_DAY_OR_YEAR = re.compile(r"(?:0?[1-9]|[12]\d|3[01]|1[89]\d\d|20\d\d)[.,]?")
+
+
+@dataclass(frozen=True)
+class MarkModel:
+    """One language's model: the mark meant, the shared weights, and per letter its frequency as
+    a word of its own (Zipf) and its own effect; a letter the table lacks is no candidate."""
+
+    mark: str
+    weights: Mapping[str, float]
+    threshold: float
+    common: Mapping[str, float]
+    effect: Mapping[str, float] = field(default_factory=dict)
+
+    def odds(self, letter: str, context: Mapping[str, float]) -> float:
+        """The probability that ``letter`` in ``context`` (FEATURES but bias and common) is the
+        mark; 0 for a letter the table does not know."""
+        if letter not in self.common:
+            return 0.0
+        x = {"bias": 1.0, "common": self.common[letter] - COMMON_BASE, **context}
+        z = sum(self.weights.get(k, 0.0) * x.get(k, 0.0) for k in FEATURES)
+        z += self.effect.get(letter, 0.0)
+        return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
 
 
 @lru_cache(maxsize=4)
-def load_marks(path: Path = RULE_FILE) -> Mapping[str, Mapping[str, str]]:
-    """Per language, the letter read alone before a number and the mark it stands for."""
+def load_marks(path: Path = RULE_FILE) -> Mapping[str, MarkModel]:
+    """Per language, the model of a letter read alone before a number being a mark."""
     if not path.is_file():
         return {}
     data = json.loads(path.read_text(encoding="utf-8"))
     return {
-        language: {row["read"]: row["meant"] for row in rows}
-        for language, rows in data.get("before_number", {}).items()
+        language: MarkModel(
+            m["mark"],
+            dict(m["weights"]),
+            float(m["threshold"]),
+            {k: float(v["common"]) for k, v in m["letters"].items()},
+            {k: float(v.get("effect", 0.0)) for k, v in m["letters"].items()},
+        )
+        for language, m in data.get("before_number", {}).items()
     }
+
+
+def candidates(words: Sequence[Word]) -> list[tuple[int, dict[str, float]]]:
+    """The words (TSV order) that are a single letter alone right before a number on their
+    line, each with its context: whether the letter opens its line, whether the number closes
+    it, and a date (the number a day or a year with a word after it on the line)."""
+    out = []
+    for i, (word, after) in enumerate(zip(words, words[1:], strict=False)):
+        if len(word.text) != 1 or not word.text.isalpha() or word.line_key != after.line_key:
+            continue
+        if not after.text[:1].isdigit():
+            continue
+        first = i == 0 or words[i - 1].line_key != word.line_key
+        nxt = words[i + 2] if i + 2 < len(words) else None
+        last = nxt is None or nxt.line_key != after.line_key
+        worded = not last and nxt is not None and nxt.text[:1].isalpha()
+        date = worded and bool(_DAY_OR_YEAR.fullmatch(after.text))
+        out.append((i, {"first": float(first), "last": float(last), "date": float(date)}))
+    return out
 
 
 def mark_swaps(
     words: Sequence[Word],
     languages: str,
-    marks: Mapping[str, Mapping[str, str]] | None = None,
+    marks: Mapping[str, MarkModel] | None = None,
 ) -> list[Swap]:
-    """The words (TSV order) that are a learned letter standing alone right before a number on
-    their line, with the mark put back; ``languages`` as tesseract takes them ("rus+eng")."""
+    """The words (TSV order) that are a letter standing alone right before a number on their
+    line which the language's model takes for the mark, with the mark put back; ``languages``
+    as tesseract takes them ("rus+eng": the first language with a model)."""
     table = load_marks() if marks is None else marks
-    meant: dict[str, str] = {}
-    for language in languages.split("+"):
-        meant.update(table.get(language, {}))
-    if not meant:
+    model = next((table[lang] for lang in languages.split("+") if lang in table), None)
+    if model is None:
         return []
-    swaps = []
-    for i, (word, after) in enumerate(zip(words, words[1:], strict=False)):
-        mark = meant.get(word.text)
-        if mark and word.line_key == after.line_key and after.text[:1].isdigit():
-            swaps.append(Swap(i, word.text, mark))
-    return swaps
+    return [
+        Swap(i, words[i].text, model.mark)
+        for i, context in candidates(words)
+        if model.odds(words[i].text, context) >= model.threshold
+    ]
 
 
 def marks_step(swaps: Sequence[Swap]) -> ProcessingStep:
@@ -65,7 +119,7 @@ def marks_step(swaps: Sequence[Swap]) -> ProcessingStep:
         category="ocr",
         description=(
             "a typewriter's mark read as a letter standing alone before a number put back "
-            "(pairs learned by bench/learn_marks.py)"
+            "(model learned by bench/learn_marks.py)"
         ),
         settings={"words": [[s.before, s.after] for s in swaps]},
     )
