@@ -47,7 +47,9 @@ from ocr.correct.train import (
     Sample,
     _offsets,
     capital_beside,
+    count_first,
     count_sample,
+    read_counts,
     write_counts,
 )
 from ocr_synth.texts import corpus_documents
@@ -326,6 +328,41 @@ def _commit() -> str:
     return f"commit {done.stdout.strip() or 'unknown'}"
 
 
+def _komi_samples() -> list[Sample]:
+    images = sorted(KOMI_TUNING.glob("*.tif"))
+    texts = line_ocr(images, language="rus", psm=7)
+    return [
+        Sample(
+            text.strip(),
+            image.with_name(image.name.removesuffix(".tif") + ".gt.txt")
+            .read_text(encoding="utf-8")
+            .strip(),
+        )
+        for image, text in zip(images, texts, strict=True)
+    ]
+
+
+def first_only(jobs: int) -> int:
+    """Recount the channel's ``first`` table (a word's first letter's case) from the same fit
+    pages and Komi lines, the other tables as shipped; a provenance line says so."""
+    counts = Counter({row: n for row, n in read_counts(CHANNEL).items() if row[0] != "first"})
+    first: Counter[Row] = Counter()
+    pages = [p for spec in FIT_SETS for p in ensure_pages(spec, workers=jobs)]
+    for page in pages:
+        count_first(page_sample(page), first)
+    for sample in _komi_samples():
+        count_first(sample, first)
+    counts.update(first)
+    head = [
+        line[2:]
+        for line in CHANNEL.read_text(encoding="utf-8").splitlines()
+        if line.startswith("# ") and "table 'first' recounted" not in line
+    ]
+    note = f"The table 'first' recounted by bench/train_correct.py --first-only at {_commit()}."
+    write_counts(CHANNEL, counts, [*head, note])
+    return sum(first.values())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--jobs", type=int, default=2)
@@ -339,7 +376,15 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="recount the capital's prior (ocr/data/capital_prior_ru.tsv) from the tuning texts",
     )
+    parser.add_argument(
+        "--first-only",
+        action="store_true",
+        help="recount the channel's 'first' table (a first letter's case) only",
+    )
     args = parser.parse_args(argv)
+    if args.first_only:
+        print("first:", first_only(args.jobs))
+        return 0
     if args.capital_prior_only:
         print("capital prior:", _capital_prior(args.jobs))
         return 0

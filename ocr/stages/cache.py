@@ -12,7 +12,7 @@ from ocr.fsutil import atomic_write_text
 
 T = TypeVar("T")
 
-STAGE_VERSION = "24"  # bump when a stage's code changes its output, to invalidate caches
+STAGE_VERSION = "25"  # bump when a stage's code changes its output, to invalidate caches
 
 
 def stage_key(data: dict[str, Any]) -> str:
