@@ -32,6 +32,7 @@ from ocr.correct.tokens import chunks  # noqa: E402
 from ocr.correct.train import (  # noqa: E402
     Sample,
     count_edits,
+    count_first,
     count_sample,
     first_case_key,
     lost_first,
@@ -299,6 +300,15 @@ def test_a_lost_first_letter_is_told_from_a_misread_one() -> None:
     assert (
         channel.first_upper("lost|-|block|lower") > 0.9 > channel.first_upper("other|-|block|lower")
     )
+
+
+def test_a_lone_line_s_first_word_is_not_counted_as_a_sentence_start() -> None:
+    # a Komi line alone: where its first word stands in its text is unknown
+    counts: Counter = Counter()
+    count_first(Sample("ереговоры начаты", "Переговоры начаты"), counts)
+    assert not [row for row in counts if "block" in row[1]]
+    count_first(Sample("Итоги года.\nереговоры начаты", "Итоги года.\nПереговоры начаты"), counts)
+    assert counts[("first", "lost|-|block|lower", "upper")] == 1
 
 
 def test_the_case_read_on_a_misread_first_letter_is_weak_evidence() -> None:
