@@ -28,6 +28,7 @@ from bench.correct_split import (
     SEALED_C,
     SEALED_D,
     SEALED_E,
+    SEALED_F,
     SEALED_NEXT,
     SynthSet,
 )
@@ -392,7 +393,14 @@ def write_results(lines: list[str], path: Path) -> None:
     path.write_text(head + "\n".join([BEGIN, *lines, END]) + tail, encoding="utf-8")
 
 
-SEALED_SETS = {"a": SEALED, "b": SEALED_NEXT, "c": SEALED_C, "d": SEALED_D, "e": SEALED_E}
+SEALED_SETS = {
+    "a": SEALED,
+    "b": SEALED_NEXT,
+    "c": SEALED_C,
+    "d": SEALED_D,
+    "e": SEALED_E,
+    "f": SEALED_F,
+}
 
 
 def tuning_tables(
@@ -475,7 +483,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sealed",
         default="d",
-        help="sealed sets to read, comma-separated (a, b, c, d, e); each read is a look",
+        help="sealed sets to read, comma-separated (a, b, c, d, e, f); each read is a look",
     )
     parser.add_argument(
         "--no-fit-sets",
