@@ -189,3 +189,17 @@ def test_a_lost_sentence_start_is_counted_from_aligned_words() -> None:
     counts = train_correct.lost_starts([page])
     assert counts["sentence-start-lost", "-", True] == 1
     assert counts["sentence-start-lost", "-", False] == 4
+
+
+def test_the_shipped_agreement_table_is_what_its_counting_writes(tmp_path: Path) -> None:
+    from ocr.correct.agree import AGREE_TABLE, read_agreement
+
+    def rows(path: Path) -> list[str]:
+        return [x for x in path.read_text(encoding="utf-8").splitlines() if not x.startswith("#")]
+
+    out = tmp_path / "agree.tsv"
+    train_correct.agreement_table(out)
+    assert rows(out) == rows(AGREE_TABLE)
+    # held out by text: true words agree with their neighbours more often than other forms do
+    learned = read_agreement(out).ratio
+    assert all(learned[rel, True] > 0 > learned[rel, False] for rel, _ in learned)

@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
+from ocr.correct.agree import load_agreement
 from ocr.correct.calibration import Calibration, load_calibration
 from ocr.correct.channel import Channel, adapted, load_channel, word_cost
 from ocr.correct.decode import (
@@ -64,6 +65,7 @@ def make_page(
         starts,
         noise,
         halves,
+        load_agreement(),
     )
 
 
