@@ -85,13 +85,10 @@ def test_the_shipped_table_weighs_an_agreeing_ending_up() -> None:
     lexicon = default_lexicon()
     table = load_agreement(AGREE_TABLE)
     near = Context("речного", None)
-    assert (
-        table.shift(lexicon, "флот", "флота", near)
-        > 0
-        > table.shift(lexicon, "флота", "флот", near)
-    )
-    assert table.shift(lexicon, "флот", "фото", near) == 0.0  # not an ending apart
-    assert table.disagrees(lexicon, "новой", Context(None, "заводе"))
+    up, same, far = table.shifts(lexicon, "флоте", ["флота", "флоте", "фото"], near)
+    assert up > 0 and same == 0.0 and far == 0.0  # фото is not an ending apart
+    assert table.shifts(lexicon, "флота", ["флоте"], near)[0] == pytest.approx(-up)
+    assert table.shifts(lexicon, "флота", ["флоте"], Context(None, None)) == [0.0]
     assert "новом" in table.other_forms(lexicon, "новой")
 
 

@@ -6,7 +6,7 @@ own truths (``ocr/data/agree_ru.tsv``, counted by ``bench.train_correct --agree-
 The table holds counts only: for each relation, how often the true word agreed and how often
 another form of the same word (the same lexeme, differing in its ending) would have; a reading
 that differs from the one OCR read only in its ending is weighed by the likelihood ratio of the
-two readings' agreement (:func:`ending_shift`)."""
+two readings' agreement (:meth:`Agreement.shifts`)."""
 
 from __future__ import annotations
 
@@ -162,21 +162,24 @@ class Agreement:
     governs: dict[str, frozenset[str]]
     ratio: dict[tuple[str, bool], float]
 
-    def shift(self, lexicon: Lexicon, read: str, reading: str, near: Context) -> float:
-        """ln of how much likelier ``reading`` is than ``read`` by its agreement (0 unless the
-        two differ only in their endings and both stand in the same relation)."""
-        if not self.ratio or not ending_pair(read, reading):
-            return 0.0
-        was = status(lexicon, read, near, self.governs)
-        now = status(lexicon, reading, near, self.governs)
-        if was is None or now is None or was[0] != now[0]:
-            return 0.0
-        return self.ratio.get(now, 0.0) - self.ratio.get(was, 0.0)
-
-    def disagrees(self, lexicon: Lexicon, word: str, near: Context) -> bool:
-        """``word`` stands in a relation whose ratio says a disagreeing form is rarely true."""
-        found = status(lexicon, word, near, self.governs)
-        return found is not None and not found[1] and self.ratio.get(found, 0.0) < 0
+    def shifts(
+        self, lexicon: Lexicon, lead: str, readings: Sequence[str], near: Context
+    ) -> list[float]:
+        """For each of ``readings``, the ln of how much likelier it is than ``lead`` by its
+        agreement with ``near`` (0 unless the two differ only in their endings and both stand
+        in the same relation)."""
+        out = [0.0] * len(readings)
+        pairs = [i for i, r in enumerate(readings) if ending_pair(lead, r)]
+        if not (self.ratio and pairs):
+            return out
+        was = status(lexicon, lead, near, self.governs)
+        if was is None:
+            return out
+        for i in pairs:
+            now = status(lexicon, readings[i], near, self.governs)
+            if now is not None and now[0] == was[0]:
+                out[i] = self.ratio.get(now, 0.0) - self.ratio.get(was, 0.0)
+        return out
 
     def other_forms(self, lexicon: Lexicon, word: str) -> list[str]:
         """The known forms of ``word``'s lexemes that differ from it only in their ending."""

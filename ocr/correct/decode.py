@@ -141,27 +141,14 @@ def word_options(page: Page, chunk: Chunk, nxt: Chunk | None) -> list[Option]:
             for w, cost in near(page, word, said, True)
         ]
         return [keep, Option(word, prior(page, word, nxt) - flips, flips, "case"), *close]
-    read = fold(chunk.text)
-    beside = context(page.chunks, chunk.index)
-    # a real word whose ending disagrees with its neighbour: its other endings are weighed
-    forms = (
-        page.agreement.other_forms(page.lexicon, read)
-        if known and page.agreement.disagrees(page.lexicon, read, beside)
-        else []
-    )
-    if known and not forms and not weak(page, chunk):
+    if known and not weak(page, chunk):
         return [keep]
     if known:  # a real word misread as another: tesseract doubted one of its letters
         keep = replace(
             keep, score=keep.score + page.settings.lm_weight * LN10 * page.settings.known_bonus
         )
-    pool = near(page, read, said, known) if known and weak(page, chunk) or not known else []
-    seen = {w for w, _ in pool}
-    pool += [
-        (w, word_cost(page.channel, w, read, said, shift=page.shift))
-        for w in forms
-        if w not in seen
-    ]
+    read = fold(chunk.text)
+    pool = near(page, read, said, known)
     found = [Option(w, prior(page, w, nxt) - cost, cost, "edit") for w, cost in pool]
     learned = page.lexicon.learned.replacements.get(chunk.text)
     if learned is not None:
@@ -169,19 +156,20 @@ def word_options(page: Page, chunk: Chunk, nxt: Chunk | None) -> list[Option]:
     # endings weighed against the one read (a real word) or, for a word no list knows, against
     # the likeliest reading's
     lead = read if known or not found else max(found, key=lambda o: o.score).text
-    found = [_agreeing(page, lead, o, beside) for o in found]
+    found = _agreeing(page, lead, found, context(page.chunks, chunk.index))
     if not known:
         found += _splits(page, chunk, nxt)
     return [keep, *found]
 
 
-def _agreeing(page: Page, lead: str, option: Option, beside: Context) -> Option:
-    """The option with the ln ratio its ending's agreement with the neighbours adds against
-    the ending of ``lead`` (agree.py; 0 unless the two differ in their endings alone)."""
-    shift = page.agreement.shift(page.lexicon, lead, option.text, beside)
-    if shift == 0.0:
-        return option
-    return replace(option, score=option.score + shift, agreement=shift)
+def _agreeing(page: Page, lead: str, options: list[Option], beside: Context) -> list[Option]:
+    """The options with the ln ratio each one's ending's agreement with the neighbours adds
+    against the ending of ``lead`` (agree.py; 0 unless the two differ in their endings alone)."""
+    shifts = page.agreement.shifts(page.lexicon, lead, [o.text for o in options], beside)
+    return [
+        o if s == 0.0 else replace(o, score=o.score + s, agreement=s)
+        for o, s in zip(options, shifts, strict=True)
+    ]
 
 
 def short_options(page: Page, chunk: Chunk, nxt: Chunk | None) -> list[Option]:
