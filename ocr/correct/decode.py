@@ -148,8 +148,10 @@ def word_options(page: Page, chunk: Chunk, nxt: Chunk | None) -> list[Option]:
             keep, score=keep.score + page.settings.lm_weight * LN10 * page.settings.known_bonus
         )
     read = fold(chunk.text)
-    pool = near(page, read, said, known)
-    found = [Option(w, prior(page, w, nxt) - cost, cost, "edit") for w, cost in pool]
+    found = [
+        Option(w, prior(page, w, nxt) - cost, cost, "edit")
+        for w, cost in near(page, read, said, known)
+    ]
     learned = page.lexicon.learned.replacements.get(chunk.text)
     if learned is not None:
         found.append(Option(fold(learned), prior(page, fold(learned), nxt), 0.0, "learned"))

@@ -111,8 +111,8 @@ def reading_features(
 ) -> Features:
     """The features of the best reading of a span: its chunk's, how many edits it makes, its
     kind, the Zipf frequencies of the chunk as read and of the reading, the reading's channel
-    cost, the ln ratio its ending's agreement with its neighbours added against the ending read
-    (ocr.correct.agree; what P(it is right) is calibrated from, with its posterior)."""
+    cost (what P(it is right) is calibrated from, with its posterior), and, for the change log
+    only, the ln ratio its ending's agreement with its neighbours added (ocr.correct.agree)."""
     out = dict(base)
     out["edits"] = float(Levenshtein.distance(fold(read), fold(best)))
     out.update({f"kind_{k}": float(kind == k) for k in KINDS})
