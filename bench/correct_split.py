@@ -141,6 +141,25 @@ SEALED_E = SynthSet(
     conditions=("blue_ribbon", "plain", "dark_frame"),
     corpus=BENCH / "data" / "correct_sealed_e.txt",
 )
+# Sealed set F: kept for the round after E (fixed 2026-12-07, before any tuning of round 18g;
+# never generated or read yet). Its text was written for it (six documents in
+# bench/data/correct_sealed_f.txt: a note verbale, a record of a talk, a ministry's order, a
+# reference, a trade mission's report and a telegram; places, names and organisations no other
+# set has), two faces no other set renders (ocr_synth's SEALED_TYPEWRITER_FONTS: an oblique
+# sans and a heavy oblique Courier-like face), a bilevel scan that no tuning set had, faded
+# letters on yellowed paper and a violet ribbon on a dark scanner bed (damage no tuning set
+# had), and a resolution no set had.
+SEALED_F = SynthSet(
+    "sealed-f",
+    13808,
+    48,
+    ("correct_sealed_f.txt",),
+    ("dejavu-mono-oblique", "freemono-bold-oblique"),
+    ("bilevel", "grey"),
+    dpi=220,
+    conditions=("faded_yellow", "dark_frame", "violet_ribbon"),
+    corpus=BENCH / "data" / "correct_sealed_f.txt",
+)
 # Real Komi print lines: folder 0100 feeds the channel and the language gate; 0200 is sealed.
 KOMI_TUNING = KOMI / "0100"
 KOMI_SEALED = KOMI / "0200"

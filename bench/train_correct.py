@@ -22,6 +22,16 @@ from bench.correct_fit import (
     right_examples,
 )
 from bench.correct_split import CALIBRATE_SETS, FIT_SETS, KOMI_TUNING, TUNING_SOURCES
+from ocr.correct.agree import (
+    AGREE_TABLE,
+    GOVERNED_SHARE,
+    count_agreement,
+    count_government,
+    governed,
+    load_agreement,
+    ratios,
+    write_agreement,
+)
 from ocr.correct.calibration import (
     CALIBRATION_TABLE,
     Calibration,
@@ -47,7 +57,9 @@ from ocr.correct.train import (
     Sample,
     _offsets,
     capital_beside,
+    count_first,
     count_sample,
+    read_counts,
     write_counts,
 )
 from ocr_synth.texts import corpus_documents
@@ -326,6 +338,77 @@ def _commit() -> str:
     return f"commit {done.stdout.strip() or 'unknown'}"
 
 
+def _komi_samples() -> list[Sample]:
+    images = sorted(KOMI_TUNING.glob("*.tif"))
+    texts = line_ocr(images, language="rus", psm=7)
+    return [
+        Sample(
+            text.strip(),
+            image.with_name(image.name.removesuffix(".tif") + ".gt.txt")
+            .read_text(encoding="utf-8")
+            .strip(),
+        )
+        for image, text in zip(images, texts, strict=True)
+    ]
+
+
+def first_only(jobs: int) -> int:
+    """Recount the channel's ``first`` table (a word's first letter's case) from the same fit
+    pages and Komi lines, the other tables as shipped; a provenance line says so."""
+    counts = Counter({row: n for row, n in read_counts(CHANNEL).items() if row[0] != "first"})
+    first: Counter[Row] = Counter()
+    pages = [p for spec in FIT_SETS for p in ensure_pages(spec, workers=jobs)]
+    for page in pages:
+        count_first(page_sample(page), first)
+    for sample in _komi_samples():
+        count_first(sample, first)
+    counts.update(first)
+    head = [
+        line[2:]
+        for line in CHANNEL.read_text(encoding="utf-8").splitlines()
+        if line.startswith("# ") and "table 'first' recounted" not in line
+    ]
+    note = f"The table 'first' recounted by bench/train_correct.py --first-only at {_commit()}."
+    write_counts(CHANNEL, counts, [*head, note])
+    return sum(first.values())
+
+
+def agreement_table(path: Path = AGREE_TABLE) -> str:
+    """Count the agreement table (ocr/data/agree_ru.tsv) from the tuning texts' own truths:
+    each preposition's cases, then how often a true word and the other forms of it agree with
+    their neighbours."""
+    lexicon = default_lexicon()
+    by_source: dict[str, list[str]] = {}
+    for doc in corpus_documents():
+        if doc.source in TUNING_SOURCES:
+            by_source.setdefault(doc.source, []).extend(doc.paragraphs)
+    texts = [para for paras in by_source.values() for para in paras]
+    government = count_government(lexicon, texts)
+    counts: Counter[tuple[str, str, bool]] = Counter()
+    for source, paras in by_source.items():
+        # held out by text: the cases a preposition governs are learned from the other texts,
+        # as another text's are by the shipped table
+        others = [p for s, ps in by_source.items() if s != source for p in ps]
+        governs = governed(count_government(lexicon, others), share=GOVERNED_SHARE)
+        counts.update(count_agreement(lexicon, paras, governs))
+    write_agreement(
+        path,
+        government,
+        counts,
+        [
+            "Word endings from their neighbours (ocr/correct/agree.py): 'gov' rows count the case",
+            "of the word after each preposition (where its readings share one case); 'agree' rows",
+            "count, for each relation, how often a true word agreed with its neighbour (truth)",
+            "and how often another form of the same word, in its place, would have (other);",
+            "each text's agreement is counted with the prepositions' cases of the other texts.",
+            f"Made by bench/train_correct.py --agree-only at {_commit()} from the {len(texts)}",
+            "paragraphs of the tuning texts (bench/correct_split.py TUNING_SOURCES).",
+        ],
+    )
+    load_agreement.cache_clear()
+    return ", ".join(f"{rel} {ok}: {r:+.2f}" for (rel, ok), r in ratios(counts).items())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--jobs", type=int, default=2)
@@ -339,7 +422,23 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="recount the capital's prior (ocr/data/capital_prior_ru.tsv) from the tuning texts",
     )
+    parser.add_argument(
+        "--first-only",
+        action="store_true",
+        help="recount the channel's 'first' table (a first letter's case) only",
+    )
+    parser.add_argument(
+        "--agree-only",
+        action="store_true",
+        help="recount the agreement table (ocr/data/agree_ru.tsv) from the tuning texts",
+    )
     args = parser.parse_args(argv)
+    if args.agree_only:
+        print("agreement:", agreement_table())
+        return 0
+    if args.first_only:
+        print("first:", first_only(args.jobs))
+        return 0
     if args.capital_prior_only:
         print("capital prior:", _capital_prior(args.jobs))
         return 0
@@ -347,6 +446,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(calibration(args.jobs, right_only=True)))
         return 0
     print("capitals:", capitals(CAPITALS_TABLE))
+    print("agreement:", agreement_table())
     print("capital prior:", _capital_prior(args.jobs))
     print("letters:", letters(LETTERS_TABLE))
     lexicon = default_lexicon()

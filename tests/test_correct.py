@@ -28,10 +28,14 @@ from ocr.correct.lexicon import (  # noqa: E402
     TOKENS_TABLE,
     lexicon_table,
 )
+from ocr.correct.tokens import chunks  # noqa: E402
 from ocr.correct.train import (  # noqa: E402
     Sample,
     count_edits,
+    count_first,
     count_sample,
+    first_case_key,
+    lost_first,
     read_counts,
     write_counts,
 )
@@ -87,7 +91,6 @@ def test_data_tables_say_where_they_come_from() -> None:
 
 
 def test_a_period_after_a_number_ends_a_sentence_and_after_an_abbreviation_does_not() -> None:
-    from ocr.correct.tokens import chunks
 
     starts = {c.text: c.sentence_start for c in chunks("ПРИКАЗЫВАЮ:\n1. Назначить тов. Петрова")}
     assert starts["Назначить"] and not starts["Петрова"]
@@ -268,6 +271,44 @@ def test_a_misread_first_letter_s_case_weighs_the_read_case_against_the_word_s_p
     # a capital read on a verb inside a sentence: its prior says small
     found = suggest("Комиссия Ртметила недостатки в работе.")
     assert [s.candidates[0].text for s in found] == ["отметила"]
+
+
+def test_a_first_letter_ocr_lost_at_a_block_start_is_a_capital() -> None:
+    # OCR lost the capital of the first word after a sentence ended the line before: the
+    # letter read first is the word's second, whose small case says nothing of the first's
+    text = "Отчет о работе за март.\nереговоры с фирмой начались в мае."
+    assert apply(text).text == "Отчет о работе за март.\nПереговоры с фирмой начались в мае."
+    assert apply("ереговоры с фирмой начались.").text == "Переговоры с фирмой начались."
+    # inside a sentence, or after a period on the same line (OCR's false periods among them),
+    # the word keeps its likelier small letter
+    inside = "Комиссия отметила, что ереговоры с фирмой начались в мае."
+    assert apply(inside).text == "Комиссия отметила, что переговоры с фирмой начались в мае."
+    same_line = "Отчет о работе за март. ереговоры с фирмой начались в мае."
+    assert "переговоры" in apply(same_line).text
+
+
+def test_a_lost_first_letter_is_told_from_a_misread_one() -> None:
+    assert lost_first("ереговоры", "Переговоры") and lost_first("‘ереговоры", "переговоры")
+    assert not lost_first("Зоветского", "советского") and not lost_first("ереговоры", "ереговоры")
+    assert lost_first("ер", "пер") and not lost_first("е", "пе")  # two letters to tell by
+    found = chunks("Итоги года.\nереговоры начаты. ереговоры\nвелись")
+    keys = [first_case_key(c, found, same=False, lost=True) for c in found]
+    assert keys[2] == "lost|-|block|lower"  # a block start: its own rows
+    assert keys[4] == "other|-|sentence|lower" and keys[5] == "other|-|line|lower"
+    # a lost letter's case is the place's: at a block start nearly always a capital
+    channel = load_channel()
+    assert (
+        channel.first_upper("lost|-|block|lower") > 0.9 > channel.first_upper("other|-|block|lower")
+    )
+
+
+def test_a_lone_line_s_first_word_is_not_counted_as_a_sentence_start() -> None:
+    # a Komi line alone: where its first word stands in its text is unknown
+    counts: Counter = Counter()
+    count_first(Sample("ереговоры начаты", "Переговоры начаты"), counts)
+    assert not [row for row in counts if "block" in row[1]]
+    count_first(Sample("Итоги года.\nереговоры начаты", "Итоги года.\nПереговоры начаты"), counts)
+    assert counts[("first", "lost|-|block|lower", "upper")] == 1
 
 
 def test_the_case_read_on_a_misread_first_letter_is_weak_evidence() -> None:

@@ -138,7 +138,20 @@ class Channel:
 
     def first_upper(self, key: str) -> float:
         """P(the truth's first letter is a capital) for a chunk of this ``first`` key
-        (ocr.correct.train.first_case_key); a key never counted: the case OCR read."""
+        (ocr.correct.train.first_case_key); a key never counted: the case OCR read. Where OCR
+        lost the first letter, the case read is no evidence: the truth's case at that place,
+        whatever OCR read there (every row of the place)."""
+        if key.startswith("lost|"):
+            place = key.split("|")[2]
+            rows = [
+                f"{kind}|{lead}|{place}|{read}"
+                for kind in ("same", "other", "lost")
+                for lead in ("-", "lead")
+                for read in ("upper", "lower")
+            ]
+            up = sum(self.total("first", k, "upper") for k in rows)
+            low = sum(self.total("first", k, "lower") for k in rows)
+            return (up + ADD) / (up + low + 2 * ADD)
         up, low = self.total("first", key, "upper"), self.total("first", key, "lower")
         if up + low == 0:
             return 1.0 if key.endswith("upper") else 0.0

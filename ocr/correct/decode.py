@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 
 from rapidfuzz.distance import Levenshtein
 
+from ocr.correct.agree import Agreement, Context, context
 from ocr.correct.calibration import Calibration, logit
 from ocr.correct.channel import Channel, word_cost
 from ocr.correct.evidence import CharChoice, Choices, Layout
@@ -46,6 +47,7 @@ class Page:
     page_starts: tuple[int, ...] = (0,)  # where each page of the text starts (form feeds)
     noise: tuple[Noise, ...] = ()  # each page's (ocr.correct.features.page_noise)
     halves: frozenset[int] = frozenset()  # chunks of words broken at a line end (hyphen.py)
+    agreement: Agreement = field(default_factory=lambda: Agreement({}, {}))  # agree.py
 
     def said(self, chunk: Chunk, text: str | None = None) -> tuple[CharChoice | None, ...]:
         return tuple(self.choices.get(chunk.start + i) for i in range(chunk.end - chunk.start))
@@ -65,6 +67,7 @@ class Option:
     score: float
     cost: float
     kind: CandidateKind
+    agreement: float = 0.0  # ln ratio its ending's agreement adds against the one read's
 
 
 def prior(page: Page, word: str, nxt: Chunk | None) -> float:
@@ -144,16 +147,31 @@ def word_options(page: Page, chunk: Chunk, nxt: Chunk | None) -> list[Option]:
         keep = replace(
             keep, score=keep.score + page.settings.lm_weight * LN10 * page.settings.known_bonus
         )
+    read = fold(chunk.text)
     found = [
         Option(w, prior(page, w, nxt) - cost, cost, "edit")
-        for w, cost in near(page, fold(chunk.text), said, known)
+        for w, cost in near(page, read, said, known)
     ]
     learned = page.lexicon.learned.replacements.get(chunk.text)
     if learned is not None:
         found.append(Option(fold(learned), prior(page, fold(learned), nxt), 0.0, "learned"))
+    # endings weighed against the one read (a real word) or, for a word no list knows, against
+    # the likeliest reading's
+    lead = read if known or not found else max(found, key=lambda o: o.score).text
+    found = _agreeing(page, lead, found, context(page.chunks, chunk.index))
     if not known:
         found += _splits(page, chunk, nxt)
     return [keep, *found]
+
+
+def _agreeing(page: Page, lead: str, options: list[Option], beside: Context) -> list[Option]:
+    """The options with the ln ratio each one's ending's agreement with the neighbours adds
+    against the ending of ``lead`` (agree.py; 0 unless the two differ in their endings alone)."""
+    shifts = page.agreement.shifts(page.lexicon, lead, [o.text for o in options], beside)
+    return [
+        o if s == 0.0 else replace(o, score=o.score + s, agreement=s)
+        for o, s in zip(options, shifts, strict=True)
+    ]
 
 
 def short_options(page: Page, chunk: Chunk, nxt: Chunk | None) -> list[Option]:
@@ -291,6 +309,7 @@ def suggestion(
         best.kind,
         zipfs=_zipfs(page, chunk.text, best.text),
         cost=best.cost,
+        agreement=best.agreement,
     )
     reading = with_posterior(reading, logit(post[order[0]]))
     post = _rescaled(post, order[0], page.calibration.right_prob(post[order[0]], reading))

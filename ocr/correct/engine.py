@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
+from ocr.correct.agree import load_agreement
 from ocr.correct.calibration import Calibration, load_calibration
 from ocr.correct.channel import Channel, adapted, load_channel, word_cost
 from ocr.correct.decode import (
@@ -26,7 +27,7 @@ from ocr.correct.lexicon import Lexicon, default_lexicon, fold, russian_letters,
 from ocr.correct.records import Candidate, Change, Correction, Suggestion
 from ocr.correct.settings import CorrectionSettings
 from ocr.correct.tokens import Chunk, chunks, foreign_letter
-from ocr.correct.train import capital_beside, first_case_key
+from ocr.correct.train import capital_beside, first_case_key, lost_first
 
 
 def make_page(
@@ -64,6 +65,7 @@ def make_page(
         starts,
         noise,
         halves,
+        load_agreement(),
     )
 
 
@@ -188,8 +190,9 @@ def _first_upper(page: Page, chunk: Chunk, word: str) -> float:
     sentence or line start, the channel's ``first`` table (blocks and sentences start alike in
     every typescript); inside a line, the case read (the table's likelihood ratio) against the
     word's capital prior, counted held out by text: the tuning texts' own capitals cannot say
-    how often another text writes this word with one."""
-    key = first_case_key(chunk, page.chunks, same=False)
+    how often another text writes this word with one. A first letter OCR lost has its own
+    rows (the case read is then the second letter's)."""
+    key = first_case_key(chunk, page.chunks, same=False, lost=lost_first(chunk.text, word))
     if key is None:
         return 0.0
     if chunk.sentence_start or _line_start(page, chunk):

@@ -100,11 +100,19 @@ def chunk_features(
 
 
 def reading_features(
-    base: Features, read: str, best: str, kind: str, *, zipfs: tuple[float, float], cost: float
+    base: Features,
+    read: str,
+    best: str,
+    kind: str,
+    *,
+    zipfs: tuple[float, float],
+    cost: float,
+    agreement: float = 0.0,
 ) -> Features:
     """The features of the best reading of a span: its chunk's, how many edits it makes, its
     kind, the Zipf frequencies of the chunk as read and of the reading, the reading's channel
-    cost (what P(it is right) is calibrated from, with its posterior)."""
+    cost (what P(it is right) is calibrated from, with its posterior), and, for the change log
+    only, the ln ratio its ending's agreement with its neighbours added (ocr.correct.agree)."""
     out = dict(base)
     out["edits"] = float(Levenshtein.distance(fold(read), fold(best)))
     out.update({f"kind_{k}": float(kind == k) for k in KINDS})
@@ -114,6 +122,7 @@ def reading_features(
     out["short"] = float(base["letters"] < math.log(3))
     out["edits_share"] = out["edits"] / math.exp(base["letters"])
     out["unknown_sq"] = base["page_unknown"] ** 2
+    out["agreement"] = agreement
     return out
 
 

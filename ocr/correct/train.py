@@ -92,7 +92,7 @@ def count_sample(sample: Sample, lexicon: Lexicon, counts: Counter[Row]) -> None
     _count_page(sample, lexicon, wrong, counts)
     _count_unknown(sample, lexicon, wrong, counts)
     _count_after(sample.truth, lexicon, counts)
-    _count_first(sample, counts)
+    count_first(sample, counts)
 
 
 def _count_case(sample: Sample, counts: Counter[Row]) -> None:
@@ -259,24 +259,43 @@ def capital_beside(found: Sequence[Chunk], i: int) -> bool:
     return any(b is not None and not b.sentence_start and b.text[:1].isupper() for b in beside)
 
 
-def first_case_key(chunk: Chunk, found: Sequence[Chunk], *, same: bool) -> str | None:
+def first_case_key(
+    chunk: Chunk, found: Sequence[Chunk], *, same: bool, lost: bool = False
+) -> str | None:
     """The key of the ``first`` table for a chunk as read: whether its first letter is the
-    truth's (or another letter), whether marks come before it, where the chunk stands
-    (sentence start, line start, inside) and the case OCR read; None without a letter."""
+    truth's, another letter, or, at a block start, the truth's second (the first ``lost``: the
+    case read is then a small letter's whatever the truth's first was), whether marks come
+    before it, where the chunk stands and the case OCR read; None without a letter. Where: a
+    sentence start first on its line (``block``: after a sentence ended the line before, a
+    blank line or at the text's start), a sentence start after a sentence end on the same line
+    (``sentence``: OCR's false periods among them, as in ``недобро!:ачественного``), a line
+    start (``line``), inside a line. A lost letter elsewhere stays ``other``: only a block's
+    start is known from the layout to take a capital."""
     first = next((c for c in chunk.text if c.isalpha()), None)
     if first is None:
         return None
     lead = "lead" if not chunk.text[0].isalpha() else "-"
     line_start = chunk.index == 0 or found[chunk.index - 1].line != chunk.line
-    where = "sentence" if chunk.sentence_start else "line" if line_start else "inside"
-    return "|".join(
-        ("same" if same else "other", lead, where, "upper" if first.isupper() else "lower")
-    )
+    if chunk.sentence_start:
+        where = "block" if line_start else "sentence"
+    else:
+        where = "line" if line_start else "inside"
+    kind = "same" if same else "lost" if lost and where == "block" else "other"
+    return "|".join((kind, lead, where, "upper" if first.isupper() else "lower"))
 
 
-def _count_first(sample: Sample, counts: Counter[Row]) -> None:
+def lost_first(read: str, word: str) -> bool:
+    """Whether OCR lost ``word``'s first letter in ``read`` (its first two letters are the
+    word's second and third, its first is not the word's first)."""
+    a = fold("".join(c for c in read if c.isalpha()))
+    b = fold(word)
+    return len(b) >= 3 and len(a) >= 2 and a[0] != b[0] and a[:2] == b[1:3]
+
+
+def count_first(sample: Sample, counts: Counter[Row]) -> None:
     """The case of a word's first letter in the truth against how OCR read it, for words
-    aligned one to one (a capital where OCR read a small letter, or another letter)."""
+    aligned one to one (a capital where OCR read a small letter, or another letter). A lone
+    line's first word is left out: where it stands in its text is unknown (the Komi lines)."""
     to_truth = _offsets(sample.ocr, sample.truth)
     truth_words = [(w.start, w.end) for w in chunks(sample.truth)]
     found = chunks(sample.ocr)
@@ -285,9 +304,10 @@ def _count_first(sample: Sample, counts: Counter[Row]) -> None:
         hit = [sample.truth[a:b] for a, b in truth_words if a < t1 and t0 < b]
         real = hit[0] if len(hit) == 1 else ""
         first = next((x for x in c.text if x.isalpha()), "")
-        if not real[:1].isalpha() or not first:
+        if not real[:1].isalpha() or not first or (c.index == 0 and "\n" not in sample.ocr):
             continue
-        key = first_case_key(c, found, same=fold(first) == fold(real[0]))
+        same = fold(first) == fold(real[0])
+        key = first_case_key(c, found, same=same, lost=not same and lost_first(c.text, real))
         if key is not None:
             counts[("first", key, "upper" if real[0].isupper() else "lower")] += 1
 

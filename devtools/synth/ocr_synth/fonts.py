@@ -30,11 +30,14 @@ EXTRA_TYPEWRITER_FONTS: dict[str, str] = {
     "cmu-typewriter-slanted": "cmunst.ttf",  # fonts-cmu: a slanted typeface of the same machine
     "dejavu-mono": "DejaVuSansMono.ttf",  # fonts-dejavu-core: a sans typewriter (later machines)
 }
-# Faces kept for a sealed evaluation set (bench/correct_split.py, sealed E): never drawn by a
+# Faces kept for sealed evaluation sets (bench/correct_split.py, sealed E and F): never drawn by a
 # default choice (available_typewriter_fonts), so no tuning set ever renders them.
 SEALED_TYPEWRITER_FONTS: dict[str, str] = {
     "cmu-typewriter-bold": "cmuntb.ttf",  # fonts-cmu: CMU Typewriter Text Bold
     "freemono-oblique": "FreeMonoOblique.ttf",  # fonts-freefont-ttf: an oblique Courier-like face
+    # sealed F's (bench/correct_split.py): rendered by no other set
+    "dejavu-mono-oblique": "DejaVuSansMono-Oblique.ttf",  # fonts-dejavu-core: an oblique sans
+    "freemono-bold-oblique": "FreeMonoBoldOblique.ttf",  # fonts-freefont-ttf: heavy and oblique
 }
 STAMP_FONTS: dict[str, str] = {
     "ptsans-bold": "PTS75F.ttf",
