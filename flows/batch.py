@@ -149,6 +149,7 @@ def document_task(
     failures: Sealed[list[PageFailure]],
     ground_truth: str | None,
     settings: Sealed[Settings],
+    run_id: str | None = None,
 ) -> DocumentResult:
     return finish_document(
         scan.value,
@@ -156,6 +157,7 @@ def document_task(
         failures.value,
         gt_dir=Path(ground_truth) if ground_truth else None,
         settings=settings.value,
+        run_id=run_id,
     )
 
 
@@ -217,6 +219,7 @@ class PrefectExecutor:
         *,
         gt_dir: Path | None,
         settings: Settings,
+        run_id: str | None = None,
     ) -> DocumentResult:
         own = self._futures.pop(scan.document, [])
         with tags(f"doc:{scan.document}"):
@@ -226,6 +229,7 @@ class PrefectExecutor:
                 Sealed(list(failures)),
                 str(gt_dir) if gt_dir else None,
                 Sealed(settings),
+                run_id,
                 wait_for=[allow_failure(f) for f in own],
             )
 

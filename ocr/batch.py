@@ -89,8 +89,10 @@ class Executor(Protocol):
         *,
         gt_dir: Path | None,
         settings: Settings,
+        run_id: str | None = None,
     ) -> DocumentResult:
-        """Score, flag and report one document whose pages are all done."""
+        """Score, flag and report one document whose pages are all done (taught by what the
+        results database held when run ``run_id`` started)."""
 
 
 @dataclass(frozen=True)
@@ -111,8 +113,11 @@ class LocalExecutor:
         *,
         gt_dir: Path | None,
         settings: Settings,
+        run_id: str | None = None,
     ) -> DocumentResult:
-        return finish_document(scan, pages, failures, gt_dir=gt_dir, settings=settings)
+        return finish_document(
+            scan, pages, failures, gt_dir=gt_dir, settings=settings, run_id=run_id
+        )
 
 
 @dataclass(frozen=True)
@@ -468,7 +473,12 @@ def _finish(
     fp = batch.prints.get(scan.document)
     try:
         doc = batch.executor.finish(
-            scan, pages, failures, gt_dir=batch.gt_dir, settings=batch.settings
+            scan,
+            pages,
+            failures,
+            gt_dir=batch.gt_dir,
+            settings=batch.settings,
+            run_id=batch.run_id,
         )
     except Exception as e:  # noqa: BLE001 - one document's bug never stops the batch
         failure = PageFailure.from_error(

@@ -6,6 +6,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,26 +20,45 @@ MAX_PAIR_CHARS = 200  # longer decided spans (whole paragraphs) are not letter e
 log = logging.getLogger(__name__)
 
 
-def learned(gt_dir: Path | None, database_url: str | None) -> Learned:
+def learned(
+    gt_dir: Path | None, database_url: str | None, *, before_run: str | None = None
+) -> Learned:
     """What correction has been taught by ``gt_dir``'s references and by the review decisions
-    and scored documents in ``database_url``; unchanged sources give the same object."""
+    and scored documents in ``database_url``; unchanged sources give the same object.
+
+    With ``before_run`` (a run's id), only what the database held when that run started: the
+    documents a batch scores and the decisions made while it runs teach the next run, not the
+    batch's own later documents, so a document's suggestions never depend on which of the
+    batch's documents happened to finish first."""
     return learned_from(
-        gt_dir, pairs=review_pairs(database_url), scored=scored_confusions(database_url)
+        gt_dir,
+        pairs=review_pairs(database_url, before_run=before_run),
+        scored=scored_confusions(database_url, before_run=before_run),
     )
 
 
-def review_pairs(database_url: str | None) -> list[tuple[str, str]]:
+def review_pairs(
+    database_url: str | None, *, before_run: str | None = None
+) -> list[tuple[str, str]]:
     """(OCR reading, reviewer's text) of every standing decision that changed or confirmed a
-    reading: for a suggested correction the word OCR read, else the flag's OCR text."""
-    return _read(database_url, _review_pairs, [], "reviewers' corrections")
+    reading (made before ``before_run`` started, when given): for a suggested correction the
+    word OCR read, else the flag's OCR text."""
+    return _read(
+        database_url, partial(_review_pairs, before_run=before_run), [], "reviewers' corrections"
+    )
 
 
-def scored_confusions(database_url: str | None) -> Counter[tuple[str, str]]:
+def scored_confusions(
+    database_url: str | None, *, before_run: str | None = None
+) -> Counter[tuple[str, str]]:
     """{(typed, read): count} of one letter read for another, from the scoring of the Russian
-    documents with a reference in ``database_url`` (the latest report of each source file; a
-    report keeps its document's most frequent confusions)."""
+    documents with a reference in ``database_url`` (the latest report of each source file,
+    stored before ``before_run`` started, when given; a report keeps its document's most
+    frequent confusions)."""
     counts: Counter[tuple[str, str]] = Counter()
-    reports: list[str] = _read(database_url, _report_paths, [], "scored documents")
+    reports: list[str] = _read(
+        database_url, partial(_report_paths, before_run=before_run), [], "scored documents"
+    )
     for report in reports:
         try:
             rows = json.loads(Path(report).read_text(encoding="utf-8"))["scoring"]["confusions"]
@@ -74,19 +94,27 @@ def _read(database_url: str | None, query: Callable[[Any], T], empty: T, what: s
         engine.dispose()
 
 
-def _review_pairs(session: Any) -> list[tuple[str, str]]:
+def _started(run_id: str) -> Any:
+    """The SQL value of run ``run_id``'s start (compared in the database, as stored)."""
+    from sqlalchemy import select
+
+    from ocr.store import Run
+
+    return select(Run.started_at).where(Run.id == run_id).scalar_subquery()
+
+
+def _review_pairs(session: Any, *, before_run: str | None = None) -> list[tuple[str, str]]:
     from sqlalchemy import select
 
     from ocr.detect.markers import ILLEGIBLE
     from ocr.review.models import Decision
     from ocr.store import FlagRow
 
+    query = select(Decision).where(Decision.undone.is_(False))
+    if before_run is not None:
+        query = query.where(Decision.created_at < _started(before_run))
     latest: dict[int, Decision] = {}
-    for d in session.scalars(
-        select(Decision)
-        .where(Decision.undone.is_(False))
-        .order_by(Decision.created_at, Decision.id)
-    ):
+    for d in session.scalars(query.order_by(Decision.created_at, Decision.id)):
         latest[d.flag_id] = d
     flags = (
         {f.id: f for f in session.scalars(select(FlagRow).where(FlagRow.id.in_(list(latest))))}
@@ -96,19 +124,21 @@ def _review_pairs(session: Any) -> list[tuple[str, str]]:
     return sorted(_pairs(latest.values(), flags, illegible=ILLEGIBLE))
 
 
-def _report_paths(session: Any) -> list[str]:
-    """The report of the latest scored Russian document of each source file."""
+def _report_paths(session: Any, *, before_run: str | None = None) -> list[str]:
+    """The report of the latest scored Russian document of each source file (stored before
+    run ``before_run`` started, when given)."""
     from sqlalchemy import select
 
     from ocr.store import Document
 
+    query = select(Document).where(
+        Document.reference_path.is_not(None), Document.languages.contains("rus")
+    )
+    if before_run is not None:
+        query = query.where(Document.created_at < _started(before_run))
     latest = {
         d.source_sha256: d.outputs.get("report")
-        for d in session.scalars(
-            select(Document)
-            .where(Document.reference_path.is_not(None), Document.languages.contains("rus"))
-            .order_by(Document.created_at, Document.id)
-        )
+        for d in session.scalars(query.order_by(Document.created_at, Document.id))
     }
     return [report for report in latest.values() if report]
 

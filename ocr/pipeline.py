@@ -114,8 +114,13 @@ def finish_document(
     *,
     gt_dir: Path | None,
     settings: Settings,
+    run_id: str | None = None,
 ) -> DocumentResult:
-    """Score against the reference (if any), flag, crop, write the document's text and report."""
+    """Score against the reference (if any), flag, crop, write the document's text and report.
+
+    Correction is taught by what the results database held when run ``run_id`` started (all
+    of it without a run): the same inputs give the same suggestions whichever of the batch's
+    documents finished first."""
     watch, mark = Stopwatch.zeroed(DOCUMENT_STAGES), CpuMark.now()
     pages = sorted(pages, key=lambda p: p.job.page_number)
     failures = list(failures)
@@ -127,7 +132,7 @@ def finish_document(
     page_items: list[list[Flag]] = []
     correcting = bool(pages) and corrects(pages[0].job, settings)
     with watch.stage("correction"):
-        taught = learned(gt_dir, settings.db_url) if correcting else None
+        taught = learned(gt_dir, settings.db_url, before_run=run_id) if correcting else None
     choices: dict[int, dict[int, CharChoice]] = {}  # per page: what tesseract said of its text
     layouts: dict[int, Layout] = {}  # per page: what its word boxes say of its text
     for page in pages:

@@ -201,3 +201,58 @@ def test_scoring_of_earlier_documents_teaches_confusions(tmp_path):
     assert taught.channel.edit_cost("к", "х") < base.edit_cost("к", "х")
     assert taught.channel.edit_cost("н", "ь") < base.edit_cost("н", "ь")
     assert taught.channel.edit_cost("е", "ж") == base.edit_cost("е", "ж")
+
+
+def test_a_batch_is_taught_only_by_what_the_database_held_when_it_started(tmp_path):
+    """A document scored by the running batch teaches the next run, not the batch's later
+    documents: otherwise a document's suggestions depend on which of the batch's documents
+    finished first (two workers, a loaded machine)."""
+    import json
+
+    from ocr.lessons import scored_confusions
+
+    url = f"sqlite:///{tmp_path / 'ocr.db'}"
+    store = Store(url)
+
+    def scored(run: str, name: str) -> None:
+        report = tmp_path / f"{name}.json"
+        confusions = [{"reference": "к", "ocr": "х", "count": 7}]
+        report.write_text(json.dumps({"scoring": {"confusions": confusions}}), encoding="utf-8")
+        store.add_document(
+            run,
+            {
+                "name": name,
+                "source_path": f"scans/{name}.png",
+                "source_sha256": name * 8,
+                "page_count": 1,
+                "languages": "rus",
+                "status": "done",
+                "reference_path": f"gt/{name}.txt",
+                "reference_encoding": "utf-8",
+                "cer": 0.1,
+                "outputs": {"report": str(report)},
+            },
+            [],
+            {},
+        )
+
+    earlier = store.start_run(source="scans", settings={}, versions={})
+    scored(earlier, "journal")
+    running = store.start_run(source="scans", settings={}, versions={})
+    scored(running, "letter")  # finished by the running batch before its other documents
+    store.engine.dispose()
+    assert scored_confusions(url) == {("к", "х"): 14}  # all of it, outside a run
+    assert scored_confusions(url, before_run=running) == {("к", "х"): 7}
+    assert scored_confusions(url, before_run=earlier) == {}
+    assert learned(None, url, before_run=running).scored_confusions == 7
+
+
+def test_decisions_made_while_a_batch_runs_teach_the_next_run(tmp_path):
+    url, ids = _store(tmp_path)
+    _decide(url, ids["low"], "edit", "снабжении")
+    store = Store(url)
+    running = store.start_run(source="scans", settings={}, versions={})
+    store.engine.dispose()
+    _decide(url, ids["disagreement"], "accept_ocr")  # made while the batch runs
+    assert set(review_pairs(url, before_run=running)) == {("сьабжеьии", "снабжении")}
+    assert len(review_pairs(url)) == 2
