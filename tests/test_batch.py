@@ -202,3 +202,15 @@ def test_page_workers_leave_no_process_behind_and_their_cpu_counts() -> None:
         assert list(pool.map(sum, [numbers] * 4)) == [sum(numbers)] * 4
     assert getattr(forkserver._forkserver, "_forkserver_pid", None) is None
     assert children_cpu() - start >= 0.2  # four sums of five million numbers, ~0.1 s each
+
+
+def test_page_workers_start_with_their_pages_word_lists() -> None:
+    """A pool for Russian pages: its workers, forked from the fork server, have wordfreq's
+    Russian word list already loaded (ocr.worker_warm), not on their first page."""
+    from ocr.batch import _worker_pool
+
+    lists = "__import__('wordfreq').get_frequency_dict.cache_info().currsize"
+    with _worker_pool(1, {"rus"}) as pool:
+        assert pool.submit(eval, lists).result() == 1
+    with _worker_pool(1) as pool:  # no languages: none loaded
+        assert pool.submit(eval, lists).result() == 0
