@@ -214,6 +214,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "profiles")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--set", dest="label", help="profile the throughput set under this label")
+    parser.add_argument(
+        "--warm", action="store_true", help="with --set: run the pages once unprofiled first"
+    )
     parser.add_argument("--detect", help="profile detection on the recorded inputs (this label)")
     args = parser.parse_args()
     if args.detect:
@@ -222,7 +225,7 @@ def main() -> None:
     if args.label:
         from bench.profile_set import profile_set
 
-        profile_set(args.label)
+        profile_set(args.label, warm=args.warm)
         return
     args.out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="profile-run-"))

@@ -1,7 +1,10 @@
 """CPU profile of `ocr run` (1 worker, in process) over six pages of the throughput set, with
 seconds of CPU per page for each stage; to bench/profiles_throughput/<label>.txt.
 
-Run: .venv/bin/python -m bench.profile_run --set LABEL"""
+Run: .venv/bin/python -m bench.profile_run --set LABEL [--warm]; with ``--warm`` other pages
+(WARM_STEMS of the throughput set and a real tuning page, WARM_REAL) are run first, unprofiled,
+so that what a process pays once (imports, the word lists' loading, the report template's
+compiling) is left out, while the per-word caches hold other pages' words, not these."""
 
 from __future__ import annotations
 
@@ -25,6 +28,8 @@ REAL = (
     "bljd-DSN390-DSN355-D__bljd_DSN169_00006.jpg",
     "12148-btv1b10583038c__26_0f21a_default.jpg",
 )
+WARM_STEMS = ("synth-001", "synth-002")
+WARM_REAL = "12148-btv1b10581912k__18_9f102_default.jpg"  # typescript-fr, a tuning document
 TOP = 45
 # (what, function as pstats names it: file:function) whose cumulative CPU makes a stage.
 STAGES = (
@@ -59,6 +64,15 @@ def _pages(work: Path) -> list[tuple[Path, str, Path | None]]:
         shutil.copy(TYPESCRIPT_FR / name, folder / name)
         batches.append((folder, "fra", None))
     return batches
+
+
+def _warm_pages(work: Path) -> list[tuple[Path, str, Path | None]]:
+    """Other pages than the profiled ones, to warm a process up with: synthetic and real."""
+    synth = synth_copy(work / "warm", WARM_STEMS)
+    folder = work / "warm" / "real"
+    folder.mkdir()
+    shutil.copy(TYPESCRIPT_FR / WARM_REAL, folder / WARM_REAL)
+    return [(synth, "rus", synth), (folder, "fra", None)]
 
 
 def _stage_lines(stats: pstats.Stats, pages: int) -> list[str]:
@@ -136,7 +150,7 @@ class CallClock:
         return rows
 
 
-def profile_set(label: str) -> Path:
+def profile_set(label: str, *, warm: bool = False) -> Path:
     from ocr.batch import keep_freed_memory, run_batch
     from ocr.settings import load_settings
 
@@ -149,6 +163,13 @@ def profile_set(label: str) -> Path:
         batches = _pages(work)
         import ocr.pipeline  # noqa: F401 - imports are paid once per process, not per page
 
+        if warm:  # other pages first, unprofiled, to other output folders
+            (work / "warm").mkdir()
+            for i, (scans, languages, gt) in enumerate(_warm_pages(work)):
+                settings = load_settings(
+                    None, output_dir=work / f"warm-{i}", workers=1, languages=languages
+                )
+                run_batch([scans], gt_dir=gt, settings=settings)
         profile = cProfile.Profile(time.process_time)
         pages = 0
         clock = CallClock().__enter__()
@@ -169,10 +190,12 @@ def profile_set(label: str) -> Path:
                 f"# cProfile (CPU time: time.process_time), ocr run --workers 1 in process on "
                 f"{pages} pages ({', '.join(SYNTH_STEMS)} of the throughput set; "
                 f"{', '.join(n.split('__')[1] for n in REAL)}), commit {commit}, label {label}",
+                f"# warmed up on other pages first ({', '.join(WARM_STEMS)}, {WARM_REAL}): {warm}",
                 f"# freed memory kept as in the page workers (ocr.batch.keep_freed_memory): {kept}",
                 f"# tesseract's own CPU is not in these figures (a child process); "
                 f"total Python CPU {total:.1f} s, {total / pages:.2f} s/page",
-                "# Reproduce: .venv/bin/python -m bench.profile_run --set LABEL",
+                "# Reproduce: .venv/bin/python -m bench.profile_run --set LABEL"
+                + (" --warm" if warm else ""),
                 "",
                 "## CPU seconds per page by stage (cumulative)",
                 "",

@@ -8,9 +8,10 @@ import ctypes
 import multiprocessing
 import os
 import tempfile
+import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
@@ -170,10 +171,7 @@ def iter_processed(jobs: Sequence[PageJob], settings: Settings) -> Iterator[Page
         for job in jobs:
             yield process_page(job, settings)
         return
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        max_workers=settings.workers, mp_context=ctx, initializer=keep_freed_memory
-    ) as pool:
+    with _worker_pool(settings.workers, {job.languages for job in jobs}) as pool:
         futures = {pool.submit(process_page, job, settings): job for job in jobs}
         for fut in as_completed(futures):
             job = futures[fut]
@@ -190,6 +188,81 @@ def iter_processed(jobs: Sequence[PageJob], settings: Settings) -> Iterator[Page
                     f"worker process died ({e}); retry with fewer workers",
                     6,
                 )
+
+
+# What a page worker runs (process_page, keep_freed_memory, and wordfreq, which ocr.quality
+# imports when a page is first read), the driver's main module (which a spawned worker runs
+# again as __mp_main__) and the word lists' loading (ocr.worker_warm): imported once by the
+# fork server.
+WORKER_MODULES = ("__main__", "ocr.batch", "wordfreq", "ocr.worker_warm")
+
+
+_POOLS = threading.Lock()
+_open_pools = [0]  # pools open in this process (batches may run in threads)
+
+
+@contextlib.contextmanager
+def _worker_pool(workers: int, languages: Iterable[str] = ()) -> Iterator[ProcessPoolExecutor]:
+    """A pool of page workers (see :func:`worker_context`); a fork server started for it loads
+    the word lists of the pages' ``languages`` once (ocr.worker_warm). When the last open pool
+    closes, the fork server is stopped and waited for: no process outlives the batch, and its
+    CPU and its workers' (it waits for them) count among this process's children's, as spawned
+    workers' do."""
+    ctx = worker_context()
+    with _POOLS:
+        _open_pools[0] += 1
+        if ctx.get_start_method() == "forkserver":
+            _start_fork_server(languages)
+    try:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=keep_freed_memory
+        ) as pool:
+            yield pool
+    finally:
+        with _POOLS:
+            _open_pools[0] -= 1
+            if _open_pools[0] == 0 and ctx.get_start_method() == "forkserver":
+                _stop_fork_server()
+
+
+def _start_fork_server(languages: Iterable[str]) -> None:
+    """Start the fork server (if it is not running) with the word lists of ``languages`` (those
+    ocr.quality reads: wordfreq's) named to ocr.worker_warm in its environment."""
+    from multiprocessing import forkserver
+
+    from ocr.quality import dictionary_languages
+    from ocr.worker_warm import WARM_LANGUAGES
+
+    lists = sorted({code for lang in languages for code in dictionary_languages(lang)})
+    before = os.environ.get(WARM_LANGUAGES)
+    os.environ[WARM_LANGUAGES] = "+".join(lists)
+    try:
+        forkserver.ensure_running()
+    finally:
+        if before is None:
+            os.environ.pop(WARM_LANGUAGES, None)
+        else:
+            os.environ[WARM_LANGUAGES] = before
+
+
+def _stop_fork_server() -> None:
+    from multiprocessing import forkserver
+
+    stop = getattr(forkserver._forkserver, "_stop", None)  # CPython's (3.8 and later)
+    if stop is not None:
+        stop()
+
+
+def worker_context() -> multiprocessing.context.BaseContext:
+    """How page workers start: forked from a fork server, a fresh single-threaded process that
+    imported WORKER_MODULES once (so a worker starts with them, where a spawned worker imports
+    its ~600 modules again, about a second of CPU each); spawned where there is no fork server
+    (Windows). Either way a worker never inherits the driver's threads or state."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(list(WORKER_MODULES))
+    return ctx
 
 
 def keep_freed_memory() -> bool:

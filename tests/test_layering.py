@@ -53,6 +53,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "ocr.correct.evidence",
             "ocr.correct.lexicon",
             "ocr.correct.index",
+            "ocr.worker_warm",
         ),
     ),
     ("detect", ("ocr.detect", "ocr.reframe")),
