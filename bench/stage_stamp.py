@@ -1,9 +1,11 @@
 """Which code wrote a benchmark folder's stage cache, and a cache written by other code refused.
 
-The stage cache (ocr.stages.cache) is keyed by STAGE_VERSION, the settings, the scan and the
+The stage cache (ocr.stages.cache) was keyed by STAGE_VERSION, the settings, the scan and the
 models, not by the code: a code change that changes a stage's output without a STAGE_VERSION bump,
-or a bench folder copied from a worktree with other code, is served from the cache as if nothing
-had changed, and a figure then depends on which run wrote the cache (issue 20: one held-out page
+or a bench folder copied from a worktree with other code, was served from the cache as if nothing
+had changed (its key now holds the package's stamp too, ocr.stages.cache.code_stamp, the same
+hash this module writes; this module keeps the benchmark folders' own record of which code wrote
+them), and a figure then depends on which run wrote the cache (issue 20: one held-out page
 had 94 review items in one full bench_review run and 105 in the next; neither that code reading
 the page afresh, in its batch or alone, nor the current code, cached or not, gives 94: such a
 cache is the likeliest cause left). A benchmark folder's
@@ -16,30 +18,16 @@ scan's absolute path) are dropped as well.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from pathlib import Path
 
-from bench.common import ROOT
+from ocr.stages.cache import code_stamp
 
 log = logging.getLogger(__name__)
 
 STAMP = ".code-stamp.json"
 MANIFESTS = ("*.prep.json", "*.processed.json", "*.ocr.json")  # the stage caches
-
-
-def code_stamp(root: Path = ROOT / "ocr") -> str:
-    """A hash over the package's Python sources and data files (paths and bytes)."""
-    h = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        if "__pycache__" in path.parts or path.suffix == ".pyc":
-            continue
-        h.update(str(path.relative_to(root)).encode())
-        h.update(b"\0")
-        h.update(path.read_bytes())
-        h.update(b"\0")
-    return h.hexdigest()
 
 
 def _outside(manifest: Path, folder: Path) -> bool:

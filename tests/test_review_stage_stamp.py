@@ -65,3 +65,21 @@ def test_the_stamp_follows_the_package_sources(tmp_path: Path) -> None:
     assert code_stamp(package) == before
     (package / "stage.py").write_text("X = 2\n")
     assert code_stamp(package) != before
+
+
+def test_a_stage_cache_written_by_other_code_is_not_this_codes(monkeypatch):
+    """The product's stage keys hold the package's stamp beside STAGE_VERSION: a cache another
+    checkout (or an edit without a version bump) wrote is made again, not served."""
+    from ocr.stages import cache as stage_cache
+
+    key = stage_cache.code_version()
+    assert key.startswith(stage_cache.STAGE_VERSION + ":")
+    assert key.endswith(stage_cache.code_stamp())
+    monkeypatch.setattr(stage_cache, "code_stamp", lambda root=stage_cache.PACKAGE: "other code")
+    stage_cache.code_version.cache_clear()
+    try:
+        assert stage_cache.code_version() != key
+    finally:
+        monkeypatch.undo()
+        stage_cache.code_version.cache_clear()
+    assert stage_cache.code_version() == key

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -13,6 +14,30 @@ from ocr.fsutil import atomic_write_text
 T = TypeVar("T")
 
 STAGE_VERSION = "26"  # bump when a stage's code changes its output, to invalidate caches
+PACKAGE = Path(__file__).resolve().parents[1]  # the ocr package: its sources and data files
+
+
+def code_stamp(root: Path = PACKAGE) -> str:
+    """A hash over the package's sources and data files (paths and bytes): a stage's cache key
+    holds the package's beside STAGE_VERSION (:func:`code_version`), so output cached by other
+    code (an edit that forgot the bump, an output folder copied from another checkout) is made
+    again instead of served as this code's."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        if "__pycache__" in path.parts or path.suffix == ".pyc":
+            continue
+        h.update(str(path.relative_to(root)).encode())
+        h.update(b"\0")
+        h.update(path.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+@cache
+def code_version() -> str:
+    """What a stage's cache key says of the code: STAGE_VERSION and the package's stamp (hashed
+    once per process)."""
+    return f"{STAGE_VERSION}:{code_stamp()}"
 
 
 def stage_key(data: dict[str, Any]) -> str:

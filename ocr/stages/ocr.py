@@ -42,7 +42,7 @@ from ocr.reletter import RULE_FILE as RELETTER_RULE
 from ocr.reletter import page_swaps, reletter_step
 from ocr.results import PageJob, PreparedPage, RecognisedPage
 from ocr.settings import OCR_SETTINGS, Settings
-from ocr.stages.cache import STAGE_VERSION, from_manifest, read_manifest, stage_key, write_manifest
+from ocr.stages.cache import code_version, from_manifest, read_manifest, stage_key, write_manifest
 from ocr.stages.preprocess import make_processed, preprocess_key
 from ocr.tesseract import OcrOutput, Word, read_words, tesseract_version, traineddata_info
 
@@ -67,7 +67,7 @@ def ocr_key(prepared: PreparedPage, settings: Settings) -> str:
         {
             "prepared": preprocess_key(prepared.job, settings),
             "languages": langs,
-            "code": STAGE_VERSION,
+            "code": code_version(),
             "settings": settings.fingerprint(*OCR_SETTINGS),
             "tesseract": tesseract_version(),
             "traineddata": traineddata_info(langs),

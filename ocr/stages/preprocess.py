@@ -25,7 +25,7 @@ from ocr.preprocess import Framing, frame_page, render_ocr_input
 from ocr.records import ProcessingStep
 from ocr.results import PageJob, PreparedPage
 from ocr.settings import PREPROCESS_SETTINGS, Settings
-from ocr.stages.cache import STAGE_VERSION, from_manifest, read_manifest, stage_key, write_manifest
+from ocr.stages.cache import code_version, from_manifest, read_manifest, stage_key, write_manifest
 
 
 def preprocess_key(job: PageJob, settings: Settings) -> str:
@@ -34,7 +34,7 @@ def preprocess_key(job: PageJob, settings: Settings) -> str:
         {
             "scan": job.scan.sha256,
             "page": job.page_number,
-            "code": STAGE_VERSION,
+            "code": code_version(),
             "settings": settings.fingerprint(*PREPROCESS_SETTINGS),
         }
     )
