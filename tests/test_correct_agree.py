@@ -21,6 +21,7 @@ from ocr.correct.agree import (  # noqa: E402
     ending_pair,
     governed,
     load_agreement,
+    other_forms,
     ratios,
     read_agreement,
     status,
@@ -89,7 +90,7 @@ def test_the_shipped_table_weighs_an_agreeing_ending_up() -> None:
     assert up > 0 and same == 0.0 and far == 0.0  # фото is not an ending apart
     assert table.shifts(lexicon, "флота", ["флоте"], near)[0] == pytest.approx(-up)
     assert table.shifts(lexicon, "флота", ["флоте"], Context(None, None)) == [0.0]
-    assert "новом" in table.other_forms(lexicon, "новой")
+    assert "новом" in other_forms(lexicon, "новой")
 
 
 def test_an_unknown_word_s_ending_follows_its_neighbour() -> None:

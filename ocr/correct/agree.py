@@ -181,24 +181,23 @@ class Agreement:
                 out[i] = self.ratio.get(now, 0.0) - self.ratio.get(was, 0.0)
         return out
 
-    def other_forms(self, lexicon: Lexicon, word: str) -> list[str]:
-        """The known forms of ``word``'s lexemes that differ from it only in their ending."""
-        key = "agree-forms:" + word
-        if key not in lexicon._memo:
-            forms = {
-                fold(f.word)
-                for p in lexicon.morph.parse(word)
-                if p.tag.POS in NOMINALS
-                for f in p.lexeme
-            }
-            lexicon._memo[key] = sorted(
-                f for f in forms if ending_pair(word, f) and lexicon.known(f)
-            )
-        found: list[str] = lexicon._memo[key]
-        return found
-
 
 # counting (bench.train_correct --agree-only): the tuning texts' truths
+
+
+def other_forms(lexicon: Lexicon, word: str) -> list[str]:
+    """The known forms of ``word``'s lexemes that differ from it only in their ending."""
+    key = "agree-forms:" + word
+    if key not in lexicon._memo:
+        forms = {
+            fold(f.word)
+            for p in lexicon.morph.parse(word)
+            if p.tag.POS in NOMINALS
+            for f in p.lexeme
+        }
+        lexicon._memo[key] = sorted(f for f in forms if ending_pair(word, f) and lexicon.known(f))
+    found: list[str] = lexicon._memo[key]
+    return found
 
 
 def count_government(lexicon: Lexicon, texts: Iterable[str]) -> Counter[tuple[str, str]]:
@@ -234,7 +233,6 @@ def count_agreement(
 ) -> Counter[tuple[str, str, bool]]:
     """(who, relation, agrees) counts: ``truth`` for each true word in a relation, ``other``
     for each other form of it (same lexeme, another ending) in the same place."""
-    table = Agreement(governs, {})
     counts: Counter[tuple[str, str, bool]] = Counter()
     for text in texts:
         found = chunks(text)
@@ -247,7 +245,7 @@ def count_agreement(
             if real is None:
                 continue
             counts["truth", *real] += 1
-            for other in table.other_forms(lexicon, word):
+            for other in other_forms(lexicon, word):
                 found_other = status(lexicon, other, near, governs)
                 if found_other is not None and found_other[0] == real[0]:
                     counts["other", *found_other] += 1
