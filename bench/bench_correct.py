@@ -29,6 +29,7 @@ from bench.correct_split import (
     SEALED_D,
     SEALED_E,
     SEALED_F,
+    SEALED_G,
     SEALED_NEXT,
     SynthSet,
 )
@@ -403,6 +404,7 @@ SEALED_SETS = {
     "d": SEALED_D,
     "e": SEALED_E,
     "f": SEALED_F,
+    "g": SEALED_G,
 }
 
 
@@ -486,7 +488,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sealed",
         default="d",
-        help="sealed sets to read, comma-separated (a, b, c, d, e, f); each read is a look",
+        help="sealed sets to read, comma-separated (a, b, c, d, e, f, g); each read is a look",
     )
     parser.add_argument(
         "--no-fit-sets",

@@ -160,6 +160,25 @@ SEALED_F = SynthSet(
     conditions=("faded_yellow", "dark_frame", "violet_ribbon"),
     corpus=BENCH / "data" / "correct_sealed_f.txt",
 )
+# Sealed set G: kept for the round after F (fixed 2026-12-07, session 18, before any tuning of
+# round 18h; never generated or read yet). Its text was written for it (six documents in
+# bench/data/correct_sealed_g.txt: a regional executive committee's minutes, an audit report, a
+# memorandum on a textile mill, a letter to a polar port, a republic government's order and a
+# note on a dam's construction; places, names and organisations no other set has), two faces no
+# other set renders (ocr_synth's SEALED_TYPEWRITER_FONTS: a heavy sans and an italic typewriter
+# face), bilevel and colour scans, a book gutter, a dark scanner bed and a violet ribbon (damage no
+# tuning set had), and a resolution no set had.
+SEALED_G = SynthSet(
+    "sealed-g",
+    14909,
+    48,
+    ("correct_sealed_g.txt",),
+    ("dejavu-mono-bold", "cmu-typewriter-italic"),
+    ("bilevel", "colour"),
+    dpi=250,
+    conditions=("gutter", "dark_frame", "violet_ribbon"),
+    corpus=BENCH / "data" / "correct_sealed_g.txt",
+)
 # Real Komi print lines: folder 0100 feeds the channel and the language gate; 0200 is sealed.
 KOMI_TUNING = KOMI / "0100"
 KOMI_SEALED = KOMI / "0200"

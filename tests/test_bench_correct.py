@@ -21,6 +21,7 @@ from bench.correct_split import (  # noqa: E402
     SEALED_D,
     SEALED_E,
     SEALED_F,
+    SEALED_G,
 )
 
 pytestmark = pytest.mark.unit
@@ -138,6 +139,39 @@ def test_sealed_f_pages_are_typed_from_its_own_text_only() -> None:
         built = [build_page(plan) for plan in SEALED_F.plans()[:4]]
     assert {b[3].source for b in built} == {SEALED_F.corpus.name}
     assert {b[1].font for b in built} <= set(SEALED_F.fonts)
+
+
+def test_sealed_g_shares_no_text_face_scan_or_seed_with_any_set() -> None:
+    """G, kept for the round after F: its text, faces, seed and resolution are its own; its
+    damage was never rendered by a tuning set."""
+    from ocr_synth.fonts import available_typewriter_fonts
+
+    tuning = (*FIT_SETS, *CALIBRATE_SETS)
+    others = [s for s in (*tuning, *SEALED_SETS.values()) if s is not SEALED_G]
+    assert SEALED_SETS["g"] is SEALED_G and SEALED_G.seed == 14909
+    assert not {f for s in others for f in s.fonts} & set(SEALED_G.fonts)
+    # a default (seeded) choice of face never draws G's faces: no synthetic page had them
+    assert not set(available_typewriter_fonts(extra=True)) & set(SEALED_G.fonts)
+    assert not {v for s in tuning for v in s.variants} >= set(SEALED_G.variants)
+    assert not {t for s in others for t in s.sources} & set(SEALED_G.sources)
+    assert SEALED_G.dpi not in {s.dpi for s in others}
+    assert SEALED_G.seed not in {s.seed for s in others}
+    assert not set(SEALED_G.conditions) & {c for s in tuning for c in s.conditions}
+
+
+def test_sealed_g_pages_are_typed_from_its_own_text_only() -> None:
+    from ocr_synth.generate import build_page
+    from ocr_synth.texts import corpus_documents, parse_documents
+
+    assert SEALED_G.corpus is not None
+    text = SEALED_G.corpus.read_text(encoding="utf-8")
+    assert len(list(parse_documents(text, source=SEALED_G.corpus.name))) == 6
+    assert 900 <= len(text.split()) <= 1200
+    assert not any(d.source == SEALED_G.corpus.name for d in corpus_documents())
+    with own_corpus(SEALED_G.corpus):
+        built = [build_page(plan) for plan in SEALED_G.plans()[:4]]
+    assert {b[3].source for b in built} == {SEALED_G.corpus.name}
+    assert {b[1].font for b in built} <= set(SEALED_G.fonts)
 
 
 def test_a_right_only_refit_keeps_the_other_model_s_origin(

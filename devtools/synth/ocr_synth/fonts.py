@@ -30,14 +30,17 @@ EXTRA_TYPEWRITER_FONTS: dict[str, str] = {
     "cmu-typewriter-slanted": "cmunst.ttf",  # fonts-cmu: a slanted typeface of the same machine
     "dejavu-mono": "DejaVuSansMono.ttf",  # fonts-dejavu-core: a sans typewriter (later machines)
 }
-# Faces kept for sealed evaluation sets (bench/correct_split.py, sealed E and F): never drawn by a
-# default choice (available_typewriter_fonts), so no tuning set ever renders them.
+# Faces kept for sealed evaluation sets (bench/correct_split.py, sealed E, F and G): never drawn
+# by a default choice (available_typewriter_fonts), so no tuning set ever renders them.
 SEALED_TYPEWRITER_FONTS: dict[str, str] = {
     "cmu-typewriter-bold": "cmuntb.ttf",  # fonts-cmu: CMU Typewriter Text Bold
     "freemono-oblique": "FreeMonoOblique.ttf",  # fonts-freefont-ttf: an oblique Courier-like face
     # sealed F's (bench/correct_split.py): rendered by no other set
     "dejavu-mono-oblique": "DejaVuSansMono-Oblique.ttf",  # fonts-dejavu-core: an oblique sans
     "freemono-bold-oblique": "FreeMonoBoldOblique.ttf",  # fonts-freefont-ttf: heavy and oblique
+    # sealed G's (bench/correct_split.py): rendered by no other set
+    "dejavu-mono-bold": "DejaVuSansMono-Bold.ttf",  # fonts-dejavu-core: a heavy sans
+    "cmu-typewriter-italic": "cmunit.ttf",  # fonts-cmu: CMU Typewriter Text Italic
 }
 STAMP_FONTS: dict[str, str] = {
     "ptsans-bold": "PTS75F.ttf",
