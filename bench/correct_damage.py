@@ -1,7 +1,8 @@
 """Does the page's damage tell when a best reading is right? The posterior's calibration
 (`right`) refitted with each typeface held out, on the calibration pages' suggestions, with and
-without page-level features: how many right and wrong best readings each level's pages get over
-a threshold, and the log loss (round 18h; tuning pages only, no sealed set read).
+without a feature, or one model per damage band: how many right and wrong best readings each
+level's pages get over a threshold, and the log loss (round 18h; tuning pages only, no sealed
+set read).
 
     .venv/bin/python -m bench.correct_damage --dump /tmp/right_rows.pkl   # the suggestions, once
     .venv/bin/python -m bench.correct_damage --rows /tmp/right_rows.pkl   # the comparison
@@ -18,20 +19,13 @@ from pathlib import Path
 from bench.correct_fit import Example, fit_logistic, log_loss, predict, right_examples
 from bench.train_correct import RIGHT_FEATURES
 
-PAGE_FEATURES = {
-    "base": (),
-    "conf": ("page_conf", "post_x_conf"),
-    "weighed": ("page_weighed", "post_x_weighed"),
-    "unknown_x_page": ("unknown_x_page",),
-    "line": ("post_x_line",),
-    "all": (
-        "page_conf",
-        "post_x_conf",
-        "page_weighed",
-        "post_x_weighed",
-        "unknown_x_page",
-        "post_x_line",
-    ),
+# Each variant: the shipped features (bench.train_correct.RIGHT_FEATURES) without ``drop``, with
+# ``add``. The page-level features tried in round 18h (page_conf, post_x_conf, page_weighed,
+# post_x_weighed, unknown_x_page, post_x_line) were computed by ocr/correct/features.py at
+# commit 0531604 only: run this module there for their rows (bench/results_correct.md).
+VARIANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "without edits_2": (("edits_2",), ()),
+    "shipped": ((), ()),
 }
 THRESHOLDS = (0.8, 0.85, 0.9)
 BANDS = (0.5, 0.75)  # quantiles of the rows' page_unknown where a band's model starts
@@ -90,8 +84,13 @@ def compare(path: Path) -> list[str]:
         "|---|---|" + "---|" * (2 * len(THRESHOLDS)),
     ]
     runs = [
-        (name, lambda x=extra: by_typeface(rows, (*RIGHT_FEATURES, *x)))
-        for name, extra in PAGE_FEATURES.items()
+        (
+            name,
+            lambda d=drop, a=add: by_typeface(
+                rows, (*(n for n in RIGHT_FEATURES if n not in d), *a)
+            ),
+        )
+        for name, (drop, add) in VARIANTS.items()
     ]
     runs += [(f"bands at {q}", lambda q=q: by_band(rows, RIGHT_FEATURES, q)) for q in BANDS]
     for name, run in runs:

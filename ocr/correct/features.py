@@ -31,11 +31,6 @@ class Noise:
     doubted: float
     has_choices: bool
     line_unknown: dict[int, tuple[int, int]]  # line: (unknown words, words)
-    # the mean of its letters' confidence shifts (ocr.correct.channel.conf_shift: nats, below 0
-    # where tesseract was less sure than on an average letter), and the share of its words
-    # correction weighs (unknown, or with a letter doubted)
-    conf: float = 0.0
-    weighed: float = 0.0
 
 
 def _russian_word(chunk: Chunk) -> bool:
@@ -59,22 +54,14 @@ def page_noise(
             u, n = lines.get(c.line, (0, 0))
             lines[c.line] = (u + (not lexicon.known(c.text)), n + 1)
         unknown = sum(u for u, _ in lines.values()) / max(len(words), 1)
-        shifts = [
-            [
-                channel.conf_shift(choices[c.start + i])
-                for i in range(len(c.text))
-                if c.start + i in choices
-            ]
+        said = [
+            choices[c.start + i]
             for c in words
+            for i in range(len(c.text))
+            if c.start + i in choices
         ]
-        said = [s for word in shifts for s in word]
-        doubted = sum(s < 0 for s in said) / max(len(said), 1)
-        conf = sum(said) / max(len(said), 1)
-        weighed = sum(
-            (not lexicon.known(c.text)) or any(s < 0 for s in word)
-            for c, word in zip(words, shifts, strict=True)
-        ) / max(len(words), 1)
-        out.append(Noise(unknown, doubted, bool(said), lines, conf, weighed))
+        doubted = sum(channel.conf_shift(s) < 0 for s in said) / max(len(said), 1)
+        out.append(Noise(unknown, doubted, bool(said), lines))
     return tuple(starts), tuple(out)
 
 
@@ -107,9 +94,6 @@ def chunk_features(
         "nearest": float(min(distances, default=FAR)),
         "readings": math.log1p(len(distances)),
         "glued": float(glued),
-        "page_conf": noise.conf,
-        "page_weighed": noise.weighed,
-        "unknown_x_page": own * noise.unknown,
     }
     out.update({f"shape_{s}": float(shape == s) for s in SHAPES})
     return out
@@ -149,9 +133,6 @@ def with_posterior(reading: Features, log_odds: float) -> Features:
     out["posterior"] = log_odds
     out["post_x_unknown"] = log_odds * reading["page_unknown"]
     out["post_x_doubted"] = log_odds * reading["page_doubted"]
-    out["post_x_line"] = log_odds * reading["line_unknown"]
-    out["post_x_weighed"] = log_odds * reading.get("page_weighed", 0.0)
-    out["post_x_conf"] = log_odds * reading.get("page_conf", 0.0)
     out["post_x_short"] = log_odds * reading["short"]
     for edge in POSTERIOR_KNOTS:  # a piecewise-linear effect of the log odds
         out[f"post_over_{edge}"] = max(log_odds - edge, 0.0)
