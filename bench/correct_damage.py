@@ -13,19 +13,23 @@ from __future__ import annotations
 import argparse
 import pickle
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bench.correct_fit import Example, fit_logistic, log_loss, predict, right_examples
 from bench.train_correct import RIGHT_FEATURES
 
 # Each variant: the shipped features (bench.train_correct.RIGHT_FEATURES) without ``drop``, with
-# ``add``. The page-level features tried in round 18h (page_conf, post_x_conf, page_weighed,
-# post_x_weighed, unknown_x_page, post_x_line) were computed by ocr/correct/features.py at
-# commit 0531604 only: run this module there for their rows (bench/results_correct.md).
+# ``add`` (from DERIVED when the rows lack it). The page-level features tried in round 18h
+# (page_conf, post_x_conf, page_weighed, post_x_weighed, unknown_x_page, post_x_line) were
+# computed by ocr/correct/features.py at commit 0531604 only: run this module there for them.
+DERIVED: dict[str, Callable[[dict[str, float]], float]] = {
+    # two edits or more (tried in round 18h, not kept: bench/results_correct.md)
+    "edits_2": lambda f: float(f["edits"] >= 2),
+}
 VARIANTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "without edits_2": (("edits_2",), ()),
     "shipped": ((), ()),
+    "with edits_2": ((), ("edits_2",)),
 }
 THRESHOLDS = (0.8, 0.85, 0.9)
 BANDS = (0.5, 0.75)  # quantiles of the rows' page_unknown where a band's model starts
@@ -77,6 +81,10 @@ def by_band(rows: Sequence[Example], names: Sequence[str], share: float) -> list
 
 def compare(path: Path) -> list[str]:
     rows, levels = pickle.loads(path.read_bytes())
+    rows = [
+        Example(r.page, {**{k: d(r.features) for k, d in DERIVED.items()}, **r.features}, r.label)
+        for r in rows
+    ]
     out = [
         "| features | log loss | "
         + " | ".join(f"{lv} right/wrong over {t}" for t in THRESHOLDS for lv in ("medium", "heavy"))
