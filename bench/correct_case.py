@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import itertools
 import math
 import re
 import sys
@@ -28,7 +27,7 @@ from bench.correct_split import CALIBRATE_SETS, FIT_SETS
 from ocr.correct import CorrectionSettings, apply
 from ocr.correct.engine import make_page, small_first
 from ocr.correct.evidence import CharChoice
-from ocr.correct.glyph import EVIDENCE_TABLE, CaseEvidence, capital_height
+from ocr.correct.glyph import HEIGHT_TABLE, HeightRatios, capital_height
 from ocr.correct.lexicon import default_lexicon, fold
 
 FIELDS = (
@@ -126,9 +125,7 @@ def case_rows(name: str, pages: list[OcrPage]) -> list[dict[str, object]]:
                     "height": layout.heights.get(change.start, ""),
                     "proper": int(lexicon.proper(word)),
                     "capital_height": _rounded(
-                        capital_height(found, layout, by_start[at])
-                        if at in by_start
-                        else None
+                        capital_height(found, layout, by_start[at]) if at in by_start else None
                     ),
                 }
             )
@@ -187,77 +184,55 @@ def candidate_rows(name: str, pages: list[OcrPage]) -> list[dict[str, object]]:
     return rows
 
 
-ALWAYS_WEAK = CaseEvidence(math.inf, 0.0)
+NO_HEIGHT = HeightRatios((-math.inf,), (0.0,))
 
 
 def _posterior(page, chunk, word) -> float:  # type: ignore[no-untyped-def]
-    """small_first as before the evidence condition (every letter's evidence weak)."""
-    with mock.patch("ocr.correct.engine.case_evidence", return_value=ALWAYS_WEAK):
+    """small_first without the letter's height (the evidence the ratios are counted for)."""
+    with mock.patch("ocr.correct.engine.height_ratios", return_value=NO_HEIGHT):
         return small_first(page, chunk, word)
 
 
-HEIGHTS = (-0.5, 0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, math.inf)
-SMALL_CONFS = (0.0, 0.5, 1.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 101.0)
-MAX_WRONG = 0.025  # bench.bench_correct's: a lowering must be right this often to be worth it
-COST = (1 - MAX_WRONG) / MAX_WRONG  # a wrong lowering weighs this many right ones
+EDGES = (-math.inf, 0.0, 0.5, 1.0, 1.5)  # bins of capital_height: under the small words' median,
+# nearer them, nearer the capitalised words', to half a spread over them, beyond
+RATIO_SETS = ("fit", "fit-more", "fit-lowres")  # the calibration pages stay out of the count
 
 
-def _tally(evidence: CaseEvidence, rows: list[dict[str, str]]) -> tuple[int, int]:
-    """(right, wrong) lowerings among ``rows`` the condition lets through."""
-    right = wrong = 0
-    for r in rows:
-        height = float(r["capital_height"]) if r["capital_height"] else None
-        if evidence.weak(height, float(r["small_conf"])):
-            wrong += r["truth_capital"] == "1"
-            right += r["truth_capital"] == "0"
-    return right, wrong
-
-
-def learn(rows: list[dict[str, str]]) -> tuple[CaseEvidence, list[str]]:
-    """The grid's condition with the most right lowerings less COST times the wrong ones,
-    over the words small_first would lower (posterior over 0.5, no capitalised form); and the
-    same learned with each typeface held out, scored on that typeface."""
-
-    def best(train: list[dict[str, str]]) -> CaseEvidence:
-        def gain(e: CaseEvidence) -> float:
-            right, wrong = _tally(e, train)
-            return right - COST * wrong
-
-        grid = [CaseEvidence(h, c) for h, c in itertools.product(HEIGHTS, SMALL_CONFS)]
-        return max(grid, key=gain)
-
-    lowered = [r for r in rows if float(r["small_first"]) > 0.5 and r["capitalised"] == "0"]
-    report = [f"lowered by the posterior alone: {len(lowered)} (right, wrong) "
-              f"{_tally(ALWAYS_WEAK, lowered)}"]
-    for font in sorted({r["font"] for r in lowered}):
-        e = best([r for r in lowered if r["font"] != font])
-        held = [r for r in lowered if r["font"] == font]
-        report.append(
-            f"{font} held out: {e}; on it (right, wrong) {_tally(e, held)} of "
-            f"{_tally(ALWAYS_WEAK, held)}"
+def ratios(rows: list[dict[str, str]]) -> tuple[HeightRatios, list[str]]:
+    """ln P(bin | small truth) - ln P(bin | capital truth) over the fit pages' capitals read
+    inside sentences with a height (one added to each count)."""
+    kept = [r for r in rows if r["capital_height"] and r["set"] in RATIO_SETS]
+    small = [float(r["capital_height"]) for r in kept if r["truth_capital"] == "0"]
+    capital = [float(r["capital_height"]) for r in kept if r["truth_capital"] == "1"]
+    bounds = [*EDGES[1:], math.inf]
+    out, report = [], [f"fit pages: {len(small)} small letters, {len(capital)} capitals"]
+    for low, high in zip(EDGES, bounds, strict=True):
+        s = sum(low <= v < high for v in small)
+        c = sum(low <= v < high for v in capital)
+        value = math.log((s + 1) / (len(small) + len(EDGES))) - math.log(
+            (c + 1) / (len(capital) + len(EDGES))
         )
-    chosen = best(lowered)
-    report.append(f"all faces: {chosen}; (right, wrong) {_tally(chosen, lowered)}")
-    return chosen, report
+        out.append(round(value, 3))
+        report.append(f"[{low}, {high}): {s} small, {c} capitals")
+    return HeightRatios(EDGES, tuple(out)), report
 
 
-def write_table(evidence: CaseEvidence, report: list[str], path: Path = EVIDENCE_TABLE) -> None:
+def write_table(table: HeightRatios, report: list[str], path: Path = HEIGHT_TABLE) -> None:
     import subprocess
 
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
     ).stdout.strip()
     lines = [
-        "# When a capital read first inside a sentence is weak evidence for that letter",
-        "# (ocr.correct.glyph.CaseEvidence): learned by bench/correct_case.py --learn on the",
-        "# tuning pages (calibration and fit sets) from every word read with a capital first",
-        "# inside a sentence, the small letter offered, that small_first's posterior would lower:",
-        f"# the grid's condition with the most right lowerings less {COST:.0f} times the wrong",
-        f"# ones (bench.bench_correct's MAX_WRONG {MAX_WRONG}). Made at {commit}.",
+        "# What a capital's own height says of its case (ocr.correct.glyph.HeightRatios): ln",
+        "# P(capital_height bin | the truth has the small letter) - ln P(bin | a capital), one",
+        "# added to each count, over every word of the fit pages (bench/correct_split.py",
+        "# FIT_SETS) read with a capital first inside a sentence where tesseract offered the",
+        "# small letter and the boxes give a height. Made by bench/correct_case.py --ratios",
+        f"# at {commit}.",
         *(f"# {line}" for line in report),
-        "name\tvalue",
-        f"height_below\t{evidence.height_below}",
-        f"small_conf\t{evidence.small_conf}",
+        "from\tln_ratio",
+        *(f"{low}\t{value}" for low, value in zip(table.edges, table.ratios, strict=True)),
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -272,18 +247,18 @@ def main(argv: list[str] | None = None) -> int:
         help="every capital read first inside a sentence with the small letter offered",
     )
     parser.add_argument(
-        "--learn",
+        "--ratios",
         type=Path,
         default=None,
-        help="learn ocr/data/case_evidence_ru.tsv from these --candidates rows (TSV)",
+        help="count ocr/data/case_height_ru.tsv from these --candidates rows (TSV)",
     )
     args = parser.parse_args(argv)
-    if args.learn:
-        with open(args.learn, encoding="utf-8") as f:
-            learned = list(csv.DictReader(f, delimiter="\t"))
-        evidence, report = learn(learned)
-        print("\n".join(report))
-        write_table(evidence, report)
+    if args.ratios:
+        with args.ratios.open(encoding="utf-8") as f:
+            counted = list(csv.DictReader(f, delimiter="\t"))
+        table, report = ratios(counted)
+        print("\n".join([*report, str(table)]))
+        write_table(table, report)
         return 0
     specs = [*CALIBRATE_SETS, *FIT_SETS]
     if args.sets:
@@ -293,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     for spec in specs:
         pages = ensure_pages(spec)
         rows += candidate_rows(spec.name, pages) if args.candidates else case_rows(spec.name, pages)
-    out = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout  # noqa: SIM115
+    out = args.out.open("w", encoding="utf-8", newline="") if args.out else sys.stdout  # noqa: SIM115
     fields = CANDIDATE_FIELDS if args.candidates else FIELDS
     writer = csv.DictWriter(out, fields, delimiter="\t")
     writer.writeheader()

@@ -22,7 +22,7 @@ from ocr.correct.decode import (
 )
 from ocr.correct.evidence import CharChoice, Choices, Layout
 from ocr.correct.features import page_noise
-from ocr.correct.glyph import capital_height, case_evidence
+from ocr.correct.glyph import capital_height, height_ratios
 from ocr.correct.hyphen import broken, hyphen_options, hyphen_pairs, whole
 from ocr.correct.lexicon import Lexicon, default_lexicon, fold, russian_letters, zipf_level
 from ocr.correct.records import Candidate, Change, Correction, Suggestion
@@ -214,12 +214,11 @@ def _lower_first(page: Page, chunk: Chunk, word: str) -> bool:
 
 def small_first(page: Page, chunk: Chunk, word: str) -> float:
     """The posterior that a capital OCR read first inside a sentence is a small letter: 0 for a
-    name, place, organisation or capitalised form, 0 unless tesseract offered the small
-    letter there (the only evidence that it saw one), and 0 unless that letter's own evidence
-    for the capital is weak (:class:`ocr.correct.glyph.CaseEvidence`: its word box as tall as
-    the page's small words, or where the boxes cannot say, the small letter's confidence);
-    else by the case channel at that letter's confidence and the capital's prior for the
-    word's part of speech and neighbours."""
+    name, place, organisation or capitalised form, and 0 unless tesseract offered the small
+    letter there (the only evidence that it saw one); else by the case channel at that letter's
+    confidence, the capital's prior for the word's part of speech and neighbours, and the
+    letter's own height (:class:`ocr.correct.glyph.HeightRatios`: its word box against the
+    page's small and capitalised words of the same shape)."""
     said = page.choices.get(chunk.start)
     if (
         said is None
@@ -227,9 +226,6 @@ def small_first(page: Page, chunk: Chunk, word: str) -> float:
         or chunk.sentence_start
         or page.lexicon.capitalised(word)
         or not _small_offered(said, word[:1])
-        or not case_evidence().weak(
-            capital_height(page.chunks, page.layout, chunk), _small_conf(said, word[:1])
-        )
     ):
         return 0.0
     capital = page.lexicon.capital_prior(word, neighbour=capital_beside(page.chunks, chunk.index))
@@ -237,12 +233,8 @@ def small_first(page: Page, chunk: Chunk, word: str) -> float:
         capital = max(capital, page.channel.capital_inside(line_start=True))
     small = page.channel.case_read(said, "lower", "upper") + math.log1p(-math.exp(capital))
     big = page.channel.case_read(said, "upper", "upper") + capital
-    return 1 / (1 + math.exp(big - small))
-
-
-def _small_conf(said: CharChoice, letter: str) -> float:
-    """tesseract's best confidence in the small ``letter`` (folded) among its alternatives."""
-    return max((c for a, c in said.alternatives if a.islower() and fold(a) == letter), default=0.0)
+    height = height_ratios().ratio(capital_height(page.chunks, page.layout, chunk))
+    return 1 / (1 + math.exp(big - small - height))
 
 
 def _small_offered(said: CharChoice, letter: str) -> bool:

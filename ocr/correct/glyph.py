@@ -6,10 +6,13 @@ whose first letter is a capital and whose other letters are small letters of x-h
 ``б``, no letter with a descender, or the same descenders) is as tall as the page's words of
 that shape with a capital, if the capital is real; as tall as its small words of that shape, if
 the capital is a misreading of a small letter. ``capital_height`` places the word's box height
-between the two medians of its page: 0 at the small words', 1 at the capitalised words'."""
+between the two medians of its page: 0 at the small words', 1 at the capitalised words'; the
+table of ``HeightRatios`` says how much likelier a small letter misread is than a real capital
+at that height (counted on the fit pages), and small_first adds it to its odds."""
 
 from __future__ import annotations
 
+import bisect
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -55,7 +58,8 @@ def capital_height(chunks: Sequence[Chunk], layout: Layout, chunk: Chunk) -> flo
     shape = kind[1]
     if _shape(chunk.text[0].lower()) != (False, False):
         return None
-    small, capital = [], []
+    small: list[float] = []
+    capital: list[float] = []
     for c in chunks:
         if c.index == chunk.index or c.start not in layout.heights:
             continue
@@ -71,31 +75,32 @@ def capital_height(chunks: Sequence[Chunk], layout: Layout, chunk: Chunk) -> flo
     return (height - low) / (high - low)
 
 
-EVIDENCE_TABLE = Path(__file__).resolve().parent.parent / "data" / "case_evidence_ru.tsv"
+HEIGHT_TABLE = Path(__file__).resolve().parent.parent / "data" / "case_height_ru.tsv"
 
 
 @dataclass(frozen=True)
-class CaseEvidence:
-    """When a capital read first inside a sentence counts as weak evidence for that letter
-    (``ocr/data/case_evidence_ru.tsv``, learned by ``bench.correct_case --learn``): its word
-    box nearer the page's small words than ``height_below`` (on :func:`capital_height`'s
-    scale), or, where the boxes cannot say, tesseract's confidence in the small letter at
-    least ``small_conf``."""
+class HeightRatios:
+    """ln P(the box's :func:`capital_height` | a small letter misread as a capital) over
+    ln P(it | a real capital), by bin (``ocr/data/case_height_ru.tsv``, counted by
+    ``bench.correct_case --ratios`` on the fit pages): what the letter's own height says of
+    its case, added to small_first's odds. No height: no evidence (0)."""
 
-    height_below: float
-    small_conf: float
+    edges: tuple[float, ...]  # each bin's lower edge, ascending (the first is -inf)
+    ratios: tuple[float, ...]
 
-    def weak(self, height: float | None, small_conf: float) -> bool:
-        if height is not None:
-            return height < self.height_below
-        return small_conf >= self.small_conf
+    def ratio(self, height: float | None) -> float:
+        if height is None:
+            return 0.0
+        k = bisect.bisect_right(self.edges, height) - 1
+        return self.ratios[max(k, 0)]
 
 
 @lru_cache(maxsize=1)
-def case_evidence(path: Path = EVIDENCE_TABLE) -> CaseEvidence:
-    values = {}
+def height_ratios(path: Path = HEIGHT_TABLE) -> HeightRatios:
+    edges, ratios = [], []
     for line in path.read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#") and not line.startswith("name\t"):
-            name, value = line.split("\t")[:2]
-            values[name] = float(value)
-    return CaseEvidence(values["height_below"], values["small_conf"])
+        if line and not line.startswith("#") and not line.startswith("from\t"):
+            low, value = line.split("\t")[:2]
+            edges.append(float(low))
+            ratios.append(float(value))
+    return HeightRatios(tuple(edges), tuple(ratios))
