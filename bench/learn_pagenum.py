@@ -153,10 +153,8 @@ def check(pages: Sequence[Page], rule: PageNumberRule) -> dict[str, int]:
         after_words = list(words)
         lines = margin_lines(words)
         for fix in fixes:
-            first = fix.indexes[0]
-            after_words[first] = replace(words[first], text=fix.after)
-            for i in fix.indexes[1:]:
-                after_words[i] = replace(words[i], text="")
+            for i, part in zip(fix.indexes, fix.parts, strict=True):
+                after_words[i] = replace(words[i], text=part)
             top = bool(lines) and lines[0].indexes == fix.indexes
             meant = page_number_at(page.truth, top=top)
             out["changed"] += 1
@@ -174,11 +172,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="write ocr/data/pagenum.json")
     parser.add_argument("--work", type=Path, default=WORK, help="the correction sets' folder")
     args = parser.parse_args(argv)
-    from bench.learn_marks import INLINE_SETS
+    from bench.learn_marks import CALIBRATE_INLINE, INLINE_SETS
 
-    fit = [p for spec in (*FIT_SETS, *INLINE_SETS) for p in synth_pages(spec, args.work)]
+    # the inline sets are this checkout's own (WORK), the correction split's may be main's
+    fit = [p for spec in FIT_SETS for p in synth_pages(spec, args.work)]
+    fit += [p for spec in INLINE_SETS for p in synth_pages(spec, WORK)]
     fit += list(dev_pages())
     calib = [p for spec in CALIBRATE_SETS for p in synth_pages(spec, args.work)]
+    calib += list(synth_pages(CALIBRATE_INLINE, WORK))
     seen = [s for p in fit for s in sightings(p)]
     kinds = Counter(
         ("page number" if s.meant else "other", "read right" if s.again == s.meant else

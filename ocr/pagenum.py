@@ -198,12 +198,21 @@ def read_as_number(image: np.ndarray, *, timeout: float = 10.0) -> tuple[str, fl
 @dataclass(frozen=True)
 class NumberFix:
     """A margin line read again as a page number: its words and their readings, the new text
-    (all on the first word) and its confidence."""
+    ("-3-") and its confidence."""
 
     indexes: tuple[int, ...]
     before: tuple[str, ...]
     after: str
     conf: float
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The new text spread over the line's words: a line of three words takes the dash, the
+        number and the dash ("- 3 -", as typed); any other the whole on its first word (as
+        tesseract reads a page number it reads right, "-3-"), the others emptied."""
+        if len(self.indexes) == 3:
+            return ("-", self.after.strip("-"), "-")
+        return (self.after, *([""] * (len(self.indexes) - 1)))
 
 
 def page_number_fixes(
@@ -228,19 +237,20 @@ def page_number_fixes(
 
 
 def number_swaps(fixes: Sequence[NumberFix]) -> list[Swap]:
-    """Each fix as word swaps (ocr.casing.apply_recase): its first word takes the new text, the
-    line's other words are emptied (a word without text is no word to every reader)."""
+    """Each fix as word swaps (ocr.casing.apply_recase), its words taking its parts (a word
+    emptied is no word to every reader)."""
     return [
-        Swap(i, before, fix.after if k == 0 else "")
+        Swap(i, before, after)
         for fix in fixes
-        for k, (i, before) in enumerate(zip(fix.indexes, fix.before, strict=True))
+        for i, before, after in zip(fix.indexes, fix.before, fix.parts, strict=True)
+        if after != before
     ]
 
 
 def set_confidences(tsv: Path, fixes: Sequence[NumberFix]) -> None:
-    """Each fix's first word takes the new reading's confidence in the TSV (before its text is
+    """Each word a fix keeps takes the new reading's confidence in the TSV (before its text is
     swapped: the words are counted as tesseract wrote them)."""
-    confs = {fix.indexes[0]: fix.conf for fix in fixes}
+    confs = {i: fix.conf for fix in fixes for i, part in zip(fix.indexes, fix.parts) if part}
     if not confs:
         return
     lines = tsv.read_text(encoding="utf-8").split("\n")

@@ -35,18 +35,43 @@ def page(text: str, truth: str, name: str = "p") -> OcrPage:
     return OcrPage(name, "clean", "f", "grey", truth, text, (), ())
 
 
+def context(first: int, last: int, date: int, cue: int = 0, slashed: int = 0) -> dict:
+    return {
+        "first": float(first),
+        "last": float(last),
+        "date": float(date),
+        "cue": float(cue),
+        "slashed": float(slashed),
+    }
+
+
 @pytest.mark.unit
 def test_the_context_of_a_letter_before_a_number() -> None:
     found = candidates(words("Исх. Х 760 от", "М 45", "с 12 мая 1950", "Х 1258/с ос", "в 1939"))
     assert [(i, c) for i, c in found] == [
-        (1, {"first": 0.0, "last": 0.0, "date": 0.0}),  # inline, "760" no day nor year
-        (4, {"first": 1.0, "last": 1.0, "date": 0.0}),  # a number line of its own
-        (6, {"first": 1.0, "last": 0.0, "date": 1.0}),  # a day with a word after it
-        (10, {"first": 1.0, "last": 0.0, "date": 0.0}),
-        (13, {"first": 1.0, "last": 1.0, "date": 0.0}),
+        (1, context(0, 0, 0)),  # inline, "760" no day nor year
+        (4, context(1, 1, 0)),  # a number line of its own
+        (6, context(1, 0, 1)),  # a day with a word after it
+        (10, context(1, 0, 0, slashed=1)),  # a registry number with its series
+        (13, context(1, 1, 0)),
     ]
     # A letter last on its line (the number on the next), before a word, or two letters: none.
     assert candidates(words("пункт Х", "760 рублей", "Х съезд", "ХХ 20")) == []
+
+
+@pytest.mark.unit
+def test_a_cue_is_a_comma_or_a_word_a_mark_follows_inside_a_line() -> None:
+    cues = frozenset({"от", "письмо"})
+    found = candidates(
+        words("на письмо М 45 от", "года, Х 12-р и", "от х 7 мая", "работал в 1939 году"), cues
+    )
+    assert [(i, c["cue"], c["slashed"]) for i, c in found] == [
+        (2, 1.0, 0.0),  # after "письмо"
+        (7, 1.0, 1.0),  # after a comma, before a number with its series
+        (11, 1.0, 0.0),  # after "от" (a date: "7 мая")
+        (15, 0.0, 0.0),  # "работал в 1939": no cue
+    ]
+    assert [c["cue"] for _, c in candidates(words("на письмо М 45 от"))] == [0.0]  # no cues
 
 
 def model(weights: dict[str, float], effect: dict[str, float] | None = None) -> MarkModel:
