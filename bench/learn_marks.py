@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from bench.bench_correct import char_errors
-from bench.correct_data import WORK, OcrPage, ensure_pages, set_folder
 from bench.common import BENCH
+from bench.correct_data import WORK, OcrPage, ensure_pages, set_folder
 from bench.correct_split import CALIBRATE_SETS, FIT_SETS, TUNING_FONTS, TUNING_VARIANTS, SynthSet
 from ocr.geometry import Box
 from ocr.marks import (

@@ -10,7 +10,6 @@ Run: .venv/bin/python -m bench.make_marks_corpus
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 from bench.common import BENCH
 

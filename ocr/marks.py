@@ -38,7 +38,7 @@ ALL_FEATURES = tuple(dict.fromkeys((*FEATURES, *INSIDE_FEATURES)))
 COMMON_BASE = 6.0  # a letter's word frequency (Zipf) is fed to the model as its excess over this
 _DAY_OR_YEAR = re.compile(r"(?:0?[1-9]|[12]\d|3[01]|1[89]\d\d|20\d\d)[.,]?")
 _SLASHED = re.compile(r"\d+[/-]\w+")  # a registry number with its series: "45/сс", "969-р"
-_EDGES = ".,;:!?()\"«»"
+_EDGES = '.,;:!?()"«»'
 
 
 @dataclass(frozen=True)

@@ -85,10 +85,7 @@ def margin_lines(words: Sequence[Word]) -> list[MarginLine]:
     """The page's first and last line (by height on the page) with their shape, when the page
     has at least three lines."""
     indexed = list(enumerate(words))
-    lines = [
-        [i for i, _ in group]
-        for _, group in groupby(indexed, key=lambda iw: iw[1].line_key)
-    ]
+    lines = [[i for i, _ in group] for _, group in groupby(indexed, key=lambda iw: iw[1].line_key)]
     boxes = [Box.union_all([words[i].box for i in line]) for line in lines]
     if len(lines) < 3:
         return []
@@ -137,9 +134,10 @@ def crop(grey: np.ndarray, box: Box) -> tuple[np.ndarray, int]:
 
 
 def dashed_digits(image: np.ndarray) -> np.ndarray | None:
-    """The part of a margin line's crop between a dash on its left and one on its right, when
-    its ink is that (Otsu-thresholded, black on white): a flat piece at mid height of the rest on either end and one to three
-    pieces as tall as digits between them; None otherwise (a heading, a word, a stamp's ink)."""
+    """The part of a margin line's crop between a dash on its left and one on its right (its ink
+    thresholded, black on white), when its ink is that: a flat piece at mid height of the rest
+    on either end and one to three pieces as tall as digits between them; None otherwise (a
+    heading, a word, a stamp's ink)."""
     import cv2
 
     if image.size == 0 or image.shape[0] < 8:
@@ -147,7 +145,9 @@ def dashed_digits(image: np.ndarray) -> np.ndarray | None:
     _, ink = cv2.threshold(image, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     least = max(8, image.shape[0] ** 2 // 400)  # specks of dust are no piece
-    pieces = sorted(tuple(int(v) for v in stats[i][:4]) for i in range(1, count) if stats[i][4] >= least)
+    pieces = sorted(
+        tuple(int(v) for v in stats[i][:4]) for i in range(1, count) if stats[i][4] >= least
+    )
     if not 3 <= len(pieces) <= 5:
         return None
     left, *digits, right = pieces
@@ -155,7 +155,7 @@ def dashed_digits(image: np.ndarray) -> np.ndarray | None:
     top = min(y for _, y, _, _ in digits)
     if any(h < 0.5 * tall for _, _, _, h in digits):
         return None
-    for x, y, w, h in (left, right):
+    for _, y, w, h in (left, right):
         middle = y + h / 2
         if w < 1.5 * h or h > 0.35 * tall or not top + 0.25 * tall <= middle <= top + 0.75 * tall:
             return None
@@ -250,7 +250,9 @@ def number_swaps(fixes: Sequence[NumberFix]) -> list[Swap]:
 def set_confidences(tsv: Path, fixes: Sequence[NumberFix]) -> None:
     """Each word a fix keeps takes the new reading's confidence in the TSV (before its text is
     swapped: the words are counted as tesseract wrote them)."""
-    confs = {i: fix.conf for fix in fixes for i, part in zip(fix.indexes, fix.parts) if part}
+    confs = {
+        i: fix.conf for fix in fixes for i, part in zip(fix.indexes, fix.parts, strict=True) if part
+    }
     if not confs:
         return
     lines = tsv.read_text(encoding="utf-8").split("\n")

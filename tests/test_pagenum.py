@@ -28,7 +28,10 @@ from tests.conftest import needs_tesseract
 RULE = PageNumberRule(max_width=5.0, max_offset=0.05, min_gap=1.0, min_conf=80.0, on=True)
 
 
-def page_words(top: str, *, top_box: Box = Box(1185, 100, 130, 36)) -> list[Word]:
+CENTRED = Box(1185, 100, 130, 36)  # centred over the body text below
+
+
+def page_words(top: str, *, top_box: Box = CENTRED) -> list[Word]:
     """A page: a line at the top (its box given), then three lines of body text."""
     out = [Word(1, 1, 1, i, top_box, 40.0, t) for i, t in enumerate(top.split(), 1)]
     for n in range(3):
