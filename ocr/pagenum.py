@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import groupby
@@ -216,19 +216,24 @@ class NumberFix:
 
 
 def page_number_fixes(
-    words: Sequence[Word], grey: np.ndarray | None, rule: PageNumberRule | None = None
+    words: Sequence[Word],
+    grey: np.ndarray | Callable[[], np.ndarray | None] | None,
+    rule: PageNumberRule | None = None,
 ) -> list[NumberFix]:
     """The margin lines whose reading is not a page number but whose crop, read again as
     digits and "-", is one, confidently (the rule's threshold, and above the first reading's
-    lowest word confidence)."""
+    lowest word confidence). ``grey`` is the page's image in the words' pixels, or a function
+    that decodes it (called only when a line is to be read again)."""
     rule = load_rule() if rule is None else rule
     if not rule.on or grey is None:
         return []
+    lines = [m for m in candidate_lines(words, rule) if not is_page_number(m.text(words))]
+    image = grey() if lines and callable(grey) else grey
+    if not lines or not isinstance(image, np.ndarray):
+        return []
     out = []
-    for line in candidate_lines(words, rule):
-        if is_page_number(line.text(words)):
-            continue
-        text, conf = read_as_number(crop(grey, line.box)[0])
+    for line in lines:
+        text, conf = read_as_number(crop(image, line.box)[0])
         first = min(words[i].conf for i in line.indexes)
         if is_page_number(text) and conf >= rule.min_conf and conf > first:
             before = tuple(words[i].text for i in line.indexes)

@@ -123,6 +123,16 @@ def test_a_fix_keeps_a_confident_page_number_only() -> None:
     strict = PageNumberRule(5.0, 0.05, 1.0, 101.0, on=True)
     assert page_number_fixes(words, grey, strict) == []
     assert page_number_fixes(page_words("-3-", top_box=Box(1195, 100, 110, 36)), grey, RULE) == []
+    # The image is decoded only when a line is to be read again.
+    calls: list[int] = []
+
+    def load() -> np.ndarray:
+        calls.append(1)
+        return grey
+
+    assert page_number_fixes(page_words("-3-", top_box=Box(1195, 100, 110, 36)), load, RULE) == []
+    assert calls == []
+    assert [f.after for f in page_number_fixes(words, load, RULE)] == ["-3-"] and calls == [1]
 
 
 TSV = (

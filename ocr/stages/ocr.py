@@ -123,7 +123,7 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
         after = {sw.index: sw.after for sw in [*swaps, *mended]}  # the TSV as rewritten
         words = [replace(w, text=after.get(i, w.text)) for i, w in enumerate(words)]
     # And a page number misread in the margin ("-4а-" for "- 4 -"), read again (ocr.pagenum).
-    numbers = page_number_fixes(words, greys(prepared.view_path))
+    numbers = page_number_fixes(words, lambda: greys(prepared.view_path))
     if numbers:
         set_confidences(kept.output.tsv, numbers)
         apply_recase(kept.output.outputs, number_swaps(numbers))
