@@ -14,7 +14,7 @@ The check applies the shipped step (ocr.pagenum.page_number_fixes) to the calibr
 and counts lines changed, right and wrong, character errors before and after, pages better and
 worse.
 
-Run: .venv/bin/python -m bench.learn_pagenum [--write] [--work DIR]
+Run: .venv/bin/python -m bench.learn_pagenum [--write] [--work DIR] [--dev-work DIR]
 """
 
 from __future__ import annotations
@@ -171,13 +171,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--write", action="store_true", help="write ocr/data/pagenum.json")
     parser.add_argument("--work", type=Path, default=WORK, help="the correction sets' folder")
+    parser.add_argument(
+        "--dev-work",
+        type=Path,
+        default=BENCH / "work",
+        help="the folder of the review's dev sets (as read before this step: main's)",
+    )
     args = parser.parse_args(argv)
     from bench.learn_marks import CALIBRATE_INLINE, INLINE_SETS
 
     # the inline sets are this checkout's own (WORK), the correction split's may be main's
     fit = [p for spec in FIT_SETS for p in synth_pages(spec, args.work)]
     fit += [p for spec in INLINE_SETS for p in synth_pages(spec, WORK)]
-    fit += list(dev_pages())
+    fit += list(dev_pages(args.dev_work))
     calib = [p for spec in CALIBRATE_SETS for p in synth_pages(spec, args.work)]
     calib += list(synth_pages(CALIBRATE_INLINE, WORK))
     seen = [s for p in fit for s in sightings(p)]

@@ -207,12 +207,14 @@ class NumberFix:
 
     @property
     def parts(self) -> tuple[str, ...]:
-        """The new text spread over the line's words: a line of three words takes the dash, the
-        number and the dash ("- 3 -", as typed); any other the whole on its first word (as
-        tesseract reads a page number it reads right, "-3-"), the others emptied."""
-        if len(self.indexes) == 3:
-            return ("-", self.after.strip("-"), "-")
-        return (self.after, *([""] * (len(self.indexes) - 1)))
+        """The new text spread over the line's words, as many as tesseract read (the page's
+        other records, its characters' choices, stay aligned with them): one word "-3-" (as
+        tesseract reads a page number it reads right), two "-", "3-", three "-", "3", "-"."""
+        number = self.after.strip("-")
+        return {1: (self.after,), 2: ("-", f"{number}-"), 3: ("-", number, "-")}[len(self.indexes)]
+
+
+MAX_WORDS = 3  # a line read as more words than "-", "3", "-" is left as read
 
 
 def page_number_fixes(
@@ -227,7 +229,11 @@ def page_number_fixes(
     rule = load_rule() if rule is None else rule
     if not rule.on or grey is None:
         return []
-    lines = [m for m in candidate_lines(words, rule) if not is_page_number(m.text(words))]
+    lines = [
+        m
+        for m in candidate_lines(words, rule)
+        if len(m.indexes) <= MAX_WORDS and not is_page_number(m.text(words))
+    ]
     image = grey() if lines and callable(grey) else grey
     if not lines or not isinstance(image, np.ndarray):
         return []
@@ -242,8 +248,7 @@ def page_number_fixes(
 
 
 def number_swaps(fixes: Sequence[NumberFix]) -> list[Swap]:
-    """Each fix as word swaps (ocr.casing.apply_recase), its words taking its parts (a word
-    emptied is no word to every reader)."""
+    """Each fix as word swaps (ocr.casing.apply_recase), its words taking its parts."""
     return [
         Swap(i, before, after)
         for fix in fixes
@@ -253,11 +258,8 @@ def number_swaps(fixes: Sequence[NumberFix]) -> list[Swap]:
 
 
 def set_confidences(tsv: Path, fixes: Sequence[NumberFix]) -> None:
-    """Each word a fix keeps takes the new reading's confidence in the TSV (before its text is
-    swapped: the words are counted as tesseract wrote them)."""
-    confs = {
-        i: fix.conf for fix in fixes for i, part in zip(fix.indexes, fix.parts, strict=True) if part
-    }
+    """Each word of a fix takes the new reading's confidence in the TSV."""
+    confs = {i: fix.conf for fix in fixes for i in fix.indexes}
     if not confs:
         return
     lines = tsv.read_text(encoding="utf-8").split("\n")

@@ -152,11 +152,20 @@ def test_a_fix_rewrites_the_words_and_their_confidence(tmp_path: Path) -> None:
     tsv.write_text(TSV, encoding="utf-8")
     fix = NumberFix((0, 1), ("-", "те"), "-3-", 93.0)
     swaps = number_swaps([fix])
-    assert [(s.index, s.before, s.after) for s in swaps] == [(0, "-", "-3-"), (1, "те", "")]
+    # As many words as tesseract read (its characters' choices stay aligned with them).
+    assert [(s.index, s.before, s.after) for s in swaps] == [(1, "те", "3-")]
     set_confidences(tsv, [fix])
     apply_recase({"tsv": tsv}, swaps)
     words = read_words(tsv)
-    assert [(w.text, w.conf) for w in words] == [("-3-", 93.0), ("слово", 95.0)]
+    assert [(w.text, w.conf) for w in words] == [("-", 93.0), ("3-", 93.0), ("слово", 95.0)]
+    assert NumberFix((4,), ("те",), "-3-", 90.0).parts == ("-3-",)
+    assert NumberFix((4, 5, 6), ("-", "те", "-"), "-12-", 90.0).parts == ("-", "12", "-")
+
+
+@pytest.mark.unit
+def test_a_line_of_more_words_than_a_page_number_has_is_left() -> None:
+    four = page_words("- 3 - ы", top_box=CENTRED)
+    assert page_number_fixes(four, lambda: pytest.fail("no image needed"), RULE) == []
 
 
 def sighting(meant: str | None, again: str, conf: float, width: float = 3.5) -> Sighting:
