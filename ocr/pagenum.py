@@ -204,6 +204,7 @@ class NumberFix:
     before: tuple[str, ...]
     after: str
     conf: float
+    box: Box = Box(0, 0, 0, 0)  # the line's box as first read
 
     @property
     def parts(self) -> tuple[str, ...]:
@@ -243,8 +244,26 @@ def page_number_fixes(
         first = min(words[i].conf for i in line.indexes)
         if is_page_number(text) and conf >= rule.min_conf and conf > first:
             before = tuple(words[i].text for i in line.indexes)
-            out.append(NumberFix(line.indexes, before, text.replace(" ", ""), conf))
+            out.append(NumberFix(line.indexes, before, text.replace(" ", ""), conf, line.box))
     return out
+
+
+def read_again(box: Box, fixes: Sequence[NumberFix], *, min_conf: float) -> bool:
+    """Does most of ``box`` (ink no word covered with confidence, ocr.detect's unrecognised
+    ink) lie where a line was read again as a page number with ``min_conf`` or more (the
+    line's box grown as its crop is)? That ink is read now."""
+    area = max(box.width * box.height, 1)
+    for fix in fixes:
+        if fix.conf < min_conf:
+            continue
+        h = max(fix.box.height, 1)
+        left, top = fix.box.left - 2 * h, fix.box.top - h // 2
+        right, bottom = fix.box.left + fix.box.width + 2 * h, fix.box.top + fix.box.height + h // 2
+        w = min(box.left + box.width, right) - max(box.left, left)
+        t = min(box.top + box.height, bottom) - max(box.top, top)
+        if w > 0 and t > 0 and w * t >= 0.5 * area:
+            return True
+    return False
 
 
 def number_swaps(fixes: Sequence[NumberFix]) -> list[Swap]:

@@ -163,6 +163,18 @@ def test_a_fix_rewrites_the_words_and_their_confidence(tmp_path: Path) -> None:
 
 
 @pytest.mark.unit
+def test_the_ink_under_a_line_read_again_confidently_is_read() -> None:
+    from ocr.pagenum import NumberFix, read_again
+
+    fix = NumberFix((0,), ("те",), "-3-", 95.0, Box(1185, 100, 130, 36))
+    assert read_again(Box(1130, 95, 200, 40), [fix], min_conf=60)  # the dashes and the digit
+    assert not read_again(Box(1130, 95, 200, 40), [fix], min_conf=96)  # not confident enough
+    assert not read_again(Box(300, 400, 400, 36), [fix], min_conf=60)  # ink elsewhere
+    assert not read_again(Box(1100, 60, 400, 300), [fix], min_conf=60)  # mostly outside
+    assert not read_again(Box(1130, 95, 200, 40), [], min_conf=60)
+
+
+@pytest.mark.unit
 def test_a_line_of_more_words_than_a_page_number_has_is_left() -> None:
     four = page_words("- 3 - ы", top_box=CENTRED)
     assert page_number_fixes(four, lambda: pytest.fail("no image needed"), RULE) == []

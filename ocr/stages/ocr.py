@@ -15,6 +15,7 @@ from ocr.casing import apply_recase, recase_outputs
 from ocr.correct.stage import russian
 from ocr.detect.junk import MODEL_FILE as JUNK_MODEL
 from ocr.detect.junk import drop_junk, marked_boxes
+from ocr.detect.regions import UNRECOGNISED_INK
 from ocr.detect.specks import MODEL_FILE as SPECK_MODEL
 from ocr.detect.specks import drop_specks, without_dropped
 from ocr.detect.stage import detect_regions, graphic_regions, save_regions
@@ -24,7 +25,13 @@ from ocr.marks import RULE_FILE as MARKS_RULE
 from ocr.marks import mark_swaps, marks_step
 from ocr.page_checks import PageWarning, no_text_warning
 from ocr.pagenum import RULE_FILE as PAGENUM_RULE
-from ocr.pagenum import number_swaps, page_number_fixes, pagenum_step, set_confidences
+from ocr.pagenum import (
+    number_swaps,
+    page_number_fixes,
+    pagenum_step,
+    read_again,
+    set_confidences,
+)
 from ocr.pagexml import build_page_xml
 from ocr.quality import MODEL_PATH, dictionary_languages
 from ocr.readings import (
@@ -129,6 +136,13 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
         apply_recase(kept.output.outputs, number_swaps(numbers))
         made.append(pagenum_step(numbers))
         words = read_words(kept.output.tsv)
+        # the ink under the line, unread when detected, is read now
+        low = settings.low_confidence
+        regions = [
+            r
+            for r in regions
+            if r.type != UNRECOGNISED_INK or not read_again(r.box, numbers, min_conf=low)
+        ]
     regions_path = save_regions(job.out_dir / f"{job.stem}.regions.json", regions)
     confs = [w.conf for w in words if w.conf >= 0]
     warning = no_text_warning(
