@@ -24,16 +24,26 @@ import json
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from bench.bench_correct import char_errors
+from bench.common import BENCH
 from bench.correct_data import WORK, OcrPage, ensure_pages, set_folder
-from bench.correct_split import CALIBRATE_SETS, FIT_SETS
+from bench.correct_split import CALIBRATE_SETS, FIT_SETS, TUNING_FONTS, TUNING_VARIANTS, SynthSet
 from ocr.geometry import Box
-from ocr.marks import COMMON_BASE, FEATURES, RULE_FILE, MarkModel, candidates, mark_swaps
+from ocr.marks import (
+    COMMON_BASE,
+    FEATURES,
+    INSIDE_FEATURES,
+    RULE_FILE,
+    MarkModel,
+    candidates,
+    cue_word,
+    mark_swaps,
+)
 from ocr.tesseract import Word
 
 LANGUAGE = "rus"  # the correction split's pages are Russian
@@ -41,6 +51,21 @@ ALPHABET = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
 MIN_SHARE = 0.95  # the model's odds a letter is the mark, to put it back
 WEIGHT_SD = 5.0  # the prior's width for the shared weights (weak)
 TAUS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)  # widths tried for the letters' own effects
+MIN_CUE = 3  # times a word stands before "№" inside a line in the fit pages' truth to be a cue
+# The correction split's pages hold "№" inside a line too rarely (the fit pages saw no inline
+# "№" read as a letter): pages whose text has inline marks (bench/make_marks_corpus.py: "письмо
+# № 45 от", "от 5 мая 1950 года № 123", "за № 45/сс", beside "в 1949 году", "с 12 мая"), in the
+# tuning faces and scans, on dev seeds (5900-5999); one set to fit, one to check.
+INLINE_CORPUS = BENCH / "data" / "marks_inline.txt"
+FIT_INLINE = SynthSet(
+    "fit-inline", 5901, 32, ("marks_inline.txt",), TUNING_FONTS, TUNING_VARIANTS,
+    corpus=INLINE_CORPUS,
+)  # fmt: skip
+CALIBRATE_INLINE = SynthSet(
+    "calibrate-inline", 5902, 16, ("marks_inline.txt",), TUNING_FONTS, TUNING_VARIANTS,
+    corpus=INLINE_CORPUS,
+)  # fmt: skip
+INLINE_SETS = (FIT_INLINE,)
 
 
 @dataclass(frozen=True)
@@ -67,12 +92,23 @@ def text_words(text: str) -> tuple[list[Word], list[re.Match[str]]]:
     return words, spans
 
 
-def sightings(page: OcrPage) -> list[Sighting]:
+def learn_cues(pages: Sequence[OcrPage], mark: str = "№") -> frozenset[str]:
+    """The words that stand before the mark inside a line (not at its start) at least MIN_CUE
+    times in the pages' truth."""
+    seen = Counter[str]()
+    for page in pages:
+        for line in page.truth.split("\n"):
+            tokens = line.split()
+            seen.update(cue_word(tokens[k - 1]) for k in range(1, len(tokens)) if tokens[k] == mark)
+    return frozenset(w for w, n in seen.items() if n >= MIN_CUE and w)
+
+
+def sightings(page: OcrPage, cues: frozenset[str] = frozenset()) -> list[Sighting]:
     """Each candidate of the page's OCR text aligned with the truth's token before the same
     number, where the truth has that number once after a token."""
     words, _ = text_words(page.text)
     out = []
-    for i, context in candidates(words):
+    for i, context in candidates(words, cues):
         number = words[i + 1].text
         found = re.findall(r"(\S+)[ \t]+" + re.escape(number) + r"(?!\d)", page.truth)
         if len(found) == 1:
@@ -91,21 +127,31 @@ def letter_frequencies() -> dict[str, float]:
     return out
 
 
-def _design(seen: Sequence[Sighting], common: dict[str, float], letters: list[str]) -> np.ndarray:
+def _design(
+    seen: Sequence[Sighting],
+    common: dict[str, float],
+    letters: list[str],
+    features: Sequence[str] = FEATURES,
+) -> np.ndarray:
     rows = []
     for s in seen:
         x = {"bias": 1.0, "common": common[s.letter] - COMMON_BASE, **s.context}
         one_hot = [float(s.letter == c) for c in letters]
-        rows.append([x[k] for k in FEATURES] + one_hot)
-    return np.asarray(rows, dtype=np.float64).reshape(len(seen), len(FEATURES) + len(letters))
+        rows.append([x[k] for k in features] + one_hot)
+    return np.asarray(rows, dtype=np.float64).reshape(len(seen), len(features) + len(letters))
 
 
-def fit(seen: Sequence[Sighting], common: dict[str, float], tau: float) -> tuple[dict, dict]:
+def fit(
+    seen: Sequence[Sighting],
+    common: dict[str, float],
+    tau: float,
+    features: Sequence[str] = FEATURES,
+) -> tuple[dict, dict]:
     """MAP weights and letter effects of the hierarchical logistic model (Newton's method)."""
     letters = sorted({s.letter for s in seen})
-    x = _design(seen, common, letters)
+    x = _design(seen, common, letters, features)
     y = np.asarray([s.is_mark for s in seen], dtype=np.float64)
-    prior = np.asarray([WEIGHT_SD**-2] * len(FEATURES) + [tau**-2] * len(letters))
+    prior = np.asarray([WEIGHT_SD**-2] * len(features) + [tau**-2] * len(letters))
     beta = np.zeros(x.shape[1])
     for _ in range(100):
         p = 1 / (1 + np.exp(-np.clip(x @ beta, -40, 40)))
@@ -115,42 +161,72 @@ def fit(seen: Sequence[Sighting], common: dict[str, float], tau: float) -> tuple
         beta += step
         if np.abs(step).max() < 1e-8:
             break
-    weights = {k: float(beta[j]) for j, k in enumerate(FEATURES)}
-    effects = {c: float(beta[len(FEATURES) + j]) for j, c in enumerate(letters)}
+    weights = {k: float(beta[j]) for j, k in enumerate(features)}
+    effects = {c: float(beta[len(features) + j]) for j, c in enumerate(letters)}
     return weights, effects
 
 
 def model_of(
-    seen: Sequence[Sighting], common: dict[str, float], tau: float, mark: str
+    seen: Sequence[Sighting],
+    common: dict[str, float],
+    tau: float,
+    mark: str,
+    features: Sequence[str] = FEATURES,
 ) -> MarkModel:
-    weights, effects = fit(seen, common, tau)
+    weights, effects = fit(seen, common, tau, features)
     return MarkModel(mark, weights, MIN_SHARE, common, effects)
 
 
-def held_out_loss(seen: Sequence[Sighting], common: dict[str, float], tau: float) -> float:
+def held_out_loss(
+    seen: Sequence[Sighting],
+    common: dict[str, float],
+    tau: float,
+    features: Sequence[str] = FEATURES,
+) -> float:
     """Mean log loss on each fit page's sightings with the model fitted without that page."""
     loss, pages = 0.0, sorted({s.page for s in seen})
     for page in pages:
         rest = [s for s in seen if s.page != page]
-        model = model_of(rest, common, tau, "")
+        model = model_of(rest, common, tau, "", features)
         for s in (s for s in seen if s.page == page):
             p = min(max(model.odds(s.letter, s.context), 1e-6), 1 - 1e-6)
             loss -= np.log(p if s.is_mark else 1 - p)
     return float(loss / max(len(seen), 1))
 
 
+def inside(s: Sighting) -> bool:
+    return not s.context["first"] and not s.context["last"]
+
+
 def learn(
-    pages: Sequence[OcrPage], common: dict[str, float] | None = None
+    pages: Sequence[OcrPage],
+    common: dict[str, float] | None = None,
+    inline_pages: Sequence[OcrPage] = (),
 ) -> tuple[MarkModel | None, list[Sighting], dict[float, float]]:
-    """The model (None without a single mark seen), the sightings and each tau's loss."""
+    """The model (None without a single mark seen), the sightings and each tau's loss (the
+    model's, then the inside model's as ("inside", tau)).
+
+    The model is fitted on ``pages`` (FEATURES). Its inside model, for a letter inside a line
+    (INSIDE_FEATURES), on the sightings inside a line of ``pages`` and ``inline_pages`` (pages
+    with inline marks), when a mark was seen there; the cues are learned on both."""
     common = letter_frequencies() if common is None else common
-    seen = [s for p in pages for s in sightings(p) if s.letter in common]
+    cues = learn_cues([*pages, *inline_pages])
+    seen = [s for p in pages for s in sightings(p, cues) if s.letter in common]
+    extra = [s for p in inline_pages for s in sightings(p, cues) if s.letter in common]
     marks = Counter(s.meant for s in seen if s.is_mark)
     if not marks:
-        return None, seen, {}
-    losses = {tau: held_out_loss(seen, common, tau) for tau in TAUS}
+        return None, seen + extra, {}
+    losses: dict = {tau: held_out_loss(seen, common, tau) for tau in TAUS}
     tau = min(losses, key=lambda t: (losses[t], t))
-    return model_of(seen, common, tau, marks.most_common(1)[0][0]), seen, losses
+    model = model_of(seen, common, tau, marks.most_common(1)[0][0])
+    within = [s for s in [*seen, *extra] if inside(s)]
+    if not any(s.is_mark for s in within):
+        return model, seen + extra, losses
+    inner = {t: held_out_loss(within, common, t, INSIDE_FEATURES) for t in TAUS}
+    best = min(inner, key=lambda t: (inner[t], t))
+    losses.update({("inside", t): v for t, v in inner.items()})
+    inner_model = model_of(within, common, best, model.mark, INSIDE_FEATURES)
+    return replace(model, cues=cues, inside=inner_model), seen + extra, losses
 
 
 def applied(text: str, model: MarkModel) -> tuple[str, list[int]]:
@@ -182,7 +258,7 @@ def check(pages: Sequence[OcrPage], model: MarkModel) -> dict[str, int]:
         out["worse"] += a > b
         out["words_made_marks"] += sum(
             not s.is_mark and model.odds(s.letter, s.context) >= model.threshold
-            for s in sightings(page)
+            for s in sightings(page, model.cues)
         )
     return dict(out)
 
@@ -194,58 +270,80 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=WORK, help="the correction sets' folder")
     args = parser.parse_args(argv)
 
-    def pages_of(sets: Sequence) -> list[OcrPage]:
+    def pages_of(sets: Sequence, work: Path) -> list[OcrPage]:
         usable = [
-            s
-            for s in sets
-            if not args.read_only or (set_folder(s, args.work) / "ocr.json").is_file()
+            s for s in sets if not args.read_only or (set_folder(s, work) / "ocr.json").is_file()
         ]
-        return [p for spec in usable for p in ensure_pages(spec, work=args.work)]
+        return [p for spec in usable for p in ensure_pages(spec, work=work)]
 
-    fit_pages, check_pages = pages_of(FIT_SETS), pages_of(CALIBRATE_SETS)
-    model, seen, losses = learn(fit_pages)
+    # the inline sets are this checkout's own (WORK), the correction split's may be main's
+    fit_pages, inline_pages = pages_of(FIT_SETS, args.work), pages_of(INLINE_SETS, WORK)
+    check_pages = pages_of(CALIBRATE_SETS, args.work)
+    inline_check = pages_of((CALIBRATE_INLINE,), WORK)
+    model, seen, losses = learn(fit_pages, inline_pages=inline_pages)
     counts = Counter((s.letter, "mark" if s.is_mark else "word") for s in seen)
     print("sightings on the fit pages (letter, what the truth has):", dict(counts.most_common()))
+    inline = Counter((s.letter, "mark" if s.is_mark else "word") for s in seen if inside(s))
+    print("of them inside a line:", dict(inline.most_common()))
     print("held-out log loss by tau:", {t: round(v, 4) for t, v in losses.items()})
     if model is None:
         print("no mark seen: nothing learned")
         return 0
     print("weights:", {k: round(v, 3) for k, v in model.weights.items()})
     print("letter effects:", {k: round(v, 3) for k, v in sorted(model.effect.items())})
-    for first, last in ((0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)):
-        context = {"first": first, "last": last, "date": 0.0}
+    if model.inside is not None:
+        print("cues:", " ".join(sorted(model.cues)))
+        print("inside weights:", {k: round(v, 3) for k, v in model.inside.weights.items()})
+        print("inside effects:", {k: round(v, 3) for k, v in sorted(model.inside.effect.items())})
+    rows = ((0.0, 0.0, 0.0, 0.0), (0.0, 0.0, 1.0, 0.0), (0.0, 0.0, 0.0, 1.0), (0.0, 0.0, 1.0, 1.0))
+    for first, last, cue, slashed in ((1.0, 0.0, 0.0, 0.0), (0.0, 1.0, 0.0, 0.0), *rows):
+        context = {"first": first, "last": last, "date": 0.0, "cue": cue, "slashed": slashed}
+        context["comma"] = 0.0
         back = "".join(sorted(c for c in model.common if model.odds(c, context) >= MIN_SHARE))
         print(
             f"put back as {model.mark} (opens its line {first:.0f}, number closes it "
-            f"{last:.0f}, no date): {back}"
+            f"{last:.0f}, after a cue {cue:.0f}, series {slashed:.0f}, no date): {back}"
         )
-    fit_check, calib = check(fit_pages, model), check(check_pages, model)
-    print(f"fit pages {len(fit_pages)}: {fit_check}")
+    comma = {"first": 0.0, "last": 0.0, "date": 0.0, "cue": 0.0, "comma": 1.0, "slashed": 0.0}
+    back = "".join(sorted(c for c in model.common if model.odds(c, comma) >= MIN_SHARE))
+    print(f"put back as {model.mark} inside a line after a comma (no cue, date, series): {back}")
+    fit_check, calib = check(fit_pages + inline_pages, model), check(check_pages, model)
+    print(f"fit pages {len(fit_pages) + len(inline_pages)}: {fit_check}")
     print(f"calibration pages {len(check_pages)}: {calib}")
+    inline_calib = check(inline_check, model) if inline_check else {}
+    print(f"inline calibration pages {len(inline_check)}: {inline_calib}")
     if args.write:
         by_letter = Counter(s.letter for s in seen)
         as_mark = Counter(s.letter for s in seen if s.is_mark)
-        data = {
-            "source": "bench/learn_marks.py on the correction split's fit pages "
-            f"({len(fit_pages)} pages, {len(seen)} sightings); checked on its calibration "
-            f"pages: character errors {calib['before']} -> {calib['after']}, pages worse "
-            f"{calib['worse']}, words made marks {calib['words_made_marks']}",
-            "before_number": {
-                LANGUAGE: {
-                    "mark": model.mark,
-                    "threshold": model.threshold,
-                    "weights": {k: round(v, 4) for k, v in model.weights.items()},
-                    "letters": {
-                        c: {
-                            "common": round(model.common[c], 2),
-                            "effect": round(model.effect.get(c, 0.0), 4),
-                            "seen": by_letter[c],
-                            "as_mark": as_mark[c],
-                        }
-                        for c in sorted(model.common)
-                    },
+        table = {
+            "mark": model.mark,
+            "threshold": model.threshold,
+            "weights": {k: round(v, 4) for k, v in model.weights.items()},
+            "letters": {
+                c: {
+                    "common": round(model.common[c], 2),
+                    "effect": round(model.effect.get(c, 0.0), 4),
+                    "seen": by_letter[c],
+                    "as_mark": as_mark[c],
                 }
+                for c in sorted(model.common)
             },
+        }
+        if model.inside is not None:
+            table["inside"] = {
+                "cues": sorted(model.cues),
+                "weights": {k: round(v, 4) for k, v in model.inside.weights.items()},
+                "effects": {k: round(v, 4) for k, v in sorted(model.inside.effect.items())},
+            }
+        data = {
+            "source": f"bench/learn_marks.py on the correction split's fit pages ({len(fit_pages)}"
+            f" pages) and the inline fit pages ({len(inline_pages)}), {len(seen)} sightings; "
+            f"checked on the calibration pages: character errors {calib['before']} -> "
+            f"{calib['after']}, pages worse {calib['worse']}, words made marks "
+            f"{calib['words_made_marks']}; inline calibration pages: "
+            f"{inline_calib.get('before')} -> {inline_calib.get('after')}, pages worse "
+            f"{inline_calib.get('worse')}",
+            "before_number": {LANGUAGE: table},
         }
         RULE_FILE.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", "utf-8")
     return 0

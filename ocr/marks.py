@@ -30,31 +30,66 @@ from ocr.reletter import Swap
 from ocr.tesseract import Word
 
 RULE_FILE = Path(__file__).parent / "data" / "marks.json"
-FEATURES = ("bias", "common", "first", "last", "date")
+FEATURES = ("bias", "common", "first", "last", "date")  # a letter at a line's start or end
+# A letter inside a line (neither opening it nor before the number that closes it) has its own
+# model: after a cue ("от", "за", "письмо", a comma), before a registry number with its series.
+INSIDE_FEATURES = ("bias", "common", "date", "cue", "comma", "slashed")
+ALL_FEATURES = tuple(dict.fromkeys((*FEATURES, *INSIDE_FEATURES)))
 COMMON_BASE = 6.0  # a letter's word frequency (Zipf) is fed to the model as its excess over this
 _DAY_OR_YEAR = re.compile(r"(?:0?[1-9]|[12]\d|3[01]|1[89]\d\d|20\d\d)[.,]?")
+_SLASHED = re.compile(r"\d+[/-]\w+")  # a registry number with its series: "45/сс", "969-р"
+_EDGES = '.,;:!?()"«»'
 
 
 @dataclass(frozen=True)
 class MarkModel:
     """One language's model: the mark meant, the shared weights, and per letter its frequency as
-    a word of its own (Zipf) and its own effect; a letter the table lacks is no candidate."""
+    a word of its own (Zipf) and its own effect; a letter the table lacks is no candidate.
+    ``inside``, when the table has it, is the model of a letter inside a line (INSIDE_FEATURES,
+    its own weights and effects; ``cues`` the words a mark follows there)."""
 
     mark: str
     weights: Mapping[str, float]
     threshold: float
     common: Mapping[str, float]
     effect: Mapping[str, float] = field(default_factory=dict)
+    cues: frozenset[str] = frozenset()
+    inside: MarkModel | None = None
 
     def odds(self, letter: str, context: Mapping[str, float]) -> float:
-        """The probability that ``letter`` in ``context`` (FEATURES but bias and common) is the
-        mark; 0 for a letter the table does not know."""
+        """The probability that ``letter`` in ``context`` (the features but bias and common) is
+        the mark; 0 for a letter the table does not know."""
         if letter not in self.common:
             return 0.0
+        within = not context.get("first", 0.0) and not context.get("last", 0.0)
+        if within and self.inside is not None:
+            return self.inside.odds(letter, context)
         x = {"bias": 1.0, "common": self.common[letter] - COMMON_BASE, **context}
-        z = sum(self.weights.get(k, 0.0) * x.get(k, 0.0) for k in FEATURES)
+        z = sum(self.weights.get(k, 0.0) * x.get(k, 0.0) for k in ALL_FEATURES)
         z += self.effect.get(letter, 0.0)
         return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+
+
+def _model(m: Mapping, mark: str, threshold: float) -> MarkModel:
+    letters = m["letters"]
+    inside = m.get("inside")
+    return MarkModel(
+        mark,
+        dict(m["weights"]),
+        threshold,
+        {k: float(v["common"]) for k, v in letters.items()},
+        {k: float(v.get("effect", 0.0)) for k, v in letters.items()},
+        frozenset(inside.get("cues", ())) if inside else frozenset(),
+        _model({**inside, "letters": letters_of(inside, letters)}, mark, threshold)
+        if inside
+        else None,
+    )
+
+
+def letters_of(inside: Mapping, letters: Mapping) -> dict:
+    """The inside model's letters: the table's frequencies with the inside model's effects."""
+    effects = inside.get("effects", {})
+    return {k: {"common": v["common"], "effect": effects.get(k, 0.0)} for k, v in letters.items()}
 
 
 @lru_cache(maxsize=4)
@@ -64,21 +99,25 @@ def load_marks(path: Path = RULE_FILE) -> Mapping[str, MarkModel]:
         return {}
     data = json.loads(path.read_text(encoding="utf-8"))
     return {
-        language: MarkModel(
-            m["mark"],
-            dict(m["weights"]),
-            float(m["threshold"]),
-            {k: float(v["common"]) for k, v in m["letters"].items()},
-            {k: float(v.get("effect", 0.0)) for k, v in m["letters"].items()},
-        )
+        language: _model(m, m["mark"], float(m["threshold"]))
         for language, m in data.get("before_number", {}).items()
     }
 
 
-def candidates(words: Sequence[Word]) -> list[tuple[int, dict[str, float]]]:
+def cue_word(word: str) -> str:
+    """A word as a cue is looked up: lower case, without the punctuation at its ends."""
+    return word.strip(_EDGES).lower()
+
+
+def candidates(
+    words: Sequence[Word], cues: frozenset[str] = frozenset()
+) -> list[tuple[int, dict[str, float]]]:
     """The words (TSV order) that are a single letter alone right before a number on their
     line, each with its context: whether the letter opens its line, whether the number closes
-    it, and a date (the number a day or a year with a word after it on the line)."""
+    it, a date (the number a day or a year with a word after it on the line), a cue (the word
+    before the letter on its line is one of ``cues``, the words a mark follows inside a line:
+    "от", "за", "письмо"), a comma (that word ends with one) and a registry number with its
+    series ("45/сс", "969-р")."""
     out = []
     for i, (word, after) in enumerate(zip(words, words[1:], strict=False)):
         if len(word.text) != 1 or not word.text.isalpha() or word.line_key != after.line_key:
@@ -90,7 +129,23 @@ def candidates(words: Sequence[Word]) -> list[tuple[int, dict[str, float]]]:
         last = nxt is None or nxt.line_key != after.line_key
         worded = not last and nxt is not None and nxt.text[:1].isalpha()
         date = worded and bool(_DAY_OR_YEAR.fullmatch(after.text))
-        out.append((i, {"first": float(first), "last": float(last), "date": float(date)}))
+        before = "" if first else words[i - 1].text
+        cue = not first and cue_word(before) in cues
+        comma = not first and before.endswith(",")
+        slashed = bool(_SLASHED.match(after.text))
+        out.append(
+            (
+                i,
+                {
+                    "first": float(first),
+                    "last": float(last),
+                    "date": float(date),
+                    "cue": float(cue),
+                    "comma": float(comma),
+                    "slashed": float(slashed),
+                },
+            )
+        )
     return out
 
 
@@ -108,7 +163,7 @@ def mark_swaps(
         return []
     return [
         Swap(i, words[i].text, model.mark)
-        for i, context in candidates(words)
+        for i, context in candidates(words, model.cues)
         if model.odds(words[i].text, context) >= model.threshold
     ]
 

@@ -49,6 +49,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "ocr.casing",
             "ocr.reletter",
             "ocr.marks",
+            "ocr.pagenum",
             "ocr.pagexml",
             "ocr.correct.evidence",
             "ocr.correct.lexicon",

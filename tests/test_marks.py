@@ -35,18 +35,46 @@ def page(text: str, truth: str, name: str = "p") -> OcrPage:
     return OcrPage(name, "clean", "f", "grey", truth, text, (), ())
 
 
+def context(
+    first: int, last: int, date: int, cue: int = 0, comma: int = 0, slashed: int = 0
+) -> dict:
+    return {
+        "first": float(first),
+        "last": float(last),
+        "date": float(date),
+        "cue": float(cue),
+        "comma": float(comma),
+        "slashed": float(slashed),
+    }
+
+
 @pytest.mark.unit
 def test_the_context_of_a_letter_before_a_number() -> None:
     found = candidates(words("Исх. Х 760 от", "М 45", "с 12 мая 1950", "Х 1258/с ос", "в 1939"))
     assert [(i, c) for i, c in found] == [
-        (1, {"first": 0.0, "last": 0.0, "date": 0.0}),  # inline, "760" no day nor year
-        (4, {"first": 1.0, "last": 1.0, "date": 0.0}),  # a number line of its own
-        (6, {"first": 1.0, "last": 0.0, "date": 1.0}),  # a day with a word after it
-        (10, {"first": 1.0, "last": 0.0, "date": 0.0}),
-        (13, {"first": 1.0, "last": 1.0, "date": 0.0}),
+        (1, context(0, 0, 0)),  # inline, "760" no day nor year
+        (4, context(1, 1, 0)),  # a number line of its own
+        (6, context(1, 0, 1)),  # a day with a word after it
+        (10, context(1, 0, 0, slashed=1)),  # a registry number with its series
+        (13, context(1, 1, 0)),
     ]
     # A letter last on its line (the number on the next), before a word, or two letters: none.
     assert candidates(words("пункт Х", "760 рублей", "Х съезд", "ХХ 20")) == []
+
+
+@pytest.mark.unit
+def test_a_cue_is_a_word_a_mark_follows_inside_a_line() -> None:
+    cues = frozenset({"от", "письмо"})
+    found = candidates(
+        words("на письмо М 45 от", "года, Х 12-р и", "от х 7 мая", "работал в 1939 году"), cues
+    )
+    assert [(i, c["cue"], c["comma"], c["slashed"]) for i, c in found] == [
+        (2, 1.0, 0.0, 0.0),  # after "письмо"
+        (6, 0.0, 1.0, 1.0),  # after a comma, before a number with its series
+        (10, 1.0, 0.0, 0.0),  # after "от" (a date: "7 мая")
+        (14, 0.0, 0.0, 0.0),  # "работал в 1939": no cue
+    ]
+    assert [c["cue"] for _, c in candidates(words("на письмо М 45 от"))] == [0.0]  # no cues
 
 
 def model(weights: dict[str, float], effect: dict[str, float] | None = None) -> MarkModel:
@@ -108,6 +136,30 @@ def test_the_learner_pools_the_letters_and_keeps_real_words() -> None:
 
 
 @pytest.mark.unit
+def test_a_letter_inside_a_line_is_learned_on_its_own_from_the_inline_pages() -> None:
+    inline = [
+        page(
+            f"Ваше письмо {'ХМхм'[n % 4]} {200 + n} от {n + 1} мая, с {n + 1} мая и к {n + 3} "
+            f"июня\nработали в {1940 + n} году",
+            f"Ваше письмо № {200 + n} от {n + 1} мая, с {n + 1} мая и к {n + 3} июня\n"
+            f"работали в {1940 + n} году",
+            name=f"i{n}",
+        )
+        for n in range(12)
+    ]
+    without, _, _ = learn(fit_pages(), COMMON)
+    assert without is not None and without.inside is None  # no inline mark seen
+    learned, seen, losses = learn(fit_pages(), COMMON, inline_pages=inline)
+    assert learned is not None and learned.inside is not None and "письмо" in learned.cues
+    assert learned.weights == without.weights  # the line's start and end: as before
+    assert learned.inside.weights["cue"] > 0 and ("inside", 1.0) in losses
+    text = "Ваше письмо М 321 от 7 мая, с 8 мая и к 9 июня\nработали в 1951 году"
+    assert applied(text, learned)[0].startswith("Ваше письмо № 321 от 7 мая, с 8 мая и к 9")
+    result = check(inline, learned)
+    assert result["words_made_marks"] == 0 and result["worse"] == 0 and result["better"] == 12
+
+
+@pytest.mark.unit
 def test_the_fit_draws_each_letter_towards_what_they_share() -> None:
     seen = [s for p in fit_pages() for s in sightings(p)]
     narrow = fit(seen, COMMON, 0.1)[1]
@@ -133,6 +185,22 @@ def test_the_shipped_model_never_makes_a_real_word_a_mark() -> None:
     # start before a registry number, put back.
     put_back = words("Х 541", "х 89", "м 29", "М 45", "Я 234", "Х 1258/с ос")
     assert [s.before for s in mark_swaps(put_back, "rus")] == ["Х", "х", "м", "М", "Я", "Х"]
+    # Inside a line: after the words a mark follows, and "М" before a registry number; never
+    # the one-letter words before a number inside a line, after a comma or a cue word.
+    assert shipped.inside is not None and {"письмо", "за"} <= shipped.cues
+    inline = words(
+        "В ответ на Ваше письмо х 453 от 5 мая",
+        "согласно приказу министерства Х 120/сс от 3 июня",
+        "по наряду М 45 недопоставлено",
+    )
+    assert [s.before for s in mark_swaps(inline, "rus")] == ["х", "Х", "М"]
+    kept_inline = words(
+        "письмо от 5 мая, в 1949 году",
+        "прибыли 7 человек, к 120 вагонам и 5 тонн",
+        "за 1949 год, с 12 мая по 3 июня и 5 суток",
+        "о выполнении плана за 1950 год и на 45 процентов",
+    )
+    assert mark_swaps(kept_inline, "rus") == []
 
 
 @needs_tesseract

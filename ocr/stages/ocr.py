@@ -15,6 +15,7 @@ from ocr.casing import apply_recase, recase_outputs
 from ocr.correct.stage import russian
 from ocr.detect.junk import MODEL_FILE as JUNK_MODEL
 from ocr.detect.junk import drop_junk, marked_boxes
+from ocr.detect.regions import UNRECOGNISED_INK
 from ocr.detect.specks import MODEL_FILE as SPECK_MODEL
 from ocr.detect.specks import drop_specks, without_dropped
 from ocr.detect.stage import detect_regions, graphic_regions, save_regions
@@ -23,6 +24,14 @@ from ocr.fsutil import atomic_write_bytes, sha256_file
 from ocr.marks import RULE_FILE as MARKS_RULE
 from ocr.marks import mark_swaps, marks_step
 from ocr.page_checks import PageWarning, no_text_warning
+from ocr.pagenum import RULE_FILE as PAGENUM_RULE
+from ocr.pagenum import (
+    number_swaps,
+    page_number_fixes,
+    pagenum_step,
+    read_again,
+    set_confidences,
+)
 from ocr.pagexml import build_page_xml
 from ocr.quality import MODEL_PATH, dictionary_languages
 from ocr.readings import (
@@ -76,6 +85,7 @@ def ocr_key(prepared: PreparedPage, settings: Settings) -> str:
             "junk_model": sha256_file(JUNK_MODEL),
             "reletter_rule": sha256_file(RELETTER_RULE),
             "marks_table": sha256_file(MARKS_RULE),
+            "pagenum_rule": sha256_file(PAGENUM_RULE),
             "choices": corrects(prepared.job, settings),
         }
     )
@@ -119,6 +129,20 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
         made.extend([marks_step(mended)] if mended else [])
         after = {sw.index: sw.after for sw in [*swaps, *mended]}  # the TSV as rewritten
         words = [replace(w, text=after.get(i, w.text)) for i, w in enumerate(words)]
+    # And a page number misread in the margin ("-4а-" for "- 4 -"), read again (ocr.pagenum).
+    numbers = page_number_fixes(words, lambda: greys(prepared.view_path))
+    if numbers:
+        set_confidences(kept.output.tsv, numbers)
+        apply_recase(kept.output.outputs, number_swaps(numbers))
+        made.append(pagenum_step(numbers))
+        words = read_words(kept.output.tsv)
+        # the ink under the line, unread when detected, is read now
+        low = settings.low_confidence
+        regions = [
+            r
+            for r in regions
+            if r.type != UNRECOGNISED_INK or not read_again(r.box, numbers, min_conf=low)
+        ]
     regions_path = save_regions(job.out_dir / f"{job.stem}.regions.json", regions)
     confs = [w.conf for w in words if w.conf >= 0]
     warning = no_text_warning(
