@@ -144,7 +144,7 @@ def check(pages: Sequence[Page], rule: PageNumberRule) -> dict[str, int]:
     for page in pages:
         words = read_words(page.tsv)
         grey = cv2.imread(str(page.view), cv2.IMREAD_GRAYSCALE)
-        fixes = page_number_fixes(words, grey, rule)
+        fixes = page_number_fixes(words, grey, rule).fixes
         before = char_errors(page.truth, page_text(words))[0]
         out["before"] += before
         if not fixes:

@@ -172,18 +172,28 @@ def read_as_number(image: np.ndarray, *, timeout: float = 10.0) -> tuple[str, fl
     """A margin line's crop read as a page number: the digits between its dashes read as one
     line of digits (one tesseract call, psm 7, digits only), "-N-" and tesseract's mean
     confidence; ("", -1) when the crop is no dash, digits, dash, or nothing is read."""
-    import pytesseract
-
     middle = dashed_digits(image)
     if middle is None:
         return "", -1.0
-    data = pytesseract.image_to_data(
-        middle,
-        lang="eng",
-        config=f"--psm 7 --oem 1 -c tessedit_char_whitelist={WHITELIST}",
-        output_type=pytesseract.Output.DICT,
-        timeout=timeout,
-    )
+    return read_digits(middle, timeout=timeout)
+
+
+def read_digits(middle: np.ndarray, *, timeout: float = 10.0) -> tuple[str, float]:
+    """The digits between a page number's dashes (``dashed_digits``) read in one tesseract
+    call: "-N-" and the mean confidence, or ("", -1) when no number of at most three digits is
+    read or tesseract does not answer in ``timeout`` seconds (the line is left as read)."""
+    import pytesseract
+
+    try:
+        data = pytesseract.image_to_data(
+            middle,
+            lang="eng",
+            config=f"--psm 7 --oem 1 -c tessedit_char_whitelist={WHITELIST}",
+            output_type=pytesseract.Output.DICT,
+            timeout=timeout,
+        )
+    except RuntimeError:  # pytesseract's timeout: the page goes on with its first reading
+        return "", -1.0
     found = [
         (t.strip(), float(c))
         for t, c in zip(data["text"], data["conf"], strict=True)
@@ -218,18 +228,27 @@ class NumberFix:
 MAX_WORDS = 3  # a line read as more words than "-", "3", "-" is left as read
 
 
+@dataclass(frozen=True)
+class PageNumbers:
+    """What the step found on a page: the fixes, and how many tesseract calls it made (a crop
+    whose shape is no dash, digits, dash costs none), counted in the page's calls."""
+
+    fixes: tuple[NumberFix, ...] = ()
+    reads: int = 0
+
+
 def page_number_fixes(
     words: Sequence[Word],
     grey: np.ndarray | Callable[[], np.ndarray | None] | None,
     rule: PageNumberRule | None = None,
-) -> list[NumberFix]:
+) -> PageNumbers:
     """The margin lines whose reading is not a page number but whose crop, read again as
     digits and "-", is one, confidently (the rule's threshold, and above the first reading's
     lowest word confidence). ``grey`` is the page's image in the words' pixels, or a function
     that decodes it (called only when a line is to be read again)."""
     rule = load_rule() if rule is None else rule
     if not rule.on or grey is None:
-        return []
+        return PageNumbers()
     lines = [
         m
         for m in candidate_lines(words, rule)
@@ -237,15 +256,20 @@ def page_number_fixes(
     ]
     image = grey() if lines and callable(grey) else grey
     if not lines or not isinstance(image, np.ndarray):
-        return []
+        return PageNumbers()
     out = []
+    reads = 0
     for line in lines:
-        text, conf = read_as_number(crop(image, line.box)[0])
+        middle = dashed_digits(crop(image, line.box)[0])
+        if middle is None:
+            continue
+        reads += 1
+        text, conf = read_digits(middle)
         first = min(words[i].conf for i in line.indexes)
         if is_page_number(text) and conf >= rule.min_conf and conf > first:
             before = tuple(words[i].text for i in line.indexes)
             out.append(NumberFix(line.indexes, before, text.replace(" ", ""), conf, line.box))
-    return out
+    return PageNumbers(tuple(out), reads)
 
 
 def read_again(box: Box, fixes: Sequence[NumberFix], *, min_conf: float) -> bool:

@@ -95,6 +95,7 @@ class RecognisedPage:
     choice: ChoiceRecord | None = None  # which reading was kept and why
     warnings: tuple[PageWarning, ...] = ()
     stamp_reads: int = 0  # tesseract calls on stamp crops
+    number_reads: int = 0  # tesseract calls on margin lines read again as page numbers
     processing_steps: tuple[ProcessingStep, ...] = ()  # making the processed page, if read
     cpu: CpuSeconds | None = None  # the page's CPU in its worker (None: not measured)
 
@@ -105,7 +106,8 @@ class RecognisedPage:
 
     @property
     def tesseract_calls(self) -> int:
-        return (self.choice.tesseract_calls if self.choice else 1) + self.stamp_reads
+        first = self.choice.tesseract_calls if self.choice else 1
+        return first + self.stamp_reads + self.number_reads
 
     @property
     def job(self) -> PageJob:

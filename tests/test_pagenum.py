@@ -115,14 +115,19 @@ def test_a_fix_keeps_a_confident_page_number_only() -> None:
     grey = np.full((3508, 2480), 240, np.uint8)
     grey[82:172, 1080:1480] = rendered("- 3 -")
     words = page_words("те", top_box=Box(1195, 100, 110, 36))
-    fixes = page_number_fixes(words, grey, RULE)
+    found = page_number_fixes(words, grey, RULE)
+    fixes = found.fixes
     assert [(f.indexes, f.before, f.after) for f in fixes] == [((0,), ("те",), "-3-")]
+    assert found.reads == 1  # one tesseract call, counted in the page's calls
     assert fixes[0].conf >= RULE.min_conf
     # Off: nothing; a threshold no reading reaches: nothing; already a page number: untouched.
-    assert page_number_fixes(words, grey, PageNumberRule()) == []
+    assert page_number_fixes(words, grey, PageNumberRule()).fixes == ()
     strict = PageNumberRule(5.0, 0.05, 1.0, 101.0, on=True)
-    assert page_number_fixes(words, grey, strict) == []
-    assert page_number_fixes(page_words("-3-", top_box=Box(1195, 100, 110, 36)), grey, RULE) == []
+    assert page_number_fixes(words, grey, strict).fixes == ()
+    assert (
+        page_number_fixes(page_words("-3-", top_box=Box(1195, 100, 110, 36)), grey, RULE).fixes
+        == ()
+    )
     # The image is decoded only when a line is to be read again.
     calls: list[int] = []
 
@@ -130,9 +135,12 @@ def test_a_fix_keeps_a_confident_page_number_only() -> None:
         calls.append(1)
         return grey
 
-    assert page_number_fixes(page_words("-3-", top_box=Box(1195, 100, 110, 36)), load, RULE) == []
+    assert (
+        page_number_fixes(page_words("-3-", top_box=Box(1195, 100, 110, 36)), load, RULE).fixes
+        == ()
+    )
     assert calls == []
-    assert [f.after for f in page_number_fixes(words, load, RULE)] == ["-3-"] and calls == [1]
+    assert [f.after for f in page_number_fixes(words, load, RULE).fixes] == ["-3-"] and calls == [1]
 
 
 TSV = (
@@ -177,7 +185,7 @@ def test_the_ink_under_a_line_read_again_confidently_is_read() -> None:
 @pytest.mark.unit
 def test_a_line_of_more_words_than_a_page_number_has_is_left() -> None:
     four = page_words("- 3 - ы", top_box=CENTRED)
-    assert page_number_fixes(four, lambda: pytest.fail("no image needed"), RULE) == []
+    assert page_number_fixes(four, lambda: pytest.fail("no image needed"), RULE).fixes == ()
 
 
 def sighting(meant: str | None, again: str, conf: float, width: float = 3.5) -> Sighting:

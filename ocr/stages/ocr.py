@@ -130,7 +130,8 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
         after = {sw.index: sw.after for sw in [*swaps, *mended]}  # the TSV as rewritten
         words = [replace(w, text=after.get(i, w.text)) for i, w in enumerate(words)]
     # And a page number misread in the margin ("-4а-" for "- 4 -"), read again (ocr.pagenum).
-    numbers = page_number_fixes(words, lambda: greys(prepared.view_path))
+    found = page_number_fixes(words, lambda: greys(prepared.view_path))
+    numbers = list(found.fixes)
     if numbers:
         set_confidences(kept.output.tsv, numbers)
         apply_recase(kept.output.outputs, number_swaps(numbers))
@@ -158,6 +159,7 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
         choice=choice.record,
         warnings=(warning,) if warning else (),
         stamp_reads=int(settings.read_stamps and any(r.type == "stamp" for r in regions)),
+        number_reads=found.reads,
         processing_steps=tuple(made),
     )
     write_manifest(
@@ -294,6 +296,7 @@ def _recognised_to_json(p: RecognisedPage) -> dict[str, Any]:
         "choice": p.choice.as_json() if p.choice else None,
         "warnings": [w.as_json() for w in p.warnings],
         "stamp_reads": p.stamp_reads,
+        "number_reads": p.number_reads,
         "processing_steps": [asdict(s) for s in p.processing_steps],
     }
 
@@ -319,5 +322,6 @@ def _recognised_from_json(prepared: PreparedPage, d: dict[str, Any]) -> Recognis
         choice=ChoiceRecord.from_json(d["choice"]) if d["choice"] else None,
         warnings=tuple(PageWarning.from_json(w) for w in d["warnings"]),
         stamp_reads=int(d["stamp_reads"]),
+        number_reads=int(d["number_reads"]),
         processing_steps=tuple(ProcessingStep(**s) for s in d["processing_steps"]),
     )
