@@ -1,0 +1,271 @@
+"""Count what the second whole-page reading of a doubtful page buys, and learn when it is worth
+its cost (ocr.readings.SecondRule), on the tuning pages only.
+
+Run from the project root:
+  .venv/bin/python -m bench.learn_second [--work DIR] [--synth DIR] [--write]
+
+Pages: the tuning part of the sealed real split (bench/real_split.json) and the synthetic
+tuning set bench/learn_readings.py learns on (``ocr synth --out DIR --pages 32 --seed 7``;
+made when missing). Every page is read by stock tesseract and by `ocr run` (fresh process, two
+workers, bench.bench_real's runner) twice: with the measuring switch OCR_SECOND_READING=always
+(every doubtful page read again whole, as main does) and =never (its doubtful lines read again
+instead). Per page: whole-page strict char errors (bench.bench_scores) of each, tesseract calls,
+tesseract CPU, and the first reading's features (doubt tests failed, net rate, doubtful lines).
+
+The rule: a page doubtful by its net rate only, with a rate of at least ``min_rate`` and at most
+``max_lines`` doubtful lines, has its lines read instead of the whole processed page. The grid
+keeps the rules under which no page is worse than "always" by more than 0.2 points nor worse
+than stock by more than 1 point, and of those the one saving the most tesseract CPU (then the
+fewest errors). Outputs of the runs are kept in ``--work`` (existing runs are reused).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.bench_real import run_ours, run_stock, score_rows
+from bench.common import ROOT, RealPage, real_pages
+
+MODEL = ROOT / "ocr" / "data" / "reading_quality.json"
+MODES = ("always", "never")
+MAIN_SLACK = 0.002  # no page worse than the reading of every doubtful page by more than this
+STOCK_SLACK = 0.01  # ... nor worse than stock tesseract by more than this
+RATES = (-1.0, -0.5, -0.25, 0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
+LINES = (0, 2, 5, 10, 15, 20, 30, 40)
+
+
+@dataclass(frozen=True)
+class PageCount:
+    """One tuning page under both modes."""
+
+    name: str
+    kind: str  # fr, ehri, synth
+    chars: int
+    stock: int  # char errors
+    errors: dict[str, int]  # mode -> char errors
+    calls: dict[str, int]
+    cpu: dict[str, float]  # tesseract CPU seconds of the page
+    kept: dict[str, str]
+    doubt: str
+    kinds: tuple[str, ...]
+    net_rate: float
+    doubtful_lines: int | None
+
+
+def synth_pages(folder: Path) -> list[RealPage]:
+    if not (folder / "manifest.json").is_file():
+        subprocess.run(
+            [str(Path(sys.executable).with_name("ocr")), "synth", "--out", str(folder)]
+            + ["--pages", "32", "--seed", "7"],
+            check=True,
+            cwd=ROOT,
+        )
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    return [
+        RealPage(
+            Path(i["image"]).stem,
+            "synth",
+            f"synth-{i['level']}",
+            "tuning",
+            folder / i["image"],
+            "rus",
+            (folder / i["gt"]).read_text(encoding="utf-8"),
+            (),
+            (),
+        )
+        for i in manifest["items"]
+    ]
+
+
+def _kind(page: RealPage) -> str:
+    return "synth" if page.corpus == "synth" else "ehri" if page.corpus == "ehri" else "fr"
+
+
+def _report(work: Path, mode: str, page: RealPage) -> dict[str, Any]:
+    path = next((work / mode).glob(f"*/{page.name}/report.json"), None)
+    if path is None:
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    out = (data.get("pages") or [{}])[0]
+    prep = path.parent / "p001.prep.json"
+    out["_prep"] = json.loads(prep.read_text(encoding="utf-8")) if prep.is_file() else {}
+    return dict(out)
+
+
+def count(pages: Sequence[RealPage], work: Path) -> list[PageCount]:
+    """Run stock and both modes (once; kept in ``work``) and count per page."""
+    results: dict[str, Any] = {"stock": run_stock(pages, work / "stock")}
+    for mode in MODES:
+        done = work / mode / "done.json"
+        os.environ["OCR_SECOND_READING"] = mode
+        if not done.is_file():
+            run_ours(pages, work / mode, engine=mode)
+            done.write_text("{}")
+        results[mode] = _texts(pages, work / mode, mode)
+    os.environ.pop("OCR_SECOND_READING", None)
+    rows = score_rows(pages, results)
+    counts = []
+    for page, row in zip(pages, rows, strict=True):
+        reports = {m: _report(work, m, page) for m in MODES}
+        first = reports["always"].get("provenance", {}).get("readings", {})
+        summary = (first.get("readings") or [{}])[0]
+        never = reports["never"].get("provenance", {}).get("readings", {})
+        counts.append(
+            PageCount(
+                page.name,
+                _kind(page),
+                row.chars,
+                row.errors["stock"],
+                {m: row.errors[m] for m in MODES},
+                {m: int(reports[m].get("provenance", {}).get("tesseract_calls", 0)) for m in MODES},
+                {
+                    m: float((reports[m].get("cpu_seconds") or {}).get("tesseract", 0.0))
+                    for m in MODES
+                },
+                {m: str(reports[m].get("provenance", {}).get("reading", "")) for m in MODES},
+                str(first.get("doubt", "")),
+                _kinds(summary, reports["always"].get("_prep", {})) if first.get("doubt") else (),
+                float(summary.get("net_rate", 0.0)),
+                never.get("doubtful_lines"),
+            )
+        )
+    return counts
+
+
+def _kinds(summary: dict[str, Any], prep: dict[str, Any]) -> tuple[str, ...]:
+    """Every test of ocr.readings.doubt the first reading fails (its record names the first
+    only), from its summary and the page's ink blobs and paper share."""
+    from ocr.readings import ReadingSummary, choice_rules, doubt_kinds
+
+    if not summary or "ink_blobs" not in prep:
+        return ()
+    first = ReadingSummary(
+        "original",
+        3,
+        int(summary["words"]),
+        int(summary["chars"]),
+        None,
+        None,
+        float(summary["net"]),
+        0.0,
+    )
+    return doubt_kinds(
+        first,
+        ink_blobs=int(prep["ink_blobs"]),
+        paper_share=float(prep["paper_share"]),
+        rules=choice_rules(),
+    )
+
+
+def _texts(pages: Sequence[RealPage], folder: Path, engine: str) -> Any:
+    from bench.bench_real import EngineResult, _read_document
+
+    out = EngineResult(engine)
+    for page in pages:
+        doc = next(folder.glob(f"*/{page.name}"), None)
+        if doc is not None:
+            _read_document(doc, page.name, out)
+    return out
+
+
+def lines_only(c: PageCount, min_rate: float, max_lines: int) -> bool:
+    return (
+        c.kinds == ("rate",)
+        and c.doubtful_lines is not None
+        and c.net_rate >= min_rate
+        and c.doubtful_lines <= max_lines
+    )
+
+
+def evaluate(counts: Sequence[PageCount], min_rate: float, max_lines: int) -> dict[str, Any]:
+    errors = cpu = calls = 0.0
+    worse_main = worse_stock = switched = 0
+    for c in counts:
+        mode = "never" if lines_only(c, min_rate, max_lines) else "always"
+        switched += mode == "never" and c.kept["always"] != "" and c.calls["always"] > 1
+        e = c.errors[mode]
+        errors += e
+        cpu += c.cpu[mode]
+        calls += c.calls[mode]
+        worse_main += e > c.errors["always"] + MAIN_SLACK * c.chars
+        worse_stock += e > c.stock + STOCK_SLACK * c.chars
+    n = max(1, len(counts))
+    return {
+        "min_rate": min_rate,
+        "max_lines": max_lines,
+        "errors": int(errors),
+        "cpu": cpu / n,
+        "calls": calls / n,
+        "worse_main": worse_main,
+        "worse_stock": worse_stock,
+        "switched": switched,
+    }
+
+
+def print_counts(counts: Sequence[PageCount]) -> None:
+    print(
+        f"{'page':44} {'kind':5} {'chars':>5} {'stock':>5} {'alw':>5} {'nev':>5} {'d pts':>6} "
+        f"{'calls':>5} {'cpu a':>6} {'cpu n':>6} {'kept':9} {'doubt':10} {'rate':>6} {'lines':>5}"
+    )
+    for c in counts:
+        diff = 100.0 * (c.errors["never"] - c.errors["always"]) / max(1, c.chars)
+        print(
+            f"{c.name[:44]:44} {c.kind:5} {c.chars:5} {c.stock:5} {c.errors['always']:5} "
+            f"{c.errors['never']:5} {diff:+6.2f} {c.calls['always']}/{c.calls['never']:<3} "
+            f"{c.cpu['always']:6.2f} {c.cpu['never']:6.2f} {c.kept['always'][:9]:9} "
+            f"{'+'.join(c.kinds)[:10]:10} {c.net_rate:6.2f} {c.doubtful_lines!s:>5}"
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", type=Path, default=Path("/tmp/learn-second"))
+    parser.add_argument("--synth", type=Path, default=Path("/tmp/learn-readings-synth7"))
+    parser.add_argument("--no-real", action="store_true")
+    parser.add_argument("--write", action="store_true", help=f"write the rule to {MODEL.name}")
+    args = parser.parse_args(argv)
+    pages = [] if args.no_real else [p for p in real_pages() if p.split == "tuning"]
+    pages += synth_pages(args.synth)
+    counts = count(pages, args.work)
+    (args.work / "counts.json").write_text(
+        json.dumps([asdict(c) for c in counts], indent=1), encoding="utf-8"
+    )
+    print_counts(counts)
+    grid = [evaluate(counts, r, n) for r in RATES for n in LINES]
+    base = evaluate(counts, 9.0, -1)  # never lines only: every doubtful page read whole
+    print(f"always: {base}")
+    for g in grid:
+        print(g)
+    allowed = [g for g in grid if g["worse_main"] == 0 and g["worse_stock"] <= base["worse_stock"]]
+    best = min(allowed, key=lambda g: (round(g["cpu"], 3), g["errors"]))
+    print(f"chosen: {best}")
+    if args.write:
+        data = json.loads(MODEL.read_text(encoding="utf-8"))
+        data["choice"]["second"] = {
+            "min_rate": best["min_rate"],
+            "max_lines": best["max_lines"],
+            "provenance": (
+                f"bench/learn_second.py on {len(counts)} tuning pages: the rule saving the most "
+                "tesseract CPU with no page worse than reading every doubtful page again whole "
+                f"by over {MAIN_SLACK:.1%} nor worse than stock by over {STOCK_SLACK:.0%} "
+                f"(errors {best['errors']} against {base['errors']}, calls a page "
+                f"{best['calls']:.2f} against {base['calls']:.2f})"
+            ),
+        }
+        from bench.learn_readings import dump_model
+
+        MODEL.write_text(dump_model(data), encoding="utf-8")
+        print(f"written {MODEL.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
