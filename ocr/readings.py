@@ -66,8 +66,9 @@ MIXED = "mixed"  # each group of lines from the reading the estimate prefers the
 # no other reading is tried (a typed A4 page at 300 dpi takes a few seconds).
 EXTRA_READING_BUDGET = 20.0
 # A measuring switch for bench/learn_second.py only: "always" reads every doubtful page again
-# whole (as before the second rule), "never" reads its doubtful lines again instead; unset or
-# anything else: the learned rule (ChoiceRules.second) decides.
+# whole (as before the second rule), "never" reads its doubtful lines again instead, "first"
+# keeps its first reading as it is (no other reading at all); unset or anything else: the
+# learned rule (ChoiceRules.second) decides.
 SECOND_ENV = "OCR_SECOND_READING"
 
 
@@ -720,6 +721,9 @@ def read_page(
                 rule=rules.reread,
                 load_grey=load_grey or _load_grey,
             )
+        if why and os.environ.get(SECOND_ENV, "") == "first":
+            why += "; no other reading (measuring switch)"
+            skipped = True
         others = sources[1:] if why and not skipped else ()
         if others and readings[0].cpu_seconds > budget:
             why += (

@@ -122,3 +122,14 @@ def test_a_skipped_page_reads_its_doubtful_lines_not_the_processed_page(
     assert "1 doubtful lines read again instead of the processed page" in lines.doubt
     assert lines.kept in ("original", "lines")
     assert (tmp_path / "never.tsv").is_file()
+
+
+@pytest.mark.integration
+def test_the_first_only_switch_reads_a_doubtful_page_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = _read(tmp_path, "first", monkeypatch)
+    assert [r.name for r in record.readings] == ["original"]
+    assert record.kept == "original"
+    assert "no other reading (measuring switch)" in record.doubt
+    assert (tmp_path / "first.tsv").is_file()
