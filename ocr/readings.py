@@ -65,37 +65,8 @@ MIXED = "mixed"  # each group of lines from the reading the estimate prefers the
 # CPU seconds of a first reading past which a page is pathological (a speckled or huge scan):
 # no other reading is tried (a typed A4 page at 300 dpi takes a few seconds).
 EXTRA_READING_BUDGET = 20.0
-# A measuring switch for bench/learn_second.py only: "always" reads every doubtful page again
-# whole (as before the second rule), "never" reads its doubtful lines again instead, "first"
-# keeps its first reading as it is (no other reading at all); unset or anything else: the
-# learned rule (ChoiceRules.second) decides.
+# Benchmark switch (bench/learn_second.py): a doubtful page's "lines" reread, or "first" alone.
 SECOND_ENV = "OCR_SECOND_READING"
-
-
-@dataclass(frozen=True)
-class SecondRule:
-    """When a doubtful first reading is not worth the processed page's whole reading (learned
-    on the tuning pages by bench/learn_second.py; values and provenance in
-    ocr/data/reading_quality.json): its doubt is the words' net rate only (not too few
-    characters for the ink, not a scan holding more than the page), that rate is at least
-    ``min_rate`` and it has at most ``max_lines`` doubtful lines. Such a page has its doubtful
-    lines read again one by one instead (ocr.readings.repair), as a page that is not doubtful
-    does."""
-
-    min_rate: float
-    max_lines: int
-    provenance: str = ""
-
-    def lines_only(self, summary: ReadingSummary, *, lines: int, rate_only: bool) -> bool:
-        return rate_only and summary.net_rate >= self.min_rate and lines <= self.max_lines
-
-
-def _second_rule(data: dict[str, Any] | None) -> SecondRule | None:
-    if not data:
-        return None
-    return SecondRule(
-        float(data["min_rate"]), int(data["max_lines"]), str(data.get("provenance", ""))
-    )
 
 
 @dataclass(frozen=True)
@@ -113,7 +84,6 @@ class ChoiceRules:
     missing_weight: float = 1.0  # a letter of ink not read costs this much of a right one
     lines: LineRules | None = None  # the choice per group of lines (None: per page only)
     reread: RereadRule | None = None  # when a doubtful line read again replaces the first's
-    second: SecondRule | None = None  # when a doubtful page's lines are read instead of it
 
 
 @functools.cache
@@ -130,7 +100,6 @@ def choice_rules(path: Path = MODEL_PATH) -> ChoiceRules:
         float(data.get("missing_weight", 1.0)),
         _line_rules(data.get("lines")),
         _reread_rule(data.get("reread")),
-        _second_rule(data.get("second")),
     )
 
 
@@ -295,7 +264,6 @@ class ChoiceRecord:
     lines: tuple[LineChoice, ...] = ()
     reread: tuple[LineChoice, ...] = ()  # the first reading's doubtful lines read again
     order: str = ""  # why the kept reading's lines were put in rows (ocr.order; "": as read)
-    doubtful_lines: int | None = None  # a doubtful first reading's lines under the reread mark
 
     @property
     def tesseract_calls(self) -> int:
@@ -310,7 +278,6 @@ class ChoiceRecord:
             "lines": [line.as_json() for line in self.lines],
             "reread": [line.as_json() for line in self.reread],
             "order": self.order,
-            "doubtful_lines": self.doubtful_lines,
         }
 
     @classmethod
@@ -338,7 +305,6 @@ class ChoiceRecord:
             lines,
             reread,
             str(data.get("order", "")),
-            data.get("doubtful_lines"),
         )
 
 
@@ -622,34 +588,6 @@ def doubt(
     return ""
 
 
-def doubt_kinds(
-    summary: ReadingSummary, *, ink_blobs: int, paper_share: float, rules: ChoiceRules
-) -> tuple[str, ...]:
-    """Every test of ``doubt`` a reading fails: "rate", "chars", "frame"."""
-    kinds = []
-    if summary.chars and summary.net_rate < rules.doubt_rate:
-        kinds.append("rate")
-    if summary.chars < rules.few_chars * ink_blobs:
-        kinds.append("chars")
-    if paper_share < rules.frame_share:
-        kinds.append("frame")
-    return tuple(kinds)
-
-
-def lines_instead(
-    summary: ReadingSummary, lines: int, *, rate_only: bool, rule: SecondRule | None
-) -> bool:
-    """Whether a doubtful first reading has its ``lines`` doubtful lines read again instead of
-    the next whole reading: as the learned ``rule`` says, unless the measuring switch
-    (SECOND_ENV) says "always" or "never"."""
-    mode = os.environ.get(SECOND_ENV, "")
-    if mode == "always":
-        return False
-    if mode == "never":
-        return True
-    return rule is not None and rule.lines_only(summary, lines=lines, rate_only=rate_only)
-
-
 def better(
     first: ReadingSummary, other: ReadingSummary, *, ink_blobs: int, rules: ChoiceRules
 ) -> str:
@@ -695,24 +633,20 @@ def read_page(
     ensure = ensure or (lambda _: None)
     again: Reading | None = None
     reread_lines: tuple[LineChoice, ...] = ()
-    skipped = False  # a doubtful page whose doubtful lines are read instead of the next source
-    count: int | None = None
     _remove_readings(out_stem, sources)  # left by a killed run
     try:
         ensure(sources[0])
         readings = [read(sources[0], _work_stem(out_stem, sources[0]), call)]
         why = doubt(readings[0].summary, ink_blobs=ink_blobs, paper_share=paper_share, rules=rules)
-        if why and reread_below is not None and rules.reread is not None:
-            count = len(doubtful_lines(readings[0].words, below=reread_below))
-            kinds = doubt_kinds(
-                readings[0].summary, ink_blobs=ink_blobs, paper_share=paper_share, rules=rules
-            )
-            if lines_instead(
-                readings[0].summary, count, rate_only=kinds == ("rate",), rule=rules.second
-            ):
-                why += f"; {count} doubtful lines read again instead of the processed page"
-                skipped = True
-        if (not why or skipped) and reread_below is not None and rules.reread is not None:
+        switch = os.environ.get(SECOND_ENV, "") if why else ""
+        lines_instead = switch == "lines" and reread_below is not None and rules.reread is not None
+        if lines_instead:
+            count = len(doubtful_lines(readings[0].words, below=reread_below or 0.0))
+            why += f"; {count} doubtful lines read again instead of the processed page"
+        elif switch == "first":
+            why += "; no other reading (measuring switch)"
+        skipped = lines_instead or switch == "first"
+        if (not why or lines_instead) and reread_below is not None and rules.reread is not None:
             readings[0], again, reread_lines = repair(
                 readings[0],
                 out_stem,
@@ -721,9 +655,6 @@ def read_page(
                 rule=rules.reread,
                 load_grey=load_grey or _load_grey,
             )
-        if why and os.environ.get(SECOND_ENV, "") == "first":
-            why += "; no other reading (measuring switch)"
-            skipped = True
         others = sources[1:] if why and not skipped else ()
         if others and readings[0].cpu_seconds > budget:
             why += (
@@ -750,9 +681,7 @@ def read_page(
     finally:
         _remove_readings(out_stem, [*sources, LINES_INPUT])
     summaries = tuple(r.summary for r in (*readings, *([again] if again else [])))
-    record = ChoiceRecord(
-        kept.summary.name, summaries, why, reason, lines, reread_lines, order, count
-    )
+    record = ChoiceRecord(kept.summary.name, summaries, why, reason, lines, reread_lines, order)
     return ReadingChoice(final, record)
 
 
