@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -64,6 +65,8 @@ MIXED = "mixed"  # each group of lines from the reading the estimate prefers the
 # CPU seconds of a first reading past which a page is pathological (a speckled or huge scan):
 # no other reading is tried (a typed A4 page at 300 dpi takes a few seconds).
 EXTRA_READING_BUDGET = 20.0
+# Benchmark switch (bench/learn_second.py): a doubtful page's "lines" reread, or "first" alone.
+SECOND_ENV = "OCR_SECOND_READING"
 
 
 @dataclass(frozen=True)
@@ -635,7 +638,15 @@ def read_page(
         ensure(sources[0])
         readings = [read(sources[0], _work_stem(out_stem, sources[0]), call)]
         why = doubt(readings[0].summary, ink_blobs=ink_blobs, paper_share=paper_share, rules=rules)
-        if not why and reread_below is not None and rules.reread is not None:
+        switch = os.environ.get(SECOND_ENV, "") if why else ""
+        lines_instead = switch == "lines" and reread_below is not None and rules.reread is not None
+        if lines_instead:
+            count = len(doubtful_lines(readings[0].words, below=reread_below or 0.0))
+            why += f"; {count} doubtful lines read again instead of the processed page"
+        elif switch == "first":
+            why += "; no other reading (measuring switch)"
+        skipped = lines_instead or switch == "first"
+        if (not why or lines_instead) and reread_below is not None and rules.reread is not None:
             readings[0], again, reread_lines = repair(
                 readings[0],
                 out_stem,
@@ -644,7 +655,7 @@ def read_page(
                 rule=rules.reread,
                 load_grey=load_grey or _load_grey,
             )
-        others = sources[1:] if why else ()
+        others = sources[1:] if why and not skipped else ()
         if others and readings[0].cpu_seconds > budget:
             why += (
                 f"; no other reading: the first took {readings[0].cpu_seconds:.0f} s "
@@ -657,8 +668,10 @@ def read_page(
         # A scan that only holds more than the page (its reading is not doubtful otherwise)
         # keeps the first reading's lines and their order; the cropped page's reading betters
         # them line by line but never replaces them whole.
-        whole = bool(why) and bool(
-            doubt(readings[0].summary, ink_blobs=ink_blobs, paper_share=1.0, rules=rules)
+        whole = (
+            bool(why)
+            and not skipped
+            and bool(doubt(readings[0].summary, ink_blobs=ink_blobs, paper_share=1.0, rules=rules))
         )
         kept, reason, lines = _choose(
             readings, out_stem, call, ink_blobs=ink_blobs, rules=rules, whole=whole
