@@ -106,15 +106,6 @@ def test_typing_under_or_beside_a_stamp_stays() -> None:
 
 
 @pytest.mark.unit
-def test_a_line_of_fragments_only_stays_for_the_junk_model() -> None:
-    """A letter-spaced typed heading under a stamp ("П И С Ь М О") has no word of the stamp:
-    it stays; a line with one ("Вх. № 3239с") moves whole."""
-    words = _page([("П И С Ь М О".split(), 950, 650), (["Вх.", "№", "3239с"], 950, 720)])
-    moved = stamp_word_indices(words, "rus", [STAMP], [STAMP], RULE)
-    assert _texts(words, moved) == {"Вх.", "№", "3239с"}
-
-
-@pytest.mark.unit
 def test_nothing_moves_without_a_stamp_found() -> None:
     words = _page([(["DEPARTMENT", "OF", "STATE"], 950, 650)])
     assert stamp_word_indices(words, "eng", [], [], RULE) == []

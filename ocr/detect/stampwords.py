@@ -6,9 +6,6 @@ where no reference of the typed body has it; ocr.detect.junk never drops a legib
 read inside a detected stamp is the stamp's text, not the body's, when nothing typed shares its
 line or its row:
 
-- its line holds a word of the stamp (more than two letters or digits inside it: a line of
-  fragments only, a letter-spaced typed heading's "П И С Ь М О" among them, is the junk model's
-  to judge);
 - its tesseract line has no typing outside the stamps, handwriting and signatures found (a
   surely-text word of three letters or more, ocr.detect.junk's "typing");
 - no such typing lies on its row either (centres within half a typed height, whatever lines
@@ -37,7 +34,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
-from ocr.detect.junk import MARK_TYPES, MAX_ALNUM, _marked, _typing, lexicon
+from ocr.detect.junk import MARK_TYPES, _marked, _typing, lexicon
 from ocr.detect.regions import Region
 from ocr.detect.specks import drop_words, typed_height, word_row
 from ocr.geometry import PageGeometry
@@ -110,18 +107,13 @@ def candidates(
     out = []
     for members in lines.values():
         inside = [i for i in members if in_stamp[i]]
-        if not any(_worded(words[i]) for i in inside) or any(typing[i] for i in members):
-            continue  # a line of fragments only is the junk model's to judge
+        if not inside or any(typing[i] for i in members):
+            continue
         if any(abs(_centre_y(words[i]) - y) <= height / 2 for i in inside for y in typed_rows):
             continue
         start = min(words[i].box.left for i in members)
         out.append((inside, abs(start - margin_x) / height))
     return Candidates(out)
-
-
-def _worded(word: Word) -> bool:
-    """A word, not a fragment: more than MAX_ALNUM letters or digits."""
-    return sum(c.isalnum() for c in word.text) > MAX_ALNUM
 
 
 def _centre_y(word: Word) -> float:
