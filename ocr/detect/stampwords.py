@@ -12,11 +12,16 @@ line or its row:
   tesseract made): a stamp over a typed line leaves the line's words beside it;
 - its line does not start at the typed column's left margin (the 10th percentile of the
   typed lines' left edges) within ``margin`` typed heights: the last short line of a
-  paragraph under a stamp starts there, a stamp's wording rarely does.
+  paragraph under a stamp starts there, a stamp's wording rarely does;
+- the stamp's own ink reads it too: the stamp's separate reading (ocr.detect.stamp_text, its
+  crop with other ink suppressed) agrees with the line's words at least ``agree`` (the words'
+  best partial match in that reading, 0..1, weighted by their lengths). Typed text under a
+  stamp (a centred heading, garbled typing under the stamp's ink) is ink of the typing, which
+  the stamp's own reading does not hold; a page whose stamps were not read keeps its words.
 
-``margin`` is learned, not typed in (``bench/learn_stampwords.py``: the lowest tolerance from
-which no tuning page, synthetic stamped pages and real pages alike, reads worse and no real word
-of a synthetic page leaves the body, plus a margin); it is stored in
+``margin`` and ``agree`` are learned, not typed in (``bench/learn_stampwords.py``: the lowest
+figures from which no tuning page, synthetic stamped pages and real pages alike, reads worse and
+no real word of a synthetic page leaves the body, plus a margin); they are stored in
 ``ocr/data/stampwords.json`` with its provenance. No word list is involved.
 
 The words leave the body's outputs as junk does (TSV, hOCR, ALTO, text) and are kept as the
@@ -34,6 +39,8 @@ from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
+from rapidfuzz import fuzz
+
 from ocr.detect.junk import MARK_TYPES, _marked, _typing, lexicon
 from ocr.detect.regions import Region
 from ocr.detect.specks import drop_words, typed_height, word_row
@@ -50,13 +57,16 @@ STEP_ID = "stamp_words"
 @dataclass(frozen=True)
 class StampRule:
     """``margin``: typed heights around the typed column's left margin within which a line
-    under a stamp that starts there stays typing (None: the rule is off)."""
+    under a stamp that starts there stays typing (None: the rule is off). ``agree``: the
+    least agreement (0..1) of the line's words with their stamp's own reading for them to
+    leave the body (None: not asked, as before the condition was learned)."""
 
     margin: float | None
     source: str = ""
+    agree: float | None = None
 
     def as_json(self) -> dict[str, object]:
-        return {"margin": self.margin, "source": self.source}
+        return {"margin": self.margin, "agree": self.agree, "source": self.source}
 
 
 @cache
@@ -64,24 +74,35 @@ def stamp_rule(path: Path = RULE_FILE) -> StampRule:
     """The shipped rule (``ocr/data/stampwords.json``), read once per process."""
     data = json.loads(path.read_text(encoding="utf-8"))
     margin = data.get("margin")
-    return StampRule(None if margin is None else float(margin), str(data.get("source", "")))
+    agree = data.get("agree")
+    return StampRule(
+        None if margin is None else float(margin),
+        str(data.get("source", "")),
+        None if agree is None else float(agree),
+    )
 
 
 @dataclass(frozen=True)
 class Candidates:
     """The lines of words inside stamps that nothing typed shares (see the module), each with
-    how far its start lies from the typed column's left margin (in typed heights)."""
+    how far its start lies from the typed column's left margin (in typed heights) and how far
+    its stamp's own reading agrees with its words (0..1)."""
 
-    lines: list[tuple[list[int], float]]  # (indices of the words inside a stamp, offset)
+    lines: list[tuple[list[int], float, float]]  # (words inside a stamp, offset, agreement)
 
 
 def candidates(
-    words: Sequence[Word], languages: str, stamps: Sequence[Box], marks: Sequence[Box]
+    words: Sequence[Word],
+    languages: str,
+    stamps: Sequence[Box],
+    marks: Sequence[Box],
+    readings: Sequence[str] | None = None,
 ) -> Candidates:
-    """The stamp lines of the page (before the margin test), in reading order. ``stamps``: the
-    boxes of the stamps found, ``marks``: those of the stamps, handwriting and signatures (all in
-    the words' pixels). None on a page without a typed height, without a lexicon for
-    ``languages`` or without typing outside the marks."""
+    """The stamp lines of the page (before the margin and agreement tests), in reading order.
+    ``stamps``: the boxes of the stamps found, ``marks``: those of the stamps, handwriting and
+    signatures (all in the words' pixels), ``readings``: each stamp's own reading ("" or None:
+    not read). None on a page without a typed height, without a lexicon for ``languages`` or
+    without typing outside the marks."""
     height = typed_height(words)
     if height is None or not stamps or not dictionary_languages(languages):
         return Candidates([])
@@ -112,8 +133,31 @@ def candidates(
         if any(abs(_centre_y(words[i]) - y) <= height / 2 for i in inside for y in typed_rows):
             continue
         start = min(words[i].box.left for i in members)
-        out.append((inside, abs(start - margin_x) / height))
+        out.append(
+            (inside, abs(start - margin_x) / height, _agreement(words, inside, stamps, readings))
+        )
     return Candidates(out)
+
+
+def _agreement(
+    words: Sequence[Word],
+    inside: Sequence[int],
+    stamps: Sequence[Box],
+    readings: Sequence[str] | None,
+) -> float:
+    """How far the stamps' own readings hold the words (0..1): each word's best partial match
+    in the readings of the stamps it lies in, weighted by its length (0 when none was read)."""
+    if readings is None:
+        return 0.0
+    total, agreed = 0, 0.0
+    for i in inside:
+        w = words[i]
+        own = " ".join(t or "" for b, t in zip(stamps, readings, strict=True) if _marked(w, [b]))
+        n = len(w.text)
+        total += n
+        if own.strip() and w.text:
+            agreed += n * fuzz.partial_ratio(w.text.casefold(), own.casefold()) / 100.0
+    return agreed / total if total else 0.0
 
 
 def _centre_y(word: Word) -> float:
@@ -125,7 +169,12 @@ def chosen(found: Candidates, rule: StampRule) -> list[int]:
     do not start at the typed column's margin (within the rule's margin)."""
     if rule.margin is None:
         return []
-    return sorted(i for inside, offset in found.lines if offset > rule.margin for i in inside)
+    return sorted(
+        i
+        for inside, offset, agree in found.lines
+        if offset > rule.margin and (rule.agree is None or agree >= rule.agree)
+        for i in inside
+    )
 
 
 def stamp_word_indices(
@@ -134,9 +183,10 @@ def stamp_word_indices(
     stamps: Sequence[Box],
     marks: Sequence[Box],
     rule: StampRule | None = None,
+    readings: Sequence[str] | None = None,
 ) -> list[int]:
     """Indices (in the TSV's reading order) of the words that are a stamp's own text."""
-    return chosen(candidates(words, languages, stamps, marks), rule or stamp_rule())
+    return chosen(candidates(words, languages, stamps, marks, readings), rule or stamp_rule())
 
 
 def _norm(text: str) -> str:
@@ -181,7 +231,8 @@ def move_stamp_words(
     stamp_at = [k for k, r in enumerate(regions) if r.type == "stamp"]
     stamps = [frame(regions[k].box) for k in stamp_at]
     marks = [frame(r.box) for r in regions if r.type in MARK_TYPES]
-    moved = stamp_word_indices(words, languages, stamps, marks, rule)
+    readings = [regions[k].stamp_text or "" for k in stamp_at]
+    moved = stamp_word_indices(words, languages, stamps, marks, rule, readings)
     if not moved:
         return list(regions), []
     owner = {
@@ -201,7 +252,8 @@ def move_stamp_words(
         category="ocr",
         description="a stamp's own words (inside a detected stamp, on a line and a row with no "
         "typing outside the stamps, handwriting and signatures found, not starting at the typed "
-        "column's margin) taken out of the body and kept as the stamp's text",
+        "column's margin, read by the stamp's own reading too) taken out of the body and kept "
+        "as the stamp's text",
         settings={
             "rule": rule.as_json(),
             "words": [[i, *word_row(words[i])] for i in moved],
