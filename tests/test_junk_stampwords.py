@@ -106,6 +106,30 @@ def test_typing_under_or_beside_a_stamp_stays() -> None:
 
 
 @pytest.mark.unit
+def test_a_line_the_stamps_own_reading_does_not_hold_stays() -> None:
+    """With the agreement asked: the stamp's wording, which its own reading holds (misread
+    alike), leaves the body; typed text under the stamp (a letter-spaced heading, a garbled
+    typed word) that its reading does not hold stays, as does everything on a page whose stamps
+    were not read."""
+    words = _page(
+        [
+            (["DEPARTMENT", "OF", "STATE"], 950, 650),
+            (["L", "E", "T", "T", "E", "R"], 1000, 720),  # typed, letter-spaced, under the stamp
+            (["arslvo."], 1000, 790),  # garbled typing under the stamp
+        ]
+    )
+    rule = StampRule(1.0, "test", agree=0.65)
+    readings = ["DEPARTHENT OF STATE:\nRECEIVED\nJUN 12 1939"]
+    moved = stamp_word_indices(words, "eng", [STAMP], [STAMP], rule, readings)
+    assert _texts(words, moved) == {"DEPARTMENT", "OF", "STATE"}
+    assert stamp_word_indices(words, "eng", [STAMP], [STAMP], rule, [""]) == []
+    assert stamp_word_indices(words, "eng", [STAMP], [STAMP], rule) == []
+    every = StampRule(1.0, "test", agree=0.0)  # no agreement asked for: every stamp line goes
+    everything = stamp_word_indices(words, "eng", [STAMP], [STAMP], every, readings)
+    assert _texts(words, everything) == {"DEPARTMENT", "OF", "STATE", "L", "E", "T", "arslvo."}
+
+
+@pytest.mark.unit
 def test_nothing_moves_without_a_stamp_found() -> None:
     words = _page([(["DEPARTMENT", "OF", "STATE"], 950, 650)])
     assert stamp_word_indices(words, "eng", [], [], RULE) == []
@@ -152,6 +176,7 @@ def test_moved_words_leave_every_output_and_the_step_keeps_them(tmp_path: Path) 
 def test_the_shipped_rule_is_learned_with_its_provenance() -> None:
     rule = stamp_rule()
     assert rule.margin is not None and rule.margin > 0
+    assert rule.agree is not None and 0 < rule.agree <= 1
     assert "bench/learn_stampwords.py" in rule.source
 
 

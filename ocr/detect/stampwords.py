@@ -14,8 +14,8 @@ line or its row:
   typed lines' left edges) within ``margin`` typed heights: the last short line of a
   paragraph under a stamp starts there, a stamp's wording rarely does;
 - the stamp's own ink reads it too: the stamp's separate reading (ocr.detect.stamp_text, its
-  crop with other ink suppressed) agrees with the line's words at least ``agree`` (the words'
-  best partial match in that reading, 0..1, weighted by their lengths). Typed text under a
+  crop with other ink suppressed) agrees with the line's words at least ``agree`` (the best
+  partial match of the line's words, as one text, in that reading, 0..1). Typed text under a
   stamp (a centred heading, garbled typing under the stamp's ink) is ink of the typing, which
   the stamp's own reading does not hold; a page whose stamps were not read keeps its words.
 
@@ -145,19 +145,22 @@ def _agreement(
     stamps: Sequence[Box],
     readings: Sequence[str] | None,
 ) -> float:
-    """How far the stamps' own readings hold the words (0..1): each word's best partial match
-    in the readings of the stamps it lies in, weighted by its length (0 when none was read)."""
+    """How far the own readings of the stamps the line's words lie in hold the line (0..1): the
+    best partial match of its words, as one text, in those readings (0 when none was read). As
+    one text: a letter-spaced typed heading's single letters are each somewhere in any reading,
+    the heading is not."""
     if readings is None:
         return 0.0
-    total, agreed = 0, 0.0
-    for i in inside:
-        w = words[i]
-        own = " ".join(t or "" for b, t in zip(stamps, readings, strict=True) if _marked(w, [b]))
-        n = len(w.text)
-        total += n
-        if own.strip() and w.text:
-            agreed += n * fuzz.partial_ratio(w.text.casefold(), own.casefold()) / 100.0
-    return agreed / total if total else 0.0
+    own = " ".join(
+        t or ""
+        for b, t in zip(stamps, readings, strict=True)
+        if any(_marked(words[i], [b]) for i in inside)
+    )
+    text = " ".join(words[i].text for i in inside)
+    own = " ".join(own.split())
+    if not own or not text.strip():
+        return 0.0
+    return fuzz.partial_ratio(text.casefold(), own.casefold()) / 100.0
 
 
 def _centre_y(word: Word) -> float:
