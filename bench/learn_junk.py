@@ -66,6 +66,7 @@ from ocr.detect.junk import (
 )
 from ocr.detect.specks import dropped_words, restored, typed_height
 from ocr.detect.stage import load_regions
+from ocr.detect.stampwords import STEP_ID as STAMP_STEP
 from ocr.quality import dictionary_languages
 from ocr.records import Box
 from ocr.score import normalise
@@ -118,11 +119,13 @@ class Page:
 
 
 def _words(tsv: Path) -> list[Word]:
-    """The words of a page's TSV with the junk a previous run dropped put back."""
+    """The words of a page's TSV with the junk (and a stamp's own words, ocr.detect.stampwords)
+    a previous run dropped put back."""
     manifest = tsv.with_name(tsv.name.replace(".tsv", ".ocr.json"))
     steps = json.loads(manifest.read_text())["processing_steps"] if manifest.is_file() else []
     junk = [w for s in steps if s["id"] == "junk" for w in dropped_words(s["settings"])]
-    return restored(read_words(tsv), junk)
+    stamp = [w for s in steps if s["id"] == STAMP_STEP for w in dropped_words(s["settings"])]
+    return restored(restored(read_words(tsv), stamp), junk)  # in the order they were dropped
 
 
 def _marks(tsv: Path) -> list[Box]:

@@ -19,6 +19,8 @@ from ocr.detect.regions import UNRECOGNISED_INK
 from ocr.detect.specks import MODEL_FILE as SPECK_MODEL
 from ocr.detect.specks import drop_specks, without_dropped
 from ocr.detect.stage import detect_regions, graphic_regions, save_regions
+from ocr.detect.stampwords import RULE_FILE as STAMP_RULE
+from ocr.detect.stampwords import move_stamp_words
 from ocr.exceptions import OcrError
 from ocr.fsutil import atomic_write_bytes, sha256_file
 from ocr.marks import RULE_FILE as MARKS_RULE
@@ -68,7 +70,8 @@ def corrects(job: PageJob, settings: Settings) -> bool:
 def ocr_key(prepared: PreparedPage, settings: Settings) -> str:
     """Cache key of the OCR stage: the prepare stage's key (the scan's content, the page and the
     settings the images are made with), languages, settings, tesseract and traineddata
-    versions, the reading-quality, speck and junk models, the reletter rule and the marks table,
+    versions, the reading-quality, speck and junk models, the stamp words' rule, the reletter rule
+    and the marks table,
     and whether the
     characters' choices are recorded."""
     langs = prepared.job.languages
@@ -83,6 +86,7 @@ def ocr_key(prepared: PreparedPage, settings: Settings) -> str:
             "quality_model": sha256_file(MODEL_PATH),
             "speck_model": sha256_file(SPECK_MODEL),
             "junk_model": sha256_file(JUNK_MODEL),
+            "stamp_rule": sha256_file(STAMP_RULE),
             "reletter_rule": sha256_file(RELETTER_RULE),
             "marks_table": sha256_file(MARKS_RULE),
             "pagenum_rule": sha256_file(PAGENUM_RULE),
@@ -114,7 +118,12 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
     marks = marked_boxes(regions, kept.input.geometry)
     junk = drop_junk(read, kept.output.outputs, job.languages, marks=marks)
     read = without_dropped(read, junk)
-    made.extend(specks + junk)
+    # A stamp's own words (ocr.detect.stampwords) leave the body for the stamp's text.
+    regions, stamped = move_stamp_words(
+        read, kept.output.outputs, regions, job.languages, kept.input.geometry
+    )
+    read = without_dropped(read, stamped)
+    made.extend(specks + junk + stamped)
     reframe_outputs(kept.output.outputs, kept.input.geometry, image_name=prepared.view_path.name)
     made.extend(recase_outputs(reading, read, kept.output.outputs))
     words = read_words(kept.output.tsv)
