@@ -38,6 +38,7 @@ OCR_SETTINGS = (
     "formats",
     "detectors",
     "read_stamps",
+    "stamp_words",
     "low_confidence",
     "readings",
     "reread_lines",
@@ -135,6 +136,12 @@ class Settings(BaseSettings):
         description="image detectors whose regions are flagged for review",
     )
     read_stamps: bool = Field(True, description="OCR each detected stamp's text separately")
+    stamp_words: Literal["stamp", "body"] = Field(
+        "stamp",
+        description="where a stamp's own words go: to the stamp's transcription (its region "
+        "text, PAGE region, review item) or kept in the page's text as tesseract read them "
+        "(for references that transcribe stamps, e.g. a registry stamp's number and date)",
+    )
     correction: Literal["off", "suggest", "apply"] = Field(
         "suggest",
         description="post-OCR correction of Russian text: suggestions as review flags, "

@@ -215,3 +215,12 @@ def test_a_real_pages_stamp_words_land_in_the_stamp_not_the_body(tmp_path: Path)
     assert page.page_xml is not None
     xml = page.page_xml.read_text(encoding="utf-8")
     assert all(w in xml for w in long) and stamps
+    # stamp_words = "body": the same page keeps them in its text, no step moves any.
+    kept = run_batch(
+        [scan],
+        gt_dir=None,
+        settings=load_settings(None, output_dir=tmp_path / "body", workers=1, stamp_words="body"),
+    )
+    (same,) = kept.documents[0].pages
+    assert not [s for s in same.processing_steps if s.id == STEP_ID]
+    assert set(long) <= {w.text for w in read_words(same.ocr.tsv)}

@@ -119,8 +119,10 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
     junk = drop_junk(read, kept.output.outputs, job.languages, marks=marks)
     read = without_dropped(read, junk)
     # A stamp's own words (ocr.detect.stampwords) leave the body for the stamp's text.
-    regions, stamped = move_stamp_words(
-        read, kept.output.outputs, regions, job.languages, kept.input.geometry
+    regions, stamped = (
+        move_stamp_words(read, kept.output.outputs, regions, job.languages, kept.input.geometry)
+        if settings.stamp_words == "stamp"
+        else (list(regions), [])
     )
     read = without_dropped(read, stamped)
     made.extend(specks + junk + stamped)
