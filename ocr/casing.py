@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
@@ -222,18 +222,26 @@ def apply_recase(outputs: Mapping[str, Path], changes: Sequence[WordEdit]) -> No
             atomic_write_text(path, text)
 
 
-def _recase_tsv(text: str, changes: Mapping[int, WordEdit]) -> str:
-    lines = text.split("\n")
+def tsv_word_rows(lines: Sequence[str]) -> Iterator[tuple[int, int, list[str]]]:
+    """The word rows of tesseract's TSV (``lines``: the file split at newlines): each row's line
+    number, its word's index (the words' order everywhere in the project: a level-5 row with
+    text) and its columns."""
     index = 0
     for n, line in enumerate(lines):
         cols = line.split("\t")
         if len(cols) < 12 or cols[0] != "5" or not cols[11].strip():
             continue
+        yield n, index, cols
+        index += 1
+
+
+def _recase_tsv(text: str, changes: Mapping[int, WordEdit]) -> str:
+    lines = text.split("\n")
+    for n, index, cols in tsv_word_rows(lines):
         change = changes.get(index)
         if change is not None and cols[11].strip() == change.before:
             cols[11] = cols[11].replace(change.before, change.after, 1)
             lines[n] = "\t".join(cols)
-        index += 1
     return "\n".join(lines)
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ocr.casing import tsv_word_rows
 from ocr.fsutil import atomic_write_text
 from ocr.geometry import Box
 from ocr.records import ProcessingStep
@@ -122,15 +123,24 @@ def candidate_lines(words: Sequence[Word], rule: PageNumberRule) -> list[MarginL
     ]
 
 
-def crop(grey: np.ndarray, box: Box) -> tuple[np.ndarray, int]:
+def grown(box: Box) -> tuple[int, int, int, int]:
     """The line's box grown by half its height up and down and twice its height left and right
-    (a dash tesseract left out of the line's box is taken in), within the image; and the
-    line's height."""
+    (a dash tesseract left out of the line's box is taken in): left, top, right, bottom."""
     height = max(box.height, 1)
-    top, left = max(box.top - height // 2, 0), max(box.left - 2 * height, 0)
-    bottom = min(box.top + box.height + height // 2, grey.shape[0])
-    right = min(box.left + box.width + 2 * height, grey.shape[1])
-    return grey[top:bottom, left:right], height
+    return (
+        box.left - 2 * height,
+        box.top - height // 2,
+        box.left + box.width + 2 * height,
+        box.top + box.height + height // 2,
+    )
+
+
+def crop(grey: np.ndarray, box: Box) -> tuple[np.ndarray, int]:
+    """The line's :func:`grown` box within the image, and the line's height."""
+    left, top, right, bottom = grown(box)
+    top, left = max(top, 0), max(left, 0)
+    bottom, right = min(bottom, grey.shape[0]), min(right, grey.shape[1])
+    return grey[top:bottom, left:right], max(box.height, 1)
 
 
 def dashed_digits(image: np.ndarray) -> np.ndarray | None:
@@ -280,9 +290,7 @@ def read_again(box: Box, fixes: Sequence[NumberFix], *, min_conf: float) -> bool
     for fix in fixes:
         if fix.conf < min_conf:
             continue
-        h = max(fix.box.height, 1)
-        left, top = fix.box.left - 2 * h, fix.box.top - h // 2
-        right, bottom = fix.box.left + fix.box.width + 2 * h, fix.box.top + fix.box.height + h // 2
+        left, top, right, bottom = grown(fix.box)
         w = min(box.left + box.width, right) - max(box.left, left)
         t = min(box.top + box.height, bottom) - max(box.top, top)
         if w > 0 and t > 0 and w * t >= 0.5 * area:
@@ -306,15 +314,10 @@ def set_confidences(tsv: Path, fixes: Sequence[NumberFix]) -> None:
     if not confs:
         return
     lines = tsv.read_text(encoding="utf-8").split("\n")
-    index = 0
-    for n, row in enumerate(lines):
-        cols = row.split("\t")
-        if len(cols) < 12 or cols[0] != "5" or not cols[11].strip():
-            continue
+    for n, index, cols in tsv_word_rows(lines):
         if index in confs:
             cols[10] = f"{confs[index]:.6f}"
             lines[n] = "\t".join(cols)
-        index += 1
     atomic_write_text(tsv, "\n".join(lines))
 
 
