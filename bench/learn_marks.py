@@ -42,6 +42,7 @@ from ocr.marks import (
     MarkModel,
     candidates,
     cue_word,
+    load_marks,
     mark_swaps,
 )
 from ocr.tesseract import Word
@@ -66,6 +67,43 @@ CALIBRATE_INLINE = SynthSet(
     corpus=INLINE_CORPUS,
 )  # fmt: skip
 INLINE_SETS = (FIT_INLINE,)
+# "№" after a heading word in capitals ("ПРОТОКОЛ № 29", "ПРИКАЗ № 5") beside lines in capitals
+# with a real one-letter word before a number ("ДОБЫЧА УГЛЯ В 1950") and initials
+# (bench/make_marks_corpus.py's marks_heading.txt), on dev seeds; one set to fit, one to check.
+# These are read with the marks step off, so that the sightings are the letters as tesseract
+# read them, not what the shipped model left (read_unmarked).
+HEADING_CORPUS = BENCH / "data" / "marks_heading.txt"
+FIT_HEADING = SynthSet(
+    "fit-heading", 5905, 32, ("marks_heading.txt",), TUNING_FONTS, TUNING_VARIANTS,
+    corpus=HEADING_CORPUS,
+)  # fmt: skip
+CALIBRATE_HEADING = SynthSet(
+    "calibrate-heading", 5906, 16, ("marks_heading.txt",), TUNING_FONTS, TUNING_VARIANTS,
+    corpus=HEADING_CORPUS,
+)  # fmt: skip
+# The same at half the resolution (as the correction split's low-resolution sets): the mark
+# is read as a letter far more often there.
+FIT_HEADING_LOWRES = SynthSet(
+    "fit-heading-lowres", 5907, 48, ("marks_heading.txt",), TUNING_FONTS, TUNING_VARIANTS,
+    dpi=150, corpus=HEADING_CORPUS,
+)  # fmt: skip
+CALIBRATE_HEADING_LOWRES = SynthSet(
+    "calibrate-heading-lowres", 5908, 24, ("marks_heading.txt",), TUNING_FONTS,
+    TUNING_VARIANTS, dpi=150, corpus=HEADING_CORPUS,
+)  # fmt: skip
+HEADING_SETS = (FIT_HEADING, FIT_HEADING_LOWRES)
+HEADING_CHECK = (CALIBRATE_HEADING, CALIBRATE_HEADING_LOWRES)
+
+
+def read_unmarked(spec: SynthSet, work: Path = WORK) -> list[OcrPage]:
+    """The set's pages read by the pipeline with the marks step off (in this process: one
+    worker), so that a letter read for the mark stays as tesseract read it."""
+    from unittest import mock
+
+    import ocr.stages.ocr
+
+    with mock.patch.object(ocr.stages.ocr, "mark_swaps", lambda *a, **k: []):
+        return ensure_pages(spec, workers=1, work=work)
 
 
 @dataclass(frozen=True)
@@ -82,13 +120,18 @@ class Sighting:
         return not any(c.isalpha() for c in self.meant)
 
 
-def text_words(text: str) -> tuple[list[Word], list[re.Match[str]]]:
-    """The text's words, each line of the text a line of words, and their spans."""
+def text_words(
+    text: str, boxes: Sequence[Sequence[int]] = ()
+) -> tuple[list[Word], list[re.Match[str]]]:
+    """The text's words, each line of the text a line of words, and their spans; with the
+    pipeline's word boxes (left, top, width, height) when there is one a word."""
     spans = list(re.finditer(r"\S+", text))
     words, line = [], 0
+    boxed = len(boxes) == len(spans)
     for i, m in enumerate(spans):
         line += text.count("\n", spans[i - 1].end() if i else 0, m.start())
-        words.append(Word(1, 1, line, i, Box(0, 0, 0, 0), 0.0, m.group()))
+        box = Box(*boxes[i]) if boxed else Box(0, 0, 0, 0)
+        words.append(Word(1, 1, line, i, box, 0.0, m.group()))
     return words, spans
 
 
@@ -106,7 +149,7 @@ def learn_cues(pages: Sequence[OcrPage], mark: str = "№") -> frozenset[str]:
 def sightings(page: OcrPage, cues: frozenset[str] = frozenset()) -> list[Sighting]:
     """Each candidate of the page's OCR text aligned with the truth's token before the same
     number, where the truth has that number once after a token."""
-    words, _ = text_words(page.text)
+    words, _ = text_words(page.text, page.boxes)
     out = []
     for i, context in candidates(words, cues):
         number = words[i + 1].text
@@ -202,16 +245,18 @@ def learn(
     pages: Sequence[OcrPage],
     common: dict[str, float] | None = None,
     inline_pages: Sequence[OcrPage] = (),
+    heading_pages: Sequence[OcrPage] = (),
 ) -> tuple[MarkModel | None, list[Sighting], dict[float, float]]:
     """The model (None without a single mark seen), the sightings and each tau's loss (the
     model's, then the inside model's as ("inside", tau)).
 
-    The model is fitted on ``pages`` (FEATURES). Its inside model, for a letter inside a line
-    (INSIDE_FEATURES), on the sightings inside a line of ``pages`` and ``inline_pages`` (pages
-    with inline marks), when a mark was seen there; the cues are learned on both."""
+    The model is fitted on ``pages`` and ``heading_pages`` (pages with marks after a heading
+    word in capitals) (FEATURES). Its inside model, for a letter inside a line
+    (INSIDE_FEATURES), on the sightings inside a line of all three, when a mark was seen there;
+    the cues are learned on all three."""
     common = letter_frequencies() if common is None else common
-    cues = learn_cues([*pages, *inline_pages])
-    seen = [s for p in pages for s in sightings(p, cues) if s.letter in common]
+    cues = learn_cues([*pages, *inline_pages, *heading_pages])
+    seen = [s for p in [*pages, *heading_pages] for s in sightings(p, cues) if s.letter in common]
     extra = [s for p in inline_pages for s in sightings(p, cues) if s.letter in common]
     marks = Counter(s.meant for s in seen if s.is_mark)
     if not marks:
@@ -229,10 +274,12 @@ def learn(
     return replace(model, cues=cues, inside=inner_model), seen + extra, losses
 
 
-def applied(text: str, model: MarkModel) -> tuple[str, list[int]]:
+def applied(
+    text: str, model: MarkModel, boxes: Sequence[Sequence[int]] = ()
+) -> tuple[str, list[int]]:
     """The text with the mark put back by the shipped step (ocr.marks.mark_swaps), each line of
     the text a line of words, and the offsets (in the new text) of the words it changed."""
-    words, spans = text_words(text)
+    words, spans = text_words(text, boxes)
     swaps = sorted(mark_swaps(words, LANGUAGE, {LANGUAGE: model}), key=lambda s: s.index)
     out, shift, at = text, 0, []
     for swap in swaps:
@@ -249,7 +296,7 @@ def check(pages: Sequence[OcrPage], model: MarkModel) -> dict[str, int]:
     out = Counter[str]()
     for page in pages:
         b = char_errors(page.truth, page.text)[0]
-        text, at = applied(page.text, model)
+        text, at = applied(page.text, model, page.boxes)
         a = char_errors(page.truth, text)[0] if at else b
         out["before"] += b
         out["after"] += a
@@ -280,7 +327,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     fit_pages, inline_pages = pages_of(FIT_SETS, args.work), pages_of(INLINE_SETS, WORK)
     check_pages = pages_of(CALIBRATE_SETS, args.work)
     inline_check = pages_of((CALIBRATE_INLINE,), WORK)
-    model, seen, losses = learn(fit_pages, inline_pages=inline_pages)
+
+    def unmarked(sets: Sequence[SynthSet]) -> list[OcrPage]:
+        ready = [s for s in sets if (set_folder(s, WORK) / "ocr.json").is_file()]
+        return [p for s in (sets if not args.read_only else ready) for p in read_unmarked(s)]
+
+    heading_pages, heading_check = unmarked(HEADING_SETS), unmarked(HEADING_CHECK)
+    model, seen, losses = learn(fit_pages, inline_pages=inline_pages, heading_pages=heading_pages)
     counts = Counter((s.letter, "mark" if s.is_mark else "word") for s in seen)
     print("sightings on the fit pages (letter, what the truth has):", dict(counts.most_common()))
     inline = Counter((s.letter, "mark" if s.is_mark else "word") for s in seen if inside(s))
@@ -307,11 +360,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     comma = {"first": 0.0, "last": 0.0, "date": 0.0, "cue": 0.0, "comma": 1.0, "slashed": 0.0}
     back = "".join(sorted(c for c in model.common if model.odds(c, comma) >= MIN_SHARE))
     print(f"put back as {model.mark} inside a line after a comma (no cue, date, series): {back}")
-    fit_check, calib = check(fit_pages + inline_pages, model), check(check_pages, model)
-    print(f"fit pages {len(fit_pages) + len(inline_pages)}: {fit_check}")
+    caps = {"first": 0.0, "last": 1.0, "date": 0.0, "cue": 0.0, "comma": 0.0, "slashed": 0.0}
+    caps["caps"] = 1.0
+    back = "".join(sorted(c for c in model.common if model.odds(c, caps) >= MIN_SHARE))
+    print(f"put back as {model.mark} after a word in capitals, the number closing the line: {back}")
+    caps["last"] = 0.0
+    back = "".join(sorted(c for c in model.common if model.odds(c, caps) >= MIN_SHARE))
+    print(f"put back as {model.mark} after a word in capitals inside a line (no date): {back}")
+    fitted = fit_pages + inline_pages + heading_pages
+    fit_check, calib = check(fitted, model), check(check_pages, model)
+    print(f"fit pages {len(fitted)}: {fit_check}")
     print(f"calibration pages {len(check_pages)}: {calib}")
     inline_calib = check(inline_check, model) if inline_check else {}
     print(f"inline calibration pages {len(inline_check)}: {inline_calib}")
+    heading_calib = check(heading_check, model) if heading_check else {}
+    print(f"heading calibration pages {len(heading_check)}: {heading_calib}")
+    shipped = load_marks().get(LANGUAGE)
+    if shipped is not None:
+        print(f"shipped table on the heading fit pages: {check(heading_pages, shipped)}")
+        print(f"shipped table on the heading calibration pages: {check(heading_check, shipped)}")
     if args.write:
         by_letter = Counter(s.letter for s in seen)
         as_mark = Counter(s.letter for s in seen if s.is_mark)
@@ -342,7 +409,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{calib['after']}, pages worse {calib['worse']}, words made marks "
             f"{calib['words_made_marks']}; inline calibration pages: "
             f"{inline_calib.get('before')} -> {inline_calib.get('after')}, pages worse "
-            f"{inline_calib.get('worse')}",
+            f"{inline_calib.get('worse')}; heading fit pages {len(heading_pages)}, heading "
+            f"calibration pages: {heading_calib.get('before')} -> {heading_calib.get('after')}, "
+            f"pages worse {heading_calib.get('worse')}, words made marks "
+            f"{heading_calib.get('words_made_marks')}",
             "before_number": {LANGUAGE: table},
         }
         RULE_FILE.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", "utf-8")

@@ -1,8 +1,12 @@
-"""Write bench/data/marks_inline.txt: documents whose sentences carry the typewriter's "№" in the
+"""Write bench/data/marks_inline.txt and bench/data/marks_heading.txt: documents whose sentences carry the typewriter's "№" in the
 middle of a line (after "за", "от", a comma, "письмо", before numbers with "/" or "-") beside
 the real one-letter words a number follows ("в 1949 году", "с 12 мая", "и 5 тонн"), for the
 fit pages of bench/learn_marks.py (dev seeds 5900-5999; ocr_synth's corpus and defaults are
-not touched). Deterministic: the same seed writes the same file.
+not touched). marks_heading.txt: documents headed by a word in capitals before the mark
+("ПРОТОКОЛ № 29", "ПРИКАЗ № 5", "АКТ № 3", "ВЫПИСКА ИЗ ПРОТОКОЛА № 12"), as a title and as
+lines of their own, beside lines in capitals where a real one-letter word stands before a number
+("ДОБЫЧА УГЛЯ В 1950", "СВЕДЕНИЯ О ПОСТАВКАХ С 1 ЯНВАРЯ", "ЦЕХА И 5 УЧАСТКОВ") and initials
+("М. И. Петров"). Deterministic: the same seed writes the same file.
 
 Run: .venv/bin/python -m bench.make_marks_corpus
 """
@@ -14,6 +18,7 @@ import random
 from bench.common import BENCH
 
 OUT = BENCH / "data" / "marks_inline.txt"
+HEADING_OUT = BENCH / "data" / "marks_heading.txt"
 SEED = 5900
 MONTHS = (
     "января", "февраля", "марта", "апреля", "мая", "июня",
@@ -84,10 +89,98 @@ def documents(count: int = 16, seed: int = SEED) -> str:
     return "\n".join(out)
 
 
+HEADS = (
+    "ПРОТОКОЛ", "ПРИКАЗ", "АКТ", "РАСПОРЯЖЕНИЕ", "ПОСТАНОВЛЕНИЕ", "ТЕЛЕГРАММА", "СПРАВКА",
+    "РЕШЕНИЕ", "ПРЕДПИСАНИЕ", "НАРЯД", "ДОГОВОР", "ДОНЕСЕНИЕ",
+)  # fmt: skip
+HEADED = (
+    "{head} № {n}",
+    "{head} № {n}",
+    "{head} № {n}{s}",
+    "ВЫПИСКА ИЗ ПРОТОКОЛА № {n}",
+    "ВЫПИСКА ИЗ ПРИКАЗА № {n} по тресту",
+    "ПРИЛОЖЕНИЕ № {k}",
+    "{head} № {n} от {d}",
+)
+CAPITAL_WORDS = (  # real one-letter words before a number in a line in capitals
+    "ДОБЫЧА {goods_caps} В {year}",
+    "СВЕДЕНИЯ О ПОСТАВКАХ С {day} {month_caps}",
+    "ОБ ОБЕСПЕЧЕНИИ ЦЕХА И {k} УЧАСТКОВ",
+    "ПЛАН ПОСТАВОК К {day} {month_caps} {year} ГОДА",
+    "ОТЧЕТ О РАБОТЕ ТРЕСТА В {year} ГОДУ",
+    "ОСТАТКИ {goods_caps} НА СКЛАДАХ С {day} {month_caps}",
+    "СПИСОК ЗАДАНИЙ НА {year} ГОД",
+)
+BODY = (
+    "Присутствовали: {i1}. {i2}. {name}, {i3}. {i1}. {name2} и другие.",
+    "Председатель комиссии {i1}. {i2}. {name}. Секретарь {i3}. {i2}. {name2}.",
+    "Слушали: сообщение тов. {name} о выполнении плана поставок {goods} за {year} год.",
+    "Постановили: обязать тов. {name} к {day} {month} представить отчет по наряду № {n}.",
+    "В {year} году трест выполнил план на {p} процентов, и {k} предприятий его перевыполнили.",
+    "С {day} {month} отгрузка {goods} прекращена, о чем сообщено письмом № {n} от {d}.",
+    "Копию приказа № {n}{s} направить тов. {i1}. {i2}. {name} для исполнения.",
+)
+NAMES = ("Петров", "Козлов", "Иванов", "Смирнов", "Зорин", "Морозов", "Волков", "Лебедев")
+INITIALS = "АБВГДЕИКЛМНОПРСТФЯ"
+CAPS_GOODS = ("УГЛЯ", "ЦЕМЕНТА", "МЕТАЛЛА", "МАЗУТА", "ЛЕСА", "КИРПИЧА", "ЗЕРНА", "СОЛИ")
+
+
+def _fill_heading(template: str, rng: random.Random) -> str:
+    month = rng.choice(MONTHS)
+    return template.format(
+        head=rng.choice(HEADS),
+        n=rng.randint(1, 499),
+        k=rng.randint(2, 9),
+        s=rng.choice(SUFFIX),
+        d=_date(rng),
+        day=rng.randint(1, 28),
+        month=month,
+        month_caps=month.upper(),
+        year=rng.randint(1946, 1958),
+        p=rng.randint(60, 140),
+        goods=rng.choice(GOODS),
+        goods_caps=rng.choice(CAPS_GOODS),
+        name=rng.choice(NAMES),
+        name2=rng.choice(NAMES),
+        i1=rng.choice(INITIALS),
+        i2=rng.choice(INITIALS),
+        i3=rng.choice(INITIALS),
+    )
+
+
+def heading_documents(count: int = 24, seed: int = SEED + 5) -> str:
+    """Documents whose title is a word in capitals before the mark, with more such lines (a
+    paragraph of their own) and lines in capitals with a real one-letter word before a number
+    among paragraphs that carry initials and the plain "в 1949 году", "с 12 мая"."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        paragraphs = []
+        for _ in range(6):
+            kind = rng.random()
+            if kind < 0.4:
+                paragraphs.append(_fill_heading(rng.choice(HEADED), rng))
+            elif kind < 0.65:
+                paragraphs.append(_fill_heading(rng.choice(CAPITAL_WORDS), rng))
+            pool = rng.sample(BODY, 2) + [rng.choice(MARKED), rng.choice(PLAIN)]
+            rng.shuffle(pool)
+            paragraphs.append(
+                " ".join(
+                    _fill(t, rng) if t in MARKED or t in PLAIN else _fill_heading(t, rng)
+                    for t in pool
+                )
+            )
+        title = _fill_heading(rng.choice(HEADED[:3]), rng)
+        subject = f"о поставках {rng.choice(GOODS)} по нарядам треста"
+        out.append(f"=== {title} | {subject}\n" + "\n\n".join(paragraphs) + "\n")
+    return "\n".join(out)
+
+
 def main() -> int:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(documents(), encoding="utf-8")
-    print(OUT)
+    HEADING_OUT.write_text(heading_documents(), encoding="utf-8")
+    print(OUT, HEADING_OUT)
     return 0
 
 

@@ -30,10 +30,16 @@ from ocr.reletter import Swap
 from ocr.tesseract import Word
 
 RULE_FILE = Path(__file__).parent / "data" / "marks.json"
-FEATURES = ("bias", "common", "first", "last", "date")  # a letter at a line's start or end
+# A letter at a line's start or end; "caps": the word before it on its line is a word in
+# capitals, a heading's ("ПРОТОКОЛ М 29", "ПРИКАЗ М 5").
+# "cue": the word before it a cue (as inside a line, "ПРОТОКОЛ", "письмо"); "wide": the letter's
+# box against the number's characters (its width over the number's width per character, less
+# 1): the mark is drawn wider than a letter of the face.
+FEATURES = ("bias", "common", "first", "last", "date", "caps", "cue", "wide")
 # A letter inside a line (neither opening it nor before the number that closes it) has its own
-# model: after a cue ("от", "за", "письмо", a comma), before a registry number with its series.
-INSIDE_FEATURES = ("bias", "common", "date", "cue", "comma", "slashed")
+# model: after a cue ("от", "за", "письмо", a comma), before a registry number with its series,
+# after a word in capitals ("ВЫПИСКА ИЗ ПРОТОКОЛА М 12 заседания").
+INSIDE_FEATURES = ("bias", "common", "date", "cue", "comma", "slashed", "caps", "wide")
 ALL_FEATURES = tuple(dict.fromkeys((*FEATURES, *INSIDE_FEATURES)))
 COMMON_BASE = 6.0  # a letter's word frequency (Zipf) is fed to the model as its excess over this
 _DAY_OR_YEAR = re.compile(r"(?:0?[1-9]|[12]\d|3[01]|1[89]\d\d|20\d\d)[.,]?")
@@ -109,6 +115,22 @@ def cue_word(word: str) -> str:
     return word.strip(_EDGES).lower()
 
 
+def in_capitals(word: str) -> bool:
+    """A word of at least two letters, every letter a capital ("ПРОТОКОЛ", "АКТ", "СССР,";
+    not an initial "М.", not "Ваше")."""
+    letters = [c for c in word.strip(_EDGES) if c.isalpha()]
+    return len(letters) >= 2 and all(c.isupper() for c in letters)
+
+
+def wideness(letter: Word, number: Word) -> float:
+    """The letter's box width over the number's width per character, less 1, within [-1, 1];
+    0 without boxes."""
+    chars = len(number.text)
+    if letter.box.width <= 0 or number.box.width <= 0 or not chars:
+        return 0.0
+    return max(-1.0, min(1.0, letter.box.width * chars / number.box.width - 1.0))
+
+
 def candidates(
     words: Sequence[Word], cues: frozenset[str] = frozenset()
 ) -> list[tuple[int, dict[str, float]]]:
@@ -133,6 +155,8 @@ def candidates(
         cue = not first and cue_word(before) in cues
         comma = not first and before.endswith(",")
         slashed = bool(_SLASHED.match(after.text))
+        caps = not first and in_capitals(before)
+        wide = wideness(word, after)
         out.append(
             (
                 i,
@@ -143,6 +167,8 @@ def candidates(
                     "cue": float(cue),
                     "comma": float(comma),
                     "slashed": float(slashed),
+                    "caps": float(caps),
+                    "wide": wide,
                 },
             )
         )

@@ -27,7 +27,8 @@ def words(*lines: str) -> list[Word]:
     out = []
     for n, line in enumerate(lines, 1):
         for i, text in enumerate(line.split(), 1):
-            out.append(Word(1, 1, n, i, Box(100 * i, 50 * n, 80, 30), 90.0, text))
+            # each character as wide as the next: a letter no wider than a digit
+            out.append(Word(1, 1, n, i, Box(100 * i, 50 * n, 20 * len(text), 30), 90.0, text))
     return out
 
 
@@ -36,7 +37,7 @@ def page(text: str, truth: str, name: str = "p") -> OcrPage:
 
 
 def context(
-    first: int, last: int, date: int, cue: int = 0, comma: int = 0, slashed: int = 0
+    first: int, last: int, date: int, cue: int = 0, comma: int = 0, slashed: int = 0, caps: int = 0
 ) -> dict:
     return {
         "first": float(first),
@@ -45,6 +46,8 @@ def context(
         "cue": float(cue),
         "comma": float(comma),
         "slashed": float(slashed),
+        "caps": float(caps),
+        "wide": 0.0,
     }
 
 
