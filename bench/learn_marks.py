@@ -37,11 +37,13 @@ from ocr.geometry import Box
 from ocr.marks import (
     COMMON_BASE,
     FEATURES,
+    HEADING_FEATURES,
     INSIDE_FEATURES,
     RULE_FILE,
     MarkModel,
     candidates,
     cue_word,
+    in_capitals,
     load_marks,
     mark_swaps,
 )
@@ -97,13 +99,29 @@ HEADING_CHECK = (CALIBRATE_HEADING, CALIBRATE_HEADING_LOWRES)
 
 def read_unmarked(spec: SynthSet, work: Path = WORK) -> list[OcrPage]:
     """The set's pages read by the pipeline with the marks step off (in this process: one
-    worker), so that a letter read for the mark stays as tesseract read it."""
+    worker), so that a letter read for the mark stays as tesseract read it. A page the pipeline
+    refuses as blank (a document's last lines, at half the resolution) is left out of the set's
+    manifest, once."""
     from unittest import mock
 
     import ocr.stages.ocr
 
     with mock.patch.object(ocr.stages.ocr, "mark_swaps", lambda *a, **k: []):
-        return ensure_pages(spec, workers=1, work=work)
+        try:
+            return ensure_pages(spec, workers=1, work=work)
+        except SystemExit as failed:
+            blank = {
+                m.group(1)
+                for part in str(failed).split("PageFailure(")[1:]
+                if "BlankPageError" in part and (m := re.match(r"document='([^']+)'", part))
+            }
+            if not blank:
+                raise
+            path = set_folder(spec, work) / "images" / "manifest.json"
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+            manifest["items"] = [i for i in manifest["items"] if i["name"] not in blank]
+            path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
+            return ensure_pages(spec, workers=1, work=work)
 
 
 @dataclass(frozen=True)
@@ -146,12 +164,29 @@ def learn_cues(pages: Sequence[OcrPage], mark: str = "№") -> frozenset[str]:
     return frozenset(w for w, n in seen.items() if n >= MIN_CUE and w)
 
 
-def sightings(page: OcrPage, cues: frozenset[str] = frozenset()) -> list[Sighting]:
+def learn_headings(pages: Sequence[OcrPage], mark: str = "№") -> frozenset[str]:
+    """The words in capitals that stand before the mark (not at a line's start) at least MIN_CUE
+    times in the pages' truth, in lower case (the heading words: "протокол", "приказ")."""
+    seen = Counter[str]()
+    for page in pages:
+        for line in page.truth.split("\n"):
+            tokens = line.split()
+            seen.update(
+                cue_word(tokens[k - 1])
+                for k in range(1, len(tokens))
+                if tokens[k] == mark and in_capitals(tokens[k - 1])
+            )
+    return frozenset(w for w, n in seen.items() if n >= MIN_CUE and w)
+
+
+def sightings(
+    page: OcrPage, cues: frozenset[str] = frozenset(), headings: frozenset[str] = frozenset()
+) -> list[Sighting]:
     """Each candidate of the page's OCR text aligned with the truth's token before the same
     number, where the truth has that number once after a token."""
     words, _ = text_words(page.text, page.boxes)
     out = []
-    for i, context in candidates(words, cues):
+    for i, context in candidates(words, cues, headings):
         number = words[i + 1].text
         found = re.findall(r"(\S+)[ \t]+" + re.escape(number) + r"(?!\d)", page.truth)
         if len(found) == 1:
@@ -250,28 +285,52 @@ def learn(
     """The model (None without a single mark seen), the sightings and each tau's loss (the
     model's, then the inside model's as ("inside", tau)).
 
-    The model is fitted on ``pages`` and ``heading_pages`` (pages with marks after a heading
-    word in capitals) (FEATURES). Its inside model, for a letter inside a line
-    (INSIDE_FEATURES), on the sightings inside a line of all three, when a mark was seen there;
-    the cues are learned on all three."""
+    The model is fitted on ``pages`` (FEATURES). Its inside model, for a letter inside a line
+    (INSIDE_FEATURES), on the sightings inside a line of ``pages`` and ``inline_pages`` (pages
+    with inline marks), when a mark was seen there; the cues are learned on both. Its heading
+    model, for a letter after a word in capitals (HEADING_FEATURES), on the sightings after one
+    on all pages and ``heading_pages`` (pages with marks after a heading word), when a mark was
+    seen there (the cues do not change: the heading pages' truth is not asked for them)."""
     common = letter_frequencies() if common is None else common
-    cues = learn_cues([*pages, *inline_pages, *heading_pages])
-    seen = [s for p in [*pages, *heading_pages] for s in sightings(p, cues) if s.letter in common]
-    extra = [s for p in inline_pages for s in sightings(p, cues) if s.letter in common]
+    cues = learn_cues([*pages, *inline_pages])
+    heads = learn_headings([*pages, *inline_pages, *heading_pages])
+
+    def seen_on(pages: Sequence[OcrPage]) -> list[Sighting]:
+        return [s for p in pages for s in sightings(p, cues, heads) if s.letter in common]
+
+    seen, extra, headed = seen_on(pages), seen_on(inline_pages), seen_on(heading_pages)
     marks = Counter(s.meant for s in seen if s.is_mark)
     if not marks:
         return None, seen + extra, {}
     losses: dict = {tau: held_out_loss(seen, common, tau) for tau in TAUS}
     tau = min(losses, key=lambda t: (losses[t], t))
     model = model_of(seen, common, tau, marks.most_common(1)[0][0])
+    found = heading_model(seen + extra + headed, common, losses)
+    model = replace(model, heading=replace(found, cues=heads) if found else None)
     within = [s for s in [*seen, *extra] if inside(s)]
     if not any(s.is_mark for s in within):
-        return model, seen + extra, losses
+        return model, seen + extra + headed, losses
     inner = {t: held_out_loss(within, common, t, INSIDE_FEATURES) for t in TAUS}
     best = min(inner, key=lambda t: (inner[t], t))
     losses.update({("inside", t): v for t, v in inner.items()})
     inner_model = model_of(within, common, best, model.mark, INSIDE_FEATURES)
-    return replace(model, cues=cues, inside=inner_model), seen + extra, losses
+    return replace(model, cues=cues, inside=inner_model), seen + extra + headed, losses
+
+
+def heading_model(
+    seen: Sequence[Sighting], common: dict[str, float], losses: dict
+) -> MarkModel | None:
+    """The model of a letter after a heading word (HEADING_FEATURES) on the sightings after
+    one, None without a mark seen there; each tau's loss is added to ``losses`` as ("heading",
+    tau)."""
+    after = [s for s in seen if s.context.get("heading")]
+    marks = [s for s in after if s.is_mark]
+    if not marks:
+        return None
+    found = {t: held_out_loss(after, common, t, HEADING_FEATURES) for t in TAUS}
+    losses.update({("heading", t): v for t, v in found.items()})
+    best = min(found, key=lambda t: (found[t], t))
+    return model_of(after, common, best, marks[0].meant, HEADING_FEATURES)
 
 
 def applied(
@@ -305,7 +364,9 @@ def check(pages: Sequence[OcrPage], model: MarkModel) -> dict[str, int]:
         out["worse"] += a > b
         out["words_made_marks"] += sum(
             not s.is_mark and model.odds(s.letter, s.context) >= model.threshold
-            for s in sightings(page, model.cues)
+            for s in sightings(
+                page, model.cues, model.heading.cues if model.heading else frozenset()
+            )
         )
     return dict(out)
 
@@ -344,6 +405,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     print("weights:", {k: round(v, 3) for k, v in model.weights.items()})
     print("letter effects:", {k: round(v, 3) for k, v in sorted(model.effect.items())})
+    if model.heading is not None:
+        print("heading weights:", {k: round(v, 3) for k, v in model.heading.weights.items()})
+        effects = sorted(model.heading.effect.items())
+        print("heading effects:", {k: round(v, 3) for k, v in effects})
     if model.inside is not None:
         print("cues:", " ".join(sorted(model.cues)))
         print("inside weights:", {k: round(v, 3) for k, v in model.inside.weights.items()})
@@ -360,13 +425,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     comma = {"first": 0.0, "last": 0.0, "date": 0.0, "cue": 0.0, "comma": 1.0, "slashed": 0.0}
     back = "".join(sorted(c for c in model.common if model.odds(c, comma) >= MIN_SHARE))
     print(f"put back as {model.mark} inside a line after a comma (no cue, date, series): {back}")
-    caps = {"first": 0.0, "last": 1.0, "date": 0.0, "cue": 0.0, "comma": 0.0, "slashed": 0.0}
-    caps["caps"] = 1.0
-    back = "".join(sorted(c for c in model.common if model.odds(c, caps) >= MIN_SHARE))
-    print(f"put back as {model.mark} after a word in capitals, the number closing the line: {back}")
-    caps["last"] = 0.0
-    back = "".join(sorted(c for c in model.common if model.odds(c, caps) >= MIN_SHARE))
-    print(f"put back as {model.mark} after a word in capitals inside a line (no date): {back}")
+    for last, cue in ((1.0, 0.0), (1.0, 1.0), (0.0, 0.0), (0.0, 1.0)):
+        caps = {"first": 0.0, "last": last, "date": 0.0, "cue": cue, "comma": 0.0}
+        caps.update(slashed=0.0, caps=1.0, wide=0.0, heading=1.0)
+        back = "".join(sorted(c for c in model.common if model.odds(c, caps) >= MIN_SHARE))
+        print(
+            f"put back as {model.mark} after a heading word (number closes the line "
+            f"{last:.0f}, a cue {cue:.0f}, no series, no date, as wide as a digit): {back}"
+        )
     fitted = fit_pages + inline_pages + heading_pages
     fit_check, calib = check(fitted, model), check(check_pages, model)
     print(f"fit pages {len(fitted)}: {fit_check}")
@@ -401,6 +467,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "cues": sorted(model.cues),
                 "weights": {k: round(v, 4) for k, v in model.inside.weights.items()},
                 "effects": {k: round(v, 4) for k, v in sorted(model.inside.effect.items())},
+            }
+        if model.heading is not None:
+            table["heading"] = {
+                "cues": sorted(model.heading.cues),
+                "weights": {k: round(v, 4) for k, v in model.heading.weights.items()},
+                "effects": {k: round(v, 4) for k, v in sorted(model.heading.effect.items())},
             }
         data = {
             "source": f"bench/learn_marks.py on the correction split's fit pages ({len(fit_pages)}"

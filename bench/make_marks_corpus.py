@@ -1,5 +1,6 @@
-"""Write bench/data/marks_inline.txt and bench/data/marks_heading.txt: documents whose sentences carry the typewriter's "№" in the
-middle of a line (after "за", "от", a comma, "письмо", before numbers with "/" or "-") beside
+"""Write bench/data/marks_inline.txt and bench/data/marks_heading.txt. marks_inline.txt:
+documents whose sentences carry the typewriter's "№" in the middle of a line (after "за", "от",
+a comma, "письмо", before numbers with "/" or "-") beside
 the real one-letter words a number follows ("в 1949 году", "с 12 мая", "и 5 тонн"), for the
 fit pages of bench/learn_marks.py (dev seeds 5900-5999; ocr_synth's corpus and defaults are
 not touched). marks_heading.txt: documents headed by a word in capitals before the mark

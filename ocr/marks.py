@@ -21,7 +21,7 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,17 +30,16 @@ from ocr.reletter import Swap
 from ocr.tesseract import Word
 
 RULE_FILE = Path(__file__).parent / "data" / "marks.json"
-# A letter at a line's start or end; "caps": the word before it on its line is a word in
-# capitals, a heading's ("ПРОТОКОЛ М 29", "ПРИКАЗ М 5").
-# "cue": the word before it a cue (as inside a line, "ПРОТОКОЛ", "письмо"); "wide": the letter's
-# box against the number's characters (its width over the number's width per character, less
-# 1): the mark is drawn wider than a letter of the face.
-FEATURES = ("bias", "common", "first", "last", "date", "caps", "cue", "wide")
+FEATURES = ("bias", "common", "first", "last", "date")  # a letter at a line's start or end
 # A letter inside a line (neither opening it nor before the number that closes it) has its own
-# model: after a cue ("от", "за", "письмо", a comma), before a registry number with its series,
-# after a word in capitals ("ВЫПИСКА ИЗ ПРОТОКОЛА М 12 заседания").
-INSIDE_FEATURES = ("bias", "common", "date", "cue", "comma", "slashed", "caps", "wide")
-ALL_FEATURES = tuple(dict.fromkeys((*FEATURES, *INSIDE_FEATURES)))
+# model: after a cue ("от", "за", "письмо", a comma), before a registry number with its series.
+INSIDE_FEATURES = ("bias", "common", "date", "cue", "comma", "slashed")
+# A letter after a heading word (a word in capitals that the truth puts before the mark:
+# "ПРОТОКОЛ М 29", "ПРИКАЗ М 5") has its own model too: whether the number closes the line, a
+# date, and the letter's box against the number's characters ("wide": its width over the
+# number's width per character, less 1; the mark is drawn wider than a letter of the face).
+HEADING_FEATURES = ("bias", "common", "last", "date", "wide")
+ALL_FEATURES = tuple(dict.fromkeys((*FEATURES, *INSIDE_FEATURES, *HEADING_FEATURES)))
 COMMON_BASE = 6.0  # a letter's word frequency (Zipf) is fed to the model as its excess over this
 _DAY_OR_YEAR = re.compile(r"(?:0?[1-9]|[12]\d|3[01]|1[89]\d\d|20\d\d)[.,]?")
 _SLASHED = re.compile(r"\d+[/-]\w+")  # a registry number with its series: "45/сс", "969-р"
@@ -52,7 +51,9 @@ class MarkModel:
     """One language's model: the mark meant, the shared weights, and per letter its frequency as
     a word of its own (Zipf) and its own effect; a letter the table lacks is no candidate.
     ``inside``, when the table has it, is the model of a letter inside a line (INSIDE_FEATURES,
-    its own weights and effects; ``cues`` the words a mark follows there)."""
+    its own weights and effects; ``cues`` the words a mark follows there); ``heading``, when
+    the table has it, the model of a letter after a heading word (HEADING_FEATURES; its
+    ``cues`` the heading words, in lower case)."""
 
     mark: str
     weights: Mapping[str, float]
@@ -61,12 +62,18 @@ class MarkModel:
     effect: Mapping[str, float] = field(default_factory=dict)
     cues: frozenset[str] = frozenset()
     inside: MarkModel | None = None
+    heading: MarkModel | None = None
 
     def odds(self, letter: str, context: Mapping[str, float]) -> float:
         """The probability that ``letter`` in ``context`` (the features but bias and common) is
         the mark; 0 for a letter the table does not know."""
         if letter not in self.common:
             return 0.0
+        if context.get("heading", 0.0) and self.heading is not None:
+            # after a heading word: the heading model's odds, or the line's where they are higher
+            # (the heading model adds evidence, it does not take back what the line's had)
+            plain = self.odds(letter, {**context, "heading": 0.0})
+            return max(plain, self.heading.odds(letter, {**context, "heading": 0.0, "first": 0.0}))
         within = not context.get("first", 0.0) and not context.get("last", 0.0)
         if within and self.inside is not None:
             return self.inside.odds(letter, context)
@@ -78,7 +85,7 @@ class MarkModel:
 
 def _model(m: Mapping, mark: str, threshold: float) -> MarkModel:
     letters = m["letters"]
-    inside = m.get("inside")
+    inside, heading = m.get("inside"), m.get("heading")
     return MarkModel(
         mark,
         dict(m["weights"]),
@@ -89,11 +96,18 @@ def _model(m: Mapping, mark: str, threshold: float) -> MarkModel:
         _model({**inside, "letters": letters_of(inside, letters)}, mark, threshold)
         if inside
         else None,
+        replace(
+            _model({**heading, "letters": letters_of(heading, letters)}, mark, threshold),
+            cues=frozenset(heading.get("cues", ())),
+        )
+        if heading
+        else None,
     )
 
 
 def letters_of(inside: Mapping, letters: Mapping) -> dict:
-    """The inside model's letters: the table's frequencies with the inside model's effects."""
+    """A sub-model's letters (inside a line, after a heading word): the table's frequencies
+    with the sub-model's effects."""
     effects = inside.get("effects", {})
     return {k: {"common": v["common"], "effect": effects.get(k, 0.0)} for k, v in letters.items()}
 
@@ -132,14 +146,18 @@ def wideness(letter: Word, number: Word) -> float:
 
 
 def candidates(
-    words: Sequence[Word], cues: frozenset[str] = frozenset()
+    words: Sequence[Word],
+    cues: frozenset[str] = frozenset(),
+    headings: frozenset[str] = frozenset(),
 ) -> list[tuple[int, dict[str, float]]]:
     """The words (TSV order) that are a single letter alone right before a number on their
     line, each with its context: whether the letter opens its line, whether the number closes
     it, a date (the number a day or a year with a word after it on the line), a cue (the word
     before the letter on its line is one of ``cues``, the words a mark follows inside a line:
     "от", "за", "письмо"), a comma (that word ends with one) and a registry number with its
-    series ("45/сс", "969-р")."""
+    series ("45/сс", "969-р"); caps, that word is in capitals (``in_capitals``), heading, a
+    word in capitals that is one of ``headings`` ("ПРОТОКОЛ М 29"); wide, the letter's box
+    against the number's characters (``wideness``)."""
     out = []
     for i, (word, after) in enumerate(zip(words, words[1:], strict=False)):
         if len(word.text) != 1 or not word.text.isalpha() or word.line_key != after.line_key:
@@ -156,6 +174,7 @@ def candidates(
         comma = not first and before.endswith(",")
         slashed = bool(_SLASHED.match(after.text))
         caps = not first and in_capitals(before)
+        heading = caps and cue_word(before) in headings
         wide = wideness(word, after)
         out.append(
             (
@@ -168,6 +187,7 @@ def candidates(
                     "comma": float(comma),
                     "slashed": float(slashed),
                     "caps": float(caps),
+                    "heading": float(heading),
                     "wide": wide,
                 },
             )
@@ -189,7 +209,9 @@ def mark_swaps(
         return []
     return [
         Swap(i, words[i].text, model.mark)
-        for i, context in candidates(words, model.cues)
+        for i, context in candidates(
+            words, model.cues, model.heading.cues if model.heading else frozenset()
+        )
         if model.odds(words[i].text, context) >= model.threshold
     ]
 

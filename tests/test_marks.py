@@ -13,7 +13,16 @@ from bench.correct_data import OcrPage
 from bench.learn_marks import MIN_SHARE, applied, check, fit, learn, sightings
 from ocr.batch import run_batch
 from ocr.geometry import Box
-from ocr.marks import FEATURES, RULE_FILE, MarkModel, candidates, load_marks, mark_swaps
+from ocr.marks import (
+    FEATURES,
+    RULE_FILE,
+    MarkModel,
+    candidates,
+    in_capitals,
+    load_marks,
+    mark_swaps,
+    wideness,
+)
 from ocr.settings import load_settings
 from ocr.tesseract import Word
 from tests.conftest import needs_tesseract, render_text_page
@@ -47,6 +56,7 @@ def context(
         "comma": float(comma),
         "slashed": float(slashed),
         "caps": float(caps),
+        "heading": 0.0,
         "wide": 0.0,
     }
 
@@ -78,6 +88,18 @@ def test_a_cue_is_a_word_a_mark_follows_inside_a_line() -> None:
         (14, 0.0, 0.0, 0.0),  # "работал в 1939": no cue
     ]
     assert [c["cue"] for _, c in candidates(words("на письмо М 45 от"))] == [0.0]  # no cues
+
+
+@pytest.mark.unit
+def test_a_heading_word_in_capitals_and_a_wide_letter_are_evidence() -> None:
+    found = candidates(words("ПРОТОКОЛ М 29", "М. И. Петров 12", "Ваше письмо М 45 от"))
+    assert [(i, c["caps"], c["last"]) for i, c in found] == [(1, 1.0, 1.0), (9, 0.0, 0.0)]
+    assert not in_capitals("М.") and not in_capitals("Ваше") and in_capitals("СССР,")
+    # the letter's box against the number's characters: as wide as a digit, half as wide again
+    number = Word(1, 1, 1, 2, Box(200, 0, 60, 30), 90.0, "291")
+    assert wideness(Word(1, 1, 1, 1, Box(0, 0, 20, 30), 90.0, "М"), number) == 0.0
+    assert wideness(Word(1, 1, 1, 1, Box(0, 0, 30, 30), 90.0, "М"), number) == 0.5
+    assert wideness(Word(1, 1, 1, 1, Box(0, 0, 0, 0), 90.0, "М"), number) == 0.0  # no box
 
 
 def model(weights: dict[str, float], effect: dict[str, float] | None = None) -> MarkModel:
@@ -204,6 +226,22 @@ def test_the_shipped_model_never_makes_a_real_word_a_mark() -> None:
         "о выполнении плана за 1950 год и на 45 процентов",
     )
     assert mark_swaps(kept_inline, "rus") == []
+    # After a heading word in capitals, the number closing the line: put back (seed 4222's
+    # "ПРОТОКОЛ М 29"); a real capital word or an initial is never made a mark, in a line in
+    # capitals without a heading word neither.
+    assert shipped.heading is not None and {"протокол", "приказ", "акт"} <= shipped.heading.cues
+    headed = words("ПРОТОКОЛ М 29", "ПРИКАЗ М 5", "АКТ Н 3")
+    assert [s.before for s in mark_swaps(headed, "rus")] == ["М", "М", "Н"]
+    kept_capitals = words(
+        "ДОБЫЧА УГЛЯ В 1950",
+        "ОБ ОБЕСПЕЧЕНИИ ЦЕХА И 5 УЧАСТКОВ",
+        "ЦЕХА И 5",
+        "М. И. Петров 12 мая",
+        "В 1939 году",
+        "И 5 рабочих",
+        "СВЕДЕНИЯ О ПОСТАВКАХ С 1 ЯНВАРЯ",
+    )
+    assert mark_swaps(kept_capitals, "rus") == []
 
 
 @needs_tesseract
