@@ -185,6 +185,30 @@ def test_a_letter_inside_a_line_is_learned_on_its_own_from_the_inline_pages() ->
 
 
 @pytest.mark.unit
+def test_a_letter_after_a_heading_word_is_learned_on_its_own_from_the_heading_pages() -> None:
+    heads = ("ПРОТОКОЛ", "ПРИКАЗ", "АКТ")
+    headed = [
+        page(
+            f"{heads[n % 3]} {'МХм'[n % 3]} {30 + n}\nДОБЫЧА УГЛЯ В {1940 + n}\n"
+            f"с {n + 1} мая работали",
+            f"{heads[n % 3]} № {30 + n}\nДОБЫЧА УГЛЯ В {1940 + n}\nс {n + 1} мая работали",
+            name=f"h{n}",
+        )
+        for n in range(12)
+    ]
+    without, _, _ = learn(fit_pages(), COMMON)
+    assert without is not None and without.heading is None  # no heading word seen
+    learned, _, losses = learn(fit_pages(), COMMON, heading_pages=headed)
+    assert learned is not None and learned.heading is not None
+    assert learned.heading.cues == {"протокол", "приказ", "акт"} and ("heading", 1.0) in losses
+    assert learned.weights == without.weights  # the line's model: as before
+    text = "ПРИКАЗ М 77\nДОБЫЧА УГЛЯ В 1951\nс 3 мая работали"
+    assert applied(text, learned)[0] == "ПРИКАЗ № 77\nДОБЫЧА УГЛЯ В 1951\nс 3 мая работали"
+    result = check(headed, learned)
+    assert result["words_made_marks"] == 0 and result["worse"] == 0 and result["better"] == 12
+
+
+@pytest.mark.unit
 def test_the_fit_draws_each_letter_towards_what_they_share() -> None:
     seen = [s for p in fit_pages() for s in sightings(p)]
     narrow = fit(seen, COMMON, 0.1)[1]
