@@ -179,6 +179,27 @@ SEALED_G = SynthSet(
     conditions=("gutter", "dark_frame", "violet_ribbon"),
     corpus=BENCH / "data" / "correct_sealed_g.txt",
 )
+# Sealed set H: kept for the round after G (fixed 2026-12-07, session 19, before any tuning of
+# round 18i; never generated or read yet). Its text was written for it (six documents in
+# bench/data/correct_sealed_h.txt: a gold-mining trust's order on the Lena, a note on a cotton
+# gin in Turkmenia, a White Sea fishing kolkhoz's minutes, a letter on a road in Tuva, a report
+# on a tobacco fermenting plant in Transcarpathia, a telephoned message from Verkhoyansk; places,
+# names and organisations no other set has; no five-word sequence shared with ocr_synth's corpus
+# or another sealed text), two faces no other set renders (ocr_synth's SEALED_TYPEWRITER_FONTS:
+# a thin light typewriter face and a heavy oblique sans), a red ribbon that no set had
+# (ocr_synth's SEALED_CONDITIONS, never drawn by "all"), a book gutter and faded letters on
+# yellowed paper (no tuning set had them), grey and bilevel scans and a resolution no set had.
+SEALED_H = SynthSet(
+    "sealed-h",
+    15010,
+    48,
+    ("correct_sealed_h.txt",),
+    ("cmu-typewriter-light", "dejavu-mono-bold-oblique"),
+    ("grey", "bilevel"),
+    dpi=210,
+    conditions=("red_ribbon", "gutter", "faded_yellow"),
+    corpus=BENCH / "data" / "correct_sealed_h.txt",
+)
 # Real Komi print lines: folder 0100 feeds the channel and the language gate; 0200 is sealed.
 KOMI_TUNING = KOMI / "0100"
 KOMI_SEALED = KOMI / "0200"
