@@ -243,6 +243,23 @@ def test_sealed_h_text_shares_no_five_word_sequence_with_the_corpus_or_other_sea
         assert not h & runs(other.corpus.read_text(encoding="utf-8"))
 
 
+def test_a_word_s_neighbours_stop_at_commas_and_sentence_ends() -> None:
+    from bench.correct_neighbours import count_text, neighbours, word_score
+
+    text = "план по вывозке, леса выполнен. Сплав"
+    start = text.index("вывозке")
+    assert neighbours(text, start, start + len("вывозке")) == ("по", None)
+    start = text.index("выполнен")
+    assert neighbours(text, start, start + len("выполнен")) == ("леса", None)
+    start = text.index("леса")
+    assert neighbours(text, start, start + len("леса")) == (None, "выполнен")
+    counts = count_text("план по вывозке, леса выполнен.")
+    assert counts.words["по", "вывозке"] == 1 and counts.words["вывозке", "леса"] == 0
+    # a seen pair lifts a reading over one never seen; no neighbour, no evidence
+    assert word_score(counts, "по", "вывозке", None) > word_score(counts, "по", "вывезке", None)
+    assert word_score(counts, None, "вывозке", None) == 0.0
+
+
 def test_a_right_only_refit_keeps_the_other_model_s_origin(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
