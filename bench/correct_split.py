@@ -76,6 +76,22 @@ CALIBRATE_LOWRES = SynthSet(
     "calibrate-lowres", 7205, 48, TUNING_SOURCES, TUNING_FONTS, TUNING_VARIANTS, dpi=200
 )
 FIT_SETS = (FIT, FIT_MORE, FIT_LOWRES)
+# Round 18i, continued (after sealed G's look): a development set wider than the fit and
+# calibration sets, which share texts, faces, colour/grey scans and plain paper. Its faces are
+# ocr_synth's extra faces no fit set renders, its damage the five conditions of ocr_synth's
+# CONDITIONS no tuning set had (never sealed H's red ribbon or faces), bilevel scans and a
+# resolution no set had, its texts those sealed A-C spent (looked at in rounds 18a-18d, so no
+# sealed set is left that they are from). Scored as a whole set held out (bench.correct_holdout).
+DEV_WIDE = SynthSet(
+    "dev-wide",
+    16111,
+    48,
+    ("notes.txt", "reports.txt", "letters.txt", "ivanov-1955.txt"),
+    ("ptmono-bold", "cmu-typewriter-slanted", "dejavu-mono"),
+    ("colour", "grey", "bilevel"),
+    dpi=230,
+    conditions=("dark_frame", "gutter", "violet_ribbon", "blue_ribbon", "faded_yellow", "plain"),
+)
 CALIBRATE_SETS = (CALIBRATE, CALIBRATE_MORE, CALIBRATE_LOWRES)
 # Sealed set A: reported. Texts, two faces and the bilevel scan are never used in tuning.
 SEALED = SynthSet(
