@@ -92,6 +92,18 @@ DEV_WIDE = SynthSet(
     dpi=230,
     conditions=("dark_frame", "gutter", "violet_ribbon", "blue_ribbon", "faded_yellow", "plain"),
 )
+# A second one, another seed and resolution (same kinds of faces, damage and texts): a whole
+# set held out from whatever is refitted on DEV_WIDE.
+DEV_WIDE_2 = SynthSet(
+    "dev-wide-2",
+    16222,
+    48,
+    ("notes.txt", "reports.txt", "letters.txt", "ivanov-1955.txt"),
+    ("dejavu-mono", "ptmono-bold", "cmu-typewriter-slanted"),
+    ("grey", "bilevel", "colour"),
+    dpi=270,
+    conditions=("gutter", "violet_ribbon", "dark_frame", "faded_yellow", "blue_ribbon", "plain"),
+)
 CALIBRATE_SETS = (CALIBRATE, CALIBRATE_MORE, CALIBRATE_LOWRES)
 # Sealed set A: reported. Texts, two faces and the bilevel scan are never used in tuning.
 SEALED = SynthSet(

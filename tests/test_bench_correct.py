@@ -16,6 +16,7 @@ from bench.bench_correct import SEALED_SETS, Tally, score, wrong_share  # noqa: 
 from bench.correct_data import own_corpus  # noqa: E402
 from bench.correct_split import (  # noqa: E402
     CALIBRATE_SETS,
+    DEV_WIDE,
     FIT_SETS,
     SEALED_C,
     SEALED_D,
@@ -204,6 +205,26 @@ def test_sealed_h_shares_no_text_face_scan_or_seed_with_any_set() -> None:
     red = condition_style(RenderStyle(), "red_ribbon", rng=np.random.default_rng(0)).ink_rgb
     assert red[0] > red[1] + 80 and red[0] > red[2] + 80
     assert {p.variant for p in SEALED_H.plans() if p.condition == "red_ribbon"} == {"colour"}
+
+
+def test_the_wide_dev_set_is_wider_than_tuning_and_takes_nothing_of_h_or_g() -> None:
+    """The development set of round 18i (continued): a dev seed, faces, damage, scans and a
+    resolution the fit and calibration sets lack, never sealed H's faces, red ribbon, text or
+    resolution, nor sealed G's (looked at once), and texts no unread sealed set is typed from."""
+    from ocr_synth.generate import CONDITIONS
+
+    tuning = (*FIT_SETS, *CALIBRATE_SETS)
+    assert 16000 <= DEV_WIDE.seed <= 16999
+    assert DEV_WIDE.seed not in {s.seed for s in (*tuning, *SEALED_SETS.values())}
+    assert set(DEV_WIDE.fonts) - {f for s in FIT_SETS for f in s.fonts}
+    assert set(DEV_WIDE.conditions) - {c for s in tuning for c in s.conditions}
+    assert "bilevel" in DEV_WIDE.variants
+    assert DEV_WIDE.dpi not in {s.dpi for s in (*tuning, *SEALED_SETS.values())}
+    assert set(DEV_WIDE.conditions) <= set(CONDITIONS)  # never H's red ribbon
+    for sealed in (SEALED_G, SEALED_H):
+        assert not set(DEV_WIDE.fonts) & set(sealed.fonts)
+        assert not set(DEV_WIDE.sources) & set(sealed.sources)
+        assert sealed.corpus is not None and DEV_WIDE.corpus is None
 
 
 def test_sealed_h_pages_are_typed_from_its_own_text_only() -> None:
