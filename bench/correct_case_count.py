@@ -13,9 +13,11 @@ from collections import Counter
 
 from bench.bench_correct import evidence, judged_changes
 from bench.correct_data import OcrPage, ensure_pages
-from bench.correct_split import CALIBRATE_SETS, DEV_WIDE
+from bench.correct_split import CALIBRATE_SETS, DEV_WIDE, FIT_SETS
 from ocr.correct import Correction, CorrectionSettings
 from ocr.correct.engine import all_suggestions, choose, make_page, rewrite
+from ocr.correct.lexicon import default_lexicon
+from ocr.correct.tokens import chunks
 
 
 def position(text: str, start: int) -> str:
@@ -78,11 +80,49 @@ def count(pages: list[OcrPage], settings: CorrectionSettings, show: bool = False
     return out
 
 
+def truth_capitals(specs: list) -> Counter:
+    """(where, capital) over the truths' words that are no name nor capitalised form and no
+    sentence start, each distinct page truth once: inside a line, after a colon or an opening
+    quote, first on a line."""
+    lexicon = default_lexicon()
+    out: Counter = Counter()
+    seen: set[str] = set()
+    for p in (p for s in specs for p in ensure_pages(s)):
+        if p.truth in seen:
+            continue
+        seen.add(p.truth)
+        found = chunks(p.truth)
+        for prev, c in zip([None, *found], found, strict=False):
+            if c.sentence_start or c.letters <= 1 or not c.text.isalpha() or c.text.isupper():
+                continue
+            if lexicon.capitalised(c.text):
+                continue
+            where = "line start" if prev is None or prev.line != c.line else "inside"
+            before = p.truth[: c.start].rstrip(" \t")[-1:]
+            if before == ":":
+                where += ", after :"
+            elif before and before in '"«„“(':
+                where += ", after a quote"
+            out[(where, c.text[:1].isupper())] += 1
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dev", action="store_true")
     parser.add_argument("--show", action="store_true", help="print each case change not right")
+    parser.add_argument(
+        "--truths", action="store_true", help="capitals by position in the fit sets' truths"
+    )
     args = parser.parse_args(argv)
+    if args.truths:
+        got = truth_capitals(list(FIT_SETS))
+        print("| where (no name, no sentence start) | capital | small | share |")
+        print("|---|---|---|---|")
+        for where in sorted({w for w, _ in got}):
+            yes, no = got[(where, True)], got[(where, False)]
+            print(f"| {where} | {yes} | {no} | {yes / (yes + no):.3f} |")
+        return 0
     settings = CorrectionSettings()
     specs = [DEV_WIDE] if args.dev else list(CALIBRATE_SETS)
     pages = [p for s in specs for p in ensure_pages(s)]
