@@ -30,6 +30,7 @@ from bench.correct_split import (
     SEALED_E,
     SEALED_F,
     SEALED_G,
+    SEALED_H,
     SEALED_NEXT,
     SynthSet,
 )
@@ -405,6 +406,7 @@ SEALED_SETS = {
     "e": SEALED_E,
     "f": SEALED_F,
     "g": SEALED_G,
+    "h": SEALED_H,
 }
 
 

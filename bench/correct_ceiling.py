@@ -23,7 +23,7 @@ from rapidfuzz.distance import Levenshtein
 
 from bench.bench_correct import char_errors, evidence
 from bench.correct_data import OcrPage, ensure_pages
-from bench.correct_split import CALIBRATE_SETS
+from bench.correct_split import CALIBRATE_SETS, DEV_WIDE, DEV_WIDE_2
 from ocr.correct import CorrectionSettings, Lexicon, Suggestion, apply, default_lexicon, suggest
 from ocr.correct.lexicon import fold
 
@@ -92,12 +92,15 @@ def outcome(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--levels", default="medium,heavy")
+    parser.add_argument(
+        "--dev", action="store_true", help="dev-wide and dev-wide-2 instead (round 18i, continued)"
+    )
     args = parser.parse_args(argv)
     levels = args.levels.split(",")
     lexicon, settings = default_lexicon(), CorrectionSettings()
     errors: dict[str, Counter[str]] = defaultdict(Counter)
     words: dict[str, Counter[str]] = defaultdict(Counter)
-    for spec in CALIBRATE_SETS:
+    for spec in (DEV_WIDE, DEV_WIDE_2) if args.dev else CALIBRATE_SETS:
         for page in ensure_pages(spec):
             if page.level not in levels:
                 continue

@@ -76,6 +76,34 @@ CALIBRATE_LOWRES = SynthSet(
     "calibrate-lowres", 7205, 48, TUNING_SOURCES, TUNING_FONTS, TUNING_VARIANTS, dpi=200
 )
 FIT_SETS = (FIT, FIT_MORE, FIT_LOWRES)
+# Round 18i, continued (after sealed G's look): a development set wider than the fit and
+# calibration sets, which share texts, faces, colour/grey scans and plain paper. Its faces are
+# ocr_synth's extra faces no fit set renders, its damage the five conditions of ocr_synth's
+# CONDITIONS no tuning set had (never sealed H's red ribbon or faces), bilevel scans and a
+# resolution no set had, its texts those sealed A-C spent (looked at in rounds 18a-18d, so no
+# sealed set is left that they are from). Scored as a whole set held out (bench.correct_holdout).
+DEV_WIDE = SynthSet(
+    "dev-wide",
+    16111,
+    48,
+    ("notes.txt", "reports.txt", "letters.txt", "ivanov-1955.txt"),
+    ("ptmono-bold", "cmu-typewriter-slanted", "dejavu-mono"),
+    ("colour", "grey", "bilevel"),
+    dpi=230,
+    conditions=("dark_frame", "gutter", "violet_ribbon", "blue_ribbon", "faded_yellow", "plain"),
+)
+# A second one, another seed and resolution (same kinds of faces, damage and texts): a whole
+# set held out from whatever is refitted on DEV_WIDE.
+DEV_WIDE_2 = SynthSet(
+    "dev-wide-2",
+    16222,
+    48,
+    ("notes.txt", "reports.txt", "letters.txt", "ivanov-1955.txt"),
+    ("dejavu-mono", "ptmono-bold", "cmu-typewriter-slanted"),
+    ("grey", "bilevel", "colour"),
+    dpi=270,
+    conditions=("gutter", "violet_ribbon", "dark_frame", "faded_yellow", "blue_ribbon", "plain"),
+)
 CALIBRATE_SETS = (CALIBRATE, CALIBRATE_MORE, CALIBRATE_LOWRES)
 # Sealed set A: reported. Texts, two faces and the bilevel scan are never used in tuning.
 SEALED = SynthSet(
@@ -178,6 +206,27 @@ SEALED_G = SynthSet(
     dpi=250,
     conditions=("gutter", "dark_frame", "violet_ribbon"),
     corpus=BENCH / "data" / "correct_sealed_g.txt",
+)
+# Sealed set H: kept for the round after G (fixed 2026-12-07, session 19, before any tuning of
+# round 18i; never generated or read yet). Its text was written for it (six documents in
+# bench/data/correct_sealed_h.txt: a gold-mining trust's order on the Lena, a note on a cotton
+# gin in Turkmenia, a White Sea fishing kolkhoz's minutes, a letter on a road in Tuva, a report
+# on a tobacco fermenting plant in Transcarpathia, a telephoned message from Verkhoyansk; places,
+# names and organisations no other set has; no five-word sequence shared with ocr_synth's corpus
+# or another sealed text), two faces no other set renders (ocr_synth's SEALED_TYPEWRITER_FONTS:
+# a thin light typewriter face and a heavy oblique sans), a red ribbon that no set had
+# (ocr_synth's SEALED_CONDITIONS, never drawn by "all"), a book gutter and faded letters on
+# yellowed paper (no tuning set had them), grey and bilevel scans and a resolution no set had.
+SEALED_H = SynthSet(
+    "sealed-h",
+    15010,
+    48,
+    ("correct_sealed_h.txt",),
+    ("cmu-typewriter-light", "dejavu-mono-bold-oblique"),
+    ("grey", "bilevel"),
+    dpi=210,
+    conditions=("red_ribbon", "gutter", "faded_yellow"),
+    corpus=BENCH / "data" / "correct_sealed_h.txt",
 )
 # Real Komi print lines: folder 0100 feeds the channel and the language gate; 0200 is sealed.
 KOMI_TUNING = KOMI / "0100"

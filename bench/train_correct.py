@@ -21,7 +21,7 @@ from bench.correct_fit import (
     reliability,
     right_examples,
 )
-from bench.correct_split import CALIBRATE_SETS, FIT_SETS, KOMI_TUNING, TUNING_SOURCES
+from bench.correct_split import CALIBRATE_SETS, DEV_WIDE, FIT_SETS, KOMI_TUNING, TUNING_SOURCES
 from ocr.correct.agree import (
     AGREE_TABLE,
     GOVERNED_SHARE,
@@ -373,6 +373,27 @@ def first_only(jobs: int) -> int:
     return sum(first.values())
 
 
+def add_dev_counts(jobs: int) -> int:
+    """Add DEV_WIDE's counts (every table, as the fit pages are counted) to the shipped
+    channel's: the channel of a wider tuning side, the fit pages' counts as shipped (round 18i,
+    continued); a provenance line says so."""
+    counts = Counter(read_counts(CHANNEL))
+    added: Counter[Row] = Counter()
+    lexicon = default_lexicon()
+    for page in ensure_pages(DEV_WIDE, workers=jobs):
+        count_sample(page_sample(page), lexicon, added)
+    counts.update(added)
+    head = [
+        line[2:] for line in CHANNEL.read_text(encoding="utf-8").splitlines() if line[:2] == "# "
+    ]
+    note = (
+        f"Counts of '{DEV_WIDE.name}' (seed {DEV_WIDE.seed}, {DEV_WIDE.pages} pages, "
+        f"{DEV_WIDE.dpi} dpi) added by bench/train_correct.py --add-dev-counts at {_commit()}."
+    )
+    write_counts(CHANNEL, counts, [*head, note])
+    return sum(added.values())
+
+
 def agreement_table(path: Path = AGREE_TABLE) -> str:
     """Count the agreement table (ocr/data/agree_ru.tsv) from the tuning texts' own truths:
     each preposition's cases, then how often a true word and the other forms of it agree with
@@ -432,7 +453,15 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="recount the agreement table (ocr/data/agree_ru.tsv) from the tuning texts",
     )
+    parser.add_argument(
+        "--add-dev-counts",
+        action="store_true",
+        help="add DEV_WIDE's channel counts to the shipped channel's (other tables as shipped)",
+    )
     args = parser.parse_args(argv)
+    if args.add_dev_counts:
+        print("added:", add_dev_counts(args.jobs))
+        return 0
     if args.agree_only:
         print("agreement:", agreement_table())
         return 0

@@ -16,12 +16,14 @@ from bench.bench_correct import SEALED_SETS, Tally, score, wrong_share  # noqa: 
 from bench.correct_data import own_corpus  # noqa: E402
 from bench.correct_split import (  # noqa: E402
     CALIBRATE_SETS,
+    DEV_WIDE,
     FIT_SETS,
     SEALED_C,
     SEALED_D,
     SEALED_E,
     SEALED_F,
     SEALED_G,
+    SEALED_H,
 )
 
 pytestmark = pytest.mark.unit
@@ -172,6 +174,111 @@ def test_sealed_g_pages_are_typed_from_its_own_text_only() -> None:
         built = [build_page(plan) for plan in SEALED_G.plans()[:4]]
     assert {b[3].source for b in built} == {SEALED_G.corpus.name}
     assert {b[1].font for b in built} <= set(SEALED_G.fonts)
+
+
+def test_sealed_h_shares_no_text_face_scan_or_seed_with_any_set() -> None:
+    """H, kept for the round after G: its text, faces, seed and resolution are its own; its red
+    ribbon was rendered by no other set (not in ocr_synth's CONDITIONS, so never by "all") and
+    its other damage by no tuning set."""
+    from ocr_synth.fonts import available_typewriter_fonts
+    from ocr_synth.generate import CONDITIONS, SEALED_CONDITIONS
+
+    tuning = (*FIT_SETS, *CALIBRATE_SETS)
+    others = [s for s in (*tuning, *SEALED_SETS.values()) if s is not SEALED_H]
+    assert SEALED_SETS["h"] is SEALED_H and SEALED_H.seed == 15010
+    assert not {f for s in others for f in s.fonts} & set(SEALED_H.fonts)
+    # a default (seeded) choice of face never draws H's faces: no synthetic page had them
+    assert not set(available_typewriter_fonts(extra=True)) & set(SEALED_H.fonts)
+    assert not {v for s in tuning for v in s.variants} >= set(SEALED_H.variants)
+    assert not {t for s in others for t in s.sources} & set(SEALED_H.sources)
+    assert SEALED_H.dpi not in {s.dpi for s in others}
+    assert SEALED_H.seed not in {s.seed for s in others}
+    assert not set(SEALED_H.conditions) & {c for s in tuning for c in s.conditions}
+    new = set(SEALED_H.conditions) - {c for s in others for c in s.conditions}
+    assert new and new <= set(SEALED_CONDITIONS) and not new & set(CONDITIONS)
+    # the red ribbon is red ink: the ribbon's colour, not the page's plain black
+    import numpy as np
+
+    from ocr_synth import RenderStyle
+    from ocr_synth.generate import condition_style
+
+    red = condition_style(RenderStyle(), "red_ribbon", rng=np.random.default_rng(0)).ink_rgb
+    assert red[0] > red[1] + 80 and red[0] > red[2] + 80
+    assert {p.variant for p in SEALED_H.plans() if p.condition == "red_ribbon"} == {"colour"}
+
+
+def test_the_wide_dev_set_is_wider_than_tuning_and_takes_nothing_of_h_or_g() -> None:
+    """The development set of round 18i (continued): a dev seed, faces, damage, scans and a
+    resolution the fit and calibration sets lack, never sealed H's faces, red ribbon, text or
+    resolution, nor sealed G's (looked at once), and texts no unread sealed set is typed from."""
+    from ocr_synth.generate import CONDITIONS
+
+    tuning = (*FIT_SETS, *CALIBRATE_SETS)
+    assert 16000 <= DEV_WIDE.seed <= 16999
+    assert DEV_WIDE.seed not in {s.seed for s in (*tuning, *SEALED_SETS.values())}
+    assert set(DEV_WIDE.fonts) - {f for s in FIT_SETS for f in s.fonts}
+    assert set(DEV_WIDE.conditions) - {c for s in tuning for c in s.conditions}
+    assert "bilevel" in DEV_WIDE.variants
+    assert DEV_WIDE.dpi not in {s.dpi for s in (*tuning, *SEALED_SETS.values())}
+    assert set(DEV_WIDE.conditions) <= set(CONDITIONS)  # never H's red ribbon
+    for sealed in (SEALED_G, SEALED_H):
+        assert not set(DEV_WIDE.fonts) & set(sealed.fonts)
+        assert not set(DEV_WIDE.sources) & set(sealed.sources)
+        assert sealed.corpus is not None and DEV_WIDE.corpus is None
+
+
+def test_sealed_h_pages_are_typed_from_its_own_text_only() -> None:
+    from ocr_synth.generate import build_page
+    from ocr_synth.texts import corpus_documents, parse_documents
+
+    assert SEALED_H.corpus is not None
+    text = SEALED_H.corpus.read_text(encoding="utf-8")
+    assert len(list(parse_documents(text, source=SEALED_H.corpus.name))) == 6
+    assert 900 <= len(text.split()) <= 1200
+    assert not any(d.source == SEALED_H.corpus.name for d in corpus_documents())
+    with own_corpus(SEALED_H.corpus):
+        built = [build_page(plan) for plan in SEALED_H.plans()[:4]]
+    assert {b[3].source for b in built} == {SEALED_H.corpus.name}
+    assert {b[1].font for b in built} <= set(SEALED_H.fonts)
+
+
+def test_sealed_h_text_shares_no_five_word_sequence_with_the_corpus_or_other_sealed_texts() -> None:
+    """H's text shares no five-word run with ocr_synth's corpus (every file, its vocabularies
+    too) or with D's, E's, F's and G's texts."""
+    import re
+
+    from ocr_synth.texts import CORPUS_DIR
+
+    word = re.compile(r"[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)*")
+
+    def runs(text: str) -> set[tuple[str, ...]]:
+        words = [w.lower() for w in word.findall(text)]
+        return {tuple(words[i : i + 5]) for i in range(len(words) - 4)}
+
+    corpus = set().union(*(runs(p.read_text(encoding="utf-8")) for p in CORPUS_DIR.rglob("*.txt")))
+    assert SEALED_H.corpus is not None
+    h = runs(SEALED_H.corpus.read_text(encoding="utf-8"))
+    assert len(h) > 800 and not h & corpus
+    for other in (SEALED_D, SEALED_E, SEALED_F, SEALED_G):
+        assert other.corpus is not None
+        assert not h & runs(other.corpus.read_text(encoding="utf-8"))
+
+
+def test_a_word_s_neighbours_stop_at_commas_and_sentence_ends() -> None:
+    from bench.correct_neighbours import count_text, neighbours, word_score
+
+    text = "план по вывозке, леса выполнен. Сплав"
+    start = text.index("вывозке")
+    assert neighbours(text, start, start + len("вывозке")) == ("по", None)
+    start = text.index("выполнен")
+    assert neighbours(text, start, start + len("выполнен")) == ("леса", None)
+    start = text.index("леса")
+    assert neighbours(text, start, start + len("леса")) == (None, "выполнен")
+    counts = count_text("план по вывозке, леса выполнен.")
+    assert counts.words["по", "вывозке"] == 1 and counts.words["вывозке", "леса"] == 0
+    # a seen pair lifts a reading over one never seen; no neighbour, no evidence
+    assert word_score(counts, "по", "вывозке", None) > word_score(counts, "по", "вывезке", None)
+    assert word_score(counts, None, "вывозке", None) == 0.0
 
 
 def test_a_right_only_refit_keeps_the_other_model_s_origin(

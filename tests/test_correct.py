@@ -84,6 +84,17 @@ def test_the_lexicon_knows_words_forms_and_names() -> None:
     assert lexicon.capitalised("Министерство")  # the capitals table (tuning texts)
 
 
+def test_a_capital_is_written_for_a_word_likelier_a_name_not_for_any_name_parse() -> None:
+    """``марта``, ``по`` and ``из`` have a name's or a place's parse among pymorphy3's, but are
+    likelier a month and prepositions: a capital OCR did not read is not written for them
+    (round 18i, continued), while it is for a city and a surname."""
+    lexicon = default_lexicon()
+    for word in ("марта", "по", "из"):
+        assert lexicon.proper(word) and not lexicon.proper_likely(word)
+    assert lexicon.proper_likely("москвы") and lexicon.proper_likely("петров")
+    assert not lexicon.proper_likely("работе")
+
+
 def test_data_tables_say_where_they_come_from() -> None:
     for table in (TOKENS_TABLE, CAPITALS_TABLE, CHANNEL_TABLE, LEXICON_TABLE):
         head = table.read_text(encoding="utf-8").splitlines()[:3]

@@ -168,9 +168,9 @@ def render(page: Page, chunk: Chunk, word: str) -> str:
     """A folded reading written in the case OCR read it: all capitals stay capitals; a first
     capital OCR read as that letter stays one unless tesseract offered the small letter, the
     word is no name, place, organisation or capitalised form, and a small letter is likelier
-    inside a sentence (:func:`small_first`); where OCR read another first letter, a name,
-    place or organisation gets a capital, any other word its likelier case
-    (:func:`_first_upper`)."""
+    inside a sentence (:func:`small_first`); where OCR read another first letter, a word
+    likelier a name, place or organisation than not gets a capital, any other word its likelier
+    case (:func:`_first_upper`)."""
     read = chunk.text
     letters = [c for c in read if c.isalpha()]
     if len(letters) > 1 and all(c.isupper() for c in letters):
@@ -181,7 +181,7 @@ def render(page: Page, chunk: Chunk, word: str) -> str:
         return word if not chunk.sentence_start and _lower_first(page, chunk, word) else capital
     if same:
         return word
-    if page.lexicon.proper(word):
+    if page.lexicon.proper_likely(word):
         return capital
     return capital if _first_upper(page, chunk, word) >= 0.5 else word
 

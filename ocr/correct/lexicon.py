@@ -325,6 +325,18 @@ class Lexicon:
             )
         return bool(self._memo[key])
 
+    def proper_likely(self, word: str) -> bool:
+        """Whether pymorphy3's parses of ``word`` that are a name, surname, patronymic, place or
+        organisation hold most of its probability: ``марта``, ``по`` and ``из`` have such a
+        parse but are likelier a month, a preposition (:meth:`proper` says yes to any)."""
+        key = "pl:" + word
+        if key not in self._memo:
+            tags = lexicon_table().proper_tags
+            self._memo[key] = (
+                sum(p.score for p in self.morph.parse(fold(word)) if tags & p.tag.grammemes) > 0.5
+            )
+        return bool(self._memo[key])
+
     def part(self, word: str) -> str:
         """The part of speech the capital's prior is counted by: of pymorphy3's likeliest
         parse, as the lexicon table maps it (``other`` for any part it does not list)."""

@@ -30,7 +30,7 @@ EXTRA_TYPEWRITER_FONTS: dict[str, str] = {
     "cmu-typewriter-slanted": "cmunst.ttf",  # fonts-cmu: a slanted typeface of the same machine
     "dejavu-mono": "DejaVuSansMono.ttf",  # fonts-dejavu-core: a sans typewriter (later machines)
 }
-# Faces kept for sealed evaluation sets (bench/correct_split.py, sealed E, F and G): never drawn
+# Faces kept for sealed evaluation sets (bench/correct_split.py, sealed E, F, G and H): never drawn
 # by a default choice (available_typewriter_fonts), so no tuning set ever renders them.
 SEALED_TYPEWRITER_FONTS: dict[str, str] = {
     "cmu-typewriter-bold": "cmuntb.ttf",  # fonts-cmu: CMU Typewriter Text Bold
@@ -41,6 +41,9 @@ SEALED_TYPEWRITER_FONTS: dict[str, str] = {
     # sealed G's (bench/correct_split.py): rendered by no other set
     "dejavu-mono-bold": "DejaVuSansMono-Bold.ttf",  # fonts-dejavu-core: a heavy sans
     "cmu-typewriter-italic": "cmunit.ttf",  # fonts-cmu: CMU Typewriter Text Italic
+    # sealed H's (bench/correct_split.py): rendered by no other set
+    "cmu-typewriter-light": "cmunbtl.ttf",  # fonts-cmu: CMU Typewriter Text Light, a thin face
+    "dejavu-mono-bold-oblique": "DejaVuSansMono-BoldOblique.ttf",  # fonts-dejavu-core
 }
 STAMP_FONTS: dict[str, str] = {
     "ptsans-bold": "PTS75F.ttf",
