@@ -38,7 +38,7 @@ def _row(name: str, order: BoxOrder) -> str:
     flag = "against" if order.against() else ""
     return (
         f"| {name} | {order.lines} | {order.back} | {order.back_chars} | {order.share:.3f} "
-        f"| {flag} |"
+        f"| {order.beside:.3f} | {flag} |"
     )
 
 
@@ -67,8 +67,8 @@ def main() -> None:
             pool.map(lambda j: _tsv(j[1], work / f"{len(j[0])}-{abs(hash(j))}", j[2], j[3]), jobs)
         )
     print(f"rule: {BOX_ORDER}")
-    print("| page | lines | back | back chars | share | |")
-    print("|---|---|---|---|---|---|")
+    print("| page | lines | back | back chars | share | beside | |")
+    print("|---|---|---|---|---|---|---|")
     for (name, *_), order in sorted(zip(jobs, orders, strict=True), key=lambda x: -x[1].share):
         print(_row(name, order))
 

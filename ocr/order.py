@@ -353,6 +353,11 @@ class BoxOrderRule:
     # the margin read late is no evidence)
     weight: float = 1.0  # a character of such lines costs this much of a right one in the
     # choice between readings (a block read out of place costs strict CER about its length)
+    max_beside: float = RULE.min_share  # ... and only a page of one column is judged: under
+    # this share of its characters in lines beside a line of another block (``layout``; the
+    # table order's own bound): a table's or a form's cells read down their columns may come
+    # back up over a wide cell of the column before (a 180 dpi copy of a tuning catalogue
+    # form: 0.38 beside, 0.18 read back; the sample journal's title page: 0.16 beside)
 
 
 BOX_ORDER = BoxOrderRule()
@@ -368,6 +373,7 @@ class BoxOrder:
     chars: int
     back: int
     back_chars: int
+    beside: float = 0.0  # the share of the characters in lines beside a line of another block
 
     @property
     def share(self) -> float:
@@ -375,7 +381,11 @@ class BoxOrder:
 
     def against(self, rule: BoxOrderRule = BOX_ORDER) -> bool:
         """Does the reading run against its boxes by ``rule``?"""
-        return self.back_chars >= rule.min_chars and self.share > rule.max_share
+        return (
+            self.back_chars >= rule.min_chars
+            and self.share > rule.max_share
+            and self.beside < rule.max_beside
+        )
 
     @property
     def reason(self) -> str:
@@ -389,8 +399,12 @@ def box_order(words: Sequence[Word]) -> BoxOrder:
     """How the reading's lines of text (``lines_of``; lines of marks only are not judged) run
     against their boxes: a line is read back when an earlier line of the reading lies wholly
     below it (that line's top, the median of its words' tops, under this line's baseline) and
-    the two overlap across."""
-    text = [ln for ln in lines_of(words) if ln.text]
+    the two overlap across; and the share of the characters in lines beside a line of another
+    block (``layout``)."""
+    page = layout(words)
+    if page is None:
+        return BoxOrder(0, 0, 0, 0)
+    text = page.text
     tops = np.array([statistics.median(words[i].box.top for i in ln.words) for ln in text])
     lefts = np.array([ln.left for ln in text])
     rights = np.array([ln.right for ln in text])
@@ -405,4 +419,5 @@ def box_order(words: Sequence[Word]) -> BoxOrder:
         sum(ln.chars for ln in text),
         sum(back),
         sum(ln.chars for ln, b in zip(text, back, strict=True) if b),
+        page.share,
     )

@@ -87,6 +87,21 @@ def test_columns_read_one_after_the_other_do_not_run_against_their_boxes() -> No
 
 
 @pytest.mark.unit
+def test_a_page_in_columns_is_not_judged() -> None:
+    # a form's cells read down their columns: the second column comes back up over the first
+    cells = [_line(1, 100 + k * PITCH, 100, "Рубрика", str(k)) for k in range(4)]
+    wide = _line(2, 100 + 4 * PITCH, 100, "широкая", "строка", "под", "колонками")
+    second = [_line(3 + k, 100 + k * PITCH, 600, "значение", str(k)) for k in range(4)]
+    words = [w for line in [*cells, wide, *second] for w in line]
+    words = [Word(w.block, 1, k, w.word, w.box, w.conf, w.text) for k, w in enumerate(words)]
+    order = box_order(words)
+    assert order.back == 4 and order.share > BOX_ORDER.max_share
+    assert order.beside > BOX_ORDER.max_beside
+    assert not order.against()
+    assert order.against(BoxOrderRule(max_beside=1.0))
+
+
+@pytest.mark.unit
 def test_a_speck_read_late_is_no_evidence() -> None:
     words = _page([0, 1, 2, 3, 4], HEADER) + _line(9, 40, 450, "=.")
     order = box_order(words)
