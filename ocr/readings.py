@@ -675,7 +675,19 @@ def read_page(
         elif switch == "first":
             why += "; no other reading (measuring switch)"
         skipped = lines_instead or switch == "first"
-        if (not why or lines_instead) and reread_below is not None and rules.reread is not None:
+        # a reading doubtful for its line order alone has its words' lines repaired as a clean
+        # one's are: the order says nothing of its words, and it may well be kept
+        order_only = bool(why) and not doubt(
+            replace(readings[0].summary, against=0),
+            ink_blobs=ink_blobs,
+            paper_share=paper_share,
+            rules=rules,
+        )
+        if (
+            (not why or lines_instead or order_only)
+            and reread_below is not None
+            and rules.reread is not None
+        ):
             readings[0], again, reread_lines = repair(
                 readings[0],
                 out_stem,
