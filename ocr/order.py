@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
 from ocr.merge import line_indexes
 from ocr.merge_files import PageSize, write_merged
 from ocr.tesseract import CHOICES_SUFFIX, Word, read_choices
@@ -332,3 +334,90 @@ def write_order(
             stem.with_name(stem.name + CHOICES_SUFFIX).unlink(missing_ok=True)
     written = write_merged(order.words, stem, formats=formats, page=page, choices=choices)
     return {k: v for k, v in {**outputs, **written}.items() if k != "choices" or choices}
+
+
+@dataclass(frozen=True)
+class BoxOrderRule:
+    """When a reading's line order runs against its own boxes (learned on the tuning pages and
+    the synthetic dev pages: bench/learn_box_order.py, bench/results_order.md).
+
+    Tesseract's page layout of a stamped header can be unstable in the resolution it is told
+    (the sample journal's title page at the PDF's 300 dpi reads its heading block after the
+    lines below it, and strict CER counts the block twice). A line read after a line that lies
+    below it and overlaps it across runs against the boxes: columns read down one after the
+    other never overlap across, a single column's lines read in order never come back up."""
+
+    max_share: float = 0.05  # a reading with more than this share of its text's characters in
+    # such lines is doubtful (the tuning pages: at most 0.0XX)
+    min_chars: int = 8  # ... and at least this many characters in them (a speck or two in
+    # the margin read late is no evidence)
+    weight: float = 1.0  # a character of such lines costs this much of a right one in the
+    # choice between readings (a block read out of place costs strict CER about its length)
+    max_beside: float = RULE.min_share  # ... and only a page of one column is judged: under
+    # this share of its characters in lines beside a line of another block (``layout``; the
+    # table order's own bound): a table's or a form's cells read down their columns may come
+    # back up over a wide cell of the column before (a 180 dpi copy of a tuning catalogue
+    # form: 0.38 beside, 0.18 read back; the sample journal's title page: 0.16 beside)
+
+
+BOX_ORDER = BoxOrderRule()
+
+
+@dataclass(frozen=True)
+class BoxOrder:
+    """How a reading's lines of text run against their boxes: of ``lines`` lines (``chars``
+    characters), ``back`` lines (``back_chars`` characters) are read after a line lying below
+    them that they overlap across."""
+
+    lines: int
+    chars: int
+    back: int
+    back_chars: int
+    beside: float = 0.0  # the share of the characters in lines beside a line of another block
+
+    @property
+    def share(self) -> float:
+        return self.back_chars / self.chars if self.chars else 0.0
+
+    def against(self, rule: BoxOrderRule = BOX_ORDER) -> bool:
+        """Does the reading run against its boxes by ``rule``?"""
+        return (
+            self.back_chars >= rule.min_chars
+            and self.share > rule.max_share
+            and self.beside < rule.max_beside
+        )
+
+    @property
+    def reason(self) -> str:
+        return (
+            f"{self.back} of {self.lines} lines ({self.back_chars} of {self.chars} characters) "
+            f"read after a line below them that they overlap across"
+        )
+
+
+def box_order(words: Sequence[Word]) -> BoxOrder:
+    """How the reading's lines of text (``lines_of``; lines of marks only are not judged) run
+    against their boxes: a line is read back when an earlier line of the reading lies wholly
+    below it (that line's top, the median of its words' tops, under this line's baseline) and
+    the two overlap across; and the share of the characters in lines beside a line of another
+    block (``layout``)."""
+    page = layout(words)
+    if page is None:
+        return BoxOrder(0, 0, 0, 0)
+    text = page.text
+    tops = np.array([statistics.median(words[i].box.top for i in ln.words) for ln in text])
+    lefts = np.array([ln.left for ln in text])
+    rights = np.array([ln.right for ln in text])
+    back = [
+        bool(
+            np.any((tops[:j] > line.baseline) & (lefts[:j] < line.right) & (rights[:j] > line.left))
+        )
+        for j, line in enumerate(text)
+    ]
+    return BoxOrder(
+        len(text),
+        sum(ln.chars for ln in text),
+        sum(back),
+        sum(ln.chars for ln, b in zip(text, back, strict=True) if b),
+        page.share,
+    )

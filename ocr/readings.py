@@ -42,7 +42,7 @@ from ocr.merge import (
     merge_lines,
 )
 from ocr.merge_files import MERGED_FORMATS, PageSize, write_merged
-from ocr.order import page_size, table_order, write_order
+from ocr.order import BOX_ORDER, BoxOrderRule, box_order, page_size, table_order, write_order
 from ocr.quality import MODEL_PATH, dictionary_languages, word_probabilities
 from ocr.records import Box
 from ocr.tesseract import (
@@ -62,6 +62,11 @@ _T = TypeVar("_T")
 ORIGINAL = "original"  # the page as loaded: what stock tesseract reads
 PROCESSED = "processed"  # deskewed, cropped to the paper, background and stamps cleaned
 MIXED = "mixed"  # each group of lines from the reading the estimate prefers there (ocr.merge)
+# the page as loaded read with no resolution given (tesseract's own estimate, as stock reads an
+# image that carries none): read when the first reading, told a resolution, runs against its
+# boxes (ocr.order.box_order; tesseract's layout of a stamped header is unstable in it)
+UNHINTED = "unhinted"
+AS_LOADED = (ORIGINAL, UNHINTED, MIXED)  # readings whose boxes are in the page's pixels
 # CPU seconds of a first reading past which a page is pathological (a speckled or huge scan):
 # no other reading is tried (a typed A4 page at 300 dpi takes a few seconds).
 EXTRA_READING_BUDGET = 20.0
@@ -84,6 +89,7 @@ class ChoiceRules:
     missing_weight: float = 1.0  # a letter of ink not read costs this much of a right one
     lines: LineRules | None = None  # the choice per group of lines (None: per page only)
     reread: RereadRule | None = None  # when a doubtful line read again replaces the first's
+    order: BoxOrderRule = BOX_ORDER  # when a reading's line order runs against its boxes
 
 
 @functools.cache
@@ -203,6 +209,8 @@ class ReadingSummary:
     dictionary_share: float | None  # of the word-like words, those the word list knows
     net: float
     seconds: float
+    against: int = 0  # characters in lines read against the boxes (ocr.order.box_order), when
+    # the reading runs against them by ocr.order.BOX_ORDER (0: its order agrees with its boxes)
 
     @property
     def net_rate(self) -> float:
@@ -218,7 +226,8 @@ class ReadingSummary:
         letters the ink holds but the reading lacks, each at its rule's weight."""
         wrong = self.chars - self.right
         missing = max(0.0, ink_blobs - self.chars)
-        return self.right - rules.wrong_weight * wrong - rules.missing_weight * missing
+        worth = self.right - rules.wrong_weight * wrong - rules.missing_weight * missing
+        return worth - rules.order.weight * self.against
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -231,6 +240,7 @@ class ReadingSummary:
             "net": round(self.net, 1),
             "net_rate": round(self.net_rate, 3),
             "seconds": round(self.seconds, 3),
+            "against_boxes": self.against,
         }
 
 
@@ -292,6 +302,7 @@ class ChoiceRecord:
                 r["dictionary_share"],
                 float(r["net"]),
                 float(r["seconds"]),
+                int(r.get("against_boxes", 0)),
             )
             for r in data["readings"]
         )
@@ -341,12 +352,15 @@ def summarise(
     psm: int,
     seconds: float,
     probabilities: Sequence[float] | None = None,
+    order: BoxOrderRule = BOX_ORDER,
 ) -> ReadingSummary:
     """The figures of a reading and its net estimate (from the words' ``probabilities`` when
-    they are known, ocr.quality.word_probabilities)."""
+    they are known, ocr.quality.word_probabilities), and the characters of its lines read
+    against its boxes when it runs against them by ``order``."""
     probs = word_probabilities(words, languages) if probabilities is None else probabilities
     confs = [w.conf for w in words if w.conf >= 0]
     net = sum(len(w.text) * (2.0 * p - 1.0) for w, p in zip(words, probs, strict=True))
+    boxes = box_order(words)
     return ReadingSummary(
         name,
         psm,
@@ -356,6 +370,7 @@ def summarise(
         _dictionary_share(words, languages),
         net,
         seconds,
+        boxes.back_chars if boxes.against(order) else 0,
     )
 
 
@@ -578,13 +593,19 @@ def doubt(
     summary: ReadingSummary, *, ink_blobs: int, paper_share: float, rules: ChoiceRules
 ) -> str:
     """Why a reading is doubtful ("" if it is not): the words look unlikely to be right, far
-    fewer characters than the ink's text blobs, or the scan holds more than the page."""
+    fewer characters than the ink's text blobs, the scan holds more than the page, or its line
+    order runs against its boxes (ocr.order.box_order)."""
     if summary.chars and summary.net_rate < rules.doubt_rate:
         return f"net rate {summary.net_rate:.2f} < {rules.doubt_rate:.2f}"
     if summary.chars < rules.few_chars * ink_blobs:
         return f"{summary.chars} characters read for {ink_blobs} text blobs of ink"
     if paper_share < rules.frame_share:
         return f"the page's paper is {paper_share:.0%} of the scan"
+    if summary.against:
+        return (
+            f"{summary.against} of {summary.chars} characters in lines read after a line "
+            f"below them that they overlap across"
+        )
     return ""
 
 
@@ -597,8 +618,14 @@ def better(
     mine = first.worth(ink_blobs=ink_blobs, rules=rules)
     theirs = other.worth(ink_blobs=ink_blobs, rules=rules)
     if theirs > mine + margin:
+        against = "".join(
+            f"; {r.name} has {r.against} characters read against its boxes"
+            for r in (first, other)
+            if r.against
+        )
         return (
             f"{other.name} worth {theirs:.0f} > {first.name} worth {mine:.0f} + margin {margin:.0f}"
+            f"{against}"
         )
     return ""
 
@@ -633,7 +660,9 @@ def read_page(
     ensure = ensure or (lambda _: None)
     again: Reading | None = None
     reread_lines: tuple[LineChoice, ...] = ()
-    _remove_readings(out_stem, sources)  # left by a killed run
+    unhinted = unhinted_source(sources[0])
+    work = [*sources, *([unhinted] if unhinted else [])]
+    _remove_readings(out_stem, work)  # left by a killed run
     try:
         ensure(sources[0])
         readings = [read(sources[0], _work_stem(out_stem, sources[0]), call)]
@@ -646,7 +675,19 @@ def read_page(
         elif switch == "first":
             why += "; no other reading (measuring switch)"
         skipped = lines_instead or switch == "first"
-        if (not why or lines_instead) and reread_below is not None and rules.reread is not None:
+        # a reading doubtful for its line order alone has its words' lines repaired as a clean
+        # one's are: the order says nothing of its words, and it may well be kept
+        order_only = bool(why) and not doubt(
+            replace(readings[0].summary, against=0),
+            ink_blobs=ink_blobs,
+            paper_share=paper_share,
+            rules=rules,
+        )
+        if (
+            (not why or lines_instead or order_only)
+            and reread_below is not None
+            and rules.reread is not None
+        ):
             readings[0], again, reread_lines = repair(
                 readings[0],
                 out_stem,
@@ -655,7 +696,9 @@ def read_page(
                 rule=rules.reread,
                 load_grey=load_grey or _load_grey,
             )
-        others = sources[1:] if why and not skipped else ()
+        others: Sequence[ReadingInput] = sources[1:] if why and not skipped else ()
+        if others and unhinted and readings[0].summary.against:
+            others = [unhinted, *others]  # the same pixels with tesseract's own layout
         if others and readings[0].cpu_seconds > budget:
             why += (
                 f"; no other reading: the first took {readings[0].cpu_seconds:.0f} s "
@@ -679,10 +722,18 @@ def read_page(
         final = kept if kept.input.name == MIXED else _move_outputs(kept, out_stem)
         final, order = _in_rows(final, call)
     finally:
-        _remove_readings(out_stem, [*sources, LINES_INPUT])
+        _remove_readings(out_stem, [*work, LINES_INPUT])
     summaries = tuple(r.summary for r in (*readings, *([again] if again else [])))
     record = ChoiceRecord(kept.summary.name, summaries, why, reason, lines, reread_lines, order)
     return ReadingChoice(final, record)
+
+
+def unhinted_source(source: ReadingInput) -> ReadingInput | None:
+    """The page as loaded read with no resolution given (UNHINTED), when ``source`` is it read
+    with one (a PDF page rendered at a known dpi into an image that carries none); else None."""
+    if source.name != ORIGINAL or source.dpi is None:
+        return None
+    return replace(source, name=UNHINTED, dpi=None)
 
 
 def _in_rows(reading: Reading, call: OcrCall) -> tuple[Reading, str]:

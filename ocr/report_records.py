@@ -51,10 +51,13 @@ class PageReport:
     )
     provenance: dict[str, Any] = doc(
         "versions and settings that made the text, `tesseract_calls`, the `reading` kept "
-        "(`original`, `processed` or `mixed`) and `readings` (why the first was doubtful, why "
-        "one won, per group of lines when both were read: `lines`; each line read again alone: "
-        "`reread`; `order`: why the lines were put in rows, a typed table read down its columns, "
-        'or "")'
+        "(`original`, `processed`, `mixed`, or `unhinted`: the page as loaded read with no "
+        "resolution given, when the first reading's line order ran against its boxes) and "
+        "`readings` (why the first was doubtful, why one won, per group of lines when both were "
+        "read: `lines`; each line read again alone: `reread`; `order`: why the lines were put in "
+        'rows, a typed table read down its columns, or ""; each reading\'s `against_boxes`: the '
+        "characters of its lines read after a line below them that they overlap across, when "
+        "that makes it doubtful)"
     )
     warnings: list[dict[str, Any]] = doc(
         "typed page warnings `{kind, message, chars, ink_blobs}` (`no_text_on_ink`)"

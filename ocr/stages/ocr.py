@@ -37,8 +37,7 @@ from ocr.pagenum import (
 from ocr.pagexml import build_page_xml
 from ocr.quality import MODEL_PATH, dictionary_languages
 from ocr.readings import (
-    MIXED,
-    ORIGINAL,
+    AS_LOADED,
     PROCESSED,
     ChoiceRecord,
     OcrCall,
@@ -257,7 +256,7 @@ def _detect(
         timeout=settings.ocr_timeout,
         geometry=prepared.geometry,
         text_ink=prepared.text_ink,
-        read_as_loaded=kept.input.name in (ORIGINAL, MIXED),
+        read_as_loaded=kept.input.name in AS_LOADED,
     )
 
 
