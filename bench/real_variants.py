@@ -23,6 +23,7 @@ Run: .venv/bin/python -m bench.real_variants [--variants 180dpi,bilevel] [--spli
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import tempfile
 import time
@@ -150,6 +151,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--baseline", help="also run `ocr run` of this git commit, with a per-page table"
     )
+    parser.add_argument(
+        "--keep", type=Path, help="work in this folder and keep it (copies, texts, outputs)"
+    )
     given = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(given)
     start = time.perf_counter()
@@ -165,7 +169,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     worse_pages: list[str] = []
     per_page: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="bench-variants-") as tmp:
+    with (
+        contextlib.nullcontext(str(args.keep.resolve()))
+        if args.keep
+        else tempfile.TemporaryDirectory(prefix="bench-variants-")
+    ) as tmp:
         plain = {"stock tesseract": run_stock(pages, Path(tmp) / "unchanged")}
         unchanged = {r.page.name: r.cer["stock tesseract"] for r in score_rows(pages, plain)}
         base = f"ocr run @{args.baseline}" if args.baseline else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -197,3 +198,16 @@ def _window(start: int, step: int, size: int) -> slice:
     if step > 0:
         return slice(start, min(size, start + STEP_SPAN))
     return slice(max(0, start - STEP_SPAN + 1), start + 1)
+
+
+def reading_budget(paper_share: float, *, frame_share: float, budget: float) -> float:
+    """The CPU seconds of a page's first reading past which no other reading is tried
+    (ocr.readings.read_page's ``budget``): ``budget``, but none for a scan that holds more than
+    the page (its paper under ``frame_share`` of the scan, the share that makes the reading
+    doubtful). The first reading is of the scan as loaded, and what makes it slow there is the
+    scanner bed's grain around the page (thousands of specks for tesseract's layout; the
+    violet typescripts of 12148-btv1b52502601r inside a dark bed took 20-21 s of CPU and read
+    nothing, bench/results_variants.md "Round 19b"): the processed page is that page's paper
+    alone, so reading it is what the frame crop is for, not a pathological page's second
+    cost."""
+    return budget if paper_share >= frame_share else math.inf
