@@ -203,17 +203,28 @@ def mark_swaps(
     """The words (TSV order) that are a letter standing alone right before a number on their
     line which the language's model takes for the mark, with the mark put back; ``languages``
     as tesseract takes them ("rus+eng": the first language with a model)."""
+    return [swap for swap, _ in marked(words, languages, marks)]
+
+
+def marked(
+    words: Sequence[Word],
+    languages: str,
+    marks: Mapping[str, MarkModel] | None = None,
+) -> list[tuple[Swap, float]]:
+    """``mark_swaps`` with each mark's probability under the model: the put-back mark's
+    confidence, since tesseract never read the mark itself."""
     table = load_marks() if marks is None else marks
     model = next((table[lang] for lang in languages.split("+") if lang in table), None)
     if model is None:
         return []
-    return [
-        Swap(i, words[i].text, model.mark)
-        for i, context in candidates(
-            words, model.cues, model.heading.cues if model.heading else frozenset()
-        )
-        if model.odds(words[i].text, context) >= model.threshold
-    ]
+    found = []
+    for i, context in candidates(
+        words, model.cues, model.heading.cues if model.heading else frozenset()
+    ):
+        p = model.odds(words[i].text, context)
+        if p >= model.threshold:
+            found.append((Swap(i, words[i].text, model.mark), p))
+    return found
 
 
 def marks_step(swaps: Sequence[Swap]) -> ProcessingStep:

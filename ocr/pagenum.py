@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import groupby
@@ -310,7 +310,11 @@ def number_swaps(fixes: Sequence[NumberFix]) -> list[Swap]:
 
 def set_confidences(tsv: Path, fixes: Sequence[NumberFix]) -> None:
     """Each word of a fix takes the new reading's confidence in the TSV."""
-    confs = {i: fix.conf for fix in fixes for i in fix.indexes}
+    set_word_confidences(tsv, {i: fix.conf for fix in fixes for i in fix.indexes})
+
+
+def set_word_confidences(tsv: Path, confs: Mapping[int, float]) -> None:
+    """The TSV's words by index (TSV order) take these confidences (0-100)."""
     if not confs:
         return
     lines = tsv.read_text(encoding="utf-8").split("\n")

@@ -5,6 +5,7 @@ of the pipeline."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,10 +22,11 @@ from ocr.marks import (
     in_capitals,
     load_marks,
     mark_swaps,
+    marked,
     wideness,
 )
 from ocr.settings import load_settings
-from ocr.tesseract import Word
+from ocr.tesseract import Word, read_words
 from tests.conftest import needs_tesseract, render_text_page
 
 # Word frequencies as wordfreq has them (Zipf): the letters that are words of their own are the
@@ -256,6 +258,10 @@ def test_the_shipped_model_never_makes_a_real_word_a_mark() -> None:
     assert shipped.heading is not None and {"протокол", "приказ", "акт"} <= shipped.heading.cues
     headed = words("ПРОТОКОЛ М 29", "ПРИКАЗ М 5", "АКТ Н 3")
     assert [s.before for s in mark_swaps(headed, "rus")] == ["М", "М", "Н"]
+    # each put-back mark carries the model's probability, at least the threshold and below 1
+    odds = marked(headed, "rus")
+    assert [swap for swap, _ in odds] == mark_swaps(headed, "rus")
+    assert all(shipped.threshold <= p < 1 for _, p in odds), odds
     kept_capitals = words(
         "ДОБЫЧА УГЛЯ В 1950",
         "ОБ ОБЕСПЕЧЕНИИ ЦЕХА И 5 УЧАСТКОВ",
@@ -281,6 +287,12 @@ def test_a_run_puts_the_mark_back_and_records_it(tmp_path: Path) -> None:
     read = (out / "marks" / "marks.txt").read_text(encoding="utf-8")
     assert "№ 760" in read and "Х 760" not in read, read
     assert "с 1937" in read, read
+    # the mark's confidence is the model's probability, not tesseract's for the letter it read
+    tsv = out / "marks" / "p001.tsv"
+    rows = [r.split("\t") for r in tsv.read_text("utf-8").splitlines()]
+    conf = [float(r[10]) for r in rows if len(r) > 11 and r[11] == "№"]
+    as_read = [replace(w, text="Х") if w.text == "№" else w for w in read_words(tsv)]
+    assert conf == [pytest.approx(100 * p, abs=1e-3) for _, p in marked(as_read, "rus")], conf
     report = json.loads((out / "marks" / "report.json").read_text(encoding="utf-8"))
     steps = [s for p in report["pages"] for s in p["steps"] if s["id"] == "marks"]
     assert steps and steps[0]["settings"]["words"] == [["Х", "№"]]

@@ -25,7 +25,7 @@ from ocr.exceptions import OcrError
 from ocr.frame import reading_budget
 from ocr.fsutil import atomic_write_bytes, sha256_file
 from ocr.marks import RULE_FILE as MARKS_RULE
-from ocr.marks import mark_swaps, marks_step
+from ocr.marks import marked, marks_step
 from ocr.page_checks import PageWarning, no_text_warning
 from ocr.pagenum import RULE_FILE as PAGENUM_RULE
 from ocr.pagenum import (
@@ -34,6 +34,7 @@ from ocr.pagenum import (
     pagenum_step,
     read_again,
     set_confidences,
+    set_word_confidences,
 )
 from ocr.pagexml import build_page_xml
 from ocr.quality import MODEL_PATH, dictionary_languages
@@ -135,13 +136,20 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
     # own unknown words (ocr.reletter), put back.
     swaps, seen = page_swaps([w.text for w in words], dictionary_languages(job.languages))
     # And a typewriter's mark read as a letter alone before a number ("Х 760"), ocr.marks.
-    mended = mark_swaps(words, job.languages)
+    odds = marked(words, job.languages)
+    mended = [swap for swap, _ in odds]
     if swaps or mended:
         apply_recase(kept.output.outputs, [*swaps, *mended])
+        # tesseract never read the mark: its confidence is the marks model's probability
+        marked_confs = {sw.index: 100 * p for sw, p in odds}
+        set_word_confidences(kept.output.tsv, marked_confs)
         made.extend([reletter_step(swaps, seen)] if swaps else [])
         made.extend([marks_step(mended)] if mended else [])
         after = {sw.index: sw.after for sw in [*swaps, *mended]}  # the TSV as rewritten
-        words = [replace(w, text=after.get(i, w.text)) for i, w in enumerate(words)]
+        words = [
+            replace(w, text=after.get(i, w.text), conf=marked_confs.get(i, w.conf))
+            for i, w in enumerate(words)
+        ]
     # And a page number misread in the margin ("-4а-" for "- 4 -"), read again (ocr.pagenum).
     found = page_number_fixes(words, lambda: greys(prepared.view_path))
     numbers = list(found.fixes)
