@@ -153,7 +153,7 @@ def _stamps(
     if "colour_stamps" in detectors and view_image.ndim == 3:
         found, pens = colour_stamps(view_image, None, metrics=metrics, layers=layers)
     if "shape_stamps" in detectors:
-        found += shape_stamps(ink, metrics=metrics)
+        found += shape_stamps(ink, metrics=metrics, dashed=not layers)
     return merge_overlapping(found, min_overlap=MERGE_OVERLAP), pens
 
 

@@ -23,6 +23,7 @@ from ocr.detect.regions import (
     FrameFigures,
     Region,
     RingFigures,
+    overlap,
     points_polygon,
 )
 from ocr.imaging import hue_of_pixels as hue_of_pixels
@@ -601,13 +602,15 @@ def _hough_circles(pieces: np.ndarray, *, min_side: int, max_side: int) -> list[
     return [((2 * x, 2 * y), (4 * r, 4 * r), 0.0) for x, y, r in circles[0][:MAX_HOUGH]]
 
 
-def shape_stamps(ink: np.ndarray, *, metrics: TextMetrics) -> list[Region]:
+def shape_stamps(ink: np.ndarray, *, metrics: TextMetrics, dashed: bool = True) -> list[Region]:
     """Stamps on grey or bilevel scans by their outline: rectangular frames, round and oval rings.
 
     Works on long ink pieces only (see :func:`long_ink`); each stamp-sized group is tested as a
     frame (minimum-area rectangle with three or four inked sides) and as a ring (ellipse fitted to
     its hull, inked along the outline but not just outside it); Hough circles add rings worn into
-    arcs. Overlapping finds are left for :func:`ocr.detect.regions.merge_overlapping`.
+    arcs. With ``dashed`` (pages without coloured ink: there a coloured stamp is found by its
+    colour), :func:`dashed_frames` adds frames with one whole side and the rest in dashes.
+    Overlapping finds are left for :func:`ocr.detect.regions.merge_overlapping`.
     """
     small = _shrink(ink)
     candidates, pieces = shape_candidates(small, metrics=metrics)
@@ -628,7 +631,7 @@ def shape_stamps(ink: np.ndarray, *, metrics: TextMetrics) -> list[Region]:
         ring = _ring(circle, near, small, min_side=min_axis, max_side=max_side)
         if ring is not None:
             found.append(ring)
-    return found
+    return found + (dashed_frames(small, pieces, metrics=metrics) if dashed else [])
 
 
 # --- worn frames (found first as pen strokes) -----------------------------------------------------
@@ -683,3 +686,144 @@ def as_worn_stamp(region: Region) -> Region:
         "show at the edges of ink that is not typing",
         detail=region.detail,
     )
+
+
+# --- dashed frames (bilevel scans: a stamp's thin frame falls apart into dashes) ------------------
+
+# On a bilevel scan a light stamp's frame survives as one or two whole sides and dashes for the
+# rest: too little long ink for shape_candidates to trace a rectangle, and its pieces pass for
+# pen strokes. Seen from a whole straight side (the seed), the opposite side is a column of the
+# page's ink drawn over most of the seed's length, with paper just inside it (the stamp's
+# lettering keeps clear of its frame; a typed block's left edge is followed by its letters),
+# and the two other sides are rows drawn at least in dashes between the two columns.
+DASHED_SIDE_COVER = 0.5  # the opposite side: share of the seed's length inked
+DASHED_EDGE_COVER = 0.3  # the two joining sides: share of their length inked (dashes)
+DASHED_INSIDE = 0.15  # ink share of the strip just inside each side
+DASHED_STRIP = (5, 11)  # half-resolution px: the strip inside a side, from and to
+DASHED_SLACK = 6  # half-resolution px: how far a joining side may lie beyond the seed's ends
+SEED_THICKNESS = 6  # half-resolution px: a seed side is a thin straight line
+SEED_FILL = 0.75  # of its length drawn in long ink (a worn side has gaps; typed columns more)
+# Framed stamps on the tuning pages (seed 2101) are 0.24 to 1.0 times as tall as wide; a pair of
+# rules (a margin line and a column of typed letters) found as a frame is far taller or flatter.
+DASHED_MIN_ASPECT = 0.2
+DASHED_MAX_ASPECT = 1.5
+
+
+def _straight_seeds(pieces: np.ndarray, *, min_length: int) -> list[tuple[int, int, int, int]]:
+    """Upright straight thin runs of long ink (dashes up to LINE_GAP_PX apart joined) at least
+    ``min_length`` long: (x0, x1, y0, y1), x1 and y1 past the end."""
+    joined = cv2.morphologyEx(
+        pieces, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, LINE_GAP_PX))
+    )
+    upright = cv2.morphologyEx(
+        joined, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, min_length))
+    )
+    stats = components(np.asarray(upright, dtype=np.uint8)).stats
+    return [
+        (int(x), int(x + w), int(y), int(y + h))
+        for x, y, w, h, _ in stats[1:]
+        if w <= SEED_THICKNESS
+        and h >= min_length
+        and pieces[y : y + h, x : x + w].any(axis=1).mean() >= SEED_FILL
+    ]
+
+
+def _dashed_frames_upright(
+    pieces: np.ndarray, near: np.ndarray, *, min_side: int, max_side: int
+) -> list[tuple[int, int, int, int]]:
+    """Frames (left, top, right, bottom) seeded by upright sides (see the notes above)."""
+    cols = near.shape[1]
+    found = []
+    lo_in, hi_in = DASHED_STRIP
+    for x0, x1, y0, y1 in _straight_seeds(pieces, min_length=min_side):
+        if y1 - y0 > max_side:
+            continue
+        column_cover = near[y0:y1].mean(axis=0)
+        for step in (1, -1):
+            if step > 0:
+                start, stop = x1 + min_side, x1 + max_side
+            else:
+                start, stop = x0 - max_side, x0 - min_side
+            start, stop = max(start, 0), min(stop, cols)
+            if stop <= start:
+                continue
+            far = start + int(np.argmax(column_cover[start:stop]))
+            if column_cover[far] < DASHED_SIDE_COVER:
+                continue
+            left, right = (x0, far) if step > 0 else (far, x1 - 1)
+            inside_left = near[y0:y1, left + lo_in : left + hi_in].mean()
+            inside_right = near[y0:y1, right - hi_in + 1 : right - lo_in + 1].mean()
+            if max(inside_left, inside_right) > DASHED_INSIDE:
+                continue
+            top = _joining_side(near, left, right, y0 - LINE_GAP_PX, y0 + hi_in)
+            bottom = _joining_side(near, left, right, y1 - hi_in, y1 + LINE_GAP_PX)
+            if top is None or bottom is None or not min_side <= bottom - top <= max_side:
+                continue
+            inner = near[top + hi_in : bottom - hi_in + 1, left + hi_in : right - hi_in + 1]
+            if inner.size == 0 or inner.mean() > MAX_FRAME_FILL:
+                continue
+            found.append((left, top, right, bottom))
+    return found
+
+
+def _joining_side(near: np.ndarray, left: int, right: int, first: int, last: int) -> int | None:
+    """The best-inked row from ``first`` to ``last`` between two columns, if drawn in dashes."""
+    first, last = max(first, 0), min(last, near.shape[0] - 1)
+    if last < first:
+        return None
+    cover = near[first : last + 1, left : right + 1].mean(axis=1)
+    best = int(np.argmax(cover))
+    return first + best if cover[best] >= DASHED_EDGE_COVER else None
+
+
+def _outermost(frames: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """The frames not lying inside a larger one (a stroke of the lettering paired with a side
+    finds part of the stamp), largest first; of two near copies the first."""
+    kept: list[tuple[int, int, int, int]] = []
+    for f in sorted(frames, key=lambda f: (-(f[2] - f[0]) * (f[3] - f[1]), f)):
+        box = Box(f[0], f[1], f[2] - f[0] + 1, f[3] - f[1] + 1)
+        if not any(
+            overlap(box, Box(k[0], k[1], k[2] - k[0] + 1, k[3] - k[1] + 1)) > 0.9 for k in kept
+        ):
+            kept.append(f)
+    return kept
+
+
+def dashed_frames(small: np.ndarray, pieces: np.ndarray, *, metrics: TextMetrics) -> list[Region]:
+    """Rectangular stamp frames of which one side is whole and the others in dashes, seeded by
+    upright and by level sides (half-resolution ``small`` ink and its long ``pieces``)."""
+    min_side = metrics.px(MIN_FRAME_SIDE) // SHAPE_SHRINK
+    max_side = metrics.px(MAX_STAMP_SIDE) // SHAPE_SHRINK
+    near = cv2.dilate(small, np.ones((3, 3), np.uint8)).astype(np.float32)
+    frames = {f for f in _dashed_frames_upright(pieces, near, min_side=min_side, max_side=max_side)}
+    frames |= {
+        (top, left, bottom, right)
+        for left, top, right, bottom in _dashed_frames_upright(
+            np.ascontiguousarray(pieces.T),
+            np.ascontiguousarray(near.T),
+            min_side=min_side,
+            max_side=max_side,
+        )
+    }
+    shaped = [
+        f
+        for f in frames
+        if DASHED_MIN_ASPECT <= (f[3] - f[1]) / max(f[2] - f[0], 1) <= DASHED_MAX_ASPECT
+    ]
+    found = []
+    for left, top, right, bottom in _outermost(shaped):
+        corners = np.array([[left, top], [right, top], [right, bottom], [left, bottom]], float)
+        box, polygon = points_polygon(corners * SHAPE_SHRINK)
+        found.append(
+            Region(
+                STAMP,
+                box,
+                polygon,
+                score=0.6,
+                source="dashed-frame",
+                reason=f"rectangular stamp frame {box.width}x{box.height} px, one side whole "
+                "and the others drawn in dashes",
+                detail=FrameFigures(4),
+            )
+        )
+    return found
