@@ -762,8 +762,24 @@ def _dashed_frames_upright(
             inner = near[top + hi_in : bottom - hi_in + 1, left + hi_in : right - hi_in + 1]
             if inner.size == 0 or inner.mean() > MAX_FRAME_FILL:
                 continue
+            # A ruled table: its rules run on past the corners, or a rule crosses the inside.
+            if _runs_on(near, top, left, right) or _runs_on(near, bottom, left, right):
+                continue
+            if inner.mean(axis=0).max() >= DASHED_SIDE_COVER:
+                continue
             found.append((left, top, right, bottom))
     return found
+
+
+def _runs_on(near: np.ndarray, row: int, left: int, right: int) -> bool:
+    """Does the row's line carry on past either corner (a table's rule, not a stamp's side)?"""
+    lo_in, hi_in = DASHED_STRIP
+    band = near[max(row - 1, 0) : row + 2]
+    before = band[:, max(left - hi_in, 0) : max(left - lo_in, 0)]
+    after = band[:, right + lo_in : right + hi_in]
+    return any(
+        part.size and part.max(axis=0).mean() >= DASHED_SIDE_COVER for part in (before, after)
+    )
 
 
 def _joining_side(near: np.ndarray, left: int, right: int, first: int, last: int) -> int | None:
