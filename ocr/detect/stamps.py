@@ -702,6 +702,7 @@ DASHED_INSIDE = 0.15  # ink share of the strip just inside each side
 DASHED_STRIP = (5, 11)  # half-resolution px: the strip inside a side, from and to
 DASHED_SLACK = 6  # half-resolution px: how far a joining side may lie beyond the seed's ends
 SEED_THICKNESS = 6  # half-resolution px: a seed side is a thin straight line
+DASHED_RULE_COVER = 0.9  # a table's column rule is drawn whole (a column of lettering is not)
 SEED_FILL = 0.75  # of its length drawn in long ink (a worn side has gaps; typed columns more)
 # Framed stamps on the tuning pages (seed 2101) are 0.24 to 1.0 times as tall as wide; a pair of
 # rules (a margin line and a column of typed letters) found as a frame is far taller or flatter.
@@ -762,10 +763,8 @@ def _dashed_frames_upright(
             inner = near[top + hi_in : bottom - hi_in + 1, left + hi_in : right - hi_in + 1]
             if inner.size == 0 or inner.mean() > MAX_FRAME_FILL:
                 continue
-            # A ruled table: its rules run on past the corners, or a rule crosses the inside.
+            # A ruled table: its rules run on past the corners.
             if _runs_on(near, top, left, right) or _runs_on(near, bottom, left, right):
-                continue
-            if inner.mean(axis=0).max() >= DASHED_SIDE_COVER:
                 continue
             found.append((left, top, right, bottom))
     return found
@@ -790,6 +789,15 @@ def _joining_side(near: np.ndarray, left: int, right: int, first: int, last: int
     cover = near[first : last + 1, left : right + 1].mean(axis=1)
     best = int(np.argmax(cover))
     return first + best if cover[best] >= DASHED_EDGE_COVER else None
+
+
+def _ruled_across(near: np.ndarray, frame: tuple[int, int, int, int]) -> bool:
+    """Does an upright rule cross the frame's inside from top to bottom (a table's column rule;
+    a stamp's inner rules, if any, run across it under a heading)?"""
+    left, top, right, bottom = frame
+    lo_in, hi_in = DASHED_STRIP
+    inner = near[top + hi_in : bottom - hi_in + 1, left + hi_in : right - hi_in + 1]
+    return bool(inner.size) and float(inner.mean(axis=0).max()) >= DASHED_RULE_COVER
 
 
 def _outermost(frames: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
@@ -825,6 +833,7 @@ def dashed_frames(small: np.ndarray, pieces: np.ndarray, *, metrics: TextMetrics
         f
         for f in frames
         if DASHED_MIN_ASPECT <= (f[3] - f[1]) / max(f[2] - f[0], 1) <= DASHED_MAX_ASPECT
+        and not _ruled_across(near, f)
     ]
     found = []
     for left, top, right, bottom in _outermost(shaped):
