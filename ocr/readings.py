@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from ocr.exceptions import OcrEngineError
+from ocr.frame import reading_budget
 from ocr.geometry import PageGeometry
 from ocr.linereads import (
     LINE_PSM,
@@ -647,7 +648,8 @@ def read_page(
     whole or line by line (``_choose``). ``ensure`` is called before a source is read (to make
     its image when first needed). A first reading that took more than ``budget`` CPU seconds
     is the only one (the doubt says so): a pathological page never costs several times stock
-    tesseract's time.
+    tesseract's time; a scan that holds more than the page has no budget
+    (``ocr.frame.reading_budget``).
 
     Each reading writes beside ``out_stem`` as .<stem>.<reading>.*; the kept one's outputs are
     renamed to ``out_stem``.* (in its own frame: see ``kept.input``), or the merged reading's
@@ -699,6 +701,8 @@ def read_page(
         others: Sequence[ReadingInput] = sources[1:] if why and not skipped else ()
         if others and unhinted and readings[0].summary.against:
             others = [unhinted, *others]  # the same pixels with tesseract's own layout
+        # no budget for a scan that holds more than the page: its cropped page is cheap to read
+        budget = reading_budget(paper_share, frame_share=rules.frame_share, budget=budget)
         if others and readings[0].cpu_seconds > budget:
             why += (
                 f"; no other reading: the first took {readings[0].cpu_seconds:.0f} s "

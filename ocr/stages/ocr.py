@@ -22,7 +22,6 @@ from ocr.detect.stage import detect_regions, graphic_regions, save_regions
 from ocr.detect.stampwords import RULE_FILE as STAMP_RULE
 from ocr.detect.stampwords import move_stamp_words
 from ocr.exceptions import OcrError
-from ocr.frame import reading_budget
 from ocr.fsutil import atomic_write_bytes, sha256_file
 from ocr.marks import RULE_FILE as MARKS_RULE
 from ocr.marks import marked, marks_step
@@ -40,14 +39,12 @@ from ocr.pagexml import build_page_xml
 from ocr.quality import MODEL_PATH, dictionary_languages
 from ocr.readings import (
     AS_LOADED,
-    EXTRA_READING_BUDGET,
     PROCESSED,
     ChoiceRecord,
     OcrCall,
     Reading,
     ReadingChoice,
     ReadingInput,
-    choice_rules,
     read_page,
 )
 from ocr.records import ProcessingStep
@@ -216,11 +213,6 @@ def _read(
         ink_blobs=prepared.ink_blobs,
         paper_share=prepared.paper_share,
         ensure=ensure,
-        budget=reading_budget(
-            prepared.paper_share,
-            frame_share=choice_rules().frame_share,
-            budget=EXTRA_READING_BUDGET,
-        ),
         reread_below=settings.low_confidence if settings.reread_lines else None,
         load_grey=greys,
     )
