@@ -262,6 +262,8 @@ RIGHT_FEATURES = (
     "short",
     "edits_share",
     "unknown_sq",
+    "width_short",
+    "close_neighbour",
     "post_x_unknown",
     "post_x_doubted",
     "post_x_short",

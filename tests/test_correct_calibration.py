@@ -118,3 +118,46 @@ def test_a_word_broken_at_a_line_end_is_read_whole() -> None:
     result = apply(misread)
     assert result.text == right
     assert [c.kind for c in result.changes] == ["hyphen"]
+
+
+def test_a_word_box_holding_more_letters_than_its_reading_is_measured() -> None:
+    from ocr.correct.evidence import joined_layout, text_layout
+    from ocr.correct.features import WIDTH_SPARE, width_short
+
+    text = "сообщить работу 1более"
+    # monospace: 20 px a letter; the last box is 8 letters wide, its reading 6 characters
+    spans = [(0, 8), (9, 15), (16, 22)]
+    boxes = [(0, 0, 160, 30), (180, 0, 120, 30), (320, 0, 160, 30)]
+    layout = text_layout(text, spans, boxes)
+    assert layout.slack == {8: 0.0, 15: 0.0, 22: 2.0}
+    assert joined_layout([(text, layout), (text, layout)]).slack[22 + len(text) + 1] == 2.0
+    assert width_short(None, 0) == 0.0
+    assert width_short(2.0, 0) == 0.0  # within WIDTH_SPARE
+    assert width_short(WIDTH_SPARE + 3.0, -1) == 4.0  # a reading a letter shorter still
+    assert width_short(WIDTH_SPARE + 3.0, 3) == 0.0  # a reading that fills the box
+    assert width_short(40.0, 0) == 5.0  # capped
+
+
+def test_a_reading_far_shorter_than_its_word_box_is_scored_lower() -> None:
+    """The shipped calibration weighs the box's unread letters against a reading (fitted on
+    the calibration pages, round 18j): the same word read in a box that fits it and in a box
+    five letters wider gets a lower score in the wider box."""
+    import re
+
+    from ocr.correct.evidence import text_layout
+
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", PAGE)]
+    word = next(i for i, (a, b) in enumerate(spans) if PAGE[a:b] == "состлве")
+    choices = read_at(PAGE, 95.0)
+
+    def score(extra: int) -> float:
+        boxes = [
+            (20 * a, 0, 20 * (b - a + (extra if i == word else 0)), 30)
+            for i, (a, b) in enumerate(spans)
+        ]
+        found = suggest(PAGE, choices=choices, layout=text_layout(PAGE, spans, boxes))
+        best = [s.best for s in found if s.original == "состлве"][0]
+        assert best is not None and best.text == "составе"
+        return best.score
+
+    assert score(5) < score(0) - 0.05

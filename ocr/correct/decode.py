@@ -18,7 +18,9 @@ from ocr.correct.features import (
     Features,
     Noise,
     chunk_features,
+    close_neighbour,
     reading_features,
+    width_short,
     with_posterior,
 )
 from ocr.correct.lexicon import Lexicon, fold, token_rows, zipf_level
@@ -310,6 +312,21 @@ def suggestion(
         zipfs=_zipfs(page, chunk.text, best.text),
         cost=best.cost,
         agreement=best.agreement,
+    )
+    # the word boxes around the span: the whole tokens it touches, the blanks outside them
+    begin, finish = start, end
+    while begin > 0 and not page.text[begin - 1].isspace():
+        begin -= 1
+    while finish < len(page.text) and not page.text[finish].isspace():
+        finish += 1
+    one_word = not any(c.isspace() for c in page.text[begin:finish])
+    reading["width_short"] = (
+        width_short(page.layout.slack.get(finish), len(best.text) - len(chunk.text))
+        if one_word
+        else 0.0
+    )
+    reading["close_neighbour"] = close_neighbour(
+        page.layout.gaps.get(begin - 1), page.layout.gaps.get(finish)
     )
     reading = with_posterior(reading, logit(post[order[0]]))
     post = _rescaled(post, order[0], page.calibration.right_prob(post[order[0]], reading))

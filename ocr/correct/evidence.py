@@ -63,11 +63,16 @@ class Layout:
 
     gaps: Mapping[int, float] = field(default_factory=dict)
     heights: Mapping[int, float] = field(default_factory=dict)
+    # for the end offset of each word, its box width in character widths less the characters
+    # read in it: how many letters the box holds that OCR did not read (round 18j)
+    slack: Mapping[int, float] = field(default_factory=dict)
 
     def shifted(self, by: int) -> Layout:
         """The same layout for the text placed ``by`` characters further on."""
         return Layout(
-            {k + by: v for k, v in self.gaps.items()}, {k + by: v for k, v in self.heights.items()}
+            {k + by: v for k, v in self.gaps.items()},
+            {k + by: v for k, v in self.heights.items()},
+            {k + by: v for k, v in self.slack.items()},
         )
 
 
@@ -93,17 +98,23 @@ def text_layout(text: str, spans: Sequence[tuple[int, int]], boxes: Sequence[Box
     heights = {
         start: round(box[3] / height, 3) for (start, _), box in zip(spans, boxes, strict=True)
     }
-    return Layout(gaps, heights)
+    slack = {
+        end: round(box[2] / pitch - (end - start), 3)
+        for (start, end), box in zip(spans, boxes, strict=True)
+    }
+    return Layout(gaps, heights, slack)
 
 
 def joined_layout(pages: Sequence[tuple[str, Layout]], *, sep: str = "\f") -> Layout:
     """The layout of ``sep.join(texts)`` from each text's own."""
     gaps: dict[int, float] = {}
     heights: dict[int, float] = {}
+    slack: dict[int, float] = {}
     start = 0
     for text, layout in pages:
         moved = layout.shifted(start)
         gaps.update(moved.gaps)
         heights.update(moved.heights)
+        slack.update(moved.slack)
         start += len(text) + len(sep)
-    return Layout(gaps, heights)
+    return Layout(gaps, heights, slack)

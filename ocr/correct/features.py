@@ -126,6 +126,34 @@ def reading_features(
     return out
 
 
+WIDTH_SPARE = 2.0  # letters a word's box may hold beyond its reading (spacing, a torn edge)
+WIDTH_CAP = 5.0
+
+
+def width_short(slack: float | None, added: int) -> float:
+    """How many letters more than WIDTH_SPARE the word's box holds beyond a reading that adds
+    ``added`` letters to the word as read (``slack``: the box's width in character widths less
+    the characters read, ocr.correct.evidence.Layout); 0 without a box. A typewriter's letters
+    are all one width, so a reading much shorter than its box is likely a fragment of a longer
+    word (``1более`` for ``Наиболее``) (round 18j)."""
+    if slack is None:
+        return 0.0
+    return min(max(slack - added - WIDTH_SPARE, 0.0), WIDTH_CAP)
+
+
+CLOSE_GAP = 0.6  # a blank narrower than this many character widths: a word's pieces
+
+
+def close_neighbour(left: float | None, right: float | None) -> float:
+    """1 when the word's box stands closer to a neighbour's on its line than CLOSE_GAP
+    character widths (``left``/``right``: the gaps, ocr.correct.evidence.Layout; None when
+    there is none): a typewriter's word space is a whole character wide, so such a word is
+    likely a piece of a longer word OCR cut (``На 1более`` for ``Наиболее``), whatever its
+    best reading (round 18j)."""
+    gaps = [g for g in (left, right) if g is not None]
+    return float(bool(gaps) and min(gaps) < CLOSE_GAP)
+
+
 def with_posterior(reading: Features, log_odds: float) -> Features:
     """The reading's features with its posterior's log odds, alone and as the page's noise and
     the chunk's shortness change what it is worth."""
