@@ -80,11 +80,13 @@ def main(argv: list[str] | None = None) -> int:
                     if s.best is None or s.best.score < settings.threshold:
                         continue
                     if args.by == "gap" and " " in s.original:
-                        continue
+                        continue  # a join's own blank is what it mends
                     idx = [k for k, (a, b) in enumerate(spans) if a < s.end and s.start < b]
                     if len(idx) != 1:
                         continue
                     i = idx[0]
+                    if args.by == "ending" and i not in truth:
+                        continue  # judged against an aligned truth word only
                     right = i in truth and core(truth[i]) == core(s.best.text)
                     key = _bucket(args.by, page, s, i, spans, layout, pitch)
                     counts[(page.level, key, "right" if right else "not right")] += 1
