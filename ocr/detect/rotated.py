@@ -15,8 +15,8 @@ printed letter is taller than wide (median width over height about 0.6 on typed 
 letter turned 90 degrees is wider than tall. A candidate is text turned across the page when it
 has at least ``min_letters`` such pieces and their median width over height is at least
 ``min_aspect``. Its words that are not surely text then leave the body's outputs, as junk does
-(TSV, hOCR, ALTO, text), but a common short word (Zipf ``COMMON_ZIPF``) or a word with a digit
-on a row with typing outside the blob (a typed "he" of "The Honorable" under a stamp's edge).
+(TSV, hOCR, ALTO, text), but a word within BESIDE typed heights of a surely-text word
+beside a surely-text word of its row (a typed "he" of "The Honorable" under a stamp's edge).
 
 ``min_aspect`` and ``min_letters`` are learned, not typed in (``bench/learn_rotated.py``: from
 the tuning pages, the loosest figures from which no tuning page reads worse, made stricter by a
@@ -45,12 +45,13 @@ RULE_FILE = Path(__file__).resolve().parents[1] / "data" / "rotated.json"
 STEP_ID = "rotated"
 SURE_CONF = 60.0  # a typing word read with at least this confidence is surely text
 LONG_WORD = 4  # letters of a legible word that is surely text, whatever its confidence
-COMMON_ZIPF = 5.0  # a short word this common ("he", "of") stays on a row with typing
+BESIDE = 1.5  # typed heights between a word and a surely-text word of its row: it stays
 JOIN_HEIGHTS = 1.0  # the dilation that joins a blob's letters, in typed heights
 MIN_BLOB_HEIGHTS = 1.5  # a blob's longer side, in typed heights, at least
 LETTER_LOW, LETTER_HIGH = 0.25, 2.0  # a letter-sized piece's longer side, in typed heights
 LETTER_AREA = 8  # pixels of a letter-sized piece at least
 _LETTERS = re.compile(r"[^\W\d_]+")
+_NUMBER = re.compile(r"\d\d")
 
 
 @dataclass(frozen=True)
@@ -107,10 +108,12 @@ def _protected(word: Word, knows: bool | None) -> bool:
 
 def surely_text(words: Sequence[Word], languages: str) -> list[bool]:
     """Whether each word is surely text read as it lies: a legible word of LONG_WORD letters or
-    more, or ocr.detect.junk's "typing" read with a confidence of SURE_CONF or more."""
+    more, or ocr.detect.junk's "typing" or a number of two digits or more read with a confidence
+    of SURE_CONF or more."""
     knows, zipfs = lexicon(words, languages)
     return [
-        _protected(w, k) or (w.conf >= SURE_CONF and _typing(w, k, z, False))
+        _protected(w, k)
+        or (w.conf >= SURE_CONF and (_typing(w, k, z, False) or bool(_NUMBER.search(w.text))))
         for w, k, z in zip(words, knows, zipfs, strict=True)
     ]
 
@@ -173,31 +176,23 @@ def _centre_in(word: Box, box: Box) -> bool:
     return box.left <= col <= box.right and box.top <= row <= box.bottom
 
 
-def leaving(
-    words: Sequence[Word], blob: Blob, sure: Sequence[bool], languages: str
-) -> list[int]:
-    """The blob's words that leave the body: its words that are not surely text, but a common
-    short word or a word with a digit on a row with typing outside the blob."""
+def leaving(words: Sequence[Word], blob: Blob, sure: Sequence[bool]) -> list[int]:
+    """The blob's words that leave the body: its words that are not surely text, but a word
+    beside a surely-text word of its row (within BESIDE typed heights: a typed "Jewish" read
+    "Fewish" under a stamp's edge, "he" of "The Honorable")."""
     height = typed_height(words) or 1.0
-    knows, zipfs = lexicon([words[i] for i in blob.words], languages)
-    out = []
-    for i, k, z in zip(blob.words, knows, zipfs, strict=True):
-        w = words[i]
-        keepable = (k is True and z >= COMMON_ZIPF) or any(c.isdigit() for c in w.text)
-        if keepable and _typed_row(words, sure, w, blob.box, height):
-            continue
-        out.append(i)
-    return out
+    return [i for i in blob.words if not _beside_text(words, sure, words[i], height)]
 
 
-def _typed_row(
-    words: Sequence[Word], sure: Sequence[bool], word: Word, box: Box, height: float
-) -> bool:
+def _beside_text(words: Sequence[Word], sure: Sequence[bool], word: Word, height: float) -> bool:
     row = word.box.top + word.box.height / 2
-    return any(
-        s and abs(w.box.top + w.box.height / 2 - row) <= height / 2 and not _centre_in(w.box, box)
-        for w, s in zip(words, sure, strict=True)
-    )
+    for w, s in zip(words, sure, strict=True):
+        if not s or abs(w.box.top + w.box.height / 2 - row) > height / 2:
+            continue
+        gap = max(w.box.left - word.box.right, word.box.left - w.box.right)
+        if gap <= BESIDE * height:
+            return True
+    return False
 
 
 def rotated_indices(
@@ -209,7 +204,7 @@ def rotated_indices(
         return [], []
     blobs, sure = find_blobs(words, image, languages)
     turned = [b for b in blobs if rule.turned(b.aspect, b.letters)]
-    drop = sorted({i for b in turned for i in leaving(words, b, sure, languages)})
+    drop = sorted({i for b in turned for i in leaving(words, b, sure)})
     return drop, turned
 
 
