@@ -72,7 +72,9 @@ def load_pages(real: Path) -> list[Page]:
             print(f"# {rp.name}: no view image, left out")
             continue
         blobs, sure = find_blobs(words, image, rp.language)
-        page = Page(rp.name, rp.truth, words, blobs, [leaving(words, b, sure) for b in blobs], {}, 0)
+        page = Page(
+            rp.name, rp.truth, words, blobs, [leaving(words, b, sure) for b in blobs], {}, 0
+        )
         page.errors_without(frozenset())
         pages.append(page)
     return pages
@@ -104,7 +106,9 @@ def choose(pages: Sequence[Page]) -> tuple[float | None, int, list[str]]:
     for letters in LETTERS:
         rows = [(a, *evaluate(pages, a, letters)) for a in GRID]
         for a, gain, nworse, worse in rows:
-            lines.append(f"letters {letters:>2} aspect {a:.2f}: gain {gain:+d} chars, {nworse} worse {worse}")
+            lines.append(
+                f"letters {letters:>2} aspect {a:.2f}: gain {gain:+d} chars, {nworse} worse {worse}"
+            )
         safe = None
         for a, _gain, nworse, _ in reversed(rows):
             if nworse:
@@ -130,7 +134,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for b, gone in zip(p.blobs, p.leaving, strict=True):
             if gone and b.letters >= LETTERS[0]:
                 texts = [p.words[i].text for i in gone]
-                print(f"{p.name} {b.box.as_list()} letters {b.letters} aspect {b.aspect:.2f} {texts}")
+                print(
+                    f"{p.name} {b.box.as_list()} letters {b.letters} aspect {b.aspect:.2f} {texts}"
+                )
     aspect, letters, lines = choose(pages)
     print("\n".join(lines))
     total = sum(p.chars for p in pages)

@@ -57,7 +57,9 @@ def _page(turned: bool) -> tuple[np.ndarray, list[Word], list[int]]:
         _text(stamp, line, 10, 60 + 45 * k)
     stamp = cv2.rotate(stamp, cv2.ROTATE_90_COUNTERCLOCKWISE) if turned else stamp[:, :300]
     rows, cols = stamp.shape
-    page[150 : 150 + rows, 60 : 60 + cols] = np.minimum(page[150 : 150 + rows, 60 : 60 + cols], stamp)
+    page[150 : 150 + rows, 60 : 60 + cols] = np.minimum(
+        page[150 : 150 + rows, 60 : 60 + cols], stamp
+    )
     top = 400 if turned else 190  # over the stamp's ink
     garbage = [
         Word(2, 1, 11, 1, Box(100, top, 30, 25), 30.0, "ne"),

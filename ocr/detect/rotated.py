@@ -65,11 +65,17 @@ class RotatedRule:
 
     def turned(self, aspect: float, letters: int) -> bool:
         return (
-            self.min_aspect is not None and letters >= self.min_letters and aspect >= self.min_aspect
+            self.min_aspect is not None
+            and letters >= self.min_letters
+            and aspect >= self.min_aspect
         )
 
     def as_json(self) -> dict[str, object]:
-        return {"min_aspect": self.min_aspect, "min_letters": self.min_letters, "source": self.source}
+        return {
+            "min_aspect": self.min_aspect,
+            "min_letters": self.min_letters,
+            "source": self.source,
+        }
 
 
 @cache

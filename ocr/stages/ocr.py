@@ -15,9 +15,9 @@ from ocr.casing import apply_recase, recase_outputs
 from ocr.correct.stage import russian
 from ocr.detect.junk import MODEL_FILE as JUNK_MODEL
 from ocr.detect.junk import drop_junk, marked_boxes
+from ocr.detect.regions import UNRECOGNISED_INK
 from ocr.detect.rotated import RULE_FILE as ROTATED_RULE
 from ocr.detect.rotated import drop_rotated
-from ocr.detect.regions import UNRECOGNISED_INK
 from ocr.detect.specks import MODEL_FILE as SPECK_MODEL
 from ocr.detect.specks import drop_specks, without_dropped
 from ocr.detect.stage import detect_regions, graphic_regions, save_regions
