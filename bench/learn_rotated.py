@@ -143,6 +143,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     base = sum(p.errors_without(frozenset()) for p in pages)
     if aspect is not None:
         gain, nworse, worse = evaluate(pages, aspect, letters)
+        for p in pages:
+            delta = p.errors_without(frozenset()) - p.errors_without(drops(p, aspect, letters))
+            if delta:
+                print(f"  {p.name}: {delta:+d} errors fewer")
         print(
             f"chosen: min_aspect {aspect}, min_letters {letters}: {len(pages)} tuning pages, "
             f"{base} -> {base - gain} errors of {total} chars, {nworse} worse {worse}"

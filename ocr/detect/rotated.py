@@ -7,16 +7,19 @@ or outline, so much of it stayed in the body text.
 
 The step looks at the ink, not at the words' spelling, and calls no tesseract. The page's ink
 with the words that are surely text painted out (a legible word of LONG_WORD letters or more,
-whatever its confidence; or ocr.detect.junk's "typing" read with a confidence of SURE_CONF or
-more) is joined into blobs (a dilation of a typed height). A blob that holds a word that is not
-surely text is a candidate. Its letter-sized pieces of ink (connected components whose longer
-side is LETTER_LOW to LETTER_HIGH typed heights) tell which way its letters stand: a typed or
-printed letter is taller than wide (median width over height about 0.6 on typed pages), a
-letter turned 90 degrees is wider than tall. A candidate is text turned across the page when it
-has at least ``min_letters`` such pieces and their median width over height is at least
-``min_aspect``. Its words that are not surely text then leave the body's outputs, as junk does
-(TSV, hOCR, ALTO, text), but a word within BESIDE typed heights of a surely-text word
-beside a surely-text word of its row (a typed "he" of "The Honorable" under a stamp's edge).
+whatever its confidence; or ocr.detect.junk's "typing", or a number of two digits or more, read
+with a confidence of SURE_CONF or more) is joined into blobs (a dilation of a typed height; a
+blob wider or taller than half the page, ink joined along a frame or a rule, is none). A blob
+that holds a word that is not surely text is a candidate. Its letter-sized pieces of ink
+(connected components whose longer side is LETTER_LOW to LETTER_HIGH typed heights, their
+shorter one LETTER_THIN at least: no rule, dash or pen stroke) tell which way its letters
+stand: a typed or printed letter is taller than wide (median width over height about 0.6 to
+0.9 on typed pages), a letter turned 90 degrees is wider than tall. A candidate is text turned
+across the page when it has at least ``min_letters`` such pieces and their median width over
+height is at least ``min_aspect``. Its words that are not surely text then leave the body's
+outputs, as junk does (TSV, hOCR, ALTO, text), but a word within BESIDE typed heights of a
+surely-text word of its row (a typed "he" of "The Honorable" under a stamp's edge, a typed
+"Jewish" read "Fewish").
 
 ``min_aspect`` and ``min_letters`` are learned, not typed in (``bench/learn_rotated.py``: from
 the tuning pages, the loosest figures from which no tuning page reads worse, made stricter by a
@@ -48,7 +51,9 @@ LONG_WORD = 4  # letters of a legible word that is surely text, whatever its con
 BESIDE = 1.5  # typed heights between a word and a surely-text word of its row: it stays
 JOIN_HEIGHTS = 1.0  # the dilation that joins a blob's letters, in typed heights
 MIN_BLOB_HEIGHTS = 1.5  # a blob's longer side, in typed heights, at least
+MAX_BLOB_SHARE = 0.5  # a blob's width and height, as shares of the page's, at most
 LETTER_LOW, LETTER_HIGH = 0.25, 2.0  # a letter-sized piece's longer side, in typed heights
+LETTER_THIN = 0.15  # its shorter side at least (no rule, dash or pen stroke), in typed heights
 LETTER_AREA = 8  # pixels of a letter-sized piece at least
 _LETTERS = re.compile(r"[^\W\d_]+")
 _NUMBER = re.compile(r"\d\d")
@@ -139,7 +144,13 @@ def letter_shape(ink: np.ndarray, box: Box, height: float) -> tuple[int, float]:
     sides = stats[1:count, 2:4].astype(float)
     areas = stats[1:count, 4]
     longer = sides.max(axis=1) if len(sides) else np.zeros(0)
-    ok = (longer >= LETTER_LOW * height) & (longer <= LETTER_HIGH * height) & (areas >= LETTER_AREA)
+    shorter = sides.min(axis=1) if len(sides) else np.zeros(0)
+    ok = (
+        (shorter >= LETTER_THIN * height)
+        & (longer >= LETTER_LOW * height)
+        & (longer <= LETTER_HIGH * height)
+        & (areas >= LETTER_AREA)
+    )
     if not ok.any():
         return 0, 0.0
     return int(ok.sum()), float(np.median(sides[ok, 0] / sides[ok, 1]))
@@ -170,6 +181,8 @@ def find_blobs(
         left, top, width, tall, _area = (int(v) for v in stats[label])
         if max(width, tall) < MIN_BLOB_HEIGHTS * height:
             continue
+        if width > MAX_BLOB_SHARE * ink.shape[1] or tall > MAX_BLOB_SHARE * ink.shape[0]:
+            continue  # a frame, a ruled line, ink joined across the page: no stamp
         box = Box(left, top, width, tall)
         inside = tuple(i for i, w in enumerate(words) if not sure[i] and _centre_in(w.box, box))
         if inside:
