@@ -1,10 +1,13 @@
 """Words read from text turned across the page (issue 15, ocr.detect.rotated): learn the rule's
 figures on the tuning pages and write ocr/data/rotated.json with its provenance.
 
-Pages: the real pages of the tuning part of bench/real_split.json as a ``bench.bench_real --split
-tuning --keep FOLDER`` run read them with the step off (``min_aspect`` null): each page's final
-words (its p001.tsv, after specks, junk and a stamp's own words left) and the page as loaded
-(p001.view.jpg; the TSV's boxes are in its pixels). No held-out page is read.
+Pages: the synthetic pages of review sets given with ``--synthetic`` (bench.bench_review's
+folders of ``ocr synth`` pages with their exact ground truth, seed 2101 as bench.learn_junk and
+bench.learn_stampwords take it, read by main's pipeline); the real pages of the tuning part of
+bench/real_split.json as a ``bench.bench_real --split tuning --keep FOLDER`` run read them with
+the step off (``min_aspect`` null): each page's final words (its p001.tsv, after specks, junk
+and a stamp's own words left) and the page as loaded (p001.view.jpg; the TSV's boxes are in its
+pixels). No held-out page is read.
 
 For every ``min_letters`` in LETTERS and ``min_aspect`` on a grid, the words the rule drops leave
 the page's text (its words joined, ocr.tesseract.words_to_text) and the page's strict CER is
@@ -14,7 +17,7 @@ and every higher one tried) no tuning page reads worse by more than MAX_WORSE; t
 MARGIN added to its figure (stricter). Prints every candidate blob's figures and words, and the
 grid.
 
-Run: .venv/bin/python -m bench.learn_rotated --real FOLDER [--write]
+Run: .venv/bin/python -m bench.learn_rotated --real FOLDER [--synthetic FOLDER] [--write]
 """
 
 from __future__ import annotations
@@ -80,6 +83,25 @@ def load_pages(real: Path) -> list[Page]:
     return pages
 
 
+def synthetic_pages(folder: Path) -> list[Page]:
+    """The pages of a review set of ``ocr synth`` pages (its out/ and truth/ folders, as
+    bench.bench_review leaves them; Russian), read as the real ones."""
+    pages = []
+    for tsv in sorted(folder.glob("out/*/p001.tsv")):
+        truth = folder / "truth" / f"{tsv.parent.name}.txt"
+        image = cv2.imread(str(tsv.with_name("p001.view.jpg")), cv2.IMREAD_GRAYSCALE)
+        if not truth.is_file() or image is None:
+            continue
+        words = read_words(tsv)
+        blobs, sure = find_blobs(words, image, "rus")
+        text = truth.read_text(encoding="utf-8")
+        name = f"synth/{tsv.parent.name}"
+        page = Page(name, text, words, blobs, [leaving(words, b, sure) for b in blobs], {}, 0)
+        page.errors_without(frozenset())
+        pages.append(page)
+    return pages
+
+
 def drops(page: Page, aspect: float, letters: int) -> frozenset[int]:
     return frozenset(
         i
@@ -127,9 +149,15 @@ def choose(pages: Sequence[Page]) -> tuple[float | None, int, list[str]]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--real", type=Path, required=True, help="bench_real --keep folder")
+    parser.add_argument(
+        "--synthetic", type=Path, action="append", default=[], help="a review set's folder"
+    )
     parser.add_argument("--write", action="store_true", help="write ocr/data/rotated.json")
     args = parser.parse_args(argv)
     pages = load_pages(args.real)
+    real = len(pages)
+    for folder in args.synthetic:
+        pages += synthetic_pages(folder)
     for p in pages:
         for b, gone in zip(p.blobs, p.leaving, strict=True):
             if gone and b.letters >= LETTERS[0]:
@@ -157,8 +185,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         rule = {
             "min_aspect": aspect,
             "min_letters": letters,
-            "source": f"bench/learn_rotated.py on {len(pages)} real tuning pages "
-            f"(bench/real_split.json), the lowest min_aspect with no page worse plus {MARGIN}",
+            "source": f"bench/learn_rotated.py on {real} real tuning pages "
+            f"(bench/real_split.json) and {len(pages) - real} synthetic pages "
+            f"({', '.join(f.name for f in args.synthetic)}), the lowest min_aspect with no page "
+            f"worse plus {MARGIN}",
         }
         RULE_FILE.write_text(json.dumps(rule, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {RULE_FILE}")

@@ -7,8 +7,8 @@ or outline, so much of it stayed in the body text.
 
 The step looks at the ink, not at the words' spelling, and calls no tesseract. The page's ink
 with the words that are surely text painted out (a legible word of LONG_WORD letters or more,
-whatever its confidence; or ocr.detect.junk's "typing", or a number of two digits or more, read
-with a confidence of SURE_CONF or more) is joined into blobs (a dilation of a typed height; a
+whatever its confidence; or ocr.detect.junk's "typing", or a word with a digit, read with a
+confidence of SURE_CONF or more) is joined into blobs (a dilation of a typed height; a
 blob wider or taller than half the page, ink joined along a frame or a rule, is none). A blob
 that holds a word that is not surely text is a candidate. Its letter-sized pieces of ink
 (connected components whose longer side is LETTER_LOW to LETTER_HIGH typed heights, their
@@ -56,7 +56,7 @@ LETTER_LOW, LETTER_HIGH = 0.25, 2.0  # a letter-sized piece's longer side, in ty
 LETTER_THIN = 0.15  # its shorter side at least (no rule, dash or pen stroke), in typed heights
 LETTER_AREA = 8  # pixels of a letter-sized piece at least
 _LETTERS = re.compile(r"[^\W\d_]+")
-_NUMBER = re.compile(r"\d\d")
+_NUMBER = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -119,8 +119,8 @@ def _protected(word: Word, knows: bool | None) -> bool:
 
 def surely_text(words: Sequence[Word], languages: str) -> list[bool]:
     """Whether each word is surely text read as it lies: a legible word of LONG_WORD letters or
-    more, or ocr.detect.junk's "typing" or a number of two digits or more read with a confidence
-    of SURE_CONF or more."""
+    more, or ocr.detect.junk's "typing" or a word with a digit (a page number "- 2 -") read with a
+    confidence of SURE_CONF or more."""
     knows, zipfs = lexicon(words, languages)
     return [
         _protected(w, k)
