@@ -25,7 +25,8 @@ from ocr.tesseract import Word, read_words
 from tests.conftest import EHRI, needs_tesseract
 from tests.test_specks import _outputs
 
-RULE = RotatedRule(min_aspect=1.2, min_letters=5)
+ASPECT = 1.2
+RULE = RotatedRule(min_aspect=ASPECT, min_letters=5)
 TYPED = ["INSTRUCTIONS", "CONCERNING", "THE", "DEPARTMENT", "SECRETARY", "WASHINGTON", "LEGATION"]
 
 
@@ -55,11 +56,9 @@ def _page(turned: bool) -> tuple[np.ndarray, list[Word], list[int]]:
     stamp = np.full((300, 600), 255, np.uint8)
     for k, line in enumerate(("RECEIVED", "DEPARTMENT OF STATE", "DIVISION OF RECORDS")):
         _text(stamp, line, 10, 60 + 45 * k)
-    stamp = cv2.rotate(stamp, cv2.ROTATE_90_COUNTERCLOCKWISE) if turned else stamp[:, :300]
-    rows, cols = stamp.shape
-    page[150 : 150 + rows, 60 : 60 + cols] = np.minimum(
-        page[150 : 150 + rows, 60 : 60 + cols], stamp
-    )
+    ink = cv2.rotate(stamp, cv2.ROTATE_90_COUNTERCLOCKWISE) if turned else stamp[:, :300]
+    rows, cols = ink.shape
+    page[150 : 150 + rows, 60 : 60 + cols] = np.minimum(page[150 : 150 + rows, 60 : 60 + cols], ink)
     top = 400 if turned else 190  # over the stamp's ink
     garbage = [
         Word(2, 1, 11, 1, Box(100, top, 30, 25), 30.0, "ne"),
@@ -75,14 +74,14 @@ def test_the_words_of_a_stamp_turned_across_the_page_leave_the_body() -> None:
     page, words, garbage = _page(turned=True)
     drop, blobs = rotated_indices(words, page, "eng", RULE)
     assert drop == garbage
-    assert blobs and all(b.aspect >= RULE.min_aspect for b in blobs)
+    assert blobs and all(b.aspect >= ASPECT for b in blobs)
 
 
 def test_the_same_words_over_a_stamp_as_it_lies_stay() -> None:
     page, words, _ = _page(turned=False)
     blobs, _ = find_blobs(words, page, "eng")
     assert blobs, "the stamp's words are candidates"
-    assert all(b.aspect < RULE.min_aspect for b in blobs)
+    assert all(b.aspect < ASPECT for b in blobs)
     assert rotated_indices(words, page, "eng", RULE) == ([], [])
 
 
