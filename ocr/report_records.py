@@ -47,7 +47,8 @@ class PageReport:
         "processing steps `{id, category, description, settings}` (e.g. `recase`, `reletter`: "
         "the page's letter swap and the words it put back, `marks`: a typewriter's mark read "
         "as a letter before a number, put back, `specks`, `junk`, `stamp_words`: a stamp's own "
-        "words taken out of the body, kept as its text)"
+        "words taken out of the body, kept as its text, `rotated`: words read from text turned "
+        "across the page, taken out of the body with their boxes)"
     )
     provenance: dict[str, Any] = doc(
         "versions and settings that made the text, `tesseract_calls`, the `reading` kept "

@@ -16,6 +16,8 @@ from ocr.correct.stage import russian
 from ocr.detect.junk import MODEL_FILE as JUNK_MODEL
 from ocr.detect.junk import drop_junk, marked_boxes
 from ocr.detect.regions import UNRECOGNISED_INK
+from ocr.detect.rotated import RULE_FILE as ROTATED_RULE
+from ocr.detect.rotated import drop_rotated
 from ocr.detect.specks import MODEL_FILE as SPECK_MODEL
 from ocr.detect.specks import drop_specks, without_dropped
 from ocr.detect.stage import detect_regions, graphic_regions, save_regions
@@ -87,6 +89,7 @@ def ocr_key(prepared: PreparedPage, settings: Settings) -> str:
             "speck_model": sha256_file(SPECK_MODEL),
             "junk_model": sha256_file(JUNK_MODEL),
             "stamp_rule": sha256_file(STAMP_RULE),
+            "rotated_rule": sha256_file(ROTATED_RULE),
             "reletter_rule": sha256_file(RELETTER_RULE),
             "marks_table": sha256_file(MARKS_RULE),
             "pagenum_rule": sha256_file(PAGENUM_RULE),
@@ -125,7 +128,10 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
         else (list(regions), [])
     )
     read = without_dropped(read, stamped)
-    made.extend(specks + junk + stamped)
+    # And words read from text turned across the page (ocr.detect.rotated), by the ink's shape.
+    rotated = drop_rotated(read, reading, kept.output.outputs, job.languages)
+    read = without_dropped(read, rotated)
+    made.extend(specks + junk + stamped + rotated)
     reframe_outputs(kept.output.outputs, kept.input.geometry, image_name=prepared.view_path.name)
     made.extend(recase_outputs(reading, read, kept.output.outputs))
     words = read_words(kept.output.tsv)
