@@ -97,8 +97,9 @@ class ChoiceRules:
     # line's are). Learned by bench/learn_noise_lines.py.
     noise_rate: float | None = None
     noise_words: int = 4
-    # another reading that wins the page choice while holding lines of noise is not kept
-    # whole: the readings are chosen between per group of lines (ocr.merge) instead
+    # another reading that wins the page choice while holding more characters in lines of
+    # noise than the first, by more than the page choice's margin, is not kept whole: the
+    # readings are chosen between per group of lines (ocr.merge) instead
     noise_per_line: bool = False
 
 
@@ -827,12 +828,15 @@ def _choose(
     if rules.lines is None or not call.mergeable:
         return kept, reason, ()
     if kept is not readings[0]:
-        noise = kept.summary.noise_chars(rules)
-        if not (rules.noise_per_line and noise):
+        # its lines of noise beyond the first's, past the margin it had to win by: chosen per line
+        noise = kept.summary.noise_chars(rules) - readings[0].summary.noise_chars(rules)
+        margin = rules.margin * max(readings[0].summary.chars, kept.summary.chars, rules.min_chars)
+        if not (rules.noise_per_line and noise > margin):
             return kept, reason, ()
         reason += (
-            f"; not kept whole: {kept.summary.name} holds {noise} characters in lines of noise, "
-            f"the readings are chosen per line"
+            f"; not kept whole: {kept.summary.name} holds {noise} more characters in lines of "
+            f"noise than {readings[0].summary.name} (over the margin {margin:.0f}), the readings "
+            f"are chosen per line"
         )
     page_note = reason  # why the page choice did not keep another reading whole, if it says
 
