@@ -667,6 +667,20 @@ def better(
     return ""
 
 
+def noise_per_line(first: ReadingSummary, winner: ReadingSummary, *, rules: ChoiceRules) -> str:
+    """Why ``winner``, which beat ``first`` in the page choice, is not kept whole ("" if it is):
+    it holds more characters in lines of noise than ``first`` by more than the margin it had
+    to win by (``ChoiceRules.noise_per_line``), so the readings are chosen per line."""
+    noise = winner.noise_chars(rules) - first.noise_chars(rules)
+    margin = rules.margin * max(first.chars, winner.chars, rules.min_chars)
+    if not (rules.noise_per_line and noise > margin):
+        return ""
+    return (
+        f"not kept whole: {winner.name} holds {noise} more characters in lines of noise than "
+        f"{first.name} (over the margin {margin:.0f}), the readings are chosen per line"
+    )
+
+
 def noise_note(*summaries: ReadingSummary, rules: ChoiceRules) -> str:
     """What the choice says of the readings' lines of noise (``ReadingSummary.noise_chars``):
     "" when none has any."""
@@ -828,16 +842,9 @@ def _choose(
     if rules.lines is None or not call.mergeable:
         return kept, reason, ()
     if kept is not readings[0]:
-        # its lines of noise beyond the first's, past the margin it had to win by: chosen per line
-        noise = kept.summary.noise_chars(rules) - readings[0].summary.noise_chars(rules)
-        margin = rules.margin * max(readings[0].summary.chars, kept.summary.chars, rules.min_chars)
-        if not (rules.noise_per_line and noise > margin):
+        if not (why := noise_per_line(readings[0].summary, kept.summary, rules=rules)):
             return kept, reason, ()
-        reason += (
-            f"; not kept whole: {kept.summary.name} holds {noise} more characters in lines of "
-            f"noise than {readings[0].summary.name} (over the margin {margin:.0f}), the readings "
-            f"are chosen per line"
-        )
+        reason += f"; {why}"
     page_note = reason  # why the page choice did not keep another reading whole, if it says
 
     def said(why: str) -> str:

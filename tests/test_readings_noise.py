@@ -23,6 +23,7 @@ from ocr.readings import (
     better,
     choice_rules,
     noise_note,
+    noise_per_line,
     summarise,
 )
 from ocr.records import Box
@@ -84,6 +85,21 @@ def test_noise_never_makes_up_for_missing_ink() -> None:
     assert better(first, other, ink_blobs=blobs, rules=replace(RULES, margin=0.0)) == ""
     note = noise_note(first, other, rules=RULES)
     assert f"processed {sum(len(w.text) for w in NOISE)}" in note and "original" not in note
+
+
+@pytest.mark.unit
+def test_a_winner_goes_per_line_only_for_noise_beyond_the_first_s_by_the_margin() -> None:
+    text = [w for line in TEXT for w in line]
+    first = summarise("original", text, languages="fra", psm=3, seconds=0.0)
+    noisy = summarise("processed", text + NOISE, languages="fra", psm=3, seconds=0.0)
+    rules = replace(RULES, noise_per_line=True, margin=0.0)
+    assert "not kept whole: processed holds 25 more" in noise_per_line(first, noisy, rules=rules)
+    assert noise_per_line(first, noisy, rules=replace(rules, noise_per_line=False)) == ""
+    # a margin of 0.2 of the characters (more than the 25 characters of noise): kept whole
+    assert noise_per_line(first, noisy, rules=replace(rules, margin=0.2)) == ""
+    # the first holds as much noise: no excess, kept whole
+    both = summarise("original", text + NOISE, languages="fra", psm=3, seconds=0.0)
+    assert noise_per_line(both, noisy, rules=rules) == ""
 
 
 @pytest.mark.unit
