@@ -9,6 +9,7 @@ Run: .venv/bin/python -m bench.bench_dask [--pages 12] [--rounds 2] [--workers 2
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import os
 import shutil
@@ -93,7 +94,12 @@ def _stock(scans: Path, workers: int) -> None:
 
 
 def _engines(
-    scans: Path, work: Path, workers: int, dask_address: str, before: str | None
+    scans: Path,
+    work: Path,
+    workers: int,
+    dask_address: str,
+    before: str | None,
+    before_address: str | None = None,
 ) -> dict[str, Callable[[int], None]]:
     import importlib
 
@@ -116,7 +122,7 @@ def _engines(
                 ground_truth=None,
                 settings=settings("dask_before", i),
                 task_runner="dask",
-                dask_address=dask_address,
+                dask_address=before_address or dask_address,
             ),
         }
     return old | {
@@ -143,6 +149,22 @@ def _check(work: Path, pages: int) -> None:
             raise SystemExit(f"{out.name}: {len(done)} of {pages} pages done")
 
 
+def _warm_workers() -> None:
+    """In a Dask worker: the modules a page task runs imported and the word lists loaded, as the
+    first page would (so that no engine pays the cluster's start)."""
+    import importlib
+
+    from ocr.quality import dictionary_languages
+    from ocr.worker_warm import warm
+
+    for name in ("flows.batch", "flows_batch_before", "ocr.pipeline"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass  # no --before
+    warm(dictionary_languages("rus"))
+
+
 def measure(
     scans: Path, work: Path, *, rounds: int, workers: int, before: str | None
 ) -> dict[str, list[float]]:
@@ -153,13 +175,26 @@ def measure(
     walls: dict[str, list[float]] = defaultdict(list)
     if before:
         _before_module(before, work)  # before the cluster starts: its workers import it
+
+    def cluster() -> LocalCluster:
+        return LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+
+    # The flow before has a cluster of its own: a worker process keeps what a task set in it.
     with (
         prefect_test_harness(),
-        LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
+        cluster() as now,
+        cluster() if before else contextlib.nullcontext(now) as then,
     ):
-        engines = _engines(scans, work, workers, cluster.scheduler_address, before)
+        from distributed import Client
+
+        for each in (now, then) if then is not now else (now,):
+            with Client(each) as client:  # the workers warmed once, before any engine runs
+                client.run(_warm_workers)
+        engines = _engines(
+            scans, work, workers, now.scheduler_address, before, then.scheduler_address
+        )
         names = tuple(engines)
         for i in range(rounds):
             order = names[i % len(names) :] + names[: i % len(names)]
