@@ -52,6 +52,7 @@ def _before_module(ref: str, work: Path) -> None:
     assert spec is not None and spec.loader is not None
     sys.modules[spec.name] = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(sys.modules[spec.name])
+    sys.path.insert(0, str(folder))  # a spawned Dask worker starts with this sys.path
     os.environ["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(folder), str(ROOT), os.environ.get("PYTHONPATH")])
     )
