@@ -34,10 +34,10 @@ def _role(p: psutil.Process) -> str:
         return "gone"
     if "uvicorn" in cmd or "prefect" in cmd and "server" in cmd:
         return "prefect server"
-    if "forkserver" in cmd or "multiprocessing" in cmd:
+    if "spawn_main" in cmd or "dask" in cmd or "distributed" in cmd:
+        return "dask nanny/worker (+tesseract)"  # a nanny spawns its worker
+    if "forkserver" in cmd:
         return "page workers (+tesseract)"
-    if "dask" in cmd or "distributed" in cmd or "spawn_main" in cmd:
-        return "dask nanny/worker (+tesseract)"
     if p.name() == "tesseract":
         return "tesseract (live)"
     return f"other: {cmd[:60]}"
