@@ -168,12 +168,18 @@ def _warm_workers() -> None:
 
 def measure(
     scans: Path, work: Path, *, rounds: int, workers: int, before: str | None
-) -> dict[str, list[float]]:
-    """Wall seconds per engine per round; each round starts with the next engine."""
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Wall seconds and CPU seconds per engine per round; each round starts with the next
+    engine. CPU: every process of this process tree while the engine runs (bench.profile_flow's
+    sampler: this process, its tesseract runs, page workers, Dask's workers, the Prefect server),
+    a figure the other jobs on the machine change less than the wall time."""
     from distributed import LocalCluster
     from prefect.testing.utilities import prefect_test_harness
 
+    from bench.profile_flow import CpuSampler
+
     walls: dict[str, list[float]] = defaultdict(list)
+    cpus: dict[str, list[float]] = defaultdict(list)
     if before:
         _before_module(before, work)  # before the cluster starts: its workers import it
 
@@ -200,15 +206,27 @@ def measure(
         for i in range(rounds):
             order = names[i % len(names) :] + names[: i % len(names)]
             for name in order:
-                start = time.perf_counter()
-                engines[name](i)
-                walls[name].append(time.perf_counter() - start)
-                print(f"round {i + 1}: {name}: {walls[name][-1]:.1f} s", flush=True)
-    return walls
+                with CpuSampler() as cpu:
+                    start = time.perf_counter()
+                    engines[name](i)
+                    walls[name].append(time.perf_counter() - start)
+                cpus[name].append(sum(cpu.delta.values()))
+                print(
+                    f"round {i + 1}: {name}: {walls[name][-1]:.1f} s, CPU {cpus[name][-1]:.1f} s",
+                    flush=True,
+                )
+    return walls, cpus
 
 
-def table(walls: dict[str, list[float]], *, pages: int, workers: int) -> list[str]:
-    """pages/min from the summed wall time of all rounds; ratios to the process pool and stock."""
+def table(
+    walls: dict[str, list[float]],
+    *,
+    pages: int,
+    workers: int,
+    cpus: dict[str, list[float]] | None = None,
+) -> list[str]:
+    """pages/min from the summed wall time of all rounds; ratios to the process pool and stock;
+    CPU seconds per page (all rounds) when measured."""
     ppm = {name: pages * len(w) * 60.0 / sum(w) for name, w in walls.items()}
     header = (
         f"runner ({workers} workers)",
@@ -217,6 +235,7 @@ def table(walls: dict[str, list[float]], *, pages: int, workers: int) -> list[st
         "pages/day",
         "× process pool",
         "× stock tesseract",
+        *(("CPU s per page",) if cpus else ()),
     )
     rows = [
         (
@@ -226,10 +245,11 @@ def table(walls: dict[str, list[float]], *, pages: int, workers: int) -> list[st
             f"{ppm[name] * 1440:,.0f}",
             f"{ppm[name] / ppm[POOL]:.2f}",
             f"{ppm[name] / ppm[STOCK]:.2f}",
+            *((f"{sum(cpus[name]) / (pages * len(cpus[name])):.2f}",) if cpus else ()),
         )
         for name in walls
     ]
-    return md_table(header, rows, align="llrrrr")
+    return md_table(header, rows, align="llrrrr" + ("r" if cpus else ""))
 
 
 def main() -> None:
@@ -244,7 +264,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-dask-"))
     scans = _pages(args.pages, work)
     n = len(list(scans.iterdir()))
-    walls = measure(scans, work, rounds=args.rounds, workers=args.workers, before=args.before)
+    walls, cpus = measure(scans, work, rounds=args.rounds, workers=args.workers, before=args.before)
     _check(work, n)
     load = f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
     lines = [
@@ -256,9 +276,11 @@ def main() -> None:
         + f"` ({n} synthetic pages from `ocr synth --seed 7`, no references, fresh output "
         f"folders, {os.cpu_count()} cores; the engines alternate in rounds within one "
         f"run; 1-minute load average {load}: other jobs share the machine). "
-        "Pages/day = pages/min × 1440.",
+        "Pages/day = pages/min × 1440. CPU s per page: the CPU of every process of the "
+        "benchmark's tree while the engine ran (itself, tesseract, page and Dask workers, the "
+        "Prefect server), over pages × rounds: other jobs change it less than the wall time.",
         "",
-        *table(walls, pages=n, workers=args.workers),
+        *table(walls, pages=n, workers=args.workers, cpus=cpus),
     ]
     text = "\n".join(lines) + "\n"
     if args.out:
