@@ -44,50 +44,74 @@ def _role(p: psutil.Process) -> str:
 
 
 class CpuSampler:
-    """Cumulative CPU (own + reaped children) of every process under this one, kept per pid."""
+    """CPU seconds of this process and of every process under it while the block runs, by role:
+    each process's own CPU; what its finished children used (tesseract) only where none of
+    its children is sampled itself (a fork server's or a nanny's workers count as themselves);
+    and this process's finished children's (stock tesseract, tesseract run from a task thread)
+    less the sampled processes it reaped (a fork server with its workers). Sampled every
+    0.25 s: a process's last fraction of a sample before it ends is missed."""
 
     def __init__(self) -> None:
-        self.seen: dict[int, tuple[str, float]] = {}
-        self.stop = threading.Event()
         self.me = psutil.Process()
+        self.procs: dict[int, tuple[str, int, float, float]] = {}  # role, ppid, own, children
+        self.first: dict[int, tuple[float, float]] = {}  # when first seen (0 if born since)
+        self.started = False
+        self.stop = threading.Event()
         self.thread = threading.Thread(target=self._loop, daemon=True)
 
     def _sample(self) -> None:
         for p in self.me.children(recursive=True):
             try:
-                t = p.cpu_times()
-                total = t.user + t.system + t.children_user + t.children_system
-                role = self.seen[p.pid][0] if p.pid in self.seen else _role(p)
+                with p.oneshot():
+                    t, ppid = p.cpu_times(), p.ppid()
+                    role = self.procs[p.pid][0] if p.pid in self.procs else _role(p)
             except psutil.Error:
                 continue
             if role == "tesseract (live)":
                 continue  # counted by its parent when reaped
-            self.seen[p.pid] = (role, max(total, self.seen.get(p.pid, ("", 0.0))[1]))
+            own, kids = t.user + t.system, t.children_user + t.children_system
+            if p.pid not in self.first:
+                self.first[p.pid] = (own, kids) if not self.started else (0.0, 0.0)
+            self.procs[p.pid] = (role, ppid, own, kids)
 
     def _loop(self) -> None:
         while not self.stop.wait(0.25):
             self._sample()
 
     def __enter__(self) -> CpuSampler:
-        self.start = self.totals()
+        self._sample()
+        self.started = True
         self.mine = self.me.cpu_times()
         self.thread.start()
         return self
 
-    def totals(self) -> dict[str, float]:
-        self._sample()
-        out: dict[str, float] = defaultdict(float)
-        for role, cpu in self.seen.values():
-            out[role] += cpu
-        return dict(out)
-
     def __exit__(self, *exc: object) -> None:
         self.stop.set()
         self.thread.join()
-        end = self.totals()
         mine = self.me.cpu_times()
-        self.delta = {k: end[k] - self.start.get(k, 0.0) for k in end}
-        self.delta["this process"] = (mine.user + mine.system) - (self.mine.user + self.mine.system)
+        alive = {p.pid for p in self.me.children(recursive=True)}
+        parents = {ppid for _, ppid, _, _ in self.procs.values()}
+        delta: dict[str, float] = defaultdict(float)
+        counted: dict[int, float] = {}
+        for pid, (role, _, own, kids) in self.procs.items():
+            own0, kids0 = self.first[pid]
+            counted[pid] = own - own0 + (0.0 if pid in parents else kids - kids0)
+            delta[role] += counted[pid]
+
+        def subtree(pid: int) -> float:  # all a sampled process and those under it used
+            below = [c for c, (_, ppid, _, _) in self.procs.items() if ppid == pid]
+            return counted[pid] + sum(subtree(c) for c in below)
+
+        reaped = sum(
+            subtree(pid)
+            for pid, (_, ppid, _, _) in self.procs.items()
+            if ppid == self.me.pid and pid not in alive
+        )
+        kids = mine.children_user + mine.children_system
+        kids -= self.mine.children_user + self.mine.children_system
+        delta["this process"] = mine.user + mine.system - self.mine.user - self.mine.system
+        delta["this process's finished children (tesseract)"] = max(0.0, kids - reaped)
+        self.delta = dict(delta)
 
 
 def main() -> None:
