@@ -9,6 +9,7 @@ Run: .venv/bin/python -m bench.bench_dask [--pages 12] [--rounds 2] [--workers 2
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import os
 import shutil
@@ -51,6 +52,7 @@ def _before_module(ref: str, work: Path) -> None:
     assert spec is not None and spec.loader is not None
     sys.modules[spec.name] = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(sys.modules[spec.name])
+    sys.path.insert(0, str(folder))  # a spawned Dask worker starts with this sys.path
     os.environ["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(folder), str(ROOT), os.environ.get("PYTHONPATH")])
     )
@@ -93,7 +95,12 @@ def _stock(scans: Path, workers: int) -> None:
 
 
 def _engines(
-    scans: Path, work: Path, workers: int, dask_address: str, before: str | None
+    scans: Path,
+    work: Path,
+    workers: int,
+    dask_address: str,
+    before: str | None,
+    before_address: str | None = None,
 ) -> dict[str, Callable[[int], None]]:
     import importlib
 
@@ -116,7 +123,7 @@ def _engines(
                 ground_truth=None,
                 settings=settings("dask_before", i),
                 task_runner="dask",
-                dask_address=dask_address,
+                dask_address=before_address or dask_address,
             ),
         }
     return old | {
@@ -143,36 +150,83 @@ def _check(work: Path, pages: int) -> None:
             raise SystemExit(f"{out.name}: {len(done)} of {pages} pages done")
 
 
+def _warm_workers() -> None:
+    """In a Dask worker: the modules a page task runs imported and the word lists loaded, as the
+    first page would (so that no engine pays the cluster's start)."""
+    import importlib
+
+    from ocr.quality import dictionary_languages
+    from ocr.worker_warm import warm
+
+    for name in ("flows.batch", "flows_batch_before", "ocr.pipeline"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass  # no --before
+    warm(dictionary_languages("rus"))
+
+
 def measure(
     scans: Path, work: Path, *, rounds: int, workers: int, before: str | None
-) -> dict[str, list[float]]:
-    """Wall seconds per engine per round; each round starts with the next engine."""
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Wall seconds and CPU seconds per engine per round; each round starts with the next
+    engine. CPU: every process of this process tree while the engine runs (bench.profile_flow's
+    sampler: this process, its tesseract runs, page workers, Dask's workers, the Prefect server),
+    a figure the other jobs on the machine change less than the wall time."""
     from distributed import LocalCluster
     from prefect.testing.utilities import prefect_test_harness
 
+    from bench.profile_flow import CpuSampler
+
     walls: dict[str, list[float]] = defaultdict(list)
+    cpus: dict[str, list[float]] = defaultdict(list)
     if before:
         _before_module(before, work)  # before the cluster starts: its workers import it
+
+    def cluster() -> LocalCluster:
+        return LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+
+    # The flow before has a cluster of its own: a worker process keeps what a task set in it.
     with (
         prefect_test_harness(),
-        LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
+        cluster() as now,
+        cluster() if before else contextlib.nullcontext(now) as then,
     ):
-        engines = _engines(scans, work, workers, cluster.scheduler_address, before)
+        from distributed import Client
+
+        for each in (now, then) if then is not now else (now,):
+            with Client(each) as client:  # the workers warmed once, before any engine runs
+                client.run(_warm_workers)
+        engines = _engines(
+            scans, work, workers, now.scheduler_address, before, then.scheduler_address
+        )
         names = tuple(engines)
         for i in range(rounds):
             order = names[i % len(names) :] + names[: i % len(names)]
             for name in order:
-                start = time.perf_counter()
-                engines[name](i)
-                walls[name].append(time.perf_counter() - start)
-                print(f"round {i + 1}: {name}: {walls[name][-1]:.1f} s", flush=True)
-    return walls
+                with CpuSampler() as cpu:
+                    start = time.perf_counter()
+                    engines[name](i)
+                    walls[name].append(time.perf_counter() - start)
+                cpus[name].append(sum(cpu.delta.values()))
+                print(
+                    f"round {i + 1}: {name}: {walls[name][-1]:.1f} s, CPU {cpus[name][-1]:.1f} s",
+                    flush=True,
+                )
+    return walls, cpus
 
 
-def table(walls: dict[str, list[float]], *, pages: int, workers: int) -> list[str]:
-    """pages/min from the summed wall time of all rounds; ratios to the process pool and stock."""
+def table(
+    walls: dict[str, list[float]],
+    *,
+    pages: int,
+    workers: int,
+    cpus: dict[str, list[float]] | None = None,
+) -> list[str]:
+    """pages/min from the summed wall time of all rounds; ratios to the process pool and stock;
+    CPU seconds per page (all rounds) when measured."""
     ppm = {name: pages * len(w) * 60.0 / sum(w) for name, w in walls.items()}
     header = (
         f"runner ({workers} workers)",
@@ -181,6 +235,7 @@ def table(walls: dict[str, list[float]], *, pages: int, workers: int) -> list[st
         "pages/day",
         "× process pool",
         "× stock tesseract",
+        *(("CPU s per page",) if cpus else ()),
     )
     rows = [
         (
@@ -190,10 +245,11 @@ def table(walls: dict[str, list[float]], *, pages: int, workers: int) -> list[st
             f"{ppm[name] * 1440:,.0f}",
             f"{ppm[name] / ppm[POOL]:.2f}",
             f"{ppm[name] / ppm[STOCK]:.2f}",
+            *((f"{sum(cpus[name]) / (pages * len(cpus[name])):.2f}",) if cpus else ()),
         )
         for name in walls
     ]
-    return md_table(header, rows, align="llrrrr")
+    return md_table(header, rows, align="llrrrr" + ("r" if cpus else ""))
 
 
 def main() -> None:
@@ -208,7 +264,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-dask-"))
     scans = _pages(args.pages, work)
     n = len(list(scans.iterdir()))
-    walls = measure(scans, work, rounds=args.rounds, workers=args.workers, before=args.before)
+    walls, cpus = measure(scans, work, rounds=args.rounds, workers=args.workers, before=args.before)
     _check(work, n)
     load = f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
     lines = [
@@ -220,9 +276,11 @@ def main() -> None:
         + f"` ({n} synthetic pages from `ocr synth --seed 7`, no references, fresh output "
         f"folders, {os.cpu_count()} cores; the engines alternate in rounds within one "
         f"run; 1-minute load average {load}: other jobs share the machine). "
-        "Pages/day = pages/min × 1440.",
+        "Pages/day = pages/min × 1440. CPU s per page: the CPU of every process of the "
+        "benchmark's tree while the engine ran (itself, tesseract, page and Dask workers, the "
+        "Prefect server), over pages × rounds: other jobs change it less than the wall time.",
         "",
-        *table(walls, pages=n, workers=args.workers),
+        *table(walls, pages=n, workers=args.workers, cpus=cpus),
     ]
     text = "\n".join(lines) + "\n"
     if args.out:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+import contextlib
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -16,7 +21,15 @@ from prefect.utilities.annotations import allow_failure
 
 from flows.artifacts import ProgressArtifact, publish_artifacts
 from flows.limits import OCR_LIMIT, ensure_ocr_limit, ocr_slot, release_dead_leases
-from ocr.batch import PageResult, Plan, run_batch
+from ocr.batch import (
+    PageResult,
+    Plan,
+    keep_freed_memory,
+    prepare_in_worker,
+    recognise_in_worker,
+    run_batch,
+    worker_pool,
+)
 from ocr.exceptions import TRANSIENT_ERRORS
 from ocr.load import ScanInfo
 from ocr.pipeline import (
@@ -98,15 +111,70 @@ def load_task(
 
 
 class PageStageError(Exception):
-    """A page's deterministic error, with the stage it happened in (preprocess or ocr)."""
+    """A page's deterministic error, with the stage it happened in (preprocess or ocr), and the
+    page's failure when it is known as it is (a page worker that died)."""
 
-    def __init__(self, stage: str, error: BaseException) -> None:
-        super().__init__(stage, error)
+    def __init__(
+        self, stage: str, error: BaseException, failure: PageFailure | None = None
+    ) -> None:
+        super().__init__(stage, error, failure)
         self.stage = stage
         self.error = error
+        self.failure = failure
 
     def __str__(self) -> str:
         return f"{self.stage}: {self.error}"
+
+
+class PageWorkers:
+    """The page workers of `ocr run` (ocr.batch.worker_pool: forked from a fork server that
+    imported the page modules and loaded the word lists once) for a flow on threads: a task
+    thread hands its page's work to a worker process and waits, so two pages' Python work
+    (framing, detectors) runs on two cores, not in two threads of one process under the GIL.
+    A pool broken by a dead worker fails that page only: the next page gets a new pool."""
+
+    def __init__(self, workers: int, languages: Iterable[str]) -> None:
+        self._workers, self._languages = workers, frozenset(languages)
+        self._lock = threading.Lock()
+        self._stack = contextlib.ExitStack()
+        self._pool = self._open()
+
+    def _open(self) -> ProcessPoolExecutor:
+        return self._stack.enter_context(worker_pool(self._workers, self._languages))
+
+    def run(self, job: PageJob, step: Callable[..., T], *args: Any) -> T:
+        """``step(*args)`` in a worker process; its errors raised here as they are."""
+        pool = self._pool
+        try:
+            return pool.submit(step, *args).result()
+        except BrokenProcessPool as e:  # the worker was killed (e.g. out of memory)
+            with self._lock:
+                if self._pool is pool:
+                    self._stack.close()
+                    self._stack = contextlib.ExitStack()
+                    self._pool = self._open()
+            message = (
+                f"{job.scan.path}: page {job.page_number}: the worker process died ({e}); "
+                "retry with fewer workers"
+            )
+            failure = PageFailure(
+                job.scan.document,
+                job.scan.path,
+                job.page_number,
+                "ocr",
+                "WorkerCrashed",
+                message,
+                6,
+            )
+            raise PageStageError("ocr", RuntimeError(message), failure) from e
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+# The page workers of the flow runs on threads in this process, by key (a task gets the key:
+# where it is not found, in a Dask worker, the task does the page's work itself).
+_PAGE_WORKERS: dict[str, PageWorkers] = {}
 
 
 @task(
@@ -118,23 +186,52 @@ class PageStageError(Exception):
     retry_condition_fn=_transient,
     tags=["stage:ocr"],
 )
-def page_task(job: Sealed[PageJob], settings: Sealed[Settings]) -> RecognisedPage:
+def page_task(
+    job: Sealed[PageJob], settings: Sealed[Settings], workers: Sealed[str | None]
+) -> RecognisedPage:
     """One page, whole: load and frame it, read it (holding a tesseract slot unless the stage
     cache serves it), detect regions. One task, not one per stage: Prefect's own cost per task
-    is paid once a page. Transient errors propagate as they are (retried); the others carry
-    their stage."""
+    is paid once a page. On threads the work runs in the page workers of ``workers`` (the
+    same warmed processes as `ocr run`'s), else here. Transient errors propagate as they are
+    (retried); the others carry their stage."""
     stage, cfg = "preprocess", settings.value
+    pool = _PAGE_WORKERS.get(workers.value) if workers.value else None
     try:
+        if pool is not None:
+            prepared, cached, cpu = pool.run(job.value, prepare_in_worker, job.value, cfg)
+            stage = "ocr"
+            if cached is not None:
+                return replace(cached, cpu=cpu)  # served from the stage cache: no slot needed
+            with ocr_slot(cfg.db_url):
+                page, more = pool.run(job.value, recognise_in_worker, prepared, cfg)
+            return replace(page, cpu=cpu + more)
+        warm_worker()
         prepared = prepare_page(job.value, settings=cfg)
         stage = "ocr"
         if (cached := cached_recognition(prepared, cfg)) is not None:
             return cached  # served from the stage cache: no tesseract slot needed
         with ocr_slot(cfg.db_url):
             return recognise_page(prepared, settings=cfg)
+    except PageStageError:
+        raise
     except TRANSIENT_ERRORS:
         raise
     except Exception as e:
         raise PageStageError(stage, e) from e
+
+
+_WARM = threading.Lock()
+_warmed: list[bool] = []
+
+
+def warm_worker() -> None:
+    """Once per process that runs page tasks itself (a Dask worker): what `ocr run`'s page
+    workers get from their initializer, glibc keeping the memory a page freed for the next
+    (ocr.batch.keep_freed_memory; Dask's nanny sets a low trim threshold instead)."""
+    with _WARM:
+        if not _warmed:
+            keep_freed_memory()
+            _warmed.append(True)
 
 
 @task(
@@ -168,6 +265,8 @@ def _result_of(job: PageJob, fut: PrefectFuture) -> RecognisedPage | PageFailure
         return fut.result()  # type: ignore[no-any-return]
     error = fut.state.result(raise_on_failure=False)
     stage = "ocr"
+    if isinstance(error, PageStageError) and error.failure is not None:
+        return error.failure
     if isinstance(error, PageStageError):
         stage, error = error.stage, error.error
     if not isinstance(error, BaseException):
@@ -191,6 +290,7 @@ class PrefectExecutor:
     kB pickled; the images stay on disk), so a task's inputs in the run graph are its true
     upstream tasks and nothing large travels through Prefect or Dask."""
 
+    page_processes: bool = True  # on threads: each page's work in a page worker process
     _futures: dict[str, list[PrefectFuture]] = field(default_factory=dict, compare=False)
 
     def plan(self, sources: Sequence[Path], settings: Settings) -> Plan:
@@ -200,16 +300,17 @@ class PrefectExecutor:
         progress = ProgressArtifact(total=len(jobs))
         job_of: dict[PrefectFuture, PageJob] = {}
         self._futures.clear()
-        for j in jobs:
-            with tags(f"doc:{j.scan.document}"):
-                # The per-page timeout is tesseract's own (ocr_timeout kills the process); a
-                # Prefect timeout cannot interrupt a worker thread.
-                fut = page_task.submit(Sealed(j), Sealed(settings))
-            job_of[fut] = j
-            self._futures.setdefault(j.scan.document, []).append(fut)
-        for fut in as_completed(list(job_of)):  # each document finishes as soon as it can
-            yield _result_of(job_of[fut], fut)
-            progress.step()
+        with _page_workers(jobs, settings, self.page_processes) as workers:
+            for j in jobs:
+                with tags(f"doc:{j.scan.document}"):
+                    # The per-page timeout is tesseract's own (ocr_timeout kills the process); a
+                    # Prefect timeout cannot interrupt a worker thread.
+                    fut = page_task.submit(Sealed(j), Sealed(settings), Sealed(workers))
+                job_of[fut] = j
+                self._futures.setdefault(j.scan.document, []).append(fut)
+            for fut in as_completed(list(job_of)):  # each document finishes as soon as it can
+                yield _result_of(job_of[fut], fut)
+                progress.step()
 
     def finish(
         self,
@@ -234,6 +335,29 @@ class PrefectExecutor:
             )
 
 
+@contextlib.contextmanager
+def _page_workers(
+    jobs: Sequence[PageJob], settings: Settings, wanted: bool = True
+) -> Iterator[str | None]:
+    """On the threads task runner, page workers for these pages (their key), closed when the
+    pages are done; None elsewhere (a Dask worker is a process of its own), for one page, and
+    unless ``wanted``."""
+    from prefect.context import FlowRunContext
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    context = FlowRunContext.get()
+    runner = context.task_runner if context is not None else None
+    if not wanted or not isinstance(runner, ThreadPoolTaskRunner) or len(jobs) <= 1:
+        yield None
+        return
+    key = uuid.uuid4().hex
+    _PAGE_WORKERS[key] = PageWorkers(settings.workers, {j.languages for j in jobs})
+    try:
+        yield key
+    finally:
+        _PAGE_WORKERS.pop(key).close()
+
+
 @flow(name="ocr_batch", log_prints=True)
 def ocr_batch(
     sources: list[str],
@@ -242,13 +366,15 @@ def ocr_batch(
     only_new: bool = False,
     review_url: str | None = None,
     config: str | None = None,
+    page_processes: bool = True,
 ) -> dict[str, Any] | State[dict[str, Any]]:
     """OCR, score and flag a batch of scans (ocr.batch.run_batch on Prefect tasks). The
     settings are read when the run starts: the settings file (``config``, else the nearest
     ocr.toml), the OCR_* environment, then ``settings`` on top. With only_new (the inbox
     deployment), scans already processed under the same settings are skipped, and each scan is
-    claimed so that killed or concurrent runs never process a page twice. Returns the batch
-    summary."""
+    claimed so that killed or concurrent runs never process a page twice. On threads, each
+    page's work runs in a page worker process (as `ocr run`'s), unless not ``page_processes``
+    (then in the task's thread). Returns the batch summary."""
     logger = get_run_logger()
     cfg = run_settings(sources, config=config, overrides=settings, log=logger.info)
     _ensure_limit(cfg.workers, cfg.db_url)
@@ -257,7 +383,7 @@ def ocr_batch(
         gt_dir=Path(ground_truth) if ground_truth else None,
         settings=cfg,
         progress=logger.info,
-        executor=PrefectExecutor(),
+        executor=PrefectExecutor(page_processes=page_processes),
         only_new=only_new,
         flow_run_id=_flow_run_id(),
     )
@@ -315,10 +441,12 @@ def run_flow(
     task_runner: str = "threads",
     dask_address: str | None = None,
     review_url: str | None = None,
+    page_processes: bool = True,
 ) -> dict[str, Any]:
-    """Run ocr_batch with a task runner: threads (one per worker, each drives one tesseract
-    process) or Dask (an existing cluster at dask_address, else a local one). Every path is
-    made absolute first: a Dask worker runs in its own folder, maybe on another machine."""
+    """Run ocr_batch with a task runner: threads (one per worker, each hands its page to a page
+    worker process, or does it itself unless ``page_processes``) or Dask (an existing cluster
+    at dask_address, else a local one). Every path is made absolute first: a Dask worker runs
+    in its own folder, maybe on another machine."""
     runner = make_task_runner(task_runner, workers=settings.workers, dask_address=dask_address)
     sources = [str(Path(s).absolute()) for s in sources]  # absolute, links kept (names)
     ground_truth = str(Path(ground_truth).absolute()) if ground_truth else None
@@ -329,6 +457,7 @@ def run_flow(
         settings=settings.model_dump(mode="json"),
         only_new=only_new,
         review_url=review_url,
+        page_processes=page_processes,
     )
     # Calling a flow resolves a State it returned (Completed with failures) to its data.
     assert isinstance(result, dict)

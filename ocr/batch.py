@@ -38,11 +38,15 @@ from ocr.pipeline import (
     DocumentResult,
     PageFailure,
     PageJob,
+    PreparedPage,
     RecognisedPage,
+    cached_recognition,
     find_reference,
     finish_document,
     plan_batch,
+    prepare_page,
     process_page,
+    recognise_page,
     scan_fingerprint,
     versions,
 )
@@ -60,7 +64,7 @@ from ocr.score import micro_average
 from ocr.settings import Settings
 from ocr.store import Document, Store
 from ocr.tesseract import check_languages
-from ocr.timing import Stopwatch, add_seconds, cpu_json, rounded
+from ocr.timing import CpuMark, CpuSeconds, Stopwatch, add_seconds, cpu_json, rounded
 
 Progress = Callable[[str], None]
 PageResult = RecognisedPage | PageFailure
@@ -223,6 +227,31 @@ def _worker_pool(workers: int, languages: Iterable[str] = ()) -> Iterator[Proces
             _open_pools[0] -= 1
             if _open_pools[0] == 0 and ctx.get_start_method() == "forkserver":
                 _stop_fork_server()
+
+
+# The page workers for another driver (flows/: the Prefect flow on threads hands each page's work
+# to them, holding its tesseract slot between the two steps below).
+worker_pool = _worker_pool
+
+
+def prepare_in_worker(
+    job: PageJob, settings: Settings
+) -> tuple[PreparedPage, RecognisedPage | None, CpuSeconds]:
+    """A page's first step in a page worker: load and frame it (ocr.stages.preprocess), with its
+    recognition when the stage cache serves it, and the step's CPU seconds. Errors propagate."""
+    mark = CpuMark.now()
+    prepared = prepare_page(job, settings=settings)
+    return prepared, cached_recognition(prepared, settings), mark.since()
+
+
+def recognise_in_worker(
+    prepared: PreparedPage, settings: Settings
+) -> tuple[RecognisedPage, CpuSeconds]:
+    """A page's second step in a page worker: read it and detect regions (ocr.stages.ocr), with
+    the step's CPU seconds (its tesseract runs' too). Errors propagate."""
+    mark = CpuMark.now()
+    page = recognise_page(prepared, settings=settings)
+    return page, mark.since()
 
 
 def _start_fork_server(languages: Iterable[str]) -> None:

@@ -228,20 +228,42 @@ def test_each_document_waits_for_its_own_pages_only(flow_run) -> None:
     }  # failed, still waited
 
 
-def test_rerun_is_served_from_cache_without_tesseract(flow_run, monkeypatch) -> None:
-    import ocr.readings as readings
+def _spy_tesseract(folder: Path, monkeypatch: pytest.MonkeyPatch, poison: str = "") -> Path:
+    """A `tesseract` first on PATH, so that page worker processes run it too: it logs each call
+    (its parent process's id and its arguments) and runs the real one, unless ``poison`` (shell
+    code run first) fails or kills it. Returns the log."""
+    real = shutil.which("tesseract")
+    assert real is not None
+    bin_, log = folder / "bin", folder / "tesseract.log"
+    bin_.mkdir()
+    script = bin_ / "tesseract"
+    script.write_text(f'#!/bin/sh\necho "$PPID $*" >> {log}\n{poison}\nexec {real} "$@"\n')
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_}{os.pathsep}{os.environ['PATH']}")
+    return log
+
+
+def _page_calls(log: Path, out: Path) -> dict[str, list[int]]:
+    """Each document's tesseract calls on its pages (not --version): the callers' process ids."""
+    calls: dict[str, list[int]] = {}
+    for line in log.read_text().splitlines() if log.exists() else []:
+        ppid, _, args = line.partition(" ")
+        if f"{out}/" in args:
+            doc = args.split(f"{out}/", 1)[1].split("/", 1)[0]
+            calls.setdefault(doc, []).append(int(ppid))
+    return calls
+
+
+def test_rerun_is_served_from_cache_without_tesseract(flow_run, monkeypatch, tmp_path) -> None:
     from flows.batch import run_flow
 
     summary, settings, scans, gt = flow_run
-    calls: list[Path] = []
-    real = readings.run_ocr
-    monkeypatch.setattr(
-        readings, "run_ocr", lambda img, *a, **k: calls.append(img) or real(img, *a, **k)
-    )
+    log = _spy_tesseract(tmp_path, monkeypatch)
     start = time.perf_counter()
     again = run_flow([str(scans)], ground_truth=str(gt), settings=settings)
     elapsed = time.perf_counter() - start
-    assert calls == [] and again["cached_pages"] == 2
+    assert log.exists()  # the spy runs (tesseract --version, --list-langs)
+    assert _page_calls(log, settings.output_dir) == {} and again["cached_pages"] == 2
     # Documents finish in the order their pages do (as with the process pool), so by name:
     assert {d["document"]: d["cer"] for d in again["documents"]} == {
         d["document"]: d["cer"] for d in summary["documents"]
@@ -249,31 +271,32 @@ def test_rerun_is_served_from_cache_without_tesseract(flow_run, monkeypatch) -> 
     print(f"fully cached rerun: {elapsed:.1f} s")
 
 
+@pytest.mark.parametrize("page_processes", [True, False], ids=["page-workers", "task-threads"])
 def test_deterministic_errors_fail_alone_and_transient_ones_are_retried(
-    prefect_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    prefect_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page_processes: bool
 ) -> None:
-    import ocr.readings as readings
+    """On threads, each page's work runs in a page worker process (tesseract's parent is not
+    this process), or in the task's thread; either way a deterministic error fails its page
+    at once and a crash of tesseract is retried."""
     from flows.batch import run_flow
-    from ocr import exceptions as ex
     from ocr.settings import load_settings
 
     scans, gt = _inbox(tmp_path, n=3)
-    calls: dict[str, int] = {}
-    real = readings.run_ocr
-
-    def poisoned(img: Path, out_stem: Path, **kw: object):
-        doc = out_stem.parent.name
-        calls[doc] = calls.get(doc, 0) + 1
-        if doc == "memo-1":
-            raise ex.OcrEngineError("tesseract failed (exit 1): poisoned page", path=img)
-        if doc == "memo-2" and calls[doc] == 1:
-            raise ex.TesseractCrashError(path=img)
-        return real(img, out_stem, **kw)
-
-    monkeypatch.setattr(readings, "run_ocr", poisoned)
-    settings = load_settings(None, output_dir=tmp_path / "out", workers=2, dpi=150)
-    summary = run_flow([str(scans)], ground_truth=str(gt), settings=settings)
-    assert calls == {"memo-1": 1, "memo-2": 2, "memo-3": 1}  # no retry of a deterministic error
+    out, crashed = tmp_path / "out", tmp_path / "crashed-once"
+    poison = (
+        'case "$*" in\n'
+        f'  *{out}/memo-1/*) echo "poisoned page" >&2; exit 1;;\n'
+        f"  *{out}/memo-2/*) if [ ! -e {crashed} ]; then : > {crashed}; kill -SEGV $$; fi;;\n"
+        "esac"
+    )
+    log = _spy_tesseract(tmp_path, monkeypatch, poison)
+    settings = load_settings(None, output_dir=out, workers=2, dpi=150)
+    summary = run_flow(
+        [str(scans)], ground_truth=str(gt), settings=settings, page_processes=page_processes
+    )
+    calls = _page_calls(log, out)
+    assert len(calls["memo-1"]) == 1  # no retry of a deterministic error
+    assert crashed.exists() and len(calls["memo-2"]) >= 2  # crashed, retried, read
     assert [(f["document"], f["kind"]) for f in summary["failures"]] == [
         ("memo-1", "OcrEngineError")
     ]
@@ -282,6 +305,8 @@ def test_deterministic_errors_fail_alone_and_transient_ones_are_retried(
         "memo-2": True,
         "memo-3": True,
     }
+    callers = {pid for pids in calls.values() for pid in pids}
+    assert (os.getpid() not in callers) if page_processes else (callers == {os.getpid()})
 
 
 def test_deployment_has_upcoming_scheduled_runs(prefect_server: str, tmp_path: Path) -> None:
