@@ -21,7 +21,7 @@ import os
 import subprocess
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -347,11 +347,7 @@ def readouts(pages: Sequence[TuningPage], work: Path) -> dict[tuple[str, str], R
 
 
 def simulate(
-    pages: Sequence[TuningPage],
-    reads: dict[tuple[str, str], Readout],
-    *,
-    rules: Any,
-    kind: Callable[[TuningPage], str] | None = None,
+    pages: Sequence[TuningPage], reads: dict[tuple[str, str], Readout], *, rules: Any
 ) -> dict[str, tuple[float, int, int, float]]:
     """Per kind of page (French, EHRI, synthetic): errors vs stock's, pages worse and better by
     more than a point, readings per page, choosing as ocr.readings.read_page does with
@@ -368,16 +364,14 @@ def simulate(
             better(first.summary, second.summary, ink_blobs=first.ink_blobs, rules=rules)
         )
         kept = second if switch else first
-        group = (
-            kind(page)
-            if kind is not None
-            else "synth"
+        kind = (
+            "synth"
             if page.group.startswith("synth")
             else "ehri"
             if page.name.startswith("EHRI")
             else "fr"
         )
-        table.setdefault(group, []).append(
+        table.setdefault(kind, []).append(
             (kept.errors, first.errors, first.total, 1 + int(doubtful))
         )
     out = {}

@@ -9,7 +9,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -91,16 +91,6 @@ class ChoiceRules:
     lines: LineRules | None = None  # the choice per group of lines (None: per page only)
     reread: RereadRule | None = None  # when a doubtful line read again replaces the first's
     order: BoxOrderRule = BOX_ORDER  # when a reading's line order runs against its boxes
-    # A line of at least ``noise_words`` words whose characters' mean chance of being right is
-    # under ``noise_rate`` is a run of noise read as words (show-through, a dashed rule, the
-    # grain of a copy): its characters are not counted as letters of the ink read (None: every
-    # line's are). Learned by bench/learn_noise_lines.py.
-    noise_rate: float | None = None
-    noise_words: int = 4
-    # another reading that wins the page choice while holding more characters in lines of
-    # noise than the first, by more than the page choice's margin, is not kept whole: the
-    # readings are chosen between per group of lines (ocr.merge) instead
-    noise_per_line: bool = False
 
 
 @functools.cache
@@ -117,9 +107,6 @@ def choice_rules(path: Path = MODEL_PATH) -> ChoiceRules:
         float(data.get("missing_weight", 1.0)),
         _line_rules(data.get("lines")),
         _reread_rule(data.get("reread")),
-        noise_rate=_optional(data, "noise_rate", float),
-        noise_words=int(data.get("noise_words", 4)),
-        noise_per_line=bool(data.get("noise_per_line", False)),
     )
 
 
@@ -225,9 +212,6 @@ class ReadingSummary:
     seconds: float
     against: int = 0  # characters in lines read against the boxes (ocr.order.box_order), when
     # the reading runs against them by ocr.order.BOX_ORDER (0: its order agrees with its boxes)
-    # per line of the reading: its words, characters and characters likely right (sum of
-    # length x p); not kept in provenance
-    lines: tuple[tuple[int, int, float], ...] = field(default=(), compare=False, repr=False)
 
     @property
     def net_rate(self) -> float:
@@ -238,24 +222,11 @@ class ReadingSummary:
         """The characters of words likely right (sum of length x p): (chars + net) / 2."""
         return (self.chars + self.net) / 2.0
 
-    def noise_chars(self, rules: ChoiceRules) -> int:
-        """The characters of the reading's lines of noise by ``rules`` (``ChoiceRules.noise_rate``):
-        runs of words each unlikely to be right, read where the page holds no text."""
-        if rules.noise_rate is None:
-            return 0
-        return sum(
-            chars
-            for words, chars, right in self.lines
-            if words >= rules.noise_words and chars and right < rules.noise_rate * chars
-        )
-
     def worth(self, *, ink_blobs: int, rules: ChoiceRules) -> float:
         """What the choice compares: characters likely right, less those likely wrong and the
-        letters the ink holds but the reading lacks, each at its rule's weight. The characters
-        of lines of noise (``noise_chars``) are not letters of the ink read: they cost as
-        likely wrong and never make up for missing letters."""
+        letters the ink holds but the reading lacks, each at its rule's weight."""
         wrong = self.chars - self.right
-        missing = max(0.0, ink_blobs - (self.chars - self.noise_chars(rules)))
+        missing = max(0.0, ink_blobs - self.chars)
         worth = self.right - rules.wrong_weight * wrong - rules.missing_weight * missing
         return worth - rules.order.weight * self.against
 
@@ -390,12 +361,6 @@ def summarise(
     probs = word_probabilities(words, languages) if probabilities is None else probabilities
     confs = [w.conf for w in words if w.conf >= 0]
     net = sum(len(w.text) * (2.0 * p - 1.0) for w, p in zip(words, probs, strict=True))
-    lines: dict[tuple[int, int, int], list[float]] = {}
-    for w, p in zip(words, probs, strict=True):
-        line = lines.setdefault(w.line_key, [0, 0, 0.0])
-        line[0] += 1
-        line[1] += len(w.text)
-        line[2] += len(w.text) * p
     boxes = box_order(words)
     return ReadingSummary(
         name,
@@ -407,7 +372,6 @@ def summarise(
         net,
         seconds,
         boxes.back_chars if boxes.against(order) else 0,
-        tuple((int(n), int(c), r) for n, c, r in lines.values()),
     )
 
 
@@ -662,35 +626,9 @@ def better(
         )
         return (
             f"{other.name} worth {theirs:.0f} > {first.name} worth {mine:.0f} + margin {margin:.0f}"
-            f"{against}{noise_note(first, other, rules=rules)}"
+            f"{against}"
         )
     return ""
-
-
-def noise_per_line(first: ReadingSummary, winner: ReadingSummary, *, rules: ChoiceRules) -> str:
-    """Why ``winner``, which beat ``first`` in the page choice, is not kept whole ("" if it is):
-    it holds more characters in lines of noise than ``first`` by more than the margin it had
-    to win by (``ChoiceRules.noise_per_line``), so the readings are chosen per line."""
-    noise = winner.noise_chars(rules) - first.noise_chars(rules)
-    margin = rules.margin * max(first.chars, winner.chars, rules.min_chars)
-    if not (rules.noise_per_line and noise > margin):
-        return ""
-    return (
-        f"not kept whole: {winner.name} holds {noise} more characters in lines of noise than "
-        f"{first.name} (over the margin {margin:.0f}), the readings are chosen per line"
-    )
-
-
-def noise_note(*summaries: ReadingSummary, rules: ChoiceRules) -> str:
-    """What the choice says of the readings' lines of noise (``ReadingSummary.noise_chars``):
-    "" when none has any."""
-    parts = [f"{s.name} {n}" for s in summaries if (n := s.noise_chars(rules))]
-    if not parts:
-        return ""
-    return (
-        f"; characters in lines of noise (not counted as ink read, rate under "
-        f"{rules.noise_rate:.2f}): " + ", ".join(parts)
-    )
 
 
 def read_page(
@@ -839,28 +777,19 @@ def _choose(
     kept, reason = (
         _page_choice(readings, ink_blobs=ink_blobs, rules=rules) if whole else (readings[0], "")
     )
-    if rules.lines is None or not call.mergeable:
+    if kept is not readings[0] or rules.lines is None or not call.mergeable:
         return kept, reason, ()
-    if kept is not readings[0]:
-        if not (why := noise_per_line(readings[0].summary, kept.summary, rules=rules)):
-            return kept, reason, ()
-        reason += f"; {why}"
-    page_note = reason  # why the page choice did not keep another reading whole, if it says
-
-    def said(why: str) -> str:
-        return "; ".join(r for r in (page_note, why) if r)
-
     frame = next((r.input.geometry for r in readings if not r.input.geometry.is_identity), None)
     page = [_in_page(r, call.languages, frame) for r in readings]
     merged = merge_lines(page, rules=rules.lines)
     if merged.split_share > rules.lines.max_split:  # the readings' lines disagree: per page
         kept, reason = _whole(readings, merged, rules.lines, allowed=whole)
-        return kept, said(reason), merged.groups
+        return kept, reason, merged.groups
     for index, reading in enumerate(readings):
         if merged.sources == tuple((index, i) for i in range(len(reading.words))):
-            return reading, said(_line_reason(merged, readings) if index else ""), merged.groups
+            return reading, _line_reason(merged, readings) if index else "", merged.groups
     mixed = _write_mixed(readings, merged, out_stem, call)
-    return mixed, said(_line_reason(merged, readings)), merged.groups
+    return mixed, _line_reason(merged, readings), merged.groups
 
 
 def _whole(
@@ -885,12 +814,6 @@ def _page_choice(
     for reading in readings[1:]:
         if switch := better(kept.summary, reading.summary, ink_blobs=ink_blobs, rules=rules):
             kept, reason = reading, switch
-    if kept is readings[0] and (note := noise_note(*(r.summary for r in readings), rules=rules)):
-        worths = ", ".join(
-            f"{r.summary.name} worth {r.summary.worth(ink_blobs=ink_blobs, rules=rules):.0f}"
-            for r in readings
-        )
-        reason = f"{kept.summary.name} kept: {worths} (margin {rules.margin:.2f}){note}"
     return kept, reason
 
 
