@@ -106,7 +106,7 @@ def drops(page: Page, aspect: float, letters: int) -> frozenset[int]:
     return frozenset(
         i
         for b, gone in zip(page.blobs, page.leaving, strict=True)
-        if b.letters >= letters and b.aspect >= aspect
+        if b.letters >= letters and b.aspect >= aspect and b.box.height >= b.box.width
         for i in gone
     )
 

@@ -85,6 +85,24 @@ def test_the_same_words_over_a_stamp_as_it_lies_stay() -> None:
     assert rotated_indices(words, page, "eng", RULE) == ([], [])
 
 
+def test_letters_run_together_across_the_page_stay() -> None:
+    """Wide letter pieces in a blob lying across the page are typing whose letters ran
+    together (a heavy face), not text turned 90 degrees: the stamp lying flat, its letters
+    stretched to be wider than tall, keeps its words."""
+    page, words, garbage = _page(turned=False)
+    band = page[150:450, 60:360].copy()
+    page[150:450, 60:360] = 255
+    wide = cv2.resize(band[:, :150], (300, 150), interpolation=cv2.INTER_NEAREST)
+    page[200:350, 60:360] = np.minimum(page[200:350, 60:360], wide)
+    blobs, _ = find_blobs(words, page, "eng")
+    flat = [b for b in blobs if RULE.turned(b.aspect, b.letters)]
+    assert flat, "the stretched letters measure as turned ones"
+    assert all(b.box.width > b.box.height for b in flat)
+    assert not any(RULE.turned_blob(b) for b in flat)
+    drop, _ = rotated_indices(words, page, "eng", RULE)
+    assert not set(drop) & set(garbage)
+
+
 def test_nothing_leaves_without_a_rule_or_a_lexicon() -> None:
     page, words, _ = _page(turned=True)
     assert rotated_indices(words, page, "eng", RotatedRule(None)) == ([], [])
