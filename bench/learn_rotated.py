@@ -32,7 +32,7 @@ import cv2
 
 from bench.bench_scores import score_page
 from bench.common import real_pages
-from ocr.detect.rotated import RULE_FILE, Blob, find_blobs, leaving
+from ocr.detect.rotated import RULE_FILE, Blob, RotatedRule, find_blobs, leaving
 from ocr.tesseract import Word, read_words, words_to_text
 
 LETTERS = (3, 5, 8, 12, 20)
@@ -106,7 +106,7 @@ def drops(page: Page, aspect: float, letters: int) -> frozenset[int]:
     return frozenset(
         i
         for b, gone in zip(page.blobs, page.leaving, strict=True)
-        if b.letters >= letters and b.aspect >= aspect and b.box.height >= b.box.width
+        if RotatedRule(aspect, letters).turned_blob(b)
         for i in gone
     )
 

@@ -109,7 +109,7 @@ def needs_no_person(
         return True
     if not sure or ocr is None:
         return False
-    doubted = [w.box for w in ocr.words if any(_centre_in(w.box, f.box) for f in sure)]
+    doubted = [w.box for w in ocr.words if any(w.box.centre_within(f.box) for f in sure)]
     return all(f in sure or own_ink(f, doubted) for f in group)
 
 
@@ -265,7 +265,7 @@ def blocks(lines: Sequence[list[Flag]], *, ocr: OcrText) -> list[list[Flag]]:
 
 def _line_keys(group: Sequence[Flag], ocr: OcrText) -> set[LineKey]:
     """Tesseract's (block, paragraph, line) of the words inside a group's signals."""
-    return {w.line_key for w in ocr.words for f in group if _centre_in(w.box, f.box)}
+    return {w.line_key for w in ocr.words for f in group if w.box.centre_within(f.box)}
 
 
 def _next_to(keys: set[LineKey], others: set[LineKey]) -> bool:
@@ -393,13 +393,8 @@ def _item_text(lead: Flag, group: Sequence[Flag], box: Box, ocr: OcrText) -> str
     if lead.type == "correction" and len(group) == 1:
         original = lead.detail.original
         return (lead.ocr_text if original is None else original).strip()
-    words = [w.text for w in ocr.words if _centre_in(w.box, box)]
+    words = [w.text for w in ocr.words if w.box.centre_within(box)]
     return " ".join(words) if words else lead.ocr_text
-
-
-def _centre_in(inner: Box, outer: Box) -> bool:
-    col, row = inner.left + inner.width / 2, inner.top + inner.height / 2
-    return outer.left <= col <= outer.right and outer.top <= row <= outer.bottom
 
 
 def _suggestion(text: str, group: Sequence[Flag]) -> str | None:

@@ -48,6 +48,11 @@ class Box:
             out = out.union(box)
         return out
 
+    def centre_within(self, outer: Box) -> bool:
+        """Does this box's centre lie inside ``outer`` (edges included)?"""
+        col, row = self.left + self.width / 2, self.top + self.height / 2
+        return outer.left <= col <= outer.right and outer.top <= row <= outer.bottom
+
     def as_list(self) -> list[int]:
         return [self.left, self.top, self.width, self.height]
 

@@ -39,7 +39,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ocr.detect.junk import _typing, lexicon
+from ocr.detect.junk import _core, _typing, lexicon
 from ocr.detect.specks import drop_words, typed_height, word_row
 from ocr.records import Box, ProcessingStep
 from ocr.tesseract import Word
@@ -55,7 +55,6 @@ MAX_BLOB_SHARE = 0.5  # a blob's width and height, as shares of the page's, at m
 LETTER_LOW, LETTER_HIGH = 0.25, 2.0  # a letter-sized piece's longer side, in typed heights
 LETTER_THIN = 0.15  # its shorter side at least (no rule, dash or pen stroke), in typed heights
 LETTER_AREA = 8  # pixels of a letter-sized piece at least
-_LETTERS = re.compile(r"[^\W\d_]+")
 _NUMBER = re.compile(r"\d")
 
 
@@ -116,22 +115,19 @@ class Blob:
     aspect: float
 
 
-def _core(text: str) -> str:
-    return max(_LETTERS.findall(text), key=len, default="")
-
-
 def _protected(word: Word, knows: bool | None) -> bool:
     """A legible word of LONG_WORD letters or more (the lexicon knows it): text read as it
     lies, whatever its confidence (a typed "Washington." beside a stamp's ink); text turned
     across the page reads as short garbage."""
-    return knows is True and len(_core(word.text)) >= LONG_WORD
+    return knows is True and _core(word.text) >= LONG_WORD
 
 
-def surely_text(words: Sequence[Word], languages: str) -> list[bool]:
+def surely_text(
+    words: Sequence[Word], knows: Sequence[bool | None], zipfs: Sequence[float]
+) -> list[bool]:
     """Whether each word is surely text read as it lies: a legible word of LONG_WORD letters or
     more, or ocr.detect.junk's "typing" or a word with a digit (a page number "- 2 -") read with a
-    confidence of SURE_CONF or more."""
-    knows, zipfs = lexicon(words, languages)
+    confidence of SURE_CONF or more (``knows``, ``zipfs``: ocr.detect.junk.lexicon's)."""
     return [
         _protected(w, k)
         or (w.conf >= SURE_CONF and (_typing(w, k, z, False) or bool(_NUMBER.search(w.text))))
@@ -174,10 +170,10 @@ def find_blobs(
     height = typed_height(words)
     if height is None or not words:
         return [], [False] * len(words)
-    knows, _ = lexicon(words, languages)
+    knows, zipfs = lexicon(words, languages)
     if all(k is None or k is False for k in knows):  # no lexicon, or nothing legible
         return [], [False] * len(words)
-    sure = surely_text(words, languages)
+    sure = surely_text(words, knows, zipfs)
     ink = _ink(image)
     for w, s in zip(words, sure, strict=True):
         if s:
@@ -194,22 +190,20 @@ def find_blobs(
         if width > MAX_BLOB_SHARE * ink.shape[1] or tall > MAX_BLOB_SHARE * ink.shape[0]:
             continue  # a frame, a ruled line, ink joined across the page: no stamp
         box = Box(left, top, width, tall)
-        inside = tuple(i for i, w in enumerate(words) if not sure[i] and _centre_in(w.box, box))
+        inside = tuple(i for i, w in enumerate(words) if not sure[i] and w.box.centre_within(box))
         if inside:
             found.append(Blob(box, inside, *letter_shape(ink, box, height)))
     return found, sure
 
 
-def _centre_in(word: Box, box: Box) -> bool:
-    col, row = word.left + word.width / 2, word.top + word.height / 2
-    return box.left <= col <= box.right and box.top <= row <= box.bottom
-
-
-def leaving(words: Sequence[Word], blob: Blob, sure: Sequence[bool]) -> list[int]:
+def leaving(
+    words: Sequence[Word], blob: Blob, sure: Sequence[bool], height: float | None = None
+) -> list[int]:
     """The blob's words that leave the body: its words that are not surely text, but a word
     beside a surely-text word of its row (within BESIDE typed heights: a typed "Jewish" read
-    "Fewish" under a stamp's edge, "he" of "The Honorable")."""
-    height = typed_height(words) or 1.0
+    "Fewish" under a stamp's edge, "he" of "The Honorable"). ``height``: the page's typed
+    height (ocr.detect.specks.typed_height; measured here when not given)."""
+    height = height or typed_height(words) or 1.0
     return [i for i in blob.words if not _beside_text(words, sure, words[i], height)]
 
 
@@ -233,7 +227,8 @@ def rotated_indices(
         return [], []
     blobs, sure = find_blobs(words, image, languages)
     turned = [b for b in blobs if rule.turned_blob(b)]
-    drop = sorted({i for b in turned for i in leaving(words, b, sure)})
+    height = typed_height(words) if turned else None
+    drop = sorted({i for b in turned for i in leaving(words, b, sure, height)})
     return drop, turned
 
 
