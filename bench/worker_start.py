@@ -34,7 +34,7 @@ def start(how: str) -> float:
         with ProcessPoolExecutor(2, mp_context=ctx, initializer=batch.keep_freed_memory) as pool:
             [f.result() for f in [pool.submit(eval, TASK) for _ in range(JOBS)]]
     else:
-        with batch._worker_pool(2, {"rus"}) as pool:
+        with batch.worker_pool(2, {"rus"}) as pool:
             [f.result() for f in [pool.submit(eval, TASK) for _ in range(JOBS)]]
     return _children_cpu() - before
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -28,6 +29,7 @@ from ocr.batch import (
     prepare_in_worker,
     recognise_in_worker,
     run_batch,
+    worker_crashed,
     worker_pool,
 )
 from ocr.exceptions import TRANSIENT_ERRORS
@@ -153,20 +155,8 @@ class PageWorkers:
                     self._stack.close()
                     self._stack = contextlib.ExitStack()
                     self._pool = self._open()
-            message = (
-                f"{job.scan.path}: page {job.page_number}: the worker process died ({e}); "
-                "retry with fewer workers"
-            )
-            failure = PageFailure(
-                job.scan.document,
-                job.scan.path,
-                job.page_number,
-                "ocr",
-                "WorkerCrashed",
-                message,
-                6,
-            )
-            raise PageStageError("ocr", RuntimeError(message), failure) from e
+            failure = worker_crashed(job, e)
+            raise PageStageError("ocr", RuntimeError(failure.message), failure) from e
 
     def close(self) -> None:
         self._stack.close()
@@ -220,18 +210,13 @@ def page_task(
         raise PageStageError(stage, e) from e
 
 
-_WARM = threading.Lock()
-_warmed: list[bool] = []
-
-
+@functools.cache
 def warm_worker() -> None:
     """Once per process that runs page tasks itself (a Dask worker): what `ocr run`'s page
     workers get from their initializer, glibc keeping the memory a page freed for the next
-    (ocr.batch.keep_freed_memory; Dask's nanny sets a low trim threshold instead)."""
-    with _WARM:
-        if not _warmed:
-            keep_freed_memory()
-            _warmed.append(True)
+    (ocr.batch.keep_freed_memory; Dask's nanny sets a low trim threshold instead). Setting it
+    twice (two threads at once) is harmless."""
+    keep_freed_memory()
 
 
 @task(

@@ -175,23 +175,28 @@ def iter_processed(jobs: Sequence[PageJob], settings: Settings) -> Iterator[Page
         for job in jobs:
             yield process_page(job, settings)
         return
-    with _worker_pool(settings.workers, {job.languages for job in jobs}) as pool:
+    with worker_pool(settings.workers, {job.languages for job in jobs}) as pool:
         futures = {pool.submit(process_page, job, settings): job for job in jobs}
         for fut in as_completed(futures):
             job = futures[fut]
             try:
                 yield fut.result()
             except BrokenProcessPool as e:  # a worker was killed (e.g. out of memory)
-                yield PageFailure(
-                    job.scan.document,
-                    job.scan.path,
-                    job.page_number,
-                    "ocr",
-                    "WorkerCrashed",
-                    f"{job.scan.path}: page {job.page_number}: the "
-                    f"worker process died ({e}); retry with fewer workers",
-                    6,
-                )
+                yield worker_crashed(job, e)
+
+
+def worker_crashed(job: PageJob, error: BaseException) -> PageFailure:
+    """The failure of a page whose worker process died under it (its pool is broken)."""
+    return PageFailure(
+        job.scan.document,
+        job.scan.path,
+        job.page_number,
+        "ocr",
+        "WorkerCrashed",
+        f"{job.scan.path}: page {job.page_number}: the "
+        f"worker process died ({error}); retry with fewer workers",
+        6,
+    )
 
 
 # What a page worker runs (process_page, keep_freed_memory, and wordfreq, which ocr.quality
@@ -206,7 +211,7 @@ _open_pools = [0]  # pools open in this process (batches may run in threads)
 
 
 @contextlib.contextmanager
-def _worker_pool(workers: int, languages: Iterable[str] = ()) -> Iterator[ProcessPoolExecutor]:
+def worker_pool(workers: int, languages: Iterable[str] = ()) -> Iterator[ProcessPoolExecutor]:
     """A pool of page workers (see :func:`worker_context`); a fork server started for it loads
     the word lists of the pages' ``languages`` once (ocr.worker_warm). When the last open pool
     closes, the fork server is stopped and waited for: no process outlives the batch, and its
@@ -227,11 +232,6 @@ def _worker_pool(workers: int, languages: Iterable[str] = ()) -> Iterator[Proces
             _open_pools[0] -= 1
             if _open_pools[0] == 0 and ctx.get_start_method() == "forkserver":
                 _stop_fork_server()
-
-
-# The page workers for another driver (flows/: the Prefect flow on threads hands each page's work
-# to them, holding its tesseract slot between the two steps below).
-worker_pool = _worker_pool
 
 
 def prepare_in_worker(

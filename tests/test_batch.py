@@ -183,14 +183,14 @@ def test_an_empty_reference_is_a_warning_not_a_crash(tmp_path: Path, content: by
 
 
 def test_page_workers_leave_no_process_behind_and_their_cpu_counts() -> None:
-    """The page workers (ocr.batch._worker_pool, forked from a fork server that imported their
+    """The page workers (ocr.batch.worker_pool, forked from a fork server that imported their
     modules once) are waited for with the pool: the fork server is stopped when the last pool
     closes, and the workers' CPU counts among the driver's children's, as spawned workers' did
     (the throughput benchmark's CPU figures are the process tree's)."""
     import resource
     from multiprocessing import forkserver
 
-    from ocr.batch import _worker_pool
+    from ocr.batch import worker_pool
 
     def children_cpu() -> float:
         used = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -198,7 +198,7 @@ def test_page_workers_leave_no_process_behind_and_their_cpu_counts() -> None:
 
     start = children_cpu()
     numbers = range(5_000_000)
-    with _worker_pool(2) as pool:
+    with worker_pool(2) as pool:
         assert list(pool.map(sum, [numbers] * 4)) == [sum(numbers)] * 4
     assert getattr(forkserver._forkserver, "_forkserver_pid", None) is None
     assert children_cpu() - start >= 0.2  # four sums of five million numbers, ~0.1 s each
@@ -207,10 +207,10 @@ def test_page_workers_leave_no_process_behind_and_their_cpu_counts() -> None:
 def test_page_workers_start_with_their_pages_word_lists() -> None:
     """A pool for Russian pages: its workers, forked from the fork server, have wordfreq's
     Russian word list already loaded (ocr.worker_warm), not on their first page."""
-    from ocr.batch import _worker_pool
+    from ocr.batch import worker_pool
 
     lists = "__import__('wordfreq').get_frequency_dict.cache_info().currsize"
-    with _worker_pool(1, {"rus"}) as pool:
+    with worker_pool(1, {"rus"}) as pool:
         assert pool.submit(eval, lists).result() == 1
-    with _worker_pool(1) as pool:  # no languages: none loaded
+    with worker_pool(1) as pool:  # no languages: none loaded
         assert pool.submit(eval, lists).result() == 0
