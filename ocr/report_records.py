@@ -48,7 +48,8 @@ class PageReport:
         "the page's letter swap and the words it put back, `marks`: a typewriter's mark read "
         "as a letter before a number, put back, `specks`, `junk`, `stamp_words`: a stamp's own "
         "words taken out of the body, kept as its text, `rotated`: words read from text turned "
-        "across the page, taken out of the body with their boxes)"
+        "across the page, taken out of the body with their boxes, `foreign`: words read from ink "
+        "unlike the page's typing, taken out with their boxes and scores)"
     )
     provenance: dict[str, Any] = doc(
         "versions and settings that made the text, `tesseract_calls`, the `reading` kept "

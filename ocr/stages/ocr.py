@@ -13,6 +13,8 @@ import numpy as np
 
 from ocr.casing import apply_recase, recase_outputs
 from ocr.correct.stage import russian
+from ocr.detect.foreign import RULE_FILE as FOREIGN_RULE
+from ocr.detect.foreign import drop_foreign
 from ocr.detect.junk import MODEL_FILE as JUNK_MODEL
 from ocr.detect.junk import drop_junk, marked_boxes
 from ocr.detect.regions import UNRECOGNISED_INK
@@ -90,6 +92,7 @@ def ocr_key(prepared: PreparedPage, settings: Settings) -> str:
             "junk_model": sha256_file(JUNK_MODEL),
             "stamp_rule": sha256_file(STAMP_RULE),
             "rotated_rule": sha256_file(ROTATED_RULE),
+            "foreign_rule": sha256_file(FOREIGN_RULE),
             "reletter_rule": sha256_file(RELETTER_RULE),
             "marks_table": sha256_file(MARKS_RULE),
             "pagenum_rule": sha256_file(PAGENUM_RULE),
@@ -131,7 +134,10 @@ def recognise_page(prepared: PreparedPage, *, settings: Settings) -> RecognisedP
     # And words read from text turned across the page (ocr.detect.rotated), by the ink's shape.
     rotated = drop_rotated(read, reading, kept.output.outputs, job.languages)
     read = without_dropped(read, rotated)
-    made.extend(specks + junk + stamped + rotated)
+    # And words read from ink unlike the page's typing (ocr.detect.foreign), by their ink.
+    foreign = drop_foreign(read, reading, kept.output.outputs, job.languages, marks=marks)
+    read = without_dropped(read, foreign)
+    made.extend(specks + junk + stamped + rotated + foreign)
     reframe_outputs(kept.output.outputs, kept.input.geometry, image_name=prepared.view_path.name)
     made.extend(recase_outputs(reading, read, kept.output.outputs))
     words = read_words(kept.output.tsv)
