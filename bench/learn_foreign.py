@@ -37,8 +37,8 @@ import cv2
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
-from bench.bench_scores import score_page
 from bench.bench_real import _inside
+from bench.bench_scores import score_page
 from bench.common import RealPage, real_pages
 from ocr.detect.foreign import (
     FEATURES,
@@ -151,9 +151,7 @@ def make_page(
     if image is None or not words:
         return None
     marks = _region_boxes(tsv.with_name("p001.regions.json"))
-    figures, sure, _typing = page_figures(
-        words, image, language, [Box(*b) for b in marks]
-    )
+    figures, sure, _typing = page_figures(words, image, language, [Box(*b) for b in marks])
     height = typed_height(words) or 1.0
     judged = [
         f is not None and not _beside_text(words, sure, w, height)
@@ -162,7 +160,9 @@ def make_page(
     kinds = [kind_of(w, s, f, marks) for w, s, f in zip(words, sure, figures, strict=True)]
     inserted = inserted_words(words, truth)
     off = untranscribed_of(real, words) if real is not None else inserted
-    page = Page(name, truth, words, figures, judged, inserted, kinds, labels_of(words, inserted, off))
+    page = Page(
+        name, truth, words, figures, judged, inserted, kinds, labels_of(words, inserted, off)
+    )
     page.errors_without(frozenset())
     return page
 

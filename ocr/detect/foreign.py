@@ -199,7 +199,11 @@ def page_figures(
     if typing is None:
         return [None] * len(words), sure, None
     typed = np.array(
-        [[w.box.left, w.box.top, w.box.right, w.box.bottom] for w, s in zip(words, sure, strict=True) if s],
+        [
+            [w.box.left, w.box.top, w.box.right, w.box.bottom]
+            for w, s in zip(words, sure, strict=True)
+            if s
+        ],
         dtype=float,
     )
     return (
@@ -264,9 +268,7 @@ def foreign_scores(
     if typing is None:
         return [None] * len(words), sure
     return [
-        None
-        if f is None or _beside_text(words, sure, w, typing.height)
-        else rule.score(f)
+        None if f is None or _beside_text(words, sure, w, typing.height) else rule.score(f)
         for w, f in zip(words, figures, strict=True)
     ], sure
 
