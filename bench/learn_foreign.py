@@ -12,7 +12,9 @@ script over the word lists); a word with no counterpart is inserted, and its cha
 space) are what it costs the strict CER. Inserted words are counted by the kind of their ink:
 surely text (ocr.detect.rotated.surely_text; typed text the reference leaves out, as EHRI's
 letterheads and addresses), in a detected stamp / handwriting / signature region, in the
-margin (off the typed column), taller or shorter letters than the typing's, other.
+margin (off the typed column), taller or shorter letters than the typing's, other, and never
+judged (a legible word, a number, a longer word outside the marks: ocr.detect.junk.never_junk;
+or a page whose typing could not be measured).
 
 Fit: a logistic model of P(foreign | ink figures) on the judged words (not surely text, not
 beside a surely-text word): label 1 for an inserted word, 0 for a word that has its counterpart.
@@ -111,7 +113,7 @@ def kind_of(
     if any(x <= cx <= x + w and y <= cy <= y + h for x, y, w, h in marks):
         return "in a stamp/handwriting region"
     if figures is None:
-        return "page not measured"
+        return "never judged"
     if figures.outside > 0:
         return "margin"
     if abs(figures.height) > 0.4:
@@ -223,7 +225,7 @@ KINDS = (
     "margin",
     "letters unlike typing",
     "other",
-    "page not measured",
+    "never judged",
 )
 
 
