@@ -31,6 +31,7 @@ from bench.correct_split import (
     SEALED_F,
     SEALED_G,
     SEALED_H,
+    SEALED_I,
     SEALED_NEXT,
     SynthSet,
 )
@@ -407,6 +408,7 @@ SEALED_SETS = {
     "f": SEALED_F,
     "g": SEALED_G,
     "h": SEALED_H,
+    "i": SEALED_I,
 }
 
 
@@ -490,7 +492,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sealed",
         default="d",
-        help="sealed sets to read, comma-separated (a, b, c, d, e, f, g); each read is a look",
+        help="sealed sets to read, comma-separated (a to i); each read is a look",
     )
     parser.add_argument(
         "--no-fit-sets",

@@ -228,6 +228,27 @@ SEALED_H = SynthSet(
     conditions=("red_ribbon", "gutter", "faded_yellow"),
     corpus=BENCH / "data" / "correct_sealed_h.txt",
 )
+# Sealed set I: kept for the round after H (fixed 2026-12-08, session 21, before any tuning of
+# round 18k; never generated or read yet). Its text was written for it (six documents in
+# bench/data/correct_sealed_i.txt: a consulate's memorandum on border trade in Xinjiang, a
+# shipping company's order on the Kamchatka coast, a record of a talk in Rangoon, an inspection
+# of a stud farm, a report on a tea factory in Lenkoran, an extract of a town soviet's minutes in
+# Ventspils; places, names and organisations no other set has; no five-word sequence shared with
+# ocr_synth's corpus or another sealed text), two faces no other set renders (ocr_synth's
+# SEALED_TYPEWRITER_FONTS: CMU Typewriter's light oblique and bold italic), thin onion-skin copy
+# paper that no set had (ocr_synth's SEALED_CONDITIONS, never drawn by "all"), a dark scanner
+# bed (no fit or calibration set had it), grey and bilevel scans and a resolution no set had.
+SEALED_I = SynthSet(
+    "sealed-i",
+    17121,
+    48,
+    ("correct_sealed_i.txt",),
+    ("cmu-typewriter-light-oblique", "cmu-typewriter-bold-italic"),
+    ("bilevel", "grey"),
+    dpi=265,
+    conditions=("onion_skin", "dark_frame"),
+    corpus=BENCH / "data" / "correct_sealed_i.txt",
+)
 # Real Komi print lines: folder 0100 feeds the channel and the language gate; 0200 is sealed.
 KOMI_TUNING = KOMI / "0100"
 KOMI_SEALED = KOMI / "0200"
