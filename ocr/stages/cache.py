@@ -13,7 +13,7 @@ from ocr.fsutil import atomic_write_text
 
 T = TypeVar("T")
 
-STAGE_VERSION = "32"  # bump when a stage's code changes its output, to invalidate caches
+STAGE_VERSION = "33"  # bump when a stage's code changes its output, to invalidate caches
 PACKAGE = Path(__file__).resolve().parents[1]  # the ocr package: its sources and data files
 
 
