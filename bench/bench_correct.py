@@ -20,10 +20,11 @@ from bench.common import EHRI, ROOT
 from bench.correct_data import OcrPage, ensure_pages, line_ocr
 from bench.correct_split import (
     CALIBRATE,
-    CALIBRATE_SETS,
     FIT_SETS,
     KOMI_SEALED,
     KOMI_TUNING,
+    NAMES_CHECK,
+    RIGHT_SETS,
     SEALED,
     SEALED_C,
     SEALED_D,
@@ -31,6 +32,7 @@ from bench.correct_split import (
     SEALED_F,
     SEALED_G,
     SEALED_H,
+    SEALED_I,
     SEALED_NEXT,
     SynthSet,
 )
@@ -407,6 +409,7 @@ SEALED_SETS = {
     "f": SEALED_F,
     "g": SEALED_G,
     "h": SEALED_H,
+    "i": SEALED_I,
 }
 
 
@@ -419,7 +422,7 @@ def tuning_tables(
 
     lines: list[str] = []
     log: list[str] = []
-    for spec in (*CALIBRATE_SETS, *(FIT_SETS if fit else ())):
+    for spec in (*RIGHT_SETS, NAMES_CHECK, *(FIT_SETS if fit else ())):
         pages = ensure_pages(spec, workers=jobs)
         tallies = run_pages(pages, settings)
         extra = (
@@ -427,15 +430,21 @@ def tuning_tables(
             if spec is CALIBRATE
             else []
         )
-        role = "calibration" if spec in CALIBRATE_SETS else "fit"
+        role = (
+            "calibration"
+            if spec in RIGHT_SETS
+            else "held-out check"
+            if spec is NAMES_CHECK
+            else "fit"
+        )
         lines += table(
             f"Tuning side, {role} pages: {spec.name} (seed {spec.seed}, {spec.dpi} dpi)",
             tallies,
             extra,
         )
-        if spec in CALIBRATE_SETS:
+        if spec in (*RIGHT_SETS, NAMES_CHECK):
             log += [x for t in tallies.values() for x in t.log]
-    pages = [p for spec in CALIBRATE_SETS for p in ensure_pages(spec, workers=jobs)]
+    pages = [p for spec in RIGHT_SETS for p in ensure_pages(spec, workers=jobs)]
     lines += [
         "Every suggestion's score on the calibration pages (in sample for the calibration):",
         "",
@@ -490,7 +499,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sealed",
         default="d",
-        help="sealed sets to read, comma-separated (a, b, c, d, e, f, g); each read is a look",
+        help="sealed sets to read, comma-separated (a to i); each read is a look",
     )
     parser.add_argument(
         "--no-fit-sets",
@@ -513,7 +522,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(speed(pages, settings)))
         return 0
     if args.calibrate:
-        pages = [p for spec in CALIBRATE_SETS for p in ensure_pages(spec, workers=args.jobs)]
+        pages = [p for spec in RIGHT_SETS for p in ensure_pages(spec, workers=args.jobs)]
         print("\n".join(calibrate(pages, settings)))
         return 0
     which = "--tuning-only" if args.tuning_only else f"--sealed {args.sealed}"

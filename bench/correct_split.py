@@ -37,8 +37,9 @@ class SynthSet:
     levels: tuple[str, ...] = LEVELS
     # ribbons, paper and scan beds taken in turn by runs of eight pages (ocr_synth's conditions)
     conditions: tuple[str, ...] = ("plain",)
-    # a corpus file outside ocr_synth's corpus: its texts are drawn by no other set
-    corpus: Path | None = None
+    # a corpus file outside ocr_synth's corpus: its texts are drawn by no other set (or several
+    # such files, their documents together)
+    corpus: Path | tuple[Path, ...] | None = None
 
     def plans(self) -> list[PagePlan]:
         """The pages, levels in turn (clean, light, medium, heavy), none stamped."""
@@ -228,6 +229,56 @@ SEALED_H = SynthSet(
     conditions=("red_ribbon", "gutter", "faded_yellow"),
     corpus=BENCH / "data" / "correct_sealed_h.txt",
 )
+# Sealed set I: kept for the round after H (fixed 2026-12-08, session 21, before any tuning of
+# round 18k; never generated or read yet). Its text was written for it (six documents in
+# bench/data/correct_sealed_i.txt: a consulate's memorandum on border trade in Xinjiang, a
+# shipping company's order on the Kamchatka coast, a record of a talk in Rangoon, an inspection
+# of a stud farm, a report on a tea factory in Lenkoran, an extract of a town soviet's minutes in
+# Ventspils; places, names and organisations no other set has; no five-word sequence shared with
+# ocr_synth's corpus or another sealed text), two faces no other set renders (ocr_synth's
+# SEALED_TYPEWRITER_FONTS: CMU Typewriter's light oblique and bold italic), thin onion-skin copy
+# paper that no set had (ocr_synth's SEALED_CONDITIONS, never drawn by "all"), a dark scanner
+# bed (no fit or calibration set had it), grey and bilevel scans and a resolution no set had.
+SEALED_I = SynthSet(
+    "sealed-i",
+    17121,
+    48,
+    ("correct_sealed_i.txt",),
+    ("cmu-typewriter-light-oblique", "cmu-typewriter-bold-italic"),
+    ("bilevel", "grey"),
+    dpi=265,
+    conditions=("onion_skin", "dark_frame"),
+    corpus=BENCH / "data" / "correct_sealed_i.txt",
+)
+# Round 18k (session 21, after sealed I was fixed): tuning pages typed from the texts written for
+# sealed D-H (each read once, all spent; sealed I's text shares no five-word run with them), whose
+# names, places and rare words are what sealed H's wrong changes were made on (a rare word or a
+# name read right and changed to a commoner one); ocr_synth's own texts hold few such words, so
+# the calibration pages never taught it. Tuning faces, colour and grey scans, plain paper, 300
+# dpi, dev seeds: nothing of sealed I. "names" joins the calibration pages the posterior's
+# calibration is fitted on (D-F's texts); "names-check" (G's and H's texts) is held out of every
+# fit and read to check it.
+NAMES_FIT = SynthSet(
+    "names",
+    18101,
+    32,
+    ("correct_sealed_d.txt", "correct_sealed_e.txt", "correct_sealed_f.txt"),
+    TUNING_FONTS,
+    TUNING_VARIANTS,
+    corpus=tuple(BENCH / "data" / f"correct_sealed_{k}.txt" for k in "def"),
+)
+NAMES_CHECK = SynthSet(
+    "names-check",
+    18202,
+    32,
+    ("correct_sealed_g.txt", "correct_sealed_h.txt"),
+    TUNING_FONTS,
+    TUNING_VARIANTS,
+    corpus=tuple(BENCH / "data" / f"correct_sealed_{k}.txt" for k in "gh"),
+)
+NAMES_SETS = (NAMES_FIT,)
+# the pages the posterior's calibration ('right') is fitted on and its threshold chosen on
+RIGHT_SETS = (*CALIBRATE_SETS, *NAMES_SETS)
 # Real Komi print lines: folder 0100 feeds the channel and the language gate; 0200 is sealed.
 KOMI_TUNING = KOMI / "0100"
 KOMI_SEALED = KOMI / "0200"

@@ -21,7 +21,14 @@ from bench.correct_fit import (
     reliability,
     right_examples,
 )
-from bench.correct_split import CALIBRATE_SETS, DEV_WIDE, FIT_SETS, KOMI_TUNING, TUNING_SOURCES
+from bench.correct_split import (
+    CALIBRATE_SETS,
+    DEV_WIDE,
+    FIT_SETS,
+    KOMI_TUNING,
+    RIGHT_SETS,
+    TUNING_SOURCES,
+)
 from ocr.correct.agree import (
     AGREE_TABLE,
     GOVERNED_SHARE,
@@ -264,6 +271,9 @@ RIGHT_FEATURES = (
     "unknown_sq",
     "width_short",
     "close_neighbour",
+    "sure_edits",
+    "letters_gain",
+    "page_repeats",
     "post_x_unknown",
     "post_x_doubted",
     "post_x_short",
@@ -285,7 +295,7 @@ def calibration(jobs: int, rounds: int = 2, *, right_only: bool = False) -> list
     else:
         fit_pages = [p for spec in FIT_SETS for p in ensure_pages(spec, workers=jobs)]
         other = fit_logistic(other_examples(fit_pages, Calibration()), OTHER_FEATURES)
-    cal_pages = [p for spec in CALIBRATE_SETS for p in ensure_pages(spec, workers=jobs)]
+    cal_pages = [p for spec in RIGHT_SETS for p in ensure_pages(spec, workers=jobs)]
     right: dict[str, float] | None = None
     for _ in range(rounds):
         model = Calibration(Logistic(other), Logistic(right) if right else None)
@@ -293,7 +303,7 @@ def calibration(jobs: int, rounds: int = 2, *, right_only: bool = False) -> list
         right = fit_logistic(rows, RIGHT_FEATURES)
     oof = out_of_fold(rows, RIGHT_FEATURES)
     labels = [r.label for r in rows]
-    sets = ", ".join(f"'{s.name}' (seed {s.seed})" for s in CALIBRATE_SETS)
+    sets = ", ".join(f"'{s.name}' (seed {s.seed})" for s in RIGHT_SETS)
     write_calibration(
         CALIBRATION_TABLE,
         {"other": other, "right": right},

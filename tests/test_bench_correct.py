@@ -17,6 +17,7 @@ from bench.correct_data import own_corpus  # noqa: E402
 from bench.correct_split import (  # noqa: E402
     CALIBRATE_SETS,
     DEV_WIDE,
+    DEV_WIDE_2,
     FIT_SETS,
     SEALED_C,
     SEALED_D,
@@ -24,6 +25,7 @@ from bench.correct_split import (  # noqa: E402
     SEALED_F,
     SEALED_G,
     SEALED_H,
+    SEALED_I,
 )
 
 pytestmark = pytest.mark.unit
@@ -221,7 +223,7 @@ def test_the_wide_dev_set_is_wider_than_tuning_and_takes_nothing_of_h_or_g() -> 
     assert "bilevel" in DEV_WIDE.variants
     assert DEV_WIDE.dpi not in {s.dpi for s in (*tuning, *SEALED_SETS.values())}
     assert set(DEV_WIDE.conditions) <= set(CONDITIONS)  # never H's red ribbon
-    for sealed in (SEALED_G, SEALED_H):
+    for sealed in (SEALED_G, SEALED_H, SEALED_I):
         assert not set(DEV_WIDE.fonts) & set(sealed.fonts)
         assert not set(DEV_WIDE.sources) & set(sealed.sources)
         assert sealed.corpus is not None and DEV_WIDE.corpus is None
@@ -262,6 +264,81 @@ def test_sealed_h_text_shares_no_five_word_sequence_with_the_corpus_or_other_sea
     for other in (SEALED_D, SEALED_E, SEALED_F, SEALED_G):
         assert other.corpus is not None
         assert not h & runs(other.corpus.read_text(encoding="utf-8"))
+
+
+def test_sealed_i_shares_no_text_face_scan_or_seed_with_any_set() -> None:
+    """I, kept for the round after H: its text, faces, seed and resolution are its own; its
+    onion-skin paper was rendered by no other set (not in ocr_synth's CONDITIONS, so never by
+    "all") and its other damage by no fit or calibration set."""
+    from ocr_synth.fonts import available_typewriter_fonts
+    from ocr_synth.generate import CONDITIONS, SEALED_CONDITIONS
+
+    tuning = (*FIT_SETS, *CALIBRATE_SETS)
+    every = (*tuning, DEV_WIDE, DEV_WIDE_2, *SEALED_SETS.values())
+    others = [s for s in every if s is not SEALED_I]
+    assert SEALED_SETS["i"] is SEALED_I and SEALED_I.seed == 17121
+    assert not {f for s in others for f in s.fonts} & set(SEALED_I.fonts)
+    # a default (seeded) choice of face never draws I's faces: no synthetic page had them
+    assert not set(available_typewriter_fonts(extra=True)) & set(SEALED_I.fonts)
+    assert not {v for s in tuning for v in s.variants} >= set(SEALED_I.variants)
+    assert not {t for s in others for t in s.sources} & set(SEALED_I.sources)
+    assert SEALED_I.dpi not in {s.dpi for s in others}
+    assert SEALED_I.seed not in {s.seed for s in others}
+    assert not set(SEALED_I.conditions) & {c for s in tuning for c in s.conditions}
+    new = set(SEALED_I.conditions) - {c for s in others for c in s.conditions}
+    assert new and new <= set(SEALED_CONDITIONS) and not new & set(CONDITIONS)
+    # onion skin is thin grey-white paper the back's typing shows through, in any scan
+    import numpy as np
+
+    from ocr_synth import RenderStyle
+    from ocr_synth.generate import condition_style
+
+    plain = RenderStyle()
+    thin = condition_style(plain, "onion_skin", rng=np.random.default_rng(0))
+    assert thin.show_through > 2 * plain.show_through
+    assert max(thin.paper_rgb) - min(thin.paper_rgb) < max(plain.paper_rgb) - min(plain.paper_rgb)
+    assert thin.ink_rgb == plain.ink_rgb
+    assert {p.variant for p in SEALED_I.plans() if p.condition == "onion_skin"} == {
+        "grey",
+        "bilevel",
+    }
+
+
+def test_sealed_i_pages_are_typed_from_its_own_text_only() -> None:
+    from ocr_synth.generate import build_page
+    from ocr_synth.texts import corpus_documents, parse_documents
+
+    assert SEALED_I.corpus is not None
+    text = SEALED_I.corpus.read_text(encoding="utf-8")
+    assert len(list(parse_documents(text, source=SEALED_I.corpus.name))) == 6
+    assert 900 <= len(text.split()) <= 1200
+    assert not any(d.source == SEALED_I.corpus.name for d in corpus_documents())
+    with own_corpus(SEALED_I.corpus):
+        built = [build_page(plan) for plan in SEALED_I.plans()[:4]]
+    assert {b[3].source for b in built} == {SEALED_I.corpus.name}
+    assert {b[1].font for b in built} <= set(SEALED_I.fonts)
+
+
+def test_sealed_i_text_shares_no_five_word_sequence_with_the_corpus_or_other_sealed_texts() -> None:
+    """I's text shares no five-word run with ocr_synth's corpus (every file, its vocabularies
+    too) or with D's to H's texts."""
+    import re
+
+    from ocr_synth.texts import CORPUS_DIR
+
+    word = re.compile(r"[А-Яа-яЁё]+(?:-[А-Яа-яЁё]+)*")
+
+    def runs(text: str) -> set[tuple[str, ...]]:
+        words = [w.lower() for w in word.findall(text)]
+        return {tuple(words[i : i + 5]) for i in range(len(words) - 4)}
+
+    corpus = set().union(*(runs(p.read_text(encoding="utf-8")) for p in CORPUS_DIR.rglob("*.txt")))
+    assert SEALED_I.corpus is not None
+    i = runs(SEALED_I.corpus.read_text(encoding="utf-8"))
+    assert len(i) > 900 and not i & corpus
+    for other in (SEALED_D, SEALED_E, SEALED_F, SEALED_G, SEALED_H):
+        assert other.corpus is not None
+        assert not i & runs(other.corpus.read_text(encoding="utf-8"))
 
 
 def test_a_word_s_neighbours_stop_at_commas_and_sentence_ends() -> None:

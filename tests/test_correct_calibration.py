@@ -161,3 +161,41 @@ def test_a_reading_far_shorter_than_its_word_box_is_scored_lower() -> None:
         return best.score
 
     assert score(5) < score(0) - 0.05
+
+
+def test_a_word_s_own_letters_are_measured_against_a_reading() -> None:
+    """Round 18k's features of the word as read: how surely tesseract read the letters a
+    reading rewrites, how much more Russian the reading's letters look, how often the page
+    spells the word so."""
+    from ocr.correct.features import LETTERS_GAIN, letters_gain, page_repeats, sure_edits
+
+    channel = load_channel()
+    sure, doubted = CharChoice(99.0), CharChoice(20.0, (("е", 15.0),))
+    word = "тоневых"
+    # the reading rewrites the second letter only
+    assert sure_edits(word, "теневых", [sure] * 7, channel) == 1.0
+    said = [sure, doubted, *[sure] * 5]
+    assert sure_edits(word, "теневых", said, channel) == 0.0
+    # a sure letter whose alternatives hold the new letter is not counted as sure
+    offered = CharChoice(99.0, (("е", 30.0),))
+    assert sure_edits(word, "теневых", [sure, offered, *[sure] * 5], channel) == 0.0
+    assert sure_edits(word, "тоневых", [sure] * 7, channel) == 0.0  # no letter rewritten
+    assert sure_edits(word, "теневых", [None] * 7, channel) == 0.0  # nothing said
+    # a garble's letters gain much by the reading, a rare word's hardly any
+    assert letters_gain("крозля", "кровля") > 1.0
+    assert abs(letters_gain("тоневых", "теневых")) < 0.3
+    assert letters_gain("дзух", "два дуга") == 0.0  # several words: not measured
+    assert LETTERS_GAIN[0] <= letters_gain("кровля", "жжжщщ") <= LETTERS_GAIN[1]
+    assert page_repeats(0) == page_repeats(1) == 0.0 < page_repeats(2) < page_repeats(3)
+
+
+def test_a_suggestion_carries_its_word_s_own_evidence() -> None:
+    text = "Рыбаки вышли на тоневые участки. На тоневых участках лов идет. Тоневых мест мало."
+    choices = read_at(text, 99.0)
+    found = [s for s in suggest(text, choices=choices) if s.features]
+    assert found, "a word no list knows is questioned"
+    for s in found:
+        for name in ("sure_edits", "letters_gain", "page_repeats"):
+            assert name in s.features
+    repeated = [s for s in found if s.original.lower() == "тоневых"]
+    assert all(s.features["page_repeats"] > 0 for s in repeated)

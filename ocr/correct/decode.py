@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from rapidfuzz.distance import Levenshtein
@@ -19,7 +19,10 @@ from ocr.correct.features import (
     Noise,
     chunk_features,
     close_neighbour,
+    letters_gain,
+    page_repeats,
     reading_features,
+    sure_edits,
     width_short,
     with_posterior,
 )
@@ -50,6 +53,7 @@ class Page:
     noise: tuple[Noise, ...] = ()  # each page's (ocr.correct.features.page_noise)
     halves: frozenset[int] = frozenset()  # chunks of words broken at a line end (hyphen.py)
     agreement: Agreement = field(default_factory=lambda: Agreement({}, {}))  # agree.py
+    spellings: Mapping[str, int] = field(default_factory=dict)  # word chunks by folded text
 
     def said(self, chunk: Chunk, text: str | None = None) -> tuple[CharChoice | None, ...]:
         return tuple(self.choices.get(chunk.start + i) for i in range(chunk.end - chunk.start))
@@ -328,6 +332,14 @@ def suggestion(
     reading["close_neighbour"] = close_neighbour(
         page.layout.gaps.get(begin - 1), page.layout.gaps.get(finish)
     )
+    # the chunk's own letters: how sure tesseract was of those the reading rewrites, and how
+    # often the page reads the word the same way (one chunk's span only)
+    alone = page.text[start:end] == chunk.text
+    reading["sure_edits"] = (
+        sure_edits(chunk.text, best.text, page.said(chunk), page.channel) if alone else 0.0
+    )
+    reading["letters_gain"] = letters_gain(chunk.text, best.text) if alone else 0.0
+    reading["page_repeats"] = page_repeats(page.spellings.get(fold(chunk.text), 0))
     reading = with_posterior(reading, logit(post[order[0]]))
     post = _rescaled(post, order[0], page.calibration.right_prob(post[order[0]], reading))
     original = page.text[start:end]

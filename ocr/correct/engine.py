@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
@@ -67,6 +68,7 @@ def make_page(
         noise,
         halves,
         load_agreement(),
+        Counter(fold(c.text) for c in words),
     )
 
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from rapidfuzz.distance import Levenshtein
 
 from ocr.correct.channel import Channel
-from ocr.correct.evidence import Choices
-from ocr.correct.lexicon import Lexicon, fold
+from ocr.correct.evidence import CharChoice, Choices
+from ocr.correct.lexicon import Lexicon, fold, russian_letters
 from ocr.correct.tokens import Chunk, is_cyrillic
 
 Features = dict[str, float]
@@ -152,6 +152,51 @@ def close_neighbour(left: float | None, right: float | None) -> float:
     best reading (round 18j)."""
     gaps = [g for g in (left, right) if g is not None]
     return float(bool(gaps) and min(gaps) < CLOSE_GAP)
+
+
+def sure_edits(read: str, best: str, said: Sequence[CharChoice | None], channel: Channel) -> float:
+    """The share of the letters of ``read`` that ``best`` rewrites (replaced or dropped, aligned
+    by edit distance on folded letters) which tesseract read surer than an average letter and
+    without the new letter among its alternatives (``said``: the choices of ``read``'s
+    characters); 0 when it rewrites none or no choice is known. A rare word or a name read with
+    sure letters is changed into a commoner one a letter away by such edits (``тоневых`` ->
+    ``теневых``, ``Лежнина`` -> ``Ленина``; sealed H's wrong class, round 18k)."""
+    edited = 0
+    sure = 0
+    for op in Levenshtein.opcodes(fold(read), fold(best)):
+        if op.tag not in ("replace", "delete"):
+            continue
+        new = fold(best)[op.dest_start : op.dest_end]
+        for i in range(op.src_start, op.src_end):
+            choice = said[i] if i < len(said) else None
+            if choice is None:
+                continue
+            edited += 1
+            offered = any(fold(a) in new for a, _ in choice.alternatives)
+            sure += channel.conf_shift(choice) > 0 and not offered
+    return sure / edited if edited else 0.0
+
+
+LETTERS_GAIN = (-1.0, 2.0)  # the range kept: a garble's gain is large, a name's near 0
+
+
+def letters_gain(read: str, best: str) -> float:
+    """How much more Russian the reading's letters look than the word as read's (the mean ln
+    P(letter | two before), ocr.correct.lexicon.russian_letters), within LETTERS_GAIN; 0 for a
+    reading of several words. A misreading mostly breaks the letters' run (``крозля`` ->
+    ``кровля`` gains 1.5), a rare word or a name read right does not (``тоневых`` ->
+    ``теневых`` gains 0.0) (round 18k)."""
+    if " " in best or not best:
+        return 0.0
+    low, high = LETTERS_GAIN
+    return min(max(russian_letters(best) - russian_letters(read), low), high)
+
+
+def page_repeats(seen: int) -> float:
+    """ln(1 + the other times the page reads the word exactly as here, folded): a word OCR
+    spells the same way in several places is likelier a word of the text than a misreading,
+    which scatters (round 18k)."""
+    return math.log1p(max(seen - 1, 0))
 
 
 def with_posterior(reading: Features, log_odds: float) -> Features:

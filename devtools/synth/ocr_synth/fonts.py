@@ -30,7 +30,7 @@ EXTRA_TYPEWRITER_FONTS: dict[str, str] = {
     "cmu-typewriter-slanted": "cmunst.ttf",  # fonts-cmu: a slanted typeface of the same machine
     "dejavu-mono": "DejaVuSansMono.ttf",  # fonts-dejavu-core: a sans typewriter (later machines)
 }
-# Faces kept for sealed evaluation sets (bench/correct_split.py, sealed E, F, G and H): never drawn
+# Faces kept for sealed evaluation sets (bench/correct_split.py, sealed E to I): never drawn
 # by a default choice (available_typewriter_fonts), so no tuning set ever renders them.
 SEALED_TYPEWRITER_FONTS: dict[str, str] = {
     "cmu-typewriter-bold": "cmuntb.ttf",  # fonts-cmu: CMU Typewriter Text Bold
@@ -44,6 +44,9 @@ SEALED_TYPEWRITER_FONTS: dict[str, str] = {
     # sealed H's (bench/correct_split.py): rendered by no other set
     "cmu-typewriter-light": "cmunbtl.ttf",  # fonts-cmu: CMU Typewriter Text Light, a thin face
     "dejavu-mono-bold-oblique": "DejaVuSansMono-BoldOblique.ttf",  # fonts-dejavu-core
+    # sealed I's (bench/correct_split.py): rendered by no other set
+    "cmu-typewriter-light-oblique": "cmunbto.ttf",  # fonts-cmu: CMU Typewriter Light Oblique
+    "cmu-typewriter-bold-italic": "cmuntx.ttf",  # fonts-cmu: CMU Typewriter Text Bold Italic
 }
 STAMP_FONTS: dict[str, str] = {
     "ptsans-bold": "PTS75F.ttf",

@@ -29,9 +29,12 @@ GENERATOR = "ocr_synth.generate"
 # pipeline must survive (a dark scanner bed, a book's facing page and gutter, violet or blue
 # ribbon, faded tinted letters on yellowed paper).
 CONDITIONS = ("plain", "dark_frame", "gutter", "violet_ribbon", "blue_ribbon", "faded_yellow")
-# Kept for sealed evaluation sets (bench/correct_split.py, sealed H): accepted by plan_set but not
-# in CONDITIONS, so "all" (ocr synth, bench.run_bench) never renders them; no tuning set had them.
-SEALED_CONDITIONS = ("red_ribbon",)  # the red half of a bichrome ribbon, a whole page typed in it
+# Kept for sealed evaluation sets (bench/correct_split.py, sealed H and I): accepted by plan_set but
+# not in CONDITIONS, so "all" (ocr synth, bench.run_bench) never renders them; no tuning set had
+# them. red_ribbon: the red half of a bichrome ribbon, a whole page typed in it (H); onion_skin:
+# thin translucent copy paper, grey-white, the typing of its back and of the sheet behind showing
+# through (I).
+SEALED_CONDITIONS = ("red_ribbon", "onion_skin")
 COLOUR_CONDITIONS = ("violet_ribbon", "blue_ribbon", "faded_yellow", "red_ribbon")
 COORDINATES = "pixels of the page image at its dpi; box is [left, top, width, height]"
 DAMAGE_TYPES = ("fold", "punch_hole")
@@ -126,6 +129,14 @@ def condition_style(style: RenderStyle, condition: str, *, rng: np.random.Genera
         ink = (45, 65, 140)
     elif condition == "red_ribbon":
         ink = (150, 42, 38)
+    elif condition == "onion_skin":
+        grey = int(rng.integers(214, 229))
+        return dataclasses.replace(
+            style,
+            paper_rgb=(grey, grey + 2, grey - 2),
+            show_through=float(rng.uniform(0.16, 0.26)),
+            paper_fibre=style.paper_fibre * 2.0,
+        )
     elif condition == "faded_yellow":
         red, green, blue = (int(v) for v in np.array((232, 212, 160)) + rng.integers(-6, 7, 3))
         return dataclasses.replace(
