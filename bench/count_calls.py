@@ -273,6 +273,21 @@ def call_pages(records: Sequence[dict]) -> dict[str, dict[str, list[float]]]:
     return out
 
 
+def fixed_cost(records: Sequence[dict], what: str) -> tuple[int, float, float]:
+    """Calls whose stem ends with ``what`` (a list file of crops each): their number and the
+    least-squares fit of their CPU seconds on their crops, a + b * crops: a, a call's own cost
+    (the process, the model's load), and b, a crop's."""
+    import numpy as np
+
+    mine = [r for r in records if r["what"].endswith(what)]
+    if len(mine) < 2:
+        return len(mine), float("nan"), float("nan")
+    x = np.array([r["images"] for r in mine], dtype=float)
+    y = np.array([r["cpu"] for r in mine], dtype=float)
+    b, a = np.polyfit(x, y, 1)
+    return len(mine), float(a), float(b)
+
+
 def _level_name(page: str) -> str:
     found = LEVEL.search(page)
     return found.group(1) if found else "real"
@@ -335,6 +350,39 @@ def line_bins(rows: Sequence[dict]) -> list[str]:
     return out
 
 
+def call_cost(language: str, calls: int = 10) -> float:
+    """The CPU seconds (children's user + system) of one tesseract process reading a tiny crop
+    (a page number's size) as a line, single-threaded, ``language``'s model: a call's own
+    cost, its start and its model's load; the mean of ``calls`` calls."""
+    import os
+    import resource
+    import subprocess
+    import tempfile
+
+    import cv2
+    import numpy as np
+
+    from bench.common import SINGLE_THREAD
+
+    image = np.full((60, 400), 255, np.uint8)
+    cv2.putText(image, "- 12 -", (20, 45), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 2)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "crop.png"
+        cv2.imwrite(str(path), image)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        before = kids.ru_utime + kids.ru_stime
+        for _ in range(calls):
+            subprocess.run(
+                ["tesseract", str(path), str(Path(tmp) / "out"), "-l", language]
+                + ["--psm", "7", "--oem", "1", "tsv"],
+                capture_output=True,
+                env={**os.environ, **SINGLE_THREAD},
+                check=True,
+            )
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (kids.ru_utime + kids.ru_stime - before) / calls
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--work", type=Path, default=WORK)
@@ -343,7 +391,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--dump", type=Path, help="write every page's count here (JSON)")
     parser.add_argument("--lines", action="store_true", help="also the lines, in bins")
     parser.add_argument("--log", type=Path, nargs="*", help="OCR_CALL_LOG files: calls by cause")
+    parser.add_argument("--start", help="comma-separated models: a call's own CPU with each")
     args = parser.parse_args(argv)
+    if args.start:
+        for language in args.start.split(","):
+            print(f"{language}: {call_cost(language):.3f} s of CPU a call (tiny crop, 10 calls)")
+        return 0
     if args.log:
         records = [
             json.loads(line)
@@ -352,6 +405,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if line.strip()
         ]
         print("\n".join(call_table(call_pages(records))))
+        print()
+        for what in (".lines", "stamps"):
+            n, a, b = fixed_cost(records, what)
+            print(f"{what}: {n} calls, CPU s = {a:.3f} + {b:.4f} x crops")
         return 0
     from bench.review_fresh import WORK as FRESH
 

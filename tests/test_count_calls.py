@@ -101,3 +101,17 @@ def test_run_ocr_logs_its_call(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert record["what"] == ".p001.original"
     assert record["image"] == str(image)
     assert record["cpu"] > 0
+
+
+@pytest.mark.unit
+def test_fixed_cost_fits_a_call_and_a_crop() -> None:
+    from bench.count_calls import fixed_cost
+
+    records = [_rec(1, ".p001.lines", "/x/lines.txt", 0.1 + 0.02 * n) for n in (1, 5, 10)]
+    for r, n in zip(records, (1, 5, 10), strict=True):
+        r["images"] = n
+    records.append(_rec(1, "stamps", "/tmp/s/stamps.txt", 9.0))
+    n, a, b = fixed_cost(records, ".lines")
+    assert n == 3
+    assert a == pytest.approx(0.1)
+    assert b == pytest.approx(0.02)
