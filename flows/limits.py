@@ -8,7 +8,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -208,3 +208,60 @@ def _logger() -> Any:
         return get_run_logger()
     except MissingContextError:
         return log
+
+
+@contextlib.contextmanager
+def unlimited_tags_known(tag_sets: Iterable[frozenset[str]]) -> Iterator[frozenset[str]]:
+    """While in the block, a task run whose tags are one of ``tag_sets`` and none of which has a
+    concurrency limit skips Prefect's check of its tags' limits; yields the tags found limited.
+
+    Before it runs, Prefect's task engine asks the server for a slot of every one of the task
+    run's tags (``tag:NAME`` limits), a write transaction each, and remembers per process only
+    the tag sets it found unlimited. Every page's and document's task has a tag set of its own
+    (``doc:D``), so every task paid the question: 1.8-2.5 s each on the SQLite server while
+    the flow's other tasks wrote their states (bench/results_dask.md), before its page could
+    start. Here the limits are read once (one read) and the tag sets that none of them names
+    are entered in Prefect's own record of unlimited tag sets, the answer the question would
+    have given; a tag set with a limit is asked as before. What Prefect did not know before is
+    forgotten after the block. Where Prefect keeps no such record (another version), nothing
+    changes."""
+    from prefect.client.orchestration import get_client
+
+    try:
+        from prefect.concurrency import services
+
+        known, lock = services._no_limits_cache, services._cache_lock
+    except (ImportError, AttributeError):
+        yield frozenset()
+        return
+    try:
+        with get_client(sync_client=True) as client:
+            limited = frozenset(_limit_names(client))
+    except Exception as error:  # noqa: BLE001 - then Prefect asks, as it always did
+        _logger().warning("could not read the concurrency limits: %s", error)
+        yield frozenset()
+        return
+    added: list[frozenset[str]] = []
+    with lock:
+        for tags in tag_sets:
+            key = frozenset(f"tag:{t}" for t in tags)
+            if key and not key & limited and not known.get(key, False):
+                known[key] = True
+                added.append(key)
+    try:
+        yield frozenset(n.removeprefix("tag:") for n in limited if n.startswith("tag:"))
+    finally:
+        with lock:
+            for key in added:
+                known.pop(key, None)
+
+
+def _limit_names(client: SyncPrefectClient, page: int = 200) -> Iterator[str]:
+    """The names of every global concurrency limit on the server (tag limits: ``tag:NAME``)."""
+    offset = 0
+    while True:
+        limits = client.read_global_concurrency_limits(limit=page, offset=offset)
+        yield from (limit.name for limit in limits)
+        if len(limits) < page:
+            return
+        offset += page
