@@ -149,12 +149,18 @@ class PageWorkers:
         self._pool = self._open()
 
     def _open(self) -> ProcessPoolExecutor:
-        """A pool whose workers start now: the fork server loads its modules and word lists
-        and the workers fork while Prefect starts the first tasks, not after (a pool starts
-        a worker only when a call finds none idle)."""
+        """A pool whose workers start now, in the background: the fork server loads its
+        modules and word lists and the workers fork while Prefect starts the first tasks, not
+        after them (a pool forks a worker only when a call finds none idle, and forking waits
+        for the fork server)."""
         pool = self._stack.enter_context(worker_pool(self._workers, self._languages))
-        for _ in range(self._workers):
-            pool.submit(os.getpid)
+
+        def start() -> None:
+            with contextlib.suppress(Exception):  # a pool that cannot start fails its pages
+                for _ in range(self._workers):
+                    pool.submit(os.getpid)
+
+        threading.Thread(target=start, name="page workers start", daemon=True).start()
         return pool
 
     def run(self, job: PageJob, step: Callable[..., T], *args: Any) -> T:

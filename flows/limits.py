@@ -211,49 +211,67 @@ def _logger() -> Any:
 
 
 @contextlib.contextmanager
-def unlimited_tags_known(tag_sets: Iterable[frozenset[str]]) -> Iterator[frozenset[str]]:
-    """While in the block, a task run whose tags are one of ``tag_sets`` and none of which has a
-    concurrency limit skips Prefect's check of its tags' limits; yields the tags found limited.
+def unlimited_tags_known(tag_sets: Iterable[frozenset[str]]) -> Iterator[None]:
+    """While in the block, a task run whose tags are one of ``tag_sets``, none of which has a
+    concurrency limit, skips Prefect's question about its tags' limits.
 
-    Before it runs, Prefect's task engine asks the server for a slot of every one of the task
-    run's tags (``tag:NAME`` limits), a write transaction each, and remembers per process only
-    the tag sets it found unlimited. Every page's and document's task has a tag set of its own
-    (``doc:D``), so every task paid the question: 1.8-2.5 s each on the SQLite server while
-    the flow's other tasks wrote their states (bench/results_dask.md), before its page could
-    start. Here the limits are read once (one read) and the tag sets that none of them names
-    are entered in Prefect's own record of unlimited tag sets, the answer the question would
-    have given; a tag set with a limit is asked as before. What Prefect did not know before is
-    forgotten after the block. Where Prefect keeps no such record (another version), nothing
-    changes."""
-    from prefect.client.orchestration import get_client
-
+    Before a task runs, Prefect's task engine asks the server for a slot of each of the task
+    run's tags (``tag:NAME`` limits), a write transaction, and remembers for 5 s the tag sets
+    it found unlimited. Every page's and document's task has a tag set of its own (``doc:D``),
+    so every task asked: 1.8-2.5 s each on the SQLite server while the flow's other tasks
+    wrote their states (bench/results_dask.md), before its page could start. Here the limits
+    are read instead (a read, not a write), now and then every REREAD_TAGS_EVERY s, and the tag
+    sets that no limit names are entered in Prefect's own record of unlimited tag sets (for its
+    5 s, as if asked): a limit created during the run holds within seconds, as with Prefect's
+    own record, and a tag set with a limit is asked about as before. When the block ends
+    Prefect's record is left as it found it. Where Prefect keeps no such record (another
+    version), nothing changes."""
     try:
         from prefect.concurrency import services
 
         known, lock = services._no_limits_cache, services._cache_lock
     except (ImportError, AttributeError):
-        yield frozenset()
+        yield
         return
-    try:
+    keys = {frozenset(f"tag:{t}" for t in tags) for tags in tag_sets} - {frozenset()}
+    entered: set[frozenset[str]] = set()
+
+    def enter() -> None:
+        from prefect.client.orchestration import get_client
+
         with get_client(sync_client=True) as client:
             limited = frozenset(_limit_names(client))
-    except Exception as error:  # noqa: BLE001 - then Prefect asks, as it always did
-        _logger().warning("could not read the concurrency limits: %s", error)
-        yield frozenset()
-        return
-    added: list[frozenset[str]] = []
-    with lock:
-        for tags in tag_sets:
-            key = frozenset(f"tag:{t}" for t in tags)
-            if key and not key & limited and not known.get(key, False):
-                known[key] = True
-                added.append(key)
-    try:
-        yield frozenset(n.removeprefix("tag:") for n in limited if n.startswith("tag:"))
-    finally:
         with lock:
-            for key in added:
+            for key in keys:
+                if key & limited:
+                    known.pop(key, None)
+                else:
+                    known[key] = True  # (again: a fresh 5 s)
+                    entered.add(key)
+
+    _quietly("read the concurrency limits", enter)
+    stop = threading.Event()
+
+    def keep() -> None:
+        while not stop.wait(REREAD_TAGS_EVERY):
+            _quietly("read the concurrency limits", enter)
+
+    run = contextvars.copy_context().run  # the caller's Prefect settings (which API)
+    thread = threading.Thread(target=run, args=(keep,), name="unlimited tags", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        with lock:
+            for key in entered:
                 known.pop(key, None)
+
+
+# Prefect remembers an unlimited tag set for 5 s (prefect.concurrency.services): read again
+# well within that.
+REREAD_TAGS_EVERY = 2.0
 
 
 def _limit_names(client: SyncPrefectClient, page: int = 200) -> Iterator[str]:
