@@ -237,10 +237,7 @@ def unlimited_tags_known(tag_sets: Iterable[frozenset[str]]) -> Iterator[None]:
     entered: set[frozenset[str]] = set()
 
     def enter() -> None:
-        from prefect.client.orchestration import get_client
-
-        with get_client(sync_client=True) as client:
-            limited = frozenset(_limit_names(client))
+        limited = limited_names()
         with lock:
             for key in keys:
                 if key & limited:
@@ -274,8 +271,15 @@ def unlimited_tags_known(tag_sets: Iterable[frozenset[str]]) -> Iterator[None]:
 REREAD_TAGS_EVERY = 2.0
 
 
-def _limit_names(client: SyncPrefectClient, page: int = 200) -> Iterator[str]:
+def limited_names() -> frozenset[str]:
     """The names of every global concurrency limit on the server (tag limits: ``tag:NAME``)."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        return frozenset(_limit_names(client))
+
+
+def _limit_names(client: SyncPrefectClient, page: int = 200) -> Iterator[str]:
     offset = 0
     while True:
         limits = client.read_global_concurrency_limits(limit=page, offset=offset)
