@@ -246,12 +246,20 @@ def unlimited_tags_known(tag_sets: Iterable[frozenset[str]]) -> Iterator[None]:
                     known[key] = True  # (again: a fresh 5 s)
                     entered.add(key)
 
-    _quietly("read the concurrency limits", enter)
     stop = threading.Event()
+
+    def read() -> None:
+        try:
+            enter()
+        except Exception as error:  # noqa: BLE001 - Prefect then asks, as it always did
+            _logger().warning("could not read the concurrency limits: %s", error)
+            stop.set()  # said once; what was entered lapses within Prefect's 5 s
 
     def keep() -> None:
         while not stop.wait(REREAD_TAGS_EVERY):
-            _quietly("read the concurrency limits", enter)
+            read()
+
+    read()
 
     run = contextvars.copy_context().run  # the caller's Prefect settings (which API)
     thread = threading.Thread(target=run, args=(keep,), name="unlimited tags", daemon=True)

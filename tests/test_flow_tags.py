@@ -67,3 +67,20 @@ def test_a_set_now_limited_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
         services._no_limits_cache[KEY_PAGE] = True  # Prefect's own (limit created since)
     with limits.unlimited_tags_known([PAGE]):
         assert KEY_PAGE not in services._no_limits_cache  # the limit now exists: asked again
+
+
+def test_a_read_that_fails_later_stops_the_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Said once, not every 2 s; Prefect's record then lapses on its own and Prefect asks."""
+    calls = []
+
+    def flaky() -> frozenset[str]:
+        calls.append(1)
+        if len(calls) > 1:
+            raise ConnectionError("no server")
+        return frozenset()
+
+    monkeypatch.setattr(limits, "limited_names", flaky)
+    monkeypatch.setattr(limits, "REREAD_TAGS_EVERY", 0.02)
+    with limits.unlimited_tags_known([PAGE]):
+        time.sleep(0.3)
+    assert len(calls) == 2
