@@ -5,13 +5,15 @@ by role (this process: the flow's orchestration and the documents' finishing; th
 server; page workers and their tesseract runs; Dask's nannies and workers), sampled with psutil.
 
 Run: .venv/bin/python -m bench.profile_flow [--pages 12] [--workers 2]
-[--engines pool,threads,threads-in-thread,dask] (threads-in-thread: the flow on threads with its
+[--engines pool,threads,threads-in-thread,dask] [--before REF (engine threads-before: the flow
+on threads as flows/batch.py was at REF)] (threads-in-thread: the flow on threads with its
 pages' work in the task threads, as before page workers)."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -119,6 +121,9 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=12)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--engines", default="pool,threads,threads-in-thread,dask")
+    parser.add_argument(
+        "--before", metavar="REF", help="engine threads-before: flows/batch.py at this git ref"
+    )
     args = parser.parse_args()
     from distributed import LocalCluster
     from prefect.testing.utilities import prefect_test_harness
@@ -129,6 +134,10 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="profile-flow-"))
     scans = _pages(args.pages, work)
+    if args.before:
+        from bench.bench_dask import _before_module
+
+        _before_module(args.before, work)
     with (
         prefect_test_harness(),
         LocalCluster(
@@ -144,6 +153,9 @@ def main() -> None:
             "threads": lambda n: run_flow([str(scans)], ground_truth=None, settings=cfg(n)),
             "threads-in-thread": lambda n: run_flow(
                 [str(scans)], ground_truth=None, settings=cfg(n), page_processes=False
+            ),
+            "threads-before": lambda n: sys.modules["flows_batch_before"].run_flow(
+                [str(scans)], ground_truth=None, settings=cfg(n)
             ),
             "dask": lambda n: run_flow(
                 [str(scans)],

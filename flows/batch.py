@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -21,7 +22,13 @@ from prefect.states import Completed
 from prefect.utilities.annotations import allow_failure
 
 from flows.artifacts import ProgressArtifact, publish_artifacts
-from flows.limits import OCR_LIMIT, ensure_ocr_limit, ocr_slot, release_dead_leases
+from flows.limits import (
+    OCR_LIMIT,
+    ensure_ocr_limit,
+    ocr_slot,
+    release_dead_leases,
+    unlimited_tags_known,
+)
 from ocr.batch import (
     PageResult,
     Plan,
@@ -142,7 +149,19 @@ class PageWorkers:
         self._pool = self._open()
 
     def _open(self) -> ProcessPoolExecutor:
-        return self._stack.enter_context(worker_pool(self._workers, self._languages))
+        """A pool whose workers start now, in the background: the fork server loads its
+        modules and word lists and the workers fork while Prefect starts the first tasks, not
+        after them (a pool forks a worker only when a call finds none idle, and forking waits
+        for the fork server)."""
+        pool = self._stack.enter_context(worker_pool(self._workers, self._languages))
+
+        def start() -> None:
+            with contextlib.suppress(Exception):  # a pool that cannot start fails its pages
+                for _ in range(self._workers):
+                    pool.submit(os.getpid)
+
+        threading.Thread(target=start, name="page workers start", daemon=True).start()
+        return pool
 
     def run(self, job: PageJob, step: Callable[..., T], *args: Any) -> T:
         """``step(*args)`` in a worker process; its errors raised here as they are."""
@@ -285,7 +304,10 @@ class PrefectExecutor:
         progress = ProgressArtifact(total=len(jobs))
         job_of: dict[PrefectFuture, PageJob] = {}
         self._futures.clear()
-        with _page_workers(jobs, settings, self.page_processes) as workers:
+        with (
+            _page_workers(jobs, settings, self.page_processes) as workers,
+            unlimited_tags_known(_run_tags(jobs)),
+        ):
             for j in jobs:
                 with tags(f"doc:{j.scan.document}"):
                     # The per-page timeout is tesseract's own (ocr_timeout kills the process); a
@@ -318,6 +340,19 @@ class PrefectExecutor:
                 run_id,
                 wait_for=[allow_failure(f) for f in own],
             )
+
+
+def _run_tags(jobs: Sequence[PageJob]) -> set[frozenset[str]]:
+    """The tag sets of the task runs of these pages and their documents, as the task engine
+    will see them (the task's tags, the caller's, the document's)."""
+    from prefect.context import TagsContext
+
+    around = TagsContext.get().current_tags
+    return {
+        frozenset({*task.tags, *around, f"doc:{j.scan.document}"})
+        for j in jobs
+        for task in (page_task, document_task)
+    }
 
 
 @contextlib.contextmanager

@@ -8,7 +8,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -208,3 +208,90 @@ def _logger() -> Any:
         return get_run_logger()
     except MissingContextError:
         return log
+
+
+@contextlib.contextmanager
+def unlimited_tags_known(tag_sets: Iterable[frozenset[str]]) -> Iterator[None]:
+    """While in the block, a task run whose tags are one of ``tag_sets``, none of which has a
+    concurrency limit, skips Prefect's question about its tags' limits.
+
+    Before a task runs, Prefect's task engine asks the server for a slot of each of the task
+    run's tags (``tag:NAME`` limits), a write transaction, and remembers for 5 s the tag sets
+    it found unlimited. Every page's and document's task has a tag set of its own (``doc:D``),
+    so every task asked: 1.8-2.5 s each on the SQLite server while the flow's other tasks
+    wrote their states (bench/results_dask.md), before its page could start. Here the limits
+    are read instead (a read, not a write), now and then every REREAD_TAGS_EVERY s, and the tag
+    sets that no limit names are entered in Prefect's own record of unlimited tag sets (for its
+    5 s, as if asked): a limit created during the run holds within seconds, as with Prefect's
+    own record, and a tag set with a limit is asked about as before. When the block ends
+    Prefect's record is left as it found it. Where Prefect keeps no such record (another
+    version), nothing changes."""
+    try:
+        from prefect.concurrency import services
+
+        known, lock = services._no_limits_cache, services._cache_lock
+    except (ImportError, AttributeError):
+        yield
+        return
+    keys = {frozenset(f"tag:{t}" for t in tags) for tags in tag_sets} - {frozenset()}
+    entered: set[frozenset[str]] = set()
+
+    def enter() -> None:
+        limited = limited_names()
+        with lock:
+            for key in keys:
+                if key & limited:
+                    known.pop(key, None)
+                else:
+                    known[key] = True  # (again: a fresh 5 s)
+                    entered.add(key)
+
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            enter()
+        except Exception as error:  # noqa: BLE001 - Prefect then asks, as it always did
+            _logger().warning("could not read the concurrency limits: %s", error)
+            stop.set()  # said once; what was entered lapses within Prefect's 5 s
+
+    def keep() -> None:
+        while not stop.wait(REREAD_TAGS_EVERY):
+            read()
+
+    read()
+
+    run = contextvars.copy_context().run  # the caller's Prefect settings (which API)
+    thread = threading.Thread(target=run, args=(keep,), name="unlimited tags", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        with lock:
+            for key in entered:
+                known.pop(key, None)
+
+
+# Prefect remembers an unlimited tag set for 5 s (prefect.concurrency.services): read again
+# well within that.
+REREAD_TAGS_EVERY = 2.0
+
+
+def limited_names() -> frozenset[str]:
+    """The names of every global concurrency limit on the server (tag limits: ``tag:NAME``)."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        return frozenset(_limit_names(client))
+
+
+def _limit_names(client: SyncPrefectClient, page: int = 200) -> Iterator[str]:
+    offset = 0
+    while True:
+        limits = client.read_global_concurrency_limits(limit=page, offset=offset)
+        yield from (limit.name for limit in limits)
+        if len(limits) < page:
+            return
+        offset += page
