@@ -192,28 +192,21 @@ def read_digits(middle: np.ndarray, *, timeout: float = 10.0) -> tuple[str, floa
     """The digits between a page number's dashes (``dashed_digits``) read in one tesseract
     call: "-N-" and the mean confidence, or ("", -1) when no number of at most three digits is
     read or tesseract does not answer in ``timeout`` seconds (the line is left as read)."""
-    import resource
-    import time
-
     import pytesseract
 
-    from ocr.tesseract import log_call
+    from ocr.tesseract import logged_call
 
-    start, kids = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
-        data = pytesseract.image_to_data(
-            middle,
-            lang="eng",
-            config=f"--psm 7 --oem 1 -c tessedit_char_whitelist={WHITELIST}",
-            output_type=pytesseract.Output.DICT,
-            timeout=timeout,
-        )
+        with logged_call("page number", None):
+            data = pytesseract.image_to_data(
+                middle,
+                lang="eng",
+                config=f"--psm 7 --oem 1 -c tessedit_char_whitelist={WHITELIST}",
+                output_type=pytesseract.Output.DICT,
+                timeout=timeout,
+            )
     except RuntimeError:  # pytesseract's timeout: the page goes on with its first reading
         return "", -1.0
-    finally:
-        now = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = now.ru_utime + now.ru_stime - kids.ru_utime - kids.ru_stime
-        log_call("page number", None, cpu, time.perf_counter() - start)
     found = [
         (t.strip(), float(c))
         for t, c in zip(data["text"], data["conf"], strict=True)

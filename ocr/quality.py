@@ -60,6 +60,13 @@ FEATURES = (
 )
 
 
+def logistic(bias: float, weights: Sequence[float], features: Sequence[float]) -> float:
+    """A logistic model's probability, 1 / (1 + exp(-(bias + weights . features))), its log odds
+    kept within +-30 (no overflow): the word models here and the detectors' learned rules."""
+    z = bias + sum(w * f for w, f in zip(weights, features, strict=True))
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
 @dataclass(frozen=True)
 class WordModel:
     """Logistic model of P(word read right | features); ``dictionary`` says whether it uses
@@ -70,8 +77,7 @@ class WordModel:
     dictionary: bool
 
     def probability(self, features: Sequence[float]) -> float:
-        z = self.bias + sum(w * f for w, f in zip(self.weights, features, strict=True))
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return logistic(self.bias, self.weights, features)
 
 
 @dataclass(frozen=True)

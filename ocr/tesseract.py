@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import hashlib
@@ -13,7 +14,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -175,19 +176,18 @@ def run_ocr(
         prefix=f".tess-{out_stem.name}.{temp_tag()}-", dir=out_stem.parent
     ) as tmp:
         base = Path(tmp) / "page"
-        start, cpu = time.perf_counter(), _children_cpu()
-        _call(
-            image_path,
-            base,
-            wanted=made,
-            languages=languages,
-            psm=psm,
-            oem=oem,
-            dpi=dpi,
-            timeout=timeout,
-            choices=choices,
-        )
-        log_call(out_stem.name, image_path, _children_cpu() - cpu, time.perf_counter() - start)
+        with logged_call(out_stem.name, image_path):
+            _call(
+                image_path,
+                base,
+                wanted=made,
+                languages=languages,
+                psm=psm,
+                oem=oem,
+                dpi=dpi,
+                timeout=timeout,
+                choices=choices,
+            )
         for fmt in made:
             if not base.with_suffix("." + _TESS_FORMATS[fmt]).is_file():
                 raise OcrEngineError(f"tesseract wrote no {fmt} output", path=image_path)
@@ -221,6 +221,17 @@ CALL_LOG_ENV = "OCR_CALL_LOG"  # a JSON-lines file: every tesseract call, for be
 def _children_cpu() -> float:
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return kids.ru_utime + kids.ru_stime
+
+
+@contextlib.contextmanager
+def logged_call(what: str, image: Path | None) -> Iterator[None]:
+    """Times the tesseract call made in the block and logs it (:func:`log_call`), also when it
+    fails or times out; nothing but two clock reads without OCR_CALL_LOG."""
+    start, cpu = time.perf_counter(), _children_cpu()
+    try:
+        yield
+    finally:
+        log_call(what, image, _children_cpu() - cpu, time.perf_counter() - start)
 
 
 def log_call(what: str, image: Path | None, cpu: float, wall: float) -> None:

@@ -163,10 +163,11 @@ def sure_edits(read: str, best: str, said: Sequence[CharChoice | None], channel:
     ``теневых``, ``Лежнина`` -> ``Ленина``; sealed H's wrong class, round 18k)."""
     edited = 0
     sure = 0
-    for op in Levenshtein.opcodes(fold(read), fold(best)):
+    target = fold(best)
+    for op in Levenshtein.opcodes(fold(read), target):
         if op.tag not in ("replace", "delete"):
             continue
-        new = fold(best)[op.dest_start : op.dest_end]
+        new = target[op.dest_start : op.dest_end]
         for i in range(op.src_start, op.src_end):
             choice = said[i] if i < len(said) else None
             if choice is None:

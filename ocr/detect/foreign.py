@@ -21,16 +21,17 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from functools import cache
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from ocr.detect.junk import lexicon, marked_words, never_junk
-from ocr.detect.rotated import _beside_text, _ink, surely_text
-from ocr.detect.specks import drop_words, typed_height, word_row
+from ocr.detect.junk import marked_words, never_junk
+from ocr.detect.rotated import beside_text, ink_mask, page_text
+from ocr.detect.specks import drop_words, word_row
+from ocr.quality import logistic
 from ocr.records import Box, ProcessingStep
 from ocr.tesseract import Word
 
@@ -72,15 +73,7 @@ class InkFigures:
     pieces: float
 
     def vector(self) -> tuple[float, ...]:
-        return (
-            self.height,
-            self.stroke,
-            self.darkness,
-            self.outside,
-            self.confidence,
-            self.isolation,
-            self.pieces,
-        )
+        return astuple(self)
 
 
 def _pieces(ink: np.ndarray, box: Box) -> tuple[list[float], np.ndarray]:
@@ -111,12 +104,12 @@ def _grey(gray: np.ndarray, crop_ink: np.ndarray, box: Box) -> float:
 
 
 def measure_typing(
-    words: Sequence[Word], sure: Sequence[bool], gray: np.ndarray, ink: np.ndarray
+    words: Sequence[Word], sure: Sequence[bool], gray: np.ndarray, ink: np.ndarray, height: float
 ) -> Typing | None:
-    """The ink of the page's typing, from its surely-text words (None: too few of them)."""
-    height = typed_height(words)
+    """The ink of the page's typing, from its surely-text words (None: too few of them);
+    ``height``: the page's typed word height."""
     typed = [w for w, s in zip(words, sure, strict=True) if s]
-    if height is None or len(typed) < MIN_TYPED_WORDS:
+    if len(typed) < MIN_TYPED_WORDS:
         return None
     letters: list[float] = []
     strokes, greys = [], []
@@ -182,20 +175,18 @@ def page_figures(
     handwriting and signatures found: a legible word, a number, a word of more than three
     letters outside them; and None for every word on a page whose typing could not be
     measured), whether each word is surely text, and the typing."""
-    if not words or typed_height(words) is None:
+    text = page_text(words, languages)
+    if text is None:
         return [None] * len(words), [False] * len(words), None
-    knows, zipfs = lexicon(words, languages)
-    if all(k is None or k is False for k in knows):  # no lexicon, or nothing legible
-        return [None] * len(words), [False] * len(words), None
-    sure = surely_text(words, knows, zipfs)
+    sure = text.sure
     marked = marked_words(words, marks)
     kept = [
         s or never_junk(w, k, z, m)
-        for w, s, k, z, m in zip(words, sure, knows, zipfs, marked, strict=True)
+        for w, s, k, z, m in zip(words, sure, text.knows, text.zipfs, marked, strict=True)
     ]
     gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    ink = _ink(gray)
-    typing = measure_typing(words, sure, gray, ink)
+    ink = ink_mask(gray)
+    typing = measure_typing(words, sure, gray, ink, text.height)
     if typing is None:
         return [None] * len(words), sure, None
     typed = np.array(
@@ -227,8 +218,7 @@ class ForeignRule:
     source: str = ""
 
     def score(self, figures: InkFigures) -> float:
-        z = self.bias + sum(w * f for w, f in zip(self.weights, figures.vector(), strict=True))
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return logistic(self.bias, self.weights, figures.vector())
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -268,7 +258,7 @@ def foreign_scores(
     if typing is None:
         return [None] * len(words), sure
     return [
-        None if f is None or _beside_text(words, sure, w, typing.height) else rule.score(f)
+        None if f is None or beside_text(words, sure, w, typing.height) else rule.score(f)
         for w, f in zip(words, figures, strict=True)
     ], sure
 

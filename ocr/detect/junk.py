@@ -57,7 +57,7 @@ import numpy as np
 from ocr.detect.regions import Region
 from ocr.detect.specks import drop_words, typed_height, word_row
 from ocr.geometry import PageGeometry
-from ocr.quality import dictionary_languages, lexicon_zipf, word_probabilities
+from ocr.quality import dictionary_languages, lexicon_zipf, logistic, word_probabilities
 from ocr.records import Box, ProcessingStep
 from ocr.tesseract import Word
 
@@ -117,8 +117,7 @@ class JunkModel:
     mark_threshold: float = 1.01  # for one among them once a mark's words are no typing
 
     def probability(self, features: Sequence[float]) -> float:
-        z = self.bias + sum(w * f for w, f in zip(self.weights, features, strict=True))
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return logistic(self.bias, self.weights, features)
 
     def threshold_for(self, fragments_near: int, near_in_marks: int = 0) -> float:
         """The threshold for a word with ``fragments_near`` fragments around it: the cluster

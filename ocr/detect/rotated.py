@@ -135,7 +135,32 @@ def surely_text(
     ]
 
 
-def _ink(image: np.ndarray) -> np.ndarray:
+@dataclass(frozen=True)
+class PageText:
+    """What a page's words say of its typing: the typed word height
+    (ocr.detect.specks.typed_height), whether the lexicon knows each word and its Zipf
+    frequency (ocr.detect.junk.lexicon), and whether each word is surely text."""
+
+    height: float
+    knows: list[bool | None]
+    zipfs: list[float]
+    sure: list[bool]
+
+
+def page_text(words: Sequence[Word], languages: str) -> PageText | None:
+    """The page's PageText; None on a page without a typed word height, in a language without
+    a lexicon, or where no word is legible (the rotated and foreign steps judge nothing there)."""
+    height = typed_height(words) if words else None
+    if height is None:
+        return None
+    knows, zipfs = lexicon(words, languages)
+    if all(k is None or k is False for k in knows):  # no lexicon, or nothing legible
+        return None
+    return PageText(height, knows, zipfs, surely_text(words, knows, zipfs))
+
+
+def ink_mask(image: np.ndarray) -> np.ndarray:
+    """The page's ink (255) by Otsu's threshold of its grey."""
     gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     if gray.dtype != np.uint8:
         gray = np.clip(gray, 0, 255).astype(np.uint8)
@@ -167,14 +192,11 @@ def find_blobs(
 ) -> tuple[list[Blob], list[bool]]:
     """The candidate blobs, and whether each word is surely text (all False, no blob, on a page
     without a typed word height or in a language without a lexicon)."""
-    height = typed_height(words)
-    if height is None or not words:
+    text = page_text(words, languages)
+    if text is None:
         return [], [False] * len(words)
-    knows, zipfs = lexicon(words, languages)
-    if all(k is None or k is False for k in knows):  # no lexicon, or nothing legible
-        return [], [False] * len(words)
-    sure = surely_text(words, knows, zipfs)
-    ink = _ink(image)
+    height, sure = text.height, text.sure
+    ink = ink_mask(image)
     for w, s in zip(words, sure, strict=True):
         if s:
             b = w.box
@@ -204,10 +226,11 @@ def leaving(
     "Fewish" under a stamp's edge, "he" of "The Honorable"). ``height``: the page's typed
     height (ocr.detect.specks.typed_height; measured here when not given)."""
     height = height or typed_height(words) or 1.0
-    return [i for i in blob.words if not _beside_text(words, sure, words[i], height)]
+    return [i for i in blob.words if not beside_text(words, sure, words[i], height)]
 
 
-def _beside_text(words: Sequence[Word], sure: Sequence[bool], word: Word, height: float) -> bool:
+def beside_text(words: Sequence[Word], sure: Sequence[bool], word: Word, height: float) -> bool:
+    """Whether a surely-text word of ``word``'s row lies within BESIDE typed heights of it."""
     row = word.box.top + word.box.height / 2
     for w, s in zip(words, sure, strict=True):
         if not s or abs(w.box.top + w.box.height / 2 - row) > height / 2:
