@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import product
 from pathlib import Path
+from typing import Any
 
 from bench.learn_linereads import (
     BELOW,
@@ -117,14 +118,24 @@ def level_of(page: LinePage) -> str:
     return found.group(1) if found else "synthetic"
 
 
+def rereads(
+    rule: Any, page: LinePage
+) -> tuple[dict[int, int], dict[int, Any], dict[int, tuple[int, bool]]]:
+    """The lines the shipped rule reads again (each with its number of crops), its verdict on
+    each, and the verdicts it takes (line: the reading taken, whether it confirms the first)."""
+    scales = {k: len(sc) for k in range(len(page.lines)) if (sc := _scales_of(rule, page, k))}
+    verdicts = {k: rule_says(rule, page, k) for k in scales}
+    chosen = {k: (v.taken, v.confirms) for k, v in verdicts.items() if v.taken >= 0}
+    return scales, verdicts, chosen
+
+
 def count(pages: Sequence[LinePage], scorers: dict) -> list[PageCount]:
     rule = choice_rules().reread
     assert rule is not None
     out = []
     for page in pages:
-        read = [k for k in range(len(page.lines)) if _scales_of(rule, page, k)]
-        verdicts = {k: rule_says(rule, page, k) for k in read}
-        chosen = {k: (v.taken, v.confirms) for k, v in verdicts.items() if v.taken >= 0}
+        scales, _verdicts, chosen = rereads(rule, page)
+        read = list(scales)
         words = replaced(page, chosen) if chosen else page.words
         line_words = [w for k in read for w in page.lines[k]]
         out.append(
@@ -134,7 +145,7 @@ def count(pages: Sequence[LinePage], scorers: dict) -> list[PageCount]:
                 level_of(page),
                 bool(read),
                 len(read),
-                sum(len(_scales_of(rule, page, k)) for k in read),
+                sum(scales.values()),
                 sum(1 for _, c in chosen.values() if not c),
                 sum(1 for _, c in chosen.values() if c),
                 _score(scorers, page, {}),
@@ -205,9 +216,8 @@ def line_rows(pages: Sequence[LinePage], scorers: dict) -> list[dict]:
     assert rule is not None
     rows = []
     for page in pages:
-        read = [k for k in range(len(page.lines)) if _scales_of(rule, page, k)]
-        verdicts = {k: rule_says(rule, page, k) for k in read}
-        chosen = {k: (v.taken, v.confirms) for k, v in verdicts.items() if v.taken >= 0}
+        scales, verdicts, chosen = rereads(rule, page)
+        read = list(scales)
         after = _score(scorers, page, chosen)
         for k in read:
             first = page.lines[k]
@@ -234,7 +244,7 @@ def line_rows(pages: Sequence[LinePage], scorers: dict) -> list[dict]:
                     "doubtful": shown,
                     "net_rate": figures.net_rate,  # type: ignore[attr-defined]
                     "height": max(w.box.height for w in first),
-                    "crops": len(_scales_of(rule, page, k)),
+                    "crops": scales[k],
                     "verdict": v.reason.split(" (")[0][:40] if v.taken >= 0 else "",
                     "confirms": v.confirms,
                     "errors_gain": (_score(scorers, page, without) if k in chosen else after)

@@ -401,9 +401,7 @@ def main() -> None:
     from bench.bench_dask import _before_module, _pages
     from bench.common import md_table
     from bench.flow_timeline import instrument as instrument_here
-    from flows.batch import run_flow
-    from ocr.batch import run_batch
-    from ocr.settings import load_settings
+    from bench.profile_flow import flow_engines
 
     work = Path(tempfile.mkdtemp(prefix="flow-timeline-"))
     scans = _pages(args.pages, work)
@@ -430,23 +428,7 @@ def main() -> None:
             )
             address = cluster.scheduler_address
 
-        def cfg(name: str) -> Any:
-            return load_settings(None, output_dir=work / name, workers=args.workers)
-
-        engines: dict[str, Callable[[str], Any]] = {
-            "pool": lambda n: run_batch([scans], gt_dir=None, settings=cfg(n)),
-            "threads": lambda n: run_flow([str(scans)], ground_truth=None, settings=cfg(n)),
-            "threads-before": lambda n: sys.modules["flows_batch_before"].run_flow(
-                [str(scans)], ground_truth=None, settings=cfg(n)
-            ),
-            "dask": lambda n: run_flow(
-                [str(scans)],
-                ground_truth=None,
-                settings=cfg(n),
-                task_runner="dask",
-                dask_address=address,
-            ),
-        }
+        engines = flow_engines(scans, work, args.workers, address)
         for name in args.engines.split(","):
             engines[name](f"{name}-warm")
             path = work / f"{name}.events"

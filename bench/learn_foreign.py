@@ -32,7 +32,7 @@ import argparse
 import json
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -40,8 +40,8 @@ import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from bench.bench_real import _inside
-from bench.bench_scores import score_page
 from bench.common import RealPage, real_pages
+from bench.learn_rotated import ScoredWords
 from ocr.detect.foreign import (
     FEATURES,
     RULE_FILE,
@@ -49,10 +49,9 @@ from ocr.detect.foreign import (
     InkFigures,
     page_figures,
 )
-from ocr.detect.rotated import _beside_text
-from ocr.detect.specks import typed_height
+from ocr.detect.rotated import beside_text
 from ocr.records import Box
-from ocr.tesseract import Word, read_words, words_to_text
+from ocr.tesseract import Word, read_words
 
 GRID = tuple(round(0.30 + 0.01 * i, 2) for i in range(70))  # 0.30 .. 0.99
 MARGIN = 0.05
@@ -61,25 +60,12 @@ MAX_WORSE = 1  # character errors a tuning page may gain: one (a garbage word st
 
 
 @dataclass
-class Page:
-    name: str
-    truth: str
-    words: list[Word]
+class Page(ScoredWords):
     figures: list[InkFigures | None]
     judged: list[bool]
     inserted: list[bool]
     kinds: list[str]
     labels: list[float | None]
-    errors: dict[frozenset[int], int] = field(default_factory=dict)
-    chars: int = 0
-
-    def errors_without(self, drop: frozenset[int]) -> int:
-        if drop not in self.errors:
-            kept = [w for i, w in enumerate(self.words) if i not in drop]
-            score = score_page(self.name, self.truth, words_to_text(kept).text).strict
-            self.errors[drop] = score.char_errors
-            self.chars = score.char_total
-        return self.errors[drop]
 
 
 def inserted_words(words: Sequence[Word], truth: str) -> list[bool]:
@@ -153,10 +139,9 @@ def make_page(
     if image is None or not words:
         return None
     marks = _region_boxes(tsv.with_name("p001.regions.json"))
-    figures, sure, _typing = page_figures(words, image, language, [Box(*b) for b in marks])
-    height = typed_height(words) or 1.0
+    figures, sure, typing = page_figures(words, image, language, [Box(*b) for b in marks])
     judged = [
-        f is not None and not _beside_text(words, sure, w, height)
+        f is not None and typing is not None and not beside_text(words, sure, w, typing.height)
         for w, f in zip(words, figures, strict=True)
     ]
     kinds = [kind_of(w, s, f, marks) for w, s, f in zip(words, sure, figures, strict=True)]

@@ -25,7 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -42,14 +42,15 @@ MARGIN = 0.1
 
 
 @dataclass
-class Page:
+class ScoredWords:
+    """A page's words and reference, with the strict character errors of its text without
+    some of its words (cached per set of dropped indices; ``chars``: the reference's length)."""
+
     name: str
     truth: str
     words: list[Word]
-    blobs: list[Blob]
-    leaving: list[list[int]]
-    errors: dict[frozenset[int], int]
-    chars: int
+    errors: dict[frozenset[int], int] = field(default_factory=dict, kw_only=True)
+    chars: int = field(default=0, kw_only=True)
 
     def errors_without(self, drop: frozenset[int]) -> int:
         if drop not in self.errors:
@@ -58,6 +59,12 @@ class Page:
             self.errors[drop] = score.char_errors
             self.chars = score.char_total
         return self.errors[drop]
+
+
+@dataclass
+class Page(ScoredWords):
+    blobs: list[Blob]
+    leaving: list[list[int]]
 
 
 def load_pages(real: Path) -> list[Page]:
@@ -75,9 +82,7 @@ def load_pages(real: Path) -> list[Page]:
             print(f"# {rp.name}: no view image, left out")
             continue
         blobs, sure = find_blobs(words, image, rp.language)
-        page = Page(
-            rp.name, rp.truth, words, blobs, [leaving(words, b, sure) for b in blobs], {}, 0
-        )
+        page = Page(rp.name, rp.truth, words, blobs, [leaving(words, b, sure) for b in blobs])
         page.errors_without(frozenset())
         pages.append(page)
     return pages
@@ -96,7 +101,7 @@ def synthetic_pages(folder: Path) -> list[Page]:
         blobs, sure = find_blobs(words, image, "rus")
         text = truth.read_text(encoding="utf-8")
         name = f"synth/{tsv.parent.name}"
-        page = Page(name, text, words, blobs, [leaving(words, b, sure) for b in blobs], {}, 0)
+        page = Page(name, text, words, blobs, [leaving(words, b, sure) for b in blobs])
         page.errors_without(frozenset())
         pages.append(page)
     return pages

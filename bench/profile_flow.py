@@ -116,6 +116,39 @@ class CpuSampler:
         self.delta = dict(delta)
 
 
+def flow_engines(
+    scans: Path, work: Path, workers: int, address: str | None
+) -> dict[str, Callable[[str], Any]]:
+    """The engines compared, each run on ``scans`` into ``work / NAME`` and returning the batch
+    summary (``ocr run``'s as the flow's): the process pool, the flow on threads (its pages in
+    page workers, or in its task threads), the flow of flows/batch.py at --before (the module
+    bench.bench_dask._before_module loaded) and the flow on the Dask cluster at ``address``."""
+    from flows.batch import run_flow
+    from ocr.batch import run_batch
+    from ocr.settings import load_settings
+
+    def cfg(name: str) -> Any:
+        return load_settings(None, output_dir=work / name, workers=workers)
+
+    return {
+        "pool": lambda n: run_batch([scans], gt_dir=None, settings=cfg(n)).summary.as_json(),  # type: ignore[union-attr]
+        "threads": lambda n: run_flow([str(scans)], ground_truth=None, settings=cfg(n)),
+        "threads-in-thread": lambda n: run_flow(
+            [str(scans)], ground_truth=None, settings=cfg(n), page_processes=False
+        ),
+        "threads-before": lambda n: sys.modules["flows_batch_before"].run_flow(
+            [str(scans)], ground_truth=None, settings=cfg(n)
+        ),
+        "dask": lambda n: run_flow(
+            [str(scans)],
+            ground_truth=None,
+            settings=cfg(n),
+            task_runner="dask",
+            dask_address=address,
+        ),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pages", type=int, default=12)
@@ -127,10 +160,6 @@ def main() -> None:
     args = parser.parse_args()
     from distributed import LocalCluster
     from prefect.testing.utilities import prefect_test_harness
-
-    from flows.batch import run_flow
-    from ocr.batch import run_batch
-    from ocr.settings import load_settings
 
     work = Path(tempfile.mkdtemp(prefix="profile-flow-"))
     scans = _pages(args.pages, work)
@@ -144,27 +173,7 @@ def main() -> None:
             n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None
         ) as cluster,
     ):
-
-        def cfg(name: str) -> Any:
-            return load_settings(None, output_dir=work / name, workers=args.workers)
-
-        engines: dict[str, Callable[[str], Any]] = {
-            "pool": lambda n: run_batch([scans], gt_dir=None, settings=cfg(n)).summary.as_json(),  # type: ignore[union-attr]
-            "threads": lambda n: run_flow([str(scans)], ground_truth=None, settings=cfg(n)),
-            "threads-in-thread": lambda n: run_flow(
-                [str(scans)], ground_truth=None, settings=cfg(n), page_processes=False
-            ),
-            "threads-before": lambda n: sys.modules["flows_batch_before"].run_flow(
-                [str(scans)], ground_truth=None, settings=cfg(n)
-            ),
-            "dask": lambda n: run_flow(
-                [str(scans)],
-                ground_truth=None,
-                settings=cfg(n),
-                task_runner="dask",
-                dask_address=cluster.scheduler_address,
-            ),
-        }
+        engines = flow_engines(scans, work, args.workers, cluster.scheduler_address)
         for name in args.engines.split(","):
             engines[name](f"{name}-warm")
             with CpuSampler() as cpu:

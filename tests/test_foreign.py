@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
 from pathlib import Path
 
 import cv2
@@ -23,6 +21,7 @@ from ocr.detect.specks import dropped_words
 from ocr.records import Box
 from ocr.tesseract import Word, read_words
 from tests.conftest import EHRI, needs_tesseract
+from tests.test_rotated import run_real_page
 from tests.test_specks import _outputs
 
 TYPED = ["INSTRUCTIONS", "CONCERNING", "THE", "DEPARTMENT", "SECRETARY", "WASHINGTON", "LEGATION"]
@@ -122,24 +121,10 @@ def test_a_real_pages_margin_and_stamp_garbage_leaves_its_text(tmp_path: Path) -
     """`ocr run` on a real EHRI despatch with pencil marks, a file number and small stamps in
     its margins: words read from them leave the body, none of them a word of the typed text
     the page's reference transcribes, the typed address stays, and report.json keeps them."""
-    from ocr.batch import run_batch
-    from ocr.settings import load_settings
-    from ocr_synth.alto import typed_text
-
-    scan = tmp_path / "scans" / f"{REAL_PAGE}.jpg"
-    scan.parent.mkdir()
-    shutil.copy(EHRI / f"{REAL_PAGE}.jpg", scan)
-    res = run_batch(
-        [scan], gt_dir=None, settings=load_settings(None, output_dir=tmp_path / "out", workers=1)
-    )
-    (page,) = res.documents[0].pages
-    steps = [s for s in page.processing_steps if s.id == STEP_ID]
+    steps, truth, body, report = run_real_page(tmp_path, REAL_PAGE, STEP_ID)
     assert steps, "no word read from foreign ink left the body"
     gone = [w.text for _, w in dropped_words(steps[0].settings)]
     assert len(gone) >= 5
-    truth = {t.lower() for t in re.findall(r"\w+", typed_text(EHRI / f"{REAL_PAGE}.xml"))}
     assert not {re.sub(r"\W", "", t).lower() for t in gone if len(t) >= 3} & truth
-    body = [w.text for w in read_words(page.ocr.tsv)]
     assert "Honorable" in body and "Washington." in body
-    report = json.loads(next((tmp_path / "out").rglob("report.json")).read_text(encoding="utf-8"))
-    assert STEP_ID in json.dumps(report)
+    assert STEP_ID in report

@@ -20,7 +20,7 @@ from ocr.detect.rotated import (
     rotated_rule,
 )
 from ocr.detect.specks import dropped_words
-from ocr.records import Box
+from ocr.records import Box, ProcessingStep
 from ocr.tesseract import Word, read_words
 from tests.conftest import EHRI, needs_tesseract
 from tests.test_specks import _outputs
@@ -131,6 +131,30 @@ def test_the_shipped_rule_is_learned_with_its_provenance() -> None:
 REAL_PAGE = "EHRI-DR-19390404-US_01"  # a tuning page (bench/real_split.json)
 
 
+def run_real_page(
+    tmp_path: Path, name: str, step_id: str
+) -> tuple[list[ProcessingStep], set[str], list[str], str]:
+    """`ocr run` on the real EHRI page ``name``: its processing steps of ``step_id``, the words
+    of the typed text its reference transcribes (lower case), its body words as read, and its
+    report.json's text."""
+    from ocr.batch import run_batch
+    from ocr.settings import load_settings
+    from ocr_synth.alto import typed_text
+
+    scan = tmp_path / "scans" / f"{name}.jpg"
+    scan.parent.mkdir()
+    shutil.copy(EHRI / f"{name}.jpg", scan)
+    res = run_batch(
+        [scan], gt_dir=None, settings=load_settings(None, output_dir=tmp_path / "out", workers=1)
+    )
+    (page,) = res.documents[0].pages
+    steps = [s for s in page.processing_steps if s.id == step_id]
+    truth = {t.lower() for t in re.findall(r"\w+", typed_text(EHRI / f"{name}.xml"))}
+    body = [w.text for w in read_words(page.ocr.tsv)]
+    report = next((tmp_path / "out").rglob("report.json")).read_text(encoding="utf-8")
+    return steps, truth, body, json.dumps(json.loads(report))
+
+
 @pytest.mark.integration
 @needs_tesseract
 @pytest.mark.skipif(not (EHRI / f"{REAL_PAGE}.jpg").is_file(), reason="EHRI real data absent")
@@ -138,25 +162,11 @@ def test_a_real_pages_turned_stamps_leave_its_text(tmp_path: Path) -> None:
     """`ocr run` on a real EHRI despatch with a RECEIVED stamp and a box stamp printed turned 90
     degrees: words read from them leave the body, none of them a word of the typed text the
     page's reference transcribes, and report.json keeps them."""
-    from ocr.batch import run_batch
-    from ocr.settings import load_settings
-    from ocr_synth.alto import typed_text
-
-    scan = tmp_path / "scans" / f"{REAL_PAGE}.jpg"
-    scan.parent.mkdir()
-    shutil.copy(EHRI / f"{REAL_PAGE}.jpg", scan)
-    res = run_batch(
-        [scan], gt_dir=None, settings=load_settings(None, output_dir=tmp_path / "out", workers=1)
-    )
-    (page,) = res.documents[0].pages
-    steps = [s for s in page.processing_steps if s.id == STEP_ID]
+    steps, truth, body, report = run_real_page(tmp_path, REAL_PAGE, STEP_ID)
     assert steps, "no word read from the turned stamps left the body"
     gone = [w.text for _, w in dropped_words(steps[0].settings)]
     assert len(gone) >= 5
-    truth = {t.lower() for t in re.findall(r"\w+", typed_text(EHRI / f"{REAL_PAGE}.xml"))}
     long = [t for t in gone if len(re.sub(r"\W", "", t)) >= 3]
     assert long and not {re.sub(r"\W", "", t).lower() for t in long} & truth
-    body = [w.text for w in read_words(page.ocr.tsv)]
     assert "Honorable" in body and "Washington." in body
-    report = json.loads(next((tmp_path / "out").rglob("report.json")).read_text(encoding="utf-8"))
-    assert STEP_ID in json.dumps(report)
+    assert STEP_ID in report
