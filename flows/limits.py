@@ -159,19 +159,31 @@ def _renewed(lease: str) -> Iterator[None]:
     """Renew the lease in the background while the slot is held (a page can outlast it)."""
     from prefect.client.orchestration import get_client
 
+    def renew() -> bool:
+        try:
+            with get_client(sync_client=True) as client:
+                client.renew_concurrency_lease(UUID(lease), lease_duration=LEASE_SECONDS)
+        except Exception as error:  # noqa: BLE001 - the next renewal may work
+            _logger().warning("could not renew the slot lease %s: %s", lease, error)
+        return True
+
+    with _repeating(LEASE_SECONDS * 0.5, renew, f"lease {lease}"):
+        yield
+
+
+@contextlib.contextmanager
+def _repeating(every: float, step: Callable[[], bool], name: str) -> Iterator[None]:
+    """Call ``step`` every ``every`` seconds in a background thread while in the block, until
+    it returns False. The thread runs in the caller's context: the Prefect settings (which
+    API) may be the caller's, not the process's."""
     stop = threading.Event()
 
-    def renew() -> None:
-        while not stop.wait(LEASE_SECONDS * 0.5):
-            try:
-                with get_client(sync_client=True) as client:
-                    client.renew_concurrency_lease(UUID(lease), lease_duration=LEASE_SECONDS)
-            except Exception as error:  # noqa: BLE001 - the next renewal may work
-                _logger().warning("could not renew the slot lease %s: %s", lease, error)
+    def loop() -> None:
+        while not stop.wait(every) and step():
+            pass
 
-    # In this context: the Prefect settings (which API) may be the caller's, not the process's.
     run = contextvars.copy_context().run
-    thread = threading.Thread(target=run, args=(renew,), name=f"lease {lease}", daemon=True)
+    thread = threading.Thread(target=run, args=(loop,), name=name, daemon=True)
     thread.start()
     try:
         yield
@@ -246,29 +258,22 @@ def unlimited_tags_known(tag_sets: Iterable[frozenset[str]]) -> Iterator[None]:
                     known[key] = True  # (again: a fresh 5 s)
                     entered.add(key)
 
-    stop = threading.Event()
-
-    def read() -> None:
+    def read() -> bool:
         try:
             enter()
         except Exception as error:  # noqa: BLE001 - Prefect then asks, as it always did
             _logger().warning("could not read the concurrency limits: %s", error)
-            stop.set()  # said once; what was entered lapses within Prefect's 5 s
+            return False  # said once; what was entered lapses within Prefect's 5 s
+        return True
 
-    def keep() -> None:
-        while not stop.wait(REREAD_TAGS_EVERY):
-            read()
-
-    read()
-
-    run = contextvars.copy_context().run  # the caller's Prefect settings (which API)
-    thread = threading.Thread(target=run, args=(keep,), name="unlimited tags", daemon=True)
-    thread.start()
     try:
-        yield
+        with (
+            _repeating(REREAD_TAGS_EVERY, read, "unlimited tags")
+            if read()
+            else contextlib.nullcontext()
+        ):
+            yield
     finally:
-        stop.set()
-        thread.join()
         with lock:
             for key in entered:
                 known.pop(key, None)

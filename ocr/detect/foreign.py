@@ -18,7 +18,6 @@ a stamp's edge). The rule's figures are learned (``bench/learn_foreign.py``) and
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass
@@ -28,7 +27,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ocr.detect.junk import marked_words, never_junk
+from ocr.detect.junk import fitted_json, marked_words, never_junk
 from ocr.detect.rotated import beside_text, ink_mask, page_text
 from ocr.detect.specks import drop_words, word_row
 from ocr.quality import logistic
@@ -233,9 +232,7 @@ class ForeignRule:
 @cache
 def foreign_rule(path: Path = RULE_FILE) -> ForeignRule:
     """The shipped rule (``ocr/data/foreign.json``), read once per process."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if list(data["features"]) != list(FEATURES):
-        raise ValueError(f"{path} was fitted on other features: {data['features']}")
+    data = fitted_json(path, FEATURES)
     low = data.get("threshold")
     return ForeignRule(
         tuple(float(w) for w in data["weights"]),

@@ -145,12 +145,18 @@ class JunkModel:
         }
 
 
+def fitted_json(path: Path, features: Sequence[str]) -> dict:
+    """A learned rule's JSON file, checked to be fitted on ``features`` (in that order)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if list(data["features"]) != list(features):
+        raise ValueError(f"{path} was fitted on other features: {data['features']}")
+    return data
+
+
 @cache
 def junk_model(path: Path = MODEL_FILE) -> JunkModel:
     """The shipped model (``ocr/data/junk.json``), read once per process."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if list(data["features"]) != list(FEATURES):
-        raise ValueError(f"{path} was fitted on other features: {data['features']}")
+    data = fitted_json(path, FEATURES)
     return JunkModel(
         tuple(float(w) for w in data["weights"]),
         float(data["bias"]),
